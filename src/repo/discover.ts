@@ -1,0 +1,401 @@
+/**
+ * Builds the {@link RepoModel}: finds Dockerfiles and compose files, turns them into services
+ * (whatever the layout: services/*, apps/*, backend/*, a root Dockerfile.api, compose
+ * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
+ * workspace dependencies, with the evidence for each.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeService } from './compose.js';
+import { DockerfileSyntaxError, deployedStage, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
+import { listRepoFiles } from './files.js';
+import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
+import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
+import { parseUserCommands } from './users.js';
+import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
+
+const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
+/** Dockerfile variants for local development only: not what is deployed. */
+const DEV_VARIANT = /(?:^|[.-])(dev|development|local|debug|test|ci)(?:$|\.)/i;
+const MANIFESTS = ['package.json', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py', 'go.mod', 'pom.xml'];
+const SOURCE_EXT = /\.(?:[cm]?[jt]sx?|py)$/;
+const TEST_PATH = /(?:^|\/)(?:__tests__|tests?|spec|e2e|__mocks__|fixtures|migrations)\/|\.(?:test|spec|e2e)\.[cm]?[jt]sx?$|\.d\.ts$|(?:^|\/)test_[^/]*\.py$/;
+const MAX_SOURCE_FILES = 400;
+
+export function isDockerfileName(path: string): boolean {
+  return DOCKERFILE_NAME.test(posix.basename(path));
+}
+
+export interface BuildOptions {
+  /** Overrides file reads (tests); defaults to reading under the root. */
+  read?: (rel: string) => string | null;
+  files?: string[];
+}
+
+export function buildRepoModel(rootInput: string, options: BuildOptions = {}): RepoModel {
+  const root = options.files ? rootInput : realpathSync(rootInput);
+  const files = options.files ?? listRepoFiles(root);
+  const fileSet = new Set(files);
+  const cache = new Map<string, string | null>();
+  const read =
+    options.read ??
+    ((rel: string) => {
+      if (cache.has(rel)) return cache.get(rel) ?? null;
+      let text: string | null = null;
+      if (fileSet.has(rel)) {
+        try {
+          text = readFileSync(join(root, rel), 'utf8');
+        } catch {
+          text = null;
+        }
+      }
+      cache.set(rel, text);
+      return text;
+    });
+  const problems: ModelProblem[] = [];
+
+  // Dockerfiles, each parsed once.
+  const dockerfiles = new Map<string, DockerfileEntry>();
+  for (const path of files.filter(isDockerfileName)) {
+    const text = read(path) ?? '';
+    let parsed: ParsedDockerfile | null = null;
+    let error: ModelProblem | null = null;
+    try {
+      parsed = parseDockerfile(text);
+    } catch (e) {
+      if (!(e instanceof DockerfileSyntaxError)) throw e;
+      error = { file: path, line: e.line, message: e.message };
+      problems.push(error);
+    }
+    dockerfiles.set(path, { path, parsed, error, services: [] });
+  }
+
+  // Compose files: roots first (shallow before deep, base before override).
+  const composeFiles = files
+    .filter((f) => isComposeFileName(posix.basename(f)))
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length || a.localeCompare(b));
+  let compose: RepoModel['compose'] = { files: [], services: [] };
+  try {
+    compose = buildComposeModel(composeFiles, read);
+  } catch (e) {
+    if (!(e instanceof ComposeSyntaxError)) throw e;
+    problems.push({ file: e.file, line: e.line, message: e.message });
+    // Keep going with the compose files that do parse.
+    const good = composeFiles.filter((f) => {
+      try {
+        buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null));
+  }
+
+  const workspacePackages = readWorkspacePackages(files, read);
+  const packageManager = detectPackageManager(
+    read,
+    [...dockerfiles.keys()].map((path) => ({ path, text: read(path) ?? '' })),
+    files,
+  );
+
+  // Services: compose services that build, then Dockerfiles no compose service claims.
+  const drafts: { name: string; dockerfile: string | null; context: string; target: string | null; compose: ComposeService | null }[] = [];
+  for (const svc of compose.services) {
+    if (!svc.build) continue;
+    if (!fileSet.has(svc.build.dockerfile)) {
+      problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+      continue;
+    }
+    drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, compose: svc });
+  }
+  const claimed = new Set(drafts.map((d) => d.dockerfile));
+  for (const path of dockerfiles.keys()) {
+    if (claimed.has(path)) continue;
+    const base = posix.basename(path);
+    const suffix = /^(?:Dockerfile|Containerfile)\.(.+)$/.exec(base)?.[1] ?? /^(.+)\.[Dd]ockerfile$/.exec(base)?.[1] ?? null;
+    if (suffix && DEV_VARIANT.test(suffix)) continue;
+    const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    const isVariant = suffix !== null && /^(prod|production|release)$/i.test(suffix);
+    if (isVariant && dockerfiles.has(dir ? `${dir}/Dockerfile` : 'Dockerfile')) continue;
+    const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : posix.basename(root);
+    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, compose: null });
+  }
+
+  const services: Service[] = drafts.map((draft) => {
+    const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
+    entry?.services.push(draft.name);
+    const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, workspacePackages, fileSet, draft.name);
+    return describeService(draft, dir, entry?.parsed ?? null, { files, read, workspacePackages, problems });
+  });
+  // Source files belong to the innermost service directory.
+  for (const svc of services) {
+    const inner = services.filter((o) => o !== svc && o.dir.startsWith(svc.dir ? svc.dir + '/' : '') && o.dir !== svc.dir).map((o) => o.dir + '/');
+    if (inner.length) svc.sourceFiles = svc.sourceFiles.filter((f) => !inner.some((d) => f.startsWith(d)));
+  }
+
+  const model: RepoModel = {
+    root,
+    files,
+    services,
+    dockerfiles,
+    composeFiles: compose.files,
+    compose,
+    workspacePackages,
+    packageManager,
+    userConvention: null,
+    problems,
+  };
+  model.userConvention = detectUserConvention(model);
+  return model;
+}
+
+function hasManifest(dir: string, fileSet: Set<string>): boolean {
+  return MANIFESTS.some((m) => fileSet.has(dir ? `${dir}/${m}` : m));
+}
+
+/**
+ * The service's own directory. A Dockerfile beside a manifest lives in its service; a Dockerfile
+ * at the root (Dockerfile.api) or in a docker/ folder names its service by what it copies and
+ * builds: the one workspace package it mentions that no other mentioned package depends on.
+ */
+function serviceDir(
+  dockerfile: string | null,
+  context: string,
+  parsed: ParsedDockerfile | null,
+  packages: WorkspacePackage[],
+  fileSet: Set<string>,
+  name: string,
+): string {
+  const norm = (d: string) => (d === '.' ? '' : d);
+  const dfDir = dockerfile ? norm(posix.dirname(dockerfile)) : norm(context);
+  if (dfDir && hasManifest(dfDir, fileSet)) return dfDir;
+  if (parsed) {
+    const text = parsed.text;
+    const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
+    const roots = mentioned.filter((p) => !mentioned.some((o) => o !== p && o.workspaceDeps.includes(p.name)));
+    if (roots.length === 1 && roots[0]) return roots[0].dir;
+    const byName = roots.find((p) => posix.basename(p.dir) === name || p.name.split('/').pop() === name);
+    if (byName) return byName.dir;
+  }
+  const ctx = norm(context);
+  if (hasManifest(ctx, fileSet)) return ctx;
+  return dfDir;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface DescribeDeps {
+  files: string[];
+  read: (rel: string) => string | null;
+  workspacePackages: WorkspacePackage[];
+  problems: ModelProblem[];
+}
+
+function describeService(
+  draft: { name: string; dockerfile: string | null; context: string; target: string | null; compose: ComposeService | null },
+  dir: string,
+  parsed: ParsedDockerfile | null,
+  deps: DescribeDeps,
+): Service {
+  const { files, read, workspacePackages } = deps;
+  const prefix = dir ? dir + '/' : '';
+  const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
+  const language: ServiceLanguage = fileSetHas(files, prefix, 'package.json')
+    ? 'node'
+    : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => fileSetHas(files, prefix, m))
+      ? 'python'
+      : 'unknown';
+  const sourceFiles = files
+    .filter((f) => f.startsWith(prefix) && SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
+    .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
+    .slice(0, MAX_SOURCE_FILES);
+
+  const facts = new Map<string, SourceFacts>();
+  for (const f of sourceFiles) {
+    const text = read(f);
+    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage));
+  }
+  const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
+  const entryFile = findEntryFile(dir, pkg, files, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
+
+  // Role
+  const roleReasons: string[] = [];
+  const anyListen = [...facts.entries()].filter(([, f]) => f.listens).map(([file]) => file);
+  const anyQueue = [...facts.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
+  const stageKeywords = new Set(stage?.instructions.map((i) => i.keyword) ?? []);
+  const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
+  const servesFromCmd = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s)/.test(cmdText);
+  let role: ServiceRole = 'unknown';
+  const family = stage?.base.family;
+  const webServerImage = family === 'nginx' || family === 'httpd' || family === 'caddy';
+  if (webServerImage) {
+    role = 'frontend';
+    roleReasons.push(`deployed stage runs ${stage?.base.reference}`);
+  } else if (anyListen.length || servesFromCmd) {
+    role = 'http';
+    roleReasons.push(anyListen.length ? `starts an HTTP server (${anyListen[0]})` : `CMD starts a web server`);
+  } else if (anyQueue.length) {
+    role = 'worker';
+    roleReasons.push(`consumes a queue (${anyQueue[0]})`);
+  } else if (draft.compose?.containerPorts.length || stageKeywords.has('EXPOSE') || stageKeywords.has('HEALTHCHECK')) {
+    role = 'http';
+    roleReasons.push(draft.compose?.containerPorts.length ? 'compose publishes a port' : 'the image EXPOSEs a port or has a HEALTHCHECK');
+  } else if (/worker|consumer|processor|scheduler|cron/i.test(draft.name)) {
+    role = 'worker';
+    roleReasons.push('named as a worker, no port anywhere');
+  }
+
+  // Port
+  const portEvidence: Evidence<number>[] = [];
+  const df = draft.dockerfile ?? '';
+  if (stage) {
+    for (const ins of stage.instructions) {
+      if (ins.keyword === 'ENV') {
+        const m = /(?:^|\s)PORT(?:=|\s+)["']?(\d{2,5})\b/.exec(ins.args);
+        if (m) portEvidence.push({ value: Number(m[1]), source: 'ENV PORT', file: df, line: ins.line });
+      }
+      if (ins.keyword === 'EXPOSE') {
+        for (const tok of ins.args.split(/\s+/)) {
+          const p = Number(tok.split('/')[0]);
+          if (Number.isInteger(p) && p > 0) portEvidence.push({ value: p, source: 'EXPOSE', file: df, line: ins.line });
+        }
+      }
+      if (ins.keyword === 'HEALTHCHECK') {
+        const m = /(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::|['"]?\s*\+\s*['"]?)(\d{2,5})\b/.exec(ins.args);
+        if (m) portEvidence.push({ value: Number(m[1]), source: 'HEALTHCHECK URL', file: df, line: ins.line });
+      }
+      if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') {
+        const m = /(?:--port["',\s]+|--bind["',\s]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:|\$\{PORT:-)(\d{2,5})\b/.exec(ins.args);
+        if (m) portEvidence.push({ value: Number(m[1]), source: 'CMD', file: df, line: ins.line });
+      }
+    }
+  }
+  const composePorts = draft.compose?.containerPorts ?? [];
+  if (composePorts.length === 1 && draft.compose) portEvidence.push({ value: composePorts[0] ?? 0, source: 'compose port mapping', file: draft.compose.file, line: draft.compose.line });
+  const composeEnvPort = draft.compose?.environment.PORT;
+  if (composeEnvPort && /^\d+$/.test(composeEnvPort) && draft.compose)
+    portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', file: draft.compose.file, line: draft.compose.line });
+  for (const [file, f] of facts) for (const hint of f.ports) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
+  const port = choosePort(portEvidence, composePorts);
+  const distinct = [...new Set(portEvidence.map((e) => e.value))];
+  if (distinct.length > 1 && role === 'http') {
+    deps.problems.push({
+      file: df || draft.compose?.file || dir,
+      line: 1,
+      message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
+    });
+  }
+
+  // Health route
+  const routes: HealthRoute[] = [];
+  const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
+  for (const [file, f] of facts) {
+    for (const r of f.routes) {
+      let path = r.path;
+      if (file.endsWith('urls.py')) path = djangoPath(file, prefix, r.path, djangoIncludes);
+      if (f.globalPrefix) path = '/' + [f.globalPrefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
+    }
+  }
+  const nestPrefix = [...facts.values()].map((f) => f.globalPrefix).find((p) => p);
+  if (nestPrefix) for (const r of routes) if (!r.path.startsWith('/' + nestPrefix.replace(/^\/+/, ''))) r.path = '/' + nestPrefix.replace(/^\/+|\/+$/g, '') + r.path;
+  routes.sort((a, b) => preferHealthRoute(a.path, b.path));
+
+  return {
+    name: draft.name,
+    dir,
+    dockerfile: draft.dockerfile,
+    buildContext: draft.context,
+    target: draft.target,
+    compose: draft.compose,
+    role,
+    roleReasons,
+    language: language === 'unknown' && webServerImage ? 'static' : language,
+    port,
+    portEvidence,
+    entryFile,
+    packageName: pkg?.name ?? null,
+    workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
+    healthRoute: routes[0] ?? null,
+    sourceFiles,
+  };
+}
+
+function fileSetHas(files: string[], prefix: string, name: string): boolean {
+  return files.includes(prefix + name);
+}
+
+const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
+
+/** The image's own ENV PORT wins, then what compose runs it on, then the Dockerfile, then the code. */
+function choosePort(evidence: Evidence<number>[], composePorts: number[]): number | null {
+  for (const source of PORT_PRIORITY) {
+    const hit = evidence.find((e) => e.source === source);
+    if (hit) return hit.value;
+  }
+  const code = evidence.filter((e) => e.source.startsWith('code'));
+  if (code.length) {
+    const counts = new Map<number, number>();
+    for (const e of code) counts.set(e.value, (counts.get(e.value) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  }
+  if (composePorts.length) {
+    return composePorts[0] ?? null;
+  }
+  return null;
+}
+
+/** A Django route's full path: the app urls.py prefix comes from the include() that mounts it. */
+function djangoPath(file: string, servicePrefix: string, route: string, includes: { prefix: string; module: string }[]): string {
+  const modulePath = file.slice(servicePrefix.length).replace(/\.py$/, '').replace(/\//g, '.');
+  const include = includes.find((i) => modulePath === i.module || modulePath.endsWith('.' + i.module));
+  return include ? '/' + [include.prefix, route].map((p) => p.replace(/^\/+/, '')).join('').replace(/^\/+/, '') : route;
+}
+
+function findEntryFile(dir: string, pkg: WorkspacePackage | null, files: string[], cmd: string | null): string | null {
+  const prefix = dir ? dir + '/' : '';
+  const has = (rel: string) => files.includes(prefix + rel);
+  const candidates: string[] = [];
+  const fromBuilt = (p: string) => {
+    const clean = p.replace(/^\.\//, '');
+    const stem = clean.replace(/^(dist|build|out|lib)\//, '').replace(/\.[cm]?js$/, '');
+    candidates.push(`src/${stem}.ts`, `src/${stem}.js`, `${stem}.ts`, clean, `src/${stem}.mjs`);
+  };
+  if (pkg?.main) fromBuilt(pkg.main);
+  const start = pkg?.scripts.start && /node\s+([\w./-]+)/.exec(pkg.scripts.start)?.[1];
+  if (start) fromBuilt(start);
+  if (cmd) {
+    const nodeArg = /["']?node["']?\s*,?\s*["']?([\w./-]+\.[cm]?js)/.exec(cmd)?.[1];
+    if (nodeArg) fromBuilt(nodeArg);
+    const asgi = /(?:uvicorn|gunicorn|hypercorn)["',\s]+(?:[^"'\s]*["',\s]+)*?([\w.]+):\w+/.exec(cmd)?.[1];
+    if (asgi) candidates.push(asgi.replace(/\./g, '/') + '.py');
+  }
+  candidates.push('src/main.ts', 'src/index.ts', 'src/server.ts', 'src/app.ts', 'src/main.js', 'src/index.js', 'src/server.js', 'index.js', 'server.js', 'app.js', 'main.py', 'app/main.py', 'manage.py', 'app.py');
+  const hit = candidates.find(has);
+  return hit ? prefix + hit : null;
+}
+
+function detectUserConvention(model: RepoModel): UserConvention | null {
+  const tally = new Map<string, UserConvention>();
+  for (const svc of model.services) {
+    if (svc.role !== 'http' || !svc.dockerfile) continue;
+    const parsed = model.dockerfiles.get(svc.dockerfile)?.parsed;
+    const stage = parsed ? deployedStage(parsed, svc.target) : undefined;
+    if (!stage || isRootUser(stage.user)) continue;
+    const [userName = '', groupName] = (stage.user ?? '').split(':');
+    if (/^\d+$/.test(userName)) continue;
+    const created = stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => parseUserCommands(i.args));
+    const user = created.flatMap((c) => c.users).find((u) => u.name === userName);
+    if (!user) continue; // a user the base image ships (node) is not a convention to copy
+    const group = groupName ?? user.group ?? userName;
+    const gid = created.flatMap((c) => c.groups).find((g) => g.name === group)?.gid ?? null;
+    const key = `${userName}:${group}:${user.uid}:${gid}`;
+    const entry = tally.get(key) ?? { user: userName, group, uid: user.uid, gid, seenIn: [] };
+    entry.seenIn.push(svc.dockerfile);
+    tally.set(key, entry);
+  }
+  return [...tally.values()].sort((a, b) => b.seenIn.length - a.seenIn.length)[0] ?? null;
+}

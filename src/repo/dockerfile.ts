@@ -1,0 +1,165 @@
+/**
+ * The Dockerfile model: dockerfile-ast for structure and ranges, plus what the transforms ask of
+ * every stage (its base image resolved through earlier stages, its effective USER, the tools it
+ * has). dockerfile-ast cannot print a Dockerfile back, so transforms edit by offset and re-parse.
+ */
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
+import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
+import { lineStarts } from '../run/text.js';
+
+export interface DockerInstruction {
+  keyword: string;
+  /** Arguments with continuations joined, as Docker sees them. */
+  args: string;
+  /** Offsets of the instruction text (first character to last, without the line break). */
+  start: number;
+  end: number;
+  /** Offset of the start of the instruction's first line (for inserting a line before it). */
+  lineStart: number;
+  /** Offset just after the line break ending the instruction's last line. */
+  lineEnd: number;
+  /** 1-based first and last line. */
+  line: number;
+  endLine: number;
+  stageIndex: number;
+  node: Instruction;
+}
+
+export interface DockerStage {
+  index: number;
+  name: string | null;
+  from: DockerInstruction;
+  /** The image after FROM as written (may name an earlier stage). */
+  fromRef: string;
+  /** The external base image, resolved through `FROM <earlier stage>`. */
+  base: BaseImage;
+  /** Index of the stage this one is built FROM, when it names an earlier stage. */
+  parentStage: number | null;
+  instructions: DockerInstruction[];
+  /** USER in force at the end of the stage (inherited from a parent stage), null = root by default. */
+  user: string | null;
+  /** Probe tools available at the end of the stage: the base image's plus the ones the stage installs. */
+  tools: ProbeTool[];
+}
+
+export interface ParsedDockerfile {
+  text: string;
+  instructions: DockerInstruction[];
+  stages: DockerStage[];
+  escape: string;
+}
+
+export class DockerfileSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+// dockerfile-utils diagnostics that mean Docker itself would refuse the file. Style warnings and
+// checks with false positives on real files (variables in EXPOSE, relative WORKDIR) are ignored.
+const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
+
+export function dockerfileProblems(text: string): { line: number; message: string }[] {
+  return validate(text)
+    .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
+    .map((d) => ({ line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }))
+    .sort((a, b) => a.line - b.line);
+}
+
+const INSTALL_TOOL = /\b(?:apk\s+(?:--[\w-]+\s+)*add|apt-get\s+(?:-[\w-]+\s+)*install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install)\b([^&;|]*)/g;
+
+function toolsInstalledBy(runArgs: string): ProbeTool[] {
+  const found: ProbeTool[] = [];
+  for (const match of runArgs.matchAll(INSTALL_TOOL)) {
+    const pkgs = (match[1] ?? '').split(/\s+/);
+    if (pkgs.includes('curl')) found.push('curl');
+    if (pkgs.includes('wget')) found.push('wget');
+    if (pkgs.some((p) => /^python3?$/.test(p))) found.push('python');
+    if (pkgs.some((p) => /^nodejs$/.test(p))) found.push('node');
+  }
+  return found;
+}
+
+/** Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. */
+export function parseDockerfile(text: string): ParsedDockerfile {
+  const problems = dockerfileProblems(text);
+  const first = problems[0];
+  if (first) throw new DockerfileSyntaxError(first.message, first.line);
+
+  const ast = DockerfileParser.parse(text);
+  const starts = lineStarts(text);
+  const offsetOf = (pos: { line: number; character: number }) => (starts[pos.line] ?? text.length) + pos.character;
+  const instructions: DockerInstruction[] = [];
+  const stages: DockerStage[] = [];
+  let stageIndex = -1;
+  for (const node of ast.getInstructions()) {
+    const range = node.getRange();
+    const keyword = node.getKeyword().toUpperCase();
+    if (keyword === 'FROM') stageIndex++;
+    const endLine = range.end.line;
+    const nextLineStart = starts[endLine + 1];
+    const instruction: DockerInstruction = {
+      keyword,
+      args: node.getArgumentsContent() ?? '',
+      start: offsetOf(range.start),
+      end: offsetOf(range.end),
+      lineStart: starts[range.start.line] ?? 0,
+      lineEnd: nextLineStart ?? text.length,
+      line: range.start.line + 1,
+      endLine: endLine + 1,
+      stageIndex,
+      node,
+    };
+    instructions.push(instruction);
+    if (keyword === 'FROM') {
+      const from = node as unknown as { getImage(): string | null; getBuildStage(): string | null };
+      const fromRef = from.getImage() ?? '';
+      const name = from.getBuildStage();
+      const parent = stages.find((s) => s.name !== null && s.name.toLowerCase() === fromRef.toLowerCase()) ?? null;
+      stages.push({
+        index: stageIndex,
+        name,
+        from: instruction,
+        fromRef,
+        base: parent ? parent.base : classifyBaseImage(fromRef),
+        parentStage: parent ? parent.index : null,
+        instructions: [],
+        user: parent ? parent.user : null,
+        tools: parent ? [...parent.tools] : classifyBaseImage(fromRef).tools,
+      });
+    }
+    const stage = stages[stageIndex];
+    if (stage) {
+      stage.instructions.push(instruction);
+      if (keyword === 'USER') stage.user = instruction.args.trim() || null;
+      if (keyword === 'RUN') for (const tool of toolsInstalledBy(instruction.args)) if (!stage.tools.includes(tool)) stage.tools.push(tool);
+    }
+  }
+  return { text, instructions, stages, escape: ast.getEscapeCharacter() };
+}
+
+/** The stage that is deployed: the compose `build.target` when given, else the last stage. */
+export function deployedStage(parsed: ParsedDockerfile, target?: string | null): DockerStage | undefined {
+  if (target) {
+    const named = parsed.stages.find((s) => s.name?.toLowerCase() === target.toLowerCase());
+    if (named) return named;
+  }
+  return parsed.stages[parsed.stages.length - 1];
+}
+
+/** True for USER values that mean root: empty, `root`, `0`, `root:root`, `0:0`. */
+export function isRootUser(user: string | null): boolean {
+  if (user === null) return true;
+  const name = user.split(':')[0]?.trim() ?? '';
+  return name === '' || name === 'root' || name === '0';
+}
+
+/** The indentation (leading spaces/tabs) of the line holding `offset`. */
+export function indentationAt(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
+}

@@ -1,0 +1,60 @@
+/**
+ * Lists the files of a repo: in a git work tree, the tracked and untracked-but-not-ignored files
+ * (so .gitignore is honoured); elsewhere a walk. Generated and vendored trees (node_modules, dist,
+ * build, virtualenvs) are skipped even when committed, and symlinks are never followed.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SKIPPED_DIRS = new Set([
+  'node_modules', '.git', 'dist', 'build', 'out', '.next', '.nuxt', '.turbo', '.cache', 'coverage',
+  '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'vendor', '.terraform',
+]);
+
+function skipped(rel: string): boolean {
+  return rel.split('/').some((segment) => SKIPPED_DIRS.has(segment));
+}
+
+function gitFiles(root: string): string[] | null {
+  try {
+    const out = execFileSync('git', ['-C', root, 'ls-files', '-co', '--exclude-standard', '-z'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return out.split('\0').filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
+function walk(root: string): string[] {
+  const files: string[] = [];
+  const visit = (rel: string) => {
+    for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) visit(child);
+      } else if (entry.isFile()) files.push(child);
+    }
+  };
+  visit('');
+  return files;
+}
+
+/** Repo-relative POSIX paths of the regular files (no symlinks) the tool may read. */
+export function listRepoFiles(root: string): string[] {
+  const listed = gitFiles(root) ?? walk(root);
+  return listed
+    .filter((rel) => !skipped(rel))
+    .filter((rel) => {
+      try {
+        return lstatSync(join(root, rel)).isFile();
+      } catch {
+        return false; // deleted in the work tree but still in the index
+      }
+    })
+    .sort();
+}

@@ -1,0 +1,95 @@
+/**
+ * The repo model: everything a transform may know beyond the text of the file it edits. Built once
+ * per run by {@link buildRepoModel} (the only place that reads the disk); transforms are pure
+ * functions of (text, file, model).
+ */
+import type { ComposeModel, ComposeService } from './compose.js';
+import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
+import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
+
+export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
+export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
+
+export interface Evidence<T> {
+  value: T;
+  /** What says so, e.g. `compose port mapping`, `HEALTHCHECK URL`. */
+  source: string;
+  file: string;
+  line: number;
+}
+
+export interface HealthRoute {
+  path: string;
+  file: string;
+  line: number;
+}
+
+export interface Service {
+  name: string;
+  /** Service directory relative to the root ('' for the root itself). */
+  dir: string;
+  /** Dockerfile relative to the root, null when the service has none. */
+  dockerfile: string | null;
+  /** Compose build context relative to the root (the Dockerfile's directory when not in compose). */
+  buildContext: string;
+  /** Compose `build.target`, the stage that is deployed. */
+  target: string | null;
+  compose: ComposeService | null;
+  role: ServiceRole;
+  roleReasons: string[];
+  language: ServiceLanguage;
+  port: number | null;
+  portEvidence: Evidence<number>[];
+  entryFile: string | null;
+  packageName: string | null;
+  /** Workspace packages this service depends on, transitively, in build order. */
+  workspaceDeps: string[];
+  healthRoute: HealthRoute | null;
+  /** Source files read for the facts above. */
+  sourceFiles: string[];
+}
+
+export interface UserConvention {
+  user: string;
+  group: string;
+  uid: number | null;
+  gid: number | null;
+  /** Dockerfiles that follow it. */
+  seenIn: string[];
+}
+
+export interface ModelProblem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface DockerfileEntry {
+  path: string;
+  parsed: ParsedDockerfile | null;
+  error: ModelProblem | null;
+  /** Services built from this Dockerfile. */
+  services: string[];
+}
+
+export interface RepoModel {
+  /** Absolute path of the directory the tool was given. */
+  root: string;
+  files: string[];
+  services: Service[];
+  dockerfiles: Map<string, DockerfileEntry>;
+  composeFiles: string[];
+  compose: ComposeModel;
+  workspacePackages: WorkspacePackage[];
+  packageManager: PackageManagerInfo;
+  /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
+  userConvention: UserConvention | null;
+  /** Conflicts and files the model could not read, reported by `check` and in `--json`. */
+  problems: ModelProblem[];
+}
+
+export function servicesForFile(model: RepoModel, path: string): Service[] {
+  return model.services.filter((s) => s.dockerfile === path);
+}
+
+export type { DockerStage };

@@ -1,0 +1,154 @@
+/**
+ * What the repo model reads from a service's source files: does it listen for HTTP, does it consume
+ * a queue, which port does it default to, which health route does it define. This is evidence for
+ * the model, never a rewrite, so a light lexer (comments blanked, offsets kept) plus patterns over
+ * the framework APIs is enough; the codemods that rewrite code use a real AST.
+ */
+import { lineOfOffset } from '../run/text.js';
+
+export type SourceLanguage = 'js' | 'python';
+
+export interface PortHint {
+  port: number;
+  line: number;
+  what: string;
+}
+
+export interface RouteHint {
+  path: string;
+  line: number;
+}
+
+export interface SourceFacts {
+  listens: boolean;
+  consumesQueue: boolean;
+  ports: PortHint[];
+  routes: RouteHint[];
+  /** Django: `path('<prefix>', include('<module>'))` pairs, to resolve app-level urls.py prefixes. */
+  djangoIncludes: { prefix: string; module: string }[];
+  /** NestJS `app.setGlobalPrefix('api')`. */
+  globalPrefix: string | null;
+}
+
+/** Replaces comments with spaces, keeping offsets and line breaks; string contents are kept. */
+export function blankComments(text: string, language: SourceLanguage): string {
+  const out = text.split('');
+  let i = 0;
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  while (i < text.length) {
+    const c = text[i];
+    const next = text[i + 1];
+    if (language === 'js' && c === '/' && next === '/') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (language === 'js' && c === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (language === 'python' && c === '#') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "'" || c === '`') {
+      const triple = language === 'python' && text.startsWith(c.repeat(3), i);
+      const closer = triple ? c.repeat(3) : c;
+      let k = i + closer.length;
+      while (k < text.length && !text.startsWith(closer, k)) {
+        if (text[k] === '\\') k++;
+        else if (text[k] === '\n' && !triple && c !== '`') break;
+        k++;
+      }
+      i = Math.min(text.length, k + closer.length);
+    } else i++;
+  }
+  return out.join('');
+}
+
+const JS_LISTEN = /\.listen\s*\(|NestFactory\s*\.\s*create\s*[(<]|\bserve\s*\(\s*\{\s*fetch|Bun\.serve\s*\(/;
+const JS_QUEUE =
+  /\.consumer\s*\(\s*\{|\beachMessage\s*:|\beachBatch\s*:|\bchannel\.consume\s*\(|\bnew\s+Worker\s*\(\s*['"`]|\bReceiveMessageCommand\b|\.subscribe\s*\(\s*\{\s*topics?\s*:/;
+const PY_LISTEN = /\bFastAPI\s*\(|\bFlask\s*\(|\bDjango\b|\buvicorn\.run\s*\(|\bsocketio\.ASGIApp\s*\(|\bweb\.run_app\s*\(|\burlpatterns\s*=/;
+const PY_QUEUE = /\bKafkaConsumer\s*\(|\bAIOKafkaConsumer\s*\(|\bCelery\s*\(|\.basic_consume\s*\(/;
+
+const JS_PORTS: { re: RegExp; what: string }[] = [
+  { re: /process\.env(?:\.(\w*PORT)|\[\s*['"](\w*PORT)['"]\s*\])\s*(?:\|\||\?\?)\s*['"`]?(\d{2,5})\b/g, what: 'process.env fallback' },
+  { re: /\bgetServicePort\w*\s*\([^()]*?,\s*['"`]?(\d{2,5})['"`]?\s*\)/g, what: 'getServicePort default' },
+  { re: /\.listen\s*\(\s*(\d{2,5})\b/g, what: '.listen literal' },
+  { re: /\bconst\s+PORT\s*(?::\s*\w+\s*)?=\s*(\d{2,5})\b/g, what: 'PORT constant' },
+];
+const PY_PORTS: { re: RegExp; what: string }[] = [
+  { re: /(?:environ\.get|getenv)\(\s*['"]\w*PORT['"]\s*,\s*['"]?(\d{2,5})/g, what: 'env PORT default' },
+  { re: /uvicorn\.run\([^)]*\bport\s*=\s*(\d{2,5})/g, what: 'uvicorn.run port' },
+];
+
+const JS_ROUTE = /\.\s*(?:get|all|head|route)\s*\(\s*(['"`])(\/[^'"`\s]*)\1/g;
+const JS_ROUTE_OBJECT = /\burl\s*:\s*(['"`])(\/[^'"`\s]*)\1/g;
+const NEST_CONTROLLER = /@Controller\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
+const NEST_GET = /@(?:Get|All|Head)\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
+const NEST_PREFIX = /\.setGlobalPrefix\s*\(\s*(['"`])([^'"`]*)\1/;
+const PY_DECORATOR = /@\s*(\w+)\s*\.\s*(?:get|head|api_route|route)\s*\(\s*[rf]?(['"])(\/[^'"]*)\2/g;
+const PY_ROUTER_PREFIX = /(\w+)\s*=\s*APIRouter\s*\([^)]*\bprefix\s*=\s*(['"])([^'"]*)\2/g;
+const DJANGO_PATH = /\b(re_path|path|url)\s*\(\s*r?(['"])([^'"]*)\2\s*,\s*([^)]*)/g;
+
+function joinRoute(...parts: string[]): string {
+  const joined = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  return '/' + joined;
+}
+
+export function scanSource(text: string, language: SourceLanguage): SourceFacts {
+  const code = blankComments(text, language);
+  const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null };
+  const line = (offset: number) => lineOfOffset(code, offset);
+  if (language === 'js') {
+    facts.listens = JS_LISTEN.test(code);
+    facts.consumesQueue = JS_QUEUE.test(code);
+    for (const { re, what } of JS_PORTS)
+      for (const m of code.matchAll(re)) {
+        const port = Number(m[m.length - 1]);
+        if (port > 0 && port < 65536) facts.ports.push({ port, line: line(m.index), what });
+      }
+    for (const m of code.matchAll(JS_ROUTE)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
+    for (const m of code.matchAll(JS_ROUTE_OBJECT)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
+    const controller = [...code.matchAll(NEST_CONTROLLER)][0];
+    if (controller) {
+      for (const m of code.matchAll(NEST_GET)) facts.routes.push({ path: joinRoute(controller[2] ?? '', m[2] ?? ''), line: line(m.index) });
+    }
+    facts.globalPrefix = NEST_PREFIX.exec(code)?.[2] ?? null;
+  } else {
+    facts.listens = PY_LISTEN.test(code);
+    facts.consumesQueue = PY_QUEUE.test(code);
+    for (const { re, what } of PY_PORTS)
+      for (const m of code.matchAll(re)) facts.ports.push({ port: Number(m[1]), line: line(m.index), what });
+    const prefixes = new Map<string, string>();
+    for (const m of code.matchAll(PY_ROUTER_PREFIX)) prefixes.set(m[1] ?? '', m[3] ?? '');
+    for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index) });
+    for (const m of code.matchAll(DJANGO_PATH)) {
+      const pattern = (m[3] ?? '').replace(/^\^/, '').replace(/\$$/, '').replace(/\/\?$/, '/');
+      const target = m[4] ?? '';
+      const include = /include\s*\(\s*(?:\(\s*)?['"]([\w.]+)['"]/.exec(target);
+      if (include) facts.djangoIncludes.push({ prefix: pattern, module: include[1] ?? '' });
+      else facts.routes.push({ path: '/' + pattern, line: line(m.index) });
+    }
+  }
+  return facts;
+}
+
+const HEALTH_PATH = /^\/(?:[\w-]+\/)*(?:health|healthz|healthcheck|health-check|livez|liveness|ping|status)\/?$/i;
+const NOT_LIVENESS = /ready|readiness/i;
+
+/** Whether a route path is a liveness route an ALB or HEALTHCHECK may probe (`/ready` never is). */
+export function isLivenessRoute(path: string): boolean {
+  return HEALTH_PATH.test(path) && !NOT_LIVENESS.test(path);
+}
+
+/** Orders liveness routes: `/health` first, then the shortest. */
+export function preferHealthRoute(a: string, b: string): number {
+  const score = (p: string) => (/^\/health\/?$/.test(p) ? 0 : /health/.test(p) ? 1 : 2);
+  return score(a) - score(b) || a.length - b.length;
+}

@@ -1,0 +1,167 @@
+/**
+ * Workspace packages (pnpm-workspace.yaml or package.json `workspaces`), their dependencies on one
+ * another, and the package manager and pnpm version the repo uses.
+ */
+import { posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export interface WorkspacePackage {
+  name: string;
+  dir: string;
+  /** All dependency names (dependencies, devDependencies, optional, peer). */
+  dependencies: Record<string, string>;
+  /** Names of the workspace packages this one depends on. */
+  workspaceDeps: string[];
+  scripts: Record<string, string>;
+  main: string | null;
+}
+
+export interface PnpmVersion {
+  version: string;
+  /** Where it came from, said to the user in the note on a change. */
+  source: string;
+}
+
+export interface PackageManagerInfo {
+  name: 'pnpm' | 'npm' | 'yarn' | null;
+  lockfiles: string[];
+  pnpm: PnpmVersion | null;
+}
+
+type Json = Record<string, unknown>;
+
+function readJson(text: string | null): Json | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Json) : null;
+  } catch {
+    return null;
+  }
+}
+
+function record(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/\/+$/, '')
+    .split('/')
+    .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')))
+    .join('/');
+  return new RegExp(`^${body}$`);
+}
+
+export function workspaceGlobs(read: (rel: string) => string | null): string[] {
+  const pnpmWorkspace = read('pnpm-workspace.yaml');
+  if (pnpmWorkspace !== null) {
+    try {
+      const parsed = parseYaml(pnpmWorkspace) as { packages?: unknown } | null;
+      if (Array.isArray(parsed?.packages)) return parsed.packages.filter((p): p is string => typeof p === 'string');
+    } catch {
+      /* fall through to package.json */
+    }
+  }
+  const root = readJson(read('package.json'));
+  const ws = root?.workspaces;
+  if (Array.isArray(ws)) return ws.filter((p): p is string => typeof p === 'string');
+  if (ws && typeof ws === 'object' && Array.isArray((ws as Json).packages)) return ((ws as Json).packages as unknown[]).filter((p): p is string => typeof p === 'string');
+  return [];
+}
+
+/** Reads every package.json under a workspace glob (or every package.json when there are none). */
+export function readWorkspacePackages(files: string[], read: (rel: string) => string | null): WorkspacePackage[] {
+  const globs = workspaceGlobs(read);
+  const include = globs.filter((g) => !g.startsWith('!')).map(globToRegExp);
+  const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToRegExp(g.slice(1)));
+  const manifests = files.filter((f) => f === 'package.json' || f.endsWith('/package.json'));
+  const packages: WorkspacePackage[] = [];
+  for (const manifest of manifests) {
+    const dir = posix.dirname(manifest);
+    if (dir !== '.' && include.length > 0 && (!include.some((re) => re.test(dir)) || exclude.some((re) => re.test(dir)))) continue;
+    const json = readJson(read(manifest));
+    if (!json || typeof json.name !== 'string') continue;
+    const dependencies = {
+      ...record(json.peerDependencies),
+      ...record(json.optionalDependencies),
+      ...record(json.devDependencies),
+      ...record(json.dependencies),
+    };
+    packages.push({
+      name: json.name,
+      dir: dir === '.' ? '' : dir,
+      dependencies,
+      workspaceDeps: [],
+      scripts: record(json.scripts),
+      main: typeof json.main === 'string' ? json.main : null,
+    });
+  }
+  const names = new Set(packages.map((p) => p.name));
+  for (const pkg of packages) pkg.workspaceDeps = Object.keys(pkg.dependencies).filter((d) => names.has(d) && d !== pkg.name);
+  return packages;
+}
+
+/** Workspace dependencies of a package, transitively, in build order (dependencies first). */
+export function workspaceClosure(pkgName: string, packages: WorkspacePackage[]): WorkspacePackage[] {
+  const byName = new Map(packages.map((p) => [p.name, p]));
+  const ordered: WorkspacePackage[] = [];
+  const visiting = new Set<string>();
+  const visit = (name: string) => {
+    if (visiting.has(name) || ordered.some((p) => p.name === name)) return;
+    visiting.add(name);
+    const pkg = byName.get(name);
+    if (!pkg) return;
+    for (const dep of pkg.workspaceDeps) visit(dep);
+    ordered.push(pkg);
+  };
+  visit(pkgName);
+  return ordered;
+}
+
+// The pnpm major that writes each lockfile format.
+const LOCKFILE_TO_PNPM: Record<string, string> = { '5.3': '6', '5.4': '7', '6.0': '8', '6.1': '8', '9.0': '9' };
+
+const PNPM_PIN = /\bpnpm@(\d+(?:\.\d+){0,2}(?:-[\w.]+)?)\b/g;
+
+/**
+ * The pnpm version the repo uses, in order: root package.json `packageManager`, the version most
+ * of the repo's Dockerfiles pin, the lockfile format's pnpm major. Null when none says.
+ */
+export function detectPackageManager(
+  read: (rel: string) => string | null,
+  dockerfileTexts: { path: string; text: string }[],
+  files: string[],
+): PackageManagerInfo {
+  const lockfiles = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock', 'npm-shrinkwrap.json'].filter((f) => files.includes(f));
+  const root = readJson(read('package.json'));
+  const packageManager = typeof root?.packageManager === 'string' ? root.packageManager : null;
+  let name: PackageManagerInfo['name'] = null;
+  if (packageManager) name = (packageManager.split('@')[0] as PackageManagerInfo['name']) ?? null;
+  else if (lockfiles.includes('pnpm-lock.yaml') || files.includes('pnpm-workspace.yaml')) name = 'pnpm';
+  else if (lockfiles.includes('yarn.lock')) name = 'yarn';
+  else if (lockfiles.includes('package-lock.json') || files.includes('package.json')) name = 'npm';
+
+  let pnpm: PnpmVersion | null = null;
+  const fromField = packageManager && /^pnpm@(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(packageManager);
+  if (fromField?.[1]) pnpm = { version: fromField[1], source: 'the root package.json "packageManager" field' };
+  if (!pnpm) {
+    const counts = new Map<string, string[]>();
+    for (const { path, text } of dockerfileTexts)
+      for (const m of text.matchAll(PNPM_PIN)) {
+        const v = m[1] ?? '';
+        counts.set(v, [...(counts.get(v) ?? []), path]);
+      }
+    const best = [...counts.entries()].sort((a, b) => b[1].length - a[1].length || b[0].localeCompare(a[0]))[0];
+    if (best) pnpm = { version: best[0], source: `the version ${best[1].length} of the repo's Dockerfiles pin (${[...new Set(best[1])].join(', ')})` };
+  }
+  if (!pnpm) {
+    const lock = read('pnpm-lock.yaml');
+    const lockVersion = lock && /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(lock)?.[1];
+    const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
+    if (major) pnpm = { version: major, source: `pnpm-lock.yaml lockfileVersion ${lockVersion}, which pnpm ${major} writes` };
+  }
+  return { name, lockfiles, pnpm };
+}

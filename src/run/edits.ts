@@ -1,0 +1,40 @@
+/**
+ * The one edit model: a transform returns ranges of the text it was given plus their replacement.
+ * The same edits drive the diff, the write and the idempotency check, so bytes outside the ranges
+ * are untouched by construction.
+ */
+export interface TextEdit {
+  /** Offset of the first replaced character. */
+  start: number;
+  /** Offset after the last replaced character (equal to `start` for an insertion). */
+  end: number;
+  text: string;
+}
+
+export function insertAt(offset: number, text: string): TextEdit {
+  return { start: offset, end: offset, text };
+}
+
+export function replaceRange(start: number, end: number, text: string): TextEdit {
+  return { start, end, text };
+}
+
+export class OverlappingEditsError extends Error {}
+
+/** Applies non-overlapping edits; insertions at the same offset keep their given order. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  if (edits.length === 0) return text;
+  const ordered = edits
+    .map((edit, index) => ({ edit, index }))
+    .sort((a, b) => a.edit.start - b.edit.start || a.edit.end - b.edit.end || a.index - b.index);
+  let out = '';
+  let cursor = 0;
+  for (const { edit } of ordered) {
+    if (edit.start < cursor || edit.end < edit.start || edit.end > text.length) {
+      throw new OverlappingEditsError(`edit ${edit.start}-${edit.end} overlaps an earlier edit or is out of range`);
+    }
+    out += text.slice(cursor, edit.start) + edit.text;
+    cursor = edit.end;
+  }
+  return out + text.slice(cursor);
+}

@@ -1,0 +1,223 @@
+/**
+ * dockerfile-healthcheck-env: an HTTP service's HEALTHCHECK probes the port the container was
+ * started with (`PORT`, the old port as fallback) instead of a hard-coded one, with a probe the
+ * runtime image can run, on a liveness path (never `/ready`). A service with no HEALTHCHECK gets
+ * one only when its code defines a health route: probing a route that does not exist would mark a
+ * healthy container unhealthy.
+ */
+import type { ProbeTool } from '../src/repo/baseImage.js';
+import { deployedStage, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { servicesForFile, type Service } from '../src/repo/model.js';
+import { replaceRange, type TextEdit } from '../src/run/edits.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+import { httpServiceOf } from './dockerfile-port-env.js';
+
+const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
+const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
+const HOST_PORT = /(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b/;
+const READINESS_PATH = /\/(ready|readiness|readyz)\b/;
+
+type ProbeKind = 'node' | 'python' | 'curl' | 'wget';
+
+function probeKind(cmd: string): ProbeKind | null {
+  if (/(^|[\s"'[,/])node["']?\s*,?\s*["']?-e\b/.test(cmd)) return 'node';
+  if (/(^|[\s"'[,/])python3?["']?\s*,?\s*["']?-c\b/.test(cmd)) return 'python';
+  if (/(^|[\s"'[,/])curl\b/.test(cmd)) return 'curl';
+  if (/(^|[\s"'[,/])wget\b/.test(cmd)) return 'wget';
+  return null;
+}
+
+/** The probe tool the stage can run, preferring the service's own runtime. */
+function chooseTool(stage: DockerStage, service: Service): ProbeTool | null {
+  const has = (t: ProbeTool) => stage.tools.includes(t);
+  const order: ProbeTool[] = service.language === 'python' ? ['python', 'wget', 'curl', 'node'] : ['node', 'wget', 'curl', 'python'];
+  return order.find(has) ?? null;
+}
+
+/** A HEALTHCHECK CMD (the part after `CMD`) that reads PORT, for the given tool. */
+export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string): string | null {
+  const url = (portExpr: string) => `http://localhost:${portExpr}${path}`;
+  switch (tool) {
+    case 'node': {
+      const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
+      const js = `require('http').get('http://localhost:' + (process.env.PORT || '${port}') + '${path}', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
+      return JSON.stringify([node, '-e', js]).replace(/","/g, '", "');
+    }
+    case 'python': {
+      const py = `import os, urllib.request; urllib.request.urlopen('http://localhost:' + os.environ.get('PORT', '${port}') + '${path}', timeout=4)`;
+      return JSON.stringify(['python3', '-c', py]).replace(/","/g, '", "');
+    }
+    case 'wget':
+      return stage.tools.includes('sh') ? `wget -q -O /dev/null "${url('${PORT:-' + port + '}')}" || exit 1` : null;
+    case 'curl':
+      return stage.tools.includes('sh') ? `curl -fsS -o /dev/null "${url('${PORT:-' + port + '}')}" || exit 1` : null;
+    default:
+      return null;
+  }
+}
+
+/** Finds the string literal around `index` in a `node -e` / `python -c` program: its quote token and bounds. */
+function enclosingLiteral(cmd: string, index: number): { quote: string; open: number; close: number } | null {
+  for (let i = index - 1; i >= 0; i--) {
+    const c = cmd[i] ?? '';
+    if (c === "'" || c === '"' || c === '`') {
+      const quote = cmd[i - 1] === '\\' ? '\\' + c : c;
+      const close = cmd.indexOf(quote, index);
+      if (close < 0) return null;
+      return { quote, open: i - (quote.length - 1), close };
+    }
+    if (c === ' ' && /^\s*$/.test(cmd.slice(i, index))) continue;
+  }
+  return null;
+}
+
+/** Shell quoting state ('', "'" or '"') at an offset of a shell command. */
+function shellQuoteAt(cmd: string, index: number): string {
+  let state = '';
+  for (let i = 0; i < index; i++) {
+    const c = cmd[i];
+    if (state === '' && c === '\\') i++;
+    else if (state === '' && (c === "'" || c === '"')) state = c;
+    else if (state === c) state = '';
+    else if (state === '"' && c === '\\') i++;
+  }
+  return state;
+}
+
+/** Rewrites the hard-coded port in an existing probe; null when it cannot be done safely. */
+function rewritePort(cmd: string, kind: ProbeKind, exec: boolean): string | null {
+  const match = HOST_PORT.exec(cmd);
+  if (!match) return null;
+  const oldPort = match[2] ?? '';
+  const hostEnd = match.index + (match[1] ?? '').length + 1; // just after "host:"
+  const portEnd = hostEnd + oldPort.length;
+  if (kind === 'node' || kind === 'python') {
+    const lit = enclosingLiteral(cmd, match.index);
+    if (!lit) return null;
+    const q = lit.quote;
+    const after = cmd.slice(portEnd, lit.close);
+    const portExpr = kind === 'node' ? `(process.env.PORT || ${q}${oldPort}${q})` : `os.environ.get(${q}PORT${q}, ${q}${oldPort}${q})`;
+    const tail = after ? ` + ${q}${after}${q}` : '';
+    let out = cmd.slice(0, hostEnd) + q + ' + ' + portExpr + tail + cmd.slice(lit.close + q.length);
+    if (kind === 'python' && !/\bimport\s+(?:[\w.]+\s*,\s*)*os\b|\bfrom\s+os\b/.test(out)) {
+      const imp = /\bimport\s+/.exec(out);
+      if (!imp) return null;
+      out = out.slice(0, imp.index + imp[0].length) + 'os, ' + out.slice(imp.index + imp[0].length);
+    }
+    return out;
+  }
+  // curl / wget / anything else runs through a shell: ${PORT:-old} expands at probe time.
+  if (exec) return null;
+  const quote = shellQuoteAt(cmd, hostEnd);
+  const expansion = quote === "'" ? `'"\${PORT:-${oldPort}}"'` : `\${PORT:-${oldPort}}`;
+  return cmd.slice(0, hostEnd) + expansion + cmd.slice(portEnd);
+}
+
+function healthcheckParts(text: string, hc: DockerInstruction): { cmdStart: number; probe: string } | null {
+  const body = text.slice(hc.start, hc.end);
+  const at = /(^|\s)CMD(?=\s|\[)/i.exec(body.slice(hc.keyword.length));
+  if (!at) return null;
+  const cmdKeywordEnd = hc.start + hc.keyword.length + at.index + at[0].length;
+  const rest = text.slice(cmdKeywordEnd, hc.end);
+  const lead = /^(?:\s|\\\n)*/.exec(rest)?.[0].length ?? 0;
+  return { cmdStart: cmdKeywordEnd + lead, probe: text.slice(cmdKeywordEnd + lead, hc.end) };
+}
+
+export const dockerfileHealthcheckEnv: Transform = {
+  id: 'dockerfile-healthcheck-env',
+  title: 'HEALTHCHECK probes the PORT from env, with a tool the image has, on /health',
+  kinds: ['dockerfile'],
+  safety: 'safe',
+  fixes: 'a HEALTHCHECK that hard-codes its port fails when ECS or the task definition sets another PORT',
+  appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
+  run({ path, text, repo }: TransformInput): TransformResult {
+    const target = httpServiceOf(path, repo);
+    if (!target) return { edits: [], notes: [] };
+    if ('note' in target) return { edits: [], notes: [] }; // dockerfile-port-env reports it
+    const { service, port } = target;
+    const parsed = parseDockerfile(text);
+    const stage = deployedStage(parsed, service.target);
+    if (!stage) return { edits: [], notes: [] };
+    const existing = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
+    const routePath = service.healthRoute?.path ?? '/health';
+
+    if (!existing) {
+      if (!service.healthRoute) {
+        return {
+          edits: [],
+          notes: [
+            {
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": its code defines no health route. Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`,
+            },
+          ],
+        };
+      }
+      const tool = chooseTool(stage, service);
+      const probe = tool ? generateProbe(tool, stage, port, routePath) : null;
+      if (!probe)
+        return { edits: [], notes: [{ severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
+      const hcWord = keyword(parsed, 'HEALTHCHECK');
+      const lines = [
+        `# Liveness probe for docker run/compose; ECS uses the task definition's healthCheck (see \`ecsfix check\`).`,
+        `${hcWord} ${DEFAULT_FLAGS} \\`,
+        `  ${keyword(parsed, 'CMD')} ${probe}`,
+      ];
+      const anchor = firstRuntimeInstruction(stage, new Set(['CMD', 'ENTRYPOINT']));
+      const last = stage.instructions[stage.instructions.length - 1] as DockerInstruction;
+      const edit: TextEdit = anchor
+        ? insertLinesBefore(parsed, anchor, lines)
+        : { start: last.lineEnd, end: last.lineEnd, text: (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n' };
+      return {
+        edits: [edit],
+        notes: [{ severity: 'info', message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), port from PORT with ${port} as fallback` }],
+      };
+    }
+
+    if (/^\s*NONE\b/i.test(existing.args)) return { edits: [], notes: [{ severity: 'info', message: 'HEALTHCHECK NONE kept as written', line: existing.line }] };
+    if (existing.stageIndex !== stage.index)
+      return { edits: [], notes: [{ severity: 'warning', message: `the HEALTHCHECK is inherited from stage ${existing.stageIndex + 1}; review it there`, line: existing.line }] };
+    const parts = healthcheckParts(text, existing);
+    if (!parts) return { edits: [], notes: [] };
+    const notes: Note[] = [];
+    const exec = parts.probe.trimStart().startsWith('[');
+    const kind = probeKind(parts.probe);
+    const toolMissing = kind !== null && !stage.tools.includes(kind);
+    const readiness = READINESS_PATH.test(parts.probe);
+
+    if (toolMissing || readiness) {
+      // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
+      const tool = chooseTool(stage, service);
+      const oldPort = Number(HOST_PORT.exec(parts.probe)?.[2] ?? port);
+      const probe = tool ? generateProbe(tool, stage, oldPort, routePath) : null;
+      if (!probe) return { edits: [], notes: [{ severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
+      if (toolMissing) notes.push({ severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
+      if (readiness)
+        notes.push({ severity: 'warning', message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath}`, line: existing.line });
+      return { edits: [replaceRange(parts.cmdStart, existing.end, probe)], notes };
+    }
+    if (ENV_AWARE.test(parts.probe)) return { edits: [], notes: [] };
+    if (!kind && exec) return { edits: [], notes: [{ severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
+    if (exec && (kind === 'curl' || kind === 'wget')) {
+      // Exec form has no shell to expand ${PORT}: use the shell form when the image has a shell.
+      const tool = stage.tools.includes(kind) ? kind : chooseTool(stage, service);
+      const oldPort = Number(HOST_PORT.exec(parts.probe)?.[2] ?? port);
+      const probe = tool ? generateProbe(tool, stage, oldPort, routePath) : null;
+      if (!probe) return { edits: [], notes: [{ severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
+      return { edits: [replaceRange(parts.cmdStart, existing.end, probe)], notes: [{ severity: 'info', message: `HEALTHCHECK now reads PORT (${oldPort} as fallback)`, line: existing.line }] };
+    }
+    const rewrite = rewritePort(parts.probe, kind ?? 'curl', exec);
+    if (!rewrite) {
+      return HOST_PORT.test(parts.probe)
+        ? { edits: [], notes: [{ severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line }] }
+        : { edits: [], notes: [] };
+    }
+    const oldPort = HOST_PORT.exec(parts.probe)?.[2];
+    notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${oldPort} as fallback)`, line: existing.line });
+    if (oldPort && Number(oldPort) !== port)
+      notes.push({ severity: 'warning', message: `the HEALTHCHECK probed ${oldPort} but the service port is ${port}; check which one the app listens on`, line: existing.line });
+    return { edits: [replaceRange(parts.cmdStart, existing.end, rewrite)], notes };
+  },
+};

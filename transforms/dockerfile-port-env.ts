@@ -1,0 +1,79 @@
+/**
+ * dockerfile-port-env: an HTTP service's runtime stage declares `ENV PORT=<its port>` (and
+ * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
+ * task definition can still override.
+ */
+import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+
+/** The single HTTP service a Dockerfile builds, or a note saying why there is none to act on. */
+export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { note: Note } | null {
+  const services = servicesForFile(repo, path).filter((s) => s.role === 'http');
+  if (services.length === 0) return null;
+  const ports = [...new Set(services.map((s) => s.port))];
+  const first = services[0] as Service;
+  if (ports.length > 1)
+    return {
+      note: {
+        severity: 'warning',
+        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}`).join(', ')}); set PORT per service in each task definition instead`,
+      },
+    };
+  if (first.port === null)
+    return { note: { severity: 'warning', message: `no port found for HTTP service "${first.name}" (no compose port, EXPOSE, HEALTHCHECK URL or port default in its code)` } };
+  return { service: first, port: first.port };
+}
+
+export function describeEvidence(service: Service): string {
+  const [chosen, ...rest] = [...service.portEvidence].sort((a, b) => (a.value === service.port ? 0 : 1) - (b.value === service.port ? 0 : 1));
+  if (!chosen) return '';
+  const agreeing = rest.filter((e) => e.value === chosen.value).map((e) => e.source);
+  return `from ${chosen.source} (${chosen.file}:${chosen.line})${agreeing.length ? `; ${[...new Set(agreeing)].join(', ')} agree` : ''}`;
+}
+
+export const dockerfilePortEnv: Transform = {
+  id: 'dockerfile-port-env',
+  title: 'HTTP services declare ENV PORT and EXPOSE in the runtime stage',
+  kinds: ['dockerfile'],
+  safety: 'safe',
+  fixes: 'no ENV PORT: the app, its HEALTHCHECK and the ECS port mapping can disagree',
+  appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
+  run({ path, text, repo }: TransformInput): TransformResult {
+    const target = httpServiceOf(path, repo);
+    if (!target) return { edits: [], notes: [] };
+    if ('note' in target) return { edits: [], notes: [target.note] };
+    const { service, port } = target;
+    const parsed = parseDockerfile(text);
+    const stage = deployedStage(parsed, service.target);
+    if (!stage) return { edits: [], notes: [] };
+    const inForce = effectiveInstructions(parsed, stage);
+    const notes: Note[] = [];
+
+    const envPort = inForce.filter((i) => i.keyword === 'ENV' && /(?:^|\s)PORT(?:=|\s)/.test(i.args));
+    const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
+    const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
+    const lines: string[] = [];
+    if (envPort.length === 0) {
+      lines.push('# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.');
+      lines.push(`${keyword(parsed, 'ENV')} PORT=${port}`);
+    }
+    if (!exposed.includes(String(port)) && !exposed.some((p) => /\$\{?PORT\b/.test(p ?? ''))) {
+      if (exposes.length > 0)
+        notes.push({ severity: 'warning', message: `EXPOSE ${exposed.join(' ')} does not include the service port ${port}; check which port the app listens on`, line: exposes[0]?.line });
+      else lines.push(`${keyword(parsed, 'EXPOSE')} ${port}`);
+    }
+    if (lines.length === 0) return { edits: [], notes };
+
+    const anchor = firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT'])) ?? stage.instructions[stage.instructions.length - 1];
+    if (!anchor) return { edits: [], notes };
+    const atEnd = !firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT']));
+    const edit = atEnd
+      ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
+      : insertLinesBefore(parsed, anchor, lines);
+    notes.push({ severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
+    return { edits: [edit], notes };
+  },
+};

@@ -1,0 +1,13 @@
+/**
+ * Every transform, in the fixed order the engine runs them on a file (each sees the previous
+ * one's output). Ids are part of the stable command-line surface.
+ */
+import type { Transform } from '../src/transform.js';
+import { dockerfilePortEnv } from './dockerfile-port-env.js';
+import { dockerfileHealthcheckEnv } from './dockerfile-healthcheck-env.js';
+
+export const TRANSFORMS: readonly Transform[] = [dockerfilePortEnv, dockerfileHealthcheckEnv];
+
+export function transformById(id: string): Transform | undefined {
+  return TRANSFORMS.find((t) => t.id === id);
+}

@@ -1,0 +1,66 @@
+/**
+ * Shared helpers for Dockerfile transforms: where to insert lines so they sit with the instruction
+ * they belong to, in the file's own keyword casing and indentation.
+ */
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
+import { indentationAt } from '../../src/repo/dockerfile.js';
+import { insertAt, type TextEdit } from '../../src/run/edits.js';
+
+/** Writes a keyword in the casing the file uses (`from node` files get lower-case keywords). */
+export function keyword(parsed: ParsedDockerfile, word: string): string {
+  const first = parsed.instructions[0];
+  const written = first ? parsed.text.slice(first.start, first.start + first.keyword.length) : 'FROM';
+  return written === written.toLowerCase() ? word.toLowerCase() : word.toUpperCase();
+}
+
+/** Offset of the start of the comment lines directly above an instruction (they describe it). */
+export function startOfLeadingComments(parsed: ParsedDockerfile, instruction: DockerInstruction): number {
+  const text = parsed.text;
+  let start = instruction.lineStart;
+  while (start > 0) {
+    const prevStart = text.lastIndexOf('\n', start - 2) + 1;
+    const prevLine = text.slice(prevStart, start - 1);
+    if (!/^\s*#/.test(prevLine)) break;
+    start = prevStart;
+  }
+  return start;
+}
+
+/** Inserts whole lines above an instruction (and above the comments that describe it). */
+export function insertLinesBefore(parsed: ParsedDockerfile, instruction: DockerInstruction, lines: string[]): TextEdit {
+  const at = startOfLeadingComments(parsed, instruction);
+  const indent = indentationAt(parsed.text, instruction.start);
+  return insertAt(at, lines.map((l) => indent + l + '\n').join(''));
+}
+
+/** Inserts whole lines after an instruction (after its continuation lines). */
+export function insertLinesAfter(parsed: ParsedDockerfile, instruction: DockerInstruction, lines: string[]): TextEdit {
+  const indent = indentationAt(parsed.text, instruction.start);
+  const atEof = instruction.lineEnd >= parsed.text.length && !parsed.text.endsWith('\n');
+  return insertAt(instruction.lineEnd, (atEof ? '\n' : '') + lines.map((l) => indent + l + '\n').join('').replace(/\n$/, atEof ? '' : '\n'));
+}
+
+/** The stage and the stages it is built FROM, nearest first (ENV, USER and HEALTHCHECK inherit). */
+export function stageChain(parsed: ParsedDockerfile, stage: DockerStage): DockerStage[] {
+  const chain: DockerStage[] = [];
+  let current: DockerStage | undefined = stage;
+  while (current && !chain.includes(current)) {
+    chain.push(current);
+    current = current.parentStage === null ? undefined : parsed.stages[current.parentStage];
+  }
+  return chain;
+}
+
+/** Instructions in force for a stage, including those inherited from parent stages, in build order. */
+export function effectiveInstructions(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction[] {
+  return stageChain(parsed, stage)
+    .reverse()
+    .flatMap((s) => s.instructions);
+}
+
+export const RUNTIME_ANCHORS = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
+
+/** The first HEALTHCHECK/CMD/ENTRYPOINT of a stage: runtime settings go above it. */
+export function firstRuntimeInstruction(stage: DockerStage, keywords: Set<string> = RUNTIME_ANCHORS): DockerInstruction | undefined {
+  return stage.instructions.find((i) => keywords.has(i.keyword));
+}
