@@ -1,0 +1,19 @@
+// Bundles the CLI into dist/cli.js so `bin/ecsfix` starts fast without compiling TypeScript.
+// Runs on `npm ci` (prepare) and before the tests; dependencies stay external.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+await build({
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  define: { __ECSFIX_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});

@@ -1,0 +1,34 @@
+/** Unified diffs `git apply` accepts (a/ b/ paths, git headers), plain or coloured. */
+import { createTwoFilesPatch } from 'diff';
+import type { FileChange } from '../run/plan.js';
+import { cyan, dim, green, red } from './style.js';
+
+export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after'>): string {
+  const raw = createTwoFilesPatch(`a/${change.path}`, `b/${change.path}`, change.before, change.after, undefined, undefined, { context: 3 });
+  // Drop the "Index:"/"====" preamble and the tab-separated empty headers jsdiff writes.
+  const lines = raw.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('--- '));
+  const body = lines
+    .slice(start)
+    .map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t.*$/, '') : l))
+    .join('\n');
+  return `diff --git a/${change.path} b/${change.path}\n${body.endsWith('\n') ? body : body + '\n'}`;
+}
+
+export function colorizePatch(patch: string, on: boolean): string {
+  if (!on) return patch;
+  return patch
+    .split('\n')
+    .map((l) =>
+      l.startsWith('diff --git') || l.startsWith('--- ') || l.startsWith('+++ ')
+        ? dim(true, l)
+        : l.startsWith('@@')
+          ? cyan(true, l)
+          : l.startsWith('+')
+            ? green(true, l)
+            : l.startsWith('-')
+              ? red(true, l)
+              : l,
+    )
+    .join('\n');
+}
