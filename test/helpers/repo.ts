@@ -1,0 +1,41 @@
+/** Test helpers: load a directory into memory, build the model, plan, and apply in memory. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRepoModel } from '../../src/repo/discover.js';
+import { SKIPPED_DIRS } from '../../src/repo/files.js';
+import type { RepoModel } from '../../src/repo/model.js';
+import { planChanges, type Plan } from '../../src/run/plan.js';
+import type { Transform, TransformOptions } from '../../src/transform.js';
+
+export type Tree = Map<string, string>;
+
+export function readTree(dir: string): Tree {
+  const tree: Tree = new Map();
+  const visit = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) visit(child);
+      } else if (entry.isFile()) tree.set(child, readFileSync(join(dir, child), 'utf8'));
+    }
+  };
+  if (statSync(dir).isDirectory()) visit('');
+  return tree;
+}
+
+export function modelOf(tree: Tree, root = '/virtual'): RepoModel {
+  return buildRepoModel(root, { files: [...tree.keys()].sort(), read: (rel) => tree.get(rel) ?? null });
+}
+
+export function planTree(tree: Tree, transforms: Transform[], options: TransformOptions = {}): { repo: RepoModel; plan: Plan } {
+  const repo = modelOf(tree);
+  const plan = planChanges(repo, transforms, options, (path) => tree.get(path) ?? '');
+  return { repo, plan };
+}
+
+/** The tree after applying a plan. */
+export function applyPlan(tree: Tree, plan: Plan): Tree {
+  const out = new Map(tree);
+  for (const change of plan.changes) out.set(change.path, change.after);
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * Per-transform input/output fixture pairs, like jscodeshift's __testfixtures__:
+ *
+ *   fixtures/transforms/<transform-id>/<case>/before/   a small repo (Dockerfiles, compose, package.json, code)
+ *   fixtures/transforms/<transform-id>/<case>/after/    only the files the transform changes, as they must end up
+ *   fixtures/transforms/<transform-id>/<case>/expect.json (optional)
+ *       { "notes": ["substring of a note", ...], "failures": ["substring", ...], "options": { "pnpmVersion": "9.1.0" } }
+ *
+ * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
+ * a second run on the output changes nothing and that every changed Dockerfile still parses.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dockerfileProblems } from '../src/repo/dockerfile.js';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { applyPlan, planTree, readTree } from './helpers/repo.js';
+
+const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
+
+interface Expectation {
+  notes?: string[];
+  failures?: string[];
+  options?: { pnpmVersion?: string };
+}
+
+for (const transform of TRANSFORMS) {
+  const dir = join(ROOT, transform.id);
+  const cases = existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(join(dir, c, 'before'))) : [];
+  describe(transform.id, () => {
+    it('has fixture pairs', () => {
+      expect(cases.length).toBeGreaterThan(0);
+    });
+    for (const name of cases) {
+      it(name, () => {
+        const caseDir = join(dir, name);
+        const before = readTree(join(caseDir, 'before'));
+        const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
+        const expectation: Expectation = existsSync(join(caseDir, 'expect.json')) ? JSON.parse(readFileSync(join(caseDir, 'expect.json'), 'utf8')) : {};
+        const options = expectation.options ?? {};
+        const { plan } = planTree(before, [transform], options);
+        const result = applyPlan(before, plan);
+
+        for (const [path, text] of before) {
+          expect(result.get(path), `${path}`).toBe(after.has(path) ? after.get(path) : text);
+        }
+        for (const path of after.keys()) expect(before.has(path), `after/${path} has no before/ counterpart`).toBe(true);
+        expect(plan.changes.map((c) => c.path).sort()).toEqual([...after.keys()].sort());
+
+        const notes = [...plan.changes.flatMap((c) => c.notes), ...plan.reports.flatMap((r) => r.notes)].map((n) => n.message);
+        for (const wanted of expectation.notes ?? []) expect(notes.some((n) => n.includes(wanted)), `a note containing "${wanted}" in:\n${notes.join('\n')}`).toBe(true);
+        const failures = plan.failures.map((f) => `${f.path}:${f.line} ${f.message}`);
+        for (const wanted of expectation.failures ?? []) expect(failures.some((f) => f.includes(wanted)), `a failure containing "${wanted}" in:\n${failures.join('\n')}`).toBe(true);
+        if (!expectation.failures) expect(failures).toEqual([]);
+
+        for (const change of plan.changes)
+          if (isDockerfileName(change.path)) expect(dockerfileProblems(change.after), change.path).toEqual([]);
+
+        const second = planTree(result, [transform], options).plan;
+        expect(second.changes.map((c) => c.path), 'a second run changes nothing').toEqual([]);
+      });
+    }
+  });
+}
