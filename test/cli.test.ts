@@ -1,0 +1,124 @@
+/** The command line as scripts and CI use it: flags, exit codes, stdout vs stderr, JSON. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { copySample, git, gitInit, runCli, tempDir } from './helpers/tmp.js';
+import { TRANSFORMS } from '../transforms/index.js';
+
+describe('ecsfix CLI', () => {
+  it('list shows every transform with its safety', async () => {
+    const { code, stdout } = await runCli(['list']);
+    expect(code).toBe(0);
+    for (const t of TRANSFORMS) {
+      expect(stdout).toContain(t.id);
+      expect(stdout).toContain(t.safety);
+    }
+  });
+
+  it('rejects an unknown transform id with the valid ids, exit 2', async () => {
+    const { code, stderr, stdout } = await runCli(['diff', '-t', 'dockerfile-nope', tempDir()]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('"dockerfile-nope"');
+    for (const t of TRANSFORMS) expect(stderr).toContain(t.id);
+  });
+
+  it('rejects a bad flag and an unknown command, exit 2', async () => {
+    expect((await runCli(['diff', '--frobnicate'])).code).toBe(2);
+    const unknown = await runCli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+  });
+
+  it('diff exits 1 with a patch on stdout, then 0 and silent once applied', async () => {
+    const dir = copySample('peerprep');
+    const first = await runCli(['diff', dir]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^diff --git a\//);
+    expect(first.stderr).toContain('file(s) to change');
+    const applied = await runCli(['apply', dir, '--yes']);
+    expect(applied.code).toBe(0);
+    const second = await runCli(['diff', dir]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('');
+  });
+
+  it('the diff applies with git apply and gives the same tree as apply --yes', async () => {
+    const viaPatch = copySample('peerprep');
+    const viaApply = copySample('peerprep');
+    gitInit(viaPatch);
+    const patch = (await runCli(['diff', viaPatch])).stdout;
+    const patchFile = join(tempDir(), 'ecs.patch');
+    writeFileSync(patchFile, patch);
+    git(viaPatch, 'apply', patchFile);
+    expect((await runCli(['apply', viaApply, '--yes'])).code).toBe(0);
+    const files = git(viaPatch, 'diff', '--name-only').trim().split('\n');
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) expect(readFileSync(join(viaPatch, f), 'utf8')).toBe(readFileSync(join(viaApply, f), 'utf8'));
+  });
+
+  it('apply without --yes and without a terminal refuses, writing nothing', async () => {
+    const dir = copySample('peerprep');
+    const before = readFileSync(join(dir, 'chat_service/Dockerfile'), 'utf8');
+    const { code, stderr } = await runCli(['apply', dir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--yes');
+    expect(readFileSync(join(dir, 'chat_service/Dockerfile'), 'utf8')).toBe(before);
+  });
+
+  it('apply -t writes only that transform\'s changes', async () => {
+    const dir = copySample('peerprep');
+    gitInit(dir);
+    expect((await runCli(['apply', dir, '-t', 'dockerfile-port-env', '--yes'])).code).toBe(0);
+    const diff = git(dir, 'diff');
+    expect(diff).toContain('+ENV PORT=8000');
+    expect(diff).not.toMatch(/^\+HEALTHCHECK/m);
+  });
+
+  it('--json on diff lists the services and each change with its patch', async () => {
+    const dir = copySample('peerprep');
+    const { code, stdout } = await runCli(['diff', dir, '--json', '-t', 'dockerfile-port-env']);
+    expect(code).toBe(1);
+    const json = JSON.parse(stdout);
+    const chat = json.services.find((s: { name: string }) => s.name === 'chat-service');
+    expect(chat).toMatchObject({ role: 'http', port: 8000, dockerfile: 'chat_service/Dockerfile' });
+    expect(json.services.find((s: { name: string }) => s.name === 'frontend')).toMatchObject({ role: 'frontend', port: 80 });
+    const change = json.changes.find((c: { path: string }) => c.path === 'chat_service/Dockerfile');
+    expect(change.transforms).toEqual(['dockerfile-port-env']);
+    expect(change.patch).toContain('+ENV PORT=8000');
+    expect(change.notes[0].message).toContain('PORT 8000');
+  });
+
+  it('the git guard refuses dirty files by name, ignores untracked ones, and --allow-dirty overrides', async () => {
+    const dir = copySample('peerprep');
+    gitInit(dir);
+    const dockerfile = join(dir, 'chat_service/Dockerfile');
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8') + '# local edit\n');
+    writeFileSync(join(dir, 'untracked.txt'), 'scratch\n');
+    const refused = await runCli(['apply', dir, '--yes']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('chat_service/Dockerfile');
+    expect(git(dir, 'diff', '--name-only').trim()).toBe('chat_service/Dockerfile');
+    const forced = await runCli(['apply', dir, '--yes', '--allow-dirty']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(dockerfile, 'utf8')).toContain('ENV PORT=8000');
+  });
+
+  it('a directory outside git counts as clean', async () => {
+    const dir = copySample('peerprep');
+    expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
+  });
+
+  it('bin/ecsfix runs the built CLI and sets the exit code', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'ecsfix');
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('ecsfix diff');
+    const bad = spawnSync(process.execPath, [bin, 'diff', '-t', 'nope', tempDir()], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // a one-line error, no stack trace
+    expect(execFileSync(process.execPath, [bin, 'list'], { encoding: 'utf8' })).toContain('dockerfile-port-env');
+  });
+});
