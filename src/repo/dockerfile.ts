@@ -62,12 +62,14 @@ export class DockerfileSyntaxError extends Error {
 // dockerfile-utils diagnostics that mean Docker itself would refuse the file. Style warnings and
 // checks with false positives on real files (variables in EXPOSE, relative WORKDIR) are ignored.
 const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
+const NO_SOURCE_IMAGE = 20;
 
 export function dockerfileProblems(text: string): { line: number; message: string }[] {
   return validate(text)
     .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
-    .map((d) => ({ line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }))
-    .sort((a, b) => a.line - b.line);
+    // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
+    .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.range.start.line - b.range.start.line)
+    .map((d) => ({ line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }));
 }
 
 const INSTALL_TOOL = /\b(?:apk\s+(?:--[\w-]+\s+)*add|apt-get\s+(?:-[\w-]+\s+)*install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install)\b([^&;|]*)/g;
