@@ -278,7 +278,9 @@ function describeService(
   const composeEnvPort = draft.compose?.environment.PORT;
   if (composeEnvPort && /^\d+$/.test(composeEnvPort) && draft.compose)
     portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', file: draft.compose.file, line: draft.compose.line });
-  for (const [file, f] of facts) for (const hint of f.ports) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
+  for (const [file, f] of facts)
+    for (const hint of f.ports)
+      if (isOwnPortVar(hint.envVar, draft.name, pkg?.name ?? null)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
   const port = choosePort(portEvidence, composePorts);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
@@ -322,6 +324,18 @@ function describeService(
     healthRoute: routes[0] ?? null,
     sourceFiles,
   };
+}
+
+/**
+ * `process.env.PORT || 3005` is this service's port; `process.env.STUDENT_SERVICE_PORT || 3003` in
+ * course-service is the port of the service it calls. A named variable counts only when it names
+ * this service (COURSE_SERVICE_PORT or COURSE_PORT for course-service).
+ */
+function isOwnPortVar(envVar: string | null, serviceName: string, packageName: string | null): boolean {
+  if (envVar === null || envVar === 'PORT' || envVar === 'HTTP_PORT' || envVar === 'APP_PORT' || envVar === 'SERVER_PORT') return true;
+  const stem = envVar.replace(/_PORT$/, '');
+  const names = [serviceName, packageName?.split('/').pop() ?? ''].filter(Boolean).map((n) => n.toUpperCase().replace(/[^A-Z0-9]+/g, '_'));
+  return names.some((n) => n === stem || n.replace(/_SERVICE$/, '') === stem || n === `${stem}_SERVICE`);
 }
 
 function fileSetHas(files: string[], prefix: string, name: string): boolean {

@@ -12,6 +12,8 @@ export interface PortHint {
   port: number;
   line: number;
   what: string;
+  /** The env var the default belongs to (`PORT`, `COURSE_SERVICE_PORT`): another service's port is no evidence. */
+  envVar: string | null;
 }
 
 export interface RouteHint {
@@ -76,15 +78,16 @@ const JS_QUEUE =
 const PY_LISTEN = /\bFastAPI\s*\(|\bFlask\s*\(|\bDjango\b|\buvicorn\.run\s*\(|\bsocketio\.ASGIApp\s*\(|\bweb\.run_app\s*\(|\burlpatterns\s*=/;
 const PY_QUEUE = /\bKafkaConsumer\s*\(|\bAIOKafkaConsumer\s*\(|\bCelery\s*\(|\.basic_consume\s*\(/;
 
+// Each pattern captures (envVar?, port): named groups keep the shapes readable.
 const JS_PORTS: { re: RegExp; what: string }[] = [
-  { re: /process\.env(?:\.(\w*PORT)|\[\s*['"](\w*PORT)['"]\s*\])\s*(?:\|\||\?\?)\s*['"`]?(\d{2,5})\b/g, what: 'process.env fallback' },
-  { re: /\bgetServicePort\w*\s*\([^()]*?,\s*['"`]?(\d{2,5})['"`]?\s*\)/g, what: 'getServicePort default' },
-  { re: /\.listen\s*\(\s*(\d{2,5})\b/g, what: '.listen literal' },
-  { re: /\bconst\s+PORT\s*(?::\s*\w+\s*)?=\s*(\d{2,5})\b/g, what: 'PORT constant' },
+  { re: /process\.env(?:\.(?<env>\w*PORT)|\[\s*['"](?<env2>\w*PORT)['"]\s*\])\s*(?:\|\||\?\?)\s*['"`]?(?<port>\d{2,5})\b/g, what: 'process.env fallback' },
+  { re: /\bgetServicePort\w*\s*\((?:[^(),]*,)?\s*['"`](?<env>\w+)['"`]\s*,\s*['"`]?(?<port>\d{2,5})['"`]?\s*\)/g, what: 'getServicePort default' },
+  { re: /\.listen\s*\(\s*(?<port>\d{2,5})\b/g, what: '.listen literal' },
+  { re: /\bconst\s+PORT\s*(?::\s*\w+\s*)?=\s*(?<port>\d{2,5})\b/g, what: 'PORT constant' },
 ];
 const PY_PORTS: { re: RegExp; what: string }[] = [
-  { re: /(?:environ\.get|getenv)\(\s*['"]\w*PORT['"]\s*,\s*['"]?(\d{2,5})/g, what: 'env PORT default' },
-  { re: /uvicorn\.run\([^)]*\bport\s*=\s*(\d{2,5})/g, what: 'uvicorn.run port' },
+  { re: /(?:environ\.get|getenv)\(\s*['"](?<env>\w*PORT)['"]\s*,\s*['"]?(?<port>\d{2,5})/g, what: 'env PORT default' },
+  { re: /uvicorn\.run\([^)]*\bport\s*=\s*(?<port>\d{2,5})/g, what: 'uvicorn.run port' },
 ];
 
 const JS_ROUTE = /\.\s*(?:get|all|head|route)\s*\(\s*(['"`])(\/[^'"`\s]*)\1/g;
@@ -95,6 +98,16 @@ const NEST_PREFIX = /\.setGlobalPrefix\s*\(\s*(['"`])([^'"`]*)\1/;
 const PY_DECORATOR = /@\s*(\w+)\s*\.\s*(?:get|head|api_route|route)\s*\(\s*[rf]?(['"])(\/[^'"]*)\2/g;
 const PY_ROUTER_PREFIX = /(\w+)\s*=\s*APIRouter\s*\([^)]*\bprefix\s*=\s*(['"])([^'"]*)\2/g;
 const DJANGO_PATH = /\b(re_path|path|url)\s*\(\s*r?(['"])([^'"]*)\2\s*,\s*([^)]*)/g;
+
+function portHints(code: string, patterns: { re: RegExp; what: string }[]): PortHint[] {
+  const hints: PortHint[] = [];
+  for (const { re, what } of patterns)
+    for (const m of code.matchAll(re)) {
+      const port = Number(m.groups?.port);
+      if (port > 0 && port < 65536) hints.push({ port, line: lineOfOffset(code, m.index), what, envVar: m.groups?.env ?? m.groups?.env2 ?? null });
+    }
+  return hints;
+}
 
 function joinRoute(...parts: string[]): string {
   const joined = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
@@ -108,11 +121,7 @@ export function scanSource(text: string, language: SourceLanguage): SourceFacts 
   if (language === 'js') {
     facts.listens = JS_LISTEN.test(code);
     facts.consumesQueue = JS_QUEUE.test(code);
-    for (const { re, what } of JS_PORTS)
-      for (const m of code.matchAll(re)) {
-        const port = Number(m[m.length - 1]);
-        if (port > 0 && port < 65536) facts.ports.push({ port, line: line(m.index), what });
-      }
+    facts.ports.push(...portHints(code, JS_PORTS));
     for (const m of code.matchAll(JS_ROUTE)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
     for (const m of code.matchAll(JS_ROUTE_OBJECT)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
     const controller = [...code.matchAll(NEST_CONTROLLER)][0];
@@ -123,8 +132,7 @@ export function scanSource(text: string, language: SourceLanguage): SourceFacts 
   } else {
     facts.listens = PY_LISTEN.test(code);
     facts.consumesQueue = PY_QUEUE.test(code);
-    for (const { re, what } of PY_PORTS)
-      for (const m of code.matchAll(re)) facts.ports.push({ port: Number(m[1]), line: line(m.index), what });
+    facts.ports.push(...portHints(code, PY_PORTS));
     const prefixes = new Map<string, string>();
     for (const m of code.matchAll(PY_ROUTER_PREFIX)) prefixes.set(m[1] ?? '', m[3] ?? '');
     for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index) });
