@@ -49,6 +49,18 @@ describe('promises', () => {
     expect(apply.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reports a compose file that does not parse with its line and exits 2; Dockerfiles still change', async () => {
+    const dir = copySample('peerprep');
+    const rel = 'matching_service/docker-compose.yml';
+    const broken = read(dir, rel).replace(/^(\s+)ports:/m, '$1ports: [\n$1  - "8003:8000"');
+    writeFileSync(join(dir, rel), broken);
+    const result = await runCli(['apply', dir, '--yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`error ${rel}:\\d+ `));
+    expect(read(dir, rel)).toBe(broken);
+    expect(read(dir, 'chat_service/Dockerfile')).toContain('ENV PORT=8000');
+  });
+
   it('keeps the file mode and leaves no temp file behind', async () => {
     const dir = copySample('peerprep');
     const rel = 'chat_service/Dockerfile';

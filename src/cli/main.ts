@@ -155,7 +155,7 @@ function statusLine(io: Io, line: string) {
 }
 
 function reportDiagnostics(session: Session, io: Io) {
-  for (const line of formatDiagnostics(session.plan, colorEnabled(io.stderr))) statusLine(io, line);
+  for (const line of formatDiagnostics(session.plan, session.repo.problems, colorEnabled(io.stderr))) statusLine(io, line);
 }
 
 function diff(dir: string | undefined, flags: Flags, io: Io): number {

@@ -1,5 +1,5 @@
 /** Human and JSON renderings of a session: services found, changes, notes, failures. */
-import type { RepoModel } from '../repo/model.js';
+import type { ModelProblem, RepoModel } from '../repo/model.js';
 import type { Plan, TransformNote } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, red, yellow } from './style.js';
@@ -36,10 +36,11 @@ export function formatNote(path: string, note: TransformNote, color: boolean): s
 }
 
 /** Notes and failures for stderr, one line each. */
-export function formatDiagnostics(plan: Plan, color: boolean): string[] {
+export function formatDiagnostics(plan: Plan, problems: ModelProblem[], color: boolean): string[] {
   const lines: string[] = [];
   for (const c of plan.changes) for (const n of c.notes) lines.push(formatNote(c.path, n, color));
   for (const r of plan.reports) for (const n of r.notes) lines.push(formatNote(r.path, n, color));
+  for (const p of problems.filter((p) => !p.unparsable)) lines.push(`${yellow(color, 'warning')} ${p.file}:${p.line} ${p.message}`);
   for (const f of plan.failures)
     lines.push(`${red(color, 'error')} ${f.path}:${f.line} ${f.message}${f.transform ? ` [${f.transform}]` : ''} — fix the file and run again; it was left untouched`);
   return lines;

@@ -64,7 +64,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       parsed = parseDockerfile(text);
     } catch (e) {
       if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { file: path, line: e.line, message: e.message };
+      error = { file: path, line: e.line, message: e.message, unparsable: true };
       problems.push(error);
     }
     dockerfiles.set(path, { path, parsed, error, services: [] });
@@ -79,7 +79,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message });
+    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
     // Keep going with the compose files that do parse.
     const good = composeFiles.filter((f) => {
       try {

@@ -62,6 +62,8 @@ export interface ModelProblem {
   file: string;
   line: number;
   message: string;
+  /** A file that cannot be parsed: the run reports it as an error (exit 2). */
+  unparsable?: boolean;
 }
 
 export interface DockerfileEntry {
@@ -92,4 +94,4 @@ export function servicesForFile(model: RepoModel, path: string): Service[] {
   return model.services.filter((s) => s.dockerfile === path);
 }
 
-export type { DockerStage };
+export type { DockerStage, RuntimeWrite };

@@ -118,5 +118,9 @@ export function planChanges(
     if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, notes });
     else if (notes.length > 0) plan.reports.push({ path, notes });
   }
+  // A compose file that does not parse leaves the model incomplete whatever the transforms: an error.
+  for (const problem of repo.problems)
+    if (problem.unparsable && !repo.dockerfiles.has(problem.file) && !plan.failures.some((f) => f.path === problem.file))
+      plan.failures.push({ path: problem.file, line: problem.line, message: problem.message });
   return plan;
 }
