@@ -27,6 +27,16 @@ export interface ComposeService {
   environment: Record<string, string | null>;
   dependsOn: string[];
   hasHealthcheck: boolean;
+  /** Volumes and bind mounts (`volumes:`), by container path; absent when the model predates it. */
+  volumes?: ComposeVolume[];
+}
+
+export interface ComposeVolume {
+  /** Host path or named volume; null for an anonymous volume. */
+  source: string | null;
+  /** Container path. */
+  target: string;
+  readOnly: boolean;
 }
 
 export interface ComposeModel {
@@ -115,6 +125,24 @@ function buildOf(raw: unknown, composeDir: string): ComposeBuild | null {
   return null;
 }
 
+function volumesOf(raw: unknown): ComposeVolume[] {
+  if (!Array.isArray(raw)) return [];
+  const out: ComposeVolume[] = [];
+  for (const v of raw) {
+    if (typeof v === 'string') {
+      const parts = v.split(':');
+      const mode = parts.length === 3 ? (parts[2] ?? '') : parts.length === 2 && !parts[1]?.startsWith('/') ? (parts[1] ?? '') : '';
+      const paths = mode ? parts.slice(0, -1) : parts;
+      const target = paths[paths.length - 1] ?? '';
+      if (target) out.push({ source: paths.length > 1 ? (paths[0] ?? null) : null, target, readOnly: /(^|,)ro(,|$)/.test(mode) });
+    } else if (v && typeof v === 'object') {
+      const o = v as { source?: unknown; target?: unknown; read_only?: unknown };
+      if (typeof o.target === 'string') out.push({ source: typeof o.source === 'string' ? o.source : null, target: o.target, readOnly: o.read_only === true });
+    }
+  }
+  return out;
+}
+
 function dependsOnOf(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.filter((x): x is string => typeof x === 'string');
   if (raw && typeof raw === 'object') return Object.keys(raw);
@@ -158,6 +186,10 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
         environment: { ...(existing?.environment ?? {}), ...environmentOf(def.environment) },
         dependsOn: [...new Set([...(existing?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
         hasHealthcheck: Boolean(def.healthcheck) || (existing?.hasHealthcheck ?? false),
+        volumes: [
+          ...(existing?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)),
+          ...volumesOf(def.volumes),
+        ],
       };
       services.set(name, merged);
     }

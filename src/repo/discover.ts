@@ -12,6 +12,7 @@ import { listRepoFiles } from './files.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
+import { detectRuntimeWrites } from './runtimeWrites.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -323,6 +324,7 @@ function describeService(
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
     healthRoute: routes[0] ?? null,
     sourceFiles,
+    runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
   };
 }
 

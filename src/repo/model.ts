@@ -6,6 +6,7 @@
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
+import type { RuntimeWrite } from './runtimeWrites.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
@@ -47,6 +48,8 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Source files read for the facts above. */
   sourceFiles: string[];
+  /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
+  runtimeWrites?: RuntimeWrite[];
 }
 
 export interface UserConvention {

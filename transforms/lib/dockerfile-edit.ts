@@ -64,3 +64,30 @@ export const RUNTIME_ANCHORS = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
 export function firstRuntimeInstruction(stage: DockerStage, keywords: Set<string> = RUNTIME_ANCHORS): DockerInstruction | undefined {
   return stage.instructions.find((i) => keywords.has(i.keyword));
 }
+
+/**
+ * Inserts a block of lines above an instruction (and its comments) as its own paragraph: when a
+ * blank line separates the instruction from what precedes it, the block gets one after it too.
+ */
+export function insertParagraphBefore(parsed: ParsedDockerfile, instruction: DockerInstruction, lines: string[]): TextEdit {
+  const at = startOfLeadingComments(parsed, instruction);
+  const indent = indentationAt(parsed.text, instruction.start);
+  const blankAbove = at >= 2 && /\n[ \t]*\n$/.test(parsed.text.slice(0, at));
+  return insertAt(at, lines.map((l) => indent + l + '\n').join('') + (blankAbove ? '\n' : ''));
+}
+
+/** Offsets of an instruction's arguments (after the keyword and its whitespace, to the end). */
+export function argumentsRange(parsed: ParsedDockerfile, instruction: DockerInstruction): { start: number; end: number } {
+  const afterKeyword = instruction.start + instruction.keyword.length;
+  const lead = /^[ \t]*/.exec(parsed.text.slice(afterKeyword, instruction.end))?.[0].length ?? 0;
+  return { start: afterKeyword + lead, end: instruction.end };
+}
+
+/** A RUN with its commands joined by `&&`: one line when short, else one command per continuation line. */
+export function runCommands(parsed: ParsedDockerfile, commands: string[], maxWidth = 100): string[] {
+  const run = keyword(parsed, 'RUN');
+  const oneLine = `${run} ${commands.join(' && ')}`;
+  if (commands.length <= 1 || oneLine.length <= maxWidth) return [oneLine];
+  const esc = parsed.escape || '\\';
+  return commands.map((c, i) => (i === 0 ? `${run} ${c} ${esc}` : `    && ${c}${i < commands.length - 1 ? ` ${esc}` : ''}`));
+}

@@ -1,0 +1,387 @@
+/**
+ * dockerfile-non-root: the deployed stage of every service image runs as a non-root user.
+ *
+ * The user: one the image already sets up (an earlier `USER`, a user its RUN lines create, a base
+ * image's built-in user such as distroless `nonroot`), else the repo's own convention (the user
+ * its HTTP images create, e.g. `nodejs:1001`) created with the commands that fit this stage's
+ * distro, else the official node image's `node`, else a system user `app` (uid/gid 1001).
+ *
+ * Placement: after the last step that needs root (the last RUN, or a `USER root`), right before
+ * the runtime instructions. The directories the process writes (dirs the image mkdir's for it,
+ * Django's STATIC_ROOT when start-up runs collectstatic) get a targeted `chown`, never a blanket
+ * `chown -R` of the app. nginx/httpd/caddy frontends are reported, not changed: they bind a port
+ * below 1024 and write their pid and cache under root-owned paths.
+ */
+import { posix } from 'node:path';
+import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import { parseUserCommands } from '../src/repo/users.js';
+import { replaceRange, type TextEdit } from '../src/run/edits.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runCommands } from './lib/dockerfile-edit.js';
+
+const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
+const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
+const VERIFY = 'files the process writes are owned by the new user, the port it listens on is >= 1024, and volumes mounted into the container are writable by that user';
+
+interface RunAs {
+  user: string;
+  group: string | null;
+  uid: number | null;
+  /** Commands that create the user on this stage; empty when it already exists. */
+  create: string[];
+  /** For the note: where the user comes from. */
+  why: string;
+  /** The comment line above the inserted lines (without `# `). */
+  comment: string;
+}
+
+interface Handover {
+  path: string;
+  recursive: boolean;
+  /** Not in the image yet: `mkdir -p` it first. */
+  create: boolean;
+  reason: string;
+}
+
+/** The services built from a Dockerfile: every role counts (HTTP, worker, frontend, unknown). */
+function builtServices(path: string, repo: RepoModel): Service[] {
+  return servicesForFile(repo, path);
+}
+
+/** A base image that already runs as a non-root user when no USER is given. */
+function nonRootByDefault(stage: DockerStage): boolean {
+  const { name, tag, distro } = stage.base;
+  if (distro === 'distroless' && /(^|-)nonroot\b/.test(tag ?? '')) return true;
+  return /nginx-unprivileged|(^|\/)bitnami\//.test(name);
+}
+
+function createCommands(distro: 'alpine' | 'debian', user: string, group: string, uid: number | null, gid: number | null, groupExists: boolean): string[] {
+  const cmds: string[] = [];
+  if (distro === 'alpine') {
+    if (!groupExists) cmds.push(`addgroup -S${gid !== null ? ` -g ${gid}` : ''} ${group}`);
+    cmds.push(`adduser -S${uid !== null ? ` -u ${uid}` : ''} -G ${group} ${user}`);
+  } else {
+    if (!groupExists) cmds.push(`groupadd --system${gid !== null ? ` --gid ${gid}` : ''} ${group}`);
+    cmds.push(`useradd --system${uid !== null ? ` --uid ${uid}` : ''} --gid ${group} --no-create-home ${user}`);
+  }
+  return cmds;
+}
+
+/** Chooses the user for the stage; null when the stage's distro gives no way to create one. */
+function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
+  const notes: Note[] = [];
+  if (earlierUser) {
+    const [user = earlierUser, group = null] = earlierUser.split(':');
+    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: `${earlierUser}, the user set earlier in the image`, comment: `Back to ${earlierUser} once the steps that need root are done` }, notes };
+  }
+  const { base } = stage;
+  if (base.distro === 'distroless') {
+    const builtin = base.builtinUser ?? { name: 'nonroot', uid: 65532 };
+    return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, notes };
+  }
+  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => parseUserCommands(i.args));
+  const createdUsers = created.flatMap((c) => c.users);
+  const createdGroups = created.flatMap((c) => c.groups);
+  const conv = repo.userConvention;
+  const existing = createdUsers.find((u) => u.name === conv?.user) ?? createdUsers[createdUsers.length - 1];
+  if (existing) {
+    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: `${existing.name}, the user this image already creates`, comment: `Run as ${existing.name}, the user created above, not as root` }, notes };
+  }
+  const distro = base.distro === 'alpine' || base.distro === 'debian' ? base.distro : null;
+  if (conv && distro) {
+    const builtin = base.builtinUser;
+    const clash = builtin && builtin.name !== conv.user && (conv.uid === builtin.uid || conv.gid === builtin.uid);
+    if (!clash) {
+      const groupExists = createdGroups.some((g) => g.name === conv.group);
+      const label = `${conv.user}${conv.uid !== null ? `:${conv.uid}` : ''}`;
+      return {
+        runAs: {
+          user: conv.user,
+          group: conv.group,
+          uid: conv.uid,
+          create: createCommands(distro, conv.user, conv.group, conv.uid, conv.gid, groupExists),
+          why: `the repo's non-root user ${label}, as in ${conv.seenIn.length > 1 ? `its ${conv.seenIn.length} HTTP images` : conv.seenIn[0]}`,
+          comment: `Run as ${label}, the non-root user of the repo's HTTP images`,
+        },
+        notes,
+      };
+    }
+    notes.push({ severity: 'info', message: `the repo's user ${conv.user} (uid ${conv.uid}) clashes with ${base.reference}'s built-in ${builtin.name} (uid ${builtin.uid}); using ${builtin.name}` });
+  }
+  if (base.builtinUser && base.family === 'node') {
+    const b = base.builtinUser;
+    return { runAs: { user: b.name, group: b.name, uid: b.uid, create: [], why: `the ${b.name} user ${base.name} images ship`, comment: `Run as the ${b.name} user the base image ships, not as root` }, notes };
+  }
+  if (distro) {
+    const d = DEFAULT_USER;
+    const groupExists = createdGroups.some((g) => g.name === d.group);
+    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: createCommands(distro, d.user, d.group, d.uid, d.gid, groupExists), why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, notes };
+  }
+  return { runAs: null, notes };
+}
+
+const SYSTEM_DIRS = /^\/(?:usr|etc|bin|sbin|lib|lib64|root|proc|sys|dev|boot|tmp|var\/lib|var\/cache|var\/tmp)(?:\/|$)/;
+const CODE_SEGMENTS = /(?:^|\/)(?:node_modules|site-packages|dist-packages|\.git|\.venv|venv)(?:\/|$)/;
+
+function shellWords(command: string): string[] {
+  return command.match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^['"]|['"]$/g, '')) ?? [];
+}
+
+function resolveDir(cwd: string | null, p: string): string | null {
+  if (p.includes('$') || /[{*?]/.test(p)) return null;
+  if (p.startsWith('/')) return posix.normalize(p).replace(/(.)\/$/, '$1');
+  return cwd === null ? null : posix.resolve(cwd, p);
+}
+
+/** Directories the image mkdir's for the app to write into (not ones it fills with content). */
+function mkdirTargets(inForce: DockerInstruction[]): Handover[] {
+  const out: Handover[] = [];
+  const workdirs = new Set<string>(['/']);
+  let workdir: string | null = '/';
+  const runs = inForce.filter((i) => i.keyword === 'RUN');
+  for (const ins of inForce) {
+    if (ins.keyword === 'WORKDIR') {
+      workdir = resolveDir(workdir ?? (ins.args.trim().startsWith('/') ? '/' : null), ins.args.trim());
+      if (workdir) workdirs.add(workdir);
+      continue;
+    }
+    if (ins.keyword !== 'RUN' || /<</.test(ins.args)) continue;
+    const commands = ins.args.split(/&&|\|\||;|\n/);
+    let cwd = workdir;
+    commands.forEach((command, index) => {
+      const words = shellWords(command);
+      if (words[0] === 'cd') cwd = words[1] ? resolveDir(cwd, words[1]) : null;
+      if (words[0] !== 'mkdir') return;
+      const args: string[] = [];
+      for (let i = 1; i < words.length; i++) {
+        const w = words[i] ?? '';
+        if (w === '-m' || w === '--mode') i++;
+        else if (!w.startsWith('-')) args.push(w);
+      }
+      const later = [
+        ...commands.slice(index + 1).filter((c) => !/^\s*(?:chmod|chown|mkdir)\b/.test(c)),
+        ...runs.filter((r) => r.start > ins.start).map((r) => r.args),
+      ].join(' ');
+      for (const arg of args) {
+        const dir = resolveDir(cwd, arg);
+        if (!dir || dir === '/' || SYSTEM_DIRS.test(dir) || CODE_SEGMENTS.test(dir)) continue;
+        if (later.includes(arg.replace(/\/$/, '')) || later.includes(dir)) continue; // filled with content later
+        if (!out.some((h) => h.path === dir)) out.push({ path: dir, recursive: false, create: false, reason: `created by mkdir at line ${ins.line}` });
+      }
+    });
+  }
+  return out.filter((h) => !workdirs.has(h.path));
+}
+
+function copyParts(ins: DockerInstruction): { sources: string[]; dest: string } | null {
+  const args = ins.args.trim();
+  let words: string[];
+  const flagsEnd = /^(?:--[\w-]+(?:=\S*)?\s+)*/.exec(args)?.[0] ?? '';
+  if (/--from[=\s]/.test(flagsEnd)) return null;
+  const rest = args.slice(flagsEnd.length).trim();
+  if (rest.startsWith('[')) {
+    try {
+      words = JSON.parse(rest) as string[];
+    } catch {
+      return null;
+    }
+  } else words = shellWords(rest);
+  if (words.length < 2) return null;
+  return { sources: words.slice(0, -1), dest: words[words.length - 1] ?? '' };
+}
+
+/** Where a path of the service directory lands in the image, from the COPY lines; null when unknown. */
+function containerPath(inForce: DockerInstruction[], service: Service, relPath: string): string | null {
+  const rel = posix.relative('/' + (service.buildContext === '.' ? '' : service.buildContext), '/' + service.dir);
+  const wanted = posix.normalize(posix.join(rel, relPath));
+  let workdir: string | null = '/';
+  let found: string | null = null;
+  for (const ins of inForce) {
+    if (ins.keyword === 'WORKDIR') workdir = resolveDir(workdir, ins.args.trim());
+    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const parts = copyParts(ins);
+    if (!parts) continue;
+    const dest = resolveDir(workdir, parts.dest);
+    if (!dest) continue;
+    for (const source of parts.sources) {
+      const s = posix.normalize(source).replace(/\/$/, '');
+      if (s === '.') found = posix.join(dest, wanted);
+      else if (wanted === s) found = dest;
+      else if (wanted.startsWith(s + '/')) found = posix.join(dest, wanted.slice(s.length + 1));
+    }
+  }
+  return found;
+}
+
+/** Directories to hand to the user: mkdir'd ones and the service's runtime writes. */
+function handovers(inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; notes: Note[] } {
+  const dirs = mkdirTargets(inForce);
+  const notes: Note[] = [];
+  const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
+  for (const service of services) {
+    for (const w of service.runtimeWrites ?? []) {
+      const path = w.absolute ? w.path : containerPath(inForce, service, w.path);
+      if (!path) {
+        notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it`, line: undefined });
+        continue;
+      }
+      const repoRel = posix.join(service.dir, w.path);
+      const inRepo = !w.absolute && repo.files.some((f) => f.startsWith(repoRel + '/'));
+      const known = dirs.find((d) => d.path === path);
+      const reason = `${w.reason} (${w.file}:${w.line})`;
+      if (known) {
+        known.reason = reason;
+        known.recursive ||= inRepo || collectsAtBuild;
+      } else dirs.push({ path, recursive: inRepo || collectsAtBuild, create: !inRepo && !collectsAtBuild, reason });
+    }
+  }
+  return { dirs, notes };
+}
+
+function chownCommands(dirs: Handover[], owner: string): string[] {
+  const cmds: string[] = [];
+  const create = dirs.filter((d) => d.create).map((d) => d.path);
+  if (create.length) cmds.push(`mkdir -p ${create.join(' ')}`);
+  const flat = dirs.filter((d) => !d.recursive).map((d) => d.path);
+  if (flat.length) cmds.push(`chown ${owner} ${flat.join(' ')}`);
+  const deep = dirs.filter((d) => d.recursive).map((d) => d.path);
+  if (deep.length) cmds.push(`chown -R ${owner} ${deep.join(' ')}`);
+  return cmds;
+}
+
+function volumeNotes(services: Service[], runAs: RunAs): Note[] {
+  const notes: Note[] = [];
+  for (const s of services) {
+    const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
+    if (!writable.length) continue;
+    const list = writable.map((v) => `${v.source ?? '(anonymous)'}:${v.target}`).join(', ');
+    notes.push({
+      severity: 'warning',
+      message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so those mounts must be writable by that user (bind mounts keep the host's ownership)`,
+    });
+  }
+  return notes;
+}
+
+/** Edits for one deployed stage, or notes saying why it is left alone. */
+function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; notes: Note[] } {
+  const none = (notes: Note[] = []) => ({ edits: [], notes });
+  if (!isRootUser(stage.user)) return none();
+  const inForce = effectiveInstructions(parsed, stage);
+  const users = inForce.filter((i) => i.keyword === 'USER');
+  const lastUser = users[users.length - 1];
+  if (!lastUser && nonRootByDefault(stage)) return none();
+  const names = services.map((s) => `"${s.name}"`).join(', ');
+  const where = lastUser ? lastUser.line : stage.from.line;
+
+  const { family, reference } = stage.base;
+  if (family === 'nginx' || family === 'httpd' || family === 'caddy') {
+    const port = services.find((s) => s.port !== null)?.port ?? null;
+    return none([
+      {
+        severity: 'warning',
+        message:
+          `${names} runs ${reference} as root, left unchanged: the server binds port ${port ?? 80} and writes its pid, cache and rendered config under root-owned paths. ` +
+          `To run it as non-root, switch to an unprivileged image (for nginx: nginxinc/nginx-unprivileged, whose default user cannot run \`apk add\`/\`apt-get\`), ` +
+          `make it listen on a port >= 1024 (e.g. \`listen 8080\` in its config) and use that port in compose, the ECS task definition and the ALB target group`,
+        line: stage.from.line,
+      },
+    ]);
+  }
+  const lowPort = services.find((s) => s.role !== 'worker' && s.port !== null && s.port < 1024);
+  if (lowPort)
+    return none([
+      {
+        severity: 'warning',
+        message: `"${lowPort.name}" listens on port ${lowPort.port}, which only root can bind; left as root. Move it to a port >= 1024 (and update compose, the task definition and the target group), then run this transform again`,
+        line: where,
+      },
+    ]);
+
+  const rootAtEnd = lastUser && lastUser.stageIndex === stage.index ? lastUser : null;
+  const earlier = rootAtEnd ? users.slice(0, -1).reverse().find((u) => !isRootUser(u.args.trim())) : undefined;
+  const chosen = chooseUser(stage, inForce, repo, earlier ? earlier.args.trim() : null);
+  const { runAs } = chosen;
+  const notes = [...chosen.notes];
+  if (!runAs)
+    return none([
+      ...notes,
+      {
+        severity: 'warning',
+        message: `${names} runs as root; left unchanged because ecsfix cannot tell which commands create a user on ${reference || 'this base image'} (not alpine, debian or distroless). Add a non-root USER by hand`,
+        line: where,
+      },
+    ]);
+
+  const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
+  const handed = handovers(inForce, services, repo);
+  notes.push(...handed.notes);
+  if (handed.dirs.length && stage.base.distro === 'distroless')
+    return none([
+      ...notes,
+      {
+        severity: 'warning',
+        message: `${names} writes ${handed.dirs.map((d) => d.path).join(', ')}, which ${reference} (no shell) cannot chown; left as root. Copy those directories in with \`COPY --chown=${owner}\`, then add \`USER ${runAs.user}\``,
+        line: where,
+      },
+    ]);
+  const commands = [...runAs.create, ...chownCommands(handed.dirs, owner)];
+  const userLine = `${keyword(parsed, 'USER')} ${runAs.user}`;
+
+  let edit: TextEdit;
+  const runsAfterRoot = rootAtEnd ? stage.instructions.some((i) => i.keyword === 'RUN' && i.start > rootAtEnd.start) : true;
+  if (rootAtEnd && !runsAfterRoot && commands.length === 0) {
+    // Nothing after `USER root` needs root: switch that line to the user.
+    const range = argumentsRange(parsed, rootAtEnd);
+    edit = replaceRange(range.start, range.end, runAs.user);
+  } else {
+    const written = handed.dirs.length ? '; it owns the directories the app writes' : '';
+    const lines = [`# ${runAs.comment}${written}.`, ...(commands.length ? runCommands(parsed, commands) : []), userLine];
+    const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
+    const lastStep = steps[steps.length - 1];
+    const anchor = stage.instructions.find((i) => RUNTIME.has(i.keyword) && (!lastStep || i.start > lastStep.start));
+    const last = stage.instructions[stage.instructions.length - 1] as DockerInstruction;
+    edit = anchor ? insertParagraphBefore(parsed, anchor, lines) : insertLinesAfter(parsed, last, lines);
+  }
+
+  const dirsSaid = handed.dirs.length ? `; ${owner} owns ${handed.dirs.map((d) => `${d.path} (${d.reason})`).join(', ')}` : '';
+  const how = runAs.create.length ? `created with ${runAs.create.map((c) => c.split(' ')[0]).join('/')}` : 'no new user created';
+  notes.push({
+    severity: 'info',
+    message: `${names} now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}: ${runAs.why}, ${how}${dirsSaid}. Verify: ${VERIFY}`,
+    line: where,
+  });
+  if (rootAtEnd) notes.push({ severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
+  notes.push(...volumeNotes(services, runAs));
+  return { edits: [edit], notes };
+}
+
+export const dockerfileNonRoot: Transform = {
+  id: 'dockerfile-non-root',
+  title: 'The deployed stage runs as a non-root user created with commands that fit its base image',
+  kinds: ['dockerfile'],
+  safety: 'behavior-changing',
+  fixes: 'a service image that runs as root (or ends with USER root)',
+  verify: VERIFY,
+  appliesTo: (path, repo) => isDockerfileName(path) && builtServices(path, repo).length > 0,
+  run({ path, text, repo }: TransformInput): TransformResult {
+    const services = builtServices(path, repo);
+    if (services.length === 0) return { edits: [], notes: [] };
+    const parsed = parseDockerfile(text);
+    const byStage = new Map<DockerStage, Service[]>();
+    for (const service of services) {
+      const stage = deployedStage(parsed, service.target);
+      if (stage) byStage.set(stage, [...(byStage.get(stage) ?? []), service]);
+    }
+    const edits: TextEdit[] = [];
+    const notes: Note[] = [];
+    for (const [stage, stageServices] of byStage) {
+      const result = fixStage(parsed, stage, stageServices, repo);
+      edits.push(...result.edits);
+      notes.push(...result.notes);
+    }
+    return { edits, notes };
+  },
+};
