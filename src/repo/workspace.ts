@@ -20,12 +20,16 @@ export interface PnpmVersion {
   version: string;
   /** Where it came from, said to the user in the note on a change. */
   source: string;
+  /** Which rule gave it: the packageManager field, the Dockerfiles' majority, the lockfile format. */
+  from?: 'packageManager' | 'dockerfiles' | 'lockfile';
 }
 
 export interface PackageManagerInfo {
   name: 'pnpm' | 'npm' | 'yarn' | null;
   lockfiles: string[];
   pnpm: PnpmVersion | null;
+  /** The lockfile format's pnpm major, whether or not an earlier rule decided `pnpm`. */
+  pnpmFromLockfile?: PnpmVersion | null;
 }
 
 type Json = Record<string, unknown>;
@@ -146,7 +150,7 @@ export function detectPackageManager(
 
   let pnpm: PnpmVersion | null = null;
   const fromField = packageManager && /^pnpm@(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(packageManager);
-  if (fromField?.[1]) pnpm = { version: fromField[1], source: 'the root package.json "packageManager" field' };
+  if (fromField?.[1]) pnpm = { version: fromField[1], source: 'the root package.json "packageManager" field', from: 'packageManager' };
   if (!pnpm) {
     const counts = new Map<string, string[]>();
     for (const { path, text } of dockerfileTexts)
@@ -155,13 +159,15 @@ export function detectPackageManager(
         counts.set(v, [...(counts.get(v) ?? []), path]);
       }
     const best = [...counts.entries()].sort((a, b) => b[1].length - a[1].length || b[0].localeCompare(a[0]))[0];
-    if (best) pnpm = { version: best[0], source: `the version ${best[1].length} of the repo's Dockerfiles pin (${[...new Set(best[1])].join(', ')})` };
+    if (best)
+      pnpm = { version: best[0], source: `the version ${best[1].length} of the repo's Dockerfiles pin (${[...new Set(best[1])].join(', ')})`, from: 'dockerfiles' };
   }
-  if (!pnpm) {
-    const lock = read('pnpm-lock.yaml');
-    const lockVersion = lock && /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(lock)?.[1];
-    const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
-    if (major) pnpm = { version: major, source: `pnpm-lock.yaml lockfileVersion ${lockVersion}, which pnpm ${major} writes` };
-  }
-  return { name, lockfiles, pnpm };
+  const lock = read('pnpm-lock.yaml');
+  const lockVersion = lock && /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(lock)?.[1];
+  const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
+  const pnpmFromLockfile: PnpmVersion | null = major
+    ? { version: major, source: `pnpm-lock.yaml lockfileVersion ${lockVersion}, which pnpm ${major} writes`, from: 'lockfile' }
+    : null;
+  if (!pnpm) pnpm = pnpmFromLockfile;
+  return { name, lockfiles, pnpm, pnpmFromLockfile };
 }

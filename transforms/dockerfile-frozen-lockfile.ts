@@ -1,0 +1,322 @@
+/**
+ * dockerfile-frozen-lockfile: a stage that installs dependencies copies the lockfile first and
+ * installs exactly what it says: `pnpm install --frozen-lockfile`, `npm install` -> `npm ci`
+ * (every flag kept: `--omit=dev`, `--legacy-peer-deps`, ...).
+ *
+ * The lockfile is the one the package manager will look for where the install runs (the WORKDIR,
+ * a `cd` earlier in the RUN, `-C`/`--prefix`; for pnpm the nearest pnpm-workspace.yaml above it).
+ * When it is not in the image yet it is added to the COPY that brings that package.json (with
+ * pnpm-workspace.yaml beside it for a pnpm workspace), only when the file exists in the build
+ * context (compose `build.context`); otherwise the install is reported and left alone.
+ *
+ * Reported, not changed:
+ *   - an explicit opt-out (`--no-frozen-lockfile`, `--no-package-lock`, `--prefer-frozen-lockfile`);
+ *   - npm in a pnpm repo with no package-lock.json: a worker is pointed at
+ *     dockerfile-worker-multistage; npm production installs in a runtime stage of an image that
+ *     builds with pnpm get an info note (they resolve without a lockfile by design);
+ *   - yarn: `--frozen-lockfile` (yarn 1) and `--immutable` (yarn 2+) differ and the repo model
+ *     does not know the yarn major, so the flag is suggested, not guessed;
+ *   - an install after a RUN that edits package.json (sed, npm pkg set, jq): a frozen install
+ *     would fail on the edited manifest.
+ * An install whose own comment asks for it to stay unfrozen ("no frozen-lockfile so the lockfile
+ * can be updated") is made frozen anyway, the comment is replaced and a warning quotes it and says
+ * what to verify: the audits this tool follows recommend frozen installs for exactly that case,
+ * and "not silently" is kept by the warning rather than by leaving the build irreproducible.
+ * `pnpm install --offline` after `pnpm fetch` already installs only what the lockfile says.
+ */
+import { posix } from 'node:path';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { servicesForFile, type RepoModel } from '../src/repo/model.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { effectiveInstructions, insertLinesAfter, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
+import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from './lib/dockerfile-files.js';
+import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+
+type Manager = 'pnpm' | 'npm' | 'yarn';
+
+interface Install {
+  manager: Manager;
+  command: ShellCommand;
+  /** The subcommand word (`install`, `i`), or the program word for a bare `yarn`. */
+  sub: ShellWord;
+  /** Directory in the image where it runs. */
+  cwd: string;
+  instruction: DockerInstruction;
+  stage: DockerStage;
+}
+
+const NPM_INSTALL = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall']);
+const NPM_VALUE_FLAGS = new Set(['--prefix', '--registry', '--cache', '--loglevel', '--userconfig', '-w', '--workspace', '--omit', '--include', '--only', '--location']);
+const PNPM_VALUE_FLAGS = new Set(['--filter', '-F', '-C', '--dir', '--reporter', '--loglevel', '--store-dir', '--virtual-store-dir', '--modules-dir', '--network-concurrency', '--child-concurrency']);
+const YARN_VALUE_FLAGS = new Set(['--cwd', '--modules-folder', '--cache-folder', '--network-timeout', '--mutex']);
+/** A RUN that rewrites package.json between the COPY and the install. */
+const EDITS_MANIFEST = /(?:\bsed\s+(?:-\w*i|--in-place)|\bnpm\s+pkg\s+(?:set|delete)|\bjq\b|writeFileSync|>\s*\S*package\.json)[^\n]*package\.json|package\.json[^\n]*(?:writeFileSync)/;
+/** A comment about the install's lockfile handling that asks for it not to be frozen. */
+const LOCK_TOPIC = /frozen|lock\s*-?file|npm ci\b|package-lock|immutable/i;
+const UNFROZEN_INTENT = /\bno\b|\bnot\b|n't\b|\bnever\b|without|unfrozen|\bupdat|\bdrift|\bskip|\ballow|regenerat|\bchange/i;
+
+function contextOf(repo: RepoModel, path: string): string | null {
+  const contexts = [...new Set(servicesForFile(repo, path).map((s) => s.buildContext))];
+  return contexts.length === 1 ? (contexts[0] as string) : null;
+}
+
+/** Dependency installs (of the lockfile, not of named packages) in every stage. */
+function findInstalls(parsed: ParsedDockerfile, files: readonly string[], context: string | null): Install[] {
+  const out: Install[] = [];
+  for (const stage of parsed.stages) {
+    for (const ins of stage.instructions) {
+      const commands = runCommands(parsed, ins);
+      if (commands.length === 0) continue;
+      let cwd = imageFilesAt(parsed, stage, ins, context, files).workdir;
+      for (const command of commands) {
+        const prog = program(command);
+        const words = command.words;
+        if (prog === 'cd') {
+          const dir = words[1]?.value;
+          if (dir && !dir.includes('$') && dir !== '-') cwd = posix.resolve(cwd, dir);
+          continue;
+        }
+        if (prog === 'pnpm') {
+          let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
+          if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
+          const name = words[sub]?.value;
+          if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) continue;
+          if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) continue; // installs named packages
+          const dir = flagValue(command, '-C', '--dir');
+          out.push({ manager: 'pnpm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
+        } else if (prog === 'npm') {
+          const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
+          const name = words[sub]?.value ?? '';
+          if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) continue;
+          if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) continue; // `npm install <pkg>`
+          const dir = flagValue(command, '--prefix');
+          out.push({ manager: 'npm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
+        } else if (prog === 'yarn') {
+          const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
+          const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
+          if (name !== 'install') continue;
+          if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) continue;
+          const dir = flagValue(command, '--cwd');
+          out.push({ manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  let d = dir;
+  for (;;) {
+    out.push(d);
+    if (d === '/') return out;
+    d = posix.dirname(d);
+  }
+}
+
+/** The comment lines directly above an instruction that ask for an unfrozen install. */
+function unfrozenComment(parsed: ParsedDockerfile, ins: DockerInstruction): { start: number; end: number; text: string }[] {
+  const from = startOfLeadingComments(parsed, ins);
+  const block = parsed.text.slice(from, ins.lineStart);
+  const lines: { start: number; end: number; text: string }[] = [];
+  let offset = from;
+  for (const line of block.split('\n').slice(0, -1)) {
+    const body = line.replace(/^\s*#\s?/, '');
+    if (LOCK_TOPIC.test(body) && UNFROZEN_INTENT.test(body)) lines.push({ start: offset, end: offset + line.length + 1, text: body.trim() });
+    offset += line.length + 1;
+  }
+  return lines;
+}
+
+interface Plan {
+  edits: TextEdit[];
+  notes: Note[];
+  /** COPY edits already planned, by instruction and added file, so two installs add a file once. */
+  copyEdits: Set<string>;
+}
+
+/** Adds `names` (lockfile, workspace file) to the COPY that brought `manifest`; false when it cannot. */
+function addToCopy(parsed: ParsedDockerfile, plan: Plan, manifest: CopyEntry, names: string[]): boolean {
+  const parts = copyParts(parsed, manifest.copy);
+  const src = manifest.source;
+  if (!parts || !src) return false;
+  const dirPrefix = src.value.includes('/') ? src.value.slice(0, src.value.lastIndexOf('/') + 1) : '';
+  const additions = names.map((n) => dirPrefix + n).filter((n) => !plan.copyEdits.has(`${manifest.copy.start}:${n}`));
+  if (additions.length === 0) return true;
+  for (const n of additions) plan.copyEdits.add(`${manifest.copy.start}:${n}`);
+  if (parts.destIsDir) {
+    // After the package.json source, so the sources read in the order the build uses them.
+    const text = parts.json ? additions.map((a) => `, ${JSON.stringify(a)}`).join('') : additions.map((a) => ` ${a}`).join('');
+    plan.edits.push(insertAt(src.end, text));
+  } else {
+    // `COPY package.json /app/package.json`: a file destination takes one source; copy beside it.
+    const flags = parts.flags.map((f) => f.value).filter((f) => !f.startsWith('--from='));
+    const destDir = posix.dirname(parts.dest.value) + '/';
+    plan.edits.push(insertLinesAfter(parsed, manifest.copy, [`${keyword(parsed, manifest.copy.keyword)} ${[...flags, ...additions, destDir].join(' ')}`]));
+  }
+  return true;
+}
+
+function usesPnpm(parsed: ParsedDockerfile): boolean {
+  return parsed.stages.some((s) => s.instructions.some((i) => runCommands(parsed, i).some((c) => program(c) === 'pnpm' || c.words.some((w) => /^pnpm(@|$)/.test(w.value)))));
+}
+
+export const dockerfileFrozenLockfile: Transform = {
+  id: 'dockerfile-frozen-lockfile',
+  title: 'Dependency installs copy the lockfile first and install exactly what it says',
+  kinds: ['dockerfile'],
+  safety: 'safe',
+  fixes: '`pnpm install` / `npm install` in an image resolves versions at build time: images drift from the lockfile and from each other',
+  verify: 'a lockfile out of date with package.json now fails the build: run `pnpm install` (or `npm install`) and commit the lockfile when it does',
+  appliesTo: (path, repo) => isDockerfileName(path) && repo.dockerfiles.has(path),
+  run({ path, text, repo }: TransformInput): TransformResult {
+    const parsed = parseDockerfile(text);
+    const context = contextOf(repo, path);
+    const files = repo.files;
+    const inContext = (rel: string) => (context === null ? null : posix.normalize(posix.join(context === '.' ? '' : context, rel)).replace(/^\.\/?/, ''));
+    const plan: Plan = { edits: [], notes: [], copyEdits: new Set() };
+    const installs = findInstalls(parsed, files, context);
+    const services = servicesForFile(repo, path);
+    const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
+    const pnpmImage = usesPnpm(parsed);
+    const unlockedNpm: number[] = [];
+
+    for (const install of installs) {
+      const { command, manager, instruction } = install;
+      const line = lineOf(text, install.sub.start);
+      const say = (severity: Note['severity'], message: string) => plan.notes.push({ severity, message, line });
+      const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
+      const at = (p: string) => presence(state, p, files);
+
+      if (manager === 'yarn') {
+        if (hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
+        say('warning', 'yarn install does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix does not know which yarn the repo uses, so it left the line as is');
+        continue;
+      }
+
+      if (manager === 'pnpm') {
+        if (hasFlag(command, '--frozen-lockfile', '--offline')) continue;
+        const optOut = hasFlag(command, '--no-frozen-lockfile', '--prefer-frozen-lockfile');
+        if (optOut) {
+          say('warning', `pnpm install ${optOut.value} opts out of the lockfile explicitly; left as is. Builds can install versions pnpm-lock.yaml does not pin: use --frozen-lockfile once the lockfile is committed up to date`);
+          continue;
+        }
+      } else {
+        const optOut = hasFlag(command, '--no-package-lock', '--package-lock', '--package-lock-only', '--no-shrinkwrap');
+        if (optOut) {
+          say('warning', `npm ${install.sub.value} ${optOut.value} opts out of the lockfile explicitly; left as is`);
+          continue;
+        }
+      }
+
+      // Where the package manager looks for the manifest and the lockfile.
+      let root = install.cwd;
+      let lockNames: string[];
+      if (manager === 'pnpm') {
+        root = ancestors(install.cwd).find((d) => at(posix.join(d, 'pnpm-workspace.yaml')).presence === 'yes') ?? install.cwd;
+        lockNames = ['pnpm-lock.yaml'];
+      } else {
+        root = ancestors(install.cwd).find((d) => ['package-lock.json', 'npm-shrinkwrap.json'].some((n) => at(posix.join(d, n)).presence === 'yes')) ?? install.cwd;
+        lockNames = ['npm-shrinkwrap.json', 'package-lock.json'];
+      }
+      const lockStates = lockNames.map((n) => ({ name: n, ...at(posix.join(root, n)) }));
+      const present = lockStates.find((l) => l.presence === 'yes');
+      const manifest = at(posix.join(root, 'package.json'));
+      const maybe = lockStates.find((l) => l.presence === 'unknown');
+
+      if (!present && maybe) {
+        say('warning', `cannot tell whether ${maybe.name} is in the image when this install runs (COPY at line ${maybe.entry?.copy.line} uses a variable or an unknown build context); make it install from the lockfile by hand`);
+        continue;
+      }
+
+      // The lockfile in the build context next to the package.json the image gets.
+      let addLock: string[] = [];
+      if (!present) {
+        const entry = manifest.entry;
+        const manifestRepo = entry?.repoPath && entry.kind === 'file' ? entry.repoPath : entry?.kind === 'dir' && entry.repoPath !== null ? posix.join(entry.repoPath, posix.relative(entry.image, posix.join(root, 'package.json'))) : null;
+        const repoDir = manifestRepo === null ? null : posix.dirname(manifestRepo) === '.' ? '' : posix.dirname(manifestRepo);
+        const lockInRepo = repoDir === null ? undefined : lockNames.map((n) => ({ n, rel: repoDir ? `${repoDir}/${n}` : n })).find((l) => files.includes(l.rel));
+
+        if (manager === 'npm' && !lockInRepo) {
+          const lockedByPnpm = pnpmRepo || (repoDir !== null && files.includes(repoDir ? `${repoDir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'));
+          if (lockedByPnpm && pnpmImage) {
+            unlockedNpm.push(line);
+          } else if (lockedByPnpm) {
+            const worker = services.some((s) => s.role === 'worker');
+            say(
+              'warning',
+              worker
+                ? `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Patching it to npm ci cannot work; this worker image needs dockerfile-worker-multistage (pnpm, pnpm-lock.yaml, --frozen-lockfile), e.g. \`ecsfix apply -t dockerfile-worker-multistage\``
+                : `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
+            );
+          } else {
+            say('info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
+          }
+          continue;
+        }
+        if (!lockInRepo || !entry || entry.kind !== 'file') {
+          const where = context === null ? 'the build context is unknown (no compose service builds this Dockerfile)' : lockInRepo ? `package.json comes in with ${entry?.copy.keyword ?? 'COPY'} ${entry?.source?.value ?? '.'}, which does not bring it` : `the build context (${context}) has no ${lockNames[lockNames.length - 1]} next to the package.json it copies`;
+          say('warning', `${manager} ${install.sub.value} runs with no ${lockNames[lockNames.length - 1]} in the image and ecsfix cannot add it: ${where}. Copy the lockfile before the install and make the install frozen by hand`);
+          continue;
+        }
+        addLock = [posix.basename(lockInRepo.rel)];
+        if (manager === 'pnpm' && files.includes(repoDir ? `${repoDir}/pnpm-workspace.yaml` : 'pnpm-workspace.yaml') && at(posix.join(root, 'pnpm-workspace.yaml')).presence !== 'yes') addLock.push('pnpm-workspace.yaml');
+      }
+
+      // A RUN that edits package.json after it was copied: a frozen install would fail on it.
+      const copiedAt = manifest.entry?.copy;
+      const between = effectiveInstructions(parsed, install.stage).filter((i) => i.keyword === 'RUN' && copiedAt !== undefined && i.start > copiedAt.start && i.start < instruction.start);
+      const editor = [...between, instruction].find((i) => EDITS_MANIFEST.test(text.slice(i.start, i.end)) && (i !== instruction || text.slice(i.start, install.sub.start).includes('package.json')));
+      if (editor) {
+        say('warning', `package.json is edited at line ${editor.line} before this install, so a frozen install would fail on it; left as is. Install from the lockfile before editing the manifest, or keep the edit out of the image`);
+        continue;
+      }
+
+      if (addLock.length && manifest.entry && !addToCopy(parsed, plan, manifest.entry, addLock)) {
+        say('warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
+        continue;
+      }
+      if (addLock.length && manifest.entry)
+        plan.notes.push({ severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
+
+      // The install itself.
+      const raw = text.slice(install.sub.start, install.sub.end);
+      const subAt = install.sub.start + raw.indexOf(install.sub.value);
+      const lockName = present?.name ?? addLock[0] ?? lockNames[0];
+      if (manager === 'pnpm') plan.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
+      else plan.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
+      const now = manager === 'pnpm' ? `pnpm ${install.sub.value} --frozen-lockfile` : 'npm ci';
+
+      const comment = unfrozenComment(parsed, instruction);
+      if (comment.length) {
+        const indent = /^[ \t]*/.exec(text.slice(comment[0]?.start ?? 0))?.[0] ?? '';
+        const again = manager === 'pnpm' ? 'pnpm install' : 'npm install';
+        plan.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
+        for (const extra of comment.slice(1)) plan.edits.push(replaceRange(extra.start, extra.end, ''));
+        say(
+          'warning',
+          `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${manager === 'pnpm' ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
+        );
+      } else {
+        say('info', `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
+      }
+    }
+
+    if (unlockedNpm.length)
+      plan.notes.push({
+        severity: 'info',
+        message: `npm install at line${unlockedNpm.length > 1 ? 's' : ''} ${unlockedNpm.join(', ')} resolves production dependencies without a lockfile (the repo locks with pnpm-lock.yaml, which npm cannot read); left as is. \`pnpm deploy --prod\` would keep them locked`,
+        line: unlockedNpm[0],
+      });
+    return { edits: plan.edits, notes: plan.notes };
+  },
+};

@@ -1,0 +1,249 @@
+/**
+ * dockerfile-pnpm-pin: an image that installs pnpm without a version (`npm i -g pnpm`,
+ * `corepack prepare pnpm@latest --activate`, `yarn global add pnpm`, `corepack use pnpm@latest`,
+ * `pnpm self-update`) installs whatever pnpm is newest on the day it is built; it gets the version
+ * the repo uses instead.
+ *
+ * Where the version comes from, first answer wins:
+ *   1. `--pnpm-version` (explicit user intent; the note says so, and warns when it disagrees with
+ *      the root package.json `packageManager` field);
+ *   2. the root package.json `packageManager` field;
+ *   3. the version most of the repo's other Dockerfiles pin (the file being changed excluded; a
+ *      tie is no answer);
+ *   4. the pnpm major that writes the lockfile's `lockfileVersion`.
+ * With no answer nothing changes and the note asks for `--pnpm-version`.
+ *
+ * A major-only pin (`pnpm@8`, `latest-8`) or a range is a pin and is left alone. A version taken
+ * from a variable (`pnpm@$PNPM_VERSION`) is resolved through ARG/ENV: a concrete value is left
+ * alone, `latest` or an ARG without default is reported, never guessed.
+ */
+import { isDockerfileName } from '../src/repo/discover.js';
+import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import type { RepoModel } from '../src/repo/model.js';
+import type { PnpmVersion } from '../src/repo/workspace.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { expandedNames, positionals, program, resolveVariable, runCommands, subcommandIndex, substitute, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+
+export type PnpmSpecKind = 'exact' | 'range' | 'floating' | 'variable';
+
+export interface PnpmInstall {
+  /** How pnpm is installed, for notes: `corepack prepare`, `npm install -g`, ... */
+  how: string;
+  word: ShellWord;
+  /** The version spec as written (`latest`, `8.15.0`, `$PNPM_VERSION`), null when there is none. */
+  spec: string | null;
+  kind: PnpmSpecKind;
+  /** `pnpm self-update [version]` takes the version as its own argument, not `pnpm@version`. */
+  selfUpdate: boolean;
+  instruction: DockerInstruction;
+  stage: DockerStage;
+}
+
+const NPM_INSTALL = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add']);
+const NPM_VALUE_FLAGS = new Set(['--location', '--prefix', '--registry', '--cache', '--loglevel', '--userconfig', '--tag', '-w', '--workspace', '--omit', '--include']);
+const PNPM_VALUE_FLAGS = new Set(['--filter', '-F', '-C', '--dir', '--reporter', '--loglevel', '--store-dir', '--global-dir']);
+
+/** Classifies what follows `pnpm@`. */
+export function classifySpec(spec: string | null): PnpmSpecKind {
+  if (spec === null || spec === '') return 'floating';
+  if (spec.includes('$')) return 'variable';
+  if (/^v?\d+\.\d+\.\d+(?:-[\w.]+)?(?:\+[\w.]+)?$/.test(spec)) return 'exact';
+  // A major-only or partial pin, a semver range, or a per-major dist-tag (`latest-8`): pinned enough.
+  if (/^(?:[\^~]|>=?|<=?)?\s*v?\d+(?:\.(?:\d+|x|\*))*(?:\s.*)?$/.test(spec) || /^(?:latest|next)-\d+$/.test(spec)) return 'range';
+  return 'floating';
+}
+
+function pnpmArg(word: ShellWord): { spec: string | null } | null {
+  const m = /^pnpm(?:@(.*))?$/.exec(word.value);
+  return m ? { spec: m[1] ?? null } : null;
+}
+
+/** The pnpm installs in one shell command. */
+function installsInCommand(command: ShellCommand): { how: string; word: ShellWord; spec: string | null; selfUpdate: boolean }[] {
+  const prog = program(command);
+  const words = command.words;
+  const found: { how: string; word: ShellWord; spec: string | null; selfUpdate: boolean }[] = [];
+  const addPackages = (how: string, args: ShellWord[]) => {
+    for (const w of args) {
+      const arg = pnpmArg(w);
+      if (arg) found.push({ how, word: w, spec: arg.spec, selfUpdate: false });
+    }
+  };
+  if (prog === 'corepack') {
+    const sub = subcommandIndex(command, new Set());
+    const name = words[sub]?.value;
+    if (name === 'prepare' || name === 'use' || name === 'install') addPackages(`corepack ${name}`, positionals(command, sub + 1, new Set()));
+  } else if (prog === 'npm') {
+    const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
+    const name = words[sub]?.value ?? '';
+    const global = words.some((w, k) => w.value === '-g' || w.value === '--global' || w.value === '--location=global' || (w.value === '--location' && words[k + 1]?.value === 'global'));
+    if (NPM_INSTALL.has(name) && global) addPackages(`npm ${name} -g`, positionals(command, sub + 1, NPM_VALUE_FLAGS));
+  } else if (prog === 'yarn') {
+    const sub = subcommandIndex(command, new Set());
+    if (words[sub]?.value === 'global' && words[sub + 1]?.value === 'add') addPackages('yarn global add', positionals(command, sub + 2, new Set()));
+  } else if (prog === 'pnpm') {
+    const sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
+    const name = words[sub]?.value ?? '';
+    const global = words.some((w) => w.value === '-g' || w.value === '--global');
+    if ((name === 'add' || name === 'install' || name === 'i') && global) addPackages(`pnpm ${name} -g`, positionals(command, sub + 1, PNPM_VALUE_FLAGS));
+    if (name === 'self-update') {
+      const version = positionals(command, sub + 1, PNPM_VALUE_FLAGS)[0];
+      found.push({ how: 'pnpm self-update', word: version ?? (words[sub] as ShellWord), spec: version ? version.value : null, selfUpdate: true });
+    }
+  } else if (prog === 'npx') {
+    // `npx pnpm@latest install`: a floating tag only (a bare `npx pnpm` runs the installed one).
+    const first = positionals(command, 1, new Set(['-p', '--package']))[0];
+    const arg = first && pnpmArg(first);
+    if (arg && arg.spec !== null) found.push({ how: 'npx', word: first, spec: arg.spec, selfUpdate: false });
+  }
+  return found;
+}
+
+/** Every place a Dockerfile installs pnpm, with the version spec it gives. */
+export function pnpmInstalls(parsed: ParsedDockerfile): PnpmInstall[] {
+  const out: PnpmInstall[] = [];
+  for (const stage of parsed.stages)
+    for (const ins of stage.instructions)
+      for (const command of runCommands(parsed, ins))
+        for (const found of installsInCommand(command)) out.push({ ...found, kind: classifySpec(found.spec), instruction: ins, stage });
+  return out;
+}
+
+/** The version an install pins, with variables resolved; null when it pins none. */
+function pinnedVersion(parsed: ParsedDockerfile, install: PnpmInstall): string | null {
+  if (install.kind === 'exact' || install.kind === 'range') return install.spec;
+  if (install.kind !== 'variable' || install.spec === null) return null;
+  const value = substitute(install.spec, (name) => resolveVariable(parsed, install.stage, install.instruction, name).value);
+  return value !== null && (classifySpec(value) === 'exact' || classifySpec(value) === 'range') ? value : null;
+}
+
+/** The version most of the repo's other Dockerfiles pin; null on no pins or a tie. */
+export function siblingPin(repo: RepoModel, exclude: string): { pin: PnpmVersion | null; detail: string | null } {
+  const counts = new Map<string, string[]>();
+  for (const [path, entry] of repo.dockerfiles) {
+    if (path === exclude || !entry.parsed) continue;
+    const versions = new Set(pnpmInstalls(entry.parsed).map((i) => pinnedVersion(entry.parsed as ParsedDockerfile, i)).filter((v): v is string => v !== null));
+    for (const v of versions) counts.set(v, [...(counts.get(v) ?? []), path]);
+  }
+  const ranked = [...counts.entries()].sort((a, b) => b[1].length - a[1].length);
+  const [best, second] = ranked;
+  if (!best) return { pin: null, detail: null };
+  if (second && second[1].length === best[1].length)
+    return { pin: null, detail: `the other Dockerfiles disagree (${ranked.map(([v, files]) => `${v} in ${files.length}`).join(', ')})` };
+  const files = best[1];
+  const others = ranked.length > 1 ? `; ${ranked.slice(1).map(([v, f]) => `${v} in ${f.length}`).join(', ')}` : '';
+  return {
+    pin: { version: best[0], source: `the version ${files.length === 1 ? 'the repo\'s other Dockerfile pins' : `${files.length} of the repo's other Dockerfiles pin`} (${files.join(', ')}${others})`, from: 'dockerfiles' },
+    detail: null,
+  };
+}
+
+/** The version to pin, in the documented order, or the reason there is none. */
+export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | undefined): { pin: PnpmVersion | null; notes: Note[] } {
+  const fromField = repo.packageManager.pnpm?.from === 'packageManager' ? repo.packageManager.pnpm : null;
+  const notes: Note[] = [];
+  if (flag) {
+    if (fromField && fromField.version !== flag)
+      notes.push({
+        severity: 'warning',
+        message: `--pnpm-version ${flag} differs from pnpm@${fromField.version} in ${fromField.source}; corepack and pnpm itself follow packageManager, so update it to match`,
+      });
+    return { pin: { version: flag, source: '--pnpm-version (given on the command line; it overrides what the repo says)' }, notes };
+  }
+  if (fromField) return { pin: fromField, notes };
+  const siblings = siblingPin(repo, path);
+  if (siblings.pin) return { pin: siblings.pin, notes };
+  const lock = repo.packageManager.pnpmFromLockfile ?? (repo.packageManager.pnpm?.from === 'lockfile' ? repo.packageManager.pnpm : null);
+  if (lock)
+    return {
+      pin: { ...lock, source: `${lock.source}${siblings.detail ? ` (${siblings.detail})` : ''}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
+      notes,
+    };
+  return { pin: null, notes: siblings.detail ? [{ severity: 'info', message: siblings.detail }] : [] };
+}
+
+function lineOf(parsed: ParsedDockerfile, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (parsed.text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** The edit that makes one install pin `version`. */
+function pinEdit(parsed: ParsedDockerfile, install: PnpmInstall, version: string): TextEdit | null {
+  const raw = parsed.text.slice(install.word.start, install.word.end);
+  if (install.selfUpdate) return install.spec === null ? insertAt(install.word.end, ` ${version}`) : replaceRange(install.word.start, install.word.end, version);
+  if (install.spec === null) {
+    const at = raw.indexOf('pnpm');
+    return at < 0 ? null : insertAt(install.word.start + at + 4, `@${version}`);
+  }
+  const at = raw.lastIndexOf('@' + install.spec);
+  return at < 0 ? null : replaceRange(install.word.start + at + 1, install.word.start + at + 1 + install.spec.length, version);
+}
+
+function describe(install: PnpmInstall): string {
+  if (install.selfUpdate) return 'pnpm self-update';
+  return `${install.how} ${install.spec === null ? 'pnpm' : `pnpm@${install.spec}`}`;
+}
+
+export const dockerfilePnpmPin: Transform = {
+  id: 'dockerfile-pnpm-pin',
+  title: 'pnpm installed in an image is pinned to the version the repo uses',
+  kinds: ['dockerfile'],
+  safety: 'safe',
+  fixes: '`pnpm@latest` / an unversioned pnpm install: every build may get a different pnpm than the lockfile was written with',
+  appliesTo: (path, repo) => isDockerfileName(path) && repo.dockerfiles.has(path),
+  run({ path, text, repo, options }: TransformInput): TransformResult {
+    const parsed = parseDockerfile(text);
+    const installs = pnpmInstalls(parsed);
+    const notes: Note[] = [];
+    const unpinned: PnpmInstall[] = [];
+    for (const install of installs) {
+      if (install.kind === 'exact' || install.kind === 'range') continue;
+      if (install.kind === 'variable') {
+        if (pinnedVersion(parsed, install) !== null) continue;
+        const names = expandedNames(install.spec ?? '');
+        const resolved = names.map((n) => resolveVariable(parsed, install.stage, install.instruction, n));
+        const setBy = resolved.find((r) => r.instruction && r.value !== null);
+        const { pin } = choosePnpmVersion(repo, path, options.pnpmVersion);
+        const suggestion = pin ? ` (the repo uses ${pin.version}, from ${pin.source})` : '';
+        notes.push({
+          severity: 'warning',
+          message: setBy
+            ? `${describe(install)} resolves to "${setBy.value}" from ${setBy.instruction?.keyword} ${setBy.name} at line ${setBy.instruction?.line}; set ${setBy.name} to a version${suggestion}`
+            : `${describe(install)}: ${names.join(', ')} has no default in this Dockerfile, so the version depends on --build-arg; give it a default${suggestion}`,
+          line: lineOf(parsed, install.word.start),
+        });
+        continue;
+      }
+      unpinned.push(install);
+    }
+    if (unpinned.length === 0) return { edits: [], notes };
+
+    const choice = choosePnpmVersion(repo, path, options.pnpmVersion);
+    notes.push(...choice.notes);
+    if (!choice.pin) {
+      for (const install of unpinned)
+        notes.push({
+          severity: 'warning',
+          message: `${describe(install)} is not pinned and the repo does not say which pnpm it uses (no "packageManager" in the root package.json, no version pinned by its other Dockerfiles, no pnpm-lock.yaml format to go by); pass --pnpm-version`,
+          line: lineOf(parsed, install.word.start),
+        });
+      return { edits: [], notes };
+    }
+    const { version, source } = choice.pin;
+    const edits: TextEdit[] = [];
+    for (const install of unpinned) {
+      const edit = pinEdit(parsed, install, version);
+      const line = lineOf(parsed, install.word.start);
+      if (!edit) {
+        notes.push({ severity: 'warning', message: `${describe(install)} is not pinned and ecsfix cannot rewrite it safely; pin pnpm ${version} by hand`, line });
+        continue;
+      }
+      edits.push(edit);
+      const stageName = install.stage.name ? ` (stage ${install.stage.name})` : '';
+      notes.push({ severity: 'info', message: `${describe(install)}${stageName} now pins pnpm ${version}, from ${source}`, line });
+    }
+    return { edits, notes };
+  },
+};
