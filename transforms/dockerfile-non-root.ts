@@ -74,7 +74,7 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
   const notes: Note[] = [];
   if (earlierUser) {
     const [user = earlierUser, group = null] = earlierUser.split(':');
-    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: `${earlierUser}, the user set earlier in the image`, comment: `Back to ${earlierUser} once the steps that need root are done` }, notes };
+    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: 'the user set earlier in the image', comment: `Back to ${earlierUser} once the steps that need root are done` }, notes };
   }
   const { base } = stage;
   if (base.distro === 'distroless') {
@@ -87,7 +87,7 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
   const conv = repo.userConvention;
   const existing = createdUsers.find((u) => u.name === conv?.user) ?? createdUsers[createdUsers.length - 1];
   if (existing) {
-    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: `${existing.name}, the user this image already creates`, comment: `Run as ${existing.name}, the user created above, not as root` }, notes };
+    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: 'the user this image already creates', comment: `Run as ${existing.name}, the user created above, not as root` }, notes };
   }
   const distro = base.distro === 'alpine' || base.distro === 'debian' ? base.distro : null;
   if (conv && distro) {
@@ -122,7 +122,8 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
   return { runAs: null, notes };
 }
 
-const SYSTEM_DIRS = /^\/(?:usr|etc|bin|sbin|lib|lib64|root|proc|sys|dev|boot|tmp|var\/lib|var\/cache|var\/tmp)(?:\/|$)/;
+// System locations; /usr/src/<app> and /usr/app are app directories, the rest of /usr is not.
+const SYSTEM_DIRS = /^\/(?:usr(?!\/src\/|\/app(?:\/|$))|etc|bin|sbin|lib|lib64|root|proc|sys|dev|boot|tmp|var\/lib|var\/cache|var\/tmp)(?:\/|$)/;
 const CODE_SEGMENTS = /(?:^|\/)(?:node_modules|site-packages|dist-packages|\.git|\.venv|venv)(?:\/|$)/;
 
 function shellWords(command: string): string[] {
@@ -257,9 +258,15 @@ function volumeNotes(services: Service[], runAs: RunAs): Note[] {
     const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
     if (!writable.length) continue;
     const list = writable.map((v) => `${v.source ?? '(anonymous)'}:${v.target}`).join(', ');
+    const bind = writable.some((v) => v.source !== null && /^[./~$]/.test(v.source));
+    const named = writable.some((v) => v.source === null || !/^[./~$]/.test(v.source));
+    const why = [
+      bind ? 'a bind mount keeps the host directory\'s ownership' : '',
+      named ? 'a volume created before this change keeps its root ownership (recreate or chown it)' : '',
+    ].filter(Boolean);
     notes.push({
       severity: 'warning',
-      message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so those mounts must be writable by that user (bind mounts keep the host's ownership)`,
+      message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so they must be writable by that user: ${why.join('; ')}`,
     });
   }
   return notes;
