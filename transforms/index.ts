@@ -3,13 +3,14 @@
  * one's output). Ids are part of the stable command-line surface.
  */
 import type { Transform } from '../src/transform.js';
+import { dockerfileWorkerMultistage } from './dockerfile-worker-multistage.js';
 import { dockerfilePnpmPin } from './dockerfile-pnpm-pin.js';
 import { dockerfileFrozenLockfile } from './dockerfile-frozen-lockfile.js';
 import { dockerfileNonRoot } from './dockerfile-non-root.js';
 import { dockerfilePortEnv } from './dockerfile-port-env.js';
 import { dockerfileHealthcheckEnv } from './dockerfile-healthcheck-env.js';
 
-export const TRANSFORMS: readonly Transform[] = [dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv];
+export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv];
 
 export function transformById(id: string): Transform | undefined {
   return TRANSFORMS.find((t) => t.id === id);

@@ -1,0 +1,542 @@
+/**
+ * A static build check: what `docker build` would trip over, found without a Docker engine. It
+ * follows the files each stage holds (copied from the build context, copied from an earlier stage,
+ * or produced by a build, install or deploy command it understands) and reports, with line numbers:
+ *
+ *   copy-from-stage    a `COPY --from` that names no earlier stage
+ *   copy-source        a `COPY` source missing from the build context, or from the stage it copies from
+ *   cmd-path           the deployed stage's `CMD`/`ENTRYPOINT` script that the image does not contain
+ *   workspace-runtime  a workspace package the service imports that the deployed stage lacks
+ *   runtime-user       the deployed stage runs as root
+ *
+ * A stage that runs a command the check does not understand may create files it cannot see, so a
+ * missing path there is a warning rather than an error. Pure: a function of the text and the model.
+ */
+import { posix } from 'node:path';
+import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
+import type { RepoModel, Service } from './model.js';
+import type { WorkspacePackage } from './workspace.js';
+
+export type BuildRule = 'copy-from-stage' | 'copy-source' | 'cmd-path' | 'workspace-runtime' | 'runtime-user';
+
+export interface BuildFinding {
+  rule: BuildRule;
+  severity: 'error' | 'warning';
+  /** 1-based line of the instruction. */
+  line: number;
+  message: string;
+}
+
+export interface BuildCheckOptions {
+  /** Repo-relative path of the Dockerfile (to find the services built from it). */
+  path?: string;
+  /** The service to check against (its build context, target and workspace packages). */
+  service?: Service | null;
+}
+
+/** A path that exists in a stage, and where its content comes from (a repo-relative path). */
+interface Entry {
+  path: string;
+  /** Repo-relative path the content corresponds to ('' = the repo root), null when unknown. */
+  rel: string | null;
+  kind: 'context' | 'produced' | 'dir';
+}
+
+interface StageFs {
+  entries: Entry[];
+  /** The stage ran a command the check cannot follow. */
+  uncertain: boolean;
+  workdir: string;
+}
+
+interface Found {
+  rel: string | null;
+  kind: Entry['kind'];
+}
+
+const norm = (p: string) => (p === '.' || p === './' ? '' : p.replace(/^\.\//, '').replace(/\/+$/, ''));
+
+/** The arguments of COPY/ADD: flags and paths, JSON or shell form. */
+export function copyArgs(args: string): { flags: Map<string, string>; sources: string[]; dest: string } | null {
+  const tokens: string[] = [];
+  const flags = new Map<string, string>();
+  let rest = args.trim();
+  for (;;) {
+    const m = /^--([\w-]+)(?:=(\S*))?\s+/.exec(rest);
+    if (!m) break;
+    flags.set(m[1] ?? '', m[2] ?? '');
+    rest = rest.slice(m[0].length);
+  }
+  if (rest.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(rest) as unknown;
+      if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) return null;
+      tokens.push(...(parsed as string[]));
+    } catch {
+      return null;
+    }
+  } else tokens.push(...(rest.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^["']|["']$/g, '')));
+  if (tokens.length < 2) return null;
+  const dest = tokens.pop() as string;
+  return { flags, sources: tokens, dest };
+}
+
+/** The text after the keyword, flags included, continuations joined (`args` drops the flags). */
+export function instructionBody(parsed: ParsedDockerfile, ins: DockerInstruction): string {
+  const escape = parsed.escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return parsed.text
+    .slice(ins.start + ins.keyword.length, ins.end)
+    .replace(new RegExp(`${escape}[ \\t]*\\r?\\n(?:[ \\t]*#[^\\n]*\\n)*`, 'g'), ' ')
+    .trim();
+}
+
+function globRe(glob: string): RegExp {
+  const body = glob
+    .split('')
+    .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+/** Files and directories of the repo below a context directory, as context-relative paths. */
+function contextIndex(repo: RepoModel, context: string): { files: Set<string>; dirs: Set<string> } {
+  const prefix = context ? context + '/' : '';
+  const files = new Set<string>();
+  const dirs = new Set<string>(['']);
+  for (const f of repo.files) {
+    if (!f.startsWith(prefix)) continue;
+    const rel = f.slice(prefix.length);
+    files.add(rel);
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return { files, dirs };
+}
+
+function abs(workdir: string, p: string): string {
+  return posix.normalize(p.startsWith('/') ? p : posix.join(workdir, p)).replace(/(.)\/+$/, '$1');
+}
+
+/** Command segments of a RUN (continuations joined, split at && || ; and newlines). */
+export function runSegments(args: string): string[] {
+  return args
+    .replace(/\\\r?\n/g, ' ')
+    .split(/&&|\|\||;|\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const NOOP_COMMAND =
+  /^(?:apk|apt-get|apt|yum|dnf|microdnf|addgroup|adduser|groupadd|useradd|usermod|chown|chmod|corepack|echo|printf|true|set|export|rm|test|\[|sed|npm\s+(?:prune|cache|config|i(?:nstall)?\s+(?:-g|--global))|pnpm\s+(?:prune|store|config|fetch|setup|add\s+-g)|yarn\s+(?:cache|config)|npm\s+(?:-g|--global)\s+i)/;
+
+/** Packages a pnpm `--filter`/`-F` selector names (`name`, `name...`, `...name`, `./dir`, `{dir}`). */
+function selectPackages(selector: string, packages: WorkspacePackage[], workspaceRel: string): WorkspacePackage[] {
+  let sel = selector.replace(/^["']|["']$/g, '');
+  const withDeps = sel.endsWith('...');
+  const withDependents = sel.startsWith('...');
+  sel = sel.replace(/^\.\.\.|\.\.\.$/g, '').replace(/^\^/, '');
+  const byDir = /^\.{0,2}\/|^\{/.test(sel) ? norm(sel.replace(/^\{|\}$/g, '')) : null;
+  const re = byDir === null ? globRe(sel) : null;
+  const roots = packages.filter((p) => (byDir !== null ? p.dir === posix.join(workspaceRel, byDir) || p.dir === byDir : re?.test(p.name)));
+  const out = new Set<WorkspacePackage>(roots);
+  if (withDeps) {
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    const visit = (p: WorkspacePackage) => {
+      for (const d of p.workspaceDeps) {
+        const dep = byName.get(d);
+        if (dep && !out.has(dep)) {
+          out.add(dep);
+          visit(dep);
+        }
+      }
+    };
+    roots.forEach(visit);
+  }
+  if (withDependents) for (const p of packages) if (roots.some((r) => p.workspaceDeps.includes(r.name))) out.add(p);
+  return [...out];
+}
+
+/** The directory a package's build writes: the top directory of its `main`, else `dist`. */
+export function outputDir(pkg: WorkspacePackage): string {
+  const main = (pkg.main ?? '').replace(/^\.\//, '');
+  const top = main.includes('/') ? main.split('/')[0] : null;
+  return top && top !== 'src' ? top : 'dist';
+}
+
+function lookup(fs: StageFs, path: string, ctx: { files: Set<string>; dirs: Set<string> } | null, repo: RepoModel): Found | null {
+  for (let i = fs.entries.length - 1; i >= 0; i--) {
+    const e = fs.entries[i] as Entry;
+    if (e.path === path) return { rel: e.rel, kind: e.kind };
+    if (e.kind !== 'dir' && path.startsWith(e.path === '/' ? '/' : e.path + '/')) {
+      const rest = path.slice(e.path === '/' ? 1 : e.path.length + 1);
+      if (e.kind !== 'context') return { rel: e.rel === null ? null : joinRel(e.rel, rest), kind: e.kind };
+      const rel = joinRel(e.rel ?? '', rest);
+      if (repoHas(repo, rel)) return { rel, kind: 'context' };
+      continue;
+    }
+    if (e.path.startsWith(path === '/' ? '/' : path + '/')) return { rel: null, kind: 'dir' };
+  }
+  void ctx;
+  return null;
+}
+
+const joinRel = (a: string, b: string) => (a && b ? `${a}/${b}` : a || b);
+
+function repoHas(repo: RepoModel, rel: string): boolean {
+  if (rel === '') return true;
+  return repo.files.includes(rel) || repo.files.some((f) => f.startsWith(rel + '/'));
+}
+
+/** Copies the entries at `src` of one stage to `dest` of another. */
+function copyEntries(from: StageFs, src: string, dest: string, repo: RepoModel): Entry[] {
+  const found = lookup(from, src, null, repo);
+  const out: Entry[] = [];
+  if (found && found.kind !== 'dir') out.push({ path: dest, rel: found.rel, kind: found.kind });
+  for (const e of from.entries) {
+    if (e.path.startsWith(src === '/' ? '/' : src + '/')) out.push({ path: posix.join(dest, e.path.slice(src.length)), rel: e.rel, kind: e.kind });
+  }
+  if (found?.kind === 'dir' && out.length === 0) out.push({ path: dest, rel: null, kind: 'dir' });
+  return out;
+}
+
+function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number | null {
+  const byName = parsed.stages.find((s) => s.index < before && s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
+  if (byName) return byName.index;
+  if (/^\d+$/.test(ref) && Number(ref) < before) return Number(ref);
+  return null;
+}
+
+/** The node script a CMD/ENTRYPOINT runs, if it runs one. */
+export function nodeScript(args: string): string | null {
+  let tokens: string[];
+  const trimmed = args.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      tokens = (JSON.parse(trimmed) as unknown[]).filter((t): t is string => typeof t === 'string');
+    } catch {
+      return null;
+    }
+  } else tokens = trimmed.match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^["']|["']$/g, '')) ?? [];
+  const at = tokens.findIndex((t) => /(?:^|\/)node$/.test(t));
+  if (at < 0) return null;
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i] ?? '';
+    if (t === '-r' || t === '--require' || t === '--import' || t === '--loader') {
+      i++;
+      continue;
+    }
+    if (t.startsWith('-')) {
+      if (t === '-e' || t === '--eval' || t === '-p') return null;
+      continue;
+    }
+    return t;
+  }
+  return null;
+}
+
+function substituteVars(value: string, vars: Map<string, string>): string | null {
+  const out = value.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_m, a: string | undefined, def: string | undefined, b: string | undefined) => {
+    const name = a ?? b ?? '';
+    return vars.get(name) ?? def ?? '\u0000';
+  });
+  return out.includes('\u0000') ? null : out;
+}
+
+export function checkDockerfileBuild(text: string, repo: RepoModel, options: BuildCheckOptions = {}): BuildFinding[] {
+  const parsed = parseDockerfile(text);
+  const service = options.service ?? (options.path ? (repo.services.find((s) => s.dockerfile === options.path) ?? null) : null);
+  const context = norm(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
+  const ctx = contextIndex(repo, context);
+  const packages = repo.workspacePackages;
+  const findings: BuildFinding[] = [];
+  const stages: StageFs[] = [];
+  const add = (f: BuildFinding) => findings.push(f);
+
+  for (const stage of parsed.stages) {
+    const parent = stage.parentStage !== null ? stages[stage.parentStage] : undefined;
+    const fs: StageFs = parent
+      ? { entries: [...parent.entries], uncertain: parent.uncertain, workdir: parent.workdir }
+      : { entries: [], uncertain: false, workdir: '/' };
+    stages.push(fs);
+    const vars = new Map<string, string>();
+    for (const ins of stage.instructions) {
+      if (ins.keyword === 'ENV' || ins.keyword === 'ARG') {
+        for (const m of ins.args.matchAll(/(\w+)=("[^"]*"|'[^']*'|\S*)/g)) vars.set(m[1] ?? '', (m[2] ?? '').replace(/^["']|["']$/g, ''));
+        const single = /^(\w+)\s+([^=\s]\S*)$/.exec(ins.args.trim());
+        if (ins.keyword === 'ENV' && single) vars.set(single[1] ?? '', single[2] ?? '');
+      } else if (ins.keyword === 'WORKDIR') {
+        const dir = substituteVars(ins.args.trim().replace(/^["']|["']$/g, ''), vars);
+        if (dir === null) {
+          fs.uncertain = true;
+          continue;
+        }
+        fs.workdir = abs(fs.workdir, dir);
+        fs.entries.push({ path: fs.workdir, rel: null, kind: 'dir' });
+      } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+        checkCopy(ins, fs, vars);
+      } else if (ins.keyword === 'RUN') {
+        followRun(ins, fs);
+      }
+    }
+  }
+
+  function checkCopy(ins: DockerInstruction, fs: StageFs, vars: Map<string, string>): void {
+    const parsedArgs = copyArgs(instructionBody(parsed, ins));
+    if (!parsedArgs) return;
+    const destRaw = substituteVars(parsedArgs.dest, vars);
+    if (destRaw === null) {
+      fs.uncertain = true;
+      return;
+    }
+    const dest = abs(fs.workdir, destRaw);
+    const intoDir = parsedArgs.sources.length > 1 || /\/$/.test(parsedArgs.dest) || parsedArgs.dest === '.';
+    const from = parsedArgs.flags.get('from');
+    if (from !== undefined) {
+      const index = stageFor(parsed, from, ins.stageIndex);
+      if (index === null) {
+        const later = parsed.stages.some((s) => s.name?.toLowerCase() === from.toLowerCase());
+        if (later || !/[:/.@]/.test(from))
+          add({
+            rule: 'copy-from-stage',
+            severity: 'error',
+            line: ins.line,
+            message: later ? `COPY --from=${from} names a stage defined later in the file` : `COPY --from=${from} names no earlier stage`,
+          });
+        return; // an external image: nothing to follow
+      }
+      const src = stages[index] as StageFs;
+      for (const source of parsedArgs.sources) {
+        const s = substituteVars(source, vars);
+        if (s === null) continue;
+        const srcPath = abs('/', s);
+        const found = lookup(src, srcPath, null, repo);
+        if (!found) {
+          add({
+            rule: 'copy-source',
+            severity: src.uncertain ? 'warning' : 'error',
+            line: ins.line,
+            message: `COPY --from=${from} ${s}: nothing in stage "${from}" creates ${srcPath}${src.uncertain ? ' (as far as the check can follow its RUN steps)' : ''}`,
+          });
+          continue;
+        }
+        const isFile = found.kind === 'context' && found.rel !== null && repo.files.includes(found.rel);
+        const target = isFile && intoDir ? posix.join(dest, posix.basename(srcPath)) : dest;
+        fs.entries.push(...copyEntries(src, srcPath, target, repo));
+      }
+      return;
+    }
+    for (const source of parsedArgs.sources) {
+      const s = substituteVars(source, vars);
+      if (s === null || /^https?:\/\//.test(s)) continue;
+      const rel = norm(posix.normalize(s.replace(/^\/+/, '')));
+      if (rel.startsWith('..')) {
+        add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: outside the build context (${context || '.'})` });
+        continue;
+      }
+      const matches: { rel: string; dir: boolean }[] = [];
+      if (/[*?[]/.test(rel)) {
+        const re = globRe(rel);
+        for (const f of ctx.files) if (re.test(f)) matches.push({ rel: f, dir: false });
+        for (const d of ctx.dirs) if (d && re.test(d)) matches.push({ rel: d, dir: true });
+        if (matches.length === 0 && parsedArgs.sources.length === 1)
+          add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'})` });
+        else if (matches.length === 0)
+          add({ rule: 'copy-source', severity: 'warning', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'}); only the other sources are copied` });
+      } else if (ctx.files.has(rel)) matches.push({ rel, dir: false });
+      else if (ctx.dirs.has(rel)) matches.push({ rel, dir: true });
+      else add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: not in the build context (${context || '.'})` });
+      for (const m of matches) {
+        const repoRel = joinRel(context, m.rel);
+        const path = !m.dir && (intoDir || matches.length > 1) ? posix.join(dest, posix.basename(m.rel)) : dest;
+        fs.entries.push({ path, rel: repoRel, kind: 'context' });
+      }
+    }
+  }
+
+  /** The workspace root inside a stage: where pnpm-workspace.yaml (or the root package.json) was copied. */
+  function workspaceRoot(fs: StageFs): string | null {
+    for (let i = fs.entries.length - 1; i >= 0; i--) {
+      const e = fs.entries[i] as Entry;
+      if (e.rel === 'pnpm-workspace.yaml' || (e.rel === 'package.json' && e.kind === 'context')) return posix.dirname(e.path);
+      if (e.kind === 'context' && e.rel === '' ) return e.path;
+    }
+    return null;
+  }
+
+  /** Where a package's directory is in the stage (from where its package.json was copied). */
+  function packageDirIn(fs: StageFs, pkg: WorkspacePackage): string | null {
+    const manifest = joinRel(pkg.dir, 'package.json');
+    for (let i = fs.entries.length - 1; i >= 0; i--) {
+      const e = fs.entries[i] as Entry;
+      if (e.rel === manifest) return posix.dirname(e.path);
+      if (e.rel !== null && e.kind === 'context' && (e.rel === '' || manifest.startsWith(e.rel + '/'))) return posix.join(e.path, manifest.slice(e.rel ? e.rel.length + 1 : 0), '..');
+    }
+    return null;
+  }
+
+  function packageAt(fs: StageFs, dir: string): WorkspacePackage | null {
+    const found = lookup(fs, posix.join(dir, 'package.json'), null, repo);
+    if (!found?.rel) return null;
+    const pkgDir = norm(posix.dirname(found.rel));
+    return packages.find((p) => p.dir === pkgDir) ?? null;
+  }
+
+  function produceBuild(fs: StageFs, pkgs: WorkspacePackage[]): void {
+    for (const pkg of pkgs) {
+      const dir = packageDirIn(fs, pkg);
+      if (!dir) continue;
+      const out = outputDir(pkg);
+      fs.entries.push({ path: posix.join(dir, out), rel: joinRel(pkg.dir, out), kind: 'produced' });
+    }
+  }
+
+  function followRun(ins: DockerInstruction, fs: StageFs): void {
+    let cwd = fs.workdir;
+    for (const raw of runSegments(ins.args)) {
+      const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');
+      const cd = /^cd\s+(\S+)$/.exec(seg);
+      if (cd) {
+        cwd = abs(cwd, cd[1] ?? '.');
+        continue;
+      }
+      const wsRoot = workspaceRoot(fs) ?? cwd;
+      const wsRel = '';
+      const pnpm = /^(?:pnpm|corepack\s+pnpm|npx\s+pnpm)\b(.*)$/.exec(seg);
+      const npmLike = /^(?:npm|yarn)\b(.*)$/.exec(seg);
+      if (pnpm) {
+        const rest = pnpm[1] ?? '';
+        const filters = [...rest.matchAll(/(?:--filter|-F)(?:=|\s+)(\S+)/g)].map((m) => m[1] ?? '');
+        const words = rest.replace(/(?:--filter|-F)(?:=|\s+)\S+/g, '').trim().split(/\s+/).filter(Boolean);
+        const positional = words.filter((w) => !w.startsWith('-'));
+        const verb = positional[0] ?? 'install';
+        const recursive = words.includes('-r') || words.includes('--recursive');
+        if (verb === 'install' || verb === 'i') {
+          fs.entries.push({ path: posix.join(wsRoot, 'node_modules'), rel: null, kind: 'produced' });
+          for (const p of packages) {
+            const dir = packageDirIn(fs, p);
+            if (dir) fs.entries.push({ path: posix.join(dir, 'node_modules'), rel: null, kind: 'produced' });
+          }
+          continue;
+        }
+        if (verb === 'deploy') {
+          const target = positional[1];
+          const selected = filters.flatMap((f) => selectPackages(f, packages, wsRel));
+          if (target && selected[0]) {
+            const dir = abs(cwd, target);
+            fs.entries.push({ path: dir, rel: selected[0].dir, kind: 'produced' });
+            continue;
+          }
+          fs.uncertain = true;
+          continue;
+        }
+        const script = verb === 'run' || verb === 'run-script' ? positional[1] : verb;
+        if (script === 'build' || (script && /^build(?::|$)/.test(script))) {
+          if (filters.length) produceBuild(fs, filters.flatMap((f) => selectPackages(f, packages, wsRel)));
+          else if (recursive) produceBuild(fs, packages);
+          else {
+            const pkg = packageAt(fs, cwd);
+            if (pkg) produceBuild(fs, [pkg]);
+            else fs.uncertain = true;
+          }
+          continue;
+        }
+        if (/^(?:prune|store|config|fetch|setup|add|env)$/.test(verb)) continue;
+        fs.uncertain = true;
+        continue;
+      }
+      if (npmLike) {
+        const words = (npmLike[1] ?? '').trim().split(/\s+/).filter(Boolean);
+        const verb = words.find((w) => !w.startsWith('-')) ?? 'install';
+        if (/^(?:install|i|ci)$/.test(verb) && !words.includes('-g') && !words.includes('--global')) {
+          fs.entries.push({ path: posix.join(cwd, 'node_modules'), rel: null, kind: 'produced' });
+          continue;
+        }
+        const run = words.filter((w) => !w.startsWith('-'));
+        const script = run[0] === 'run' || run[0] === 'run-script' ? run[1] : run[0];
+        if (script && /^build(?::|$)/.test(script)) {
+          const ws = /(?:--workspace|-w)(?:=|\s+)(\S+)/.exec(npmLike[1] ?? '')?.[1];
+          if (ws) produceBuild(fs, packages.filter((p) => p.name === ws || p.dir === norm(ws)));
+          else {
+            const pkg = packageAt(fs, cwd);
+            if (pkg) produceBuild(fs, [pkg]);
+            else fs.uncertain = true;
+          }
+          continue;
+        }
+        if (NOOP_COMMAND.test(seg)) continue;
+        fs.uncertain = true;
+        continue;
+      }
+      if (/^(?:npx\s+)?tsc\b/.test(seg)) {
+        const pkg = packageAt(fs, cwd);
+        if (pkg) produceBuild(fs, [pkg]);
+        else fs.uncertain = true;
+        continue;
+      }
+      const mkdir = /^mkdir\s+(?:-p\s+)?(.+)$/.exec(seg);
+      if (mkdir) {
+        for (const d of (mkdir[1] ?? '').split(/\s+/)) if (d && !d.startsWith('-')) fs.entries.push({ path: abs(cwd, d), rel: null, kind: 'dir' });
+        continue;
+      }
+      if (/^node\s+-e\b/.test(seg) || NOOP_COMMAND.test(seg)) continue;
+      fs.uncertain = true;
+    }
+  }
+
+  // The deployed stage: CMD, workspace packages, user.
+  const deployed = deployedStage(parsed, service?.target);
+  if (deployed) {
+    const fs = stages[deployed.index] as StageFs;
+    const cmd = [...deployed.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+    const script = cmd ? nodeScript(cmd.args) : null;
+    if (cmd && script && !script.includes('$')) {
+      const workdirAtCmd = workdirBefore(deployed.index, cmd);
+      const path = abs(workdirAtCmd, script);
+      const found = lookup(fs, path, null, repo);
+      if (!found || found.kind === 'dir')
+        add({
+          rule: 'cmd-path',
+          severity: fs.uncertain ? 'warning' : 'error',
+          line: cmd.line,
+          message: `${cmd.keyword} runs ${path}, which no build step or COPY of the ${deployed.name ?? 'final'} stage provides`,
+        });
+    }
+    if (service?.packageName) {
+      const byName = new Map(packages.map((p) => [p.name, p]));
+      const needed = [service.packageName, ...service.workspaceDeps];
+      for (const name of needed) {
+        const pkg = byName.get(name);
+        if (!pkg) continue;
+        const main = joinRel(pkg.dir, (pkg.main ?? 'index.js').replace(/^\.\//, ''));
+        const present = fs.entries.some((e) => e.rel !== null && e.kind !== 'dir' && (e.rel === main || main.startsWith(e.rel ? e.rel + '/' : '')) && (e.kind !== 'context' || repoHas(repo, main)));
+        if (!present && name !== service.packageName)
+          add({
+            rule: 'workspace-runtime',
+            severity: fs.uncertain ? 'warning' : 'error',
+            line: cmd?.line ?? deployed.from.line,
+            message: `${service.name} imports workspace package ${name}, but the ${deployed.name ?? 'final'} stage has no ${main}`,
+          });
+      }
+    }
+    if (isRootUser(deployed.user))
+      add({ rule: 'runtime-user', severity: 'warning', line: (cmd ?? deployed.from).line, message: `the ${deployed.name ?? 'final'} stage runs as root` });
+  }
+
+  function workdirBefore(stageIndex: number, at: DockerInstruction): string {
+    const chain: number[] = [];
+    let s: number | null = stageIndex;
+    while (s !== null && !chain.includes(s)) {
+      chain.unshift(s);
+      s = parsed.stages[s]?.parentStage ?? null;
+    }
+    let wd = '/';
+    for (const index of chain)
+      for (const ins of parsed.stages[index]?.instructions ?? []) {
+        if (index === stageIndex && ins.start >= at.start) break;
+        if (ins.keyword === 'WORKDIR' && !ins.args.includes('$')) wd = abs(wd, ins.args.trim().replace(/^["']|["']$/g, ''));
+      }
+    return wd;
+  }
+
+  return findings.sort((a, b) => a.line - b.line);
+}

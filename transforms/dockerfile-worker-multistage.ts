@@ -1,0 +1,475 @@
+/**
+ * dockerfile-worker-multistage: a worker whose image is one stage (npm install without a lockfile
+ * in a pnpm monorepo, build and prune in the same layer, root user) is rewritten into the
+ * deps -> builder -> runtime shape the repo's HTTP services use:
+ *
+ *   base     the worker's Node image with pnpm pinned (same version source as dockerfile-pnpm-pin)
+ *   deps     only the workspace manifests the worker needs + pnpm-lock.yaml, `pnpm install --frozen-lockfile`
+ *   builder  the sources of those packages, built in dependency order with `pnpm --filter <name> build`
+ *   runtime  production dependencies and built output only, non-root, the original WORKDIR and CMD
+ *
+ * Packages keep their repo-relative place under the original app directory (/app/shared,
+ * /app/services/<worker>), so the worker's WORKDIR and CMD stay as they were and a relative import
+ * of another package's build (`../../admin-service/dist/...`) still resolves. Production
+ * dependencies come from the HTTP siblings' recipe (`file:` rewrite + `npm install --omit=dev`) or,
+ * without siblings, from a `pnpm install --prod --frozen-lockfile` stage.
+ *
+ * This is a whole-file rewrite, so it is conservative: only a worker that is a workspace package
+ * with a single-stage node image built from the repo root; any instruction or RUN step it cannot
+ * place makes it refuse with a warning. Its output must pass dockerfileProblems() and the static
+ * build check (src/repo/buildCheck.ts), or nothing is changed.
+ */
+import { posix } from 'node:path';
+import { checkDockerfileBuild, copyArgs, instructionBody, outputDir, runSegments } from '../src/repo/buildCheck.js';
+import { isDockerfileName } from '../src/repo/discover.js';
+import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import { parseUserCommands } from '../src/repo/users.js';
+import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
+import { replaceRange } from '../src/run/edits.js';
+import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
+import { keyword } from './lib/dockerfile-edit.js';
+import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
+import { userCreationCommand, type UserSpec } from './lib/user-create.js';
+
+const ID = 'dockerfile-worker-multistage';
+
+/** A carried instruction: its text and the comment lines directly above it. */
+interface Carried {
+  comments: string[];
+  text: string;
+}
+
+const TOOLCHAIN_PKGS = new Set(['python3', 'python', 'py3-pip', 'make', 'g++', 'gcc', 'build-base', 'build-essential', 'libc6-compat', 'git', 'musl-dev', 'libc-dev', 'pkgconfig', 'pkg-config']);
+const ROOT_CONFIG = /^(?:tsconfig[\w.-]*\.json|\.npmrc|\.pnpmfile\.cjs|babel\.config\.[cm]?js|\.swcrc|turbo\.json|nx\.json)$/;
+const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
+
+function refuse(message: string, line?: number): TransformResult {
+  return { edits: [], notes: [{ severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
+}
+
+function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): string[] {
+  const lines = parsed.text.slice(0, ins.lineStart).split('\n');
+  lines.pop();
+  const out: string[] = [];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i] ?? '';
+    if (!/^\s*#/.test(l)) break;
+    out.unshift(l.trimStart());
+  }
+  return out;
+}
+
+const instructionText = (parsed: ParsedDockerfile, ins: DockerInstruction) => parsed.text.slice(ins.start, ins.end);
+
+type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'user' | 'link-fixup' | 'unknown';
+
+function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind {
+  const s = seg.replace(/^(?:\w+=\S*\s+)+/, '').trim();
+  if (/^cd\s+\S+$/.test(s)) return 'cd';
+  if (/^(?:npm\s+(?:i|install|add)\s+(?:-g|--global)|npm\s+(?:-g|--global)\s+(?:i|install))\s+pnpm\b|^corepack\b|^yarn\s+global\s+add\s+pnpm\b/.test(s)) return 'pnpm-setup';
+  if (/^(?:npm\s+(?:install|i|ci)|pnpm\s+(?:install|i)|yarn(?:\s+install)?)(?:\s|$)/.test(s) && !/\s(?:-g|--global)\b/.test(s)) return 'install';
+  if (/^(?:npm|pnpm|yarn)\b.*\bprune\b/.test(s)) return 'prune';
+  if (/^(?:npm\s+run(?:-script)?|pnpm(?:\s+(?:--filter|-F)(?:=|\s+)\S+)*(?:\s+-r)?(?:\s+run)?|yarn(?:\s+run)?)\s+build\b/.test(s) || /^(?:npm|pnpm)\b.*\bbuild\b/.test(s)) return 'build';
+  if (/^(?:npx\s+|pnpm\s+exec\s+)?tsc\b/.test(s)) return 'build';
+  if (/^(?:addgroup|adduser|groupadd|useradd|chown)\b/.test(s)) return 'user';
+  const scopes = packages.map((p) => p.name);
+  if (/^(?:rm|mkdir|cp|ln)\b/.test(s) && scopes.some((n) => s.includes(`node_modules/${n}`))) return 'link-fixup';
+  const apk = /^apk\s+(?:--[\w-]+\s+)*(?:add|update)\b(.*)$/.exec(s) ?? /^apt-get\s+(?:-\S+\s+)*(?:install|update)\b(.*)$/.exec(s);
+  if (apk) {
+    const pkgs = (apk[1] ?? '').split(/\s+/).filter((p) => p && !p.startsWith('-'));
+    if (/\bupdate\b/.test(s.split(/\s+/).slice(0, 3).join(' ')) && pkgs.length === 0) return 'toolchain';
+    return pkgs.every((p) => TOOLCHAIN_PKGS.has(p.split('=')[0] ?? p)) ? 'toolchain' : 'runtime-pkgs';
+  }
+  if (/^rm\s+-rf\s+\/var\/lib\/apt\/lists/.test(s)) return 'toolchain';
+  return 'unknown';
+}
+
+function relFrom(fromDir: string, toDir: string): string {
+  const r = posix.relative(fromDir, toDir);
+  return r.startsWith('.') ? r : `./${r}`;
+}
+
+/** The `node -e` that points a package's workspace dependencies at their copies (npm cannot read `workspace:`). */
+function rewriteScript(pkg: WorkspacePackage, packages: WorkspacePackage[]): string | null {
+  const specs = Object.entries(pkg.dependencies).filter(([name, spec]) => pkg.workspaceDeps.includes(name) && spec.startsWith('workspace:'));
+  if (specs.length === 0 && !Object.values(pkg.dependencies).some((v) => v.startsWith('workspace:'))) return null;
+  const links = specs
+    .map(([name]) => {
+      const dep = packages.find((p) => p.name === name);
+      return dep ? `'${name}':'file:${relFrom(pkg.dir || '.', dep.dir || '.')}'` : null;
+    })
+    .filter((l): l is string => l !== null)
+    .join(',');
+  return (
+    `node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('package.json','utf8'));const links={${links}};` +
+    `for(const k of ['dependencies','optionalDependencies','peerDependencies'])for(const n in links)if(p[k]&&p[k][n])p[k][n]=links[n];` +
+    `delete p.devDependencies;fs.writeFileSync('package.json',JSON.stringify(p,null,2)+'\\n');"`
+  );
+}
+
+interface Analysis {
+  base: string;
+  appRoot: string;
+  finalWorkdir: string;
+  cmd: Carried[];
+  envs: { carried: Carried; beforeBuild: boolean; nodeEnv: boolean }[];
+  args: Carried[];
+  labels: Carried[];
+  toolchain: Carried[];
+  runtimeRuns: Carried[];
+  preBuild: Carried[];
+  postBuild: Carried[];
+  rootConfigs: string[];
+  installConfigs: string[];
+  extraCopies: { carried: Carried; dest: string }[];
+  originalUser: UserSpec | null;
+  dropped: string[];
+}
+
+function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, closure: WorkspacePackage[]): Analysis | TransformResult {
+  const stage = parsed.stages[0];
+  if (!stage) return refuse('no FROM');
+  const pkgDirs = new Set(repo.workspacePackages.map((p) => p.dir));
+  const a: Analysis = {
+    base: stage.fromRef,
+    appRoot: '',
+    finalWorkdir: '/',
+    cmd: [],
+    envs: [],
+    args: [],
+    labels: [],
+    toolchain: [],
+    runtimeRuns: [],
+    preBuild: [],
+    postBuild: [],
+    rootConfigs: [],
+    installConfigs: [],
+    extraCopies: [],
+    originalUser: null,
+    dropped: [],
+  };
+  let workdir = '/';
+  let built = false;
+  let userName: string | null = null;
+  const created: { users: ReturnType<typeof parseUserCommands>['users']; groups: ReturnType<typeof parseUserCommands>['groups'] } = { users: [], groups: [] };
+  const copiedPackages = new Map<string, string>();
+  for (const ins of stage.instructions) {
+    const carried = (): Carried => ({ comments: leadingComments(parsed, ins), text: instructionText(parsed, ins) });
+    switch (ins.keyword) {
+      case 'FROM':
+        break;
+      case 'WORKDIR': {
+        const dir = ins.args.trim().replace(/^["']|["']$/g, '');
+        if (dir.includes('$')) return refuse(`WORKDIR ${dir} uses a variable`, ins.line);
+        workdir = posix.normalize(dir.startsWith('/') ? dir : posix.join(workdir, dir)).replace(/(.)\/+$/, '$1');
+        break;
+      }
+      case 'COPY':
+      case 'ADD': {
+        const c = copyArgs(instructionBody(parsed, ins));
+        if (!c || c.flags.has('from') || c.sources.some((s) => s.includes('$') || /^https?:/.test(s))) return refuse(`cannot follow ${ins.keyword} ${ins.args}`, ins.line);
+        const dest = posix.normalize(c.dest.startsWith('/') ? c.dest : posix.join(workdir, c.dest)).replace(/(.)\/+$/, '$1');
+        let extra = false;
+        for (const raw of c.sources) {
+          const src = raw.replace(/^\.\//, '').replace(/\/+$/, '') || '.';
+          if (src === '.') {
+            a.appRoot ||= dest;
+            continue;
+          }
+          const base = posix.basename(src);
+          const dir = posix.dirname(src) === '.' ? '' : posix.dirname(src);
+          if (/^package(?:\*|-lock)?\.json$|^pnpm-(?:lock|workspace)\.yaml$|^yarn\.lock$|^npm-shrinkwrap\.json$/.test(base) && (dir === '' || pkgDirs.has(dir))) {
+            if (dir === '') a.appRoot ||= dest.replace(/\/[^/]*\.(?:json|yaml)$/, '') || '/';
+            continue;
+          }
+          if (dir === '' && INSTALL_CONFIG.test(base)) {
+            a.installConfigs.push(src);
+            continue;
+          }
+          if (dir === '' && ROOT_CONFIG.test(base)) {
+            a.rootConfigs.push(src);
+            continue;
+          }
+          if (pkgDirs.has(src)) {
+            copiedPackages.set(src, dest);
+            continue;
+          }
+          extra = true;
+        }
+        if (extra) {
+          if (c.sources.length > 1) return refuse(`${ins.keyword} mixes workspace files with other files`, ins.line);
+          a.extraCopies.push({ carried: carried(), dest });
+        }
+        break;
+      }
+      case 'RUN': {
+        if (ins.args.trim().startsWith('[') || /^--/.test(ins.args.trim())) return refuse(`cannot place RUN ${ins.args.trim()}`, ins.line);
+        const segs = runSegments(ins.args);
+        const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages));
+        const unknown = segs.filter((_, i) => kinds[i] === 'unknown');
+        for (const s of segs) {
+          const u = parseUserCommands(s);
+          created.users.push(...u.users);
+          created.groups.push(...u.groups);
+        }
+        if (kinds.includes('link-fixup')) a.dropped.push(`the manual node_modules layout for workspace packages (line ${ins.line}): the runtime layout makes them resolvable`);
+        if (unknown.length) {
+          // Unknown commands are kept only when the whole RUN is about the build output.
+          if (unknown.every((u) => /\bdist\b/.test(u) && /^(?:cp|mv|mkdir|rm|ln|chmod)\b/.test(u.trim()))) {
+            (built || kinds.includes('build') ? a.postBuild : a.preBuild).push({ comments: leadingComments(parsed, ins), text: `${keyword(parsed, 'RUN')} ${withCd(segs, kinds, workdir, a.appRoot || workdir)}` });
+          } else return refuse(`do not know which stage \`${unknown[0]}\` belongs in; move it by hand or make the image multi-stage yourself`, ins.line);
+        }
+        const toolSegs = segs.filter((_, i) => kinds[i] === 'toolchain');
+        if (toolSegs.length) a.toolchain.push({ comments: kinds.every((k) => k === 'toolchain') ? leadingComments(parsed, ins) : [], text: `${keyword(parsed, 'RUN')} ${toolSegs.join(' && \\\n    ')}` });
+        const rtSegs = segs.filter((_, i) => kinds[i] === 'runtime-pkgs');
+        if (rtSegs.length) a.runtimeRuns.push({ comments: leadingComments(parsed, ins), text: `${keyword(parsed, 'RUN')} ${rtSegs.join(' && \\\n    ')}` });
+        if (kinds.includes('build')) built = true;
+        break;
+      }
+      case 'ENV': {
+        const nodeEnv = /\bNODE_ENV\b/.test(ins.args);
+        a.envs.push({ carried: carried(), beforeBuild: !built, nodeEnv });
+        break;
+      }
+      case 'ARG':
+        a.args.push(carried());
+        break;
+      case 'LABEL':
+      case 'STOPSIGNAL':
+        a.labels.push(carried());
+        break;
+      case 'USER':
+        userName = ins.args.trim();
+        break;
+      case 'EXPOSE':
+      case 'HEALTHCHECK':
+        a.dropped.push(`${ins.keyword} (line ${ins.line}): a worker serves no port, ECS gives it no target group`);
+        break;
+      case 'CMD':
+      case 'ENTRYPOINT':
+        a.cmd.push(carried());
+        a.finalWorkdir = workdir;
+        break;
+      default:
+        return refuse(`cannot place ${ins.keyword} in a multi-stage build`, ins.line);
+    }
+  }
+  if (a.cmd.length === 0) return refuse('the image has no CMD or ENTRYPOINT');
+  if (!a.appRoot) return refuse('could not tell where the repo root is copied (no root package.json, lockfile or `COPY . .`)');
+  for (const pkg of closure) {
+    const at = copiedPackages.get(pkg.dir);
+    const expected = posix.join(a.appRoot, pkg.dir);
+    if (at && at !== expected) return refuse(`${pkg.dir} is copied to ${at}, not ${expected}: the image does not keep the repo layout, so relative paths between packages cannot be preserved`);
+  }
+  if (userName && !isRootUser(userName)) {
+    const [u = '', g] = userName.split(':');
+    const user = created.users.find((x) => x.name === u);
+    const group = g ?? user?.group ?? u;
+    a.originalUser = { user: u, group, uid: user?.uid ?? null, gid: created.groups.find((x) => x.name === group)?.gid ?? null };
+  }
+  return a;
+}
+
+/** A kept RUN that ran after `cd <dir>` runs there again, from the builder's WORKDIR. */
+function withCd(segs: string[], kinds: SegmentKind[], workdir: string, appRoot: string): string {
+  let cwd = workdir;
+  const out: string[] = [];
+  let emittedCwd = appRoot;
+  segs.forEach((s, i) => {
+    if (kinds[i] === 'cd') {
+      const d = s.replace(/^cd\s+/, '').trim();
+      cwd = posix.normalize(d.startsWith('/') ? d : posix.join(cwd, d));
+      return;
+    }
+    if (kinds[i] !== 'unknown') return;
+    if (cwd !== emittedCwd) {
+      out.push(`cd ${cwd}`);
+      emittedCwd = cwd;
+    }
+    out.push(s);
+  });
+  return out.join(' && ');
+}
+
+function block(items: Carried[]): string[] {
+  return items.flatMap((c) => [...c.comments, c.text]);
+}
+
+export function generate(input: {
+  parsed: ParsedDockerfile;
+  service: Service;
+  worker: WorkspacePackage;
+  closure: WorkspacePackage[];
+  repo: RepoModel;
+  analysis: Analysis;
+  shape: MultistageShape;
+  pnpmVersion: string;
+  user: UserSpec | null;
+  builtinUser: string | null;
+}): string {
+  const { parsed, closure, repo, analysis: a, shape, pnpmVersion, user } = input;
+  const K = (w: string) => keyword(parsed, w);
+  const { base: baseName, deps, builder, runtime } = shape.names;
+  const root = a.appRoot;
+  const rel = (dir: string) => (dir ? `./${dir}` : '.');
+  const from = parsed.stages[0]?.from as DockerInstruction;
+  // Everything above FROM (parser directives, the header comment, global ARGs) stays as it was.
+  const preamble = parsed.text.slice(0, from.lineStart).replace(/\n+$/, '\n');
+  const hasBuild = (p: WorkspacePackage) => typeof p.scripts.build === 'string';
+  const fileDeps = new Set(closure.flatMap((p) => Object.entries(p.dependencies).filter(([n, v]) => p.workspaceDeps.includes(n) && v.startsWith('file:')).map(([n]) => n)));
+  const rootManifests = ['package.json', 'pnpm-lock.yaml', ...(repo.files.includes('pnpm-workspace.yaml') ? ['pnpm-workspace.yaml'] : []), ...a.installConfigs];
+  const manifestCopies = [
+    `${K('COPY')} ${rootManifests.join(' ')} ./`,
+    ...closure.map((p) => `${K('COPY')} ${p.dir}/package.json ${rel(p.dir)}/`),
+  ];
+  const out: string[] = [];
+  const section = (title: string) => out.push('', `# ---- ${title} ----`);
+
+  section(`${baseName}: the Node image with pnpm pinned to the repo's version`);
+  out.push(`${K('FROM')} ${a.base} AS ${baseName}`, `${K('WORKDIR')} ${root}`, `${K('RUN')} ${shape.pnpmInstall.replace('{version}', pnpmVersion)}`);
+
+  section(`${deps}: install exactly what pnpm-lock.yaml says, from the manifests this worker needs (cached until they change)`);
+  out.push(`${K('FROM')} ${baseName} AS ${deps}`);
+  const toolchain = a.toolchain.length ? block(a.toolchain) : shape.toolchain ? ['# Native toolchain for dependencies that compile on install', `${K('RUN')} ${shape.toolchain}`] : [];
+  out.push(...toolchain, ...manifestCopies, `${K('RUN')} pnpm install --frozen-lockfile`);
+
+  section(`${builder}: compile the worker and the workspace packages it imports, dependencies first`);
+  out.push(`${K('FROM')} ${deps} AS ${builder}`);
+  out.push(...block(a.args));
+  if (a.rootConfigs.length) out.push(`${K('COPY')} ${a.rootConfigs.join(' ')} ./`);
+  out.push(...closure.map((p) => `${K('COPY')} ${p.dir} ${rel(p.dir)}`));
+  for (const x of a.extraCopies) out.push(...x.carried.comments, x.carried.text);
+  out.push(...block(a.envs.filter((e) => e.beforeBuild && !e.nodeEnv).map((e) => e.carried)));
+  out.push(...block(a.preBuild));
+  let reinstall = false;
+  for (const p of closure) {
+    if (reinstall) {
+      out.push('# file: dependencies are copied into node_modules at install time: copy them again, now with their build', `${K('RUN')} pnpm install --frozen-lockfile --offline`);
+      reinstall = false;
+    }
+    if (hasBuild(p)) out.push(`${K('RUN')} pnpm --filter ${p.name} build`);
+    if (fileDeps.has(p.name) && hasBuild(p)) reinstall = true;
+  }
+  out.push(...block(a.postBuild));
+
+  const outputs = (p: WorkspacePackage) =>
+    hasBuild(p)
+      ? [`${K('COPY')} --from=${builder} ${posix.join(root, p.dir, 'package.json')} ${rel(p.dir)}/`, `${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`]
+      : [`# ${p.name} has no build step: its sources are what runs`, `${K('COPY')} ${p.dir} ${rel(p.dir)}`];
+
+  if (shape.runtimeDeps === 'pnpm') {
+    section(`prod-deps: production dependencies only, from the same lockfile`);
+    out.push(`${K('FROM')} ${baseName} AS prod-deps`, ...toolchain, ...manifestCopies);
+    const withFile = closure.filter((p) => fileDeps.has(p.name) && hasBuild(p));
+    if (withFile.length) {
+      out.push('# pnpm copies file: dependencies into node_modules: give it their build');
+      out.push(...withFile.map((p) => `${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`));
+    }
+    out.push(`${K('RUN')} pnpm install --frozen-lockfile --prod`);
+  }
+
+  section(`${runtime}: production dependencies and built code only, run as a non-root user`);
+  out.push(`${K('FROM')} ${a.base} AS ${runtime}`);
+  out.push(...block(a.args), ...block(a.labels));
+  const envs = a.envs.map((e) => e.carried);
+  if (shape.nodeEnvProduction && !a.envs.some((e) => e.nodeEnv)) out.push(`${K('ENV')} NODE_ENV=production`);
+  out.push(...block(envs));
+  out.push(`${K('WORKDIR')} ${root}`);
+  out.push(...block(a.runtimeRuns));
+  const userCmd = user ? userCreationCommand(parsedDistro(input), user) : null;
+  if (userCmd) out.push(`${K('RUN')} ${userCmd.replace(' && ', ' && \\\n    ')}`);
+  if (shape.runtimeDeps === 'pnpm') {
+    out.push(`${K('COPY')} --from=prod-deps ${root} ./`);
+    for (const p of closure) out.push(...(hasBuild(p) ? [`${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`] : outputs(p)));
+  } else {
+    for (const p of closure) out.push(...outputs(p));
+    out.push('# npm cannot read pnpm\'s workspace: protocol: each package points at its workspace', '# dependencies\' copies in this image (file:), then installs its production dependencies.');
+    let wd = root;
+    for (const p of closure) {
+      const dir = posix.join(root, p.dir);
+      if (dir !== wd) out.push(`${K('WORKDIR')} ${dir}`);
+      wd = dir;
+      const script = rewriteScript(p, repo.workspacePackages);
+      out.push(`${K('RUN')} ${script ? `${script} && \\\n    ` : ''}npm install --omit=dev --no-audit --no-fund`);
+    }
+  }
+  for (const x of a.extraCopies) out.push(`${K('COPY')} --from=${builder} ${x.dest} ${x.dest}`);
+  const runAs = user ? (user.group !== user.user ? `${user.user}:${user.group}` : user.user) : input.builtinUser;
+  if (shape.chownApp && user) out.push(`${K('RUN')} chown -R ${user.user}:${user.group} ${root}`);
+  if (runAs) out.push(`${K('USER')} ${user ? user.user : runAs}`);
+  out.push(`${K('WORKDIR')} ${a.finalWorkdir}`);
+  out.push(...block(a.cmd));
+  return (preamble + (preamble.trim() ? '\n' : '') + out.join('\n').replace(/^\n+/, '') + '\n').replace(/\n{3,}/g, '\n\n');
+}
+
+function parsedDistro(input: { parsed: ParsedDockerfile }): 'alpine' | 'debian' | 'distroless' | 'scratch' | 'unknown' {
+  return input.parsed.stages[0]?.base.distro ?? 'unknown';
+}
+
+export const dockerfileWorkerMultistage: Transform = {
+  id: ID,
+  title: 'Worker images: single-stage npm build -> multi-stage pnpm (deps -> builder -> runtime)',
+  kinds: ['dockerfile'],
+  safety: 'behavior-changing',
+  fixes: 'a single-stage worker image installs without pnpm-lock.yaml (npm in a pnpm monorepo), ships build tooling and runs as root',
+  verify: 'build the image and run it once against a test broker: it must start the same entry file as the non-root user and resolve its workspace packages',
+  appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'worker'),
+  run({ path, text, repo, options }: TransformInput): TransformResult {
+    const services = servicesForFile(repo, path);
+    if (services.some((s) => s.role !== 'worker')) return { edits: [], notes: [] };
+    const packagesBuilt = [...new Set(services.map((s) => s.packageName))];
+    const service = services[0];
+    if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], notes: [] };
+    const parsed = parseDockerfile(text);
+    if (parsed.stages.length !== 1) return { edits: [], notes: [] }; // already multi-stage
+    const stage = parsed.stages[0];
+    if (!stage) return { edits: [], notes: [] };
+    if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
+    if (repo.packageManager.name !== 'pnpm' || !repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
+    if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
+      return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);
+    const context = service.buildContext === '.' ? '' : service.buildContext.replace(/^\.\//, '');
+    if (context !== '') return refuse(`the build context is ${service.buildContext}; pnpm-lock.yaml and the workspace packages are outside it (build from the repo root)`);
+    const { pin, notes: pinNotes } = choosePnpmVersion(repo, path, options.pnpmVersion);
+    if (!pin) return { edits: [], notes: [...pinNotes, { severity: 'warning', message: 'not rewritten: no pnpm version to pin (no packageManager field, sibling pin or lockfile version); pass --pnpm-version' }] };
+    const worker = repo.workspacePackages.find((p) => p.name === service.packageName);
+    if (!worker) return refuse(`workspace package ${service.packageName} not found`);
+    const closure = workspaceClosure(worker.name, repo.workspacePackages);
+    const analysis = analyse(parsed, service, repo, closure);
+    if ('edits' in analysis) return analysis;
+
+    const siblings = httpMultistageShape(repo);
+    const shape = siblings ?? BUILTIN_SHAPE;
+    const conv = analysis.originalUser ?? (repo.userConvention ? { user: repo.userConvention.user, group: repo.userConvention.group, uid: repo.userConvention.uid, gid: repo.userConvention.gid } : null);
+    const builtin = stage.base.builtinUser?.name ?? null;
+    if (!conv && !builtin) return refuse(`no non-root user convention in the repo and ${stage.base.reference} ships none`);
+    const user = conv && conv.user !== builtin ? conv : null;
+
+    const next = generate({ parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin });
+    const problems = dockerfileProblems(next);
+    if (problems.length) return refuse(`the generated Dockerfile would not parse (line ${problems[0]?.line}: ${problems[0]?.message}); please report this`);
+    const findings = checkDockerfileBuild(next, repo, { path, service }).filter((f) => f.severity === 'error');
+    if (findings.length) return refuse(`the generated Dockerfile fails the build check (line ${findings[0]?.line}: ${findings[0]?.message})`);
+    if (next === text) return { edits: [], notes: [] };
+
+    const notes: Note[] = [...pinNotes];
+    const how =
+      shape.runtimeDeps === 'npm-file'
+        ? `production dependencies installed as the HTTP services do (file: rewrite + npm install --omit=dev, as in ${shape.seenIn.slice(0, 2).join(', ')}${shape.seenIn.length > 2 ? ', …' : ''}); npm resolves those from the registry, not from pnpm-lock.yaml`
+        : `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile)${siblings ? '' : '; the repo has no multi-stage HTTP Dockerfile to follow'}`;
+    notes.push({
+      severity: 'info',
+      message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,
+    });
+    notes.push({
+      severity: 'warning',
+      message: `verify: docker build -f ${path} ${service.buildContext}, then run it once against a test broker; it must start the same command (${analysis.cmd[analysis.cmd.length - 1]?.text.replace(/^\S+\s+/, '')} in ${analysis.finalWorkdir}) as ${user?.user ?? builtin} and load its workspace packages`,
+    });
+    for (const d of analysis.dropped) notes.push({ severity: 'info', message: `dropped ${d}` });
+    if (analysis.preBuild.length || analysis.postBuild.length) notes.push({ severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
+    if (analysis.extraCopies.length) notes.push({ severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
+    return { edits: [replaceRange(0, text.length, next)], notes };
+  },
+};
