@@ -11,13 +11,20 @@ import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
 import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
-import { httpServiceOf } from './dockerfile-port-env.js';
+import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
+import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
 const HOST_PORT = /(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b/;
 const READINESS_PATH = /\/(ready|readiness|readyz)\b/;
+/** The whole URL path of a readiness probe (`/api/ready`), not the host part before it. */
+const READINESS_URL_PATH = /(?:\/[\w.-]+)*?\/(?:ready|readiness|readyz)\b\/?/;
+
+/** The path of the probe's URL when it is written in one piece (`http://localhost:3000/health`). */
+function urlPath(probe: string): string | null {
+  return /(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d{2,5})?(\/[^\s'"`|;&),\]]*)/.exec(probe)?.[1] ?? null;
+}
 
 type ProbeKind = 'node' | 'python' | 'curl' | 'wget';
 
@@ -87,7 +94,7 @@ function shellQuoteAt(cmd: string, index: number): string {
 }
 
 /** Rewrites the hard-coded port in an existing probe; null when it cannot be done safely. */
-function rewritePort(cmd: string, kind: ProbeKind, exec: boolean): string | null {
+function rewritePort(cmd: string, kind: ProbeKind, exec: boolean, fallback: number): string | null {
   const match = HOST_PORT.exec(cmd);
   if (!match) return null;
   const oldPort = match[2] ?? '';
@@ -98,7 +105,7 @@ function rewritePort(cmd: string, kind: ProbeKind, exec: boolean): string | null
     if (!lit) return null;
     const q = lit.quote;
     const after = cmd.slice(portEnd, lit.close);
-    const portExpr = kind === 'node' ? `(process.env.PORT || ${q}${oldPort}${q})` : `os.environ.get(${q}PORT${q}, ${q}${oldPort}${q})`;
+    const portExpr = kind === 'node' ? `(process.env.PORT || ${q}${fallback}${q})` : `os.environ.get(${q}PORT${q}, ${q}${fallback}${q})`;
     const tail = after ? ` + ${q}${after}${q}` : '';
     let out = cmd.slice(0, hostEnd) + q + ' + ' + portExpr + tail + cmd.slice(lit.close + q.length);
     if (kind === 'python' && !/\bimport\s+(?:[\w.]+\s*,\s*)*os\b|\bfrom\s+os\b/.test(out)) {
@@ -111,7 +118,7 @@ function rewritePort(cmd: string, kind: ProbeKind, exec: boolean): string | null
   // curl / wget / anything else runs through a shell: ${PORT:-old} expands at probe time.
   if (exec) return null;
   const quote = shellQuoteAt(cmd, hostEnd);
-  const expansion = quote === "'" ? `'"\${PORT:-${oldPort}}"'` : `\${PORT:-${oldPort}}`;
+  const expansion = quote === "'" ? `'"\${PORT:-${fallback}}"'` : `\${PORT:-${fallback}}`;
   return cmd.slice(0, hostEnd) + expansion + cmd.slice(portEnd);
 }
 
@@ -167,13 +174,21 @@ export const dockerfileHealthcheckEnv: Transform = {
       ];
       const anchor = firstRuntimeInstruction(stage, new Set(['CMD', 'ENTRYPOINT']));
       const last = stage.instructions[stage.instructions.length - 1] as DockerInstruction;
+      // Keep the blank line that separated the anchor's comment block from what precedes it.
+      const at = anchor ? startOfLeadingComments(parsed, anchor) : 0;
+      const separate = anchor !== undefined && at !== anchor.lineStart && text.slice(Math.max(0, at - 2), at) === '\n\n';
       const edit: TextEdit = anchor
-        ? insertLinesBefore(parsed, anchor, lines)
+        ? insertLinesBefore(parsed, anchor, separate ? [...lines, ''] : lines)
         : { start: last.lineEnd, end: last.lineEnd, text: (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n' };
-      return {
-        edits: [edit],
-        notes: [{ severity: 'info', message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), port from PORT with ${port} as fallback` }],
-      };
+      const notes: Note[] = [
+        { severity: 'info', message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), port from PORT with ${port} as fallback` },
+      ];
+      if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
+        notes.push({
+          severity: 'warning',
+          message: `Django answers 400 to a Host header not in ALLOWED_HOSTS: check that ALLOWED_HOSTS accepts "localhost" (the probe's Host) and that no HTTPS redirect applies to ${routePath}, or the container is marked unhealthy`,
+        });
+      return { edits: [edit], notes };
     }
 
     if (/^\s*NONE\b/i.test(existing.args)) return { edits: [], notes: [{ severity: 'info', message: 'HEALTHCHECK NONE kept as written', line: existing.line }] };
@@ -185,39 +200,59 @@ export const dockerfileHealthcheckEnv: Transform = {
     const exec = parts.probe.trimStart().startsWith('[');
     const kind = probeKind(parts.probe);
     const toolMissing = kind !== null && !stage.tools.includes(kind);
-    const readiness = READINESS_PATH.test(parts.probe);
+    let probe = parts.probe;
+    if (READINESS_PATH.test(probe)) {
+      if (!service.healthRoute) {
+        // Moving the probe to /health would probe a route that does not exist: leave the path.
+        notes.push({
+          severity: 'warning',
+          message: `the HEALTHCHECK probes a readiness path, which fails whenever a database is slow; "${service.name}" defines no liveness route to probe instead: add GET /health (200 without touching databases) and point the HEALTHCHECK at it`,
+          line: existing.line,
+        });
+      } else {
+        probe = probe.replace(READINESS_URL_PATH, routePath);
+        notes.push({
+          severity: 'warning',
+          message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line})`,
+          line: existing.line,
+        });
+      }
+    }
+    const probedPort = HOST_PORT.exec(probe)?.[2];
+    if (probedPort && Number(probedPort) !== port && !ENV_AWARE.test(probe))
+      notes.push({
+        severity: 'warning',
+        message: `the HEALTHCHECK probed port ${probedPort} but the service listens on ${port} (${describeEvidence(service)}); it now falls back to ${port}: check which one the app listens on`,
+        line: existing.line,
+      });
+    const edit = (replacement: string): TransformResult =>
+      replacement === parts.probe ? { edits: [], notes } : { edits: [replaceRange(parts.cmdStart, existing.end, replacement)], notes };
 
-    if (toolMissing || readiness) {
+    if (toolMissing) {
       // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
       const tool = chooseTool(stage, service);
-      const oldPort = Number(HOST_PORT.exec(parts.probe)?.[2] ?? port);
-      const probe = tool ? generateProbe(tool, stage, oldPort, routePath) : null;
-      if (!probe) return { edits: [], notes: [{ severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
-      if (toolMissing) notes.push({ severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
-      if (readiness)
-        notes.push({ severity: 'warning', message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath}`, line: existing.line });
-      return { edits: [replaceRange(parts.cmdStart, existing.end, probe)], notes };
+      const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath) : null;
+      if (!generated) return { edits: [], notes: [...notes, { severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
+      notes.push({ severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
+      return edit(generated);
     }
-    if (ENV_AWARE.test(parts.probe)) return { edits: [], notes: [] };
-    if (!kind && exec) return { edits: [], notes: [{ severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
+    if (ENV_AWARE.test(probe)) return edit(probe);
+    if (!kind && exec) return { edits: [], notes: [...notes, { severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
     if (exec && (kind === 'curl' || kind === 'wget')) {
       // Exec form has no shell to expand ${PORT}: use the shell form when the image has a shell.
       const tool = stage.tools.includes(kind) ? kind : chooseTool(stage, service);
-      const oldPort = Number(HOST_PORT.exec(parts.probe)?.[2] ?? port);
-      const probe = tool ? generateProbe(tool, stage, oldPort, routePath) : null;
-      if (!probe) return { edits: [], notes: [{ severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
-      return { edits: [replaceRange(parts.cmdStart, existing.end, probe)], notes: [{ severity: 'info', message: `HEALTHCHECK now reads PORT (${oldPort} as fallback)`, line: existing.line }] };
+      const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath) : null;
+      if (!generated) return { edits: [], notes: [...notes, { severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
+      notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+      return edit(generated);
     }
-    const rewrite = rewritePort(parts.probe, kind ?? 'curl', exec);
+    const rewrite = rewritePort(probe, kind ?? 'curl', exec, port);
     if (!rewrite) {
-      return HOST_PORT.test(parts.probe)
-        ? { edits: [], notes: [{ severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line }] }
-        : { edits: [], notes: [] };
+      if (HOST_PORT.test(probe))
+        notes.push({ severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line });
+      return { edits: [], notes };
     }
-    const oldPort = HOST_PORT.exec(parts.probe)?.[2];
-    notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${oldPort} as fallback)`, line: existing.line });
-    if (oldPort && Number(oldPort) !== port)
-      notes.push({ severity: 'warning', message: `the HEALTHCHECK probed ${oldPort} but the service port is ${port}; check which one the app listens on`, line: existing.line });
-    return { edits: [replaceRange(parts.cmdStart, existing.end, rewrite)], notes };
+    notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+    return edit(rewrite);
   },
 };

@@ -10,7 +10,7 @@ import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeS
 import { DockerfileSyntaxError, deployedStage, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles } from './files.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
-import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
+import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
@@ -295,16 +295,20 @@ function describeService(
   // Health route
   const routes: HealthRoute[] = [];
   const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
+  const nestPrefixFacts = [...facts.values()].find((f) => f.globalPrefix);
+  const nestPrefix = nestPrefixFacts?.globalPrefix ? { prefix: nestPrefixFacts.globalPrefix, exclude: nestPrefixFacts.globalPrefixExclude } : null;
   for (const [file, f] of facts) {
     for (const r of f.routes) {
       let path = r.path;
+      const mounted = mountPrefix(file, r.receiver ?? null, facts, 0);
+      if (mounted) path = '/' + [mounted, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
       if (file.endsWith('urls.py')) path = djangoPath(file, prefix, r.path, djangoIncludes);
-      if (f.globalPrefix) path = '/' + [f.globalPrefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+      // NestJS: the global prefix applies to controller routes, except the paths it excludes.
+      if (r.nest && nestPrefix && !nestExcluded(path, nestPrefix.exclude))
+        path = '/' + [nestPrefix.prefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
       if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
     }
   }
-  const nestPrefix = [...facts.values()].map((f) => f.globalPrefix).find((p) => p);
-  if (nestPrefix) for (const r of routes) if (!r.path.startsWith('/' + nestPrefix.replace(/^\/+/, ''))) r.path = '/' + nestPrefix.replace(/^\/+|\/+$/g, '') + r.path;
   routes.sort((a, b) => preferHealthRoute(a.path, b.path));
 
   return {
@@ -338,6 +342,52 @@ function isOwnPortVar(envVar: string | null, serviceName: string, packageName: s
   const stem = envVar.replace(/_PORT$/, '');
   const names = [serviceName, packageName?.split('/').pop() ?? ''].filter(Boolean).map((n) => n.toUpperCase().replace(/[^A-Z0-9]+/g, '_'));
   return names.some((n) => n === stem || n.replace(/_SERVICE$/, '') === stem || n === `${stem}_SERVICE`);
+}
+
+/** Whether `spec`, imported from `fromFile`, is the module `target` (extension and /index optional). */
+function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
+  if (!spec.startsWith('.')) return false;
+  const strip = (p: string) => p.replace(/\.(?:[cm]?[jt]sx?)$/, '');
+  const base = strip(posix.normalize(posix.join(posix.dirname(fromFile), spec)));
+  const t = strip(target);
+  return t === base || t === base + '/index';
+}
+
+/**
+ * The prefix a JS route is served under when it is registered on a router (or in a plugin) that
+ * another file mounts: `app.use('/api/v1', healthRouter)`, `fastify.register(health, { prefix })`,
+ * a Koa `new Router({ prefix })`, following routers mounted on routers. Routes on the app itself
+ * are absolute ('').
+ */
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number): string {
+  const f = facts.get(file);
+  if (!f || depth > 4) return '';
+  const routerNames = Object.keys(f.routers);
+  const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
+  if (receiver && f.apps.includes(receiver)) return '';
+  const own = router ? (f.routers[router] ?? '') : '';
+  const candidates: { file: string; mount: MountHint }[] = [];
+  if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
+  for (const [other, of] of facts) {
+    if (other === file) continue;
+    for (const mount of of.mounts) {
+      const spec = of.imports[mount.ident];
+      if (spec && importResolvesTo(other, spec, file)) candidates.push({ file: other, mount });
+    }
+  }
+  const hit = candidates[0];
+  if (!hit) return own;
+  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1) : '';
+  return [outer, hit.mount.prefix, own].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+}
+
+/** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */
+function nestExcluded(path: string, exclude: string[]): boolean {
+  const norm = (p: string) => p.replace(/^\/+|\/+$/g, '');
+  return exclude.some((e) => {
+    const wild = /^(.*?)\/?(?:\(\.\*\)|\*)$/.exec(norm(e));
+    return wild ? norm(path).startsWith(norm(wild[1] ?? '')) : norm(e) === norm(path);
+  });
 }
 
 function fileSetHas(files: string[], prefix: string, name: string): boolean {

@@ -19,6 +19,19 @@ export interface PortHint {
 export interface RouteHint {
   path: string;
   line: number;
+  /** A NestJS controller route: the global prefix applies to it. */
+  nest?: boolean;
+  /** The object the route is registered on (`router` in `router.get(...)`), when written. */
+  receiver?: string | null;
+}
+
+/** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
+export interface MountHint {
+  prefix: string;
+  ident: string;
+  /** The object it is mounted on (`app`, or another router). */
+  on: string | null;
+  line: number;
 }
 
 export interface SourceFacts {
@@ -30,6 +43,17 @@ export interface SourceFacts {
   djangoIncludes: { prefix: string; module: string }[];
   /** NestJS `app.setGlobalPrefix('api')`. */
   globalPrefix: string | null;
+  /** NestJS `setGlobalPrefix('api', { exclude: ['health', { path: 'ping', ... }] })`: paths the prefix skips. */
+  globalPrefixExclude: string[];
+  /** JS: router objects created in the file (`express.Router()`, `new Router({ prefix })`) with their own prefix. */
+  routers: Record<string, string>;
+  mounts: MountHint[];
+  /** JS: local name -> module specifier, from import/require. */
+  imports: Record<string, string>;
+  /** JS: application objects created in the file (`const app = express()`): their routes are absolute. */
+  apps: string[];
+  /** JS: the file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
+  exportedRouters: string[];
 }
 
 /** Replaces comments with spaces, keeping offsets and line breaks; string contents are kept. */
@@ -90,7 +114,15 @@ const PY_PORTS: { re: RegExp; what: string }[] = [
   { re: /uvicorn\.run\([^)]*\bport\s*=\s*(?<port>\d{2,5})/g, what: 'uvicorn.run port' },
 ];
 
-const JS_ROUTE = /\.\s*(?:get|all|head|route)\s*\(\s*(['"`])(\/[^'"`\s]*)\1/g;
+const JS_ROUTE = /(?:\b(\w+)\s*)?\.\s*(?:get|all|head|route)\s*\(\s*(['"`])(\/[^'"`\s]*)\2/g;
+const JS_ROUTER = /\b(\w+)\s*=\s*(?:new\s+)?(?:express\s*\.\s*|Koa)?Router\s*\(\s*(\{[^}]*\})?/g;
+const JS_MOUNT = /(?:\b(\w+)\s*)?\.\s*use\s*\(\s*(?:(['"`])(\/[^'"`]*)\2\s*,\s*)?(\w+)\s*(?:\.\s*routes\s*\(\s*\)\s*)?[,)]/g;
+const FASTIFY_REGISTER = /(?:\b(\w+)\s*)?\.\s*register\s*\(\s*(\w+)\s*,\s*\{[^}]*\bprefix\s*:\s*(['"`])(\/[^'"`]*)\3/g;
+const JS_APP = /\b(\w+)\s*=\s*(?:express|Fastify|fastify|new\s+Koa|new\s+Hono)\s*\(/g;
+const JS_IMPORT_DEFAULT = /\bimport\s+(\w+)\s*(?:,\s*\{[^}]*\}\s*)?from\s*(['"])([^'"]+)\2/g;
+const JS_IMPORT_NAMED = /\bimport\s*(?:\w+\s*,\s*)?\{([^}]*)\}\s*from\s*(['"])([^'"]+)\2/g;
+const JS_REQUIRE = /\b(?:const|let|var)\s+(\w+|\{[^}]*\})\s*=\s*require\s*\(\s*(['"])([^'"]+)\2\s*\)/g;
+const JS_EXPORT_ROUTER = /\bexport\s+default\s+(\w+)|\bmodule\.exports\s*=\s*(\w+)|\bexport\s+(?:const|let)\s+(\w+)\s*=|\bmodule\.exports\.(\w+)\s*=|\bexports\.(\w+)\s*=|\bexport\s*\{([^}]*)\}/g;
 const JS_ROUTE_OBJECT = /\burl\s*:\s*(['"`])(\/[^'"`\s]*)\1/g;
 const NEST_CONTROLLER = /@Controller\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
 const NEST_GET = /@(?:Get|All|Head)\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
@@ -109,6 +141,21 @@ function portHints(code: string, patterns: { re: RegExp; what: string }[]): Port
   return hints;
 }
 
+/** String literals of the `exclude: [...]` option of the setGlobalPrefix call whose prefix ends at `from`. */
+function nestPrefixExclude(code: string, from: number): string[] {
+  let depth = 1;
+  let end = from;
+  while (end < code.length && depth > 0) {
+    const c = code[end];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    end++;
+  }
+  const options = code.slice(from, end);
+  const list = /\bexclude\s*:\s*\[([\s\S]*?)\]\s*[,}]/.exec(options)?.[1] ?? '';
+  return [...list.matchAll(/(['"`])([^'"`]*)\1/g)].map((m) => m[2] ?? '');
+}
+
 function joinRoute(...parts: string[]): string {
   const joined = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
   return '/' + joined;
@@ -116,19 +163,38 @@ function joinRoute(...parts: string[]): string {
 
 export function scanSource(text: string, language: SourceLanguage): SourceFacts {
   const code = blankComments(text, language);
-  const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null };
+  const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null, globalPrefixExclude: [], routers: {}, mounts: [], imports: {}, exportedRouters: [], apps: [] };
   const line = (offset: number) => lineOfOffset(code, offset);
   if (language === 'js') {
     facts.listens = JS_LISTEN.test(code);
     facts.consumesQueue = JS_QUEUE.test(code);
     facts.ports.push(...portHints(code, JS_PORTS));
-    for (const m of code.matchAll(JS_ROUTE)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
+    for (const m of code.matchAll(JS_ROUTE)) facts.routes.push({ path: m[3] ?? '/', line: line(m.index + m[0].indexOf('.', (m[1] ?? '').length)), receiver: m[1] ?? null });
+    for (const m of code.matchAll(JS_ROUTER)) facts.routers[m[1] ?? ''] = /\bprefix\s*:\s*(['"`])([^'"`]*)\1/.exec(m[2] ?? '')?.[2] ?? '';
+    for (const m of code.matchAll(JS_APP)) facts.apps.push(m[1] ?? '');
+    for (const m of code.matchAll(JS_MOUNT)) facts.mounts.push({ prefix: m[3] ?? '', ident: m[4] ?? '', on: m[1] ?? null, line: line(m.index) });
+    for (const m of code.matchAll(FASTIFY_REGISTER)) facts.mounts.push({ prefix: m[4] ?? '', ident: m[2] ?? '', on: m[1] ?? null, line: line(m.index) });
+    for (const m of code.matchAll(JS_IMPORT_DEFAULT)) facts.imports[m[1] ?? ''] = m[3] ?? '';
+    for (const m of code.matchAll(JS_IMPORT_NAMED))
+      for (const part of (m[1] ?? '').split(',')) {
+        const local = part.trim().split(/\s+as\s+/).pop()?.trim();
+        if (local) facts.imports[local] = m[3] ?? '';
+      }
+    for (const m of code.matchAll(JS_REQUIRE))
+      for (const local of (m[1] ?? '').replace(/[{}]/g, '').split(',').map((p) => p.split(':').pop()?.trim() ?? ''))
+        if (local) facts.imports[local] = m[3] ?? '';
+    for (const m of code.matchAll(JS_EXPORT_ROUTER)) {
+      const names = m[6] ? m[6].split(',').map((p) => p.trim().split(/\s+as\s+/)[0]?.trim() ?? '') : [m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? ''];
+      for (const name of names) if (name && name in facts.routers) facts.exportedRouters.push(name);
+    }
     for (const m of code.matchAll(JS_ROUTE_OBJECT)) facts.routes.push({ path: m[2] ?? '/', line: line(m.index) });
     const controller = [...code.matchAll(NEST_CONTROLLER)][0];
     if (controller) {
-      for (const m of code.matchAll(NEST_GET)) facts.routes.push({ path: joinRoute(controller[2] ?? '', m[2] ?? ''), line: line(m.index) });
+      for (const m of code.matchAll(NEST_GET)) facts.routes.push({ path: joinRoute(controller[2] ?? '', m[2] ?? ''), line: line(m.index), nest: true });
     }
-    facts.globalPrefix = NEST_PREFIX.exec(code)?.[2] ?? null;
+    const prefix = NEST_PREFIX.exec(code);
+    facts.globalPrefix = prefix?.[2] ?? null;
+    if (prefix) facts.globalPrefixExclude = nestPrefixExclude(code, prefix.index + prefix[0].length);
   } else {
     facts.listens = PY_LISTEN.test(code);
     facts.consumesQueue = PY_QUEUE.test(code);
