@@ -273,7 +273,7 @@ function volumeNotes(services: Service[], runAs: RunAs): Note[] {
 }
 
 /** Edits for one deployed stage, or notes saying why it is left alone. */
-function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; notes: Note[] } {
+function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; notes: Note[]; user?: string } {
   const none = (notes: Note[] = []) => ({ edits: [], notes });
   if (!isRootUser(stage.user)) return none();
   const inForce = effectiveInstructions(parsed, stage);
@@ -362,7 +362,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   });
   if (rootAtEnd) notes.push({ severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
   notes.push(...volumeNotes(services, runAs));
-  return { edits: [edit], notes };
+  return { edits: [edit], notes, user: runAs.user };
 }
 
 export const dockerfileNonRoot: Transform = {
@@ -384,10 +384,23 @@ export const dockerfileNonRoot: Transform = {
     }
     const edits: TextEdit[] = [];
     const notes: Note[] = [];
+    const switched = new Map<DockerStage, string>();
     for (const [stage, stageServices] of byStage) {
       const result = fixStage(parsed, stage, stageServices, repo);
       edits.push(...result.edits);
       notes.push(...result.notes);
+      if (result.user) switched.set(stage, result.user);
+    }
+    // A stage built FROM a switched one inherits its USER: its own RUN steps keep running as root.
+    for (const child of parsed.stages) {
+      const parent = child.parentStage === null ? undefined : parsed.stages[child.parentStage];
+      const user = parent && switched.get(parent);
+      if (!user) continue;
+      const first = child.instructions.find((i) => i.keyword === 'RUN' || i.keyword === 'USER');
+      if (first?.keyword !== 'RUN') continue;
+      const label = child.name ? `stage "${child.name}"` : `stage ${child.index + 1}`;
+      edits.push(insertLinesAfter(parsed, child.from, [`# The steps below still run as root; stage "${parent.name ?? parent.index + 1}" now ends as ${user}.`, `${keyword(parsed, 'USER')} root`]));
+      notes.push({ severity: 'info', message: `${label} builds on the switched stage and runs RUN steps: it starts with USER root so they still run as root`, line: child.from.line });
     }
     return { edits, notes };
   },
