@@ -225,7 +225,7 @@ function handovers(inForce: DockerInstruction[], services: Service[], repo: Repo
     for (const w of service.runtimeWrites ?? []) {
       const path = w.absolute ? w.path : containerPath(inForce, service, w.path);
       if (!path) {
-        notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it`, line: undefined });
+        notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;
       }
       const repoRel = posix.join(service.dir, w.path);
