@@ -70,7 +70,9 @@ describe('peerprep (Django/FastAPI + nginx, seeds 003-004)', () => {
   it('finds six Python HTTP services on 8000 and the nginx frontend', () => {
     for (const name of ['user-service', 'question-service', 'matching-service', 'history-service', 'collaboration-service', 'chat-service'])
       expect(repo.services.find((s) => s.name === name), name).toMatchObject({ role: 'http', port: 8000, language: 'python' });
-    expect(repo.services.find((s) => s.name === 'frontend')).toMatchObject({ role: 'frontend', port: 80 });
+    expect(repo.services.find((s) => s.name === 'frontend')).toMatchObject({ role: 'frontend', port: 80, dockerfile: 'frontend/Dockerfile', compose: { name: 'frontend' } });
+    // docker-compose.prod.yml overrides only frontend's build args: context and dockerfile stay.
+    expect(repo.problems).toEqual([]);
   });
 
   it('adds a python HEALTHCHECK where the code defines a health route, none (with a message) where it does not', () => {

@@ -143,6 +143,18 @@ function volumesOf(raw: unknown): ComposeVolume[] {
   return out;
 }
 
+/**
+ * An override file (docker-compose.prod.yml) that sets only `build.args` or `build.target` keeps
+ * the base file's context and dockerfile, as `docker compose -f base -f override` does.
+ */
+function mergeBuild(existing: ComposeBuild | null, raw: unknown, dir: string): ComposeBuild | null {
+  const own = buildOf(raw, dir);
+  if (!own || !existing || typeof raw !== 'object' || raw === null) return own ?? existing;
+  const b = raw as { context?: unknown; dockerfile?: unknown; target?: unknown };
+  if (b.context !== undefined || b.dockerfile !== undefined) return own;
+  return { ...existing, target: typeof b.target === 'string' ? b.target : existing.target };
+}
+
 function dependsOnOf(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.filter((x): x is string => typeof x === 'string');
   if (raw && typeof raw === 'object') return Object.keys(raw);
@@ -180,7 +192,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
         name,
         file: existing?.file ?? file,
         line: existing?.line ?? lineOf(name),
-        build: buildOf(def.build, dir) ?? existing?.build ?? null,
+        build: mergeBuild(existing?.build ?? null, def.build, dir),
         image: typeof def.image === 'string' ? def.image : (existing?.image ?? null),
         containerPorts: [...new Set([...(existing?.containerPorts ?? []), ...ports, ...expose])],
         environment: { ...(existing?.environment ?? {}), ...environmentOf(def.environment) },
