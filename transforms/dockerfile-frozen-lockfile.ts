@@ -182,7 +182,6 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
     const files = repo.files;
-    const inContext = (rel: string) => (context === null ? null : posix.normalize(posix.join(context === '.' ? '' : context, rel)).replace(/^\.\/?/, ''));
     const plan: Plan = { edits: [], notes: [], copyEdits: new Set() };
     const installs = findInstalls(parsed, files, context);
     const services = servicesForFile(repo, path);

@@ -100,13 +100,18 @@ function installsInCommand(command: ShellCommand): { how: string; word: ShellWor
   return found;
 }
 
+const installsCache = new WeakMap<ParsedDockerfile, PnpmInstall[]>();
+
 /** Every place a Dockerfile installs pnpm, with the version spec it gives. */
 export function pnpmInstalls(parsed: ParsedDockerfile): PnpmInstall[] {
+  const cached = installsCache.get(parsed);
+  if (cached) return cached;
   const out: PnpmInstall[] = [];
   for (const stage of parsed.stages)
     for (const ins of stage.instructions)
       for (const command of runCommands(parsed, ins))
         for (const found of installsInCommand(command)) out.push({ ...found, kind: classifySpec(found.spec), instruction: ins, stage });
+  installsCache.set(parsed, out);
   return out;
 }
 

@@ -51,6 +51,26 @@ export function copyParts(parsed: ParsedDockerfile, ins: DockerInstruction): Cop
   return { flags, sources, dest, json, destIsDir };
 }
 
+interface FileIndex {
+  has(path: string): boolean;
+  isDir(path: string): boolean;
+}
+
+const indexes = new WeakMap<readonly string[], FileIndex>();
+
+/** Set lookups over the repo's file list, built once per model. */
+function fileIndex(files: readonly string[]): FileIndex {
+  let index = indexes.get(files);
+  if (!index) {
+    const fileSet = new Set(files);
+    const dirs = new Set<string>(['']);
+    for (const f of files) for (let d = posix.dirname(f); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
+    index = { has: (p) => fileSet.has(p), isDir: (p) => dirs.has(p) };
+    indexes.set(files, index);
+  }
+  return index;
+}
+
 const isGlob = (s: string) => /[*?[]/.test(s);
 
 function globToRegExp(pattern: string): RegExp {
@@ -76,6 +96,7 @@ export function imageFilesAt(
   files: readonly string[],
   depth = 0,
 ): ImageFiles {
+  const index = fileIndex(files);
   const entries: CopyEntry[] = [];
   let workdir = '/';
   for (const ins of effectiveInstructions(parsed, stage)) {
@@ -104,7 +125,7 @@ export function imageFilesAt(
             entries.push({ ...e, image: into, copy: ins, source: src });
           } else if (srcPath.startsWith(e.image + '/') && e.kind === 'dir' && e.repoPath !== null) {
             const inner = join(e.repoPath, srcPath.slice(e.image.length + 1));
-            const isDir = files.some((f) => f.startsWith(inner + '/'));
+            const isDir = index.isDir(inner);
             entries.push({ image: isDir || !parts.destIsDir ? destPath : posix.join(destPath, posix.basename(srcPath)), kind: isDir ? 'dir' : 'file', repoPath: inner, copy: ins, source: src });
           }
         }
@@ -126,7 +147,7 @@ export function imageFilesAt(
         continue;
       }
       const repoPath = context === null ? null : join(context, src.value);
-      const isDir = repoPath !== null && (repoPath === '' || files.some((f) => f.startsWith(repoPath + '/')));
+      const isDir = repoPath !== null && index.isDir(repoPath);
       if (isDir) entries.push({ image: destPath, kind: 'dir', repoPath, copy: ins, source: src });
       else if (context === null && !/\.[\w-]+$/.test(src.value) && src.value !== 'Dockerfile')
         entries.push({ image: destPath, kind: 'unknown', repoPath: null, copy: ins, source: src }); // a directory, probably
@@ -138,6 +159,7 @@ export function imageFilesAt(
 
 /** Whether an image path holds a file, and the COPY that put it there. */
 export function presence(state: ImageFiles, imagePath: string, files: readonly string[]): { presence: Presence; entry: CopyEntry | null } {
+  const index = fileIndex(files);
   for (let k = state.entries.length - 1; k >= 0; k--) {
     const e = state.entries[k] as CopyEntry;
     if (e.kind === 'file' && e.image === imagePath) return { presence: 'yes', entry: e };
@@ -146,7 +168,7 @@ export function presence(state: ImageFiles, imagePath: string, files: readonly s
     if (e.kind === 'unknown') return { presence: 'unknown', entry: e };
     if (e.kind === 'dir' && e.repoPath !== null) {
       const rel = imagePath.slice(e.image === '/' ? 1 : e.image.length + 1);
-      if (files.includes(join(e.repoPath, rel))) return { presence: 'yes', entry: e };
+      if (index.has(join(e.repoPath, rel))) return { presence: 'yes', entry: e };
     }
   }
   return { presence: 'no', entry: null };
