@@ -3,7 +3,7 @@
  * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
  * task definition can still override.
  */
-import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, parseDockerfile, type DockerInstruction } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
@@ -34,6 +34,33 @@ export function describeEvidence(service: Service): string {
   return `from ${chosen.source} (${chosen.file}:${chosen.line})${agreeing.length ? `; ${[...new Set(agreeing)].join(', ')} agree` : ''}`;
 }
 
+const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
+
+/**
+ * ENV PORT only helps when the server reads it: warn when the image's CMD or the code starts the
+ * server on a literal port (`uvicorn --port 8000`, `app.listen(3500)`), which ignores the PORT an
+ * ECS task definition sets.
+ */
+function ignoresPort(service: Service, inForce: DockerInstruction[]): Note[] {
+  const notes: Note[] = [];
+  const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
+  const fixed = cmd && !/\$\{?PORT\b/.test(cmd.args) ? FIXED_PORT_CMD.exec(cmd.args) : null;
+  if (cmd && fixed)
+    notes.push({
+      severity: 'warning',
+      message: `${cmd.keyword} starts the server on the fixed port ${fixed[1]}, so a PORT set by the task definition is ignored; use the shell form with \${PORT:-${fixed[1]}} if the port must be configurable`,
+      line: cmd.line,
+    });
+  const readsEnv = service.portEvidence.some((e) => /^code \((?:process\.env|getServicePort|env PORT)/.test(e.source));
+  const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)');
+  if (literal && !readsEnv)
+    notes.push({
+      severity: 'warning',
+      message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
+    });
+  return notes;
+}
+
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
   title: 'HTTP services declare ENV PORT and EXPOSE in the runtime stage',
@@ -56,8 +83,15 @@ export const dockerfilePortEnv: Transform = {
     const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
     const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     const lines: string[] = [];
+    const ignored = envPort.length === 0 ? ignoresPort(service, inForce) : [];
     if (envPort.length === 0) {
-      lines.push('# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.');
+      lines.push(
+        ignored.length
+          ? `# The port the server listens on (fixed in its ${ignored.some((n) => n.line !== undefined) ? 'CMD' : 'code'}: it does not read PORT yet).`
+          : inForce.some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args))
+            ? '# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.'
+            : '# The app reads PORT; an ECS task definition may override it.',
+      );
       lines.push(`${keyword(parsed, 'ENV')} PORT=${port}`);
     }
     if (!exposed.includes(String(port)) && !exposed.some((p) => /\$\{?PORT\b/.test(p ?? ''))) {
@@ -74,6 +108,13 @@ export const dockerfilePortEnv: Transform = {
       ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
       : insertLinesBefore(parsed, anchor, lines);
     notes.push({ severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
+    notes.push(...ignored);
+    const disagree = service.portEvidence.filter((e) => e.value !== port);
+    if (disagree.length)
+      notes.push({
+        severity: 'warning',
+        message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; PORT=${port} makes the app listen on ${port}: verify that is the port clients and the load balancer use`,
+      });
     return { edits: [edit], notes };
   },
 };

@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeService } from './compose.js';
-import { DockerfileSyntaxError, deployedStage, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
+import { DockerfileSyntaxError, deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles } from './files.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -119,7 +119,9 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
     const isVariant = suffix !== null && /^(prod|production|release)$/i.test(suffix);
     if (isVariant && dockerfiles.has(dir ? `${dir}/Dockerfile` : 'Dockerfile')) continue;
-    const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : posix.basename(root);
+    // A Dockerfile at the root of a single-service repo: the package name says more than the checkout directory's name.
+    const rootPackage = workspacePackages.find((p) => p.dir === '')?.name.split('/').pop();
+    const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : (rootPackage ?? posix.basename(root));
     drafts.push({ name, dockerfile: path, context: dir || '.', target: null, compose: null });
   }
 
@@ -226,7 +228,9 @@ function describeService(
   const roleReasons: string[] = [];
   const anyListen = [...facts.entries()].filter(([, f]) => f.listens).map(([file]) => file);
   const anyQueue = [...facts.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
-  const stageKeywords = new Set(stage?.instructions.map((i) => i.keyword) ?? []);
+  // ENV, EXPOSE and HEALTHCHECK of the stages the deployed one is built FROM are in force too.
+  const inForce = parsed && stage ? stageChainInstructions(parsed, stage) : [];
+  const stageKeywords = new Set(inForce.map((i) => i.keyword));
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const servesFromCmd = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s)/.test(cmdText);
   let role: ServiceRole = 'unknown';
@@ -253,7 +257,7 @@ function describeService(
   const portEvidence: Evidence<number>[] = [];
   const df = draft.dockerfile ?? '';
   if (stage) {
-    for (const ins of stage.instructions) {
+    for (const ins of inForce) {
       if (ins.keyword === 'ENV') {
         const m = /(?:^|\s)PORT(?:=|\s+)["']?(\d{2,5})\b/.exec(ins.args);
         if (m) portEvidence.push({ value: Number(m[1]), source: 'ENV PORT', file: df, line: ins.line });
@@ -388,6 +392,13 @@ function nestExcluded(path: string, exclude: string[]): boolean {
     const wild = /^(.*?)\/?(?:\(\.\*\)|\*)$/.exec(norm(e));
     return wild ? norm(path).startsWith(norm(wild[1] ?? '')) : norm(e) === norm(path);
   });
+}
+
+/** Instructions of a stage and of the stages it is built FROM, in build order. */
+function stageChainInstructions(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction[] {
+  const chain: DockerStage[] = [];
+  for (let s: DockerStage | undefined = stage; s && !chain.includes(s); s = s.parentStage === null ? undefined : parsed.stages[s.parentStage]) chain.push(s);
+  return chain.reverse().flatMap((s) => s.instructions);
 }
 
 function fileSetHas(files: string[], prefix: string, name: string): boolean {
