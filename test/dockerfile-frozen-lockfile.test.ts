@@ -122,6 +122,12 @@ describe('install shapes', () => {
     expect(notesOf(plan, 'Dockerfile').map((n) => n.message)).toEqual([expect.stringContaining('cannot tell whether')]);
   });
 
+  it('an install with no package.json copied before it is reported with the reason', () => {
+    const plan = freeze(single('FROM node:20-alpine\nWORKDIR /app\nRUN pnpm install\nCOPY . .\nCMD ["node", "src/index.js"]\n', PNPM_LOCK));
+    expect(plan.changes).toEqual([]);
+    expect(notesOf(plan, 'Dockerfile').map((n) => n.message)).toEqual([expect.stringContaining('no COPY before it brings /app/package.json')]);
+  });
+
   it('COPY . . brings the lockfile: only the install changes', () => {
     const file = 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN pnpm i\nCMD ["node", "src/index.js"]\n';
     expect(freeze(single(file, PNPM_LOCK)).changes[0]?.after).toBe(file.replace('pnpm i\n', 'pnpm i --frozen-lockfile\n'));

@@ -145,6 +145,13 @@ describe('what counts as unpinned', () => {
     expect(notesOf(plan, 'services/api/Dockerfile')[0]).toContain('the repo uses 8.15.0');
   });
 
+  it('pins inside a RUN heredoc and with a backtick escape character', () => {
+    const heredoc = 'RUN <<EOF\nset -e\nnpm i -g pnpm\nEOF';
+    expect(unchanged(heredoc).changes[0]?.after).toContain('RUN <<EOF\nset -e\nnpm i -g pnpm@8.15.0\nEOF\n');
+    const backtick = pin(repo({ packageManager: 'pnpm@8.15.0', dockerfiles: { api: '# escape=`\n' + df('RUN npm i -g pnpm `\n  && pnpm -v') } }));
+    expect(backtick.changes[0]?.after).toContain('RUN npm i -g pnpm@8.15.0 `\n  && pnpm -v\n');
+  });
+
   it('pins pnpm in a build stage that is not the deployed one', () => {
     const file = 'FROM node:20-alpine AS build\nRUN npm i -g pnpm\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile && pnpm build\n\nFROM node:20-alpine\nCOPY --from=build /app/dist /app/dist\nCMD ["node", "/app/dist/index.js"]\n';
     const plan = pin(repo({ packageManager: 'pnpm@8.15.0', dockerfiles: { api: file } }));

@@ -263,8 +263,16 @@ export const dockerfileFrozenLockfile: Transform = {
           continue;
         }
         if (!lockInRepo || !entry || entry.kind !== 'file') {
-          const where = context === null ? 'the build context is unknown (no compose service builds this Dockerfile)' : lockInRepo ? `package.json comes in with ${entry?.copy.keyword ?? 'COPY'} ${entry?.source?.value ?? '.'}, which does not bring it` : `the build context (${context}) has no ${lockNames[lockNames.length - 1]} next to the package.json it copies`;
-          say('warning', `${manager} ${install.sub.value} runs with no ${lockNames[lockNames.length - 1]} in the image and ecsfix cannot add it: ${where}. Copy the lockfile before the install and make the install frozen by hand`);
+          const lockName = lockNames[lockNames.length - 1];
+          const where =
+            context === null
+              ? 'its build context is unknown (no single service builds it)'
+              : !entry
+                ? `no COPY before it brings ${posix.join(root, 'package.json')} to add the lockfile to`
+                : !lockInRepo
+                  ? `the build context (${context}) has no ${lockName} next to the package.json it copies`
+                  : `package.json comes in with ${entry.copy.keyword} ${entry.source?.value ?? '.'}, which does not bring it`;
+          say('warning', `${manager} ${install.sub.value} runs with no ${lockName} in the image and ecsfix cannot add it: ${where}. Copy the lockfile before the install and make the install frozen by hand`);
           continue;
         }
         addLock = [posix.basename(lockInRepo.rel)];
