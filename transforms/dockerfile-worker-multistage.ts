@@ -43,6 +43,7 @@ interface Carried {
 
 const TOOLCHAIN_PKGS = new Set(['python3', 'python', 'py3-pip', 'make', 'g++', 'gcc', 'build-base', 'build-essential', 'libc6-compat', 'git', 'musl-dev', 'libc-dev', 'pkgconfig', 'pkg-config']);
 const ROOT_CONFIG = /^(?:tsconfig[\w.-]*\.json|\.npmrc|\.pnpmfile\.cjs|babel\.config\.[cm]?js|\.swcrc|turbo\.json|nx\.json)$/;
+const BUILD_ENV = /(?:^|\s)(?:NODE_OPTIONS|npm_config_\w+|NPM_CONFIG_\w+|PNPM_\w+|CI|TS_NODE_\w+|\w*BUILD\w*)[=\s]/;
 const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
 
 function refuse(message: string, line?: number): TransformResult {
@@ -63,7 +64,7 @@ function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): stri
 
 const instructionText = (parsed: ParsedDockerfile, ins: DockerInstruction) => parsed.text.slice(ins.start, ins.end);
 
-type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'user' | 'link-fixup' | 'unknown';
+type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'pkg-housekeeping' | 'user' | 'link-fixup' | 'unknown';
 
 function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind {
   const s = seg.replace(/^(?:\w+=\S*\s+)+/, '').trim();
@@ -79,34 +80,11 @@ function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind
   const apk = /^apk\s+(?:--[\w-]+\s+)*(?:add|update)\b(.*)$/.exec(s) ?? /^apt-get\s+(?:-\S+\s+)*(?:install|update)\b(.*)$/.exec(s);
   if (apk) {
     const pkgs = (apk[1] ?? '').split(/\s+/).filter((p) => p && !p.startsWith('-'));
-    if (/\bupdate\b/.test(s.split(/\s+/).slice(0, 3).join(' ')) && pkgs.length === 0) return 'toolchain';
+    if (/^(?:apk\s+update|apt-get\s+(?:-\S+\s+)*update)\b/.test(s)) return 'pkg-housekeeping';
     return pkgs.every((p) => TOOLCHAIN_PKGS.has(p.split('=')[0] ?? p)) ? 'toolchain' : 'runtime-pkgs';
   }
-  if (/^rm\s+-rf\s+\/var\/lib\/apt\/lists/.test(s)) return 'toolchain';
+  if (/^(?:rm\s+-rf\s+\/var\/lib\/apt\/lists|apt-get\s+clean)\b/.test(s)) return 'pkg-housekeeping';
   return 'unknown';
-}
-
-function relFrom(fromDir: string, toDir: string): string {
-  const r = posix.relative(fromDir, toDir);
-  return r.startsWith('.') ? r : `./${r}`;
-}
-
-/** The `node -e` that points a package's workspace dependencies at their copies (npm cannot read `workspace:`). */
-function rewriteScript(pkg: WorkspacePackage, packages: WorkspacePackage[]): string | null {
-  const specs = Object.entries(pkg.dependencies).filter(([name, spec]) => pkg.workspaceDeps.includes(name) && spec.startsWith('workspace:'));
-  if (specs.length === 0 && !Object.values(pkg.dependencies).some((v) => v.startsWith('workspace:'))) return null;
-  const links = specs
-    .map(([name]) => {
-      const dep = packages.find((p) => p.name === name);
-      return dep ? `'${name}':'file:${relFrom(pkg.dir || '.', dep.dir || '.')}'` : null;
-    })
-    .filter((l): l is string => l !== null)
-    .join(',');
-  return (
-    `node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('package.json','utf8'));const links={${links}};` +
-    `for(const k of ['dependencies','optionalDependencies','peerDependencies'])for(const n in links)if(p[k]&&p[k][n])p[k][n]=links[n];` +
-    `delete p.devDependencies;fs.writeFileSync('package.json',JSON.stringify(p,null,2)+'\\n');"`
-  );
 }
 
 interface Analysis {
@@ -125,6 +103,10 @@ interface Analysis {
   installConfigs: string[];
   extraCopies: { carried: Carried; dest: string }[];
   originalUser: UserSpec | null;
+  /** The original's own user-creation commands (kept verbatim when its user is kept). */
+  userCommands: string[];
+  /** The original chowned the app to its user: the runtime copies keep that ownership. */
+  chown: boolean;
   dropped: string[];
 }
 
@@ -148,6 +130,8 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
     installConfigs: [],
     extraCopies: [],
     originalUser: null,
+    userCommands: [],
+    chown: false,
     dropped: [],
   };
   let workdir = '/';
@@ -175,7 +159,9 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
         for (const raw of c.sources) {
           const src = raw.replace(/^\.\//, '').replace(/\/+$/, '') || '.';
           if (src === '.') {
+            // The whole repo: the builder needs its root build configuration (tsconfig the packages extend, .npmrc).
             a.appRoot ||= dest;
+            for (const f of repo.files) if (!f.includes('/') && ROOT_CONFIG.test(f) && !a.rootConfigs.includes(f)) (INSTALL_CONFIG.test(f) ? a.installConfigs : a.rootConfigs).push(f);
             continue;
           }
           const base = posix.basename(src);
@@ -196,6 +182,12 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
             copiedPackages.set(src, dest);
             continue;
           }
+          const inside = [...pkgDirs].filter((d) => d.startsWith(src + '/'));
+          if (inside.length) {
+            // A folder of packages (`COPY packages ./packages`): the builder copies the ones it needs.
+            for (const d of inside) copiedPackages.set(d, posix.join(dest, d.slice(src.length + 1)));
+            continue;
+          }
           extra = true;
         }
         if (extra) {
@@ -209,6 +201,11 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
         const segs = runSegments(ins.args);
         const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages));
         const unknown = segs.filter((_, i) => kinds[i] === 'unknown');
+        segs.forEach((s, i) => {
+          if (kinds[i] !== 'user') return;
+          if (/^\s*chown\b/.test(s)) a.chown = true;
+          else a.userCommands.push(s.trim());
+        });
         for (const s of segs) {
           const u = parseUserCommands(s);
           created.users.push(...u.users);
@@ -221,16 +218,22 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
             (built || kinds.includes('build') ? a.postBuild : a.preBuild).push({ comments: leadingComments(parsed, ins), text: `${keyword(parsed, 'RUN')} ${withCd(segs, kinds, workdir, a.appRoot || workdir)}` });
           } else return refuse(`do not know which stage \`${unknown[0]}\` belongs in; move it by hand or make the image multi-stage yourself`, ins.line);
         }
-        const toolSegs = segs.filter((_, i) => kinds[i] === 'toolchain');
-        if (toolSegs.length) a.toolchain.push({ comments: kinds.every((k) => k === 'toolchain') ? leadingComments(parsed, ins) : [], text: `${keyword(parsed, 'RUN')} ${toolSegs.join(' && \\\n    ')}` });
-        const rtSegs = segs.filter((_, i) => kinds[i] === 'runtime-pkgs');
-        if (rtSegs.length) a.runtimeRuns.push({ comments: leadingComments(parsed, ins), text: `${keyword(parsed, 'RUN')} ${rtSegs.join(' && \\\n    ')}` });
+        // System packages: the build toolchain goes to the deps stage, anything else to the runtime
+        // stage, each with the package-index housekeeping (update, cleanup) of its RUN.
+        const keep = (wanted: SegmentKind) => segs.filter((_, i) => kinds[i] === wanted || kinds[i] === 'pkg-housekeeping');
+        const onlyPackages = kinds.every((k) => k === 'toolchain' || k === 'runtime-pkgs' || k === 'pkg-housekeeping');
+        if (kinds.includes('toolchain')) {
+          const comments = onlyPackages && !kinds.includes('runtime-pkgs') ? leadingComments(parsed, ins) : [];
+          a.toolchain.push({ comments: comments.length ? comments : ['# Native toolchain for dependencies that compile on install'], text: `${keyword(parsed, 'RUN')} ${keep('toolchain').join(' && \\\n    ')}` });
+        }
+        if (kinds.includes('runtime-pkgs')) a.runtimeRuns.push({ comments: leadingComments(parsed, ins), text: `${keyword(parsed, 'RUN')} ${keep('runtime-pkgs').join(' && \\\n    ')}` });
         if (kinds.includes('build')) built = true;
         break;
       }
       case 'ENV': {
         const nodeEnv = /\bNODE_ENV\b/.test(ins.args);
-        a.envs.push({ carried: carried(), beforeBuild: !built, nodeEnv });
+        // Only variables that steer the build go to the builder too; the rest are runtime settings.
+        a.envs.push({ carried: carried(), beforeBuild: !built && BUILD_ENV.test(ins.args), nodeEnv });
         break;
       }
       case 'ARG':
@@ -328,15 +331,15 @@ export function generate(input: {
   const section = (title: string) => out.push('', `# ---- ${title} ----`);
 
   section(`${baseName}: the Node image with pnpm pinned to the repo's version`);
-  out.push(`${K('FROM')} ${a.base} AS ${baseName}`, `${K('WORKDIR')} ${root}`, `${K('RUN')} ${shape.pnpmInstall.replace('{version}', pnpmVersion)}`);
+  out.push(`${K('FROM')} ${a.base} ${K('AS')} ${baseName}`, `${K('WORKDIR')} ${root}`, `${K('RUN')} ${shape.pnpmInstall.replace('{version}', pnpmVersion)}`);
 
-  section(`${deps}: install exactly what pnpm-lock.yaml says, from the manifests this worker needs (cached until they change)`);
-  out.push(`${K('FROM')} ${baseName} AS ${deps}`);
+  section(`${deps}: install what pnpm-lock.yaml pins, from only the manifests this worker needs`);
+  out.push(`${K('FROM')} ${baseName} ${K('AS')} ${deps}`);
   const toolchain = a.toolchain.length ? block(a.toolchain) : shape.toolchain ? ['# Native toolchain for dependencies that compile on install', `${K('RUN')} ${shape.toolchain}`] : [];
   out.push(...toolchain, ...manifestCopies, `${K('RUN')} pnpm install --frozen-lockfile`);
 
   section(`${builder}: compile the worker and the workspace packages it imports, dependencies first`);
-  out.push(`${K('FROM')} ${deps} AS ${builder}`);
+  out.push(`${K('FROM')} ${deps} ${K('AS')} ${builder}`);
   out.push(...block(a.args));
   if (a.rootConfigs.length) out.push(`${K('COPY')} ${a.rootConfigs.join(' ')} ./`);
   out.push(...closure.map((p) => `${K('COPY')} ${p.dir} ${rel(p.dir)}`));
@@ -354,52 +357,49 @@ export function generate(input: {
   }
   out.push(...block(a.postBuild));
 
-  const outputs = (p: WorkspacePackage) =>
-    hasBuild(p)
-      ? [`${K('COPY')} --from=${builder} ${posix.join(root, p.dir, 'package.json')} ${rel(p.dir)}/`, `${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`]
-      : [`# ${p.name} has no build step: its sources are what runs`, `${K('COPY')} ${p.dir} ${rel(p.dir)}`];
-
-  if (shape.runtimeDeps === 'pnpm') {
-    section(`prod-deps: production dependencies only, from the same lockfile`);
-    out.push(`${K('FROM')} ${baseName} AS prod-deps`, ...toolchain, ...manifestCopies);
-    const withFile = closure.filter((p) => fileDeps.has(p.name) && hasBuild(p));
-    if (withFile.length) {
-      out.push('# pnpm copies file: dependencies into node_modules: give it their build');
-      out.push(...withFile.map((p) => `${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`));
-    }
-    out.push(`${K('RUN')} pnpm install --frozen-lockfile --prod`);
+  // Production dependencies come from the same lockfile, never from npm: the HTTP services' `file:`
+  // rewrite + `npm install --omit=dev` resolves versions afresh, the drift this rewrite removes.
+  section(`prod-deps: production dependencies only, from the same pnpm-lock.yaml`);
+  out.push(`${K('FROM')} ${baseName} ${K('AS')} prod-deps`, ...toolchain, ...manifestCopies);
+  const withFile = closure.filter((p) => fileDeps.has(p.name) && hasBuild(p));
+  if (withFile.length) {
+    out.push('# pnpm copies file: dependencies into node_modules at install time: give it their build first');
+    out.push(...withFile.map((p) => `${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`));
   }
+  out.push(`${K('RUN')} pnpm install --frozen-lockfile --prod`);
 
   section(`${runtime}: production dependencies and built code only, run as a non-root user`);
-  out.push(`${K('FROM')} ${a.base} AS ${runtime}`);
+  out.push(`${K('FROM')} ${a.base} ${K('AS')} ${runtime}`);
   out.push(...block(a.args), ...block(a.labels));
-  const envs = a.envs.map((e) => e.carried);
   if (shape.nodeEnvProduction && !a.envs.some((e) => e.nodeEnv)) out.push(`${K('ENV')} NODE_ENV=production`);
-  out.push(...block(envs));
+  out.push(...block(a.envs.map((e) => e.carried)));
   out.push(`${K('WORKDIR')} ${root}`);
   out.push(...block(a.runtimeRuns));
-  const userCmd = user ? userCreationCommand(parsedDistro(input), user) : null;
-  if (userCmd) out.push(`${K('RUN')} ${userCmd.replace(' && ', ' && \\\n    ')}`);
-  if (shape.runtimeDeps === 'pnpm') {
-    out.push(`${K('COPY')} --from=prod-deps ${root} ./`);
-    for (const p of closure) out.push(...(hasBuild(p) ? [`${K('COPY')} --from=${builder} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`] : outputs(p)));
-  } else {
-    for (const p of closure) out.push(...outputs(p));
-    out.push('# npm cannot read pnpm\'s workspace: protocol: each package points at its workspace', '# dependencies\' copies in this image (file:), then installs its production dependencies.');
-    let wd = root;
-    for (const p of closure) {
-      const dir = posix.join(root, p.dir);
-      if (dir !== wd) out.push(`${K('WORKDIR')} ${dir}`);
-      wd = dir;
-      const script = rewriteScript(p, repo.workspacePackages);
-      out.push(`${K('RUN')} ${script ? `${script} && \\\n    ` : ''}npm install --omit=dev --no-audit --no-fund`);
-    }
-  }
-  for (const x of a.extraCopies) out.push(`${K('COPY')} --from=${builder} ${x.dest} ${x.dest}`);
+  const distro = parsedDistro(input);
+  const userCmd = !user
+    ? null
+    : a.originalUser && user.user === a.originalUser.user && a.userCommands.length
+      ? a.userCommands.join(' && ')
+      : shape.userCreation && shape.userCreation.user === user.user && shape.userCreation.distro === distro
+        ? shape.userCreation.command
+        : userCreationCommand(distro, user);
+  if (userCmd) out.push(`${K('RUN')} ${userCmd.replace(/\s*&&\s*/g, ' && \\\n    ')}`);
+  const chown = (shape.chownApp || a.chown) && user ? ` --chown=${user.user}:${user.group}` : '';
+  out.push(
+    "# Packages keep their repo paths, so pnpm's workspace links and relative imports between",
+    '# them resolve as they did in the single-stage image.',
+    `${K('COPY')} --from=prod-deps${chown} ${root} ./`,
+  );
+  for (const p of closure)
+    out.push(
+      ...(hasBuild(p)
+        ? [`${K('COPY')} --from=${builder}${chown} ${posix.join(root, p.dir, outputDir(p))} ${rel(posix.join(p.dir, outputDir(p)))}`]
+        : [`# ${p.name} has no build step: its sources are what runs`, `${K('COPY')}${chown} ${p.dir} ${rel(p.dir)}`]),
+    );
+  for (const x of a.extraCopies) out.push(`${K('COPY')} --from=${builder}${chown} ${x.dest} ${x.dest}`);
   const runAs = user ? (user.group !== user.user ? `${user.user}:${user.group}` : user.user) : input.builtinUser;
-  if (shape.chownApp && user) out.push(`${K('RUN')} chown -R ${user.user}:${user.group} ${root}`);
   if (runAs) out.push(`${K('USER')} ${user ? user.user : runAs}`);
-  out.push(`${K('WORKDIR')} ${a.finalWorkdir}`);
+  if (a.finalWorkdir !== root) out.push(`${K('WORKDIR')} ${a.finalWorkdir}`);
   out.push(...block(a.cmd));
   return (preamble + (preamble.trim() ? '\n' : '') + out.join('\n').replace(/^\n+/, '') + '\n').replace(/\n{3,}/g, '\n\n');
 }
@@ -457,8 +457,8 @@ export const dockerfileWorkerMultistage: Transform = {
     const notes: Note[] = [...pinNotes];
     const how =
       shape.runtimeDeps === 'npm-file'
-        ? `production dependencies installed as the HTTP services do (file: rewrite + npm install --omit=dev, as in ${shape.seenIn.slice(0, 2).join(', ')}${shape.seenIn.length > 2 ? ', …' : ''}); npm resolves those from the registry, not from pnpm-lock.yaml`
-        : `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile)${siblings ? '' : '; the repo has no multi-stage HTTP Dockerfile to follow'}`;
+        ? `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile), not the HTTP services' file: rewrite + npm install --omit=dev (${shape.seenIn[0]}), which resolves them without the lockfile`
+        : `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile)${siblings ? '' : '; the repo has no multi-stage HTTP Dockerfile to follow, so the built-in layout is used'}`;
     notes.push({
       severity: 'info',
       message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,

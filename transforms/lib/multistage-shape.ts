@@ -20,6 +20,8 @@ export interface MultistageShape {
   chownApp: boolean;
   /** The runtime stage sets NODE_ENV=production. */
   nodeEnvProduction: boolean;
+  /** The runtime stage's RUN that creates its user (`addgroup ... && adduser ...`), its distro, and the user it creates. */
+  userCreation: { command: string; distro: string; user: string } | null;
   /** Dockerfiles the shape was read from ([] = the built-in layout). */
   seenIn: string[];
 }
@@ -31,6 +33,7 @@ export const BUILTIN_SHAPE: MultistageShape = {
   runtimeDeps: 'pnpm',
   chownApp: false,
   nodeEnvProduction: true,
+  userCreation: null,
   seenIn: [],
 };
 
@@ -60,7 +63,10 @@ interface SiblingShape {
   runtimeDeps: RuntimeDeps | null;
   chownApp: boolean;
   nodeEnvProduction: boolean;
+  userCreation: MultistageShape['userCreation'];
 }
+
+const USER_CREATION = /^(?:(?:addgroup|adduser|groupadd|useradd)\b[^&;|]*?(?:&&\s*|$))+$/;
 
 function readShape(path: string, parsed: ParsedDockerfile, target: string | null): SiblingShape | null {
   if (parsed.stages.length < 3) return null;
@@ -92,7 +98,14 @@ function readShape(path: string, parsed: ParsedDockerfile, target: string | null
     runtimeDeps,
     chownApp: runtimeRuns.some((r) => /\bchown\s+-R\b/.test(r)),
     nodeEnvProduction: runtime.instructions.some((i) => i.keyword === 'ENV' && /\bNODE_ENV[=\s]+["']?production/.test(i.args)),
+    userCreation: userCreation(runtime, runtimeRuns),
   };
+}
+
+function userCreation(runtime: DockerStage, runtimeRuns: string[]): MultistageShape['userCreation'] {
+  const command = runtimeRuns.find((r) => USER_CREATION.test(r.trim()) && /\b(?:adduser|useradd)\b/.test(r));
+  if (!command || !runtime.user) return null;
+  return { command, distro: runtime.base.distro, user: runtime.user.split(':')[0] ?? runtime.user };
 }
 
 /** The majority shape of the repo's multi-stage HTTP Dockerfiles, or null when there are none. */
@@ -121,6 +134,10 @@ export function httpMultistageShape(repo: RepoModel): MultistageShape | null {
     runtimeDeps: majority(runtimes, BUILTIN_SHAPE.runtimeDeps),
     chownApp: shapes.filter((s) => s.chownApp).length * 2 > shapes.length,
     nodeEnvProduction: shapes.filter((s) => s.nodeEnvProduction).length * 2 >= shapes.length,
+    userCreation: majority(
+      shapes.map((s) => s.userCreation).filter((u) => u !== null),
+      null as MultistageShape['userCreation'],
+    ),
     seenIn: shapes.map((s) => s.path),
   };
 }
