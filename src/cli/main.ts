@@ -29,7 +29,7 @@ Options:
       --yes                   apply without asking
       --json                  machine-readable result on stdout
       --allow-dirty           write even when the files have uncommitted git changes
-      --pnpm-version <v>      the pnpm version to pin when the repo does not say
+      --pnpm-version <v>      the pnpm version to pin (overrides packageManager and the lockfile)
   -h, --help                  this help
   -v, --version               the version
 
