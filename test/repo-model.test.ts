@@ -1,0 +1,442 @@
+/**
+ * The repo model's service discovery: layouts, compose (targets, anchors, include), skipped trees,
+ * roles, ports and their conflicts, health routes, workspace closure, pnpm version sources.
+ * Trees are built in memory (modelOf/planTree); the skip tests use a real directory because the
+ * file listing (git ls-files / walk) is what skips.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildRepoModel } from '../src/repo/discover.js';
+import { deployedStage } from '../src/repo/dockerfile.js';
+import type { RepoModel, Service } from '../src/repo/model.js';
+import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-env.js';
+import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
+import { applyPlan, modelOf, planTree, type Tree } from './helpers/repo.js';
+
+const tree = (files: Record<string, string>): Tree => new Map(Object.entries(files));
+const svc = (model: RepoModel, name: string): Service => {
+  const found = model.services.find((s) => s.name === name);
+  if (!found) throw new Error(`no service "${name}" in ${model.services.map((s) => s.name).join(', ')}`);
+  return found;
+};
+
+const expressApp = (port: number, health = "app.get('/health', (_req, res) => res.send('ok'));") =>
+  `import express from 'express';\nconst app = express();\n${health}\napp.listen(Number(process.env.PORT || ${port}), '0.0.0.0');\n`;
+const kafkaWorker = `import { Kafka } from 'kafkajs';
+const consumer = new Kafka({ brokers: ['kafka:9092'] }).consumer({ groupId: 'g' });
+await consumer.run({ eachMessage: async ({ message }) => console.log(message.value) });
+`;
+const nodeDockerfile = (extra = '') => `FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\n${extra}CMD ["node", "dist/index.js"]\n`;
+
+describe('service discovery: layouts', () => {
+  it('finds services under services/*, apps/* and backend/* without a compose file', () => {
+    const model = modelOf(
+      tree({
+        'services/auth/package.json': '{"name":"auth","main":"dist/index.js"}',
+        'services/auth/src/index.ts': expressApp(3001),
+        'services/auth/Dockerfile': nodeDockerfile('EXPOSE 3001\n'),
+        'apps/web-api/package.json': '{"name":"@acme/web-api"}',
+        'apps/web-api/src/main.ts': expressApp(4000),
+        'apps/web-api/Dockerfile': nodeDockerfile(),
+        'backend/billing/requirements.txt': 'fastapi\nuvicorn\n',
+        'backend/billing/app/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n\n@app.get("/health")\ndef health():\n    return {}\n',
+        'backend/billing/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+      }),
+    );
+    expect(model.services.map((s) => [s.name, s.dir, s.dockerfile]).sort()).toEqual([
+      ['auth', 'services/auth', 'services/auth/Dockerfile'],
+      ['billing', 'backend/billing', 'backend/billing/Dockerfile'],
+      ['web-api', 'apps/web-api', 'apps/web-api/Dockerfile'],
+    ]);
+    expect(svc(model, 'auth')).toMatchObject({ role: 'http', port: 3001, language: 'node', packageName: 'auth', entryFile: 'services/auth/src/index.ts' });
+    expect(svc(model, 'web-api')).toMatchObject({ role: 'http', port: 4000, packageName: '@acme/web-api', entryFile: 'apps/web-api/src/main.ts' });
+    expect(svc(model, 'billing')).toMatchObject({ role: 'http', port: 8000, language: 'python', entryFile: 'backend/billing/app/main.py' });
+    expect(svc(model, 'billing').healthRoute?.path).toBe('/health');
+  });
+
+  it('a root Dockerfile.api built by compose (context ., dockerfile Dockerfile.api) belongs to the package it builds', () => {
+    const model = modelOf(
+      tree({
+        'package.json': '{"name":"acme","private":true,"packageManager":"pnpm@9.4.0"}',
+        'pnpm-workspace.yaml': 'packages:\n  - "apps/*"\n  - "packages/*"\n',
+        'docker-compose.yml': 'services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.api\n    ports:\n      - "4000:4000"\n',
+        'Dockerfile.api': 'FROM node:20-alpine\nWORKDIR /repo\nCOPY packages/db packages/db\nCOPY apps/api apps/api\nRUN pnpm install && pnpm --filter @acme/api... build\nCMD ["node", "apps/api/dist/index.js"]\n',
+        'Dockerfile.dev': 'FROM node:20\nCMD ["pnpm", "dev"]\n',
+        'apps/api/package.json': '{"name":"@acme/api","main":"dist/index.js","dependencies":{"@acme/db":"workspace:*"}}',
+        'apps/api/src/index.ts': expressApp(4000),
+        'packages/db/package.json': '{"name":"@acme/db"}',
+      }),
+    );
+    expect(model.services.map((s) => s.name)).toEqual(['api']); // Dockerfile.dev is a local-only variant
+    expect(svc(model, 'api')).toMatchObject({ dir: 'apps/api', dockerfile: 'Dockerfile.api', buildContext: '.', packageName: '@acme/api', workspaceDeps: ['@acme/db'], port: 4000 });
+    expect(model.dockerfiles.get('Dockerfile.api')?.services).toEqual(['api']);
+  });
+
+  it('a root Dockerfile.<name> no compose file claims is the service <name>', () => {
+    const model = modelOf(
+      tree({
+        'Dockerfile.worker': 'FROM node:20-alpine\nCOPY . .\nCMD ["node", "worker.js"]\n',
+        'package.json': '{"name":"mono"}',
+        'worker.js': kafkaWorker,
+      }),
+    );
+    expect(model.services.map((s) => [s.name, s.dockerfile])).toEqual([['worker', 'Dockerfile.worker']]);
+  });
+
+  it('compose build.target selects the deployed stage; a later dev stage is not evidence', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'services:\n  api:\n    build:\n      context: ./api\n      target: production\n',
+        'api/package.json': '{"name":"api"}',
+        'api/src/index.ts': "import http from 'node:http';\nhttp.createServer().listen(3000);\n",
+        'api/Dockerfile': [
+          'FROM node:20-alpine AS base',
+          'USER node',
+          'FROM base AS production',
+          'EXPOSE 3000',
+          'CMD ["node", "dist/index.js"]',
+          'FROM base AS development',
+          'EXPOSE 9229',
+          'CMD ["npm", "run", "dev"]',
+          '',
+        ].join('\n'),
+      }),
+    );
+    const api = svc(model, 'api');
+    expect(api.target).toBe('production');
+    expect(api.port).toBe(3000);
+    expect(api.portEvidence.map((e) => e.value)).not.toContain(9229);
+    const parsed = model.dockerfiles.get('api/Dockerfile')?.parsed;
+    const stage = parsed && deployedStage(parsed, api.target);
+    // FROM <earlier stage> inherits its base image and its USER.
+    expect(stage).toMatchObject({ name: 'production', parentStage: 0, user: 'node' });
+    expect(stage?.base).toMatchObject({ family: 'node', distro: 'alpine' });
+    expect(stage?.tools).toEqual(expect.arrayContaining(['node', 'wget', 'sh']));
+    expect(stage?.tools).not.toContain('curl');
+  });
+});
+
+describe('service discovery: skipped trees', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const writeRepo = (files: Record<string, string>): string => {
+    const root = mkdtempSync(join(tmpdir(), 'ecsfix-model-'));
+    dirs.push(root);
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    }
+    return root;
+  };
+  const files = {
+    'services/api/package.json': '{"name":"api"}',
+    'services/api/src/index.ts': expressApp(3000),
+    'services/api/Dockerfile': nodeDockerfile(),
+    // committed build output and vendored packages ship their own Dockerfiles and servers
+    'services/api/dist/Dockerfile': nodeDockerfile(),
+    'services/api/dist/index.js': "require('http').createServer().listen(9999);\n",
+    'node_modules/some-lib/Dockerfile': 'FROM alpine\n',
+    'node_modules/some-lib/package.json': '{"name":"some-lib"}',
+    'build/Dockerfile': 'FROM alpine\n',
+    'legacy/old-api/Dockerfile': nodeDockerfile(),
+    'legacy/old-api/package.json': '{"name":"old-api"}',
+    '.gitignore': 'legacy/\n',
+  };
+
+  it('skips node_modules, dist and build even when committed (plain directory walk)', () => {
+    const model = buildRepoModel(writeRepo(files));
+    expect([...model.dockerfiles.keys()].sort()).toEqual(['legacy/old-api/Dockerfile', 'services/api/Dockerfile']);
+    expect(model.files.some((f) => f.includes('dist/') || f.includes('node_modules/'))).toBe(false);
+    expect(svc(model, 'api').sourceFiles).toEqual(['services/api/src/index.ts']);
+    expect(svc(model, 'api').portEvidence.map((e) => e.value)).not.toContain(9999);
+  });
+
+  it('skips git-ignored paths in a git work tree, and committed dist/ and node_modules/ too', () => {
+    const root = writeRepo(files);
+    const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-f', '.'); // commit dist/ and node_modules/ on purpose (legacy/ stays ignored: -f adds it too, so drop it)
+    git('rm', '-r', '-q', '--cached', 'legacy');
+    const model = buildRepoModel(root);
+    expect([...model.dockerfiles.keys()]).toEqual(['services/api/Dockerfile']);
+    expect(model.services.map((s) => s.name)).toEqual(['api']);
+  });
+});
+
+describe('compose model', () => {
+  it('honours YAML anchors and merge keys (build, ports and environment from an x- block)', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': [
+          'x-node: &node',
+          '  restart: unless-stopped',
+          '  build: &build',
+          '    context: .',
+          '    dockerfile: services/orders/Dockerfile',
+          'x-env: &env',
+          '  NODE_ENV: production',
+          'services:',
+          '  orders:',
+          '    <<: *node',
+          '    ports: ["3100:3100"]',
+          '    environment:',
+          '      <<: *env',
+          '      PORT: "3100"',
+          '  orders-replica:',
+          '    <<: *node',
+          '    build:',
+          '      <<: *build',
+          '      target: runtime',
+          '    expose: ["3100"]',
+          '',
+        ].join('\n'),
+        'services/orders/package.json': '{"name":"orders"}',
+        'services/orders/src/index.ts': expressApp(3100),
+        'services/orders/Dockerfile': 'FROM node:20-alpine AS build\nRUN true\nFROM node:20-alpine AS runtime\nCMD ["node", "dist/index.js"]\n',
+      }),
+    );
+    const orders = model.compose.services.find((s) => s.name === 'orders');
+    expect(orders).toMatchObject({ build: { context: '.', dockerfile: 'services/orders/Dockerfile', target: null }, containerPorts: [3100] });
+    expect(orders?.environment).toEqual({ NODE_ENV: 'production', PORT: '3100' });
+    expect(model.compose.services.find((s) => s.name === 'orders-replica')?.build).toEqual({ context: '.', dockerfile: 'services/orders/Dockerfile', target: 'runtime' });
+    expect(model.services.map((s) => [s.name, s.dir, s.target])).toEqual([
+      ['orders', 'services/orders', null],
+      ['orders-replica', 'services/orders', 'runtime'],
+    ]);
+    expect(svc(model, 'orders').portEvidence.map((e) => e.source)).toEqual(expect.arrayContaining(['compose port mapping', 'compose environment PORT']));
+  });
+
+  it('follows compose include: and merges override files by service name', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'include:\n  - path: ./infra/compose.kafka.yml\n  - services/api/compose.yml\nservices:\n  web:\n    image: nginx:1.27-alpine\n',
+        'docker-compose.prod.yml': 'services:\n  api:\n    environment:\n      - PORT=8080\n',
+        'infra/compose.kafka.yml': 'services:\n  kafka:\n    image: bitnami/kafka:3.7\n',
+        'services/api/compose.yml': 'services:\n  api:\n    build: .\n    ports:\n      - 8080:8080\n',
+        'services/api/package.json': '{"name":"api"}',
+        'services/api/src/index.ts': expressApp(8080),
+        'services/api/Dockerfile': nodeDockerfile(),
+      }),
+    );
+    expect(model.composeFiles).toEqual(expect.arrayContaining(['docker-compose.yml', 'infra/compose.kafka.yml', 'services/api/compose.yml', 'docker-compose.prod.yml']));
+    expect(model.compose.services.map((s) => s.name).sort()).toEqual(['api', 'kafka', 'web']);
+    const api = svc(model, 'api');
+    expect(api.compose?.build).toEqual({ context: 'services/api', dockerfile: 'services/api/Dockerfile', target: null });
+    expect(api.compose?.environment.PORT).toBe('8080');
+    expect(api.port).toBe(8080);
+  });
+
+  it('reports a compose service that builds from a missing Dockerfile', () => {
+    const model = modelOf(tree({ 'docker-compose.yml': 'services:\n  ghost:\n    build: ./ghost\n' }));
+    expect(model.services).toEqual([]);
+    expect(model.problems.map((p) => p.message)).toEqual([expect.stringContaining('compose service "ghost" builds from ghost/Dockerfile, which does not exist')]);
+  });
+});
+
+describe('roles and ports', () => {
+  const model = modelOf(
+    tree({
+      'docker-compose.yml': [
+        'services:',
+        '  gateway:',
+        '    build: ./services/gateway',
+        '    ports: ["3000:3000"]',
+        '  purchase-worker:',
+        '    build: ./services/purchase-worker',
+        '  frontend:',
+        '    build: ./frontend',
+        '    ports: ["8080:80"]',
+        '  course-service:',
+        '    build: ./services/course-service',
+        '    ports: ["3005:3005"]',
+        '',
+      ].join('\n'),
+      'services/gateway/package.json': '{"name":"gateway"}',
+      'services/gateway/src/index.ts': expressApp(3000),
+      'services/gateway/Dockerfile': nodeDockerfile('ENV PORT=3000\nEXPOSE 3000\n'),
+      'services/purchase-worker/package.json': '{"name":"purchase-worker"}',
+      'services/purchase-worker/src/index.ts': kafkaWorker,
+      'services/purchase-worker/Dockerfile': nodeDockerfile(),
+      'frontend/package.json': '{"name":"frontend","scripts":{"build":"vite build"}}',
+      'frontend/src/main.tsx': "fetch('http://localhost:3000/api').then((r) => r.json());\n",
+      'frontend/Dockerfile': 'FROM node:20 AS build\nRUN npm run build\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\nEXPOSE 80\n',
+      'services/course-service/package.json': '{"name":"course-service"}',
+      'services/course-service/src/index.ts':
+        "import express from 'express';\nconst app = express();\nconst PORT = process.env.PORT || 3006;\napp.listen(PORT);\n// the trainer client\nconst trainer = process.env.TRAINER_SERVICE_PORT || 3004;\n",
+      'services/course-service/Dockerfile': nodeDockerfile('EXPOSE 3005\n'),
+    }),
+  );
+
+  it('listen -> http, Kafka consumer -> worker, nginx runtime -> frontend', () => {
+    expect(svc(model, 'gateway')).toMatchObject({ role: 'http', port: 3000 });
+    expect(svc(model, 'gateway').roleReasons[0]).toContain('starts an HTTP server');
+    expect(svc(model, 'purchase-worker')).toMatchObject({ role: 'worker', port: null, healthRoute: null });
+    expect(svc(model, 'purchase-worker').roleReasons[0]).toContain('consumes a queue');
+    expect(svc(model, 'frontend')).toMatchObject({ role: 'frontend', language: 'node' });
+  });
+
+  it('agreeing port sources are all recorded', () => {
+    expect(svc(model, 'gateway').portEvidence.map((e) => `${e.value} ${e.source}`).sort()).toEqual(
+      ['3000 ENV PORT', '3000 EXPOSE', '3000 code (process.env fallback)', '3000 compose port mapping'].sort(),
+    );
+  });
+
+  it('conflicting port evidence is reported in repo.problems, and another service\'s PORT variable is not evidence', () => {
+    const course = svc(model, 'course-service');
+    expect(course.port).toBe(3005); // EXPOSE and compose outrank the code default
+    expect(course.portEvidence.map((e) => e.value)).not.toContain(3004);
+    const problem = model.problems.find((p) => p.message.includes('"course-service"'));
+    expect(problem?.file).toBe('services/course-service/Dockerfile');
+    expect(problem?.message).toMatch(/port evidence disagrees .*3006 from code \(process\.env fallback\).*using 3005/);
+    expect(model.problems.some((p) => p.message.includes('"gateway"'))).toBe(false);
+  });
+
+  it('reads ports from getServicePortSync defaults, Number(process.env.PORT) || n, and uvicorn/gunicorn CMDs', () => {
+    const m = modelOf(
+      tree({
+        'a/package.json': '{"name":"a"}',
+        'a/src/index.ts': "import { getServicePortSync } from '@kc/shared';\nconst port = getServicePortSync('a', 'A_PORT', 3011);\nrequire('http').createServer().listen(port);\n",
+        'a/Dockerfile': nodeDockerfile(),
+        'b/package.json': '{"name":"b"}',
+        'b/src/index.js': "const app = require('express')();\napp.listen(Number(process.env.PORT) || 3012);\n",
+        'b/Dockerfile': nodeDockerfile(),
+        'c/requirements.txt': 'django\ngunicorn\n',
+        'c/config/urls.py': 'urlpatterns = []\n',
+        'c/Dockerfile': 'FROM python:3.12-slim\nCMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8001"]\n',
+      }),
+    );
+    expect(svc(m, 'a').port).toBe(3011);
+    expect(svc(m, 'b').port).toBe(3012);
+    expect(svc(m, 'c')).toMatchObject({ role: 'http', port: 8001 });
+  });
+});
+
+describe('health routes', () => {
+  const routeOf = (files: Record<string, string>) =>
+    modelOf(tree({ 'svc/package.json': '{"name":"svc"}', 'svc/Dockerfile': nodeDockerfile('EXPOSE 3000\n'), ...files })).services[0]?.healthRoute?.path ?? null;
+
+  it('Express routers mounted under a prefix, directly or through another router', () => {
+    expect(
+      routeOf({
+        'svc/src/routes/health.ts': "import { Router } from 'express';\nconst router = Router();\nrouter.get('/health', (_q, r) => r.send('ok'));\nexport default router;\n",
+        'svc/src/index.ts': "import express from 'express';\nimport health from './routes/health';\nconst app = express();\napp.use('/api/v1', health);\napp.listen(3000);\n",
+      }),
+    ).toBe('/api/v1/health');
+    expect(
+      routeOf({
+        'svc/src/routes/health.js': "const express = require('express');\nconst router = express.Router();\nrouter.get('/health', (q, r) => r.send('ok'));\nmodule.exports = router;\n",
+        'svc/src/routes/index.js': "const { Router } = require('express');\nconst health = require('./health');\nconst api = Router();\napi.use('/status', health);\nmodule.exports = api;\n",
+        'svc/src/index.js': "const express = require('express');\nconst routes = require('./routes');\nconst app = express();\napp.use('/api', routes);\napp.listen(3000);\n",
+      }),
+    ).toBe('/api/status/health');
+  });
+
+  it('routes on the app itself, and routers mounted without a prefix, stay as written', () => {
+    expect(
+      routeOf({
+        'svc/src/health.ts': "import { Router } from 'express';\nexport const healthRouter = Router();\nhealthRouter.get('/healthz', (_q, r) => r.send('ok'));\n",
+        'svc/src/index.ts': "import express from 'express';\nimport { healthRouter } from './health';\nconst app = express();\napp.use(healthRouter);\napp.use('/api', other);\napp.get('/ping', (_q, r) => r.send('pong'));\napp.listen(3000);\n",
+      }),
+    ).toBe('/healthz');
+  });
+
+  it('Koa routers with a prefix option, Fastify plugins registered with a prefix', () => {
+    expect(
+      routeOf({
+        'svc/src/index.js': "const Koa = require('koa');\nconst Router = require('@koa/router');\nconst app = new Koa();\nconst router = new Router({ prefix: '/internal' });\nrouter.get('/health', (ctx) => { ctx.body = 'ok'; });\napp.use(router.routes());\napp.listen(3000);\n",
+      }),
+    ).toBe('/internal/health');
+    expect(
+      routeOf({
+        'svc/src/health.ts': "export default async function health(fastify) {\n  fastify.get('/health', async () => ({ ok: true }));\n}\n",
+        'svc/src/index.ts': "import Fastify from 'fastify';\nimport health from './health';\nconst app = Fastify();\napp.register(health, { prefix: '/v2' });\napp.listen({ port: 3000 });\n",
+      }),
+    ).toBe('/v2/health');
+  });
+
+  it('NestJS: the global prefix applies to controllers unless it excludes the route', () => {
+    const controller = "import { Controller, Get } from '@nestjs/common';\n@Controller('health')\nexport class HealthController {\n  @Get()\n  check() { return 'ok'; }\n}\n";
+    const main = (prefixCall: string) => `import { NestFactory } from '@nestjs/core';\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  ${prefixCall}\n  await app.listen(3000);\n}\n`;
+    expect(routeOf({ 'svc/src/health.controller.ts': controller, 'svc/src/main.ts': main("app.setGlobalPrefix('api');") })).toBe('/api/health');
+    expect(routeOf({ 'svc/src/health.controller.ts': controller, 'svc/src/main.ts': main("app.setGlobalPrefix('api', { exclude: ['health'] });") })).toBe('/health');
+    expect(routeOf({ 'svc/src/health.controller.ts': controller, 'svc/src/main.ts': main("app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });") })).toBe('/api/health');
+    expect(routeOf({ 'svc/src/health.controller.ts': controller, 'svc/src/main.ts': main('') })).toBe('/health');
+  });
+
+  it('/ready is never a liveness route; /health wins over /ping; commented-out routes do not count', () => {
+    expect(routeOf({ 'svc/src/index.ts': expressApp(3000, "app.get('/ready', h);\napp.get('/ping', h);\napp.get('/health', h);") })).toBe('/health');
+    expect(routeOf({ 'svc/src/index.ts': expressApp(3000, "app.get('/ready', h);") })).toBeNull();
+    expect(routeOf({ 'svc/src/index.ts': expressApp(3000, "// app.get('/health', h);\n/* app.get('/healthz', h); */") })).toBeNull();
+  });
+});
+
+describe('workspace and package manager', () => {
+  const packages = {
+    'pnpm-workspace.yaml': "packages:\n  - 'services/*'\n  - 'packages/*'\n  - '!packages/legacy'\n",
+    'packages/shared/package.json': '{"name":"@kc/shared"}',
+    'packages/db/package.json': '{"name":"@kc/db","dependencies":{"@kc/shared":"workspace:*"}}',
+    'packages/legacy/package.json': '{"name":"@kc/legacy"}',
+    'services/api/package.json': '{"name":"@kc/api","dependencies":{"@kc/db":"workspace:^","@kc/legacy":"1.0.0","express":"^4"},"devDependencies":{"@kc/shared":"workspace:*"}}',
+    'services/api/src/index.ts': expressApp(3000),
+    'services/api/Dockerfile': 'FROM node:20-alpine\nRUN npm i -g pnpm@8.15.0\nCMD ["node", "dist/index.js"]\n',
+    'services/worker/package.json': '{"name":"@kc/worker"}',
+    'services/worker/src/index.ts': kafkaWorker,
+    'services/worker/Dockerfile': 'FROM node:20-alpine\nRUN npm i -g pnpm@8.15.0\nCMD ["node", "dist/index.js"]\n',
+    'services/other/package.json': '{"name":"@kc/other"}',
+    'services/other/src/index.ts': kafkaWorker,
+    'services/other/Dockerfile': 'FROM node:20-alpine\nRUN corepack enable && corepack prepare pnpm@9.1.0 --activate\nCMD ["node", "dist/index.js"]\n',
+    'pnpm-lock.yaml': "lockfileVersion: '6.0'\n",
+  };
+
+  it('workspace dependencies are the transitive closure, dependencies first, excluded globs left out', () => {
+    const model = modelOf(tree(packages));
+    expect(svc(model, 'api').workspaceDeps).toEqual(['@kc/shared', '@kc/db']);
+    expect(model.workspacePackages.map((p) => p.name)).not.toContain('@kc/legacy');
+  });
+
+  it('pnpm version: packageManager field, else the Dockerfiles majority, else the lockfile format', () => {
+    const withField = modelOf(tree({ ...packages, 'package.json': '{"name":"kc","packageManager":"pnpm@8.15.4+sha256.abc"}' }));
+    expect(withField.packageManager).toMatchObject({ name: 'pnpm', pnpm: { version: '8.15.4', source: expect.stringContaining('packageManager') } });
+
+    const fromDockerfiles = modelOf(tree(packages));
+    expect(fromDockerfiles.packageManager.name).toBe('pnpm');
+    expect(fromDockerfiles.packageManager.pnpm?.version).toBe('8.15.0');
+    expect(fromDockerfiles.packageManager.pnpm?.source).toContain('2 of the repo');
+
+    const noPins = Object.fromEntries(Object.entries(packages).filter(([k]) => !k.endsWith('Dockerfile')));
+    const fromLock = modelOf(tree(noPins));
+    expect(fromLock.packageManager.pnpm).toMatchObject({ version: '8', source: expect.stringContaining('lockfileVersion 6.0') });
+  });
+
+  it('npm and yarn repos', () => {
+    expect(modelOf(tree({ 'package.json': '{"name":"x"}', 'package-lock.json': '{}' })).packageManager).toMatchObject({ name: 'npm', pnpm: null });
+    expect(modelOf(tree({ 'package.json': '{"name":"x","packageManager":"yarn@1.22.22"}', 'yarn.lock': '' })).packageManager).toMatchObject({ name: 'yarn', pnpm: null });
+  });
+});
+
+describe('whole-repo plans', () => {
+  it('keeps CRLF line endings in a Dockerfile the PORT and HEALTHCHECK transforms change', () => {
+    const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+    const before = tree({
+      'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports: ["3000:3000"]\n',
+      'api/package.json': '{"name":"api"}',
+      'api/src/index.ts': expressApp(3000),
+      'api/Dockerfile': crlf('FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nEXPOSE 3000\nHEALTHCHECK --interval=30s \\\n  CMD wget -q --spider http://localhost:3000/health || exit 1\nCMD ["node", "dist/index.js"]\n'),
+    });
+    const { plan } = planTree(before, [dockerfilePortEnv, dockerfileHealthcheckEnv]);
+    expect(plan.failures).toEqual([]);
+    const after = applyPlan(before, plan).get('api/Dockerfile') ?? '';
+    expect(plan.changes.map((c) => c.transforms)).toEqual([['dockerfile-port-env', 'dockerfile-healthcheck-env']]);
+    expect(after).toBe(
+      crlf(
+        'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.\nENV PORT=3000\nEXPOSE 3000\nHEALTHCHECK --interval=30s \\\n  CMD wget -q --spider http://localhost:${PORT:-3000}/health || exit 1\nCMD ["node", "dist/index.js"]\n',
+      ),
+    );
+    expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+    // and a second run changes nothing
+    expect(planTree(applyPlan(before, plan), [dockerfilePortEnv, dockerfileHealthcheckEnv]).plan.changes).toEqual([]);
+  });
+});
