@@ -4,7 +4,7 @@
  * task definition can still override.
  */
 import { deployedStage, parseDockerfile, type DockerInstruction } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
@@ -28,7 +28,11 @@ export function httpServiceOf(path: string, repo: RepoModel): { service: Service
 }
 
 export function describeEvidence(service: Service): string {
-  const [chosen, ...rest] = [...service.portEvidence].sort((a, b) => (a.value === service.port ? 0 : 1) - (b.value === service.port ? 0 : 1));
+  // The source the model chose the port from first (the same priority it uses), then the ones that agree.
+  const rank = (source: string) => (PORT_PRIORITY.includes(source) ? PORT_PRIORITY.indexOf(source) : PORT_PRIORITY.length);
+  const [chosen, ...rest] = [...service.portEvidence].sort(
+    (a, b) => (a.value === service.port ? 0 : 1) - (b.value === service.port ? 0 : 1) || rank(a.source) - rank(b.source),
+  );
   if (!chosen) return '';
   const agreeing = rest.filter((e) => e.value === chosen.value).map((e) => e.source);
   return `from ${chosen.source} (${chosen.file}:${chosen.line})${agreeing.length ? `; ${[...new Set(agreeing)].join(', ')} agree` : ''}`;

@@ -405,7 +405,8 @@ function fileSetHas(files: string[], prefix: string, name: string): boolean {
   return files.includes(prefix + name);
 }
 
-const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
+/** Port sources in the order {@link choosePort} trusts them (code defaults come last). */
+export const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
 
 /** The image's own ENV PORT wins, then what compose runs it on, then the Dockerfile, then the code. */
 function choosePort(evidence: Evidence<number>[], composePorts: number[]): number | null {
