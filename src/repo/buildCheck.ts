@@ -163,12 +163,13 @@ export function outputDir(pkg: WorkspacePackage): string {
   return top && top !== 'src' ? top : 'dist';
 }
 
-function lookup(fs: StageFs, path: string, ctx: { files: Set<string>; dirs: Set<string> } | null, repo: RepoModel): Found | null {
+function lookup(fs: StageFs, path: string, repo: RepoModel): Found | null {
   for (let i = fs.entries.length - 1; i >= 0; i--) {
     const e = fs.entries[i] as Entry;
     if (e.path === path) return { rel: e.rel, kind: e.kind };
     if (e.kind !== 'dir' && path.startsWith(e.path === '/' ? '/' : e.path + '/')) {
       const rest = path.slice(e.path === '/' ? 1 : e.path.length + 1);
+      if (e.kind === 'produced' && e.rel !== null && !builtFileExists(repo, e.rel, rest)) continue;
       if (e.kind !== 'context') return { rel: e.rel === null ? null : joinRel(e.rel, rest), kind: e.kind };
       const rel = joinRel(e.rel ?? '', rest);
       if (repoHas(repo, rel)) return { rel, kind: 'context' };
@@ -176,8 +177,27 @@ function lookup(fs: StageFs, path: string, ctx: { files: Set<string>; dirs: Set<
     }
     if (e.path.startsWith(path === '/' ? '/' : path + '/')) return { rel: null, kind: 'dir' };
   }
-  void ctx;
   return null;
+}
+
+const SOURCE_EXT = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/**
+ * Whether a path below a package's build output can exist: a compiled file needs a source file of
+ * the same stem (src/a/b.ts -> dist/a/b.js), a directory a source directory. Outputs the repo
+ * cannot explain (no sources at all, generated code) are given the benefit of the doubt.
+ */
+function builtFileExists(repo: RepoModel, outRel: string, rest: string): boolean {
+  if (!rest) return true;
+  if (repo.files.includes(joinRel(outRel, rest))) return true; // committed build output
+  const pkgDir = posix.dirname(outRel) === '.' ? '' : posix.dirname(outRel);
+  const prefix = pkgDir ? pkgDir + '/' : '';
+  const roots = [prefix + 'src/', prefix];
+  const hasSources = repo.files.some((f) => f.startsWith(prefix + 'src/') && SOURCE_EXT.some((e) => f.endsWith(e)));
+  if (!hasSources) return true;
+  const stem = rest.replace(/(?:\.d)?\.(?:[cm]?js|map)(?:\.map)?$/, '');
+  if (stem === rest) return roots.some((r) => repo.files.some((f) => f.startsWith(r + rest + '/')));
+  return roots.some((r) => SOURCE_EXT.some((e) => repo.files.includes(r + stem + e)));
 }
 
 const joinRel = (a: string, b: string) => (a && b ? `${a}/${b}` : a || b);
@@ -189,7 +209,7 @@ function repoHas(repo: RepoModel, rel: string): boolean {
 
 /** Copies the entries at `src` of one stage to `dest` of another. */
 function copyEntries(from: StageFs, src: string, dest: string, repo: RepoModel): Entry[] {
-  const found = lookup(from, src, null, repo);
+  const found = lookup(from, src, repo);
   const out: Entry[] = [];
   if (found && found.kind !== 'dir') out.push({ path: dest, rel: found.rel, kind: found.kind });
   for (const e of from.entries) {
@@ -243,6 +263,27 @@ function substituteVars(value: string, vars: Map<string, string>): string | null
 }
 
 export function checkDockerfileBuild(text: string, repo: RepoModel, options: BuildCheckOptions = {}): BuildFinding[] {
+  return simulate(text, repo, options).findings;
+}
+
+/** What the deployed stage of a Dockerfile holds at an absolute path, as far as the check can follow. */
+export interface ImagePath {
+  /** Repo-relative path the content comes from (built output keeps its package path, e.g. `services/x/dist`). */
+  rel: string | null;
+  kind: 'context' | 'produced' | 'dir';
+}
+
+/** Looks paths up in the deployed stage's file system (e.g. where a relative import lands at run time). */
+export function deployedImage(text: string, repo: RepoModel, options: BuildCheckOptions = {}): { lookup(path: string): ImagePath | null; cmdWorkdir: string | null } {
+  const sim = simulate(text, repo, options);
+  return { lookup: sim.lookupDeployed, cmdWorkdir: sim.cmdWorkdir };
+}
+
+function simulate(
+  text: string,
+  repo: RepoModel,
+  options: BuildCheckOptions,
+): { findings: BuildFinding[]; lookupDeployed: (path: string) => ImagePath | null; cmdWorkdir: string | null } {
   const parsed = parseDockerfile(text);
   const service = options.service ?? (options.path ? (repo.services.find((s) => s.dockerfile === options.path) ?? null) : null);
   const context = norm(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
@@ -305,11 +346,12 @@ export function checkDockerfileBuild(text: string, repo: RepoModel, options: Bui
         return; // an external image: nothing to follow
       }
       const src = stages[index] as StageFs;
+      if (src.uncertain) fs.uncertain = true; // what that stage made is only partly known
       for (const source of parsedArgs.sources) {
         const s = substituteVars(source, vars);
         if (s === null) continue;
         const srcPath = abs('/', s);
-        const found = lookup(src, srcPath, null, repo);
+        const found = lookup(src, srcPath, repo);
         if (!found) {
           add({
             rule: 'copy-source',
@@ -375,7 +417,7 @@ export function checkDockerfileBuild(text: string, repo: RepoModel, options: Bui
   }
 
   function packageAt(fs: StageFs, dir: string): WorkspacePackage | null {
-    const found = lookup(fs, posix.join(dir, 'package.json'), null, repo);
+    const found = lookup(fs, posix.join(dir, 'package.json'), repo);
     if (!found?.rel) return null;
     const pkgDir = norm(posix.dirname(found.rel));
     return packages.find((p) => p.dir === pkgDir) ?? null;
@@ -485,14 +527,16 @@ export function checkDockerfileBuild(text: string, repo: RepoModel, options: Bui
 
   // The deployed stage: CMD, workspace packages, user.
   const deployed = deployedStage(parsed, service?.target);
+  let cmdWorkdir: string | null = null;
   if (deployed) {
     const fs = stages[deployed.index] as StageFs;
     const cmd = [...deployed.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
     const script = cmd ? nodeScript(cmd.args) : null;
+    if (cmd) cmdWorkdir = workdirBefore(deployed.index, cmd);
     if (cmd && script && !script.includes('$')) {
       const workdirAtCmd = workdirBefore(deployed.index, cmd);
       const path = abs(workdirAtCmd, script);
-      const found = lookup(fs, path, null, repo);
+      const found = lookup(fs, path, repo);
       if (!found || found.kind === 'dir')
         add({
           rule: 'cmd-path',
@@ -538,5 +582,10 @@ export function checkDockerfileBuild(text: string, repo: RepoModel, options: Bui
     return wd;
   }
 
-  return findings.sort((a, b) => a.line - b.line);
+  const deployedFs = deployed ? stages[deployed.index] : undefined;
+  return {
+    findings: findings.sort((a, b) => a.line - b.line),
+    lookupDeployed: (path: string) => (deployedFs ? lookup(deployedFs, path, repo) : null),
+    cmdWorkdir,
+  };
 }

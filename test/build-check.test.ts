@@ -1,0 +1,155 @@
+/**
+ * The static build check (src/repo/buildCheck.ts): what `docker build` would trip over, with line
+ * numbers, without a Docker engine.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkDockerfileBuild, deployedImage, type BuildFinding } from '../src/repo/buildCheck.js';
+import { modelOf, readTree, type Tree } from './helpers/repo.js';
+
+const repoTree = (dockerfile: string): Tree =>
+  new Map([
+    ['package.json', JSON.stringify({ name: 'root', private: true })],
+    ['pnpm-workspace.yaml', 'packages:\n  - shared\n  - services/*\n'],
+    ['pnpm-lock.yaml', "lockfileVersion: '6.0'\n"],
+    ['tsconfig.base.json', '{}\n'],
+    ['shared/package.json', JSON.stringify({ name: '@x/shared', main: 'dist/index.js', scripts: { build: 'tsc' } })],
+    ['shared/src/index.ts', 'export const a = 1;\n'],
+    ['services/jobs/package.json', JSON.stringify({ name: '@x/jobs', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { '@x/shared': 'workspace:*' } })],
+    ['services/jobs/src/index.ts', "import { a } from '@x/shared';\nconsumer.run({ eachMessage: async () => a });\n"],
+    ['services/jobs/Dockerfile', dockerfile],
+    ['docker-compose.yml', 'services:\n  jobs:\n    build:\n      context: .\n      dockerfile: services/jobs/Dockerfile\n'],
+  ]);
+
+function check(dockerfile: string): BuildFinding[] {
+  const tree = repoTree(dockerfile);
+  const repo = modelOf(tree);
+  return checkDockerfileBuild(dockerfile, repo, { path: 'services/jobs/Dockerfile' });
+}
+
+const GOOD = `FROM node:20-alpine AS deps
+WORKDIR /app
+RUN corepack enable
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY shared/package.json ./shared/
+COPY services/jobs/package.json ./services/jobs/
+RUN pnpm install --frozen-lockfile
+
+FROM deps AS builder
+COPY tsconfig.base.json ./
+COPY shared ./shared
+COPY services/jobs ./services/jobs
+RUN pnpm --filter @x/jobs... build
+
+FROM node:20-alpine AS runtime
+WORKDIR /app
+COPY --from=builder /app ./
+USER node
+WORKDIR /app/services/jobs
+CMD ["node", "dist/index.js"]
+`;
+
+describe('checkDockerfileBuild', () => {
+  it('finds nothing wrong with a sound multi-stage build', () => {
+    expect(check(GOOD)).toEqual([]);
+  });
+
+  it('COPY --from naming a later stage or no stage at all', () => {
+    const text = GOOD.replace('COPY --from=builder /app ./', 'COPY --from=late /app ./\nCOPY --from=bulider /app ./') + 'FROM runtime AS late\n';
+    const findings = check(text);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ rule: 'copy-from-stage', severity: 'error', line: 17, message: expect.stringMatching(/defined later/) }),
+        expect.objectContaining({ rule: 'copy-from-stage', severity: 'error', line: 18, message: expect.stringMatching(/bulider names no earlier stage/) }),
+      ]),
+    );
+  });
+
+  it('COPY --from an external image is not a stage error', () => {
+    const text = GOOD.replace('USER node', 'COPY --from=busybox:1.36 /bin/wget /usr/local/bin/wget\nUSER node');
+    expect(check(text).filter((f) => f.rule === 'copy-from-stage')).toEqual([]);
+  });
+
+  it('COPY sources missing from the build context, glob or not', () => {
+    const text = GOOD.replace('COPY tsconfig.base.json ./', 'COPY tsconfig.json ./\nCOPY package-lock*.json ./').replace('COPY shared ./shared', 'COPY ../shared ./shared');
+    const findings = check(text).filter((f) => f.rule === 'copy-source');
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([
+      [10, 'error'],
+      [11, 'error'],
+      [12, 'error'],
+    ]);
+    expect(findings[0]?.message).toMatch(/tsconfig\.json: not in the build context/);
+    expect(findings[1]?.message).toMatch(/matches no file/);
+    expect(findings[2]?.message).toMatch(/outside the build context/);
+  });
+
+  it('a COPY --from path no instruction of that stage creates', () => {
+    const text = GOOD.replace('COPY --from=builder /app ./', 'COPY --from=builder /app/services/jobs/build ./services/jobs/build');
+    expect(check(text)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: 'copy-source', severity: 'error', line: 17, message: expect.stringMatching(/nothing in stage "builder" creates \/app\/services\/jobs\/build/) })]),
+    );
+  });
+
+  it('a build of only the worker leaves the workspace package it imports unbuilt', () => {
+    const text = GOOD.replace('pnpm --filter @x/jobs... build', 'pnpm --filter @x/jobs build').replace(
+      'COPY --from=builder /app ./',
+      'COPY --from=builder /app/services/jobs ./services/jobs\nCOPY --from=builder /app/shared/package.json ./shared/',
+    );
+    const findings = check(text);
+    expect(findings).toEqual([expect.objectContaining({ rule: 'workspace-runtime', severity: 'error', message: expect.stringMatching(/@x\/shared.*shared\/dist\/index\.js/) })]);
+  });
+
+  it('the CMD script the runtime stage does not contain', () => {
+    const text = GOOD.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "--enable-source-maps", "dist/main.js"]');
+    expect(check(text)).toEqual([expect.objectContaining({ rule: 'cmd-path', severity: 'error', line: 20, message: expect.stringMatching(/\/app\/services\/jobs\/dist\/main\.js/) })]);
+  });
+
+  it('a stage running a command it cannot follow turns missing paths into warnings', () => {
+    const text = GOOD.replace('RUN pnpm --filter @x/jobs... build', 'RUN make release');
+    const findings = check(text);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.severity === 'warning')).toBe(true);
+  });
+
+  it('a runtime stage that runs as root', () => {
+    expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ rule: 'runtime-user', severity: 'warning', line: 19 })]);
+  });
+
+  it('follows npm workspaces builds, cd and tsc in a single stage', () => {
+    const single = `FROM node:20-alpine
+WORKDIR /app
+COPY package*.json ./
+COPY shared/package*.json ./shared/
+COPY services/jobs/package*.json ./services/jobs/
+RUN npm install
+COPY shared ./shared
+COPY services/jobs ./services/jobs
+RUN cd shared && npx tsc -p tsconfig.json
+RUN npm run build --workspace=services/jobs
+WORKDIR /app/services/jobs
+USER node
+CMD ["node", "dist/index.js"]
+`;
+    expect(check(single)).toEqual([]);
+  });
+
+  it('reports nothing on the sample repos as committed, bar their root users', () => {
+    for (const name of ['kodingcaravan', 'peerprep']) {
+      const tree = readTree(join(import.meta.dirname, '..', 'fixtures', name));
+      const repo = modelOf(tree);
+      for (const [path] of repo.dockerfiles) {
+        const findings = checkDockerfileBuild(tree.get(path) as string, repo, { path });
+        expect(findings.filter((f) => f.rule !== 'runtime-user'), path).toEqual([]);
+      }
+    }
+  });
+
+  it('deployedImage says where built code and sources come from', () => {
+    const tree = repoTree(GOOD);
+    const image = deployedImage(GOOD, modelOf(tree), { path: 'services/jobs/Dockerfile' });
+    expect(image.cmdWorkdir).toBe('/app/services/jobs');
+    expect(image.lookup('/app/shared/dist/index.js')).toEqual({ rel: 'shared/dist/index.js', kind: 'produced' });
+    expect(image.lookup('/app/services/jobs/package.json')).toEqual({ rel: 'services/jobs/package.json', kind: 'context' });
+    expect(image.lookup('/app/services/jobs/README.md')).toBeNull();
+  });
+});

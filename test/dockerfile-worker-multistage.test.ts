@@ -1,0 +1,193 @@
+/**
+ * dockerfile-worker-multistage on the whole kodingcaravan sample (seeds 000-002): the five workers
+ * become multi-stage pnpm builds that pass the static build check, and the refusals that keep the
+ * whole-file rewrite conservative.
+ */
+import { join, posix } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkDockerfileBuild, deployedImage, nodeScript } from '../src/repo/buildCheck.js';
+import { deployedStage, dockerfileProblems, isRootUser, parseDockerfile } from '../src/repo/dockerfile.js';
+import { dockerfileWorkerMultistage } from '../transforms/dockerfile-worker-multistage.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+
+const KC = join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan');
+const WORKERS = ['session-worker', 'notification-worker', 'purchase-worker', 'cache-worker', 'allocation-worker'];
+const dockerfileOf = (w: string) => `services/${w}/Dockerfile`;
+
+function cmdAndWorkdir(text: string): { cmd: string; workdir: string } {
+  const parsed = parseDockerfile(text);
+  const stage = deployedStage(parsed);
+  const chain = [...parsed.stages.slice(0, (stage?.index ?? 0) + 1)];
+  const cmd = stage?.instructions.filter((i) => i.keyword === 'CMD').pop()?.args ?? '';
+  let workdir = '/';
+  // The runtime stage starts from an image, so only its own WORKDIRs count (single-stage: the only stage).
+  for (const ins of (chain[chain.length - 1]?.instructions ?? [])) if (ins.keyword === 'WORKDIR') workdir = posix.resolve(workdir, ins.args.trim());
+  return { cmd, workdir };
+}
+
+describe('dockerfile-worker-multistage on fixtures/kodingcaravan', () => {
+  const tree = readTree(KC);
+  const { repo, plan } = planTree(tree, [dockerfileWorkerMultistage]);
+  const after = applyPlan(tree, plan);
+
+  it('rewrites exactly the five worker Dockerfiles and never an HTTP service', () => {
+    expect(plan.changes.map((c) => c.path).sort()).toEqual(WORKERS.map(dockerfileOf).sort());
+    expect(plan.failures).toEqual([]);
+    for (const svc of repo.services.filter((s) => s.role === 'http' && s.dockerfile)) {
+      expect(dockerfileWorkerMultistage.appliesTo(svc.dockerfile as string, repo)).toBe(false);
+      const result = dockerfileWorkerMultistage.run({ path: svc.dockerfile as string, text: tree.get(svc.dockerfile as string) as string, repo, options: {} });
+      expect(result.edits).toEqual([]);
+    }
+  });
+
+  for (const worker of WORKERS) {
+    it(`${worker}: multi-stage pnpm, frozen lockfile, non-root, same CMD, passes the build check`, () => {
+      const path = dockerfileOf(worker);
+      const before = tree.get(path) as string;
+      const text = after.get(path) as string;
+      expect(dockerfileProblems(text)).toEqual([]);
+      const parsed = parseDockerfile(text);
+      expect(parsed.stages.length).toBeGreaterThanOrEqual(4);
+      expect(parsed.stages.map((s) => s.name)).toEqual(expect.arrayContaining(['base', 'deps', 'builder', 'runtime']));
+      const runtime = deployedStage(parsed);
+      expect(runtime?.name).toBe('runtime');
+      expect(isRootUser(runtime?.user ?? null)).toBe(false);
+      expect(runtime?.user).toBe('nodejs'); // the repo's convention (nodejs:1001)
+      expect(runtime?.instructions.some((i) => i.keyword === 'HEALTHCHECK' || i.keyword === 'EXPOSE')).toBe(false);
+
+      // pnpm-lock.yaml is copied into the stage that installs with --frozen-lockfile; npm installs nothing.
+      const deps = parsed.stages.find((s) => s.name === 'deps');
+      expect(deps?.instructions.some((i) => i.keyword === 'COPY' && /\bpnpm-lock\.yaml\b/.test(i.args))).toBe(true);
+      expect(deps?.instructions.some((i) => i.keyword === 'RUN' && /pnpm install --frozen-lockfile/.test(i.args))).toBe(true);
+      expect(text).not.toMatch(/\bnpm (?:install|i|ci)\b(?! -g pnpm@)|--legacy-peer-deps|pnpm@latest|prune/);
+      expect(text).toMatch(/pnpm@8\.15\.0/);
+
+      // Same command from the same directory as before.
+      expect(cmdAndWorkdir(text)).toEqual(cmdAndWorkdir(before));
+      expect(nodeScript(cmdAndWorkdir(text).cmd)).toBe('dist/index.js');
+
+      const service = repo.services.find((s) => s.dockerfile === path);
+      expect(checkDockerfileBuild(text, repo, { path, service })).toEqual([]);
+      // The entry file in the image is the worker's own build output.
+      const image = deployedImage(text, repo, { path, service });
+      expect(image.lookup(`/app/services/${worker}/dist/index.js`)).toMatchObject({ kind: 'produced', rel: `services/${worker}/dist/index.js` });
+      expect(image.lookup('/app/shared/dist/index.js')).toMatchObject({ kind: 'produced', rel: 'shared/dist/index.js' });
+      expect(image.lookup('/app/shared/package.json')).toMatchObject({ rel: 'shared/package.json' });
+    });
+  }
+
+  it("allocation-worker's runtime image has admin-service's build where its code imports it", () => {
+    const path = dockerfileOf('allocation-worker');
+    const source = tree.get('services/allocation-worker/src/index.ts') as string;
+    const spec = /import\(\s*['"](\.\.\/\.\.\/admin-service\/dist\/[^'"]+)['"]\s*\)/.exec(source)?.[1];
+    expect(spec).toBeDefined();
+    const text = after.get(path) as string;
+    const service = repo.services.find((s) => s.dockerfile === path);
+    const image = deployedImage(text, repo, { path, service });
+    // Node resolves the import relative to the compiled file, dist/index.js under the CMD's WORKDIR.
+    const entry = posix.join(image.cmdWorkdir ?? '/', 'dist/index.js');
+    const target = posix.join(posix.dirname(entry), `${spec}.js`);
+    expect(target).toBe('/app/services/admin-service/dist/services/allocation.service.js');
+    expect(image.lookup(target)).toMatchObject({ kind: 'produced', rel: 'services/admin-service/dist/services/allocation.service.js' });
+    // ...and admin-service's own dependencies are installed beside it (its manifest is in prod-deps).
+    expect(image.lookup('/app/services/admin-service/node_modules')).toMatchObject({ kind: 'produced' });
+    expect(text).toMatch(/pnpm --filter @kodingcaravan\/shared build\n.*pnpm --filter @kodingcaravan\/admin-service build\n.*pnpm --filter @kodingcaravan\/allocation-worker build/);
+  });
+
+  it('a second run changes nothing, alone or with every transform', () => {
+    expect(planTree(after, [dockerfileWorkerMultistage]).plan.changes).toEqual([]);
+    const all = planTree(after, [...TRANSFORMS]).plan;
+    expect(all.changes.filter((c) => c.path.includes('-worker/'))).toEqual([]);
+  });
+
+  it('says what to verify on every rewrite', () => {
+    for (const change of plan.changes) {
+      expect(change.notes.some((n) => n.severity === 'warning' && n.message.startsWith('verify: docker build'))).toBe(true);
+      expect(change.notes.some((n) => /pnpm 8\.15\.0 from the root package\.json "packageManager" field/.test(n.message))).toBe(true);
+    }
+  });
+});
+
+/** A minimal pnpm monorepo with one npm-built worker; `edit` adjusts it per test. */
+function tinyRepo(edit: (tree: Tree) => void = () => {}): Tree {
+  const tree: Tree = new Map([
+    ['package.json', JSON.stringify({ name: 'root', private: true, packageManager: 'pnpm@9.4.0' })],
+    ['pnpm-workspace.yaml', 'packages:\n  - libs/*\n  - workers/*\n'],
+    ['pnpm-lock.yaml', "lockfileVersion: '9.0'\n"],
+    ['libs/core/package.json', JSON.stringify({ name: '@t/core', main: 'dist/index.js', scripts: { build: 'tsc' } })],
+    ['libs/core/src/index.ts', 'export const x = 1;\n'],
+    ['workers/mailer/package.json', JSON.stringify({ name: '@t/mailer', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { '@t/core': 'workspace:*' } })],
+    ['workers/mailer/src/index.ts', "import { x } from '@t/core';\nconsumer.run({ eachMessage: async () => x });\n"],
+    [
+      'workers/mailer/Dockerfile',
+      'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nCOPY libs ./libs\nCOPY workers/mailer ./workers/mailer\nRUN npm install\nRUN npm run build -w libs/core && npm run build -w workers/mailer\nWORKDIR /app/workers/mailer\nCMD ["node", "dist/index.js"]\n',
+    ],
+    ['compose.yaml', 'services:\n  mailer:\n    build:\n      context: .\n      dockerfile: workers/mailer/Dockerfile\n'],
+  ]);
+  edit(tree);
+  return tree;
+}
+
+function runOn(tree: Tree, options = {}) {
+  const repo = modelOf(tree);
+  const path = 'workers/mailer/Dockerfile';
+  return dockerfileWorkerMultistage.run({ path, text: tree.get(path) as string, repo, options });
+}
+
+describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', () => {
+  it('rewrites the tiny repo (the baseline the refusals below depart from)', () => {
+    const result = runOn(tinyRepo());
+    expect(result.edits).toHaveLength(1);
+    expect(result.edits[0]?.text).toContain('pnpm --filter @t/core build');
+    expect(result.edits[0]?.text).toContain('USER node'); // no repo convention: the image's own non-root user
+  });
+
+  it('a build context that is not the repo root', () => {
+    const result = runOn(tinyRepo((t) => t.set('compose.yaml', 'services:\n  mailer:\n    build: ./workers/mailer\n')));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/build context is .*workers\/mailer/);
+  });
+
+  it('a repo without pnpm-lock.yaml', () => {
+    const result = runOn(tinyRepo((t) => t.delete('pnpm-lock.yaml')));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/no pnpm-lock\.yaml/);
+  });
+
+  it('a base image that is not node with a shell', () => {
+    const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('node:20-alpine', 'gcr.io/distroless/nodejs20-debian12'))));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/distroless/);
+  });
+
+  it('no pnpm version anywhere, unless --pnpm-version gives one', () => {
+    const noVersion = (t: Tree) => {
+      t.set('package.json', JSON.stringify({ name: 'root', private: true }));
+      t.set('pnpm-lock.yaml', 'importers: {}\n');
+    };
+    const refused = runOn(tinyRepo(noVersion));
+    expect(refused.edits).toEqual([]);
+    expect(refused.notes.map((n) => n.message).join('\n')).toMatch(/--pnpm-version/);
+    const pinned = runOn(tinyRepo(noVersion), { pnpmVersion: '9.1.2' });
+    expect(pinned.edits[0]?.text).toContain('pnpm@9.1.2');
+  });
+
+  it('a RUN step it cannot place', () => {
+    const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('RUN npm install\n', 'RUN npm install\nRUN curl -o geo.mmdb https://example.invalid/geo\n'))));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]).toMatchObject({ severity: 'warning', line: 7 });
+  });
+
+  it('a worker that is not a workspace package', () => {
+    const result = runOn(tinyRepo((t) => t.set('pnpm-workspace.yaml', 'packages:\n  - libs/*\n')));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/not a workspace package/);
+  });
+
+  it('an image that moves packages out of the repo layout', () => {
+    const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('COPY workers/mailer ./workers/mailer', 'COPY workers/mailer ./mailer'))));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/does not keep the repo layout/);
+  });
+});
