@@ -135,6 +135,31 @@ function runOn(tree: Tree, options = {}) {
   return dockerfileWorkerMultistage.run({ path, text: tree.get(path) as string, repo, options });
 }
 
+describe('dockerfile-worker-multistage keeps what the original built on purpose', () => {
+  it('a package the original copied and built by name although the worker does not declare it', () => {
+    const tree = tinyRepo((t) => {
+      t.set('libs/reports/package.json', JSON.stringify({ name: '@t/reports', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { '@t/core': 'workspace:*' } }));
+      t.set('libs/reports/src/render.ts', 'export const render = () => 1;\n');
+      t.set('libs/other/package.json', JSON.stringify({ name: '@t/other', main: 'dist/index.js', scripts: { build: 'tsc' } }));
+      t.set(
+        'workers/mailer/Dockerfile',
+        'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nCOPY libs/core ./libs/core\nCOPY libs/reports ./libs/reports\nCOPY workers/mailer ./workers/mailer\nRUN npm install\n' +
+          'RUN npm run build -w libs/core && npm run build -w libs/reports && npm run build -w workers/mailer\nWORKDIR /app/workers/mailer\nCMD ["node", "dist/index.js"]\n',
+      );
+    });
+    const result = runOn(tree);
+    const text = result.edits[0]?.text ?? '';
+    expect(text).toMatch(/pnpm --filter @t\/core build\n.*pnpm --filter @t\/reports build\n.*pnpm --filter @t\/mailer build/);
+    expect(text).toContain('COPY --from=builder /app/libs/reports/dist ./libs/reports/dist');
+    expect(text).not.toContain('@t/other');
+    expect(result.notes.map((n) => n.message).join('\n')).toMatch(/kept @t\/reports in the image/);
+    const repo = modelOf(tree);
+    const image = deployedImage(text, repo, { path: 'workers/mailer/Dockerfile' });
+    // dist/index.js importing '../../../libs/reports/dist/render' still lands on the built file.
+    expect(image.lookup(posix.join(image.cmdWorkdir ?? '/', 'dist', '../../../libs/reports/dist/render.js'))).toMatchObject({ kind: 'produced' });
+  });
+});
+
 describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', () => {
   it('rewrites the tiny repo (the baseline the refusals below depart from)', () => {
     const result = runOn(tinyRepo());

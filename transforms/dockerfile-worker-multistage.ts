@@ -107,10 +107,14 @@ interface Analysis {
   userCommands: string[];
   /** The original chowned the app to its user: the runtime copies keep that ownership. */
   chown: boolean;
+  /** Where the original copied each workspace package directory it copied. */
+  copied: Map<string, string>;
+  /** Package directories the original copied by name (not as part of a folder of packages). */
+  named: Set<string>;
   dropped: string[];
 }
 
-function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, closure: WorkspacePackage[]): Analysis | TransformResult {
+function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | TransformResult {
   const stage = parsed.stages[0];
   if (!stage) return refuse('no FROM');
   const pkgDirs = new Set(repo.workspacePackages.map((p) => p.dir));
@@ -132,13 +136,15 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
     originalUser: null,
     userCommands: [],
     chown: false,
+    copied: new Map(),
+    named: new Set(),
     dropped: [],
   };
   let workdir = '/';
   let built = false;
   let userName: string | null = null;
   const created: { users: ReturnType<typeof parseUserCommands>['users']; groups: ReturnType<typeof parseUserCommands>['groups'] } = { users: [], groups: [] };
-  const copiedPackages = new Map<string, string>();
+  const copiedPackages = a.copied;
   for (const ins of stage.instructions) {
     const carried = (): Carried => ({ comments: leadingComments(parsed, ins), text: instructionText(parsed, ins) });
     switch (ins.keyword) {
@@ -180,6 +186,7 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
           }
           if (pkgDirs.has(src)) {
             copiedPackages.set(src, dest);
+            a.named.add(src);
             continue;
           }
           const inside = [...pkgDirs].filter((d) => d.startsWith(src + '/'));
@@ -261,11 +268,6 @@ function analyse(parsed: ParsedDockerfile, service: Service, repo: RepoModel, cl
   }
   if (a.cmd.length === 0) return refuse('the image has no CMD or ENTRYPOINT');
   if (!a.appRoot) return refuse('could not tell where the repo root is copied (no root package.json, lockfile or `COPY . .`)');
-  for (const pkg of closure) {
-    const at = copiedPackages.get(pkg.dir);
-    const expected = posix.join(a.appRoot, pkg.dir);
-    if (at && at !== expected) return refuse(`${pkg.dir} is copied to ${at}, not ${expected}: the image does not keep the repo layout, so relative paths between packages cannot be preserved`);
-  }
   if (userName && !isRootUser(userName)) {
     const [u = '', g] = userName.split(':');
     const user = created.users.find((x) => x.name === u);
@@ -436,9 +438,18 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!pin) return { edits: [], notes: [...pinNotes, { severity: 'warning', message: 'not rewritten: no pnpm version to pin (no packageManager field, sibling pin or lockfile version); pass --pnpm-version' }] };
     const worker = repo.workspacePackages.find((p) => p.name === service.packageName);
     if (!worker) return refuse(`workspace package ${service.packageName} not found`);
-    const closure = workspaceClosure(worker.name, repo.workspacePackages);
-    const analysis = analyse(parsed, service, repo, closure);
+    const analysis = analyse(parsed, repo);
     if ('edits' in analysis) return analysis;
+    // What the worker depends on, plus any package the original copied by name and built although the
+    // worker does not declare it (code that loads another package's build by relative path).
+    const undeclared = repo.workspacePackages.filter((p) => analysis.named.has(p.dir) && !workspaceClosure(worker.name, repo.workspacePackages).includes(p));
+    const closure = [...new Set([...undeclared.flatMap((p) => workspaceClosure(p.name, repo.workspacePackages)), ...workspaceClosure(worker.name, repo.workspacePackages)])];
+    for (const pkg of closure) {
+      const at = analysis.copied.get(pkg.dir);
+      const expected = posix.join(analysis.appRoot, pkg.dir);
+      if (at && at !== expected)
+        return refuse(`${pkg.dir} is copied to ${at}, not ${expected}: the image does not keep the repo layout, so relative paths between packages cannot be preserved`);
+    }
 
     const siblings = httpMultistageShape(repo);
     const shape = siblings ?? BUILTIN_SHAPE;
@@ -467,6 +478,8 @@ export const dockerfileWorkerMultistage: Transform = {
       severity: 'warning',
       message: `verify: docker build -f ${path} ${service.buildContext}, then run it once against a test broker; it must start the same command (${analysis.cmd[analysis.cmd.length - 1]?.text.replace(/^\S+\s+/, '')} in ${analysis.finalWorkdir}) as ${user?.user ?? builtin} and load its workspace packages`,
     });
+    if (undeclared.length)
+      notes.push({ severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
     for (const d of analysis.dropped) notes.push({ severity: 'info', message: `dropped ${d}` });
     if (analysis.preBuild.length || analysis.postBuild.length) notes.push({ severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
     if (analysis.extraCopies.length) notes.push({ severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
