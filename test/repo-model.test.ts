@@ -334,6 +334,16 @@ describe('health routes', () => {
     ).toBe('/api/status/health');
   });
 
+  it('a router required inline in the mount call', () => {
+    expect(
+      routeOf({
+        'svc/routes/health.js': "const router = require('express').Router();\nmodule.exports = router;\nconst r2 = require('express').Router();\n",
+        'svc/routes/status.js': "const express = require('express');\nconst router = express.Router();\nrouter.get('/healthz', (q, r) => r.send('ok'));\nmodule.exports = router;\n",
+        'svc/server.js': "const app = require('express')();\napp.use('/internal', require('./routes/status'));\napp.listen(3000);\n",
+      }),
+    ).toBe('/internal/healthz');
+  });
+
   it('routes on the app itself, and routers mounted without a prefix, stay as written', () => {
     expect(
       routeOf({

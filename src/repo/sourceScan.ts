@@ -121,6 +121,7 @@ const PY_PORTS: { re: RegExp; what: string }[] = [
 const JS_ROUTE = /(?:\b(\w+)\s*)?\.\s*(?:get|all|head|route)\s*\(\s*(['"`])(\/[^'"`\s]*)\2/g;
 const JS_ROUTER = /\b(\w+)\s*=\s*(?:new\s+)?(?:express\s*\.\s*|Koa)?Router\s*\(\s*(\{[^}]*\})?/g;
 const JS_MOUNT = /(?:\b(\w+)\s*)?\.\s*use\s*\(\s*(?:(['"`])(\/[^'"`]*)\2\s*,\s*)?(\w+)\s*(?:\.\s*routes\s*\(\s*\)\s*)?[,)]/g;
+const JS_MOUNT_REQUIRE = /(?:\b(\w+)\s*)?\.\s*(?:use|register)\s*\(\s*(?:(['"`])(\/[^'"`]*)\2\s*,\s*)?require\s*\(\s*(['"])([^'"]+)\4\s*\)/g;
 const FASTIFY_REGISTER = /(?:\b(\w+)\s*)?\.\s*register\s*\(\s*(\w+)\s*,\s*\{[^}]*\bprefix\s*:\s*(['"`])(\/[^'"`]*)\3/g;
 const JS_APP = /\b(\w+)\s*=\s*(?:express|Fastify|fastify|new\s+Koa|new\s+Hono)\s*\(/g;
 const JS_IMPORT_DEFAULT = /\bimport\s+(\w+)\s*(?:,\s*\{[^}]*\}\s*)?from\s*(['"])([^'"]+)\2/g;
@@ -177,6 +178,12 @@ export function scanSource(text: string, language: SourceLanguage): SourceFacts 
     for (const m of code.matchAll(JS_ROUTER)) facts.routers[m[1] ?? ''] = /\bprefix\s*:\s*(['"`])([^'"`]*)\1/.exec(m[2] ?? '')?.[2] ?? '';
     for (const m of code.matchAll(JS_APP)) facts.apps.push(m[1] ?? '');
     for (const m of code.matchAll(JS_MOUNT)) facts.mounts.push({ prefix: m[3] ?? '', ident: m[4] ?? '', on: m[1] ?? null, line: line(m.index) });
+    // app.use('/api', require('./routes/health')): the mounted module is named inline.
+    for (const m of code.matchAll(JS_MOUNT_REQUIRE)) {
+      const ident = `require(${m[5] ?? ''})`;
+      facts.mounts.push({ prefix: m[3] ?? '', ident, on: m[1] ?? null, line: line(m.index) });
+      facts.imports[ident] = m[5] ?? '';
+    }
     for (const m of code.matchAll(FASTIFY_REGISTER)) facts.mounts.push({ prefix: m[4] ?? '', ident: m[2] ?? '', on: m[1] ?? null, line: line(m.index) });
     for (const m of code.matchAll(JS_IMPORT_DEFAULT)) facts.imports[m[1] ?? ''] = m[3] ?? '';
     for (const m of code.matchAll(JS_IMPORT_NAMED))
