@@ -160,6 +160,28 @@ describe('dockerfile-worker-multistage keeps what the original built on purpose'
   });
 });
 
+describe('dockerfile-worker-multistage on a plain JavaScript worker', () => {
+  it('copies sources that have no build step and runs them as before', () => {
+    const tree = tinyRepo((t) => {
+      t.set('workers/mailer/package.json', JSON.stringify({ name: '@t/mailer', main: 'src/index.js', dependencies: { '@t/core': 'workspace:*' } }));
+      t.delete('workers/mailer/src/index.ts');
+      t.set('workers/mailer/src/index.js', "const { x } = require('@t/core');\nconsumer.run({ eachMessage: async () => x });\n");
+      t.set(
+        'workers/mailer/Dockerfile',
+        'FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN npm install && npm run build -w libs/core\nCMD ["node", "workers/mailer/src/index.js"]\n',
+      );
+    });
+    const result = runOn(tree);
+    const text = result.edits[0]?.text ?? '';
+    expect(text).toContain('RUN pnpm --filter @t/core build');
+    expect(text).not.toContain('pnpm --filter @t/mailer build');
+    expect(text).toContain('# @t/mailer has no build step: its sources are what runs\nCOPY workers/mailer ./workers/mailer');
+    expect(text).toMatch(/\nUSER node\nCMD \["node", "workers\/mailer\/src\/index\.js"\]\n$/);
+    const repo = modelOf(tree);
+    expect(checkDockerfileBuild(text, repo, { path: 'workers/mailer/Dockerfile' })).toEqual([]);
+  });
+});
+
 describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', () => {
   it('rewrites the tiny repo (the baseline the refusals below depart from)', () => {
     const result = runOn(tinyRepo());
@@ -202,6 +224,12 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('RUN npm install\n', 'RUN npm install\nRUN curl -o geo.mmdb https://example.invalid/geo\n'))));
     expect(result.edits).toEqual([]);
     expect(result.notes[0]).toMatchObject({ severity: 'warning', line: 7 });
+  });
+
+  it('a file with a non-default escape character', () => {
+    const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', '# escape=`\n' + (t.get('workers/mailer/Dockerfile') as string))));
+    expect(result.edits).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/escape=`/);
   });
 
   it('a worker that is not a workspace package', () => {

@@ -6,13 +6,16 @@
  *   base     the worker's Node image with pnpm pinned (same version source as dockerfile-pnpm-pin)
  *   deps     only the workspace manifests the worker needs + pnpm-lock.yaml, `pnpm install --frozen-lockfile`
  *   builder  the sources of those packages, built in dependency order with `pnpm --filter <name> build`
- *   runtime  production dependencies and built output only, non-root, the original WORKDIR and CMD
+ *   prod-deps `pnpm install --prod --frozen-lockfile` over the same manifests
+ *   runtime  prod-deps + built output only, non-root, the original WORKDIR, ENTRYPOINT and CMD
  *
- * Packages keep their repo-relative place under the original app directory (/app/shared,
- * /app/services/<worker>), so the worker's WORKDIR and CMD stay as they were and a relative import
- * of another package's build (`../../admin-service/dist/...`) still resolves. Production
- * dependencies come from the HTTP siblings' recipe (`file:` rewrite + `npm install --omit=dev`) or,
- * without siblings, from a `pnpm install --prod --frozen-lockfile` stage.
+ * Stage names, the pnpm install command, the native toolchain, NODE_ENV, the user-creation command
+ * and `chown` follow the HTTP siblings (transforms/lib/multistage-shape.ts). Packages keep their
+ * repo-relative place under the original app directory (/app/shared, /app/services/<worker>), so
+ * the worker's WORKDIR and CMD stay as they were and a relative import of another package's build
+ * (`../../admin-service/dist/...`) still resolves. Production dependencies come from the lockfile,
+ * not from the siblings' `file:` rewrite + `npm install --omit=dev`: that resolves versions afresh,
+ * which is the drift seed 002 asks to remove (the note on the change says so).
  *
  * This is a whole-file rewrite, so it is conservative: only a worker that is a workspace package
  * with a single-stage node image built from the repo root; any instruction or RUN step it cannot
@@ -428,6 +431,7 @@ export const dockerfileWorkerMultistage: Transform = {
     if (parsed.stages.length !== 1) return { edits: [], notes: [] }; // already multi-stage
     const stage = parsed.stages[0];
     if (!stage) return { edits: [], notes: [] };
+    if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
     if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
     if (repo.packageManager.name !== 'pnpm' || !repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
     if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
