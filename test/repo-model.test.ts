@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { deployedStage } from '../src/repo/dockerfile.js';
+import { scanSource } from '../src/repo/sourceScan.js';
 import type { RepoModel, Service } from '../src/repo/model.js';
 import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-env.js';
 import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
@@ -448,5 +449,16 @@ describe('whole-repo plans', () => {
     expect(after.replace(/\r\n/g, '')).not.toContain('\n');
     // and a second run changes nothing
     expect(planTree(applyPlan(before, plan), [dockerfilePortEnv, dockerfileHealthcheckEnv]).plan.changes).toEqual([]);
+  });
+});
+
+describe('port defaults read from code', () => {
+  const ports = (code: string) => scanSource(code, 'js').ports.map((p) => [p.port, p.envVar]);
+  it('getServicePort with and without the env var argument', () => {
+    expect(ports("const PORT = getServicePortSync('course-service', 'COURSE_SERVICE_PORT', 3005);")).toEqual([[3005, 'COURSE_SERVICE_PORT']]);
+    expect(ports("const PORT = getServicePortSync('course-service', 3005);")).toEqual([[3005, null]]);
+  });
+  it("another service's port variable is kept apart from PORT", () => {
+    expect(ports('const url = `http://localhost:${process.env.STUDENT_SERVICE_PORT || 3003}`;')).toEqual([[3003, 'STUDENT_SERVICE_PORT']]);
   });
 });

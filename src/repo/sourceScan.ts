@@ -109,7 +109,8 @@ const JS_PORTS: { re: RegExp; what: string }[] = [
   { re: /\b(?:Number|parseInt)\s*\(\s*process\.env(?:\.(?<env>\w*PORT)|\[\s*['"](?<env2>\w*PORT)['"]\s*\])\s*(?:,\s*10\s*)?\)\s*(?:\|\||\?\?)\s*['"`]?(?<port>\d{2,5})\b/g, what: 'process.env fallback' },
   // process.env.PORT ? Number(process.env.PORT) : 3000
   { re: /process\.env(?:\.(?<env>\w*PORT)|\[\s*['"](?<env2>\w*PORT)['"]\s*\])\s*\?[^:;\n]{1,60}:\s*['"`]?(?<port>\d{2,5})\b/g, what: 'process.env fallback' },
-  { re: /\bgetServicePort\w*\s*\((?:[^(),]*,)?\s*['"`](?<env>\w+)['"`]\s*,\s*['"`]?(?<port>\d{2,5})['"`]?\s*\)/g, what: 'getServicePort default' },
+  // getServicePort(name?, ENV_VAR?, default): the env var, when given, says whose port it is.
+  { re: /\bgetServicePort\w*\s*\((?:\s*['"`][\w-]*['"`]\s*,)?(?:\s*['"`](?<env>\w+)['"`]\s*,)?\s*['"`]?(?<port>\d{2,5})['"`]?\s*\)/g, what: 'getServicePort default' },
   { re: /\.listen\s*\(\s*(?<port>\d{2,5})\b/g, what: '.listen literal' },
   { re: /\bconst\s+PORT\s*(?::\s*\w+\s*)?=\s*(?<port>\d{2,5})\b/g, what: 'PORT constant' },
 ];
