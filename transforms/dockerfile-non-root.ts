@@ -20,6 +20,7 @@ import { parseUserCommands } from '../src/repo/users.js';
 import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runCommands } from './lib/dockerfile-edit.js';
+import { userCreationCommands } from './lib/user-create.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
@@ -57,18 +58,6 @@ function nonRootByDefault(stage: DockerStage): boolean {
   return /nginx-unprivileged|(^|\/)bitnami\//.test(name);
 }
 
-function createCommands(distro: 'alpine' | 'debian', user: string, group: string, uid: number | null, gid: number | null, groupExists: boolean): string[] {
-  const cmds: string[] = [];
-  if (distro === 'alpine') {
-    if (!groupExists) cmds.push(`addgroup -S${gid !== null ? ` -g ${gid}` : ''} ${group}`);
-    cmds.push(`adduser -S${uid !== null ? ` -u ${uid}` : ''} -G ${group} ${user}`);
-  } else {
-    if (!groupExists) cmds.push(`groupadd --system${gid !== null ? ` --gid ${gid}` : ''} ${group}`);
-    cmds.push(`useradd --system${uid !== null ? ` --uid ${uid}` : ''} --gid ${group} --no-create-home ${user}`);
-  }
-  return cmds;
-}
-
 /** Chooses the user for the stage; null when the stage's distro gives no way to create one. */
 function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
   const notes: Note[] = [];
@@ -101,7 +90,7 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
           user: conv.user,
           group: conv.group,
           uid: conv.uid,
-          create: createCommands(distro, conv.user, conv.group, conv.uid, conv.gid, groupExists),
+          create: userCreationCommands(distro, { user: conv.user, group: conv.group, uid: conv.uid, gid: conv.gid }, groupExists) ?? [],
           why: `the repo's non-root user ${label}, as in ${conv.seenIn.length > 1 ? `its ${conv.seenIn.length} HTTP images` : conv.seenIn[0]}`,
           comment: `Run as ${label}, the non-root user of the repo's HTTP images`,
         },
@@ -117,7 +106,7 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
   if (distro) {
     const d = DEFAULT_USER;
     const groupExists = createdGroups.some((g) => g.name === d.group);
-    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: createCommands(distro, d.user, d.group, d.uid, d.gid, groupExists), why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, notes };
+    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: userCreationCommands(distro, d, groupExists) ?? [], why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, notes };
   }
   return { runAs: null, notes };
 }

@@ -11,12 +11,22 @@ export interface UserSpec {
   gid: number | null;
 }
 
-/** `addgroup ... && adduser ...` for the distro, or null where users cannot be created (distroless, scratch). */
-export function userCreationCommand(distro: Distro, spec: UserSpec): string | null {
+/** One command per step (the group is skipped when it exists); null where users cannot be created (distroless, scratch). */
+export function userCreationCommands(distro: Distro, spec: UserSpec, groupExists = false): string[] | null {
   const { user, group, uid, gid } = spec;
+  const uidFlag = (flag: string) => (uid !== null ? ` ${flag} ${uid}` : '');
+  const gidFlag = (flag: string) => (gid !== null ? ` ${flag} ${gid}` : '');
   if (distro === 'alpine')
-    return `addgroup -S${gid !== null ? ` -g ${gid}` : ''} ${group} && adduser -S${uid !== null ? ` -u ${uid}` : ''} -G ${group} -H -D ${user}`;
+    return [...(groupExists ? [] : [`addgroup -S${gidFlag('-g')} ${group}`]), `adduser -S${uidFlag('-u')} -G ${group} ${user}`];
   if (distro === 'debian')
-    return `groupadd --system${gid !== null ? ` --gid ${gid}` : ''} ${group} && useradd --system${uid !== null ? ` --uid ${uid}` : ''} --gid ${group} --no-create-home ${user}`;
+    return [
+      ...(groupExists ? [] : [`groupadd --system${gidFlag('--gid')} ${group}`]),
+      `useradd --system${uidFlag('--uid')} --gid ${group} --no-create-home ${user}`,
+    ];
   return null;
+}
+
+/** The same commands joined with `&&` for a single RUN. */
+export function userCreationCommand(distro: Distro, spec: UserSpec): string | null {
+  return userCreationCommands(distro, spec)?.join(' && ') ?? null;
 }
