@@ -168,7 +168,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         return { edits: [], notes: [{ severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
       const hcWord = keyword(parsed, 'HEALTHCHECK');
       const lines = [
-        `# Liveness probe for docker run/compose; ECS uses the task definition's healthCheck (see \`ecsfix check\`).`,
+        `# Liveness probe for docker run/compose; ECS ignores it unless the task definition declares a healthCheck.`,
         `${hcWord} ${DEFAULT_FLAGS} \\`,
         `  ${keyword(parsed, 'CMD')} ${probe}`,
       ];
