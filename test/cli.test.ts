@@ -40,9 +40,28 @@ describe('ecsfix CLI', () => {
     expect(first.stderr).toContain('file(s) to change');
     const applied = await runCli(['apply', dir, '--yes']);
     expect(applied.code).toBe(0);
-    const second = await runCli(['diff', dir]);
+    const second = await runCli(['diff', dir, '-t', 'dockerfile-port-env']);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('');
+    expect(second.stderr).toBe('');
+  });
+
+  it('kodingcaravan: the PORT/HEALTHCHECK patch applies with git apply, equals apply --yes, and a second diff is silent', async () => {
+    const transforms = ['-t', 'dockerfile-port-env,dockerfile-healthcheck-env'];
+    const viaPatch = copySample('kodingcaravan');
+    const viaApply = copySample('kodingcaravan');
+    gitInit(viaPatch);
+    const first = await runCli(['diff', viaPatch, ...transforms]);
+    expect(first.code).toBe(1);
+    const patchFile = join(tempDir(), 'ecs.patch');
+    writeFileSync(patchFile, first.stdout);
+    git(viaPatch, 'apply', patchFile);
+    expect((await runCli(['apply', viaApply, ...transforms, '--yes'])).code).toBe(0);
+    const files = git(viaPatch, 'diff', '--name-only').trim().split('\n');
+    expect(files).toHaveLength(12);
+    for (const f of files) expect(readFileSync(join(viaPatch, f), 'utf8')).toBe(readFileSync(join(viaApply, f), 'utf8'));
+    const second = await runCli(['diff', viaPatch, ...transforms]);
+    expect(second).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('the diff applies with git apply and gives the same tree as apply --yes', async () => {

@@ -167,7 +167,9 @@ function diff(dir: string | undefined, flags: Flags, io: Io): number {
     const color = colorEnabled(io.stdout);
     for (const change of plan.changes) io.stdout.write(colorizePatch(filePatch(change), color));
     reportDiagnostics(session, io);
-    statusLine(io, `${plan.changes.length} file(s) to change, ${plan.failures.length} error(s), ${session.repo.services.length} service(s) found`);
+    // Like a linter: a clean run in a script prints nothing; a terminal always gets the summary.
+    if (io.stderr.isTTY || plan.changes.length || plan.failures.length)
+      statusLine(io, `${plan.changes.length} file(s) to change, ${plan.failures.length} error(s), ${session.repo.services.length} service(s) found`);
   }
   if (plan.failures.length) return EXIT.error;
   return plan.changes.length ? EXIT.pending : EXIT.ok;
