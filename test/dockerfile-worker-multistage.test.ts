@@ -182,6 +182,27 @@ describe('dockerfile-worker-multistage on a plain JavaScript worker', () => {
   });
 });
 
+describe('dockerfile-worker-multistage next to an HTTP sibling that installs and builds in one stage', () => {
+  it('uses distinct stage names instead of copying the sibling\'s single "build" stage twice', () => {
+    const tree = tinyRepo((t) => {
+      t.set('apps/api/package.json', JSON.stringify({ name: '@t/api', main: 'dist/main.js', dependencies: { '@t/core': 'workspace:*' } }));
+      t.set('apps/api/src/main.ts', "app.get('/health', h);\napp.listen(process.env.PORT ?? 4000);\n");
+      t.set('pnpm-workspace.yaml', 'packages:\n  - libs/*\n  - workers/*\n  - apps/*\n');
+      t.set(
+        'Dockerfile.api',
+        'FROM node:20-slim AS base\nRUN corepack enable\n\nFROM base AS build\nWORKDIR /usr/src/app\nCOPY . .\nRUN pnpm install --frozen-lockfile\nRUN pnpm --filter @t/api... build\nRUN pnpm deploy --filter=@t/api --prod /prod/api\n\nFROM base AS api\nCOPY --from=build /prod/api /prod/api\nWORKDIR /prod/api\nCMD ["node", "dist/main.js"]\n',
+      );
+      t.set('compose.yaml', `${t.get('compose.yaml')}  api:\n    build: { context: ., dockerfile: Dockerfile.api, target: api }\n    ports: ["4000:4000"]\n`);
+    });
+    const result = runOn(tree);
+    const text = result.edits[0]?.text ?? '';
+    expect(result.notes.map((n) => n.message).join('\n')).not.toContain('would not parse');
+    expect(dockerfileProblems(text)).toEqual([]);
+    const names = parseDockerfile(text).stages.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
 describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', () => {
   it('rewrites the tiny repo (the baseline the refusals below depart from)', () => {
     const result = runOn(tinyRepo());

@@ -85,14 +85,17 @@ function readShape(path: string, parsed: ParsedDockerfile, target: string | null
     : parsed.stages.flatMap(runs).some((r) => /\bpnpm\b.*\b(?:deploy|install)\b.*--prod\b/.test(r))
       ? 'pnpm'
       : null;
+  const names = {
+    base: base?.name ?? 'base',
+    deps: deps.name ?? 'deps',
+    builder: builder.name ?? 'builder',
+    runtime: runtime.name ?? 'runtime',
+  };
+  // A sibling that installs and builds in one stage has no separate names to copy.
+  const distinct = new Set([...Object.values(names), 'prod-deps'].map((n) => n.toLowerCase())).size === 5;
   return {
     path,
-    names: {
-      base: base?.name ?? 'base',
-      deps: deps.name ?? 'deps',
-      builder: builder.name ?? 'builder',
-      runtime: runtime.name ?? 'runtime',
-    },
+    names: distinct ? names : BUILTIN_SHAPE.names,
     pnpmInstall,
     toolchain: runs(deps).find((r) => TOOLCHAIN.test(r)) ?? null,
     runtimeDeps,
