@@ -462,3 +462,20 @@ describe('port defaults read from code', () => {
     expect(ports('const url = `http://localhost:${process.env.STUDENT_SERVICE_PORT || 3003}`;')).toEqual([[3003, 'STUDENT_SERVICE_PORT']]);
   });
 });
+
+describe('Dockerfiles that are not services', () => {
+  it('skips dev containers and test fixtures unless compose builds them', () => {
+    const node = 'FROM node:20-alpine\nCMD ["node", "index.js"]\n';
+    const repo = modelOf(
+      new Map([
+        ['.devcontainer/Dockerfile', 'FROM mcr.microsoft.com/devcontainers/typescript-node:20\n'],
+        ['test/fixtures/app/Dockerfile', node],
+        ['services/api/Dockerfile', node],
+        ['services/api/package.json', '{"name":"api"}'],
+        ['e2e/Dockerfile', node],
+        ['docker-compose.yml', 'services:\n  e2e:\n    build: ./e2e\n'],
+      ]),
+    );
+    expect(repo.services.map((s) => s.name).sort()).toEqual(['api', 'e2e']);
+  });
+});

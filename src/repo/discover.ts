@@ -18,6 +18,8 @@ import { detectPackageManager, readWorkspacePackages, workspaceClosure, type Wor
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
 /** Dockerfile variants for local development only: not what is deployed. */
 const DEV_VARIANT = /(?:^|[.-])(dev|development|local|debug|test|ci)(?:$|\.)/i;
+/** Dockerfiles no compose service builds that are dev environments or test data, not services. */
+const NOT_A_SERVICE_DIR = /(?:^|\/)(?:\.devcontainer|\.github|__tests__|tests?|testdata|fixtures|__fixtures__|e2e)\//;
 const MANIFESTS = ['package.json', 'requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py', 'go.mod', 'pom.xml'];
 const SOURCE_EXT = /\.(?:[cm]?[jt]sx?|py)$/;
 const TEST_PATH = /(?:^|\/)(?:__tests__|tests?|spec|e2e|__mocks__|fixtures|migrations)\/|\.(?:test|spec|e2e)\.[cm]?[jt]sx?$|\.d\.ts$|(?:^|\/)test_[^/]*\.py$/;
@@ -112,7 +114,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   }
   const claimed = new Set(drafts.map((d) => d.dockerfile));
   for (const path of dockerfiles.keys()) {
-    if (claimed.has(path)) continue;
+    if (claimed.has(path) || NOT_A_SERVICE_DIR.test(path)) continue;
     const base = posix.basename(path);
     const suffix = /^(?:Dockerfile|Containerfile)\.(.+)$/.exec(base)?.[1] ?? /^(.+)\.[Dd]ockerfile$/.exec(base)?.[1] ?? null;
     if (suffix && DEV_VARIANT.test(suffix)) continue;
