@@ -479,3 +479,16 @@ describe('Dockerfiles that are not services', () => {
     expect(repo.services.map((s) => s.name).sort()).toEqual(['api', 'e2e']);
   });
 });
+
+describe('role from the start command', () => {
+  it('a Next.js app started with `npm start` (next start) is an HTTP service', () => {
+    const repo = modelOf(
+      new Map([
+        ['apps/web/package.json', JSON.stringify({ name: 'web', scripts: { start: 'next start -p 3000' } })],
+        ['apps/web/app/page.tsx', 'export default function Page() { return null; }\n'],
+        ['apps/web/Dockerfile', 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n'],
+      ]),
+    );
+    expect(repo.services[0]).toMatchObject({ name: 'web', role: 'http' });
+  });
+});

@@ -234,7 +234,12 @@ function describeService(
   const inForce = parsed && stage ? stageChainInstructions(parsed, stage) : [];
   const stageKeywords = new Set(inForce.map((i) => i.keyword));
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
-  const servesFromCmd = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s)/.test(cmdText);
+  // `npm start` runs the package's start script: read that too (e.g. `next start`).
+  const cmdWords = cmdText.replace(/[[\]",]/g, ' '); // exec form as words
+  const startScript = /\b(?:npm|pnpm|yarn)\s+(?:run\s+)?start\b/.test(cmdWords) ? (pkg?.scripts.start ?? '') : '';
+  const servesFromCmd = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s|next\s+start|nuxt\s+start|remix-serve|react-router-serve|astro\s+preview)/.test(
+    `${cmdWords} ${startScript}`,
+  );
   let role: ServiceRole = 'unknown';
   const family = stage?.base.family;
   const webServerImage = family === 'nginx' || family === 'httpd' || family === 'caddy';
