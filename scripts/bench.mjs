@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const sizes = (process.argv[2] ?? '20,100,400').split(',').map(Number);
+const args = process.argv.slice(2);
+const profile = args.includes('--profile'); // writes a V8 CPU profile of each run to .bench/
+const sizes = (args.find((a) => /^\d/.test(a)) ?? '20,100,400').split(',').map(Number);
 const cli = new URL('../dist/cli.js', import.meta.url).href;
 
 function write(root, rel, text) {
@@ -58,7 +60,8 @@ for (const count of sizes) {
   generate(root, count);
   const runs = [];
   for (let r = 0; r < 3; r++) {
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', probe, root], { encoding: 'utf8' });
+    const flags = profile ? ['--cpu-prof', '--cpu-prof-dir=.bench'] : [];
+    const out = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe, root], { encoding: 'utf8' });
     if (out.status !== 0) throw new Error(out.stderr);
     runs.push(JSON.parse(out.stdout));
   }

@@ -64,7 +64,25 @@ export class DockerfileSyntaxError extends Error {
 const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
 const NO_SOURCE_IMAGE = 20;
 
-export function dockerfileProblems(text: string): { line: number; message: string }[] {
+/**
+ * Transforms chained on one file, the plan's verification and the model all parse the same texts:
+ * remember the last few results (parsing is the bulk of a run's time). Results are read-only.
+ */
+function memoize<T>(compute: (text: string) => T, size = 32): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+    const value = compute(text);
+    cache.set(text, value);
+    if (cache.size > size) cache.delete(cache.keys().next().value as string);
+    return value;
+  };
+}
+
+export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems);
+
+function computeProblems(text: string): { line: number; message: string }[] {
   return validate(text)
     .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
@@ -91,6 +109,12 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   const problems = dockerfileProblems(text);
   const first = problems[0];
   if (first) throw new DockerfileSyntaxError(first.message, first.line);
+  return parseValid(text);
+}
+
+const parseValid = memoize(parseWithoutValidation);
+
+function parseWithoutValidation(text: string): ParsedDockerfile {
 
   const ast = DockerfileParser.parse(text);
   const starts = lineStarts(text);
