@@ -6,7 +6,11 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copySample, runCli, tempDir } from './helpers/tmp.js';
+import { copySample, FIXTURES, runCli, tempDir } from './helpers/tmp.js';
+import { readTree } from './helpers/repo.js';
+import { buildRepoModel } from '../src/repo/discover.js';
+import { planChanges } from '../src/run/plan.js';
+import { TRANSFORMS } from '../transforms/index.js';
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 
@@ -59,6 +63,17 @@ describe('promises', () => {
     expect(result.stderr).toMatch(new RegExp(`error ${rel}:\\d+ `));
     expect(read(dir, rel)).toBe(broken);
     expect(read(dir, 'chat_service/Dockerfile')).toContain('ENV PORT=8000');
+  });
+
+  it('a Dockerfile that cannot be read is an error for that file only', () => {
+    const tree = readTree(join(FIXTURES, 'peerprep'));
+    const repo = buildRepoModel('/virtual', { files: [...tree.keys()].sort(), read: (rel) => (rel === 'matching_service/Dockerfile' ? null : (tree.get(rel) ?? null)) });
+    const plan = planChanges(repo, [...TRANSFORMS], {}, (rel) => {
+      if (rel === 'matching_service/Dockerfile') throw Object.assign(new Error('denied'), { code: 'EACCES' });
+      return tree.get(rel) ?? '';
+    });
+    expect(plan.failures).toEqual([expect.objectContaining({ path: 'matching_service/Dockerfile', message: expect.stringContaining('cannot read') })]);
+    expect(plan.changes.map((c) => c.path)).toContain('chat_service/Dockerfile');
   });
 
   it('keeps the file mode and leaves no temp file behind', async () => {

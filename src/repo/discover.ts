@@ -60,9 +60,15 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   // Dockerfiles, each parsed once.
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
-    const text = read(path) ?? '';
+    const text = read(path);
     let parsed: ParsedDockerfile | null = null;
     let error: ModelProblem | null = null;
+    if (text === null) {
+      error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
     try {
       parsed = parseDockerfile(text);
     } catch (e) {

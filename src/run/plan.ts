@@ -85,7 +85,15 @@ export function planChanges(
       plan.failures.push({ path, line: modelError.line, message: modelError.message });
       continue;
     }
-    const raw = readRaw(path);
+    let raw: string;
+    try {
+      raw = readRaw(path);
+    } catch (error) {
+      // An unreadable file (permissions, vanished) is reported like an unparsable one.
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      plan.failures.push({ path, line: 1, message: `cannot read the file (${code})` });
+      continue;
+    }
     const source = decodeText(raw);
     let text = source.text;
     const applied: string[] = [];
