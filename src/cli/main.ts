@@ -19,6 +19,7 @@ const USAGE = `ecsfix — make a docker-compose monorepo ready for AWS ECS Farga
 
 Usage:
   ecsfix                      interactive wizard on the current directory (in a terminal)
+  ecsfix wizard [dir]         the same wizard on another directory
   ecsfix list                 every transform: id, title, file kinds, safety
   ecsfix diff  [dir]          unified diff of every pending change; writes nothing
   ecsfix apply [dir]          write the changes; asks per file in a terminal, needs --yes otherwise
