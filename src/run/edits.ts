@@ -38,3 +38,18 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   }
   return out + text.slice(cursor);
 }
+
+/**
+ * Maps an offset in the text produced by `edits` back to the text they were applied to (an offset
+ * inside inserted text maps to where the insertion happened).
+ */
+export function mapOffsetBack(offset: number, edits: readonly TextEdit[]): number {
+  let delta = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
+    const newStart = edit.start + delta;
+    if (offset < newStart) break;
+    if (offset < newStart + edit.text.length) return edit.start;
+    delta += edit.text.length - (edit.end - edit.start);
+  }
+  return offset - delta;
+}

@@ -10,8 +10,8 @@ import type { RepoModel } from '../repo/model.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
-import { applyEdits } from './edits.js';
-import { decodeText, encodeText } from './text.js';
+import { applyEdits, mapOffsetBack, type TextEdit } from './edits.js';
+import { decodeText, encodeText, lineOfOffset, lineStarts } from './text.js';
 
 export interface TransformNote extends Note {
   transform: string;
@@ -68,6 +68,14 @@ function verifyOutput(kind: FileKind | null, before: string, after: string): str
   return now.length > was ? `produced an invalid Dockerfile (line ${now[0]?.line}: ${now[0]?.message})` : null;
 }
 
+/** A line of the text a later transform saw, as a line of the original file. */
+function originalLine(original: string, current: string, steps: TextEdit[][], line: number): number {
+  if (steps.length === 0) return line;
+  let offset = lineStarts(current)[line - 1] ?? current.length;
+  for (let i = steps.length - 1; i >= 0; i--) offset = mapOffsetBack(offset, steps[i] as TextEdit[]);
+  return lineOfOffset(original, offset);
+}
+
 export function planChanges(
   repo: RepoModel,
   transforms: Transform[],
@@ -99,10 +107,11 @@ export function planChanges(
     const applied: string[] = [];
     const notes: TransformNote[] = [];
     let failed = false;
+    const steps: TextEdit[][] = []; // the edits applied so far, to report note lines in the original file
     for (const transform of applicable) {
       try {
         const result = transform.run({ path, text, repo, options });
-        notes.push(...result.notes.map((n) => ({ ...n, transform: transform.id })));
+        notes.push(...result.notes.map((n) => ({ ...n, ...(n.line ? { line: originalLine(source.text, text, steps, n.line) } : {}), transform: transform.id })));
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
@@ -112,6 +121,7 @@ export function planChanges(
           continue;
         }
         text = next;
+        steps.push(result.edits);
         applied.push(transform.id);
       } catch (error) {
         if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError) {
