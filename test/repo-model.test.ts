@@ -202,7 +202,7 @@ describe('compose model', () => {
     const orders = model.compose.services.find((s) => s.name === 'orders');
     expect(orders).toMatchObject({ build: { context: '.', dockerfile: 'services/orders/Dockerfile', target: null }, containerPorts: [3100] });
     expect(orders?.environment).toEqual({ NODE_ENV: 'production', PORT: '3100' });
-    expect(model.compose.services.find((s) => s.name === 'orders-replica')?.build).toEqual({ context: '.', dockerfile: 'services/orders/Dockerfile', target: 'runtime' });
+    expect(model.compose.services.find((s) => s.name === 'orders-replica')?.build).toEqual({ context: '.', dockerfile: 'services/orders/Dockerfile', target: 'runtime', args: {} });
     expect(model.services.map((s) => [s.name, s.dir, s.target])).toEqual([
       ['orders', 'services/orders', null],
       ['orders-replica', 'services/orders', 'runtime'],
@@ -225,7 +225,7 @@ describe('compose model', () => {
     expect(model.composeFiles).toEqual(expect.arrayContaining(['docker-compose.yml', 'infra/compose.kafka.yml', 'services/api/compose.yml', 'docker-compose.prod.yml']));
     expect(model.compose.services.map((s) => s.name).sort()).toEqual(['api', 'kafka', 'web']);
     const api = svc(model, 'api');
-    expect(api.compose?.build).toEqual({ context: 'services/api', dockerfile: 'services/api/Dockerfile', target: null });
+    expect(api.compose?.build).toEqual({ context: 'services/api', dockerfile: 'services/api/Dockerfile', target: null, args: {} });
     expect(api.compose?.environment.PORT).toBe('8080');
     expect(api.port).toBe(8080);
   });
@@ -490,5 +490,35 @@ describe('role from the start command', () => {
       ]),
     );
     expect(repo.services[0]).toMatchObject({ name: 'web', role: 'http' });
+  });
+});
+
+describe('one Dockerfile built for several services with build args', () => {
+  const shared = 'FROM node:20-alpine AS build\nARG APP\nWORKDIR /repo\nCOPY package*.json ./\nCOPY apps/${APP}/package.json apps/${APP}/\nCOPY libs/common/package.json libs/common/\nRUN npm ci\nCOPY . .\nRUN npm run build --workspace=@shop/${APP}\n\nFROM node:20-alpine\nARG APP\nCOPY --from=build /repo/apps/${APP}/dist ./dist\nCMD ["node", "dist/main.js"]\n';
+  const tree = (compose: string) =>
+    new Map([
+      ['package.json', JSON.stringify({ name: 'shop', workspaces: ['apps/*', 'libs/*'] })],
+      ['apps/orders/package.json', JSON.stringify({ name: '@shop/orders', dependencies: { '@shop/common': '*' } })],
+      ['apps/orders/src/main.ts', 'app.listen(process.env.PORT || 3001);\n'],
+      ['apps/billing/package.json', JSON.stringify({ name: '@shop/billing', dependencies: { '@shop/common': '*' } })],
+      ['apps/billing/src/main.ts', 'app.listen(process.env.PORT || 3002);\n'],
+      ['libs/common/package.json', JSON.stringify({ name: '@shop/common' })],
+      ['docker/node.Dockerfile', shared],
+      ['compose.yaml', compose],
+    ]);
+
+  it('reads each service from its args (map and list form)', () => {
+    const repo = modelOf(
+      tree('services:\n  orders:\n    build:\n      context: .\n      dockerfile: docker/node.Dockerfile\n      args: { APP: orders }\n  billing:\n    build:\n      context: .\n      dockerfile: docker/node.Dockerfile\n      args:\n        - APP=billing\n'),
+    );
+    expect(repo.services.map((s) => [s.name, s.dir, s.port])).toEqual([
+      ['orders', 'apps/orders', 3001],
+      ['billing', 'apps/billing', 3002],
+    ]);
+  });
+
+  it('does not take the shared library for the service when the arg is unknown', () => {
+    const repo = modelOf(tree('services:\n  orders:\n    build: { context: ., dockerfile: docker/node.Dockerfile }\n'));
+    expect(repo.services[0]?.dir).not.toBe('libs/common');
   });
 });

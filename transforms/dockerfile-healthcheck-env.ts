@@ -157,7 +157,10 @@ export const dockerfileHealthcheckEnv: Transform = {
           notes: [
             {
               severity: 'warning',
-              message: `no HEALTHCHECK added for "${service.name}": its code defines no health route. Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`,
+              message:
+                service.language === 'node' || service.language === 'python'
+                  ? `no HEALTHCHECK added for "${service.name}": its code defines no health route. Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`
+                  : `no HEALTHCHECK added for "${service.name}": ecsfix reads health routes from Node.js and Python code only. Add a HEALTHCHECK by hand that probes its liveness route on $PORT, with a tool ${stage.base.reference} has`,
             },
           ],
         };

@@ -88,11 +88,25 @@ export const dockerfilePortEnv: Transform = {
     const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     const lines: string[] = [];
     const ignored = envPort.length === 0 ? ignoresPort(service, inForce) : [];
+    // Only Node.js and Python code is read: for anything else, do not claim the app reads PORT.
+    const unconfirmed =
+      envPort.length === 0 &&
+      ignored.length === 0 &&
+      service.language !== 'node' &&
+      service.language !== 'python' &&
+      !inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
+    if (unconfirmed)
+      notes.push({
+        severity: 'warning',
+        message: `ecsfix cannot read "${service.name}"'s code to confirm the server reads PORT; make it listen on $PORT, or keep the ECS port mapping at ${port}`,
+      });
     if (envPort.length === 0) {
       lines.push(
         ignored.length
           ? `# The port the server listens on (fixed in its ${ignored.some((n) => n.line !== undefined) ? 'CMD' : 'code'}: it does not read PORT yet).`
-          : inForce.some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args))
+          : unconfirmed
+            ? '# The port the server listens on; an ECS task definition may override PORT.'
+            : inForce.some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args))
             ? '# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.'
             : '# The app reads PORT; an ECS task definition may override it.',
       );

@@ -13,6 +13,8 @@ export interface ComposeBuild {
   /** Dockerfile path relative to the repo root. */
   dockerfile: string;
   target: string | null;
+  /** `build.args` (map or list form); one Dockerfile often builds several services this way. */
+  args: Record<string, string>;
 }
 
 export interface ComposeService {
@@ -110,16 +112,17 @@ function buildOf(raw: unknown, composeDir: string): ComposeBuild | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw === 'string') {
     const context = posix.normalize(posix.join(composeDir, raw));
-    return { context, dockerfile: posix.join(context, 'Dockerfile'), target: null };
+    return { context, dockerfile: posix.join(context, 'Dockerfile'), target: null, args: {} };
   }
   if (typeof raw === 'object') {
-    const b = raw as { context?: unknown; dockerfile?: unknown; target?: unknown };
+    const b = raw as { context?: unknown; dockerfile?: unknown; target?: unknown; args?: unknown };
     const context = posix.normalize(posix.join(composeDir, typeof b.context === 'string' ? b.context : '.'));
     const dockerfile = typeof b.dockerfile === 'string' ? b.dockerfile : 'Dockerfile';
     return {
       context,
       dockerfile: posix.normalize(posix.join(context, dockerfile)),
       target: typeof b.target === 'string' ? b.target : null,
+      args: Object.fromEntries(Object.entries(environmentOf(b.args)).filter((e): e is [string, string] => e[1] !== null)),
     };
   }
   return null;
@@ -152,7 +155,7 @@ function mergeBuild(existing: ComposeBuild | null, raw: unknown, dir: string): C
   if (!own || !existing || typeof raw !== 'object' || raw === null) return own ?? existing;
   const b = raw as { context?: unknown; dockerfile?: unknown; target?: unknown };
   if (b.context !== undefined || b.dockerfile !== undefined) return own;
-  return { ...existing, target: typeof b.target === 'string' ? b.target : existing.target };
+  return { ...existing, target: typeof b.target === 'string' ? b.target : existing.target, args: { ...existing.args, ...own.args } };
 }
 
 function dependsOnOf(raw: unknown): string[] {

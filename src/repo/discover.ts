@@ -109,14 +109,14 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   );
 
   // Services: compose services that build, then Dockerfiles no compose service claims.
-  const drafts: { name: string; dockerfile: string | null; context: string; target: string | null; compose: ComposeService | null }[] = [];
+  const drafts: { name: string; dockerfile: string | null; context: string; target: string | null; args: Record<string, string>; compose: ComposeService | null }[] = [];
   for (const svc of compose.services) {
     if (!svc.build) continue;
     if (!fileSet.has(svc.build.dockerfile)) {
       problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
       continue;
     }
-    drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, compose: svc });
+    drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc });
   }
   const claimed = new Set(drafts.map((d) => d.dockerfile));
   for (const path of dockerfiles.keys()) {
@@ -130,13 +130,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     // A Dockerfile at the root of a single-service repo: the package name says more than the checkout directory's name.
     const rootPackage = workspacePackages.find((p) => p.dir === '')?.name.split('/').pop();
     const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : (rootPackage ?? posix.basename(root));
-    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, compose: null });
+    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null });
   }
 
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
-    const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, workspacePackages, fileSet, draft.name);
+    const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name);
     return describeService(draft, dir, entry?.parsed ?? null, { files, read, workspacePackages, problems });
   });
   // Source files belong to the innermost service directory.
@@ -174,6 +174,7 @@ function serviceDir(
   dockerfile: string | null,
   context: string,
   parsed: ParsedDockerfile | null,
+  buildArgs: Record<string, string>,
   packages: WorkspacePackage[],
   fileSet: Set<string>,
   name: string,
@@ -182,16 +183,25 @@ function serviceDir(
   const dfDir = dockerfile ? norm(posix.dirname(dockerfile)) : norm(context);
   if (dfDir && hasManifest(dfDir, fileSet)) return dfDir;
   if (parsed) {
-    const text = parsed.text;
+    // One Dockerfile built per service with `args: { APP: orders }`: read it as that build sees it.
+    const text = substituteArgs(parsed.text, buildArgs);
     const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
     const roots = mentioned.filter((p) => !mentioned.some((o) => o !== p && o.workspaceDeps.includes(p.name)));
-    if (roots.length === 1 && roots[0]) return roots[0].dir;
+    // `COPY apps/${APP} ...` with APP unknown names no package: a shared library the Dockerfile
+    // also copies is not the service, so do not guess.
+    const unresolved = /\$\{?\w+/.test(text.split('\n').filter((l) => /^\s*(COPY|ADD|RUN|WORKDIR)\b/i.test(l)).join('\n'));
+    const isLibrary = (p: WorkspacePackage) => packages.some((o) => o.workspaceDeps.includes(p.name));
+    if (roots.length === 1 && roots[0] && !(unresolved && isLibrary(roots[0]))) return roots[0].dir;
     const byName = roots.find((p) => posix.basename(p.dir) === name || p.name.split('/').pop() === name);
     if (byName) return byName.dir;
   }
   const ctx = norm(context);
   if (hasManifest(ctx, fileSet)) return ctx;
   return dfDir;
+}
+
+function substituteArgs(text: string, args: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args[braced ?? bare ?? ''] ?? whole);
 }
 
 function escapeRe(s: string): string {
@@ -219,8 +229,11 @@ function describeService(
     : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => fileSetHas(files, prefix, m))
       ? 'python'
       : 'unknown';
+  // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
+  const otherPackages = dir === '' ? workspacePackages.filter((p) => p.dir !== '').map((p) => p.dir + '/') : [];
   const sourceFiles = files
     .filter((f) => f.startsWith(prefix) && SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
+    .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
     .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
     .slice(0, MAX_SOURCE_FILES);
 
