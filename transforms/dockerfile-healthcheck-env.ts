@@ -13,6 +13,7 @@ import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
+import { fixedListenPorts } from './lib/fixed-port.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
@@ -43,23 +44,28 @@ function chooseTool(stage: DockerStage, service: Service): ProbeTool | null {
   return order.find(has) ?? null;
 }
 
-/** A HEALTHCHECK CMD (the part after `CMD`) that reads PORT, for the given tool. */
-export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string): string | null {
-  const url = (portExpr: string) => `http://localhost:${portExpr}${path}`;
+/**
+ * A HEALTHCHECK CMD (the part after `CMD`) for the given tool. It reads PORT (with `port` as the
+ * fallback) unless the server listens on a fixed port, which it then probes as written.
+ */
+export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string, readsEnv = true): string | null {
+  const shellUrl = `"http://localhost:${readsEnv ? `\${PORT:-${port}}` : port}${path}"`;
   switch (tool) {
     case 'node': {
       const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
-      const js = `require('http').get('http://localhost:' + (process.env.PORT || '${port}') + '${path}', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
+      const url = readsEnv ? `'http://localhost:' + (process.env.PORT || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
+      const js = `require('http').get(${url}, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
       return JSON.stringify([node, '-e', js]).replace(/","/g, '", "');
     }
     case 'python': {
-      const py = `import os, urllib.request; urllib.request.urlopen('http://localhost:' + os.environ.get('PORT', '${port}') + '${path}', timeout=4)`;
+      const url = readsEnv ? `'http://localhost:' + os.environ.get('PORT', '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
+      const py = `import ${readsEnv ? 'os, ' : ''}urllib.request; urllib.request.urlopen(${url}, timeout=4)`;
       return JSON.stringify(['python3', '-c', py]).replace(/","/g, '", "');
     }
     case 'wget':
-      return stage.tools.includes('sh') ? `wget -q -O /dev/null "${url('${PORT:-' + port + '}')}" || exit 1` : null;
+      return stage.tools.includes('sh') ? `wget -q -O /dev/null ${shellUrl} || exit 1` : null;
     case 'curl':
-      return stage.tools.includes('sh') ? `curl -fsS -o /dev/null "${url('${PORT:-' + port + '}')}" || exit 1` : null;
+      return stage.tools.includes('sh') ? `curl -fsS -o /dev/null ${shellUrl} || exit 1` : null;
     default:
       return null;
   }
@@ -149,6 +155,8 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (!stage) return { edits: [], notes: [] };
     const existing = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
     const routePath = service.healthRoute?.path ?? '/health';
+    // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
+    const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
 
     if (!existing) {
       if (!service.healthRoute) {
@@ -166,7 +174,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         };
       }
       const tool = chooseTool(stage, service);
-      const probe = tool ? generateProbe(tool, stage, port, routePath) : null;
+      const probe = tool ? generateProbe(tool, stage, fixed?.port ?? port, routePath, !fixed) : null;
       if (!probe)
         return { edits: [], notes: [{ severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
       const hcWord = keyword(parsed, 'HEALTHCHECK');
@@ -184,7 +192,10 @@ export const dockerfileHealthcheckEnv: Transform = {
         ? insertLinesBefore(parsed, anchor, separate ? [...lines, ''] : lines)
         : { start: last.lineEnd, end: last.lineEnd, text: (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n' };
       const notes: Note[] = [
-        { severity: 'info', message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), port from PORT with ${port} as fallback` },
+        {
+          severity: 'info',
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : `port from PORT with ${port} as fallback`}`,
+        },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
         notes.push({
@@ -234,12 +245,16 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (toolMissing) {
       // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
       const tool = chooseTool(stage, service);
-      const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath) : null;
+      const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, !fixed) : null;
       if (!generated) return { edits: [], notes: [...notes, { severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
       notes.push({ severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
       return edit(generated);
     }
     if (ENV_AWARE.test(probe)) return edit(probe);
+    if (fixed) {
+      notes.push({ severity: 'warning', message: `the HEALTHCHECK keeps its port: ${fixed.message}`, line: existing.line });
+      return edit(probe);
+    }
     if (!kind && exec) return { edits: [], notes: [...notes, { severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
     if (exec && (kind === 'curl' || kind === 'wget')) {
       // Exec form has no shell to expand ${PORT}: use the shell form when the image has a shell.

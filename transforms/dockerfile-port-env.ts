@@ -8,6 +8,7 @@ import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+import { fixedListenPorts } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a note saying why there is none to act on. */
 export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { note: Note } | null {
@@ -38,33 +39,6 @@ export function describeEvidence(service: Service): string {
   return `from ${chosen.source} (${chosen.file}:${chosen.line})${agreeing.length ? `; ${[...new Set(agreeing)].join(', ')} agree` : ''}`;
 }
 
-const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
-
-/**
- * ENV PORT only helps when the server reads it: warn when the image's CMD or the code starts the
- * server on a literal port (`uvicorn --port 8000`, `app.listen(3500)`), which ignores the PORT an
- * ECS task definition sets.
- */
-function ignoresPort(service: Service, inForce: DockerInstruction[]): Note[] {
-  const notes: Note[] = [];
-  const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
-  const fixed = cmd && !/\$\{?PORT\b/.test(cmd.args) ? FIXED_PORT_CMD.exec(cmd.args) : null;
-  if (cmd && fixed)
-    notes.push({
-      severity: 'warning',
-      message: `${cmd.keyword} starts the server on the fixed port ${fixed[1]}, so a PORT set by the task definition is ignored; use the shell form with \${PORT:-${fixed[1]}} if the port must be configurable`,
-      line: cmd.line,
-    });
-  const readsEnv = service.portEvidence.some((e) => /^code \((?:process\.env|getServicePort|env PORT)/.test(e.source));
-  const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)');
-  if (literal && !readsEnv)
-    notes.push({
-      severity: 'warning',
-      message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
-    });
-  return notes;
-}
-
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
   title: 'HTTP services declare ENV PORT and EXPOSE in the runtime stage',
@@ -87,7 +61,7 @@ export const dockerfilePortEnv: Transform = {
     const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
     const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     const lines: string[] = [];
-    const ignored = envPort.length === 0 ? ignoresPort(service, inForce) : [];
+    const ignored: Note[] = envPort.length === 0 ? fixedListenPorts(service, inForce).map(({ message, line }) => ({ severity: 'warning', message, ...(line ? { line } : {}) })) : [];
     // Only Node.js and Python code is read: for anything else, do not claim the app reads PORT.
     const unconfirmed =
       envPort.length === 0 &&
