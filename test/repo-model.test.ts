@@ -443,7 +443,7 @@ describe('whole-repo plans', () => {
     expect(plan.changes.map((c) => c.transforms)).toEqual([['dockerfile-port-env', 'dockerfile-healthcheck-env']]);
     expect(after).toBe(
       crlf(
-        'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.\nENV PORT=3000\nEXPOSE 3000\nHEALTHCHECK --interval=30s \\\n  CMD wget -q --spider http://localhost:${PORT:-3000}/health || exit 1\nCMD ["node", "dist/index.js"]\n',
+        'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# The port the server listens on; an ECS task definition may override PORT.\nENV PORT=3000\nEXPOSE 3000\nHEALTHCHECK --interval=30s \\\n  CMD wget -q --spider http://localhost:${PORT:-3000}/health || exit 1\nCMD ["node", "dist/index.js"]\n',
       ),
     );
     expect(after.replace(/\r\n/g, '')).not.toContain('\n');

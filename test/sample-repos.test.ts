@@ -78,12 +78,11 @@ describe('peerprep (Django/FastAPI + nginx, seeds 003-004)', () => {
   it('adds a python HEALTHCHECK where the code defines a health route, none (with a message) where it does not', () => {
     const { plan } = planTree(peerprep, portAndHealth);
     const after = (p: string) => plan.changes.find((c) => c.path === p)?.after ?? '';
-    // chat and question start with ${PORT:-8000}: the probe follows PORT.
-    for (const svc of ['chat_service', 'question_service'])
+    for (const svc of ['chat_service', 'collaboration_service', 'matching_service', 'question_service'])
       expect(after(`${svc}/Dockerfile`), svc).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["python3", "-c", "import os, urllib\.request; [^\n]*os\.environ\.get\('PORT', '8000'\) \+ '\/health'/);
-    // collaboration and matching run `uvicorn --port 8000`: PORT would not move the server, so the probe stays on 8000.
+    // collaboration and matching ran `uvicorn --port 8000`: their CMD now reads PORT, or the probe could not follow it.
     for (const svc of ['collaboration_service', 'matching_service'])
-      expect(after(`${svc}/Dockerfile`), svc).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["python3", "-c", "import urllib\.request; urllib\.request\.urlopen\('http:\/\/localhost:8000\/health', timeout=4\)"\]/);
+      expect(after(`${svc}/Dockerfile`), svc).toContain('CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000}"]');
     expect(after('user_service/Dockerfile')).toContain("+ '/health/'"); // Django's own route, with its slash
     expect(after('history_service/Dockerfile')).not.toMatch(/^HEALTHCHECK/m);
     const notes = [...plan.changes, ...plan.reports].flatMap((c) => c.notes.map((n) => `${c.path}: ${n.message}`));

@@ -8,7 +8,7 @@ import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
-import { fixedListenPorts } from './lib/fixed-port.js';
+import { cmdReadingPort, fixedListenPorts } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a note saying why there is none to act on. */
 export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { note: Note } | null {
@@ -61,7 +61,15 @@ export const dockerfilePortEnv: Transform = {
     const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
     const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     const lines: string[] = [];
-    const ignored: Note[] = envPort.length === 0 ? fixedListenPorts(service, inForce).map(({ message, line }) => ({ severity: 'warning', message, ...(line ? { line } : {}) })) : [];
+    // A CMD that starts the server on the literal service port is made to read PORT (same port by default).
+    const cmdFix = cmdReadingPort(parsed, stage, inForce);
+    const cmdEdit = cmdFix && cmdFix.port === port ? cmdFix : null;
+    const ignored: Note[] =
+      envPort.length === 0
+        ? fixedListenPorts(service, inForce)
+            .filter((f) => !cmdEdit || f.line !== cmdEdit.line)
+            .map(({ message, line }) => ({ severity: 'warning', message, ...(line ? { line } : {}) }))
+        : [];
     // Only Node.js and Python code is read: for anything else, do not claim the app reads PORT.
     const unconfirmed =
       envPort.length === 0 &&
@@ -78,11 +86,7 @@ export const dockerfilePortEnv: Transform = {
       lines.push(
         ignored.length
           ? `# The port the server listens on (fixed in its ${ignored.some((n) => n.line !== undefined) ? 'CMD' : 'code'}: it does not read PORT yet).`
-          : unconfirmed
-            ? '# The port the server listens on; an ECS task definition may override PORT.'
-            : inForce.some((i) => i.keyword === 'HEALTHCHECK' && !/^\s*NONE\b/i.test(i.args))
-            ? '# The app and the HEALTHCHECK read PORT; an ECS task definition may override it.'
-            : '# The app reads PORT; an ECS task definition may override it.',
+          : '# The port the server listens on; an ECS task definition may override PORT.',
       );
       lines.push(`${keyword(parsed, 'ENV')} PORT=${port}`);
     }
@@ -91,15 +95,22 @@ export const dockerfilePortEnv: Transform = {
         notes.push({ severity: 'warning', message: `EXPOSE ${exposed.join(' ')} does not include the service port ${port}; check which port the app listens on`, line: exposes[0]?.line });
       else lines.push(`${keyword(parsed, 'EXPOSE')} ${port}`);
     }
-    if (lines.length === 0) return { edits: [], notes };
+    if (cmdEdit)
+      notes.push({
+        severity: 'warning',
+        message: `CMD now starts the server on \${PORT:-${port}} instead of the fixed ${port}${/^\s*\[/.test(text.slice(cmdEdit.edit.start, cmdEdit.edit.end)) ? ' (exec form wrapped in sh -c "exec …", so the server still gets SIGTERM)' : ''}; verify the container starts as before`,
+        line: cmdEdit.line,
+      });
+    if (lines.length === 0) return { edits: cmdEdit ? [cmdEdit.edit] : [], notes };
 
     const anchor = firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT'])) ?? stage.instructions[stage.instructions.length - 1];
     if (!anchor) return { edits: [], notes };
     const atEnd = !firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT']));
-    const edit = atEnd
+    const insertion = atEnd
       ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
       : insertLinesBefore(parsed, anchor, lines);
-    notes.push({ severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
+    const edits = cmdEdit ? [insertion, cmdEdit.edit] : [insertion];
+    notes.unshift({ severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
     notes.push(...ignored);
     const disagree = service.portEvidence.filter((e) => e.value !== port);
     if (disagree.length)
@@ -107,6 +118,6 @@ export const dockerfilePortEnv: Transform = {
         severity: 'warning',
         message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; PORT=${port} makes the app listen on ${port}: verify that is the port clients and the load balancer use`,
       });
-    return { edits: [edit], notes };
+    return { edits, notes };
   },
 };

@@ -3,8 +3,11 @@
  * its code listens on a literal (`app.listen(3500)`) and never reads an env var. Then ENV PORT
  * changes nothing, and a HEALTHCHECK that follows PORT would probe a port nobody listens on.
  */
-import type { DockerInstruction } from '../../src/repo/dockerfile.js';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import type { Service } from '../../src/repo/model.js';
+import { replaceRange, type TextEdit } from '../../src/run/edits.js';
+import { argumentsRange } from './dockerfile-edit.js';
+import { instructionWords } from './dockerfile-shell.js';
 
 export interface FixedPort {
   port: number;
@@ -34,4 +37,51 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
       message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
     });
   return found;
+}
+
+/**
+ * Makes a CMD that starts the server on a literal port read PORT instead, with the literal as the
+ * default: `--port 8000` -> `--port ${PORT:-8000}` (also `--port=`, `--bind host:port`, `-b`,
+ * Django `runserver host:port`). Shell form is edited in place; exec form becomes
+ * `["sh", "-c", "exec …"]` (`exec` replaces the shell, so the server itself still receives SIGTERM). Null when the image has no shell, the port is in a form it does not know, or an
+ * ENTRYPOINT would receive the CMD as arguments.
+ */
+export function cmdReadingPort(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; port: number; line: number } | null {
+  if (!stage.tools.includes('sh')) return null;
+  const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
+  if (!cmd || cmd.stageIndex !== stage.index || /\$\{?PORT\b/.test(cmd.args)) return null;
+  const entrypoint = inForce.filter((i) => i.keyword === 'ENTRYPOINT').pop();
+  const { words, json } = instructionWords(parsed, cmd);
+  if (json && entrypoint && !EXEC_WRAPPER.test(instructionWords(parsed, entrypoint).words[0]?.value ?? '')) return null;
+  const at = words.findIndex((w, i) => portIn(w.value, words[i - 1]?.value) !== null);
+  const word = words[at];
+  const found = word ? portIn(word.value, words[at - 1]?.value) : null;
+  if (!word || !found) return null;
+  const withPort = word.value.slice(0, found.index) + `\${PORT:-${found.port}}` + word.value.slice(found.index + String(found.port).length);
+  if (!json) {
+    const raw = parsed.text.slice(word.start, word.end);
+    if (raw.includes("'") || raw !== word.value) return null; // quoted: leave it to a human
+    return { edit: replaceRange(word.start, word.end, withPort), port: found.port, line: cmd.line };
+  }
+  if (words.some((w) => /^(?:\/bin\/)?(?:ba)?sh$/.test(w.value))) return null; // already a shell script in exec form
+  const script = 'exec ' + words.map((w, i) => (i === at ? withPort : shellQuote(w.value))).join(' ');
+  const { start, end } = argumentsRange(parsed, cmd);
+  return { edit: replaceRange(start, end, JSON.stringify(['sh', '-c', script]).replace(/","/g, '", "')), port: found.port, line: cmd.line };
+}
+
+/** ENTRYPOINTs that run their arguments as a command (so the CMD may be `sh -c …`). */
+const EXEC_WRAPPER = /(?:\.sh|entrypoint|tini|dumb-init)$/;
+
+function portIn(value: string, previous: string | undefined): { port: number; index: number } | null {
+  let m: RegExpExecArray | null = null;
+  if ((previous === '--port' || previous === '-p') && (m = /^(\d{2,5})$/.exec(value))) return { port: Number(m[1]), index: 0 };
+  if ((m = /^--port=(\d{2,5})$/.exec(value))) return { port: Number(m[1]), index: '--port='.length };
+  if ((previous === '--bind' || previous === '-b' || previous === 'runserver') && (m = /^((?:[\w.]+|\[[:\w]*\]):)?(\d{2,5})$/.exec(value)))
+    return { port: Number(m[2]), index: (m[1] ?? '').length };
+  if ((m = /^(--bind=(?:[\w.]+|\[[:\w]*\]):)(\d{2,5})$/.exec(value))) return { port: Number(m[2]), index: (m[1] ?? '').length };
+  return null;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
