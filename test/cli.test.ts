@@ -78,6 +78,25 @@ describe('ecsfix CLI', () => {
     for (const f of files) expect(readFileSync(join(viaPatch, f), 'utf8')).toBe(readFileSync(join(viaApply, f), 'utf8'));
   });
 
+  it('the patch also applies to CRLF, BOM and no-final-newline files', async () => {
+    const viaPatch = copySample('peerprep');
+    const viaApply = copySample('peerprep');
+    for (const dir of [viaPatch, viaApply]) {
+      const chat = join(dir, 'chat_service/Dockerfile');
+      writeFileSync(chat, '\uFEFF' + readFileSync(chat, 'utf8').replace(/\n/g, '\r\n'));
+      const matching = join(dir, 'matching_service/Dockerfile');
+      writeFileSync(matching, readFileSync(matching, 'utf8').replace(/\n+$/, ''));
+    }
+    gitInit(viaPatch);
+    const patchFile = join(tempDir(), 'ecs.patch');
+    writeFileSync(patchFile, (await runCli(['diff', viaPatch])).stdout);
+    git(viaPatch, 'apply', patchFile);
+    expect((await runCli(['apply', viaApply, '--yes'])).code).toBe(0);
+    for (const f of ['chat_service/Dockerfile', 'matching_service/Dockerfile'])
+      expect(readFileSync(join(viaPatch, f), 'utf8'), f).toBe(readFileSync(join(viaApply, f), 'utf8'));
+    expect(readFileSync(join(viaPatch, 'chat_service/Dockerfile'), 'utf8')).toMatch(/^\uFEFF[^]*ENV PORT=8000\r\n/);
+  });
+
   it('apply without --yes and without a terminal refuses, writing nothing', async () => {
     const dir = copySample('peerprep');
     const before = readFileSync(join(dir, 'chat_service/Dockerfile'), 'utf8');
