@@ -522,3 +522,17 @@ describe('one Dockerfile built for several services with build args', () => {
     expect(repo.services[0]?.dir).not.toBe('libs/common');
   });
 });
+
+describe('bad manifests', () => {
+  it('a package.json that is not JSON is reported with its line and left out', () => {
+    const repo = modelOf(
+      new Map([
+        ['services/api/package.json', '{\n  "name": "api",\n  "main": "dist/index.js",\n}\n'],
+        ['services/api/src/index.ts', 'app.listen(process.env.PORT || 3000);\n'],
+        ['services/api/Dockerfile', 'FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n'],
+      ]),
+    );
+    expect(repo.problems).toEqual([expect.objectContaining({ file: 'services/api/package.json', line: 4, message: expect.stringContaining('not valid JSON') })]);
+    expect(repo.services[0]?.packageName).toBeNull();
+  });
+});

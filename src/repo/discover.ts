@@ -101,7 +101,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null));
   }
 
-  const workspacePackages = readWorkspacePackages(files, read);
+  const workspacePackages = readWorkspacePackages(files, read, problems);
   const packageManager = detectPackageManager(
     read,
     [...dockerfiles.keys()].map((path) => ({ path, text: read(path) ?? '' })),

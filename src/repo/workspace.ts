@@ -77,7 +77,26 @@ export function workspaceGlobs(read: (rel: string) => string | null): string[] {
 }
 
 /** Reads every package.json under a workspace glob (or every package.json when there are none). */
-export function readWorkspacePackages(files: string[], read: (rel: string) => string | null): WorkspacePackage[] {
+/** A package.json that is not JSON: where, for the report (the package is then left out of the model). */
+export interface ManifestProblem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+function jsonProblem(file: string, text: string): ManifestProblem | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    const line = Number.isFinite(position) ? text.slice(0, position).split('\n').length : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
+    return { file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
+  }
+}
+
+export function readWorkspacePackages(files: string[], read: (rel: string) => string | null, problems: ManifestProblem[] = []): WorkspacePackage[] {
   const globs = workspaceGlobs(read);
   const include = globs.filter((g) => !g.startsWith('!')).map(globToRegExp);
   const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToRegExp(g.slice(1)));
@@ -86,7 +105,12 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
   for (const manifest of manifests) {
     const dir = posix.dirname(manifest);
     if (dir !== '.' && include.length > 0 && (!include.some((re) => re.test(dir)) || exclude.some((re) => re.test(dir)))) continue;
-    const json = readJson(read(manifest));
+    const text = read(manifest);
+    const json = readJson(text);
+    if (!json && text !== null) {
+      const problem = jsonProblem(manifest, text);
+      if (problem) problems.push(problem);
+    }
     if (!json || typeof json.name !== 'string') continue;
     const dependencies = {
       ...record(json.peerDependencies),
