@@ -474,9 +474,11 @@ describe('Dockerfiles that are not services', () => {
         ['services/api/package.json', '{"name":"api"}'],
         ['e2e/Dockerfile', node],
         ['docker-compose.yml', 'services:\n  e2e:\n    build: ./e2e\n'],
+        ['test/fixtures/app/docker-compose.yml', 'services:\n  fixture-app:\n    build: .\n'],
       ]),
     );
     expect(repo.services.map((s) => s.name).sort()).toEqual(['api', 'e2e']);
+    expect([...repo.dockerfiles.keys()].sort()).toEqual(['e2e/Dockerfile', 'services/api/Dockerfile']);
   });
 });
 

@@ -80,8 +80,10 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   }
 
   // Compose files: roots first (shallow before deep, base before override).
+  // Compose files of test fixtures and dev containers describe no deployed service (an include: from
+  // a real compose file still reaches them).
   const composeFiles = files
-    .filter((f) => isComposeFileName(posix.basename(f)))
+    .filter((f) => isComposeFileName(posix.basename(f)) && !NOT_A_SERVICE_DIR.test(f))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length || a.localeCompare(b));
   let compose: RepoModel['compose'] = { files: [], services: [] };
   try {
@@ -119,8 +121,15 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc });
   }
   const claimed = new Set(drafts.map((d) => d.dockerfile));
+  // Dev containers and test fixtures are not the repo's images: out of the model (and of every
+  // transform), their parse errors included, unless compose builds them.
+  for (const path of [...dockerfiles.keys()]) {
+    if (claimed.has(path) || !NOT_A_SERVICE_DIR.test(path)) continue;
+    dockerfiles.delete(path);
+    for (let i = problems.length - 1; i >= 0; i--) if (problems[i]?.file === path) problems.splice(i, 1);
+  }
   for (const path of dockerfiles.keys()) {
-    if (claimed.has(path) || NOT_A_SERVICE_DIR.test(path)) continue;
+    if (claimed.has(path)) continue;
     const base = posix.basename(path);
     const suffix = /^(?:Dockerfile|Containerfile)\.(.+)$/.exec(base)?.[1] ?? /^(.+)\.[Dd]ockerfile$/.exec(base)?.[1] ?? null;
     if (suffix && DEV_VARIANT.test(suffix)) continue;
