@@ -63,8 +63,15 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   for (const f of session.plan.failures) p.log.error(`${f.path}:${f.line} ${f.message} — left untouched`);
   writer.guardDirty(session, session.plan.changes, flags);
 
+  // Pending per transform on its own: in the full chain a rewrite (worker-multistage) can absorb
+  // what another would do (pnpm-pin), which must still be offered if the user leaves the rewrite out.
+  const read = (path: string) => readFileSync(join(session.root, path), 'utf8');
   const pending = new Map<string, number>();
-  for (const c of session.plan.changes) for (const t of c.transforms) pending.set(t, (pending.get(t) ?? 0) + 1);
+  if (session.plan.changes.length > 0)
+    for (const t of candidates) {
+      const alone = planChanges(session.repo, [t], flags, read).changes.length;
+      if (alone > 0) pending.set(t.id, alone);
+    }
   if (pending.size === 0) {
     for (const r of session.plan.reports) for (const n of r.notes) p.log.warn(formatNote(r.path, n, false));
     p.outro('Nothing to change.');
@@ -85,7 +92,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     return 0;
   }
   const transforms = candidates.filter((t) => chosen.includes(t.id));
-  const plan = planChanges(session.repo, transforms, flags, (path) => readFileSync(join(session.root, path), 'utf8'));
+  const plan = planChanges(session.repo, transforms, flags, read);
   const { accepted, quit } = await reviewChanges(plan.changes, io);
   const written = writer.writeChanges(session, accepted);
   for (const r of plan.reports) for (const n of r.notes) p.log.warn(formatNote(r.path, n, false));
