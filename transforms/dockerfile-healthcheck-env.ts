@@ -81,7 +81,6 @@ function enclosingLiteral(cmd: string, index: number): { quote: string; open: nu
       if (close < 0) return null;
       return { quote, open: i - (quote.length - 1), close };
     }
-    if (c === ' ' && /^\s*$/.test(cmd.slice(i, index))) continue;
   }
   return null;
 }
