@@ -4,7 +4,8 @@
  *   fixtures/transforms/<transform-id>/<case>/before/   a small repo (Dockerfiles, compose, package.json, code)
  *   fixtures/transforms/<transform-id>/<case>/after/    only the files the transform changes, as they must end up
  *   fixtures/transforms/<transform-id>/<case>/expect.json (optional)
- *       { "notes": ["substring of a note", ...], "failures": ["substring", ...], "options": { "pnpmVersion": "9.1.0" } }
+ *       { "notes": ["substring of a note", ...], "failures": ["substring", ...], "options": { "pnpmVersion": "9.1.0" },
+ *         "sample": "kodingcaravan" }   <- instead of before/: a whole bundled sample monorepo is the input
  *
  * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
  * a second run on the output changes nothing and that every changed Dockerfile still parses.
@@ -20,6 +21,7 @@ import { applyPlan, planTree, readTree } from './helpers/repo.js';
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
 
 interface Expectation {
+  sample?: string;
   notes?: string[];
   failures?: string[];
   options?: { pnpmVersion?: string };
@@ -27,7 +29,7 @@ interface Expectation {
 
 for (const transform of TRANSFORMS) {
   const dir = join(ROOT, transform.id);
-  const cases = existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(join(dir, c, 'before'))) : [];
+  const cases = existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(join(dir, c, 'before')) || existsSync(join(dir, c, 'expect.json'))) : [];
   describe(transform.id, () => {
     it('has fixture pairs', () => {
       expect(cases.length).toBeGreaterThan(0);
@@ -35,9 +37,9 @@ for (const transform of TRANSFORMS) {
     for (const name of cases) {
       it(name, () => {
         const caseDir = join(dir, name);
-        const before = readTree(join(caseDir, 'before'));
-        const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
         const expectation: Expectation = existsSync(join(caseDir, 'expect.json')) ? JSON.parse(readFileSync(join(caseDir, 'expect.json'), 'utf8')) : {};
+        const before = readTree(expectation.sample ? join(ROOT, '..', expectation.sample) : join(caseDir, 'before'));
+        const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
         const options = expectation.options ?? {};
         const { plan } = planTree(before, [transform], options);
         const result = applyPlan(before, plan);
