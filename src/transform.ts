@@ -48,5 +48,3 @@ export interface Transform {
   appliesTo(path: string, repo: RepoModel): boolean;
   run(input: TransformInput): TransformResult;
 }
-
-export const noChange = (notes: Note[] = []): TransformResult => ({ edits: [], notes });

@@ -19,7 +19,7 @@ import { servicesForFile, type RepoModel, type Service } from '../src/repo/model
 import { parseUserCommands } from '../src/repo/users.js';
 import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runCommands } from './lib/dockerfile-edit.js';
+import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from './lib/dockerfile-edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
@@ -334,7 +334,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     edit = replaceRange(range.start, range.end, runAs.user);
   } else {
     const written = handed.dirs.length ? '; it owns the directories the app writes' : '';
-    const lines = [`# ${runAs.comment}${written}.`, ...(commands.length ? runCommands(parsed, commands) : []), userLine];
+    const lines = [`# ${runAs.comment}${written}.`, ...(commands.length ? runInstructionLines(parsed, commands) : []), userLine];
     const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
     const lastStep = steps[steps.length - 1];
     const anchor = stage.instructions.find((i) => RUNTIME.has(i.keyword) && (!lastStep || i.start > lastStep.start));

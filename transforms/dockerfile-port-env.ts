@@ -3,7 +3,7 @@
  * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
  * task definition can still override.
  */
-import { deployedStage, parseDockerfile, type DockerInstruction } from '../src/repo/dockerfile.js';
+import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';

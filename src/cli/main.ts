@@ -90,7 +90,6 @@ function parse(argv: string[]) {
 }
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
-  const color = colorEnabled(io.stderr);
   try {
     const { flags, positionals, help, version } = parse(argv);
     if (help) {

@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeService } from './compose.js';
-import { DockerfileSyntaxError, deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
+import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles } from './files.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -259,7 +259,7 @@ function describeService(
   const anyListen = [...facts.entries()].filter(([, f]) => f.listens).map(([file]) => file);
   const anyQueue = [...facts.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   // ENV, EXPOSE and HEALTHCHECK of the stages the deployed one is built FROM are in force too.
-  const inForce = parsed && stage ? stageChainInstructions(parsed, stage) : [];
+  const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const stageKeywords = new Set(inForce.map((i) => i.keyword));
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   // `npm start` runs the package's start script: read that too (e.g. `next start`).
@@ -430,12 +430,6 @@ function nestExcluded(path: string, exclude: string[]): boolean {
 }
 
 /** Instructions of a stage and of the stages it is built FROM, in build order. */
-function stageChainInstructions(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction[] {
-  const chain: DockerStage[] = [];
-  for (let s: DockerStage | undefined = stage; s && !chain.includes(s); s = s.parentStage === null ? undefined : parsed.stages[s.parentStage]) chain.push(s);
-  return chain.reverse().flatMap((s) => s.instructions);
-}
-
 function fileSetHas(files: string[], prefix: string, name: string): boolean {
   return files.includes(prefix + name);
 }

@@ -189,3 +189,21 @@ export function indentationAt(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
 }
+
+/** The stage and the stages it is built FROM, nearest first (ENV, USER and HEALTHCHECK inherit). */
+export function stageChain(parsed: ParsedDockerfile, stage: DockerStage): DockerStage[] {
+  const chain: DockerStage[] = [];
+  let current: DockerStage | undefined = stage;
+  while (current && !chain.includes(current)) {
+    chain.push(current);
+    current = current.parentStage === null ? undefined : parsed.stages[current.parentStage];
+  }
+  return chain;
+}
+
+/** Instructions in force for a stage, including those inherited from parent stages, in build order. */
+export function effectiveInstructions(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction[] {
+  return stageChain(parsed, stage)
+    .reverse()
+    .flatMap((s) => s.instructions);
+}

@@ -40,23 +40,8 @@ export function insertLinesAfter(parsed: ParsedDockerfile, instruction: DockerIn
   return insertAt(instruction.lineEnd, (atEof ? '\n' : '') + lines.map((l) => indent + l + '\n').join('').replace(/\n$/, atEof ? '' : '\n'));
 }
 
-/** The stage and the stages it is built FROM, nearest first (ENV, USER and HEALTHCHECK inherit). */
-export function stageChain(parsed: ParsedDockerfile, stage: DockerStage): DockerStage[] {
-  const chain: DockerStage[] = [];
-  let current: DockerStage | undefined = stage;
-  while (current && !chain.includes(current)) {
-    chain.push(current);
-    current = current.parentStage === null ? undefined : parsed.stages[current.parentStage];
-  }
-  return chain;
-}
-
-/** Instructions in force for a stage, including those inherited from parent stages, in build order. */
-export function effectiveInstructions(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction[] {
-  return stageChain(parsed, stage)
-    .reverse()
-    .flatMap((s) => s.instructions);
-}
+// Stage inheritance lives with the Dockerfile model; transforms import it from here too.
+export { effectiveInstructions, stageChain } from '../../src/repo/dockerfile.js';
 
 export const RUNTIME_ANCHORS = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
 
@@ -84,7 +69,7 @@ export function argumentsRange(parsed: ParsedDockerfile, instruction: DockerInst
 }
 
 /** A RUN with its commands joined by `&&`: one line when short, else one command per continuation line. */
-export function runCommands(parsed: ParsedDockerfile, commands: string[], maxWidth = 100): string[] {
+export function runInstructionLines(parsed: ParsedDockerfile, commands: string[], maxWidth = 100): string[] {
   const run = keyword(parsed, 'RUN');
   const oneLine = `${run} ${commands.join(' && ')}`;
   if (commands.length <= 1 || oneLine.length <= maxWidth) return [oneLine];
