@@ -408,18 +408,14 @@ describe('workspace and package manager', () => {
     expect(model.workspacePackages.map((p) => p.name)).not.toContain('@kc/legacy');
   });
 
-  it('pnpm version: packageManager field, else the Dockerfiles majority, else the lockfile format', () => {
+  it('pnpm version the repo declares: packageManager field, else the lockfile format (Dockerfile pins are weighed per file by dockerfile-pnpm-pin)', () => {
     const withField = modelOf(tree({ ...packages, 'package.json': '{"name":"kc","packageManager":"pnpm@8.15.4+sha256.abc"}' }));
     expect(withField.packageManager).toMatchObject({ name: 'pnpm', pnpm: { version: '8.15.4', source: expect.stringContaining('packageManager') } });
+    expect(withField.packageManager.pnpmFromLockfile).toMatchObject({ version: '8' });
 
-    const fromDockerfiles = modelOf(tree(packages));
-    expect(fromDockerfiles.packageManager.name).toBe('pnpm');
-    expect(fromDockerfiles.packageManager.pnpm?.version).toBe('8.15.0');
-    expect(fromDockerfiles.packageManager.pnpm?.source).toContain('2 of the repo');
-
-    const noPins = Object.fromEntries(Object.entries(packages).filter(([k]) => !k.endsWith('Dockerfile')));
-    const fromLock = modelOf(tree(noPins));
-    expect(fromLock.packageManager.pnpm).toMatchObject({ version: '8', source: expect.stringContaining('lockfileVersion 6.0') });
+    const fromLock = modelOf(tree(packages));
+    expect(fromLock.packageManager.name).toBe('pnpm');
+    expect(fromLock.packageManager.pnpm).toMatchObject({ version: '8', source: expect.stringContaining('lockfileVersion 6.0'), from: 'lockfile' });
   });
 
   it('npm and yarn repos', () => {

@@ -22,6 +22,7 @@ import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedD
 import type { RepoModel } from '../src/repo/model.js';
 import type { PnpmVersion } from '../src/repo/workspace.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
+import { lineOfOffset } from '../src/run/text.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { expandedNames, positionals, program, resolveVariable, runCommands, subcommandIndex, substitute, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
 
@@ -154,12 +155,12 @@ export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | 
         severity: 'warning',
         message: `--pnpm-version ${flag} differs from pnpm@${fromField.version} in ${fromField.source}; corepack and pnpm itself follow packageManager, so update it to match`,
       });
-    return { pin: { version: flag, source: '--pnpm-version (given on the command line; it overrides what the repo says)' }, notes };
+    return { pin: { version: flag, source: '--pnpm-version (given on the command line; it overrides what the repo says)', from: 'flag' }, notes };
   }
   if (fromField) return { pin: fromField, notes };
   const siblings = siblingPin(repo, path);
   if (siblings.pin) return { pin: siblings.pin, notes };
-  const lock = repo.packageManager.pnpmFromLockfile ?? (repo.packageManager.pnpm?.from === 'lockfile' ? repo.packageManager.pnpm : null);
+  const lock = repo.packageManager.pnpmFromLockfile;
   if (lock)
     return {
       pin: { ...lock, source: `${lock.source}${siblings.detail ? ` (${siblings.detail})` : ''}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
@@ -168,11 +169,6 @@ export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | 
   return { pin: null, notes: siblings.detail ? [{ severity: 'info', message: siblings.detail }] : [] };
 }
 
-function lineOf(parsed: ParsedDockerfile, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (parsed.text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 /** The edit that makes one install pin `version`. */
 function pinEdit(parsed: ParsedDockerfile, install: PnpmInstall, version: string): TextEdit | null {
@@ -217,7 +213,7 @@ export const dockerfilePnpmPin: Transform = {
           message: setBy
             ? `${describe(install)} resolves to "${setBy.value}" from ${setBy.instruction?.keyword} ${setBy.name} at line ${setBy.instruction?.line}; set ${setBy.name} to a version${suggestion}`
             : `${describe(install)}: ${names.join(', ')} has no default in this Dockerfile, so the version depends on --build-arg; give it a default${suggestion}`,
-          line: lineOf(parsed, install.word.start),
+          line: lineOfOffset(parsed.text, install.word.start),
         });
         continue;
       }
@@ -232,7 +228,7 @@ export const dockerfilePnpmPin: Transform = {
         notes.push({
           severity: 'warning',
           message: `${describe(install)} is not pinned and the repo does not say which pnpm it uses (no "packageManager" in the root package.json, no version pinned by its other Dockerfiles, no pnpm-lock.yaml format to go by); pass --pnpm-version`,
-          line: lineOf(parsed, install.word.start),
+          line: lineOfOffset(parsed.text, install.word.start),
         });
       return { edits: [], notes };
     }
@@ -240,7 +236,7 @@ export const dockerfilePnpmPin: Transform = {
     const edits: TextEdit[] = [];
     for (const install of unpinned) {
       const edit = pinEdit(parsed, install, version);
-      const line = lineOf(parsed, install.word.start);
+      const line = lineOfOffset(parsed.text, install.word.start);
       if (!edit) {
         notes.push({ severity: 'warning', message: `${describe(install)} is not pinned and ecsfix cannot rewrite it safely; pin pnpm ${version} by hand`, line });
         continue;

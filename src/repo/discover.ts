@@ -104,11 +104,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   }
 
   const workspacePackages = readWorkspacePackages(files, read, problems);
-  const packageManager = detectPackageManager(
-    read,
-    [...dockerfiles.keys()].map((path) => ({ path, text: read(path) ?? '' })),
-    files,
-  );
+  const packageManager = detectPackageManager(read, files);
 
   // Services: compose services that build, then Dockerfiles no compose service claims.
   const drafts: { name: string; dockerfile: string | null; context: string; target: string | null; args: Record<string, string>; compose: ComposeService | null }[] = [];

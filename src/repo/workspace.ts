@@ -21,15 +21,15 @@ export interface PnpmVersion {
   /** Where it came from, said to the user in the note on a change. */
   source: string;
   /** Which rule gave it: the packageManager field, the Dockerfiles' majority, the lockfile format. */
-  from?: 'packageManager' | 'dockerfiles' | 'lockfile';
+  from?: 'packageManager' | 'dockerfiles' | 'lockfile' | 'flag';
 }
 
 export interface PackageManagerInfo {
   name: 'pnpm' | 'npm' | 'yarn' | null;
   lockfiles: string[];
   pnpm: PnpmVersion | null;
-  /** The lockfile format's pnpm major, whether or not an earlier rule decided `pnpm`. */
-  pnpmFromLockfile?: PnpmVersion | null;
+  /** The lockfile format's pnpm major, whether or not the packageManager field decided `pnpm`. */
+  pnpmFromLockfile: PnpmVersion | null;
 }
 
 type Json = Record<string, unknown>;
@@ -152,17 +152,12 @@ export function workspaceClosure(pkgName: string, packages: WorkspacePackage[]):
 // The pnpm major that writes each lockfile format.
 const LOCKFILE_TO_PNPM: Record<string, string> = { '5.3': '6', '5.4': '7', '6.0': '8', '6.1': '8', '9.0': '9' };
 
-const PNPM_PIN = /\bpnpm@(\d+(?:\.\d+){0,2}(?:-[\w.]+)?)\b/g;
-
 /**
- * The pnpm version the repo uses, in order: root package.json `packageManager`, the version most
- * of the repo's Dockerfiles pin, the lockfile format's pnpm major. Null when none says.
+ * The pnpm version the repo declares: the root package.json `packageManager` field, else the
+ * lockfile format's pnpm major. The version the repo's Dockerfiles pin is per file (the file being
+ * changed must not vote for itself), so dockerfile-pnpm-pin's choosePnpmVersion weighs it.
  */
-export function detectPackageManager(
-  read: (rel: string) => string | null,
-  dockerfileTexts: { path: string; text: string }[],
-  files: string[],
-): PackageManagerInfo {
+export function detectPackageManager(read: (rel: string) => string | null, files: string[]): PackageManagerInfo {
   const lockfiles = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock', 'npm-shrinkwrap.json'].filter((f) => files.includes(f));
   const root = readJson(read('package.json'));
   const packageManager = typeof root?.packageManager === 'string' ? root.packageManager : null;
@@ -175,17 +170,6 @@ export function detectPackageManager(
   let pnpm: PnpmVersion | null = null;
   const fromField = packageManager && /^pnpm@(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(packageManager);
   if (fromField?.[1]) pnpm = { version: fromField[1], source: 'the root package.json "packageManager" field', from: 'packageManager' };
-  if (!pnpm) {
-    const counts = new Map<string, string[]>();
-    for (const { path, text } of dockerfileTexts)
-      for (const m of text.matchAll(PNPM_PIN)) {
-        const v = m[1] ?? '';
-        counts.set(v, [...(counts.get(v) ?? []), path]);
-      }
-    const best = [...counts.entries()].sort((a, b) => b[1].length - a[1].length || b[0].localeCompare(a[0]))[0];
-    if (best)
-      pnpm = { version: best[0], source: `the version ${best[1].length} of the repo's Dockerfiles pin (${[...new Set(best[1])].join(', ')})`, from: 'dockerfiles' };
-  }
   const lock = read('pnpm-lock.yaml');
   const lockVersion = lock && /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(lock)?.[1];
   const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
