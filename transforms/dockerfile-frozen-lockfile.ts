@@ -29,6 +29,7 @@ import { isDockerfileName } from '../src/repo/discover.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
+import { lineOfOffset } from '../src/run/text.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { effectiveInstructions, insertLinesAfter, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
 import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from './lib/dockerfile-files.js';
@@ -105,12 +106,6 @@ function findInstalls(parsed: ParsedDockerfile, files: readonly string[], contex
     }
   }
   return out;
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 function ancestors(dir: string): string[] {
@@ -191,7 +186,7 @@ export const dockerfileFrozenLockfile: Transform = {
 
     for (const install of installs) {
       const { command, manager, instruction } = install;
-      const line = lineOf(text, install.sub.start);
+      const line = lineOfOffset(text, install.sub.start);
       const say = (severity: Note['severity'], message: string) => plan.notes.push({ severity, message, line });
       const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
       const at = (p: string) => presence(state, p, files);

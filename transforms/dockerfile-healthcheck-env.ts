@@ -11,7 +11,7 @@ import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
 import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
+import { effectiveInstructions, execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
 import { fixedListenPorts } from './lib/fixed-port.js';
 
@@ -55,12 +55,12 @@ export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number,
       const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
       const url = readsEnv ? `'http://localhost:' + (process.env.PORT || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
       const js = `require('http').get(${url}, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
-      return JSON.stringify([node, '-e', js]).replace(/","/g, '", "');
+      return execForm([node, '-e', js]);
     }
     case 'python': {
       const url = readsEnv ? `'http://localhost:' + os.environ.get('PORT', '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
       const py = `import ${readsEnv ? 'os, ' : ''}urllib.request; urllib.request.urlopen(${url}, timeout=4)`;
-      return JSON.stringify(['python3', '-c', py]).replace(/","/g, '", "');
+      return execForm(['python3', '-c', py]);
     }
     case 'wget':
       return stage.tools.includes('sh') ? `wget -q -O /dev/null ${shellUrl} || exit 1` : null;

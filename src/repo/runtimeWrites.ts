@@ -4,6 +4,7 @@
  * `collectstatic`. Paths are relative to the service directory (or absolute when settings say so).
  */
 import { posix } from 'node:path';
+import { lineOfOffset } from '../run/text.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory, or absolute (a container path) when `absolute`. */
@@ -39,7 +40,7 @@ function staticRoot(settingsFile: string, text: string, serviceDir: string): { p
   const m = STATIC_ROOT.exec(text);
   if (!m) return null;
   const expr = (m[1] ?? '').replace(/#.*$/, '').trim();
-  const line = text.slice(0, m.index).split('\n').length;
+  const line = lineOfOffset(text, m.index);
   const literal = /^['"]([^'"]+)['"]$/.exec(expr)?.[1];
   if (literal?.startsWith('/')) return { path: literal, absolute: true, line };
   const joined =

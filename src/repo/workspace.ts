@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { lineOfOffset } from '../run/text.js';
 
 export interface WorkspacePackage {
   name: string;
@@ -91,7 +92,7 @@ function jsonProblem(file: string, text: string): ManifestProblem | null {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    const line = Number.isFinite(position) ? text.slice(0, position).split('\n').length : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
+    const line = Number.isFinite(position) ? lineOfOffset(text, position) : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
     return { file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
   }
 }

@@ -76,3 +76,8 @@ export function runInstructionLines(parsed: ParsedDockerfile, commands: string[]
   const esc = parsed.escape || '\\';
   return commands.map((c, i) => (i === 0 ? `${run} ${c} ${esc}` : `    && ${c}${i < commands.length - 1 ? ` ${esc}` : ''}`));
 }
+
+/** An exec-form argument list as Dockerfiles write it: `["node", "-e", "…"]`. */
+export function execForm(args: string[]): string {
+  return `[${args.map((a) => JSON.stringify(a)).join(', ')}]`;
+}

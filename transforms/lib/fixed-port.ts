@@ -6,7 +6,7 @@
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import type { Service } from '../../src/repo/model.js';
 import { replaceRange, type TextEdit } from '../../src/run/edits.js';
-import { argumentsRange } from './dockerfile-edit.js';
+import { argumentsRange, execForm } from './dockerfile-edit.js';
 import { instructionWords } from './dockerfile-shell.js';
 
 export interface FixedPort {
@@ -66,7 +66,7 @@ export function cmdReadingPort(parsed: ParsedDockerfile, stage: DockerStage, inF
   if (words.some((w) => /^(?:\/bin\/)?(?:ba)?sh$/.test(w.value))) return null; // already a shell script in exec form
   const script = 'exec ' + words.map((w, i) => (i === at ? withPort : shellQuote(w.value))).join(' ');
   const { start, end } = argumentsRange(parsed, cmd);
-  return { edit: replaceRange(start, end, JSON.stringify(['sh', '-c', script]).replace(/","/g, '", "')), port: found.port, line: cmd.line };
+  return { edit: replaceRange(start, end, execForm(['sh', '-c', script])), port: found.port, line: cmd.line };
 }
 
 /** ENTRYPOINTs that run their arguments as a command (so the CMD may be `sh -c …`). */
