@@ -142,7 +142,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
     const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name);
-    return describeService(draft, dir, entry?.parsed ?? null, { files, read, workspacePackages, problems });
+    return describeService(draft, dir, entry?.parsed ?? null, { files, fileSet, read, workspacePackages, problems });
   });
   // Source files belong to the innermost service directory.
   for (const svc of services) {
@@ -215,6 +215,7 @@ function escapeRe(s: string): string {
 
 interface DescribeDeps {
   files: string[];
+  fileSet: Set<string>;
   read: (rel: string) => string | null;
   workspacePackages: WorkspacePackage[];
   problems: ModelProblem[];
@@ -229,9 +230,9 @@ function describeService(
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
   const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
-  const language: ServiceLanguage = fileSetHas(files, prefix, 'package.json')
+  const language: ServiceLanguage = deps.fileSet.has(prefix + 'package.json')
     ? 'node'
-    : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => fileSetHas(files, prefix, m))
+    : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
       ? 'python'
       : 'unknown';
   // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
@@ -248,7 +249,7 @@ function describeService(
     if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage));
   }
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
-  const entryFile = findEntryFile(dir, pkg, files, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
+  const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
 
   // Role
   const roleReasons: string[] = [];
@@ -426,10 +427,6 @@ function nestExcluded(path: string, exclude: string[]): boolean {
 }
 
 /** Instructions of a stage and of the stages it is built FROM, in build order. */
-function fileSetHas(files: string[], prefix: string, name: string): boolean {
-  return files.includes(prefix + name);
-}
-
 /** Port sources in the order {@link choosePort} trusts them (code defaults come last). */
 export const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
 
@@ -458,9 +455,9 @@ function djangoPath(file: string, servicePrefix: string, route: string, includes
   return include ? '/' + [include.prefix, route].map((p) => p.replace(/^\/+/, '')).join('').replace(/^\/+/, '') : route;
 }
 
-function findEntryFile(dir: string, pkg: WorkspacePackage | null, files: string[], cmd: string | null): string | null {
+function findEntryFile(dir: string, pkg: WorkspacePackage | null, fileSet: Set<string>, cmd: string | null): string | null {
   const prefix = dir ? dir + '/' : '';
-  const has = (rel: string) => files.includes(prefix + rel);
+  const has = (rel: string) => fileSet.has(prefix + rel);
   const candidates: string[] = [];
   const fromBuilt = (p: string) => {
     const clean = p.replace(/^\.\//, '');
