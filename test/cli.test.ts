@@ -97,6 +97,14 @@ describe('ecsfix CLI', () => {
     expect(readFileSync(join(viaPatch, 'chat_service/Dockerfile'), 'utf8')).toMatch(/^\uFEFF[^]*ENV PORT=8000\r\n/);
   });
 
+  it('after applying everything, a second diff of kodingcaravan is silent: info notes on unchanged files stay in --json', async () => {
+    const dir = copySample('kodingcaravan');
+    expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
+    expect(await runCli(['diff', dir])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const json = JSON.parse((await runCli(['diff', dir, '--json'])).stdout);
+    expect(json.reports.length).toBeGreaterThan(0);
+  });
+
   it('apply without --yes and without a terminal refuses, writing nothing', async () => {
     const dir = copySample('peerprep');
     const before = readFileSync(join(dir, 'chat_service/Dockerfile'), 'utf8');

@@ -39,7 +39,8 @@ export function formatNote(path: string, note: TransformNote, color: boolean): s
 export function formatDiagnostics(plan: Plan, problems: ModelProblem[], color: boolean): string[] {
   const lines: string[] = [];
   for (const c of plan.changes) for (const n of c.notes) lines.push(formatNote(c.path, n, color));
-  for (const r of plan.reports) for (const n of r.notes) lines.push(formatNote(r.path, n, color));
+  // On files that stay unchanged only warnings need a human; their info notes are in --json.
+  for (const r of plan.reports) for (const n of r.notes) if (n.severity === 'warning') lines.push(formatNote(r.path, n, color));
   for (const p of problems.filter((p) => !p.unparsable)) lines.push(`${yellow(color, 'warning')} ${p.file}:${p.line} ${p.message}`);
   for (const f of plan.failures)
     lines.push(`${red(color, 'error')} ${f.path}:${f.line} ${f.message}${f.transform ? ` [${f.transform}]` : ''} — fix the file and run again; it was left untouched`);

@@ -73,7 +73,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
       if (alone > 0) pending.set(t.id, alone);
     }
   if (pending.size === 0) {
-    for (const r of session.plan.reports) for (const n of r.notes) p.log.warn(formatNote(r.path, n, false));
+    for (const r of session.plan.reports) for (const n of r.notes) if (n.severity === 'warning') p.log.warn(formatNote(r.path, n, false));
     p.outro('Nothing to change.');
     return session.plan.failures.length ? 2 : 0;
   }
@@ -95,7 +95,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   const plan = planChanges(session.repo, transforms, flags, read);
   const { accepted, quit } = await reviewChanges(plan.changes, io);
   const written = writer.writeChanges(session, accepted);
-  for (const r of plan.reports) for (const n of r.notes) p.log.warn(formatNote(r.path, n, false));
+  for (const r of plan.reports) for (const n of r.notes) if (n.severity === 'warning') p.log.warn(formatNote(r.path, n, false));
   const command = `ecsfix apply -t ${transforms.map((t) => t.id).join(',')} --yes`;
   p.outro(
     `${quit ? 'Stopped. ' : ''}Wrote ${written.length} of ${plan.changes.length} file(s).\n` +
