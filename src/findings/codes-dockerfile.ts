@@ -1,0 +1,4 @@
+/** Finding codes for Dockerfiles (ECS1xx). */
+import type { FindingCode } from './finding.js';
+
+export const DOCKERFILE_CODES: readonly FindingCode[] = [];
