@@ -14,26 +14,11 @@ import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type Ro
 export type { MountHint, PortHint, RouteHint };
 export type SourceLanguage = 'js' | 'python';
 
-export interface SourceFacts {
-  listens: boolean;
-  consumesQueue: boolean;
-  ports: PortHint[];
-  routes: RouteHint[];
+/** What the model reads from any source file; Python fills the same fields from its patterns. */
+export interface SourceFacts
+  extends Pick<JsSourceFacts, 'listens' | 'consumesQueue' | 'ports' | 'routes' | 'globalPrefix' | 'globalPrefixExclude' | 'routers' | 'mounts' | 'imports' | 'apps' | 'exportedRouters'> {
   /** Django: `path('<prefix>', include('<module>'))` pairs, to resolve app-level urls.py prefixes. */
   djangoIncludes: { prefix: string; module: string }[];
-  /** NestJS `app.setGlobalPrefix('api')`. */
-  globalPrefix: string | null;
-  /** NestJS `setGlobalPrefix('api', { exclude: ['health', { path: 'ping', ... }] })`: paths the prefix skips. */
-  globalPrefixExclude: string[];
-  /** JS: router objects created in the file (`express.Router()`, `new Router({ prefix })`) with their own prefix. */
-  routers: Record<string, string>;
-  mounts: MountHint[];
-  /** JS: local name -> module specifier, from import/require. */
-  imports: Record<string, string>;
-  /** JS: application objects created in the file (`const app = express()`): their routes are absolute. */
-  apps: string[];
-  /** JS: the file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
-  exportedRouters: string[];
   /** JS/TS: everything the syntax tree says (listen port expression, env reads, consumers, start-up order); null for Python. */
   js: JsSourceFacts | null;
 }
