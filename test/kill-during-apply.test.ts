@@ -117,15 +117,19 @@ describe('SIGKILL during apply', () => {
       const f = copyFixture();
       let rand = seed;
       const random = () => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-      // Steer the delay towards the write phase: later when nothing was written, earlier when all was.
-      let delay = 40;
+      // Start from the time a whole run takes, then steer the delay into the write phase: later
+      // when nothing was written yet, earlier when everything was (the machine's load varies).
+      const started = performance.now();
+      await run([driver, f.root], null);
+      let delay = (performance.now() - started) * 0.85;
+      restore(f);
       const counts = { before: 0, during: 0, after: 0, leftovers: 0 };
       for (let k = 0; k < KILLS_PER_LANE; k++) {
-        const wait = Math.max(1, delay + (random() - 0.5) * 30);
+        const wait = Math.max(1, delay * (0.85 + 0.3 * random()));
         await run([driver, f.root], wait);
         const { fresh, temps } = inspect(f);
-        if (fresh === 0) (counts.before++, (delay += 3));
-        else if (fresh === f.changes.length) (counts.after++, (delay = Math.max(1, delay - 3)));
+        if (fresh === 0) (counts.before++, (delay *= 1.08));
+        else if (fresh === f.changes.length) (counts.after++, (delay /= 1.08));
         else counts.during++;
         if (temps.length) counts.leftovers++;
         restore(f);
@@ -136,6 +140,7 @@ describe('SIGKILL during apply', () => {
     const total = lanes.reduce((n, l) => n + l.counts.before + l.counts.during + l.counts.after, 0);
     const during = lanes.reduce((n, l) => n + l.counts.during, 0);
     expect(total).toBeGreaterThanOrEqual(200);
+    if (process.env.KILL_STATS) console.log(JSON.stringify(lanes.map((l) => l.counts)));
     expect(during, JSON.stringify(lanes.map((l) => l.counts))).toBeGreaterThanOrEqual(total / 10);
 
     const { f } = lanes[0] as (typeof lanes)[number];
