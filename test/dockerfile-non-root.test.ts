@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deployedStage, dockerfileProblems, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { parseUserCommands } from '../src/repo/users.js';
+import { deployedStage, dockerfileProblems, effectiveInstructions, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { parseUserCommands } from '../src/dockerfile/users.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
-import { effectiveInstructions } from '../transforms/lib/dockerfile-edit.js';
 import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');

@@ -26,14 +26,14 @@
  */
 import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/discover.js';
-import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
-import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
-import { lineOfOffset } from '../src/run/text.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
+import { lineOfOffset } from '../src/text.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, insertLinesAfter, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
-import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from './lib/dockerfile-files.js';
-import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
+import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from '../src/dockerfile/imageFiles.js';
+import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 

@@ -13,13 +13,13 @@
  * below 1024 and write their pid and cache under root-owned paths.
  */
 import { posix } from 'node:path';
-import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
-import { parseUserCommands } from '../src/repo/users.js';
-import { replaceRange, type TextEdit } from '../src/run/edits.js';
+import { parseUserCommands } from '../src/dockerfile/users.js';
+import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from './lib/dockerfile-edit.js';
+import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };

@@ -27,12 +27,12 @@ import { checkDockerfileBuild, copyArgs, instructionBody, outputDir, runSegments
 import { isDockerfileName } from '../src/repo/discover.js';
 import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
-import { parseUserCommands } from '../src/repo/users.js';
+import { parseUserCommands } from '../src/dockerfile/users.js';
 import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
-import { replaceRange } from '../src/run/edits.js';
+import { replaceRange } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
-import { keyword } from './lib/dockerfile-edit.js';
+import { keyword } from '../src/dockerfile/edit.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 

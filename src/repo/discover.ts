@@ -11,7 +11,7 @@ import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser
 import { listRepoFiles } from './files.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
-import { parseUserCommands } from './users.js';
+import { parseUserCommands } from '../dockerfile/users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 

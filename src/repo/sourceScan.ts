@@ -4,7 +4,7 @@
  * the model, never a rewrite, so a light lexer (comments blanked, offsets kept) plus patterns over
  * the framework APIs is enough; the codemods that rewrite code use a real AST.
  */
-import { lineOfOffset } from '../run/text.js';
+import { lineOfOffset } from '../text.js';
 
 export type SourceLanguage = 'js' | 'python';
 

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { lineOfOffset } from '../run/text.js';
+import { lineOfOffset } from '../text.js';
 
 export interface WorkspacePackage {
   name: string;

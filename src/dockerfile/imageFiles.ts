@@ -9,9 +9,8 @@
  * with a variable is unknown. `.dockerignore` is not read.
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { effectiveInstructions } from './dockerfile-edit.js';
-import { instructionWords, type ShellWord } from './dockerfile-shell.js';
+import { effectiveInstructions, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { instructionWords, type ShellWord } from './shell.js';
 
 export interface CopyEntry {
   /** Absolute path in the image: the file, or the directory the source's contents went to. */

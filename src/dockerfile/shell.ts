@@ -6,8 +6,7 @@
  * `sudo` / `env`, `RUN --mount=...` flags and the exec form `RUN ["npm", "ci"]`.
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { effectiveInstructions } from './dockerfile-edit.js';
+import { effectiveInstructions, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
 
 export interface ShellWord {
   /** The word as the shell sees it (quotes removed, continuations joined). */
