@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deployedStage, dockerfileProblems, effectiveInstructions, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { parseUserCommands } from '../src/dockerfile/users.js';
+import { usersCreatedBy } from '../src/dockerfile/users.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
 import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
@@ -33,7 +33,7 @@ function distroMismatches(parsed: ParsedDockerfile): string[] {
 /** The user the deployed stage runs as and how it came to exist in the image. */
 function runtimeUser(parsed: ParsedDockerfile, stage: DockerStage) {
   const inForce = effectiveInstructions(parsed, stage);
-  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => ({ ins: i, ...parseUserCommands(i.args) }));
+  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => ({ ins: i, ...usersCreatedBy(parsed, [i]) }));
   const name = (stage.user ?? '').split(':')[0] ?? '';
   const creation = created.find((c) => c.users.some((u) => u.name === name));
   const lastUserLine = inForce.filter((i) => i.keyword === 'USER').pop();

@@ -24,7 +24,8 @@ import type { PnpmVersion } from '../src/repo/workspace.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
 import { lineOfOffset } from '../src/text.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { expandedNames, positionals, program, resolveVariable, runCommands, subcommandIndex, substitute, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
+import { positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
+import { expandedNames, resolveVariable, substitute } from '../src/dockerfile/variables.js';
 
 export type PnpmSpecKind = 'exact' | 'range' | 'floating' | 'variable';
 
