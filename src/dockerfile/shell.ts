@@ -28,15 +28,20 @@ export interface ShellCommand {
 const WRAPPERS = new Set(['sudo', 'env', 'exec', 'command', 'time', 'nohup', 'then', 'do', 'else', '!', '{']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+/** Where an instruction's arguments start, and whether they are a JSON (exec form) array there. */
+function argumentsStart(parsed: ParsedDockerfile, ins: DockerInstruction): { start: number; json: boolean } {
+  const bodyStart = ins.start + ins.keyword.length;
+  const body = parsed.text.slice(bodyStart, ins.end);
+  const trimmed = body.trimStart();
+  return trimmed.startsWith('[') ? { start: bodyStart + (body.length - trimmed.length), json: true } : { start: bodyStart, json: false };
+}
+
 /** The commands a RUN instruction runs, in order. Empty for anything but RUN. */
 export function runCommands(parsed: ParsedDockerfile, ins: DockerInstruction): ShellCommand[] {
   if (ins.keyword !== 'RUN') return [];
-  const text = parsed.text;
-  const bodyStart = ins.start + ins.keyword.length;
-  const body = text.slice(bodyStart, ins.end);
-  const trimmed = body.trimStart();
-  if (trimmed.startsWith('[')) return execForm(text, bodyStart + (body.length - trimmed.length), ins.end);
-  return finish(splitAt(lexShell(text, bodyStart, ins.end, parsed.escape), () => true));
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) return execForm(parsed.text, start, ins.end);
+  return finish(splitAt(lexShell(parsed.text, start, ins.end, parsed.escape), () => true));
 }
 
 /** One step of a RUN: a command of its `&&` / `||` / `;` list (a pipeline stays one step). */
@@ -53,16 +58,14 @@ const LIST_OPERATORS = new Set(['&&', '||', ';', ';;', '&', '\n']);
 export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunStep[] {
   if (ins.keyword !== 'RUN') return [];
   const text = parsed.text;
-  const bodyStart = ins.start + ins.keyword.length;
-  const body = text.slice(bodyStart, ins.end);
-  const trimmed = body.trimStart();
-  if (trimmed.startsWith('[')) {
-    const words = jsonWords(text, bodyStart + (body.length - trimmed.length), ins.end) ?? [];
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) {
+    const words = jsonWords(text, start, ins.end) ?? [];
     return words.length ? [{ text: words.map((w) => w.value).join(' '), words }] : [];
   }
   const escape = parsed.escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
   const continuation = new RegExp(`${escape}[ \\t]*\\r?\\n(?:[ \\t]*(?:#[^\\n]*)?\\n)*`, 'g');
-  return splitAt(lexShell(text, bodyStart, ins.end, parsed.escape), (op) => LIST_OPERATORS.has(op))
+  return splitAt(lexShell(text, start, ins.end, parsed.escape), (op) => LIST_OPERATORS.has(op))
     .map((group) => group.filter((t): t is ShellWord => 'value' in t))
     .filter((words) => words.length > 0)
     .map((words) => ({ text: text.slice((words[0] as ShellWord).start, (words[words.length - 1] as ShellWord).end).replace(continuation, '').trim(), words }));
@@ -71,12 +74,10 @@ export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunS
 /** Every word of an instruction's arguments (flags included), e.g. the sources and destination of a COPY. */
 export function instructionWords(parsed: ParsedDockerfile, ins: DockerInstruction): { words: ShellWord[]; json: boolean } {
   const text = parsed.text;
-  const bodyStart = ins.start + ins.keyword.length;
-  const body = text.slice(bodyStart, ins.end);
-  const trimmed = body.trimStart();
-  if (trimmed.startsWith('[')) return { words: jsonWords(text, bodyStart + (body.length - trimmed.length), ins.end) ?? [], json: true };
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) return { words: jsonWords(text, start, ins.end) ?? [], json: true };
   const flags: ShellWord[] = [];
-  const rest = lexShell(text, bodyStart, ins.end, parsed.escape, false).filter((t): t is ShellWord => 'value' in t);
+  const rest = lexShell(text, start, ins.end, parsed.escape, false).filter((t): t is ShellWord => 'value' in t);
   // `COPY --chown=a:b ["x", "y"]`: flags, then the JSON form.
   const firstPlain = rest.findIndex((w) => !w.value.startsWith('--'));
   const open = firstPlain >= 0 ? (rest[firstPlain] as ShellWord) : null;
