@@ -41,6 +41,8 @@ export interface Service {
   language: ServiceLanguage;
   port: number | null;
   portEvidence: Evidence<number>[];
+  /** Set when the compose projects that build this service disagree about its port (naming both): no port change. */
+  portDispute?: string;
   entryFile: string | null;
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
