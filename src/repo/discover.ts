@@ -278,7 +278,7 @@ function describeService(
   const facts = new Map<string, SourceFacts>();
   for (const f of sourceFiles) {
     const text = read(f);
-    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage));
+    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage, f));
   }
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
@@ -405,6 +405,9 @@ function describeService(
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
     healthRoute: routes[0] ?? null,
     sourceFiles,
+    listen: [...facts.entries()]
+      .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
+      .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
     runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
   };
 }

@@ -7,6 +7,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { ServiceListen } from '../source/index.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
@@ -50,6 +51,11 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Source files read for the facts above. */
   sourceFiles: string[];
+  /**
+   * JS/TS: the server's `listen` calls as the syntax tree says (port default, the env var the port
+   * expression reads, file and line), the entry file's first. Empty when no file listens.
+   */
+  listen?: ServiceListen[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
 }
