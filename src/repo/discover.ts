@@ -13,6 +13,7 @@ import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, S
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
+import { buildTargets, scriptTarget } from './buildTargets.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -158,6 +159,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null, alsoComposedBy: [] });
   }
 
+  // No compose build.target: the stage the repo's build scripts and CI target is the deployed one.
+  const targets = buildTargets(files, read);
+  for (const draft of drafts) {
+    const stages = draft.dockerfile ? (dockerfiles.get(draft.dockerfile)?.parsed?.stages ?? []) : [];
+    const fromScripts = draft.target === null ? scriptTarget(targets, draft.dockerfile) : null;
+    if (fromScripts && stages.some((s) => s.name?.toLowerCase() === fromScripts.target.toLowerCase())) draft.target = fromScripts.target;
+  }
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
