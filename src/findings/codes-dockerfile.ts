@@ -14,4 +14,10 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'Several compose services build this Dockerfile and listen on different ports: a PORT baked into the image would be wrong for some of them. Set PORT per service in each task definition.',
   },
+  {
+    code: 'ECS152',
+    title: 'One image run with several commands: no HEALTHCHECK baked in',
+    defaultSeverity: 'warning',
+    help: 'Several services run this image with different commands (an API and a worker). A HEALTHCHECK in the image probes every one of them; a process that does not serve the route would be marked unhealthy and restarted. Declare the probe per service instead.',
+  },
 ];

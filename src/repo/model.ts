@@ -34,7 +34,7 @@ export interface Service {
   dockerfile: string | null;
   /** Compose build context relative to the root (the Dockerfile's directory when not in compose). */
   buildContext: string;
-  /** Compose `build.target`, the stage that is deployed. */
+  /** The stage that is deployed when named: compose `build.target`, else the `--target` the repo's build scripts/CI use. */
   target: string | null;
   compose: ComposeService | null;
   role: ServiceRole;
