@@ -5,7 +5,7 @@
  * installs), which is what `npm ci` checks before it installs anything.
  */
 import { posix } from 'node:path';
-import { globToRegExp } from './workspace.js';
+import { globToRegExp } from '../dockerfile/glob.js';
 
 export interface LockfileFacts {
   /** Repo-relative path. */
