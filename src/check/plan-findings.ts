@@ -64,7 +64,7 @@ export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
       each(change.path, (service) => ({
         code: def?.code ?? `pending/${transform}`,
         severity: def?.defaultSeverity ?? 'warning',
-        message: `${transform} has a change pending: ${def?.title ?? transform}`,
+        message: `pending change: ${def?.title ?? transform}`,
         file: change.path,
         line,
         ...(service ? { service } : {}),

@@ -23,6 +23,8 @@ Usage:
   ecsfix list                 every transform: id, title, file kinds, safety
   ecsfix diff  [dir]          unified diff of every pending change; writes nothing
   ecsfix apply [dir]          write the changes; asks per file in a terminal, needs --yes otherwise
+  ecsfix check [dir]          readiness report per service (--format text|markdown|json|sarif|ecs,
+                              --fail-on blocking|warning|info; "ecsfix check --help")
 
 Options:
   -t, --transform <id>        only these transforms (repeatable or comma-separated)
@@ -35,6 +37,7 @@ Options:
   -v, --version               the version
 
 Exit codes: diff 0 = nothing to change, 1 = changes pending; apply 0 = done;
+check 0 = no blocking finding, 1 = blocking findings;
 any command 2 = an error (unparsable file, bad flag, unknown transform id).`;
 
 export interface Io {
@@ -91,6 +94,8 @@ function parse(argv: string[]) {
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
+    // `check` has its own options (--format, --fail-on, --output); see src/cli/check.ts.
+    if (argv[0] === 'check') return (await import('./check.js')).checkCommand(argv.slice(1), io, VERSION);
     const { flags, positionals, help, version } = parse(argv);
     if (help) {
       io.stdout.write(USAGE + '\n');
@@ -115,7 +120,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       case 'wizard':
         return await runWizard(flags, io, dir);
       default:
-        throw new UsageError(`unknown command "${command}"; commands: list, diff, apply (see --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: list, diff, apply, check (see --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
