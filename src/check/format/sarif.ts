@@ -35,7 +35,8 @@ export function checkSarif(report: CheckReport, root: string, version: string) {
   const fixed = new Set<string>();
   const results = report.findings.map((f) => {
     const location = f.file
-      ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.file), uriBaseId: 'SRCROOT' }, ...(f.line ? { region: { startLine: f.line, ...(f.column ? { startColumn: f.column } : {}) } } : {}) } }]
+      ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.file), uriBaseId: 'SRCROOT' }, // A finding about a whole file (no line) points at its first line.
+          region: { startLine: f.line ?? 1, ...(f.column ? { startColumn: f.column } : {}) } } }]
       : [];
     const change = f.fixedBy && f.file && f.code.startsWith('pending/') && !fixed.has(f.file) ? report.changes.find((c) => c.path === f.file) : undefined;
     if (change) fixed.add(change.path);
