@@ -20,7 +20,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const out: string[] = [];
   const { summary } = report;
   const needing = report.services.filter((s) => s.verdict !== 'READY').length;
-  out.push(`${report.services.length} service(s), ${needing} need changes: ${summary.blocking} blocking, ${summary.warning} warning(s); ${summary.fixable} fixable by "ecsfix apply"`);
+  out.push(...wrap(`${report.services.length} service(s), ${needing} need changes: ${summary.blocking} blocking, ${summary.warning} warning(s); ${summary.fixable} fixable by "ecsfix apply"`, width));
   out.push('');
   const nameWidth = Math.min(30, Math.max(7, ...report.services.map((s) => s.name.length)));
   // Padding is computed on the plain text so colour codes do not shift the columns.
