@@ -11,6 +11,8 @@ export type Safety = 'safe' | 'behavior-changing';
 export interface Note {
   /** `info` explains a change; `warning` is something the user must do or verify by hand. */
   severity: 'info' | 'warning';
+  /** Stable finding code (see src/findings), where one is assigned. */
+  code?: string;
   message: string;
   /** 1-based line in the file the note is about. */
   line?: number;

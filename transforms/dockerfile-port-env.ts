@@ -16,11 +16,14 @@ export function httpServiceOf(path: string, repo: RepoModel): { service: Service
   if (services.length === 0) return null;
   const ports = [...new Set(services.map((s) => s.port))];
   const first = services[0] as Service;
+  const disputed = services.find((s) => s.portDispute);
+  if (disputed?.portDispute) return { note: { severity: 'warning', code: 'ECS150', message: `${disputed.portDispute}; port left unchanged until one project is the deployed one` } };
   if (ports.length > 1)
     return {
       note: {
         severity: 'warning',
-        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}`).join(', ')}); set PORT per service in each task definition instead`,
+        code: 'ECS151',
+        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}${s.compose ? ` in ${s.compose.file}:${s.compose.line}` : ''}`).join(', ')}); set PORT per service in each task definition instead`,
       },
     };
   if (first.port === null)
