@@ -1,8 +1,9 @@
 /**
- * A real parse of JS/TS sources for the readiness rules (oxc-parser: fast, ESTree-shaped, read-only).
- * Kept to this one module so the rules can move to the shared source model once it exists.
+ * The syntax tree of JS/TS sources for the readiness rules, through the source layer's parser
+ * (src/source: oxc-parser, ESTree-shaped), plus the few walkers the rules need to follow start-up
+ * code. The facts the source layer already extracts (env reads, listen) are read from it directly.
  */
-import { parseSync } from 'oxc-parser';
+import { parseProgram } from '../source/facts.js';
 import { lineStarts } from '../run/text.js';
 
 /** An ESTree node as oxc-parser returns it (loosely typed: the rules read a few node kinds). */
@@ -28,8 +29,8 @@ export function parseJs(path: string, text: string): JsSource | null {
   if (cache.has(key)) return cache.get(key) ?? null;
   let source: JsSource | null = null;
   try {
-    const result = parseSync(path, text);
-    if (result.errors.length === 0) {
+    const result = parseProgram(path, text);
+    if (result.error === null) {
       const starts = lineStarts(text);
       source = { path, text, program: result.program as unknown as Node, line: (offset) => lineAt(starts, offset) };
     }

@@ -10,6 +10,7 @@ import { generateProbe } from '../../transforms/dockerfile-healthcheck-env.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
+import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 
 export interface ContainerHealthCheck {
@@ -72,7 +73,7 @@ export interface EcsService {
 /** Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. */
 const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY|ACCESS_KEY|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
 const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]+:[^\s@/]+@/;
-const ENV_READ = /process\.env\.([A-Z_][A-Z0-9_]*)|process\.env\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
+const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 
 export function ecsServices(ctx: CheckContext): EcsService[] {
@@ -195,10 +196,8 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   for (const path of service.sourceFiles) {
     const text = ctx.read(path);
     if (text === null) continue;
-    for (const m of text.matchAll(ENV_READ)) {
-      const name = m.slice(1).find(Boolean);
-      if (name && !values.has(name)) values.set(name, null);
-    }
+    const names = path.endsWith('.py') ? [...text.matchAll(PY_ENV_READ)].map((m) => m.slice(1).find(Boolean)) : sourceFacts(path, text).envReads.map((r) => r.name);
+    for (const name of names) if (name && /^[A-Z_][A-Z0-9_]*$/.test(name) && !values.has(name)) values.set(name, null);
   }
   const image = serviceImage(ctx.repo, service);
   const fromImage = image ? imageEnv(image.parsed, image.stage) : new Map<string, string>();

@@ -58,14 +58,15 @@ export function formatText(report: CheckReport, options: TextOptions): string {
       if (c.healthCheck) parts.push(`healthCheck ${c.healthCheck.command[1] ?? ''} (${c.healthCheck.interval}s/${c.healthCheck.timeout}s x${c.healthCheck.retries}${c.healthCheck.startPeriod !== undefined ? `, start ${c.healthCheck.startPeriod}s` : ''})`);
       if (e.targetGroup) parts.push(`ALB ${e.targetGroup.HealthCheckPath} on traffic-port, ${e.targetGroup.Matcher.HttpCode}`);
       if (c.stopTimeout) parts.push(`stopTimeout ${c.stopTimeout}s`);
-      out.push(`  ${e.service}: ${parts.join('; ')}`);
+      wrap(`${e.service}:${parts.length ? ` ${parts.join('; ')}` : ''}`, width - 4).forEach((line, i) => out.push(`${i ? '      ' : '  '}${line}`));
       const secrets = c.secrets.map((s) => s.name);
       if (secrets.length) for (const line of wrap(`secrets: ${secrets.join(', ')}`, width - 6)) out.push(`    ${line}`);
       for (const note of e.notes) for (const line of wrap(`! ${note}`, width - 6)) out.push(`    ${line}`);
     }
   }
   if (report.fixes.length) {
-    out.push('', `Fix with: ecsfix apply -t ${report.fixes.map((f) => f.transform).join(',')} --yes`);
+    out.push('', `Fix all with "ecsfix apply --yes" (preview: "ecsfix diff"), or one by one:`);
+    for (const fix of report.fixes) out.push(`  ${fix.command}`);
   }
   return out.join('\n') + '\n';
 }

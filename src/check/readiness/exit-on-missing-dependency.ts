@@ -82,7 +82,9 @@ function startupExits(source: JsSource): StartupExit[] {
         current = current.callee.object as Node;
       } else break;
     }
-    const name = current ? calleeName(current) : null;
+    // The function called: `main`, or the method of `worker.start()` / `new Worker().start()`.
+    const callee = current?.type === 'CallExpression' && isNode(current.callee) ? current.callee : null;
+    const name = callee?.type === 'MemberExpression' && isNode(callee.property) ? (callee.property.name as string) : current ? calleeName(current) : null;
     const fn = name ? fns.get(name.split('.').pop() ?? '') : undefined;
     if (!fn) continue;
     for (const handler of handlers) add(handler, [fn]);
