@@ -25,7 +25,7 @@ const THRESHOLDS: Severity[] = ['blocking', 'warning', 'info'];
 export const CHECK_USAGE = `ecsfix check [dir] — readiness report per service
 
 Options:
-  --format <f>           text (default) | markdown | json | sarif | ecs
+  --format <f>           text (default) | markdown | json | sarif | ecs (--json = --format json)
   --fail-on <severity>   blocking (default) | warning | info: exit 1 when a finding at or above it remains
   --output <dir>         --format ecs: write <service>.task-definition.json and
                          <service>.target-group.json there (default: one JSON document on stdout)
@@ -60,6 +60,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
       strict: true,
       options: {
         format: { type: 'string', short: 'f' },
+        json: { type: 'boolean' },
         'fail-on': { type: 'string' },
         output: { type: 'string', short: 'o' },
         verbose: { type: 'boolean' },
@@ -75,7 +76,7 @@ function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const format = (values.format ?? 'text') as Format;
+  const format = (values.format ?? (values.json ? 'json' : 'text')) as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format "${values.format}" is not one of ${FORMATS.join(', ')}`);
   const failOn = (values['fail-on'] ?? 'blocking') as Severity;
   if (!THRESHOLDS.includes(failOn)) throw new UsageError(`--fail-on "${values['fail-on']}" is not one of ${THRESHOLDS.join(', ')}`);
