@@ -75,7 +75,7 @@ export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
   for (const file of [...plan.changes.map((c) => ({ path: c.path, notes: c.notes, changed: true })), ...plan.reports.map((r) => ({ ...r, changed: false }))])
     for (const note of file.notes)
       each(file.path, (service) => ({
-        code: note.severity === 'warning' ? 'note/warning' : 'note/info',
+        code: note.code ?? (note.severity === 'warning' ? 'note/warning' : 'note/info'),
         severity: note.severity,
         message: note.message,
         file: file.path,

@@ -15,7 +15,7 @@ import { formatMarkdown } from '../check/format/markdown.js';
 import { checkSarif } from '../check/format/sarif.js';
 import { formatText } from '../check/format/text.js';
 import { UsageError } from './errors.js';
-import { loadSession, resolveRoot, selectTransforms } from './session.js';
+import { loadSession, resolveDir, selectTransforms } from './session.js';
 import { colorEnabled } from './style.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif', 'ecs'] as const;
@@ -40,7 +40,7 @@ export interface CheckIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-interface CheckOptions {
+export interface CheckOptions {
   dir: string | undefined;
   format: Format;
   failOn: Severity;
@@ -99,8 +99,18 @@ export function checkCommand(argv: string[], io: CheckIo, version: string): numb
     io.stdout.write(CHECK_USAGE + '\n');
     return 0;
   }
+  return runCheck(options, io, version);
+}
+
+/** The defaults for a `check` reached through the common flags (`ecsfix --verbose check`). */
+export function checkOptions(dir: string | undefined, common: { json: boolean; verbose: boolean; transform: string[]; skip: string[]; pnpmVersion?: string }): CheckOptions {
+  const { json, verbose, transform, skip, pnpmVersion } = common;
+  return { dir, format: json ? 'json' : 'text', failOn: 'blocking', output: undefined, verbose, transform, skip, ...(pnpmVersion ? { pnpmVersion } : {}) };
+}
+
+export function runCheck(options: CheckOptions, io: CheckIo, version: string): number {
   const transforms = selectTransforms({ transforms: options.transform, skip: options.skip });
-  const session = loadSession(resolveRoot(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {});
+  const session = loadSession(resolveDir(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {});
   const read = (path: string) => {
     try {
       return readFileSync(join(session.root, path), 'utf8');

@@ -70,6 +70,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
     }
+    if (text.includes('\0')) {
+      // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
+      error = { file: path, line: 1, message: 'is a binary file, not a Dockerfile', unparsable: true };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
     try {
       parsed = parseDockerfile(text);
     } catch (e) {
