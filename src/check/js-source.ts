@@ -4,7 +4,7 @@
  * code. The facts the source layer already extracts (env reads, listen) are read from it directly.
  */
 import { parseProgram } from '../source/facts.js';
-import { lineStarts } from '../run/text.js';
+import { lineStarts } from '../text.js';
 
 /** An ESTree node as oxc-parser returns it (loosely typed: the rules read a few node kinds). */
 export interface Node {

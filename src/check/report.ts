@@ -8,7 +8,7 @@ import { atLeast, type Finding, type FindingCode, type Severity } from '../findi
 import { findingCode } from '../findings/codes.js';
 import type { RepoModel, ServiceRole } from '../repo/model.js';
 import type { FileChange, Plan } from '../run/plan.js';
-import { decodeText } from '../run/text.js';
+import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
 import { INTERIM_CODES, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
