@@ -40,12 +40,14 @@ const COMMANDS: Command[] = [
   { name: 'list', usage: 'list', summary: 'every transform: id, title, file kinds, safety', run: (_dir, flags, io) => list(flags, io) },
   { name: 'diff', usage: 'diff  [dir]', summary: 'unified diff of every pending change on stdout; writes nothing', run: diff },
   { name: 'apply', usage: 'apply [dir]', summary: 'write the changes; asks per file in a terminal, needs --yes otherwise', run: apply },
+  { name: 'check', usage: 'check [dir]', summary: 'readiness report per service (--format, --fail-on: "ecsfix check --help")', run: async (dir, flags, io) => (await import('./check.js')).runCheck((await import('./check.js')).checkOptions(dir, flags), io, VERSION) },
 ];
 const COMMAND_NAMES = [...COMMANDS.map((c) => c.name), 'help'];
 
 const EXIT_CODES = `Exit codes:
   diff    0 nothing to change       1 changes pending
   apply   0 done
+  check   0 nothing at or above --fail-on (default blocking)   1 findings at or above it
   any     1 more warnings than --max-warnings
           2 an error: a file that does not parse, a bad flag or path, an unknown transform id,
             files with uncommitted changes
@@ -82,6 +84,8 @@ export const commandNames = (): string[] => COMMANDS.map((c) => c.name);
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
+    // `check` has options of its own (--format, --fail-on, --output): src/cli/check.ts parses them.
+    if (argv[0] === 'check') return (await import('./check.js')).checkCommand(argv.slice(1), io, VERSION);
     const { flags, positionals, help, version } = parseArgv(argv);
     if (help || positionals[0] === 'help') {
       io.stdout.write(usage() + '\n');
