@@ -23,6 +23,7 @@ Usage:
   ecsfix list                 every transform: id, title, file kinds, safety
   ecsfix diff  [dir]          unified diff of every pending change; writes nothing
   ecsfix apply [dir]          write the changes; asks per file in a terminal, needs --yes otherwise
+  ecsfix verify [dir]         build the changed images and smoke-start them as their user (see verify --help)
 
 Options:
   -t, --transform <id>        only these transforms (repeatable or comma-separated)
@@ -91,6 +92,8 @@ function parse(argv: string[]) {
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
+    // verify has flags of its own (--engine, --keep, ...): src/cli/verify.ts parses them.
+    if (argv.find((a) => !a.startsWith('-')) === 'verify') return await (await import('./verify.js')).verifyCommand(argv, io);
     const { flags, positionals, help, version } = parse(argv);
     if (help) {
       io.stdout.write(USAGE + '\n');
