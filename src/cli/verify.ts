@@ -140,8 +140,9 @@ export async function verifyCommand(argv: string[], io: Io, runner: ProcessRunne
   try {
     engine = await detectEngine(runner, flags.engine);
   } catch (error) {
-    if (error instanceof EngineError) throw new UsageError(error.message);
-    throw error;
+    if (!(error instanceof EngineError)) throw error;
+    io.stderr.write(`ecsfix: ${error.message}\n`);
+    return 2;
   }
   const session = loadSession(root, transforms, flags.pnpmVersion ? { pnpmVersion: flags.pnpmVersion } : {});
   const unknown = flags.services.filter((s) => !session.repo.services.some((r) => r.name === s));

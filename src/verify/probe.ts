@@ -22,7 +22,8 @@ export interface ProbeRequest {
 }
 
 export interface ProbeAnswer {
-  ok: boolean;
+  /** null: no answer (the script stopped before it); never reported as a failure. */
+  ok: boolean | null;
   /** For writes: `owner` of the path checked and `at`, the path the probe wrote in. */
   owner?: string;
   at?: string;
@@ -74,11 +75,11 @@ export function parseProbe(output: string, r: ProbeRequest): ProbeResult {
   const result: ProbeResult = {
     uid: null,
     userName: null,
-    writes: r.writes.map(() => ({ ok: false, detail: 'not checked' })),
-    programs: r.programs.map(() => ({ ok: false, detail: 'not checked' })),
-    entries: r.entries.map(() => ({ ok: false, detail: 'not checked' })),
-    shellSyntax: r.shellSyntax.map(() => ({ ok: false, detail: 'not checked' })),
-    packages: r.packages.map(() => ({ ok: false, detail: 'not checked' })),
+    writes: r.writes.map(() => ({ ok: null })),
+    programs: r.programs.map(() => ({ ok: null })),
+    entries: r.entries.map(() => ({ ok: null })),
+    shellSyntax: r.shellSyntax.map(() => ({ ok: null })),
+    packages: r.packages.map(() => ({ ok: null })),
   };
   for (const line of output.split('\n')) {
     const m = /^ECSFIX (\w+) (\d+) (ok|fail)(?: (.*))?$/.exec(line.trim());

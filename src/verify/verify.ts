@@ -295,25 +295,25 @@ async function verifyTarget(target: Target, repo: RepoModel, changed: ReadonlyMa
       writes.forEach((w, i) => {
         const a = answers.writes[i];
         verdict.writes.push({ path: w.path, why: w.why, writable: a?.ok ?? null, ...(a?.owner ? { owner: a.owner } : {}) });
-        if (a && !a.ok)
+        if (a?.ok === false)
           report('ECS603', `${w.path} is not writable by ${answers.userName ?? verdict.user} (uid ${answers.uid}): ${a.at === w.path ? w.path : `its nearest existing directory ${a.at}`} is owned by ${a.owner}; the process writes it (${w.why}${w.file ? `, ${w.file}:${w.line}` : ''})`, userLine);
       });
       const startLine = lines.last('CMD', 'ENTRYPOINT');
       request.programs.forEach((p, i) => {
-        if (answers.programs[i]?.ok) return;
+        if (answers.programs[i]?.ok !== false) return;
         const inHealth = !commands.some((c) => c.program === p);
         if (inHealth) report('ECS606', `the HEALTHCHECK runs "${p}", which is not in the image`, lines.last('HEALTHCHECK'));
         else report('ECS604', `the start command runs "${p}", which is not on the PATH of ${verdict.user}`, startLine);
       });
       request.entries.forEach((e, i) => {
-        if (!answers.entries[i]?.ok) report('ECS605', `the start command loads ${describeEntry(e)}, which is not in ${config.workingDir} (or not readable by ${verdict.user})`, startLine);
+        if (answers.entries[i]?.ok === false) report('ECS605', `the start command loads ${describeEntry(e)}, which is not in ${config.workingDir} (or not readable by ${verdict.user})`, startLine);
       });
-      if (answers.shellSyntax[0] && !answers.shellSyntax[0].ok) report('ECS606', 'the HEALTHCHECK shell line does not parse', lines.last('HEALTHCHECK'));
+      if (answers.shellSyntax[0]?.ok === false) report('ECS606', 'the HEALTHCHECK shell line does not parse', lines.last('HEALTHCHECK'));
       if (health && READS_PORT.test(health.text) && !('PORT' in config.env) && !('PORT' in env))
         report('ECS606', 'the HEALTHCHECK reads PORT, but neither the image nor compose sets PORT', lines.last('HEALTHCHECK'));
       request.packages.forEach((p, i) => {
         const a = answers.packages[i];
-        if (a && !a.ok) report('ECS607', `${p} does not resolve from ${config.workingDir} as ${verdict.user}${a.detail ? ` (${a.detail})` : ''}`, lines.last('FROM'));
+        if (a?.ok === false) report('ECS607', `${p} does not resolve from ${config.workingDir} as ${verdict.user}${a.detail ? ` (${a.detail})` : ''}`, lines.last('FROM'));
       });
     }
 
@@ -390,13 +390,14 @@ async function pool<T, R>(items: T[], size: number, work: (item: T, index: numbe
   return results;
 }
 
-const tagFor = (service: string, i: number) => `localhost/ecsfix-verify-${service.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${process.pid}-${i}`;
+let images = 0;
+const tagFor = (service: string) => `localhost/ecsfix-verify-${service.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${process.pid}-${++images}`;
 
 /** Builds and checks the selected images. `plan` holds ecsfix's pending changes (null = none). */
 export async function verifyRepo(repo: RepoModel, plan: Plan | null, options: VerifyOptions): Promise<VerifyResult> {
   const { targets, selection } = selectTargets(repo, plan, options);
   const changed = pendingFiles(plan, options);
   const parallel = options.parallel ?? availableParallelism();
-  const services = await pool(targets, parallel, (t, i) => verifyTarget(t, repo, changed, options, tagFor(t.service.name, i)));
+  const services = await pool(targets, parallel, (t) => verifyTarget(t, repo, changed, options, tagFor(t.service.name)));
   return { engine: options.engine.name, selection, services, findings: services.flatMap((s) => s.findings) };
 }
