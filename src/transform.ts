@@ -3,7 +3,7 @@
  * text edits and notes. No I/O, no globals; the engine owns reading, chaining, verifying and writing.
  */
 import type { RepoModel } from './repo/model.js';
-import type { TextEdit } from './run/edits.js';
+import type { TextEdit } from './edits.js';
 
 export type FileKind = 'dockerfile' | 'compose' | 'source';
 export type Safety = 'safe' | 'behavior-changing';
@@ -11,6 +11,8 @@ export type Safety = 'safe' | 'behavior-changing';
 export interface Note {
   /** `info` explains a change; `warning` is something the user must do or verify by hand. */
   severity: 'info' | 'warning';
+  /** Stable finding code (see src/findings), where one is assigned. */
+  code?: string;
   message: string;
   /** 1-based line in the file the note is about. */
   line?: number;

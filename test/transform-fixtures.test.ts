@@ -4,7 +4,7 @@
  *   fixtures/transforms/<transform-id>/<case>/before/   a small repo (Dockerfiles, compose, package.json, code)
  *   fixtures/transforms/<transform-id>/<case>/after/    only the files the transform changes, as they must end up
  *   fixtures/transforms/<transform-id>/<case>/expect.json (optional)
- *       { "notes": ["substring of a note", ...], "failures": ["substring", ...], "options": { "pnpmVersion": "9.1.0" },
+ *       { "notes": ["substring of a note", ...], "codes": ["ECS150", ...], "failures": ["substring", ...], "options": { "pnpmVersion": "9.1.0" },
  *         "sample": "kodingcaravan" }   <- instead of before/: a whole bundled sample monorepo is the input
  *
  * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
@@ -23,6 +23,8 @@ const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
 interface Expectation {
   sample?: string;
   notes?: string[];
+  /** Finding codes some note of the run must carry. */
+  codes?: string[];
   failures?: string[];
   options?: { pnpmVersion?: string };
 }
@@ -50,7 +52,10 @@ for (const transform of TRANSFORMS) {
         for (const path of after.keys()) expect(before.has(path), `after/${path} has no before/ counterpart`).toBe(true);
         expect(plan.changes.map((c) => c.path).sort()).toEqual([...after.keys()].sort());
 
-        const notes = [...plan.changes.flatMap((c) => c.notes), ...plan.reports.flatMap((r) => r.notes)].map((n) => n.message);
+        const allNotes = [...plan.changes.flatMap((c) => c.notes), ...plan.reports.flatMap((r) => r.notes)];
+        const notes = allNotes.map((n) => n.message);
+        const codes = allNotes.map((n) => n.code).filter(Boolean);
+        for (const code of expectation.codes ?? []) expect(codes, `a note with code ${code}`).toContain(code);
         for (const wanted of expectation.notes ?? []) expect(notes.some((n) => n.includes(wanted)), `a note containing "${wanted}" in:\n${notes.join('\n')}`).toBe(true);
         const failures = plan.failures.map((f) => `${f.path}:${f.line} ${f.message}`);
         for (const wanted of expectation.failures ?? []) expect(failures.some((f) => f.includes(wanted)), `a failure containing "${wanted}" in:\n${failures.join('\n')}`).toBe(true);

@@ -3,11 +3,11 @@
  * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
  * task definition can still override.
  */
-import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort, fixedListenPorts } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a note saying why there is none to act on. */
@@ -16,11 +16,14 @@ export function httpServiceOf(path: string, repo: RepoModel): { service: Service
   if (services.length === 0) return null;
   const ports = [...new Set(services.map((s) => s.port))];
   const first = services[0] as Service;
+  const disputed = services.find((s) => s.portDispute);
+  if (disputed?.portDispute) return { note: { severity: 'warning', code: 'ECS150', message: `${disputed.portDispute}; port left unchanged until one project is the deployed one` } };
   if (ports.length > 1)
     return {
       note: {
         severity: 'warning',
-        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}`).join(', ')}); set PORT per service in each task definition instead`,
+        code: 'ECS151',
+        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}${s.compose ? ` in ${s.compose.file}:${s.compose.line}` : ''}`).join(', ')}); set PORT per service in each task definition instead`,
       },
     };
   if (first.port === null)

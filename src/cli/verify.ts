@@ -10,7 +10,7 @@ import { nodeProcessRunner, type ProcessRunner } from '../verify/process.js';
 import { verifyRepo, type ServiceVerdict, type VerifyResult } from '../verify/verify.js';
 import { UsageError } from './errors.js';
 import type { Io } from './main.js';
-import { loadSession, resolveRoot, selectTransforms } from './session.js';
+import { loadSession, resolveDir, selectTransforms } from './session.js';
 import { bold, colorEnabled, dim, green, red, yellow } from './style.js';
 
 export const VERIFY_USAGE = `Usage: ecsfix verify [dir] [options]
@@ -135,7 +135,7 @@ export async function verifyCommand(argv: string[], io: Io, runner: ProcessRunne
     return 0;
   }
   const transforms = selectTransforms({ transforms: flags.transform, skip: flags.skip });
-  const root = resolveRoot(flags.dir);
+  const root = resolveDir(flags.dir);
   let engine;
   try {
     engine = await detectEngine(runner, flags.engine);

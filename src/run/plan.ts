@@ -10,8 +10,8 @@ import type { RepoModel } from '../repo/model.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from './edits.js';
-import { decodeText, encodeText, lineOfOffset, lineStarts } from './text.js';
+import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
 export interface TransformNote extends Note {
   transform: string;

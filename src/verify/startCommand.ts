@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { parseDockerfile } from '../repo/dockerfile.js';
-import { runCommands } from '../../transforms/lib/dockerfile-shell.js';
+import { runCommands } from '../dockerfile/shell.js';
 
 export type EntryRef =
   | { kind: 'file'; runtime: 'node' | 'python'; path: string }

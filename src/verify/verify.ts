@@ -17,7 +17,7 @@ import { findingCode } from '../findings/codes.js';
 import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../repo/dockerfile.js';
 import type { RepoModel, Service } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
-import { decodeText } from '../run/text.js';
+import { decodeText } from '../text.js';
 import { resolveComposeValues } from './composeEnv.js';
 import type { Engine, EngineName, ImageConfig, Sandbox } from './engine.js';
 import { parseProbe, probeScript, type ProbeRequest } from './probe.js';
