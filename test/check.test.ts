@@ -58,6 +58,8 @@ const SEED_READINESS: Partial<JsonFinding>[] = [
 const SEED_FIXABLE: Partial<JsonFinding>[] = [
   ...['notification-worker', 'purchase-worker', 'session-worker', 'cache-worker', 'allocation-worker'].map((s) => ({ service: s, file: `services/${s}/Dockerfile`, fixedBy: 'dockerfile-worker-multistage' })),
   { service: 'notification-service', file: 'services/notification-service/Dockerfile', line: 39, fixedBy: 'dockerfile-frozen-lockfile' },
+  // 000 section 1.2: the workers run as root (static build check), fixed by the multi-stage rewrite
+  { code: 'build/runtime-user', service: 'allocation-worker', file: 'services/allocation-worker/Dockerfile', fixedBy: 'dockerfile-worker-multistage', severity: 'blocking' },
   { service: 'api-gateway', file: 'services/api-gateway/Dockerfile', line: 99, fixedBy: 'dockerfile-healthcheck-env' },
   { service: 'course-service', file: 'services/course-service/Dockerfile', fixedBy: 'dockerfile-port-env' },
   { service: 'api-gateway', file: 'services/api-gateway/src/index.ts', line: 10, code: 'ECS402', fixedBy: 'dockerfile-port-env' },
@@ -166,10 +168,10 @@ describe('ecsfix check exit 0', () => {
   it('exits 0 once no blocking finding remains, and --fail-on warning then still fails on warnings', async () => {
     const dir = tempDir();
     const files: Record<string, string> = {
-      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' } }, null, 2) + '\n',
+      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { express: '^4' } }, null, 2) + '\n',
       'package-lock.json': '{}\n',
       'src/index.ts': "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n",
-      Dockerfile: 'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n',
+      Dockerfile: 'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n',
       'docker-compose.yml': 'services:\n  api:\n    build: .\n    ports:\n      - "3000:3000"\n    environment:\n      CACHE_URL: http://cache:6379\n  cache:\n    image: redis:7-alpine\n',
     };
     for (const [path, text] of Object.entries(files)) {
