@@ -44,7 +44,7 @@ interface Snippet {
 function shellOf(stage: DockerStage | undefined, parsed: ReturnType<typeof parseDockerfile>): Snippet['shell'] {
   const shellIns = parsed.instructions.filter((i) => i.keyword === 'SHELL' && stage && i.stageIndex === stage.index).pop();
   if (shellIns && /bash/.test(shellIns.args)) return 'bash';
-  return stage?.base.distro === 'debian' || stage?.base.distro === 'ubuntu' ? 'dash' : 'sh';
+  return stage?.base.distro === 'debian' ? 'dash' : 'sh';
 }
 
 /** The shell script of an instruction, or null for exec form and heredocs. */
