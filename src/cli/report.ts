@@ -1,6 +1,8 @@
-/** Human and JSON renderings of a session: services found, changes, notes, failures. */
-import type { ModelProblem, RepoModel } from '../repo/model.js';
-import type { Plan, TransformNote } from '../run/plan.js';
+/** Human and JSON renderings of a session: services found, changes, findings, failures. */
+import { isFileError } from '../findings/codes-engine.js';
+import type { Finding } from '../findings/finding.js';
+import type { RepoModel } from '../repo/model.js';
+import type { Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, red, yellow } from './style.js';
 
@@ -21,29 +23,31 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
   return {
     root: repo.root,
     services: servicesJson(repo),
-    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, notes: c.notes, patch: filePatch(c) })),
-    reports: plan.reports,
+    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, findings: c.findings, patch: filePatch(c) })),
+    findings: plan.findings,
     failures: plan.failures,
     problems: repo.problems,
     ...extra,
   };
 }
 
-export function formatNote(path: string, note: TransformNote, color: boolean): string {
-  const where = note.line ? `${path}:${note.line}` : path;
-  const tag = note.severity === 'warning' ? yellow(color, 'warning') : dim(color, 'note');
-  return `${tag} ${where} [${note.transform}] ${note.message}`;
+const where = (f: Finding) => (f.line ? `${f.file}:${f.line}` : (f.file ?? '.'));
+
+/** One finding on one line: severity, file:line, code, the transform that reported it, message. */
+export function formatFinding(finding: Finding, color: boolean): string {
+  const tag = finding.severity === 'blocking' ? red(color, 'blocking') : finding.severity === 'warning' ? yellow(color, 'warning') : dim(color, 'note');
+  return `${tag} ${where(finding)} ${finding.code}${finding.transform ? ` [${finding.transform}]` : ''} ${finding.message}`;
 }
 
-/** Notes and failures for stderr, one line each. */
-export function formatDiagnostics(plan: Plan, problems: ModelProblem[], color: boolean): string[] {
+/** Findings and failures for stderr, one line each. */
+export function formatDiagnostics(plan: Plan, problems: Finding[], color: boolean): string[] {
   const lines: string[] = [];
-  for (const c of plan.changes) for (const n of c.notes) lines.push(formatNote(c.path, n, color));
-  // On files that stay unchanged only warnings need a human; their info notes are in --json.
-  for (const r of plan.reports) for (const n of r.notes) if (n.severity === 'warning') lines.push(formatNote(r.path, n, color));
-  for (const p of problems.filter((p) => !p.unparsable)) lines.push(`${yellow(color, 'warning')} ${p.file}:${p.line} ${p.message}`);
+  for (const c of plan.changes) for (const f of c.findings) lines.push(formatFinding(f, color));
+  // On files that stay unchanged only what needs a human is shown; the info findings are in --json.
+  for (const f of plan.findings) if (f.severity !== 'info') lines.push(formatFinding(f, color));
+  for (const p of problems.filter((p) => !isFileError(p))) lines.push(formatFinding(p, color));
   for (const f of plan.failures)
-    lines.push(`${red(color, 'error')} ${f.path}:${f.line} ${f.message}${f.transform ? ` [${f.transform}]` : ''} — fix the file and run again; it was left untouched`);
+    lines.push(`${red(color, 'error')} ${where(f)} ${f.code} ${f.message}${f.transform ? ` [${f.transform}]` : ''} — fix the file and run again; it was left untouched`);
   return lines;
 }
 

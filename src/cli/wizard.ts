@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Io } from './main.js';
 import { colorizePatch, filePatch } from './patch.js';
-import { formatNote, servicesTable } from './report.js';
+import { formatFinding, servicesTable } from './report.js';
 import { loadSession, selectTransforms, type Session } from './session.js';
 import { colorEnabled } from './style.js';
 import type { TransformOptions } from '../transform.js';
@@ -32,7 +32,7 @@ export async function reviewChanges(changes: FileChange[], io: Io): Promise<{ ac
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i] as FileChange;
     io.stdout.write('\n' + colorizePatch(filePatch(change), color));
-    for (const note of change.notes) io.stdout.write(formatNote(change.path, note, color) + '\n');
+    for (const finding of change.findings) io.stdout.write(formatFinding(finding, color) + '\n');
     const answer = await p.select({
       message: `${change.path} (${i + 1}/${changes.length}, ${change.transforms.join(', ')})`,
       options: [
@@ -60,7 +60,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   const session = loadSession(root, candidates, flags);
   spin.stop(`Found ${session.repo.services.length} service(s), ${session.plan.changes.length} file(s) with pending changes`);
   p.note(servicesTable(session.repo, colorEnabled(io.stdout)), 'Services');
-  for (const f of session.plan.failures) p.log.error(`${f.path}:${f.line} ${f.message} — left untouched`);
+  for (const f of session.plan.failures) p.log.error(`${f.file}:${f.line} ${f.code} ${f.message} — left untouched`);
   writer.guardDirty(session, session.plan.changes, flags);
 
   // Pending per transform on its own: in the full chain a rewrite (worker-multistage) can absorb
@@ -73,7 +73,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
       if (alone > 0) pending.set(t.id, alone);
     }
   if (pending.size === 0) {
-    for (const r of session.plan.reports) for (const n of r.notes) if (n.severity === 'warning') p.log.warn(formatNote(r.path, n, false));
+    for (const f of session.plan.findings) if (f.severity !== 'info') p.log.warn(formatFinding(f, false));
     p.outro('Nothing to change.');
     return session.plan.failures.length ? 2 : 0;
   }
@@ -95,7 +95,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   const plan = planChanges(session.repo, transforms, flags, read);
   const { accepted, quit } = await reviewChanges(plan.changes, io);
   const written = writer.writeChanges(session, accepted);
-  for (const r of plan.reports) for (const n of r.notes) if (n.severity === 'warning') p.log.warn(formatNote(r.path, n, false));
+  for (const f of plan.findings) if (f.severity !== 'info') p.log.warn(formatFinding(f, false));
   const command = `ecsfix apply -t ${transforms.map((t) => t.id).join(',')} --yes`;
   p.outro(
     `${quit ? 'Stopped. ' : ''}Wrote ${written.length} of ${plan.changes.length} file(s).\n` +

@@ -9,7 +9,8 @@ import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles } from './files.js';
-import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
+import type { Finding } from '../findings/finding.js';
+import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
@@ -55,16 +56,16 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       cache.set(rel, text);
       return text;
     });
-  const problems: ModelProblem[] = [];
+  const problems: Finding[] = [];
 
   // Dockerfiles, each parsed once.
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
     const text = read(path);
     let parsed: ParsedDockerfile | null = null;
-    let error: ModelProblem | null = null;
+    let error: Finding | null = null;
     if (text === null) {
-      error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
@@ -73,7 +74,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       parsed = parseDockerfile(text);
     } catch (e) {
       if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { file: path, line: e.line, message: e.message, unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
       problems.push(error);
     }
     dockerfiles.set(path, { path, parsed, error, services: [] });
@@ -90,7 +91,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
+    problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
     // Keep going with the compose files that do parse.
     const good = composeFiles.filter((f) => {
       try {
@@ -111,7 +112,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   for (const svc of compose.services) {
     if (!svc.build) continue;
     if (!fileSet.has(svc.build.dockerfile)) {
-      problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+      problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
       continue;
     }
     drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc });
@@ -218,7 +219,7 @@ interface DescribeDeps {
   fileSet: Set<string>;
   read: (rel: string) => string | null;
   workspacePackages: WorkspacePackage[];
-  problems: ModelProblem[];
+  problems: Finding[];
 }
 
 function describeService(
@@ -322,6 +323,9 @@ function describeService(
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
+      code: 'ECS006',
+      severity: 'warning',
+      service: draft.name,
       file: df || draft.compose?.file || dir,
       line: 1,
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
