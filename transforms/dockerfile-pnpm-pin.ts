@@ -162,13 +162,14 @@ export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | 
   if (fromField) return { pin: fromField, findings };
   const siblings = siblingPin(repo, path);
   if (siblings.pin) return { pin: siblings.pin, findings };
+  if (siblings.detail) findings.push({ code: 'ECS136', severity: 'info', message: siblings.detail });
   const lock = repo.packageManager.pnpmFromLockfile;
   if (lock)
     return {
-      pin: { ...lock, source: `${lock.source}${siblings.detail ? ` (${siblings.detail})` : ''}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
+      pin: { ...lock, source: `${lock.source}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
       findings,
     };
-  return { pin: null, findings: siblings.detail ? [{ code: 'ECS136', severity: 'info', message: siblings.detail }] : [] };
+  return { pin: null, findings };
 }
 
 
