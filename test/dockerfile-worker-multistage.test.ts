@@ -103,8 +103,8 @@ describe('dockerfile-worker-multistage on fixtures/kodingcaravan', () => {
 
   it('says what to verify on every rewrite', () => {
     for (const change of plan.changes) {
-      expect(change.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toContain('ECS153');
-      expect(change.findings.filter((f) => f.code === 'ECS151').map((f) => f.fixedBy)).toEqual(['dockerfile-worker-multistage']);
+      expect(change.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toContain('ECS162');
+      expect(change.findings.filter((f) => f.code === 'ECS160').map((f) => f.fixedBy)).toEqual(['dockerfile-worker-multistage']);
     }
   });
 });
@@ -152,7 +152,7 @@ describe('dockerfile-worker-multistage keeps what the original built on purpose'
     expect(text).toMatch(/pnpm --filter @t\/core build\n.*pnpm --filter @t\/reports build\n.*pnpm --filter @t\/mailer build/);
     expect(text).toContain('COPY --from=builder /app/libs/reports/dist ./libs/reports/dist');
     expect(text).not.toContain('@t/other');
-    expect(result.findings.map((f) => f.code)).toContain('ECS154');
+    expect(result.findings.map((f) => f.code)).toContain('ECS163');
     const repo = modelOf(tree);
     const image = deployedImage(text, repo, { path: 'workers/mailer/Dockerfile' });
     // dist/index.js importing '../../../libs/reports/dist/render' still lands on the built file.
@@ -196,7 +196,7 @@ describe('dockerfile-worker-multistage next to an HTTP sibling that installs and
     });
     const result = runOn(tree);
     const text = result.edits[0]?.text ?? '';
-    expect(result.findings.map((f) => f.code)).not.toContain('ECS152');
+    expect(result.findings.map((f) => f.code)).not.toContain('ECS161');
     expect(dockerfileProblems(text)).toEqual([]);
     const names = parseDockerfile(text).stages.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
@@ -214,19 +214,19 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
   it('a build context that is not the repo root', () => {
     const result = runOn(tinyRepo((t) => t.set('compose.yaml', 'services:\n  mailer:\n    build: ./workers/mailer\n')));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a repo without pnpm-lock.yaml', () => {
     const result = runOn(tinyRepo((t) => t.delete('pnpm-lock.yaml')));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a base image that is not node with a shell', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('node:20-alpine', 'gcr.io/distroless/nodejs20-debian12'))));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('no pnpm version anywhere, unless --pnpm-version gives one', () => {
@@ -244,24 +244,24 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
   it('a RUN step it cannot place', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('RUN npm install\n', 'RUN npm install\nRUN curl -o geo.mmdb https://example.invalid/geo\n'))));
     expect(result.edits).toEqual([]);
-    expect(result.findings).toEqual([expect.objectContaining({ code: 'ECS152', severity: 'warning', line: 7 })]);
+    expect(result.findings).toEqual([expect.objectContaining({ code: 'ECS161', severity: 'warning', line: 7 })]);
   });
 
   it('a file with a non-default escape character', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', '# escape=`\n' + (t.get('workers/mailer/Dockerfile') as string))));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a worker that is not a workspace package', () => {
     const result = runOn(tinyRepo((t) => t.set('pnpm-workspace.yaml', 'packages:\n  - libs/*\n')));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('an image that moves packages out of the repo layout', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('COPY workers/mailer ./workers/mailer', 'COPY workers/mailer ./mailer'))));
     expect(result.edits).toEqual([]);
-    expect(result.findings.map((f) => f.code)).toEqual(['ECS152']);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 });

@@ -223,11 +223,86 @@ describe('compose model', () => {
       }),
     );
     expect(model.composeFiles).toEqual(expect.arrayContaining(['docker-compose.yml', 'infra/compose.kafka.yml', 'services/api/compose.yml', 'docker-compose.prod.yml']));
-    expect(model.compose.services.map((s) => s.name).sort()).toEqual(['api', 'kafka', 'web']);
+    const rootProject = model.compose.projects.find((p) => p.file === 'docker-compose.yml');
+    expect(rootProject?.overrides).toEqual(['docker-compose.prod.yml']);
+    expect(rootProject?.services.map((s) => s.name).sort()).toEqual(['api', 'kafka', 'web']);
+    expect(model.services.map((s) => s.name)).toEqual(['api']);
     const api = svc(model, 'api');
     expect(api.compose?.build).toEqual({ context: 'services/api', dockerfile: 'services/api/Dockerfile', target: null, args: {} });
     expect(api.compose?.environment.PORT).toBe('8080');
     expect(api.port).toBe(8080);
+  });
+
+  it('a compose file in another directory is its own project: same service name, own Dockerfile, own port', () => {
+    const model = modelOf(
+      tree({
+        'shop/docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports: ["3000:3000"]\n',
+        'shop/api/package.json': '{"name":"shop-api"}',
+        'shop/api/src/index.ts': expressApp(3000),
+        'shop/api/Dockerfile': nodeDockerfile(),
+        'blog/docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports: ["4000:4000"]\n',
+        'blog/api/package.json': '{"name":"blog-api"}',
+        'blog/api/src/index.ts': expressApp(4000),
+        'blog/api/Dockerfile': nodeDockerfile(),
+      }),
+    );
+    expect(model.compose.projects.map((p) => p.file).sort()).toEqual(['blog/docker-compose.yml', 'shop/docker-compose.yml']);
+    expect(model.services.map((s) => [s.dockerfile, s.port, s.compose?.file]).sort()).toEqual([
+      ['blog/api/Dockerfile', 4000, 'blog/docker-compose.yml'],
+      ['shop/api/Dockerfile', 3000, 'shop/docker-compose.yml'],
+    ]);
+  });
+
+  it('merges the -f pairs the repo\'s Makefile uses, and extends:', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'services:\n  base:\n    build: ./services/api\n    ports: ["8080:8080"]\n  api:\n    extends: base\n    environment:\n      LOG_LEVEL: info\n',
+        'deploy/ecs.compose.yml': 'services:\n  api:\n    environment:\n      PORT: "9000"\n',
+        'deploy/Makefile': 'up:\n\tdocker compose -f ../docker-compose.yml -f ecs.compose.yml up -d\n',
+        'services/api/package.json': '{"name":"api"}',
+        'services/api/src/index.ts': expressApp(8080),
+        'services/api/Dockerfile': nodeDockerfile(),
+      }),
+    );
+    const project = model.compose.projects.find((p) => p.file === 'docker-compose.yml');
+    expect(project?.overrides).toEqual(['deploy/ecs.compose.yml']);
+    expect(model.compose.projects.map((p) => p.file)).not.toContain('deploy/ecs.compose.yml');
+    const api = model.services.find((s) => s.name === 'api');
+    expect(api?.compose?.build?.dockerfile).toBe('services/api/Dockerfile');
+    expect(api?.compose?.environment).toEqual({ LOG_LEVEL: 'info', PORT: '9000' });
+    expect(api?.port).toBe(9000);
+  });
+
+  it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'services:\n  api:\n    build: ./services/api\n    ports: ["3000:3000"]\n',
+        'deploy/docker-compose.yml': 'services:\n  api:\n    build: ../services/api\n    environment:\n      PORT: "4000"\n',
+        'services/api/package.json': '{"name":"api"}',
+        'services/api/src/index.ts': expressApp(3000),
+        'services/api/Dockerfile': nodeDockerfile(),
+      }),
+    );
+    expect(model.services).toHaveLength(1);
+    expect(model.services[0]?.portDispute).toMatch(/docker-compose\.yml:2.*deploy\/docker-compose\.yml:2/);
+  });
+
+  it('the deployed stage: a CI build-push-action target, else a prod-named stage when the last one is for development', () => {
+    const stages = 'FROM node:20-alpine AS base\nRUN true\nFROM base AS runner\nCMD ["node", "index.js"]\nFROM base AS qa\nCMD ["npm", "test"]\nFROM base AS development\nCMD ["npm", "run", "dev"]\n';
+    const files = {
+      'apps/web/package.json': '{"name":"web"}',
+      'apps/web/src/index.ts': expressApp(3000),
+      'apps/web/Dockerfile': stages,
+      'apps/api/package.json': '{"name":"api"}',
+      'apps/api/src/index.ts': expressApp(3001),
+      'apps/api/Dockerfile': stages,
+      '.github/workflows/release.yml': 'jobs:\n  web:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: apps/web/Dockerfile\n          target: qa\n',
+    };
+    const model = modelOf(tree(files));
+    expect(svc(model, 'web').target).toBe('qa');
+    expect(svc(model, 'api').target).toBe(null);
+    const parsed = model.dockerfiles.get('apps/api/Dockerfile')?.parsed;
+    expect(parsed && deployedStage(parsed, null)?.name).toBe('runner');
   });
 
   it('reports a compose service that builds from a missing Dockerfile', () => {

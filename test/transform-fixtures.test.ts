@@ -24,6 +24,8 @@ const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
 
 interface Expectation {
   sample?: string;
+  /** Why the case exists, for the reader. */
+  why?: string;
   findings?: string[];
   failures?: string[];
   options?: { pnpmVersion?: string };
@@ -40,6 +42,8 @@ for (const transform of TRANSFORMS) {
       it(name, () => {
         const caseDir = join(dir, name);
         const expectation: Expectation = existsSync(join(caseDir, 'expect.json')) ? JSON.parse(readFileSync(join(caseDir, 'expect.json'), 'utf8')) : {};
+        // An unknown key (a typo, an old format) would be ignored silently: refuse it.
+        expect(Object.keys(expectation).filter((k) => !['sample', 'findings', 'failures', 'options', 'why'].includes(k)), 'expect.json keys').toEqual([]);
         const before = readTree(expectation.sample ? join(ROOT, '..', expectation.sample) : join(caseDir, 'before'));
         const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
         const options = expectation.options ?? {};

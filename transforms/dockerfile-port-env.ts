@@ -17,12 +17,14 @@ export function httpServiceOf(path: string, repo: RepoModel): { service: Service
   if (services.length === 0) return null;
   const ports = [...new Set(services.map((s) => s.port))];
   const first = services[0] as Service;
+  const disputed = services.find((s) => s.portDispute);
+  if (disputed?.portDispute) return { finding: { code: 'ECS150', severity: 'warning', message: `${disputed.portDispute}; port left unchanged until one project is the deployed one` } };
   if (ports.length > 1)
     return {
       finding: {
-        code: 'ECS102',
+        code: 'ECS151',
         severity: 'warning',
-        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}`).join(', ')}); set PORT per service in each task definition instead`,
+        message: `built for several services on different ports (${services.map((s) => `${s.name}:${s.port}${s.compose ? ` in ${s.compose.file}:${s.compose.line}` : ''}`).join(', ')}); set PORT per service in each task definition instead`,
       },
     };
   if (first.port === null)

@@ -51,7 +51,7 @@ const BUILD_ENV = /(?:^|\s)(?:NODE_OPTIONS|npm_config_\w+|NPM_CONFIG_\w+|PNPM_\w
 const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
 
 function refuse(message: string, line?: number): TransformResult {
-  return { edits: [], findings: [{ code: 'ECS152', severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
+  return { edits: [], findings: [{ code: 'ECS161', severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
 }
 
 function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): string[] {
@@ -476,20 +476,20 @@ export const dockerfileWorkerMultistage: Transform = {
         ? `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile), not the HTTP services' file: rewrite + npm install --omit=dev (${shape.seenIn[0]}), which resolves them without the lockfile`
         : `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile)${siblings ? '' : '; the repo has no multi-stage HTTP Dockerfile to follow, so the built-in layout is used'}`;
     findings.push({
-      code: 'ECS151',
+      code: 'ECS160',
       severity: 'info',
       message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,
     });
     findings.push({
-      code: 'ECS153',
+      code: 'ECS162',
       severity: 'warning',
       message: `verify: docker build -f ${path} ${service.buildContext}, then run it once against a test broker; it must start the same command (${analysis.cmd[analysis.cmd.length - 1]?.text.replace(/^\S+\s+/, '')} in ${analysis.finalWorkdir}) as ${user?.user ?? builtin} and load its workspace packages`,
     });
     if (undeclared.length)
-      findings.push({ code: 'ECS154', severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
-    for (const d of analysis.dropped) findings.push({ code: 'ECS155', severity: 'info', message: `dropped ${d}` });
-    if (analysis.preBuild.length || analysis.postBuild.length) findings.push({ code: 'ECS156', severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
-    if (analysis.extraCopies.length) findings.push({ code: 'ECS157', severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
+      findings.push({ code: 'ECS163', severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
+    for (const d of analysis.dropped) findings.push({ code: 'ECS164', severity: 'info', message: `dropped ${d}` });
+    if (analysis.preBuild.length || analysis.postBuild.length) findings.push({ code: 'ECS165', severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
+    if (analysis.extraCopies.length) findings.push({ code: 'ECS166', severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
     return { edits: [replaceRange(0, text.length, next)], findings };
   },
 };

@@ -1,10 +1,95 @@
-/** Human and JSON renderings of a session: services found, changes, findings, failures. */
+/**
+ * What a run has to say, at three levels: errors (a file left untouched), warnings (things to do or
+ * verify) and info (where a value came from). Human lines for stderr, the summary line, JSON.
+ */
 import { isFileError } from '../findings/codes-engine.js';
 import type { Finding } from '../findings/finding.js';
 import type { RepoModel } from '../repo/model.js';
-import type { Plan } from '../run/plan.js';
+import type { FileChange, Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
-import { bold, dim, red, yellow } from './style.js';
+import { bold, dim, printable, red, yellow } from './style.js';
+
+export type Level = 'error' | 'warning' | 'info';
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+/** A finding as the CLI shows it: with its output level, and always a file and a service. */
+export interface Diagnostic extends Finding {
+  /** `error` = the file was left out and untouched (exit 2); else `info` or `warning` by severity. */
+  level: Level;
+  file: string;
+  /** The service the file belongs to, '' for repo-wide files (compose, root manifests). */
+  service: string;
+}
+
+/** The service a file belongs to: the one built from it, reading it, or whose directory holds it. */
+export function serviceOf(repo: RepoModel, file: string): string {
+  const owner =
+    repo.services.find((s) => s.dockerfile === file) ??
+    repo.services.find((s) => s.sourceFiles.includes(file)) ??
+    repo.services.filter((s) => s.dir !== '' && file.startsWith(`${s.dir}/`)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  return owner?.name ?? '';
+}
+
+/** A finding's level: a file error is an error; anything that is not information is something to do. */
+const levelOf = (finding: Finding): Level => (isFileError(finding) ? 'error' : finding.severity === 'info' ? 'info' : 'warning');
+
+export interface DiagnosticScope {
+  /** The changes that count (e.g. the wizard's accepted files); all of the plan's by default. */
+  changes?: FileChange[];
+}
+
+/** Everything the run found, in file order: findings on changes and unchanged files, model problems, failures. */
+export function collectDiagnostics(repo: RepoModel, plan: Plan, scope: DiagnosticScope = {}): Diagnostic[] {
+  const diagnostic = (f: Finding): Diagnostic => {
+    const file = f.file ?? '';
+    return { ...f, level: levelOf(f), file, service: f.service ?? serviceOf(repo, file) };
+  };
+  return [
+    ...(scope.changes ?? plan.changes).flatMap((c) => c.findings),
+    ...plan.findings,
+    ...repo.problems.filter((p) => !isFileError(p)),
+    ...plan.failures.map((f) => ({ ...f, message: `${f.message} — fix the file and run again; it was left untouched` })),
+  ].map(diagnostic);
+}
+
+export function shown(diagnostics: Diagnostic[], verbosity: Verbosity): Diagnostic[] {
+  if (verbosity === 'quiet') return diagnostics.filter((d) => d.level === 'error');
+  if (verbosity === 'normal') return diagnostics.filter((d) => d.level !== 'info');
+  return diagnostics;
+}
+
+/** One line per diagnostic, control characters escaped. */
+export function formatDiagnostic(d: Diagnostic, color: boolean, where = true): string {
+  const tag =
+    d.level === 'error' ? red(color, 'error') : d.severity === 'blocking' ? red(color, 'blocking') : d.level === 'warning' ? yellow(color, 'warning') : dim(color, 'info');
+  const message = printable(d.message);
+  const location = where ? ` ${printable(d.line ? `${d.file}:${d.line}` : d.file)}` : '';
+  return `${tag}${location} ${d.code}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
+}
+
+export interface Counts {
+  files: number;
+  services: number;
+  warnings: number;
+  errors: number;
+}
+
+export function countRun(repo: RepoModel, changes: FileChange[], diagnostics: Diagnostic[]): Counts {
+  const services = new Set(changes.map((c) => serviceOf(repo, c.path)).filter(Boolean));
+  return {
+    files: changes.length,
+    services: services.size,
+    warnings: diagnostics.filter((d) => d.level === 'warning').length,
+    errors: diagnostics.filter((d) => d.level === 'error').length,
+  };
+}
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** `3 warnings, 0 errors` */
+export function tally(counts: Counts): string {
+  return `${plural(counts.warnings, 'warning')}, ${plural(counts.errors, 'error')}`;
+}
 
 export function servicesJson(repo: RepoModel) {
   return repo.services.map((s) => ({
@@ -20,6 +105,7 @@ export function servicesJson(repo: RepoModel) {
 }
 
 export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unknown> = {}) {
+  const diagnostics = collectDiagnostics(repo, plan);
   return {
     root: repo.root,
     services: servicesJson(repo),
@@ -27,34 +113,24 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
     findings: plan.findings,
     failures: plan.failures,
     problems: repo.problems,
+    summary: countRun(repo, plan.changes, diagnostics),
     ...extra,
   };
 }
 
-const where = (f: Finding) => (f.line ? `${f.file}:${f.line}` : (f.file ?? '.'));
-
-/** One finding on one line: severity, file:line, code, the transform that reported it, message. */
-export function formatFinding(finding: Finding, color: boolean): string {
-  const tag = finding.severity === 'blocking' ? red(color, 'blocking') : finding.severity === 'warning' ? yellow(color, 'warning') : dim(color, 'note');
-  return `${tag} ${where(finding)} ${finding.code}${finding.transform ? ` [${finding.transform}]` : ''} ${finding.message}`;
-}
-
-/** Findings and failures for stderr, one line each. */
-export function formatDiagnostics(plan: Plan, problems: Finding[], color: boolean): string[] {
-  const lines: string[] = [];
-  for (const c of plan.changes) for (const f of c.findings) lines.push(formatFinding(f, color));
-  // On files that stay unchanged only what needs a human is shown; the info findings are in --json.
-  for (const f of plan.findings) if (f.severity !== 'info') lines.push(formatFinding(f, color));
-  for (const p of problems.filter((p) => !isFileError(p))) lines.push(formatFinding(p, color));
-  for (const f of plan.failures)
-    lines.push(`${red(color, 'error')} ${where(f)} ${f.code} ${f.message}${f.transform ? ` [${f.transform}]` : ''} — fix the file and run again; it was left untouched`);
-  return lines;
-}
-
-export function servicesTable(repo: RepoModel, color: boolean): string {
+/** The services table, each column cut so a row fits `width` columns (a terminal, 80 by default). */
+export function servicesTable(repo: RepoModel, color: boolean, width = 80): string {
   const rows = repo.services.map((s) => [s.name, s.role, s.port === null ? '-' : String(s.port), s.dockerfile ?? '-']);
   const header = ['service', 'role', 'port', 'dockerfile'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  // Shrink the widest column (name or dockerfile) until the row fits; 2 spaces between columns.
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > width) {
+    const i = (widths[0] ?? 0) >= (widths[3] ?? 0) ? 0 : 3;
+    if ((widths[i] ?? 0) <= 8) break;
+    widths[i] = (widths[i] ?? 0) - 1;
+  }
+  const cut = (c: string, w: number) => (c.length > w ? `${c.slice(0, Math.max(0, w - 1))}…` : c.padEnd(w));
+  const fmt = (r: string[]) => r.map((c, i) => cut(printable(c), widths[i] ?? 0)).join('  ').trimEnd();
   return [bold(color, fmt(header)), ...rows.map(fmt)].join('\n');
 }

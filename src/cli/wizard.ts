@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Io } from './main.js';
 import { colorizePatch, filePatch } from './patch.js';
-import { formatFinding, servicesTable } from './report.js';
+import { collectDiagnostics, formatDiagnostic, servicesTable } from './report.js';
 import { loadSession, selectTransforms, type Session } from './session.js';
 import { colorEnabled } from './style.js';
 import type { TransformOptions } from '../transform.js';
@@ -32,7 +32,8 @@ export async function reviewChanges(changes: FileChange[], io: Io): Promise<{ ac
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i] as FileChange;
     io.stdout.write('\n' + colorizePatch(filePatch(change), color));
-    for (const finding of change.findings) io.stdout.write(formatFinding(finding, color) + '\n');
+    for (const finding of change.findings)
+      io.stdout.write(formatDiagnostic({ ...finding, level: finding.severity === 'info' ? 'info' : 'warning', file: change.path, service: finding.service ?? '' }, color) + '\n');
     const answer = await p.select({
       message: `${change.path} (${i + 1}/${changes.length}, ${change.transforms.join(', ')})`,
       options: [
@@ -52,7 +53,7 @@ export async function reviewChanges(changes: FileChange[], io: Io): Promise<{ ac
   return { accepted, quit: false };
 }
 
-export async function wizard(root: string, flags: WizardFlags, io: Io, writer: Writer): Promise<number> {
+export async function wizard(root: string, flags: WizardFlags, io: Io, writer: Writer, _dirArg?: string): Promise<number> {
   p.intro('ecsfix — ECS Fargate readiness');
   const spin = p.spinner();
   spin.start(`Scanning ${relative(process.cwd(), root) || '.'}`);
@@ -73,7 +74,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
       if (alone > 0) pending.set(t.id, alone);
     }
   if (pending.size === 0) {
-    for (const f of session.plan.findings) if (f.severity !== 'info') p.log.warn(formatFinding(f, false));
+    for (const d of collectDiagnostics(session.repo, session.plan)) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
     p.outro('Nothing to change.');
     return session.plan.failures.length ? 2 : 0;
   }
@@ -95,7 +96,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   const plan = planChanges(session.repo, transforms, flags, read);
   const { accepted, quit } = await reviewChanges(plan.changes, io);
   const written = writer.writeChanges(session, accepted);
-  for (const f of plan.findings) if (f.severity !== 'info') p.log.warn(formatFinding(f, false));
+  for (const d of collectDiagnostics(session.repo, plan, { changes: accepted })) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
   const command = `ecsfix apply -t ${transforms.map((t) => t.id).join(',')} --yes`;
   p.outro(
     `${quit ? 'Stopped. ' : ''}Wrote ${written.length} of ${plan.changes.length} file(s).\n` +

@@ -1,6 +1,7 @@
 /**
- * Finding codes for Dockerfiles (ECS1xx), in blocks per transform: 101-109 port, 110-120
- * HEALTHCHECK, 121-130 user, 131-136 pnpm version, 141-149 lockfile, 151-157 worker multi-stage.
+ * Finding codes for Dockerfiles (ECS1xx), in blocks per transform: 101-107 port, 110-120
+ * HEALTHCHECK, 121-130 user, 131-136 pnpm version, 141-149 lockfile, 150-152 images shared by
+ * several services or compose projects, 160-166 worker multi-stage.
  * A code with `fixedBy` is what that transform fixes: on a change it explains what was done.
  */
 import type { FindingCode } from './finding.js';
@@ -20,12 +21,6 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'info',
     help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port that a task definition can still override.',
     fixedBy: PORT_ENV,
-  },
-  {
-    code: 'ECS102',
-    title: 'One Dockerfile built for services on different ports',
-    defaultSeverity: 'warning',
-    help: 'Several services build from this Dockerfile and listen on different ports, so no single `ENV PORT` fits them. Set PORT per service in each ECS task definition (and in compose `environment`).',
   },
   {
     code: 'ECS103',
@@ -288,47 +283,66 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The install could not use the lockfile because the image did not have it; it is now copied with package.json.',
     fixedBy: FROZEN,
   },
-  // dockerfile-worker-multistage
+  // one image, several services or compose projects
+  {
+    code: 'ECS150',
+    title: 'Compose projects disagree about the port of an image',
+    defaultSeverity: 'warning',
+    help: 'Two compose projects build this Dockerfile for the same service with different ports, so ecsfix cannot tell which one is deployed. Make them agree (or remove the stale one), then run ecsfix again.',
+  },
   {
     code: 'ECS151',
+    title: 'One image built for several services on different ports',
+    defaultSeverity: 'warning',
+    help: 'Several compose services build this Dockerfile and listen on different ports: a PORT baked into the image would be wrong for some of them. Set PORT per service in each task definition.',
+  },
+  {
+    code: 'ECS152',
+    title: 'One image run with several commands: no HEALTHCHECK baked in',
+    defaultSeverity: 'warning',
+    help: 'Several services run this image with different commands (an API and a worker). A HEALTHCHECK in the image probes every one of them; a process that does not serve the route would be marked unhealthy and restarted. Declare the probe per service instead.',
+  },
+  // dockerfile-worker-multistage
+  {
+    code: 'ECS160',
     title: 'Single-stage npm worker image in a pnpm monorepo',
     defaultSeverity: 'info',
     help: 'A worker built with `npm install` in one stage ignores pnpm-lock.yaml and ships its dev dependencies and sources. It is rewritten as a multi-stage pnpm build (deps -> builder -> runtime) in the shape the repo\'s HTTP services use.',
     fixedBy: MULTISTAGE,
   },
   {
-    code: 'ECS152',
+    code: 'ECS161',
     title: 'Worker image not rewritten',
     defaultSeverity: 'warning',
     help: 'Something in the worker\'s Dockerfile or the repo makes a safe multi-stage rewrite impossible (the message says what). Rewrite it by hand or fix what is named and run ecsfix again.',
   },
   {
-    code: 'ECS153',
+    code: 'ECS162',
     title: 'Verify the rewritten worker image',
     defaultSeverity: 'warning',
     help: 'The rewrite is behaviour-changing: build the image and run it once against a test broker; it must start the same command as the same kind of user and load its workspace packages.',
     fixedBy: MULTISTAGE,
   },
   {
-    code: 'ECS154',
+    code: 'ECS163',
     title: 'Undeclared workspace packages kept in the worker image',
     defaultSeverity: 'info',
     help: 'The original image copied and built workspace packages the worker does not list in package.json (code that loads another package\'s build by relative path), so the rewrite keeps them.',
   },
   {
-    code: 'ECS155',
+    code: 'ECS164',
     title: 'A step of the original worker image was dropped',
     defaultSeverity: 'info',
     help: 'The multi-stage build does what this step did another way (for example a global pnpm install replaced by corepack).',
   },
   {
-    code: 'ECS156',
+    code: 'ECS165',
     title: 'Extra build steps kept in the builder stage',
     defaultSeverity: 'warning',
     help: 'Build steps the rewrite does not understand run in the builder stage. If they write files outside dist/, copy those into the runtime stage.',
   },
   {
-    code: 'ECS157',
+    code: 'ECS166',
     title: 'Extra files copied on into the runtime image',
     defaultSeverity: 'info',
     help: 'Files the original image copied besides the workspace packages are copied into the builder and on into the runtime image.',

@@ -1,7 +1,7 @@
 /**
  * The compose model: which services are built from which Dockerfile (context, dockerfile, target),
- * the container ports they publish and their environment. Follows `include:` and merges override
- * files (docker-compose.prod.yml) by service name, as `docker compose -f a -f b` would.
+ * the container ports they publish and their environment, per compose project (a file with its
+ * `include:`s, `extends:` and the overrides Compose merges into it; see {@link buildComposeModel}).
  * YAML merge keys (`<<: *anchor`) are honoured.
  */
 import { posix } from 'node:path';
@@ -31,6 +31,9 @@ export interface ComposeService {
   hasHealthcheck: boolean;
   /** Volumes and bind mounts (`volumes:`), by container path; absent when the model predates it. */
   volumes?: ComposeVolume[];
+  /** `command:` / `entrypoint:` as one line (list form joined), when the service sets them. */
+  command?: string;
+  entrypoint?: string;
 }
 
 export interface ComposeVolume {
@@ -43,7 +46,9 @@ export interface ComposeVolume {
 
 export interface ComposeModel {
   files: string[];
+  /** The services of every project, in project order (a name may appear in several projects). */
   services: ComposeService[];
+  projects: ComposeProject[];
 }
 
 export class ComposeSyntaxError extends Error {
@@ -164,51 +169,197 @@ function dependsOnOf(raw: unknown): string[] {
   return [];
 }
 
+interface ParsedComposeFile {
+  file: string;
+  dir: string;
+  services: Record<string, Record<string, unknown>>;
+  includes: string[];
+  lineOf(key: string): number;
+}
+
+/** One compose project: a file, what it includes, and the overrides Compose itself would merge into it. */
+export interface ComposeProject {
+  /** The project's own file (what `docker compose` run in its directory, or `-f` first, reads). */
+  file: string;
+  /** Override files merged on top, in order (`docker-compose.override.yml`, `-f a -f b` pairs). */
+  overrides: string[];
+  services: ComposeService[];
+}
+
+const DEFAULT_FILE = /^(?:docker-)?compose\.ya?ml$/i;
+const DEFAULT_OVERRIDE = /^(?:docker-)?compose\.override\.ya?ml$/i;
+
 /**
- * Builds the compose model from compose files (paths relative to the root). `read` returns a file's
- * text or null when it does not exist; syntax errors propagate as {@link ComposeSyntaxError}.
+ * `-f a -f b` pairs the repo's own scripts, Makefile and CI use (`docker compose -f docker-compose.yml
+ * -f docker-compose.prod.yml up`), as lists of compose files relative to the root. A path is resolved
+ * against the script's directory, then the root; only pairs of compose files that exist count.
  */
-export function buildComposeModel(files: string[], read: (rel: string) => string | null): ComposeModel {
-  const services = new Map<string, ComposeService>();
-  const seen = new Set<string>();
+export function composeFilePairs(files: string[], read: (rel: string) => string | null): string[][] {
+  const fileSet = new Set(files);
+  const scripts = files.filter(
+    (f) =>
+      /(?:^|\/)(?:Makefile|makefile|GNUmakefile|[\w.-]+\.mk|[\w.-]+\.sh|package\.json|Justfile|justfile|Taskfile\.ya?ml|\.gitlab-ci\.ya?ml)$/.test(f) ||
+      /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f),
+  );
+  const pairs: string[][] = [];
+  for (const script of scripts) {
+    if (script.includes('node_modules/')) continue;
+    const text = read(script);
+    if (!text || !/compose/.test(text)) continue;
+    const dir = posix.dirname(script);
+    for (const m of text.matchAll(/docker[- ]compose((?:\s+(?:-f|--file)(?:\s+|=)["']?[\w./${}-]+["']?)+)/g)) {
+      const paths = [...(m[1] ?? '').matchAll(/(?:-f|--file)(?:\s+|=)["']?([\w./${}-]+)["']?/g)].map((f) => f[1] ?? '');
+      if (paths.length < 2) continue;
+      const resolved = paths.map((p) => [posix.normalize(posix.join(dir, p)), posix.normalize(p)].find((c) => fileSet.has(c)) ?? null);
+      if (resolved.every((r): r is string => r !== null) && !pairs.some((q) => q.join('\0') === resolved.join('\0'))) pairs.push(resolved);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Builds the compose model from compose files (paths relative to the root), as Docker Compose does:
+ * every file is its own project (with the files it `include:`s and the services it `extends:`),
+ * except the overrides Compose itself merges into another file: `docker-compose.override.yml`
+ * beside `docker-compose.yml`, the later files of a `-f a -f b` pair the repo's scripts use, and a
+ * partial file beside a default one (`docker-compose.prod.yml` whose services all exist in
+ * `docker-compose.yml` and cannot run alone). Files in different directories are never merged by
+ * service name. `read` returns a file's text or null when it does not exist; syntax errors
+ * propagate as {@link ComposeSyntaxError}.
+ */
+export function buildComposeModel(files: string[], read: (rel: string) => string | null, pairs: string[][] = []): ComposeModel {
+  const parsedFiles = new Map<string, ParsedComposeFile | null>();
   const order: string[] = [];
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
+  const parse = (file: string): ParsedComposeFile | null => {
+    if (parsedFiles.has(file)) return parsedFiles.get(file) ?? null;
+    parsedFiles.set(file, null);
     const text = read(file);
-    if (text === null) return;
+    if (text === null) return null;
     order.push(file);
     const { value, lineOf } = parseComposeText(text, file);
     const dir = posix.dirname(file);
-    const includes = Array.isArray(value.include) ? value.include : [];
-    for (const inc of includes) {
+    const includes: string[] = [];
+    for (const inc of Array.isArray(value.include) ? value.include : []) {
       const paths = typeof inc === 'string' ? [inc] : inc && typeof inc === 'object' ? [(inc as { path?: unknown }).path].flat() : [];
-      for (const p of paths) if (typeof p === 'string') visit(posix.normalize(posix.join(dir, p)));
+      for (const p of paths) if (typeof p === 'string') includes.push(posix.normalize(posix.join(dir, p)));
     }
-    const defs = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
-    for (const [name, rawDef] of Object.entries(defs)) {
-      const def = (rawDef && typeof rawDef === 'object' ? rawDef : {}) as Record<string, unknown>;
-      const existing = services.get(name);
-      const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
-      const expose = (Array.isArray(def.expose) ? def.expose : []).map(parsePortSpec).filter((p): p is number => p !== null);
-      const merged: ComposeService = {
-        name,
-        file: existing?.file ?? file,
-        line: existing?.line ?? lineOf(name),
-        build: mergeBuild(existing?.build ?? null, def.build, dir),
-        image: typeof def.image === 'string' ? def.image : (existing?.image ?? null),
-        containerPorts: [...new Set([...(existing?.containerPorts ?? []), ...ports, ...expose])],
-        environment: { ...(existing?.environment ?? {}), ...environmentOf(def.environment) },
-        dependsOn: [...new Set([...(existing?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
-        hasHealthcheck: Boolean(def.healthcheck) || (existing?.hasHealthcheck ?? false),
-        volumes: [
-          ...(existing?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)),
-          ...volumesOf(def.volumes),
-        ],
-      };
-      services.set(name, merged);
+    const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
+    const services: Record<string, Record<string, unknown>> = {};
+    for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
+    const parsed = { file, dir, services, includes, lineOf };
+    parsedFiles.set(file, parsed);
+    for (const inc of includes) parse(inc);
+    return parsed;
+  };
+  for (const file of files) parse(file);
+
+  /** Merges one file (its includes first) into a project's services. */
+  const mergeFile = (file: string, into: Map<string, ComposeService>, seen: Set<string>) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const parsed = parse(file);
+    if (!parsed) return;
+    for (const inc of parsed.includes) mergeFile(inc, into, seen);
+    for (const name of Object.keys(parsed.services)) {
+      const merged = mergeService(into.get(name) ?? null, name, parsed, resolveExtends(parsed, name, parse, 0));
+      into.set(name, merged);
     }
   };
-  for (const file of files) visit(file);
-  return { files: order, services: [...services.values()] };
+  const projectOf = (file: string, overrides: string[]): ComposeProject => {
+    const services = new Map<string, ComposeService>();
+    const seen = new Set<string>();
+    for (const f of [file, ...overrides]) mergeFile(f, services, seen);
+    return { file, overrides, services: [...services.values()] };
+  };
+
+  // Which files are overrides of which project file.
+  const overridesOf = new Map<string, string[]>();
+  const isOverride = new Set<string>();
+  const addOverride = (base: string, override: string) => {
+    if (base === override) return;
+    const list = overridesOf.get(base) ?? [];
+    if (!list.includes(override)) list.push(override);
+    overridesOf.set(base, list);
+    isOverride.add(override);
+  };
+  for (const pair of pairs) {
+    const [base, ...rest] = pair;
+    if (base && parse(base)) for (const o of rest) if (parse(o)) addOverride(base, o);
+  }
+  for (const file of files) {
+    const name = posix.basename(file);
+    const dir = posix.dirname(file);
+    const base = files.find((f) => f !== file && posix.dirname(f) === dir && DEFAULT_FILE.test(posix.basename(f)));
+    if (!base || DEFAULT_FILE.test(name) || isOverride.has(file)) continue;
+    if (DEFAULT_OVERRIDE.test(name)) addOverride(base, file);
+    else if (isPartialOverride(parse(file), projectOf(base, []))) addOverride(base, file);
+  }
+
+  const projects = files.filter((f) => !isOverride.has(f) && parse(f)).map((f) => projectOf(f, overridesOf.get(f) ?? []));
+  return { files: order, services: projects.flatMap((p) => p.services), projects };
+}
+
+/**
+ * A file that only adjusts services of the default file beside it: every service it names exists
+ * there, and at least one of them has neither an image nor a build context of its own (so the file
+ * cannot run alone).
+ */
+function isPartialOverride(parsed: ParsedComposeFile | null, base: ComposeProject): boolean {
+  if (!parsed) return false;
+  const names = Object.keys(parsed.services);
+  if (names.length === 0 || !names.every((n) => base.services.some((s) => s.name === n))) return false;
+  return names.some((n) => {
+    const def = parsed.services[n] ?? {};
+    const build = def.build;
+    const ownBuild = typeof build === 'string' || (build !== null && typeof build === 'object' && ('context' in build || 'dockerfile' in build));
+    return def.image === undefined && !ownBuild && def.extends === undefined;
+  });
+}
+
+/** A service definition with its `extends:` base merged under it (the base's paths stay relative to its own file). */
+interface ResolvedDef {
+  layers: { def: Record<string, unknown>; dir: string }[];
+}
+
+function resolveExtends(parsed: ParsedComposeFile, name: string, parse: (file: string) => ParsedComposeFile | null, depth: number): ResolvedDef {
+  const def = parsed.services[name] ?? {};
+  const ext = def.extends;
+  const own = { def, dir: parsed.dir };
+  if (depth > 8 || ext === undefined) return { layers: [own] };
+  const spec = typeof ext === 'string' ? { service: ext } : ext && typeof ext === 'object' ? (ext as { service?: unknown; file?: unknown }) : {};
+  if (typeof spec.service !== 'string') return { layers: [own] };
+  const from = typeof spec.file === 'string' ? parse(posix.normalize(posix.join(parsed.dir, spec.file))) : parsed;
+  if (!from || !(spec.service in from.services) || (from === parsed && spec.service === name)) return { layers: [own] };
+  return { layers: [...resolveExtends(from, spec.service, parse, depth + 1).layers, own] };
+}
+
+function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef): ComposeService {
+  let merged = existing;
+  for (const { def, dir } of resolved.layers) {
+    const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
+    const expose = (Array.isArray(def.expose) ? def.expose : []).map(parsePortSpec).filter((p): p is number => p !== null);
+    merged = {
+      name,
+      file: merged?.file ?? parsed.file,
+      line: merged?.line ?? parsed.lineOf(name),
+      build: mergeBuild(merged?.build ?? null, def.build, dir),
+      image: typeof def.image === 'string' ? def.image : (merged?.image ?? null),
+      containerPorts: [...new Set([...(merged?.containerPorts ?? []), ...ports, ...expose])],
+      environment: { ...(merged?.environment ?? {}), ...environmentOf(def.environment) },
+      dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
+      hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
+      volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes)],
+      ...(typeof def.command === 'string' || Array.isArray(def.command) ? { command: commandText(def.command) } : merged?.command !== undefined ? { command: merged.command } : {}),
+      ...(typeof def.entrypoint === 'string' || Array.isArray(def.entrypoint)
+        ? { entrypoint: commandText(def.entrypoint) }
+        : merged?.entrypoint !== undefined
+          ? { entrypoint: merged.entrypoint }
+          : {}),
+    };
+  }
+  return merged as ComposeService;
+}
+
+function commandText(raw: unknown): string {
+  return Array.isArray(raw) ? raw.map(String).join(' ') : String(raw);
 }

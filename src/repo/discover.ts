@@ -6,7 +6,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { buildComposeModel, ComposeSyntaxError, isComposeFileName, type ComposeService } from './compose.js';
+import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles } from './files.js';
 import type { Finding } from '../findings/finding.js';
@@ -14,6 +14,7 @@ import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, Servic
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
+import { buildTargets, scriptTarget } from './buildTargets.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -70,6 +71,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
     }
+    if (text.includes('\0')) {
+      // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
     try {
       parsed = parseDockerfile(text);
     } catch (e) {
@@ -86,9 +94,10 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const composeFiles = files
     .filter((f) => isComposeFileName(posix.basename(f)) && !NOT_A_SERVICE_DIR.test(f))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length || a.localeCompare(b));
-  let compose: RepoModel['compose'] = { files: [], services: [] };
+  let compose: RepoModel['compose'] = { files: [], services: [], projects: [] };
+  const pairs = composeFilePairs(files, read);
   try {
-    compose = buildComposeModel(composeFiles, read);
+    compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
     problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
@@ -101,21 +110,33 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
         return false;
       }
     });
-    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null));
+    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
   }
 
   const workspacePackages = readWorkspacePackages(files, read, problems);
   const packageManager = detectPackageManager(read, files);
 
-  // Services: compose services that build, then Dockerfiles no compose service claims.
-  const drafts: { name: string; dockerfile: string | null; context: string; target: string | null; args: Record<string, string>; compose: ComposeService | null }[] = [];
-  for (const svc of compose.services) {
-    if (!svc.build) continue;
-    if (!fileSet.has(svc.build.dockerfile)) {
-      problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
-      continue;
+  // Services: compose services that build, then Dockerfiles no compose service claims. A service
+  // built the same way (name, Dockerfile, target) by several projects is one service; the other
+  // projects' definitions are kept to check that they agree.
+  const drafts: Draft[] = [];
+  const missing = new Set<string>();
+  for (const project of compose.projects) {
+    for (const svc of project.services) {
+      if (!svc.build) continue;
+      if (!fileSet.has(svc.build.dockerfile)) {
+        const key = `${svc.file}:${svc.line}`;
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        missing.add(key);
+        continue;
+      }
+      const same = drafts.find((d) => d.name === svc.name && d.dockerfile === svc.build?.dockerfile && d.target === svc.build.target);
+      if (same) {
+        if (same.compose !== svc && !same.alsoComposedBy.includes(svc)) same.alsoComposedBy.push(svc);
+        continue;
+      }
+      drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc, alsoComposedBy: [] });
     }
-    drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc });
   }
   const claimed = new Set(drafts.map((d) => d.dockerfile));
   // Dev containers and test fixtures are not the repo's images: out of the model (and of every
@@ -136,9 +157,16 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     // A Dockerfile at the root of a single-service repo: the package name says more than the checkout directory's name.
     const rootPackage = workspacePackages.find((p) => p.dir === '')?.name.split('/').pop();
     const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : (rootPackage ?? posix.basename(root));
-    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null });
+    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null, alsoComposedBy: [] });
   }
 
+  // No compose build.target: the stage the repo's build scripts and CI target is the deployed one.
+  const targets = buildTargets(files, read);
+  for (const draft of drafts) {
+    const stages = draft.dockerfile ? (dockerfiles.get(draft.dockerfile)?.parsed?.stages ?? []) : [];
+    const fromScripts = draft.target === null ? scriptTarget(targets, draft.dockerfile) : null;
+    if (fromScripts && stages.some((s) => s.name?.toLowerCase() === fromScripts.target.toLowerCase())) draft.target = fromScripts.target;
+  }
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
@@ -214,6 +242,17 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+interface Draft {
+  name: string;
+  dockerfile: string | null;
+  context: string;
+  target: string | null;
+  args: Record<string, string>;
+  compose: ComposeService | null;
+  /** The same service in other compose projects (a standalone per-service file and the root that includes it). */
+  alsoComposedBy: ComposeService[];
+}
+
 interface DescribeDeps {
   files: string[];
   fileSet: Set<string>;
@@ -223,7 +262,7 @@ interface DescribeDeps {
 }
 
 function describeService(
-  draft: { name: string; dockerfile: string | null; context: string; target: string | null; compose: ComposeService | null },
+  draft: Draft,
   dir: string,
   parsed: ParsedDockerfile | null,
   deps: DescribeDeps,
@@ -247,7 +286,7 @@ function describeService(
   const facts = new Map<string, SourceFacts>();
   for (const f of sourceFiles) {
     const text = read(f);
-    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage));
+    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage, f));
   }
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
@@ -320,6 +359,14 @@ function describeService(
     for (const hint of f.ports)
       if (isOwnPortVar(hint.envVar, draft.name, pkg?.name ?? null)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
   const port = choosePort(portEvidence, composePorts);
+  // Two compose projects that build this image disagree about its port: neither says which is deployed.
+  // (A definition that sets no port says nothing; PORT in its environment outranks its mappings.)
+  const composePortOf = (c: ComposeService) =>
+    c.environment.PORT && /^\d+$/.test(c.environment.PORT) ? c.environment.PORT : c.containerPorts.length ? [...c.containerPorts].sort((a, b) => a - b).join(',') : null;
+  const ownComposePort = draft.compose ? composePortOf(draft.compose) : null;
+  const disputing = ownComposePort === null ? [] : draft.alsoComposedBy.filter((c) => composePortOf(c) !== null && composePortOf(c) !== ownComposePort);
+  const describe = (c: ComposeService) => `${c.file}:${c.line} (${c.containerPorts.join(', ') || 'no port'}${c.environment.PORT ? `, PORT=${c.environment.PORT}` : ''})`;
+  const portDispute = disputing.length && draft.compose ? `compose projects disagree about the port of "${draft.name}": ${[draft.compose, ...disputing].map(describe).join(' vs ')}` : null;
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
@@ -363,11 +410,15 @@ function describeService(
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
+    ...(portDispute ? { portDispute } : {}),
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
     healthRoute: routes[0] ?? null,
     sourceFiles,
+    listen: [...facts.entries()]
+      .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
+      .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
     runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
   };
 }

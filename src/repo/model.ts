@@ -8,6 +8,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { ServiceListen } from '../source/index.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
@@ -34,7 +35,7 @@ export interface Service {
   dockerfile: string | null;
   /** Compose build context relative to the root (the Dockerfile's directory when not in compose). */
   buildContext: string;
-  /** Compose `build.target`, the stage that is deployed. */
+  /** The stage that is deployed when named: compose `build.target`, else the `--target` the repo's build scripts/CI use. */
   target: string | null;
   compose: ComposeService | null;
   role: ServiceRole;
@@ -42,6 +43,8 @@ export interface Service {
   language: ServiceLanguage;
   port: number | null;
   portEvidence: Evidence<number>[];
+  /** Set when the compose projects that build this service disagree about its port (naming both): no port change. */
+  portDispute?: string;
   entryFile: string | null;
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
@@ -49,6 +52,11 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Source files read for the facts above. */
   sourceFiles: string[];
+  /**
+   * JS/TS: the server's `listen` calls as the syntax tree says (port default, the env var the port
+   * expression reads, file and line), the entry file's first. Empty when no file listens.
+   */
+  listen?: ServiceListen[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
 }

@@ -1,59 +1,26 @@
 /**
  * What the repo model reads from a service's source files: does it listen for HTTP, does it consume
- * a queue, which port does it default to, which health route does it define. This is evidence for
- * the model, never a rewrite, so a light lexer (comments blanked, offsets kept) plus patterns over
- * the framework APIs is enough; the codemods that rewrite code use a real AST.
+ * a queue, which port does it default to, which health route does it define.
+ *
+ * JS/TS comes from the syntax tree (src/source, oxc-parser): served routes only on apps, routers
+ * and plugins, never on an HTTP client; the listen call's port expression; consumers; datastores.
+ * Python keeps a light lexer (comments blanked, offsets kept) plus patterns over the framework APIs,
+ * and so does a JS/TS file the parser rejects (its facts are still evidence; the codemods that would
+ * rewrite it report the syntax error instead).
  */
 import { lineOfOffset } from '../run/text.js';
+import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type RouteHint } from '../source/index.js';
 
+export type { MountHint, PortHint, RouteHint };
 export type SourceLanguage = 'js' | 'python';
 
-export interface PortHint {
-  port: number;
-  line: number;
-  what: string;
-  /** The env var the default belongs to (`PORT`, `COURSE_SERVICE_PORT`): another service's port is no evidence. */
-  envVar: string | null;
-}
-
-export interface RouteHint {
-  path: string;
-  line: number;
-  /** A NestJS controller route: the global prefix applies to it. */
-  nest?: boolean;
-  /** The object the route is registered on (`router` in `router.get(...)`), when written. */
-  receiver?: string | null;
-}
-
-/** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
-export interface MountHint {
-  prefix: string;
-  ident: string;
-  /** The object it is mounted on (`app`, or another router). */
-  on: string | null;
-  line: number;
-}
-
-export interface SourceFacts {
-  listens: boolean;
-  consumesQueue: boolean;
-  ports: PortHint[];
-  routes: RouteHint[];
+/** What the model reads from any source file; Python fills the same fields from its patterns. */
+export interface SourceFacts
+  extends Pick<JsSourceFacts, 'listens' | 'consumesQueue' | 'ports' | 'routes' | 'globalPrefix' | 'globalPrefixExclude' | 'routers' | 'mounts' | 'imports' | 'apps' | 'exportedRouters'> {
   /** Django: `path('<prefix>', include('<module>'))` pairs, to resolve app-level urls.py prefixes. */
   djangoIncludes: { prefix: string; module: string }[];
-  /** NestJS `app.setGlobalPrefix('api')`. */
-  globalPrefix: string | null;
-  /** NestJS `setGlobalPrefix('api', { exclude: ['health', { path: 'ping', ... }] })`: paths the prefix skips. */
-  globalPrefixExclude: string[];
-  /** JS: router objects created in the file (`express.Router()`, `new Router({ prefix })`) with their own prefix. */
-  routers: Record<string, string>;
-  mounts: MountHint[];
-  /** JS: local name -> module specifier, from import/require. */
-  imports: Record<string, string>;
-  /** JS: application objects created in the file (`const app = express()`): their routes are absolute. */
-  apps: string[];
-  /** JS: the file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
-  exportedRouters: string[];
+  /** JS/TS: everything the syntax tree says (listen port expression, env reads, consumers, start-up order); null for Python. */
+  js: JsSourceFacts | null;
 }
 
 /** Replaces comments with spaces, keeping offsets and line breaks; string contents are kept. */
@@ -167,9 +134,22 @@ function joinRoute(...parts: string[]): string {
   return '/' + joined;
 }
 
-export function scanSource(text: string, language: SourceLanguage): SourceFacts {
+/** The facts of one source file. `path` decides how a JS/TS file is parsed (`.ts`, `.tsx`, `.js`). */
+export function scanSource(text: string, language: SourceLanguage, path = language === 'js' ? 'source.ts' : 'source.py'): SourceFacts {
+  if (language === 'js') {
+    const js = sourceFacts(path, text);
+    if (!js.syntaxError) {
+      const { listens, consumesQueue, ports, routes, globalPrefix, globalPrefixExclude, routers, mounts, imports, apps, exportedRouters } = js;
+      return { listens, consumesQueue, ports, routes, djangoIncludes: [], globalPrefix, globalPrefixExclude, routers, mounts, imports, apps, exportedRouters, js };
+    }
+  }
+  return scanByPatterns(text, language);
+}
+
+/** The lexer-and-patterns scan: Python, and JS/TS the parser rejects. */
+function scanByPatterns(text: string, language: SourceLanguage): SourceFacts {
   const code = blankComments(text, language);
-  const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null, globalPrefixExclude: [], routers: {}, mounts: [], imports: {}, exportedRouters: [], apps: [] };
+  const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null, globalPrefixExclude: [], routers: {}, mounts: [], imports: {}, exportedRouters: [], apps: [], js: null };
   const line = (offset: number) => lineOfOffset(code, offset);
   if (language === 'js') {
     facts.listens = JS_LISTEN.test(code);

@@ -1,0 +1,585 @@
+/**
+ * What the repo model knows about a JS/TS file, read from its syntax tree (oxc-parser, ESTree):
+ * the HTTP server it starts and the port expression `listen` uses, the routes it serves (and the
+ * routers and mounts that put them under a prefix), the env variables it reads, the queue consumers
+ * and datastore clients it creates, and the order of the awaits that run before it listens.
+ *
+ * Read-only: the codemods rewrite through jscodeshift (recast), which keeps untouched bytes; this
+ * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
+ */
+import { parseSync } from 'oxc-parser';
+import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
+type Node = any;
+
+export interface PortHint {
+  port: number;
+  line: number;
+  what: string;
+  /** The env var the default belongs to (`PORT`, `COURSE_SERVICE_PORT`): another service's port is no evidence. */
+  envVar: string | null;
+}
+
+export interface RouteHint {
+  path: string;
+  line: number;
+  /** A NestJS controller route: the global prefix applies to it. */
+  nest?: boolean;
+  /** The object the route is registered on (`router` in `router.get(...)`), when written. */
+  receiver?: string | null;
+}
+
+/** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
+export interface MountHint {
+  prefix: string;
+  ident: string;
+  /** The object it is mounted on (`app`, or another router). */
+  on: string | null;
+  line: number;
+}
+
+/** The call that starts the HTTP server and the port it listens on, as far as the file says. */
+export interface ListenFact {
+  line: number;
+  /** `app`, `server`, `fastify`, `NestFactory` ... */
+  receiver: string | null;
+  /** The default port, when the expression has one (`process.env.SERVICE_PORT || 4004` -> 4004). */
+  port: number | null;
+  /** The env variable the port comes from (`SERVICE_PORT`), null when none is read. */
+  envVar: string | null;
+  /** Source text of the port expression as written at the call. */
+  expression: string | null;
+}
+
+export interface EnvRead {
+  name: string;
+  line: number;
+}
+
+export type ConsumerKind = 'kafkajs' | 'kafka-wrapper' | 'bullmq' | 'amqplib' | 'redis-stream' | 'sqs';
+
+export interface ConsumerFact {
+  kind: ConsumerKind;
+  line: number;
+  /** The variable it is assigned to, when it is. */
+  variable: string | null;
+  /** The call that creates it (`kafka.consumer`, `createKafkaConsumer`, `new Worker`). */
+  factory: string;
+}
+
+export interface DatastoreFact {
+  kind: DatastoreKind;
+  line: number;
+  call: string;
+}
+
+/** An await that runs in the function that calls `listen`, before or after it. */
+export interface StartupAwait {
+  call: string;
+  line: number;
+  /** The Mongo (or other datastore) connection this await opens, when it is one. */
+  datastore: DatastoreKind | null;
+  beforeListen: boolean;
+}
+
+export interface JsSourceFacts {
+  listens: boolean;
+  consumesQueue: boolean;
+  ports: PortHint[];
+  routes: RouteHint[];
+  /** NestJS `app.setGlobalPrefix('api')`. */
+  globalPrefix: string | null;
+  /** NestJS `setGlobalPrefix('api', { exclude: ['health', { path: 'ping', ... }] })`: paths the prefix skips. */
+  globalPrefixExclude: string[];
+  /** Router objects created in the file (`express.Router()`, `new Router({ prefix })`, a shared factory) with their own prefix. */
+  routers: Record<string, string>;
+  mounts: MountHint[];
+  /** Local name -> module specifier, from import/require. */
+  imports: Record<string, string>;
+  /** Application objects created in the file (`const app = express()`): their routes are absolute. */
+  apps: string[];
+  /** The file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
+  exportedRouters: string[];
+  listen: ListenFact[];
+  envReads: EnvRead[];
+  consumers: ConsumerFact[];
+  datastores: DatastoreFact[];
+  startup: StartupAwait[];
+  /** The file does not parse: line and message of the first error (facts are then empty). */
+  syntaxError: { line: number; message: string } | null;
+}
+
+export function emptyFacts(): JsSourceFacts {
+  return {
+    listens: false,
+    consumesQueue: false,
+    ports: [],
+    routes: [],
+    globalPrefix: null,
+    globalPrefixExclude: [],
+    routers: {},
+    mounts: [],
+    imports: {},
+    apps: [],
+    exportedRouters: [],
+    listen: [],
+    envReads: [],
+    consumers: [],
+    datastores: [],
+    startup: [],
+    syntaxError: null,
+  };
+}
+
+/** The language oxc parses a path as (`.ts` with generics must not be read as TSX). */
+export function langOf(path: string): 'js' | 'jsx' | 'ts' | 'tsx' {
+  if (/\.tsx$/.test(path)) return 'tsx';
+  if (/\.[cm]?ts$/.test(path)) return 'ts';
+  if (/\.jsx$/.test(path)) return 'jsx';
+  return 'js';
+}
+
+/** Parses once and returns the program, or the first syntax error with its line. */
+export function parseProgram(path: string, text: string): { program: Node; error: { line: number; message: string } | null } {
+  const result = parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) });
+  const first = result.errors.find((e) => e.severity === 'Error');
+  if (first) {
+    const offset = first.labels[0]?.start ?? 0;
+    return { program: result.program, error: { line: lineAt(text, offset), message: first.message } };
+  }
+  return { program: result.program, error: null };
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+const HTTP_APP_FACTORIES = new Set(['express', 'Fastify', 'fastify', 'Koa', 'Hono', 'polka', 'restify']);
+
+/** `process.env.X` or `process.env['X']` -> X. */
+export function envName(node: Node): string | null {
+  if (node?.type !== 'MemberExpression') return null;
+  const obj = node.object;
+  if (obj?.type !== 'MemberExpression' || obj.object?.type !== 'Identifier' || obj.object.name !== 'process' || propName(obj) !== 'env') return null;
+  return propName(node);
+}
+
+function propName(member: Node): string | null {
+  const p = member.property;
+  if (!member.computed && p?.type === 'Identifier') return p.name;
+  if (p?.type === 'Literal' && typeof p.value === 'string') return p.value;
+  return null;
+}
+
+function stringValue(node: Node): string | null {
+  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
+  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value?.cooked ?? null;
+  return null;
+}
+
+function numberValue(node: Node): number | null {
+  if (node?.type === 'Literal' && typeof node.value === 'number') return node.value;
+  if (node?.type === 'Literal' && typeof node.value === 'string' && /^\d{2,5}$/.test(node.value)) return Number(node.value);
+  return null;
+}
+
+/** The dotted name of a callee (`kafka.consumer`, `express.Router`, `createKafkaConsumer`). */
+export function calleeName(node: Node): string {
+  if (!node) return '';
+  if (node.type === 'Identifier') return node.name;
+  if (node.type === 'ThisExpression') return 'this';
+  if (node.type === 'MemberExpression') return `${calleeName(node.object)}.${propName(node) ?? '?'}`;
+  if (node.type === 'CallExpression') return `${calleeName(node.callee)}()`;
+  if (node.type === 'ParenthesizedExpression' || node.type === 'TSNonNullExpression' || node.type === 'TSAsExpression') return calleeName(node.expression);
+  if (node.type === 'AwaitExpression') return calleeName(node.argument);
+  return '';
+}
+
+function lastName(dotted: string): string {
+  return dotted.split('.').pop() ?? '';
+}
+
+function validPort(n: number | null): n is number {
+  return n !== null && Number.isInteger(n) && n > 0 && n < 65536;
+}
+
+/** Strips wrappers that do not change a port's value: `Number(x)`, `parseInt(x, 10)`, `+x`, `String(x)`, `x as number`, `x!`, parens. */
+function unwrapPort(node: Node): Node {
+  let n = node;
+  for (;;) {
+    if (!n) return n;
+    if (n.type === 'ParenthesizedExpression' || n.type === 'TSAsExpression' || n.type === 'TSNonNullExpression' || n.type === 'TSSatisfiesExpression') n = n.expression;
+    else if (n.type === 'CallExpression' && n.callee?.type === 'Identifier' && /^(?:Number|parseInt|String)$/.test(n.callee.name) && n.arguments.length >= 1) n = n.arguments[0];
+    else if (n.type === 'CallExpression' && calleeName(n.callee) === 'Number.parseInt' && n.arguments.length >= 1) n = n.arguments[0];
+    else if (n.type === 'UnaryExpression' && n.operator === '+') n = n.argument;
+    else return n;
+  }
+}
+
+/**
+ * The (env var, default port) of a port expression: `process.env.X || 4004`, `Number(process.env.X) ?? 4004`,
+ * `process.env.X ? Number(process.env.X) : 4004`, `getServicePortSync('svc', 'X', 4004)`, a literal, or an
+ * identifier/`config.port` whose declaration in the file says so.
+ */
+function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): { port: number | null; envVar: string | null } {
+  const n = unwrapPort(node);
+  if (!n || depth > 4) return { port: null, envVar: null };
+  const literal = numberValue(n);
+  if (literal !== null) return { port: validPort(literal) ? literal : null, envVar: null };
+  const env = envName(n);
+  if (env) return { port: null, envVar: env };
+  if (n.type === 'LogicalExpression' && (n.operator === '||' || n.operator === '??')) {
+    const left = resolvePort(n.left, decls, depth + 1);
+    const right = resolvePort(n.right, decls, depth + 1);
+    return { port: left.port ?? right.port, envVar: left.envVar ?? right.envVar };
+  }
+  if (n.type === 'ConditionalExpression') {
+    const test = resolvePort(n.test, decls, depth + 1);
+    const alt = resolvePort(n.alternate, decls, depth + 1);
+    const cons = resolvePort(n.consequent, decls, depth + 1);
+    return { port: alt.port ?? cons.port, envVar: test.envVar ?? cons.envVar ?? alt.envVar };
+  }
+  if (n.type === 'CallExpression' && /port/i.test(lastName(calleeName(n.callee)))) {
+    let envVar: string | null = null;
+    let port: number | null = null;
+    for (const arg of n.arguments) {
+      const s = stringValue(arg);
+      if (s && /^[A-Z][A-Z0-9_]*$/.test(s)) envVar = s;
+      const num = numberValue(arg);
+      if (validPort(num)) port = num;
+    }
+    return { port, envVar };
+  }
+  if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(decls.get(n.name), decls, depth + 1);
+  if (n.type === 'MemberExpression' && n.object?.type === 'Identifier') {
+    const obj = unwrapPort(decls.get(n.object.name));
+    const key = propName(n);
+    const prop = obj?.type === 'ObjectExpression' ? obj.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === key) : null;
+    if (prop) return resolvePort(prop.shorthand ? prop.value : prop.value, decls, depth + 1);
+  }
+  if (n.type === 'ObjectExpression') {
+    const prop = n.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'port');
+    if (prop) return resolvePort(prop.value, decls, depth + 1);
+  }
+  return { port: null, envVar: null };
+}
+
+/** Walks every node once, with the chain of ancestors. */
+function walk(node: Node, visit: (node: Node, parents: Node[]) => void, parents: Node[] = []): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const child of node) walk(child, visit, parents);
+    return;
+  }
+  if (typeof node.type !== 'string') return;
+  visit(node, parents);
+  parents.push(node);
+  for (const key in node) {
+    if (key === 'start' || key === 'end' || key === 'type' || key === 'range' || key === 'loc') continue;
+    const child = node[key];
+    if (child && typeof child === 'object') walk(child, visit, parents);
+  }
+  parents.pop();
+}
+
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+/** Reads the facts of one JS/TS file; a file without a relevant token is not parsed at all. */
+export function extractJsFacts(path: string, text: string): JsSourceFacts {
+  const facts = emptyFacts();
+  if (!mayMatter(text)) return facts;
+  const { program, error } = parseProgram(path, text);
+  if (error) {
+    facts.syntaxError = error;
+    return facts;
+  }
+  const line = (node: Node) => lineAt(text, node.start);
+  const src = (node: Node) => text.slice(node.start, node.end);
+
+  // Declarations first (`const PORT = ...`, `const config = { port }`), so listen(PORT) resolves.
+  const decls = new Map<string, Node>();
+  /** Variables that hold a router or an app, by how they were made. */
+  const params = new Set<string>();
+  walk(program, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init) decls.set(node.id.name, node.init);
+    if (FUNCTION_TYPES.has(node.type)) for (const p of node.params ?? []) if (p.type === 'Identifier') params.add(p.name);
+  });
+
+  const listenCalls: Node[] = [];
+  walk(program, (node, parents) => {
+    switch (node.type) {
+      case 'ImportDeclaration':
+        for (const s of node.specifiers ?? []) facts.imports[s.local.name] = node.source.value;
+        break;
+      case 'VariableDeclarator':
+        onDeclarator(node);
+        break;
+      case 'MemberExpression': {
+        const env = envName(node);
+        if (env) facts.envReads.push({ name: env, line: line(node) });
+        break;
+      }
+      case 'LogicalExpression':
+      case 'ConditionalExpression': {
+        // `process.env.X_PORT || 3003` anywhere: the model keeps another service's port apart by its variable.
+        const parent = parents[parents.length - 1];
+        if (parent && (parent.type === 'LogicalExpression' || parent.type === 'ConditionalExpression')) break;
+        const { port, envVar } = resolvePort(node, new Map());
+        if (validPort(port) && envVar && /PORT$/.test(envVar)) facts.ports.push({ port, line: line(node), what: 'process.env fallback', envVar });
+        break;
+      }
+      case 'NewExpression':
+        onNew(node, parents);
+        break;
+      case 'CallExpression':
+        onCall(node, parents);
+        break;
+      case 'Property':
+        if (!node.computed && (node.key?.name === 'eachMessage' || node.key?.name === 'eachBatch')) facts.consumesQueue = true;
+        break;
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        onClass(node);
+        break;
+      case 'ExportDefaultDeclaration':
+        if (node.declaration?.type === 'Identifier') exported(node.declaration.name);
+        break;
+      case 'ExportNamedDeclaration':
+        for (const d of node.declaration?.declarations ?? []) if (d.id?.type === 'Identifier') exported(d.id.name);
+        for (const s of node.specifiers ?? []) exported(s.local?.name ?? '');
+        break;
+      case 'AssignmentExpression': {
+        const left = calleeName(node.left);
+        if ((left === 'module.exports' || /^(?:module\.)?exports\.\w+$/.test(left)) && node.right?.type === 'Identifier') exported(node.right.name);
+        break;
+      }
+      case 'WhileStatement':
+      case 'ForStatement':
+        // A Redis-streams consumer: a loop around XREAD/XREADGROUP.
+        if (/\.xread(?:group)?\s*\(|['"]XREAD(?:GROUP)?['"]/i.test(src(node.body ?? node))) {
+          facts.consumesQueue = true;
+          facts.consumers.push({ kind: 'redis-stream', line: line(node), variable: null, factory: 'xreadgroup loop' });
+        }
+        break;
+    }
+  });
+  // Keep only routers that were declared (exported names can be any identifier).
+  facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
+
+  for (const call of listenCalls) {
+    const arg = call.arguments[0];
+    const { port, envVar } = arg ? resolvePort(arg, decls) : { port: null, envVar: null };
+    facts.listen.push({ line: line(call), receiver: calleeName(call.callee.object) || null, port, envVar, expression: arg ? src(arg) : null });
+  }
+  facts.startup = startupOrder(program, listenCalls, line);
+  return facts;
+
+  function exported(name: string) {
+    if (name) facts.exportedRouters.push(name);
+  }
+
+  function onDeclarator(node: Node) {
+    if (node.id?.type === 'ObjectPattern' && node.init) {
+      // const { a, b: c } = require('x'); const { PORT } = process.env
+      const spec = requireSpec(node.init);
+      const fromEnv = calleeName(node.init) === 'process.env';
+      for (const p of node.id.properties ?? []) {
+        const local = p.value?.type === 'Identifier' ? p.value.name : p.value?.left?.name;
+        if (spec && local) facts.imports[local] = spec;
+        if (fromEnv && p.key?.name) facts.envReads.push({ name: p.key.name, line: line(p) });
+      }
+      return;
+    }
+    if (node.id?.type !== 'Identifier' || !node.init) return;
+    const name = node.id.name;
+    const init = node.init.type === 'AwaitExpression' ? node.init.argument : node.init;
+    const spec = requireSpec(init);
+    if (spec) facts.imports[name] = spec;
+    const made = init?.type === 'CallExpression' || init?.type === 'NewExpression' ? calleeName(init.callee) : '';
+    const made0 = lastName(made);
+    if (/^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/.test(made0)) {
+      const opts = init.arguments[0];
+      const prefix = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'prefix') : null;
+      facts.routers[name] = stringValue(prefix?.value) ?? '';
+    } else if (HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create') facts.apps.push(name);
+    const numeric = numberValue(init);
+    if (name === 'PORT' && validPort(numeric)) facts.ports.push({ port: numeric, line: line(node), what: 'PORT constant', envVar: null });
+  }
+
+  function onNew(node: Node, parents: Node[]) {
+    const name = lastName(calleeName(node.callee));
+    const first = node.arguments[0];
+    if (name === 'Worker' && first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'Identifier') && node.arguments.length >= 2) {
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'bullmq', line: line(node), variable: assignedName(parents), factory: 'new Worker' });
+    }
+    if (name === 'ReceiveMessageCommand') {
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'sqs', line: line(node), variable: null, factory: 'ReceiveMessageCommand' });
+    }
+    const store = DATASTORE_CONSTRUCTORS[name];
+    if (store && !(name === 'Client' && !/pg/.test(facts.imports.Client ?? ''))) facts.datastores.push({ kind: store, line: line(node), call: `new ${name}` });
+  }
+
+  function onCall(node: Node, parents: Node[]) {
+    const callee = calleeName(node.callee);
+    const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
+    const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
+    const args = node.arguments;
+    if (method === 'listen') {
+      facts.listens = true;
+      listenCalls.push(node);
+      const literal = numberValue(args[0]);
+      if (validPort(literal)) facts.ports.push({ port: literal, line: line(node), what: '.listen literal', envVar: null });
+    }
+    if (callee === 'NestFactory.create' || callee === 'Bun.serve' || (callee === 'serve' && args[0]?.type === 'ObjectExpression' && args[0].properties.some((p: Node) => p.key?.name === 'fetch'))) facts.listens = true;
+    if (/^getServicePort\w*$/.test(lastName(callee))) {
+      const { port, envVar } = resolvePort(node, decls);
+      if (validPort(port)) facts.ports.push({ port, line: line(node), what: 'getServicePort default', envVar });
+    }
+    // Consumers
+    if (method === 'consumer' && args[0]?.type === 'ObjectExpression') {
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'kafkajs', line: line(node), variable: assignedName(parents), factory: callee });
+    } else if (KAFKA_WRAPPER_FACTORY.test(lastName(callee)) && node.callee.type === 'Identifier') {
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'kafka-wrapper', line: line(node), variable: assignedName(parents), factory: callee });
+    } else if (method === 'consume' && args.length >= 2) {
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'amqplib', line: line(node), variable: receiver || null, factory: callee });
+    } else if (method === 'subscribe' && args[0]?.type === 'ObjectExpression' && args[0].properties.some((p: Node) => /^topics?$/.test(p.key?.name ?? ''))) facts.consumesQueue = true;
+    // Datastores
+    if (callee === 'mongoose.connect' || callee === 'mongoose.createConnection') facts.datastores.push({ kind: 'mongoose', line: line(node), call: callee });
+    else if (node.callee.type === 'Identifier' && MONGO_CONNECT_CALL.test(callee) && /mongo/i.test(callee + (facts.imports[callee] ?? ''))) facts.datastores.push({ kind: 'mongo', line: line(node), call: callee });
+    else if (/^(?:createClient|getRedisClient)$/.test(lastName(callee)) && (/redis/i.test(facts.imports[callee] ?? '') || /redis/i.test(callee))) facts.datastores.push({ kind: 'redis', line: line(node), call: callee });
+    // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
+    if (method && /^(?:get|all|head|route)$/.test(method)) {
+      const path = stringValue(args[0]);
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), receiver: receiver || null });
+      if (method === 'route' && args[0]?.type === 'ObjectExpression') {
+        const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
+        const p = stringValue(url?.value);
+        if (p?.startsWith('/')) facts.routes.push({ path: p, line: line(url) });
+      }
+    }
+    // Mounts
+    if (method === 'use' || method === 'register' || (method === 'route' && args.length === 2 && stringValue(args[0]) !== null)) {
+      const prefixArg = stringValue(args[0]);
+      const target = prefixArg !== null ? args[1] : args[0];
+      let prefix = prefixArg ?? '';
+      if (method === 'register') {
+        const opts = args[1];
+        const p = opts?.type === 'ObjectExpression' ? opts.properties.find((q: Node) => q.key?.name === 'prefix') : null;
+        prefix = stringValue(p?.value) ?? '';
+        if (!p) return;
+      }
+      if (!prefix.startsWith('/') && prefix !== '') return;
+      const spec = requireSpec(target);
+      if (spec) {
+        const ident = `require(${spec})`;
+        facts.mounts.push({ prefix, ident, on: receiver || null, line: line(node) });
+        facts.imports[ident] = spec;
+      } else {
+        const t = target?.type === 'CallExpression' && propName(target.callee ?? {}) === 'routes' ? target.callee.object : target;
+        if (t?.type === 'Identifier') facts.mounts.push({ prefix, ident: t.name, on: receiver || null, line: line(node) });
+      }
+    }
+    if (method === 'setGlobalPrefix') {
+      facts.globalPrefix = stringValue(args[0]);
+      const opts = args[1];
+      const exclude = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => p.key?.name === 'exclude') : null;
+      if (exclude?.value?.type === 'ArrayExpression')
+        for (const el of exclude.value.elements) {
+          const s = stringValue(el) ?? stringValue(el?.properties?.find((p: Node) => p.key?.name === 'path')?.value);
+          if (s !== null) facts.globalPrefixExclude.push(s);
+        }
+    }
+  }
+
+  /** Whether `receiver` can serve routes: an app or router made here, a function parameter (a plugin), `this.app`, or an imported app/router. */
+  function servesRoutes(receiverNode: Node): boolean {
+    if (!receiverNode) return false;
+    if (receiverNode.type === 'MemberExpression') return /^(?:app|router|server|fastify|api|instance|http)$/i.test(propName(receiverNode) ?? '');
+    if (receiverNode.type === 'CallExpression') return servesRoutes(receiverNode.callee?.object); // router.route('/x').get(...)
+    if (receiverNode.type !== 'Identifier') return false;
+    const name = receiverNode.name;
+    if (name in facts.routers || facts.apps.includes(name)) return true;
+    if (decls.has(name)) {
+      // Declared here but neither app nor router (an axios client, a Map): not a server.
+      return false;
+    }
+    if (params.has(name)) return true;
+    if (facts.imports[name]) return /^(?:app|router|server|fastify|api|instance|\w*Router|\w*App)$/.test(name);
+    return /^(?:app|router|server|fastify)$/.test(name);
+  }
+
+  function onClass(node: Node) {
+    const controller = (node.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Controller');
+    if (!controller) return;
+    const arg = controller.expression.arguments[0];
+    const base = stringValue(arg) ?? stringValue(arg?.properties?.find((p: Node) => p.key?.name === 'path')?.value) ?? '';
+    for (const member of node.body?.body ?? []) {
+      for (const d of member.decorators ?? []) {
+        const name = calleeName(d.expression?.callee);
+        if (!/^(?:Get|All|Head)$/.test(name)) continue;
+        const sub = stringValue(d.expression.arguments[0]) ?? '';
+        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true });
+      }
+    }
+  }
+}
+
+function joinRoute(...parts: string[]): string {
+  return '/' + parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+}
+
+/** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
+function requireSpec(node: Node): string | null {
+  if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.name === 'require') return stringValue(node.arguments[0]);
+  if (node?.type === 'ImportExpression') return stringValue(node.source);
+  if (node?.type === 'AwaitExpression') return requireSpec(node.argument);
+  return null;
+}
+
+/** The variable a value is assigned to: `const consumer = ...`, `consumer = ...`, `this.consumer = ...`. */
+function assignedName(parents: Node[]): string | null {
+  for (let i = parents.length - 1; i >= 0; i--) {
+    const p = parents[i];
+    if (p.type === 'AwaitExpression' || p.type === 'TSAsExpression' || p.type === 'ParenthesizedExpression') continue;
+    if (p.type === 'VariableDeclarator' && p.id?.type === 'Identifier') return p.id.name;
+    if (p.type === 'AssignmentExpression') return calleeName(p.left) || null;
+    if (p.type === 'PropertyDefinition' && p.key?.name) return `this.${p.key.name}`;
+    return null;
+  }
+  return null;
+}
+
+/**
+ * The awaits of the function that calls `listen`, in order, each marked before/after the listen and
+ * with the datastore it connects to (`await getMongoConnection()`, `await mongoose.connect(...)`).
+ */
+function startupOrder(program: Node, listenCalls: Node[], line: (n: Node) => number): StartupAwait[] {
+  const listen = listenCalls[0];
+  if (!listen) return [];
+  let owner: Node = program;
+  walk(program, (node) => {
+    if (FUNCTION_TYPES.has(node.type) && node.start <= listen.start && node.end >= listen.end && (owner === program || node.start >= owner.start)) owner = node;
+  });
+  const out: StartupAwait[] = [];
+  walk(owner.body ?? owner, (node) => {
+    if (node.type !== 'AwaitExpression') return;
+    const arg = node.argument;
+    const calls: Node[] = arg?.type === 'CallExpression' && calleeName(arg.callee) === 'Promise.all' && arg.arguments[0]?.type === 'ArrayExpression' ? arg.arguments[0].elements : [arg];
+    for (const c of calls) {
+      if (c?.type !== 'CallExpression') continue;
+      const call = calleeName(c.callee);
+      const datastore: DatastoreKind | null =
+        call === 'mongoose.connect' ? 'mongoose' : MONGO_CONNECT_CALL.test(lastName(call)) ? 'mongo' : /\$connect$/.test(call) ? 'prisma' : /\.initialize$/.test(call) ? 'typeorm' : /\.authenticate$/.test(call) ? 'sequelize' : null;
+      out.push({ call, line: line(c), datastore, beforeListen: c.end <= listen.start });
+    }
+  });
+  return out;
+}

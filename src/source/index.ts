@@ -1,0 +1,35 @@
+/**
+ * The source layer: each JS/TS file the model or a codemod needs is parsed once per run and its facts
+ * shared. A file whose text has none of the relevant tokens is never parsed ({@link mayMatter}).
+ *
+ *   sourceFacts(path, text)   the facts of one file (cached by path and text)
+ *   listenFacts(service)      where and on which port/env var a service's HTTP server listens
+ */
+import type { Service } from '../repo/model.ts';
+import { extractJsFacts, type JsSourceFacts, type ListenFact } from './facts.ts';
+
+export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, PortHint, RouteHint, StartupAwait } from './facts.ts';
+export { mayMatter } from './patterns.ts';
+
+const cache = new Map<string, { text: string; facts: JsSourceFacts }>();
+const MAX_CACHED = 20_000;
+
+/** The facts of a JS/TS file, parsed at most once for a given path and text. */
+export function sourceFacts(path: string, text: string): JsSourceFacts {
+  const hit = cache.get(path);
+  if (hit && hit.text === text) return hit.facts;
+  const facts = extractJsFacts(path, text);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(path, { text, facts });
+  return facts;
+}
+
+/** A service's `listen` call: the port expression's default, the env var it reads, and where. */
+export interface ServiceListen extends ListenFact {
+  file: string;
+}
+
+/** The listen calls the model found in a service's sources (the entry file's first). */
+export function listenFacts(service: Service): ServiceListen[] {
+  return service.listen ?? [];
+}

@@ -1,0 +1,124 @@
+/**
+ * The JS/TS facts the model reads from the syntax tree (src/source): served routes vs HTTP-client
+ * calls, the listen port expression and its env var, consumers, datastores, start-up order.
+ */
+import { describe, expect, it } from 'vitest';
+import { extractJsFacts } from '../src/source/facts.js';
+import { mayMatter, sourceFacts } from '../src/source/index.js';
+import { modelOf } from './helpers/repo.js';
+
+const facts = (code: string, path = 'src/index.ts') => extractJsFacts(path, code);
+
+describe('routes', () => {
+  it('an axios client call is not a served route; an app or router route is', () => {
+    const code = [
+      "import axios from 'axios';",
+      "import express from 'express';",
+      "const apiClient = axios.create({ baseURL: '/api' });",
+      "export const ping = () => apiClient.get('/x/health');",
+      'const app = express();',
+      "app.get('/health', (_req, res) => res.send('ok'));",
+    ].join('\n');
+    expect(facts(code).routes.map((r) => r.path)).toEqual(['/health']);
+  });
+
+  it('a plugin parameter and a router from a shared factory serve routes', () => {
+    const plugin = "export default async function health(fastify) {\n  fastify.get('/healthz', async () => ({ ok: true }));\n}\n";
+    expect(facts(plugin).routes.map((r) => r.path)).toEqual(['/healthz']);
+    const shared = "import { createRouter } from '@acme/http';\nconst router = createRouter();\nrouter.get('/status', (q, r) => r.json({}));\nexport default router;\n";
+    expect(facts(shared)).toMatchObject({ routers: { router: '' }, exportedRouters: ['router'] });
+    expect(facts(shared).routes.map((r) => r.path)).toEqual(['/status']);
+  });
+
+  it('NestJS controllers keep their own prefix, one per class', () => {
+    const code = "@Controller('health')\nexport class H {\n  @Get()\n  check() {}\n}\n@Controller('orders')\nexport class O {\n  @Get('live')\n  l() {}\n}\n";
+    expect(facts(code).routes.map((r) => r.path)).toEqual(['/health', '/orders/live']);
+  });
+
+  it('the model takes its health route from the parse: a frontend client call gives none', () => {
+    const model = modelOf(
+      new Map(
+        Object.entries({
+          'web/package.json': '{"name":"web"}',
+          'web/Dockerfile': 'FROM node:20-alpine\nEXPOSE 3000\nCMD ["node", "dist/server.js"]\n',
+          'web/src/server.ts': "import express from 'express';\nimport axios from 'axios';\nconst api = axios.create();\nconst app = express();\nexport const probe = () => api.get('/orders/health', {});\napp.listen(3000);\n",
+        }),
+      ),
+    );
+    expect(model.services[0]?.healthRoute).toBeNull();
+  });
+});
+
+describe('listen', () => {
+  it('the port expression: env var and default, through a constant, a config object, a literal', () => {
+    expect(facts('const PORT = process.env.SERVICE_PORT || 4004;\napp.listen(PORT);\n').listen).toMatchObject([{ port: 4004, envVar: 'SERVICE_PORT', expression: 'PORT', line: 2 }]);
+    expect(facts("const config = { port: Number(process.env.HTTP_PORT ?? '8080') };\nserver.listen(config.port);\n").listen).toMatchObject([{ port: 8080, envVar: 'HTTP_PORT' }]);
+    expect(facts('app.listen(3500);\n').listen).toMatchObject([{ port: 3500, envVar: null }]);
+    expect(facts("await fastify.listen({ port: Number(process.env.PORT) || 3000, host: '0.0.0.0' });\n").listen).toMatchObject([{ port: 3000, envVar: 'PORT' }]);
+    expect(facts("const PORT = getServicePortSync(SERVICE_NAME, 'STUDENT_AUTH_SERVICE_PORT', 3001);\napp.listen(PORT);\n").listen).toMatchObject([{ port: 3001, envVar: 'STUDENT_AUTH_SERVICE_PORT' }]);
+  });
+
+  it('the model exposes the listen facts of a service that reads SERVICE_PORT', () => {
+    const model = modelOf(
+      new Map(
+        Object.entries({
+          'api/package.json': '{"name":"api"}',
+          'api/Dockerfile': 'FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n',
+          'api/src/index.ts': "import express from 'express';\nconst app = express();\napp.listen(process.env.SERVICE_PORT || 4004);\n",
+        }),
+      ),
+    );
+    expect(model.services[0]?.listen).toMatchObject([{ file: 'api/src/index.ts', line: 3, port: 4004, envVar: 'SERVICE_PORT' }]);
+  });
+
+  it('start-up order: the Mongo await before listen is marked', () => {
+    const code = "async function start() {\n  await getMongoConnection();\n  await producer.connect();\n  app.listen(3005);\n  await warmCache();\n}\n";
+    expect(facts(code).startup).toEqual([
+      { call: 'getMongoConnection', line: 2, datastore: 'mongo', beforeListen: true },
+      { call: 'producer.connect', line: 3, datastore: null, beforeListen: true },
+      { call: 'warmCache', line: 5, datastore: null, beforeListen: false },
+    ]);
+  });
+});
+
+describe('consumers, datastores, env reads', () => {
+  it('kafkajs, a workspace wrapper, BullMQ, amqplib and a Redis-streams loop', () => {
+    const code = [
+      "const consumer = kafka.consumer({ groupId: 'g' });",
+      "const wrapped = createKafkaConsumer({ groupId: 'g' });",
+      "const worker = new Worker('emails', async (job) => {}, { connection });",
+      "channel.consume('q', (msg) => {});",
+      "while (running) { const res = await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', 's', '>'); }",
+    ].join('\n');
+    expect(facts(code, 'src/worker.js').consumers.map((c) => [c.kind, c.variable])).toEqual([
+      ['kafkajs', 'consumer'],
+      ['kafka-wrapper', 'wrapped'],
+      ['bullmq', 'worker'],
+      ['amqplib', 'channel'],
+      ['redis-stream', null],
+    ]);
+  });
+
+  it('datastores and env reads', () => {
+    const f = facts("import { MongoClient } from 'mongodb';\nconst { DB_NAME } = process.env;\nconst c = new MongoClient(process.env.MONGO_URI!);\nawait mongoose.connect(process.env['MONGO_URL']);\n");
+    expect(f.datastores.map((d) => d.kind)).toEqual(['mongo', 'mongoose']);
+    expect(f.envReads.map((e) => e.name)).toEqual(['DB_NAME', 'MONGO_URI', 'MONGO_URL']);
+  });
+});
+
+describe('parse once, only when it can matter', () => {
+  it('a file without a relevant token is not parsed', () => {
+    expect(mayMatter('export const add = (a: number, b: number) => a + b;\n')).toBe(false);
+    expect(facts('export const add = (a: number, b: number) => a + b;\n const x = {;').syntaxError).toBeNull();
+  });
+
+  it('the same path and text give the same (cached) facts object', () => {
+    const code = 'app.listen(3000);\n';
+    expect(sourceFacts('a/index.ts', code)).toBe(sourceFacts('a/index.ts', code));
+    expect(sourceFacts('a/index.ts', code + '\n')).not.toBe(sourceFacts('a/index.ts', code));
+  });
+
+  it('a syntax error is reported with its line', () => {
+    expect(facts("import express from 'express';\napp.listen(3000;\n").syntaxError).toMatchObject({ line: 2 });
+  });
+});
