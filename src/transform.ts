@@ -4,7 +4,7 @@
  */
 import type { Finding } from './findings/finding.js';
 import type { RepoModel } from './repo/model.js';
-import type { TextEdit } from './run/edits.js';
+import type { TextEdit } from './edits.js';
 
 export type FileKind = 'dockerfile' | 'compose' | 'source';
 export type Safety = 'safe' | 'behavior-changing';

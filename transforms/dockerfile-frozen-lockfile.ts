@@ -26,15 +26,16 @@
  */
 import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/discover.js';
-import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
-import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
-import { lineOfOffset } from '../src/run/text.js';
 import type { Finding } from '../src/findings/finding.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
+import { lineOfOffset } from '../src/text.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, insertLinesAfter, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
-import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from './lib/dockerfile-files.js';
-import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
+import { copyArguments } from '../src/dockerfile/copy.js';
+import { imageFilesAt, presence, type CopyEntry, type ImageFiles } from '../src/dockerfile/imageFiles.js';
+import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -133,7 +134,7 @@ function unfrozenComment(parsed: ParsedDockerfile, ins: DockerInstruction): { st
   return lines;
 }
 
-interface Plan {
+interface LockfileEdits {
   edits: TextEdit[];
   findings: Finding[];
   /** COPY edits already planned, by instruction and added file, so two installs add a file once. */
@@ -141,23 +142,23 @@ interface Plan {
 }
 
 /** Adds `names` (lockfile, workspace file) to the COPY that brought `manifest`; false when it cannot. */
-function addToCopy(parsed: ParsedDockerfile, plan: Plan, manifest: CopyEntry, names: string[]): boolean {
-  const parts = copyParts(parsed, manifest.copy);
+function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: CopyEntry, names: string[]): boolean {
+  const parts = copyArguments(parsed, manifest.copy);
   const src = manifest.source;
   if (!parts || !src) return false;
   const dirPrefix = src.value.includes('/') ? src.value.slice(0, src.value.lastIndexOf('/') + 1) : '';
-  const additions = names.map((n) => dirPrefix + n).filter((n) => !plan.copyEdits.has(`${manifest.copy.start}:${n}`));
+  const additions = names.map((n) => dirPrefix + n).filter((n) => !pending.copyEdits.has(`${manifest.copy.start}:${n}`));
   if (additions.length === 0) return true;
-  for (const n of additions) plan.copyEdits.add(`${manifest.copy.start}:${n}`);
+  for (const n of additions) pending.copyEdits.add(`${manifest.copy.start}:${n}`);
   if (parts.destIsDir) {
     // After the package.json source, so the sources read in the order the build uses them.
     const text = parts.json ? additions.map((a) => `, ${JSON.stringify(a)}`).join('') : additions.map((a) => ` ${a}`).join('');
-    plan.edits.push(insertAt(src.end, text));
+    pending.edits.push(insertAt(src.end, text));
   } else {
     // `COPY package.json /app/package.json`: a file destination takes one source; copy beside it.
     const flags = parts.flags.map((f) => f.value).filter((f) => !f.startsWith('--from='));
     const destDir = posix.dirname(parts.dest.value) + '/';
-    plan.edits.push(insertLinesAfter(parsed, manifest.copy, [`${keyword(parsed, manifest.copy.keyword)} ${[...flags, ...additions, destDir].join(' ')}`]));
+    pending.edits.push(insertLinesAfter(parsed, manifest.copy, [`${keyword(parsed, manifest.copy.keyword)} ${[...flags, ...additions, destDir].join(' ')}`]));
   }
   return true;
 }
@@ -178,7 +179,7 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
     const files = repo.files;
-    const plan: Plan = { edits: [], findings: [], copyEdits: new Set() };
+    const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
     const installs = findInstalls(parsed, files, context);
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
@@ -188,7 +189,7 @@ export const dockerfileFrozenLockfile: Transform = {
     for (const install of installs) {
       const { command, manager, instruction } = install;
       const line = lineOfOffset(text, install.sub.start);
-      const say = (code: string, severity: Finding['severity'], message: string, fixedBy?: string) => plan.findings.push({ code, severity, message, line, ...(fixedBy ? { fixedBy } : {}) });
+      const say = (code: string, severity: Finding['severity'], message: string, fixedBy?: string) => pending.findings.push({ code, severity, message, line, ...(fixedBy ? { fixedBy } : {}) });
       const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
       const at = (p: string) => presence(state, p, files);
 
@@ -286,27 +287,27 @@ export const dockerfileFrozenLockfile: Transform = {
         continue;
       }
 
-      if (addLock.length && manifest.entry && !addToCopy(parsed, plan, manifest.entry, addLock)) {
+      if (addLock.length && manifest.entry && !addToCopy(parsed, pending, manifest.entry, addLock)) {
         say('ECS147', 'warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
         continue;
       }
       if (addLock.length && manifest.entry)
-        plan.findings.push({ code: 'ECS149', severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
+        pending.findings.push({ code: 'ECS149', severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
 
       // The install itself.
       const raw = text.slice(install.sub.start, install.sub.end);
       const subAt = install.sub.start + raw.indexOf(install.sub.value);
       const lockName = present?.name ?? addLock[0] ?? lockNames[0];
-      if (manager === 'pnpm') plan.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
-      else plan.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
+      if (manager === 'pnpm') pending.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
+      else pending.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
       const now = manager === 'pnpm' ? `pnpm ${install.sub.value} --frozen-lockfile` : 'npm ci';
 
       const comment = unfrozenComment(parsed, instruction);
       if (comment.length) {
         const indent = /^[ \t]*/.exec(text.slice(comment[0]?.start ?? 0))?.[0] ?? '';
         const again = manager === 'pnpm' ? 'pnpm install' : 'npm install';
-        plan.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
-        for (const extra of comment.slice(1)) plan.edits.push(replaceRange(extra.start, extra.end, ''));
+        pending.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
+        for (const extra of comment.slice(1)) pending.edits.push(replaceRange(extra.start, extra.end, ''));
         say(
           'ECS141',
           'warning',
@@ -318,12 +319,12 @@ export const dockerfileFrozenLockfile: Transform = {
     }
 
     if (unlockedNpm.length)
-      plan.findings.push({
+      pending.findings.push({
         code: 'ECS146',
         severity: 'info',
         message: `npm install at line${unlockedNpm.length > 1 ? 's' : ''} ${unlockedNpm.join(', ')} resolves production dependencies without a lockfile (the repo locks with pnpm-lock.yaml, which npm cannot read); left as is. \`pnpm deploy --prod\` would keep them locked`,
         line: unlockedNpm[0],
       });
-    return { edits: plan.edits, findings: plan.findings };
+    return { edits: pending.edits, findings: pending.findings };
   },
 };

@@ -6,13 +6,13 @@
  * healthy container unhealthy.
  */
 import type { ProbeTool } from '../src/repo/baseImage.js';
-import { deployedStage, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
-import { replaceRange, type TextEdit } from '../src/run/edits.js';
 import type { Finding } from '../src/findings/finding.js';
+import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
+import { execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
 import { fixedListenPorts } from './lib/fixed-port.js';
 

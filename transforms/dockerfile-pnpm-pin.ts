@@ -21,11 +21,12 @@ import { isDockerfileName } from '../src/repo/discover.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import type { RepoModel } from '../src/repo/model.js';
 import type { PnpmVersion } from '../src/repo/workspace.js';
-import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
-import { lineOfOffset } from '../src/run/text.js';
 import type { Finding } from '../src/findings/finding.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
+import { lineOfOffset } from '../src/text.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { expandedNames, positionals, program, resolveVariable, runCommands, subcommandIndex, substitute, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+import { positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
+import { expandedNames, resolveVariable, substitute } from '../src/dockerfile/variables.js';
 
 export type PnpmSpecKind = 'exact' | 'range' | 'floating' | 'variable';
 

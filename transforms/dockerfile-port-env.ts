@@ -3,12 +3,12 @@
  * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
  * task definition can still override.
  */
-import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort, fixedListenPorts } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a finding saying why there is none to act on. */

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { parseDocument } from 'yaml';
-import { lineOfOffset } from '../run/text.js';
+import { lineOfOffset } from '../text.js';
 
 export interface BuildTarget {
   target: string;

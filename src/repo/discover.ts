@@ -12,7 +12,8 @@ import { listRepoFiles } from './files.js';
 import type { Finding } from '../findings/finding.js';
 import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
-import { parseUserCommands } from './users.js';
+import { usersCreatedBy } from '../dockerfile/users.js';
+import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
@@ -218,7 +219,7 @@ function serviceDir(
   if (dfDir && hasManifest(dfDir, fileSet)) return dfDir;
   if (parsed) {
     // One Dockerfile built per service with `args: { APP: orders }`: read it as that build sees it.
-    const text = substituteArgs(parsed.text, buildArgs);
+    const text = expandVariables(parsed.text, (name) => (Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : null)).text;
     const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
     const roots = mentioned.filter((p) => !mentioned.some((o) => o !== p && o.workspaceDeps.includes(p.name)));
     // `COPY apps/${APP} ...` with APP unknown names no package: a shared library the Dockerfile
@@ -232,10 +233,6 @@ function serviceDir(
   const ctx = norm(context);
   if (hasManifest(ctx, fileSet)) return ctx;
   return dfDir;
-}
-
-function substituteArgs(text: string, args: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args[braced ?? bare ?? ''] ?? whole);
 }
 
 function escapeRe(s: string): string {
@@ -542,11 +539,11 @@ function detectUserConvention(model: RepoModel): UserConvention | null {
     if (!stage || isRootUser(stage.user)) continue;
     const [userName = '', groupName] = (stage.user ?? '').split(':');
     if (/^\d+$/.test(userName)) continue;
-    const created = stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => parseUserCommands(i.args));
-    const user = created.flatMap((c) => c.users).find((u) => u.name === userName);
+    const created = usersCreatedBy(parsed as ParsedDockerfile, stage.instructions);
+    const user = created.users.find((u) => u.name === userName);
     if (!user) continue; // a user the base image ships (node) is not a convention to copy
     const group = groupName ?? user.group ?? userName;
-    const gid = created.flatMap((c) => c.groups).find((g) => g.name === group)?.gid ?? null;
+    const gid = created.groups.find((g) => g.name === group)?.gid ?? null;
     const key = `${userName}:${group}:${user.uid}:${gid}`;
     const entry = tally.get(key) ?? { user: userName, group, uid: user.uid, gid, seenIn: [] };
     entry.seenIn.push(svc.dockerfile);

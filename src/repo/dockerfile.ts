@@ -6,7 +6,7 @@
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
-import { lineStarts } from '../run/text.js';
+import { lineStarts } from '../text.js';
 
 export interface DockerInstruction {
   keyword: string;

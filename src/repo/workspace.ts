@@ -5,7 +5,8 @@
 import type { Finding } from '../findings/finding.js';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { lineOfOffset } from '../run/text.js';
+import { globToRegExp } from '../dockerfile/glob.js';
+import { lineOfOffset } from '../text.js';
 
 export interface WorkspacePackage {
   name: string;
@@ -50,15 +51,6 @@ function record(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/\/+$/, '')
-    .split('/')
-    .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')))
-    .join('/');
-  return new RegExp(`^${body}$`);
 }
 
 export function workspaceGlobs(read: (rel: string) => string | null): string[] {

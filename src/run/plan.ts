@@ -13,8 +13,8 @@ import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import type { FileKind, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from './edits.js';
-import { decodeText, encodeText, lineOfOffset, lineStarts } from './text.js';
+import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
 export interface FileChange {
   path: string;
