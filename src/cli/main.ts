@@ -4,9 +4,9 @@
  * summary to stderr.
  */
 import { TRANSFORMS } from '../../transforms/index.js';
-import { dirtyFiles } from '../run/gitGuard.js';
+import { dirtyFiles, gitOperationInProgress } from '../run/gitGuard.js';
 import type { FileChange } from '../run/plan.js';
-import { writeFileAtomic } from '../run/write.js';
+import { writeFiles } from '../run/write.js';
 import { parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
@@ -206,15 +206,12 @@ function guardDirty(session: Session, changes: FileChange[], flags: Pick<Flags, 
   const dirty = dirtyFiles(session.root, changes.map((c) => c.path));
   if (dirty.length)
     throw new UsageError(`refusing to overwrite files with uncommitted changes: ${dirty.join(', ')}. Commit or stash them, or pass --allow-dirty`);
+  const operation = changes.length ? gitOperationInProgress(session.root) : null;
+  if (operation) throw new UsageError(`refusing to write while the repository is in the middle of ${operation}. Finish or abort it first, or pass --allow-dirty`);
 }
 
 export function writeChanges(session: Session, changes: FileChange[]): string[] {
-  const written: string[] = [];
-  for (const change of changes) {
-    writeFileAtomic(session.root, change.path, change.after);
-    written.push(change.path);
-  }
-  return written;
+  return writeFiles(session.root, changes.map((c) => ({ path: c.path, contents: c.after })));
 }
 
 async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<number> {
