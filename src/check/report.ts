@@ -10,6 +10,7 @@ import type { RepoModel, ServiceRole } from '../repo/model.js';
 import type { FileChange, Plan } from '../run/plan.js';
 import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
+import { buildCheckFindings } from './build-findings.js';
 import { INTERIM_CODES, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
 import { ecsServices, type EcsService } from './task-definition.js';
@@ -53,7 +54,7 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
   };
-  const findings = [...planFindings(repo, plan), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const findings = [...planFindings(repo, plan), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
   const services = repo.services.map((s): ServiceVerdict => {
     const own = findings.filter((f) => f.service === s.name);
     const blocking = own.filter((f) => f.severity === 'blocking').length;
