@@ -133,7 +133,10 @@ class DockerfileLines {
   failedStep(log: string): number | undefined {
     if (!this.parsed) return undefined;
     const norm = (s: string) => s.replace(/\\\s*\n/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
-    const steps = [...log.matchAll(/(?:STEP \d+(?:\/\d+)?: |\[[^\]\n]*\d+\/\d+\] )([A-Z]+ [^\n]*)/g)].map((m) => norm(m[1] ?? ''));
+    // buildah/podman: `[2/3] STEP 2/5: RUN ...`; docker (BuildKit): `#8 [deps 3/6] RUN ...`.
+    const buildah = [...log.matchAll(/STEP \d+(?:\/\d+)?: ([A-Z]+ [^\n]*)/g)];
+    const matches = buildah.length ? buildah : [...log.matchAll(/\[[^\]\n]*\d+\/\d+\] ([A-Z]+ [^\n]*)/g)];
+    const steps = matches.map((m) => norm(m[1] ?? ''));
     const step = steps[steps.length - 1];
     if (!step) return undefined;
     return this.parsed.instructions.find((i) => {
