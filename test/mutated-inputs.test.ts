@@ -31,7 +31,7 @@ async function applyMutated(mutate: (dir: string) => void, expectFailure: boolea
   expect(result.stderr).not.toMatch(/internal error/);
   if (expectFailure) {
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`${BROKEN.replace('/', '\\/')}(:\\d+)?`));
+    expect(result.stderr, 'a per-file error with its line and code').toMatch(new RegExp(`${BROKEN.replace('/', '\\/')}:\\d+ ECS\\d{3} `));
     if (brokenBefore) expect(readFileSync(join(dir, BROKEN)).equals(brokenBefore), 'the broken file is not written').toBe(true);
   } else expect(result.code).toBe(0);
   expect(readFileSync(join(dir, OTHER), 'utf8'), 'the other services still change').not.toBe(otherBefore);

@@ -244,8 +244,9 @@ function missing(kept: string[], after: string[]): string[] {
 function checkRepo(tree: Tree): void {
   const first = runAll(tree);
   for (const failure of first.plan.failures) {
-    expect(failure.path, 'a failure names its file').toBeTruthy();
+    expect(failure.file, 'a failure names its file').toBeTruthy();
     expect(failure.line, 'and its line').toBeGreaterThan(0);
+    expect(failure.code, 'and has a code').toMatch(/^ECS\d{3}$/);
   }
   for (const change of first.plan.changes) {
     const { path, before, after } = change;
@@ -285,7 +286,7 @@ describe('properties over generated repos', () => {
       appliesTo: (path: string) => path.endsWith('Dockerfile'),
       run: ({ text }: { text: string }) => {
         const at = text.search(/^#[^\n]*\n/m);
-        return { edits: at < 0 ? [] : [{ start: at, end: text.indexOf('\n', at) + 1, text: '' }], notes: [] };
+        return { edits: at < 0 ? [] : [{ start: at, end: text.indexOf('\n', at) + 1, text: '' }], findings: [] };
       },
     };
     const tree = fc.sample(repo, { seed: SEED, numRuns: 200 }).find((t) => /^# /m.test((t.get('app/Dockerfile') ?? '').replace(/^# syntax.*\n/, '')));
