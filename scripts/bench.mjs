@@ -31,7 +31,8 @@ const work = mkdtempSync(join(tmpdir(), 'ecsfix-bench-'));
 // Every node process of a measured command records its peak RSS here on exit (inherited through
 // NODE_OPTIONS, so jscodeshift's worker processes report too; their peaks are added up).
 const rssHook = join(work, 'rss-hook.cjs');
-writeFileSync(rssHook, `process.on('exit', () => require('fs').appendFileSync(process.env.BENCH_RSS_FILE, process.pid + ' ' + process.resourceUsage().maxRSS + '\\n'));\n`);
+// CPU time is printed too: on a loaded machine wall time says more about the neighbours.
+writeFileSync(rssHook, `process.on('exit', () => { const u = process.resourceUsage(); require('fs').appendFileSync(process.env.BENCH_RSS_FILE, process.pid + ' ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });\n`);
 
 function measure(cmd, cmdArgs, { cwd = repoRoot, env = {} } = {}) {
   const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}.txt`);
@@ -44,8 +45,9 @@ function measure(cmd, cmdArgs, { cwd = repoRoot, env = {} } = {}) {
     env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${rssHook}`.trim() },
   });
   const ms = performance.now() - started;
-  const peaks = readFileSync(rssFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]) / 1024);
-  return { ms, status: out.status, stdout: out.stdout, stderr: out.stderr, rssMb: peaks.reduce((a, b) => a + b, 0), processes: peaks.length };
+  const procs = readFileSync(rssFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ').map(Number));
+  const sum = (i) => procs.reduce((a, p) => a + (p[i] ?? 0), 0);
+  return { ms, status: out.status, stdout: out.stdout, stderr: out.stderr, rssMb: sum(1) / 1024, cpuMs: sum(2) / 1000, processes: procs.length };
 }
 
 function listFiles(dir, rel = '') {
@@ -94,17 +96,18 @@ const pad = (v, n) => String(v).padStart(n);
 const fmt = (ms) => (ms / 1000).toFixed(2);
 console.log(`ecsfix bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log(`baseline: jscodeshift -t ${codemod ? 'codemods/' + codemod.split('/').pop() : 'parse-and-print (no-op; the worker-graceful-shutdown codemod is not in codemods/ yet)'} --parser=ts over the same sources`);
-console.log(`ecsfix --help: ${help.ms.toFixed(0)} ms, ${help.rssMb.toFixed(0)} MB\n`);
-console.log('services  files  sources     MB | ecsfix diff --json: wall s  files/s  peak MB  changes | jscodeshift: wall s  files/s  peak MB (procs) | ecsfix/jscodeshift');
+console.log(`ecsfix --help: ${help.ms.toFixed(0)} ms wall, ${help.cpuMs.toFixed(0)} ms CPU, ${help.rssMb.toFixed(0)} MB`);
+console.log(`load average at start: ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${cpus().length} cores (CPU s is the better figure when it is high)\n`);
+console.log('services  files  sources     MB | ecsfix diff --json: wall s   CPU s  files/s  peak MB  changes | jscodeshift: wall s   CPU s  files/s  peak MB (procs) | ecsfix/jscodeshift wall  CPU');
 for (const r of rows) {
   const e = r.ecs;
-  const line = [pad(r.services, 8), pad(r.files, 6), pad(r.sources, 8), pad(r.mb.toFixed(1), 6), '|', pad(fmt(e.ms), 26), pad((r.files / (e.ms / 1000)).toFixed(0), 8), pad(e.rssMb.toFixed(0), 8), pad(e.changes, 8), '|'];
-  if (r.js) line.push(pad(fmt(r.js.ms), 19), pad((r.sources / (r.js.ms / 1000)).toFixed(0), 8), pad(r.js.rssMb.toFixed(0), 8), pad(`(${r.js.processes})`, 6), '|', pad((e.ms / r.js.ms).toFixed(2) + 'x', 18));
+  const line = [pad(r.services, 8), pad(r.files, 6), pad(r.sources, 8), pad(r.mb.toFixed(1), 6), '|', pad(fmt(e.ms), 26), pad(fmt(e.cpuMs), 7), pad((r.files / (e.ms / 1000)).toFixed(0), 8), pad(e.rssMb.toFixed(0), 8), pad(e.changes, 8), '|'];
+  if (r.js) line.push(pad(fmt(r.js.ms), 19), pad(fmt(r.js.cpuMs), 7), pad((r.sources / (r.js.ms / 1000)).toFixed(0), 8), pad(r.js.rssMb.toFixed(0), 8), pad(`(${r.js.processes})`, 6), '|', pad((e.ms / r.js.ms).toFixed(2) + 'x', 23), pad((e.cpuMs / r.js.cpuMs).toFixed(2) + 'x', 5));
   console.log(line.join(' '));
 }
 for (let i = 1; i < rows.length; i++) {
   const a = rows[i - 1];
   const b = rows[i];
-  console.log(`growth ${a.services} -> ${b.services} services (${(b.services / a.services).toFixed(0)}x): ecsfix time ${(b.ecs.ms / a.ecs.ms).toFixed(1)}x, memory ${(b.ecs.rssMb / a.ecs.rssMb).toFixed(1)}x`);
+  console.log(`growth ${a.services} -> ${b.services} services (${(b.services / a.services).toFixed(0)}x): ecsfix wall ${(b.ecs.ms / a.ecs.ms).toFixed(1)}x, CPU ${(b.ecs.cpuMs / a.ecs.cpuMs).toFixed(1)}x, memory ${(b.ecs.rssMb / a.ecs.rssMb).toFixed(1)}x`);
 }
 rmSync(work, { recursive: true, force: true });
