@@ -3,6 +3,7 @@
  * verify) and info (where a value came from). Human lines for stderr, the summary line, JSON.
  */
 import type { ModelProblem, RepoModel } from '../repo/model.js';
+import { blockingProblem } from '../repo/unparsable.js';
 import type { FileChange, Plan, TransformNote } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, printable, red, yellow } from './style.js';
@@ -51,8 +52,21 @@ export function collectDiagnostics(repo: RepoModel, plan: Plan, scope: Diagnosti
   });
   for (const c of scope.changes ?? plan.changes) for (const n of c.notes) out.push(fromNote(c.path, n));
   for (const r of plan.reports) for (const n of r.notes) out.push(fromNote(r.path, n));
-  for (const p of repo.problems.filter((p: ModelProblem) => !p.unparsable))
+  // Model warnings where a broken file holds changes back come from a partial model: left out.
+  for (const p of repo.problems.filter((p: ModelProblem) => !p.unparsable && !blockingProblem(repo.problems, p.file)))
     out.push({ level: 'warning', file: p.file, line: p.line, message: p.message, service: serviceOf(repo, p.file) });
+  // Withheld files, one line per file that does not parse: what it holds back.
+  const withheldBy = new Map<string, string[]>();
+  for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);
+  for (const [file, paths] of withheldBy) {
+    const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, and ${paths.length - 3} more` : '');
+    out.push({
+      level: 'warning',
+      file,
+      message: `withheld: the changes to ${plural(paths.length, 'file')} (${shown}) depend on ${file}, which does not parse; fix it and run again`,
+      service: '',
+    });
+  }
   for (const f of plan.failures)
     out.push({
       level: 'error',

@@ -43,7 +43,7 @@ export interface WizardOptions {
 const EXIT_INTERRUPTED = 130;
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
-  return collectDiagnostics(session.repo, { changes: [change], reports: [], failures: [] });
+  return collectDiagnostics(session.repo, { changes: [change], reports: [], failures: [], withheld: [] });
 }
 
 export interface Review {

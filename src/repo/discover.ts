@@ -16,6 +16,7 @@ import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
+import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -101,20 +102,30 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
-    // Keep going with the compose files that do parse.
+    // Keep going with the compose files that do parse; every one that does not is reported with
+    // its reach, so the changes that depend on it are withheld.
+    const broken = new Map<string, ComposeSyntaxError>();
     const good = composeFiles.filter((f) => {
       try {
         buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
         return true;
-      } catch {
+      } catch (error) {
+        if (!(error instanceof ComposeSyntaxError)) throw error;
+        broken.set(error.file, error);
         return false;
       }
     });
+    if (broken.size === 0) broken.set(e.file, e);
+    for (const [file, error] of broken)
+      problems.push({ file, line: error.line, message: error.message, unparsable: true, affects: composeReach(file, read(file), composeFiles, read, pairs) });
     compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
   }
 
-  const workspacePackages = readWorkspacePackages(files, read, problems);
+  const manifestIssues: ModelProblem[] = [];
+  const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
+  // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
+  const brokenManifests = manifestProblems(files, read);
+  problems.push(...manifestIssues.filter((m) => !brokenManifests.some((b) => b.file === m.file)), ...brokenManifests);
   const packageManager = detectPackageManager(read, files);
 
   // Services: compose services that build, then Dockerfiles no compose service claims. A service

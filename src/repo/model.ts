@@ -76,6 +76,12 @@ export interface ModelProblem {
   message: string;
   /** A file that cannot be parsed: the run reports it as an error (exit 2). */
   unparsable?: boolean;
+  /**
+   * For an unparsable file whose contents other changes depend on (compose, package.json,
+   * pnpm-workspace.yaml): the directory, root-relative ('' = the whole repo), whose files' changes
+   * are withheld because they may depend on what it would say. See `unparsable.ts`.
+   */
+  affects?: string;
 }
 
 export interface DockerfileEntry {

@@ -79,7 +79,7 @@ export interface ManifestProblem {
   message: string;
 }
 
-function jsonProblem(file: string, text: string): ManifestProblem | null {
+export function jsonProblem(file: string, text: string): ManifestProblem | null {
   try {
     JSON.parse(text);
     return null;

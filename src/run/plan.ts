@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
+import { blockingProblem } from '../repo/unparsable.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
@@ -38,11 +39,19 @@ export interface FileReport {
   notes: TransformNote[];
 }
 
+/** A file whose changes are withheld: they may depend on `dependsOn`, which does not parse. */
+export interface WithheldFile {
+  path: string;
+  dependsOn: string;
+}
+
 export interface Plan {
   changes: FileChange[];
   /** Notes on files that end up unchanged (e.g. "this service needs a /health endpoint"). */
   reports: FileReport[];
   failures: FileFailure[];
+  /** Files left alone because a change to them may depend on a file that does not parse. */
+  withheld: WithheldFile[];
 }
 
 export function fileKind(path: string, repo: RepoModel): FileKind | null {
@@ -82,12 +91,17 @@ export function planChanges(
   options: TransformOptions,
   readRaw: (path: string) => string,
 ): Plan {
-  const plan: Plan = { changes: [], reports: [], failures: [] };
+  const plan: Plan = { changes: [], reports: [], failures: [], withheld: [] };
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
     if (applicable.length === 0) continue;
     const kind = fileKind(path, repo);
+    const blocker = blockingProblem(repo.problems, path);
+    if (blocker) {
+      plan.withheld.push({ path, dependsOn: blocker.file });
+      continue;
+    }
     const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose');
     if (modelError) {
       plan.failures.push({ path, line: modelError.line, message: modelError.message });
