@@ -64,7 +64,7 @@ describe('promises', () => {
     expect(read(dir, rel)).toBe(broken);
     // The root project includes the broken file: every service's port and role may depend on it.
     expect(read(dir, 'chat_service/Dockerfile')).toBe(read(join(FIXTURES, 'peerprep'), 'chat_service/Dockerfile'));
-    expect(result.stderr).toMatch(new RegExp(`warning ${rel} withheld: .*chat_service/Dockerfile`));
+    expect(result.stderr).toMatch(new RegExp(`warning ${rel} ECS008 .*chat_service/Dockerfile`));
   });
 
   it('a Dockerfile that cannot be read is an error for that file only', () => {
@@ -74,7 +74,7 @@ describe('promises', () => {
       if (rel === 'matching_service/Dockerfile') throw Object.assign(new Error('denied'), { code: 'EACCES' });
       return tree.get(rel) ?? '';
     });
-    expect(plan.failures).toEqual([expect.objectContaining({ path: 'matching_service/Dockerfile', message: expect.stringContaining('cannot read') })]);
+    expect(plan.failures).toEqual([expect.objectContaining({ code: 'ECS003', severity: 'blocking', file: 'matching_service/Dockerfile' })]);
     expect(plan.changes.map((c) => c.path)).toContain('chat_service/Dockerfile');
   });
 

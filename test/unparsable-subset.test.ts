@@ -34,11 +34,12 @@ describe.each(['kodingcaravan', 'peerprep'])('%s with one file unparsable', (sam
     const { plan } = planTree(damaged, [...TRANSFORMS]);
     for (const change of plan.changes) expect(change.after, change.path).toBe(cleanAfter.get(change.path));
     expect(plan.changes.map((c) => c.path)).not.toContain(target);
-    expect(plan.failures.map((f) => f.path)).toContain(target);
+    expect(plan.failures.map((f) => f.file)).toContain(target);
     // Every clean change that is missing was withheld because of this file (or is the file itself).
     const made = new Set(plan.changes.map((c) => c.path));
     const withheld = new Map(plan.withheld.map((w) => [w.path, w.dependsOn]));
     for (const path of cleanAfter.keys()) if (!made.has(path) && path !== target) expect(withheld.get(path), path).toBe(target);
+    if (plan.withheld.length) expect(plan.findings).toContainEqual(expect.objectContaining({ code: 'ECS008', file: target }));
   });
 });
 

@@ -13,7 +13,8 @@
  */
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ModelProblem } from './model.js';
+import type { Finding } from '../findings/finding.js';
+import type { UnparsableReach } from './model.js';
 import { jsonProblem } from './workspace.js';
 
 const dirOf = (file: string) => (posix.dirname(file) === '.' ? '' : posix.dirname(file));
@@ -63,40 +64,38 @@ function workspaceRoot(dir: string, files: Set<string>, read: (rel: string) => s
 }
 
 /**
- * Every package.json and pnpm-workspace.yaml that does not parse, as unparsable problems with
- * their reach (the workspace's own reading of them, when it already reported one, is replaced).
+ * Every package.json and pnpm-workspace.yaml that does not parse: the finding (ECS005, ECS007) and
+ * its reach. The workspace's own reading of a manifest, when it already reported one, is replaced.
  */
-export function manifestProblems(files: string[], read: (rel: string) => string | null): ModelProblem[] {
+export function manifestProblems(files: string[], read: (rel: string) => string | null): { findings: Finding[]; reach: UnparsableReach[] } {
   const fileSet = new Set(files);
-  const found: ModelProblem[] = [];
+  const findings: Finding[] = [];
+  const reach: UnparsableReach[] = [];
   for (const file of files) {
     const name = posix.basename(file);
     if (name !== 'package.json' && name !== 'pnpm-workspace.yaml') continue;
     const text = read(file);
     if (text === null) continue;
-    let problem: { line: number; message: string } | null = null;
+    let problem: Finding | null = null;
     if (name === 'package.json') problem = jsonProblem(file, text);
     else
       try {
         parseYaml(text);
       } catch (error) {
         const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line ?? 1;
-        problem = { line, message: `not valid YAML (${(error instanceof Error ? error.message : String(error)).split('\n')[0]}); the workspace packages it lists are unknown` };
+        const message = `not valid YAML (${(error instanceof Error ? error.message : String(error)).split('\n')[0]}); the workspace packages it lists are unknown`;
+        problem = { code: 'ECS007', severity: 'blocking', file, line, message };
       }
     if (!problem) continue;
     // A broken root manifest may be the one that declares the workspace: it reaches the whole repo.
     const dir = dirOf(file);
-    const reach = dir === '' ? '' : (workspaceRoot(dir, fileSet, read) ?? dir);
-    found.push({ file, line: problem.line, message: problem.message, unparsable: true, affects: reach });
+    findings.push(problem);
+    reach.push({ file, affects: dir === '' ? '' : (workspaceRoot(dir, fileSet, read) ?? dir) });
   }
-  return found;
+  return { findings, reach };
 }
 
-/** The broken file a change to `path` depends on, if any. */
-export function blockingProblem(problems: ModelProblem[], path: string): ModelProblem | null {
-  return (
-    problems.find(
-      (p) => p.unparsable && p.affects !== undefined && p.file !== path && (p.affects === '' || path === p.affects || path.startsWith(`${p.affects}/`)),
-    ) ?? null
-  );
+/** The broken file a change to `path` depends on, if any (never the file itself: that one is an error). */
+export function blockingFile(reach: UnparsableReach[], path: string): string | null {
+  return reach.find((r) => r.file !== path && (r.affects === '' || path === r.affects || path.startsWith(`${r.affects}/`)))?.file ?? null;
 }
