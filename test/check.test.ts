@@ -162,6 +162,15 @@ describe('ecsfix check on kodingcaravan', () => {
     expect(stdout).toMatch(/\| blocking \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
   });
 
+  it('a file that does not parse: the report still prints, the file is named with its line, exit 2', async () => {
+    const dir = copySample('peerprep');
+    writeFileSync(join(dir, 'user_service/docker-compose.yml'), 'services:\n  user-service:\n    build: [\n');
+    const { code, stdout, stderr } = await runCli(['check', dir]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^question-service\s+http/m);
+    expect(stderr).toContain('user_service/docker-compose.yml:4');
+  });
+
   it('bad flags exit 2', async () => {
     expect((await runCli(['check', '--format', 'xml'])).code).toBe(2);
     expect((await runCli(['check', '--fail-on', 'never'])).code).toBe(2);

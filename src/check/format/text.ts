@@ -20,6 +20,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const out: string[] = [];
   const { summary } = report;
   const needing = report.services.filter((s) => s.verdict !== 'READY').length;
+  if (report.services.length === 0 && report.findings.length === 0) return 'No services found: no Dockerfile and no compose service that builds one.\n';
   out.push(...wrap(`${report.services.length} service(s), ${needing} need changes: ${summary.blocking} blocking, ${summary.warning} warning(s); ${summary.fixable} fixable by "ecsfix apply"`, width));
   out.push('');
   out.push(...verdictTable(report, color));
