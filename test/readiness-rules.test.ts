@@ -54,6 +54,20 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('KAFKA_BROKERS');
   });
 
+  it('follows a required variable into a helper of a shared package', () => {
+    const findings = readiness({
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*', 'workers/*'] }) + '\n',
+      'packages/config/package.json': JSON.stringify({ name: '@acme/config', version: '1.0.0', main: 'src/index.js' }) + '\n',
+      'packages/config/src/index.js': "export function requireEnv(name) {\n  const value = process.env[name];\n  if (!value) throw new Error(`${name} is required`);\n  return value;\n}\n",
+      'docker-compose.yml': 'services:\n  mailer:\n    build: ./workers/mailer\n',
+      'workers/mailer/package.json': JSON.stringify({ name: 'mailer', version: '1.0.0', main: 'src/index.js', dependencies: { '@acme/config': 'workspace:*', bullmq: '^5' } }) + '\n',
+      'workers/mailer/src/index.js': "import { requireEnv } from '@acme/config';\nimport { Worker } from 'bullmq';\n\nasync function main() {\n  const connection = { url: requireEnv('QUEUE_URL') };\n  new Worker('mail', async () => {}, { connection });\n}\n\nmain().catch(() => process.exit(1));\n",
+      'workers/mailer/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "src/index.js"]\n',
+    });
+    expect(at(findings, 'ECS401')).toEqual([{ service: 'mailer', file: 'workers/mailer/src/index.js', line: 9, severity: 'blocking' }]);
+    expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('QUEUE_URL');
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);
