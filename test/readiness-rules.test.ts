@@ -162,3 +162,16 @@ describe('engines.node ranges', () => {
     expect(satisfiesMajor('lts/*', 20)).toBe(null);
   });
 });
+
+describe('task definition secrets', () => {
+  it('are credentials by name ending or by a credential in the value, never plain values', async () => {
+    const compose = COMPOSE + '    environment:\n      DB_PASSWORD: postgres\n      JWT_TOKEN_LIFETIME_MINUTES: "15"\n      CACHE_URL: redis://:hunter2@cache:6379\n      LOG_LEVEL: info\n';
+    const tree: Tree = new Map(Object.entries(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'docker-compose.yml': compose })));
+    const { repo, plan } = planTree(tree, []);
+    const container = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).ecs[0]?.taskDefinition.containerDefinitions[0];
+    expect(container?.secrets.map((s) => s.name)).toEqual(['CACHE_URL', 'DB_PASSWORD']);
+    expect(container?.environment).toContainEqual({ name: 'JWT_TOKEN_LIFETIME_MINUTES', value: '15' });
+    expect(container?.environment).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
+    expect(JSON.stringify(container)).not.toMatch(/hunter2|"postgres"/);
+  });
+});
