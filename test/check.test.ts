@@ -245,8 +245,9 @@ describe('ecsfix check --format sarif', () => {
       let text = readFileSync(path, 'utf8');
       for (const rep of [...change.replacements].reverse())
         text = text.slice(0, rep.deletedRegion.charOffset) + (rep.insertedContent?.text ?? '') + text.slice(rep.deletedRegion.charOffset + rep.deletedRegion.charLength);
-      expect(text).toContain('\n');
+      expect(text).toBe(sampleReport('kodingcaravan').changes.find((c) => c.path === change.artifactLocation.uri)?.after);
     }
+    expect(new Set(fixed.map((r: { fixes: { artifactChanges: { artifactLocation: { uri: string } }[] }[] }) => r.fixes[0]?.artifactChanges[0]?.artifactLocation.uri)).size).toBe(sampleReport('kodingcaravan').changes.length);
   });
 
   it('passes the SARIF multitool validate with no errors', async () => {
