@@ -26,7 +26,12 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   out.push(...verdictTable(report, color));
   const shown = report.findings.filter((f) => verbose || f.severity !== 'info');
   const groups = new Map<string, Finding[]>();
-  for (const f of shown) groups.set(f.service ?? '(repo)', [...(groups.get(f.service ?? '(repo)') ?? []), f]);
+  for (const f of shown) {
+    const key = f.service ?? '(repo)';
+    const group = groups.get(key) ?? [];
+    group.push(f);
+    groups.set(key, group);
+  }
   for (const [service, findings] of groups) {
     out.push('', paint(color, '1', service));
     for (const f of findings) {

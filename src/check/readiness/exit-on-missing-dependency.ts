@@ -30,7 +30,8 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
     if (service.language !== 'node') continue;
     for (const path of service.sourceFiles.filter(isJsFile)) {
       const text = ctx.read(path);
-      const source = text === null ? null : parseJs(path, text);
+      // Only a file that exits can report; most files are never parsed.
+      const source = text === null || !text.includes('process.exit') ? null : parseJs(path, text);
       if (!source) continue;
       for (const exit of startupExits(source)) {
         const needs = dependenciesOf(exit.startup, source, throwingEnvHelpers(ctx));

@@ -19,7 +19,7 @@ export function portHelperThrows(ctx: CheckContext): Finding[] {
     const envPort = image ? imageEnv(image.parsed, image.stage).get('PORT') : undefined;
     for (const path of service.sourceFiles.filter(isJsFile)) {
       const text = ctx.read(path);
-      const source = text === null ? null : parseJs(path, text);
+      const source = text === null || ![...helpers.keys()].some((name) => text.includes(name)) ? null : parseJs(path, text);
       if (!source) continue;
       walk(source.program, (node, ancestors) => {
         if (node.type !== 'CallExpression' || ancestors.some(isFunction)) return;
