@@ -314,6 +314,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
   },
+  {
+    code: 'ECS159',
+    title: 'A base image with ONBUILD steps left as root',
+    defaultSeverity: 'warning',
+    help: 'ONBUILD steps run in every image built FROM this one, under the user it ends with; switching it to a non-root user could break them. Set the non-root USER in the images built from it.',
+  },
   // dockerfile-worker-multistage
   {
     code: 'ECS160',
