@@ -174,8 +174,8 @@ function envValue(value: string): string {
   return value.includes("'") ? `"${value.replace(/(["\\$])/g, '\\$1')}"` : `'${value}'`;
 }
 
-function toJS(text: string): unknown {
-  return parseDocument(text, { merge: true }).toJS({ maxAliasCount: -1 });
+function toJS(doc: Document): unknown {
+  return doc.toJS({ maxAliasCount: -1 });
 }
 
 /** The original document's values with the same rewrite applied (what the output must parse to). */
@@ -200,7 +200,9 @@ export const composeSecretDefaults: Transform = {
   appliesTo: (path, repo) => repo.composeFiles.includes(path) || repo.compose.files.includes(path),
   run({ path, text, repo, options, read }: TransformInput): TransformResult {
     const require = options.requireSecrets ?? false;
-    const doc = parseDocument(text, { merge: true, keepSourceTokens: true });
+    // Nothing to remove or report without an interpolation default, a secret-like name or a URL password.
+    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !SECRET_NAME.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text)) return { edits: [], findings: [] };
+    const doc = parseDocument(text, { merge: true });
     // A file that does not parse is the engine's (ECS002); nothing to do here.
     if (doc.errors.length) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
@@ -260,7 +262,7 @@ export const composeSecretDefaults: Transform = {
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
     const reparsed = parseDocument(out, { merge: true });
-    const same = reparsed.errors.length === 0 && JSON.stringify(toJS(out)) === JSON.stringify(expected(toJS(text), null, false, repo, require));
+    const same = reparsed.errors.length === 0 && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
     if (!same)
       return {
         edits: [],
