@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
+import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import { isFileError } from '../findings/codes-engine.js';
@@ -35,6 +36,14 @@ export interface Plan {
   findings: Finding[];
   /** Files left out and untouched (unreadable, unparsable, a change that did not verify): exit 2. */
   failures: Finding[];
+  /** Files left alone because a change to them may depend on a file that does not parse (ECS008). */
+  withheld: WithheldFile[];
+}
+
+/** A file whose changes are withheld: they may depend on `dependsOn`, which does not parse. */
+export interface WithheldFile {
+  path: string;
+  dependsOn: string;
 }
 
 /** Compose files by name, and every file the compose model read (through `include:`, `extends: file:`). */
@@ -83,7 +92,7 @@ export function planChanges(
   options: TransformOptions,
   readRaw: (path: string) => string,
 ): Plan {
-  const plan: Plan = { changes: [], findings: [], failures: [] };
+  const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   // Other files transforms read and edit (a compose file's .env.example): read once, edits pooled.
   const others = new Map<string, { raw: string | null; text: string | null; edits: TextEdit[]; transforms: Set<string> }>();
@@ -108,6 +117,11 @@ export function planChanges(
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
     if (applicable.length === 0) continue;
     const kind = fileKind(path, repo);
+    const dependsOn = blockingFile(repo.unparsable, path);
+    if (dependsOn) {
+      plan.withheld.push({ path, dependsOn });
+      continue;
+    }
     const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
     if (modelError) {
       fail(modelError);
@@ -181,6 +195,14 @@ export function planChanges(
       plan.changes.push({ path, before: entry.raw ?? '', after, transforms: [...entry.transforms], findings: [], ...(entry.raw === null ? { created: true } : {}) });
   }
   plan.changes.sort((a, b) => a.path.localeCompare(b.path));
+  // What each broken file holds back, one finding per file: the changes are not made from a partial model.
+  const withheldBy = new Map<string, string[]>();
+  for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);
+  for (const [file, paths] of withheldBy) {
+    const named = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, and ${paths.length - 3} more` : '');
+    const message = `withheld: the changes to ${paths.length === 1 ? '1 file' : `${paths.length} files`} (${named}) depend on ${file}, which does not parse; fix it and run again`;
+    plan.findings.push(completeFinding({ code: 'ECS008', severity: 'warning', file, message }));
+  }
   // A compose file that does not parse leaves the model incomplete whatever the transforms: an error.
   for (const problem of repo.problems)
     if (isFileError(problem) && !repo.dockerfiles.has(problem.file ?? '') && !plan.failures.some((f) => f.file === problem.file)) fail(problem);
