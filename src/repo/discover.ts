@@ -14,7 +14,7 @@ import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, S
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
-import { detectRuntimeWrites } from './runtimeWrites.js';
+import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
@@ -414,8 +414,21 @@ function describeService(
     listen: [...facts.entries()]
       .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
       .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, cmdText, sourceFiles, workspacePackages, files)),
   };
+}
+
+/**
+ * What the container runs at start (the image's CMD/ENTRYPOINT, compose `command`/`entrypoint`,
+ * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
+ * service's own sources and those of the workspace packages it depends on (a shared logger).
+ */
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, cmdText: string, sourceFiles: string[], packages: WorkspacePackage[], files: string[]): StartupFacts {
+  const commands = [cmdText, draft.compose?.entrypoint ?? '', draft.compose?.command ?? ''].join('\n').replace(/[[\]",]/g, ' ');
+  const scripts = [...commands.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)].map((m) => pkg?.scripts[m[1] ?? ''] ?? '');
+  const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
+  const depSources = files.filter((f) => depDirs.some((d) => f.startsWith(d)) && SOURCE_EXT.test(f) && !TEST_PATH.test(f) && !f.endsWith('.d.ts'));
+  return { startup: [commands, ...scripts].join('\n'), sourceFiles: [...sourceFiles, ...depSources] };
 }
 
 /**

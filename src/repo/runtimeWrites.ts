@@ -1,15 +1,29 @@
 /**
- * Directories a service writes at runtime, so a non-root image can hand exactly those to its user.
- * Today: Django's STATIC_ROOT when the container start-up (entrypoint script or CMD) runs
- * `collectstatic`. Paths are relative to the service directory (or absolute when settings say so).
+ * Directories a service writes at runtime, so a non-root image can hand exactly those to its user
+ * (and does not switch the user when a write cannot be resolved to a path). Read from:
+ *   - the code of the service and of the workspace packages it imports: winston `File` /
+ *     `DailyRotateFile` transports, fs `mkdir`/`writeFile`/`createWriteStream`, Python
+ *     `os.makedirs`/`os.mkdir`/`Path(...).mkdir`/`logging.FileHandler`, with literal paths (a
+ *     relative path is relative to the process's working directory, the image's WORKDIR);
+ *   - what the container runs at start (CMD/ENTRYPOINT, compose `command`/`entrypoint`, the
+ *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
+ *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` .next/cache,
+ *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/.
+ * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
 import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 
 export interface RuntimeWrite {
-  /** Relative to the service directory, or absolute (a container path) when `absolute`. */
+  /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
   path: string;
   absolute: boolean;
+  /** Relative to the process's working directory (the deployed stage's WORKDIR), not the service directory. */
+  fromWorkdir?: boolean;
+  /** The process writes below it too (generated clients, caches): the whole tree goes to the user. */
+  recursive?: boolean;
+  /** The write happens but its path cannot be resolved (a variable, `__dirname`): `path` is the expression as written. */
+  unresolved?: boolean;
   /** Why, e.g. `collectstatic writes STATIC_ROOT`. */
   reason: string;
   /** Where the path is defined. */
@@ -56,23 +70,135 @@ function staticRoot(settingsFile: string, text: string, serviceDir: string): { p
   return { path: full.slice(prefix.length), absolute: false, line };
 }
 
+/** What the service runs at start and the code it runs, as {@link detectRuntimeWrites} reads them. */
+export interface StartupFacts {
+  /** The deployed stage's CMD and ENTRYPOINT, compose `command`/`entrypoint`, and the package.json scripts they run. */
+  startup: string;
+  /** Source files of the service and of the workspace packages it imports. */
+  sourceFiles: string[];
+}
+
+const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
+  { test: /\bprisma\s+generate\b/, path: 'node_modules/.prisma', reason: '`prisma generate` at start writes the generated client into node_modules/.prisma' },
+  { test: /(?:^|[\s"'&;|])(?:npx\s+)?vite(?:\s+(?:dev|serve)\b|\s*(?:$|["'&;|]|--))/m, path: 'node_modules/.vite', reason: 'the Vite dev server writes its dependency cache to node_modules/.vite' },
+  { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache' },
+];
+
+const PY_MKDIR = /\bos\.(?:makedirs|mkdir)\(\s*([^,)\n]+)|\bPath\(\s*([^)\n]+)\)\.mkdir\(|\blogging\.(?:FileHandler|handlers\.\w*FileHandler)\(\s*([^,)\n]+)/g;
+const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(\s*([^,)\n]+)/g;
+const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
+
+/** The directory a path expression names, relative or absolute; null when it is not a literal we can follow. */
+function literalDir(expr: string, isFile: boolean): string | null {
+  const e = expr.trim();
+  // `process.env.LOG_DIR || 'logs'`: the default applies when the variable is not set, as in the image.
+  const fallback = /^process\.env\.\w+\s*(?:\|\||\?\?)\s*(.+)$/.exec(e)?.[1] ?? /^os\.(?:environ\.get|getenv)\(\s*['"]\w+['"]\s*,\s*(.+)\)$/.exec(e)?.[1];
+  if (fallback) return literalDir(fallback, isFile);
+  // path.join(process.cwd(), 'data', name) / path.resolve('logs')
+  const join = /^path\.(?:join|resolve)\(\s*(?:process\.cwd\(\)\s*,\s*)?((?:['"][^'"$]+['"]\s*,?\s*)+)(.*)\)$/.exec(e);
+  if (join) {
+    const parts = [...(join[1] ?? '').matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
+    const rest = (join[2] ?? '').trim();
+    const whole = posix.join(...parts);
+    return rest ? whole : isFile ? posix.dirname(whole) : whole;
+  }
+  const lit = /^(['"`])([^'"`]*)\1$/.exec(e);
+  if (!lit) return null;
+  const body = lit[2] ?? '';
+  // A template with a variable part: the directory before it (`./data/${name}` -> data).
+  const dollar = lit[1] === '`' ? body.indexOf('${') : -1;
+  const fixed = dollar >= 0 ? body.slice(0, body.lastIndexOf('/', dollar) + 1) : body;
+  if (!fixed) return dollar >= 0 ? null : '.';
+  const dir = dollar >= 0 || !isFile ? fixed : posix.dirname(fixed);
+  const norm = posix.normalize(dir).replace(/\/$/, '');
+  return norm === '' ? '.' : norm;
+}
+
+function pushWrite(writes: RuntimeWrite[], w: RuntimeWrite): void {
+  if (!writes.some((o) => o.path === w.path && o.absolute === w.absolute && !!o.fromWorkdir === !!w.fromWorkdir)) writes.push(w);
+}
+
+/** Writes the code makes with literal paths (or cannot resolve), in the service and the workspace packages it imports. */
+function codeWrites(sourceFiles: string[], read: (rel: string) => string | null): RuntimeWrite[] {
+  const writes: RuntimeWrite[] = [];
+  for (const file of sourceFiles) {
+    const text = read(file);
+    if (!text) continue;
+    const add = (expr: string, at: number, isFile: boolean, what: string) => {
+      if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
+      const dir = literalDir(expr, isFile);
+      const line = lineOfOffset(text, at);
+      if (dir === null) pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve`, file, line });
+      else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
+        pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}`, file, line });
+    };
+    if (file.endsWith('.py')) {
+      for (const m of text.matchAll(PY_MKDIR)) {
+        if (/^\s*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
+        const expr = m[1] ?? m[2] ?? m[3] ?? '';
+        add(expr, m.index, m[3] !== undefined, m[3] !== undefined ? 'a logging FileHandler' : 'os.makedirs/mkdir');
+      }
+      continue;
+    }
+    for (const m of text.matchAll(WINSTON_FILE)) {
+      const body = m[2] ?? '';
+      const dirname = /\bdirname\s*:\s*([^,\n]+)/.exec(body)?.[1];
+      const filename = /\bfilename\s*:\s*([^,\n]+)/.exec(body)?.[1];
+      const what = `a winston ${m[1]} transport`;
+      if (dirname) add(dirname, m.index, false, what);
+      else if (filename) add(filename, m.index, true, what);
+    }
+    if (!/\b(?:mkdir|writeFile|appendFile|createWriteStream|ensureDir)/.test(text)) continue;
+    for (const m of text.matchAll(JS_WRITE)) {
+      const before = text.slice(Math.max(0, m.index - 1), m.index);
+      if (/[\w$]/.test(before)) continue; // someMkdir(
+      const fn = m[1] ?? '';
+      const isFile = /write|append|Stream/i.test(fn);
+      add(m[2] ?? '', m.index, isFile, `${fn}()`);
+    }
+  }
+  return writes;
+}
+
+/** Django apps of a service (directories with models.py): `makemigrations` writes their migrations/. */
+function djangoMigrationDirs(prefix: string, inService: string[]): string[] {
+  return inService.filter((f) => /(?:^|\/)models\.py$/.test(f.slice(prefix.length))).map((f) => posix.join(posix.dirname(f.slice(prefix.length)), 'migrations'));
+}
+
 /**
- * Runtime writes of a service. `startup` is the text of the deployed stage's CMD/ENTRYPOINT; the
- * shell scripts in the service directory are read too (entrypoints that migrate and collect static).
+ * Runtime writes of a service. `facts.startup` is what the container runs at start; the shell
+ * scripts in the service directory are read too (entrypoints that migrate and collect static).
  */
-export function detectRuntimeWrites(serviceDir: string, files: string[], read: (rel: string) => string | null, startup: string): RuntimeWrite[] {
+export function detectRuntimeWrites(serviceDir: string, files: string[], read: (rel: string) => string | null, facts: StartupFacts): RuntimeWrite[] {
   const prefix = serviceDir ? serviceDir + '/' : '';
   const inService = files.filter((f) => f.startsWith(prefix));
   const scripts = inService.filter((f) => /\.sh$/.test(f) && !f.slice(prefix.length).includes('/node_modules/'));
-  const collects = COLLECTSTATIC.test(startup) || scripts.some((f) => COLLECTSTATIC.test(read(f) ?? ''));
-  if (!collects) return [];
+  const startups = [{ text: facts.startup, file: null as string | null }, ...scripts.map((f) => ({ text: (read(f) ?? '').replace(/^\s*#.*$/gm, ''), file: f }))];
   const writes: RuntimeWrite[] = [];
-  for (const f of inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f))) {
-    const text = read(f);
-    if (!text) continue;
-    const root = staticRoot(f, text, serviceDir);
-    if (root && !writes.some((w) => w.path === root.path))
-      writes.push({ path: root.path, absolute: root.absolute, reason: 'collectstatic writes STATIC_ROOT', file: f, line: root.line });
+  const where = (s: { text: string; file: string | null }, re: RegExp) => {
+    const m = re.exec(s.text);
+    return { file: s.file ?? '(start command)', line: s.file && m ? lineOfOffset(s.text, m.index) : 1 };
+  };
+
+  for (const w of STARTUP_WRITES) {
+    const hit = startups.find((s) => w.test.test(s.text));
+    if (hit) pushWrite(writes, { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...where(hit, w.test) });
   }
+  const MAKEMIGRATIONS = /^(?!\s*#).*\bmakemigrations\b/m;
+  const migrates = startups.find((s) => MAKEMIGRATIONS.test(s.text));
+  if (migrates)
+    for (const dir of djangoMigrationDirs(prefix, inService))
+      pushWrite(writes, { path: dir, absolute: false, recursive: true, reason: '`makemigrations` at start writes new migration files', ...where(migrates, MAKEMIGRATIONS) });
+
+  if (startups.some((s) => COLLECTSTATIC.test(s.text))) {
+    for (const f of inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f))) {
+      const text = read(f);
+      if (!text) continue;
+      const root = staticRoot(f, text, serviceDir);
+      if (root && !writes.some((w) => w.path === root.path))
+        writes.push({ path: root.path, absolute: root.absolute, reason: 'collectstatic writes STATIC_ROOT', file: f, line: root.line });
+    }
+  }
+  for (const w of codeWrites(facts.sourceFiles, read)) pushWrite(writes, w);
   return writes;
 }
