@@ -72,8 +72,8 @@ function staticRoot(settingsFile: string, text: string, serviceDir: string): { p
 
 /** What the service runs at start and the code it runs, as {@link detectRuntimeWrites} reads them. */
 export interface StartupFacts {
-  /** The deployed stage's CMD and ENTRYPOINT, compose `command`/`entrypoint`, and the package.json scripts they run. */
-  startup: string;
+  /** The deployed stage's CMD and ENTRYPOINT, compose `command`/`entrypoint`, and the package.json scripts they run, each with where it is written. */
+  startup: { text: string; file: string; line: number }[];
   /** Source files of the service and of the workspace packages it imports. */
   sourceFiles: string[];
 }
@@ -84,8 +84,34 @@ const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
   { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache' },
 ];
 
-const PY_MKDIR = /\bos\.(?:makedirs|mkdir)\(\s*([^,)\n]+)|\bPath\(\s*([^)\n]+)\)\.mkdir\(|\blogging\.(?:FileHandler|handlers\.\w*FileHandler)\(\s*([^,)\n]+)/g;
-const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(\s*([^,)\n]+)/g;
+const PY_MKDIR = /\bos\.(makedirs|mkdir)\(|\bPath\(\s*([^)\n]+)\)\.mkdir\(|\blogging\.(?:FileHandler|handlers\.\w*FileHandler)(\()/g;
+const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(/g;
+
+/** The first argument of a call whose `(` ends at `from`: up to the first top-level `,` or the closing `)`. */
+function firstArgument(text: string, from: number): string {
+  let depth = 0;
+  let quote = '';
+  for (let i = from; i < text.length && i < from + 400; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return text.slice(from, i).trim();
+      depth--;
+    } else if (c === ',' && depth === 0) return text.slice(from, i).trim();
+  }
+  return text.slice(from, from + 80).trim();
+}
+
+/** A module-level constant the path names (`MODEL_DIR = "/app/models"`, `const LOG_DIR = 'logs'`). */
+function constantValue(text: string, name: string): string | null {
+  const escaped = name.replace(/[$]/g, '\\$');
+  const m = new RegExp(`^(?:export\\s+)?(?:const|let|var)?\\s*${escaped}\\s*(?::\\s*[\\w.]+\\s*)?=\\s*(['"\`][^'"\`\\n]*['"\`])\\s*;?\\s*(?:#.*|//.*)?$`, 'm').exec(text);
+  return m?.[1] ?? null;
+}
 const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
 
 /** The directory a path expression names, relative or absolute; null when it is not a literal we can follow. */
@@ -124,7 +150,8 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
   for (const file of sourceFiles) {
     const text = read(file);
     if (!text) continue;
-    const add = (expr: string, at: number, isFile: boolean, what: string) => {
+    const add = (raw: string, at: number, isFile: boolean, what: string) => {
+      const expr = /^[A-Za-z_$][\w$]*$/.test(raw.trim()) ? (constantValue(text, raw.trim()) ?? raw) : raw;
       if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
       const dir = literalDir(expr, isFile);
       const line = lineOfOffset(text, at);
@@ -135,8 +162,8 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
     if (file.endsWith('.py')) {
       for (const m of text.matchAll(PY_MKDIR)) {
         if (/^\s*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
-        const expr = m[1] ?? m[2] ?? m[3] ?? '';
-        add(expr, m.index, m[3] !== undefined, m[3] !== undefined ? 'a logging FileHandler' : 'os.makedirs/mkdir');
+        const expr = m[2] ?? firstArgument(text, m.index + m[0].length);
+        add(expr, m.index, m[3] !== undefined, m[3] !== undefined ? 'a logging FileHandler' : `${m[1] ? `os.${m[1]}` : 'Path.mkdir'}()`);
       }
       continue;
     }
@@ -154,7 +181,7 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
       if (/[\w$]/.test(before)) continue; // someMkdir(
       const fn = m[1] ?? '';
       const isFile = /write|append|Stream/i.test(fn);
-      add(m[2] ?? '', m.index, isFile, `${fn}()`);
+      add(firstArgument(text, m.index + m[0].length), m.index, isFile, `${fn}()`);
     }
   }
   return writes;
@@ -173,11 +200,14 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
   const prefix = serviceDir ? serviceDir + '/' : '';
   const inService = files.filter((f) => f.startsWith(prefix));
   const scripts = inService.filter((f) => /\.sh$/.test(f) && !f.slice(prefix.length).includes('/node_modules/'));
-  const startups = [{ text: facts.startup, file: null as string | null }, ...scripts.map((f) => ({ text: (read(f) ?? '').replace(/^\s*#.*$/gm, ''), file: f }))];
+  const startups = [
+    ...facts.startup.map((s) => ({ ...s, script: false })),
+    ...scripts.map((f) => ({ text: (read(f) ?? '').replace(/^\s*#.*$/gm, ''), file: f, line: 1, script: true })),
+  ];
   const writes: RuntimeWrite[] = [];
-  const where = (s: { text: string; file: string | null }, re: RegExp) => {
+  const where = (s: { text: string; file: string; line: number; script: boolean }, re: RegExp) => {
     const m = re.exec(s.text);
-    return { file: s.file ?? '(start command)', line: s.file && m ? lineOfOffset(s.text, m.index) : 1 };
+    return { file: s.file, line: s.script && m ? lineOfOffset(s.text, m.index) : s.line };
   };
 
   for (const w of STARTUP_WRITES) {
