@@ -9,6 +9,7 @@ import { planChanges, type Plan } from '../run/plan.js';
 import type { Transform, TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { UsageError } from './errors.js';
+import { inScope } from './root.js';
 import { didYouMean } from './suggest.js';
 
 export interface Selection {
@@ -48,6 +49,8 @@ export interface Session {
   repo: RepoModel;
   transforms: Transform[];
   plan: Plan;
+  /** Whether a path is within what the user asked for (the subtree, `--only`). */
+  keep: (path: string) => boolean;
 }
 
 /** Whether `path` is one of the `--only` paths or inside one of them (a directory). */
@@ -63,11 +66,25 @@ export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
   return { changes: plan.changes.filter((c) => keep(c.path)), reports: plan.reports.filter((r) => keep(r.path)), failures: plan.failures };
 }
 
-export function loadSession(root: string, transforms: Transform[], options: TransformOptions & { only?: string[] }): Session {
+export interface Limits {
+  /** `--only` paths, root-relative. */
+  only?: string[];
+  /** The subtree the user ran in, root-relative ('' = the whole repo). */
+  scope?: string;
+}
+
+export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits): Session {
   const repo = buildRepoModel(root);
   const only = options.only ?? [];
+  const scope = options.scope ?? '';
   for (const o of only)
     if (!repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
   const plan = planChanges(repo, transforms, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
-  return { root: repo.root, repo, transforms, plan: narrowPlan(plan, (p) => inOnly(only, p)) };
+  const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
+  return { root: repo.root, repo, transforms, plan: narrowPlan(plan, keep), keep };
+}
+
+/** The services within what the user asked for (built from a Dockerfile there, or living there). */
+export function servicesInScope(session: Session) {
+  return session.repo.services.filter((s) => session.keep(s.dockerfile ?? s.dir));
 }
