@@ -87,10 +87,19 @@ const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
 const PY_MKDIR = /\bos\.(makedirs|mkdir)\(|\bPath\(\s*([^)\n]+)\)\.mkdir\(|\blogging\.(?:FileHandler|handlers\.\w*FileHandler)(\()/g;
 const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(/g;
 
+const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
+
 /** The first argument of a call whose `(` ends at `from`: up to the first top-level `,` or the closing `)`. */
 function firstArgument(text: string, from: number): string {
+  return topLevelArguments(text, from)[0] ?? text.slice(from, from + 80).trim();
+}
+
+/** The arguments of a call whose `(` ends at `from`, split at top-level commas (quotes and brackets respected). */
+function topLevelArguments(text: string, from: number): string[] {
+  const args: string[] = [];
   let depth = 0;
   let quote = '';
+  let start = from;
   for (let i = from; i < text.length && i < from + 400; i++) {
     const c = text[i];
     if (quote) {
@@ -99,44 +108,78 @@ function firstArgument(text: string, from: number): string {
     } else if (c === '"' || c === "'" || c === '`') quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) return text.slice(from, i).trim();
+      if (depth === 0) {
+        args.push(text.slice(start, i).trim());
+        return args.filter(Boolean);
+      }
       depth--;
-    } else if (c === ',' && depth === 0) return text.slice(from, i).trim();
+    } else if (c === ',' && depth === 0) {
+      args.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
   }
-  return text.slice(from, from + 80).trim();
+  return [];
 }
 
-/** A module-level constant the path names (`MODEL_DIR = "/app/models"`, `const LOG_DIR = 'logs'`). */
-function constantValue(text: string, name: string): string | null {
+/** The right-hand side of the first assignment to `name` in the file (`const dir = ...`, `MODEL_DIR = "..."`). */
+function assignedValue(text: string, name: string): string | null {
   const escaped = name.replace(/[$]/g, '\\$');
-  const m = new RegExp(`^(?:export\\s+)?(?:const|let|var)?\\s*${escaped}\\s*(?::\\s*[\\w.]+\\s*)?=\\s*(['"\`][^'"\`\\n]*['"\`])\\s*;?\\s*(?:#.*|//.*)?$`, 'm').exec(text);
+  const m = new RegExp(`^\\s*(?:export\\s+)?(?:const|let|var)?\\s*${escaped}\\s*(?::\\s*[\\w.]+\\s*)?=(?!=)\\s*(.+?)\\s*;?\\s*(?:#.*|//.*)?$`, 'm').exec(text);
   return m?.[1] ?? null;
 }
-const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
 
-/** The directory a path expression names, relative or absolute; null when it is not a literal we can follow. */
-function literalDir(expr: string, isFile: boolean): string | null {
-  const e = expr.trim();
-  // `process.env.LOG_DIR || 'logs'`: the default applies when the variable is not set, as in the image.
-  const fallback = /^process\.env\.\w+\s*(?:\|\||\?\?)\s*(.+)$/.exec(e)?.[1] ?? /^os\.(?:environ\.get|getenv)\(\s*['"]\w+['"]\s*,\s*(.+)\)$/.exec(e)?.[1];
-  if (fallback) return literalDir(fallback, isFile);
-  // path.join(process.cwd(), 'data', name) / path.resolve('logs')
-  const join = /^path\.(?:join|resolve)\(\s*(?:process\.cwd\(\)\s*,\s*)?((?:['"][^'"$]+['"]\s*,?\s*)+)(.*)\)$/.exec(e);
-  if (join) {
-    const parts = [...(join[1] ?? '').matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
-    const rest = (join[2] ?? '').trim();
-    const whole = posix.join(...parts);
-    return rest ? whole : isFile ? posix.dirname(whole) : whole;
-  }
+/** A path an expression names: `path` so far, and whether a dynamic part follows it (`./data/${name}`). */
+interface ResolvedPath {
+  path: string;
+  dynamicTail: boolean;
+}
+
+/**
+ * What a path expression evaluates to in the container, following string literals, template
+ * prefixes, `process.env.X || 'default'` / `os.environ.get('X', 'default')` (the default applies
+ * when the variable is not set, as in the image), `process.cwd()`, `path.join`/`path.resolve`/
+ * `os.path.join`, and variables assigned in the same file. Null when it cannot (`__dirname`, a
+ * parameter, a call).
+ */
+function resolvePath(expr: string, text: string, depth = 0): ResolvedPath | null {
+  const e = expr.trim().replace(/^\((.*)\)$/s, '$1').trim();
+  if (depth > 4 || !e) return null;
+  const fallback = /^process\.env(?:\.\w+|\[['"]\w+['"]\])\s*(?:\|\||\?\?)\s*(.+)$/s.exec(e)?.[1] ?? /^os\.(?:environ\.get|getenv)\(\s*['"]\w+['"]\s*,\s*(.+)\)$/s.exec(e)?.[1];
+  if (fallback) return resolvePath(fallback, text, depth + 1);
+  if (/^process\.cwd\(\)$|^os\.getcwd\(\)$/.test(e)) return { path: '.', dynamicTail: false };
   const lit = /^(['"`])([^'"`]*)\1$/.exec(e);
-  if (!lit) return null;
-  const body = lit[2] ?? '';
-  // A template with a variable part: the directory before it (`./data/${name}` -> data).
-  const dollar = lit[1] === '`' ? body.indexOf('${') : -1;
-  const fixed = dollar >= 0 ? body.slice(0, body.lastIndexOf('/', dollar) + 1) : body;
-  if (!fixed) return dollar >= 0 ? null : '.';
-  const dir = dollar >= 0 || !isFile ? fixed : posix.dirname(fixed);
-  const norm = posix.normalize(dir).replace(/\/$/, '');
+  if (lit) {
+    const body = lit[2] ?? '';
+    const dollar = lit[1] === '`' ? body.indexOf('${') : -1;
+    if (dollar < 0) return { path: body || '.', dynamicTail: false };
+    const slash = body.lastIndexOf('/', dollar);
+    return slash < 0 ? null : { path: body.slice(0, slash) || '/', dynamicTail: true };
+  }
+  const join = /^(?:path\.(join|resolve)|os\.path\.(join))\(/.exec(e);
+  if (join) {
+    const args = topLevelArguments(e, join[0].length);
+    let out: string | null = null;
+    for (let k = 0; k < args.length; k++) {
+      const part = resolvePath(args[k] ?? '', text, depth + 1);
+      if (!part) return out !== null && k === args.length - 1 ? { path: out, dynamicTail: true } : null;
+      out = out === null || part.path.startsWith('/') ? part.path : posix.join(out, part.path);
+      if (part.dynamicTail) return k === args.length - 1 ? { path: out, dynamicTail: true } : null;
+    }
+    return out === null ? null : { path: out, dynamicTail: false };
+  }
+  if (/^[A-Za-z_$][\w$]*$/.test(e)) {
+    const value = assignedValue(text, e);
+    return value ? resolvePath(value, text, depth + 1) : null;
+  }
+  return null;
+}
+
+/** The directory a write creates or writes into; null when its path cannot be resolved. */
+function writtenDir(expr: string, text: string, isFile: boolean): string | null {
+  const r = resolvePath(expr, text);
+  if (!r) return null;
+  const dir = r.dynamicTail || !isFile ? r.path : posix.dirname(r.path);
+  const norm = posix.normalize(dir).replace(/(.)\/$/, '$1');
   return norm === '' ? '.' : norm;
 }
 
@@ -150,10 +193,9 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
   for (const file of sourceFiles) {
     const text = read(file);
     if (!text) continue;
-    const add = (raw: string, at: number, isFile: boolean, what: string) => {
-      const expr = /^[A-Za-z_$][\w$]*$/.test(raw.trim()) ? (constantValue(text, raw.trim()) ?? raw) : raw;
-      if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
-      const dir = literalDir(expr, isFile);
+    const add = (expr: string, at: number, isFile: boolean, what: string) => {
+        if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
+      const dir = writtenDir(expr, text, isFile);
       const line = lineOfOffset(text, at);
       if (dir === null) pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve`, file, line });
       else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
