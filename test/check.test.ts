@@ -78,7 +78,7 @@ const SEED_FIXABLE: Partial<JsonFinding>[] = [
   ...['notification-worker', 'purchase-worker', 'session-worker', 'cache-worker', 'allocation-worker'].map((s) => ({ service: s, file: `services/${s}/Dockerfile`, fixedBy: 'dockerfile-worker-multistage' })),
   { service: 'notification-service', file: 'services/notification-service/Dockerfile', line: 39, fixedBy: 'dockerfile-frozen-lockfile' },
   // 000 section 1.2: the workers run as root (static build check), fixed by the multi-stage rewrite
-  { code: 'build/runtime-user', service: 'allocation-worker', file: 'services/allocation-worker/Dockerfile', fixedBy: 'dockerfile-worker-multistage', severity: 'blocking' },
+  { code: 'ECS505', service: 'allocation-worker', file: 'services/allocation-worker/Dockerfile', fixedBy: 'dockerfile-worker-multistage', severity: 'blocking' },
   { service: 'api-gateway', file: 'services/api-gateway/Dockerfile', line: 99, fixedBy: 'dockerfile-healthcheck-env' },
   { service: 'course-service', file: 'services/course-service/Dockerfile', fixedBy: 'dockerfile-port-env' },
   { service: 'api-gateway', file: 'services/api-gateway/src/index.ts', line: 10, code: 'ECS402', fixedBy: 'dockerfile-port-env' },

@@ -19,11 +19,12 @@ import { posix } from 'node:path';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import type { Finding } from '../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { usersCreatedBy } from '../src/dockerfile/users.js';
 import { replaceRange, type TextEdit } from '../src/edits.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 
@@ -64,22 +65,22 @@ function nonRootByDefault(stage: DockerStage): boolean {
 }
 
 /** Chooses the user for the stage; null when the stage's distro gives no way to create one. */
-function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
-  const notes: Note[] = [];
+function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; findings: Finding[] } {
+  const findings: Finding[] = [];
   if (earlierUser) {
     const [user = earlierUser, group = null] = earlierUser.split(':');
-    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: 'the user set earlier in the image', comment: `Back to ${earlierUser} once the steps that need root are done` }, notes };
+    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: 'the user set earlier in the image', comment: `Back to ${earlierUser} once the steps that need root are done` }, findings };
   }
   const { base } = stage;
   if (base.distro === 'distroless') {
     const builtin = base.builtinUser ?? { name: 'nonroot', uid: 65532 };
-    return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, notes };
+    return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, findings };
   }
   const { users: createdUsers, groups: createdGroups } = usersCreatedBy(parsed, inForce);
   const conv = repo.userConvention;
   const existing = createdUsers.find((u) => u.name === conv?.user) ?? createdUsers[createdUsers.length - 1];
   if (existing) {
-    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: 'the user this image already creates', comment: `Run as ${existing.name}, the user created above, not as root` }, notes };
+    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: 'the user this image already creates', comment: `Run as ${existing.name}, the user created above, not as root` }, findings };
   }
   const distro = base.distro === 'alpine' || base.distro === 'debian' ? base.distro : null;
   if (conv && distro) {
@@ -97,21 +98,21 @@ function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: Docke
           why: `the repo's non-root user ${label}, as in ${conv.seenIn.length > 1 ? `its ${conv.seenIn.length} HTTP images` : conv.seenIn[0]}`,
           comment: `Run as ${label}, the non-root user of the repo's HTTP images`,
         },
-        notes,
+        findings,
       };
     }
-    notes.push({ severity: 'info', message: `the repo's user ${conv.user} (uid ${conv.uid}) clashes with ${base.reference}'s built-in ${builtin.name} (uid ${builtin.uid}); using ${builtin.name}` });
+    findings.push({ code: 'ECS122', severity: 'info', message: `the repo's user ${conv.user} (uid ${conv.uid}) clashes with ${base.reference}'s built-in ${builtin.name} (uid ${builtin.uid}); using ${builtin.name}` });
   }
   if (base.builtinUser && base.family === 'node') {
     const b = base.builtinUser;
-    return { runAs: { user: b.name, group: b.name, uid: b.uid, create: [], why: `the ${b.name} user ${base.name} images ship`, comment: `Run as the ${b.name} user the base image ships, not as root` }, notes };
+    return { runAs: { user: b.name, group: b.name, uid: b.uid, create: [], why: `the ${b.name} user ${base.name} images ship`, comment: `Run as the ${b.name} user the base image ships, not as root` }, findings };
   }
   if (distro) {
     const d = DEFAULT_USER;
     const groupExists = createdGroups.some((g) => g.name === d.group);
-    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: userCreationCommands(distro, d, groupExists) ?? [], why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, notes };
+    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: userCreationCommands(distro, d, groupExists) ?? [], why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, findings };
   }
-  return { runAs: null, notes };
+  return { runAs: null, findings };
 }
 
 // System locations; /usr/src/<app> and /usr/app are app directories, the rest of /usr is not.
@@ -210,16 +211,16 @@ function volumePaths(ins: DockerInstruction): string[] {
 
 interface Handed {
   dirs: Handover[];
-  notes: Note[];
+  findings: Finding[];
   /** Writes ecsfix cannot resolve to a path, or cannot hand over: the user must not be switched. */
-  blockers: Note[];
+  blockers: Finding[];
 }
 
 /** Directories to hand to the user: mkdir'd ones, VOLUMEs, named volumes and the service's runtime writes. */
 function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel, lastStep: DockerInstruction | undefined): Handed {
   const dirs = mkdirTargets(parsed, inForce);
-  const notes: Note[] = [];
-  const blockers: Note[] = [];
+  const findings: Finding[] = [];
+  const blockers: Finding[] = [];
   const hand = (path: string, recursive: boolean, create: boolean, reason: string) => {
     const known = dirs.find((d) => d.path === path);
     if (known) {
@@ -233,7 +234,7 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
     for (const w of service.runtimeWrites ?? []) {
       const reason = `${w.reason} (${w.file}:${w.line})`;
       if (w.unresolved) {
-        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot tell which directory that is, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, line: undefined });
+        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot tell which directory that is, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, });
         continue;
       }
       if (w.fromWorkdir) {
@@ -251,7 +252,7 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
       }
       const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
       if (!path) {
-        notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
+        findings.push({ code: 'ECS123', severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;
       }
       if (w.recursive) {
@@ -276,7 +277,7 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
     }
     for (const path of volumePaths(ins)) hand(path, false, true, `VOLUME at line ${ins.line}: a new volume takes the mount point's ownership from the image`);
   }
-  return { dirs, notes, blockers };
+  return { dirs, findings, blockers };
 }
 
 function chownCommands(dirs: Handover[], owner: string): string[] {
@@ -290,8 +291,8 @@ function chownCommands(dirs: Handover[], owner: string): string[] {
   return cmds;
 }
 
-function volumeNotes(services: Service[], runAs: RunAs): Note[] {
-  const notes: Note[] = [];
+function volumeNotes(services: Service[], runAs: RunAs): Finding[] {
+  const findings: Finding[] = [];
   for (const s of services) {
     const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
     if (!writable.length) continue;
@@ -302,17 +303,18 @@ function volumeNotes(services: Service[], runAs: RunAs): Note[] {
       bind ? 'a bind mount keeps the host directory\'s ownership' : '',
       named ? 'a volume created before this change keeps its root ownership (recreate or chown it)' : '',
     ].filter(Boolean);
-    notes.push({
+    findings.push({
+      code: 'ECS124',
       severity: 'warning',
       message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so they must be writable by that user: ${why.join('; ')}`,
     });
   }
-  return notes;
+  return findings;
 }
 
-/** Edits for one deployed stage, or notes saying why it is left alone. */
-function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; notes: Note[]; user?: string } {
-  const none = (notes: Note[] = []) => ({ edits: [], notes });
+/** Edits for one deployed stage, or findings saying why it is left alone. */
+function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; findings: Finding[]; user?: string } {
+  const none = (findings: Finding[] = []) => ({ edits: [], findings });
   if (!isRootUser(stage.user)) return none();
   const inForce = effectiveInstructions(parsed, stage);
   const users = inForce.filter((i) => i.keyword === 'USER');
@@ -326,6 +328,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     const port = services.find((s) => s.port !== null)?.port ?? null;
     return none([
       {
+        code: 'ECS125',
         severity: 'warning',
         message:
           `${names} runs ${reference} as root, left unchanged: the server binds port ${port ?? 80} and writes its pid, cache and rendered config under root-owned paths. ` +
@@ -339,6 +342,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   if (onbuild)
     return none([
       {
+        code: 'ECS159',
         severity: 'warning',
         message: `${names} is a base image with ONBUILD steps, which run in every image built FROM it under the user it ends with; left as root so they keep working. Set the non-root USER in the images built from it`,
         line: onbuild.line,
@@ -348,6 +352,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   if (lowPort)
     return none([
       {
+        code: 'ECS126',
         severity: 'warning',
         message: `"${lowPort.name}" listens on port ${lowPort.port}, which only root can bind; left as root. Move it to a port >= 1024 (and update compose, the task definition and the target group), then run this transform again`,
         line: where,
@@ -358,11 +363,12 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   const earlier = rootAtEnd ? users.slice(0, -1).reverse().find((u) => !isRootUser(u.args.trim())) : undefined;
   const chosen = chooseUser(parsed, stage, inForce, repo, earlier ? earlier.args.trim() : null);
   const { runAs } = chosen;
-  const notes = [...chosen.notes];
+  const findings = [...chosen.findings];
   if (!runAs)
     return none([
-      ...notes,
+      ...findings,
       {
+        code: 'ECS127',
         severity: 'warning',
         message: `${names} runs as root; left unchanged because ecsfix cannot tell which commands create a user on ${reference || 'this base image'} (not alpine, debian or distroless). Add a non-root USER by hand`,
         line: where,
@@ -373,12 +379,13 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
   const lastStep = steps[steps.length - 1];
   const handed = handovers(parsed, inForce, services, repo, lastStep);
-  notes.push(...handed.notes);
-  if (handed.blockers.length) return none([...notes, ...handed.blockers.map((b) => ({ ...b, line: b.line ?? where }))]);
+  findings.push(...handed.findings);
+  if (handed.blockers.length) return none([...findings, ...handed.blockers.map((b) => ({ ...b, line: b.line ?? where }))]);
   if (handed.dirs.length && stage.base.distro === 'distroless')
     return none([
-      ...notes,
+      ...findings,
       {
+        code: 'ECS128',
         severity: 'warning',
         message: `${names} writes ${handed.dirs.map((d) => d.path).join(', ')}, which ${reference} (no shell) cannot chown; left as root. Copy those directories in with \`COPY --chown=${owner}\`, then add \`USER ${runAs.user}\``,
         line: where,
@@ -403,14 +410,15 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
 
   const dirsSaid = handed.dirs.length ? `; ${owner} owns ${handed.dirs.map((d) => `${d.path} (${d.reason})`).join(', ')}` : '';
   const how = runAs.create.length ? `created with ${runAs.create.map((c) => c.split(' ')[0]).join('/')}` : 'no new user created';
-  notes.push({
+  findings.push({
+    code: 'ECS121',
     severity: 'info',
     message: `${names} now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}: ${runAs.why}, ${how}${dirsSaid}. Verify: ${VERIFY}`,
     line: where,
   });
-  if (rootAtEnd) notes.push({ severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
-  notes.push(...volumeNotes(services, runAs));
-  return { edits: [edit], notes, user: runAs.user };
+  if (rootAtEnd) findings.push({ code: 'ECS129', severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
+  findings.push(...volumeNotes(services, runAs));
+  return { edits: [edit], findings, user: runAs.user };
 }
 
 export const dockerfileNonRoot: Transform = {
@@ -423,7 +431,7 @@ export const dockerfileNonRoot: Transform = {
   appliesTo: (path, repo) => isDockerfileName(path) && builtServices(path, repo).length > 0,
   run({ path, text, repo }: TransformInput): TransformResult {
     const services = builtServices(path, repo);
-    if (services.length === 0) return { edits: [], notes: [] };
+    if (services.length === 0) return { edits: [], findings: [] };
     const parsed = parseDockerfile(text);
     const byStage = new Map<DockerStage, Service[]>();
     for (const service of services) {
@@ -431,12 +439,12 @@ export const dockerfileNonRoot: Transform = {
       if (stage) byStage.set(stage, [...(byStage.get(stage) ?? []), service]);
     }
     const edits: TextEdit[] = [];
-    const notes: Note[] = [];
+    const findings: Finding[] = [];
     const switched = new Map<DockerStage, string>();
     for (const [stage, stageServices] of byStage) {
       const result = fixStage(parsed, stage, stageServices, repo);
       edits.push(...result.edits);
-      notes.push(...result.notes);
+      findings.push(...result.findings);
       if (result.user) switched.set(stage, result.user);
     }
     // A stage built FROM a switched one inherits its USER: its own RUN steps keep running as root.
@@ -448,8 +456,8 @@ export const dockerfileNonRoot: Transform = {
       if (first?.keyword !== 'RUN') continue;
       const label = child.name ? `stage "${child.name}"` : `stage ${child.index + 1}`;
       edits.push(insertLinesAfter(parsed, child.from, [`# The steps below still run as root; stage "${parent.name ?? parent.index + 1}" now ends as ${user}.`, `${keyword(parsed, 'USER')} root`]));
-      notes.push({ severity: 'info', message: `${label} builds on the switched stage and runs RUN steps: it starts with USER root so they still run as root`, line: child.from.line });
+      findings.push({ code: 'ECS130', severity: 'info', message: `${label} builds on the switched stage and runs RUN steps: it starts with USER root so they still run as root`, line: child.from.line });
     }
-    return { edits, notes };
+    return { edits, findings };
   },
 };

@@ -10,7 +10,8 @@ import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileN
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
-import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
+import type { Finding } from '../findings/finding.js';
+import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -58,23 +59,23 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       cache.set(rel, text);
       return text;
     });
-  const problems: ModelProblem[] = [];
+  const problems: Finding[] = [];
 
   // Dockerfiles, each parsed once.
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
     const text = read(path);
     let parsed: ParsedDockerfile | null = null;
-    let error: ModelProblem | null = null;
+    let error: Finding | null = null;
     if (text === null) {
-      error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
     }
     if (text.includes('\0')) {
       // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
-      error = { file: path, line: 1, message: 'is a binary file, not a Dockerfile', unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
@@ -83,7 +84,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       parsed = parseDockerfile(text);
     } catch (e) {
       if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { file: path, line: e.line, message: e.message, unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
       problems.push(error);
     }
     dockerfiles.set(path, { path, parsed, error, services: [] });
@@ -101,7 +102,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
+    problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
     // Keep going with the compose files that do parse.
     const good = composeFiles.filter((f) => {
       try {
@@ -127,7 +128,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
         missing.add(key);
         continue;
       }
@@ -256,7 +257,7 @@ interface DescribeDeps {
   fileSet: Set<string>;
   read: (rel: string) => string | null;
   workspacePackages: WorkspacePackage[];
-  problems: ModelProblem[];
+  problems: Finding[];
 }
 
 function describeService(
@@ -368,6 +369,9 @@ function describeService(
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
+      code: 'ECS006',
+      severity: 'warning',
+      service: draft.name,
       file: df || draft.compose?.file || dir,
       line: 1,
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
