@@ -326,6 +326,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'A new volume takes its mount point\'s ownership from the image, so the mount point must be chowned before the VOLUME line; the classic builder discards changes a later RUN makes under it. Move the VOLUME line to the end of the stage, then run ecsfix again.',
   },
+  {
+    code: 'ECS159',
+    title: 'A base image with ONBUILD steps left as root',
+    defaultSeverity: 'warning',
+    help: 'ONBUILD steps run in every image built FROM this one, under the user it ends with; switching it to a non-root user could break them. Set the non-root USER in the images built from it.',
+  },
   // dockerfile-worker-multistage
   {
     code: 'ECS160',
