@@ -45,7 +45,7 @@ export interface WizardOptions {
 const EXIT_INTERRUPTED = 130;
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
-  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [] });
+  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [], withheld: [] });
 }
 
 export interface Review {

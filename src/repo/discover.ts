@@ -4,19 +4,20 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
+import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
+import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -90,6 +91,8 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     dockerfiles.set(path, { path, parsed, error, services: [] });
   }
 
+  const unparsable: UnparsableReach[] = [];
+
   // Compose files: roots first (shallow before deep, base before override).
   // Compose files of test fixtures and dev containers describe no deployed service (an include: from
   // a real compose file still reaches them).
@@ -102,20 +105,33 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
-    // Keep going with the compose files that do parse.
+    // Keep going with the compose files that do parse; every one that does not is reported with
+    // its reach, so the changes that depend on it are withheld.
+    const broken = new Map<string, ComposeSyntaxError>();
     const good = composeFiles.filter((f) => {
       try {
         buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
         return true;
-      } catch {
+      } catch (error) {
+        if (!(error instanceof ComposeSyntaxError)) throw error;
+        broken.set(error.file, error);
         return false;
       }
     });
+    if (broken.size === 0) broken.set(e.file, e);
+    for (const [file, error] of broken) {
+      problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
+      unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
+    }
     compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
   }
 
-  const workspacePackages = readWorkspacePackages(files, read, problems);
+  const manifestIssues: Finding[] = [];
+  const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
+  // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
+  const brokenManifests = manifestProblems(files, read);
+  problems.push(...manifestIssues.filter((m) => !brokenManifests.reach.some((b) => b.file === m.file)), ...brokenManifests.findings);
+  unparsable.push(...brokenManifests.reach);
   const packageManager = detectPackageManager(read, files);
 
   // Services: compose services that build, then Dockerfiles no compose service claims. A service
@@ -128,7 +144,8 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        const what = options.files ? 'does not exist' : notARegularFile(join(root, svc.build.dockerfile));
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which ${what}; its service is left unchanged` });
         missing.add(key);
         continue;
       }
@@ -193,9 +210,27 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     userConvention: null,
     problems,
+    unparsable,
   };
   model.userConvention = detectUserConvention(model);
   return model;
+}
+
+/** Why a path compose names is not a Dockerfile ecsfix reads: missing, a directory, a symlink. */
+function notARegularFile(path: string): string {
+  try {
+    const link = lstatSync(path);
+    if (link.isDirectory()) return 'is a directory';
+    if (!link.isSymbolicLink()) return 'is not a regular file';
+    try {
+      statSync(path);
+      return 'is a symlink (ecsfix never follows one)';
+    } catch {
+      return 'is a dangling symlink';
+    }
+  } catch {
+    return 'does not exist';
+  }
 }
 
 function hasManifest(dir: string, fileSet: Set<string>): boolean {
