@@ -14,10 +14,12 @@ import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
-import { fixedListenPorts } from './lib/fixed-port.js';
+import { fixedListenPorts, otherPortVariable } from './lib/fixed-port.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
+/** A read of PORT in a probe: `${PORT:-3000}`, `$PORT`, `process.env.PORT`, `os.environ.get('PORT'`, `os.getenv("PORT"`. */
+const PORT_READ = /\$\{PORT\b|\$PORT\b|process\.env\.PORT\b|process\.env\[['"]PORT['"]\]|(?:environ\.get|getenv)\(\s*['"]PORT['"]|environ\[['"]PORT['"]\]/;
 const HOST_PORT = /(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]):(\d{2,5})\b/;
 const READINESS_PATH = /\/(ready|readiness|readyz)\b/;
 /** The whole URL path of a readiness probe (`/api/ready`), not the host part before it. */
@@ -46,20 +48,22 @@ function chooseTool(stage: DockerStage, service: Service): ProbeTool | null {
 }
 
 /**
- * A HEALTHCHECK CMD (the part after `CMD`) for the given tool. It reads PORT (with `port` as the
- * fallback) unless the server listens on a fixed port, which it then probes as written.
+ * A HEALTHCHECK CMD (the part after `CMD`) for the given tool. It reads `variable` (PORT, or the
+ * one the server reads its port from), with `port` as the fallback; null `variable` means the server
+ * listens on a fixed port, which it then probes as written.
  */
-export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string, readsEnv = true): string | null {
-  const shellUrl = `"http://localhost:${readsEnv ? `\${PORT:-${port}}` : port}${path}"`;
+export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string, variable: string | null = 'PORT'): string | null {
+  const readsEnv = variable !== null;
+  const shellUrl = `"http://localhost:${readsEnv ? `\${${variable}:-${port}}` : port}${path}"`;
   switch (tool) {
     case 'node': {
       const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
-      const url = readsEnv ? `'http://localhost:' + (process.env.PORT || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
+      const url = readsEnv ? `'http://localhost:' + (process.env.${variable} || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
       const js = `require('http').get(${url}, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
       return execForm([node, '-e', js]);
     }
     case 'python': {
-      const url = readsEnv ? `'http://localhost:' + os.environ.get('PORT', '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
+      const url = readsEnv ? `'http://localhost:' + os.environ.get('${variable}', '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
       const py = `import ${readsEnv ? 'os, ' : ''}urllib.request; urllib.request.urlopen(${url}, timeout=4)`;
       return execForm(['python3', '-c', py]);
     }
@@ -100,7 +104,7 @@ function shellQuoteAt(cmd: string, index: number): string {
 }
 
 /** Rewrites the hard-coded port in an existing probe; null when it cannot be done safely. */
-function rewritePort(cmd: string, kind: ProbeKind, exec: boolean, fallback: number): string | null {
+function rewritePort(cmd: string, kind: ProbeKind, exec: boolean, fallback: number, variable: string): string | null {
   const match = HOST_PORT.exec(cmd);
   if (!match) return null;
   const oldPort = match[2] ?? '';
@@ -111,7 +115,7 @@ function rewritePort(cmd: string, kind: ProbeKind, exec: boolean, fallback: numb
     if (!lit) return null;
     const q = lit.quote;
     const after = cmd.slice(portEnd, lit.close);
-    const portExpr = kind === 'node' ? `(process.env.PORT || ${q}${fallback}${q})` : `os.environ.get(${q}PORT${q}, ${q}${fallback}${q})`;
+    const portExpr = kind === 'node' ? `(process.env.${variable} || ${q}${fallback}${q})` : `os.environ.get(${q}${variable}${q}, ${q}${fallback}${q})`;
     const tail = after ? ` + ${q}${after}${q}` : '';
     let out = cmd.slice(0, hostEnd) + q + ' + ' + portExpr + tail + cmd.slice(lit.close + q.length);
     if (kind === 'python' && !/\bimport\s+(?:[\w.]+\s*,\s*)*os\b|\bfrom\s+os\b/.test(out)) {
@@ -124,7 +128,7 @@ function rewritePort(cmd: string, kind: ProbeKind, exec: boolean, fallback: numb
   // curl / wget / anything else runs through a shell: ${PORT:-old} expands at probe time.
   if (exec) return null;
   const quote = shellQuoteAt(cmd, hostEnd);
-  const expansion = quote === "'" ? `'"\${PORT:-${fallback}}"'` : `\${PORT:-${fallback}}`;
+  const expansion = quote === "'" ? `'"\${${variable}:-${fallback}}"'` : `\${${variable}:-${fallback}}`;
   return cmd.slice(0, hostEnd) + expansion + cmd.slice(portEnd);
 }
 
@@ -157,6 +161,9 @@ export const dockerfileHealthcheckEnv: Transform = {
     const routePath = service.healthRoute?.path ?? '/health';
     // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
     const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
+    // A server that reads another variable (SERVICE_PORT) is probed on that one, never on PORT.
+    const other = fixed ? null : otherPortVariable(service, effectiveInstructions(parsed, stage));
+    const variable = fixed ? null : (other?.name ?? 'PORT');
 
     if (!existing) {
       // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
@@ -190,7 +197,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         };
       }
       const tool = chooseTool(stage, service);
-      const probe = tool ? generateProbe(tool, stage, fixed?.port ?? port, routePath, !fixed) : null;
+      const probe = tool ? generateProbe(tool, stage, fixed?.port ?? port, routePath, variable) : null;
       if (!probe)
         return { edits: [], findings: [{ code: 'ECS112', severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
       const hcWord = keyword(parsed, 'HEALTHCHECK');
@@ -211,7 +218,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : `port from PORT with ${port} as fallback`}`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
@@ -267,10 +274,15 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (toolMissing) {
       // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
       const tool = chooseTool(stage, service);
-      const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, !fixed) : null;
+      const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, variable) : null;
       if (!generated) return { edits: [], findings: [...findings, { code: 'ECS112', severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
       findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
       return edit(generated);
+    }
+    if (other && PORT_READ.test(probe)) {
+      // The probe follows PORT but the server does not: make it follow the server's variable.
+      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${other.name}, the variable the server listens on (${other.file}:${other.line}), instead of PORT`, line: existing.line });
+      return edit(probe.replace(new RegExp(PORT_READ.source, 'g'), (m) => m.replace('PORT', other.name)));
     }
     if (ENV_AWARE.test(probe)) return edit(probe);
     if (fixed) {
@@ -281,18 +293,18 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (exec && (kind === 'curl' || kind === 'wget')) {
       // Exec form has no shell to expand ${PORT}: use the shell form when the image has a shell.
       const tool = stage.tools.includes(kind) ? kind : chooseTool(stage, service);
-      const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath) : null;
+      const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath, variable) : null;
       if (!generated) return { edits: [], findings: [...findings, { code: 'ECS120', severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
-      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback)`, line: existing.line });
       return edit(generated);
     }
-    const rewrite = rewritePort(probe, kind ?? 'curl', exec, port);
+    const rewrite = rewritePort(probe, kind ?? 'curl', exec, port, variable ?? 'PORT');
     if (!rewrite) {
       if (HOST_PORT.test(probe))
         findings.push({ code: 'ECS120', severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line });
       return { edits: [], findings };
     }
-    findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+    findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback)`, line: existing.line });
     return edit(rewrite);
   },
 };

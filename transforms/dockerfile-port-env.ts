@@ -9,7 +9,7 @@ import { servicesForFile, type RepoModel, type Service } from '../src/repo/model
 import type { Finding } from '../src/findings/finding.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
-import { cmdReadingPort, fixedListenPorts } from './lib/fixed-port.js';
+import { cmdReadingPort, fixedListenPorts, otherPortVariable } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a finding saying why there is none to act on. */
 export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { finding: Finding } | null {
@@ -68,8 +68,17 @@ export const dockerfilePortEnv: Transform = {
     // A CMD that starts the server on the literal service port is made to read PORT (same port by default).
     const cmdFix = cmdReadingPort(parsed, stage, inForce);
     const cmdEdit = cmdFix && cmdFix.port === port ? cmdFix : null;
+    // The server reads another variable (SERVICE_PORT): ENV PORT would change nothing, and a PORT
+    // the task definition sets would move a PORT-following probe away from the server.
+    const other = cmdEdit ? null : otherPortVariable(service, inForce);
+    if (other && envPort.length === 0)
+      findings.push({
+        code: 'ECS108',
+        severity: 'info',
+        message: `"${service.name}" reads its port from ${other.name} (${other.file}:${other.line}), not PORT: no ENV PORT added; set ${other.name} in the task definition to change port ${port}`,
+      });
     const ignored: Finding[] =
-      envPort.length === 0
+      envPort.length === 0 && !other
         ? fixedListenPorts(service, inForce)
             .filter((f) => !cmdEdit || f.line !== cmdEdit.line)
             .map(({ message, line }) => ({ code: 'ECS107', severity: 'warning', message, ...(line ? { line } : {}) }))
@@ -78,6 +87,7 @@ export const dockerfilePortEnv: Transform = {
     const unconfirmed =
       envPort.length === 0 &&
       ignored.length === 0 &&
+      !other &&
       service.language !== 'node' &&
       service.language !== 'python' &&
       !inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
@@ -87,7 +97,7 @@ export const dockerfilePortEnv: Transform = {
         severity: 'warning',
         message: `ecsfix cannot read "${service.name}"'s code to confirm the server reads PORT; make it listen on $PORT, or keep the ECS port mapping at ${port}`,
       });
-    if (envPort.length === 0) {
+    if (envPort.length === 0 && !other) {
       lines.push(
         ignored.length
           ? `# The port the server listens on (fixed in its ${ignored.some((n) => n.line !== undefined) ? 'CMD' : 'code'}: it does not read PORT yet).`
@@ -116,14 +126,14 @@ export const dockerfilePortEnv: Transform = {
       ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
       : insertLinesBefore(parsed, anchor, lines);
     const edits = cmdEdit ? [insertion, cmdEdit.edit] : [insertion];
-    findings.unshift({ code: 'ECS101', severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
+    if (!other) findings.unshift({ code: 'ECS101', severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
     findings.push(...ignored);
     const disagree = service.portEvidence.filter((e) => e.value !== port);
     if (disagree.length)
       findings.push({
         code: 'ECS006',
         severity: 'warning',
-        message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; PORT=${port} makes the app listen on ${port}: verify that is the port clients and the load balancer use`,
+        message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; ${other ? `the image now exposes ${port}` : `PORT=${port} makes the app listen on ${port}`}: verify that is the port clients and the load balancer use`,
       });
     return { edits, findings };
   },

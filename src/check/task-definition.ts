@@ -191,7 +191,7 @@ function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[
   const order = PROBE_ORDER[service.language] ?? PROBE_ORDER.default ?? [];
   for (const tool of order) {
     if (!stage.tools.includes(tool)) continue;
-    const probe = generateProbe(tool, stage, port, path, true);
+    const probe = generateProbe(tool, stage, port, path, 'PORT');
     if (!probe) continue;
     return probe.startsWith('[') ? ['CMD', ...(JSON.parse(probe) as string[])] : ['CMD-SHELL', probe];
   }

@@ -29,6 +29,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'Neither compose, EXPOSE, a HEALTHCHECK URL nor a port default in the code says which port the service listens on. Add a compose port mapping or an EXPOSE, then run ecsfix again.',
   },
   {
+    code: 'ECS108',
+    title: 'The server reads its port from another variable than PORT',
+    defaultSeverity: 'info',
+    help: 'The code listens on a port read from another env variable (e.g. `process.env.SERVICE_PORT || 4004`). `ENV PORT` would change nothing, and a task definition that sets PORT would move a PORT-following HEALTHCHECK away from the server. No `ENV PORT` is added; the HEALTHCHECK follows that variable instead. Set it (not PORT) in the task definition to change the port.',
+  },
+  {
     code: 'ECS104',
     title: 'Cannot confirm the server reads PORT',
     defaultSeverity: 'warning',

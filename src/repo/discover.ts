@@ -19,6 +19,7 @@ import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
+import type { ServiceListen } from '../source/index.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
 /** Dockerfile variants for local development only: not what is deployed. */
@@ -393,6 +394,10 @@ function describeService(
     for (const hint of f.ports)
       if (isOwnPortVar(hint.envVar, draft.name, pkg?.name ?? null)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
   const port = choosePort(portEvidence, composePorts);
+  const listen = [...facts.entries()]
+    .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
+    .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
+  const portVariable = portVariableOf(listen, facts, port, entryFile);
   // Two compose projects that build this image disagree about its port: neither says which is deployed.
   // (A definition that sets no port says nothing; PORT in its environment outranks its mappings.)
   const composePortOf = (c: ComposeService) =>
@@ -450,9 +455,8 @@ function describeService(
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
     healthRoute: routes[0] ?? null,
     sourceFiles,
-    listen: [...facts.entries()]
-      .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
-      .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
+    listen,
+    ...(portVariable ? { portVariable } : {}),
     runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
   };
 }
@@ -481,6 +485,24 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
  * course-service is the port of the service it calls. A named variable counts only when it names
  * this service (COURSE_SERVICE_PORT or COURSE_PORT for course-service).
  */
+/**
+ * The env variable the server reads its port from. JS/TS: the first listen call (entry file first)
+ * whose port expression reads one. Python: the `getenv`/`environ.get` reads whose default is the
+ * service port, when they name one variable (a `REDIS_PORT` read defaults to another port).
+ */
+function portVariableOf(listen: ServiceListen[], facts: Map<string, SourceFacts>, port: number | null, entryFile: string | null): Evidence<string> | undefined {
+  const js = listen.find((l) => l.envVar);
+  if (js?.envVar) return { value: js.envVar, source: 'listen call', file: js.file, line: js.line };
+  if (listen.length > 0 || port === null) return undefined;
+  const reads = [...facts.entries()]
+    .flatMap(([file, f]) => f.ports.filter((h) => h.what === 'env PORT default' && h.envVar && h.port === port).map((h) => ({ file, h })))
+    .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
+  const names = new Set(reads.map((r) => r.h.envVar));
+  const first = reads[0];
+  if (names.size !== 1 || !first?.h.envVar) return undefined;
+  return { value: first.h.envVar, source: 'getenv default', file: first.file, line: first.h.line };
+}
+
 function isOwnPortVar(envVar: string | null, serviceName: string, packageName: string | null): boolean {
   if (envVar === null || envVar === 'PORT' || envVar === 'HTTP_PORT' || envVar === 'APP_PORT' || envVar === 'SERVER_PORT') return true;
   const stem = envVar.replace(/_PORT$/, '');

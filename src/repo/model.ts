@@ -58,6 +58,12 @@ export interface Service {
    * expression reads, file and line), the entry file's first. Empty when no file listens.
    */
   listen?: ServiceListen[];
+  /**
+   * The env variable the server's port comes from, where the code says so: the JS/TS listen call's
+   * (`process.env.SERVICE_PORT || 4004`), else a Python `os.getenv('ML_PORT', '9000')` /
+   * `os.environ.get(...)` whose default is the service port. Absent when no code read was found.
+   */
+  portVariable?: Evidence<string>;
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
 }

@@ -40,6 +40,20 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
 }
 
 /**
+ * The env variable other than PORT the server takes its port from, as the code says
+ * (`process.env.SERVICE_PORT || 4004`, `os.getenv('ML_PORT', '9000')`), with where it is read.
+ * Null when the server reads PORT, when the code says nothing, or when the CMD in force passes
+ * `${PORT}` itself (then PORT is what the server gets).
+ */
+export function otherPortVariable(service: Service, inForce: DockerInstruction[]): { name: string; file: string; line: number } | null {
+  const variable = service.portVariable;
+  if (!variable || variable.value === 'PORT') return null;
+  const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
+  if (cmd && /\$\{?PORT\b/.test(cmd.args)) return null;
+  return { name: variable.value, file: variable.file, line: variable.line };
+}
+
+/**
  * Makes a CMD that starts the server on a literal port read PORT instead, with the literal as the
  * default: `--port 8000` -> `--port ${PORT:-8000}` (also `--port=`, `--bind host:port`, `-b`,
  * Django `runserver host:port`). Shell form is edited in place; exec form becomes
