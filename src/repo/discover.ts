@@ -487,12 +487,14 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
  */
 /**
  * The env variable the server reads its port from. JS/TS: the first listen call (entry file first)
- * whose port expression reads one. Python: the `getenv`/`environ.get` reads whose default is the
+ * whose port expression reads one (PORT when it reads PORT at all, as in `process.env.X ||
+ * process.env.PORT`); none when the name is only an argument of a port helper whose body was not
+ * read (it may fall back to PORT). Python: the `getenv`/`environ.get` reads whose default is the
  * service port, when they name one variable (a `REDIS_PORT` read defaults to another port).
  */
 function portVariableOf(listen: ServiceListen[], facts: Map<string, SourceFacts>, port: number | null, entryFile: string | null): Evidence<string> | undefined {
   const js = listen.find((l) => l.envVar);
-  if (js?.envVar) return { value: js.envVar, source: 'listen call', file: js.file, line: js.line };
+  if (js?.envVar && !js.viaHelper) return { value: js.envVars?.includes('PORT') ? 'PORT' : js.envVar, source: 'listen call', file: js.file, line: js.line };
   if (listen.length > 0 || port === null) return undefined;
   const reads = [...facts.entries()]
     .flatMap(([file, f]) => f.ports.filter((h) => h.what === 'env PORT default' && h.envVar && h.port === port).map((h) => ({ file, h })))

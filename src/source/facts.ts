@@ -48,6 +48,10 @@ export interface ListenFact {
   port: number | null;
   /** The env variable the port comes from (`SERVICE_PORT`), null when none is read. */
   envVar: string | null;
+  /** Every env variable the port expression reads itself (`process.env.X || process.env.PORT` -> X, PORT). */
+  envVars?: string[];
+  /** The variable name is an argument of a port helper (`getServicePortSync('svc', 'X', 4004)`) whose body was not read. */
+  viaHelper?: boolean;
   /** Source text of the port expression as written at the call. */
   expression: string | null;
 }
@@ -224,23 +228,35 @@ function unwrapPort(node: Node): Node {
  * `process.env.X ? Number(process.env.X) : 4004`, `getServicePortSync('svc', 'X', 4004)`, a literal, or an
  * identifier/`config.port` whose declaration in the file says so.
  */
-function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): { port: number | null; envVar: string | null } {
+interface ResolvedPort {
+  port: number | null;
+  envVar: string | null;
+  /** Every env var read directly on the way (see {@link ListenFact.envVars}). */
+  envVars?: string[];
+  viaHelper?: boolean;
+}
+
+function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedPort {
   const n = unwrapPort(node);
   if (!n || depth > 4) return { port: null, envVar: null };
   const literal = numberValue(n);
   if (literal !== null) return { port: validPort(literal) ? literal : null, envVar: null };
   const env = envName(n);
-  if (env) return { port: null, envVar: env };
+  if (env) return { port: null, envVar: env, envVars: [env] };
+  const joined = (...parts: ResolvedPort[]) => ({
+    envVars: [...new Set(parts.flatMap((p) => p.envVars ?? []))],
+    viaHelper: parts.some((p) => p.viaHelper),
+  });
   if (n.type === 'LogicalExpression' && (n.operator === '||' || n.operator === '??')) {
     const left = resolvePort(n.left, decls, depth + 1);
     const right = resolvePort(n.right, decls, depth + 1);
-    return { port: left.port ?? right.port, envVar: left.envVar ?? right.envVar };
+    return { port: left.port ?? right.port, envVar: left.envVar ?? right.envVar, ...joined(left, right) };
   }
   if (n.type === 'ConditionalExpression') {
     const test = resolvePort(n.test, decls, depth + 1);
     const alt = resolvePort(n.alternate, decls, depth + 1);
     const cons = resolvePort(n.consequent, decls, depth + 1);
-    return { port: alt.port ?? cons.port, envVar: test.envVar ?? cons.envVar ?? alt.envVar };
+    return { port: alt.port ?? cons.port, envVar: test.envVar ?? cons.envVar ?? alt.envVar, ...joined(test, cons, alt) };
   }
   if (n.type === 'CallExpression' && /port/i.test(lastName(calleeName(n.callee)))) {
     let envVar: string | null = null;
@@ -251,7 +267,7 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): { port: n
       const num = numberValue(arg);
       if (validPort(num)) port = num;
     }
-    return { port, envVar };
+    return { port, envVar, viaHelper: envVar !== null };
   }
   if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(decls.get(n.name), decls, depth + 1);
   if (n.type === 'MemberExpression' && n.object?.type === 'Identifier') {
@@ -371,8 +387,16 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
 
   for (const call of listenCalls) {
     const arg = call.arguments[0];
-    const { port, envVar } = arg ? resolvePort(arg, decls) : { port: null, envVar: null };
-    facts.listen.push({ line: line(call), receiver: calleeName(call.callee.object) || null, port, envVar, expression: arg ? src(arg) : null });
+    const { port, envVar, envVars, viaHelper } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
+    facts.listen.push({
+      line: line(call),
+      receiver: calleeName(call.callee.object) || null,
+      port,
+      envVar,
+      ...(envVars?.length ? { envVars } : {}),
+      ...(viaHelper ? { viaHelper } : {}),
+      expression: arg ? src(arg) : null,
+    });
   }
   facts.startup = startupOrder(program, listenCalls, line);
   return facts;
