@@ -13,6 +13,7 @@ import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, S
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { parseUserCommands } from './users.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
+import { moduleApi, type ModuleApi } from '../source/api.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -176,7 +177,31 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     problems,
   };
   model.userConvention = detectUserConvention(model);
+  model.moduleApis = libraryApis(services, workspacePackages, files, read);
   return model;
+}
+
+/** The API of each workspace library a Node service depends on (not the services themselves). */
+function libraryApis(services: Service[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): Record<string, ModuleApi> {
+  const used = new Set(services.filter((s) => s.language === 'node').flatMap((s) => s.workspaceDeps));
+  const serviceDirs = new Set(services.map((s) => s.dir));
+  const apis: Record<string, ModuleApi> = {};
+  for (const pkg of packages) {
+    if (!used.has(pkg.name) || serviceDirs.has(pkg.dir)) continue;
+    const prefix = pkg.dir ? pkg.dir + '/' : '';
+    const merged: ModuleApi = { exports: [], factories: {} };
+    for (const f of files) {
+      if (!f.startsWith(prefix) || !/\.(?:[cm]?[jt]sx?)$/.test(f) || TEST_PATH.test(f.slice(prefix.length))) continue;
+      const text = read(f);
+      if (text === null) continue;
+      const api = moduleApi(f, text);
+      merged.exports.push(...api.exports);
+      Object.assign(merged.factories, api.factories);
+    }
+    merged.exports = [...new Set(merged.exports)];
+    apis[pkg.name] = merged;
+  }
+  return apis;
 }
 
 function hasManifest(dir: string, fileSet: Set<string>): boolean {
@@ -400,6 +425,7 @@ function describeService(
     listen: [...facts.entries()]
       .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
       .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
+    shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
     runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
   };
 }

@@ -11,6 +11,7 @@ import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, type TextEdit } from './edits.js';
+import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from './text.js';
 
 export interface TransformNote extends Note {
@@ -124,7 +125,7 @@ export function planChanges(
         steps.push(result.edits);
         applied.push(transform.id);
       } catch (error) {
-        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError) {
+        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
           plan.failures.push({ path, line: error.line, message: error.message, transform: transform.id });
           failed = true;
           break;
