@@ -25,7 +25,8 @@ import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshif
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { RepoModel } from '../src/repo/model.ts';
 import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
-import { closeMethod, stopMethod, type FactoryApi } from '../src/source/api.ts';
+import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
+import { workspaceApis } from './lib/workspace-apis.ts';
 import { afterImports, fileLogger, fileStyle, isServiceSource, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
@@ -85,7 +86,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (/NestFactory\s*\.\s*create/.test(source)) return nestShutdownHooks(j, root, file, repo, note, style);
   if (service && service.role !== 'worker') return undefined;
 
-  const consumers = findConsumers(j, root, imports, repo, isTs, note);
+  // The workspace libraries' APIs: from the repo model, or (jscodeshift CLI) read the same way from disk.
+  const apis: Apis = repo ? (repo.moduleApis ?? {}) : workspaceApis(file.path, j);
+  const consumers = findConsumers(j, root, imports, apis, isTs, note);
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
@@ -114,8 +117,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   }
 
   addRefs(consumers, edits, root, j, source, style, isTs, imports);
-  const closers = findClosers(j, root, imports, repo, consumers);
-  for (const c of closers) if (c.addImport) addImportSpecifier(j, root, source, c.addImport, edits);
+  const closers = findClosers(j, root, imports, apis, consumers);
+  const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
+  for (const add of added) addImportSpecifier(j, root, source, add, edits);
   const names = freeNames(j, root);
   const shutdown = shutdownCode({ names, consumers, closers, logger, style, isTs });
   const at = startCallOffset(root, source, consumers) ?? source.length;
@@ -165,17 +169,17 @@ function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
   return info;
 }
 
-/** The API the repo model read for `name` imported from `from` (a workspace package, or a subpath of one). */
-function importedApi(repo: RepoModel | undefined, from: string, name: string): FactoryApi | null {
-  if (!repo?.moduleApis) return null;
-  const pkg = Object.keys(repo.moduleApis).find((p) => from === p || from.startsWith(p + '/'));
-  return pkg ? (repo.moduleApis[pkg]?.factories[name] ?? null) : null;
+type Apis = Record<string, ModuleApi>;
+
+/** The workspace package an import specifier names (the package itself or a subpath of it). */
+function packageOf(apis: Apis, from: string): ModuleApi | null {
+  const pkg = Object.keys(apis).find((p) => from === p || from.startsWith(p + '/'));
+  return pkg ? (apis[pkg] ?? null) : null;
 }
 
-function moduleExports(repo: RepoModel | undefined, from: string): string[] {
-  if (!repo?.moduleApis) return [];
-  const pkg = Object.keys(repo.moduleApis).find((p) => from === p || from.startsWith(p + '/'));
-  return pkg ? (repo.moduleApis[pkg]?.exports ?? []) : [];
+/** What `name` imported from `from` returns, as its declaration in the workspace package says. */
+function importedApi(apis: Apis, from: string, name: string): FactoryApi | null {
+  return packageOf(apis, from)?.factories[name] ?? null;
 }
 
 function calleeText(node: Node): string {
@@ -201,7 +205,7 @@ function isTopLevel(root: Collection, name: string): boolean {
   return root.get().node.program.body.some((s: Node) => s.type === 'VariableDeclaration' && s.declarations.some((d: Node) => d.id?.name === name));
 }
 
-function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, repo: RepoModel | undefined, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
   const add = (path: ASTPath, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
@@ -226,7 +230,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, re
     // A wrapper: createKafkaConsumer({...}), createConsumer(kafka, groupId)
     if (callee.type === 'Identifier' && KAFKA_WRAPPER_FACTORY.test(callee.name)) {
       const imported = imports.names.get(callee.name);
-      const factory = imported ? importedApi(repo, imported.from, imported.imported) : null;
+      const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
       const stop = factory ? stopMethod(factory) : null;
       if (!stop) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop the consumer made by ${callee.name}()${imported ? ` (from ${imported.from})` : ''}: its declaration is out of reach or has no stop/disconnect/close method` });
@@ -245,7 +249,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, re
       add(p, 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
       return;
     }
-    const factory = imported ? importedApi(repo, imported.from, imported.imported) : null;
+    const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
     if (/Consumer|Runner/.test(name) && imported) {
       const stop = factory ? stopMethod(factory) : null;
       if (!stop) {
@@ -467,7 +471,7 @@ const CONSTRUCTED: Record<string, { method: string; what: string }> = {
   Sequelize: { method: 'close', what: 'Sequelize connection' },
 };
 
-function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, repo: RepoModel | undefined, consumers: Consumer[]): Closer[] {
+function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, consumers: Consumer[]): Closer[] {
   const closers: Closer[] = [];
   const seen = new Set<string>();
   const consumerTargets = new Set(consumers.map((c) => c.target));
@@ -488,9 +492,9 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, repo
       if (callee.type === 'MemberExpression' && callee.property?.name === 'producer') addVar(stored.target, 'disconnect', 'Kafka producer');
       else if (callee.type === 'Identifier') {
         const imported = imports.names.get(callee.name);
-        const factory = imported ? importedApi(repo, imported.from, imported.imported) : null;
+        const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
         const method = factory && !factory.kafkaConsumer ? closeMethod(factory) : null;
-        if (method && /Publisher|Producer|Client|Pool|Connection/i.test(callee.name)) addVar(stored.target, method, `${callee.name.replace(/^(?:create|get|make|new)/, '')}`);
+        if (method && /Publisher|Producer|Client|Pool|Connection/i.test(callee.name)) addVar(stored.target, method, describeClient(callee.name.replace(/^(?:create|get|make|new)/, '')));
         if (/^createClient$/.test(callee.name) && /redis/.test(imported?.from ?? '')) addVar(stored.target, 'quit', 'Redis client');
       }
     }
@@ -504,7 +508,7 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, repo
   for (const [local, imp] of imports.names) {
     const stem = /^get(\w+)$/.exec(imp.imported)?.[1];
     if (!stem || root.find(j.CallExpression, { callee: { name: local } }).size() === 0) continue;
-    const exported = moduleExports(repo, imp.from);
+    const exported = packageOf(apis, imp.from)?.exports ?? [];
     const closer = exported.find((e) => {
       const s = /^close(\w+)$/.exec(e)?.[1];
       return s && (stem.startsWith(s) || s.startsWith(stem));
@@ -512,9 +516,20 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, repo
     if (!closer || seen.has(closer)) continue;
     seen.add(closer);
     const localName = [...imports.names.entries()].find(([, v]) => v.from === imp.from && v.imported === closer)?.[0];
-    closers.push({ call: `${localName ?? closer}()`, what: closer.replace(/^close/, '').replace(/([a-z])([A-Z])/g, '$1 $2') || closer, ...(localName ? {} : { addImport: { from: imp.from, name: closer } }) });
+    closers.push({ call: `${localName ?? closer}()`, what: describeClient(closer.replace(/^close/, '')), ...(localName ? {} : { addImport: { from: imp.from, name: closer } }) });
   }
   return closers;
+}
+
+/** `Pool` -> `Postgres pool`, `DlqPublisher` -> `DLQ publisher`, for log messages. */
+function describeClient(stem: string): string {
+  const known: Record<string, string> = { Pool: 'Postgres pool', Redis: 'Redis client', RedisClient: 'Redis client', Mongo: 'MongoDB client', MongoClient: 'MongoDB client', Prisma: 'Prisma client' };
+  if (known[stem]) return known[stem];
+  return stem
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .split(' ')
+    .map((w, i) => (/^(?:Dlq|Sqs|Sns|Kafka|Redis)$/.test(w) ? (w.length === 3 ? w.toUpperCase() : w) : i === 0 ? w : w.toLowerCase()))
+    .join(' ');
 }
 
 // ---------------------------------------------------------------------------

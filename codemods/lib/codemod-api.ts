@@ -114,10 +114,11 @@ export function serviceNamed(repo: RepoModel, stem: string) {
   });
 }
 
-/** Applies string splices (start, end, text) to the source, last first. */
+/** Applies string splices (start, end, text) to the source; insertions at one offset keep their given order. */
 export function splice(source: string, edits: { start: number; end: number; text: string }[]): string {
   let out = source;
-  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const ordered = edits.map((e, index) => ({ e, index })).sort((a, b) => b.e.start - a.e.start || b.e.end - a.e.end || b.index - a.index);
+  for (const { e } of ordered) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
 

@@ -1,32 +1,11 @@
 /**
- * The API a module offers, read from its declarations: what it exports, and for each exported
- * function or class the methods its result has (`createKafkaConsumer(...)` returns an object with
- * `stop()`; `createConsumer(kafka, id)` returns a kafkajs `Consumer`, stopped with `disconnect()`).
- * The shutdown codemod follows a worker's import into its workspace package with this, so the stop
- * method it calls is the one the declaration really has.
+ * The API a module offers (see module-api.ts), read with the model's parser and cached by path and
+ * text, so each workspace library file is parsed once per run.
  */
-import { calleeName, parseProgram } from './facts.ts';
+import { parseProgram } from './facts.ts';
+import { apiOfProgram, type ModuleApi } from './module-api.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes */
-type Node = any;
-
-export interface FactoryApi {
-  /** `async function` / returns a Promise: the result must be awaited. */
-  async: boolean;
-  /** Methods of what it returns (or of the class's instances). */
-  methods: string[];
-  /** It returns a kafkajs `Consumer` (its type or a `kafka.consumer(...)` call). */
-  kafkaConsumer: boolean;
-  /** It returns a kafkajs `Producer`. */
-  kafkaProducer: boolean;
-}
-
-export interface ModuleApi {
-  /** Every name the module exports, re-exports included. */
-  exports: string[];
-  /** Exported functions and classes that return something with methods. */
-  factories: Record<string, FactoryApi>;
-}
+export type { FactoryApi, ModuleApi } from './module-api.ts';
 
 const cache = new Map<string, { text: string; api: ModuleApi }>();
 
@@ -40,96 +19,7 @@ export function moduleApi(path: string, text: string): ModuleApi {
 }
 
 function readApi(path: string, text: string): ModuleApi {
-  const api: ModuleApi = { exports: [], factories: {} };
-  if (!/\bexport\b|module\.exports|exports\./.test(text)) return api;
+  if (!/\bexport\b|module\.exports|exports\./.test(text)) return { exports: [], factories: {} };
   const { program, error } = parseProgram(path, text);
-  if (error) return api;
-  const interfaces = new Map<string, string[]>();
-  for (const stmt of program.body) {
-    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
-    if (decl?.type === 'TSInterfaceDeclaration') interfaces.set(decl.id.name, decl.body.body.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
-    if (decl?.type === 'TSTypeAliasDeclaration' && decl.typeAnnotation?.type === 'TSTypeLiteral')
-      interfaces.set(decl.id.name, decl.typeAnnotation.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
-  }
-  for (const stmt of program.body) {
-    if (stmt.type === 'ExportNamedDeclaration') {
-      for (const s of stmt.specifiers ?? []) api.exports.push(s.exported?.name ?? s.local?.name);
-      const decl = stmt.declaration;
-      if (decl?.type === 'FunctionDeclaration' && decl.id) {
-        api.exports.push(decl.id.name);
-        api.factories[decl.id.name] = functionApi(decl, interfaces);
-      } else if (decl?.type === 'ClassDeclaration' && decl.id) {
-        api.exports.push(decl.id.name);
-        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false };
-      } else if (decl?.type === 'VariableDeclaration') {
-        for (const d of decl.declarations) {
-          if (d.id?.type !== 'Identifier') continue;
-          api.exports.push(d.id.name);
-          if (d.init?.type === 'ArrowFunctionExpression' || d.init?.type === 'FunctionExpression') api.factories[d.id.name] = functionApi(d.init, interfaces);
-        }
-      }
-    } else if (stmt.type === 'ExportDefaultDeclaration') api.exports.push('default');
-    else if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AssignmentExpression') {
-      // module.exports = { a, b }; exports.a = a
-      const left = calleeName(stmt.expression.left);
-      const right = stmt.expression.right;
-      if (left === 'module.exports' && right.type === 'ObjectExpression') for (const p of right.properties) if (p.key?.name) api.exports.push(p.key.name);
-      const named = /^(?:module\.)?exports\.(\w+)$/.exec(left)?.[1];
-      if (named) api.exports.push(named);
-    }
-  }
-  // CommonJS: functions declared in the file and exported by name.
-  for (const stmt of program.body)
-    if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
-  api.exports = [...new Set(api.exports.filter(Boolean))];
-  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0) delete api.factories[name];
-  return api;
-}
-
-function classMethods(cls: Node): string[] {
-  return cls.body.body.filter((m: Node) => m.type === 'MethodDefinition' && m.kind === 'method' && m.key?.name).map((m: Node) => m.key.name);
-}
-
-/** What a function returns: its annotated type, or the object/call in its return statements. */
-function functionApi(fn: Node, interfaces: Map<string, string[]>): FactoryApi {
-  const api: FactoryApi = { async: Boolean(fn.async), methods: [], kafkaConsumer: false, kafkaProducer: false };
-  let type = fn.returnType?.typeAnnotation;
-  if (type?.type === 'TSTypeReference' && type.typeName?.name === 'Promise') {
-    api.async = true;
-    type = type.typeArguments?.params?.[0] ?? type.typeParameters?.params?.[0];
-  }
-  const typeName = type?.type === 'TSTypeReference' ? type.typeName?.name : null;
-  if (typeName === 'Consumer') api.kafkaConsumer = true;
-  if (typeName === 'Producer') api.kafkaProducer = true;
-  if (typeName && interfaces.has(typeName)) api.methods.push(...(interfaces.get(typeName) ?? []));
-  if (type?.type === 'TSTypeLiteral') api.methods.push(...type.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
-  const body = fn.body?.type === 'BlockStatement' ? fn.body.body : fn.body ? [{ type: 'ReturnStatement', argument: fn.body }] : [];
-  const visit = (stmts: Node[]) => {
-    for (const s of stmts) {
-      if (s?.type === 'ReturnStatement') {
-        const arg = s.argument?.type === 'AwaitExpression' ? s.argument.argument : s.argument;
-        if (arg?.type === 'ObjectExpression') for (const p of arg.properties) if (p.key?.name && (p.method || p.value?.type?.includes('Function'))) api.methods.push(p.key.name);
-        if (arg?.type === 'CallExpression' && /\.consumer$/.test(calleeName(arg.callee))) api.kafkaConsumer = true;
-        if (arg?.type === 'CallExpression' && /\.producer$/.test(calleeName(arg.callee))) api.kafkaProducer = true;
-        if (arg?.type === 'NewExpression' && arg.callee?.type === 'ClassExpression') api.methods.push(...classMethods(arg.callee));
-      } else if (s?.type === 'IfStatement') visit([s.consequent, s.alternate].flatMap((b) => (b?.type === 'BlockStatement' ? b.body : b ? [b] : [])));
-      else if (s?.type === 'TryStatement') visit(s.block.body);
-    }
-  };
-  visit(body);
-  if (api.kafkaConsumer) api.methods.push('disconnect', 'stop');
-  if (api.kafkaProducer) api.methods.push('disconnect');
-  api.methods = [...new Set(api.methods)];
-  return api;
-}
-
-/** The method that stops a consumer: `stop()` on a wrapper that has one, else disconnect/close/shutdown. */
-export function stopMethod(api: Pick<FactoryApi, 'methods' | 'kafkaConsumer'>): string | null {
-  if (api.kafkaConsumer) return 'disconnect';
-  return ['stop', 'disconnect', 'close', 'shutdown'].find((m) => api.methods.includes(m)) ?? null;
-}
-
-/** The method that closes a client (producer, publisher, pool): disconnect/close/quit/end. */
-export function closeMethod(api: Pick<FactoryApi, 'methods'>): string | null {
-  return ['disconnect', 'close', 'quit', 'end', 'stop'].find((m) => api.methods.includes(m)) ?? null;
+  return error ? { exports: [], factories: {} } : apiOfProgram(program);
 }
