@@ -27,7 +27,7 @@ import type { RepoModel } from '../src/repo/model.ts';
 import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
-import { afterImports, fileLogger, fileStyle, isServiceSource, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -306,17 +306,8 @@ function addRefs(consumers: Consumer[], edits: Edit[], root: Collection, j: JSCo
   }
   if (needing.some((c) => c.type === 'Consumer | null')) addTypeImport(j, root, source, imports, edits);
   const first = topLevelStatementOf(needing[0]?.statement);
-  const at = first ? (first.node as Node).start - leadingCommentLength(source, (first.node as Node).start) : afterImports(j, root);
+  const at = first ? lineStartWithComments(source, (first.node as Node).start) : afterImports(j, root);
   edits.push({ start: at, end: at, text: `/** The consumer${needing.length > 1 ? 's' : ''}, for the shutdown to stop. */\n${declarations.join('\n')}\n\n` });
-}
-
-/** Comments directly above a statement belong to it: declarations go above them. */
-function leadingCommentLength(source: string, start: number): number {
-  const before = source.slice(0, start);
-  const m = /(?:(?:^|\n)[ \t]*(?:\/\/[^\n]*|\/\*[\s\S]*?\*\/)[ \t]*)+\n?$/.exec(before);
-  if (!m) return 0;
-  const trimmed = m[0].replace(/^\n/, '');
-  return trimmed.length;
 }
 
 function topLevelStatementOf(path: ASTPath | undefined): ASTPath | null {
@@ -601,7 +592,7 @@ function startCallOffset(root: Collection, source: string, consumers: Consumer[]
   for (const stmt of root.get().node.program.body as Node[]) {
     if (stmt.type !== 'ExpressionStatement') continue;
     const text = JSON.stringify(stmt.expression, ['type', 'callee', 'object', 'name', 'expression', 'argument']);
-    if ([...owners].some((o) => text.includes(`"name":"${o}"`)) || /"type":"(?:Arrow)?FunctionExpression"/.test(text)) return stmt.start - leadingCommentLength(source, stmt.start);
+    if ([...owners].some((o) => text.includes(`"name":"${o}"`)) || /"type":"(?:Arrow)?FunctionExpression"/.test(text)) return lineStartWithComments(source, stmt.start);
   }
   return null;
 }

@@ -12,9 +12,10 @@ import { dockerfileHealthcheckEnv } from './dockerfile-healthcheck-env.js';
 import { codemodTransform } from '../src/run/codemod.js';
 import * as serviceUrlDefaults from '../codemods/service-url-defaults.js';
 import * as workerGracefulShutdown from '../codemods/worker-graceful-shutdown.js';
+import * as listenBeforeMongo from '../codemods/listen-before-mongo.js';
 
 /** The TS/JS codemods: jscodeshift modules under codemods/, run with the repo model. */
-export const CODEMODS: readonly Transform[] = [workerGracefulShutdown, serviceUrlDefaults].map((m) => codemodTransform(m.meta, m));
+export const CODEMODS: readonly Transform[] = [workerGracefulShutdown, listenBeforeMongo, serviceUrlDefaults].map((m) => codemodTransform(m.meta, m));
 
 export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv, ...CODEMODS];
 

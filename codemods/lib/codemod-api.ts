@@ -130,3 +130,14 @@ export function isServiceSource(path: string, repo: RepoModel, roles?: string[])
   if (!JS_SOURCE.test(path) || COMPILED_OR_VENDORED.test(path) || /\.d\.[cm]?ts$/.test(path)) return false;
   return repo.services.some((s) => s.sourceFiles.includes(path) && (!roles || roles.includes(s.role)));
 }
+
+/** Start of the line where the comment lines directly above `offset`'s line begin (or of its own line). */
+export function lineStartWithComments(source: string, offset: number): number {
+  let start = source.lastIndexOf('\n', offset - 1) + 1;
+  while (start > 0) {
+    const prevStart = source.lastIndexOf('\n', start - 2) + 1;
+    if (!/^\s*(?:\/\/|\/\*|\*)/.test(source.slice(prevStart, start - 1))) break;
+    start = prevStart;
+  }
+  return start;
+}

@@ -88,6 +88,7 @@ export function workspaceApis(file: string, j: JSCodeshift): Record<string, Modu
       }
       const api = apiOfProgram(program);
       merged.exports.push(...api.exports);
+      merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
       Object.assign(merged.factories, api.factories);
     }
     merged.exports = [...new Set(merged.exports)];

@@ -75,6 +75,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The start-up awaits a datastore before listening, but moving it is not safe here (its result is used before listen, or the shape is not one ecsfix rewrites). Move it after listen by hand, with retries, if the service must start while the datastore is down.',
   },
   {
+    code: 'ECS322',
+    title: 'The readiness route does not report the database',
+    defaultSeverity: 'warning',
+    help: 'The service now listens before its database is connected, and its /ready route is not shown to check that database: make it answer 503 until the connection is up, so the load balancer only routes traffic the service can serve.',
+  },
+  {
     code: 'ECS399',
     title: 'A codemod result was dropped',
     defaultSeverity: 'warning',

@@ -196,6 +196,7 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
       if (text === null) continue;
       const api = moduleApi(f, text);
       merged.exports.push(...api.exports);
+      merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
       Object.assign(merged.factories, api.factories);
     }
     merged.exports = [...new Set(merged.exports)];

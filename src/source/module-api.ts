@@ -27,6 +27,8 @@ export interface FactoryApi {
 export interface ModuleApi {
   /** Every name the module exports, re-exports included. */
   exports: string[];
+  /** Exported functions that look at MongoDB (directly or through a function of their file): a readiness handler that does reports Mongo. */
+  mongoAware?: string[];
   /** Exported functions and classes that return something with methods. */
   factories: Record<string, FactoryApi>;
 }
@@ -73,6 +75,7 @@ export function apiOfProgram(program: Node): ModuleApi {
     if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
   api.exports = [...new Set(api.exports.filter(Boolean))];
   for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0) delete api.factories[name];
+  api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
   return api;
 }
 
@@ -128,4 +131,33 @@ function calleeName(node: Node): string {
   if (node?.type === 'Identifier') return node.name;
   if (node?.type === 'MemberExpression') return `${calleeName(node.object)}.${node.property?.name ?? '?'}`;
   return '';
+}
+
+/** Functions of the module whose body names MongoDB, or calls a function of the module that does. */
+function mongoAwareFunctions(program: Node): string[] {
+  const bodies = new Map<string, Node>();
+  for (const stmt of program.body) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type === 'FunctionDeclaration' && decl.id) bodies.set(decl.id.name, decl.body);
+    if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id?.name && /Function/.test(d.init?.type ?? '')) bodies.set(d.id.name, d.init.body);
+  }
+  const names = (node: Node, out: Set<string>) => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n) => names(n, out));
+    if (node.type === 'Identifier') out.add(node.name);
+    for (const key in node) if (key !== 'loc' && key !== 'range' && node[key] && typeof node[key] === 'object') names(node[key], out);
+  };
+  const direct = new Map<string, Set<string>>();
+  for (const [name, body] of bodies) {
+    const ids = new Set<string>();
+    names(body, ids);
+    direct.set(name, ids);
+  }
+  const aware = (name: string, depth: number): boolean => {
+    const ids = direct.get(name);
+    if (!ids) return false;
+    if ([...ids].some((id) => /mongo/i.test(id))) return true;
+    return depth < 2 && [...ids].some((id) => id !== name && bodies.has(id) && aware(id, depth + 1));
+  };
+  return [...bodies.keys()].filter((n) => aware(n, 0));
 }
