@@ -97,9 +97,8 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     const key: Node = p.node.key;
     const name = key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : null;
     if (!name || !SERVICE_URL_VAR.test(name)) return;
-    j(p.get('value'))
-      .find(j.CallExpression)
-      .forEach((c) => {
+    const value = j(p.get('value'));
+    [...value.filter((c) => c.node.type === 'CallExpression').paths(), ...value.find(j.CallExpression).paths()].forEach((c: ASTPath<Node>) => {
         const callee: Node = c.node.callee;
         const arg: Node = c.node.arguments[0];
         let url = callee.type === 'MemberExpression' && callee.property.name === 'default' ? literalUrl(arg) : null;
@@ -108,7 +107,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
           url = literalUrl(def?.value);
         }
         if (url && URL_RE.test(url.value)) fallbacks.push({ vars: [name], url, at: c, line: c.node.loc?.start.line ?? 1 });
-      });
+    });
   });
   if (fallbacks.length === 0) return undefined;
 
@@ -116,7 +115,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
   const guarded = new Set<string>();
   const repoUsesDocker = repo ? repo.compose.services.some((s) => 'DOCKER' in s.environment) : false;
   const useDocker = repoUsesDocker || /process\.env\.DOCKER\b/.test(file.source);
-  const guards: string[] = [];
+  const guards: { vars: string[]; who: string }[] = [];
 
   for (const fb of fallbacks) {
     const [, , host = '', port = ''] = URL_RE.exec(fb.url.value) ?? [];
@@ -147,26 +146,28 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     if (guarded.has(key)) continue;
     guarded.add(key);
     if (alreadyContainerAware(fb.at) || hasGuard(file.source, fb.vars)) continue;
-    const inContainer = useDocker ? `(process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.DOCKER === ${quoted(style, 'true')})` : 'process.env.ECS_CONTAINER_METADATA_URI_V4';
-    const missing = fb.vars.map((v) => `!process.env.${v}`).join(' && ');
-    const named = fb.vars.length > 1 ? `${fb.vars[0]} (or ${fb.vars.slice(1).join(' / ')})` : fb.vars[0];
     const who = service?.name ?? (stem ? stem.toLowerCase().replace(/_/g, '-') : 'the service');
-    const i = style.indent;
-    guards.push(
-      [
-        `// In a container, localhost is not ${who}: ${fb.vars[0]} must be set there`,
-        `// (ECS sets ECS_CONTAINER_METADATA_URI_V4${useDocker ? ', docker-compose DOCKER=true' : ''}), and a missing one`,
-        `// stops the start-up here, not at the first request. Outside a container the default applies.`,
-        `if (${inContainer} && ${missing}) {`,
-        `${i}throw new Error(${quoted(style, `${named} must be set when running in a container (no localhost fallback there)`)})${style.semi}`,
-        `}`,
-      ].join('\n'),
-    );
+    guards.push({ vars: fb.vars, who });
+    const named = namedVars(fb.vars);
     note({ severity: 'warning', code: 'ECS304', line: fb.line, message: `${named} has a localhost fallback; in a container it is now required at start-up: set it in the ECS task definition` });
   }
   if (guards.length) {
-    const at = afterImports(j, root);
-    const text = at === 0 ? guards.join('\n\n') + '\n\n' : '\n\n' + guards.join('\n\n');
+    const inContainer = useDocker ? `(process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.DOCKER === ${quoted(style, 'true')})` : 'process.env.ECS_CONTAINER_METADATA_URI_V4';
+    const whom = guards.length === 1 ? (guards[0]?.who ?? '') : guards.map((g) => g.who).join(' or ');
+    const which = guards.length === 1 ? `${guards[0]?.vars[0]} must` : 'these URLs must';
+    const why = `In a container, localhost is not ${whom}: ${which} be set there (ECS sets ECS_CONTAINER_METADATA_URI_V4${useDocker ? ', docker-compose DOCKER=true' : ''}), and a missing one stops the start-up here, not at the first request. Outside a container the localhost default applies.`;
+    const i = style.indent;
+    const block = [
+      ...wrapComment(why, 100),
+      ...guards.flatMap((g) => [
+        `if (${inContainer} && ${g.vars.map((v) => `!process.env.${v}`).join(' && ')}) {`,
+        `${i}throw new Error(${quoted(style, `${namedVars(g.vars)} must be set when running in a container (no localhost fallback there)`)})${style.semi}`,
+        `}`,
+      ]),
+    ].join('\n');
+    const importsEnd = afterImports(j, root);
+    const at = importsEnd || afterFileComment(file.source);
+    const text = importsEnd ? `\n\n${block}` : `${block}\n\n`;
     edits.push({ start: at, end: at, text });
   }
   if (edits.length === 0) return undefined;
@@ -185,4 +186,29 @@ function alreadyContainerAware(path: ASTPath): boolean {
 /** Whether the file already stops at start-up when the variable is missing in a container. */
 function hasGuard(source: string, vars: string[]): boolean {
   return vars.every((v) => new RegExp(`if \\([^\\n]*ECS_CONTAINER_METADATA_URI_V4[^\\n]*!process\\.env\\.${v}\\b`).test(source));
+}
+
+/** `// ` lines of at most `width` characters. */
+function wrapComment(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '//';
+  for (const word of text.split(' ')) {
+    if (line.length + 1 + word.length > width && line !== '//') {
+      lines.push(line);
+      line = '//';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** Offset after the comment block that opens a file and the blank line after it (a module header), or 0. */
+function afterFileComment(source: string): number {
+  const m = /^(?:\s*(?:\/\*[\s\S]*?\*\/|\/\/[^\n]*))+[ \t]*\n[ \t]*\n/.exec(source);
+  return m ? m[0].length : 0;
+}
+
+/** `A (or B / C)` for a chain of variables read one after the other. */
+function namedVars(vars: string[]): string {
+  return vars.length > 1 ? `${vars[0]} (or ${vars.slice(1).join(' / ')})` : (vars[0] ?? '');
 }

@@ -85,6 +85,8 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
 
   if (/NestFactory\s*\.\s*create/.test(source)) return nestShutdownHooks(j, root, file, repo, note, style);
   if (service && service.role !== 'worker') return undefined;
+  // A NestJS provider that stops its consumer in a lifecycle hook is complete: the bootstrap enables the hooks.
+  if (lifecycleClosersIn(source).length > 0) return undefined;
 
   // The workspace libraries' APIs: from the repo model, or (jscodeshift CLI) read the same way from disk.
   const apis: Apis = repo ? (repo.moduleApis ?? {}) : workspaceApis(file.path, j);
@@ -103,7 +105,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     if (stopsConsumer(j, body.fn, consumers)) return undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
-    const stmts = consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to stop the ${c.what}`)).join('\n');
+    const stmts = consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)).join('\n');
     const indent = body.indent;
     const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
     if (body.expression) {
@@ -263,8 +265,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   // amqplib / amqp-connection-manager: the channel that consumes, and its connection.
   const consuming = new Set<string>();
   root.find(j.CallExpression, { callee: { property: { name: 'consume' } } }).forEach((p) => {
-    const obj: Node = (p.node.callee as Node).object;
-    if (obj?.type === 'Identifier' && p.node.arguments.length >= 2) consuming.add(obj.name);
+    const obj = calleeText((p.node.callee as Node).object);
+    if (obj && p.node.arguments.length >= 2) consuming.add(obj);
   });
   if (consuming.size > 0) {
     root.find(j.CallExpression).forEach((p) => {
@@ -276,6 +278,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     });
   }
   if (unknown) return null;
+  // The channel closes before its connection.
+  found.sort((a, b) => Number(a.kind === 'amqp-connection') - Number(b.kind === 'amqp-connection'));
   // Names for the refs: consumerRef for the first, <target>Ref for the others.
   const taken = new Set<string>();
   root.find(j.Identifier).forEach((p) => void taken.add(p.node.name));
@@ -299,15 +303,19 @@ function addRefs(consumers: Consumer[], edits: Edit[], root: Collection, j: JSCo
     const stmt: Node = c.statement.node;
     const lineStart = source.lastIndexOf('\n', stmt.start - 1) + 1;
     const indent = /^[ \t]*/.exec(source.slice(lineStart))?.[0] ?? '';
-    edits.push({ start: stmt.end, end: stmt.end, text: `\n${indent}${c.ref} = ${c.target}${style.semi}` });
+    // A class field may be undefined by its type: the ref holds null instead.
+    const value = c.target.includes('.') ? `${c.target} ?? null` : c.target;
+    edits.push({ start: stmt.end, end: stmt.end, text: `\n${indent}${c.ref} = ${value}${style.semi}` });
     const type = c.type ? `: ${c.type}` : '';
-    const jsdoc = !isTs && c.kind === 'kafka' ? `/** @type {import('kafkajs').Consumer | null} */\n` : '';
-    declarations.push(`${jsdoc}let ${c.ref}${type} = null${style.semi}`);
+    const jsType = c.kind === 'kafka' && c.type === 'Consumer | null' ? "import('kafkajs').Consumer | null" : c.kind === 'bullmq' ? "import('bullmq').Worker | null" : null;
+    const jsdoc = !isTs && jsType ? `/**\n * The ${c.what}, for the shutdown to stop.\n * @type {${jsType}}\n */\n` : '';
+    declarations.push(`${jsdoc}let ${c.ref}${isTs ? type : ''} = null${style.semi}`);
   }
   if (needing.some((c) => c.type === 'Consumer | null')) addTypeImport(j, root, source, imports, edits);
   const first = topLevelStatementOf(needing[0]?.statement);
   const at = first ? lineStartWithComments(source, (first.node as Node).start) : afterImports(j, root);
-  edits.push({ start: at, end: at, text: `/** The consumer${needing.length > 1 ? 's' : ''}, for the shutdown to stop. */\n${declarations.join('\n')}\n\n` });
+  const header = isTs ? `/** The consumer${needing.length > 1 ? 's' : ''}, for the shutdown to stop. */\n` : '';
+  edits.push({ start: at, end: at, text: `${header}${declarations.join('\n')}\n\n` });
 }
 
 function topLevelStatementOf(path: ASTPath | undefined): ASTPath | null {
@@ -459,6 +467,7 @@ const CONSTRUCTED: Record<string, { method: string; what: string }> = {
   Pool: { method: 'end', what: 'Postgres pool' },
   PrismaClient: { method: '$disconnect', what: 'Prisma client' },
   Redis: { method: 'quit', what: 'Redis client' },
+  IORedis: { method: 'quit', what: 'Redis client' },
   Sequelize: { method: 'close', what: 'Sequelize connection' },
 };
 
@@ -519,7 +528,7 @@ function describeClient(stem: string): string {
   return stem
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .split(' ')
-    .map((w, i) => (/^(?:Dlq|Sqs|Sns|Kafka|Redis)$/.test(w) ? (w.length === 3 ? w.toUpperCase() : w) : i === 0 ? w : w.toLowerCase()))
+    .map((w) => (/^(?:Dlq|Sqs|Sns|Kafka|Redis)$/.test(w) ? (w.length === 3 ? w.toUpperCase() : w) : w.toLowerCase()))
     .join(' ');
 }
 
@@ -552,7 +561,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const i = style.indent;
   const q = style.quote;
   const steps = [
-    ...consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to stop the ${c.what}`)),
+    ...consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)),
     ...closers.map((c) => guarded(style, logger, `await ${c.call}`, `Failed to close the ${c.what}`)),
   ];
   const signalType = isTs ? ': string' : '';
@@ -586,7 +595,7 @@ function startCallOffset(root: Collection, source: string, consumers: Consumer[]
     const top = topLevelStatementOf(c.statement);
     const n: Node = top?.node;
     if (n?.type === 'FunctionDeclaration' && n.id) owners.add(n.id.name);
-    if (n?.type === 'VariableDeclaration') for (const d of n.declarations) if (d.id?.name) owners.add(d.id.name);
+    if (n?.type === 'VariableDeclaration') for (const d of n.declarations) if (d.id?.name && /Function/.test(d.init?.type ?? '')) owners.add(d.id.name);
     if (n?.type === 'ClassDeclaration' && n.id) owners.add(n.id.name);
   }
   for (const stmt of root.get().node.program.body as Node[]) {
