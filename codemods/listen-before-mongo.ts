@@ -15,7 +15,7 @@ import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshif
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { ModuleApi } from '../src/source/module-api.ts';
 import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
-import { afterImports, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
 
 export const parser = 'ts';
@@ -156,13 +156,6 @@ function declaresUsedLater(stmt: Node): boolean {
   return stmt.type === 'VariableDeclaration';
 }
 
-function calleeText(node: Node): string {
-  if (!node) return '';
-  if (node.type === 'Identifier') return node.name;
-  if (node.type === 'ThisExpression') return 'this';
-  if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') return `${calleeText(node.object)}.${node.property?.name ?? '?'}`;
-  return '';
-}
 
 function indentOf(source: string, offset: number): string {
   return /^[ \t]*/.exec(source.slice(source.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';

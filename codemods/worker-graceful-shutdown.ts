@@ -27,7 +27,7 @@ import type { RepoModel } from '../src/repo/model.ts';
 import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
-import { afterImports, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -184,13 +184,6 @@ function importedApi(apis: Apis, from: string, name: string): FactoryApi | null 
   return packageOf(apis, from)?.factories[name] ?? null;
 }
 
-function calleeText(node: Node): string {
-  if (!node) return '';
-  if (node.type === 'Identifier') return node.name;
-  if (node.type === 'ThisExpression') return 'this';
-  if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') return `${calleeText(node.object)}.${node.property?.name ?? '?'}`;
-  return '';
-}
 
 /** The statement a creation belongs to, and the name it is stored in. */
 function storage(path: ASTPath): { statement: ASTPath; target: string | null; declaredIn: Node | null } | null {

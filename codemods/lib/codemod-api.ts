@@ -141,3 +141,13 @@ export function lineStartWithComments(source: string, offset: number): number {
   }
   return start;
 }
+
+/** The dotted name of a callee or receiver (`kafka.consumer`, `this.channel`), '' for anything else. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- babel AST nodes
+export function calleeText(node: any): string {
+  if (!node) return '';
+  if (node.type === 'Identifier') return node.name;
+  if (node.type === 'ThisExpression') return 'this';
+  if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') return `${calleeText(node.object)}.${node.property?.name ?? '?'}`;
+  return '';
+}
