@@ -3,7 +3,7 @@
  * text edits and notes. No I/O, no globals; the engine owns reading, chaining, verifying and writing.
  */
 import type { RepoModel } from './repo/model.js';
-import type { TextEdit } from './run/edits.js';
+import type { TextEdit } from './edits.js';
 
 export type FileKind = 'dockerfile' | 'compose' | 'source';
 export type Safety = 'safe' | 'behavior-changing';

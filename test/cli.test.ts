@@ -25,11 +25,109 @@ describe('ecsfix CLI', () => {
     for (const t of TRANSFORMS) expect(stderr).toContain(t.id);
   });
 
-  it('rejects a bad flag and an unknown command, exit 2', async () => {
-    expect((await runCli(['diff', '--frobnicate'])).code).toBe(2);
-    const unknown = await runCli(['frobnicate']);
+  it('rejects a bad flag and an unknown command in one line of its own, exit 2', async () => {
+    const flag = await runCli(['diff', '--stat']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.trim().split('\n')).toHaveLength(1);
+    expect(flag.stderr).toContain('--stat');
+    expect(flag.stderr).not.toContain('positional'); // not Node's parser text
+    const unknown = await runCli(['dif']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command');
+    expect(unknown.stderr).toContain('"diff"');
+    const missing = await runCli(['diff', '-t']);
+    expect(missing.code).toBe(2);
+  });
+
+  it('suggests the transform id a partial one means', async () => {
+    const { code, stderr } = await runCli(['-t', 'non-root', 'diff', tempDir()]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"dockerfile-non-root"?');
+  });
+
+  it('tells a missing directory from a file', async () => {
+    const missing = await runCli(['diff', join(tempDir(), 'nope')]);
+    const file = join(tempDir(), 'file.txt');
+    writeFileSync(file, 'x');
+    const notDir = await runCli(['diff', file]);
+    expect([missing.code, notDir.code]).toEqual([2, 2]);
+    expect(missing.stderr).not.toBe(notDir.stderr.replace(file, join(tempDir(), 'nope')));
+  });
+
+  it('"ecsfix help" is --help, and the README lists the same commands', async () => {
+    const help = await runCli(['help']);
+    expect(help).toEqual(await runCli(['--help']));
+    const { commandNames } = await import('../src/cli/main.js');
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('```\necsfix '), readme.indexOf('```', readme.indexOf('```\necsfix ') + 3));
+    const inReadme = [...block.matchAll(/^ecsfix (\w+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    expect(inReadme).toEqual(commandNames());
+    for (const name of commandNames()) expect(help.stdout).toContain(`ecsfix ${name}`);
+  });
+
+  it('default output: the patch on stdout, only warnings then one summary line on stderr; --verbose adds info, -q shows none', async () => {
+    const dir = copySample('kodingcaravan');
+    const normal = await runCli(['diff', dir]);
+    expect(normal.code).toBe(1);
+    const lines = normal.stderr.trim().split('\n');
+    expect(lines.slice(0, -1).every((l) => l.startsWith('warning '))).toBe(true);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toContain(`ecsfix apply ${dir}`);
+    const verbose = await runCli(['diff', dir, '--verbose']);
+    expect(verbose.stdout).toBe(normal.stdout);
+    expect(verbose.stderr.split('\n').filter((l) => l.startsWith('info ')).length).toBeGreaterThan(10);
+    const quiet = await runCli(['diff', dir, '-q']);
+    expect(quiet).toEqual({ code: 1, stdout: normal.stdout, stderr: '' });
+  });
+
+  it('--max-warnings: exit 1 when more warnings remain', async () => {
+    const dir = copySample('kodingcaravan');
+    expect((await runCli(['diff', dir, '-t', 'dockerfile-port-env', '--max-warnings', '0'])).code).toBe(1);
+    expect((await runCli(['apply', dir, '--yes', '--max-warnings', '0'])).code).toBe(1);
+    expect((await runCli(['apply', dir, '--yes', '--max-warnings', '100'])).code).toBe(0);
+  });
+
+  it('a binary "Dockerfile": one error line naming it, no raw bytes, exit 2', async () => {
+    const dir = copySample('peerprep');
+    writeFileSync(join(dir, 'chat_service/Dockerfile'), Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0, 1, 2, 0xff, 0x0d, 0x0a, 0x07, 0x41]));
+    const { code, stderr } = await runCli(['diff', dir]);
+    expect(code).toBe(2);
+    // eslint-disable-next-line no-control-regex
+    expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(stderr.split('\n').filter((l) => l.startsWith('error '))).toEqual([expect.stringContaining('chat_service/Dockerfile')]);
+  });
+
+  it('run in a subdirectory: the same patch for the files under it as at the root, the root named, nothing written outside', async () => {
+    const dir = copySample('kodingcaravan');
+    gitInit(dir);
+    const atRoot = await runCli(['diff', dir]);
+    const inServices = await runCli(['diff', join(dir, 'services')]);
+    expect(inServices.code).toBe(1);
+    const patches = (out: string) => out.split(/^(?=diff --git )/m).filter(Boolean);
+    const underServices = patches(atRoot.stdout).filter((p) => p.startsWith('diff --git a/services/'));
+    expect(underServices.length).toBeGreaterThan(5);
+    expect(patches(inServices.stdout)).toEqual(underServices);
+    expect(inServices.stderr.split('\n')[0]).toContain(dir);
+    expect((await runCli(['apply', join(dir, 'services/cache-worker'), '--yes'])).code).toBe(0);
+    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['services/cache-worker/Dockerfile', 'services/cache-worker/src/index.ts']);
+    const whole = copySample('kodingcaravan');
+    expect((await runCli(['apply', whole, '--yes'])).code).toBe(0);
+    const worker = 'services/cache-worker/Dockerfile';
+    expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(whole, worker), 'utf8'));
+  });
+
+  it('an empty directory says there are no services, exit 0 for diff', async () => {
+    const { code, stdout, stderr } = await runCli(['diff', tempDir()]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--only limits apply to the files named', async () => {
+    const dir = copySample('peerprep');
+    gitInit(dir);
+    expect((await runCli(['apply', dir, '--yes', '--only', 'chat_service/Dockerfile,user_service'])).code).toBe(0);
+    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['chat_service/Dockerfile', 'user_service/Dockerfile']);
+    expect((await runCli(['diff', dir, '--only', 'no/such/file'])).code).toBe(2);
   });
 
   it('diff exits 1 with a patch on stdout, then 0 and silent once applied', async () => {
@@ -37,7 +135,7 @@ describe('ecsfix CLI', () => {
     const first = await runCli(['diff', dir]);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^diff --git a\//);
-    expect(first.stderr).toContain('file(s) to change');
+    expect(first.stderr.trim().split('\n').at(-1)).toContain('ecsfix apply');
     const applied = await runCli(['apply', dir, '--yes']);
     expect(applied.code).toBe(0);
     const second = await runCli(['diff', dir, '-t', 'dockerfile-port-env']);
@@ -155,6 +253,14 @@ describe('ecsfix CLI', () => {
   it('a directory outside git counts as clean', async () => {
     const dir = copySample('peerprep');
     expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
+  });
+
+  it('npm run demo with an unknown sample names the samples that exist', () => {
+    const demo = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'demo.mjs'), 'nosuch'], { encoding: 'utf8' });
+    expect(demo.status).toBe(2);
+    expect(demo.stderr).toContain('kodingcaravan');
+    expect(demo.stderr).toContain('peerprep');
+    expect(demo.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('bin/ecsfix runs the built CLI and sets the exit code', () => {

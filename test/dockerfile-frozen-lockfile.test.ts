@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileProblems, parseDockerfile } from '../src/repo/dockerfile.js';
 import { dockerfileFrozenLockfile } from '../transforms/dockerfile-frozen-lockfile.js';
-import { runCommands } from '../transforms/lib/dockerfile-shell.js';
+import { runCommands } from '../src/dockerfile/shell.js';
 import { applyPlan, planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 

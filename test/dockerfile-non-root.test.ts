@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deployedStage, dockerfileProblems, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { parseUserCommands } from '../src/repo/users.js';
+import { deployedStage, dockerfileProblems, effectiveInstructions, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { usersCreatedBy } from '../src/dockerfile/users.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
-import { effectiveInstructions } from '../transforms/lib/dockerfile-edit.js';
 import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -34,7 +33,7 @@ function distroMismatches(parsed: ParsedDockerfile): string[] {
 /** The user the deployed stage runs as and how it came to exist in the image. */
 function runtimeUser(parsed: ParsedDockerfile, stage: DockerStage) {
   const inForce = effectiveInstructions(parsed, stage);
-  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => ({ ins: i, ...parseUserCommands(i.args) }));
+  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => ({ ins: i, ...usersCreatedBy(parsed, [i]) }));
   const name = (stage.user ?? '').split(':')[0] ?? '';
   const creation = created.find((c) => c.users.some((u) => u.name === name));
   const lastUserLine = inForce.filter((i) => i.keyword === 'USER').pop();

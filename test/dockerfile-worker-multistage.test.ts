@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDockerfileBuild, deployedImage, nodeScript } from '../src/repo/buildCheck.js';
 import { deployedStage, dockerfileProblems, isRootUser, parseDockerfile } from '../src/repo/dockerfile.js';
+import { instructionWords } from '../src/dockerfile/shell.js';
 import { dockerfileWorkerMultistage } from '../transforms/dockerfile-worker-multistage.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
@@ -65,7 +66,8 @@ describe('dockerfile-worker-multistage on fixtures/kodingcaravan', () => {
 
       // Same command from the same directory as before.
       expect(cmdAndWorkdir(text)).toEqual(cmdAndWorkdir(before));
-      expect(nodeScript(cmdAndWorkdir(text).cmd)).toBe('dist/index.js');
+      const finalCmd = deployedStage(parsed)?.instructions.filter((i) => i.keyword === 'CMD').pop();
+      expect(finalCmd && nodeScript(instructionWords(parsed, finalCmd).words.map((w) => w.value))).toBe('dist/index.js');
 
       const service = repo.services.find((s) => s.dockerfile === path);
       expect(checkDockerfileBuild(text, repo, { path, service })).toEqual([]);

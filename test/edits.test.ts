@@ -1,7 +1,7 @@
 /** The edit model and line bookkeeping every transform relies on. */
 import { describe, expect, it } from 'vitest';
-import { applyEdits, mapOffsetBack, OverlappingEditsError } from '../src/run/edits.js';
-import { decodeText, encodeText } from '../src/run/text.js';
+import { applyEdits, mapOffsetBack, OverlappingEditsError } from '../src/edits.js';
+import { decodeText, encodeText } from '../src/text.js';
 import { planTree } from './helpers/repo.js';
 import { TRANSFORMS } from '../transforms/index.js';
 

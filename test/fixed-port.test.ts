@@ -1,8 +1,7 @@
 /** Making a CMD that starts the server on a literal port read PORT, and when not to. */
 import { describe, expect, it } from 'vitest';
-import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
-import { applyEdits } from '../src/run/edits.js';
-import { effectiveInstructions } from '../transforms/lib/dockerfile-edit.js';
+import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
+import { applyEdits } from '../src/edits.js';
 import { cmdReadingPort } from '../transforms/lib/fixed-port.js';
 
 function rewrite(dockerfile: string): string | null {

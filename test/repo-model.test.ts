@@ -287,6 +287,24 @@ describe('compose model', () => {
     expect(model.services[0]?.portDispute).toMatch(/docker-compose\.yml:2.*deploy\/docker-compose\.yml:2/);
   });
 
+  it('the deployed stage: a CI build-push-action target, else a prod-named stage when the last one is for development', () => {
+    const stages = 'FROM node:20-alpine AS base\nRUN true\nFROM base AS runner\nCMD ["node", "index.js"]\nFROM base AS qa\nCMD ["npm", "test"]\nFROM base AS development\nCMD ["npm", "run", "dev"]\n';
+    const files = {
+      'apps/web/package.json': '{"name":"web"}',
+      'apps/web/src/index.ts': expressApp(3000),
+      'apps/web/Dockerfile': stages,
+      'apps/api/package.json': '{"name":"api"}',
+      'apps/api/src/index.ts': expressApp(3001),
+      'apps/api/Dockerfile': stages,
+      '.github/workflows/release.yml': 'jobs:\n  web:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: apps/web/Dockerfile\n          target: qa\n',
+    };
+    const model = modelOf(tree(files));
+    expect(svc(model, 'web').target).toBe('qa');
+    expect(svc(model, 'api').target).toBe(null);
+    const parsed = model.dockerfiles.get('apps/api/Dockerfile')?.parsed;
+    expect(parsed && deployedStage(parsed, null)?.name).toBe('runner');
+  });
+
   it('reports a compose service that builds from a missing Dockerfile', () => {
     const model = modelOf(tree({ 'docker-compose.yml': 'services:\n  ghost:\n    build: ./ghost\n' }));
     expect(model.services).toEqual([]);

@@ -26,14 +26,15 @@
  */
 import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/discover.js';
-import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
-import { insertAt, replaceRange, type TextEdit } from '../src/run/edits.js';
-import { lineOfOffset } from '../src/run/text.js';
+import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
+import { lineOfOffset } from '../src/text.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, insertLinesAfter, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
-import { copyParts, imageFilesAt, presence, type CopyEntry, type ImageFiles } from './lib/dockerfile-files.js';
-import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from './lib/dockerfile-shell.js';
+import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
+import { copyArguments } from '../src/dockerfile/copy.js';
+import { imageFilesAt, presence, type CopyEntry, type ImageFiles } from '../src/dockerfile/imageFiles.js';
+import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -132,7 +133,7 @@ function unfrozenComment(parsed: ParsedDockerfile, ins: DockerInstruction): { st
   return lines;
 }
 
-interface Plan {
+interface LockfileEdits {
   edits: TextEdit[];
   notes: Note[];
   /** COPY edits already planned, by instruction and added file, so two installs add a file once. */
@@ -140,25 +141,34 @@ interface Plan {
 }
 
 /** Adds `names` (lockfile, workspace file) to the COPY that brought `manifest`; false when it cannot. */
-function addToCopy(parsed: ParsedDockerfile, plan: Plan, manifest: CopyEntry, names: string[]): boolean {
-  const parts = copyParts(parsed, manifest.copy);
+function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: CopyEntry, names: string[]): boolean {
+  const parts = copyArguments(parsed, manifest.copy);
   const src = manifest.source;
   if (!parts || !src) return false;
   const dirPrefix = src.value.includes('/') ? src.value.slice(0, src.value.lastIndexOf('/') + 1) : '';
-  const additions = names.map((n) => dirPrefix + n).filter((n) => !plan.copyEdits.has(`${manifest.copy.start}:${n}`));
+  const additions = names.map((n) => dirPrefix + n).filter((n) => !pending.copyEdits.has(`${manifest.copy.start}:${n}`));
   if (additions.length === 0) return true;
-  for (const n of additions) plan.copyEdits.add(`${manifest.copy.start}:${n}`);
+  for (const n of additions) pending.copyEdits.add(`${manifest.copy.start}:${n}`);
   if (parts.destIsDir) {
     // After the package.json source, so the sources read in the order the build uses them.
     const text = parts.json ? additions.map((a) => `, ${JSON.stringify(a)}`).join('') : additions.map((a) => ` ${a}`).join('');
-    plan.edits.push(insertAt(src.end, text));
+    pending.edits.push(insertAt(src.end, text));
   } else {
     // `COPY package.json /app/package.json`: a file destination takes one source; copy beside it.
     const flags = parts.flags.map((f) => f.value).filter((f) => !f.startsWith('--from='));
     const destDir = posix.dirname(parts.dest.value) + '/';
-    plan.edits.push(insertLinesAfter(parsed, manifest.copy, [`${keyword(parsed, manifest.copy.keyword)} ${[...flags, ...additions, destDir].join(' ')}`]));
+    pending.edits.push(insertLinesAfter(parsed, manifest.copy, [`${keyword(parsed, manifest.copy.keyword)} ${[...flags, ...additions, destDir].join(' ')}`]));
   }
   return true;
+}
+
+/** The repo file a path in the image came from, through the COPY entry that brought it. */
+function repoPathOf(entry: CopyEntry, imagePath: string): string | null {
+  if (entry.repoPath === null) return null;
+  if (entry.kind === 'file') return entry.repoPath;
+  if (entry.kind !== 'dir') return null;
+  const joined = posix.normalize(posix.join(entry.repoPath, posix.relative(entry.image, imagePath)));
+  return joined === '.' ? null : joined;
 }
 
 function usesPnpm(parsed: ParsedDockerfile): boolean {
@@ -177,7 +187,7 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
     const files = repo.files;
-    const plan: Plan = { edits: [], notes: [], copyEdits: new Set() };
+    const pending: LockfileEdits = { edits: [], notes: [], copyEdits: new Set() };
     const installs = findInstalls(parsed, files, context);
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
@@ -187,7 +197,7 @@ export const dockerfileFrozenLockfile: Transform = {
     for (const install of installs) {
       const { command, manager, instruction } = install;
       const line = lineOfOffset(text, install.sub.start);
-      const say = (severity: Note['severity'], message: string) => plan.notes.push({ severity, message, line });
+      const say = (severity: Note['severity'], message: string) => pending.notes.push({ severity, message, line });
       const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
       const at = (p: string) => presence(state, p, files);
 
@@ -234,6 +244,7 @@ export const dockerfileFrozenLockfile: Transform = {
 
       // The lockfile in the build context next to the package.json the image gets.
       let addLock: string[] = [];
+      let lockInRepoPath: string | null = null;
       if (!present) {
         const entry = manifest.entry;
         const manifestRepo = entry?.repoPath && entry.kind === 'file' ? entry.repoPath : entry?.kind === 'dir' && entry.repoPath !== null ? posix.join(entry.repoPath, posix.relative(entry.image, posix.join(root, 'package.json'))) : null;
@@ -271,7 +282,33 @@ export const dockerfileFrozenLockfile: Transform = {
           continue;
         }
         addLock = [posix.basename(lockInRepo.rel)];
+        lockInRepoPath = lockInRepo.rel;
         if (manager === 'pnpm' && files.includes(repoDir ? `${repoDir}/pnpm-workspace.yaml` : 'pnpm-workspace.yaml') && at(posix.join(root, 'pnpm-workspace.yaml')).presence !== 'yes') addLock.push('pnpm-workspace.yaml');
+      }
+
+      // The lockfile must be in a fresh clone, and package-lock.json in sync with package.json: else
+      // the COPY or `npm ci` fails the build, and a frozen install would be a false promise.
+      const lockRepoPath = present?.entry ? repoPathOf(present.entry, posix.join(root, present.name)) : lockInRepoPath;
+      const lockFacts = lockRepoPath ? repo.lockfiles?.get(lockRepoPath) : undefined;
+      if (lockRepoPath && (!files.includes(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
+        const why = lockFacts?.notCommittedWhy ?? 'it is not in the repository (git-ignored or never committed)';
+        const copyLine = present?.entry ? ` (COPY at line ${present.entry.copy.line} fails from a fresh clone)` : '';
+        pending.notes.push({
+          severity: 'warning',
+          code: 'ECS153',
+          message: `${manager} ${install.sub.value} left as is: ${lockRepoPath} is not committed, ${why}${copyLine}. Commit the lockfile, then run ecsfix again to make the install frozen`,
+          line,
+        });
+        continue;
+      }
+      if (manager === 'npm' && lockFacts?.outOfSync) {
+        pending.notes.push({
+          severity: 'warning',
+          code: 'ECS154',
+          message: `npm ${install.sub.value} left as is: ${lockRepoPath} is out of sync with package.json (${lockFacts.outOfSync}), so \`npm ci\` would fail the build. Run \`npm install\`, commit the updated lockfile, then run ecsfix again`,
+          line,
+        });
+        continue;
       }
 
       // A RUN that edits package.json after it was copied: a frozen install would fail on it.
@@ -283,27 +320,27 @@ export const dockerfileFrozenLockfile: Transform = {
         continue;
       }
 
-      if (addLock.length && manifest.entry && !addToCopy(parsed, plan, manifest.entry, addLock)) {
+      if (addLock.length && manifest.entry && !addToCopy(parsed, pending, manifest.entry, addLock)) {
         say('warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
         continue;
       }
       if (addLock.length && manifest.entry)
-        plan.notes.push({ severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
+        pending.notes.push({ severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
 
       // The install itself.
       const raw = text.slice(install.sub.start, install.sub.end);
       const subAt = install.sub.start + raw.indexOf(install.sub.value);
       const lockName = present?.name ?? addLock[0] ?? lockNames[0];
-      if (manager === 'pnpm') plan.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
-      else plan.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
+      if (manager === 'pnpm') pending.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
+      else pending.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
       const now = manager === 'pnpm' ? `pnpm ${install.sub.value} --frozen-lockfile` : 'npm ci';
 
       const comment = unfrozenComment(parsed, instruction);
       if (comment.length) {
         const indent = /^[ \t]*/.exec(text.slice(comment[0]?.start ?? 0))?.[0] ?? '';
         const again = manager === 'pnpm' ? 'pnpm install' : 'npm install';
-        plan.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
-        for (const extra of comment.slice(1)) plan.edits.push(replaceRange(extra.start, extra.end, ''));
+        pending.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
+        for (const extra of comment.slice(1)) pending.edits.push(replaceRange(extra.start, extra.end, ''));
         say(
           'warning',
           `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${manager === 'pnpm' ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
@@ -314,11 +351,11 @@ export const dockerfileFrozenLockfile: Transform = {
     }
 
     if (unlockedNpm.length)
-      plan.notes.push({
+      pending.notes.push({
         severity: 'info',
         message: `npm install at line${unlockedNpm.length > 1 ? 's' : ''} ${unlockedNpm.join(', ')} resolves production dependencies without a lockfile (the repo locks with pnpm-lock.yaml, which npm cannot read); left as is. \`pnpm deploy --prod\` would keep them locked`,
         line: unlockedNpm[0],
       });
-    return { edits: plan.edits, notes: plan.notes };
+    return { edits: pending.edits, notes: pending.notes };
   },
 };

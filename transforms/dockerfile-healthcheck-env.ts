@@ -6,12 +6,12 @@
  * healthy container unhealthy.
  */
 import type { ProbeTool } from '../src/repo/baseImage.js';
-import { deployedStage, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
-import { replaceRange, type TextEdit } from '../src/run/edits.js';
+import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from './lib/dockerfile-edit.js';
+import { execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
 import { fixedListenPorts } from './lib/fixed-port.js';
 
@@ -158,6 +158,21 @@ export const dockerfileHealthcheckEnv: Transform = {
     const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
 
     if (!existing) {
+      // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
+      const sharing = servicesForFile(repo, path).filter((s) => deployedStage(parsed, s.target) === stage);
+      const commands = new Set(sharing.map((s) => s.compose?.command ?? s.compose?.entrypoint ?? '(the image CMD)'));
+      if (sharing.length > 1 && (commands.size > 1 || sharing.some((s) => s.role !== 'http')))
+        return {
+          edits: [],
+          notes: [
+            {
+              severity: 'warning',
+              code: 'ECS152',
+              message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with different commands, and ecsfix cannot establish that every one of them serves ${routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
+              line: stage.from.line,
+            },
+          ],
+        };
       if (!service.healthRoute) {
         return {
           edits: [],

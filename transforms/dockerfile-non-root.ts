@@ -13,13 +13,15 @@
  * below 1024 and write their pid and cache under root-owned paths.
  */
 import { posix } from 'node:path';
-import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
-import { parseUserCommands } from '../src/repo/users.js';
-import { replaceRange, type TextEdit } from '../src/run/edits.js';
+import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
+import { runSteps } from '../src/dockerfile/shell.js';
+import { usersCreatedBy } from '../src/dockerfile/users.js';
+import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { argumentsRange, effectiveInstructions, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from './lib/dockerfile-edit.js';
+import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
@@ -59,7 +61,7 @@ function nonRootByDefault(stage: DockerStage): boolean {
 }
 
 /** Chooses the user for the stage; null when the stage's distro gives no way to create one. */
-function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
+function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
   const notes: Note[] = [];
   if (earlierUser) {
     const [user = earlierUser, group = null] = earlierUser.split(':');
@@ -70,9 +72,7 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
     const builtin = base.builtinUser ?? { name: 'nonroot', uid: 65532 };
     return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, notes };
   }
-  const created = inForce.filter((i) => i.keyword === 'RUN').map((i) => parseUserCommands(i.args));
-  const createdUsers = created.flatMap((c) => c.users);
-  const createdGroups = created.flatMap((c) => c.groups);
+  const { users: createdUsers, groups: createdGroups } = usersCreatedBy(parsed, inForce);
   const conv = repo.userConvention;
   const existing = createdUsers.find((u) => u.name === conv?.user) ?? createdUsers[createdUsers.length - 1];
   if (existing) {
@@ -115,10 +115,6 @@ function chooseUser(stage: DockerStage, inForce: DockerInstruction[], repo: Repo
 const SYSTEM_DIRS = /^\/(?:usr(?!\/src\/|\/app(?:\/|$))|etc|bin|sbin|lib|lib64|root|proc|sys|dev|boot|tmp|var\/lib|var\/cache|var\/tmp)(?:\/|$)/;
 const CODE_SEGMENTS = /(?:^|\/)(?:node_modules|site-packages|dist-packages|\.git|\.venv|venv)(?:\/|$)/;
 
-function shellWords(command: string): string[] {
-  return command.match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^['"]|['"]$/g, '')) ?? [];
-}
-
 function resolveDir(cwd: string | null, p: string): string | null {
   if (p.includes('$') || /[{*?]/.test(p)) return null;
   if (p.startsWith('/')) return posix.normalize(p).replace(/(.)\/$/, '$1');
@@ -126,7 +122,7 @@ function resolveDir(cwd: string | null, p: string): string | null {
 }
 
 /** Directories the image mkdir's for the app to write into (not ones it fills with content). */
-function mkdirTargets(inForce: DockerInstruction[]): Handover[] {
+function mkdirTargets(parsed: ParsedDockerfile, inForce: DockerInstruction[]): Handover[] {
   const out: Handover[] = [];
   const workdirs = new Set<string>(['/']);
   let workdir: string | null = '/';
@@ -138,10 +134,10 @@ function mkdirTargets(inForce: DockerInstruction[]): Handover[] {
       continue;
     }
     if (ins.keyword !== 'RUN' || /<</.test(ins.args)) continue;
-    const commands = ins.args.split(/&&|\|\||;|\n/);
+    const steps = runSteps(parsed, ins);
     let cwd = workdir;
-    commands.forEach((command, index) => {
-      const words = shellWords(command);
+    steps.forEach((step, index) => {
+      const words = step.words.map((w) => w.value);
       if (words[0] === 'cd') cwd = words[1] ? resolveDir(cwd, words[1]) : null;
       if (words[0] !== 'mkdir') return;
       const args: string[] = [];
@@ -151,7 +147,7 @@ function mkdirTargets(inForce: DockerInstruction[]): Handover[] {
         else if (!w.startsWith('-')) args.push(w);
       }
       const later = [
-        ...commands.slice(index + 1).filter((c) => !/^\s*(?:chmod|chown|mkdir)\b/.test(c)),
+        ...steps.slice(index + 1).map((s) => s.text).filter((c) => !/^(?:chmod|chown|mkdir)\b/.test(c)),
         ...runs.filter((r) => r.start > ins.start).map((r) => r.args),
       ].join(' ');
       for (const arg of args) {
@@ -165,25 +161,8 @@ function mkdirTargets(inForce: DockerInstruction[]): Handover[] {
   return out.filter((h) => !workdirs.has(h.path));
 }
 
-function copyParts(ins: DockerInstruction): { sources: string[]; dest: string } | null {
-  const args = ins.args.trim();
-  let words: string[];
-  const flagsEnd = /^(?:--[\w-]+(?:=\S*)?\s+)*/.exec(args)?.[0] ?? '';
-  if (/--from[=\s]/.test(flagsEnd)) return null;
-  const rest = args.slice(flagsEnd.length).trim();
-  if (rest.startsWith('[')) {
-    try {
-      words = JSON.parse(rest) as string[];
-    } catch {
-      return null;
-    }
-  } else words = shellWords(rest);
-  if (words.length < 2) return null;
-  return { sources: words.slice(0, -1), dest: words[words.length - 1] ?? '' };
-}
-
 /** Where a path of the service directory lands in the image, from the COPY lines; null when unknown. */
-function containerPath(inForce: DockerInstruction[], service: Service, relPath: string): string | null {
+function containerPath(parsed: ParsedDockerfile, inForce: DockerInstruction[], service: Service, relPath: string): string | null {
   const rel = posix.relative('/' + (service.buildContext === '.' ? '' : service.buildContext), '/' + service.dir);
   const wanted = posix.normalize(posix.join(rel, relPath));
   let workdir: string | null = '/';
@@ -191,12 +170,12 @@ function containerPath(inForce: DockerInstruction[], service: Service, relPath: 
   for (const ins of inForce) {
     if (ins.keyword === 'WORKDIR') workdir = resolveDir(workdir, ins.args.trim());
     if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
-    const parts = copyParts(ins);
-    if (!parts) continue;
-    const dest = resolveDir(workdir, parts.dest);
+    const parts = copyArguments(parsed, ins);
+    if (!parts || copyFlag(parts, 'from') !== undefined) continue;
+    const dest = resolveDir(workdir, parts.dest.value);
     if (!dest) continue;
     for (const source of parts.sources) {
-      const s = posix.normalize(source).replace(/\/$/, '');
+      const s = posix.normalize(source.value).replace(/\/$/, '');
       if (s === '.') found = posix.join(dest, wanted);
       else if (wanted === s) found = dest;
       else if (wanted.startsWith(s + '/')) found = posix.join(dest, wanted.slice(s.length + 1));
@@ -206,13 +185,13 @@ function containerPath(inForce: DockerInstruction[], service: Service, relPath: 
 }
 
 /** Directories to hand to the user: mkdir'd ones and the service's runtime writes. */
-function handovers(inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; notes: Note[] } {
-  const dirs = mkdirTargets(inForce);
+function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; notes: Note[] } {
+  const dirs = mkdirTargets(parsed, inForce);
   const notes: Note[] = [];
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
   for (const service of services) {
     for (const w of service.runtimeWrites ?? []) {
-      const path = w.absolute ? w.path : containerPath(inForce, service, w.path);
+      const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
       if (!path) {
         notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;
@@ -298,7 +277,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
 
   const rootAtEnd = lastUser && lastUser.stageIndex === stage.index ? lastUser : null;
   const earlier = rootAtEnd ? users.slice(0, -1).reverse().find((u) => !isRootUser(u.args.trim())) : undefined;
-  const chosen = chooseUser(stage, inForce, repo, earlier ? earlier.args.trim() : null);
+  const chosen = chooseUser(parsed, stage, inForce, repo, earlier ? earlier.args.trim() : null);
   const { runAs } = chosen;
   const notes = [...chosen.notes];
   if (!runAs)
@@ -312,7 +291,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     ]);
 
   const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
-  const handed = handovers(inForce, services, repo);
+  const handed = handovers(parsed, inForce, services, repo);
   notes.push(...handed.notes);
   if (handed.dirs.length && stage.base.distro === 'distroless')
     return none([

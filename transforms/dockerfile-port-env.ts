@@ -3,11 +3,11 @@
  * `EXPOSE`), so the app, the HEALTHCHECK and the ECS task definition agree on one port that the
  * task definition can still override.
  */
-import { deployedStage, parseDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { effectiveInstructions, firstRuntimeInstruction, insertLinesBefore, keyword } from './lib/dockerfile-edit.js';
+import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort, fixedListenPorts } from './lib/fixed-port.js';
 
 /** The single HTTP service a Dockerfile builds, or a note saying why there is none to act on. */

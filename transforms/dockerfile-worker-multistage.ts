@@ -23,16 +23,18 @@
  * build check (src/repo/buildCheck.ts), or nothing is changed.
  */
 import { posix } from 'node:path';
-import { checkDockerfileBuild, copyArgs, instructionBody, outputDir, runSegments } from '../src/repo/buildCheck.js';
+import { checkDockerfileBuild, outputDir } from '../src/repo/buildCheck.js';
+import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
+import { runSteps } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
-import { parseUserCommands } from '../src/repo/users.js';
+import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';
 import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
-import { replaceRange } from '../src/run/edits.js';
+import { replaceRange } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
-import { keyword } from './lib/dockerfile-edit.js';
+import { keyword } from '../src/dockerfile/edit.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 
@@ -146,7 +148,7 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
   let workdir = '/';
   let built = false;
   let userName: string | null = null;
-  const created: { users: ReturnType<typeof parseUserCommands>['users']; groups: ReturnType<typeof parseUserCommands>['groups'] } = { users: [], groups: [] };
+  const created: { users: CreatedUser[]; groups: CreatedGroup[] } = { users: [], groups: [] };
   const copiedPackages = a.copied;
   for (const ins of stage.instructions) {
     const carried = (): Carried => ({ comments: leadingComments(parsed, ins), text: instructionText(parsed, ins) });
@@ -161,11 +163,11 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
       }
       case 'COPY':
       case 'ADD': {
-        const c = copyArgs(instructionBody(parsed, ins));
-        if (!c || c.flags.has('from') || c.sources.some((s) => s.includes('$') || /^https?:/.test(s))) return refuse(`cannot follow ${ins.keyword} ${ins.args}`, ins.line);
-        const dest = posix.normalize(c.dest.startsWith('/') ? c.dest : posix.join(workdir, c.dest)).replace(/(.)\/+$/, '$1');
+        const c = copyArguments(parsed, ins);
+        if (!c || copyFlag(c, 'from') !== undefined || c.sources.some((s) => s.value.includes('$') || /^https?:/.test(s.value))) return refuse(`cannot follow ${ins.keyword} ${ins.args}`, ins.line);
+        const dest = posix.normalize(c.dest.value.startsWith('/') ? c.dest.value : posix.join(workdir, c.dest.value)).replace(/(.)\/+$/, '$1');
         let extra = false;
-        for (const raw of c.sources) {
+        for (const { value: raw } of c.sources) {
           const src = raw.replace(/^\.\//, '').replace(/\/+$/, '') || '.';
           if (src === '.') {
             // The whole repo: the builder needs its root build configuration (tsconfig the packages extend, .npmrc).
@@ -208,7 +210,7 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
       }
       case 'RUN': {
         if (ins.args.trim().startsWith('[') || /^--/.test(ins.args.trim())) return refuse(`cannot place RUN ${ins.args.trim()}`, ins.line);
-        const segs = runSegments(ins.args);
+        const segs = runSteps(parsed, ins).map((step) => step.text);
         const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages));
         const unknown = segs.filter((_, i) => kinds[i] === 'unknown');
         segs.forEach((s, i) => {
@@ -216,11 +218,9 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
           if (/^\s*chown\b/.test(s)) a.chown = true;
           else a.userCommands.push(s.trim());
         });
-        for (const s of segs) {
-          const u = parseUserCommands(s);
-          created.users.push(...u.users);
-          created.groups.push(...u.groups);
-        }
+        const u = usersCreatedBy(parsed, [ins]);
+        created.users.push(...u.users);
+        created.groups.push(...u.groups);
         if (kinds.includes('link-fixup')) a.dropped.push(`the manual node_modules layout for workspace packages (line ${ins.line}): the runtime layout makes them resolvable`);
         if (unknown.length) {
           // Unknown commands are kept only when the whole RUN is about the build output.

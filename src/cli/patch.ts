@@ -1,7 +1,7 @@
 /** Unified diffs `git apply` accepts (a/ b/ paths, git headers), plain or coloured. */
 import { createTwoFilesPatch } from 'diff';
 import type { FileChange } from '../run/plan.js';
-import { cyan, dim, green, red } from './style.js';
+import { cyan, dim, green, printable, red } from './style.js';
 
 export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after'>): string {
   const raw = createTwoFilesPatch(`a/${change.path}`, `b/${change.path}`, change.before, change.after, undefined, undefined, { context: 3 });
@@ -13,6 +13,11 @@ export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after'>)
     .map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t.*$/, '') : l))
     .join('\n');
   return `diff --git a/${change.path} b/${change.path}\n${body.endsWith('\n') ? body : body + '\n'}`;
+}
+
+/** A patch for a terminal: control characters from the files escaped, lines kept. */
+export function terminalPatch(patch: string): string {
+  return printable(patch, '\n\t');
 }
 
 export function colorizePatch(patch: string, on: boolean): string {

@@ -14,6 +14,10 @@
  */
 import { posix } from 'node:path';
 import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
+import { copyArguments, copyFlag } from '../dockerfile/copy.js';
+import { globToRegExp } from '../dockerfile/glob.js';
+import { instructionWords, runSteps } from '../dockerfile/shell.js';
+import { substitute, variableAssignments } from '../dockerfile/variables.js';
 import type { RepoModel, Service } from './model.js';
 import type { WorkspacePackage } from './workspace.js';
 
@@ -56,48 +60,6 @@ interface Found {
 
 const norm = (p: string) => (p === '.' || p === './' ? '' : p.replace(/^\.\//, '').replace(/\/+$/, ''));
 
-/** The arguments of COPY/ADD: flags and paths, JSON or shell form. */
-export function copyArgs(args: string): { flags: Map<string, string>; sources: string[]; dest: string } | null {
-  const tokens: string[] = [];
-  const flags = new Map<string, string>();
-  let rest = args.trim();
-  for (;;) {
-    const m = /^--([\w-]+)(?:=(\S*))?\s+/.exec(rest);
-    if (!m) break;
-    flags.set(m[1] ?? '', m[2] ?? '');
-    rest = rest.slice(m[0].length);
-  }
-  if (rest.startsWith('[')) {
-    try {
-      const parsed = JSON.parse(rest) as unknown;
-      if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) return null;
-      tokens.push(...(parsed as string[]));
-    } catch {
-      return null;
-    }
-  } else tokens.push(...(rest.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^["']|["']$/g, '')));
-  if (tokens.length < 2) return null;
-  const dest = tokens.pop() as string;
-  return { flags, sources: tokens, dest };
-}
-
-/** The text after the keyword, flags included, continuations joined (`args` drops the flags). */
-export function instructionBody(parsed: ParsedDockerfile, ins: DockerInstruction): string {
-  const escape = parsed.escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  return parsed.text
-    .slice(ins.start + ins.keyword.length, ins.end)
-    .replace(new RegExp(`${escape}[ \\t]*\\r?\\n(?:[ \\t]*#[^\\n]*\\n)*`, 'g'), ' ')
-    .trim();
-}
-
-function globRe(glob: string): RegExp {
-  const body = glob
-    .split('')
-    .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`);
-}
-
 /** Files and directories of the repo below a context directory, as context-relative paths. */
 function contextIndex(repo: RepoModel, context: string): { files: Set<string>; dirs: Set<string> } {
   const prefix = context ? context + '/' : '';
@@ -117,15 +79,6 @@ function abs(workdir: string, p: string): string {
   return posix.normalize(p.startsWith('/') ? p : posix.join(workdir, p)).replace(/(.)\/+$/, '$1');
 }
 
-/** Command segments of a RUN (continuations joined, split at && || ; and newlines). */
-export function runSegments(args: string): string[] {
-  return args
-    .replace(/\\\r?\n/g, ' ')
-    .split(/&&|\|\||;|\n/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 const NOOP_COMMAND =
   /^(?:apk|apt-get|apt|yum|dnf|microdnf|addgroup|adduser|groupadd|useradd|usermod|chown|chmod|corepack|echo|printf|true|set|export|rm|test|\[|sed|npm\s+(?:prune|cache|config|i(?:nstall)?\s+(?:-g|--global))|pnpm\s+(?:prune|store|config|fetch|setup|add\s+-g)|yarn\s+(?:cache|config)|npm\s+(?:-g|--global)\s+i)/;
 
@@ -136,7 +89,7 @@ function selectPackages(selector: string, packages: WorkspacePackage[], workspac
   const withDependents = sel.startsWith('...');
   sel = sel.replace(/^\.\.\.|\.\.\.$/g, '').replace(/^\^/, '');
   const byDir = /^\.{0,2}\/|^\{/.test(sel) ? norm(sel.replace(/^\{|\}$/g, '')) : null;
-  const re = byDir === null ? globRe(sel) : null;
+  const re = byDir === null ? globToRegExp(sel) : null;
   const roots = packages.filter((p) => (byDir !== null ? p.dir === posix.join(workspaceRel, byDir) || p.dir === byDir : re?.test(p.name)));
   const out = new Set<WorkspacePackage>(roots);
   if (withDeps) {
@@ -226,17 +179,8 @@ function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number
   return null;
 }
 
-/** The node script a CMD/ENTRYPOINT runs, if it runs one. */
-export function nodeScript(args: string): string | null {
-  let tokens: string[];
-  const trimmed = args.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      tokens = (JSON.parse(trimmed) as unknown[]).filter((t): t is string => typeof t === 'string');
-    } catch {
-      return null;
-    }
-  } else tokens = trimmed.match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^["']|["']$/g, '')) ?? [];
+/** The node script a CMD/ENTRYPOINT runs, if it runs one (`tokens`: its words). */
+export function nodeScript(tokens: string[]): string | null {
   const at = tokens.findIndex((t) => /(?:^|\/)node$/.test(t));
   if (at < 0) return null;
   for (let i = at + 1; i < tokens.length; i++) {
@@ -252,14 +196,6 @@ export function nodeScript(args: string): string | null {
     return t;
   }
   return null;
-}
-
-function substituteVars(value: string, vars: Map<string, string>): string | null {
-  const out = value.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_m, a: string | undefined, def: string | undefined, b: string | undefined) => {
-    const name = a ?? b ?? '';
-    return vars.get(name) ?? def ?? '\u0000';
-  });
-  return out.includes('\u0000') ? null : out;
 }
 
 export function checkDockerfileBuild(text: string, repo: RepoModel, options: BuildCheckOptions = {}): BuildFinding[] {
@@ -302,11 +238,9 @@ function simulate(
     const vars = new Map<string, string>();
     for (const ins of stage.instructions) {
       if (ins.keyword === 'ENV' || ins.keyword === 'ARG') {
-        for (const m of ins.args.matchAll(/(\w+)=("[^"]*"|'[^']*'|\S*)/g)) vars.set(m[1] ?? '', (m[2] ?? '').replace(/^["']|["']$/g, ''));
-        const single = /^(\w+)\s+([^=\s]\S*)$/.exec(ins.args.trim());
-        if (ins.keyword === 'ENV' && single) vars.set(single[1] ?? '', single[2] ?? '');
+        for (const [name, value] of variableAssignments(ins.args, ins.keyword)) if (value !== null) vars.set(name, value);
       } else if (ins.keyword === 'WORKDIR') {
-        const dir = substituteVars(ins.args.trim().replace(/^["']|["']$/g, ''), vars);
+        const dir = substitute(ins.args.trim().replace(/^["']|["']$/g, ''), (name) => vars.get(name) ?? null);
         if (dir === null) {
           fs.uncertain = true;
           continue;
@@ -322,16 +256,16 @@ function simulate(
   }
 
   function checkCopy(ins: DockerInstruction, fs: StageFs, vars: Map<string, string>): void {
-    const parsedArgs = copyArgs(instructionBody(parsed, ins));
+    const parsedArgs = copyArguments(parsed, ins);
     if (!parsedArgs) return;
-    const destRaw = substituteVars(parsedArgs.dest, vars);
+    const destRaw = substitute(parsedArgs.dest.value, (name) => vars.get(name) ?? null);
     if (destRaw === null) {
       fs.uncertain = true;
       return;
     }
     const dest = abs(fs.workdir, destRaw);
-    const intoDir = parsedArgs.sources.length > 1 || /\/$/.test(parsedArgs.dest) || parsedArgs.dest === '.';
-    const from = parsedArgs.flags.get('from');
+    const intoDir = parsedArgs.destIsDir;
+    const from = copyFlag(parsedArgs, 'from');
     if (from !== undefined) {
       const index = stageFor(parsed, from, ins.stageIndex);
       if (index === null) {
@@ -348,7 +282,7 @@ function simulate(
       const src = stages[index] as StageFs;
       if (src.uncertain) fs.uncertain = true; // what that stage made is only partly known
       for (const source of parsedArgs.sources) {
-        const s = substituteVars(source, vars);
+        const s = substitute(source.value, (name) => vars.get(name) ?? null);
         if (s === null) continue;
         const srcPath = abs('/', s);
         const found = lookup(src, srcPath, repo);
@@ -368,7 +302,7 @@ function simulate(
       return;
     }
     for (const source of parsedArgs.sources) {
-      const s = substituteVars(source, vars);
+      const s = substitute(source.value, (name) => vars.get(name) ?? null);
       if (s === null || /^https?:\/\//.test(s)) continue;
       const rel = norm(posix.normalize(s.replace(/^\/+/, '')));
       if (rel.startsWith('..')) {
@@ -377,7 +311,7 @@ function simulate(
       }
       const matches: { rel: string; dir: boolean }[] = [];
       if (/[*?[]/.test(rel)) {
-        const re = globRe(rel);
+        const re = globToRegExp(rel);
         for (const f of ctx.files) if (re.test(f)) matches.push({ rel: f, dir: false });
         for (const d of ctx.dirs) if (d && re.test(d)) matches.push({ rel: d, dir: true });
         if (matches.length === 0 && parsedArgs.sources.length === 1)
@@ -434,7 +368,7 @@ function simulate(
 
   function followRun(ins: DockerInstruction, fs: StageFs): void {
     let cwd = fs.workdir;
-    for (const raw of runSegments(ins.args)) {
+    for (const { text: raw } of runSteps(parsed, ins)) {
       const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');
       const cd = /^cd\s+(\S+)$/.exec(seg);
       if (cd) {
@@ -531,7 +465,7 @@ function simulate(
   if (deployed) {
     const fs = stages[deployed.index] as StageFs;
     const cmd = [...deployed.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
-    const script = cmd ? nodeScript(cmd.args) : null;
+    const script = cmd ? nodeScript(instructionWords(parsed, cmd).words.map((w) => w.value)) : null;
     if (cmd) cmdWorkdir = workdirBefore(deployed.index, cmd);
     if (cmd && script && !script.includes('$')) {
       const workdirAtCmd = workdirBefore(deployed.index, cmd);

@@ -8,12 +8,15 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
-import { listRepoFiles } from './files.js';
+import { listRepoFiles, untrackedFiles } from './files.js';
+import { lockfileFacts } from './lockfiles.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
-import { parseUserCommands } from './users.js';
+import { usersCreatedBy } from '../dockerfile/users.js';
+import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { moduleApi, type ModuleApi } from '../source/api.js';
+import { buildTargets, scriptTarget } from './buildTargets.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -66,6 +69,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     let error: ModelProblem | null = null;
     if (text === null) {
       error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
+    if (text.includes('\0')) {
+      // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
+      error = { file: path, line: 1, message: 'is a binary file, not a Dockerfile', unparsable: true };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
@@ -152,6 +162,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null, alsoComposedBy: [] });
   }
 
+  // No compose build.target: the stage the repo's build scripts and CI target is the deployed one.
+  const targets = buildTargets(files, read);
+  for (const draft of drafts) {
+    const stages = draft.dockerfile ? (dockerfiles.get(draft.dockerfile)?.parsed?.stages ?? []) : [];
+    const fromScripts = draft.target === null ? scriptTarget(targets, draft.dockerfile) : null;
+    if (fromScripts && stages.some((s) => s.name?.toLowerCase() === fromScripts.target.toLowerCase())) draft.target = fromScripts.target;
+  }
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
@@ -173,6 +190,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose,
     workspacePackages,
     packageManager,
+    lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     userConvention: null,
     problems,
   };
@@ -228,7 +246,7 @@ function serviceDir(
   if (dfDir && hasManifest(dfDir, fileSet)) return dfDir;
   if (parsed) {
     // One Dockerfile built per service with `args: { APP: orders }`: read it as that build sees it.
-    const text = substituteArgs(parsed.text, buildArgs);
+    const text = expandVariables(parsed.text, (name) => (Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : null)).text;
     const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
     const roots = mentioned.filter((p) => !mentioned.some((o) => o !== p && o.workspaceDeps.includes(p.name)));
     // `COPY apps/${APP} ...` with APP unknown names no package: a shared library the Dockerfile
@@ -242,10 +260,6 @@ function serviceDir(
   const ctx = norm(context);
   if (hasManifest(ctx, fileSet)) return ctx;
   return dfDir;
-}
-
-function substituteArgs(text: string, args: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)(?::?[-+][^}]*)?\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => args[braced ?? bare ?? ''] ?? whole);
 }
 
 function escapeRe(s: string): string {
@@ -550,11 +564,11 @@ function detectUserConvention(model: RepoModel): UserConvention | null {
     if (!stage || isRootUser(stage.user)) continue;
     const [userName = '', groupName] = (stage.user ?? '').split(':');
     if (/^\d+$/.test(userName)) continue;
-    const created = stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => parseUserCommands(i.args));
-    const user = created.flatMap((c) => c.users).find((u) => u.name === userName);
+    const created = usersCreatedBy(parsed as ParsedDockerfile, stage.instructions);
+    const user = created.users.find((u) => u.name === userName);
     if (!user) continue; // a user the base image ships (node) is not a convention to copy
     const group = groupName ?? user.group ?? userName;
-    const gid = created.flatMap((c) => c.groups).find((g) => g.name === group)?.gid ?? null;
+    const gid = created.groups.find((g) => g.name === group)?.gid ?? null;
     const key = `${userName}:${group}:${user.uid}:${gid}`;
     const entry = tally.get(key) ?? { user: userName, group, uid: user.uid, gid, seenIn: [] };
     entry.seenIn.push(svc.dockerfile);

@@ -6,7 +6,7 @@
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
-import { lineStarts } from '../run/text.js';
+import { lineStarts } from '../text.js';
 
 export interface DockerInstruction {
   keyword: string;
@@ -168,13 +168,26 @@ function parseWithoutValidation(text: string): ParsedDockerfile {
   return { text, instructions, stages, escape: ast.getEscapeCharacter() };
 }
 
-/** The stage that is deployed: the compose `build.target` when given, else the last stage. */
+const DEV_STAGE = /^(?:dev|develop|development|debug|test|tests|testing|local)$/i;
+const PROD_STAGE = /^(?:prod|production|runner|runtime|release|final|deploy)$/i;
+
+/**
+ * The stage that is deployed: the named target (compose `build.target`, or a `--target` the repo's
+ * build scripts pass) when given; else, when the last stage is a dev/test stage (`development`, `CMD
+ * npm run dev`) and another is named like production (`production`, `runner`, `runtime`,
+ * `release`), that one; else the last stage.
+ */
 export function deployedStage(parsed: ParsedDockerfile, target?: string | null): DockerStage | undefined {
   if (target) {
     const named = parsed.stages.find((s) => s.name?.toLowerCase() === target.toLowerCase());
     if (named) return named;
   }
-  return parsed.stages[parsed.stages.length - 1];
+  const last = parsed.stages[parsed.stages.length - 1];
+  if (last?.name && DEV_STAGE.test(last.name)) {
+    const prod = parsed.stages.filter((s) => s !== last && s.name && PROD_STAGE.test(s.name)).pop();
+    if (prod) return prod;
+  }
+  return last;
 }
 
 /** True for USER values that mean root: empty, `root`, `0`, `root:root`, `0:0`. */

@@ -7,6 +7,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/index.js';
 import type { ModuleApi } from '../source/api.js';
 
@@ -35,7 +36,7 @@ export interface Service {
   dockerfile: string | null;
   /** Compose build context relative to the root (the Dockerfile's directory when not in compose). */
   buildContext: string;
-  /** Compose `build.target`, the stage that is deployed. */
+  /** The stage that is deployed when named: compose `build.target`, else the `--target` the repo's build scripts/CI use. */
   target: string | null;
   compose: ComposeService | null;
   role: ServiceRole;
@@ -98,6 +99,8 @@ export interface RepoModel {
   compose: ComposeModel;
   workspacePackages: WorkspacePackage[];
   packageManager: PackageManagerInfo;
+  /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
+  lockfiles?: Map<string, LockfileFacts>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
   /** Conflicts and files the model could not read, reported by `check` and in `--json`. */

@@ -4,7 +4,7 @@
  * `collectstatic`. Paths are relative to the service directory (or absolute when settings say so).
  */
 import { posix } from 'node:path';
-import { lineOfOffset } from '../run/text.js';
+import { lineOfOffset } from '../text.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory, or absolute (a container path) when `absolute`. */

@@ -8,7 +8,7 @@
  * and so does a JS/TS file the parser rejects (its facts are still evidence; the codemods that would
  * rewrite it report the syntax error instead).
  */
-import { lineOfOffset } from '../run/text.js';
+import { lineOfOffset } from '../text.js';
 import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type RouteHint } from '../source/index.js';
 
 export type { MountHint, PortHint, RouteHint };

@@ -15,7 +15,7 @@ import { sourceFacts } from '../source/index.js';
 import { langOf, parseProgram } from '../source/facts.js';
 import type { CodemodNote, CodemodOptions } from '../../codemods/lib/codemod-api.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../transform.js';
-import type { TextEdit } from './edits.js';
+import type { TextEdit } from '../edits.js';
 
 const load = createRequire(import.meta.url);
 

@@ -10,9 +10,9 @@ import type { RepoModel } from '../repo/model.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/discover.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from './edits.js';
+import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
-import { decodeText, encodeText, lineOfOffset, lineStarts } from './text.js';
+import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
 export interface TransformNote extends Note {
   transform: string;

@@ -5,9 +5,9 @@
  */
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import type { Service } from '../../src/repo/model.js';
-import { replaceRange, type TextEdit } from '../../src/run/edits.js';
-import { argumentsRange, execForm } from './dockerfile-edit.js';
-import { instructionWords } from './dockerfile-shell.js';
+import { replaceRange, type TextEdit } from '../../src/edits.js';
+import { argumentsRange, execForm } from '../../src/dockerfile/edit.js';
+import { instructionWords } from '../../src/dockerfile/shell.js';
 
 export interface FixedPort {
   port: number;

@@ -1,13 +1,13 @@
 /**
- * The shell commands of a RUN instruction, as words with offsets into the Dockerfile text, so a
- * transform can rewrite one word (`pnpm@latest`, `install`) without re-printing the line. Handles
- * line continuations (with the file's escape character), comment lines inside a continued RUN,
- * quoting, `&&` / `||` / `;` / `|` chains, leading `VAR=value` assignments and wrappers such as
- * `sudo` / `env`, `RUN --mount=...` flags and the exec form `RUN ["npm", "ci"]`.
+ * The one shell lexer: the commands of a RUN instruction (and the words of any instruction), as
+ * words with offsets into the Dockerfile text, so a transform can rewrite one word (`pnpm@latest`,
+ * `install`) without re-printing the line, and the model can read what a RUN does. Handles line
+ * continuations (with the file's escape character), comment lines inside a continued RUN, quoting,
+ * `&&` / `||` / `;` / `|` chains, leading `VAR=value` assignments and wrappers such as `sudo` /
+ * `env`, `RUN --mount=...` flags and the exec form `RUN ["npm", "ci"]`.
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { effectiveInstructions } from './dockerfile-edit.js';
+import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
 
 export interface ShellWord {
   /** The word as the shell sees it (quotes removed, continuations joined). */
@@ -28,26 +28,56 @@ export interface ShellCommand {
 const WRAPPERS = new Set(['sudo', 'env', 'exec', 'command', 'time', 'nohup', 'then', 'do', 'else', '!', '{']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+/** Where an instruction's arguments start, and whether they are a JSON (exec form) array there. */
+function argumentsStart(parsed: ParsedDockerfile, ins: DockerInstruction): { start: number; json: boolean } {
+  const bodyStart = ins.start + ins.keyword.length;
+  const body = parsed.text.slice(bodyStart, ins.end);
+  const trimmed = body.trimStart();
+  return trimmed.startsWith('[') ? { start: bodyStart + (body.length - trimmed.length), json: true } : { start: bodyStart, json: false };
+}
+
 /** The commands a RUN instruction runs, in order. Empty for anything but RUN. */
 export function runCommands(parsed: ParsedDockerfile, ins: DockerInstruction): ShellCommand[] {
   if (ins.keyword !== 'RUN') return [];
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) return execForm(parsed.text, start, ins.end);
+  return finish(splitAt(lexShell(parsed.text, start, ins.end, parsed.escape), () => true));
+}
+
+/** One step of a RUN: a command of its `&&` / `||` / `;` list (a pipeline stays one step). */
+export interface RunStep {
+  /** The step as written, line continuations joined (as Docker passes it to the shell). */
+  text: string;
+  /** Its words, assignments and wrappers included. */
+  words: ShellWord[];
+}
+
+const LIST_OPERATORS = new Set(['&&', '||', ';', ';;', '&', '\n']);
+
+/** The steps of a RUN, in order; the exec form is one step. Empty for anything but RUN. */
+export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunStep[] {
+  if (ins.keyword !== 'RUN') return [];
   const text = parsed.text;
-  const bodyStart = ins.start + ins.keyword.length;
-  const body = text.slice(bodyStart, ins.end);
-  const trimmed = body.trimStart();
-  if (trimmed.startsWith('[')) return execForm(text, bodyStart + (body.length - trimmed.length), ins.end);
-  return finish(shellWords(text, bodyStart, ins.end, parsed.escape));
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) {
+    const words = jsonWords(text, start, ins.end) ?? [];
+    return words.length ? [{ text: words.map((w) => w.value).join(' '), words }] : [];
+  }
+  const escape = parsed.escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const continuation = new RegExp(`${escape}[ \\t]*\\r?\\n(?:[ \\t]*(?:#[^\\n]*)?\\n)*`, 'g');
+  return splitAt(lexShell(text, start, ins.end, parsed.escape), (op) => LIST_OPERATORS.has(op))
+    .map((group) => group.filter((t): t is ShellWord => 'value' in t))
+    .filter((words) => words.length > 0)
+    .map((words) => ({ text: text.slice((words[0] as ShellWord).start, (words[words.length - 1] as ShellWord).end).replace(continuation, '').trim(), words }));
 }
 
 /** Every word of an instruction's arguments (flags included), e.g. the sources and destination of a COPY. */
 export function instructionWords(parsed: ParsedDockerfile, ins: DockerInstruction): { words: ShellWord[]; json: boolean } {
   const text = parsed.text;
-  const bodyStart = ins.start + ins.keyword.length;
-  const body = text.slice(bodyStart, ins.end);
-  const trimmed = body.trimStart();
-  if (trimmed.startsWith('[')) return { words: jsonWords(text, bodyStart + (body.length - trimmed.length), ins.end) ?? [], json: true };
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) return { words: jsonWords(text, start, ins.end) ?? [], json: true };
   const flags: ShellWord[] = [];
-  const rest = shellWords(text, bodyStart, ins.end, parsed.escape, false).flat().filter((t): t is ShellWord => 'value' in t);
+  const rest = lexShell(text, start, ins.end, parsed.escape, false).filter((t): t is ShellWord => 'value' in t);
   // `COPY --chown=a:b ["x", "y"]`: flags, then the JSON form.
   const firstPlain = rest.findIndex((w) => !w.value.startsWith('--'));
   const open = firstPlain >= 0 ? (rest[firstPlain] as ShellWord) : null;
@@ -82,7 +112,8 @@ function execForm(text: string, from: number, to: number): ShellCommand[] {
 
 type Token = ShellWord | { op: string };
 
-function shellWords(text: string, from: number, to: number, escape: string, runFlags = true): Token[][] {
+/** The words and operators of a stretch of shell text; `runFlags` drops a RUN's leading `--mount=...` flags. */
+function lexShell(text: string, from: number, to: number, escape: string, runFlags = true): Token[] {
   const tokens: Token[] = [];
   let i = from;
   let word: ShellWord | null = null;
@@ -178,9 +209,14 @@ function shellWords(text: string, from: number, to: number, escape: string, runF
     atRunFlags = false;
     out.push(t);
   }
+  return out;
+}
+
+/** Groups tokens into commands at the operators `splits` says end one. */
+function splitAt(tokens: Token[], splits: (op: string) => boolean): Token[][] {
   const commands: Token[][] = [[]];
-  for (const t of out) {
-    if ('op' in t) commands.push([]);
+  for (const t of tokens) {
+    if ('op' in t && splits(t.op)) commands.push([]);
     else commands[commands.length - 1]?.push(t);
   }
   return commands;
@@ -255,72 +291,4 @@ export function flagValue(command: ShellCommand, ...flags: string[]): string | u
     }
   }
   return undefined;
-}
-
-export interface VariableValue {
-  name: string;
-  /** The value the build sees by default; null when the ARG has no default (a build arg). */
-  value: string | null;
-  /** The ARG/ENV instruction that sets it. */
-  instruction: DockerInstruction | null;
-}
-
-/**
- * Resolves `$NAME` / `${NAME}` at an instruction of a stage through the ARG and ENV instructions
- * in force before it (a stage inherits its parent stage's, and a global ARG re-declared in the
- * stage keeps its default).
- */
-export function resolveVariable(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction, name: string): VariableValue {
-  const globalArgs = parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG');
-  let found: VariableValue = { name, value: null, instruction: null };
-  for (const ins of effectiveInstructions(parsed, stage)) {
-    if (ins === at) break;
-    if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
-    for (const [key, value] of assignments(ins.args, ins.keyword)) {
-      if (key !== name) continue;
-      if (ins.keyword === 'ARG' && value === null) {
-        const global = globalArgs.flatMap((g) => assignments(g.args, 'ARG').filter(([k]) => k === name).map(([, v]) => ({ v, g })))[0];
-        found = { name, value: global?.v ?? null, instruction: global?.v != null ? global.g : ins };
-      } else found = { name, value, instruction: ins };
-    }
-  }
-  return found;
-}
-
-function assignments(args: string, keyword: string): [string, string | null][] {
-  const out: [string, string | null][] = [];
-  const trimmed = args.trim();
-  // `ENV NAME value` (legacy form: one variable, the rest of the line is the value).
-  if (keyword === 'ENV' && /^[A-Za-z_]\w*\s+[^=\s]/.test(trimmed) && !/^[A-Za-z_]\w*=/.test(trimmed)) {
-    const m = /^([A-Za-z_]\w*)\s+(.*)$/s.exec(trimmed);
-    if (m) out.push([m[1] as string, unquote((m[2] as string).trim())]);
-    return out;
-  }
-  for (const m of trimmed.matchAll(/([A-Za-z_]\w*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|\S*))?/g)) {
-    out.push([m[1] as string, m[2] === undefined ? null : unquote(m[2])]);
-  }
-  return out;
-}
-
-function unquote(v: string): string {
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
-  return v;
-}
-
-/** The names of the variables a word expands (`pnpm@${PNPM_VERSION}` -> ['PNPM_VERSION']). */
-export function expandedNames(value: string): string[] {
-  return [...value.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1] as string);
-}
-
-/** Substitutes variables (with `${X:-default}` defaults); null when one has no known value. */
-export function substitute(value: string, lookup: (name: string) => string | null): string | null {
-  let unknown = false;
-  const out = value.replace(/\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|\$([A-Za-z_]\w*)/g, (_m, braced: string | undefined, dflt: string | undefined, bare: string | undefined) => {
-    const v = lookup((braced ?? bare) as string);
-    if (v !== null && v !== '') return v;
-    if (dflt !== undefined) return dflt;
-    unknown = true;
-    return '';
-  });
-  return unknown ? null : out;
 }

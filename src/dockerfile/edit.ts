@@ -2,9 +2,9 @@
  * Shared helpers for Dockerfile transforms: where to insert lines so they sit with the instruction
  * they belong to, in the file's own keyword casing and indentation.
  */
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { indentationAt } from '../../src/repo/dockerfile.js';
-import { insertAt, type TextEdit } from '../../src/run/edits.js';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/dockerfile.js';
+import { indentationAt } from '../repo/dockerfile.js';
+import { insertAt, type TextEdit } from '../edits.js';
 
 /** Writes a keyword in the casing the file uses (`from node` files get lower-case keywords). */
 export function keyword(parsed: ParsedDockerfile, word: string): string {
@@ -39,9 +39,6 @@ export function insertLinesAfter(parsed: ParsedDockerfile, instruction: DockerIn
   const atEof = instruction.lineEnd >= parsed.text.length && !parsed.text.endsWith('\n');
   return insertAt(instruction.lineEnd, (atEof ? '\n' : '') + lines.map((l) => indent + l + '\n').join('').replace(/\n$/, atEof ? '' : '\n'));
 }
-
-// Stage inheritance lives with the Dockerfile model; transforms import it from here too.
-export { effectiveInstructions, stageChain } from '../../src/repo/dockerfile.js';
 
 export const RUNTIME_ANCHORS = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
 

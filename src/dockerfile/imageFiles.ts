@@ -9,9 +9,10 @@
  * with a variable is unknown. `.dockerignore` is not read.
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { effectiveInstructions } from './dockerfile-edit.js';
-import { instructionWords, type ShellWord } from './dockerfile-shell.js';
+import { effectiveInstructions, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { copyArguments, copyFlag } from './copy.js';
+import { globToRegExp, isGlob } from './glob.js';
+import type { ShellWord } from './shell.js';
 
 export interface CopyEntry {
   /** Absolute path in the image: the file, or the directory the source's contents went to. */
@@ -24,31 +25,11 @@ export interface CopyEntry {
   source: ShellWord | null;
 }
 
-export interface CopyParts {
-  flags: ShellWord[];
-  sources: ShellWord[];
-  dest: ShellWord;
-  json: boolean;
-  /** The destination is a directory (ends with `/`, is `.`, or there are several sources). */
-  destIsDir: boolean;
-}
-
 export type Presence = 'yes' | 'no' | 'unknown';
 
 export interface ImageFiles {
   entries: CopyEntry[];
   workdir: string;
-}
-
-export function copyParts(parsed: ParsedDockerfile, ins: DockerInstruction): CopyParts | null {
-  const { words, json } = instructionWords(parsed, ins);
-  const flags = words.filter((w, k) => w.value.startsWith('--') && words.slice(0, k).every((p) => p.value.startsWith('--')));
-  const rest = words.slice(flags.length);
-  if (rest.length < 2) return null;
-  const dest = rest[rest.length - 1] as ShellWord;
-  const sources = rest.slice(0, -1);
-  const destIsDir = sources.length > 1 || /\/$/.test(dest.value) || dest.value === '.' || dest.value === '..' || /(^|\/)\.\.?$/.test(dest.value);
-  return { flags, sources, dest, json, destIsDir };
 }
 
 interface FileIndex {
@@ -69,14 +50,6 @@ function fileIndex(files: readonly string[]): FileIndex {
     indexes.set(files, index);
   }
   return index;
-}
-
-const isGlob = (s: string) => /[*?[]/.test(s);
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (const c of pattern) re += c === '*' ? '[^/]*' : c === '?' ? '[^/]' : /[.+^${}()|\\]/.test(c) ? '\\' + c : c;
-  return new RegExp(`^${re}$`);
 }
 
 function join(context: string, rel: string): string {
@@ -107,9 +80,9 @@ export function imageFilesAt(
       continue;
     }
     if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
-    const parts = copyParts(parsed, ins);
+    const parts = copyArguments(parsed, ins);
     if (!parts) continue;
-    const from = parts.flags.find((f) => f.value.startsWith('--from='))?.value.slice('--from='.length);
+    const from = copyFlag(parts, 'from');
     const destPath = posix.resolve(workdir, parts.dest.value);
     if (from !== undefined) {
       if (depth > 8) continue;

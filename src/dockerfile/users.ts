@@ -2,6 +2,9 @@
  * Reads the user and group a Dockerfile stage creates (alpine `addgroup`/`adduser`, debian
  * `groupadd`/`useradd`), so the repo's own convention (e.g. `nodejs:1001`) can be reused.
  */
+import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
+import { runCommands } from './shell.js';
+
 export interface CreatedUser {
   name: string;
   uid: number | null;
@@ -18,10 +21,6 @@ const VALUE_FLAGS: Record<string, string[]> = {
   addgroup: ['-g', '--gid'],
   groupadd: ['-g', '--gid'],
 };
-
-function tokenize(command: string): string[] {
-  return command.match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^['"]|['"]$/g, '')) ?? [];
-}
 
 function parseCommand(tokens: string[], tool: string): { positional: string[]; flags: Map<string, string> } {
   const valueFlags = VALUE_FLAGS[tool] ?? [];
@@ -43,11 +42,12 @@ function parseCommand(tokens: string[], tool: string): { positional: string[]; f
 
 const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
 
-export function parseUserCommands(runText: string): { users: CreatedUser[]; groups: CreatedGroup[] } {
+/** The users and groups the RUN instructions among `instructions` create. */
+export function usersCreatedBy(parsed: ParsedDockerfile, instructions: DockerInstruction[]): { users: CreatedUser[]; groups: CreatedGroup[] } {
   const users: CreatedUser[] = [];
   const groups: CreatedGroup[] = [];
-  for (const segment of runText.split(/&&|\|\||;|\n/)) {
-    const tokens = tokenize(segment.replace(/\\\s*$/gm, ' '));
+  for (const command of instructions.flatMap((ins) => runCommands(parsed, ins))) {
+    const tokens = command.words.map((w) => w.value);
     const at = tokens.findIndex((t) => /^(adduser|useradd|addgroup|groupadd)$/.test(t));
     if (at < 0) continue;
     const tool = tokens[at] ?? '';
