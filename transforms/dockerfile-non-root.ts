@@ -265,6 +265,15 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       },
     ]);
   }
+  const onbuild = inForce.find((i) => i.keyword === 'ONBUILD');
+  if (onbuild)
+    return none([
+      {
+        severity: 'warning',
+        message: `${names} is a base image with ONBUILD steps, which run in every image built FROM it under the user it ends with; left as root so they keep working. Set the non-root USER in the images built from it`,
+        line: onbuild.line,
+      },
+    ]);
   const lowPort = services.find((s) => s.role !== 'worker' && s.port !== null && s.port < 1024);
   if (lowPort)
     return none([
