@@ -26,7 +26,8 @@ export const meta: CodemodMeta = {
   safety: 'behavior-changing',
   fixes: "a localhost fallback with another service's port; a localhost fallback that is used inside a container",
   verify: 'set every *_SERVICE_URL the start-up check names in the ECS task definition',
-  tokens: /localhost|127\.0\.0\.1|_URL\b|_URI\b/,
+  // A URL with a port, and an env variable read: both must be in the file before it is parsed.
+  tokens: /^(?=[\s\S]*https?:\/\/[\w.-]+:\d{2,5})(?=[\s\S]*process\.env)/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -67,7 +68,7 @@ interface Fallback {
 }
 
 export default function serviceUrlDefaults(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
-  if (!/localhost|127\.0\.0\.1|_URL\b|_URI\b/.test(file.source)) return undefined;
+  if (!meta.tokens.test(file.source)) return undefined;
   const j = api.jscodeshift;
   const root = j(file.source);
   const note = noteTo(api, options, file.path);

@@ -73,18 +73,20 @@ const TS_FILE = /\.[cm]?tsx?$/;
 export default function workerGracefulShutdown(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
   if (!meta.tokens.test(source)) return undefined;
+  const repo = options.repo;
+  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
+  const nest = /NestFactory\s*\.\s*create/.test(source);
+  // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
+  if (service && service.role !== 'worker' && !nest) return undefined;
   const j = api.jscodeshift;
   const root = j(source);
   const note = noteTo(api, options, file.path);
-  const repo = options.repo;
-  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
   const style = fileStyle(source);
   const isTs = TS_FILE.test(file.path);
   const imports = importsOf(j, root);
   const edits: Edit[] = [];
 
-  if (/NestFactory\s*\.\s*create/.test(source)) return nestShutdownHooks(j, root, file, repo, note, style);
-  if (service && service.role !== 'worker') return undefined;
+  if (nest) return nestShutdownHooks(j, root, file, repo, note, style);
   // A NestJS provider that stops its consumer in a lifecycle hook is complete: the bootstrap enables the hooks.
   if (lifecycleClosersIn(source).length > 0) return undefined;
 
