@@ -15,7 +15,7 @@ import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshif
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { ModuleApi } from '../src/source/module-api.ts';
 import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
-import { afterImports, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
 
 export const parser = 'ts';
@@ -50,7 +50,7 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
   const source = file.source;
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(/.test(source)) return undefined;
   const j = api.jscodeshift;
-  const root = j(source);
+  const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
   const style = fileStyle(source);
   const isTs = /\.[cm]?tsx?$/.test(file.path);
@@ -127,8 +127,8 @@ function localConnectors(j: JSCodeshift, root: Collection, source: string): Map<
     const text = source.slice(fn.body.start, fn.body.end);
     if (/mongoose\.connect\s*\(|new MongoClient\s*\(|getMongoConnection\s*\(|\bMongoClient\.connect\s*\(/.test(text)) out.set(name, { label: 'MongoDB', mongo: true });
   };
-  root.find(j.FunctionDeclaration).forEach((p) => consider((p.node.id as Node)?.name, p.node));
-  root.find(j.VariableDeclarator).forEach((p) => {
+  typed(j, root, 'FunctionDeclaration').forEach((p) => consider((p.node.id as Node)?.name, p.node));
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
     const init: Node = p.node.init;
     if (init && /Function/.test(init.type)) consider((p.node.id as Node).name, init);
   });
@@ -138,7 +138,7 @@ function localConnectors(j: JSCodeshift, root: Collection, source: string): Map<
 /** Statements that call `.listen(...)` directly in a block (`server = app.listen(...)`, `await fastify.listen({...})`). */
 function listenStatements(j: JSCodeshift, root: Collection): ASTPath[] {
   const out: ASTPath[] = [];
-  root.find(j.CallExpression, { callee: { property: { name: 'listen' } } }).forEach((p) => {
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'listen').forEach((p) => {
     let s: ASTPath | null = p.parent;
     while (s && !/Statement$|Declaration$/.test(s.node.type)) s = s.parent;
     if (s && (s.parent?.node.type === 'BlockStatement' || s.parent?.node.type === 'Program') && !out.includes(s)) out.push(s);
@@ -273,7 +273,7 @@ function listenTarget(stmt: Node): string | null {
 function readinessRoute(j: JSCodeshift, root: Collection, source: string, style: FileStyle, options: CodemodOptions, file: FileInfo, store: Datastore): { flag: string | null; edits: Edit[]; notes: CodemodNote[] } {
   const result: { flag: string | null; edits: Edit[]; notes: CodemodNote[] } = { flag: null, edits: [], notes: [] };
   let route: Node | null = null;
-  root.find(j.CallExpression, { callee: { property: { name: 'get' } } }).forEach((p) => {
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
     const path: Node = p.node.arguments[0];
     if (!route && path?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:ready|readiness|readyz)\/?$/.test(path.value)) route = p.node;
   });
@@ -312,8 +312,8 @@ function readinessRoute(j: JSCodeshift, root: Collection, source: string, style:
 
 function importSource(j: JSCodeshift, root: Collection, name: string): string | null {
   let from: string | null = null;
-  root.find(j.ImportDeclaration).forEach((p) => {
-    if (p.node.specifiers?.some((s) => s.local?.name === name)) from = String(p.node.source.value);
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
+    if (p.node.specifiers?.some((s: Node) => s.local?.name === name)) from = String(p.node.source.value);
   });
   return from;
 }

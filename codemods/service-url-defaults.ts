@@ -16,7 +16,7 @@
 import type { API, ASTPath, FileInfo } from 'jscodeshift';
 import { SERVICE_URL_VAR } from '../src/source/patterns.ts';
 import type { CodemodMeta } from '../src/run/codemod.ts';
-import { afterImports, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -70,20 +70,20 @@ interface Fallback {
 export default function serviceUrlDefaults(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   if (!meta.tokens.test(file.source)) return undefined;
   const j = api.jscodeshift;
-  const root = j(file.source);
+  const root = parseFile(j, file.source, options);
   const note = noteTo(api, options, file.path);
   const repo = options.repo;
   const style = fileStyle(file.source);
 
   // const DEFAULT_TRAINER_URL = 'http://localhost:3003' -> its literal, for `process.env.X || DEFAULT_TRAINER_URL`.
   const constants = new Map<string, Node>();
-  root.find(j.VariableDeclarator).forEach((p) => {
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
     const n: Node = p.node;
     if (n.id.type === 'Identifier' && n.init && literalUrl(n.init)) constants.set(n.id.name, n.init);
   });
 
   const fallbacks: Fallback[] = [];
-  root.find(j.LogicalExpression).forEach((p) => {
+  typed(j, root, 'LogicalExpression').forEach((p) => {
     const parentType = p.parent?.node.type;
     if (parentType === 'LogicalExpression') return;
     const parts = operands(p.node);
@@ -94,7 +94,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     if (vars.length && url && URL_RE.test(url.value)) fallbacks.push({ vars, url, at: p, line: p.node.loc?.start.line ?? 1 });
   });
   // zod `TRAINER_SERVICE_URL: z.string().url().default('http://...')`, envalid `TRAINER_SERVICE_URL: url({ default: '...' })`
-  root.find(j.ObjectProperty).forEach((p) => {
+  typed(j, root, 'ObjectProperty').forEach((p) => {
     const key: Node = p.node.key;
     const name = key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : null;
     if (!name || !SERVICE_URL_VAR.test(name)) return;

@@ -27,7 +27,7 @@ import type { RepoModel } from '../src/repo/model.ts';
 import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
-import { afterImports, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -79,7 +79,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
   if (service && service.role !== 'worker' && !nest) return undefined;
   const j = api.jscodeshift;
-  const root = j(source);
+  const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
   const style = fileStyle(source);
   const isTs = TS_FILE.test(file.path);
@@ -153,7 +153,7 @@ interface ImportInfo {
 
 function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
   const info: ImportInfo = { names: new Map(), decls: new Map() };
-  root.find(j.ImportDeclaration).forEach((p) => {
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
     const n: Node = p.node;
     const from = n.source.value;
     info.decls.set(from, [...(info.decls.get(from) ?? []), n]);
@@ -161,7 +161,7 @@ function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
       info.names.set(s.local.name, { from, imported: s.type === 'ImportSpecifier' ? s.imported.name : s.type === 'ImportDefaultSpecifier' ? 'default' : '*', typeOnly: n.importKind === 'type' || s.importKind === 'type' });
   });
   // const { a, b: c } = require('x'); const x = require('x')
-  root.find(j.VariableDeclarator).forEach((p) => {
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
     const n: Node = p.node;
     const init = n.init;
     if (init?.type !== 'CallExpression' || init.callee?.name !== 'require' || init.arguments[0]?.type !== 'StringLiteral') return;
@@ -216,7 +216,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     const moduleLevel = !stored.target.includes('.') && isTopLevel(root, stored.target);
     found.push({ kind, what, line, statement: stored.statement, target: stored.target, ref: moduleLevel ? stored.target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop });
   };
-  root.find(j.CallExpression).forEach((p) => {
+  typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
     const callee = n.callee;
     // kafkajs: kafka.consumer({ groupId })
@@ -238,7 +238,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       add(p, 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
     }
   });
-  root.find(j.NewExpression).forEach((p) => {
+  typed(j, root, 'NewExpression').forEach((p) => {
     const n: Node = p.node;
     const name = n.callee.type === 'Identifier' ? n.callee.name : '';
     const imported = imports.names.get(name);
@@ -259,12 +259,12 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   });
   // amqplib / amqp-connection-manager: the channel that consumes, and its connection.
   const consuming = new Set<string>();
-  root.find(j.CallExpression, { callee: { property: { name: 'consume' } } }).forEach((p) => {
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'consume').forEach((p) => {
     const obj = calleeText((p.node.callee as Node).object);
     if (obj && p.node.arguments.length >= 2) consuming.add(obj);
   });
   if (consuming.size > 0) {
-    root.find(j.CallExpression).forEach((p) => {
+    typed(j, root, 'CallExpression').forEach((p) => {
       const n: Node = p.node;
       const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
       const stored = storage(p);
@@ -277,7 +277,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   found.sort((a, b) => Number(a.kind === 'amqp-connection') - Number(b.kind === 'amqp-connection'));
   // Names for the refs: consumerRef for the first, <target>Ref for the others.
   const taken = new Set<string>();
-  root.find(j.Identifier).forEach((p) => void taken.add(p.node.name));
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
   for (const c of found) {
     if (!c.needsRef) continue;
     const base = c.kind === 'kafka' || c.kind === 'bullmq' ? 'consumerRef' : `${c.target.replace(/^this\./, '')}Ref`;
@@ -352,14 +352,14 @@ function insertSpecifier(source: string, decl: Node, name: string, edits: Edit[]
 
 function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, add: { from: string; name: string }, edits: Edit[]): void {
   let done = false;
-  root.find(j.ImportDeclaration, { source: { value: add.from } }).forEach((p) => {
-    if (done || (p.node as Node).importKind === 'type' || !p.node.specifiers?.some((s) => s.type === 'ImportSpecifier')) return;
+  typed(j, root, 'ImportDeclaration').filter((p) => (p.node as Node).source.value === add.from).forEach((p) => {
+    if (done || (p.node as Node).importKind === 'type' || !p.node.specifiers?.some((s: Node) => s.type === 'ImportSpecifier')) return;
     insertSpecifier(source, p.node, add.name, edits);
     done = true;
   });
   if (done) return;
   // CommonJS: const { a, b } = require('x')
-  root.find(j.VariableDeclarator).forEach((p) => {
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
     const n: Node = p.node;
     if (done || n.id.type !== 'ObjectPattern' || n.init?.callee?.name !== 'require' || n.init.arguments[0]?.value !== add.from) return;
     const last = n.id.properties[n.id.properties.length - 1];
@@ -380,7 +380,7 @@ interface Handler {
 
 function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {
   const out: Handler[] = [];
-  root.find(j.CallExpression).forEach((p) => {
+  typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
     const callee = n.callee;
     if (callee.type !== 'MemberExpression' || callee.object?.name !== 'process' || !/^(?:on|once|addListener|prependListener)$/.test(callee.property?.name)) return;
@@ -430,8 +430,8 @@ function handlerBody(j: JSCodeshift, root: Collection, source: string, style: Fi
 
 function functionNamed(j: JSCodeshift, root: Collection, name: string): Node | null {
   let found: Node | null = null;
-  root.find(j.FunctionDeclaration, { id: { name } }).forEach((p) => void (found ??= p.node));
-  root.find(j.VariableDeclarator, { id: { name } }).forEach((p) => {
+  typed(j, root, 'FunctionDeclaration').filter((p) => (p.node as Node).id?.name === name).forEach((p) => void (found ??= p.node));
+  typed(j, root, 'VariableDeclarator').filter((p) => (p.node as Node).id?.name === name).forEach((p) => {
     const init: Node = p.node.init;
     if (init && /Function/.test(init.type)) found ??= init;
   });
@@ -494,15 +494,15 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis
       }
     }
   };
-  root.find(j.NewExpression).forEach((p) => visit(p, p.node));
-  root.find(j.CallExpression).forEach((p) => visit(p, p.node));
+  typed(j, root, 'NewExpression').forEach((p) => visit(p, p.node));
+  typed(j, root, 'CallExpression').forEach((p) => visit(p, p.node));
   // mongoose.connect(...) in this file: mongoose.disconnect()
-  if (imports.names.get('mongoose')?.from === 'mongoose' && root.find(j.CallExpression, { callee: { object: { name: 'mongoose' }, property: { name: 'connect' } } }).size() > 0)
+  if (imports.names.get('mongoose')?.from === 'mongoose' && typed(j, root, 'CallExpression').some((p) => calleeText((p.node as Node).callee) === 'mongoose.connect'))
     closers.push({ call: 'mongoose.disconnect()', what: 'Mongoose connection' });
   // Shared singletons: getPool() from a module that also exports closePool().
   for (const [local, imp] of imports.names) {
     const stem = /^get(\w+)$/.exec(imp.imported)?.[1];
-    if (!stem || root.find(j.CallExpression, { callee: { name: local } }).size() === 0) continue;
+    if (!stem || !typed(j, root, 'CallExpression').some((p) => (p.node as Node).callee?.name === local)) continue;
     const exported = packageOf(apis, imp.from)?.exports ?? [];
     const closer = exported.find((e) => {
       const s = /^close(\w+)$/.exec(e)?.[1];
@@ -533,7 +533,7 @@ function describeClient(stem: string): string {
 
 function freeNames(j: JSCodeshift, root: Collection): { flag: string; fn: string } {
   const taken = new Set<string>();
-  root.find(j.Identifier).forEach((p) => void taken.add(p.node.name));
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
   const pick = (options: string[]) => options.find((o) => !taken.has(o)) ?? `${options[0]}_`;
   return { flag: pick(['shuttingDown', 'isShuttingDown', 'shutdownStarted']), fn: pick(['shutdown', 'gracefulShutdown', 'shutdownWorker']) };
 }
@@ -612,7 +612,7 @@ function nestShutdownHooks(j: JSCodeshift, root: Collection, file: FileInfo, rep
   if (hooks.length === 0) return undefined;
   let edit: Edit | null = null;
   let line = 1;
-  root.find(j.VariableDeclarator).forEach((p) => {
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
     const init: Node = p.node.init;
     const call = init?.type === 'AwaitExpression' ? init.argument : init;
     if (edit || call?.type !== 'CallExpression' || calleeText(call.callee) !== 'NestFactory.create' || (p.node.id as Node).type !== 'Identifier') return;

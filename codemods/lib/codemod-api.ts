@@ -7,7 +7,7 @@
  * This module and the codemods import each other with `.ts` specifiers and use no `import.meta`:
  * the jscodeshift CLI loads them through @babel/register as CommonJS.
  */
-import type { API, Collection, JSCodeshift } from 'jscodeshift';
+import type { API, ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import type { RepoModel } from '../../src/repo/model.ts';
 
 export interface CodemodNote {
@@ -23,6 +23,17 @@ export interface CodemodOptions {
   repo?: RepoModel;
   /** Set by ecsfix: receives notes with codes and lines. */
   note?: (note: CodemodNote) => void;
+  /**
+   * Set by ecsfix: the same parser jscodeshift would use, without recast's reprint bookkeeping
+   * (the codemods never reprint: they splice text), which costs more than the parse itself.
+   */
+  parse?: (source: string) => unknown;
+}
+
+/** The file as a jscodeshift collection, parsed the fast way when ecsfix offers it. */
+export function parseFile(j: JSCodeshift, source: string, options: CodemodOptions): Collection {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Babel File node
+  return options.parse ? j(options.parse(source) as any) : j(source);
 }
 
 /** Sends a note to ecsfix, or to jscodeshift's report when run standalone. */
@@ -69,7 +80,7 @@ export function quoted(style: FileStyle, value: string): string {
  */
 export function fileLogger(j: JSCodeshift, root: Collection, source: string): { name: string; pino: boolean } {
   const counts = new Map<string, number>();
-  root.find(j.CallExpression).forEach((p) => {
+  typed(j, root, 'CallExpression').forEach((p) => {
     const callee = p.node.callee;
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return;
     if (!/^(?:info|warn|error)$/.test(callee.property.name)) return;
@@ -150,4 +161,27 @@ export function calleeText(node: any): string {
   if (node.type === 'ThisExpression') return 'this';
   if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') return `${calleeText(node.object)}.${node.property?.name ?? '?'}`;
   return '';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift
+type AnyPath = ASTPath<any>;
+const byType = new WeakMap<Collection, Map<string, AnyPath[]>>();
+
+/**
+ * The paths of every node of a type, from one traversal of the file shared by all the lookups of a
+ * codemod (each `root.find` walks the whole tree again, which dominates a codemod's run time).
+ */
+export function typed(j: JSCodeshift, root: Collection, type: string): AnyPath[] {
+  let index = byType.get(root);
+  if (!index) {
+    const built = new Map<string, AnyPath[]>();
+    root.find(j.Node).forEach((p: AnyPath) => {
+      const list = built.get(p.node.type);
+      if (list) list.push(p);
+      else built.set(p.node.type, [p]);
+    });
+    byType.set(root, built);
+    index = built;
+  }
+  return index.get(type) ?? [];
 }

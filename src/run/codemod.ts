@@ -45,6 +45,18 @@ function loadJscodeshift(): JSCodeshift {
   return jscodeshift;
 }
 
+const parsers = new Map<string, (source: string) => unknown>();
+/** jscodeshift's own parser for `ts`/`tsx` (babel with its options), without recast. */
+function loadParser(name: string): (source: string) => unknown {
+  let parse = parsers.get(name);
+  if (!parse) {
+    const parser = (load(`jscodeshift/parser/${name === 'tsx' ? 'tsx' : 'ts'}`) as () => { parse(source: string): unknown })();
+    parse = (source: string) => parser.parse(source);
+    parsers.set(name, parse);
+  }
+  return parse;
+}
+
 type TsApi = typeof import('ts-morph').ts;
 let ts: TsApi | null = null;
 /** TypeScript's own parser (from ts-morph: typescript@7 has no JS API). */
@@ -96,9 +108,10 @@ export function runCodemod(module: CodemodModule, input: { path: string; text: s
   const known = sourceFacts(input.path, input.text).syntaxError ?? parseProgram(input.path, input.text).error;
   if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
   const notes: Note[] = [];
-  const j = loadJscodeshift().withParser(parserFor(input.path, module.parser));
+  const parser = parserFor(input.path, module.parser);
+  const j = loadJscodeshift().withParser(parser);
   const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => notes.push({ severity: 'info', message }) };
-  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => notes.push(n) };
+  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => notes.push(n), parse: loadParser(parser) };
   const output = module.default({ path: input.path, source: input.text }, api, options);
   if (typeof output !== 'string' || output === input.text) return { edits: [], notes };
   const broken = typescriptSyntaxErrors(input.path, output)[0];
