@@ -10,7 +10,7 @@ import type { RepoModel, ServiceRole } from '../repo/model.js';
 import type { FileChange, Plan } from '../run/plan.js';
 import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
-import { BUILD_INTERIM_CODES, buildCheckFindings } from './build-findings.js';
+import { buildCheckFindings } from './build-findings.js';
 import { INTERIM_CODES, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
 import { ecsServices, type EcsService } from './task-definition.js';
@@ -93,7 +93,7 @@ export function failsAt(report: CheckReport, threshold: Severity): boolean {
 
 /** A code's description: registered, or one of the interim adapter's. */
 export function describeCode(code: string): FindingCode | undefined {
-  return findingCode(code) ?? [...INTERIM_CODES, ...BUILD_INTERIM_CODES].find((c) => c.code === code);
+  return findingCode(code) ?? INTERIM_CODES.find((c) => c.code === code);
 }
 
 function byPlace(a: Finding, b: Finding): number {

@@ -70,9 +70,13 @@ export interface EcsService {
   notes: string[];
 }
 
-/** Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. */
-const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY|ACCESS_KEY|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
-const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]+:[^\s@/]+@/;
+/**
+ * Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. The
+ * name must end with the secret word (`JWT_SECRET_KEY`, `DB_PASSWORD`), so `JWT_TOKEN_LIFETIME_MINUTES` is
+ * no secret; a datastore URL usually carries its password.
+ */
+const SECRET_NAME = /(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL))$/;
+const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]*:[^\s@/]+@/;
 const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 

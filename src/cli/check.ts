@@ -126,7 +126,7 @@ export function runCheck(options: CheckOptions, io: CheckIo, version: string): n
   const report = readinessReport(session);
   write(report, options, io, session.root, version);
   for (const failure of session.plan.failures)
-    io.stderr.write(`ecsfix: error ${failure.path}:${failure.line} ${failure.message} — fix the file and run again\n`);
+    io.stderr.write(`ecsfix: error ${failure.file}:${failure.line} ${failure.code} ${failure.message} — fix the file and run again\n`);
   if (session.plan.failures.length) return 2;
   return failsAt(report, options.failOn) ? 1 : 0;
 }

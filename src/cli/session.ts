@@ -61,9 +61,14 @@ export function inOnly(only: string[], path: string): boolean {
   });
 }
 
-/** The plan narrowed to some files: changes and notes outside them are dropped; errors stay (they concern the run). */
+/** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
 export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  return { changes: plan.changes.filter((c) => keep(c.path)), reports: plan.reports.filter((r) => keep(r.path)), failures: plan.failures };
+  return {
+    changes: plan.changes.filter((c) => keep(c.path)),
+    findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)),
+    failures: plan.failures,
+    withheld: plan.withheld.filter((w) => keep(w.path)),
+  };
 }
 
 export interface Limits {

@@ -166,7 +166,7 @@ export async function verifyCommand(argv: string[], io: Io, runner: ProcessRunne
   else {
     if (result.selection === 'nothing-pending' && !flags.asIs) progress('nothing pending: verifying every service image as it is');
     printText(result, io);
-    for (const f of failures) io.stderr.write(`ecsfix: ${f.path}:${f.line} ${f.message}; its image was built without ecsfix's change\n`);
+    for (const f of failures) io.stderr.write(`ecsfix: ${f.file}:${f.line} ${f.code} ${f.message}; its image was built without ecsfix's change\n`);
     const blocking = result.services.filter((v) => v.findings.some((f) => f.severity === 'blocking')).length;
     progress(`${result.services.length} image(s) verified with ${result.engine}: ${result.services.length - blocking} ok, ${blocking} with blocking findings`);
   }

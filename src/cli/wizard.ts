@@ -45,7 +45,7 @@ export interface WizardOptions {
 const EXIT_INTERRUPTED = 130;
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
-  return collectDiagnostics(session.repo, { changes: [change], reports: [], failures: [] });
+  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [], withheld: [] });
 }
 
 export interface Review {
@@ -115,7 +115,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   if (session.repo.services.length) p.note(servicesTable(session.repo, color, Math.min(io.stdout.columns || 80, 120) - 6), 'Services');
   const readiness = readinessReport(session);
   p.note(readinessBefore(readiness, color), 'Readiness for ECS (ecsfix check)');
-  for (const f of session.plan.failures) p.log.error(printable(`${f.path}:${f.line} ${f.message} — left untouched`));
+  for (const f of session.plan.failures) p.log.error(printable(`${f.file}:${f.line} ${f.code} ${f.message} — left untouched`));
   writer.guardDirty(session, session.plan.changes, flags);
 
   const read = (path: string) => readFileSync(join(session.root, path), 'utf8');

@@ -10,13 +10,15 @@ import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileN
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
-import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
+import type { Finding } from '../findings/finding.js';
+import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { moduleApi, type ModuleApi } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
+import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
@@ -59,23 +61,23 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       cache.set(rel, text);
       return text;
     });
-  const problems: ModelProblem[] = [];
+  const problems: Finding[] = [];
 
   // Dockerfiles, each parsed once.
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
     const text = read(path);
     let parsed: ParsedDockerfile | null = null;
-    let error: ModelProblem | null = null;
+    let error: Finding | null = null;
     if (text === null) {
-      error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
     }
     if (text.includes('\0')) {
       // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
-      error = { file: path, line: 1, message: 'is a binary file, not a Dockerfile', unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
@@ -84,11 +86,13 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       parsed = parseDockerfile(text);
     } catch (e) {
       if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { file: path, line: e.line, message: e.message, unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
       problems.push(error);
     }
     dockerfiles.set(path, { path, parsed, error, services: [] });
   }
+
+  const unparsable: UnparsableReach[] = [];
 
   // Compose files: roots first (shallow before deep, base before override).
   // Compose files of test fixtures and dev containers describe no deployed service (an include: from
@@ -102,20 +106,33 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
-    // Keep going with the compose files that do parse.
+    // Keep going with the compose files that do parse; every one that does not is reported with
+    // its reach, so the changes that depend on it are withheld.
+    const broken = new Map<string, ComposeSyntaxError>();
     const good = composeFiles.filter((f) => {
       try {
         buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
         return true;
-      } catch {
+      } catch (error) {
+        if (!(error instanceof ComposeSyntaxError)) throw error;
+        broken.set(error.file, error);
         return false;
       }
     });
+    if (broken.size === 0) broken.set(e.file, e);
+    for (const [file, error] of broken) {
+      problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
+      unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
+    }
     compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
   }
 
-  const workspacePackages = readWorkspacePackages(files, read, problems);
+  const manifestIssues: Finding[] = [];
+  const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
+  // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
+  const brokenManifests = manifestProblems(files, read);
+  problems.push(...manifestIssues.filter((m) => !brokenManifests.reach.some((b) => b.file === m.file)), ...brokenManifests.findings);
+  unparsable.push(...brokenManifests.reach);
   const packageManager = detectPackageManager(read, files);
 
   // Services: compose services that build, then Dockerfiles no compose service claims. A service
@@ -128,7 +145,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
         missing.add(key);
         continue;
       }
@@ -193,6 +210,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     userConvention: null,
     problems,
+    unparsable,
   };
   model.userConvention = detectUserConvention(model);
   model.moduleApis = libraryApis(services, workspacePackages, files, read);
@@ -282,7 +300,7 @@ interface DescribeDeps {
   fileSet: Set<string>;
   read: (rel: string) => string | null;
   workspacePackages: WorkspacePackage[];
-  problems: ModelProblem[];
+  problems: Finding[];
 }
 
 function describeService(
@@ -394,6 +412,9 @@ function describeService(
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
+      code: 'ECS006',
+      severity: 'warning',
+      service: draft.name,
       file: df || draft.compose?.file || dir,
       line: 1,
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,

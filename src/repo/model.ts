@@ -3,6 +3,7 @@
  * per run by {@link buildRepoModel} (the only place that reads the disk); transforms are pure
  * functions of (text, file, model).
  */
+import type { Finding } from '../findings/finding.js';
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
@@ -73,18 +74,11 @@ export interface UserConvention {
   seenIn: string[];
 }
 
-export interface ModelProblem {
-  file: string;
-  line: number;
-  message: string;
-  /** A file that cannot be parsed: the run reports it as an error (exit 2). */
-  unparsable?: boolean;
-}
-
 export interface DockerfileEntry {
   path: string;
   parsed: ParsedDockerfile | null;
-  error: ModelProblem | null;
+  /** Why it could not be read or parsed (ECS001/ECS003). */
+  error: Finding | null;
   /** Services built from this Dockerfile. */
   services: string[];
 }
@@ -103,13 +97,28 @@ export interface RepoModel {
   lockfiles?: Map<string, LockfileFacts>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
-  /** Conflicts and files the model could not read, reported by `check` and in `--json`. */
-  problems: ModelProblem[];
+  /**
+   * What the model found wrong: conflicts, files it could not read or parse (those have an
+   * {@link isFileError} code and make the run fail), reported by every command and in `--json`.
+   */
+  problems: Finding[];
+  /** Files that do not parse and the directories whose changes may depend on them (see `unparsable.ts`). */
+  unparsable: UnparsableReach[];
   /**
    * JS/TS workspace libraries the services depend on, by package name: what they export and what
    * their factories return (a consumer wrapper's stop method, a publisher's disconnect).
    */
   moduleApis?: Record<string, ModuleApi>;
+}
+
+/**
+ * A file that does not parse (compose, package.json, pnpm-workspace.yaml) and its reach: the
+ * directory, root-relative ('' = the whole repo), whose files' changes are withheld because they
+ * may depend on what it would say.
+ */
+export interface UnparsableReach {
+  file: string;
+  affects: string;
 }
 
 export function servicesForFile(model: RepoModel, path: string): Service[] {

@@ -2,7 +2,8 @@
  * Runs a TS/JS codemod — a jscodeshift transform module, the same one `npx jscodeshift -t
  * codemods/<id>.ts` runs — as an ecsfix transform: the repo model arrives in its options, its
  * output becomes range edits over the input (so notes map to lines, CRLF/BOM survive, the patch is
- * minimal), and a result with a TypeScript syntax diagnostic is never accepted.
+ * minimal), its notes become findings, and a result with a TypeScript syntax diagnostic is never
+ * accepted.
  *
  * jscodeshift and the TypeScript parser are loaded on first use only, so a run that changes no
  * source file never pays for them.
@@ -14,7 +15,8 @@ import type { RepoModel } from '../repo/model.js';
 import { sourceFacts } from '../source/index.js';
 import { langOf, parseProgram } from '../source/facts.js';
 import type { CodemodNote, CodemodOptions } from '../../codemods/lib/codemod-api.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../transform.js';
+import type { Finding } from '../findings/finding.js';
+import type { Transform, TransformInput, TransformResult } from '../transform.js';
 import type { TextEdit } from '../edits.js';
 
 const load = createRequire(import.meta.url);
@@ -107,20 +109,20 @@ function parserFor(path: string, declared: string | undefined): string {
 export function runCodemod(module: CodemodModule, input: { path: string; text: string; repo?: RepoModel }): TransformResult {
   const known = sourceFacts(input.path, input.text).syntaxError ?? parseProgram(input.path, input.text).error;
   if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
-  const notes: Note[] = [];
+  const findings: Finding[] = [];
   const parser = parserFor(input.path, module.parser);
   const j = loadJscodeshift().withParser(parser);
-  const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => notes.push({ severity: 'info', message }) };
-  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => notes.push(n), parse: loadParser(parser) };
+  const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => findings.push({ code: 'ECS399', severity: 'info', message }) };
+  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser) };
   const output = module.default({ path: input.path, source: input.text }, api, options);
-  if (typeof output !== 'string' || output === input.text) return { edits: [], notes };
+  if (typeof output !== 'string' || output === input.text) return { edits: [], findings };
   const broken = typescriptSyntaxErrors(input.path, output)[0];
   if (broken) {
-    // A codemod bug must never write a broken file: drop the change, keep the notes, say so.
-    notes.push({ severity: 'warning', code: 'ECS399', message: `the rewrite was not applied: its result would not parse (line ${broken.line}: ${broken.message})` });
-    return { edits: [], notes };
+    // A codemod bug must never write a broken file: drop the change, keep the findings, say so.
+    findings.push({ severity: 'warning', code: 'ECS399', message: `the rewrite was not applied: its result would not parse (line ${broken.line}: ${broken.message})` });
+    return { edits: [], findings };
   }
-  return { edits: lineEdits(input.text, output), notes };
+  return { edits: lineEdits(input.text, output), findings };
 }
 
 /** An ecsfix transform around a codemod module. */
@@ -130,7 +132,7 @@ export function codemodTransform(meta: CodemodMeta, module: CodemodModule): Tran
     ...rest,
     kinds: ['source'],
     run(input: TransformInput): TransformResult {
-      if (!tokens.test(input.text)) return { edits: [], notes: [] };
+      if (!tokens.test(input.text)) return { edits: [], findings: [] };
       return runCodemod(module, input);
     },
   };

@@ -17,7 +17,7 @@ export function readinessBefore(report: CheckReport, color: boolean): string {
 export function leftByHand(report: CheckReport): string | null {
   const byService = new Map<string, string[]>();
   const add = (service: string, line: string) => byService.set(service, [...(byService.get(service) ?? []), line]);
-  const manual = (f: Finding) => !f.fixedBy && f.severity !== 'info' && (/^ECS4/.test(f.code) || f.code.startsWith('build/'));
+  const manual = (f: Finding) => !f.fixedBy && f.severity !== 'info' && /^ECS[45]/.test(f.code);
   for (const f of report.findings.filter(manual)) add(f.service ?? 'repo-wide', `${f.severity} ${f.code} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`);
   for (const e of report.ecs) {
     const container = e.taskDefinition.containerDefinitions[0];
