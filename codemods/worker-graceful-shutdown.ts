@@ -105,7 +105,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       note({ severity: 'warning', code: 'ECS312', line: sigterm?.line, message: 'a signal handler exists but ecsfix cannot follow it to its body; check that it stops the consumer' });
       return undefined;
     }
-    if (stopsConsumer(j, body.fn, consumers)) return undefined;
+    if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
     const stmts = consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)).join('\n');
     const indent = body.indent;
@@ -439,8 +439,17 @@ function functionNamed(j: JSCodeshift, root: Collection, name: string): Node | n
 }
 
 /** Whether a handler already stops one of the consumers (by its variable or ref), directly or through a helper. */
-function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[]): boolean {
-  const names = new Set(consumers.flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]).filter(Boolean));
+/** Module-level names a consumer is already copied into (`consumerRef = consumer`, `chRef = ch ?? null`): an earlier run's refs. */
+function refsAssigned(j: JSCodeshift, root: Collection, consumers: Consumer[]): string[] {
+  const targets = new Set(consumers.map((c) => c.target));
+  return typed(j, root, 'AssignmentExpression')
+    .map((p) => p.node as Node)
+    .filter((n) => n.left.type === 'Identifier' && targets.has(calleeText(n.right.type === 'LogicalExpression' ? n.right.left : n.right)))
+    .map((n) => n.left.name as string);
+}
+
+function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[], aliases: string[]): boolean {
+  const names = new Set([...consumers.flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
   let stops = false;
   j(fn)
     .find(j.CallExpression)

@@ -175,3 +175,25 @@ describe('task definition secrets', () => {
     expect(JSON.stringify(container)).not.toMatch(/hunter2|"postgres"/);
   });
 });
+
+describe('task definition stopTimeout', () => {
+  const worker = (timer: number) =>
+    `async function main() {}\nasync function shutdown() {\n  setTimeout(() => process.exit(1), ${timer}).unref();\n}\nprocess.on('SIGTERM', () => shutdown());\nmain();\n`;
+  const stopTimeout = (files: Record<string, string>) => {
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, []);
+    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).ecs.find((e) => e.service === 'jobs')?.taskDefinition.containerDefinitions[0]?.stopTimeout;
+  };
+  const files = (src: string) => ({
+    'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+    'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
+    'jobs/src/index.ts': "import { Kafka } from 'kafkajs';\nconst consumer = new Kafka({ brokers: ['k:9092'] }).consumer({ groupId: 'g' });\n" + src,
+    'jobs/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "dist/index.js"]\n',
+  });
+
+  it('covers the longest forced-exit timer of the SIGTERM handler, at least the 30 s default', () => {
+    expect(stopTimeout(files(worker(60_000)))).toBe(65);
+    expect(stopTimeout(files(worker(10_000)))).toBe(30);
+    expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@ import type { Service } from '../repo/model.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
+import { shutdownFacts } from './shutdown.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -127,10 +128,14 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
       };
     }
   }
-  if (service.role === 'worker') {
-    if (handlesSigterm(ctx, service)) container.stopTimeout = 30;
-    else notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
-  }
+  const shutdown = shutdownFacts(ctx, service);
+  // ECS kills the task stopTimeout seconds after SIGTERM (30 s by default on Fargate, at most 120):
+  // a worker gets it spelled out, and any service whose shutdown timer needs longer gets that.
+  const needed = shutdown.timerMs === null ? 0 : Math.ceil(shutdown.timerMs / 1000) + 5;
+  if (shutdown.handled && (service.role === 'worker' || needed > 30)) container.stopTimeout = Math.min(120, Math.max(30, needed));
+  if (shutdown.handled && needed > 120) notes.push(`the SIGTERM handler waits up to ${Math.ceil((shutdown.timerMs ?? 0) / 1000)} s, longer than ECS allows (120 s): shorten it`);
+  if (!shutdown.handled && service.role === 'worker')
+    notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
   return {
     service: service.name,
     role: service.role,
@@ -227,7 +232,4 @@ function plainValue(value: string | null, composeNames: Set<string>): string | n
   return hosts.some((h) => composeNames.has(h)) ? null : value;
 }
 
-function handlesSigterm(ctx: CheckContext, service: Service): boolean {
-  return service.sourceFiles.some((p) => /['"]SIGTERM['"]/.test(ctx.read(p) ?? ''));
-}
 

@@ -4,7 +4,7 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
@@ -145,7 +145,8 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        const what = options.files ? 'does not exist' : notARegularFile(join(root, svc.build.dockerfile));
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which ${what}; its service is left unchanged` });
         missing.add(key);
         continue;
       }
@@ -239,6 +240,23 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
     apis[pkg.name] = merged;
   }
   return apis;
+}
+
+/** Why a path compose names is not a Dockerfile ecsfix reads: missing, a directory, a symlink. */
+function notARegularFile(path: string): string {
+  try {
+    const link = lstatSync(path);
+    if (link.isDirectory()) return 'is a directory';
+    if (!link.isSymbolicLink()) return 'is not a regular file';
+    try {
+      statSync(path);
+      return 'is a symlink (ecsfix never follows one)';
+    } catch {
+      return 'is a dangling symlink';
+    }
+  } catch {
+    return 'does not exist';
+  }
 }
 
 function hasManifest(dir: string, fileSet: Set<string>): boolean {
