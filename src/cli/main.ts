@@ -4,25 +4,17 @@
  * summary to stderr.
  */
 import { TRANSFORMS } from '../../transforms/index.js';
-import { dirtyFiles } from '../run/gitGuard.js';
+import { uncommittedTargets, writeChanges } from '../run/engine.js';
 import type { FileChange } from '../run/plan.js';
-import { writeFileAtomic } from '../run/write.js';
 import { parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
+import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, shown, tally, type Verbosity } from './report.js';
 import { sameSelection, scriptLine } from './scriptLine.js';
 import { loadSession, resolveDir, selectTransforms, type Session } from './session.js';
 import { bold, colorEnabled, dim, printable } from './style.js';
 import { didYouMean } from './suggest.js';
-
-export const EXIT = { ok: 0, pending: 1, error: 2, interrupted: 130 } as const;
-
-export interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdinIsTTY: boolean;
-}
 
 const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, stdinIsTTY: Boolean(process.stdin.isTTY) });
 
@@ -189,18 +181,9 @@ function diff(dir: string | undefined, flags: Flags, io: Io): number {
 /** Refuses, before any prompt, to overwrite files with uncommitted changes. */
 function guardDirty(session: Session, changes: FileChange[], flags: Pick<Flags, 'allowDirty'>) {
   if (flags.allowDirty) return;
-  const dirty = dirtyFiles(session.root, changes.map((c) => c.path));
+  const dirty = uncommittedTargets(session.root, changes);
   if (dirty.length)
     throw new UsageError(`refusing to overwrite files with uncommitted changes: ${dirty.join(', ')}. Commit or stash them, or pass --allow-dirty`);
-}
-
-export function writeChanges(session: Session, changes: FileChange[]): string[] {
-  const written: string[] = [];
-  for (const change of changes) {
-    writeFileAtomic(session.root, change.path, change.after);
-    written.push(change.path);
-  }
-  return written;
 }
 
 async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<number> {
@@ -216,7 +199,7 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
   const session = loadSession(root, transforms, flags);
   if (!flags.json && noServices(session, dir, flags, io)) return EXIT.ok;
   guardDirty(session, session.plan.changes, flags);
-  const written = writeChanges(session, session.plan.changes);
+  const written = writeChanges(session.root, session.plan.changes);
   const counts = countRun(session.repo, session.plan.changes, collectDiagnostics(session.repo, session.plan));
   if (flags.json) io.stdout.write(JSON.stringify(planJson(session.repo, session.plan, { written }), null, 2) + '\n');
   else {
@@ -235,5 +218,5 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
 
 async function runWizard(flags: Flags, io: Io, dir?: string): Promise<number> {
   const { wizard } = await import('./wizard.js');
-  return wizard(resolveDir(dir), flags, io, { guardDirty, writeChanges }, dir);
+  return wizard(resolveDir(dir), flags, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, dir);
 }

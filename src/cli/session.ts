@@ -1,12 +1,10 @@
 /**
  * What every command starts from: the repo model and the plan for the selected transforms.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { buildRepoModel } from '../repo/discover.js';
-import type { RepoModel } from '../repo/model.js';
-import { planChanges, type Plan } from '../run/plan.js';
-import type { Transform, TransformOptions } from '../transform.js';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { inPaths, planRepo, type PlanOptions, type RepoPlan } from '../run/engine.js';
+import type { Transform } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { UsageError } from './errors.js';
 import { didYouMean } from './suggest.js';
@@ -43,31 +41,12 @@ export function resolveDir(dir: string | undefined): string {
   return path;
 }
 
-export interface Session {
-  root: string;
-  repo: RepoModel;
-  transforms: Transform[];
-  plan: Plan;
-}
+/** A planned run, as the commands hold it. */
+export type Session = RepoPlan;
 
-/** Whether `path` is one of the `--only` paths or inside one of them (a directory). */
-export function inOnly(only: string[], path: string): boolean {
-  return only.length === 0 || only.some((o) => {
-    const prefix = o.replace(/^\.\//, '').replace(/\/+$/, '');
-    return path === prefix || path.startsWith(`${prefix}/`);
-  });
-}
-
-/** The plan narrowed to some files: changes and notes outside them are dropped; errors stay (they concern the run). */
-export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  return { changes: plan.changes.filter((c) => keep(c.path)), reports: plan.reports.filter((r) => keep(r.path)), failures: plan.failures };
-}
-
-export function loadSession(root: string, transforms: Transform[], options: TransformOptions & { only?: string[] }): Session {
-  const repo = buildRepoModel(root);
-  const only = options.only ?? [];
-  for (const o of only)
-    if (!repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
-  const plan = planChanges(repo, transforms, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
-  return { root: repo.root, repo, transforms, plan: narrowPlan(plan, (p) => inOnly(only, p)) };
+export function loadSession(root: string, transforms: Transform[], options: PlanOptions): Session {
+  const session = planRepo(transforms, root, options);
+  for (const o of options.only ?? [])
+    if (!session.repo.files.some((f) => inPaths([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
+  return session;
 }

@@ -4,10 +4,10 @@
  * what was already accepted and write it, nothing more. Ends with the equivalent script line.
  */
 import * as p from '@clack/prompts';
-import { planChanges, type FileChange } from '../run/plan.js';
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Io } from './main.js';
+import { planModel } from '../run/engine.js';
+import type { FileChange } from '../run/plan.js';
+import { relative } from 'node:path';
+import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch } from './patch.js';
 import { collectDiagnostics, formatDiagnostic, servicesTable } from './report.js';
 import { loadSession, selectTransforms, type Session } from './session.js';
@@ -65,17 +65,16 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
 
   // Pending per transform on its own: in the full chain a rewrite (worker-multistage) can absorb
   // what another would do (pnpm-pin), which must still be offered if the user leaves the rewrite out.
-  const read = (path: string) => readFileSync(join(session.root, path), 'utf8');
   const pending = new Map<string, number>();
   if (session.plan.changes.length > 0)
     for (const t of candidates) {
-      const alone = planChanges(session.repo, [t], flags, read).changes.length;
+      const alone = planModel(session.repo, [t], flags).changes.length;
       if (alone > 0) pending.set(t.id, alone);
     }
   if (pending.size === 0) {
     for (const d of collectDiagnostics(session.repo, session.plan)) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
     p.outro('Nothing to change.');
-    return session.plan.failures.length ? 2 : 0;
+    return session.plan.failures.length ? EXIT.error : EXIT.ok;
   }
   const chosen = await p.multiselect({
     message: 'Transforms to review',
@@ -89,10 +88,10 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   });
   if (p.isCancel(chosen) || chosen.length === 0) {
     p.cancel('Nothing written.');
-    return 0;
+    return EXIT.ok;
   }
   const transforms = candidates.filter((t) => chosen.includes(t.id));
-  const plan = planChanges(session.repo, transforms, flags, read);
+  const plan = planModel(session.repo, transforms, flags);
   const { accepted, quit } = await reviewChanges(plan.changes, io);
   const written = writer.writeChanges(session, accepted);
   for (const d of collectDiagnostics(session.repo, plan, { changes: accepted })) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
@@ -102,5 +101,5 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
       `   The same as a script line: ${command}` +
       (accepted.length < plan.changes.length ? '\n   (that line applies every file of those transforms, including the ones you skipped)' : ''),
   );
-  return plan.failures.length ? 2 : 0;
+  return plan.failures.length ? EXIT.error : EXIT.ok;
 }

@@ -7,7 +7,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
-import type { ServiceListen } from '../source/index.js';
+import type { ServiceListen } from '../source/facts.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';

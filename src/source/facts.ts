@@ -52,6 +52,11 @@ export interface ListenFact {
   expression: string | null;
 }
 
+/** A service's `listen` call: the port expression's default, the env var it reads, and where. */
+export interface ServiceListen extends ListenFact {
+  file: string;
+}
+
 export interface EnvRead {
   name: string;
   line: number;
