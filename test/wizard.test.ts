@@ -16,15 +16,21 @@ vi.mock('@clack/prompts', () => ({
   outro: (m: string) => said.push(m),
   cancel: (m: string) => said.push(m),
   note: () => {},
-  log: { error: () => {}, warn: () => {} },
+  log: { error: (m: string) => said.push(m), warn: (m: string) => said.push(m) },
   spinner: () => ({ start: () => {}, stop: () => {} }),
   isCancel: (v: unknown) => v === CANCEL,
-  select: async () => answers.shift(),
-  multiselect: async (opts: { initialValues: string[] }) => {
+  multiselect: async (opts: { initialValues: string[]; options: { value: string; hint: string }[] }) => {
+    picked.push(opts.options);
     const next = answers.shift();
     return next === 'initial' ? opts.initialValues : next;
   },
 }));
+// The per-file key prompt: y/n/a/q answers scripted, Ctrl-C as its cancel symbol.
+vi.mock('../src/cli/filePrompt.js', () => ({
+  CANCELLED: CANCEL,
+  askFile: async () => answers.shift(),
+}));
+const picked: { value: string; hint: string }[][] = [];
 
 const { main } = await import('../src/cli/main.js');
 const { wizard } = await import('../src/cli/wizard.js');
@@ -43,7 +49,13 @@ const flags = (transform: string[] = []) => ({ transform, skip: [], allowDirty: 
 async function run(dir: string, transform: string[] = []) {
   const { writeChanges } = await import('../src/run/engine.js');
   const guardDirty = () => {};
-  return wizard(dir, flags(transform), io(), { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) });
+  return wizard(dir, flags(transform), io(), { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { dirArg: dir });
+}
+
+/** The script line the wizard closed with, as argv. */
+function scriptArgs(): string[] | null {
+  const line = said.join('\n').match(/ecsfix (apply .*--yes)/)?.[1];
+  return line ? line.split(' ') : null;
 }
 
 describe('wizard', () => {
@@ -58,16 +70,70 @@ describe('wizard', () => {
     answers.push('initial', 'apply', 'skip', 'quit');
     expect(await run(dir, ['dockerfile-port-env'])).toBe(0);
     expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['chat_service/Dockerfile']);
-    expect(said.join('\n')).toContain('ecsfix apply -t dockerfile-port-env --yes');
-    expect(said.join('\n')).toContain('Wrote 1 of');
+    expect(scriptArgs()).toEqual(['apply', dir, '-t', 'dockerfile-port-env', '--only', 'chat_service/Dockerfile', '--yes']);
   });
 
   it('Ctrl-C at a file keeps what was accepted before it', async () => {
     const dir = copySample('peerprep');
     gitInit(dir);
     answers.push('initial', 'apply', CANCEL);
-    await run(dir, ['dockerfile-port-env']);
+    expect(await run(dir, ['dockerfile-port-env'])).toBe(130);
     expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['chat_service/Dockerfile']);
+  });
+
+  it('every way out ends with every warning left, by file: "a" on the first file shows those of the later files', async () => {
+    const dir = copySample('peerprep');
+    gitInit(dir);
+    const { runCli } = await import('./helpers/tmp.js');
+    const planned = JSON.parse((await runCli(['diff', dir, '--json'])).stdout);
+    const warnings = [
+      ...planned.changes.flatMap((c: { path: string; notes: { severity: string; message: string }[] }) => c.notes.map((n) => ({ ...n, file: c.path }))),
+      ...planned.reports.flatMap((r: { path: string; notes: { severity: string; message: string }[] }) => r.notes.map((n) => ({ ...n, file: r.path }))),
+    ].filter((n) => n.severity !== 'info');
+    expect(warnings.some((w) => w.file === 'history_service/Dockerfile')).toBe(true);
+    for (const ending of ['all', 'quit', CANCEL]) {
+      said.length = 0;
+      answers.push('initial', ending === 'all' ? 'all' : 'apply', ...(ending === 'all' ? [] : [ending]));
+      await run(copySample('peerprep'));
+      const summary = said.find((m) => m.startsWith('Left for you')) ?? '';
+      const accepted = ending === 'all' ? planned.changes.map((c: { path: string }) => c.path) : [planned.changes[0].path];
+      for (const w of warnings.filter((w) => accepted.includes(w.file) || !planned.changes.some((c: { path: string }) => c.path === w.file)))
+        expect(summary, String(ending)).toContain(`${w.file}${w.line ? `:${w.line}` : ''} [${w.transform}] ${w.message}`);
+    }
+  });
+
+  it('the closing script line writes exactly what the wizard wrote', async () => {
+    const viaWizard = copySample('kodingcaravan');
+    gitInit(viaWizard);
+    answers.push('initial', 'skip', 'apply', 'apply', 'skip', 'quit');
+    await run(viaWizard);
+    const args = scriptArgs() as string[];
+    const viaScript = copySample('kodingcaravan');
+    gitInit(viaScript);
+    args[1] = viaScript;
+    expect(await main(args, io())).toBe(0);
+    expect(git(viaScript, 'diff')).toBe(git(viaWizard, 'diff'));
+    expect(git(viaWizard, 'diff', '--name-only').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('no script line after writing nothing', async () => {
+    const dir = copySample('peerprep');
+    answers.push('initial', 'skip', 'quit');
+    await run(dir);
+    expect(said.join('\n')).toContain('Wrote 0');
+    expect(scriptArgs()).toBeNull();
+  });
+
+  it('the picker counts each transform\'s files in the combined run', async () => {
+    const dir = copySample('kodingcaravan');
+    answers.push(CANCEL);
+    const { runCli } = await import('./helpers/tmp.js');
+    const planned = JSON.parse((await runCli(['diff', dir, '--json'])).stdout);
+    expect(await run(dir)).toBe(130);
+    for (const option of picked.at(-1) ?? []) {
+      const files = planned.changes.filter((c: { transforms: string[] }) => c.transforms.includes(option.value)).length;
+      expect(option.hint.startsWith(files ? `${files} file` : 'nothing'), option.value).toBe(true);
+    }
   });
 
   it('apply all remaining writes every change of the chosen transforms only', async () => {
@@ -79,6 +145,21 @@ describe('wizard', () => {
     expect(changed).not.toContain('chat_service/Dockerfile');
     expect(changed.length).toBeGreaterThan(2);
     expect(git(dir, 'diff')).not.toMatch(/^\+(USER|HEALTHCHECK)/m);
+  });
+
+  it('apply in a terminal whose stdout is a pipe refuses the prompts, writing nothing', async () => {
+    const dir = copySample('peerprep');
+    const stderr = new Sink();
+    expect(await main(['apply', dir], { stdout: new Sink(), stderr, stdinIsTTY: true } as never)).toBe(2);
+    expect(stderr.text).toContain('--yes');
+    expect(readFileSync(join(dir, 'chat_service/Dockerfile'), 'utf8')).not.toContain('ENV PORT');
+  });
+
+  it('the services table fits 80 columns', async () => {
+    const { buildRepoModel } = await import('../src/repo/discover.js');
+    const { servicesTable } = await import('../src/cli/report.js');
+    const table = servicesTable(buildRepoModel(copySample('kodingcaravan')), false, 74);
+    for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(74);
   });
 
   it('Ctrl-C at the transform choice writes nothing', async () => {
@@ -98,7 +179,9 @@ describe('wizard', () => {
     writeFileSync(file, readFileSync(file, 'utf8') + '# local edit\n');
     answers.push('initial'); // would be consumed by the first prompt
     const stderr = new Sink();
-    const code = await main(['wizard', dir], { stdout: new Sink(), stderr, stdinIsTTY: true } as never);
+    const stdout = new Sink();
+    stdout.isTTY = true;
+    const code = await main(['wizard', dir], { stdout, stderr, stdinIsTTY: true } as never);
     expect(code).toBe(2);
     expect(stderr.text).toContain('chat_service/Dockerfile');
     expect(stderr.text).toContain('uncommitted changes');

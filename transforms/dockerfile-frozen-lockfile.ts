@@ -162,6 +162,15 @@ function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: C
   return true;
 }
 
+/** The repo file a path in the image came from, through the COPY entry that brought it. */
+function repoPathOf(entry: CopyEntry, imagePath: string): string | null {
+  if (entry.repoPath === null) return null;
+  if (entry.kind === 'file') return entry.repoPath;
+  if (entry.kind !== 'dir') return null;
+  const joined = posix.normalize(posix.join(entry.repoPath, posix.relative(entry.image, imagePath)));
+  return joined === '.' ? null : joined;
+}
+
 function usesPnpm(parsed: ParsedDockerfile): boolean {
   return parsed.stages.some((s) => s.instructions.some((i) => runCommands(parsed, i).some((c) => program(c) === 'pnpm' || c.words.some((w) => /^pnpm(@|$)/.test(w.value)))));
 }
@@ -235,6 +244,7 @@ export const dockerfileFrozenLockfile: Transform = {
 
       // The lockfile in the build context next to the package.json the image gets.
       let addLock: string[] = [];
+      let lockInRepoPath: string | null = null;
       if (!present) {
         const entry = manifest.entry;
         const manifestRepo = entry?.repoPath && entry.kind === 'file' ? entry.repoPath : entry?.kind === 'dir' && entry.repoPath !== null ? posix.join(entry.repoPath, posix.relative(entry.image, posix.join(root, 'package.json'))) : null;
@@ -272,7 +282,33 @@ export const dockerfileFrozenLockfile: Transform = {
           continue;
         }
         addLock = [posix.basename(lockInRepo.rel)];
+        lockInRepoPath = lockInRepo.rel;
         if (manager === 'pnpm' && files.includes(repoDir ? `${repoDir}/pnpm-workspace.yaml` : 'pnpm-workspace.yaml') && at(posix.join(root, 'pnpm-workspace.yaml')).presence !== 'yes') addLock.push('pnpm-workspace.yaml');
+      }
+
+      // The lockfile must be in a fresh clone, and package-lock.json in sync with package.json: else
+      // the COPY or `npm ci` fails the build, and a frozen install would be a false promise.
+      const lockRepoPath = present?.entry ? repoPathOf(present.entry, posix.join(root, present.name)) : lockInRepoPath;
+      const lockFacts = lockRepoPath ? repo.lockfiles?.get(lockRepoPath) : undefined;
+      if (lockRepoPath && (!files.includes(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
+        const why = lockFacts?.notCommittedWhy ?? 'it is not in the repository (git-ignored or never committed)';
+        const copyLine = present?.entry ? ` (COPY at line ${present.entry.copy.line} fails from a fresh clone)` : '';
+        pending.notes.push({
+          severity: 'warning',
+          code: 'ECS153',
+          message: `${manager} ${install.sub.value} left as is: ${lockRepoPath} is not committed, ${why}${copyLine}. Commit the lockfile, then run ecsfix again to make the install frozen`,
+          line,
+        });
+        continue;
+      }
+      if (manager === 'npm' && lockFacts?.outOfSync) {
+        pending.notes.push({
+          severity: 'warning',
+          code: 'ECS154',
+          message: `npm ${install.sub.value} left as is: ${lockRepoPath} is out of sync with package.json (${lockFacts.outOfSync}), so \`npm ci\` would fail the build. Run \`npm install\`, commit the updated lockfile, then run ecsfix again`,
+          line,
+        });
+        continue;
       }
 
       // A RUN that edits package.json after it was copied: a frozen install would fail on it.

@@ -19,7 +19,7 @@
  */
 import { isDockerfileName } from '../src/repo/discover.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import type { RepoModel } from '../src/repo/model.js';
+import { servicesForFile, type RepoModel } from '../src/repo/model.js';
 import type { PnpmVersion } from '../src/repo/workspace.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
 import { lineOfOffset } from '../src/text.js';
@@ -160,8 +160,13 @@ export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | 
   }
   if (fromField) return { pin: fromField, notes };
   const siblings = siblingPin(repo, path);
-  if (siblings.pin) return { pin: siblings.pin, notes };
-  const lock = repo.packageManager.pnpmFromLockfile;
+  // The service's own pnpm-lock.yaml (a per-package lockfile) is what its install reads.
+  const lockOf = (dir: string) => repo.packageManager.pnpmLockfiles?.[dir ? `${dir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'];
+  const lock = servicesForFile(repo, path).map((s) => lockOf(s.dir)).find(Boolean) ?? repo.packageManager.pnpmFromLockfile;
+  // An older pnpm than the lockfile format needs cannot read it: the lockfile outranks the siblings then.
+  if (siblings.pin && !(lock && Number(siblings.pin.version.split('.')[0]) < Number(lock.version.split('.')[0]))) return { pin: siblings.pin, notes };
+  if (siblings.pin && lock)
+    return { pin: { ...lock, source: `${lock.source} (the repo's other Dockerfiles pin pnpm ${siblings.pin.version}, which cannot read that lockfile)` }, notes };
   if (lock)
     return {
       pin: { ...lock, source: `${lock.source}${siblings.detail ? ` (${siblings.detail})` : ''}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },

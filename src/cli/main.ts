@@ -194,7 +194,7 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
     if (!io.stdout.isTTY)
       throw new UsageError('apply asks file by file, and stdout is not a terminal (a pipe or a file); pass --yes to write without asking, or run it without the redirection');
     // In a terminal, apply without --yes is the wizard's per-file review.
-    return runWizard(flags, io, dir);
+    return runWizard(flags, io, dir, false);
   }
   const session = loadSession(root, transforms, flags);
   if (!flags.json && noServices(session, dir, flags, io)) return EXIT.ok;
@@ -216,7 +216,10 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
   return EXIT.ok;
 }
 
-async function runWizard(flags: Flags, io: Io, dir?: string): Promise<number> {
+/** The wizard; `pick` false reviews every file of the selected transforms without the picker (`apply`). */
+async function runWizard(flags: Flags, io: Io, dir?: string, pick = true): Promise<number> {
+  const root = resolveDir(dir);
+  if (!io.stdout.isTTY) throw new UsageError('the wizard draws prompts, and stdout is not a terminal (a pipe or a file); use "ecsfix diff" or "ecsfix apply --yes" instead');
   const { wizard } = await import('./wizard.js');
-  return wizard(resolveDir(dir), flags, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, dir);
+  return wizard(root, flags, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { ...(dir !== undefined ? { dirArg: dir } : {}), pick });
 }

@@ -1,22 +1,29 @@
 /**
  * The interactive wizard (@clack/prompts): scan with a spinner, show the services found, pick the
- * transforms, then read each file's diff and apply / skip / apply all / quit. Quit and Ctrl-C keep
- * what was already accepted and write it, nothing more. Ends with the equivalent script line.
+ * transforms, then read each file's diff and answer with one key (y/n/a/q, e for the notes).
+ * Every way out — apply all, quit, Ctrl-C — writes what was accepted, nothing more, and ends with
+ * the same summary of what is left for the user: every warning and error, by service, with
+ * file:line. The closing script line repeats exactly what was written.
  */
 import * as p from '@clack/prompts';
-import { planModel } from '../run/engine.js';
-import type { FileChange } from '../run/plan.js';
 import { relative } from 'node:path';
-import { EXIT, type Io } from './io.js';
-import { colorizePatch, filePatch } from './patch.js';
-import { collectDiagnostics, formatDiagnostic, servicesTable } from './report.js';
-import { loadSession, selectTransforms, type Session } from './session.js';
-import { colorEnabled } from './style.js';
+import { planModel } from '../run/engine.js';
+import type { FileChange, Plan } from '../run/plan.js';
 import type { TransformOptions } from '../transform.js';
+import { TRANSFORMS } from '../../transforms/index.js';
+import { askFile, CANCELLED } from './filePrompt.js';
+import { EXIT, type Io } from './io.js';
+import { page } from './pager.js';
+import { colorizePatch, filePatch, terminalPatch } from './patch.js';
+import { collectDiagnostics, formatDiagnostic, plural, servicesTable, type Diagnostic } from './report.js';
+import { scriptLine } from './scriptLine.js';
+import { loadSession, selectTransforms, type Session } from './session.js';
+import { colorEnabled, printable } from './style.js';
 
 interface WizardFlags extends TransformOptions {
   transform: string[];
   skip: string[];
+  only?: string[];
   allowDirty: boolean;
 }
 
@@ -25,81 +32,125 @@ interface Writer {
   writeChanges(session: Session, changes: FileChange[]): string[];
 }
 
-/** Shows each change and asks; returns what was accepted (quit/Ctrl-C stop asking). */
-export async function reviewChanges(changes: FileChange[], io: Io): Promise<{ accepted: FileChange[]; quit: boolean }> {
+export interface WizardOptions {
+  /** The directory as the user typed it, for the script line. */
+  dirArg?: string;
+  /** Offer the transform picker (the wizard) or review every selected transform's files (`apply`). */
+  pick?: boolean;
+}
+
+function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
+  return collectDiagnostics(session.repo, { changes: [change], reports: [], failures: [] });
+}
+
+export interface Review {
+  accepted: FileChange[];
+  /** How the review ended: every file answered, `a`, `q`, or Ctrl-C. */
+  ending: 'done' | 'all' | 'quit' | 'interrupted';
+}
+
+/** Shows each change (through a pager when long) with its notes and asks; returns what was accepted. */
+export async function reviewChanges(changes: FileChange[], session: Session, io: Io): Promise<Review> {
   const color = colorEnabled(io.stdout);
   const accepted: FileChange[] = [];
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i] as FileChange;
-    io.stdout.write('\n' + colorizePatch(filePatch(change), color));
-    for (const note of change.notes) io.stdout.write(formatDiagnostic({ level: note.severity === 'info' ? 'info' : 'warning', file: change.path, ...(note.line ? { line: note.line } : {}), message: note.message, transform: note.transform, service: '' }, color) + '\n');
-    const answer = await p.select({
-      message: `${change.path} (${i + 1}/${changes.length}, ${change.transforms.join(', ')})`,
-      options: [
-        { value: 'apply', label: 'apply' },
-        { value: 'skip', label: 'skip' },
-        { value: 'all', label: 'apply all remaining' },
-        { value: 'quit', label: 'quit', hint: 'write what was accepted so far' },
-      ],
-    });
-    if (p.isCancel(answer) || answer === 'quit') return { accepted, quit: true };
-    if (answer === 'apply') accepted.push(change);
-    if (answer === 'all') {
-      accepted.push(...changes.slice(i));
+    const notes = diagnosticsFor(change, session);
+    // Beside the diff they explain, the info notes too: where each value came from.
+    const notesText = notes.map((d) => formatDiagnostic(d, color, false) + '\n').join('');
+    page('\n' + colorizePatch(terminalPatch(filePatch(change)), color) + notesText, io.stdout);
+    for (;;) {
+      const answer = await askFile(`${printable(change.path)} (${i + 1}/${changes.length}, ${change.transforms.join(', ')})`, color);
+      if (answer === 'notes') {
+        io.stdout.write(notesText || 'no notes on this file\n');
+        continue;
+      }
+      if (answer === CANCELLED) return { accepted, ending: 'interrupted' };
+      if (answer === 'quit') return { accepted, ending: 'quit' };
+      if (answer === 'apply') accepted.push(change);
+      if (answer === 'all') {
+        accepted.push(...changes.slice(i));
+        return { accepted, ending: 'all' };
+      }
       break;
     }
   }
-  return { accepted, quit: false };
+  return { accepted, ending: 'done' };
 }
 
-export async function wizard(root: string, flags: WizardFlags, io: Io, writer: Writer, _dirArg?: string): Promise<number> {
+/** What is left for the user, the same on every way out: warnings and errors by service, with file:line. */
+function leftForYou(session: Session, plan: Plan, accepted: FileChange[]): string | null {
+  const todo = collectDiagnostics(session.repo, plan, { changes: accepted }).filter((d) => d.level !== 'info');
+  if (todo.length === 0) return null;
+  const byService = new Map<string, Diagnostic[]>();
+  for (const d of todo) byService.set(d.service, [...(byService.get(d.service) ?? []), d]);
+  const order = [...byService.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)));
+  return order
+    .map((service) => `${service || 'repo-wide'}\n${(byService.get(service) ?? []).map((d) => `  ${formatDiagnostic(d, false)}`).join('\n')}`)
+    .join('\n');
+}
+
+/** Per transform, the files it changes in the combined run (a rewrite can absorb another's change). */
+function pendingCounts(plan: Plan): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const change of plan.changes) for (const id of change.transforms) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
+export async function wizard(root: string, flags: WizardFlags, io: Io, writer: Writer, options: WizardOptions = {}): Promise<number> {
+  const color = colorEnabled(io.stdout);
   p.intro('ecsfix — ECS Fargate readiness');
   const spin = p.spinner();
   spin.start(`Scanning ${relative(process.cwd(), root) || '.'}`);
   const candidates = selectTransforms({ transforms: flags.transform, skip: flags.skip });
   const session = loadSession(root, candidates, flags);
-  spin.stop(`Found ${session.repo.services.length} service(s), ${session.plan.changes.length} file(s) with pending changes`);
-  p.note(servicesTable(session.repo, colorEnabled(io.stdout)), 'Services');
-  for (const f of session.plan.failures) p.log.error(`${f.path}:${f.line} ${f.message} — left untouched`);
+  spin.stop(`Found ${plural(session.repo.services.length, 'service')}, ${plural(session.plan.changes.length, 'file')} with pending changes`);
+  // The table fits the terminal (80 columns when unknown) inside clack's note frame.
+  if (session.repo.services.length) p.note(servicesTable(session.repo, color, Math.min(io.stdout.columns || 80, 120) - 6), 'Services');
+  for (const f of session.plan.failures) p.log.error(printable(`${f.path}:${f.line} ${f.message} — left untouched`));
   writer.guardDirty(session, session.plan.changes, flags);
 
-  // Pending per transform on its own: in the full chain a rewrite (worker-multistage) can absorb
-  // what another would do (pnpm-pin), which must still be offered if the user leaves the rewrite out.
-  const pending = new Map<string, number>();
-  if (session.plan.changes.length > 0)
-    for (const t of candidates) {
-      const alone = planModel(session.repo, [t], flags).changes.length;
-      if (alone > 0) pending.set(t.id, alone);
-    }
-  if (pending.size === 0) {
-    for (const d of collectDiagnostics(session.repo, session.plan)) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
-    p.outro('Nothing to change.');
-    return session.plan.failures.length ? EXIT.error : EXIT.ok;
+  let transforms = candidates;
+  let plan = session.plan;
+  let review: Review = { accepted: [], ending: 'done' };
+  const pending = pendingCounts(session.plan);
+  if (pending.size > 0 && options.pick !== false) {
+    const chosen = await p.multiselect({
+      message: 'Transforms to review',
+      options: candidates.map((t) => ({
+        value: t.id,
+        label: `${t.id}${t.safety === 'behavior-changing' ? ' (behaviour-changing)' : ''}`,
+        hint: pending.has(t.id) ? plural(pending.get(t.id) ?? 0, 'file') : 'nothing to change',
+      })),
+      initialValues: candidates.filter((t) => pending.has(t.id)).map((t) => t.id),
+      required: false,
+    });
+    if (p.isCancel(chosen)) review = { accepted: [], ending: 'interrupted' };
+    transforms = p.isCancel(chosen) ? [] : candidates.filter((t) => chosen.includes(t.id));
+    if (transforms.length !== candidates.length)
+      plan = planModel(session.repo, transforms, flags);
   }
-  const chosen = await p.multiselect({
-    message: 'Transforms to review',
-    options: candidates.map((t) => ({
-      value: t.id,
-      label: `${t.id}${t.safety === 'behavior-changing' ? ' (behaviour-changing)' : ''}`,
-      hint: pending.has(t.id) ? `${pending.get(t.id)} file(s)` : 'nothing to change',
-    })),
-    initialValues: candidates.filter((t) => pending.has(t.id)).map((t) => t.id),
-    required: false,
-  });
-  if (p.isCancel(chosen) || chosen.length === 0) {
-    p.cancel('Nothing written.');
-    return EXIT.ok;
+  if (review.ending !== 'interrupted' && transforms.length > 0) review = await reviewChanges(plan.changes, session, io);
+
+  const written = writer.writeChanges(session, review.accepted);
+  const left = leftForYou(session, plan, review.accepted);
+  if (left) p.log.warn(`Left for you:\n${printable(left, '\n')}`);
+  const skipped = plan.changes.length - written.length;
+  const wrote = `${review.ending === 'interrupted' ? 'Interrupted. ' : review.ending === 'quit' ? 'Stopped. ' : ''}Wrote ${written.length} of ${plural(plan.changes.length, 'file')}${skipped ? ` (${skipped} not written)` : ''}.`;
+  if (written.length === 0) p.outro(plan.changes.length ? wrote : 'Nothing to change.');
+  else {
+    // Exactly what was written: the transforms chosen and, when some files were not, the files that were.
+    const all = transforms.length === TRANSFORMS.length;
+    const line = scriptLine({
+      command: 'apply',
+      ...(options.dirArg !== undefined ? { dir: options.dirArg } : {}),
+      ...(all ? {} : { transforms: transforms.map((t) => t.id) }),
+      ...(written.length < plan.changes.length ? { only: written } : flags.only?.length ? { only: flags.only } : {}),
+      ...(flags.pnpmVersion ? { pnpmVersion: flags.pnpmVersion } : {}),
+      yes: true,
+    });
+    p.outro(`${wrote}\n   The same as a script line: ${line}`);
   }
-  const transforms = candidates.filter((t) => chosen.includes(t.id));
-  const plan = planModel(session.repo, transforms, flags);
-  const { accepted, quit } = await reviewChanges(plan.changes, io);
-  const written = writer.writeChanges(session, accepted);
-  for (const d of collectDiagnostics(session.repo, plan, { changes: accepted })) if (d.level !== 'info') p.log.warn(formatDiagnostic(d, false));
-  const command = `ecsfix apply -t ${transforms.map((t) => t.id).join(',')} --yes`;
-  p.outro(
-    `${quit ? 'Stopped. ' : ''}Wrote ${written.length} of ${plan.changes.length} file(s).\n` +
-      `   The same as a script line: ${command}` +
-      (accepted.length < plan.changes.length ? '\n   (that line applies every file of those transforms, including the ones you skipped)' : ''),
-  );
+  if (review.ending === 'interrupted') return EXIT.interrupted;
   return plan.failures.length ? EXIT.error : EXIT.ok;
 }

@@ -20,4 +20,16 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'Several services run this image with different commands (an API and a worker). A HEALTHCHECK in the image probes every one of them; a process that does not serve the route would be marked unhealthy and restarted. Declare the probe per service instead.',
   },
+  {
+    code: 'ECS153',
+    title: 'The lockfile is not committed: no frozen install',
+    defaultSeverity: 'warning',
+    help: 'The Dockerfile copies (or would copy) a lockfile that a fresh clone does not have: it is git-ignored or untracked. COPY fails from a clone, so the image cannot promise the versions it pins. Commit the lockfile, then make the install frozen.',
+  },
+  {
+    code: 'ECS154',
+    title: 'package-lock.json is out of sync with package.json: no npm ci',
+    defaultSeverity: 'warning',
+    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
+  },
 ];

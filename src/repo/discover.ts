@@ -8,7 +8,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
-import { listRepoFiles } from './files.js';
+import { listRepoFiles, untrackedFiles } from './files.js';
+import { lockfileFacts } from './lockfiles.js';
 import type { DockerfileEntry, Evidence, HealthRoute, ModelProblem, RepoModel, Service, ServiceLanguage, ServiceRole, UserConvention } from './model.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
@@ -188,6 +189,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     compose,
     workspacePackages,
     packageManager,
+    lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     userConvention: null,
     problems,
   };

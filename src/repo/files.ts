@@ -44,6 +44,16 @@ function walk(root: string): string[] {
   return files;
 }
 
+/** Files of a git work tree that git does not track (untracked, not ignored): a fresh clone lacks them. Empty outside git. */
+export function untrackedFiles(root: string): Set<string> {
+  try {
+    const out = execFileSync('git', ['-C', root, 'ls-files', '-o', '--exclude-standard', '-z'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    return new Set(out.split('\0').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
 /** Repo-relative POSIX paths of the regular files (no symlinks) the tool may read. */
 export function listRepoFiles(root: string): string[] {
   const listed = gitFiles(root) ?? walk(root);

@@ -7,6 +7,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
@@ -95,6 +96,8 @@ export interface RepoModel {
   compose: ComposeModel;
   workspacePackages: WorkspacePackage[];
   packageManager: PackageManagerInfo;
+  /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
+  lockfiles?: Map<string, LockfileFacts>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
   /** Conflicts and files the model could not read, reported by `check` and in `--json`. */

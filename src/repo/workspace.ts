@@ -32,6 +32,8 @@ export interface PackageManagerInfo {
   pnpm: PnpmVersion | null;
   /** The lockfile format's pnpm major, whether or not the packageManager field decided `pnpm`. */
   pnpmFromLockfile: PnpmVersion | null;
+  /** Every pnpm-lock.yaml of the repo (the root's and per-package ones) with the pnpm major its format needs. */
+  pnpmLockfiles?: Record<string, PnpmVersion>;
 }
 
 type Json = Record<string, unknown>;
@@ -163,12 +165,24 @@ export function detectPackageManager(read: (rel: string) => string | null, files
   let pnpm: PnpmVersion | null = null;
   const fromField = packageManager && /^pnpm@(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(packageManager);
   if (fromField?.[1]) pnpm = { version: fromField[1], source: 'the root package.json "packageManager" field', from: 'packageManager' };
-  const lock = read('pnpm-lock.yaml');
-  const lockVersion = lock && /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(lock)?.[1];
-  const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
-  const pnpmFromLockfile: PnpmVersion | null = major
-    ? { version: major, source: `pnpm-lock.yaml lockfileVersion ${lockVersion}, which pnpm ${major} writes`, from: 'lockfile' }
-    : null;
+  // The root lockfile's format, else the one format every per-package lockfile agrees on.
+  const pnpmLockfiles: Record<string, PnpmVersion> = {};
+  const formats = new Map<string, string>();
+  for (const f of files.filter((f) => posix.basename(f) === 'pnpm-lock.yaml' && !f.includes('node_modules/'))) {
+    const lockVersion = /^lockfileVersion:\s*['"]?([\d.]+)/m.exec(read(f) ?? '')?.[1];
+    const major = lockVersion ? (LOCKFILE_TO_PNPM[lockVersion] ?? LOCKFILE_TO_PNPM[lockVersion.split('.')[0] + '.0']) : undefined;
+    if (!lockVersion || !major) continue;
+    pnpmLockfiles[f] = { version: major, source: `${f} lockfileVersion ${lockVersion}, which pnpm ${major} writes`, from: 'lockfile' };
+    formats.set(f, lockVersion);
+  }
+  const perPackage = [...formats.keys()].filter((f) => f !== 'pnpm-lock.yaml');
+  const agreed = perPackage.length && new Set(perPackage.map((f) => pnpmLockfiles[f]?.version)).size === 1 ? perPackage[0] : undefined;
+  const pnpmFromLockfile: PnpmVersion | null =
+    pnpmLockfiles['pnpm-lock.yaml'] ??
+    (agreed
+      ? { version: pnpmLockfiles[agreed]?.version ?? '', source: `the per-package lockfiles (${perPackage.join(', ')}) are lockfileVersion ${formats.get(agreed)}, which pnpm ${pnpmLockfiles[agreed]?.version} writes`, from: 'lockfile' }
+      : null);
   if (!pnpm) pnpm = pnpmFromLockfile;
-  return { name, lockfiles, pnpm, pnpmFromLockfile };
+  return { name, lockfiles, pnpm, pnpmFromLockfile, pnpmLockfiles };
 }
+
