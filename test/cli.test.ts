@@ -96,6 +96,25 @@ describe('ecsfix CLI', () => {
     expect(stderr.split('\n').filter((l) => l.startsWith('error '))).toEqual([expect.stringContaining('chat_service/Dockerfile')]);
   });
 
+  it('run in a subdirectory: the same patch for the files under it as at the root, the root named, nothing written outside', async () => {
+    const dir = copySample('kodingcaravan');
+    gitInit(dir);
+    const atRoot = await runCli(['diff', dir]);
+    const inServices = await runCli(['diff', join(dir, 'services')]);
+    expect(inServices.code).toBe(1);
+    const patches = (out: string) => out.split(/^(?=diff --git )/m).filter(Boolean);
+    const underServices = patches(atRoot.stdout).filter((p) => p.startsWith('diff --git a/services/'));
+    expect(underServices.length).toBeGreaterThan(5);
+    expect(patches(inServices.stdout)).toEqual(underServices);
+    expect(inServices.stderr.split('\n')[0]).toContain(dir);
+    expect((await runCli(['apply', join(dir, 'services/cache-worker'), '--yes'])).code).toBe(0);
+    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['services/cache-worker/Dockerfile']);
+    const whole = copySample('kodingcaravan');
+    expect((await runCli(['apply', whole, '--yes'])).code).toBe(0);
+    const worker = 'services/cache-worker/Dockerfile';
+    expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(whole, worker), 'utf8'));
+  });
+
   it('an empty directory says there are no services, exit 0 for diff', async () => {
     const { code, stdout, stderr } = await runCli(['diff', tempDir()]);
     expect(code).toBe(0);

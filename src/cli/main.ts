@@ -4,7 +4,8 @@
  * summary to stderr.
  */
 import { TRANSFORMS } from '../../transforms/index.js';
-import { uncommittedTargets, writeChanges } from '../run/engine.js';
+import { writeChanges } from '../run/engine.js';
+import { dirtyFiles, gitOperationInProgress } from '../run/gitGuard.js';
 import type { FileChange } from '../run/plan.js';
 import { parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
@@ -12,7 +13,8 @@ import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, shown, tally, type Verbosity } from './report.js';
 import { sameSelection, scriptLine } from './scriptLine.js';
-import { loadSession, resolveDir, selectTransforms, type Session } from './session.js';
+import { findTarget } from './root.js';
+import { loadSession, resolveDir, selectTransforms, servicesInScope, type Session } from './session.js';
 import { bold, colorEnabled, dim, printable } from './style.js';
 import { didYouMean } from './suggest.js';
 
@@ -31,12 +33,14 @@ const COMMANDS: Command[] = [
   { name: 'list', usage: 'list', summary: 'every transform: id, title, file kinds, safety', run: (_dir, flags, io) => list(flags, io) },
   { name: 'diff', usage: 'diff  [dir]', summary: 'unified diff of every pending change on stdout; writes nothing', run: diff },
   { name: 'apply', usage: 'apply [dir]', summary: 'write the changes; asks per file in a terminal, needs --yes otherwise', run: apply },
+  { name: 'check', usage: 'check [dir]', summary: 'readiness report per service (--format, --fail-on: "ecsfix check --help")', run: async (dir, flags, io) => (await import('./check.js')).runCheck((await import('./check.js')).checkOptions(dir, flags), io, VERSION) },
 ];
 const COMMAND_NAMES = [...COMMANDS.map((c) => c.name), 'help'];
 
 const EXIT_CODES = `Exit codes:
   diff    0 nothing to change       1 changes pending
   apply   0 done
+  check   0 nothing at or above --fail-on (default blocking)   1 findings at or above it
   any     1 more warnings than --max-warnings
           2 an error: a file that does not parse, a bad flag or path, an unknown transform id,
             files with uncommitted changes
@@ -73,6 +77,8 @@ export const commandNames = (): string[] => COMMANDS.map((c) => c.name);
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
+    // `check` has options of its own (--format, --fail-on, --output): src/cli/check.ts parses them.
+    if (argv[0] === 'check') return (await import('./check.js')).checkCommand(argv.slice(1), io, VERSION);
     const { flags, positionals, help, version } = parseArgv(argv);
     if (help || positionals[0] === 'help') {
       io.stdout.write(usage() + '\n');
@@ -136,7 +142,7 @@ function report(session: Session, changes: FileChange[], flags: Flags, io: Io) {
 
 /** Says so when there is nothing to work on: an empty directory, or one with no service. */
 function noServices(session: Session, dir: string | undefined, flags: Flags, io: Io): boolean {
-  if (session.repo.services.length > 0 || session.plan.changes.length > 0 || session.plan.failures.length > 0) return false;
+  if (servicesInScope(session).length > 0 || session.plan.changes.length > 0 || session.plan.failures.length > 0) return false;
   if (!flags.quiet && !flags.json)
     io.stderr.write(`ecsfix: no services found in ${printable(dir ?? '.')} (no Dockerfile, and no compose service that builds one); nothing to do\n`);
   return true;
@@ -146,9 +152,18 @@ function overWarningLimit(flags: Flags, warnings: number): boolean {
   return flags.maxWarnings !== undefined && warnings > flags.maxWarnings;
 }
 
+/** The repo root for `dir` and the subtree within it; says which root when it is above `dir`. */
+function locate(dir: string | undefined, flags: Flags, io: Io) {
+  const target = findTarget(resolveDir(dir));
+  if (target.reason && !flags.quiet && !flags.json)
+    io.stderr.write(`ecsfix: using the repo root ${printable(target.root)} (${target.reason}); changes limited to ${printable(target.scope)}/\n`);
+  return target;
+}
+
 function diff(dir: string | undefined, flags: Flags, io: Io): number {
   const transforms = selectTransforms({ transforms: flags.transform, skip: flags.skip });
-  const session = loadSession(resolveDir(dir), transforms, flags);
+  const { root, scope } = locate(dir, flags, io);
+  const session = loadSession(root, transforms, { ...flags, scope });
   const { plan } = session;
   let counts;
   if (flags.json) {
@@ -166,7 +181,7 @@ function diff(dir: string | undefined, flags: Flags, io: Io): number {
     if (!flags.quiet && worthSaying) {
       const next = counts.files ? ` — run "${scriptLine({ command: 'apply', ...sameSelection(flags, dir) })}" to write them` : '';
       io.stderr.write(
-        `${counts.files ? `${plural(counts.files, 'file')} to change in ${plural(counts.services, 'service')}` : `nothing to change in ${plural(session.repo.services.length, 'service')}`}, ${tally(counts)}${next}\n`,
+        `${counts.files ? `${plural(counts.files, 'file')} to change in ${plural(counts.services, 'service')}` : `nothing to change in ${plural(servicesInScope(session).length, 'service')}`}, ${tally(counts)}${next}\n`,
       );
     }
   }
@@ -181,14 +196,15 @@ function diff(dir: string | undefined, flags: Flags, io: Io): number {
 /** Refuses, before any prompt, to overwrite files with uncommitted changes. */
 function guardDirty(session: Session, changes: FileChange[], flags: Pick<Flags, 'allowDirty'>) {
   if (flags.allowDirty) return;
-  const dirty = uncommittedTargets(session.root, changes);
+  const dirty = dirtyFiles(session.root, changes.map((c) => c.path));
   if (dirty.length)
     throw new UsageError(`refusing to overwrite files with uncommitted changes: ${dirty.join(', ')}. Commit or stash them, or pass --allow-dirty`);
+  const operation = changes.length ? gitOperationInProgress(session.root) : null;
+  if (operation) throw new UsageError(`refusing to write while the repository is in the middle of ${operation}. Finish or abort it first, or pass --allow-dirty`);
 }
 
 async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<number> {
   const transforms = selectTransforms({ transforms: flags.transform, skip: flags.skip });
-  const root = resolveDir(dir);
   if (!flags.yes) {
     if (!io.stdinIsTTY) throw new UsageError('apply writes files: pass --yes when not running in a terminal (or use "ecsfix diff" to preview)');
     if (!io.stdout.isTTY)
@@ -196,7 +212,8 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
     // In a terminal, apply without --yes is the wizard's per-file review.
     return runWizard(flags, io, dir, false);
   }
-  const session = loadSession(root, transforms, flags);
+  const { root, scope } = locate(dir, flags, io);
+  const session = loadSession(root, transforms, { ...flags, scope });
   if (!flags.json && noServices(session, dir, flags, io)) return EXIT.ok;
   guardDirty(session, session.plan.changes, flags);
   const written = writeChanges(session.root, session.plan.changes);
@@ -218,8 +235,8 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
 
 /** The wizard; `pick` false reviews every file of the selected transforms without the picker (`apply`). */
 async function runWizard(flags: Flags, io: Io, dir?: string, pick = true): Promise<number> {
-  const root = resolveDir(dir);
+  const { root, scope, reason } = findTarget(resolveDir(dir));
   if (!io.stdout.isTTY) throw new UsageError('the wizard draws prompts, and stdout is not a terminal (a pipe or a file); use "ecsfix diff" or "ecsfix apply --yes" instead');
   const { wizard } = await import('./wizard.js');
-  return wizard(root, flags, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { ...(dir !== undefined ? { dirArg: dir } : {}), pick });
+  return wizard(root, { ...flags, scope }, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { ...(dir !== undefined ? { dirArg: dir } : {}), pick, rootReason: reason });
 }

@@ -3,10 +3,11 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { inPaths, planRepo, type PlanOptions, type RepoPlan } from '../run/engine.js';
-import type { Transform } from '../transform.js';
+import { planRepo, type RepoPlan } from '../run/engine.js';
+import type { Transform, TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { UsageError } from './errors.js';
+import { inScope } from './root.js';
 import { didYouMean } from './suggest.js';
 
 export interface Selection {
@@ -42,11 +43,37 @@ export function resolveDir(dir: string | undefined): string {
 }
 
 /** A planned run, as the commands hold it. */
-export type Session = RepoPlan;
+export interface Session extends RepoPlan {
+  /** Whether a path is within what the user asked for (the subtree, `--only`). */
+  keep: (path: string) => boolean;
+}
 
-export function loadSession(root: string, transforms: Transform[], options: PlanOptions): Session {
-  const session = planRepo(transforms, root, options);
-  for (const o of options.only ?? [])
-    if (!session.repo.files.some((f) => inPaths([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
-  return session;
+/** Whether `path` is one of the `--only` paths or inside one of them (a directory). */
+export function inOnly(only: string[], path: string): boolean {
+  return only.length === 0 || only.some((o) => {
+    const prefix = o.replace(/^\.\//, '').replace(/\/+$/, '');
+    return path === prefix || path.startsWith(`${prefix}/`);
+  });
+}
+
+export interface Limits {
+  /** `--only` paths, root-relative. */
+  only?: string[];
+  /** The subtree the user ran in, root-relative ('' = the whole repo). */
+  scope?: string;
+}
+
+export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits): Session {
+  const only = options.only ?? [];
+  const scope = options.scope ?? '';
+  const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
+  const session = planRepo(transforms, root, { ...options, keep });
+  for (const o of only)
+    if (!session.repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
+  return { ...session, keep };
+}
+
+/** The services within what the user asked for (built from a Dockerfile there, or living there). */
+export function servicesInScope(session: Session) {
+  return session.repo.services.filter((s) => session.keep(s.dockerfile ?? s.dir));
 }

@@ -17,13 +17,12 @@ import { page } from './pager.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { collectDiagnostics, formatDiagnostic, plural, servicesTable, type Diagnostic } from './report.js';
 import { scriptLine } from './scriptLine.js';
-import { loadSession, selectTransforms, type Session } from './session.js';
+import { loadSession, selectTransforms, type Limits, type Session } from './session.js';
 import { colorEnabled, printable } from './style.js';
 
-interface WizardFlags extends TransformOptions {
+interface WizardFlags extends TransformOptions, Limits {
   transform: string[];
   skip: string[];
-  only?: string[];
   allowDirty: boolean;
 }
 
@@ -35,6 +34,8 @@ interface Writer {
 export interface WizardOptions {
   /** The directory as the user typed it, for the script line. */
   dirArg?: string;
+  /** Why the root is above the directory given (said once), when it is. */
+  rootReason?: string | null;
   /** Offer the transform picker (the wizard) or review every selected transform's files (`apply`). */
   pick?: boolean;
 }
@@ -104,6 +105,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   spin.start(`Scanning ${relative(process.cwd(), root) || '.'}`);
   const candidates = selectTransforms({ transforms: flags.transform, skip: flags.skip });
   const session = loadSession(root, candidates, flags);
+  if (options.rootReason) p.log.info(`Repo root ${root} (${options.rootReason}); changes limited to ${flags.scope}/`);
   spin.stop(`Found ${plural(session.repo.services.length, 'service')}, ${plural(session.plan.changes.length, 'file')} with pending changes`);
   // The table fits the terminal (80 columns when unknown) inside clack's note frame.
   if (session.repo.services.length) p.note(servicesTable(session.repo, color, Math.min(io.stdout.columns || 80, 120) - 6), 'Services');
@@ -128,7 +130,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     if (p.isCancel(chosen)) review = { accepted: [], ending: 'interrupted' };
     transforms = p.isCancel(chosen) ? [] : candidates.filter((t) => chosen.includes(t.id));
     if (transforms.length !== candidates.length)
-      plan = planModel(session.repo, transforms, flags);
+      plan = planModel(session.repo, transforms, { ...flags, keep: session.keep });
   }
   if (review.ending !== 'interrupted' && transforms.length > 0) review = await reviewChanges(plan.changes, session, io);
 

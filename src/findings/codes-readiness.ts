@@ -1,4 +1,77 @@
-/** Finding codes for readiness checks with no automatic fix (ECS4xx). */
+/**
+ * Finding codes for the readiness checks of `ecsfix check` (ECS4xx): what a hand-written ECS
+ * readiness audit finds that no transform rewrites safely. `fixedBy` names the transform that fixes
+ * a finding where one can (it is then set on the finding only while that transform has a pending
+ * change for it).
+ */
 import type { FindingCode } from './finding.js';
 
-export const READINESS_CODES: readonly FindingCode[] = [];
+export const READINESS_CODES: readonly FindingCode[] = [
+  {
+    code: 'ECS401',
+    title: 'Exits at start when a dependency is missing',
+    defaultSeverity: 'blocking',
+    help:
+      'The process calls process.exit with a non-zero code when its start-up fails, and start-up connects to a dependency (MongoDB, Redis, Kafka, Postgres) or requires an environment variable. On ECS a slow or briefly unreachable dependency, or a variable the task definition does not set, then crashes the task in a restart loop. Connect in the background with retry and backoff (an HTTP service should listen first so /health answers), or document the variable as required and set it in the task definition.',
+    fixedBy: 'listen-before-mongo',
+  },
+  {
+    code: 'ECS402',
+    title: 'Port helper throws at module load when PORT is unset',
+    defaultSeverity: 'warning',
+    help:
+      'A helper called at module top level throws when neither the service-specific port variable nor PORT is set, so the process exits before it listens. Set ENV PORT in the image (dockerfile-port-env does) and PORT in the task definition, or give the helper a default.',
+    fixedBy: 'dockerfile-port-env',
+  },
+  {
+    code: 'ECS403',
+    title: '/ready used as the health check path',
+    defaultSeverity: 'blocking',
+    help:
+      'A readiness route checks the databases; used as the container or ALB health check, a slow dependency marks every task unhealthy and ECS replaces them all. Probe the liveness route (/health) and keep /ready for dependency checks.',
+    fixedBy: 'dockerfile-healthcheck-env',
+  },
+  {
+    code: 'ECS404',
+    title: 'Base image on :latest or untagged',
+    defaultSeverity: 'warning',
+    help:
+      'FROM without a tag (or with :latest) builds a different image whenever upstream moves, so two deployments of the same commit can differ. Pin a version tag (node:20-alpine, python:3.12-slim), or a digest.',
+  },
+  {
+    code: 'ECS405',
+    title: 'engines.node is not satisfied by the base image',
+    defaultSeverity: 'warning',
+    help:
+      'package.json declares a Node version range the image\'s Node does not satisfy: the code may use APIs the runtime lacks, and installs with engine-strict fail. Move the image to a Node major inside the range, or correct the range.',
+  },
+  {
+    code: 'ECS406',
+    title: 'Compose-only hostname in the environment',
+    defaultSeverity: 'warning',
+    help:
+      'The value names another compose service (http://kafka:9092, course-service:3005). Compose resolves that name on its network; ECS does not. Set the variable in the task definition to the service-discovery name, internal load balancer or managed endpoint (MSK, ElastiCache, RDS).',
+  },
+  {
+    code: 'ECS407',
+    title: 'Development server as the image command',
+    defaultSeverity: 'blocking',
+    help:
+      'The image starts a development server (manage.py runserver, npm run dev, vite, nodemon, uvicorn --reload): single-threaded or reloading, with debug behaviour, not meant for production traffic. Start the production server instead (gunicorn, uvicorn without --reload, node dist/index.js, nginx serving the build).',
+  },
+  {
+    code: 'ECS408',
+    title: 'Health check calls curl in an image without curl',
+    defaultSeverity: 'blocking',
+    help:
+      'The health check runs curl, which the image does not contain (slim and alpine images ship without it), so the check always fails and the container is marked unhealthy. Probe with the runtime the image has (node -e, python -c, busybox wget), or install curl.',
+    fixedBy: 'dockerfile-healthcheck-env',
+  },
+  {
+    code: 'ECS409',
+    title: 'Service listens on another port than the one declared',
+    defaultSeverity: 'blocking',
+    help:
+      'The code listens on a port other than the one the Dockerfile (EXPOSE, ENV PORT) or compose declares, so the task definition\'s port mapping, the ALB target group and the health check would all probe a port nothing listens on. Make the server read PORT, or declare the port it really uses.',
+  },
+];

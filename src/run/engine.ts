@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { buildRepoModel } from '../repo/discover.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Transform, TransformOptions } from '../transform.js';
-import { dirtyFiles } from './gitGuard.js';
 import { planChanges, type FileChange, type Plan } from './plan.js';
-import { writeFileAtomic } from './write.js';
+import { writeFiles } from './write.js';
 
 export interface PlanOptions extends TransformOptions {
-  /** Keep only changes and notes on these repo-relative files or directories (errors stay: they concern the run). */
-  only?: string[];
+  /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
+  keep?: (path: string) => boolean;
 }
 
 export interface RepoPlan {
@@ -34,16 +33,7 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
 /** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */
 export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}): Plan {
   const plan = planChanges(repo, registry, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
-  const only = options.only ?? [];
-  return only.length ? narrowPlan(plan, (p) => inPaths(only, p)) : plan;
-}
-
-/** Whether `path` is one of `paths` or inside one of them (a directory). */
-export function inPaths(paths: string[], path: string): boolean {
-  return paths.some((o) => {
-    const prefix = o.replace(/^\.\//, '').replace(/\/+$/, '');
-    return path === prefix || path.startsWith(`${prefix}/`);
-  });
+  return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 
 /** The plan narrowed to some files: changes and notes outside them are dropped; errors stay. */
@@ -51,17 +41,7 @@ export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
   return { changes: plan.changes.filter((c) => keep(c.path)), reports: plan.reports.filter((r) => keep(r.path)), failures: plan.failures };
 }
 
-/** The files among the changes that have uncommitted git changes (writing them would lose work). */
-export function uncommittedTargets(root: string, changes: FileChange[]): string[] {
-  return dirtyFiles(root, changes.map((c) => c.path));
-}
-
 /** Writes accepted changes atomically under `root`; returns the paths written, in order. */
 export function writeChanges(root: string, changes: FileChange[]): string[] {
-  const written: string[] = [];
-  for (const change of changes) {
-    writeFileAtomic(root, change.path, change.after);
-    written.push(change.path);
-  }
-  return written;
+  return writeFiles(root, changes.map((c) => ({ path: c.path, contents: c.after })));
 }

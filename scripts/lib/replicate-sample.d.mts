@@ -1,0 +1,2 @@
+export const SAMPLE: string;
+export function replicateSample(root: string, services: number): number;

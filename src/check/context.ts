@@ -1,0 +1,57 @@
+/**
+ * What every readiness rule reads: the repo model, the repo's files (read once, line endings
+ * normalised) and which transforms have a change pending for a file (so a finding names the
+ * transform that fixes it only while that fix is really on offer).
+ */
+import type { RepoModel, Service } from '../repo/model.js';
+import { effectiveInstructions, deployedStage, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import type { Finding } from '../findings/finding.js';
+import { findingCode } from '../findings/codes.js';
+
+export interface CheckContext {
+  repo: RepoModel;
+  /** A repo file's text (BOM removed, LF line endings), null when it cannot be read. */
+  read(path: string): string | null;
+  /** Whether `transform` has a change pending for `file` in this run. */
+  pending(transform: string, file: string): boolean;
+}
+
+export type ReadinessRule = (ctx: CheckContext) => Finding[];
+
+/** A finding of a registered code: severity and help default to the code's, `fixedBy` only while that fix is pending. */
+export function finding(ctx: CheckContext, code: string, fields: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity']; fixFile?: string }): Finding {
+  const def = findingCode(code);
+  if (!def) throw new Error(`unregistered finding code ${code}`);
+  const { fixFile, ...rest } = fields;
+  const fixTarget = fixFile ?? rest.file;
+  const fixedBy = def.fixedBy && fixTarget && ctx.pending(def.fixedBy, fixTarget) ? def.fixedBy : undefined;
+  return { code, severity: fields.severity ?? def.defaultSeverity, ...rest, ...(fixedBy ? { fixedBy } : {}) };
+}
+
+/** The parsed Dockerfile and the deployed stage of a service, when it has a valid one. */
+export function serviceImage(repo: RepoModel, service: Service): { parsed: ParsedDockerfile; stage: DockerStage } | null {
+  if (!service.dockerfile) return null;
+  const parsed = repo.dockerfiles.get(service.dockerfile)?.parsed;
+  const stage = parsed ? deployedStage(parsed, service.target) : undefined;
+  return parsed && stage ? { parsed, stage } : null;
+}
+
+/** `ENV` values in force in a stage (inherited ones included), later assignments winning. */
+export function imageEnv(parsed: ParsedDockerfile, stage: DockerStage): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const ins of effectiveInstructions(parsed, stage)) {
+    if (ins.keyword !== 'ENV') continue;
+    const args = ins.args.trim();
+    const legacy = /^([A-Za-z_]\w*)\s+(?!\S*=)(.*)$/.exec(args);
+    if (legacy) env.set(legacy[1] ?? '', unquote(legacy[2] ?? ''));
+    else for (const m of args.matchAll(/([A-Za-z_]\w*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) env.set(m[1] ?? '', unquote(m[2] ?? ''));
+  }
+  return env;
+}
+
+const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/s, '$2');
+
+/** The last instruction of a keyword in force for a stage (CMD, ENTRYPOINT, HEALTHCHECK). */
+export function lastInForce(parsed: ParsedDockerfile, stage: DockerStage, keyword: string) {
+  return effectiveInstructions(parsed, stage).filter((i) => i.keyword === keyword).pop();
+}

@@ -1,0 +1,66 @@
+/**
+ * ECS407 (seeds 003/004): the image starts a development server: its CMD/ENTRYPOINT in force, the
+ * entrypoint script it runs (when the repo has it), or the `command:` of a production compose file.
+ */
+import { posix } from 'node:path';
+import type { Finding } from '../../findings/finding.js';
+import { composeEntries } from '../compose-entries.js';
+import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
+
+const DEV_SERVERS: [string, RegExp][] = [
+  ['manage.py runserver', /\bmanage\.py["',\s]+runserver\b/],
+  ['npm/yarn/pnpm run dev', /\b(?:npm|yarn|pnpm)["',\s]+(?:run["',\s]+)?(?:dev|start:dev|serve)\b/],
+  ['vite dev server', /(?:^|[\s"'[,/])vite(?!["',\s]+(?:build|--version))(?=["',\s\]]|$)/],
+  ['nodemon', /\bnodemon\b/],
+  ['ts-node-dev', /\bts-node-dev\b/],
+  ['next dev', /\bnext["',\s]+dev\b/],
+  ['ng serve', /\bng["',\s]+serve\b/],
+  ['webpack dev server', /\bwebpack(?:-dev-server|["',\s]+serve)\b/],
+  ['flask run', /\bflask["',\s]+run\b/],
+  ['uvicorn --reload', /\buvicorn\b.*--reload\b/],
+  ['fastapi dev', /\bfastapi["',\s]+dev\b/],
+];
+
+function devServer(command: string): string | null {
+  return DEV_SERVERS.find(([, re]) => re.test(command))?.[0] ?? null;
+}
+
+export function devServerCommand(ctx: CheckContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const service of ctx.repo.services) {
+    const image = serviceImage(ctx.repo, service);
+    if (!image || !service.dockerfile) continue;
+    for (const keyword of ['ENTRYPOINT', 'CMD']) {
+      const ins = lastInForce(image.parsed, image.stage, keyword);
+      const server = ins ? devServer(ins.args) : null;
+      if (ins && server)
+        findings.push(finding(ctx, 'ECS407', { service: service.name, file: service.dockerfile, line: ins.line, message: `the image ${keyword} starts a development server (${server})` }));
+    }
+    const script = entrypointScript(ctx, service.buildContext, lastInForce(image.parsed, image.stage, 'ENTRYPOINT')?.args ?? '');
+    if (script) {
+      script.text.split('\n').forEach((line, i) => {
+        const server = /^\s*#/.test(line) ? null : devServer(line);
+        if (server) findings.push(finding(ctx, 'ECS407', { service: service.name, file: script.path, line: i + 1, message: `the entrypoint script starts a development server (${server})` }));
+      });
+    }
+  }
+  const deployed = new Set(ctx.repo.services.map((s) => s.name));
+  for (const file of ctx.repo.composeFiles.filter((f) => /prod/i.test(posix.basename(f)))) {
+    const text = ctx.read(file);
+    if (text === null) continue;
+    for (const command of composeEntries(file, text).command) {
+      const server = deployed.has(command.service) ? devServer(command.value) : null;
+      if (server) findings.push(finding(ctx, 'ECS407', { service: command.service, file, line: command.line, message: `the production compose ${command.key} starts a development server (${server})` }));
+    }
+  }
+  return findings;
+}
+
+/** The repo file an ENTRYPOINT script comes from: the script's name in the build context. */
+function entrypointScript(ctx: CheckContext, context: string, args: string): { path: string; text: string } | null {
+  const script = /([\w./-]+\.sh)\b/.exec(args)?.[1];
+  if (!script) return null;
+  const path = posix.join(context, posix.basename(script));
+  const text = ctx.repo.files.includes(path) ? ctx.read(path) : null;
+  return text === null ? null : { path, text };
+}

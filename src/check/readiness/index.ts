@@ -1,0 +1,23 @@
+/** The readiness rules of `ecsfix check`, one per file, each a pure function of the check context. */
+import type { ReadinessRule } from '../context.js';
+import { composeOnlyHostname } from './compose-only-hostname.js';
+import { curlWithoutCurl } from './curl-without-curl.js';
+import { devServerCommand } from './dev-server-command.js';
+import { enginesNode } from './engines-node.js';
+import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
+import { floatingBaseImage } from './floating-base-image.js';
+import { portHelperThrows } from './port-helper-throws.js';
+import { portMismatch } from './port-mismatch.js';
+import { readyHealthPath } from './ready-health-path.js';
+
+export const READINESS_RULES: readonly ReadinessRule[] = [
+  exitOnMissingDependency,
+  portHelperThrows,
+  readyHealthPath,
+  floatingBaseImage,
+  enginesNode,
+  composeOnlyHostname,
+  devServerCommand,
+  curlWithoutCurl,
+  portMismatch,
+];

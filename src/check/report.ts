@@ -1,0 +1,105 @@
+/**
+ * `ecsfix check`: every finding of the run in one list — the repo model's, the pending changes of
+ * every selected transform (fixedBy = that transform), the transforms' notes, and the readiness
+ * rules' — with a verdict per service and the ECS task definitions that match the repo after the
+ * transforms. Pure: a function of the session; the CLI prints and sets the exit code.
+ */
+import { atLeast, type Finding, type FindingCode, type Severity } from '../findings/finding.js';
+import { findingCode } from '../findings/codes.js';
+import type { RepoModel, ServiceRole } from '../repo/model.js';
+import type { FileChange, Plan } from '../run/plan.js';
+import { decodeText } from '../text.js';
+import type { CheckContext } from './context.js';
+import { INTERIM_CODES, planFindings } from './plan-findings.js';
+import { READINESS_RULES } from './readiness/index.js';
+import { ecsServices, type EcsService } from './task-definition.js';
+
+export type Verdict = 'READY' | 'NEEDS CHANGES';
+
+export interface ServiceVerdict {
+  name: string;
+  role: ServiceRole;
+  port: number | null;
+  dockerfile: string | null;
+  verdict: Verdict;
+  blocking: number;
+  warnings: number;
+  /** Findings a transform fixes (`ecsfix apply`). */
+  fixable: number;
+}
+
+export interface CheckReport {
+  services: ServiceVerdict[];
+  /** Sorted by service, file, line; findings of no service come last. */
+  findings: Finding[];
+  summary: { blocking: number; warning: number; info: number; fixable: number; errors: number };
+  /** Transforms with pending changes and the command that applies them. */
+  fixes: { transform: string; files: string[]; command: string }[];
+  ecs: EcsService[];
+  /** The pending changes (for SARIF fixes). */
+  changes: FileChange[];
+}
+
+export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: string) => string | null): CheckReport {
+  const texts = new Map<string, string | null>();
+  const ctx: CheckContext = {
+    repo,
+    read(path) {
+      if (!texts.has(path)) {
+        const raw = read(path);
+        texts.set(path, raw === null ? null : decodeText(raw).text);
+      }
+      return texts.get(path) ?? null;
+    },
+    pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
+  };
+  const findings = [...planFindings(repo, plan), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const services = repo.services.map((s): ServiceVerdict => {
+    const own = findings.filter((f) => f.service === s.name);
+    const blocking = own.filter((f) => f.severity === 'blocking').length;
+    return {
+      name: s.name,
+      role: s.role,
+      port: s.port,
+      dockerfile: s.dockerfile,
+      verdict: blocking ? 'NEEDS CHANGES' : 'READY',
+      blocking,
+      warnings: own.filter((f) => f.severity === 'warning').length,
+      fixable: own.filter((f) => f.fixedBy && f.severity !== 'info').length,
+    };
+  });
+  const transforms = [...new Set(plan.changes.flatMap((c) => c.transforms))];
+  return {
+    services,
+    findings,
+    summary: {
+      blocking: findings.filter((f) => f.severity === 'blocking').length,
+      warning: findings.filter((f) => f.severity === 'warning').length,
+      info: findings.filter((f) => f.severity === 'info').length,
+      fixable: findings.filter((f) => f.fixedBy && f.severity !== 'info').length,
+      errors: plan.failures.length,
+    },
+    fixes: transforms.map((t) => ({ transform: t, files: plan.changes.filter((c) => c.transforms.includes(t)).map((c) => c.path), command: `ecsfix apply -t ${t} --yes` })),
+    ecs: ecsServices(ctx),
+    changes: plan.changes,
+  };
+}
+
+/** Whether the report fails at a `--fail-on` threshold. */
+export function failsAt(report: CheckReport, threshold: Severity): boolean {
+  return report.findings.some((f) => atLeast(f.severity, threshold));
+}
+
+/** A code's description: registered, or one of the interim adapter's. */
+export function describeCode(code: string): FindingCode | undefined {
+  return findingCode(code) ?? INTERIM_CODES.find((c) => c.code === code);
+}
+
+function byPlace(a: Finding, b: Finding): number {
+  return (
+    (a.service ?? '\uffff').localeCompare(b.service ?? '\uffff') ||
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.code.localeCompare(b.code)
+  );
+}

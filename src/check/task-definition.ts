@@ -1,0 +1,229 @@
+/**
+ * The ECS side of a service, matching the repo as the transforms leave it: a task definition that
+ * `aws ecs register-task-definition --cli-input-json` accepts once the placeholders (`<account-id>`,
+ * `<region>`, `<image-tag>`, role names, secret ARNs) are filled in, and, for a service behind the
+ * ALB, the target group (`aws elbv2 create-target-group --cli-input-json`) with its health check.
+ * ECS ignores an image's HEALTHCHECK, so the container `healthCheck` is declared here, as a command
+ * the image can run (node, python, wget, curl: whichever it has), with the Dockerfile's timings.
+ */
+import { generateProbe } from '../../transforms/dockerfile-healthcheck-env.js';
+import type { ProbeTool } from '../repo/baseImage.js';
+import type { Service } from '../repo/model.js';
+import { isLivenessRoute } from '../repo/sourceScan.js';
+import { sourceFacts } from '../source/index.js';
+import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
+
+export interface ContainerHealthCheck {
+  command: string[];
+  interval: number;
+  timeout: number;
+  retries: number;
+  startPeriod?: number;
+}
+
+export interface TaskDefinition {
+  family: string;
+  networkMode: 'awsvpc';
+  requiresCompatibilities: ['FARGATE'];
+  cpu: string;
+  memory: string;
+  executionRoleArn: string;
+  taskRoleArn: string;
+  containerDefinitions: ContainerDefinition[];
+}
+
+export interface ContainerDefinition {
+  name: string;
+  image: string;
+  essential: true;
+  portMappings: { containerPort: number; protocol: 'tcp' }[];
+  healthCheck?: ContainerHealthCheck;
+  environment: { name: string; value: string }[];
+  secrets: { name: string; valueFrom: string }[];
+  stopTimeout?: number;
+  logConfiguration: { logDriver: 'awslogs'; options: Record<string, string> };
+}
+
+export interface TargetGroup {
+  Name: string;
+  Protocol: 'HTTP';
+  Port: number;
+  VpcId: string;
+  TargetType: 'ip';
+  HealthCheckEnabled: true;
+  HealthCheckProtocol: 'HTTP';
+  HealthCheckPath: string;
+  HealthCheckPort: 'traffic-port';
+  HealthCheckIntervalSeconds: number;
+  HealthCheckTimeoutSeconds: number;
+  HealthyThresholdCount: number;
+  UnhealthyThresholdCount: number;
+  Matcher: { HttpCode: string };
+}
+
+export interface EcsService {
+  service: string;
+  role: Service['role'];
+  taskDefinition: TaskDefinition;
+  targetGroup: TargetGroup | null;
+  /** What the fragment could not establish, for a human to settle. */
+  notes: string[];
+}
+
+/** Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. */
+const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY|ACCESS_KEY|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
+const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]+:[^\s@/]+@/;
+const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
+const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
+
+export function ecsServices(ctx: CheckContext): EcsService[] {
+  return ctx.repo.services.filter((s) => s.dockerfile).map((s) => ecsService(ctx, s));
+}
+
+function ecsService(ctx: CheckContext, service: Service): EcsService {
+  const notes: string[] = [];
+  const image = serviceImage(ctx.repo, service);
+  const served = service.role === 'http' || service.role === 'frontend';
+  const port = served ? service.port : null;
+  if (served && port === null) notes.push('no port established: set portMappings by hand');
+  const { environment, secrets } = variables(ctx, service, port);
+  const container: ContainerDefinition = {
+    name: service.name,
+    image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
+    essential: true,
+    portMappings: port === null ? [] : [{ containerPort: port, protocol: 'tcp' }],
+    environment,
+    secrets,
+    logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${service.name}`, 'awslogs-region': '<region>', 'awslogs-stream-prefix': service.name } },
+  };
+  const path = healthPath(service);
+  let targetGroup: TargetGroup | null = null;
+  if (served && port !== null) {
+    if (path === null) notes.push('no health route found in the code: add a liveness route (/health) before putting it behind the ALB');
+    else {
+      const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
+      const command = image ? probeCommand(service, image.stage, port, path) : null;
+      if (command) container.healthCheck = { command, ...timing };
+      else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
+      targetGroup = {
+        Name: service.name.slice(0, 32),
+        Protocol: 'HTTP',
+        Port: port,
+        VpcId: '<vpc-id>',
+        TargetType: 'ip',
+        HealthCheckEnabled: true,
+        HealthCheckProtocol: 'HTTP',
+        HealthCheckPath: path,
+        HealthCheckPort: 'traffic-port',
+        HealthCheckIntervalSeconds: Math.max(5, Math.min(300, timing.interval)),
+        HealthCheckTimeoutSeconds: Math.max(2, Math.min(120, timing.timeout)),
+        HealthyThresholdCount: 2,
+        UnhealthyThresholdCount: Math.max(2, Math.min(10, timing.retries)),
+        Matcher: { HttpCode: '200' },
+      };
+    }
+  }
+  if (service.role === 'worker') {
+    if (handlesSigterm(ctx, service)) container.stopTimeout = 30;
+    else notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
+  }
+  return {
+    service: service.name,
+    role: service.role,
+    taskDefinition: {
+      family: service.name,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::<account-id>:role/<execution-role>',
+      taskRoleArn: 'arn:aws:iam::<account-id>:role/<task-role>',
+      containerDefinitions: [container],
+    },
+    targetGroup,
+    notes,
+  };
+}
+
+function healthPath(service: Service): string | null {
+  const route = service.healthRoute?.path;
+  if (route && isLivenessRoute(route)) return route;
+  if (route) return '/health';
+  return service.role === 'frontend' ? '/' : null;
+}
+
+const DEFAULT_TIMING = { interval: 30, timeout: 5, retries: 3 };
+
+function seconds(value: string | undefined): number | null {
+  const m = value ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value) : null;
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n);
+}
+
+/** interval/timeout/retries/startPeriod from the HEALTHCHECK in force, within the ranges ECS accepts. */
+function healthTiming(parsed: Parameters<typeof lastInForce>[0], stage: Parameters<typeof lastInForce>[1]): Omit<ContainerHealthCheck, 'command'> {
+  const hc = lastInForce(parsed, stage, 'HEALTHCHECK');
+  const body = hc ? parsed.text.slice(hc.start, hc.end) : '';
+  const flag = (name: string) => new RegExp(`--${name}=(\\S+)`).exec(body)?.[1];
+  const clamp = (v: number | null, lo: number, hi: number, fallback: number) => Math.max(lo, Math.min(hi, v ?? fallback));
+  const startPeriod = seconds(flag('start-period'));
+  return {
+    interval: clamp(seconds(flag('interval')), 5, 300, DEFAULT_TIMING.interval),
+    timeout: clamp(seconds(flag('timeout')), 2, 60, DEFAULT_TIMING.timeout),
+    retries: clamp(Number(flag('retries')) || null, 1, 10, DEFAULT_TIMING.retries),
+    ...(startPeriod !== null ? { startPeriod: Math.max(0, Math.min(300, startPeriod)) } : {}),
+  };
+}
+
+/** The probe as an ECS command: exec form `["CMD", ...]`, shell form `["CMD-SHELL", "..."]`. */
+function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[1], port: number, path: string): string[] | null {
+  const order = PROBE_ORDER[service.language] ?? PROBE_ORDER.default ?? [];
+  for (const tool of order) {
+    if (!stage.tools.includes(tool)) continue;
+    const probe = generateProbe(tool, stage, port, path, true);
+    if (!probe) continue;
+    return probe.startsWith('[') ? ['CMD', ...(JSON.parse(probe) as string[])] : ['CMD-SHELL', probe];
+  }
+  return null;
+}
+
+/** Environment names from compose and the code; secrets by name or by a credential in the value. */
+function variables(ctx: CheckContext, service: Service, port: number | null) {
+  const values = new Map<string, string | null>();
+  for (const [name, value] of Object.entries(service.compose?.environment ?? {})) values.set(name, value);
+  for (const path of service.sourceFiles) {
+    const text = ctx.read(path);
+    if (text === null) continue;
+    const names = path.endsWith('.py') ? [...text.matchAll(PY_ENV_READ)].map((m) => m.slice(1).find(Boolean)) : sourceFacts(path, text).envReads.map((r) => r.name);
+    for (const name of names) if (name && /^[A-Z_][A-Z0-9_]*$/.test(name) && !values.has(name)) values.set(name, null);
+  }
+  const image = serviceImage(ctx.repo, service);
+  const fromImage = image ? imageEnv(image.parsed, image.stage) : new Map<string, string>();
+  if (port !== null) values.set('PORT', String(port));
+  const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
+  const environment: { name: string; value: string }[] = [];
+  const secrets: { name: string; valueFrom: string }[] = [];
+  for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (SECRET_NAME.test(name) || (value && CREDENTIAL_URL.test(value))) {
+      secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
+      continue;
+    }
+    if (fromImage.has(name) && name !== 'PORT' && value === null) continue; // the image's ENV already sets it
+    environment.push({ name, value: plainValue(value, composeNames) ?? `<${name}>` });
+  }
+  return { environment, secrets };
+}
+
+/** A compose value usable as is: a literal without interpolation and without a compose-only host. */
+function plainValue(value: string | null, composeNames: Set<string>): string | null {
+  if (value === null || value.includes('$')) return null;
+  const hosts = [...value.matchAll(/([A-Za-z][\w.-]*):\d{2,5}\b/g)].map((m) => m[1] ?? '');
+  return hosts.some((h) => composeNames.has(h)) ? null : value;
+}
+
+function handlesSigterm(ctx: CheckContext, service: Service): boolean {
+  return service.sourceFiles.some((p) => /['"]SIGTERM['"]/.test(ctx.read(p) ?? ''));
+}
+

@@ -1,0 +1,252 @@
+/**
+ * `ecsfix check` on copies of the sample monorepos: the seeds' findings by code, service, file and
+ * line; what remains after `apply --yes`; the exit codes; and every output format against its
+ * schema (JSON Schema, the SARIF 2.1.0 schema, the SARIF multitool) or the ECS API's shape.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { copySample, gitInit, runCli, tempDir } from './helpers/tmp.js';
+
+interface JsonFinding {
+  code: string;
+  severity: string;
+  service: string | null;
+  file: string | null;
+  line: number | null;
+  fixedBy: string | null;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+const reportSchema = JSON.parse(readFileSync(join(ROOT, 'schemas/check-report.schema.json'), 'utf8'));
+
+async function checkJson(dir: string, ...args: string[]) {
+  const result = await runCli(['check', dir, '--format', 'json', ...args]);
+  return { code: result.code, report: JSON.parse(result.stdout) as { findings: JsonFinding[]; services: { name: string; verdict: string; blocking: number }[] } & Record<string, unknown> };
+}
+
+const has = (findings: JsonFinding[], want: Partial<JsonFinding>) =>
+  expect(findings.some((f) => Object.entries(want).every(([k, v]) => f[k as keyof JsonFinding] === v)), JSON.stringify(want)).toBe(true);
+
+/** Seeds 000-002 on the kodingcaravan sample: what has no automatic fix, with its place. */
+const SEED_READINESS: Partial<JsonFinding>[] = [
+  // 001 B.2 / E.1: course-service connects to Mongo before it listens and exits
+  { code: 'ECS401', service: 'course-service', file: 'services/course-service/src/index.ts', line: 43, severity: 'blocking' },
+  // 001 B.3 / E.3-5: notification-worker exits when MONGO_URI is unset or Mongo is down
+  { code: 'ECS401', service: 'notification-worker', file: 'services/notification-worker/src/index.ts', line: 301, severity: 'blocking' },
+  // 001 B.4 / E.6-7: cache-worker exits when Redis is not available
+  { code: 'ECS401', service: 'cache-worker', file: 'services/cache-worker/src/index.ts', line: 181, severity: 'blocking' },
+  // 001 E.8-10
+  { code: 'ECS401', service: 'purchase-worker', file: 'services/purchase-worker/src/index.ts', line: 237 },
+  { code: 'ECS401', service: 'session-worker', file: 'services/session-worker/src/index.ts', line: 187 },
+  { code: 'ECS401', service: 'allocation-worker', file: 'services/allocation-worker/src/index.ts', line: 198 },
+  // 001 C.2 / E.11: getServicePortSync at module top level throws without PORT
+  { code: 'ECS402', service: 'api-gateway', file: 'services/api-gateway/src/index.ts', line: 10 },
+  { code: 'ECS402', service: 'student-auth-service', file: 'services/student-auth-service/src/index.ts', line: 82 },
+  // 000 sections 2.3 and 9: compose-only hostnames ECS must get as env vars
+  { code: 'ECS406', service: 'booking-service', file: 'docker-compose.yml', line: 302 },
+  { code: 'ECS406', service: 'admin-service', file: 'docker-compose.yml', line: 286 },
+  { code: 'ECS406', service: 'notification-worker', file: 'docker-compose.yml', line: 320 },
+  { code: 'ECS406', service: 'allocation-worker', file: 'docker-compose.yml', line: 372 },
+  { code: 'ECS406', service: 'api-gateway', file: 'docker-compose.yml', line: 120 },
+];
+
+/** Seeds 000-002: what a transform fixes, as pending changes. */
+const SEED_FIXABLE: Partial<JsonFinding>[] = [
+  ...['notification-worker', 'purchase-worker', 'session-worker', 'cache-worker', 'allocation-worker'].map((s) => ({ service: s, file: `services/${s}/Dockerfile`, fixedBy: 'dockerfile-worker-multistage' })),
+  { service: 'notification-service', file: 'services/notification-service/Dockerfile', line: 39, fixedBy: 'dockerfile-frozen-lockfile' },
+  { service: 'api-gateway', file: 'services/api-gateway/Dockerfile', line: 99, fixedBy: 'dockerfile-healthcheck-env' },
+  { service: 'course-service', file: 'services/course-service/Dockerfile', fixedBy: 'dockerfile-port-env' },
+  { service: 'api-gateway', file: 'services/api-gateway/src/index.ts', line: 10, code: 'ECS402', fixedBy: 'dockerfile-port-env' },
+];
+
+describe('ecsfix check on kodingcaravan', () => {
+  it('exits 1 and names the seeds\' findings; after apply --yes only findings without a fix remain', async () => {
+    const dir = copySample('kodingcaravan');
+    gitInit(dir);
+    const before = await checkJson(dir);
+    expect(before.code).toBe(1);
+    for (const want of [...SEED_READINESS, ...SEED_FIXABLE]) has(before.report.findings, want);
+    expect(before.report.services.every((s) => s.verdict === 'NEEDS CHANGES')).toBe(true);
+
+    expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
+    const after = await checkJson(dir);
+    expect(after.report.findings.filter((f) => f.fixedBy !== null)).toEqual([]);
+    for (const want of SEED_READINESS.filter((f) => f.code !== 'ECS402')) has(after.report.findings, want);
+    // ENV PORT now mitigates the throwing port helper: info, no longer a warning
+    has(after.report.findings, { code: 'ECS402', service: 'api-gateway', line: 10, severity: 'info', fixedBy: null });
+    const verdict = Object.fromEntries(after.report.services.map((s) => [s.name, s.verdict]));
+    expect(verdict['api-gateway']).toBe('READY');
+    expect(verdict['booking-service']).toBe('READY');
+    expect(verdict['course-service']).toBe('NEEDS CHANGES'); // ECS401 remains: no transform moves its listen yet
+    expect(verdict['cache-worker']).toBe('NEEDS CHANGES');
+    expect(after.code).toBe(1);
+    // --fail-on is a threshold, not a filter: blocking findings fail every level
+    expect((await runCli(['check', dir, '--fail-on', 'info'])).code).toBe(1);
+  }, 60_000);
+
+  it('text fits 80 columns and shows the verdict table and ECS fragments', async () => {
+    const dir = copySample('kodingcaravan');
+    const { code, stdout } = await runCli(['check', dir]);
+    expect(code).toBe(1);
+    for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(stdout).toMatch(/^course-service\s+http\s+3005\s+NEEDS CHANGES\s+\d+$/m);
+    expect(stdout).toContain('ECS401');
+  });
+
+  it('--format json matches the schema the README documents', async () => {
+    const ajv = new Ajv({ allErrors: true });
+    const validate = ajv.compile(reportSchema);
+    for (const sample of ['kodingcaravan', 'peerprep']) {
+      const { report } = await checkJson(copySample(sample));
+      expect(validate(report) ? [] : validate.errors).toEqual([]);
+    }
+  });
+
+  it('--format ecs writes task definitions whose health check the image can run', async () => {
+    const dir = copySample('kodingcaravan');
+    const out = join(tempDir(), 'ecs');
+    const { code } = await runCli(['check', dir, '--format', 'ecs', '--output', out]);
+    expect(code).toBe(1);
+    const files = readdirSync(out);
+    expect(files).toContain('course-service.task-definition.json');
+    expect(files).toContain('course-service.target-group.json');
+    expect(files).not.toContain('cache-worker.target-group.json');
+    const td = JSON.parse(readFileSync(join(out, 'course-service.task-definition.json'), 'utf8'));
+    const container = td.containerDefinitions[0];
+    expect(container.portMappings).toEqual([{ containerPort: 3005, protocol: 'tcp' }]);
+    expect(container.healthCheck.command.slice(0, 2)).toEqual(['CMD', 'node']); // node:18-alpine has node, not curl
+    expect(container.healthCheck.command[3]).toContain('/health');
+    expect(container.healthCheck).toMatchObject({ interval: 30, timeout: 5, retries: 3, startPeriod: 40 });
+    const tg = JSON.parse(readFileSync(join(out, 'course-service.target-group.json'), 'utf8'));
+    expect(tg).toMatchObject({ Port: 3005, HealthCheckPath: '/health', HealthCheckPort: 'traffic-port', Matcher: { HttpCode: '200' } });
+    const worker = JSON.parse(readFileSync(join(out, 'notification-worker.task-definition.json'), 'utf8')).containerDefinitions[0];
+    expect(worker.portMappings).toEqual([]);
+    expect(worker.healthCheck).toBeUndefined();
+    expect(worker.stopTimeout).toBe(30);
+    // the chat-service MONGO_URI is a secret: a reference, never a value
+    const chat = JSON.parse(readFileSync(join(out, 'chat-service.task-definition.json'), 'utf8')).containerDefinitions[0];
+    expect(chat.secrets.map((s: { name: string }) => s.name)).toContain('MONGO_URI');
+    expect(chat.environment.map((e: { name: string }) => e.name)).not.toContain('MONGO_URI');
+    expect(JSON.stringify(chat)).not.toContain('Kc%40ravan');
+  });
+
+  it('--format markdown lists the fixes with their commands and what is left by hand', async () => {
+    const { stdout } = await runCli(['check', copySample('kodingcaravan'), '--format', 'markdown']);
+    expect(stdout).toContain('ecsfix apply -t dockerfile-worker-multistage --yes');
+    expect(stdout).toMatch(/\| blocking \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
+  });
+
+  it('bad flags exit 2', async () => {
+    expect((await runCli(['check', '--format', 'xml'])).code).toBe(2);
+    expect((await runCli(['check', '--fail-on', 'never'])).code).toBe(2);
+    expect((await runCli(['check', '--output', 'x'])).code).toBe(2);
+  });
+});
+
+describe('ecsfix check on peerprep', () => {
+  it('names the development servers and curl probes of seeds 003/004 and probes with python', async () => {
+    const dir = copySample('peerprep');
+    const { code, report } = await checkJson(dir);
+    expect(code).toBe(1);
+    has(report.findings, { code: 'ECS407', service: 'user-service', file: 'user_service/Dockerfile', line: 27, severity: 'blocking' });
+    has(report.findings, { code: 'ECS407', service: 'history-service', file: 'history_service/Dockerfile', line: 22 });
+    has(report.findings, { code: 'ECS408', service: 'user-service', file: 'user_service/docker-compose.yml', line: 34 });
+    has(report.findings, { code: 'ECS408', service: 'question-service', file: 'question_service/docker-compose.yml', line: 35 });
+    has(report.findings, { code: 'ECS406', service: 'matching-service', file: 'matching_service/docker-compose.yml', line: 11 });
+    const ecs = (report.ecs as { service: string; taskDefinition: { containerDefinitions: { healthCheck?: { command: string[] } }[] } }[]).find((e) => e.service === 'matching-service');
+    expect(ecs?.taskDefinition.containerDefinitions[0]?.healthCheck?.command.slice(0, 2)).toEqual(['CMD', 'python3']);
+  });
+});
+
+describe('ecsfix check exit 0', () => {
+  it('exits 0 once no blocking finding remains, and --fail-on warning then still fails on warnings', async () => {
+    const dir = tempDir();
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' } }, null, 2) + '\n',
+      'package-lock.json': '{}\n',
+      'src/index.ts': "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n",
+      Dockerfile: 'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n',
+      'docker-compose.yml': 'services:\n  api:\n    build: .\n    ports:\n      - "3000:3000"\n    environment:\n      CACHE_URL: http://cache:6379\n  cache:\n    image: redis:7-alpine\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    gitInit(dir);
+    const first = await checkJson(dir);
+    expect(first.code).toBe(1);
+    expect(first.report.findings.filter((f) => f.severity === 'blocking').every((f) => f.fixedBy !== null)).toBe(true);
+    expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
+    const second = await checkJson(dir);
+    expect(second.code).toBe(0);
+    has(second.report.findings, { code: 'ECS406', service: 'api', severity: 'warning' });
+    expect(second.report.services).toMatchObject([{ name: 'api', verdict: 'READY', blocking: 0 }]);
+    expect((await runCli(['check', dir, '--fail-on', 'warning'])).code).toBe(1);
+  });
+});
+
+describe('ecsfix check --format sarif', () => {
+  it('is valid SARIF 2.1.0 (schema) with rules, repo-relative locations and fixes', async () => {
+    const dir = copySample('kodingcaravan');
+    const { stdout } = await runCli(['check', dir, '--format', 'sarif']);
+    const log = JSON.parse(stdout);
+    // jest-sarif ships the SARIF 2.1.0 schema (draft-04) and an ajv that reads draft-04.
+    const require = createRequire(require_base());
+    const Ajv6 = require('ajv');
+    const ajv = new Ajv6({ schemaId: 'auto', validateSchema: false, allErrors: true });
+    ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json'));
+    const valid = ajv.validate(require('../lib/schemas/sarif-2.1.0-rtm.5.json'), log);
+    expect(valid ? [] : ajv.errors).toEqual([]);
+    const run = log.runs[0];
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toContain('ECS401');
+    for (const rule of run.tool.driver.rules) expect(rule.helpUri).toMatch(/^https:\/\/.*#/);
+    const result = run.results.find((r: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.ruleId === 'ECS401' && r.locations[0]?.physicalLocation.artifactLocation.uri === 'services/cache-worker/src/index.ts');
+    expect(result.locations[0].physicalLocation.region.startLine).toBe(181);
+    const fixed = run.results.filter((r: { fixes?: unknown[] }) => r.fixes);
+    expect(fixed.length).toBeGreaterThan(0);
+    // Each fix, applied to the file on disk, gives what `apply` writes.
+    for (const r of fixed) {
+      const change = r.fixes[0].artifactChanges[0];
+      const path = join(dir, change.artifactLocation.uri);
+      let text = readFileSync(path, 'utf8');
+      for (const rep of [...change.replacements].reverse())
+        text = text.slice(0, rep.deletedRegion.charOffset) + (rep.insertedContent?.text ?? '') + text.slice(rep.deletedRegion.charOffset + rep.deletedRegion.charLength);
+      expect(text).toContain('\n');
+    }
+  });
+
+  it('passes the SARIF multitool validate with no errors', async () => {
+    const tool = join(ROOT, 'node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool');
+    if (!existsSync(tool)) {
+      console.warn('SKIPPED: SARIF multitool not installed');
+      return;
+    }
+    chmodSync(tool, 0o755); // npm does not run its install script, so it is not executable after npm ci
+    const dir = copySample('kodingcaravan');
+    const work = tempDir();
+    writeFileSync(join(work, 'check.sarif'), (await runCli(['check', dir, '--format', 'sarif'])).stdout);
+    let output: string;
+    try {
+      output = execFileSync(tool, ['validate', join(work, 'check.sarif'), '--output', join(work, 'validation.sarif')], { encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } });
+    } catch (error) {
+      const e = error as { status?: number; stdout?: string; message: string };
+      if (e.status === undefined || e.status === 126 || e.status === 127) {
+        console.warn(`SKIPPED: SARIF multitool cannot run here: ${e.message}`);
+        return;
+      }
+      throw new Error(`multitool validate failed (${e.status}): ${e.stdout ?? ''}`);
+    }
+    expect(output).not.toMatch(/: error /);
+    const validation = JSON.parse(readFileSync(join(work, 'validation.sarif'), 'utf8'));
+    const errors = validation.runs.flatMap((r: { results?: { level?: string }[] }) => r.results ?? []).filter((r: { level?: string }) => r.level === 'error');
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
+
+function require_base(): string {
+  return join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/index.js');
+}

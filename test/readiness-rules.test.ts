@@ -1,0 +1,150 @@
+/**
+ * The readiness rules (ECS4xx) one by one, on small in-memory repos in the shapes real repos have:
+ * each case asserts the code, service, file and line, and a near miss that must stay silent.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../src/findings/finding.js';
+import { buildCheckReport } from '../src/check/report.js';
+import { satisfiesMajor } from '../src/check/node-range.js';
+import { planTree, type Tree } from './helpers/repo.js';
+
+const PKG = (extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'svc', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' }, ...extra }, null, 2) + '\n';
+const HTTP_SRC = "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n";
+const COMPOSE = 'services:\n  svc:\n    build: ./svc\n    ports:\n      - "3000:3000"\n';
+
+function readiness(files: Record<string, string>): Finding[] {
+  const tree: Tree = new Map(Object.entries(files));
+  const { repo, plan } = planTree(tree, []);
+  return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).findings.filter((f) => f.code.startsWith('ECS4'));
+}
+
+const at = (findings: Finding[], code: string) => findings.filter((f) => f.code === code).map((f) => ({ service: f.service, file: f.file, line: f.line, severity: f.severity }));
+
+function repoWith(dockerfile: string, extra: Record<string, string> = {}) {
+  return { 'docker-compose.yml': COMPOSE, 'svc/package.json': PKG(), 'svc/src/index.ts': HTTP_SRC, 'svc/Dockerfile': dockerfile, ...extra };
+}
+
+describe('ECS401 exits at start when a dependency is missing', () => {
+  it('follows a class-based start-up and a required variable; not an exit in a signal handler', () => {
+    const worker = [
+      "import { Kafka } from 'kafkajs';",
+      'class Worker {',
+      '  async start() {',
+      "    const brokers = process.env.KAFKA_BROKERS;",
+      "    if (!brokers) throw new Error('KAFKA_BROKERS is required');",
+      "    const kafka = new Kafka({ brokers: brokers.split(',') });",
+      "    this.consumer = kafka.consumer({ groupId: 'g' });",
+      '    await this.consumer.connect();',
+      '  }',
+      '}',
+      "process.on('SIGTERM', () => process.exit(1));",
+      'new Worker().start().catch((err) => {',
+      '  console.error(err);',
+      '  process.exit(2);',
+      '});',
+      '',
+    ].join('\n');
+    const findings = readiness({
+      'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+      'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
+      'jobs/src/index.ts': worker,
+      'jobs/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "dist/index.js"]\n',
+    });
+    expect(at(findings, 'ECS401')).toEqual([{ service: 'jobs', file: 'jobs/src/index.ts', line: 14, severity: 'blocking' }]);
+    expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('KAFKA_BROKERS');
+  });
+
+  it('stays silent when start-up needs nothing', () => {
+    const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);
+  });
+});
+
+describe('Dockerfile rules', () => {
+  it('ECS403: a HEALTHCHECK on /ready', () => {
+    const df = 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nHEALTHCHECK CMD wget -q -O /dev/null http://localhost:3000/ready || exit 1\nCMD ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(df)), 'ECS403')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'blocking' }]);
+    expect(at(readiness(repoWith(df.replace('/ready', '/health'))), 'ECS403')).toEqual([]);
+  });
+
+  it('ECS404: an untagged or :latest base, not a stage name or a pinned tag', () => {
+    const df = 'FROM node AS build\nRUN npm ci\nFROM build AS test\nFROM node:latest\nCOPY --from=build /app /app\nCMD ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(df)), 'ECS404').map((f) => f.line)).toEqual([1, 4]);
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n')), 'ECS404')).toEqual([]);
+  });
+
+  it('ECS405: engines.node outside the base image major', () => {
+    const df = 'FROM node:18-alpine\nCMD ["node", "dist/index.js"]\n';
+    const files = repoWith(df, { 'svc/package.json': PKG({ engines: { node: '>=20' } }) });
+    expect(at(readiness(files), 'ECS405')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 1, severity: 'warning' }]);
+    expect(at(readiness(repoWith(df, { 'svc/package.json': PKG({ engines: { node: '>=18.0.0 <21' } }) })), 'ECS405')).toEqual([]);
+  });
+
+  it('ECS407: a development server as the command; a production build with vite is fine', () => {
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["npm", "run", "dev"]\n')), 'ECS407')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 2, severity: 'blocking' }]);
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD npx nodemon src/index.ts\n')), 'ECS407')).toHaveLength(1);
+    expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--reload"]\n')), 'ECS407')).toHaveLength(1);
+    expect(at(readiness(repoWith('FROM node:20-alpine AS build\nRUN npx vite build\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\n')), 'ECS407')).toEqual([]);
+  });
+
+  it('ECS408: curl in a slim image, unless the image installs it', () => {
+    const df = 'FROM node:20-slim\nHEALTHCHECK CMD curl -f http://localhost:3000/health || exit 1\nCMD ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(df)), 'ECS408')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 2, severity: 'blocking' }]);
+    const installs = df.replace('FROM node:20-slim\n', 'FROM node:20-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n');
+    expect(at(readiness(repoWith(installs)), 'ECS408')).toEqual([]);
+  });
+
+  it('ECS409: a literal listen port other than the declared one', () => {
+    const src = "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(4000);\n";
+    const findings = readiness(repoWith('FROM node:20-alpine\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': src }));
+    expect(at(findings, 'ECS409')).toEqual([{ service: 'svc', file: 'svc/src/index.ts', line: 4, severity: 'blocking' }]);
+    expect(at(readiness(repoWith('FROM node:20-alpine\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n')), 'ECS409')).toEqual([]);
+  });
+});
+
+describe('compose rules', () => {
+  it('ECS406: a compose hostname, list form and merged from an anchor; not the service itself or an external host', () => {
+    const compose = [
+      'x-env: &env',
+      '  BROKERS: kafka:9092',
+      'services:',
+      '  svc:',
+      '    build: ./svc',
+      '    environment:',
+      '      <<: *env',
+      '      SELF: http://svc:3000',
+      '      API: https://api.example.com:443',
+      '  worker:',
+      '    build: ./svc',
+      '    environment:',
+      '      - DB_URL=postgres://db:5432/app',
+      '  kafka:',
+      '    image: bitnami/kafka:3.7',
+      '  db:',
+      '    image: postgres:16-alpine',
+      '',
+    ].join('\n');
+    const findings = readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'docker-compose.yml': compose }));
+    expect(at(findings, 'ECS406').map((f) => `${f.service}:${f.line}`).sort()).toEqual(['svc:7', 'worker:13']);
+  });
+
+  it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
+    const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
+    expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([
+      { service: 'svc', file: 'docker-compose.yml', line: 7, severity: 'warning' },
+    ]);
+  });
+});
+
+describe('engines.node ranges', () => {
+  it('reads the npm range grammar for a floating image major', () => {
+    expect(satisfiesMajor('>=18.0.0', 18)).toBe(true);
+    expect(satisfiesMajor('>=20', 18)).toBe(false);
+    expect(satisfiesMajor('^18.17.0 || ^20', 20)).toBe(true);
+    expect(satisfiesMajor('^18.17.0 || ^20', 22)).toBe(false);
+    expect(satisfiesMajor('18.x', 18)).toBe(true);
+    expect(satisfiesMajor('16 - 18', 20)).toBe(false);
+    expect(satisfiesMajor('~20.1', 20)).toBe(false); // the image's Node 20 floats past 20.1
+    expect(satisfiesMajor('lts/*', 20)).toBe(null);
+  });
+});
