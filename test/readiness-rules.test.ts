@@ -15,7 +15,7 @@ const COMPOSE = 'services:\n  svc:\n    build: ./svc\n    ports:\n      - "3000:
 function readiness(files: Record<string, string>): Finding[] {
   const tree: Tree = new Map(Object.entries(files));
   const { repo, plan } = planTree(tree, []);
-  return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).findings.filter((f) => f.code.startsWith('ECS4'));
+  return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).findings.filter((f) => f.code.startsWith('ECS4'));
 }
 
 const at = (findings: Finding[], code: string) => findings.filter((f) => f.code === code).map((f) => ({ service: f.service, file: f.file, line: f.line, severity: f.severity }));

@@ -4,13 +4,13 @@
  *
  * Interim adapter: until the engine reports `Finding`s itself (the finding-model migration), plan
  * notes, failures and model problems are converted here, with interim codes described in
- * {@link INTERIM_CODES}. A registered code whose `fixedBy` is the transform is used when one exists.
+ * {@link interimCodes}. A registered code whose `fixedBy` is the transform is used when one exists.
  */
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { FINDING_CODES } from '../findings/codes.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
-import { TRANSFORMS } from '../../transforms/index.js';
+import type { Transform } from '../transform.js';
 import { replacements } from './replacements.js';
 
 const PENDING_SEVERITY: Record<string, Severity> = {
@@ -26,9 +26,10 @@ const PENDING_SEVERITY: Record<string, Severity> = {
   'dockerfile-frozen-lockfile': 'warning',
 };
 
-/** Codes of the interim adapter (not ECS-numbered, so they cannot collide with registered ones). */
-export const INTERIM_CODES: readonly FindingCode[] = [
-  ...TRANSFORMS.map((t) => ({
+/** Codes of the interim adapter for the transforms that ran (not ECS-numbered, so they cannot collide with registered ones). */
+export function interimCodes(registry: readonly Transform[]): FindingCode[] {
+  return [
+  ...registry.map((t) => ({
     code: `pending/${t.id}`,
     title: t.fixes,
     defaultSeverity: PENDING_SEVERITY[t.id] ?? 'warning',
@@ -39,10 +40,11 @@ export const INTERIM_CODES: readonly FindingCode[] = [
   { code: 'note/info', title: 'Where a value came from', defaultSeverity: 'info', help: 'Explains a change a transform makes.' },
   { code: 'file/unparsable', title: 'File cannot be parsed', defaultSeverity: 'blocking', help: 'The file was left untouched and no change that depends on it was made. Fix the file and run again.' },
   { code: 'model/problem', title: 'The repo model could not settle a fact', defaultSeverity: 'warning', help: 'A conflict or unreadable file in the repo model: read the message.' },
-];
+  ];
+}
 
-function pendingCode(transform: string): FindingCode | undefined {
-  return FINDING_CODES.find((c) => c.fixedBy === transform && c.code.startsWith('ECS1')) ?? INTERIM_CODES.find((c) => c.code === `pending/${transform}`);
+function pendingCode(transform: string, interim: readonly FindingCode[]): FindingCode | undefined {
+  return FINDING_CODES.find((c) => c.fixedBy === transform && c.code.startsWith('ECS1')) ?? interim.find((c) => c.code === `pending/${transform}`);
 }
 
 /** The services a file belongs to: built from it, or its source. */
@@ -50,7 +52,7 @@ export function servicesOfFile(repo: RepoModel, path: string): string[] {
   return repo.services.filter((s) => s.dockerfile === path || s.sourceFiles.includes(path)).map((s) => s.name);
 }
 
-export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
+export function planFindings(repo: RepoModel, plan: Plan, interim: readonly FindingCode[]): Finding[] {
   const findings: Finding[] = [];
   const each = (path: string, make: (service?: string) => Finding) => {
     const services = servicesOfFile(repo, path);
@@ -59,7 +61,7 @@ export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
   for (const change of plan.changes) {
     const firstLine = replacements(change.before, change.after)[0]?.startLine ?? 1;
     for (const transform of change.transforms) {
-      const def = pendingCode(transform);
+      const def = pendingCode(transform, interim);
       const line = change.notes.find((n) => n.transform === transform && n.line)?.line ?? firstLine;
       each(change.path, (service) => ({
         code: def?.code ?? `pending/${transform}`,

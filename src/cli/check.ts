@@ -118,7 +118,7 @@ export function runCheck(options: CheckOptions, io: CheckIo, version: string): n
       return null;
     }
   };
-  const report = buildCheckReport(session.repo, session.plan, read);
+  const report = buildCheckReport(session.repo, session.plan, read, session.transforms);
   write(report, options, io, session.root, version);
   for (const failure of session.plan.failures)
     io.stderr.write(`ecsfix: error ${failure.path}:${failure.line} ${failure.message} — fix the file and run again\n`);
