@@ -83,3 +83,23 @@ describe('architecture', () => {
   });
 });
 
+
+describe('function size', () => {
+  it('keeps every function in src/repo and src/check within 80 lines', async () => {
+    const ts = (await import('typescript')).default;
+    const long: string[] = [];
+    for (const file of [...sourceFiles('src/repo'), ...sourceFiles('src/check')]) {
+      const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: import('typescript').Node) => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const from = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+          const to = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+          if (to - from + 1 > 80) long.push(`${file}:${from + 1} (${to - from + 1} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(long).toEqual([]);
+  });
+});

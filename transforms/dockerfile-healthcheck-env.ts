@@ -7,7 +7,7 @@
  */
 import type { ProbeTool } from '../src/repo/baseImage.js';
 import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
 import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';

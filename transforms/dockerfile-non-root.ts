@@ -14,7 +14,7 @@
  */
 import { posix } from 'node:path';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';

@@ -17,7 +17,7 @@
  * from a variable (`pnpm@$PNPM_VERSION`) is resolved through ARG/ENV: a concrete value is left
  * alone, `latest` or an ARG without default is reported, never guessed.
  */
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
 import type { PnpmVersion } from '../src/repo/workspace.js';

@@ -4,7 +4,8 @@
  * task definition can still override.
  */
 import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
-import { isDockerfileName, PORT_PRIORITY } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
+import { PORT_PRIORITY } from '../src/repo/ports.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';

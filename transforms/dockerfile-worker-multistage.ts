@@ -26,7 +26,7 @@ import { posix } from 'node:path';
 import { checkDockerfileBuild, outputDir } from '../src/repo/buildCheck.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';

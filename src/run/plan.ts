@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
-import { isDockerfileName } from '../repo/discover.js';
+import { isDockerfileName } from '../repo/dockerfileName.js';
 import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';

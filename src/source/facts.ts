@@ -8,6 +8,7 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import { parseSync } from 'oxc-parser';
+import { joinRoute } from '../urlPath.ts';
 import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
@@ -535,10 +536,6 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       }
     }
   }
-}
-
-function joinRoute(...parts: string[]): string {
-  return '/' + parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
