@@ -1,22 +1,13 @@
 /**
  * The contract every transform implements: a pure function of (text, file, repo model) that returns
- * text edits and notes. No I/O, no globals; the engine owns reading, chaining, verifying and writing.
+ * text edits and findings. No I/O, no globals; the engine owns reading, chaining, verifying and writing.
  */
+import type { Finding } from './findings/finding.js';
 import type { RepoModel } from './repo/model.js';
 import type { TextEdit } from './edits.js';
 
 export type FileKind = 'dockerfile' | 'compose' | 'source';
 export type Safety = 'safe' | 'behavior-changing';
-
-export interface Note {
-  /** `info` explains a change; `warning` is something the user must do or verify by hand. */
-  severity: 'info' | 'warning';
-  /** Stable finding code (see src/findings), where one is assigned. */
-  code?: string;
-  message: string;
-  /** 1-based line in the file the note is about. */
-  line?: number;
-}
 
 export interface TransformOptions {
   /** `--pnpm-version`: the pnpm version to pin when the repo does not say. */
@@ -34,7 +25,12 @@ export interface TransformInput {
 
 export interface TransformResult {
   edits: TextEdit[];
-  notes: Note[];
+  /**
+   * What the transform did and what it could not do, each with its code: info findings explain a
+   * change, warnings are for a human. Lines are in the text the transform was given; the engine
+   * maps them to the original file and fills in `file`, `transform` and `service`.
+   */
+  findings: Finding[];
 }
 
 export interface Transform {

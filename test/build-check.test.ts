@@ -59,34 +59,31 @@ describe('checkDockerfileBuild', () => {
     const findings = check(text);
     expect(findings).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ rule: 'copy-from-stage', severity: 'error', line: 17, message: expect.stringMatching(/defined later/) }),
-        expect.objectContaining({ rule: 'copy-from-stage', severity: 'error', line: 18, message: expect.stringMatching(/bulider names no earlier stage/) }),
+        expect.objectContaining({ code: 'ECS501', severity: 'blocking', line: 17 }),
+        expect.objectContaining({ code: 'ECS501', severity: 'blocking', line: 18 }),
       ]),
     );
   });
 
   it('COPY --from an external image is not a stage error', () => {
     const text = GOOD.replace('USER node', 'COPY --from=busybox:1.36 /bin/wget /usr/local/bin/wget\nUSER node');
-    expect(check(text).filter((f) => f.rule === 'copy-from-stage')).toEqual([]);
+    expect(check(text).filter((f) => f.code === 'ECS501')).toEqual([]);
   });
 
   it('COPY sources missing from the build context, glob or not', () => {
     const text = GOOD.replace('COPY tsconfig.base.json ./', 'COPY tsconfig.json ./\nCOPY package-lock*.json ./').replace('COPY shared ./shared', 'COPY ../shared ./shared');
-    const findings = check(text).filter((f) => f.rule === 'copy-source');
+    const findings = check(text).filter((f) => f.code === 'ECS502');
     expect(findings.map((f) => [f.line, f.severity])).toEqual([
-      [10, 'error'],
-      [11, 'error'],
-      [12, 'error'],
+      [10, 'blocking'],
+      [11, 'blocking'],
+      [12, 'blocking'],
     ]);
-    expect(findings[0]?.message).toMatch(/tsconfig\.json: not in the build context/);
-    expect(findings[1]?.message).toMatch(/matches no file/);
-    expect(findings[2]?.message).toMatch(/outside the build context/);
   });
 
   it('a COPY --from path no instruction of that stage creates', () => {
     const text = GOOD.replace('COPY --from=builder /app ./', 'COPY --from=builder /app/services/jobs/build ./services/jobs/build');
     expect(check(text)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ rule: 'copy-source', severity: 'error', line: 17, message: expect.stringMatching(/nothing in stage "builder" creates \/app\/services\/jobs\/build/) })]),
+      expect.arrayContaining([expect.objectContaining({ code: 'ECS502', severity: 'blocking', line: 17 })]),
     );
   });
 
@@ -96,12 +93,12 @@ describe('checkDockerfileBuild', () => {
       'COPY --from=builder /app/services/jobs ./services/jobs\nCOPY --from=builder /app/shared/package.json ./shared/',
     );
     const findings = check(text);
-    expect(findings).toEqual([expect.objectContaining({ rule: 'workspace-runtime', severity: 'error', message: expect.stringMatching(/@x\/shared.*shared\/dist\/index\.js/) })]);
+    expect(findings).toEqual([expect.objectContaining({ code: 'ECS504', severity: 'blocking' })]);
   });
 
   it('the CMD script the runtime stage does not contain', () => {
     const text = GOOD.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "--enable-source-maps", "dist/main.js"]');
-    expect(check(text)).toEqual([expect.objectContaining({ rule: 'cmd-path', severity: 'error', line: 20, message: expect.stringMatching(/\/app\/services\/jobs\/dist\/main\.js/) })]);
+    expect(check(text)).toEqual([expect.objectContaining({ code: 'ECS503', severity: 'blocking', line: 20 })]);
   });
 
   it('a stage running a command it cannot follow turns missing paths into warnings', () => {
@@ -112,7 +109,7 @@ describe('checkDockerfileBuild', () => {
   });
 
   it('a runtime stage that runs as root', () => {
-    expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ rule: 'runtime-user', severity: 'warning', line: 19 })]);
+    expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ code: 'ECS505', severity: 'warning', line: 19 })]);
   });
 
   it('follows npm workspaces builds, cd and tsc in a single stage', () => {
@@ -139,7 +136,7 @@ CMD ["node", "dist/index.js"]
       const repo = modelOf(tree);
       for (const [path] of repo.dockerfiles) {
         const findings = checkDockerfileBuild(tree.get(path) as string, repo, { path });
-        expect(findings.filter((f) => f.rule !== 'runtime-user'), path).toEqual([]);
+        expect(findings.filter((f) => f.code !== 'ECS505'), path).toEqual([]);
       }
     }
   });

@@ -9,7 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { copySample, gitInit, runCli, tempDir } from './helpers/tmp.js';
+import { buildCheckReport } from '../src/check/report.js';
+import { checkJson as toJson } from '../src/check/format/json.js';
+import { formatMarkdown } from '../src/check/format/markdown.js';
+import { checkSarif } from '../src/check/format/sarif.js';
+import { formatText } from '../src/check/format/text.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { planTree, readTree } from './helpers/repo.js';
+import { copySample, FIXTURES, gitInit, runCli, tempDir } from './helpers/tmp.js';
 
 interface JsonFinding {
   code: string;
@@ -21,6 +28,18 @@ interface JsonFinding {
 }
 
 const ROOT = join(import.meta.dirname, '..');
+
+/** The report of a bundled sample, built in memory once per sample (the format tests share it). */
+const reports = new Map<string, ReturnType<typeof buildCheckReport>>();
+function sampleReport(name: string) {
+  const hit = reports.get(name);
+  if (hit) return hit;
+  const tree = readTree(join(FIXTURES, name));
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+  reports.set(name, report);
+  return report;
+}
 const reportSchema = JSON.parse(readFileSync(join(ROOT, 'schemas/check-report.schema.json'), 'utf8'));
 
 async function checkJson(dir: string, ...args: string[]) {
@@ -58,6 +77,8 @@ const SEED_READINESS: Partial<JsonFinding>[] = [
 const SEED_FIXABLE: Partial<JsonFinding>[] = [
   ...['notification-worker', 'purchase-worker', 'session-worker', 'cache-worker', 'allocation-worker'].map((s) => ({ service: s, file: `services/${s}/Dockerfile`, fixedBy: 'dockerfile-worker-multistage' })),
   { service: 'notification-service', file: 'services/notification-service/Dockerfile', line: 39, fixedBy: 'dockerfile-frozen-lockfile' },
+  // 000 section 1.2: the workers run as root (static build check), fixed by the multi-stage rewrite
+  { code: 'ECS505', service: 'allocation-worker', file: 'services/allocation-worker/Dockerfile', fixedBy: 'dockerfile-worker-multistage', severity: 'blocking' },
   { service: 'api-gateway', file: 'services/api-gateway/Dockerfile', line: 99, fixedBy: 'dockerfile-healthcheck-env' },
   { service: 'course-service', file: 'services/course-service/Dockerfile', fixedBy: 'dockerfile-port-env' },
   { service: 'api-gateway', file: 'services/api-gateway/src/index.ts', line: 10, code: 'ECS402', fixedBy: 'dockerfile-port-env' },
@@ -88,10 +109,8 @@ describe('ecsfix check on kodingcaravan', () => {
     expect((await runCli(['check', dir, '--fail-on', 'info'])).code).toBe(1);
   }, 60_000);
 
-  it('text fits 80 columns and shows the verdict table and ECS fragments', async () => {
-    const dir = copySample('kodingcaravan');
-    const { code, stdout } = await runCli(['check', dir]);
-    expect(code).toBe(1);
+  it('text fits 80 columns and shows the verdict table and ECS fragments', () => {
+    const stdout = formatText(sampleReport('kodingcaravan'), { color: false, verbose: true });
     for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     expect(stdout).toMatch(/^course-service\s+http\s+3005\s+NEEDS CHANGES\s+\d+$/m);
     expect(stdout).toContain('ECS401');
@@ -101,9 +120,12 @@ describe('ecsfix check on kodingcaravan', () => {
     const ajv = new Ajv({ allErrors: true });
     const validate = ajv.compile(reportSchema);
     for (const sample of ['kodingcaravan', 'peerprep']) {
-      const { report } = await checkJson(copySample(sample));
+      const report = JSON.parse(JSON.stringify(toJson(sampleReport(sample))));
       expect(validate(report) ? [] : validate.errors).toEqual([]);
     }
+    // the CLI prints the same document
+    const { report } = await checkJson(copySample('peerprep'));
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
   });
 
   it('--format ecs writes task definitions whose health check the image can run', async () => {
@@ -134,8 +156,8 @@ describe('ecsfix check on kodingcaravan', () => {
     expect(JSON.stringify(chat)).not.toContain('Kc%40ravan');
   });
 
-  it('--format markdown lists the fixes with their commands and what is left by hand', async () => {
-    const { stdout } = await runCli(['check', copySample('kodingcaravan'), '--format', 'markdown']);
+  it('--format markdown lists the fixes with their commands and what is left by hand', () => {
+    const stdout = formatMarkdown(sampleReport('kodingcaravan'));
     expect(stdout).toContain('ecsfix apply -t dockerfile-worker-multistage --yes');
     expect(stdout).toMatch(/\| blocking \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
   });
@@ -166,10 +188,10 @@ describe('ecsfix check exit 0', () => {
   it('exits 0 once no blocking finding remains, and --fail-on warning then still fails on warnings', async () => {
     const dir = tempDir();
     const files: Record<string, string> = {
-      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' } }, null, 2) + '\n',
+      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { express: '^4' } }, null, 2) + '\n',
       'package-lock.json': '{}\n',
       'src/index.ts': "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n",
-      Dockerfile: 'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n',
+      Dockerfile: 'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/index.js"]\n',
       'docker-compose.yml': 'services:\n  api:\n    build: .\n    ports:\n      - "3000:3000"\n    environment:\n      CACHE_URL: http://cache:6379\n  cache:\n    image: redis:7-alpine\n',
     };
     for (const [path, text] of Object.entries(files)) {
@@ -190,10 +212,9 @@ describe('ecsfix check exit 0', () => {
 });
 
 describe('ecsfix check --format sarif', () => {
-  it('is valid SARIF 2.1.0 (schema) with rules, repo-relative locations and fixes', async () => {
-    const dir = copySample('kodingcaravan');
-    const { stdout } = await runCli(['check', dir, '--format', 'sarif']);
-    const log = JSON.parse(stdout);
+  it('is valid SARIF 2.1.0 (schema) with rules, repo-relative locations and fixes', () => {
+    const dir = join(FIXTURES, 'kodingcaravan');
+    const log = JSON.parse(JSON.stringify(checkSarif(sampleReport('kodingcaravan'), dir, '0.0.0-test')));
     // jest-sarif ships the SARIF 2.1.0 schema (draft-04) and an ajv that reads draft-04.
     const require = createRequire(require_base());
     const Ajv6 = require('ajv');
@@ -228,7 +249,9 @@ describe('ecsfix check --format sarif', () => {
     chmodSync(tool, 0o755); // npm does not run its install script, so it is not executable after npm ci
     const dir = copySample('kodingcaravan');
     const work = tempDir();
-    writeFileSync(join(work, 'check.sarif'), (await runCli(['check', dir, '--format', 'sarif'])).stdout);
+    const { code, stdout } = await runCli(['check', dir, '--format', 'sarif']);
+    expect(code).toBe(1);
+    writeFileSync(join(work, 'check.sarif'), stdout);
     let output: string;
     try {
       output = execFileSync(tool, ['validate', join(work, 'check.sarif'), '--output', join(work, 'validation.sarif')], { encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } });

@@ -195,12 +195,13 @@ describe('ecsfix CLI', () => {
     expect(readFileSync(join(viaPatch, 'chat_service/Dockerfile'), 'utf8')).toMatch(/^\uFEFF[^]*ENV PORT=8000\r\n/);
   });
 
-  it('after applying everything, a second diff of kodingcaravan is silent: info notes on unchanged files stay in --json', async () => {
+  it('after applying everything, a second diff of kodingcaravan is silent: info findings on unchanged files stay in --json', async () => {
     const dir = copySample('kodingcaravan');
     expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
     expect(await runCli(['diff', dir])).toEqual({ code: 0, stdout: '', stderr: '' });
     const json = JSON.parse((await runCli(['diff', dir, '--json'])).stdout);
-    expect(json.reports.length).toBeGreaterThan(0);
+    expect(json.findings.length).toBeGreaterThan(0);
+    expect(json.findings.every((f: { severity: string }) => f.severity === 'info')).toBe(true);
   });
 
   it('apply without --yes and without a terminal refuses, writing nothing', async () => {
@@ -232,7 +233,7 @@ describe('ecsfix CLI', () => {
     const change = json.changes.find((c: { path: string }) => c.path === 'chat_service/Dockerfile');
     expect(change.transforms).toEqual(['dockerfile-port-env']);
     expect(change.patch).toContain('+ENV PORT=8000');
-    expect(change.notes[0].message).toContain('PORT 8000');
+    expect(change.findings).toEqual([expect.objectContaining({ code: 'ECS101', severity: 'info', file: 'chat_service/Dockerfile', service: 'chat-service', transform: 'dockerfile-port-env', fixedBy: 'dockerfile-port-env' })]);
   });
 
   it('the git guard refuses dirty files by name, ignores untracked ones, and --allow-dirty overrides', async () => {

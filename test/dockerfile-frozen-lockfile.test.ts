@@ -9,12 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { dockerfileProblems, parseDockerfile } from '../src/repo/dockerfile.js';
 import { dockerfileFrozenLockfile } from '../transforms/dockerfile-frozen-lockfile.js';
 import { runCommands } from '../src/dockerfile/shell.js';
-import { applyPlan, planTree, readTree, type Tree } from './helpers/repo.js';
+import { applyPlan, findingsOf, planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
 const freeze = (tree: Tree) => planTree(tree, [dockerfileFrozenLockfile]).plan;
-const notesOf = (plan: ReturnType<typeof freeze>, path: string) =>
-  [...plan.changes, ...plan.reports].filter((c) => c.path === path).flatMap((c) => c.notes);
 
 describe('kodingcaravan', () => {
   const tree = readTree(join(FIXTURES, 'kodingcaravan'));
@@ -23,16 +21,15 @@ describe('kodingcaravan', () => {
   const HTTP = ['api-gateway', 'student-auth-service', 'trainer-auth-service', 'student-service', 'trainer-service', 'course-service', 'notification-service', 'payment-service', 'chat-service', 'analytics-service', 'admin-service', 'booking-service'];
   const NPM_WORKERS = ['notification-worker', 'purchase-worker', 'session-worker', 'cache-worker'];
 
-  it('notification-service installs with --frozen-lockfile; the comment that asked otherwise is replaced and quoted in a warning', () => {
+  it('notification-service installs with --frozen-lockfile; the comment that asked otherwise is replaced, with a warning', () => {
     const path = 'services/notification-service/Dockerfile';
     const text = after.get(path) ?? '';
     expect(text).toMatch(/^RUN pnpm install --frozen-lockfile$/m);
     expect(text).not.toMatch(/^RUN pnpm install$/m);
     expect(text).not.toContain('no frozen-lockfile');
     expect(text).toContain('# Install exactly what pnpm-lock.yaml pins');
-    const warning = notesOf(plan, path).find((n) => n.severity === 'warning');
-    expect(warning?.message).toContain('"Use install (no frozen-lockfile) so the lockfile can be updated for firebase-admin"');
-    expect(warning?.message).toContain('Verify that pnpm-lock.yaml is up to date');
+    const warnings = findingsOf(plan, path).filter((f) => f.severity === 'warning');
+    expect(warnings).toEqual([expect.objectContaining({ code: 'ECS141', line: 39, fixedBy: 'dockerfile-frozen-lockfile' })]);
     // Only the comment line and the install line changed.
     const before = (tree.get(path) ?? '').split('\n');
     expect(text.split('\n').filter((l, i) => l !== before[i])).toHaveLength(2);
@@ -51,13 +48,13 @@ describe('kodingcaravan', () => {
     for (const name of NPM_WORKERS) {
       const path = `services/${name}/Dockerfile`;
       expect(after.get(path), name).toBe(tree.get(path));
-      expect(notesOf(plan, path).map((n) => [n.severity, n.message.includes('dockerfile-worker-multistage')]), name).toEqual([['warning', true]]);
+      expect(findingsOf(plan, path).map((f) => [f.code, f.severity, f.fixedBy]), name).toEqual([['ECS145', 'warning', 'dockerfile-worker-multistage']]);
     }
   });
 
   it('the runtime-stage npm installs (no lockfile by design) are left with an info note', () => {
-    const notes = notesOf(plan, 'services/api-gateway/Dockerfile');
-    expect(notes.filter((n) => n.severity === 'info' && n.message.includes('without a lockfile'))).toHaveLength(1);
+    const findings = findingsOf(plan, 'services/api-gateway/Dockerfile');
+    expect(findings.filter((f) => f.severity === 'info' && f.code === 'ECS146')).toHaveLength(1);
     expect(after.get('services/api-gateway/Dockerfile')).toMatch(/npm install --omit=dev/);
   });
 
@@ -90,7 +87,7 @@ describe('install shapes', () => {
   ])('%s: left alone', (_what, run) => {
     const plan = freeze(single(`FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\n${run}\nCMD ["node", "src/index.js"]\n`, NPM_LOCK));
     expect(plan.changes).toEqual([]);
-    expect(plan.reports).toEqual([]);
+    expect(plan.findings).toEqual([]);
   });
 
   it('npm i with flags in a chain becomes npm ci, flags kept', () => {
@@ -119,13 +116,13 @@ describe('install shapes', () => {
   it('a COPY from a variable path: cannot tell whether the lockfile is there, reported', () => {
     const plan = freeze(single('FROM node:20-alpine\nARG APP=.\nWORKDIR /app\nCOPY ${APP}/ ./\nRUN npm install\nCMD ["node", "src/index.js"]\n', NPM_LOCK));
     expect(plan.changes).toEqual([]);
-    expect(notesOf(plan, 'Dockerfile').map((n) => n.message)).toEqual([expect.stringContaining('cannot tell whether')]);
+    expect(findingsOf(plan, 'Dockerfile').map((f) => [f.code, f.line])).toEqual([['ECS144', 5]]);
   });
 
   it('an install with no package.json copied before it is reported with the reason', () => {
     const plan = freeze(single('FROM node:20-alpine\nWORKDIR /app\nRUN pnpm install\nCOPY . .\nCMD ["node", "src/index.js"]\n', PNPM_LOCK));
     expect(plan.changes).toEqual([]);
-    expect(notesOf(plan, 'Dockerfile').map((n) => n.message)).toEqual([expect.stringContaining('no COPY before it brings /app/package.json')]);
+    expect(findingsOf(plan, 'Dockerfile').map((f) => [f.code, f.line])).toEqual([['ECS147', 3]]);
   });
 
   it('COPY . . brings the lockfile: only the install changes', () => {
@@ -144,7 +141,7 @@ describe('install shapes', () => {
     const file = 'FROM node:20-alpine\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\n# all deps: dev deps are needed for tsc\nRUN pnpm install\nCMD ["node", "src/index.js"]\n';
     const plan = freeze(single(file, PNPM_LOCK));
     expect(plan.changes[0]?.after).toBe(file.replace('RUN pnpm install\n', 'RUN pnpm install --frozen-lockfile\n'));
-    expect(notesOf(plan, 'Dockerfile').every((n) => n.severity === 'info')).toBe(true);
+    expect(findingsOf(plan, 'Dockerfile').every((f) => f.severity === 'info')).toBe(true);
   });
 });
 

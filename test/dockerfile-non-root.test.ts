@@ -78,7 +78,7 @@ describe('kodingcaravan: the five workers end as nodejs:1001, like the HTTP imag
       expect(user.lastUserLine && cmd && user.lastUserLine.line < cmd.line).toBe(true);
       // No blanket chown of the app: the workers write nothing.
       expect(change.after).not.toMatch(/chown -R/);
-      expect(change.notes.some((n) => n.message.includes('Verify:'))).toBe(true);
+      expect(change.findings.some((f) => f.code === 'ECS121' && f.fixedBy === 'dockerfile-non-root')).toBe(true);
     }
   });
 
@@ -148,7 +148,7 @@ describe('peerprep: Python images run as a debian-created user, Django keeps wri
       expect(chown!.line).toBeGreaterThan(mkdir!.line);
       expect(user!.line).toBeGreaterThan(chown!.line);
       expect(change?.after).not.toMatch(/chown -R|chown\s+\S+\s+\/app\s*$/m);
-      expect(change?.notes.some((n) => n.message.includes('/app/staticfiles') && n.message.includes('collectstatic'))).toBe(true);
+      expect(change?.findings.some((f) => f.code === 'ECS121')).toBe(true);
     }
     // FastAPI services write nothing: no chown at all.
     for (const svc of PYTHON.filter((s) => !DJANGO.includes(s))) expect(plan.changes.find((c) => c.path === `${svc}/Dockerfile`)?.after).not.toMatch(/chown/);
@@ -156,13 +156,12 @@ describe('peerprep: Python images run as a debian-created user, Django keeps wri
 
   it('warns that the dev bind mount must be writable by the new user', () => {
     const user = plan.changes.find((c) => c.path === 'user_service/Dockerfile');
-    expect(user?.notes.some((n) => n.severity === 'warning' && n.message.includes('.:/app') && n.message.includes('uid 1001'))).toBe(true);
+    expect(user?.findings.filter((f) => f.code === 'ECS124').map((f) => [f.severity, f.service])).toEqual([['warning', 'user-service']]);
   });
 
   it('leaves the nginx frontend as is and reports the port >= 1024 requirement', () => {
     expect(plan.changes.find((c) => c.path === 'frontend/Dockerfile')).toBeUndefined();
-    const report = plan.reports.find((r) => r.path === 'frontend/Dockerfile');
-    expect(report?.notes.some((n) => n.severity === 'warning' && n.message.includes('>= 1024') && n.message.includes('port 80'))).toBe(true);
+    expect(plan.findings.filter((f) => f.file === 'frontend/Dockerfile').map((f) => [f.code, f.severity])).toEqual([['ECS125', 'warning']]);
   });
 
   it('a second run changes nothing', () => {

@@ -8,12 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { dockerfileProblems, parseDockerfile } from '../src/repo/dockerfile.js';
 import type { TransformOptions } from '../src/transform.js';
 import { classifySpec, dockerfilePnpmPin, pnpmInstalls } from '../transforms/dockerfile-pnpm-pin.js';
-import { applyPlan, planTree, readTree, type Tree } from './helpers/repo.js';
+import { applyPlan, findingsOf, planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
 const pin = (tree: Tree, options: TransformOptions = {}) => planTree(tree, [dockerfilePnpmPin], options).plan;
-const notesOf = (plan: ReturnType<typeof pin>, path: string) =>
-  [...plan.changes, ...plan.reports].filter((c) => c.path === path).flatMap((c) => c.notes.map((n) => n.message));
+const codesOf = (plan: ReturnType<typeof pin>, path: string) => findingsOf(plan, path).map((f) => f.code);
 
 const API_JS = "require('express')().listen(process.env.PORT || 3000);\n";
 
@@ -42,13 +41,12 @@ describe('kodingcaravan', () => {
   const tree = readTree(join(FIXTURES, 'kodingcaravan'));
   const plan = pin(tree);
 
-  it('pins allocation-worker to pnpm@8.15.0, naming packageManager, and touches nothing else', () => {
+  it('pins allocation-worker to pnpm@8.15.0 and touches nothing else', () => {
     expect(plan.changes.map((c) => c.path)).toEqual(['services/allocation-worker/Dockerfile']);
     const change = plan.changes[0];
     expect(change?.after).toContain('RUN npm install -g pnpm@8.15.0\n');
     expect(change?.after).not.toContain('pnpm@latest');
-    const notes = notesOf(plan, 'services/allocation-worker/Dockerfile');
-    expect(notes.some((n) => n.includes('pnpm 8.15.0') && n.includes('"packageManager"'))).toBe(true);
+    expect(findingsOf(plan, 'services/allocation-worker/Dockerfile').map((f) => [f.code, f.line, f.fixedBy])).toEqual([['ECS131', 6, 'dockerfile-pnpm-pin']]);
     expect(plan.failures).toEqual([]);
   });
 
@@ -64,12 +62,10 @@ describe('kodingcaravan', () => {
 });
 
 describe('where the version comes from', () => {
-  it('--pnpm-version wins over packageManager and says so', () => {
+  it('--pnpm-version wins over packageManager, with a warning that they differ', () => {
     const plan = pin(repo({ packageManager: 'pnpm@8.15.0', dockerfiles: { api: df('RUN npm i -g pnpm') } }), { pnpmVersion: '9.0.6' });
     expect(plan.changes[0]?.after).toContain('RUN npm i -g pnpm@9.0.6\n');
-    const notes = notesOf(plan, 'services/api/Dockerfile');
-    expect(notes.some((n) => n.includes('--pnpm-version') && n.includes('overrides'))).toBe(true);
-    expect(notes.some((n) => n.includes('differs from pnpm@8.15.0'))).toBe(true);
+    expect(codesOf(plan, 'services/api/Dockerfile').sort()).toEqual(['ECS131', 'ECS132']);
   });
 
   it('packageManager wins over what the other Dockerfiles pin', () => {
@@ -91,19 +87,19 @@ describe('where the version comes from', () => {
     const plan = pin(repo({ lockfileVersion: '6.0', dockerfiles: { api: self } }));
     expect(plan.changes[0]?.after).toContain('RUN npm i -g pnpm@8\n');
     expect(plan.changes[0]?.after).toContain('RUN npm i -g pnpm@7.33.0\n');
-    expect(notesOf(plan, 'services/api/Dockerfile').some((n) => n.includes('lockfileVersion 6.0'))).toBe(true);
+    expect(codesOf(plan, 'services/api/Dockerfile')).toEqual(['ECS131']);
   });
 
-  it('a tie between the other Dockerfiles is no answer: the lockfile decides and the note says they disagree', () => {
+  it('a tie between the other Dockerfiles is no answer: the lockfile decides and a finding says they disagree', () => {
     const plan = pin(repo({ lockfileVersion: '9.0', dockerfiles: { a: df('RUN npm i -g pnpm@9.1.0'), b: df('RUN npm i -g pnpm@9.4.0'), c: df('RUN npm i -g pnpm') } }));
     expect(plan.changes[0]?.after).toContain('RUN npm i -g pnpm@9\n');
-    expect(notesOf(plan, 'services/c/Dockerfile').some((n) => n.includes('disagree'))).toBe(true);
+    expect(codesOf(plan, 'services/c/Dockerfile')).toContain('ECS136');
   });
 
-  it('nothing says: no change, and the note asks for --pnpm-version', () => {
+  it('nothing says: no change, and a finding asks for --pnpm-version', () => {
     const plan = pin(repo({ dockerfiles: { api: df('RUN corepack enable && corepack prepare pnpm@latest --activate') } }));
     expect(plan.changes).toEqual([]);
-    expect(notesOf(plan, 'services/api/Dockerfile').some((n) => n.includes('pass --pnpm-version'))).toBe(true);
+    expect(codesOf(plan, 'services/api/Dockerfile')).toEqual(['ECS134']);
   });
 });
 
@@ -121,7 +117,7 @@ describe('what counts as unpinned', () => {
   ])('%s is left alone', (_what, install) => {
     const plan = unchanged(install);
     expect(plan.changes).toEqual([]);
-    expect(plan.reports).toEqual([]);
+    expect(plan.findings).toEqual([]);
   });
 
   it.each([
@@ -141,8 +137,7 @@ describe('what counts as unpinned', () => {
   it('ENV PNPM_VERSION=latest is reported with the version to use, not rewritten', () => {
     const plan = unchanged('ENV PNPM_VERSION=latest\nRUN npm i -g pnpm@${PNPM_VERSION}');
     expect(plan.changes).toEqual([]);
-    expect(notesOf(plan, 'services/api/Dockerfile')).toEqual([expect.stringContaining('resolves to "latest" from ENV PNPM_VERSION at line 2')]);
-    expect(notesOf(plan, 'services/api/Dockerfile')[0]).toContain('the repo uses 8.15.0');
+    expect(findingsOf(plan, 'services/api/Dockerfile').map((f) => [f.code, f.line])).toEqual([['ECS133', 3]]);
   });
 
   it('pins inside a RUN heredoc and with a backtick escape character', () => {

@@ -105,8 +105,8 @@ describe('dockerfile-worker-multistage on fixtures/kodingcaravan', () => {
 
   it('says what to verify on every rewrite', () => {
     for (const change of plan.changes) {
-      expect(change.notes.some((n) => n.severity === 'warning' && n.message.startsWith('verify: docker build'))).toBe(true);
-      expect(change.notes.some((n) => /pnpm 8\.15\.0 from the root package\.json "packageManager" field/.test(n.message))).toBe(true);
+      expect(change.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toContain('ECS162');
+      expect(change.findings.filter((f) => f.code === 'ECS160').map((f) => f.fixedBy)).toEqual(['dockerfile-worker-multistage']);
     }
   });
 });
@@ -154,7 +154,7 @@ describe('dockerfile-worker-multistage keeps what the original built on purpose'
     expect(text).toMatch(/pnpm --filter @t\/core build\n.*pnpm --filter @t\/reports build\n.*pnpm --filter @t\/mailer build/);
     expect(text).toContain('COPY --from=builder /app/libs/reports/dist ./libs/reports/dist');
     expect(text).not.toContain('@t/other');
-    expect(result.notes.map((n) => n.message).join('\n')).toMatch(/kept @t\/reports in the image/);
+    expect(result.findings.map((f) => f.code)).toContain('ECS163');
     const repo = modelOf(tree);
     const image = deployedImage(text, repo, { path: 'workers/mailer/Dockerfile' });
     // dist/index.js importing '../../../libs/reports/dist/render' still lands on the built file.
@@ -198,7 +198,7 @@ describe('dockerfile-worker-multistage next to an HTTP sibling that installs and
     });
     const result = runOn(tree);
     const text = result.edits[0]?.text ?? '';
-    expect(result.notes.map((n) => n.message).join('\n')).not.toContain('would not parse');
+    expect(result.findings.map((f) => f.code)).not.toContain('ECS161');
     expect(dockerfileProblems(text)).toEqual([]);
     const names = parseDockerfile(text).stages.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
@@ -216,19 +216,19 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
   it('a build context that is not the repo root', () => {
     const result = runOn(tinyRepo((t) => t.set('compose.yaml', 'services:\n  mailer:\n    build: ./workers/mailer\n')));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/build context is .*workers\/mailer/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a repo without pnpm-lock.yaml', () => {
     const result = runOn(tinyRepo((t) => t.delete('pnpm-lock.yaml')));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/no pnpm-lock\.yaml/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a base image that is not node with a shell', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('node:20-alpine', 'gcr.io/distroless/nodejs20-debian12'))));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/distroless/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('no pnpm version anywhere, unless --pnpm-version gives one', () => {
@@ -238,7 +238,7 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
     };
     const refused = runOn(tinyRepo(noVersion));
     expect(refused.edits).toEqual([]);
-    expect(refused.notes.map((n) => n.message).join('\n')).toMatch(/--pnpm-version/);
+    expect(refused.findings.map((f) => f.code)).toEqual(['ECS134']);
     const pinned = runOn(tinyRepo(noVersion), { pnpmVersion: '9.1.2' });
     expect(pinned.edits[0]?.text).toContain('pnpm@9.1.2');
   });
@@ -246,24 +246,24 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
   it('a RUN step it cannot place', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('RUN npm install\n', 'RUN npm install\nRUN curl -o geo.mmdb https://example.invalid/geo\n'))));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]).toMatchObject({ severity: 'warning', line: 7 });
+    expect(result.findings).toEqual([expect.objectContaining({ code: 'ECS161', severity: 'warning', line: 7 })]);
   });
 
   it('a file with a non-default escape character', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', '# escape=`\n' + (t.get('workers/mailer/Dockerfile') as string))));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/escape=`/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('a worker that is not a workspace package', () => {
     const result = runOn(tinyRepo((t) => t.set('pnpm-workspace.yaml', 'packages:\n  - libs/*\n')));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/not a workspace package/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 
   it('an image that moves packages out of the repo layout', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('COPY workers/mailer ./workers/mailer', 'COPY workers/mailer ./mailer'))));
     expect(result.edits).toEqual([]);
-    expect(result.notes[0]?.message).toMatch(/does not keep the repo layout/);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });
 });

@@ -31,8 +31,8 @@ describe('edits', () => {
   });
 });
 
-describe('notes name lines of the original file, whatever ran before', () => {
-  it('a HEALTHCHECK note points at the HEALTHCHECK line even after earlier transforms inserted lines', () => {
+describe('findings name lines of the original file, whatever ran before', () => {
+  it('a HEALTHCHECK finding points at the HEALTHCHECK line even after earlier transforms inserted lines', () => {
     const dockerfile = 'FROM node:20-bookworm-slim\nWORKDIR /usr/src/app\nCOPY package.json ./\nRUN npm install --omit=dev\nCOPY . .\nEXPOSE 8080\nHEALTHCHECK CMD curl --fail http://localhost:8080/ready || exit 1\nCMD ["npm", "start"]\n';
     const tree = new Map([
       ['package.json', JSON.stringify({ name: 'orders-api', main: 'src/server.js' })],
@@ -41,8 +41,8 @@ describe('notes name lines of the original file, whatever ran before', () => {
       ['Dockerfile', dockerfile],
     ]);
     const { plan } = planTree(tree, [...TRANSFORMS]);
-    const healthNotes = plan.changes[0]?.notes.filter((n) => n.transform === 'dockerfile-healthcheck-env' && n.line !== undefined) ?? [];
-    expect(healthNotes.length).toBeGreaterThan(0);
-    for (const n of healthNotes) expect(dockerfile.split('\n')[(n.line as number) - 1]).toMatch(/^HEALTHCHECK/);
+    const healthFindings = plan.changes[0]?.findings.filter((f) => f.transform === 'dockerfile-healthcheck-env' && f.line !== undefined) ?? [];
+    expect(healthFindings.length).toBeGreaterThan(0);
+    for (const f of healthFindings) expect(dockerfile.split('\n')[(f.line as number) - 1]).toMatch(/^HEALTHCHECK/);
   });
 });

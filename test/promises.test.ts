@@ -72,7 +72,7 @@ describe('promises', () => {
       if (rel === 'matching_service/Dockerfile') throw Object.assign(new Error('denied'), { code: 'EACCES' });
       return tree.get(rel) ?? '';
     });
-    expect(plan.failures).toEqual([expect.objectContaining({ path: 'matching_service/Dockerfile', message: expect.stringContaining('cannot read') })]);
+    expect(plan.failures).toEqual([expect.objectContaining({ code: 'ECS003', severity: 'blocking', file: 'matching_service/Dockerfile' })]);
     expect(plan.changes.map((c) => c.path)).toContain('chat_service/Dockerfile');
   });
 

@@ -308,7 +308,7 @@ describe('compose model', () => {
   it('reports a compose service that builds from a missing Dockerfile', () => {
     const model = modelOf(tree({ 'docker-compose.yml': 'services:\n  ghost:\n    build: ./ghost\n' }));
     expect(model.services).toEqual([]);
-    expect(model.problems.map((p) => p.message)).toEqual([expect.stringContaining('compose service "ghost" builds from ghost/Dockerfile, which does not exist')]);
+    expect(model.problems).toEqual([expect.objectContaining({ code: 'ECS201', severity: 'warning', file: 'docker-compose.yml', line: 2, service: 'ghost' })]);
   });
 });
 
@@ -364,10 +364,8 @@ describe('roles and ports', () => {
     const course = svc(model, 'course-service');
     expect(course.port).toBe(3005); // EXPOSE and compose outrank the code default
     expect(course.portEvidence.map((e) => e.value)).not.toContain(3004);
-    const problem = model.problems.find((p) => p.message.includes('"course-service"'));
-    expect(problem?.file).toBe('services/course-service/Dockerfile');
-    expect(problem?.message).toMatch(/port evidence disagrees .*3006 from code \(process\.env fallback\).*using 3005/);
-    expect(model.problems.some((p) => p.message.includes('"gateway"'))).toBe(false);
+    expect(model.problems.filter((p) => p.code === 'ECS006').map((p) => [p.service, p.file])).toEqual([['course-service', 'services/course-service/Dockerfile']]);
+    expect(course.portEvidence.map((e) => e.value)).toContain(3006);
   });
 
   it('reads ports from getServicePortSync defaults, Number(process.env.PORT) || n, and uvicorn/gunicorn CMDs', () => {
@@ -605,7 +603,7 @@ describe('bad manifests', () => {
         ['services/api/Dockerfile', 'FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n'],
       ]),
     );
-    expect(repo.problems).toEqual([expect.objectContaining({ file: 'services/api/package.json', line: 4, message: expect.stringContaining('not valid JSON') })]);
+    expect(repo.problems).toEqual([expect.objectContaining({ code: 'ECS005', severity: 'warning', file: 'services/api/package.json', line: 4 })]);
     expect(repo.services[0]?.packageName).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ import { dockerfileProblems } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
-import { applyPlan, modelOf, planTree, readTree } from './helpers/repo.js';
+import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
 const kodingcaravan = readTree(join(FIXTURES, 'kodingcaravan'));
@@ -75,7 +75,7 @@ describe('peerprep (Django/FastAPI + nginx, seeds 003-004)', () => {
     expect(repo.problems).toEqual([]);
   });
 
-  it('adds a python HEALTHCHECK where the code defines a health route, none (with a message) where it does not', () => {
+  it('adds a python HEALTHCHECK where the code defines a health route, none (with a finding) where it does not', () => {
     const { plan } = planTree(peerprep, portAndHealth);
     const after = (p: string) => plan.changes.find((c) => c.path === p)?.after ?? '';
     for (const svc of ['chat_service', 'collaboration_service', 'matching_service', 'question_service'])
@@ -85,8 +85,7 @@ describe('peerprep (Django/FastAPI + nginx, seeds 003-004)', () => {
       expect(after(`${svc}/Dockerfile`), svc).toContain('CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000}"]');
     expect(after('user_service/Dockerfile')).toContain("+ '/health/'"); // Django's own route, with its slash
     expect(after('history_service/Dockerfile')).not.toMatch(/^HEALTHCHECK/m);
-    const notes = [...plan.changes, ...plan.reports].flatMap((c) => c.notes.map((n) => `${c.path}: ${n.message}`));
-    expect(notes.some((n) => n.startsWith('history_service/Dockerfile') && n.includes('no health route'))).toBe(true);
+    expect(findingsOf(plan, 'history_service/Dockerfile').filter((f) => f.code === 'ECS111').map((f) => [f.severity, f.service])).toEqual([['warning', 'history-service']]);
     // user_service already sets ENV PORT=8000: not duplicated.
     expect(after('user_service/Dockerfile').match(/^ENV PORT=/gm)).toHaveLength(1);
     expect(plan.changes.find((c) => c.path === 'frontend/Dockerfile')?.transforms ?? []).not.toContain('dockerfile-port-env');

@@ -86,10 +86,8 @@ describe('wizard', () => {
     gitInit(dir);
     const { runCli } = await import('./helpers/tmp.js');
     const planned = JSON.parse((await runCli(['diff', dir, '--json'])).stdout);
-    const warnings = [
-      ...planned.changes.flatMap((c: { path: string; notes: { severity: string; message: string }[] }) => c.notes.map((n) => ({ ...n, file: c.path }))),
-      ...planned.reports.flatMap((r: { path: string; notes: { severity: string; message: string }[] }) => r.notes.map((n) => ({ ...n, file: r.path }))),
-    ].filter((n) => n.severity !== 'info');
+    type Reported = { code: string; severity: string; message: string; file: string; line?: number; transform?: string };
+    const warnings = [...planned.changes.flatMap((c: { findings: Reported[] }) => c.findings), ...(planned.findings as Reported[])].filter((f) => f.severity !== 'info');
     expect(warnings.some((w) => w.file === 'history_service/Dockerfile')).toBe(true);
     for (const ending of ['all', 'quit', CANCEL]) {
       said.length = 0;
@@ -98,7 +96,7 @@ describe('wizard', () => {
       const summary = said.find((m) => m.startsWith('Left for you')) ?? '';
       const accepted = ending === 'all' ? planned.changes.map((c: { path: string }) => c.path) : [planned.changes[0].path];
       for (const w of warnings.filter((w) => accepted.includes(w.file) || !planned.changes.some((c: { path: string }) => c.path === w.file)))
-        expect(summary, String(ending)).toContain(`${w.file}${w.line ? `:${w.line}` : ''} [${w.transform}] ${w.message}`);
+        expect(summary, String(ending)).toContain(`${w.file}${w.line ? `:${w.line}` : ''} ${w.code} [${w.transform}] ${w.message}`);
     }
   });
 

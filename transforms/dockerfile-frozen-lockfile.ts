@@ -28,9 +28,10 @@ import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
+import type { Finding } from '../src/findings/finding.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
 import { lineOfOffset } from '../src/text.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { copyArguments } from '../src/dockerfile/copy.js';
 import { imageFilesAt, presence, type CopyEntry, type ImageFiles } from '../src/dockerfile/imageFiles.js';
@@ -135,7 +136,7 @@ function unfrozenComment(parsed: ParsedDockerfile, ins: DockerInstruction): { st
 
 interface LockfileEdits {
   edits: TextEdit[];
-  notes: Note[];
+  findings: Finding[];
   /** COPY edits already planned, by instruction and added file, so two installs add a file once. */
   copyEdits: Set<string>;
 }
@@ -187,7 +188,7 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
     const files = repo.files;
-    const pending: LockfileEdits = { edits: [], notes: [], copyEdits: new Set() };
+    const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
     const installs = findInstalls(parsed, files, context);
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
@@ -197,13 +198,13 @@ export const dockerfileFrozenLockfile: Transform = {
     for (const install of installs) {
       const { command, manager, instruction } = install;
       const line = lineOfOffset(text, install.sub.start);
-      const say = (severity: Note['severity'], message: string) => pending.notes.push({ severity, message, line });
+      const say = (code: string, severity: Finding['severity'], message: string, fixedBy?: string) => pending.findings.push({ code, severity, message, line, ...(fixedBy ? { fixedBy } : {}) });
       const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
       const at = (p: string) => presence(state, p, files);
 
       if (manager === 'yarn') {
         if (hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
-        say('warning', 'yarn install does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix does not know which yarn the repo uses, so it left the line as is');
+        say('ECS142', 'warning', 'yarn install does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix does not know which yarn the repo uses, so it left the line as is');
         continue;
       }
 
@@ -211,13 +212,13 @@ export const dockerfileFrozenLockfile: Transform = {
         if (hasFlag(command, '--frozen-lockfile', '--offline')) continue;
         const optOut = hasFlag(command, '--no-frozen-lockfile', '--prefer-frozen-lockfile');
         if (optOut) {
-          say('warning', `pnpm install ${optOut.value} opts out of the lockfile explicitly; left as is. Builds can install versions pnpm-lock.yaml does not pin: use --frozen-lockfile once the lockfile is committed up to date`);
+          say('ECS143', 'warning', `pnpm install ${optOut.value} opts out of the lockfile explicitly; left as is. Builds can install versions pnpm-lock.yaml does not pin: use --frozen-lockfile once the lockfile is committed up to date`);
           continue;
         }
       } else {
         const optOut = hasFlag(command, '--no-package-lock', '--package-lock', '--package-lock-only', '--no-shrinkwrap');
         if (optOut) {
-          say('warning', `npm ${install.sub.value} ${optOut.value} opts out of the lockfile explicitly; left as is`);
+          say('ECS143', 'warning', `npm ${install.sub.value} ${optOut.value} opts out of the lockfile explicitly; left as is`);
           continue;
         }
       }
@@ -238,7 +239,7 @@ export const dockerfileFrozenLockfile: Transform = {
       const maybe = lockStates.find((l) => l.presence === 'unknown');
 
       if (!present && maybe) {
-        say('warning', `cannot tell whether ${maybe.name} is in the image when this install runs (COPY at line ${maybe.entry?.copy.line} uses a variable or an unknown build context); make it install from the lockfile by hand`);
+        say('ECS144', 'warning', `cannot tell whether ${maybe.name} is in the image when this install runs (COPY at line ${maybe.entry?.copy.line} uses a variable or an unknown build context); make it install from the lockfile by hand`);
         continue;
       }
 
@@ -258,13 +259,15 @@ export const dockerfileFrozenLockfile: Transform = {
           } else if (lockedByPnpm) {
             const worker = services.some((s) => s.role === 'worker');
             say(
+              'ECS145',
               'warning',
               worker
                 ? `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Patching it to npm ci cannot work; this worker image needs dockerfile-worker-multistage (pnpm, pnpm-lock.yaml, --frozen-lockfile), e.g. \`ecsfix apply -t dockerfile-worker-multistage\``
                 : `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
+              worker ? 'dockerfile-worker-multistage' : undefined,
             );
           } else {
-            say('info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
+            say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
           }
           continue;
         }
@@ -278,7 +281,7 @@ export const dockerfileFrozenLockfile: Transform = {
                 : !lockInRepo
                   ? `the build context (${context}) has no ${lockName} next to the package.json it copies`
                   : `package.json comes in with ${entry.copy.keyword} ${entry.source?.value ?? '.'}, which does not bring it`;
-          say('warning', `${manager} ${install.sub.value} runs with no ${lockName} in the image and ecsfix cannot add it: ${where}. Copy the lockfile before the install and make the install frozen by hand`);
+          say('ECS147', 'warning', `${manager} ${install.sub.value} runs with no ${lockName} in the image and ecsfix cannot add it: ${where}. Copy the lockfile before the install and make the install frozen by hand`);
           continue;
         }
         addLock = [posix.basename(lockInRepo.rel)];
@@ -293,7 +296,7 @@ export const dockerfileFrozenLockfile: Transform = {
       if (lockRepoPath && (!files.includes(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
         const why = lockFacts?.notCommittedWhy ?? 'it is not in the repository (git-ignored or never committed)';
         const copyLine = present?.entry ? ` (COPY at line ${present.entry.copy.line} fails from a fresh clone)` : '';
-        pending.notes.push({
+        pending.findings.push({
           severity: 'warning',
           code: 'ECS153',
           message: `${manager} ${install.sub.value} left as is: ${lockRepoPath} is not committed, ${why}${copyLine}. Commit the lockfile, then run ecsfix again to make the install frozen`,
@@ -302,7 +305,7 @@ export const dockerfileFrozenLockfile: Transform = {
         continue;
       }
       if (manager === 'npm' && lockFacts?.outOfSync) {
-        pending.notes.push({
+        pending.findings.push({
           severity: 'warning',
           code: 'ECS154',
           message: `npm ${install.sub.value} left as is: ${lockRepoPath} is out of sync with package.json (${lockFacts.outOfSync}), so \`npm ci\` would fail the build. Run \`npm install\`, commit the updated lockfile, then run ecsfix again`,
@@ -316,16 +319,16 @@ export const dockerfileFrozenLockfile: Transform = {
       const between = effectiveInstructions(parsed, install.stage).filter((i) => i.keyword === 'RUN' && copiedAt !== undefined && i.start > copiedAt.start && i.start < instruction.start);
       const editor = [...between, instruction].find((i) => EDITS_MANIFEST.test(text.slice(i.start, i.end)) && (i !== instruction || text.slice(i.start, install.sub.start).includes('package.json')));
       if (editor) {
-        say('warning', `package.json is edited at line ${editor.line} before this install, so a frozen install would fail on it; left as is. Install from the lockfile before editing the manifest, or keep the edit out of the image`);
+        say('ECS148', 'warning', `package.json is edited at line ${editor.line} before this install, so a frozen install would fail on it; left as is. Install from the lockfile before editing the manifest, or keep the edit out of the image`);
         continue;
       }
 
       if (addLock.length && manifest.entry && !addToCopy(parsed, pending, manifest.entry, addLock)) {
-        say('warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
+        say('ECS147', 'warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
         continue;
       }
       if (addLock.length && manifest.entry)
-        pending.notes.push({ severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
+        pending.findings.push({ code: 'ECS149', severity: 'info', message: `${addLock.join(' and ')} copied with package.json so the install can use the lockfile`, line: manifest.entry.copy.line });
 
       // The install itself.
       const raw = text.slice(install.sub.start, install.sub.end);
@@ -342,20 +345,22 @@ export const dockerfileFrozenLockfile: Transform = {
         pending.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
         for (const extra of comment.slice(1)) pending.edits.push(replaceRange(extra.start, extra.end, ''));
         say(
+          'ECS141',
           'warning',
           `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${manager === 'pnpm' ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
         );
       } else {
-        say('info', `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
+        say('ECS141', 'info', `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
       }
     }
 
     if (unlockedNpm.length)
-      pending.notes.push({
+      pending.findings.push({
+        code: 'ECS146',
         severity: 'info',
         message: `npm install at line${unlockedNpm.length > 1 ? 's' : ''} ${unlockedNpm.join(', ')} resolves production dependencies without a lockfile (the repo locks with pnpm-lock.yaml, which npm cannot read); left as is. \`pnpm deploy --prod\` would keep them locked`,
         line: unlockedNpm[0],
       });
-    return { edits: pending.edits, notes: pending.notes };
+    return { edits: pending.edits, findings: pending.findings };
   },
 };

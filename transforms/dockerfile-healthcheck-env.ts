@@ -9,8 +9,9 @@ import type { ProbeTool } from '../src/repo/baseImage.js';
 import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
+import type { Finding } from '../src/findings/finding.js';
 import { replaceRange, type TextEdit } from '../src/edits.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { generateProbe } from '../src/dockerfile/probe.js';
 import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
@@ -120,12 +121,12 @@ export const dockerfileHealthcheckEnv: Transform = {
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
   run({ path, text, repo }: TransformInput): TransformResult {
     const target = httpServiceOf(path, repo);
-    if (!target) return { edits: [], notes: [] };
-    if ('note' in target) return { edits: [], notes: [] }; // dockerfile-port-env reports it
+    if (!target) return { edits: [], findings: [] };
+    if ('finding' in target) return { edits: [], findings: [] }; // dockerfile-port-env reports it
     const { service, port } = target;
     const parsed = parseDockerfile(text);
     const stage = deployedStage(parsed, service.target);
-    if (!stage) return { edits: [], notes: [] };
+    if (!stage) return { edits: [], findings: [] };
     const existing = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
     const routePath = service.healthRoute?.path ?? '/health';
     // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
@@ -138,10 +139,10 @@ export const dockerfileHealthcheckEnv: Transform = {
       if (sharing.length > 1 && (commands.size > 1 || sharing.some((s) => s.role !== 'http')))
         return {
           edits: [],
-          notes: [
+          findings: [
             {
-              severity: 'warning',
               code: 'ECS152',
+              severity: 'warning',
               message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with different commands, and ecsfix cannot establish that every one of them serves ${routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
               line: stage.from.line,
             },
@@ -150,8 +151,9 @@ export const dockerfileHealthcheckEnv: Transform = {
       if (!service.healthRoute) {
         return {
           edits: [],
-          notes: [
+          findings: [
             {
+              code: 'ECS111',
               severity: 'warning',
               message:
                 service.language === 'node' || service.language === 'python'
@@ -164,7 +166,7 @@ export const dockerfileHealthcheckEnv: Transform = {
       const tool = chooseTool(stage, service);
       const probe = tool ? generateProbe(tool, stage, fixed?.port ?? port, routePath, !fixed) : null;
       if (!probe)
-        return { edits: [], notes: [{ severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
+        return { edits: [], findings: [{ code: 'ECS112', severity: 'warning', message: `no HEALTHCHECK added for "${service.name}": ${stage.base.reference} has no node, python, wget or curl to probe with` }] };
       const hcWord = keyword(parsed, 'HEALTHCHECK');
       const lines = [
         `# Liveness probe for docker run/compose; ECS ignores it unless the task definition declares a healthCheck.`,
@@ -179,26 +181,28 @@ export const dockerfileHealthcheckEnv: Transform = {
       const edit: TextEdit = anchor
         ? insertLinesBefore(parsed, anchor, separate ? [...lines, ''] : lines)
         : { start: last.lineEnd, end: last.lineEnd, text: (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n' };
-      const notes: Note[] = [
+      const findings: Finding[] = [
         {
+          code: 'ECS113',
           severity: 'info',
           message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : `port from PORT with ${port} as fallback`}`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
-        notes.push({
+        findings.push({
+          code: 'ECS114',
           severity: 'warning',
           message: `Django answers 400 to a Host header not in ALLOWED_HOSTS: check that ALLOWED_HOSTS accepts "localhost" (the probe's Host) and that no HTTPS redirect applies to ${routePath}, or the container is marked unhealthy`,
         });
-      return { edits: [edit], notes };
+      return { edits: [edit], findings };
     }
 
-    if (/^\s*NONE\b/i.test(existing.args)) return { edits: [], notes: [{ severity: 'info', message: 'HEALTHCHECK NONE kept as written', line: existing.line }] };
+    if (/^\s*NONE\b/i.test(existing.args)) return { edits: [], findings: [{ code: 'ECS115', severity: 'info', message: 'HEALTHCHECK NONE kept as written', line: existing.line }] };
     if (existing.stageIndex !== stage.index)
-      return { edits: [], notes: [{ severity: 'warning', message: `the HEALTHCHECK is inherited from stage ${existing.stageIndex + 1}; review it there`, line: existing.line }] };
+      return { edits: [], findings: [{ code: 'ECS116', severity: 'warning', message: `the HEALTHCHECK is inherited from stage ${existing.stageIndex + 1}; review it there`, line: existing.line }] };
     const parts = healthcheckParts(text, existing);
-    if (!parts) return { edits: [], notes: [] };
-    const notes: Note[] = [];
+    if (!parts) return { edits: [], findings: [] };
+    const findings: Finding[] = [];
     const exec = parts.probe.trimStart().startsWith('[');
     const kind = probeKind(parts.probe);
     const toolMissing = kind !== null && !stage.tools.includes(kind);
@@ -206,59 +210,63 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (READINESS_PATH.test(probe)) {
       if (!service.healthRoute) {
         // Moving the probe to /health would probe a route that does not exist: leave the path.
-        notes.push({
+        findings.push({
+          code: 'ECS117',
           severity: 'warning',
           message: `the HEALTHCHECK probes a readiness path, which fails whenever a database is slow; "${service.name}" defines no liveness route to probe instead: add GET /health (200 without touching databases) and point the HEALTHCHECK at it`,
           line: existing.line,
         });
       } else {
         probe = probe.replace(READINESS_URL_PATH, routePath);
-        notes.push({
+        findings.push({
+          code: 'ECS117',
           severity: 'warning',
           message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line})`,
           line: existing.line,
+          fixedBy: 'dockerfile-healthcheck-env',
         });
       }
     }
     const probedPort = HOST_PORT.exec(probe)?.[2];
     if (probedPort && Number(probedPort) !== port && !ENV_AWARE.test(probe))
-      notes.push({
+      findings.push({
+        code: 'ECS118',
         severity: 'warning',
         message: `the HEALTHCHECK probed port ${probedPort} but the service listens on ${port} (${describeEvidence(service)}); it now falls back to ${port}: check which one the app listens on`,
         line: existing.line,
       });
     const edit = (replacement: string): TransformResult =>
-      replacement === parts.probe ? { edits: [], notes } : { edits: [replaceRange(parts.cmdStart, existing.end, replacement)], notes };
+      replacement === parts.probe ? { edits: [], findings } : { edits: [replaceRange(parts.cmdStart, existing.end, replacement)], findings };
 
     if (toolMissing) {
       // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
       const tool = chooseTool(stage, service);
       const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, !fixed) : null;
-      if (!generated) return { edits: [], notes: [...notes, { severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
-      notes.push({ severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
+      if (!generated) return { edits: [], findings: [...findings, { code: 'ECS112', severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
+      findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
       return edit(generated);
     }
     if (ENV_AWARE.test(probe)) return edit(probe);
     if (fixed) {
-      notes.push({ severity: 'warning', message: `the HEALTHCHECK keeps its port: ${fixed.message}`, line: existing.line });
+      findings.push({ code: 'ECS107', severity: 'warning', message: `the HEALTHCHECK keeps its port: ${fixed.message}`, line: existing.line });
       return edit(probe);
     }
-    if (!kind && exec) return { edits: [], notes: [...notes, { severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
+    if (!kind && exec) return { edits: [], findings: [...findings, { code: 'ECS120', severity: 'warning', message: 'HEALTHCHECK runs a command ecsfix does not know; make it read PORT by hand', line: existing.line }] };
     if (exec && (kind === 'curl' || kind === 'wget')) {
       // Exec form has no shell to expand ${PORT}: use the shell form when the image has a shell.
       const tool = stage.tools.includes(kind) ? kind : chooseTool(stage, service);
       const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath) : null;
-      if (!generated) return { edits: [], notes: [...notes, { severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
-      notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+      if (!generated) return { edits: [], findings: [...findings, { code: 'ECS120', severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
+      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
       return edit(generated);
     }
     const rewrite = rewritePort(probe, kind ?? 'curl', exec, port);
     if (!rewrite) {
       if (HOST_PORT.test(probe))
-        notes.push({ severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line });
-      return { edits: [], notes };
+        findings.push({ code: 'ECS120', severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line });
+      return { edits: [], findings };
     }
-    notes.push({ severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
+    findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads PORT (${port} as fallback)`, line: existing.line });
     return edit(rewrite);
   },
 };

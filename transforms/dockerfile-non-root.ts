@@ -16,11 +16,12 @@ import { posix } from 'node:path';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import type { Finding } from '../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { usersCreatedBy } from '../src/dockerfile/users.js';
 import { replaceRange, type TextEdit } from '../src/edits.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 
@@ -61,22 +62,22 @@ function nonRootByDefault(stage: DockerStage): boolean {
 }
 
 /** Chooses the user for the stage; null when the stage's distro gives no way to create one. */
-function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; notes: Note[] } {
-  const notes: Note[] = [];
+function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], repo: RepoModel, earlierUser: string | null): { runAs: RunAs | null; findings: Finding[] } {
+  const findings: Finding[] = [];
   if (earlierUser) {
     const [user = earlierUser, group = null] = earlierUser.split(':');
-    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: 'the user set earlier in the image', comment: `Back to ${earlierUser} once the steps that need root are done` }, notes };
+    return { runAs: { user, group, uid: /^\d+$/.test(user) ? Number(user) : null, create: [], why: 'the user set earlier in the image', comment: `Back to ${earlierUser} once the steps that need root are done` }, findings };
   }
   const { base } = stage;
   if (base.distro === 'distroless') {
     const builtin = base.builtinUser ?? { name: 'nonroot', uid: 65532 };
-    return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, notes };
+    return { runAs: { user: builtin.name, group: builtin.name, uid: builtin.uid, create: [], why: `distroless's built-in ${builtin.name} user`, comment: `Run as distroless's built-in ${builtin.name} user (no shell here to create one)` }, findings };
   }
   const { users: createdUsers, groups: createdGroups } = usersCreatedBy(parsed, inForce);
   const conv = repo.userConvention;
   const existing = createdUsers.find((u) => u.name === conv?.user) ?? createdUsers[createdUsers.length - 1];
   if (existing) {
-    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: 'the user this image already creates', comment: `Run as ${existing.name}, the user created above, not as root` }, notes };
+    return { runAs: { user: existing.name, group: existing.group, uid: existing.uid, create: [], why: 'the user this image already creates', comment: `Run as ${existing.name}, the user created above, not as root` }, findings };
   }
   const distro = base.distro === 'alpine' || base.distro === 'debian' ? base.distro : null;
   if (conv && distro) {
@@ -94,21 +95,21 @@ function chooseUser(parsed: ParsedDockerfile, stage: DockerStage, inForce: Docke
           why: `the repo's non-root user ${label}, as in ${conv.seenIn.length > 1 ? `its ${conv.seenIn.length} HTTP images` : conv.seenIn[0]}`,
           comment: `Run as ${label}, the non-root user of the repo's HTTP images`,
         },
-        notes,
+        findings,
       };
     }
-    notes.push({ severity: 'info', message: `the repo's user ${conv.user} (uid ${conv.uid}) clashes with ${base.reference}'s built-in ${builtin.name} (uid ${builtin.uid}); using ${builtin.name}` });
+    findings.push({ code: 'ECS122', severity: 'info', message: `the repo's user ${conv.user} (uid ${conv.uid}) clashes with ${base.reference}'s built-in ${builtin.name} (uid ${builtin.uid}); using ${builtin.name}` });
   }
   if (base.builtinUser && base.family === 'node') {
     const b = base.builtinUser;
-    return { runAs: { user: b.name, group: b.name, uid: b.uid, create: [], why: `the ${b.name} user ${base.name} images ship`, comment: `Run as the ${b.name} user the base image ships, not as root` }, notes };
+    return { runAs: { user: b.name, group: b.name, uid: b.uid, create: [], why: `the ${b.name} user ${base.name} images ship`, comment: `Run as the ${b.name} user the base image ships, not as root` }, findings };
   }
   if (distro) {
     const d = DEFAULT_USER;
     const groupExists = createdGroups.some((g) => g.name === d.group);
-    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: userCreationCommands(distro, d, groupExists) ?? [], why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, notes };
+    return { runAs: { user: d.user, group: d.group, uid: d.uid, create: userCreationCommands(distro, d, groupExists) ?? [], why: 'an unprivileged system user', comment: 'Run as an unprivileged user, not as root' }, findings };
   }
-  return { runAs: null, notes };
+  return { runAs: null, findings };
 }
 
 // System locations; /usr/src/<app> and /usr/app are app directories, the rest of /usr is not.
@@ -185,15 +186,15 @@ function containerPath(parsed: ParsedDockerfile, inForce: DockerInstruction[], s
 }
 
 /** Directories to hand to the user: mkdir'd ones and the service's runtime writes. */
-function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; notes: Note[] } {
+function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; findings: Finding[] } {
   const dirs = mkdirTargets(parsed, inForce);
-  const notes: Note[] = [];
+  const findings: Finding[] = [];
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
   for (const service of services) {
     for (const w of service.runtimeWrites ?? []) {
       const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
       if (!path) {
-        notes.push({ severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
+        findings.push({ code: 'ECS123', severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;
       }
       const repoRel = posix.join(service.dir, w.path);
@@ -206,7 +207,7 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
       } else dirs.push({ path, recursive: inRepo || collectsAtBuild, create: !inRepo && !collectsAtBuild, reason });
     }
   }
-  return { dirs, notes };
+  return { dirs, findings };
 }
 
 function chownCommands(dirs: Handover[], owner: string): string[] {
@@ -220,8 +221,8 @@ function chownCommands(dirs: Handover[], owner: string): string[] {
   return cmds;
 }
 
-function volumeNotes(services: Service[], runAs: RunAs): Note[] {
-  const notes: Note[] = [];
+function volumeNotes(services: Service[], runAs: RunAs): Finding[] {
+  const findings: Finding[] = [];
   for (const s of services) {
     const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
     if (!writable.length) continue;
@@ -232,17 +233,18 @@ function volumeNotes(services: Service[], runAs: RunAs): Note[] {
       bind ? 'a bind mount keeps the host directory\'s ownership' : '',
       named ? 'a volume created before this change keeps its root ownership (recreate or chown it)' : '',
     ].filter(Boolean);
-    notes.push({
+    findings.push({
+      code: 'ECS124',
       severity: 'warning',
       message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so they must be writable by that user: ${why.join('; ')}`,
     });
   }
-  return notes;
+  return findings;
 }
 
-/** Edits for one deployed stage, or notes saying why it is left alone. */
-function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; notes: Note[]; user?: string } {
-  const none = (notes: Note[] = []) => ({ edits: [], notes });
+/** Edits for one deployed stage, or findings saying why it is left alone. */
+function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; findings: Finding[]; user?: string } {
+  const none = (findings: Finding[] = []) => ({ edits: [], findings });
   if (!isRootUser(stage.user)) return none();
   const inForce = effectiveInstructions(parsed, stage);
   const users = inForce.filter((i) => i.keyword === 'USER');
@@ -256,6 +258,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     const port = services.find((s) => s.port !== null)?.port ?? null;
     return none([
       {
+        code: 'ECS125',
         severity: 'warning',
         message:
           `${names} runs ${reference} as root, left unchanged: the server binds port ${port ?? 80} and writes its pid, cache and rendered config under root-owned paths. ` +
@@ -265,10 +268,21 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       },
     ]);
   }
+  const onbuild = inForce.find((i) => i.keyword === 'ONBUILD');
+  if (onbuild)
+    return none([
+      {
+        code: 'ECS137',
+        severity: 'warning',
+        message: `${names} is a base image with ONBUILD steps, which run in every image built FROM it under the user it ends with; left as root so they keep working. Set the non-root USER in the images built from it`,
+        line: onbuild.line,
+      },
+    ]);
   const lowPort = services.find((s) => s.role !== 'worker' && s.port !== null && s.port < 1024);
   if (lowPort)
     return none([
       {
+        code: 'ECS126',
         severity: 'warning',
         message: `"${lowPort.name}" listens on port ${lowPort.port}, which only root can bind; left as root. Move it to a port >= 1024 (and update compose, the task definition and the target group), then run this transform again`,
         line: where,
@@ -279,11 +293,12 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   const earlier = rootAtEnd ? users.slice(0, -1).reverse().find((u) => !isRootUser(u.args.trim())) : undefined;
   const chosen = chooseUser(parsed, stage, inForce, repo, earlier ? earlier.args.trim() : null);
   const { runAs } = chosen;
-  const notes = [...chosen.notes];
+  const findings = [...chosen.findings];
   if (!runAs)
     return none([
-      ...notes,
+      ...findings,
       {
+        code: 'ECS127',
         severity: 'warning',
         message: `${names} runs as root; left unchanged because ecsfix cannot tell which commands create a user on ${reference || 'this base image'} (not alpine, debian or distroless). Add a non-root USER by hand`,
         line: where,
@@ -292,11 +307,12 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
 
   const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
   const handed = handovers(parsed, inForce, services, repo);
-  notes.push(...handed.notes);
+  findings.push(...handed.findings);
   if (handed.dirs.length && stage.base.distro === 'distroless')
     return none([
-      ...notes,
+      ...findings,
       {
+        code: 'ECS128',
         severity: 'warning',
         message: `${names} writes ${handed.dirs.map((d) => d.path).join(', ')}, which ${reference} (no shell) cannot chown; left as root. Copy those directories in with \`COPY --chown=${owner}\`, then add \`USER ${runAs.user}\``,
         line: where,
@@ -323,14 +339,15 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
 
   const dirsSaid = handed.dirs.length ? `; ${owner} owns ${handed.dirs.map((d) => `${d.path} (${d.reason})`).join(', ')}` : '';
   const how = runAs.create.length ? `created with ${runAs.create.map((c) => c.split(' ')[0]).join('/')}` : 'no new user created';
-  notes.push({
+  findings.push({
+    code: 'ECS121',
     severity: 'info',
     message: `${names} now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}: ${runAs.why}, ${how}${dirsSaid}. Verify: ${VERIFY}`,
     line: where,
   });
-  if (rootAtEnd) notes.push({ severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
-  notes.push(...volumeNotes(services, runAs));
-  return { edits: [edit], notes, user: runAs.user };
+  if (rootAtEnd) findings.push({ code: 'ECS129', severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
+  findings.push(...volumeNotes(services, runAs));
+  return { edits: [edit], findings, user: runAs.user };
 }
 
 export const dockerfileNonRoot: Transform = {
@@ -343,7 +360,7 @@ export const dockerfileNonRoot: Transform = {
   appliesTo: (path, repo) => isDockerfileName(path) && builtServices(path, repo).length > 0,
   run({ path, text, repo }: TransformInput): TransformResult {
     const services = builtServices(path, repo);
-    if (services.length === 0) return { edits: [], notes: [] };
+    if (services.length === 0) return { edits: [], findings: [] };
     const parsed = parseDockerfile(text);
     const byStage = new Map<DockerStage, Service[]>();
     for (const service of services) {
@@ -351,12 +368,12 @@ export const dockerfileNonRoot: Transform = {
       if (stage) byStage.set(stage, [...(byStage.get(stage) ?? []), service]);
     }
     const edits: TextEdit[] = [];
-    const notes: Note[] = [];
+    const findings: Finding[] = [];
     const switched = new Map<DockerStage, string>();
     for (const [stage, stageServices] of byStage) {
       const result = fixStage(parsed, stage, stageServices, repo);
       edits.push(...result.edits);
-      notes.push(...result.notes);
+      findings.push(...result.findings);
       if (result.user) switched.set(stage, result.user);
     }
     // A stage built FROM a switched one inherits its USER: its own RUN steps keep running as root.
@@ -368,8 +385,8 @@ export const dockerfileNonRoot: Transform = {
       if (first?.keyword !== 'RUN') continue;
       const label = child.name ? `stage "${child.name}"` : `stage ${child.index + 1}`;
       edits.push(insertLinesAfter(parsed, child.from, [`# The steps below still run as root; stage "${parent.name ?? parent.index + 1}" now ends as ${user}.`, `${keyword(parsed, 'USER')} root`]));
-      notes.push({ severity: 'info', message: `${label} builds on the switched stage and runs RUN steps: it starts with USER root so they still run as root`, line: child.from.line });
+      findings.push({ code: 'ECS130', severity: 'info', message: `${label} builds on the switched stage and runs RUN steps: it starts with USER root so they still run as root`, line: child.from.line });
     }
-    return { edits, notes };
+    return { edits, findings };
   },
 };

@@ -21,16 +21,17 @@ import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
 import type { PnpmVersion } from '../src/repo/workspace.js';
+import type { Finding } from '../src/findings/finding.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
 import { lineOfOffset } from '../src/text.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 import { expandedNames, resolveVariable, substitute } from '../src/dockerfile/variables.js';
 
 export type PnpmSpecKind = 'exact' | 'range' | 'floating' | 'variable';
 
 export interface PnpmInstall {
-  /** How pnpm is installed, for notes: `corepack prepare`, `npm install -g`, ... */
+  /** How pnpm is installed, for findings: `corepack prepare`, `npm install -g`, ... */
   how: string;
   word: ShellWord;
   /** The version spec as written (`latest`, `8.15.0`, `$PNPM_VERSION`), null when there is none. */
@@ -147,32 +148,34 @@ export function siblingPin(repo: RepoModel, exclude: string): { pin: PnpmVersion
 }
 
 /** The version to pin, in the documented order, or the reason there is none. */
-export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | undefined): { pin: PnpmVersion | null; notes: Note[] } {
+export function choosePnpmVersion(repo: RepoModel, path: string, flag: string | undefined): { pin: PnpmVersion | null; findings: Finding[] } {
   const fromField = repo.packageManager.pnpm?.from === 'packageManager' ? repo.packageManager.pnpm : null;
-  const notes: Note[] = [];
+  const findings: Finding[] = [];
   if (flag) {
     if (fromField && fromField.version !== flag)
-      notes.push({
+      findings.push({
+        code: 'ECS132',
         severity: 'warning',
         message: `--pnpm-version ${flag} differs from pnpm@${fromField.version} in ${fromField.source}; corepack and pnpm itself follow packageManager, so update it to match`,
       });
-    return { pin: { version: flag, source: '--pnpm-version (given on the command line; it overrides what the repo says)', from: 'flag' }, notes };
+    return { pin: { version: flag, source: '--pnpm-version (given on the command line; it overrides what the repo says)', from: 'flag' }, findings };
   }
-  if (fromField) return { pin: fromField, notes };
+  if (fromField) return { pin: fromField, findings };
   const siblings = siblingPin(repo, path);
   // The service's own pnpm-lock.yaml (a per-package lockfile) is what its install reads.
   const lockOf = (dir: string) => repo.packageManager.pnpmLockfiles?.[dir ? `${dir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'];
   const lock = servicesForFile(repo, path).map((s) => lockOf(s.dir)).find(Boolean) ?? repo.packageManager.pnpmFromLockfile;
   // An older pnpm than the lockfile format needs cannot read it: the lockfile outranks the siblings then.
-  if (siblings.pin && !(lock && Number(siblings.pin.version.split('.')[0]) < Number(lock.version.split('.')[0]))) return { pin: siblings.pin, notes };
+  if (siblings.pin && !(lock && Number(siblings.pin.version.split('.')[0]) < Number(lock.version.split('.')[0]))) return { pin: siblings.pin, findings };
   if (siblings.pin && lock)
-    return { pin: { ...lock, source: `${lock.source} (the repo's other Dockerfiles pin pnpm ${siblings.pin.version}, which cannot read that lockfile)` }, notes };
+    return { pin: { ...lock, source: `${lock.source} (the repo's other Dockerfiles pin pnpm ${siblings.pin.version}, which cannot read that lockfile)` }, findings };
+  if (siblings.detail) findings.push({ code: 'ECS136', severity: 'info', message: siblings.detail });
   if (lock)
     return {
-      pin: { ...lock, source: `${lock.source}${siblings.detail ? ` (${siblings.detail})` : ''}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
-      notes,
+      pin: { ...lock, source: `${lock.source}; add "packageManager": "pnpm@<exact version>" to the root package.json for an exact pin` },
+      findings,
     };
-  return { pin: null, notes: siblings.detail ? [{ severity: 'info', message: siblings.detail }] : [] };
+  return { pin: null, findings };
 }
 
 
@@ -203,7 +206,7 @@ export const dockerfilePnpmPin: Transform = {
   run({ path, text, repo, options }: TransformInput): TransformResult {
     const parsed = parseDockerfile(text);
     const installs = pnpmInstalls(parsed);
-    const notes: Note[] = [];
+    const findings: Finding[] = [];
     const unpinned: PnpmInstall[] = [];
     for (const install of installs) {
       if (install.kind === 'exact' || install.kind === 'range') continue;
@@ -214,7 +217,8 @@ export const dockerfilePnpmPin: Transform = {
         const setBy = resolved.find((r) => r.instruction && r.value !== null);
         const { pin } = choosePnpmVersion(repo, path, options.pnpmVersion);
         const suggestion = pin ? ` (the repo uses ${pin.version}, from ${pin.source})` : '';
-        notes.push({
+        findings.push({
+          code: 'ECS133',
           severity: 'warning',
           message: setBy
             ? `${describe(install)} resolves to "${setBy.value}" from ${setBy.instruction?.keyword} ${setBy.name} at line ${setBy.instruction?.line}; set ${setBy.name} to a version${suggestion}`
@@ -225,18 +229,19 @@ export const dockerfilePnpmPin: Transform = {
       }
       unpinned.push(install);
     }
-    if (unpinned.length === 0) return { edits: [], notes };
+    if (unpinned.length === 0) return { edits: [], findings };
 
     const choice = choosePnpmVersion(repo, path, options.pnpmVersion);
-    notes.push(...choice.notes);
+    findings.push(...choice.findings);
     if (!choice.pin) {
       for (const install of unpinned)
-        notes.push({
+        findings.push({
+          code: 'ECS134',
           severity: 'warning',
           message: `${describe(install)} is not pinned and the repo does not say which pnpm it uses (no "packageManager" in the root package.json, no version pinned by its other Dockerfiles, no pnpm-lock.yaml format to go by); pass --pnpm-version`,
           line: lineOfOffset(parsed.text, install.word.start),
         });
-      return { edits: [], notes };
+      return { edits: [], findings };
     }
     const { version, source } = choice.pin;
     const edits: TextEdit[] = [];
@@ -244,13 +249,13 @@ export const dockerfilePnpmPin: Transform = {
       const edit = pinEdit(parsed, install, version);
       const line = lineOfOffset(parsed.text, install.word.start);
       if (!edit) {
-        notes.push({ severity: 'warning', message: `${describe(install)} is not pinned and ecsfix cannot rewrite it safely; pin pnpm ${version} by hand`, line });
+        findings.push({ code: 'ECS135', severity: 'warning', message: `${describe(install)} is not pinned and ecsfix cannot rewrite it safely; pin pnpm ${version} by hand`, line });
         continue;
       }
       edits.push(edit);
       const stageName = install.stage.name ? ` (stage ${install.stage.name})` : '';
-      notes.push({ severity: 'info', message: `${describe(install)}${stageName} now pins pnpm ${version}, from ${source}`, line });
+      findings.push({ code: 'ECS131', severity: 'info', message: `${describe(install)}${stageName} now pins pnpm ${version}, from ${source}`, line });
     }
-    return { edits, notes };
+    return { edits, findings };
   },
 };

@@ -31,8 +31,9 @@ import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';
 import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
+import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
-import type { Note, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
 import { keyword } from '../src/dockerfile/edit.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
@@ -52,7 +53,7 @@ const BUILD_ENV = /(?:^|\s)(?:NODE_OPTIONS|npm_config_\w+|NPM_CONFIG_\w+|PNPM_\w
 const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
 
 function refuse(message: string, line?: number): TransformResult {
-  return { edits: [], notes: [{ severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
+  return { edits: [], findings: [{ code: 'ECS161', severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
 }
 
 function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): string[] {
@@ -423,14 +424,14 @@ export const dockerfileWorkerMultistage: Transform = {
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'worker'),
   run({ path, text, repo, options }: TransformInput): TransformResult {
     const services = servicesForFile(repo, path);
-    if (services.some((s) => s.role !== 'worker')) return { edits: [], notes: [] };
+    if (services.some((s) => s.role !== 'worker')) return { edits: [], findings: [] };
     const packagesBuilt = [...new Set(services.map((s) => s.packageName))];
     const service = services[0];
-    if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], notes: [] };
+    if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], findings: [] };
     const parsed = parseDockerfile(text);
-    if (parsed.stages.length !== 1) return { edits: [], notes: [] }; // already multi-stage
+    if (parsed.stages.length !== 1) return { edits: [], findings: [] }; // already multi-stage
     const stage = parsed.stages[0];
-    if (!stage) return { edits: [], notes: [] };
+    if (!stage) return { edits: [], findings: [] };
     if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
     if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
     if (repo.packageManager.name !== 'pnpm' || !repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
@@ -438,8 +439,8 @@ export const dockerfileWorkerMultistage: Transform = {
       return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);
     const context = service.buildContext === '.' ? '' : service.buildContext.replace(/^\.\//, '');
     if (context !== '') return refuse(`the build context is ${service.buildContext}; pnpm-lock.yaml and the workspace packages are outside it (build from the repo root)`);
-    const { pin, notes: pinNotes } = choosePnpmVersion(repo, path, options.pnpmVersion);
-    if (!pin) return { edits: [], notes: [...pinNotes, { severity: 'warning', message: 'not rewritten: no pnpm version to pin (no packageManager field, sibling pin or lockfile version); pass --pnpm-version' }] };
+    const { pin, findings: pinNotes } = choosePnpmVersion(repo, path, options.pnpmVersion);
+    if (!pin) return { edits: [], findings: [...pinNotes, { code: 'ECS134', severity: 'warning', message: 'not rewritten: no pnpm version to pin (no packageManager field, sibling pin or lockfile version); pass --pnpm-version' }] };
     const worker = repo.workspacePackages.find((p) => p.name === service.packageName);
     if (!worker) return refuse(`workspace package ${service.packageName} not found`);
     const analysis = analyse(parsed, repo);
@@ -465,28 +466,30 @@ export const dockerfileWorkerMultistage: Transform = {
     const next = generate({ parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin });
     const problems = dockerfileProblems(next);
     if (problems.length) return refuse(`the generated Dockerfile would not parse (line ${problems[0]?.line}: ${problems[0]?.message}); please report this`);
-    const findings = checkDockerfileBuild(next, repo, { path, service }).filter((f) => f.severity === 'error');
-    if (findings.length) return refuse(`the generated Dockerfile fails the build check (line ${findings[0]?.line}: ${findings[0]?.message})`);
-    if (next === text) return { edits: [], notes: [] };
+    const buildErrors = checkDockerfileBuild(next, repo, { path, service }).filter((f) => f.severity === 'blocking');
+    if (buildErrors.length) return refuse(`the generated Dockerfile fails the build check (line ${buildErrors[0]?.line}: ${buildErrors[0]?.message})`);
+    if (next === text) return { edits: [], findings: [] };
 
-    const notes: Note[] = [...pinNotes];
+    const findings: Finding[] = [...pinNotes];
     const how =
       shape.runtimeDeps === 'npm-file'
         ? `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile), not the HTTP services' file: rewrite + npm install --omit=dev (${shape.seenIn[0]}), which resolves them without the lockfile`
         : `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile)${siblings ? '' : '; the repo has no multi-stage HTTP Dockerfile to follow, so the built-in layout is used'}`;
-    notes.push({
+    findings.push({
+      code: 'ECS160',
       severity: 'info',
       message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,
     });
-    notes.push({
+    findings.push({
+      code: 'ECS162',
       severity: 'warning',
       message: `verify: docker build -f ${path} ${service.buildContext}, then run it once against a test broker; it must start the same command (${analysis.cmd[analysis.cmd.length - 1]?.text.replace(/^\S+\s+/, '')} in ${analysis.finalWorkdir}) as ${user?.user ?? builtin} and load its workspace packages`,
     });
     if (undeclared.length)
-      notes.push({ severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
-    for (const d of analysis.dropped) notes.push({ severity: 'info', message: `dropped ${d}` });
-    if (analysis.preBuild.length || analysis.postBuild.length) notes.push({ severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
-    if (analysis.extraCopies.length) notes.push({ severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
-    return { edits: [replaceRange(0, text.length, next)], notes };
+      findings.push({ code: 'ECS163', severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
+    for (const d of analysis.dropped) findings.push({ code: 'ECS164', severity: 'info', message: `dropped ${d}` });
+    if (analysis.preBuild.length || analysis.postBuild.length) findings.push({ code: 'ECS165', severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
+    if (analysis.extraCopies.length) findings.push({ code: 'ECS166', severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });
+    return { edits: [replaceRange(0, text.length, next)], findings };
   },
 };

@@ -1,13 +1,12 @@
 /**
  * The run's own findings for `check`: a pending change of each transform (fixedBy = that transform),
- * the transforms' notes, files that could not be parsed and what the repo model could not settle.
+ * the transforms' findings, files that could not be parsed and what the repo model could not settle.
  *
- * Interim adapter: until the engine reports `Finding`s itself (the finding-model migration), plan
- * notes, failures and model problems are converted here, with interim codes described in
- * {@link interimCodes}. A registered code whose `fixedBy` is the transform is used when one exists.
+ * The engine reports registered codes for all but the pending change itself, which gets the interim
+ * code `pending/<transform>` described in {@link interimCodes}.
  */
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
-import { FINDING_CODES } from '../findings/codes.js';
+import { isFileError } from '../findings/codes-engine.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
@@ -36,15 +35,11 @@ export function interimCodes(registry: readonly Transform[]): FindingCode[] {
     help: `${t.title}. Run "ecsfix apply -t ${t.id}" to apply it (${t.safety}).${t.verify ? ` Verify: ${t.verify}` : ''}`,
     fixedBy: t.id,
   })),
-  { code: 'note/warning', title: 'Something to do or verify by hand', defaultSeverity: 'warning', help: 'A transform could not settle this from the code: read the message and act on it.' },
-  { code: 'note/info', title: 'Where a value came from', defaultSeverity: 'info', help: 'Explains a change a transform makes.' },
-  { code: 'file/unparsable', title: 'File cannot be parsed', defaultSeverity: 'blocking', help: 'The file was left untouched and no change that depends on it was made. Fix the file and run again.' },
-  { code: 'model/problem', title: 'The repo model could not settle a fact', defaultSeverity: 'warning', help: 'A conflict or unreadable file in the repo model: read the message.' },
   ];
 }
 
 function pendingCode(transform: string, interim: readonly FindingCode[]): FindingCode | undefined {
-  return FINDING_CODES.find((c) => c.fixedBy === transform && c.code.startsWith('ECS1')) ?? interim.find((c) => c.code === `pending/${transform}`);
+  return interim.find((c) => c.code === `pending/${transform}`);
 }
 
 /** The services a file belongs to: built from it, or its source. */
@@ -62,7 +57,7 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
     const firstLine = replacements(change.before, change.after)[0]?.startLine ?? 1;
     for (const transform of change.transforms) {
       const def = pendingCode(transform, interim);
-      const line = change.notes.find((n) => n.transform === transform && n.line)?.line ?? firstLine;
+      const line = change.findings.find((f) => f.transform === transform && f.line)?.line ?? firstLine;
       each(change.path, (service) => ({
         code: def?.code ?? `pending/${transform}`,
         severity: def?.defaultSeverity ?? 'warning',
@@ -74,21 +69,11 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
       }));
     }
   }
-  for (const file of [...plan.changes.map((c) => ({ path: c.path, notes: c.notes, changed: true })), ...plan.reports.map((r) => ({ ...r, changed: false }))])
-    for (const note of file.notes)
-      each(file.path, (service) => ({
-        code: note.code ?? (note.severity === 'warning' ? 'note/warning' : 'note/info'),
-        severity: note.severity,
-        message: note.message,
-        file: file.path,
-        ...(note.line ? { line: note.line } : {}),
-        ...(service ? { service } : {}),
-        // A note on a change goes away with it; a note on an unchanged file has no fix.
-        ...(file.changed ? { fixedBy: note.transform } : {}),
-      }));
-  for (const failure of plan.failures)
-    findings.push({ code: 'file/unparsable', severity: 'blocking', message: failure.message, file: failure.path, line: failure.line });
-  for (const problem of repo.problems.filter((p) => !p.unparsable))
-    findings.push({ code: 'model/problem', severity: 'warning', message: problem.message, file: problem.file, line: problem.line });
+  // A finding on a change goes away with it (fixedBy: its transform); one on an unchanged file keeps
+  // the fixedBy its code has, if any.
+  for (const change of plan.changes)
+    for (const f of change.findings) each(change.path, (service) => ({ ...f, ...(service ? { service } : {}), fixedBy: f.fixedBy ?? f.transform }));
+  for (const f of plan.findings) each(f.file ?? '', (service) => ({ ...f, ...(service ? { service } : {}) }));
+  findings.push(...plan.failures, ...repo.problems.filter((p) => !isFileError(p)));
   return findings;
 }

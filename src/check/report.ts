@@ -11,6 +11,7 @@ import type { FileChange, Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
 import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
+import { buildCheckFindings } from './build-findings.js';
 import { interimCodes, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
 import { ecsServices, type EcsService } from './task-definition.js';
@@ -58,7 +59,7 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
   };
-  const findings = [...planFindings(repo, plan, interim), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const findings = [...planFindings(repo, plan, interim), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
   const services = repo.services.map((s): ServiceVerdict => {
     const own = findings.filter((f) => f.service === s.name);
     const blocking = own.filter((f) => f.severity === 'blocking').length;

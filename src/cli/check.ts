@@ -15,7 +15,7 @@ import { formatMarkdown } from '../check/format/markdown.js';
 import { checkSarif } from '../check/format/sarif.js';
 import { formatText } from '../check/format/text.js';
 import { UsageError } from './errors.js';
-import { loadSession, resolveDir, selectTransforms } from './session.js';
+import { loadSession, resolveDir, selectTransforms, type Session } from './session.js';
 import { colorEnabled } from './style.js';
 
 const FORMATS = ['text', 'markdown', 'json', 'sarif', 'ecs'] as const;
@@ -108,9 +108,8 @@ export function checkOptions(dir: string | undefined, common: { json: boolean; v
   return { dir, format: json ? 'json' : 'text', failOn: 'blocking', output: undefined, verbose, transform, skip, ...(pnpmVersion ? { pnpmVersion } : {}) };
 }
 
-export function runCheck(options: CheckOptions, io: CheckIo, version: string): number {
-  const transforms = selectTransforms({ transforms: options.transform, skip: options.skip });
-  const session = loadSession(resolveDir(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {});
+/** The readiness report of a loaded session (the wizard shows its verdicts). */
+export function readinessReport(session: Session): CheckReport {
   const read = (path: string) => {
     try {
       return readFileSync(join(session.root, path), 'utf8');
@@ -118,10 +117,16 @@ export function runCheck(options: CheckOptions, io: CheckIo, version: string): n
       return null;
     }
   };
-  const report = buildCheckReport(session.repo, session.plan, read, session.transforms);
+  return buildCheckReport(session.repo, session.plan, read, session.transforms);
+}
+
+export function runCheck(options: CheckOptions, io: CheckIo, version: string): number {
+  const transforms = selectTransforms({ transforms: options.transform, skip: options.skip });
+  const session = loadSession(resolveDir(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {});
+  const report = readinessReport(session);
   write(report, options, io, session.root, version);
   for (const failure of session.plan.failures)
-    io.stderr.write(`ecsfix: error ${failure.path}:${failure.line} ${failure.message} — fix the file and run again\n`);
+    io.stderr.write(`ecsfix: error ${failure.file}:${failure.line} ${failure.code} ${failure.message} — fix the file and run again\n`);
   if (session.plan.failures.length) return 2;
   return failsAt(report, options.failOn) ? 1 : 0;
 }

@@ -34,6 +34,8 @@ const COMMANDS: Command[] = [
   { name: 'diff', usage: 'diff  [dir]', summary: 'unified diff of every pending change on stdout; writes nothing', run: diff },
   { name: 'apply', usage: 'apply [dir]', summary: 'write the changes; asks per file in a terminal, needs --yes otherwise', run: apply },
   { name: 'check', usage: 'check [dir]', summary: 'readiness report per service (--format, --fail-on: "ecsfix check --help")', run: async (dir, flags, io) => (await import('./check.js')).runCheck((await import('./check.js')).checkOptions(dir, flags), io, VERSION) },
+  // verify has options of its own (--engine, --keep, ...): main() hands it the whole argv first.
+  { name: 'verify', usage: 'verify [dir]', summary: 'build the changed images and smoke-start them as their user (verify --help)', run: (dir, _flags, io) => runVerify(dir ? ['verify', dir] : ['verify'], io) },
 ];
 const COMMAND_NAMES = [...COMMANDS.map((c) => c.name), 'help'];
 
@@ -79,6 +81,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   try {
     // `check` has options of its own (--format, --fail-on, --output): src/cli/check.ts parses them.
     if (argv[0] === 'check') return (await import('./check.js')).checkCommand(argv.slice(1), io, VERSION);
+    if (argv.find((a) => !a.startsWith('-')) === 'verify') return await runVerify(argv, io);
     const { flags, positionals, help, version } = parseArgv(argv);
     if (help || positionals[0] === 'help') {
       io.stdout.write(usage() + '\n');
@@ -110,6 +113,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     io.stderr.write(`ecsfix: internal error: ${err?.stack ?? String(error)}\nPlease report this with the command you ran; nothing was written after the error.\n`);
     return EXIT.error;
   }
+}
+
+async function runVerify(argv: string[], io: Io): Promise<number> {
+  const { verifyCommand } = await import('./verify.js');
+  return verifyCommand(argv, io);
 }
 
 declare const __ECSFIX_VERSION__: string | undefined;

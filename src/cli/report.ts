@@ -2,21 +2,21 @@
  * What a run has to say, at three levels: errors (a file left untouched), warnings (things to do or
  * verify) and info (where a value came from). Human lines for stderr, the summary line, JSON.
  */
-import type { ModelProblem, RepoModel } from '../repo/model.js';
-import type { FileChange, Plan, TransformNote } from '../run/plan.js';
+import { isFileError } from '../findings/codes-engine.js';
+import type { Finding } from '../findings/finding.js';
+import type { RepoModel } from '../repo/model.js';
+import type { FileChange, Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, printable, red, yellow } from './style.js';
 
 export type Level = 'error' | 'warning' | 'info';
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
-export interface Diagnostic {
+/** A finding as the CLI shows it: with its output level, and always a file and a service. */
+export interface Diagnostic extends Finding {
+  /** `error` = the file was left out and untouched (exit 2); else `info` or `warning` by severity. */
   level: Level;
   file: string;
-  line?: number;
-  message: string;
-  /** The transform that said it, when one did. */
-  transform?: string;
   /** The service the file belongs to, '' for repo-wide files (compose, root manifests). */
   service: string;
 }
@@ -30,39 +30,26 @@ export function serviceOf(repo: RepoModel, file: string): string {
   return owner?.name ?? '';
 }
 
-/** A note's level: anything that is not information is something to do. */
-const levelOf = (note: Pick<TransformNote, 'severity'>): Level => (note.severity === 'info' ? 'info' : 'warning');
+/** A finding's level: a file error is an error; anything that is not information is something to do. */
+const levelOf = (finding: Finding): Level => (isFileError(finding) ? 'error' : finding.severity === 'info' ? 'info' : 'warning');
 
 export interface DiagnosticScope {
   /** The changes that count (e.g. the wizard's accepted files); all of the plan's by default. */
   changes?: FileChange[];
 }
 
-/** Everything the run found, in file order: notes on changes and unchanged files, model problems, failures. */
+/** Everything the run found, in file order: findings on changes and unchanged files, model problems, failures. */
 export function collectDiagnostics(repo: RepoModel, plan: Plan, scope: DiagnosticScope = {}): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const fromNote = (file: string, n: TransformNote): Diagnostic => ({
-    level: levelOf(n),
-    file,
-    ...(n.line ? { line: n.line } : {}),
-    message: n.message,
-    transform: n.transform,
-    service: serviceOf(repo, file),
-  });
-  for (const c of scope.changes ?? plan.changes) for (const n of c.notes) out.push(fromNote(c.path, n));
-  for (const r of plan.reports) for (const n of r.notes) out.push(fromNote(r.path, n));
-  for (const p of repo.problems.filter((p: ModelProblem) => !p.unparsable))
-    out.push({ level: 'warning', file: p.file, line: p.line, message: p.message, service: serviceOf(repo, p.file) });
-  for (const f of plan.failures)
-    out.push({
-      level: 'error',
-      file: f.path,
-      line: f.line,
-      message: `${f.message} — fix the file and run again; it was left untouched`,
-      ...(f.transform ? { transform: f.transform } : {}),
-      service: serviceOf(repo, f.path),
-    });
-  return out;
+  const diagnostic = (f: Finding): Diagnostic => {
+    const file = f.file ?? '';
+    return { ...f, level: levelOf(f), file, service: f.service ?? serviceOf(repo, file) };
+  };
+  return [
+    ...(scope.changes ?? plan.changes).flatMap((c) => c.findings),
+    ...plan.findings,
+    ...repo.problems.filter((p) => !isFileError(p)),
+    ...plan.failures.map((f) => ({ ...f, message: `${f.message} — fix the file and run again; it was left untouched` })),
+  ].map(diagnostic);
 }
 
 export function shown(diagnostics: Diagnostic[], verbosity: Verbosity): Diagnostic[] {
@@ -73,10 +60,11 @@ export function shown(diagnostics: Diagnostic[], verbosity: Verbosity): Diagnost
 
 /** One line per diagnostic, control characters escaped. */
 export function formatDiagnostic(d: Diagnostic, color: boolean, where = true): string {
-  const tag = d.level === 'error' ? red(color, 'error') : d.level === 'warning' ? yellow(color, 'warning') : dim(color, 'info');
+  const tag =
+    d.level === 'error' ? red(color, 'error') : d.severity === 'blocking' ? red(color, 'blocking') : d.level === 'warning' ? yellow(color, 'warning') : dim(color, 'info');
   const message = printable(d.message);
   const location = where ? ` ${printable(d.line ? `${d.file}:${d.line}` : d.file)}` : '';
-  return `${tag}${location}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
+  return `${tag}${location} ${d.code}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
 }
 
 export interface Counts {
@@ -121,8 +109,8 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
   return {
     root: repo.root,
     services: servicesJson(repo),
-    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, notes: c.notes, patch: filePatch(c) })),
-    reports: plan.reports,
+    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, findings: c.findings, patch: filePatch(c) })),
+    findings: plan.findings,
     failures: plan.failures,
     problems: repo.problems,
     summary: countRun(repo, plan.changes, diagnostics),

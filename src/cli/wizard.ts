@@ -15,6 +15,8 @@ import { askFile, CANCELLED } from './filePrompt.js';
 import { EXIT, type Io } from './io.js';
 import { page } from './pager.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
+import { leftByHand, readinessBefore } from '../check/format/wizard.js';
+import { readinessReport } from './check.js';
 import { collectDiagnostics, formatDiagnostic, plural, servicesTable, type Diagnostic } from './report.js';
 import { scriptLine } from './scriptLine.js';
 import { loadSession, selectTransforms, type Limits, type Session } from './session.js';
@@ -41,7 +43,7 @@ export interface WizardOptions {
 }
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
-  return collectDiagnostics(session.repo, { changes: [change], reports: [], failures: [] });
+  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [] });
 }
 
 export interface Review {
@@ -109,7 +111,9 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   spin.stop(`Found ${plural(session.repo.services.length, 'service')}, ${plural(session.plan.changes.length, 'file')} with pending changes`);
   // The table fits the terminal (80 columns when unknown) inside clack's note frame.
   if (session.repo.services.length) p.note(servicesTable(session.repo, color, Math.min(io.stdout.columns || 80, 120) - 6), 'Services');
-  for (const f of session.plan.failures) p.log.error(printable(`${f.path}:${f.line} ${f.message} — left untouched`));
+  const readiness = readinessReport(session);
+  p.note(readinessBefore(readiness, color), 'Readiness for ECS (ecsfix check)');
+  for (const f of session.plan.failures) p.log.error(printable(`${f.file}:${f.line} ${f.code} ${f.message} — left untouched`));
   writer.guardDirty(session, session.plan.changes, flags);
 
   let transforms = candidates;
@@ -137,6 +141,8 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   const written = writer.writeChanges(session, review.accepted);
   const left = leftForYou(session, plan, review.accepted);
   if (left) p.log.warn(`Left for you:\n${printable(left, '\n')}`);
+  const byHand = leftByHand(readiness);
+  if (byHand) p.log.warn(`For ECS, by hand (no transform fixes these):\n${printable(byHand, '\n')}`);
   const skipped = plan.changes.length - written.length;
   const wrote = `${review.ending === 'interrupted' ? 'Interrupted. ' : review.ending === 'quit' ? 'Stopped. ' : ''}Wrote ${written.length} of ${plural(plan.changes.length, 'file')}${skipped ? ` (${skipped} not written)` : ''}.`;
   if (written.length === 0) p.outro(plan.changes.length ? wrote : 'Nothing to change.');

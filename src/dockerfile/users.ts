@@ -42,6 +42,9 @@ function parseCommand(tokens: string[], tool: string): { positional: string[]; f
 
 const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
 
+/** A name given by a build argument (`adduser ${APP_USER}`) is not a name another image can reuse. */
+const literal = (name: string | undefined): name is string => Boolean(name) && !name?.includes('$');
+
 /** The users and groups the RUN instructions among `instructions` create. */
 export function usersCreatedBy(parsed: ParsedDockerfile, instructions: DockerInstruction[]): { users: CreatedUser[]; groups: CreatedGroup[] } {
   const users: CreatedUser[] = [];
@@ -58,11 +61,11 @@ export function usersCreatedBy(parsed: ParsedDockerfile, instructions: DockerIns
     }
     if (tool === 'addgroup' || tool === 'groupadd') {
       const name = positional[positional.length - 1];
-      if (name) groups.push({ name, gid: num(flags.get('-g') ?? flags.get('--gid')) });
+      if (literal(name)) groups.push({ name, gid: num(flags.get('-g') ?? flags.get('--gid')) });
     } else {
       const name = tool === 'adduser' ? positional[0] : positional[positional.length - 1];
       const group = tool === 'adduser' ? (flags.get('-G') ?? flags.get('--ingroup') ?? positional[1] ?? null) : (flags.get('-g') ?? flags.get('--gid') ?? null);
-      if (name) users.push({ name, uid: num(flags.get('-u') ?? flags.get('--uid')), group });
+      if (literal(name)) users.push({ name, uid: num(flags.get('-u') ?? flags.get('--uid')), group });
     }
   }
   return { users, groups };

@@ -1,4 +1,36 @@
-/** Finding codes for the static build check (ECS5xx). */
+/** Finding codes for the static build check (ECS5xx): what `docker build` or the first start would trip over. */
 import type { FindingCode } from './finding.js';
 
-export const BUILD_CHECK_CODES: readonly FindingCode[] = [];
+export const BUILD_CHECK_CODES: readonly FindingCode[] = [
+  {
+    code: 'ECS501',
+    title: 'COPY --from names no earlier stage',
+    defaultSeverity: 'blocking',
+    help: '`COPY --from=<name>` must name a stage defined above it (or an image). A typo or a stage defined later makes `docker build` fail or pull an image of that name; point it at the right stage.',
+  },
+  {
+    code: 'ECS502',
+    title: 'COPY source is not in the build context or the stage it copies from',
+    defaultSeverity: 'blocking',
+    help: 'A COPY source that is outside the build context, matches no file in it, or that the stage it copies from never creates, makes `docker build` fail. Fix the path, the build context (compose `build.context`), or the stage that should produce it. Where a stage runs a command the check cannot follow, this is a warning.',
+  },
+  {
+    code: 'ECS503',
+    title: 'The image command runs a file the image does not contain',
+    defaultSeverity: 'blocking',
+    help: 'The deployed stage\'s CMD or ENTRYPOINT names a script or entry file that no COPY or build step puts at that path, so the container exits at start. Copy the file (usually the build output) into the runtime stage, or fix the path.',
+  },
+  {
+    code: 'ECS504',
+    title: 'A workspace package the service imports is missing from the image',
+    defaultSeverity: 'blocking',
+    help: 'The service depends on a workspace package whose built files are not in the deployed stage, so the first `require`/`import` of it fails at start. Copy the package (and its build output) into the runtime stage.',
+  },
+  {
+    code: 'ECS505',
+    title: 'The deployed stage runs as root',
+    defaultSeverity: 'warning',
+    help: 'A container that runs as root turns any code-execution bug into root in the container. Run the final stage as an unprivileged user.',
+    fixedBy: 'dockerfile-non-root',
+  },
+];

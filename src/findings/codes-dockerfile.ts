@@ -1,7 +1,295 @@
-/** Finding codes for Dockerfiles (ECS1xx). */
+/**
+ * Finding codes for Dockerfiles (ECS1xx), in blocks per transform: 101-107 port, 110-120
+ * HEALTHCHECK, 121-130 user, 131-136 pnpm version, 141-149 lockfile, 150-152 images shared by
+ * several services or compose projects, 160-166 worker multi-stage.
+ * A code with `fixedBy` is what that transform fixes: on a change it explains what was done.
+ */
 import type { FindingCode } from './finding.js';
 
+const PORT_ENV = 'dockerfile-port-env';
+const HEALTHCHECK = 'dockerfile-healthcheck-env';
+const NON_ROOT = 'dockerfile-non-root';
+const PNPM_PIN = 'dockerfile-pnpm-pin';
+const FROZEN = 'dockerfile-frozen-lockfile';
+const MULTISTAGE = 'dockerfile-worker-multistage';
+
 export const DOCKERFILE_CODES: readonly FindingCode[] = [
+  // dockerfile-port-env
+  {
+    code: 'ECS101',
+    title: 'HTTP service image declares no ENV PORT',
+    defaultSeverity: 'info',
+    help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port that a task definition can still override.',
+    fixedBy: PORT_ENV,
+  },
+  {
+    code: 'ECS103',
+    title: 'No port found for an HTTP service',
+    defaultSeverity: 'warning',
+    help: 'Neither compose, EXPOSE, a HEALTHCHECK URL nor a port default in the code says which port the service listens on. Add a compose port mapping or an EXPOSE, then run ecsfix again.',
+  },
+  {
+    code: 'ECS104',
+    title: 'Cannot confirm the server reads PORT',
+    defaultSeverity: 'warning',
+    help: 'ecsfix reads Node.js and Python code only. For other servers it cannot tell whether `ENV PORT` has any effect: make the server listen on $PORT, or keep the ECS port mapping at the declared port.',
+  },
+  {
+    code: 'ECS105',
+    title: 'EXPOSE does not include the service port',
+    defaultSeverity: 'warning',
+    help: 'The image exposes ports other than the one the service listens on. EXPOSE is documentation, but tools (and readers) take it for the truth: check which port the app listens on and make EXPOSE say it.',
+  },
+  {
+    code: 'ECS106',
+    title: 'CMD starts the server on a fixed port',
+    defaultSeverity: 'warning',
+    help: 'A command such as `uvicorn --port 8000` ignores PORT. The CMD is rewritten to `${PORT:-8000}` (exec form wrapped in `sh -c "exec …"` so the server still receives SIGTERM); verify the container starts as before.',
+    fixedBy: PORT_ENV,
+  },
+  {
+    code: 'ECS107',
+    title: 'The server listens on a fixed port and never reads PORT',
+    defaultSeverity: 'warning',
+    help: 'The CMD or the code hard-codes the listening port, so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
+  },
+  // dockerfile-healthcheck-env
+  {
+    code: 'ECS110',
+    title: 'HEALTHCHECK hard-codes the port',
+    defaultSeverity: 'info',
+    help: 'A HEALTHCHECK that probes a literal port fails as soon as the task definition sets another PORT. It now probes `${PORT:-<port>}`.',
+    fixedBy: HEALTHCHECK,
+  },
+  {
+    code: 'ECS111',
+    title: 'No HEALTHCHECK: the service defines no health route',
+    defaultSeverity: 'warning',
+    help: 'Probing a route that does not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. Add a liveness endpoint (GET /health answering 200 without touching databases), then run ecsfix again.',
+  },
+  {
+    code: 'ECS112',
+    title: 'No tool in the image to probe with',
+    defaultSeverity: 'warning',
+    help: 'The image has no node, python, wget or curl, so no HEALTHCHECK command can run in it. Add a small probe binary or declare the health check in the ECS task definition with a command the image can run.',
+  },
+  {
+    code: 'ECS113',
+    title: 'HTTP service image has no HEALTHCHECK',
+    defaultSeverity: 'info',
+    help: 'Without a health check, docker and compose cannot tell a hung server from a healthy one. A HEALTHCHECK on the service\'s health route is added, with a tool the image has and the port from PORT. ECS ignores it unless the task definition declares a healthCheck.',
+    fixedBy: HEALTHCHECK,
+  },
+  {
+    code: 'ECS114',
+    title: 'Django may reject the probe\'s Host header',
+    defaultSeverity: 'warning',
+    help: 'Django answers 400 to a Host header not in ALLOWED_HOSTS, and a SECURE_SSL_REDIRECT answers 301: either marks the container unhealthy. Check that ALLOWED_HOSTS accepts "localhost" and that no HTTPS redirect applies to the health path.',
+  },
+  {
+    code: 'ECS115',
+    title: 'HEALTHCHECK NONE kept',
+    defaultSeverity: 'info',
+    help: 'The image disables its health check explicitly; ecsfix keeps that decision. Declare the health check in the ECS task definition instead.',
+  },
+  {
+    code: 'ECS116',
+    title: 'HEALTHCHECK inherited from an earlier stage',
+    defaultSeverity: 'warning',
+    help: 'The deployed stage inherits its HEALTHCHECK from the stage it is built on. ecsfix does not edit the parent stage for a child\'s sake; review the HEALTHCHECK there.',
+  },
+  {
+    code: 'ECS117',
+    title: 'HEALTHCHECK probes a readiness path',
+    defaultSeverity: 'warning',
+    help: 'A readiness path (/ready) usually checks databases, so the container is killed whenever a database is slow. A liveness probe must not depend on them: probe /health (add that route if the service has none). dockerfile-healthcheck-env moves the probe to the liveness route where the code defines one.',
+  },
+  {
+    code: 'ECS118',
+    title: 'HEALTHCHECK probes another port than the service listens on',
+    defaultSeverity: 'warning',
+    help: 'The HEALTHCHECK URL names a port the service does not listen on (by the repo model\'s evidence). It now falls back to the service port; check which one the app listens on.',
+    fixedBy: HEALTHCHECK,
+  },
+  {
+    code: 'ECS119',
+    title: 'HEALTHCHECK runs a tool the image does not ship',
+    defaultSeverity: 'warning',
+    help: 'A probe with curl on an image without curl always fails, so the container is always unhealthy. The probe is rewritten with a tool the image has (node, python, busybox wget).',
+    fixedBy: HEALTHCHECK,
+  },
+  {
+    code: 'ECS120',
+    title: 'HEALTHCHECK in a form ecsfix cannot rewrite',
+    defaultSeverity: 'warning',
+    help: 'The HEALTHCHECK runs a command ecsfix does not know, or is in exec form with no shell to expand ${PORT}, or hard-codes its port in a way that cannot be rewritten safely. Make it read PORT by hand, or set the port in the ECS healthCheck.',
+  },
+  // dockerfile-non-root
+  {
+    code: 'ECS121',
+    title: 'The image runs as root',
+    defaultSeverity: 'info',
+    help: 'A container running as root turns any code-execution bug into root in the container. The deployed stage now ends with a USER: the repo\'s own convention, the base image\'s built-in user, or a new system user created with commands that fit the base image. Verify the service starts and can write what it writes.',
+    fixedBy: NON_ROOT,
+  },
+  {
+    code: 'ECS122',
+    title: 'The repo\'s user clashes with the base image\'s built-in user',
+    defaultSeverity: 'info',
+    help: 'The uid of the user the repo\'s other images create is already taken by the base image\'s own user, so that user is used instead.',
+  },
+  {
+    code: 'ECS123',
+    title: 'The app writes a directory whose place in the image is unknown',
+    defaultSeverity: 'warning',
+    help: 'The code writes a directory at run time, but no COPY shows where it lands in the image, so ecsfix cannot hand it to the new user. Make sure the runtime user can write it (`COPY --chown`, or `mkdir -p && chown` before USER).',
+  },
+  {
+    code: 'ECS124',
+    title: 'Compose mounts writable volumes into a service that no longer runs as root',
+    defaultSeverity: 'warning',
+    help: 'A bind mount keeps the host directory\'s ownership and a volume created before the change keeps its root ownership, so the new user may not be able to write them. Recreate or chown the volumes, or make the host directory writable by that uid.',
+  },
+  {
+    code: 'ECS125',
+    title: 'Web server image left as root',
+    defaultSeverity: 'warning',
+    help: 'nginx, httpd and caddy bind port 80 and write their pid, cache and rendered config under root-owned paths. Switch to an unprivileged image (nginxinc/nginx-unprivileged), listen on a port >= 1024, and use that port in compose, the task definition and the ALB target group.',
+  },
+  {
+    code: 'ECS126',
+    title: 'Service listens on a port only root can bind',
+    defaultSeverity: 'warning',
+    help: 'A port below 1024 needs root. Move the service to a port >= 1024 (and update compose, the task definition and the target group), then run ecsfix again.',
+  },
+  {
+    code: 'ECS127',
+    title: 'Cannot create a user on this base image',
+    defaultSeverity: 'warning',
+    help: 'The base image is not alpine, debian or distroless, so ecsfix does not know which commands create a user on it. Add a non-root USER by hand.',
+  },
+  {
+    code: 'ECS128',
+    title: 'A shell-less image whose app writes directories stays root',
+    defaultSeverity: 'warning',
+    help: 'The app writes directories that must be handed to the user, and the image (distroless) has no shell to chown them. Copy those directories in with `COPY --chown=<user>`, then add the USER.',
+  },
+  {
+    code: 'ECS137',
+    title: 'A base image with ONBUILD steps left as root',
+    defaultSeverity: 'warning',
+    help: 'ONBUILD steps run in every image built FROM this one, under the user it ends with; switching it to a non-root user would break them. Set the non-root USER in the images built from it.',
+  },
+  {
+    code: 'ECS129',
+    title: 'The final stage ended with USER root',
+    defaultSeverity: 'info',
+    help: 'An explicit `USER root` at the end of the deployed stage undoes an earlier non-root user. It now ends as the non-root user.',
+    fixedBy: NON_ROOT,
+  },
+  {
+    code: 'ECS130',
+    title: 'A stage built on the switched stage starts as root',
+    defaultSeverity: 'info',
+    help: 'A stage built FROM the switched stage inherits its USER, so its RUN steps would no longer run as root. It starts with `USER root` so they do.',
+    fixedBy: NON_ROOT,
+  },
+  // dockerfile-pnpm-pin
+  {
+    code: 'ECS131',
+    title: 'pnpm installed unpinned or at latest',
+    defaultSeverity: 'info',
+    help: '`pnpm@latest` or an unversioned pnpm gives every build whatever pnpm is newest, which may not read the lockfile the way it was written. It is pinned to the version the repo uses (root `packageManager`, the repo\'s other Dockerfiles, the lockfile format).',
+    fixedBy: PNPM_PIN,
+  },
+  {
+    code: 'ECS132',
+    title: '--pnpm-version differs from packageManager',
+    defaultSeverity: 'warning',
+    help: 'corepack and pnpm itself follow the root package.json `packageManager` field; a different version on the command line makes the image and local installs disagree. Update `packageManager` to match.',
+  },
+  {
+    code: 'ECS133',
+    title: 'pnpm version comes from a variable with no pinned value',
+    defaultSeverity: 'warning',
+    help: 'The pnpm version is an ARG or ENV that resolves to `latest` or has no default, so it depends on the build command. Give the variable an exact version.',
+  },
+  {
+    code: 'ECS134',
+    title: 'No pnpm version to pin',
+    defaultSeverity: 'warning',
+    help: 'The repo does not say which pnpm it uses (no `packageManager` in the root package.json, no version pinned by its other Dockerfiles, no pnpm-lock.yaml to go by). Pass `--pnpm-version`, or add `"packageManager": "pnpm@<version>"`.',
+  },
+  {
+    code: 'ECS135',
+    title: 'pnpm install ecsfix cannot pin safely',
+    defaultSeverity: 'warning',
+    help: 'The unpinned pnpm install is written in a form ecsfix cannot rewrite without guessing. Pin it by hand.',
+  },
+  {
+    code: 'ECS136',
+    title: 'The repo\'s Dockerfiles disagree on the pnpm version',
+    defaultSeverity: 'info',
+    help: 'The other Dockerfiles pin different pnpm versions with no majority, so none of them is taken as the repo\'s version.',
+  },
+  // dockerfile-frozen-lockfile
+  {
+    code: 'ECS141',
+    title: 'Dependencies installed without the lockfile',
+    defaultSeverity: 'info',
+    help: '`npm install` / `pnpm install` without `--frozen-lockfile` resolves versions at build time, so two builds of the same commit can differ. The install now uses the lockfile exactly (`npm ci`, `pnpm install --frozen-lockfile`); a lockfile out of date with package.json now fails the build.',
+    fixedBy: FROZEN,
+  },
+  {
+    code: 'ECS142',
+    title: 'yarn install does not enforce yarn.lock',
+    defaultSeverity: 'warning',
+    help: 'Add `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+). ecsfix does not know which yarn the repo uses, so it leaves the line as is.',
+  },
+  {
+    code: 'ECS143',
+    title: 'The install opts out of the lockfile explicitly',
+    defaultSeverity: 'warning',
+    help: 'A flag such as `--no-frozen-lockfile` or `--no-package-lock` says the build should not use the lockfile; ecsfix keeps that decision. Builds may install versions the lockfile does not pin.',
+  },
+  {
+    code: 'ECS144',
+    title: 'Cannot tell whether the lockfile is in the image',
+    defaultSeverity: 'warning',
+    help: 'The COPY that would bring the lockfile uses a variable or an unknown build context. Make the install use the lockfile by hand.',
+  },
+  {
+    code: 'ECS145',
+    title: 'npm install in a pnpm repo',
+    defaultSeverity: 'warning',
+    help: 'There is no package-lock.json, so npm resolves every version at build time and ignores pnpm-lock.yaml; patching it to `npm ci` cannot work. Build the image with pnpm (pnpm-lock.yaml, `pnpm install --frozen-lockfile`); for a worker, dockerfile-worker-multistage does this.',
+  },
+  {
+    code: 'ECS146',
+    title: 'npm install runs without any lockfile',
+    defaultSeverity: 'info',
+    help: 'The build context has no lockfile npm can read, so versions are resolved at build time. Commit a package-lock.json (or install with the package manager the repo locks with), then run ecsfix again.',
+  },
+  {
+    code: 'ECS147',
+    title: 'The lockfile cannot be brought into the image',
+    defaultSeverity: 'warning',
+    help: 'No COPY before the install brings package.json in a form ecsfix can extend, or the build context has no lockfile next to it. Copy the lockfile before the install and make the install frozen by hand.',
+  },
+  {
+    code: 'ECS148',
+    title: 'package.json is edited before the install',
+    defaultSeverity: 'warning',
+    help: 'A RUN edits package.json after it is copied, so a frozen install would fail on it. Install from the lockfile before editing the manifest, or keep the edit out of the image.',
+  },
+  {
+    code: 'ECS149',
+    title: 'Lockfile copied with package.json',
+    defaultSeverity: 'info',
+    help: 'The install could not use the lockfile because the image did not have it; it is now copied with package.json.',
+    fixedBy: FROZEN,
+  },
+  // one image, several services or compose projects
   {
     code: 'ECS150',
     title: 'Compose projects disagree about the port of an image',
@@ -31,5 +319,50 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     title: 'package-lock.json is out of sync with package.json: no npm ci',
     defaultSeverity: 'warning',
     help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
+  },
+  // dockerfile-worker-multistage
+  {
+    code: 'ECS160',
+    title: 'Single-stage npm worker image in a pnpm monorepo',
+    defaultSeverity: 'info',
+    help: 'A worker built with `npm install` in one stage ignores pnpm-lock.yaml and ships its dev dependencies and sources. It is rewritten as a multi-stage pnpm build (deps -> builder -> runtime) in the shape the repo\'s HTTP services use.',
+    fixedBy: MULTISTAGE,
+  },
+  {
+    code: 'ECS161',
+    title: 'Worker image not rewritten',
+    defaultSeverity: 'warning',
+    help: 'Something in the worker\'s Dockerfile or the repo makes a safe multi-stage rewrite impossible (the message says what). Rewrite it by hand or fix what is named and run ecsfix again.',
+  },
+  {
+    code: 'ECS162',
+    title: 'Verify the rewritten worker image',
+    defaultSeverity: 'warning',
+    help: 'The rewrite is behaviour-changing: build the image and run it once against a test broker; it must start the same command as the same kind of user and load its workspace packages.',
+    fixedBy: MULTISTAGE,
+  },
+  {
+    code: 'ECS163',
+    title: 'Undeclared workspace packages kept in the worker image',
+    defaultSeverity: 'info',
+    help: 'The original image copied and built workspace packages the worker does not list in package.json (code that loads another package\'s build by relative path), so the rewrite keeps them.',
+  },
+  {
+    code: 'ECS164',
+    title: 'A step of the original worker image was dropped',
+    defaultSeverity: 'info',
+    help: 'The multi-stage build does what this step did another way (for example a global pnpm install replaced by corepack).',
+  },
+  {
+    code: 'ECS165',
+    title: 'Extra build steps kept in the builder stage',
+    defaultSeverity: 'warning',
+    help: 'Build steps the rewrite does not understand run in the builder stage. If they write files outside dist/, copy those into the runtime stage.',
+  },
+  {
+    code: 'ECS166',
+    title: 'Extra files copied on into the runtime image',
+    defaultSeverity: 'info',
+    help: 'Files the original image copied besides the workspace packages are copied into the builder and on into the runtime image.',
   },
 ];

@@ -1,4 +1,48 @@
-/** Finding codes for engine and file errors (ECS0xx). */
+/** Finding codes for engine and file errors, and what the repo model reports (ECS0xx). */
 import type { FindingCode } from './finding.js';
 
-export const ENGINE_CODES: readonly FindingCode[] = [];
+export const ENGINE_CODES: readonly FindingCode[] = [
+  {
+    code: 'ECS001',
+    title: 'Dockerfile does not parse',
+    defaultSeverity: 'blocking',
+    help: 'The Dockerfile has a syntax error (an unknown instruction, a malformed flag, a heredoc or continuation that never ends). ecsfix leaves it untouched and changes the other files; fix the line named and run ecsfix again.',
+  },
+  {
+    code: 'ECS002',
+    title: 'Compose file does not parse',
+    defaultSeverity: 'blocking',
+    help: 'The compose file is not valid YAML (or not a mapping at the top). ecsfix leaves it untouched, and the services it defines are missing from the repo model, so ports and build contexts other transforms rely on may be unknown; fix the line named and run ecsfix again.',
+  },
+  {
+    code: 'ECS003',
+    title: 'File cannot be read',
+    defaultSeverity: 'blocking',
+    help: 'ecsfix could not read the file (permissions, a broken link, or it vanished during the run). It is left out and untouched; make it readable and run ecsfix again.',
+  },
+  {
+    code: 'ECS004',
+    title: 'A transform produced output that does not verify; its change was dropped',
+    defaultSeverity: 'blocking',
+    help: 'Every change is re-parsed before it is accepted. This one would have produced an invalid file, so it was dropped and the file keeps its previous content. This is a bug in ecsfix: please report it with the file.',
+  },
+  {
+    code: 'ECS005',
+    title: 'package.json is not valid JSON',
+    defaultSeverity: 'warning',
+    help: 'A package.json that is not JSON is left out of the repo model: its package name, dependencies and workspace links are unknown, so transforms that need them make no change for it. Fix the JSON at the line named.',
+  },
+  {
+    code: 'ECS006',
+    title: 'Port evidence disagrees',
+    defaultSeverity: 'warning',
+    help: 'The compose port mapping, EXPOSE, the HEALTHCHECK URL and the port default in the code name different ports for the service. ecsfix uses the most authoritative one; check which port the app really listens on, and make compose, the Dockerfile, the code and the ECS task definition agree.',
+  },
+];
+
+/** Codes that mean the file was left out and untouched: a run that reports one exits 2. */
+const FILE_ERROR_CODES = new Set(['ECS001', 'ECS002', 'ECS003', 'ECS004']);
+
+export function isFileError(finding: { code: string }): boolean {
+  return FILE_ERROR_CODES.has(finding.code);
+}

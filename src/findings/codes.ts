@@ -5,7 +5,7 @@
  * Ranges: ECS0xx engine and file errors, ECS1xx Dockerfiles, ECS2xx compose, ECS3xx TS/JS sources,
  * ECS4xx readiness checks with no automatic fix, ECS5xx the static build check, ECS6xx `verify`.
  */
-import type { FindingCode } from './finding.js';
+import type { Finding, FindingCode } from './finding.js';
 import { ENGINE_CODES } from './codes-engine.js';
 import { DOCKERFILE_CODES } from './codes-dockerfile.js';
 import { COMPOSE_CODES } from './codes-compose.js';
@@ -33,4 +33,14 @@ if (BY_CODE.size !== FINDING_CODES.length) {
 
 export function findingCode(code: string): FindingCode | undefined {
   return BY_CODE.get(code);
+}
+
+/**
+ * A finding as every output shows it: its code known (an unknown code is a bug in ecsfix, so it
+ * throws), `fixedBy` from the code where the finding does not say.
+ */
+export function completeFinding<F extends Finding>(finding: F): F {
+  const known = BY_CODE.get(finding.code);
+  if (!known) throw new Error(`unknown finding code ${finding.code} (${finding.message})`);
+  return finding.fixedBy || !known.fixedBy ? finding : { ...finding, fixedBy: known.fixedBy };
 }

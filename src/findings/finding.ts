@@ -24,6 +24,8 @@ export interface Finding {
   help?: string;
   /** The transform id that fixes it, where one does. */
   fixedBy?: string;
+  /** The transform that reported it (its change, or why it made none), where one did. */
+  transform?: string;
 }
 
 /** The description of a code: what `list`, the README and SARIF rules show. */

@@ -14,6 +14,7 @@
  */
 import { posix } from 'node:path';
 import { deployedStage, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from './dockerfile.js';
+import type { Finding } from '../findings/finding.js';
 import { copyArguments, copyFlag } from '../dockerfile/copy.js';
 import { globToRegExp } from '../dockerfile/glob.js';
 import { instructionWords, runSteps } from '../dockerfile/shell.js';
@@ -21,15 +22,17 @@ import { substitute, variableAssignments } from '../dockerfile/variables.js';
 import type { RepoModel, Service } from './model.js';
 import type { WorkspacePackage } from './workspace.js';
 
-export type BuildRule = 'copy-from-stage' | 'copy-source' | 'cmd-path' | 'workspace-runtime' | 'runtime-user';
+/** The code of each rule above (see src/findings/codes-build-check.ts). */
+const CODE = {
+  'copy-from-stage': 'ECS501',
+  'copy-source': 'ECS502',
+  'cmd-path': 'ECS503',
+  'workspace-runtime': 'ECS504',
+  'runtime-user': 'ECS505',
+} as const;
 
-export interface BuildFinding {
-  rule: BuildRule;
-  severity: 'error' | 'warning';
-  /** 1-based line of the instruction. */
-  line: number;
-  message: string;
-}
+/** A build-check finding always names the line of the instruction (1-based). */
+export type BuildFinding = Finding & { line: number };
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
@@ -272,8 +275,8 @@ function simulate(
         const later = parsed.stages.some((s) => s.name?.toLowerCase() === from.toLowerCase());
         if (later || !/[:/.@]/.test(from))
           add({
-            rule: 'copy-from-stage',
-            severity: 'error',
+            code: CODE['copy-from-stage'],
+            severity: 'blocking',
             line: ins.line,
             message: later ? `COPY --from=${from} names a stage defined later in the file` : `COPY --from=${from} names no earlier stage`,
           });
@@ -288,8 +291,8 @@ function simulate(
         const found = lookup(src, srcPath, repo);
         if (!found) {
           add({
-            rule: 'copy-source',
-            severity: src.uncertain ? 'warning' : 'error',
+            code: CODE['copy-source'],
+            severity: src.uncertain ? 'warning' : 'blocking',
             line: ins.line,
             message: `COPY --from=${from} ${s}: nothing in stage "${from}" creates ${srcPath}${src.uncertain ? ' (as far as the check can follow its RUN steps)' : ''}`,
           });
@@ -306,7 +309,7 @@ function simulate(
       if (s === null || /^https?:\/\//.test(s)) continue;
       const rel = norm(posix.normalize(s.replace(/^\/+/, '')));
       if (rel.startsWith('..')) {
-        add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: outside the build context (${context || '.'})` });
+        add({ code: CODE['copy-source'], severity: 'blocking', line: ins.line, message: `COPY ${s}: outside the build context (${context || '.'})` });
         continue;
       }
       const matches: { rel: string; dir: boolean }[] = [];
@@ -315,12 +318,12 @@ function simulate(
         for (const f of ctx.files) if (re.test(f)) matches.push({ rel: f, dir: false });
         for (const d of ctx.dirs) if (d && re.test(d)) matches.push({ rel: d, dir: true });
         if (matches.length === 0 && parsedArgs.sources.length === 1)
-          add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'})` });
+          add({ code: CODE['copy-source'], severity: 'blocking', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'})` });
         else if (matches.length === 0)
-          add({ rule: 'copy-source', severity: 'warning', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'}); only the other sources are copied` });
+          add({ code: CODE['copy-source'], severity: 'warning', line: ins.line, message: `COPY ${s}: matches no file in the build context (${context || '.'}); only the other sources are copied` });
       } else if (ctx.files.has(rel)) matches.push({ rel, dir: false });
       else if (ctx.dirs.has(rel)) matches.push({ rel, dir: true });
-      else add({ rule: 'copy-source', severity: 'error', line: ins.line, message: `COPY ${s}: not in the build context (${context || '.'})` });
+      else add({ code: CODE['copy-source'], severity: 'blocking', line: ins.line, message: `COPY ${s}: not in the build context (${context || '.'})` });
       for (const m of matches) {
         const repoRel = joinRel(context, m.rel);
         const path = !m.dir && (intoDir || matches.length > 1) ? posix.join(dest, posix.basename(m.rel)) : dest;
@@ -473,8 +476,8 @@ function simulate(
       const found = lookup(fs, path, repo);
       if (!found || found.kind === 'dir')
         add({
-          rule: 'cmd-path',
-          severity: fs.uncertain ? 'warning' : 'error',
+          code: CODE['cmd-path'],
+          severity: fs.uncertain ? 'warning' : 'blocking',
           line: cmd.line,
           message: `${cmd.keyword} runs ${path}, which no build step or COPY of the ${deployed.name ?? 'final'} stage provides`,
         });
@@ -489,15 +492,15 @@ function simulate(
         const present = fs.entries.some((e) => e.rel !== null && e.kind !== 'dir' && (e.rel === main || main.startsWith(e.rel ? e.rel + '/' : '')) && (e.kind !== 'context' || repoHas(repo, main)));
         if (!present && name !== service.packageName)
           add({
-            rule: 'workspace-runtime',
-            severity: fs.uncertain ? 'warning' : 'error',
+            code: CODE['workspace-runtime'],
+            severity: fs.uncertain ? 'warning' : 'blocking',
             line: cmd?.line ?? deployed.from.line,
             message: `${service.name} imports workspace package ${name}, but the ${deployed.name ?? 'final'} stage has no ${main}`,
           });
       }
     }
     if (isRootUser(deployed.user))
-      add({ rule: 'runtime-user', severity: 'warning', line: (cmd ?? deployed.from).line, message: `the ${deployed.name ?? 'final'} stage runs as root` });
+      add({ code: CODE['runtime-user'], severity: 'warning', line: (cmd ?? deployed.from).line, message: `the ${deployed.name ?? 'final'} stage runs as root` });
   }
 
   function workdirBefore(stageIndex: number, at: DockerInstruction): string {

@@ -11,7 +11,8 @@ import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
-import type { DockerfileEntry, ModelProblem, RepoModel, Service, ServiceLanguage, UserConvention } from './model.js';
+import type { Finding } from '../findings/finding.js';
+import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UserConvention } from './model.js';
 import { servicePort } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
@@ -42,7 +43,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const files = options.files ?? listRepoFiles(root);
   const fileSet = new Set(files);
   const read = options.read ?? cachedReader(root, fileSet);
-  const problems: ModelProblem[] = [];
+  const problems: Finding[] = [];
   const dockerfiles = readDockerfiles(files, read, problems);
   const compose = readCompose(files, read, problems);
   const workspacePackages = readWorkspacePackages(files, read, problems);
@@ -99,21 +100,21 @@ function cachedReader(root: string, fileSet: Set<string>): (rel: string) => stri
 }
 
 /** Every Dockerfile, parsed once; one that cannot be read or parsed is kept with its error. */
-function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: ModelProblem[]): Map<string, DockerfileEntry> {
+function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: Finding[]): Map<string, DockerfileEntry> {
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
     const text = read(path);
     let parsed: ParsedDockerfile | null = null;
-    let error: ModelProblem | null = null;
+    let error: Finding | null = null;
     if (text === null) {
-      error = { file: path, line: 1, message: 'cannot read the file', unparsable: true };
+      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
     }
     if (text.includes('\0')) {
       // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
-      error = { file: path, line: 1, message: 'is a binary file, not a Dockerfile', unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
       problems.push(error);
       dockerfiles.set(path, { path, parsed, error, services: [] });
       continue;
@@ -122,7 +123,7 @@ function readDockerfiles(files: string[], read: (rel: string) => string | null, 
       parsed = parseDockerfile(text);
     } catch (e) {
       if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { file: path, line: e.line, message: e.message, unparsable: true };
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
       problems.push(error);
     }
     dockerfiles.set(path, { path, parsed, error, services: [] });
@@ -131,7 +132,7 @@ function readDockerfiles(files: string[], read: (rel: string) => string | null, 
 }
 
 /** The compose model; a compose file that does not parse is reported and the others are still read. */
-function readCompose(files: string[], read: (rel: string) => string | null, problems: ModelProblem[]): RepoModel['compose'] {
+function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[]): RepoModel['compose'] {
   // Compose files: roots first (shallow before deep, base before override).
   // Compose files of test fixtures and dev containers describe no deployed service (an include: from
   // a real compose file still reaches them).
@@ -144,7 +145,7 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ file: e.file, line: e.line, message: e.message, unparsable: true });
+    problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
     // Keep going with the compose files that do parse.
     const good = composeFiles.filter((f) => {
       try {
@@ -163,7 +164,7 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
  * The services compose builds. A service built the same way (name, Dockerfile, target) by several
  * projects is one service; the other projects' definitions are kept to check that they agree.
  */
-function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: ModelProblem[]): Draft[] {
+function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: Finding[]): Draft[] {
   const drafts: Draft[] = [];
   const missing = new Set<string>();
   for (const project of compose.projects) {
@@ -171,7 +172,7 @@ function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, prob
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ file: svc.file, line: svc.line, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
         missing.add(key);
         continue;
       }
@@ -190,7 +191,7 @@ function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, prob
  * Dev containers and test fixtures are not the repo's images: out of the model (and of every
  * transform), their parse errors included, unless compose builds them.
  */
-function dropNonServiceDockerfiles(dockerfiles: Map<string, DockerfileEntry>, claimed: Set<string | null>, problems: ModelProblem[]): void {
+function dropNonServiceDockerfiles(dockerfiles: Map<string, DockerfileEntry>, claimed: Set<string | null>, problems: Finding[]): void {
   for (const path of [...dockerfiles.keys()]) {
     if (claimed.has(path) || !NOT_A_SERVICE_DIR.test(path)) continue;
     dockerfiles.delete(path);
@@ -294,7 +295,7 @@ interface DescribeDeps {
   fileSet: Set<string>;
   read: (rel: string) => string | null;
   workspacePackages: WorkspacePackage[];
-  problems: ModelProblem[];
+  problems: Finding[];
 }
 
 
@@ -351,6 +352,9 @@ function describeService(
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
+      code: 'ECS006',
+      severity: 'warning',
+      service: draft.name,
       file: draft.dockerfile || draft.compose?.file || dir,
       line: 1,
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,

@@ -3,6 +3,7 @@
  * per run by {@link buildRepoModel} (the only place that reads the disk); transforms are pure
  * functions of (text, file, model).
  */
+import type { Finding } from '../findings/finding.js';
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
@@ -70,18 +71,11 @@ export interface UserConvention {
   seenIn: string[];
 }
 
-export interface ModelProblem {
-  file: string;
-  line: number;
-  message: string;
-  /** A file that cannot be parsed: the run reports it as an error (exit 2). */
-  unparsable?: boolean;
-}
-
 export interface DockerfileEntry {
   path: string;
   parsed: ParsedDockerfile | null;
-  error: ModelProblem | null;
+  /** Why it could not be read or parsed (ECS001/ECS003). */
+  error: Finding | null;
   /** Services built from this Dockerfile. */
   services: string[];
 }
@@ -100,8 +94,11 @@ export interface RepoModel {
   lockfiles?: Map<string, LockfileFacts>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
-  /** Conflicts and files the model could not read, reported by `check` and in `--json`. */
-  problems: ModelProblem[];
+  /**
+   * What the model found wrong: conflicts, files it could not read or parse (those have an
+   * {@link isFileError} code and make the run fail), reported by every command and in `--json`.
+   */
+  problems: Finding[];
 }
 
 export function servicesForFile(model: RepoModel, path: string): Service[] {

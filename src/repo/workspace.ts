@@ -2,6 +2,7 @@
  * Workspace packages (pnpm-workspace.yaml or package.json `workspaces`), their dependencies on one
  * another, and the package manager and pnpm version the repo uses.
  */
+import type { Finding } from '../findings/finding.js';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { globToRegExp } from '../dockerfile/glob.js';
@@ -73,13 +74,7 @@ export function workspaceGlobs(read: (rel: string) => string | null): string[] {
 
 /** Reads every package.json under a workspace glob (or every package.json when there are none). */
 /** A package.json that is not JSON: where, for the report (the package is then left out of the model). */
-export interface ManifestProblem {
-  file: string;
-  line: number;
-  message: string;
-}
-
-function jsonProblem(file: string, text: string): ManifestProblem | null {
+function jsonProblem(file: string, text: string): Finding | null {
   try {
     JSON.parse(text);
     return null;
@@ -87,11 +82,11 @@ function jsonProblem(file: string, text: string): ManifestProblem | null {
     const message = error instanceof Error ? error.message : String(error);
     const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
     const line = Number.isFinite(position) ? lineOfOffset(text, position) : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
-    return { file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
+    return { code: 'ECS005', severity: 'warning', file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
   }
 }
 
-export function readWorkspacePackages(files: string[], read: (rel: string) => string | null, problems: ManifestProblem[] = []): WorkspacePackage[] {
+export function readWorkspacePackages(files: string[], read: (rel: string) => string | null, problems: Finding[] = []): WorkspacePackage[] {
   const globs = workspaceGlobs(read);
   const include = globs.filter((g) => !g.startsWith('!')).map(globToRegExp);
   const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToRegExp(g.slice(1)));

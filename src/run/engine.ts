@@ -36,9 +36,9 @@ export function planModel(repo: RepoModel, registry: Transform[], options: PlanO
   return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 
-/** The plan narrowed to some files: changes and notes outside them are dropped; errors stay. */
+/** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
 export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  return { changes: plan.changes.filter((c) => keep(c.path)), reports: plan.reports.filter((r) => keep(r.path)), failures: plan.failures };
+  return { changes: plan.changes.filter((c) => keep(c.path)), findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)), failures: plan.failures };
 }
 
 /** Writes accepted changes atomically under `root`; returns the paths written, in order. */

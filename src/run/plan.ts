@@ -1,21 +1,20 @@
 /**
  * The plan: every file a selected transform applies to, run through the transforms in their fixed
  * order (each one sees the previous one's output), verified, and turned into a change with the
- * transforms that caused it and their notes. A file that cannot be parsed is reported and left
- * out; the others still get their changes.
+ * transforms that caused it and their findings. A file that cannot be read or parsed is reported
+ * (a finding with a file-error code) and left out; the others still get their changes.
  */
 import { posix } from 'node:path';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
-import type { FileKind, Note, Transform, TransformOptions } from '../transform.js';
+import { isFileError } from '../findings/codes-engine.js';
+import { completeFinding } from '../findings/codes.js';
+import type { Finding } from '../findings/finding.js';
+import type { FileKind, Transform, TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
-
-export interface TransformNote extends Note {
-  transform: string;
-}
 
 export interface FileChange {
   path: string;
@@ -23,26 +22,16 @@ export interface FileChange {
   before: string;
   after: string;
   transforms: string[];
-  notes: TransformNote[];
-}
-
-export interface FileFailure {
-  path: string;
-  line: number;
-  message: string;
-  transform?: string;
-}
-
-export interface FileReport {
-  path: string;
-  notes: TransformNote[];
+  /** What the transforms said about this file, lines in the original file. */
+  findings: Finding[];
 }
 
 export interface Plan {
   changes: FileChange[];
-  /** Notes on files that end up unchanged (e.g. "this service needs a /health endpoint"). */
-  reports: FileReport[];
-  failures: FileFailure[];
+  /** Findings on files that end up unchanged (e.g. "this service needs a /health endpoint"). */
+  findings: Finding[];
+  /** Files left out and untouched (unreadable, unparsable, a change that did not verify): exit 2. */
+  failures: Finding[];
 }
 
 export function fileKind(path: string, repo: RepoModel): FileKind | null {
@@ -82,15 +71,16 @@ export function planChanges(
   options: TransformOptions,
   readRaw: (path: string) => string,
 ): Plan {
-  const plan: Plan = { changes: [], reports: [], failures: [] };
+  const plan: Plan = { changes: [], findings: [], failures: [] };
+  const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
     if (applicable.length === 0) continue;
     const kind = fileKind(path, repo);
-    const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose');
+    const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
     if (modelError) {
-      plan.failures.push({ path, line: modelError.line, message: modelError.message });
+      fail(modelError);
       continue;
     }
     let raw: string;
@@ -99,25 +89,37 @@ export function planChanges(
     } catch (error) {
       // An unreadable file (permissions, vanished) is reported like an unparsable one.
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      plan.failures.push({ path, line: 1, message: `cannot read the file (${code})` });
+      fail({ code: 'ECS003', severity: 'blocking', file: path, line: 1, message: `cannot read the file (${code})` });
       continue;
     }
     const source = decodeText(raw);
     let text = source.text;
     const applied: string[] = [];
-    const notes: TransformNote[] = [];
+    const findings: Finding[] = [];
+    // A finding names the service when the file belongs to exactly one.
+    const owners = repo.services.filter((s) => s.dockerfile === path || s.compose?.file === path);
+    const service = owners.length === 1 ? owners[0]?.name : undefined;
     let failed = false;
-    const steps: TextEdit[][] = []; // the edits applied so far, to report note lines in the original file
+    const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
     for (const transform of applicable) {
       try {
         const result = transform.run({ path, text, repo, options });
-        notes.push(...result.notes.map((n) => ({ ...n, ...(n.line ? { line: originalLine(source.text, text, steps, n.line) } : {}), transform: transform.id })));
+        for (const f of result.findings)
+          findings.push(
+            completeFinding({
+              ...(service ? { service } : {}),
+              ...f,
+              file: f.file ?? path,
+              ...(f.line && !f.file ? { line: originalLine(source.text, text, steps, f.line) } : {}),
+              transform: transform.id,
+            }),
+          );
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
         const invalid = verifyOutput(kind, text, next);
         if (invalid) {
-          plan.failures.push({ path, line: 1, message: `${transform.id} ${invalid}; its change was dropped`, transform: transform.id });
+          fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${transform.id} ${invalid}; its change was dropped`, transform: transform.id });
           continue;
         }
         text = next;
@@ -125,7 +127,7 @@ export function planChanges(
         applied.push(transform.id);
       } catch (error) {
         if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError) {
-          plan.failures.push({ path, line: error.line, message: error.message, transform: transform.id });
+          fail({ code: error instanceof DockerfileSyntaxError ? 'ECS001' : 'ECS002', severity: 'blocking', file: path, line: error.line, message: error.message, transform: transform.id });
           failed = true;
           break;
         }
@@ -133,12 +135,11 @@ export function planChanges(
       }
     }
     if (failed) continue;
-    if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, notes });
-    else if (notes.length > 0) plan.reports.push({ path, notes });
+    if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+    else plan.findings.push(...findings);
   }
   // A compose file that does not parse leaves the model incomplete whatever the transforms: an error.
   for (const problem of repo.problems)
-    if (problem.unparsable && !repo.dockerfiles.has(problem.file) && !plan.failures.some((f) => f.path === problem.file))
-      plan.failures.push({ path: problem.file, line: problem.line, message: problem.message });
+    if (isFileError(problem) && !repo.dockerfiles.has(problem.file ?? '') && !plan.failures.some((f) => f.file === problem.file)) fail(problem);
   return plan;
 }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRepoModel } from '../../src/repo/discover.js';
 import { SKIPPED_DIRS } from '../../src/repo/files.js';
+import type { Finding } from '../../src/findings/finding.js';
 import type { RepoModel } from '../../src/repo/model.js';
 import { planChanges, type Plan } from '../../src/run/plan.js';
 import type { Transform, TransformOptions } from '../../src/transform.js';
@@ -38,4 +39,15 @@ export function applyPlan(tree: Tree, plan: Plan): Tree {
   const out = new Map(tree);
   for (const change of plan.changes) out.set(change.path, change.after);
   return out;
+}
+
+/** Every finding of a plan: on changed files and on files left unchanged (not the failures). */
+export function findingsOf(plan: Plan, path?: string): Finding[] {
+  const all = [...plan.changes.flatMap((c) => c.findings), ...plan.findings];
+  return path === undefined ? all : all.filter((f) => f.file === path);
+}
+
+/** `CODE file:line` (or `CODE file`): how fixture expectations name a finding. */
+export function findingKey(f: Finding): string {
+  return `${f.code} ${f.file ?? ''}${f.line ? `:${f.line}` : ''}`;
 }

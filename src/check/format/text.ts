@@ -22,13 +22,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const needing = report.services.filter((s) => s.verdict !== 'READY').length;
   out.push(...wrap(`${report.services.length} service(s), ${needing} need changes: ${summary.blocking} blocking, ${summary.warning} warning(s); ${summary.fixable} fixable by "ecsfix apply"`, width));
   out.push('');
-  const nameWidth = Math.min(30, Math.max(7, ...report.services.map((s) => s.name.length)));
-  // Padding is computed on the plain text so colour codes do not shift the columns.
-  const row = (name: string, role: string, port: string, verdict: string, plainVerdict: string, blocking: string) =>
-    `${name.slice(0, nameWidth).padEnd(nameWidth)} ${role.padEnd(9)} ${port.padStart(5)}  ${verdict}${' '.repeat(Math.max(0, 13 - plainVerdict.length))} ${blocking.padStart(8)}`;
-  out.push(paint(color, '1', row('service', 'role', 'port', 'verdict', 'verdict', 'blocking')));
-  for (const s of report.services)
-    out.push(row(s.name, s.role, s.port === null ? '-' : String(s.port), paint(color, s.verdict === 'READY' ? '32' : '31', s.verdict), s.verdict, String(s.blocking)));
+  out.push(...verdictTable(report, color));
   const shown = report.findings.filter((f) => verbose || f.severity !== 'info');
   const groups = new Map<string, Finding[]>();
   for (const f of shown) groups.set(f.service ?? '(repo)', [...(groups.get(f.service ?? '(repo)') ?? []), f]);
@@ -82,4 +76,17 @@ function wrap(text: string, width: number): string[] {
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/** The verdict per service: service, role, port, READY / NEEDS CHANGES, blocking count. */
+export function verdictTable(report: CheckReport, color: boolean): string[] {
+  const out: string[] = [];
+  const nameWidth = Math.min(30, Math.max(7, ...report.services.map((s) => s.name.length)));
+  // Padding is computed on the plain text so colour codes do not shift the columns.
+  const row = (name: string, role: string, port: string, verdict: string, plainVerdict: string, blocking: string) =>
+    `${name.slice(0, nameWidth).padEnd(nameWidth)} ${role.padEnd(9)} ${port.padStart(5)}  ${verdict}${' '.repeat(Math.max(0, 13 - plainVerdict.length))} ${blocking.padStart(8)}`;
+  out.push(paint(color, '1', row('service', 'role', 'port', 'verdict', 'verdict', 'blocking')));
+  for (const s of report.services)
+    out.push(row(s.name, s.role, s.port === null ? '-' : String(s.port), paint(color, s.verdict === 'READY' ? '32' : '31', s.verdict), s.verdict, String(s.blocking)));
+  return out;
 }

@@ -1,0 +1,64 @@
+/**
+ * Why a process stopped in its first seconds, read from its output: a permission error or a missing
+ * file or module is the image's fault whatever any model predicted; a database or broker it cannot
+ * reach is outside the image (verify runs it with no network of its own to reach them).
+ */
+export type StartFailure = 'permission' | 'missing' | 'outside' | 'other';
+
+const PERMISSION = /\bEACCES\b|\bEPERM\b|\bEROFS\b|PermissionError|Permission denied|Operation not permitted|Read-only file system/i;
+const MISSING_MODULE = /Cannot find module|\bMODULE_NOT_FOUND\b|\bERR_MODULE_NOT_FOUND\b|ModuleNotFoundError|ImportError|Cannot find package|exec format error|executable file not found|: not found$|command not found/im;
+const MISSING_FILE = /No such file or directory|\bENOENT\b|can't open file|FileNotFoundError/i;
+const OUTSIDE =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|Connection refused|Name or service not known|Temporary failure in name resolution|Network is unreachable|could not translate host name|could not connect to server|ServerSelectionError|MongoNetworkError|MongoServerSelectionError|KafkaJS\w*(?:Connection|Retries|NumberOfRetriesExceeded)\w*|Redis connection|connection to server at|OperationalError|ConnectionError|connect ECONN/i;
+
+export interface StartDiagnosis {
+  failure: StartFailure;
+  /** The output line that says so. */
+  line: string | null;
+  /** A path named by a permission or missing-file error (`EACCES: permission denied, mkdir '/app/logs'`). */
+  path: string | null;
+}
+
+const PATH_IN_ERROR = /(?:EACCES|EPERM|EROFS|ENOENT)[^'"\n]*['"]([^'"\n]+)['"]|(?:Permission denied|No such file or directory):? ['"]([^'"\n]+)['"]|['"]?(\/[^'"\s:]+)['"]?: (?:Permission denied|No such file or directory)/;
+
+const MESSAGE = /\w*(?:Error|Exception)\b:|denied|not permitted|not found/i;
+
+/**
+ * The last line matching `re`, preferring one that reads as the error message itself
+ * (`Error: EACCES: permission denied, mkdir 'logs'`) over a detail of it (`code: 'EACCES',`).
+ */
+function lastMatch(lines: string[], re: RegExp): { line: string; index: number } | null {
+  let fallback: { line: string; index: number } | null = null;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] as string;
+    if (!re.test(line)) continue;
+    if (MESSAGE.test(line)) return { line: line.trim(), index: i };
+    fallback ??= { line: line.trim(), index: i };
+  }
+  return fallback;
+}
+
+/** Classifies the output of a process that exited during the smoke start. */
+export function diagnoseStart(output: string): StartDiagnosis {
+  const lines = output.split(/\r?\n/).filter((l) => l.trim());
+  const pathOf = (line: string) => {
+    const m = PATH_IN_ERROR.exec(line);
+    return m ? (m[1] ?? m[2] ?? m[3] ?? null) : null;
+  };
+  // Image faults first, wherever they appear: a process that cannot write its log dies of that.
+  const permission = lastMatch(lines, PERMISSION);
+  if (permission) return { failure: 'permission', line: permission.line, path: pathOf(permission.line) };
+  const module = lastMatch(lines, MISSING_MODULE);
+  if (module) return { failure: 'missing', line: module.line, path: null };
+  // A missing file and an unreachable host: whichever the process reported last killed it.
+  const file = lastMatch(lines, MISSING_FILE);
+  const outside = lastMatch(lines, OUTSIDE);
+  if (outside && (!file || outside.index >= file.index)) return { failure: 'outside', line: outside.line, path: null };
+  if (file) return { failure: 'missing', line: file.line, path: pathOf(file.line) };
+  return { failure: 'other', line: lines[lines.length - 1]?.trim() ?? null, path: null };
+}
+
+/** Whether a process that is still running has reported a permission error (a logger that failed to open its file). */
+export function reportsPermissionError(output: string): string | null {
+  return lastMatch(output.split(/\r?\n/), PERMISSION)?.line ?? null;
+}

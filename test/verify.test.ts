@@ -1,0 +1,198 @@
+/**
+ * `ecsfix verify` without an engine: the orchestration against a scripted engine, the reading of
+ * start commands and start failures, compose interpolation, engine detection and the CLI's exit
+ * codes. The real builds are in verify-images.test.ts.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildRepoModel } from '../src/repo/discover.js';
+import { planChanges } from '../src/run/plan.js';
+import { readFileSync } from 'node:fs';
+import { TRANSFORMS } from '../transforms/index.js';
+import { interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
+import { detectEngine, EngineError, type Engine, type ImageConfig, type Sandbox } from '../src/verify/engine.js';
+import type { ProcessResult, ProcessRunner, RunningProcess } from '../src/verify/process.js';
+import { parseProbe, probeScript } from '../src/verify/probe.js';
+import { startCommands } from '../src/verify/startCommand.js';
+import { diagnoseStart } from '../src/verify/startOutcome.js';
+import { verifyRepo } from '../src/verify/verify.js';
+import { verifyCommand } from '../src/cli/verify.js';
+import type { Io } from '../src/cli/io.js';
+import { FIXTURES, runCli } from './helpers/tmp.js';
+
+const ok = (stdout = ''): ProcessResult => ({ code: 0, stdout, stderr: '', timedOut: false });
+
+describe('start commands', () => {
+  it('finds the program and entry of node, python, ASGI servers, wrappers and sh -c scripts', () => {
+    expect(startCommands(['docker-entrypoint.sh', 'node', '--enable-source-maps', 'dist/index.js'])).toEqual([
+      { program: 'docker-entrypoint.sh', entry: null },
+      { program: 'node', entry: { kind: 'file', runtime: 'node', path: 'dist/index.js' } },
+    ]);
+    expect(startCommands(['tini', '--', 'python', '-u', '-m', 'app.worker'])[1]).toEqual({ program: 'python', entry: { kind: 'module', runtime: 'python', name: 'app.worker' } });
+    expect(startCommands(['gunicorn', '-b', '0.0.0.0:8000', '-w', '2', 'config.wsgi:application'])[0]?.entry).toEqual({ kind: 'module', runtime: 'python', name: 'config.wsgi' });
+    expect(startCommands(['/bin/sh', '-c', 'python manage.py migrate && exec uvicorn app.main:app --port ${PORT:-8000}'])).toEqual([
+      { program: '/bin/sh', entry: null },
+      { program: 'python', entry: { kind: 'file', runtime: 'python', path: 'manage.py' } },
+      { program: 'uvicorn', entry: { kind: 'module', runtime: 'python', name: 'app.main' } },
+    ]);
+    expect(startCommands(['node', '-e', 'console.log(1)'])).toEqual([{ program: 'node', entry: null }]);
+    expect(startCommands(['node', '$ENTRY'])).toEqual([{ program: 'node', entry: null }]);
+  });
+});
+
+describe('start failures', () => {
+  it('a permission error is the image\'s fault, with the path it names', () => {
+    const d = diagnoseStart("node:fs:1386\nError: EACCES: permission denied, mkdir 'logs'\n    at Object.mkdirSync\n  code: 'EACCES',\n");
+    expect(d).toEqual({ failure: 'permission', line: "Error: EACCES: permission denied, mkdir 'logs'", path: 'logs' });
+    expect(diagnoseStart("PermissionError: [Errno 13] Permission denied: '/app/models'").path).toBe('/app/models');
+  });
+  it('a missing module is the image\'s fault even after a connection error', () => {
+    expect(diagnoseStart("connect ECONNREFUSED 127.0.0.1:5432\nError: Cannot find module '@acme/shared'").failure).toBe('missing');
+  });
+  it('an unreachable database is outside the image; a missing file reported last is not', () => {
+    expect(diagnoseStart('MongoServerSelectionError: getaddrinfo ENOTFOUND mongo').failure).toBe('outside');
+    expect(diagnoseStart('getaddrinfo ENOTFOUND kafka\nError: ENOENT: no such file or directory, open \'/app/config.json\'').failure).toBe('missing');
+    expect(diagnoseStart('Segmentation fault').failure).toBe('other');
+  });
+});
+
+describe('compose interpolation', () => {
+  it('resolves defaults, required and unset variables as docker compose does', () => {
+    const env = { SET: 'x', EMPTY: '' };
+    expect(interpolate('${SET:-d}/${UNSET:-d}/${EMPTY:-d}/${EMPTY-d}/$SET/$$SET', env)).toBe('x/d/d//x/$SET');
+    expect(interpolate('${UNSET:?must be set}', env)).toBeNull();
+    expect(resolveComposeValues({ A: '${UNSET:-15s}', B: null, SET: null }, env)).toEqual({ A: '15s', SET: 'x' });
+  });
+});
+
+describe('the probe script', () => {
+  it('parses every answer, a write answer with the owner and the directory checked', () => {
+    const request = { workingDir: '/app', writes: ['/app/logs', '/data'], programs: ['node'], entries: [{ kind: 'file' as const, runtime: 'node' as const, path: 'dist/index.js' }], shellSyntax: [], packages: ['@a/b'] };
+    expect(probeScript(request)).toContain("w 0 '/app/logs'");
+    const out = ['ECSFIX id 0 ok 1001 nodejs', 'ECSFIX write 0 fail root:root /app', 'ECSFIX write 1 ok nodejs:nodejs /data', 'ECSFIX program 0 ok', 'ECSFIX entry 0 fail', 'ECSFIX package 0 fail MODULE_NOT_FOUND'].join('\n');
+    expect(parseProbe(out, request)).toEqual({
+      uid: 1001,
+      userName: 'nodejs',
+      writes: [{ ok: false, owner: 'root:root', at: '/app' }, { ok: true, owner: 'nodejs:nodejs', at: '/data' }],
+      programs: [{ ok: true }],
+      entries: [{ ok: false }],
+      shellSyntax: [],
+      packages: [{ ok: false, detail: 'MODULE_NOT_FOUND' }],
+    });
+  });
+});
+
+/** A runner where nothing is installed. */
+const nothingInstalled: ProcessRunner = {
+  run: async () => ({ code: 127, stdout: '', stderr: 'not found', timedOut: false }),
+  start: () => {
+    throw new Error('nothing to start');
+  },
+  which: async () => false,
+};
+
+class Capture {
+  text = '';
+  isTTY = false;
+  write(chunk: string) {
+    this.text += chunk;
+    return true;
+  }
+}
+
+describe('engine detection', () => {
+  it('without docker, podman or buildah: one line naming what was tried, exit 2', async () => {
+    await expect(detectEngine(nothingInstalled)).rejects.toBeInstanceOf(EngineError);
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const io = { stdout, stderr, stdinIsTTY: false } as unknown as Io;
+    const code = await verifyCommand(['verify', join(FIXTURES, 'verify')], io, nothingInstalled);
+    expect(code).toBe(2);
+    expect(stderr.text.trim().split('\n')).toHaveLength(1);
+    for (const name of ['docker', 'podman', 'buildah']) expect(stderr.text).toContain(name);
+    expect(stdout.text).toBe('');
+  });
+
+  it('a docker client with no daemon is skipped for the next engine', async () => {
+    const runner: ProcessRunner = {
+      ...nothingInstalled,
+      which: async (c) => c === 'docker' || c === 'buildah',
+      run: async (c) => (c === 'buildah' ? ok('{}') : { code: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon', timedOut: false }),
+    };
+    expect((await detectEngine(runner)).name).toBe('buildah');
+    await expect(detectEngine(runner, 'docker')).rejects.toThrow(/docker \(no daemon answers\)/);
+  });
+
+  it('the CLI rejects an unknown engine and a bad number, exit 2', async () => {
+    expect((await runCli(['verify', '--engine', 'lxc'])).code).toBe(2);
+    expect((await runCli(['verify', '--start-seconds', 'soon'])).code).toBe(2);
+  });
+});
+
+/** A scripted engine: every image builds; the probe and the start say what `script` says per image. */
+function fakeEngine(script: { probe: (tag: string) => string; start: (tag: string) => { exits: boolean; output: string; code?: number }; config?: Partial<ImageConfig> }) {
+  const built: { dockerfile: string; target: string | null; args: Record<string, string> }[] = [];
+  const engine: Engine = {
+    name: 'buildah',
+    async build(r) {
+      built.push({ dockerfile: r.dockerfile, target: r.target, args: r.args });
+      return ok();
+    },
+    async inspect() {
+      return { user: 'nodejs', workingDir: '/app', env: {}, entrypoint: [], cmd: ['node', 'dist/index.js'], healthcheck: null, volumes: [], ...script.config };
+    },
+    async sandbox(tag): Promise<Sandbox> {
+      return {
+        isolated: true,
+        exec: async () => ok(script.probe(tag)),
+        start(): RunningProcess {
+          const s = script.start(tag);
+          const result = { code: s.exits ? (s.code ?? 1) : null, stdout: s.output, stderr: '', timedOut: false };
+          return { exited: Promise.resolve(result), output: () => s.output, done: () => s.exits, stop: async () => result };
+        },
+        dispose: async () => undefined,
+      };
+    },
+    removeImage: async () => undefined,
+  };
+  return { engine, built };
+}
+
+const shop = () => buildRepoModel(join(FIXTURES, 'verify'));
+const shopPlan = () => {
+  const repo = shop();
+  return { repo, plan: planChanges(repo, [...TRANSFORMS], {}, (p) => readFileSync(join(repo.root, p), 'utf8')) };
+};
+
+describe('verifyRepo (scripted engine)', () => {
+  it('builds the images with pending changes, for the deployed stage, with compose build args; nothing pending means all', async () => {
+    const { repo, plan } = shopPlan();
+    const { engine, built } = fakeEngine({ probe: () => 'ECSFIX id 0 ok 1001 nodejs\n', start: () => ({ exits: false, output: '' }) });
+    const result = await verifyRepo(repo, plan, { engine, startSeconds: 0.2 });
+    expect(result.selection).toBe('pending');
+    expect(result.services.map((s) => s.service).sort()).toEqual(plan.changes.flatMap((c) => repo.services.filter((s) => s.dockerfile === c.path).map((s) => s.name)).sort());
+    expect(result.services.every((s) => s.withPendingChanges)).toBe(true);
+    expect(built.find((b) => b.dockerfile.endsWith('Dockerfile') && b.target === 'prod')).toBeDefined();
+    const asIs = await verifyRepo(repo, plan, { engine, startSeconds: 0.2, asIs: true });
+    expect(asIs.selection).toBe('nothing-pending');
+    expect(asIs.services).toHaveLength(repo.services.filter((s) => s.dockerfile).length);
+  });
+
+  it('reports root, an unwritable path and a permission death with the USER line; a dead database is not a failure', async () => {
+    const repo = shop();
+    const { engine } = fakeEngine({
+      config: { volumes: ['/data'] },
+      probe: (tag) => (tag.includes('notifier') ? 'ECSFIX id 0 ok 0 root\nECSFIX write 0 ok root:root /data\n' : 'ECSFIX id 0 ok 1001 nodejs\nECSFIX write 0 fail root:root /data\n'),
+      start: (tag) =>
+        tag.includes('api') ? { exits: true, output: "Error: EACCES: permission denied, mkdir 'logs'" } : { exits: true, output: 'KafkaJSConnectionError: getaddrinfo ENOTFOUND kafka' },
+    });
+    const result = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['api', 'notifier', 'worker'] });
+    const codes = (service: string) => result.findings.filter((f) => f.service === service).map((f) => `${f.code}:${f.severity}`);
+    expect(codes('notifier')).toEqual(expect.arrayContaining(['ECS602:blocking', 'ECS610:info']));
+    expect(codes('worker')).toEqual(['ECS603:blocking', 'ECS610:info']);
+    const api = result.findings.filter((f) => f.service === 'api');
+    const userLine = readFileSync(join(repo.root, 'services/api/Dockerfile'), 'utf8').split('\n').findIndex((l) => l.startsWith('USER')) + 1;
+    expect(api).toContainEqual(expect.objectContaining({ code: 'ECS608', file: 'services/api/Dockerfile', line: userLine, message: expect.stringContaining('/app/logs') }));
+    expect(api).toContainEqual(expect.objectContaining({ code: 'ECS603', line: userLine, message: expect.stringContaining('/data') }));
+  });
+});
