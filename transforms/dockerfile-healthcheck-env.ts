@@ -14,7 +14,7 @@ import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { generateProbe } from '../src/dockerfile/probe.js';
-import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
+import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import { fixedListenPorts } from './lib/fixed-port.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';

@@ -272,7 +272,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   if (onbuild)
     return none([
       {
-        code: 'ECS137',
+        code: 'ECS159',
         severity: 'warning',
         message: `${names} is a base image with ONBUILD steps, which run in every image built FROM it under the user it ends with; left as root so they keep working. Set the non-root USER in the images built from it`,
         line: onbuild.line,

@@ -34,7 +34,7 @@ import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.j
 import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
+import { choosePnpmVersion } from './lib/pnpm-version.js';
 import { keyword } from '../src/dockerfile/edit.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';

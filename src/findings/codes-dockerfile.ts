@@ -175,12 +175,6 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The app writes directories that must be handed to the user, and the image (distroless) has no shell to chown them. Copy those directories in with `COPY --chown=<user>`, then add the USER.',
   },
   {
-    code: 'ECS137',
-    title: 'A base image with ONBUILD steps left as root',
-    defaultSeverity: 'warning',
-    help: 'ONBUILD steps run in every image built FROM this one, under the user it ends with; switching it to a non-root user would break them. Set the non-root USER in the images built from it.',
-  },
-  {
     code: 'ECS129',
     title: 'The final stage ended with USER root',
     defaultSeverity: 'info',
@@ -319,6 +313,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     title: 'package-lock.json is out of sync with package.json: no npm ci',
     defaultSeverity: 'warning',
     help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
+  },
+  {
+    code: 'ECS159',
+    title: 'A base image with ONBUILD steps left as root',
+    defaultSeverity: 'warning',
+    help: 'ONBUILD steps run in every image built FROM this one, under the user it ends with; switching it to a non-root user could break them. Set the non-root USER in the images built from it.',
   },
   // dockerfile-worker-multistage
   {
