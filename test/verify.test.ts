@@ -130,13 +130,13 @@ describe('engine detection', () => {
 });
 
 /** A scripted engine: every image builds; the probe and the start say what `script` says per image. */
-function fakeEngine(script: { probe: (tag: string) => string; start: (tag: string) => { exits: boolean; output: string; code?: number }; config?: Partial<ImageConfig> }) {
+function fakeEngine(script: { probe: (tag: string) => string; start: (tag: string) => { exits: boolean; output: string; code?: number }; config?: Partial<ImageConfig>; build?: ProcessResult }) {
   const built: { dockerfile: string; target: string | null; args: Record<string, string> }[] = [];
   const engine: Engine = {
     name: 'buildah',
     async build(r) {
       built.push({ dockerfile: r.dockerfile, target: r.target, args: r.args });
-      return ok();
+      return script.build ?? ok();
     },
     async inspect() {
       return { user: 'nodejs', workingDir: '/app', env: {}, entrypoint: [], cmd: ['node', 'dist/index.js'], healthcheck: null, volumes: [], ...script.config };
@@ -194,5 +194,14 @@ describe('verifyRepo (scripted engine)', () => {
     const userLine = readFileSync(join(repo.root, 'services/api/Dockerfile'), 'utf8').split('\n').findIndex((l) => l.startsWith('USER')) + 1;
     expect(api).toContainEqual(expect.objectContaining({ code: 'ECS608', file: 'services/api/Dockerfile', line: userLine, message: expect.stringContaining('/app/logs') }));
     expect(api).toContainEqual(expect.objectContaining({ code: 'ECS603', line: userLine, message: expect.stringContaining('/data') }));
+  });
+
+  it('a failed build names the line of the failing step, in a multi-stage build too', async () => {
+    const repo = shop();
+    const output = '[1/4] STEP 1/2: FROM node:20-alpine AS base\n[1/4] STEP 2/2: WORKDIR /app\n[2/4] STEP 1/6: FROM base AS deps\n[2/4] STEP 2/6: RUN npm install -g pnpm@8.15.0\n[2/4] STEP 6/6: RUN pnpm install --frozen-lockfile\n';
+    const { engine } = fakeEngine({ probe: () => '', start: () => ({ exits: false, output: '' }), build: { code: 1, stdout: output, stderr: 'Error: building at STEP "RUN pnpm install --frozen-lockfile": exit status 1', timedOut: false } });
+    const result = await verifyRepo(repo, null, { engine, services: ['api'] });
+    const line = readFileSync(join(repo.root, 'services/api/Dockerfile'), 'utf8').split('\n').findIndex((l) => l === 'RUN pnpm install --frozen-lockfile') + 1;
+    expect(result.findings).toEqual([expect.objectContaining({ code: 'ECS601', file: 'services/api/Dockerfile', line })]);
   });
 });

@@ -127,8 +127,10 @@ export function buildahEngine(runner: ProcessRunner): Engine {
     build: (r) =>
       runner.run(
         'buildah',
-        // docker format keeps HEALTHCHECK (OCI drops it); --pull=false uses a local base image when there is one, as docker build does
-        ['bud', '--format', 'docker', '--pull=false', '-f', r.dockerfile, ...(r.target ? ['--target', r.target] : []), ...buildArgs(r.args), '-t', r.tag, r.context],
+        // docker format keeps HEALTHCHECK (OCI drops it); --pull=false uses a local base image when
+        // there is one and --layers caches unchanged steps, as docker build does (the before and after
+        // builds of an image share their dependency stages)
+        ['bud', '--format', 'docker', '--pull=false', '--layers', '-f', r.dockerfile, ...(r.target ? ['--target', r.target] : []), ...buildArgs(r.args), '-t', r.tag, r.context],
         { env, timeoutMs: r.timeoutMs },
       ),
     async inspect(tag) {

@@ -133,7 +133,10 @@ class DockerfileLines {
   failedStep(log: string): number | undefined {
     if (!this.parsed) return undefined;
     const norm = (s: string) => s.replace(/\\\s*\n/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
-    const steps = [...log.matchAll(/(?:STEP \d+(?:\/\d+)?: |\[[^\]\n]*\d+\/\d+\] )([A-Z]+ [^\n]*)/g)].map((m) => norm(m[1] ?? ''));
+    // buildah/podman: `[2/3] STEP 2/5: RUN ...`; docker (BuildKit): `#8 [deps 3/6] RUN ...`.
+    const buildah = [...log.matchAll(/STEP \d+(?:\/\d+)?: ([A-Z]+ [^\n]*)/g)];
+    const matches = buildah.length ? buildah : [...log.matchAll(/\[[^\]\n]*\d+\/\d+\] ([A-Z]+ [^\n]*)/g)];
+    const steps = matches.map((m) => norm(m[1] ?? ''));
     const step = steps[steps.length - 1];
     if (!step) return undefined;
     return this.parsed.instructions.find((i) => {
@@ -187,7 +190,11 @@ function writtenPaths(service: Service, config: ImageConfig): { path: string; wh
     const clean = posix.normalize(path).replace(/\/+$/, '') || '/';
     if (!out.some((w) => w.path === clean)) out.push({ path: clean, why, ...(file ? { file, line } : {}) });
   };
-  for (const w of service.runtimeWrites ?? []) add(w.absolute ? w.path : posix.join(config.workingDir, w.path), w.reason, w.file, w.line);
+  // Relative paths are taken from the WORKDIR: the process's working directory, which is where
+  // the service directory lands in the images ecsfix reads. A write the model could not resolve to
+  // a path (`unresolved`, issue 9's model) has nothing to probe.
+  for (const w of service.runtimeWrites ?? [])
+    if (!(w as { unresolved?: boolean }).unresolved) add(w.absolute ? w.path : posix.join(config.workingDir, w.path), w.reason, w.file, w.line);
   for (const v of config.volumes) add(v, 'VOLUME in the image (a new volume takes its ownership from the image)');
   for (const v of service.compose?.volumes ?? [])
     if (!v.readOnly && (v.source === null || !/^[./~]/.test(v.source))) add(v.target, `compose ${v.source === null ? 'anonymous' : 'named'} volume`);
