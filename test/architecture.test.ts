@@ -78,6 +78,13 @@ describe('architecture', () => {
     expect(offending).toEqual([]);
   });
 
+  it('lets no transform import another transform (shared decisions live in transforms/lib or the model)', () => {
+    const isTransform = (f: string) => /^transforms\/[^/]+\.ts$/.test(f) && f !== 'transforms/index.ts';
+    const offending = [...graph].flatMap(([file, targets]) => (isTransform(file) ? targets.filter(isTransform).map((t) => `${file} -> ${t}`) : []));
+    expect(offending).toEqual([]);
+    expect([...graph.keys()].filter(isTransform).length).toBeGreaterThan(3);
+  });
+
   it('finds a cycle when there is one (the check can fail)', () => {
     expect(findCycle(new Map([['a', ['b']], ['b', ['a']]]))).toEqual(['a', 'b', 'a']);
   });
