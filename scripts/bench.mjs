@@ -1,72 +1,113 @@
-// `npm run bench`: speed and memory of a full `ecsfix diff` on generated monorepos of growing
-// size (HTTP services and Kafka workers in a pnpm workspace, one compose file). Reports wall time,
-// files scanned and peak RSS for each size. Never part of the test suite.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run bench`: speed and memory of ecsfix on large monorepos made by replicating the bundled
+// sample's 17 real-looking services (renamed packages, ports and compose entries; see
+// scripts/lib/replicate-sample.mjs), at 17, 170 and 1,700 services by default.
+//
+// Per size it prints the wall time (start-up included), files per second and peak memory of
+// `ecsfix diff --json` with every transform, and of jscodeshift — the standard codemod runner —
+// over the same TS/JS sources as the baseline: running the `worker-graceful-shutdown` codemod
+// alone when codemods/ has it, otherwise a no-op transform that only parses and prints each file
+// (recast, the parser jscodeshift uses for `--parser=ts`). Also `ecsfix --help`, and the ratios.
+// Never part of the test suite.
+//
+//   npm run bench                  17,170,1700 services
+//   npm run bench -- 17,510        other sizes
+//   npm run bench -- --profile     also writes V8 CPU profiles of each ecsfix run to .bench/
+//   npm run bench -- --no-baseline skip jscodeshift
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { replicateSample } from './lib/replicate-sample.mjs';
 
 const args = process.argv.slice(2);
-const profile = args.includes('--profile'); // writes a V8 CPU profile of each run to .bench/
-const sizes = (args.find((a) => /^\d/.test(a)) ?? '20,100,400').split(',').map(Number);
-const cli = new URL('../dist/cli.js', import.meta.url).href;
+const profile = args.includes('--profile');
+const baseline = !args.includes('--no-baseline');
+const sizes = (args.find((a) => /^\d/.test(a)) ?? '17,170,1700').split(',').map(Number);
+const repoRoot = new URL('..', import.meta.url).pathname;
+const bin = join(repoRoot, 'bin', 'ecsfix');
+const jscodeshift = join(repoRoot, 'node_modules', 'jscodeshift', 'bin', 'jscodeshift.js');
+const work = mkdtempSync(join(tmpdir(), 'ecsfix-bench-'));
 
-function write(root, rel, text) {
-  mkdirSync(join(root, rel, '..'), { recursive: true });
-  writeFileSync(join(root, rel), text);
+// Every node process of a measured command records its peak RSS here on exit (inherited through
+// NODE_OPTIONS, so jscodeshift's worker processes report too; their peaks are added up).
+const rssHook = join(work, 'rss-hook.cjs');
+// CPU time is printed too: on a loaded machine wall time says more about the neighbours.
+writeFileSync(rssHook, `process.on('exit', () => { const u = process.resourceUsage(); require('fs').appendFileSync(process.env.BENCH_RSS_FILE, process.pid + ' ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });\n`);
+
+function measure(cmd, cmdArgs, { cwd = repoRoot, env = {} } = {}) {
+  const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(rssFile, '');
+  const started = performance.now();
+  const out = spawnSync(cmd, cmdArgs, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${rssHook}`.trim() },
+  });
+  const ms = performance.now() - started;
+  const procs = readFileSync(rssFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ').map(Number));
+  const sum = (i) => procs.reduce((a, p) => a + (p[i] ?? 0), 0);
+  return { ms, status: out.status, stdout: out.stdout, stderr: out.stderr, rssMb: sum(1) / 1024, cpuMs: sum(2) / 1000, processes: procs.length };
 }
 
-function generate(root, count) {
-  write(root, 'package.json', JSON.stringify({ name: 'bench', private: true, packageManager: 'pnpm@9.12.0' }, null, 2));
-  write(root, 'pnpm-workspace.yaml', "packages:\n  - 'shared'\n  - 'services/*'\n");
-  write(root, 'pnpm-lock.yaml', "lockfileVersion: '9.0'\n");
-  write(root, 'shared/package.json', JSON.stringify({ name: '@bench/shared', main: 'dist/index.js' }));
-  let compose = 'services:\n';
-  for (let i = 0; i < count; i++) {
-    const worker = i % 4 === 3;
-    const name = worker ? `worker-${i}` : `service-${i}`;
-    const port = 3000 + i;
-    const dir = `services/${name}`;
-    write(root, `${dir}/package.json`, JSON.stringify({ name: `@bench/${name}`, main: 'dist/index.js', dependencies: { '@bench/shared': 'workspace:*' } }));
-    const body = worker
-      ? `import { Kafka } from 'kafkajs';\nconst kafka = new Kafka({ brokers: ['k:9092'] });\nasync function main() {\n  const consumer = kafka.consumer({ groupId: '${name}' });\n  await consumer.run({ eachMessage: async () => {} });\n}\nmain();\n`
-      : `import express from 'express';\nconst app = express();\nconst PORT = process.env.PORT || ${port};\napp.get('/health', (_req, res) => res.json({ ok: true }));\napp.listen(PORT);\n`;
-    write(root, `${dir}/src/index.ts`, body);
-    for (let k = 0; k < 8; k++) write(root, `${dir}/src/lib/module${k}.ts`, `// helper ${k}\nexport const value${k} = ${k};\n`.repeat(20));
-    write(
-      root,
-      `${dir}/Dockerfile`,
-      `FROM node:20-alpine AS deps\nWORKDIR /app\nRUN npm install -g pnpm@latest\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm install\n\nFROM node:20-alpine AS runtime\nWORKDIR /app\nCOPY --from=deps /app .\n` +
-        (worker ? '' : `HEALTHCHECK --interval=30s CMD node -e "require('http').get('http://localhost:${port}/health', (r) => process.exit(r.statusCode === 200 ? 0 : 1))"\n`) +
-        `CMD ["node", "dist/index.js"]\n`,
-    );
-    compose += `  ${name}:\n    build: { context: ., dockerfile: ${dir}/Dockerfile }\n` + (worker ? '' : `    ports: ["${port}:${port}"]\n`);
-  }
-  write(root, 'docker-compose.yml', compose);
+function listFiles(dir, rel = '') {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : listFiles(dir, child);
+    return [child];
+  });
 }
 
-const probe = `
-const started = performance.now();
-const { main } = await import(${JSON.stringify(cli)});
-const sink = { write: () => true, isTTY: false };
-const code = await main(['diff', process.argv[1]], { stdout: sink, stderr: sink, stdinIsTTY: false });
-const ms = performance.now() - started;
-process.stdout.write(JSON.stringify({ code, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-`;
+const codemod = ['ts', 'js', 'mjs', 'cjs'].map((ext) => join(repoRoot, 'codemods', `worker-graceful-shutdown.${ext}`)).find(existsSync);
+const noop = join(work, 'parse-print.cjs');
+writeFileSync(noop, `// Parse and print every file, changing nothing: the cost of the runner itself.\nmodule.exports = (file, api) => api.jscodeshift(file.source).toSource();\nmodule.exports.parser = 'ts';\n`);
 
-console.log('services  files  diff exit  wall ms  peak RSS MB');
-for (const count of sizes) {
-  const root = mkdtempSync(join(tmpdir(), 'ecsfix-bench-'));
-  generate(root, count);
-  const runs = [];
-  for (let r = 0; r < 3; r++) {
-    const flags = profile ? ['--cpu-prof', '--cpu-prof-dir=.bench'] : [];
-    const out = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe, root], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(out.stderr);
-    runs.push(JSON.parse(out.stdout));
+const help = [0, 1, 2].map(() => measure(process.execPath, [bin, '--help'])).sort((a, b) => a.ms - b.ms)[0];
+
+const rows = [];
+for (const services of sizes) {
+  const root = join(work, `repo-${services}`);
+  replicateSample(root, services);
+  const files = listFiles(root);
+  const sources = files.filter((f) => /\.(?:[cm]?[jt]sx?)$/.test(f) && !f.endsWith('.d.ts'));
+  const bytes = files.reduce((n, f) => n + statSync(join(root, f)).size, 0);
+  const runs = services >= 1000 ? 1 : 3;
+  const ecs = [];
+  for (let r = 0; r < runs; r++) {
+    const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(repoRoot, '.bench')}`, `--cpu-prof-name=ecsfix-${services}-${r}.cpuprofile`] : [];
+    const m = measure(process.execPath, [...flags, bin, 'diff', '--json', root]);
+    if (m.status !== 0 && m.status !== 1) throw new Error(`ecsfix diff exited ${m.status}:\n${m.stderr.slice(0, 2000)}`);
+    m.changes = JSON.parse(m.stdout).changes.length;
+    ecs.push(m);
   }
-  const best = runs.sort((a, b) => a.ms - b.ms)[0];
-  const files = spawnSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n').length;
-  console.log(`${String(count).padStart(8)}  ${String(files).padStart(5)}  ${String(best.code).padStart(9)}  ${best.ms.toFixed(0).padStart(7)}  ${best.maxRssMb.toFixed(0).padStart(11)}`);
+  const best = ecs.sort((a, b) => a.ms - b.ms)[0];
+  let js = null;
+  if (baseline) {
+    const listFile = join(work, `sources-${services}.txt`);
+    writeFileSync(listFile, sources.map((s) => join(root, s)).join('\n'));
+    js = measure(process.execPath, [jscodeshift, '-t', codemod ?? noop, '--parser=ts', '--extensions=ts,tsx,js,mjs,cjs', '--dry', '--silent', '--run-in-band=false', ...sources.map((s) => join(root, s))]);
+    if (js.status !== 0) throw new Error(`jscodeshift exited ${js.status}:\n${js.stderr.slice(0, 2000)}`);
+  }
+  rows.push({ services, files: files.length, sources: sources.length, mb: bytes / 1e6, ecs: best, js });
   rmSync(root, { recursive: true, force: true });
 }
+
+const pad = (v, n) => String(v).padStart(n);
+const fmt = (ms) => (ms / 1000).toFixed(2);
+console.log(`ecsfix bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+console.log(`baseline: jscodeshift -t ${codemod ? 'codemods/' + codemod.split('/').pop() : 'parse-and-print (no-op; the worker-graceful-shutdown codemod is not in codemods/ yet)'} --parser=ts over the same sources`);
+console.log(`ecsfix --help: ${help.ms.toFixed(0)} ms wall, ${help.cpuMs.toFixed(0)} ms CPU, ${help.rssMb.toFixed(0)} MB`);
+console.log(`load average at start: ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${cpus().length} cores (CPU s is the better figure when it is high)\n`);
+console.log('services  files  sources     MB | ecsfix diff --json: wall s   CPU s  files/s  peak MB  changes | jscodeshift: wall s   CPU s  files/s  peak MB (procs) | ecsfix/jscodeshift wall  CPU');
+for (const r of rows) {
+  const e = r.ecs;
+  const line = [pad(r.services, 8), pad(r.files, 6), pad(r.sources, 8), pad(r.mb.toFixed(1), 6), '|', pad(fmt(e.ms), 26), pad(fmt(e.cpuMs), 7), pad((r.files / (e.ms / 1000)).toFixed(0), 8), pad(e.rssMb.toFixed(0), 8), pad(e.changes, 8), '|'];
+  if (r.js) line.push(pad(fmt(r.js.ms), 19), pad(fmt(r.js.cpuMs), 7), pad((r.sources / (r.js.ms / 1000)).toFixed(0), 8), pad(r.js.rssMb.toFixed(0), 8), pad(`(${r.js.processes})`, 6), '|', pad((e.ms / r.js.ms).toFixed(2) + 'x', 23), pad((e.cpuMs / r.js.cpuMs).toFixed(2) + 'x', 5));
+  console.log(line.join(' '));
+}
+for (let i = 1; i < rows.length; i++) {
+  const a = rows[i - 1];
+  const b = rows[i];
+  console.log(`growth ${a.services} -> ${b.services} services (${(b.services / a.services).toFixed(0)}x): ecsfix wall ${(b.ecs.ms / a.ecs.ms).toFixed(1)}x, CPU ${(b.ecs.cpuMs / a.ecs.cpuMs).toFixed(1)}x, memory ${(b.ecs.rssMb / a.ecs.rssMb).toFixed(1)}x`);
+}
+rmSync(work, { recursive: true, force: true });

@@ -162,6 +162,15 @@ describe('ecsfix check on kodingcaravan', () => {
     expect(stdout).toMatch(/\| blocking \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
   });
 
+  it('a file that does not parse: the report still prints, the file is named with its line, exit 2', async () => {
+    const dir = copySample('peerprep');
+    writeFileSync(join(dir, 'user_service/docker-compose.yml'), 'services:\n  user-service:\n    build: [\n');
+    const { code, stdout, stderr } = await runCli(['check', dir]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^question-service\s+http/m);
+    expect(stderr).toContain('user_service/docker-compose.yml:4');
+  });
+
   it('bad flags exit 2', async () => {
     expect((await runCli(['check', '--format', 'xml'])).code).toBe(2);
     expect((await runCli(['check', '--fail-on', 'never'])).code).toBe(2);
@@ -236,8 +245,9 @@ describe('ecsfix check --format sarif', () => {
       let text = readFileSync(path, 'utf8');
       for (const rep of [...change.replacements].reverse())
         text = text.slice(0, rep.deletedRegion.charOffset) + (rep.insertedContent?.text ?? '') + text.slice(rep.deletedRegion.charOffset + rep.deletedRegion.charLength);
-      expect(text).toContain('\n');
+      expect(text).toBe(sampleReport('kodingcaravan').changes.find((c) => c.path === change.artifactLocation.uri)?.after);
     }
+    expect(new Set(fixed.map((r: { fixes: { artifactChanges: { artifactLocation: { uri: string } }[] }[] }) => r.fixes[0]?.artifactChanges[0]?.artifactLocation.uri)).size).toBe(sampleReport('kodingcaravan').changes.length);
   });
 
   it('passes the SARIF multitool validate with no errors', async () => {

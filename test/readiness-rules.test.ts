@@ -54,6 +54,20 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('KAFKA_BROKERS');
   });
 
+  it('follows a required variable into a helper of a shared package', () => {
+    const findings = readiness({
+      'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*', 'workers/*'] }) + '\n',
+      'packages/config/package.json': JSON.stringify({ name: '@acme/config', version: '1.0.0', main: 'src/index.js' }) + '\n',
+      'packages/config/src/index.js': "export function requireEnv(name) {\n  const value = process.env[name];\n  if (!value) throw new Error(`${name} is required`);\n  return value;\n}\n",
+      'docker-compose.yml': 'services:\n  mailer:\n    build: ./workers/mailer\n',
+      'workers/mailer/package.json': JSON.stringify({ name: 'mailer', version: '1.0.0', main: 'src/index.js', dependencies: { '@acme/config': 'workspace:*', bullmq: '^5' } }) + '\n',
+      'workers/mailer/src/index.js': "import { requireEnv } from '@acme/config';\nimport { Worker } from 'bullmq';\n\nasync function main() {\n  const connection = { url: requireEnv('QUEUE_URL') };\n  new Worker('mail', async () => {}, { connection });\n}\n\nmain().catch(() => process.exit(1));\n",
+      'workers/mailer/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "src/index.js"]\n',
+    });
+    expect(at(findings, 'ECS401')).toEqual([{ service: 'mailer', file: 'workers/mailer/src/index.js', line: 9, severity: 'blocking' }]);
+    expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('QUEUE_URL');
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);
@@ -146,5 +160,40 @@ describe('engines.node ranges', () => {
     expect(satisfiesMajor('16 - 18', 20)).toBe(false);
     expect(satisfiesMajor('~20.1', 20)).toBe(false); // the image's Node 20 floats past 20.1
     expect(satisfiesMajor('lts/*', 20)).toBe(null);
+  });
+});
+
+describe('task definition secrets', () => {
+  it('are credentials by name ending or by a credential in the value, never plain values', async () => {
+    const compose = COMPOSE + '    environment:\n      DB_PASSWORD: postgres\n      JWT_TOKEN_LIFETIME_MINUTES: "15"\n      CACHE_URL: redis://:hunter2@cache:6379\n      LOG_LEVEL: info\n';
+    const tree: Tree = new Map(Object.entries(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'docker-compose.yml': compose })));
+    const { repo, plan } = planTree(tree, []);
+    const container = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs[0]?.taskDefinition.containerDefinitions[0];
+    expect(container?.secrets.map((s) => s.name)).toEqual(['CACHE_URL', 'DB_PASSWORD']);
+    expect(container?.environment).toContainEqual({ name: 'JWT_TOKEN_LIFETIME_MINUTES', value: '15' });
+    expect(container?.environment).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
+    expect(JSON.stringify(container)).not.toMatch(/hunter2|"postgres"/);
+  });
+});
+
+describe('task definition stopTimeout', () => {
+  const worker = (timer: number) =>
+    `async function main() {}\nasync function shutdown() {\n  setTimeout(() => process.exit(1), ${timer}).unref();\n}\nprocess.on('SIGTERM', () => shutdown());\nmain();\n`;
+  const stopTimeout = (files: Record<string, string>) => {
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, []);
+    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs.find((e) => e.service === 'jobs')?.taskDefinition.containerDefinitions[0]?.stopTimeout;
+  };
+  const files = (src: string) => ({
+    'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+    'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
+    'jobs/src/index.ts': "import { Kafka } from 'kafkajs';\nconst consumer = new Kafka({ brokers: ['k:9092'] }).consumer({ groupId: 'g' });\n" + src,
+    'jobs/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "dist/index.js"]\n',
+  });
+
+  it('covers the longest forced-exit timer of the SIGTERM handler, at least the 30 s default', () => {
+    expect(stopTimeout(files(worker(60_000)))).toBe(65);
+    expect(stopTimeout(files(worker(10_000)))).toBe(30);
+    expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
   });
 });

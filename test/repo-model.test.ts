@@ -603,7 +603,7 @@ describe('bad manifests', () => {
         ['services/api/Dockerfile', 'FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n'],
       ]),
     );
-    expect(repo.problems).toEqual([expect.objectContaining({ code: 'ECS005', severity: 'warning', file: 'services/api/package.json', line: 4 })]);
+    expect(repo.problems).toEqual([expect.objectContaining({ code: 'ECS005', severity: 'blocking', file: 'services/api/package.json', line: 4 })]);
     expect(repo.services[0]?.packageName).toBeNull();
   });
 });

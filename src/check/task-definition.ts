@@ -12,6 +12,7 @@ import type { Service } from '../repo/model.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
+import { shutdownFacts } from './shutdown.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -70,9 +71,13 @@ export interface EcsService {
   notes: string[];
 }
 
-/** Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. */
-const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY|ACCESS_KEY|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
-const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]+:[^\s@/]+@/;
+/**
+ * Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. The
+ * name must end with the secret word (`JWT_SECRET_KEY`, `DB_PASSWORD`), so `JWT_TOKEN_LIFETIME_MINUTES` is
+ * no secret; a datastore URL usually carries its password.
+ */
+const SECRET_NAME = /(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL))$/;
+const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]*:[^\s@/]+@/;
 const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 
@@ -123,10 +128,14 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
       };
     }
   }
-  if (service.role === 'worker') {
-    if (handlesSigterm(ctx, service)) container.stopTimeout = 30;
-    else notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
-  }
+  const shutdown = shutdownFacts(ctx, service);
+  // ECS kills the task stopTimeout seconds after SIGTERM (30 s by default on Fargate, at most 120):
+  // a worker gets it spelled out, and any service whose shutdown timer needs longer gets that.
+  const needed = shutdown.timerMs === null ? 0 : Math.ceil(shutdown.timerMs / 1000) + 5;
+  if (shutdown.handled && (service.role === 'worker' || needed > 30)) container.stopTimeout = Math.min(120, Math.max(30, needed));
+  if (shutdown.handled && needed > 120) notes.push(`the SIGTERM handler waits up to ${Math.ceil((shutdown.timerMs ?? 0) / 1000)} s, longer than ECS allows (120 s): shorten it`);
+  if (!shutdown.handled && service.role === 'worker')
+    notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
   return {
     service: service.name,
     role: service.role,
@@ -223,7 +232,4 @@ function plainValue(value: string | null, composeNames: Set<string>): string | n
   return hosts.some((h) => composeNames.has(h)) ? null : value;
 }
 
-function handlesSigterm(ctx: CheckContext, service: Service): boolean {
-  return service.sourceFiles.some((p) => /['"]SIGTERM['"]/.test(ctx.read(p) ?? ''));
-}
 

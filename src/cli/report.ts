@@ -5,6 +5,7 @@
 import { isFileError } from '../findings/codes-engine.js';
 import type { Finding } from '../findings/finding.js';
 import type { RepoModel } from '../repo/model.js';
+import { blockingFile } from '../repo/unparsable.js';
 import type { FileChange, Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, printable, red, yellow } from './style.js';
@@ -47,7 +48,8 @@ export function collectDiagnostics(repo: RepoModel, plan: Plan, scope: Diagnosti
   return [
     ...(scope.changes ?? plan.changes).flatMap((c) => c.findings),
     ...plan.findings,
-    ...repo.problems.filter((p) => !isFileError(p)),
+    // Model warnings where a broken file holds changes back come from a partial model: left out.
+    ...repo.problems.filter((p) => !isFileError(p) && !(p.file && blockingFile(repo.unparsable, p.file))),
     ...plan.failures.map((f) => ({ ...f, message: `${f.message} — fix the file and run again; it was left untouched` })),
   ].map(diagnostic);
 }

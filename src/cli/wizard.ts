@@ -43,7 +43,7 @@ export interface WizardOptions {
 }
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
-  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [] });
+  return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [], withheld: [] });
 }
 
 export interface Review {

@@ -29,8 +29,8 @@ export const ENGINE_CODES: readonly FindingCode[] = [
   {
     code: 'ECS005',
     title: 'package.json is not valid JSON',
-    defaultSeverity: 'warning',
-    help: 'A package.json that is not JSON is left out of the repo model: its package name, dependencies and workspace links are unknown, so transforms that need them make no change for it. Fix the JSON at the line named.',
+    defaultSeverity: 'blocking',
+    help: 'A package.json that is not JSON is left untouched and out of the repo model: its package name, dependencies and workspace links are unknown. Every change that may depend on it (inside a workspace: the whole workspace, since any member may depend on the package; else its own directory) is withheld (ECS008). Fix the JSON at the line named and run ecsfix again.',
   },
   {
     code: 'ECS006',
@@ -38,10 +38,22 @@ export const ENGINE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'The compose port mapping, EXPOSE, the HEALTHCHECK URL and the port default in the code name different ports for the service. ecsfix uses the most authoritative one; check which port the app really listens on, and make compose, the Dockerfile, the code and the ECS task definition agree.',
   },
+  {
+    code: 'ECS007',
+    title: 'pnpm-workspace.yaml does not parse',
+    defaultSeverity: 'blocking',
+    help: 'pnpm-workspace.yaml is not valid YAML, so the workspace packages it lists are unknown. It is left untouched and every change in the workspace is withheld (ECS008); fix the line named and run ecsfix again.',
+  },
+  {
+    code: 'ECS008',
+    title: 'Changes withheld: they depend on a file that does not parse',
+    defaultSeverity: 'warning',
+    help: 'A change whose decision depends on what a broken file would say (ports, roles and build contexts from a compose file; workspace packages from package.json or pnpm-workspace.yaml) is not made from a partial model: a run with a broken file makes a subset of the clean run\'s changes, never different ones. Fix the file named and run ecsfix again to get them.',
+  },
 ];
 
 /** Codes that mean the file was left out and untouched: a run that reports one exits 2. */
-const FILE_ERROR_CODES = new Set(['ECS001', 'ECS002', 'ECS003', 'ECS004']);
+const FILE_ERROR_CODES = new Set(['ECS001', 'ECS002', 'ECS003', 'ECS004', 'ECS005', 'ECS007']);
 
 export function isFileError(finding: { code: string }): boolean {
   return FILE_ERROR_CODES.has(finding.code);

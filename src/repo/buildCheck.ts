@@ -63,8 +63,22 @@ interface Found {
 
 const norm = (p: string) => (p === '.' || p === './' ? '' : p.replace(/^\.\//, '').replace(/\/+$/, ''));
 
+type ContextIndex = { files: ReadonlySet<string>; dirs: ReadonlySet<string> };
+/** Per file list, the index of each build context (many services share the repo root as context). */
+const contextIndexes = new WeakMap<readonly string[], Map<string, ContextIndex>>();
+
 /** Files and directories of the repo below a context directory, as context-relative paths. */
-function contextIndex(repo: RepoModel, context: string): { files: Set<string>; dirs: Set<string> } {
+function contextIndex(repo: RepoModel, context: string): ContextIndex {
+  const byContext = contextIndexes.get(repo.files) ?? new Map<string, ContextIndex>();
+  contextIndexes.set(repo.files, byContext);
+  const hit = byContext.get(context);
+  if (hit) return hit;
+  const index = buildContextIndex(repo, context);
+  byContext.set(context, index);
+  return index;
+}
+
+function buildContextIndex(repo: RepoModel, context: string): ContextIndex {
   const prefix = context ? context + '/' : '';
   const files = new Set<string>();
   const dirs = new Set<string>(['']);

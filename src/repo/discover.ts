@@ -4,7 +4,7 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
@@ -12,7 +12,7 @@ import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UserConvention } from './model.js';
+import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
 import { servicePort } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
@@ -21,6 +21,7 @@ import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
+import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 /** Dockerfile variants for local development only: not what is deployed. */
@@ -45,12 +46,18 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const read = options.read ?? cachedReader(root, fileSet);
   const problems: Finding[] = [];
   const dockerfiles = readDockerfiles(files, read, problems);
-  const compose = readCompose(files, read, problems);
-  const workspacePackages = readWorkspacePackages(files, read, problems);
+  const unparsable: UnparsableReach[] = [];
+  const compose = readCompose(files, read, problems, unparsable);
+  const manifestIssues: Finding[] = [];
+  const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
+  // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
+  const brokenManifests = manifestProblems(files, read);
+  problems.push(...manifestIssues.filter((m) => !brokenManifests.reach.some((b) => b.file === m.file)), ...brokenManifests.findings);
+  unparsable.push(...brokenManifests.reach);
   const packageManager = detectPackageManager(read, files);
 
   // Services: compose services that build, then Dockerfiles no compose service claims.
-  const drafts = composeDrafts(compose, fileSet, problems);
+  const drafts = composeDrafts(compose, fileSet, problems, (path) => (options.files ? 'does not exist' : notARegularFile(join(root, path))));
   const claimed = new Set(drafts.map((d) => d.dockerfile));
   dropNonServiceDockerfiles(dockerfiles, claimed, problems);
   drafts.push(...dockerfileDrafts(dockerfiles, claimed, workspacePackages, root));
@@ -76,9 +83,27 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     userConvention: null,
     problems,
+    unparsable,
   };
   model.userConvention = detectUserConvention(model);
   return model;
+}
+
+/** Why a path compose names is not a Dockerfile ecsfix reads: missing, a directory, a symlink. */
+function notARegularFile(path: string): string {
+  try {
+    const link = lstatSync(path);
+    if (link.isDirectory()) return 'is a directory';
+    if (!link.isSymbolicLink()) return 'is not a regular file';
+    try {
+      statSync(path);
+      return 'is a symlink (ecsfix never follows one)';
+    } catch {
+      return 'is a dangling symlink';
+    }
+  } catch {
+    return 'does not exist';
+  }
 }
 
 /** Reads repo files under the root once each; null for a file that is not in the list or cannot be read. */
@@ -132,7 +157,7 @@ function readDockerfiles(files: string[], read: (rel: string) => string | null, 
 }
 
 /** The compose model; a compose file that does not parse is reported and the others are still read. */
-function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[]): RepoModel['compose'] {
+function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[], unparsable: UnparsableReach[]): RepoModel['compose'] {
   // Compose files: roots first (shallow before deep, base before override).
   // Compose files of test fixtures and dev containers describe no deployed service (an include: from
   // a real compose file still reaches them).
@@ -145,16 +170,24 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
     compose = buildComposeModel(composeFiles, read, pairs);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
-    problems.push({ code: 'ECS002', severity: 'blocking', file: e.file, line: e.line, message: e.message });
-    // Keep going with the compose files that do parse.
+    // Keep going with the compose files that do parse; every one that does not is reported with
+    // its reach, so the changes that depend on it are withheld.
+    const broken = new Map<string, ComposeSyntaxError>();
     const good = composeFiles.filter((f) => {
       try {
         buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
         return true;
-      } catch {
+      } catch (error) {
+        if (!(error instanceof ComposeSyntaxError)) throw error;
+        broken.set(error.file, error);
         return false;
       }
     });
+    if (broken.size === 0) broken.set(e.file, e);
+    for (const [file, error] of broken) {
+      problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
+      unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
+    }
     compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
   }
   return compose;
@@ -164,7 +197,7 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
  * The services compose builds. A service built the same way (name, Dockerfile, target) by several
  * projects is one service; the other projects' definitions are kept to check that they agree.
  */
-function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: Finding[]): Draft[] {
+function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: Finding[], whyMissing: (path: string) => string): Draft[] {
   const drafts: Draft[] = [];
   const missing = new Set<string>();
   for (const project of compose.projects) {
@@ -172,7 +205,8 @@ function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, prob
       if (!svc.build) continue;
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
-        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which does not exist` });
+        const what = whyMissing(svc.build.dockerfile);
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which ${what}; its service is left unchanged` });
         missing.add(key);
         continue;
       }

@@ -68,7 +68,7 @@ const NO_SOURCE_IMAGE = 20;
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
  * remember the last few results (parsing is the bulk of a run's time). Results are read-only.
  */
-function memoize<T>(compute: (text: string) => T, size = 32): (text: string) => T {
+function memoize<T>(compute: (text: string) => T, size: number): (text: string) => T {
   const cache = new Map<string, T>();
   return (text) => {
     const hit = cache.get(text);
@@ -80,7 +80,7 @@ function memoize<T>(compute: (text: string) => T, size = 32): (text: string) => 
   };
 }
 
-export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems);
+export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems, 16_384);
 
 function computeProblems(text: string): { line: number; message: string }[] {
   return validate(text)
@@ -112,7 +112,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return parseValid(text);
 }
 
-const parseValid = memoize(parseWithoutValidation);
+const parseValid = memoize(parseWithoutValidation, 4096);
 
 function parseWithoutValidation(text: string): ParsedDockerfile {
 

@@ -99,6 +99,18 @@ export interface RepoModel {
    * {@link isFileError} code and make the run fail), reported by every command and in `--json`.
    */
   problems: Finding[];
+  /** Files that do not parse and the directories whose changes may depend on them (see `unparsable.ts`). */
+  unparsable: UnparsableReach[];
+}
+
+/**
+ * A file that does not parse (compose, package.json, pnpm-workspace.yaml) and its reach: the
+ * directory, root-relative ('' = the whole repo), whose files' changes are withheld because they
+ * may depend on what it would say.
+ */
+export interface UnparsableReach {
+  file: string;
+  affects: string;
 }
 
 export function servicesForFile(model: RepoModel, path: string): Service[] {

@@ -74,7 +74,7 @@ export function workspaceGlobs(read: (rel: string) => string | null): string[] {
 
 /** Reads every package.json under a workspace glob (or every package.json when there are none). */
 /** A package.json that is not JSON: where, for the report (the package is then left out of the model). */
-function jsonProblem(file: string, text: string): Finding | null {
+export function jsonProblem(file: string, text: string): Finding | null {
   try {
     JSON.parse(text);
     return null;
@@ -82,7 +82,7 @@ function jsonProblem(file: string, text: string): Finding | null {
     const message = error instanceof Error ? error.message : String(error);
     const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
     const line = Number.isFinite(position) ? lineOfOffset(text, position) : (Number(/line (\d+)/.exec(message)?.[1]) || 1);
-    return { code: 'ECS005', severity: 'warning', file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
+    return { code: 'ECS005', severity: 'blocking', file, line, message: `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')}); this package is left out of the repo model` };
   }
 }
 

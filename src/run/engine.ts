@@ -38,7 +38,12 @@ export function planModel(repo: RepoModel, registry: Transform[], options: PlanO
 
 /** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
 export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  return { changes: plan.changes.filter((c) => keep(c.path)), findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)), failures: plan.failures };
+  return {
+    changes: plan.changes.filter((c) => keep(c.path)),
+    findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)),
+    failures: plan.failures,
+    withheld: plan.withheld.filter((w) => keep(w.path)),
+  };
 }
 
 /** Writes accepted changes atomically under `root`; returns the paths written, in order. */

@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
+import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
@@ -32,6 +33,14 @@ export interface Plan {
   findings: Finding[];
   /** Files left out and untouched (unreadable, unparsable, a change that did not verify): exit 2. */
   failures: Finding[];
+  /** Files left alone because a change to them may depend on a file that does not parse (ECS008). */
+  withheld: WithheldFile[];
+}
+
+/** A file whose changes are withheld: they may depend on `dependsOn`, which does not parse. */
+export interface WithheldFile {
+  path: string;
+  dependsOn: string;
 }
 
 export function fileKind(path: string, repo: RepoModel): FileKind | null {
@@ -71,13 +80,18 @@ export function planChanges(
   options: TransformOptions,
   readRaw: (path: string) => string,
 ): Plan {
-  const plan: Plan = { changes: [], findings: [], failures: [] };
+  const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
     if (applicable.length === 0) continue;
     const kind = fileKind(path, repo);
+    const dependsOn = blockingFile(repo.unparsable, path);
+    if (dependsOn) {
+      plan.withheld.push({ path, dependsOn });
+      continue;
+    }
     const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
     if (modelError) {
       fail(modelError);
@@ -137,6 +151,14 @@ export function planChanges(
     if (failed) continue;
     if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
     else plan.findings.push(...findings);
+  }
+  // What each broken file holds back, one finding per file: the changes are not made from a partial model.
+  const withheldBy = new Map<string, string[]>();
+  for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);
+  for (const [file, paths] of withheldBy) {
+    const named = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, and ${paths.length - 3} more` : '');
+    const message = `withheld: the changes to ${paths.length === 1 ? '1 file' : `${paths.length} files`} (${named}) depend on ${file}, which does not parse; fix it and run again`;
+    plan.findings.push(completeFinding({ code: 'ECS008', severity: 'warning', file, message }));
   }
   // A compose file that does not parse leaves the model incomplete whatever the transforms: an error.
   for (const problem of repo.problems)

@@ -128,9 +128,9 @@ export function buildahEngine(runner: ProcessRunner): Engine {
       runner.run(
         'buildah',
         // docker format keeps HEALTHCHECK (OCI drops it); --pull=false uses a local base image when
-        // there is one and --layers caches unchanged steps, as docker build does (the before and after
-        // builds of an image share their dependency stages)
-        ['bud', '--format', 'docker', '--pull=false', '--layers', '-f', r.dockerfile, ...(r.target ? ['--target', r.target] : []), ...buildArgs(r.args), '-t', r.tag, r.context],
+        // there is one, as docker build does. No --layers: concurrent builds sharing cached layers
+        // failed now and then in buildah 1.28 (seen in ecsfix's image tests).
+        ['bud', '--format', 'docker', '--pull=false', '-f', r.dockerfile, ...(r.target ? ['--target', r.target] : []), ...buildArgs(r.args), '-t', r.tag, r.context],
         { env, timeoutMs: r.timeoutMs },
       ),
     async inspect(tag) {

@@ -38,6 +38,9 @@ function lastMatch(lines: string[], re: RegExp): { line: string; index: number }
   return fallback;
 }
 
+/** A line short enough for a one-line finding (a JSON log line can carry a whole stack). */
+const clip = (line: string) => (line.length > 240 ? `${line.slice(0, 237)}...` : line);
+
 /** Classifies the output of a process that exited during the smoke start. */
 export function diagnoseStart(output: string): StartDiagnosis {
   const lines = output.split(/\r?\n/).filter((l) => l.trim());
@@ -47,18 +50,20 @@ export function diagnoseStart(output: string): StartDiagnosis {
   };
   // Image faults first, wherever they appear: a process that cannot write its log dies of that.
   const permission = lastMatch(lines, PERMISSION);
-  if (permission) return { failure: 'permission', line: permission.line, path: pathOf(permission.line) };
+  if (permission) return { failure: 'permission', line: clip(permission.line), path: pathOf(permission.line) };
   const module = lastMatch(lines, MISSING_MODULE);
-  if (module) return { failure: 'missing', line: module.line, path: null };
+  if (module) return { failure: 'missing', line: clip(module.line), path: null };
   // A missing file and an unreachable host: whichever the process reported last killed it.
   const file = lastMatch(lines, MISSING_FILE);
   const outside = lastMatch(lines, OUTSIDE);
-  if (outside && (!file || outside.index >= file.index)) return { failure: 'outside', line: outside.line, path: null };
-  if (file) return { failure: 'missing', line: file.line, path: pathOf(file.line) };
-  return { failure: 'other', line: lines[lines.length - 1]?.trim() ?? null, path: null };
+  if (outside && (!file || outside.index >= file.index)) return { failure: 'outside', line: clip(outside.line), path: null };
+  if (file) return { failure: 'missing', line: clip(file.line), path: pathOf(file.line) };
+  const last = lines[lines.length - 1]?.trim();
+  return { failure: 'other', line: last ? clip(last) : null, path: null };
 }
 
 /** Whether a process that is still running has reported a permission error (a logger that failed to open its file). */
 export function reportsPermissionError(output: string): string | null {
-  return lastMatch(output.split(/\r?\n/), PERMISSION)?.line ?? null;
+  const found = lastMatch(output.split(/\r?\n/), PERMISSION);
+  return found ? clip(found.line) : null;
 }

@@ -27,7 +27,7 @@ export function checkSarif(report: CheckReport, root: string, version: string) {
       shortDescription: { text: def?.title ?? id },
       fullDescription: { text: help },
       help: { text: def?.fixedBy ? `${help} Fixed by: ecsfix apply -t ${def.fixedBy} --yes` : help },
-      helpUri: `${CODES_DOC_URL}#${/^ECS\d{3}$/.test(id) ? id.toLowerCase() : 'finding-codes'}`,
+      helpUri: `${CODES_DOC_URL}#${/^ECS\d{3}$/.test(id) ? id.toLowerCase() : 'findings-and-their-codes'}`,
       defaultConfiguration: { level: LEVEL[def?.defaultSeverity ?? 'warning'] },
     };
   });

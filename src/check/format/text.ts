@@ -20,12 +20,18 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const out: string[] = [];
   const { summary } = report;
   const needing = report.services.filter((s) => s.verdict !== 'READY').length;
+  if (report.services.length === 0 && report.findings.length === 0) return 'No services found: no Dockerfile and no compose service that builds one.\n';
   out.push(...wrap(`${report.services.length} service(s), ${needing} need changes: ${summary.blocking} blocking, ${summary.warning} warning(s); ${summary.fixable} fixable by "ecsfix apply"`, width));
   out.push('');
   out.push(...verdictTable(report, color));
   const shown = report.findings.filter((f) => verbose || f.severity !== 'info');
   const groups = new Map<string, Finding[]>();
-  for (const f of shown) groups.set(f.service ?? '(repo)', [...(groups.get(f.service ?? '(repo)') ?? []), f]);
+  for (const f of shown) {
+    const key = f.service ?? '(repo)';
+    const group = groups.get(key) ?? [];
+    group.push(f);
+    groups.set(key, group);
+  }
   for (const [service, findings] of groups) {
     out.push('', paint(color, '1', service));
     for (const f of findings) {
@@ -49,7 +55,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
       if (!c) continue;
       const parts: string[] = [];
       if (c.portMappings.length) parts.push(`port ${c.portMappings.map((p) => p.containerPort).join(',')}`);
-      if (c.healthCheck) parts.push(`healthCheck ${c.healthCheck.command[1] ?? ''} (${c.healthCheck.interval}s/${c.healthCheck.timeout}s x${c.healthCheck.retries}${c.healthCheck.startPeriod !== undefined ? `, start ${c.healthCheck.startPeriod}s` : ''})`);
+      if (c.healthCheck) parts.push(`healthCheck ${(c.healthCheck.command[1] ?? '').split(' ')[0]} (${c.healthCheck.interval}s/${c.healthCheck.timeout}s x${c.healthCheck.retries}${c.healthCheck.startPeriod !== undefined ? `, start ${c.healthCheck.startPeriod}s` : ''})`);
       if (e.targetGroup) parts.push(`ALB ${e.targetGroup.HealthCheckPath} on traffic-port, ${e.targetGroup.Matcher.HttpCode}`);
       if (c.stopTimeout) parts.push(`stopTimeout ${c.stopTimeout}s`);
       wrap(`${e.service}:${parts.length ? ` ${parts.join('; ')}` : ''}`, width - 4).forEach((line, i) => out.push(`${i ? '      ' : '  '}${line}`));

@@ -8,6 +8,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { finding, type CheckContext } from '../context.js';
+import { throwingEnvHelpers, type EnvHelper } from '../env-helpers.js';
 import { calleeName, dottedName, exitCode, isFunction, isJsFile, isNode, namedFunctions, parseJs, walk, type JsSource, type Node } from '../js-source.js';
 
 interface Dependency {
@@ -29,10 +30,11 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
     if (service.language !== 'node') continue;
     for (const path of service.sourceFiles.filter(isJsFile)) {
       const text = ctx.read(path);
-      const source = text === null ? null : parseJs(path, text);
+      // Only a file that exits can report; most files are never parsed.
+      const source = text === null || !text.includes('process.exit') ? null : parseJs(path, text);
       if (!source) continue;
       for (const exit of startupExits(source)) {
-        const needs = dependenciesOf(exit.startup, source);
+        const needs = dependenciesOf(exit.startup, source, throwingEnvHelpers(ctx));
         if (needs.length === 0) continue;
         const what = needs.map((d) => `${d.what} (line ${d.line})`).join(', ');
         findings.push(
@@ -122,7 +124,7 @@ function walkOwnBody(root: Node, visit: (node: Node) => void): void {
 }
 
 /** What the start-up code connects to or requires, following same-file functions it calls. */
-function dependenciesOf(startup: Node[], source: JsSource): Dependency[] {
+function dependenciesOf(startup: Node[], source: JsSource, helpers: Map<string, EnvHelper>): Dependency[] {
   const fns = namedFunctions(source.program);
   const found = new Map<string, number>();
   const visited = new Set<Node>();
@@ -149,6 +151,12 @@ function dependenciesOf(startup: Node[], source: JsSource): Dependency[] {
       if (!name) return;
       for (const [what, pattern] of DEPENDENCIES) if (pattern.test(name)) note(what, node.start);
       const local = fns.get(name.split('.').pop() ?? '');
+      // A helper of another file that throws when its variable is unset (`requireEnv('REDIS_URL')`).
+      const helper = local ? undefined : helpers.get(name.split('.').pop() ?? '');
+      if (helper && node.type === 'CallExpression') {
+        const arg = (node.arguments as Node[]).find((a) => a.type === 'Literal' && typeof a.value === 'string' && /^[A-Z_][A-Z0-9_]*$/.test(a.value as string));
+        note(`environment variable ${arg ? String(arg.value) : `read by ${helper.name}()`} (${helper.file}:${helper.line} throws without it)`, node.start);
+      }
       if (local && node.type === 'CallExpression' && (!name.includes('.') || name.startsWith('this.'))) visit(local, depth + 1);
     });
   };

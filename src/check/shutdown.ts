@@ -1,0 +1,58 @@
+/**
+ * How long a service's SIGTERM handler may take: the handler registered with
+ * `process.on('SIGTERM', ...)` (inline, or a function of the same file) and the longest forced-exit
+ * timer in it (`setTimeout(() => process.exit(1), 10_000)`). ECS sends SIGKILL `stopTimeout`
+ * seconds after SIGTERM, so the task definition must give at least that long.
+ */
+import type { Service } from '../repo/model.js';
+import type { CheckContext } from './context.js';
+import { calleeName, isJsFile, isNode, namedFunctions, parseJs, walk, type Node } from './js-source.js';
+
+export interface ShutdownFacts {
+  /** A SIGTERM handler exists. */
+  handled: boolean;
+  /** The longest literal timer in the handler, in milliseconds, when there is one. */
+  timerMs: number | null;
+}
+
+export function shutdownFacts(ctx: CheckContext, service: Service): ShutdownFacts {
+  let handled = false;
+  let timerMs: number | null = null;
+  for (const path of service.sourceFiles.filter(isJsFile)) {
+    const text = ctx.read(path);
+    if (text === null || !/['"]SIGTERM['"]/.test(text)) continue;
+    const source = parseJs(path, text);
+    if (!source) {
+      handled = true; // the text registers one even if this parse cannot follow it
+      continue;
+    }
+    const fns = namedFunctions(source.program);
+    walk(source.program, (node) => {
+      if (node.type !== 'CallExpression' || !/^process\.(?:on|once)$/.test(calleeName(node) ?? '')) return;
+      const [event, handler] = node.arguments as Node[];
+      if (!event || event.type !== 'Literal' || event.value !== 'SIGTERM' || !handler) return;
+      handled = true;
+      for (const body of handlerBodies(handler, fns)) {
+        walk(body, (n) => {
+          if (n.type !== 'CallExpression' || calleeName(n) !== 'setTimeout') return;
+          const delay = (n.arguments as Node[])[1];
+          if (delay?.type === 'Literal' && typeof delay.value === 'number') timerMs = Math.max(timerMs ?? 0, delay.value);
+        });
+      }
+    });
+  }
+  return { handled, timerMs };
+}
+
+/** The handler and the same-file functions it calls directly (`() => gracefulShutdown('SIGTERM')`). */
+function handlerBodies(handler: Node, fns: Map<string, Node>): Node[] {
+  const bodies = [handler];
+  const named = handler.type === 'Identifier' ? fns.get(handler.name as string) : undefined;
+  if (named) bodies.push(named);
+  walk(handler, (n) => {
+    const name = n.type === 'CallExpression' ? calleeName(n) : null;
+    const fn = name && isNode(n.callee) && n.callee.type === 'Identifier' ? fns.get(name) : undefined;
+    if (fn && !bodies.includes(fn)) bodies.push(fn);
+  });
+  return bodies;
+}
