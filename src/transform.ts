@@ -12,6 +12,8 @@ export type Safety = 'safe' | 'behavior-changing';
 export interface TransformOptions {
   /** `--pnpm-version`: the pnpm version to pin when the repo does not say. */
   pnpmVersion?: string;
+  /** `--require` (compose-secret-defaults): a removed secret default becomes `${VAR:?VAR must be set}`. */
+  requireSecrets?: boolean;
 }
 
 export interface TransformInput {
@@ -21,6 +23,18 @@ export interface TransformInput {
   text: string;
   repo: RepoModel;
   options: TransformOptions;
+  /**
+   * Another file of the repo as the run sees it (LF-normalised, BOM removed), or null when it does
+   * not exist: for a transform whose change needs a second file (compose-secret-defaults and the
+   * repo's `.env.example`). Edits to it go in {@link TransformResult.otherFiles}.
+   */
+  read(path: string): string | null;
+}
+
+/** Edits to a file other than the one the transform runs on, as offsets into `read(path)`'s text ('' for a file to create). */
+export interface OtherFileEdits {
+  path: string;
+  edits: TextEdit[];
 }
 
 export interface TransformResult {
@@ -31,6 +45,12 @@ export interface TransformResult {
    * maps them to the original file and fills in `file`, `transform` and `service`.
    */
   findings: Finding[];
+  /**
+   * Edits to other files, applied after every file's own transforms ran. Identical edits from
+   * several files (the same line appended to one `.env.example`) are applied once; a file that
+   * does not exist is created.
+   */
+  otherFiles?: OtherFileEdits[];
 }
 
 export interface Transform {

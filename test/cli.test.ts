@@ -69,7 +69,7 @@ describe('ecsfix CLI', () => {
     const normal = await runCli(['diff', dir]);
     expect(normal.code).toBe(1);
     const lines = normal.stderr.trim().split('\n');
-    expect(lines.slice(0, -1).every((l) => l.startsWith('warning '))).toBe(true);
+    expect(lines.slice(0, -1).every((l) => l.startsWith('warning ') || l.startsWith('blocking '))).toBe(true);
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.at(-1)).toContain(`ecsfix apply ${dir}`);
     const verbose = await runCli(['diff', dir, '--verbose']);
@@ -126,7 +126,7 @@ describe('ecsfix CLI', () => {
     const dir = copySample('peerprep');
     gitInit(dir);
     expect((await runCli(['apply', dir, '--yes', '--only', 'chat_service/Dockerfile,user_service'])).code).toBe(0);
-    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['chat_service/Dockerfile', 'user_service/Dockerfile']);
+    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['chat_service/Dockerfile', 'user_service/Dockerfile', 'user_service/docker-compose.yml']);
     expect((await runCli(['diff', dir, '--only', 'no/such/file'])).code).toBe(2);
   });
 

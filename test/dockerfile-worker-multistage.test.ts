@@ -37,7 +37,7 @@ describe('dockerfile-worker-multistage on fixtures/kodingcaravan', () => {
     expect(plan.failures).toEqual([]);
     for (const svc of repo.services.filter((s) => s.role === 'http' && s.dockerfile)) {
       expect(dockerfileWorkerMultistage.appliesTo(svc.dockerfile as string, repo)).toBe(false);
-      const result = dockerfileWorkerMultistage.run({ path: svc.dockerfile as string, text: tree.get(svc.dockerfile as string) as string, repo, options: {} });
+      const result = dockerfileWorkerMultistage.run({ path: svc.dockerfile as string, text: tree.get(svc.dockerfile as string) as string, repo, options: {}, read: () => null });
       expect(result.edits).toEqual([]);
     }
   });
@@ -134,7 +134,7 @@ function tinyRepo(edit: (tree: Tree) => void = () => {}): Tree {
 function runOn(tree: Tree, options = {}) {
   const repo = modelOf(tree);
   const path = 'workers/mailer/Dockerfile';
-  return dockerfileWorkerMultistage.run({ path, text: tree.get(path) as string, repo, options });
+  return dockerfileWorkerMultistage.run({ path, text: tree.get(path) as string, repo, options, read: () => null });
 }
 
 describe('dockerfile-worker-multistage keeps what the original built on purpose', () => {

@@ -7,9 +7,12 @@
  * distro, else the official node image's `node`, else a system user `app` (uid/gid 1001).
  *
  * Placement: after the last step that needs root (the last RUN, or a `USER root`), right before
- * the runtime instructions. The directories the process writes (dirs the image mkdir's for it,
- * Django's STATIC_ROOT when start-up runs collectstatic) get a targeted `chown`, never a blanket
- * `chown -R` of the app. nginx/httpd/caddy frontends are reported, not changed: they bind a port
+ * the runtime instructions (and before a VOLUME, whose mount point must be chowned first). The
+ * directories the process writes (service.runtimeWrites: log and data directories its code and
+ * shared workspace packages create, caches `prisma generate`/Vite/`next start` write, Django's
+ * STATIC_ROOT and migrations; dirs the image mkdir's for it; VOLUMEs and named volumes) get a
+ * targeted `mkdir -p && chown`, never a blanket `chown -R` of the app. A write ecsfix cannot
+ * resolve to a path keeps the image as root, reported with the line that writes. nginx/httpd/caddy frontends are reported, not changed: they bind a port
  * below 1024 and write their pid and cache under root-owned paths.
  */
 import { posix } from 'node:path';
@@ -26,7 +29,7 @@ import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runIn
 import { userCreationCommands } from './lib/user-create.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
-const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT']);
+const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
 const VERIFY = 'files the process writes are owned by the new user, the port it listens on is >= 1024, and volumes mounted into the container are writable by that user';
 
 interface RunAs {
@@ -185,29 +188,96 @@ function containerPath(parsed: ParsedDockerfile, inForce: DockerInstruction[], s
   return found;
 }
 
-/** Directories to hand to the user: mkdir'd ones and the service's runtime writes. */
-function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel): { dirs: Handover[]; findings: Finding[] } {
+/** The WORKDIR in force at the end of the stage: the process's working directory. */
+function finalWorkdir(inForce: DockerInstruction[]): string | null {
+  let workdir: string | null = '/';
+  for (const ins of inForce) if (ins.keyword === 'WORKDIR') workdir = resolveDir(workdir, ins.args.trim());
+  return workdir;
+}
+
+/** Container paths a VOLUME instruction declares (JSON or space-separated form). */
+function volumePaths(ins: DockerInstruction): string[] {
+  const args = ins.args.trim();
+  let paths: string[] = [];
+  if (args.startsWith('[')) {
+    try {
+      paths = (JSON.parse(args) as unknown[]).filter((p): p is string => typeof p === 'string');
+    } catch {
+      paths = [];
+    }
+  } else paths = args.split(/\s+/).filter(Boolean);
+  return paths.filter((p) => p.startsWith('/') && !p.includes('$')).map((p) => posix.normalize(p).replace(/(.)\/$/, '$1'));
+}
+
+interface Handed {
+  dirs: Handover[];
+  findings: Finding[];
+  /** Writes ecsfix cannot resolve to a path, or cannot hand over: the user must not be switched. */
+  blockers: Finding[];
+}
+
+/** Directories to hand to the user: mkdir'd ones, VOLUMEs, named volumes and the service's runtime writes. */
+function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], services: Service[], repo: RepoModel, lastStep: DockerInstruction | undefined): Handed {
   const dirs = mkdirTargets(parsed, inForce);
   const findings: Finding[] = [];
+  const blockers: Finding[] = [];
+  const hand = (path: string, recursive: boolean, create: boolean, reason: string) => {
+    const known = dirs.find((d) => d.path === path);
+    if (known) {
+      known.reason = reason;
+      known.recursive ||= recursive; // it exists already: the image mkdir's it
+    } else dirs.push({ path, recursive, create, reason });
+  };
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
+  const workdir = finalWorkdir(inForce);
   for (const service of services) {
     for (const w of service.runtimeWrites ?? []) {
+      const reason = `${w.reason} (${w.file}:${w.line})`;
+      if (w.unresolved) {
+        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot tell which directory that is, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, });
+        continue;
+      }
+      if (w.fromWorkdir) {
+        if (!workdir) {
+          blockers.push({ severity: 'warning', code: 'ECS155', message: `${reason}, relative to the working directory, which the image sets with a variable; left as root` });
+          continue;
+        }
+        const path = posix.resolve(workdir, w.path);
+        if (path === workdir || path === '/') {
+          blockers.push({ severity: 'warning', code: 'ECS155', message: `${reason}: the app writes into its working directory ${path} itself; left as root. Give it a directory of its own to write, owned by the runtime user` });
+          continue;
+        }
+        hand(path, true, true, reason);
+        continue;
+      }
       const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
       if (!path) {
         findings.push({ code: 'ECS123', severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;
       }
+      if (w.recursive) {
+        hand(path, true, true, reason);
+        continue;
+      }
       const repoRel = posix.join(service.dir, w.path);
       const inRepo = !w.absolute && repo.files.some((f) => f.startsWith(repoRel + '/'));
-      const known = dirs.find((d) => d.path === path);
-      const reason = `${w.reason} (${w.file}:${w.line})`;
-      if (known) {
-        known.reason = reason;
-        known.recursive ||= inRepo || collectsAtBuild;
-      } else dirs.push({ path, recursive: inRepo || collectsAtBuild, create: !inRepo && !collectsAtBuild, reason });
+      hand(path, inRepo || collectsAtBuild, !inRepo && !collectsAtBuild, reason);
     }
+    // A new named volume takes its ownership (and content) from the image's directory at the mount point.
+    for (const v of service.compose?.volumes ?? [])
+      if (!v.readOnly && (v.source === null || !/^[./~$]/.test(v.source)) && v.target.startsWith('/') && !SYSTEM_DIRS.test(v.target))
+        hand(posix.normalize(v.target), false, true, `compose mounts the ${v.source ? `named volume ${v.source}` : 'anonymous volume'} there (${service.compose?.file})`);
   }
-  return { dirs, findings };
+  // A VOLUME in the image: a new volume takes the mount point's ownership from the image. Changes a
+  // RUN makes after the VOLUME line are discarded by the classic builder, so the chown must come first.
+  for (const ins of inForce.filter((i) => i.keyword === 'VOLUME')) {
+    if (lastStep && ins.start < lastStep.start) {
+      blockers.push({ severity: 'warning', code: 'ECS156', message: `VOLUME ${ins.args.trim()} comes before the image's last RUN step, so a chown placed before USER would come after it (discarded by the classic builder); left as root. Move the VOLUME line to the end of the stage, then run this transform again`, line: ins.line });
+      continue;
+    }
+    for (const path of volumePaths(ins)) hand(path, false, true, `VOLUME at line ${ins.line}: a new volume takes the mount point's ownership from the image`);
+  }
+  return { dirs, findings, blockers };
 }
 
 function chownCommands(dirs: Handover[], owner: string): string[] {
@@ -306,8 +376,11 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     ]);
 
   const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
-  const handed = handovers(parsed, inForce, services, repo);
+  const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
+  const lastStep = steps[steps.length - 1];
+  const handed = handovers(parsed, inForce, services, repo, lastStep);
   findings.push(...handed.findings);
+  if (handed.blockers.length) return none([...findings, ...handed.blockers.map((b) => ({ ...b, line: b.line ?? where }))]);
   if (handed.dirs.length && stage.base.distro === 'distroless')
     return none([
       ...findings,
@@ -330,8 +403,6 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   } else {
     const written = handed.dirs.length ? '; it owns the directories the app writes' : '';
     const lines = [`# ${runAs.comment}${written}.`, ...(commands.length ? runInstructionLines(parsed, commands) : []), userLine];
-    const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
-    const lastStep = steps[steps.length - 1];
     const anchor = stage.instructions.find((i) => RUNTIME.has(i.keyword) && (!lastStep || i.start > lastStep.start));
     const last = stage.instructions[stage.instructions.length - 1] as DockerInstruction;
     edit = anchor ? insertParagraphBefore(parsed, anchor, lines) : insertLinesAfter(parsed, last, lines);

@@ -9,8 +9,9 @@ import { dockerfileFrozenLockfile } from './dockerfile-frozen-lockfile.js';
 import { dockerfileNonRoot } from './dockerfile-non-root.js';
 import { dockerfilePortEnv } from './dockerfile-port-env.js';
 import { dockerfileHealthcheckEnv } from './dockerfile-healthcheck-env.js';
+import { composeSecretDefaults } from './compose-secret-defaults.js';
 
-export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv];
+export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv, composeSecretDefaults];
 
 export function transformById(id: string): Transform | undefined {
   return TRANSFORMS.find((t) => t.id === id);

@@ -18,6 +18,8 @@ export interface Flags {
   verbose: boolean;
   maxWarnings?: number;
   pnpmVersion?: string;
+  /** `--require`: compose-secret-defaults writes `${VAR:?VAR must be set}`. */
+  requireSecrets?: boolean;
 }
 
 export interface ParsedArgs {
@@ -39,6 +41,7 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   'max-warnings': { type: 'string', value: 'a number' },
   'pnpm-version': { type: 'string', value: 'a version such as 8.15.0' },
+  require: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -90,6 +93,7 @@ export function parseArgv(argv: string[]): ParsedArgs {
     allowDirty: booleans.has('allow-dirty'),
     quiet: booleans.has('quiet'),
     verbose: booleans.has('verbose'),
+    ...(booleans.has('require') ? { requireSecrets: true } : {}),
   };
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; pass one');
   const maxWarnings = last('max-warnings');

@@ -68,6 +68,7 @@ Options:
       --max-warnings <n>      exit 1 when more than n warnings remain (CI)
       --allow-dirty           write even when the files have uncommitted git changes
       --pnpm-version <v>      the pnpm version to pin (overrides packageManager and the lockfile)
+      --require               compose-secret-defaults: \${VAR:?VAR must be set} instead of \${VAR}, so compose fails fast
   -h, --help                  this help
   -v, --version               the version
 

@@ -3,8 +3,10 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileChange } from '../run/plan.js';
 import { cyan, dim, green, printable, red } from './style.js';
 
-export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after'>): string {
-  const raw = createTwoFilesPatch(`a/${change.path}`, `b/${change.path}`, change.before, change.after, undefined, undefined, { context: 3 });
+export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after' | 'created'>): string {
+  // A file the change creates is compared with /dev/null, as git does, so `git apply` creates it.
+  const from = change.created ? '/dev/null' : `a/${change.path}`;
+  const raw = createTwoFilesPatch(from, `b/${change.path}`, change.before, change.after, undefined, undefined, { context: 3 });
   // Drop the "Index:"/"====" preamble and the tab-separated empty headers jsdiff writes.
   const lines = raw.split('\n');
   const start = lines.findIndex((l) => l.startsWith('--- '));
@@ -12,7 +14,7 @@ export function filePatch(change: Pick<FileChange, 'path' | 'before' | 'after'>)
     .slice(start)
     .map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t.*$/, '') : l))
     .join('\n');
-  return `diff --git a/${change.path} b/${change.path}\n${body.endsWith('\n') ? body : body + '\n'}`;
+  return `diff --git a/${change.path} b/${change.path}\n${change.created ? 'new file mode 100644\n' : ''}${body.endsWith('\n') ? body : body + '\n'}`;
 }
 
 /** A patch for a terminal: control characters from the files escaped, lines kept. */

@@ -8,4 +8,36 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'The service\'s `build.dockerfile` (relative to `build.context`) names no file in the repo, so `docker compose build` fails and ecsfix cannot model the service. Fix the path.',
   },
+  {
+    code: 'ECS210',
+    title: 'A secret has a default in a compose file',
+    defaultSeverity: 'info',
+    help: '`${JWT_SECRET:-dev-secret}` puts a credential in git and uses it whenever the variable is forgotten, so a deployment can run on it unnoticed. The default is removed (`${JWT_SECRET}`, or `${JWT_SECRET:?JWT_SECRET must be set}` with `--require`) and the variable is listed in the repo\'s .env.example, with the old default as its example value when it was a placeholder; `cp .env.example .env` restores local development.',
+    fixedBy: 'compose-secret-defaults',
+  },
+  {
+    code: 'ECS211',
+    title: 'A real-looking credential was committed as a compose default',
+    defaultSeverity: 'blocking',
+    help: 'The default was a password in a URL to a public host or a long random token: it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere.',
+  },
+  {
+    code: 'ECS212',
+    title: 'A secret is a literal value in a compose file',
+    defaultSeverity: 'warning',
+    help: '`DB_PASSWORD: postgres` in compose is a credential in git. Whether it is a local-only sidecar password or a real one is the owner\'s decision, so ecsfix reports it and changes nothing: move it to .env (`DB_PASSWORD: ${DB_PASSWORD}`) or a secret store.',
+  },
+  {
+    code: 'ECS213',
+    title: 'A secret default ecsfix cannot remove safely',
+    defaultSeverity: 'warning',
+    help: 'The default is written in a form (a folded multi-line scalar, escapes that change its text) where removing it by range would change other values, so the file is left as is. Remove the default by hand.',
+  },
+  {
+    code: 'ECS214',
+    title: 'Variables added to the example env file',
+    defaultSeverity: 'info',
+    help: 'The variables whose compose defaults were removed are listed in the repo\'s .env.example (or the .env.sample / env.example it already uses), existing lines untouched, so a new developer sees what to set.',
+    fixedBy: 'compose-secret-defaults',
+  },
 ];

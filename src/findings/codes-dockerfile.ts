@@ -315,6 +315,18 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
   },
   {
+    code: 'ECS155',
+    title: 'The process writes where ecsfix cannot tell: the image stays root',
+    defaultSeverity: 'warning',
+    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from __dirname, a parameter, a call). Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
+  },
+  {
+    code: 'ECS156',
+    title: 'A VOLUME before the last RUN step: the image stays root',
+    defaultSeverity: 'warning',
+    help: 'A new volume takes its mount point\'s ownership from the image, so the mount point must be chowned before the VOLUME line; the classic builder discards changes a later RUN makes under it. Move the VOLUME line to the end of the stage, then run ecsfix again.',
+  },
+  {
     code: 'ECS159',
     title: 'A base image with ONBUILD steps left as root',
     defaultSeverity: 'warning',

@@ -7,7 +7,7 @@
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
-import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
+import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
@@ -19,7 +19,7 @@ import { healthRoutes } from './routes.js';
 import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
-import { detectRuntimeWrites } from './runtimeWrites.js';
+import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
@@ -417,8 +417,27 @@ function describeService(
     listen: [...facts.entries()]
       .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
       .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, cmdText),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
   };
+}
+
+/**
+ * What the container runs at start (the image's CMD/ENTRYPOINT, compose `command`/`entrypoint`,
+ * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
+ * service's own sources and those of the workspace packages it depends on (a shared logger).
+ */
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[]): StartupFacts {
+  const startup: StartupFacts['startup'] = [];
+  for (const ins of stage?.instructions ?? []) if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') startup.push({ text: ins.args, file: draft.dockerfile ?? '', line: ins.line });
+  for (const text of [draft.compose?.entrypoint, draft.compose?.command]) if (text && draft.compose) startup.push({ text, file: draft.compose.file, line: draft.compose.line });
+  const commands = startup.map((s) => s.text.replace(/[[\]",]/g, ' ')).join('\n');
+  for (const m of commands.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)) {
+    const script = pkg?.scripts[m[1] ?? ''];
+    if (script && pkg) startup.push({ text: script, file: pkg.dir ? `${pkg.dir}/package.json` : 'package.json', line: 1 });
+  }
+  const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
+  const depSources = files.filter((f) => depDirs.some((d) => f.startsWith(d)) && SOURCE_EXT.test(f) && !TEST_PATH.test(f));
+  return { startup, sourceFiles: [...sourceFiles, ...depSources] };
 }
 
 function findEntryFile(dir: string, pkg: WorkspacePackage | null, fileSet: Set<string>, cmd: string | null): string | null {

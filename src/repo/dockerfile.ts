@@ -82,8 +82,27 @@ function memoize<T>(compute: (text: string) => T, size: number): (text: string) 
 
 export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems, 16_384);
 
+/** One dockerfile-ast parse per text, shared by the validation below and parseWithoutValidation. */
+const parseAst = memoize((text: string) => DockerfileParser.parse(text), 4096);
+const parseWithLibrary = DockerfileParser.parse;
+
+/**
+ * dockerfile-utils' validate parses the text again with the same dockerfile-ast module; hand it
+ * the parse we keep (validation only reads it), so each text is parsed once. Synchronous, so the
+ * parser is restored before anything else can run.
+ */
+function validateShared(text: string) {
+  const ast = parseAst(text);
+  DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
+  try {
+    return validate(text);
+  } finally {
+    DockerfileParser.parse = parseWithLibrary;
+  }
+}
+
 function computeProblems(text: string): { line: number; message: string }[] {
-  return validate(text)
+  return validateShared(text)
     .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
     .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.range.start.line - b.range.start.line)
@@ -116,7 +135,7 @@ const parseValid = memoize(parseWithoutValidation, 4096);
 
 function parseWithoutValidation(text: string): ParsedDockerfile {
 
-  const ast = DockerfileParser.parse(text);
+  const ast = parseAst(text);
   const starts = lineStarts(text);
   const offsetOf = (pos: { line: number; character: number }) => (starts[pos.line] ?? text.length) + pos.character;
   const instructions: DockerInstruction[] = [];

@@ -5,6 +5,7 @@
  * (a finding with a file-error code) and left out; the others still get their changes.
  */
 import { posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
@@ -25,6 +26,8 @@ export interface FileChange {
   transforms: string[];
   /** What the transforms said about this file, lines in the original file. */
   findings: Finding[];
+  /** The file does not exist yet: the change creates it (`before` is ''). */
+  created?: boolean;
 }
 
 export interface Plan {
@@ -43,9 +46,14 @@ export interface WithheldFile {
   dependsOn: string;
 }
 
+/** Compose files by name, and every file the compose model read (through `include:`, `extends: file:`). */
+function composeFilesOf(repo: RepoModel): string[] {
+  return [...new Set([...repo.composeFiles, ...repo.compose.files])];
+}
+
 export function fileKind(path: string, repo: RepoModel): FileKind | null {
   if (isDockerfileName(path)) return 'dockerfile';
-  if (repo.composeFiles.includes(path)) return 'compose';
+  if (composeFilesOf(repo).includes(path)) return 'compose';
   if (/\.(?:[cm]?[jt]sx?|py)$/.test(posix.basename(path))) return 'source';
   return null;
 }
@@ -53,13 +61,17 @@ export function fileKind(path: string, repo: RepoModel): FileKind | null {
 function candidateFiles(repo: RepoModel, kinds: Set<FileKind>): string[] {
   const files = new Set<string>();
   if (kinds.has('dockerfile')) for (const path of repo.dockerfiles.keys()) files.add(path);
-  if (kinds.has('compose')) for (const path of repo.composeFiles) files.add(path);
+  if (kinds.has('compose')) for (const path of composeFilesOf(repo)) files.add(path);
   if (kinds.has('source')) for (const svc of repo.services) for (const path of svc.sourceFiles) files.add(path);
   return [...files].sort();
 }
 
 /** Verifies a transform's output still parses, so a bug can never write a broken file. */
 function verifyOutput(kind: FileKind | null, before: string, after: string): string | null {
+  if (kind === 'compose') {
+    const errors = parseAllDocuments(after).flatMap((d) => ('errors' in d ? d.errors : []));
+    return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
+  }
   if (kind !== 'dockerfile') return null;
   const was = dockerfileProblems(before).length;
   const now = dockerfileProblems(after);
@@ -82,6 +94,24 @@ export function planChanges(
 ): Plan {
   const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
+  // Other files transforms read and edit (a compose file's .env.example): read once, edits pooled.
+  const others = new Map<string, { raw: string | null; text: string | null; edits: TextEdit[]; transforms: Set<string> }>();
+  const repoFiles = new Set(repo.files);
+  const other = (p: string) => {
+    let entry = others.get(p);
+    if (!entry) {
+      let raw: string | null = null;
+      try {
+        raw = repoFiles.has(p) ? readRaw(p) : null;
+      } catch {
+        raw = null; // vanished or unreadable: a change would create it, and the write would fail loudly
+      }
+      entry = { raw, text: raw === null ? null : decodeText(raw).text, edits: [], transforms: new Set() };
+      others.set(p, entry);
+    }
+    return entry;
+  };
+  const read = (p: string) => other(p).text;
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
@@ -117,7 +147,7 @@ export function planChanges(
     const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
     for (const transform of applicable) {
       try {
-        const result = transform.run({ path, text, repo, options });
+        const result = transform.run({ path, text, repo, options, read });
         for (const f of result.findings)
           findings.push(
             completeFinding({
@@ -128,6 +158,11 @@ export function planChanges(
               transform: transform.id,
             }),
           );
+        for (const o of result.otherFiles ?? []) {
+          const entry = other(o.path);
+          for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
+          if (o.edits.length) entry.transforms.add(transform.id);
+        }
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
@@ -152,6 +187,14 @@ export function planChanges(
     if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
     else plan.findings.push(...findings);
   }
+  for (const [path, entry] of others) {
+    if (entry.edits.length === 0 || plan.changes.some((c) => c.path === path)) continue;
+    const source = decodeText(entry.raw ?? '');
+    const after = encodeText(source, applyEdits(source.text, entry.edits));
+    if (after !== (entry.raw ?? ''))
+      plan.changes.push({ path, before: entry.raw ?? '', after, transforms: [...entry.transforms], findings: [], ...(entry.raw === null ? { created: true } : {}) });
+  }
+  plan.changes.sort((a, b) => a.path.localeCompare(b.path));
   // What each broken file holds back, one finding per file: the changes are not made from a partial model.
   const withheldBy = new Map<string, string[]>();
   for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);

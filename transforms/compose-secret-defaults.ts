@@ -1,0 +1,322 @@
+/**
+ * compose-secret-defaults: a secret's default in a compose file (`${MONGO_URI:-mongodb+srv://u:p@…}`,
+ * `${JWT_SECRET:-dev-secret}`) is removed, so a deployment that forgets the variable does not run
+ * on a credential committed to git. `${VAR-default}` likewise, wherever compose interpolates
+ * (environment map or list, command, healthcheck, build.args, …), per variable inside a larger
+ * value; `${VAR:?msg}` and `$$` escapes are left alone. A secret is a variable (or, when the value
+ * is just the interpolation, the key) whose name says so, or a default that carries credentials
+ * (`scheme://user:pass@host`).
+ *
+ * Local development keeps working: each removed variable is listed in the repo's `.env.example`
+ * (the one it already has — `.env.example`, `.env.sample`, `env.example` — in the compose file's
+ * directory or above; else one is created beside the compose file), with the old default as the
+ * example value when it is a placeholder. A default that looks like a real credential is not copied
+ * anywhere: the variable is listed empty and a blocking finding says to rotate it.
+ *
+ * A plain literal secret (`DB_PASSWORD: postgres`) is reported, not rewritten. Edits are ranges in
+ * the YAML source (never a re-dump); the result is re-parsed and must equal the original document
+ * with only those values changed, or the file is left alone.
+ */
+import { posix } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import type { Finding } from '../src/findings/finding.js';
+import type { RepoModel } from '../src/repo/model.js';
+import { lineOfOffset } from '../src/text.js';
+import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { TextEdit } from '../src/edits.js';
+
+const ID = 'compose-secret-defaults';
+
+/** Words that make a variable or key name a secret's. */
+const SECRET_NAME = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|(?:^|_)PASS(?:$|_)|(?:^|_)PWD(?:$|_)/i;
+/** `scheme://user:password@host`: a URL that carries a password. */
+const URL_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/([^/\s:@]*):([^/\s@]+)@([^/\s:?#]+)/i;
+/** The repo's example env file, in the order it is looked for in each directory. */
+const ENV_EXAMPLE_NAMES = ['.env.example', '.env.sample', 'env.example', '.env.template', '.env.dist'];
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** One `${…}` in a string: offsets relative to the string, the operator and the default. */
+export interface Interpolation {
+  start: number;
+  end: number;
+  name: string;
+  /** `:-`, `-`, `:?`, `?`, `:+`, `+`, or '' for `${NAME}`. */
+  op: string;
+  /** The text after the operator (default, message or alternative). */
+  arg: string;
+}
+
+/** The braced interpolations of a string, `$$` escapes skipped, nested `${…}` in a default kept whole. */
+export function interpolations(text: string): Interpolation[] {
+  const out: Interpolation[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '$') continue;
+    if (text[i + 1] === '$') {
+      i++; // `$$` is a literal dollar
+      continue;
+    }
+    if (text[i + 1] !== '{') continue;
+    const head = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(:-|-|:\?|\?|:\+|\+)?/.exec(text.slice(i));
+    if (!head) continue;
+    let depth = 1;
+    let j = i + head[0].length;
+    for (; j < text.length && depth > 0; j++) {
+      if (text[j] === '$' && text[j + 1] === '$') j++;
+      else if (text[j] === '$' && text[j + 1] === '{') {
+        depth++;
+        j++;
+      } else if (text[j] === '}') depth--;
+    }
+    if (depth > 0) break; // unterminated: compose rejects it, nothing to rewrite
+    const op = head[2] ?? '';
+    if (op === '' && text[i + head[0].length] !== '}') continue; // `${NAME…` with an operator compose does not know
+    out.push({ start: i, end: j, name: head[1] as string, op, arg: text.slice(i + head[0].length, j - 1) });
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Whether a default is a stand-in for local development rather than a real credential. */
+export function isPlaceholder(value: string, repo: RepoModel): boolean {
+  const url = URL_CREDENTIALS.exec(value);
+  const local = (host: string) => /^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal|.*\.local|.*example\.(?:com|org))$/i.test(host) || composeServiceNames(repo).has(host);
+  if (url) return local(url[3] as string) || isPlaceholderWord(url[2] as string);
+  return isPlaceholderWord(value) || !looksRandom(value);
+}
+
+function isPlaceholderWord(value: string): boolean {
+  return /^(?:postgres|mysql|mongo|redis|root|admin|password|passwd|pass|secret|changeme|guest|test|dev|local|example|minioadmin|x+|\*+)$/i.test(value) || /change[-_ ]?me|dev|example|placeholder|dummy|sample|not[-_]?a[-_]?secret|local|test/i.test(value);
+}
+
+/** A long token mixing character classes, as generated secrets and keys are. */
+function looksRandom(value: string): boolean {
+  if (value.length < 16) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(value)).length;
+  return classes >= 3 || (value.length >= 32 && classes >= 2);
+}
+
+function composeServiceNames(repo: RepoModel): Set<string> {
+  return new Set(repo.compose.projects.flatMap((p) => p.services.map((s) => s.name)));
+}
+
+/** The key a scalar is the value of (`MONGO_URI:` or `- MONGO_URI=…`), and whether it sits under `environment`/`args`. */
+function contextOf(node: Scalar, path: readonly (Node | Document | Pair)[]): { key: string | null; env: boolean; valueStart: number } {
+  const parent = path[path.length - 1];
+  let key: string | null = null;
+  let valueStart = 0;
+  if (isPair(parent) && isScalar(parent.key)) key = String(parent.key.value);
+  else if (isSeq(parent) && typeof node.value === 'string') {
+    const m = /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(node.value);
+    if (m) {
+      key = m[1] as string;
+      valueStart = m[0].length;
+    }
+  }
+  // The collection holding the scalar is the value of an `environment:` or `args:` pair.
+  const holder = isPair(parent) ? path[path.length - 2] : parent;
+  const owner = path[path.indexOf(holder as Node) - 1];
+  const env = isPair(owner) && isScalar(owner.key) && /^(?:environment|args)$/.test(String(owner.key.value)) && (isMap(holder) || isSeq(holder));
+  return { key, env, valueStart };
+}
+
+interface Decision {
+  name: string;
+  replacement: string;
+  default: string;
+  real: boolean;
+}
+
+/** What happens to one interpolation: null when it stays. */
+function decide(i: Interpolation, whole: boolean, key: string | null, repo: RepoModel, require: boolean): Decision | null {
+  if ((i.op !== ':-' && i.op !== '-') || i.arg === '') return null;
+  const secret = isSecretName(i.name) || (whole && key !== null && isSecretName(key)) || URL_CREDENTIALS.test(i.arg);
+  if (!secret) return null;
+  return {
+    name: i.name,
+    replacement: require ? `\${${i.name}:?${i.name} must be set}` : `\${${i.name}}`,
+    default: i.arg,
+    real: !isPlaceholder(i.arg, repo),
+  };
+}
+
+/** A string with its secret defaults removed (the same decisions as on the source text). */
+function rewrite(value: string, key: string | null, repo: RepoModel, require: boolean, valueStart = 0): string {
+  let out = value;
+  const found = interpolations(value);
+  for (const i of [...found].reverse()) {
+    const whole = i.start === valueStart && i.end === value.length;
+    const d = decide(i, whole, key, repo, require);
+    if (d) out = out.slice(0, i.start) + d.replacement + out.slice(i.end);
+  }
+  return out;
+}
+
+/** The example env file for a compose file: the nearest existing one, else `.env.example` beside it. */
+function envExampleFor(composePath: string, read: (p: string) => string | null): { path: string; text: string | null } {
+  for (let dir = posix.dirname(composePath); ; dir = posix.dirname(dir)) {
+    for (const name of ENV_EXAMPLE_NAMES) {
+      const p = dir === '.' ? name : `${dir}/${name}`;
+      const text = read(p);
+      if (text !== null) return { path: p, text };
+    }
+    if (dir === '.' || dir === '') break;
+  }
+  const dir = posix.dirname(composePath);
+  return { path: dir === '.' ? '.env.example' : `${dir}/.env.example`, text: null };
+}
+
+/** A value as a .env line writes it: single-quoted when it has spaces, `#`, quotes or `$`. */
+function envValue(value: string): string {
+  if (value === '' || /^[\w@%+=:,./-]+$/.test(value)) return value;
+  return value.includes("'") ? `"${value.replace(/(["\\$])/g, '\\$1')}"` : `'${value}'`;
+}
+
+function toJS(doc: Document): unknown {
+  return doc.toJS({ maxAliasCount: -1 });
+}
+
+/** The original document's values with the same rewrite applied (what the output must parse to). */
+function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean): unknown {
+  if (typeof value === 'string') {
+    const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(value) : null;
+    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0);
+  }
+  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require)]));
+  return value;
+}
+
+export const composeSecretDefaults: Transform = {
+  id: ID,
+  title: 'Secrets have no default in compose files; .env.example lists them',
+  kinds: ['compose'],
+  safety: 'behavior-changing',
+  fixes: 'a secret defaulted inside docker-compose (`${MONGO_URI:-mongodb+srv://user:pass@…}`): committed to git, and used whenever the variable is forgotten',
+  verify:
+    'every variable whose default was removed is set where the stack runs (.env for local development, the task definition or Secrets Manager on ECS); `docker compose config` shows no missing variable',
+  appliesTo: (path, repo) => repo.composeFiles.includes(path) || repo.compose.files.includes(path),
+  run({ path, text, repo, options, read }: TransformInput): TransformResult {
+    const require = options.requireSecrets ?? false;
+    // Nothing to remove or report without an interpolation default, a secret-like name or a URL password.
+    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !SECRET_NAME.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text)) return { edits: [], findings: [] };
+    const doc = parseDocument(text, { merge: true });
+    // A file that does not parse is the engine's (ECS002); nothing to do here.
+    if (doc.errors.length) return { edits: [], findings: [] };
+    const edits: TextEdit[] = [];
+    const findings: Finding[] = [];
+    const removed = new Map<string, Decision>();
+
+    visit(doc, {
+      Scalar(key, node, path) {
+        if (key === 'key' || !node.range) return;
+        const [start, end] = node.range;
+        const raw = text.slice(start, end);
+        const ctx = contextOf(node, path as readonly (Node | Document | Pair)[]);
+        const line = lineOfOffset(text, start);
+        const service = serviceOf(path as readonly unknown[]);
+        const value = node.value;
+        const found = typeof value === 'string' ? interpolations(raw) : [];
+        let rewritten = false;
+        for (const i of found) {
+          // Offsets in the raw source; `whole` compares with the parsed value (quotes excluded).
+          const whole = typeof value === 'string' && value.slice(ctx.valueStart) === raw.slice(i.start, i.end) && value.length - ctx.valueStart === i.end - i.start;
+          const d = decide(i, whole, ctx.key, repo, require);
+          if (!d) continue;
+          if (raw.slice(i.start, i.end).includes('\n')) {
+            findings.push({ code: 'ECS213', severity: 'warning', message: `the default of ${d.name} spans lines in a folded scalar; remove it by hand`, line });
+            continue;
+          }
+          edits.push({ start: start + i.start, end: start + i.end, text: d.replacement });
+          rewritten = true;
+          if (!removed.has(d.name)) removed.set(d.name, d);
+          findings.push({
+            code: 'ECS210',
+            severity: 'info',
+            ...service,
+            message: `${d.name}: default removed${require ? ' (compose now fails when it is unset)' : ''}${d.real ? '' : `; "${d.default}" is its example value in the env example file`}`,
+            line,
+          });
+          if (d.real)
+            findings.push({
+              code: 'ECS211',
+              severity: 'blocking',
+              ...service,
+              message: `${d.name}'s default looks like a real credential (${describeSecret(d.default)}): it is in the git history, so rotate it; it was not copied anywhere`,
+              line,
+            });
+        }
+        // A literal secret under environment/args: reported, the owner decides.
+        if (!rewritten && ctx.env && ctx.key && value !== null && value !== undefined) {
+          const literal = String(value).slice(ctx.valueStart);
+          const hasInterpolation = interpolations(literal).length > 0 || /(?:^|[^$])\$[A-Za-z_]/.test(literal);
+          if (literal !== '' && !hasInterpolation && (isSecretName(ctx.key) || URL_CREDENTIALS.test(literal)))
+            findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${ctx.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
+        }
+      },
+    });
+    if (edits.length === 0) return { edits: [], findings };
+
+    // The output must parse to the same document with only those values changed.
+    const out = applyEditsSorted(text, edits);
+    const reparsed = parseDocument(out, { merge: true });
+    const same = reparsed.errors.length === 0 && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+    if (!same)
+      return {
+        edits: [],
+        findings: [{ code: 'ECS213', severity: 'warning', message: `the secret defaults (${[...removed.keys()].join(', ')}) are written in a form ecsfix cannot rewrite without changing other values; remove them by hand` }],
+      };
+
+    return { edits, findings, otherFiles: [envExampleEdits(path, removed, read, findings)] };
+  },
+};
+
+/** `{ service }` when the scalar is inside `services.<name>` (the path is doc, map, pair `services`, map, pair `<name>`, …). */
+function serviceOf(path: readonly unknown[]): { service?: string } {
+  const top = path[2];
+  const svc = path[4];
+  if (isPair(top) && isScalar(top.key) && top.key.value === 'services' && isPair(svc) && isScalar(svc.key)) return { service: String(svc.key.value) };
+  return {};
+}
+
+function describeSecret(value: string): string {
+  const url = URL_CREDENTIALS.exec(value);
+  return url ? `a password in a URL to ${url[3]}` : `a random-looking token of ${value.length} characters`;
+}
+
+function applyEditsSorted(text: string, edits: TextEdit[]): string {
+  let out = '';
+  let at = 0;
+  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
+    out += text.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Lines for the removed variables the example env file does not list yet, appended at its end. */
+function envExampleEdits(composePath: string, removed: Map<string, Decision>, read: (p: string) => string | null, findings: Finding[]): OtherFileEdits {
+  const target = envExampleFor(composePath, read);
+  const text = target.text ?? '';
+  const listed = new Set([...text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/gm)].map((m) => m[1]));
+  const missing = [...removed.values()].filter((d) => !listed.has(d.name));
+  if (missing.length === 0) return { path: target.path, edits: [] };
+  const end = text.length;
+  const edits: TextEdit[] = [];
+  if (text !== '' && !text.endsWith('\n')) edits.push({ start: end, end, text: '\n' });
+  edits.push({
+    start: end,
+    end,
+    text: `${text.trim() === '' ? '' : '\n'}# Secrets the compose files no longer default (ecsfix ${ID}): copy this file to .env and set them.\n`,
+  });
+  for (const d of missing) edits.push({ start: end, end, text: `${d.name}=${d.real ? '' : envValue(d.default)}\n` });
+  findings.push({
+    code: 'ECS214',
+    severity: 'info',
+    file: target.path,
+    message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${missing.map((d) => d.name).join(', ')}`,
+  });
+  return { path: target.path, edits };
+}
