@@ -400,6 +400,19 @@ function describeService(
   const ownComposePort = draft.compose ? composePortOf(draft.compose) : null;
   const disputing = ownComposePort === null ? [] : draft.alsoComposedBy.filter((c) => composePortOf(c) !== null && composePortOf(c) !== ownComposePort);
   const describe = (c: ComposeService) => `${c.file}:${c.line} (${c.containerPorts.join(', ') || 'no port'}${c.environment.PORT ? `, PORT=${c.environment.PORT}` : ''})`;
+  const dispute = draft.compose?.build?.targetDispute;
+  const stageDispute = dispute
+    ? `${dispute.base.file}:${dispute.base.line} builds target "${dispute.base.target}" and ${dispute.override.file}:${dispute.override.line} builds "${dispute.override.target}"`
+    : null;
+  if (dispute && stageDispute)
+    deps.problems.push({
+      code: 'ECS167',
+      severity: 'warning',
+      file: dispute.override.file,
+      line: dispute.override.line,
+      service: draft.name,
+      message: `which stage of ${draft.dockerfile} is deployed is not established: ${stageDispute}; no stage-dependent change is made to it`,
+    });
   const portDispute = disputing.length && draft.compose ? `compose projects disagree about the port of "${draft.name}": ${[draft.compose, ...disputing].map(describe).join(' vs ')}` : null;
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
@@ -445,6 +458,7 @@ function describeService(
     port,
     portEvidence,
     ...(portDispute ? { portDispute } : {}),
+    ...(stageDispute ? { stageDispute } : {}),
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
