@@ -96,13 +96,20 @@ describe('ecsfix check on kodingcaravan', () => {
     expect((await runCli(['apply', dir, '--yes'])).code).toBe(0);
     const after = await checkJson(dir);
     expect(after.report.findings.filter((f) => f.fixedBy !== null)).toEqual([]);
-    for (const want of SEED_READINESS.filter((f) => f.code !== 'ECS402')) has(after.report.findings, want);
+    // listen-before-mongo moved course-service's Mongo connection after listen: its start-up no longer exits on Mongo
+    const courseExit = (f: Partial<JsonFinding>) => f.code === 'ECS401' && f.service === 'course-service';
+    // The codemods inserted lines into the worker entry files: the same findings, at moved lines.
+    const codemodded = (f: Partial<JsonFinding>) => /-worker\/src\/index\.ts$/.test(f.file ?? '');
+    for (const want of SEED_READINESS.filter((f) => f.code !== 'ECS402' && !courseExit(f))) {
+      const { line, ...rest } = want;
+      has(after.report.findings, codemodded(want) ? rest : { line, ...rest });
+    }
+    expect(after.report.findings.filter(courseExit)).toEqual([]);
     // ENV PORT now mitigates the throwing port helper: info, no longer a warning
     has(after.report.findings, { code: 'ECS402', service: 'api-gateway', line: 10, severity: 'info', fixedBy: null });
     const verdict = Object.fromEntries(after.report.services.map((s) => [s.name, s.verdict]));
     expect(verdict['api-gateway']).toBe('READY');
     expect(verdict['booking-service']).toBe('READY');
-    expect(verdict['course-service']).toBe('NEEDS CHANGES'); // ECS401 remains: no transform moves its listen yet
     expect(verdict['cache-worker']).toBe('NEEDS CHANGES');
     expect(after.code).toBe(1);
     // --fail-on is a threshold, not a filter: blocking findings fail every level

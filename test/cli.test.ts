@@ -108,7 +108,7 @@ describe('ecsfix CLI', () => {
     expect(patches(inServices.stdout)).toEqual(underServices);
     expect(inServices.stderr.split('\n')[0]).toContain(dir);
     expect((await runCli(['apply', join(dir, 'services/cache-worker'), '--yes'])).code).toBe(0);
-    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['services/cache-worker/Dockerfile']);
+    expect(git(dir, 'diff', '--name-only').trim().split('\n')).toEqual(['services/cache-worker/Dockerfile', 'services/cache-worker/src/index.ts']);
     const whole = copySample('kodingcaravan');
     expect((await runCli(['apply', whole, '--yes'])).code).toBe(0);
     const worker = 'services/cache-worker/Dockerfile';

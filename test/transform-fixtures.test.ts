@@ -10,7 +10,9 @@
  *         "sample": "kodingcaravan" }   <- instead of before/: a whole bundled sample monorepo is the input
  *
  * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
- * a second run on the output changes nothing and that every changed Dockerfile still parses.
+ * a second run on the output changes nothing, that every changed Dockerfile still parses and that
+ * every changed TS/JS file has zero TypeScript syntax diagnostics. The TS/JS codemods are run the
+ * same way (fixtures/transforms/<codemod-id>/<case>/...).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { dockerfileProblems } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/discover.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { typescriptSyntaxErrors } from '../src/run/codemod.js';
 import { applyPlan, findingKey, findingsOf, planTree, readTree } from './helpers/repo.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
@@ -65,6 +68,7 @@ for (const transform of TRANSFORMS) {
 
         for (const change of plan.changes)
           if (isDockerfileName(change.path)) expect(dockerfileProblems(change.after), change.path).toEqual([]);
+          else if (/\.[cm]?[jt]sx?$/.test(change.path)) expect(typescriptSyntaxErrors(change.path, change.after), change.path).toEqual([]);
 
         const second = planTree(result, [transform], options).plan;
         expect(second.changes.map((c) => c.path), 'a second run changes nothing').toEqual([]);

@@ -53,7 +53,8 @@ export const ENGINE_CODES: readonly FindingCode[] = [
 ];
 
 /** Codes that mean the file was left out and untouched: a run that reports one exits 2. */
-const FILE_ERROR_CODES = new Set(['ECS001', 'ECS002', 'ECS003', 'ECS004', 'ECS005', 'ECS007']);
+// ECS300 (codes-source.ts): a TS/JS file a codemod must read does not parse.
+const FILE_ERROR_CODES = new Set(['ECS001', 'ECS002', 'ECS003', 'ECS004', 'ECS005', 'ECS007', 'ECS300']);
 
 export function isFileError(finding: { code: string }): boolean {
   return FILE_ERROR_CODES.has(finding.code);

@@ -16,6 +16,7 @@ import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type So
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
+import { moduleApi, type ModuleApi } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
@@ -213,7 +214,32 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     unparsable,
   };
   model.userConvention = detectUserConvention(model);
+  model.moduleApis = libraryApis(services, workspacePackages, files, read);
   return model;
+}
+
+/** The API of each workspace library a Node service depends on (not the services themselves). */
+function libraryApis(services: Service[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): Record<string, ModuleApi> {
+  const used = new Set(services.filter((s) => s.language === 'node').flatMap((s) => s.workspaceDeps));
+  const serviceDirs = new Set(services.map((s) => s.dir));
+  const apis: Record<string, ModuleApi> = {};
+  for (const pkg of packages) {
+    if (!used.has(pkg.name) || serviceDirs.has(pkg.dir)) continue;
+    const prefix = pkg.dir ? pkg.dir + '/' : '';
+    const merged: ModuleApi = { exports: [], factories: {} };
+    for (const f of files) {
+      if (!f.startsWith(prefix) || !/\.(?:[cm]?[jt]sx?)$/.test(f) || TEST_PATH.test(f.slice(prefix.length))) continue;
+      const text = read(f);
+      if (text === null) continue;
+      const api = moduleApi(f, text);
+      merged.exports.push(...api.exports);
+      merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
+      Object.assign(merged.factories, api.factories);
+    }
+    merged.exports = [...new Set(merged.exports)];
+    apis[pkg.name] = merged;
+  }
+  return apis;
 }
 
 /** Why a path compose names is not a Dockerfile ecsfix reads: missing, a directory, a symlink. */
@@ -467,6 +493,7 @@ function describeService(
     listen: [...facts.entries()]
       .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
       .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile)),
+    shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
     runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
   };
 }

@@ -10,6 +10,7 @@ import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/index.js';
+import type { ModuleApi } from '../source/api.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
@@ -63,6 +64,8 @@ export interface Service {
    * expression reads, file and line), the entry file's first. Empty when no file listens.
    */
   listen?: ServiceListen[];
+  /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
+  shutdownHooks?: { file: string; line: number }[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
 }
@@ -106,6 +109,11 @@ export interface RepoModel {
   problems: Finding[];
   /** Files that do not parse and the directories whose changes may depend on them (see `unparsable.ts`). */
   unparsable: UnparsableReach[];
+  /**
+   * JS/TS workspace libraries the services depend on, by package name: what they export and what
+   * their factories return (a consumer wrapper's stop method, a publisher's disconnect).
+   */
+  moduleApis?: Record<string, ModuleApi>;
 }
 
 /**

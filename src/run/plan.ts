@@ -16,6 +16,7 @@ import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import type { FileKind, Transform, TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
 export interface FileChange {
@@ -177,8 +178,9 @@ export function planChanges(
         steps.push(result.edits);
         applied.push(transform.id);
       } catch (error) {
-        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError) {
-          fail({ code: error instanceof DockerfileSyntaxError ? 'ECS001' : 'ECS002', severity: 'blocking', file: path, line: error.line, message: error.message, transform: transform.id });
+        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
+          const code = error instanceof DockerfileSyntaxError ? 'ECS001' : error instanceof ComposeSyntaxError ? 'ECS002' : 'ECS300';
+          fail({ code, severity: 'blocking', file: path, line: error.line, message: error.message, transform: transform.id });
           failed = true;
           break;
         }

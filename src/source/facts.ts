@@ -106,6 +106,8 @@ export interface JsSourceFacts {
   consumers: ConsumerFact[];
   datastores: DatastoreFact[];
   startup: StartupAwait[];
+  /** NestJS lifecycle hooks (`onModuleDestroy`, `beforeApplicationShutdown`) that stop or close something. */
+  lifecycleClosers: { line: number; method: string }[];
   /** The file does not parse: line and message of the first error (facts are then empty). */
   syntaxError: { line: number; message: string } | null;
 }
@@ -128,6 +130,7 @@ export function emptyFacts(): JsSourceFacts {
     consumers: [],
     datastores: [],
     startup: [],
+    lifecycleClosers: [],
     syntaxError: null,
   };
 }
@@ -517,6 +520,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   }
 
   function onClass(node: Node) {
+    for (const member of node.body?.body ?? [])
+      if (/^(?:onModuleDestroy|beforeApplicationShutdown|onApplicationShutdown)$/.test(member.key?.name ?? '') && /\.(?:disconnect|close|stop|quit)\s*\(/.test(src(member)))
+        facts.lifecycleClosers.push({ line: line(member), method: member.key.name });
     const controller = (node.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Controller');
     if (!controller) return;
     const arg = controller.expression.arguments[0];

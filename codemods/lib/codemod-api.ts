@@ -1,0 +1,187 @@
+/**
+ * What every codemod shares: the options ecsfix passes (the repo model, a note sink), and the
+ * file's own style (quotes, semicolons, indentation, logger) so generated code reads like its
+ * neighbours. Run by the jscodeshift CLI the options carry no repo: a codemod then decides from
+ * the file alone, and its notes go to jscodeshift's report.
+ *
+ * This module and the codemods import each other with `.ts` specifiers and use no `import.meta`:
+ * the jscodeshift CLI loads them through @babel/register as CommonJS.
+ */
+import type { API, ASTPath, Collection, JSCodeshift } from 'jscodeshift';
+import type { RepoModel } from '../../src/repo/model.ts';
+
+export interface CodemodNote {
+  severity: 'info' | 'warning';
+  /** ECS3xx code (src/findings/codes-source.ts). */
+  code: string;
+  message: string;
+  line?: number;
+}
+
+export interface CodemodOptions {
+  /** Set by ecsfix: the repo model. Absent under the jscodeshift CLI. */
+  repo?: RepoModel;
+  /** Set by ecsfix: receives notes with codes and lines. */
+  note?: (note: CodemodNote) => void;
+  /**
+   * Set by ecsfix: the same parser jscodeshift would use, without recast's reprint bookkeeping
+   * (the codemods never reprint: they splice text), which costs more than the parse itself.
+   */
+  parse?: (source: string) => unknown;
+}
+
+/** The file as a jscodeshift collection, parsed the fast way when ecsfix offers it. */
+export function parseFile(j: JSCodeshift, source: string, options: CodemodOptions): Collection {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Babel File node
+  return options.parse ? j(options.parse(source) as any) : j(source);
+}
+
+/** Sends a note to ecsfix, or to jscodeshift's report when run standalone. */
+export function noteTo(api: API, options: CodemodOptions, path: string) {
+  return (note: CodemodNote) => {
+    if (options.note) options.note(note);
+    else api.report(`${path}${note.line ? `:${note.line}` : ''} ${note.code} ${note.message}`);
+  };
+}
+
+export interface FileStyle {
+  quote: "'" | '"';
+  semi: string;
+  indent: string;
+  eol: string;
+}
+
+/** The file's quote style, semicolons and indentation, by majority. */
+export function fileStyle(source: string): FileStyle {
+  const single = (source.match(/(?<![\w\\])'[^'\n]*'/g) ?? []).length;
+  const double = (source.match(/(?<![\w\\])"[^"\n]*"/g) ?? []).length;
+  const statementEnds = source.split('\n').filter((l) => /[\w)\]'"`]\s*$/.test(l) && !/^\s*(?:\/\/|\*|import\b|export\b.*\{$)/.test(l));
+  const withSemi = source.split('\n').filter((l) => /;\s*$/.test(l)).length;
+  const indents = source.split('\n').filter((l) => !/^\s*\*/.test(l)).map((l) => /^( +|\t+)\S/.exec(l)?.[1] ?? '').filter(Boolean);
+  const tabs = indents.filter((i) => i.startsWith('\t')).length;
+  const smallest = indents.filter((i) => !i.startsWith('\t')).reduce((m, i) => Math.min(m, i.length), 8);
+  return {
+    quote: double > single ? '"' : "'",
+    semi: withSemi >= statementEnds.length / 2 || withSemi > 0 ? ';' : '',
+    indent: tabs > indents.length / 2 ? '\t' : ' '.repeat(smallest === 8 ? 2 : smallest),
+    eol: '\n',
+  };
+}
+
+/** A string literal in the file's quote style. */
+export function quoted(style: FileStyle, value: string): string {
+  const q = style.quote;
+  return q + value.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`) + q;
+}
+
+/**
+ * The logger the file uses (`log`, `logger`, `this.logger`, or `console`), and whether it takes
+ * (message, meta) like winston/our shared loggers or (meta, message) like pino.
+ */
+export function fileLogger(j: JSCodeshift, root: Collection, source: string): { name: string; pino: boolean } {
+  const counts = new Map<string, number>();
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const callee = p.node.callee;
+    if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return;
+    if (!/^(?:info|warn|error)$/.test(callee.property.name)) return;
+    const obj = callee.object;
+    const name = obj.type === 'Identifier' ? obj.name : null;
+    if (name && /^(?:log|logger|console|LOG|LOGGER|\w*[lL]ogger)$/.test(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  const best = [...counts.entries()].filter(([n]) => n !== 'console').sort((a, b) => b[1] - a[1])[0]?.[0] ?? (counts.has('console') ? 'console' : 'console');
+  const pino = /from ['"]pino['"]|require\(['"]pino['"]\)/.test(source) && best !== 'console';
+  return { name: best, pino };
+}
+
+/** `logger.error('msg', { error })` in the logger's own argument order. */
+export function logCall(logger: { name: string; pino: boolean }, level: 'info' | 'warn' | 'error', message: string, style: FileStyle, errorVar?: string): string {
+  const msg = quoted(style, message);
+  if (!errorVar) return `${logger.name}.${level}(${msg})`;
+  const meta = `{ error: ${errorVar} instanceof Error ? ${errorVar}.message : String(${errorVar}) }`;
+  if (logger.name === 'console') return `console.${level}(${msg}, ${errorVar})`;
+  return logger.pino ? `${logger.name}.${level}(${meta}, ${msg})` : `${logger.name}.${level}(${msg}, ${meta})`;
+}
+
+/** Offset after the last top-level import/require statement (0 when there is none). */
+export function afterImports(j: JSCodeshift, root: Collection): number {
+  let end = 0;
+  for (const stmt of root.get().node.program.body) {
+    const isImport = stmt.type === 'ImportDeclaration';
+    const isRequire =
+      stmt.type === 'VariableDeclaration' &&
+      stmt.declarations.some((d: { init?: { type: string; callee?: { name?: string } } | null }) => d.init?.type === 'CallExpression' && d.init.callee?.name === 'require');
+    if (isImport || isRequire) end = (stmt as { end?: number }).end ?? end;
+    else if (end > 0) break;
+  }
+  return end;
+}
+
+/** The repo service whose name the env-var stem names (TRAINER -> trainer-service). */
+export function serviceNamed(repo: RepoModel, stem: string) {
+  const norm = (n: string) => n.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return repo.services.find((s) => {
+    const names = [s.name, s.packageName?.split('/').pop() ?? ''].filter(Boolean).map(norm);
+    return names.some((n) => n === stem || n === `${stem}_SERVICE` || n.replace(/_SERVICE$/, '') === stem);
+  });
+}
+
+/** Applies string splices (start, end, text) to the source; insertions at one offset keep their given order. */
+export function splice(source: string, edits: { start: number; end: number; text: string }[]): string {
+  let out = source;
+  const ordered = edits.map((e, index) => ({ e, index })).sort((a, b) => b.e.start - a.e.start || b.e.end - a.e.end || b.index - a.index);
+  for (const { e } of ordered) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+const COMPILED_OR_VENDORED = /(?:^|\/)(?:dist|build|out|\.next|node_modules)\//;
+const JS_SOURCE = /\.(?:[cm]?[jt]sx?)$/;
+
+/** A JS/TS source file of a service (of one of `roles`, when given); compiled output and dependencies never. */
+export function isServiceSource(path: string, repo: RepoModel, roles?: string[]): boolean {
+  if (!JS_SOURCE.test(path) || COMPILED_OR_VENDORED.test(path) || /\.d\.[cm]?ts$/.test(path)) return false;
+  return repo.services.some((s) => s.sourceFiles.includes(path) && (!roles || roles.includes(s.role)));
+}
+
+/** Start of the line where the comment lines directly above `offset`'s line begin (or of its own line). */
+export function lineStartWithComments(source: string, offset: number): number {
+  let start = source.lastIndexOf('\n', offset - 1) + 1;
+  while (start > 0) {
+    const prevStart = source.lastIndexOf('\n', start - 2) + 1;
+    if (!/^\s*(?:\/\/|\/\*|\*)/.test(source.slice(prevStart, start - 1))) break;
+    start = prevStart;
+  }
+  return start;
+}
+
+/** The dotted name of a callee or receiver (`kafka.consumer`, `this.channel`), '' for anything else. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- babel AST nodes
+export function calleeText(node: any): string {
+  if (!node) return '';
+  if (node.type === 'Identifier') return node.name;
+  if (node.type === 'ThisExpression') return 'this';
+  if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') return `${calleeText(node.object)}.${node.property?.name ?? '?'}`;
+  return '';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift
+type AnyPath = ASTPath<any>;
+const byType = new WeakMap<Collection, Map<string, AnyPath[]>>();
+
+/**
+ * The paths of every node of a type, from one traversal of the file shared by all the lookups of a
+ * codemod (each `root.find` walks the whole tree again, which dominates a codemod's run time).
+ */
+export function typed(j: JSCodeshift, root: Collection, type: string): AnyPath[] {
+  let index = byType.get(root);
+  if (!index) {
+    const built = new Map<string, AnyPath[]>();
+    root.find(j.Node).forEach((p: AnyPath) => {
+      const list = built.get(p.node.type);
+      if (list) list.push(p);
+      else built.set(p.node.type, [p]);
+    });
+    byType.set(root, built);
+    index = built;
+  }
+  return index.get(type) ?? [];
+}

@@ -1,0 +1,319 @@
+/**
+ * listen-before-mongo: an HTTP service whose start-up awaits MongoDB (`await getMongoConnection()`,
+ * `await mongoose.connect(...)`, `await client.connect()`, a local `connectDB()` that wraps one, one
+ * element of `Promise.all([...])`) before `app.listen(...)`/`server.listen(...)`/`fastify.listen(...)`
+ * listens first, and Mongo connects in the background with retries and capped backoff, logging each
+ * failure and never exiting because the database is slow (seed 000 6.2-6.3, seed 001 B.2, E.1).
+ *
+ * Other start-up work keeps its order. A `/ready` route defined in the file reports not-ready until
+ * Mongo is up; one imported from a workspace package is checked to look at Mongo itself; `/health`
+ * is untouched, so the ALB target turns healthy while the database is still connecting. Prisma
+ * `$connect`, TypeORM `initialize` and Sequelize `authenticate` awaited before listen move the same
+ * way; an awaited datastore whose result the start-up uses is left in place with a warning.
+ */
+import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
+import type { CodemodMeta } from '../src/run/codemod.ts';
+import type { ModuleApi } from '../src/source/module-api.ts';
+import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
+import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { workspaceApis } from './lib/workspace-apis.ts';
+
+export const parser = 'ts';
+
+export const meta: CodemodMeta = {
+  id: 'listen-before-mongo',
+  title: 'HTTP services listen first and connect MongoDB in the background with retries',
+  safety: 'behavior-changing',
+  fixes: 'a service that connects to MongoDB before it listens and exits when the database is slow',
+  verify: 'start the service with MongoDB down: /health answers 200, /ready 503 until MongoDB is up, and the process keeps running',
+  tokens: /\.listen\s*\(/,
+  appliesTo: (path, repo) => isServiceSource(path, repo, ['http']),
+};
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift */
+type Node = any;
+type Edit = { start: number; end: number; text: string };
+
+interface Datastore {
+  /** `MongoDB`, `Prisma`, ... for comments and logs. */
+  label: string;
+  mongo: boolean;
+}
+
+const OTHER_STORES: { re: RegExp; label: string }[] = [
+  { re: /\.\$connect$/, label: 'Prisma' },
+  { re: /\.initialize$/, label: 'TypeORM' },
+  { re: /\.authenticate$/, label: 'Sequelize' },
+];
+
+export default function listenBeforeMongo(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
+  const source = file.source;
+  if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(/.test(source)) return undefined;
+  const j = api.jscodeshift;
+  const root = parseFile(j, source, options);
+  const note = noteTo(api, options, file.path);
+  const style = fileStyle(source);
+  const isTs = /\.[cm]?tsx?$/.test(file.path);
+  const local = localConnectors(j, root, source);
+
+  for (const listen of listenStatements(j, root)) {
+    const block: Node[] = listen.parent.node.body;
+    const index = block.indexOf(listen.node);
+    // The awaits of the same block, before the listen.
+    for (let k = index - 1; k >= 0; k--) {
+      const stmt = block[k];
+      const found = awaitedStore(stmt, local);
+      if (!found) continue;
+      const line = stmt.loc?.start.line;
+      if (found.kind === 'binding') {
+        note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening and keeps its result (${found.name}); ecsfix leaves it in place: move it after listen by hand if the service must start while ${found.store.label} is down` });
+        return undefined;
+      }
+      const moved: Node[] = [stmt];
+      for (let m = k + 1; m < index && isConnectedLog(source, block[m]); m++) moved.push(block[m]);
+      if (moved.some((s) => declaresUsedLater(s))) {
+        note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening, but the lines after it are needed before listen; left in place` });
+        return undefined;
+      }
+      return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
+    }
+  }
+  return undefined;
+}
+
+type Found = { kind: 'statement'; store: Datastore; inPromiseAll: Node | null; call: Node } | { kind: 'binding'; store: Datastore; name: string };
+
+/** The datastore an awaited statement connects to, if any. */
+function awaitedStore(stmt: Node, local: Map<string, Datastore>): Found | null {
+  if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AwaitExpression') {
+    const arg = stmt.expression.argument;
+    if (arg?.type === 'CallExpression' && calleeText(arg.callee) === 'Promise.all' && arg.arguments[0]?.type === 'ArrayExpression') {
+      for (const el of arg.arguments[0].elements) {
+        const store = storeOfCall(el, local);
+        if (store) return { kind: 'statement', store, inPromiseAll: el, call: el };
+      }
+      return null;
+    }
+    const store = storeOfCall(arg, local);
+    return store ? { kind: 'statement', store, inPromiseAll: null, call: arg } : null;
+  }
+  if (stmt.type === 'VariableDeclaration' && stmt.declarations.length === 1) {
+    const d = stmt.declarations[0];
+    const init = d.init?.type === 'AwaitExpression' ? d.init.argument : null;
+    const store = init ? storeOfCall(init, local) : null;
+    if (store) return { kind: 'binding', store, name: d.id.type === 'Identifier' ? d.id.name : 'a destructured result' };
+  }
+  return null;
+}
+
+function storeOfCall(call: Node, local: Map<string, Datastore>): Datastore | null {
+  if (call?.type !== 'CallExpression') return null;
+  const name = calleeText(call.callee);
+  const last = name.split('.').pop() ?? '';
+  if (name === 'mongoose.connect') return { label: 'MongoDB', mongo: true };
+  if (local.has(name)) return local.get(name) ?? null;
+  if (call.callee.type === 'Identifier' && MONGO_CONNECT_CALL.test(last) && /mongo/i.test(last)) return { label: 'MongoDB', mongo: true };
+  // mongoClient.connect() / client.connect() on a MongoClient
+  if (last === 'connect' && /mongo/i.test(name)) return { label: 'MongoDB', mongo: true };
+  for (const other of OTHER_STORES) if (other.re.test(name)) return { label: other.label, mongo: false };
+  return null;
+}
+
+/** Local `connectDB()`-style functions whose body awaits a Mongo connection. */
+function localConnectors(j: JSCodeshift, root: Collection, source: string): Map<string, Datastore> {
+  const out = new Map<string, Datastore>();
+  const consider = (name: string | undefined, fn: Node) => {
+    if (!name || !fn?.body) return;
+    const text = source.slice(fn.body.start, fn.body.end);
+    if (/mongoose\.connect\s*\(|new MongoClient\s*\(|getMongoConnection\s*\(|\bMongoClient\.connect\s*\(/.test(text)) out.set(name, { label: 'MongoDB', mongo: true });
+  };
+  typed(j, root, 'FunctionDeclaration').forEach((p) => consider((p.node.id as Node)?.name, p.node));
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const init: Node = p.node.init;
+    if (init && /Function/.test(init.type)) consider((p.node.id as Node).name, init);
+  });
+  return out;
+}
+
+/** Statements that call `.listen(...)` directly in a block (`server = app.listen(...)`, `await fastify.listen({...})`). */
+function listenStatements(j: JSCodeshift, root: Collection): ASTPath[] {
+  const out: ASTPath[] = [];
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'listen').forEach((p) => {
+    let s: ASTPath | null = p.parent;
+    while (s && !/Statement$|Declaration$/.test(s.node.type)) s = s.parent;
+    if (s && (s.parent?.node.type === 'BlockStatement' || s.parent?.node.type === 'Program') && !out.includes(s)) out.push(s);
+  });
+  return out;
+}
+
+function isConnectedLog(source: string, stmt: Node): boolean {
+  if (stmt?.type !== 'ExpressionStatement') return false;
+  const text = source.slice(stmt.start, stmt.end);
+  return /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:info|debug|log)\(/.test(text) && /mongo|database|\bdb\b|connect/i.test(text);
+}
+
+function declaresUsedLater(stmt: Node): boolean {
+  return stmt.type === 'VariableDeclaration';
+}
+
+
+function indentOf(source: string, offset: number): string {
+  return /^[ \t]*/.exec(source.slice(source.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';
+}
+
+function rewrite(args: {
+  j: JSCodeshift;
+  root: Collection;
+  source: string;
+  style: FileStyle;
+  isTs: boolean;
+  listen: ASTPath;
+  block: Node[];
+  index: number;
+  moved: Node[];
+  found: Extract<Found, { kind: 'statement' }>;
+  note: (n: CodemodNote) => void;
+  options: CodemodOptions;
+  file: FileInfo;
+}): string {
+  const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file } = args;
+  const edits: Edit[] = [];
+  const s = style.semi;
+  const i = style.indent;
+  const label = found.store.label;
+  const logger = fileLogger(j, root, source);
+  const first = moved[0];
+  const last = moved[moved.length - 1];
+  const indent = indentOf(source, first.start);
+
+  // 1. Take the connection (and its log lines, and the comments above it) out of the start-up path.
+  const cutStart = lineStartWithComments(source, first.start);
+  let cutEnd = source.indexOf('\n', last.end) + 1 || source.length;
+  // A comment that says the connection comes first is no longer true: it does not move along.
+  let movedText = source
+    .slice(cutStart, cutEnd)
+    .split('\n')
+    .filter((l) => !(/^\s*\/\//.test(l) && /\bbefore\b|\bfirst\b|\bprior\b/i.test(l)))
+    .join('\n');
+  // The blank line that separated the moved lines from what follows goes with them when nothing precedes them.
+  const opensBlock = /\{\s*$/.test(source.slice(0, cutStart).trimEnd().split('\n').pop() ?? '');
+  if (opensBlock && /^[ \t]*\n/.test(source.slice(cutEnd))) cutEnd = source.indexOf('\n', cutEnd) + 1;
+  if (found.inPromiseAll) {
+    // await Promise.all([connectDB(), producer.connect()]): the rest keeps its place.
+    const arr: Node = first.expression.argument.arguments[0];
+    const rest = arr.elements.filter((e: Node) => e !== found.inPromiseAll);
+    const restText = rest.map((e: Node) => source.slice(e.start, e.end));
+    const replacement = rest.length === 1 ? `await ${restText[0]}${s}` : `await Promise.all([${restText.join(', ')}])${s}`;
+    edits.push({ start: first.start, end: first.end, text: replacement });
+    movedText = `${indent}await ${source.slice(found.call.start, found.call.end)}${s}\n`;
+  } else {
+    edits.push({ start: cutStart, end: cutEnd, text: '' });
+  }
+
+  // 2. After the server listens (and the lines that set it up), connect in the background with capped backoff.
+  let after = index;
+  const serverVar = listenTarget(listen.node);
+  while (serverVar && after + 1 < block.length && new RegExp(`^${serverVar}\\.`).test(source.slice(block[after + 1].start, block[after + 1].end))) after++;
+  const anchor = block[after];
+  const listenIndent = indentOf(source, (listen.node as Node).start);
+  const body = movedText
+    .split('\n')
+    .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
+    .filter((l, n, all) => n < all.length - 1 || l !== '')
+    .map((l) => (l ? `${i}${i}${i}${l}` : l));
+  const readiness = readinessRoute(j, root, source, style, options, file, found.store);
+  const errorVar = 'error';
+  const retryLog = logCall(logger, 'error', `${label} connection failed, retrying`, style, errorVar).replace(/\{ error: /, '{ attempt, delayMs, error: ');
+  const background = [
+    `// Listen first, so /health answers while ${label} connects: it connects in the background,`,
+    `// retrying with capped backoff, and a slow database no longer stops the service from starting.`,
+    `void (async () => {`,
+    `${i}for (let attempt = 1; ; attempt++) {`,
+    `${i}${i}try {`,
+    ...body,
+    ...(readiness.flag ? [`${i}${i}${i}${readiness.flag} = true${s}`] : []),
+    `${i}${i}${i}return${s}`,
+    `${i}${i}} catch (${errorVar}) {`,
+    `${i}${i}${i}const delayMs = Math.min(30000, 1000 * 2 ** (attempt - 1))${s}`,
+    `${i}${i}${i}${logger.name === 'console' ? `console.error(${style.quote}${label} connection failed, retrying${style.quote}, { attempt, delayMs }, ${errorVar})` : retryLog}${s}`,
+    `${i}${i}${i}await new Promise((resolve) => setTimeout(resolve, delayMs))${s}`,
+    `${i}${i}}`,
+    `${i}}`,
+    `})()${s}`,
+  ]
+    .map((l) => (l ? listenIndent + l : l))
+    .join('\n');
+  edits.push({ start: anchor.end, end: anchor.end, text: `\n\n${background}` });
+  edits.push(...readiness.edits);
+  if (readiness.flag) {
+    const at = afterImports(j, root);
+    edits.push({ start: at, end: at, text: `${at ? '\n\n' : ''}/** Whether ${label} is connected: /ready reports not-ready until it is. */\nlet ${readiness.flag}${isTs ? ': boolean' : ''} = false${s}${at ? '' : '\n\n'}` });
+  }
+  for (const n of readiness.notes) note(n);
+  note({
+    severity: 'warning',
+    code: 'ECS320',
+    line: first.loc?.start.line,
+    message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)`,
+  });
+  return splice(source, edits);
+}
+
+/** `server` in `server = app.listen(...)` / `const server = app.listen(...)`. */
+function listenTarget(stmt: Node): string | null {
+  if (stmt.type === 'VariableDeclaration') return stmt.declarations[0]?.id?.name ?? null;
+  if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AssignmentExpression') return calleeText(stmt.expression.left) || null;
+  return null;
+}
+
+/**
+ * The readiness route must say not-ready until the datastore is up: a handler written here gets a
+ * flag check; one imported from a workspace package must look at Mongo itself.
+ */
+function readinessRoute(j: JSCodeshift, root: Collection, source: string, style: FileStyle, options: CodemodOptions, file: FileInfo, store: Datastore): { flag: string | null; edits: Edit[]; notes: CodemodNote[] } {
+  const result: { flag: string | null; edits: Edit[]; notes: CodemodNote[] } = { flag: null, edits: [], notes: [] };
+  let route: Node | null = null;
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
+    const path: Node = p.node.arguments[0];
+    if (!route && path?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:ready|readiness|readyz)\/?$/.test(path.value)) route = p.node;
+  });
+  if (!route) {
+    result.notes.push({ severity: 'info', code: 'ECS320', message: `no readiness route in this file: /health answers while ${store.label} connects; add a /ready that reports it if the load balancer should wait` });
+    return result;
+  }
+  const r: Node = route;
+  const handler: Node = r.arguments[r.arguments.length - 1];
+  const line = r.loc?.start.line;
+  if (handler?.type === 'Identifier') {
+    const apis: Record<string, ModuleApi> = options.repo ? (options.repo.moduleApis ?? {}) : workspaceApis(file.path, j);
+    const from = importSource(j, root, handler.name);
+    const pkg = from ? Object.keys(apis).find((p) => from === p || from.startsWith(p + '/')) : undefined;
+    const aware = pkg && apis[pkg]?.mongoAware?.includes(handler.name);
+    if (aware && store.mongo) return result;
+    result.notes.push({ severity: 'warning', code: 'ECS322', line, message: `the readiness route's handler ${handler.name} is not shown to check ${store.label}; make it report not-ready until ${store.label} is connected` });
+    return result;
+  }
+  if (!/Function/.test(handler?.type ?? '') || handler.params.length < 2 || handler.params[1].type !== 'Identifier' || handler.body.type !== 'BlockStatement') {
+    result.notes.push({ severity: 'warning', code: 'ECS322', line, message: `ecsfix cannot add a ${store.label} check to this readiness handler; make it report not-ready until ${store.label} is connected` });
+    return result;
+  }
+  const res = handler.params[1].name;
+  const flag = store.mongo ? 'mongoReady' : `${store.label.toLowerCase()}Ready`;
+  const inner = indentOf(source, handler.body.body[0]?.start ?? handler.body.start) || style.indent;
+  const q = style.quote;
+  result.flag = flag;
+  result.edits.push({
+    start: handler.body.start + 1,
+    end: handler.body.start + 1,
+    text: `\n${inner}if (!${flag}) {\n${inner}${style.indent}${res}.status(503).json({ status: ${q}not_ready${q}, ${store.mongo ? 'mongo' : store.label.toLowerCase()}: ${q}connecting${q} })${style.semi}\n${inner}${style.indent}return${style.semi}\n${inner}}`,
+  });
+  return result;
+}
+
+function importSource(j: JSCodeshift, root: Collection, name: string): string | null {
+  let from: string | null = null;
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
+    if (p.node.specifiers?.some((s: Node) => s.local?.name === name)) from = String(p.node.source.value);
+  });
+  return from;
+}

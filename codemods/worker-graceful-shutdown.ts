@@ -1,0 +1,646 @@
+/**
+ * worker-graceful-shutdown: a queue worker stops consuming on SIGTERM and exits within ECS's stop
+ * timeout (seed 000 5.2-5.3, seed 001 A.7, B.1).
+ *
+ * - Finds the consumer however it is made: kafkajs `kafka.consumer({ groupId })`, a workspace
+ *   wrapper (`createKafkaConsumer({...})`, `createConsumer(kafka, id)`, `new KafkaConsumerRunner()`
+ *   — the stop method comes from the wrapper's declaration, read by the repo model), BullMQ
+ *   `new Worker(...)`, amqplib/amqp-connection-manager channels and connections; at module level or
+ *   inside `main()`/`start()`/a class method/an async IIFE; ESM or CommonJS; TS or JS.
+ * - Keeps a module-level reference (`consumerRef`, typed from the factory) assigned right after
+ *   creation, unless the consumer already lives in a module-level variable.
+ * - No SIGTERM handler: adds one shutdown (SIGTERM and SIGINT through `process.once`, a second
+ *   signal does not start a second shutdown) that stops the consumer, closes what the file owns
+ *   (producers, publishers, pools, clients — each in its own try/catch, logged with the file's
+ *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
+ * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
+ *   a complete handler is left alone; there is never a second handler.
+ * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
+ *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
+ *
+ * When the stop method cannot be established (a wrapper whose declaration is out of reach — always
+ * the case under the jscodeshift CLI, which has no repo model), nothing changes and a note says why.
+ */
+import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
+import type { CodemodMeta } from '../src/run/codemod.ts';
+import type { RepoModel } from '../src/repo/model.ts';
+import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
+import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
+import { workspaceApis } from './lib/workspace-apis.ts';
+import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+
+export const parser = 'ts';
+
+export const meta: CodemodMeta = {
+  id: 'worker-graceful-shutdown',
+  title: 'Workers stop their consumer on SIGTERM and exit before the ECS stop timeout',
+  safety: 'behavior-changing',
+  fixes: 'a worker that ignores SIGTERM, or whose handler leaves the consumer running',
+  verify: 'stop the task (or send SIGTERM locally) and check the consumer leaves its group and the process exits 0',
+  tokens: /consumer|Consumer|new Worker\b|\.consume\s*\(|NestFactory/,
+  appliesTo: (path, repo) => isServiceSource(path, repo),
+};
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift */
+type Node = any;
+type Edit = { start: number; end: number; text: string };
+
+interface Consumer {
+  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection';
+  what: string;
+  line: number;
+  /** The statement that creates it (the ref is assigned right after it). */
+  statement: ASTPath;
+  /** How the creating code refers to it: `consumer`, `this.consumer`. */
+  target: string;
+  /** The module-level name the shutdown uses: the variable itself, or the new ref. */
+  ref: string;
+  needsRef: boolean;
+  /** TS type of the ref (`Consumer | null` ...), null in JavaScript. */
+  type: string | null;
+  stop: string;
+}
+
+interface Closer {
+  call: string;
+  what: string;
+  /** An import specifier to add (`closePool` from the module `getPool` came from). */
+  addImport?: { from: string; name: string };
+}
+
+const TS_FILE = /\.[cm]?tsx?$/;
+
+export default function workerGracefulShutdown(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
+  const source = file.source;
+  if (!meta.tokens.test(source)) return undefined;
+  const repo = options.repo;
+  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
+  const nest = /NestFactory\s*\.\s*create/.test(source);
+  // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
+  if (service && service.role !== 'worker' && !nest) return undefined;
+  const j = api.jscodeshift;
+  const root = parseFile(j, source, options);
+  const note = noteTo(api, options, file.path);
+  const style = fileStyle(source);
+  const isTs = TS_FILE.test(file.path);
+  const imports = importsOf(j, root);
+  const edits: Edit[] = [];
+
+  if (nest) return nestShutdownHooks(j, root, file, repo, note, style);
+  // A NestJS provider that stops its consumer in a lifecycle hook is complete: the bootstrap enables the hooks.
+  if (lifecycleClosersIn(source).length > 0) return undefined;
+
+  // The workspace libraries' APIs: from the repo model, or (jscodeshift CLI) read the same way from disk.
+  const apis: Apis = repo ? (repo.moduleApis ?? {}) : workspaceApis(file.path, j);
+  const consumers = findConsumers(j, root, imports, apis, isTs, note);
+  if (consumers === null || consumers.length === 0) return undefined;
+  const logger = fileLogger(j, root, source);
+  const handlers = signalHandlers(j, root);
+
+  if (handlers.length > 0) {
+    // Repair: the existing handler (never a second one) must stop the consumer first.
+    const sigterm = handlers.find((h) => h.signal === 'SIGTERM') ?? handlers[0];
+    const body = handlerBody(j, root, source, style, sigterm?.fn);
+    if (!body) {
+      note({ severity: 'warning', code: 'ECS312', line: sigterm?.line, message: 'a signal handler exists but ecsfix cannot follow it to its body; check that it stops the consumer' });
+      return undefined;
+    }
+    if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
+    addRefs(consumers, edits, root, j, source, style, isTs, imports);
+    const stmts = consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)).join('\n');
+    const indent = body.indent;
+    const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
+    if (body.expression) {
+      edits.push({ start: body.fn.start, end: body.fn.end, text: `async () => {\n${block}\n${indent}${source.slice(body.fn.body.start, body.fn.body.end)}${style.semi}\n${body.outerIndent}}` });
+    } else {
+      if (!body.fn.async) edits.push({ start: body.fn.start, end: body.fn.start, text: 'async ' });
+      edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
+    }
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now calls ${consumers.map((c) => `${c.ref}.${c.stop}()`).join(', ')} first and keeps what it did` });
+    return splice(source, edits);
+  }
+
+  addRefs(consumers, edits, root, j, source, style, isTs, imports);
+  const closers = findClosers(j, root, imports, apis, consumers);
+  const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
+  for (const add of added) addImportSpecifier(j, root, source, add, edits);
+  const names = freeNames(j, root);
+  const shutdown = shutdownCode({ names, consumers, closers, logger, style, isTs });
+  const at = startCallOffset(root, source, consumers) ?? source.length;
+  const before = source.slice(0, at);
+  const lead = at === source.length ? (before.endsWith('\n') ? '\n' : '\n\n') : '';
+  const trail = at === source.length ? (before.endsWith('\n') ? '' : '\n') : '\n';
+  edits.push({ start: at, end: at, text: `${lead}${shutdown}\n${trail}` });
+  note({
+    severity: 'warning',
+    code: 'ECS310',
+    line: consumers[0]?.line,
+    message: `no SIGTERM handler: added one shutdown that stops ${consumers.map((c) => `${c.ref}.${c.stop}()`).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits 0 within 25 s`,
+  });
+  return splice(source, edits);
+}
+
+// ---------------------------------------------------------------------------
+// Consumers
+// ---------------------------------------------------------------------------
+
+interface ImportInfo {
+  /** local name -> { module, imported name } */
+  names: Map<string, { from: string; imported: string; typeOnly: boolean }>;
+  /** import declarations by module */
+  decls: Map<string, Node[]>;
+}
+
+function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
+  const info: ImportInfo = { names: new Map(), decls: new Map() };
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
+    const n: Node = p.node;
+    const from = n.source.value;
+    info.decls.set(from, [...(info.decls.get(from) ?? []), n]);
+    for (const s of n.specifiers ?? [])
+      info.names.set(s.local.name, { from, imported: s.type === 'ImportSpecifier' ? s.imported.name : s.type === 'ImportDefaultSpecifier' ? 'default' : '*', typeOnly: n.importKind === 'type' || s.importKind === 'type' });
+  });
+  // const { a, b: c } = require('x'); const x = require('x')
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const n: Node = p.node;
+    const init = n.init;
+    if (init?.type !== 'CallExpression' || init.callee?.name !== 'require' || init.arguments[0]?.type !== 'StringLiteral') return;
+    const from = init.arguments[0].value;
+    if (n.id.type === 'Identifier') info.names.set(n.id.name, { from, imported: 'default', typeOnly: false });
+    if (n.id.type === 'ObjectPattern')
+      for (const prop of n.id.properties) if (prop.value?.type === 'Identifier') info.names.set(prop.value.name, { from, imported: prop.key.name, typeOnly: false });
+  });
+  return info;
+}
+
+type Apis = Record<string, ModuleApi>;
+
+/** The workspace package an import specifier names (the package itself or a subpath of it). */
+function packageOf(apis: Apis, from: string): ModuleApi | null {
+  const pkg = Object.keys(apis).find((p) => from === p || from.startsWith(p + '/'));
+  return pkg ? (apis[pkg] ?? null) : null;
+}
+
+/** What `name` imported from `from` returns, as its declaration in the workspace package says. */
+function importedApi(apis: Apis, from: string, name: string): FactoryApi | null {
+  return packageOf(apis, from)?.factories[name] ?? null;
+}
+
+
+/** The statement a creation belongs to, and the name it is stored in. */
+function storage(path: ASTPath): { statement: ASTPath; target: string | null; declaredIn: Node | null } | null {
+  let p: ASTPath | null = path.parent;
+  while (p && (p.node.type === 'AwaitExpression' || p.node.type === 'TSAsExpression' || p.node.type === 'ParenthesizedExpression')) p = p.parent;
+  if (!p) return null;
+  const n: Node = p.node;
+  if (n.type === 'VariableDeclarator' && n.id.type === 'Identifier') return { statement: p.parent, target: n.id.name, declaredIn: p.parent.parent?.node ?? null };
+  if (n.type === 'AssignmentExpression') return { statement: p.parent, target: calleeText(n.left) || null, declaredIn: null };
+  return null;
+}
+
+function isTopLevel(root: Collection, name: string): boolean {
+  return root.get().node.program.body.some((s: Node) => s.type === 'VariableDeclaration' && s.declarations.some((d: Node) => d.id?.name === name));
+}
+
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
+  const found: Consumer[] = [];
+  let unknown = false;
+  const add = (path: ASTPath, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
+    const stored = storage(path);
+    const line = (path.node as Node).loc?.start.line ?? 1;
+    if (!stored?.target) {
+      note({ severity: 'warning', code: 'ECS312', line, message: `the ${what} is not stored in a variable, so a shutdown cannot reach it` });
+      unknown = true;
+      return;
+    }
+    const moduleLevel = !stored.target.includes('.') && isTopLevel(root, stored.target);
+    found.push({ kind, what, line, statement: stored.statement, target: stored.target, ref: moduleLevel ? stored.target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop });
+  };
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    const callee = n.callee;
+    // kafkajs: kafka.consumer({ groupId })
+    if (callee.type === 'MemberExpression' && callee.property?.name === 'consumer' && n.arguments[0]?.type === 'ObjectExpression') {
+      add(p, 'kafka', 'Kafka consumer', 'disconnect', 'Consumer | null');
+      return;
+    }
+    // A wrapper: createKafkaConsumer({...}), createConsumer(kafka, groupId)
+    if (callee.type === 'Identifier' && KAFKA_WRAPPER_FACTORY.test(callee.name)) {
+      const imported = imports.names.get(callee.name);
+      const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
+      const stop = factory ? stopMethod(factory) : null;
+      if (!stop) {
+        note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop the consumer made by ${callee.name}()${imported ? ` (from ${imported.from})` : ''}: its declaration is out of reach or has no stop/disconnect/close method` });
+        unknown = true;
+        return;
+      }
+      const ret = `ReturnType<typeof ${callee.name}>`;
+      add(p, 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
+    }
+  });
+  typed(j, root, 'NewExpression').forEach((p) => {
+    const n: Node = p.node;
+    const name = n.callee.type === 'Identifier' ? n.callee.name : '';
+    const imported = imports.names.get(name);
+    if (name === 'Worker' && (imported?.from === 'bullmq' || (!imported && n.arguments.length >= 2 && n.arguments[0]?.type === 'StringLiteral'))) {
+      add(p, 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
+      return;
+    }
+    const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
+    if (/Consumer|Runner/.test(name) && imported) {
+      const stop = factory ? stopMethod(factory) : null;
+      if (!stop) {
+        note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop ${name} (from ${imported.from}): its declaration is out of reach` });
+        unknown = true;
+        return;
+      }
+      add(p, 'kafka', `${name}`, stop, `${name} | null`);
+    }
+  });
+  // amqplib / amqp-connection-manager: the channel that consumes, and its connection.
+  const consuming = new Set<string>();
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'consume').forEach((p) => {
+    const obj = calleeText((p.node.callee as Node).object);
+    if (obj && p.node.arguments.length >= 2) consuming.add(obj);
+  });
+  if (consuming.size > 0) {
+    typed(j, root, 'CallExpression').forEach((p) => {
+      const n: Node = p.node;
+      const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
+      const stored = storage(p);
+      if (/^create(?:Confirm)?Channel$/.test(method) && stored?.target && consuming.has(stored.target)) add(p, 'amqp-channel', 'AMQP channel', 'close', '{ close(): Promise<void> } | null');
+      if (method === 'connect' && /amqp/.test(imports.names.get(calleeText(n.callee.object))?.from ?? '')) add(p, 'amqp-connection', 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
+    });
+  }
+  if (unknown) return null;
+  // The channel closes before its connection.
+  found.sort((a, b) => Number(a.kind === 'amqp-connection') - Number(b.kind === 'amqp-connection'));
+  // Names for the refs: consumerRef for the first, <target>Ref for the others.
+  const taken = new Set<string>();
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  for (const c of found) {
+    if (!c.needsRef) continue;
+    const base = c.kind === 'kafka' || c.kind === 'bullmq' ? 'consumerRef' : `${c.target.replace(/^this\./, '')}Ref`;
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
+    taken.add(name);
+    c.ref = name;
+  }
+  return found;
+}
+
+/** Declares each ref at module level and assigns it right after the consumer is created. */
+function addRefs(consumers: Consumer[], edits: Edit[], root: Collection, j: JSCodeshift, source: string, style: FileStyle, isTs: boolean, imports: ImportInfo): void {
+  const needing = consumers.filter((c) => c.needsRef);
+  if (needing.length === 0) return;
+  const declarations: string[] = [];
+  for (const c of needing) {
+    const stmt: Node = c.statement.node;
+    const lineStart = source.lastIndexOf('\n', stmt.start - 1) + 1;
+    const indent = /^[ \t]*/.exec(source.slice(lineStart))?.[0] ?? '';
+    // A class field may be undefined by its type: the ref holds null instead.
+    const value = c.target.includes('.') ? `${c.target} ?? null` : c.target;
+    edits.push({ start: stmt.end, end: stmt.end, text: `\n${indent}${c.ref} = ${value}${style.semi}` });
+    const type = c.type ? `: ${c.type}` : '';
+    const jsType = c.kind === 'kafka' && c.type === 'Consumer | null' ? "import('kafkajs').Consumer | null" : c.kind === 'bullmq' ? "import('bullmq').Worker | null" : null;
+    const jsdoc = !isTs && jsType ? `/**\n * The ${c.what}, for the shutdown to stop.\n * @type {${jsType}}\n */\n` : '';
+    declarations.push(`${jsdoc}let ${c.ref}${isTs ? type : ''} = null${style.semi}`);
+  }
+  if (needing.some((c) => c.type === 'Consumer | null')) addTypeImport(j, root, source, imports, edits);
+  const first = topLevelStatementOf(needing[0]?.statement);
+  const at = first ? lineStartWithComments(source, (first.node as Node).start) : afterImports(j, root);
+  const header = isTs ? `/** The consumer${needing.length > 1 ? 's' : ''}, for the shutdown to stop. */\n` : '';
+  edits.push({ start: at, end: at, text: `${header}${declarations.join('\n')}\n\n` });
+}
+
+function topLevelStatementOf(path: ASTPath | undefined): ASTPath | null {
+  let p: ASTPath | null = path ?? null;
+  while (p && p.parent && p.parent.node.type !== 'Program') p = p.parent;
+  return p;
+}
+
+/** `Consumer` from kafkajs: added to an existing kafkajs import, or a new `import type`. */
+function addTypeImport(j: JSCodeshift, root: Collection, source: string, imports: ImportInfo, edits: Edit[]): void {
+  if (imports.names.get('Consumer')?.from === 'kafkajs') return;
+  const decl = (imports.decls.get('kafkajs') ?? []).find((d: Node) => d.specifiers?.some((s: Node) => s.type === 'ImportSpecifier'));
+  if (decl) {
+    insertSpecifier(source, decl, 'Consumer', edits);
+    return;
+  }
+  const at = afterImports(j, root);
+  edits.push({ start: at, end: at, text: `${at ? '\n' : ''}import type { Consumer } from 'kafkajs';${at ? '' : '\n'}` });
+}
+
+/** Adds `name` to an `import { a, b } from 'x'` in sorted position, keeping the list's layout. */
+function insertSpecifier(source: string, decl: Node, name: string, edits: Edit[]): void {
+  const specs: Node[] = decl.specifiers.filter((s: Node) => s.type === 'ImportSpecifier');
+  const next = specs.find((s) => s.imported.name.localeCompare(name) > 0);
+  const multiline = source.slice(decl.start, decl.end).includes('\n');
+  if (next) {
+    const lineStart = source.lastIndexOf('\n', next.start - 1) + 1;
+    const indent = source.slice(lineStart, next.start);
+    edits.push({ start: next.start, end: next.start, text: multiline && /^\s*$/.test(indent) ? `${name},\n${indent}` : `${name}, ` });
+  } else {
+    const last = specs[specs.length - 1];
+    const lineStart = source.lastIndexOf('\n', last.start - 1) + 1;
+    const indent = source.slice(lineStart, last.start);
+    const trailingComma = source.slice(last.end).match(/^\s*,/);
+    if (trailingComma) edits.push({ start: last.end + trailingComma[0].length, end: last.end + trailingComma[0].length, text: multiline ? `\n${indent}${name},` : ` ${name},` });
+    else edits.push({ start: last.end, end: last.end, text: multiline && /^\s*$/.test(indent) ? `,\n${indent}${name}` : `, ${name}` });
+  }
+}
+
+function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, add: { from: string; name: string }, edits: Edit[]): void {
+  let done = false;
+  typed(j, root, 'ImportDeclaration').filter((p) => (p.node as Node).source.value === add.from).forEach((p) => {
+    if (done || (p.node as Node).importKind === 'type' || !p.node.specifiers?.some((s: Node) => s.type === 'ImportSpecifier')) return;
+    insertSpecifier(source, p.node, add.name, edits);
+    done = true;
+  });
+  if (done) return;
+  // CommonJS: const { a, b } = require('x')
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const n: Node = p.node;
+    if (done || n.id.type !== 'ObjectPattern' || n.init?.callee?.name !== 'require' || n.init.arguments[0]?.value !== add.from) return;
+    const last = n.id.properties[n.id.properties.length - 1];
+    edits.push({ start: last.end, end: last.end, text: `, ${add.name}` });
+    done = true;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Existing handlers
+// ---------------------------------------------------------------------------
+
+interface Handler {
+  signal: string;
+  fn: Node;
+  line: number;
+}
+
+function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {
+  const out: Handler[] = [];
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    const callee = n.callee;
+    if (callee.type !== 'MemberExpression' || callee.object?.name !== 'process' || !/^(?:on|once|addListener|prependListener)$/.test(callee.property?.name)) return;
+    const signal = n.arguments[0];
+    if (signal?.type === 'StringLiteral' && /^SIG(?:TERM|INT)$/.test(signal.value)) out.push({ signal: signal.value, fn: n.arguments[1], line: n.loc?.start.line ?? 1 });
+    else if (signal && signal.type !== 'StringLiteral') out.push({ signal: 'SIGTERM', fn: n.arguments[1], line: n.loc?.start.line ?? 1 }); // ['SIGTERM','SIGINT'].forEach(sig => process.on(sig, ...))
+  });
+  return out;
+}
+
+/**
+ * The function that really handles the signal (the inline one, or the function its body calls), and
+ * where its new first step goes: after the leading double-signal guard and log lines.
+ */
+function handlerBody(j: JSCodeshift, root: Collection, source: string, style: FileStyle, fn: Node): { fn: Node; insertAt: number; indent: string; expression: boolean; outerIndent: string } | null {
+  const resolve = (node: Node, depth: number): Node | null => {
+    if (!node || depth > 3) return null;
+    if (node.type === 'Identifier') return functionNamed(j, root, node.name);
+    if (node.type !== 'ArrowFunctionExpression' && node.type !== 'FunctionExpression' && node.type !== 'FunctionDeclaration') return null;
+    // () => shutdown('SIGTERM') / () => void shutdown(...) / () => { shutdown(...) }: follow the call.
+    const single = node.body.type === 'BlockStatement' ? (node.body.body.length === 1 && node.body.body[0].type === 'ExpressionStatement' ? node.body.body[0].expression : null) : node.body;
+    const call = single?.type === 'UnaryExpression' ? single.argument : single?.type === 'AwaitExpression' ? single.argument : single;
+    if (call?.type === 'CallExpression' && call.callee.type === 'Identifier' && call.callee.name !== 'process') {
+      const target = functionNamed(j, root, call.callee.name);
+      if (target) return resolve(target, depth + 1) ?? target;
+    }
+    return node;
+  };
+  const target = resolve(fn, 0);
+  if (!target) return null;
+  const indentAt = (offset: number) => /^[ \t]*/.exec(source.slice(source.lastIndexOf('\n', offset - 1) + 1))?.[0] ?? '';
+  const outerIndent = indentAt(target.start);
+  if (target.body.type !== 'BlockStatement') return { fn: target, insertAt: target.body.start, indent: outerIndent + style.indent, expression: true, outerIndent };
+  const stmts: Node[] = target.body.body;
+  let insertAt = target.body.start + 1;
+  for (const st of stmts) {
+    const text = source.slice(st.start, st.end);
+    const guard = st.type === 'IfStatement' && /^if\s*\([^)]*\)\s*(?:\{\s*)?return\b/.test(text);
+    const flag = st.type === 'ExpressionStatement' && st.expression.type === 'AssignmentExpression' && /^(?:true|false)$/.test(source.slice(st.expression.right.start, st.expression.right.end));
+    const log = st.type === 'ExpressionStatement' && /^(?:\w+\.)?(?:log|logger|console|\w*[lL]ogger)\.(?:info|warn|log|debug)\(/.test(text);
+    if (!guard && !flag && !log) break;
+    insertAt = st.end;
+  }
+  const first = stmts[0];
+  return { fn: target, insertAt, indent: first ? indentAt(first.start) : outerIndent + style.indent, expression: false, outerIndent };
+}
+
+function functionNamed(j: JSCodeshift, root: Collection, name: string): Node | null {
+  let found: Node | null = null;
+  typed(j, root, 'FunctionDeclaration').filter((p) => (p.node as Node).id?.name === name).forEach((p) => void (found ??= p.node));
+  typed(j, root, 'VariableDeclarator').filter((p) => (p.node as Node).id?.name === name).forEach((p) => {
+    const init: Node = p.node.init;
+    if (init && /Function/.test(init.type)) found ??= init;
+  });
+  return found;
+}
+
+/** Whether a handler already stops one of the consumers (by its variable or ref), directly or through a helper. */
+/** Module-level names a consumer is already copied into (`consumerRef = consumer`, `chRef = ch ?? null`): an earlier run's refs. */
+function refsAssigned(j: JSCodeshift, root: Collection, consumers: Consumer[]): string[] {
+  const targets = new Set(consumers.map((c) => c.target));
+  return typed(j, root, 'AssignmentExpression')
+    .map((p) => p.node as Node)
+    .filter((n) => n.left.type === 'Identifier' && targets.has(calleeText(n.right.type === 'LogicalExpression' ? n.right.left : n.right)))
+    .map((n) => n.left.name as string);
+}
+
+function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[], aliases: string[]): boolean {
+  const names = new Set([...consumers.flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
+  let stops = false;
+  j(fn)
+    .find(j.CallExpression)
+    .forEach((p) => {
+      const callee: Node = p.node.callee;
+      if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || !/^(?:stop|disconnect|close|shutdown|pause)$/.test(callee.property?.name)) return;
+      const obj = calleeText(callee.object);
+      if (names.has(obj) || names.has(obj.replace(/^this\./, '')) || /consumer|worker|channel/i.test(obj)) stops = true;
+    });
+  return stops;
+}
+
+// ---------------------------------------------------------------------------
+// What the file owns
+// ---------------------------------------------------------------------------
+
+const CONSTRUCTED: Record<string, { method: string; what: string }> = {
+  MongoClient: { method: 'close', what: 'MongoDB client' },
+  Pool: { method: 'end', what: 'Postgres pool' },
+  PrismaClient: { method: '$disconnect', what: 'Prisma client' },
+  Redis: { method: 'quit', what: 'Redis client' },
+  IORedis: { method: 'quit', what: 'Redis client' },
+  Sequelize: { method: 'close', what: 'Sequelize connection' },
+};
+
+function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, consumers: Consumer[]): Closer[] {
+  const closers: Closer[] = [];
+  const seen = new Set<string>();
+  const consumerTargets = new Set(consumers.map((c) => c.target));
+  const addVar = (name: string, method: string, what: string) => {
+    if (seen.has(name) || consumerTargets.has(name) || !isTopLevel(root, name)) return;
+    seen.add(name);
+    closers.push({ call: `${name}?.${method}()`, what });
+  };
+  const visit = (path: ASTPath, value: Node) => {
+    const stored = storage(path);
+    if (!stored?.target || stored.target.includes('.')) return;
+    const v = value.type === 'AwaitExpression' ? value.argument : value;
+    if (v.type === 'NewExpression' && v.callee.type === 'Identifier' && CONSTRUCTED[v.callee.name]) {
+      const c = CONSTRUCTED[v.callee.name];
+      if (c) addVar(stored.target, c.method, c.what);
+    } else if (v.type === 'CallExpression') {
+      const callee = v.callee;
+      if (callee.type === 'MemberExpression' && callee.property?.name === 'producer') addVar(stored.target, 'disconnect', 'Kafka producer');
+      else if (callee.type === 'Identifier') {
+        const imported = imports.names.get(callee.name);
+        const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
+        const method = factory && !factory.kafkaConsumer ? closeMethod(factory) : null;
+        if (method && /Publisher|Producer|Client|Pool|Connection/i.test(callee.name)) addVar(stored.target, method, describeClient(callee.name.replace(/^(?:create|get|make|new)/, '')));
+        if (/^createClient$/.test(callee.name) && /redis/.test(imported?.from ?? '')) addVar(stored.target, 'quit', 'Redis client');
+      }
+    }
+  };
+  typed(j, root, 'NewExpression').forEach((p) => visit(p, p.node));
+  typed(j, root, 'CallExpression').forEach((p) => visit(p, p.node));
+  // mongoose.connect(...) in this file: mongoose.disconnect()
+  if (imports.names.get('mongoose')?.from === 'mongoose' && typed(j, root, 'CallExpression').some((p) => calleeText((p.node as Node).callee) === 'mongoose.connect'))
+    closers.push({ call: 'mongoose.disconnect()', what: 'Mongoose connection' });
+  // Shared singletons: getPool() from a module that also exports closePool().
+  for (const [local, imp] of imports.names) {
+    const stem = /^get(\w+)$/.exec(imp.imported)?.[1];
+    if (!stem || !typed(j, root, 'CallExpression').some((p) => (p.node as Node).callee?.name === local)) continue;
+    const exported = packageOf(apis, imp.from)?.exports ?? [];
+    const closer = exported.find((e) => {
+      const s = /^close(\w+)$/.exec(e)?.[1];
+      return s && (stem.startsWith(s) || s.startsWith(stem));
+    });
+    if (!closer || seen.has(closer)) continue;
+    seen.add(closer);
+    const localName = [...imports.names.entries()].find(([, v]) => v.from === imp.from && v.imported === closer)?.[0];
+    closers.push({ call: `${localName ?? closer}()`, what: describeClient(closer.replace(/^close/, '')), ...(localName ? {} : { addImport: { from: imp.from, name: closer } }) });
+  }
+  return closers;
+}
+
+/** `Pool` -> `Postgres pool`, `DlqPublisher` -> `DLQ publisher`, for log messages. */
+function describeClient(stem: string): string {
+  const known: Record<string, string> = { Pool: 'Postgres pool', Redis: 'Redis client', RedisClient: 'Redis client', Mongo: 'MongoDB client', MongoClient: 'MongoDB client', Prisma: 'Prisma client' };
+  if (known[stem]) return known[stem];
+  return stem
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .split(' ')
+    .map((w) => (/^(?:Dlq|Sqs|Sns|Kafka|Redis)$/.test(w) ? (w.length === 3 ? w.toUpperCase() : w) : w.toLowerCase()))
+    .join(' ');
+}
+
+// ---------------------------------------------------------------------------
+// The shutdown
+// ---------------------------------------------------------------------------
+
+function freeNames(j: JSCodeshift, root: Collection): { flag: string; fn: string } {
+  const taken = new Set<string>();
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  const pick = (options: string[]) => options.find((o) => !taken.has(o)) ?? `${options[0]}_`;
+  return { flag: pick(['shuttingDown', 'isShuttingDown', 'shutdownStarted']), fn: pick(['shutdown', 'gracefulShutdown', 'shutdownWorker']) };
+}
+
+function guarded(style: FileStyle, logger: { name: string; pino: boolean }, call: string, failure: string): string {
+  const i = style.indent;
+  return [`try {`, `${i}${call}${style.semi}`, `} catch (error) {`, `${i}${logCall(logger, 'error', failure, style, 'error')}${style.semi}`, `}`].join('\n');
+}
+
+function indentBlock(text: string, indent: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l ? indent + l : l))
+    .join('\n');
+}
+
+function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Consumer[]; closers: Closer[]; logger: { name: string; pino: boolean }; style: FileStyle; isTs: boolean }): string {
+  const { names, consumers, closers, logger, style, isTs } = args;
+  const s = style.semi;
+  const i = style.indent;
+  const q = style.quote;
+  const steps = [
+    ...consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)),
+    ...closers.map((c) => guarded(style, logger, `await ${c.call}`, `Failed to close the ${c.what}`)),
+  ];
+  const signalType = isTs ? ': string' : '';
+  const returnType = isTs ? ': Promise<void>' : '';
+  const template = '`${signal} received, shutting down`';
+  return [
+    `// Graceful shutdown: ECS sends SIGTERM, then SIGKILL after its 30 s stop timeout. Stop consuming`,
+    `// first so the group rebalances at once, then close what this worker owns, then exit 0.`,
+    `let ${names.flag} = false${s}`,
+    ``,
+    `async function ${names.fn}(signal${signalType})${returnType} {`,
+    `${i}if (${names.flag}) return${s} // a second signal does not start a second shutdown`,
+    `${i}${names.flag} = true${s}`,
+    `${i}${logger.name === 'console' ? `console.info(${template})` : logger.pino ? `${logger.name}.info(${template})` : `${logger.name}.info(${template})`}${s}`,
+    `${i}// Exit before the stop timeout even if a close hangs.`,
+    `${i}setTimeout(() => process.exit(1), 25000).unref()${s}`,
+    ``,
+    indentBlock(steps.join('\n'), i),
+    `${i}process.exit(0)${s}`,
+    `}`,
+    ``,
+    `process.once(${q}SIGTERM${q}, () => void ${names.fn}(${q}SIGTERM${q}))${s}`,
+    `process.once(${q}SIGINT${q}, () => void ${names.fn}(${q}SIGINT${q}))${s}`,
+  ].join('\n');
+}
+
+/** Offset of the top-level statement that starts the worker (`main().catch(...)`), so the shutdown sits before it. */
+function startCallOffset(root: Collection, source: string, consumers: Consumer[]): number | null {
+  const owners = new Set<string>();
+  for (const c of consumers) {
+    const top = topLevelStatementOf(c.statement);
+    const n: Node = top?.node;
+    if (n?.type === 'FunctionDeclaration' && n.id) owners.add(n.id.name);
+    if (n?.type === 'VariableDeclaration') for (const d of n.declarations) if (d.id?.name && /Function/.test(d.init?.type ?? '')) owners.add(d.id.name);
+    if (n?.type === 'ClassDeclaration' && n.id) owners.add(n.id.name);
+  }
+  for (const stmt of root.get().node.program.body as Node[]) {
+    if (stmt.type !== 'ExpressionStatement') continue;
+    const text = JSON.stringify(stmt.expression, ['type', 'callee', 'object', 'name', 'expression', 'argument']);
+    if ([...owners].some((o) => text.includes(`"name":"${o}"`)) || /"type":"(?:Arrow)?FunctionExpression"/.test(text)) return lineStartWithComments(source, stmt.start);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// NestJS
+// ---------------------------------------------------------------------------
+
+function nestShutdownHooks(j: JSCodeshift, root: Collection, file: FileInfo, repo: RepoModel | undefined, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, style: FileStyle): string | undefined {
+  if (/\.enableShutdownHooks\s*\(/.test(file.source)) return undefined;
+  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
+  const hooks = service ? (service.shutdownHooks ?? []) : lifecycleClosersIn(file.source);
+  if (hooks.length === 0) return undefined;
+  let edit: Edit | null = null;
+  let line = 1;
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const init: Node = p.node.init;
+    const call = init?.type === 'AwaitExpression' ? init.argument : init;
+    if (edit || call?.type !== 'CallExpression' || calleeText(call.callee) !== 'NestFactory.create' || (p.node.id as Node).type !== 'Identifier') return;
+    const stmt: Node = p.parent.node;
+    const lineStart = file.source.lastIndexOf('\n', stmt.start - 1) + 1;
+    const indent = /^[ \t]*/.exec(file.source.slice(lineStart))?.[0] ?? '';
+    const app = (p.node.id as Node).name;
+    line = stmt.loc?.start.line ?? 1;
+    edit = { start: stmt.end, end: stmt.end, text: `\n${indent}// Run onModuleDestroy/beforeApplicationShutdown on SIGTERM, so providers stop their consumers.\n${indent}${app}.enableShutdownHooks()${style.semi}` };
+  });
+  if (!edit) {
+    note({ severity: 'warning', code: 'ECS312', message: 'a NestJS bootstrap whose app object ecsfix cannot find: call app.enableShutdownHooks() by hand' });
+    return undefined;
+  }
+  note({ severity: 'warning', code: 'ECS313', line, message: 'providers close their consumers in lifecycle hooks, which Nest runs on SIGTERM only with enableShutdownHooks(): enabled' });
+  return splice(file.source, [edit]);
+}
+
+/** Standalone: lifecycle hooks in this very file that close something. */
+function lifecycleClosersIn(source: string): { file: string; line: number }[] {
+  return /(?:onModuleDestroy|beforeApplicationShutdown|onApplicationShutdown)\s*\([^)]*\)[^{]*\{[^}]*\.(?:disconnect|close|stop)\s*\(/.test(source) ? [{ file: '', line: 1 }] : [];
+}

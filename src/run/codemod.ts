@@ -1,0 +1,139 @@
+/**
+ * Runs a TS/JS codemod — a jscodeshift transform module, the same one `npx jscodeshift -t
+ * codemods/<id>.ts` runs — as an ecsfix transform: the repo model arrives in its options, its
+ * output becomes range edits over the input (so notes map to lines, CRLF/BOM survive, the patch is
+ * minimal), its notes become findings, and a result with a TypeScript syntax diagnostic is never
+ * accepted.
+ *
+ * jscodeshift and the TypeScript parser are loaded on first use only, so a run that changes no
+ * source file never pays for them.
+ */
+import { createRequire } from 'node:module';
+import { diffLines } from 'diff';
+import type { API, FileInfo, JSCodeshift } from 'jscodeshift';
+import type { RepoModel } from '../repo/model.js';
+import { sourceFacts } from '../source/index.js';
+import { langOf, parseProgram } from '../source/facts.js';
+import type { CodemodNote, CodemodOptions } from '../../codemods/lib/codemod-api.js';
+import type { Finding } from '../findings/finding.js';
+import type { Transform, TransformInput, TransformResult } from '../transform.js';
+import type { TextEdit } from '../edits.js';
+
+const load = createRequire(import.meta.url);
+
+/** A source file that does not parse: named with its line, left untouched. */
+export class SourceSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface CodemodModule {
+  default: (file: FileInfo, api: API, options: CodemodOptions) => string | null | undefined | void;
+  parser?: string;
+}
+
+export interface CodemodMeta extends Omit<Transform, 'run' | 'kinds'> {
+  /** A file whose text has none of these tokens is skipped before any parse. */
+  tokens: RegExp;
+}
+
+let jscodeshift: JSCodeshift | null = null;
+function loadJscodeshift(): JSCodeshift {
+  jscodeshift ??= load('jscodeshift') as JSCodeshift;
+  return jscodeshift;
+}
+
+const parsers = new Map<string, (source: string) => unknown>();
+/** jscodeshift's own parser for `ts`/`tsx` (babel with its options), without recast. */
+function loadParser(name: string): (source: string) => unknown {
+  let parse = parsers.get(name);
+  if (!parse) {
+    const parser = (load(`jscodeshift/parser/${name === 'tsx' ? 'tsx' : 'ts'}`) as () => { parse(source: string): unknown })();
+    parse = (source: string) => parser.parse(source);
+    parsers.set(name, parse);
+  }
+  return parse;
+}
+
+type TsApi = typeof import('ts-morph').ts;
+let ts: TsApi | null = null;
+/** TypeScript's own parser (from ts-morph: typescript@7 has no JS API). */
+function loadTypescript(): TsApi {
+  ts ??= (load('ts-morph') as typeof import('ts-morph')).ts;
+  return ts;
+}
+
+/** TypeScript syntax diagnostics of a file: what `tsc` would call a syntax error, with its line. */
+export function typescriptSyntaxErrors(path: string, text: string): { line: number; message: string }[] {
+  const t = loadTypescript();
+  const kind = { ts: t.ScriptKind.TS, tsx: t.ScriptKind.TSX, js: t.ScriptKind.JS, jsx: t.ScriptKind.JSX }[langOf(path)];
+  const file = t.createSourceFile(path, text, t.ScriptTarget.Latest, false, kind);
+  const diagnostics = (file as unknown as { parseDiagnostics: import('ts-morph').ts.DiagnosticWithLocation[] }).parseDiagnostics;
+  return diagnostics.map((d) => ({ line: file.getLineAndCharacterOfPosition(d.start).line + 1, message: t.flattenDiagnosticMessageText(d.messageText, '\n') }));
+}
+
+/** The smallest line-level edits that turn `before` into `after`. */
+export function lineEdits(before: string, after: string): TextEdit[] {
+  const edits: TextEdit[] = [];
+  let offset = 0;
+  let pending: TextEdit | null = null;
+  for (const part of diffLines(before, after)) {
+    if (part.removed) {
+      pending = pending ?? { start: offset, end: offset, text: '' };
+      pending.end = offset + part.value.length;
+      offset += part.value.length;
+    } else if (part.added) {
+      pending = pending ?? { start: offset, end: offset, text: '' };
+      pending.text += part.value;
+    } else {
+      if (pending) edits.push(pending);
+      pending = null;
+      offset += part.value.length;
+    }
+  }
+  if (pending) edits.push(pending);
+  return edits;
+}
+
+/** The parser a file needs: the module's own for .ts/.js, tsx where JSX may appear. */
+function parserFor(path: string, declared: string | undefined): string {
+  const lang = langOf(path);
+  return lang === 'tsx' || lang === 'jsx' ? 'tsx' : (declared ?? 'ts');
+}
+
+/** Runs a codemod module on one file; the result is the module's output as edits plus its notes. */
+export function runCodemod(module: CodemodModule, input: { path: string; text: string; repo?: RepoModel }): TransformResult {
+  const known = sourceFacts(input.path, input.text).syntaxError ?? parseProgram(input.path, input.text).error;
+  if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
+  const findings: Finding[] = [];
+  const parser = parserFor(input.path, module.parser);
+  const j = loadJscodeshift().withParser(parser);
+  const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => findings.push({ code: 'ECS399', severity: 'info', message }) };
+  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser) };
+  const output = module.default({ path: input.path, source: input.text }, api, options);
+  if (typeof output !== 'string' || output === input.text) return { edits: [], findings };
+  const broken = typescriptSyntaxErrors(input.path, output)[0];
+  if (broken) {
+    // A codemod bug must never write a broken file: drop the change, keep the findings, say so.
+    findings.push({ severity: 'warning', code: 'ECS399', message: `the rewrite was not applied: its result would not parse (line ${broken.line}: ${broken.message})` });
+    return { edits: [], findings };
+  }
+  return { edits: lineEdits(input.text, output), findings };
+}
+
+/** An ecsfix transform around a codemod module. */
+export function codemodTransform(meta: CodemodMeta, module: CodemodModule): Transform {
+  const { tokens, ...rest } = meta;
+  return {
+    ...rest,
+    kinds: ['source'],
+    run(input: TransformInput): TransformResult {
+      if (!tokens.test(input.text)) return { edits: [], findings: [] };
+      return runCodemod(module, input);
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The API a module offers, read from its declarations: what it exports, and for each exported
+ * function or class the methods its result has (`createKafkaConsumer(...)` returns an object with
+ * `stop()`; `createConsumer(kafka, id)` returns a kafkajs `Consumer`, stopped with `disconnect()`).
+ * The shutdown codemod follows a worker's import into its workspace package with this, so the stop
+ * method it calls is the one the declaration really has.
+ *
+ * Parser-agnostic: it reads an ESTree program from oxc (the repo model) or a Babel program from
+ * jscodeshift (the codemods under the jscodeshift CLI), so both see the same API. No imports, so the
+ * codemods can load it through @babel/register.
+ */
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes */
+type Node = any;
+
+export interface FactoryApi {
+  /** `async function` / returns a Promise: the result must be awaited. */
+  async: boolean;
+  /** Methods of what it returns (or of the class's instances). */
+  methods: string[];
+  /** It returns a kafkajs `Consumer` (its type or a `kafka.consumer(...)` call). */
+  kafkaConsumer: boolean;
+  /** It returns a kafkajs `Producer`. */
+  kafkaProducer: boolean;
+}
+
+export interface ModuleApi {
+  /** Every name the module exports, re-exports included. */
+  exports: string[];
+  /** Exported functions that look at MongoDB (directly or through a function of their file): a readiness handler that does reports Mongo. */
+  mongoAware?: string[];
+  /** Exported functions and classes that return something with methods. */
+  factories: Record<string, FactoryApi>;
+}
+
+/** The exported API of a parsed module (ESTree from oxc, or Babel from jscodeshift). */
+export function apiOfProgram(program: Node): ModuleApi {
+  const api: ModuleApi = { exports: [], factories: {} };
+  const interfaces = new Map<string, string[]>();
+  for (const stmt of program.body) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type === 'TSInterfaceDeclaration') interfaces.set(decl.id.name, decl.body.body.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
+    if (decl?.type === 'TSTypeAliasDeclaration' && decl.typeAnnotation?.type === 'TSTypeLiteral')
+      interfaces.set(decl.id.name, decl.typeAnnotation.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
+  }
+  for (const stmt of program.body) {
+    if (stmt.type === 'ExportNamedDeclaration') {
+      for (const s of stmt.specifiers ?? []) api.exports.push(s.exported?.name ?? s.local?.name);
+      const decl = stmt.declaration;
+      if (decl?.type === 'FunctionDeclaration' && decl.id) {
+        api.exports.push(decl.id.name);
+        api.factories[decl.id.name] = functionApi(decl, interfaces);
+      } else if (decl?.type === 'ClassDeclaration' && decl.id) {
+        api.exports.push(decl.id.name);
+        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false };
+      } else if (decl?.type === 'VariableDeclaration') {
+        for (const d of decl.declarations) {
+          if (d.id?.type !== 'Identifier') continue;
+          api.exports.push(d.id.name);
+          if (d.init?.type === 'ArrowFunctionExpression' || d.init?.type === 'FunctionExpression') api.factories[d.id.name] = functionApi(d.init, interfaces);
+        }
+      }
+    } else if (stmt.type === 'ExportDefaultDeclaration') api.exports.push('default');
+    else if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AssignmentExpression') {
+      // module.exports = { a, b }; exports.a = a
+      const left = calleeName(stmt.expression.left);
+      const right = stmt.expression.right;
+      if (left === 'module.exports' && right.type === 'ObjectExpression') for (const p of right.properties) if (p.key?.name) api.exports.push(p.key.name);
+      const named = /^(?:module\.)?exports\.(\w+)$/.exec(left)?.[1];
+      if (named) api.exports.push(named);
+    }
+  }
+  // CommonJS: functions declared in the file and exported by name.
+  for (const stmt of program.body)
+    if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
+  api.exports = [...new Set(api.exports.filter(Boolean))];
+  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0) delete api.factories[name];
+  api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
+  return api;
+}
+
+function classMethods(cls: Node): string[] {
+  return cls.body.body.filter((m: Node) => (m.type === 'MethodDefinition' || m.type === 'ClassMethod') && m.kind === 'method' && m.key?.name).map((m: Node) => m.key.name);
+}
+
+/** What a function returns: its annotated type, or the object/call in its return statements. */
+function functionApi(fn: Node, interfaces: Map<string, string[]>): FactoryApi {
+  const api: FactoryApi = { async: Boolean(fn.async), methods: [], kafkaConsumer: false, kafkaProducer: false };
+  let type = fn.returnType?.typeAnnotation;
+  if (type?.type === 'TSTypeReference' && type.typeName?.name === 'Promise') {
+    api.async = true;
+    type = type.typeArguments?.params?.[0] ?? type.typeParameters?.params?.[0];
+  }
+  const typeName = type?.type === 'TSTypeReference' ? type.typeName?.name : null;
+  if (typeName === 'Consumer') api.kafkaConsumer = true;
+  if (typeName === 'Producer') api.kafkaProducer = true;
+  if (typeName && interfaces.has(typeName)) api.methods.push(...(interfaces.get(typeName) ?? []));
+  if (type?.type === 'TSTypeLiteral') api.methods.push(...type.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
+  const body = fn.body?.type === 'BlockStatement' ? fn.body.body : fn.body ? [{ type: 'ReturnStatement', argument: fn.body }] : [];
+  const visit = (stmts: Node[]) => {
+    for (const s of stmts) {
+      if (s?.type === 'ReturnStatement') {
+        const arg = s.argument?.type === 'AwaitExpression' ? s.argument.argument : s.argument;
+        if (arg?.type === 'ObjectExpression') for (const p of arg.properties) if (p.key?.name && (p.method || p.type === 'ObjectMethod' || p.value?.type?.includes('Function'))) api.methods.push(p.key.name);
+        if (arg?.type === 'CallExpression' && /\.consumer$/.test(calleeName(arg.callee))) api.kafkaConsumer = true;
+        if (arg?.type === 'CallExpression' && /\.producer$/.test(calleeName(arg.callee))) api.kafkaProducer = true;
+        if (arg?.type === 'NewExpression' && arg.callee?.type === 'ClassExpression') api.methods.push(...classMethods(arg.callee));
+      } else if (s?.type === 'IfStatement') visit([s.consequent, s.alternate].flatMap((b) => (b?.type === 'BlockStatement' ? b.body : b ? [b] : [])));
+      else if (s?.type === 'TryStatement') visit(s.block.body);
+    }
+  };
+  visit(body);
+  if (api.kafkaConsumer) api.methods.push('disconnect', 'stop');
+  if (api.kafkaProducer) api.methods.push('disconnect');
+  api.methods = [...new Set(api.methods)];
+  return api;
+}
+
+/** The method that stops a consumer: `stop()` on a wrapper that has one, else disconnect/close/shutdown. */
+export function stopMethod(api: Pick<FactoryApi, 'methods' | 'kafkaConsumer'>): string | null {
+  if (api.kafkaConsumer) return 'disconnect';
+  return ['stop', 'disconnect', 'close', 'shutdown'].find((m) => api.methods.includes(m)) ?? null;
+}
+
+/** The method that closes a client (producer, publisher, pool): disconnect/close/quit/end. */
+export function closeMethod(api: Pick<FactoryApi, 'methods'>): string | null {
+  return ['disconnect', 'close', 'quit', 'end', 'stop'].find((m) => api.methods.includes(m)) ?? null;
+}
+
+function calleeName(node: Node): string {
+  if (node?.type === 'Identifier') return node.name;
+  if (node?.type === 'MemberExpression') return `${calleeName(node.object)}.${node.property?.name ?? '?'}`;
+  return '';
+}
+
+/** Functions of the module whose body names MongoDB, or calls a function of the module that does. */
+function mongoAwareFunctions(program: Node): string[] {
+  const bodies = new Map<string, Node>();
+  for (const stmt of program.body) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type === 'FunctionDeclaration' && decl.id) bodies.set(decl.id.name, decl.body);
+    if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id?.name && /Function/.test(d.init?.type ?? '')) bodies.set(d.id.name, d.init.body);
+  }
+  const names = (node: Node, out: Set<string>) => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n) => names(n, out));
+    if (node.type === 'Identifier') out.add(node.name);
+    for (const key in node) if (key !== 'loc' && key !== 'range' && node[key] && typeof node[key] === 'object') names(node[key], out);
+  };
+  const direct = new Map<string, Set<string>>();
+  for (const [name, body] of bodies) {
+    const ids = new Set<string>();
+    names(body, ids);
+    direct.set(name, ids);
+  }
+  const aware = (name: string, depth: number): boolean => {
+    const ids = direct.get(name);
+    if (!ids) return false;
+    if ([...ids].some((id) => /mongo/i.test(id))) return true;
+    return depth < 2 && [...ids].some((id) => id !== name && bodies.has(id) && aware(id, depth + 1));
+  };
+  return [...bodies.keys()].filter((n) => aware(n, 0));
+}
