@@ -36,7 +36,7 @@ function sampleReport(name: string) {
   if (hit) return hit;
   const tree = readTree(join(FIXTURES, name));
   const { repo, plan } = planTree(tree, [...TRANSFORMS]);
-  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
   reports.set(name, report);
   return report;
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileProblems, parseDockerfile } from '../src/repo/dockerfile.js';
 import type { TransformOptions } from '../src/transform.js';
-import { classifySpec, dockerfilePnpmPin, pnpmInstalls } from '../transforms/dockerfile-pnpm-pin.js';
+import { dockerfilePnpmPin } from '../transforms/dockerfile-pnpm-pin.js';
+import { classifySpec, pnpmInstalls } from '../transforms/lib/pnpm-version.js';
 import { applyPlan, findingsOf, planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 

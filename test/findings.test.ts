@@ -61,7 +61,7 @@ describe('finding codes', () => {
   });
 
   it('name only transform ids as fixedBy', () => {
-    // The registry's transforms, and the ids DESIGN.md fixes as stable surface (codemods in progress).
+    // The registry's transforms, and the ids of the codemods and the compose transform being built (issues 8 and 10).
     const ids = new Set([...TRANSFORMS.map((t) => t.id), 'worker-graceful-shutdown', 'listen-before-mongo', 'service-url-defaults', 'compose-secret-defaults']);
     for (const c of FINDING_CODES) if (c.fixedBy) expect(ids.has(c.fixedBy), `${c.code} fixedBy ${c.fixedBy}`).toBe(true);
   });

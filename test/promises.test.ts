@@ -1,5 +1,5 @@
 /**
- * The promises in DESIGN.md, checked on disk through the real CLI: CRLF, BOM and file mode survive;
+ * The promises of the README ("Promises"), checked on disk through the real CLI: CRLF, BOM and file mode survive;
  * an unparsable file is named with its line and left untouched while the others change; writes
  * never follow a symlink out of the root; untouched lines stay byte-identical.
  */

@@ -15,7 +15,7 @@ const COMPOSE = 'services:\n  svc:\n    build: ./svc\n    ports:\n      - "3000:
 function readiness(files: Record<string, string>): Finding[] {
   const tree: Tree = new Map(Object.entries(files));
   const { repo, plan } = planTree(tree, []);
-  return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).findings.filter((f) => f.code.startsWith('ECS4'));
+  return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).findings.filter((f) => f.code.startsWith('ECS4'));
 }
 
 const at = (findings: Finding[], code: string) => findings.filter((f) => f.code === code).map((f) => ({ service: f.service, file: f.file, line: f.line, severity: f.severity }));
@@ -168,7 +168,7 @@ describe('task definition secrets', () => {
     const compose = COMPOSE + '    environment:\n      DB_PASSWORD: postgres\n      JWT_TOKEN_LIFETIME_MINUTES: "15"\n      CACHE_URL: redis://:hunter2@cache:6379\n      LOG_LEVEL: info\n';
     const tree: Tree = new Map(Object.entries(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'docker-compose.yml': compose })));
     const { repo, plan } = planTree(tree, []);
-    const container = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).ecs[0]?.taskDefinition.containerDefinitions[0];
+    const container = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs[0]?.taskDefinition.containerDefinitions[0];
     expect(container?.secrets.map((s) => s.name)).toEqual(['CACHE_URL', 'DB_PASSWORD']);
     expect(container?.environment).toContainEqual({ name: 'JWT_TOKEN_LIFETIME_MINUTES', value: '15' });
     expect(container?.environment).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
@@ -182,7 +182,7 @@ describe('task definition stopTimeout', () => {
   const stopTimeout = (files: Record<string, string>) => {
     const tree: Tree = new Map(Object.entries(files));
     const { repo, plan } = planTree(tree, []);
-    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null).ecs.find((e) => e.service === 'jobs')?.taskDefinition.containerDefinitions[0]?.stopTimeout;
+    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs.find((e) => e.service === 'jobs')?.taskDefinition.containerDefinitions[0]?.stopTimeout;
   };
   const files = (src: string) => ({
     'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileProblems } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
 import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';

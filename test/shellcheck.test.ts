@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
 import { readTree, type Tree } from './helpers/repo.js';
 import { runAll } from './helpers/validity.js';

@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileProblems } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { typescriptSyntaxErrors } from '../src/run/codemod.js';
 import { applyPlan, findingKey, findingsOf, planTree, readTree } from './helpers/repo.js';

@@ -17,7 +17,7 @@ import { startCommands } from '../src/verify/startCommand.js';
 import { diagnoseStart } from '../src/verify/startOutcome.js';
 import { verifyRepo } from '../src/verify/verify.js';
 import { verifyCommand } from '../src/cli/verify.js';
-import type { Io } from '../src/cli/main.js';
+import type { Io } from '../src/cli/io.js';
 import { FIXTURES, runCli } from './helpers/tmp.js';
 
 const ok = (stdout = ''): ProcessResult => ({ code: 0, stdout, stderr: '', timedOut: false });

@@ -18,7 +18,7 @@ vi.mock('@clack/prompts', () => ({
 vi.mock('../src/cli/filePrompt.js', () => ({ CANCELLED: Symbol('cancel'), askFile: async () => 'all' }));
 
 const { wizard } = await import('../src/cli/wizard.js');
-const { writeChanges } = await import('../src/cli/main.js');
+const { writeChanges } = await import('../src/run/engine.js');
 
 class Sink {
   text = '';
@@ -34,7 +34,7 @@ describe('wizard and ecsfix check', () => {
     const dir = copySample('kodingcaravan');
     gitInit(dir);
     const io = { stdout: new Sink(), stderr: new Sink(), stdinIsTTY: true } as never;
-    await wizard(dir, { transform: [], skip: [], allowDirty: false } as never, io, { guardDirty: () => {}, writeChanges }, { dirArg: dir });
+    await wizard(dir, { transform: [], skip: [], allowDirty: false } as never, io, { guardDirty: () => {}, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { dirArg: dir });
     const readiness = notes.find((n) => n.title.startsWith('Readiness'));
     expect(readiness?.text).toMatch(/^course-service\s+http\s+3005\s+NEEDS CHANGES/m);
     const byHand = warnings.find((w) => w.startsWith('For ECS, by hand'));

@@ -47,9 +47,9 @@ const io = () => ({ stdout: new Sink(), stderr: new Sink(), stdinIsTTY: true }) 
 const flags = (transform: string[] = []) => ({ transform, skip: [], allowDirty: false });
 
 async function run(dir: string, transform: string[] = []) {
-  const { writeChanges } = await import('../src/cli/main.js');
+  const { writeChanges } = await import('../src/run/engine.js');
   const guardDirty = () => {};
-  return wizard(dir, flags(transform), io(), { guardDirty, writeChanges }, { dirArg: dir });
+  return wizard(dir, flags(transform), io(), { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { dirArg: dir });
 }
 
 /** The script line the wizard closed with, as argv. */

@@ -25,7 +25,7 @@
  * `pnpm install --offline` after `pnpm fetch` already installs only what the lockfile says.
  */
 import { posix } from 'node:path';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';

@@ -7,13 +7,14 @@
  */
 import type { ProbeTool } from '../src/repo/baseImage.js';
 import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { execForm, firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
-import { describeEvidence, httpServiceOf } from './dockerfile-port-env.js';
+import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
+import { generateProbe } from '../src/dockerfile/probe.js';
+import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import { fixedListenPorts } from './lib/fixed-port.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
@@ -43,33 +44,6 @@ function chooseTool(stage: DockerStage, service: Service): ProbeTool | null {
   const has = (t: ProbeTool) => stage.tools.includes(t);
   const order: ProbeTool[] = service.language === 'python' ? ['python', 'wget', 'curl', 'node'] : ['node', 'wget', 'curl', 'python'];
   return order.find(has) ?? null;
-}
-
-/**
- * A HEALTHCHECK CMD (the part after `CMD`) for the given tool. It reads PORT (with `port` as the
- * fallback) unless the server listens on a fixed port, which it then probes as written.
- */
-export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number, path: string, readsEnv = true): string | null {
-  const shellUrl = `"http://localhost:${readsEnv ? `\${PORT:-${port}}` : port}${path}"`;
-  switch (tool) {
-    case 'node': {
-      const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
-      const url = readsEnv ? `'http://localhost:' + (process.env.PORT || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
-      const js = `require('http').get(${url}, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
-      return execForm([node, '-e', js]);
-    }
-    case 'python': {
-      const url = readsEnv ? `'http://localhost:' + os.environ.get('PORT', '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
-      const py = `import ${readsEnv ? 'os, ' : ''}urllib.request; urllib.request.urlopen(${url}, timeout=4)`;
-      return execForm(['python3', '-c', py]);
-    }
-    case 'wget':
-      return stage.tools.includes('sh') ? `wget -q -O /dev/null ${shellUrl} || exit 1` : null;
-    case 'curl':
-      return stage.tools.includes('sh') ? `curl -fsS -o /dev/null ${shellUrl} || exit 1` : null;
-    default:
-      return null;
-  }
 }
 
 /** Finds the string literal around `index` in a `node -e` / `python -c` program: its quote token and bounds. */

@@ -17,7 +17,7 @@
  */
 import { posix } from 'node:path';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';

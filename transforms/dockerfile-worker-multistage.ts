@@ -26,7 +26,7 @@ import { posix } from 'node:path';
 import { checkDockerfileBuild, outputDir } from '../src/repo/buildCheck.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
-import { isDockerfileName } from '../src/repo/discover.js';
+import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';
@@ -34,7 +34,7 @@ import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.j
 import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
-import { choosePnpmVersion } from './dockerfile-pnpm-pin.js';
+import { choosePnpmVersion } from './lib/pnpm-version.js';
 import { keyword } from '../src/dockerfile/edit.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';

@@ -8,27 +8,10 @@
  * the jscodeshift CLI loads them through @babel/register as CommonJS.
  */
 import type { API, ASTPath, Collection, JSCodeshift } from 'jscodeshift';
+
+export type { CodemodNote, CodemodOptions } from '../../src/codemod.ts';
+import type { CodemodNote, CodemodOptions } from '../../src/codemod.ts';
 import type { RepoModel } from '../../src/repo/model.ts';
-
-export interface CodemodNote {
-  severity: 'info' | 'warning';
-  /** ECS3xx code (src/findings/codes-source.ts). */
-  code: string;
-  message: string;
-  line?: number;
-}
-
-export interface CodemodOptions {
-  /** Set by ecsfix: the repo model. Absent under the jscodeshift CLI. */
-  repo?: RepoModel;
-  /** Set by ecsfix: receives notes with codes and lines. */
-  note?: (note: CodemodNote) => void;
-  /**
-   * Set by ecsfix: the same parser jscodeshift would use, without recast's reprint bookkeeping
-   * (the codemods never reprint: they splice text), which costs more than the parse itself.
-   */
-  parse?: (source: string) => unknown;
-}
 
 /** The file as a jscodeshift collection, parsed the fast way when ecsfix offers it. */
 export function parseFile(j: JSCodeshift, source: string, options: CodemodOptions): Collection {

@@ -3,13 +3,13 @@
  * the transforms' findings, files that could not be parsed and what the repo model could not settle.
  *
  * The engine reports registered codes for all but the pending change itself, which gets the interim
- * code `pending/<transform>` described in {@link INTERIM_CODES}.
+ * code `pending/<transform>` described in {@link interimCodes}.
  */
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { isFileError } from '../findings/codes-engine.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
-import { TRANSFORMS } from '../../transforms/index.js';
+import type { Transform } from '../transform.js';
 import { replacements } from './replacements.js';
 
 const PENDING_SEVERITY: Record<string, Severity> = {
@@ -25,19 +25,21 @@ const PENDING_SEVERITY: Record<string, Severity> = {
   'dockerfile-frozen-lockfile': 'warning',
 };
 
-/** Codes of the interim adapter (not ECS-numbered, so they cannot collide with registered ones). */
-export const INTERIM_CODES: readonly FindingCode[] = [
-  ...TRANSFORMS.map((t) => ({
+/** Codes of the interim adapter for the transforms that ran (not ECS-numbered, so they cannot collide with registered ones). */
+export function interimCodes(registry: readonly Transform[]): FindingCode[] {
+  return [
+  ...registry.map((t) => ({
     code: `pending/${t.id}`,
     title: t.fixes,
     defaultSeverity: PENDING_SEVERITY[t.id] ?? 'warning',
     help: `${t.title}. Run "ecsfix apply -t ${t.id}" to apply it (${t.safety}).${t.verify ? ` Verify: ${t.verify}` : ''}`,
     fixedBy: t.id,
   })),
-];
+  ];
+}
 
-function pendingCode(transform: string): FindingCode | undefined {
-  return INTERIM_CODES.find((c) => c.code === `pending/${transform}`);
+function pendingCode(transform: string, interim: readonly FindingCode[]): FindingCode | undefined {
+  return interim.find((c) => c.code === `pending/${transform}`);
 }
 
 /** The services a file belongs to: built from it, or its source. */
@@ -45,7 +47,7 @@ export function servicesOfFile(repo: RepoModel, path: string): string[] {
   return repo.services.filter((s) => s.dockerfile === path || s.sourceFiles.includes(path)).map((s) => s.name);
 }
 
-export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
+export function planFindings(repo: RepoModel, plan: Plan, interim: readonly FindingCode[]): Finding[] {
   const findings: Finding[] = [];
   const each = (path: string, make: (service?: string) => Finding) => {
     const services = servicesOfFile(repo, path);
@@ -54,7 +56,7 @@ export function planFindings(repo: RepoModel, plan: Plan): Finding[] {
   for (const change of plan.changes) {
     const firstLine = replacements(change.before, change.after)[0]?.startLine ?? 1;
     for (const transform of change.transforms) {
-      const def = pendingCode(transform);
+      const def = pendingCode(transform, interim);
       const line = change.findings.find((f) => f.transform === transform && f.line)?.line ?? firstLine;
       each(change.path, (service) => ({
         code: def?.code ?? `pending/${transform}`,

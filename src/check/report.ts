@@ -8,10 +8,11 @@ import { atLeast, type Finding, type FindingCode, type Severity } from '../findi
 import { findingCode } from '../findings/codes.js';
 import type { RepoModel, ServiceRole } from '../repo/model.js';
 import type { FileChange, Plan } from '../run/plan.js';
+import type { Transform } from '../transform.js';
 import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
 import { buildCheckFindings } from './build-findings.js';
-import { INTERIM_CODES, planFindings } from './plan-findings.js';
+import { interimCodes, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
 import { ecsServices, type EcsService } from './task-definition.js';
 
@@ -39,9 +40,13 @@ export interface CheckReport {
   ecs: EcsService[];
   /** The pending changes (for SARIF fixes). */
   changes: FileChange[];
+  /** The interim adapter's codes for the transforms that ran ({@link describeCode}). */
+  interimCodes: FindingCode[];
 }
 
-export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: string) => string | null): CheckReport {
+/** `registry`: the transforms that produced `plan` (the CLI hands them in; this module depends on none). */
+export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: string) => string | null, registry: readonly Transform[]): CheckReport {
+  const interim = interimCodes(registry);
   const texts = new Map<string, string | null>();
   const ctx: CheckContext = {
     repo,
@@ -54,7 +59,7 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
   };
-  const findings = [...planFindings(repo, plan), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const findings = [...planFindings(repo, plan, interim), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
   const services = repo.services.map((s): ServiceVerdict => {
     const own = findings.filter((f) => f.service === s.name);
     const blocking = own.filter((f) => f.severity === 'blocking').length;
@@ -83,6 +88,7 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     fixes: transforms.map((t) => ({ transform: t, files: plan.changes.filter((c) => c.transforms.includes(t)).map((c) => c.path), command: `ecsfix apply -t ${t} --yes` })),
     ecs: ecsServices(ctx),
     changes: plan.changes,
+    interimCodes: interim,
   };
 }
 
@@ -92,8 +98,8 @@ export function failsAt(report: CheckReport, threshold: Severity): boolean {
 }
 
 /** A code's description: registered, or one of the interim adapter's. */
-export function describeCode(code: string): FindingCode | undefined {
-  return findingCode(code) ?? INTERIM_CODES.find((c) => c.code === code);
+export function describeCode(report: CheckReport, code: string): FindingCode | undefined {
+  return findingCode(code) ?? report.interimCodes.find((c) => c.code === code);
 }
 
 function byPlace(a: Finding, b: Finding): number {

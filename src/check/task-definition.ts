@@ -6,7 +6,7 @@
  * ECS ignores an image's HEALTHCHECK, so the container `healthCheck` is declared here, as a command
  * the image can run (node, python, wget, curl: whichever it has), with the Dockerfile's timings.
  */
-import { generateProbe } from '../../transforms/dockerfile-healthcheck-env.js';
+import { generateProbe } from '../dockerfile/probe.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';

@@ -117,7 +117,7 @@ export function readinessReport(session: Session): CheckReport {
       return null;
     }
   };
-  return buildCheckReport(session.repo, session.plan, read);
+  return buildCheckReport(session.repo, session.plan, read, session.transforms);
 }
 
 export function runCheck(options: CheckOptions, io: CheckIo, version: string): number {

@@ -4,11 +4,12 @@
  * summary to stderr.
  */
 import { TRANSFORMS } from '../../transforms/index.js';
+import { writeChanges } from '../run/engine.js';
 import { dirtyFiles, gitOperationInProgress } from '../run/gitGuard.js';
 import type { FileChange } from '../run/plan.js';
-import { writeFiles } from '../run/write.js';
 import { parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
+import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, shown, tally, type Verbosity } from './report.js';
 import { sameSelection, scriptLine } from './scriptLine.js';
@@ -16,14 +17,6 @@ import { findTarget } from './root.js';
 import { loadSession, resolveDir, selectTransforms, servicesInScope, type Session } from './session.js';
 import { bold, colorEnabled, dim, printable } from './style.js';
 import { didYouMean } from './suggest.js';
-
-export const EXIT = { ok: 0, pending: 1, error: 2, interrupted: 130 } as const;
-
-export interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdinIsTTY: boolean;
-}
 
 const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, stdinIsTTY: Boolean(process.stdin.isTTY) });
 
@@ -219,10 +212,6 @@ function guardDirty(session: Session, changes: FileChange[], flags: Pick<Flags, 
   if (operation) throw new UsageError(`refusing to write while the repository is in the middle of ${operation}. Finish or abort it first, or pass --allow-dirty`);
 }
 
-export function writeChanges(session: Session, changes: FileChange[]): string[] {
-  return writeFiles(session.root, changes.map((c) => ({ path: c.path, contents: c.after })));
-}
-
 async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<number> {
   const transforms = selectTransforms({ transforms: flags.transform, skip: flags.skip });
   if (!flags.yes) {
@@ -236,7 +225,7 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
   const session = loadSession(root, transforms, { ...flags, scope });
   if (!flags.json && noServices(session, dir, flags, io)) return EXIT.ok;
   guardDirty(session, session.plan.changes, flags);
-  const written = writeChanges(session, session.plan.changes);
+  const written = writeChanges(session.root, session.plan.changes);
   const counts = countRun(session.repo, session.plan.changes, collectDiagnostics(session.repo, session.plan));
   if (flags.json) io.stdout.write(JSON.stringify(planJson(session.repo, session.plan, { written }), null, 2) + '\n');
   else {
@@ -258,5 +247,5 @@ async function runWizard(flags: Flags, io: Io, dir?: string, pick = true): Promi
   const { root, scope, reason } = findTarget(resolveDir(dir));
   if (!io.stdout.isTTY) throw new UsageError('the wizard draws prompts, and stdout is not a terminal (a pipe or a file); use "ecsfix diff" or "ecsfix apply --yes" instead');
   const { wizard } = await import('./wizard.js');
-  return wizard(root, { ...flags, scope }, io, { guardDirty, writeChanges }, { ...(dir !== undefined ? { dirArg: dir } : {}), pick, rootReason: reason });
+  return wizard(root, { ...flags, scope }, io, { guardDirty, writeChanges: (session, changes) => writeChanges(session.root, changes) }, { ...(dir !== undefined ? { dirArg: dir } : {}), pick, rootReason: reason });
 }

@@ -1,11 +1,9 @@
 /**
  * What every command starts from: the repo model and the plan for the selected transforms.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { buildRepoModel } from '../repo/discover.js';
-import type { RepoModel } from '../repo/model.js';
-import { planChanges, type Plan } from '../run/plan.js';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { planRepo, type RepoPlan } from '../run/engine.js';
 import type { Transform, TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { UsageError } from './errors.js';
@@ -44,11 +42,8 @@ export function resolveDir(dir: string | undefined): string {
   return path;
 }
 
-export interface Session {
-  root: string;
-  repo: RepoModel;
-  transforms: Transform[];
-  plan: Plan;
+/** A planned run, as the commands hold it. */
+export interface Session extends RepoPlan {
   /** Whether a path is within what the user asked for (the subtree, `--only`). */
   keep: (path: string) => boolean;
 }
@@ -61,16 +56,6 @@ export function inOnly(only: string[], path: string): boolean {
   });
 }
 
-/** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
-export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  return {
-    changes: plan.changes.filter((c) => keep(c.path)),
-    findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)),
-    failures: plan.failures,
-    withheld: plan.withheld.filter((w) => keep(w.path)),
-  };
-}
-
 export interface Limits {
   /** `--only` paths, root-relative. */
   only?: string[];
@@ -79,14 +64,13 @@ export interface Limits {
 }
 
 export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits): Session {
-  const repo = buildRepoModel(root);
   const only = options.only ?? [];
   const scope = options.scope ?? '';
-  for (const o of only)
-    if (!repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
-  const plan = planChanges(repo, transforms, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
   const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
-  return { root: repo.root, repo, transforms, plan: narrowPlan(plan, keep), keep };
+  const session = planRepo(transforms, root, { ...options, keep });
+  for (const o of only)
+    if (!session.repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
+  return { ...session, keep };
 }
 
 /** The services within what the user asked for (built from a Dockerfile there, or living there). */

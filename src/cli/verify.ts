@@ -9,7 +9,7 @@ import { detectEngine, ENGINE_NAMES, EngineError, type EngineName } from '../ver
 import { nodeProcessRunner, type ProcessRunner } from '../verify/process.js';
 import { verifyRepo, type ServiceVerdict, type VerifyResult } from '../verify/verify.js';
 import { UsageError } from './errors.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { loadSession, resolveDir, selectTransforms } from './session.js';
 import { bold, colorEnabled, dim, green, red, yellow } from './style.js';
 

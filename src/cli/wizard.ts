@@ -6,20 +6,20 @@
  * file:line. The closing script line repeats exactly what was written.
  */
 import * as p from '@clack/prompts';
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { planChanges, type FileChange, type Plan } from '../run/plan.js';
+import { relative } from 'node:path';
+import { planModel } from '../run/engine.js';
+import type { FileChange, Plan } from '../run/plan.js';
 import type { TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { askFile, CANCELLED } from './filePrompt.js';
-import type { Io } from './main.js';
+import { EXIT, type Io } from './io.js';
 import { page } from './pager.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { leftByHand, readinessBefore } from '../check/format/wizard.js';
 import { readinessReport } from './check.js';
 import { collectDiagnostics, formatDiagnostic, plural, servicesTable, type Diagnostic } from './report.js';
 import { scriptLine } from './scriptLine.js';
-import { loadSession, narrowPlan, selectTransforms, type Limits, type Session } from './session.js';
+import { loadSession, selectTransforms, type Limits, type Session } from './session.js';
 import { colorEnabled, printable } from './style.js';
 
 interface WizardFlags extends TransformOptions, Limits {
@@ -41,8 +41,6 @@ export interface WizardOptions {
   /** Offer the transform picker (the wizard) or review every selected transform's files (`apply`). */
   pick?: boolean;
 }
-
-const EXIT_INTERRUPTED = 130;
 
 function diagnosticsFor(change: FileChange, session: Session): Diagnostic[] {
   return collectDiagnostics(session.repo, { changes: [change], findings: [], failures: [], withheld: [] });
@@ -118,7 +116,6 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
   for (const f of session.plan.failures) p.log.error(printable(`${f.file}:${f.line} ${f.code} ${f.message} — left untouched`));
   writer.guardDirty(session, session.plan.changes, flags);
 
-  const read = (path: string) => readFileSync(join(session.root, path), 'utf8');
   let transforms = candidates;
   let plan = session.plan;
   let review: Review = { accepted: [], ending: 'done' };
@@ -137,7 +134,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     if (p.isCancel(chosen)) review = { accepted: [], ending: 'interrupted' };
     transforms = p.isCancel(chosen) ? [] : candidates.filter((t) => chosen.includes(t.id));
     if (transforms.length !== candidates.length)
-      plan = narrowPlan(planChanges(session.repo, transforms, flags, read), session.keep);
+      plan = planModel(session.repo, transforms, { ...flags, keep: session.keep });
   }
   if (review.ending !== 'interrupted' && transforms.length > 0) review = await reviewChanges(plan.changes, session, io);
 
@@ -162,6 +159,6 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     });
     p.outro(`${wrote}\n   The same as a script line: ${line}`);
   }
-  if (review.ending === 'interrupted') return EXIT_INTERRUPTED;
-  return plan.failures.length ? 2 : 0;
+  if (review.ending === 'interrupted') return EXIT.interrupted;
+  return plan.failures.length ? EXIT.error : EXIT.ok;
 }

@@ -10,9 +10,13 @@ import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileN
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
+import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, Evidence, HealthRoute, RepoModel, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
-import { isLivenessRoute, preferHealthRoute, scanSource, type MountHint, type SourceFacts, type SourceLanguage } from './sourceScan.js';
+import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
+import { servicePort } from './ports.js';
+import { serviceRole } from './roles.js';
+import { healthRoutes } from './routes.js';
+import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
@@ -21,7 +25,6 @@ import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
-const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
 /** Dockerfile variants for local development only: not what is deployed. */
 const DEV_VARIANT = /(?:^|[.-])(dev|development|local|debug|test|ci)(?:$|\.)/i;
 /** Dockerfiles no compose service builds that are dev environments or test data, not services. */
@@ -30,10 +33,6 @@ const MANIFESTS = ['package.json', 'requirements.txt', 'pyproject.toml', 'Pipfil
 const SOURCE_EXT = /\.(?:[cm]?[jt]sx?|py)$/;
 const TEST_PATH = /(?:^|\/)(?:__tests__|tests?|spec|e2e|__mocks__|fixtures|migrations)\/|\.(?:test|spec|e2e)\.[cm]?[jt]sx?$|\.d\.ts$|(?:^|\/)test_[^/]*\.py$/;
 const MAX_SOURCE_FILES = 400;
-
-export function isDockerfileName(path: string): boolean {
-  return DOCKERFILE_NAME.test(posix.basename(path));
-}
 
 export interface BuildOptions {
   /** Overrides file reads (tests); defaults to reading under the root. */
@@ -45,88 +44,11 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const root = options.files ? rootInput : realpathSync(rootInput);
   const files = options.files ?? listRepoFiles(root);
   const fileSet = new Set(files);
-  const cache = new Map<string, string | null>();
-  const read =
-    options.read ??
-    ((rel: string) => {
-      if (cache.has(rel)) return cache.get(rel) ?? null;
-      let text: string | null = null;
-      if (fileSet.has(rel)) {
-        try {
-          text = readFileSync(join(root, rel), 'utf8');
-        } catch {
-          text = null;
-        }
-      }
-      cache.set(rel, text);
-      return text;
-    });
+  const read = options.read ?? cachedReader(root, fileSet);
   const problems: Finding[] = [];
-
-  // Dockerfiles, each parsed once.
-  const dockerfiles = new Map<string, DockerfileEntry>();
-  for (const path of files.filter(isDockerfileName)) {
-    const text = read(path);
-    let parsed: ParsedDockerfile | null = null;
-    let error: Finding | null = null;
-    if (text === null) {
-      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
-      problems.push(error);
-      dockerfiles.set(path, { path, parsed, error, services: [] });
-      continue;
-    }
-    if (text.includes('\0')) {
-      // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
-      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
-      problems.push(error);
-      dockerfiles.set(path, { path, parsed, error, services: [] });
-      continue;
-    }
-    try {
-      parsed = parseDockerfile(text);
-    } catch (e) {
-      if (!(e instanceof DockerfileSyntaxError)) throw e;
-      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
-      problems.push(error);
-    }
-    dockerfiles.set(path, { path, parsed, error, services: [] });
-  }
-
+  const dockerfiles = readDockerfiles(files, read, problems);
   const unparsable: UnparsableReach[] = [];
-
-  // Compose files: roots first (shallow before deep, base before override).
-  // Compose files of test fixtures and dev containers describe no deployed service (an include: from
-  // a real compose file still reaches them).
-  const composeFiles = files
-    .filter((f) => isComposeFileName(posix.basename(f)) && !NOT_A_SERVICE_DIR.test(f))
-    .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length || a.localeCompare(b));
-  let compose: RepoModel['compose'] = { files: [], services: [], projects: [] };
-  const pairs = composeFilePairs(files, read);
-  try {
-    compose = buildComposeModel(composeFiles, read, pairs);
-  } catch (e) {
-    if (!(e instanceof ComposeSyntaxError)) throw e;
-    // Keep going with the compose files that do parse; every one that does not is reported with
-    // its reach, so the changes that depend on it are withheld.
-    const broken = new Map<string, ComposeSyntaxError>();
-    const good = composeFiles.filter((f) => {
-      try {
-        buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
-        return true;
-      } catch (error) {
-        if (!(error instanceof ComposeSyntaxError)) throw error;
-        broken.set(error.file, error);
-        return false;
-      }
-    });
-    if (broken.size === 0) broken.set(e.file, e);
-    for (const [file, error] of broken) {
-      problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
-      unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
-    }
-    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
-  }
-
+  const compose = readCompose(files, read, problems, unparsable);
   const manifestIssues: Finding[] = [];
   const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
   // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
@@ -135,69 +57,20 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   unparsable.push(...brokenManifests.reach);
   const packageManager = detectPackageManager(read, files);
 
-  // Services: compose services that build, then Dockerfiles no compose service claims. A service
-  // built the same way (name, Dockerfile, target) by several projects is one service; the other
-  // projects' definitions are kept to check that they agree.
-  const drafts: Draft[] = [];
-  const missing = new Set<string>();
-  for (const project of compose.projects) {
-    for (const svc of project.services) {
-      if (!svc.build) continue;
-      if (!fileSet.has(svc.build.dockerfile)) {
-        const key = `${svc.file}:${svc.line}`;
-        const what = options.files ? 'does not exist' : notARegularFile(join(root, svc.build.dockerfile));
-        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which ${what}; its service is left unchanged` });
-        missing.add(key);
-        continue;
-      }
-      const same = drafts.find((d) => d.name === svc.name && d.dockerfile === svc.build?.dockerfile && d.target === svc.build.target);
-      if (same) {
-        if (same.compose !== svc && !same.alsoComposedBy.includes(svc)) same.alsoComposedBy.push(svc);
-        continue;
-      }
-      drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc, alsoComposedBy: [] });
-    }
-  }
+  // Services: compose services that build, then Dockerfiles no compose service claims.
+  const drafts = composeDrafts(compose, fileSet, problems, (path) => (options.files ? 'does not exist' : notARegularFile(join(root, path))));
   const claimed = new Set(drafts.map((d) => d.dockerfile));
-  // Dev containers and test fixtures are not the repo's images: out of the model (and of every
-  // transform), their parse errors included, unless compose builds them.
-  for (const path of [...dockerfiles.keys()]) {
-    if (claimed.has(path) || !NOT_A_SERVICE_DIR.test(path)) continue;
-    dockerfiles.delete(path);
-    for (let i = problems.length - 1; i >= 0; i--) if (problems[i]?.file === path) problems.splice(i, 1);
-  }
-  for (const path of dockerfiles.keys()) {
-    if (claimed.has(path)) continue;
-    const base = posix.basename(path);
-    const suffix = /^(?:Dockerfile|Containerfile)\.(.+)$/.exec(base)?.[1] ?? /^(.+)\.[Dd]ockerfile$/.exec(base)?.[1] ?? null;
-    if (suffix && DEV_VARIANT.test(suffix)) continue;
-    const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-    const isVariant = suffix !== null && /^(prod|production|release)$/i.test(suffix);
-    if (isVariant && dockerfiles.has(dir ? `${dir}/Dockerfile` : 'Dockerfile')) continue;
-    // A Dockerfile at the root of a single-service repo: the package name says more than the checkout directory's name.
-    const rootPackage = workspacePackages.find((p) => p.dir === '')?.name.split('/').pop();
-    const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : (rootPackage ?? posix.basename(root));
-    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null, alsoComposedBy: [] });
-  }
+  dropNonServiceDockerfiles(dockerfiles, claimed, problems);
+  drafts.push(...dockerfileDrafts(dockerfiles, claimed, workspacePackages, root));
+  applyScriptTargets(drafts, dockerfiles, files, read);
 
-  // No compose build.target: the stage the repo's build scripts and CI target is the deployed one.
-  const targets = buildTargets(files, read);
-  for (const draft of drafts) {
-    const stages = draft.dockerfile ? (dockerfiles.get(draft.dockerfile)?.parsed?.stages ?? []) : [];
-    const fromScripts = draft.target === null ? scriptTarget(targets, draft.dockerfile) : null;
-    if (fromScripts && stages.some((s) => s.name?.toLowerCase() === fromScripts.target.toLowerCase())) draft.target = fromScripts.target;
-  }
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
     const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name);
     return describeService(draft, dir, entry?.parsed ?? null, { files, fileSet, read, workspacePackages, problems });
   });
-  // Source files belong to the innermost service directory.
-  for (const svc of services) {
-    const inner = services.filter((o) => o !== svc && o.dir.startsWith(svc.dir ? svc.dir + '/' : '') && o.dir !== svc.dir).map((o) => o.dir + '/');
-    if (inner.length) svc.sourceFiles = svc.sourceFiles.filter((f) => !inner.some((d) => f.startsWith(d)));
-  }
+  keepSourcesInInnermostService(services);
 
   const model: RepoModel = {
     root,
@@ -256,6 +129,170 @@ function notARegularFile(path: string): string {
     }
   } catch {
     return 'does not exist';
+  }
+}
+
+/** Reads repo files under the root once each; null for a file that is not in the list or cannot be read. */
+function cachedReader(root: string, fileSet: Set<string>): (rel: string) => string | null {
+  const cache = new Map<string, string | null>();
+  return (rel: string) => {
+    if (cache.has(rel)) return cache.get(rel) ?? null;
+    let text: string | null = null;
+    if (fileSet.has(rel)) {
+      try {
+        text = readFileSync(join(root, rel), 'utf8');
+      } catch {
+        text = null;
+      }
+    }
+    cache.set(rel, text);
+    return text;
+  };
+}
+
+/** Every Dockerfile, parsed once; one that cannot be read or parsed is kept with its error. */
+function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: Finding[]): Map<string, DockerfileEntry> {
+  const dockerfiles = new Map<string, DockerfileEntry>();
+  for (const path of files.filter(isDockerfileName)) {
+    const text = read(path);
+    let parsed: ParsedDockerfile | null = null;
+    let error: Finding | null = null;
+    if (text === null) {
+      error = { code: 'ECS003', severity: 'blocking', file: path, line: 1, message: 'cannot read the file' };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
+    if (text.includes('\0')) {
+      // A binary file with a Dockerfile's name: its bytes would only make a garbled parse error.
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: 1, message: 'is a binary file, not a Dockerfile' };
+      problems.push(error);
+      dockerfiles.set(path, { path, parsed, error, services: [] });
+      continue;
+    }
+    try {
+      parsed = parseDockerfile(text);
+    } catch (e) {
+      if (!(e instanceof DockerfileSyntaxError)) throw e;
+      error = { code: 'ECS001', severity: 'blocking', file: path, line: e.line, message: e.message };
+      problems.push(error);
+    }
+    dockerfiles.set(path, { path, parsed, error, services: [] });
+  }
+  return dockerfiles;
+}
+
+/** The compose model; a compose file that does not parse is reported and the others are still read. */
+function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[], unparsable: UnparsableReach[]): RepoModel['compose'] {
+  // Compose files: roots first (shallow before deep, base before override).
+  // Compose files of test fixtures and dev containers describe no deployed service (an include: from
+  // a real compose file still reaches them).
+  const composeFiles = files
+    .filter((f) => isComposeFileName(posix.basename(f)) && !NOT_A_SERVICE_DIR.test(f))
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length || a.localeCompare(b));
+  let compose: RepoModel['compose'] = { files: [], services: [], projects: [] };
+  const pairs = composeFilePairs(files, read);
+  try {
+    compose = buildComposeModel(composeFiles, read, pairs);
+  } catch (e) {
+    if (!(e instanceof ComposeSyntaxError)) throw e;
+    // Keep going with the compose files that do parse; every one that does not is reported with
+    // its reach, so the changes that depend on it are withheld.
+    const broken = new Map<string, ComposeSyntaxError>();
+    const good = composeFiles.filter((f) => {
+      try {
+        buildComposeModel([f], (rel) => (rel === f ? read(rel) : null));
+        return true;
+      } catch (error) {
+        if (!(error instanceof ComposeSyntaxError)) throw error;
+        broken.set(error.file, error);
+        return false;
+      }
+    });
+    if (broken.size === 0) broken.set(e.file, e);
+    for (const [file, error] of broken) {
+      problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
+      unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
+    }
+    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
+  }
+  return compose;
+}
+
+/**
+ * The services compose builds. A service built the same way (name, Dockerfile, target) by several
+ * projects is one service; the other projects' definitions are kept to check that they agree.
+ */
+function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: Finding[], whyMissing: (path: string) => string): Draft[] {
+  const drafts: Draft[] = [];
+  const missing = new Set<string>();
+  for (const project of compose.projects) {
+    for (const svc of project.services) {
+      if (!svc.build) continue;
+      if (!fileSet.has(svc.build.dockerfile)) {
+        const key = `${svc.file}:${svc.line}`;
+        const what = whyMissing(svc.build.dockerfile);
+        if (!missing.has(key)) problems.push({ code: 'ECS201', severity: 'warning', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" builds from ${svc.build.dockerfile}, which ${what}; its service is left unchanged` });
+        missing.add(key);
+        continue;
+      }
+      const same = drafts.find((d) => d.name === svc.name && d.dockerfile === svc.build?.dockerfile && d.target === svc.build.target);
+      if (same) {
+        if (same.compose !== svc && !same.alsoComposedBy.includes(svc)) same.alsoComposedBy.push(svc);
+        continue;
+      }
+      drafts.push({ name: svc.name, dockerfile: svc.build.dockerfile, context: svc.build.context, target: svc.build.target, args: svc.build.args, compose: svc, alsoComposedBy: [] });
+    }
+  }
+  return drafts;
+}
+
+/**
+ * Dev containers and test fixtures are not the repo's images: out of the model (and of every
+ * transform), their parse errors included, unless compose builds them.
+ */
+function dropNonServiceDockerfiles(dockerfiles: Map<string, DockerfileEntry>, claimed: Set<string | null>, problems: Finding[]): void {
+  for (const path of [...dockerfiles.keys()]) {
+    if (claimed.has(path) || !NOT_A_SERVICE_DIR.test(path)) continue;
+    dockerfiles.delete(path);
+    for (let i = problems.length - 1; i >= 0; i--) if (problems[i]?.file === path) problems.splice(i, 1);
+  }
+}
+
+/** Services of the Dockerfiles no compose service builds (dev variants and a prod twin of a Dockerfile left out). */
+function dockerfileDrafts(dockerfiles: Map<string, DockerfileEntry>, claimed: Set<string | null>, workspacePackages: WorkspacePackage[], root: string): Draft[] {
+  const drafts: Draft[] = [];
+  for (const path of dockerfiles.keys()) {
+    if (claimed.has(path)) continue;
+    const base = posix.basename(path);
+    const suffix = /^(?:Dockerfile|Containerfile)\.(.+)$/.exec(base)?.[1] ?? /^(.+)\.[Dd]ockerfile$/.exec(base)?.[1] ?? null;
+    if (suffix && DEV_VARIANT.test(suffix)) continue;
+    const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    const isVariant = suffix !== null && /^(prod|production|release)$/i.test(suffix);
+    if (isVariant && dockerfiles.has(dir ? `${dir}/Dockerfile` : 'Dockerfile')) continue;
+    // A Dockerfile at the root of a single-service repo: the package name says more than the checkout directory's name.
+    const rootPackage = workspacePackages.find((p) => p.dir === '')?.name.split('/').pop();
+    const name = suffix && !isVariant ? suffix : dir ? posix.basename(dir) : (rootPackage ?? posix.basename(root));
+    drafts.push({ name, dockerfile: path, context: dir || '.', target: null, args: {}, compose: null, alsoComposedBy: [] });
+  }
+  return drafts;
+}
+
+/** No compose build.target: the stage the repo's build scripts and CI target is the deployed one. */
+function applyScriptTargets(drafts: Draft[], dockerfiles: Map<string, DockerfileEntry>, files: string[], read: (rel: string) => string | null): void {
+  const targets = buildTargets(files, read);
+  for (const draft of drafts) {
+    const stages = draft.dockerfile ? (dockerfiles.get(draft.dockerfile)?.parsed?.stages ?? []) : [];
+    const fromScripts = draft.target === null ? scriptTarget(targets, draft.dockerfile) : null;
+    if (fromScripts && stages.some((s) => s.name?.toLowerCase() === fromScripts.target.toLowerCase())) draft.target = fromScripts.target;
+  }
+}
+
+/** Source files belong to the innermost service directory. */
+function keepSourcesInInnermostService(services: Service[]): void {
+  for (const svc of services) {
+    const inner = services.filter((o) => o !== svc && o.dir.startsWith(svc.dir ? svc.dir + '/' : '') && o.dir !== svc.dir).map((o) => o.dir + '/');
+    if (inner.length) svc.sourceFiles = svc.sourceFiles.filter((f) => !inner.some((d) => f.startsWith(d)));
   }
 }
 
@@ -321,6 +358,26 @@ interface DescribeDeps {
   problems: Finding[];
 }
 
+
+/** A service's own source files (tests, configs and nested workspace packages left out) and what they say. */
+function serviceSources(dir: string, files: string[], read: (rel: string) => string | null, workspacePackages: WorkspacePackage[]): { sourceFiles: string[]; facts: Map<string, SourceFacts> } {
+  const prefix = dir ? dir + '/' : '';
+  // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
+  const otherPackages = dir === '' ? workspacePackages.filter((p) => p.dir !== '').map((p) => p.dir + '/') : [];
+  const sourceFiles = files
+    .filter((f) => f.startsWith(prefix) && SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
+    .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
+    .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
+    .slice(0, MAX_SOURCE_FILES);
+
+  const facts = new Map<string, SourceFacts>();
+  for (const f of sourceFiles) {
+    const text = read(f);
+    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage, f));
+  }
+  return { sourceFiles, facts };
+}
+
 function describeService(
   draft: Draft,
   dir: string,
@@ -335,141 +392,48 @@ function describeService(
     : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
       ? 'python'
       : 'unknown';
-  // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
-  const otherPackages = dir === '' ? workspacePackages.filter((p) => p.dir !== '').map((p) => p.dir + '/') : [];
-  const sourceFiles = files
-    .filter((f) => f.startsWith(prefix) && SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
-    .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
-    .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
-    .slice(0, MAX_SOURCE_FILES);
-
-  const facts = new Map<string, SourceFacts>();
-  for (const f of sourceFiles) {
-    const text = read(f);
-    if (text !== null) facts.set(f, scanSource(text, (f.endsWith('.py') ? 'python' : 'js') as SourceLanguage, f));
-  }
+  const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
 
-  // Role
-  const roleReasons: string[] = [];
-  const anyListen = [...facts.entries()].filter(([, f]) => f.listens).map(([file]) => file);
-  const anyQueue = [...facts.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   // ENV, EXPOSE and HEALTHCHECK of the stages the deployed one is built FROM are in force too.
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
-  const stageKeywords = new Set(inForce.map((i) => i.keyword));
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
-  // `npm start` runs the package's start script: read that too (e.g. `next start`).
-  const cmdWords = cmdText.replace(/[[\]",]/g, ' '); // exec form as words
-  const startScript = /\b(?:npm|pnpm|yarn)\s+(?:run\s+)?start\b/.test(cmdWords) ? (pkg?.scripts.start ?? '') : '';
-  const servesFromCmd = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s|next\s+start|nuxt\s+start|remix-serve|react-router-serve|astro\s+preview)/.test(
-    `${cmdWords} ${startScript}`,
-  );
-  let role: ServiceRole = 'unknown';
-  const family = stage?.base.family;
-  const webServerImage = family === 'nginx' || family === 'httpd' || family === 'caddy';
-  if (webServerImage) {
-    role = 'frontend';
-    roleReasons.push(`deployed stage runs ${stage?.base.reference}`);
-  } else if (anyListen.length || servesFromCmd) {
-    role = 'http';
-    roleReasons.push(anyListen.length ? `starts an HTTP server (${anyListen[0]})` : `CMD starts a web server`);
-  } else if (anyQueue.length) {
-    role = 'worker';
-    roleReasons.push(`consumes a queue (${anyQueue[0]})`);
-  } else if (draft.compose?.containerPorts.length || stageKeywords.has('EXPOSE') || stageKeywords.has('HEALTHCHECK')) {
-    role = 'http';
-    roleReasons.push(draft.compose?.containerPorts.length ? 'compose publishes a port' : 'the image EXPOSEs a port or has a HEALTHCHECK');
-  } else if (/worker|consumer|processor|scheduler|cron/i.test(draft.name)) {
-    role = 'worker';
-    roleReasons.push('named as a worker, no port anywhere');
-  }
-
-  // Port
-  const portEvidence: Evidence<number>[] = [];
-  const df = draft.dockerfile ?? '';
-  if (stage) {
-    for (const ins of inForce) {
-      if (ins.keyword === 'ENV') {
-        const m = /(?:^|\s)PORT(?:=|\s+)["']?(\d{2,5})\b/.exec(ins.args);
-        if (m) portEvidence.push({ value: Number(m[1]), source: 'ENV PORT', file: df, line: ins.line });
-      }
-      if (ins.keyword === 'EXPOSE') {
-        for (const tok of ins.args.split(/\s+/)) {
-          const p = Number(tok.split('/')[0]);
-          if (Number.isInteger(p) && p > 0) portEvidence.push({ value: p, source: 'EXPOSE', file: df, line: ins.line });
-        }
-      }
-      if (ins.keyword === 'HEALTHCHECK') {
-        const m = /(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::|['"]?\s*\+\s*['"]?)(\d{2,5})\b/.exec(ins.args);
-        if (m) portEvidence.push({ value: Number(m[1]), source: 'HEALTHCHECK URL', file: df, line: ins.line });
-      }
-      if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') {
-        const m = /(?:--port["',\s]+|--bind["',\s]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:|\$\{PORT:-)(\d{2,5})\b/.exec(ins.args);
-        if (m) portEvidence.push({ value: Number(m[1]), source: 'CMD', file: df, line: ins.line });
-      }
-    }
-  }
-  const composePorts = draft.compose?.containerPorts ?? [];
-  if (composePorts.length === 1 && draft.compose) portEvidence.push({ value: composePorts[0] ?? 0, source: 'compose port mapping', file: draft.compose.file, line: draft.compose.line });
-  const composeEnvPort = draft.compose?.environment.PORT;
-  if (composeEnvPort && /^\d+$/.test(composeEnvPort) && draft.compose)
-    portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', file: draft.compose.file, line: draft.compose.line });
-  for (const [file, f] of facts)
-    for (const hint of f.ports)
-      if (isOwnPortVar(hint.envVar, draft.name, pkg?.name ?? null)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
-  const port = choosePort(portEvidence, composePorts);
-  // Two compose projects that build this image disagree about its port: neither says which is deployed.
-  // (A definition that sets no port says nothing; PORT in its environment outranks its mappings.)
-  const composePortOf = (c: ComposeService) =>
-    c.environment.PORT && /^\d+$/.test(c.environment.PORT) ? c.environment.PORT : c.containerPorts.length ? [...c.containerPorts].sort((a, b) => a - b).join(',') : null;
-  const ownComposePort = draft.compose ? composePortOf(draft.compose) : null;
-  const disputing = ownComposePort === null ? [] : draft.alsoComposedBy.filter((c) => composePortOf(c) !== null && composePortOf(c) !== ownComposePort);
-  const describe = (c: ComposeService) => `${c.file}:${c.line} (${c.containerPorts.join(', ') || 'no port'}${c.environment.PORT ? `, PORT=${c.environment.PORT}` : ''})`;
-  const dispute = draft.compose?.build?.targetDispute;
-  const stageDispute = dispute
-    ? `${dispute.base.file}:${dispute.base.line} builds target "${dispute.base.target}" and ${dispute.override.file}:${dispute.override.line} builds "${dispute.override.target}"`
+  const { role, reasons: roleReasons, webServerImage } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText, pkg, compose: draft.compose });
+  const { port, evidence: portEvidence, dispute: portDispute } = servicePort({
+    name: draft.name,
+    packageName: pkg?.name ?? null,
+    dockerfile: draft.dockerfile,
+    inForce,
+    compose: draft.compose,
+    alsoComposedBy: draft.alsoComposedBy,
+    facts,
+  });
+  const targetDispute = draft.compose?.build?.targetDispute;
+  const stageDispute = targetDispute
+    ? `${targetDispute.base.file}:${targetDispute.base.line} builds target "${targetDispute.base.target}" and ${targetDispute.override.file}:${targetDispute.override.line} builds "${targetDispute.override.target}"`
     : null;
-  if (dispute && stageDispute)
+  if (targetDispute && stageDispute)
     deps.problems.push({
       code: 'ECS167',
       severity: 'warning',
-      file: dispute.override.file,
-      line: dispute.override.line,
+      file: targetDispute.override.file,
+      line: targetDispute.override.line,
       service: draft.name,
       message: `which stage of ${draft.dockerfile} is deployed is not established: ${stageDispute}; no stage-dependent change is made to it`,
     });
-  const portDispute = disputing.length && draft.compose ? `compose projects disagree about the port of "${draft.name}": ${[draft.compose, ...disputing].map(describe).join(' vs ')}` : null;
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
       code: 'ECS006',
       severity: 'warning',
       service: draft.name,
-      file: df || draft.compose?.file || dir,
+      file: draft.dockerfile || draft.compose?.file || dir,
       line: 1,
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-
-  // Health route
-  const routes: HealthRoute[] = [];
-  const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
-  const nestPrefixFacts = [...facts.values()].find((f) => f.globalPrefix);
-  const nestPrefix = nestPrefixFacts?.globalPrefix ? { prefix: nestPrefixFacts.globalPrefix, exclude: nestPrefixFacts.globalPrefixExclude } : null;
-  for (const [file, f] of facts) {
-    for (const r of f.routes) {
-      let path = r.path;
-      const mounted = mountPrefix(file, r.receiver ?? null, facts, 0);
-      if (mounted) path = '/' + [mounted, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-      if (file.endsWith('urls.py')) path = djangoPath(file, prefix, r.path, djangoIncludes);
-      // NestJS: the global prefix applies to controller routes, except the paths it excludes.
-      if (r.nest && nestPrefix && !nestExcluded(path, nestPrefix.exclude))
-        path = '/' + [nestPrefix.prefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
-    }
-  }
-  routes.sort((a, b) => preferHealthRoute(a.path, b.path));
+  const routes = healthRoutes(facts, prefix);
 
   return {
     name: draft.name,
@@ -515,93 +479,6 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
   const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
   const depSources = files.filter((f) => depDirs.some((d) => f.startsWith(d)) && SOURCE_EXT.test(f) && !TEST_PATH.test(f));
   return { startup, sourceFiles: [...sourceFiles, ...depSources] };
-}
-
-/**
- * `process.env.PORT || 3005` is this service's port; `process.env.STUDENT_SERVICE_PORT || 3003` in
- * course-service is the port of the service it calls. A named variable counts only when it names
- * this service (COURSE_SERVICE_PORT or COURSE_PORT for course-service).
- */
-function isOwnPortVar(envVar: string | null, serviceName: string, packageName: string | null): boolean {
-  if (envVar === null || envVar === 'PORT' || envVar === 'HTTP_PORT' || envVar === 'APP_PORT' || envVar === 'SERVER_PORT') return true;
-  const stem = envVar.replace(/_PORT$/, '');
-  const names = [serviceName, packageName?.split('/').pop() ?? ''].filter(Boolean).map((n) => n.toUpperCase().replace(/[^A-Z0-9]+/g, '_'));
-  return names.some((n) => n === stem || n.replace(/_SERVICE$/, '') === stem || n === `${stem}_SERVICE`);
-}
-
-/** Whether `spec`, imported from `fromFile`, is the module `target` (extension and /index optional). */
-function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
-  if (!spec.startsWith('.')) return false;
-  const strip = (p: string) => p.replace(/\.(?:[cm]?[jt]sx?)$/, '');
-  const base = strip(posix.normalize(posix.join(posix.dirname(fromFile), spec)));
-  const t = strip(target);
-  return t === base || t === base + '/index';
-}
-
-/**
- * The prefix a JS route is served under when it is registered on a router (or in a plugin) that
- * another file mounts: `app.use('/api/v1', healthRouter)`, `fastify.register(health, { prefix })`,
- * a Koa `new Router({ prefix })`, following routers mounted on routers. Routes on the app itself
- * are absolute ('').
- */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number): string {
-  const f = facts.get(file);
-  if (!f || depth > 4) return '';
-  const routerNames = Object.keys(f.routers);
-  const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver)) return '';
-  const own = router ? (f.routers[router] ?? '') : '';
-  const candidates: { file: string; mount: MountHint }[] = [];
-  if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
-  for (const [other, of] of facts) {
-    if (other === file) continue;
-    for (const mount of of.mounts) {
-      const spec = of.imports[mount.ident];
-      if (spec && importResolvesTo(other, spec, file)) candidates.push({ file: other, mount });
-    }
-  }
-  const hit = candidates[0];
-  if (!hit) return own;
-  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1) : '';
-  return [outer, hit.mount.prefix, own].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-}
-
-/** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */
-function nestExcluded(path: string, exclude: string[]): boolean {
-  const norm = (p: string) => p.replace(/^\/+|\/+$/g, '');
-  return exclude.some((e) => {
-    const wild = /^(.*?)\/?(?:\(\.\*\)|\*)$/.exec(norm(e));
-    return wild ? norm(path).startsWith(norm(wild[1] ?? '')) : norm(e) === norm(path);
-  });
-}
-
-/** Instructions of a stage and of the stages it is built FROM, in build order. */
-/** Port sources in the order {@link choosePort} trusts them (code defaults come last). */
-export const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
-
-/** The image's own ENV PORT wins, then what compose runs it on, then the Dockerfile, then the code. */
-function choosePort(evidence: Evidence<number>[], composePorts: number[]): number | null {
-  for (const source of PORT_PRIORITY) {
-    const hit = evidence.find((e) => e.source === source);
-    if (hit) return hit.value;
-  }
-  const code = evidence.filter((e) => e.source.startsWith('code'));
-  if (code.length) {
-    const counts = new Map<number, number>();
-    for (const e of code) counts.set(e.value, (counts.get(e.value) ?? 0) + 1);
-    return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-  }
-  if (composePorts.length) {
-    return composePorts[0] ?? null;
-  }
-  return null;
-}
-
-/** A Django route's full path: the app urls.py prefix comes from the include() that mounts it. */
-function djangoPath(file: string, servicePrefix: string, route: string, includes: { prefix: string; module: string }[]): string {
-  const modulePath = file.slice(servicePrefix.length).replace(/\.py$/, '').replace(/\//g, '.');
-  const include = includes.find((i) => modulePath === i.module || modulePath.endsWith('.' + i.module));
-  return include ? '/' + [include.prefix, route].map((p) => p.replace(/^\/+/, '')).join('').replace(/^\/+/, '') : route;
 }
 
 function findEntryFile(dir: string, pkg: WorkspacePackage | null, fileSet: Set<string>, cmd: string | null): string | null {

@@ -9,7 +9,7 @@ import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { LockfileFacts } from './lockfiles.js';
-import type { ServiceListen } from '../source/index.js';
+import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi } from '../source/api.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';

@@ -9,6 +9,7 @@
  * rewrite it report the syntax error instead).
  */
 import { lineOfOffset } from '../text.js';
+import { joinRoute } from '../urlPath.js';
 import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type RouteHint } from '../source/index.js';
 
 export type { MountHint, PortHint, RouteHint };
@@ -127,11 +128,6 @@ function nestPrefixExclude(code: string, from: number): string[] {
   const options = code.slice(from, end);
   const list = /\bexclude\s*:\s*\[([\s\S]*?)\]\s*[,}]/.exec(options)?.[1] ?? '';
   return [...list.matchAll(/(['"`])([^'"`]*)\1/g)].map((m) => m[2] ?? '');
-}
-
-function joinRoute(...parts: string[]): string {
-  const joined = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-  return '/' + joined;
 }
 
 /** The facts of one source file. `path` decides how a JS/TS file is parsed (`.ts`, `.tsx`, `.js`). */

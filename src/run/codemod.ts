@@ -14,7 +14,7 @@ import type { API, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { RepoModel } from '../repo/model.js';
 import { sourceFacts } from '../source/index.js';
 import { langOf, parseProgram } from '../source/facts.js';
-import type { CodemodNote, CodemodOptions } from '../../codemods/lib/codemod-api.js';
+import type { CodemodNote, CodemodOptions } from '../codemod.js';
 import type { Finding } from '../findings/finding.js';
 import type { Transform, TransformInput, TransformResult } from '../transform.js';
 import type { TextEdit } from '../edits.js';

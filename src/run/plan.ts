@@ -10,7 +10,7 @@ import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
-import { isDockerfileName } from '../repo/discover.js';
+import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';

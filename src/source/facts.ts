@@ -8,6 +8,7 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import { parseSync } from 'oxc-parser';
+import { joinRoute } from '../urlPath.ts';
 import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
@@ -50,6 +51,11 @@ export interface ListenFact {
   envVar: string | null;
   /** Source text of the port expression as written at the call. */
   expression: string | null;
+}
+
+/** A service's `listen` call: the port expression's default, the env var it reads, and where. */
+export interface ServiceListen extends ListenFact {
+  file: string;
 }
 
 export interface EnvRead {
@@ -536,10 +542,6 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       }
     }
   }
-}
-
-function joinRoute(...parts: string[]): string {
-  return '/' + parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */

@@ -6,9 +6,9 @@
  *   listenFacts(service)      where and on which port/env var a service's HTTP server listens
  */
 import type { Service } from '../repo/model.ts';
-import { extractJsFacts, type JsSourceFacts, type ListenFact } from './facts.ts';
+import { extractJsFacts, type JsSourceFacts, type ServiceListen } from './facts.ts';
 
-export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, PortHint, RouteHint, StartupAwait } from './facts.ts';
+export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, PortHint, RouteHint, ServiceListen, StartupAwait } from './facts.ts';
 export { mayMatter } from './patterns.ts';
 
 const cache = new Map<string, { text: string; facts: JsSourceFacts }>();
@@ -22,11 +22,6 @@ export function sourceFacts(path: string, text: string): JsSourceFacts {
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(path, { text, facts });
   return facts;
-}
-
-/** A service's `listen` call: the port expression's default, the env var it reads, and where. */
-export interface ServiceListen extends ListenFact {
-  file: string;
 }
 
 /** The listen calls the model found in a service's sources (the entry file's first). */

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { ts } from 'ts-morph';
 import { parseAllDocuments } from 'yaml';
 import { dockerfileProblems } from '../../src/repo/dockerfile.js';
-import { isDockerfileName } from '../../src/repo/discover.js';
+import { isDockerfileName } from '../../src/repo/dockerfileName.js';
 import type { Plan } from '../../src/run/plan.js';
 import type { Transform } from '../../src/transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';

@@ -23,7 +23,7 @@ export function checkJson(report: CheckReport) {
       fixedBy: f.fixedBy ?? null,
     })),
     codes: codes.map((code) => {
-      const def = describeCode(code);
+      const def = describeCode(report, code);
       return { code, title: def?.title ?? code, help: def?.help ?? '', fixedBy: def?.fixedBy ?? null };
     }),
     fixes: report.fixes,

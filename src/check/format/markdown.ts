@@ -42,7 +42,7 @@ export function formatMarkdown(report: CheckReport, title = 'ECS Fargate + ALB r
   if (codes.length) {
     out.push('## What the codes mean', '');
     for (const code of codes) {
-      const def = describeCode(code);
+      const def = describeCode(report, code);
       out.push(`- **${code}** ${def?.title ?? ''}: ${def?.help ?? ''}`);
     }
     out.push('');

@@ -19,7 +19,7 @@ export function checkSarif(report: CheckReport, root: string, version: string) {
   const used = new Set(report.findings.map((f) => f.code));
   const ids = [...new Set([...FINDING_CODES.map((c) => c.code), ...used])];
   const rules = ids.map((id) => {
-    const def = describeCode(id);
+    const def = describeCode(report, id);
     const help = def?.help ?? id;
     return {
       id,

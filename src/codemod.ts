@@ -1,0 +1,25 @@
+/**
+ * The contract between the engine and a codemod module (codemods/): the options ecsfix passes and
+ * the notes a codemod reports. It lives here so the engine depends on no codemod.
+ */
+import type { RepoModel } from './repo/model.ts';
+
+export interface CodemodNote {
+  severity: 'info' | 'warning';
+  /** ECS3xx code (src/findings/codes-source.ts). */
+  code: string;
+  message: string;
+  line?: number;
+}
+
+export interface CodemodOptions {
+  /** Set by ecsfix: the repo model. Absent under the jscodeshift CLI. */
+  repo?: RepoModel;
+  /** Set by ecsfix: receives notes with codes and lines. */
+  note?: (note: CodemodNote) => void;
+  /**
+   * Set by ecsfix: the same parser jscodeshift would use, without recast's reprint bookkeeping
+   * (the codemods never reprint: they splice text), which costs more than the parse itself.
+   */
+  parse?: (source: string) => unknown;
+}

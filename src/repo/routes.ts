@@ -1,0 +1,85 @@
+/**
+ * The health routes a service serves: the routes its source files register, under the prefix a
+ * router is mounted at (Express/Koa/Fastify routers and plugins, following mounts across files),
+ * NestJS's global prefix and Django's include() prefixes; liveness routes first.
+ */
+import { posix } from 'node:path';
+import { joinRoute, routeSegments } from '../urlPath.js';
+import type { HealthRoute } from './model.js';
+import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
+
+/** The liveness routes among a service's routes (`servicePrefix`: its directory with a slash), best first. */
+export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: string): HealthRoute[] {
+  const routes: HealthRoute[] = [];
+  const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
+  const nestPrefixFacts = [...facts.values()].find((f) => f.globalPrefix);
+  const nestPrefix = nestPrefixFacts?.globalPrefix ? { prefix: nestPrefixFacts.globalPrefix, exclude: nestPrefixFacts.globalPrefixExclude } : null;
+  for (const [file, f] of facts) {
+    for (const r of f.routes) {
+      let path = r.path;
+      const mounted = mountPrefix(file, r.receiver ?? null, facts, 0);
+      if (mounted) path = joinRoute(mounted, path);
+      if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
+      // NestJS: the global prefix applies to controller routes, except the paths it excludes.
+      if (r.nest && nestPrefix && !nestExcluded(path, nestPrefix.exclude)) path = joinRoute(nestPrefix.prefix, path);
+      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
+    }
+  }
+  return routes.sort((a, b) => preferHealthRoute(a.path, b.path));
+}
+
+/** Whether `spec`, imported from `fromFile`, is the module `target` (extension and /index optional). */
+function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
+  if (!spec.startsWith('.')) return false;
+  const strip = (p: string) => p.replace(/\.(?:[cm]?[jt]sx?)$/, '');
+  const base = strip(posix.normalize(posix.join(posix.dirname(fromFile), spec)));
+  const t = strip(target);
+  return t === base || t === base + '/index';
+}
+
+/**
+ * The prefix a JS route is served under when it is registered on a router (or in a plugin) that
+ * another file mounts: `app.use('/api/v1', healthRouter)`, `fastify.register(health, { prefix })`,
+ * a Koa `new Router({ prefix })`, following routers mounted on routers. Routes on the app itself
+ * are absolute ('').
+ */
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number): string {
+  const f = facts.get(file);
+  if (!f || depth > 4) return '';
+  const routerNames = Object.keys(f.routers);
+  const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
+  if (receiver && f.apps.includes(receiver)) return '';
+  const own = router ? (f.routers[router] ?? '') : '';
+  const candidates: { file: string; mount: MountHint }[] = [];
+  if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
+  for (const [other, of] of facts) {
+    if (other === file) continue;
+    for (const mount of of.mounts) {
+      const spec = of.imports[mount.ident];
+      if (spec && importResolvesTo(other, spec, file)) candidates.push({ file: other, mount });
+    }
+  }
+  const hit = candidates[0];
+  if (!hit) return own;
+  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1) : '';
+  return routeSegments(outer, hit.mount.prefix, own);
+}
+
+/** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */
+function nestExcluded(path: string, exclude: string[]): boolean {
+  const norm = routeSegments;
+  return exclude.some((e) => {
+    const wild = /^(.*?)\/?(?:\(\.\*\)|\*)$/.exec(norm(e));
+    return wild ? norm(path).startsWith(norm(wild[1] ?? '')) : norm(e) === norm(path);
+  });
+}
+
+/**
+ * A Django route's full path: the app urls.py prefix comes from the include() that mounts it. Django
+ * concatenates the two patterns as written (`api/` + `health/`), so this is not a router join.
+ */
+function djangoPath(file: string, servicePrefix: string, route: string, includes: { prefix: string; module: string }[]): string {
+  const modulePath = file.slice(servicePrefix.length).replace(/\.py$/, '').replace(/\//g, '.');
+  const include = includes.find((i) => modulePath === i.module || modulePath.endsWith('.' + i.module));
+  return include ? '/' + [include.prefix, route].map((p) => p.replace(/^\/+/, '')).join('').replace(/^\/+/, '') : route;
+}

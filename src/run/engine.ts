@@ -1,0 +1,52 @@
+/**
+ * The engine API: what a front end (the CLI, the wizard, a test, another tool) calls. It takes the
+ * transform registry as an argument, so the engine itself depends on no transform: the caller
+ * chooses which ones run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRepoModel } from '../repo/discover.js';
+import type { RepoModel } from '../repo/model.js';
+import type { Transform, TransformOptions } from '../transform.js';
+import { planChanges, type FileChange, type Plan } from './plan.js';
+import { writeFiles } from './write.js';
+
+export interface PlanOptions extends TransformOptions {
+  /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
+  keep?: (path: string) => boolean;
+}
+
+export interface RepoPlan {
+  /** The repo root as the model resolved it (symlinks resolved). */
+  root: string;
+  repo: RepoModel;
+  transforms: Transform[];
+  plan: Plan;
+}
+
+/** Builds the repo model of `root` and plans what `registry`'s transforms change in it. Writes nothing. */
+export function planRepo(registry: Transform[], root: string, options: PlanOptions = {}): RepoPlan {
+  const repo = buildRepoModel(root);
+  return { root: repo.root, repo, transforms: registry, plan: planModel(repo, registry, options) };
+}
+
+/** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */
+export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}): Plan {
+  const plan = planChanges(repo, registry, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
+  return options.keep ? narrowPlan(plan, options.keep) : plan;
+}
+
+/** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
+export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
+  return {
+    changes: plan.changes.filter((c) => keep(c.path)),
+    findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)),
+    failures: plan.failures,
+    withheld: plan.withheld.filter((w) => keep(w.path)),
+  };
+}
+
+/** Writes accepted changes atomically under `root`; returns the paths written, in order. */
+export function writeChanges(root: string, changes: FileChange[]): string[] {
+  return writeFiles(root, changes.map((c) => ({ path: c.path, contents: c.after })));
+}
