@@ -378,6 +378,26 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
   return { sourceFiles, facts };
 }
 
+/**
+ * The base compose file and its docker-compose.override.yml name different non-dev targets (see
+ * compose.ts): the deployed stage is not established. Reports ECS167 and returns the two file:lines.
+ */
+function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
+  const targetDispute = draft.compose?.build?.targetDispute;
+  if (!targetDispute) return null;
+  const { base, override } = targetDispute;
+  const stageDispute = `${base.file}:${base.line} builds target "${base.target}" and ${override.file}:${override.line} builds "${override.target}"`;
+  problems.push({
+    code: 'ECS167',
+    severity: 'warning',
+    file: override.file,
+    line: override.line,
+    service: draft.name,
+    message: `which stage of ${draft.dockerfile} is deployed is not established: ${stageDispute}; no stage-dependent change is made to it`,
+  });
+  return stageDispute;
+}
+
 function describeService(
   draft: Draft,
   dir: string,
@@ -409,19 +429,7 @@ function describeService(
     alsoComposedBy: draft.alsoComposedBy,
     facts,
   });
-  const targetDispute = draft.compose?.build?.targetDispute;
-  const stageDispute = targetDispute
-    ? `${targetDispute.base.file}:${targetDispute.base.line} builds target "${targetDispute.base.target}" and ${targetDispute.override.file}:${targetDispute.override.line} builds "${targetDispute.override.target}"`
-    : null;
-  if (targetDispute && stageDispute)
-    deps.problems.push({
-      code: 'ECS167',
-      severity: 'warning',
-      file: targetDispute.override.file,
-      line: targetDispute.override.line,
-      service: draft.name,
-      message: `which stage of ${draft.dockerfile} is deployed is not established: ${stageDispute}; no stage-dependent change is made to it`,
-    });
+  const stageDispute = stageDisputeOf(draft, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
