@@ -11,6 +11,7 @@ import addFormats from 'ajv-formats';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeSecretDefaults, interpolations, isPlaceholder } from '../transforms/compose-secret-defaults.js';
+import { isLiveCredential, isPlainSettingValue, isSecretName } from '../transforms/lib/secret-names.js';
 import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
@@ -59,6 +60,84 @@ describe('interpolations', () => {
     expect(isPlaceholder('mongodb://root:example@mongo:27017/app', repo)).toBe(true);
     expect(isPlaceholder('mongodb+srv://kc_admin:Kc%40ravan2024@cluster0.x7k2p.mongodb.net/app', repo)).toBe(false);
     expect(isPlaceholder('django-insecure-8fk2m!q9x@z7w^v3r&t1y*u5p0o(l)j=h-b4n6c', repo)).toBe(false);
+  });
+});
+
+describe('secret names (review D11)', () => {
+  const table: [string, boolean][] = [
+    ['POSTGRES_PASSWORD', true],
+    ['DB_PASS', true],
+    ['DB_PWD', true],
+    ['PWD', false],
+    ['JWT_SECRET', true],
+    ['JWT_SECRET_KEY', true],
+    ['DJANGO_SECRET_KEY', true],
+    ['SECRET_KEY_BASE', true],
+    ['NPM_TOKEN', true],
+    ['SENTRY_AUTH_TOKEN', true],
+    ['GOOGLE_CREDENTIALS', true],
+    ['JWT_PRIVATE_KEY', true],
+    ['API_KEY', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['STRIPE_KEY', true],
+    ['SENDGRID_KEY', true],
+    ['SIGNING_KEY', true],
+    ['DB_PASSWORD_PROD', true],
+    ['jwt_secret', true],
+    ['TOKEN_TTL', false],
+    ['ACCESS_TOKEN_EXPIRES', false],
+    ['REFRESH_TOKEN_EXPIRY', false],
+    ['TOKEN_LIFETIME', false],
+    ['PASSWORD_MIN_LENGTH', false],
+    ['PASSWORD_MAX_LENGTH', false],
+    ['SECRET_MANAGER_REGION', false],
+    ['SECRETS_MANAGER_URL', false],
+    ['SECRET_ROTATION', false],
+    ['JWT_SECRET_ALGORITHM', false],
+    ['TOKEN_HEADER', false],
+    ['SECRET_NAME', false],
+    ['DB_PASSWORD_FILE', false],
+    ['JWT_PRIVATE_KEY_PATH', false],
+    ['JWT_PUBLIC_KEY', false],
+    ['JWT_PUBLIC_KEY_URL', false],
+    ['STRIPE_PUBLISHABLE_KEY', false],
+    ['AWS_ACCESS_KEY_ID', false],
+    ['RABBITMQ_ROUTING_KEY', false],
+    ['KEY', false],
+    ['POSTGRES_USER', false],
+    ['NODE_ENV', false],
+  ];
+  it.each(table)('%s is a secret name: %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+
+  it.each([
+    ['3600', true],
+    ['8', true],
+    ['true', true],
+    ['15m', true],
+    ['1h30m', true],
+    ['eu-west-1', true],
+    ['us-gov-west-1', true],
+    ['changeme', false],
+    ['s3cr3t-1234', false],
+    ['', false],
+  ])('%s is plainly a setting value: %s', (value, plain) => {
+    expect(isPlainSettingValue(value)).toBe(plain);
+  });
+
+  it.each([
+    ['sk_live_51Habcdefghijklmnop', true],
+    ['rk_live_51Habcdefghijklmnop', true],
+    ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', true],
+    ['xoxb-1234567890-abcdefghij', true],
+    ['AKIAIOSFODNN7EXAMPLE', true],
+    ['sk_test_51Habcdefghijklmnop', false],
+    ['pk_live_51Habcdefghijklmnop', false],
+    ['dev-secret', false],
+    ['AKIA-not-a-key', false],
+  ])('%s is a live credential: %s', (value, live) => {
+    expect(isLiveCredential(value)).toBe(live);
   });
 });
 

@@ -4,8 +4,9 @@
  * on a credential committed to git. `${VAR-default}` likewise, wherever compose interpolates
  * (environment map or list, command, healthcheck, build.args, …), per variable inside a larger
  * value; `${VAR:?msg}` and `$$` escapes are left alone. A secret is a variable (or, when the value
- * is just the interpolation, the key) whose name says so, or a default that carries credentials
- * (`scheme://user:pass@host`).
+ * is just the interpolation, the key) whose name says so (lib/secret-names.ts: `TOKEN_TTL` and a
+ * default of `3600` are not), or a default that carries credentials (`scheme://user:pass@host`,
+ * `sk_live_…`) whatever the name.
  *
  * Local development keeps working: each removed variable is listed in the repo's `.env.example`
  * (the one it already has — `.env.example`, `.env.sample`, `env.example` — in the compose file's
@@ -24,19 +25,14 @@ import type { RepoModel } from '../src/repo/model.js';
 import { lineOfOffset } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
+import { isLiveCredential, isPlainSettingValue, isSecretName } from './lib/secret-names.js';
 
 const ID = 'compose-secret-defaults';
 
-/** Words that make a variable or key name a secret's. */
-const SECRET_NAME = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|(?:^|_)PASS(?:$|_)|(?:^|_)PWD(?:$|_)/i;
 /** `scheme://user:password@host`: a URL that carries a password. */
 const URL_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/([^/\s:@]*):([^/\s@]+)@([^/\s:?#]+)/i;
 /** The repo's example env file, in the order it is looked for in each directory. */
 const ENV_EXAMPLE_NAMES = ['.env.example', '.env.sample', 'env.example', '.env.template', '.env.dist'];
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
 
 /** One `${…}` in a string: offsets relative to the string, the operator and the default. */
 export interface Interpolation {
@@ -81,6 +77,7 @@ export function interpolations(text: string): Interpolation[] {
 
 /** Whether a default is a stand-in for local development rather than a real credential. */
 export function isPlaceholder(value: string, repo: RepoModel): boolean {
+  if (isLiveCredential(value)) return false;
   const url = URL_CREDENTIALS.exec(value);
   const local = (host: string) => /^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal|.*\.local|.*example\.(?:com|org))$/i.test(host) || composeServiceNames(repo).has(host);
   if (url) return local(url[3] as string) || isPlaceholderWord(url[2] as string);
@@ -132,7 +129,9 @@ interface Decision {
 /** What happens to one interpolation: null when it stays. */
 function decide(i: Interpolation, whole: boolean, key: string | null, repo: RepoModel, require: boolean): Decision | null {
   if ((i.op !== ':-' && i.op !== '-') || i.arg === '') return null;
-  const secret = isSecretName(i.name) || (whole && key !== null && isSecretName(key)) || URL_CREDENTIALS.test(i.arg);
+  // The name alone never makes a number, boolean, duration or region a secret (`${PASSWORD_MIN_LENGTH:-8}`).
+  const byName = (isSecretName(i.name) || (whole && key !== null && isSecretName(key))) && !isPlainSettingValue(i.arg);
+  const secret = byName || URL_CREDENTIALS.test(i.arg) || isLiveCredential(i.arg);
   if (!secret) return null;
   return {
     name: i.name,
@@ -201,7 +200,8 @@ export const composeSecretDefaults: Transform = {
   run({ path, text, repo, options, read }: TransformInput): TransformResult {
     const require = options.requireSecrets ?? false;
     // Nothing to remove or report without an interpolation default, a secret-like name or a URL password.
-    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !SECRET_NAME.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text)) return { edits: [], findings: [] };
+    if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !/PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL/i.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text) && !isLiveCredential(text))
+      return { edits: [], findings: [] };
     const doc = parseDocument(text, { merge: true });
     // A file that does not parse is the engine's (ECS002); nothing to do here.
     if (doc.errors.length) return { edits: [], findings: [] };
@@ -252,7 +252,7 @@ export const composeSecretDefaults: Transform = {
         if (!rewritten && ctx.env && ctx.key && value !== null && value !== undefined) {
           const literal = String(value).slice(ctx.valueStart);
           const hasInterpolation = interpolations(literal).length > 0 || /(?:^|[^$])\$[A-Za-z_]/.test(literal);
-          if (literal !== '' && !hasInterpolation && (isSecretName(ctx.key) || URL_CREDENTIALS.test(literal)))
+          if (literal !== '' && !hasInterpolation && (isSecretName(ctx.key) || URL_CREDENTIALS.test(literal) || isLiveCredential(literal)))
             findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${ctx.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
         }
       },
@@ -283,7 +283,8 @@ function serviceOf(path: readonly unknown[]): { service?: string } {
 
 function describeSecret(value: string): string {
   const url = URL_CREDENTIALS.exec(value);
-  return url ? `a password in a URL to ${url[3]}` : `a random-looking token of ${value.length} characters`;
+  if (url) return `a password in a URL to ${url[3]}`;
+  return isLiveCredential(value) ? 'a live provider credential' : `a random-looking token of ${value.length} characters`;
 }
 
 function applyEditsSorted(text: string, edits: TextEdit[]): string {

@@ -1,0 +1,62 @@
+/**
+ * What compose-secret-defaults counts as a secret: a variable whose name ends in a secret noun
+ * (`DB_PASSWORD`, `JWT_SECRET_KEY`, `STRIPE_KEY`), or a value shaped like a live credential
+ * whatever its name (`sk_live_…`, `AKIA…`). A name where the secret word is followed by a setting
+ * (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`, `SECRET_MANAGER_REGION`, `JWT_PRIVATE_KEY_FILE`) is not a
+ * secret's, and a default that is plainly a setting (a number, a boolean, a duration, an AWS
+ * region) is never taken for a secret on its name alone.
+ */
+
+/** Last words that name a secret on their own. */
+const SECRET_NOUNS = new Set(['PASSWORD', 'PASSWORDS', 'PASSWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'CREDENTIAL', 'CREDENTIALS', 'APIKEY', 'SECRETKEY', 'ACCESSKEY', 'PRIVATEKEY', 'AUTHTOKEN', 'ACCESSTOKEN']);
+/** Last words that name a secret only after another word: `DB_PASS`, `DB_PWD` (bare `PWD` is the shell's working directory). */
+const QUALIFIED_SECRET_NOUNS = new Set(['PASS', 'PWD', 'KEY', 'KEYS']);
+/** The word before `KEY` when the key is not a credential: `JWT_PUBLIC_KEY`, `ROUTING_KEY`, `CACHE_KEY`. */
+const NON_CREDENTIAL_KEY = new Set(['PUBLIC', 'PUB', 'PUBLISHABLE', 'ROUTING', 'PARTITION', 'SORT', 'PRIMARY', 'FOREIGN', 'CACHE', 'HASH', 'OBJECT', 'IDEMPOTENCY', 'LOCK', 'QUEUE', 'PREFIX', 'SITE', 'LOOKUP', 'DEDUP', 'SHARD']);
+/** Words after a secret noun that keep it the secret's (`DB_PASSWORD_PROD`, `JWT_SECRET_B64`, Rails' `SECRET_KEY_BASE`). Any other following word makes the name a setting's. */
+const NEUTRAL_SUFFIXES = /^(?:PROD|PRODUCTION|DEV|DEVELOPMENT|STAGING|STAGE|TEST|LIVE|LOCAL|B64|BASE64|BASE|ENCODED|RAW|V\d+|\d+|OLD|NEW|CURRENT|PREVIOUS|PRIMARY|SECONDARY)$/;
+
+/**
+ * Whether a variable or key name is a secret's: its `_`-separated words end in a secret noun,
+ * optionally followed by an environment or encoding word (`_PROD`, `_B64`). Case-insensitive.
+ */
+export function isSecretName(name: string): boolean {
+  const words = name.toUpperCase().split(/_+/).filter((w) => w !== '');
+  let end = words.length;
+  while (end > 1 && NEUTRAL_SUFFIXES.test(words[end - 1] as string)) end--;
+  const last = words[end - 1];
+  if (last === undefined) return false;
+  if (SECRET_NOUNS.has(last) || /(?:PASSWORD|PASSWD|SECRET)$/.test(last)) return true;
+  if (!QUALIFIED_SECRET_NOUNS.has(last) || end < 2) return false;
+  if (last !== 'KEY' && last !== 'KEYS') return true;
+  return !NON_CREDENTIAL_KEY.has(words[end - 2] as string);
+}
+
+/**
+ * A default that is plainly a setting, not a secret: a number, a boolean, a duration (`15m`,
+ * `1h30m`, `30s`) or an AWS region. Such a default is never removed because of the name alone.
+ */
+export function isPlainSettingValue(value: string): boolean {
+  return (
+    /^-?\d+(?:\.\d+)?$/.test(value) ||
+    /^(?:true|false|yes|no|on|off)$/i.test(value) ||
+    /^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w))+$/i.test(value) ||
+    /^[a-z]{2}(?:-gov|-iso[a-z]*)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d$/.test(value)
+  );
+}
+
+/** Prefixes and shapes of live credentials issued by well-known providers. */
+const LIVE_CREDENTIAL = [
+  /^(?:sk|rk)_live_[A-Za-z0-9]{8,}/, // Stripe secret / restricted key
+  /^gh[pousr]_[A-Za-z0-9]{20,}/, // GitHub token
+  /^xox[bpas]-[A-Za-z0-9-]{10,}/, // Slack token
+  /(?:^|[^A-Z0-9])AKIA[0-9A-Z]{16}(?![0-9A-Z])/, // AWS access key id (the secret key is usually beside it)
+  /^SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}$/, // SendGrid
+  /^glpat-[A-Za-z0-9_-]{20,}/, // GitLab personal access token
+  /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/,
+];
+
+/** Whether a value has the shape of a live credential of a known provider, whatever the variable is called. */
+export function isLiveCredential(value: string): boolean {
+  return LIVE_CREDENTIAL.some((re) => re.test(value));
+}
