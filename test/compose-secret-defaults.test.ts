@@ -112,8 +112,8 @@ describe('secret names (review D11)', () => {
   });
 
   it.each([
-    ['3600', true],
-    ['8', true],
+    ['3600', false],
+    ['12345678', false],
     ['true', true],
     ['15m', true],
     ['1h30m', true],

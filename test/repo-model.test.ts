@@ -202,12 +202,26 @@ describe('compose model', () => {
     const orders = model.compose.services.find((s) => s.name === 'orders');
     expect(orders).toMatchObject({ build: { context: '.', dockerfile: 'services/orders/Dockerfile', target: null }, containerPorts: [3100] });
     expect(orders?.environment).toEqual({ NODE_ENV: 'production', PORT: '3100' });
-    expect(model.compose.services.find((s) => s.name === 'orders-replica')?.build).toEqual({ context: '.', dockerfile: 'services/orders/Dockerfile', target: 'runtime', args: {} });
+    expect(model.compose.services.find((s) => s.name === 'orders-replica')?.build).toMatchObject({ context: '.', dockerfile: 'services/orders/Dockerfile', target: 'runtime', args: {} });
     expect(model.services.map((s) => [s.name, s.dir, s.target])).toEqual([
       ['orders', 'services/orders', null],
       ['orders-replica', 'services/orders', 'runtime'],
     ]);
     expect(svc(model, 'orders').portEvidence.map((e) => e.source)).toEqual(expect.arrayContaining(['compose port mapping', 'compose environment PORT']));
+  });
+
+  it('docker-compose.override.yml: a dev target does not decide the deployed stage; two non-dev targets are ECS167', () => {
+    const dockerfile = 'FROM node:20-slim AS dev\nCMD ["npm", "run", "dev"]\nFROM node:20-slim AS prod\nCMD ["node", "index.js"]\nFROM prod AS slim\n';
+    const base = 'services:\n  api:\n    build:\n      context: ./api\n      target: prod\n';
+    const devOverride = modelOf(tree({ 'docker-compose.yml': base, 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: dev\n    command: npm run dev\n', 'api/Dockerfile': dockerfile }));
+    expect(devOverride.services[0]?.target).toBe('prod');
+    expect(devOverride.problems.map((p) => p.code)).not.toContain('ECS167');
+    // Without a base target, the dev target of the override leaves the choice to the Dockerfile (prod, not the dev stage).
+    const noBase = modelOf(tree({ 'docker-compose.yml': 'services:\n  api:\n    build: ./api\n', 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: development\n', 'api/Dockerfile': dockerfile.replace('AS dev', 'AS development') }));
+    expect(noBase.services[0]?.target).toBeNull();
+    const disputed = modelOf(tree({ 'docker-compose.yml': base, 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: slim\n', 'api/Dockerfile': dockerfile }));
+    expect(disputed.problems.filter((p) => p.code === 'ECS167').map((p) => `${p.file}:${p.line}`)).toEqual(['docker-compose.override.yml:4']);
+    expect(disputed.services[0]?.stageDispute).toContain('docker-compose.yml:5');
   });
 
   it('follows compose include: and merges override files by service name', () => {

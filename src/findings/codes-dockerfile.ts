@@ -383,4 +383,11 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'info',
     help: 'Files the original image copied besides the workspace packages are copied into the builder and on into the runtime image.',
   },
+  // which stage is deployed
+  {
+    code: 'ECS167',
+    title: 'The compose file and its override build different stages',
+    defaultSeverity: 'warning',
+    help: 'docker-compose.yml and docker-compose.override.yml set different `build.target`s and neither is a dev stage, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml only (or name the override\'s stage like dev), then run ecsfix again.',
+  },
 ];

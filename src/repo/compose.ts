@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
+import { DEV_STAGE } from './dockerfile.js';
 
 export interface ComposeBuild {
   /** Build context, relative to the repo root. */
@@ -13,6 +14,13 @@ export interface ComposeBuild {
   /** Dockerfile path relative to the repo root. */
   dockerfile: string;
   target: string | null;
+  /**
+   * Set when the base file and its `docker-compose.override.yml` name different targets and neither
+   * is a dev stage: which stage is deployed is not established (`target` is Compose's merge).
+   */
+  targetDispute?: { base: TargetSource; override: TargetSource };
+  /** Where `target` was set. */
+  targetFrom?: TargetSource;
   /** `build.args` (map or list form); one Dockerfile often builds several services this way. */
   args: Record<string, string>;
 }
@@ -34,6 +42,13 @@ export interface ComposeService {
   /** `command:` / `entrypoint:` as one line (list form joined), when the service sets them. */
   command?: string;
   entrypoint?: string;
+}
+
+/** A `build.target` and the file and line that set it. */
+export interface TargetSource {
+  target: string;
+  file: string;
+  line: number;
 }
 
 export interface ComposeVolume {
@@ -67,7 +82,7 @@ export function isComposeFileName(name: string): boolean {
   return COMPOSE_FILE.test(name);
 }
 
-export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number } {
+export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; targetLineOf(key: string): number } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false });
   const error = doc.errors[0];
@@ -82,7 +97,12 @@ export function parseComposeText(text: string, file: string): { value: Record<st
     const key = item.key;
     if (key && typeof key.value === 'string' && key.range) lines.set(key.value, lineCounter.linePos(key.range[0]).line);
   }
-  return { value: typeof value === 'object' && value !== null ? value : {}, lineOf: (key) => lines.get(key) ?? 1 };
+  const lineOf = (key: string) => lines.get(key) ?? 1;
+  const targetLineOf = (key: string) => {
+    const node = doc.getIn(['services', key, 'build', 'target'], true) as { range?: [number] } | undefined;
+    return node?.range ? lineCounter.linePos(node.range[0]).line : lineOf(key);
+  };
+  return { value: typeof value === 'object' && value !== null ? value : {}, lineOf, targetLineOf };
 }
 
 export function parsePortSpec(spec: unknown): number | null {
@@ -163,6 +183,20 @@ function mergeBuild(existing: ComposeBuild | null, raw: unknown, dir: string): C
   return { ...existing, target: typeof b.target === 'string' ? b.target : existing.target, args: { ...existing.args, ...own.args } };
 }
 
+/**
+ * `docker-compose.override.yml` is Compose's local-development layer: a `build.target` it sets or
+ * changes to a dev stage (`dev`, `development`, `debug`, `test`, `local`) does not say what is
+ * deployed, so the target stays the base file's (or none: the build scripts' `--target`, the
+ * production-named stage, the last one). When both name a non-dev stage and differ, the override
+ * wins as in Compose, and the build records the dispute.
+ */
+function devLayerBuild(before: ComposeBuild | null, merged: ComposeBuild | null, base: TargetSource | null, override: TargetSource): ComposeBuild | null {
+  if (!merged || merged.target !== override.target || before?.target === override.target) return merged;
+  if (DEV_STAGE.test(override.target)) return { ...merged, target: before?.target ?? null };
+  if (base && !DEV_STAGE.test(base.target)) return { ...merged, targetDispute: { base, override } };
+  return merged;
+}
+
 function dependsOnOf(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.filter((x): x is string => typeof x === 'string');
   if (raw && typeof raw === 'object') return Object.keys(raw);
@@ -175,6 +209,7 @@ interface ParsedComposeFile {
   services: Record<string, Record<string, unknown>>;
   includes: string[];
   lineOf(key: string): number;
+  targetLineOf(key: string): number;
 }
 
 /** One compose project: a file, what it includes, and the overrides Compose itself would merge into it. */
@@ -236,7 +271,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const text = read(file);
     if (text === null) return null;
     order.push(file);
-    const { value, lineOf } = parseComposeText(text, file);
+    const { value, lineOf, targetLineOf } = parseComposeText(text, file);
     const dir = posix.dirname(file);
     const includes: string[] = [];
     for (const inc of Array.isArray(value.include) ? value.include : []) {
@@ -246,7 +281,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
     const services: Record<string, Record<string, unknown>> = {};
     for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
-    const parsed = { file, dir, services, includes, lineOf };
+    const parsed = { file, dir, services, includes, lineOf, targetLineOf };
     parsedFiles.set(file, parsed);
     for (const inc of includes) parse(inc);
     return parsed;
@@ -338,11 +373,19 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
   for (const { def, dir } of resolved.layers) {
     const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
     const expose = (Array.isArray(def.expose) ? def.expose : []).map(parsePortSpec).filter((p): p is number => p !== null);
+    const before = merged?.build ?? null;
+    let build = mergeBuild(before, def.build, dir);
+    const ownTarget = def.build && typeof def.build === 'object' ? (def.build as { target?: unknown }).target : undefined;
+    if (typeof ownTarget === 'string') {
+      const source = { target: ownTarget, file: parsed.file, line: parsed.targetLineOf(name) };
+      if (DEFAULT_OVERRIDE.test(posix.basename(parsed.file))) build = devLayerBuild(before, build, before?.targetFrom ?? null, source);
+      if (build?.target === ownTarget) build = { ...build, targetFrom: source };
+    }
     merged = {
       name,
       file: merged?.file ?? parsed.file,
       line: merged?.line ?? parsed.lineOf(name),
-      build: mergeBuild(merged?.build ?? null, def.build, dir),
+      build,
       image: typeof def.image === 'string' ? def.image : (merged?.image ?? null),
       containerPorts: [...new Set([...(merged?.containerPorts ?? []), ...ports, ...expose])],
       environment: { ...(merged?.environment ?? {}), ...environmentOf(def.environment) },

@@ -378,6 +378,26 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
   return { sourceFiles, facts };
 }
 
+/**
+ * The base compose file and its docker-compose.override.yml name different non-dev targets (see
+ * compose.ts): the deployed stage is not established. Reports ECS167 and returns the two file:lines.
+ */
+function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
+  const targetDispute = draft.compose?.build?.targetDispute;
+  if (!targetDispute) return null;
+  const { base, override } = targetDispute;
+  const stageDispute = `${base.file}:${base.line} builds target "${base.target}" and ${override.file}:${override.line} builds "${override.target}"`;
+  problems.push({
+    code: 'ECS167',
+    severity: 'warning',
+    file: override.file,
+    line: override.line,
+    service: draft.name,
+    message: `which stage of ${draft.dockerfile} is deployed is not established: ${stageDispute}; no stage-dependent change is made to it`,
+  });
+  return stageDispute;
+}
+
 function describeService(
   draft: Draft,
   dir: string,
@@ -413,6 +433,7 @@ function describeService(
     .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   const portVariable = servicePortVariable(listen, facts, port, entryFile);
+  const stageDispute = stageDisputeOf(draft, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({
@@ -439,6 +460,7 @@ function describeService(
     port,
     portEvidence,
     ...(portDispute ? { portDispute } : {}),
+    ...(stageDispute ? { stageDispute } : {}),
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],

@@ -187,7 +187,8 @@ function parseWithoutValidation(text: string): ParsedDockerfile {
   return { text, instructions, stages, escape: ast.getEscapeCharacter() };
 }
 
-const DEV_STAGE = /^(?:dev|develop|development|debug|test|tests|testing|local)$/i;
+/** Stage names of a development/test image, never what is deployed when a production stage exists. */
+export const DEV_STAGE = /^(?:dev|develop|development|debug|test|tests|testing|local)$/i;
 const PROD_STAGE = /^(?:prod|production|runner|runtime|release|final|deploy)$/i;
 
 /**

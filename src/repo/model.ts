@@ -47,6 +47,11 @@ export interface Service {
   portEvidence: Evidence<number>[];
   /** Set when the compose projects that build this service disagree about its port (naming both): no port change. */
   portDispute?: string;
+  /**
+   * Set when the base compose file and its docker-compose.override.yml name different non-dev
+   * targets (naming both, file:line): the deployed stage is not established, so no Dockerfile change.
+   */
+  stageDispute?: string;
   entryFile: string | null;
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */

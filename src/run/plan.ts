@@ -123,6 +123,8 @@ export function planChanges(
       plan.withheld.push({ path, dependsOn });
       continue;
     }
+    // The compose file and its override disagree about the deployed stage (ECS167, a model problem): no change.
+    if (kind === 'dockerfile' && repo.services.some((s) => s.dockerfile === path && s.stageDispute)) continue;
     const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
     if (modelError) {
       fail(modelError);

@@ -3,8 +3,9 @@
  * (`DB_PASSWORD`, `JWT_SECRET_KEY`, `STRIPE_KEY`), or a value shaped like a live credential
  * whatever its name (`sk_live_…`, `AKIA…`). A name where the secret word is followed by a setting
  * (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`, `SECRET_MANAGER_REGION`, `JWT_PRIVATE_KEY_FILE`) is not a
- * secret's, and a default that is plainly a setting (a number, a boolean, a duration, an AWS
- * region) is never taken for a secret on its name alone.
+ * secret's, and a default that is plainly a setting (a boolean, a duration, an AWS region) is never
+ * taken for a secret on its name alone. A number is not such a setting: `${DB_PASSWORD:-12345678}`
+ * is a password default like any other (settings such as `TOKEN_TTL` are told apart by their name).
  */
 
 /** Last words that name a secret on their own. */
@@ -33,12 +34,12 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * A default that is plainly a setting, not a secret: a number, a boolean, a duration (`15m`,
- * `1h30m`, `30s`) or an AWS region. Such a default is never removed because of the name alone.
+ * A default that is plainly a setting, not a secret: a boolean, a duration (`15m`, `1h30m`, `30s`)
+ * or an AWS region. Such a default is never removed because of the name alone. Plain numbers are
+ * not in the list: a numeric password or PIN is still a secret.
  */
 export function isPlainSettingValue(value: string): boolean {
   return (
-    /^-?\d+(?:\.\d+)?$/.test(value) ||
     /^(?:true|false|yes|no|on|off)$/i.test(value) ||
     /^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h|d|w))+$/i.test(value) ||
     /^[a-z]{2}(?:-gov|-iso[a-z]*)?-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d$/.test(value)
