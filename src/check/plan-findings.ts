@@ -2,8 +2,8 @@
  * The run's own findings for `check`: a pending change of each transform (fixedBy = that transform),
  * the transforms' findings, files that could not be parsed and what the repo model could not settle.
  *
- * The engine reports registered codes for all but the pending change itself, which gets the interim
- * code `pending/<transform>` described in {@link interimCodes}.
+ * A pending change is reported with the registered code ECS009; its title, severity and help per
+ * transform come from {@link interimCodes}.
  */
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { isFileError } from '../findings/codes-engine.js';
@@ -11,6 +11,9 @@ import type { RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
 import { replacements } from './replacements.js';
+
+/** The registered code of a pending change; the transform is the finding's fixedBy. */
+export const PENDING_CHANGE = 'ECS009';
 
 const PENDING_SEVERITY: Record<string, Severity> = {
   'dockerfile-non-root': 'blocking',
@@ -25,7 +28,7 @@ const PENDING_SEVERITY: Record<string, Severity> = {
   'dockerfile-frozen-lockfile': 'warning',
 };
 
-/** Codes of the interim adapter for the transforms that ran (not ECS-numbered, so they cannot collide with registered ones). */
+/** Per-transform descriptions of a pending change (what ECS009 means for that transform), keyed `pending/<transform>`. */
 export function interimCodes(registry: readonly Transform[]): FindingCode[] {
   return [
   ...registry.map((t) => ({
@@ -59,7 +62,7 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
       const def = pendingCode(transform, interim);
       const line = change.findings.find((f) => f.transform === transform && f.line)?.line ?? firstLine;
       each(change.path, (service) => ({
-        code: def?.code ?? `pending/${transform}`,
+        code: PENDING_CHANGE,
         severity: def?.defaultSeverity ?? 'warning',
         message: `pending change: ${def?.title ?? transform}`,
         file: change.path,

@@ -50,6 +50,12 @@ export const ENGINE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'A change whose decision depends on what a broken file would say (ports, roles and build contexts from a compose file; workspace packages from package.json or pnpm-workspace.yaml) is not made from a partial model: a run with a broken file makes a subset of the clean run\'s changes, never different ones. Fix the file named and run ecsfix again to get them.',
   },
+  {
+    code: 'ECS009',
+    title: 'A transform has a change pending',
+    defaultSeverity: 'warning',
+    help: 'ecsfix check reports every change a transform would make as one finding on the file it changes; the transform is the finding\'s fixedBy. Its severity follows what the change fixes: blocking for what keeps a service from running on ECS (a root user, a probe on the wrong port, a worker that ignores SIGTERM, a service that exits on a slow database, a wrong service URL, a secret default in compose), warning for build hygiene (multi-stage worker image, pnpm pin, frozen lockfile). Review it with "ecsfix diff -t <transform>" and write it with "ecsfix apply -t <transform>".',
+  },
 ];
 
 /** Codes that mean the file was left out and untouched: a run that reports one exits 2. */

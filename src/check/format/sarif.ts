@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Severity } from '../../findings/finding.js';
 import { FINDING_CODES } from '../../findings/codes.js';
 import { replacements } from '../replacements.js';
+import { PENDING_CHANGE } from '../plan-findings.js';
 import { describeCode, type CheckReport } from '../report.js';
 
 /** Where the README's codes section lives; each code has an anchor there (`#ecs401`). */
@@ -38,7 +39,7 @@ export function checkSarif(report: CheckReport, root: string, version: string) {
       ? [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.file), uriBaseId: 'SRCROOT' }, // A finding about a whole file (no line) points at its first line.
           region: { startLine: f.line ?? 1, ...(f.column ? { startColumn: f.column } : {}) } } }]
       : [];
-    const change = f.fixedBy && f.file && f.code.startsWith('pending/') && !fixed.has(f.file) ? report.changes.find((c) => c.path === f.file) : undefined;
+    const change = f.fixedBy && f.file && f.code === PENDING_CHANGE && !fixed.has(f.file) ? report.changes.find((c) => c.path === f.file) : undefined;
     if (change) fixed.add(change.path);
     return {
       ruleId: f.code,
