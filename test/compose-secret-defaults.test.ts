@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeSecretDefaults, interpolations, isPlaceholder } from '../transforms/compose-secret-defaults.js';
-import { isLiveCredential, isPlainSettingValue, isSecretName } from '../transforms/lib/secret-names.js';
+import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
 import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 

@@ -25,7 +25,7 @@ import type { RepoModel } from '../src/repo/model.js';
 import { lineOfOffset } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
-import { isLiveCredential, isPlainSettingValue, isSecretName } from './lib/secret-names.js';
+import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
 
 const ID = 'compose-secret-defaults';
 

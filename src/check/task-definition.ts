@@ -6,6 +6,7 @@
  * ECS ignores an image's HEALTHCHECK, so the container `healthCheck` is declared here, as a command
  * the image can run (node, python, wget, curl: whichever it has), with the Dockerfile's timings.
  */
+import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
@@ -72,11 +73,11 @@ export interface EcsService {
 }
 
 /**
- * Variables whose value is a credential: Secrets Manager / Parameter Store, never a plain value. The
- * name must end with the secret word (`JWT_SECRET_KEY`, `DB_PASSWORD`), so `JWT_TOKEN_LIFETIME_MINUTES` is
- * no secret; a datastore URL usually carries its password.
+ * Variables whose value is a credential go to Secrets Manager / Parameter Store, never a plain value:
+ * a secret's name as compose-secret-defaults decides it ({@link isSecretName}), a live-credential value,
+ * or a datastore connection string, which usually carries its password.
  */
-const SECRET_NAME = /(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?|(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL))$/;
+const CONNECTION_STRING_NAME = /(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
 const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]*:[^\s@/]+@/;
 const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
@@ -215,7 +216,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (SECRET_NAME.test(name) || (value && CREDENTIAL_URL.test(value))) {
+    if (isSecretName(name) || CONNECTION_STRING_NAME.test(name) || (value && (CREDENTIAL_URL.test(value) || isLiveCredential(value)))) {
       secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
       continue;
     }

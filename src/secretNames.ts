@@ -1,5 +1,5 @@
 /**
- * What compose-secret-defaults counts as a secret: a variable whose name ends in a secret noun
+ * What counts as a secret, for compose-secret-defaults and for the task definitions `check` writes: a variable whose name ends in a secret noun
  * (`DB_PASSWORD`, `JWT_SECRET_KEY`, `STRIPE_KEY`), or a value shaped like a live credential
  * whatever its name (`sk_live_…`, `AKIA…`). A name where the secret word is followed by a setting
  * (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`, `SECRET_MANAGER_REGION`, `JWT_PRIVATE_KEY_FILE`) is not a
