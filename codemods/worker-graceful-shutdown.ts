@@ -727,8 +727,10 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis
     const stored = storage(path);
     if (!stored?.target || stored.target.includes('.')) return;
     const v = value.type === 'AwaitExpression' ? value.argument : value;
-    if (v.type === 'NewExpression' && v.callee.type === 'Identifier' && CONSTRUCTED[v.callee.name]) {
-      const c = CONSTRUCTED[v.callee.name];
+    // new Pool(...), or through the package's default export: new pg.Pool(...)
+    const constructed = v.type === 'NewExpression' ? (v.callee.type === 'Identifier' ? v.callee.name : v.callee.type === 'MemberExpression' && v.callee.object.type === 'Identifier' ? v.callee.property?.name : '') : '';
+    if (constructed && CONSTRUCTED[constructed]) {
+      const c = CONSTRUCTED[constructed];
       if (c) addVar(stored.target, c.method, c.what);
     } else if (v.type === 'CallExpression') {
       const callee = v.callee;
@@ -812,7 +814,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const template = '`${signal} received, shutting down`';
   return [
     `// Graceful shutdown: ECS sends SIGTERM, then SIGKILL after its 30 s stop timeout. Stop consuming`,
-    consumers.every((c) => c.loop) ? `// first (the read loop finishes its batch), then close what this worker owns, then exit 0.` : `// first so the group rebalances at once, then close what this worker owns, then exit 0.`,
+    `// first ${consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken'}, then close what this worker owns, then exit 0.`,
     `let ${names.flag} = false${s}`,
     ``,
     `async function ${names.fn}(signal${signalType})${returnType} {`,
