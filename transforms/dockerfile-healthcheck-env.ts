@@ -15,7 +15,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { generateProbe } from '../src/dockerfile/probe.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
-import { fixedListenPorts, otherPortVariable, portReadUnestablished } from './lib/fixed-port.js';
+import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;

@@ -10,7 +10,8 @@ import type { Finding } from '../src/findings/finding.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
-import { cmdReadingPort, fixedListenPorts, otherPortVariable, portReadUnestablished } from './lib/fixed-port.js';
+import { cmdReadingPort } from './lib/fixed-port.js';
+import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
