@@ -24,9 +24,10 @@
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { RepoModel } from '../src/repo/model.ts';
-import { KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
+import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
-import { workspaceApis } from './lib/workspace-apis.ts';
+import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
+import { typedApi } from './lib/type-api.ts';
 import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
@@ -116,7 +117,13 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
 
   // The workspace libraries' APIs: from the repo model, or (jscodeshift CLI) read the same way from disk.
   const apis: Apis = repo ? (repo.moduleApis ?? {}) : workspaceApis(file.path, j);
-  const consumers = findConsumers(j, root, imports, apis, isTs, note);
+  // Where the declarations alone do not say (re-exports, a default class, an inherited stop()): the type checker, lazily.
+  const byType = (imported: { from: string; imported: string }): FactoryApi | null => {
+    const sources = repo ? (repo.moduleSources ?? {}) : workspaceSources(file.path, j);
+    const pkg = packageOf(sources, imported.from);
+    return pkg ? typedApi(options, pkg, imported.imported) : null;
+  };
+  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note);
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
@@ -202,9 +209,9 @@ function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
 type Apis = Record<string, ModuleApi>;
 
 /** The workspace package an import specifier names (the package itself or a subpath of it). */
-function packageOf(apis: Apis, from: string): ModuleApi | null {
-  const pkg = Object.keys(apis).find((p) => from === p || from.startsWith(p + '/'));
-  return pkg ? (apis[pkg] ?? null) : null;
+function packageOf<T>(byPackage: Record<string, T>, from: string): T | null {
+  const pkg = Object.keys(byPackage).find((p) => from === p || from.startsWith(p + '/'));
+  return pkg ? (byPackage[pkg] ?? null) : null;
 }
 
 /** What `name` imported from `from` returns, as its declaration in the workspace package says. */
@@ -228,7 +235,17 @@ function isTopLevel(root: Collection, name: string): boolean {
   return root.get().node.program.body.some((s: Node) => s.type === 'VariableDeclaration' && s.declarations.some((d: Node) => d.id?.name === name));
 }
 
-function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
+type ByType = (imported: { from: string; imported: string }) => FactoryApi | null;
+
+/** The API of an imported factory or class: from its declaration, else (when that gives no stop method) from its type. */
+function factoryApi(apis: Apis, byType: ByType, imported: { from: string; imported: string } | undefined): FactoryApi | null {
+  if (!imported) return null;
+  const declared = importedApi(apis, imported.from, imported.imported);
+  if (declared && stopMethod(declared)) return declared;
+  return byType(imported) ?? declared;
+}
+
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
   const add = (path: ASTPath, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
@@ -253,7 +270,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     // A wrapper: createKafkaConsumer({...}), createConsumer(kafka, groupId)
     if (callee.type === 'Identifier' && KAFKA_WRAPPER_FACTORY.test(callee.name)) {
       const imported = imports.names.get(callee.name);
-      const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
+      const factory = factoryApi(apis, byType, imported);
       const stop = factory ? stopMethod(factory) : null;
       if (!stop) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop the consumer made by ${callee.name}()${imported ? ` (from ${imported.from})` : ''}: its declaration is out of reach or has no stop/disconnect/close method` });
@@ -272,8 +289,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       add(p, 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
       return;
     }
-    const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
-    if (/Consumer|Runner/.test(name) && imported) {
+    if (CONSUMER_CLASS.test(name) && imported) {
+      const factory = factoryApi(apis, byType, imported);
       const stop = factory ? stopMethod(factory) : null;
       if (!stop) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop ${name} (from ${imported.from}): its declaration is out of reach` });

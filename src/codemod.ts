@@ -22,4 +22,13 @@ export interface CodemodOptions {
    * (the codemods never reprint: they splice text), which costs more than the parse itself.
    */
   parse?: (source: string) => unknown;
+  /** Set by ecsfix: loads ts-morph (for the type-based decisions, only when a file needs one). */
+  tsMorph?: () => typeof import('ts-morph');
+}
+
+/** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
+export interface PackageSources {
+  /** The file a default import resolves to (`src/index.ts`), when the package has one. */
+  entry: string | null;
+  files: Record<string, string>;
 }

@@ -6,10 +6,10 @@
  * copy: the two trees must be byte-identical, and the change must be the five worker entry files.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copySample, runCli } from './helpers/tmp.js';
+import { copySample, runCli, tempDir } from './helpers/tmp.js';
 
 const REPO = join(import.meta.dirname, '..');
 const JSCODESHIFT = join(REPO, 'node_modules', '.bin', 'jscodeshift');
@@ -26,6 +26,15 @@ function tree(root: string): Map<string, string> {
   return new Map(files(root).map((f) => [f, readFileSync(join(root, f), 'utf8')]));
 }
 
+function jscodeshift(cwd: string, files: string[]) {
+  return spawnSync(JSCODESHIFT, ['-t', join(REPO, 'codemods', 'worker-graceful-shutdown.ts'), '--parser=ts', '--run-in-band', '--silent', ...files], {
+    cwd,
+    encoding: 'utf8',
+    // babel-register's compile cache of the codemod, kept with ecsfix's own dependencies instead of in the copy.
+    env: { ...process.env, BABEL_CACHE_PATH: join(REPO, 'node_modules', '.cache', 'ecsfix-codemod-babel.json') },
+  });
+}
+
 describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
   it('gives byte-for-byte the files ecsfix apply gives on kodingcaravan', async () => {
     const viaEcsfix = copySample('kodingcaravan');
@@ -35,12 +44,7 @@ describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
     expect((await runCli(['apply', viaEcsfix, '-t', 'worker-graceful-shutdown', '--yes'])).code).toBe(0);
 
     const sources = files(viaJscodeshift).filter((f) => /\.[cm]?[jt]sx?$/.test(f) && !/\.d\.[cm]?ts$/.test(f));
-    const run = spawnSync(JSCODESHIFT, ['-t', join(REPO, 'codemods', 'worker-graceful-shutdown.ts'), '--parser=ts', '--run-in-band', '--silent', ...sources], {
-      cwd: viaJscodeshift,
-      encoding: 'utf8',
-      // babel-register's compile cache of the codemod, kept with ecsfix's own dependencies instead of in the copy.
-      env: { ...process.env, BABEL_CACHE_PATH: join(REPO, 'node_modules', '.cache', 'ecsfix-codemod-babel.json') },
-    });
+    const run = jscodeshift(viaJscodeshift, sources);
     expect(run.status, run.stderr).toBe(0);
 
     const ecsfixTree = tree(viaEcsfix);
@@ -52,5 +56,16 @@ describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
     const changed = [...ecsfixTree].filter(([path, text]) => original.get(path) !== text).map(([path]) => path);
     expect(changed.sort()).toEqual(['allocation-worker', 'cache-worker', 'notification-worker', 'purchase-worker', 'session-worker'].map((w) => `services/${w}/src/index.ts`));
     expect(sources.length).toBeGreaterThan(30);
+  });
+
+  it('decides a wrapper\'s stop method from its type (ts-morph under babel-register) as ecsfix does', () => {
+    // The fixture whose stop() only the type checker finds: re-exported default class, inherited method.
+    const fixture = join(REPO, 'fixtures', 'transforms', 'worker-graceful-shutdown', 'typed-wrapper-reexport');
+    const dir = tempDir();
+    cpSync(join(fixture, 'before'), dir, { recursive: true });
+    const worker = 'services/ledger-sync/src/index.ts';
+    const run = jscodeshift(dir, [worker]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(fixture, 'after', worker), 'utf8'));
   });
 });

@@ -7,11 +7,17 @@
  * same. Read once per workspace root.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { JSCodeshift } from 'jscodeshift';
-import { apiOfProgram, type ModuleApi } from '../../src/source/module-api.ts';
+import type { PackageSources } from '../../src/codemod.ts';
+import { apiOfProgram, packageEntry, type ModuleApi } from '../../src/source/module-api.ts';
 
-const byRoot = new Map<string, Record<string, ModuleApi>>();
+interface Workspace {
+  apis: Record<string, ModuleApi>;
+  sources: Record<string, PackageSources>;
+}
+
+const byRoot = new Map<string, Workspace>();
 const SKIP = /^(?:node_modules|dist|build|out|\.next|coverage|__tests__|tests?|__mocks__|fixtures)$/;
 const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 const NOT_SOURCE = /\.d\.[cm]?ts$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
@@ -63,11 +69,21 @@ function sourceFiles(dir: string): string[] {
 
 /** The exported APIs of the workspace packages around `file`, by package name. */
 export function workspaceApis(file: string, j: JSCodeshift): Record<string, ModuleApi> {
+  return workspace(file, j)?.apis ?? {};
+}
+
+/** The source files of the workspace packages around `file` (paths relative to the workspace root), by package name. */
+export function workspaceSources(file: string, j: JSCodeshift): Record<string, PackageSources> {
+  return workspace(file, j)?.sources ?? {};
+}
+
+function workspace(file: string, j: JSCodeshift): Workspace | null {
   const ws = workspaceRoot(file);
-  if (!ws) return {};
+  if (!ws) return null;
   const cached = byRoot.get(ws.root);
   if (cached) return cached;
   const apis: Record<string, ModuleApi> = {};
+  const sources: Record<string, PackageSources> = {};
   for (const dir of packageDirs(ws.root, ws.patterns)) {
     let name: string | undefined;
     try {
@@ -77,8 +93,10 @@ export function workspaceApis(file: string, j: JSCodeshift): Record<string, Modu
     }
     if (!name) continue;
     const merged: ModuleApi = { exports: [], factories: {} };
+    const own: Record<string, string> = {};
     for (const path of sourceFiles(dir)) {
       const text = readFileSync(path, 'utf8');
+      own[relative(ws.root, path)] = text;
       if (!/\bexport\b|module\.exports|exports\./.test(text)) continue;
       let program;
       try {
@@ -93,7 +111,11 @@ export function workspaceApis(file: string, j: JSCodeshift): Record<string, Modu
     }
     merged.exports = [...new Set(merged.exports)];
     apis[name] = merged;
+    const prefix = relative(ws.root, dir);
+    const entry = packageEntry((rel) => own[join(prefix, rel)] !== undefined);
+    sources[name] = { entry: entry === null ? null : join(prefix, entry), files: own };
   }
-  byRoot.set(ws.root, apis);
-  return apis;
+  const found = { apis, sources };
+  byRoot.set(ws.root, found);
+  return found;
 }

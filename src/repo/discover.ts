@@ -21,7 +21,8 @@ import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
-import { moduleApi, type ModuleApi } from '../source/api.js';
+import { moduleApi, packageEntry, type ModuleApi } from '../source/api.js';
+import type { PackageSources } from '../codemod.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
@@ -88,23 +89,28 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     unparsable,
   };
   model.userConvention = detectUserConvention(model);
-  model.moduleApis = libraryApis(services, workspacePackages, files, read);
+  const libraries = libraryApis(services, workspacePackages, files, read);
+  model.moduleApis = libraries.apis;
+  model.moduleSources = libraries.sources;
   return model;
 }
 
 /** The API of each workspace library a Node service depends on (not the services themselves). */
-function libraryApis(services: Service[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): Record<string, ModuleApi> {
+function libraryApis(services: Service[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): { apis: Record<string, ModuleApi>; sources: Record<string, PackageSources> } {
   const used = new Set(services.filter((s) => s.language === 'node').flatMap((s) => s.workspaceDeps));
   const serviceDirs = new Set(services.map((s) => s.dir));
   const apis: Record<string, ModuleApi> = {};
+  const sources: Record<string, PackageSources> = {};
   for (const pkg of packages) {
     if (!used.has(pkg.name) || serviceDirs.has(pkg.dir)) continue;
     const prefix = pkg.dir ? pkg.dir + '/' : '';
     const merged: ModuleApi = { exports: [], factories: {} };
+    const own: Record<string, string> = {};
     for (const f of files) {
       if (!f.startsWith(prefix) || !/\.(?:[cm]?[jt]sx?)$/.test(f) || TEST_PATH.test(f.slice(prefix.length))) continue;
       const text = read(f);
       if (text === null) continue;
+      if (!COMPILED_DIR.test(f.slice(prefix.length))) own[f] = text;
       const api = moduleApi(f, text);
       merged.exports.push(...api.exports);
       merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
@@ -112,9 +118,14 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
     }
     merged.exports = [...new Set(merged.exports)];
     apis[pkg.name] = merged;
+    const entry = packageEntry((rel) => own[prefix + rel] !== undefined);
+    sources[pkg.name] = { entry: entry === null ? null : prefix + entry, files: own };
   }
-  return apis;
+  return { apis, sources };
 }
+
+/** Compiled output and dependencies inside a package: not its own sources. */
+const COMPILED_DIR = /(?:^|\/)(?:dist|build|out|\.next|coverage|node_modules)\//;
 
 /** Why a path compose names is not a Dockerfile ecsfix reads: missing, a directory, a symlink. */
 function notARegularFile(path: string): string {

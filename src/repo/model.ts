@@ -11,6 +11,7 @@ import type { RuntimeWrite } from './runtimeWrites.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi } from '../source/api.js';
+import type { PackageSources } from '../codemod.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'go' | 'rust' | 'static' | 'unknown';
@@ -121,6 +122,8 @@ export interface RepoModel {
    * their factories return (a consumer wrapper's stop method, a publisher's disconnect).
    */
   moduleApis?: Record<string, ModuleApi>;
+  /** The same packages' source files, for the TypeScript checker where the declarations alone do not say (codemods/lib/type-api.ts). */
+  moduleSources?: Record<string, PackageSources>;
 }
 
 /**

@@ -113,7 +113,7 @@ export function runCodemod(module: CodemodModule, input: { path: string; text: s
   const parser = parserFor(input.path, module.parser);
   const j = loadJscodeshift().withParser(parser);
   const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => findings.push({ code: 'ECS399', severity: 'info', message }) };
-  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser) };
+  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser), tsMorph: () => load('ts-morph') as typeof import('ts-morph') };
   const output = module.default({ path: input.path, source: input.text }, api, options);
   if (typeof output !== 'string' || output === input.text) return { edits: [], findings };
   const broken = typescriptSyntaxErrors(input.path, output)[0];

@@ -10,7 +10,7 @@
 import { parseSync } from 'oxc-parser';
 import { lineIndex } from '../text.ts';
 import { joinRoute } from '../urlPath.ts';
-import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
+import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
 type Node = any;
@@ -458,6 +458,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (name === 'Worker' && first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'Identifier') && node.arguments.length >= 2) {
       facts.consumesQueue = true;
       facts.consumers.push({ kind: 'bullmq', line: line(node), variable: assignedName(parents), factory: 'new Worker' });
+    }
+    if (CONSUMER_CLASS.test(name) && node.callee.type === 'Identifier' && facts.imports[name] && !/^(?:kafkajs|bullmq|amqplib)$/.test(facts.imports[name])) {
+      // A shared package's consumer class (the shutdown codemod follows it into the package).
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'kafka-wrapper', line: line(node), variable: assignedName(parents), factory: `new ${name}` });
     }
     if (name === 'ReceiveMessageCommand') {
       facts.consumesQueue = true;

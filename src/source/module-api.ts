@@ -127,6 +127,11 @@ export function closeMethod(api: Pick<FactoryApi, 'methods'>): string | null {
   return ['disconnect', 'close', 'quit', 'end', 'stop'].find((m) => api.methods.includes(m)) ?? null;
 }
 
+/** The entry file of a package among its source files (`src/index.ts`, `index.ts`, ...), by path relative to the package. */
+export function packageEntry(has: (relative: string) => boolean): string | null {
+  return ['src/index.ts', 'index.ts', 'src/index.tsx', 'src/index.js', 'index.js', 'src/index.mjs', 'index.mjs'].find(has) ?? null;
+}
+
 function calleeName(node: Node): string {
   if (node?.type === 'Identifier') return node.name;
   if (node?.type === 'MemberExpression') return `${calleeName(node.object)}.${node.property?.name ?? '?'}`;

@@ -15,6 +15,9 @@ export function mayMatter(text: string): boolean {
 /** Call names that create a Kafka consumer through a wrapper package (`createKafkaConsumer({...})`). */
 export const KAFKA_WRAPPER_FACTORY = /^(?:create|make|build|new)?(?:Kafka)?Consumer$|^create\w*Consumer$/;
 
+/** Imported classes whose instances consume (`new KafkaConsumerRunner(...)`, `new ConsumerRunner(...)` from a shared package). */
+export const CONSUMER_CLASS = /Consumer|Runner/;
+
 /** Datastore connections, by the call that opens them. */
 export type DatastoreKind = 'mongo' | 'mongoose' | 'pg' | 'redis' | 'prisma' | 'typeorm' | 'sequelize';
 
