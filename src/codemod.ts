@@ -26,9 +26,4 @@ export interface CodemodOptions {
   tsMorph?: () => typeof import('ts-morph');
 }
 
-/** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
-export interface PackageSources {
-  /** The file a default import resolves to (`src/index.ts`), when the package has one. */
-  entry: string | null;
-  files: Record<string, string>;
-}
+export type { PackageSources } from './source/module-api.ts';

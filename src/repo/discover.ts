@@ -21,8 +21,7 @@ import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
-import { moduleApi, packageEntry, type ModuleApi } from '../source/api.js';
-import type { PackageSources } from '../codemod.js';
+import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';

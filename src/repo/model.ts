@@ -10,8 +10,7 @@ import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
-import type { ModuleApi } from '../source/api.js';
-import type { PackageSources } from '../codemod.js';
+import type { ModuleApi, PackageSources } from '../source/api.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
 export type ServiceLanguage = 'node' | 'python' | 'go' | 'rust' | 'static' | 'unknown';

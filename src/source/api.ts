@@ -7,7 +7,7 @@ import { apiOfProgram, type ModuleApi } from './module-api.ts';
 
 export { packageEntry } from './module-api.ts';
 
-export type { FactoryApi, ModuleApi } from './module-api.ts';
+export type { FactoryApi, ModuleApi, PackageSources } from './module-api.ts';
 
 const cache = new Map<string, { text: string; api: ModuleApi }>();
 

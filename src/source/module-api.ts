@@ -24,6 +24,13 @@ export interface FactoryApi {
   kafkaProducer: boolean;
 }
 
+/** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
+export interface PackageSources {
+  /** The file a default import resolves to (`src/index.ts`), when the package has one. */
+  entry: string | null;
+  files: Record<string, string>;
+}
+
 export interface ModuleApi {
   /** Every name the module exports, re-exports included. */
   exports: string[];
