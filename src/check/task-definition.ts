@@ -14,6 +14,7 @@ import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
+import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -86,11 +87,22 @@ export function ecsServices(ctx: CheckContext): EcsService[] {
   return ctx.repo.services.filter((s) => s.dockerfile).map((s) => ecsService(ctx, s));
 }
 
+/**
+ * The container port as the transforms leave it: dockerfile-nginx-non-root, while pending, moves a
+ * port only root can bind to 8080 in the config, EXPOSE and compose, so the task definition and the
+ * target group say 8080 too.
+ */
+function servedPort(ctx: CheckContext, service: Service): number | null {
+  const port = service.port;
+  if (port !== null && port < 1024 && service.dockerfile && ctx.pending('dockerfile-nginx-non-root', service.dockerfile)) return UNPRIVILEGED_NGINX_PORT;
+  return port;
+}
+
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const served = service.role === 'http' || service.role === 'frontend';
-  const port = served ? service.port : null;
+  const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets } = variables(ctx, service, port);
   const container: ContainerDefinition = {
@@ -211,7 +223,9 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   }
   const image = serviceImage(ctx.repo, service);
   const fromImage = image ? imageEnv(image.parsed, image.stage) : new Map<string, string>();
-  if (port !== null) values.set('PORT', String(port));
+  // nginx, httpd and caddy take their port from their config, never from PORT: setting it would only mislead.
+  const webServer = image !== null && ['nginx', 'httpd', 'caddy'].includes(image.stage.base.family);
+  if (port !== null && !webServer) values.set('PORT', String(port));
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];

@@ -161,7 +161,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS125',
     title: 'Web server image left as root',
     defaultSeverity: 'warning',
-    help: 'nginx, httpd and caddy bind port 80 and write their pid, cache and rendered config under root-owned paths. Switch to an unprivileged image (nginxinc/nginx-unprivileged), listen on a port >= 1024, and use that port in compose, the task definition and the ALB target group.',
+    help: 'nginx, httpd and caddy bind port 80 and write their pid, cache and rendered config under root-owned paths. For the official nginx image, dockerfile-nginx-non-root makes that change where it can be made consistently (or says why not). Otherwise switch to an unprivileged image (nginxinc/nginx-unprivileged), listen on a port >= 1024, and use that port in compose, the task definition and the ALB target group.',
   },
   {
     code: 'ECS126',

@@ -15,7 +15,7 @@ import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import type { FileKind, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { applyEdits, mapOffsetBack, rebaseEdits, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
@@ -113,6 +113,8 @@ export function planChanges(
     return entry;
   };
   const read = (p: string) => other(p).text;
+  // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
+  const stepsOf = new Map<string, TextEdit[][]>();
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
@@ -188,11 +190,27 @@ export function planChanges(
       }
     }
     if (failed) continue;
-    if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+    if (applied.length > 0) {
+      plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+      stepsOf.set(path, steps);
+    }
     else plan.findings.push(...findings);
   }
   for (const [path, entry] of others) {
-    if (entry.edits.length === 0 || plan.changes.some((c) => c.path === path)) continue;
+    if (entry.edits.length === 0) continue;
+    const own = plan.changes.find((c) => c.path === path);
+    if (own) {
+      // The file's own transforms changed it too (compose-secret-defaults and a port another transform moves): both, or neither.
+      const rebased = rebaseEdits(entry.edits, stepsOf.get(path) ?? []);
+      const source = decodeText(own.after);
+      if (rebased === null) {
+        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms][0] });
+        continue;
+      }
+      own.after = encodeText(source, applyEdits(source.text, rebased));
+      for (const t of entry.transforms) if (!own.transforms.includes(t)) own.transforms.push(t);
+      continue;
+    }
     const source = decodeText(entry.raw ?? '');
     const after = encodeText(source, applyEdits(source.text, entry.edits));
     if (after !== (entry.raw ?? ''))
