@@ -432,7 +432,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const spec = requireSpec(init);
     if (spec) facts.imports[name] = spec;
     const made = init?.type === 'CallExpression' || init?.type === 'NewExpression' ? calleeName(init.callee) : '';
-    const made0 = lastName(made);
+    // `require('fastify')({ logger: true })`, `require('express')()`: the factory called straight off its require.
+    const made0 = made === 'require()' ? appFactoryOfRequire(init.callee) : lastName(made);
     if (/^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/.test(made0)) {
       const opts = init.arguments[0];
       const prefix = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'prefix') : null;
@@ -569,6 +570,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
+/** The app factory a `require('<pkg>')` call yields when called at once: `require('fastify')` -> `fastify`. */
+function appFactoryOfRequire(call: Node): string {
+  const spec = requireSpec(call);
+  return spec && HTTP_APP_FACTORIES.has(spec) ? spec : '';
+}
+
 function requireSpec(node: Node): string | null {
   if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.name === 'require') return stringValue(node.arguments[0]);
   if (node?.type === 'ImportExpression') return stringValue(node.source);
