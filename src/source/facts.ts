@@ -8,6 +8,7 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import { parseSync } from 'oxc-parser';
+import { lineIndex } from '../text.ts';
 import { joinRoute } from '../urlPath.ts';
 import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
 
@@ -156,12 +157,19 @@ export function langOf(path: string): 'js' | 'jsx' | 'ts' | 'tsx' {
 /** Parses once and returns the program, or the first syntax error with its line. */
 export function parseProgram(path: string, text: string): { program: Node; error: { line: number; message: string } | null } {
   const result = parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) });
-  const first = result.errors.find((e) => e.severity === 'Error');
-  if (first) {
-    const offset = first.labels[0]?.start ?? 0;
-    return { program: result.program, error: { line: lineAt(text, offset), message: first.message } };
-  }
-  return { program: result.program, error: null };
+  return { program: result.program, error: firstError(text, result.errors) };
+}
+
+/** The first syntax error {@link parseProgram} would report, without building the AST's JS objects. */
+export function syntaxErrorOf(path: string, text: string): { line: number; message: string } | null {
+  return firstError(text, parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) }).errors);
+}
+
+function firstError(text: string, errors: ReturnType<typeof parseSync>['errors']): { line: number; message: string } | null {
+  const first = errors.find((e) => e.severity === 'Error');
+  if (!first) return null;
+  const offset = first.labels[0]?.start ?? 0;
+  return { line: lineAt(text, offset), message: first.message };
 }
 
 function lineAt(text: string, offset: number): number {
@@ -321,7 +329,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     facts.syntaxError = error;
     return facts;
   }
-  const line = (node: Node) => lineAt(text, node.start);
+  const lineOf = lineIndex(text);
+  const line = (node: Node) => lineOf(node.start);
   const src = (node: Node) => text.slice(node.start, node.end);
 
   // Declarations first (`const PORT = ...`, `const config = { port }`), so listen(PORT) resolves.
