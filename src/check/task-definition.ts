@@ -17,6 +17,7 @@ import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
 import { composeHostsIn } from './readiness/compose-only-hostname.js';
+import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -89,11 +90,22 @@ export function ecsServices(ctx: CheckContext): EcsService[] {
   return ctx.repo.services.filter((s) => s.dockerfile).map((s) => ecsService(ctx, s));
 }
 
+/**
+ * The container port as the transforms leave it: dockerfile-nginx-non-root, while pending, moves a
+ * port only root can bind to 8080 in the config, EXPOSE and compose, so the task definition and the
+ * target group say 8080 too.
+ */
+function servedPort(ctx: CheckContext, service: Service): number | null {
+  const port = service.port;
+  if (port !== null && port < 1024 && service.dockerfile && ctx.pending('dockerfile-nginx-non-root', service.dockerfile)) return UNPRIVILEGED_NGINX_PORT;
+  return port;
+}
+
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const served = service.role === 'http' || service.role === 'frontend';
-  const port = served ? service.port : null;
+  const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets } = variables(ctx, service, port);
   const container: ContainerDefinition = {
@@ -244,6 +256,8 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
 
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */
 function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { name: string; value: string } | null {
+  // nginx, httpd and caddy take their port from their config, never from an env variable.
+  if (['nginx', 'httpd', 'caddy'].includes(image.stage.base.family)) return null;
   const inForce = effectiveInstructions(image.parsed, image.stage);
   if (fixedListenPorts(service, inForce).length) return null;
   const other = otherPortVariable(service, inForce);
