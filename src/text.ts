@@ -38,6 +38,25 @@ export function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/**
+ * {@link lineOfOffset} for many offsets into one text: the line starts are found once and each
+ * lookup is a binary search, so reporting a line per node stays linear in the file's size.
+ */
+export function lineIndex(text: string): (offset: number) => number {
+  const starts = lineStarts(text);
+  return (offset) => {
+    // The number of line starts at or before `offset` is its 1-based line.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((starts[mid] as number) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(1, lo);
+  };
+}
+
 /** Character offsets where each line starts (index 0 = line 1). */
 export function lineStarts(text: string): number[] {
   const starts = [0];

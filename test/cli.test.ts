@@ -25,6 +25,17 @@ describe('ecsfix CLI', () => {
     for (const t of TRANSFORMS) expect(stderr).toContain(t.id);
   });
 
+  it('check takes its own options wherever its command word stands', async () => {
+    const repo = copySample('kodingcaravan');
+    const first = await runCli(['check', repo, '--format', 'json']);
+    for (const argv of [['--verbose', 'check', repo, '--format', 'json'], ['--format', 'json', 'check', repo], ['-t', 'dockerfile-non-root', 'check', repo, '--format', 'json']]) {
+      const { code, stdout, stderr } = await runCli(argv);
+      expect(stderr).toBe('');
+      expect(code).toBe(first.code);
+      expect(JSON.parse(stdout).summary).toBeDefined();
+    }
+  });
+
   it('rejects a bad flag and an unknown command in one line of its own, exit 2', async () => {
     const flag = await runCli(['diff', '--stat']);
     expect(flag.code).toBe(2);

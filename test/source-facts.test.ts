@@ -30,6 +30,36 @@ describe('routes', () => {
     expect(facts(shared).routes.map((r) => r.path)).toEqual(['/status']);
   });
 
+  it("Fastify's canonical require('fastify')({ logger: true }) instance serves routes (review D6)", () => {
+    const catalog = [
+      "'use strict';",
+      "const fastify = require('fastify')({ logger: true });",
+      '',
+      "fastify.get('/health', async () => ({ status: 'ok' }));",
+      "fastify.get('/products', async () => []);",
+      '',
+      'const start = async () => {',
+      "  await fastify.listen({ port: process.env.SERVICE_PORT || 4004, host: '0.0.0.0' });",
+      '};',
+      'start();',
+    ].join('\n');
+    expect(facts(catalog, 'src/server.js')).toMatchObject({ apps: ['fastify'] });
+    expect(facts(catalog, 'src/server.js').routes.map((r) => r.path)).toEqual(['/health', '/products']);
+    expect(facts("const app = require('express')();\napp.get('/healthz', (q, r) => r.end());\n").routes.map((r) => r.path)).toEqual(['/healthz']);
+    // A required module that is not an app factory, called at once, is still not a server.
+    expect(facts("const client = require('axios')({ baseURL: '/x' });\nclient.get('/health');\n").routes).toEqual([]);
+    const model = modelOf(
+      new Map(
+        Object.entries({
+          'catalog/package.json': '{"name":"catalog","main":"src/server.js"}',
+          'catalog/Dockerfile': 'FROM node:20-alpine\nEXPOSE 4004\nCMD ["node", "src/server.js"]\n',
+          'catalog/src/server.js': catalog,
+        }),
+      ),
+    );
+    expect(model.services[0]?.healthRoute).toMatchObject({ path: '/health', file: 'catalog/src/server.js', line: 4 });
+  });
+
   it('NestJS controllers keep their own prefix, one per class', () => {
     const code = "@Controller('health')\nexport class H {\n  @Get()\n  check() {}\n}\n@Controller('orders')\nexport class O {\n  @Get('live')\n  l() {}\n}\n";
     expect(facts(code).routes.map((r) => r.path)).toEqual(['/health', '/orders/live']);

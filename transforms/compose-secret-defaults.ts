@@ -22,7 +22,7 @@ import { posix } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
-import { lineOfOffset } from '../src/text.js';
+import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
 import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
@@ -208,6 +208,7 @@ export const composeSecretDefaults: Transform = {
     const edits: TextEdit[] = [];
     const findings: Finding[] = [];
     const removed = new Map<string, Decision>();
+    const lineOfOffset = lineIndex(text);
 
     visit(doc, {
       Scalar(key, node, path) {
@@ -215,7 +216,7 @@ export const composeSecretDefaults: Transform = {
         const [start, end] = node.range;
         const raw = text.slice(start, end);
         const ctx = contextOf(node, path as readonly (Node | Document | Pair)[]);
-        const line = lineOfOffset(text, start);
+        const line = lineOfOffset(start);
         const service = serviceOf(path as readonly unknown[]);
         const value = node.value;
         const found = typeof value === 'string' ? interpolations(raw) : [];

@@ -108,3 +108,28 @@ export function parseArgv(argv: string[]): ParsedArgs {
   }
   return { flags, positionals, help: booleans.has('help'), version: booleans.has('version') };
 }
+
+/**
+ * Options, of any command, whose value is the next word (`--format json`): that word is not the
+ * command. `check` and `verify` parse options of their own, so main() finds their command word
+ * before any parser runs, wherever it stands (`ecsfix --verbose check . --format json`).
+ */
+const VALUE_OPTIONS = new Set([
+  ...NAMES.filter((n) => OPTIONS[n].type === 'string').flatMap((n) => {
+    const spec: { type: string; short?: string } = OPTIONS[n];
+    return [`--${n}`, ...(spec.short ? [`-${spec.short}`] : [])];
+  }),
+  ...['-f', '--format', '--fail-on', '-o', '--output'], // check
+  ...['--engine', '--service', '--start-seconds', '--timeout', '--parallel'], // verify
+]);
+
+/** The position of the command word in argv (the first word that is no option and no option's value), or -1. */
+export function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (!word.startsWith('-') || word === '-') return i;
+    if (VALUE_OPTIONS.has(word)) i++;
+  }
+  return -1;
+}

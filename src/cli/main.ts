@@ -7,7 +7,7 @@ import { TRANSFORMS } from '../../transforms/index.js';
 import { writeChanges } from '../run/engine.js';
 import { dirtyFiles, gitOperationInProgress } from '../run/gitGuard.js';
 import type { FileChange } from '../run/plan.js';
-import { parseArgv, type Flags } from './args.js';
+import { commandIndex, parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
 import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
@@ -81,8 +81,9 @@ export const commandNames = (): string[] => COMMANDS.map((c) => c.name);
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
     // `check` has options of its own (--format, --fail-on, --output): src/cli/check.ts parses them.
-    if (argv[0] === 'check') return (await import('./check.js')).checkCommand(argv.slice(1), io, VERSION);
-    if (argv.find((a) => !a.startsWith('-')) === 'verify') return await runVerify(argv, io);
+    const at = commandIndex(argv);
+    if (argv[at] === 'check') return (await import('./check.js')).checkCommand([...argv.slice(0, at), ...argv.slice(at + 1)], io, VERSION);
+    if (argv[at] === 'verify') return await runVerify(argv, io);
     const { flags, positionals, help, version } = parseArgv(argv);
     if (help || positionals[0] === 'help') {
       io.stdout.write(usage() + '\n');

@@ -123,11 +123,27 @@ function toolsInstalledBy(runArgs: string): ProbeTool[] {
   return found;
 }
 
+/**
+ * Texts transforms produced from a valid Dockerfile while the plan defers their validation to the
+ * file's final text (src/run/plan.ts): parseDockerfile does not validate these. Validation costs
+ * more than the parse; a chain of transforms would otherwise validate every intermediate text.
+ */
+const validationDeferred = new Set<string>();
+
+export function deferDockerfileValidation(text: string): void {
+  validationDeferred.add(text);
+}
+
+export function endDeferredDockerfileValidation(): void {
+  validationDeferred.clear();
+}
+
 /** Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. */
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const problems = dockerfileProblems(text);
-  const first = problems[0];
-  if (first) throw new DockerfileSyntaxError(first.message, first.line);
+  if (!validationDeferred.has(text)) {
+    const first = dockerfileProblems(text)[0];
+    if (first) throw new DockerfileSyntaxError(first.message, first.line);
+  }
   return parseValid(text);
 }
 

@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { diffLines } from 'diff';
 import type { API, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { RepoModel } from '../repo/model.js';
-import { sourceFacts } from '../source/index.js';
-import { langOf, parseProgram } from '../source/facts.js';
+import { sourceSyntaxError } from '../source/index.js';
+import { langOf } from '../source/facts.js';
 import type { CodemodNote, CodemodOptions } from '../codemod.js';
 import type { Finding } from '../findings/finding.js';
 import type { Transform, TransformInput, TransformResult } from '../transform.js';
@@ -107,7 +107,7 @@ function parserFor(path: string, declared: string | undefined): string {
 
 /** Runs a codemod module on one file; the result is the module's output as edits plus its notes. */
 export function runCodemod(module: CodemodModule, input: { path: string; text: string; repo?: RepoModel }): TransformResult {
-  const known = sourceFacts(input.path, input.text).syntaxError ?? parseProgram(input.path, input.text).error;
+  const known = sourceSyntaxError(input.path, input.text);
   if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
   const findings: Finding[] = [];
   const parser = parserFor(input.path, module.parser);

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DockerfileSyntaxError, dockerfileProblems } from '../repo/dockerfile.js';
+import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError } from '../repo/compose.js';
@@ -87,6 +87,83 @@ function originalLine(original: string, current: string, steps: TextEdit[][], li
   return lineOfOffset(original, offset);
 }
 
+interface ChainInput {
+  path: string;
+  kind: FileKind | null;
+  /** The file's LF-normalised text. */
+  original: string;
+  repo: RepoModel;
+  options: TransformOptions;
+  read: (path: string) => string | null;
+  service: string | undefined;
+  /** Verify every transform's output before the next runs (otherwise a Dockerfile's is deferred, see `unverified`). */
+  validateEachStep: boolean;
+}
+
+interface ChainOutcome {
+  text: string;
+  applied: string[];
+  findings: Finding[];
+  failures: Finding[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  /** A file error stopped the chain: the file gets no change. */
+  failed: boolean;
+  /** Dockerfile steps were not validated one by one and the final text has a new problem, or a transform threw. */
+  unverified: boolean;
+}
+
+/** Runs the applicable transforms on one file in order, each on the previous one's output. */
+function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
+  const { path, kind, original, repo, options, read, service, validateEachStep } = input;
+  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], failed: false, unverified: false };
+  const deferred = kind === 'dockerfile' && !validateEachStep;
+  const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
+  let text = original;
+  try {
+    for (const transform of transforms) {
+      try {
+        const result = transform.run({ path, text, repo, options, read });
+        for (const f of result.findings)
+          outcome.findings.push(
+            completeFinding({
+              ...(service ? { service } : {}),
+              ...f,
+              file: f.file ?? path,
+              ...(f.line && !f.file ? { line: originalLine(original, text, steps, f.line) } : {}),
+              transform: transform.id,
+            }),
+          );
+        for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id });
+        if (result.edits.length === 0) continue;
+        const next = applyEdits(text, result.edits);
+        if (next === text) continue;
+        const invalid = deferred ? null : verifyOutput(kind, text, next);
+        if (invalid) {
+          outcome.failures.push({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${transform.id} ${invalid}; its change was dropped`, transform: transform.id });
+          continue;
+        }
+        if (deferred) deferDockerfileValidation(next);
+        text = next;
+        steps.push(result.edits);
+        outcome.applied.push(transform.id);
+      } catch (error) {
+        if (deferred) return { ...outcome, unverified: true };
+        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
+          const code = error instanceof DockerfileSyntaxError ? 'ECS001' : error instanceof ComposeSyntaxError ? 'ECS002' : 'ECS300';
+          outcome.failures.push({ code, severity: 'blocking', file: path, line: error.line, message: error.message, transform: transform.id });
+          return { ...outcome, failed: true };
+        }
+        throw error;
+      }
+    }
+  } finally {
+    if (deferred) endDeferredDockerfileValidation();
+  }
+  outcome.text = text;
+  if (deferred && text !== original && verifyOutput(kind, original, text)) outcome.unverified = true;
+  return outcome;
+}
+
 export function planChanges(
   repo: RepoModel,
   transforms: Transform[],
@@ -140,54 +217,23 @@ export function planChanges(
       continue;
     }
     const source = decodeText(raw);
-    let text = source.text;
-    const applied: string[] = [];
-    const findings: Finding[] = [];
     // A finding names the service when the file belongs to exactly one.
     const owners = repo.services.filter((s) => s.dockerfile === path || s.compose?.file === path);
     const service = owners.length === 1 ? owners[0]?.name : undefined;
-    let failed = false;
-    const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
-    for (const transform of applicable) {
-      try {
-        const result = transform.run({ path, text, repo, options, read });
-        for (const f of result.findings)
-          findings.push(
-            completeFinding({
-              ...(service ? { service } : {}),
-              ...f,
-              file: f.file ?? path,
-              ...(f.line && !f.file ? { line: originalLine(source.text, text, steps, f.line) } : {}),
-              transform: transform.id,
-            }),
-          );
-        for (const o of result.otherFiles ?? []) {
-          const entry = other(o.path);
-          for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
-          if (o.edits.length) entry.transforms.add(transform.id);
-        }
-        if (result.edits.length === 0) continue;
-        const next = applyEdits(text, result.edits);
-        if (next === text) continue;
-        const invalid = verifyOutput(kind, text, next);
-        if (invalid) {
-          fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${transform.id} ${invalid}; its change was dropped`, transform: transform.id });
-          continue;
-        }
-        text = next;
-        steps.push(result.edits);
-        applied.push(transform.id);
-      } catch (error) {
-        if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
-          const code = error instanceof DockerfileSyntaxError ? 'ECS001' : error instanceof ComposeSyntaxError ? 'ECS002' : 'ECS300';
-          fail({ code, severity: 'blocking', file: path, line: error.line, message: error.message, transform: transform.id });
-          failed = true;
-          break;
-        }
-        throw error;
-      }
+    const chain = (validateEachStep: boolean) => runChain(applicable, { path, kind, original: source.text, repo, options, read, service, validateEachStep });
+    // A Dockerfile is validated once, on its final text (validation is the costliest step of a
+    // run); only when that shows a new problem is the chain run again validating every step, so
+    // the transform that broke it is found and its change dropped.
+    let outcome = kind === 'dockerfile' ? chain(false) : chain(true);
+    if (kind === 'dockerfile' && (outcome.failures.length > 0 || outcome.unverified)) outcome = chain(true);
+    for (const f of outcome.failures) fail(f);
+    for (const o of outcome.otherFiles) {
+      const entry = other(o.path);
+      for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
+      if (o.edits.length) entry.transforms.add(o.transform);
     }
-    if (failed) continue;
+    if (outcome.failed) continue;
+    const { text, applied, findings } = outcome;
     if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
     else plan.findings.push(...findings);
   }

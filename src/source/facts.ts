@@ -8,6 +8,7 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import { parseSync } from 'oxc-parser';
+import { lineIndex } from '../text.ts';
 import { joinRoute } from '../urlPath.ts';
 import { DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, mayMatter, type DatastoreKind } from './patterns.ts';
 
@@ -156,12 +157,19 @@ export function langOf(path: string): 'js' | 'jsx' | 'ts' | 'tsx' {
 /** Parses once and returns the program, or the first syntax error with its line. */
 export function parseProgram(path: string, text: string): { program: Node; error: { line: number; message: string } | null } {
   const result = parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) });
-  const first = result.errors.find((e) => e.severity === 'Error');
-  if (first) {
-    const offset = first.labels[0]?.start ?? 0;
-    return { program: result.program, error: { line: lineAt(text, offset), message: first.message } };
-  }
-  return { program: result.program, error: null };
+  return { program: result.program, error: firstError(text, result.errors) };
+}
+
+/** The first syntax error {@link parseProgram} would report, without building the AST's JS objects. */
+export function syntaxErrorOf(path: string, text: string): { line: number; message: string } | null {
+  return firstError(text, parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) }).errors);
+}
+
+function firstError(text: string, errors: ReturnType<typeof parseSync>['errors']): { line: number; message: string } | null {
+  const first = errors.find((e) => e.severity === 'Error');
+  if (!first) return null;
+  const offset = first.labels[0]?.start ?? 0;
+  return { line: lineAt(text, offset), message: first.message };
 }
 
 function lineAt(text: string, offset: number): number {
@@ -321,7 +329,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     facts.syntaxError = error;
     return facts;
   }
-  const line = (node: Node) => lineAt(text, node.start);
+  const lineOf = lineIndex(text);
+  const line = (node: Node) => lineOf(node.start);
   const src = (node: Node) => text.slice(node.start, node.end);
 
   // Declarations first (`const PORT = ...`, `const config = { port }`), so listen(PORT) resolves.
@@ -432,7 +441,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const spec = requireSpec(init);
     if (spec) facts.imports[name] = spec;
     const made = init?.type === 'CallExpression' || init?.type === 'NewExpression' ? calleeName(init.callee) : '';
-    const made0 = lastName(made);
+    // `require('fastify')({ logger: true })`, `require('express')()`: the factory called straight off its require.
+    const made0 = made === 'require()' ? appFactoryOfRequire(init.callee) : lastName(made);
     if (/^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/.test(made0)) {
       const opts = init.arguments[0];
       const prefix = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'prefix') : null;
@@ -569,6 +579,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
+/** The app factory a `require('<pkg>')` call yields when called at once: `require('fastify')` -> `fastify`. */
+function appFactoryOfRequire(call: Node): string {
+  const spec = requireSpec(call);
+  return spec && HTTP_APP_FACTORIES.has(spec) ? spec : '';
+}
+
 function requireSpec(node: Node): string | null {
   if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.name === 'require') return stringValue(node.arguments[0]);
   if (node?.type === 'ImportExpression') return stringValue(node.source);

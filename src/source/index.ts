@@ -6,7 +6,8 @@
  *   listenFacts(service)      where and on which port/env var a service's HTTP server listens
  */
 import type { Service } from '../repo/model.ts';
-import { extractJsFacts, type JsSourceFacts, type ServiceListen } from './facts.ts';
+import { extractJsFacts, syntaxErrorOf, type JsSourceFacts, type ServiceListen } from './facts.ts';
+import { mayMatter } from './patterns.ts';
 
 export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, PortHint, RouteHint, ServiceListen, StartupAwait } from './facts.ts';
 export { mayMatter } from './patterns.ts';
@@ -22,6 +23,16 @@ export function sourceFacts(path: string, text: string): JsSourceFacts {
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(path, { text, facts });
   return facts;
+}
+
+/**
+ * The first syntax error of a JS/TS file, or null: read from its facts when the model already
+ * parsed this text, otherwise from a parse that builds no AST objects.
+ */
+export function sourceSyntaxError(path: string, text: string): { line: number; message: string } | null {
+  const hit = cache.get(path);
+  if (hit && hit.text === text && mayMatter(text)) return hit.facts.syntaxError;
+  return syntaxErrorOf(path, text);
 }
 
 /** The listen calls the model found in a service's sources (the entry file's first). */

@@ -111,8 +111,18 @@ function userCreation(runtime: DockerStage, runtimeRuns: string[]): MultistageSh
   return { command, distro: runtime.base.distro, user: runtime.user.split(':')[0] ?? runtime.user };
 }
 
-/** The majority shape of the repo's multi-stage HTTP Dockerfiles, or null when there are none. */
+const shapeOfRepo = new WeakMap<RepoModel, MultistageShape | null>();
+
+/**
+ * The majority shape of the repo's multi-stage HTTP Dockerfiles, or null when there are none.
+ * A fact of the model, read once per model (every worker Dockerfile asks for it).
+ */
 export function httpMultistageShape(repo: RepoModel): MultistageShape | null {
+  if (!shapeOfRepo.has(repo)) shapeOfRepo.set(repo, readHttpMultistageShape(repo));
+  return shapeOfRepo.get(repo) ?? null;
+}
+
+function readHttpMultistageShape(repo: RepoModel): MultistageShape | null {
   const shapes: SiblingShape[] = [];
   const seen = new Set<string>();
   for (const svc of repo.services) {

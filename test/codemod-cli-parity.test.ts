@@ -1,0 +1,56 @@
+/**
+ * A codemod is a jscodeshift module: run on its own with the jscodeshift CLI (facts it finds in the file
+ * and, for a workspace wrapper, in the workspace package on disk) it must make exactly the change
+ * `ecsfix apply` makes with the repo model (issue 8's check line). One jscodeshift invocation over every
+ * JS/TS source of a copy of kodingcaravan, `ecsfix apply -t worker-graceful-shutdown --yes` on another
+ * copy: the two trees must be byte-identical, and the change must be the five worker entry files.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copySample, runCli } from './helpers/tmp.js';
+
+const REPO = join(import.meta.dirname, '..');
+const JSCODESHIFT = join(REPO, 'node_modules', '.bin', 'jscodeshift');
+
+function files(root: string, dir = root): string[] {
+  return readdirSync(join(dir), { withFileTypes: true }).flatMap((e) => {
+    if (e.name === 'node_modules' || e.name === '.git') return [];
+    const path = join(dir, e.name);
+    return e.isDirectory() ? files(root, path) : [relative(root, path)];
+  });
+}
+
+function tree(root: string): Map<string, string> {
+  return new Map(files(root).map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+}
+
+describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
+  it('gives byte-for-byte the files ecsfix apply gives on kodingcaravan', async () => {
+    const viaEcsfix = copySample('kodingcaravan');
+    const viaJscodeshift = copySample('kodingcaravan');
+    const original = tree(viaEcsfix);
+
+    expect((await runCli(['apply', viaEcsfix, '-t', 'worker-graceful-shutdown', '--yes'])).code).toBe(0);
+
+    const sources = files(viaJscodeshift).filter((f) => /\.[cm]?[jt]sx?$/.test(f) && !/\.d\.[cm]?ts$/.test(f));
+    const run = spawnSync(JSCODESHIFT, ['-t', join(REPO, 'codemods', 'worker-graceful-shutdown.ts'), '--parser=ts', '--run-in-band', '--silent', ...sources], {
+      cwd: viaJscodeshift,
+      encoding: 'utf8',
+      // babel-register's compile cache of the codemod, kept with ecsfix's own dependencies instead of in the copy.
+      env: { ...process.env, BABEL_CACHE_PATH: join(REPO, 'node_modules', '.cache', 'ecsfix-codemod-babel.json') },
+    });
+    expect(run.status, run.stderr).toBe(0);
+
+    const ecsfixTree = tree(viaEcsfix);
+    const jscodeshiftTree = tree(viaJscodeshift);
+    expect([...jscodeshiftTree.keys()].sort()).toEqual([...ecsfixTree.keys()].sort());
+    for (const [path, text] of ecsfixTree) expect(jscodeshiftTree.get(path), path).toBe(text);
+
+    // Not vacuous: both made the change the sample needs, in the five worker entries and nowhere else.
+    const changed = [...ecsfixTree].filter(([path, text]) => original.get(path) !== text).map(([path]) => path);
+    expect(changed.sort()).toEqual(['allocation-worker', 'cache-worker', 'notification-worker', 'purchase-worker', 'session-worker'].map((w) => `services/${w}/src/index.ts`));
+    expect(sources.length).toBeGreaterThan(30);
+  });
+});
