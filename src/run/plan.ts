@@ -15,7 +15,7 @@ import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import type { FileKind, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { applyEdits, mapOffsetBack, rebaseEdits, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
@@ -106,6 +106,8 @@ interface ChainOutcome {
   findings: Finding[];
   failures: Finding[];
   otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  /** The edits of each applied transform, in order (to rebase other transforms' edits to this file onto its result). */
+  steps: TextEdit[][];
   /** A file error stopped the chain: the file gets no change. */
   failed: boolean;
   /** Dockerfile steps were not validated one by one and the final text has a new problem, or a transform threw. */
@@ -115,9 +117,9 @@ interface ChainOutcome {
 /** Runs the applicable transforms on one file in order, each on the previous one's output. */
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
-  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], failed: false, unverified: false };
-  const deferred = kind === 'dockerfile' && !validateEachStep;
   const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
+  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
+  const deferred = kind === 'dockerfile' && !validateEachStep;
   let text = original;
   try {
     for (const transform of transforms) {
@@ -190,6 +192,8 @@ export function planChanges(
     return entry;
   };
   const read = (p: string) => other(p).text;
+  // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
+  const stepsOf = new Map<string, TextEdit[][]>();
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   for (const path of candidateFiles(repo, kinds)) {
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
@@ -234,11 +238,27 @@ export function planChanges(
     }
     if (outcome.failed) continue;
     const { text, applied, findings } = outcome;
-    if (applied.length > 0) plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+    if (applied.length > 0) {
+      plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+      stepsOf.set(path, outcome.steps);
+    }
     else plan.findings.push(...findings);
   }
   for (const [path, entry] of others) {
-    if (entry.edits.length === 0 || plan.changes.some((c) => c.path === path)) continue;
+    if (entry.edits.length === 0) continue;
+    const own = plan.changes.find((c) => c.path === path);
+    if (own) {
+      // The file's own transforms changed it too (compose-secret-defaults and a port another transform moves): both, or neither.
+      const rebased = rebaseEdits(entry.edits, stepsOf.get(path) ?? []);
+      const source = decodeText(own.after);
+      if (rebased === null) {
+        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms][0] });
+        continue;
+      }
+      own.after = encodeText(source, applyEdits(source.text, rebased));
+      for (const t of entry.transforms) if (!own.transforms.includes(t)) own.transforms.push(t);
+      continue;
+    }
     const source = decodeText(entry.raw ?? '');
     const after = encodeText(source, applyEdits(source.text, entry.edits));
     if (after !== (entry.raw ?? ''))
