@@ -6,6 +6,7 @@
  * package's own source files in memory (no disk, no node_modules), and is loaded only when a worker
  * needs it: ecsfix passes its loader in the options; under the jscodeshift CLI it is required here.
  */
+import { createHash } from 'node:crypto';
 import type { FactoryApi } from '../../src/source/module-api.ts';
 import type { CodemodOptions, PackageSources } from '../../src/codemod.ts';
 
@@ -34,7 +35,8 @@ function loadTsMorph(options: CodemodOptions): TsMorph | null {
   }
 }
 
-const decided = new WeakMap<PackageSources, Map<string, FactoryApi | null>>();
+/** Decisions by package content (not object identity: each model run rebuilds the sources), then export name. */
+const decided = new Map<string, FactoryApi | null>();
 
 /**
  * The API of `exportName` (`'default'` for a default import) of a workspace package: whether its
@@ -42,12 +44,13 @@ const decided = new WeakMap<PackageSources, Map<string, FactoryApi | null>>();
  * cannot find the export or ts-morph is unavailable.
  */
 export function typedApi(options: CodemodOptions, pkg: PackageSources, exportName: string): FactoryApi | null {
-  let known = decided.get(pkg);
-  if (!known) decided.set(pkg, (known = new Map()));
-  if (known.has(exportName)) return known.get(exportName) ?? null;
+  const hash = createHash('sha1').update(JSON.stringify([pkg.entry, Object.entries(pkg.files).sort(([a], [b]) => a.localeCompare(b))])).digest('hex');
+  const key = `${hash}:${exportName}`;
+  if (decided.has(key)) return decided.get(key) ?? null;
   const morph = loadTsMorph(options);
   const api = morph ? resolve(morph, pkg, exportName) : null;
-  known.set(exportName, api);
+  if (decided.size > 1000) decided.clear();
+  decided.set(key, api);
   return api;
 }
 
