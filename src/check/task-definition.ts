@@ -16,6 +16,7 @@ import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
+import { composeHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
@@ -248,7 +249,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       continue;
     }
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
-    environment.push({ name, value: plainValue(value, composeNames) ?? `<${name}>` });
+    environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
   return { environment, secrets };
 }
@@ -264,11 +265,10 @@ function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage:
   return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
-/** A compose value usable as is: a literal without interpolation and without a compose-only host. */
-function plainValue(value: string | null, composeNames: Set<string>): string | null {
+/** A compose value usable as is: a literal without interpolation and without a compose-only host (ECS406 names those). */
+function plainValue(name: string, value: string | null, composeNames: Set<string>): string | null {
   if (value === null || value.includes('$')) return null;
-  const hosts = [...value.matchAll(/([A-Za-z][\w.-]*):\d{2,5}\b/g)].map((m) => m[1] ?? '');
-  return hosts.some((h) => composeNames.has(h)) ? null : value;
+  return composeHostsIn(name, value, composeNames).length ? null : value;
 }
 
 

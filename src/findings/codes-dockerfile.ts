@@ -329,9 +329,9 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS154',
-    title: 'package-lock.json is out of sync with package.json: no npm ci',
+    title: 'The lockfile is out of sync with package.json: no frozen install',
     defaultSeverity: 'warning',
-    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
+    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json, and `pnpm install --frozen-lockfile` when pnpm-lock.yaml has no importer for a project or records other specifiers than its package.json. The install is left as is: run `npm install` / `pnpm install`, commit the lockfile, then run ecsfix again.',
   },
   {
     code: 'ECS155',
