@@ -6,7 +6,7 @@ import { isFileError } from '../findings/codes-engine.js';
 import type { Finding } from '../findings/finding.js';
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
-import type { FileChange, Plan } from '../run/plan.js';
+import { changeSafety, type FileChange, type Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, printable, red, yellow } from './style.js';
 
@@ -69,6 +69,16 @@ export function formatDiagnostic(d: Diagnostic, color: boolean, where = true): s
   return `${tag}${location} ${d.code}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
 }
 
+/**
+ * One line per behaviour-changing part of a change, with what to verify: beside the diff, in the
+ * wizard's review and after `diff`/`apply`.
+ */
+export function safetyLines(change: FileChange, color: boolean, where = true): string[] {
+  return change.safety
+    .filter((s) => s.safety === 'behavior-changing')
+    .map((s) => `${yellow(color, 'behaviour-changing')}${where ? ` ${printable(change.path)}` : ''} [${s.transform}]${s.verify ? ` verify: ${printable(s.verify)}` : ''}`);
+}
+
 export interface Counts {
   files: number;
   services: number;
@@ -111,7 +121,15 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
   return {
     root: repo.root,
     services: servicesJson(repo),
-    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, findings: c.findings, patch: filePatch(c) })),
+    changes: plan.changes.map((c) => ({
+      path: c.path,
+      transforms: c.transforms,
+      // Per change, like ruff's applicability: behaviour-changing when any transform's part is.
+      safety: changeSafety(c),
+      safetyByTransform: c.safety,
+      findings: c.findings,
+      patch: filePatch(c),
+    })),
     findings: plan.findings,
     failures: plan.failures,
     problems: repo.problems,
