@@ -11,7 +11,7 @@ import { commandIndex, parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
 import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
-import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, safetyLines, shown, tally, type Verbosity } from './report.js';
+import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, safetySummary, shown, tally, type Verbosity } from './report.js';
 import { sameSelection, scriptLine } from './scriptLine.js';
 import { findTarget } from './root.js';
 import { loadSession, resolveDir, selectTransforms, servicesInScope, type Session } from './session.js';
@@ -155,7 +155,7 @@ function report(session: Session, changes: FileChange[], flags: Flags, io: Io) {
   const color = colorEnabled(io.stderr);
   for (const d of shown(all, verbosity(flags))) io.stderr.write(formatDiagnostic(d, color) + '\n');
   // Which changes are behaviour-changing, per change (the safety each transform decided for it).
-  if (!flags.quiet) for (const change of changes) for (const line of safetyLines(change, color)) io.stderr.write(line + '\n');
+  if (!flags.quiet) for (const line of safetySummary(changes, color)) io.stderr.write(line + '\n');
   return countRun(session.repo, changes, all);
 }
 

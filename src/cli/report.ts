@@ -69,14 +69,25 @@ export function formatDiagnostic(d: Diagnostic, color: boolean, where = true): s
   return `${tag}${location} ${d.code}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
 }
 
-/**
- * One line per behaviour-changing part of a change, with what to verify: beside the diff, in the
- * wizard's review and after `diff`/`apply`.
- */
-export function safetyLines(change: FileChange, color: boolean, where = true): string[] {
+/** One line per behaviour-changing part of a change, with what to verify (beside the diff in the wizard). */
+export function safetyLines(change: FileChange, color: boolean): string[] {
   return change.safety
     .filter((s) => s.safety === 'behavior-changing')
-    .map((s) => `${yellow(color, 'behaviour-changing')}${where ? ` ${printable(change.path)}` : ''} [${s.transform}]${s.verify ? ` verify: ${printable(s.verify)}` : ''}`);
+    .map((s) => `${yellow(color, 'behaviour-changing')} [${s.transform}]${s.verify ? ` verify: ${printable(s.verify)}` : ''}`);
+}
+
+/** After `diff`/`apply`: the behaviour-changing changes, one line per transform and what to verify, naming every file. */
+export function safetySummary(changes: FileChange[], color: boolean): string[] {
+  const groups = new Map<string, { transform: string; verify: string | null; files: string[] }>();
+  for (const change of changes)
+    for (const s of change.safety) {
+      if (s.safety !== 'behavior-changing') continue;
+      const key = `${s.transform}\0${s.verify ?? ''}`;
+      const group = groups.get(key) ?? { transform: s.transform, verify: s.verify, files: [] };
+      group.files.push(change.path);
+      groups.set(key, group);
+    }
+  return [...groups.values()].map((g) => `${yellow(color, 'behaviour-changing')} ${printable(g.files.join(', '))} [${g.transform}]${g.verify ? ` verify: ${printable(g.verify)}` : ''}`);
 }
 
 export interface Counts {

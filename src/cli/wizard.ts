@@ -60,7 +60,7 @@ export async function reviewChanges(changes: FileChange[], session: Session, io:
     const change = changes[i] as FileChange;
     const notes = diagnosticsFor(change, session);
     // Beside the diff they explain, the info notes too: where each value came from.
-    const notesText = [...safetyLines(change, color, false), ...notes.map((d) => formatDiagnostic(d, color, false))].map((l) => l + '\n').join('');
+    const notesText = [...safetyLines(change, color), ...notes.map((d) => formatDiagnostic(d, color, false))].map((l) => l + '\n').join('');
     page('\n' + colorizePatch(terminalPatch(filePatch(change)), color) + notesText, io.stdout);
     for (;;) {
       const safety = changeSafety(change) === 'behavior-changing' ? ', behaviour-changing' : '';
