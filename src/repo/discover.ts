@@ -17,7 +17,7 @@ import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -452,7 +452,8 @@ function describeService(
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-  const routes = serviceHealthRoutes(healthRoutes(facts, prefix), { sourceFiles, files, read, workspacePackages });
+  const goOwn = language === 'go' ? serviceGoRoutes(dir, files, read).filter((r) => isLivenessRoute(r.path)) : [];
+  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...goOwn], { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
