@@ -14,7 +14,7 @@ import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
-import type { FileKind, Transform, TransformOptions } from '../transform.js';
+import { safetyOf, type ChangeSafety, type FileKind, type Transform, type TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, rebaseEdits, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
@@ -29,6 +29,15 @@ export interface FileChange {
   findings: Finding[];
   /** The file does not exist yet: the change creates it (`before` is ''). */
   created?: boolean;
+  /** Each transform's part of the change, with the safety it decided for it (in `transforms` order). */
+  safety: TransformChangeSafety[];
+}
+
+export type TransformChangeSafety = ChangeSafety & { transform: string };
+
+/** A change is behaviour-changing when any transform's part of it is. */
+export function changeSafety(change: Pick<FileChange, 'safety'>): ChangeSafety['safety'] {
+  return change.safety.some((s) => s.safety === 'behavior-changing') ? 'behavior-changing' : 'safe';
 }
 
 export interface Plan {
@@ -103,9 +112,10 @@ interface ChainInput {
 interface ChainOutcome {
   text: string;
   applied: string[];
+  safety: TransformChangeSafety[];
   findings: Finding[];
   failures: Finding[];
-  otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
   /** The edits of each applied transform, in order (to rebase other transforms' edits to this file onto its result). */
   steps: TextEdit[][];
   /** A file error stopped the chain: the file gets no change. */
@@ -118,7 +128,7 @@ interface ChainOutcome {
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
   const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
-  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
+  const outcome: ChainOutcome = { text: original, applied: [], safety: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
   const deferred = kind === 'dockerfile' && !validateEachStep;
   let text = original;
   try {
@@ -135,7 +145,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
               transform: transform.id,
             }),
           );
-        for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id });
+        for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id, safety: { transform: transform.id, ...safetyOf(transform, result) } });
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
@@ -148,6 +158,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
         text = next;
         steps.push(result.edits);
         outcome.applied.push(transform.id);
+        outcome.safety.push({ transform: transform.id, ...safetyOf(transform, result) });
       } catch (error) {
         if (deferred) return { ...outcome, unverified: true };
         if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
@@ -175,7 +186,7 @@ export function planChanges(
   const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   // Other files transforms read and edit (a compose file's .env.example): read once, edits pooled.
-  const others = new Map<string, { raw: string | null; text: string | null; edits: TextEdit[]; transforms: Set<string> }>();
+  const others = new Map<string, { raw: string | null; text: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
   const repoFiles = new Set(repo.files);
   const other = (p: string) => {
     let entry = others.get(p);
@@ -186,7 +197,7 @@ export function planChanges(
       } catch {
         raw = null; // vanished or unreadable: a change would create it, and the write would fail loudly
       }
-      entry = { raw, text: raw === null ? null : decodeText(raw).text, edits: [], transforms: new Set() };
+      entry = { raw, text: raw === null ? null : decodeText(raw).text, edits: [], transforms: new Map() };
       others.set(p, entry);
     }
     return entry;
@@ -234,12 +245,12 @@ export function planChanges(
     for (const o of outcome.otherFiles) {
       const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
-      if (o.edits.length) entry.transforms.add(o.transform);
+      if (o.edits.length) entry.transforms.set(o.transform, o.safety);
     }
     if (outcome.failed) continue;
-    const { text, applied, findings } = outcome;
+    const { text, applied, findings, safety } = outcome;
     if (applied.length > 0) {
-      plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings });
+      plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings, safety });
       stepsOf.set(path, outcome.steps);
     }
     else plan.findings.push(...findings);
@@ -252,17 +263,29 @@ export function planChanges(
       const rebased = rebaseEdits(entry.edits, stepsOf.get(path) ?? []);
       const source = decodeText(own.after);
       if (rebased === null) {
-        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms][0] });
+        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms.keys()].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms.keys()][0] });
         continue;
       }
       own.after = encodeText(source, applyEdits(source.text, rebased));
-      for (const t of entry.transforms) if (!own.transforms.includes(t)) own.transforms.push(t);
+      for (const [t, safety] of entry.transforms)
+        if (!own.transforms.includes(t)) {
+          own.transforms.push(t);
+          own.safety.push(safety);
+        }
       continue;
     }
     const source = decodeText(entry.raw ?? '');
     const after = encodeText(source, applyEdits(source.text, entry.edits));
     if (after !== (entry.raw ?? ''))
-      plan.changes.push({ path, before: entry.raw ?? '', after, transforms: [...entry.transforms], findings: [], ...(entry.raw === null ? { created: true } : {}) });
+      plan.changes.push({
+        path,
+        before: entry.raw ?? '',
+        after,
+        transforms: [...entry.transforms.keys()],
+        findings: [],
+        ...(entry.raw === null ? { created: true } : {}),
+        safety: [...entry.transforms.values()],
+      });
   }
   plan.changes.sort((a, b) => a.path.localeCompare(b.path));
   // What each broken file holds back, one finding per file: the changes are not made from a partial model.
