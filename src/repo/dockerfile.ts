@@ -3,7 +3,7 @@
  * every stage (its base image resolved through earlier stages, its effective USER, the tools it
  * has). dockerfile-ast cannot print a Dockerfile back, so transforms edit by offset and re-parse.
  */
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
@@ -81,6 +81,25 @@ function memoize<T>(compute: (text: string) => T, size: number): (text: string) 
 }
 
 export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems, 16_384);
+
+/**
+ * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
+ * getRawArguments, and its accessors and dockerfile-utils' validation call it many times per
+ * instruction: the largest single cost of reading a Dockerfile. A parsed instruction never changes,
+ * so the first result is kept; each caller still gets its own array (ModifiableInstruction shifts
+ * the flags off the one it gets).
+ */
+const argumentsOf = new WeakMap<Instruction, Argument[]>();
+const withRawArguments = Instruction.prototype as unknown as { getRawArguments(this: Instruction): Argument[] };
+const tokenise = withRawArguments.getRawArguments;
+withRawArguments.getRawArguments = function (this: Instruction): Argument[] {
+  let args = argumentsOf.get(this);
+  if (!args) {
+    args = tokenise.call(this);
+    argumentsOf.set(this, args);
+  }
+  return args.slice();
+};
 
 /** One dockerfile-ast parse per text, shared by the validation below and parseWithoutValidation. */
 const parseAst = memoize((text: string) => DockerfileParser.parse(text), 4096);
