@@ -15,7 +15,7 @@ import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshif
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { ModuleApi } from '../src/source/module-api.ts';
 import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
-import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
 
 export const parser = 'ts';
@@ -38,7 +38,31 @@ interface Datastore {
   /** `MongoDB`, `Prisma`, ... for comments and logs. */
   label: string;
   mongo: boolean;
+  /** Why connecting it in the background is not as safe as for Mongo: the await stays, with a warning. */
+  unsafe?: string;
 }
+
+/**
+ * `x.connect()` / `x.query(...)` on a client this file creates, by its constructor. A pg Pool connects
+ * per query, so handlers tolerate a database that is not up yet (each query fails on its own) and a
+ * retried `pool.connect()`/probe query is harmless. A pg Client cannot connect a second time, so no
+ * retry can work; a Redis client has its own reconnect (ioredis rejects a second connect() while it
+ * reconnects, node-redis fails commands until connected), so whether handlers tolerate it cannot be
+ * established from the file.
+ */
+const REDIS_UNSAFE = 'the Redis client reconnects on its own and its commands fail or queue until it is connected; ecsfix cannot establish that the route handlers tolerate a client that is not connected yet';
+
+const CLIENT_CONSTRUCTORS: Record<string, { label: string; calls: RegExp; unsafe?: string }> = {
+  Pool: { label: 'Postgres', calls: /^(?:connect|query)$/ },
+  Client: {
+    label: 'Postgres',
+    calls: /^connect$/,
+    unsafe: 'a pg Client cannot connect a second time, so a background retry cannot work; use a Pool (it connects per query) or keep the await',
+  },
+  Redis: { label: 'Redis', calls: /^connect$/, unsafe: REDIS_UNSAFE },
+  IORedis: { label: 'Redis', calls: /^connect$/, unsafe: REDIS_UNSAFE },
+  createClient: { label: 'Redis', calls: /^connect$/, unsafe: REDIS_UNSAFE },
+};
 
 const OTHER_STORES: { re: RegExp; label: string }[] = [
   { re: /\.\$connect$/, label: 'Prisma' },
@@ -48,13 +72,14 @@ const OTHER_STORES: { re: RegExp; label: string }[] = [
 
 export default function listenBeforeMongo(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
-  if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(/.test(source)) return undefined;
+  if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
   const style = fileStyle(source);
   const isTs = /\.[cm]?tsx?$/.test(file.path);
   const local = localConnectors(j, root, source);
+  const clients = clientsMade(j, root);
 
   for (const listen of listenStatements(j, root)) {
     const block: Node[] = listen.parent.node.body;
@@ -62,9 +87,13 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
     // The awaits of the same block, before the listen.
     for (let k = index - 1; k >= 0; k--) {
       const stmt = block[k];
-      const found = awaitedStore(stmt, local);
+      const found = awaitedStore(stmt, local, clients);
       if (!found) continue;
       const line = stmt.loc?.start.line;
+      if (found.store.unsafe) {
+        note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening; ecsfix leaves it in place: ${found.store.unsafe}` });
+        return undefined;
+      }
       if (found.kind === 'binding') {
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening and keeps its result (${found.name}); ecsfix leaves it in place: move it after listen by hand if the service must start while ${found.store.label} is down` });
         return undefined;
@@ -84,39 +113,90 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
 type Found = { kind: 'statement'; store: Datastore; inPromiseAll: Node | null; call: Node } | { kind: 'binding'; store: Datastore; name: string };
 
 /** The datastore an awaited statement connects to, if any. */
-function awaitedStore(stmt: Node, local: Map<string, Datastore>): Found | null {
+function awaitedStore(stmt: Node, local: Map<string, Datastore>, clients: Map<string, MadeClient>): Found | null {
   if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AwaitExpression') {
     const arg = stmt.expression.argument;
     if (arg?.type === 'CallExpression' && calleeText(arg.callee) === 'Promise.all' && arg.arguments[0]?.type === 'ArrayExpression') {
       for (const el of arg.arguments[0].elements) {
-        const store = storeOfCall(el, local);
+        const store = storeOfCall(el, local, clients);
         if (store) return { kind: 'statement', store, inPromiseAll: el, call: el };
       }
       return null;
     }
-    const store = storeOfCall(arg, local);
+    const store = storeOfCall(arg, local, clients);
     return store ? { kind: 'statement', store, inPromiseAll: null, call: arg } : null;
   }
   if (stmt.type === 'VariableDeclaration' && stmt.declarations.length === 1) {
     const d = stmt.declarations[0];
     const init = d.init?.type === 'AwaitExpression' ? d.init.argument : null;
-    const store = init ? storeOfCall(init, local) : null;
+    const store = init ? storeOfCall(init, local, clients) : null;
     if (store) return { kind: 'binding', store, name: d.id.type === 'Identifier' ? d.id.name : 'a destructured result' };
   }
   return null;
 }
 
-function storeOfCall(call: Node, local: Map<string, Datastore>): Datastore | null {
+function storeOfCall(call: Node, local: Map<string, Datastore>, clients: Map<string, MadeClient>): Datastore | null {
   if (call?.type !== 'CallExpression') return null;
   const name = calleeText(call.callee);
   const last = name.split('.').pop() ?? '';
   if (name === 'mongoose.connect') return { label: 'MongoDB', mongo: true };
   if (local.has(name)) return local.get(name) ?? null;
+  // pool.connect(), pool.query('SELECT 1'), redis.connect() on a client made in this file.
+  const made = call.callee.type === 'MemberExpression' ? clients.get(calleeText(call.callee.object)) : undefined;
+  if (made?.calls.test(last)) return made.store;
   if (call.callee.type === 'Identifier' && MONGO_CONNECT_CALL.test(last) && /mongo/i.test(last)) return { label: 'MongoDB', mongo: true };
   // mongoClient.connect() / client.connect() on a MongoClient
   if (last === 'connect' && /mongo/i.test(name)) return { label: 'MongoDB', mongo: true };
   for (const other of OTHER_STORES) if (other.re.test(name)) return { label: other.label, mongo: false };
   return null;
+}
+
+/** A datastore client this file creates, and the calls on it that connect it (or probe the connection). */
+interface MadeClient {
+  store: Datastore;
+  calls: RegExp;
+}
+
+/**
+ * Clients this file creates with a known constructor (`new Pool(...)`, `new pg.Client()`, `createClient()`
+ * from redis, `new Redis()` from ioredis), by variable name.
+ */
+function clientsMade(j: JSCodeshift, root: Collection): Map<string, MadeClient> {
+  const out = new Map<string, MadeClient>();
+  const fromModule = new Map<string, string>();
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
+    for (const s of (p.node.specifiers ?? []) as Node[]) fromModule.set(s.local.name, String(p.node.source.value));
+  });
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const n: Node = p.node;
+    const init = n.init;
+    if (n.id?.type !== 'Identifier' || (init?.type !== 'NewExpression' && init?.type !== 'CallExpression')) return;
+    const callee = init.callee;
+    const ctor = callee?.type === 'Identifier' ? callee.name : callee?.type === 'MemberExpression' ? callee.property?.name : '';
+    const pkgOf = callee?.type === 'Identifier' ? fromModule.get(callee.name) ?? requiredFrom(root, callee.name) : callee?.type === 'MemberExpression' ? fromModule.get(callee.object?.name) ?? requiredFrom(root, callee.object?.name) : '';
+    const known = CLIENT_CONSTRUCTORS[ctor ?? ''];
+    if (!known) return;
+    // Only the real packages: pg's Pool/Client, redis' createClient, ioredis' Redis.
+    const pkgOk = known.label === 'Postgres' ? pkgOf === 'pg' : ctor === 'createClient' ? /^(?:redis|@redis\/client)$/.test(pkgOf ?? '') : pkgOf === 'ioredis';
+    if (!pkgOk || (init.type === 'CallExpression') !== (ctor === 'createClient')) return;
+    out.set(n.id.name, { store: { label: known.label, mongo: false, ...(known.unsafe ? { unsafe: known.unsafe } : {}) }, calls: known.calls });
+  });
+  return out;
+}
+
+/** The module of `const x = require('m')` / `const { x } = require('m')`. */
+function requiredFrom(root: Collection, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  for (const st of root.get().node.program.body as Node[]) {
+    if (st.type !== 'VariableDeclaration') continue;
+    for (const d of st.declarations) {
+      const init = d.init;
+      if (init?.type !== 'CallExpression' || init.callee?.name !== 'require' || init.arguments[0]?.type !== 'StringLiteral') continue;
+      if (d.id.type === 'Identifier' && d.id.name === name) return init.arguments[0].value;
+      if (d.id.type === 'ObjectPattern' && d.id.properties.some((p: Node) => p.value?.name === name)) return init.arguments[0].value;
+    }
+  }
+  return undefined;
 }
 
 /** Local `connectDB()`-style functions whose body awaits a Mongo connection. */
@@ -297,17 +377,34 @@ function readinessRoute(j: JSCodeshift, root: Collection, source: string, style:
     result.notes.push({ severity: 'warning', code: 'ECS322', line, message: `ecsfix cannot add a ${store.label} check to this readiness handler; make it report not-ready until ${store.label} is connected` });
     return result;
   }
+  // The reply API differs: Express `res.status(503).json(...)`, Fastify `return reply.code(503).send(...)`.
+  const receiver = r.callee.object;
+  const framework = receiver?.type === 'Identifier' && fastifyInstances(j, root).has(receiver.name) ? 'fastify' : usesModule(j, root, 'express') ? 'express' : null;
+  if (!framework) {
+    result.notes.push({ severity: 'warning', code: 'ECS322', line, message: `ecsfix cannot tell which framework serves this readiness route, so it adds no ${store.label} check; make it report not-ready until ${store.label} is connected` });
+    return result;
+  }
   const res = handler.params[1].name;
   const flag = store.mongo ? 'mongoReady' : `${store.label.toLowerCase()}Ready`;
   const inner = indentOf(source, handler.body.body[0]?.start ?? handler.body.start) || style.indent;
   const q = style.quote;
+  const body = `{ status: ${q}not_ready${q}, ${store.mongo ? 'mongo' : store.label.toLowerCase()}: ${q}connecting${q} }`;
+  const answer = framework === 'fastify' ? [`return ${res}.code(503).send(${body})${style.semi}`] : [`${res}.status(503).json(${body})${style.semi}`, `return${style.semi}`];
   result.flag = flag;
   result.edits.push({
     start: handler.body.start + 1,
     end: handler.body.start + 1,
-    text: `\n${inner}if (!${flag}) {\n${inner}${style.indent}${res}.status(503).json({ status: ${q}not_ready${q}, ${store.mongo ? 'mongo' : store.label.toLowerCase()}: ${q}connecting${q} })${style.semi}\n${inner}${style.indent}return${style.semi}\n${inner}}`,
+    text: `\n${inner}if (!${flag}) {\n${answer.map((l) => `${inner}${style.indent}${l}`).join('\n')}\n${inner}}`,
   });
   return result;
+}
+
+/** Whether the file imports or requires a package (`import express from 'express'`, `require('express')`). */
+function usesModule(j: JSCodeshift, root: Collection, name: string): boolean {
+  return (
+    typed(j, root, 'ImportDeclaration').some((p) => p.node.source.value === name) ||
+    typed(j, root, 'CallExpression').some((p) => (p.node as Node).callee?.name === 'require' && (p.node as Node).arguments[0]?.value === name)
+  );
 }
 
 function importSource(j: JSCodeshift, root: Collection, name: string): string | null {

@@ -37,7 +37,7 @@ export const meta: CodemodMeta = {
   safety: 'behavior-changing',
   fixes: 'a worker that ignores SIGTERM, or whose handler leaves the consumer running',
   verify: 'stop the task (or send SIGTERM locally) and check the consumer leaves its group and the process exits 0',
-  tokens: /consumer|Consumer|new Worker\b|\.consume\s*\(|NestFactory/,
+  tokens: /consumer|Consumer|new Worker\b|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -46,7 +46,7 @@ type Node = any;
 type Edit = { start: number; end: number; text: string };
 
 interface Consumer {
-  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection';
+  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream';
   what: string;
   line: number;
   /** The statement that creates it (the ref is assigned right after it). */
@@ -59,6 +59,30 @@ interface Consumer {
   /** TS type of the ref (`Consumer | null` ...), null in JavaScript. */
   type: string | null;
   stop: string;
+  /** A Redis-streams read loop: stopped through a flag it checks, not a method. */
+  loop?: StreamLoop;
+}
+
+/**
+ * A `while (true)`/`while (running)` loop around XREADGROUP/XREAD. The shutdown sets the flag the
+ * loop checks, waits for the loop to finish its batch (the promise of the call that started it),
+ * and only then closes the Redis client, so no entry is left half-processed or un-acked.
+ */
+interface StreamLoop {
+  node: Node;
+  /** The flag the loop checks, and the value that stops it. */
+  flag: string;
+  stopValue: 'true' | 'false';
+  /** `while (true)`/`for (;;)`: the flag is new and the loop's head becomes `while (!flag)`. */
+  newFlag: boolean;
+  /** Module-level name of the running loop's promise; `start` is the top-level statement that starts it. */
+  promise: string;
+  newPromise: boolean;
+  start: Node | null;
+  /** The top-level statement the loop lives in (its function), before which new declarations go. */
+  owner: Node;
+  /** How long one read blocks (ms); null when it does not block. */
+  blockMs: number | null;
 }
 
 interface Closer {
@@ -107,7 +131,8 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
-    const stmts = consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)).join('\n');
+    addStreamLoopEdits(consumers, edits, source, style, isTs);
+    const stmts = consumers.map((c) => stopStep(c, style, logger)).join('\n');
     const indent = body.indent;
     const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
     if (body.expression) {
@@ -116,11 +141,12 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       if (!body.fn.async) edits.push({ start: body.fn.start, end: body.fn.start, text: 'async ' });
       edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
     }
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now calls ${consumers.map((c) => `${c.ref}.${c.stop}()`).join(', ')} first and keeps what it did` });
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')} first and keeps what it did` });
     return splice(source, edits);
   }
 
   addRefs(consumers, edits, root, j, source, style, isTs, imports);
+  addStreamLoopEdits(consumers, edits, source, style, isTs);
   const closers = findClosers(j, root, imports, apis, consumers);
   const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
   for (const add of added) addImportSpecifier(j, root, source, add, edits);
@@ -135,7 +161,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     severity: 'warning',
     code: 'ECS310',
     line: consumers[0]?.line,
-    message: `no SIGTERM handler: added one shutdown that stops ${consumers.map((c) => `${c.ref}.${c.stop}()`).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits 0 within 25 s`,
+    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits 0 within 25 s`,
   });
   return splice(source, edits);
 }
@@ -269,8 +295,18 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
       const stored = storage(p);
       if (/^create(?:Confirm)?Channel$/.test(method) && stored?.target && consuming.has(stored.target)) add(p, 'amqp-channel', 'AMQP channel', 'close', '{ close(): Promise<void> } | null');
-      if (method === 'connect' && /amqp/.test(imports.names.get(calleeText(n.callee.object))?.from ?? '')) add(p, 'amqp-connection', 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
+      // amqp-connection-manager: connection.createChannel({ setup: (channel) => channel.consume(...) }) gives a ChannelWrapper.
+      else if (method === 'createChannel' && setupConsumes(n.arguments[0], consuming)) add(p, 'amqp-channel', 'AMQP channel wrapper', 'close', '{ close(): Promise<void> } | null');
+      const connectFrom = method === 'connect' ? imports.names.get(calleeText(n.callee.object))?.from : n.callee.type === 'Identifier' && imports.names.get(n.callee.name)?.imported === 'connect' ? imports.names.get(n.callee.name)?.from : undefined;
+      if (/amqp/.test(connectFrom ?? '')) add(p, 'amqp-connection', 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
     });
+  }
+  for (const loop of streamLoops(j, root, note)) {
+    if (loop === null) {
+      unknown = true;
+      continue;
+    }
+    found.push({ kind: 'redis-stream', what: 'Redis stream loop', line: loop.node.loc?.start.line ?? 1, statement: loop.path, target: loop.loop.flag, ref: loop.loop.flag, needsRef: false, type: null, stop: '', loop: loop.loop });
   }
   if (unknown) return null;
   // The channel closes before its connection.
@@ -287,6 +323,202 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     c.ref = name;
   }
   return found;
+}
+
+/** amqp-connection-manager's `{ setup(channel) { ... channel.consume(q, fn) } }`: the wrapper consumes through its setup. */
+function setupConsumes(options: Node, consuming: Set<string>): boolean {
+  if (options?.type !== 'ObjectExpression') return false;
+  const setup: Node = options.properties.find((p: Node) => p.key?.name === 'setup');
+  const fn = setup?.type === 'ObjectMethod' ? setup : setup?.value;
+  const param = fn?.params?.[0];
+  return param?.type === 'Identifier' && consuming.has(param.name);
+}
+
+/** The statement(s) a shutdown or a repaired handler runs to stop one consumer. */
+function stopStep(c: Consumer, style: FileStyle, logger: { name: string; pino: boolean }): string {
+  if (c.loop) {
+    const wait = guarded(style, logger, `await ${c.loop.promise}`, `The ${c.what} failed while stopping`);
+    return `// Stop reading: the loop leaves after its current batch${c.loop.blockMs ? ` (a read blocks at most ${c.loop.blockMs} ms)` : ''}.\n${c.loop.flag} = ${c.loop.stopValue}${style.semi}\n${wait}`;
+  }
+  return guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`);
+}
+
+function describeStop(c: Consumer): string {
+  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the Redis stream loop` : `stops ${c.ref}.${c.stop}()`;
+}
+
+const STREAM_READ = /^xread(?:group)?$/i;
+/** The longest a read may block and still let the loop see the flag before the 25 s forced exit. */
+const MAX_BLOCK_MS = 20_000;
+
+/** The XREADGROUP/XREAD call of a node, as a method (`redis.xReadGroup(...)`) or a raw command (`redis.call('XREADGROUP', ...)`, `sendCommand(['XREAD', ...])`). */
+function streamReadArgs(n: Node): Node[] | null {
+  const callee = n.callee;
+  const method = callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression' ? callee.property?.name : '';
+  if (STREAM_READ.test(method ?? '')) return n.arguments;
+  const first = n.arguments[0];
+  if (/^(?:call|send_command|sendCommand)$/.test(method ?? '')) {
+    if (first?.type === 'StringLiteral' && STREAM_READ.test(first.value)) return n.arguments.slice(1);
+    if (first?.type === 'ArrayExpression' && first.elements[0]?.type === 'StringLiteral' && STREAM_READ.test(first.elements[0].value)) return first.elements.slice(1);
+  }
+  return null;
+}
+
+/** The BLOCK of a read: `{ BLOCK: 5000 }` (node-redis) or `'BLOCK', 5000` (ioredis, raw commands); undefined when it cannot be established. */
+function blockOf(root: Collection, args: Node[]): number | null | undefined {
+  let value: Node = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a?.type === 'ObjectExpression') {
+      const prop = a.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'BLOCK');
+      if (prop) value = prop.value;
+    } else if (a?.type === 'StringLiteral' && a.value.toUpperCase() === 'BLOCK') value = args[i + 1] ?? null;
+    else if (a?.type === 'SpreadElement') return undefined;
+  }
+  if (!value) return null;
+  if (value.type === 'Identifier') {
+    // A module-level `const BLOCK_MS = 5_000`.
+    for (const st of root.get().node.program.body as Node[])
+      if (st.type === 'VariableDeclaration' && st.kind === 'const') for (const d of st.declarations) if (d.id?.name === value.name) value = d.init;
+  }
+  if (value?.type === 'NumericLiteral') return value.value;
+  if (value?.type === 'StringLiteral' && /^\d+$/.test(value.value)) return Number(value.value);
+  return undefined;
+}
+
+/** The module-level `let` a loop test names: `running` (stopped by false) or `!stopping` (stopped by true). */
+function loopFlag(root: Collection, test: Node): { flag: string; stopValue: 'true' | 'false' } | null {
+  const negated = test?.type === 'UnaryExpression' && test.operator === '!';
+  const id = negated ? test.argument : test;
+  if (id?.type !== 'Identifier') return null;
+  const moduleLet = (root.get().node.program.body as Node[]).some((st) => st.type === 'VariableDeclaration' && st.kind !== 'const' && st.declarations.some((d: Node) => d.id?.name === id.name));
+  return moduleLet ? { flag: id.name, stopValue: negated ? 'true' : 'false' } : null;
+}
+
+/**
+ * The Redis-streams read loops of the file, each with how the shutdown stops it; null for a loop
+ * that cannot be stopped safely (noted with its line).
+ */
+function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] {
+  const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[] }>();
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const args = streamReadArgs(p.node);
+    if (!args) return;
+    let up: ASTPath | null = p.parent;
+    while (up && !/^(?:WhileStatement|ForStatement|DoWhileStatement|Function\w*|ArrowFunctionExpression|ObjectMethod|ClassMethod)$/.test(up.node.type)) up = up.parent;
+    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args });
+  });
+  if (loops.size === 0) return [];
+  const taken = new Set<string>();
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  const fresh = (options: string[]) => {
+    const name = options.find((o) => !taken.has(o)) ?? `${options[0]}_`;
+    taken.add(name);
+    return name;
+  };
+  const out: ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] = [];
+  for (const [node, { path, read, args }] of loops) {
+    const line = node.loc?.start.line ?? 1;
+    const readLine = read.loc?.start.line ?? line;
+    const forever = (node.type === 'WhileStatement' && node.test?.type === 'BooleanLiteral' && node.test.value === true) || (node.type === 'ForStatement' && !node.test && !node.init && !node.update);
+    const existing = node.type === 'WhileStatement' ? loopFlag(root, node.test) : null;
+    if (!forever && !existing) {
+      note({ severity: 'warning', code: 'ECS312', line, message: 'a Redis stream loop whose condition is not `true` or a module-level flag: ecsfix cannot make the shutdown stop it' });
+      out.push(null);
+      continue;
+    }
+    const blockMs = blockOf(root, args);
+    if (blockMs === undefined || blockMs === 0 || (blockMs ?? 0) > MAX_BLOCK_MS) {
+      const why = blockMs === 0 ? 'BLOCK 0 waits until an entry arrives' : blockMs === undefined ? 'its BLOCK timeout cannot be established' : `BLOCK ${blockMs} ms outlasts the stop timeout`;
+      note({ severity: 'warning', code: 'ECS314', line: readLine, message: `the stream read blocks too long for a stop flag to be seen before ECS's 30 s stop timeout (${why}); use a BLOCK of a few seconds, then ecsfix can add the shutdown` });
+      out.push(null);
+      continue;
+    }
+    const owner = topLevelStatementOf(path);
+    const start = owner ? loopStart(root, owner.node) : null;
+    if (!owner || owner.node === node || !start) {
+      note({ severity: 'warning', code: 'ECS312', line, message: 'ecsfix cannot find the top-level call that starts this Redis stream loop, so a shutdown could not wait for it' });
+      out.push(null);
+      continue;
+    }
+    const flag = existing ?? { flag: fresh(['stopRequested', 'stopReading', 'stopStreamLoop']), stopValue: 'true' as const };
+    const loop: StreamLoop = { node, flag: flag.flag, stopValue: flag.stopValue, newFlag: !existing, promise: start.ref ?? fresh(['streamLoop', 'readLoop', 'streamLoopRun']), newPromise: !start.ref, start: start.statement, owner: owner.node, blockMs };
+    out.push({ path, node, loop });
+  }
+  return out;
+}
+
+/**
+ * The top-level statement that starts the function owning a loop (directly, or through functions of
+ * this file that call it: `main()` calling `consume()`), and the module-level name already holding
+ * its promise (`const loop = run()`), if any.
+ */
+function loopStart(root: Collection, owner: Node): { statement: Node; ref: string | null } | null {
+  const body = root.get().node.program.body as Node[];
+  const names = new Set<string>();
+  const fnName = (st: Node): string | null => {
+    if (st.type === 'FunctionDeclaration') return st.id?.name ?? null;
+    if (st.type === 'VariableDeclaration' && st.declarations.length === 1 && /Function/.test(st.declarations[0].init?.type ?? '')) return st.declarations[0].id?.name ?? null;
+    return null;
+  };
+  if (owner.type === 'ExpressionStatement') return { statement: owner, ref: null }; // an async IIFE
+  const first = fnName(owner);
+  if (!first) return null;
+  names.add(first);
+  const calls = (n: Node): string[] => {
+    const out: string[] = [];
+    const walk = (x: Node) => {
+      if (!x || typeof x !== 'object') return;
+      if (Array.isArray(x)) return x.forEach(walk);
+      if (x.type === 'CallExpression' && x.callee?.type === 'Identifier') out.push(x.callee.name);
+      for (const k of Object.keys(x)) if (k !== 'loc' && k !== 'comments' && k !== 'leadingComments' && k !== 'trailingComments' && x[k] && typeof x[k] === 'object') walk(x[k]);
+    };
+    walk(n);
+    return out;
+  };
+  for (let round = 0; round < 3; round++)
+    for (const st of body) {
+      const name = fnName(st);
+      if (name && !names.has(name) && calls(st).some((c) => names.has(c))) names.add(name);
+    }
+  // The innermost callee of `run()`, `run().catch(...)`, `void main()`, `await main()`.
+  const started = (e: Node): boolean => {
+    let x = e?.type === 'UnaryExpression' && e.operator === 'void' ? e.argument : e?.type === 'AwaitExpression' ? e.argument : e;
+    while (x?.type === 'CallExpression' && x.callee?.type === 'MemberExpression' && /^(?:catch|then|finally)$/.test(x.callee.property?.name)) x = x.callee.object;
+    return x?.type === 'CallExpression' && x.callee?.type === 'Identifier' && names.has(x.callee.name);
+  };
+  for (const st of body) {
+    if (st.type === 'ExpressionStatement' && started(st.expression)) return { statement: st, ref: null };
+    if (st.type === 'VariableDeclaration' && st.declarations.length === 1 && st.declarations[0].id?.type === 'Identifier' && started(st.declarations[0].init)) return { statement: st, ref: st.declarations[0].id.name };
+  }
+  return null;
+}
+
+/** The flag and loop-promise declarations, the loop's new head, and the start call keeping its promise. */
+function addStreamLoopEdits(consumers: Consumer[], edits: Edit[], source: string, style: FileStyle, isTs: boolean): void {
+  for (const c of consumers) {
+    const loop = c.loop;
+    if (!loop) continue;
+    const node = loop.node;
+    if (loop.newFlag) {
+      if (node.type === 'WhileStatement') edits.push({ start: node.test.start, end: node.test.end, text: `!${loop.flag}` });
+      else edits.push({ start: node.start, end: node.body.start, text: `while (!${loop.flag}) ` });
+    }
+    const declarations: string[] = [];
+    if (loop.newFlag) declarations.push(`/** Set by the shutdown: the Redis stream loop leaves after its current batch. */\nlet ${loop.flag} = false${style.semi}`);
+    if (loop.newPromise) declarations.push(`/** The running Redis stream loop, for the shutdown to wait for. */\nlet ${loop.promise}${isTs ? ': Promise<unknown> | null' : ''} = null${style.semi}`);
+    if (declarations.length) {
+      const at = lineStartWithComments(source, loop.owner.start);
+      edits.push({ start: at, end: at, text: `${declarations.join('\n')}\n\n` });
+    }
+    const start = loop.start;
+    if (loop.newPromise && start?.type === 'ExpressionStatement') {
+      const e = start.expression;
+      // A replacement, not an insertion, so the shutdown inserted before this statement stays before it.
+      if (e.type === 'UnaryExpression' && e.operator === 'void') edits.push({ start: e.start, end: e.argument.start, text: `${loop.promise} = ` });
+      else edits.push({ start: e.start, end: e.start + 1, text: `${loop.promise} = ${source[e.start]}` });
+    }
+  }
 }
 
 /** Declares each ref at module level and assigns it right after the consumer is created. */
@@ -449,8 +681,15 @@ function refsAssigned(j: JSCodeshift, root: Collection, consumers: Consumer[]): 
 }
 
 function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[], aliases: string[]): boolean {
-  const names = new Set([...consumers.flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
+  const names = new Set([...consumers.filter((c) => !c.loop).flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
   let stops = false;
+  // A stream loop is stopped by setting the flag it checks.
+  j(fn)
+    .find(j.AssignmentExpression)
+    .forEach((p) => {
+      const n: Node = p.node;
+      if (consumers.some((c) => c.loop && !c.loop.newFlag && n.left.type === 'Identifier' && n.left.name === c.loop.flag && n.right.type === 'BooleanLiteral' && String(n.right.value) === c.loop.stopValue)) stops = true;
+    });
   j(fn)
     .find(j.CallExpression)
     .forEach((p) => {
@@ -488,8 +727,10 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis
     const stored = storage(path);
     if (!stored?.target || stored.target.includes('.')) return;
     const v = value.type === 'AwaitExpression' ? value.argument : value;
-    if (v.type === 'NewExpression' && v.callee.type === 'Identifier' && CONSTRUCTED[v.callee.name]) {
-      const c = CONSTRUCTED[v.callee.name];
+    // new Pool(...), or through the package's default export: new pg.Pool(...)
+    const constructed = v.type === 'NewExpression' ? (v.callee.type === 'Identifier' ? v.callee.name : v.callee.type === 'MemberExpression' && v.callee.object.type === 'Identifier' ? v.callee.property?.name : '') : '';
+    if (constructed && CONSTRUCTED[constructed]) {
+      const c = CONSTRUCTED[constructed];
       if (c) addVar(stored.target, c.method, c.what);
     } else if (v.type === 'CallExpression') {
       const callee = v.callee;
@@ -565,7 +806,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const i = style.indent;
   const q = style.quote;
   const steps = [
-    ...consumers.map((c) => guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`)),
+    ...consumers.map((c) => stopStep(c, style, logger)),
     ...closers.map((c) => guarded(style, logger, `await ${c.call}`, `Failed to close the ${c.what}`)),
   ];
   const signalType = isTs ? ': string' : '';
@@ -573,7 +814,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const template = '`${signal} received, shutting down`';
   return [
     `// Graceful shutdown: ECS sends SIGTERM, then SIGKILL after its 30 s stop timeout. Stop consuming`,
-    `// first so the group rebalances at once, then close what this worker owns, then exit 0.`,
+    `// first ${consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken'}, then close what this worker owns, then exit 0.`,
     `let ${names.flag} = false${s}`,
     ``,
     `async function ${names.fn}(signal${signalType})${returnType} {`,
@@ -594,6 +835,8 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
 
 /** Offset of the top-level statement that starts the worker (`main().catch(...)`), so the shutdown sits before it. */
 function startCallOffset(root: Collection, source: string, consumers: Consumer[]): number | null {
+  const loopStart = consumers.find((c) => c.loop?.start)?.loop?.start;
+  if (loopStart) return lineStartWithComments(source, loopStart.start);
   const owners = new Set<string>();
   for (const c of consumers) {
     const top = topLevelStatementOf(c.statement);

@@ -15,7 +15,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { generateProbe } from '../src/dockerfile/probe.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
-import { fixedListenPorts, otherPortVariable } from './lib/fixed-port.js';
+import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
@@ -135,7 +135,9 @@ export const dockerfileHealthcheckEnv: Transform = {
     const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
     // A server that reads another variable (SERVICE_PORT) is probed on that one, never on PORT.
     const other = fixed ? null : otherPortVariable(service, effectiveInstructions(parsed, stage));
-    const variable = fixed ? null : (other?.name ?? 'PORT');
+    // A variable that holds a whole address (`SERVER_ADDRESS=":8082"`) cannot be spliced into a URL: probe the default port.
+    const variable = fixed || other?.address ? null : (other?.name ?? 'PORT');
+    const unestablished = fixed || other ? null : portReadUnestablished(service, stage, effectiveInstructions(parsed, stage));
 
     if (!existing) {
       // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
@@ -190,7 +192,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
@@ -251,12 +253,20 @@ export const dockerfileHealthcheckEnv: Transform = {
       findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
       return edit(generated);
     }
-    if (other && PORT_READ.test(probe)) {
+    if (other && !other.address && PORT_READ.test(probe)) {
       // The probe follows PORT but the server does not: make it follow the server's variable.
       findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${other.name}, the variable the server listens on (${other.file}:${other.line}), instead of PORT`, line: existing.line });
       return edit(probe.replace(new RegExp(PORT_READ.source, 'g'), (m) => m.replace('PORT', other.name)));
     }
     if (ENV_AWARE.test(probe)) return edit(probe);
+    if (unestablished) {
+      findings.push({ code: 'ECS104', severity: 'warning', message: `the HEALTHCHECK keeps its port: ${unestablished.why}, so whether the server follows PORT is not established`, line: existing.line });
+      return edit(probe);
+    }
+    if (other?.address) {
+      findings.push({ code: 'ECS102', severity: 'info', message: `the HEALTHCHECK keeps its port: the server reads a whole listen address from ${other.name} (${other.file}:${other.line}), not PORT`, line: existing.line });
+      return edit(probe);
+    }
     if (fixed) {
       findings.push({ code: 'ECS107', severity: 'warning', message: `the HEALTHCHECK keeps its port: ${fixed.message}`, line: existing.line });
       return edit(probe);

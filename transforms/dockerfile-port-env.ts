@@ -10,7 +10,8 @@ import type { Finding } from '../src/findings/finding.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
-import { cmdReadingPort, fixedListenPorts, otherPortVariable } from './lib/fixed-port.js';
+import { cmdReadingPort } from './lib/fixed-port.js';
+import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
@@ -42,9 +43,11 @@ export const dockerfilePortEnv: Transform = {
     const other = cmdEdit ? null : otherPortVariable(service, inForce);
     if (other && envPort.length === 0)
       findings.push({
-        code: 'ECS108',
+        code: other.address ? 'ECS102' : 'ECS108',
         severity: 'info',
-        message: `"${service.name}" reads its port from ${other.name} (${other.file}:${other.line}), not PORT: no ENV PORT added; set ${other.name} in the task definition to change port ${port}`,
+        message: other.address
+          ? `"${service.name}" reads its listen address from ${other.name} (${other.file}:${other.line}), not PORT: no ENV PORT added; set ${other.name}=":<port>" in the task definition to change port ${port}`
+          : `"${service.name}" reads its port from ${other.name} (${other.file}:${other.line}), not PORT: no ENV PORT added; set ${other.name} in the task definition to change port ${port}`,
       });
     const ignored: Finding[] =
       envPort.length === 0 && !other
@@ -52,29 +55,28 @@ export const dockerfilePortEnv: Transform = {
             .filter((f) => !cmdEdit || f.line !== cmdEdit.line)
             .map(({ message, line }) => ({ code: 'ECS107', severity: 'warning', message, ...(line ? { line } : {}) }))
         : [];
-    // Only Node.js and Python code is read: for anything else, do not claim the app reads PORT.
-    const unconfirmed =
-      envPort.length === 0 &&
-      ignored.length === 0 &&
-      !other &&
-      service.language !== 'node' &&
-      service.language !== 'python' &&
-      !inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
-    if (unconfirmed)
-      findings.push({
-        code: 'ECS104',
-        severity: 'warning',
-        message: `ecsfix cannot read "${service.name}"'s code to confirm the server reads PORT; make it listen on $PORT, or keep the ECS port mapping at ${port}`,
-      });
-    if (envPort.length === 0 && !other) {
-      lines.push(
-        ignored.length
-          ? `# The port the server listens on (fixed in its ${ignored.some((n) => n.line !== undefined) ? 'CMD' : 'code'}: it does not read PORT yet).`
-          : '# The port the server listens on; an ECS task definition may override PORT.',
-      );
+    // The code that decides the port cannot be read and the image shows no read of PORT: change nothing.
+    const unestablished = envPort.length === 0 && ignored.length === 0 && !other && !cmdEdit ? portReadUnestablished(service, stage, inForce) : null;
+    if (unestablished)
+      return {
+        edits: [],
+        findings: [
+          {
+            code: 'ECS104',
+            severity: 'warning',
+            message: `no ENV PORT or EXPOSE added to "${service.name}": ${unestablished.why}, and the Dockerfile shows nothing that reads PORT, so whether the server listens on PORT (or on ${port}) is not established. Make it listen on $PORT, or keep the ECS port mapping at the port it really uses`,
+            line: unestablished.line,
+          },
+        ],
+      };
+    // ENV PORT only where the server reads PORT: a fixed port (code or CMD) gets EXPOSE and the warning.
+    if (envPort.length === 0 && !other && ignored.length === 0) {
+      lines.push('# The port the server listens on; an ECS task definition may override PORT.');
       lines.push(`${keyword(parsed, 'ENV')} PORT=${port}`);
     }
-    if (!exposed.includes(String(port)) && !exposed.some((p) => /\$\{?PORT\b/.test(p ?? ''))) {
+    // The code starts the server on another fixed port than the one chosen: which one is served is not settled.
+    const fixedElsewhere = ignored.length > 0 && fixedListenPorts(service, inForce).some((f) => f.port !== port);
+    if (!fixedElsewhere && !exposed.includes(String(port)) && !exposed.some((p) => /\$\{?PORT\b/.test(p ?? ''))) {
       if (exposes.length > 0)
         findings.push({ code: 'ECS105', severity: 'warning', message: `EXPOSE ${exposed.join(' ')} does not include the service port ${port}; check which port the app listens on`, line: exposes[0]?.line });
       else lines.push(`${keyword(parsed, 'EXPOSE')} ${port}`);
@@ -86,6 +88,7 @@ export const dockerfilePortEnv: Transform = {
         message: `CMD now starts the server on \${PORT:-${port}} instead of the fixed ${port}${/^\s*\[/.test(text.slice(cmdEdit.edit.start, cmdEdit.edit.end)) ? ' (exec form wrapped in sh -c "exec …", so the server still gets SIGTERM)' : ''}; verify the container starts as before`,
         line: cmdEdit.line,
       });
+    findings.push(...ignored);
     if (lines.length === 0) return { edits: cmdEdit ? [cmdEdit.edit] : [], findings };
 
     const anchor = firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT'])) ?? stage.instructions[stage.instructions.length - 1];
@@ -95,14 +98,17 @@ export const dockerfilePortEnv: Transform = {
       ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
       : insertLinesBefore(parsed, anchor, lines);
     const edits = cmdEdit ? [insertion, cmdEdit.edit] : [insertion];
-    if (!other) findings.unshift({ code: 'ECS101', severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
-    findings.push(...ignored);
+    const writesEnvPort = lines.some((l) => /^ENV\s+PORT=/i.test(l));
+    if (writesEnvPort) findings.unshift({ code: 'ECS101', severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
     const disagree = service.portEvidence.filter((e) => e.value !== port);
+    // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
+    const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
+    const effect = !writesEnvPort ? `the image now exposes ${port}` : readsPort ? `PORT=${port} makes the app listen on ${port}` : `ENV PORT=${port} is the port the app listens on only if it reads PORT (its code does not say)`;
     if (disagree.length)
       findings.push({
         code: 'ECS006',
         severity: 'warning',
-        message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; ${other ? `the image now exposes ${port}` : `PORT=${port} makes the app listen on ${port}`}: verify that is the port clients and the load balancer use`,
+        message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; ${effect}: verify that is the port clients and the load balancer use`,
       });
     return { edits, findings };
   },

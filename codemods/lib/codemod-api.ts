@@ -58,11 +58,13 @@ export function quoted(style: FileStyle, value: string): string {
 }
 
 /**
- * The logger the file uses (`log`, `logger`, `this.logger`, or `console`), and whether it takes
- * (message, meta) like winston/our shared loggers or (meta, message) like pino.
+ * The logger the file uses (`log`, `logger`, a Fastify instance's `fastify.log`/`app.log`, or
+ * `console`), and whether it takes (message, meta) like winston/our shared loggers or (meta,
+ * message) like pino (Fastify's logger is pino).
  */
 export function fileLogger(j: JSCodeshift, root: Collection, source: string): { name: string; pino: boolean } {
   const counts = new Map<string, number>();
+  const fastify = fastifyInstances(j, root);
   typed(j, root, 'CallExpression').forEach((p) => {
     const callee = p.node.callee;
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return;
@@ -70,10 +72,32 @@ export function fileLogger(j: JSCodeshift, root: Collection, source: string): { 
     const obj = callee.object;
     const name = obj.type === 'Identifier' ? obj.name : null;
     if (name && /^(?:log|logger|console|LOG|LOGGER|\w*[lL]ogger)$/.test(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    // fastify.log.error(...): used here, so the instance's logger is on (with `logger: false` the file would not log through it).
+    const instance = obj.type === 'MemberExpression' && obj.object.type === 'Identifier' && obj.property.type === 'Identifier' && obj.property.name === 'log' ? obj.object.name : null;
+    if (instance && fastify.has(instance)) counts.set(`${instance}.log`, (counts.get(`${instance}.log`) ?? 0) + 1);
   });
-  const best = [...counts.entries()].filter(([n]) => n !== 'console').sort((a, b) => b[1] - a[1])[0]?.[0] ?? (counts.has('console') ? 'console' : 'console');
-  const pino = /from ['"]pino['"]|require\(['"]pino['"]\)/.test(source) && best !== 'console';
+  const best = [...counts.entries()].filter(([n]) => n !== 'console').sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'console';
+  const pino = best !== 'console' && (/\.log$/.test(best) || /from ['"]pino['"]|require\(['"]pino['"]\)/.test(source));
   return { name: best, pino };
+}
+
+/** Names bound to a Fastify instance made in this file: `Fastify({...})`, `fastify()`, `require('fastify')({...})`. */
+export function fastifyInstances(j: JSCodeshift, root: Collection): Set<string> {
+  const factories = new Set<string>();
+  typed(j, root, 'ImportDeclaration').forEach((p) => {
+    if (p.node.source.value !== 'fastify') return;
+    for (const s of p.node.specifiers ?? []) if (s.type === 'ImportDefaultSpecifier' || (s.type === 'ImportSpecifier' && s.imported.name === 'fastify')) factories.add(s.local.name);
+  });
+  const isRequireFastify = (n: { type: string; callee?: { type: string; name?: string }; arguments?: { type: string; value?: unknown }[] }) =>
+    n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name === 'require' && n.arguments?.[0]?.type === 'StringLiteral' && n.arguments[0].value === 'fastify';
+  const instances = new Set<string>();
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const { id, init } = p.node;
+    if (id.type !== 'Identifier' || !init) return;
+    if (isRequireFastify(init)) factories.add(id.name);
+    else if (init.type === 'CallExpression' && ((init.callee.type === 'Identifier' && factories.has(init.callee.name)) || isRequireFastify(init.callee))) instances.add(id.name);
+  });
+  return instances;
 }
 
 /** `logger.error('msg', { error })` in the logger's own argument order. */

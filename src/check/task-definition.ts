@@ -8,6 +8,8 @@
  */
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
+import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
@@ -108,7 +110,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     if (path === null) notes.push('no health route found in the code: add a liveness route (/health) before putting it behind the ALB');
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
-      const command = image ? probeCommand(service, image.stage, port, path) : null;
+      const command = image ? probeCommand(service, image.stage, probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port), path) : null;
       if (command) container.healthCheck = { command, ...timing };
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
       targetGroup = {
@@ -162,7 +164,8 @@ function healthPath(service: Service): string | null {
   return service.role === 'frontend' ? '/' : null;
 }
 
-const DEFAULT_TIMING = { interval: 30, timeout: 5, retries: 3 };
+/** The timings dockerfile-healthcheck-env writes into a new HEALTHCHECK (start period included). */
+const DEFAULT_TIMING = { interval: 30, timeout: 5, retries: 3, startPeriod: 30 };
 
 function seconds(value: string | undefined): number | null {
   const m = value ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value) : null;
@@ -178,7 +181,8 @@ function healthTiming(parsed: Parameters<typeof lastInForce>[0], stage: Paramete
   const body = hc ? parsed.text.slice(hc.start, hc.end) : '';
   const flag = (name: string) => new RegExp(`--${name}=(\\S+)`).exec(body)?.[1];
   const clamp = (v: number | null, lo: number, hi: number, fallback: number) => Math.max(lo, Math.min(hi, v ?? fallback));
-  const startPeriod = seconds(flag('start-period'));
+  // No HEALTHCHECK yet: the one dockerfile-healthcheck-env adds has a 30 s start period.
+  const startPeriod = hc ? seconds(flag('start-period')) : DEFAULT_TIMING.startPeriod;
   return {
     interval: clamp(seconds(flag('interval')), 5, 300, DEFAULT_TIMING.interval),
     timeout: clamp(seconds(flag('timeout')), 2, 60, DEFAULT_TIMING.timeout),
@@ -187,12 +191,15 @@ function healthTiming(parsed: Parameters<typeof lastInForce>[0], stage: Paramete
   };
 }
 
-/** The probe as an ECS command: exec form `["CMD", ...]`, shell form `["CMD-SHELL", "..."]`. */
-function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[1], port: number, path: string): string[] | null {
+/**
+ * The probe as an ECS command: exec form `["CMD", ...]`, shell form `["CMD-SHELL", "..."]`. It hits
+ * the port the image's HEALTHCHECK does: the variable the server reads, or its fixed port.
+ */
+function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[1], target: { port: number; variable: string | null }, path: string): string[] | null {
   const order = PROBE_ORDER[service.language] ?? PROBE_ORDER.default ?? [];
   for (const tool of order) {
     if (!stage.tools.includes(tool)) continue;
-    const probe = generateProbe(tool, stage, port, path, 'PORT');
+    const probe = generateProbe(tool, stage, target.port, path, target.variable);
     if (!probe) continue;
     return probe.startsWith('[') ? ['CMD', ...(JSON.parse(probe) as string[])] : ['CMD-SHELL', probe];
   }
@@ -211,7 +218,10 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   }
   const image = serviceImage(ctx.repo, service);
   const fromImage = image ? imageEnv(image.parsed, image.stage) : new Map<string, string>();
-  if (port !== null) values.set('PORT', String(port));
+  // The port goes in the variable the server reads (SERVICE_PORT, an address in SERVER_ADDRESS); none
+  // for a server on a fixed port or one whose reading of PORT is not established.
+  const portVariable = port !== null && image ? portSetting(service, image, port) : port !== null ? { name: 'PORT', value: String(port) } : null;
+  if (portVariable) values.set(portVariable.name, portVariable.value);
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
@@ -220,10 +230,19 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
       continue;
     }
-    if (fromImage.has(name) && name !== 'PORT' && value === null) continue; // the image's ENV already sets it
+    if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
     environment.push({ name, value: plainValue(value, composeNames) ?? `<${name}>` });
   }
   return { environment, secrets };
+}
+
+/** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */
+function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { name: string; value: string } | null {
+  const inForce = effectiveInstructions(image.parsed, image.stage);
+  if (fixedListenPorts(service, inForce).length) return null;
+  const other = otherPortVariable(service, inForce);
+  if (other) return { name: other.name, value: other.address ? `:${port}` : String(port) };
+  return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
 /** A compose value usable as is: a literal without interpolation and without a compose-only host. */

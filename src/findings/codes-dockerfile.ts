@@ -35,10 +35,16 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The code listens on a port read from another env variable (e.g. `process.env.SERVICE_PORT || 4004`). `ENV PORT` would change nothing, and a task definition that sets PORT would move a PORT-following HEALTHCHECK away from the server. No `ENV PORT` is added; the HEALTHCHECK follows that variable instead. Set it (not PORT) in the task definition to change the port.',
   },
   {
+    code: 'ECS102',
+    title: 'The server reads its listen address from a variable',
+    defaultSeverity: 'info',
+    help: 'The code listens on an address read from an env variable (Go `getEnv("SERVER_ADDRESS", ":8082")`). `ENV PORT` would change nothing, so none is added, and the HEALTHCHECK probes the default port. Set that variable (`":<port>"`, not PORT) in the task definition to change the port.',
+  },
+  {
     code: 'ECS104',
-    title: 'Cannot confirm the server reads PORT',
+    title: 'Cannot establish that the server reads PORT',
     defaultSeverity: 'warning',
-    help: 'ecsfix reads Node.js and Python code only. For other servers it cannot tell whether `ENV PORT` has any effect: make the server listen on $PORT, or keep the ECS port mapping at the declared port.',
+    help: 'The code that decides the port cannot be read (a language ecsfix does not read, or a Go/Rust start call whose port it cannot follow), and the Dockerfile shows nothing that reads PORT (no `${PORT}` in CMD, HEALTHCHECK or EXPOSE). Whether `ENV PORT` would have any effect is not established, so neither ENV PORT nor EXPOSE is added and the HEALTHCHECK keeps its port: make the server listen on $PORT, or keep the ECS port mapping at the port it really uses.',
   },
   {
     code: 'ECS105',

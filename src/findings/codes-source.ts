@@ -62,6 +62,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     fixedBy: 'worker-graceful-shutdown',
   },
   {
+    code: 'ECS314',
+    title: 'A Redis stream read blocks too long for a graceful stop',
+    defaultSeverity: 'warning',
+    help: 'The worker reads a Redis stream in a loop whose XREADGROUP/XREAD blocks until an entry arrives (BLOCK 0), longer than the stop timeout, or for a time ecsfix cannot establish. A stop flag would be seen only after the next entry, so ecsfix adds no shutdown. Use a BLOCK of a few seconds; then the loop can check a flag the SIGTERM handler sets.',
+  },
+  {
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',

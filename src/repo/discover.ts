@@ -16,6 +16,7 @@ import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UnparsableRe
 import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
+import { compiledLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -411,7 +412,7 @@ function describeService(
     ? 'node'
     : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
       ? 'python'
-      : 'unknown';
+      : (compiledLanguageOf(dir, files) ?? 'unknown');
   const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
@@ -420,6 +421,9 @@ function describeService(
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText, pkg, compose: draft.compose });
+  // Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads.
+  const startCommand = [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' ');
+  const byPattern = language === 'python' || language === 'go' || language === 'rust' ? serviceListensByPattern(dir, files, read, entryFile, startCommand) : [];
   const { port, evidence: portEvidence, dispute: portDispute } = servicePort({
     name: draft.name,
     packageName: pkg?.name ?? null,
@@ -428,10 +432,12 @@ function describeService(
     compose: draft.compose,
     alsoComposedBy: draft.alsoComposedBy,
     facts,
+    patternListens: byPattern,
   });
   const listen = [...facts.entries()]
     .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
+  listen.push(...byPattern);
   const portVariable = servicePortVariable(listen, facts, port, entryFile);
   const stageDispute = stageDisputeOf(draft, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];

@@ -13,7 +13,7 @@ import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi } from '../source/api.js';
 
 export type ServiceRole = 'http' | 'worker' | 'frontend' | 'unknown';
-export type ServiceLanguage = 'node' | 'python' | 'static' | 'unknown';
+export type ServiceLanguage = 'node' | 'python' | 'go' | 'rust' | 'static' | 'unknown';
 
 export interface Evidence<T> {
   value: T;
@@ -60,16 +60,17 @@ export interface Service {
   /** Source files read for the facts above. */
   sourceFiles: string[];
   /**
-   * JS/TS: the server's `listen` calls as the syntax tree says (port default, the env var the port
-   * expression reads, file and line), the entry file's first. Empty when no file listens.
+   * The server's `listen` calls (port default, the env var the port expression reads, file and
+   * line), the entry file's first: JS/TS from the syntax tree, Python/Go/Rust by pattern
+   * (`address`: the variable holds a whole listen address like `:8082`). Empty when no file listens.
    */
-  listen?: ServiceListen[];
+  listen?: (ServiceListen & { address?: boolean })[];
   /**
    * The env variable the server's port comes from, where the code says so: the JS/TS listen call's
    * (`process.env.SERVICE_PORT || 4004`), else a Python `os.getenv('ML_PORT', '9000')` /
    * `os.environ.get(...)` whose default is the service port. Absent when no code read was found.
    */
-  portVariable?: Evidence<string>;
+  portVariable?: Evidence<string> & { address?: boolean };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */

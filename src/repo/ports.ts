@@ -8,6 +8,7 @@ import type { DockerInstruction } from './dockerfile.js';
 import type { Evidence } from './model.js';
 import type { SourceFacts } from './sourceScan.js';
 import type { ServiceListen } from '../source/index.js';
+import type { PatternListen } from './serverListen.js';
 
 /** Port sources in the order {@link choosePort} trusts them (code defaults come last). */
 export const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
@@ -78,6 +79,8 @@ export interface PortInput {
   /** The same image in other compose projects. */
   alsoComposedBy: ComposeService[];
   facts: Map<string, SourceFacts>;
+  /** Python/Go/Rust servers' start calls read by pattern (src/repo/serverListen.ts). */
+  patternListens?: PatternListen[];
 }
 
 export interface ServicePort {
@@ -98,6 +101,10 @@ export function servicePort(input: PortInput): ServicePort {
   for (const [file, f] of input.facts)
     for (const hint of f.ports)
       if (isOwnPortVar(hint.envVar, input.name, input.packageName)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
+  // The server's own start call: a literal port, or the default of the variable it reads.
+  for (const l of input.patternListens ?? [])
+    if (l.port !== null && !portEvidence.some((e) => e.file === l.file && e.line === l.line))
+      portEvidence.push({ value: l.port, source: `code (${l.envVar ? `${l.receiver} ${l.envVar} default` : `${l.receiver} literal`})`, file: l.file, line: l.line });
   return { port: choosePort(portEvidence, composePorts), evidence: portEvidence, dispute: composePortDispute(input.name, compose, input.alsoComposedBy) };
 }
 
@@ -115,16 +122,28 @@ function composePortDispute(name: string, compose: ComposeService | null, others
 }
 
 /**
- * The env variable the server reads its port from. JS/TS: the first listen call (entry file first)
- * whose port expression reads one (PORT when it reads PORT at all, as in `process.env.X ||
+ * The env variable the server reads its port from: the first listen call (entry file first) whose
+ * port expression reads one (PORT when it reads PORT at all, as in `process.env.X ||
  * process.env.PORT`); none when the name is only an argument of a port helper whose body was not
- * read (it may fall back to PORT). Python: the `getenv`/`environ.get` reads whose default is the
- * service port, when they name one variable (a `REDIS_PORT` read defaults to another port).
+ * read (it may fall back to PORT). JS/TS listens come from the parse, Python/Go/Rust start calls
+ * from patterns (`address`: the variable holds `host:port`, as Go's `SERVER_ADDRESS=":8082"`).
+ * When no start call says, Python's `getenv`/`environ.get` reads whose default is the service port,
+ * when they name one variable (a `REDIS_PORT` read defaults to another port).
  */
-export function servicePortVariable(listen: ServiceListen[], facts: Map<string, SourceFacts>, port: number | null, entryFile: string | null): Evidence<string> | undefined {
-  const js = listen.find((l) => l.envVar);
-  if (js?.envVar && !js.viaHelper) return { value: js.envVars?.includes('PORT') ? 'PORT' : js.envVar, source: 'listen call', file: js.file, line: js.line };
-  if (listen.length > 0 || port === null) return undefined;
+export function servicePortVariable(
+  listen: (ServiceListen & { address?: boolean })[],
+  facts: Map<string, SourceFacts>,
+  port: number | null,
+  entryFile: string | null,
+): (Evidence<string> & { address?: boolean }) | undefined {
+  const read = listen.find((l) => l.envVar);
+  if (read?.envVar && !read.viaHelper) {
+    const readsPort = read.envVars?.includes('PORT') ?? read.envVar === 'PORT';
+    return { value: readsPort ? 'PORT' : read.envVar, source: 'listen call', file: read.file, line: read.line, ...(read.address && !readsPort ? { address: true } : {}) };
+  }
+  // A listen whose port the code states (a literal) leaves no variable; one that leads nowhere readable
+  // (`uvicorn.run(app, port=settings.port)`) falls back to the getenv reads below.
+  if (listen.some((l) => l.port !== null) || port === null) return undefined;
   const reads = [...facts.entries()]
     .flatMap(([file, f]) => f.ports.filter((h) => h.what === 'env PORT default' && h.envVar && h.port === port).map((h) => ({ file, h })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));

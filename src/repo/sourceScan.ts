@@ -102,6 +102,8 @@ const NEST_CONTROLLER = /@Controller\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
 const NEST_GET = /@(?:Get|All|Head)\s*\(\s*(?:(['"`])([^'"`]*)\1)?\s*\)/g;
 const NEST_PREFIX = /\.setGlobalPrefix\s*\(\s*(['"`])([^'"`]*)\1/;
 const PY_DECORATOR = /@\s*(\w+)\s*\.\s*(?:get|head|api_route|route)\s*\(\s*[rf]?(['"])(\/[^'"]*)\2/g;
+/** aiohttp: `app.router.add_get('/health', h)`, `add_route('GET', '/health', h)`, `web.get('/health', h)` in `add_routes`. */
+const PY_AIOHTTP_ROUTE = /\.\s*add_(?:get|head|route\s*\(\s*['"](?:GET|\*)['"]\s*,)\s*\(?\s*[rf]?(['"])(\/[^'"]*)\1|\bweb\.(?:get|head|route\s*\(\s*['"]GET['"]\s*,)\s*\(?\s*(['"])(\/[^'"]*)\3/g;
 const PY_ROUTER_PREFIX = /(\w+)\s*=\s*APIRouter\s*\([^)]*\bprefix\s*=\s*(['"])([^'"]*)\2/g;
 const DJANGO_PATH = /\b(re_path|path|url)\s*\(\s*r?(['"])([^'"]*)\2\s*,\s*([^)]*)/g;
 
@@ -190,6 +192,7 @@ function scanByPatterns(text: string, language: SourceLanguage): SourceFacts {
     const prefixes = new Map<string, string>();
     for (const m of code.matchAll(PY_ROUTER_PREFIX)) prefixes.set(m[1] ?? '', m[3] ?? '');
     for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index) });
+    for (const m of code.matchAll(PY_AIOHTTP_ROUTE)) facts.routes.push({ path: m[2] ?? m[4] ?? '/', line: line(m.index) });
     for (const m of code.matchAll(DJANGO_PATH)) {
       const pattern = (m[3] ?? '').replace(/^\^/, '').replace(/\$$/, '').replace(/\/\?$/, '/');
       const target = m[4] ?? '';

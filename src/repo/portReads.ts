@@ -1,0 +1,96 @@
+/**
+ * What the server's port follows, as the code and the image establish it: a fixed port (its CMD
+ * starts it on a literal port, `uvicorn --port 8000`, or its code listens on one, `app.listen(3500)`,
+ * `web.run_app(app, port=8005)`), another variable than PORT (`SERVICE_PORT`, Go's
+ * `SERVER_ADDRESS`), or nothing established. Shared by dockerfile-port-env, dockerfile-healthcheck-env
+ * and the task definitions `check` writes, so the image and ECS probe the same port.
+ */
+import type { DockerInstruction, DockerStage } from './dockerfile.js';
+import type { Service } from './model.js';
+
+export interface FixedPort {
+  port: number;
+  /** Says where the port is fixed and what to do about it. */
+  message: string;
+  /** Dockerfile line of the CMD/ENTRYPOINT, when that is where it is fixed. */
+  line?: number;
+}
+
+const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
+
+export function fixedListenPorts(service: Service, inForce: DockerInstruction[]): FixedPort[] {
+  const found: FixedPort[] = [];
+  const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
+  const fixed = cmd && !/\$\{?PORT\b/.test(cmd.args) ? FIXED_PORT_CMD.exec(cmd.args) : null;
+  if (cmd && fixed)
+    found.push({
+      port: Number(fixed[1]),
+      message: `${cmd.keyword} starts the server on the fixed port ${fixed[1]}, so a PORT set by the task definition is ignored; use the shell form with \${PORT:-${fixed[1]}} if the port must be configurable`,
+      line: cmd.line,
+    });
+  const readsEnv = service.portEvidence.some((e) => /^code \((?:process\.env|getServicePort|env PORT)/.test(e.source));
+  const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)');
+  if (literal && !readsEnv)
+    found.push({
+      port: literal.value,
+      message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
+    });
+  // Python/Go/Rust start calls read by pattern: `web.run_app(app, port=8005)`, `ListenAndServe(":9090", …)`.
+  const patterned = (service.listen ?? []).filter((l) => PATTERN_FILE.test(l.file));
+  const fixedCall = patterned[0]?.envVar === null ? patterned[0] : undefined;
+  if (!literal && fixedCall?.port != null && !patterned.some((l) => l.envVar))
+    found.push({
+      port: fixedCall.port,
+      message: `${fixedCall.file}:${fixedCall.line} starts the server on the literal port ${fixedCall.port} (${fixedCall.receiver}) and never reads PORT; make it read PORT (with ${fixedCall.port} as fallback) or the ECS port mapping must stay ${fixedCall.port}`,
+    });
+  return found;
+}
+
+const PATTERN_FILE = /\.(?:py|go|rs)$/;
+/** A read of PORT by the image itself: `${PORT}` in the CMD/ENTRYPOINT, a HEALTHCHECK or EXPOSE that follows PORT. */
+const IMAGE_READS_PORT = /\$\{?PORT\b|process\.env\.PORT\b|(?:environ\.get|getenv)\(\s*['"]PORT['"]/;
+
+/**
+ * The code that decides the port cannot be read (a language ecsfix does not read, or Go/Rust whose
+ * start call it did not find or could not follow) and the Dockerfile shows nothing that reads PORT:
+ * then whether PORT has any effect is not established. Returns the line that starts the server (or
+ * the stage's FROM) to name in the finding; null when the code or the image settles it.
+ */
+export function portReadUnestablished(service: Service, stage: DockerStage, inForce: DockerInstruction[]): { line: number; why: string } | null {
+  if (service.language === 'node' || service.language === 'python') return null;
+  if ((service.listen ?? []).some((l) => l.envVar !== null || l.port !== null)) return null;
+  if (inForce.some((i) => ['CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'EXPOSE'].includes(i.keyword) && IMAGE_READS_PORT.test(i.args))) return null;
+  const start = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
+  const listen = service.listen?.[0];
+  const why =
+    service.language === 'go' || service.language === 'rust'
+      ? listen
+        ? `the port of its ${listen.receiver} call (${listen.file}:${listen.line}: ${listen.expression ?? 'no address'}) does not lead to an env read or a literal ecsfix can follow`
+        : `ecsfix found no server start call it knows in its ${service.language === 'go' ? 'Go' : 'Rust'} code`
+      : 'ecsfix does not read its code';
+  return { line: start?.line ?? stage.from.line, why };
+}
+
+/**
+ * The env variable other than PORT the server takes its port from, as the code says
+ * (`process.env.SERVICE_PORT || 4004`, `os.getenv('ML_PORT', '9000')`), with where it is read.
+ * Null when the server reads PORT, when the code says nothing, or when the CMD in force passes
+ * `${PORT}` itself (then PORT is what the server gets).
+ */
+export function otherPortVariable(service: Service, inForce: DockerInstruction[]): { name: string; file: string; line: number; address?: boolean } | null {
+  const variable = service.portVariable;
+  if (!variable || variable.value === 'PORT') return null;
+  const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
+  if (cmd && /\$\{?PORT\b/.test(cmd.args)) return null;
+  return { name: variable.value, file: variable.file, line: variable.line, ...(variable.address ? { address: true } : {}) };
+}
+
+
+/** The port a probe must hit and the variable it follows (null: the literal port), as the HEALTHCHECK and the ECS healthCheck both need it. */
+export function probeTarget(service: Service, stage: DockerStage, inForce: DockerInstruction[], port: number): { port: number; variable: string | null } {
+  const fixed = fixedListenPorts(service, inForce)[0];
+  if (fixed) return { port: fixed.port, variable: null };
+  const other = otherPortVariable(service, inForce);
+  if (other) return { port, variable: other.address ? null : other.name };
+  return { port, variable: portReadUnestablished(service, stage, inForce) ? null : 'PORT' };
+}

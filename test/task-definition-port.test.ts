@@ -1,0 +1,58 @@
+/**
+ * The ECS task definition `check` writes probes and sets the port the way the server reads it (the
+ * same decision as the image's HEALTHCHECK): PORT only for a server that reads PORT, the server's
+ * own variable otherwise, the literal port for a fixed one; the HEALTHCHECK's startPeriod is kept.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCheckReport } from '../src/check/report.js';
+import type { EcsService } from '../src/check/task-definition.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { planTree, readTree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
+
+function ecsOf(fixture: string, service: string) {
+  const tree = readTree(join(FIXTURES, 'transforms', fixture, 'before'));
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+  const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
+  const container = ecs?.taskDefinition.containerDefinitions[0];
+  return { container, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])), probe: container?.healthCheck?.command.join(' ') ?? '' };
+}
+
+describe('task definition port and probe', () => {
+  it('a server reading SERVICE_PORT: the probe and the environment use SERVICE_PORT, not PORT', () => {
+    const { env, probe } = ecsOf('dockerfile-port-env/fastify-service-port-var', 'notifications');
+    expect(probe).toContain('process.env.SERVICE_PORT');
+    expect(probe).not.toContain('process.env.PORT');
+    expect(env).toMatchObject({ SERVICE_PORT: '4004' });
+    expect(env).not.toHaveProperty('PORT');
+  });
+
+  it('a server on a literal port: the probe hits that port and no PORT is set', () => {
+    const { env, probe } = ecsOf('dockerfile-healthcheck-env/python-aiohttp-fixed-port', 'notifier');
+    expect(probe).toContain("'http://localhost:8005/health'");
+    expect(probe).not.toMatch(/environ/);
+    expect(env).not.toHaveProperty('PORT');
+  });
+
+  it('a server reading os.environ["APP_PORT"]: APP_PORT is set, and probed', () => {
+    const { env, probe, container } = ecsOf('dockerfile-healthcheck-env/python-fastapi-environ-no-default', 'api');
+    expect(env).toMatchObject({ APP_PORT: '8000' });
+    expect(env).not.toHaveProperty('PORT');
+    expect(probe).toContain("os.environ.get('APP_PORT', '8000')");
+    expect(container?.healthCheck?.startPeriod).toBe(30);
+  });
+
+  it('a Go server reading an address variable: the address is set, the probe hits the port', () => {
+    const { env } = ecsOf('dockerfile-port-env/go-server-address-helper', 'catalog');
+    expect(env).toMatchObject({ SERVER_ADDRESS: ':8082' });
+    expect(env).not.toHaveProperty('PORT');
+  });
+
+  it('a server that reads PORT keeps PORT', () => {
+    const { env, probe } = ecsOf('dockerfile-port-env/fastify-reads-port', 'billing');
+    expect(env).toHaveProperty('PORT');
+    expect(probe).toContain('process.env.PORT');
+  });
+});
