@@ -28,7 +28,9 @@ const READINESS_URL_PATH = /(?:\/[\w.-]+)*?\/(?:ready|readiness|readyz)\b\/?/;
 
 /** The path of the probe's URL when it is written in one piece (`http://localhost:3000/health`). */
 function urlPath(probe: string): string | null {
-  return /(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d{2,5})?(\/[^\s'"`|;&),\]]*)/.exec(probe)?.[1] ?? null;
+  const whole = /(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?:\d{2,5}|\$\{\w+(?::-\d{2,5})?\}|\$\w+))?(\/[^\s'"`|;&),\]]*)/.exec(probe)?.[1];
+  // 'http://localhost:' + (process.env.PORT || '3000') + '/health'
+  return whole ?? /(?:localhost|127\.0\.0\.1):['"]\s*\+[^+]+\+\s*['"](\/[^'"\s]*)['"]/.exec(probe)?.[1] ?? null;
 }
 
 type ProbeKind = 'node' | 'python' | 'curl' | 'wget';
@@ -155,6 +157,18 @@ export const dockerfileHealthcheckEnv: Transform = {
             },
           ],
         };
+      const readiness = service.readinessRoutes?.[0];
+      if (!service.healthRoute && readiness)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: 'ECS109',
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": its only health route, ${readiness.path} (${readiness.file}:${readiness.line}), checks a dependency (line ${readiness.checksDependency}) and answers 503 when it is down, so a liveness probe on it would restart the container whenever the database or cache is slow. Add a dependency-free liveness route (GET /health/live answering 200), then run this transform again`,
+            },
+          ],
+        };
       if (!service.healthRoute) {
         return {
           edits: [],
@@ -233,6 +247,28 @@ export const dockerfileHealthcheckEnv: Transform = {
           fixedBy: 'dockerfile-healthcheck-env',
         });
       }
+    }
+    // A health-named route whose handler answers 503 when a dependency is down is a readiness check.
+    const probedPath = urlPath(probe);
+    const dependent = probedPath ? service.readinessRoutes?.find((r) => r.path.replace(/\/$/, '') === probedPath.replace(/\/$/, '')) : undefined;
+    if (dependent && probedPath) {
+      const checks = `${dependent.path} (${dependent.file}:${dependent.line}), which checks a dependency (line ${dependent.checksDependency}) and answers 503 when it is down`;
+      if (service.healthRoute) {
+        probe = probe.replace(probedPath, service.healthRoute.path);
+        findings.push({
+          code: 'ECS109',
+          severity: 'warning',
+          message: `the HEALTHCHECK probed ${checks}; it now probes ${service.healthRoute.path} (${service.healthRoute.file}:${service.healthRoute.line}), which does not. Verify: ${service.healthRoute.path} answers 200 while that dependency is down`,
+          line: existing.line,
+          fixedBy: 'dockerfile-healthcheck-env',
+        });
+      } else
+        findings.push({
+          code: 'ECS109',
+          severity: 'warning',
+          message: `the HEALTHCHECK probes ${checks}, so the container is restarted whenever the dependency is slow; add a dependency-free liveness route and probe it instead`,
+          line: existing.line,
+        });
     }
     const probedPort = HOST_PORT.exec(probe)?.[2];
     if (probedPort && Number(probedPort) !== port && !ENV_AWARE.test(probe))

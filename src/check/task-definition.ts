@@ -107,7 +107,12 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const path = healthPath(service);
   let targetGroup: TargetGroup | null = null;
   if (served && port !== null) {
-    if (path === null) notes.push('no health route found in the code: add a liveness route (/health) before putting it behind the ALB');
+    if (path === null)
+      notes.push(
+        service.readinessRoutes?.length
+          ? `its health route ${service.readinessRoutes[0]?.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`
+          : 'no health route found in the code: add a liveness route (/health) before putting it behind the ALB',
+      );
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
       const command = image ? probeCommand(service, image.stage, probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port), path) : null;

@@ -65,6 +65,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'The CMD or the code hard-codes the listening port, so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
   },
+  {
+    code: 'ECS109',
+    title: 'The health route checks a dependency: it is a readiness route',
+    defaultSeverity: 'warning',
+    help: 'A health-named route whose handler queries a database, Redis or a broker and answers 503 when it is down is a readiness check. A liveness probe (HEALTHCHECK, ECS healthCheck) on it restarts healthy containers whenever that dependency is slow. dockerfile-healthcheck-env probes a dependency-free health route instead when the code has one; otherwise it adds no HEALTHCHECK: add a liveness route (GET /health/live answering 200 without touching dependencies).',
+  },
   // dockerfile-healthcheck-env
   {
     code: 'ECS110',

@@ -12,12 +12,13 @@ import { listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, RepoModel, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
+import type { DockerfileEntry, HealthRoute, RepoModel, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
 import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
+import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { compiledLanguageOf, serviceListensByPattern } from './serverListen.js';
-import { scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
+import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
@@ -451,7 +452,7 @@ function describeService(
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-  const routes = healthRoutes(facts, prefix);
+  const routes = serviceHealthRoutes(healthRoutes(facts, prefix), { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
@@ -470,13 +471,30 @@ function describeService(
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
-    healthRoute: routes[0] ?? null,
+    healthRoute: routes.find((r) => r.checksDependency === undefined) ?? null,
+    ...(routes.some((r) => r.checksDependency !== undefined) ? { readinessRoutes: routes.filter((r) => r.checksDependency !== undefined) } : {}),
     sourceFiles,
     listen,
     ...(portVariable ? { portVariable } : {}),
     shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
     runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
   };
+}
+
+/**
+ * The service's liveness-named routes, its own and those of shared factories it mounts, best first;
+ * each marked when its handler checks a dependency and answers 503 (a readiness route in disguise).
+ */
+function serviceHealthRoutes(own: HealthRoute[], input: FactoryInput): HealthRoute[] {
+  // A factory's routes are served under the prefix of the call that mounts it, so that path wins over the bare one.
+  const shared = factoryRoutes(input).filter((r) => isLivenessRoute(r.path));
+  return [...own.filter((o) => !shared.some((r) => r.file === o.file && r.line === o.line)), ...shared]
+    .sort((a, b) => preferHealthRoute(a.path, b.path))
+    .map((r) => {
+      const text = input.read(r.file);
+      const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
+      return check ? { ...r, checksDependency: check.line } : r;
+    });
 }
 
 /**

@@ -27,6 +27,8 @@ export interface HealthRoute {
   path: string;
   file: string;
   line: number;
+  /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down: the line of that call. */
+  checksDependency?: number;
 }
 
 export interface Service {
@@ -56,7 +58,10 @@ export interface Service {
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
   workspaceDeps: string[];
+  /** The liveness route to probe: a health-named route whose handler does not depend on a database or cache. */
   healthRoute: HealthRoute | null;
+  /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
+  readinessRoutes?: HealthRoute[];
   /** Source files read for the facts above. */
   sourceFiles: string[];
   /**
