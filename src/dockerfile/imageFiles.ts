@@ -35,6 +35,8 @@ export interface ImageFiles {
 interface FileIndex {
   has(path: string): boolean;
   isDir(path: string): boolean;
+  /** The files directly in a directory ('' = the root), in the list's order. */
+  inDir(dir: string): readonly string[];
 }
 
 const indexes = new WeakMap<readonly string[], FileIndex>();
@@ -45,11 +47,29 @@ function fileIndex(files: readonly string[]): FileIndex {
   if (!index) {
     const fileSet = new Set(files);
     const dirs = new Set<string>(['']);
-    for (const f of files) for (let d = posix.dirname(f); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
-    index = { has: (p) => fileSet.has(p), isDir: (p) => dirs.has(p) };
+    const byDir = new Map<string, string[]>();
+    for (const f of files) {
+      for (let d = posix.dirname(f); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
+      const dir = posix.dirname(f) === '.' ? '' : posix.dirname(f);
+      const list = byDir.get(dir);
+      if (list) list.push(f);
+      else byDir.set(dir, [f]);
+    }
+    index = { has: (p) => fileSet.has(p), isDir: (p) => dirs.has(p), inDir: (d) => byDir.get(d) ?? [] };
     indexes.set(files, index);
   }
   return index;
+}
+
+/**
+ * The files a COPY glob can match: when only its last segment has wildcards (`package*.json`,
+ * `services/api/*.json`), just the files of that directory, so a repo's Dockerfiles do not each
+ * scan every file of the repo; otherwise all of them. (`[!x]` can match a `/`: all files.)
+ */
+function globCandidates(pattern: string, files: readonly string[], index: FileIndex): readonly string[] {
+  const dir = posix.dirname(pattern) === '.' ? '' : posix.dirname(pattern);
+  const last = posix.basename(pattern);
+  return isGlob(dir) || last === '**' || last.includes('[!') ? files : index.inDir(dir);
 }
 
 function join(context: string, rel: string): string {
@@ -115,8 +135,9 @@ export function imageFilesAt(
           entries.push({ image: destPath, kind: 'unknown', repoPath: null, copy: ins, source: src });
           continue;
         }
-        const re = globToRegExp(join(context, src.value));
-        for (const f of files.filter((f) => re.test(f))) entries.push({ image: posix.join(destPath, posix.basename(f)), kind: 'file', repoPath: f, copy: ins, source: src });
+        const pattern = join(context, src.value);
+        const re = globToRegExp(pattern);
+        for (const f of globCandidates(pattern, files, index).filter((f) => re.test(f))) entries.push({ image: posix.join(destPath, posix.basename(f)), kind: 'file', repoPath: f, copy: ins, source: src });
         continue;
       }
       const repoPath = context === null ? null : join(context, src.value);
