@@ -53,3 +53,28 @@ export function mapOffsetBack(offset: number, edits: readonly TextEdit[]): numbe
   }
   return offset - delta;
 }
+
+/**
+ * Re-targets edits made against a text onto that text after `steps` were applied in order (each
+ * step's edits are offsets into the previous step's output). Null when an edit overlaps a range a
+ * step replaced: then the two changes touch the same bytes and cannot both be kept.
+ */
+export function rebaseEdits(edits: readonly TextEdit[], steps: readonly (readonly TextEdit[])[]): TextEdit[] | null {
+  let current: TextEdit[] = [...edits];
+  for (const step of steps) {
+    const sorted = [...step].sort((a, b) => a.start - b.start || a.end - b.end);
+    const next: TextEdit[] = [];
+    for (const edit of current) {
+      let delta = 0;
+      for (const s of sorted) {
+        const touches = s.start < edit.end && edit.start < s.end; // overlapping replaced ranges
+        const inside = s.start === s.end && edit.start < s.start && s.start < edit.end; // an insertion within the edited range
+        if (touches || inside) return null;
+        if (s.end <= edit.start) delta += s.text.length - (s.end - s.start);
+      }
+      next.push({ start: edit.start + delta, end: edit.end + delta, text: edit.text });
+    }
+    current = next;
+  }
+  return current;
+}

@@ -128,7 +128,26 @@ function tinyRepo(edit: (tree: Tree) => void = () => {}): Tree {
     ['compose.yaml', 'services:\n  mailer:\n    build:\n      context: .\n      dockerfile: workers/mailer/Dockerfile\n'],
   ]);
   edit(tree);
+  syncLockfile(tree);
   return tree;
+}
+
+/**
+ * Records every workspace project of the tree in pnpm-lock.yaml's importers, as `pnpm install` would
+ * (the header the test set is kept): a frozen install refuses a lockfile that misses one.
+ */
+function syncLockfile(tree: Tree): void {
+  const lock = tree.get('pnpm-lock.yaml');
+  if (lock === undefined || /^importers:\s*\n\s+\S/m.test(lock)) return;
+  const importers = [...tree.keys()]
+    .filter((f) => f.endsWith('package.json'))
+    .map((f) => {
+      const dir = f === 'package.json' ? '.' : f.slice(0, -'/package.json'.length);
+      const deps = (JSON.parse(tree.get(f) ?? '{}') as { dependencies?: Record<string, string> }).dependencies ?? {};
+      const entries = Object.entries(deps).map(([name, spec]) => `      '${name}':\n        specifier: ${spec}\n        version: ${spec.startsWith('workspace:') ? 'link:x' : spec.replace(/^[\^~]/, '')}`);
+      return entries.length ? `  ${dir}:\n    dependencies:\n${entries.join('\n')}` : `  ${dir}: {}`;
+    });
+  tree.set('pnpm-lock.yaml', lock.replace(/^importers:.*$/m, '') + `importers:\n${importers.join('\n')}\n`);
 }
 
 function runOn(tree: Tree, options = {}) {
@@ -163,6 +182,25 @@ describe('dockerfile-worker-multistage keeps what the original built on purpose'
 });
 
 describe('dockerfile-worker-multistage on a plain JavaScript worker', () => {
+  it('with nothing to build, writes no deps/builder stages nothing would copy from', () => {
+    const tree = tinyRepo((t) => {
+      t.set('libs/core/package.json', JSON.stringify({ name: '@t/core', main: 'src/index.js' }));
+      t.delete('libs/core/src/index.ts');
+      t.set('libs/core/src/index.js', 'exports.x = 1;\n');
+      t.set('workers/mailer/package.json', JSON.stringify({ name: '@t/mailer', main: 'src/index.js', dependencies: { '@t/core': 'workspace:*' } }));
+      t.delete('workers/mailer/src/index.ts');
+      t.set('workers/mailer/src/index.js', "const { x } = require('@t/core');\nconsumer.run({ eachMessage: async () => x });\n");
+      t.set('workers/mailer/Dockerfile', 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "workers/mailer/src/index.js"]\n');
+    });
+    const result = runOn(tree);
+    const text = result.edits[0]?.text ?? '';
+    expect(result.findings.filter((f) => f.code === 'ECS161').map((f) => f.message)).toEqual([]);
+    const stages = parseDockerfile(text).stages.map((s) => s.name);
+    expect(stages).toEqual(['base', 'prod-deps', 'runtime']);
+    expect(text).not.toMatch(/--from=(?:builder|deps)\b/);
+    expect(dockerfileProblems(text)).toEqual([]);
+  });
+
   it('copies sources that have no build step and runs them as before', () => {
     const tree = tinyRepo((t) => {
       t.set('workers/mailer/package.json', JSON.stringify({ name: '@t/mailer', main: 'src/index.js', dependencies: { '@t/core': 'workspace:*' } }));
@@ -227,6 +265,14 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
 
   it('a base image that is not node with a shell', () => {
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('node:20-alpine', 'gcr.io/distroless/nodejs20-debian12'))));
+    expect(result.edits).toEqual([]);
+    expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
+  });
+
+  it('a pnpm-lock.yaml with no importer for the worker (a frozen install would fail)', () => {
+    const tree = tinyRepo();
+    tree.set('pnpm-lock.yaml', "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  libs/core: {}\n");
+    const result = runOn(tree);
     expect(result.edits).toEqual([]);
     expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
   });

@@ -1,6 +1,6 @@
 /** Lockfile facts: npm range satisfaction (what `npm ci` checks) and .gitignore matching. */
 import { describe, expect, it } from 'vitest';
-import { gitignoreRule, npmLockMismatch, satisfiesRange } from '../src/repo/lockfiles.js';
+import { gitignoreRule, npmLockMismatch, pnpmImporterMismatch, pnpmImporters, satisfiesRange } from '../src/repo/lockfiles.js';
 
 describe('satisfiesRange', () => {
   it.each([
@@ -47,4 +47,20 @@ describe('gitignoreRule', () => {
     expect(gitignoreRule('apps/web/pnpm-lock.yaml', files, read)).toBeNull(); // re-included by the nested !pattern
   });
   it('** matches at any depth', () => expect(gitignoreRule('apps/api/package-lock.json', files, read)).toBe('.gitignore:3 (**/package-lock.json)'));
+});
+
+describe('pnpm-lock.yaml importers', () => {
+  const v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  services/api:\n    dependencies:\n      express:\n        specifier: ^4.19.2\n        version: 4.19.2\n\npackages:\n\n  express@4.19.2:\n    resolution: {integrity: sha512-x}\n";
+  const v5 = "lockfileVersion: 5.4\n\nspecifiers:\n  express: ^4.18.0\n\ndependencies:\n  express: 4.18.2\n\npackages:\n\n  /express/4.18.2:\n    dev: false\n";
+  it('reads the importers section (v6/v9) and a single-project v5 lockfile', () => {
+    expect(pnpmImporters(v9)).toEqual({ '.': {}, 'services/api': { express: '^4.19.2' } });
+    expect(pnpmImporters(v5)).toEqual({ '.': { express: '^4.18.0' } });
+  });
+  it('a project with no importer, or another specifier, is out of date; a matching one is not', () => {
+    const manifest = (range: string) => JSON.stringify({ name: 'api', dependencies: { express: range } });
+    expect(pnpmImporterMismatch(pnpmImporters(v9), 'services/api', manifest('^4.19.2'))).toBeNull();
+    expect(pnpmImporterMismatch(pnpmImporters(v9), 'services/api', manifest('^4.20.0'))).toMatch(/records express@\^4\.19\.2/);
+    expect(pnpmImporterMismatch(pnpmImporters(v9), 'services/jobs', manifest('^4.19.2'))).toMatch(/no importer for services\/jobs/);
+    expect(pnpmImporterMismatch(pnpmImporters(v5), '', manifest('^4.18.0'))).toBeNull();
+  });
 });

@@ -21,7 +21,7 @@ const paths = job.mode === 'other-paths' ? [...job.paths, 'extra'] : job.paths;
 post({ paths });
 for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
   if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
-  post({ index: i, outcome: job.mode === 'throws' ? null : { failures: [], otherFiles: [], change: null, findings: [{ code: 'worker', message: paths[i] }] } });
+  post({ index: i, outcome: job.mode === 'throws' ? null : { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'worker', message: paths[i] }] } });
 }
 port.close();
 `;
@@ -34,7 +34,7 @@ const planner: FilePlanner = {
   paths,
   planFile(path: string): FileOutcome {
     Atomics.wait(pause, 0, 0, 15);
-    return { failures: [], otherFiles: [], change: null, findings: [{ code: 'main', message: path, severity: 'info' }] };
+    return { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'main', message: path, severity: 'info' }] };
   },
 };
 

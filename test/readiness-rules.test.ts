@@ -142,6 +142,35 @@ describe('compose rules', () => {
     expect(at(findings, 'ECS406').map((f) => `${f.service}:${f.line}`).sort()).toEqual(['svc:7', 'worker:13']);
   });
 
+  it('ECS406: a bare compose hostname in a host variable (REDIS_HOST: redis, DB_HOST: db), never in the task definition as a value; a driver name is not a host', () => {
+    const compose = [
+      'services:',
+      '  svc:',
+      '    build: ./svc',
+      '    ports:',
+      '      - "3000:3000"',
+      '    environment:',
+      '      REDIS_HOST: redis',
+      '      DB_HOST: "db"',
+      '      CACHE_DRIVER: redis',
+      '      SMTP_HOST: smtp.example.com',
+      '  redis:',
+      '    image: redis:7-alpine',
+      '  db:',
+      '    image: postgres:16-alpine',
+      '',
+    ].join('\n');
+    const tree: Tree = new Map(Object.entries(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'docker-compose.yml': compose })));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(at(report.findings, 'ECS406').map((f) => `${f.service}:${f.line}`).sort()).toEqual(['svc:7', 'svc:8']);
+    const env = report.ecs[0]?.taskDefinition.containerDefinitions[0]?.environment ?? [];
+    expect(env).toContainEqual({ name: 'REDIS_HOST', value: '<REDIS_HOST>' });
+    expect(env).toContainEqual({ name: 'DB_HOST', value: '<DB_HOST>' });
+    expect(env).toContainEqual({ name: 'CACHE_DRIVER', value: 'redis' });
+    expect(env).toContainEqual({ name: 'SMTP_HOST', value: 'smtp.example.com' });
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

@@ -27,7 +27,8 @@
 import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
-import { servicesForFile, type RepoModel } from '../src/repo/model.js';
+import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import type { LockfileFacts } from '../src/repo/lockfiles.js';
 import type { Finding } from '../src/findings/finding.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
 import { lineOfOffset } from '../src/text.js';
@@ -304,6 +305,18 @@ export const dockerfileFrozenLockfile: Transform = {
         });
         continue;
       }
+      // pnpm refuses a frozen install when the lockfile has no importer for the project, or one that
+      // records other specifiers than its package.json (ERR_PNPM_OUTDATED_LOCKFILE).
+      const pnpmStale = manager === 'pnpm' && lockRepoPath ? pnpmProjectOutOfSync(lockRepoPath, lockFacts, services) : null;
+      if (pnpmStale) {
+        pending.findings.push({
+          severity: 'warning',
+          code: 'ECS154',
+          message: `pnpm install left as is: ${lockRepoPath} is out of date for ${pnpmStale}, so \`pnpm install --frozen-lockfile\` would fail the build. Run \`pnpm install\`, commit the updated lockfile, then run ecsfix again`,
+          line,
+        });
+        continue;
+      }
       if (manager === 'npm' && lockFacts?.outOfSync) {
         pending.findings.push({
           severity: 'warning',
@@ -364,3 +377,15 @@ export const dockerfileFrozenLockfile: Transform = {
     return { edits: pending.edits, findings: pending.findings };
   },
 };
+
+/** The first project (the workspace root, then each service built here) pnpm-lock.yaml does not record as package.json says: `dir: why`. */
+function pnpmProjectOutOfSync(lockPath: string, facts: LockfileFacts | undefined, services: Service[]): string | null {
+  if (!facts?.pnpmOutOfSync) return null;
+  const lockDir = posix.dirname(lockPath) === '.' ? '' : posix.dirname(lockPath);
+  const projects = ['', ...services.map((s) => posix.relative(lockDir || '.', s.dir || '.'))].filter((p) => !p.startsWith('..'));
+  for (const project of new Set(projects)) {
+    const why = facts.pnpmOutOfSync[project];
+    if (why) return `${project || 'the workspace root'} (${why})`;
+  }
+  return null;
+}

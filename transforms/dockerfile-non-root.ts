@@ -332,7 +332,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
         severity: 'warning',
         message:
           `${names} runs ${reference} as root, left unchanged: the server binds port ${port ?? 80} and writes its pid, cache and rendered config under root-owned paths. ` +
-          `To run it as non-root, switch to an unprivileged image (for nginx: nginxinc/nginx-unprivileged, whose default user cannot run \`apk add\`/\`apt-get\`), ` +
+          `To run it as non-root${family === 'nginx' ? ' (dockerfile-nginx-non-root does this for the official nginx image where it can)' : ''}, switch to an unprivileged image (for nginx: nginxinc/nginx-unprivileged, whose default user cannot run \`apk add\`/\`apt-get\`), ` +
           `make it listen on a port >= 1024 (e.g. \`listen 8080\` in its config) and use that port in compose, the ECS task definition and the ALB target group`,
         line: stage.from.line,
       },

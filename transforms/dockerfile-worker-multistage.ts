@@ -339,29 +339,34 @@ export function generate(input: {
   section(`${baseName}: the Node image with pnpm pinned to the repo's version`);
   out.push(`${K('FROM')} ${a.base} ${K('AS')} ${baseName}`, `${K('WORKDIR')} ${root}`, `${K('RUN')} ${shape.pnpmInstall.replace('{version}', pnpmVersion)}`);
 
-  section(`${deps}: install what pnpm-lock.yaml pins, from only the manifests this worker needs`);
-  out.push(`${K('FROM')} ${baseName} ${K('AS')} ${deps}`);
   const toolchain = a.toolchain.length ? block(a.toolchain) : shape.toolchain ? ['# Native toolchain for dependencies that compile on install', `${K('RUN')} ${shape.toolchain}`] : [];
-  out.push(...toolchain, ...manifestCopies, `${K('RUN')} pnpm install --frozen-lockfile`);
+  // Plain JS with nothing to build: no deps/builder stages (nothing would copy from them); the
+  // runtime takes prod-deps and the sources.
+  const needsBuilder = closure.some(hasBuild) || a.extraCopies.length > 0 || a.preBuild.length > 0 || a.postBuild.length > 0;
+  if (needsBuilder) {
+    section(`${deps}: install what pnpm-lock.yaml pins, from only the manifests this worker needs`);
+    out.push(`${K('FROM')} ${baseName} ${K('AS')} ${deps}`);
+    out.push(...toolchain, ...manifestCopies, `${K('RUN')} pnpm install --frozen-lockfile`);
 
-  section(`${builder}: compile the worker and the workspace packages it imports, dependencies first`);
-  out.push(`${K('FROM')} ${deps} ${K('AS')} ${builder}`);
-  out.push(...block(a.args));
-  if (a.rootConfigs.length) out.push(`${K('COPY')} ${a.rootConfigs.join(' ')} ./`);
-  out.push(...closure.map((p) => `${K('COPY')} ${p.dir} ${rel(p.dir)}`));
-  for (const x of a.extraCopies) out.push(...x.carried.comments, x.carried.text);
-  out.push(...block(a.envs.filter((e) => e.beforeBuild && !e.nodeEnv).map((e) => e.carried)));
-  out.push(...block(a.preBuild));
-  let reinstall = false;
-  for (const p of closure) {
-    if (reinstall) {
-      out.push('# file: dependencies are copied into node_modules at install time: copy them again, now with their build', `${K('RUN')} pnpm install --frozen-lockfile --offline`);
-      reinstall = false;
+    section(`${builder}: compile the worker and the workspace packages it imports, dependencies first`);
+    out.push(`${K('FROM')} ${deps} ${K('AS')} ${builder}`);
+    out.push(...block(a.args));
+    if (a.rootConfigs.length) out.push(`${K('COPY')} ${a.rootConfigs.join(' ')} ./`);
+    out.push(...closure.map((p) => `${K('COPY')} ${p.dir} ${rel(p.dir)}`));
+    for (const x of a.extraCopies) out.push(...x.carried.comments, x.carried.text);
+    out.push(...block(a.envs.filter((e) => e.beforeBuild && !e.nodeEnv).map((e) => e.carried)));
+    out.push(...block(a.preBuild));
+    let reinstall = false;
+    for (const p of closure) {
+      if (reinstall) {
+        out.push('# file: dependencies are copied into node_modules at install time: copy them again, now with their build', `${K('RUN')} pnpm install --frozen-lockfile --offline`);
+        reinstall = false;
+      }
+      if (hasBuild(p)) out.push(`${K('RUN')} pnpm --filter ${p.name} build`);
+      if (fileDeps.has(p.name) && hasBuild(p)) reinstall = true;
     }
-    if (hasBuild(p)) out.push(`${K('RUN')} pnpm --filter ${p.name} build`);
-    if (fileDeps.has(p.name) && hasBuild(p)) reinstall = true;
+    out.push(...block(a.postBuild));
   }
-  out.push(...block(a.postBuild));
 
   // Production dependencies come from the same lockfile, never from npm: the HTTP services' `file:`
   // rewrite + `npm install --omit=dev` resolves versions afresh, the drift this rewrite removes.
@@ -455,6 +460,11 @@ export const dockerfileWorkerMultistage: Transform = {
       if (at && at !== expected)
         return refuse(`${pkg.dir} is copied to ${at}, not ${expected}: the image does not keep the repo layout, so relative paths between packages cannot be preserved`);
     }
+
+    // The rewrite installs with --frozen-lockfile: pnpm refuses when the lockfile does not record a
+    // project the image installs as its package.json says.
+    const stale = ['', ...closure.map((p) => p.dir)].map((dir) => ({ dir, why: repo.lockfiles?.get('pnpm-lock.yaml')?.pnpmOutOfSync?.[dir] })).find((x) => x.why);
+    if (stale) return refuse(`pnpm-lock.yaml is out of date for ${stale.dir || 'the workspace root'} (${stale.why}), so \`pnpm install --frozen-lockfile\` would fail the build; run \`pnpm install\`, commit the lockfile, then run ecsfix again`);
 
     const siblings = httpMultistageShape(repo);
     const shape = siblings ?? BUILTIN_SHAPE;

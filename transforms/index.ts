@@ -7,6 +7,7 @@ import { dockerfileWorkerMultistage } from './dockerfile-worker-multistage.js';
 import { dockerfilePnpmPin } from './dockerfile-pnpm-pin.js';
 import { dockerfileFrozenLockfile } from './dockerfile-frozen-lockfile.js';
 import { dockerfileNonRoot } from './dockerfile-non-root.js';
+import { dockerfileNginxNonRoot } from './dockerfile-nginx-non-root.js';
 import { dockerfilePortEnv } from './dockerfile-port-env.js';
 import { dockerfileHealthcheckEnv } from './dockerfile-healthcheck-env.js';
 import { composeSecretDefaults } from './compose-secret-defaults.js';
@@ -18,7 +19,7 @@ import * as listenBeforeMongo from '../codemods/listen-before-mongo.js';
 /** The TS/JS codemods: jscodeshift modules under codemods/, run with the repo model. */
 export const CODEMODS: readonly Transform[] = [workerGracefulShutdown, listenBeforeMongo, serviceUrlDefaults].map((m) => codemodTransform(m.meta, m));
 
-export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv, composeSecretDefaults, ...CODEMODS];
+export const TRANSFORMS: readonly Transform[] = [dockerfileWorkerMultistage, dockerfilePnpmPin, dockerfileFrozenLockfile, dockerfileNginxNonRoot, dockerfileNonRoot, dockerfilePortEnv, dockerfileHealthcheckEnv, composeSecretDefaults, ...CODEMODS];
 
 export function transformById(id: string): Transform | undefined {
   return TRANSFORMS.find((t) => t.id === id);

@@ -16,6 +16,8 @@ import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
+import { composeHostsIn } from './readiness/compose-only-hostname.js';
+import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -88,11 +90,22 @@ export function ecsServices(ctx: CheckContext): EcsService[] {
   return ctx.repo.services.filter((s) => s.dockerfile).map((s) => ecsService(ctx, s));
 }
 
+/**
+ * The container port as the transforms leave it: dockerfile-nginx-non-root, while pending, moves a
+ * port only root can bind to 8080 in the config, EXPOSE and compose, so the task definition and the
+ * target group say 8080 too.
+ */
+function servedPort(ctx: CheckContext, service: Service): number | null {
+  const port = service.port;
+  if (port !== null && port < 1024 && service.dockerfile && ctx.pending('dockerfile-nginx-non-root', service.dockerfile)) return UNPRIVILEGED_NGINX_PORT;
+  return port;
+}
+
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const served = service.role === 'http' || service.role === 'frontend';
-  const port = served ? service.port : null;
+  const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets } = variables(ctx, service, port);
   const container: ContainerDefinition = {
@@ -236,13 +249,15 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       continue;
     }
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
-    environment.push({ name, value: plainValue(value, composeNames) ?? `<${name}>` });
+    environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
   return { environment, secrets };
 }
 
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */
 function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { name: string; value: string } | null {
+  // nginx, httpd and caddy take their port from their config, never from an env variable.
+  if (['nginx', 'httpd', 'caddy'].includes(image.stage.base.family)) return null;
   const inForce = effectiveInstructions(image.parsed, image.stage);
   if (fixedListenPorts(service, inForce).length) return null;
   const other = otherPortVariable(service, inForce);
@@ -250,11 +265,10 @@ function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage:
   return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
-/** A compose value usable as is: a literal without interpolation and without a compose-only host. */
-function plainValue(value: string | null, composeNames: Set<string>): string | null {
+/** A compose value usable as is: a literal without interpolation and without a compose-only host (ECS406 names those). */
+function plainValue(name: string, value: string | null, composeNames: Set<string>): string | null {
   if (value === null || value.includes('$')) return null;
-  const hosts = [...value.matchAll(/([A-Za-z][\w.-]*):\d{2,5}\b/g)].map((m) => m[1] ?? '');
-  return hosts.some((h) => composeNames.has(h)) ? null : value;
+  return composeHostsIn(name, value, composeNames).length ? null : value;
 }
 
 

@@ -13,7 +13,7 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The one known name the user most likely meant: the only one that contains what was typed
- * (`non-root` -> `dockerfile-non-root`), else the nearest within a third of its length. Null when
+ * (`non-root` -> `dockerfile-non-root`; of several, the one strictly shortest), else the nearest within a third of its length. Null when
  * nothing is close or two candidates tie, so a suggestion is never a guess between equals.
  */
 export function closest(typed: string, known: readonly string[]): string | null {
@@ -21,6 +21,9 @@ export function closest(typed: string, known: readonly string[]): string | null 
   if (wanted.length >= 3) {
     const containing = known.filter((k) => k.toLowerCase().includes(wanted));
     if (containing.length === 1) return containing[0] ?? null;
+    // Several contain it (`non-root` in dockerfile-non-root and dockerfile-nginx-non-root): the one that adds least, if only one does.
+    const shortest = [...containing].sort((a, b) => a.length - b.length);
+    if (shortest.length > 1 && (shortest[0]?.length ?? 0) < (shortest[1]?.length ?? 0)) return shortest[0] ?? null;
   }
   const limit = Math.max(1, Math.floor(wanted.length / 3));
   const ranked = known.map((k) => ({ k, d: editDistance(wanted, k.toLowerCase()) })).filter((r) => r.d <= limit).sort((x, y) => x.d - y.d);

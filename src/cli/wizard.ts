@@ -133,8 +133,12 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     });
     if (p.isCancel(chosen)) review = { accepted: [], ending: 'interrupted' };
     transforms = p.isCancel(chosen) ? [] : candidates.filter((t) => chosen.includes(t.id));
-    if (transforms.length !== candidates.length)
+    if (transforms.length !== candidates.length) {
       plan = planModel(session.repo, transforms, { ...flags, keep: session.keep });
+      // A transform with nothing to change is not pre-selected, but what it reports (why it left a file alone) still stands.
+      const unchosen = new Set(candidates.filter((t) => !pending.has(t.id) && !transforms.includes(t)).map((t) => t.id));
+      plan = { ...plan, findings: [...plan.findings, ...session.plan.findings.filter((f) => f.transform !== undefined && unchosen.has(f.transform))] };
+    }
   }
   if (review.ending !== 'interrupted' && transforms.length > 0) review = await reviewChanges(plan.changes, session, io);
 

@@ -1,7 +1,7 @@
 /**
  * Finding codes for Dockerfiles (ECS1xx), in blocks per transform: 101-107 port, 110-120
  * HEALTHCHECK, 121-130 user, 131-136 pnpm version, 141-149 lockfile, 150-152 images shared by
- * several services or compose projects, 160-166 worker multi-stage.
+ * several services or compose projects, 160-166 worker multi-stage, 175-179 nginx as non-root.
  * A code with `fixedBy` is what that transform fixes: on a change it explains what was done.
  */
 import type { FindingCode } from './finding.js';
@@ -12,6 +12,7 @@ const NON_ROOT = 'dockerfile-non-root';
 const PNPM_PIN = 'dockerfile-pnpm-pin';
 const FROZEN = 'dockerfile-frozen-lockfile';
 const MULTISTAGE = 'dockerfile-worker-multistage';
+const NGINX_NON_ROOT = 'dockerfile-nginx-non-root';
 
 export const DOCKERFILE_CODES: readonly FindingCode[] = [
   // dockerfile-port-env
@@ -172,7 +173,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS125',
     title: 'Web server image left as root',
     defaultSeverity: 'warning',
-    help: 'nginx, httpd and caddy bind port 80 and write their pid, cache and rendered config under root-owned paths. Switch to an unprivileged image (nginxinc/nginx-unprivileged), listen on a port >= 1024, and use that port in compose, the task definition and the ALB target group.',
+    help: 'nginx, httpd and caddy bind port 80 and write their pid, cache and rendered config under root-owned paths. For the official nginx image, dockerfile-nginx-non-root makes that change where it can be made consistently (or says why not). Otherwise switch to an unprivileged image (nginxinc/nginx-unprivileged), listen on a port >= 1024, and use that port in compose, the task definition and the ALB target group.',
   },
   {
     code: 'ECS126',
@@ -328,9 +329,9 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS154',
-    title: 'package-lock.json is out of sync with package.json: no npm ci',
+    title: 'The lockfile is out of sync with package.json: no frozen install',
     defaultSeverity: 'warning',
-    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json. Run `npm install`, commit the lockfile, then switch the install to `npm ci`.',
+    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json, and `pnpm install --frozen-lockfile` when pnpm-lock.yaml has no importer for a project or records other specifiers than its package.json. The install is left as is: run `npm install` / `pnpm install`, commit the lockfile, then run ecsfix again.',
   },
   {
     code: 'ECS155',
@@ -401,5 +402,37 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     title: 'The compose file and its override build different stages',
     defaultSeverity: 'warning',
     help: 'docker-compose.yml and docker-compose.override.yml set different `build.target`s and neither is a dev stage, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml only (or name the override\'s stage like dev), then run ecsfix again.',
+  },
+  // dockerfile-nginx-non-root
+  {
+    code: 'ECS175',
+    title: 'nginx runs as its unprivileged nginx user on a port >= 1024',
+    defaultSeverity: 'info',
+    help: "The official nginx image starts as root to bind port 80. It now runs as the image's own `nginx` user: the pid file is in /tmp, the cache/temp directories (and conf.d, where the entrypoint renders templates) are owned by nginx, and `listen` moved to 8080 together with EXPOSE, the compose port mapping, the HEALTHCHECK and the ECS task definition (`ecsfix check --format ecs`). Verify that the container starts and answers on 8080, and point the ALB target group at 8080.",
+    fixedBy: NGINX_NON_ROOT,
+  },
+  {
+    code: 'ECS176',
+    title: 'nginx left as root: its configuration or start-up is not established',
+    defaultSeverity: 'warning',
+    help: "The config nginx starts with is not all in the repo (the image's own default.conf still loaded, a config written by a RUN, copied from another image or stage, an include of a file not in the repo) or the image does not start nginx through its entrypoint (a CMD/ENTRYPOINT that runs something else, scripts in /docker-entrypoint.d). Moving the port in one place only would break the server, so nothing changes. Put the config in the repo and COPY it, then run ecsfix again.",
+  },
+  {
+    code: 'ECS177',
+    title: 'nginx left as root: its listen port cannot be moved consistently',
+    defaultSeverity: 'warning',
+    help: 'A `listen` with a variable (`listen ${PORT}`), several server blocks on different ports, a server block without `listen`, a Unix socket or TLS (`ssl`) inside the container: ecsfix cannot move every listener to one port >= 1024 and the mappings with it. Make nginx listen on one fixed port (>= 1024 for a non-root user), then run ecsfix again.',
+  },
+  {
+    code: 'ECS178',
+    title: 'nginx left as root: compose cannot follow the port change',
+    defaultSeverity: 'warning',
+    help: 'The compose definition of the service overrides its command or entrypoint, maps the container port through a variable, disagrees with another compose project about it, or another service addresses it on its current port. Changing the image alone would leave compose pointing at a port nothing listens on. Settle the compose side first, then run ecsfix again.',
+  },
+  {
+    code: 'ECS179',
+    title: 'nginx left as root: its config names a user or writes where nginx cannot',
+    defaultSeverity: 'warning',
+    help: "The config's `user` directive names another user than the image's nginx, or a pid, temp, cache or log path lies outside /tmp, /var/cache/nginx and /var/log/nginx: a non-root nginx could not write it. Move those paths (e.g. to /tmp) or drop the user directive, then run ecsfix again.",
   },
 ];

@@ -5,6 +5,7 @@
  * installs), which is what `npm ci` checks before it installs anything.
  */
 import { posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { globToRegExp } from '../dockerfile/glob.js';
 
 export interface LockfileFacts {
@@ -16,6 +17,17 @@ export interface LockfileFacts {
   notCommittedWhy?: string;
   /** package-lock.json only: null when in sync, else the first mismatch (or what could not be checked). */
   outOfSync?: string | null;
+  /**
+   * pnpm-lock.yaml only: its importers (workspace project dirs relative to the lockfile, `.` for its
+   * own) and the dependency specifiers each records; null when the importers could not be read.
+   */
+  pnpmImporters?: Record<string, Record<string, string>> | null;
+  /**
+   * pnpm-lock.yaml only: for each package.json under the lockfile's directory (by its directory
+   * relative to the lockfile, '' for its own), null when the lockfile records it as
+   * `--frozen-lockfile` needs, else what is missing or different.
+   */
+  pnpmOutOfSync?: Record<string, string | null>;
 }
 
 const LOCKFILES = new Set(['pnpm-lock.yaml', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock']);
@@ -161,7 +173,85 @@ export function lockfileFacts(files: readonly string[], read: (rel: string) => s
       const lock = read(path);
       facts.outOfSync = manifest === null ? 'no package.json beside it' : lock === null ? 'cannot read it' : npmLockMismatch(manifest, lock);
     }
+    if (posix.basename(path) === 'pnpm-lock.yaml') {
+      const lock = read(path);
+      facts.pnpmImporters = lock === null ? null : pnpmImporters(lock);
+      const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+      facts.pnpmOutOfSync = {};
+      for (const manifest of files) {
+        if (posix.basename(manifest) !== 'package.json' || manifest.includes('node_modules/') || (dir && !manifest.startsWith(dir + '/'))) continue;
+        const project = posix.relative(dir || '.', posix.dirname(manifest));
+        facts.pnpmOutOfSync[project] = pnpmImporterMismatch(facts.pnpmImporters, project, read(manifest));
+      }
+    }
     out.set(path, facts);
   }
   return out;
+}
+
+/**
+ * The `importers:` of a pnpm lockfile (v5 `specifiers:`, v6+ `specifier:` per dependency). Only that
+ * section is parsed: the packages section of a large lockfile is most of its size. A lockfile of a
+ * single package (no `importers:`) has one importer, `.`, from its top-level fields.
+ */
+export function pnpmImporters(lockText: string): Record<string, Record<string, string>> | null {
+  const lines = lockText.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^importers:\s*$/.test(l));
+  let section: unknown;
+  try {
+    if (start < 0) {
+      const top = lines.slice(0, Math.max(0, lines.findIndex((l) => /^packages:\s*$/.test(l))) || lines.length).join('\n');
+      section = { '.': parseYaml(top) };
+    } else {
+      const end = lines.findIndex((l, i) => i > start && /^\S/.test(l));
+      section = (parseYaml(lines.slice(start, end < 0 ? undefined : end).join('\n')) as { importers?: unknown }).importers;
+    }
+  } catch {
+    return null;
+  }
+  if (!section || typeof section !== 'object') return section === null ? {} : null;
+  const out: Record<string, Record<string, string>> = {};
+  for (const [dir, importer] of Object.entries(section as Record<string, Record<string, unknown> | null>)) {
+    const specs: Record<string, string> = {};
+    const v5 = importer?.specifiers;
+    if (v5 && typeof v5 === 'object') Object.assign(specs, v5);
+    for (const field of DEP_FIELDS) {
+      const deps = importer?.[field];
+      if (!deps || typeof deps !== 'object') continue;
+      for (const [name, dep] of Object.entries(deps as Record<string, unknown>))
+        if (dep && typeof dep === 'object' && typeof (dep as { specifier?: unknown }).specifier === 'string') specs[name] = (dep as { specifier: string }).specifier;
+    }
+    out[dir] = specs;
+  }
+  return out;
+}
+
+/**
+ * Null when pnpm-lock.yaml has an importer for the project at `projectDir` (relative to the
+ * lockfile's directory) recording every dependency of its package.json with the same specifier;
+ * else what is missing or different, which `pnpm install --frozen-lockfile` refuses.
+ */
+export function pnpmImporterMismatch(importers: Record<string, Record<string, string>> | null | undefined, projectDir: string, manifestText: string | null): string | null {
+  if (!importers) return 'its importers could not be read';
+  const key = projectDir === '' ? '.' : projectDir;
+  const importer = importers[key];
+  if (!importer) return `it has no importer for ${key}`;
+  if (manifestText === null) return null;
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(manifestText) as Record<string, unknown>;
+  } catch {
+    return `${key}/package.json is not valid JSON`;
+  }
+  for (const field of DEP_FIELDS) {
+    const deps = manifest[field];
+    if (!deps || typeof deps !== 'object') continue;
+    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
+      if (typeof range !== 'string') continue;
+      const locked = importer[name];
+      if (locked === undefined) return `its importer ${key} does not record ${name} (${field})`;
+      if (locked !== range) return `its importer ${key} records ${name}@${locked}, package.json wants ${range}`;
+    }
+  }
+  return null;
 }

@@ -15,7 +15,7 @@ import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import type { FileKind, Transform, TransformOptions } from '../transform.js';
-import { applyEdits, mapOffsetBack, type TextEdit } from '../edits.js';
+import { applyEdits, mapOffsetBack, rebaseEdits, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
 
@@ -106,6 +106,8 @@ interface ChainOutcome {
   findings: Finding[];
   failures: Finding[];
   otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  /** The edits of each applied transform, in order (to rebase other transforms' edits to this file onto its result). */
+  steps: TextEdit[][];
   /** A file error stopped the chain: the file gets no change. */
   failed: boolean;
   /** Dockerfile steps were not validated one by one and the final text has a new problem, or a transform threw. */
@@ -115,9 +117,9 @@ interface ChainOutcome {
 /** Runs the applicable transforms on one file in order, each on the previous one's output. */
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
-  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], failed: false, unverified: false };
-  const deferred = kind === 'dockerfile' && !validateEachStep;
   const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
+  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
+  const deferred = kind === 'dockerfile' && !validateEachStep;
   let text = original;
   try {
     for (const transform of transforms) {
@@ -171,9 +173,13 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
 export interface FileOutcome {
   /** The file whose changes are withheld depends on this unparsable file. */
   withheld?: string;
+  /** Other files the transforms read, in order (the order their edits are applied in). */
+  reads: string[];
   failures: Finding[];
   otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
   change: FileChange | null;
+  /** The edits of each transform applied to the file, in order (to rebase other transforms' edits to it onto its result). */
+  steps: TextEdit[][];
   /** Findings on the file when it ends up unchanged. */
   findings: Finding[];
 }
@@ -211,10 +217,14 @@ function otherFileReader(repo: RepoModel, readRaw: (path: string) => string) {
 }
 
 export function filePlanner(repo: RepoModel, transforms: Transform[], options: TransformOptions, readRaw: (path: string) => string, readOther = otherFileReader(repo, readRaw)): FilePlanner {
-  const read = (p: string) => readOther(p).text;
+  let reads: string[] = [];
+  const read = (p: string) => {
+    reads.push(p);
+    return readOther(p).text;
+  };
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
   const planFile = (path: string): FileOutcome => {
-    const outcome: FileOutcome = { failures: [], otherFiles: [], change: null, findings: [] };
+    const outcome: FileOutcome = { reads: (reads = []), failures: [], otherFiles: [], change: null, steps: [], findings: [] };
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
     if (applicable.length === 0) return outcome;
     const kind = fileKind(path, repo);
@@ -245,8 +255,10 @@ export function filePlanner(repo: RepoModel, transforms: Transform[], options: T
     outcome.failures = result.failures;
     outcome.otherFiles = result.otherFiles;
     if (result.failed) return outcome;
-    if (result.applied.length > 0) outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings };
-    else outcome.findings = result.findings;
+    if (result.applied.length > 0) {
+      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings };
+      outcome.steps = result.steps;
+    } else outcome.findings = result.findings;
     return outcome;
   };
   return { paths: candidateFiles(repo, kinds), planFile };
@@ -266,21 +278,43 @@ export function planChanges(
   const outcomes = sharing ? sharing.planAll(planner) : planner.paths.map((path) => planner.planFile(path));
   // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
   const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Set<string> }>();
+  // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
+  const stepsOf = new Map<string, TextEdit[][]>();
+  const other = (p: string) => {
+    let entry = others.get(p);
+    if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Set() }));
+    return entry;
+  };
   planner.paths.forEach((path, i) => {
     const outcome = outcomes[i] as FileOutcome;
+    for (const p of outcome.reads) other(p);
     if (outcome.withheld) plan.withheld.push({ path, dependsOn: outcome.withheld });
     for (const f of outcome.failures) fail(f);
     for (const o of outcome.otherFiles) {
-      let entry = others.get(o.path);
-      if (!entry) others.set(o.path, (entry = { raw: readOther(o.path).raw, edits: [], transforms: new Set() }));
+      const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
       if (o.edits.length) entry.transforms.add(o.transform);
     }
-    if (outcome.change) plan.changes.push(outcome.change);
-    else plan.findings.push(...outcome.findings);
+    if (outcome.change) {
+      plan.changes.push(outcome.change);
+      stepsOf.set(path, outcome.steps);
+    } else plan.findings.push(...outcome.findings);
   });
   for (const [path, entry] of others) {
-    if (entry.edits.length === 0 || plan.changes.some((c) => c.path === path)) continue;
+    if (entry.edits.length === 0) continue;
+    const own = plan.changes.find((c) => c.path === path);
+    if (own) {
+      // The file's own transforms changed it too (compose-secret-defaults and a port another transform moves): both, or neither.
+      const rebased = rebaseEdits(entry.edits, stepsOf.get(path) ?? []);
+      const source = decodeText(own.after);
+      if (rebased === null) {
+        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms][0] });
+        continue;
+      }
+      own.after = encodeText(source, applyEdits(source.text, rebased));
+      for (const t of entry.transforms) if (!own.transforms.includes(t)) own.transforms.push(t);
+      continue;
+    }
     const source = decodeText(entry.raw ?? '');
     const after = encodeText(source, applyEdits(source.text, entry.edits));
     if (after !== (entry.raw ?? ''))

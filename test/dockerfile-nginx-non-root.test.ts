@@ -1,0 +1,213 @@
+/**
+ * dockerfile-nginx-non-root beyond its fixture pairs: the nginx config parser it edits with, a run
+ * together with compose-secret-defaults on the same compose file (both changes kept), and the
+ * configs it writes accepted by nginx itself (`nginx -t`, Debian's nginx-light; .ci/run installs
+ * it, and without it that part is skipped, visibly).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NginxSyntaxError, findDirectives, listenAddress, parseNginxConfig } from '../src/nginx/config.js';
+import { deployedStage } from '../src/repo/dockerfile.js';
+import { dockerfileNginxNonRoot } from '../transforms/dockerfile-nginx-non-root.js';
+import { composeSecretDefaults } from '../transforms/compose-secret-defaults.js';
+import { nginxImageConfig } from '../transforms/lib/nginx-image.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { buildCheckReport } from '../src/check/report.js';
+import { applyPlan, findingKey, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+
+const CASES = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-nginx-non-root');
+
+describe('the nginx config parser', () => {
+  it('reads directives, blocks, quoted words, ${var} words and comments with their lines', () => {
+    const text = 'user nginx;\n# a comment; with { braces }\nhttp {\n  log_format main \'$remote_addr "$request"\';\n  server {\n    listen [::]:80 default_server;\n    proxy_pass ${API_URL}/;\n  }\n}\n';
+    const top = parseNginxConfig(text);
+    expect(top.map((d) => [d.name, d.line])).toEqual([['user', 1], ['http', 3]]);
+    const [server] = findDirectives(top, 'server');
+    expect(server?.block?.map((d) => [d.name, d.args.map((a) => a.value)])).toEqual([
+      ['listen', ['[::]:80', 'default_server']],
+      ['proxy_pass', ['${API_URL}/']],
+    ]);
+    expect(findDirectives(top, 'log_format')[0]?.args[1]?.value).toBe('$remote_addr "$request"');
+  });
+
+  it('tells an upstream backend (`server host:port;`) from a server block', () => {
+    const top = parseNginxConfig('http { upstream api { server api:3000; } server { listen 80; } }');
+    expect(findDirectives(top, 'server').map((d) => d.block !== null)).toEqual([false, true]);
+  });
+
+  it('reads the port of every listen form, and says which ones carry none it can move', () => {
+    const port = (arg: string) => {
+      const [d] = findDirectives(parseNginxConfig(`listen ${arg};`), 'listen');
+      const a = d ? listenAddress(d) : null;
+      return a?.kind === 'port' ? [a.port, a.implicit] : a?.kind;
+    };
+    expect(port('80')).toEqual([80, false]);
+    expect(port('0.0.0.0:80')).toEqual([80, false]);
+    expect(port('[::]:8081')).toEqual([8081, false]);
+    expect(port('127.0.0.1')).toEqual([80, true]);
+    expect(port('${PORT}')).toBe('variable');
+    expect(port('$port')).toBe('variable');
+    expect(port('unix:/run/app.sock')).toBe('unix');
+  });
+
+  it('names the line of a syntax error', () => {
+    expect(() => parseNginxConfig('http {\n  server {\n    listen 80\n  }\n}\n')).toThrow(NginxSyntaxError);
+    try {
+      parseNginxConfig('events {}\nhttp {\n  server { listen 80; }\n');
+    } catch (error) {
+      expect((error as NginxSyntaxError).line).toBe(2);
+    }
+  });
+});
+
+describe('with compose-secret-defaults on the same compose file', () => {
+  it('keeps both changes: the removed secret default and the moved container port', () => {
+    const tree: Tree = new Map([
+      ['web/Dockerfile', 'FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\n'],
+      ['web/default.conf', 'server {\n    listen 80;\n    root /usr/share/nginx/html;\n}\n'],
+      ['docker-compose.yml', 'services:\n  web:\n    build: ./web\n    ports:\n      - "80:80"\n    environment:\n      SESSION_SECRET: ${SESSION_SECRET:-dev-secret-123}\n'],
+    ]);
+    const { plan } = planTree(tree, [dockerfileNginxNonRoot, composeSecretDefaults]);
+    const compose = plan.changes.find((c) => c.path === 'docker-compose.yml');
+    expect(compose?.after).toContain('- "80:8080"');
+    expect(compose?.after).toContain('SESSION_SECRET: ${SESSION_SECRET}');
+    expect(compose?.transforms.sort()).toEqual(['compose-secret-defaults', 'dockerfile-nginx-non-root']);
+    expect(plan.failures).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// nginx -t on what the transform writes.
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+if (!NGINX) console.warn('SKIPPED: nginx is not installed (apt-get install nginx-light); the configs dockerfile-nginx-non-root writes are not checked with nginx -t');
+
+/** The image's own nginx.conf after the transform's `sed` (user line gone, pid in /tmp). */
+const STOCK_MAIN = [
+  'worker_processes  auto;',
+  'error_log  /var/log/nginx/error.log notice;',
+  'pid /tmp/nginx.pid;',
+  'events {\n    worker_connections  1024;\n}',
+  'http {\n    include       /etc/nginx/mime.types;\n    default_type  application/octet-stream;\n    include /etc/nginx/conf.d/*.conf;\n}',
+  '',
+].join('\n');
+
+/**
+ * Lays out the config the image starts with under a temporary /etc/nginx, the way the entrypoint
+ * leaves it: templates rendered with the compose environment (only variables set there, as the
+ * image's envsubst step does), compose host names pointed at 127.0.0.1 (nginx -t resolves them and
+ * this machine knows no compose network). The layout is read from `tree`, the file contents from
+ * `texts` (the transform's output). Returns the main config's path.
+ */
+function layOut(tree: Tree, dockerfile: string, into: string, texts: Tree = tree): string {
+  const repo = modelOf(tree);
+  const service = repo.services.find((s) => s.dockerfile === dockerfile);
+  const parsed = repo.dockerfiles.get(dockerfile)?.parsed;
+  const stage = parsed && deployedStage(parsed, service?.target);
+  if (!service || !parsed || !stage) throw new Error(`no nginx image in ${dockerfile}`);
+  // Which files go where is read from the Dockerfile as it was (the transform's own RUN touches /etc/nginx).
+  const config = nginxImageConfig(parsed, stage, service.buildContext, repo.files, (p) => texts.get(p) ?? null);
+  if ('kind' in config) throw new Error(config.message);
+  const env = service.compose?.environment ?? {};
+  const hosts = new Set(repo.compose.services.map((s) => s.name));
+  const relocate = (text: string) =>
+    text
+      .replace(/\/etc\/nginx\//g, `${into}/etc/nginx/`)
+      .replace(/\b(proxy_pass\s+https?:\/\/|server\s+)([\w.-]+)(?=[:/;\s])/g, (m, lead: string, host: string) => (hosts.has(host) ? `${lead}127.0.0.1` : m));
+  const write = (imagePath: string, text: string) => {
+    const target = join(into, imagePath);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, relocate(text));
+  };
+  mkdirSync(join(into, 'etc/nginx/conf.d'), { recursive: true });
+  copyFileSync('/etc/nginx/mime.types', join(into, 'etc/nginx/mime.types'));
+  if (!config.main) write('/etc/nginx/nginx.conf', STOCK_MAIN);
+  for (const file of config.loaded) {
+    const text = file.template ? file.text.replace(/\$\{(\w+)\}/g, (m, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : m)) : file.text;
+    write(file.imagePath, text);
+  }
+  return join(into, 'etc/nginx/nginx.conf');
+}
+
+function nginxTest(main: string): { ok: boolean; output: string } {
+  const run = spawnSync(NGINX as string, ['-t', '-q', '-e', 'stderr', '-c', main], { encoding: 'utf8' });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
+
+describe.skipIf(!NGINX)('nginx -t accepts the configs it writes', () => {
+  const changedCases = readdirSync(CASES).filter((c) => existsSync(join(CASES, c, 'after')));
+
+  it('finds cases that change a config', () => {
+    expect(changedCases.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const name of changedCases) {
+    it(name, () => {
+      const before = readTree(join(CASES, name, 'before'));
+      const { plan } = planTree(before, [dockerfileNginxNonRoot]);
+      const after = applyPlan(before, plan);
+      const dockerfiles = plan.changes.filter((c) => /Dockerfile$/.test(c.path)).map((c) => c.path);
+      expect(dockerfiles.length).toBeGreaterThan(0);
+      for (const dockerfile of dockerfiles) {
+        const dir = mkdtempSync(join(tmpdir(), 'ecsfix-nginx-'));
+        try {
+          const result = nginxTest(layOut(before, dockerfile, dir, after));
+          expect(result.output, `${name}: ${dockerfile}`).toBe('');
+          expect(result.ok).toBe(true);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    });
+  }
+
+  it('fails a broken config (the check can fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecsfix-nginx-'));
+    try {
+      const tree: Tree = new Map([
+        ['web/Dockerfile', 'FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\n'],
+        ['web/default.conf', 'server {\n    listen 8080;\n    absolute_redirect maybe;\n}\n'],
+      ]);
+      expect(nginxTest(layOut(tree, 'web/Dockerfile', dir)).ok).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('findings', () => {
+  it('a second run on its own output reports no refusal', () => {
+    const before = readTree(join(CASES, 'alpine-conf-d', 'before'));
+    const { plan } = planTree(before, [dockerfileNginxNonRoot]);
+    const second = planTree(applyPlan(before, plan), [dockerfileNginxNonRoot]).plan;
+    expect(findingsOf(second).map(findingKey)).toEqual([]);
+  });
+});
+
+describe('check --format ecs follows the move', () => {
+  const fragment = (tree: Tree) => {
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const ecs = report.ecs.find((e) => e.service === 'frontend');
+    const container = ecs?.taskDefinition.containerDefinitions[0];
+    return { ports: container?.portMappings.map((m) => m.containerPort), targetPort: ecs?.targetGroup?.Port, env: container?.environment.map((e) => e.name) };
+  };
+
+  it('says 8080 while the change is pending and after it is applied, and sets no PORT nginx would ignore', () => {
+    const before = readTree(join(CASES, 'alpine-conf-d', 'before'));
+    expect(fragment(before)).toMatchObject({ ports: [8080], targetPort: 8080 });
+    expect(fragment(before).env).not.toContain('PORT');
+    const { plan } = planTree(before, [dockerfileNginxNonRoot]);
+    expect(fragment(applyPlan(before, plan))).toMatchObject({ ports: [8080], targetPort: 8080 });
+  });
+
+  it('keeps the current port when the transform leaves nginx as root', () => {
+    const tree = readTree(join(CASES, 'listen-variable', 'before'));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    expect(report.ecs.find((e) => e.service === 'web')?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([{ containerPort: 80, protocol: 'tcp' }]);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * The configuration the official nginx image really starts with, read from the Dockerfile and the
+ * repo: the main config (the repo's /etc/nginx/nginx.conf or the image's own), the conf.d files
+ * its `include`s load, the envsubst templates the image's entrypoint renders into conf.d at start
+ * (/etc/nginx/templates/X.template -> /etc/nginx/conf.d/X), and the image's own default.conf
+ * (server on port 80) while nothing replaces or removes it. Each file the repo supplies comes with
+ * its text and parse so a transform can edit it; anything ecsfix cannot see (a config written by a
+ * RUN, copied from another image or stage, an include of an unknown file, scripts added to
+ * /docker-entrypoint.d) is a reason with its line, never a guess.
+ */
+import { posix } from 'node:path';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
+import { effectiveInstructions } from '../../src/repo/dockerfile.js';
+import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
+import { imageFilesAt } from '../../src/dockerfile/imageFiles.js';
+import { globToRegExp } from '../../src/dockerfile/glob.js';
+import { runCommands, program } from '../../src/dockerfile/shell.js';
+import { NginxSyntaxError, findDirectives, parseNginxConfig, type NginxDirective } from '../../src/nginx/config.js';
+
+export const MAIN_CONF = '/etc/nginx/nginx.conf';
+const CONF_D = '/etc/nginx/conf.d';
+const TEMPLATES = '/etc/nginx/templates';
+const STOCK_DEFAULT = `${CONF_D}/default.conf`;
+/** Files the official image ships that hold no `server` (safe to include). */
+const STOCK_FILES = new Set(['mime.types', 'fastcgi_params', 'fastcgi.conf', 'scgi_params', 'uwsgi_params', 'koi-utf', 'koi-win', 'win-utf'].map((f) => `/etc/nginx/${f}`));
+
+export interface ConfigFile {
+  /** Where nginx reads it (a template: where the entrypoint renders it). */
+  imagePath: string;
+  /** The repo file to edit. */
+  repoPath: string;
+  text: string;
+  directives: NginxDirective[];
+  /** An envsubst template (rendered at container start). */
+  template: boolean;
+}
+
+export interface Refusal {
+  /** Which refusal code (see codes-dockerfile.ts): 'config' | 'listen' | 'paths'. */
+  kind: 'config' | 'listen' | 'paths';
+  message: string;
+  /** Dockerfile line, or a file and line elsewhere. */
+  line?: number;
+  file?: string;
+}
+
+export interface NginxImage {
+  /** The repo's main config, or null when the image's own nginx.conf is in force. */
+  main: ConfigFile | null;
+  /** The repo's files nginx loads, main included, in load order. */
+  loaded: ConfigFile[];
+  /** The entrypoint renders templates into conf.d (so conf.d must be writable by the user). */
+  usesTemplates: boolean;
+}
+
+/** The image paths the stage fills from the repo: image path -> repo path, or a refusal. */
+function copiedConfig(parsed: ParsedDockerfile, stage: DockerStage, context: string, files: readonly string[]): Map<string, string> | Refusal {
+  const state = imageFilesAt(parsed, stage, null, context, files);
+  const copied = new Map<string, string>();
+  for (const ins of effectiveInstructions(parsed, stage)) {
+    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
+    const parts = copyArguments(parsed, ins);
+    if (!parts) continue;
+    const dest = posix.resolve('/', parts.dest.value);
+    if (dest.startsWith('/docker-entrypoint.d'))
+      return { kind: 'config', message: `${ins.keyword} adds start-up scripts to /docker-entrypoint.d, which the image's entrypoint runs as the container user; ecsfix does not read what they write`, line: ins.line };
+    const intoConfig = dest === '/etc/nginx' || dest.startsWith('/etc/nginx/') || (dest === '/etc' && parts.sources.some((s) => /nginx/.test(s.value)));
+    if (!intoConfig) continue;
+    const entries = state.entries.filter((e) => e.copy === ins);
+    const from = copyFlag(parts, 'from');
+    if (entries.length === 0 || entries.some((e) => e.repoPath === null || e.kind === 'unknown'))
+      return { kind: 'config', message: `${ins.keyword} puts nginx configuration into ${dest} ${from !== undefined ? `from ${from}, not from the repo` : 'from a source ecsfix cannot resolve in the repo'}, so the config the server starts with is not established`, line: ins.line };
+    for (const e of entries) {
+      const repoPath = e.repoPath as string;
+      if (e.kind === 'file') copied.set(e.image, repoPath);
+      else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.image, f.slice(repoPath.length + 1)), f);
+    }
+  }
+  return copied;
+}
+
+/** A RUN that touches /etc/nginx: only removing files is understood (`rm -f /etc/nginx/conf.d/default.conf`). */
+function removedByRun(parsed: ParsedDockerfile, stage: DockerStage): Set<string> | Refusal {
+  const removed = new Set<string>();
+  for (const ins of effectiveInstructions(parsed, stage)) {
+    if (ins.keyword !== 'RUN' || !/\/etc\/nginx|docker-entrypoint/.test(ins.args)) continue;
+    for (const command of runCommands(parsed, ins)) {
+      const touches = command.words.some((w) => /\/etc\/nginx|docker-entrypoint/.test(w.value));
+      if (!touches) continue;
+      if (program(command) === 'rm') {
+        for (const w of command.words.slice(1)) if (!w.value.startsWith('-')) removed.add(posix.resolve('/', w.value));
+        continue;
+      }
+      return { kind: 'config', message: `RUN changes nginx's configuration or entrypoint at build time (${program(command)}), so the config the server starts with is not the one in the repo`, line: ins.line };
+    }
+  }
+  return removed;
+}
+
+function isRemoved(path: string, removed: Set<string>): boolean {
+  for (const r of removed) if (path === r || globToRegExp(r).test(path) || path.startsWith(r + '/')) return true;
+  return false;
+}
+
+/**
+ * Reads the config the image starts with. `read` gives a repo file's text (null when it is not in
+ * the repo); `env` is the environment the container gets (image ENV and compose environment).
+ */
+export function nginxImageConfig(
+  parsed: ParsedDockerfile,
+  stage: DockerStage,
+  context: string,
+  files: readonly string[],
+  read: (path: string) => string | null,
+): NginxImage | Refusal {
+  const copied = copiedConfig(parsed, stage, context, files);
+  if ('kind' in copied) return copied as Refusal;
+  const removed = removedByRun(parsed, stage);
+  if ('kind' in removed) return removed as Refusal;
+  // The image's files as nginx sees them: image path -> repo path ('stock' for the image's own).
+  const image = new Map<string, { repoPath: string | null; template: boolean; copy?: string }>();
+  image.set(MAIN_CONF, { repoPath: null, template: false });
+  image.set(STOCK_DEFAULT, { repoPath: null, template: false });
+  for (const f of STOCK_FILES) image.set(f, { repoPath: null, template: false });
+  let usesTemplates = false;
+  for (const [imagePath, repoPath] of copied) {
+    if (imagePath.startsWith(TEMPLATES + '/') && imagePath.endsWith('.template')) {
+      usesTemplates = true;
+      image.set(posix.join(CONF_D, imagePath.slice(TEMPLATES.length + 1, -'.template'.length)), { repoPath, template: true });
+    } else image.set(imagePath, { repoPath, template: false });
+  }
+  for (const path of [...image.keys()]) if (isRemoved(path, removed) && !copied.has(path)) image.delete(path);
+
+  const loaded: ConfigFile[] = [];
+  const parse = (imagePath: string): ConfigFile | Refusal | null => {
+    const entry = image.get(imagePath);
+    if (!entry?.repoPath) return null;
+    const text = read(entry.repoPath);
+    if (text === null) return { kind: 'config', message: `${entry.repoPath} (copied to ${imagePath}) is not in the repo (generated or git-ignored), so the config the server starts with is not established`, file: entry.repoPath, line: 1 };
+    try {
+      return { imagePath, repoPath: entry.repoPath, text, directives: parseNginxConfig(text), template: entry.template };
+    } catch (error) {
+      if (error instanceof NginxSyntaxError) return { kind: 'config', message: `${entry.repoPath} does not parse as nginx configuration (${error.message})`, file: entry.repoPath, line: error.line };
+      throw error;
+    }
+  };
+  const main = parse(MAIN_CONF);
+  if (main && 'kind' in main) return main;
+  if (main === null && !image.has(MAIN_CONF)) return { kind: 'config', message: `${MAIN_CONF} is removed and not replaced` };
+  const seen = new Set<string>();
+  const visit = (imagePath: string, file: ConfigFile | null, depth: number): Refusal | null => {
+    if (seen.has(imagePath) || depth > 8) return null;
+    seen.add(imagePath);
+    if (imagePath === STOCK_DEFAULT && !image.get(STOCK_DEFAULT)?.repoPath)
+      return { kind: 'config', message: `the image's own ${STOCK_DEFAULT} (a server on port 80, not in the repo) is still loaded: replace it with the repo's config (COPY … ${STOCK_DEFAULT}) or remove it (RUN rm ${STOCK_DEFAULT})` };
+    // The image's own nginx.conf includes conf.d/*.conf inside http { }.
+    const includes = file ? findDirectives(file.directives, 'include').map((d) => ({ pattern: d.args[0]?.value ?? '', line: d.line })) : imagePath === MAIN_CONF ? [{ pattern: `${CONF_D}/*.conf`, line: 0 }] : [];
+    if (file) loaded.push(file);
+    for (const { pattern, line } of includes) {
+      if (pattern.includes('$')) return { kind: 'config', message: `include ${pattern} names its file with a variable`, file: file?.repoPath, line };
+      const absolute = posix.resolve('/etc/nginx', pattern);
+      const matches = [...image.keys()].filter((p) => p === absolute || (/[*?[]/.test(absolute) && globToRegExp(absolute).test(p))).sort();
+      if (matches.length === 0 && !/[*?[]/.test(absolute) && !STOCK_FILES.has(absolute) && !absolute.startsWith('/etc/nginx/modules'))
+        return { kind: 'config', message: `include ${pattern}: ${absolute} is not in the repo, so the config the server starts with is not established`, file: file?.repoPath, line };
+      for (const match of matches) {
+        if (STOCK_FILES.has(match)) continue;
+        const child = parse(match);
+        if (child && 'kind' in child) return child;
+        const refused = visit(match, child, depth + 1);
+        if (refused) return refused;
+      }
+    }
+    return null;
+  };
+  const refused = visit(MAIN_CONF, main, 0);
+  if (refused) return refused;
+  return { main, loaded, usesTemplates };
+}
+
+/** A CMD/ENTRYPOINT line that replaces the image's `nginx -g 'daemon off;'` with something else, or null. */
+export function foreignCommand(parsed: ParsedDockerfile, stage: DockerStage): DockerInstruction | null {
+  const inForce = effectiveInstructions(parsed, stage);
+  const entrypoint = inForce.filter((i) => i.keyword === 'ENTRYPOINT').pop();
+  if (entrypoint) return entrypoint;
+  const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
+  if (!cmd) return null;
+  const words = cmd.args.trim().startsWith('[') ? safeJson(cmd.args) : cmd.args.trim().split(/\s+/);
+  return words && words[0] === 'nginx' && !words.includes('-c') && !words.includes('-p') ? null : cmd;
+}
+
+function safeJson(text: string): string[] | null {
+  try {
+    const value: unknown = JSON.parse(text.trim());
+    return Array.isArray(value) ? value.map(String) : null;
+  } catch {
+    return null;
+  }
+}
