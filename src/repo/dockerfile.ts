@@ -68,9 +68,9 @@ const NO_SOURCE_IMAGE = 20;
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
  * remember the last few results (parsing is the bulk of a run's time). Results are read-only.
  */
-function memoize<T>(compute: (text: string) => T, size: number): (text: string) => T {
+function memoize<T>(compute: (text: string) => T, size: number): ((text: string) => T) & { forget(text: string): void } {
   const cache = new Map<string, T>();
-  return (text) => {
+  const memo = (text: string) => {
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
     const value = compute(text);
@@ -78,9 +78,14 @@ function memoize<T>(compute: (text: string) => T, size: number): (text: string) 
     if (cache.size > size) cache.delete(cache.keys().next().value as string);
     return value;
   };
+  return Object.assign(memo, { forget: (text: string) => void cache.delete(text) });
 }
 
-export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems, 16_384);
+const problemsOf = memoize(computeProblems, 16_384);
+
+export function dockerfileProblems(text: string): { line: number; message: string }[] {
+  return problemsOf(text);
+}
 
 /**
  * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
@@ -153,7 +158,17 @@ export function deferDockerfileValidation(text: string): void {
   validationDeferred.add(text);
 }
 
-export function endDeferredDockerfileValidation(): void {
+/**
+ * Ends a file's deferral. Its intermediate texts (all but `final`) are never asked for again: their
+ * parses leave the caches, which otherwise hold a whole repo's worth of them (memory at 1,700 services).
+ */
+export function endDeferredDockerfileValidation(final: string): void {
+  for (const text of validationDeferred)
+    if (text !== final) {
+      parseAst.forget(text);
+      parseValid.forget(text);
+      problemsOf.forget(text);
+    }
   validationDeferred.clear();
 }
 

@@ -159,7 +159,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
       }
     }
   } finally {
-    if (deferred) endDeferredDockerfileValidation();
+    if (deferred) endDeferredDockerfileValidation(text);
   }
   outcome.text = text;
   if (deferred && text !== original && verifyOutput(kind, original, text)) outcome.unverified = true;
