@@ -15,8 +15,14 @@
 #                    `addgroup`/`adduser` shims over groupadd/useradd, and an `apk` shim that
 #                    installs NOTHING: `apk add` succeeds and names each package the stand-in lacks.
 #                    A build that needs an Alpine package (g++ for a native addon) is not faithful here.
-# Limits, stated: /bin/sh is dash, not busybox ash; libc is glibc, not musl; distroless and nginx
-# images have no stand-in. Every stand-in trusts the CA bundle of the machine that made it
+#   nginx:*          Debian's nginx-light (1.22, whatever the tag says) laid out as the official image
+#                    (files in scripts/standin-nginx/): the `nginx` user (uid 101), its nginx.conf
+#                    (`user nginx;`, pid under /var/run, the temp paths under /var/cache/nginx the
+#                    official build compiles in), conf.d/default.conf on port 80, logs linked to
+#                    stdout/stderr, envsubst and the /docker-entrypoint.sh that renders
+#                    /etc/nginx/templates into conf.d; curl and wget as the real images; no apk shim.
+# Limits, stated: /bin/sh is dash, not busybox ash; libc is glibc, not musl; distroless images have
+# no stand-in. Every stand-in trusts the CA bundle of the machine that made it
 # (NODE_EXTRA_CA_CERTS is set), so npm/pnpm inside builds reach the registry this machine reaches.
 #
 # Usage: scripts/standin-images.sh   (as root; needs buildah, debootstrap, npm, flock)
@@ -32,6 +38,9 @@ PYTHON_TAGS=(3.10 3.11 3.12 3.13)
 MIRROR=${ECSFIX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CACHE=${ECSFIX_STANDIN_CACHE:-/var/cache/ecsfix-standins}
 MARKER=localhost/ecsfix-standins:v$STANDIN_VERSION
+# The nginx stand-in came after the others: its own marker, so a machine that has them makes only it.
+NGINX_STANDIN_VERSION=1
+NGINX_MARKER=localhost/ecsfix-standin-nginx:v$NGINX_STANDIN_VERSION
 export BUILDAH_ISOLATION=chroot
 
 log() { printf 'standin-images: %s\n' "$*" >&2; }
@@ -46,7 +55,8 @@ mkdir -p "$CACHE/pkgs"
 exec 9>"$CACHE/lock"
 flock 9   # tests in parallel workers call this at once: one makes, the others wait and find
 
-if buildah inspect --type image "$MARKER" >/dev/null 2>&1; then
+have() { buildah inspect --type image "$1" >/dev/null 2>&1; }
+if have "$MARKER" && have "$NGINX_MARKER"; then
   log "stand-ins v$STANDIN_VERSION already made"
   exit 0
 fi
@@ -85,6 +95,27 @@ if ! buildah inspect --type image "$BASE" >/dev/null 2>&1; then
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd '["bash"]' "$ctr"
   buildah commit --quiet --rm "$ctr" "$BASE" >/dev/null
   rm -rf "$rootfs"
+fi
+
+# ---- nginx:* ----
+if ! have "$NGINX_MARKER"; then
+  log "nginx-light from Debian, laid out as the official nginx image"
+  files=$(dirname "$0")/standin-nginx
+  ctr=$(buildah from --pull=never "$BASE")
+  buildah run "$ctr" -- sh -c 'apt-get -o APT::Sandbox::User=root update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o APT::Sandbox::User=root install -y -qq --no-install-recommends nginx-light gettext-base >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /etc/nginx/sites-enabled /etc/nginx/sites-available /etc/nginx/conf.d/* /var/www && groupadd --system --gid 101 nginx && useradd --system --uid 101 --gid nginx --no-create-home --home-dir /nonexistent --shell /bin/false nginx && mkdir -p /var/cache/nginx /usr/share/nginx/html /docker-entrypoint.d && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log && echo "<!DOCTYPE html><title>Welcome to nginx!</title>" >/usr/share/nginx/html/index.html' >/dev/null
+  buildah copy --quiet "$ctr" "$files/nginx.conf" /etc/nginx/nginx.conf >/dev/null
+  buildah copy --quiet "$ctr" "$files/default.conf" /etc/nginx/conf.d/default.conf >/dev/null
+  buildah copy --quiet --chmod 755 "$ctr" "$files/docker-entrypoint.sh" /docker-entrypoint.sh >/dev/null
+  buildah copy --quiet --chmod 755 "$ctr" "$files/20-envsubst-on-templates.sh" /docker-entrypoint.d/ >/dev/null
+  buildah run "$ctr" -- nginx -t -q
+  buildah config --entrypoint '["/docker-entrypoint.sh"]' --cmd '["nginx", "-g", "daemon off;"]' --port 80 --stop-signal SIGQUIT "$ctr"
+  buildah commit --quiet --rm "$ctr" "$NGINX_MARKER" >/dev/null
+  tag_all "$NGINX_MARKER" nginx:1.27-alpine nginx:1.27 nginx:alpine nginx:stable-alpine
+  log "nginx stand-in v$NGINX_STANDIN_VERSION made"
+fi
+if have "$MARKER"; then
+  log "stand-ins v$STANDIN_VERSION already made"
+  exit 0
 fi
 
 # ---- shims that make the Debian rootfs answer Alpine's user and package commands ----

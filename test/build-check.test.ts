@@ -1,10 +1,10 @@
 /**
- * The static build check (src/repo/buildCheck.ts): what `docker build` would trip over, with line
+ * The static build check (src/check/build/): what `docker build` would trip over, with line
  * numbers, without a Docker engine.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDockerfileBuild, deployedImage, type BuildFinding } from '../src/repo/buildCheck.js';
+import { checkDockerfileBuild, deployedImage, type BuildFinding } from '../src/check/build/index.js';
 import { modelOf, readTree, type Tree } from './helpers/repo.js';
 
 const repoTree = (dockerfile: string): Tree =>

@@ -5,7 +5,7 @@
  */
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDockerfileBuild, deployedImage, nodeScript } from '../src/repo/buildCheck.js';
+import { checkDockerfileBuild, deployedImage, nodeScript } from '../src/check/build/index.js';
 import { deployedStage, dockerfileProblems, isRootUser, parseDockerfile } from '../src/repo/dockerfile.js';
 import { instructionWords } from '../src/dockerfile/shell.js';
 import { dockerfileWorkerMultistage } from '../transforms/dockerfile-worker-multistage.js';

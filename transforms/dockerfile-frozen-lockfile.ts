@@ -35,7 +35,8 @@ import { lineOfOffset } from '../src/text.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { copyArguments } from '../src/dockerfile/copy.js';
-import { imageFilesAt, presence, type CopyEntry, type ImageFiles } from '../src/dockerfile/imageFiles.js';
+import { stageFilesAt } from '../src/dockerfile/imageBuild.js';
+import { presence, repoFiles, type Found, type ImageEntry, type RepoFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
@@ -67,13 +68,13 @@ function contextOf(repo: RepoModel, path: string): string | null {
 }
 
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
-function findInstalls(parsed: ParsedDockerfile, files: readonly string[], context: string | null): Install[] {
+function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null): Install[] {
   const out: Install[] = [];
   for (const stage of parsed.stages) {
     for (const ins of stage.instructions) {
       const commands = runCommands(parsed, ins);
       if (commands.length === 0) continue;
-      let cwd = imageFilesAt(parsed, stage, ins, context, files).workdir;
+      let cwd = stageFilesAt(parsed, stage, ins, context, repo).stage.workdir;
       for (const command of commands) {
         const prog = program(command);
         const words = command.words;
@@ -143,7 +144,7 @@ interface LockfileEdits {
 }
 
 /** Adds `names` (lockfile, workspace file) to the COPY that brought `manifest`; false when it cannot. */
-function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: CopyEntry, names: string[]): boolean {
+function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: Copied, names: string[]): boolean {
   const parts = copyArguments(parsed, manifest.copy);
   const src = manifest.source;
   if (!parts || !src) return false;
@@ -164,14 +165,22 @@ function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: C
   return true;
 }
 
-/** The repo file a path in the image came from, through the COPY entry that brought it. */
-function repoPathOf(entry: CopyEntry, imagePath: string): string | null {
-  if (entry.repoPath === null) return null;
-  if (entry.kind === 'file') return entry.repoPath;
-  if (entry.kind !== 'dir') return null;
-  const joined = posix.normalize(posix.join(entry.repoPath, posix.relative(entry.image, imagePath)));
-  return joined === '.' ? null : joined;
+/** An image entry a COPY put there (the one a lockfile can be added to). */
+type Copied = ImageEntry & { copy: DockerInstruction };
+type Lookup = { presence: 'yes' | 'no' | 'unknown'; found: Found | null; entry: Copied | null };
+
+/**
+ * Whether the image holds a file when the install runs, and the COPY that brought it. Only what a
+ * COPY brought counts: a file a RUN step produced is not the repo's lockfile or manifest.
+ */
+function copiedFile(state: Parameters<typeof presence>[0], path: string, index: RepoFiles): Lookup {
+  const { presence: p, found } = presence(state, path, index);
+  const entry = found?.entry?.copy ? (found.entry as Copied) : null;
+  return entry ? { presence: p, found, entry } : { presence: 'no', found: null, entry: null };
 }
+
+/** The entry was copied by its own name (a file source), not as part of a directory. */
+const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l.entry.path === path && (l.entry.kind === 'context' || l.entry.kind === 'named');
 
 function usesPnpm(parsed: ParsedDockerfile): boolean {
   return parsed.stages.some((s) => s.instructions.some((i) => runCommands(parsed, i).some((c) => program(c) === 'pnpm' || c.words.some((w) => /^pnpm(@|$)/.test(w.value)))));
@@ -188,9 +197,10 @@ export const dockerfileFrozenLockfile: Transform = {
   run({ path, text, repo }: TransformInput): TransformResult {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
-    const files = repo.files;
+
+    const index = repoFiles(repo.files);
     const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
-    const installs = findInstalls(parsed, files, context);
+    const installs = findInstalls(parsed, repo, context);
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
     const pnpmImage = usesPnpm(parsed);
@@ -200,8 +210,8 @@ export const dockerfileFrozenLockfile: Transform = {
       const { command, manager, instruction } = install;
       const line = lineOfOffset(text, install.sub.start);
       const say = (code: string, severity: Finding['severity'], message: string, fixedBy?: string) => pending.findings.push({ code, severity, message, line, ...(fixedBy ? { fixedBy } : {}) });
-      const state: ImageFiles = imageFilesAt(parsed, install.stage, instruction, context, files);
-      const at = (p: string) => presence(state, p, files);
+      const state = stageFilesAt(parsed, install.stage, instruction, context, repo).stage;
+      const at = (p: string) => copiedFile(state, p, index);
 
       if (manager === 'yarn') {
         if (hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
@@ -249,12 +259,12 @@ export const dockerfileFrozenLockfile: Transform = {
       let lockInRepoPath: string | null = null;
       if (!present) {
         const entry = manifest.entry;
-        const manifestRepo = entry?.repoPath && entry.kind === 'file' ? entry.repoPath : entry?.kind === 'dir' && entry.repoPath !== null ? posix.join(entry.repoPath, posix.relative(entry.image, posix.join(root, 'package.json'))) : null;
+        const manifestRepo = manifest.found && manifest.found.kind !== 'unknown' ? manifest.found.rel : null;
         const repoDir = manifestRepo === null ? null : posix.dirname(manifestRepo) === '.' ? '' : posix.dirname(manifestRepo);
-        const lockInRepo = repoDir === null ? undefined : lockNames.map((n) => ({ n, rel: repoDir ? `${repoDir}/${n}` : n })).find((l) => files.includes(l.rel));
+        const lockInRepo = repoDir === null ? undefined : lockNames.map((n) => ({ n, rel: repoDir ? `${repoDir}/${n}` : n })).find((l) => index.has(l.rel));
 
         if (manager === 'npm' && !lockInRepo) {
-          const lockedByPnpm = pnpmRepo || (repoDir !== null && files.includes(repoDir ? `${repoDir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'));
+          const lockedByPnpm = pnpmRepo || (repoDir !== null && index.has(repoDir ? `${repoDir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'));
           if (lockedByPnpm && pnpmImage) {
             unlockedNpm.push(line);
           } else if (lockedByPnpm) {
@@ -272,7 +282,7 @@ export const dockerfileFrozenLockfile: Transform = {
           }
           continue;
         }
-        if (!lockInRepo || !entry || entry.kind !== 'file') {
+        if (!lockInRepo || !entry || !copiedByName(manifest, posix.join(root, 'package.json'))) {
           const lockName = lockNames[lockNames.length - 1];
           const where =
             context === null
@@ -287,14 +297,14 @@ export const dockerfileFrozenLockfile: Transform = {
         }
         addLock = [posix.basename(lockInRepo.rel)];
         lockInRepoPath = lockInRepo.rel;
-        if (manager === 'pnpm' && files.includes(repoDir ? `${repoDir}/pnpm-workspace.yaml` : 'pnpm-workspace.yaml') && at(posix.join(root, 'pnpm-workspace.yaml')).presence !== 'yes') addLock.push('pnpm-workspace.yaml');
+        if (manager === 'pnpm' && index.has(repoDir ? `${repoDir}/pnpm-workspace.yaml` : 'pnpm-workspace.yaml') && at(posix.join(root, 'pnpm-workspace.yaml')).presence !== 'yes') addLock.push('pnpm-workspace.yaml');
       }
 
       // The lockfile must be in a fresh clone, and package-lock.json in sync with package.json: else
       // the COPY or `npm ci` fails the build, and a frozen install would be a false promise.
-      const lockRepoPath = present?.entry ? repoPathOf(present.entry, posix.join(root, present.name)) : lockInRepoPath;
+      const lockRepoPath = present?.entry ? (present.found?.rel ?? null) : lockInRepoPath;
       const lockFacts = lockRepoPath ? repo.lockfiles?.get(lockRepoPath) : undefined;
-      if (lockRepoPath && (!files.includes(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
+      if (lockRepoPath && (!index.has(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
         const why = lockFacts?.notCommittedWhy ?? 'it is not in the repository (git-ignored or never committed)';
         const copyLine = present?.entry ? ` (COPY at line ${present.entry.copy.line} fails from a fresh clone)` : '';
         pending.findings.push({

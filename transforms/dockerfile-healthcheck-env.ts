@@ -121,7 +121,8 @@ export const dockerfileHealthcheckEnv: Transform = {
   title: 'HEALTHCHECK probes the PORT from env, with a tool the image has, on /health',
   kinds: ['dockerfile'],
   safety: 'safe',
-  fixes: 'a HEALTHCHECK that hard-codes its port fails when ECS or the task definition sets another PORT',
+  fixes: 'an HTTP image with no HEALTHCHECK, or one that hard-codes its port, probes a readiness route or runs a tool the image lacks',
+  verify: 'run the container: `docker inspect --format "{{.State.Health.Status}}"` turns healthy within the start period',
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
   run({ path, text, repo }: TransformInput): TransformResult {
     const target = httpServiceOf(path, repo);
@@ -178,7 +179,7 @@ export const dockerfileHealthcheckEnv: Transform = {
               severity: 'warning',
               message:
                 service.language === 'node' || service.language === 'python'
-                  ? `no HEALTHCHECK added for "${service.name}": its code defines no health route. Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`
+                  ? `no HEALTHCHECK added for "${service.name}": no health route found in its code (ecsfix reads the routes of Express, Koa, Fastify, NestJS, Hono, FastAPI, Flask, Django and aiohttp). Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`
                   : `no HEALTHCHECK added for "${service.name}": ecsfix reads health routes from Node.js and Python code only. Add a HEALTHCHECK by hand that probes its liveness route on $PORT, with a tool ${stage.base.reference} has`,
             },
           ],
@@ -242,7 +243,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         findings.push({
           code: 'ECS117',
           severity: 'warning',
-          message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line})`,
+          message: `the HEALTHCHECK probed a readiness path; a liveness probe must not depend on databases, it now probes ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}); verify: ${routePath} answers 200 while the database is down`,
           line: existing.line,
           fixedBy: 'dockerfile-healthcheck-env',
         });
@@ -286,12 +287,12 @@ export const dockerfileHealthcheckEnv: Transform = {
       const tool = chooseTool(stage, service);
       const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, variable) : null;
       if (!generated) return { edits: [], findings: [...findings, { code: 'ECS112', severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
-      findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}`, line: existing.line });
+      findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}; verify: the container turns healthy within the start period`, line: existing.line });
       return edit(generated);
     }
     if (other && !other.address && PORT_READ.test(probe)) {
       // The probe follows PORT but the server does not: make it follow the server's variable.
-      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${other.name}, the variable the server listens on (${other.file}:${other.line}), instead of PORT`, line: existing.line });
+      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${other.name}, the variable the server listens on (${other.file}:${other.line}), instead of PORT; verify: the container turns healthy within the start period`, line: existing.line });
       return edit(probe.replace(new RegExp(PORT_READ.source, 'g'), (m) => m.replace('PORT', other.name)));
     }
     if (ENV_AWARE.test(probe)) return edit(probe);
@@ -313,7 +314,7 @@ export const dockerfileHealthcheckEnv: Transform = {
       const tool = stage.tools.includes(kind) ? kind : chooseTool(stage, service);
       const generated = tool ? generateProbe(tool, stage, port, urlPath(probe) ?? routePath, variable) : null;
       if (!generated) return { edits: [], findings: [...findings, { code: 'ECS120', severity: 'warning', message: 'exec-form HEALTHCHECK cannot read PORT without a shell; set the port in the ECS healthCheck', line: existing.line }] };
-      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback)`, line: existing.line });
+      findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback); verify: the container turns healthy within the start period`, line: existing.line });
       return edit(generated);
     }
     const rewrite = rewritePort(probe, kind ?? 'curl', exec, port, variable ?? 'PORT');
@@ -322,7 +323,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         findings.push({ code: 'ECS120', severity: 'warning', message: 'HEALTHCHECK hard-codes its port in a form ecsfix cannot rewrite safely; make it read PORT by hand', line: existing.line });
       return { edits: [], findings };
     }
-    findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback)`, line: existing.line });
+    findings.push({ code: 'ECS110', severity: 'info', message: `HEALTHCHECK now reads ${variable} (${port} as fallback); verify: the container turns healthy within the start period`, line: existing.line });
     return edit(rewrite);
   },
 };

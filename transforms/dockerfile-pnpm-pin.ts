@@ -49,6 +49,7 @@ export const dockerfilePnpmPin: Transform = {
   kinds: ['dockerfile'],
   safety: 'safe',
   fixes: '`pnpm@latest` / an unversioned pnpm install: every build may get a different pnpm than the lockfile was written with',
+  verify: 'the image builds, and `pnpm --version` in it prints the pinned version',
   appliesTo: (path, repo) => isDockerfileName(path) && repo.dockerfiles.has(path),
   run({ path, text, repo, options }: TransformInput): TransformResult {
     const parsed = parseDockerfile(text);
@@ -101,7 +102,7 @@ export const dockerfilePnpmPin: Transform = {
       }
       edits.push(edit);
       const stageName = install.stage.name ? ` (stage ${install.stage.name})` : '';
-      findings.push({ code: 'ECS131', severity: 'info', message: `${describe(install)}${stageName} now pins pnpm ${version}, from ${source}`, line });
+      findings.push({ code: 'ECS131', severity: 'info', message: `${describe(install)}${stageName} now pins pnpm ${version}, from ${source}; verify: the image builds and \`pnpm --version\` in it prints ${version}`, line });
     }
     return { edits, findings };
   },

@@ -19,6 +19,7 @@ export const dockerfilePortEnv: Transform = {
   kinds: ['dockerfile'],
   safety: 'safe',
   fixes: 'no ENV PORT: the app, its HEALTHCHECK and the ECS port mapping can disagree',
+  verify: 'run the image: the server answers on the port EXPOSE names, and (where ENV PORT was added) on another one when PORT is set',
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
   run({ path, text, repo }: TransformInput): TransformResult {
     const target = httpServiceOf(path, repo);
@@ -99,10 +100,15 @@ export const dockerfilePortEnv: Transform = {
       : insertLinesBefore(parsed, anchor, lines);
     const edits = cmdEdit ? [insertion, cmdEdit.edit] : [insertion];
     const writesEnvPort = lines.some((l) => /^ENV\s+PORT=/i.test(l));
-    if (writesEnvPort) findings.unshift({ code: 'ECS101', severity: 'info', message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}` });
-    const disagree = service.portEvidence.filter((e) => e.value !== port);
     // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
     const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
+    if (writesEnvPort)
+      findings.unshift({
+        code: 'ECS101',
+        severity: 'info',
+        message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}; verify: the container answers on ${port}${readsPort ? ', and on another port when PORT is set' : ' (its code does not show that it reads PORT)'}`,
+      });
+    const disagree = service.portEvidence.filter((e) => e.value !== port);
     const effect = !writesEnvPort ? `the image now exposes ${port}` : readsPort ? `PORT=${port} makes the app listen on ${port}` : `ENV PORT=${port} is the port the app listens on only if it reads PORT (its code does not say)`;
     if (disagree.length)
       findings.push({

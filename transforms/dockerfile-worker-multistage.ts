@@ -20,10 +20,11 @@
  * This is a whole-file rewrite, so it is conservative: only a worker that is a workspace package
  * with a single-stage node image built from the repo root; any instruction or RUN step it cannot
  * place makes it refuse with a warning. Its output must pass dockerfileProblems() and the static
- * build check (src/repo/buildCheck.ts), or nothing is changed.
+ * build check (src/check/build/), or nothing is changed.
  */
 import { posix } from 'node:path';
-import { checkDockerfileBuild, outputDir } from '../src/repo/buildCheck.js';
+import { checkDockerfileBuild } from '../src/check/build/index.js';
+import { outputDir } from '../src/dockerfile/imageRun.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';

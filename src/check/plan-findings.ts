@@ -7,6 +7,7 @@
  */
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { isFileError } from '../findings/codes-engine.js';
+import { findingCode } from '../findings/codes.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
@@ -61,10 +62,13 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
     for (const transform of change.transforms) {
       const def = pendingCode(transform, interim);
       const line = change.findings.find((f) => f.transform === transform && f.line)?.line ?? firstLine;
+      // Say what this change fixes (an added HEALTHCHECK is not "a HEALTHCHECK that hard-codes its
+      // port"): the title of the change's own fix finding, else what the transform fixes in general.
+      const own = change.findings.map((f) => (f.transform === transform ? findingCode(f.code) : undefined)).find((c) => c?.fixedBy === transform);
       each(change.path, (service) => ({
         code: PENDING_CHANGE,
         severity: def?.defaultSeverity ?? 'warning',
-        message: `pending change: ${def?.title ?? transform}`,
+        message: `pending change: ${own?.title ?? def?.title ?? transform}`,
         file: change.path,
         line,
         ...(service ? { service } : {}),

@@ -1,169 +1,189 @@
 /**
- * Which repo files are in an image at a given instruction: what the COPY/ADD instructions of the
- * stage (and the stages it is built FROM, and `COPY --from=<stage>`) brought from the build
- * context, and the WORKDIR in force. Enough to answer "is pnpm-lock.yaml next to package.json when
- * `pnpm install` runs?" and "which COPY brought package.json?".
+ * The one model of what is in an image: the paths a stage holds, each with where its content comes
+ * from, and the one lookup that answers "what is at this path in this stage?". The stages are filled
+ * by src/dockerfile/imageBuild.ts (COPY/ADD, WORKDIR, and the RUN steps it understands); the build
+ * check (src/check/build/) and the transforms (dockerfile-frozen-lockfile: "is the lockfile next to
+ * package.json when the install runs?") both ask through {@link lookup}.
  *
- * An explicit (non-glob) file source is taken as present: the build fails otherwise. A directory
- * or glob source is resolved against the repo's files, so it needs the build context; a source
- * with a variable is unknown. `.dockerignore` is not read.
+ * Repo files are looked up through {@link repoFiles}, Set-indexed once per file list.
  */
 import { posix } from 'node:path';
-import { effectiveInstructions, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
-import { copyArguments, copyFlag } from './copy.js';
-import { globToRegExp, isGlob } from './glob.js';
+import type { DockerInstruction } from '../repo/dockerfile.js';
 import type { ShellWord } from './shell.js';
 
-export interface CopyEntry {
-  /** Absolute path in the image: the file, or the directory the source's contents went to. */
-  image: string;
-  kind: 'file' | 'dir' | 'unknown';
-  /** Repo-relative path of the source (null when the context is unknown or it came from elsewhere). */
-  repoPath: string | null;
-  copy: DockerInstruction;
-  /** The source word as written. */
-  source: ShellWord | null;
+/**
+ * Where an entry's content comes from:
+ *   context   copied from the build context (`rel`: the repo file or directory; null when the
+ *             context is unknown and the source names a file)
+ *   named     a source a COPY names that the build context lacks: the build fails at that COPY
+ *   produced  made by a command the model follows (an install's node_modules, a package's build
+ *             output, a `pnpm deploy` directory)
+ *   dir       a directory made by WORKDIR or `mkdir`
+ *   unknown   a COPY put something here the model cannot name (a variable, a URL, an unknown context)
+ */
+export type EntryKind = 'context' | 'named' | 'produced' | 'dir' | 'unknown';
+
+/** A path that exists in a stage (an absolute image path), and where its content comes from. */
+export interface ImageEntry {
+  path: string;
+  /** Repo-relative path the content corresponds to ('' = the repo root), null when unknown. */
+  rel: string | null;
+  kind: EntryKind;
+  /** The COPY/ADD that put it in this stage (a `COPY --from` for entries copied from another stage). */
+  copy?: DockerInstruction;
+  /** That COPY's source word as written. */
+  source?: ShellWord;
 }
 
-export type Presence = 'yes' | 'no' | 'unknown';
-
-export interface ImageFiles {
-  entries: CopyEntry[];
+/** The files of one stage at one point of the build. */
+export interface StageFiles {
+  entries: ImageEntry[];
+  /** The stage ran a command the model cannot follow: it may hold paths the model cannot see. */
+  uncertain: boolean;
   workdir: string;
 }
 
-interface FileIndex {
-  has(path: string): boolean;
-  isDir(path: string): boolean;
-  /** The files directly in a directory ('' = the root), in the list's order. */
-  inDir(dir: string): readonly string[];
+/** What a lookup found: the repo path the content corresponds to, its kind, and the entry that holds it. */
+export interface Found {
+  rel: string | null;
+  kind: EntryKind;
+  entry: ImageEntry | null;
 }
 
-const indexes = new WeakMap<readonly string[], FileIndex>();
+/** Set lookups over the repo's file list. */
+export interface RepoFiles {
+  /** A file of the repo. */
+  has(path: string): boolean;
+  /** A directory of the repo ('' = the root). */
+  isDir(path: string): boolean;
+  /** A file or a directory. */
+  exists(path: string): boolean;
+  /** A directory with a JS/TS source file somewhere below it. */
+  hasSourcesBelow(dir: string): boolean;
+  /** Files and directories below a build context, context-relative. */
+  underContext(context: string): { files: ReadonlySet<string>; dirs: ReadonlySet<string> };
+}
 
-/** Set lookups over the repo's file list, built once per model. */
-function fileIndex(files: readonly string[]): FileIndex {
-  let index = indexes.get(files);
-  if (!index) {
-    const fileSet = new Set(files);
-    const dirs = new Set<string>(['']);
-    const byDir = new Map<string, string[]>();
-    for (const f of files) {
-      for (let d = posix.dirname(f); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
-      const dir = posix.dirname(f) === '.' ? '' : posix.dirname(f);
-      const list = byDir.get(dir);
-      if (list) list.push(f);
-      else byDir.set(dir, [f]);
+const SOURCE_EXT = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+const indexes = new WeakMap<readonly string[], RepoFiles>();
+
+/** The index of a file list, built once per list (the model's `files`). */
+export function repoFiles(files: readonly string[]): RepoFiles {
+  const hit = indexes.get(files);
+  if (hit) return hit;
+  const fileSet = new Set(files);
+  const dirs = new Set<string>(['']);
+  const sourceDirs = new Set<string>();
+  for (const f of files) {
+    const isSource = SOURCE_EXT.some((e) => f.endsWith(e));
+    for (let d = posix.dirname(f); d !== '.'; d = posix.dirname(d)) {
+      if (isSource) sourceDirs.add(d);
+      else if (dirs.has(d)) break;
+      dirs.add(d);
     }
-    index = { has: (p) => fileSet.has(p), isDir: (p) => dirs.has(p), inDir: (d) => byDir.get(d) ?? [] };
-    indexes.set(files, index);
   }
+  const contexts = new Map<string, { files: ReadonlySet<string>; dirs: ReadonlySet<string> }>();
+  const index: RepoFiles = {
+    has: (p) => fileSet.has(p),
+    isDir: (p) => dirs.has(p),
+    exists: (p) => p === '' || fileSet.has(p) || dirs.has(p),
+    hasSourcesBelow: (d) => sourceDirs.has(d),
+    underContext(context) {
+      let found = contexts.get(context);
+      if (!found) {
+        found = contextFiles(files, context);
+        contexts.set(context, found);
+      }
+      return found;
+    },
+  };
+  indexes.set(files, index);
   return index;
 }
 
-/**
- * The files a COPY glob can match: when only its last segment has wildcards (`package*.json`,
- * `services/api/*.json`), just the files of that directory, so a repo's Dockerfiles do not each
- * scan every file of the repo; otherwise all of them. (`[!x]` can match a `/`: all files.)
- */
-function globCandidates(pattern: string, files: readonly string[], index: FileIndex): readonly string[] {
-  const dir = posix.dirname(pattern) === '.' ? '' : posix.dirname(pattern);
-  const last = posix.basename(pattern);
-  return isGlob(dir) || last === '**' || last.includes('[!') ? files : index.inDir(dir);
+function contextFiles(files: readonly string[], context: string): { files: ReadonlySet<string>; dirs: ReadonlySet<string> } {
+  const prefix = context ? context + '/' : '';
+  const below = new Set<string>();
+  const dirs = new Set<string>(['']);
+  for (const f of files) {
+    if (!f.startsWith(prefix)) continue;
+    const rel = f.slice(prefix.length);
+    below.add(rel);
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return { files: below, dirs };
 }
 
-function join(context: string, rel: string): string {
-  const joined = posix.normalize(posix.join(context === '.' ? '' : context, rel.replace(/^\/+/, '')));
-  return joined === '.' ? '' : joined.replace(/\/+$/, '');
+export const joinRel = (a: string, b: string): string => (a && b ? `${a}/${b}` : a || b);
+
+/** A repo-relative path as written in a COPY or a selector: `.`/`./` is the root, no `./`, no trailing `/`. */
+export const normRel = (p: string): string => (p === '.' || p === './' ? '' : p.replace(/^\.\//, '').replace(/\/+$/, ''));
+
+/** An absolute image path: `p` resolved against the working directory. */
+export function absPath(workdir: string, p: string): string {
+  return posix.normalize(p.startsWith('/') ? p : posix.join(workdir, p)).replace(/(.)\/+$/, '$1');
 }
 
+const below = (path: string, dir: string): boolean => path.startsWith(dir === '/' ? '/' : dir + '/');
+
 /**
- * The files in the image just before `at` (or at the end of the stage), for a stage built from
- * `context` (repo-relative, '.' for the root; null when unknown).
+ * What the stage holds at an absolute path, the latest COPY or step first. A path below a copied
+ * directory exists when the repo has it there; below a package's build output when its sources
+ * explain it. `named` also counts a source a COPY names that the context lacks (the build stops at
+ * that COPY, which the build check reports; a transform planning a later step assumes it is there).
  */
-export function imageFilesAt(
-  parsed: ParsedDockerfile,
-  stage: DockerStage,
-  at: DockerInstruction | null,
-  context: string | null,
-  files: readonly string[],
-  depth = 0,
-): ImageFiles {
-  const index = fileIndex(files);
-  const entries: CopyEntry[] = [];
-  let workdir = '/';
-  for (const ins of effectiveInstructions(parsed, stage)) {
-    if (ins === at) break;
-    if (ins.keyword === 'WORKDIR') {
-      const dir = ins.args.trim().replace(/^["']|["']$/g, '');
-      if (dir) workdir = posix.resolve(workdir, dir);
+export function lookup(stage: StageFiles, path: string, files: RepoFiles, options: { named?: boolean } = {}): Found | null {
+  for (let i = stage.entries.length - 1; i >= 0; i--) {
+    const e = stage.entries[i] as ImageEntry;
+    if (e.kind === 'named' && !options.named) continue;
+    if (e.path === path) return { rel: e.rel, kind: e.kind, entry: e };
+    if (e.kind !== 'dir' && below(path, e.path)) {
+      const rest = path.slice(e.path === '/' ? 1 : e.path.length + 1);
+      if (e.kind === 'unknown') return { rel: null, kind: 'unknown', entry: e };
+      if (e.kind === 'named' || (e.kind === 'context' && e.rel === null)) continue;
+      if (e.kind === 'produced' && e.rel !== null && !builtFileExists(files, e.rel, rest)) continue;
+      if (e.kind === 'produced') return { rel: e.rel === null ? null : joinRel(e.rel, rest), kind: e.kind, entry: e };
+      const rel = joinRel(e.rel ?? '', rest);
+      if (files.exists(rel)) return { rel, kind: 'context', entry: e };
       continue;
     }
-    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
-    const parts = copyArguments(parsed, ins);
-    if (!parts) continue;
-    const from = copyFlag(parts, 'from');
-    const destPath = posix.resolve(workdir, parts.dest.value);
-    if (from !== undefined) {
-      if (depth > 8) continue;
-      const source = parsed.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? parsed.stages[Number(from)] : undefined);
-      if (!source || source.index >= stage.index) continue;
-      const other = imageFilesAt(parsed, source, null, context, files, depth + 1);
-      for (const src of parts.sources) {
-        const srcPath = posix.resolve(other.workdir, src.value);
-        for (const e of other.entries) {
-          if (e.image === srcPath || e.image.startsWith(srcPath + '/')) {
-            const rel = e.image.slice(srcPath.length);
-            const into = e.image === srcPath && e.kind === 'file' && parts.destIsDir ? posix.join(destPath, posix.basename(srcPath)) : destPath + rel;
-            entries.push({ ...e, image: into, copy: ins, source: src });
-          } else if (srcPath.startsWith(e.image + '/') && e.kind === 'dir' && e.repoPath !== null) {
-            const inner = join(e.repoPath, srcPath.slice(e.image.length + 1));
-            const isDir = index.isDir(inner);
-            entries.push({ image: isDir || !parts.destIsDir ? destPath : posix.join(destPath, posix.basename(srcPath)), kind: isDir ? 'dir' : 'file', repoPath: inner, copy: ins, source: src });
-          }
-        }
-      }
-      continue;
-    }
-    for (const src of parts.sources) {
-      if (src.dynamic || /^https?:\/\//.test(src.value)) {
-        entries.push({ image: parts.destIsDir ? destPath : posix.dirname(destPath), kind: 'unknown', repoPath: null, copy: ins, source: src });
-        continue;
-      }
-      if (isGlob(src.value)) {
-        if (context === null) {
-          entries.push({ image: destPath, kind: 'unknown', repoPath: null, copy: ins, source: src });
-          continue;
-        }
-        const pattern = join(context, src.value);
-        const re = globToRegExp(pattern);
-        for (const f of globCandidates(pattern, files, index).filter((f) => re.test(f))) entries.push({ image: posix.join(destPath, posix.basename(f)), kind: 'file', repoPath: f, copy: ins, source: src });
-        continue;
-      }
-      const repoPath = context === null ? null : join(context, src.value);
-      const isDir = repoPath !== null && index.isDir(repoPath);
-      if (isDir) entries.push({ image: destPath, kind: 'dir', repoPath, copy: ins, source: src });
-      else if (context === null && !/\.[\w-]+$/.test(src.value) && src.value !== 'Dockerfile')
-        entries.push({ image: destPath, kind: 'unknown', repoPath: null, copy: ins, source: src }); // a directory, probably
-      else entries.push({ image: parts.destIsDir ? posix.join(destPath, posix.basename(src.value)) : destPath, kind: 'file', repoPath, copy: ins, source: src });
-    }
+    if (below(e.path, path)) return { rel: null, kind: 'dir', entry: null };
   }
-  return { entries, workdir };
+  return null;
 }
 
-/** Whether an image path holds a file, and the COPY that put it there. */
-export function presence(state: ImageFiles, imagePath: string, files: readonly string[]): { presence: Presence; entry: CopyEntry | null } {
-  const index = fileIndex(files);
-  for (let k = state.entries.length - 1; k >= 0; k--) {
-    const e = state.entries[k] as CopyEntry;
-    if (e.kind === 'file' && e.image === imagePath) return { presence: 'yes', entry: e };
-    const under = e.image === '/' ? imagePath.startsWith('/') : imagePath.startsWith(e.image + '/');
-    if (!under && !(e.kind === 'unknown' && e.image === imagePath)) continue;
-    if (e.kind === 'unknown') return { presence: 'unknown', entry: e };
-    if (e.kind === 'dir' && e.repoPath !== null) {
-      const rel = imagePath.slice(e.image === '/' ? 1 : e.image.length + 1);
-      if (index.has(join(e.repoPath, rel))) return { presence: 'yes', entry: e };
-    }
-  }
-  return { presence: 'no', entry: null };
+/**
+ * Whether a path below a package's build output can exist: a compiled file needs a source file of
+ * the same stem (src/a/b.ts -> dist/a/b.js), a directory a source directory. Outputs the repo
+ * cannot explain (no sources at all, generated code) are given the benefit of the doubt.
+ */
+function builtFileExists(files: RepoFiles, outRel: string, rest: string): boolean {
+  if (!rest) return true;
+  if (files.has(joinRel(outRel, rest))) return true; // committed build output
+  const pkgDir = posix.dirname(outRel) === '.' ? '' : posix.dirname(outRel);
+  const prefix = pkgDir ? pkgDir + '/' : '';
+  const roots = [prefix + 'src/', prefix];
+  if (!files.hasSourcesBelow(prefix + 'src')) return true;
+  const stem = rest.replace(/(?:\.d)?\.(?:[cm]?js|map)(?:\.map)?$/, '');
+  if (stem === rest) return roots.some((r) => files.isDir(r + rest));
+  return roots.some((r) => SOURCE_EXT.some((e) => files.has(r + stem + e)));
+}
+
+/** The entries at `src` of one stage, as they land at `dest` of another (by `copy`, a `COPY --from`). */
+export function copyEntries(from: StageFiles, src: string, dest: string, files: RepoFiles, copy: DockerInstruction, source: ShellWord): ImageEntry[] {
+  const found = lookup(from, src, files);
+  const out: ImageEntry[] = [];
+  if (found && found.kind !== 'dir') out.push({ path: dest, rel: found.rel, kind: found.kind, copy, source });
+  for (const e of from.entries) if (below(e.path, src)) out.push({ ...e, path: posix.join(dest, e.path.slice(src.length)), copy, source });
+  if (found?.kind === 'dir' && out.length === 0) out.push({ path: dest, rel: null, kind: 'dir', copy, source });
+  return out;
+}
+
+/** Whether a stage holds a file at an image path (`unknown`: a COPY there cannot be followed), and what holds it. */
+export function presence(stage: StageFiles, path: string, files: RepoFiles): { presence: 'yes' | 'no' | 'unknown'; found: Found | null } {
+  const found = lookup(stage, path, files, { named: true });
+  if (!found || found.kind === 'dir' || (found.kind === 'context' && found.rel !== null && files.isDir(found.rel))) return { presence: 'no', found: null };
+  return { presence: found.kind === 'unknown' ? 'unknown' : 'yes', found };
 }

@@ -17,7 +17,7 @@ import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { compiledLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -413,7 +413,7 @@ function describeService(
     ? 'node'
     : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
       ? 'python'
-      : (compiledLanguageOf(dir, files) ?? 'unknown');
+      : (sourceLanguageOf(dir, files) ?? 'unknown');
   const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);

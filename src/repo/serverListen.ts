@@ -278,11 +278,15 @@ export function serviceListensByPattern(dir: string, files: string[], read: (rel
   return out.sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
 }
 
-/** Go or Rust, when the service directory's sources are in one of them (and no Node/Python manifest said otherwise). */
-export function compiledLanguageOf(dir: string, files: string[]): 'go' | 'rust' | null {
+/**
+ * Go, Rust or Python when no Node/Python manifest said: go.mod / Cargo.toml, else the service
+ * directory's own sources (a stdlib-only Python service has no requirements.txt).
+ */
+export function sourceLanguageOf(dir: string, files: string[]): 'go' | 'rust' | 'python' | null {
   const prefix = dir ? dir + '/' : '';
   if (files.includes(prefix + 'go.mod')) return 'go';
   if (files.includes(prefix + 'Cargo.toml')) return 'rust';
+  if (dir === '') return null; // the repo root holds everything: its files say nothing about one service
   const own = files.filter((f) => f.startsWith(prefix) && !NOT_SERVER_SOURCE.test(f.slice(prefix.length)));
-  return own.some((f) => f.endsWith('.go')) ? 'go' : own.some((f) => f.endsWith('.rs')) ? 'rust' : null;
+  return own.some((f) => f.endsWith('.go')) ? 'go' : own.some((f) => f.endsWith('.rs')) ? 'rust' : own.some((f) => f.endsWith('.py')) ? 'python' : null;
 }

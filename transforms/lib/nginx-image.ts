@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import { effectiveInstructions } from '../../src/repo/dockerfile.js';
 import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
-import { imageFilesAt } from '../../src/dockerfile/imageFiles.js';
+import { stageFilesAt } from '../../src/dockerfile/imageBuild.js';
 import { globToRegExp } from '../../src/dockerfile/glob.js';
 import { runCommands, program } from '../../src/dockerfile/shell.js';
 import { NginxSyntaxError, findDirectives, parseNginxConfig, type NginxDirective } from '../../src/nginx/config.js';
@@ -55,7 +55,7 @@ export interface NginxImage {
 
 /** The image paths the stage fills from the repo: image path -> repo path, or a refusal. */
 function copiedConfig(parsed: ParsedDockerfile, stage: DockerStage, context: string, files: readonly string[]): Map<string, string> | Refusal {
-  const state = imageFilesAt(parsed, stage, null, context, files);
+  const { stage: state, files: index } = stageFilesAt(parsed, stage, null, context, { files, workspacePackages: [] });
   const copied = new Map<string, string>();
   for (const ins of effectiveInstructions(parsed, stage)) {
     if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
@@ -68,12 +68,13 @@ function copiedConfig(parsed: ParsedDockerfile, stage: DockerStage, context: str
     if (!intoConfig) continue;
     const entries = state.entries.filter((e) => e.copy === ins);
     const from = copyFlag(parts, 'from');
-    if (entries.length === 0 || entries.some((e) => e.repoPath === null || e.kind === 'unknown'))
+    // Only files from the build context (a source the context lacks is read, and refused, below).
+    if (entries.length === 0 || entries.some((e) => e.rel === null || (e.kind !== 'context' && e.kind !== 'named')))
       return { kind: 'config', message: `${ins.keyword} puts nginx configuration into ${dest} ${from !== undefined ? `from ${from}, not from the repo` : 'from a source ecsfix cannot resolve in the repo'}, so the config the server starts with is not established`, line: ins.line };
     for (const e of entries) {
-      const repoPath = e.repoPath as string;
-      if (e.kind === 'file') copied.set(e.image, repoPath);
-      else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.image, f.slice(repoPath.length + 1)), f);
+      const repoPath = e.rel as string;
+      if (!index.isDir(repoPath)) copied.set(e.path, repoPath);
+      else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.path, f.slice(repoPath.length + 1)), f);
     }
   }
   return copied;

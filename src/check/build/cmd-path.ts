@@ -1,0 +1,43 @@
+/** cmd-path (ECS503): the deployed stage's `CMD`/`ENTRYPOINT` runs a node script the image does not contain. */
+import { absPath, lookup } from '../../dockerfile/imageFiles.js';
+import { instructionWords } from '../../dockerfile/shell.js';
+import { workdirBefore } from './deployed.js';
+import { stageLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+
+/** The node script a CMD/ENTRYPOINT runs, if it runs one (`tokens`: its words). */
+export function nodeScript(tokens: string[]): string | null {
+  const at = tokens.findIndex((t) => /(?:^|\/)node$/.test(t));
+  if (at < 0) return null;
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i] ?? '';
+    if (t === '-r' || t === '--require' || t === '--import' || t === '--loader') {
+      i++;
+      continue;
+    }
+    if (t.startsWith('-')) {
+      if (t === '-e' || t === '--eval' || t === '-p') return null;
+      continue;
+    }
+    return t;
+  }
+  return null;
+}
+
+export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
+  const { deployed, build } = ctx;
+  const cmd = deployed?.cmd;
+  if (!deployed || !cmd) return [];
+  const script = nodeScript(instructionWords(build.parsed, cmd).words.map((w) => w.value));
+  if (!script || script.includes('$')) return [];
+  const path = absPath(workdirBefore(build.parsed, deployed.stage.index, cmd), script);
+  const found = lookup(deployed.files, path, build.files);
+  if (found && found.kind !== 'dir') return [];
+  return [
+    {
+      code: 'ECS503',
+      severity: deployed.files.uncertain ? 'warning' : 'blocking',
+      line: cmd.line,
+      message: `${cmd.keyword} runs ${path}, which no build step or COPY of the ${stageLabel(deployed.stage)} stage provides`,
+    },
+  ];
+}

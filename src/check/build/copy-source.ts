@@ -1,0 +1,34 @@
+/**
+ * copy-source (ECS502): a `COPY` source missing from the build context, or from the stage it copies
+ * from. A stage whose RUN steps the model cannot follow may create it, so that case is a warning;
+ * so is a glob that matches nothing beside other sources (only those are copied).
+ */
+import type { CopyProblem } from '../../dockerfile/imageBuild.js';
+import { contextLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+
+export function copySource(ctx: BuildCheckContext): BuildFinding[] {
+  const where = contextLabel(ctx);
+  const finding = (p: CopyProblem): Pick<BuildFinding, 'severity' | 'message'> | null => {
+    switch (p.kind) {
+      case 'not-in-stage':
+        return {
+          severity: p.uncertain ? 'warning' : 'blocking',
+          message: `COPY --from=${p.from} ${p.source}: nothing in stage "${p.from}" creates ${p.path}${p.uncertain ? ' (as far as the check can follow its RUN steps)' : ''}`,
+        };
+      case 'outside-context':
+        return { severity: 'blocking', message: `COPY ${p.source}: outside the build context (${where})` };
+      case 'no-match':
+        return { severity: 'blocking', message: `COPY ${p.source}: matches no file in the build context (${where})` };
+      case 'no-match-of-several':
+        return { severity: 'warning', message: `COPY ${p.source}: matches no file in the build context (${where}); only the other sources are copied` };
+      case 'not-in-context':
+        return { severity: 'blocking', message: `COPY ${p.source}: not in the build context (${where})` };
+      default:
+        return null;
+    }
+  };
+  return ctx.build.problems.flatMap((p): BuildFinding[] => {
+    const f = finding(p);
+    return f ? [{ code: 'ECS502', severity: f.severity, line: p.line, message: f.message }] : [];
+  });
+}

@@ -1,0 +1,194 @@
+/**
+ * Builds the image model (src/dockerfile/imageFiles.ts) from a Dockerfile, stage by stage, without
+ * a Docker engine: WORKDIR, ARG/ENV values, COPY/ADD from the build context or an earlier stage,
+ * and the RUN steps src/dockerfile/imageRun.ts understands. What a COPY cannot do (a stage that
+ * does not exist, a source the context or the stage lacks) is recorded as a {@link CopyProblem}
+ * for the build check to report. Pure: a function of the text, the repo's files and packages.
+ */
+import { posix } from 'node:path';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/dockerfile.js';
+import type { WorkspacePackage } from '../repo/workspace.js';
+import { copyArguments, copyFlag, type CopyArguments } from './copy.js';
+import { globToRegExp, isGlob } from './glob.js';
+import { absPath, copyEntries, joinRel, lookup, normRel, repoFiles, type RepoFiles, type StageFiles } from './imageFiles.js';
+import { followRun } from './imageRun.js';
+import type { ShellWord } from './shell.js';
+import { substitute, variableAssignments } from './variables.js';
+
+/** What the model needs of the repo: its files and workspace packages. */
+export interface ImageRepo {
+  files: readonly string[];
+  workspacePackages: WorkspacePackage[];
+}
+
+/** A COPY that fails or half-fails the build, as the model sees it. */
+export type CopyProblem =
+  | { kind: 'later-stage' | 'no-stage'; line: number; from: string }
+  | { kind: 'not-in-stage'; line: number; from: string; source: string; path: string; uncertain: boolean }
+  | { kind: 'outside-context' | 'not-in-context' | 'no-match' | 'no-match-of-several'; line: number; source: string };
+
+export interface ImageBuild {
+  parsed: ParsedDockerfile;
+  /** Repo-relative build context ('' = the repo root); null when unknown. */
+  context: string | null;
+  /** Each stage's files at its end (up to the stop instruction for the stage that holds it). */
+  stages: StageFiles[];
+  problems: CopyProblem[];
+  files: RepoFiles;
+}
+
+/** What one stage's walk needs besides its files. */
+interface Walk {
+  build: ImageBuild;
+  repo: ImageRepo;
+  vars: Map<string, string>;
+  options: BuildOptions;
+}
+
+export interface BuildOptions {
+  /** Stop just before this instruction: its stage then holds the files the instruction sees. */
+  stop?: DockerInstruction;
+  /**
+   * `defaults` (the build check): follow the build as `docker build` runs it without `--build-arg`.
+   * `unknown` (a transform, which must not change what it cannot establish): a `$VAR` an ARG sets
+   * has no known value, since any build can pass another.
+   */
+  buildArgs: 'defaults' | 'unknown';
+}
+
+/** Follows the build of every stage (up to `options.stop`), for a build context (null when unknown). */
+export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, options: BuildOptions): ImageBuild {
+  const build: ImageBuild = { parsed, context: context === null ? null : normRel(context), stages: [], problems: [], files: repoFiles(repo.files) };
+  for (const stage of parsed.stages) {
+    const parent = stage.parentStage !== null ? build.stages[stage.parentStage] : undefined;
+    const fs: StageFiles = parent ? { entries: [...parent.entries], uncertain: parent.uncertain, workdir: parent.workdir } : { entries: [], uncertain: false, workdir: '/' };
+    build.stages.push(fs);
+    if (walkStage({ build, repo, vars: new Map(), options }, stage, fs)) break;
+  }
+  return build;
+}
+
+/** The files of a stage just before an instruction (or at its end, `at` null), as far as they are established (build args unknown). */
+export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo): { stage: StageFiles; files: RepoFiles } {
+  const build = buildImage(parsed, repo, context, { buildArgs: 'unknown', ...(at ? { stop: at } : {}) });
+  return { stage: build.stages[stage.index] ?? { entries: [], uncertain: false, workdir: '/' }, files: build.files };
+}
+
+/** Walks one stage's instructions; true when it reached `stop`. */
+function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
+  for (const ins of stage.instructions) {
+    if (ins === walk.options.stop) return true;
+    if (ins.keyword === 'ENV' || ins.keyword === 'ARG') {
+      const known = ins.keyword === 'ENV' || walk.options.buildArgs === 'defaults';
+      for (const [name, value] of variableAssignments(ins.args, ins.keyword)) {
+        if (value !== null && known) walk.vars.set(name, value);
+        else if (!known) walk.vars.delete(name);
+      }
+    } else if (ins.keyword === 'WORKDIR') {
+      const dir = expand(walk, ins.args.trim().replace(/^["']|["']$/g, ''));
+      if (dir === null) {
+        fs.uncertain = true;
+        continue;
+      }
+      fs.workdir = absPath(fs.workdir, dir);
+      fs.entries.push({ path: fs.workdir, rel: null, kind: 'dir' });
+    } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      copyInstruction(walk, ins, fs);
+    } else if (ins.keyword === 'RUN') {
+      followRun(walk.build.parsed, walk.build.files, walk.repo.workspacePackages, ins, fs);
+    }
+  }
+  return false;
+}
+
+const expand = (walk: Walk, text: string): string | null => substitute(text, (name) => walk.vars.get(name) ?? null);
+
+function copyInstruction(walk: Walk, ins: DockerInstruction, fs: StageFiles): void {
+  const args = copyArguments(walk.build.parsed, ins);
+  if (!args) return;
+  const destRaw = expand(walk, args.dest.value);
+  if (destRaw === null) {
+    fs.uncertain = true;
+    return;
+  }
+  const dest = absPath(fs.workdir, destRaw);
+  const from = copyFlag(args, 'from');
+  if (from !== undefined) copyFromStage(walk, ins, args, from, dest, fs);
+  else for (const source of args.sources) copyFromContext(walk, ins, args, source, dest, fs);
+}
+
+function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number | null {
+  const byName = parsed.stages.find((s) => s.index < before && s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
+  if (byName) return byName.index;
+  if (/^\d+$/.test(ref) && Number(ref) < before) return Number(ref);
+  return null;
+}
+
+function copyFromStage(walk: Walk, ins: DockerInstruction, args: CopyArguments, from: string, dest: string, fs: StageFiles): void {
+  const { build } = walk;
+  const index = stageFor(build.parsed, from, ins.stageIndex);
+  if (index === null) {
+    const later = build.parsed.stages.some((s) => s.name?.toLowerCase() === from.toLowerCase());
+    if (later || !/[:/.@]/.test(from)) build.problems.push({ kind: later ? 'later-stage' : 'no-stage', line: ins.line, from });
+    return; // an external image: nothing to follow
+  }
+  const src = build.stages[index] as StageFiles;
+  if (src.uncertain) fs.uncertain = true; // what that stage made is only partly known
+  for (const source of args.sources) {
+    const s = expand(walk, source.value);
+    if (s === null) continue;
+    const srcPath = absPath('/', s);
+    const found = lookup(src, srcPath, build.files);
+    if (!found) {
+      build.problems.push({ kind: 'not-in-stage', line: ins.line, from, source: s, path: srcPath, uncertain: src.uncertain });
+      continue;
+    }
+    const isFile = found.kind === 'context' && found.rel !== null && build.files.has(found.rel);
+    const target = isFile && args.destIsDir ? posix.join(dest, posix.basename(srcPath)) : dest;
+    fs.entries.push(...copyEntries(src, srcPath, target, build.files, ins, source));
+  }
+}
+
+function copyFromContext(walk: Walk, ins: DockerInstruction, args: CopyArguments, source: ShellWord, dest: string, fs: StageFiles): void {
+  const { build } = walk;
+  const s = expand(walk, source.value);
+  const into = (name: string) => (args.destIsDir ? posix.join(dest, posix.basename(name)) : dest);
+  if (s === null || /^https?:\/\//.test(s)) {
+    fs.entries.push({ path: s === null ? dest : into(s), rel: null, kind: 'unknown', copy: ins, source });
+    return;
+  }
+  const rel = normRel(posix.normalize(s.replace(/^\/+/, '')));
+  if (build.context === null) {
+    // Without the context only a source that names a file can be placed.
+    const named = !isGlob(rel) && (/\.[\w-]+$/.test(rel) || rel === 'Dockerfile');
+    fs.entries.push(named ? { path: into(rel), rel: null, kind: 'context', copy: ins, source } : { path: dest, rel: null, kind: 'unknown', copy: ins, source });
+    return;
+  }
+  if (rel.startsWith('..')) {
+    build.problems.push({ kind: 'outside-context', line: ins.line, source: s });
+    fs.entries.push({ path: into(rel), rel: posix.normalize(joinRel(build.context, rel)), kind: 'named', copy: ins, source });
+    return;
+  }
+  const matches = contextMatches(build, rel);
+  if (matches.length === 0) {
+    const kind = !isGlob(rel) ? 'not-in-context' : args.sources.length === 1 ? 'no-match' : 'no-match-of-several';
+    build.problems.push({ kind, line: ins.line, source: s });
+    if (!isGlob(rel)) fs.entries.push({ path: into(rel), rel: joinRel(build.context, rel), kind: 'named', copy: ins, source });
+    return;
+  }
+  for (const m of matches) {
+    const path = !m.dir && (args.destIsDir || matches.length > 1) ? posix.join(dest, posix.basename(m.rel)) : dest;
+    fs.entries.push({ path, rel: joinRel(build.context, m.rel), kind: 'context', copy: ins, source });
+  }
+}
+
+/** The context's files and directories a COPY source (a path or a glob, context-relative) names. */
+function contextMatches(build: ImageBuild, rel: string): { rel: string; dir: boolean }[] {
+  const ctx = build.files.underContext(build.context ?? '');
+  if (!isGlob(rel)) return ctx.files.has(rel) ? [{ rel, dir: false }] : ctx.dirs.has(rel) ? [{ rel, dir: true }] : [];
+  const re = globToRegExp(rel);
+  const matches: { rel: string; dir: boolean }[] = [];
+  for (const f of ctx.files) if (re.test(f)) matches.push({ rel: f, dir: false });
+  for (const d of ctx.dirs) if (d && re.test(d)) matches.push({ rel: d, dir: true });
+  return matches;
+}

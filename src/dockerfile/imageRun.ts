@@ -1,0 +1,179 @@
+/**
+ * What the RUN steps of a stage add to the image model, for the steps the model understands:
+ * installs (node_modules), package builds (`pnpm --filter x build`, `npm run build -w x`, `tsc`),
+ * `pnpm deploy`, `mkdir`, `cd`. Any other command that may create files marks the stage uncertain,
+ * so a path missing there is only "as far as the model can follow".
+ */
+import { posix } from 'node:path';
+import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
+import type { WorkspacePackage } from '../repo/workspace.js';
+import { globToRegExp } from './glob.js';
+import { absPath as abs, joinRel, lookup, normRel as norm, type RepoFiles, type StageFiles } from './imageFiles.js';
+import { runSteps } from './shell.js';
+
+/** Commands that create nothing the model tracks. */
+const NOOP_COMMAND =
+  /^(?:apk|apt-get|apt|yum|dnf|microdnf|addgroup|adduser|groupadd|useradd|usermod|chown|chmod|corepack|echo|printf|true|set|export|rm|test|\[|sed|npm\s+(?:prune|cache|config|i(?:nstall)?\s+(?:-g|--global))|pnpm\s+(?:prune|store|config|fetch|setup|add\s+-g)|yarn\s+(?:cache|config)|npm\s+(?:-g|--global)\s+i)/;
+
+/** One RUN step being followed: the stage, the directory it runs in, the repo's packages. */
+interface Step {
+  fs: StageFiles;
+  cwd: string;
+  files: RepoFiles;
+  packages: WorkspacePackage[];
+}
+
+
+/** The directory a package's build writes: the top directory of its `main`, else `dist`. */
+export function outputDir(pkg: WorkspacePackage): string {
+  const main = (pkg.main ?? '').replace(/^\.\//, '');
+  const top = main.includes('/') ? main.split('/')[0] : null;
+  return top && top !== 'src' ? top : 'dist';
+}
+
+/** Adds what a RUN's steps create to the stage. */
+export function followRun(parsed: ParsedDockerfile, files: RepoFiles, packages: WorkspacePackage[], ins: DockerInstruction, fs: StageFiles): void {
+  const step: Step = { fs, cwd: fs.workdir, files, packages };
+  for (const { text: raw } of runSteps(parsed, ins)) {
+    const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');
+    const cd = /^cd\s+(\S+)$/.exec(seg);
+    if (cd) step.cwd = abs(step.cwd, cd[1] ?? '.');
+    else if (!followStep(step, seg)) fs.uncertain = true;
+  }
+}
+
+/** Follows one step; false when it may create files the model cannot see. */
+function followStep(step: Step, seg: string): boolean {
+  const pnpm = /^(?:pnpm|corepack\s+pnpm|npx\s+pnpm)\b(.*)$/.exec(seg);
+  if (pnpm) return followPnpm(step, pnpm[1] ?? '');
+  const npmLike = /^(?:npm|yarn)\b(.*)$/.exec(seg);
+  if (npmLike) return followNpm(step, npmLike[1] ?? '') || NOOP_COMMAND.test(seg);
+  if (/^(?:npx\s+)?tsc\b/.test(seg)) return buildHere(step);
+  const mkdir = /^mkdir\s+(?:-p\s+)?(.+)$/.exec(seg);
+  if (mkdir) {
+    for (const d of (mkdir[1] ?? '').split(/\s+/)) if (d && !d.startsWith('-')) step.fs.entries.push({ path: abs(step.cwd, d), rel: null, kind: 'dir' });
+    return true;
+  }
+  return /^node\s+-e\b/.test(seg) || NOOP_COMMAND.test(seg);
+}
+
+function followPnpm(step: Step, rest: string): boolean {
+  const { fs, packages } = step;
+  const filters = [...rest.matchAll(/(?:--filter|-F)(?:=|\s+)(\S+)/g)].map((m) => m[1] ?? '');
+  const words = rest.replace(/(?:--filter|-F)(?:=|\s+)\S+/g, '').trim().split(/\s+/).filter(Boolean);
+  const positional = words.filter((w) => !w.startsWith('-'));
+  const verb = positional[0] ?? 'install';
+  if (verb === 'install' || verb === 'i') {
+    fs.entries.push({ path: posix.join(workspaceRoot(fs) ?? step.cwd, 'node_modules'), rel: null, kind: 'produced' });
+    for (const p of packages) {
+      const dir = packageDirIn(fs, p);
+      if (dir) fs.entries.push({ path: posix.join(dir, 'node_modules'), rel: null, kind: 'produced' });
+    }
+    return true;
+  }
+  if (verb === 'deploy') {
+    const target = positional[1];
+    const selected = filters.flatMap((f) => selectPackages(f, packages));
+    if (!target || !selected[0]) return false;
+    fs.entries.push({ path: abs(step.cwd, target), rel: selected[0].dir, kind: 'produced' });
+    return true;
+  }
+  const script = verb === 'run' || verb === 'run-script' ? positional[1] : verb;
+  if (script === 'build' || (script && /^build(?::|$)/.test(script))) {
+    if (filters.length) produceBuild(fs, filters.flatMap((f) => selectPackages(f, packages)));
+    else if (words.includes('-r') || words.includes('--recursive')) produceBuild(fs, packages);
+    else return buildHere(step);
+    return true;
+  }
+  return /^(?:prune|store|config|fetch|setup|add|env)$/.test(verb);
+}
+
+/** npm and yarn: installs and builds; false for anything else (the caller checks the no-op list). */
+function followNpm(step: Step, rest: string): boolean {
+  const words = rest.trim().split(/\s+/).filter(Boolean);
+  const verb = words.find((w) => !w.startsWith('-')) ?? 'install';
+  if (/^(?:install|i|ci)$/.test(verb) && !words.includes('-g') && !words.includes('--global')) {
+    step.fs.entries.push({ path: posix.join(step.cwd, 'node_modules'), rel: null, kind: 'produced' });
+    return true;
+  }
+  const run = words.filter((w) => !w.startsWith('-'));
+  const script = run[0] === 'run' || run[0] === 'run-script' ? run[1] : run[0];
+  if (!script || !/^build(?::|$)/.test(script)) return false;
+  const ws = /(?:--workspace|-w)(?:=|\s+)(\S+)/.exec(rest)?.[1];
+  if (!ws) return buildHere(step);
+  produceBuild(step.fs, step.packages.filter((p) => p.name === ws || p.dir === norm(ws)));
+  return true;
+}
+
+/** A build of the package in the step's directory; false when no package is known to be there. */
+function buildHere(step: Step): boolean {
+  const pkg = packageAt(step, step.cwd);
+  if (pkg) produceBuild(step.fs, [pkg]);
+  return pkg !== null;
+}
+
+/** Packages a pnpm `--filter`/`-F` selector names (`name`, `name...`, `...name`, `./dir`, `{dir}`). */
+function selectPackages(selector: string, packages: WorkspacePackage[]): WorkspacePackage[] {
+  let sel = selector.replace(/^["']|["']$/g, '');
+  const withDeps = sel.endsWith('...');
+  const withDependents = sel.startsWith('...');
+  sel = sel.replace(/^\.\.\.|\.\.\.$/g, '').replace(/^\^/, '');
+  const byDir = /^\.{0,2}\/|^\{/.test(sel) ? norm(sel.replace(/^\{|\}$/g, '')) : null;
+  const re = byDir === null ? globToRegExp(sel) : null;
+  const roots = packages.filter((p) => (byDir !== null ? p.dir === posix.join('', byDir) || p.dir === byDir : re?.test(p.name)));
+  const out = new Set<WorkspacePackage>(roots);
+  if (withDeps) {
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    const visit = (p: WorkspacePackage) => {
+      for (const d of p.workspaceDeps) {
+        const dep = byName.get(d);
+        if (dep && !out.has(dep)) {
+          out.add(dep);
+          visit(dep);
+        }
+      }
+    };
+    roots.forEach(visit);
+  }
+  if (withDependents) for (const p of packages) if (roots.some((r) => p.workspaceDeps.includes(r.name))) out.add(p);
+  return [...out];
+}
+
+/** The workspace root inside a stage: where pnpm-workspace.yaml (or the root package.json) was copied. */
+function workspaceRoot(fs: StageFiles): string | null {
+  for (let i = fs.entries.length - 1; i >= 0; i--) {
+    const e = fs.entries[i];
+    if (!e || e.kind === 'named') continue;
+    if (e.rel === 'pnpm-workspace.yaml' || (e.rel === 'package.json' && e.kind === 'context')) return posix.dirname(e.path);
+    if (e.kind === 'context' && e.rel === '') return e.path;
+  }
+  return null;
+}
+
+/** Where a package's directory is in the stage (from where its package.json was copied). */
+function packageDirIn(fs: StageFiles, pkg: WorkspacePackage): string | null {
+  const manifest = joinRel(pkg.dir, 'package.json');
+  for (let i = fs.entries.length - 1; i >= 0; i--) {
+    const e = fs.entries[i];
+    if (!e || e.kind === 'named') continue;
+    if (e.rel === manifest) return posix.dirname(e.path);
+    if (e.rel !== null && e.kind === 'context' && (e.rel === '' || manifest.startsWith(e.rel + '/'))) return posix.join(e.path, manifest.slice(e.rel ? e.rel.length + 1 : 0), '..');
+  }
+  return null;
+}
+
+function packageAt(step: Step, dir: string): WorkspacePackage | null {
+  const found = lookup(step.fs, posix.join(dir, 'package.json'), step.files);
+  if (!found?.rel) return null;
+  const pkgDir = norm(posix.dirname(found.rel));
+  return step.packages.find((p) => p.dir === pkgDir) ?? null;
+}
+
+function produceBuild(fs: StageFiles, pkgs: WorkspacePackage[]): void {
+  for (const pkg of pkgs) {
+    const dir = packageDirIn(fs, pkg);
+    if (!dir) continue;
+    const out = outputDir(pkg);
+    fs.entries.push({ path: posix.join(dir, out), rel: joinRel(pkg.dir, out), kind: 'produced' });
+  }
+}
