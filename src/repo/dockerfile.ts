@@ -89,15 +89,17 @@ export function dockerfileProblems(text: string): { line: number; message: strin
 
 /**
  * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
- * getRawArguments, and its accessors and dockerfile-utils' validation call it many times per
- * instruction: the largest single cost of reading a Dockerfile. A parsed instruction never changes,
- * so the first result is kept; each caller still gets its own array (ModifiableInstruction shifts
- * the flags off the one it gets).
+ * getRawArguments, and its parser, its accessors and dockerfile-utils' validation call it many
+ * times per instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
+ * first result is kept; each caller still gets its own array (ModifiableInstruction shifts the
+ * flags off the one it gets). Kept only for that call, so a whole repo's parses do not hold every
+ * instruction's arguments (about 100 MB at 510 services).
  */
-const argumentsOf = new WeakMap<Instruction, Argument[]>();
+let argumentsOf: Map<Instruction, Argument[]> | null = null;
 const withRawArguments = Instruction.prototype as unknown as { getRawArguments(this: Instruction): Argument[] };
 const tokenise = withRawArguments.getRawArguments;
 withRawArguments.getRawArguments = function (this: Instruction): Argument[] {
+  if (!argumentsOf) return tokenise.call(this);
   let args = argumentsOf.get(this);
   if (!args) {
     args = tokenise.call(this);
@@ -106,8 +108,18 @@ withRawArguments.getRawArguments = function (this: Instruction): Argument[] {
   return args.slice();
 };
 
+function keepingArguments<T>(read: () => T): T {
+  if (argumentsOf) return read();
+  argumentsOf = new Map();
+  try {
+    return read();
+  } finally {
+    argumentsOf = null;
+  }
+}
+
 /** One dockerfile-ast parse per text, shared by the validation below and parseWithoutValidation. */
-const parseAst = memoize((text: string) => DockerfileParser.parse(text), 4096);
+const parseAst = memoize((text: string) => keepingArguments(() => DockerfileParser.parse(text)), 4096);
 const parseWithLibrary = DockerfileParser.parse;
 
 /**
@@ -119,7 +131,7 @@ function validateShared(text: string) {
   const ast = parseAst(text);
   DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
   try {
-    return validate(text);
+    return keepingArguments(() => validate(text));
   } finally {
     DockerfileParser.parse = parseWithLibrary;
   }
@@ -181,7 +193,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return parseValid(text);
 }
 
-const parseValid = memoize(parseWithoutValidation, 4096);
+const parseValid = memoize((text: string) => keepingArguments(() => parseWithoutValidation(text)), 4096);
 
 function parseWithoutValidation(text: string): ParsedDockerfile {
 
