@@ -9,6 +9,17 @@ import type { TextEdit } from './edits.js';
 export type FileKind = 'dockerfile' | 'compose' | 'source';
 export type Safety = 'safe' | 'behavior-changing';
 
+/**
+ * How safe one change is, decided where the transform makes it (like ruff's Applicability): a
+ * `safe` transform can still make a behaviour-changing change in one file (dockerfile-port-env
+ * wrapping an exec-form CMD in `sh -c "exec …"`), and that change says so itself.
+ */
+export interface ChangeSafety {
+  safety: Safety;
+  /** One line: what to verify once it is applied (null when there is nothing to verify). */
+  verify: string | null;
+}
+
 export interface TransformOptions {
   /** `--pnpm-version`: the pnpm version to pin when the repo does not say. */
   pnpmVersion?: string;
@@ -51,6 +62,11 @@ export interface TransformResult {
    * does not exist is created.
    */
   otherFiles?: OtherFileEdits[];
+  /**
+   * The safety of this result's edits, when the transform decided it for this change; absent, the
+   * change has the transform's declared {@link Transform.safety} and {@link Transform.verify}.
+   */
+  safety?: ChangeSafety;
 }
 
 export interface Transform {
@@ -62,7 +78,14 @@ export interface Transform {
   fixes: string;
   /** For behaviour-changing transforms: what to verify after applying. */
   verify?: string;
+  /** For a safe transform: which of its changes are behaviour-changing nonetheless (each says so in its own safety). */
+  behaviorChangingWhen?: string;
   /** Whether the transform looks at this file at all. */
   appliesTo(path: string, repo: RepoModel): boolean;
   run(input: TransformInput): TransformResult;
+}
+
+/** The safety a transform's change has: the one its result decided, else the transform's own. */
+export function safetyOf(transform: Transform, result?: Pick<TransformResult, 'safety'>): ChangeSafety {
+  return result?.safety ?? { safety: transform.safety, verify: transform.verify ?? null };
 }

@@ -75,12 +75,12 @@ describe('ecsfix CLI', () => {
     for (const name of commandNames()) expect(help.stdout).toContain(`ecsfix ${name}`);
   });
 
-  it('default output: the patch on stdout, only warnings then one summary line on stderr; --verbose adds info, -q shows none', async () => {
+  it('default output: the patch on stdout, only warnings and the behaviour-changing changes then one summary line on stderr; --verbose adds info, -q shows none', async () => {
     const dir = copySample('kodingcaravan');
     const normal = await runCli(['diff', dir]);
     expect(normal.code).toBe(1);
     const lines = normal.stderr.trim().split('\n');
-    expect(lines.slice(0, -1).every((l) => l.startsWith('warning ') || l.startsWith('blocking '))).toBe(true);
+    expect(lines.slice(0, -1).every((l) => l.startsWith('warning ') || l.startsWith('blocking ') || l.startsWith('behaviour-changing '))).toBe(true);
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.at(-1)).toContain(`ecsfix apply ${dir}`);
     const verbose = await runCli(['diff', dir, '--verbose']);

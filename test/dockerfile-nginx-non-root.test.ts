@@ -211,3 +211,29 @@ describe('check --format ecs follows the move', () => {
     expect(report.ecs.find((e) => e.service === 'web')?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([{ containerPort: 80, protocol: 'tcp' }]);
   });
 });
+
+describe('where the switch goes in the Dockerfile', () => {
+  const conf = 'server {\n    listen 80;\n}\n';
+  const run = (dockerfile: string) => {
+    const tree: Tree = new Map([
+      ['web/Dockerfile', dockerfile],
+      ['web/default.conf', conf],
+      ['docker-compose.yml', 'services:\n  web:\n    build: ./web\n    ports: ["80:80"]\n'],
+    ]);
+    const { plan } = planTree(tree, [dockerfileNginxNonRoot]);
+    return { after: plan.changes.find((c) => c.path === 'web/Dockerfile')?.after ?? null, findings: findingsOf(plan).map(findingKey), changed: plan.changes.map((c) => c.path) };
+  };
+
+  it('after an explicit `USER root` of the stage, so the image really ends as nginx', () => {
+    const { after } = run('FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nUSER root\nEXPOSE 80\n');
+    expect(after?.trimEnd().split('\n').filter((l) => l.startsWith('USER'))).toEqual(['USER root', 'USER nginx']);
+  });
+
+  it('nothing when the HEALTHCHECK probing port 80 is inherited from an earlier stage', () => {
+    const result = run(
+      'FROM nginx:1.27-alpine AS base\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\n\nFROM base AS production\nCOPY default.conf /etc/nginx/conf.d/default.conf\n',
+    );
+    expect(result.changed).toEqual([]);
+    expect(result.findings).toEqual(['ECS177 web/Dockerfile:2']);
+  });
+});

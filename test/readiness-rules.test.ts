@@ -179,6 +179,22 @@ describe('compose rules', () => {
   });
 });
 
+describe('ECS410 migrations at every start', () => {
+  it('names the entrypoint script line and the CMD; not makemigrations --check, showmigrations or a comment', () => {
+    const entrypoint = '#!/bin/sh\nset -e\n# python manage.py migrate was here\npython manage.py makemigrations --check\npython manage.py showmigrations\npython manage.py migrate --noinput\nexec gunicorn app.wsgi -b 0.0.0.0:8000\n';
+    const files = {
+      'docker-compose.yml': 'services:\n  web:\n    build: ./web\n    ports:\n      - "8000:8000"\n  api:\n    build: ./api\n',
+      'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+      'web/entrypoint.sh': entrypoint,
+      'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["./entrypoint.sh"]\n',
+      'api/package.json': PKG({ name: 'api' }),
+      'api/src/index.ts': HTTP_SRC,
+      'api/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD npx prisma migrate deploy && node dist/index.js\n',
+    };
+    expect(at(readiness(files), 'ECS410').map((f) => `${f.file}:${f.line}`).sort()).toEqual(['api/Dockerfile:4', 'web/entrypoint.sh:6']);
+  });
+});
+
 describe('engines.node ranges', () => {
   it('reads the npm range grammar for a floating image major', () => {
     expect(satisfiesMajor('>=18.0.0', 18)).toBe(true);

@@ -43,8 +43,9 @@ describe('Go', () => {
   it('a literal address is fixed', () => {
     expect(go('srv := &http.Server{Addr: ":9090", Handler: mux}\nsrv.ListenAndServe()\n')).toMatchObject([{ port: 9090, envVar: null }]);
   });
-  it("gin's Run() with no address reads PORT", () => {
+  it("gin's Run() with no address reads PORT; exec's cmd.Run() is not a server", () => {
     expect(go('import "github.com/gin-gonic/gin"\nr := gin.Default()\nr.Run()\n')).toMatchObject([{ port: 8080, envVar: 'PORT' }]);
+    expect(go('import "github.com/gin-gonic/gin"\nexec.Command("migrate").Run()\nr := gin.New()\nr.Run(":9000")\n')).toMatchObject([{ port: 9000, envVar: null, line: 4 }]);
   });
   it('a config field is not guessed', () => {
     expect(go('http.ListenAndServe(cfg.Addr, r)\n')).toMatchObject([{ port: null, envVar: null }]);

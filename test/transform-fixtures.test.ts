@@ -7,6 +7,7 @@
  *       { "findings": ["ECS131 services/api/Dockerfile:3", ...],   <- findings that must be reported: code, file, line
  *         "failures": ["ECS001 Dockerfile:2", ...],                <- files that must be left out with an error
  *         "options": { "pnpmVersion": "9.1.0" },
+ *         "safety": { "Dockerfile": "behavior-changing" },          <- a change whose safety is not the transform's declared one
  *         "sample": "kodingcaravan" }   <- instead of before/: a whole bundled sample monorepo is the input
  *
  * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
@@ -21,6 +22,7 @@ import { dockerfileProblems } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { typescriptSyntaxErrors } from '../src/run/codemod.js';
+import { changeSafety } from '../src/run/plan.js';
 import { applyPlan, findingKey, findingsOf, planTree, readTree } from './helpers/repo.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
@@ -32,6 +34,8 @@ interface Expectation {
   findings?: string[];
   failures?: string[];
   options?: { pnpmVersion?: string; requireSecrets?: boolean };
+  /** Per changed file, its safety when it is not the transform's declared one. */
+  safety?: Record<string, string>;
 }
 
 for (const transform of TRANSFORMS) {
@@ -46,7 +50,7 @@ for (const transform of TRANSFORMS) {
         const caseDir = join(dir, name);
         const expectation: Expectation = existsSync(join(caseDir, 'expect.json')) ? JSON.parse(readFileSync(join(caseDir, 'expect.json'), 'utf8')) : {};
         // An unknown key (a typo, an old format) would be ignored silently: refuse it.
-        expect(Object.keys(expectation).filter((k) => !['sample', 'findings', 'failures', 'options', 'why'].includes(k)), 'expect.json keys').toEqual([]);
+        expect(Object.keys(expectation).filter((k) => !['sample', 'findings', 'failures', 'options', 'why', 'safety'].includes(k)), 'expect.json keys').toEqual([]);
         const before = readTree(expectation.sample ? join(ROOT, '..', expectation.sample) : join(caseDir, 'before'));
         const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
         const options = expectation.options ?? {};
@@ -65,6 +69,13 @@ for (const transform of TRANSFORMS) {
         const reported = findingsOf(plan).map(findingKey);
         expect(reported, 'the findings the case expects').toEqual(expect.arrayContaining(expectation.findings ?? []));
         expect(plan.failures.map(findingKey), 'the files left out with an error').toEqual(expectation.failures ?? []);
+        // Every change carries its own safety: the transform's declared one unless the case says otherwise.
+        const safety = Object.fromEntries(plan.changes.map((c) => [c.path, changeSafety(c)]));
+        const expected = Object.fromEntries(plan.changes.map((c) => [c.path, expectation.safety?.[c.path] ?? transform.safety]));
+        expect(safety, 'the safety of each change').toEqual(expected);
+        for (const path of Object.keys(expectation.safety ?? {})) expect(Object.keys(safety), 'expect.json safety names a changed file').toContain(path);
+        for (const change of plan.changes)
+          for (const part of change.safety) if (part.safety === 'behavior-changing') expect(part.verify, `${change.path}: what to verify`).toBeTruthy();
 
         for (const change of plan.changes)
           if (isDockerfileName(change.path)) expect(dockerfileProblems(change.after), change.path).toEqual([]);

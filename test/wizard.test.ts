@@ -28,8 +28,12 @@ vi.mock('@clack/prompts', () => ({
 // The per-file key prompt: y/n/a/q answers scripted, Ctrl-C as its cancel symbol.
 vi.mock('../src/cli/filePrompt.js', () => ({
   CANCELLED: CANCEL,
-  askFile: async () => answers.shift(),
+  askFile: async (message: string) => {
+    asked.push(message);
+    return answers.shift();
+  },
 }));
+const asked: string[] = [];
 const picked: { value: string; hint: string }[][] = [];
 
 const { main } = await import('../src/cli/main.js');
@@ -120,6 +124,24 @@ describe('wizard', () => {
     await run(dir);
     expect(said.join('\n')).toContain('Wrote 0');
     expect(scriptArgs()).toBeNull();
+  });
+
+  it('the per-file question says when that change is behaviour-changing, whatever the transform declares', async () => {
+    const ask = async (fixture: string) => {
+      const dir = copySample(`transforms/dockerfile-port-env/${fixture}/before`);
+      gitInit(dir);
+      asked.length = 0;
+      answers.length = 0;
+      answers.push('initial', 'skip', 'skip', 'skip');
+      await run(dir, ['dockerfile-port-env']);
+      return [...asked];
+    };
+    const rewritten = await ask('shell-form-cmd-fixed-port');
+    expect(rewritten).toHaveLength(1);
+    expect(rewritten[0]).toMatch(/behaviour-changing/);
+    const plain = await ask('expose-without-env-port');
+    expect(plain.length).toBeGreaterThan(0);
+    for (const m of plain) expect(m).not.toMatch(/behaviour-changing/);
   });
 
   it('the picker counts each transform\'s files in the combined run', async () => {

@@ -193,6 +193,7 @@ export const dockerfileFrozenLockfile: Transform = {
   safety: 'safe',
   fixes: '`pnpm install` / `npm install` in an image resolves versions at build time: images drift from the lockfile and from each other',
   verify: 'a lockfile out of date with package.json now fails the build: run `pnpm install` (or `npm install`) and commit the lockfile when it does',
+  behaviorChangingWhen: 'it makes an install frozen against a comment above it that asks for it to stay unfrozen',
   appliesTo: (path, repo) => isDockerfileName(path) && repo.dockerfiles.has(path),
   run({ path, text, repo }: TransformInput): TransformResult {
     const parsed = parseDockerfile(text);
@@ -205,6 +206,8 @@ export const dockerfileFrozenLockfile: Transform = {
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
     const pnpmImage = usesPnpm(parsed);
     const unlockedNpm: number[] = [];
+    /** Installs made frozen against a comment asking otherwise: a behaviour-changing change. */
+    const overridden: { line: number; lockName: string }[] = [];
 
     for (const install of installs) {
       const { command, manager, instruction } = install;
@@ -367,6 +370,7 @@ export const dockerfileFrozenLockfile: Transform = {
         const again = manager === 'pnpm' ? 'pnpm install' : 'npm install';
         pending.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
         for (const extra of comment.slice(1)) pending.edits.push(replaceRange(extra.start, extra.end, ''));
+        overridden.push({ line, lockName: lockName ?? lockNames[0] ?? 'the lockfile' });
         say(
           'ECS141',
           'warning',
@@ -384,7 +388,14 @@ export const dockerfileFrozenLockfile: Transform = {
         message: `npm install at line${unlockedNpm.length > 1 ? 's' : ''} ${unlockedNpm.join(', ')} resolves production dependencies without a lockfile (the repo locks with pnpm-lock.yaml, which npm cannot read); left as is. \`pnpm deploy --prod\` would keep them locked`,
         line: unlockedNpm[0],
       });
-    return { edits: pending.edits, findings: pending.findings };
+    if (overridden.length === 0) return { edits: pending.edits, findings: pending.findings };
+    const locks = [...new Set(overridden.map((o) => o.lockName))].join(', ');
+    const lines = overridden.map((o) => o.line).join(', ');
+    return {
+      edits: pending.edits,
+      findings: pending.findings,
+      safety: { safety: 'behavior-changing', verify: `the install at line ${lines} is now frozen although its comment asked otherwise: ${locks} must be up to date with every package.json the stage copies, or the build fails` },
+    };
   },
 };
 

@@ -202,7 +202,8 @@ function dockerfileEdits(parsed: ParsedDockerfile, stage: DockerStage, config: N
     const healthcheck = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
     if (healthcheck && healthcheck.stageIndex === stage.index) edits.push(...localUrlPortEdits(parsed.text.slice(healthcheck.start, healthcheck.end), healthcheck.start, port, NEW_PORT));
   }
-  const steps = stage.instructions.filter((i) => ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(i.keyword));
+  // After the last build step, and after a `USER root` of the stage, which would undo the switch.
+  const steps = stage.instructions.filter((i) => ['RUN', 'COPY', 'ADD', 'WORKDIR', 'USER'].includes(i.keyword));
   const after = steps[steps.length - 1] ?? stage.from;
   edits.push(insertLinesAfter(parsed, after, lines));
   return edits;
@@ -270,6 +271,10 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
   if (port < 1024) {
     const addressed = addressedOnPort(input.repo, services, port);
     if (addressed) return none([addressed]);
+    // A HEALTHCHECK inherited from the stage this one is built FROM probes the old port, and editing it would change that stage too.
+    const healthcheck = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
+    if (healthcheck && healthcheck.stageIndex !== stage.index && localUrlPortEdits(parsed.text.slice(healthcheck.start, healthcheck.end), healthcheck.start, port, NEW_PORT).length)
+      return refuseAt({ kind: 'listen', message: `the HEALTHCHECK this stage inherits probes port ${port} and belongs to an earlier stage; move it into the deployed stage first`, line: healthcheck.line });
     const compose = composePortEdits(input.repo, services, port, NEW_PORT, input.read);
     if ('refusal' in compose) return none([{ code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: ${compose.refusal.message}`, file: compose.refusal.file, line: compose.refusal.line }]);
     others.push(...compose.edits);

@@ -8,7 +8,7 @@ import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
-import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { ChangeSafety, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort } from './lib/fixed-port.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
@@ -20,6 +20,7 @@ export const dockerfilePortEnv: Transform = {
   safety: 'safe',
   fixes: 'no ENV PORT: the app, its HEALTHCHECK and the ECS port mapping can disagree',
   verify: 'run the image: the server answers on the port EXPOSE names, and (where ENV PORT was added) on another one when PORT is set',
+  behaviorChangingWhen: 'it rewrites a CMD that starts the server on a fixed port to read PORT (an exec-form CMD becomes `sh -c "exec …"`)',
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
   run({ path, text, repo }: TransformInput): TransformResult {
     const target = httpServiceOf(path, repo);
@@ -90,7 +91,16 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    if (lines.length === 0) return { edits: cmdEdit ? [cmdEdit.edit] : [], findings };
+    // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
+    const safety: ChangeSafety | undefined = cmdEdit
+      ? {
+          safety: 'behavior-changing',
+          verify: /^\s*\[/.test(text.slice(cmdEdit.edit.start, cmdEdit.edit.end))
+            ? `the CMD now runs through sh -c "exec …": the container must start as before and stop on SIGTERM`
+            : `the CMD now reads PORT: the container must start as before, and nothing may set PORT to another port than ${port}`,
+        }
+      : undefined;
+    if (lines.length === 0) return { edits: cmdEdit ? [cmdEdit.edit] : [], findings, ...(safety ? { safety } : {}) };
 
     const anchor = firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT'])) ?? stage.instructions[stage.instructions.length - 1];
     if (!anchor) return { edits: [], findings };
@@ -116,6 +126,6 @@ export const dockerfilePortEnv: Transform = {
         severity: 'warning',
         message: `port evidence disagrees: ${disagree.map((e) => `${e.value} from ${e.source} (${e.file}:${e.line})`).join(', ')}; ${effect}: verify that is the port clients and the load balancer use`,
       });
-    return { edits, findings };
+    return { edits, findings, ...(safety ? { safety } : {}) };
   },
 };

@@ -11,7 +11,7 @@ import { commandIndex, parseArgv, type Flags } from './args.js';
 import { UsageError } from './errors.js';
 import { EXIT, type Io } from './io.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
-import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, shown, tally, type Verbosity } from './report.js';
+import { collectDiagnostics, countRun, formatDiagnostic, planJson, plural, safetySummary, shown, tally, type Verbosity } from './report.js';
 import { sameSelection, scriptLine } from './scriptLine.js';
 import { findTarget } from './root.js';
 import { loadSession, resolveDir, selectTransforms, servicesInScope, type Session } from './session.js';
@@ -127,7 +127,13 @@ const VERSION = typeof __ECSFIX_VERSION__ === 'string' ? __ECSFIX_VERSION__ : '0
 
 function list(flags: Flags, io: Io): number {
   if (flags.json) {
-    io.stdout.write(JSON.stringify(TRANSFORMS.map(({ id, title, kinds, safety, fixes, verify }) => ({ id, title, kinds, safety, fixes, verify: verify ?? null })), null, 2) + '\n');
+    io.stdout.write(
+      JSON.stringify(
+        TRANSFORMS.map(({ id, title, kinds, safety, fixes, verify, behaviorChangingWhen }) => ({ id, title, kinds, safety, behaviorChangingWhen: behaviorChangingWhen ?? null, fixes, verify: verify ?? null })),
+        null,
+        2,
+      ) + '\n',
+    );
     return EXIT.ok;
   }
   const color = colorEnabled(io.stdout);
@@ -135,6 +141,7 @@ function list(flags: Flags, io: Io): number {
   for (const t of TRANSFORMS) {
     io.stdout.write(`${bold(color, t.id.padEnd(width))}  ${t.title}\n`);
     io.stdout.write(`${' '.repeat(width)}  ${dim(color, `${t.kinds.join(', ')} · ${t.safety} · fixes: ${t.fixes}`)}\n`);
+    if (t.behaviorChangingWhen) io.stdout.write(`${' '.repeat(width)}  ${dim(color, `behaviour-changing when ${t.behaviorChangingWhen} (each such change says so)`)}\n`);
     if (t.verify) io.stdout.write(`${' '.repeat(width)}  ${dim(color, `verify: ${t.verify}`)}\n`);
   }
   return EXIT.ok;
@@ -147,6 +154,8 @@ function report(session: Session, changes: FileChange[], flags: Flags, io: Io) {
   const all = collectDiagnostics(session.repo, session.plan, { changes });
   const color = colorEnabled(io.stderr);
   for (const d of shown(all, verbosity(flags))) io.stderr.write(formatDiagnostic(d, color) + '\n');
+  // Which changes are behaviour-changing, per change (the safety each transform decided for it).
+  if (!flags.quiet) for (const line of safetySummary(changes, color)) io.stderr.write(line + '\n');
   return countRun(session.repo, changes, all);
 }
 

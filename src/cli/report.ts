@@ -6,7 +6,7 @@ import { isFileError } from '../findings/codes-engine.js';
 import type { Finding } from '../findings/finding.js';
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
-import type { FileChange, Plan } from '../run/plan.js';
+import { changeSafety, type FileChange, type Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
 import { bold, dim, printable, red, yellow } from './style.js';
 
@@ -69,6 +69,27 @@ export function formatDiagnostic(d: Diagnostic, color: boolean, where = true): s
   return `${tag}${location} ${d.code}${d.transform ? ` [${d.transform}]` : ''} ${message}`;
 }
 
+/** One line per behaviour-changing part of a change, with what to verify (beside the diff in the wizard). */
+export function safetyLines(change: FileChange, color: boolean): string[] {
+  return change.safety
+    .filter((s) => s.safety === 'behavior-changing')
+    .map((s) => `${yellow(color, 'behaviour-changing')} [${s.transform}]${s.verify ? ` verify: ${printable(s.verify)}` : ''}`);
+}
+
+/** After `diff`/`apply`: the behaviour-changing changes, one line per transform and what to verify, naming every file. */
+export function safetySummary(changes: FileChange[], color: boolean): string[] {
+  const groups = new Map<string, { transform: string; verify: string | null; files: string[] }>();
+  for (const change of changes)
+    for (const s of change.safety) {
+      if (s.safety !== 'behavior-changing') continue;
+      const key = `${s.transform}\0${s.verify ?? ''}`;
+      const group = groups.get(key) ?? { transform: s.transform, verify: s.verify, files: [] };
+      group.files.push(change.path);
+      groups.set(key, group);
+    }
+  return [...groups.values()].map((g) => `${yellow(color, 'behaviour-changing')} ${printable(g.files.join(', '))} [${g.transform}]${g.verify ? ` verify: ${printable(g.verify)}` : ''}`);
+}
+
 export interface Counts {
   files: number;
   services: number;
@@ -111,7 +132,15 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
   return {
     root: repo.root,
     services: servicesJson(repo),
-    changes: plan.changes.map((c) => ({ path: c.path, transforms: c.transforms, findings: c.findings, patch: filePatch(c) })),
+    changes: plan.changes.map((c) => ({
+      path: c.path,
+      transforms: c.transforms,
+      // Per change, like ruff's applicability: behaviour-changing when any transform's part is.
+      safety: changeSafety(c),
+      safetyByTransform: c.safety,
+      findings: c.findings,
+      patch: filePatch(c),
+    })),
     findings: plan.findings,
     failures: plan.failures,
     problems: repo.problems,

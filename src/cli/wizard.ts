@@ -8,7 +8,7 @@
 import * as p from '@clack/prompts';
 import { relative } from 'node:path';
 import { planModel } from '../run/engine.js';
-import type { FileChange, Plan } from '../run/plan.js';
+import { changeSafety, type FileChange, type Plan } from '../run/plan.js';
 import type { TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { askFile, CANCELLED } from './filePrompt.js';
@@ -17,7 +17,7 @@ import { page } from './pager.js';
 import { colorizePatch, filePatch, terminalPatch } from './patch.js';
 import { leftByHand, readinessBefore } from '../check/format/wizard.js';
 import { readinessReport } from './check.js';
-import { collectDiagnostics, formatDiagnostic, plural, servicesTable, type Diagnostic } from './report.js';
+import { collectDiagnostics, formatDiagnostic, plural, safetyLines, servicesTable, type Diagnostic } from './report.js';
 import { scriptLine } from './scriptLine.js';
 import { loadSession, selectTransforms, type Limits, type Session } from './session.js';
 import { colorEnabled, printable } from './style.js';
@@ -60,10 +60,11 @@ export async function reviewChanges(changes: FileChange[], session: Session, io:
     const change = changes[i] as FileChange;
     const notes = diagnosticsFor(change, session);
     // Beside the diff they explain, the info notes too: where each value came from.
-    const notesText = notes.map((d) => formatDiagnostic(d, color, false) + '\n').join('');
+    const notesText = [...safetyLines(change, color), ...notes.map((d) => formatDiagnostic(d, color, false))].map((l) => l + '\n').join('');
     page('\n' + colorizePatch(terminalPatch(filePatch(change)), color) + notesText, io.stdout);
     for (;;) {
-      const answer = await askFile(`${printable(change.path)} (${i + 1}/${changes.length}, ${change.transforms.join(', ')})`, color);
+      const safety = changeSafety(change) === 'behavior-changing' ? ', behaviour-changing' : '';
+      const answer = await askFile(`${printable(change.path)} (${i + 1}/${changes.length}, ${change.transforms.join(', ')}${safety})`, color);
       if (answer === 'notes') {
         io.stdout.write(notesText || 'no notes on this file\n');
         continue;
@@ -91,6 +92,11 @@ function leftForYou(session: Session, plan: Plan, accepted: FileChange[]): strin
   return order
     .map((service) => `${service || 'repo-wide'}\n${(byService.get(service) ?? []).map((d) => `  ${formatDiagnostic(d, false)}`).join('\n')}`)
     .join('\n');
+}
+
+/** How many of a transform's changes are behaviour-changing (a safe transform can make some). */
+function behaviourChanging(plan: Plan, transform: string): number {
+  return plan.changes.filter((c) => c.safety.some((s) => s.transform === transform && s.safety === 'behavior-changing')).length;
 }
 
 /** Per transform, the files it changes in the combined run (a rewrite can absorb another's change). */
@@ -125,7 +131,7 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
       message: 'Transforms to review',
       options: candidates.map((t) => ({
         value: t.id,
-        label: `${t.id}${t.safety === 'behavior-changing' ? ' (behaviour-changing)' : ''}`,
+        label: `${t.id}${t.safety === 'behavior-changing' ? ' (behaviour-changing)' : behaviourChanging(session.plan, t.id) ? ` (${plural(behaviourChanging(session.plan, t.id), 'behaviour-changing change')})` : ''}`,
         hint: pending.has(t.id) ? plural(pending.get(t.id) ?? 0, 'file') : 'nothing to change',
       })),
       initialValues: candidates.filter((t) => pending.has(t.id)).map((t) => t.id),

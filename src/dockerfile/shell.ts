@@ -194,6 +194,12 @@ function lexShell(text: string, from: number, to: number, escape: string, runFla
     } else if (c === '\\') {
       w.value += text[i + 1] ?? '';
       i += 2;
+    } else if (two === '$(') {
+      // A command substitution is part of the word it is in (`-t app:$(git rev-parse HEAD)`).
+      const close = closingParen(text, i + 1, to);
+      w.value += text.slice(i, close);
+      w.dynamic = true;
+      i = close;
     } else {
       if (c === '$') w.dynamic = true;
       w.value += c;
@@ -210,6 +216,24 @@ function lexShell(text: string, from: number, to: number, escape: string, runFla
     out.push(t);
   }
   return out;
+}
+
+/** Just after the `)` that closes the `(` at `open` (nested parentheses counted), or `to`. */
+function closingParen(text: string, open: number, to: number): number {
+  let depth = 0;
+  for (let k = open; k < to; k++) {
+    if (text[k] === '(') depth++;
+    else if (text[k] === ')' && --depth === 0) return k + 1;
+  }
+  return to;
+}
+
+/**
+ * The commands of a stretch of shell script outside a Dockerfile (a build script's line, a CI
+ * `run:`), backslash continuations joined; a comment ends the stretch.
+ */
+export function shellCommands(text: string, from = 0, to = text.length): ShellCommand[] {
+  return finish(splitAt(lexShell(text, from, to, '\\'), () => true));
 }
 
 /** Groups tokens into commands at the operators `splits` says end one. */

@@ -74,4 +74,11 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help:
       'The code listens on a port other than the one the Dockerfile (EXPOSE, ENV PORT) or compose declares, so the task definition\'s port mapping, the ALB target group and the health check would all probe a port nothing listens on. Make the server read PORT, or declare the port it really uses.',
   },
+  {
+    code: 'ECS410',
+    title: 'Database migrations run at every container start',
+    defaultSeverity: 'warning',
+    help:
+      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image.',
+  },
 ];

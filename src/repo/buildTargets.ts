@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { parseDocument } from 'yaml';
 import { lineOfOffset } from '../text.js';
+import { shellCommands } from '../dockerfile/shell.js';
 
 export interface BuildTarget {
   target: string;
@@ -19,8 +20,11 @@ const SCRIPT = /(?:^|\/)(?:Makefile|makefile|GNUmakefile|[\w.-]+\.mk|[\w.-]+\.sh
 const WORKFLOW = /^\.github\/workflows\/[^/]+\.ya?ml$/;
 const BUILD_COMMAND = /\b(?:docker\s+(?:buildx\s+)?build|buildah\s+(?:bud|build)|podman\s+build)\b((?:[^\n\\]|\\\n|\\.)*)/g;
 
-function words(args: string): string[] {
-  return args.replace(/\\\n/g, ' ').split(/[;&|]|\s#/)[0]?.match(/"[^"]*"|'[^']*'|\S+/g)?.map((w) => w.replace(/^['"]|['"]$/g, '')) ?? [];
+/** The arguments of the build command that starts at `from` (after `build`/`bud`), read by the shared shell lexer. */
+function buildArguments(text: string, from: number, to: number): string[] {
+  const words = (shellCommands(text, from, to)[0]?.words ?? []).map((w) => w.value);
+  const verb = words.findIndex((w) => w === 'build' || w === 'bud');
+  return verb < 0 ? [] : words.slice(verb + 1);
 }
 
 /** The repo file a path written in `script` names: relative to the script's directory, else the root. */
@@ -33,7 +37,7 @@ function resolve(fileSet: Set<string>, script: string, p: string): string | null
 /** `docker build` invocations with `--target`, by the Dockerfile they build. */
 function scriptTargets(script: string, text: string, fileSet: Set<string>, add: (dockerfile: string, t: BuildTarget) => void): void {
   for (const m of text.matchAll(BUILD_COMMAND)) {
-    const args = words(m[1] ?? '');
+    const args = buildArguments(text, m.index, m.index + m[0].length);
     let target: string | null = null;
     let file: string | null = null;
     const positional: string[] = [];

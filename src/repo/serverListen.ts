@@ -34,6 +34,8 @@ interface StartCall {
   implicit?: { envVar: string; port: number };
   /** The file must mention this (the framework's import) for the pattern to count. */
   requires?: RegExp;
+  /** The call's receiver must be assigned from this constructor in the file (`r := gin.Default()`): `cmd.Run()` is not a server. */
+  receiverFrom?: string;
 }
 
 interface Arg {
@@ -62,9 +64,9 @@ const START_CALLS: Record<PatternLanguage, StartCall[]> = {
     { re: /\bhttp\.ListenAndServe(?:TLS)?\s*\(/g, what: 'http.ListenAndServe', portArg: positional(0) },
     { re: /\bnet\.Listen\s*\(/g, what: 'net.Listen', portArg: positional(1) },
     { re: /\bhttp\.Server\s*\{/g, what: 'http.Server{Addr}', portArg: (a) => a.find((x) => x.name === 'Addr')?.value ?? null },
-    { re: /\.Run\s*\(/g, what: 'gin Run', portArg: positional(0), implicit: { envVar: 'PORT', port: 8080 }, requires: /github\.com\/gin-gonic\/gin/ },
-    { re: /\.Start\s*\(/g, what: 'echo Start', portArg: positional(0), requires: /github\.com\/labstack\/echo/ },
-    { re: /\.Listen\s*\(/g, what: 'fiber Listen', portArg: positional(0), requires: /github\.com\/gofiber\/fiber/ },
+    { re: /\b(?<receiver>\w+)\.Run\s*\(/g, what: 'gin Run', portArg: positional(0), implicit: { envVar: 'PORT', port: 8080 }, requires: /github\.com\/gin-gonic\/gin/, receiverFrom: 'gin\\.(?:Default|New)' },
+    { re: /\b(?<receiver>\w+)\.Start\s*\(/g, what: 'echo Start', portArg: positional(0), requires: /github\.com\/labstack\/echo/, receiverFrom: 'echo\\.New' },
+    { re: /\b(?<receiver>\w+)\.Listen\s*\(/g, what: 'fiber Listen', portArg: positional(0), requires: /github\.com\/gofiber\/fiber/, receiverFrom: 'fiber\\.New' },
   ],
   rust: [
     { re: /\bTcpListener::bind\s*\(/g, what: 'TcpListener::bind', portArg: positional(0) },
@@ -108,6 +110,8 @@ export function patternListens(file: string, text: string, language: PatternLang
     if (call.requires && !call.requires.test(code)) continue;
     for (const m of code.matchAll(call.re)) {
       const open = m.index + m[0].length - 1;
+      const receiver = m.groups?.receiver;
+      if (call.receiverFrom && (!receiver || !new RegExp(`\\b${receiver}\\s*:?=\\s*${call.receiverFrom}\\s*\\(`).test(code))) continue;
       if (seen.has(open)) continue;
       seen.add(open);
       const inner = enclosed(code, open);

@@ -14,7 +14,7 @@ import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
-import type { FileKind, Transform, TransformOptions } from '../transform.js';
+import { safetyOf, type ChangeSafety, type FileKind, type Transform, type TransformOptions } from '../transform.js';
 import { applyEdits, mapOffsetBack, rebaseEdits, type TextEdit } from '../edits.js';
 import { SourceSyntaxError } from './codemod.js';
 import { decodeText, encodeText, lineOfOffset, lineStarts } from '../text.js';
@@ -29,6 +29,15 @@ export interface FileChange {
   findings: Finding[];
   /** The file does not exist yet: the change creates it (`before` is ''). */
   created?: boolean;
+  /** Each transform's part of the change, with the safety it decided for it (in `transforms` order). */
+  safety: TransformChangeSafety[];
+}
+
+export type TransformChangeSafety = ChangeSafety & { transform: string };
+
+/** A change is behaviour-changing when any transform's part of it is. */
+export function changeSafety(change: Pick<FileChange, 'safety'>): ChangeSafety['safety'] {
+  return change.safety.some((s) => s.safety === 'behavior-changing') ? 'behavior-changing' : 'safe';
 }
 
 export interface Plan {
@@ -103,9 +112,10 @@ interface ChainInput {
 interface ChainOutcome {
   text: string;
   applied: string[];
+  safety: TransformChangeSafety[];
   findings: Finding[];
   failures: Finding[];
-  otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
   /** The edits of each applied transform, in order (to rebase other transforms' edits to this file onto its result). */
   steps: TextEdit[][];
   /** A file error stopped the chain: the file gets no change. */
@@ -118,7 +128,7 @@ interface ChainOutcome {
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
   const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
-  const outcome: ChainOutcome = { text: original, applied: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
+  const outcome: ChainOutcome = { text: original, applied: [], safety: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
   const deferred = kind === 'dockerfile' && !validateEachStep;
   let text = original;
   try {
@@ -135,7 +145,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
               transform: transform.id,
             }),
           );
-        for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id });
+        for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id, safety: { transform: transform.id, ...safetyOf(transform, result) } });
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
@@ -148,6 +158,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
         text = next;
         steps.push(result.edits);
         outcome.applied.push(transform.id);
+        outcome.safety.push({ transform: transform.id, ...safetyOf(transform, result) });
       } catch (error) {
         if (deferred) return { ...outcome, unverified: true };
         if (error instanceof DockerfileSyntaxError || error instanceof ComposeSyntaxError || error instanceof SourceSyntaxError) {
@@ -176,7 +187,7 @@ export interface FileOutcome {
   /** Other files the transforms read, in order (the order their edits are applied in). */
   reads: string[];
   failures: Finding[];
-  otherFiles: { path: string; edits: TextEdit[]; transform: string }[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
   change: FileChange | null;
   /** The edits of each transform applied to the file, in order (to rebase other transforms' edits to it onto its result). */
   steps: TextEdit[][];
@@ -256,7 +267,7 @@ export function filePlanner(repo: RepoModel, transforms: Transform[], options: T
     outcome.otherFiles = result.otherFiles;
     if (result.failed) return outcome;
     if (result.applied.length > 0) {
-      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings };
+      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings, safety: result.safety };
       outcome.steps = result.steps;
     } else outcome.findings = result.findings;
     return outcome;
@@ -277,12 +288,12 @@ export function planChanges(
   const planner = filePlanner(repo, transforms, options, readRaw, readOther);
   const outcomes = sharing ? sharing.planAll(planner) : planner.paths.map((path) => planner.planFile(path));
   // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
-  const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Set<string> }>();
+  const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
   // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
   const stepsOf = new Map<string, TextEdit[][]>();
   const other = (p: string) => {
     let entry = others.get(p);
-    if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Set() }));
+    if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Map() }));
     return entry;
   };
   planner.paths.forEach((path, i) => {
@@ -293,7 +304,7 @@ export function planChanges(
     for (const o of outcome.otherFiles) {
       const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
-      if (o.edits.length) entry.transforms.add(o.transform);
+      if (o.edits.length) entry.transforms.set(o.transform, o.safety);
     }
     if (outcome.change) {
       plan.changes.push(outcome.change);
@@ -308,17 +319,29 @@ export function planChanges(
       const rebased = rebaseEdits(entry.edits, stepsOf.get(path) ?? []);
       const source = decodeText(own.after);
       if (rebased === null) {
-        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms][0] });
+        fail({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${[...entry.transforms.keys()].join(', ')} and ${own.transforms.join(', ')} change the same lines; the former's change was dropped`, transform: [...entry.transforms.keys()][0] });
         continue;
       }
       own.after = encodeText(source, applyEdits(source.text, rebased));
-      for (const t of entry.transforms) if (!own.transforms.includes(t)) own.transforms.push(t);
+      for (const [t, safety] of entry.transforms)
+        if (!own.transforms.includes(t)) {
+          own.transforms.push(t);
+          own.safety.push(safety);
+        }
       continue;
     }
     const source = decodeText(entry.raw ?? '');
     const after = encodeText(source, applyEdits(source.text, entry.edits));
     if (after !== (entry.raw ?? ''))
-      plan.changes.push({ path, before: entry.raw ?? '', after, transforms: [...entry.transforms], findings: [], ...(entry.raw === null ? { created: true } : {}) });
+      plan.changes.push({
+        path,
+        before: entry.raw ?? '',
+        after,
+        transforms: [...entry.transforms.keys()],
+        findings: [],
+        ...(entry.raw === null ? { created: true } : {}),
+        safety: [...entry.transforms.values()],
+      });
   }
   plan.changes.sort((a, b) => a.path.localeCompare(b.path));
   // What each broken file holds back, one finding per file: the changes are not made from a partial model.

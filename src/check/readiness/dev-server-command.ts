@@ -57,7 +57,7 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
 }
 
 /** The repo file an ENTRYPOINT script comes from: the script's name in the build context. */
-function entrypointScript(ctx: CheckContext, context: string, args: string): { path: string; text: string } | null {
+export function entrypointScript(ctx: CheckContext, context: string, args: string): { path: string; text: string } | null {
   const script = /([\w./-]+\.sh)\b/.exec(args)?.[1];
   if (!script) return null;
   const path = posix.join(context, posix.basename(script));

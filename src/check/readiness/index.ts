@@ -6,6 +6,7 @@ import { devServerCommand } from './dev-server-command.js';
 import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
 import { floatingBaseImage } from './floating-base-image.js';
+import { migrateOnStart } from './migrate-on-start.js';
 import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
@@ -20,4 +21,5 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   devServerCommand,
   curlWithoutCurl,
   portMismatch,
+  migrateOnStart,
 ];
