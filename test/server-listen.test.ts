@@ -3,7 +3,7 @@
  * default, a literal port, and "found but unreadable" (no guess).
  */
 import { describe, expect, it } from 'vitest';
-import { patternListens } from '../src/repo/serverListen.js';
+import { goRoutes, patternListens } from '../src/repo/serverListen.js';
 
 const py = (text: string) => patternListens('app.py', text, 'python');
 const go = (text: string) => patternListens('main.go', text, 'go');
@@ -62,5 +62,16 @@ describe('Rust', () => {
   });
   it('actix HttpServer bind on a tuple', () => {
     expect(rs('HttpServer::new(|| App::new()).bind(("0.0.0.0", 8088))?.run().await\n')).toMatchObject([{ port: 8088, envVar: null }]);
+  });
+});
+
+describe('Go routes', () => {
+  const paths = (text: string) => goRoutes('main.go', text).map((r) => r.path);
+  it('reads the default mux, Go 1.22 method patterns and routers made by their constructor', () => {
+    expect(paths('http.HandleFunc("/healthz", h)\nmux := http.NewServeMux()\nmux.HandleFunc("GET /livez", h)\nr := chi.NewRouter()\nr.Get("/ping", h)\n')).toEqual(['/healthz', '/livez', '/ping']);
+  });
+  it('skips a router it did not see made, and a file that groups or mounts routes under a prefix', () => {
+    expect(paths('func register(r chi.Router) { r.Get("/health", h) }\n')).toEqual([]);
+    expect(paths('r := gin.New()\nr.GET("/healthz", h)\nv1 := r.Group("/v1")\n')).toEqual([]);
   });
 });

@@ -180,7 +180,9 @@ export const dockerfileHealthcheckEnv: Transform = {
               message:
                 service.language === 'node' || service.language === 'python'
                   ? `no HEALTHCHECK added for "${service.name}": no health route found in its code (ecsfix reads the routes of Express, Koa, Fastify, NestJS, Hono, FastAPI, Flask, Django and aiohttp). Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`
-                  : `no HEALTHCHECK added for "${service.name}": ecsfix reads health routes from Node.js and Python code only. Add a HEALTHCHECK by hand that probes its liveness route on $PORT, with a tool ${stage.base.reference} has`,
+                  : service.language === 'go'
+                    ? `no HEALTHCHECK added for "${service.name}": no health route found on a root router of its Go code (http.HandleFunc, gin, chi, echo, fiber; routes under a Group/Route/Mount prefix are not read). Add a HEALTHCHECK by hand that probes its liveness route, with a tool ${stage.base.reference} has`
+                    : `no HEALTHCHECK added for "${service.name}": ecsfix reads health routes from Node.js, Python and Go code only. Add a HEALTHCHECK by hand that probes its liveness route on $PORT, with a tool ${stage.base.reference} has`,
             },
           ],
         };

@@ -17,7 +17,7 @@ import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -452,7 +452,7 @@ function describeService(
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-  const routes = serviceHealthRoutes(healthRoutes(facts, prefix), { sourceFiles, files, read, workspacePackages });
+  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : [])], { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
@@ -485,7 +485,8 @@ function describeService(
  * The service's liveness-named routes, its own and those of shared factories it mounts, best first;
  * each marked when its handler checks a dependency and answers 503 (a readiness route in disguise).
  */
-function serviceHealthRoutes(own: HealthRoute[], input: FactoryInput): HealthRoute[] {
+function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): HealthRoute[] {
+  const own = routes.filter((r) => isLivenessRoute(r.path));
   // A factory's routes are served under the prefix of the call that mounts it, so that path wins over the bare one.
   const shared = factoryRoutes(input).filter((r) => isLivenessRoute(r.path));
   return [...own.filter((o) => !shared.some((r) => r.file === o.file && r.line === o.line)), ...shared]

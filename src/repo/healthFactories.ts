@@ -137,7 +137,7 @@ function matchingBrace(code: string, open: number): number {
 
 /** A call that reaches a database, cache or broker: the thing a readiness check waits for. */
 const DEPENDENCY_CALL =
-  /\b(?:\w+\.)?(?:ping|query|execute|\$queryRaw|\$executeRaw|raw|authenticate|command|acquire|connect|isReady|healthCheck|checkConnection)\s*\(|\bSELECT\s+1\b|\bdb\.admin\(\)|\bredis\w*\.\w+\s*\(|\bmongoose\.connection\.readyState\b/i;
+  /\b(?:\w+\.)?(?:ping|PingContext|QueryRowContext|QueryContext|ExecContext|query|execute|\$queryRaw|\$executeRaw|raw|authenticate|command|acquire|connect|isReady|healthCheck|checkConnection)\s*\(|\bSELECT\s+1\b|\bdb\.admin\(\)|\bredis\w*\.\w+\s*\(|\bmongoose\.connection\.readyState\b/i;
 const ANSWERS_503 = /\b503\b|SERVICE_UNAVAILABLE|ServiceUnavailable/;
 
 /**

@@ -294,3 +294,36 @@ export function sourceLanguageOf(dir: string, files: string[]): 'go' | 'rust' | 
   const own = files.filter((f) => f.startsWith(prefix) && !NOT_SERVER_SOURCE.test(f.slice(prefix.length)));
   return own.some((f) => f.endsWith('.go')) ? 'go' : own.some((f) => f.endsWith('.rs')) ? 'rust' : own.some((f) => f.endsWith('.py')) ? 'python' : null;
 }
+
+/** A Go route on a root router: `http.HandleFunc("/healthz", …)`, `mux.HandleFunc("GET /health", …)`, gin `r.GET`, chi `r.Get`, echo `e.GET`, fiber `app.Get`. */
+const GO_ROUTE = /\b(?<receiver>\w+)\.(?:HandleFunc|Handle|GET|Get|HEAD|Head|Any)\s*\(\s*"(?:(?:GET|HEAD)\s+)?(?<path>\/[^"\s]*)"/g;
+/** Constructors of a root router (no prefix of its own). */
+const GO_ROOT_ROUTER = /\b(?<name>\w+)\s*:?=\s*(?:&?\s*)?(?:http\.NewServeMux|gin\.(?:Default|New)|echo\.New|chi\.NewRouter|mux\.NewRouter|fiber\.New)\s*\(/g;
+/** Anything that serves routes under a prefix the pattern cannot follow: a file using one is not read. */
+const GO_PREFIXED = /\.(?:Group|Route|Mount|PathPrefix|Subrouter)\s*\(|\bhttp\.StripPrefix\s*\(/;
+
+/**
+ * The routes of a Go file registered on the default mux or on a router made in the file by its
+ * framework's constructor. A file that groups, mounts or strips prefixes is skipped entirely: a
+ * route read without its prefix would be probed where nothing answers.
+ */
+export function goRoutes(file: string, text: string): { path: string; file: string; line: number }[] {
+  const code = blankComments(text, 'js');
+  if (GO_PREFIXED.test(code)) return [];
+  const roots = new Set(['http', ...[...code.matchAll(GO_ROOT_ROUTER)].map((m) => m.groups?.name ?? '')]);
+  return [...code.matchAll(GO_ROUTE)]
+    .filter((m) => roots.has(m.groups?.receiver ?? ''))
+    .map((m) => ({ path: m.groups?.path ?? '/', file, line: lineOfOffset(code, m.index) }));
+}
+
+/** The Go routes of a service's own files. */
+export function serviceGoRoutes(dir: string, files: string[], read: (rel: string) => string | null): { path: string; file: string; line: number }[] {
+  const prefix = dir ? dir + '/' : '';
+  return files
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.go') && !NOT_SERVER_SOURCE.test(f.slice(prefix.length)))
+    .slice(0, MAX_PATTERN_FILES)
+    .flatMap((f) => {
+      const text = read(f);
+      return text === null ? [] : goRoutes(f, text);
+    });
+}
