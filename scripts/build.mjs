@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
+  // plan-worker: the worker thread that plans a share of a large repo's files (src/run/parallel.ts).
+  entryPoints: { cli: 'src/cli/main.ts', 'plan-worker': 'src/cli/plan-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -143,10 +143,29 @@ export function splice(source: string, edits: { start: number; end: number; text
 const COMPILED_OR_VENDORED = /(?:^|\/)(?:dist|build|out|\.next|node_modules)\//;
 const JS_SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 
+const sourceRoles = new WeakMap<RepoModel, Map<string, Set<string>>>();
+
+/** The roles of the services each source file belongs to: built once per model, not searched per file. */
+function rolesOfSources(repo: RepoModel): Map<string, Set<string>> {
+  let roles = sourceRoles.get(repo);
+  if (!roles) {
+    roles = new Map();
+    for (const s of repo.services)
+      for (const f of s.sourceFiles) {
+        const set = roles.get(f) ?? new Set<string>();
+        set.add(s.role);
+        roles.set(f, set);
+      }
+    sourceRoles.set(repo, roles);
+  }
+  return roles;
+}
+
 /** A JS/TS source file of a service (of one of `roles`, when given); compiled output and dependencies never. */
 export function isServiceSource(path: string, repo: RepoModel, roles?: string[]): boolean {
   if (!JS_SOURCE.test(path) || COMPILED_OR_VENDORED.test(path) || /\.d\.[cm]?ts$/.test(path)) return false;
-  return repo.services.some((s) => s.sourceFiles.includes(path) && (!roles || roles.includes(s.role)));
+  const of = rolesOfSources(repo).get(path);
+  return of !== undefined && (!roles || roles.some((r) => of.has(r)));
 }
 
 /** Start of the line where the comment lines directly above `offset`'s line begin (or of its own line). */

@@ -1,9 +1,12 @@
 /**
  * What every command starts from: the repo model and the plan for the selected transforms.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { planRepo, type RepoPlan } from '../run/engine.js';
+import { startPlanWorker } from '../run/parallel.js';
+import type { PlanSharing } from '../run/plan.js';
+import type { PlanJob } from './plan-worker.js';
 import type { Transform, TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { UsageError } from './errors.js';
@@ -63,11 +66,29 @@ export interface Limits {
   scope?: string;
 }
 
+/** The bundled worker script (dist/plan-worker.js); absent when running from the sources (tests). */
+const PLAN_WORKER = new URL('./plan-worker.js', import.meta.url);
+
+/**
+ * `ECSFIX_THREADS=2`: a worker thread plans a share of the files (src/run/parallel.ts), when the
+ * transforms are the registry's (the worker picks them by id). Off by default: on a 2-core machine
+ * V8's own GC and compiler threads already keep the second core busy, so a second planner costs
+ * half as much CPU again and gains no wall time (README, Performance); it pays with spare cores.
+ */
+function planSharing(root: string, transforms: Transform[], options: TransformOptions & Limits): PlanSharing | undefined {
+  if (process.env.ECSFIX_THREADS !== '2' || !existsSync(PLAN_WORKER)) return undefined;
+  const ids = transforms.map((t) => t.id);
+  if (ids.join() !== TRANSFORMS.filter((t) => transforms.includes(t)).map((t) => t.id).join()) return undefined;
+  const job: PlanJob = { root, transforms: ids, options: { ...options } };
+  return startPlanWorker(PLAN_WORKER, job) ?? undefined;
+}
+
 export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits): Session {
   const only = options.only ?? [];
   const scope = options.scope ?? '';
   const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
-  const session = planRepo(transforms, root, { ...options, keep });
+  const sharing = planSharing(root, transforms, options);
+  const session = planRepo(transforms, root, { ...options, keep, ...(sharing ? { sharing } : {}) });
   for (const o of only)
     if (!session.repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
   return { ...session, keep };

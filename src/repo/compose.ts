@@ -90,7 +90,17 @@ export function parseComposeText(text: string, file: string): { value: Record<st
     const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
     throw new ComposeSyntaxError(error.message.split('\n')[0] ?? error.message, file, line);
   }
-  const value = (doc.toJS({ maxAliasCount: 1000 }) ?? {}) as Record<string, unknown>;
+  // yaml refuses documents whose aliases expand past a count (its guard against alias bombs, which
+  // grow exponentially). A large compose file that merges one `x-` anchor into each of its services
+  // grows linearly, so the limit grows with the text: 1,700 services merging `<<: *node-service`
+  // pass, a bomb still outgrows it within a few levels and is reported as the file's error.
+  let value: Record<string, unknown>;
+  try {
+    value = (doc.toJS({ maxAliasCount: Math.max(1000, text.length) }) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw new ComposeSyntaxError(`${e.message} (its aliases expand too far)`, file, 1);
+  }
   const services = doc.get('services', true) as { items?: { key: { value?: unknown; range?: [number] } }[] } | undefined;
   const lines = new Map<string, number>();
   for (const item of services?.items ?? []) {

@@ -8,7 +8,7 @@ import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
-import { listRepoFiles, untrackedFiles } from './files.js';
+import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
@@ -376,8 +376,8 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
   const prefix = dir ? dir + '/' : '';
   // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
   const otherPackages = dir === '' ? workspacePackages.filter((p) => p.dir !== '').map((p) => p.dir + '/') : [];
-  const sourceFiles = files
-    .filter((f) => f.startsWith(prefix) && SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
+  const sourceFiles = filesUnder(files, prefix)
+    .filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
     .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
     .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
     .slice(0, MAX_SOURCE_FILES);

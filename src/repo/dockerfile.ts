@@ -3,7 +3,7 @@
  * every stage (its base image resolved through earlier stages, its effective USER, the tools it
  * has). dockerfile-ast cannot print a Dockerfile back, so transforms edit by offset and re-parse.
  */
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
@@ -68,9 +68,9 @@ const NO_SOURCE_IMAGE = 20;
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
  * remember the last few results (parsing is the bulk of a run's time). Results are read-only.
  */
-function memoize<T>(compute: (text: string) => T, size: number): (text: string) => T {
+function memoize<T>(compute: (text: string) => T, size: number): ((text: string) => T) & { forget(text: string): void } {
   const cache = new Map<string, T>();
-  return (text) => {
+  const memo = (text: string) => {
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
     const value = compute(text);
@@ -78,12 +78,48 @@ function memoize<T>(compute: (text: string) => T, size: number): (text: string) 
     if (cache.size > size) cache.delete(cache.keys().next().value as string);
     return value;
   };
+  return Object.assign(memo, { forget: (text: string) => void cache.delete(text) });
 }
 
-export const dockerfileProblems: (text: string) => { line: number; message: string }[] = memoize(computeProblems, 16_384);
+const problemsOf = memoize(computeProblems, 16_384);
+
+export function dockerfileProblems(text: string): { line: number; message: string }[] {
+  return problemsOf(text);
+}
+
+/**
+ * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
+ * getRawArguments, and its parser, its accessors and dockerfile-utils' validation call it many
+ * times per instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
+ * first result is kept; each caller still gets its own array (ModifiableInstruction shifts the
+ * flags off the one it gets). Kept only for that call, so a whole repo's parses do not hold every
+ * instruction's arguments (about 100 MB at 510 services).
+ */
+let argumentsOf: Map<Instruction, Argument[]> | null = null;
+const withRawArguments = Instruction.prototype as unknown as { getRawArguments(this: Instruction): Argument[] };
+const tokenise = withRawArguments.getRawArguments;
+withRawArguments.getRawArguments = function (this: Instruction): Argument[] {
+  if (!argumentsOf) return tokenise.call(this);
+  let args = argumentsOf.get(this);
+  if (!args) {
+    args = tokenise.call(this);
+    argumentsOf.set(this, args);
+  }
+  return args.slice();
+};
+
+function keepingArguments<T>(read: () => T): T {
+  if (argumentsOf) return read();
+  argumentsOf = new Map();
+  try {
+    return read();
+  } finally {
+    argumentsOf = null;
+  }
+}
 
 /** One dockerfile-ast parse per text, shared by the validation below and parseWithoutValidation. */
-const parseAst = memoize((text: string) => DockerfileParser.parse(text), 4096);
+const parseAst = memoize((text: string) => keepingArguments(() => DockerfileParser.parse(text)), 4096);
 const parseWithLibrary = DockerfileParser.parse;
 
 /**
@@ -95,7 +131,7 @@ function validateShared(text: string) {
   const ast = parseAst(text);
   DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
   try {
-    return validate(text);
+    return keepingArguments(() => validate(text));
   } finally {
     DockerfileParser.parse = parseWithLibrary;
   }
@@ -134,7 +170,17 @@ export function deferDockerfileValidation(text: string): void {
   validationDeferred.add(text);
 }
 
-export function endDeferredDockerfileValidation(): void {
+/**
+ * Ends a file's deferral. Its intermediate texts (all but `final`) are never asked for again: their
+ * parses leave the caches, which otherwise hold a whole repo's worth of them (memory at 1,700 services).
+ */
+export function endDeferredDockerfileValidation(final: string): void {
+  for (const text of validationDeferred)
+    if (text !== final) {
+      parseAst.forget(text);
+      parseValid.forget(text);
+      problemsOf.forget(text);
+    }
   validationDeferred.clear();
 }
 
@@ -147,7 +193,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return parseValid(text);
 }
 
-const parseValid = memoize(parseWithoutValidation, 4096);
+const parseValid = memoize((text: string) => keepingArguments(() => parseWithoutValidation(text)), 4096);
 
 function parseWithoutValidation(text: string): ParsedDockerfile {
 

@@ -68,3 +68,30 @@ export function listRepoFiles(root: string): string[] {
     })
     .sort();
 }
+
+const sortedLists = new WeakMap<readonly string[], boolean>();
+
+/**
+ * `files.filter((f) => f.startsWith(prefix))`, in the list's order, without scanning the whole
+ * list when it is sorted (the repo's file list is): the model asks it once per service, and a
+ * scan per service made the model quadratic in the repo's size.
+ */
+export function filesUnder(files: readonly string[], prefix: string): string[] {
+  let sorted = sortedLists.get(files);
+  if (sorted === undefined) {
+    sorted = files.every((f, i) => i === 0 || (files[i - 1] as string) <= f);
+    sortedLists.set(files, sorted);
+  }
+  if (!sorted || prefix === '') return files.filter((f) => f.startsWith(prefix));
+  // The files starting with `prefix` are one run of a sorted list: find its first, then walk it.
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((files[mid] as string) < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const under: string[] = [];
+  for (let i = lo; i < files.length && (files[i] as string).startsWith(prefix); i++) under.push(files[i] as string);
+  return under;
+}

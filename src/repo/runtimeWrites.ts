@@ -11,6 +11,7 @@
  *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/.
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
+import { filesUnder } from './files.js';
 import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 
@@ -240,7 +241,7 @@ function djangoMigrationDirs(prefix: string, inService: string[]): string[] {
  */
 export function detectRuntimeWrites(serviceDir: string, files: string[], read: (rel: string) => string | null, facts: StartupFacts): RuntimeWrite[] {
   const prefix = serviceDir ? serviceDir + '/' : '';
-  const inService = files.filter((f) => f.startsWith(prefix));
+  const inService = filesUnder(files, prefix);
   const scripts = inService.filter((f) => /\.sh$/.test(f) && !f.slice(prefix.length).includes('/node_modules/'));
   const startups = [
     ...facts.startup.map((s) => ({ ...s, script: false })),

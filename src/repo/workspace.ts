@@ -123,8 +123,20 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
 }
 
 /** Workspace dependencies of a package, transitively, in build order (dependencies first). */
+const packagesByName = new WeakMap<WorkspacePackage[], { size: number; byName: Map<string, WorkspacePackage> }>();
+
+/** The packages by name: the model asks for a closure per service, over the same list. */
+function byNameOf(packages: WorkspacePackage[]): Map<string, WorkspacePackage> {
+  let known = packagesByName.get(packages);
+  if (!known || known.size !== packages.length) {
+    known = { size: packages.length, byName: new Map(packages.map((p) => [p.name, p])) };
+    packagesByName.set(packages, known);
+  }
+  return known.byName;
+}
+
 export function workspaceClosure(pkgName: string, packages: WorkspacePackage[]): WorkspacePackage[] {
-  const byName = new Map(packages.map((p) => [p.name, p]));
+  const byName = byNameOf(packages);
   const ordered: WorkspacePackage[] = [];
   const visiting = new Set<string>();
   const visit = (name: string) => {

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { buildRepoModel } from '../repo/discover.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Transform, TransformOptions } from '../transform.js';
-import { planChanges, type FileChange, type Plan } from './plan.js';
+import { planChanges, type FileChange, type Plan, type PlanSharing } from './plan.js';
 import { writeFiles } from './write.js';
 
 export interface PlanOptions extends TransformOptions {
   /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
   keep?: (path: string) => boolean;
+  /** Plans a share of the files elsewhere (a worker thread, src/run/parallel.ts); the plan is the same. */
+  sharing?: PlanSharing;
 }
 
 export interface RepoPlan {
@@ -30,9 +32,14 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   return { root: repo.root, repo, transforms: registry, plan: planModel(repo, registry, options) };
 }
 
+/** How the plan reads a file of the repo (also in a worker thread planning a share of the files). */
+export function readRepoFile(root: string): (path: string) => string {
+  return (path) => readFileSync(join(root, path), 'utf8');
+}
+
 /** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */
 export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}): Plan {
-  const plan = planChanges(repo, registry, options, (path) => readFileSync(join(repo.root, path), 'utf8'));
+  const plan = planChanges(repo, registry, options, readRepoFile(repo.root), options.sharing);
   return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 

@@ -170,26 +170,49 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
       }
     }
   } finally {
-    if (deferred) endDeferredDockerfileValidation();
+    if (deferred) endDeferredDockerfileValidation(text);
   }
   outcome.text = text;
   if (deferred && text !== original && verifyOutput(kind, original, text)) outcome.unverified = true;
   return outcome;
 }
 
-export function planChanges(
-  repo: RepoModel,
-  transforms: Transform[],
-  options: TransformOptions,
-  readRaw: (path: string) => string,
-): Plan {
-  const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
-  const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
-  // Other files transforms read and edit (a compose file's .env.example): read once, edits pooled.
-  const others = new Map<string, { raw: string | null; text: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
+/**
+ * What planning one file decided, merged into the plan in candidate order (so the plan is the same
+ * whichever thread planned the file; see src/run/parallel.ts). Plain data: it crosses threads.
+ */
+export interface FileOutcome {
+  /** The file whose changes are withheld depends on this unparsable file. */
+  withheld?: string;
+  /** Other files the transforms read, in order (the order their edits are applied in). */
+  reads: string[];
+  failures: Finding[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
+  change: FileChange | null;
+  /** The edits of each transform applied to the file, in order (to rebase other transforms' edits to it onto its result). */
+  steps: TextEdit[][];
+  /** Findings on the file when it ends up unchanged. */
+  findings: Finding[];
+}
+
+/** Plans files one at a time: the same for the whole plan or for a thread's share of it. */
+export interface FilePlanner {
+  /** Every file a selected transform may change, sorted: the order outcomes are merged in. */
+  paths: string[];
+  planFile(path: string): FileOutcome;
+}
+
+/** Plans some of the planner's files elsewhere and returns every file's outcome, in `paths` order. */
+export interface PlanSharing {
+  planAll(planner: FilePlanner): FileOutcome[];
+}
+
+/** Reads other files transforms read (a compose file's .env.example) once: raw and LF-normalised. */
+function otherFileReader(repo: RepoModel, readRaw: (path: string) => string) {
+  const cache = new Map<string, { raw: string | null; text: string | null }>();
   const repoFiles = new Set(repo.files);
-  const other = (p: string) => {
-    let entry = others.get(p);
+  return (p: string) => {
+    let entry = cache.get(p);
     if (!entry) {
       let raw: string | null = null;
       try {
@@ -197,39 +220,38 @@ export function planChanges(
       } catch {
         raw = null; // vanished or unreadable: a change would create it, and the write would fail loudly
       }
-      entry = { raw, text: raw === null ? null : decodeText(raw).text, edits: [], transforms: new Map() };
-      others.set(p, entry);
+      entry = { raw, text: raw === null ? null : decodeText(raw).text };
+      cache.set(p, entry);
     }
     return entry;
   };
-  const read = (p: string) => other(p).text;
-  // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
-  const stepsOf = new Map<string, TextEdit[][]>();
+}
+
+export function filePlanner(repo: RepoModel, transforms: Transform[], options: TransformOptions, readRaw: (path: string) => string, readOther = otherFileReader(repo, readRaw)): FilePlanner {
+  let reads: string[] = [];
+  const read = (p: string) => {
+    reads.push(p);
+    return readOther(p).text;
+  };
   const kinds = new Set(transforms.flatMap((t) => t.kinds));
-  for (const path of candidateFiles(repo, kinds)) {
+  const planFile = (path: string): FileOutcome => {
+    const outcome: FileOutcome = { reads: (reads = []), failures: [], otherFiles: [], change: null, steps: [], findings: [] };
     const applicable = transforms.filter((t) => t.appliesTo(path, repo));
-    if (applicable.length === 0) continue;
+    if (applicable.length === 0) return outcome;
     const kind = fileKind(path, repo);
     const dependsOn = blockingFile(repo.unparsable, path);
-    if (dependsOn) {
-      plan.withheld.push({ path, dependsOn });
-      continue;
-    }
+    if (dependsOn) return { ...outcome, withheld: dependsOn };
     // The compose file and its override disagree about the deployed stage (ECS167, a model problem): no change.
-    if (kind === 'dockerfile' && repo.services.some((s) => s.dockerfile === path && s.stageDispute)) continue;
+    if (kind === 'dockerfile' && repo.services.some((s) => s.dockerfile === path && s.stageDispute)) return outcome;
     const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
-    if (modelError) {
-      fail(modelError);
-      continue;
-    }
+    if (modelError) return { ...outcome, failures: [modelError] };
     let raw: string;
     try {
       raw = readRaw(path);
     } catch (error) {
       // An unreadable file (permissions, vanished) is reported like an unparsable one.
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      fail({ code: 'ECS003', severity: 'blocking', file: path, line: 1, message: `cannot read the file (${code})` });
-      continue;
+      return { ...outcome, failures: [{ code: 'ECS003', severity: 'blocking', file: path, line: 1, message: `cannot read the file (${code})` }] };
     }
     const source = decodeText(raw);
     // A finding names the service when the file belongs to exactly one.
@@ -239,22 +261,56 @@ export function planChanges(
     // A Dockerfile is validated once, on its final text (validation is the costliest step of a
     // run); only when that shows a new problem is the chain run again validating every step, so
     // the transform that broke it is found and its change dropped.
-    let outcome = kind === 'dockerfile' ? chain(false) : chain(true);
-    if (kind === 'dockerfile' && (outcome.failures.length > 0 || outcome.unverified)) outcome = chain(true);
+    let result = kind === 'dockerfile' ? chain(false) : chain(true);
+    if (kind === 'dockerfile' && (result.failures.length > 0 || result.unverified)) result = chain(true);
+    outcome.failures = result.failures;
+    outcome.otherFiles = result.otherFiles;
+    if (result.failed) return outcome;
+    if (result.applied.length > 0) {
+      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings, safety: result.safety };
+      outcome.steps = result.steps;
+    } else outcome.findings = result.findings;
+    return outcome;
+  };
+  return { paths: candidateFiles(repo, kinds), planFile };
+}
+
+export function planChanges(
+  repo: RepoModel,
+  transforms: Transform[],
+  options: TransformOptions,
+  readRaw: (path: string) => string,
+  sharing?: PlanSharing,
+): Plan {
+  const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
+  const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
+  const readOther = otherFileReader(repo, readRaw);
+  const planner = filePlanner(repo, transforms, options, readRaw, readOther);
+  const outcomes = sharing ? sharing.planAll(planner) : planner.paths.map((path) => planner.planFile(path));
+  // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
+  const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
+  // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
+  const stepsOf = new Map<string, TextEdit[][]>();
+  const other = (p: string) => {
+    let entry = others.get(p);
+    if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Map() }));
+    return entry;
+  };
+  planner.paths.forEach((path, i) => {
+    const outcome = outcomes[i] as FileOutcome;
+    for (const p of outcome.reads) other(p);
+    if (outcome.withheld) plan.withheld.push({ path, dependsOn: outcome.withheld });
     for (const f of outcome.failures) fail(f);
     for (const o of outcome.otherFiles) {
       const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
       if (o.edits.length) entry.transforms.set(o.transform, o.safety);
     }
-    if (outcome.failed) continue;
-    const { text, applied, findings, safety } = outcome;
-    if (applied.length > 0) {
-      plan.changes.push({ path, before: raw, after: encodeText(source, text), transforms: applied, findings, safety });
+    if (outcome.change) {
+      plan.changes.push(outcome.change);
       stepsOf.set(path, outcome.steps);
-    }
-    else plan.findings.push(...findings);
-  }
+    } else plan.findings.push(...outcome.findings);
+  });
   for (const [path, entry] of others) {
     if (entry.edits.length === 0) continue;
     const own = plan.changes.find((c) => c.path === path);
