@@ -95,6 +95,12 @@ function firstArgument(text: string, from: number): string {
   return topLevelArguments(text, from)[0] ?? text.slice(from, from + 80).trim();
 }
 
+/** The whole expression of option `name` in an object literal's body (`filename: path.join(dir, 'app.log')`), brackets and quotes respected. */
+function optionValue(text: string, body: string, bodyStart: number, name: string): string | undefined {
+  const key = new RegExp(`\\b${name}\\s*:\\s*`).exec(body);
+  return key ? firstArgument(text, bodyStart + key.index + key[0].length) : undefined;
+}
+
 /** The arguments of a call whose `(` ends at `from`, split at top-level commas (quotes and brackets respected). */
 function topLevelArguments(text: string, from: number): string[] {
   const args: string[] = [];
@@ -212,8 +218,9 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
     }
     for (const m of text.matchAll(WINSTON_FILE)) {
       const body = m[2] ?? '';
-      const dirname = /\bdirname\s*:\s*([^,\n]+)/.exec(body)?.[1];
-      const filename = /\bfilename\s*:\s*([^,\n]+)/.exec(body)?.[1];
+      const bodyStart = m.index + m[0].length - 1 - body.length;
+      const dirname = optionValue(text, body, bodyStart, 'dirname');
+      const filename = optionValue(text, body, bodyStart, 'filename');
       const what = `a winston ${m[1]} transport`;
       if (dirname) add(dirname, m.index, false, what);
       else if (filename) add(filename, m.index, true, what);
