@@ -116,21 +116,24 @@ function functionLines(code: string, name: string, language: SourceLanguage): { 
   if (!def) return null;
   // The body's brace comes after the parameter list (which may hold a `= {}` default).
   const params = code.indexOf('(', def.index);
-  const paramsEnd = params < 0 ? -1 : matchingParen(code, params);
+  const paramsEnd = params < 0 ? -1 : matchingClose(code, params);
   const open = paramsEnd < 0 ? -1 : code.indexOf('{', paramsEnd);
-  const close = open < 0 ? -1 : matchingBrace(code, open);
+  const close = open < 0 ? -1 : matchingClose(code, open);
   return close < 0 ? null : { from: lineOfOffset(code, def.index), to: lineOfOffset(code, close) };
 }
 
-function matchingBrace(code: string, open: number): number {
+/** The offset of the bracket that closes the one at `open` (`{` or `(`), skipping quoted strings; -1 when none. */
+function matchingClose(code: string, open: number): number {
+  const opener = code[open];
+  const closer = opener === '{' ? '}' : ')';
   let depth = 0;
   for (let i = open; i < code.length; i++) {
     const c = code[i];
     if (c === '"' || c === "'" || c === '`') {
       const end = code.indexOf(c, i + 1);
       if (end > 0) i = end;
-    } else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i;
+    } else if (c === opener) depth++;
+    else if (c === closer && --depth === 0) return i;
   }
   return -1;
 }
@@ -176,19 +179,6 @@ function handlerBody(code: string, start: number, language: SourceLanguage): { t
   const decorator = /^\s*@/.test(code.slice(start, code.indexOf('\n', start)));
   const open = code.indexOf(decorator ? '{' : '(', start);
   if (open < 0) return null;
-  const close = decorator ? matchingBrace(code, open) : matchingParen(code, open);
+  const close = matchingClose(code, open);
   return close < 0 ? null : { text: code.slice(open, close + 1), offset: open };
-}
-
-function matchingParen(code: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < code.length; i++) {
-    const c = code[i];
-    if (c === '"' || c === "'" || c === '`') {
-      const end = code.indexOf(c, i + 1);
-      if (end > 0) i = end;
-    } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i;
-  }
-  return -1;
 }
