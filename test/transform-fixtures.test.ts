@@ -21,9 +21,9 @@ import { describe, expect, it } from 'vitest';
 import { dockerfileProblems } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import { typescriptSyntaxErrors } from '../src/run/codemod.js';
 import { changeSafety } from '../src/run/plan.js';
 import { applyPlan, findingKey, findingsOf, planTree, readTree } from './helpers/repo.js';
+import { syntaxProblems } from './helpers/validity.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'transforms');
 
@@ -79,7 +79,7 @@ for (const transform of TRANSFORMS) {
 
         for (const change of plan.changes)
           if (isDockerfileName(change.path)) expect(dockerfileProblems(change.after), change.path).toEqual([]);
-          else if (/\.[cm]?[jt]sx?$/.test(change.path)) expect(typescriptSyntaxErrors(change.path, change.after), change.path).toEqual([]);
+          else if (/\.[cm]?[jt]sx?$/.test(change.path)) expect(syntaxProblems(change.path, change.after), change.path).toEqual([]);
 
         const second = planTree(result, [transform], options).plan;
         expect(second.changes.map((c) => c.path), 'a second run changes nothing').toEqual([]);

@@ -90,6 +90,6 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     code: 'ECS399',
     title: 'A codemod result was dropped',
     defaultSeverity: 'warning',
-    help: 'The rewrite would have produced a file with a TypeScript syntax error, so ecsfix left the file as it was. Please report it with the file.',
+    help: 'The rewrite would have produced a file with a syntax error, so ecsfix left the file as it was. Please report it with the file.',
   },
 ];

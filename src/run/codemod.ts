@@ -2,11 +2,10 @@
  * Runs a TS/JS codemod — a jscodeshift transform module, the same one `npx jscodeshift -t
  * codemods/<id>.ts` runs — as an ecsfix transform: the repo model arrives in its options, its
  * output becomes range edits over the input (so notes map to lines, CRLF/BOM survive, the patch is
- * minimal), its notes become findings, and a result with a TypeScript syntax diagnostic is never
- * accepted.
+ * minimal), its notes become findings, and a result with a syntax error is never accepted (the test
+ * suite checks every codemod output against TypeScript's own parser too).
  *
- * jscodeshift and the TypeScript parser are loaded on first use only, so a run that changes no
- * source file never pays for them.
+ * jscodeshift is loaded on first use only, so a run that changes no source file never pays for it.
  */
 import { createRequire } from 'node:module';
 import { diffLines } from 'diff';
@@ -59,23 +58,6 @@ function loadParser(name: string): (source: string) => unknown {
   return parse;
 }
 
-type TsApi = typeof import('ts-morph').ts;
-let ts: TsApi | null = null;
-/** TypeScript's own parser (from ts-morph: typescript@7 has no JS API). */
-function loadTypescript(): TsApi {
-  ts ??= (load('ts-morph') as typeof import('ts-morph')).ts;
-  return ts;
-}
-
-/** TypeScript syntax diagnostics of a file: what `tsc` would call a syntax error, with its line. */
-export function typescriptSyntaxErrors(path: string, text: string): { line: number; message: string }[] {
-  const t = loadTypescript();
-  const kind = { ts: t.ScriptKind.TS, tsx: t.ScriptKind.TSX, js: t.ScriptKind.JS, jsx: t.ScriptKind.JSX }[langOf(path)];
-  const file = t.createSourceFile(path, text, t.ScriptTarget.Latest, false, kind);
-  const diagnostics = (file as unknown as { parseDiagnostics: import('ts-morph').ts.DiagnosticWithLocation[] }).parseDiagnostics;
-  return diagnostics.map((d) => ({ line: file.getLineAndCharacterOfPosition(d.start).line + 1, message: t.flattenDiagnosticMessageText(d.messageText, '\n') }));
-}
-
 /** The smallest line-level edits that turn `before` into `after`. */
 export function lineEdits(before: string, after: string): TextEdit[] {
   const edits: TextEdit[] = [];
@@ -116,7 +98,10 @@ export function runCodemod(module: CodemodModule, input: { path: string; text: s
   const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser), tsMorph: () => load('ts-morph') as typeof import('ts-morph') };
   const output = module.default({ path: input.path, source: input.text }, api, options);
   if (typeof output !== 'string' || output === input.text) return { edits: [], findings };
-  const broken = typescriptSyntaxErrors(input.path, output)[0];
+  // The parser that read the input (oxc, which follows TypeScript's syntax and is tested against its
+  // conformance suite). Loading TypeScript itself for this check cost more than the whole repo model
+  // of a 17-service repo; the test suite checks every codemod output with TypeScript's parser too.
+  const broken = sourceSyntaxError(input.path, output);
   if (broken) {
     // A codemod bug must never write a broken file: drop the change, keep the findings, say so.
     findings.push({ severity: 'warning', code: 'ECS399', message: `the rewrite was not applied: its result would not parse (line ${broken.line}: ${broken.message})` });
