@@ -13,7 +13,7 @@ import { NginxSyntaxError, findDirectives, listenAddress, parseNginxConfig } fro
 import { deployedStage } from '../src/repo/dockerfile.js';
 import { dockerfileNginxNonRoot } from '../transforms/dockerfile-nginx-non-root.js';
 import { composeSecretDefaults } from '../transforms/compose-secret-defaults.js';
-import { nginxImageConfig } from '../transforms/lib/nginx-image.js';
+import { nginxImageConfig } from '../src/nginx/image.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
 import { applyPlan, findingKey, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';

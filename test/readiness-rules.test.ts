@@ -242,3 +242,37 @@ describe('task definition stopTimeout', () => {
     expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
   });
 });
+
+describe('ECS411 nginx proxies to a compose-only hostname', () => {
+  const COMPOSE_NGINX = 'services:\n  web:\n    build: ./web\n    ports:\n      - "80:80"\n  api:\n    build: ./api\n  orders:\n    build: ./orders\n';
+  const API = { 'api/package.json': PKG(), 'api/src/index.ts': HTTP_SRC, 'api/Dockerfile': 'FROM node:20-slim\nCOPY . .\nCMD ["node", "dist/index.js"]\n' };
+  const ORDERS = { 'orders/package.json': PKG(), 'orders/src/index.ts': HTTP_SRC, 'orders/Dockerfile': 'FROM node:20-slim\nCOPY . .\nCMD ["node", "dist/index.js"]\n' };
+  const conf = [
+    'upstream orders_pool {',
+    '    server orders:4000 max_fails=3;', // line 2: a compose name
+    '}',
+    'server {',
+    '    listen 80;',
+    '    location /api/ { proxy_pass http://api:3000/; }', // line 6: a compose name
+    '    location /orders/ { proxy_pass http://orders_pool/; }', // an upstream block, not a host
+    '    location /cdn/ { proxy_pass https://cdn.example.com/; }', // not a compose service
+    '    location /self/ { proxy_pass http://web:80/; }', // itself
+    '}',
+  ].join('\n');
+
+  it('names the config file and line of each compose host the loaded config proxies to', () => {
+    const files = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\n', 'web/default.conf': conf + '\n', ...API, ...ORDERS };
+    expect(at(readiness(files), 'ECS411')).toEqual([
+      { service: 'web', file: 'web/default.conf', line: 2, severity: 'warning' },
+      { service: 'web', file: 'web/default.conf', line: 6, severity: 'warning' },
+    ]);
+  });
+
+  it('is silent for a host from a variable (envsubst template) and for a config the image does not load', () => {
+    const template = 'server {\n    listen 80;\n    location /api/ { proxy_pass ${API_URL}; }\n}\n';
+    const viaTemplate = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY default.conf.template /etc/nginx/templates/default.conf.template\nRUN rm /etc/nginx/conf.d/default.conf\n', 'web/default.conf.template': template, ...API, ...ORDERS };
+    expect(at(readiness(viaTemplate), 'ECS411')).toEqual([]);
+    const notCopied = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY dist/ /usr/share/nginx/html/\n', 'web/default.conf': conf + '\n', ...API, ...ORDERS };
+    expect(at(readiness(notCopied), 'ECS411')).toEqual([]);
+  });
+});

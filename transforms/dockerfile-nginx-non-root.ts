@@ -28,7 +28,7 @@ import type { OtherFileEdits, Transform, TransformInput, TransformResult } from 
 import { insertLinesAfter, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { instructionWords } from '../src/dockerfile/shell.js';
 import { UNPRIVILEGED_NGINX_PORT, findDirectives, listenAddress, type NginxDirective } from '../src/nginx/config.js';
-import { foreignCommand, nginxImageConfig, type ConfigFile, type NginxImage, type Refusal } from './lib/nginx-image.js';
+import { foreignCommand, nginxImageConfig, type ConfigFile, type NginxImage, type Refusal } from '../src/nginx/image.js';
 import { composePortEdits, localUrlPortEdits } from './lib/compose-port-edits.js';
 
 const ID = 'dockerfile-nginx-non-root';

@@ -81,4 +81,11 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help:
       'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image.',
   },
+  {
+    code: 'ECS411',
+    title: 'nginx proxies to a compose-only hostname',
+    defaultSeverity: 'warning',
+    help:
+      'A proxy_pass (or an upstream server) in the configuration the nginx image loads names another compose service (http://api:3000). Compose resolves that name on its network; ECS does not, unless service discovery registers the same name, and nginx refuses to start when a proxy_pass host does not resolve. Point it at the name the service has on ECS (Cloud Map or Service Connect, an internal load balancer), or render it from a variable the task definition sets (an envsubst template).',
+  },
 ];

@@ -7,6 +7,7 @@ import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
 import { floatingBaseImage } from './floating-base-image.js';
 import { migrateOnStart } from './migrate-on-start.js';
+import { nginxComposeUpstream } from './nginx-compose-upstream.js';
 import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
@@ -22,4 +23,5 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   curlWithoutCurl,
   portMismatch,
   migrateOnStart,
+  nginxComposeUpstream,
 ];

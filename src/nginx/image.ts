@@ -9,13 +9,13 @@
  * /docker-entrypoint.d) is a reason with its line, never a guess.
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import { effectiveInstructions } from '../../src/repo/dockerfile.js';
-import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
-import { stageFilesAt } from '../../src/dockerfile/imageBuild.js';
-import { globToRegExp } from '../../src/dockerfile/glob.js';
-import { runCommands, program } from '../../src/dockerfile/shell.js';
-import { NginxSyntaxError, findDirectives, parseNginxConfig, type NginxDirective } from '../../src/nginx/config.js';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/dockerfile.js';
+import { effectiveInstructions } from '../repo/dockerfile.js';
+import { copyArguments, copyFlag } from '../dockerfile/copy.js';
+import { stageFilesAt } from '../dockerfile/imageBuild.js';
+import { globToRegExp } from '../dockerfile/glob.js';
+import { runCommands, program } from '../dockerfile/shell.js';
+import { NginxSyntaxError, findDirectives, parseNginxConfig, type NginxDirective } from './config.js';
 
 export const MAIN_CONF = '/etc/nginx/nginx.conf';
 const CONF_D = '/etc/nginx/conf.d';
