@@ -285,4 +285,11 @@ describe('ecsfix CLI', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /); // a one-line error, no stack trace
     expect(execFileSync(process.execPath, [bin, 'list'], { encoding: 'utf8' })).toContain('dockerfile-port-env');
   });
+
+  it('stops quietly when the reader closes the pipe early (ecsfix ... | head): no EPIPE stack trace', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'ecsfix');
+    // `true` exits without reading, so every write of the CLI meets a closed pipe.
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --help | true; "${process.execPath}" "${bin}" list | true`], { encoding: 'utf8' });
+    expect(piped.stderr).toBe('');
+  });
 });
