@@ -101,6 +101,11 @@ describe('checkDockerfileBuild', () => {
     expect(check(text)).toEqual([expect.objectContaining({ code: 'ECS503', severity: 'blocking', line: 20 })]);
   });
 
+  it('resolves the CMD script as node does: an extension or a directory index may be left out (node dist/main)', () => {
+    for (const cmd of ['CMD ["node", "dist/index"]', 'CMD ["node", "dist"]', 'CMD node ./dist/index']) expect(check(GOOD.replace('CMD ["node", "dist/index.js"]', cmd)), cmd).toEqual([]);
+    expect(check(GOOD.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "dist/main"]'))).toEqual([expect.objectContaining({ code: 'ECS503', severity: 'blocking', line: 20 })]);
+  });
+
   it('a stage running a command it cannot follow turns missing paths into warnings', () => {
     const text = GOOD.replace('RUN pnpm --filter @x/jobs... build', 'RUN make release');
     const findings = check(text);

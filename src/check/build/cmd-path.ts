@@ -23,6 +23,9 @@ export function nodeScript(tokens: string[]): string | null {
   return null;
 }
 
+/** What node tries for `node dist/main`: the path, with an extension, a directory's index (NestJS's default CMD). */
+const NODE_RESOLUTION = ['', '.js', '.cjs', '.mjs', '.json', '/index.js'];
+
 export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
   const { deployed, build } = ctx;
   const cmd = deployed?.cmd;
@@ -30,8 +33,11 @@ export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
   const script = nodeScript(instructionWords(build.parsed, cmd).words.map((w) => w.value));
   if (!script || script.includes('$')) return [];
   const path = absPath(workdirBefore(build.parsed, deployed.stage.index, cmd), script);
-  const found = lookup(deployed.files, path, build.files);
-  if (found && found.kind !== 'dir') return [];
+  const provided = (candidate: string) => {
+    const found = lookup(deployed.files, candidate, build.files);
+    return found !== null && found.kind !== 'dir';
+  };
+  if (NODE_RESOLUTION.some((suffix) => provided(path + suffix))) return [];
   return [
     {
       code: 'ECS503',
