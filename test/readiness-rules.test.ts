@@ -263,8 +263,8 @@ describe('ECS411 nginx proxies to a compose-only hostname', () => {
   it('names the config file and line of each compose host the loaded config proxies to', () => {
     const files = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\n', 'web/default.conf': conf + '\n', ...API, ...ORDERS };
     expect(at(readiness(files), 'ECS411')).toEqual([
-      { service: 'web', file: 'web/default.conf', line: 2, severity: 'warning' },
-      { service: 'web', file: 'web/default.conf', line: 6, severity: 'warning' },
+      { service: 'web', file: 'web/default.conf', line: 2, severity: 'blocking' },
+      { service: 'web', file: 'web/default.conf', line: 6, severity: 'blocking' },
     ]);
   });
 

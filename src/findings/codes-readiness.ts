@@ -84,7 +84,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
   {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
-    defaultSeverity: 'warning',
+    defaultSeverity: 'blocking',
     help:
       'A proxy_pass (or an upstream server) in the configuration the nginx image loads names another compose service (http://api:3000). Compose resolves that name on its network; ECS does not, unless service discovery registers the same name, and nginx refuses to start when a proxy_pass host does not resolve. Point it at the name the service has on ECS (Cloud Map or Service Connect, an internal load balancer), or render it from a variable the task definition sets (an envsubst template).',
   },
