@@ -147,6 +147,10 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     if (guarded.has(key)) continue;
     guarded.add(key);
     if (alreadyContainerAware(fb.at) || hasGuard(file.source, fb.vars)) continue;
+    if (loadedOnDemand(file.path, repo)) {
+      note({ severity: 'warning', code: 'ECS323', line: fb.line, message: `${namedVars(fb.vars)} has a localhost fallback in a module Next.js (or the browser) loads on demand, not at start-up, so no start-up check is added here: set it in the ECS task definition` });
+      continue;
+    }
     const who = service?.name ?? (stem ? stem.toLowerCase().replace(/_/g, '-') : 'the service');
     guards.push({ vars: fb.vars, who });
     const named = namedVars(fb.vars);
@@ -173,6 +177,20 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
   }
   if (edits.length === 0) return undefined;
   return splice(file.source, edits);
+}
+
+/**
+ * A module that is not loaded when the server starts: a React component (.jsx/.tsx) or a route
+ * module of a Next.js app (under app/ or pages/ beside a next.config.*), which `next start` loads on
+ * the first request. A throw at its top would answer every request with a 500 instead of stopping
+ * the start-up.
+ */
+function loadedOnDemand(path: string, repo: CodemodOptions['repo']): boolean {
+  if (/\.[jt]sx$/.test(path)) return true;
+  const route = /^(.*?)(?:src\/)?(?:app|pages)\//.exec(path);
+  if (!route) return false;
+  const root = route[1] ?? '';
+  return (repo?.files ?? []).some((f: string) => f.startsWith(root) && /^next\.config\.[cm]?[jt]s$/.test(f.slice(root.length)));
 }
 
 /** Whether the fallback already sits under a container check (`isDocker ? ... : 'http://localhost'`). */

@@ -87,6 +87,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The service now listens before its database is connected, and its /ready route is not shown to check that database: make it answer 503 until the connection is up, so the load balancer only routes traffic the service can serve.',
   },
   {
+    code: 'ECS323',
+    title: 'Localhost fallback in a module loaded on demand',
+    defaultSeverity: 'warning',
+    help: 'The service URL falls back to localhost in a module that is not loaded when the server starts (a Next.js route or a React component): a start-up check there would only fail the first request, so ecsfix adds none. Set the variable in the ECS task definition (and, for Next.js, check it in instrumentation.ts register(), which runs at start-up).',
+  },
+  {
     code: 'ECS399',
     title: 'A codemod result was dropped',
     defaultSeverity: 'warning',
