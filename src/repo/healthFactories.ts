@@ -140,8 +140,9 @@ function matchingClose(code: string, open: number): number {
 
 /** A call that reaches a database, cache or broker: the thing a readiness check waits for. */
 const DEPENDENCY_CALL =
-  /\b(?:\w+\.)?(?:ping|PingContext|QueryRowContext|QueryContext|ExecContext|query|execute|\$queryRaw|\$executeRaw|raw|authenticate|command|acquire|connect|isReady|healthCheck|checkConnection)\s*\(|\bSELECT\s+1\b|\bdb\.admin\(\)|\bredis\w*\.\w+\s*\(|\bmongoose\.connection\.readyState\b/i;
-const ANSWERS_503 = /\b503\b|SERVICE_UNAVAILABLE|ServiceUnavailable/;
+  /\b(?:\w+\.)?(?:ping|pingCheck|PingContext|QueryRowContext|QueryContext|ExecContext|query|execute|\$queryRaw|\$executeRaw|raw|authenticate|command|acquire|connect|isReady|healthCheck|checkConnection)\s*\(|\bSELECT\s+1\b|\bdb\.admin\(\)|\bredis\w*\.\w+\s*\(|\bmongoose\.connection\.readyState\b/i;
+/** 503 in the handler, or NestJS Terminus's HealthCheckService, which answers 503 when an indicator fails. */
+const ANSWERS_503 = /\b503\b|SERVICE_UNAVAILABLE|ServiceUnavailable|\.check\s*\(\s*\[/;
 
 /**
  * Whether the handler of the route registered at `line` checks a dependency and answers 503 when it
