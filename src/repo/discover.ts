@@ -17,7 +17,7 @@ import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -434,7 +434,7 @@ function describeService(
   const { role, reasons: roleReasons, webServerImage } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText, pkg, compose: draft.compose });
   // Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads.
   const startCommand = [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' ');
-  const byPattern = language === 'python' || language === 'go' || language === 'rust' ? serviceListensByPattern(dir, files, read, entryFile, startCommand) : [];
+  const byPattern = language === 'python' || language === 'go' || language === 'rust' ? [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand) : [])] : [];
   const { port, evidence: portEvidence, dispute: portDispute } = servicePort({
     name: draft.name,
     packageName: pkg?.name ?? null,

@@ -46,7 +46,7 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
   return found;
 }
 
-const PATTERN_FILE = /\.(?:py|go|rs)$/;
+const PATTERN_FILE = /\.(?:py|go|rs|sh)$/;
 /** A read of PORT by the image itself: `${PORT}` in the CMD/ENTRYPOINT, a HEALTHCHECK or EXPOSE that follows PORT. */
 const IMAGE_READS_PORT = /\$\{?PORT\b|process\.env\.PORT\b|(?:environ\.get|getenv)\(\s*['"]PORT['"]/;
 
