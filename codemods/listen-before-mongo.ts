@@ -25,7 +25,7 @@ export const meta: CodemodMeta = {
   title: 'HTTP services listen first and connect MongoDB in the background with retries',
   safety: 'behavior-changing',
   fixes: 'a service that connects to MongoDB before it listens and exits when the database is slow',
-  verify: 'start the service with MongoDB down: /health answers 200, /ready 503 until MongoDB is up, and the process keeps running',
+  verify: 'start the service with MongoDB down: it listens and keeps running, /health answers 200, and its readiness route (where it has one) answers 503 until MongoDB is up',
   tokens: /\.listen\s*\(/,
   appliesTo: (path, repo) => isServiceSource(path, repo, ['http']),
 };
