@@ -16,7 +16,8 @@ export interface FixedPort {
   line?: number;
 }
 
-const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
+/** A server CLI's literal port: `--port 8000`, `--bind 0.0.0.0:8000`, `-b :8000`, `runserver 0.0.0.0:8000`. */
+export const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
 
 export function fixedListenPorts(service: Service, inForce: DockerInstruction[]): FixedPort[] {
   const found: FixedPort[] = [];

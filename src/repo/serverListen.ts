@@ -8,8 +8,9 @@
  * A port expression that leads nowhere readable (a config struct field) gives a listen with no port
  * and no variable: the code was found but says nothing, and callers must not guess.
  */
-import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
+import { FIXED_PORT_CMD } from './portReads.js';
+import { startScriptPath } from './startScript.js';
 import type { ServiceListen } from '../source/index.js';
 import { blankComments } from './sourceScan.js';
 
@@ -283,20 +284,15 @@ export function serviceListensByPattern(dir: string, files: string[], read: (rel
   return out.sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
 }
 
-/** A server CLI's literal bind: `-b 0.0.0.0:8000`, `--bind=:8000`, `--port 8000`. */
-const CLI_FIXED_PORT = /(?:--port[\s=]+|--bind[\s=]+["']?[\w.]*:|-b\s+["']?[\w.]*:)(\d{2,5})\b/;
-
 /**
  * A server CLI started on a literal port by the shell script the start command runs (`CMD
  * ["./entrypoint.sh"]` whose last line is `exec gunicorn -b 0.0.0.0:8000 app.main:app`): that bind
  * decides the port, and PORT has no effect. The script is looked up in the service directory.
  */
 export function scriptListens(dir: string, files: string[], read: (rel: string) => string | null, startCommand: string): PatternListen[] {
-  const script = /([\w./-]+\.sh)\b/.exec(startCommand)?.[1];
-  if (!script) return [];
-  const path = posix.join(dir, posix.basename(script));
-  const text = files.includes(path) ? read(path) : null;
-  if (text === null) return [];
+  const path = startScriptPath(dir, startCommand, files);
+  const text = path === null ? null : read(path);
+  if (path === null || text === null) return [];
   const out: PatternListen[] = [];
   // One command per logical line: continuation lines (`\` at the end) are joined to their first.
   const lines = text.split('\n');
@@ -305,7 +301,7 @@ export function scriptListens(dir: string, files: string[], read: (rel: string) 
     let command = lines[i] ?? '';
     while (/\\\s*$/.test(command) && i + 1 < lines.length) command = command.replace(/\\\s*$/, ' ') + lines[++i];
     if (/^\s*#/.test(command) || !SERVER_CLI.test(command) || /\$\{?PORT\b/.test(command)) continue;
-    const port = CLI_FIXED_PORT.exec(command)?.[1];
+    const port = FIXED_PORT_CMD.exec(command)?.[1];
     if (port) out.push({ file: path, line: first + 1, receiver: SERVER_CLI.exec(command)?.[0] ?? null, port: Number(port), envVar: null, expression: command.trim() });
   }
   return out;

@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import { composeEntries } from '../compose-entries.js';
 import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { startScriptPath } from '../../repo/startScript.js';
 
 const DEV_SERVERS: [string, RegExp][] = [
   ['manage.py runserver', /\bmanage\.py["',\s]+runserver\b/],
@@ -58,9 +59,7 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
 
 /** The repo file an ENTRYPOINT script comes from: the script's name in the build context. */
 export function entrypointScript(ctx: CheckContext, context: string, args: string): { path: string; text: string } | null {
-  const script = /([\w./-]+\.sh)\b/.exec(args)?.[1];
-  if (!script) return null;
-  const path = posix.join(context, posix.basename(script));
-  const text = ctx.repo.files.includes(path) ? ctx.read(path) : null;
-  return text === null ? null : { path, text };
+  const path = startScriptPath(context, args, ctx.repo.files);
+  const text = path === null ? null : ctx.read(path);
+  return path === null || text === null ? null : { path, text };
 }
