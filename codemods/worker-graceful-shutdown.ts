@@ -23,7 +23,7 @@
  */
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
-import type { RepoModel } from '../src/repo/model.ts';
+import { servicesReading, type RepoModel } from '../src/repo/model.ts';
 import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
@@ -99,7 +99,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const source = file.source;
   if (!meta.tokens.test(source)) return undefined;
   const repo = options.repo;
-  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
+  const service = (repo ? servicesReading(repo, file.path)[0] : undefined);
   const nest = /NestFactory\s*\.\s*create/.test(source);
   // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
   if (service && service.role !== 'worker' && !nest) return undefined;
@@ -876,7 +876,7 @@ function startCallOffset(root: Collection, source: string, consumers: Consumer[]
 
 function nestShutdownHooks(j: JSCodeshift, root: Collection, file: FileInfo, repo: RepoModel | undefined, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, style: FileStyle): string | undefined {
   if (/\.enableShutdownHooks\s*\(/.test(file.source)) return undefined;
-  const service = repo?.services.find((s) => s.sourceFiles.includes(file.path));
+  const service = (repo ? servicesReading(repo, file.path)[0] : undefined);
   const hooks = service ? (service.shutdownHooks ?? []) : lifecycleClosersIn(file.source);
   if (hooks.length === 0) return undefined;
   let edit: Edit | null = null;

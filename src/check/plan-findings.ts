@@ -8,7 +8,7 @@
 import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { findingCode } from '../findings/codes.js';
-import type { RepoModel } from '../repo/model.js';
+import { servicesOfFile as servicesOf, type RepoModel } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
 import { replacements } from './replacements.js';
@@ -48,7 +48,7 @@ function pendingCode(transform: string, interim: readonly FindingCode[]): Findin
 
 /** The services a file belongs to: built from it, or its source. */
 export function servicesOfFile(repo: RepoModel, path: string): string[] {
-  return repo.services.filter((s) => s.dockerfile === path || s.sourceFiles.includes(path)).map((s) => s.name);
+  return servicesOf(repo, path).map((s) => s.name);
 }
 
 export function planFindings(repo: RepoModel, plan: Plan, interim: readonly FindingCode[]): Finding[] {

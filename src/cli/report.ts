@@ -4,7 +4,7 @@
  */
 import { isFileError } from '../findings/codes-engine.js';
 import type { Finding } from '../findings/finding.js';
-import type { RepoModel } from '../repo/model.js';
+import { servicesForFile, servicesReading, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
 import { changeSafety, type FileChange, type Plan } from '../run/plan.js';
 import { filePatch } from './patch.js';
@@ -25,8 +25,8 @@ export interface Diagnostic extends Finding {
 /** The service a file belongs to: the one built from it, reading it, or whose directory holds it. */
 export function serviceOf(repo: RepoModel, file: string): string {
   const owner =
-    repo.services.find((s) => s.dockerfile === file) ??
-    repo.services.find((s) => s.sourceFiles.includes(file)) ??
+    servicesForFile(repo, file)[0] ??
+    servicesReading(repo, file)[0] ??
     repo.services.filter((s) => s.dir !== '' && file.startsWith(`${s.dir}/`)).sort((a, b) => b.dir.length - a.dir.length)[0];
   return owner?.name ?? '';
 }

@@ -186,9 +186,23 @@ function copyFromContext(walk: Walk, ins: DockerInstruction, args: CopyArguments
 function contextMatches(build: ImageBuild, rel: string): { rel: string; dir: boolean }[] {
   const ctx = build.files.underContext(build.context ?? '');
   if (!isGlob(rel)) return ctx.files.has(rel) ? [{ rel, dir: false }] : ctx.dirs.has(rel) ? [{ rel, dir: true }] : [];
-  const re = globToRegExp(rel);
-  const matches: { rel: string; dir: boolean }[] = [];
-  for (const f of ctx.files) if (re.test(f)) matches.push({ rel: f, dir: false });
-  for (const d of ctx.dirs) if (d && re.test(d)) matches.push({ rel: d, dir: true });
-  return matches;
+  const segments = rel.split('/');
+  if (segments.includes('**')) {
+    const re = globToRegExp(rel);
+    return [...[...ctx.files].map((f) => ({ rel: f, dir: false })), ...[...ctx.dirs].filter(Boolean).map((d) => ({ rel: d, dir: true }))].filter((m) => re.test(m.rel));
+  }
+  // `*`, `?` and classes stay within a segment: descend one directory per segment.
+  let found: { rel: string; dir: boolean }[] = [{ rel: '', dir: true }];
+  for (const segment of segments) {
+    if (!isGlob(segment)) {
+      found = found.flatMap((parent): { rel: string; dir: boolean }[] => {
+        const rel = joinRel(parent.rel, segment);
+        return ctx.files.has(rel) ? [{ rel, dir: false }] : ctx.dirs.has(rel) ? [{ rel, dir: true }] : [];
+      });
+      continue;
+    }
+    const re = globToRegExp(segment);
+    found = found.flatMap((parent) => (ctx.children.get(parent.rel) ?? []).filter((child) => re.test(child.rel.slice(child.rel.lastIndexOf('/') + 1))));
+  }
+  return [...found.filter((m) => !m.dir), ...found.filter((m) => m.dir)];
 }

@@ -61,7 +61,15 @@ export interface RepoFiles {
   /** A directory with a JS/TS source file somewhere below it. */
   hasSourcesBelow(dir: string): boolean;
   /** Files and directories below a build context, context-relative. */
-  underContext(context: string): { files: ReadonlySet<string>; dirs: ReadonlySet<string> };
+  underContext(context: string): ContextFiles;
+}
+
+/** A build context's files and directories, context-relative ('' = the context itself). */
+export interface ContextFiles {
+  files: ReadonlySet<string>;
+  dirs: ReadonlySet<string>;
+  /** The files and directories directly in a directory. */
+  children: ReadonlyMap<string, readonly { rel: string; dir: boolean }[]>;
 }
 
 const SOURCE_EXT = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -83,7 +91,8 @@ export function repoFiles(files: readonly string[]): RepoFiles {
       dirs.add(d);
     }
   }
-  const contexts = new Map<string, { files: ReadonlySet<string>; dirs: ReadonlySet<string> }>();
+  const contexts = new Map<string, ContextFiles>();
+  let sorted: string[] | null = null;
   const index: RepoFiles = {
     has: (p) => fileSet.has(p),
     isDir: (p) => dirs.has(p),
@@ -92,7 +101,8 @@ export function repoFiles(files: readonly string[]): RepoFiles {
     underContext(context) {
       let found = contexts.get(context);
       if (!found) {
-        found = contextFiles(files, context);
+        sorted ??= [...files].sort();
+        found = contextFiles(sorted, context);
         contexts.set(context, found);
       }
       return found;
@@ -102,18 +112,42 @@ export function repoFiles(files: readonly string[]): RepoFiles {
   return index;
 }
 
-function contextFiles(files: readonly string[], context: string): { files: ReadonlySet<string>; dirs: ReadonlySet<string> } {
+/** The files below a context, from the sorted file list: only the range that starts with its prefix is read. */
+function contextFiles(sorted: readonly string[], context: string): ContextFiles {
   const prefix = context ? context + '/' : '';
-  const below = new Set<string>();
+  const files = new Set<string>();
   const dirs = new Set<string>(['']);
-  for (const f of files) {
-    if (!f.startsWith(prefix)) continue;
-    const rel = f.slice(prefix.length);
-    below.add(rel);
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  const children = new Map<string, { rel: string; dir: boolean }[]>();
+  const add = (rel: string, dir: boolean) => {
+    const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const list = children.get(parent);
+    if (list) list.push({ rel, dir });
+    else children.set(parent, [{ rel, dir }]);
+  };
+  for (let i = firstAtLeast(sorted, prefix); i < sorted.length && (sorted[i] as string).startsWith(prefix); i++) {
+    const rel = (sorted[i] as string).slice(prefix.length);
+    files.add(rel);
+    add(rel, false);
+    for (let d = rel.lastIndexOf('/'); d > 0; d = rel.lastIndexOf('/', d - 1)) {
+      const dir = rel.slice(0, d);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+      add(dir, true);
+    }
   }
-  return { files: below, dirs };
+  return { files, dirs, children };
+}
+
+/** The index of the first string of a sorted list that is not below `key`. */
+function firstAtLeast(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export const joinRel = (a: string, b: string): string => (a && b ? `${a}/${b}` : a || b);

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
 import type { WorkspacePackage } from '../repo/workspace.js';
-import { globToRegExp } from './glob.js';
+import { globToRegExp, isGlob } from './glob.js';
 import { absPath as abs, joinRel, lookup, normRel as norm, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { runSteps } from './shell.js';
 
@@ -65,10 +65,10 @@ function followPnpm(step: Step, rest: string): boolean {
   const verb = positional[0] ?? 'install';
   if (verb === 'install' || verb === 'i') {
     fs.entries.push({ path: posix.join(workspaceRoot(fs) ?? step.cwd, 'node_modules'), rel: null, kind: 'produced' });
-    for (const p of packages) {
-      const dir = packageDirIn(fs, p);
-      if (dir) fs.entries.push({ path: posix.join(dir, 'node_modules'), rel: null, kind: 'produced' });
-    }
+    // In the packages' order, as a scan per package would add them.
+    const { order } = manifestIndex(packages);
+    const dirs = [...packageDirsIn(fs, packages)].sort(([a], [b]) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    for (const [, dir] of dirs) fs.entries.push({ path: posix.join(dir, 'node_modules'), rel: null, kind: 'produced' });
     return true;
   }
   if (verb === 'deploy') {
@@ -119,8 +119,8 @@ function selectPackages(selector: string, packages: WorkspacePackage[]): Workspa
   const withDependents = sel.startsWith('...');
   sel = sel.replace(/^\.\.\.|\.\.\.$/g, '').replace(/^\^/, '');
   const byDir = /^\.{0,2}\/|^\{/.test(sel) ? norm(sel.replace(/^\{|\}$/g, '')) : null;
-  const re = byDir === null ? globToRegExp(sel) : null;
-  const roots = packages.filter((p) => (byDir !== null ? p.dir === posix.join('', byDir) || p.dir === byDir : re?.test(p.name)));
+  const re = byDir === null && isGlob(sel) ? globToRegExp(sel) : null;
+  const roots = byDir === null && re === null ? (manifestIndex(packages).byName.get(sel) ?? []) : packages.filter((p) => (byDir !== null ? p.dir === posix.join('', byDir) || p.dir === byDir : re?.test(p.name)));
   const out = new Set<WorkspacePackage>(roots);
   if (withDeps) {
     const byName = new Map(packages.map((p) => [p.name, p]));
@@ -152,14 +152,60 @@ function workspaceRoot(fs: StageFiles): string | null {
 
 /** Where a package's directory is in the stage (from where its package.json was copied). */
 function packageDirIn(fs: StageFiles, pkg: WorkspacePackage): string | null {
-  const manifest = joinRel(pkg.dir, 'package.json');
-  for (let i = fs.entries.length - 1; i >= 0; i--) {
+  return packageDirsIn(fs, [pkg]).get(pkg) ?? null;
+}
+
+/**
+ * Where each package's directory is in the stage, from where its package.json was copied (the
+ * latest COPY first): one pass over the stage's entries, however many packages the repo has.
+ */
+function packageDirsIn(fs: StageFiles, packages: WorkspacePackage[]): Map<WorkspacePackage, string> {
+  const { byManifest, below } = manifestIndex(packages);
+  const dirs = new Map<WorkspacePackage, string>();
+  for (let i = fs.entries.length - 1; i >= 0 && dirs.size < packages.length; i--) {
     const e = fs.entries[i];
-    if (!e || e.kind === 'named') continue;
-    if (e.rel === manifest) return posix.dirname(e.path);
-    if (e.rel !== null && e.kind === 'context' && (e.rel === '' || manifest.startsWith(e.rel + '/'))) return posix.join(e.path, manifest.slice(e.rel ? e.rel.length + 1 : 0), '..');
+    if (!e || e.kind === 'named' || e.rel === null) continue;
+    const exact = byManifest.get(e.rel);
+    if (exact && !dirs.has(exact)) dirs.set(exact, posix.dirname(e.path));
+    if (e.kind !== 'context') continue;
+    for (const [pkg, manifest] of below.get(e.rel) ?? []) {
+      if (!dirs.has(pkg)) dirs.set(pkg, posix.join(e.path, manifest.slice(e.rel ? e.rel.length + 1 : 0), '..'));
+    }
   }
-  return null;
+  return dirs;
+}
+
+interface ManifestIndex {
+  /** A package by its package.json's repo path. */
+  byManifest: Map<string, WorkspacePackage>;
+  /** The packages (with their package.json's path) below each directory that holds any ('' = all). */
+  below: Map<string, [WorkspacePackage, string][]>;
+  byName: Map<string, WorkspacePackage[]>;
+  /** A package's position in the list. */
+  order: Map<WorkspacePackage, number>;
+}
+
+const manifestIndexes = new WeakMap<WorkspacePackage[], ManifestIndex>();
+
+function manifestIndex(packages: WorkspacePackage[]): ManifestIndex {
+  const hit = manifestIndexes.get(packages);
+  if (hit) return hit;
+  const index: ManifestIndex = { byManifest: new Map(), below: new Map(), byName: new Map(), order: new Map() };
+  for (const pkg of packages) {
+    index.byName.set(pkg.name, [...(index.byName.get(pkg.name) ?? []), pkg]);
+    index.order.set(pkg, index.order.size);
+    const manifest = joinRel(pkg.dir, 'package.json');
+    index.byManifest.set(manifest, pkg);
+    for (let d = manifest.lastIndexOf('/'); ; d = manifest.lastIndexOf('/', d - 1)) {
+      const dir = d > 0 ? manifest.slice(0, d) : '';
+      const list = index.below.get(dir);
+      if (list) list.push([pkg, manifest]);
+      else index.below.set(dir, [[pkg, manifest]]);
+      if (d <= 0) break;
+    }
+  }
+  manifestIndexes.set(packages, index);
+  return index;
 }
 
 function packageAt(step: Step, dir: string): WorkspacePackage | null {

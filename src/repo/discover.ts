@@ -302,8 +302,9 @@ function applyScriptTargets(drafts: Draft[], dockerfiles: Map<string, Dockerfile
 
 /** Source files belong to the innermost service directory. */
 function keepSourcesInInnermostService(services: Service[]): void {
+  const dirs = [...new Set(services.map((o) => o.dir + '/'))].sort();
   for (const svc of services) {
-    const inner = services.filter((o) => o !== svc && o.dir.startsWith(svc.dir ? svc.dir + '/' : '') && o.dir !== svc.dir).map((o) => o.dir + '/');
+    const inner = filesUnder(dirs, svc.dir ? svc.dir + '/' : '').filter((d) => d !== svc.dir + '/');
     if (inner.length) svc.sourceFiles = svc.sourceFiles.filter((f) => !inner.some((d) => f.startsWith(d)));
   }
 }
@@ -523,7 +524,8 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
     if (script && pkg) startup.push({ text: script, file: pkg.dir ? `${pkg.dir}/package.json` : 'package.json', line: 1 });
   }
   const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
-  const depSources = files.filter((f) => depDirs.some((d) => f.startsWith(d)) && SOURCE_EXT.test(f) && !TEST_PATH.test(f));
+  const below = depDirs.length > 1 ? [...new Set(depDirs.flatMap((d) => filesUnder(files, d)))].sort() : depDirs.flatMap((d) => filesUnder(files, d));
+  const depSources = below.filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f));
   return { startup, sourceFiles: [...sourceFiles, ...depSources] };
 }
 

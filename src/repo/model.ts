@@ -140,8 +140,48 @@ export interface UnparsableReach {
   affects: string;
 }
 
+/** The services built from a Dockerfile. */
 export function servicesForFile(model: RepoModel, path: string): Service[] {
-  return model.services.filter((s) => s.dockerfile === path);
+  return fileOwners(model).byDockerfile.get(path) ?? [];
+}
+
+/** The services whose sources include a file, in the model's order. */
+export function servicesReading(model: RepoModel, path: string): Service[] {
+  return fileOwners(model).bySource.get(path) ?? [];
+}
+
+/** The services built from a file or reading it, in the model's order. */
+export function servicesOfFile(model: RepoModel, path: string): Service[] {
+  const built = servicesForFile(model, path);
+  const reading = servicesReading(model, path);
+  if (!reading.length) return built;
+  if (!built.length) return reading;
+  return model.services.filter((s) => built.includes(s) || reading.includes(s));
+}
+
+interface FileOwners {
+  byDockerfile: Map<string, Service[]>;
+  bySource: Map<string, Service[]>;
+}
+
+const owners = new WeakMap<Service[], FileOwners>();
+
+/** Which services each Dockerfile and source file belongs to: indexed once per model, not searched per file. */
+function fileOwners(model: RepoModel): FileOwners {
+  const hit = owners.get(model.services);
+  if (hit) return hit;
+  const index: FileOwners = { byDockerfile: new Map(), bySource: new Map() };
+  const add = (map: Map<string, Service[]>, key: string, s: Service) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [s]);
+    else if (list[list.length - 1] !== s) list.push(s);
+  };
+  for (const s of model.services) {
+    if (s.dockerfile !== null) add(index.byDockerfile, s.dockerfile, s);
+    for (const f of s.sourceFiles) add(index.bySource, f, s);
+  }
+  owners.set(model.services, index);
+  return index;
 }
 
 export type { DockerStage, RuntimeWrite };
