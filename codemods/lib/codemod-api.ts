@@ -200,14 +200,50 @@ const byType = new WeakMap<Collection, Map<string, AnyPath[]>>();
 export function typed(j: JSCodeshift, root: Collection, type: string): AnyPath[] {
   let index = byType.get(root);
   if (!index) {
-    const built = new Map<string, AnyPath[]>();
-    root.find(j.Node).forEach((p: AnyPath) => {
-      const list = built.get(p.node.type);
-      if (list) list.push(p);
-      else built.set(p.node.type, [p]);
-    });
-    byType.set(root, built);
-    index = built;
+    index = indexByType(j, root);
+    byType.set(root, index);
   }
   return index.get(type) ?? [];
+}
+
+/**
+ * What `root.find(j.Node)` collects, in its order (pre-order, ast-types' field order) and with the
+ * same NodePath objects (children come from the parent's `get`, which caches them), without the
+ * visitor machinery: a path per child node only, not per primitive field.
+ */
+function indexByType(j: JSCodeshift, root: Collection): Map<string, AnyPath[]> {
+  const { getFieldNames, getFieldValue } = j.types;
+  const isNodeType = new Map<string, boolean>();
+  const index = new Map<string, AnyPath[]>();
+  const visitChildren = (path: AnyPath): void => {
+    const value = path.value;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (value[i] && typeof value[i] === 'object') visit(path.get(i));
+      return;
+    }
+    for (const name of getFieldNames(value)) {
+      // As ast-types' visitor does: a field the parser left out gets its default value.
+      if (!Object.prototype.hasOwnProperty.call(value, name)) value[name] = getFieldValue(value, name);
+      const child = value[name];
+      if (child && typeof child === 'object') visit(path.get(name));
+    }
+  };
+  const visit = (path: AnyPath): void => {
+    const type = path.value.type;
+    if (typeof type === 'string') {
+      let isNode = isNodeType.get(type);
+      if (isNode === undefined) {
+        isNode = j.Node.check(path.value);
+        isNodeType.set(type, isNode);
+      }
+      if (isNode) {
+        const list = index.get(type);
+        if (list) list.push(path);
+        else index.set(type, [path]);
+      }
+    }
+    visitChildren(path);
+  };
+  root.paths().forEach(visitChildren);
+  return index;
 }
