@@ -83,9 +83,9 @@ function verifyOutput(kind: FileKind | null, before: string, after: string): str
     return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
   }
   if (kind !== 'dockerfile') return null;
-  const was = dockerfileProblems(before).length;
   const now = dockerfileProblems(after);
-  return now.length > was ? `produced an invalid Dockerfile (line ${now[0]?.line}: ${now[0]?.message})` : null;
+  // The input's problems are only counted when the output has any.
+  return now.length > 0 && now.length > dockerfileProblems(before).length ? `produced an invalid Dockerfile (line ${now[0]?.line}: ${now[0]?.message})` : null;
 }
 
 /** A line of the text a later transform saw, as a line of the original file. */
