@@ -35,8 +35,8 @@ import { lineOfOffset } from '../src/text.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { copyArguments } from '../src/dockerfile/copy.js';
-import { stageFilesAt } from '../src/dockerfile/imageBuild.js';
-import { presence, repoFiles, type Found, type ImageEntry, type RepoFiles } from '../src/dockerfile/imageFiles.js';
+import { stageFilesAt, stageFilesBefore } from '../src/dockerfile/imageBuild.js';
+import { presence, repoFiles, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
@@ -50,6 +50,8 @@ interface Install {
   cwd: string;
   instruction: DockerInstruction;
   stage: DockerStage;
+  /** The stage's files when the RUN starts. */
+  files: StageFiles;
 }
 
 const NPM_INSTALL = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall']);
@@ -70,42 +72,41 @@ function contextOf(repo: RepoModel, path: string): string | null {
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
 function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null): Install[] {
   const out: Install[] = [];
-  for (const stage of parsed.stages) {
-    for (const ins of stage.instructions) {
-      const commands = runCommands(parsed, ins);
-      if (commands.length === 0) continue;
-      let cwd = stageFilesAt(parsed, stage, ins, context, repo).stage.workdir;
-      for (const command of commands) {
-        const prog = program(command);
-        const words = command.words;
-        if (prog === 'cd') {
-          const dir = words[1]?.value;
-          if (dir && !dir.includes('$') && dir !== '-') cwd = posix.resolve(cwd, dir);
-          continue;
-        }
-        if (prog === 'pnpm') {
-          let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
-          if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
-          const name = words[sub]?.value;
-          if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) continue;
-          if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) continue; // installs named packages
-          const dir = flagValue(command, '-C', '--dir');
-          out.push({ manager: 'pnpm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
-        } else if (prog === 'npm') {
-          const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
-          const name = words[sub]?.value ?? '';
-          if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) continue;
-          if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) continue; // `npm install <pkg>`
-          const dir = flagValue(command, '--prefix');
-          out.push({ manager: 'npm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
-        } else if (prog === 'yarn') {
-          const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
-          const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
-          if (name !== 'install') continue;
-          if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) continue;
-          const dir = flagValue(command, '--cwd');
-          out.push({ manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage });
-        }
+  const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
+  const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo);
+  for (const { stage, ins, commands } of runs) {
+    const files = before.get(ins) ?? stageFilesAt(parsed, stage, ins, context, repo).stage;
+    let cwd = files.workdir;
+    for (const command of commands) {
+      const prog = program(command);
+      const words = command.words;
+      if (prog === 'cd') {
+        const dir = words[1]?.value;
+        if (dir && !dir.includes('$') && dir !== '-') cwd = posix.resolve(cwd, dir);
+        continue;
+      }
+      if (prog === 'pnpm') {
+        let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
+        if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
+        const name = words[sub]?.value;
+        if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) continue;
+        if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) continue; // installs named packages
+        const dir = flagValue(command, '-C', '--dir');
+        out.push({ manager: 'pnpm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
+      } else if (prog === 'npm') {
+        const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
+        const name = words[sub]?.value ?? '';
+        if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) continue;
+        if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) continue; // `npm install <pkg>`
+        const dir = flagValue(command, '--prefix');
+        out.push({ manager: 'npm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
+      } else if (prog === 'yarn') {
+        const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
+        const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
+        if (name !== 'install') continue;
+        if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) continue;
+        const dir = flagValue(command, '--cwd');
+        out.push({ manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
       }
     }
   }
@@ -213,7 +214,7 @@ export const dockerfileFrozenLockfile: Transform = {
       const { command, manager, instruction } = install;
       const line = lineOfOffset(text, install.sub.start);
       const say = (code: string, severity: Finding['severity'], message: string, fixedBy?: string) => pending.findings.push({ code, severity, message, line, ...(fixedBy ? { fixedBy } : {}) });
-      const state = stageFilesAt(parsed, install.stage, instruction, context, repo).stage;
+      const state = install.files;
       const at = (p: string) => copiedFile(state, p, index);
 
       if (manager === 'yarn') {

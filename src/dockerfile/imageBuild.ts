@@ -54,6 +54,8 @@ export interface BuildOptions {
    * has no known value, since any build can pass another.
    */
   buildArgs: 'defaults' | 'unknown';
+  /** Called with the stage's files just before each instruction the walk reaches. */
+  before?: (ins: DockerInstruction, fs: StageFiles) => void;
 }
 
 /** Follows the build of every stage (up to `options.stop`), for a build context (null when unknown). */
@@ -74,10 +76,27 @@ export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: D
   return { stage: build.stages[stage.index] ?? { entries: [], uncertain: false, workdir: '/' }, files: build.files };
 }
 
+/**
+ * The files of their stage just before each of some instructions (build args unknown), from one
+ * walk of the build: what {@link stageFilesAt} says for each, without a build per instruction.
+ */
+export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerInstruction[], context: string | null, repo: ImageRepo): { before: Map<DockerInstruction, StageFiles>; files: RepoFiles } {
+  const wanted = new Set(at);
+  const before = new Map<DockerInstruction, StageFiles>();
+  const build = buildImage(parsed, repo, context, {
+    buildArgs: 'unknown',
+    before: (ins, fs) => {
+      if (wanted.has(ins)) before.set(ins, { entries: [...fs.entries], uncertain: fs.uncertain, workdir: fs.workdir });
+    },
+  });
+  return { before, files: build.files };
+}
+
 /** Walks one stage's instructions; true when it reached `stop`. */
 function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
   for (const ins of stage.instructions) {
     if (ins === walk.options.stop) return true;
+    walk.options.before?.(ins, fs);
     if (ins.keyword === 'ENV' || ins.keyword === 'ARG') {
       const known = ins.keyword === 'ENV' || walk.options.buildArgs === 'defaults';
       for (const [name, value] of variableAssignments(ins.args, ins.keyword)) {
