@@ -76,11 +76,22 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
       }));
     }
   }
-  // A finding on a change goes away with it (fixedBy: its transform); one on an unchanged file keeps
-  // the fixedBy its code has, if any.
+  // A transform's finding names its fix (fixedBy) only while that fix is a change of this plan: a
+  // refusal ("not rewritten: the lockfile is out of date") or a caveat names no command that would
+  // change anything.
   for (const change of plan.changes)
-    for (const f of change.findings) each(change.path, (service) => ({ ...f, ...(service ? { service } : {}), fixedBy: f.fixedBy ?? f.transform }));
-  for (const f of plan.findings) each(f.file ?? '', (service) => ({ ...f, ...(service ? { service } : {}) }));
+    for (const f of change.findings) each(change.path, (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, change.path));
+  for (const f of plan.findings) each(f.file ?? '', (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, f.file));
   findings.push(...plan.failures, ...repo.problems.filter((p) => !isFileError(p)));
   return findings;
+}
+
+/**
+ * `f` with its fixedBy (its own, or its code's) kept only when that transform has a change pending
+ * for `file` in `plan`: then "ecsfix apply -t <fixedBy>" really changes something.
+ */
+function withPendingFix(plan: Plan, f: Finding, file: string | undefined): Finding {
+  const { fixedBy, ...rest } = f;
+  const pending = fixedBy !== undefined && file !== undefined && plan.changes.some((c) => c.path === file && c.transforms.includes(fixedBy));
+  return pending ? f : rest;
 }
