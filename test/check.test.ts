@@ -326,3 +326,22 @@ describe('check names a fix only while apply would make it', () => {
     expect(formatText(after, { color: false, verbose: true })).not.toContain('[fix:');
   });
 });
+
+describe('check: the pending .env.example of compose-secret-defaults', () => {
+  it('names the repo\'s own variables with their compose lines, as info beside the compose change', () => {
+    const tree = new Map(Object.entries({
+      'docker-compose.yml': 'services:\n  api:\n    image: node:20-alpine\n    environment:\n      MONGO_URL: ${MONGO_URL:-mongodb://mongo:27017/acme}\n      JWT_SECRET: ${JWT_SECRET:-changeme}\n  worker:\n    image: node:20-alpine\n    environment:\n      - SMTP_PASSWORD=${SMTP_PASSWORD:-secret}\n',
+    }));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const pending = report.findings.filter((f) => f.code === 'ECS009');
+    const env = pending.filter((f) => f.file === '.env.example');
+    expect(env).toHaveLength(1);
+    expect(env[0]?.severity).toBe('info');
+    for (const fact of ['JWT_SECRET', 'docker-compose.yml:6', 'SMTP_PASSWORD', 'docker-compose.yml:10']) expect(env[0]?.message).toContain(fact);
+    expect(env[0]?.message).not.toContain('MONGO_URI');
+    // the change to the compose file is the one that counts
+    expect(pending.filter((f) => f.file === 'docker-compose.yml').map((f) => f.severity)).toEqual(['blocking']);
+    expect(report.summary.fixable).toBe(1);
+  });
+});
