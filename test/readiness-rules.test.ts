@@ -68,6 +68,33 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('QUEUE_URL');
   });
 
+  it("a worker that exits when its broker is down (the scheduler replaces it): a warning; the same exit before an HTTP service listens stays blocking", () => {
+    const consumer = [
+      "'use strict';",
+      "const { Kafka } = require('kafkajs');",
+      "const kafka = new Kafka({ clientId: 'w', brokers: (process.env.KAFKA_BROKERS || 'localhost:9092').split(',') });",
+      "const consumer = kafka.consumer({ groupId: 'w' });",
+      'const run = async () => {',
+      '  await consumer.connect();',
+      "  await consumer.run({ eachMessage: async () => {} });",
+      '};',
+      'run().catch((e) => {',
+      '  console.error(e);',
+      '  process.exit(1);',
+      '});',
+      '',
+    ].join('\n');
+    const worker = readiness({
+      'docker-compose.yml': 'services:\n  worker:\n    build: ./worker\n',
+      'worker/package.json': PKG({ name: 'worker', main: 'consumer.js', dependencies: { kafkajs: '^2' } }),
+      'worker/consumer.js': consumer,
+      'worker/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "consumer.js"]\n',
+    });
+    expect(at(worker, 'ECS401')).toEqual([{ service: 'worker', file: 'worker/consumer.js', line: 11, severity: 'warning' }]);
+    const server = HTTP_SRC.replace("app.listen(Number(process.env.PORT) || 3000);\n", '') + "import mongoose from 'mongoose';\nasync function main() {\n  await mongoose.connect(process.env.MONGO_URI);\n  app.listen(Number(process.env.PORT) || 3000);\n}\nmain().catch(() => process.exit(1));\n";
+    expect(at(readiness(repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': server })), 'ECS401').map((f) => f.severity)).toEqual(['blocking']);
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);

@@ -187,6 +187,25 @@ function usesPnpm(parsed: ParsedDockerfile): boolean {
   return parsed.stages.some((s) => s.instructions.some((i) => runCommands(parsed, i).some((c) => program(c) === 'pnpm' || c.words.some((w) => /^pnpm(@|$)/.test(w.value)))));
 }
 
+/**
+ * An npm workspace package built from its own directory: the workspace's one package-lock.json is at
+ * its root, outside that build context, so committing another lockfile cannot help (review2 D14).
+ * What to say, or null when the repo has no lockfile above the package.
+ */
+function lockOutsideContext(install: string, repo: RepoModel, pkgDir: string | null, context: string | null, dockerfile: string): string | null {
+  const pkg = pkgDir ? repo.workspacePackages.find((p) => p.dir === pkgDir) : undefined;
+  if (!pkg || context === null || context === '') return null;
+  const above: string[] = [];
+  for (let d = posix.dirname(pkg.dir); ; d = posix.dirname(d)) {
+    above.push(d === '.' ? 'package-lock.json' : `${d}/package-lock.json`);
+    if (d === '.') break;
+  }
+  const lock = above.find((f) => repo.files.includes(f));
+  if (!lock || lock.startsWith(context + '/')) return null;
+  const root = posix.dirname(lock);
+  return `${install} runs without a lockfile: the workspace's ${lock} locks ${pkg.name} but is outside the build context (${context}), and npm workspaces have no per-package lockfile. Build from the workspace root (compose build.context: ${root}, dockerfile: ${dockerfile}), copy ${posix.basename(lock)} with the package.json files and install with \`npm ci -w ${pkg.name}\`; until then versions are resolved at build time`;
+}
+
 export const dockerfileFrozenLockfile: Transform = {
   id: 'dockerfile-frozen-lockfile',
   title: 'Dependency installs copy the lockfile first and install exactly what it says',
@@ -282,7 +301,9 @@ export const dockerfileFrozenLockfile: Transform = {
               worker ? 'dockerfile-worker-multistage' : undefined,
             );
           } else {
-            say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
+            const outside = lockOutsideContext(`npm ${install.sub.value}`, repo, repoDir, context, path);
+            if (outside) say('ECS147', 'warning', outside);
+            else say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
           }
           continue;
         }

@@ -440,7 +440,9 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!stage) return { edits: [], findings: [] };
     if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
     if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
-    if (repo.packageManager.name !== 'pnpm' || !repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
+    // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it here.
+    if (repo.packageManager.name !== 'pnpm' && !repo.files.includes('pnpm-lock.yaml')) return { edits: [], findings: [] };
+    if (!repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
     if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
       return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);
     const context = service.buildContext === '.' ? '' : service.buildContext.replace(/^\.\//, '');

@@ -287,7 +287,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS147',
     title: 'The lockfile cannot be brought into the image',
     defaultSeverity: 'warning',
-    help: 'No COPY before the install brings package.json in a form ecsfix can extend, or the build context has no lockfile next to it. Copy the lockfile before the install and make the install frozen by hand.',
+    help: 'No COPY before the install brings package.json in a form ecsfix can extend, or the build context has no lockfile next to it (in npm workspaces the one package-lock.json is at the workspace root, outside a per-service build context: build from the root and install with `npm ci -w <package>`). Copy the lockfile before the install and make the install frozen by hand.',
   },
   {
     code: 'ECS148',

@@ -145,7 +145,8 @@ export function servicePortVariable(
   // (`uvicorn.run(app, port=settings.port)`) falls back to the getenv reads below.
   if (listen.some((l) => l.port !== null) || port === null) return undefined;
   const reads = [...facts.entries()]
-    .flatMap(([file, f]) => f.ports.filter((h) => h.what === 'env PORT default' && h.envVar && h.port === port).map((h) => ({ file, h })))
+    // `os.getenv('ML_PORT', '9000')`, or a JS config module's `port: process.env.PORT || 4000` (the listen call reads `config.port`).
+    .flatMap(([file, f]) => f.ports.filter((h) => (h.what === 'env PORT default' || (h.what === 'process.env fallback' && h.envVar === 'PORT')) && h.envVar && h.port === port).map((h) => ({ file, h })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   const names = new Set(reads.map((r) => r.h.envVar));
   const first = reads[0];
