@@ -205,7 +205,7 @@ export const composeSecretDefaults: Transform = {
       return { edits: [], findings: [] };
     const { doc } = composeDocument(text);
     // A file that does not parse is the engine's (ECS002); nothing to do here.
-    if (doc.errors.length || hasDuplicateKey(doc, true)) return { edits: [], findings: [] };
+    if (doc.errors.length || hasDuplicateKey(doc)) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
     const findings: Finding[] = [];
     const removed = new Map<string, Decision>();
@@ -264,7 +264,7 @@ export const composeSecretDefaults: Transform = {
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
     const reparsed = composeDocument(out).doc;
-    const same = reparsed.errors.length === 0 && !hasDuplicateKey(reparsed, true) && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+    const same = reparsed.errors.length === 0 && !hasDuplicateKey(reparsed) && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
     if (!same)
       return {
         edits: [],

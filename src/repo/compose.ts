@@ -100,17 +100,17 @@ export function composeDocument(text: string): { doc: Document.Parsed; lineCount
 }
 
 /**
- * Whether a map of the document has a key twice: what yaml's default `uniqueKeys` reports as an
- * error (equal scalar values; with `mergeKeys`, repeated `<<` merge keys are allowed).
+ * Whether a map of the document has a key twice: what yaml's `uniqueKeys` reports as an error
+ * (equal scalar values). Each `<<` merge key is its own symbol in the shared parse, so repeated
+ * merge keys are allowed, as yaml allows them with `merge`.
  */
-export function hasDuplicateKey(doc: Document, mergeKeys: boolean): boolean {
+export function hasDuplicateKey(doc: Document): boolean {
   let found = false;
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const { key } of map.items) {
         const id = isScalar(key) ? key.value : key;
-        if (mergeKeys && isScalar(key) && key.value === '<<') continue;
         if (seen.has(id)) {
           found = true;
           return visit.BREAK;

@@ -79,9 +79,10 @@ function candidateFiles(repo: RepoModel, kinds: Set<FileKind>): string[] {
 /** Verifies a transform's output still parses, so a bug can never write a broken file. */
 function verifyOutput(kind: FileKind | null, before: string, after: string): string | null {
   if (kind === 'compose') {
-    // Usually the document compose-secret-defaults has just parsed to check its own output.
+    // Usually the document compose-secret-defaults has just parsed to check its own output. Merge
+    // keys are read as the model reads them: a repeated `<<` is not a duplicate key.
     const { doc } = composeDocument(after);
-    if (doc.errors.length === 0 && !hasDuplicateKey(doc, false)) return null;
+    if (doc.errors.length === 0 && !hasDuplicateKey(doc)) return null;
     const errors = parseAllDocuments(after).flatMap((d) => ('errors' in d ? d.errors : []));
     return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
   }
