@@ -154,4 +154,54 @@ CMD ["node", "dist/index.js"]
     expect(image.lookup('/app/services/jobs/package.json')).toEqual({ rel: 'services/jobs/package.json', kind: 'context' });
     expect(image.lookup('/app/services/jobs/README.md')).toBeNull();
   });
+
+  describe('the program the start command runs (ECS506)', () => {
+    const program = (text: string) => check(text).filter((f) => f.code === 'ECS506');
+    const cmd = (c: string, text = GOOD) => text.replace('CMD ["node", "dist/index.js"]', c);
+
+    it('pnpm installed only in a builder stage, runner on a fresh node image: blocking, in every form of the command', () => {
+      for (const c of ['CMD ["pnpm", "start"]', 'CMD pnpm start', 'CMD NODE_ENV=production pnpm run start', 'CMD ["sh", "-c", "pnpm start"]', 'ENTRYPOINT ["pnpm"]\nCMD ["start"]', 'CMD ["pnpx", "next", "start"]'])
+        expect(program(cmd(c)), c).toEqual([expect.objectContaining({ code: 'ECS506', severity: 'blocking', line: 20 })]);
+    });
+
+    it('the review shape: npm i -g pnpm in the builder, the runner copies the workspace from it', () => {
+      const text = `FROM node:20-alpine AS builder
+RUN npm i -g pnpm
+WORKDIR /repo
+COPY . .
+RUN pnpm install
+RUN pnpm --filter @x/jobs build
+
+FROM node:20-alpine AS runner
+WORKDIR /repo
+COPY --from=builder /repo .
+WORKDIR /repo/services/jobs
+USER node
+CMD ["pnpm", "start"]
+`;
+      expect(program(text)).toEqual([expect.objectContaining({ severity: 'blocking', line: 13 })]);
+      // The runner holds what `COPY . .` put at /repo in the builder, not only what the install added below it.
+      const image = deployedImage(text, modelOf(repoTree(text)), { path: 'services/jobs/Dockerfile' });
+      expect(image.lookup('/repo/services/jobs/package.json')).toEqual({ rel: 'services/jobs/package.json', kind: 'context' });
+      expect(program(text.replace('FROM node:20-alpine AS runner', 'FROM builder AS runner')), 'runner built FROM the builder has it').toEqual([]);
+      expect(program(text.replace('WORKDIR /repo\nCOPY --from', 'RUN corepack enable\nWORKDIR /repo\nCOPY --from')), 'corepack enabled in the runner').toEqual([]);
+      expect(program(text.replace('CMD ["pnpm", "start"]', 'CMD ["npm", "start"]')), 'npm ships with node').toEqual([]);
+    });
+
+    it('installed in the runner or a stage it is built FROM: nothing', () => {
+      expect(program(cmd('CMD ["pnpm", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', 'FROM deps AS runtime')))).toEqual([]);
+      expect(program(cmd('CMD ["pnpm", "start"]', GOOD.replace('USER node', 'RUN npm install -g pnpm@8.15.4\nUSER node')))).toEqual([]);
+    });
+
+    it('yarn ships with node images up to 22; later or unknown majors, or a COPY that may bring pnpm: only info', () => {
+      expect(program(cmd('CMD ["yarn", "start"]'))).toEqual([]);
+      expect(program(cmd('CMD ["yarn", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', 'FROM node:24-alpine AS runtime')))).toEqual([expect.objectContaining({ severity: 'info' })]);
+      const copied = GOOD.replace('USER node', 'COPY --from=deps /usr/local /usr/local\nUSER node');
+      expect(program(cmd('CMD ["pnpm", "start"]', copied))).toEqual([expect.objectContaining({ severity: 'info' })]);
+    });
+
+    it('a base image that is not a stock node image may ship pnpm: nothing', () => {
+      expect(program(cmd('CMD ["pnpm", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', 'FROM ghcr.io/acme/node-pnpm:20 AS runtime')))).toEqual([]);
+    });
+  });
 });

@@ -210,7 +210,8 @@ export function copyEntries(from: StageFiles, src: string, dest: string, files: 
   const found = lookup(from, src, files);
   const out: ImageEntry[] = [];
   if (found && found.kind !== 'dir') out.push({ path: dest, rel: found.rel, kind: found.kind, copy, source });
-  for (const e of from.entries) if (below(e.path, src)) out.push({ ...e, path: posix.join(dest, e.path.slice(src.length)), copy, source });
+  // Entries at `src` itself too: a COPY of the directory a later step wrote into (`/repo` after `COPY . .` and an install) copies what both put there.
+  for (const e of from.entries) if (e.path === src || below(e.path, src)) out.push({ ...e, path: posix.join(dest, e.path.slice(src.length)), copy, source });
   if (found?.kind === 'dir' && out.length === 0) out.push({ path: dest, rel: null, kind: 'dir', copy, source });
   return out;
 }

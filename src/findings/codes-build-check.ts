@@ -33,4 +33,10 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     help: 'A container that runs as root turns any code-execution bug into root in the container. Run the final stage as an unprivileged user.',
     fixedBy: 'dockerfile-non-root',
   },
+  {
+    code: 'ECS506',
+    title: 'The image command runs a package manager the image does not have',
+    defaultSeverity: 'blocking',
+    help: 'The deployed stage\'s CMD or ENTRYPOINT starts pnpm (or yarn), but its base image does not ship it and no RUN of that stage or the stages it is built FROM installs it: installing it in a builder stage does not carry over to a runner stage built FROM a fresh image, so the container exits at start. Add `RUN corepack enable` to the runtime stage, or start the app without the package manager (`node dist/main.js`, `node_modules/.bin/next start`).',
+  },
 ];

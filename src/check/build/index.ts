@@ -5,6 +5,7 @@
  *   copy-from-stage    (ECS501) a `COPY --from` that names no earlier stage
  *   copy-source        (ECS502) a `COPY` source missing from the build context, or from the stage it copies from
  *   cmd-path           (ECS503) the deployed stage's `CMD`/`ENTRYPOINT` script that the image does not contain
+ *   cmd-program        (ECS506) the deployed stage's start command runs a package manager (pnpm) its image lacks
  *   workspace-runtime  (ECS504) a workspace package the service imports that the deployed stage lacks
  *   runtime-user       (ECS505) the deployed stage runs as root
  *
@@ -17,6 +18,7 @@ import type { RepoModel, Service } from '../../repo/model.js';
 import { buildImage } from '../../dockerfile/imageBuild.js';
 import { lookup, normRel, type EntryKind } from '../../dockerfile/imageFiles.js';
 import { cmdPath } from './cmd-path.js';
+import { cmdProgram } from './cmd-program.js';
 import type { BuildCheckContext, BuildFinding } from './context.js';
 import { copyFromStage } from './copy-from-stage.js';
 import { copySource } from './copy-source.js';
@@ -28,7 +30,7 @@ export type { BuildFinding } from './context.js';
 export { nodeScript } from './cmd-path.js';
 
 /** The rules, in the order their findings on one line are listed. */
-const RULES = [copyFromStage, copySource, cmdPath, workspaceRuntime, runtimeUser];
+const RULES = [copyFromStage, copySource, cmdPath, cmdProgram, workspaceRuntime, runtimeUser];
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
