@@ -24,7 +24,7 @@
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel } from '../src/repo/model.ts';
-import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY } from '../src/source/patterns.ts';
+import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
 import { typedApi } from './lib/type-api.ts';
@@ -38,7 +38,8 @@ export const meta: CodemodMeta = {
   safety: 'behavior-changing',
   fixes: 'a worker that ignores SIGTERM, or whose handler leaves the consumer running',
   verify: 'stop the task (or send SIGTERM locally) and check the consumer leaves its group and the process exits 0',
-  tokens: /consumer|Consumer|new Worker\b|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
+  // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
+  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -279,6 +280,17 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       }
       const ret = `ReturnType<typeof ${callee.name}>`;
       add(p, 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
+      return;
+    }
+    // A workspace function that makes a queue worker: createWorker('emails', handler) from a shared queue package.
+    const imported = callee.type === 'Identifier' ? imports.names.get(callee.name) : undefined;
+    if (imported && !imported.typeOnly) {
+      const worker = queueWorkerOf(callee.name, imported, apis);
+      if (worker && 'stop' in worker) add(p, 'bullmq', worker.what, worker.stop, worker.type);
+      else if (worker) {
+        note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: worker.refused });
+        unknown = true;
+      }
     }
   });
   typed(j, root, 'NewExpression').forEach((p) => {
@@ -340,6 +352,23 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     c.ref = name;
   }
   return found;
+}
+
+/**
+ * A call of a queue-worker factory of the repo's own code (a workspace package or a relative module):
+ * how to stop what it returns, or why that cannot be established; null when it is no such factory.
+ */
+function queueWorkerOf(name: string, imported: { from: string; imported: string }, apis: Apis): { what: string; stop: string; type: string } | { refused: string } | null {
+  const maker = importedApi(apis, imported.from, imported.imported);
+  const ret = `ReturnType<typeof ${name}>`;
+  const type = `${maker?.async ? `Awaited<${ret}>` : ret} | null`;
+  if (maker?.bullmqWorker === 'returned') return { what: 'BullMQ worker', stop: 'close', type };
+  if (maker?.bullmqWorker === 'kept') return { refused: `${name}() (from ${imported.from}) creates a BullMQ worker but does not return it, so a shutdown here cannot close it: return the worker and close() it on SIGTERM` };
+  const own = imported.from.startsWith('.') || packageOf(apis, imported.from) !== null;
+  if (!own || !QUEUE_WORKER_FACTORY.test(name)) return null;
+  const stop = maker ? stopMethod(maker) : null;
+  if (stop) return { what: 'queue worker', stop, type };
+  return { refused: `${name}() (from ${imported.from}) looks like a queue worker, but ecsfix cannot find its declaration returning one it can stop (new Worker(...), or an object with close/stop): stop it on SIGTERM by hand` };
 }
 
 /** amqp-connection-manager's `{ setup(channel) { ... channel.consume(q, fn) } }`: the wrapper consumes through its setup. */

@@ -15,7 +15,7 @@ import { formatMarkdown } from '../src/check/format/markdown.js';
 import { checkSarif } from '../src/check/format/sarif.js';
 import { formatText } from '../src/check/format/text.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import { planTree, readTree } from './helpers/repo.js';
+import { applyPlan, planTree, readTree } from './helpers/repo.js';
 import { copySample, FIXTURES, gitInit, runCli, tempDir } from './helpers/tmp.js';
 
 interface JsonFinding {
@@ -290,3 +290,58 @@ describe('ecsfix check --format sarif', () => {
 function require_base(): string {
   return join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/index.js');
 }
+
+describe('check names a fix only while apply would make it', () => {
+  // A pnpm monorepo whose lockfile records no importer: dockerfile-worker-multistage and
+  // dockerfile-frozen-lockfile refuse (ECS145/ECS161 say why), dockerfile-non-root has a change.
+  const tree = new Map(Object.entries({
+    'package.json': '{ "name": "acme", "private": true, "packageManager": "pnpm@8.15.4", "devDependencies": { "turbo": "^1.12.4" } }\n',
+    'pnpm-workspace.yaml': 'packages:\n  - "apps/*"\n',
+    'pnpm-lock.yaml': 'lockfileVersion: "6.0"\n',
+    'apps/worker/package.json': '{ "name": "@acme/worker", "main": "dist/index.js", "scripts": { "build": "tsc" }, "dependencies": { "bullmq": "^5.1.0" } }\n',
+    'apps/worker/src/index.ts': "import { Worker } from 'bullmq';\nconst worker = new Worker('emails', async () => {});\nprocess.on('SIGTERM', async () => {\n  await worker.close();\n  process.exit(0);\n});\n",
+    'apps/worker/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN npm run build --workspace=@acme/worker\nCMD ["node", "apps/worker/dist/index.js"]\n',
+    'docker-compose.yml': 'services:\n  worker:\n    build:\n      context: .\n      dockerfile: apps/worker/Dockerfile\n',
+  }));
+  const report = (t: Map<string, string>) => {
+    const { repo, plan } = planTree(t, [...TRANSFORMS]);
+    return { plan, report: buildCheckReport(repo, plan, (p) => t.get(p) ?? null, [...TRANSFORMS]) };
+  };
+
+  it('a refused transform\'s finding carries no fixedBy; the pending change does', () => {
+    const { plan, report: before } = report(tree);
+    expect(plan.changes.map((c) => [c.path, c.transforms])).toEqual([['apps/worker/Dockerfile', ['dockerfile-non-root']]]);
+    const refusals = before.findings.filter((f) => f.code === 'ECS145' || f.code === 'ECS161');
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.map((f) => f.fixedBy)).toEqual(refusals.map(() => undefined));
+    expect(before.findings.filter((f) => f.fixedBy).every((f) => f.fixedBy === 'dockerfile-non-root')).toBe(true);
+  });
+
+  it('after apply (nothing left to change) nothing is fixable and no finding names a fix', () => {
+    const { plan } = report(tree);
+    const { plan: again, report: after } = report(applyPlan(tree, plan));
+    expect(again.changes).toEqual([]);
+    expect(after.summary.fixable).toBe(0);
+    expect(after.findings.filter((f) => f.fixedBy)).toEqual([]);
+    expect(formatText(after, { color: false, verbose: true })).not.toContain('[fix:');
+  });
+});
+
+describe('check: the pending .env.example of compose-secret-defaults', () => {
+  it('names the repo\'s own variables with their compose lines, as info beside the compose change', () => {
+    const tree = new Map(Object.entries({
+      'docker-compose.yml': 'services:\n  api:\n    image: node:20-alpine\n    environment:\n      MONGO_URL: ${MONGO_URL:-mongodb://mongo:27017/acme}\n      JWT_SECRET: ${JWT_SECRET:-changeme}\n  worker:\n    image: node:20-alpine\n    environment:\n      - SMTP_PASSWORD=${SMTP_PASSWORD:-secret}\n',
+    }));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const pending = report.findings.filter((f) => f.code === 'ECS009');
+    const env = pending.filter((f) => f.file === '.env.example');
+    expect(env).toHaveLength(1);
+    expect(env[0]?.severity).toBe('info');
+    for (const fact of ['JWT_SECRET', 'docker-compose.yml:6', 'SMTP_PASSWORD', 'docker-compose.yml:10']) expect(env[0]?.message).toContain(fact);
+    expect(env[0]?.message).not.toContain('MONGO_URI');
+    // the change to the compose file is the one that counts
+    expect(pending.filter((f) => f.file === 'docker-compose.yml').map((f) => f.severity)).toEqual(['blocking']);
+    expect(report.summary.fixable).toBe(1);
+  });
+});

@@ -68,4 +68,15 @@ describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(fixture, 'after', worker), 'utf8'));
   });
+
+  it('follows a shared queue package\'s createWorker() to its new Worker(...) as ecsfix does', () => {
+    const fixture = join(REPO, 'fixtures', 'transforms', 'worker-graceful-shutdown', 'workspace-queue-bullmq');
+    const dir = tempDir();
+    cpSync(join(fixture, 'before'), dir, { recursive: true });
+    const worker = 'apps/emails/src/index.ts';
+    const run = jscodeshift(dir, [worker, 'apps/digest/src/index.ts']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(fixture, 'after', worker), 'utf8'));
+    expect(readFileSync(join(dir, 'apps/digest/src/index.ts'), 'utf8')).toBe(readFileSync(join(fixture, 'before', 'apps/digest/src/index.ts'), 'utf8'));
+  });
 });

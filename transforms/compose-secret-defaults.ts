@@ -127,6 +127,9 @@ interface Decision {
   real: boolean;
 }
 
+/** A default removed from the compose file, at the (1-based) line of its first occurrence. */
+type Removed = Decision & { line: number };
+
 /** What happens to one interpolation: null when it stays. */
 function decide(i: Interpolation, whole: boolean, key: string | null, repo: RepoModel, require: boolean): Decision | null {
   if ((i.op !== ':-' && i.op !== '-') || i.arg === '') return null;
@@ -208,7 +211,7 @@ export const composeSecretDefaults: Transform = {
     if (doc.errors.length || hasDuplicateKey(doc)) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
     const findings: Finding[] = [];
-    const removed = new Map<string, Decision>();
+    const removed = new Map<string, Removed>();
     const lineOfOffset = lineIndex(text);
 
     visit(doc, {
@@ -233,7 +236,7 @@ export const composeSecretDefaults: Transform = {
           }
           edits.push({ start: start + i.start, end: start + i.end, text: d.replacement });
           rewritten = true;
-          if (!removed.has(d.name)) removed.set(d.name, d);
+          if (!removed.has(d.name)) removed.set(d.name, { ...d, line });
           findings.push({
             code: 'ECS210',
             severity: 'info',
@@ -300,7 +303,7 @@ function applyEditsSorted(text: string, edits: TextEdit[]): string {
 }
 
 /** Lines for the removed variables the example env file does not list yet, appended at its end. */
-function envExampleEdits(composePath: string, removed: Map<string, Decision>, read: (p: string) => string | null, findings: Finding[]): OtherFileEdits {
+function envExampleEdits(composePath: string, removed: Map<string, Removed>, read: (p: string) => string | null, findings: Finding[]): OtherFileEdits {
   const target = envExampleFor(composePath, read);
   const text = target.text ?? '';
   const listed = new Set([...text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/gm)].map((m) => m[1]));
@@ -319,7 +322,8 @@ function envExampleEdits(composePath: string, removed: Map<string, Decision>, re
     code: 'ECS214',
     severity: 'info',
     file: target.path,
-    message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${missing.map((d) => d.name).join(', ')}`,
+    // Each variable with the compose line its default was removed from: what check shows for this file.
+    message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${missing.map((d) => `${d.name} (default removed at ${composePath}:${d.line})`).join(', ')}`,
   });
   return { path: target.path, edits };
 }

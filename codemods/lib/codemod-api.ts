@@ -64,6 +64,7 @@ export function quoted(style: FileStyle, value: string): string {
  */
 export function fileLogger(j: JSCodeshift, root: Collection, source: string): { name: string; pino: boolean } {
   const counts = new Map<string, number>();
+  const metaFirst = new Set<string>();
   const fastify = fastifyInstances(j, root);
   typed(j, root, 'CallExpression').forEach((p) => {
     const callee = p.node.callee;
@@ -72,12 +73,15 @@ export function fileLogger(j: JSCodeshift, root: Collection, source: string): { 
     const obj = callee.object;
     const name = obj.type === 'Identifier' ? obj.name : null;
     if (name && /^(?:log|logger|console|LOG|LOGGER|\w*[lL]ogger)$/.test(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    // logger.error({ jobId }, 'failed'): the file calls it pino's way (meta first), wherever the logger is made.
+    const [first, second] = p.node.arguments;
+    if (name && first?.type === 'ObjectExpression' && (second?.type === 'StringLiteral' || second?.type === 'TemplateLiteral')) metaFirst.add(name);
     // fastify.log.error(...): used here, so the instance's logger is on (with `logger: false` the file would not log through it).
     const instance = obj.type === 'MemberExpression' && obj.object.type === 'Identifier' && obj.property.type === 'Identifier' && obj.property.name === 'log' ? obj.object.name : null;
     if (instance && fastify.has(instance)) counts.set(`${instance}.log`, (counts.get(`${instance}.log`) ?? 0) + 1);
   });
   const best = [...counts.entries()].filter(([n]) => n !== 'console').sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'console';
-  const pino = best !== 'console' && (/\.log$/.test(best) || /from ['"]pino['"]|require\(['"]pino['"]\)/.test(source));
+  const pino = best !== 'console' && (/\.log$/.test(best) || metaFirst.has(best) || /from ['"]pino['"]|require\(['"]pino['"]\)/.test(source));
   return { name: best, pino };
 }
 

@@ -9,7 +9,7 @@ import type { Finding, FindingCode, Severity } from '../findings/finding.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { findingCode } from '../findings/codes.js';
 import { servicesOfFile as servicesOf, type RepoModel } from '../repo/model.js';
-import type { Plan } from '../run/plan.js';
+import { fileKind, type FileChange, type Plan } from '../run/plan.js';
 import type { Transform } from '../transform.js';
 import { replacements } from './replacements.js';
 
@@ -51,7 +51,8 @@ export function servicesOfFile(repo: RepoModel, path: string): string[] {
   return servicesOf(repo, path).map((s) => s.name);
 }
 
-export function planFindings(repo: RepoModel, plan: Plan, interim: readonly FindingCode[]): Finding[] {
+export function planFindings(repo: RepoModel, plan: Plan, registry: readonly Transform[]): Finding[] {
+  const interim = interimCodes(registry);
   const findings: Finding[] = [];
   const each = (path: string, make: (service?: string) => Finding) => {
     const services = servicesOfFile(repo, path);
@@ -61,26 +62,73 @@ export function planFindings(repo: RepoModel, plan: Plan, interim: readonly Find
     const firstLine = replacements(change.before, change.after)[0]?.startLine ?? 1;
     for (const transform of change.transforms) {
       const def = pendingCode(transform, interim);
-      const line = change.findings.find((f) => f.transform === transform && f.line)?.line ?? firstLine;
-      // Say what this change fixes (an added HEALTHCHECK is not "a HEALTHCHECK that hard-codes its
-      // port"): the title of the change's own fix finding, else what the transform fixes in general.
-      const own = change.findings.map((f) => (f.transform === transform ? findingCode(f.code) : undefined)).find((c) => c?.fixedBy === transform);
+      const pending = companionOf(plan, change, transform, registry, repo) ?? ownChange(change, transform, def);
       each(change.path, (service) => ({
         code: PENDING_CHANGE,
-        severity: def?.defaultSeverity ?? 'warning',
-        message: `pending change: ${own?.title ?? def?.title ?? transform}`,
+        severity: pending.severity ?? def?.defaultSeverity ?? 'warning',
+        message: `pending change: ${pending.what}`,
         file: change.path,
-        line,
+        line: pending.line ?? firstLine,
         ...(service ? { service } : {}),
         fixedBy: transform,
       }));
     }
   }
-  // A finding on a change goes away with it (fixedBy: its transform); one on an unchanged file keeps
-  // the fixedBy its code has, if any.
+  // A transform's finding names its fix (fixedBy) only while that fix is a change of this plan: a
+  // refusal ("not rewritten: the lockfile is out of date") or a caveat names no command that would
+  // change anything.
   for (const change of plan.changes)
-    for (const f of change.findings) each(change.path, (service) => ({ ...f, ...(service ? { service } : {}), fixedBy: f.fixedBy ?? f.transform }));
-  for (const f of plan.findings) each(f.file ?? '', (service) => ({ ...f, ...(service ? { service } : {}) }));
+    for (const f of change.findings) each(change.path, (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, change.path));
+  for (const f of plan.findings) each(f.file ?? '', (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, f.file));
   findings.push(...plan.failures, ...repo.problems.filter((p) => !isFileError(p)));
   return findings;
+}
+
+/**
+ * `f` with its fixedBy (its own, or its code's) kept only when that transform has a change pending
+ * for `file` in `plan`: then "ecsfix apply -t <fixedBy>" really changes something.
+ */
+function withPendingFix(plan: Plan, f: Finding, file: string | undefined): Finding {
+  const { fixedBy, ...rest } = f;
+  const pending = fixedBy !== undefined && file !== undefined && plan.changes.some((c) => c.path === file && c.transforms.includes(fixedBy));
+  return pending ? f : rest;
+}
+
+interface PendingPart {
+  /** What the change does, after "pending change: ". */
+  what: string;
+  line?: number;
+  severity?: Severity;
+}
+
+/** A change the transform made to the file it ran on: what its own fix finding says it fixes. */
+function ownChange(change: FileChange, transform: string, def: FindingCode | undefined): PendingPart {
+  const line = change.findings.find((f) => f.transform === transform && f.line)?.line;
+  // Say what this change fixes (an added HEALTHCHECK is not "a HEALTHCHECK that hard-codes its
+  // port"): the title of the change's own fix finding, else what the transform fixes in general.
+  const own = change.findings.map((f) => (f.transform === transform ? findingCode(f.code) : undefined)).find((c) => c?.fixedBy === transform);
+  return { what: own?.title ?? def?.title ?? transform, ...(line ? { line } : {}) };
+}
+
+/**
+ * A change the transform made to a file it did not run on, as part of its change to another file
+ * (the .env.example compose-secret-defaults writes, the compose port dockerfile-nginx-non-root
+ * moves): info, since the change it belongs to is the finding that counts, and described by what
+ * the transform said about this file (the variables it lists, with their compose lines), not by the
+ * transform's generic description. Null for a file the transform ran on.
+ */
+function companionOf(plan: Plan, change: FileChange, transform: string, registry: readonly Transform[], repo: RepoModel): PendingPart | null {
+  const t = registry.find((r) => r.id === transform);
+  if (!t || ranOn(t, change.path, repo)) return null;
+  const said = plan.changes.flatMap((c) => c.findings).filter((f) => f.transform === transform && f.file === change.path);
+  const main = plan.changes.filter((c) => c.transforms.includes(transform) && ranOn(t, c.path, repo)).map((c) => c.path);
+  const what = said.length ? said.map((f) => f.message).join('; ') : `${t.fixes}: part of its change to ${main.join(', ') || 'another file'}`;
+  const line = said.find((f) => f.line)?.line;
+  return { what, severity: 'info', ...(line ? { line } : {}) };
+}
+
+/** Whether the engine runs `transform` on `path` (rather than `path` being one of its other files). */
+function ranOn(transform: Transform, path: string, repo: RepoModel): boolean {
+  const kind = fileKind(path, repo);
+  return kind !== null && transform.kinds.includes(kind) && transform.appliesTo(path, repo);
 }

@@ -59,7 +59,7 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
   };
-  const findings = [...planFindings(repo, plan, interim), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const findings = [...planFindings(repo, plan, registry), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
   const services = repo.services.map((s): ServiceVerdict => {
     const own = findings.filter((f) => f.service === s.name);
     const blocking = own.filter((f) => f.severity === 'blocking').length;

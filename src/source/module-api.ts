@@ -22,6 +22,11 @@ export interface FactoryApi {
   kafkaConsumer: boolean;
   /** It returns a kafkajs `Producer`. */
   kafkaProducer: boolean;
+  /**
+   * It makes a BullMQ `Worker` (`new Worker(...)` of bullmq): `returned` when that worker is what it
+   * returns (stopped with `close()`), `kept` when it does not return it (a caller cannot stop it).
+   */
+  bullmqWorker?: 'returned' | 'kept';
 }
 
 /** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
@@ -50,6 +55,8 @@ export function apiOfProgram(program: Node): ModuleApi {
     if (decl?.type === 'TSTypeAliasDeclaration' && decl.typeAnnotation?.type === 'TSTypeLiteral')
       interfaces.set(decl.id.name, decl.typeAnnotation.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
   }
+  const workers = bullmqWorkerNames(program);
+  const functionApi = (fn: Node, types: Map<string, string[]>) => declaredApi(fn, types, workers);
   for (const stmt of program.body) {
     if (stmt.type === 'ExportNamedDeclaration') {
       for (const s of stmt.specifiers ?? []) api.exports.push(s.exported?.name ?? s.local?.name);
@@ -81,7 +88,7 @@ export function apiOfProgram(program: Node): ModuleApi {
   for (const stmt of program.body)
     if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
   api.exports = [...new Set(api.exports.filter(Boolean))];
-  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0) delete api.factories[name];
+  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker) delete api.factories[name];
   api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
   return api;
 }
@@ -91,7 +98,7 @@ function classMethods(cls: Node): string[] {
 }
 
 /** What a function returns: its annotated type, or the object/call in its return statements. */
-function functionApi(fn: Node, interfaces: Map<string, string[]>): FactoryApi {
+function declaredApi(fn: Node, interfaces: Map<string, string[]>, workers: Set<string>): FactoryApi {
   const api: FactoryApi = { async: Boolean(fn.async), methods: [], kafkaConsumer: false, kafkaProducer: false };
   let type = fn.returnType?.typeAnnotation;
   if (type?.type === 'TSTypeReference' && type.typeName?.name === 'Promise') {
@@ -117,6 +124,9 @@ function functionApi(fn: Node, interfaces: Map<string, string[]>): FactoryApi {
     }
   };
   visit(body);
+  const worker = workers.size ? bullmqWorkerOf(fn, typeName, workers) : null;
+  if (worker) api.bullmqWorker = worker;
+  if (worker === 'returned') api.methods.push('close');
   if (api.kafkaConsumer) api.methods.push('disconnect', 'stop');
   if (api.kafkaProducer) api.methods.push('disconnect');
   api.methods = [...new Set(api.methods)];
@@ -137,6 +147,45 @@ export function closeMethod(api: Pick<FactoryApi, 'methods'>): string | null {
 /** The entry file of a package among its source files (`src/index.ts`, `index.ts`, ...), by path relative to the package. */
 export function packageEntry(has: (relative: string) => boolean): string | null {
   return ['src/index.ts', 'index.ts', 'src/index.tsx', 'src/index.js', 'index.js', 'src/index.mjs', 'index.mjs'].find(has) ?? null;
+}
+
+/** Local names of bullmq's `Worker` class: `import { Worker } from 'bullmq'`, `const { Worker } = require('bullmq')`. */
+function bullmqWorkerNames(program: Node): Set<string> {
+  const names = new Set<string>();
+  for (const stmt of program.body) {
+    if (stmt.type === 'ImportDeclaration' && stmt.source?.value === 'bullmq')
+      for (const sp of stmt.specifiers ?? []) if (sp.type === 'ImportSpecifier' && (sp.imported?.name ?? sp.imported?.value) === 'Worker') names.add(sp.local.name);
+    if (stmt.type === 'VariableDeclaration')
+      for (const d of stmt.declarations)
+        if (d.init?.type === 'CallExpression' && d.init.callee?.name === 'require' && d.init.arguments[0]?.value === 'bullmq' && d.id?.type === 'ObjectPattern')
+          for (const p of d.id.properties) if ((p.key?.name ?? p.key?.value) === 'Worker' && p.value?.type === 'Identifier') names.add(p.value.name);
+  }
+  return names;
+}
+
+/**
+ * The BullMQ worker a function makes, if any: returned when it returns `new Worker(...)` (directly,
+ * through a local variable, or as its declared return type), else kept inside.
+ */
+function bullmqWorkerOf(fn: Node, returnType: string | null, workers: Set<string>): 'returned' | 'kept' | null {
+  const isNew = (n: Node) => n?.type === 'NewExpression' && n.callee?.type === 'Identifier' && workers.has(n.callee.name);
+  let made = false;
+  const locals = new Set<string>();
+  let returned = returnType !== null && workers.has(returnType);
+  const returns: Node[] = fn.body?.type === 'BlockStatement' ? [] : [fn.body];
+  const walk = (n: Node, nested: boolean) => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach((c) => walk(c, nested));
+    if (isNew(n)) made = true;
+    if (n.type === 'VariableDeclarator' && n.id?.type === 'Identifier' && isNew(n.init?.type === 'AwaitExpression' ? n.init.argument : n.init)) locals.add(n.id.name);
+    if (n.type === 'ReturnStatement' && !nested) returns.push(n.argument?.type === 'AwaitExpression' ? n.argument.argument : n.argument);
+    const inner = nested || /Function/.test(n.type);
+    for (const key in n) if (key !== 'loc' && key !== 'range' && key !== 'start' && key !== 'end' && n[key] && typeof n[key] === 'object') walk(n[key], inner);
+  };
+  walk(fn.body, false);
+  if (!made) return null;
+  returned ||= returns.some((r) => isNew(r) || (r?.type === 'Identifier' && locals.has(r.name)));
+  return returned ? 'returned' : 'kept';
 }
 
 function calleeName(node: Node): string {

@@ -6,7 +6,7 @@
 
 /** Cheap token pre-filter: a file with none of these cannot hold a fact the model or a codemod uses. */
 export const RELEVANT_TOKENS =
-  /\blisten\b|\bconsumer\b|Consumer|SIGTERM|SIGINT|[Mm]ongo|\bRouter\b|\.(?:get|all|head|route|use|register)\s*\(|@(?:Controller|Get)\b|localhost|127\.0\.0\.1|\bWorker\b|amqp|\bxread|NestFactory|\bserve\s*\(|eachMessage|\.consume\s*\(|ReceiveMessageCommand|_URL\b|PORT\b|Prisma|DataSource|Sequelize|\bPool\b|onModuleDestroy|beforeApplicationShutdown/;
+  /\blisten\b|\bconsumer\b|Consumer|SIGTERM|SIGINT|[Mm]ongo|\bRouter\b|\.(?:get|all|head|route|use|register)\s*\(|@(?:Controller|Get)\b|localhost|127\.0\.0\.1|\bWorker\b|Worker\s*[(<]|amqp|\bxread|NestFactory|\bserve\s*\(|eachMessage|\.consume\s*\(|ReceiveMessageCommand|_URL\b|PORT\b|Prisma|DataSource|Sequelize|\bPool\b|onModuleDestroy|beforeApplicationShutdown/;
 
 export function mayMatter(text: string): boolean {
   return RELEVANT_TOKENS.test(text);
@@ -14,6 +14,9 @@ export function mayMatter(text: string): boolean {
 
 /** Call names that create a Kafka consumer through a wrapper package (`createKafkaConsumer({...})`). */
 export const KAFKA_WRAPPER_FACTORY = /^(?:create|make|build|new)?(?:Kafka)?Consumer$|^create\w*Consumer$/;
+
+/** Imported calls that make a BullMQ worker through a shared queue package (`createWorker('emails', handler)`). */
+export const QUEUE_WORKER_FACTORY = /^(?:create|make|build|start|new)\w*Worker$/;
 
 /** Imported classes whose instances consume (`new KafkaConsumerRunner(...)`, `new ConsumerRunner(...)` from a shared package). */
 export const CONSUMER_CLASS = /Consumer|Runner/;
