@@ -20,7 +20,7 @@ const tree: Tree = new Map([
 ]);
 
 describe('npm workspaces, one build context per service', () => {
-  const { repo, plan } = planTree(tree, TRANSFORMS);
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
   const findings = findingsOf(plan);
 
   it('the port read in a config module (`port: process.env.PORT || 4000`) is the port variable the listen call follows', () => {
