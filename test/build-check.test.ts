@@ -204,4 +204,66 @@ CMD ["pnpm", "start"]
       expect(program(cmd('CMD ["pnpm", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', 'FROM ghcr.io/acme/node-pnpm:20 AS runtime')))).toEqual([]);
     });
   });
+
+  describe('RUN steps that write a path they name (ECS502 on COPY --from)', () => {
+    const goTree = (dockerfile: string): Tree =>
+      new Map([
+        ['services/catalog/go.mod', 'module example.com/catalog\n\ngo 1.21\n'],
+        ['services/catalog/main.go', 'package main\n\nfunc main() {}\n'],
+        ['services/catalog/cmd/server/main.go', 'package main\n\nfunc main() {}\n'],
+        ['services/catalog/Cargo.toml', '[package]\nname = "catalog"\n'],
+        ['services/catalog/src/main.rs', 'fn main() {}\n'],
+        ['services/catalog/Dockerfile', dockerfile],
+        ['docker-compose.yml', 'services:\n  catalog:\n    build: ./services/catalog\n'],
+      ]);
+    const copyFindings = (dockerfile: string) =>
+      checkDockerfileBuild(dockerfile, modelOf(goTree(dockerfile)), { path: 'services/catalog/Dockerfile' }).filter((f) => f.code === 'ECS502');
+    const twoStage = (build: string, copy: string) => `FROM golang:1.21-alpine AS build
+WORKDIR /src
+COPY go.mod ./
+RUN go mod download
+COPY . .
+${build}
+
+FROM gcr.io/distroless/static-debian12
+${copy}
+USER nonroot
+ENTRYPOINT ["/catalog"]
+`;
+
+    it('go build -o, cargo build, cp, mv and a compiler -o create the path the runtime stage copies', () => {
+      const cases: [string, string][] = [
+        ['RUN CGO_ENABLED=0 go build -o /catalog .', 'COPY --from=build /catalog /catalog'],
+        ['RUN go build -ldflags="-s -w" -o bin/server ./cmd/server', 'COPY --from=build /src/bin/server /catalog'],
+        ['RUN GOOS=linux go build -o=/out/catalog .', 'COPY --from=build /out/catalog /catalog'],
+        ['RUN cargo build --release', 'COPY --from=build /src/target/release/catalog /catalog'],
+        ['RUN cargo build --release --target-dir /build', 'COPY --from=build /build/release/catalog /catalog'],
+        ['RUN mkdir -p /out && cp main.go /out/', 'COPY --from=build /out/main.go /catalog'],
+        ['RUN cp -r cmd /srv/cmd', 'COPY --from=build /srv/cmd/server/main.go /catalog'],
+        ['RUN mv go.mod /go.mod.copy', 'COPY --from=build /go.mod.copy /catalog'],
+        ['RUN gcc -O2 -o /usr/local/bin/catalog main.c', 'COPY --from=build /usr/local/bin/catalog /catalog'],
+        ['RUN pip wheel --wheel-dir /wheels -r requirements.txt', 'COPY --from=build /wheels /wheels'],
+      ];
+      for (const [build, copy] of cases) expect(copyFindings(twoStage(build, copy)), build).toEqual([]);
+    });
+
+    it('a path the followed steps do not create is still blocking', () => {
+      expect(copyFindings(twoStage('RUN CGO_ENABLED=0 go build -o /catalog .', 'COPY --from=build /app/catalog /catalog'))).toEqual([
+        expect.objectContaining({ code: 'ECS502', severity: 'blocking', line: 9 }),
+      ]);
+    });
+
+    it('a system path the base image may ship (CA certificates): only "could not confirm" (info)', () => {
+      const text = twoStage('RUN CGO_ENABLED=0 go build -o /catalog .', 'COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\nCOPY --from=build /catalog /catalog');
+      expect(copyFindings(text)).toEqual([expect.objectContaining({ code: 'ECS502', severity: 'info', line: 9 })]);
+      expect(copyFindings(text.replace('FROM golang:1.21-alpine AS build', 'FROM scratch AS build')), 'scratch ships nothing').toEqual([
+        expect.objectContaining({ code: 'ECS502', severity: 'blocking', line: 9 }),
+      ]);
+    });
+
+    it('a stage with a step the check cannot follow: only "could not confirm" (info)', () => {
+      for (const build of ['RUN make release', 'RUN go build .', 'RUN ./build.sh -o /catalog'])
+        expect(copyFindings(twoStage(build, 'COPY --from=build /app/catalog /catalog')), build).toEqual([expect.objectContaining({ code: 'ECS502', severity: 'info', line: 9 })]);
+    });
+  });
 });

@@ -11,7 +11,7 @@ import type { WorkspacePackage } from '../repo/workspace.js';
 import { copyArguments, copyFlag, type CopyArguments } from './copy.js';
 import { globToRegExp, isGlob } from './glob.js';
 import { absPath, copyEntries, joinRel, lookup, normRel, repoFiles, type RepoFiles, type StageFiles } from './imageFiles.js';
-import { followRun } from './imageRun.js';
+import { followRun, markUncertain } from './imageRun.js';
 import type { ShellWord } from './shell.js';
 import { substitute, variableAssignments } from './variables.js';
 
@@ -24,7 +24,18 @@ export interface ImageRepo {
 /** A COPY that fails or half-fails the build, as the model sees it. */
 export type CopyProblem =
   | { kind: 'later-stage' | 'no-stage'; line: number; from: string }
-  | { kind: 'not-in-stage'; line: number; from: string; source: string; path: string; uncertain: boolean }
+  | {
+      kind: 'not-in-stage';
+      line: number;
+      from: string;
+      source: string;
+      path: string;
+      uncertain: boolean;
+      /** The line the model could not follow, when `uncertain`. */
+      unfollowed?: number | undefined;
+      /** A system path (/etc/ssl/certs/...) the stage's base image may ship: its reference. */
+      baseMayShip?: string | undefined;
+    }
   | { kind: 'outside-context' | 'not-in-context' | 'no-match' | 'no-match-of-several'; line: number; source: string };
 
 export interface ImageBuild {
@@ -63,7 +74,7 @@ export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: s
   const build: ImageBuild = { parsed, context: context === null ? null : normRel(context), stages: [], problems: [], files: repoFiles(repo.files) };
   for (const stage of parsed.stages) {
     const parent = stage.parentStage !== null ? build.stages[stage.parentStage] : undefined;
-    const fs: StageFiles = parent ? { entries: [...parent.entries], uncertain: parent.uncertain, workdir: parent.workdir } : { entries: [], uncertain: false, workdir: '/' };
+    const fs: StageFiles = parent ? { ...parent, entries: [...parent.entries] } : { entries: [], uncertain: false, workdir: '/' };
     build.stages.push(fs);
     if (walkStage({ build, repo, vars: new Map(), options }, stage, fs)) break;
   }
@@ -86,7 +97,7 @@ export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerIn
   const build = buildImage(parsed, repo, context, {
     buildArgs: 'unknown',
     before: (ins, fs) => {
-      if (wanted.has(ins)) before.set(ins, { entries: [...fs.entries], uncertain: fs.uncertain, workdir: fs.workdir });
+      if (wanted.has(ins)) before.set(ins, { ...fs, entries: [...fs.entries] });
     },
   });
   return { before, files: build.files };
@@ -106,7 +117,7 @@ function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
     } else if (ins.keyword === 'WORKDIR') {
       const dir = expand(walk, ins.args.trim().replace(/^["']|["']$/g, ''));
       if (dir === null) {
-        fs.uncertain = true;
+        markUncertain(fs, ins);
         continue;
       }
       fs.workdir = absPath(fs.workdir, dir);
@@ -127,7 +138,7 @@ function copyInstruction(walk: Walk, ins: DockerInstruction, fs: StageFiles): vo
   if (!args) return;
   const destRaw = expand(walk, args.dest.value);
   if (destRaw === null) {
-    fs.uncertain = true;
+    markUncertain(fs, ins);
     return;
   }
   const dest = absPath(fs.workdir, destRaw);
@@ -135,6 +146,9 @@ function copyInstruction(walk: Walk, ins: DockerInstruction, fs: StageFiles): vo
   if (from !== undefined) copyFromStage(walk, ins, args, from, dest, fs);
   else for (const source of args.sources) copyFromContext(walk, ins, args, source, dest, fs);
 }
+
+/** Where a base image keeps what it ships (CA certificates, toolchains, system libraries): the model does not know its files. */
+const SYSTEM_PATH = /^\/(?:etc|usr|lib|lib32|lib64|bin|sbin|opt|var|go|root|home)(?:\/|$)/;
 
 function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number | null {
   const byName = parsed.stages.find((s) => s.index < before && s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
@@ -152,14 +166,20 @@ function copyFromStage(walk: Walk, ins: DockerInstruction, args: CopyArguments, 
     return; // an external image: nothing to follow
   }
   const src = build.stages[index] as StageFiles;
-  if (src.uncertain) fs.uncertain = true; // what that stage made is only partly known
+  if (src.uncertain && !fs.uncertain) {
+    // What that stage made is only partly known.
+    fs.uncertain = true;
+    fs.unfollowed = src.unfollowed;
+  }
   for (const source of args.sources) {
     const s = expand(walk, source.value);
     if (s === null) continue;
     const srcPath = absPath('/', s);
     const found = lookup(src, srcPath, build.files);
     if (!found) {
-      build.problems.push({ kind: 'not-in-stage', line: ins.line, from, source: s, path: srcPath, uncertain: src.uncertain });
+      const base = build.parsed.stages[index]?.base;
+      const baseMayShip = base && base.distro !== 'scratch' && SYSTEM_PATH.test(srcPath) ? base.reference : undefined;
+      build.problems.push({ kind: 'not-in-stage', line: ins.line, from, source: s, path: srcPath, uncertain: src.uncertain, unfollowed: src.unfollowed, baseMayShip });
       continue;
     }
     const isFile = found.kind === 'context' && found.rel !== null && build.files.has(found.rel);

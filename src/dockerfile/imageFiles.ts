@@ -40,6 +40,8 @@ export interface StageFiles {
   entries: ImageEntry[];
   /** The stage ran a command the model cannot follow: it may hold paths the model cannot see. */
   uncertain: boolean;
+  /** The line of the first instruction that made it uncertain (of this stage or one it copies from), when known. */
+  unfollowed?: number;
   workdir: string;
 }
 
@@ -205,8 +207,8 @@ function builtFileExists(files: RepoFiles, outRel: string, rest: string): boolea
   return roots.some((r) => SOURCE_EXT.some((e) => files.has(r + stem + e)));
 }
 
-/** The entries at `src` of one stage, as they land at `dest` of another (by `copy`, a `COPY --from`). */
-export function copyEntries(from: StageFiles, src: string, dest: string, files: RepoFiles, copy: DockerInstruction, source: ShellWord): ImageEntry[] {
+/** The entries at `src` of one stage, as they land at `dest` of another (by `copy`, a `COPY --from`) or of the same one (a RUN's `cp`). */
+export function copyEntries(from: StageFiles, src: string, dest: string, files: RepoFiles, copy?: DockerInstruction, source?: ShellWord): ImageEntry[] {
   const found = lookup(from, src, files);
   const out: ImageEntry[] = [];
   if (found && found.kind !== 'dir') out.push({ path: dest, rel: found.rel, kind: found.kind, copy, source });

@@ -1,15 +1,16 @@
 /**
  * What the RUN steps of a stage add to the image model, for the steps the model understands:
  * installs (node_modules), package builds (`pnpm --filter x build`, `npm run build -w x`, `tsc`),
- * `pnpm deploy`, `mkdir`, `cd`. Any other command that may create files marks the stage uncertain,
+ * `pnpm deploy`, `mkdir`, `cd`, and commands that write a path they name (`go build -o`, `cargo
+ * build`, `cp`/`mv`, a compiler's `-o`). Any other command that may create files marks the stage uncertain,
  * so a path missing there is only "as far as the model can follow".
  */
 import { posix } from 'node:path';
 import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
 import type { WorkspacePackage } from '../repo/workspace.js';
 import { globToRegExp, isGlob } from './glob.js';
-import { absPath as abs, joinRel, lookup, normRel as norm, type RepoFiles, type StageFiles } from './imageFiles.js';
-import { runSteps } from './shell.js';
+import { absPath as abs, copyEntries, joinRel, lookup, normRel as norm, type RepoFiles, type StageFiles } from './imageFiles.js';
+import { runSteps, type ShellWord } from './shell.js';
 
 /** Commands that create nothing the model tracks. */
 const NOOP_COMMAND =
@@ -34,12 +35,97 @@ export function outputDir(pkg: WorkspacePackage): string {
 /** Adds what a RUN's steps create to the stage. */
 export function followRun(parsed: ParsedDockerfile, files: RepoFiles, packages: WorkspacePackage[], ins: DockerInstruction, fs: StageFiles): void {
   const step: Step = { fs, cwd: fs.workdir, files, packages };
-  for (const { text: raw } of runSteps(parsed, ins)) {
+  for (const { text: raw, words } of runSteps(parsed, ins)) {
     const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');
     const cd = /^cd\s+(\S+)$/.exec(seg);
     if (cd) step.cwd = abs(step.cwd, cd[1] ?? '.');
-    else if (!followStep(step, seg)) fs.uncertain = true;
+    else if (!followStep(step, seg) && !followOutput(step, commandWords(words))) markUncertain(fs, ins);
   }
+}
+
+/** The stage may hold files the model cannot see; the first RUN it could not follow is the one a note names. */
+export function markUncertain(fs: StageFiles, ins: DockerInstruction): void {
+  if (!fs.uncertain) fs.unfollowed = ins.line;
+  fs.uncertain = true;
+}
+
+/** A step's words without its leading `VAR=value` assignments and wrappers (`env`, `sudo`). */
+function commandWords(words: ShellWord[]): string[] {
+  const values = words.map((w) => w.value);
+  const at = values.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w) && w !== 'env' && w !== 'sudo');
+  return at < 0 ? [] : values.slice(at);
+}
+
+/** Compilers and downloaders whose only output is the file their output flag names. */
+const SINGLE_OUTPUT = /^(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|rustc|esbuild|ncc|curl|wget|upx)$/;
+const OUTPUT_FLAG = /^(?:-o|-O|--output|--outfile|--outdir|--out-dir|--output-dir|--output-path)$/;
+
+/** The value of an output flag (`-o x`, `-o=x`, `--output=x`), when the words have one. */
+function outputOf(words: string[]): string | null {
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string;
+    const eq = w.indexOf('=');
+    if (w.startsWith('-') && eq > 0 && OUTPUT_FLAG.test(w.slice(0, eq))) return w.slice(eq + 1) || null;
+    if (OUTPUT_FLAG.test(w)) return words[i + 1] ?? null;
+  }
+  return null;
+}
+
+/**
+ * Commands that write a path they name: `go build -o X`, cargo's target directory, `cp`/`mv`'s
+ * destination, a compiler's or a downloader's `-o`/`--output`. True when the step is followed; an
+ * unknown command with an output flag still puts that path in the stage but may write more.
+ */
+function followOutput(step: Step, words: string[]): boolean {
+  const [command, sub] = words;
+  if (!command) return false;
+  const produce = (target: string) => step.fs.entries.push({ path: abs(step.cwd, target), rel: null, kind: 'produced' });
+  if (command === 'go') {
+    if (sub === 'mod' || sub === 'vet' || sub === 'test' || sub === 'version' || sub === 'env' || sub === 'list') return true;
+    const out = sub === 'build' ? outputOf(words) : null;
+    if (out && !out.includes('$')) produce(out);
+    return out !== null && !out.includes('$');
+  }
+  if (command === 'cargo') {
+    if (sub === 'fetch') return true;
+    if (sub !== 'build') return false;
+    const dir = /^--target-dir(?:=(.+))?$/;
+    const at = words.findIndex((w) => dir.test(w));
+    const target = at < 0 ? 'target' : (dir.exec(words[at] as string)?.[1] ?? words[at + 1]);
+    if (!target || target.includes('$')) return false;
+    produce(target);
+    return true;
+  }
+  if (command === 'cp' || command === 'mv') return followCopy(step, words.slice(1));
+  if ((command === 'pip' || command === 'pip3') && sub === 'wheel') {
+    const at = words.findIndex((w) => w === '-w' || w === '--wheel-dir' || w.startsWith('--wheel-dir='));
+    const dir = at < 0 ? null : words[at]?.startsWith('--wheel-dir=') ? words[at]?.slice('--wheel-dir='.length) : words[at + 1];
+    if (!dir || dir.includes('$')) return false;
+    produce(dir);
+    return true;
+  }
+  const out = outputOf(words);
+  if (out === null || out.includes('$') || out === '-') return false;
+  produce(out);
+  return SINGLE_OUTPUT.test(command);
+}
+
+/** `cp`/`mv` within the stage: the destination holds what the sources held (their repo paths kept when known). */
+function followCopy(step: Step, args: string[]): boolean {
+  if (args.some((a) => a === '-t' || a.startsWith('--target-directory') || a.includes('$'))) return false;
+  const paths = args.filter((a) => !a.startsWith('-'));
+  const dest = paths.pop();
+  if (!dest || paths.length === 0) return false;
+  const destAbs = abs(step.cwd, dest);
+  const intoDir = dest.endsWith('/') || paths.length > 1 || lookup(step.fs, destAbs, step.files)?.kind === 'dir';
+  for (const src of paths) {
+    const srcAbs = abs(step.cwd, src);
+    const target = intoDir ? posix.join(destAbs, posix.basename(srcAbs)) : destAbs;
+    const found = isGlob(src) ? null : lookup(step.fs, srcAbs, step.files);
+    if (found) step.fs.entries.push(...copyEntries(step.fs, srcAbs, target, step.files));
+    else step.fs.entries.push({ path: isGlob(src) ? destAbs : target, rel: null, kind: 'produced' });
+  }
+  return true;
 }
 
 /** Follows one step; false when it may create files the model cannot see. */

@@ -12,7 +12,7 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     code: 'ECS502',
     title: 'COPY source is not in the build context or the stage it copies from',
     defaultSeverity: 'blocking',
-    help: 'A COPY source that is outside the build context, matches no file in it, or that the stage it copies from never creates, makes `docker build` fail. Fix the path, the build context (compose `build.context`), or the stage that should produce it. Where a stage runs a command the check cannot follow, this is a warning.',
+    help: 'A COPY source that is outside the build context, matches no file in it, or that the stage it copies from never creates, makes `docker build` fail. Fix the path, the build context (compose `build.context`), or the stage that should produce it. Where the stage copied from runs a command the check cannot follow, the check cannot confirm the path either way and says so as info.',
   },
   {
     code: 'ECS503',

@@ -1,7 +1,7 @@
 /**
  * copy-source (ECS502): a `COPY` source missing from the build context, or from the stage it copies
- * from. A stage whose RUN steps the model cannot follow may create it, so that case is a warning;
- * so is a glob that matches nothing beside other sources (only those are copied).
+ * from. A stage whose RUN steps the model cannot follow may create it, so that case is only "could
+ * not confirm" (info); a glob that matches nothing beside other sources is a warning (only those are copied).
  */
 import type { CopyProblem } from '../../dockerfile/imageBuild.js';
 import { contextLabel, type BuildCheckContext, type BuildFinding } from './context.js';
@@ -11,10 +11,12 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
   const finding = (p: CopyProblem): Pick<BuildFinding, 'severity' | 'message'> | null => {
     switch (p.kind) {
       case 'not-in-stage':
-        return {
-          severity: p.uncertain ? 'warning' : 'blocking',
-          message: `COPY --from=${p.from} ${p.source}: nothing in stage "${p.from}" creates ${p.path}${p.uncertain ? ' (as far as the check can follow its RUN steps)' : ''}`,
-        };
+        // A stage the model cannot follow may well create it: that is not established either way.
+        if (p.uncertain || p.baseMayShip) {
+          const why = p.baseMayShip ? `no step the check follows creates it, and its base image ${p.baseMayShip} may ship it` : p.unfollowed ? `the check cannot follow line ${p.unfollowed}` : 'the check cannot follow all of its steps';
+          return { severity: 'info', message: `COPY --from=${p.from} ${p.source}: could not confirm that stage "${p.from}" has ${p.path}: ${why}` };
+        }
+        return { severity: 'blocking', message: `COPY --from=${p.from} ${p.source}: nothing in stage "${p.from}" creates ${p.path}` };
       case 'outside-context':
         return { severity: 'blocking', message: `COPY ${p.source}: outside the build context (${where})` };
       case 'no-match':
