@@ -220,6 +220,26 @@ describe('in-memory repos', () => {
     expect(plan.failures).toEqual([]);
   });
 
+  it('compose mounts: a warning only where the app writes, the file each mount comes from, an info for a source mount it only reads', () => {
+    const tree: Tree = new Map([
+      ['docker-compose.yml', compose('  api:\n    build: ./api\n    ports: ["3000:3000"]\n    volumes:\n      - ./api/data:/app/data\n')],
+      ['docker-compose.override.yml', compose('  api:\n    volumes:\n      - ./api/src:/repo/api/src\n')],
+      ['api/Dockerfile', 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN mkdir -p /app/data\nEXPOSE 3000\nCMD ["node", "server.js"]\n'],
+      ['api/package.json', '{ "name": "api", "main": "server.js" }\n'],
+      ['api/server.js', "require('http').createServer((q, r) => r.end()).listen(3000);\n"],
+    ]);
+    const { plan, repo } = planTree(tree, [nonRoot]);
+    expect(repo.services.find((s) => s.name === 'api')?.compose?.volumes).toEqual([
+      { source: './api/data', target: '/app/data', readOnly: false, file: 'docker-compose.yml' },
+      { source: './api/src', target: '/repo/api/src', readOnly: false, file: 'docker-compose.override.yml' },
+    ]);
+    const notes = (plan.changes.find((c) => c.path === 'api/Dockerfile')?.findings ?? []).filter((f) => f.code === 'ECS124');
+    expect(notes.map((f) => f.severity)).toEqual(['warning', 'info']);
+    expect(notes[0]?.message).toContain('/app/data (docker-compose.yml)');
+    expect(notes[0]?.message).not.toContain('/repo/api/src');
+    expect(notes[1]?.message).toContain('/repo/api/src (docker-compose.override.yml)');
+  });
+
   it('a convention created on debian is recreated with alpine commands on an alpine worker', () => {
     const tree: Tree = new Map([
       ['docker-compose.yml', compose('  web:\n    build: ./web\n    ports: ["3000:3000"]\n  mailer:\n    build: ./mailer\n')],

@@ -51,6 +51,8 @@ interface Handover {
   /** Not in the image yet: `mkdir -p` it first. */
   create: boolean;
   reason: string;
+  /** Handed over only because compose mounts a volume there, not because the app is known to write it. */
+  mount?: boolean;
 }
 
 /** The services built from a Dockerfile: every role counts (HTTP, worker, frontend, unknown). */
@@ -222,12 +224,13 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
   const dirs = mkdirTargets(parsed, inForce);
   const findings: Finding[] = [];
   const blockers: Finding[] = [];
-  const hand = (path: string, recursive: boolean, create: boolean, reason: string) => {
+  const hand = (path: string, recursive: boolean, create: boolean, reason: string, mount = false) => {
     const known = dirs.find((d) => d.path === path);
     if (known) {
       known.reason = reason;
       known.recursive ||= recursive; // it exists already: the image mkdir's it
-    } else dirs.push({ path, recursive, create, reason });
+      if (!mount) delete known.mount; // the app writes it, whatever else mounts there
+    } else dirs.push({ path, recursive, create, reason, ...(mount ? { mount } : {}) });
   };
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
   const workdir = finalWorkdir(inForce);
@@ -267,7 +270,7 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
     // A new named volume takes its ownership (and content) from the image's directory at the mount point.
     for (const v of service.compose?.volumes ?? [])
       if (!v.readOnly && (v.source === null || !/^[./~$]/.test(v.source)) && v.target.startsWith('/') && !SYSTEM_DIRS.test(v.target))
-        hand(posix.normalize(v.target), false, true, `compose mounts the ${v.source ? `named volume ${v.source}` : 'anonymous volume'} there (${service.compose?.file})`);
+        hand(posix.normalize(v.target), false, true, `compose mounts the ${v.source ? `named volume ${v.source}` : 'anonymous volume'} there (${v.file ?? service.compose?.file})`, true);
   }
   // A VOLUME in the image: a new volume takes the mount point's ownership from the image. Changes a
   // RUN makes after the VOLUME line are discarded by the classic builder, so the chown must come first.
@@ -292,23 +295,33 @@ function chownCommands(dirs: Handover[], owner: string): string[] {
   return cmds;
 }
 
-function volumeNotes(services: Service[], runAs: RunAs): Finding[] {
+/**
+ * Writable compose mounts of the services, now that the container is not root: a warning for a
+ * mount where the app is established to write (a directory it writes is the mount or below or above
+ * it), an info ("if the app writes there") for any other, e.g. a source bind mount it only reads.
+ */
+function volumeNotes(services: Service[], runAs: RunAs, written: string[]): Finding[] {
   const findings: Finding[] = [];
+  const who = `${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}`;
+  const writesIn = (target: string) => written.some((w) => w === target || w.startsWith(target + '/') || target.startsWith(w + '/'));
   for (const s of services) {
     const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
-    if (!writable.length) continue;
-    const list = writable.map((v) => `${v.source ?? '(anonymous)'}:${v.target}`).join(', ');
-    const bind = writable.some((v) => v.source !== null && /^[./~$]/.test(v.source));
-    const named = writable.some((v) => v.source === null || !/^[./~$]/.test(v.source));
-    const why = [
-      bind ? 'a bind mount keeps the host directory\'s ownership' : '',
-      named ? 'a volume created before this change keeps its root ownership (recreate or chown it)' : '',
-    ].filter(Boolean);
-    findings.push({
-      code: 'ECS124',
-      severity: 'warning',
-      message: `compose mounts ${list} into "${s.name}" (${s.compose?.file}); the container now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}, so they must be writable by that user: ${why.join('; ')}`,
-    });
+    for (const established of [true, false]) {
+      const mounts = writable.filter((v) => writesIn(posix.normalize(v.target)) === established);
+      if (!mounts.length) continue;
+      const list = mounts.map((v) => `${v.source ?? '(anonymous)'}:${v.target} (${v.file ?? s.compose?.file})`).join(', ');
+      const bind = mounts.some((v) => v.source !== null && /^[./~$]/.test(v.source));
+      const named = mounts.some((v) => v.source === null || !/^[./~$]/.test(v.source));
+      const why = [
+        bind ? 'a bind mount keeps the host directory\'s ownership' : '',
+        named ? 'a volume created before this change keeps its root ownership (recreate or chown it)' : '',
+      ].filter(Boolean);
+      findings.push(
+        established
+          ? { code: 'ECS124', severity: 'warning', message: `compose mounts ${list} into "${s.name}", where the app writes; the container now runs as ${who}, so they must be writable by that user: ${why.join('; ')}` }
+          : { code: 'ECS124', severity: 'info', message: `compose mounts ${list} into "${s.name}"; nothing shows the app writes there, but if it does, the mount must be writable by ${who}: ${why.join('; ')}` },
+      );
+    }
   }
   return findings;
 }
@@ -448,7 +461,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     line: where,
   });
   if (rootAtEnd) findings.push({ code: 'ECS129', severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
-  findings.push(...volumeNotes(services, runAs));
+  findings.push(...volumeNotes(services, runAs, handed.dirs.filter((d) => !d.mount).map((d) => d.path)));
   return { edits: [edit], findings, user: runAs.user };
 }
 

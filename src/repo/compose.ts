@@ -57,6 +57,8 @@ export interface ComposeVolume {
   /** Container path. */
   target: string;
   readOnly: boolean;
+  /** The compose file that declares it (an override file's own mounts name the override). */
+  file?: string;
 }
 
 export interface ComposeModel {
@@ -163,7 +165,7 @@ function buildOf(raw: unknown, composeDir: string): ComposeBuild | null {
   return null;
 }
 
-function volumesOf(raw: unknown): ComposeVolume[] {
+function volumesOf(raw: unknown, file?: string): ComposeVolume[] {
   if (!Array.isArray(raw)) return [];
   const out: ComposeVolume[] = [];
   for (const v of raw) {
@@ -172,10 +174,10 @@ function volumesOf(raw: unknown): ComposeVolume[] {
       const mode = parts.length === 3 ? (parts[2] ?? '') : parts.length === 2 && !parts[1]?.startsWith('/') ? (parts[1] ?? '') : '';
       const paths = mode ? parts.slice(0, -1) : parts;
       const target = paths[paths.length - 1] ?? '';
-      if (target) out.push({ source: paths.length > 1 ? (paths[0] ?? null) : null, target, readOnly: /(^|,)ro(,|$)/.test(mode) });
+      if (target) out.push({ source: paths.length > 1 ? (paths[0] ?? null) : null, target, readOnly: /(^|,)ro(,|$)/.test(mode), ...(file ? { file } : {}) });
     } else if (v && typeof v === 'object') {
       const o = v as { source?: unknown; target?: unknown; read_only?: unknown };
-      if (typeof o.target === 'string') out.push({ source: typeof o.source === 'string' ? o.source : null, target: o.target, readOnly: o.read_only === true });
+      if (typeof o.target === 'string') out.push({ source: typeof o.source === 'string' ? o.source : null, target: o.target, readOnly: o.read_only === true, ...(file ? { file } : {}) });
     }
   }
   return out;
@@ -401,7 +403,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       environment: { ...(merged?.environment ?? {}), ...environmentOf(def.environment) },
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
-      volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes)],
+      volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
       ...(typeof def.command === 'string' || Array.isArray(def.command) ? { command: commandText(def.command) } : merged?.command !== undefined ? { command: merged.command } : {}),
       ...(typeof def.entrypoint === 'string' || Array.isArray(def.entrypoint)
         ? { entrypoint: commandText(def.entrypoint) }
