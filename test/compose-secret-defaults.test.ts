@@ -12,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeSecretDefaults, interpolations, isPlaceholder } from '../transforms/compose-secret-defaults.js';
 import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
+import { hasDuplicateKey } from '../src/repo/compose.js';
 import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
@@ -210,5 +211,24 @@ describe('kodingcaravan', () => {
   it('NODE_ENV and the env_file ${ENV:-production} defaults stay', () => {
     expect(after.get('docker-compose.yml')).toContain('NODE_ENV: ${NODE_ENV:-production}');
     expect(after.get('docker-compose.yml')).toContain('- .env.${ENV:-production}');
+  });
+});
+
+describe('duplicate keys (one shared parse of the compose text)', () => {
+  const service = (env: string) => `services:\n  api:\n    image: api\n    environment:\n${env}`;
+
+  it('leaves a file with a key twice in one map alone, as yaml and Compose refuse it', () => {
+    const tree = new Map([['docker-compose.yml', service('      JWT_SECRET: ${JWT_SECRET:-dev-secret-123}\n      JWT_SECRET: ${JWT_SECRET:-other}\n')]]);
+    expect(planTree(tree, [composeSecretDefaults]).plan.changes).toEqual([]);
+    expect(hasDuplicateKey(parseDocument(tree.get('docker-compose.yml') as string, { uniqueKeys: false }))).toBe(true);
+  });
+
+  it('allows repeated `<<` merge keys, and removes the default (the output check read them as duplicates and dropped the change)', () => {
+    const text = `x-a: &a\n  restart: always\nx-b: &b\n  init: true\nservices:\n  api:\n    <<: *a\n    <<: *b\n    image: api\n    environment:\n      JWT_SECRET: \${JWT_SECRET:-dev-secret-123}\n`;
+    const doc = parseDocument(text, { merge: true, uniqueKeys: false });
+    expect(hasDuplicateKey(doc)).toBe(false);
+    const { plan } = planTree(new Map([['docker-compose.yml', text]]), [composeSecretDefaults]);
+    expect(findingsOf(plan).map((f) => f.code)).not.toContain('ECS004');
+    expect(plan.changes.find((c) => c.path === 'docker-compose.yml')?.after).toContain('JWT_SECRET: ${JWT_SECRET}');
   });
 });

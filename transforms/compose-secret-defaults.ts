@@ -19,9 +19,10 @@
  * with only those values changed, or the file is left alone.
  */
 import { posix } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
+import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -205,9 +206,9 @@ export const composeSecretDefaults: Transform = {
     // Nothing to remove or report without an interpolation default, a secret-like name or a URL password.
     if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !/PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL/i.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text) && !isLiveCredential(text))
       return { edits: [], findings: [] };
-    const doc = parseDocument(text, { merge: true });
+    const { doc } = composeDocument(text);
     // A file that does not parse is the engine's (ECS002); nothing to do here.
-    if (doc.errors.length) return { edits: [], findings: [] };
+    if (doc.errors.length || hasDuplicateKey(doc)) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
     const findings: Finding[] = [];
     const removed = new Map<string, Removed>();
@@ -265,8 +266,8 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const reparsed = parseDocument(out, { merge: true });
-    const same = reparsed.errors.length === 0 && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+    const reparsed = composeDocument(out).doc;
+    const same = reparsed.errors.length === 0 && !hasDuplicateKey(reparsed) && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
     if (!same)
       return {
         edits: [],

@@ -5,7 +5,7 @@
  * YAML merge keys (`<<: *anchor`) are honoured.
  */
 import { posix } from 'node:path';
-import { parseDocument, LineCounter } from 'yaml';
+import { isScalar, parseDocument, visit, LineCounter, type Document } from 'yaml';
 import { DEV_STAGE } from './dockerfile.js';
 
 export interface ComposeBuild {
@@ -84,9 +84,49 @@ export function isComposeFileName(name: string): boolean {
   return COMPOSE_FILE.test(name);
 }
 
-export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; targetLineOf(key: string): number } {
+/** The last compose texts parsed, with their documents: the model, compose-secret-defaults and the plan's output check read the same texts. */
+const composeDocuments = new Map<string, { doc: Document.Parsed; lineCounter: LineCounter }>();
+
+/**
+ * A compose text's YAML document (merge keys honoured, duplicate keys kept; see
+ * {@link hasDuplicateKey}), parsed once for all its readers. Read-only.
+ */
+export function composeDocument(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
+  const hit = composeDocuments.get(text);
+  if (hit) return hit;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false });
+  const parsed = { doc: parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false }), lineCounter };
+  composeDocuments.set(text, parsed);
+  if (composeDocuments.size > 4) composeDocuments.delete(composeDocuments.keys().next().value as string);
+  return parsed;
+}
+
+/**
+ * Whether a map of the document has a key twice: what yaml's `uniqueKeys` reports as an error
+ * (equal scalar values). Each `<<` merge key is its own symbol in the shared parse, so repeated
+ * merge keys are allowed, as yaml allows them with `merge`.
+ */
+export function hasDuplicateKey(doc: Document): boolean {
+  let found = false;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const id = isScalar(key) ? key.value : key;
+        if (seen.has(id)) {
+          found = true;
+          return visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; targetLineOf(key: string): number } {
+  const { doc, lineCounter } = composeDocument(text);
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;

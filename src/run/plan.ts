@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation } from '../repo/dockerfile.js';
 import type { RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
-import { ComposeSyntaxError } from '../repo/compose.js';
+import { ComposeSyntaxError, composeDocument, hasDuplicateKey } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
@@ -79,6 +79,10 @@ function candidateFiles(repo: RepoModel, kinds: Set<FileKind>): string[] {
 /** Verifies a transform's output still parses, so a bug can never write a broken file. */
 function verifyOutput(kind: FileKind | null, before: string, after: string): string | null {
   if (kind === 'compose') {
+    // Usually the document compose-secret-defaults has just parsed to check its own output. Merge
+    // keys are read as the model reads them: a repeated `<<` is not a duplicate key.
+    const { doc } = composeDocument(after);
+    if (doc.errors.length === 0 && !hasDuplicateKey(doc)) return null;
     const errors = parseAllDocuments(after).flatMap((d) => ('errors' in d ? d.errors : []));
     return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
   }
