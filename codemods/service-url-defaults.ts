@@ -16,6 +16,8 @@
 import type { API, ASTPath, FileInfo } from 'jscodeshift';
 import { SERVICE_URL_VAR } from '../src/source/patterns.ts';
 import type { CodemodMeta } from '../src/run/codemod.ts';
+import { servicesReading, type RepoModel, type Service } from '../src/repo/model.ts';
+import { imageEnv, serviceImage } from '../src/check/context.ts';
 import { afterImports, parseFile, typed, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
@@ -138,7 +140,16 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
         });
       }
     } else if (repo && stem) {
-      note({ severity: 'info', code: 'ECS303', line: fb.line, message: `${fb.vars[0]} names no service of this repo; its default ${fb.url.value} is left as it is` });
+      const readers = servicesReading(repo, file.path);
+      // Set nowhere the model knows: in the container the default is the container itself.
+      if (isLocal && readers.length > 0 && !readers.some((r) => fb.vars.some((v) => setFor(repo, r, v))))
+        note({
+          severity: 'warning',
+          code: 'ECS305',
+          line: fb.line,
+          message: `${namedVars(fb.vars)} names no service of this repo and is set neither in compose nor in the image of ${readers.map((r) => r.name).join(', ')}: in the container it resolves to ${fb.url.value}, the container itself; set it in the ECS task definition`,
+        });
+      else note({ severity: 'info', code: 'ECS303', line: fb.line, message: `${fb.vars[0]} names no service of this repo; its default ${fb.url.value} is left as it is` });
       continue;
     }
     const namesService = service !== undefined || (!repo && fb.vars.some((v) => /_SERVICE(?:_INTERNAL)?_URL$/.test(v)));
@@ -177,6 +188,13 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
   }
   if (edits.length === 0) return undefined;
   return splice(file.source, edits);
+}
+
+/** Whether compose's environment or an ENV of the deployed image sets `name` for `service`. */
+function setFor(repo: RepoModel, service: Service, name: string): boolean {
+  if (service.compose && name in service.compose.environment) return true;
+  const image = serviceImage(repo, service);
+  return image !== null && imageEnv(image.parsed, image.stage).has(name);
 }
 
 /**

@@ -58,6 +58,8 @@ interface Consumer {
   /** The module-level name the shutdown uses: the variable itself, or the new ref. */
   ref: string;
   needsRef: boolean;
+  /** The ref is a module-level `const` set where it is declared: never null when a signal arrives, so no `?.`. */
+  alwaysSet?: boolean;
   /** TS type of the ref (`Consumer | null` ...), null in JavaScript. */
   type: string | null;
   stop: string;
@@ -232,6 +234,11 @@ function storage(path: ASTPath): { statement: ASTPath; target: string | null; de
   return null;
 }
 
+/** A module-level `const name = ...`: set before any handler of the module can run. */
+function isModuleConst(root: Collection, name: string): boolean {
+  return root.get().node.program.body.some((s: Node) => s.type === 'VariableDeclaration' && s.kind === 'const' && s.declarations.some((d: Node) => d.id?.type === 'Identifier' && d.id.name === name && d.init));
+}
+
 function isTopLevel(root: Collection, name: string): boolean {
   return root.get().node.program.body.some((s: Node) => s.type === 'VariableDeclaration' && s.declarations.some((d: Node) => d.id?.name === name));
 }
@@ -258,7 +265,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       return;
     }
     const moduleLevel = !stored.target.includes('.') && isTopLevel(root, stored.target);
-    found.push({ kind, what, line, statement: stored.statement, target: stored.target, ref: moduleLevel ? stored.target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop });
+    const alwaysSet = moduleLevel && isModuleConst(root, stored.target);
+    found.push({ kind, what, line, statement: stored.statement, target: stored.target, ref: moduleLevel ? stored.target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop, ...(alwaysSet ? { alwaysSet } : {}) });
   };
   typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
@@ -386,11 +394,11 @@ function stopStep(c: Consumer, style: FileStyle, logger: { name: string; pino: b
     const wait = guarded(style, logger, `await ${c.loop.promise}`, `The ${c.what} failed while stopping`);
     return `// Stop reading: the loop leaves after its current batch${c.loop.blockMs ? ` (a read blocks at most ${c.loop.blockMs} ms)` : ''}.\n${c.loop.flag} = ${c.loop.stopValue}${style.semi}\n${wait}`;
   }
-  return guarded(style, logger, `await ${c.ref}?.${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`);
+  return guarded(style, logger, `await ${c.ref}${c.alwaysSet ? '.' : '?.'}${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`);
 }
 
 function describeStop(c: Consumer): string {
-  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the Redis stream loop` : `stops ${c.ref}.${c.stop}()`;
+  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the Redis stream loop` : `calls ${c.ref}.${c.stop}()`;
 }
 
 const STREAM_READ = /^xread(?:group)?$/i;
@@ -767,7 +775,7 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis
   const addVar = (name: string, method: string, what: string) => {
     if (seen.has(name) || consumerTargets.has(name) || !isTopLevel(root, name)) return;
     seen.add(name);
-    closers.push({ call: `${name}?.${method}()`, what });
+    closers.push({ call: `${name}${isModuleConst(root, name) ? '.' : '?.'}${method}()`, what });
   };
   const visit = (path: ASTPath, value: Node) => {
     const stored = storage(path);

@@ -27,6 +27,7 @@ import { replaceRange, type TextEdit } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
+import { checkDockerfileBuild } from '../src/check/build/index.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
@@ -326,6 +327,36 @@ function volumeNotes(services: Service[], runAs: RunAs, written: string[]): Find
 }
 
 /** Edits for one deployed stage, or findings saying why it is left alone. */
+/**
+ * ECS157 when the static build check (the one `check` runs) establishes that the image built for
+ * one of `services` cannot build or start as it is (a blocking finding other than root at runtime).
+ */
+function cannotBuildOrStart(parsed: ParsedDockerfile, path: string, text: string, repo: RepoModel, services: Service[]): Finding | null {
+  // A COPY --from a stage whose RUN steps (`npm run build`) may make what the check cannot see is no proof.
+  const fromStage = (line: number) => parsed.instructions.some((i) => i.line === line && i.keyword === 'COPY' && fromFlag(parsed, i));
+  for (const service of services) {
+    const problem = checkDockerfileBuild(text, repo, { path, service }).find((f) => f.severity === 'blocking' && f.code !== RUNTIME_ROOT && !(f.code === COPY_SOURCE && fromStage(f.line)));
+    if (problem)
+      return {
+        code: 'ECS157',
+        severity: 'warning',
+        line: problem.line,
+        message: `"${service.name}" left as root: its image cannot build or start as it is (${problem.code} at line ${problem.line}: ${problem.message}), so no USER is added to it; fix that, then run ecsfix again`,
+      };
+  }
+  return null;
+}
+
+/** The build check's code for "the deployed stage runs as root": what this transform fixes, not a reason to hold back. */
+const RUNTIME_ROOT = 'ECS505';
+function fromFlag(parsed: ParsedDockerfile, ins: DockerInstruction): boolean {
+  const args = copyArguments(parsed, ins);
+  return args !== null && copyFlag(args, 'from') !== undefined;
+}
+
+/** The build check's code for a COPY source that is missing. */
+const COPY_SOURCE = 'ECS502';
+
 function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; findings: Finding[]; user?: string } {
   const none = (findings: Finding[] = []) => ({ edits: [], findings });
   if (!isRootUser(stage.user)) return none();
@@ -455,7 +486,10 @@ export const dockerfileNonRoot: Transform = {
     const findings: Finding[] = [];
     const switched = new Map<DockerStage, string>();
     for (const [stage, stageServices] of byStage) {
-      const result = fixStage(parsed, stage, stageServices, repo);
+      let result: { edits: TextEdit[]; findings: Finding[]; user?: string } = fixStage(parsed, stage, stageServices, repo);
+      // An image the build check finds cannot build or start gets no USER: it has to be fixed (or rewritten) first.
+      const broken = result.edits.length ? cannotBuildOrStart(parsed, path, text, repo, stageServices) : null;
+      if (broken) result = { edits: [], findings: [broken] };
       edits.push(...result.edits);
       findings.push(...result.findings);
       if (result.user) switched.set(stage, result.user);

@@ -346,6 +346,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'A new volume takes its mount point\'s ownership from the image, so the mount point must be chowned before the VOLUME line; the classic builder discards changes a later RUN makes under it. Move the VOLUME line to the end of the stage, then run ecsfix again.',
   },
   {
+    code: 'ECS157',
+    title: 'An image that cannot build or start is left as root',
+    defaultSeverity: 'warning',
+    help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
+  },
+  {
     code: 'ECS159',
     title: 'A base image with ONBUILD steps left as root',
     defaultSeverity: 'warning',

@@ -35,6 +35,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     fixedBy: 'service-url-defaults',
   },
   {
+    code: 'ECS305',
+    title: 'A localhost URL fallback that nothing sets is used inside the container',
+    defaultSeverity: 'warning',
+    help: 'The variable names no service of this repo, and neither compose nor the image sets it for the service that reads it, so in the container (and on ECS) the localhost default applies: localhost is the container itself, not the service the URL is meant for. ecsfix cannot tell where that service runs, so it changes nothing; set the variable in the ECS task definition (the service discovery name or internal load balancer URL of that service).',
+  },
+  {
     code: 'ECS310',
     title: 'A worker does not stop its consumer on SIGTERM',
     defaultSeverity: 'blocking',
