@@ -15,7 +15,7 @@ import type { ProcessResult, ProcessRunner, RunningProcess } from '../src/verify
 import { parseProbe, probeScript } from '../src/verify/probe.js';
 import { startCommands } from '../src/verify/startCommand.js';
 import { diagnoseStart } from '../src/verify/startOutcome.js';
-import { verifyRepo } from '../src/verify/verify.js';
+import { verdictStatus, verifyRepo } from '../src/verify/verify.js';
 import { verifyCommand } from '../src/cli/verify.js';
 import type { Io } from '../src/cli/io.js';
 import { FIXTURES, runCli } from './helpers/tmp.js';
@@ -194,6 +194,26 @@ describe('verifyRepo (scripted engine)', () => {
     const userLine = readFileSync(join(repo.root, 'services/api/Dockerfile'), 'utf8').split('\n').findIndex((l) => l.startsWith('USER')) + 1;
     expect(api).toContainEqual(expect.objectContaining({ code: 'ECS608', file: 'services/api/Dockerfile', line: userLine, message: expect.stringContaining('/app/logs') }));
     expect(api).toContainEqual(expect.objectContaining({ code: 'ECS603', line: userLine, message: expect.stringContaining('/data') }));
+  });
+
+  it('a process that exited non-zero at start is never ok, whatever its findings say; a running one or a one-shot exit 0 is', async () => {
+    const repo = shop();
+    const { engine } = fakeEngine({
+      probe: () => 'ECSFIX id 0 ok 1001 nodejs\n',
+      start: (tag) =>
+        tag.includes('api')
+          ? { exits: true, code: 1, output: 'nginx: [emerg] host not found in upstream "pyapi" in /etc/nginx/conf.d/default.conf:12' }
+          : tag.includes('notifier')
+            ? { exits: true, code: 0, output: 'done' }
+            : { exits: false, output: 'listening' },
+    });
+    const result = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['api', 'notifier', 'worker'] });
+    const status = Object.fromEntries(result.services.map((v) => [v.service, verdictStatus(v)]));
+    const blocking = (name: string) => result.findings.some((f) => f.service === name && f.severity === 'blocking');
+    expect(result.services.find((v) => v.service === 'api')?.start).toMatchObject({ outcome: 'exited', code: 1 });
+    expect(blocking('api')).toBe(false);
+    expect(status.api).toBe('exited');
+    for (const name of ['notifier', 'worker']) expect(status[name], name).toBe(blocking(name) ? 'blocking' : 'ok');
   });
 
   it('a failed build names the line of the failing step, in a multi-stage build too', async () => {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Finding } from '../findings/finding.js';
 import { detectEngine, ENGINE_NAMES, EngineError, type EngineName } from '../verify/engine.js';
 import { nodeProcessRunner, type ProcessRunner } from '../verify/process.js';
-import { verifyRepo, type ServiceVerdict, type VerifyResult } from '../verify/verify.js';
+import { verdictStatus, verifyRepo, type ServiceVerdict, type VerifyResult } from '../verify/verify.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { loadSession, resolveDir, selectTransforms } from './session.js';
@@ -120,11 +120,13 @@ function summary(v: ServiceVerdict): string {
 function printText(result: VerifyResult, io: Io) {
   const color = colorEnabled(io.stdout);
   for (const v of result.services) {
-    const blocking = v.findings.some((f) => f.severity === 'blocking');
-    const mark = blocking ? red(color, '✗') : green(color, '✓');
+    const status = verdictStatus(v);
+    const blocking = status === 'blocking';
+    // A process that exited non-zero at start did not run: never a ✓, whatever its findings' severity.
+    const mark = blocking ? red(color, '✗') : status === 'exited' ? yellow(color, '!') : green(color, '✓');
     io.stdout.write(`${mark} ${bold(color, v.service)}  ${summary(v)}\n`);
     for (const f of v.findings) io.stdout.write(formatFinding(f, color) + '\n');
-    if (blocking && v.log) io.stdout.write(dim(color, v.log.split('\n').map((l) => `    | ${l}`).join('\n')) + '\n');
+    if (status !== 'ok' && v.log) io.stdout.write(dim(color, v.log.split('\n').map((l) => `    | ${l}`).join('\n')) + '\n');
   }
 }
 
@@ -167,8 +169,9 @@ export async function verifyCommand(argv: string[], io: Io, runner: ProcessRunne
     if (result.selection === 'nothing-pending' && !flags.asIs) progress('nothing pending: verifying every service image as it is');
     printText(result, io);
     for (const f of failures) io.stderr.write(`ecsfix: ${f.file}:${f.line} ${f.code} ${f.message}; its image was built without ecsfix's change\n`);
-    const blocking = result.services.filter((v) => v.findings.some((f) => f.severity === 'blocking')).length;
-    progress(`${result.services.length} image(s) verified with ${result.engine}: ${result.services.length - blocking} ok, ${blocking} with blocking findings`);
+    const count = (status: ReturnType<typeof verdictStatus>) => result.services.filter((v) => verdictStatus(v) === status).length;
+    const exited = count('exited');
+    progress(`${result.services.length} image(s) verified with ${result.engine}: ${count('ok')} ok, ${count('blocking')} with blocking findings${exited ? `, ${exited} exited at start` : ''}`);
   }
   if (failures.length) return 2;
   return result.findings.some((f) => f.severity === 'blocking') ? 1 : 0;

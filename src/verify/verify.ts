@@ -84,6 +84,16 @@ export interface VerifyResult {
   findings: Finding[];
 }
 
+/**
+ * How a service's image came out: `blocking` (a blocking finding), `exited` (no blocking finding,
+ * but the process exited with a non-zero code at start: it did not run, whatever the cause), `ok`.
+ */
+export function verdictStatus(v: ServiceVerdict): 'blocking' | 'exited' | 'ok' {
+  if (v.findings.some((f) => f.severity === 'blocking')) return 'blocking';
+  if (v.start.outcome === 'exited' && v.start.code !== 0) return 'exited';
+  return 'ok';
+}
+
 interface Target {
   service: Service;
   dockerfile: string;
