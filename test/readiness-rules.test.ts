@@ -295,6 +295,15 @@ describe('ECS411 nginx proxies to a compose-only hostname', () => {
     ]);
   });
 
+  it('still reported after dockerfile-nginx-non-root: its sed only drops the user line and moves the pid file; another RUN editing the config is not followed', () => {
+    const nonRoot =
+      "FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nRUN sed -i -e '/^user /d' -e 's,^pid .*;,pid /tmp/nginx.pid;,' /etc/nginx/nginx.conf \\\n    && grep -q '^pid /tmp/nginx.pid;' /etc/nginx/nginx.conf \\\n    && chown -R nginx:nginx /var/cache/nginx\nUSER nginx\n";
+    const files = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': nonRoot, 'web/default.conf': conf + '\n', ...API, ...ORDERS };
+    expect(at(readiness(files), 'ECS411').map((f) => f.line)).toEqual([2, 6]);
+    const edits = { ...files, 'web/Dockerfile': nonRoot.replace("-e '/^user /d'", "-e 's,api:3000,api.internal:3000,'") };
+    expect(at(readiness(edits), 'ECS411')).toEqual([]);
+  });
+
   it('is silent for a host from a variable (envsubst template) and for a config the image does not load', () => {
     const template = 'server {\n    listen 80;\n    location /api/ { proxy_pass ${API_URL}; }\n}\n';
     const viaTemplate = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY default.conf.template /etc/nginx/templates/default.conf.template\nRUN rm /etc/nginx/conf.d/default.conf\n', 'web/default.conf.template': template, ...API, ...ORDERS };

@@ -80,7 +80,25 @@ function copiedConfig(parsed: ParsedDockerfile, stage: DockerStage, context: str
   return copied;
 }
 
-/** A RUN that touches /etc/nginx: only removing files is understood (`rm -f /etc/nginx/conf.d/default.conf`). */
+/** Commands that read or re-own nginx's files without changing what the config loads. */
+const READS_ONLY = new Set(['grep', 'cat', 'test', '[', 'ls', 'chown', 'chmod', 'nginx']);
+
+/**
+ * A `sed -i` that only drops the `user` line or moves the pid file (what dockerfile-nginx-non-root
+ * writes: `sed -i -e '/^user /d' -e 's,^pid .*;,pid /tmp/nginx.pid;,'`): the servers, includes and
+ * proxies the config loads stay the repo's or the image's.
+ */
+function onlyUserAndPid(words: string[]): boolean {
+  const scripts: string[] = [];
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string;
+    if (w === '-e') scripts.push(words[++i] ?? '');
+    else if (w !== '-i' && w.startsWith('-')) return false;
+  }
+  return scripts.length > 0 && scripts.every((e) => /^\/\^\s*user\b[^/]*\/d$/.test(e) || /^s(.)\^pid \.\*;\1pid \/[\w./-]+;\1$/.test(e));
+}
+
+/** A RUN that touches /etc/nginx: removing files (`rm -f /etc/nginx/conf.d/default.conf`), reads, and the non-root user/pid edit are understood. */
 function removedByRun(parsed: ParsedDockerfile, stage: DockerStage): Set<string> | Refusal {
   const removed = new Set<string>();
   for (const ins of effectiveInstructions(parsed, stage)) {
@@ -92,6 +110,9 @@ function removedByRun(parsed: ParsedDockerfile, stage: DockerStage): Set<string>
         for (const w of command.words.slice(1)) if (!w.value.startsWith('-')) removed.add(posix.resolve('/', w.value));
         continue;
       }
+      const words = command.words.map((w) => w.value);
+      if (READS_ONLY.has(program(command)) && (program(command) !== 'nginx' || words.includes('-t'))) continue;
+      if (program(command) === 'sed' && onlyUserAndPid(words)) continue;
       return { kind: 'config', message: `RUN changes nginx's configuration or entrypoint at build time (${program(command)}), so the config the server starts with is not the one in the repo`, line: ins.line };
     }
   }
