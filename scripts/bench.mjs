@@ -12,7 +12,8 @@
 //
 //   npm run bench                  17,170,1700 services
 //   npm run bench -- 17,510        other sizes
-//   npm run bench -- --profile     also writes V8 CPU profiles of each ecsfix run to .bench/
+//   npm run bench -- --profile     also writes V8 CPU profiles of each ecsfix run to .bench/ and
+//                                  prints where the main thread's time went (model, codemods, ...)
 //   npm run bench -- --no-baseline skip jscodeshift
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -59,6 +60,33 @@ function listFiles(dir, rel = '') {
   });
 }
 
+/**
+ * Where the main thread's time went, from a V8 CPU profile of a run: inclusive time of the repo
+ * model (buildRepoModel), of the source codemods (runCodemod: parse, rewrite, output check), of all
+ * planning (planChanges), and the whole profile. A sample counts once per phase however deep the
+ * phase's function recurses.
+ */
+function phasesOf(path) {
+  const p = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const phase = { buildRepoModel: 0, runCodemod: 0, planChanges: 0, total: 0 };
+  p.samples.forEach((id, i) => {
+    const dt = p.timeDeltas[i] ?? 0;
+    phase.total += dt;
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const name = byId.get(cur).callFrame.functionName;
+      if (name in phase && !seen.has(name)) {
+        seen.add(name);
+        phase[name] += dt;
+      }
+    }
+  });
+  return { model: phase.buildRepoModel / 1e3, codemods: phase.runCodemod / 1e3, otherTransforms: (phase.planChanges - phase.runCodemod) / 1e3, rest: (phase.total - phase.buildRepoModel - phase.planChanges) / 1e3 };
+}
+
 const codemod = ['ts', 'js', 'mjs', 'cjs'].map((ext) => join(repoRoot, 'codemods', `worker-graceful-shutdown.${ext}`)).find(existsSync) ?? null;
 const noop = join(work, 'parse-print.cjs');
 writeFileSync(noop, `// Parse and print every file, changing nothing: the cost of the runner itself.\nmodule.exports = (file, api) => api.jscodeshift(file.source).toSource();\nmodule.exports.parser = 'ts';\n`);
@@ -78,6 +106,7 @@ for (const services of sizes) {
     const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(repoRoot, '.bench')}`, `--cpu-prof-name=ecsfix-${services}-${r}.cpuprofile`] : [];
     const m = measure(process.execPath, [...flags, bin, 'diff', '--json', root]);
     if (m.status !== 0 && m.status !== 1) throw new Error(`ecsfix diff exited ${m.status}:\n${m.stderr.slice(0, 2000)}`);
+    if (profile) m.phases = phasesOf(join(repoRoot, '.bench', `ecsfix-${services}-${r}.cpuprofile`));
     m.changes = JSON.parse(m.stdout).changes.length;
     ecs.push(m);
   }
@@ -115,5 +144,10 @@ for (let i = 1; i < rows.length; i++) {
   const a = rows[i - 1];
   const b = rows[i];
   console.log(`growth ${a.services} -> ${b.services} services (${(b.services / a.services).toFixed(0)}x): ecsfix wall ${(b.ecs.ms / a.ecs.ms).toFixed(1)}x, CPU ${(b.ecs.cpuMs / a.ecs.cpuMs).toFixed(1)}x, memory ${(b.ecs.rssMb / a.ecs.rssMb).toFixed(1)}x`);
+}
+for (const r of rows.filter((row) => row.ecs.phases)) {
+  const ph = r.ecs.phases;
+  const vsBaseline = r.js ? `; the codemods' CPU is ${ratio(ph.codemods, r.js.cpuMs)} jscodeshift's parse+print CPU` : '';
+  console.log(`phases at ${r.services} services (main thread, CPU profile): repo model ${fmt(ph.model)} s, source codemods ${fmt(ph.codemods)} s, other transforms ${fmt(ph.otherTransforms)} s, start-up, output and GC ${fmt(ph.rest)} s${vsBaseline}`);
 }
 rmSync(work, { recursive: true, force: true });
