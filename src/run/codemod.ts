@@ -41,9 +41,16 @@ export interface CodemodMeta extends Omit<Transform, 'run' | 'kinds'> {
 }
 
 let jscodeshift: JSCodeshift | null = null;
-function loadJscodeshift(): JSCodeshift {
-  jscodeshift ??= load('jscodeshift') as JSCodeshift;
-  return jscodeshift;
+const withParsers = new Map<string, JSCodeshift>();
+/** jscodeshift bound to a parser, made once per parser (`withParser` builds a whole new API object each call). */
+function loadJscodeshift(parser: string): JSCodeshift {
+  let j = withParsers.get(parser);
+  if (!j) {
+    jscodeshift ??= load('jscodeshift') as JSCodeshift;
+    j = jscodeshift.withParser(parser);
+    withParsers.set(parser, j);
+  }
+  return j;
 }
 
 const parsers = new Map<string, (source: string) => unknown>();
@@ -93,7 +100,7 @@ export function runCodemod(module: CodemodModule, input: { path: string; text: s
   if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
   const findings: Finding[] = [];
   const parser = parserFor(input.path, module.parser);
-  const j = loadJscodeshift().withParser(parser);
+  const j = loadJscodeshift(parser);
   const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => findings.push({ code: 'ECS399', severity: 'info', message }) };
   const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser), tsMorph: () => load('ts-morph') as typeof import('ts-morph') };
   const output = module.default({ path: input.path, source: input.text }, api, options);
