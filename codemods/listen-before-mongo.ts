@@ -73,6 +73,10 @@ const OTHER_STORES: { re: RegExp; label: string }[] = [
 export default function listenBeforeMongo(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
+  // Only an `await` statement before a listen in its block is moved or reported: with no `await`
+  // written before the last listen call, nothing can be, and the file is not parsed.
+  const firstAwait = source.search(/\bawait\b/);
+  if (firstAwait < 0 || firstAwait > lastListenCall(source)) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
@@ -108,6 +112,12 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
     }
   }
   return undefined;
+}
+
+function lastListenCall(source: string): number {
+  let last = -1;
+  for (const m of source.matchAll(/\.listen\s*\(/g)) last = m.index ?? last;
+  return last;
 }
 
 type Found = { kind: 'statement'; store: Datastore; inPromiseAll: Node | null; call: Node } | { kind: 'binding'; store: Datastore; name: string };
