@@ -122,6 +122,30 @@ describe('checkDockerfileBuild', () => {
     expect(image.lookup('/usr/local/bin/entry.sh')).toEqual({ rel: null, kind: 'produced' });
   });
 
+  it('knows what the build script writes: next build .next, react-scripts build, tsc the package output; an unknown builder is not a proof', () => {
+    const withBuild = (script: string, copied: string) => {
+      const tree = repoTree(GOOD.replace('COPY --from=builder /app ./', `COPY --from=builder /app/services/jobs/${copied} ./services/jobs/${copied}\nCOPY --from=builder /app/services/jobs/package.json ./services/jobs/\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/shared ./shared`));
+      tree.set('services/jobs/package.json', JSON.stringify({ name: '@x/jobs', main: 'dist/index.js', scripts: { build: script }, dependencies: { '@x/shared': 'workspace:*' } }));
+      const dockerfile = tree.get('services/jobs/Dockerfile') as string;
+      return checkDockerfileBuild(dockerfile, modelOf(tree), { path: 'services/jobs/Dockerfile' }).filter((f) => f.code === 'ECS502');
+    };
+    expect(withBuild('next build', '.next')).toEqual([]);
+    expect(withBuild('react-scripts build', 'build')).toEqual([]);
+    expect(withBuild('rimraf dist && tsc -p tsconfig.build.json', 'dist')).toEqual([]);
+    // tsc writes dist, not .next: established, so blocking.
+    expect(withBuild('tsc', '.next')).toEqual([expect.objectContaining({ severity: 'blocking' })]);
+    // webpack's output is not known to the check: it cannot confirm, and says which line it cannot follow.
+    expect(withBuild('webpack --mode production', 'bundle')).toEqual([expect.objectContaining({ severity: 'info', message: expect.stringContaining('line 13') })]);
+  });
+
+  it('a root build script that builds every workspace package (pnpm -r build, turbo) builds each of them', () => {
+    const tree = repoTree(GOOD.replace('RUN pnpm --filter @x/jobs... build', 'COPY package.json ./\nRUN pnpm build'));
+    tree.set('package.json', JSON.stringify({ name: 'root', private: true, scripts: { build: 'pnpm -r build' } }));
+    const dockerfile = (tree.get('services/jobs/Dockerfile') as string).replace('COPY --from=builder /app ./', 'COPY --from=builder /app/shared/dist ./shared/dist\nCOPY --from=builder /app/services/jobs ./services/jobs\nCOPY --from=builder /app/shared/package.json ./shared/\nCOPY --from=builder /app/node_modules ./node_modules');
+    tree.set('services/jobs/Dockerfile', dockerfile);
+    expect(checkDockerfileBuild(dockerfile, modelOf(tree), { path: 'services/jobs/Dockerfile' }).filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
   it('a runtime stage that runs as root', () => {
     expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ code: 'ECS505', severity: 'warning', line: 19 })]);
   });

@@ -134,7 +134,7 @@ function followStep(step: Step, seg: string): boolean {
   if (pnpm) return followPnpm(step, pnpm[1] ?? '');
   const npmLike = /^(?:npm|yarn)\b(.*)$/.exec(seg);
   if (npmLike) return followNpm(step, npmLike[1] ?? '') || NOOP_COMMAND.test(seg);
-  if (/^(?:npx\s+)?tsc\b/.test(seg)) return buildHere(step);
+  if (/^(?:npx\s+)?tsc\b/.test(seg)) return buildHere(step, null);
   const mkdir = /^mkdir\s+(?:-p\s+)?(.+)$/.exec(seg);
   if (mkdir) {
     for (const d of (mkdir[1] ?? '').split(/\s+/)) if (d && !d.startsWith('-')) step.fs.entries.push({ path: abs(step.cwd, d), rel: null, kind: 'dir' });
@@ -166,10 +166,9 @@ function followPnpm(step: Step, rest: string): boolean {
   }
   const script = verb === 'run' || verb === 'run-script' ? positional[1] : verb;
   if (script === 'build' || (script && /^build(?::|$)/.test(script))) {
-    if (filters.length) produceBuild(fs, filters.flatMap((f) => selectPackages(f, packages)));
-    else if (words.includes('-r') || words.includes('--recursive')) produceBuild(fs, packages);
-    else return buildHere(step);
-    return true;
+    if (filters.length) return produceBuild(fs, filters.flatMap((f) => selectPackages(f, packages)), script);
+    if (words.includes('-r') || words.includes('--recursive')) return produceBuild(fs, packages, script);
+    return buildHere(step, script);
   }
   return /^(?:prune|store|config|fetch|setup|add|env)$/.test(verb);
 }
@@ -186,17 +185,24 @@ function followNpm(step: Step, rest: string): boolean {
   const script = run[0] === 'run' || run[0] === 'run-script' ? run[1] : run[0];
   if (!script || !/^build(?::|$)/.test(script)) return false;
   const ws = /(?:--workspace|-w)(?:=|\s+)(\S+)/.exec(rest)?.[1];
-  if (!ws) return buildHere(step);
-  produceBuild(step.fs, step.packages.filter((p) => p.name === ws || p.dir === norm(ws)));
-  return true;
+  if (!ws) return buildHere(step, script);
+  return produceBuild(step.fs, step.packages.filter((p) => p.name === ws || p.dir === norm(ws)), script);
 }
 
-/** A build of the package in the step's directory; false when no package is known to be there. */
-function buildHere(step: Step): boolean {
+/**
+ * A build of the package in the step's directory (its `script`; null: the compiler run directly);
+ * false when no package is known to be there or its builder is not one the model knows. A script
+ * that builds the workspace's packages (`pnpm -r build`, `turbo run build`) builds each of them.
+ */
+function buildHere(step: Step, script: string | null): boolean {
   const pkg = packageAt(step, step.cwd);
-  if (pkg) produceBuild(step.fs, [pkg]);
-  return pkg !== null;
+  if (!pkg) return false;
+  const body = script === null ? undefined : pkg.scripts[script];
+  if (body !== undefined && WORKSPACE_BUILD.test(body)) return produceBuild(step.fs, step.packages.filter((p) => p !== pkg), 'build');
+  return produceBuild(step.fs, [pkg], script);
 }
+
+const WORKSPACE_BUILD = /\bpnpm\s+(?:-r|--recursive)\b|\bturbo\s+(?:run\s+)?build\b|\blerna\s+run\s+build\b|\bnx\s+run-many\b|--workspaces\b/;
 
 /** Packages a pnpm `--filter`/`-F` selector names (`name`, `name...`, `...name`, `./dir`, `{dir}`). */
 function selectPackages(selector: string, packages: WorkspacePackage[]): WorkspacePackage[] {
@@ -301,11 +307,32 @@ function packageAt(step: Step, dir: string): WorkspacePackage | null {
   return step.packages.find((p) => p.dir === pkgDir) ?? null;
 }
 
-function produceBuild(fs: StageFiles, pkgs: WorkspacePackage[]): void {
+/** Adds the packages' build output to the stage; false when a package's builder is not one the model knows. */
+function produceBuild(fs: StageFiles, pkgs: WorkspacePackage[], script: string | null): boolean {
+  let known = true;
   for (const pkg of pkgs) {
     const dir = packageDirIn(fs, pkg);
     if (!dir) continue;
-    const out = outputDir(pkg);
-    fs.entries.push({ path: posix.join(dir, out), rel: joinRel(pkg.dir, out), kind: 'produced' });
+    const outputs = buildOutputs(pkg, script);
+    known &&= outputs.known;
+    for (const out of outputs.dirs) fs.entries.push({ path: posix.join(dir, out), rel: joinRel(pkg.dir, out), kind: 'produced' });
   }
+  return known;
+}
+
+/**
+ * The directories a package's build script writes: `next build` .next (`next export` out),
+ * `react-scripts build` build, a TypeScript compiler or bundler that writes the package's output
+ * directory ({@link outputDir}) that one. A builder the model does not know still gets that
+ * directory, but is not `known`: the stage may hold more than the model sees.
+ */
+function buildOutputs(pkg: WorkspacePackage, script: string | null): { dirs: string[]; known: boolean } {
+  const body = script === null ? undefined : pkg.scripts[script];
+  if (body === undefined) return { dirs: [outputDir(pkg)], known: true };
+  const dirs = new Set<string>();
+  if (/\bnext\s+build\b/.test(body)) dirs.add('.next');
+  if (/\bnext\s+export\b/.test(body)) dirs.add('out');
+  if (/\breact-scripts\s+build\b/.test(body)) dirs.add('build');
+  if (/\b(?:tsc|nest\s+build|vite\s+build|tsup|swc|babel)\b/.test(body)) dirs.add(outputDir(pkg));
+  return dirs.size ? { dirs: [...dirs], known: true } : { dirs: [outputDir(pkg)], known: false };
 }
