@@ -106,11 +106,20 @@ describe('checkDockerfileBuild', () => {
     expect(check(GOOD.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "dist/main"]'))).toEqual([expect.objectContaining({ code: 'ECS503', severity: 'blocking', line: 20 })]);
   });
 
-  it('a stage running a command it cannot follow turns missing paths into warnings', () => {
+  it('a stage running a command it cannot follow turns missing paths into "could not confirm" (info)', () => {
     const text = GOOD.replace('RUN pnpm --filter @x/jobs... build', 'RUN make release');
     const findings = check(text);
-    expect(findings.length).toBeGreaterThan(0);
-    expect(findings.every((f) => f.severity === 'warning')).toBe(true);
+    expect(findings.map((f) => f.code)).toEqual(expect.arrayContaining(['ECS504']));
+    expect(findings.every((f) => f.severity === 'info')).toBe(true);
+    const cmd = check(text.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "dist/main.js"]'));
+    expect(cmd.filter((f) => f.code === 'ECS503')).toEqual([expect.objectContaining({ severity: 'info', line: 20 })]);
+  });
+
+  it('a heredoc COPY (`COPY <<EOF /usr/local/bin/entry.sh`) holds its body, not sources from the context', () => {
+    const text = GOOD.replace('USER node', 'COPY <<-"SCRIPT" /usr/local/bin/entry.sh\n\t#!/bin/sh\n\texec "$@"\n\tSCRIPT\nUSER node');
+    expect(check(text)).toEqual([]);
+    const image = deployedImage(text, modelOf(repoTree(text)), { path: 'services/jobs/Dockerfile' });
+    expect(image.lookup('/usr/local/bin/entry.sh')).toEqual({ rel: null, kind: 'produced' });
   });
 
   it('knows what the build script writes: next build .next, react-scripts build, tsc the package output; an unknown builder is not a proof', () => {

@@ -13,7 +13,15 @@ export interface CopyArguments {
 
 /** Null when the instruction names no source and destination. */
 export function copyArguments(parsed: ParsedDockerfile, ins: DockerInstruction): CopyArguments | null {
-  const { words, json } = instructionWords(parsed, ins);
+  const all = instructionWords(parsed, ins);
+  const { json } = all;
+  let words = all.words;
+  // `COPY <<EOF /usr/local/bin/entry.sh` + body lines: the sources are the heredocs (`<<EOF`), the
+  // arguments end with the first line; the body is file content, not sources.
+  if (words.some((w) => w.value.startsWith('<<'))) {
+    const firstLineEnd = parsed.text.indexOf('\n', ins.start);
+    words = words.filter((w) => firstLineEnd < 0 || w.start < firstLineEnd);
+  }
   const flags = words.filter((w, k) => w.value.startsWith('--') && words.slice(0, k).every((p) => p.value.startsWith('--')));
   const rest = words.slice(flags.length);
   if (rest.length < 2) return null;

@@ -190,6 +190,11 @@ function copyFromStage(walk: Walk, ins: DockerInstruction, args: CopyArguments, 
 
 function copyFromContext(walk: Walk, ins: DockerInstruction, args: CopyArguments, source: ShellWord, dest: string, fs: StageFiles): void {
   const { build } = walk;
+  if (source.value.startsWith('<<')) {
+    // A heredoc: the Dockerfile itself holds the file's content.
+    fs.entries.push({ path: dest, rel: null, kind: 'produced', copy: ins, source });
+    return;
+  }
   const s = expand(walk, source.value);
   const into = (name: string) => (args.destIsDir ? posix.join(dest, posix.basename(name)) : dest);
   if (s === null || /^https?:\/\//.test(s)) {

@@ -18,13 +18,13 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     code: 'ECS503',
     title: 'The image command runs a file the image does not contain',
     defaultSeverity: 'blocking',
-    help: 'The deployed stage\'s CMD or ENTRYPOINT names a script or entry file that no COPY or build step puts at that path, so the container exits at start. Copy the file (usually the build output) into the runtime stage, or fix the path.',
+    help: 'The deployed stage\'s CMD or ENTRYPOINT names a script or entry file that no COPY or build step puts at that path, so the container exits at start. Copy the file (usually the build output) into the runtime stage, or fix the path. Where the stage runs a command the check cannot follow, it cannot confirm either way and says so as info.',
   },
   {
     code: 'ECS504',
     title: 'A workspace package the service imports is missing from the image',
     defaultSeverity: 'blocking',
-    help: 'The service depends on a workspace package whose built files are not in the deployed stage, so the first `require`/`import` of it fails at start. Copy the package (and its build output) into the runtime stage.',
+    help: 'The service depends on a workspace package whose built files are not in the deployed stage, so the first `require`/`import` of it fails at start. Copy the package (and its build output) into the runtime stage. Where the stage runs a command the check cannot follow, it cannot confirm either way and says so as info.',
   },
   {
     code: 'ECS505',

@@ -2,7 +2,7 @@
 import { absPath, lookup } from '../../dockerfile/imageFiles.js';
 import { instructionWords } from '../../dockerfile/shell.js';
 import { workdirBefore } from './deployed.js';
-import { stageLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 /** The node script a CMD/ENTRYPOINT runs, if it runs one (`tokens`: its words). */
 export function nodeScript(tokens: string[]): string | null {
@@ -38,12 +38,10 @@ export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
     return found !== null && found.kind !== 'dir';
   };
   if (NODE_RESOLUTION.some((suffix) => provided(path + suffix))) return [];
+  const claim = `${cmd.keyword} runs ${path}`;
   return [
-    {
-      code: 'ECS503',
-      severity: deployed.files.uncertain ? 'warning' : 'blocking',
-      line: cmd.line,
-      message: `${cmd.keyword} runs ${path}, which no build step or COPY of the ${stageLabel(deployed.stage)} stage provides`,
-    },
+    deployed.files.uncertain
+      ? { code: 'ECS503', severity: 'info', line: cmd.line, message: `${claim}: could not confirm that the ${stageLabel(deployed.stage)} stage has it: ${unfollowedReason(deployed.files)}` }
+      : { code: 'ECS503', severity: 'blocking', line: cmd.line, message: `${claim}, which no build step or COPY of the ${stageLabel(deployed.stage)} stage provides` },
   ];
 }

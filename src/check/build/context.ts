@@ -24,3 +24,7 @@ export const contextLabel = (ctx: BuildCheckContext): string => ctx.build.contex
 
 /** How the messages name a stage. */
 export const stageLabel = (stage: DockerStage): string => stage.name ?? 'final';
+
+/** Why a path of a stage is not established either way: the line of the step the check cannot follow. */
+export const unfollowedReason = (files: Pick<StageFiles, 'unfollowed'>): string =>
+  files.unfollowed ? `the check cannot follow line ${files.unfollowed}, which may create it` : 'the check cannot follow all of its steps';

@@ -4,7 +4,7 @@
  * not confirm" (info); a glob that matches nothing beside other sources is a warning (only those are copied).
  */
 import type { CopyProblem } from '../../dockerfile/imageBuild.js';
-import { contextLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+import { contextLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 export function copySource(ctx: BuildCheckContext): BuildFinding[] {
   const where = contextLabel(ctx);
@@ -13,7 +13,7 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
       case 'not-in-stage':
         // A stage the model cannot follow may well create it: that is not established either way.
         if (p.uncertain || p.baseMayShip) {
-          const why = p.baseMayShip ? `no step the check follows creates it, and its base image ${p.baseMayShip} may ship it` : p.unfollowed ? `the check cannot follow line ${p.unfollowed}` : 'the check cannot follow all of its steps';
+          const why = p.baseMayShip ? `no step the check follows creates it, and its base image ${p.baseMayShip} may ship it` : unfollowedReason({ unfollowed: p.unfollowed });
           return { severity: 'info', message: `COPY --from=${p.from} ${p.source}: could not confirm that stage "${p.from}" has ${p.path}: ${why}` };
         }
         return { severity: 'blocking', message: `COPY --from=${p.from} ${p.source}: nothing in stage "${p.from}" creates ${p.path}` };

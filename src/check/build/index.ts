@@ -10,7 +10,8 @@
  *   runtime-user       (ECS505) the deployed stage runs as root
  *
  * A stage that runs a command the model does not understand may create files it cannot see, so a
- * missing path there is a warning rather than an error. Pure: a function of the text and the model.
+ * missing path there is only "could not confirm" (info, naming the line it cannot follow). Pure: a
+ * function of the text and the model.
  */
 import { posix } from 'node:path';
 import { parseDockerfile } from '../../repo/dockerfile.js';

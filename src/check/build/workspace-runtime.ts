@@ -1,6 +1,6 @@
 /** workspace-runtime (ECS504): a workspace package the service imports that the deployed stage lacks. */
 import { joinRel } from '../../dockerfile/imageFiles.js';
-import { stageLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 export function workspaceRuntime(ctx: BuildCheckContext): BuildFinding[] {
   const { deployed, service } = ctx;
@@ -18,9 +18,11 @@ export function workspaceRuntime(ctx: BuildCheckContext): BuildFinding[] {
     if (!present)
       findings.push({
         code: 'ECS504',
-        severity: deployed.files.uncertain ? 'warning' : 'blocking',
+        severity: deployed.files.uncertain ? 'info' : 'blocking',
         line: deployed.cmd?.line ?? deployed.stage.from.line,
-        message: `${service.name} imports workspace package ${name}, but the ${stageLabel(deployed.stage)} stage has no ${main}`,
+        message: deployed.files.uncertain
+          ? `${service.name} imports workspace package ${name}: could not confirm that the ${stageLabel(deployed.stage)} stage has ${main}: ${unfollowedReason(deployed.files)}`
+          : `${service.name} imports workspace package ${name}, but the ${stageLabel(deployed.stage)} stage has no ${main}`,
       });
   }
   return findings;
