@@ -211,9 +211,24 @@ describe('verifyRepo (scripted engine)', () => {
     const status = Object.fromEntries(result.services.map((v) => [v.service, verdictStatus(v)]));
     const blocking = (name: string) => result.findings.some((f) => f.service === name && f.severity === 'blocking');
     expect(result.services.find((v) => v.service === 'api')?.start).toMatchObject({ outcome: 'exited', code: 1 });
-    expect(blocking('api')).toBe(false);
+    // An upstream host verify's network cannot resolve is outside the image.
+    expect(result.findings.filter((f) => f.service === 'api').map((f) => `${f.code}:${f.severity}`)).toEqual(['ECS610:info']);
     expect(status.api).toBe('exited');
+    expect(result.findings.filter((f) => f.service === 'notifier').map((f) => `${f.code}:${f.severity}`)).toContain('ECS611:info');
     for (const name of ['notifier', 'worker']) expect(status[name], name).toBe(blocking(name) ? 'blocking' : 'ok');
+  });
+
+  it('a process that crashes at start for a reason inside the image is blocking, so the exit code says so', async () => {
+    const repo = shop();
+    const crash = [
+      'running migrations',
+      'CannotExecuteNotConnectedError: Cannot execute operation on "default" connection because connection is not yet established.',
+      '    at DataSource.runMigrations (/app/node_modules/typeorm/data-source/DataSource.js:259:19)',
+    ].join('\n');
+    const { engine } = fakeEngine({ probe: () => 'ECSFIX id 0 ok 1001 nodejs\n', start: () => ({ exits: true, code: 1, output: crash }) });
+    const result = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['api'] });
+    expect(result.findings.map((f) => `${f.code}:${f.severity}`)).toEqual(['ECS611:blocking']);
+    expect(verdictStatus(result.services[0]!)).toBe('blocking');
   });
 
   it('a failed build names the line of the failing step, in a multi-stage build too', async () => {

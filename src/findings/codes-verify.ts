@@ -67,8 +67,8 @@ export const VERIFY_CODES: readonly FindingCode[] = [
   {
     code: 'ECS611',
     title: 'The process exited at start',
-    defaultSeverity: 'warning',
-    help: 'The process exited within the start window for a reason verify could not classify; its last output line is in the message. Run the image by hand with the same environment to see why.',
+    defaultSeverity: 'blocking',
+    help: 'The process exited with a non-zero code within the start window, and not because a host outside the image was unreachable: the service cannot run as built (a code-0 exit, a one-shot job, is only a note). Its last output line is in the message. Run the image by hand with the same environment to see why.',
   },
   {
     code: 'ECS612',

@@ -9,7 +9,7 @@ const PERMISSION = /\bEACCES\b|\bEPERM\b|\bEROFS\b|PermissionError|Permission de
 const MISSING_MODULE = /Cannot find module|\bMODULE_NOT_FOUND\b|\bERR_MODULE_NOT_FOUND\b|ModuleNotFoundError|ImportError|Cannot find package|exec format error|executable file not found|: not found$|command not found/im;
 const MISSING_FILE = /No such file or directory|\bENOENT\b|can't open file|FileNotFoundError/i;
 const OUTSIDE =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|Connection refused|Name or service not known|Temporary failure in name resolution|Network is unreachable|could not translate host name|could not connect to server|ServerSelectionError|MongoNetworkError|MongoServerSelectionError|KafkaJS\w*(?:Connection|Retries|NumberOfRetriesExceeded)\w*|Redis connection|connection to server at|OperationalError|ConnectionError|connect ECONN/i;
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|Connection refused|Name or service not known|Temporary failure in name resolution|Network is unreachable|could not translate host name|could not connect to server|host not found in upstream|ServerSelectionError|MongoNetworkError|MongoServerSelectionError|KafkaJS\w*(?:Connection|Retries|NumberOfRetriesExceeded)\w*|Redis connection|connection to server at|OperationalError|ConnectionError|connect ECONN/i;
 
 export interface StartDiagnosis {
   failure: StartFailure;
