@@ -247,11 +247,13 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
           continue;
         }
         const path = posix.resolve(workdir, w.path);
-        if (path === workdir || path === '/') {
-          blockers.push({ severity: 'warning', code: 'ECS155', message: `${reason}: the app writes into its working directory ${path} itself; left as root. Give it a directory of its own to write, owned by the runtime user` });
+        if (path === '/') {
+          blockers.push({ severity: 'warning', code: 'ECS155', message: `${reason}: the app writes into its working directory / itself; left as root. Give it a WORKDIR of its own, owned by the runtime user` });
           continue;
         }
-        hand(path, true, true, reason);
+        // The working directory itself: the user must own it to create files there, not the code below it.
+        if (path === workdir) hand(path, false, false, reason);
+        else hand(path, true, true, reason);
         continue;
       }
       const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);

@@ -8,7 +8,8 @@
  *   - what the container runs at start (CMD/ENTRYPOINT, compose `command`/`entrypoint`, the
  *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
  *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` .next/cache,
- *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/.
+ *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/, `celery beat`
+ *     its schedule file (by default in the working directory).
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
 import { filesUnder } from './files.js';
@@ -237,6 +238,27 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
   return writes;
 }
 
+/** `celery ... beat` (or a worker with an embedded beat, `-B`/`--beat`) on one command line. */
+const CELERY_BEAT = /^(?!\s*#).*\bcelery\b[^\n]*?(?:\sbeat\b|\sworker\b[^\n]*?\s(?:-B|--beat)\b)[^\n]*/m;
+
+/**
+ * The directory celery beat writes its schedule database to: the `-s`/`--schedule` path, by
+ * default `celerybeat-schedule` in the working directory (the PersistentScheduler opens it with
+ * shelve, which creates the file and its siblings). None with a database scheduler (`-S`/`--scheduler`)
+ * or a schedule under /tmp.
+ */
+function celeryBeatScheduleWrite(text: string): Pick<RuntimeWrite, 'path' | 'absolute' | 'fromWorkdir' | 'unresolved' | 'reason'> | null {
+  const line = CELERY_BEAT.exec(text.replace(/[[\],]/g, ' ').replace(/["']/g, ''))?.[0];
+  if (!line) return null;
+  if (/\sbeat\b/.test(line) && /\s(?:-S|--scheduler)(?:[\s=])/.test(line)) return null;
+  const file = /\s(?:-s|--schedule(?:-filename)?)(?:=|\s+)(\S+)/.exec(line)?.[1] ?? 'celerybeat-schedule';
+  const dir = posix.normalize(posix.dirname(file));
+  if (/^\/(?:tmp|dev)(?:\/|$)/.test(dir)) return null;
+  if (file.includes('$')) return { path: file, absolute: false, unresolved: true, reason: 'celery beat writes its schedule database' };
+  const reason = `celery beat writes its schedule database ${file === 'celerybeat-schedule' ? 'celerybeat-schedule in its working directory' : file}`;
+  return dir.startsWith('/') ? { path: dir, absolute: true, reason } : { path: dir, absolute: false, fromWorkdir: true, reason };
+}
+
 /** Django apps of a service (directories with models.py): `makemigrations` writes their migrations/. */
 function djangoMigrationDirs(prefix: string, inService: string[]): string[] {
   return inService.filter((f) => /(?:^|\/)models\.py$/.test(f.slice(prefix.length))).map((f) => posix.join(posix.dirname(f.slice(prefix.length)), 'migrations'));
@@ -264,6 +286,8 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
     const hit = startups.find((s) => w.test.test(s.text));
     if (hit) pushWrite(writes, { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...where(hit, w.test) });
   }
+  const beat = startups.map((s) => ({ s, write: celeryBeatScheduleWrite(s.text) })).find((b) => b.write);
+  if (beat?.write) pushWrite(writes, { ...beat.write, ...where(beat.s, CELERY_BEAT) });
   const MAKEMIGRATIONS = /^(?!\s*#).*\bmakemigrations\b/m;
   const migrates = startups.find((s) => MAKEMIGRATIONS.test(s.text));
   if (migrates)
