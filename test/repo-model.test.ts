@@ -15,6 +15,8 @@ import { scanSource } from '../src/repo/sourceScan.js';
 import type { RepoModel, Service } from '../src/repo/model.js';
 import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-env.js';
 import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { buildCheckReport } from '../src/check/report.js';
 import { applyPlan, modelOf, planTree, type Tree } from './helpers/repo.js';
 
 const tree = (files: Record<string, string>): Tree => new Map(Object.entries(files));
@@ -619,5 +621,83 @@ describe('bad manifests', () => {
     );
     expect(repo.problems).toEqual([expect.objectContaining({ code: 'ECS005', severity: 'blocking', file: 'services/api/package.json', line: 4 })]);
     expect(repo.services[0]?.packageName).toBeNull();
+  });
+});
+
+describe('development-profile compose services', () => {
+  const dockerfile = [
+    'FROM node:20-alpine AS base',
+    'WORKDIR /app',
+    'COPY package.json package-lock.json ./',
+    '',
+    'FROM base AS dev',
+    'RUN npm install',
+    'COPY . .',
+    'CMD ["npm", "run", "dev"]',
+    '',
+    'FROM base AS prod',
+    'RUN npm ci --omit=dev',
+    'COPY . .',
+    'EXPOSE 3000',
+    'CMD ["node", "src/index.js"]',
+    '',
+  ].join('\n');
+  const compose = [
+    'services:',
+    '  api:',
+    '    build:',
+    '      context: ./api',
+    '      target: prod',
+    '    ports: ["3000:3000"]',
+    '  api-dev:',
+    '    profiles: ["dev"]',
+    '    build:',
+    '      context: ./api',
+    '      target: dev',
+    '    volumes:',
+    '      - ./api/src:/app/src',
+    '  api-tools:',
+    '    profiles: [tools]',
+    '    build:',
+    '      context: ./api',
+    '      target: dev',
+    '  notifier:',
+    '    profiles: ["workers"]',
+    '    build: ./notifier',
+    '',
+  ].join('\n');
+  const files = () =>
+    tree({
+      'docker-compose.yml': compose,
+      'api/package.json': '{"name":"api"}',
+      'api/package-lock.json': '{"lockfileVersion":3,"packages":{}}',
+      'api/Dockerfile': dockerfile,
+      'api/src/index.js': "const express = require('express');\nconst app = express();\napp.get('/health', (_q, r) => r.send('ok'));\napp.listen(3000);\n",
+      'notifier/package.json': '{"name":"notifier"}',
+      'notifier/Dockerfile': nodeDockerfile(),
+      'notifier/src/index.js': kafkaWorker,
+    });
+
+  it('is not a service: no row, said once (info) at its compose line; a non-dev profile is deployed', () => {
+    const model = modelOf(files());
+    expect(model.services.map((s) => s.name).sort()).toEqual(['api', 'notifier']);
+    const said = model.problems.filter((p) => p.code === 'ECS215').map((p) => [p.service, p.severity, p.file, p.line]);
+    expect(said).toEqual([
+      ['api-dev', 'info', 'docker-compose.yml', 7],
+      ['api-tools', 'info', 'docker-compose.yml', 14],
+    ]);
+  });
+
+  it('gets no change to its dev stage, no finding there and no task definition', () => {
+    const { repo, plan } = planTree(files(), [...TRANSFORMS]);
+    const after = applyPlan(files(), plan).get('api/Dockerfile') ?? '';
+    expect(after).not.toBe(dockerfile);
+    const devStage = (text: string) => text.slice(text.indexOf('FROM base AS dev'), text.indexOf('FROM base AS prod'));
+    expect(devStage(after)).toBe(devStage(dockerfile));
+    const report = buildCheckReport(repo, plan, (p) => files().get(p) ?? null, [...TRANSFORMS]);
+    const devLines = new Set([5, 6, 7, 8]);
+    expect(report.findings.filter((f) => f.file === 'api/Dockerfile' && devLines.has(f.line ?? 0)).map((f) => f.code)).toEqual([]);
+    expect(report.findings.filter((f) => f.service === 'api-dev').map((f) => f.code)).toEqual(['ECS215']);
+    expect(report.ecs.map((e) => e.service).sort()).toEqual(['api', 'notifier']);
   });
 });

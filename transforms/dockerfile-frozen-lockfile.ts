@@ -18,6 +18,8 @@
  *     does not know the yarn major, so the flag is suggested, not guessed;
  *   - an install after a RUN that edits package.json (sed, npm pkg set, jq): a frozen install
  *     would fail on the edited manifest.
+ * A stage only a development-profile compose service builds (`profiles: [dev]`, `target: dev`) is
+ * not deployed and is left alone.
  * An install whose own comment asks for it to stay unfrozen ("no frozen-lockfile so the lockfile
  * can be updated") is made frozen anyway, the comment is replaced and a warning quotes it and says
  * what to verify: the audits this tool follows recommend frozen installs for exactly that case,
@@ -28,6 +30,7 @@ import { posix } from 'node:path';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import { developmentOnlyStages } from '../src/repo/devStages.js';
 import type { LockfileFacts } from '../src/repo/lockfiles.js';
 import type { Finding } from '../src/findings/finding.js';
 import { insertAt, replaceRange, type TextEdit } from '../src/edits.js';
@@ -221,7 +224,9 @@ export const dockerfileFrozenLockfile: Transform = {
 
     const index = repoFiles(repo.files);
     const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
-    const installs = findInstalls(parsed, repo, context);
+    // A stage only a development-profile compose service builds is not deployed: left as it is.
+    const devStages = developmentOnlyStages(repo, path, parsed);
+    const installs = findInstalls(parsed, repo, context).filter((i) => !devStages.has(i.stage));
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
     const pnpmImage = usesPnpm(parsed);

@@ -40,4 +40,10 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     help: 'The variables whose compose defaults were removed are listed in the repo\'s .env.example (or the .env.sample / env.example it already uses), existing lines untouched, so a new developer sees what to set.',
     fixedBy: 'compose-secret-defaults',
   },
+  {
+    code: 'ECS215',
+    title: 'A development-profile compose service is not deployed',
+    defaultSeverity: 'info',
+    help: 'Compose starts the service only under a development profile (`profiles: [dev]`, or a profile while building a dev stage): a local-development container that ECS never runs. ecsfix gives it no task definition, no readiness findings and no change to the stage it builds.',
+  },
 ];

@@ -42,6 +42,21 @@ export interface ComposeService {
   /** `command:` / `entrypoint:` as one line (list form joined), when the service sets them. */
   command?: string;
   entrypoint?: string;
+  /** `profiles:`; a service with profiles starts only when one of them is enabled. */
+  profiles?: string[];
+}
+
+const DEV_PROFILE = /^(?:dev|develop|development|local|test|tests|testing|debug)$/i;
+
+/**
+ * A service Compose starts only under development profiles (`profiles: [dev]`), or under some
+ * profile while building a dev stage: a local-development container, not something ECS runs.
+ * A non-default profile alone is not enough (`profiles: [workers]` is an opt-in deployable group).
+ */
+export function developmentOnly(svc: ComposeService): boolean {
+  const profiles = svc.profiles ?? [];
+  if (profiles.length === 0) return false;
+  return profiles.every((p) => DEV_PROFILE.test(p)) || (svc.build?.target != null && DEV_STAGE.test(svc.build.target));
 }
 
 /** A `build.target` and the file and line that set it. */
@@ -450,6 +465,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
         : merged?.entrypoint !== undefined
           ? { entrypoint: merged.entrypoint }
           : {}),
+      ...(Array.isArray(def.profiles) ? { profiles: def.profiles.map(String) } : merged?.profiles !== undefined ? { profiles: merged.profiles } : {}),
     };
   }
   return merged as ComposeService;

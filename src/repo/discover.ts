@@ -6,7 +6,7 @@
  */
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { buildComposeModel, ComposeSyntaxError, composeFilePairs, isComposeFileName, type ComposeService } from './compose.js';
+import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
@@ -61,7 +61,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
 
   // Services: compose services that build, then Dockerfiles no compose service claims.
   const drafts = composeDrafts(compose, fileSet, problems, (path) => (options.files ? 'does not exist' : notARegularFile(join(root, path))));
-  const claimed = new Set(drafts.map((d) => d.dockerfile));
+  const claimed = new Set([...drafts.map((d) => d.dockerfile), ...developmentDockerfiles(compose)]);
   dropNonServiceDockerfiles(dockerfiles, claimed, problems);
   drafts.push(...dockerfileDrafts(dockerfiles, claimed, workspacePackages, root));
   applyScriptTargets(drafts, dockerfiles, files, read);
@@ -238,9 +238,16 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
 function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, problems: Finding[], whyMissing: (path: string) => string): Draft[] {
   const drafts: Draft[] = [];
   const missing = new Set<string>();
+  const skipped = new Set<string>();
   for (const project of compose.projects) {
     for (const svc of project.services) {
       if (!svc.build) continue;
+      if (developmentOnly(svc)) {
+        const key = `${svc.file}:${svc.line}`;
+        if (!skipped.has(key)) problems.push({ code: 'ECS215', severity: 'info', file: svc.file, line: svc.line, service: svc.name, message: `compose service "${svc.name}" runs only under profile ${(svc.profiles ?? []).map((p) => `"${p}"`).join(', ')}${svc.build.target ? ` (stage ${svc.build.target})` : ''}: a development container, not deployed; left unchanged` });
+        skipped.add(key);
+        continue;
+      }
       if (!fileSet.has(svc.build.dockerfile)) {
         const key = `${svc.file}:${svc.line}`;
         const what = whyMissing(svc.build.dockerfile);
@@ -257,6 +264,14 @@ function composeDrafts(compose: RepoModel['compose'], fileSet: Set<string>, prob
     }
   }
   return drafts;
+}
+
+/**
+ * Dockerfiles a development-profile service builds whole (no target): dev images, not services.
+ * One it builds a dev stage of may still have a deployed stage, so it stays unclaimed.
+ */
+function developmentDockerfiles(compose: RepoModel['compose']): string[] {
+  return compose.services.flatMap((s) => (s.build && !s.build.target && developmentOnly(s) ? [s.build.dockerfile] : []));
 }
 
 /**
