@@ -443,6 +443,19 @@ describe('health routes', () => {
     ).toBe('/healthz');
   });
 
+  it('a middleware that answers the path itself (Koa ctx.path/ctx.url/ctx.request.path, a plain http server), not one that only passes it on', () => {
+    const koa = (cond: string) => ({
+      'svc/src/index.js': `const Koa = require('koa');\nconst Router = require('@koa/router');\nconst app = new Koa();\nconst api = new Router({ prefix: '/api' });\napi.get('/orders', (ctx) => { ctx.body = []; });\napp.use(async (ctx, next) => {\n  if (${cond}) {\n    ctx.body = 'ok';\n    return;\n  }\n  await next();\n});\napp.use(api.routes());\napp.listen(3000);\n`,
+    });
+    for (const cond of ["ctx.path === '/health'", "ctx.url === '/health'", "ctx.request.path === '/health'", "ctx.method === 'GET' && '/health' == ctx.path"]) expect(routeOf(koa(cond)), cond).toBe('/health');
+    const http = "const http = require('http');\nhttp.createServer((req, res) => {\n  if (req.url === '/healthz') {\n    res.writeHead(200);\n    return res.end('ok');\n  }\n  res.writeHead(404);\n  res.end();\n}).listen(3000);\n";
+    expect(routeOf({ 'svc/server.js': http })).toBe('/healthz');
+    const switched = "const http = require('http');\nhttp.createServer((req, res) => {\n  switch (req.url) {\n    case '/livez':\n      res.end('ok');\n      break;\n    default:\n      res.statusCode = 404;\n      res.end();\n  }\n}).listen(3000);\n";
+    expect(routeOf({ 'svc/server.js': switched })).toBe('/livez');
+    const skipsLogging = "const Koa = require('koa');\nconst app = new Koa();\napp.use(async (ctx, next) => {\n  if (ctx.path === '/health') return next();\n  console.log(ctx.method, ctx.path);\n  await next();\n});\napp.listen(3000);\n";
+    expect(routeOf({ 'svc/src/index.js': skipsLogging })).toBe(null);
+  });
+
   it('Koa routers with a prefix option, Fastify plugins registered with a prefix', () => {
     expect(
       routeOf({

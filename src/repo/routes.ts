@@ -17,7 +17,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
   for (const [file, f] of facts) {
     for (const r of f.routes) {
       let path = r.path;
-      const mounted = mountPrefix(file, r.receiver ?? null, facts, 0);
+      const mounted = r.absolute ? '' : mountPrefix(file, r.receiver ?? null, facts, 0);
       if (mounted) path = joinRoute(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
       // NestJS: the global prefix applies to controller routes, except the paths it excludes.

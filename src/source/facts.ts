@@ -30,6 +30,8 @@ export interface RouteHint {
   nest?: boolean;
   /** The object the route is registered on (`router` in `router.get(...)`), when written. */
   receiver?: string | null;
+  /** Matched against the request's full path in a middleware (`ctx.path === '/health'`): no router prefix applies. */
+  absolute?: boolean;
 }
 
 /** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
@@ -205,6 +207,41 @@ function numberValue(node: Node): number | null {
   if (node?.type === 'Literal' && typeof node.value === 'number') return node.value;
   if (node?.type === 'Literal' && typeof node.value === 'string' && /^\d{2,5}$/.test(node.value)) return Number(node.value);
   return null;
+}
+
+/** The request path a middleware or a plain `http` handler compares: Koa `ctx.path`/`ctx.url`/`ctx.request.path`, Node/Express `req.url`/`req.path`. */
+const REQUEST_PATH = /^(?:ctx|context)(?:\.request)?\.(?:path|url)$|^(?:req|request)\.(?:path|url)$/;
+/** A branch that answers the request itself: Koa `ctx.body =`/`ctx.status =`, `res.end()`/`res.writeHead()`/`res.send()`. */
+const ANSWERS = /\b(?:ctx|context)\.(?:body|status)\s*=[^=]|\b(?:res|response)\.(?:end|writeHead|send|json|sendStatus|status)\s*\(|\b(?:res|response)\.statusCode\s*=[^=]/;
+
+/**
+ * The paths a middleware answers itself, a router-less health route: `if (ctx.path === '/health') { ctx.body = 'ok'; return; }`
+ * (also under `&&` with a method test), `switch (req.url) { case '/healthz': res.end('ok') }`. A branch that
+ * only passes the path on (`if (ctx.path === '/health') return next()`) answers nothing.
+ */
+function answeredPaths(node: Node, src: (n: Node) => string): { path: string; at: Node }[] {
+  if (node.type === 'SwitchStatement') {
+    if (!REQUEST_PATH.test(calleeName(node.discriminant))) return [];
+    return (node.cases ?? []).flatMap((c: Node) => {
+      const path = stringValue(c.test);
+      return path?.startsWith('/') && ANSWERS.test((c.consequent ?? []).map(src).join('\n')) ? [{ path, at: c }] : [];
+    });
+  }
+  const comparisons: Node[] = [];
+  const collect = (n: Node): void => {
+    if (n?.type === 'LogicalExpression' && n.operator === '&&') {
+      collect(n.left);
+      collect(n.right);
+    } else comparisons.push(n);
+  };
+  collect(node.test);
+  for (const c of comparisons) {
+    if (c?.type !== 'BinaryExpression' || (c.operator !== '===' && c.operator !== '==')) continue;
+    const [subject, value] = stringValue(c.right) !== null ? [c.left, c.right] : [c.right, c.left];
+    const path = stringValue(value);
+    if (path?.startsWith('/') && REQUEST_PATH.test(calleeName(subject)) && ANSWERS.test(src(node.consequent))) return [{ path, at: c }];
+  }
+  return [];
 }
 
 /** The dotted name of a callee (`kafka.consumer`, `express.Router`, `createKafkaConsumer`). */
@@ -390,6 +427,10 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         if ((left === 'module.exports' || /^(?:module\.)?exports\.\w+$/.test(left)) && node.right?.type === 'Identifier') exported(node.right.name);
         break;
       }
+      case 'IfStatement':
+      case 'SwitchStatement':
+        for (const r of answeredPaths(node, src)) facts.routes.push({ path: r.path, line: line(r.at), absolute: true });
+        break;
       case 'WhileStatement':
       case 'ForStatement':
         // A Redis-streams consumer: a loop around XREAD/XREADGROUP.
