@@ -166,6 +166,18 @@ describe('ecsfix check on kodingcaravan', () => {
     expect(JSON.stringify(chat)).not.toContain('Kc%40ravan');
   });
 
+  it('an nginx frontend: ECS505 names dockerfile-nginx-non-root; its task definition probes the HEALTHCHECK route on the fixed port', () => {
+    const tree = readTree(join(FIXTURES, 'transforms/dockerfile-nginx-non-root/alpine-conf-d/before'));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    expect(report.findings.filter((f) => f.code === 'ECS505' && f.service === 'frontend').map((f) => f.fixedBy)).toEqual(['dockerfile-nginx-non-root']);
+    const frontend = report.ecs.find((e) => e.service === 'frontend');
+    expect(frontend?.targetGroup?.HealthCheckPath).toBe('/health');
+    const probe = (frontend?.taskDefinition.containerDefinitions[0]?.healthCheck?.command ?? []).join(' ');
+    expect(probe).toContain('localhost:8080/health');
+    expect(probe).not.toContain('PORT');
+  });
+
   it('--format markdown lists the fixes with their commands and what is left by hand', () => {
     const stdout = formatMarkdown(sampleReport('kodingcaravan'));
     expect(stdout).toContain('ecsfix apply -t dockerfile-worker-multistage --yes');

@@ -20,7 +20,7 @@ export function buildCheckFindings(ctx: CheckContext): Finding[] {
     const text = ctx.read(path);
     if (text === null) continue;
     // Any pending change to the Dockerfile may be what removes the finding; name the one that does.
-    const fixer = ['dockerfile-non-root', 'dockerfile-worker-multistage'].find((t) => ctx.pending(t, path));
+    const fixer = ['dockerfile-non-root', 'dockerfile-nginx-non-root', 'dockerfile-worker-multistage'].find((t) => ctx.pending(t, path));
     for (const f of checkDockerfileBuild(text, ctx.repo, { path, service })) {
       const root = f.code === RUNTIME_ROOT;
       findings.push({

@@ -101,6 +101,9 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
   return port;
 }
 
+/** Web servers that take their port from their config, never from an env variable. */
+const FIXED_PORT_SERVERS: readonly string[] = ['nginx', 'httpd', 'caddy'];
+
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
@@ -117,7 +120,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     secrets,
     logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${service.name}`, 'awslogs-region': '<region>', 'awslogs-stream-prefix': service.name } },
   };
-  const path = healthPath(service);
+  const path = healthPath(service, image);
   let targetGroup: TargetGroup | null = null;
   if (served && port !== null) {
     if (path === null)
@@ -128,7 +131,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
       );
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
-      const command = image ? probeCommand(service, image.stage, probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port), path) : null;
+      const command = image ? probeCommand(service, image.stage, imageProbeTarget(service, image, port), path) : null;
       if (command) container.healthCheck = { command, ...timing };
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
       targetGroup = {
@@ -175,11 +178,28 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   };
 }
 
-function healthPath(service: Service): string | null {
+function healthPath(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
   const route = service.healthRoute?.path;
   if (route && isLivenessRoute(route)) return route;
   if (route) return '/health';
-  return service.role === 'frontend' ? '/' : null;
+  if (service.role !== 'frontend') return null;
+  // A web server image whose own HEALTHCHECK probes a dedicated route (nginx `location = /healthz`)
+  // is probed there, not on the SPA index.
+  return (image && imageProbePath(image.parsed, image.stage)) ?? '/';
+}
+
+/** The path the image's HEALTHCHECK in force requests on localhost (`wget -q --spider http://localhost/healthz`). */
+function imageProbePath(parsed: ParsedDockerfile, stage: DockerStage): string | null {
+  const hc = lastInForce(parsed, stage, 'HEALTHCHECK');
+  const url = hc ? /https?:\/\/(?:localhost|127\.0\.0\.1)(?::[^/\s"']*)?(\/[^\s"'?#]*)/.exec(parsed.text.slice(hc.start, hc.end)) : null;
+  const path = url?.[1];
+  return path && path !== '/' && isLivenessRoute(path) ? path : null;
+}
+
+/** The port and variable to probe; nginx, httpd and caddy take their port from their config, never from PORT. */
+function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { port: number; variable: string | null } {
+  if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return { port, variable: null };
+  return probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port);
 }
 
 /** The timings dockerfile-healthcheck-env writes into a new HEALTHCHECK (start period included). */
@@ -257,7 +277,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */
 function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { name: string; value: string } | null {
   // nginx, httpd and caddy take their port from their config, never from an env variable.
-  if (['nginx', 'httpd', 'caddy'].includes(image.stage.base.family)) return null;
+  if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return null;
   const inForce = effectiveInstructions(image.parsed, image.stage);
   if (fixedListenPorts(service, inForce).length) return null;
   const other = otherPortVariable(service, inForce);
