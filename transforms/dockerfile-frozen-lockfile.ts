@@ -14,8 +14,9 @@
  *   - npm in a pnpm repo with no package-lock.json: a worker is pointed at
  *     dockerfile-worker-multistage; npm production installs in a runtime stage of an image that
  *     builds with pnpm get an info note (they resolve without a lockfile by design);
- *   - yarn: `--frozen-lockfile` (yarn 1) and `--immutable` (yarn 2+) differ and the repo model
- *     does not know the yarn major, so the flag is suggested, not guessed;
+ *   - yarn other than yarn 1: `--frozen-lockfile` (yarn 1) and `--immutable` (yarn 2+) differ, so
+ *     only a yarn.lock headed `# yarn lockfile v1` (no .yarnrc.yml) gets `--frozen-lockfile`; any
+ *     other yarn install gets the flags suggested, not guessed;
  *   - an install after a RUN that edits package.json (sed, npm pkg set, jq): a frozen install
  *     would fail on the edited manifest.
  * A stage only a development-profile compose service builds (`profiles: [dev]`, `target: dev`) is
@@ -114,6 +115,17 @@ function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string
     }
   }
   return out;
+}
+
+/**
+ * Whether `lock` was written by yarn 1: its header says `# yarn lockfile v1`, and neither a
+ * .yarnrc.yml (yarn 2+) nor the root package.json's packageManager names another yarn.
+ */
+function yarnClassic(lock: string, repo: RepoModel, read: (path: string) => string | null): boolean {
+  if (!/^# yarn lockfile v1$/m.test((read(lock) ?? '').split('\n').slice(0, 5).join('\n'))) return false;
+  if (repo.files.some((f) => posix.basename(f) === '.yarnrc.yml')) return false;
+  const packageManager = /"packageManager"\s*:\s*"([^"]*)"/.exec(read('package.json') ?? '')?.[1];
+  return !packageManager || !/^yarn@(?!1\.)/.test(packageManager);
 }
 
 function ancestors(dir: string): string[] {
@@ -218,7 +230,7 @@ export const dockerfileFrozenLockfile: Transform = {
   verify: 'a lockfile out of date with package.json now fails the build: run `pnpm install` (or `npm install`) and commit the lockfile when it does',
   behaviorChangingWhen: 'it makes an install frozen against a comment above it that asks for it to stay unfrozen',
   appliesTo: (path, repo) => isDockerfileName(path) && repo.dockerfiles.has(path),
-  run({ path, text, repo }: TransformInput): TransformResult {
+  run({ path, text, repo, read }: TransformInput): TransformResult {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
 
@@ -241,11 +253,7 @@ export const dockerfileFrozenLockfile: Transform = {
       const state = install.files;
       const at = (p: string) => copiedFile(state, p, index);
 
-      if (manager === 'yarn') {
-        if (hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
-        say('ECS142', 'warning', 'yarn install does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix does not know which yarn the repo uses, so it left the line as is');
-        continue;
-      }
+      if (manager === 'yarn' && hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
 
       if (manager === 'pnpm') {
         if (hasFlag(command, '--frozen-lockfile', '--offline')) continue;
@@ -268,6 +276,9 @@ export const dockerfileFrozenLockfile: Transform = {
       if (manager === 'pnpm') {
         root = ancestors(install.cwd).find((d) => at(posix.join(d, 'pnpm-workspace.yaml')).presence === 'yes') ?? install.cwd;
         lockNames = ['pnpm-lock.yaml'];
+      } else if (manager === 'yarn') {
+        root = ancestors(install.cwd).find((d) => at(posix.join(d, 'yarn.lock')).presence === 'yes') ?? install.cwd;
+        lockNames = ['yarn.lock'];
       } else {
         root = ancestors(install.cwd).find((d) => ['package-lock.json', 'npm-shrinkwrap.json'].some((n) => at(posix.join(d, n)).presence === 'yes')) ?? install.cwd;
         lockNames = ['npm-shrinkwrap.json', 'package-lock.json'];
@@ -334,6 +345,11 @@ export const dockerfileFrozenLockfile: Transform = {
       // the COPY or `npm ci` fails the build, and a frozen install would be a false promise.
       const lockRepoPath = present?.entry ? (present.found?.rel ?? null) : lockInRepoPath;
       const lockFacts = lockRepoPath ? repo.lockfiles?.get(lockRepoPath) : undefined;
+      // yarn 1 (`--frozen-lockfile`) and yarn 2+ (`--immutable`) differ: only a yarn 1 lockfile is changed.
+      if (manager === 'yarn' && !(lockRepoPath && yarnClassic(lockRepoPath, repo, read))) {
+        say('ECS142', 'warning', `yarn ${install.sub.value === 'yarn' ? 'install' : install.sub.value} does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix changes it only for a yarn.lock written by yarn 1 (\`# yarn lockfile v1\`, no .yarnrc.yml), so it left the line as is`);
+        continue;
+      }
       if (lockRepoPath && (!index.has(lockRepoPath) || (lockFacts && !lockFacts.committed))) {
         const why = lockFacts?.notCommittedWhy ?? 'it is not in the repository (git-ignored or never committed)';
         const copyLine = present?.entry ? ` (COPY at line ${present.entry.copy.line} fails from a fresh clone)` : '';
@@ -387,21 +403,22 @@ export const dockerfileFrozenLockfile: Transform = {
       const raw = text.slice(install.sub.start, install.sub.end);
       const subAt = install.sub.start + raw.indexOf(install.sub.value);
       const lockName = present?.name ?? addLock[0] ?? lockNames[0];
-      if (manager === 'pnpm') pending.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
+      const frozenFlag = manager === 'pnpm' || manager === 'yarn';
+      if (frozenFlag) pending.edits.push(insertAt(subAt + install.sub.value.length, ' --frozen-lockfile'));
       else pending.edits.push(replaceRange(subAt, subAt + install.sub.value.length, 'ci'));
-      const now = manager === 'pnpm' ? `pnpm ${install.sub.value} --frozen-lockfile` : 'npm ci';
+      const now = manager === 'npm' ? 'npm ci' : `${install.sub.value === 'yarn' ? 'yarn' : `${manager} ${install.sub.value}`} --frozen-lockfile`;
 
       const comment = unfrozenComment(parsed, instruction);
       if (comment.length) {
         const indent = /^[ \t]*/.exec(text.slice(comment[0]?.start ?? 0))?.[0] ?? '';
-        const again = manager === 'pnpm' ? 'pnpm install' : 'npm install';
+        const again = `${manager} install`;
         pending.edits.push(replaceRange(comment[0]?.start ?? 0, comment[0]?.end ?? 0, `${indent}# Install exactly what ${lockName} pins; after changing dependencies run \`${again}\` and commit the lockfile.\n`));
         for (const extra of comment.slice(1)) pending.edits.push(replaceRange(extra.start, extra.end, ''));
         overridden.push({ line, lockName: lockName ?? lockNames[0] ?? 'the lockfile' });
         say(
           'ECS141',
           'warning',
-          `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${manager === 'pnpm' ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
+          `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${frozenFlag ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
         );
       } else {
         say('ECS141', 'info', `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
