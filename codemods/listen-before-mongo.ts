@@ -108,6 +108,13 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening, but the lines after it are needed before listen; left in place` });
         return undefined;
       }
+      // Migrations, a seed, a query on the same client between the connect and listen (or in listen's
+      // own arguments) would run on a datastore that is not connected yet: the connect stays.
+      const use = datastoreUseBefore(block.slice(k + moved.length, index + 1), datastoreNames(found, root.get().node.program), localFunctions(j, root));
+      if (use) {
+        note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up uses ${found.store.label} (${use.name}) after connecting it and before listening; moving the connect to the background would run this on a datastore that is not connected, so ecsfix leaves the start-up in place` });
+        return undefined;
+      }
       return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
     }
   }
@@ -240,6 +247,84 @@ function isConnectedLog(source: string, stmt: Node): boolean {
   if (stmt?.type !== 'ExpressionStatement') return false;
   const text = source.slice(stmt.start, stmt.end);
   return /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:info|debug|log)\(/.test(text) && /mongo|database|\bdb\b|connect/i.test(text);
+}
+
+/** Functions declared in the file by name (`function seed() {}`, `const seed = async () => {}`), for following a call. */
+function localFunctions(j: JSCodeshift, root: Collection): Map<string, Node> {
+  const out = new Map<string, Node>();
+  typed(j, root, 'FunctionDeclaration').forEach((p) => {
+    const name = (p.node.id as Node)?.name;
+    if (name) out.set(name, p.node.body);
+  });
+  typed(j, root, 'VariableDeclarator').forEach((p) => {
+    const init: Node = p.node.init;
+    if ((p.node.id as Node).type === 'Identifier' && init && /Function/.test(init.type)) out.set((p.node.id as Node).name, init.body);
+  });
+  return out;
+}
+
+/**
+ * The names through which code reaches the connected datastore: the receiver of the connect call
+ * (`AppDataSource` of `AppDataSource.initialize()`, `this.prisma` of `this.prisma.$connect()`, `client` of
+ * `client.connect()`), and for MongoDB `mongoose` and the models the file defines or imports from a
+ * models module (their queries wait for, or fail without, the connection).
+ */
+function datastoreNames(found: Extract<Found, { kind: 'statement' }>, program: Node): Set<string> {
+  const names = new Set<string>();
+  const receiver = found.call.callee.type === 'MemberExpression' ? calleeText(found.call.callee.object) : '';
+  if (receiver && !receiver.includes('?')) names.add(receiver);
+  if (!found.store.mongo) return names;
+  names.add('mongoose');
+  for (const st of program.body as Node[]) {
+    if (st.type === 'ImportDeclaration' && /(?:^|\/)models?(?:\/|$|\.)/i.test(String(st.source.value))) for (const sp of st.specifiers ?? []) names.add(sp.local.name);
+    const decls: Node[] = st.type === 'VariableDeclaration' ? st.declarations : st.type === 'ExportNamedDeclaration' && st.declaration?.type === 'VariableDeclaration' ? st.declaration.declarations : [];
+    for (const d of decls) {
+      const init = d.init;
+      const viaRequire = init?.type === 'CallExpression' && init.callee?.name === 'require' && /(?:^|\/)models?(?:\/|$|\.)/i.test(String(init.arguments[0]?.value ?? ''));
+      const viaModel = init?.type === 'CallExpression' && /^(?:mongoose\.)?model$/.test(calleeText(init.callee));
+      if (!viaRequire && !viaModel) continue;
+      if (d.id.type === 'Identifier') names.add(d.id.name);
+      else if (d.id.type === 'ObjectPattern') for (const pr of d.id.properties) if (pr.value?.type === 'Identifier') names.add(pr.value.name);
+    }
+  }
+  return names;
+}
+
+/**
+ * The first use, in the statements left between the connect and listen (listen included: its
+ * arguments are evaluated before it listens), of the connected datastore: directly or through a
+ * function of this file that they call.
+ */
+function datastoreUseBefore(statements: Node[], names: Set<string>, functions: Map<string, Node>): { name: string; line: number | undefined } | null {
+  if (names.size === 0) return null;
+  const followed = new Set<Node>();
+  const visit = (node: Node, callSite: Node | null): { name: string; line: number | undefined } | null => {
+    if (!node || typeof node.type !== 'string') return null;
+    if (/^(?:Identifier|MemberExpression|OptionalMemberExpression)$/.test(node.type) && names.has(calleeText(node))) return { name: calleeText(node), line: (callSite ?? node).loc?.start.line };
+    if (node.type === 'CallExpression' && node.callee?.type === 'Identifier' && functions.has(node.callee.name) && !followed.has(functions.get(node.callee.name))) {
+      const body = functions.get(node.callee.name);
+      followed.add(body);
+      const inner = visit(body, callSite ?? node);
+      if (inner) return { name: `${node.callee.name}() uses ${inner.name}`, line: inner.line };
+    }
+    for (const key of Object.keys(node)) {
+      if (key === 'loc' || key === 'comments' || key === 'leadingComments' || key === 'trailingComments') continue;
+      // `x.name` / `{ name: v }`: a property name is not a reference.
+      if (key === 'property' && (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') && !node.computed) continue;
+      if (key === 'key' && /Property$|Method$/.test(node.type) && !node.computed) continue;
+      const child = node[key];
+      for (const c of Array.isArray(child) ? child : [child]) {
+        const hit = c && typeof c === 'object' ? visit(c, callSite) : null;
+        if (hit) return hit;
+      }
+    }
+    return null;
+  };
+  for (const stmt of statements) {
+    const hit = visit(stmt, null);
+    if (hit) return hit;
+  }
+  return null;
 }
 
 function declaresUsedLater(stmt: Node): boolean {
