@@ -256,6 +256,11 @@ function factoryApi(apis: Apis, byType: ByType, imported: { from: string; import
 function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
+  const addAt = (statement: ASTPath, target: string, line: number, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
+    const moduleLevel = !target.includes('.') && isTopLevel(root, target);
+    const alwaysSet = moduleLevel && isModuleConst(root, target);
+    found.push({ kind, what, line, statement, target, ref: moduleLevel ? target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop, ...(alwaysSet ? { alwaysSet } : {}) });
+  };
   const add = (path: ASTPath, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
     const stored = storage(path);
     const line = (path.node as Node).loc?.start.line ?? 1;
@@ -264,9 +269,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       unknown = true;
       return;
     }
-    const moduleLevel = !stored.target.includes('.') && isTopLevel(root, stored.target);
-    const alwaysSet = moduleLevel && isModuleConst(root, stored.target);
-    found.push({ kind, what, line, statement: stored.statement, target: stored.target, ref: moduleLevel ? stored.target : '', needsRef: !moduleLevel, type: isTs ? type : null, stop, ...(alwaysSet ? { alwaysSet } : {}) });
+    addAt(stored.statement, stored.target, line, kind, what, stop, type);
   };
   typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
@@ -274,6 +277,19 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     // kafkajs: kafka.consumer({ groupId })
     if (callee.type === 'MemberExpression' && callee.property?.name === 'consumer' && n.arguments[0]?.type === 'ObjectExpression') {
       add(p, 'kafka', 'Kafka consumer', 'disconnect', 'Consumer | null');
+      return;
+    }
+    // A workspace function that opens an amqplib channel and consumes: startConsumer('orders', handler).
+    const amqpMaker = callee.type === 'Identifier' ? imports.names.get(callee.name) : undefined;
+    const amqp = amqpMaker && !amqpMaker.typeOnly ? importedApi(apis, amqpMaker.from, amqpMaker.imported)?.amqpConsumer : undefined;
+    if (amqpMaker && amqp) {
+      const held = amqpHandles(p, amqp);
+      if (held.length === 0) {
+        note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `${callee.name}() (from ${amqpMaker.from}) consumes from an AMQP channel, but ecsfix cannot establish that this file holds the channel or connection it opens (${amqp.channel === null && amqp.connection === null ? 'it does not return them' : 'the result is not kept in a variable'}): close them on SIGTERM by hand` });
+        unknown = true;
+        return;
+      }
+      for (const h of held) addAt(h.statement, h.target, n.loc?.start.line ?? 1, h.kind, h.kind === 'amqp-channel' ? 'AMQP channel' : 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
       return;
     }
     // A wrapper: createKafkaConsumer({...}), createConsumer(kafka, groupId)
@@ -353,7 +369,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
   for (const c of found) {
     if (!c.needsRef) continue;
-    const base = c.kind === 'kafka' || c.kind === 'bullmq' ? 'consumerRef' : `${c.target.replace(/^this\./, '')}Ref`;
+    const base = c.kind === 'kafka' || c.kind === 'bullmq' ? 'consumerRef' : `${c.target.split('.').pop()}Ref`;
     let name = base;
     for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
     taken.add(name);
@@ -377,6 +393,30 @@ function queueWorkerOf(name: string, imported: { from: string; imported: string 
   const stop = maker ? stopMethod(maker) : null;
   if (stop) return { what: 'queue worker', stop, type };
   return { refused: `${name}() (from ${imported.from}) looks like a queue worker, but ecsfix cannot find its declaration returning one it can stop (new Worker(...), or an object with close/stop): stop it on SIGTERM by hand` };
+}
+
+/**
+ * The channel and connection a workspace consumer factory returns, as this file holds them:
+ * `const { connection } = await startConsumer(...)` (a destructured property),
+ * `const consumer = await startConsumer(...)` (`consumer.channel`), `const channel = await startChannelConsumer(...)`.
+ */
+function amqpHandles(call: ASTPath, returned: { channel: string | null; connection: string | null }): { kind: 'amqp-channel' | 'amqp-connection'; target: string; statement: ASTPath }[] {
+  let p: ASTPath | null = call.parent;
+  while (p && (p.node.type === 'AwaitExpression' || p.node.type === 'TSAsExpression' || p.node.type === 'ParenthesizedExpression')) p = p.parent;
+  const n: Node = p?.node;
+  if (!p || n.type !== 'VariableDeclarator') return [];
+  const out: { kind: 'amqp-channel' | 'amqp-connection'; target: string; statement: ASTPath }[] = [];
+  for (const [kind, key] of [['amqp-channel', returned.channel], ['amqp-connection', returned.connection]] as const) {
+    if (key === null) continue;
+    let target: string | null = null;
+    if (n.id.type === 'Identifier') target = key === '' ? n.id.name : `${n.id.name}.${key}`;
+    else if (n.id.type === 'ObjectPattern' && key !== '') {
+      const prop = n.id.properties.find((q: Node) => !q.computed && q.key?.name === key && q.value?.type === 'Identifier');
+      target = prop?.value.name ?? null;
+    }
+    if (target) out.push({ kind, target, statement: p.parent });
+  }
+  return out;
 }
 
 /** amqp-connection-manager's `{ setup(channel) { ... channel.consume(q, fn) } }`: the wrapper consumes through its setup. */

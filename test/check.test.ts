@@ -56,10 +56,9 @@ const SEED_READINESS: Partial<JsonFinding>[] = [
   { code: 'ECS401', service: 'course-service', file: 'services/course-service/src/index.ts', line: 43, severity: 'blocking' },
   // 001 B.3 / E.3-5: notification-worker exits when MONGO_URI is unset or Mongo is down
   { code: 'ECS401', service: 'notification-worker', file: 'services/notification-worker/src/index.ts', line: 301, severity: 'blocking' },
-  // 001 B.4 / E.6-7: cache-worker exits when Redis is not available. A worker that exits when a
-  // dependency is down is replaced by the ECS scheduler (review2 D14): a warning, not blocking, unlike
-  // B.2 (an HTTP service that never listens) and B.3 (a missing variable no restart fixes).
-  { code: 'ECS401', service: 'cache-worker', file: 'services/cache-worker/src/index.ts', line: 181, severity: 'warning' },
+  // 001 B.4 / E.6-7: cache-worker exits when Redis is not available (the seed calls it blocking; a
+  // reviewer's "the scheduler replaces it" does not stop the crash loop)
+  { code: 'ECS401', service: 'cache-worker', file: 'services/cache-worker/src/index.ts', line: 181, severity: 'blocking' },
   // 001 E.8-10
   { code: 'ECS401', service: 'purchase-worker', file: 'services/purchase-worker/src/index.ts', line: 237 },
   { code: 'ECS401', service: 'session-worker', file: 'services/session-worker/src/index.ts', line: 187 },
@@ -112,9 +111,9 @@ describe('ecsfix check on kodingcaravan', () => {
     const verdict = Object.fromEntries(after.report.services.map((s) => [s.name, s.verdict]));
     expect(verdict['api-gateway']).toBe('READY');
     expect(verdict['booking-service']).toBe('READY');
-    // B.3 (MONGO_URI required at start-up) stays blocking; B.4 (Redis down: the scheduler replaces the worker) is a warning
+    // B.3 (MONGO_URI required at start-up) and B.4 (exits when Redis is down) stay blocking
     expect(verdict['notification-worker']).toBe('NEEDS CHANGES');
-    expect(verdict['cache-worker']).toBe('READY');
+    expect(verdict['cache-worker']).toBe('NEEDS CHANGES');
     expect(after.code).toBe(1);
     // --fail-on is a threshold, not a filter: blocking findings fail every level
     expect((await runCli(['check', dir, '--fail-on', 'info'])).code).toBe(1);
@@ -170,7 +169,7 @@ describe('ecsfix check on kodingcaravan', () => {
   it('--format markdown lists the fixes with their commands and what is left by hand', () => {
     const stdout = formatMarkdown(sampleReport('kodingcaravan'));
     expect(stdout).toContain('ecsfix apply -t dockerfile-worker-multistage --yes');
-    expect(stdout).toMatch(/\| warning \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
+    expect(stdout).toMatch(/\| blocking \| ECS401 \| cache-worker \| `services\/cache-worker\/src\/index.ts:181` \|/);
   });
 
   it('a file that does not parse: the report still prints, the file is named with its line, exit 2', async () => {

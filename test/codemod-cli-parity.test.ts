@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modelOf, readTree } from './helpers/repo.js';
 import { copySample, runCli, tempDir } from './helpers/tmp.js';
 
 const REPO = join(import.meta.dirname, '..');
@@ -78,5 +79,25 @@ describe('worker-graceful-shutdown under the jscodeshift CLI', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(fixture, 'after', worker), 'utf8'));
     expect(readFileSync(join(dir, 'apps/digest/src/index.ts'), 'utf8')).toBe(readFileSync(join(fixture, 'before', 'apps/digest/src/index.ts'), 'utf8'));
+  });
+
+  it('follows a shared messaging package\'s startConsumer() to the amqplib connection it returns as ecsfix does', () => {
+    const fixture = join(REPO, 'fixtures', 'transforms', 'worker-graceful-shutdown', 'workspace-amqp-consumer');
+    const dir = tempDir();
+    cpSync(join(fixture, 'before'), dir, { recursive: true });
+    const notifier = 'services/notifier/src/index.js';
+    const audit = 'services/audit/src/index.js';
+    const run = jscodeshift(dir, [notifier, audit]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, notifier), 'utf8')).toBe(readFileSync(join(fixture, 'after', notifier), 'utf8'));
+    expect(readFileSync(join(dir, audit), 'utf8')).toBe(readFileSync(join(fixture, 'before', audit), 'utf8'));
+  });
+
+  it('counts a service that consumes through the shared messaging package as a worker', () => {
+    const repo = modelOf(readTree(join(REPO, 'fixtures', 'transforms', 'worker-graceful-shutdown', 'workspace-amqp-consumer', 'before')));
+    expect(repo.services.map((s) => [s.name, s.role])).toEqual([
+      ['notifier', 'worker'],
+      ['audit', 'worker'],
+    ]);
   });
 });

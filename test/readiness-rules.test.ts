@@ -68,7 +68,7 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('QUEUE_URL');
   });
 
-  it("a worker that exits when its broker is down (the scheduler replaces it): a warning; the same exit before an HTTP service listens stays blocking", () => {
+  it('a worker that exits when its broker is down is blocking, as an HTTP service that exits before it listens (seed 001 B.4)', () => {
     const consumer = [
       "'use strict';",
       "const { Kafka } = require('kafkajs');",
@@ -90,7 +90,7 @@ describe('ECS401 exits at start when a dependency is missing', () => {
       'worker/consumer.js': consumer,
       'worker/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "consumer.js"]\n',
     });
-    expect(at(worker, 'ECS401')).toEqual([{ service: 'worker', file: 'worker/consumer.js', line: 11, severity: 'warning' }]);
+    expect(at(worker, 'ECS401')).toEqual([{ service: 'worker', file: 'worker/consumer.js', line: 11, severity: 'blocking' }]);
     const server = HTTP_SRC.replace("app.listen(Number(process.env.PORT) || 3000);\n", '') + "import mongoose from 'mongoose';\nasync function main() {\n  await mongoose.connect(process.env.MONGO_URI);\n  app.listen(Number(process.env.PORT) || 3000);\n}\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': server })), 'ECS401').map((f) => f.severity)).toEqual(['blocking']);
   });

@@ -10,7 +10,7 @@
 import { parseSync } from 'oxc-parser';
 import { lineIndex } from '../text.ts';
 import { joinRoute } from '../urlPath.ts';
-import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
+import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_CONSUMER_STARTER, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
 type Node = any;
@@ -499,6 +499,10 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       // A shared queue package's worker factory: the shutdown codemod follows it into the package.
       facts.consumesQueue = true;
       facts.consumers.push({ kind: 'bullmq', line: line(node), variable: assignedName(parents), factory: callee });
+    } else if (QUEUE_CONSUMER_STARTER.test(callee) && node.callee.type === 'Identifier' && /^(?:\.|@)/.test(facts.imports[callee] ?? '')) {
+      // A shared messaging package's consumer (amqplib inside): the shutdown codemod follows it into the package.
+      facts.consumesQueue = true;
+      facts.consumers.push({ kind: 'amqplib', line: line(node), variable: assignedName(parents), factory: callee });
     } else if (method === 'consume' && args.length >= 2) {
       facts.consumesQueue = true;
       facts.consumers.push({ kind: 'amqplib', line: line(node), variable: receiver || null, factory: callee });

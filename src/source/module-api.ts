@@ -27,6 +27,13 @@ export interface FactoryApi {
    * returns (stopped with `close()`), `kept` when it does not return it (a caller cannot stop it).
    */
   bullmqWorker?: 'returned' | 'kept';
+  /**
+   * It consumes from an amqplib channel it opens (`amqp.connect` → `createChannel` → `channel.consume`):
+   * where its result holds that channel and connection — `''` for the result itself
+   * (`return channel`), a property name for `return { connection, channel }` — or null when it does
+   * not return it (a caller cannot close it).
+   */
+  amqpConsumer?: { channel: string | null; connection: string | null };
 }
 
 /** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
@@ -56,7 +63,13 @@ export function apiOfProgram(program: Node): ModuleApi {
       interfaces.set(decl.id.name, decl.typeAnnotation.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
   }
   const workers = bullmqWorkerNames(program);
-  const functionApi = (fn: Node, types: Map<string, string[]>) => declaredApi(fn, types, workers);
+  const amqp = moduleNames(program, /^(?:amqplib(?:\/callback_api)?)$/);
+  const functionApi = (fn: Node, types: Map<string, string[]>) => {
+    const api = declaredApi(fn, types, workers);
+    const consumer = amqp.size ? amqpConsumerOf(fn, amqp) : null;
+    if (consumer) api.amqpConsumer = consumer;
+    return api;
+  };
   for (const stmt of program.body) {
     if (stmt.type === 'ExportNamedDeclaration') {
       for (const s of stmt.specifiers ?? []) api.exports.push(s.exported?.name ?? s.local?.name);
@@ -88,7 +101,7 @@ export function apiOfProgram(program: Node): ModuleApi {
   for (const stmt of program.body)
     if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
   api.exports = [...new Set(api.exports.filter(Boolean))];
-  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker) delete api.factories[name];
+  for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker && !f.amqpConsumer) delete api.factories[name];
   api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
   return api;
 }
@@ -186,6 +199,61 @@ function bullmqWorkerOf(fn: Node, returnType: string | null, workers: Set<string
   if (!made) return null;
   returned ||= returns.some((r) => isNew(r) || (r?.type === 'Identifier' && locals.has(r.name)));
   return returned ? 'returned' : 'kept';
+}
+
+/** Local names a module is bound to: `import amqp from 'amqplib'`, `import * as amqp`, `const amqp = require('amqplib')`, `{ connect }`. */
+function moduleNames(program: Node, module: RegExp): Set<string> {
+  const names = new Set<string>();
+  for (const stmt of program.body) {
+    if (stmt.type === 'ImportDeclaration' && module.test(String(stmt.source?.value))) for (const sp of stmt.specifiers ?? []) names.add(sp.local.name);
+    if (stmt.type === 'VariableDeclaration')
+      for (const d of stmt.declarations) {
+        if (d.init?.type !== 'CallExpression' || d.init.callee?.name !== 'require' || !module.test(String(d.init.arguments[0]?.value))) continue;
+        if (d.id?.type === 'Identifier') names.add(d.id.name);
+        if (d.id?.type === 'ObjectPattern') for (const p of d.id.properties) if (p.value?.type === 'Identifier') names.add(p.value.name);
+      }
+  }
+  return names;
+}
+
+/**
+ * The amqplib consumer a function opens, if any: the local connection (`await amqp.connect(...)`),
+ * the channel made on it that `consume`s, and where the function's result holds each.
+ */
+function amqpConsumerOf(fn: Node, amqp: Set<string>): { channel: string | null; connection: string | null } | null {
+  const unwrap = (n: Node) => (n?.type === 'AwaitExpression' ? n.argument : n);
+  const connections = new Set<string>();
+  const channels = new Set<string>();
+  const consuming = new Set<string>();
+  const returns: Node[] = fn.body?.type === 'BlockStatement' ? [] : [fn.body];
+  const walk = (n: Node, nested: boolean) => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach((c) => walk(c, nested));
+    const init = n.type === 'VariableDeclarator' && n.id?.type === 'Identifier' ? unwrap(n.init) : null;
+    if (init?.type === 'CallExpression') {
+      const callee = calleeName(init.callee);
+      if ((/^\w+\.connect$/.test(callee) && amqp.has(callee.split('.')[0] ?? '')) || (callee === 'connect' && amqp.has('connect'))) connections.add(n.id.name);
+      if (/^\w+\.create(?:Confirm)?Channel$/.test(callee) && connections.has(callee.split('.')[0] ?? '')) channels.add(n.id.name);
+    }
+    if (n.type === 'CallExpression' && n.arguments?.length >= 2 && /^\w+\.consume$/.test(calleeName(n.callee))) consuming.add(calleeName(n.callee).split('.')[0] ?? '');
+    if (n.type === 'ReturnStatement' && !nested) returns.push(unwrap(n.argument));
+    const inner = nested || /Function/.test(n.type);
+    for (const key in n) if (key !== 'loc' && key !== 'range' && key !== 'start' && key !== 'end' && n[key] && typeof n[key] === 'object') walk(n[key], inner);
+  };
+  walk(fn.body, false);
+  const channel = [...channels].find((c) => consuming.has(c));
+  if (!channel) return null;
+  const connection = [...connections][0] ?? null;
+  const where = (local: string | null): string | null => {
+    if (!local) return null;
+    for (const r of returns) {
+      if (r?.type === 'Identifier' && r.name === local) return '';
+      if (r?.type === 'ObjectExpression')
+        for (const p of r.properties) if ((p.type === 'Property' || p.type === 'ObjectProperty') && !p.computed && p.value?.type === 'Identifier' && p.value.name === local && p.key?.name) return p.key.name;
+    }
+    return null;
+  };
+  return { channel: where(channel), connection: where(connection) };
 }
 
 function calleeName(node: Node): string {

@@ -18,6 +18,9 @@ export const KAFKA_WRAPPER_FACTORY = /^(?:create|make|build|new)?(?:Kafka)?Consu
 /** Imported calls that make a BullMQ worker through a shared queue package (`createWorker('emails', handler)`). */
 export const QUEUE_WORKER_FACTORY = /^(?:create|make|build|start|new)\w*Worker$/;
 
+/** Imported calls that start consuming through a shared messaging package (`startConsumer('orders', handler)`, amqplib inside). */
+export const QUEUE_CONSUMER_STARTER = /^(?:start|run)\w*Consum(?:er|ing)$/;
+
 /** Imported classes whose instances consume (`new KafkaConsumerRunner(...)`, `new ConsumerRunner(...)` from a shared package). */
 export const CONSUMER_CLASS = /Consumer|Runner/;
 

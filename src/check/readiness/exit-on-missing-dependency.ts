@@ -37,19 +37,15 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
         const needs = dependenciesOf(exit.startup, source, throwingEnvHelpers(ctx));
         if (needs.length === 0) continue;
         const what = needs.map((d) => `${d.what} (line ${d.line})`).join(', ');
-        // A worker that exits when a broker or database is down is replaced by the ECS scheduler: the
-        // normal pattern, worth a warning. An HTTP service that exits before it listens, or a start-up
-        // that a missing variable stops (no replacement fixes that), stays blocking.
-        const replaceable = service.role === 'worker' && needs.every((d) => !d.what.startsWith('environment variable'));
+        // Blocking for workers too (seed 001 B.4: cache-worker exits when Redis is not available): the
+        // scheduler replaces the task, but while the dependency is down it crash-loops instead of
+        // waiting for it.
         findings.push(
           finding(ctx, 'ECS401', {
-            ...(replaceable ? { severity: 'warning' as const } : {}),
             service: service.name,
             file: path,
             line: exit.line,
-            message: replaceable
-              ? `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: ECS replaces the task, so while that is unavailable the task restarts in a loop; retry with backoff if that matters`
-              : `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: an unavailable dependency or unset variable crashes the task`,
+            message: `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: an unavailable dependency or unset variable crashes the task (ECS replaces it, and the new task crashes the same way until it is back)`,
           }),
         );
       }
