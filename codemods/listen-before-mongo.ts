@@ -75,7 +75,8 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
   // Only an `await` statement before a listen in its block is moved or reported: with no `await`
   // written before the last listen call, nothing can be, and the file is not parsed.
-  const firstAwait = source.search(/\bawait\b/);
+  // A `.then(` before it may be a promise-chain start-up (`connect().then(() => app.listen())`), which is reported.
+  const firstAwait = source.search(/\bawait\b|\.then\s*\(/);
   if (firstAwait < 0 || firstAwait > lastListenCall(source)) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
@@ -118,7 +119,23 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
       return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
     }
   }
+  const chained = promiseChainStart(j, root, source, local, clients);
+  if (chained) note({ severity: 'warning', code: 'ECS321', line: chained.line, message: `start-up listens only in the .then() of ${chained.call}(), so the service does not listen until ${chained.store.label} connects; ecsfix does not rewrite a promise-chain start-up: move listen out of the chain by hand if the service must start while ${chained.store.label} is down` });
   return undefined;
+}
+
+/** `AppDataSource.initialize().then(() => { ...; app.listen(PORT) })`: a listen that waits for a datastore through a promise chain. */
+function promiseChainStart(j: JSCodeshift, root: Collection, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): { store: Datastore; call: string; line: number | undefined } | null {
+  let hit: { store: Datastore; call: string; line: number | undefined } | null = null;
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    if (hit || n.callee?.type !== 'MemberExpression' || n.callee.property?.name !== 'then') return;
+    const store = storeOfCall(n.callee.object, local, clients);
+    const then = n.arguments[0];
+    if (!store || !then || !/\.listen\s*\(/.test(source.slice(then.start, then.end))) return;
+    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line };
+  });
+  return hit;
 }
 
 function lastListenCall(source: string): number {
