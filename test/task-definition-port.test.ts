@@ -17,7 +17,7 @@ function ecsOf(fixture: string, service: string) {
   const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
   const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
   const container = ecs?.taskDefinition.containerDefinitions[0];
-  return { container, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])), probe: container?.healthCheck?.command.join(' ') ?? '' };
+  return { ecs, container, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])), probe: container?.healthCheck?.command.join(' ') ?? '' };
 }
 
 describe('task definition port and probe', () => {
@@ -54,5 +54,24 @@ describe('task definition port and probe', () => {
     const { env, probe } = ecsOf('dockerfile-port-env/fastify-reads-port', 'billing');
     expect(env).toHaveProperty('PORT');
     expect(probe).toContain('process.env.PORT');
+  });
+
+  it('one image run as web, celery worker and celery beat: the worker and beat tasks run their compose command, with no port, probe or target group', () => {
+    const web = ecsOf('dockerfile-non-root/celery-beat-shared-image', 'web');
+    expect(web.ecs?.role).toBe('http');
+    expect(web.container?.command).toBeUndefined(); // compose leaves the image CMD (gunicorn)
+    expect(web.ecs?.targetGroup?.HealthCheckPath).toBe('/healthz/');
+    for (const [name, command] of [
+      ['worker', ['celery', '-A', 'config', 'worker', '-l', 'info', '--concurrency', '2']],
+      ['beat', ['celery', '-A', 'config', 'beat', '-l', 'info']],
+    ] as const) {
+      const { ecs, container } = ecsOf('dockerfile-non-root/celery-beat-shared-image', name);
+      expect(ecs?.role, name).toBe('worker');
+      expect(container?.command, name).toEqual(command);
+      expect(container?.portMappings, name).toEqual([]);
+      expect(container?.healthCheck, name).toBeUndefined();
+      expect(ecs?.targetGroup, name).toBeNull();
+      expect(container?.stopTimeout, name).toBe(30);
+    }
   });
 });

@@ -53,6 +53,8 @@ interface Handover {
   reason: string;
   /** Handed over only because compose mounts a volume there, not because the app is known to write it. */
   mount?: boolean;
+  /** The working directory, written only itself (celery beat's schedule file): nothing below it is established as written. */
+  workdir?: boolean;
 }
 
 /** The services built from a Dockerfile: every role counts (HTTP, worker, frontend, unknown). */
@@ -252,7 +254,9 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
           continue;
         }
         // The working directory itself: the user must own it to create files there, not the code below it.
-        if (path === workdir) hand(path, false, false, reason);
+        const known = path === workdir ? dirs.find((d) => d.path === path) : undefined;
+        if (known) known.reason = reason;
+        else if (path === workdir) dirs.push({ path, recursive: false, create: false, reason, workdir: true });
         else hand(path, true, true, reason);
         continue;
       }
@@ -302,10 +306,11 @@ function chownCommands(dirs: Handover[], owner: string): string[] {
  * mount where the app is established to write (a directory it writes is the mount or below or above
  * it), an info ("if the app writes there") for any other, e.g. a source bind mount it only reads.
  */
-function volumeNotes(services: Service[], runAs: RunAs, written: string[]): Finding[] {
+function volumeNotes(services: Service[], runAs: RunAs, written: Handover[]): Finding[] {
   const findings: Finding[] = [];
   const who = `${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}`;
-  const writesIn = (target: string) => written.some((w) => w === target || w.startsWith(target + '/') || target.startsWith(w + '/'));
+  // A directory written only itself (the working directory celery beat keeps its schedule in) says nothing of the ones below it.
+  const writesIn = (target: string) => written.some((w) => w.path === target || w.path.startsWith(target + '/') || (!w.workdir && target.startsWith(w.path + '/')));
   for (const s of services) {
     const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
     for (const established of [true, false]) {
@@ -463,7 +468,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     line: where,
   });
   if (rootAtEnd) findings.push({ code: 'ECS129', severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
-  findings.push(...volumeNotes(services, runAs, handed.dirs.filter((d) => !d.mount).map((d) => d.path)));
+  findings.push(...volumeNotes(services, runAs, handed.dirs.filter((d) => !d.mount)));
   return { edits: [edit], findings, user: runAs.user };
 }
 

@@ -43,6 +43,9 @@ export interface ContainerDefinition {
   image: string;
   essential: true;
   portMappings: { containerPort: number; protocol: 'tcp' }[];
+  /** Compose's `entrypoint`/`command` for this service: ECS otherwise runs the image's ENTRYPOINT and CMD. */
+  entryPoint?: string[];
+  command?: string[];
   healthCheck?: ContainerHealthCheck;
   environment: { name: string; value: string }[];
   secrets: { name: string; valueFrom: string }[];
@@ -104,6 +107,8 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
+  const composed = composeProcess(service, image?.stage);
+  if (composed.note) notes.push(composed.note);
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
@@ -113,6 +118,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
     essential: true,
     portMappings: port === null ? [] : [{ containerPort: port, protocol: 'tcp' }],
+    ...composed.args,
     environment,
     secrets,
     logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${service.name}`, 'awslogs-region': '<region>', 'awslogs-stream-prefix': service.name } },
@@ -149,7 +155,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
       };
     }
   }
-  const shutdown = shutdownFacts(ctx, service);
+  // celery's worker finishes its running tasks on SIGTERM (warm shutdown); beat just exits.
+  const shutdown = service.workerProcess ? { handled: true, timerMs: null } : shutdownFacts(ctx, service);
   // ECS kills the task stopTimeout seconds after SIGTERM (30 s by default on Fargate, at most 120):
   // a worker gets it spelled out, and any service whose shutdown timer needs longer gets that.
   const needed = shutdown.timerMs === null ? 0 : Math.ceil(shutdown.timerMs / 1000) + 5;
@@ -173,6 +180,34 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     targetGroup,
     notes,
   };
+}
+
+/** Flags of a development server (code reload, debugger) that compose adds to the image's own command. */
+const DEV_FLAGS = new Set(['--reload', '--debug']);
+
+/** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
+function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; note?: string } {
+  const compose = service.compose;
+  const image = (keyword: string) => {
+    const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
+    try {
+      return args.startsWith('[') ? (JSON.parse(args) as unknown[]).map(String).join(' ') : args;
+    } catch {
+      return args;
+    }
+  };
+  const differs = (args: string[] | undefined, keyword: string) => args !== undefined && args.join(' ') !== image(keyword);
+  // A compose entrypoint drops the image's CMD, so the command goes along even when it is the same text.
+  const entryPoint = differs(compose?.entrypointArgs, 'ENTRYPOINT') ? compose?.entrypointArgs : undefined;
+  let command = compose?.commandArgs && (entryPoint || differs(compose.commandArgs, 'CMD')) ? compose.commandArgs : undefined;
+  let note: string | undefined;
+  // The image's CMD plus a development flag (`--reload` next to a source bind mount) is the image's process: ECS runs the CMD.
+  const devFlags = command?.filter((a) => DEV_FLAGS.has(a)) ?? [];
+  if (!entryPoint && devFlags.length && !differs(command?.filter((a) => !DEV_FLAGS.has(a)), 'CMD')) {
+    note = `compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`;
+    command = undefined;
+  }
+  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, ...(note ? { note } : {}) };
 }
 
 function healthPath(service: Service): string | null {

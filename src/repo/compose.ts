@@ -42,6 +42,9 @@ export interface ComposeService {
   /** `command:` / `entrypoint:` as one line (list form joined), when the service sets them. */
   command?: string;
   entrypoint?: string;
+  /** The same as argv, as the container gets them (a string is split like a shell would, as compose does). */
+  commandArgs?: string[];
+  entrypointArgs?: string[];
 }
 
 /** A `build.target` and the file and line that set it. */
@@ -444,15 +447,45 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
       volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
-      ...(typeof def.command === 'string' || Array.isArray(def.command) ? { command: commandText(def.command) } : merged?.command !== undefined ? { command: merged.command } : {}),
+      ...(typeof def.command === 'string' || Array.isArray(def.command)
+        ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }
+        : merged?.command !== undefined
+          ? { command: merged.command, ...(merged.commandArgs ? { commandArgs: merged.commandArgs } : {}) }
+          : {}),
       ...(typeof def.entrypoint === 'string' || Array.isArray(def.entrypoint)
-        ? { entrypoint: commandText(def.entrypoint) }
+        ? { entrypoint: commandText(def.entrypoint), entrypointArgs: commandArgs(def.entrypoint) }
         : merged?.entrypoint !== undefined
-          ? { entrypoint: merged.entrypoint }
+          ? { entrypoint: merged.entrypoint, ...(merged.entrypointArgs ? { entrypointArgs: merged.entrypointArgs } : {}) }
           : {}),
     };
   }
   return merged as ComposeService;
+}
+
+/** `command:`/`entrypoint:` as argv: the list as written, a string split into words like a shell (quotes, backslashes). */
+function commandArgs(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(String);
+  const words: string[] = [];
+  let word: string | null = null;
+  let quote = '';
+  const text = String(raw);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) word += text[++i] as string;
+      else word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      word ??= '';
+    } else if (c === '\\' && i + 1 < text.length) word = (word ?? '') + text[++i];
+    else if (/\s/.test(c)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== null) words.push(word);
+  return words;
 }
 
 function commandText(raw: unknown): string {

@@ -432,11 +432,10 @@ function describeService(
   // ENV, EXPOSE and HEALTHCHECK of the stages the deployed one is built FROM are in force too.
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
-  const { role, reasons: roleReasons, webServerImage } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText, pkg, compose: draft.compose });
-  // Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads.
-  const startCommand = [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' ');
-  const byPattern = language === 'python' || language === 'go' || language === 'rust' ? [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand) : [])] : [];
-  const { port, evidence: portEvidence, dispute: portDispute } = servicePort({
+  const { role, reasons: roleReasons, webServerImage, workerProcess } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText: processCommand(stage, draft.compose), pkg, compose: draft.compose });
+  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '));
+  // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
+  const { port, evidence: portEvidence, dispute: portDispute } = workerProcess ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
     packageName: pkg?.name ?? null,
     dockerfile: draft.dockerfile,
@@ -474,6 +473,7 @@ function describeService(
     compose: draft.compose,
     role,
     roleReasons,
+    ...(workerProcess ? { workerProcess } : {}),
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
@@ -507,6 +507,19 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
       return check ? { ...r, checksDependency: check.line } : r;
     });
+}
+
+/** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */
+function listensByPattern(language: ServiceLanguage, dir: string, { files, read }: DescribeDeps, entryFile: string | null, startCommand: string) {
+  if (language !== 'python' && language !== 'go' && language !== 'rust') return [];
+  return [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand) : [])];
+}
+
+/** What the container runs: compose `entrypoint` replaces the image's ENTRYPOINT and drops its CMD; compose `command` replaces the CMD. */
+function processCommand(stage: DockerStage | undefined, compose: ComposeService | null): string {
+  const image = (keyword: string) => stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args ?? '';
+  if (compose?.entrypoint !== undefined) return `${compose.entrypoint} ${compose.command ?? ''}`;
+  return `${image('ENTRYPOINT')} ${compose?.command ?? image('CMD')}`;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface Service {
   compose: ComposeService | null;
   role: ServiceRole;
   roleReasons: string[];
+  /** A queue worker or scheduler its command runs that handles SIGTERM itself (`celery worker`: warm shutdown). */
+  workerProcess?: string;
   language: ServiceLanguage;
   port: number | null;
   portEvidence: Evidence<number>[];

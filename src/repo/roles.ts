@@ -15,7 +15,7 @@ export interface RoleInput {
   /** The deployed stage and the instructions in force there (its parent stages' included). */
   stage: DockerStage | undefined;
   inForce: DockerInstruction[];
-  /** The deployed stage's CMD and ENTRYPOINT arguments, joined. */
+  /** What the container runs: the ENTRYPOINT and CMD as compose leaves them (its `command`/`entrypoint` replace the image's), joined. */
   cmdText: string;
   pkg: WorkspacePackage | null;
   compose: ComposeService | null;
@@ -26,7 +26,17 @@ export interface ServiceRoleFinding {
   reasons: string[];
   /** The deployed stage runs nginx, httpd or caddy. */
   webServerImage: boolean;
+  /** The queue worker or scheduler the command runs (`celery worker`), which handles SIGTERM itself. */
+  workerProcess?: string;
 }
+
+/** Queue workers and schedulers started by their own CLI: no port, no HTTP route, whatever the image's code serves elsewhere. */
+const WORKER_CMD: { test: RegExp; name: string }[] = [
+  { test: /\bcelery\b.*\sworker\b/, name: 'celery worker' },
+  { test: /\bcelery\b.*\sbeat\b/, name: 'celery beat' },
+  { test: /\brq\s+worker\b|\bmanage\.py\s+rqworker\b/, name: 'rq worker' },
+  { test: /\bdramatiq\s/, name: 'dramatiq' },
+];
 
 const WEB_SERVER_CMD = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s|next\s+start|nuxt\s+start|remix-serve|react-router-serve|astro\s+preview)/;
 
@@ -42,7 +52,11 @@ export function serviceRole({ name, facts, stage, inForce, cmdText, pkg, compose
   let role: ServiceRole = 'unknown';
   const family = stage?.base.family;
   const webServerImage = family === 'nginx' || family === 'httpd' || family === 'caddy';
-  if (webServerImage) {
+  const worker = servesFromCmd ? undefined : WORKER_CMD.find((w) => w.test.test(cmdWords));
+  if (worker) {
+    role = 'worker';
+    roleReasons.push(`its command runs ${worker.name}${compose?.command ? ` (compose command, ${compose.file})` : ''}`);
+  } else if (webServerImage) {
     role = 'frontend';
     roleReasons.push(`deployed stage runs ${stage?.base.reference}`);
   } else if (anyListen.length || servesFromCmd) {
@@ -58,5 +72,5 @@ export function serviceRole({ name, facts, stage, inForce, cmdText, pkg, compose
     role = 'worker';
     roleReasons.push('named as a worker, no port anywhere');
   }
-  return { role, reasons: roleReasons, webServerImage };
+  return { role, reasons: roleReasons, webServerImage, ...(worker ? { workerProcess: worker.name } : {}) };
 }
