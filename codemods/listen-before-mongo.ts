@@ -15,6 +15,7 @@ import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshif
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { ModuleApi } from '../src/source/module-api.ts';
 import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
+import { servicesReading } from '../src/repo/model.ts';
 import { afterImports, parseFile, typed, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
 
@@ -25,7 +26,8 @@ export const meta: CodemodMeta = {
   title: 'HTTP services listen first and connect MongoDB in the background with retries',
   safety: 'behavior-changing',
   fixes: 'a service that connects to MongoDB before it listens and exits when the database is slow',
-  verify: 'start the service with MongoDB down: it listens and keeps running, /health answers 200, and its readiness route (where it has one) answers 503 until MongoDB is up',
+  // Each change says which datastore and routes (see verifyText); this is the general line for `list`.
+  verify: 'start the service with its database down: it listens and keeps running, its health route answers 200, and its readiness route (where it has one) answers 503 until the database is up',
   tokens: /\.listen\s*\(/,
   appliesTo: (path, repo) => isServiceSource(path, repo, ['http']),
 };
@@ -75,7 +77,8 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
   // Only an `await` statement before a listen in its block is moved or reported: with no `await`
   // written before the last listen call, nothing can be, and the file is not parsed.
-  const firstAwait = source.search(/\bawait\b/);
+  // A `.then(` before it may be a promise-chain start-up (`connect().then(() => app.listen())`), which is reported.
+  const firstAwait = source.search(/\bawait\b|\.then\s*\(/);
   if (firstAwait < 0 || firstAwait > lastListenCall(source)) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
@@ -118,7 +121,23 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
       return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
     }
   }
+  const chained = promiseChainStart(j, root, source, local, clients);
+  if (chained) note({ severity: 'warning', code: 'ECS321', line: chained.line, message: `start-up listens only in the .then() of ${chained.call}(), so the service does not listen until ${chained.store.label} connects; ecsfix does not rewrite a promise-chain start-up: move listen out of the chain by hand if the service must start while ${chained.store.label} is down` });
   return undefined;
+}
+
+/** `AppDataSource.initialize().then(() => { ...; app.listen(PORT) })`: a listen that waits for a datastore through a promise chain. */
+function promiseChainStart(j: JSCodeshift, root: Collection, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): { store: Datastore; call: string; line: number | undefined } | null {
+  let hit: { store: Datastore; call: string; line: number | undefined } | null = null;
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    if (hit || n.callee?.type !== 'MemberExpression' || n.callee.property?.name !== 'then') return;
+    const store = storeOfCall(n.callee.object, local, clients);
+    const then = n.arguments[0];
+    if (!store || !then || !/\.listen\s*\(/.test(source.slice(then.start, then.end))) return;
+    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line };
+  });
+  return hit;
 }
 
 function lastListenCall(source: string): number {
@@ -396,11 +415,12 @@ function rewrite(args: {
     .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
     .filter((l, n, all) => n < all.length - 1 || l !== '')
     .map((l) => (l ? `${i}${i}${i}${l}` : l));
-  const readiness = readinessRoute(j, root, source, style, options, file, found.store);
+  const health = healthPath(j, root, options, file);
+  const readiness = readinessRoute(j, root, source, style, options, file, found.store, health);
   const errorVar = 'error';
   const retryLog = logCall(logger, 'error', `${label} connection failed, retrying`, style, errorVar).replace(/\{ error: /, '{ attempt, delayMs, error: ');
   const background = [
-    `// Listen first, so /health answers while ${label} connects: it connects in the background,`,
+    `// Listen first, so ${health ?? 'the health check'} answers while ${label} connects: it connects in the background,`,
     `// retrying with capped backoff, and a slow database no longer stops the service from starting.`,
     `void (async () => {`,
     `${i}for (let attempt = 1; ; attempt++) {`,
@@ -425,6 +445,9 @@ function rewrite(args: {
     edits.push({ start: at, end: at, text: `${at ? '\n\n' : ''}/** Whether ${label} is connected: /ready reports not-ready until it is. */\nlet ${readiness.flag}${isTs ? ': boolean' : ''} = false${s}${at ? '' : '\n\n'}` });
   }
   for (const n of readiness.notes) note(n);
+  // An ORM (TypeORM, Prisma, Sequelize) is not the database: name what it connects to.
+  const database = /^(?:MongoDB|Postgres|Redis)$/.test(label) ? label : `the database ${label} connects to`;
+  options.verify?.(`start the service with ${database} down: it listens and keeps running, ${health ? `${health} answers 200` : 'its health check passes'}${readiness.flag && readiness.path ? `, and ${readiness.path} answers 503 until ${label} is connected` : ''}`);
   note({
     severity: 'warning',
     code: 'ECS320',
@@ -432,6 +455,20 @@ function rewrite(args: {
     message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)`,
   });
   return splice(source, edits);
+}
+
+/**
+ * The liveness route the load balancer probes: the one the repo model established for the service
+ * (mount prefixes included: `/api/healthz`), else a health-named route of this file; null when neither.
+ */
+function healthPath(j: JSCodeshift, root: Collection, options: CodemodOptions, file: FileInfo): string | null {
+  if (options.repo) return servicesReading(options.repo, file.path)[0]?.healthRoute?.path ?? null;
+  let path: string | null = null;
+  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
+    const arg: Node = p.node.arguments[0];
+    if (!path && arg?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:health|healthz|healthcheck|livez|ping)\/?$/.test(arg.value)) path = arg.value;
+  });
+  return path;
 }
 
 /** `server` in `server = app.listen(...)` / `const server = app.listen(...)`. */
@@ -445,18 +482,19 @@ function listenTarget(stmt: Node): string | null {
  * The readiness route must say not-ready until the datastore is up: a handler written here gets a
  * flag check; one imported from a workspace package must look at Mongo itself.
  */
-function readinessRoute(j: JSCodeshift, root: Collection, source: string, style: FileStyle, options: CodemodOptions, file: FileInfo, store: Datastore): { flag: string | null; edits: Edit[]; notes: CodemodNote[] } {
-  const result: { flag: string | null; edits: Edit[]; notes: CodemodNote[] } = { flag: null, edits: [], notes: [] };
+function readinessRoute(j: JSCodeshift, root: Collection, source: string, style: FileStyle, options: CodemodOptions, file: FileInfo, store: Datastore, health: string | null): { flag: string | null; path: string | null; edits: Edit[]; notes: CodemodNote[] } {
+  const result: { flag: string | null; path: string | null; edits: Edit[]; notes: CodemodNote[] } = { flag: null, path: null, edits: [], notes: [] };
   let route: Node | null = null;
   typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
     const path: Node = p.node.arguments[0];
     if (!route && path?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:ready|readiness|readyz)\/?$/.test(path.value)) route = p.node;
   });
   if (!route) {
-    result.notes.push({ severity: 'info', code: 'ECS320', message: `no readiness route in this file: /health answers while ${store.label} connects; add a /ready that reports it if the load balancer should wait` });
+    result.notes.push({ severity: 'info', code: 'ECS320', message: `no readiness route in this file: ${health ?? 'the health check'} answers while ${store.label} connects; add a /ready that reports it if the load balancer should wait` });
     return result;
   }
   const r: Node = route;
+  result.path = r.arguments[0].value;
   const handler: Node = r.arguments[r.arguments.length - 1];
   const line = r.loc?.start.line;
   if (handler?.type === 'Identifier') {

@@ -27,7 +27,8 @@ export const meta: CodemodMeta = {
   title: 'Service URL defaults point at the right port, and never at localhost inside a container',
   safety: 'behavior-changing',
   fixes: "a localhost fallback with another service's port; a localhost fallback that is used inside a container",
-  verify: 'set every *_SERVICE_URL the start-up check names in the ECS task definition',
+  // Each change names its own variables (see the end of the codemod); this is the general line for `list`.
+  verify: 'set every service URL the start-up check names in the ECS task definition',
   // A URL with a port, and an env variable read: both must be in the file before it is parsed.
   tokens: /^(?=[\s\S]*https?:\/\/[\w.-]+:\d{2,5})(?=[\s\S]*process\.env)/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
@@ -187,6 +188,14 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     edits.push({ start: at, end: at, text });
   }
   if (edits.length === 0) return undefined;
+  const required = guards.flatMap((g) => g.vars);
+  const corrected = fallbacks.filter((fb) => edits.some((e) => e.start === fb.url.start)).map((fb) => fb.vars[0]);
+  options.verify?.(
+    [
+      ...(required.length ? [`set ${required.join(', ')} in the ECS task definition (the start-up check stops the process in a container without ${required.length === 1 ? 'it' : 'them'})`] : []),
+      ...(corrected.length ? [`check that the corrected default of ${corrected.join(', ')} reaches its service locally`] : []),
+    ].join('; '),
+  );
   return splice(file.source, edits);
 }
 

@@ -22,6 +22,11 @@ export interface CodemodOptions {
    * (the codemods never reprint: they splice text), which costs more than the parse itself.
    */
   parse?: (source: string) => unknown;
+  /**
+   * Set by ecsfix: receives what to verify for this change, when the codemod established more than
+   * its meta's general line (the datastore it moved, the health route, the variables it requires).
+   */
+  verify?: (text: string) => void;
   /** Set by ecsfix: loads ts-morph (for the type-based decisions, only when a file needs one). */
   tsMorph?: () => typeof import('ts-morph');
 }

@@ -95,14 +95,21 @@ function parserFor(path: string, declared: string | undefined): string {
 }
 
 /** Runs a codemod module on one file; the result is the module's output as edits plus its notes. */
-export function runCodemod(module: CodemodModule, input: { path: string; text: string; repo?: RepoModel }): TransformResult {
+export function runCodemod(module: CodemodModule, input: { path: string; text: string; repo?: RepoModel }): TransformResult & { verify?: string } {
   const known = sourceSyntaxError(input.path, input.text);
   if (known) throw new SourceSyntaxError(`does not parse: ${known.message}`, known.line);
   const findings: Finding[] = [];
   const parser = parserFor(input.path, module.parser);
   const j = loadJscodeshift(parser);
   const api: API = { j, jscodeshift: j, stats: () => undefined, report: (message: string) => findings.push({ code: 'ECS399', severity: 'info', message }) };
-  const options: CodemodOptions = { repo: input.repo, note: (n: CodemodNote) => findings.push({ ...n }), parse: loadParser(parser), tsMorph: () => load('ts-morph') as typeof import('ts-morph') };
+  let verify: string | undefined;
+  const options: CodemodOptions = {
+    repo: input.repo,
+    note: (n: CodemodNote) => findings.push({ ...n }),
+    verify: (text: string) => void (verify = text),
+    parse: loadParser(parser),
+    tsMorph: () => load('ts-morph') as typeof import('ts-morph'),
+  };
   const output = module.default({ path: input.path, source: input.text }, api, options);
   if (typeof output !== 'string' || output === input.text) return { edits: [], findings };
   // The parser that read the input (oxc, which follows TypeScript's syntax and is tested against its
@@ -114,7 +121,7 @@ export function runCodemod(module: CodemodModule, input: { path: string; text: s
     findings.push({ severity: 'warning', code: 'ECS399', message: `the rewrite was not applied: its result would not parse (line ${broken.line}: ${broken.message})` });
     return { edits: [], findings };
   }
-  return { edits: lineEdits(input.text, output), findings };
+  return { edits: lineEdits(input.text, output), findings, ...(verify ? { verify } : {}) };
 }
 
 /** An ecsfix transform around a codemod module. */
@@ -125,7 +132,9 @@ export function codemodTransform(meta: CodemodMeta, module: CodemodModule): Tran
     kinds: ['source'],
     run(input: TransformInput): TransformResult {
       if (!tokens.test(input.text)) return { edits: [], findings: [] };
-      return runCodemod(module, input);
+      const { verify, ...result } = runCodemod(module, input);
+      // What this change needs verified, as the codemod established it, instead of the general line.
+      return verify && result.edits.length ? { ...result, safety: { safety: meta.safety, verify } } : result;
     },
   };
 }
