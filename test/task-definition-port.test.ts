@@ -61,6 +61,9 @@ describe('task definition port and probe', () => {
     expect(web.ecs?.role).toBe('http');
     expect(web.container?.command).toBeUndefined(); // compose leaves the image CMD (gunicorn)
     expect(web.ecs?.targetGroup?.HealthCheckPath).toBe('/healthz/');
+    // gunicorn.conf.py binds 0.0.0.0:8000, which wins over PORT: the probe hits 8000 and no PORT is set
+    expect(web.probe).toContain("'http://localhost:8000/healthz/'");
+    expect(web.env).not.toHaveProperty('PORT');
     for (const [name, command] of [
       ['worker', ['celery', '-A', 'config', 'worker', '-l', 'info', '--concurrency', '2']],
       ['beat', ['celery', '-A', 'config', 'beat', '-l', 'info']],

@@ -22,6 +22,9 @@ import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type 
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
+import { gunicornConfigBind } from './gunicornBind.js';
+import { stageFilesAt } from '../dockerfile/imageBuild.js';
+import { absPath, lookup } from '../dockerfile/imageFiles.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -473,7 +476,7 @@ function describeService(
     compose: draft.compose,
     role,
     roleReasons,
-    ...(workerProcess ? { workerProcess } : {}),
+    ...processFacts(workerProcess, parsed, stage, draft, deps),
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
@@ -507,6 +510,20 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
       return check ? { ...r, checksDependency: check.line } : r;
     });
+}
+
+/** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */
+function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
+  if (workerProcess) return { workerProcess };
+  if (!parsed || !stage) return {};
+  let image: ReturnType<typeof stageFilesAt> | undefined;
+  const repoPath = (path: string) => {
+    image ??= stageFilesAt(parsed, stage, null, draft.context, deps);
+    const found = lookup(image.stage, absPath(image.stage.workdir, path), image.files);
+    return found?.kind === 'context' ? found.rel : null;
+  };
+  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoPath, deps.read);
+  return configBind ? { configBind } : {};
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */

@@ -78,6 +78,8 @@ export interface Service {
    * `os.environ.get(...)` whose default is the service port. Absent when no code read was found.
    */
   portVariable?: Evidence<string> & { address?: boolean };
+  /** A gunicorn config file the start command reads binds a literal port (`bind = "0.0.0.0:8000"`): PORT is then ignored. */
+  configBind?: { port: number; file: string; line: number };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */

@@ -36,6 +36,11 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
       port: literal.value,
       message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
     });
+  if (service.configBind && !fixed)
+    found.push({
+      port: service.configBind.port,
+      message: `${service.configBind.file}:${service.configBind.line} binds gunicorn to the fixed port ${service.configBind.port} (gunicorn reads PORT only when no bind is set), so a PORT set by the task definition is ignored; bind to the address from PORT (with ${service.configBind.port} as fallback) if the port must be configurable`,
+    });
   // Python/Go/Rust start calls read by pattern: `web.run_app(app, port=8005)`, `ListenAndServe(":9090", …)`.
   const patterned = (service.listen ?? []).filter((l) => PATTERN_FILE.test(l.file));
   const fixedCall = patterned[0]?.envVar === null ? patterned[0] : undefined;
