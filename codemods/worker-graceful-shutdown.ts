@@ -37,7 +37,8 @@ export const meta: CodemodMeta = {
   title: 'Workers stop their consumer on SIGTERM and exit before the ECS stop timeout',
   safety: 'behavior-changing',
   fixes: 'a worker that ignores SIGTERM, or whose handler leaves the consumer running',
-  verify: 'stop the task (or send SIGTERM locally) and check the consumer leaves its group and the process exits 0',
+  // Each change names what its consumer does when stopped (verifyLine); this is the general line for `list`.
+  verify: 'stop the task (or send SIGTERM locally) and check the consumer stops and the process exits 0',
   // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
   tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
@@ -151,6 +152,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       if (!body.fn.async) edits.push({ start: body.fn.start, end: body.fn.start, text: 'async ' });
       edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
     }
+    options.verify?.(verifyLine(consumers));
     note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')} first and keeps what it did` });
     return splice(source, edits);
   }
@@ -167,6 +169,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const lead = at === source.length ? (before.endsWith('\n') ? '\n' : '\n\n') : '';
   const trail = at === source.length ? (before.endsWith('\n') ? '' : '\n') : '\n';
   edits.push({ start: at, end: at, text: `${lead}${shutdown}\n${trail}` });
+  options.verify?.(verifyLine(consumers));
   note({
     severity: 'warning',
     code: 'ECS310',
@@ -435,6 +438,18 @@ function stopStep(c: Consumer, style: FileStyle, logger: { name: string; pino: b
     return `// Stop reading: the loop leaves after its current batch${c.loop.blockMs ? ` (a read blocks at most ${c.loop.blockMs} ms)` : ''}.\n${c.loop.flag} = ${c.loop.stopValue}${style.semi}\n${wait}`;
   }
   return guarded(style, logger, `await ${c.ref}${c.alwaysSet ? '.' : '?.'}${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`);
+}
+
+function verifyLine(consumers: Consumer[]): string {
+  return `stop the task (or send SIGTERM locally) and check that ${[...new Set(consumers.map(stopsHow))].join(' and ')}, and the process exits 0`;
+}
+
+/** What stopping this consumer shows, for the verify line: only a Kafka consumer has a group to leave. */
+function stopsHow(c: Consumer): string {
+  if (c.kind === 'kafka') return 'the consumer leaves its group';
+  if (c.kind === 'bullmq') return 'the worker finishes its active job';
+  if (c.kind === 'redis-stream') return 'the read loop finishes its batch';
+  return 'the AMQP channel and connection close (unacknowledged messages return to the queue)';
 }
 
 function describeStop(c: Consumer): string {

@@ -34,3 +34,15 @@ describe('verify texts name what was established', () => {
     expect(verify).not.toContain('SERVICE_URL');
   });
 });
+
+describe('worker-graceful-shutdown verify text', () => {
+  it('names the AMQP consumer it closes, not a Kafka group', () => {
+    const transform = TRANSFORMS.find((t) => t.id === 'worker-graceful-shutdown');
+    if (!transform) throw new Error('no worker-graceful-shutdown');
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'worker-graceful-shutdown', 'workspace-amqp-consumer', 'before');
+    const { plan } = planTree(readTree(fixture), [transform]);
+    const verify = plan.changes.find((c) => c.path === 'services/notifier/src/index.js')?.safety[0]?.verify ?? '';
+    expect(verify).toContain('AMQP');
+    expect(verify).not.toContain('group');
+  });
+});
