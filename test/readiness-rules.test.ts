@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../src/findings/finding.js';
 import { buildCheckReport } from '../src/check/report.js';
 import { satisfiesMajor } from '../src/check/node-range.js';
-import { planTree, type Tree } from './helpers/repo.js';
+import { join } from 'node:path';
+import { planTree, readTree, type Tree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
 
 const PKG = (extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'svc', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' }, ...extra }, null, 2) + '\n';
 const HTTP_SRC = "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n";
@@ -219,6 +221,12 @@ describe('ECS410 migrations at every start', () => {
       'api/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD npx prisma migrate deploy && node dist/index.js\n',
     };
     expect(at(readiness(files), 'ECS410').map((f) => `${f.file}:${f.line}`).sort()).toEqual(['api/Dockerfile:4', 'web/entrypoint.sh:6']);
+  });
+
+  it('reads the script the ENTRYPOINT path was copied from (docker/entrypoint.sh), and skips services whose compose turns the guarding variable off', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'celery-beat-shared-image', 'before'));
+    const findings = readiness(Object.fromEntries(tree));
+    expect(at(findings, 'ECS410').map((f) => `${f.service} ${f.file}:${f.line}`)).toEqual(['web backend/docker/entrypoint.sh:5']);
   });
 });
 

@@ -1,4 +1,18 @@
 /**
+ * The repo file the deployed stage holds at an image path (absolute, or relative to its WORKDIR),
+ * as its COPY/ADD lines establish it (`COPY docker/entrypoint.sh /entrypoint.sh`); null when the
+ * image holds none the model can name. The stage's files are followed once, on the first call.
+ */
+export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo): (imagePath: string) => string | null {
+  let image: { stage: StageFiles; files: RepoFiles } | undefined;
+  return (imagePath) => {
+    image ??= stageFilesAt(parsed, stage, null, context, repo);
+    const found = lookup(image.stage, absPath(image.stage.workdir, imagePath), image.files);
+    return found?.kind === 'context' ? found.rel : null;
+  };
+}
+
+/**
  * Builds the image model (src/dockerfile/imageFiles.ts) from a Dockerfile, stage by stage, without
  * a Docker engine: WORKDIR, ARG/ENV values, COPY/ADD from the build context or an earlier stage,
  * and the RUN steps src/dockerfile/imageRun.ts understands. What a COPY cannot do (a stage that

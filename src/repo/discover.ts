@@ -23,8 +23,7 @@ import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind } from './gunicornBind.js';
-import { stageFilesAt } from '../dockerfile/imageBuild.js';
-import { absPath, lookup } from '../dockerfile/imageFiles.js';
+import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -531,13 +530,7 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
 function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
-  let image: ReturnType<typeof stageFilesAt> | undefined;
-  const repoPath = (path: string) => {
-    image ??= stageFilesAt(parsed, stage, null, draft.context, deps);
-    const found = lookup(image.stage, absPath(image.stage.workdir, path), image.files);
-    return found?.kind === 'context' ? found.rel : null;
-  };
-  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoPath, deps.read);
+  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps), deps.read);
   return configBind ? { configBind } : {};
 }
 

@@ -7,6 +7,9 @@ import type { Finding } from '../../findings/finding.js';
 import { composeEntries } from '../compose-entries.js';
 import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptPath } from '../../repo/startScript.js';
+import { repoFileAt } from '../../dockerfile/imageBuild.js';
+import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
+import type { Service } from '../../repo/model.js';
 
 const DEV_SERVERS: [string, RegExp][] = [
   ['manage.py runserver', /\bmanage\.py["',\s]+runserver\b/],
@@ -37,7 +40,7 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
       if (ins && server)
         findings.push(finding(ctx, 'ECS407', { service: service.name, file: service.dockerfile, line: ins.line, message: `the image ${keyword} starts a development server (${server})` }));
     }
-    const script = entrypointScript(ctx, service.buildContext, lastInForce(image.parsed, image.stage, 'ENTRYPOINT')?.args ?? '');
+    const script = entrypointScript(ctx, service, image);
     if (script) {
       script.text.split('\n').forEach((line, i) => {
         const server = /^\s*#/.test(line) ? null : devServer(line);
@@ -57,9 +60,10 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
   return findings;
 }
 
-/** The repo file an ENTRYPOINT script comes from: the script's name in the build context. */
-export function entrypointScript(ctx: CheckContext, context: string, args: string): { path: string; text: string } | null {
-  const path = startScriptPath(context, args, ctx.repo.files);
+/** The repo file an ENTRYPOINT script comes from: the file the image's COPY put there, else the script's name in the build context. */
+export function entrypointScript(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }): { path: string; text: string } | null {
+  const args = lastInForce(image.parsed, image.stage, 'ENTRYPOINT')?.args ?? '';
+  const path = startScriptPath(service.buildContext, args, ctx.repo.files, repoFileAt(image.parsed, image.stage, service.buildContext, ctx.repo));
   const text = path === null ? null : ctx.read(path);
   return path === null || text === null ? null : { path, text };
 }

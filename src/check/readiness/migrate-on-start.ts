@@ -23,6 +23,42 @@ function migration(command: string): string | null {
   return MIGRATIONS.find(([, re]) => re.test(command))?.[0] ?? null;
 }
 
+/** `if [ "${NAME:-default}" = "value" ]; then` (or `!=`): a condition on an env variable around a line. */
+interface EnvGuard {
+  name: string;
+  value: string;
+  fallback: string | null;
+  negated: boolean;
+}
+
+const GUARD = /^\s*(?:if|elif)\s+\[\[?\s*"?\$\{?(\w+)(?::?-([^}"]*))?\}?"?\s*(!?=|==)\s*"?([^"\s\]]*)"?\s*\]\]?/;
+
+/** The innermost open `if` on an env variable before line `at` of a shell script, if any. */
+function envGuard(lines: string[], at: number): EnvGuard | null {
+  let depth = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    if (/^\s*fi\b/.test(line)) depth++;
+    else if (/^\s*if\b/.test(line)) {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      const m = GUARD.exec(line);
+      return m ? { name: m[1] ?? '', fallback: m[2] ?? null, negated: m[3] === '!=', value: m[4] ?? '' } : null;
+    }
+  }
+  return null;
+}
+
+/** Whether the guard holds with a service's compose environment: null when the variable's value is not established there. */
+function guardHolds(guard: EnvGuard, environment: Record<string, string | null>): boolean | null {
+  const set = environment[guard.name];
+  const value = typeof set === 'string' ? set : set === undefined ? guard.fallback : null;
+  if (value === null) return null;
+  return (value === guard.value) !== guard.negated;
+}
+
 export function migrateOnStart(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const say = (service: string, file: string, line: number, what: string, where: string) =>
@@ -42,10 +78,16 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
       const what = ins ? migration(ins.args) : null;
       if (ins && what) say(service.name, service.dockerfile, ins.line, what, `the image ${keyword}`);
     }
-    const script = entrypointScript(ctx, service.buildContext, lastInForce(image.parsed, image.stage, 'ENTRYPOINT')?.args ?? '');
-    script?.text.split('\n').forEach((line, i) => {
+    const script = entrypointScript(ctx, service, image);
+    const lines = script?.text.split('\n') ?? [];
+    lines.forEach((line, i) => {
       const what = /^\s*#/.test(line) ? null : migration(line);
-      if (what) say(service.name, script.path, i + 1, what, 'the entrypoint script');
+      if (!what || !script) return;
+      const guard = envGuard(lines, i);
+      const runs = guard ? guardHolds(guard, service.compose?.environment ?? {}) : true;
+      if (runs === false) return; // compose sets the variable so that this service skips it
+      const condition = guard ? ` (under \`if ${guard.name} ${guard.negated ? '!=' : '='} "${guard.value}"\`, ${runs === null ? 'which compose does not settle for this service' : 'which holds for this service'})` : '';
+      say(service.name, script.path, i + 1, what, `the entrypoint script${condition}`);
     });
   }
   return findings;
