@@ -320,3 +320,49 @@ describe('ECS411 nginx proxies to a compose-only hostname', () => {
     expect(at(readiness(notCopied), 'ECS411')).toEqual([]);
   });
 });
+
+describe('ECS412 Django ALLOWED_HOSTS vs the ALB health check', () => {
+  const django = (settings: Record<string, string>, environment = '') => ({
+    'docker-compose.yml': `services:\n  web:\n    build: ./web\n    ports:\n      - "8000:8000"\n${environment}`,
+    'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+    'web/manage.py': 'import os\n\nif __name__ == "__main__":\n    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n',
+    'web/config/urls.py': 'from django.urls import path\nfrom core import views\n\nurlpatterns = [\n    path("healthz/", views.healthz),\n]\n',
+    'web/core/views.py': 'from django.http import HttpResponse\n\n\ndef healthz(request):\n    return HttpResponse("ok")\n',
+    'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]\n',
+    ...settings,
+  });
+  const envDefault = (fallback: string) => `import os\n\nDEBUG = False\nALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "${fallback}").split(",")\n`;
+
+  it('names the settings line when the env default (manage.py settings module) lacks "*"', () => {
+    expect(at(readiness(django({ 'web/config/settings.py': envDefault('localhost,127.0.0.1') })), 'ECS412')).toEqual([
+      { service: 'web', file: 'web/config/settings.py', line: 4, severity: 'warning' },
+    ]);
+  });
+
+  it('reads the settings module compose names (a settings package) and its literal list', () => {
+    const files = django(
+      {
+        'web/config/settings/__init__.py': '',
+        'web/config/settings/base.py': 'ALLOWED_HOSTS = ["*"]\n',
+        'web/config/settings/prod.py': 'from .base import *  # noqa\n\nALLOWED_HOSTS = ("shop.example.com", \'api.example.com\')  # public names only\n',
+      },
+      '    environment:\n      DJANGO_SETTINGS_MODULE: config.settings.prod\n',
+    );
+    expect(at(readiness(files), 'ECS412')).toEqual([{ service: 'web', file: 'web/config/settings/prod.py', line: 3, severity: 'warning' }]);
+  });
+
+  it('stays silent when "*" is accepted or ALLOWED_HOSTS is computed, next to the literal list it reports', () => {
+    expect(at(readiness(django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost"]\n' })), 'ECS412')).toEqual([
+      { service: 'web', file: 'web/config/settings.py', line: 1, severity: 'warning' },
+    ]);
+    const silent = [
+      django({ 'web/config/settings.py': envDefault('*') }),
+      django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost", "*"]\n' }),
+      django({ 'web/config/settings.py': envDefault('localhost') }, '    environment:\n      DJANGO_ALLOWED_HOSTS: "*"\n'),
+      django({ 'web/config/settings.py': envDefault('localhost') }, '    environment:\n      DJANGO_ALLOWED_HOSTS: ${HOSTS:-localhost}\n'),
+      django({ 'web/config/settings.py': 'from .hosts import task_hosts\n\nALLOWED_HOSTS = ["localhost"] + task_hosts()\n' }),
+      django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost"]\nALLOWED_HOSTS.append(task_ip())\n' }),
+    ];
+    for (const files of silent) expect(at(readiness(files), 'ECS412')).toEqual([]);
+  });
+});

@@ -104,6 +104,12 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
   return port;
 }
 
+/** The path the ALB target group and the container healthCheck probe for a service, null when ecsfix gives it none. */
+export function albHealthPath(ctx: CheckContext, service: Service): string | null {
+  if (!service.dockerfile || (service.role !== 'http' && service.role !== 'frontend') || servedPort(ctx, service) === null) return null;
+  return healthPath(service, serviceImage(ctx.repo, service));
+}
+
 /** Web servers that take their port from their config, never from an env variable. */
 const FIXED_PORT_SERVERS: readonly string[] = ['nginx', 'httpd', 'caddy'];
 

@@ -88,4 +88,11 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help:
       'A proxy_pass (or an upstream server) in the configuration the nginx image loads names another compose service (http://api:3000). Compose resolves that name on its network; ECS does not, unless service discovery registers the same name, and nginx refuses to start when a proxy_pass host does not resolve. Point it at the name the service has on ECS (Cloud Map or Service Connect, an internal load balancer), or render it from a variable the task definition sets (an envsubst template).',
   },
+  {
+    code: 'ECS412',
+    title: 'Django\'s ALLOWED_HOSTS rejects the ALB health check',
+    defaultSeverity: 'warning',
+    help:
+      'The ALB target group (and the task definition healthCheck) probe the Django service\'s health route; the ALB sends the task\'s private IP as the Host header, the container probe sends "localhost". Django answers 400 (DisallowedHost) to a Host not in ALLOWED_HOSTS, so the targets never turn healthy. Accept the task\'s IP (read it from the ECS task metadata endpoint, ECS_CONTAINER_METADATA_URI_V4, at start-up and append it to ALLOWED_HOSTS), or answer the health route in a middleware placed before CommonMiddleware so host validation does not apply to it.',
+  },
 ];

@@ -3,6 +3,7 @@ import type { ReadinessRule } from '../context.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { curlWithoutCurl } from './curl-without-curl.js';
 import { devServerCommand } from './dev-server-command.js';
+import { djangoAllowedHosts } from './django-allowed-hosts.js';
 import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
 import { floatingBaseImage } from './floating-base-image.js';
@@ -24,4 +25,5 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   portMismatch,
   migrateOnStart,
   nginxComposeUpstream,
+  djangoAllowedHosts,
 ];
