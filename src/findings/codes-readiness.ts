@@ -88,4 +88,11 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help:
       'A proxy_pass (or an upstream server) in the configuration the nginx image loads names another compose service (http://api:3000). Compose resolves that name on its network; ECS does not, unless service discovery registers the same name, and nginx refuses to start when a proxy_pass host does not resolve. Point it at the name the service has on ECS (Cloud Map or Service Connect, an internal load balancer), or render it from a variable the task definition sets (an envsubst template).',
   },
+  {
+    code: 'ECS412',
+    title: 'A localhost URL is built into a frontend bundle',
+    defaultSeverity: 'warning',
+    help:
+      'A public build-time variable (VITE_*, NEXT_PUBLIC_*, REACT_APP_*, PUBLIC_* for SvelteKit/Astro), set by ARG, ENV or compose build.args, holds a localhost URL, and the image runs the framework\'s build after it: the value is inlined into the JavaScript the browsers download, so on ECS every user\'s browser calls its own machine. Build the image with the public URL the browsers reach (the ALB or the API\'s domain, passed as a build argument by CI), or have the bundle read it at run time (a config.js served by the container).',
+  },
 ];

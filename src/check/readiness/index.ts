@@ -5,6 +5,7 @@ import { curlWithoutCurl } from './curl-without-curl.js';
 import { devServerCommand } from './dev-server-command.js';
 import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
+import { frontendLocalhostBuildVar } from './frontend-localhost-build-var.js';
 import { floatingBaseImage } from './floating-base-image.js';
 import { migrateOnStart } from './migrate-on-start.js';
 import { nginxComposeUpstream } from './nginx-compose-upstream.js';
@@ -24,4 +25,5 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   portMismatch,
   migrateOnStart,
   nginxComposeUpstream,
+  frontendLocalhostBuildVar,
 ];
