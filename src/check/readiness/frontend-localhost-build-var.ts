@@ -130,7 +130,7 @@ export function frontendLocalhostBuildVar(ctx: CheckContext): Finding[] {
           finding(ctx, 'ECS412', {
             service: service.name,
             ...place,
-            message: `${v.name}=${v.value} is built into the browser bundle of "${service.name}" (${v.fromCompose ? 'compose build.args' : v.instruction.keyword} at ${service.dockerfile}:${v.instruction.line}): on ECS the users' browsers would call their own machine. Build the image with the public URL the browsers reach (the ALB or API domain), or make the bundle read it at run time`,
+            message: `${v.name}=${v.value} is built into the browser bundle of "${service.name}" (${v.fromCompose ? 'compose build.args, read by the ARG' : v.instruction.keyword} at ${service.dockerfile}:${v.instruction.line}): on ECS the users' browsers would call their own machine. Build the image with the public URL the browsers reach (the ALB or API domain), or make the bundle read it at run time`,
           }),
         );
       }
