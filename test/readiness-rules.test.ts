@@ -321,7 +321,46 @@ describe('ECS411 nginx proxies to a compose-only hostname', () => {
   });
 });
 
-describe('ECS412 Django ALLOWED_HOSTS vs the ALB health check', () => {
+describe('ECS412 a localhost URL is built into a frontend bundle', () => {
+  const SPA_PKG = JSON.stringify({ name: 'admin', private: true, scripts: { dev: 'vite', build: 'vite build' }, devDependencies: { vite: '^5' } }) + '\n';
+  const SPA = (dockerfile: string, compose = 'services:\n  admin:\n    build: ./admin\n    ports:\n      - "8081:80"\n') => ({
+    'docker-compose.yml': compose,
+    'admin/package.json': SPA_PKG,
+    'admin/src/main.jsx': "const api = import.meta.env.VITE_API_URL || 'http://localhost:8000';\nexport default api;\n",
+    'admin/Dockerfile': dockerfile,
+  });
+  const stages = (arg: string, build = 'RUN npm run build') =>
+    `FROM node:20-alpine AS build\nWORKDIR /src\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n${arg}\n${build}\n\nFROM nginx:1.27-alpine\nCOPY --from=build /src/dist /usr/share/nginx/html\nEXPOSE 80\n`;
+
+  it('warns at the ARG default a build stage bakes in (through the package script), and at the compose build.args line', () => {
+    expect(at(readiness(SPA(stages('ARG VITE_API_URL=http://localhost:8000'))), 'ECS412')).toEqual([{ service: 'admin', file: 'admin/Dockerfile', line: 6, severity: 'warning' }]);
+    const viaCompose = 'services:\n  admin:\n    build:\n      context: ./admin\n      args:\n        VITE_API_URL: http://127.0.0.1:8000\n';
+    expect(at(readiness(SPA(stages('ARG VITE_API_URL'), viaCompose)), 'ECS412')).toEqual([{ service: 'admin', file: 'docker-compose.yml', line: 6, severity: 'warning' }]);
+    const next = 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nARG NEXT_PUBLIC_API_URL=http://localhost:4000\nENV NEXT_PUBLIC_API_URL=$NEXT_PUBLIC_API_URL\nRUN npx next build\nCMD ["npx", "next", "start"]\n';
+    expect(at(readiness(SPA(next)), 'ECS412').map((f) => f.line)).toEqual([5]);
+  });
+
+  // Each near miss beside the one-token variant that warns, so a rule that never reports fails too.
+  const lines = (dockerfile: string) => at(readiness(SPA(dockerfile)), 'ECS412').map((f) => f.line);
+
+  it('is silent for a non-localhost default', () => {
+    expect(lines(stages('ARG VITE_API_URL=http://localhost:8000'))).toEqual([6]);
+    expect(lines(stages('ARG VITE_API_URL=https://api.example.com'))).toEqual([]);
+  });
+
+  it('is silent for a server-side variable', () => {
+    expect(lines(stages('ENV REACT_APP_API_URL=http://localhost:8000', 'RUN npx react-scripts build'))).toEqual([6]);
+    expect(lines(stages('ENV API_URL=http://localhost:8000', 'RUN npx react-scripts build'))).toEqual([]);
+  });
+
+  it('is silent for an ARG no build step reads (no build, or the build before it)', () => {
+    expect(lines(stages('ARG VITE_API_URL=http://localhost:8000', 'RUN npm run build'))).toEqual([6]);
+    expect(lines(stages('ARG VITE_API_URL=http://localhost:8000', 'RUN npm run dev -- --help'))).toEqual([]);
+    expect(lines(stages('RUN npm run build', 'ARG VITE_API_URL=http://localhost:8000'))).toEqual([]);
+  });
+});
+
+describe('ECS413 Django ALLOWED_HOSTS vs the ALB health check', () => {
   const django = (settings: Record<string, string>, environment = '') => ({
     'docker-compose.yml': `services:\n  web:\n    build: ./web\n    ports:\n      - "8000:8000"\n${environment}`,
     'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
@@ -334,7 +373,7 @@ describe('ECS412 Django ALLOWED_HOSTS vs the ALB health check', () => {
   const envDefault = (fallback: string) => `import os\n\nDEBUG = False\nALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "${fallback}").split(",")\n`;
 
   it('names the settings line when the env default (manage.py settings module) lacks "*"', () => {
-    expect(at(readiness(django({ 'web/config/settings.py': envDefault('localhost,127.0.0.1') })), 'ECS412')).toEqual([
+    expect(at(readiness(django({ 'web/config/settings.py': envDefault('localhost,127.0.0.1') })), 'ECS413')).toEqual([
       { service: 'web', file: 'web/config/settings.py', line: 4, severity: 'warning' },
     ]);
   });
@@ -348,11 +387,11 @@ describe('ECS412 Django ALLOWED_HOSTS vs the ALB health check', () => {
       },
       '    environment:\n      DJANGO_SETTINGS_MODULE: config.settings.prod\n',
     );
-    expect(at(readiness(files), 'ECS412')).toEqual([{ service: 'web', file: 'web/config/settings/prod.py', line: 3, severity: 'warning' }]);
+    expect(at(readiness(files), 'ECS413')).toEqual([{ service: 'web', file: 'web/config/settings/prod.py', line: 3, severity: 'warning' }]);
   });
 
   it('stays silent when "*" is accepted or ALLOWED_HOSTS is computed, next to the literal list it reports', () => {
-    expect(at(readiness(django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost"]\n' })), 'ECS412')).toEqual([
+    expect(at(readiness(django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost"]\n' })), 'ECS413')).toEqual([
       { service: 'web', file: 'web/config/settings.py', line: 1, severity: 'warning' },
     ]);
     const silent = [
@@ -363,6 +402,6 @@ describe('ECS412 Django ALLOWED_HOSTS vs the ALB health check', () => {
       django({ 'web/config/settings.py': 'from .hosts import task_hosts\n\nALLOWED_HOSTS = ["localhost"] + task_hosts()\n' }),
       django({ 'web/config/settings.py': 'ALLOWED_HOSTS = ["localhost"]\nALLOWED_HOSTS.append(task_ip())\n' }),
     ];
-    for (const files of silent) expect(at(readiness(files), 'ECS412')).toEqual([]);
+    for (const files of silent) expect(at(readiness(files), 'ECS413')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Compose entries with their lines, for the readiness rules: each service's environment variables
  * (map and list form, and those merged in from an anchor with `<<: *anchor`, placed at the merge
- * line), its healthcheck test and its command. The compose model keeps values; this keeps places.
+ * line), its `build.args`, its healthcheck test and its command. The compose model keeps values; this keeps places.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 
@@ -17,6 +17,7 @@ export interface ComposeEntry {
 
 export interface ComposeEntries {
   environment: ComposeEntry[];
+  buildArgs: ComposeEntry[];
   healthcheck: ComposeEntry[];
   command: ComposeEntry[];
 }
@@ -30,7 +31,7 @@ export function composeEntries(file: string, text: string): ComposeEntries {
   const key = `${file}\0${text}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const out: ComposeEntries = { environment: [], healthcheck: [], command: [] };
+  const out: ComposeEntries = { environment: [], buildArgs: [], healthcheck: [], command: [] };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false });
   if (doc.errors.length === 0) {
@@ -46,6 +47,10 @@ export function composeEntries(file: string, text: string): ComposeEntries {
           const field = isScalar(pair.key) ? String(pair.key.value) : '';
           const value = resolve(pair.value);
           if (field === 'environment') out.environment.push(...environmentEntries(name, file, value, resolve, lineAt, lineAt(pair.key as YamlNode)));
+          if (field === 'build' && isMap(value)) {
+            const args = pairs(value, resolve).find((p) => isScalar(p.key) && p.key.value === 'args');
+            if (args) out.buildArgs.push(...environmentEntries(name, file, resolve(args.value), resolve, lineAt, lineAt(args.key as YamlNode)));
+          }
           if (field === 'command' || field === 'entrypoint') out.command.push({ service: name, file, line: lineAt(pair.key as YamlNode), key: field, value: joined(value, resolve) });
           if (field === 'healthcheck' && isMap(value)) {
             const test = pairs(value, resolve).find((p) => isScalar(p.key) && p.key.value === 'test');

@@ -90,6 +90,13 @@ export const READINESS_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS412',
+    title: 'A localhost URL is built into a frontend bundle',
+    defaultSeverity: 'warning',
+    help:
+      'A public build-time variable (VITE_*, NEXT_PUBLIC_*, REACT_APP_*, PUBLIC_* for SvelteKit/Astro), set by ARG, ENV or compose build.args, holds a localhost URL, and the image runs the framework\'s build after it: the value is inlined into the JavaScript the browsers download, so on ECS every user\'s browser calls its own machine. Build the image with the public URL the browsers reach (the ALB or the API\'s domain, passed as a build argument by CI), or have the bundle read it at run time (a config.js served by the container).',
+  },
+  {
+    code: 'ECS413',
     title: 'Django\'s ALLOWED_HOSTS rejects the ALB health check',
     defaultSeverity: 'warning',
     help:

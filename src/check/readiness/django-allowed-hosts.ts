@@ -1,5 +1,5 @@
 /**
- * ECS412 (review3 R10): a Django HTTP service that ecsfix gives an ALB target group and a task
+ * ECS413 (review3 R10): a Django HTTP service that ecsfix gives an ALB target group and a task
  * definition healthCheck, while the settings module's ALLOWED_HOSTS is established not to accept
  * the probes' Host headers: the ALB sends the task's private IP, the container probe "localhost".
  * Django answers 400 (DisallowedHost), so the targets never turn healthy. Reported only when
@@ -65,7 +65,7 @@ export function djangoAllowedHosts(ctx: CheckContext): Finding[] {
     const allowed = text === null ? null : allowedHosts(text, service.compose?.environment ?? {});
     if (!file || !allowed || allowed.hosts.some((h) => h.trim() === '*')) continue;
     findings.push(
-      finding(ctx, 'ECS412', {
+      finding(ctx, 'ECS413', {
         service: service.name,
         file,
         line: allowed.line,

@@ -6,6 +6,7 @@ import { devServerCommand } from './dev-server-command.js';
 import { djangoAllowedHosts } from './django-allowed-hosts.js';
 import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
+import { frontendLocalhostBuildVar } from './frontend-localhost-build-var.js';
 import { floatingBaseImage } from './floating-base-image.js';
 import { migrateOnStart } from './migrate-on-start.js';
 import { nginxComposeUpstream } from './nginx-compose-upstream.js';
@@ -25,5 +26,6 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   portMismatch,
   migrateOnStart,
   nginxComposeUpstream,
+  frontendLocalhostBuildVar,
   djangoAllowedHosts,
 ];
