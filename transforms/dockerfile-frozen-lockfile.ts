@@ -39,7 +39,7 @@ import { lineOfOffset } from '../src/text.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { copyArguments } from '../src/dockerfile/copy.js';
-import { stageFilesAt, stageFilesBefore } from '../src/dockerfile/imageBuild.js';
+import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
 import { presence, repoFiles, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
@@ -79,7 +79,8 @@ function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string
   const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
   const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo);
   for (const { stage, ins, commands } of runs) {
-    const files = before.get(ins) ?? stageFilesAt(parsed, stage, ins, context, repo).stage;
+    const files = before.get(ins);
+    if (!files) continue; // every instruction of a stage is walked: not reached
     let cwd = files.workdir;
     for (const command of commands) {
       const prog = program(command);

@@ -164,7 +164,8 @@ function copyInstruction(walk: Walk, ins: DockerInstruction, fs: StageFiles): vo
 /** Where a base image keeps what it ships (CA certificates, toolchains, system libraries): the model does not know its files. */
 const SYSTEM_PATH = /^\/(?:etc|usr|lib|lib32|lib64|bin|sbin|opt|var|go|root|home)(?:\/|$)/;
 
-function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number | null {
+/** The index of the stage a `COPY --from` names (by name or number), among the stages before `before`. */
+export function stageFor(parsed: ParsedDockerfile, ref: string, before: number): number | null {
   const byName = parsed.stages.find((s) => s.index < before && s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
   if (byName) return byName.index;
   if (/^\d+$/.test(ref) && Number(ref) < before) return Number(ref);

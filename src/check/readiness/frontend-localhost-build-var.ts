@@ -11,6 +11,8 @@ import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../rep
 import type { Service } from '../../repo/model.js';
 import type { Finding } from '../../findings/finding.js';
 import { copyArguments, copyFlag } from '../../dockerfile/copy.js';
+import { expandVariables, variableAssignments } from '../../dockerfile/variables.js';
+import { stageFor } from '../../dockerfile/imageBuild.js';
 import { composeEntries } from '../compose-entries.js';
 import { finding, serviceImage, type CheckContext } from '../context.js';
 
@@ -36,7 +38,8 @@ function contributingStages(parsed: ParsedDockerfile, deployed: DockerStage): Do
     for (const ins of stage.instructions.filter((i) => i.keyword === 'COPY')) {
       const args = copyArguments(parsed, ins);
       const from = args ? copyFlag(args, 'from') : undefined;
-      if (from !== undefined) visit(parsed.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? parsed.stages[Number(from)] : undefined));
+      const index = from === undefined ? null : stageFor(parsed, from, stage.index);
+      if (index !== null) visit(parsed.stages[index]);
     }
   };
   visit(deployed);
@@ -58,21 +61,6 @@ function packageScripts(ctx: CheckContext, service: Service): Record<string, str
   }
 }
 
-/** The variables `ARG`/`ENV` set in one instruction, with their values (an ARG with no default has null). */
-function declared(ins: DockerInstruction): { name: string; value: string | null }[] {
-  const args = ins.args.trim();
-  const legacy = ins.keyword === 'ENV' ? /^([A-Za-z_]\w*)\s+(?!\S*=)(.*)$/.exec(args) : null;
-  if (legacy) return [{ name: legacy[1] ?? '', value: unquote(legacy[2] ?? '') }];
-  return [...args.matchAll(/([A-Za-z_]\w*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|\S*))?/g)].map((m) => ({ name: m[1] ?? '', value: m[2] === undefined ? null : unquote(m[2]) }));
-}
-
-const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/s, '$2');
-
-/** `$X`, `${X}`, `${X:-default}` resolved against the build arguments known so far. */
-function substitute(value: string, known: Map<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_m, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => known.get(braced ?? bare ?? '') ?? fallback ?? '');
-}
-
 interface BakedVariable {
   name: string;
   value: string;
@@ -89,9 +77,10 @@ function bakedInStage(stage: DockerStage, composeArgs: Record<string, string>, s
   const baked: BakedVariable[] = [];
   for (const ins of stage.instructions) {
     if (ins.keyword === 'ARG' || ins.keyword === 'ENV')
-      for (const { name, value } of declared(ins)) {
+      for (const [name, value] of variableAssignments(ins.args, ins.keyword)) {
         const fromCompose = ins.keyword === 'ARG' && name in composeArgs;
-        const resolved = fromCompose ? (composeArgs[name] ?? '') : substitute(value ?? '', known);
+        // A variable with no known value expands to nothing, as in the build.
+        const resolved = fromCompose ? (composeArgs[name] ?? '') : expandVariables(value ?? '', (n) => known.get(n) ?? '').text;
         known.set(name, resolved);
         const framework = FRAMEWORKS.find((f) => f.prefix.test(name));
         const inherited = pending.some((p) => resolved === p.value && value?.includes(p.name));
