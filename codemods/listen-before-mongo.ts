@@ -114,8 +114,12 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
       // Migrations, a seed, a query on the same client between the connect and listen (or in listen's
       // own arguments) would run on a datastore that is not connected yet: the connect stays.
       const use = datastoreUseBefore(block.slice(k + moved.length, index + 1), datastoreNames(found, root.get().node.program), localFunctions(j, root));
-      if (use) {
+      if (use?.kind === 'uses') {
         note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up uses ${found.store.label} (${use.name}) after connecting it and before listening; moving the connect to the background would run this on a datastore that is not connected, so ecsfix leaves the start-up in place` });
+        return undefined;
+      }
+      if (use) {
+        note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up awaits ${use.call} after connecting ${found.store.label} and before listening; it is not declared in this file, so ecsfix cannot establish that it does not use ${found.store.label} and leaves the start-up in place: move the connect after listen by hand if ${use.call} does not need it` });
         return undefined;
       }
       return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
@@ -268,17 +272,32 @@ function isConnectedLog(source: string, stmt: Node): boolean {
   return /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:info|debug|log)\(/.test(text) && /mongo|database|\bdb\b|connect/i.test(text);
 }
 
-/** Functions declared in the file by name (`function seed() {}`, `const seed = async () => {}`), for following a call. */
-function localFunctions(j: JSCodeshift, root: Collection): Map<string, Node> {
-  const out = new Map<string, Node>();
+/**
+ * Functions declared in the file, by the name a call reaches them with (`function seed() {}` and
+ * `const seed = async () => {}` as `seed`, a class method `seed() {}` or `seed = async () => {}` as
+ * `this.seed`), for following a call. Methods of every class of the file share one name space:
+ * following a same-named method of another class only finds more uses, never fewer.
+ */
+function localFunctions(j: JSCodeshift, root: Collection): Map<string, Node[]> {
+  const out = new Map<string, Node[]>();
+  const add = (name: string, body: Node) => out.set(name, [...(out.get(name) ?? []), body]);
   typed(j, root, 'FunctionDeclaration').forEach((p) => {
     const name = (p.node.id as Node)?.name;
-    if (name) out.set(name, p.node.body);
+    if (name) add(name, p.node.body);
   });
   typed(j, root, 'VariableDeclarator').forEach((p) => {
     const init: Node = p.node.init;
-    if ((p.node.id as Node).type === 'Identifier' && init && /Function/.test(init.type)) out.set((p.node.id as Node).name, init.body);
+    if ((p.node.id as Node).type === 'Identifier' && init && /Function/.test(init.type)) add((p.node.id as Node).name, init.body);
   });
+  for (const type of ['ClassMethod', 'ClassPrivateMethod', 'ClassProperty', 'ClassPrivateProperty', 'MethodDefinition', 'PropertyDefinition']) {
+    typed(j, root, type).forEach((p) => {
+      const node: Node = p.node;
+      const fn: Node = /Method/.test(node.type) ? (node.value?.type ? node.value : node) : node.value;
+      if (node.computed || !fn || !/Function|Method/.test(fn.type) || !fn.body) return;
+      const name = node.key?.type === 'PrivateName' ? `#${node.key.id?.name}` : node.key?.type === 'PrivateIdentifier' ? `#${node.key.name}` : node.key?.name;
+      if (name) add(`this.${name}`, fn.body);
+    });
+  }
   return out;
 }
 
@@ -309,22 +328,40 @@ function datastoreNames(found: Extract<Found, { kind: 'statement' }>, program: N
   return names;
 }
 
+/** What start-up does between the connect and listen that keeps the connect where it is. */
+type StartupUse = { kind: 'uses'; name: string; line: number | undefined } | { kind: 'unknown'; call: string; line: number | undefined };
+
 /**
  * The first use, in the statements left between the connect and listen (listen included: its
  * arguments are evaluated before it listens), of the connected datastore: directly or through a
- * function of this file that they call.
+ * function or method of this file that they call. An awaited call of a function this file does not
+ * declare (`await seedDatabase()` imported from another module, `this.warmCache()` of a base class)
+ * counts as well, as one whose use cannot be established: awaited start-up work is the kind that
+ * reads the database (a seed, migrations, a cache warm-up), and moving the connect past it would
+ * run it on a datastore that is not connected.
  */
-function datastoreUseBefore(statements: Node[], names: Set<string>, functions: Map<string, Node>): { name: string; line: number | undefined } | null {
+function datastoreUseBefore(statements: Node[], names: Set<string>, functions: Map<string, Node[]>): StartupUse | null {
   if (names.size === 0) return null;
   const followed = new Set<Node>();
-  const visit = (node: Node, callSite: Node | null): { name: string; line: number | undefined } | null => {
+  // `nested`: inside a function written in these statements (a route handler, a callback), which
+  // start-up does not necessarily run; an unknown await there is not counted.
+  const visit = (node: Node, callSite: Node | null, nested = false): StartupUse | null => {
     if (!node || typeof node.type !== 'string') return null;
-    if (/^(?:Identifier|MemberExpression|OptionalMemberExpression)$/.test(node.type) && names.has(calleeText(node))) return { name: calleeText(node), line: (callSite ?? node).loc?.start.line };
-    if (node.type === 'CallExpression' && node.callee?.type === 'Identifier' && functions.has(node.callee.name) && !followed.has(functions.get(node.callee.name))) {
-      const body = functions.get(node.callee.name);
-      followed.add(body);
-      const inner = visit(body, callSite ?? node);
-      if (inner) return { name: `${node.callee.name}() uses ${inner.name}`, line: inner.line };
+    if (/Function/.test(node.type)) nested = true;
+    if (/^(?:Identifier|MemberExpression|OptionalMemberExpression)$/.test(node.type) && names.has(calleeText(node))) return { kind: 'uses', name: calleeText(node), line: (callSite ?? node).loc?.start.line };
+    const callee = node.type === 'CallExpression' ? followableCallee(node.callee) : null;
+    if (callee && functions.has(callee)) {
+      for (const body of functions.get(callee) ?? []) {
+        if (followed.has(body)) continue;
+        followed.add(body);
+        const inner = visit(body, callSite ?? node, nested);
+        if (inner?.kind === 'uses') return { kind: 'uses', name: `${callee}() uses ${inner.name}`, line: inner.line };
+        if (inner) return inner;
+      }
+    }
+    if (!nested && node.type === 'AwaitExpression' && node.argument?.type === 'CallExpression') {
+      const awaited = followableCallee(node.argument.callee);
+      if (awaited && !functions.has(awaited)) return { kind: 'unknown', call: `${awaited}()`, line: (callSite ?? node).loc?.start.line };
     }
     for (const key of Object.keys(node)) {
       if (key === 'loc' || key === 'comments' || key === 'leadingComments' || key === 'trailingComments') continue;
@@ -333,7 +370,7 @@ function datastoreUseBefore(statements: Node[], names: Set<string>, functions: M
       if (key === 'key' && /Property$|Method$/.test(node.type) && !node.computed) continue;
       const child = node[key];
       for (const c of Array.isArray(child) ? child : [child]) {
-        const hit = c && typeof c === 'object' ? visit(c, callSite) : null;
+        const hit = c && typeof c === 'object' ? visit(c, callSite, nested) : null;
         if (hit) return hit;
       }
     }
@@ -342,6 +379,18 @@ function datastoreUseBefore(statements: Node[], names: Set<string>, functions: M
   for (const stmt of statements) {
     const hit = visit(stmt, null);
     if (hit) return hit;
+  }
+  return null;
+}
+
+/** `seed` of `seed()`, `this.seed` of `this.seed()` / `this.#seed()`: the calls a function of this file may answer. */
+function followableCallee(callee: Node): string | null {
+  if (callee?.type === 'Identifier') return callee.name;
+  if ((callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression') && callee.object?.type === 'ThisExpression' && !callee.computed) {
+    const key = callee.property;
+    if (key?.type === 'Identifier') return `this.${key.name}`;
+    if (key?.type === 'PrivateName') return `this.#${key.id?.name}`;
+    if (key?.type === 'PrivateIdentifier') return `this.#${key.name}`;
   }
   return null;
 }
