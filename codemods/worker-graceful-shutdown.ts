@@ -152,7 +152,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       if (!body.fn.async) edits.push({ start: body.fn.start, end: body.fn.start, text: 'async ' });
       edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
     }
-    options.verify?.(verifyLine(consumers));
+    options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
     note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')} first and keeps what it did` });
     return splice(source, edits);
   }
@@ -163,19 +163,31 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
   for (const add of added) addImportSpecifier(j, root, source, add, edits);
   const names = freeNames(j, root);
-  const shutdown = shutdownCode({ names, consumers, closers, logger, style, isTs });
+  // The file's own "connection lost" listener also runs when the shutdown closes the connection on
+  // purpose: a block-bodied one returns while shutting down; another is reported (ECS315).
+  const exitsOnClose = closeListenerExit(j, root);
+  const guardsListener = exitsOnClose?.fn.body.type === 'BlockStatement' && exitsOnClose.fn.body.body.length > 0;
+  if (exitsOnClose && guardsListener) {
+    const first = exitsOnClose.fn.body.body[0];
+    const indent = /^[ \t]*/.exec(source.slice(source.lastIndexOf('\n', first.start - 1) + 1))?.[0] ?? '';
+    edits.push({ start: exitsOnClose.fn.body.start + 1, end: exitsOnClose.fn.body.start + 1, text: `\n${indent}if (${names.flag}) return${style.semi} // closed by the shutdown, not lost` });
+  }
+  const exitsNonZero = exitsOnClose && !guardsListener ? exitsOnClose : null;
+  const shutdown = shutdownCode({ names, consumers, closers, logger, style, isTs, exitsZero: !exitsNonZero });
   const at = startCallOffset(root, source, consumers) ?? source.length;
   const before = source.slice(0, at);
   const lead = at === source.length ? (before.endsWith('\n') ? '\n' : '\n\n') : '';
   const trail = at === source.length ? (before.endsWith('\n') ? '' : '\n') : '\n';
   edits.push({ start: at, end: at, text: `${lead}${shutdown}\n${trail}` });
-  options.verify?.(verifyLine(consumers));
+  options.verify?.(verifyLine(consumers, exitsNonZero ? `the process exits (with ${exitsNonZero.call} from the ${exitsNonZero.event} listener at line ${exitsNonZero.line}, which the shutdown's close runs)` : 'the process exits 0'));
   note({
     severity: 'warning',
     code: 'ECS310',
     line: consumers[0]?.line,
-    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits 0 within 25 s`,
+    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}`,
   });
+  if (exitsNonZero)
+    note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
   return splice(source, edits);
 }
 
@@ -440,8 +452,43 @@ function stopStep(c: Consumer, style: FileStyle, logger: { name: string; pino: b
   return guarded(style, logger, `await ${c.ref}${c.alwaysSet ? '.' : '?.'}${c.stop}()`, `Failed to ${c.kind.startsWith('amqp') ? 'close' : 'stop'} the ${c.what}`);
 }
 
-function verifyLine(consumers: Consumer[]): string {
-  return `stop the task (or send SIGTERM locally) and check that ${[...new Set(consumers.map(stopsHow))].join(' and ')}, and the process exits 0`;
+function verifyLine(consumers: Consumer[], exit: string): string {
+  return `stop the task (or send SIGTERM locally) and check that ${[...new Set(consumers.map(stopsHow))].join(' and ')}, and ${exit}`;
+}
+
+/** The `process.exit(...)` calls in a function, as written. */
+function exitCalls(j: JSCodeshift, fn: Node): string[] {
+  return j(fn)
+    .find(j.CallExpression)
+    .nodes()
+    .filter((n: Node) => calleeText(n.callee) === 'process.exit')
+    .map((n: Node) => `process.exit(${n.arguments[0]?.type === 'NumericLiteral' || n.arguments[0]?.type === 'Literal' ? n.arguments[0].value : n.arguments.length ? '…' : ''})`);
+}
+
+/** What the verify line may say about the exit after a repaired handler: only what its body shows. */
+function repairedExit(j: JSCodeshift, handler: Node, root: Collection): string {
+  const calls = exitCalls(j, handler);
+  const exitsOnClose = closeListenerExit(j, root);
+  if (calls.length > 0 && calls.every((c) => c === 'process.exit(0)' || c === 'process.exit()') && !exitsOnClose) return 'the process exits 0';
+  if (calls.length > 0) return `the process exits (the handler calls ${[...new Set(calls)].join(', ')}${exitsOnClose ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} calls ${exitsOnClose.call}` : ''})`;
+  return 'the process exits before the stop timeout (the handler does not call process.exit: a timer or socket still open keeps it running until ECS sends SIGKILL)';
+}
+
+/**
+ * A `x.on('close' | 'end' | 'disconnect', ...)` listener that exits with a non-zero code (amqplib's
+ * "connection lost, let the orchestrator restart me"): a deliberate close at shutdown runs it too.
+ */
+function closeListenerExit(j: JSCodeshift, root: Collection): { line: number; event: string; call: string; fn: Node } | null {
+  for (const p of typed(j, root, 'CallExpression')) {
+    const n: Node = p.node;
+    if (n.callee.type !== 'MemberExpression' || calleeText(n.callee.object) === 'process' || !/^(?:on|once|addListener)$/.test(n.callee.property?.name ?? '')) continue;
+    const event = n.arguments[0];
+    const fn = n.arguments[1];
+    if (!(event?.type === 'StringLiteral' || event?.type === 'Literal') || !/^(?:close|end|disconnect|disconnected)$/.test(String(event.value)) || !/Function/.test(fn?.type ?? '')) continue;
+    const nonZero = exitCalls(j, fn).find((c) => c !== 'process.exit(0)' && c !== 'process.exit()');
+    if (nonZero) return { line: n.loc?.start.line ?? 1, event: `'${event.value}'`, call: nonZero, fn };
+  }
+  return null;
 }
 
 /** What stopping this consumer shows, for the verify line: only a Kafka consumer has a group to leave. */
@@ -909,8 +956,8 @@ function indentBlock(text: string, indent: string): string {
     .join('\n');
 }
 
-function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Consumer[]; closers: Closer[]; logger: { name: string; pino: boolean }; style: FileStyle; isTs: boolean }): string {
-  const { names, consumers, closers, logger, style, isTs } = args;
+function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Consumer[]; closers: Closer[]; logger: { name: string; pino: boolean }; style: FileStyle; isTs: boolean; exitsZero: boolean }): string {
+  const { names, consumers, closers, logger, style, isTs, exitsZero } = args;
   const s = style.semi;
   const i = style.indent;
   const q = style.quote;
@@ -923,7 +970,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const template = '`${signal} received, shutting down`';
   return [
     `// Graceful shutdown: ECS sends SIGTERM, then SIGKILL after its 30 s stop timeout. Stop consuming`,
-    `// first ${consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken'}, then close what this worker owns, then exit 0.`,
+    `// first ${consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken'}, then close what this worker owns, then exit${exitsZero ? ' 0' : ''}.`,
     `let ${names.flag} = false${s}`,
     ``,
     `async function ${names.fn}(signal${signalType})${returnType} {`,

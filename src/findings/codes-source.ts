@@ -74,6 +74,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The worker reads a Redis stream in a loop whose XREADGROUP/XREAD blocks until an entry arrives (BLOCK 0), longer than the stop timeout, or for a time ecsfix cannot establish. A stop flag would be seen only after the next entry, so ecsfix adds no shutdown. Use a BLOCK of a few seconds; then the loop can check a flag the SIGTERM handler sets.',
   },
   {
+    code: 'ECS315',
+    title: 'A connection-lost listener exits non-zero when the shutdown closes the connection',
+    defaultSeverity: 'warning',
+    help: 'The worker exits with a non-zero code from a close/end listener (the usual "connection lost, let the orchestrator restart me"). The graceful shutdown closes that connection on purpose, so the listener runs and the task stops with that code, not 0. Make the listener return while shutting down if the stop code matters (alarms on non-zero exits, deployment circuit breakers).',
+  },
+  {
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',
