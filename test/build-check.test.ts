@@ -236,6 +236,39 @@ CMD ["pnpm", "start"]
     it('a base image that is not a stock node image may ship pnpm: nothing', () => {
       expect(program(cmd('CMD ["pnpm", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', 'FROM ghcr.io/acme/node-pnpm:20 AS runtime')))).toEqual([]);
     });
+
+    it('the fix names corepack only where the base ships it (node 25+ images do not)', () => {
+      const on = (base: string) => program(cmd('CMD ["pnpm", "start"]', GOOD.replace('FROM node:20-alpine AS runtime', `FROM ${base} AS runtime`)))[0]?.message ?? '';
+      expect(on('node:20-alpine')).toContain('RUN corepack enable');
+      expect(on('node:26-alpine')).toContain('RUN npm install -g pnpm');
+      expect(on('node:26-alpine')).not.toContain('corepack enable');
+      expect(on('node:lts-alpine')).toContain('RUN npm install -g pnpm');
+    });
+  });
+
+  describe('corepack on a node image that has none (ECS507)', () => {
+    const corepack = (text: string) => check(text).filter((f) => f.code === 'ECS507');
+    const on = (base: string, text = GOOD) => text.replace('FROM node:20-alpine AS deps', `FROM ${base} AS deps`);
+
+    it('node 25 and later ship no corepack: a RUN that calls it fails the build (blocking, at the RUN)', () => {
+      for (const base of ['node:25-alpine', 'node:26', 'node:26.1.0-bookworm-slim', 'public.ecr.aws/docker/library/node:26-alpine'])
+        expect(corepack(on(base)), base).toEqual([expect.objectContaining({ code: 'ECS507', severity: 'blocking', line: 3 })]);
+      const viaArg = `ARG NODE_VERSION=26\n${on('node:${NODE_VERSION}-alpine')}`;
+      expect(corepack(viaArg), 'the global ARG default decides the tag').toEqual([expect.objectContaining({ severity: 'blocking', line: 4 })]);
+    });
+
+    it('node 24 and older ship it, and an earlier `npm i -g corepack` installs it: nothing', () => {
+      for (const base of ['node:20-alpine', 'node:24-bookworm-slim', 'node:22.11.0']) expect(corepack(on(base)), base).toEqual([]);
+      expect(corepack(on('node:26-alpine').replace('RUN corepack enable', 'RUN npm install -g corepack@0.34.0 && corepack enable'))).toEqual([]);
+      expect(corepack(on('node:26-alpine').replace('RUN corepack enable', 'RUN npm i -g corepack\nRUN corepack enable'))).toEqual([]);
+    });
+
+    it('a tag that names no major is only info; a base that is not node: nothing', () => {
+      for (const base of ['node:lts-alpine', 'node:alpine', 'node']) expect(corepack(on(base)), base).toEqual([expect.objectContaining({ severity: 'info', line: 3 })]);
+      expect(corepack(on('ghcr.io/acme/toolbox:1'))).toEqual([]);
+      const unresolved = `ARG NODE_VERSION\n${on('node:${NODE_VERSION}-alpine')}`;
+      expect(corepack(unresolved), 'an ARG without a default: not established').toEqual([]);
+    });
   });
 
   describe('RUN steps that write a path they name (ECS502 on COPY --from)', () => {

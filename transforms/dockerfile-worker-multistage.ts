@@ -25,6 +25,8 @@
 import { posix } from 'node:path';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { outputDir } from '../src/dockerfile/imageRun.js';
+import { corepackAvailable } from '../src/dockerfile/corepack.js';
+import { INSTALLS_COREPACK } from '../src/repo/baseImage.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
@@ -92,6 +94,20 @@ function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind
   }
   if (/^(?:rm\s+-rf\s+\/var\/lib\/apt\/lists|apt-get\s+clean)\b/.test(s)) return 'pkg-housekeeping';
   return 'unknown';
+}
+
+/**
+ * The base stage's pnpm install: the shape's line, unless it runs corepack on a base image that is not
+ * established to ship it (node 25+ images do not, and `node:lts` may be one): then npm installs the
+ * same pinned pnpm, which works on every node image.
+ */
+function pnpmSetup(parsed: ParsedDockerfile, install: string, version: string): string[] {
+  const first = parsed.stages[0];
+  const usesCorepack = /\bcorepack\b/.test(install) && !INSTALLS_COREPACK.test(install);
+  const corepack = first && usesCorepack ? corepackAvailable(parsed, first, first.from) : true;
+  if (!first || corepack === true) return [`RUN ${install.replace('{version}', version)}`];
+  const why = corepack === false ? `${first.fromRef} has no corepack (node images dropped it in 25)` : `corepack is not established in ${first.fromRef} (node images from 25 on do not ship it)`;
+  return [`# pnpm from npm: ${why}`, `RUN npm install -g pnpm@${version}`];
 }
 
 interface Analysis {
@@ -338,7 +354,7 @@ export function generate(input: {
   const section = (title: string) => out.push('', `# ---- ${title} ----`);
 
   section(`${baseName}: the Node image with pnpm pinned to the repo's version`);
-  out.push(`${K('FROM')} ${a.base} ${K('AS')} ${baseName}`, `${K('WORKDIR')} ${root}`, `${K('RUN')} ${shape.pnpmInstall.replace('{version}', pnpmVersion)}`);
+  out.push(`${K('FROM')} ${a.base} ${K('AS')} ${baseName}`, `${K('WORKDIR')} ${root}`, ...pnpmSetup(parsed, shape.pnpmInstall, pnpmVersion).map((l) => l.replace(/^RUN /, `${K('RUN')} `)));
 
   const toolchain = a.toolchain.length ? block(a.toolchain) : shape.toolchain ? ['# Native toolchain for dependencies that compile on install', `${K('RUN')} ${shape.toolchain}`] : [];
   // Plain JS with nothing to build: no deps/builder stages (nothing would copy from them); the

@@ -37,6 +37,12 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     code: 'ECS506',
     title: 'The image command runs a package manager the image does not have',
     defaultSeverity: 'blocking',
-    help: 'The deployed stage\'s CMD or ENTRYPOINT starts pnpm (or yarn), but its base image does not ship it and no RUN of that stage or the stages it is built FROM installs it: installing it in a builder stage does not carry over to a runner stage built FROM a fresh image, so the container exits at start. Add `RUN corepack enable` to the runtime stage, or start the app without the package manager (`node dist/main.js`, `node_modules/.bin/next start`).',
+    help: 'The deployed stage\'s CMD or ENTRYPOINT starts pnpm (or yarn), but its base image does not ship it and no RUN of that stage or the stages it is built FROM installs it: installing it in a builder stage does not carry over to a runner stage built FROM a fresh image, so the container exits at start. Add `RUN corepack enable` to the runtime stage (on node 24 and older; node 25+ images have no corepack: `RUN npm install -g pnpm`), or start the app without the package manager (`node dist/main.js`, `node_modules/.bin/next start`).',
+  },
+  {
+    code: 'ECS507',
+    title: 'A RUN calls corepack on a node image that has none',
+    defaultSeverity: 'blocking',
+    help: 'Node.js stopped distributing corepack with version 25, so the official node 25+ images do not have it and `corepack enable` / `corepack prepare` fail the build with "corepack: not found". Install pnpm with `npm install -g pnpm@<version>` (npm still ships), or `npm install -g corepack` first. A tag that names no major (`node:lts`, `node:alpine`) is reported as info: which major it pulls decides.',
   },
 ];

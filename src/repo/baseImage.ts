@@ -77,3 +77,25 @@ export function classifyBaseImage(reference: string): BaseImage {
 
   return { reference, name, tag, family, distro, tools: [...tools], builtinUser, floating };
 }
+
+/**
+ * Whether a node image ships corepack. The official node images do from 14.19 and 16.9 to 24; Node.js
+ * no longer distributes it from 25 on, so those images have none (`corepack: not found`). A tag
+ * without a major (`lts`, `current`, `alpine`, none, `${NODE_VERSION}`) names whichever major is
+ * current when it is pulled, which is not established: null. Not a node image: null.
+ */
+export function shipsCorepack(base: BaseImage): boolean | null {
+  if (base.family !== 'node' || base.distro === 'distroless') return null;
+  const version = /^(\d+)(?:\.(\d+))?/.exec(base.tag ?? '');
+  if (!version) return null;
+  const major = Number(version[1]);
+  const minor = version[2] === undefined ? null : Number(version[2]);
+  if (major >= 25 || major < 14) return false;
+  if (major === 14 && minor !== null && minor < 19) return false;
+  if (major === 16 && minor !== null && minor < 9) return false;
+  if (major === 15) return false;
+  return true;
+}
+
+/** A RUN that installs corepack itself (`npm i -g corepack`), which makes `corepack` work on any node image. */
+export const INSTALLS_COREPACK = /\bnpm\s+(?:i|install|add)\s+(?:[^&|;]*\s)?(?:-g|--global)\s+(?:[^&|;]*\s)?corepack\b|\bnpm\s+(?:-g|--global)\s+(?:i|install)\s+(?:[^&|;]*\s)?corepack\b/;

@@ -6,6 +6,7 @@
  *   copy-source        (ECS502) a `COPY` source missing from the build context, or from the stage it copies from
  *   cmd-path           (ECS503) the deployed stage's `CMD`/`ENTRYPOINT` script that the image does not contain
  *   cmd-program        (ECS506) the deployed stage's start command runs a package manager (pnpm) its image lacks
+ *   run-corepack       (ECS507) a RUN calls corepack on a node image that ships none (node 25+)
  *   workspace-runtime  (ECS504) a workspace package the service imports that the deployed stage lacks
  *   runtime-user       (ECS505) the deployed stage runs as root
  *
@@ -24,6 +25,7 @@ import type { BuildCheckContext, BuildFinding } from './context.js';
 import { copyFromStage } from './copy-from-stage.js';
 import { copySource } from './copy-source.js';
 import { deployedOf, workdirBefore } from './deployed.js';
+import { runCorepack } from './run-corepack.js';
 import { runtimeUser } from './runtime-user.js';
 import { workspaceRuntime } from './workspace-runtime.js';
 
@@ -31,7 +33,7 @@ export type { BuildFinding } from './context.js';
 export { nodeScript } from './cmd-path.js';
 
 /** The rules, in the order their findings on one line are listed. */
-const RULES = [copyFromStage, copySource, cmdPath, cmdProgram, workspaceRuntime, runtimeUser];
+const RULES = [copyFromStage, copySource, runCorepack, cmdPath, cmdProgram, workspaceRuntime, runtimeUser];
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
