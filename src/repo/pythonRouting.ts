@@ -55,10 +55,12 @@ const MOUNT = /\b(\w+)\s*\.\s*(register_blueprint|include_router)\s*\(/g;
 const FROM_IMPORT = /^[ \t]*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)/gm;
 const IMPORT = /^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm;
 
-/** The text between the parenthesis at `open` and its match (strings kept, comments already blanked). */
-function callArguments(code: string, open: number): string {
+/** The arguments of the call whose parenthesis is at `open`, split at its top-level commas (comments already blanked). */
+function callArguments(code: string, open: number): string[] {
+  const parts: string[] = [];
   let depth = 0;
   let quote: string | null = null;
+  let start = open + 1;
   for (let i = open; i < code.length; i++) {
     const c = code[i];
     if (quote) {
@@ -66,34 +68,17 @@ function callArguments(code: string, open: number): string {
       else if (c === quote) quote = null;
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) return code.slice(open + 1, i);
-    }
-  }
-  return code.slice(open + 1);
-}
-
-/** The call's arguments split at top-level commas. */
-function splitArguments(args: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | null = null;
-  let start = 0;
-  for (let i = 0; i < args.length; i++) {
-    const c = args[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(args.slice(start, i).trim());
+    else if (c === ',' && depth === 1) {
+      parts.push(code.slice(start, i).trim());
       start = i + 1;
+    } else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) {
+        parts.push(code.slice(start, i).trim());
+        break;
+      }
     }
   }
-  parts.push(args.slice(start).trim());
   return parts.filter(Boolean);
 }
 
@@ -113,14 +98,14 @@ export function pythonRouting(code: string, file: string): PythonRouting {
   const routing: PythonRouting = { routers: {}, mounts: [], imports: {} };
   const line = (offset: number) => lineOfOffset(code, offset);
   for (const m of code.matchAll(ROUTER)) {
-    const parts = splitArguments(callArguments(code, m.index + m[0].length - 1));
+    const parts = callArguments(code, m.index + m[0].length - 1);
     const blueprint = m[2] === 'Blueprint';
     // Flask: Blueprint(name, import_name, static_folder, static_url_path, template_folder, url_prefix, ...).
     const prefix = keywordString(parts, [blueprint ? 'url_prefix' : 'prefix']);
     routing.routers[m[1] ?? ''] = { kind: blueprint ? 'blueprint' : 'apirouter', prefix: prefix === undefined ? '' : prefix, line: line(m.index) };
   }
   for (const m of code.matchAll(MOUNT)) {
-    const parts = splitArguments(callArguments(code, m.index + m[0].length - 1));
+    const parts = callArguments(code, m.index + m[0].length - 1);
     const ident = parts[0] && /^[\w.]+$/.test(parts[0]) ? parts[0] : `<${parts[0] ?? ''}>`;
     const prefix = keywordString(parts, [m[2] === 'register_blueprint' ? 'url_prefix' : 'prefix']);
     routing.mounts.push({ ident, on: m[1] ?? '', prefix, line: line(m.index) });
