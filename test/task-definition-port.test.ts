@@ -114,4 +114,14 @@ describe('task definition port and probe', () => {
     expect(billing.probe).not.toMatch(/environ/);
     expect(billing.env).not.toHaveProperty('PORT');
   });
+
+  it('Next.js route handlers are health routes; a standalone server on $HOSTNAME gets the ALB path but no container healthCheck (review4 Q15)', () => {
+    const shop = ecsOf('dockerfile-healthcheck-env/next-app-router-route-handler', 'shop');
+    expect(shop.ecs?.targetGroup?.HealthCheckPath).toBe('/shop/api/health');
+    expect(shop.probe).toContain("'/shop/api/health'");
+    const web = ecsOf('dockerfile-healthcheck-env/next-standalone-hostname', 'web');
+    expect(web.ecs?.targetGroup?.HealthCheckPath).toBe('/api/health');
+    expect(web.container?.healthCheck).toBeUndefined();
+    expect(ecsOf('dockerfile-healthcheck-env/next-standalone-hostname-set', 'web').probe).toContain("'/api/health'");
+  });
 });

@@ -16,6 +16,7 @@ import type { DockerfileEntry, HealthRoute, RepoModel, Service, ServiceLanguage,
 import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
+import { nextRouteHandlers } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -479,7 +480,8 @@ function describeService(
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : [])], { sourceFiles, files, read, workspacePackages });
+  const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
+  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
