@@ -99,6 +99,13 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The standalone server.js of Next.js listens on $HOSTNAME, which Docker and ECS set to the container\'s host name, so a probe on localhost is refused and the container would be marked unhealthy. No HEALTHCHECK or task definition healthCheck is added (the ALB probes the task\'s IP and is unaffected). Set `ENV HOSTNAME=0.0.0.0` in the image, as the Next.js Docker example does, then run ecsfix again.',
   },
   {
+    code: 'ECS140',
+    title: 'Shell-form server CMD: /bin/sh is PID 1 and does not pass SIGTERM on',
+    defaultSeverity: 'warning',
+    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), which makes the server PID 1.',
+    fixedBy: PORT_ENV,
+  },
+  {
     code: 'ECS112',
     title: 'No tool in the image to probe with',
     defaultSeverity: 'warning',
