@@ -20,8 +20,8 @@ import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactor
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
-import { expandVariables } from '../dockerfile/variables.js';
-import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
+import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
+import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
@@ -505,7 +505,7 @@ function describeService(
     listen,
     ...(portVariable ? { portVariable } : {}),
     shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files), environment: serviceEnvironment(draft, inForce) }),
   };
 }
 
@@ -545,6 +545,34 @@ function processCommand(stage: DockerStage | undefined, compose: ComposeService 
   const image = (keyword: string) => stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args ?? '';
   if (compose?.entrypoint !== undefined) return `${compose.entrypoint} ${compose.command ?? ''}`;
   return `${image('ENTRYPOINT')} ${compose?.command ?? image('CMD')}`;
+}
+
+/**
+ * The variables the container gets: the deployed stage's ENV (and its parents'), each value
+ * expanded with the ENVs before it, and the service's compose `environment` in every project that
+ * runs it, `${VAR:-default}` taken as compose does with VAR unset. A value that still names a
+ * variable (`${LOG_DIR}` from the caller's shell) is kept as written: its path is not established.
+ */
+function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; args: string; line: number }[]): ServiceEnvironment {
+  const env: Record<string, EnvSetting[]> = {};
+  const image = new Map<string, string>();
+  for (const ins of inForce) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const [name, raw] of variableAssignments(ins.args, 'ENV')) {
+      const value = expandVariables(raw ?? '', (n) => image.get(n) ?? null).text;
+      image.set(name, value);
+      env[name] = [...(env[name] ?? []).filter((s) => s.from !== 'image'), { value, from: 'image', file: draft.dockerfile ?? '', line: ins.line }];
+    }
+  }
+  for (const compose of [draft.compose, ...draft.alsoComposedBy]) {
+    if (!compose) continue;
+    for (const [name, raw] of Object.entries(compose.environment)) {
+      // A bare key passes the caller's variable through: its value is not in the repo.
+      const value = raw === null ? `\${${name}}` : expandVariables(raw, () => null).text;
+      if (!(env[name] ?? []).some((s) => s.from === 'compose' && s.value === value)) env[name] = [...(env[name] ?? []), { value, from: 'compose', file: compose.file, line: compose.line }];
+    }
+  }
+  return env;
 }
 
 /**
