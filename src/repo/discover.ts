@@ -506,7 +506,7 @@ function describeService(
     listen,
     ...(portVariable ? { portVariable } : {}),
     shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files), environment: serviceEnvironment(draft, inForce) }),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read), environment: serviceEnvironment(draft, inForce) }),
   };
 }
 
@@ -593,7 +593,7 @@ function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; a
  * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
  * service's own sources and those of the workspace packages it depends on (a shared logger).
  */
-function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[]): StartupFacts {
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): StartupFacts {
   const startup: StartupFacts['startup'] = [];
   for (const ins of stage?.instructions ?? []) if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') startup.push({ text: ins.args, file: draft.dockerfile ?? '', line: ins.line });
   for (const text of [draft.compose?.entrypoint, draft.compose?.command]) if (text && draft.compose) startup.push({ text, file: draft.compose.file, line: draft.compose.line });
@@ -602,10 +602,35 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
     const script = pkg?.scripts[m[1] ?? ''];
     if (script && pkg) startup.push({ text: script, file: pkg.dir ? `${pkg.dir}/package.json` : 'package.json', line: 1 });
   }
-  const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
-  const below = depDirs.length > 1 ? [...new Set(depDirs.flatMap((d) => filesUnder(files, d)))].sort() : depDirs.flatMap((d) => filesUnder(files, d));
-  const depSources = below.filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f));
-  return { startup, sourceFiles: [...sourceFiles, ...depSources] };
+  const deps = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir) : [];
+  return { startup, sourceFiles: [...sourceFiles, ...importedPackageSources(sourceFiles, deps, files, read)] };
+}
+
+/**
+ * The sources of the workspace packages the code imports, directly or through another of them: a
+ * package the manifest lists but no file imports (`@acme/logger` left in package.json) runs nothing.
+ */
+function importedPackageSources(sourceFiles: string[], deps: WorkspacePackage[], files: string[], read: (rel: string) => string | null): string[] {
+  const sourcesOf = (p: WorkspacePackage) => filesUnder(files, p.dir + '/').filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f));
+  const imports = (file: string, name: string) => {
+    const text = read(file);
+    return text !== null && text.includes(name) && new RegExp(`(?:from\\s*|require\\(\\s*|import\\(\\s*|import\\s+)['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?:/[^'"]*)?['"]`).test(text);
+  };
+  const scanned = [...sourceFiles];
+  const found: string[] = [];
+  const taken = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of deps) {
+      if (taken.has(p.name) || !scanned.some((f) => imports(f, p.name))) continue;
+      taken.add(p.name);
+      const own = sourcesOf(p);
+      scanned.push(...own);
+      found.push(...own);
+      grew = true;
+    }
+  }
+  return [...new Set(found)].sort();
 }
 
 function findEntryFile(dir: string, pkg: WorkspacePackage | null, fileSet: Set<string>, cmd: string | null): string | null {
