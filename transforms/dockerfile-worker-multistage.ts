@@ -30,7 +30,7 @@ import { INSTALLS_COREPACK } from '../src/repo/baseImage.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
-import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { dockerfileProblems, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';
 import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
@@ -38,7 +38,8 @@ import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './lib/pnpm-version.js';
-import { keyword } from '../src/dockerfile/edit.js';
+import { keyword, runInstructionLines } from '../src/dockerfile/edit.js';
+import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 
@@ -334,6 +335,8 @@ export function generate(input: {
   pnpmVersion: string;
   user: UserSpec | null;
   builtinUser: string | null;
+  /** The directories the worker writes, with where, and the `mkdir -p`/`chown` commands that give them to the runtime user. */
+  handover?: { dirs: Handover[]; commands: string[] };
 }): string {
   const { parsed, closure, repo, analysis: a, shape, pnpmVersion, user } = input;
   const K = (w: string) => keyword(parsed, w);
@@ -426,10 +429,25 @@ export function generate(input: {
     );
   for (const x of a.extraCopies) out.push(`${K('COPY')} --from=${builder}${chown} ${x.dest} ${x.dest}`);
   const runAs = user ? (user.group !== user.user ? `${user.user}:${user.group}` : user.user) : input.builtinUser;
+  if (runAs && input.handover?.commands.length) {
+    const { dirs, commands } = input.handover;
+    // Each directory with the file:line that writes it (the end of its reason).
+    const written = dirs.map((d) => [d.path, /\(([^()]+:\d+)\)$/.exec(d.reason)?.[1]]).map(([path, at]) => (at ? `${path} (${at})` : path)).join(', ');
+    out.push(`# The worker writes ${written} at run time: ${user ? user.user : runAs} must own ${dirs.length > 1 ? 'them' : 'it'}.`, ...runInstructionLines(parsed, commands));
+  }
   if (runAs) out.push(`${K('USER')} ${user ? user.user : runAs}`);
   if (a.finalWorkdir !== root) out.push(`${K('WORKDIR')} ${a.finalWorkdir}`);
   out.push(...block(a.cmd));
   return (preamble + (preamble.trim() ? '\n' : '') + out.join('\n').replace(/^\n+/, '') + '\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** What the runtime (last) stage of a generated Dockerfile must hand to its user, by dockerfile-non-root's rules. */
+function runtimeHandover(text: string, services: Service[], repo: RepoModel): ReturnType<typeof handovers> {
+  const parsed = parseDockerfile(text);
+  const stage = parsed.stages[parsed.stages.length - 1];
+  if (!stage) return { dirs: [], findings: [], blockers: [] };
+  const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
+  return handovers(parsed, effectiveInstructions(parsed, stage), services, repo, steps[steps.length - 1]);
 }
 
 function parsedDistro(input: { parsed: ParsedDockerfile }): 'alpine' | 'debian' | 'distroless' | 'scratch' | 'unknown' {
@@ -492,14 +510,21 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!conv && !builtin) return refuse(`no non-root user convention in the repo and ${stage.base.reference} ships none`);
     const user = conv && conv.user !== builtin ? conv : null;
 
-    const next = generate({ parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin });
+    const generated = { parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin };
+    // The runtime stage ends as a non-root user: the directories the worker writes (the same model
+    // dockerfile-non-root uses) are handed to it, or there is no rewrite when one cannot be placed.
+    const owner = user ? `${user.user}:${user.group}` : `${builtin}:${builtin}`;
+    const handed = runtimeHandover(generate(generated), services, repo);
+    if (handed.blockers.length) return { edits: [], findings: handed.blockers.map((b) => ({ ...b, message: `not rewritten (the rewrite runs it as ${user?.user ?? builtin}): ${b.message}` })) };
+    const next = generate({ ...generated, handover: { dirs: handed.dirs, commands: chownCommands(handed.dirs, owner) } });
     const problems = dockerfileProblems(next);
     if (problems.length) return refuse(`the generated Dockerfile would not parse (line ${problems[0]?.line}: ${problems[0]?.message}); please report this`);
     const buildErrors = checkDockerfileBuild(next, repo, { path, service }).filter((f) => f.severity === 'blocking');
     if (buildErrors.length) return refuse(`the generated Dockerfile fails the build check (line ${buildErrors[0]?.line}: ${buildErrors[0]?.message})`);
     if (next === text) return { edits: [], findings: [] };
 
-    const findings: Finding[] = [...pinNotes];
+    const findings: Finding[] = [...pinNotes, ...handed.findings];
+    const owns = handed.dirs.length ? `; runs as ${user?.user ?? builtin}, and ${owner} owns ${handed.dirs.map((d) => `${d.path} (${d.reason})`).join(', ')}` : '';
     const how =
       shape.runtimeDeps === 'npm-file'
         ? `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile), not the HTTP services' file: rewrite + npm install --omit=dev (${shape.seenIn[0]}), which resolves them without the lockfile`
@@ -507,7 +532,7 @@ export const dockerfileWorkerMultistage: Transform = {
     findings.push({
       code: 'ECS160',
       severity: 'info',
-      message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,
+      message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}${owns}`,
     });
     findings.push({
       code: 'ECS162',
