@@ -74,10 +74,25 @@ function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): stri
 
 const instructionText = (parsed: ParsedDockerfile, ins: DockerInstruction) => parsed.text.slice(ins.start, ins.end);
 
-type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'pkg-housekeeping' | 'user' | 'link-fixup' | 'unknown';
+type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'pkg-housekeeping' | 'user' | 'handover' | 'link-fixup' | 'unknown';
 
-function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind {
+/**
+ * The absolute directories a `mkdir -p` / `chown [-R] owner` step gives the runtime user, when that
+ * is all it does (dockerfile-non-root's handover of the directories the app writes); null for any
+ * other step, e.g. a chown of the app directory itself.
+ */
+function handedDirectories(step: string, appRoot: string): { paths: string[]; recursive: boolean } | null {
+  const m = /^(?:mkdir\s+-p|chown(\s+-R)?\s+[\w.-]+(?::[\w.-]+)?)((?:\s+\/[\w./-]+)+)$/.exec(step);
+  if (!m) return null;
+  const paths = (m[2] ?? '').trim().split(/\s+/);
+  const root = appRoot || '/';
+  if (paths.some((p) => root === p || root.startsWith(p.replace(/\/$/, '') + '/') || /(?:^|\/)(?:dist|build|node_modules)(?:\/|$)/.test(p))) return null;
+  return { paths, recursive: !!m[1] };
+}
+
+function classifySegment(seg: string, packages: WorkspacePackage[], appRoot: string): SegmentKind {
   const s = seg.replace(/^(?:\w+=\S*\s+)+/, '').trim();
+  if (handedDirectories(s, appRoot)) return 'handover';
   if (/^cd\s+\S+$/.test(s)) return 'cd';
   if (/^(?:npm\s+(?:i|install|add)\s+(?:-g|--global)|npm\s+(?:-g|--global)\s+(?:i|install))\s+pnpm\b|^corepack\b|^yarn\s+global\s+add\s+pnpm\b/.test(s)) return 'pnpm-setup';
   if (/^(?:npm\s+(?:install|i|ci)|pnpm\s+(?:install|i)|yarn(?:\s+install)?)(?:\s|$)/.test(s) && !/\s(?:-g|--global)\b/.test(s)) return 'install';
@@ -129,6 +144,8 @@ interface Analysis {
   originalUser: UserSpec | null;
   /** The original's own user-creation commands (kept verbatim when its user is kept). */
   userCommands: string[];
+  /** Directories the original's RUN steps create and give to its user (`mkdir -p`/`chown`): handed over again in the runtime stage. */
+  handedDirs: { path: string; recursive: boolean; line: number }[];
   /** The original chowned the app to its user: the runtime copies keep that ownership. */
   chown: boolean;
   /** Where the original copied each workspace package directory it copied. */
@@ -159,6 +176,7 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
     extraCopies: [],
     originalUser: null,
     userCommands: [],
+    handedDirs: [],
     chown: false,
     copied: new Map(),
     named: new Set(),
@@ -230,9 +248,15 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
       case 'RUN': {
         if (ins.args.trim().startsWith('[') || /^--/.test(ins.args.trim())) return refuse(`cannot place RUN ${ins.args.trim()}`, ins.line);
         const segs = runSteps(parsed, ins).map((step) => step.text);
-        const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages));
+        const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages, a.appRoot));
         const unknown = segs.filter((_, i) => kinds[i] === 'unknown');
         segs.forEach((s, i) => {
+          const handed = kinds[i] === 'handover' ? handedDirectories(s.trim(), a.appRoot) : null;
+          for (const path of handed?.paths ?? []) {
+            const known = a.handedDirs.find((d) => d.path === path);
+            if (known) known.recursive ||= handed?.recursive ?? false;
+            else a.handedDirs.push({ path, recursive: handed?.recursive ?? false, line: ins.line });
+          }
           if (kinds[i] !== 'user') return;
           if (/^\s*chown\b/.test(s)) a.chown = true;
           else a.userCommands.push(s.trim());
@@ -515,6 +539,9 @@ export const dockerfileWorkerMultistage: Transform = {
     // dockerfile-non-root uses) are handed to it, or there is no rewrite when one cannot be placed.
     const owner = user ? `${user.user}:${user.group}` : `${builtin}:${builtin}`;
     const handed = runtimeHandover(generate(generated), services, repo);
+    // Directories the original already gave its user (dockerfile-non-root's mkdir/chown) keep that.
+    for (const d of analysis.handedDirs)
+      if (!handed.dirs.some((h) => h.path === d.path)) handed.dirs.push({ path: d.path, recursive: d.recursive, create: true, reason: `given to the user at line ${d.line} of the original` });
     if (handed.blockers.length) return { edits: [], findings: handed.blockers.map((b) => ({ ...b, message: `not rewritten (the rewrite runs it as ${user?.user ?? builtin}): ${b.message}` })) };
     const next = generate({ ...generated, handover: { dirs: handed.dirs, commands: chownCommands(handed.dirs, owner) } });
     const problems = dockerfileProblems(next);
