@@ -87,6 +87,23 @@ export interface EcsService {
 const CONNECTION_STRING_NAME = /(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
 const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]*:[^\s@/]+@/;
 const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
+/**
+ * What the ECS agent and Fargate set in every container: the task metadata endpoints, the task role's
+ * credentials endpoint and token, the execution environment, the region. The task definition never
+ * lists them to fill in: a value there would replace the real one (service-url-defaults' start-up
+ * guard and the AWS SDKs read them).
+ */
+const AGENT_INJECTED: ReadonlySet<string> = new Set([
+  'ECS_CONTAINER_METADATA_URI',
+  'ECS_CONTAINER_METADATA_URI_V4',
+  'ECS_AGENT_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_EXECUTION_ENV',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+]);
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 
 export function ecsServices(ctx: CheckContext): EcsService[] {
@@ -121,7 +138,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
-  const { environment, secrets } = variables(ctx, service, port);
+  const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
+  notes.push(...variableNotes);
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
@@ -304,7 +322,12 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
+  const notes: string[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (AGENT_INJECTED.has(name)) {
+      if (value !== null) notes.push(`compose sets ${name} (${service.compose?.file}); ECS sets ${name} in every task, so the task definition leaves it out: add it by hand only if the service needs a value other than the one ECS gives`);
+      continue;
+    }
     if (isSecretName(name) || CONNECTION_STRING_NAME.test(name) || (value && (CREDENTIAL_URL.test(value) || isLiveCredential(value)))) {
       secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
       continue;
@@ -312,7 +335,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
-  return { environment, secrets };
+  return { environment, secrets, notes };
 }
 
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */
