@@ -11,8 +11,9 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
-function ecsOf(fixture: string, service: string) {
+function ecsOf(fixture: string, service: string, edit: (tree: Map<string, string>) => void = () => {}) {
   const tree = readTree(join(FIXTURES, 'task-definitions', fixture));
+  edit(tree);
   const { repo, plan } = planTree(tree, [...TRANSFORMS]);
   const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
   const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
@@ -45,5 +46,39 @@ describe('task definition environment: variables ECS sets itself', () => {
     for (const name of AGENT_INJECTED) expect(names, name).not.toContain(name);
     expect(env).toMatchObject({ UPLOAD_BUCKET: 'acme-uploads' });
     expect(ecs?.notes.filter((n) => n.includes('AWS_REGION') || n.includes('AWS_DEFAULT_REGION'))).toHaveLength(2);
+  });
+});
+
+describe('task definition environment: the local-development override', () => {
+  // rc's shape: docker-compose.override.yml builds the dev stage, mounts src and sets NODE_ENV=development
+  // (and, for catalog, a relative LOG_FILE; for api, a watch-mode command); docker-compose.yml says
+  // NODE_ENV=production through an x- anchor.
+  it('api: NODE_ENV is the base file\'s production, the dev-only variable and the watch-mode command are left out, and the difference is noted', () => {
+    const { env, names, container, ecs } = ecsOf('dev-override-layer', 'api');
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '3000' });
+    expect(names).not.toContain('PRISMA_LOG_QUERIES');
+    expect(names).toContain('DATABASE_URL');
+    expect(container?.command).toBeUndefined();
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.override.yml') && n.includes('NODE_ENV') && n.includes('command'))).toHaveLength(1);
+  });
+
+  it('catalog: LOG_FILE is the base file\'s absolute path, NODE_ENV production', () => {
+    const { env } = ecsOf('dev-override-layer', 'catalog');
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_FILE: '/var/log/app/catalog.log', CATALOG_PORT: '4000' });
+  });
+
+  it('orders-worker, not in the override, keeps its environment and gets no note about it', () => {
+    const { env, ecs } = ecsOf('dev-override-layer', 'orders-worker');
+    expect(env).toMatchObject({ NODE_ENV: 'production', ORDERS_TOPIC: 'orders.v1' });
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.override.yml'))).toEqual([]);
+  });
+
+  it('an override that builds no dev stage is merged as Compose merges it (its environment and command reach the task definition)', () => {
+    const { env, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+      const text = tree.get('docker-compose.override.yml') ?? '';
+      tree.set('docker-compose.override.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, ''));
+    });
+    expect(env).toMatchObject({ NODE_ENV: 'development', PRISMA_LOG_QUERIES: 'true' });
+    expect(container?.command).toEqual(['pnpm', '--filter', '@acme/api', 'start:dev']);
   });
 });

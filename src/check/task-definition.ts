@@ -12,6 +12,7 @@ import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '
 import { fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
+import type { ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
@@ -135,6 +136,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
   if (composed.note) notes.push(composed.note);
+  const devLayer = devLayerNote(service.compose);
+  if (devLayer) notes.push(devLayer);
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
@@ -214,7 +217,7 @@ const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
 function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; note?: string } {
-  const compose = service.compose;
+  const compose = deployedCompose(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
     try {
@@ -235,6 +238,26 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     command = undefined;
   }
   return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, ...(note ? { note } : {}) };
+}
+
+/**
+ * The service as a deployment runs it: without the environment and command of the local-development
+ * override (`docker-compose.override.yml` building a dev stage, whose `NODE_ENV: development` and
+ * watch-mode command are the developer's).
+ */
+function deployedCompose(compose: ComposeService | null): (ComposeService['deployed'] & { file: string }) | ComposeService | null {
+  return compose?.deployed ? { ...compose.deployed, file: compose.file } : compose;
+}
+
+/** What the local-development layer sets differently from the files a deployment uses, which the task definition leaves out. */
+function devLayerNote(compose: ComposeService | null): string | null {
+  const deployed = compose?.deployed;
+  if (!compose || !deployed) return null;
+  const names = Object.keys(compose.environment).filter((name) => deployed.environment[name] !== compose.environment[name]);
+  if (compose.command !== deployed.command) names.push('command');
+  if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
+  if (names.length === 0) return null;
+  return `${deployed.devLayer} is the local-development layer (it builds a dev stage): the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
 }
 
 function healthPath(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
@@ -306,7 +329,7 @@ function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[
 /** Environment names from compose and the code; secrets by name or by a credential in the value. */
 function variables(ctx: CheckContext, service: Service, port: number | null) {
   const values = new Map<string, string | null>();
-  for (const [name, value] of Object.entries(service.compose?.environment ?? {})) values.set(name, value);
+  for (const [name, value] of Object.entries(deployedCompose(service.compose)?.environment ?? {})) values.set(name, value);
   for (const path of service.sourceFiles) {
     const text = ctx.read(path);
     if (text === null) continue;
