@@ -86,7 +86,7 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
   const style = fileStyle(source);
   const isTs = /\.[cm]?tsx?$/.test(file.path);
   const local = localConnectors(j, root, source);
-  const clients = clientsMade(j, root);
+  const clients = clientsMade(j, root, options, file);
 
   for (const listen of listenStatements(j, root)) {
     const block: Node[] = listen.parent.node.body;
@@ -94,9 +94,16 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
     // The awaits of the same block, before the listen.
     for (let k = index - 1; k >= 0; k--) {
       const stmt = block[k];
-      const found = awaitedStore(stmt, local, clients);
+      // `try { await connect(); log } catch (e) { log; process.exit(1) }`: the try moves whole, its
+      // connect into the retry loop, and the exit goes (the retries replace it).
+      const tried = stmt.type === 'TryStatement' ? connectInTry(stmt, source, local, clients) : null;
+      if (tried && 'refused' in tried) {
+        note({ severity: 'warning', code: 'ECS321', line: tried.line, message: `start-up awaits ${tried.store.label} in a try/catch before listening, and ${tried.refused}; ecsfix leaves it in place: move listen before it by hand if the service must start while ${tried.store.label} is down` });
+        return undefined;
+      }
+      const found = tried ? tried.found : awaitedStore(stmt, local, clients);
       if (!found) continue;
-      const line = stmt.loc?.start.line;
+      const line = (tried ? tried.inner[0] : stmt).loc?.start.line;
       if (found.store.unsafe) {
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening; ecsfix leaves it in place: ${found.store.unsafe}` });
         return undefined;
@@ -122,12 +129,39 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
         note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up awaits ${use.call} after connecting ${found.store.label} and before listening; it is not declared in this file, so ecsfix cannot establish that it does not use ${found.store.label} and leaves the start-up in place: move the connect after listen by hand if ${use.call} does not need it` });
         return undefined;
       }
-      return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file });
+      return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried });
     }
   }
   const chained = promiseChainStart(j, root, source, local, clients);
   if (chained) note({ severity: 'warning', code: 'ECS321', line: chained.line, message: `start-up listens only in the .then() of ${chained.call}(), so the service does not listen until ${chained.store.label} connects; ecsfix does not rewrite a promise-chain start-up: move listen out of the chain by hand if the service must start while ${chained.store.label} is down` });
   return undefined;
+}
+
+/** A connect awaited inside a try whose catch only logs and exits (or rethrows). */
+type TriedConnect = { found: Extract<Found, { kind: 'statement' }>; inner: Node[]; catchLine: number | undefined } | { refused: string; store: Datastore; line: number | undefined };
+
+/**
+ * `try { await mongoose.connect(url); console.log('connected') } catch (err) { console.error(err); process.exit(1) }`:
+ * the connect (and its log lines) is all the try does, and the catch only logs and exits or rethrows,
+ * so the retry loop can replace both. Anything else in it is reported, not rewritten.
+ */
+function connectInTry(stmt: Node, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): TriedConnect | null {
+  const inner: Node[] = stmt.block.body;
+  const first = inner[0];
+  const found = first ? awaitedStore(first, local, clients) : null;
+  if (!found) {
+    const nested = inner.map((st) => awaitedStore(st, local, clients)).find(Boolean);
+    return nested ? { refused: 'the try does more than connect', store: nested.store, line: stmt.loc?.start.line } : null;
+  }
+  const line = first.loc?.start.line;
+  if (found.kind !== 'statement' || found.store.unsafe) return { refused: found.store.unsafe ?? `keeps its result (${'name' in found ? found.name : 'a binding'})`, store: found.store, line };
+  if (stmt.finalizer) return { refused: 'the try has a finally block', store: found.store, line };
+  if (!inner.slice(1).every((st) => isConnectedLog(source, st))) return { refused: 'the try does more than connect and log it', store: found.store, line };
+  const handler: Node[] = stmt.handler?.body?.body ?? [];
+  const exitsOrLogs = (st: Node) =>
+    st.type === 'ThrowStatement' || (st.type === 'ExpressionStatement' && st.expression.type === 'CallExpression' && (calleeText(st.expression.callee) === 'process.exit' || /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:error|warn|fatal|info|log)$/.test(calleeText(st.expression.callee))));
+  if (!handler.every(exitsOrLogs)) return { refused: 'its catch does more than log and exit', store: found.store, line };
+  return { found, inner, catchLine: stmt.handler?.loc?.start.line };
 }
 
 /** `AppDataSource.initialize().then(() => { ...; app.listen(PORT) })`: a listen that waits for a datastore through a promise chain. */
@@ -201,7 +235,7 @@ interface MadeClient {
  * Clients this file creates with a known constructor (`new Pool(...)`, `new pg.Client()`, `createClient()`
  * from redis, `new Redis()` from ioredis), by variable name.
  */
-function clientsMade(j: JSCodeshift, root: Collection): Map<string, MadeClient> {
+function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, file: FileInfo): Map<string, MadeClient> {
   const out = new Map<string, MadeClient>();
   const fromModule = new Map<string, string>();
   typed(j, root, 'ImportDeclaration').forEach((p) => {
@@ -221,6 +255,28 @@ function clientsMade(j: JSCodeshift, root: Collection): Map<string, MadeClient> 
     if (!pkgOk || (init.type === 'CallExpression') !== (ctor === 'createClient')) return;
     out.set(n.id.name, { store: { label: known.label, mongo: false, ...(known.unsafe ? { unsafe: known.unsafe } : {}) }, calls: known.calls });
   });
+  // `new Database(url)` of a workspace package whose class connects MongoDB in a method
+  // (`async connect() { await this.client.connect() }`), kept in a variable or a property of `this`.
+  let apis: Record<string, ModuleApi> | null = null;
+  const mongoClass = (init: Node): RegExp | null => {
+    if (init?.type !== 'NewExpression' || init.callee?.type !== 'Identifier') return null;
+    const from = fromModule.get(init.callee.name) ?? requiredFrom(root, init.callee.name);
+    if (!from || from.startsWith('.')) return null;
+    apis ??= options.repo ? (options.repo.moduleApis ?? {}) : workspaceApis(file.path, j);
+    const pkg = Object.keys(apis).find((p) => from === p || from.startsWith(p + '/'));
+    const methods = pkg ? apis[pkg]?.factories[init.callee.name]?.mongoConnect : undefined;
+    return methods?.length ? new RegExp(`^(?:${methods.join('|')})$`) : null;
+  };
+  const workspaceClient = (name: string | null, init: Node) => {
+    const calls = name && !out.has(name) ? mongoClass(init) : null;
+    if (name && calls) out.set(name, { store: { label: 'MongoDB', mongo: true }, calls });
+  };
+  for (const p of typed(j, root, 'VariableDeclarator')) workspaceClient(p.node.id?.type === 'Identifier' ? p.node.id.name : null, p.node.init);
+  for (const p of typed(j, root, 'AssignmentExpression')) {
+    const left: Node = p.node.left;
+    workspaceClient(left?.type === 'MemberExpression' && left.object?.type === 'ThisExpression' && !left.computed ? `this.${left.property?.name}` : null, p.node.right);
+  }
+  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const p of typed(j, root, type)) workspaceClient(!p.node.computed && p.node.key?.name ? `this.${p.node.key.name}` : null, p.node.value);
   return out;
 }
 
@@ -418,8 +474,10 @@ function rewrite(args: {
   note: (n: CodemodNote) => void;
   options: CodemodOptions;
   file: FileInfo;
+  /** The connect sat in a try whose catch exited: the try goes, its statements move. */
+  tried: Extract<TriedConnect, { inner: Node[] }> | null;
 }): string {
-  const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file } = args;
+  const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried } = args;
   const edits: Edit[] = [];
   const s = style.semi;
   const i = style.indent;
@@ -427,14 +485,18 @@ function rewrite(args: {
   const logger = fileLogger(j, root, source);
   const first = moved[0];
   const last = moved[moved.length - 1];
-  const indent = indentOf(source, first.start);
+  // What goes into the retry loop: the moved statements, or the try's own when the try goes.
+  const innerFirst = tried ? tried.inner[0] : first;
+  const innerLast = tried ? tried.inner[tried.inner.length - 1] : last;
+  const indent = indentOf(source, innerFirst.start);
 
   // 1. Take the connection (and its log lines, and the comments above it) out of the start-up path.
   const cutStart = lineStartWithComments(source, first.start);
   let cutEnd = source.indexOf('\n', last.end) + 1 || source.length;
   // A comment that says the connection comes first is no longer true: it does not move along.
-  let movedText = source
-    .slice(cutStart, cutEnd)
+  // (A comment above a try that goes moves along with the try's statements.)
+  const aboveTry = tried ? source.slice(cutStart, source.lastIndexOf('\n', first.start - 1) + 1) : '';
+  let movedText = (aboveTry + source.slice(tried ? lineStartWithComments(source, innerFirst.start) : cutStart, tried ? source.indexOf('\n', innerLast.end) + 1 || source.length : cutEnd))
     .split('\n')
     .filter((l) => !(/^\s*\/\//.test(l) && /\bbefore\b|\bfirst\b|\bprior\b/i.test(l)))
     .join('\n');
@@ -500,8 +562,8 @@ function rewrite(args: {
   note({
     severity: 'warning',
     code: 'ECS320',
-    line: first.loc?.start.line,
-    message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)`,
+    line: innerFirst.loc?.start.line,
+    message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)${tried ? `; the catch that exited on the first failure${tried.catchLine ? ` (line ${tried.catchLine})` : ''} is replaced by the retries` : ''}`,
   });
   return splice(source, edits);
 }

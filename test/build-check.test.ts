@@ -96,6 +96,30 @@ describe('checkDockerfileBuild', () => {
     expect(findings).toEqual([expect.objectContaining({ code: 'ECS504', severity: 'blocking' })]);
   });
 
+  it('pnpm deploy ships the workspace packages it depends on in its node_modules (review4 Q5)', () => {
+    const deploy = `FROM node:20-alpine AS build
+RUN corepack enable
+WORKDIR /repo
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json tsconfig.base.json ./
+COPY shared shared
+COPY services/jobs services/jobs
+RUN pnpm install --frozen-lockfile --filter @x/jobs... \\
+ && pnpm --filter "@x/jobs..." build \\
+ && pnpm deploy --filter @x/jobs --prod /out
+
+FROM node:20-alpine AS prod
+WORKDIR /srv/jobs
+COPY --from=build /out ./
+USER node
+CMD ["node", "dist/index.js"]
+`;
+    expect(check(deploy)).toEqual([]);
+    const image = deployedImage(deploy, modelOf(repoTree(deploy)), { path: 'services/jobs/Dockerfile' });
+    expect(image.lookup('/srv/jobs/node_modules/@x/shared/dist/index.js')).toEqual({ rel: 'shared/dist/index.js', kind: 'produced' });
+    // Only the worker was built: the deployed copy of @x/shared has no dist.
+    expect(check(deploy.replace('"@x/jobs..." build', '@x/jobs build'))).toEqual([expect.objectContaining({ code: 'ECS504', severity: 'blocking' })]);
+  });
+
   it('the CMD script the runtime stage does not contain', () => {
     const text = GOOD.replace('CMD ["node", "dist/index.js"]', 'CMD ["node", "--enable-source-maps", "dist/main.js"]');
     expect(check(text)).toEqual([expect.objectContaining({ code: 'ECS503', severity: 'blocking', line: 20 })]);

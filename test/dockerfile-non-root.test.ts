@@ -9,7 +9,8 @@ import { deployedStage, dockerfileProblems, effectiveInstructions, parseDockerfi
 import { usersCreatedBy } from '../src/dockerfile/users.js';
 import { TRANSFORMS, transformById } from '../transforms/index.js';
 import type { Transform } from '../src/transform.js';
-import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+import { applyPlan, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+import { checkDockerfileBuild } from '../src/check/build/index.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const nonRoot = transformById('dockerfile-non-root') as Transform;
@@ -205,6 +206,18 @@ describe('in-memory repos', () => {
     ]);
     expect(after.slice(0, after.indexOf('FROM base AS api'))).toBe(dockerfile.slice(0, dockerfile.indexOf('FROM base AS api')));
     expect(planTree(applyPlan(tree, plan), [nonRoot]).plan.changes).toEqual([]);
+  });
+
+  it('a workspace package the build check can only not confirm (info ECS504) does not hold the image as root (review4 Q5)', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'pnpm-deploy-workspace', 'before'));
+    // Only the service is built, and a step the model cannot follow may make what the deploy copies.
+    const dockerfile = (tree.get('apps/catalog/Dockerfile') as string).replace('pnpm --filter "@acme/catalog..." build', 'pnpm --filter @acme/catalog build && make assets');
+    tree.set('apps/catalog/Dockerfile', dockerfile);
+    const check = checkDockerfileBuild(dockerfile, modelOf(tree), { path: 'apps/catalog/Dockerfile' });
+    expect(check.filter((f) => f.code === 'ECS504').map((f) => f.severity)).toEqual(['info']);
+    const { plan } = planTree(tree, [nonRoot]);
+    expect(findingsOf(plan).map((f) => f.code)).not.toContain('ECS157');
+    expect(parseDockerfile(plan.changes[0]?.after ?? '').stages.at(-1)?.user).toBe('node');
   });
 
   it('a Dockerfile whose final stage already has USER nodejs is unchanged, and so is a dev-only Dockerfile', () => {

@@ -77,4 +77,27 @@ describe('task definition port and probe', () => {
       expect(container?.stopTimeout, name).toBe(30);
     }
   });
+
+  it('a health route on a Flask blueprint or FastAPI router: the healthCheck and target group use the mounted path (review4 Q2)', () => {
+    for (const [fixture, service, path] of [
+      ['python-flask-blueprint-url-prefix', 'accounts', '/ops/health'],
+      ['python-fastapi-include-router-prefix', 'billing', '/internal/health'],
+      ['python-flask-nested-blueprints', 'orders', '/api/v1/healthz'],
+    ] as const) {
+      const { ecs, probe } = ecsOf(`dockerfile-healthcheck-env/${fixture}`, service);
+      expect(ecs?.targetGroup?.HealthCheckPath, fixture).toBe(path);
+      expect(probe, fixture).toContain(`${path}'`);
+    }
+  });
+
+  it('a health route whose mount prefix is not established: no healthCheck, no target group (review4 Q2)', () => {
+    for (const [fixture, service] of [
+      ['python-router-prefix-from-settings', 'api'],
+      ['python-blueprints-registered-in-loop', 'shop'],
+    ] as const) {
+      const { ecs, container } = ecsOf(`dockerfile-healthcheck-env/${fixture}`, service);
+      expect(ecs?.targetGroup, fixture).toBeNull();
+      expect(container?.healthCheck, fixture).toBeUndefined();
+    }
+  });
 });

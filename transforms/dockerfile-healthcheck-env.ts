@@ -170,6 +170,18 @@ export const dockerfileHealthcheckEnv: Transform = {
             },
           ],
         };
+      const unresolved = service.unresolvedHealthRoutes?.[0];
+      if (!service.healthRoute && unresolved?.unresolvedMount)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: 'ECS138',
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": its health route ${unresolved.path} (${unresolved.file}:${unresolved.line}) is served under a prefix ecsfix cannot establish: ${unresolved.unresolvedMount.reason}. Probing ${unresolved.path} without that prefix would answer 404; add the HEALTHCHECK by hand on the full path`,
+            },
+          ],
+        };
       if (!service.healthRoute) {
         return {
           edits: [],

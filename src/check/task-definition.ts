@@ -160,7 +160,9 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
       notes.push(
         service.readinessRoutes?.length
           ? `its health route ${service.readinessRoutes[0]?.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`
-          : 'no health route found in the code: add a liveness route (/health) before putting it behind the ALB',
+          : service.unresolvedHealthRoutes?.[0]?.unresolvedMount
+            ? `its health route ${service.unresolvedHealthRoutes[0].path} (${service.unresolvedHealthRoutes[0].file}:${service.unresolvedHealthRoutes[0].line}) is served under a prefix ecsfix cannot establish (${service.unresolvedHealthRoutes[0].unresolvedMount.reason}): no healthCheck or target group; set both by hand on the full path`
+            : 'no health route found in the code: add a liveness route (/health) before putting it behind the ALB',
       );
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;

@@ -161,8 +161,7 @@ function followPnpm(step: Step, rest: string): boolean {
     const target = positional[1];
     const selected = filters.flatMap((f) => selectPackages(f, packages));
     if (!target || !selected[0]) return false;
-    fs.entries.push({ path: abs(step.cwd, target), rel: selected[0].dir, kind: 'produced' });
-    return true;
+    return followDeploy(step, selected[0], abs(step.cwd, target), words.includes('--prod') || words.includes('-P'));
   }
   const script = verb === 'run' || verb === 'run-script' ? positional[1] : verb;
   if (script === 'build' || (script && /^build(?::|$)/.test(script))) {
@@ -171,6 +170,35 @@ function followPnpm(step: Step, rest: string): boolean {
     return buildHere(step, script);
   }
   return /^(?:prune|store|config|fetch|setup|add|env)$/.test(verb);
+}
+
+/**
+ * `pnpm deploy --filter <pkg> <dir>`: the package's files in `dir`, and in `dir/node_modules` the
+ * workspace packages it depends on (with `--prod` only its `dependencies`, transitively), each
+ * copied from where the stage holds it, with what an earlier step built in it (pnpm packs them by
+ * their `files`, which the model does not narrow). False when a workspace dependency is not in the
+ * stage: the deploy then takes it from somewhere the model cannot see.
+ */
+function followDeploy(step: Step, pkg: WorkspacePackage, target: string, prod: boolean): boolean {
+  const { fs, packages } = step;
+  const byName = manifestIndex(packages).byName;
+  const deps = new Set<WorkspacePackage>();
+  const visit = (p: WorkspacePackage) => {
+    for (const name of prod ? (p.prodWorkspaceDeps ?? p.workspaceDeps) : p.workspaceDeps) {
+      const dep = byName.get(name)?.[0];
+      if (dep && dep !== pkg && !deps.has(dep)) {
+        deps.add(dep);
+        visit(dep);
+      }
+    }
+  };
+  visit(pkg);
+  const dirs = packageDirsIn(fs, [...deps]);
+  if ([...deps].some((d) => !dirs.has(d))) return false;
+  fs.entries.push({ path: target, rel: pkg.dir, kind: 'produced' });
+  fs.entries.push({ path: posix.join(target, 'node_modules'), rel: null, kind: 'produced' });
+  for (const [dep, dir] of dirs) fs.entries.push(...copyEntries(fs, dir, posix.join(target, 'node_modules', dep.name), step.files));
+  return true;
 }
 
 /** npm and yarn: installs and builds; false for anything else (the caller checks the no-op list). */

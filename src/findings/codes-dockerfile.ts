@@ -87,6 +87,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'Probing a route that does not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. Add a liveness endpoint (GET /health answering 200 without touching databases), then run ecsfix again.',
   },
   {
+    code: 'ECS138',
+    title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
+    defaultSeverity: 'warning',
+    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+  },
+  {
     code: 'ECS112',
     title: 'No tool in the image to probe with',
     defaultSeverity: 'warning',

@@ -499,8 +499,7 @@ function describeService(
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
-    healthRoute: routes.find((r) => r.checksDependency === undefined) ?? null,
-    ...(routes.some((r) => r.checksDependency !== undefined) ? { readinessRoutes: routes.filter((r) => r.checksDependency !== undefined) } : {}),
+    ...healthRouteFacts(routes),
     sourceFiles,
     listen,
     ...(portVariable ? { portVariable } : {}),
@@ -524,6 +523,18 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
       return check ? { ...r, checksDependency: check.line } : r;
     });
+}
+
+/** The liveness route to probe, the health routes that are readiness checks, and those whose mount prefix is not established. */
+function healthRouteFacts(routes: HealthRoute[]): Pick<Service, 'healthRoute' | 'readinessRoutes' | 'unresolvedHealthRoutes'> {
+  const mounted = routes.filter((r) => !r.unresolvedMount);
+  const readiness = mounted.filter((r) => r.checksDependency !== undefined);
+  const unresolved = routes.filter((r) => r.unresolvedMount);
+  return {
+    healthRoute: mounted.find((r) => r.checksDependency === undefined) ?? null,
+    ...(readiness.length ? { readinessRoutes: readiness } : {}),
+    ...(unresolved.length ? { unresolvedHealthRoutes: unresolved } : {}),
+  };
 }
 
 /** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */

@@ -29,6 +29,8 @@ export interface HealthRoute {
   line: number;
   /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down: the line of that call. */
   checksDependency?: number;
+  /** The route is on a router whose mount (prefix) ecsfix cannot establish: its URL is unknown, so it is never probed. */
+  unresolvedMount?: { file: string; line: number; reason: string };
 }
 
 export interface Service {
@@ -64,6 +66,8 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
   readinessRoutes?: HealthRoute[];
+  /** Health-named routes on a router whose mount prefix is not established (each with the reason): not probed. */
+  unresolvedHealthRoutes?: HealthRoute[];
   /** Source files read for the facts above. */
   sourceFiles: string[];
   /**

@@ -1,11 +1,13 @@
 /**
  * The health routes a service serves: the routes its source files register, under the prefix a
  * router is mounted at (Express/Koa/Fastify routers and plugins, following mounts across files),
- * NestJS's global prefix and Django's include() prefixes; liveness routes first.
+ * NestJS's global prefix, Django's include() prefixes and Flask/FastAPI blueprint and router mounts;
+ * liveness routes first. A route whose mount is not established is kept with the reason, never probed.
  */
 import { posix } from 'node:path';
 import { joinRoute, routeSegments } from '../urlPath.js';
 import type { HealthRoute } from './model.js';
+import { pythonMountPrefix, type PythonRouting } from './pythonRouting.js';
 import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
 
 /** The liveness routes among a service's routes (`servicePrefix`: its directory with a slash), best first. */
@@ -14,10 +16,20 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
   const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
   const nestPrefixFacts = [...facts.values()].find((f) => f.globalPrefix);
   const nestPrefix = nestPrefixFacts?.globalPrefix ? { prefix: nestPrefixFacts.globalPrefix, exclude: nestPrefixFacts.globalPrefixExclude } : null;
+  const python = new Map([...facts].flatMap(([file, f]): [string, PythonRouting][] => (f.python ? [[file, f.python]] : [])));
   for (const [file, f] of facts) {
     for (const r of f.routes) {
       let path = r.path;
-      const mounted = r.absolute ? '' : mountPrefix(file, r.receiver ?? null, facts, 0);
+      if (f.python) {
+        // Flask blueprints and FastAPI routers: the URL is established only when every mount on the way is.
+        const mount = pythonMountPrefix(file, r.receiver ?? null, python);
+        if ('unresolved' in mount) {
+          if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: mount.unresolved });
+          continue;
+        }
+        if (mount.prefix) path = joinRoute(mount.prefix, path);
+      }
+      const mounted = r.absolute || f.python ? '' : mountPrefix(file, r.receiver ?? null, facts, 0);
       if (mounted) path = joinRoute(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
       // NestJS: the global prefix applies to controller routes, except the paths it excludes.

@@ -11,6 +11,7 @@
 import { lineOfOffset } from '../text.js';
 import { joinRoute } from '../urlPath.js';
 import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type RouteHint } from '../source/index.js';
+import { pythonRouting, type PythonRouting } from './pythonRouting.js';
 
 export type { MountHint, PortHint, RouteHint };
 export type SourceLanguage = 'js' | 'python';
@@ -22,6 +23,8 @@ export interface SourceFacts
   djangoIncludes: { prefix: string; module: string }[];
   /** JS/TS: everything the syntax tree says (listen port expression, env reads, consumers, start-up order); null for Python. */
   js: JsSourceFacts | null;
+  /** Python: the Flask blueprints / FastAPI routers, their mounts and the module's imports; null for JS/TS. */
+  python?: PythonRouting | null;
 }
 
 /** Replaces comments with spaces, keeping offsets and line breaks; string contents are kept. */
@@ -141,11 +144,11 @@ export function scanSource(text: string, language: SourceLanguage, path = langua
       return { listens, consumesQueue, ports, routes, djangoIncludes: [], globalPrefix, globalPrefixExclude, routers, mounts, imports, apps, exportedRouters, js };
     }
   }
-  return scanByPatterns(text, language);
+  return scanByPatterns(text, language, path);
 }
 
 /** The lexer-and-patterns scan: Python, and JS/TS the parser rejects. */
-function scanByPatterns(text: string, language: SourceLanguage): SourceFacts {
+function scanByPatterns(text: string, language: SourceLanguage, path: string): SourceFacts {
   const code = blankComments(text, language);
   const facts: SourceFacts = { listens: false, consumesQueue: false, ports: [], routes: [], djangoIncludes: [], globalPrefix: null, globalPrefixExclude: [], routers: {}, mounts: [], imports: {}, exportedRouters: [], apps: [], js: null };
   const line = (offset: number) => lineOfOffset(code, offset);
@@ -191,7 +194,8 @@ function scanByPatterns(text: string, language: SourceLanguage): SourceFacts {
     facts.ports.push(...portHints(code, PY_PORTS));
     const prefixes = new Map<string, string>();
     for (const m of code.matchAll(PY_ROUTER_PREFIX)) prefixes.set(m[1] ?? '', m[3] ?? '');
-    for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index) });
+    for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index), receiver: m[1] ?? null });
+    facts.python = pythonRouting(code, path);
     for (const m of code.matchAll(PY_AIOHTTP_ROUTE)) facts.routes.push({ path: m[2] ?? m[4] ?? '/', line: line(m.index) });
     for (const m of code.matchAll(DJANGO_PATH)) {
       const pattern = (m[3] ?? '').replace(/^\^/, '').replace(/\$$/, '').replace(/\/\?$/, '/');

@@ -15,6 +15,8 @@ export interface WorkspacePackage {
   dependencies: Record<string, string>;
   /** Names of the workspace packages this one depends on. */
   workspaceDeps: string[];
+  /** Those of them it needs at run time (`dependencies`, `optionalDependencies`): what `pnpm deploy --prod` ships; unset: all of them. */
+  prodWorkspaceDeps?: string[];
   scripts: Record<string, string>;
   main: string | null;
 }
@@ -113,12 +115,16 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
       dir: dir === '.' ? '' : dir,
       dependencies,
       workspaceDeps: [],
+      prodWorkspaceDeps: Object.keys({ ...record(json.optionalDependencies), ...record(json.dependencies) }),
       scripts: record(json.scripts),
       main: typeof json.main === 'string' ? json.main : null,
     });
   }
   const names = new Set(packages.map((p) => p.name));
-  for (const pkg of packages) pkg.workspaceDeps = Object.keys(pkg.dependencies).filter((d) => names.has(d) && d !== pkg.name);
+  for (const pkg of packages) {
+    pkg.workspaceDeps = Object.keys(pkg.dependencies).filter((d) => names.has(d) && d !== pkg.name);
+    pkg.prodWorkspaceDeps = (pkg.prodWorkspaceDeps ?? []).filter((d) => names.has(d) && d !== pkg.name);
+  }
   return packages;
 }
 

@@ -34,6 +34,11 @@ export interface FactoryApi {
    * not return it (a caller cannot close it).
    */
   amqpConsumer?: { channel: string | null; connection: string | null };
+  /**
+   * Methods of a class, in a module that uses mongodb or mongoose, that connect it (their body calls
+   * `.connect()`): `await db.connect()` on an instance waits for MongoDB, as `mongoose.connect()` does.
+   */
+  mongoConnect?: string[];
 }
 
 /** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
@@ -63,6 +68,7 @@ export function apiOfProgram(program: Node): ModuleApi {
       interfaces.set(decl.id.name, decl.typeAnnotation.members.filter((m: Node) => m.key?.name).map((m: Node) => m.key.name));
   }
   const workers = bullmqWorkerNames(program);
+  const usesMongo = moduleNames(program, /^(?:mongodb|mongoose)$/).size > 0;
   const amqp = moduleNames(program, /^(?:amqplib(?:\/callback_api)?)$/);
   const functionApi = (fn: Node, types: Map<string, string[]>) => {
     const api = declaredApi(fn, types, workers);
@@ -79,7 +85,8 @@ export function apiOfProgram(program: Node): ModuleApi {
         api.factories[decl.id.name] = functionApi(decl, interfaces);
       } else if (decl?.type === 'ClassDeclaration' && decl.id) {
         api.exports.push(decl.id.name);
-        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false };
+        const connects = usesMongo ? connectingMethods(decl) : [];
+        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false, ...(connects.length ? { mongoConnect: connects } : {}) };
       } else if (decl?.type === 'VariableDeclaration') {
         for (const d of decl.declarations) {
           if (d.id?.type !== 'Identifier') continue;
@@ -104,6 +111,20 @@ export function apiOfProgram(program: Node): ModuleApi {
   for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker && !f.amqpConsumer) delete api.factories[name];
   api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
   return api;
+}
+
+/** Methods of a class whose body calls `<something>.connect(...)`. */
+function connectingMethods(cls: Node): string[] {
+  const calls = (node: Node): boolean => {
+    if (!node || typeof node !== 'object') return false;
+    if (Array.isArray(node)) return node.some(calls);
+    if (node.type === 'CallExpression' && (node.callee?.type === 'MemberExpression' || node.callee?.type === 'StaticMemberExpression') && node.callee.property?.name === 'connect') return true;
+    for (const key in node) if (key !== 'loc' && key !== 'range' && node[key] && typeof node[key] === 'object' && calls(node[key])) return true;
+    return false;
+  };
+  return cls.body.body
+    .filter((m: Node) => (m.type === 'MethodDefinition' || m.type === 'ClassMethod') && m.kind === 'method' && m.key?.name && calls(m.type === 'ClassMethod' ? m.body : m.value?.body))
+    .map((m: Node) => m.key.name);
 }
 
 function classMethods(cls: Node): string[] {

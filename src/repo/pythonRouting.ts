@@ -1,0 +1,192 @@
+/**
+ * Where a Python web framework serves a route registered on a router: Flask blueprints
+ * (`Blueprint(..., url_prefix=)`, `app.register_blueprint(bp, url_prefix=)`, nested blueprints) and
+ * FastAPI routers (`APIRouter(prefix=)`, `app.include_router(r, prefix=)`, routers included in
+ * routers), following the router across the service's modules through its imports.
+ *
+ * Read by pattern over comment-blanked code (like the rest of the Python model). A route on a router
+ * whose mount is not found, or whose prefix is not a string literal, is unresolved: its URL is not
+ * established, so nothing may probe it.
+ */
+import { posix } from 'node:path';
+import { lineOfOffset } from '../text.js';
+import { routeSegments } from '../urlPath.js';
+
+export interface PythonRouter {
+  kind: 'blueprint' | 'apirouter';
+  /** The constructor's prefix: '' when none, null when it is not a string literal. */
+  prefix: string | null;
+  line: number;
+}
+
+export interface PythonMount {
+  /** What is mounted as written: `ops`, `health.router`. */
+  ident: string;
+  /** What it is mounted on: `app`, or a parent blueprint/router. */
+  on: string;
+  /** The call's prefix: undefined when it passes none, null when it is not a string literal. */
+  prefix: string | null | undefined;
+  line: number;
+}
+
+/** A name a module imports: `from .routers import health` is `health` -> {module: <dir>/routers, relative, name: health}. */
+export interface PythonImport {
+  module: string;
+  relative: boolean;
+  /** The imported attribute or submodule; null for `import a.b as c`. */
+  name: string | null;
+}
+
+export interface PythonRouting {
+  routers: Record<string, PythonRouter>;
+  mounts: PythonMount[];
+  imports: Record<string, PythonImport>;
+}
+
+/** Why a route's URL is not established: the line that says so and the reason. */
+export interface UnresolvedMount {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+const ROUTER = /\b(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:\w+\s*\.\s*)?(Blueprint|APIRouter)\s*\(/g;
+const MOUNT = /\b(\w+)\s*\.\s*(register_blueprint|include_router)\s*\(/g;
+const FROM_IMPORT = /^[ \t]*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)/gm;
+const IMPORT = /^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm;
+
+/** The arguments of the call whose parenthesis is at `open`, split at its top-level commas (comments already blanked). */
+function callArguments(code: string, open: number): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = open + 1;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ',' && depth === 1) {
+      parts.push(code.slice(start, i).trim());
+      start = i + 1;
+    } else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) {
+        parts.push(code.slice(start, i).trim());
+        break;
+      }
+    }
+  }
+  return parts.filter(Boolean);
+}
+
+/** A keyword argument's value: the string literal, null for any other expression, undefined when absent. */
+function keywordString(parts: string[], names: string[]): string | null | undefined {
+  for (const part of parts) {
+    const m = /^(\w+)\s*=\s*([\s\S]*)$/.exec(part);
+    if (!m || !names.includes(m[1] ?? '')) continue;
+    const literal = /^[rbu]?(['"])([^'"{}]*)\1$/i.exec((m[2] ?? '').trim());
+    return literal ? (literal[2] ?? '') : null;
+  }
+  return undefined;
+}
+
+/** The routers, mounts and imports of one comment-blanked Python module at `file`. */
+export function pythonRouting(code: string, file: string): PythonRouting {
+  const routing: PythonRouting = { routers: {}, mounts: [], imports: {} };
+  const line = (offset: number) => lineOfOffset(code, offset);
+  for (const m of code.matchAll(ROUTER)) {
+    const parts = callArguments(code, m.index + m[0].length - 1);
+    const blueprint = m[2] === 'Blueprint';
+    // Flask: Blueprint(name, import_name, static_folder, static_url_path, template_folder, url_prefix, ...).
+    const prefix = keywordString(parts, [blueprint ? 'url_prefix' : 'prefix']);
+    routing.routers[m[1] ?? ''] = { kind: blueprint ? 'blueprint' : 'apirouter', prefix: prefix === undefined ? '' : prefix, line: line(m.index) };
+  }
+  for (const m of code.matchAll(MOUNT)) {
+    const parts = callArguments(code, m.index + m[0].length - 1);
+    const ident = parts[0] && /^[\w.]+$/.test(parts[0]) ? parts[0] : `<${parts[0] ?? ''}>`;
+    const prefix = keywordString(parts, [m[2] === 'register_blueprint' ? 'url_prefix' : 'prefix']);
+    routing.mounts.push({ ident, on: m[1] ?? '', prefix, line: line(m.index) });
+  }
+  const dir = posix.dirname(file);
+  for (const m of code.matchAll(FROM_IMPORT)) {
+    const dots = (m[1] ?? '').length;
+    const dotted = (m[2] ?? '').replace(/\./g, '/');
+    const module = dots ? posix.join(dir, ...Array<string>(dots - 1).fill('..'), dotted) : dotted;
+    for (const part of (m[3] ?? '').replace(/[()\\]/g, ' ').split(',')) {
+      const [name, local] = part.trim().split(/\s+as\s+/);
+      if (name && /^\w+$/.test(name)) routing.imports[(local ?? name).trim()] = { module, relative: dots > 0, name };
+    }
+  }
+  for (const m of code.matchAll(IMPORT)) {
+    const dotted = m[1] ?? '';
+    routing.imports[m[2] ?? dotted] = { module: dotted.replace(/\./g, '/'), relative: false, name: null };
+  }
+  return routing;
+}
+
+/** Whether the module path (a relative import's resolved path, or an absolute import's dotted path) is `file`. */
+function moduleIs(module: string, relative: boolean, file: string): boolean {
+  const path = file.replace(/\/__init__\.py$/, '').replace(/\.py$/, '');
+  return relative ? path === posix.normalize(module) : path === module || path.endsWith('/' + module);
+}
+
+/** Whether `ident`, as written in `from`, names the variable `name` of module `file`. */
+function namesRouter(ident: string, from: string, routing: PythonRouting, file: string, name: string): boolean {
+  if (from === file) return ident === name;
+  const [head, ...rest] = ident.split('.');
+  const imported = routing.imports[head ?? ''];
+  if (!imported) return false;
+  if (rest.length === 0) return imported.name === name && moduleIs(imported.module, imported.relative, file);
+  if (rest.length !== 1 || rest[0] !== name) return false;
+  const module = imported.name === null ? imported.module : posix.join(imported.module, imported.name);
+  return moduleIs(module, imported.relative, file);
+}
+
+/**
+ * The prefix the route registered on `receiver` in `file` is served under: '' when the receiver is
+ * not a router of the file (the app itself), the joined mount prefixes when every mount on the way
+ * is found and literal, else the reason it is not established.
+ */
+export function pythonMountPrefix(file: string, receiver: string | null, routing: Map<string, PythonRouting>, depth = 0): { prefix: string } | { unresolved: UnresolvedMount } {
+  const own = routing.get(file);
+  const router = receiver ? own?.routers[receiver] : undefined;
+  if (!receiver || !router) return { prefix: '' };
+  const what = `${router.kind === 'blueprint' ? 'Blueprint' : 'APIRouter'} ${receiver} (${file}:${router.line})`;
+  if (depth > 4) return { unresolved: { file, line: router.line, reason: `${what} is nested deeper than ecsfix follows` } };
+  let hit: { file: string; mount: PythonMount } | null = null;
+  for (const [other, r] of routing) {
+    const mount = r.mounts.find((m) => namesRouter(m.ident, other, r, file, receiver));
+    if (mount) {
+      hit = { file: other, mount };
+      break;
+    }
+  }
+  if (!hit) {
+    const opaque = [...routing].flatMap(([f, r]) => r.mounts.filter((m) => !resolvesToRouter(m, f, routing)).map((m) => ({ file: f, mount: m })))[0];
+    return {
+      unresolved: opaque
+        ? { file: opaque.file, line: opaque.mount.line, reason: `${what} is registered by no call ecsfix can follow; ${opaque.file}:${opaque.mount.line} mounts ${opaque.mount.ident}, which it cannot trace` }
+        : { file, line: router.line, reason: `${what} is registered by no ${router.kind === 'blueprint' ? 'register_blueprint' : 'include_router'} call ecsfix found` },
+    };
+  }
+  const at = `${hit.file}:${hit.mount.line}`;
+  if (hit.mount.prefix === null) return { unresolved: { file: hit.file, line: hit.mount.line, reason: `${what} is mounted at ${at} with a prefix that is not a string literal` } };
+  // Flask: the register_blueprint url_prefix replaces the blueprint's own; FastAPI: the include prefix
+  // goes before the router's, which the route path already carries.
+  const replaces = router.kind === 'blueprint' && hit.mount.prefix !== undefined;
+  if (!replaces && router.prefix === null) return { unresolved: { file, line: router.line, reason: `${what} sets a prefix that is not a string literal` } };
+  const ownPrefix = router.kind === 'blueprint' ? (replaces ? (hit.mount.prefix ?? '') : (router.prefix ?? '')) : '';
+  const outer = pythonMountPrefix(hit.file, hit.mount.on, routing, depth + 1);
+  if ('unresolved' in outer) return outer;
+  const mountPrefix = router.kind === 'apirouter' ? (hit.mount.prefix ?? '') : '';
+  return { prefix: routeSegments(outer.prefix, mountPrefix, ownPrefix) };
+}
+
+/** Whether a mount call names some router the service defines. */
+function resolvesToRouter(mount: PythonMount, from: string, routing: Map<string, PythonRouting>): boolean {
+  for (const [file, r] of routing) for (const name of Object.keys(r.routers)) if (namesRouter(mount.ident, from, routing.get(from) ?? r, file, name)) return true;
+  return false;
+}
