@@ -360,8 +360,9 @@ function envFileValues(text: string): Map<string, { value: string; line: number 
 
 /**
  * ECS216 for each removed default the example env file already lists with another value: it keeps
- * its line, and `cp .env.example .env` does not give the stack what the default gave it. A real
- * credential listed empty is what ecsfix itself would write, so it is not reported.
+ * its line, and `cp .env.example .env` does not give the stack what the default gave it. Reported at
+ * the compose line the default is removed from (the change it belongs to). A real credential listed
+ * empty is what ecsfix itself would write, so it is not reported.
  */
 function exampleDisagreements(composePath: string, examplePath: string, listed: Map<string, { value: string; line: number }>, removed: Map<string, Removed>): Finding[] {
   const out: Finding[] = [];
@@ -371,12 +372,12 @@ function exampleDisagreements(composePath: string, examplePath: string, listed: 
     out.push({
       code: 'ECS216',
       severity: 'warning',
-      file: examplePath,
-      line: inExample.line,
-      message: `${d.name} is listed in ${examplePath} with another value than the default removed at ${composePath}:${d.line}: \`cp ${examplePath} .env\` does not give the stack that value; make them agree`,
+      file: composePath,
+      line: d.line,
+      message: `${d.name} is listed in ${examplePath}:${inExample.line} with another value than the default removed here: \`cp ${examplePath} .env\` does not give the stack that value; make them agree`,
     });
   }
-  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return out;
 }
 
 /** `{ service }` when the scalar is inside `services.<name>` (the path is doc, map, pair `services`, map, pair `<name>`, …). */
