@@ -135,9 +135,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
-  if (composed.note) notes.push(composed.note);
-  const devLayer = devLayerNote(service.compose);
-  if (devLayer) notes.push(devLayer);
+  notes.push(...composed.notes);
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
@@ -218,7 +216,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
 const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
-function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; note?: string } {
+function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; notes: string[] } {
   const compose = deployedCompose(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
@@ -232,14 +230,16 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
   // A compose entrypoint drops the image's CMD, so the command goes along even when it is the same text.
   const entryPoint = differs(compose?.entrypointArgs, 'ENTRYPOINT') ? compose?.entrypointArgs : undefined;
   let command = compose?.commandArgs && (entryPoint || differs(compose.commandArgs, 'CMD')) ? compose.commandArgs : undefined;
-  let note: string | undefined;
+  const notes: string[] = [];
+  const devLayer = devLayerNote(service.compose);
+  if (devLayer) notes.push(devLayer);
   // The image's CMD plus a development flag (`--reload` next to a source bind mount) is the image's process: ECS runs the CMD.
   const devFlags = command?.filter((a) => DEV_FLAGS.has(a)) ?? [];
   if (!entryPoint && devFlags.length && !differs(command?.filter((a) => !DEV_FLAGS.has(a)), 'CMD')) {
-    note = `compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`;
+    notes.push(`compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`);
     command = undefined;
   }
-  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, ...(note ? { note } : {}) };
+  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, notes };
 }
 
 /**
