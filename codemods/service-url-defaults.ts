@@ -129,6 +129,10 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     if (repo && service) {
       if (service.port === null) {
         note({ severity: 'warning', code: 'ECS302', line: fb.line, message: `${fb.vars[0]} defaults to ${fb.url.value}, but the port of ${service.name} is not known to ecsfix; check it by hand` });
+      } else if (String(service.port) !== port && new Set(service.portEvidence.map((e) => e.value)).size > 1) {
+        // Its port evidence disagrees (ECS006): which port the fallback should name is not established.
+        const evidence = service.portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ');
+        note({ severity: 'warning', code: 'ECS302', line: fb.line, message: `${fb.vars[0]} defaults to ${fb.url.value}, but the port evidence of ${service.name} disagrees (${evidence}), so ecsfix does not change it; check it by hand` });
       } else if (String(service.port) !== port) {
         const holder = repo.services.find((s) => s.port === Number(port) && s !== service);
         const fixed = fb.url.value.replace(`:${port}`, `:${service.port}`);

@@ -4,12 +4,12 @@ import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/re
 import { applyEdits } from '../src/edits.js';
 import { cmdReadingPort } from '../transforms/lib/fixed-port.js';
 
-function rewrite(dockerfile: string): string | null {
+function rewrite(dockerfile: string, script: string | null = null): string | null {
   const parsed = parseDockerfile(dockerfile);
   const stage = deployedStage(parsed);
   if (!stage) return null;
-  const fix = cmdReadingPort(parsed, stage, effectiveInstructions(parsed, stage));
-  return fix ? applyEdits(dockerfile, [fix.edit]).split('\n').filter((l) => /^(CMD|ENTRYPOINT)/.test(l)).join('\n') : null;
+  const fix = cmdReadingPort(parsed, stage, effectiveInstructions(parsed, stage), () => script);
+  return fix && 'edit' in fix ? applyEdits(dockerfile, [fix.edit]).split('\n').filter((l) => /^(CMD|ENTRYPOINT)/.test(l)).join('\n') : null;
 }
 
 describe('cmdReadingPort', () => {
@@ -43,5 +43,18 @@ describe('cmdReadingPort', () => {
     expect(rewrite("FROM python:3.12-slim\nCMD gunicorn app.wsgi --bind '0.0.0.0:8000'\n")).toBeNull();
     // already reads PORT
     expect(rewrite('FROM python:3.12-slim\nCMD uvicorn app:app --port ${PORT:-8000}\n')).toBeNull();
+  });
+
+  it('an ENTRYPOINT script that tests the command it is given ($1, case "$@") keeps the exec-form CMD: sh -c would become its $1', () => {
+    const dockerfile = 'FROM python:3.12-slim\nCOPY scripts/entrypoint.sh /usr/local/bin/entrypoint.sh\nENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\nCMD ["uvicorn", "billing.main:app", "--port", "8000"]\n';
+    const migrates = '#!/bin/sh\nset -e\n# migrate only for the API\nif [ "$1" = "uvicorn" ]; then\n  alembic upgrade head\nfi\nexec "$@"\n';
+    expect(rewrite(dockerfile, migrates)).toBeNull();
+    expect(rewrite(dockerfile, '#!/bin/sh\ncase "$@" in\n  uvicorn*) alembic upgrade head ;;\nesac\nexec "$@"\n')).toBeNull();
+    const parsed = parseDockerfile(dockerfile);
+    const stage = deployedStage(parsed);
+    const refused = stage ? cmdReadingPort(parsed, stage, effectiveInstructions(parsed, stage), () => migrates) : null;
+    expect(refused && 'refused' in refused ? refused.line : null).toBe(4);
+    // A script that only passes its arguments on is not affected by the wrap.
+    expect(rewrite(dockerfile, '#!/bin/sh\nset -e\nalembic upgrade head\nexec "$@"\n')).toBe('ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\nCMD ["sh", "-c", "exec uvicorn billing.main:app --port ${PORT:-8000}"]');
   });
 });

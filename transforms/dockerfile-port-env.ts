@@ -11,6 +11,9 @@ import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { ChangeSafety, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort } from './lib/fixed-port.js';
+import { startScriptPath } from '../src/repo/startScript.js';
+import { repoFileAt } from '../src/dockerfile/imageBuild.js';
+import type { DockerInstruction } from '../src/repo/dockerfile.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 
 export const dockerfilePortEnv: Transform = {
@@ -22,7 +25,7 @@ export const dockerfilePortEnv: Transform = {
   verify: 'run the image: the server answers on the port EXPOSE names, and (where ENV PORT was added) on another one when PORT is set',
   behaviorChangingWhen: 'it rewrites a CMD that starts the server on a fixed port to read PORT (an exec-form CMD becomes `sh -c "exec …"`)',
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'http'),
-  run({ path, text, repo }: TransformInput): TransformResult {
+  run({ path, text, repo, read }: TransformInput): TransformResult {
     const target = httpServiceOf(path, repo);
     if (!target) return { edits: [], findings: [] };
     if ('finding' in target) return { edits: [], findings: [target.finding] };
@@ -38,8 +41,15 @@ export const dockerfilePortEnv: Transform = {
     const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     const lines: string[] = [];
     // A CMD that starts the server on the literal service port is made to read PORT (same port by default).
-    const cmdFix = cmdReadingPort(parsed, stage, inForce);
-    const cmdEdit = cmdFix && cmdFix.port === port ? cmdFix : null;
+    const script = (entrypoint: DockerInstruction) => {
+      const file = startScriptPath(service.buildContext, entrypoint.args, repo.files, repoFileAt(parsed, stage, service.buildContext, repo));
+      return file === null ? null : read(file);
+    };
+    const cmdFix = cmdReadingPort(parsed, stage, inForce, script);
+    const cmdEdit = cmdFix && 'edit' in cmdFix && cmdFix.port === port ? cmdFix : null;
+    // The CMD rewritten, or left with its own reason: the generic fixed-port warning is not repeated for it.
+    const cmdHandled = cmdEdit ?? (cmdFix && 'refused' in cmdFix ? cmdFix : null);
+    const cmdKept: Finding[] = cmdFix && 'refused' in cmdFix ? [{ code: 'ECS107', severity: 'warning', message: `the CMD starts the server on a fixed port and ecsfix leaves it: ${cmdFix.refused}; no ENV PORT added`, line: cmdFix.line }] : [];
     // The server reads another variable (SERVICE_PORT): ENV PORT would change nothing, and a PORT
     // the task definition sets would move a PORT-following probe away from the server.
     const other = cmdEdit ? null : otherPortVariable(service, inForce);
@@ -54,8 +64,9 @@ export const dockerfilePortEnv: Transform = {
     const ignored: Finding[] =
       envPort.length === 0 && !other
         ? fixedListenPorts(service, inForce)
-            .filter((f) => !cmdEdit || f.line !== cmdEdit.line)
-            .map(({ message, line }) => ({ code: 'ECS107', severity: 'warning', message, ...(line ? { line } : {}) }))
+            .filter((f) => !cmdHandled || f.line !== cmdHandled.line)
+            .map(({ message, line }): Finding => ({ code: 'ECS107', severity: 'warning', message, ...(line ? { line } : {}) }))
+            .concat(cmdKept)
         : [];
     // The code that decides the port cannot be read and the image shows no read of PORT: change nothing.
     const unestablished = envPort.length === 0 && ignored.length === 0 && !other && !cmdEdit ? portReadUnestablished(service, stage, inForce) : null;

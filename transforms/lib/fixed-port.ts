@@ -14,13 +14,22 @@ import { instructionWords } from '../../src/dockerfile/shell.js';
  * `["sh", "-c", "exec …"]` (`exec` replaces the shell, so the server itself still receives SIGTERM). Null when the image has no shell, the port is in a form it does not know, or an
  * ENTRYPOINT would receive the CMD as arguments.
  */
-export function cmdReadingPort(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; port: number; line: number } | null {
+export function cmdReadingPort(
+  parsed: ParsedDockerfile,
+  stage: DockerStage,
+  inForce: DockerInstruction[],
+  entrypointScript: (entrypoint: DockerInstruction) => string | null = () => null,
+): { edit: TextEdit; port: number; line: number } | { refused: string; line: number } | null {
   if (!stage.tools.includes('sh')) return null;
   const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
   if (!cmd || cmd.stageIndex !== stage.index || /\$\{?PORT\b/.test(cmd.args)) return null;
   const entrypoint = inForce.filter((i) => i.keyword === 'ENTRYPOINT').pop();
   const { words, json } = instructionWords(parsed, cmd);
   if (json && entrypoint && !EXEC_WRAPPER.test(instructionWords(parsed, entrypoint).words[0]?.value ?? '')) return null;
+  // `if [ "$1" = "uvicorn" ]; then alembic upgrade head; fi; exec "$@"`: the script decides on the
+  // CMD's first word, which `sh -c` would replace, so what it runs for the server would stop running.
+  const branch = json && entrypoint ? commandBranch(entrypointScript(entrypoint)) : null;
+  if (branch) return { refused: `the ENTRYPOINT script tests the command it is given (${branch.text}, its line ${branch.line}), so wrapping the CMD in sh -c would change what it runs`, line: cmd.line };
   const at = words.findIndex((w, i) => portIn(w.value, words[i - 1]?.value) !== null);
   const word = words[at];
   const found = word ? portIn(word.value, words[at - 1]?.value) : null;
@@ -35,6 +44,14 @@ export function cmdReadingPort(parsed: ParsedDockerfile, stage: DockerStage, inF
   const script = 'exec ' + words.map((w, i) => (i === at ? withPort : shellQuote(w.value))).join(' ');
   const { start, end } = argumentsRange(parsed, cmd);
   return { edit: replaceRange(start, end, execForm(['sh', '-c', script])), port: found.port, line: cmd.line };
+}
+
+/** The first line of a start script that tests its arguments (`$1`, `$@`, `$*` in an if/case/test), if any. */
+function commandBranch(script: string | null): { line: number; text: string } | null {
+  if (!script) return null;
+  const lines = script.split('\n');
+  const at = lines.findIndex((l) => !/^\s*#/.test(l) && (/\$\{?1(?![0-9])/.test(l) || (/\b(?:if|case|test|elif)\b|\[/.test(l) && /\$\{?[@*]/.test(l))));
+  return at < 0 ? null : { line: at + 1, text: (lines[at] ?? '').trim() };
 }
 
 /** ENTRYPOINTs that run their arguments as a command (so the CMD may be `sh -c …`). */
