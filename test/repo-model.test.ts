@@ -226,6 +226,65 @@ describe('compose model', () => {
     expect(disputed.services[0]?.stageDispute).toContain('docker-compose.yml:5');
   });
 
+  it('a dev base with a production layer that tags every image: the layer\'s target is deployed; without one, ECS167', () => {
+    const dockerfile =
+      'FROM node:20-alpine AS deps\nWORKDIR /repo\nCOPY . .\nRUN npm ci\nFROM deps AS dev\nCMD ["npm", "run", "start:dev"]\nFROM deps AS build\nRUN npm run build\nFROM node:20-alpine AS prod\nWORKDIR /app\nCOPY --from=build /repo/dist ./dist\nCMD ["node", "dist/main.js"]\n';
+    const base =
+      'x-env: &env\n  NODE_ENV: production\nservices:\n  api:\n    build:\n      context: .\n      dockerfile: apps/api/Dockerfile\n      target: dev\n    environment:\n      <<: *env\n      PORT: 3000\n  worker:\n    build:\n      context: .\n      dockerfile: apps/worker/Dockerfile\n  postgres:\n    image: postgres:16-alpine\n';
+    const prodLayer = (api: string) =>
+      `# docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d\nservices:\n  api:\n    image: \${REGISTRY}/acme-api:\${TAG:-latest}\n${api}    restart: always\n  worker:\n    image: \${REGISTRY}/acme-worker:\${TAG:-latest}\n`;
+    const files = {
+      'docker-compose.yml': base,
+      'apps/api/package.json': '{"name":"@acme/api"}',
+      'apps/api/src/main.ts': expressApp(3000),
+      'apps/api/Dockerfile': dockerfile,
+      'apps/worker/package.json': '{"name":"@acme/worker"}',
+      'apps/worker/src/index.ts': kafkaWorker,
+      'apps/worker/Dockerfile': nodeDockerfile(),
+    };
+    const layered = modelOf(tree({ ...files, 'docker-compose.prod.yml': prodLayer('    build:\n      target: prod\n') }));
+    expect(layered.compose.projects.map((p) => [p.file, p.overrides])).toEqual([['docker-compose.yml', ['docker-compose.prod.yml']]]);
+    expect(layered.problems.map((p) => p.code)).not.toContain('ECS201');
+    expect(layered.problems.map((p) => p.code)).not.toContain('ECS167');
+    expect(svc(layered, 'api')).toMatchObject({ dockerfile: 'apps/api/Dockerfile', target: 'prod' });
+    expect(svc(layered, 'api').compose?.build?.targetFrom).toEqual({ target: 'prod', file: 'docker-compose.prod.yml', line: 6 });
+    expect(svc(layered, 'worker').compose?.image).toBe('${REGISTRY}/acme-worker:${TAG:-latest}');
+
+    const untargeted = modelOf(tree({ ...files, 'docker-compose.prod.yml': prodLayer('') }));
+    expect(untargeted.problems.map((p) => p.code)).not.toContain('ECS201');
+    expect(untargeted.problems.filter((p) => p.code === 'ECS167').map((p) => `${p.file}:${p.line} ${p.service}`)).toEqual(['docker-compose.prod.yml:3 api']);
+    expect(svc(untargeted, 'api').stageDispute).toContain('docker-compose.yml:8');
+    // The worker has no target anywhere: nothing is in doubt.
+    expect(svc(untargeted, 'worker').stageDispute).toBeUndefined();
+  });
+
+  it('a dev-named layer\'s dev target does not decide the deployed stage; a file with builds of its own stays its own project', () => {
+    const dockerfile = 'FROM node:20-slim AS dev\nCMD ["npm", "run", "dev"]\nFROM node:20-slim AS prod\nCMD ["node", "index.js"]\n';
+    const files = {
+      'docker-compose.yml': 'services:\n  api:\n    build:\n      context: ./api\n      target: prod\n',
+      'docker-compose.dev.yml': 'services:\n  api:\n    image: acme-api:dev\n    build:\n      target: dev\n    volumes:\n      - ./api:/app\n',
+      'api/package.json': '{"name":"api"}',
+      'api/index.js': expressApp(3000),
+      'api/Dockerfile': dockerfile,
+    };
+    const devLayer = modelOf(tree(files));
+    expect(devLayer.compose.projects.map((p) => [p.file, p.overrides])).toEqual([['docker-compose.yml', ['docker-compose.dev.yml']]]);
+    expect(svc(devLayer, 'api').target).toBe('prod');
+    expect(devLayer.problems.map((p) => p.code)).not.toContain('ECS167');
+    // A CI file that builds its own images (and starts a service the default file lacks) is a project of its own: no merge by name.
+    const ci = modelOf(
+      tree({
+        ...Object.fromEntries(Object.entries(files).filter(([f]) => f !== 'docker-compose.dev.yml')),
+        'docker-compose.ci.yml': 'services:\n  api:\n    image: acme-api:ci\n    build:\n      context: ./api\n      target: dev\n  e2e:\n    image: cypress/included:13\n',
+      }),
+    );
+    expect(ci.compose.projects.map((p) => [p.file, p.overrides]).sort()).toEqual([
+      ['docker-compose.ci.yml', []],
+      ['docker-compose.yml', []],
+    ]);
+    expect(ci.compose.projects.find((p) => p.file === 'docker-compose.yml')?.services.map((s) => [s.name, s.build?.target, s.image])).toEqual([['api', 'prod', null]]);
+  });
+
   it('follows compose include: and merges override files by service name', () => {
     const model = modelOf(
       tree({

@@ -72,4 +72,15 @@ describe('task definition environment: the local-development override', () => {
     expect(env).toMatchObject({ NODE_ENV: 'development', PRISMA_LOG_QUERIES: 'true' });
     expect(container?.command).toEqual(['pnpm', '--filter', '@acme/api', 'start:dev']);
   });
+
+  it('a layer named for development (docker-compose.dev.yml merged over the base file) is the dev layer whatever target it names', () => {
+    const { env, names, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+      const text = tree.get('docker-compose.override.yml') ?? '';
+      tree.delete('docker-compose.override.yml');
+      tree.set('docker-compose.dev.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, ''));
+    });
+    expect(env).toMatchObject({ NODE_ENV: 'production' });
+    expect(names).not.toContain('PRISMA_LOG_QUERIES');
+    expect(container?.command).toBeUndefined();
+  });
 });

@@ -15,10 +15,12 @@ export interface ComposeBuild {
   dockerfile: string;
   target: string | null;
   /**
-   * Set when the base file and its `docker-compose.override.yml` name different targets and neither
-   * is a dev stage: which stage is deployed is not established (`target` is Compose's merge).
+   * Set when which stage is deployed is not established (`target` is Compose's merge): the base file
+   * and its `docker-compose.override.yml` name different targets and neither is a dev stage, or the
+   * base file builds a dev stage and a deploy layer merged on top (`docker-compose.prod.yml`) that
+   * adjusts the service names no target (`override.target` null).
    */
-  targetDispute?: { base: TargetSource; override: TargetSource };
+  targetDispute?: { base: TargetSource; override: LayerTarget };
   /** Where `target` was set. */
   targetFrom?: TargetSource;
   /** `build.args` (map or list form); one Dockerfile often builds several services this way. */
@@ -74,6 +76,13 @@ export function developmentOnly(svc: ComposeService): boolean {
 /** A `build.target` and the file and line that set it. */
 export interface TargetSource {
   target: string;
+  file: string;
+  line: number;
+}
+
+/** The target a layer merged on top of the base file sets for a service (null: it sets none; the line is the service's). */
+export interface LayerTarget {
+  target: string | null;
   file: string;
   line: number;
 }
@@ -263,31 +272,48 @@ function mergeBuild(existing: ComposeBuild | null, raw: unknown, dir: string): C
 }
 
 /**
- * `docker-compose.override.yml` is Compose's local-development layer: a `build.target` it sets or
- * changes to a dev stage (`dev`, `development`, `debug`, `test`, `local`) does not say what is
- * deployed, so the target stays the base file's (or none: the build scripts' `--target`, the
- * production-named stage, the last one). When both name a non-dev stage and differ, the override
- * wins as in Compose, and the build records the dispute.
+ * A `build.target` set by a layer merged on top of the base file. A dev stage (`dev`, `development`,
+ * `debug`, `test`, `local`) does not say what is deployed, whichever layer sets it, so the target
+ * stays the base file's (or none: the build scripts' `--target`, the production-named stage, the
+ * last one). `docker-compose.override.yml` is Compose's local-development layer: when it and the
+ * base file name different non-dev stages, the override wins as in Compose and the build records
+ * the dispute. Any other layer (`docker-compose.prod.yml` with `build: { target: prod }`) is how
+ * the deployed image is built: its target decides.
  */
-function devLayerBuild(before: ComposeBuild | null, merged: ComposeBuild | null, base: TargetSource | null, override: TargetSource): ComposeBuild | null {
-  if (!merged || merged.target !== override.target || before?.target === override.target) return merged;
-  if (DEV_STAGE.test(override.target)) return { ...merged, target: before?.target ?? null };
-  if (base && !DEV_STAGE.test(base.target)) return { ...merged, targetDispute: { base, override } };
+function layerTargetBuild(before: ComposeBuild | null, merged: ComposeBuild | null, base: TargetSource | null, layer: TargetSource): ComposeBuild | null {
+  if (!merged || merged.target !== layer.target || before?.target === layer.target) return merged;
+  if (DEV_STAGE.test(layer.target)) return { ...merged, target: before?.target ?? null };
+  if (DEFAULT_OVERRIDE.test(posix.basename(layer.file)) && base && !DEV_STAGE.test(base.target)) return { ...merged, targetDispute: { base, override: layer } };
   return merged;
 }
 
 /**
- * `docker-compose.override.yml` that builds a dev stage for one of its services (as
- * {@link devLayerBuild} reads it): the local-development layer. Its environment and command
+ * The local-development layer merged over the project's file: a file named for development or tests
+ * (`docker-compose.dev.yml`), or `docker-compose.override.yml` when it builds a dev stage for one of
+ * its services (the target {@link layerTargetBuild} then ignores). Its environment and command
  * (`NODE_ENV: development`, a watch-mode command) are the developer's, not the deployment's.
  */
 function isDevLayer(file: string, services: Record<string, Record<string, unknown>>): boolean {
+  if (DEV_LAYER.test(posix.basename(file))) return true;
   if (!DEFAULT_OVERRIDE.test(posix.basename(file))) return false;
   return Object.values(services).some((def) => {
     const build = def.build;
     const target = build && typeof build === 'object' ? (build as { target?: unknown }).target : undefined;
     return typeof target === 'string' && DEV_STAGE.test(target);
   });
+}
+
+/**
+ * A deploy layer (an override that is neither `docker-compose.override.yml` nor named for
+ * development, like `docker-compose.prod.yml` tagging every image) adjusts a service the base file
+ * builds from a dev stage, and names no target of its own: Compose would push the dev stage, which
+ * is not what a production layer means to deploy. Which stage is deployed is not established.
+ */
+function deployLayerWithoutTarget(build: ComposeBuild | null, layer: ParsedComposeFile, name: string): ComposeBuild | null {
+  const from = build?.targetFrom;
+  if (!build || !from || build.targetDispute || !DEV_STAGE.test(from.target) || from.file === layer.file) return build;
+  if (DEFAULT_OVERRIDE.test(posix.basename(layer.file)) || DEV_LAYER.test(posix.basename(layer.file))) return build;
+  return { ...build, targetDispute: { base: from, override: { target: null, file: layer.file, line: layer.lineOf(name) } } };
 }
 
 function dependsOnOf(raw: unknown): string[] {
@@ -318,6 +344,8 @@ export interface ComposeProject {
 
 const DEFAULT_FILE = /^(?:docker-)?compose\.ya?ml$/i;
 const DEFAULT_OVERRIDE = /^(?:docker-)?compose\.override\.ya?ml$/i;
+/** A layer named for local development or tests (docker-compose.dev.yml, compose.debug.yaml). */
+const DEV_LAYER = /(?:^|[.-])(?:dev|develop|development|debug|test|tests|testing|local)(?:[.-]|\.ya?ml$)/i;
 
 /**
  * `-f a -f b` pairs the repo's own scripts, Makefile and CI use (`docker compose -f docker-compose.yml
@@ -383,22 +411,22 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
   };
   for (const file of files) parse(file);
 
-  /** Merges one file (its includes first) into a project's services. */
-  const mergeFile = (file: string, into: Map<string, ComposeService>, seen: Set<string>) => {
+  /** Merges one file (its includes first) into a project's services; `layer`: an override merged on top of the project's file. */
+  const mergeFile = (file: string, into: Map<string, ComposeService>, seen: Set<string>, layer: boolean) => {
     if (seen.has(file)) return;
     seen.add(file);
     const parsed = parse(file);
     if (!parsed) return;
-    for (const inc of parsed.includes) mergeFile(inc, into, seen);
+    for (const inc of parsed.includes) mergeFile(inc, into, seen, layer);
     for (const name of Object.keys(parsed.services)) {
-      const merged = mergeService(into.get(name) ?? null, name, parsed, resolveExtends(parsed, name, parse, 0));
+      const merged = mergeService(into.get(name) ?? null, name, parsed, resolveExtends(parsed, name, parse, 0), layer);
       into.set(name, merged);
     }
   };
   const projectOf = (file: string, overrides: string[]): ComposeProject => {
     const services = new Map<string, ComposeService>();
     const seen = new Set<string>();
-    for (const f of [file, ...overrides]) mergeFile(f, services, seen);
+    for (const f of [file, ...overrides]) mergeFile(f, services, seen, f !== file);
     return { file, overrides, services: [...services.values()] };
   };
 
@@ -422,7 +450,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const base = files.find((f) => f !== file && posix.dirname(f) === dir && DEFAULT_FILE.test(posix.basename(f)));
     if (!base || DEFAULT_FILE.test(name) || isOverride.has(file)) continue;
     if (DEFAULT_OVERRIDE.test(name)) addOverride(base, file);
-    else if (isPartialOverride(parse(file), projectOf(base, []))) addOverride(base, file);
+    else if (isOverrideLayer(parse(file), projectOf(base, []))) addOverride(base, file);
   }
 
   const projects = files.filter((f) => !isOverride.has(f) && parse(f)).map((f) => projectOf(f, overridesOf.get(f) ?? []));
@@ -431,19 +459,22 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
 
 /**
  * A file that only adjusts services of the default file beside it: every service it names exists
- * there, and at least one of them has neither an image nor a build context of its own (so the file
- * cannot run alone).
+ * there, and either none of them has a build context or Dockerfile of its own (it retags images,
+ * picks a `build.target`, adds replicas: `docker-compose.prod.yml` setting `image:` for every service
+ * is the usual production layer) or at least one of them has neither an image, a build of its own
+ * nor `extends:` (so the file cannot run alone). A file that defines its own builds for the same
+ * names, or services the default file lacks, is a project of its own.
  */
-function isPartialOverride(parsed: ParsedComposeFile | null, base: ComposeProject): boolean {
+function isOverrideLayer(parsed: ParsedComposeFile | null, base: ComposeProject): boolean {
   if (!parsed) return false;
   const names = Object.keys(parsed.services);
   if (names.length === 0 || !names.every((n) => base.services.some((s) => s.name === n))) return false;
-  return names.some((n) => {
-    const def = parsed.services[n] ?? {};
+  const ownBuild = (def: Record<string, unknown>) => {
     const build = def.build;
-    const ownBuild = typeof build === 'string' || (build !== null && typeof build === 'object' && ('context' in build || 'dockerfile' in build));
-    return def.image === undefined && !ownBuild && def.extends === undefined;
-  });
+    return typeof build === 'string' || (build !== null && typeof build === 'object' && ('context' in build || 'dockerfile' in build));
+  };
+  const defs = names.map((n) => parsed.services[n] ?? {});
+  return defs.every((def) => !ownBuild(def)) || defs.some((def) => def.image === undefined && !ownBuild(def) && def.extends === undefined);
 }
 
 /** A service definition with its `extends:` base merged under it (the base's paths stay relative to its own file). */
@@ -463,7 +494,7 @@ function resolveExtends(parsed: ParsedComposeFile, name: string, parse: (file: s
   return { layers: [...resolveExtends(from, spec.service, parse, depth + 1).layers, own] };
 }
 
-function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef): ComposeService {
+function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef, layer: boolean): ComposeService {
   let merged = existing;
   for (const { def, dir } of resolved.layers) {
     const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
@@ -473,11 +504,12 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
     const ownTarget = def.build && typeof def.build === 'object' ? (def.build as { target?: unknown }).target : undefined;
     if (typeof ownTarget === 'string') {
       const source = { target: ownTarget, file: parsed.file, line: parsed.targetLineOf(name) };
-      if (DEFAULT_OVERRIDE.test(posix.basename(parsed.file))) build = devLayerBuild(before, build, before?.targetFrom ?? null, source);
-      if (build?.target === ownTarget) build = { ...build, targetFrom: source };
-    }
+      if (layer) build = layerTargetBuild(before, build, before?.targetFrom ?? null, source);
+      // The file that first set the target keeps the credit (a dev layer repeating the base's `dev`).
+      if (build?.target === ownTarget && !(before?.target === ownTarget && before.targetFrom)) build = { ...build, targetFrom: source };
+    } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
     // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
-    const deployed = merged && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def), devLayer: merged.deployed.devLayer } : undefined;
+    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def), devLayer: merged.deployed.devLayer } : undefined;
     merged = {
       name,
       file: merged?.file ?? parsed.file,

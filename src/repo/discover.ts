@@ -409,14 +409,16 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
 }
 
 /**
- * The base compose file and its docker-compose.override.yml name different non-dev targets (see
- * compose.ts): the deployed stage is not established. Reports ECS167 and returns the two file:lines.
+ * The base compose file and a layer merged on top of it leave the deployed stage unsettled (see
+ * compose.ts: docker-compose.override.yml naming a different non-dev target, or a deploy layer
+ * naming none over a base dev target). Reports ECS167 and returns the two file:lines.
  */
 function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
   const targetDispute = draft.compose?.build?.targetDispute;
   if (!targetDispute) return null;
   const { base, override } = targetDispute;
-  const stageDispute = `${base.file}:${base.line} builds target "${base.target}" and ${override.file}:${override.line} builds "${override.target}"`;
+  const layerSays = override.target === null ? 'sets no target for it' : `builds "${override.target}"`;
+  const stageDispute = `${base.file}:${base.line} builds target "${base.target}" and ${override.file}:${override.line} ${layerSays}`;
   problems.push({
     code: 'ECS167',
     severity: 'warning',
