@@ -259,7 +259,7 @@ function devLayerNote(compose: ComposeService | null): string | null {
   if (compose.command !== deployed.command) names.push('command');
   if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
   if (names.length === 0) return null;
-  return `${deployed.devLayer} is the local-development layer (it builds a dev stage): the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
+  return `${deployed.devLayer} is the local-development layer: the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
 }
 
 function healthPath(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
