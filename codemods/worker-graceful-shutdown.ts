@@ -1017,27 +1017,43 @@ function nestShutdownHooks(j: JSCodeshift, root: Collection, file: FileInfo, rep
   if (/\.enableShutdownHooks\s*\(/.test(file.source)) return undefined;
   const service = (repo ? servicesReading(repo, file.path)[0] : undefined);
   const hooks = service ? (service.shutdownHooks ?? []) : lifecycleClosersIn(file.source);
-  if (hooks.length === 0) return undefined;
+  // A broker microservice (`app.connectMicroservice({ transport: Transport.KAFKA })`, or an app made by
+  // createMicroservice): Nest disconnects its consumer in app.close(), which SIGTERM runs only with the hooks.
+  const transport = /\btransport\s*:\s*Transport\.(KAFKA|RMQ|NATS|REDIS|MQTT)\b/.exec(file.source)?.[1];
+  const broker = transport && /\b(?:connectMicroservice|createMicroservice)\s*[(<]/.test(file.source) ? BROKER_LABEL[transport] : null;
+  if (hooks.length === 0 && !broker) return undefined;
   let edit: Edit | null = null;
   let line = 1;
   typed(j, root, 'VariableDeclarator').forEach((p) => {
     const init: Node = p.node.init;
     const call = init?.type === 'AwaitExpression' ? init.argument : init;
-    if (edit || call?.type !== 'CallExpression' || calleeText(call.callee) !== 'NestFactory.create' || (p.node.id as Node).type !== 'Identifier') return;
+    if (edit || call?.type !== 'CallExpression' || !/^NestFactory\.(?:create|createMicroservice)$/.test(calleeText(call.callee)) || (p.node.id as Node).type !== 'Identifier') return;
     const stmt: Node = p.parent.node;
     const lineStart = file.source.lastIndexOf('\n', stmt.start - 1) + 1;
     const indent = /^[ \t]*/.exec(file.source.slice(lineStart))?.[0] ?? '';
     const app = (p.node.id as Node).name;
     line = stmt.loc?.start.line ?? 1;
-    edit = { start: stmt.end, end: stmt.end, text: `\n${indent}// Run onModuleDestroy/beforeApplicationShutdown on SIGTERM, so providers stop their consumers.\n${indent}${app}.enableShutdownHooks()${style.semi}` };
+    const comment = hooks.length > 0 ? 'Run onModuleDestroy/beforeApplicationShutdown on SIGTERM, so providers stop their consumers.' : `Close the app on SIGTERM, so the ${broker} microservice's consumer disconnects from the broker.`;
+    edit = { start: stmt.end, end: stmt.end, text: `\n${indent}// ${comment}\n${indent}${app}.enableShutdownHooks()${style.semi}` };
   });
   if (!edit) {
     note({ severity: 'warning', code: 'ECS312', message: 'a NestJS bootstrap whose app object ecsfix cannot find: call app.enableShutdownHooks() by hand' });
     return undefined;
   }
-  note({ severity: 'warning', code: 'ECS313', line, message: 'providers close their consumers in lifecycle hooks, which Nest runs on SIGTERM only with enableShutdownHooks(): enabled' });
+  note({
+    severity: 'warning',
+    code: 'ECS313',
+    line,
+    message:
+      hooks.length > 0
+        ? 'providers close their consumers in lifecycle hooks, which Nest runs on SIGTERM only with enableShutdownHooks(): enabled'
+        : `Nest closes the ${broker} microservice (its consumer leaves the broker) in app.close(), which it runs on SIGTERM only with enableShutdownHooks(): enabled`,
+  });
   return splice(file.source, [edit]);
 }
+
+/** Nest's broker transports, as the comments name them. */
+const BROKER_LABEL: Record<string, string> = { KAFKA: 'Kafka', RMQ: 'RabbitMQ', NATS: 'NATS', REDIS: 'Redis', MQTT: 'MQTT' };
 
 /** Standalone: lifecycle hooks in this very file that close something. */
 function lifecycleClosersIn(source: string): { file: string; line: number }[] {

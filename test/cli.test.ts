@@ -244,7 +244,12 @@ describe('ecsfix CLI', () => {
     const change = json.changes.find((c: { path: string }) => c.path === 'chat_service/Dockerfile');
     expect(change.transforms).toEqual(['dockerfile-port-env']);
     expect(change.patch).toContain('+ENV PORT=8000');
-    expect(change.findings).toEqual([expect.objectContaining({ code: 'ECS101', severity: 'info', file: 'chat_service/Dockerfile', service: 'chat-service', transform: 'dockerfile-port-env', fixedBy: 'dockerfile-port-env' })]);
+    // The shell-form CMD gets exec so uvicorn, not /bin/sh, is PID 1 (review4 Q12).
+    expect(change.patch).toContain('+CMD exec uvicorn app.main:socket_app');
+    expect(change.findings).toEqual([
+      expect.objectContaining({ code: 'ECS101', severity: 'info', file: 'chat_service/Dockerfile', service: 'chat-service', transform: 'dockerfile-port-env', fixedBy: 'dockerfile-port-env' }),
+      expect.objectContaining({ code: 'ECS140', severity: 'warning', file: 'chat_service/Dockerfile', service: 'chat-service', transform: 'dockerfile-port-env', fixedBy: 'dockerfile-port-env' }),
+    ]);
   });
 
   it('the git guard refuses dirty files by name, ignores untracked ones, and --allow-dirty overrides', async () => {

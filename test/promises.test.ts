@@ -25,7 +25,8 @@ describe('promises', () => {
     expect(after.startsWith('\uFEFF')).toBe(true);
     expect(after).toContain('ENV PORT=8000\r\n');
     expect(after.replace(/\r\n/g, '')).not.toContain('\n'); // no bare LF crept in
-    for (const line of crlf.split('\r\n')) expect(after.split('\r\n')).toContain(line);
+    // Every line is kept, bar the shell-form CMD, which now execs the server (review4 Q12).
+    for (const line of crlf.split('\r\n')) expect(after.split('\r\n')).toContain(line.replace(/^CMD uvicorn /, 'CMD exec uvicorn '));
   });
 
   it('reports an unparsable Dockerfile with its line, leaves it untouched, still changes the others, exit 2', async () => {

@@ -463,6 +463,20 @@ describe('roles and ports', () => {
   });
 });
 
+describe('the port variable the code reads (review4 Q8, Q14)', () => {
+  const variableOf = (main: string) =>
+    modelOf(tree({ 'api/package.json': '{"name":"api"}', 'api/Dockerfile': nodeDockerfile('EXPOSE 3000\n'), 'api/src/main.ts': main })).services[0]?.portVariable?.value ?? null;
+
+  it('NestJS ConfigService.get of an env key is a read of that variable, with its default', () => {
+    const nest = (read: string) =>
+      `import { NestFactory } from '@nestjs/core';\nimport { ConfigService } from '@nestjs/config';\nimport { AppModule } from './app.module';\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  const config = app.get(ConfigService);\n  const port = ${read};\n  await app.listen(port, '0.0.0.0');\n}\nbootstrap();\n`;
+    expect(variableOf(nest("config.get<number>('PORT') ?? 3000"))).toBe('PORT');
+    expect(variableOf(nest("config.getOrThrow<number>('API_PORT')"))).toBe('API_PORT');
+    // A lower-case key is a custom configuration path, not an env variable: nothing established.
+    expect(variableOf(nest("config.get<number>('http.port') ?? 3000"))).toBeNull();
+  });
+});
+
 describe('health routes', () => {
   const routeOf = (files: Record<string, string>) =>
     modelOf(tree({ 'svc/package.json': '{"name":"svc"}', 'svc/Dockerfile': nodeDockerfile('EXPOSE 3000\n'), ...files })).services[0]?.healthRoute?.path ?? null;

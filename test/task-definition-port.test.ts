@@ -100,4 +100,28 @@ describe('task definition port and probe', () => {
       expect(container?.healthCheck, fixture).toBeUndefined();
     }
   });
+
+  it('the port variable is the one the code reads: a convict schema env, a Nest ConfigService key, a start script\'s literal port (review4 Q8)', () => {
+    const catalog = ecsOf('dockerfile-port-env/convict-schema-port-env', 'catalog');
+    expect(catalog.probe).toContain('process.env.CATALOG_PORT');
+    expect(catalog.env).toMatchObject({ CATALOG_PORT: '4000' });
+    expect(catalog.env).not.toHaveProperty('PORT');
+    const gateway = ecsOf('dockerfile-port-env/nest-config-service-port-var', 'gateway');
+    expect(gateway.probe).toContain('process.env.HTTP_PORT');
+    expect(gateway.env).not.toHaveProperty('PORT');
+    const billing = ecsOf('dockerfile-port-env/python-entrypoint-copied-fixed-port', 'billing');
+    expect(billing.probe).toContain("'http://localhost:8000/health'");
+    expect(billing.probe).not.toMatch(/environ/);
+    expect(billing.env).not.toHaveProperty('PORT');
+  });
+
+  it('Next.js route handlers are health routes; a standalone server on $HOSTNAME gets the ALB path but no container healthCheck (review4 Q15)', () => {
+    const shop = ecsOf('dockerfile-healthcheck-env/next-app-router-route-handler', 'shop');
+    expect(shop.ecs?.targetGroup?.HealthCheckPath).toBe('/shop/api/health');
+    expect(shop.probe).toContain("'/shop/api/health'");
+    const web = ecsOf('dockerfile-healthcheck-env/next-standalone-hostname', 'web');
+    expect(web.ecs?.targetGroup?.HealthCheckPath).toBe('/api/health');
+    expect(web.container?.healthCheck).toBeUndefined();
+    expect(ecsOf('dockerfile-healthcheck-env/next-standalone-hostname-set', 'web').probe).toContain("'/api/health'");
+  });
 });

@@ -16,6 +16,7 @@ import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComm
 import { generateProbe } from '../src/dockerfile/probe.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
+import { standaloneBindsHostname } from '../src/repo/nextRoutes.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
@@ -191,7 +192,7 @@ export const dockerfileHealthcheckEnv: Transform = {
               severity: 'warning',
               message:
                 service.language === 'node' || service.language === 'python'
-                  ? `no HEALTHCHECK added for "${service.name}": no health route found in its code (ecsfix reads the routes of Express, Koa, Fastify, NestJS, Hono, FastAPI, Flask, Django and aiohttp). Add a liveness endpoint (GET /health answering 200 without touching databases), then run this transform again; probing a route that does not exist would mark a healthy container unhealthy`
+                  ? `no HEALTHCHECK added for "${service.name}": no health route ecsfix can read in its code (it reads the routes of Express, Koa, Fastify, NestJS, Hono, Next.js route handlers, FastAPI, Flask, Django and aiohttp); probing a route that may not exist would mark a healthy container unhealthy. If the service serves a liveness route in another way, add the HEALTHCHECK by hand on that path; if it has none, add one (GET /health answering 200 without touching databases) and run this transform again`
                   : service.language === 'go'
                     ? `no HEALTHCHECK added for "${service.name}": no health route found on a root router of its Go code (http.HandleFunc, gin, chi, echo, fiber; routes under a Group/Route/Mount prefix are not read). Add a HEALTHCHECK by hand that probes its liveness route, with a tool ${stage.base.reference} has`
                     : `no HEALTHCHECK added for "${service.name}": ecsfix reads health routes from Node.js, Python and Go code only. Add a HEALTHCHECK by hand that probes its liveness route on $PORT, with a tool ${stage.base.reference} has`,
@@ -199,6 +200,19 @@ export const dockerfileHealthcheckEnv: Transform = {
           ],
         };
       }
+      const standalone = standaloneBindsHostname(effectiveInstructions(parsed, stage));
+      if (standalone)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: 'ECS139',
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": the Next.js standalone server (copied at line ${standalone.line}) listens on $HOSTNAME, which Docker and ECS set to the container's host name, so a probe of ${routePath} on localhost would be refused. Set ENV HOSTNAME=0.0.0.0, then run this transform again`,
+              line: standalone.line,
+            },
+          ],
+        };
       const tool = chooseTool(stage, service);
       const probe = tool ? generateProbe(tool, stage, fixed?.port ?? port, routePath, variable) : null;
       if (!probe)

@@ -11,6 +11,7 @@ import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { ChangeSafety, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort } from './lib/fixed-port.js';
+import { execShellCmd } from './lib/exec-cmd.js';
 import { startScriptPath } from '../src/repo/startScript.js';
 import { repoFileAt } from '../src/dockerfile/imageBuild.js';
 import type { DockerInstruction } from '../src/repo/dockerfile.js';
@@ -102,16 +103,27 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
+    // A shell-form CMD runs under /bin/sh as PID 1, which does not pass SIGTERM on: exec the server instead.
+    const execEdit = execShellCmd(parsed, stage, inForce);
+    if (execEdit)
+      findings.push({
+        code: 'ECS140',
+        severity: 'warning',
+        message: `CMD now starts ${execEdit.program} with exec: in shell form /bin/sh was PID 1 and does not pass SIGTERM on (dash does not exec the last command), so every stop waited for the stop timeout and ended in SIGKILL; verify the container starts as before and stops on SIGTERM`,
+        line: execEdit.line,
+      });
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
-    const safety: ChangeSafety | undefined = cmdEdit
-      ? {
-          safety: 'behavior-changing',
-          verify: /^\s*\[/.test(text.slice(cmdEdit.edit.start, cmdEdit.edit.end))
-            ? `the CMD now runs through sh -c "exec …": the container must start as before and stop on SIGTERM`
-            : `the CMD now reads PORT: the container must start as before, and nothing may set PORT to another port than ${port}`,
-        }
-      : undefined;
-    if (lines.length === 0) return { edits: cmdEdit ? [cmdEdit.edit] : [], findings, ...(safety ? { safety } : {}) };
+    const verify = [
+      cmdEdit
+        ? /^\s*\[/.test(text.slice(cmdEdit.edit.start, cmdEdit.edit.end))
+          ? `the CMD now runs through sh -c "exec …": the container must start as before and stop on SIGTERM`
+          : `the CMD now reads PORT: the container must start as before, and nothing may set PORT to another port than ${port}`
+        : null,
+      execEdit ? `the CMD now execs ${execEdit.program}: the container must start as before and stop on SIGTERM` : null,
+    ].filter((v): v is string => v !== null);
+    const safety: ChangeSafety | undefined = verify.length ? { safety: 'behavior-changing', verify: verify.join('; ') } : undefined;
+    const cmdEdits = [...(cmdEdit ? [cmdEdit.edit] : []), ...(execEdit ? [execEdit.edit] : [])];
+    if (lines.length === 0) return { edits: cmdEdits, findings, ...(safety ? { safety } : {}) };
 
     const anchor = firstRuntimeInstruction(stage, new Set(['EXPOSE', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT'])) ?? stage.instructions[stage.instructions.length - 1];
     if (!anchor) return { edits: [], findings };
@@ -119,7 +131,7 @@ export const dockerfilePortEnv: Transform = {
     const insertion = atEnd
       ? { start: anchor.lineEnd, end: anchor.lineEnd, text: (text.endsWith('\n') || anchor.lineEnd < text.length ? '' : '\n') + lines.join('\n') + '\n' }
       : insertLinesBefore(parsed, anchor, lines);
-    const edits = cmdEdit ? [insertion, cmdEdit.edit] : [insertion];
+    const edits = [insertion, ...cmdEdits];
     const writesEnvPort = lines.some((l) => /^ENV\s+PORT=/i.test(l));
     // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
     const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));

@@ -14,6 +14,7 @@ import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import type { ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
+import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
@@ -154,18 +155,13 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const path = healthPath(service, image);
   let targetGroup: TargetGroup | null = null;
   if (served && port !== null) {
-    if (path === null)
-      notes.push(
-        service.readinessRoutes?.length
-          ? `its health route ${service.readinessRoutes[0]?.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`
-          : service.unresolvedHealthRoutes?.[0]?.unresolvedMount
-            ? `its health route ${service.unresolvedHealthRoutes[0].path} (${service.unresolvedHealthRoutes[0].file}:${service.unresolvedHealthRoutes[0].line}) is served under a prefix ecsfix cannot establish (${service.unresolvedHealthRoutes[0].unresolvedMount.reason}): no healthCheck or target group; set both by hand on the full path`
-            : 'no health route found in the code: add a liveness route (/health) before putting it behind the ALB',
-      );
+    if (path === null) notes.push(noHealthPathNote(service));
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
-      const command = image ? probeCommand(service, image.stage, imageProbeTarget(service, image, port), path) : null;
+      const unreachable = image ? standaloneBindsHostname(effectiveInstructions(image.parsed, image.stage)) : null;
+      const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port), path) : null;
       if (command) container.healthCheck = { command, ...timing };
+      else if (unreachable) notes.push(`the Next.js standalone server listens on $HOSTNAME, not localhost: no container healthCheck until the image sets ENV HOSTNAME=0.0.0.0 (${service.dockerfile}:${unreachable.line})`);
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
       targetGroup = {
         Name: service.name.slice(0, 32),
@@ -260,6 +256,16 @@ function devLayerNote(compose: ComposeService | null): string | null {
   if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
   if (names.length === 0) return null;
   return `${deployed.devLayer} is the local-development layer: the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
+}
+
+/** Why a served service gets no healthCheck and no target group. */
+function noHealthPathNote(service: Service): string {
+  const readiness = service.readinessRoutes?.[0];
+  if (readiness) return `its health route ${readiness.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`;
+  const unresolved = service.unresolvedHealthRoutes?.[0];
+  if (unresolved?.unresolvedMount)
+    return `its health route ${unresolved.path} (${unresolved.file}:${unresolved.line}) is served under a prefix ecsfix cannot establish (${unresolved.unresolvedMount.reason}): no healthCheck or target group; set both by hand on the full path`;
+  return 'no health route ecsfix can read in the code: set the healthCheck and the target group path by hand on its liveness route (add one if it has none) before putting it behind the ALB';
 }
 
 function healthPath(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {

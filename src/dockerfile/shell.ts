@@ -71,6 +71,22 @@ export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunS
     .map((words) => ({ text: text.slice((words[0] as ShellWord).start, (words[words.length - 1] as ShellWord).end).replace(continuation, '').trim(), words }));
 }
 
+/**
+ * The words of the command a shell-form CMD/ENTRYPOINT runs last, when it is a simple command or an
+ * `&&` list (`cd /app && gunicorn …`): no `;`, `||`, pipe, subshell or background operator, so
+ * `exec` before that command replaces the shell only once everything before it succeeded. Null for
+ * the exec form and for anything else.
+ */
+export function lastShellCommand(parsed: ParsedDockerfile, ins: DockerInstruction): ShellWord[] | null {
+  const { start, json } = argumentsStart(parsed, ins);
+  if (json) return null;
+  const tokens = lexShell(parsed.text, start, ins.end, parsed.escape, false);
+  if (tokens.some((t) => 'op' in t && t.op !== '&&')) return null;
+  const last = splitAt(tokens, (op) => op === '&&').pop() ?? [];
+  const words = last.filter((t): t is ShellWord => 'value' in t);
+  return words.length > 0 ? words : null;
+}
+
 /** Every word of an instruction's arguments (flags included), e.g. the sources and destination of a COPY. */
 export function instructionWords(parsed: ParsedDockerfile, ins: DockerInstruction): { words: ShellWord[]; json: boolean } {
   const text = parsed.text;

@@ -82,15 +82,28 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS111',
-    title: 'No HEALTHCHECK: the service defines no health route',
+    title: 'No HEALTHCHECK: no health route ecsfix can read',
     defaultSeverity: 'warning',
-    help: 'Probing a route that does not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. Add a liveness endpoint (GET /health answering 200 without touching databases), then run ecsfix again.',
+    help: 'ecsfix found no health route in the code it reads (Express, Koa, Fastify, NestJS, Hono, Next.js route handlers, FastAPI, Flask, Django, aiohttp, Go root routers). Probing a route that may not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. If the service serves a liveness route ecsfix does not read, add the HEALTHCHECK by hand on it; otherwise add one (GET /health answering 200 without touching databases), then run ecsfix again.',
   },
   {
     code: 'ECS138',
     title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
     defaultSeverity: 'warning',
-    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+  },
+  {
+    code: 'ECS139',
+    title: 'No HEALTHCHECK: the Next.js standalone server does not listen on localhost',
+    defaultSeverity: 'warning',
+    help: 'The standalone server.js of Next.js listens on $HOSTNAME, which Docker and ECS set to the container\'s host name, so a probe on localhost is refused and the container would be marked unhealthy. No HEALTHCHECK or task definition healthCheck is added (the ALB probes the task\'s IP and is unaffected). Set `ENV HOSTNAME=0.0.0.0` in the image, as the Next.js Docker example does, then run ecsfix again.',
+  },
+  {
+    code: 'ECS140',
+    title: 'Shell-form server CMD: /bin/sh is PID 1 and does not pass SIGTERM on',
+    defaultSeverity: 'warning',
+    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), which makes the server PID 1.',
+    fixedBy: PORT_ENV,
   },
   {
     code: 'ECS112',

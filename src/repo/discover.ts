@@ -16,6 +16,7 @@ import type { DockerfileEntry, HealthRoute, RepoModel, Service, ServiceLanguage,
 import { servicePort, servicePortVariable } from './ports.js';
 import { serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
+import { nextRouteHandlers } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -452,7 +453,7 @@ function describeService(
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText: processCommand(stage, draft.compose), pkg, compose: draft.compose });
-  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '));
+  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -481,7 +482,8 @@ function describeService(
       message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
     });
   }
-  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : [])], { sourceFiles, files, read, workspacePackages });
+  const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
+  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
@@ -548,9 +550,9 @@ function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfil
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */
-function listensByPattern(language: ServiceLanguage, dir: string, { files, read }: DescribeDeps, entryFile: string | null, startCommand: string) {
+function listensByPattern(language: ServiceLanguage, dir: string, { files, read }: DescribeDeps, entryFile: string | null, startCommand: string, imageFile?: (imagePath: string) => string | null) {
   if (language !== 'python' && language !== 'go' && language !== 'rust') return [];
-  return [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand) : [])];
+  return [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand, imageFile) : [])];
 }
 
 /** What the container runs: compose `entrypoint` replaces the image's ENTRYPOINT and drops its CMD; compose `command` replaces the CMD. */

@@ -146,7 +146,8 @@ export function servicePortVariable(
   if (listen.some((l) => l.port !== null) || port === null) return undefined;
   const reads = [...facts.entries()]
     // `os.getenv('ML_PORT', '9000')`, or a JS config module's `port: process.env.PORT || 4000` (the listen call reads `config.port`).
-    .flatMap(([file, f]) => f.ports.filter((h) => (h.what === 'env PORT default' || (h.what === 'process.env fallback' && h.envVar === 'PORT')) && h.envVar && h.port === port).map((h) => ({ file, h })))
+    // A config schema entry (`port: { default: 4000, env: 'CATALOG_PORT' }`) names the variable whatever it is called.
+    .flatMap(([file, f]) => f.ports.filter((h) => (h.what === 'env PORT default' || h.what === 'config schema env' || (h.what === 'process.env fallback' && h.envVar === 'PORT')) && h.envVar && h.port === port).map((h) => ({ file, h })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   const names = new Set(reads.map((r) => r.h.envVar));
   const first = reads[0];

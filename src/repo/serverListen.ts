@@ -287,10 +287,11 @@ export function serviceListensByPattern(dir: string, files: string[], read: (rel
 /**
  * A server CLI started on a literal port by the shell script the start command runs (`CMD
  * ["./entrypoint.sh"]` whose last line is `exec gunicorn -b 0.0.0.0:8000 app.main:app`): that bind
- * decides the port, and PORT has no effect. The script is looked up in the service directory.
+ * decides the port, and PORT has no effect. The script is the repo file the image's COPY put at the
+ * started path (`imageFile`), else its name in the service directory.
  */
-export function scriptListens(dir: string, files: string[], read: (rel: string) => string | null, startCommand: string): PatternListen[] {
-  const path = startScriptPath(dir, startCommand, files);
+export function scriptListens(dir: string, files: string[], read: (rel: string) => string | null, startCommand: string, imageFile?: (imagePath: string) => string | null): PatternListen[] {
+  const path = startScriptPath(dir, startCommand, files, imageFile);
   const text = path === null ? null : read(path);
   if (path === null || text === null) return [];
   const out: PatternListen[] = [];

@@ -323,6 +323,8 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
     }
     return { port, envVar, viaHelper: envVar !== null };
   }
+  const configRead = configServiceRead(n);
+  if (configRead) return configRead;
   if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(decls.get(n.name), decls, depth + 1);
   if (n.type === 'MemberExpression' && n.object?.type === 'Identifier') {
     const obj = unwrapPort(decls.get(n.object.name));
@@ -335,6 +337,36 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
     if (prop) return resolvePort(prop.value, decls, depth + 1);
   }
   return { port: null, envVar: null };
+}
+
+/**
+ * NestJS `ConfigService` reads of an env variable: `config.get<number>('PORT')`,
+ * `this.configService.get('HTTP_PORT', 3000)`, `getOrThrow('PORT')`. ConfigModule answers an
+ * upper-case key from process.env, so the key is the variable; the second argument is the default.
+ */
+function configServiceRead(n: Node): ResolvedPort | null {
+  if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression') return null;
+  const method = propName(n.callee);
+  if (method !== 'get' && method !== 'getOrThrow') return null;
+  if (!/config/i.test(lastName(calleeName(n.callee.object)))) return null;
+  const key = stringValue(n.arguments[0]);
+  if (!key || !/^[A-Z0-9_]*PORT$/.test(key)) return null;
+  const fallback = numberValue(n.arguments[1]);
+  return { port: validPort(fallback) ? fallback : null, envVar: key, envVars: [key] };
+}
+
+/**
+ * A config schema entry that binds a port setting to an env variable with a default, as convict
+ * (and node-convict-like loaders) declare it: `port: { format: 'port', default: 4000, env: 'CATALOG_PORT' }`.
+ */
+function schemaPortHint(node: Node, parents: Node[]): { port: number; envVar: string } | null {
+  const prop = (key: string) => node.properties.find((p: Node) => p.type === 'Property' && !p.computed && (p.key?.name ?? p.key?.value) === key);
+  const env = stringValue(prop('env')?.value);
+  const port = numberValue(prop('default')?.value);
+  if (!env || !/^[A-Z][A-Z0-9_]*$/.test(env) || !validPort(port)) return null;
+  const owner = parents[parents.length - 1];
+  const key = owner?.type === 'Property' ? (owner.key?.name ?? owner.key?.value ?? '') : '';
+  return /port/i.test(String(key)) || /PORT$/.test(env) ? { port, envVar: env } : null;
 }
 
 /** Walks every node once, with the chain of ancestors. */
@@ -400,6 +432,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         if (parent && (parent.type === 'LogicalExpression' || parent.type === 'ConditionalExpression')) break;
         const { port, envVar } = resolvePort(node, new Map());
         if (validPort(port) && envVar && /PORT$/.test(envVar)) facts.ports.push({ port, line: line(node), what: 'process.env fallback', envVar });
+        break;
+      }
+      case 'ObjectExpression': {
+        const schema = schemaPortHint(node, parents);
+        if (schema) facts.ports.push({ ...schema, line: line(node), what: 'config schema env' });
         break;
       }
       case 'NewExpression':

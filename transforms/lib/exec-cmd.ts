@@ -1,0 +1,27 @@
+/**
+ * `exec` in front of a shell-form server CMD: Docker runs it as `/bin/sh -c "<command>"`, and dash
+ * (Debian's /bin/sh) does not exec the last command, so PID 1 is the shell, which does not pass
+ * SIGTERM on: every ECS stop waits for the stopTimeout and ends in SIGKILL. `CMD exec <command>`
+ * keeps the shell form (and its `${PORT}` expansion) and makes the server PID 1, as the exec form
+ * dockerfile-port-env writes (`["sh", "-c", "exec …"]`) does.
+ */
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
+import { replaceRange, type TextEdit } from '../../src/edits.js';
+import { lastShellCommand } from '../../src/dockerfile/shell.js';
+
+/** First words that are not a program the shell can exec into: shell keywords, builtins, shells, assignments. */
+const NOT_EXECABLE = /^(?:exec|if|for|while|until|case|cd|export|set|source|\.|eval|trap|ulimit|umask|\{|!|(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)|[A-Za-z_][A-Za-z0-9_]*=.*)$/;
+
+/** The edit that puts `exec ` before the command the deployed stage's shell-form CMD runs last (`cd /app && exec gunicorn …`), with its line; null when the CMD is not one it can safely prefix. */
+export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; line: number; program: string } | null {
+  if (!stage.tools.includes('sh')) return null;
+  const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
+  if (!cmd || cmd.stageIndex !== stage.index) return null;
+  // A shell-form ENTRYPOINT ignores the CMD.
+  const entrypoint = inForce.filter((i) => i.keyword === 'ENTRYPOINT').pop();
+  if (entrypoint && !entrypoint.args.trimStart().startsWith('[')) return null;
+  const words = lastShellCommand(parsed, cmd);
+  const first = words?.[0];
+  if (!first || NOT_EXECABLE.test(first.value)) return null;
+  return { edit: replaceRange(first.start, first.start, 'exec '), line: cmd.line, program: first.value };
+}
