@@ -7,18 +7,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { planChanges } from '../src/run/plan.js';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { TRANSFORMS } from '../transforms/index.js';
-import { interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
+import { emptyFromUnset, interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
 import { detectEngine, EngineError, type Engine, type ImageConfig, type Sandbox } from '../src/verify/engine.js';
 import type { ProcessResult, ProcessRunner, RunningProcess } from '../src/verify/process.js';
 import { parseProbe, probeScript } from '../src/verify/probe.js';
 import { startCommands } from '../src/verify/startCommand.js';
-import { diagnoseStart } from '../src/verify/startOutcome.js';
+import { diagnoseStart, healthcheckClientError } from '../src/verify/startOutcome.js';
 import { verdictStatus, verifyRepo } from '../src/verify/verify.js';
 import { verifyCommand } from '../src/cli/verify.js';
 import type { Io } from '../src/cli/io.js';
-import { FIXTURES, runCli } from './helpers/tmp.js';
+import { FIXTURES, runCli, tempDir } from './helpers/tmp.js';
 
 const ok = (stdout = ''): ProcessResult => ({ code: 0, stdout, stderr: '', timedOut: false });
 
@@ -129,8 +129,14 @@ describe('engine detection', () => {
   });
 });
 
-/** A scripted engine: every image builds; the probe and the start say what `script` says per image. */
-function fakeEngine(script: { probe: (tag: string) => string; start: (tag: string) => { exits: boolean; output: string; code?: number }; config?: Partial<ImageConfig>; build?: ProcessResult }) {
+/** A scripted engine: every image builds; the probe, the start (given its environment) and the HEALTHCHECK say what `script` says per image. */
+function fakeEngine(script: {
+  probe: (tag: string) => string;
+  start: (tag: string, env: Record<string, string>) => { exits: boolean; output: string; code?: number };
+  healthcheck?: (tag: string) => ProcessResult;
+  config?: Partial<ImageConfig>;
+  build?: ProcessResult;
+}) {
   const built: { dockerfile: string; target: string | null; args: Record<string, string> }[] = [];
   const engine: Engine = {
     name: 'buildah',
@@ -144,9 +150,10 @@ function fakeEngine(script: { probe: (tag: string) => string; start: (tag: strin
     async sandbox(tag): Promise<Sandbox> {
       return {
         isolated: true,
-        exec: async () => ok(script.probe(tag)),
-        start(): RunningProcess {
-          const s = script.start(tag);
+        // The probe is a `sh -c` script; anything else run in the container is the HEALTHCHECK.
+        exec: async (argv) => (script.healthcheck && argv[0] !== 'sh' ? script.healthcheck(tag) : ok(script.probe(tag))),
+        start(_argv, options): RunningProcess {
+          const s = script.start(tag, { ...options.env });
           const result = { code: s.exits ? (s.code ?? 1) : null, stdout: s.output, stderr: '', timedOut: false };
           return { exited: Promise.resolve(result), output: () => s.output, done: () => s.exits, stop: async () => result };
         },
@@ -238,5 +245,85 @@ describe('verifyRepo (scripted engine)', () => {
     const result = await verifyRepo(repo, null, { engine, services: ['api'] });
     const line = readFileSync(join(repo.root, 'services/api/Dockerfile'), 'utf8').split('\n').findIndex((l) => l === 'RUN pnpm install --frozen-lockfile') + 1;
     expect(result.findings).toEqual([expect.objectContaining({ code: 'ECS601', file: 'services/api/Dockerfile', line })]);
+  });
+});
+
+describe('verify: HEALTHCHECK answers and variables compose leaves unset (review4 Q19)', () => {
+  it('reads the 4xx a failed HEALTHCHECK printed, from urllib, wget and curl; a 5xx, 408 or 429 is not a client error', () => {
+    const urllib = 'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nurllib.error.HTTPError: HTTP Error 404: NOT FOUND\nError: exit status 1';
+    expect(healthcheckClientError(urllib)).toBe(404);
+    expect(healthcheckClientError('Connecting to 127.0.0.1:3000 (127.0.0.1:3000)\nwget: server returned error: HTTP/1.1 401 Unauthorized')).toBe(401);
+    expect(healthcheckClientError('--2026-11-30 10:00:00--  http://localhost:8080/healthz\nHTTP request sent, awaiting response... 404 Not Found\n2026-11-30 10:00:00 ERROR 404: Not Found.')).toBe(404);
+    expect(healthcheckClientError('curl: (22) The requested URL returned error: 405')).toBe(405);
+    expect(healthcheckClientError('urllib.error.HTTPError: HTTP Error 503: Service Unavailable')).toBeNull();
+    expect(healthcheckClientError('wget: server returned error: HTTP/1.1 429 Too Many Requests')).toBeNull();
+    expect(healthcheckClientError('urllib.error.URLError: <urlopen error [Errno 111] Connection refused>')).toBeNull();
+  });
+
+  it('names the entries compose leaves empty because the variable they are taken from is unset', () => {
+    const values = { DATABASE_URL: '${BILLING_DATABASE_URL}', INVOICE_DIR: '/app/invoices', LOG: '${LOG_LEVEL:-info}', TOKEN: null, KEY: '${API_KEY:?set it}', URL: 'http://${HOST}:${PORT}' };
+    expect(emptyFromUnset(values, { PORT: '80' })).toEqual({ DATABASE_URL: ['BILLING_DATABASE_URL'], TOKEN: ['TOKEN'], KEY: ['API_KEY'] });
+    expect(emptyFromUnset(values, { BILLING_DATABASE_URL: 'postgresql://db/billing', TOKEN: 't', API_KEY: 'k' })).toEqual({});
+  });
+
+  /** verify-secrets: rd after apply (billing's DATABASE_URL default removed into .env.example; accounts probes a path Flask answers 404 on). */
+  const secretsRepo = (envExample?: string) => {
+    const dir = tempDir();
+    cpSync(join(FIXTURES, 'verify-secrets'), dir, { recursive: true });
+    if (envExample !== undefined) writeFileSync(join(dir, '.env.example'), envExample);
+    return buildRepoModel(dir);
+  };
+  const sqlalchemy = (url: string) =>
+    url === ''
+      ? { exits: true, code: 1, output: '  File "/app/alembic/env.py", line 17, in <module>\n    run_migrations_online()\nsqlalchemy.exc.ArgumentError: Could not parse SQLAlchemy URL from string \'\'' }
+      : { exits: true, code: 1, output: "INFO  [alembic.runtime.migration] Will assume transactional DDL.\nPermissionError: [Errno 13] Permission denied: '/app/invoices'" };
+
+  it('starts with a secret whose compose default was removed taken from .env.example, so the crash inside the image is found', async () => {
+    const repo = secretsRepo();
+    const seen: Record<string, string>[] = [];
+    const { engine } = fakeEngine({
+      config: { user: 'app', cmd: [], entrypoint: ['/usr/local/bin/entrypoint.sh'] },
+      probe: () => 'ECSFIX id 0 ok 1001 app\n',
+      start: (_tag, env) => {
+        seen.push(env);
+        return sqlalchemy(env.DATABASE_URL ?? '');
+      },
+    });
+    const result = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['billing'], env: {} });
+    expect(seen[0]).toMatchObject({ DATABASE_URL: 'postgresql+psycopg://billing:change-me@db:5432/billing', INVOICE_DIR: '/app/invoices' });
+    expect(result.findings.map((f) => `${f.code}:${f.severity}`)).toContain('ECS608:blocking');
+    expect(result.findings.map((f) => f.code)).not.toContain('ECS611');
+  });
+
+  it('an exit on a variable left empty (listed empty in .env.example, unset here) is outside the image, not ECS611', async () => {
+    const repo = secretsRepo('# Secrets the compose files no longer default: copy this file to .env and set them.\nBILLING_DATABASE_URL=\n');
+    const { engine } = fakeEngine({ config: { user: 'app', cmd: [], entrypoint: ['/usr/local/bin/entrypoint.sh'] }, probe: () => 'ECSFIX id 0 ok 1001 app\n', start: (_tag, env) => sqlalchemy(env.DATABASE_URL ?? '') });
+    const result = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['billing'], env: {} });
+    expect(result.findings.map((f) => `${f.code}:${f.severity}`)).toEqual(['ECS610:info']);
+    expect(verdictStatus(result.services[0]!)).toBe('exited');
+    // Set where verify runs, the variable is compose's: the process gets it and dies inside the image.
+    const set = await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['billing'], env: { BILLING_DATABASE_URL: 'postgresql://db/billing' } });
+    expect(set.findings.map((f) => `${f.code}:${f.severity}`)).toEqual(['ECS608:blocking']);
+  });
+
+  it('a HEALTHCHECK answered 404 while the server runs is blocking (ECS616); a 503 or a refused connection stays ECS612', async () => {
+    const repo = secretsRepo();
+    const healthcheck = ['CMD', 'python3', '-c', "import os, urllib.request; urllib.request.urlopen('http://localhost:' + os.environ.get('PORT', '5000') + '/health', timeout=4)"];
+    const answering = (stderr: string) =>
+      fakeEngine({
+        config: { user: 'app', workingDir: '/srv', cmd: ['/bin/sh', '-c', 'gunicorn --workers 2 -b 0.0.0.0:${PORT:-5000} "accounts.app:create_app()"'], healthcheck },
+        probe: () => 'ECSFIX id 0 ok 1001 app\n',
+        start: () => ({ exits: false, output: '[INFO] Listening at: http://0.0.0.0:5000' }),
+        healthcheck: () => ({ code: 1, stdout: '', stderr, timedOut: false }),
+      }).engine;
+    const run = async (stderr: string) => (await verifyRepo(repo, null, { engine: answering(stderr), startSeconds: 0.2, services: ['accounts'] })).services[0]!;
+    const notFound = await run('Traceback (most recent call last):\nurllib.error.HTTPError: HTTP Error 404: NOT FOUND\nError: exit status 1');
+    expect(notFound.findings.map((f) => `${f.code}:${f.severity}:${f.line}`)).toEqual(['ECS616:blocking:18']);
+    expect(verdictStatus(notFound)).toBe('blocking');
+    for (const stderr of ['urllib.error.HTTPError: HTTP Error 503: Service Unavailable', 'urllib.error.URLError: <urlopen error [Errno 111] Connection refused>']) {
+      const v = await run(stderr);
+      expect(v.findings.map((f) => `${f.code}:${f.severity}`), stderr).toEqual(['ECS612:warning']);
+      expect(verdictStatus(v)).toBe('ok');
+    }
   });
 });

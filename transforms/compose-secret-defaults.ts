@@ -23,11 +23,11 @@
  * the YAML source (never a re-dump); the result is re-parsed and must equal the original document
  * with only those values changed, or the file is left alone.
  */
-import { posix } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
+import { envExampleFor } from '../src/repo/envFiles.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -38,7 +38,6 @@ const ID = 'compose-secret-defaults';
 /** `scheme://user:password@host`: a URL that carries a password. */
 const URL_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/([^/\s:@]*):([^/\s@]+)@([^/\s:?#]+)/i;
 /** The repo's example env file, in the order it is looked for in each directory. */
-const ENV_EXAMPLE_NAMES = ['.env.example', '.env.sample', 'env.example', '.env.template', '.env.dist'];
 
 /** One `${…}` in a string: offsets relative to the string, the operator and the default. */
 export interface Interpolation {
@@ -160,20 +159,6 @@ function rewrite(value: string, key: string | null, repo: RepoModel, require: bo
     if (d) out = out.slice(0, i.start) + d.replacement + out.slice(i.end);
   }
   return out;
-}
-
-/** The example env file for a compose file: the nearest existing one, else `.env.example` beside it. */
-function envExampleFor(composePath: string, read: (p: string) => string | null): { path: string; text: string | null } {
-  for (let dir = posix.dirname(composePath); ; dir = posix.dirname(dir)) {
-    for (const name of ENV_EXAMPLE_NAMES) {
-      const p = dir === '.' ? name : `${dir}/${name}`;
-      const text = read(p);
-      if (text !== null) return { path: p, text };
-    }
-    if (dir === '.' || dir === '') break;
-  }
-  const dir = posix.dirname(composePath);
-  return { path: dir === '.' ? '.env.example' : `${dir}/.env.example`, text: null };
 }
 
 /** A value as a .env line writes it: single-quoted when it has spaces, `#`, quotes or `$`. */

@@ -53,6 +53,8 @@ interface Handover {
   reason: string;
   /** Handed over only because compose mounts a volume there, not because the app is known to write it. */
   mount?: boolean;
+  /** The reason is a write of the app's (not the image's mkdir or a mount): another write's reason is added to it. */
+  written?: boolean;
   /** The working directory, written only itself (celery beat's schedule file): nothing below it is established as written. */
   workdir?: boolean;
 }
@@ -229,10 +231,13 @@ function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[], servi
   const hand = (path: string, recursive: boolean, create: boolean, reason: string, mount = false) => {
     const known = dirs.find((d) => d.path === path);
     if (known) {
-      known.reason = reason;
+      // Several writes to one directory (a compose value and the code's default) are all named.
+      if (mount || !known.written) known.reason = reason;
+      else if (!known.reason.includes(reason)) known.reason = `${known.reason}; ${reason}`;
+      if (!mount) known.written = true;
       known.recursive ||= recursive; // it exists already: the image mkdir's it
       if (!mount) delete known.mount; // the app writes it, whatever else mounts there
-    } else dirs.push({ path, recursive, create, reason, ...(mount ? { mount } : {}) });
+    } else dirs.push({ path, recursive, create, reason, ...(mount ? { mount } : { written: true }) });
   };
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
   const workdir = finalWorkdir(inForce);

@@ -62,7 +62,7 @@ export const VERIFY_CODES: readonly FindingCode[] = [
     code: 'ECS610',
     title: 'The process stopped for a reason outside the image',
     defaultSeverity: 'info',
-    help: 'The process exited because it could not reach something outside the image (a database, broker or other service): verify starts it with no network of its own to reach them. This is not a fault of the image; a service that must survive a slow dependency should retry instead of exiting.',
+    help: 'The process exited because it could not reach something outside the image (a database, broker or other service): verify starts it with no network of its own to reach them. Or it exited on a variable compose leaves empty because the variable it is taken from is unset here and has no value in the env example file either (a secret whose compose default was removed). This is not a fault of the image; a service that must survive a slow dependency should retry instead of exiting, and the variable must be set where the service runs.',
   },
   {
     code: 'ECS611',
@@ -93,5 +93,11 @@ export const VERIFY_CODES: readonly FindingCode[] = [
     title: 'The image has no start command',
     defaultSeverity: 'blocking',
     help: 'The image has neither CMD nor ENTRYPOINT in its deployed stage, so the container has nothing to run. Add the CMD the service starts with.',
+  },
+  {
+    code: 'ECS616',
+    title: 'The HEALTHCHECK is answered with a client error',
+    defaultSeverity: 'blocking',
+    help: 'While the process ran, the server answered the HEALTHCHECK\'s request with a 4xx status (404: no such route), twice: the probe reaches the server but asks for a path or port it does not serve, so the container is never healthy, however long it runs. Point the probe (and the target group\'s health check path) at the route the server serves.',
   },
 ];

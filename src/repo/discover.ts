@@ -21,8 +21,8 @@ import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactor
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
-import { expandVariables } from '../dockerfile/variables.js';
-import { detectRuntimeWrites, type StartupFacts } from './runtimeWrites.js';
+import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
+import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
@@ -508,7 +508,7 @@ function describeService(
     listen,
     ...(portVariable ? { portVariable } : {}),
     shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files)),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read), environment: serviceEnvironment(draft, inForce) }),
   };
 }
 
@@ -563,11 +563,39 @@ function processCommand(stage: DockerStage | undefined, compose: ComposeService 
 }
 
 /**
+ * The variables the container gets: the deployed stage's ENV (and its parents'), each value
+ * expanded with the ENVs before it, and the service's compose `environment` in every project that
+ * runs it, `${VAR:-default}` taken as compose does with VAR unset. A value that still names a
+ * variable (`${LOG_DIR}` from the caller's shell) is kept as written: its path is not established.
+ */
+function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; args: string; line: number }[]): ServiceEnvironment {
+  const env: Record<string, EnvSetting[]> = {};
+  const image = new Map<string, string>();
+  for (const ins of inForce) {
+    if (ins.keyword !== 'ENV') continue;
+    for (const [name, raw] of variableAssignments(ins.args, 'ENV')) {
+      const value = expandVariables(raw ?? '', (n) => image.get(n) ?? null).text;
+      image.set(name, value);
+      env[name] = [...(env[name] ?? []).filter((s) => s.from !== 'image'), { value, from: 'image', file: draft.dockerfile ?? '', line: ins.line }];
+    }
+  }
+  for (const compose of [draft.compose, ...draft.alsoComposedBy]) {
+    if (!compose) continue;
+    for (const [name, raw] of Object.entries(compose.environment)) {
+      // A bare key passes the caller's variable through: its value is not in the repo.
+      const value = raw === null ? `\${${name}}` : expandVariables(raw, () => null).text;
+      if (!(env[name] ?? []).some((s) => s.from === 'compose' && s.value === value)) env[name] = [...(env[name] ?? []), { value, from: 'compose', file: compose.file, line: compose.line }];
+    }
+  }
+  return env;
+}
+
+/**
  * What the container runs at start (the image's CMD/ENTRYPOINT, compose `command`/`entrypoint`,
  * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
  * service's own sources and those of the workspace packages it depends on (a shared logger).
  */
-function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[]): StartupFacts {
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): StartupFacts {
   const startup: StartupFacts['startup'] = [];
   for (const ins of stage?.instructions ?? []) if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') startup.push({ text: ins.args, file: draft.dockerfile ?? '', line: ins.line });
   for (const text of [draft.compose?.entrypoint, draft.compose?.command]) if (text && draft.compose) startup.push({ text, file: draft.compose.file, line: draft.compose.line });
@@ -576,10 +604,35 @@ function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerS
     const script = pkg?.scripts[m[1] ?? ''];
     if (script && pkg) startup.push({ text: script, file: pkg.dir ? `${pkg.dir}/package.json` : 'package.json', line: 1 });
   }
-  const depDirs = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir).map((p) => p.dir + '/') : [];
-  const below = depDirs.length > 1 ? [...new Set(depDirs.flatMap((d) => filesUnder(files, d)))].sort() : depDirs.flatMap((d) => filesUnder(files, d));
-  const depSources = below.filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f));
-  return { startup, sourceFiles: [...sourceFiles, ...depSources] };
+  const deps = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir) : [];
+  return { startup, sourceFiles: [...sourceFiles, ...importedPackageSources(sourceFiles, deps, files, read)] };
+}
+
+/**
+ * The sources of the workspace packages the code imports, directly or through another of them: a
+ * package the manifest lists but no file imports (`@acme/logger` left in package.json) runs nothing.
+ */
+function importedPackageSources(sourceFiles: string[], deps: WorkspacePackage[], files: string[], read: (rel: string) => string | null): string[] {
+  const sourcesOf = (p: WorkspacePackage) => filesUnder(files, p.dir + '/').filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f));
+  const imports = (file: string, name: string) => {
+    const text = read(file);
+    return text !== null && text.includes(name) && new RegExp(`(?:from\\s*|require\\(\\s*|import\\(\\s*|import\\s+)['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?:/[^'"]*)?['"]`).test(text);
+  };
+  const scanned = [...sourceFiles];
+  const found: string[] = [];
+  const taken = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of deps) {
+      if (taken.has(p.name) || !scanned.some((f) => imports(f, p.name))) continue;
+      taken.add(p.name);
+      const own = sourcesOf(p);
+      scanned.push(...own);
+      found.push(...own);
+      grew = true;
+    }
+  }
+  return [...new Set(found)].sort();
 }
 
 function findEntryFile(dir: string, pkg: WorkspacePackage | null, fileSet: Set<string>, cmd: string | null): string | null {

@@ -78,6 +78,8 @@ export interface StartupFacts {
   startup: { text: string; file: string; line: number }[];
   /** Source files of the service and of the workspace packages it imports. */
   sourceFiles: string[];
+  /** What the image's ENV and the service's compose `environment` set: the values the code's variable reads get. */
+  environment?: ServiceEnvironment;
 }
 
 const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
@@ -86,7 +88,7 @@ const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
   { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache' },
 ];
 
-const PY_MKDIR = /\bos\.(makedirs|mkdir)\(|\bPath\(\s*([^)\n]+)\)\.mkdir\(|\blogging\.(?:FileHandler|handlers\.\w*FileHandler)(\()/g;
+const PY_WRITE = /\blogging\.(?:handlers\.\w*)?(FileHandler)\(|(?<![\w.])(open)\(|\.(mkdir|makedirs|open|write_text|write_bytes)\(/g;
 const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(/g;
 
 const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
@@ -96,14 +98,20 @@ function firstArgument(text: string, from: number): string {
   return topLevelArguments(text, from)[0] ?? text.slice(from, from + 80).trim();
 }
 
-/** The whole expression of option `name` in an object literal's body (`filename: path.join(dir, 'app.log')`), brackets and quotes respected. */
+/** The whole expression of option `name` in an object literal's body (`filename: path.join(dir, 'app.log')`, or the shorthand `{ dest }`), brackets and quotes respected. */
 function optionValue(text: string, body: string, bodyStart: number, name: string): string | undefined {
   const key = new RegExp(`\\b${name}\\s*:\\s*`).exec(body);
-  return key ? firstArgument(text, bodyStart + key.index + key[0].length) : undefined;
+  if (key) return firstArgument(text, bodyStart + key.index + key[0].length);
+  return new RegExp(`(?:^|[{,])\\s*${name}\\s*(?:,|$)`).test(body) ? name : undefined;
 }
 
 /** The arguments of a call whose `(` ends at `from`, split at top-level commas (quotes and brackets respected). */
 function topLevelArguments(text: string, from: number): string[] {
+  return callArguments(text, from)?.args ?? [];
+}
+
+/** The arguments of a call whose `(` ends at `from` and the offset just past its closing `)`; null when it does not close within reach. */
+function callArguments(text: string, from: number): { args: string[]; end: number } | null {
   const args: string[] = [];
   let depth = 0;
   let quote = '';
@@ -118,7 +126,7 @@ function topLevelArguments(text: string, from: number): string[] {
     else if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) {
         args.push(text.slice(start, i).trim());
-        return args.filter(Boolean);
+        return { args: args.filter(Boolean), end: i + 1 };
       }
       depth--;
     } else if (c === ',' && depth === 0) {
@@ -126,7 +134,15 @@ function topLevelArguments(text: string, from: number): string[] {
       start = i + 1;
     }
   }
-  return [];
+  return null;
+}
+
+/** `callee(args)` as the whole expression: its arguments, else null. */
+function wholeCall(e: string, callee: RegExp): string[] | null {
+  const m = callee.exec(e);
+  if (!m || m.index !== 0) return null;
+  const call = callArguments(e, m[0].length);
+  return call && call.end === e.length ? call.args : null;
 }
 
 /** The right-hand side of the first assignment to `name` in the file (`const dir = ...`, `MODEL_DIR = "..."`). */
@@ -136,85 +152,240 @@ function assignedValue(text: string, name: string): string | null {
   return m?.[1] ?? null;
 }
 
-/** A path an expression names: `path` so far, and whether a dynamic part follows it (`./data/${name}`). */
+/** A value the container's environment gives a variable, and where it is set. */
+export interface EnvSetting {
+  value: string;
+  /** `image`: an ENV of the deployed stage; `compose`: the service's compose `environment`. */
+  from: 'image' | 'compose';
+  file: string;
+  line: number;
+}
+
+/** The variables the image's ENV and the service's compose `environment` set, by name. */
+export type ServiceEnvironment = Readonly<Record<string, readonly EnvSetting[]>>;
+
+/** What {@link resolvePath} reads with: the service's environment, the language, and why a path was not resolved. */
+interface PathContext {
+  env: ServiceEnvironment;
+  python: boolean;
+  because?: string;
+}
+
+/** A path an expression names: `path` so far, whether a dynamic part follows it (`./data/${name}`), and the variable it came from. */
 interface ResolvedPath {
   path: string;
   dynamicTail: boolean;
+  via?: string;
+}
+
+/** What the code reads a variable with: `process.env.X ?? 'd'`, `os.getenv('X', 'd')`, `os.environ.get('X')`, `os.environ['X']`. */
+function environmentRead(e: string): { name: string; fallback: string | null } | null {
+  const js = /^process\.env(?:\.(\w+)|\[['"](\w+)['"]\])\s*(?:(?:\|\||\?\?)\s*(.+))?$/s.exec(e);
+  if (js) return { name: (js[1] ?? js[2]) as string, fallback: js[3] ?? null };
+  const item = /^os\.environ\[\s*['"](\w+)['"]\s*\]$/.exec(e);
+  if (item) return { name: item[1] as string, fallback: null };
+  const get = wholeCall(e, /^os\.(?:environ\.get|getenv)\(/);
+  const name = get && /^['"](\w+)['"]$/.exec(get[0] ?? '')?.[1];
+  return get && name ? { name, fallback: get[1] ?? null } : null;
+}
+
+/**
+ * The paths a variable read gives in the container: the compose value(s) for the service, and the
+ * image's ENV value or, when the image sets none, the code's default (a `docker run` without
+ * compose). Null when one of them cannot be resolved (`${SECRET_DIR}` from the caller's shell) or
+ * nothing sets the variable and the code has no default.
+ */
+function resolveEnvironmentRead(read: { name: string; fallback: string | null }, text: string, ctx: PathContext, depth: number): ResolvedPath[] | null {
+  const settings = ctx.env[read.name] ?? [];
+  const image = settings.filter((s) => s.from === 'image').at(-1);
+  const out: ResolvedPath[] = [];
+  for (const s of [...settings.filter((x) => x.from === 'compose'), ...(image ? [image] : [])]) {
+    if (s.value.includes('$') || !s.value) {
+      ctx.because = `${read.name} is ${s.value ? `\`${s.value}\`` : 'empty'} in ${s.file}:${s.line}, a value the repo does not establish (the shell that runs compose gives it)`;
+      return null;
+    }
+    out.push({ path: s.value, dynamicTail: false, via: `${read.name}=${s.value} in ${s.file}:${s.line}` });
+  }
+  if (!image) {
+    if (read.fallback === null) {
+      if (!out.length) ctx.because = `nothing in the image or compose sets ${read.name}`;
+      return out.length ? out : null;
+    }
+    const byDefault = resolvePath(read.fallback, text, ctx, depth + 1);
+    if (!byDefault) return null;
+    out.push(...byDefault.map((d) => ({ ...d, via: d.via ?? `the default of ${read.name}` })));
+  }
+  return out;
+}
+
+/** Joins `tail` onto each of `heads` (an absolute tail replaces the head). */
+function joinPaths(heads: ResolvedPath[], tails: ResolvedPath[]): ResolvedPath[] {
+  return heads.flatMap((h) => tails.map((t) => ({ path: t.path.startsWith('/') ? t.path : posix.join(h.path, t.path), dynamicTail: t.dynamicTail, ...(h.via || t.via ? { via: (h.via ?? t.via) as string } : {}) })));
+}
+
+/** The last top-level ` / ` of a Python expression (pathlib's join), else -1. */
+function lastPathJoin(e: string): number {
+  let depth = 0;
+  let quote = '';
+  let at = -1;
+  for (let i = 0; i < e.length; i++) {
+    const c = e[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '/' && depth === 0 && e[i + 1] !== '/' && e[i - 1] !== '/') at = i;
+  }
+  return at;
 }
 
 /**
  * What a path expression evaluates to in the container, following string literals, template
- * prefixes, `process.env.X || 'default'` / `os.environ.get('X', 'default')` (the default applies
- * when the variable is not set, as in the image), `process.cwd()`, `path.join`/`path.resolve`/
- * `os.path.join`, and variables assigned in the same file. Null when it cannot (`__dirname`, a
- * parameter, a call).
+ * prefixes, variable reads (`process.env.X || 'default'`, `os.environ.get('X', 'default')`: the
+ * compose and image values, else the default, see {@link resolveEnvironmentRead}), `process.cwd()`,
+ * `path.join`/`path.resolve`/`os.path.join`, pathlib's `Path(...)` and `/`, and variables assigned
+ * in the same file. One path per value the expression can take; null when it cannot be resolved
+ * (`__dirname`, a parameter, a call).
  */
-function resolvePath(expr: string, text: string, depth = 0): ResolvedPath | null {
+function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): ResolvedPath[] | null {
   const e = expr.trim().replace(/^\((.*)\)$/s, '$1').trim();
-  if (depth > 4 || !e) return null;
-  const fallback = /^process\.env(?:\.\w+|\[['"]\w+['"]\])\s*(?:\|\||\?\?)\s*(.+)$/s.exec(e)?.[1] ?? /^os\.(?:environ\.get|getenv)\(\s*['"]\w+['"]\s*,\s*(.+)\)$/s.exec(e)?.[1];
-  if (fallback) return resolvePath(fallback, text, depth + 1);
-  if (/^process\.cwd\(\)$|^os\.getcwd\(\)$/.test(e)) return { path: '.', dynamicTail: false };
-  const lit = /^(['"`])([^'"`]*)\1$/.exec(e);
+  if (depth > 6 || !e) return null;
+  const read = environmentRead(e);
+  if (read) return resolveEnvironmentRead(read, text, ctx, depth);
+  if (/^process\.cwd\(\)$|^os\.getcwd\(\)$|^Path\.cwd\(\)$/.test(e)) return [{ path: '.', dynamicTail: false }];
+  const lit = /^([rbuf]*)(['"`])([^'"`]*)\2$/i.exec(e);
   if (lit) {
-    const body = lit[2] ?? '';
-    const dollar = lit[1] === '`' ? body.indexOf('${') : -1;
-    if (dollar < 0) return { path: body || '.', dynamicTail: false };
+    const body = lit[3] ?? '';
+    // A JS template's `${...}`, a Python f-string's `{...}`: the path is dynamic from there on.
+    const dollar = lit[2] === '`' ? body.indexOf('${') : /f/i.test(lit[1] ?? '') ? body.indexOf('{') : -1;
+    if (dollar < 0) return [{ path: body || '.', dynamicTail: false }];
     const slash = body.lastIndexOf('/', dollar);
-    return slash < 0 ? null : { path: body.slice(0, slash) || '/', dynamicTail: true };
+    return slash < 0 ? null : [{ path: body.slice(0, slash) || '/', dynamicTail: true }];
+  }
+  if (ctx.python) {
+    const wrapped = wholeCall(e, /^(?:pathlib\.)?(?:Pure)?Path\(|^str\(|^os\.path\.(?:abspath|realpath|expanduser)\(/);
+    if (wrapped?.length === 1) return resolvePath(wrapped[0] ?? '', text, ctx, depth + 1);
+    const method = /\.(?:resolve|absolute|expanduser)\(\)$/.exec(e);
+    if (method) return resolvePath(e.slice(0, method.index), text, ctx, depth + 1);
+    const slash = lastPathJoin(e);
+    if (slash > 0) {
+      const head = resolvePath(e.slice(0, slash), text, ctx, depth + 1);
+      const tail = resolvePath(e.slice(slash + 1), text, ctx, depth + 1);
+      if (!head) return null;
+      return tail ? joinPaths(head, tail) : head.map((h) => ({ ...h, dynamicTail: true }));
+    }
+  }
+  const dirname = wholeCall(e, /^(?:path|os\.path|posixpath)\.dirname\(/);
+  if (dirname?.length === 1) {
+    // The directory of a path; of a dynamic one (`logs/${name}.log`), the known prefix stays the directory.
+    const of = resolvePath(dirname[0] ?? '', text, ctx, depth + 1);
+    return of && of.map((p) => (p.dynamicTail ? p : { ...p, path: posix.dirname(p.path) }));
   }
   const join = /^(?:path\.(join|resolve)|os\.path\.(join))\(/.exec(e);
   if (join) {
     const args = topLevelArguments(e, join[0].length);
-    let out: string | null = null;
+    let out: ResolvedPath[] | null = null;
     for (let k = 0; k < args.length; k++) {
-      const part = resolvePath(args[k] ?? '', text, depth + 1);
-      if (!part) return out !== null && k === args.length - 1 ? { path: out, dynamicTail: true } : null;
-      out = out === null || part.path.startsWith('/') ? part.path : posix.join(out, part.path);
-      if (part.dynamicTail) return k === args.length - 1 ? { path: out, dynamicTail: true } : null;
+      const part = resolvePath(args[k] ?? '', text, ctx, depth + 1);
+      const last = k === args.length - 1;
+      if (!part) return out !== null && last ? out.map((o) => ({ ...o, dynamicTail: true })) : null;
+      out = out === null ? part : joinPaths(out, part);
+      if (part.some((p) => p.dynamicTail)) return last ? out : null;
     }
-    return out === null ? null : { path: out, dynamicTail: false };
+    return out;
   }
   if (/^[A-Za-z_$][\w$]*$/.test(e)) {
     const value = assignedValue(text, e);
-    return value ? resolvePath(value, text, depth + 1) : null;
+    return value ? resolvePath(value, text, ctx, depth + 1) : null;
   }
   return null;
 }
 
-/** The directory a write creates or writes into; null when its path cannot be resolved. */
-function writtenDir(expr: string, text: string, isFile: boolean): string | null {
-  const r = resolvePath(expr, text);
-  if (!r) return null;
-  const dir = r.dynamicTail || !isFile ? r.path : posix.dirname(r.path);
-  const norm = posix.normalize(dir).replace(/(.)\/$/, '$1');
-  return norm === '' ? '.' : norm;
+/** The directories a write creates or writes into (one per value its path can take); null when its path cannot be resolved. */
+function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string }[] | null {
+  const resolved = resolvePath(expr, text, ctx);
+  if (!resolved) return null;
+  return resolved.map((r) => {
+    const dir = r.dynamicTail || !isFile ? r.path : posix.dirname(r.path);
+    const norm = posix.normalize(dir).replace(/(.)\/$/, '$1');
+    return { dir: norm === '' ? '.' : norm, ...(r.via ? { via: r.via } : {}) };
+  });
 }
 
 function pushWrite(writes: RuntimeWrite[], w: RuntimeWrite): void {
   if (!writes.some((o) => o.path === w.path && o.absolute === w.absolute && !!o.fromWorkdir === !!w.fromWorkdir)) writes.push(w);
 }
 
-/** Writes the code makes with literal paths (or cannot resolve), in the service and the workspace packages it imports. */
-function codeWrites(sourceFiles: string[], read: (rel: string) => string | null): RuntimeWrite[] {
+/** The expression a Python method is called on (`INVOICE_DIR` in `INVOICE_DIR.mkdir(`, `Path(x)` in `Path(x).mkdir(`), ending at `dot`. */
+function pythonReceiver(text: string, dot: number): string {
+  let i = dot;
+  if (text[i - 1] === ')') {
+    let depth = 0;
+    for (i = dot - 1; i >= 0 && i > dot - 400; i--) {
+      if (text[i] === ')') depth++;
+      else if (text[i] === '(' && --depth === 0) break;
+    }
+  }
+  while (i > 0 && /[\w.]/.test(text[i - 1] ?? '')) i--;
+  return text.slice(i, dot);
+}
+
+/** A Python `open()` / `.open()` mode string that writes (`"w"`, `"a"`, `"x"`, `"r+"`). */
+const WRITE_MODE = /^[rbu]?['"][rbt]*[wax+][bt+]*['"]$/;
+
+/** Python writes: `os.makedirs`/`os.mkdir`, `<path>.mkdir()`, `open(path, "w")`, `<path>.open("a")`/`.write_text()`, logging file handlers. */
+function pythonWrites(text: string, add: (expr: string, at: number, isFile: boolean, what: string) => void): void {
+  const pathlib = /^\s*(?:from\s+pathlib\s+import|import\s+pathlib)\b/m.test(text);
+  for (const m of text.matchAll(PY_WRITE)) {
+    if (/^\s*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
+    const from = m.index + m[0].length;
+    const args = topLevelArguments(text, from);
+    if (m[1] === 'FileHandler') add(args[0] ?? '', m.index, true, 'a logging FileHandler');
+    else if (m[2] !== undefined) {
+      const mode = args[1] && !args[1].includes('=') ? args[1] : /^mode\s*=\s*(.+)$/.exec(args.find((a) => /^mode\s*=/.test(a)) ?? '')?.[1];
+      if (mode && WRITE_MODE.test(mode.trim())) add(args[0] ?? '', m.index, true, 'open() for writing');
+    } else {
+      const method = m[3] as string;
+      const receiver = pythonReceiver(text, m.index);
+      if (receiver === 'os' && (method === 'mkdir' || method === 'makedirs')) {
+        add(args[0] ?? '', m.index, false, `os.${method}()`);
+        continue;
+      }
+      if (method === 'makedirs' || !receiver || /^(?:os|self|cls)$/.test(receiver)) continue;
+      if (method === 'open') {
+        const mode = args[0] && !args[0].includes('=') ? args[0] : /^mode\s*=\s*(.+)$/.exec(args.find((a) => /^mode\s*=/.test(a)) ?? '')?.[1];
+        if (!mode || !WRITE_MODE.test(mode.trim())) continue;
+      }
+      const what = method === 'mkdir' ? 'Path.mkdir()' : `Path.${method}()`;
+      // A receiver that is not a path ecsfix can resolve is a write only where pathlib is in use (an FTP client has mkdir too).
+      if (pathlib || resolvePath(receiver, text, { env: {}, python: true })) add(receiver, m.index, method !== 'mkdir', what);
+    }
+  }
+}
+/** Writes the code makes (or cannot resolve), in the service and the workspace packages it imports, with the service's environment. */
+function codeWrites(sourceFiles: string[], read: (rel: string) => string | null, env: ServiceEnvironment): RuntimeWrite[] {
   const writes: RuntimeWrite[] = [];
   for (const file of sourceFiles) {
     const text = read(file);
     if (!text) continue;
+    const python = file.endsWith('.py');
     const add = (expr: string, at: number, isFile: boolean, what: string) => {
-        if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
-      const dir = writtenDir(expr, text, isFile);
+      if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
+      const ctx: PathContext = { env, python };
+      const dirs = writtenDirs(expr, text, isFile, ctx);
       const line = lineOfOffset(text, at);
-      if (dir === null) pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve`, file, line });
-      else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
-        pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}`, file, line });
-    };
-    if (file.endsWith('.py')) {
-      for (const m of text.matchAll(PY_MKDIR)) {
-        if (/^\s*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
-        const expr = m[2] ?? firstArgument(text, m.index + m[0].length);
-        add(expr, m.index, m[3] !== undefined, m[3] !== undefined ? 'a logging FileHandler' : `${m[1] ? `os.${m[1]}` : 'Path.mkdir'}()`);
+      if (dirs === null) {
+        pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve${ctx.because ? ` (${ctx.because})` : ''}`, file, line });
+        return;
       }
+      for (const { dir, via } of dirs)
+        if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
+          pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}${via ? ` (${via})` : ''}`, file, line });
+    };
+    if (python) {
+      pythonWrites(text, add);
       continue;
     }
     for (const m of text.matchAll(WINSTON_FILE)) {
@@ -226,6 +397,7 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
       if (dirname) add(dirname, m.index, false, what);
       else if (filename) add(filename, m.index, true, what);
     }
+    pinoWrites(text, add);
     if (!/\b(?:mkdir|writeFile|appendFile|createWriteStream|ensureDir)/.test(text)) continue;
     for (const m of text.matchAll(JS_WRITE)) {
       const before = text.slice(Math.max(0, m.index - 1), m.index);
@@ -236,6 +408,43 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null)
     }
   }
   return writes;
+}
+
+/** A pino destination that is a file descriptor (`1`, `process.stdout.fd`), not a path. */
+const PINO_FD = /^(?:\d+|process\.(?:stdout|stderr)\.fd)$/;
+
+/**
+ * pino's file writes: `pino.destination(file)` / `pino.destination({ dest | path })`, and the
+ * `pino/file` transport target's `options.destination` (in `pino.transport()` or `pino({ transport })`).
+ */
+function pinoWrites(text: string, add: (expr: string, at: number, isFile: boolean, what: string) => void): void {
+  if (!/\bpino\b/.test(text)) return;
+  for (const m of text.matchAll(/\bpino\.destination\(\s*/g)) {
+    const from = m.index + m[0].length;
+    const arg = firstArgument(text, from);
+    if (!arg || PINO_FD.test(arg)) continue;
+    if (arg.startsWith('{')) {
+      const body = arg.slice(1, -1);
+      const dest = optionValue(text, body, from + 1, 'dest') ?? optionValue(text, body, from + 1, 'path');
+      if (dest && !PINO_FD.test(dest)) add(dest, m.index, true, 'pino.destination()');
+    } else add(arg, m.index, true, 'pino.destination()');
+  }
+  for (const m of text.matchAll(/\btarget\s*:\s*['"]pino\/file['"]/g)) {
+    // The object literal the target sits in: its `options.destination` (stdout when there is none).
+    let open = m.index;
+    for (let depth = 0; open > 0; open--) {
+      const c = text[open - 1];
+      if (c === '}') depth++;
+      else if (c === '{' && depth-- === 0) break;
+    }
+    const body = text.slice(open, callArguments(text, open)?.end ?? open);
+    const options = /\boptions\s*:\s*\{/.exec(body);
+    if (!options) continue;
+    const start = options.index + options[0].length;
+    const optionsBody = body.slice(start, (callArguments(body, start)?.end ?? start + 1) - 1);
+    const dest = optionValue(body, optionsBody, start, 'destination');
+    if (dest && !PINO_FD.test(dest)) add(dest, m.index, true, "pino's pino/file transport");
+  }
 }
 
 /** `celery ... beat` (or a worker with an embedded beat, `-B`/`--beat`) on one command line. */
@@ -303,6 +512,6 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
         writes.push({ path: root.path, absolute: root.absolute, reason: 'collectstatic writes STATIC_ROOT', file: f, line: root.line });
     }
   }
-  for (const w of codeWrites(facts.sourceFiles, read)) pushWrite(writes, w);
+  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {})) pushWrite(writes, w);
   return writes;
 }

@@ -32,3 +32,24 @@ export function resolveComposeValues(values: Readonly<Record<string, string | nu
   }
   return out;
 }
+
+/**
+ * The entries compose leaves empty or unset because a variable they are taken from is unset (or
+ * empty) in `env` and gives no default (`DATABASE_URL: ${BILLING_DATABASE_URL}`, `${KEY:?err}`, a
+ * bare `API_KEY`): entry -> those variables.
+ */
+export function emptyFromUnset(values: Readonly<Record<string, string | null>>, env: Readonly<Record<string, string | undefined>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, raw] of Object.entries(values)) {
+    if (raw === null) {
+      if (!env[key]) out[key] = [key];
+      continue;
+    }
+    const value = interpolate(raw, env);
+    if (value !== null && value !== '') continue;
+    const names = [...raw.matchAll(REF)].filter((m) => m[0] !== '$$' && m[3] !== '-' && m[3] !== '+').map((m) => (m[1] ?? m[5]) as string);
+    const unset = [...new Set(names.filter((n) => !env[n]))];
+    if (unset.length > 0) out[key] = unset;
+  }
+  return out;
+}

@@ -67,3 +67,27 @@ export function reportsPermissionError(output: string): string | null {
   const found = lastMatch(output.split(/\r?\n/), PERMISSION);
   return found ? clip(found.line) : null;
 }
+
+/**
+ * The HTTP client error a failed HEALTHCHECK printed: busybox wget (`server returned error: HTTP/1.1
+ * 404 Not Found`), GNU wget (`ERROR 404: Not Found.`), curl -f (`The requested URL returned error:
+ * 404`), Python's urllib (`HTTPError: HTTP Error 404: NOT FOUND`). The server answered, and not with
+ * success: a 4xx is about the request (path, port, method), not about a slow start, except 408 and 429.
+ */
+export function healthcheckClientError(output: string): number | null {
+  const found = [...output.matchAll(/server returned error: HTTP\/[\d.]+ (\d{3})|\bERROR (\d{3}):|returned error: (\d{3})|HTTP Error (\d{3})/g)].pop();
+  const status = found ? Number(found[1] ?? found[2] ?? found[3] ?? found[4]) : NaN;
+  return status >= 400 && status < 500 && status !== 408 && status !== 429 ? status : null;
+}
+
+/**
+ * Whether a start that died of no fault the image shows (`other`) points at a variable compose left
+ * empty: the output names the variable (or the one compose takes it from), shows the empty value
+ * (`Could not parse SQLAlchemy URL from string ''`), or says a setting must be set.
+ */
+export function blamesEmptyVariable(output: string, lastLine: string | null, empty: Readonly<Record<string, string[]>>): boolean {
+  const names = Object.entries(empty).flatMap(([key, from]) => [key, ...from]);
+  if (names.length === 0) return false;
+  if (names.some((n) => new RegExp(`\\b${n}\\b`).test(output))) return true;
+  return lastLine !== null && /''|""|must be set|not set\b|is required|is missing|missing required/i.test(lastLine);
+}

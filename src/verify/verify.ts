@@ -18,13 +18,14 @@ import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstr
 import type { RepoModel, Service } from '../repo/model.js';
 import type { Plan } from '../run/plan.js';
 import { decodeText } from '../text.js';
-import { resolveComposeValues } from './composeEnv.js';
+import { envExampleFor, parseEnvFile } from '../repo/envFiles.js';
+import { emptyFromUnset, resolveComposeValues } from './composeEnv.js';
 import type { Engine, EngineName, ImageConfig, Sandbox } from './engine.js';
 import { parseProbe, probeScript, type ProbeRequest } from './probe.js';
 import type { ProcessResult } from './process.js';
 import { buildFiles } from './stage.js';
 import { startCommands, shellCommands, type EntryRef } from './startCommand.js';
-import { diagnoseStart, reportsPermissionError, type StartFailure } from './startOutcome.js';
+import { blamesEmptyVariable, diagnoseStart, healthcheckClientError, reportsPermissionError, type StartFailure } from './startOutcome.js';
 
 export interface VerifyOptions {
   engine: Engine;
@@ -100,7 +101,12 @@ interface Target {
   context: string;
   target: string | null;
   buildArgs: Record<string, string>;
+  /** The smoke start's environment: compose's, with variables unset here taken from the env example file. */
   environment: Record<string, string>;
+  /** Entries of `environment` still empty or unset because what compose takes them from is unset (see {@link emptyFromUnset}). */
+  emptyFromUnset: Record<string, string[]>;
+  /** The env example file (null: the repo has none) and the variables the smoke start took from it. */
+  fromExample: { file: string | null; variables: string[] };
   /** Dockerfile text as built (with a pending change when there is one). */
   text: string;
   pending: boolean;
@@ -179,18 +185,48 @@ function selectTargets(repo: RepoModel, plan: Plan | null, options: VerifyOption
     const dockerfile = service.dockerfile as string;
     const pendingText = changed.get(dockerfile);
     const raw = pendingText ?? readFileSync(join(repo.root, dockerfile), 'utf8');
+    const { interpolation, start, fromExample } = composeEnvironments(repo.root, service, env);
+    const values = service.compose?.environment ?? {};
     return {
       service,
       dockerfile,
       context: service.buildContext,
       target: service.target,
-      buildArgs: resolveComposeValues(service.compose?.build?.args ?? {}, env),
-      environment: resolveComposeValues(service.compose?.environment ?? {}, env),
+      buildArgs: resolveComposeValues(service.compose?.build?.args ?? {}, interpolation),
+      environment: resolveComposeValues(values, start),
+      emptyFromUnset: emptyFromUnset(values, start),
+      fromExample,
       text: decodeText(raw).text,
       pending: touched(service) && changed.size > 0,
     };
   });
   return { targets, selection };
+}
+
+/**
+ * What compose interpolates a service's values from: the caller's environment over the `.env` file
+ * beside the compose file (as `docker compose` reads it). For the smoke start only, a variable still
+ * unset is taken from the repo's env example file (where compose-secret-defaults lists the secrets
+ * whose defaults it removed: `cp .env.example .env` is how the stack is meant to start locally).
+ */
+function composeEnvironments(root: string, service: Service, env: Readonly<Record<string, string | undefined>>) {
+  const read = (p: string) => {
+    try {
+      return readFileSync(join(root, p), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const file = service.compose?.file;
+  if (!file) return { interpolation: env, start: env, fromExample: { file: null, variables: [] } };
+  const interpolation = { ...parseEnvFile(read(posix.join(posix.dirname(file), '.env')) ?? ''), ...env };
+  const example = envExampleFor(file, read);
+  const exampleValues = Object.entries(parseEnvFile(example.text ?? '')).filter(([name, value]) => value !== '' && !interpolation[name]);
+  const values = service.compose?.environment ?? {};
+  const before = Object.values(emptyFromUnset(values, interpolation)).flat();
+  const variables = exampleValues.map(([name]) => name).filter((name) => before.includes(name));
+  const start = { ...interpolation, ...Object.fromEntries(exampleValues.filter(([name]) => variables.includes(name))) };
+  return { interpolation, start, fromExample: { file: example.text === null ? null : example.path, variables } };
 }
 
 /** Paths the process writes at run time, as container paths: the model's, the image's VOLUMEs, compose's named volumes. */
@@ -358,7 +394,9 @@ async function smokeStart(
   healthArgv: string[] | null,
 ) {
   const seconds = options.startSeconds ?? 5;
-  options.onProgress?.(`${target.service.name}: starting as ${verdict.user} for ${seconds} s`);
+  const { file, variables } = target.fromExample;
+  const example = variables.length > 0 ? ` (${variables.join(', ')} from ${file})` : '';
+  options.onProgress?.(`${target.service.name}: starting as ${verdict.user} for ${seconds} s${example}`);
   const proc = sandbox.start(argv, { user: config.user, env: target.environment });
   const deadline = Date.now() + seconds * 1000;
   while (!proc.done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -378,20 +416,38 @@ async function smokeStart(
       report('ECS608', `started as ${verdict.user}, the process died of a permission error${path ? ` on ${path}` : ''}${said}`, lines.last('USER') ?? lines.last('CMD', 'ENTRYPOINT'));
     else if (diagnosis.failure === 'missing') report('ECS609', `the process died at start, something is missing${said}`, lines.last('CMD', 'ENTRYPOINT'));
     else if (diagnosis.failure === 'outside') report('ECS610', `the process exited (code ${result.code}) because it cannot reach something outside the image${said}`, lines.last('CMD', 'ENTRYPOINT'));
-    else report('ECS611', `the process exited with code ${result.code} within ${seconds} s${said}`, lines.last('CMD', 'ENTRYPOINT'));
+    else if (blamesEmptyVariable(output, diagnosis.line, target.emptyFromUnset))
+      report('ECS610', `the process exited (code ${result.code}) on ${describeEmpty(target)}${said}`, lines.last('CMD', 'ENTRYPOINT'));
+    else {
+      const empty = Object.keys(target.emptyFromUnset).length > 0 ? ` (${describeEmpty(target)})` : '';
+      report('ECS611', `the process exited with code ${result.code} within ${seconds} s${empty}${said}`, lines.last('CMD', 'ENTRYPOINT'));
+    }
     return;
   }
   verdict.start = { outcome: 'running', code: null, failure: null, line: null };
   const permission = reportsPermissionError(proc.output());
   if (permission) report('ECS614', `the process runs but reported a permission error: ${permission}`, lines.last('USER'));
   if (healthArgv) {
-    const hc = await sandbox.exec(healthArgv, { user: config.user, env: target.environment, timeoutMs: 15_000 });
+    const runHealthcheck = () => sandbox.exec(healthArgv, { user: config.user, env: target.environment, timeoutMs: 15_000 });
+    const hc = await runHealthcheck();
     const output = tail(hc.stdout + '\n' + hc.stderr, 3);
     verdict.healthcheck = { ok: hc.code === 0, output };
-    if (hc.code !== 0)
+    // A 4xx answer is the server's verdict on the probe's path, not a slow start: asked again, it
+    // gives the same answer, and the container is never healthy.
+    const status = hc.code !== 0 ? healthcheckClientError(hc.stdout + '\n' + hc.stderr) : null;
+    const again = status !== null ? await runHealthcheck() : null;
+    if (status !== null && again && again.code !== 0 && healthcheckClientError(again.stdout + '\n' + again.stderr) === status)
+      report('ECS616', `the HEALTHCHECK is answered with HTTP ${status} while the process runs (twice): the server does not serve what it probes`, lines.last('HEALTHCHECK'));
+    else if (hc.code !== 0)
       report('ECS612', `the HEALTHCHECK failed while the process ran (exit ${hc.timedOut ? 'timeout' : hc.code})${output ? `: ${output.split('\n').pop()}` : ''}`, lines.last('HEALTHCHECK'));
   }
   await proc.stop();
+}
+
+/** `DATABASE_URL empty (compose takes it from BILLING_DATABASE_URL, unset here and in .env.example)`. */
+function describeEmpty(target: Target): string {
+  const entries = Object.entries(target.emptyFromUnset).map(([key, from]) => (from.length === 1 && from[0] === key ? `${key} unset` : `${key} empty (compose takes it from ${from.join(', ')})`));
+  return `${entries.join(', ')}: unset here and without a value in ${target.fromExample.file ?? 'an env example file'}, a cause outside the image`;
 }
 
 async function pool<T, R>(items: T[], size: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
