@@ -27,7 +27,7 @@ import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type P
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
-import { envExampleFor } from '../src/repo/envFiles.js';
+import { envExampleFor, parseEnvFile } from '../src/repo/envFiles.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -330,17 +330,14 @@ function flaggedLiteralIn(value: string, literals: Map<string, LiteralSecret>): 
   return literals.get(password) ?? literals.get(decoded) ?? null;
 }
 
-/** `NAME=value` lines of a .env file (`export` allowed, quotes removed, an unquoted value's ` # comment` dropped), with their line. */
+/** The variables an env file lists, as compose reads them ({@link parseEnvFile}), with the line that sets each (the last one). */
 function envFileValues(text: string): Map<string, { value: string; line: number }> {
-  const out = new Map<string, { value: string; line: number }>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    const m = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$/.exec(line);
-    if (!m || out.has(m[1] as string)) return;
-    const raw = (m[2] as string).trimEnd();
-    const quoted = /^(["'])(.*)\1(?:[ \t]+#.*)?$/.exec(raw);
-    out.set(m[1] as string, { value: quoted ? (quoted[2] as string) : raw.replace(/[ \t]+#.*$/, ''), line: i + 1 });
-  });
-  return out;
+  const lines = text.split(/\r?\n/);
+  const lineOf = (name: string) => {
+    for (let i = lines.length - 1; i >= 0; i--) if (new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=`).test(lines[i] ?? '')) return i + 1;
+    return 1;
+  };
+  return new Map(Object.entries(parseEnvFile(text)).map(([name, value]) => [name, { value, line: lineOf(name) }]));
 }
 
 /**
