@@ -360,3 +360,28 @@ describe('check: the pending .env.example of compose-secret-defaults', () => {
     expect(report.summary.fixable).toBe(1);
   });
 });
+
+describe('check: where a pending change is located (review4 Q14)', () => {
+  it('a change to the prod stage is located in the prod stage, even when another transform changes the dev stage first', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'pnpm-deploy-workspace', 'before'));
+    const dockerfile = (tree.get('apps/catalog/Dockerfile') as string).replace(
+      'FROM base AS build',
+      'FROM base AS dev\nCOPY . .\nRUN pnpm install --filter @acme/catalog...\nCMD ["pnpm", "--filter", "@acme/catalog", "dev"]\n\nFROM base AS build',
+    );
+    tree.set('apps/catalog/Dockerfile', dockerfile);
+    // A lockfile that matches the manifests, so frozen-lockfile changes the dev stage's install.
+    const importer = (deps: Record<string, string>) => `    dependencies:\n${Object.entries(deps).map(([n, v]) => `      '${n}':\n        specifier: ${v.startsWith('link:') ? 'workspace:*' : v}\n        version: ${v.startsWith('link:') ? v : v.slice(1)}\n`).join('')}`;
+    tree.set(
+      'pnpm-lock.yaml',
+      `lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  apps/catalog:\n${importer({ '@acme/db': 'link:../../packages/db', fastify: '^4.28.1' })}\n  packages/db:\n${importer({ mongodb: '^6.9.0' })}`,
+    );
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const lines = dockerfile.split('\n');
+    const prodFrom = lines.findIndex((l) => l.startsWith('FROM node:20-alpine AS prod')) + 1;
+    const pending = (transform: string) => report.findings.find((f) => f.code === 'ECS009' && f.fixedBy === transform)?.line ?? 0;
+    // The dev stage's install is what frozen-lockfile changes; ENV PORT goes into the prod stage.
+    expect(pending('dockerfile-frozen-lockfile')).toBeLessThan(prodFrom);
+    expect(pending('dockerfile-port-env')).toBeGreaterThan(prodFrom);
+  });
+});

@@ -230,6 +230,28 @@ describe('ECS410 migrations at every start', () => {
   });
 });
 
+describe('ECS410 under a condition on the script\'s arguments or on several variables (review4 Q14)', () => {
+  const entrypoint = '#!/bin/sh\nset -e\nif [ "$1" = "node" ] || [ "$MODE" = "web" ]; then\n  npx prisma migrate deploy\nfi\nexec "$@"\n';
+  const files = (cmd: string, environment = '') => ({
+    'docker-compose.yml': `services:\n  api:\n    build: ./api\n    ports:\n      - "3000:3000"\n${environment}`,
+    'api/package.json': PKG({ name: 'api' }),
+    'api/src/index.ts': HTTP_SRC,
+    'api/docker-entrypoint.sh': entrypoint,
+    'api/Dockerfile': `FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["dumb-init", "--", "./docker-entrypoint.sh"]\n${cmd}\n`,
+  });
+  const lines = (f: Record<string, string>) => at(readiness(f), 'ECS410').map((x) => `${x.file}:${x.line}`);
+
+  it('$1 comes from the image CMD (or compose\'s command): node runs the migration, another command does not', () => {
+    expect(lines(files('CMD ["node", "dist/index.js"]'))).toEqual(['api/docker-entrypoint.sh:4']);
+    expect(lines(files('CMD ["node", "dist/index.js"]', '    environment:\n      MODE: worker\n    command: ["npm", "run", "jobs"]\n'))).toEqual([]);
+  });
+
+  it('either branch of || holding is enough: MODE=web with another command still migrates', () => {
+    expect(lines(files('CMD ["npm", "run", "jobs"]', '    environment:\n      MODE: web\n'))).toEqual(['api/docker-entrypoint.sh:4']);
+    expect(lines(files('CMD ["npm", "run", "jobs"]', '    environment:\n      MODE: worker\n'))).toEqual([]);
+  });
+});
+
 describe('engines.node ranges', () => {
   it('reads the npm range grammar for a floating image major', () => {
     expect(satisfiesMajor('>=18.0.0', 18)).toBe(true);

@@ -125,3 +125,31 @@ describe('task definition port and probe', () => {
     expect(ecsOf('dockerfile-healthcheck-env/next-standalone-hostname-set', 'web').probe).toContain("'/api/health'");
   });
 });
+
+describe('NestJS microservices (review4 Q10, Q16)', () => {
+  function reportOf(fixture: string) {
+    const tree = readTree(join(FIXTURES, 'transforms', fixture, 'before'));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const ecs = (report.ecs as EcsService[]).find((e) => e.service === 'notifications');
+    return { repo, report, ecs, container: ecs?.taskDefinition.containerDefinitions[0] };
+  }
+
+  it('a Kafka microservice (createMicroservice, listen() with no port) is a worker: no port, no target group, a stopTimeout for its shutdown hooks', () => {
+    const { repo, report, ecs, container } = reportOf('dockerfile-port-env/nest-kafka-microservice');
+    expect(repo.services.find((s) => s.name === 'notifications')?.role).toBe('worker');
+    expect(report.findings.map((f) => f.code)).not.toContain('ECS103');
+    expect(ecs?.targetGroup).toBeNull();
+    expect(container?.portMappings).toEqual([]);
+    // enableShutdownHooks() is its graceful shutdown.
+    expect(container?.stopTimeout).toBeGreaterThanOrEqual(30);
+  });
+
+  it('a hybrid app (create + connectMicroservice + listen(port)) stays HTTP; its EXPOSE-only pending change is not blocking', () => {
+    const { repo, report, container } = reportOf('dockerfile-port-env/nest-hybrid-microservice');
+    expect(repo.services.find((s) => s.name === 'notifications')?.role).toBe('http');
+    expect(container?.portMappings).toEqual([{ containerPort: 3002, protocol: 'tcp' }]);
+    const pending = report.findings.filter((f) => f.code === 'ECS009' && f.fixedBy === 'dockerfile-port-env');
+    expect(pending.map((f) => f.severity)).toEqual(['info']);
+  });
+});

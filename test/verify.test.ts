@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { planChanges } from '../src/run/plan.js';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TRANSFORMS } from '../transforms/index.js';
 import { emptyFromUnset, interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
 import { detectEngine, EngineError, type Engine, type ImageConfig, type Sandbox } from '../src/verify/engine.js';
@@ -82,6 +83,42 @@ describe('the probe script', () => {
   });
 });
 
+describe('the probe script resolves workspace packages as the entry file does (review4 Q4)', () => {
+  // A pnpm workspace as its deploy lays it out: the links are in the package's node_modules, beside its entry, not in the WORKDIR's.
+  const workspace = () => {
+    const root = tempDir();
+    const link = join(root, 'apps/worker/node_modules/@acme/kafka');
+    mkdirSync(join(root, 'apps/worker/dist'), { recursive: true });
+    mkdirSync(link, { recursive: true });
+    writeFileSync(join(link, 'package.json'), JSON.stringify({ name: '@acme/kafka', main: 'index.js' }));
+    writeFileSync(join(link, 'index.js'), 'module.exports = {};\n');
+    return root;
+  };
+  const run = (root: string, resolveFrom: string | undefined) => {
+    const request = { workingDir: root, writes: [], programs: [], entries: [], shellSyntax: [], packages: ['@acme/kafka', '@acme/absent'], ...(resolveFrom ? { resolveFrom } : {}) };
+    return parseProbe(execFileSync('sh', ['-c', probeScript(request)], { encoding: 'utf8' }), request).packages.map((p) => p.ok);
+  };
+
+  it('from the entry directory, the package beside it resolves and a missing one does not', () => {
+    const root = workspace();
+    expect(run(root, join(root, 'apps/worker/dist'))).toEqual([true, false]);
+    // From the WORKDIR (the workspace root) neither resolves.
+    expect(run(root, undefined)).toEqual([false, false]);
+  });
+
+  it('verify asks from the directory of the start command\'s node entry, made absolute against the WORKDIR', async () => {
+    const repo = shop();
+    const scripts: string[] = [];
+    const { engine } = fakeEngine({
+      config: { workingDir: '/app', cmd: ['node', 'services/worker/dist/index.js'] },
+      probe: (_tag, script) => (scripts.push(script), 'ECSFIX id 0 ok 1001 nodejs\n'),
+      start: () => ({ exits: false, output: '' }),
+    });
+    await verifyRepo(repo, null, { engine, startSeconds: 0.2, services: ['worker'] });
+    expect(scripts.some((s) => s.includes("'/app/services/worker/dist' '@"))).toBe(true);
+  });
+});
+
 /** A runner where nothing is installed. */
 const nothingInstalled: ProcessRunner = {
   run: async () => ({ code: 127, stdout: '', stderr: 'not found', timedOut: false }),
@@ -129,9 +166,9 @@ describe('engine detection', () => {
   });
 });
 
-/** A scripted engine: every image builds; the probe, the start (given its environment) and the HEALTHCHECK say what `script` says per image. */
+/** A scripted engine: every image builds; the probe (given its script), the start (given its environment) and the HEALTHCHECK say what `script` says per image. */
 function fakeEngine(script: {
-  probe: (tag: string) => string;
+  probe: (tag: string, script: string) => string;
   start: (tag: string, env: Record<string, string>) => { exits: boolean; output: string; code?: number };
   healthcheck?: (tag: string) => ProcessResult;
   config?: Partial<ImageConfig>;
@@ -151,7 +188,7 @@ function fakeEngine(script: {
       return {
         isolated: true,
         // The probe is a `sh -c` script; anything else run in the container is the HEALTHCHECK.
-        exec: async (argv) => (script.healthcheck && argv[0] !== 'sh' ? script.healthcheck(tag) : ok(script.probe(tag))),
+        exec: async (argv) => (script.healthcheck && argv[0] !== 'sh' ? script.healthcheck(tag) : ok(script.probe(tag, argv.at(-1) ?? ''))),
         start(_argv, options): RunningProcess {
           const s = script.start(tag, { ...options.env });
           const result = { code: s.exits ? (s.code ?? 1) : null, stdout: s.output, stderr: '', timedOut: false };

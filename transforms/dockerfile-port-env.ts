@@ -135,6 +135,8 @@ export const dockerfilePortEnv: Transform = {
     const writesEnvPort = lines.some((l) => /^ENV\s+PORT=/i.test(l));
     // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
     const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
+    // Only EXPOSE: documentation, which the pending change must not present as the missing ENV PORT.
+    if (!writesEnvPort && !cmdEdit && !execEdit) findings.unshift({ code: 'ECS100', severity: 'info', message: `"${service.name}" now EXPOSEs ${port}, the port it listens on` });
     if (writesEnvPort)
       findings.unshift({
         code: 'ECS101',

@@ -29,6 +29,11 @@ const PENDING_SEVERITY: Record<string, Severity> = {
   'dockerfile-frozen-lockfile': 'warning',
 };
 
+/** A change whose own fix finding is of one of these codes weighs less than its transform's usual change: only an EXPOSE added (documentation). */
+const PENDING_SEVERITY_BY_FIX: Record<string, Severity> = {
+  ECS100: 'info',
+};
+
 /** Per-transform descriptions of a pending change (what ECS009 means for that transform), keyed `pending/<transform>`. */
 export function interimCodes(registry: readonly Transform[]): FindingCode[] {
   return [
@@ -68,7 +73,7 @@ export function planFindings(repo: RepoModel, plan: Plan, registry: readonly Tra
         severity: pending.severity ?? def?.defaultSeverity ?? 'warning',
         message: `pending change: ${pending.what}`,
         file: change.path,
-        line: pending.line ?? firstLine,
+        line: pending.line ?? change.lines?.[transform] ?? firstLine,
         ...(service ? { service } : {}),
         fixedBy: transform,
       }));
@@ -107,7 +112,8 @@ function ownChange(change: FileChange, transform: string, def: FindingCode | und
   // Say what this change fixes (an added HEALTHCHECK is not "a HEALTHCHECK that hard-codes its
   // port"): the title of the change's own fix finding, else what the transform fixes in general.
   const own = change.findings.map((f) => (f.transform === transform ? findingCode(f.code) : undefined)).find((c) => c?.fixedBy === transform);
-  return { what: own?.title ?? def?.title ?? transform, ...(line ? { line } : {}) };
+  const severity = own ? PENDING_SEVERITY_BY_FIX[own.code] : undefined;
+  return { what: own?.title ?? def?.title ?? transform, ...(line ? { line } : {}), ...(severity ? { severity } : {}) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * How long a service's SIGTERM handler may take: the handler registered with
- * `process.on('SIGTERM', ...)` (inline, or a function of the same file) and the longest forced-exit
+ * `process.on('SIGTERM', ...)` (inline, or a function of the same file), or NestJS's own
+ * (`app.enableShutdownHooks()`), and the longest forced-exit
  * timer in it (`setTimeout(() => process.exit(1), 10_000)`). ECS sends SIGKILL `stopTimeout`
  * seconds after SIGTERM, so the task definition must give at least that long.
  */
@@ -20,7 +21,10 @@ export function shutdownFacts(ctx: CheckContext, service: Service): ShutdownFact
   let timerMs: number | null = null;
   for (const path of service.sourceFiles.filter(isJsFile)) {
     const text = ctx.read(path);
-    if (text === null || !/['"]SIGTERM['"]/.test(text)) continue;
+    if (text === null) continue;
+    // NestJS closes the app (a microservice's broker consumer too) on SIGTERM once enableShutdownHooks() is called.
+    if (/\.enableShutdownHooks\s*\(/.test(text)) handled = true;
+    if (!/['"]SIGTERM['"]/.test(text)) continue;
     const source = parseJs(path, text);
     if (!source) {
       handled = true; // the text registers one even if this parse cannot follow it

@@ -24,6 +24,13 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     fixedBy: PORT_ENV,
   },
   {
+    code: 'ECS100',
+    title: 'The image EXPOSEs no port',
+    defaultSeverity: 'info',
+    help: 'The runtime stage does not EXPOSE the port the server listens on. EXPOSE only documents it (ECS takes the port mapping from the task definition), so adding it changes nothing at run time; no ENV PORT is added where the server does not read PORT (see ECS107/ECS108).',
+    fixedBy: PORT_ENV,
+  },
+  {
     code: 'ECS103',
     title: 'No port found for an HTTP service',
     defaultSeverity: 'warning',

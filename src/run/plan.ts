@@ -31,6 +31,8 @@ export interface FileChange {
   created?: boolean;
   /** Each transform's part of the change, with the safety it decided for it (in `transforms` order). */
   safety: TransformChangeSafety[];
+  /** The first line of the original file each transform's edits touch (by transform id), where known. */
+  lines?: Record<string, number>;
 }
 
 export type TransformChangeSafety = ChangeSafety & { transform: string };
@@ -117,6 +119,8 @@ interface ChainOutcome {
   text: string;
   applied: string[];
   safety: TransformChangeSafety[];
+  /** The first original line each applied transform's edits touch. */
+  lines: Record<string, number>;
   findings: Finding[];
   failures: Finding[];
   otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
@@ -132,7 +136,7 @@ interface ChainOutcome {
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
   const steps: TextEdit[][] = []; // the edits applied so far, to report finding lines in the original file
-  const outcome: ChainOutcome = { text: original, applied: [], safety: [], findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
+  const outcome: ChainOutcome = { text: original, applied: [], safety: [], lines: {}, findings: [], failures: [], otherFiles: [], steps, failed: false, unverified: false };
   const deferred = kind === 'dockerfile' && !validateEachStep;
   let text = original;
   try {
@@ -159,6 +163,8 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
           continue;
         }
         if (deferred) deferDockerfileValidation(next);
+        const first = Math.min(...result.edits.map((e) => e.start));
+        outcome.lines[transform.id] = originalLine(original, text, steps, lineOfOffset(text, first));
         text = next;
         steps.push(result.edits);
         outcome.applied.push(transform.id);
@@ -271,7 +277,7 @@ export function filePlanner(repo: RepoModel, transforms: Transform[], options: T
     outcome.otherFiles = result.otherFiles;
     if (result.failed) return outcome;
     if (result.applied.length > 0) {
-      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings, safety: result.safety };
+      outcome.change = { path, before: raw, after: encodeText(source, result.text), transforms: result.applied, findings: result.findings, safety: result.safety, lines: result.lines };
       outcome.steps = result.steps;
     } else outcome.findings = result.findings;
     return outcome;

@@ -555,7 +555,10 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
     const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
     const args = node.arguments;
-    if (method === 'listen') {
+    if (method === 'listen' && brokerMicroservice(node.callee.object, decls)) {
+      // A Nest microservice on a message broker: `listen()` starts consuming, no HTTP server.
+      facts.consumesQueue = true;
+    } else if (method === 'listen') {
       facts.listens = true;
       listenCalls.push(node);
       const literal = numberValue(args[0]);
@@ -700,6 +703,23 @@ function assignedName(parents: Node[]): string | null {
  * The awaits of the function that calls `listen`, in order, each marked before/after the listen and
  * with the datastore it connects to (`await getMongoConnection()`, `await mongoose.connect(...)`).
  */
+/** Nest transports that consume from a message broker (TCP and gRPC listen on a port of their own). */
+const BROKER_TRANSPORT = /^Transport\.(?:KAFKA|RMQ|NATS|REDIS|MQTT)$/;
+
+/**
+ * Whether `receiver` holds `NestFactory.createMicroservice(Module, { transport: Transport.KAFKA, ... })`
+ * (awaited or not): an app whose `listen()` connects to a broker and opens no port.
+ */
+function brokerMicroservice(receiver: Node, decls: Map<string, Node>): boolean {
+  if (receiver?.type !== 'Identifier') return false;
+  let init = decls.get(receiver.name);
+  if (init?.type === 'AwaitExpression') init = init.argument;
+  if (init?.type !== 'CallExpression' || calleeName(init.callee) !== 'NestFactory.createMicroservice') return false;
+  const options = init.arguments[1];
+  const transport = options?.type === 'ObjectExpression' ? options.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'transport') : null;
+  return BROKER_TRANSPORT.test(calleeName(transport?.value) ?? '');
+}
+
 function startupOrder(program: Node, listenCalls: Node[], line: (n: Node) => number): StartupAwait[] {
   const listen = listenCalls[0];
   if (!listen) return [];

@@ -4,7 +4,9 @@
  * writable (a probe file in the path, or in its nearest existing parent when the process would
  * create it), whether each program of the start command and the HEALTHCHECK exists, whether each
  * entry file or module is there, whether the HEALTHCHECK's shell line parses, and whether the
- * workspace packages a Node service imports resolve from the WORKDIR. Each answer is one line
+ * workspace packages a Node service imports resolve as its entry file resolves them (from the
+ * entry's directory: in a pnpm workspace the links are in the package's own node_modules, beside
+ * the entry, not in the WORKDIR's). Each answer is one line
  * `ECSFIX <check> <index> <ok|fail> <detail>`; nothing is left behind in the image.
  */
 import type { EntryRef } from './startCommand.js';
@@ -17,8 +19,10 @@ export interface ProbeRequest {
   entries: EntryRef[];
   /** A HEALTHCHECK CMD-SHELL line to parse with `sh -n`. */
   shellSyntax: string[];
-  /** Package names to `require.resolve` from the WORKDIR. */
+  /** Package names to `require.resolve` from `resolveFrom`. */
   packages: string[];
+  /** The directory the packages resolve from, as a module there resolves them: the Node entry file's (absolute), else the WORKDIR. */
+  resolveFrom?: string;
 }
 
 export interface ProbeAnswer {
@@ -42,7 +46,8 @@ export interface ProbeResult {
 
 export const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-const RESOLVE = `for (const [i, n] of process.argv.slice(1).entries()) { try { require.resolve(n); console.log('ECSFIX package ' + i + ' ok'); } catch (e) { console.log('ECSFIX package ' + i + (e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? ' ok' : ' fail ' + (e.code || e.message))); } }`;
+// argv: the directory to resolve from, then the package names.
+const RESOLVE = `const [from, ...names] = process.argv.slice(1); for (const [i, n] of names.entries()) { try { require.resolve(n, { paths: [from] }); console.log('ECSFIX package ' + i + ' ok'); } catch (e) { console.log('ECSFIX package ' + i + (e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? ' ok' : ' fail ' + (e.code || e.message))); } }`;
 const FIND_SPEC = 'import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 1)';
 
 export function probeScript(r: ProbeRequest): string {
@@ -67,7 +72,7 @@ export function probeScript(r: ProbeRequest): string {
   });
   r.shellSyntax.forEach((s, i) => lines.push(`if sh -n -c ${quote(s)} 2>/dev/null; then r 'syntax ${i}' ok; else r 'syntax ${i}' fail; fi`));
   if (r.packages.length)
-    lines.push(`if command -v node >/dev/null 2>&1; then node -e ${quote(RESOLVE)} ${r.packages.map(quote).join(' ')}; else echo "ECSFIX nonode 0 fail"; fi`);
+    lines.push(`if command -v node >/dev/null 2>&1; then node -e ${quote(RESOLVE)} ${quote(r.resolveFrom ?? r.workingDir)} ${r.packages.map(quote).join(' ')}; else echo "ECSFIX nonode 0 fail"; fi`);
   return lines.join('\n') + '\n';
 }
 

@@ -253,6 +253,12 @@ function workspacePackagesOf(repo: RepoModel, service: Service): string[] {
   return repo.workspacePackages.find((p) => p.name === service.packageName)?.workspaceDeps ?? [];
 }
 
+/** Where the start command's Node entry file resolves its imports from: its directory (absolute), else the WORKDIR. */
+function resolveFrom(workingDir: string, commands: { entry: EntryRef | null }[]): string {
+  const entry = commands.find((c) => c.entry?.kind === 'file' && c.entry.runtime === 'node')?.entry;
+  return entry?.kind === 'file' ? posix.resolve(workingDir || '/', posix.dirname(entry.path)) : workingDir || '/';
+}
+
 const READS_PORT = /\$\{?PORT\b|process\.env\.PORT\b|process\.env\[['"]PORT['"]\]|environ(?:\.get\(|\[)\s*['"]PORT['"]|getenv\(\s*['"]PORT['"]/;
 
 function healthcheckCommand(test: string[]): { argv: string[]; shell: string | null; text: string } {
@@ -336,6 +342,7 @@ async function verifyTarget(target: Target, repo: RepoModel, changed: ReadonlyMa
       entries: commands.flatMap((c) => (c.entry ? [c.entry] : [])),
       shellSyntax: health?.shell ? [health.shell] : [],
       packages: workspacePackagesOf(repo, target.service),
+      resolveFrom: resolveFrom(config.workingDir, commands),
     };
     const probe = await sandbox.exec(['sh', '-c', probeScript(request)], { user: config.user, env, timeoutMs: 60_000 });
     const answers = parseProbe(probe.stdout, request);
@@ -366,7 +373,7 @@ async function verifyTarget(target: Target, repo: RepoModel, changed: ReadonlyMa
         report('ECS606', 'the HEALTHCHECK reads PORT, but neither the image nor compose sets PORT', lines.last('HEALTHCHECK'));
       request.packages.forEach((p, i) => {
         const a = answers.packages[i];
-        if (a?.ok === false) report('ECS607', `${p} does not resolve from ${config.workingDir} as ${verdict.user}${a.detail ? ` (${a.detail})` : ''}`, lines.last('FROM'));
+        if (a?.ok === false) report('ECS607', `${p} does not resolve from ${request.resolveFrom} as ${verdict.user}${a.detail ? ` (${a.detail})` : ''}`, lines.last('FROM'));
       });
     }
 

@@ -5,9 +5,14 @@
  * and a failed migration restarts the tasks in a loop. No automatic fix: where migrations run is
  * a deployment decision (a one-off task before the service update).
  */
+import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
-import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
+import type { Service } from '../../repo/model.js';
+import { instructionWords } from '../../dockerfile/shell.js';
+import { finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { entrypointScript } from './dev-server-command.js';
+import { guardAround, guardHolds } from './shell-guard.js';
 
 const MIGRATIONS: [string, RegExp][] = [
   ['manage.py migrate', /\bmanage\.py["',\s]+migrate\b/],
@@ -23,40 +28,29 @@ function migration(command: string): string | null {
   return MIGRATIONS.find(([, re]) => re.test(command))?.[0] ?? null;
 }
 
-/** `if [ "${NAME:-default}" = "value" ]; then` (or `!=`): a condition on an env variable around a line. */
-interface EnvGuard {
-  name: string;
-  value: string;
-  fallback: string | null;
-  negated: boolean;
-}
-
-const GUARD = /^\s*(?:if|elif)\s+\[\[?\s*"?\$\{?(\w+)(?::?-([^}"]*))?\}?"?\s*(!?=|==)\s*"?([^"\s\]]*)"?\s*\]\]?/;
-
-/** The innermost open `if` on an env variable before line `at` of a shell script, if any. */
-function envGuard(lines: string[], at: number): EnvGuard | null {
-  let depth = 0;
-  for (let i = at - 1; i >= 0; i--) {
-    const line = lines[i] ?? '';
-    if (/^\s*fi\b/.test(line)) depth++;
-    else if (/^\s*if\b/.test(line)) {
-      if (depth > 0) {
-        depth--;
-        continue;
-      }
-      const m = GUARD.exec(line);
-      return m ? { name: m[1] ?? '', fallback: m[2] ?? null, negated: m[3] === '!=', value: m[4] ?? '' } : null;
-    }
-  }
-  return null;
-}
-
-/** Whether the guard holds with a service's compose environment: null when the variable's value is not established there. */
-function guardHolds(guard: EnvGuard, environment: Record<string, string | null>): boolean | null {
-  const set = environment[guard.name];
-  const value = typeof set === 'string' ? set : set === undefined ? guard.fallback : null;
-  if (value === null) return null;
-  return (value === guard.value) !== guard.negated;
+/**
+ * The arguments the ENTRYPOINT script starts with: the ENTRYPOINT's words after the script, then
+ * compose's `command` or the image's CMD (a shell-form CMD runs as `/bin/sh -c …`); null when they
+ * are not established (compose replaces the entrypoint, a shell-form ENTRYPOINT, a compose
+ * command that interpolates a variable). `from` says which command settled them.
+ */
+function scriptArgs(image: { parsed: ParsedDockerfile; stage: DockerStage }, service: Service, scriptPath: string): { args: string[]; from: string } | null {
+  const compose = service.compose;
+  if (compose?.entrypoint !== undefined) return null;
+  const entrypoint = lastInForce(image.parsed, image.stage, 'ENTRYPOINT');
+  if (!entrypoint) return null;
+  const ep = instructionWords(image.parsed, entrypoint);
+  if (!ep.json) return null;
+  const words = ep.words.map((w) => w.value);
+  const at = words.findIndex((w) => posix.basename(w) === posix.basename(scriptPath));
+  if (at < 0) return null;
+  const rest = words.slice(at + 1);
+  if (compose?.commandArgs) return compose.commandArgs.some((a) => a.includes('$')) ? null : { args: [...rest, ...compose.commandArgs], from: `compose's command (${compose.file})` };
+  const cmd = lastInForce(image.parsed, image.stage, 'CMD');
+  if (!cmd) return { args: rest, from: 'the image, which has no CMD' };
+  const cw = instructionWords(image.parsed, cmd);
+  const args = cw.json ? cw.words.map((w) => w.value) : ['/bin/sh', '-c', cmd.args.trim()];
+  return { args: [...rest, ...args], from: `the image's CMD (line ${cmd.line})` };
 }
 
 export function migrateOnStart(ctx: CheckContext): Finding[] {
@@ -80,13 +74,17 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     }
     const script = entrypointScript(ctx, service, image);
     const lines = script?.text.split('\n') ?? [];
+    // What settles the script's conditions: the env the container gets, and the arguments it starts with.
+    const started = script ? scriptArgs(image, service, script.path) : null;
+    const env: Record<string, string | null> = { ...Object.fromEntries(imageEnv(image.parsed, image.stage)), ...(service.compose?.environment ?? {}) };
     lines.forEach((line, i) => {
       const what = /^\s*#/.test(line) ? null : migration(line);
       if (!what || !script) return;
-      const guard = envGuard(lines, i);
-      const runs = guard ? guardHolds(guard, service.compose?.environment ?? {}) : true;
-      if (runs === false) return; // compose sets the variable so that this service skips it
-      const condition = guard ? ` (under \`if ${guard.name} ${guard.negated ? '!=' : '='} "${guard.value}"\`, ${runs === null ? 'which compose does not settle for this service' : 'which holds for this service'})` : '';
+      const guard = guardAround(lines, i);
+      const runs = guard ? guardHolds(guard, { env, args: started?.args ?? null }) : true;
+      if (runs === false) return; // the image or compose settles the condition so that this service skips it
+      const settledBy = guard?.positional && started ? `: it starts with ${started.args.join(' ') || 'no arguments'}, from ${started.from}` : '';
+      const condition = guard ? ` (under \`if ${guard.text}\`, ${runs === null ? 'which the image and compose do not settle for this service' : `which holds for this service${settledBy}`})` : '';
       say(service.name, script.path, i + 1, what, `the entrypoint script${condition}`);
     });
   }
