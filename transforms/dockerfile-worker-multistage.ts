@@ -30,7 +30,7 @@ import { INSTALLS_COREPACK } from '../src/repo/baseImage.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
-import { dockerfileProblems, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { dockerfileProblems, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { usersCreatedBy, type CreatedGroup, type CreatedUser } from '../src/dockerfile/users.js';
 import { workspaceClosure, type WorkspacePackage } from '../src/repo/workspace.js';
@@ -38,7 +38,8 @@ import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './lib/pnpm-version.js';
-import { keyword } from '../src/dockerfile/edit.js';
+import { keyword, runInstructionLines } from '../src/dockerfile/edit.js';
+import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 
@@ -73,10 +74,25 @@ function leadingComments(parsed: ParsedDockerfile, ins: DockerInstruction): stri
 
 const instructionText = (parsed: ParsedDockerfile, ins: DockerInstruction) => parsed.text.slice(ins.start, ins.end);
 
-type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'pkg-housekeeping' | 'user' | 'link-fixup' | 'unknown';
+type SegmentKind = 'install' | 'pnpm-setup' | 'build' | 'prune' | 'cd' | 'toolchain' | 'runtime-pkgs' | 'pkg-housekeeping' | 'user' | 'handover' | 'link-fixup' | 'unknown';
 
-function classifySegment(seg: string, packages: WorkspacePackage[]): SegmentKind {
+/**
+ * The absolute directories a `mkdir -p` / `chown [-R] owner` step gives the runtime user, when that
+ * is all it does (dockerfile-non-root's handover of the directories the app writes); null for any
+ * other step, e.g. a chown of the app directory itself.
+ */
+function handedDirectories(step: string, appRoot: string): { paths: string[]; recursive: boolean } | null {
+  const m = /^(?:mkdir\s+-p|chown(\s+-R)?\s+[\w.-]+(?::[\w.-]+)?)((?:\s+\/[\w./-]+)+)$/.exec(step);
+  if (!m) return null;
+  const paths = (m[2] ?? '').trim().split(/\s+/);
+  const root = appRoot || '/';
+  if (paths.some((p) => root === p || root.startsWith(p.replace(/\/$/, '') + '/') || /(?:^|\/)(?:dist|build|node_modules)(?:\/|$)/.test(p))) return null;
+  return { paths, recursive: !!m[1] };
+}
+
+function classifySegment(seg: string, packages: WorkspacePackage[], appRoot: string): SegmentKind {
   const s = seg.replace(/^(?:\w+=\S*\s+)+/, '').trim();
+  if (handedDirectories(s, appRoot)) return 'handover';
   if (/^cd\s+\S+$/.test(s)) return 'cd';
   if (/^(?:npm\s+(?:i|install|add)\s+(?:-g|--global)|npm\s+(?:-g|--global)\s+(?:i|install))\s+pnpm\b|^corepack\b|^yarn\s+global\s+add\s+pnpm\b/.test(s)) return 'pnpm-setup';
   if (/^(?:npm\s+(?:install|i|ci)|pnpm\s+(?:install|i)|yarn(?:\s+install)?)(?:\s|$)/.test(s) && !/\s(?:-g|--global)\b/.test(s)) return 'install';
@@ -128,6 +144,8 @@ interface Analysis {
   originalUser: UserSpec | null;
   /** The original's own user-creation commands (kept verbatim when its user is kept). */
   userCommands: string[];
+  /** Directories the original's RUN steps create and give to its user (`mkdir -p`/`chown`): handed over again in the runtime stage. */
+  handedDirs: { path: string; recursive: boolean; line: number }[];
   /** The original chowned the app to its user: the runtime copies keep that ownership. */
   chown: boolean;
   /** Where the original copied each workspace package directory it copied. */
@@ -158,6 +176,7 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
     extraCopies: [],
     originalUser: null,
     userCommands: [],
+    handedDirs: [],
     chown: false,
     copied: new Map(),
     named: new Set(),
@@ -229,9 +248,15 @@ function analyse(parsed: ParsedDockerfile, repo: RepoModel): Analysis | Transfor
       case 'RUN': {
         if (ins.args.trim().startsWith('[') || /^--/.test(ins.args.trim())) return refuse(`cannot place RUN ${ins.args.trim()}`, ins.line);
         const segs = runSteps(parsed, ins).map((step) => step.text);
-        const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages));
+        const kinds = segs.map((s) => classifySegment(s, repo.workspacePackages, a.appRoot));
         const unknown = segs.filter((_, i) => kinds[i] === 'unknown');
         segs.forEach((s, i) => {
+          const handed = kinds[i] === 'handover' ? handedDirectories(s.trim(), a.appRoot) : null;
+          for (const path of handed?.paths ?? []) {
+            const known = a.handedDirs.find((d) => d.path === path);
+            if (known) known.recursive ||= handed?.recursive ?? false;
+            else a.handedDirs.push({ path, recursive: handed?.recursive ?? false, line: ins.line });
+          }
           if (kinds[i] !== 'user') return;
           if (/^\s*chown\b/.test(s)) a.chown = true;
           else a.userCommands.push(s.trim());
@@ -334,6 +359,8 @@ export function generate(input: {
   pnpmVersion: string;
   user: UserSpec | null;
   builtinUser: string | null;
+  /** The directories the worker writes, with where, and the `mkdir -p`/`chown` commands that give them to the runtime user. */
+  handover?: { dirs: Handover[]; commands: string[] };
 }): string {
   const { parsed, closure, repo, analysis: a, shape, pnpmVersion, user } = input;
   const K = (w: string) => keyword(parsed, w);
@@ -426,10 +453,25 @@ export function generate(input: {
     );
   for (const x of a.extraCopies) out.push(`${K('COPY')} --from=${builder}${chown} ${x.dest} ${x.dest}`);
   const runAs = user ? (user.group !== user.user ? `${user.user}:${user.group}` : user.user) : input.builtinUser;
+  if (runAs && input.handover?.commands.length) {
+    const { dirs, commands } = input.handover;
+    // Each directory with the file:line that writes it (the end of its reason).
+    const written = dirs.map((d) => [d.path, /\(([^()]+:\d+)\)$/.exec(d.reason)?.[1]]).map(([path, at]) => (at ? `${path} (${at})` : path)).join(', ');
+    out.push(`# The worker writes ${written} at run time: ${user ? user.user : runAs} must own ${dirs.length > 1 ? 'them' : 'it'}.`, ...runInstructionLines(parsed, commands));
+  }
   if (runAs) out.push(`${K('USER')} ${user ? user.user : runAs}`);
   if (a.finalWorkdir !== root) out.push(`${K('WORKDIR')} ${a.finalWorkdir}`);
   out.push(...block(a.cmd));
   return (preamble + (preamble.trim() ? '\n' : '') + out.join('\n').replace(/^\n+/, '') + '\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** What the runtime (last) stage of a generated Dockerfile must hand to its user, by dockerfile-non-root's rules. */
+function runtimeHandover(text: string, services: Service[], repo: RepoModel): ReturnType<typeof handovers> {
+  const parsed = parseDockerfile(text);
+  const stage = parsed.stages[parsed.stages.length - 1];
+  if (!stage) return { dirs: [], findings: [], blockers: [] };
+  const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
+  return handovers(parsed, effectiveInstructions(parsed, stage), services, repo, steps[steps.length - 1]);
 }
 
 function parsedDistro(input: { parsed: ParsedDockerfile }): 'alpine' | 'debian' | 'distroless' | 'scratch' | 'unknown' {
@@ -492,14 +534,24 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!conv && !builtin) return refuse(`no non-root user convention in the repo and ${stage.base.reference} ships none`);
     const user = conv && conv.user !== builtin ? conv : null;
 
-    const next = generate({ parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin });
+    const generated = { parsed, service, worker, closure, repo, analysis, shape, pnpmVersion: pin.version, user, builtinUser: builtin };
+    // The runtime stage ends as a non-root user: the directories the worker writes (the same model
+    // dockerfile-non-root uses) are handed to it, or there is no rewrite when one cannot be placed.
+    const owner = user ? `${user.user}:${user.group}` : `${builtin}:${builtin}`;
+    const handed = runtimeHandover(generate(generated), services, repo);
+    // Directories the original already gave its user (dockerfile-non-root's mkdir/chown) keep that.
+    for (const d of analysis.handedDirs)
+      if (!handed.dirs.some((h) => h.path === d.path)) handed.dirs.push({ path: d.path, recursive: d.recursive, create: true, reason: `given to the user at line ${d.line} of the original` });
+    if (handed.blockers.length) return { edits: [], findings: handed.blockers.map((b) => ({ ...b, message: `not rewritten (the rewrite runs it as ${user?.user ?? builtin}): ${b.message}` })) };
+    const next = generate({ ...generated, handover: { dirs: handed.dirs, commands: chownCommands(handed.dirs, owner) } });
     const problems = dockerfileProblems(next);
     if (problems.length) return refuse(`the generated Dockerfile would not parse (line ${problems[0]?.line}: ${problems[0]?.message}); please report this`);
     const buildErrors = checkDockerfileBuild(next, repo, { path, service }).filter((f) => f.severity === 'blocking');
     if (buildErrors.length) return refuse(`the generated Dockerfile fails the build check (line ${buildErrors[0]?.line}: ${buildErrors[0]?.message})`);
     if (next === text) return { edits: [], findings: [] };
 
-    const findings: Finding[] = [...pinNotes];
+    const findings: Finding[] = [...pinNotes, ...handed.findings];
+    const owns = handed.dirs.length ? `; runs as ${user?.user ?? builtin}, and ${owner} owns ${handed.dirs.map((d) => `${d.path} (${d.reason})`).join(', ')}` : '';
     const how =
       shape.runtimeDeps === 'npm-file'
         ? `production dependencies from pnpm-lock.yaml (pnpm install --prod --frozen-lockfile), not the HTTP services' file: rewrite + npm install --omit=dev (${shape.seenIn[0]}), which resolves them without the lockfile`
@@ -507,7 +559,7 @@ export const dockerfileWorkerMultistage: Transform = {
     findings.push({
       code: 'ECS160',
       severity: 'info',
-      message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}`,
+      message: `rewrote ${service.name} as a multi-stage pnpm build (${[shape.names.base, shape.names.deps, shape.names.builder, shape.names.runtime].join(' -> ')}): pnpm ${pin.version} from ${pin.source}; builds ${closure.map((p) => p.name).join(' -> ')}; ${how}${owns}`,
     });
     findings.push({
       code: 'ECS162',

@@ -7,7 +7,8 @@
  *     relative path is relative to the process's working directory, the image's WORKDIR);
  *   - what the container runs at start (CMD/ENTRYPOINT, compose `command`/`entrypoint`, the
  *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
- *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` .next/cache,
+ *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` and the Next.js
+ *     standalone `node <dir>/server.js` <dir>/.next/cache,
  *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/, `celery beat`
  *     its schedule file (by default in the working directory).
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
@@ -468,6 +469,28 @@ function celeryBeatScheduleWrite(text: string): Pick<RuntimeWrite, 'path' | 'abs
   return dir.startsWith('/') ? { path: dir, absolute: true, reason } : { path: dir, absolute: false, fromWorkdir: true, reason };
 }
 
+const NEXT_CONFIG = /^next\.config\.(?:js|mjs|cjs|ts)$/;
+
+/**
+ * A Next.js app built with `output: 'standalone'` and started as `node <dir>/server.js` (the
+ * standalone server, which chdir's to its own directory): it writes its image-optimizer, fetch and
+ * ISR caches to <dir>/.next/cache, as `next start` does.
+ */
+function nextStandaloneCache(prefix: string, files: string[], read: (rel: string) => string | null, startup: StartupFacts['startup']): RuntimeWrite | null {
+  const config = files.find((f) => f.startsWith(prefix) && NEXT_CONFIG.test(f.slice(prefix.length)));
+  if (!config || !/\boutput\s*:\s*['"]standalone['"]/.test(read(config) ?? '')) return null;
+  for (const s of startup) {
+    const server = /(?:^|[\s"'[,])node["',\s]+((?:[\w./-]*\/)?server\.js)\b/.exec(s.text)?.[1];
+    if (!server) continue;
+    const cache = posix.join(posix.dirname(server), '.next/cache');
+    const reason = `the Next.js standalone server (${config}: output 'standalone') writes its image and fetch cache to ${cache}`;
+    return cache.startsWith('/')
+      ? { path: cache, absolute: true, recursive: true, reason, file: s.file, line: s.line }
+      : { path: cache, absolute: false, fromWorkdir: true, recursive: true, reason, file: s.file, line: s.line };
+  }
+  return null;
+}
+
 /** Django apps of a service (directories with models.py): `makemigrations` writes their migrations/. */
 function djangoMigrationDirs(prefix: string, inService: string[]): string[] {
   return inService.filter((f) => /(?:^|\/)models\.py$/.test(f.slice(prefix.length))).map((f) => posix.join(posix.dirname(f.slice(prefix.length)), 'migrations'));
@@ -495,6 +518,8 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
     const hit = startups.find((s) => w.test.test(s.text));
     if (hit) pushWrite(writes, { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...where(hit, w.test) });
   }
+  const next = nextStandaloneCache(prefix, files, read, facts.startup);
+  if (next) pushWrite(writes, next);
   const beat = startups.map((s) => ({ s, write: celeryBeatScheduleWrite(s.text) })).find((b) => b.write);
   if (beat?.write) pushWrite(writes, { ...beat.write, ...where(beat.s, CELERY_BEAT) });
   const MAKEMIGRATIONS = /^(?!\s*#).*\bmakemigrations\b/m;
