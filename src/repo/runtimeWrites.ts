@@ -1,9 +1,13 @@
 /**
  * Directories a service writes at runtime, so a non-root image can hand exactly those to its user
  * (and does not switch the user when a write cannot be resolved to a path). Read from:
- *   - the code of the service and of the workspace packages it imports: winston `File` /
- *     `DailyRotateFile` transports, fs `mkdir`/`writeFile`/`createWriteStream`, Python
- *     `os.makedirs`/`os.mkdir`/`Path(...).mkdir`/`logging.FileHandler`, with literal paths (a
+ *   - the code of the service and of the workspace packages its code imports: winston `File` /
+ *     `DailyRotateFile` transports, pino's `pino.destination()` and `pino/file` transport, fs
+ *     `mkdir`/`writeFile`/`createWriteStream`, Python `os.makedirs`/`os.mkdir`/`<path>.mkdir()`/
+ *     `open(path, "w"|"a")`/`<path>.write_text()`/`logging.FileHandler`. Paths are followed through
+ *     literals, joins and variables; a variable read (`process.env.LOG_FILE ?? '/var/log/app/app.log'`,
+ *     `os.getenv("INVOICE_DIR", "invoices")`) gives the service's compose value and the image's ENV
+ *     value or the default, and is unresolved when the value comes from the caller's shell (a
  *     relative path is relative to the process's working directory, the image's WORKDIR);
  *   - what the container runs at start (CMD/ENTRYPOINT, compose `command`/`entrypoint`, the
  *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
