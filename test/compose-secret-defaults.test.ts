@@ -232,3 +232,22 @@ describe('duplicate keys (one shared parse of the compose text)', () => {
     expect(plan.changes.find((c) => c.path === 'docker-compose.yml')?.after).toContain('JWT_SECRET: ${JWT_SECRET}');
   });
 });
+
+describe('an example env file that already lists the variable (review4 Q13)', () => {
+  const tree = readTree(join(FIXTURES, 'transforms', 'compose-secret-defaults', 'example-lists-other-value', 'before'));
+  const { plan } = planTree(tree, [composeSecretDefaults]);
+
+  it('warns (ECS216) on each line whose value is not the removed default, and only on those', () => {
+    const warned = findingsOf(plan).filter((f) => f.code === 'ECS216');
+    // At the compose line each default is removed from (its first one)
+    expect(warned.map((f) => [f.severity, f.file, f.line]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([
+      ['warning', 'docker-compose.yml', 6], // JWT_SECRET: .env.example says "change-me", the default said dev-jwt-secret
+      ['warning', 'docker-compose.yml', 19], // DATABASE_URL: .env.example says acme:acme, the default said s3cr3t-pg
+    ]); // SESSION_SECRET='dev-session-secret' is the removed default: no warning
+  });
+
+  it('the example file keeps every line; the credential-bearing default is copied nowhere', () => {
+    expect(plan.changes.map((c) => c.path)).toEqual(['docker-compose.yml']);
+    for (const change of plan.changes) expect(change.after).not.toContain('s3cr3t-pg@');
+  });
+});

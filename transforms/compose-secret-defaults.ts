@@ -12,7 +12,12 @@
  * (the one it already has — `.env.example`, `.env.sample`, `env.example` — in the compose file's
  * directory or above; else one is created beside the compose file), with the old default as the
  * example value when it is a placeholder. A default that looks like a real credential is not copied
- * anywhere: the variable is listed empty and a blocking finding says to rotate it.
+ * anywhere: the variable is listed empty and a blocking finding says to rotate it. So is a default
+ * whose password is a literal secret some compose file of the repo sets (`POSTGRES_PASSWORD:
+ * s3cr3t-pg` beside `${DATABASE_URL:-postgresql://acme:s3cr3t-pg@postgres/acme}`): this run reports
+ * that literal as a secret to move out of git, so it is not written into a new committed file. A
+ * variable the example file already lists keeps its line; when that value is not the removed
+ * default, `cp .env.example .env` does not reproduce it, and a warning says so.
  *
  * A plain literal secret (`DB_PASSWORD: postgres`) is reported, not rewritten. Edits are ranges in
  * the YAML source (never a re-dump); the result is re-parsed and must equal the original document
@@ -22,7 +27,7 @@ import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type P
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
-import { envExampleFor } from '../src/repo/envFiles.js';
+import { envExampleFor, parseEnvFile } from '../src/repo/envFiles.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -198,6 +203,10 @@ export const composeSecretDefaults: Transform = {
     const findings: Finding[] = [];
     const removed = new Map<string, Removed>();
     const lineOfOffset = lineIndex(text);
+    const example = envExampleFor(path, read);
+    const listed = envFileValues(example.text ?? '');
+    let literals: Map<string, LiteralSecret> | undefined;
+    const flaggedLiteral = (value: string) => flaggedLiteralIn(value, (literals ??= repoLiteralSecrets(path, text, repo, read)));
 
     visit(doc, {
       Scalar(key, node, path) {
@@ -213,8 +222,10 @@ export const composeSecretDefaults: Transform = {
         for (const i of found) {
           // Offsets in the raw source; `whole` compares with the parsed value (quotes excluded).
           const whole = typeof value === 'string' && value.slice(ctx.valueStart) === raw.slice(i.start, i.end) && value.length - ctx.valueStart === i.end - i.start;
-          const d = decide(i, whole, ctx.key, repo, require);
-          if (!d) continue;
+          const decided = decide(i, whole, ctx.key, repo, require);
+          if (!decided) continue;
+          const reused = decided.real ? null : flaggedLiteral(decided.default);
+          const d = reused ? { ...decided, real: true } : decided;
           if (raw.slice(i.start, i.end).includes('\n')) {
             findings.push({ code: 'ECS213', severity: 'warning', message: `the default of ${d.name} spans lines in a folded scalar; remove it by hand`, line });
             continue;
@@ -222,11 +233,13 @@ export const composeSecretDefaults: Transform = {
           edits.push({ start: start + i.start, end: start + i.end, text: d.replacement });
           rewritten = true;
           if (!removed.has(d.name)) removed.set(d.name, { ...d, line });
+          const inExample = listed.get(d.name);
+          const exampleNote = d.real ? '' : inExample && inExample.value !== d.default ? `; ${example.path} already lists it with another value` : `; "${d.default}" is its example value in ${example.path}`;
           findings.push({
             code: 'ECS210',
             severity: 'info',
             ...service,
-            message: `${d.name}: default removed${require ? ' (compose now fails when it is unset)' : ''}${d.real ? '' : `; "${d.default}" is its example value in the env example file`}`,
+            message: `${d.name}: default removed${require ? ' (compose now fails when it is unset)' : ''}${exampleNote}`,
             line,
           });
           if (d.real)
@@ -234,19 +247,16 @@ export const composeSecretDefaults: Transform = {
               code: 'ECS211',
               severity: 'blocking',
               ...service,
-              message: `${d.name}'s default looks like a real credential (${describeSecret(d.default)}): it is in the git history, so rotate it; it was not copied anywhere`,
+              message: `${d.name}'s default looks like a real credential (${reused ? `the password ${reused.key} sets as a literal at ${reused.file}:${reused.line}` : describeSecret(d.default)}): it is in the git history, so rotate it; it was not copied anywhere`,
               line,
             });
         }
         // A literal secret under environment/args: reported, the owner decides.
-        if (!rewritten && ctx.env && ctx.key && value !== null && value !== undefined) {
-          const literal = String(value).slice(ctx.valueStart);
-          const hasInterpolation = interpolations(literal).length > 0 || /(?:^|[^$])\$[A-Za-z_]/.test(literal);
-          if (literal !== '' && !hasInterpolation && (isSecretName(ctx.key) || URL_CREDENTIALS.test(literal) || isLiveCredential(literal)))
-            findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${ctx.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
-        }
+        const literal = rewritten ? null : literalSecret(node, path as readonly (Node | Document | Pair)[]);
+        if (literal) findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${literal.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
       },
     });
+    findings.push(...exampleDisagreements(path, example.path, listed, removed));
     if (edits.length === 0) return { edits: [], findings };
 
     // The output must parse to the same document with only those values changed.
@@ -259,9 +269,98 @@ export const composeSecretDefaults: Transform = {
         findings: [{ code: 'ECS213', severity: 'warning', message: `the secret defaults (${[...removed.keys()].join(', ')}) are written in a form ecsfix cannot rewrite without changing other values; remove them by hand` }],
       };
 
-    return { edits, findings, otherFiles: [envExampleEdits(path, removed, read, findings)] };
+    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings)] };
   },
 };
+
+/** A literal secret under `environment`/`args` (`POSTGRES_PASSWORD: s3cr3t-pg`), what ECS212 reports; null for anything else. */
+function literalSecret(node: Scalar, path: readonly (Node | Document | Pair)[]): { key: string; value: string } | null {
+  const ctx = contextOf(node, path);
+  if (!ctx.env || !ctx.key || node.value === null || node.value === undefined) return null;
+  const literal = String(node.value).slice(ctx.valueStart);
+  const hasInterpolation = interpolations(literal).length > 0 || /(?:^|[^$])\$[A-Za-z_]/.test(literal);
+  if (literal === '' || hasInterpolation || !(isSecretName(ctx.key) || URL_CREDENTIALS.test(literal) || isLiveCredential(literal))) return null;
+  return { key: ctx.key, value: literal };
+}
+
+/** A literal secret of a compose file, where it is set. */
+interface LiteralSecret {
+  key: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * The literal secrets every compose file of the repo sets (what this run reports as ECS212), by value,
+ * and the password of a literal URL among them, so a default can be checked against them.
+ */
+function repoLiteralSecrets(path: string, text: string, repo: RepoModel, read: (p: string) => string | null): Map<string, LiteralSecret> {
+  const out = new Map<string, LiteralSecret>();
+  for (const file of new Set([path, ...repo.compose.files, ...repo.composeFiles])) {
+    const source = file === path ? text : read(file);
+    if (source === null) continue;
+    const { doc, lineCounter } = composeDocument(source);
+    if (doc.errors.length) continue;
+    visit(doc, {
+      Scalar(key, node, nodePath) {
+        if (key === 'key' || !node.range) return;
+        const literal = literalSecret(node, nodePath as readonly (Node | Document | Pair)[]);
+        if (!literal) return;
+        const where = { key: literal.key, file, line: lineCounter.linePos(node.range[0]).line };
+        for (const value of [literal.value, URL_CREDENTIALS.exec(literal.value)?.[2]]) if (value && !out.has(value)) out.set(value, where);
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * The literal secret a default's password (the whole default when it is no URL) repeats, null when
+ * none does. A placeholder word (`postgres`, `changeme`) stays a placeholder whoever sets it.
+ */
+function flaggedLiteralIn(value: string, literals: Map<string, LiteralSecret>): LiteralSecret | null {
+  const password = URL_CREDENTIALS.exec(value)?.[2] ?? value;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // a lone `%` in the password: compare it as written
+  }
+  if (isPlaceholderWord(decoded)) return null;
+  return literals.get(password) ?? literals.get(decoded) ?? null;
+}
+
+/** The variables an env file lists, as compose reads them ({@link parseEnvFile}), with the line that sets each (the last one). */
+function envFileValues(text: string): Map<string, { value: string; line: number }> {
+  const lines = text.split(/\r?\n/);
+  const lineOf = (name: string) => {
+    for (let i = lines.length - 1; i >= 0; i--) if (new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=`).test(lines[i] ?? '')) return i + 1;
+    return 1;
+  };
+  return new Map(Object.entries(parseEnvFile(text)).map(([name, value]) => [name, { value, line: lineOf(name) }]));
+}
+
+/**
+ * ECS216 for each removed default the example env file already lists with another value: it keeps
+ * its line, and `cp .env.example .env` does not give the stack what the default gave it. Reported at
+ * the compose line the default is removed from (the change it belongs to). A real credential listed
+ * empty is what ecsfix itself would write, so it is not reported.
+ */
+function exampleDisagreements(composePath: string, examplePath: string, listed: Map<string, { value: string; line: number }>, removed: Map<string, Removed>): Finding[] {
+  const out: Finding[] = [];
+  for (const d of removed.values()) {
+    const inExample = listed.get(d.name);
+    if (!inExample || inExample.value === d.default || (d.real && inExample.value === '')) continue;
+    out.push({
+      code: 'ECS216',
+      severity: 'warning',
+      file: composePath,
+      line: d.line,
+      message: `${d.name} is listed in ${examplePath}:${inExample.line} with another value than the default removed here: \`cp ${examplePath} .env\` does not give the stack that value; make them agree`,
+    });
+  }
+  return out;
+}
 
 /** `{ service }` when the scalar is inside `services.<name>` (the path is doc, map, pair `services`, map, pair `<name>`, …). */
 function serviceOf(path: readonly unknown[]): { service?: string } {
@@ -288,10 +387,8 @@ function applyEditsSorted(text: string, edits: TextEdit[]): string {
 }
 
 /** Lines for the removed variables the example env file does not list yet, appended at its end. */
-function envExampleEdits(composePath: string, removed: Map<string, Removed>, read: (p: string) => string | null, findings: Finding[]): OtherFileEdits {
-  const target = envExampleFor(composePath, read);
+function envExampleEdits(composePath: string, removed: Map<string, Removed>, target: { path: string; text: string | null }, listed: Map<string, unknown>, findings: Finding[]): OtherFileEdits {
   const text = target.text ?? '';
-  const listed = new Set([...text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/gm)].map((m) => m[1]));
   const missing = [...removed.values()].filter((d) => !listed.has(d.name));
   if (missing.length === 0) return { path: target.path, edits: [] };
   const end = text.length;

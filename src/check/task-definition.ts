@@ -12,6 +12,7 @@ import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '
 import { fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
+import type { ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
@@ -88,6 +89,23 @@ export interface EcsService {
 const CONNECTION_STRING_NAME = /(?:^|_)(?:MONGO|MONGODB|DATABASE|POSTGRES|PG|DB|REDIS|AMQP|RABBITMQ)_(?:URI|URL)$/;
 const CREDENTIAL_URL = /\w+:\/\/[^\s:@/]*:[^\s@/]+@/;
 const PY_ENV_READ = /os\.environ(?:\.get)?\(\s*['"]([A-Z_][A-Z0-9_]*)['"]|os\.environ\[['"]([A-Z_][A-Z0-9_]*)['"]\]|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]/g;
+/**
+ * What the ECS agent and Fargate set in every container: the task metadata endpoints, the task role's
+ * credentials endpoint and token, the execution environment, the region. The task definition never
+ * lists them to fill in: a value there would replace the real one (service-url-defaults' start-up
+ * guard and the AWS SDKs read them).
+ */
+const AGENT_INJECTED: ReadonlySet<string> = new Set([
+  'ECS_CONTAINER_METADATA_URI',
+  'ECS_CONTAINER_METADATA_URI_V4',
+  'ECS_AGENT_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_EXECUTION_ENV',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+]);
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 
 export function ecsServices(ctx: CheckContext): EcsService[] {
@@ -118,11 +136,12 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
-  if (composed.note) notes.push(composed.note);
+  notes.push(...composed.notes);
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   if (served && port === null) notes.push('no port established: set portMappings by hand');
-  const { environment, secrets } = variables(ctx, service, port);
+  const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
+  notes.push(...variableNotes);
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
@@ -193,8 +212,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
 const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
-function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; note?: string } {
-  const compose = service.compose;
+function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; notes: string[] } {
+  const compose = deployedCompose(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
     try {
@@ -207,14 +226,36 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
   // A compose entrypoint drops the image's CMD, so the command goes along even when it is the same text.
   const entryPoint = differs(compose?.entrypointArgs, 'ENTRYPOINT') ? compose?.entrypointArgs : undefined;
   let command = compose?.commandArgs && (entryPoint || differs(compose.commandArgs, 'CMD')) ? compose.commandArgs : undefined;
-  let note: string | undefined;
+  const notes: string[] = [];
+  const devLayer = devLayerNote(service.compose);
+  if (devLayer) notes.push(devLayer);
   // The image's CMD plus a development flag (`--reload` next to a source bind mount) is the image's process: ECS runs the CMD.
   const devFlags = command?.filter((a) => DEV_FLAGS.has(a)) ?? [];
   if (!entryPoint && devFlags.length && !differs(command?.filter((a) => !DEV_FLAGS.has(a)), 'CMD')) {
-    note = `compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`;
+    notes.push(`compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`);
     command = undefined;
   }
-  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, ...(note ? { note } : {}) };
+  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, notes };
+}
+
+/**
+ * The service as a deployment runs it: without the environment and command of the local-development
+ * override (`docker-compose.override.yml` building a dev stage, whose `NODE_ENV: development` and
+ * watch-mode command are the developer's).
+ */
+function deployedCompose(compose: ComposeService | null): (ComposeService['deployed'] & { file: string }) | ComposeService | null {
+  return compose?.deployed ? { ...compose.deployed, file: compose.file } : compose;
+}
+
+/** What the local-development layer sets differently from the files a deployment uses, which the task definition leaves out. */
+function devLayerNote(compose: ComposeService | null): string | null {
+  const deployed = compose?.deployed;
+  if (!compose || !deployed) return null;
+  const names = Object.keys(compose.environment).filter((name) => deployed.environment[name] !== compose.environment[name]);
+  if (compose.command !== deployed.command) names.push('command');
+  if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
+  if (names.length === 0) return null;
+  return `${deployed.devLayer} is the local-development layer: the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
 }
 
 /** Why a served service gets no healthCheck and no target group. */
@@ -296,7 +337,7 @@ function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[
 /** Environment names from compose and the code; secrets by name or by a credential in the value. */
 function variables(ctx: CheckContext, service: Service, port: number | null) {
   const values = new Map<string, string | null>();
-  for (const [name, value] of Object.entries(service.compose?.environment ?? {})) values.set(name, value);
+  for (const [name, value] of Object.entries(deployedCompose(service.compose)?.environment ?? {})) values.set(name, value);
   for (const path of service.sourceFiles) {
     const text = ctx.read(path);
     if (text === null) continue;
@@ -312,7 +353,12 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
+  const notes: string[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (AGENT_INJECTED.has(name)) {
+      if (value !== null) notes.push(`compose sets ${name} (${service.compose?.file}); ECS sets ${name} in every task, so the task definition leaves it out: add it by hand only if the service needs a value other than the one ECS gives`);
+      continue;
+    }
     if (isSecretName(name) || CONNECTION_STRING_NAME.test(name) || (value && (CREDENTIAL_URL.test(value) || isLiveCredential(value)))) {
       secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
       continue;
@@ -320,7 +366,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
-  return { environment, secrets };
+  return { environment, secrets, notes };
 }
 
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */

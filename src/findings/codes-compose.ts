@@ -12,14 +12,14 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     code: 'ECS210',
     title: 'A secret has a default in a compose file',
     defaultSeverity: 'info',
-    help: '`${JWT_SECRET:-dev-secret}` puts a credential in git and uses it whenever the variable is forgotten, so a deployment can run on it unnoticed. The default is removed (`${JWT_SECRET}`, or `${JWT_SECRET:?JWT_SECRET must be set}` with `--require`) and the variable is listed in the repo\'s .env.example, with the old default as its example value when it was a placeholder; `cp .env.example .env` restores local development.',
+    help: '`${JWT_SECRET:-dev-secret}` puts a credential in git and uses it whenever the variable is forgotten, so a deployment can run on it unnoticed. The default is removed (`${JWT_SECRET}`, or `${JWT_SECRET:?JWT_SECRET must be set}` with `--require`) and the variable is listed in the repo\'s .env.example, with the old default as its example value when it was a placeholder; `cp .env.example .env` restores local development (unless the file already listed the variable with another value: ECS216).',
     fixedBy: 'compose-secret-defaults',
   },
   {
     code: 'ECS211',
     title: 'A real-looking credential was committed as a compose default',
     defaultSeverity: 'blocking',
-    help: 'The default was a password in a URL to a public host or a long random token: it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere.',
+    help: 'The default was a password in a URL to a public host, a long random token, or a password a compose file of the repo also sets as a literal secret (`POSTGRES_PASSWORD: s3cr3t-pg` beside `postgresql://acme:s3cr3t-pg@postgres/acme`): it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere.',
   },
   {
     code: 'ECS212',
@@ -45,5 +45,11 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     title: 'A development-profile compose service is not deployed',
     defaultSeverity: 'info',
     help: 'Compose starts the service only under a development profile (`profiles: [dev]`, or a profile while building a dev stage): a local-development container that ECS never runs. ecsfix gives it no task definition, no readiness findings and no change to the stage it builds.',
+  },
+  {
+    code: 'ECS216',
+    title: 'The example env file lists a secret with another value than its removed default',
+    defaultSeverity: 'warning',
+    help: 'The repo\'s .env.example already lists the variable whose compose default was removed, with a different value (`DATABASE_URL=postgresql://acme:acme@…` while the default said `s3cr3t-pg`, the password the database service is started with). ecsfix leaves that line as it is, so `cp .env.example .env` does not give the stack the value the default gave it, and local development can fail where it worked. Make the example value and the compose file agree.',
   },
 ];

@@ -49,7 +49,16 @@ export interface ComposeService {
   /** The same as argv, as the container gets them (a string is split like a shell would, as compose does). */
   commandArgs?: string[];
   entrypointArgs?: string[];
+  /**
+   * The environment, command and entrypoint without what the local-development layer set over an
+   * earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
+   * merges into the service.
+   */
+  deployed?: ServiceProcess & { devLayer: string };
 }
+
+/** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
+export type ServiceProcess = Pick<ComposeService, 'environment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs'>;
 
 const DEV_PROFILE = /^(?:dev|develop|development|local|test|tests|testing|debug)$/i;
 
@@ -279,6 +288,22 @@ function layerTargetBuild(before: ComposeBuild | null, merged: ComposeBuild | nu
 }
 
 /**
+ * The local-development layer merged over the project's file: a file named for development or tests
+ * (`docker-compose.dev.yml`), or `docker-compose.override.yml` when it builds a dev stage for one of
+ * its services (the target {@link layerTargetBuild} then ignores). Its environment and command
+ * (`NODE_ENV: development`, a watch-mode command) are the developer's, not the deployment's.
+ */
+function isDevLayer(file: string, services: Record<string, Record<string, unknown>>): boolean {
+  if (DEV_LAYER.test(posix.basename(file))) return true;
+  if (!DEFAULT_OVERRIDE.test(posix.basename(file))) return false;
+  return Object.values(services).some((def) => {
+    const build = def.build;
+    const target = build && typeof build === 'object' ? (build as { target?: unknown }).target : undefined;
+    return typeof target === 'string' && DEV_STAGE.test(target);
+  });
+}
+
+/**
  * A deploy layer (an override that is neither `docker-compose.override.yml` nor named for
  * development, like `docker-compose.prod.yml` tagging every image) adjusts a service the base file
  * builds from a dev stage, and names no target of its own: Compose would push the dev stage, which
@@ -302,6 +327,8 @@ interface ParsedComposeFile {
   dir: string;
   services: Record<string, Record<string, unknown>>;
   includes: string[];
+  /** The local-development layer ({@link isDevLayer}). */
+  devLayer: boolean;
   lineOf(key: string): number;
   targetLineOf(key: string): number;
 }
@@ -377,7 +404,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
     const services: Record<string, Record<string, unknown>> = {};
     for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
-    const parsed = { file, dir, services, includes, lineOf, targetLineOf };
+    const parsed = { file, dir, services, includes, devLayer: isDevLayer(file, services), lineOf, targetLineOf };
     parsedFiles.set(file, parsed);
     for (const inc of includes) parse(inc);
     return parsed;
@@ -481,6 +508,8 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       // The file that first set the target keeps the credit (a dev layer repeating the base's `dev`).
       if (build?.target === ownTarget && !(before?.target === ownTarget && before.targetFrom)) build = { ...build, targetFrom: source };
     } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
+    // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
+    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def), devLayer: merged.deployed.devLayer } : undefined;
     merged = {
       name,
       file: merged?.file ?? parsed.file,
@@ -488,24 +517,36 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       build,
       image: typeof def.image === 'string' ? def.image : (merged?.image ?? null),
       containerPorts: [...new Set([...(merged?.containerPorts ?? []), ...ports, ...expose])],
-      environment: { ...(merged?.environment ?? {}), ...environmentOf(def.environment) },
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
       volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
-      ...(typeof def.command === 'string' || Array.isArray(def.command)
-        ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }
-        : merged?.command !== undefined
-          ? { command: merged.command, ...(merged.commandArgs ? { commandArgs: merged.commandArgs } : {}) }
-          : {}),
-      ...(typeof def.entrypoint === 'string' || Array.isArray(def.entrypoint)
-        ? { entrypoint: commandText(def.entrypoint), entrypointArgs: commandArgs(def.entrypoint) }
-        : merged?.entrypoint !== undefined
-          ? { entrypoint: merged.entrypoint, ...(merged.entrypointArgs ? { entrypointArgs: merged.entrypointArgs } : {}) }
-          : {}),
+      ...mergeProcess(merged, def),
       ...(Array.isArray(def.profiles) ? { profiles: def.profiles.map(String) } : merged?.profiles !== undefined ? { profiles: merged.profiles } : {}),
+      ...(deployed ? { deployed } : {}),
     };
   }
   return merged as ComposeService;
+}
+
+/** A layer's `environment`, `command` and `entrypoint` merged over what the earlier layers set, as Compose merges them. */
+function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>): ServiceProcess {
+  return {
+    environment: { ...(before?.environment ?? {}), ...environmentOf(def.environment) },
+    ...(typeof def.command === 'string' || Array.isArray(def.command)
+      ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }
+      : before?.command !== undefined
+        ? { command: before.command, ...(before.commandArgs ? { commandArgs: before.commandArgs } : {}) }
+        : {}),
+    ...(typeof def.entrypoint === 'string' || Array.isArray(def.entrypoint)
+      ? { entrypoint: commandText(def.entrypoint), entrypointArgs: commandArgs(def.entrypoint) }
+      : before?.entrypoint !== undefined
+        ? { entrypoint: before.entrypoint, ...(before.entrypointArgs ? { entrypointArgs: before.entrypointArgs } : {}) }
+        : {}),
+  };
+}
+
+function processOf(svc: ServiceProcess): ServiceProcess {
+  return mergeProcess(svc, {});
 }
 
 /** `command:`/`entrypoint:` as argv: the list as written, a string split into words like a shell (quotes, backslashes). */

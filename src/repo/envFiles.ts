@@ -28,7 +28,7 @@ export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$/gm)) {
     const raw = m[2] ?? '';
-    const quoted = /^(['"])(.*)\1$/.exec(raw);
+    const quoted = /^(['"])(.*)\1(?:[ \t]+#.*)?$/.exec(raw); // `KEY="v"  # comment` is v
     out[m[1] as string] = quoted ? (quoted[2] ?? '') : raw.replace(/[ \t]+#.*$/, '');
   }
   return out;

@@ -1,0 +1,86 @@
+/**
+ * The environment of the ECS task definitions `check --format ecs` writes: what the ECS agent sets
+ * itself is never listed to fill in, and the local-development override's environment and command
+ * stay out of what is deployed.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCheckReport } from '../src/check/report.js';
+import type { EcsService } from '../src/check/task-definition.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { planTree, readTree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
+
+function ecsOf(fixture: string, service: string, edit: (tree: Map<string, string>) => void = () => {}) {
+  const tree = readTree(join(FIXTURES, 'task-definitions', fixture));
+  edit(tree);
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+  const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
+  const container = ecs?.taskDefinition.containerDefinitions[0];
+  const names = [...(container?.environment ?? []).map((e) => e.name), ...(container?.secrets ?? []).map((s) => s.name)];
+  return { ecs, container, names, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])) };
+}
+
+// What the ECS agent and Fargate set in every task (written out here, not imported, so the test holds the list to account).
+const AGENT_INJECTED = 'ECS_CONTAINER_METADATA_URI ECS_CONTAINER_METADATA_URI_V4 ECS_AGENT_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_EXECUTION_ENV AWS_REGION AWS_DEFAULT_REGION'.split(' ');
+
+describe('task definition environment: variables ECS sets itself', () => {
+  it("service-url-defaults' start-up guard reads ECS_CONTAINER_METADATA_URI_V4: the bff task definition does not list it, and still lists the URLs the guard requires", () => {
+    const { names, env } = ecsOf('agent-injected-env', 'bff');
+    for (const name of AGENT_INJECTED) expect(names, name).not.toContain(name);
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['ACCOUNTS_URL', 'BILLING_URL', 'GEO_URL', 'BFF_PORT']));
+  });
+
+  it('a Python worker reading the region and the metadata endpoint, with compose setting AWS_REGION for localstack: none of them is listed, the compose setting is noted', () => {
+    const { names, env, ecs } = ecsOf('agent-injected-env', 'uploader');
+    for (const name of AGENT_INJECTED) expect(names, name).not.toContain(name);
+    expect(env).toMatchObject({ UPLOAD_BUCKET: 'acme-uploads' });
+    expect(ecs?.notes.filter((n) => n.includes('AWS_REGION') || n.includes('AWS_DEFAULT_REGION'))).toHaveLength(2);
+  });
+});
+
+describe('task definition environment: the local-development override', () => {
+  // rc's shape: docker-compose.override.yml builds the dev stage, mounts src and sets NODE_ENV=development
+  // (and, for catalog, a relative LOG_FILE; for api, a watch-mode command); docker-compose.yml says
+  // NODE_ENV=production through an x- anchor.
+  it('api: NODE_ENV is the base file\'s production, the dev-only variable and the watch-mode command are left out, and the difference is noted', () => {
+    const { env, names, container, ecs } = ecsOf('dev-override-layer', 'api');
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '3000' });
+    expect(names).not.toContain('PRISMA_LOG_QUERIES');
+    expect(names).toContain('DATABASE_URL');
+    expect(container?.command).toBeUndefined();
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.override.yml') && n.includes('NODE_ENV') && n.includes('command'))).toHaveLength(1);
+  });
+
+  it('catalog: LOG_FILE is the base file\'s absolute path, NODE_ENV production', () => {
+    const { env } = ecsOf('dev-override-layer', 'catalog');
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_FILE: '/var/log/app/catalog.log', CATALOG_PORT: '4000' });
+  });
+
+  it('orders-worker, not in the override, keeps its environment and gets no note about it', () => {
+    const { env, ecs } = ecsOf('dev-override-layer', 'orders-worker');
+    expect(env).toMatchObject({ NODE_ENV: 'production', ORDERS_TOPIC: 'orders.v1' });
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.override.yml'))).toEqual([]);
+  });
+
+  it('an override that builds no dev stage is merged as Compose merges it (its environment and command reach the task definition)', () => {
+    const { env, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+      const text = tree.get('docker-compose.override.yml') ?? '';
+      tree.set('docker-compose.override.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, ''));
+    });
+    expect(env).toMatchObject({ NODE_ENV: 'development', PRISMA_LOG_QUERIES: 'true' });
+    expect(container?.command).toEqual(['pnpm', '--filter', '@acme/api', 'start:dev']);
+  });
+
+  it('a layer named for development (docker-compose.dev.yml merged over the base file) is the dev layer whatever target it names', () => {
+    const { env, names, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+      const text = tree.get('docker-compose.override.yml') ?? '';
+      tree.delete('docker-compose.override.yml');
+      tree.set('docker-compose.dev.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, ''));
+    });
+    expect(env).toMatchObject({ NODE_ENV: 'production' });
+    expect(names).not.toContain('PRISMA_LOG_QUERIES');
+    expect(container?.command).toBeUndefined();
+  });
+});
