@@ -26,7 +26,7 @@ let after: ServiceVerdict | undefined;
 let applied = '';
 
 beforeAll(async () => {
-  unavailable = prepareStandins();
+  unavailable = await prepareStandins();
   if (unavailable) return announceSkip(unavailable);
   const copy = (name: string) => {
     const dir = join(tempDir(), name);

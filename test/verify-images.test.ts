@@ -37,8 +37,8 @@ const WRITERS: Record<string, string> = {
 let unavailable: string | null = 'not prepared';
 const engine = buildahEngine(nodeProcessRunner);
 
-beforeAll(() => {
-  unavailable = prepareStandins();
+beforeAll(async () => {
+  unavailable = await prepareStandins();
   if (unavailable) announceSkip(unavailable);
 }, 20 * MINUTES);
 
