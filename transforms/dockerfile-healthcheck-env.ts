@@ -171,6 +171,18 @@ export const dockerfileHealthcheckEnv: Transform = {
             },
           ],
         };
+      const rpc = service.rpcServer;
+      if (rpc)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: 'ECS180',
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), which listens on its port but does not answer HTTP, so an HTTP probe would fail. An ALB cannot route to it either: reach it through ECS Service Connect or an NLB, and check it with a TCP connect${rpc.transport === 'GRPC' ? ' or a gRPC health check' : ''} if it needs a probe`,
+            },
+          ],
+        };
       const unresolved = service.unresolvedHealthRoutes?.[0];
       if (!service.healthRoute && unresolved?.unresolvedMount)
         return {

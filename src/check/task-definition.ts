@@ -260,6 +260,8 @@ function devLayerNote(compose: ComposeService | null): string | null {
 
 /** Why a served service gets no healthCheck and no target group. */
 function noHealthPathNote(service: Service): string {
+  const rpc = service.rpcServer;
+  if (rpc) return `its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), not HTTP: no healthCheck and no ALB target group; other services reach it through ECS Service Connect or an NLB`;
   const readiness = service.readinessRoutes?.[0];
   if (readiness) return `its health route ${readiness.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`;
   const unresolved = service.unresolvedHealthRoutes?.[0];

@@ -467,4 +467,10 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: "The config's `user` directive names another user than the image's nginx, or a pid, temp, cache or log path lies outside /tmp, /var/cache/nginx and /var/log/nginx: a non-root nginx could not write it. Move those paths (e.g. to /tmp) or drop the user directive, then run ecsfix again.",
   },
+  {
+    code: 'ECS180',
+    title: 'No HEALTHCHECK: the server is a NestJS TCP or gRPC microservice, not HTTP',
+    defaultSeverity: 'warning',
+    help: 'The service\'s only server is `NestFactory.createMicroservice` on the TCP transport (Nest\'s default) or gRPC: it listens on its port but does not answer HTTP, so an HTTP HEALTHCHECK would mark it unhealthy, and an Application Load Balancer cannot route to it. No HEALTHCHECK, healthCheck or target group is generated. Reach it from the other services through ECS Service Connect (or an NLB), and check it with a TCP connect or a gRPC health check if it needs one.',
+  },
 ];

@@ -507,7 +507,7 @@ function describeService(
     sourceFiles,
     listen,
     ...(portVariable ? { portVariable } : {}),
-    shutdownHooks: [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line }))),
+    ...nestServerFacts(facts),
     runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read), environment: serviceEnvironment(draft, inForce) }),
   };
 }
@@ -527,6 +527,18 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
       return check ? { ...r, checksDependency: check.line } : r;
     });
+}
+
+/**
+ * What NestJS establishes about the service's process: the lifecycle hooks that close something on
+ * shutdown, and its TCP/gRPC microservice when no source file of it starts any other server.
+ */
+function nestServerFacts(facts: Map<string, SourceFacts>): Pick<Service, 'rpcServer' | 'shutdownHooks'> {
+  const shutdownHooks = [...facts.entries()].flatMap(([file, f]) => (f.js?.lifecycleClosers ?? []).map((h) => ({ file, line: h.line })));
+  const servers = [...facts.entries()].filter(([, f]) => f.listens);
+  const [file, first] = servers[0] ?? [];
+  const rpc = first?.js?.rpcServer;
+  return { shutdownHooks, ...(rpc && file && servers.every(([, f]) => f.js?.rpcServer) ? { rpcServer: { ...rpc, file } } : {}) };
 }
 
 /** The liveness route to probe, the health routes that are readiness checks, and those whose mount prefix is not established. */

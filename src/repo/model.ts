@@ -68,6 +68,11 @@ export interface Service {
   readinessRoutes?: HealthRoute[];
   /** Health-named routes on a router whose mount prefix is not established (each with the reason): not probed. */
   unresolvedHealthRoutes?: HealthRoute[];
+  /**
+   * The service's only server is a NestJS microservice on TCP or gRPC (file and line of its
+   * `listen()`): it listens on its port, but not for HTTP, so neither an HTTP probe nor an ALB can reach it.
+   */
+  rpcServer?: { transport: 'TCP' | 'GRPC'; file: string; line: number };
   /** Source files read for the facts above. */
   sourceFiles: string[];
   /**

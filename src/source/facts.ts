@@ -123,12 +123,18 @@ export interface JsSourceFacts {
   lifecycleClosers: { line: number; method: string }[];
   /** The file does not parse: line and message of the first error (facts are then empty). */
   syntaxError: { line: number; message: string } | null;
+  /**
+   * A NestJS microservice on the TCP or gRPC transport (`NestFactory.createMicroservice` then
+   * `listen()`) and no HTTP app in the file: it listens on a port, but not for HTTP.
+   */
+  rpcServer: { transport: 'TCP' | 'GRPC'; line: number } | null;
 }
 
 export function emptyFacts(): JsSourceFacts {
   return {
     listens: false,
     consumesQueue: false,
+    rpcServer: null,
     ports: [],
     routes: [],
     globalPrefix: null,
@@ -412,6 +418,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   });
 
   const listenCalls: Node[] = [];
+  /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
+  const rpcListens = new Map<Node, { transport: 'TCP' | 'GRPC'; port: Node | null }>();
   walk(program, (node, parents) => {
     switch (node.type) {
       case 'ImportDeclaration':
@@ -482,7 +490,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
 
   for (const call of listenCalls) {
-    const arg = call.arguments[0];
+    // A TCP/gRPC microservice's port is in its options, not a listen() argument.
+    const arg = call.arguments[0] ?? rpcListens.get(call)?.port;
     const { port, envVar, envVars, viaHelper } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
     facts.listen.push({
       line: line(call),
@@ -495,6 +504,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     });
   }
   facts.startup = startupOrder(program, listenCalls, line);
+  // Only when every server the file starts is one: an HTTP app beside it (a hybrid app) serves HTTP.
+  const rpc = listenCalls.map((call) => rpcListens.get(call));
+  if (rpc.length && rpc.every(Boolean) && !facts.apps.length) facts.rpcServer = { transport: rpc[0]!.transport, line: line(listenCalls[0]) };
   return facts;
 
   function exported(name: string) {
@@ -555,12 +567,15 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
     const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
     const args = node.arguments;
-    if (method === 'listen' && brokerMicroservice(node.callee.object, decls)) {
+    const microservice = method === 'listen' ? nestMicroservice(node.callee.object, decls) : null;
+    const transport = microservice?.transport ?? '';
+    if (BROKER_TRANSPORT.test(transport)) {
       // A Nest microservice on a message broker: `listen()` starts consuming, no HTTP server.
       facts.consumesQueue = true;
     } else if (method === 'listen') {
       facts.listens = true;
       listenCalls.push(node);
+      if (RPC_TRANSPORT.test(transport)) rpcListens.set(node, { transport: transport === 'Transport.GRPC' ? 'GRPC' : 'TCP', port: microservice?.port ?? null });
       const literal = numberValue(args[0]);
       if (validPort(literal)) facts.ports.push({ port: literal, line: line(node), what: '.listen literal', envVar: null });
     }
@@ -705,19 +720,37 @@ function assignedName(parents: Node[]): string | null {
  */
 /** Nest transports that consume from a message broker (TCP and gRPC listen on a port of their own). */
 const BROKER_TRANSPORT = /^Transport\.(?:KAFKA|RMQ|NATS|REDIS|MQTT)$/;
+/** Nest transports that serve on a port of their own, but not HTTP. */
+const RPC_TRANSPORT = /^Transport\.(?:TCP|GRPC)$/;
 
 /**
- * Whether `receiver` holds `NestFactory.createMicroservice(Module, { transport: Transport.KAFKA, ... })`
- * (awaited or not): an app whose `listen()` connects to a broker and opens no port.
+ * The Nest microservice `receiver` holds, `NestFactory.createMicroservice(Module, { transport:
+ * Transport.TCP, options: { port } })` (awaited or not): its transport (`Transport.TCP` when the
+ * options name none, Nest's default; null when it is not a `Transport.X` member ecsfix can read) and
+ * the expression of its `options.port`. Null when `receiver` holds no such microservice.
  */
-function brokerMicroservice(receiver: Node, decls: Map<string, Node>): boolean {
-  if (receiver?.type !== 'Identifier') return false;
+function nestMicroservice(receiver: Node, decls: Map<string, Node>): { transport: string | null; port: Node | null } | null {
+  if (receiver?.type !== 'Identifier') return null;
   let init = decls.get(receiver.name);
   if (init?.type === 'AwaitExpression') init = init.argument;
-  if (init?.type !== 'CallExpression' || calleeName(init.callee) !== 'NestFactory.createMicroservice') return false;
-  const options = init.arguments[1];
-  const transport = options?.type === 'ObjectExpression' ? options.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'transport') : null;
-  return BROKER_TRANSPORT.test(calleeName(transport?.value) ?? '');
+  if (init?.type !== 'CallExpression' || calleeName(init.callee) !== 'NestFactory.createMicroservice') return null;
+  const config = init.arguments[1];
+  if (config?.type !== 'ObjectExpression') return { transport: null, port: null };
+  const property = (object: Node, key: string) => object?.type === 'ObjectExpression' ? object.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === key)?.value ?? null : null;
+  const transport = property(config, 'transport');
+  const name = transport ? (calleeName(transport) ?? '') : 'Transport.TCP';
+  const options = property(config, 'options');
+  return { transport: BROKER_TRANSPORT.test(name) || RPC_TRANSPORT.test(name) ? name : null, port: property(options, 'port') ?? portOfUrl(property(options, 'url')) };
+}
+
+/**
+ * The port part of a gRPC `url`: the expression of `` `0.0.0.0:${process.env.GRPC_PORT ?? 50051}` ``,
+ * or the number of `'0.0.0.0:50051'` (as a literal node over the url's text). Null otherwise.
+ */
+function portOfUrl(url: Node | null): Node | null {
+  if (url?.type === 'TemplateLiteral' && url.expressions.length && url.quasis.at(-1)?.value?.cooked === '' && /:$/.test(url.quasis.at(-2)?.value?.cooked ?? '')) return url.expressions.at(-1);
+  const port = url?.type === 'Literal' && typeof url.value === 'string' ? /:(\d{2,5})$/.exec(url.value) : null;
+  return port ? { type: 'Literal', value: Number(port[1]), start: url.start, end: url.end } : null;
 }
 
 function startupOrder(program: Node, listenCalls: Node[], line: (n: Node) => number): StartupAwait[] {
