@@ -3,24 +3,8 @@
  * itself is never listed to fill in, and the local-development override's environment and command
  * stay out of what is deployed.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCheckReport } from '../src/check/report.js';
-import type { EcsService } from '../src/check/task-definition.js';
-import { TRANSFORMS } from '../transforms/index.js';
-import { planTree, readTree } from './helpers/repo.js';
-import { FIXTURES } from './helpers/tmp.js';
-
-function ecsOf(fixture: string, service: string, edit: (tree: Map<string, string>) => void = () => {}) {
-  const tree = readTree(join(FIXTURES, 'task-definitions', fixture));
-  edit(tree);
-  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
-  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
-  const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
-  const container = ecs?.taskDefinition.containerDefinitions[0];
-  const names = [...(container?.environment ?? []).map((e) => e.name), ...(container?.secrets ?? []).map((s) => s.name)];
-  return { ecs, container, names, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])) };
-}
+import { ecsOf } from './helpers/ecs.js';
 
 // What the ECS agent and Fargate set in every task (written out here, not imported, so the test holds the list to account).
 const AGENT_INJECTED = 'ECS_CONTAINER_METADATA_URI ECS_CONTAINER_METADATA_URI_V4 ECS_AGENT_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_EXECUTION_ENV AWS_REGION AWS_DEFAULT_REGION'.split(' ');

@@ -9,7 +9,7 @@
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
 import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
-import { fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
+import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import type { ComposeService } from '../repo/compose.js';
@@ -159,7 +159,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
       const unreachable = image ? standaloneBindsHostname(effectiveInstructions(image.parsed, image.stage)) : null;
-      const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port), path) : null;
+      const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port, composed.args), path) : null;
       if (command) container.healthCheck = { command, ...timing };
       else if (unreachable) notes.push(`the Next.js standalone server listens on $HOSTNAME, not localhost: no container healthCheck until the image sets ENV HOSTNAME=0.0.0.0 (${service.dockerfile}:${unreachable.line})`);
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
@@ -260,6 +260,9 @@ function devLayerNote(compose: ComposeService | null): string | null {
 
 /** Why a served service gets no healthCheck and no target group. */
 function noHealthPathNote(service: Service): string {
+  const replaced = service.serverReplacedBy;
+  if (replaced)
+    return `compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`): that server's health route and port are not this process's, so no healthCheck and no ALB target group; set both by hand on a route this process serves`;
   const rpc = service.rpcServer;
   if (rpc) return `its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), not HTTP: no healthCheck and no ALB target group; other services reach it through ECS Service Connect or an NLB`;
   const readiness = service.readinessRoutes?.[0];
@@ -289,8 +292,12 @@ function imageProbePath(parsed: ParsedDockerfile, stage: DockerStage): string | 
 }
 
 /** The port and variable to probe; nginx, httpd and caddy take their port from their config, never from PORT. */
-function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { port: number; variable: string | null } {
+function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number, process: Pick<ContainerDefinition, 'entryPoint' | 'command'>): { port: number; variable: string | null } {
   if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return { port, variable: null };
+  // The server started by compose's command on a literal port (`uvicorn app:app --port 8002`) listens there, not on the image CMD's.
+  const composed = [...(process.entryPoint ?? []), ...(process.command ?? [])].join(' ');
+  const fixed = /\$\{?PORT\b/.test(composed) ? undefined : FIXED_PORT_CMD.exec(composed)?.[1];
+  if (fixed) return { port: Number(fixed), variable: null };
   return probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port);
 }
 
