@@ -68,3 +68,32 @@ describe('task definition environment: the local-development override', () => {
     expect(container?.command).toBeUndefined();
   });
 });
+
+describe('task definition environment: LocalStack credentials and endpoints (review5 N3)', () => {
+  // On ECS, static keys in the environment come before the task role in every AWS SDK's default chain.
+  const TASK_ROLE_OVERRIDES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
+
+  it('sqs-poller (keys merged from an x- anchor): neither key is in environment or secrets, one note names both; the LocalStack queue URL is a placeholder with a note', () => {
+    const { names, env, ecs } = ecsOf('aws-local-credentials', 'sqs-poller');
+    for (const name of TASK_ROLE_OVERRIDES) expect(names, name).not.toContain(name);
+    expect(env).toEqual({ JOB_CONCURRENCY: '4', QUEUE_URL: '<QUEUE_URL>' });
+    expect(ecs?.notes.filter((n) => n.includes('AWS_ACCESS_KEY_ID') && n.includes('AWS_SECRET_ACCESS_KEY'))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('QUEUE_URL') && n.includes('localstack:4566'))).toHaveLength(1);
+  });
+
+  it('archiver (list form): profile, session token and endpoint overrides are left out with a note; MinIO, ElasticMQ and DynamoDB Local values are placeholders; real values stay', () => {
+    const { names, env, ecs } = ecsOf('aws-local-credentials', 'archiver');
+    for (const name of TASK_ROLE_OVERRIDES) expect(names, name).not.toContain(name);
+    expect(env).toEqual({ ARCHIVE_BUCKET: 'acme-archive', EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'https://archive.example.com', TABLE_ENDPOINT: '<TABLE_ENDPOINT>' });
+    expect(ecs?.notes.filter((n) => ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'].every((v) => n.includes(v)))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('EVENTS_QUEUE_URL') || n.includes('TABLE_ENDPOINT'))).toHaveLength(2);
+  });
+
+  it('a value on localhost:4566 (LocalStack on the developer machine) is a placeholder too; localhost on another port is not an emulator', () => {
+    const { env } = ecsOf('aws-local-credentials', 'archiver', (tree) => {
+      const text = tree.get('docker-compose.yml') ?? '';
+      tree.set('docker-compose.yml', text.replace('http://elasticmq:9324/000000000000/events', 'http://localhost:4566/000000000000/events').replace('https://archive.example.com', 'http://localhost:8080'));
+    });
+    expect(env).toMatchObject({ EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'http://localhost:8080' });
+  });
+});
