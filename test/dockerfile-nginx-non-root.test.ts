@@ -237,3 +237,41 @@ describe('where the switch goes in the Dockerfile', () => {
     expect(result.findings).toEqual(['ECS177 web/Dockerfile:2']);
   });
 });
+
+describe('where the entrypoint renders the templates (NGINX_ENVSUBST_*)', () => {
+  const template = 'server {\n    listen 80;\n    location / { proxy_pass ${API_URL}; }\n}\n';
+  const run = (dockerfile: string, environment = '', extra: [string, string][] = []) => {
+    const tree: Tree = new Map([
+      ['web/Dockerfile', dockerfile],
+      ['web/templates/default.conf.template', template],
+      ['web/templates/default.conf.tpl', template],
+      ['docker-compose.yml', `services:\n  web:\n    build: ./web\n    ports: ["80:80"]\n    environment:\n      API_URL: http://api.internal:8000\n${environment}`],
+      ...extra,
+    ]);
+    const { plan } = planTree(tree, [dockerfileNginxNonRoot]);
+    const after = plan.changes.find((c) => c.path === 'web/Dockerfile')?.after ?? null;
+    return { chown: after && /chown -R nginx:nginx ([^\n]*)/.exec(after)?.[1], findings: findingsOf(plan).map(findingKey), changed: plan.changes.map((c) => c.path).sort() };
+  };
+  const rmThenCopy = 'FROM nginx:1.27-alpine\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY templates/ /etc/nginx/templates/\n';
+
+  it('a suffix set by ENV or compose picks the template that is rendered', () => {
+    expect(run(rmThenCopy.replace('\nRUN', '\nENV NGINX_ENVSUBST_TEMPLATE_SUFFIX=.tpl\nRUN'))).toMatchObject({ chown: '/var/cache/nginx /etc/nginx/conf.d', changed: ['docker-compose.yml', 'web/Dockerfile', 'web/templates/default.conf.tpl'] });
+    expect(run(rmThenCopy, '      NGINX_ENVSUBST_TEMPLATE_SUFFIX: .tpl\n').changed).toContain('web/templates/default.conf.tpl');
+  });
+
+  it('an output directory the repo config includes becomes nginx\'s', () => {
+    const main = 'events {}\nhttp {\n    include /etc/nginx/sites/*.conf;\n}\n';
+    const dockerfile = 'FROM nginx:1.27-alpine\nENV NGINX_ENVSUBST_OUTPUT_DIR=/etc/nginx/sites\nCOPY nginx.conf /etc/nginx/nginx.conf\nCOPY sites/ /etc/nginx/sites/\nCOPY templates/ /etc/nginx/templates/\n';
+    const result = run(dockerfile, '', [['web/nginx.conf', main], ['web/sites/.keep', '']]);
+    expect(result.chown).toBe('/var/cache/nginx /etc/nginx/sites');
+    expect(result.changed).toContain('web/templates/default.conf.template');
+  });
+
+  it('nothing, with the reason, when the output directory is not established or the services disagree', () => {
+    expect(run(rmThenCopy, '      NGINX_ENVSUBST_OUTPUT_DIR: /srv/conf\n')).toMatchObject({ changed: [], findings: ['ECS176 web/Dockerfile:1'] });
+    expect(run(rmThenCopy, '      NGINX_ENVSUBST_OUTPUT_DIR:\n')).toMatchObject({ changed: [], findings: ['ECS176 web/Dockerfile:1'] });
+    expect(run(rmThenCopy.replace('\nRUN', '\nENV NGINX_ENVSUBST_OUTPUT_DIR=${CONF_OUT}\nRUN'))).toMatchObject({ changed: [], findings: ['ECS176 web/Dockerfile:2'] });
+    const twice = `  admin:\n    build: ./web\n    environment:\n      NGINX_ENVSUBST_TEMPLATE_SUFFIX: .tpl\n`;
+    expect(run(rmThenCopy, twice).findings).toEqual(['ECS176 docker-compose.yml:7']);
+  });
+});

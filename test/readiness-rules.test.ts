@@ -334,6 +334,28 @@ describe('ECS411 nginx proxies to a compose-only hostname', () => {
     expect(at(readiness(edits), 'ECS411')).toEqual([]);
   });
 
+  it('reads the template the entrypoint renders over the stock default.conf a RUN rm removed (review 5, P1)', () => {
+    // The rm runs at build time; the entrypoint renders templates/default.conf.template into conf.d/default.conf at start.
+    const template = 'upstream django { server ${BACKEND_HOST}:8000; }\nupstream pool { server orders:4000; }\n\nserver {\n    listen 80;\n    location /api/ { proxy_pass http://django; }\n    location /search/ {\n        proxy_pass http://api:3000/;\n    }\n    location / { proxy_pass http://pool; }\n}\n';
+    const image = (dockerfile: string, compose = COMPOSE_NGINX) => ({ 'docker-compose.yml': compose, 'web/Dockerfile': dockerfile, 'web/templates/default.conf.template': template, ...API, ...ORDERS });
+    const lines = (files: Record<string, string>) => at(readiness(files), 'ECS411').map((f) => `${f.file}:${f.line}`);
+    const rendered = ['web/templates/default.conf.template:2', 'web/templates/default.conf.template:8'];
+    for (const rm of ['RUN rm /etc/nginx/conf.d/default.conf', 'RUN rm -f /etc/nginx/conf.d/*.conf'])
+      expect(lines(image(`FROM nginx:1.27-alpine\n${rm}\nCOPY templates/ /etc/nginx/templates/\nEXPOSE 80\n`)), rm).toEqual(rendered);
+    // The rm after the COPY, and no rm at all (the template overwrites the stock file at start).
+    expect(lines(image('FROM nginx:1.27-alpine\nCOPY templates/ /etc/nginx/templates/\nRUN rm /etc/nginx/conf.d/default.conf\n'))).toEqual(rendered);
+    expect(lines(image('FROM nginx:1.27-alpine\nCOPY templates/ /etc/nginx/templates/\n'))).toEqual(rendered);
+    // Removing the template itself (it is never rendered), or rendering it where nothing includes it: not loaded.
+    expect(lines(image('FROM nginx:1.27-alpine\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY templates/ /etc/nginx/templates/\nRUN rm -rf /etc/nginx/templates\n'))).toEqual([]);
+    expect(lines(image('FROM nginx:1.27-alpine\nENV NGINX_ENVSUBST_OUTPUT_DIR=/etc/nginx\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY templates/ /etc/nginx/templates/\n'))).toEqual([]);
+    // Another suffix from the compose environment: a .template file is then not rendered, a .tpl one is.
+    const tpl = COMPOSE_NGINX.replace('    build: ./web\n', '    build: ./web\n    environment:\n      NGINX_ENVSUBST_TEMPLATE_SUFFIX: .tpl\n');
+    const copyRm = 'FROM nginx:1.27-alpine\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY templates/ /etc/nginx/templates/\n';
+    expect(lines(image(copyRm, tpl))).toEqual([]);
+    const viaTpl = { ...image(copyRm, tpl), 'web/templates/default.conf.tpl': template };
+    expect(lines(viaTpl)).toEqual(rendered.map((r) => r.replace('.template', '.tpl')));
+  });
+
   it('is silent for a host from a variable (envsubst template) and for a config the image does not load', () => {
     const template = 'server {\n    listen 80;\n    location /api/ { proxy_pass ${API_URL}; }\n}\n';
     const viaTemplate = { 'docker-compose.yml': COMPOSE_NGINX, 'web/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY default.conf.template /etc/nginx/templates/default.conf.template\nRUN rm /etc/nginx/conf.d/default.conf\n', 'web/default.conf.template': template, ...API, ...ORDERS };

@@ -182,10 +182,11 @@ function dockerfileEdits(parsed: ParsedDockerfile, stage: DockerStage, config: N
   const commands: string[] = [];
   if (!config.main)
     commands.push(`sed -i -e '/^user /d' -e 's,^pid .*;,pid /tmp/nginx.pid;,' /etc/nginx/nginx.conf`, `grep -q '^pid /tmp/nginx.pid;' /etc/nginx/nginx.conf`);
-  const owned = ['/var/cache/nginx', ...(config.usesTemplates ? ['/etc/nginx/conf.d'] : [])];
-  commands.push(`chown -R nginx:nginx ${owned.join(' ')}`);
+  // /tmp is everyone's and /var/cache/nginx is chowned anyway; any other output directory must become nginx's.
+  const output = config.usesTemplates && !/^\/(?:tmp|var\/cache\/nginx(?:\/.*)?)$/.test(config.envsubst.outputDir) ? config.envsubst.outputDir : null;
+  commands.push(`chown -R nginx:nginx ${['/var/cache/nginx', ...(output ? [output] : [])].join(' ')}`);
   if (logDir) commands.push('chown nginx:nginx /var/log/nginx');
-  const owns = ['the cache/temp dirs', config.usesTemplates ? 'conf.d (where the entrypoint renders the templates)' : null, logDir ? '/var/log/nginx' : null].filter(Boolean);
+  const owns = ['the cache/temp dirs', output ? `${output === '/etc/nginx/conf.d' ? 'conf.d' : output} (where the entrypoint renders the templates)` : null, logDir ? '/var/log/nginx' : null].filter(Boolean);
   const comment = [
     `# Run as the image's unprivileged nginx user (uid 101), as nginxinc/nginx-unprivileged does:`,
     `# ${config.main ? '' : 'the pid file moves to /tmp and '}${owns.join(', ').replace(/, ([^,]*)$/, ' and $1')} become nginx's`,
@@ -228,8 +229,8 @@ function startupRefusal(parsed: ParsedDockerfile, stage: DockerStage, services: 
     if (c.command !== undefined || c.entrypoint !== undefined)
       return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: compose sets \`${c.command !== undefined ? 'command' : 'entrypoint'}\` for "${s.name}", so what the container runs is not the image's nginx`, file: c.file, line: c.line };
     if (s.portDispute) return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: ${s.portDispute}`, file: c.file, line: c.line };
-    const envsubstDirs = Object.keys(c.environment).find((k) => /^NGINX_ENVSUBST_(?:TEMPLATE_DIR|OUTPUT_DIR|TEMPLATE_SUFFIX)$/.test(k));
-    if (envsubstDirs) return { code: 'ECS176', severity: 'warning', message: `${names} keeps running nginx as root: compose sets ${envsubstDirs}, so where the templates are rendered is not the image's default`, file: c.file, line: c.line };
+    const disagrees = Object.keys({ ...c.environment, ...services[0]?.compose?.environment }).find((k) => /^NGINX_ENVSUBST_/.test(k) && c.environment[k] !== services[0]?.compose?.environment[k]);
+    if (disagrees) return { code: 'ECS176', severity: 'warning', message: `${names} keeps running nginx as root: the services built from this image set ${disagrees} differently, so where the entrypoint renders the templates differs between them`, file: c.file, line: c.line };
   }
   return null;
 }
@@ -260,7 +261,7 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
   const context = services[0]?.buildContext ?? '.';
   // A reason without a place of its own is about the image: it points at the FROM line.
   const refuseAt = (r: Refusal) => none([refuse(r.file || r.line ? r : { ...r, line: stage.from.line }, names)]);
-  const config = nginxImageConfig(parsed, stage, context, input.repo.files, input.read);
+  const config = nginxImageConfig(parsed, stage, context, input.repo.files, input.read, services[0]?.compose?.environment ?? {});
   if ('kind' in config) return refuseAt(config);
   const listen = listenPort(config);
   if ('kind' in listen) return refuseAt(listen);

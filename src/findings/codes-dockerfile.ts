@@ -440,14 +440,14 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS175',
     title: 'nginx runs as its unprivileged nginx user on a port >= 1024',
     defaultSeverity: 'info',
-    help: "The official nginx image starts as root to bind port 80. It now runs as the image's own `nginx` user: the pid file is in /tmp, the cache/temp directories (and conf.d, where the entrypoint renders templates) are owned by nginx, and `listen` moved to 8080 together with EXPOSE, the compose port mapping, the HEALTHCHECK and the ECS task definition (`ecsfix check --format ecs`). Verify that the container starts and answers on 8080, and point the ALB target group at 8080.",
+    help: "The official nginx image starts as root to bind port 80. It now runs as the image's own `nginx` user: the pid file is in /tmp, the cache/temp directories (and conf.d, or NGINX_ENVSUBST_OUTPUT_DIR, where the entrypoint renders templates) are owned by nginx, and `listen` moved to 8080 together with EXPOSE, the compose port mapping, the HEALTHCHECK and the ECS task definition (`ecsfix check --format ecs`). Verify that the container starts and answers on 8080, and point the ALB target group at 8080.",
     fixedBy: NGINX_NON_ROOT,
   },
   {
     code: 'ECS176',
     title: 'nginx left as root: its configuration or start-up is not established',
     defaultSeverity: 'warning',
-    help: "The config nginx starts with is not all in the repo (the image's own default.conf still loaded, a config written by a RUN, copied from another image or stage, an include of a file not in the repo) or the image does not start nginx through its entrypoint (a CMD/ENTRYPOINT that runs something else, scripts in /docker-entrypoint.d). Moving the port in one place only would break the server, so nothing changes. Put the config in the repo and COPY it, then run ecsfix again.",
+    help: "The config nginx starts with is not all in the repo (the image's own default.conf still loaded, a config written by a RUN, copied from another image or stage, an include of a file not in the repo, templates rendered into a directory given by a variable or not established by NGINX_ENVSUBST_OUTPUT_DIR) or the image does not start nginx through its entrypoint (a CMD/ENTRYPOINT that runs something else, scripts in /docker-entrypoint.d). Moving the port in one place only would break the server, so nothing changes. Put the config in the repo and COPY it, then run ecsfix again.",
   },
   {
     code: 'ECS177',

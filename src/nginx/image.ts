@@ -2,8 +2,11 @@
  * The configuration the official nginx image really starts with, read from the Dockerfile and the
  * repo: the main config (the repo's /etc/nginx/nginx.conf or the image's own), the conf.d files
  * its `include`s load, the envsubst templates the image's entrypoint renders into conf.d at start
- * (/etc/nginx/templates/X.template -> /etc/nginx/conf.d/X), and the image's own default.conf
- * (server on port 80) while nothing replaces or removes it. Each file the repo supplies comes with
+ * (/etc/nginx/templates/X.template -> /etc/nginx/conf.d/X, or where NGINX_ENVSUBST_TEMPLATE_DIR,
+ * _TEMPLATE_SUFFIX and _OUTPUT_DIR say), and the image's own default.conf (server on port 80) while
+ * nothing replaces or removes it. The build's COPY and `RUN rm` steps apply in their order and the
+ * templates are rendered after all of them, at start: `RUN rm /etc/nginx/conf.d/default.conf`
+ * removes the stock file, not the default.conf a template renders over the same name. Each file the repo supplies comes with
  * its text and parse so a transform can edit it; anything ecsfix cannot see (a config written by a
  * RUN, copied from another image or stage, an include of an unknown file, scripts added to
  * /docker-entrypoint.d) is a reason with its line, never a guess.
@@ -13,6 +16,8 @@ import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/d
 import { effectiveInstructions } from '../repo/dockerfile.js';
 import { copyArguments, copyFlag } from '../dockerfile/copy.js';
 import { stageFilesAt } from '../dockerfile/imageBuild.js';
+import type { RepoFiles, StageFiles } from '../dockerfile/imageFiles.js';
+import { variableAssignments } from '../dockerfile/variables.js';
 import { globToRegExp } from '../dockerfile/glob.js';
 import { runCommands, program } from '../dockerfile/shell.js';
 import { NginxSyntaxError, findDirectives, parseNginxConfig, type NginxDirective } from './config.js';
@@ -49,33 +54,60 @@ export interface NginxImage {
   main: ConfigFile | null;
   /** The repo's files nginx loads, main included, in load order. */
   loaded: ConfigFile[];
-  /** The entrypoint renders templates into conf.d (so conf.d must be writable by the user). */
+  /** The entrypoint renders templates into `envsubst.outputDir` (so it must be writable by the user). */
   usesTemplates: boolean;
+  envsubst: Envsubst;
 }
 
-/** The image paths the stage fills from the repo: image path -> repo path, or a refusal. */
-function copiedConfig(parsed: ParsedDockerfile, stage: DockerStage, context: string, files: readonly string[]): Map<string, string> | Refusal {
-  const { stage: state, files: index } = stageFilesAt(parsed, stage, null, context, { files, workspacePackages: [] });
+/** Where the image's entrypoint (20-envsubst-on-templates.sh) finds templates and renders them. */
+export interface Envsubst {
+  templateDir: string;
+  suffix: string;
+  outputDir: string;
+}
+
+/** The script's defaults (`${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}`, …). */
+const ENVSUBST_DEFAULTS = { NGINX_ENVSUBST_TEMPLATE_DIR: TEMPLATES, NGINX_ENVSUBST_TEMPLATE_SUFFIX: '.template', NGINX_ENVSUBST_OUTPUT_DIR: CONF_D };
+
+/** The envsubst settings the container starts with: the compose environment over the image's ENV over the defaults (empty means the default, as `:-` does). */
+function envsubstSettings(parsed: ParsedDockerfile, stage: DockerStage, environment: Readonly<Record<string, string | null>>): Envsubst | Refusal {
+  const values = { ...ENVSUBST_DEFAULTS };
+  for (const name of Object.keys(ENVSUBST_DEFAULTS) as (keyof typeof ENVSUBST_DEFAULTS)[]) {
+    let value: string | null | undefined;
+    let line: number | undefined;
+    for (const ins of effectiveInstructions(parsed, stage))
+      if (ins.keyword === 'ENV') for (const [key, v] of variableAssignments(ins.args, 'ENV')) if (key === name) [value, line] = [v, ins.line];
+    if (name in environment) [value, line] = [environment[name], undefined];
+    const where = line === undefined ? 'in the compose environment' : 'by ENV';
+    if (value === null) return { kind: 'config', message: `${name} is passed through from the environment compose runs in, so where the entrypoint renders the templates is not established` };
+    if (value !== undefined && value.includes('$')) return { kind: 'config', message: `${name}=${value} is set ${where} through a variable, so where the entrypoint renders the templates is not established`, ...(line ? { line } : {}) };
+    if (value) values[name] = value;
+  }
+  const dir = (d: string) => posix.resolve('/', d);
+  return { templateDir: dir(values.NGINX_ENVSUBST_TEMPLATE_DIR), suffix: values.NGINX_ENVSUBST_TEMPLATE_SUFFIX, outputDir: dir(values.NGINX_ENVSUBST_OUTPUT_DIR) };
+}
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+/** The image paths one COPY/ADD fills from the repo (image path -> repo path), or a refusal; empty when it puts nothing into nginx's config or templates. */
+function copiedConfig(parsed: ParsedDockerfile, ins: DockerInstruction, state: StageFiles, index: RepoFiles, files: readonly string[], templateDir: string): Map<string, string> | Refusal {
   const copied = new Map<string, string>();
-  for (const ins of effectiveInstructions(parsed, stage)) {
-    if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
-    const parts = copyArguments(parsed, ins);
-    if (!parts) continue;
-    const dest = posix.resolve('/', parts.dest.value);
-    if (dest.startsWith('/docker-entrypoint.d'))
-      return { kind: 'config', message: `${ins.keyword} adds start-up scripts to /docker-entrypoint.d, which the image's entrypoint runs as the container user; ecsfix does not read what they write`, line: ins.line };
-    const intoConfig = dest === '/etc/nginx' || dest.startsWith('/etc/nginx/') || (dest === '/etc' && parts.sources.some((s) => /nginx/.test(s.value)));
-    if (!intoConfig) continue;
-    const entries = state.entries.filter((e) => e.copy === ins);
-    const from = copyFlag(parts, 'from');
-    // Only files from the build context (a source the context lacks is read, and refused, below).
-    if (entries.length === 0 || entries.some((e) => e.rel === null || (e.kind !== 'context' && e.kind !== 'named')))
-      return { kind: 'config', message: `${ins.keyword} puts nginx configuration into ${dest} ${from !== undefined ? `from ${from}, not from the repo` : 'from a source ecsfix cannot resolve in the repo'}, so the config the server starts with is not established`, line: ins.line };
-    for (const e of entries) {
-      const repoPath = e.rel as string;
-      if (!index.isDir(repoPath)) copied.set(e.path, repoPath);
-      else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.path, f.slice(repoPath.length + 1)), f);
-    }
+  const parts = copyArguments(parsed, ins);
+  if (!parts) return copied;
+  const dest = posix.resolve('/', parts.dest.value);
+  if (dest.startsWith('/docker-entrypoint.d'))
+    return { kind: 'config', message: `${ins.keyword} adds start-up scripts to /docker-entrypoint.d, which the image's entrypoint runs as the container user; ecsfix does not read what they write`, line: ins.line };
+  const intoConfig = under(dest, '/etc/nginx') || under(dest, templateDir) || (dest === '/etc' && parts.sources.some((s) => /nginx/.test(s.value)));
+  if (!intoConfig) return copied;
+  const entries = state.entries.filter((e) => e.copy === ins);
+  const from = copyFlag(parts, 'from');
+  // Only files from the build context (a source the context lacks is read, and refused, below).
+  if (entries.length === 0 || entries.some((e) => e.rel === null || (e.kind !== 'context' && e.kind !== 'named')))
+    return { kind: 'config', message: `${ins.keyword} puts nginx configuration into ${dest} ${from !== undefined ? `from ${from}, not from the repo` : 'from a source ecsfix cannot resolve in the repo'}, so the config the server starts with is not established`, line: ins.line };
+  for (const e of entries) {
+    const repoPath = e.rel as string;
+    if (!index.isDir(repoPath)) copied.set(e.path, repoPath);
+    else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.path, f.slice(repoPath.length + 1)), f);
   }
   return copied;
 }
@@ -98,23 +130,21 @@ function onlyUserAndPid(words: string[]): boolean {
   return scripts.length > 0 && scripts.every((e) => /^\/\^\s*user\b[^/]*\/d$/.test(e) || /^s(.)\^pid \.\*;\1pid \/[\w./-]+;\1$/.test(e));
 }
 
-/** A RUN that touches /etc/nginx: removing files (`rm -f /etc/nginx/conf.d/default.conf`), reads, and the non-root user/pid edit are understood. */
-function removedByRun(parsed: ParsedDockerfile, stage: DockerStage): Set<string> | Refusal {
+/** What a RUN removes from /etc/nginx (`rm -f /etc/nginx/conf.d/default.conf`); reads and the non-root user/pid edit are understood, any other change is a refusal. */
+function removedByRun(parsed: ParsedDockerfile, ins: DockerInstruction): Set<string> | Refusal {
   const removed = new Set<string>();
-  for (const ins of effectiveInstructions(parsed, stage)) {
-    if (ins.keyword !== 'RUN' || !/\/etc\/nginx|docker-entrypoint/.test(ins.args)) continue;
-    for (const command of runCommands(parsed, ins)) {
-      const touches = command.words.some((w) => /\/etc\/nginx|docker-entrypoint/.test(w.value));
-      if (!touches) continue;
-      if (program(command) === 'rm') {
-        for (const w of command.words.slice(1)) if (!w.value.startsWith('-')) removed.add(posix.resolve('/', w.value));
-        continue;
-      }
-      const words = command.words.map((w) => w.value);
-      if (READS_ONLY.has(program(command)) && (program(command) !== 'nginx' || words.includes('-t'))) continue;
-      if (program(command) === 'sed' && onlyUserAndPid(words)) continue;
-      return { kind: 'config', message: `RUN changes nginx's configuration or entrypoint at build time (${program(command)}), so the config the server starts with is not the one in the repo`, line: ins.line };
+  if (!/\/etc\/nginx|docker-entrypoint/.test(ins.args)) return removed;
+  for (const command of runCommands(parsed, ins)) {
+    const touches = command.words.some((w) => /\/etc\/nginx|docker-entrypoint/.test(w.value));
+    if (!touches) continue;
+    if (program(command) === 'rm') {
+      for (const w of command.words.slice(1)) if (!w.value.startsWith('-')) removed.add(posix.resolve('/', w.value));
+      continue;
     }
+    const words = command.words.map((w) => w.value);
+    if (READS_ONLY.has(program(command)) && (program(command) !== 'nginx' || words.includes('-t'))) continue;
+    if (program(command) === 'sed' && onlyUserAndPid(words)) continue;
+    return { kind: 'config', message: `RUN changes nginx's configuration or entrypoint at build time (${program(command)}), so the config the server starts with is not the one in the repo`, line: ins.line };
   }
   return removed;
 }
@@ -124,9 +154,47 @@ function isRemoved(path: string, removed: Set<string>): boolean {
   return false;
 }
 
+type ImageFiles = Map<string, { repoPath: string | null; template: boolean }>;
+
+/** Directories the official image has (the entrypoint renders only into a writable one). */
+const STOCK_DIRS = ['/etc/nginx', CONF_D, '/tmp', '/var/cache/nginx', '/usr/share/nginx/html'];
+
+/**
+ * nginx's files as the container starts: the image's own, then each COPY and `RUN rm` of the
+ * build in order, then the templates rendered by the entrypoint (over any file of the same name).
+ * Image path -> repo path (null for the image's own).
+ */
+function imageFiles(parsed: ParsedDockerfile, stage: DockerStage, context: string, files: readonly string[], envsubst: Envsubst): { image: ImageFiles; usesTemplates: boolean } | Refusal {
+  const { stage: state, files: index } = stageFilesAt(parsed, stage, null, context, { files, workspacePackages: [] });
+  const image: ImageFiles = new Map();
+  for (const f of [MAIN_CONF, STOCK_DEFAULT, ...STOCK_FILES]) image.set(f, { repoPath: null, template: false });
+  const dirs = new Set(STOCK_DIRS);
+  for (const ins of effectiveInstructions(parsed, stage)) {
+    if (ins.keyword === 'RUN') {
+      const removed = removedByRun(parsed, ins);
+      if ('kind' in removed) return removed as Refusal;
+      for (const path of [...image.keys()]) if (isRemoved(path, removed)) image.delete(path);
+      for (const dir of [...dirs]) if (isRemoved(dir, removed)) dirs.delete(dir);
+    } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
+      const copied = copiedConfig(parsed, ins, state, index, files, envsubst.templateDir);
+      if ('kind' in copied) return copied as Refusal;
+      for (const [imagePath, repoPath] of copied) {
+        image.set(imagePath, { repoPath, template: false });
+        for (let d = posix.dirname(imagePath); d !== '/'; d = posix.dirname(d)) dirs.add(d);
+      }
+    }
+  }
+  const { templateDir, suffix, outputDir } = envsubst;
+  const templates = [...image].filter(([path, entry]) => entry.repoPath && path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && path.length > templateDir.length + 1 + suffix.length);
+  if (templates.length > 0 && !dirs.has(outputDir))
+    return { kind: 'config', message: `the entrypoint renders the templates in ${templateDir} into ${outputDir}, which ecsfix cannot establish the image has (without it nothing is rendered)` };
+  for (const [path, entry] of templates) image.set(posix.join(outputDir, path.slice(templateDir.length + 1, -suffix.length)), { repoPath: entry.repoPath, template: true });
+  return { image, usesTemplates: templates.length > 0 };
+}
+
 /**
  * Reads the config the image starts with. `read` gives a repo file's text (null when it is not in
- * the repo); `env` is the environment the container gets (image ENV and compose environment).
+ * the repo); `environment` is what compose sets in the container (the image's ENV is read here).
  */
 export function nginxImageConfig(
   parsed: ParsedDockerfile,
@@ -134,24 +202,13 @@ export function nginxImageConfig(
   context: string,
   files: readonly string[],
   read: (path: string) => string | null,
+  environment: Readonly<Record<string, string | null>> = {},
 ): NginxImage | Refusal {
-  const copied = copiedConfig(parsed, stage, context, files);
-  if ('kind' in copied) return copied as Refusal;
-  const removed = removedByRun(parsed, stage);
-  if ('kind' in removed) return removed as Refusal;
-  // The image's files as nginx sees them: image path -> repo path ('stock' for the image's own).
-  const image = new Map<string, { repoPath: string | null; template: boolean; copy?: string }>();
-  image.set(MAIN_CONF, { repoPath: null, template: false });
-  image.set(STOCK_DEFAULT, { repoPath: null, template: false });
-  for (const f of STOCK_FILES) image.set(f, { repoPath: null, template: false });
-  let usesTemplates = false;
-  for (const [imagePath, repoPath] of copied) {
-    if (imagePath.startsWith(TEMPLATES + '/') && imagePath.endsWith('.template')) {
-      usesTemplates = true;
-      image.set(posix.join(CONF_D, imagePath.slice(TEMPLATES.length + 1, -'.template'.length)), { repoPath, template: true });
-    } else image.set(imagePath, { repoPath, template: false });
-  }
-  for (const path of [...image.keys()]) if (isRemoved(path, removed) && !copied.has(path)) image.delete(path);
+  const envsubst = envsubstSettings(parsed, stage, environment);
+  if ('kind' in envsubst) return envsubst;
+  const built = imageFiles(parsed, stage, context, files, envsubst);
+  if ('kind' in built) return built;
+  const { image, usesTemplates } = built;
 
   const loaded: ConfigFile[] = [];
   const parse = (imagePath: string): ConfigFile | Refusal | null => {
@@ -196,7 +253,7 @@ export function nginxImageConfig(
   };
   const refused = visit(MAIN_CONF, main, 0);
   if (refused) return refused;
-  return { main, loaded, usesTemplates };
+  return { main, loaded, usesTemplates, envsubst };
 }
 
 /** A CMD/ENTRYPOINT line that replaces the image's `nginx -g 'daemon off;'` with something else, or null. */
