@@ -140,8 +140,9 @@ export const dockerfileHealthcheckEnv: Transform = {
     // A server that reads another variable (SERVICE_PORT) is probed on that one, never on PORT.
     const other = fixed ? null : otherPortVariable(service, effectiveInstructions(parsed, stage));
     // A variable that holds a whole address (`SERVER_ADDRESS=":8082"`) cannot be spliced into a URL: probe the default port.
-    const variable = fixed || other?.address ? null : (other?.name ?? 'PORT');
     const unestablished = fixed || other ? null : portReadUnestablished(service, stage, effectiveInstructions(parsed, stage));
+    // Nor on PORT when whether the server reads it is not established: the probe keeps the port it listens on.
+    const variable = fixed || other?.address || unestablished ? null : (other?.name ?? 'PORT');
 
     if (!existing) {
       // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
@@ -248,7 +249,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))

@@ -391,12 +391,17 @@ interface DescribeDeps {
 
 
 /** A service's own source files (tests, configs and nested workspace packages left out) and what they say. */
+/** An extensionless Node script under bin/ (`#!/usr/bin/env node`): express-generator's bin/www starts the server there. */
+function nodeBinScript(file: string, read: (rel: string) => string | null): boolean {
+  return /(?:^|\/)bin\/[\w-]+$/.test(file) && /^#!.*\bnode\b/.test(read(file)?.slice(0, 100) ?? '');
+}
+
 function serviceSources(dir: string, files: string[], read: (rel: string) => string | null, workspacePackages: WorkspacePackage[]): { sourceFiles: string[]; facts: Map<string, SourceFacts> } {
   const prefix = dir ? dir + '/' : '';
   // A service at the repo root does not own the workspace packages below it (apps/*, libs/*).
   const otherPackages = dir === '' ? workspacePackages.filter((p) => p.dir !== '').map((p) => p.dir + '/') : [];
   const sourceFiles = filesUnder(files, prefix)
-    .filter((f) => SOURCE_EXT.test(f) && !TEST_PATH.test(f.slice(prefix.length)))
+    .filter((f) => (SOURCE_EXT.test(f) || nodeBinScript(f, read)) && !TEST_PATH.test(f.slice(prefix.length)))
     .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
     .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
     .slice(0, MAX_SOURCE_FILES);

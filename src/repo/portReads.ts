@@ -57,22 +57,28 @@ const PATTERN_FILE = /\.(?:py|go|rs|sh)$/;
 const IMAGE_READS_PORT = /\$\{?PORT\b|process\.env\.PORT\b|(?:environ\.get|getenv)\(\s*['"]PORT['"]/;
 
 /**
- * The code that decides the port cannot be read (a language ecsfix does not read, or Go/Rust whose
- * start call it did not find or could not follow) and the Dockerfile shows nothing that reads PORT:
+ * The code that decides the port cannot be read (a language ecsfix does not read, Go/Rust whose
+ * start call it did not find, or a server start whose port expression it cannot follow, such as
+ * `listen(config.port)` of a config module) and the Dockerfile shows nothing that reads PORT:
  * then whether PORT has any effect is not established. Returns the line that starts the server (or
  * the stage's FROM) to name in the finding; null when the code or the image settles it.
  */
 export function portReadUnestablished(service: Service, stage: DockerStage, inForce: DockerInstruction[]): { line: number; why: string } | null {
-  if (service.language === 'node' || service.language === 'python') return null;
-  if ((service.listen ?? []).some((l) => l.envVar !== null || l.port !== null)) return null;
+  const listen = service.listen?.[0];
+  // Node code is read: the read is unestablished only where every server start takes its port from
+  // a config module ecsfix does not follow (`listen(config.port)`), not from a parameter or helper.
+  if (service.language === 'node' || service.language === 'python') {
+    if (!listen || !(service.listen ?? []).every((l) => 'fromConfig' in l && l.fromConfig)) return null;
+  }
+  if ((service.listen ?? []).some((l) => l.envVar !== null || l.port !== null || l.address)) return null;
+  // The code names the port elsewhere (`getServicePortSync('api', 'API_PORT', 3000)` passed down to the listen).
+  if (service.portVariable || service.portEvidence.some((e) => e.source.startsWith('code ('))) return null;
   if (inForce.some((i) => ['CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'EXPOSE'].includes(i.keyword) && IMAGE_READS_PORT.test(i.args))) return null;
   const start = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
-  const listen = service.listen?.[0];
-  const why =
-    service.language === 'go' || service.language === 'rust'
-      ? listen
-        ? `the port of its ${listen.receiver} call (${listen.file}:${listen.line}: ${listen.expression ?? 'no address'}) does not lead to an env read or a literal ecsfix can follow`
-        : `ecsfix found no server start call it knows in its ${service.language === 'go' ? 'Go' : 'Rust'} code`
+  const why = listen
+    ? `the port of its ${listen.receiver ?? 'server'} call (${listen.file}:${listen.line}: ${listen.expression ?? 'no address'}) does not lead to an env read or a literal ecsfix can follow`
+    : service.language === 'go' || service.language === 'rust'
+      ? `ecsfix found no server start call it knows in its ${service.language === 'go' ? 'Go' : 'Rust'} code`
       : 'ecsfix does not read its code';
   return { line: start?.line ?? stage.from.line, why };
 }

@@ -58,6 +58,12 @@ export interface ListenFact {
   viaHelper?: boolean;
   /** Source text of the port expression as written at the call. */
   expression: string | null;
+  /**
+   * The port comes from a value ecsfix does not follow: a config module's property or getter
+   * (`config.port`, `config.get('server.port')`, `nconf.get('http:port')`), directly or through a
+   * variable. Whether the server reads PORT is then not established.
+   */
+  fromConfig?: boolean;
 }
 
 /** A service's `listen` call: the port expression's default, the env var it reads, and where. */
@@ -294,6 +300,27 @@ interface ResolvedPort {
   /** Every env var read directly on the way (see {@link ListenFact.envVars}). */
   envVars?: string[];
   viaHelper?: boolean;
+  /** See {@link ListenFact.fromConfig}. */
+  fromConfig?: boolean;
+}
+
+interface ScopedDeclaration {
+  name: string;
+  init: Node;
+  /** The function the declaration is in (the whole program for a top-level one). */
+  start: number;
+  end: number;
+}
+/** The declarations of a file with their scopes, by the file's `decls` map (which keeps the last declaration of a name). */
+const SCOPES = new WeakMap<Map<string, Node>, ScopedDeclaration[]>();
+
+/**
+ * The declaration an identifier refers to: the one in the innermost function around it, so that
+ * `listen(port)` at the top level is not read as the `port` local to `function normalizePort()`.
+ */
+function declarationAt(decls: Map<string, Node>, id: Node): Node {
+  const visible = (SCOPES.get(decls) ?? []).filter((d) => d.name === id.name && d.start <= id.start && id.end <= d.end);
+  return visible.reduce<ScopedDeclaration | null>((best, d) => (!best || d.start >= best.start ? d : best), null)?.init ?? decls.get(id.name);
 }
 
 function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedPort {
@@ -318,6 +345,10 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
     const cons = resolvePort(n.consequent, decls, depth + 1);
     return { port: alt.port ?? cons.port, envVar: test.envVar ?? cons.envVar ?? alt.envVar, ...joined(test, cons, alt) };
   }
+  const envVarRead = envVarLibraryRead(n);
+  if (envVarRead) return envVarRead;
+  const setting = expressPortRead(n);
+  if (setting && decls.has(setting)) return resolvePort(decls.get(setting), decls, depth + 1);
   if (n.type === 'CallExpression' && /port/i.test(lastName(calleeName(n.callee)))) {
     let envVar: string | null = null;
     let port: number | null = null;
@@ -327,11 +358,18 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
       const num = numberValue(arg);
       if (validPort(num)) port = num;
     }
+    // `normalizePort(process.env.PORT || '3000')` (express-generator's bin/www): the argument is the port.
+    if (envVar === null && port === null && n.arguments.length === 1) return resolvePort(n.arguments[0], decls, depth + 1);
     return { port, envVar, viaHelper: envVar !== null };
   }
   const configRead = configServiceRead(n);
   if (configRead) return configRead;
-  if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(decls.get(n.name), decls, depth + 1);
+  if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(declarationAt(decls, n), decls, depth + 1);
+  // An env schema's parsed result (`env.PORT` of zod/envalid/t3-env): a property named as an env
+  // variable that ends in PORT is that variable.
+  const member = n.type === 'MemberExpression' ? propName(n) : null;
+  if (member && /^[A-Z][A-Z0-9_]*PORT$/.test(member) && !(n.object?.type === 'Identifier' && unwrapPort(decls.get(n.object.name))?.type === 'ObjectExpression'))
+    return { port: null, envVar: member, envVars: [member] };
   if (n.type === 'MemberExpression' && n.object?.type === 'Identifier') {
     const obj = unwrapPort(decls.get(n.object.name));
     const key = propName(n);
@@ -342,7 +380,37 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
     const prop = n.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'port');
     if (prop) return resolvePort(prop.value, decls, depth + 1);
   }
-  return { port: null, envVar: null };
+  return { port: null, envVar: null, ...(n.type === 'MemberExpression' || n.type === 'CallExpression' ? { fromConfig: true } : {}) };
+}
+
+/**
+ * env-var's chain: `env.get('CATALOG_PORT').default('4100').asPortNumber()` reads CATALOG_PORT with
+ * 4100 as default (an upper-case key: the variable's name).
+ */
+function envVarLibraryRead(n: Node): ResolvedPort | null {
+  let fallback: number | null = null;
+  for (let call = n; call?.type === 'CallExpression' && call.callee?.type === 'MemberExpression'; call = call.callee.object) {
+    const method = propName(call.callee);
+    if (method === 'default') fallback = numberValue(call.arguments[0]);
+    const key = method === 'get' ? stringValue(call.arguments[0]) : null;
+    if (key && /^[A-Z][A-Z0-9_]*PORT$/.test(key) && call !== n) return { port: validPort(fallback) ? fallback : null, envVar: key, envVars: [key] };
+  }
+  return null;
+}
+
+/** `app.set('port', value)`: the key `resolvePort` finds the value under (not an identifier, so it cannot clash with one). */
+function expressPortSetting(node: Node): { key: string; value: Node } | null {
+  if (node.type !== 'CallExpression' || node.callee?.type !== 'MemberExpression' || propName(node.callee) !== 'set') return null;
+  if (stringValue(node.arguments[0]) !== 'port' || !node.arguments[1]) return null;
+  const receiver = calleeName(node.callee.object);
+  return receiver ? { key: `${receiver}.set('port')`, value: node.arguments[1] } : null;
+}
+
+/** `app.get('port')` -> the key of its `app.set('port', ...)`. */
+function expressPortRead(n: Node): string | null {
+  if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression' || propName(n.callee) !== 'get' || stringValue(n.arguments[0]) !== 'port') return null;
+  const receiver = calleeName(n.callee.object);
+  return receiver ? `${receiver}.set('port')` : null;
 }
 
 /**
@@ -412,10 +480,19 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const decls = new Map<string, Node>();
   /** Variables that hold a router or an app, by how they were made. */
   const params = new Set<string>();
-  walk(program, (node) => {
-    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init) decls.set(node.id.name, node.init);
+  const scoped: ScopedDeclaration[] = [];
+  walk(program, (node, parents) => {
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init) {
+      decls.set(node.id.name, node.init);
+      const fn = [...parents].reverse().find((p) => FUNCTION_TYPES.has(p.type));
+      scoped.push({ name: node.id.name, init: node.init, start: fn?.start ?? program.start, end: fn?.end ?? program.end });
+    }
+    // Express's settings: `app.set('port', process.env.API_PORT || 3000)`, read back by `app.get('port')`.
+    const setting = expressPortSetting(node);
+    if (setting) decls.set(setting.key, setting.value);
     if (FUNCTION_TYPES.has(node.type)) for (const p of node.params ?? []) if (p.type === 'Identifier') params.add(p.name);
   });
+  SCOPES.set(decls, scoped);
 
   const listenCalls: Node[] = [];
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
@@ -492,7 +569,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   for (const call of listenCalls) {
     // A TCP/gRPC microservice's port is in its options, not a listen() argument.
     const arg = call.arguments[0] ?? rpcListens.get(call)?.port;
-    const { port, envVar, envVars, viaHelper } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
+    const { port, envVar, envVars, viaHelper, fromConfig } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
     facts.listen.push({
       line: line(call),
       receiver: calleeName(call.callee.object) || null,
@@ -500,6 +577,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       envVar,
       ...(envVars?.length ? { envVars } : {}),
       ...(viaHelper ? { viaHelper } : {}),
+      ...(fromConfig ? { fromConfig } : {}),
       expression: arg ? src(arg) : null,
     });
   }
@@ -578,6 +656,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       if (RPC_TRANSPORT.test(transport)) rpcListens.set(node, { transport: transport === 'Transport.GRPC' ? 'GRPC' : 'TCP', port: microservice?.port ?? null });
       const literal = numberValue(args[0]);
       if (validPort(literal)) facts.ports.push({ port: literal, line: line(node), what: '.listen literal', envVar: null });
+    }
+    // hapi: `Hapi.server({ port, host })` then `server.start()`; the options carry the port.
+    if (/^(?:Hapi\.)?[sS]erver$/.test(callee) && /^@?hapi(?:\/hapi)?$/.test(facts.imports[callee.split('.')[0] ?? ''] ?? '') && args[0]?.type === 'ObjectExpression') {
+      facts.listens = true;
+      listenCalls.push(node);
     }
     if (callee === 'NestFactory.create' || callee === 'Bun.serve' || (callee === 'serve' && args[0]?.type === 'ObjectExpression' && args[0].properties.some((p: Node) => p.key?.name === 'fetch'))) facts.listens = true;
     if (/^getServicePort\w*$/.test(lastName(callee))) {
