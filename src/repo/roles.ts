@@ -90,7 +90,7 @@ function startsServer(words: string, pkg: WorkspacePackage | null, fileServes: (
   const scripts = [...words.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)].map((m) => pkg?.scripts[m[1] ?? ''] ?? null);
   if (scripts.includes(null)) return null;
   if (WEB_SERVER_CMD.test(`${words} ${scripts.join(' ')}`)) return true;
-  const files = words.split(/\s+/).filter((w) => PROCESS_FILE.test(w) && !/(?:^|\/)manage\.py$/.test(w)).map(fileServes);
+  const files = `${words} ${scripts.join(' ')}`.trim().split(/\s+/).filter((w) => PROCESS_FILE.test(w) && !/(?:^|\/)manage\.py$/.test(w)).map(fileServes);
   return files.includes(null) ? null : files.includes(true);
 }
 
