@@ -33,6 +33,17 @@ export interface HealthRoute {
   unresolvedMount?: { file: string; line: number; reason: string };
 }
 
+/** A compose `command`/`entrypoint` that runs something other than the image's web server. */
+export interface ReplacedServer {
+  /** What compose runs (`celery -A config flower --port=5555`). */
+  command: string;
+  /** The image's ENTRYPOINT and CMD it replaces. */
+  server: string;
+  /** Where compose sets it. */
+  file: string;
+  line: number;
+}
+
 export interface Service {
   name: string;
   /** Service directory relative to the root ('' for the root itself). */
@@ -62,6 +73,12 @@ export interface Service {
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
   workspaceDeps: string[];
+  /**
+   * Set when compose runs a command in place of the image's web server that starts none
+   * (`celery -A config flower`): the server's health routes and fixed port are not this process's,
+   * so it has no health route and nothing probes it.
+   */
+  serverReplacedBy?: ReplacedServer;
   /** The liveness route to probe: a health-named route whose handler does not depend on a database or cache. */
   healthRoute: HealthRoute | null;
   /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
