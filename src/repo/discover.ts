@@ -4,6 +4,7 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
+import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService } from './compose.js';
@@ -87,6 +88,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     workspacePackages,
     packageManager,
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
+    dockerignores: readDockerignores(files, read),
     userConvention: null,
     problems,
     unparsable,
@@ -166,6 +168,17 @@ function cachedReader(root: string, fileSet: Set<string>): (rel: string) => stri
 }
 
 /** Every Dockerfile, parsed once; one that cannot be read or parsed is kept with its error. */
+/** Every `.dockerignore`, by the directory it is in (a build context there leaves its paths out). */
+function readDockerignores(files: string[], read: (rel: string) => string | null): Map<string, ContextIgnore> {
+  const ignores = new Map<string, ContextIgnore>();
+  for (const file of files) {
+    if (file !== '.dockerignore' && !file.endsWith('/.dockerignore')) continue;
+    const text = read(file);
+    if (text !== null) ignores.set(file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '', parseDockerignore(file, text));
+  }
+  return ignores;
+}
+
 function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: Finding[]): Map<string, DockerfileEntry> {
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {

@@ -3,6 +3,7 @@
  * per run by {@link buildRepoModel} (the only place that reads the disk); transforms are pure
  * functions of (text, file, model).
  */
+import type { ContextIgnore } from '../dockerfile/dockerignore.js';
 import type { Finding } from '../findings/finding.js';
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
@@ -142,6 +143,8 @@ export interface RepoModel {
   packageManager: PackageManagerInfo;
   /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
   lockfiles?: Map<string, LockfileFacts>;
+  /** The `.dockerignore` of each directory that has one ('' = the root), by directory: what a build from there leaves out. */
+  dockerignores?: Map<string, ContextIgnore>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
   /**
