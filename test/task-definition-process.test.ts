@@ -67,3 +67,28 @@ describe('task definition: a compose command in place of the image server', () =
     expect(container?.healthCheck?.command.join(' ')).toContain('/healthz/');
   });
 });
+
+describe('task definition: Node, one image whose CMD runs the listening src/index.js', () => {
+  const compose = (edit: (text: string) => string) => (tree: Map<string, string>) => {
+    tree.set('docker-compose.yml', edit(tree.get('docker-compose.yml') ?? ''));
+  };
+
+  it('notify-mailer (`node src/mailer.js`, a file that listens nowhere): no healthCheck, no target group, a note', () => {
+    const { ecs, container } = ecsOf(FIXTURE, 'notify-mailer');
+    expect(container?.healthCheck).toBeUndefined();
+    expect(ecs?.targetGroup).toBeNull();
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.yml:66'))).toHaveLength(1);
+  });
+
+  it('`npm start`, whose start script runs the same src/index.js, is the server: probed on /health', () => {
+    const { ecs, container } = ecsOf(FIXTURE, 'notify-mailer', compose((c) => c.replace('command: node src/mailer.js', 'command: npm start')));
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.yml:66'))).toEqual([]);
+    expect(container?.healthCheck?.command.join(' ')).toContain('/health');
+  });
+
+  it('`node src/index.js --inspect` is the server', () => {
+    const { ecs, container } = ecsOf(FIXTURE, 'notify-mailer', compose((c) => c.replace('command: node src/mailer.js', 'command: ["node", "--inspect=0.0.0.0:9229", "src/index.js"]')));
+    expect(ecs?.notes.filter((n) => n.includes('docker-compose.yml:66'))).toEqual([]);
+    expect(container?.healthCheck?.command.join(' ')).toContain('/health');
+  });
+});

@@ -89,8 +89,9 @@ const PROCESS_FILE = /^(?:(?![\w./-]*\/s?bin\/)(?:\.{1,2}\/|\/)[\w./-]+|[\w./-]+
 function startsServer(words: string, pkg: WorkspacePackage | null, fileServes: (path: string) => boolean | null): boolean | null {
   const scripts = [...words.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)].map((m) => pkg?.scripts[m[1] ?? ''] ?? null);
   if (scripts.includes(null)) return null;
-  if (WEB_SERVER_CMD.test(`${words} ${scripts.join(' ')}`)) return true;
-  const files = words.split(/\s+/).filter((w) => PROCESS_FILE.test(w) && !/(?:^|\/)manage\.py$/.test(w)).map(fileServes);
+  const text = `${words} ${scripts.join(' ')}`;
+  if (WEB_SERVER_CMD.test(text)) return true;
+  const files = text.split(/\s+/).filter((w) => PROCESS_FILE.test(w) && !/(?:^|\/)manage\.py$/.test(w)).map(fileServes);
   return files.includes(null) ? null : files.includes(true);
 }
 
