@@ -28,6 +28,7 @@ import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runIn
 import { userCreationCommands } from './lib/user-create.js';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
+import { rootHomeDependency } from './lib/root-home.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
@@ -234,6 +235,17 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       },
     ]);
 
+  const rootHome = rootHomeDependency(parsed, inForce);
+  if (rootHome)
+    return none([
+      ...findings,
+      {
+        code: 'ECS158',
+        severity: 'warning',
+        message: `${names} left as root: ${rootHome.what}, and root's home (/root, mode 0700) is closed to ${runAs.user}, so the start command or its packages would be gone. Install into a path every user can read (pip without --user, a venv under /opt or /app, or \`COPY --from=... /root/.local /usr/local\`), then run ecsfix again`,
+        line: rootHome.line,
+      },
+    ]);
   const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
   const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
   const lastStep = steps[steps.length - 1];
