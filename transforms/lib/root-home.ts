@@ -45,9 +45,11 @@ export function rootHomeDependency(parsed: ParsedDockerfile, inForce: DockerInst
       return { line: ins.line, what: `\`pip install --user\` installs the packages as root into ${userBase ?? '/root/.local'}` };
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const args = copyArguments(parsed, ins);
-      if (!args || copyFlag(args, 'from') === undefined) continue;
+      const from = args && copyFlag(args, 'from');
+      if (!args || from === undefined) continue;
       const dest = posix.normalize(args.dest.value);
-      if (dest === '/root' || dest.startsWith('/root/')) return { line: ins.line, what: `\`${ins.keyword} ${ins.args.trim()}\` puts another stage's files (installed packages) under ${dest}` };
+      if (dest === '/root' || dest.startsWith('/root/'))
+        return { line: ins.line, what: `line ${ins.line} copies ${args.sources.map((s) => s.value).join(' ')} from ${from ? `stage ${from}` : 'another stage'} (installed packages) to ${dest}` };
     }
   }
   return null;
