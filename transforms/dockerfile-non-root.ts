@@ -266,7 +266,7 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       {
         code: 'ECS158',
         severity: 'warning',
-        message: `${names} left as root: ${rootHome.what}, and root's home (/root, mode 0700) is closed to ${runAs.user}, so the start command or its packages would be gone. Install into a path every user can read (pip without --user, a venv under /opt or /app, or \`COPY --from=... /root/.local /usr/local\`), then run ecsfix again`,
+        message: `${names} left as root: ${rootHome.what}, and root's home (/root, mode 0700) is closed to ${runAs.user}: the process could not reach them, and the start (or what it loads) would fail. Install into a path every user can read (pip without --user, a venv under /opt or /app, or \`COPY --from=... /root/.local /usr/local\`), then run ecsfix again`,
         line: rootHome.line,
       },
     ]);

@@ -4,6 +4,7 @@
  * in /root/.local, a builder stage's /root/.local (or a venv under /root) copied on to /root, and a
  * PATH/PYTHONPATH that runs programs from there. An image that needs them is left as root: moving
  * them (a COPY --chown to the user's home, a new PATH) is a rewrite of the image, not a USER line.
+ * Any other ENV that points under /root (`HF_HOME=/root/.cache/huggingface`) is read at run time too.
  */
 import { posix } from 'node:path';
 import type { DockerInstruction, ParsedDockerfile } from '../../src/repo/dockerfile.js';
@@ -37,7 +38,7 @@ export function rootHomeDependency(parsed: ParsedDockerfile, inForce: DockerInst
         const value = raw ?? '';
         if (name === 'PIP_USER') pipUser = /^(?:1|true|yes|on)$/i.test(value);
         if (name === 'PYTHONUSERBASE') userBase = value;
-        if (PATH_VARIABLES.has(name) && ROOT_HOME.test(value)) return { line: ins.line, what: `\`ENV ${name}=${value}\` runs or loads code from root's home` };
+        if (ROOT_HOME.test(value)) return { line: ins.line, what: `\`ENV ${name}=${value}\` ${PATH_VARIABLES.has(name) ? 'runs or loads code from' : 'points the process at a path in'} root's home` };
       }
       continue;
     }
