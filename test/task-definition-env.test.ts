@@ -3,24 +3,8 @@
  * itself is never listed to fill in, and the local-development override's environment and command
  * stay out of what is deployed.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCheckReport } from '../src/check/report.js';
-import type { EcsService } from '../src/check/task-definition.js';
-import { TRANSFORMS } from '../transforms/index.js';
-import { planTree, readTree } from './helpers/repo.js';
-import { FIXTURES } from './helpers/tmp.js';
-
-function ecsOf(fixture: string, service: string, edit: (tree: Map<string, string>) => void = () => {}) {
-  const tree = readTree(join(FIXTURES, 'task-definitions', fixture));
-  edit(tree);
-  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
-  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
-  const ecs = (report.ecs as EcsService[]).find((e) => e.service === service);
-  const container = ecs?.taskDefinition.containerDefinitions[0];
-  const names = [...(container?.environment ?? []).map((e) => e.name), ...(container?.secrets ?? []).map((s) => s.name)];
-  return { ecs, container, names, env: Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value])) };
-}
+import { ecsOf } from './helpers/ecs.js';
 
 // What the ECS agent and Fargate set in every task (written out here, not imported, so the test holds the list to account).
 const AGENT_INJECTED = 'ECS_CONTAINER_METADATA_URI ECS_CONTAINER_METADATA_URI_V4 ECS_AGENT_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_EXECUTION_ENV AWS_REGION AWS_DEFAULT_REGION'.split(' ');
@@ -82,5 +66,34 @@ describe('task definition environment: the local-development override', () => {
     expect(env).toMatchObject({ NODE_ENV: 'production' });
     expect(names).not.toContain('PRISMA_LOG_QUERIES');
     expect(container?.command).toBeUndefined();
+  });
+});
+
+describe('task definition environment: LocalStack credentials and endpoints (review5 N3)', () => {
+  // On ECS, static keys in the environment come before the task role in every AWS SDK's default chain.
+  const TASK_ROLE_OVERRIDES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
+
+  it('sqs-poller (keys merged from an x- anchor): neither key is in environment or secrets, one note names both; the LocalStack queue URL is a placeholder with a note', () => {
+    const { names, env, ecs } = ecsOf('aws-local-credentials', 'sqs-poller');
+    for (const name of TASK_ROLE_OVERRIDES) expect(names, name).not.toContain(name);
+    expect(env).toEqual({ JOB_CONCURRENCY: '4', QUEUE_URL: '<QUEUE_URL>' });
+    expect(ecs?.notes.filter((n) => n.includes('AWS_ACCESS_KEY_ID') && n.includes('AWS_SECRET_ACCESS_KEY'))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('QUEUE_URL') && n.includes('localstack:4566'))).toHaveLength(1);
+  });
+
+  it('archiver (list form): profile, session token and endpoint overrides are left out with a note; MinIO, ElasticMQ and DynamoDB Local values are placeholders; real values stay', () => {
+    const { names, env, ecs } = ecsOf('aws-local-credentials', 'archiver');
+    for (const name of TASK_ROLE_OVERRIDES) expect(names, name).not.toContain(name);
+    expect(env).toEqual({ ARCHIVE_BUCKET: 'acme-archive', EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'https://archive.example.com', TABLE_ENDPOINT: '<TABLE_ENDPOINT>' });
+    expect(ecs?.notes.filter((n) => ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'].every((v) => n.includes(v)))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('EVENTS_QUEUE_URL') || n.includes('TABLE_ENDPOINT'))).toHaveLength(2);
+  });
+
+  it('a value on localhost:4566 (LocalStack on the developer machine) is a placeholder too; localhost on another port is not an emulator', () => {
+    const { env } = ecsOf('aws-local-credentials', 'archiver', (tree) => {
+      const text = tree.get('docker-compose.yml') ?? '';
+      tree.set('docker-compose.yml', text.replace('http://elasticmq:9324/000000000000/events', 'http://localhost:4566/000000000000/events').replace('https://archive.example.com', 'http://localhost:8080'));
+    });
+    expect(env).toMatchObject({ EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'http://localhost:8080' });
   });
 });

@@ -40,7 +40,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { copyArguments } from '../src/dockerfile/copy.js';
 import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
-import { presence, repoFiles, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
+import { buildFiles, normRel, presence, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
@@ -70,7 +70,7 @@ const UNFROZEN_INTENT = /\bno\b|\bnot\b|n't\b|\bnever\b|without|unfrozen|\bupdat
 
 function contextOf(repo: RepoModel, path: string): string | null {
   const contexts = [...new Set(servicesForFile(repo, path).map((s) => s.buildContext))];
-  return contexts.length === 1 ? (contexts[0] as string) : null;
+  return contexts.length === 1 ? normRel(contexts[0] as string) : null;
 }
 
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
@@ -199,6 +199,15 @@ function copiedFile(state: Parameters<typeof presence>[0], path: string, index: 
 /** The entry was copied by its own name (a file source), not as part of a directory. */
 const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l.entry.path === path && (l.entry.kind === 'context' || l.entry.kind === 'named');
 
+/** The `.dockerignore` line that leaves a repo file out of the build context, when the file exists and one does. */
+function ignoredByContext(repo: RepoModel, context: string, file: string): { file: string; line: number } | null {
+  const ignore = repo.dockerignores?.get(context);
+  const inContext = context === '' || file.startsWith(context + '/');
+  if (!ignore || !inContext || !repo.files.includes(file)) return null;
+  const hit = ignore.ignored(context === '' ? file : file.slice(context.length + 1));
+  return hit ? { file: ignore.file, line: hit.line } : null;
+}
+
 function usesPnpm(parsed: ParsedDockerfile): boolean {
   return parsed.stages.some((s) => s.instructions.some((i) => runCommands(parsed, i).some((c) => program(c) === 'pnpm' || c.words.some((w) => /^pnpm(@|$)/.test(w.value)))));
 }
@@ -210,15 +219,18 @@ function usesPnpm(parsed: ParsedDockerfile): boolean {
  */
 function lockOutsideContext(install: string, repo: RepoModel, pkgDir: string | null, context: string | null, dockerfile: string): string | null {
   const pkg = pkgDir ? repo.workspacePackages.find((p) => p.dir === pkgDir) : undefined;
-  if (!pkg || context === null || context === '') return null;
+  if (!pkg || context === null) return null;
   const above: string[] = [];
   for (let d = posix.dirname(pkg.dir); ; d = posix.dirname(d)) {
     above.push(d === '.' ? 'package-lock.json' : `${d}/package-lock.json`);
     if (d === '.') break;
   }
   const lock = above.find((f) => repo.files.includes(f));
-  if (!lock || lock.startsWith(context + '/')) return null;
+  if (!lock) return null;
   const root = posix.dirname(lock);
+  // In the context, but the Dockerfile copies only the package's own package.json.
+  if (context === '' || lock.startsWith(context + '/'))
+    return `${install} runs without a lockfile: the workspace's ${lock} locks ${pkg.name} and is in the build context, but the image gets only ${pkg.dir}/package.json. Copy ${root === '.' ? '' : root + '/'}package.json and ${lock} with it (keeping their workspace paths) and install with \`npm ci -w ${pkg.name}\`; until then versions are resolved at build time`;
   return `${install} runs without a lockfile: the workspace's ${lock} locks ${pkg.name} but is outside the build context (${context}), and npm workspaces have no per-package lockfile. Build from the workspace root (compose build.context: ${root}, dockerfile: ${dockerfile}), copy ${posix.basename(lock)} with the package.json files and install with \`npm ci -w ${pkg.name}\`; until then versions are resolved at build time`;
 }
 
@@ -235,7 +247,7 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
 
-    const index = repoFiles(repo.files);
+    const index = buildFiles(repo.files, context, context === null ? null : repo.dockerignores?.get(context));
     const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
     // A stage only a development-profile compose service builds is not deployed: left as it is.
     const devStages = developmentOnlyStages(repo, path, parsed);
@@ -319,7 +331,9 @@ export const dockerfileFrozenLockfile: Transform = {
             );
           } else {
             const outside = lockOutsideContext(`npm ${install.sub.value}`, repo, repoDir, context, path);
-            if (outside) say('ECS147', 'warning', outside);
+            const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');
+            if (ignoredLock) say('ECS181', 'warning', `npm ${install.sub.value} runs without a lockfile: ${ignoredLock.file}:${ignoredLock.line} leaves package-lock.json out of the build context, so no COPY can bring it and versions are resolved at build time. Remove that line and run ecsfix again to switch to npm ci`);
+            else if (outside) say('ECS147', 'warning', outside);
             else say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
           }
           continue;

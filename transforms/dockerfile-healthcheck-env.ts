@@ -146,16 +146,17 @@ export const dockerfileHealthcheckEnv: Transform = {
 
     if (!existing) {
       // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
+      // So does an image only ever run with a command in place of its server (`celery flower`), which serves none of its routes.
       const sharing = servicesForFile(repo, path).filter((s) => deployedStage(parsed, s.target) === stage);
       const commands = new Set(sharing.map((s) => s.compose?.command ?? s.compose?.entrypoint ?? '(the image CMD)'));
-      if (sharing.length > 1 && (commands.size > 1 || sharing.some((s) => s.role !== 'http')))
+      if ((sharing.length > 1 && (commands.size > 1 || sharing.some((s) => s.role !== 'http'))) || sharing.some((s) => s.serverReplacedBy))
         return {
           edits: [],
           findings: [
             {
               code: 'ECS152',
               severity: 'warning',
-              message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with different commands, and ecsfix cannot establish that every one of them serves ${routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
+              message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with ${sharing.length > 1 ? 'different commands' : 'a command in place of its CMD'}, and ecsfix cannot establish that every one of them serves ${service.serverReplacedBy ? "the image's health route" : routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
               line: stage.from.line,
             },
           ],

@@ -9,7 +9,7 @@
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
 import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
-import { fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
+import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import type { ComposeService } from '../repo/compose.js';
@@ -18,7 +18,7 @@ import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
-import { composeHostsIn } from './readiness/compose-only-hostname.js';
+import { composeHostsIn, emulatorHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
@@ -106,6 +106,13 @@ const AGENT_INJECTED: ReadonlySet<string> = new Set([
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
 ]);
+/**
+ * What points the AWS SDK away from the task role and AWS itself: static keys and a session token
+ * (every SDK's default chain takes them before the task role's container credentials), a profile
+ * (a credentials file the task does not have) and endpoint overrides (a local emulator). Compose sets
+ * them for LocalStack; the task definition leaves them out, the task role signs the calls.
+ */
+const TASK_ROLE_OVERRIDE = /^AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|ENDPOINT_URL(?:_[A-Z0-9_]+)?)$/;
 const PROBE_ORDER: Record<string, ProbeTool[]> = { python: ['python', 'wget', 'curl', 'node'], default: ['node', 'wget', 'curl', 'python'] };
 
 export function ecsServices(ctx: CheckContext): EcsService[] {
@@ -159,7 +166,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
       const unreachable = image ? standaloneBindsHostname(effectiveInstructions(image.parsed, image.stage)) : null;
-      const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port), path) : null;
+      const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port, composed.args), path) : null;
       if (command) container.healthCheck = { command, ...timing };
       else if (unreachable) notes.push(`the Next.js standalone server listens on $HOSTNAME, not localhost: no container healthCheck until the image sets ENV HOSTNAME=0.0.0.0 (${service.dockerfile}:${unreachable.line})`);
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
@@ -260,6 +267,9 @@ function devLayerNote(compose: ComposeService | null): string | null {
 
 /** Why a served service gets no healthCheck and no target group. */
 function noHealthPathNote(service: Service): string {
+  const replaced = service.serverReplacedBy;
+  if (replaced)
+    return `compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`): that server's health route and port are not this process's, so no healthCheck and no ALB target group; set both by hand on a route this process serves`;
   const rpc = service.rpcServer;
   if (rpc) return `its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), not HTTP: no healthCheck and no ALB target group; other services reach it through ECS Service Connect or an NLB`;
   const readiness = service.readinessRoutes?.[0];
@@ -289,8 +299,12 @@ function imageProbePath(parsed: ParsedDockerfile, stage: DockerStage): string | 
 }
 
 /** The port and variable to probe; nginx, httpd and caddy take their port from their config, never from PORT. */
-function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { port: number; variable: string | null } {
+function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number, process: Pick<ContainerDefinition, 'entryPoint' | 'command'>): { port: number; variable: string | null } {
   if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return { port, variable: null };
+  // The server started by compose's command on a literal port (`uvicorn app:app --port 8002`) listens there, not on the image CMD's.
+  const composed = [...(process.entryPoint ?? []), ...(process.command ?? [])].join(' ');
+  const fixed = /\$\{?PORT\b/.test(composed) ? undefined : FIXED_PORT_CMD.exec(composed)?.[1];
+  if (fixed) return { port: Number(fixed), variable: null };
   return probeTarget(service, image.stage, effectiveInstructions(image.parsed, image.stage), port);
 }
 
@@ -356,9 +370,14 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
   const notes: string[] = [];
+  const overrides: string[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
     if (AGENT_INJECTED.has(name)) {
       if (value !== null) notes.push(`compose sets ${name} (${service.compose?.file}); ECS sets ${name} in every task, so the task definition leaves it out: add it by hand only if the service needs a value other than the one ECS gives`);
+      continue;
+    }
+    if (TASK_ROLE_OVERRIDE.test(name)) {
+      overrides.push(name);
       continue;
     }
     if (isSecretName(name) || CONNECTION_STRING_NAME.test(name) || (value && (CREDENTIAL_URL.test(value) || isLiveCredential(value)))) {
@@ -366,8 +385,11 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       continue;
     }
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
+    const emulators = value === null ? [] : emulatorHostsIn(name, value);
+    if (emulators.length) notes.push(`${name} points at ${emulators.join(', ')} (${service.compose?.file}), a local AWS emulator: the task definition has <${name}> for the AWS resource to fill in`);
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
+  if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
   return { environment, secrets, notes };
 }
 
@@ -382,10 +404,18 @@ function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage:
   return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
-/** A compose value usable as is: a literal without interpolation and without a compose-only host (ECS406 names those). */
+/** A compose value usable as is: a literal without interpolation, without a compose-only host (ECS406 names those) and not pointing at a local AWS emulator. */
 function plainValue(name: string, value: string | null, composeNames: Set<string>): string | null {
   if (value === null || value.includes('$')) return null;
-  return composeHostsIn(name, value, composeNames).length ? null : value;
+  return composeHostsIn(name, value, composeNames).length || emulatorHostsIn(name, value).length ? null : value;
+}
+
+/** Why the task definition leaves out the AWS credentials, profile and endpoint overrides compose sets or the code reads. */
+function taskRoleNote(names: string[], values: Map<string, string | null>, composeFile: string | undefined): string {
+  const set = names.filter((n) => values.get(n) !== null);
+  const read = names.filter((n) => values.get(n) === null);
+  const where = [set.length ? `compose sets ${set.join(', ')} (${composeFile})` : '', read.length ? `the code reads ${read.join(', ')}` : ''].filter(Boolean).join('; ');
+  return `${where}: the task definition leaves ${names.length > 1 ? 'them' : 'it'} out, use the task role (<task-role>) and grant it what the service calls. On ECS the AWS SDK takes static keys before the task role's credentials (every call would be signed with them), and a profile or endpoint override points it at a credentials file or a local emulator the task does not have`;
 }
 
 

@@ -24,7 +24,8 @@ import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/d
 import type { WorkspacePackage } from '../repo/workspace.js';
 import { copyArguments, copyFlag, type CopyArguments } from './copy.js';
 import { globToRegExp, isGlob } from './glob.js';
-import { absPath, copyEntries, joinRel, lookup, normRel, repoFiles, type RepoFiles, type StageFiles } from './imageFiles.js';
+import type { ContextIgnore } from './dockerignore.js';
+import { absPath, buildFiles, copyEntries, joinRel, lookup, normRel, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { followRun, markUncertain } from './imageRun.js';
 import type { ShellWord } from './shell.js';
 import { substitute, variableAssignments } from './variables.js';
@@ -33,6 +34,8 @@ import { substitute, variableAssignments } from './variables.js';
 export interface ImageRepo {
   files: readonly string[];
   workspacePackages: WorkspacePackage[];
+  /** The `.dockerignore` of each directory that has one ('' = the repo root), by directory. */
+  dockerignores?: ReadonlyMap<string, ContextIgnore>;
 }
 
 /** A COPY that fails or half-fails the build, as the model sees it. */
@@ -85,7 +88,8 @@ export interface BuildOptions {
 
 /** Follows the build of every stage (up to `options.stop`), for a build context (null when unknown). */
 export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, options: BuildOptions): ImageBuild {
-  const build: ImageBuild = { parsed, context: context === null ? null : normRel(context), stages: [], problems: [], files: repoFiles(repo.files) };
+  const dir = context === null ? null : normRel(context);
+  const build: ImageBuild = { parsed, context: dir, stages: [], problems: [], files: buildFiles(repo.files, dir, dir === null ? null : repo.dockerignores?.get(dir)) };
   for (const stage of parsed.stages) {
     const parent = stage.parentStage !== null ? build.stages[stage.parentStage] : undefined;
     const fs: StageFiles = parent ? { ...parent, entries: [...parent.entries] } : { entries: [], uncertain: false, workdir: '/' };

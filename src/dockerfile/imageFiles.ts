@@ -9,6 +9,7 @@
  */
 import { posix } from 'node:path';
 import type { DockerInstruction } from '../repo/dockerfile.js';
+import type { ContextIgnore } from './dockerignore.js';
 import type { ShellWord } from './shell.js';
 
 /**
@@ -112,6 +113,38 @@ export function repoFiles(files: readonly string[]): RepoFiles {
   };
   indexes.set(files, index);
   return index;
+}
+
+/**
+ * The repo's files as a build sees them: the context's `.dockerignore` leaves paths out (`has`,
+ * `isDir` and the context's listing answer as if they were not there). The plain index when the
+ * context has no ignore file.
+ */
+export function buildFiles(files: readonly string[], context: string | null, ignore: ContextIgnore | null | undefined): RepoFiles {
+  const base = repoFiles(files);
+  if (context === null || !ignore) return base;
+  const prefix = context ? context + '/' : '';
+  const hidden = (p: string) => (context === '' || p.startsWith(prefix)) && p !== context && ignore.ignored(p.slice(prefix.length)) !== null;
+  let listing: ContextFiles | null = null;
+  return {
+    has: (p) => base.has(p) && !hidden(p),
+    isDir: (p) => base.isDir(p) && !hidden(p),
+    exists: (p) => p === '' || ((base.has(p) || base.isDir(p)) && !hidden(p)),
+    hasSourcesBelow: (d) => base.hasSourcesBelow(d),
+    underContext(c) {
+      if (c !== context) return base.underContext(c);
+      if (!listing) {
+        const all = base.underContext(c);
+        const keep = (rel: string) => rel === '' || ignore.ignored(rel) === null;
+        listing = {
+          files: new Set([...all.files].filter(keep)),
+          dirs: new Set([...all.dirs].filter(keep)),
+          children: new Map([...all.children].filter(([dir]) => keep(dir)).map(([dir, list]) => [dir, list.filter((e) => keep(e.rel))])),
+        };
+      }
+      return listing;
+    },
+  };
 }
 
 /** The files below a context, from the sorted file list: only the range that starts with its prefix is read. */

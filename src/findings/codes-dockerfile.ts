@@ -474,6 +474,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: "The config's `user` directive names another user than the image's nginx, or a pid, temp, cache or log path lies outside /tmp, /var/cache/nginx and /var/log/nginx: a non-root nginx could not write it. Move those paths (e.g. to /tmp) or drop the user directive, then run ecsfix again.",
   },
   {
+    code: 'ECS181',
+    title: 'The lockfile is left out of the build context by .dockerignore',
+    defaultSeverity: 'warning',
+    help: 'The build context\'s .dockerignore lists the lockfile, so `docker build` never sends it and no COPY can bring it into the image: the install resolves versions at build time although the repo locks them, and switching to `npm ci` would fail the build. Remove the lockfile from .dockerignore, then run ecsfix again to make the install frozen.',
+  },
+  {
     code: 'ECS180',
     title: 'No HEALTHCHECK: the server is a NestJS TCP or gRPC microservice, not HTTP',
     defaultSeverity: 'warning',

@@ -49,6 +49,8 @@ export interface ComposeService {
   /** The same as argv, as the container gets them (a string is split like a shell would, as compose does). */
   commandArgs?: string[];
   entrypointArgs?: string[];
+  /** Where the `command`/`entrypoint` in force is set (the service's line when an anchor or `extends:` brings it). */
+  processAt?: { file: string; line: number };
   /**
    * The environment, command and entrypoint without what the local-development layer set over an
    * earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
@@ -58,7 +60,7 @@ export interface ComposeService {
 }
 
 /** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
-export type ServiceProcess = Pick<ComposeService, 'environment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs'>;
+export type ServiceProcess = Pick<ComposeService, 'environment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt'>;
 
 const DEV_PROFILE = /^(?:dev|develop|development|local|test|tests|testing|debug)$/i;
 
@@ -161,7 +163,7 @@ export function hasDuplicateKey(doc: Document): boolean {
   return found;
 }
 
-export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; targetLineOf(key: string): number } {
+export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; keyLineOf(key: string, path: string[]): number } {
   const { doc, lineCounter } = composeDocument(text);
   const error = doc.errors[0];
   if (error) {
@@ -186,11 +188,12 @@ export function parseComposeText(text: string, file: string): { value: Record<st
     if (key && typeof key.value === 'string' && key.range) lines.set(key.value, lineCounter.linePos(key.range[0]).line);
   }
   const lineOf = (key: string) => lines.get(key) ?? 1;
-  const targetLineOf = (key: string) => {
-    const node = doc.getIn(['services', key, 'build', 'target'], true) as { range?: [number] } | undefined;
+  // A key under the service (`build.target`, `command`); the service's line when a merge key (`<<: *anchor`) brings it.
+  const keyLineOf = (key: string, path: string[]) => {
+    const node = doc.getIn(['services', key, ...path], true) as { range?: [number] } | undefined;
     return node?.range ? lineCounter.linePos(node.range[0]).line : lineOf(key);
   };
-  return { value: typeof value === 'object' && value !== null ? value : {}, lineOf, targetLineOf };
+  return { value: typeof value === 'object' && value !== null ? value : {}, lineOf, keyLineOf };
 }
 
 export function parsePortSpec(spec: unknown): number | null {
@@ -330,7 +333,7 @@ interface ParsedComposeFile {
   /** The local-development layer ({@link isDevLayer}). */
   devLayer: boolean;
   lineOf(key: string): number;
-  targetLineOf(key: string): number;
+  keyLineOf(key: string, path: string[]): number;
 }
 
 /** One compose project: a file, what it includes, and the overrides Compose itself would merge into it. */
@@ -394,7 +397,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const text = read(file);
     if (text === null) return null;
     order.push(file);
-    const { value, lineOf, targetLineOf } = parseComposeText(text, file);
+    const { value, lineOf, keyLineOf } = parseComposeText(text, file);
     const dir = posix.dirname(file);
     const includes: string[] = [];
     for (const inc of Array.isArray(value.include) ? value.include : []) {
@@ -404,7 +407,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
     const services: Record<string, Record<string, unknown>> = {};
     for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
-    const parsed = { file, dir, services, includes, devLayer: isDevLayer(file, services), lineOf, targetLineOf };
+    const parsed = { file, dir, services, includes, devLayer: isDevLayer(file, services), lineOf, keyLineOf };
     parsedFiles.set(file, parsed);
     for (const inc of includes) parse(inc);
     return parsed;
@@ -503,13 +506,14 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
     let build = mergeBuild(before, def.build, dir);
     const ownTarget = def.build && typeof def.build === 'object' ? (def.build as { target?: unknown }).target : undefined;
     if (typeof ownTarget === 'string') {
-      const source = { target: ownTarget, file: parsed.file, line: parsed.targetLineOf(name) };
+      const source = { target: ownTarget, file: parsed.file, line: parsed.keyLineOf(name, ['build', 'target']) };
       if (layer) build = layerTargetBuild(before, build, before?.targetFrom ?? null, source);
       // The file that first set the target keeps the credit (a dev layer repeating the base's `dev`).
       if (build?.target === ownTarget && !(before?.target === ownTarget && before.targetFrom)) build = { ...build, targetFrom: source };
     } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
     // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
-    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def), devLayer: merged.deployed.devLayer } : undefined;
+    const at = (key: string) => ({ file: parsed.file, line: def === parsed.services[name] ? parsed.keyLineOf(name, [key]) : parsed.lineOf(name) });
+    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def, at), devLayer: merged.deployed.devLayer } : undefined;
     merged = {
       name,
       file: merged?.file ?? parsed.file,
@@ -520,7 +524,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
       volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
-      ...mergeProcess(merged, def),
+      ...mergeProcess(merged, def, at),
       ...(Array.isArray(def.profiles) ? { profiles: def.profiles.map(String) } : merged?.profiles !== undefined ? { profiles: merged.profiles } : {}),
       ...(deployed ? { deployed } : {}),
     };
@@ -529,8 +533,12 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
 }
 
 /** A layer's `environment`, `command` and `entrypoint` merged over what the earlier layers set, as Compose merges them. */
-function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>): ServiceProcess {
+function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>, at?: (key: string) => { file: string; line: number }): ServiceProcess {
+  const sets = (key: string) => typeof def[key] === 'string' || Array.isArray(def[key]);
+  const setter = sets('entrypoint') ? 'entrypoint' : sets('command') ? 'command' : null;
+  const processAt = setter && at ? at(setter) : before?.processAt;
   return {
+    ...(processAt ? { processAt } : {}),
     environment: { ...(before?.environment ?? {}), ...environmentOf(def.environment) },
     ...(typeof def.command === 'string' || Array.isArray(def.command)
       ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }

@@ -4,17 +4,18 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
+import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService } from './compose.js';
-import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
+import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, HealthRoute, RepoModel, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
+import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
 import { servicePort, servicePortVariable } from './ports.js';
-import { serviceRole } from './roles.js';
+import { scriptStartsServer, serverReplacedBy, serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { nextRouteHandlers } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
@@ -88,6 +89,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     workspacePackages,
     packageManager,
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
+    dockerignores: readDockerignores(files, read),
     userConvention: null,
     problems,
     unparsable,
@@ -167,6 +169,17 @@ function cachedReader(root: string, fileSet: Set<string>): (rel: string) => stri
 }
 
 /** Every Dockerfile, parsed once; one that cannot be read or parsed is kept with its error. */
+/** Every `.dockerignore`, by the directory it is in (a build context there leaves its paths out). */
+function readDockerignores(files: string[], read: (rel: string) => string | null): Map<string, ContextIgnore> {
+  const ignores = new Map<string, ContextIgnore>();
+  for (const file of files) {
+    if (file !== '.dockerignore' && !file.endsWith('/.dockerignore')) continue;
+    const text = read(file);
+    if (text !== null) ignores.set(file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '', parseDockerignore(file, text));
+  }
+  return ignores;
+}
+
 function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: Finding[]): Map<string, DockerfileEntry> {
   const dockerfiles = new Map<string, DockerfileEntry>();
   for (const path of files.filter(isDockerfileName)) {
@@ -437,12 +450,7 @@ function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
   return stageDispute;
 }
 
-function describeService(
-  draft: Draft,
-  dir: string,
-  parsed: ParsedDockerfile | null,
-  deps: DescribeDeps,
-): Service {
+function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
   const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
@@ -489,7 +497,9 @@ function describeService(
     });
   }
   const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
-  const routes = serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
+  // A compose command that runs something else than the image's server does not serve that server's routes.
+  const replaced = workerProcess ? null : replacedServerOf(draft, parsed, stage, inForce, pkg, facts, deps);
+  const routes = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
 
   return {
     name: draft.name,
@@ -510,6 +520,7 @@ function describeService(
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
     ...healthRouteFacts(routes),
+    ...(replaced ? { serverReplacedBy: replaced } : {}),
     sourceFiles,
     listen,
     ...(portVariable ? { portVariable } : {}),
@@ -557,6 +568,19 @@ function healthRouteFacts(routes: HealthRoute[]): Pick<Service, 'healthRoute' | 
     ...(readiness.length ? { readinessRoutes: readiness } : {}),
     ...(unresolved.length ? { unresolvedHealthRoutes: unresolved } : {}),
   };
+}
+
+/** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names. */
+function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps): ReplacedServer | null {
+  if (!parsed || !stage) return null;
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps);
+  return serverReplacedBy(inForce, draft.compose, pkg, (word) => {
+    const path = imageFile(word);
+    const text = path === null ? null : deps.read(path);
+    if (path === null || text === null) return null;
+    if (!/\.(?:py|[cm]?[jt]s)$/.test(path)) return scriptStartsServer(text);
+    return (facts.get(path) ?? scanSource(text, path.endsWith('.py') ? 'python' : 'js', path)).listens;
+  });
 }
 
 /** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */

@@ -3,6 +3,7 @@
  * per run by {@link buildRepoModel} (the only place that reads the disk); transforms are pure
  * functions of (text, file, model).
  */
+import type { ContextIgnore } from '../dockerfile/dockerignore.js';
 import type { Finding } from '../findings/finding.js';
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
@@ -31,6 +32,17 @@ export interface HealthRoute {
   checksDependency?: number;
   /** The route is on a router whose mount (prefix) ecsfix cannot establish: its URL is unknown, so it is never probed. */
   unresolvedMount?: { file: string; line: number; reason: string };
+}
+
+/** A compose `command`/`entrypoint` that runs something other than the image's web server. */
+export interface ReplacedServer {
+  /** What compose runs (`celery -A config flower --port=5555`). */
+  command: string;
+  /** The image's ENTRYPOINT and CMD it replaces. */
+  server: string;
+  /** Where compose sets it. */
+  file: string;
+  line: number;
 }
 
 export interface Service {
@@ -62,6 +74,12 @@ export interface Service {
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
   workspaceDeps: string[];
+  /**
+   * Set when compose runs a command in place of the image's web server that starts none
+   * (`celery -A config flower`): the server's health routes and fixed port are not this process's,
+   * so it has no health route and nothing probes it.
+   */
+  serverReplacedBy?: ReplacedServer;
   /** The liveness route to probe: a health-named route whose handler does not depend on a database or cache. */
   healthRoute: HealthRoute | null;
   /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
@@ -125,6 +143,8 @@ export interface RepoModel {
   packageManager: PackageManagerInfo;
   /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
   lockfiles?: Map<string, LockfileFacts>;
+  /** The `.dockerignore` of each directory that has one ('' = the root), by directory: what a build from there leaves out. */
+  dockerignores?: Map<string, ContextIgnore>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
   /**

@@ -5,7 +5,7 @@
  */
 import type { ComposeService } from './compose.js';
 import type { DockerInstruction, DockerStage } from './dockerfile.js';
-import type { ServiceRole } from './model.js';
+import type { ReplacedServer, ServiceRole } from './model.js';
 import type { SourceFacts } from './sourceScan.js';
 import type { WorkspacePackage } from './workspace.js';
 
@@ -37,6 +37,9 @@ const WORKER_CMD: { test: RegExp; name: string }[] = [
   { test: /\brq\s+worker\b|\bmanage\.py\s+rqworker\b/, name: 'rq worker' },
   { test: /\bdramatiq\s/, name: 'dramatiq' },
 ];
+
+/** A script (entrypoint, start script) that starts a web server. */
+export const scriptStartsServer = (text: string): boolean => WEB_SERVER_CMD.test(text);
 
 const WEB_SERVER_CMD = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s|next\s+start|nuxt\s+start|remix-serve|react-router-serve|astro\s+preview)/;
 
@@ -73,4 +76,41 @@ export function serviceRole({ name, facts, stage, inForce, cmdText, pkg, compose
     roleReasons.push('named as a worker, no port anywhere');
   }
   return { role, reasons: roleReasons, webServerImage, ...(worker ? { workerProcess: worker.name } : {}) };
+}
+
+/** Paths a command runs or hands to an interpreter: scripts and source files, not binaries in a bin/ or sbin/ directory; manage.py serves only through its subcommand. */
+const PROCESS_FILE = /^(?:(?![\w./-]*\/s?bin\/)(?:\.{1,2}\/|\/)[\w./-]+|[\w./-]+\.(?:sh|py|[cm]?[jt]s))$/;
+
+/**
+ * Whether a command starts a web server: a server CLI in its words or in the npm script it runs,
+ * else a script or source file it runs that starts one (`fileServes`). Null when that depends on a
+ * script or file ecsfix cannot read.
+ */
+function startsServer(words: string, pkg: WorkspacePackage | null, fileServes: (path: string) => boolean | null): boolean | null {
+  const scripts = [...words.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)].map((m) => pkg?.scripts[m[1] ?? ''] ?? null);
+  if (scripts.includes(null)) return null;
+  const text = `${words} ${scripts.join(' ')}`;
+  if (WEB_SERVER_CMD.test(text)) return true;
+  const files = text.split(/\s+/).filter((w) => PROCESS_FILE.test(w) && !/(?:^|\/)manage\.py$/.test(w)).map(fileServes);
+  return files.includes(null) ? null : files.includes(true);
+}
+
+/**
+ * The compose `command`/`entrypoint` a deployment runs, when it is established not to be the image's
+ * web server: the image's ENTRYPOINT and CMD start one, what compose runs in their place starts none
+ * (`celery -A config flower`, `python -m app.jobs`). The server's health route and fixed port are then
+ * not this process's. Null when compose keeps the image's process, runs a server itself (`gunicorn
+ * ... --workers 4`, `uvicorn app:app --port 8001`), or either side depends on something unread.
+ */
+export function serverReplacedBy(inForce: DockerInstruction[], compose: ComposeService | null, pkg: WorkspacePackage | null, fileServes: (path: string) => boolean | null): ReplacedServer | null {
+  const process = compose?.deployed ?? compose;
+  if (!compose || !process || (process.command === undefined && process.entrypoint === undefined)) return null;
+  const words = (text: string) => text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim();
+  const image = (keyword: string) => words(inForce.filter((i) => i.keyword === keyword).at(-1)?.args ?? '');
+  const server = words(`${image('ENTRYPOINT')} ${image('CMD')}`);
+  const command = words(process.entrypoint !== undefined ? `${process.entrypoint} ${process.command ?? ''}` : (process.command ?? ''));
+  const ran = process.entrypoint !== undefined ? command : words(`${image('ENTRYPOINT')} ${command}`);
+  if (ran === server || startsServer(server, pkg, fileServes) !== true || startsServer(ran, pkg, fileServes) !== false) return null;
+  const at = process.processAt ?? { file: compose.file, line: compose.line };
+  return { command, server, file: at.file, line: at.line };
 }

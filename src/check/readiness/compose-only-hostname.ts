@@ -13,15 +13,31 @@ const HOST_PORT = /(?:^|[\s,;=(/@'"])([A-Za-z][\w.-]*):(\d{2,5})\b/g;
 const HOST_VARIABLE = /(?:^|_)(?:HOST|HOSTNAME|HOSTS|SERVER|SERVERS|ADDR|ADDRESS|BROKER|BROKERS|ENDPOINT)$/;
 
 /**
- * The compose service names `value` uses as a host: in `host:port` (after a scheme and credentials),
- * or as the whole value of a host variable (`DB_HOST: db`, `REDIS_HOSTS: redis-a,redis-b`).
+ * The hosts `value` uses that `accept` takes: in `host:port` (after a scheme and credentials), or as
+ * the whole value of a host variable (`DB_HOST: db`, `REDIS_HOSTS: redis-a,redis-b`; no port then).
  */
-export function composeHostsIn(key: string, value: string, composeNames: ReadonlySet<string>, self?: string): string[] {
-  const hosts = [...value.matchAll(HOST_PORT)].map((m) => `${m[1]}:${m[2]}`).filter((h) => composeNames.has(h.split(':')[0] ?? '') && h.split(':')[0] !== self);
+function hostsIn(key: string, value: string, accept: (host: string, port: string | null) => boolean): string[] {
+  const hosts = [...value.matchAll(HOST_PORT)].filter((m) => accept(m[1] ?? '', m[2] ?? '')).map((m) => `${m[1]}:${m[2]}`);
   if (HOST_VARIABLE.test(key))
     for (const bare of value.split(',').map((v) => v.trim().replace(/^['"]|['"]$/g, '')))
-      if (composeNames.has(bare) && bare !== self) hosts.push(bare);
+      if (accept(bare, null)) hosts.push(bare);
   return [...new Set(hosts)];
+}
+
+/** The compose service names `value` uses as a host ({@link hostsIn}), other than `self`. */
+export function composeHostsIn(key: string, value: string, composeNames: ReadonlySet<string>, self?: string): string[] {
+  return hostsIn(key, value, (host) => composeNames.has(host) && host !== self);
+}
+
+/** Local AWS emulators by host name: LocalStack (and its `*.localhost.localstack.cloud` names), MinIO, DynamoDB Local, ElasticMQ. */
+const EMULATOR_HOST = /^(?:localstack|minio|dynamodb-local|dynamodb_local|elasticmq)$|(?:^|\.)localstack\.cloud$/i;
+const LOOPBACK = /^(?:localhost|host\.docker\.internal)$/;
+/** LocalStack's edge port (and its legacy one), ElasticMQ's: an emulator when served on the developer's machine. */
+const EMULATOR_PORTS: ReadonlySet<string> = new Set(['4566', '4571', '9324']);
+
+/** The local AWS emulator hosts `value` points at (`http://localstack:4566/000000000000/jobs`, `http://localhost:4566`, `minio:9000`). */
+export function emulatorHostsIn(key: string, value: string): string[] {
+  return hostsIn(key, value, (host, port) => EMULATOR_HOST.test(host) || (port !== null && LOOPBACK.test(host) && EMULATOR_PORTS.has(port)));
 }
 
 export function composeOnlyHostname(ctx: CheckContext): Finding[] {

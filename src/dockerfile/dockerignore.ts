@@ -1,0 +1,51 @@
+/**
+ * A build context's `.dockerignore`: the files `docker build` leaves out of the context, so no COPY
+ * can bring them into the image (a `package-lock.json` listed there is not in the image, however
+ * the Dockerfile copies `package*.json`).
+ *
+ * Docker's rules (moby/patternmatcher): one pattern a line, `#` comments, a leading `/` and `./`
+ * dropped, `*` `?` `[...]` within a segment, `**` any number of segments, `!` re-includes; the last
+ * pattern that matches a path decides, and a path is excluded with its parent directory.
+ */
+import { posix } from 'node:path';
+import { globToRegExp } from './glob.js';
+
+export interface ContextIgnore {
+  /** The ignore file, repo-relative. */
+  file: string;
+  /** Whether a context-relative path is left out of the context (with the line of the pattern that decides). */
+  ignored(rel: string): { line: number } | null;
+}
+
+interface Rule {
+  pattern: RegExp;
+  negate: boolean;
+  line: number;
+}
+
+export function parseDockerignore(file: string, text: string): ContextIgnore {
+  const rules: Rule[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    let line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const negate = line.startsWith('!');
+    if (negate) line = line.slice(1).trim();
+    line = posix.normalize(line.replace(/^\/+/, '')).replace(/^\.\//, '');
+    if (!line || line === '.') return;
+    // `**/` also matches no directory at all (`**/*.log` matches `a.log`).
+    // (RegExp#source writes `/` as `\/`.)
+    const body = globToRegExp(line).source.slice(1, -1).replace(/^\.\*\\\//, '(?:.*/)?').replace(/\\\/\.\*\\\//g, '/(?:.*/)?');
+    rules.push({ pattern: new RegExp(`^${body}$`), negate, line: i + 1 });
+  });
+  return {
+    file,
+    ignored(rel) {
+      let decided: Rule | null = null;
+      // A path is excluded when it or one of its parent directories matches.
+      const candidates = [rel];
+      for (let d = posix.dirname(rel); d !== '.' && d !== ''; d = posix.dirname(d)) candidates.push(d);
+      for (const rule of rules) if (candidates.some((c) => rule.pattern.test(c))) decided = rule;
+      return decided && !decided.negate ? { line: decided.line } : null;
+    },
+  };
+}
