@@ -44,6 +44,8 @@ export function rootHomeDependency(parsed: ParsedDockerfile, inForce: DockerInst
     }
     if (ins.keyword === 'RUN' && pipUserInstall(parsed, ins, pipUser) && (userBase === null || ROOT_HOME.test(userBase)))
       return { line: ins.line, what: `\`pip install --user\` installs the packages as root into ${userBase ?? '/root/.local'}` };
+    if ((ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') && /(?:^|[\s"'=:])\/root\//.test(ins.args))
+      return { line: ins.line, what: `the ${ins.keyword} runs a program under /root` };
     if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       const args = copyArguments(parsed, ins);
       const from = args && copyFlag(args, 'from');
