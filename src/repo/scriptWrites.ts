@@ -45,7 +45,7 @@ function scriptLines(text: string): { text: string; line: number }[] {
       const end = lines.findIndex((l, k) => k > i && (l.trim() === heredoc[1]));
       i = end < 0 ? lines.length : end;
     }
-    if (/^\s*exec\s/.test(joined)) break;
+    if (/^exec\s/.test(joined)) break; // the script's own exec (an indented one sits in a branch)
   }
   return out;
 }
