@@ -103,7 +103,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const source = file.source;
   if (!meta.tokens.test(source)) return undefined;
   const repo = options.repo;
-  const service = (repo ? servicesReading(repo, file.path)[0] : undefined);
+  // The service whose compose command runs this very file (a worker on its API's image) before the image's own.
+  const readers = repo ? servicesReading(repo, file.path) : [];
+  const service = readers.find((s) => s.serverReplacedBy?.runs?.includes(file.path)) ?? readers[0];
   const nest = /NestFactory\s*\.\s*create/.test(source);
   // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
   if (service && service.role !== 'worker' && !nest) return undefined;

@@ -68,6 +68,39 @@ describe('task definition: a compose command in place of the image server', () =
   });
 });
 
+/**
+ * review5 N21/P5: a worker started by a compose `command` on its API's image, publishing no port
+ * (`node src/jobs.js` creating a BullMQ Worker; `python -m ledger.worker`, a Redis loop): it is not
+ * the API. No port mapping, no healthCheck, no target group; the BullMQ one is a worker (worker-graceful-shutdown then gives src/jobs.js its handler: fixtures/transforms/worker-graceful-shutdown/compose-command-worker-on-api-image).
+ */
+describe('task definition: a worker started by compose command on the API image', () => {
+  const FIXTURE_WORKERS = 'worker-command-on-api-image';
+
+  it('api-jobs (node src/jobs.js, a BullMQ Worker): a worker with no port, no healthCheck, no target group', () => {
+    const { ecs, container, repo } = ecsOf(FIXTURE_WORKERS, 'api-jobs');
+    expect(ecs?.role).toBe('worker');
+    expect(container?.command).toEqual(['node', 'src/jobs.js']);
+    expect(container?.portMappings).toEqual([]);
+    expect(container?.healthCheck).toBeUndefined();
+    expect(ecs?.targetGroup).toBeNull();
+    expect(repo.services.find((s) => s.name === 'api-jobs')?.port).toBeNull();
+  });
+
+  it('ledger-worker (python -m ledger.worker through an anchor): no port, no healthCheck, no target group', () => {
+    const { ecs, container, repo } = ecsOf(FIXTURE_WORKERS, 'ledger-worker');
+    expect(ecs?.role).not.toBe('http');
+    expect(container?.portMappings).toEqual([]);
+    expect(container?.healthCheck).toBeUndefined();
+    expect(ecs?.targetGroup).toBeNull();
+    expect(repo.services.find((s) => s.name === 'ledger-worker')?.port).toBeNull();
+  });
+
+  it('the APIs keep their port and probe', () => {
+    expect(ecsOf(FIXTURE_WORKERS, 'api').ecs?.targetGroup).toMatchObject({ Port: 3000, HealthCheckPath: '/healthz' });
+    expect(ecsOf(FIXTURE_WORKERS, 'ledger-api').container?.portMappings).toEqual([{ containerPort: 5000, protocol: 'tcp' }]);
+  });
+});
+
 describe('task definition: Node, one image whose CMD runs the listening src/index.js', () => {
   const compose = (edit: (text: string) => string) => (tree: Map<string, string>) => {
     tree.set('docker-compose.yml', edit(tree.get('docker-compose.yml') ?? ''));

@@ -160,6 +160,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${service.name}`, 'awslogs-region': '<region>', 'awslogs-stream-prefix': service.name } },
   };
   const path = healthPath(service, image);
+  const replaced = service.serverReplacedBy;
+  if (!served && replaced) notes.push(`compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`), and it starts no server: no port mapping, no healthCheck and no ALB target group`);
   let targetGroup: TargetGroup | null = null;
   if (served && port !== null) {
     if (path === null) notes.push(noHealthPathNote(service));

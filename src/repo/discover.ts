@@ -13,7 +13,7 @@ import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, UnparsableReach, UserConvention } from './model.js';
+import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
 import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole } from './roles.js';
 import { healthRoutes } from './routes.js';
@@ -466,10 +466,10 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   // ENV, EXPOSE and HEALTHCHECK of the stages the deployed one is built FROM are in force too.
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
-  const { role, reasons: roleReasons, webServerImage, workerProcess } = serviceRole({ name: draft.name, facts, stage, inForce, cmdText: processCommand(stage, draft.compose), pkg, compose: draft.compose });
+  const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
   const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
-  const { port, evidence: portEvidence, dispute: portDispute } = workerProcess ? { port: null, evidence: [], dispute: undefined } : servicePort({
+  const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
     packageName: pkg?.name ?? null,
     dockerfile: draft.dockerfile,
@@ -498,7 +498,6 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   }
   const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
   // A compose command that runs something else than the image's server does not serve that server's routes.
-  const replaced = workerProcess ? null : replacedServerOf(draft, parsed, stage, inForce, pkg, facts, deps);
   const routes = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
 
   return {
@@ -570,14 +569,32 @@ function healthRouteFacts(routes: HealthRoute[]): Pick<Service, 'healthRoute' | 
   };
 }
 
-/** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names. */
-function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps): ReplacedServer | null {
+/**
+ * The service's role from the process it runs: {@link serviceRole}, except that a compose command
+ * established to run something else than the image's server ({@link serverReplacedBy}) and
+ * publishing no port is not that server: a worker when a file it runs consumes a queue, else a
+ * process whose role ecsfix cannot establish (no port, no probe, no target group).
+ */
+function processRole(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps) {
+  const found = serviceRole({ name: draft.name, facts, stage, inForce, cmdText: processCommand(stage, draft.compose), pkg, compose: draft.compose });
+  const ran: string[] = [];
+  const replacedBy = found.workerProcess ? null : replacedServerOf(draft, parsed, stage, inForce, pkg, facts, deps, ran);
+  const replaced = replacedBy && ran.length ? { ...replacedBy, runs: [...new Set(ran)] } : replacedBy;
+  if (!replaced || found.role !== 'http' || draft.compose?.containerPorts.length) return { ...found, replaced };
+  const consumer = ran.some((path) => facts.get(path)?.consumesQueue);
+  const runs = `its compose command (${replaced.file}:${replaced.line}) runs ${replaced.command} in place of the image's server`;
+  return { ...found, replaced, role: (consumer ? 'worker' : 'unknown') as ServiceRole, reasons: [consumer ? `${runs}, and that consumes a queue` : `${runs}, which starts no server ecsfix can see`] };
+}
+
+/** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names (collected in `ran`). */
+function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, ran: string[] = []): ReplacedServer | null {
   if (!parsed || !stage) return null;
   const imageFile = repoFileAt(parsed, stage, draft.context, deps);
   return serverReplacedBy(inForce, draft.compose, pkg, (word) => {
     const path = imageFile(word);
     const text = path === null ? null : deps.read(path);
     if (path === null || text === null) return null;
+    ran.push(path);
     if (!/\.(?:py|[cm]?[jt]s)$/.test(path)) return scriptStartsServer(text);
     return (facts.get(path) ?? scanSource(text, path.endsWith('.py') ? 'python' : 'js', path)).listens;
   });

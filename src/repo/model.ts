@@ -43,6 +43,8 @@ export interface ReplacedServer {
   /** Where compose sets it. */
   file: string;
   line: number;
+  /** The repo files it runs (`node src/jobs.js` -> api/src/jobs.js), as far as they are established. */
+  runs?: string[];
 }
 
 export interface Service {
