@@ -29,7 +29,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         if (mount.prefix) path = joinRoute(mount.prefix, path);
       }
-      const mounted = r.absolute || f.python ? '' : mountPrefix(file, r.receiver ?? null, facts, 0);
+      const mounted = r.absolute || f.python ? '' : routeSegments(mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false), r.scope ?? '');
       if (mounted) path = joinRoute(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
       // NestJS: the global prefix applies to controller routes, except the paths it excludes.
@@ -52,10 +52,11 @@ function importResolvesTo(fromFile: string, spec: string, target: string): boole
 /**
  * The prefix a JS route is served under when it is registered on a router (or in a plugin) that
  * another file mounts: `app.use('/api/v1', healthRouter)`, `fastify.register(health, { prefix })`,
- * a Koa `new Router({ prefix })`, following routers mounted on routers. Routes on the app itself
- * are absolute ('').
+ * a Koa `new Router({ prefix })`, following routers mounted on routers and plugins registered in
+ * plugins. Routes on the app itself are absolute (''). `skipsPrefix`: the receiver is the instance
+ * of a fastify-plugin-wrapped plugin, which the register call's prefix does not reach.
  */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number): string {
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): string {
   const f = facts.get(file);
   if (!f || depth > 4) return '';
   const routerNames = Object.keys(f.routers);
@@ -73,8 +74,9 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   }
   const hit = candidates[0];
   if (!hit) return own;
-  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1) : '';
-  return routeSegments(outer, hit.mount.prefix, own);
+  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : '';
+  const prefix = skipsPrefix || hit.mount.targetSkipsPrefix ? '' : hit.mount.prefix;
+  return routeSegments(outer, hit.mount.scope ?? '', prefix, own);
 }
 
 /** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */
