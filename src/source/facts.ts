@@ -36,6 +36,8 @@ export interface RouteHint {
   scope?: string;
   /** See {@link Encapsulation.skipsPrefix}. */
   skipsPrefix?: boolean;
+  /** See {@link Encapsulation.opaqueAt}. */
+  opaqueAt?: number;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface Encapsulation {
   receiver: string;
   /** That outermost plugin is wrapped in fastify-plugin: the prefix of the register call that loads it does not apply. */
   skipsPrefix: boolean;
+  /** The line of an enclosing register call whose prefix is not a string literal: the scope is not established. */
+  opaqueAt?: number;
 }
 
 /** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
@@ -65,6 +69,8 @@ export interface MountHint {
   scope?: string;
   /** See {@link Encapsulation.skipsPrefix}. */
   skipsPrefix?: boolean;
+  /** The line of this register call, or of an enclosing one, whose prefix is not a string literal. */
+  opaqueAt?: number;
   /** The mounted plugin is wrapped in fastify-plugin here (`register(fp(plugin), { prefix })`, a local `const p = fp(...)`): the prefix does not apply. */
   targetSkipsPrefix?: boolean;
 }
@@ -533,7 +539,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     call?.type === 'CallExpression' && ((call.callee?.type === 'Identifier' && pluginWrappers.has(call.callee.name)) || requireSpec(call.callee) === 'fastify-plugin');
   /** Local names passed to fastify-plugin (`module.exports = fp(plugin)`). */
   const wrappedNames = new Set(wrapperCalls.filter(isPluginWrap).flatMap((c) => (c.arguments[0]?.type === 'Identifier' ? [c.arguments[0].name] : [])));
-  const encapsulation = (receiver: string, parents: Node[]) => encapsulationOf(receiver, parents, { registerCalls, wrappedNames, isPluginWrap });
+  const encapsulation = (receiver: string, parents: Node[]) => encapsulationOf(receiver, parents, { line, registerCalls, wrappedNames, isPluginWrap });
 
   const listenCalls: Node[] = [];
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
@@ -739,7 +745,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
         const scoped = receiver ? routeReceiver(receiver, parents) : { receiver: null };
-        if (p?.startsWith('/')) facts.routes.push({ path: p, line: line(url), ...(scoped.scope || scoped.skipsPrefix ? scoped : {}) });
+        if (p?.startsWith('/')) facts.routes.push({ path: p, line: line(url), ...(scoped.scope || scoped.skipsPrefix || scoped.opaqueAt ? scoped : {}) });
       }
     }
     // Mounts
@@ -748,11 +754,13 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       const target = prefixArg !== null ? args[1] : args[0];
       let prefix = prefixArg ?? '';
       // A register without a prefix still nests the plugin in the caller's context.
-      if (method === 'register') prefix = registerPrefix(node) ?? '';
+      const registered = method === 'register' ? registerPrefix(node) : '';
+      if (method === 'register') prefix = registered ?? '';
       if (!prefix.startsWith('/') && prefix !== '') return;
-      const context = receiver ? routeReceiver(receiver, parents) : { receiver: null };
-      const at = { on: context.receiver, line: line(node), ...(context.scope ? { scope: context.scope } : {}), ...(context.skipsPrefix ? { skipsPrefix: true } : {}) };
+      const context: { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } = receiver ? routeReceiver(receiver, parents) : { receiver: null };
       const wrapped = method === 'register' && isPluginWrap(target);
+      const opaqueAt = registered === null && !wrapped ? line(node) : context.opaqueAt;
+      const at = { on: context.receiver, line: line(node), ...(context.scope ? { scope: context.scope } : {}), ...(context.skipsPrefix ? { skipsPrefix: true } : {}), ...(opaqueAt ? { opaqueAt } : {}) };
       const plugin = wrapped ? target.arguments[0] : target;
       const spec = requireSpec(plugin);
       const skips = wrapped || (plugin?.type === 'Identifier' && (wrappedNames.has(plugin.name) || isPluginWrap(decls.get(plugin.name)))) ? { targetSkipsPrefix: true } : {};
@@ -778,11 +786,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   }
 
   /** The receiver fields of a route or mount: the receiver as written, or the outermost one with the prefixes of this file's plugins around it. */
-  function routeReceiver(receiver: string, parents: Node[]): { receiver: string | null; scope?: string; skipsPrefix?: boolean } {
+  function routeReceiver(receiver: string, parents: Node[]): { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } {
     if (!receiver) return { receiver: null };
     const enc = encapsulation(receiver, parents);
-    if (enc.receiver === receiver && !enc.scope && !enc.skipsPrefix) return { receiver };
-    return { receiver: enc.receiver, ...(enc.scope ? { scope: enc.scope } : {}), ...(enc.skipsPrefix ? { skipsPrefix: true } : {}) };
+    if (enc.receiver === receiver && !enc.scope && !enc.skipsPrefix && !enc.opaqueAt) return { receiver };
+    return { receiver: enc.receiver, ...(enc.scope ? { scope: enc.scope } : {}), ...(enc.skipsPrefix ? { skipsPrefix: true } : {}), ...(enc.opaqueAt ? { opaqueAt: enc.opaqueAt } : {}) };
   }
 
   /** Whether `receiver` can serve routes: an app or router made here, a function parameter (a plugin), `this.app`, or an imported app/router. */
@@ -845,6 +853,7 @@ function bindingName(node: Node, parent: Node): string | null {
 }
 
 interface PluginFile {
+  line: (node: Node) => number;
   registerCalls: { call: Node; parents: Node[] }[];
   wrappedNames: Set<string>;
   isPluginWrap: (call: Node) => boolean;
@@ -855,10 +864,12 @@ function encapsulationOf(receiver: string, parents: Node[], file: PluginFile): E
   let scope = '';
   let current = receiver;
   let chain = parents;
+  let opaqueAt: number | undefined;
+  const done = (skipsPrefix: boolean): Encapsulation => ({ scope, receiver: current, skipsPrefix, ...(opaqueAt ? { opaqueAt } : {}) });
   for (let hop = 0; hop < 8; hop++) {
     let i = chain.length - 1;
     while (i >= 0 && !(FUNCTION_TYPES.has(chain[i].type) && chain[i].params?.[0]?.type === 'Identifier' && chain[i].params[0].name === current)) i--;
-    if (i < 0) return { scope, receiver: current, skipsPrefix: false };
+    if (i < 0) return done(false);
     const fn = chain[i];
     const inlineWrap = file.isPluginWrap(chain[i - 1]) && chain[i - 1].arguments[0] === fn;
     const at = inlineWrap ? i - 1 : i;
@@ -872,16 +883,17 @@ function encapsulationOf(receiver: string, parents: Node[], file: PluginFile): E
       up?.type === 'CallExpression' && propName(up.callee ?? {}) === 'register' && up.arguments[0] === holder
         ? { call: up, parents: chain.slice(0, at - 1) }
         : (file.registerCalls.find((r) => passes(r.call.arguments[0])) ?? null);
-    if (!reg) return { scope, receiver: current, skipsPrefix: wrapped };
+    if (!reg) return done(wrapped);
     const wrappedHere = wrapped || file.isPluginWrap(reg.call.arguments[0]);
     const prefix = registerPrefix(reg.call);
     if (!wrappedHere) scope = routeSegments(prefix ?? '', scope);
+    if (!wrappedHere && prefix === null) opaqueAt ??= file.line(reg.call);
     const outer = calleeName(reg.call.callee.object);
-    if (!outer) return { scope, receiver: current, skipsPrefix: false };
+    if (!outer) return done(false);
     current = outer;
     chain = reg.parents;
   }
-  return { scope, receiver: current, skipsPrefix: false };
+  return done(false);
 }
 
 function requireSpec(node: Node): string | null {
