@@ -15,6 +15,9 @@
  *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
  * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
  *   a complete handler is left alone; there is never a second handler.
+ * - A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) whose module
+ *   registers the SIGTERM handler is that handler: nothing is added (ECS316), and when what the file
+ *   registers with it does not stop the consumer, that is reported (ECS317), not patched.
  * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
  *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
  *
@@ -133,6 +136,18 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
+  // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.
+  const helper = handlers.length === 0 ? signalHelperCall(j, root, imports, apis) : null;
+  if (helper) {
+    const where = `${helper.name}() from ${helper.from}${helper.file ? ` (its SIGTERM handler: ${helper.file}:${helper.line})` : ''}`;
+    // The hook as written in the call, or a function of this file it names (`onShutdown(stopWorker)`).
+    const hooks = [helper.call, ...helper.call.arguments.filter((a: Node) => a.type === 'Identifier').map((a: Node) => functionNamed(j, root, a.name)).filter(Boolean)];
+    if (hooks.some((h) => stopsConsumer(j, h, consumers, refsAssigned(j, root, consumers))))
+      note({ severity: 'info', code: 'ECS316', line: helper.call.loc?.start.line, message: `SIGTERM is handled by ${where}, and what this file registers with it stops the ${consumers.map((c) => c.what).join(' and ')}: no second handler added` });
+    else
+      note({ severity: 'warning', code: 'ECS317', line: helper.call.loc?.start.line, message: `SIGTERM is handled by ${where}, but ecsfix cannot see this file's call stop the ${consumers.map((c) => c.what).join(' and ')} (line ${consumers[0]?.line}): register its stop with the helper; no second handler added` });
+    return undefined;
+  }
 
   if (handlers.length > 0) {
     // Repair: the existing handler (never a second one) must stop the consumer first.
@@ -761,6 +776,32 @@ function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, ad
 // ---------------------------------------------------------------------------
 // Existing handlers
 // ---------------------------------------------------------------------------
+
+/**
+ * The first call of a workspace helper whose module handles SIGTERM (module-api's signalHelpers):
+ * `onShutdown(...)` imported by name, `lifecycle.onShutdown(...)` through the module's binding, or
+ * `require('@shop/shared/lifecycle').onShutdown(...)`.
+ */
+function signalHelperCall(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis): { call: Node; name: string; from: string; file?: string; line: number } | null {
+  for (const p of typed(j, root, 'CallExpression')) {
+    const callee: Node = (p.node as Node).callee;
+    let from: string | undefined;
+    let name: string | undefined;
+    if (callee.type === 'Identifier') {
+      const imported = imports.names.get(callee.name);
+      if (imported && !imported.typeOnly) ({ from, imported: name } = imported);
+    } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property?.type === 'Identifier') {
+      const obj: Node = callee.object;
+      const required = obj.type === 'CallExpression' && obj.callee?.name === 'require' && obj.arguments[0]?.type === 'StringLiteral' ? obj.arguments[0].value : undefined;
+      const binding = obj.type === 'Identifier' ? imports.names.get(obj.name) : undefined;
+      from = required ?? (binding && (binding.imported === 'default' || binding.imported === '*') ? binding.from : undefined);
+      name = callee.property.name;
+    }
+    const helper = from && name ? packageOf(apis, from)?.signalHelpers?.[name] : undefined;
+    if (helper && from && name) return { call: p.node, name, from, line: helper.line, ...(helper.file ? { file: helper.file } : {}) };
+  }
+  return null;
+}
 
 interface Handler {
   signal: string;

@@ -298,6 +298,17 @@ describe('task definition stopTimeout', () => {
     expect(stopTimeout(files(worker(10_000)))).toBe(30);
     expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
   });
+
+  it('a worker whose SIGTERM handler is a workspace lifecycle helper it calls has one (review5 N9): stopTimeout, no "no SIGTERM handler" note', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'workspace-lifecycle-helper', 'before'));
+    const { repo, plan } = planTree(tree, []);
+    const ecs = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs;
+    for (const name of ['mailer', 'ledger', 'digest']) {
+      const service = ecs.find((e) => e.service === name);
+      expect(service?.taskDefinition.containerDefinitions[0]?.stopTimeout, name).toBe(30);
+      expect(service?.notes.join('\n'), name).not.toMatch(/no SIGTERM handler/);
+    }
+  });
 });
 
 describe('ECS411 nginx proxies to a compose-only hostname', () => {

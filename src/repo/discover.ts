@@ -120,6 +120,7 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
       merged.exports.push(...api.exports);
       merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
       Object.assign(merged.factories, api.factories);
+      mergeSignalHelpers(merged, api, f);
     }
     merged.exports = [...new Set(merged.exports)];
     apis[pkg.name] = merged;
@@ -127,6 +128,11 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
     sources[pkg.name] = { entry: entry === null ? null : prefix + entry, files: own };
   }
   return { apis, sources };
+}
+
+/** A module's signal helpers into its package's API, with the module's path. */
+function mergeSignalHelpers(merged: ModuleApi, api: ModuleApi, file: string): void {
+  for (const [name, helper] of Object.entries(api.signalHelpers ?? {})) (merged.signalHelpers ??= {})[name] ??= { ...helper, file };
 }
 
 /** Compiled output and dependencies inside a package: not its own sources. */
