@@ -460,3 +460,25 @@ describe('ECS413 Django ALLOWED_HOSTS vs the ALB health check', () => {
     for (const files of silent) expect(at(readiness(files), 'ECS413')).toEqual([]);
   });
 });
+
+describe('ECS414 the server listens on a loopback address (review5 N11)', () => {
+  const DOCKERFILE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 3000\nCMD ["node", "src/index.js"]\n';
+  const withServer = (src: string, compose = COMPOSE) => readiness({ 'docker-compose.yml': compose, 'svc/package.json': PKG({ main: 'src/index.js', dependencies: { express: '^4', fastify: '^4' } }), 'svc/src/index.js': src, 'svc/Dockerfile': DOCKERFILE });
+
+  it("fires on listen(port, process.env.HOST || 'localhost') when nothing sets HOST, on a literal 127.0.0.1, and on Fastify's default host", () => {
+    const express = "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(process.env.PORT || 3000, process.env.HOST || 'localhost');\n";
+    expect(at(withServer(express), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
+    const literal = "const http = require('http');\nhttp.createServer((q, r) => r.end('ok')).listen(3000, '127.0.0.1');\n";
+    expect(at(withServer(literal), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 2, severity: 'blocking' }]);
+    const fastify = "const Fastify = require('fastify');\nconst app = Fastify({ logger: true });\napp.get('/health', async () => ({ ok: true }));\napp.listen({ port: Number(process.env.PORT) || 3000 });\n";
+    expect(at(withServer(fastify), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
+  });
+
+  it("stays silent on 0.0.0.0, on Fastify given host '0.0.0.0', on a plain listen(port), and when compose sets HOST=0.0.0.0", () => {
+    expect(at(withServer("const express = require('express');\nconst app = express();\napp.listen(3000, '0.0.0.0');\n"), 'ECS414')).toEqual([]);
+    expect(at(withServer("const fastify = require('fastify')();\nconst Fastify = require('fastify');\nconst app = Fastify();\napp.listen({ port: 3000, host: '0.0.0.0' });\n"), 'ECS414')).toEqual([]);
+    expect(at(withServer("const express = require('express');\nconst app = express();\napp.listen(process.env.PORT || 3000);\n"), 'ECS414')).toEqual([]);
+    const hostFromEnv = "const express = require('express');\nconst app = express();\napp.listen(3000, process.env.HOST || 'localhost');\n";
+    expect(at(withServer(hostFromEnv, COMPOSE + '    environment:\n      HOST: 0.0.0.0\n'), 'ECS414')).toEqual([]);
+  });
+});

@@ -68,6 +68,13 @@ export const READINESS_CODES: readonly FindingCode[] = [
     fixedBy: 'dockerfile-healthcheck-env',
   },
   {
+    code: 'ECS414',
+    title: 'Server listens on a loopback address',
+    defaultSeverity: 'blocking',
+    help:
+      'The server binds localhost or 127.0.0.1 (as written in its listen call, as the fallback of a HOST variable nothing sets, or by Fastify\'s default when listen names no host). In awsvpc mode the ALB and the other tasks connect to the task\'s IP, which a loopback socket refuses, while a container HEALTHCHECK on localhost still passes: the targets never turn healthy. Listen on 0.0.0.0.',
+  },
+  {
     code: 'ECS409',
     title: 'Service listens on another port than the one declared',
     defaultSeverity: 'blocking',

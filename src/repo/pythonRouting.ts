@@ -51,7 +51,7 @@ export interface UnresolvedMount {
 }
 
 const ROUTER = /\b(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:\w+\s*\.\s*)?(Blueprint|APIRouter)\s*\(/g;
-const MOUNT = /\b(\w+)\s*\.\s*(register_blueprint|include_router)\s*\(/g;
+const MOUNT = /\b(\w+(?:\s*\.\s*\w+)*?)\s*\.\s*(register_blueprint|include_router)\s*\(/g;
 const FROM_IMPORT = /^[ \t]*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)/gm;
 const IMPORT = /^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm;
 
@@ -108,7 +108,7 @@ export function pythonRouting(code: string, file: string): PythonRouting {
     const parts = callArguments(code, m.index + m[0].length - 1);
     const ident = parts[0] && /^[\w.]+$/.test(parts[0]) ? parts[0] : `<${parts[0] ?? ''}>`;
     const prefix = keywordString(parts, [m[2] === 'register_blueprint' ? 'url_prefix' : 'prefix']);
-    routing.mounts.push({ ident, on: m[1] ?? '', prefix, line: line(m.index) });
+    routing.mounts.push({ ident, on: (m[1] ?? '').replace(/\s+/g, ''), prefix, line: line(m.index) });
   }
   const dir = posix.dirname(file);
   for (const m of code.matchAll(FROM_IMPORT)) {
@@ -145,17 +145,31 @@ function namesRouter(ident: string, from: string, routing: PythonRouting, file: 
   return moduleIs(module, imported.relative, file);
 }
 
+/** The router an identifier written in `from` names, following imports into the service's other modules. */
+function routerNamed(ident: string, from: string, routing: Map<string, PythonRouting>): { file: string; name: string } | null {
+  const written = routing.get(from);
+  if (!written) return null;
+  for (const [file, r] of routing) for (const name of Object.keys(r.routers)) if (namesRouter(ident, from, written, file, name)) return { file, name };
+  return null;
+}
+
 /**
  * The prefix the route registered on `receiver` in `file` is served under: '' when the receiver is
- * not a router of the file (the app itself), the joined mount prefixes when every mount on the way
- * is found and literal, else the reason it is not established.
+ * not a router (the app itself), the joined prefixes of every level when each mount on the way is
+ * found and literal, else the reason it is not established. A receiver that is a router imported
+ * from another module is followed there. `pathHasOwn`: the route path already carries the
+ * receiver's own prefix (a FastAPI route decorated on a router of the same file); a router that
+ * other routers are included into adds its own prefix to theirs.
  */
-export function pythonMountPrefix(file: string, receiver: string | null, routing: Map<string, PythonRouting>, depth = 0): { prefix: string } | { unresolved: UnresolvedMount } {
-  const own = routing.get(file);
-  const router = receiver ? own?.routers[receiver] : undefined;
-  if (!receiver || !router) return { prefix: '' };
+export function pythonMountPrefix(file: string, receiver: string | null, routing: Map<string, PythonRouting>, depth = 0, pathHasOwn = true): { prefix: string } | { unresolved: UnresolvedMount } {
+  const router = receiver ? routing.get(file)?.routers[receiver] : undefined;
+  if (!receiver) return { prefix: '' };
+  if (!router) {
+    const imported = routerNamed(receiver, file, routing);
+    return imported && imported.file !== file ? pythonMountPrefix(imported.file, imported.name, routing, depth + 1, false) : { prefix: '' };
+  }
   const what = `${router.kind === 'blueprint' ? 'Blueprint' : 'APIRouter'} ${receiver} (${file}:${router.line})`;
-  if (depth > 4) return { unresolved: { file, line: router.line, reason: `${what} is nested deeper than ecsfix follows` } };
+  if (depth > 6) return { unresolved: { file, line: router.line, reason: `${what} is nested deeper than ecsfix follows` } };
   let hit: { file: string; mount: PythonMount } | null = null;
   for (const [other, r] of routing) {
     const mount = r.mounts.find((m) => namesRouter(m.ident, other, r, file, receiver));
@@ -174,12 +188,12 @@ export function pythonMountPrefix(file: string, receiver: string | null, routing
   }
   const at = `${hit.file}:${hit.mount.line}`;
   if (hit.mount.prefix === null) return { unresolved: { file: hit.file, line: hit.mount.line, reason: `${what} is mounted at ${at} with a prefix that is not a string literal` } };
-  // Flask: the register_blueprint url_prefix replaces the blueprint's own; FastAPI: the include prefix
-  // goes before the router's, which the route path already carries.
+  // Flask: the register_blueprint url_prefix replaces the blueprint's own. FastAPI: a route included
+  // into a router is added under that router's prefix, after the include prefix and the child's own.
   const replaces = router.kind === 'blueprint' && hit.mount.prefix !== undefined;
   if (!replaces && router.prefix === null) return { unresolved: { file, line: router.line, reason: `${what} sets a prefix that is not a string literal` } };
-  const ownPrefix = router.kind === 'blueprint' ? (replaces ? (hit.mount.prefix ?? '') : (router.prefix ?? '')) : '';
-  const outer = pythonMountPrefix(hit.file, hit.mount.on, routing, depth + 1);
+  const ownPrefix = replaces ? (hit.mount.prefix ?? '') : router.kind === 'apirouter' && pathHasOwn ? '' : (router.prefix ?? '');
+  const outer = pythonMountPrefix(hit.file, hit.mount.on, routing, depth + 1, false);
   if ('unresolved' in outer) return outer;
   const mountPrefix = router.kind === 'apirouter' ? (hit.mount.prefix ?? '') : '';
   return { prefix: routeSegments(outer.prefix, mountPrefix, ownPrefix) };
@@ -187,6 +201,5 @@ export function pythonMountPrefix(file: string, receiver: string | null, routing
 
 /** Whether a mount call names some router the service defines. */
 function resolvesToRouter(mount: PythonMount, from: string, routing: Map<string, PythonRouting>): boolean {
-  for (const [file, r] of routing) for (const name of Object.keys(r.routers)) if (namesRouter(mount.ident, from, routing.get(from) ?? r, file, name)) return true;
-  return false;
+  return routerNamed(mount.ident, from, routing) !== null;
 }

@@ -64,6 +64,12 @@ export interface ListenFact {
    * variable. Whether the server reads PORT is then not established.
    */
   fromConfig?: boolean;
+  /**
+   * The address the server binds, when the call says (`listen(port, 'localhost')`, `{ host }`,
+   * `process.env.HOST || '127.0.0.1'`) or the framework's default is a loopback one (Fastify binds
+   * localhost unless told otherwise): `value` the literal or fallback, `envVar` the variable read.
+   */
+  host?: { value: string | null; envVar: string | null; implicit?: boolean };
 }
 
 /** A service's `listen` call: the port expression's default, the env var it reads, and where. */
@@ -398,6 +404,41 @@ function envVarLibraryRead(n: Node): ResolvedPort | null {
   return null;
 }
 
+/** A Fastify instance: `const app = Fastify(...)` / `fastify(...)` of the 'fastify' package. */
+function isFastify(receiver: Node, decls: Map<string, Node>, imports: Record<string, string>): boolean {
+  if (receiver?.type !== 'Identifier') return false;
+  let init = decls.get(receiver.name);
+  if (init?.type === 'AwaitExpression') init = init.argument;
+  const made = init?.type === 'CallExpression' && init.callee?.type === 'Identifier' ? init.callee.name : null;
+  return made !== null && imports[made] === 'fastify';
+}
+
+/** The bind address of a listen call: its host argument or `{ host }` option, else Fastify's localhost default. */
+function listenHost(call: Node, decls: Map<string, Node>, fastify: boolean): JsListenHost | null {
+  const [first, second] = call.arguments ?? [];
+  const options = first?.type === 'ObjectExpression' ? first : null;
+  const hostNode = options ? options.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'host')?.value : typeof stringValue(second) === 'string' || second?.type === 'LogicalExpression' || envName(second) ? second : null;
+  if (hostNode) return resolveHost(hostNode, decls, 0);
+  return fastify ? { value: 'localhost', envVar: null, implicit: true } : null;
+}
+
+type JsListenHost = NonNullable<ListenFact['host']>;
+
+function resolveHost(node: Node, decls: Map<string, Node>, depth: number): JsListenHost | null {
+  if (!node || depth > 3) return null;
+  const literal = stringValue(node);
+  if (literal !== null) return { value: literal, envVar: null };
+  const env = envName(node);
+  if (env) return { value: null, envVar: env };
+  if (node.type === 'LogicalExpression' && (node.operator === '||' || node.operator === '??')) {
+    const left = resolveHost(node.left, decls, depth + 1);
+    const right = resolveHost(node.right, decls, depth + 1);
+    return left?.envVar ? { value: right?.value ?? null, envVar: left.envVar } : null;
+  }
+  if (node.type === 'Identifier' && decls.has(node.name)) return resolveHost(declarationAt(decls, node), decls, depth + 1);
+  return null;
+}
+
 /** `app.set('port', value)`: the key `resolvePort` finds the value under (not an identifier, so it cannot clash with one). */
 function expressPortSetting(node: Node): { key: string; value: Node } | null {
   if (node.type !== 'CallExpression' || node.callee?.type !== 'MemberExpression' || propName(node.callee) !== 'set') return null;
@@ -570,6 +611,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // A TCP/gRPC microservice's port is in its options, not a listen() argument.
     const arg = call.arguments[0] ?? rpcListens.get(call)?.port;
     const { port, envVar, envVars, viaHelper, fromConfig } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
+    const host = rpcListens.has(call) ? null : listenHost(call, decls, isFastify(call.callee?.object, decls, facts.imports));
     facts.listen.push({
       line: line(call),
       receiver: calleeName(call.callee.object) || null,
@@ -578,6 +620,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       ...(envVars?.length ? { envVars } : {}),
       ...(viaHelper ? { viaHelper } : {}),
       ...(fromConfig ? { fromConfig } : {}),
+      ...(host ? { host } : {}),
       expression: arg ? src(arg) : null,
     });
   }

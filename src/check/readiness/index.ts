@@ -8,6 +8,7 @@ import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
 import { frontendLocalhostBuildVar } from './frontend-localhost-build-var.js';
 import { floatingBaseImage } from './floating-base-image.js';
+import { loopbackBind } from './loopback-bind.js';
 import { migrateOnStart } from './migrate-on-start.js';
 import { nginxComposeUpstream } from './nginx-compose-upstream.js';
 import { portHelperThrows } from './port-helper-throws.js';
@@ -24,6 +25,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   devServerCommand,
   curlWithoutCurl,
   portMismatch,
+  loopbackBind,
   migrateOnStart,
   nginxComposeUpstream,
   frontendLocalhostBuildVar,
