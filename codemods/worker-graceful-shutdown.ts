@@ -18,6 +18,9 @@
  * - A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) whose module
  *   registers the SIGTERM handler is that handler: nothing is added (ECS316), and when what the file
  *   registers with it does not stop the consumer, that is reported (ECS317), not patched.
+ * - A consumer whose service also starts a health/metrics side server (Service.sideServer) is still a
+ *   worker: its shutdown closes that server when a module-level variable holds it (the exit ends it
+ *   otherwise), and a repaired handler that does not exit closes it too.
  * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
  *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
  *
@@ -98,6 +101,8 @@ interface Closer {
   what: string;
   /** An import specifier to add (`closePool` from the module `getPool` came from). */
   addImport?: { from: string; name: string };
+  /** Called, not awaited: `server.close()` returns the server, and waits for open connections only through its callback. */
+  sync?: boolean;
 }
 
 const TS_FILE = /\.[cm]?tsx?$/;
@@ -110,8 +115,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const readers = repo ? servicesReading(repo, file.path) : [];
   const service = readers.find((s) => s.serverReplacedBy?.runs?.includes(file.path)) ?? readers[0];
   const nest = /NestFactory\s*\.\s*create/.test(source);
-  // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
-  if (service && service.role !== 'worker' && !nest) return undefined;
+  // Decided before any parse: only workers get a raw signal handler (a worker whose only server is its
+  // health/metrics side server too), only Nest bootstraps get hooks.
+  if (service && service.role !== 'worker' && !service.sideServer && !nest) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
@@ -160,7 +166,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
     addStreamLoopEdits(consumers, edits, source, style, isTs);
-    const stmts = consumers.map((c) => stopStep(c, style, logger)).join('\n');
+    // A handler that does not exit would leave the process running while the side server listens: close it too.
+    const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
+    const stmts = [...consumers.map((c) => stopStep(c, style, logger)), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
     const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
     if (body.expression) {
@@ -170,13 +178,16 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')} first and keeps what it did` });
+    const unclosed = servers.filter((sv) => !sv.closer);
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
   addRefs(consumers, edits, root, j, source, style, isTs, imports);
   addStreamLoopEdits(consumers, edits, source, style, isTs);
-  const closers = findClosers(j, root, imports, apis, consumers);
+  const servers = sideServers(j, root);
+  const closers = [...findClosers(j, root, imports, apis, consumers), ...servers.flatMap((sv) => (sv.closer ? [sv.closer] : []))];
+  const unclosedServer = servers.find((sv) => !sv.closer);
   const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
   for (const add of added) addImportSpecifier(j, root, source, add, edits);
   const names = freeNames(j, root);
@@ -201,7 +212,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     severity: 'warning',
     code: 'ECS310',
     line: consumers[0]?.line,
-    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}`,
+    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}${unclosedServer ? `; the health/metrics server started at line ${unclosedServer.line} is not kept in a variable, so the exit closes it` : ''}`,
   });
   if (exitsNonZero)
     note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
@@ -992,6 +1003,48 @@ function guarded(style: FileStyle, logger: { name: string; pino: boolean }, call
   return [`try {`, `${i}${call}${style.semi}`, `} catch (error) {`, `${i}${logCall(logger, 'error', failure, style, 'error')}${style.semi}`, `}`].join('\n');
 }
 
+function closeStep(c: Closer, style: FileStyle, logger: { name: string; pino: boolean }): string {
+  return guarded(style, logger, `${c.sync ? '' : 'await '}${c.call}`, `Failed to close the ${c.what}`);
+}
+
+/**
+ * The HTTP servers this file starts (a worker's health/metrics side server: the codemod runs on a
+ * service with a listening server only when it is that), each with the close call the shutdown makes
+ * when a module-level variable holds it: `const server = app.listen(9100)`,
+ * `const server = http.createServer(...)` then `server.listen(...)`. `closer` is absent otherwise.
+ */
+function sideServers(j: JSCodeshift, root: Collection): { line: number; closer?: Closer }[] {
+  const out: { line: number; closer?: Closer }[] = [];
+  const seen = new Set<string>();
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    if ((n.callee.type !== 'MemberExpression' && n.callee.type !== 'OptionalMemberExpression') || n.callee.property?.name !== 'listen') return;
+    const line = n.loc?.start.line ?? 1;
+    const stored = storage(p)?.target;
+    const receiver = n.callee.object.type === 'Identifier' ? n.callee.object.name : null;
+    // The receiver is the server itself when it was made by createServer (an app's listen returns the server instead).
+    const made = receiver && createsServer(root, receiver) ? receiver : null;
+    const name = stored && !stored.includes('.') && isTopLevel(root, stored) ? stored : made;
+    if (!name) {
+      out.push({ line });
+      return;
+    }
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.push({ line, closer: { call: `${name}${isModuleConst(root, name) ? '.' : '?.'}close()`, what: 'health/metrics server', sync: true } });
+  });
+  return out;
+}
+
+/** A module-level `const name = http.createServer(...)` / `createServer(...)` / `new Server(...)`. */
+function createsServer(root: Collection, name: string): boolean {
+  return root.get().node.program.body.some(
+    (s: Node) =>
+      s.type === 'VariableDeclaration' &&
+      s.declarations.some((d: Node) => d.id?.type === 'Identifier' && d.id.name === name && ((d.init?.type === 'CallExpression' && /(?:^|\.)create(?:Secure)?Server$/.test(calleeText(d.init.callee))) || (d.init?.type === 'NewExpression' && /(?:^|\.)Server$/.test(calleeText(d.init.callee))))),
+  );
+}
+
 function indentBlock(text: string, indent: string): string {
   return text
     .split('\n')
@@ -1006,7 +1059,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const q = style.quote;
   const steps = [
     ...consumers.map((c) => stopStep(c, style, logger)),
-    ...closers.map((c) => guarded(style, logger, `await ${c.call}`, `Failed to close the ${c.what}`)),
+    ...closers.map((c) => closeStep(c, style, logger)),
   ];
   const signalType = isTs ? ': string' : '';
   const returnType = isTs ? ': Promise<void>' : '';
