@@ -46,7 +46,7 @@ export const meta: CodemodMeta = {
   // Each change names what its consumer does when stopped (verifyLine); this is the general line for `list`.
   verify: 'stop the task (or send SIGTERM locally) and check the consumer stops and the process exits 0',
   // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
-  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
+  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -55,7 +55,7 @@ type Node = any;
 type Edit = { start: number; end: number; text: string };
 
 interface Consumer {
-  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream';
+  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream' | 'sqs-poll';
   what: string;
   line: number;
   /** The statement that creates it (the ref is assigned right after it). */
@@ -94,6 +94,8 @@ interface StreamLoop {
   owner: Node;
   /** How long one read blocks (ms); null when it does not block. */
   blockMs: number | null;
+  /** What the loop reads: `Redis stream loop`, `SQS poll loop`. */
+  label: string;
 }
 
 interface Closer {
@@ -402,7 +404,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       unknown = true;
       continue;
     }
-    found.push({ kind: 'redis-stream', what: 'Redis stream loop', line: loop.node.loc?.start.line ?? 1, statement: loop.path, target: loop.loop.flag, ref: loop.loop.flag, needsRef: false, type: null, stop: '', loop: loop.loop });
+    found.push({ kind: loop.loop.label === SQS_LOOP ? 'sqs-poll' : 'redis-stream', what: loop.loop.label, line: loop.node.loc?.start.line ?? 1, statement: loop.path, target: loop.loop.flag, ref: loop.loop.flag, needsRef: false, type: null, stop: '', loop: loop.loop });
   }
   if (unknown) return null;
   // The channel closes before its connection.
@@ -523,12 +525,12 @@ function closeListenerExit(j: JSCodeshift, root: Collection): { line: number; ev
 function stopsHow(c: Consumer): string {
   if (c.kind === 'kafka') return 'the consumer leaves its group';
   if (c.kind === 'bullmq') return 'the worker finishes its active job';
-  if (c.kind === 'redis-stream') return 'the read loop finishes its batch';
+  if (c.kind === 'redis-stream' || c.kind === 'sqs-poll') return 'the read loop finishes its batch';
   return 'the AMQP channel and connection close (unacknowledged messages return to the queue)';
 }
 
 function describeStop(c: Consumer): string {
-  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the Redis stream loop` : `calls ${c.ref}.${c.stop}()`;
+  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the ${c.loop.label}` : `calls ${c.ref}.${c.stop}()`;
 }
 
 const STREAM_READ = /^xread(?:group)?$/i;
@@ -536,6 +538,36 @@ const STREAM_READ = /^xread(?:group)?$/i;
 const MAX_BLOCK_MS = 20_000;
 
 /** The XREADGROUP/XREAD call of a node, as a method (`redis.xReadGroup(...)`) or a raw command (`redis.call('XREADGROUP', ...)`, `sendCommand(['XREAD', ...])`). */
+const SQS_LOOP = 'SQS poll loop';
+
+/**
+ * An SQS receive: `client.send(new ReceiveMessageCommand({...}))` (SDK v3) or `sqs.receiveMessage({...})`
+ * (v2): its parameters, where WaitTimeSeconds (the long poll) is read.
+ */
+function sqsReceiveArgs(n: Node): Node[] | null {
+  const callee = n.callee;
+  const method = callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression' ? callee.property?.name : '';
+  const first = n.arguments[0];
+  if (method === 'send' && first?.type === 'NewExpression' && first.callee?.type === 'Identifier' && first.callee.name === 'ReceiveMessageCommand') return first.arguments;
+  if (method === 'receiveMessage' && first?.type === 'ObjectExpression') return n.arguments;
+  return null;
+}
+
+/** SQS's long poll: `WaitTimeSeconds: 20` as ms, null for a short poll; undefined when it cannot be established. */
+function waitOf(root: Collection, args: Node[]): number | null | undefined {
+  const params = args[0];
+  if (params?.type !== 'ObjectExpression' || params.properties.some((p: Node) => p.type === 'SpreadElement')) return undefined;
+  const prop = params.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'WaitTimeSeconds');
+  if (!prop) return null;
+  const seconds = blockOf(root, [stringNode('BLOCK'), prop.value]);
+  return typeof seconds === 'number' ? seconds * 1000 : seconds;
+}
+
+/** A StringLiteral node, for reading a value through {@link blockOf}. */
+function stringNode(value: string): Node {
+  return { type: 'StringLiteral', value };
+}
+
 function streamReadArgs(n: Node): Node[] | null {
   const callee = n.callee;
   const method = callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression' ? callee.property?.name : '';
@@ -584,13 +616,14 @@ function loopFlag(root: Collection, test: Node): { flag: string; stopValue: 'tru
  * that cannot be stopped safely (noted with its line).
  */
 function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] {
-  const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[] }>();
+  const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[]; sqs: boolean }>();
   typed(j, root, 'CallExpression').forEach((p) => {
-    const args = streamReadArgs(p.node);
+    const sqsArgs = sqsReceiveArgs(p.node);
+    const args = sqsArgs ?? streamReadArgs(p.node);
     if (!args) return;
     let up: ASTPath | null = p.parent;
     while (up && !/^(?:WhileStatement|ForStatement|DoWhileStatement|Function\w*|ArrowFunctionExpression|ObjectMethod|ClassMethod)$/.test(up.node.type)) up = up.parent;
-    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args });
+    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args, sqs: sqsArgs !== null });
   });
   if (loops.size === 0) return [];
   const taken = new Set<string>();
@@ -601,18 +634,24 @@ function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/c
     return name;
   };
   const out: ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] = [];
-  for (const [node, { path, read, args }] of loops) {
+  for (const [node, { path, read, args, sqs }] of loops) {
+    const label = sqs ? SQS_LOOP : 'Redis stream loop';
     const line = node.loc?.start.line ?? 1;
     const readLine = read.loc?.start.line ?? line;
     const forever = (node.type === 'WhileStatement' && node.test?.type === 'BooleanLiteral' && node.test.value === true) || (node.type === 'ForStatement' && !node.test && !node.init && !node.update);
     const existing = node.type === 'WhileStatement' ? loopFlag(root, node.test) : null;
     if (!forever && !existing) {
-      note({ severity: 'warning', code: 'ECS312', line, message: 'a Redis stream loop whose condition is not `true` or a module-level flag: ecsfix cannot make the shutdown stop it' });
+      note({ severity: 'warning', code: 'ECS312', line, message: `a ${sqs ? 'loop around an SQS receive' : 'Redis stream loop'} whose condition is not \`true\` or a module-level flag: ecsfix cannot make the shutdown stop it` });
       out.push(null);
       continue;
     }
-    const blockMs = blockOf(root, args);
-    if (blockMs === undefined || blockMs === 0 || (blockMs ?? 0) > MAX_BLOCK_MS) {
+    const blockMs = sqs ? waitOf(root, args) : blockOf(root, args);
+    if (sqs && (blockMs === undefined || (blockMs ?? 0) > MAX_BLOCK_MS)) {
+      note({ severity: 'warning', code: 'ECS312', line: readLine, message: `the SQS receive's WaitTimeSeconds ${blockMs === undefined ? 'cannot be established' : `(${(blockMs ?? 0) / 1000} s) outlasts the stop timeout`}, so a stop flag might be seen too late: stop this loop on SIGTERM by hand` });
+      out.push(null);
+      continue;
+    }
+    if (blockMs === undefined || (!sqs && blockMs === 0) || (blockMs ?? 0) > MAX_BLOCK_MS) {
       const why = blockMs === 0 ? 'BLOCK 0 waits until an entry arrives' : blockMs === undefined ? 'its BLOCK timeout cannot be established' : `BLOCK ${blockMs} ms outlasts the stop timeout`;
       note({ severity: 'warning', code: 'ECS314', line: readLine, message: `the stream read blocks too long for a stop flag to be seen before ECS's 30 s stop timeout (${why}); use a BLOCK of a few seconds, then ecsfix can add the shutdown` });
       out.push(null);
@@ -621,12 +660,12 @@ function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/c
     const owner = topLevelStatementOf(path);
     const start = owner ? loopStart(root, owner.node) : null;
     if (!owner || owner.node === node || !start) {
-      note({ severity: 'warning', code: 'ECS312', line, message: 'ecsfix cannot find the top-level call that starts this Redis stream loop, so a shutdown could not wait for it' });
+      note({ severity: 'warning', code: 'ECS312', line, message: `ecsfix cannot find the top-level call that starts this ${label}, so a shutdown could not wait for it` });
       out.push(null);
       continue;
     }
-    const flag = existing ?? { flag: fresh(['stopRequested', 'stopReading', 'stopStreamLoop']), stopValue: 'true' as const };
-    const loop: StreamLoop = { node, flag: flag.flag, stopValue: flag.stopValue, newFlag: !existing, promise: start.ref ?? fresh(['streamLoop', 'readLoop', 'streamLoopRun']), newPromise: !start.ref, start: start.statement, owner: owner.node, blockMs };
+    const flag = existing ?? { flag: fresh(['stopRequested', 'stopReading', sqs ? 'stopPolling' : 'stopStreamLoop']), stopValue: 'true' as const };
+    const loop: StreamLoop = { node, flag: flag.flag, stopValue: flag.stopValue, newFlag: !existing, promise: start.ref ?? fresh(sqs ? ['pollLoop', 'readLoop', 'pollLoopRun'] : ['streamLoop', 'readLoop', 'streamLoopRun']), newPromise: !start.ref, start: start.statement, owner: owner.node, blockMs, label };
     out.push({ path, node, loop });
   }
   return out;
@@ -689,8 +728,8 @@ function addStreamLoopEdits(consumers: Consumer[], edits: Edit[], source: string
       else edits.push({ start: node.start, end: node.body.start, text: `while (!${loop.flag}) ` });
     }
     const declarations: string[] = [];
-    if (loop.newFlag) declarations.push(`/** Set by the shutdown: the Redis stream loop leaves after its current batch. */\nlet ${loop.flag} = false${style.semi}`);
-    if (loop.newPromise) declarations.push(`/** The running Redis stream loop, for the shutdown to wait for. */\nlet ${loop.promise}${isTs ? ': Promise<unknown> | null' : ''} = null${style.semi}`);
+    if (loop.newFlag) declarations.push(`/** Set by the shutdown: the ${loop.label} leaves after its current batch. */\nlet ${loop.flag} = false${style.semi}`);
+    if (loop.newPromise) declarations.push(`/** The running ${loop.label}, for the shutdown to wait for. */\nlet ${loop.promise}${isTs ? ': Promise<unknown> | null' : ''} = null${style.semi}`);
     if (declarations.length) {
       const at = lineStartWithComments(source, loop.owner.start);
       edits.push({ start: at, end: at, text: `${declarations.join('\n')}\n\n` });
