@@ -28,6 +28,7 @@ import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runIn
 import { userCreationCommands } from './lib/user-create.js';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
+import { rootHomeDependency } from './lib/root-home.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
@@ -141,6 +142,30 @@ function volumeNotes(services: Service[], runAs: RunAs, written: Handover[]): Fi
   return findings;
 }
 
+/**
+ * Writes under the runtime user's home (`~/.cache/...`): for a user this transform creates, its home
+ * /home/<user> (which `useradd --no-create-home` leaves missing) is made and handed to it; the node
+ * image's `node` user has its own /home/node already. Any other user's home (or a HOME the image or
+ * compose sets) is not established: blockers.
+ */
+function homeHandovers(stage: DockerStage, inForce: DockerInstruction[], services: Service[], runAs: RunAs, handed: { dirs: Handover[]; home: { path: string; reason: string }[] }): Finding[] {
+  if (!handed.home.length) return [];
+  const said = handed.home.map((h) => `${h.reason}`).join('; ');
+  const setsHome = inForce.find((i) => i.keyword === 'ENV' && /(?:^|\s)HOME[=\s]/.test(i.args)) ?? services.find((s) => s.compose?.environment && 'HOME' in s.compose.environment);
+  if (setsHome)
+    return [{ code: 'ECS155', severity: 'warning', message: `${said}; HOME is set by ${'line' in setsHome && 'keyword' in setsHome ? `ENV at line ${setsHome.line}` : `compose for "${(setsHome as Service).name}"`}, so which directory that is is not established; left as root. Make it owned by the runtime user, then add USER` }];
+  if (runAs.create.length) {
+    const home = `/home/${runAs.user}`;
+    const reason = `the home directory of ${runAs.user}: ${said}`;
+    handed.dirs.push({ path: home, recursive: true, create: true, reason, written: true });
+    for (const h of handed.home) if (h.path !== '.') handed.dirs.push({ path: posix.join(home, h.path), recursive: true, create: true, reason: h.reason, written: true });
+    return [];
+  }
+  const builtin = stage.base.family === 'node' && stage.base.builtinUser?.name === runAs.user;
+  if (builtin) return []; // /home/node, owned by node, ships with the image
+  return [{ code: 'ECS155', severity: 'warning', message: `${said}; ecsfix cannot establish that ${runAs.user}'s home directory exists and is owned by it, so the image stays root. Make it so (mkdir -p && chown before USER), then add USER` }];
+}
+
 /** Edits for one deployed stage, or findings saying why it is left alone. */
 /**
  * ECS157 when the static build check (the one `check` runs) establishes that the image built for
@@ -234,11 +259,23 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       },
     ]);
 
+  const rootHome = rootHomeDependency(parsed, inForce);
+  if (rootHome)
+    return none([
+      ...findings,
+      {
+        code: 'ECS158',
+        severity: 'warning',
+        message: `${names} left as root: ${rootHome.what}, and root's home (/root, mode 0700) is closed to ${runAs.user}: the process could not reach them, and the start (or what it loads) would fail. Install into a path every user can read (pip without --user, a venv under /opt or /app, or \`COPY --from=... /root/.local /usr/local\`), then run ecsfix again`,
+        line: rootHome.line,
+      },
+    ]);
   const owner = runAs.group ? `${runAs.user}:${runAs.group}` : runAs.user;
   const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
   const lastStep = steps[steps.length - 1];
   const handed = handovers(parsed, inForce, services, repo, lastStep);
   findings.push(...handed.findings);
+  handed.blockers.push(...homeHandovers(stage, inForce, services, runAs, handed));
   if (handed.blockers.length) return none([...findings, ...handed.blockers.map((b) => ({ ...b, line: b.line ?? where }))]);
   if (handed.dirs.length && stage.base.distro === 'distroless')
     return none([

@@ -469,7 +469,7 @@ export function generate(input: {
 function runtimeHandover(text: string, services: Service[], repo: RepoModel): ReturnType<typeof handovers> {
   const parsed = parseDockerfile(text);
   const stage = parsed.stages[parsed.stages.length - 1];
-  if (!stage) return { dirs: [], findings: [], blockers: [] };
+  if (!stage) return { dirs: [], findings: [], blockers: [], home: [] };
   const steps = stage.instructions.filter((i) => i.keyword === 'RUN' || i.keyword === 'USER');
   return handovers(parsed, effectiveInstructions(parsed, stage), services, repo, steps[steps.length - 1]);
 }
@@ -542,6 +542,8 @@ export const dockerfileWorkerMultistage: Transform = {
     // Directories the original already gave its user (dockerfile-non-root's mkdir/chown) keep that.
     for (const d of analysis.handedDirs)
       if (!handed.dirs.some((h) => h.path === d.path)) handed.dirs.push({ path: d.path, recursive: d.recursive, create: true, reason: `given to the user at line ${d.line} of the original` });
+    // Writes under the user's home: the node image's node user has /home/node; a created user's home is not established.
+    if (user) for (const h of handed.home) handed.blockers.push({ code: 'ECS155', severity: 'warning', message: `${h.reason}; ecsfix cannot establish that ${user.user}'s home directory exists and is owned by it` });
     if (handed.blockers.length) return { edits: [], findings: handed.blockers.map((b) => ({ ...b, message: `not rewritten (the rewrite runs it as ${user?.user ?? builtin}): ${b.message}` })) };
     const next = generate({ ...generated, handover: { dirs: handed.dirs, commands: chownCommands(handed.dirs, owner) } });
     const problems = dockerfileProblems(next);

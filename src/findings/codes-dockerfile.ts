@@ -378,6 +378,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
   },
   {
+    code: 'ECS158',
+    title: 'Packages or programs under root\'s home: the image stays root',
+    defaultSeverity: 'warning',
+    help: 'The deployed stage installs with `pip install --user` (or PIP_USER=1) as root, copies another stage\'s /root/.local (or a venv) under /root, or puts /root on PATH/PYTHONPATH. /root is mode 0700, so a non-root user could not run those programs or import those packages, and the start would fail. Install where every user can read (pip without --user, a venv under /opt, or `COPY --from=build /root/.local /usr/local`), then run ecsfix again.',
+  },
+  {
     code: 'ECS159',
     title: 'A base image with ONBUILD steps left as root',
     defaultSeverity: 'warning',

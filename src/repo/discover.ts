@@ -26,6 +26,7 @@ import { expandVariables, variableAssignments } from '../dockerfile/variables.js
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
+import { startScriptPath } from './startScript.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -530,7 +531,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read), environment: serviceEnvironment(draft, inForce) }),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined), environment: serviceEnvironment(draft, inForce) }),
   };
 }
 
@@ -666,17 +667,20 @@ function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; a
  * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
  * service's own sources and those of the workspace packages it depends on (a shared logger).
  */
-function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null): StartupFacts {
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null, imageFile?: (imagePath: string) => string | null): StartupFacts {
   const startup: StartupFacts['startup'] = [];
   for (const ins of stage?.instructions ?? []) if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') startup.push({ text: ins.args, file: draft.dockerfile ?? '', line: ins.line });
   for (const text of [draft.compose?.entrypoint, draft.compose?.command]) if (text && draft.compose) startup.push({ text, file: draft.compose.file, line: draft.compose.line });
+  // The scripts those run (the image's entrypoint script, found through the COPY that put it there).
+  const scriptFiles = new Set(startup.map((s) => startScriptPath(draft.context, s.text, files, imageFile)).filter((f): f is string => f !== null));
+  const scripts = [...scriptFiles].map((file) => ({ file, text: read(file) ?? '' }));
   const commands = startup.map((s) => s.text.replace(/[[\]",]/g, ' ')).join('\n');
   for (const m of commands.matchAll(/\b(?:npm|pnpm|yarn)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/g)) {
     const script = pkg?.scripts[m[1] ?? ''];
     if (script && pkg) startup.push({ text: script, file: pkg.dir ? `${pkg.dir}/package.json` : 'package.json', line: 1 });
   }
   const deps = pkg ? workspaceClosure(pkg.name, packages).filter((p) => p.name !== pkg.name && p.dir) : [];
-  return { startup, sourceFiles: [...sourceFiles, ...importedPackageSources(sourceFiles, deps, files, read)] };
+  return { startup, sourceFiles: [...sourceFiles, ...importedPackageSources(sourceFiles, deps, files, read)], scripts, ...(imageFile ? { imageFile } : {}) };
 }
 
 /**

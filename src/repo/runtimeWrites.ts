@@ -13,13 +13,15 @@
  *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
  *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` and the Next.js
  *     standalone `node <dir>/server.js` <dir>/.next/cache,
- *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/, `celery beat`
- *     its schedule file (by default in the working directory).
+ *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/, `migrate` the
+ *     directory of a SQLite database, `celery beat` its schedule file (by default in the working
+ *     directory), and what the entrypoint script itself writes (src/repo/scriptWrites.ts).
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
 import { filesUnder } from './files.js';
 import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
+import { scriptWrites, type StartScript } from './scriptWrites.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
@@ -31,6 +33,10 @@ export interface RuntimeWrite {
   recursive?: boolean;
   /** The write happens but its path cannot be resolved (a variable, `__dirname`): `path` is the expression as written. */
   unresolved?: boolean;
+  /** Only the directory itself is written (files created in it, such as SQLite's database and journal), not the tree below it. */
+  flat?: boolean;
+  /** Under the home directory of the user the process runs as (`os.path.expanduser("~/.cache")`, `os.homedir()`, `Path.home()`): `path` is relative to it ('.' for the home itself). */
+  home?: boolean;
   /** Why, e.g. `collectstatic writes STATIC_ROOT`. */
   reason: string;
   /** Where the path is defined. */
@@ -60,10 +66,14 @@ function baseDirOf(settingsFile: string, text: string): string | null {
 function staticRoot(settingsFile: string, text: string, serviceDir: string): { path: string; absolute: boolean; line: number } | null {
   const m = STATIC_ROOT.exec(text);
   if (!m) return null;
-  const expr = (m[1] ?? '').replace(/#.*$/, '').trim();
-  const line = lineOfOffset(text, m.index);
+  const path = settingsPath(settingsFile, text, serviceDir, (m[1] ?? '').replace(/#.*$/, '').trim());
+  return path && { ...path, line: lineOfOffset(text, m.index) };
+}
+
+/** A settings path expression (an absolute literal, `BASE_DIR / "x"`, `os.path.join(BASE_DIR, "x")`) relative to the service directory, or absolute. */
+function settingsPath(settingsFile: string, text: string, serviceDir: string, expr: string): { path: string; absolute: boolean } | null {
   const literal = /^['"]([^'"]+)['"]$/.exec(expr)?.[1];
-  if (literal?.startsWith('/')) return { path: literal, absolute: true, line };
+  if (literal?.startsWith('/')) return { path: literal, absolute: true };
   const joined =
     /^BASE_DIR\s*\/\s*['"]([^'"]+)['"]$/.exec(expr)?.[1] ??
     /^os\.path\.join\(\s*BASE_DIR\s*,\s*['"]([^'"]+)['"]\s*\)$/.exec(expr)?.[1] ??
@@ -74,7 +84,42 @@ function staticRoot(settingsFile: string, text: string, serviceDir: string): { p
   const prefix = serviceDir ? serviceDir + '/' : '';
   const full = posix.join(base, joined);
   if (serviceDir && !(full + '/').startsWith(prefix)) return null;
-  return { path: full.slice(prefix.length), absolute: false, line };
+  return { path: full.slice(prefix.length), absolute: false };
+}
+
+/** `manage.py migrate` / `django-admin migrate` on a start command line (not `makemigrations`, not a comment). */
+const MIGRATE = /^(?!\s*#).*\b(?:manage\.py|django-admin)\b[^\n]*?\smigrate\b/m;
+const SQLITE_ENGINE = /['"]django\.db\.backends\.sqlite3['"]/g;
+
+/**
+ * The directories Django's SQLite databases live in (DATABASES ENGINE sqlite3, NAME a path): SQLite
+ * writes the database file and its journal beside it, so the directory must be writable. A NAME
+ * ecsfix cannot place (a variable read, a call) is an unresolved write; `:memory:` writes nothing.
+ */
+function djangoSqliteWrites(serviceDir: string, settingsFiles: string[], read: (rel: string) => string | null): Omit<RuntimeWrite, 'reason'>[] {
+  const out: Omit<RuntimeWrite, 'reason'>[] = [];
+  for (const file of settingsFiles) {
+    const text = read(file) ?? '';
+    for (const m of text.matchAll(SQLITE_ENGINE)) {
+      // The NAME of the same database dict: before or after the ENGINE, within its braces.
+      const open = text.lastIndexOf('{', m.index);
+      const close = open < 0 ? -1 : (callArguments(text, open + 1)?.end ?? -1);
+      if (close < 0) continue;
+      const name = /['"]NAME['"]\s*:\s*/.exec(text.slice(open, close));
+      const line = lineOfOffset(text, m.index);
+      if (!name) continue;
+      const expr = firstArgument(text, open + name.index + name[0].length).replace(/#.*$/, '').trim();
+      if (/^['"]:memory:['"]$/.test(expr)) continue;
+      const path = settingsPath(file, text, serviceDir, expr);
+      if (!path) out.push({ path: expr, absolute: false, unresolved: true, file, line });
+      else if (posix.basename(path.path).includes('$')) continue;
+      else {
+        const dir = posix.dirname(path.path);
+        out.push({ path: dir === '' ? '.' : dir, absolute: path.absolute, flat: true, file, line });
+      }
+    }
+  }
+  return out;
 }
 
 /** What the service runs at start and the code it runs, as {@link detectRuntimeWrites} reads them. */
@@ -85,6 +130,10 @@ export interface StartupFacts {
   sourceFiles: string[];
   /** What the image's ENV and the service's compose `environment` set: the values the code's variable reads get. */
   environment?: ServiceEnvironment;
+  /** The shell scripts the start commands run (the image's entrypoint script), read for what they write. */
+  scripts?: StartScript[];
+  /** The repo file the image holds at a path (a COPY put it there), when known. */
+  imageFile?: (imagePath: string) => string | null;
 }
 
 const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
@@ -181,6 +230,11 @@ interface ResolvedPath {
   path: string;
   dynamicTail: boolean;
   via?: string;
+  /**
+   * The path starts with `~`: `home` when that is the user's home directory (`os.homedir()`,
+   * `Path.home()`, an expanduser'd `~`), `literal` when nothing expands it (a directory named `~`).
+   */
+  tilde?: 'home' | 'literal';
 }
 
 /** What the code reads a variable with: `process.env.X ?? 'd'`, `os.getenv('X', 'd')`, `os.environ.get('X')`, `os.environ['X']`. */
@@ -225,7 +279,21 @@ function resolveEnvironmentRead(read: { name: string; fallback: string | null },
 
 /** Joins `tail` onto each of `heads` (an absolute tail replaces the head). */
 function joinPaths(heads: ResolvedPath[], tails: ResolvedPath[]): ResolvedPath[] {
-  return heads.flatMap((h) => tails.map((t) => ({ path: t.path.startsWith('/') ? t.path : posix.join(h.path, t.path), dynamicTail: t.dynamicTail, ...(h.via || t.via ? { via: (h.via ?? t.via) as string } : {}) })));
+  return heads.flatMap((h) =>
+    tails.map((t) => {
+      const replaced = t.path.startsWith('/') || t.tilde === 'home';
+      const tilde = replaced ? t.tilde : h.tilde ?? (t.tilde ? 'literal' : undefined);
+      return { path: replaced ? t.path : posix.join(h.path, t.path), dynamicTail: t.dynamicTail, ...(h.via || t.via ? { via: (h.via ?? t.via) as string } : {}), ...(tilde ? { tilde } : {}) };
+    }),
+  );
+}
+
+/** The home directory of the user the process runs as: `os.homedir()`, `Path.home()`, `os.path.expanduser("~")`. */
+const HOME_DIR = /^(?:os\.homedir\(\)|(?:pathlib\.)?Path\.home\(\))$/;
+
+/** `~` expanded: a path that starts with it is under the user's home. */
+function expandUser(paths: ResolvedPath[] | null): ResolvedPath[] | null {
+  return paths && paths.map((p) => (p.tilde === 'literal' && (p.path === '~' || p.path.startsWith('~/')) ? { ...p, tilde: 'home' } : p));
 }
 
 /** The last top-level ` / ` of a Python expression (pathlib's join), else -1. */
@@ -260,20 +328,27 @@ function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): R
   const read = environmentRead(e);
   if (read) return resolveEnvironmentRead(read, text, ctx, depth);
   if (/^process\.cwd\(\)$|^os\.getcwd\(\)$|^Path\.cwd\(\)$/.test(e)) return [{ path: '.', dynamicTail: false }];
+  if (HOME_DIR.test(e)) return [{ path: '~', dynamicTail: false, tilde: 'home' }];
   const lit = /^([rbuf]*)(['"`])([^'"`]*)\2$/i.exec(e);
   if (lit) {
     const body = lit[3] ?? '';
     // A JS template's `${...}`, a Python f-string's `{...}`: the path is dynamic from there on.
     const dollar = lit[2] === '`' ? body.indexOf('${') : /f/i.test(lit[1] ?? '') ? body.indexOf('{') : -1;
-    if (dollar < 0) return [{ path: body || '.', dynamicTail: false }];
+    const tilde = /^~(?:\/|$)/.test(body) ? { tilde: 'literal' as const } : {};
+    if (dollar < 0) return [{ path: body || '.', dynamicTail: false, ...tilde }];
     const slash = body.lastIndexOf('/', dollar);
-    return slash < 0 ? null : [{ path: body.slice(0, slash) || '/', dynamicTail: true }];
+    return slash < 0 ? null : [{ path: body.slice(0, slash) || '/', dynamicTail: true, ...tilde }];
   }
   if (ctx.python) {
-    const wrapped = wholeCall(e, /^(?:pathlib\.)?(?:Pure)?Path\(|^str\(|^os\.path\.(?:abspath|realpath|expanduser)\(/);
+    const expanded = wholeCall(e, /^os\.path\.expanduser\(/);
+    if (expanded?.length === 1) return expandUser(resolvePath(expanded[0] ?? '', text, ctx, depth + 1));
+    const wrapped = wholeCall(e, /^(?:pathlib\.)?(?:Pure)?Path\(|^str\(|^os\.path\.(?:abspath|realpath)\(/);
     if (wrapped?.length === 1) return resolvePath(wrapped[0] ?? '', text, ctx, depth + 1);
     const method = /\.(?:resolve|absolute|expanduser)\(\)$/.exec(e);
-    if (method) return resolvePath(e.slice(0, method.index), text, ctx, depth + 1);
+    if (method) {
+      const of = resolvePath(e.slice(0, method.index), text, ctx, depth + 1);
+      return method[0] === '.expanduser()' ? expandUser(of) : of;
+    }
     const slash = lastPathJoin(e);
     if (slash > 0) {
       const head = resolvePath(e.slice(0, slash), text, ctx, depth + 1);
@@ -309,18 +384,23 @@ function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): R
 }
 
 /** The directories a write creates or writes into (one per value its path can take); null when its path cannot be resolved. */
-function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string }[] | null {
+function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string; home?: boolean }[] | null {
   const resolved = resolvePath(expr, text, ctx);
   if (!resolved) return null;
+  if (resolved.some((r) => r.tilde === 'literal')) {
+    ctx.because = 'a path with a `~` that nothing expands: a directory literally named ~';
+    return null;
+  }
   return resolved.map((r) => {
     const dir = r.dynamicTail || !isFile ? r.path : posix.dirname(r.path);
     const norm = posix.normalize(dir).replace(/(.)\/$/, '$1');
+    if (r.tilde === 'home') return { dir: norm === '~' ? '.' : norm.replace(/^~\//, ''), home: true, ...(r.via ? { via: r.via } : {}) };
     return { dir: norm === '' ? '.' : norm, ...(r.via ? { via: r.via } : {}) };
   });
 }
 
 function pushWrite(writes: RuntimeWrite[], w: RuntimeWrite): void {
-  if (!writes.some((o) => o.path === w.path && o.absolute === w.absolute && !!o.fromWorkdir === !!w.fromWorkdir)) writes.push(w);
+  if (!writes.some((o) => o.path === w.path && o.absolute === w.absolute && !!o.fromWorkdir === !!w.fromWorkdir && !!o.home === !!w.home)) writes.push(w);
 }
 
 /** The expression a Python method is called on (`INVOICE_DIR` in `INVOICE_DIR.mkdir(`, `Path(x)` in `Path(x).mkdir(`), ending at `dot`. */
@@ -385,8 +465,9 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null,
         pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve${ctx.because ? ` (${ctx.because})` : ''}`, file, line });
         return;
       }
-      for (const { dir, via } of dirs)
-        if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
+      for (const { dir, via, home } of dirs)
+        if (home) pushWrite(writes, { path: dir, absolute: false, home: true, reason: `${what} writes ${dir === '.' ? '~' : `~/${dir}`}, in the home directory of the user it runs as${via ? ` (${via})` : ''}`, file, line });
+        else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
           pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}${via ? ` (${via})` : ''}`, file, line });
     };
     if (python) {
@@ -541,6 +622,19 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
         writes.push({ path: root.path, absolute: root.absolute, reason: 'collectstatic writes STATIC_ROOT', file: f, line: root.line });
     }
   }
+  if (startups.some((s) => MIGRATE.test(s.text))) {
+    const settings = inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f));
+    const migrate = startups.find((s) => MIGRATE.test(s.text)) as (typeof startups)[number];
+    const at = where(migrate, MIGRATE);
+    for (const w of djangoSqliteWrites(serviceDir, settings, read))
+      pushWrite(writes, {
+        ...w,
+        reason: w.unresolved
+          ? `Django's SQLite database (DATABASES NAME), which \`migrate\` at start (${at.file}:${at.line}) creates, with a path ecsfix cannot resolve`
+          : `SQLite writes the database (DATABASES NAME) and its journal in ${w.path === '.' ? 'the service directory' : w.path}; \`migrate\` at start (${at.file}:${at.line}) creates it. On Fargate it is lost with the task`,
+      });
+  }
+  for (const w of scriptWrites(facts.scripts ?? [], facts.imageFile)) pushWrite(writes, w);
   for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {})) pushWrite(writes, w);
   return writes;
 }

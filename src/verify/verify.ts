@@ -238,9 +238,10 @@ function writtenPaths(service: Service, config: ImageConfig): { path: string; wh
   };
   // Relative paths are taken from the WORKDIR: the process's working directory, which is where
   // the service directory lands in the images ecsfix reads. A write the model could not resolve to
-  // a path (`unresolved`, issue 9's model) has nothing to probe.
+  // a path (`unresolved`, issue 9's model) has nothing to probe, nor one under the user's home (`home`),
+  // which depends on the user the image runs as (the smoke start shows whether it is writable).
   for (const w of service.runtimeWrites ?? [])
-    if (!(w as { unresolved?: boolean }).unresolved) add(w.absolute ? w.path : posix.join(config.workingDir, w.path), w.reason, w.file, w.line);
+    if (!(w as { unresolved?: boolean }).unresolved && !w.home) add(w.absolute ? w.path : posix.join(config.workingDir, w.path), w.reason, w.file, w.line);
   for (const v of config.volumes) add(v, 'VOLUME in the image (a new volume takes its ownership from the image)');
   for (const v of service.compose?.volumes ?? [])
     if (!v.readOnly && (v.source === null || !/^[./~]/.test(v.source))) add(v.target, `compose ${v.source === null ? 'anonymous' : 'named'} volume`);

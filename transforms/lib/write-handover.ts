@@ -125,6 +125,8 @@ export interface Handed {
   findings: Finding[];
   /** Writes ecsfix cannot resolve to a path, or cannot hand over: the user must not be switched. */
   blockers: Finding[];
+  /** Writes under the runtime user's home directory (`path` relative to it): where that is depends on the user. */
+  home: { path: string; reason: string }[];
 }
 
 /** Directories to hand to the user: mkdir'd ones, VOLUMEs, named volumes and the service's runtime writes. */
@@ -132,6 +134,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
   const dirs = mkdirTargets(parsed, inForce);
   const findings: Finding[] = [];
   const blockers: Finding[] = [];
+  const home: Handed['home'] = [];
   const hand = (path: string, recursive: boolean, create: boolean, reason: string, mount = false) => {
     const known = dirs.find((d) => d.path === path);
     if (known) {
@@ -149,7 +152,11 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
     for (const w of service.runtimeWrites ?? []) {
       const reason = `${w.reason} (${w.file}:${w.line})`;
       if (w.unresolved) {
-        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot tell which directory that is, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, });
+        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot establish which directory that is or make it writable for the runtime user, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, });
+        continue;
+      }
+      if (w.home) {
+        if (!home.some((h) => h.path === w.path)) home.push({ path: w.path, reason });
         continue;
       }
       if (w.fromWorkdir) {
@@ -166,7 +173,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
         const known = path === workdir ? dirs.find((d) => d.path === path) : undefined;
         if (known) known.reason = reason;
         else if (path === workdir) dirs.push({ path, recursive: false, create: false, reason, workdir: true });
-        else hand(path, true, true, reason);
+        else hand(path, !w.flat, true, reason);
         continue;
       }
       const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
@@ -180,7 +187,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
       }
       const repoRel = posix.join(service.dir, w.path);
       const inRepo = !w.absolute && repo.files.some((f) => f.startsWith(repoRel + '/'));
-      hand(path, inRepo || collectsAtBuild, !inRepo && !collectsAtBuild, reason);
+      hand(path, !w.flat && (inRepo || collectsAtBuild), !inRepo && !collectsAtBuild, reason);
     }
     // A new named volume takes its ownership (and content) from the image's directory at the mount point.
     for (const v of service.compose?.volumes ?? [])
@@ -196,16 +203,16 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
     }
     for (const path of volumePaths(ins)) hand(path, false, true, `VOLUME at line ${ins.line}: a new volume takes the mount point's ownership from the image`);
   }
-  return { dirs, findings, blockers };
+  return { dirs, findings, blockers, home };
 }
 
 export function chownCommands(dirs: Handover[], owner: string): string[] {
   const cmds: string[] = [];
-  const create = dirs.filter((d) => d.create).map((d) => d.path);
+  const create = dirs.filter((d) => d.create).map((d) => d.path).filter((p, _, all) => !all.some((o) => o.startsWith(p + '/')));
   if (create.length) cmds.push(`mkdir -p ${create.join(' ')}`);
   const flat = dirs.filter((d) => !d.recursive).map((d) => d.path);
   if (flat.length) cmds.push(`chown ${owner} ${flat.join(' ')}`);
-  const deep = dirs.filter((d) => d.recursive).map((d) => d.path);
+  const deep = dirs.filter((d) => d.recursive).map((d) => d.path).filter((p, _, all) => !all.some((o) => p.startsWith(o + '/')));
   if (deep.length) cmds.push(`chown -R ${owner} ${deep.join(' ')}`);
   return cmds;
 }
