@@ -550,3 +550,22 @@ describe('ECS415 Django redirects the plain-HTTP health check to HTTPS (review5 
     expect(at(readiness(django('import os\nALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = os.environ.get("SSL_REDIRECT") == "1"\n')), 'ECS415')).toEqual([]);
   });
 });
+
+describe('ECS416 compose bind-mounts a repo file the image does not contain (review5 P14)', () => {
+  const proxy = (compose: string, dockerfile = 'FROM nginx:1.27-alpine\nEXPOSE 80\n') => ({
+    'docker-compose.yml': compose,
+    'proxy/Dockerfile': dockerfile,
+    'proxy/default.conf': 'server {\n  listen 80;\n  location / { proxy_pass http://api:3000; }\n}\n',
+  });
+  const base = 'services:\n  proxy:\n    build: ./proxy\n    ports:\n      - "80:80"\n    volumes:\n      - ./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro\n';
+
+  it('names the mount line when the image does not COPY the file', () => {
+    expect(at(readiness(proxy(base)), 'ECS416')).toEqual([{ service: 'proxy', file: 'docker-compose.yml', line: 7, severity: 'warning' }]);
+  });
+
+  it('stays silent when the image COPYs it to that path, for a mounted directory, and for a named volume', () => {
+    expect(at(readiness(proxy(base, 'FROM nginx:1.27-alpine\nCOPY default.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n')), 'ECS416')).toEqual([]);
+    expect(at(readiness(proxy(base.replace('./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro', './proxy:/etc/nginx/conf.d:ro'))), 'ECS416')).toEqual([]);
+    expect(at(readiness(proxy(base.replace('./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro', 'confs:/etc/nginx/conf.d') + 'volumes:\n  confs:\n')), 'ECS416')).toEqual([]);
+  });
+});

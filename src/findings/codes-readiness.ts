@@ -68,6 +68,13 @@ export const READINESS_CODES: readonly FindingCode[] = [
     fixedBy: 'dockerfile-healthcheck-env',
   },
   {
+    code: 'ECS416',
+    title: 'Compose bind-mounts a repo file the image does not contain',
+    defaultSeverity: 'warning',
+    help:
+      'A compose file a deployment uses mounts a file of the repo into the container (`./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro`), and the image does not COPY it to that path. ECS tasks have no bind mounts from the repo, so on ECS the container runs with whatever the image has there (for nginx, the stock welcome page, which still answers the ALB). COPY the file into the image, or load it at start from S3 or SSM Parameter Store. Mounts of the local-development layer (docker-compose.override.yml with a dev stage, docker-compose.dev.yml) are not reported.',
+  },
+  {
     code: 'ECS415',
     title: 'Django redirects the health check to HTTPS',
     defaultSeverity: 'blocking',

@@ -1,5 +1,6 @@
 /** The readiness rules of `ecsfix check`, one per file, each a pure function of the check context. */
 import type { ReadinessRule } from '../context.js';
+import { composeBindMount } from './compose-bind-mount.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { curlWithoutCurl } from './curl-without-curl.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -23,6 +24,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   floatingBaseImage,
   enginesNode,
   composeOnlyHostname,
+  composeBindMount,
   devServerCommand,
   curlWithoutCurl,
   portMismatch,
