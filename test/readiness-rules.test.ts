@@ -471,3 +471,28 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
     expect(at(withServer(hostFromEnv, COMPOSE + '    environment:\n      HOST: 0.0.0.0\n'), 'ECS414')).toEqual([]);
   });
 });
+
+describe('ECS407 / ECS410 on the compose command the task definition runs (review5 P11, P15)', () => {
+  const DJANGO = {
+    'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nEXPOSE 8000\nCMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]\n',
+    'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+    'web/manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
+    'web/config/urls.py': "from django.urls import path\nfrom django.http import HttpResponse\nurlpatterns = [path('healthz/', lambda r: HttpResponse('ok'))]\n",
+  };
+  const compose = (command: string) => `services:\n  web:\n    build: ./web\n    command: ${command}\n    ports:\n      - "8000:8000"\n`;
+
+  it('runserver in docker-compose.yml (carried into the task definition) is ECS407 at the command line', () => {
+    const found = readiness({ ...DJANGO, 'docker-compose.yml': compose('python manage.py runserver 0.0.0.0:8000') });
+    expect(at(found, 'ECS407')).toEqual([{ service: 'web', file: 'docker-compose.yml', line: 4, severity: 'blocking' }]);
+  });
+
+  it('sh -c "migrate && gunicorn" is ECS410 at the command line', () => {
+    const found = readiness({ ...DJANGO, 'docker-compose.yml': compose('sh -c "python manage.py migrate --noinput && gunicorn config.wsgi:application --bind 0.0.0.0:8000"') });
+    expect(at(found, 'ECS410').map((f) => `${f.file}:${f.line}`)).toEqual(['docker-compose.yml:4']);
+  });
+
+  it('a runserver only the local-development layer (docker-compose.dev.yml) sets is not what the task definition runs: silent', () => {
+    const found = readiness({ ...DJANGO, 'docker-compose.yml': 'services:\n  web:\n    build: ./web\n    ports:\n      - "8000:8000"\n', 'docker-compose.dev.yml': 'services:\n  web:\n    command: python manage.py runserver 0.0.0.0:8000\n    volumes:\n      - ./web:/app\n' });
+    expect(at(found, 'ECS407')).toEqual([]);
+  });
+});

@@ -51,6 +51,19 @@ export function imageEnv(parsed: ParsedDockerfile, stage: DockerStage): Map<stri
 
 const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/s, '$2');
 
+/**
+ * The process compose runs in place of the image's ENTRYPOINT/CMD, as the task definition carries
+ * it (the deployed layer's `entrypoint` and `command`, not a development override's), with where it
+ * is set; null when compose keeps the image's process.
+ */
+export function composeProcess(service: Service): { value: string; file: string; line: number } | null {
+  const compose = service.compose;
+  const process = compose?.deployed ?? compose;
+  if (!compose || !process || (process.command === undefined && process.entrypoint === undefined)) return null;
+  const at = process.processAt ?? { file: compose.file, line: compose.line };
+  return { value: [process.entrypoint, process.command].filter((p) => p !== undefined).join(' '), ...at };
+}
+
 /** The last instruction of a keyword in force for a stage (CMD, ENTRYPOINT, HEALTHCHECK). */
 export function lastInForce(parsed: ParsedDockerfile, stage: DockerStage, keyword: string) {
   return effectiveInstructions(parsed, stage).filter((i) => i.keyword === keyword).pop();

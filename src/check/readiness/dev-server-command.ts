@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import { composeEntries } from '../compose-entries.js';
-import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { composeProcess, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptPath } from '../../repo/startScript.js';
 import { repoFileAt } from '../../dockerfile/imageBuild.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
@@ -48,13 +48,20 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
       });
     }
   }
+  // What the task definition runs in place of the image's CMD: the deployed compose command.
+  for (const service of ctx.repo.services) {
+    const process = composeProcess(service);
+    const server = process ? devServer(process.value) : null;
+    if (process && server) findings.push(finding(ctx, 'ECS407', { service: service.name, file: process.file, line: process.line, message: `the compose command, which the task definition runs, starts a development server (${server})` }));
+  }
   const deployed = new Set(ctx.repo.services.map((s) => s.name));
   for (const file of ctx.repo.composeFiles.filter((f) => /prod/i.test(posix.basename(f)))) {
     const text = ctx.read(file);
     if (text === null) continue;
     for (const command of composeEntries(file, text).command) {
       const server = deployed.has(command.service) ? devServer(command.value) : null;
-      if (server) findings.push(finding(ctx, 'ECS407', { service: command.service, file, line: command.line, message: `the production compose ${command.key} starts a development server (${server})` }));
+      const reported = findings.some((f) => f.file === file && f.line === command.line && f.service === command.service);
+      if (server && !reported) findings.push(finding(ctx, 'ECS407', { service: command.service, file, line: command.line, message: `the production compose ${command.key} starts a development server (${server})` }));
     }
   }
   return findings;
