@@ -496,3 +496,27 @@ describe('ECS407 / ECS410 on the compose command the task definition runs (revie
     expect(at(found, 'ECS407')).toEqual([]);
   });
 });
+
+describe('ECS415 Django redirects the plain-HTTP health check to HTTPS (review5 P9)', () => {
+  const django = (settings: string) => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./web\n    ports:\n      - "8000:8000"\n',
+    'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+    'web/manage.py': 'import os\n\nif __name__ == "__main__":\n    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n',
+    'web/config/urls.py': 'from django.urls import path\nfrom core import views\n\nurlpatterns = [\n    path("healthz/", views.healthz),\n]\n',
+    'web/core/views.py': 'from django.http import HttpResponse\n\n\ndef healthz(request):\n    return HttpResponse("ok")\n',
+    'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]\n',
+    'web/config/settings.py': settings,
+  });
+
+  it('names SECURE_SSL_REDIRECT = True, and `not DEBUG` with DEBUG = False, when the health path is not exempt', () => {
+    expect(at(readiness(django('ALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = True\n')), 'ECS415')).toEqual([{ service: 'web', file: 'web/config/settings.py', line: 2, severity: 'blocking' }]);
+    const notDebug = 'DEBUG = False\nALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = not DEBUG\nSECURE_REDIRECT_EXEMPT = [r"^admin/login/$"]\n';
+    expect(at(readiness(django(notDebug)), 'ECS415')).toEqual([{ service: 'web', file: 'web/config/settings.py', line: 3, severity: 'blocking' }]);
+  });
+
+  it('stays silent when the health path is exempt, the redirect is off or computed', () => {
+    expect(at(readiness(django('ALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = True\nSECURE_REDIRECT_EXEMPT = [r"^healthz/$"]\n')), 'ECS415')).toEqual([]);
+    expect(at(readiness(django('ALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = False\n')), 'ECS415')).toEqual([]);
+    expect(at(readiness(django('import os\nALLOWED_HOSTS = ["*"]\nSECURE_SSL_REDIRECT = os.environ.get("SSL_REDIRECT") == "1"\n')), 'ECS415')).toEqual([]);
+  });
+});

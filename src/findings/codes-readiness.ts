@@ -68,6 +68,13 @@ export const READINESS_CODES: readonly FindingCode[] = [
     fixedBy: 'dockerfile-healthcheck-env',
   },
   {
+    code: 'ECS415',
+    title: 'Django redirects the health check to HTTPS',
+    defaultSeverity: 'blocking',
+    help:
+      'SECURE_SSL_REDIRECT is on (True, or `not DEBUG` with DEBUG False) and SECURE_REDIRECT_EXEMPT does not match the health path. ALB health checks and the container probe are plain HTTP without X-Forwarded-Proto, so Django\'s SecurityMiddleware answers 301 and the targets never turn healthy. Add the health path to SECURE_REDIRECT_EXEMPT (a regex on the path without its leading slash).',
+  },
+  {
     code: 'ECS414',
     title: 'Server listens on a loopback address',
     defaultSeverity: 'blocking',

@@ -17,7 +17,7 @@ const STRING_ITEM = /^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$/;
 const ENV_SPLIT = /^(?:os\.environ\.get|os\.getenv)\(\s*["'](\w+)["']\s*,\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\)\.split\(\s*["'],["']\s*\)$/;
 
 /** The settings file the service loads: DJANGO_SETTINGS_MODULE from compose, else from manage.py/wsgi.py/asgi.py; the module resolved under the service's directory. */
-function settingsFile(ctx: CheckContext, service: Service): string | null {
+export function settingsFile(ctx: CheckContext, service: Service): string | null {
   const prefix = service.dir ? service.dir + '/' : '';
   const inService = ctx.repo.files.filter((f) => f.startsWith(prefix));
   const fromCompose = service.compose?.environment?.DJANGO_SETTINGS_MODULE;

@@ -4,6 +4,7 @@ import { composeOnlyHostname } from './compose-only-hostname.js';
 import { curlWithoutCurl } from './curl-without-curl.js';
 import { devServerCommand } from './dev-server-command.js';
 import { djangoAllowedHosts } from './django-allowed-hosts.js';
+import { djangoSslRedirect } from './django-ssl-redirect.js';
 import { enginesNode } from './engines-node.js';
 import { exitOnMissingDependency } from './exit-on-missing-dependency.js';
 import { frontendLocalhostBuildVar } from './frontend-localhost-build-var.js';
@@ -30,4 +31,5 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   nginxComposeUpstream,
   frontendLocalhostBuildVar,
   djangoAllowedHosts,
+  djangoSslRedirect,
 ];
