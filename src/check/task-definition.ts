@@ -74,6 +74,8 @@ export interface TargetGroup {
 
 export interface EcsService {
   service: string;
+  /** The compose file that defines the service, when one does (two projects may both name a service `web`). */
+  composeFile?: string;
   role: Service['role'];
   taskDefinition: TaskDefinition;
   targetGroup: TargetGroup | null;
@@ -201,6 +203,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
   return {
     service: service.name,
+    ...(service.compose ? { composeFile: service.compose.file } : {}),
     role: service.role,
     taskDefinition: {
       family: service.name,

@@ -11,15 +11,35 @@ export interface EcsFile {
   contents: string;
 }
 
+/**
+ * Each entry's key: the service name, qualified by its compose file's directory where two compose
+ * projects both define a service of that name (`deploy--web` for deploy/docker-compose.prod.yml),
+ * so neither overwrites the other.
+ */
+function keys(report: CheckReport): string[] {
+  const count = new Map<string, number>();
+  for (const e of report.ecs) count.set(e.service, (count.get(e.service) ?? 0) + 1);
+  const seen = new Set<string>();
+  return report.ecs.map((e) => {
+    const dir = e.composeFile?.includes('/') ? e.composeFile.slice(0, e.composeFile.lastIndexOf('/')) : '';
+    let key = (count.get(e.service) ?? 0) > 1 && dir ? `${dir.replace(/[^\w.-]+/g, '-')}--${e.service}` : e.service;
+    for (let n = 2; seen.has(key); n++) key = `${e.service}-${n}`;
+    seen.add(key);
+    return key;
+  });
+}
+
 export function ecsFiles(report: CheckReport): EcsFile[] {
   const files: EcsFile[] = [];
-  for (const e of report.ecs) {
-    files.push({ name: `${e.service}.task-definition.json`, contents: JSON.stringify(e.taskDefinition, null, 2) + '\n' });
-    if (e.targetGroup) files.push({ name: `${e.service}.target-group.json`, contents: JSON.stringify(e.targetGroup, null, 2) + '\n' });
-  }
+  const names = keys(report);
+  report.ecs.forEach((e, i) => {
+    files.push({ name: `${names[i]}.task-definition.json`, contents: JSON.stringify(e.taskDefinition, null, 2) + '\n' });
+    if (e.targetGroup) files.push({ name: `${names[i]}.target-group.json`, contents: JSON.stringify(e.targetGroup, null, 2) + '\n' });
+  });
   return files;
 }
 
 export function ecsJson(report: CheckReport) {
-  return Object.fromEntries(report.ecs.map((e) => [e.service, { taskDefinition: e.taskDefinition, targetGroup: e.targetGroup, notes: e.notes }]));
+  const names = keys(report);
+  return Object.fromEntries(report.ecs.map((e, i) => [names[i], { taskDefinition: e.taskDefinition, targetGroup: e.targetGroup, notes: e.notes }]));
 }
