@@ -14,8 +14,22 @@ import { cmdReadingPort } from './lib/fixed-port.js';
 import { execShellCmd } from './lib/exec-cmd.js';
 import { startScriptPath } from '../src/repo/startScript.js';
 import { repoFileAt } from '../src/dockerfile/imageBuild.js';
-import type { DockerInstruction } from '../src/repo/dockerfile.js';
+import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { resolveVariable, substitute } from '../src/dockerfile/variables.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
+
+/** A variable's value at an instruction: compose's build arg, else the ARG/ENV in force, expanded in turn (null when unknown). */
+function buildValue(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction, name: string, buildArgs: Record<string, string>, depth = 0): string | null {
+  const found = resolveVariable(parsed, stage, at, name);
+  const value = found.instruction?.keyword === 'ARG' && name in buildArgs ? (buildArgs[name] ?? null) : found.value;
+  if (value === null || depth > 3) return value;
+  return substitute(value, (inner) => buildValue(parsed, stage, found.instruction ?? at, inner, buildArgs, depth + 1));
+}
+
+/** An EXPOSE word with its variables expanded (`${GATEWAY_PORT}` -> 8080); null when one has no known value. */
+function exposedPort(word: string, lookup: (name: string) => string | null): string | null {
+  return word.includes('$') ? substitute(word, lookup) : word;
+}
 
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
@@ -39,7 +53,9 @@ export const dockerfilePortEnv: Transform = {
 
     const envPort = inForce.filter((i) => i.keyword === 'ENV' && /(?:^|\s)PORT(?:=|\s)/.test(i.args));
     const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
-    const exposed = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
+    // `EXPOSE ${GATEWAY_PORT}` is the port its ARG/ENV (or compose's build args) give it; null where that is not established.
+    const exposedWords = exposes.flatMap((i) => i.args.split(/\s+/).map((p) => ({ word: p.split('/')[0] ?? '', at: i })));
+    const exposed = exposedWords.map(({ word, at }) => exposedPort(word, (name) => buildValue(parsed, stage, at, name, service.compose?.build?.args ?? {})));
     const lines: string[] = [];
     // A CMD that starts the server on the literal service port is made to read PORT (same port by default).
     const script = (entrypoint: DockerInstruction) => {
@@ -90,9 +106,9 @@ export const dockerfilePortEnv: Transform = {
     }
     // The code starts the server on another fixed port than the one chosen: which one is served is not settled.
     const fixedElsewhere = ignored.length > 0 && fixedListenPorts(service, inForce).some((f) => f.port !== port);
-    if (!fixedElsewhere && !exposed.includes(String(port)) && !exposed.some((p) => /\$\{?PORT\b/.test(p ?? ''))) {
-      if (exposes.length > 0)
-        findings.push({ code: 'ECS105', severity: 'warning', message: `EXPOSE ${exposed.join(' ')} does not include the service port ${port}; check which port the app listens on`, line: exposes[0]?.line });
+    if (!fixedElsewhere && !exposed.includes(String(port)) && !exposedWords.some((e) => /\$\{?PORT\b/.test(e.word))) {
+      if (exposes.length > 0 && !exposed.includes(null))
+        findings.push({ code: 'ECS105', severity: 'warning', message: `EXPOSE ${exposedWords.map((e) => e.word).join(' ')} does not include the service port ${port}; check which port the app listens on`, line: exposes[0]?.line });
       else lines.push(`${keyword(parsed, 'EXPOSE')} ${port}`);
     }
     if (cmdEdit)

@@ -29,7 +29,14 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         if (mount.prefix) path = joinRoute(mount.prefix, path);
       }
-      const mounted = r.absolute || f.python ? '' : mountPrefix(file, r.receiver ?? null, facts, 0);
+      const outer = r.absolute || f.python ? { prefix: '' } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
+      const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
+      if (opaque) {
+        // A Fastify register prefix that is not a string literal: the URL is not established.
+        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} registers the plugin with a prefix that is not a string literal` } });
+        continue;
+      }
+      const mounted = routeSegments(outer.prefix, r.scope ?? '');
       if (mounted) path = joinRoute(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
       // NestJS: the global prefix applies to controller routes, except the paths it excludes.
@@ -52,15 +59,16 @@ function importResolvesTo(fromFile: string, spec: string, target: string): boole
 /**
  * The prefix a JS route is served under when it is registered on a router (or in a plugin) that
  * another file mounts: `app.use('/api/v1', healthRouter)`, `fastify.register(health, { prefix })`,
- * a Koa `new Router({ prefix })`, following routers mounted on routers. Routes on the app itself
- * are absolute ('').
+ * a Koa `new Router({ prefix })`, following routers mounted on routers and plugins registered in
+ * plugins. Routes on the app itself are absolute (''). `skipsPrefix`: the receiver is the instance
+ * of a fastify-plugin-wrapped plugin, which the register call's prefix does not reach.
  */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number): string {
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): { prefix: string; opaque?: { file: string; line: number } } {
   const f = facts.get(file);
-  if (!f || depth > 4) return '';
+  if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
   const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver)) return '';
+  if (receiver && f.apps.includes(receiver)) return { prefix: '' };
   const own = router ? (f.routers[router] ?? '') : '';
   const candidates: { file: string; mount: MountHint }[] = [];
   if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
@@ -72,9 +80,13 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
     }
   }
   const hit = candidates[0];
-  if (!hit) return own;
-  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1) : '';
-  return routeSegments(outer, hit.mount.prefix, own);
+  if (!hit) return { prefix: own };
+  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
+  const skips = skipsPrefix || hit.mount.targetSkipsPrefix;
+  // The mount's own prefix is opaque only where it applies; an enclosing register's always is.
+  const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;
+  const opaque = outer.opaque ?? ownOpaque;
+  return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}) };
 }
 
 /** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */

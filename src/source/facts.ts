@@ -9,7 +9,7 @@
  */
 import { parseSync } from 'oxc-parser';
 import { lineIndex } from '../text.ts';
-import { joinRoute } from '../urlPath.ts';
+import { joinRoute, routeSegments } from '../urlPath.ts';
 import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_CONSUMER_STARTER, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
@@ -32,15 +32,47 @@ export interface RouteHint {
   receiver?: string | null;
   /** Matched against the request's full path in a middleware (`ctx.path === '/health'`): no router prefix applies. */
   absolute?: boolean;
+  /** See {@link Encapsulation.scope}; `receiver` is then the outermost context's receiver. */
+  scope?: string;
+  /** See {@link Encapsulation.skipsPrefix}. */
+  skipsPrefix?: boolean;
+  /** See {@link Encapsulation.opaqueAt}. */
+  opaqueAt?: number;
+}
+
+/**
+ * Fastify encapsulation inside one file: a route or register call whose receiver is the parameter of
+ * a plugin function this file registers (`app.register(async (api) => { ... }, { prefix: '/api' })`,
+ * `app.register(health, { prefix })` of a local `health`) is served under that register's prefix, and
+ * so on outwards; a plugin wrapped in fastify-plugin gets no prefix of its own (its routes go to the
+ * parent context).
+ */
+export interface Encapsulation {
+  /** The prefixes the file's own enclosing register calls add ('' for none). */
+  scope: string;
+  /** The receiver of the outermost context: the app, or the parameter of a plugin registered elsewhere. */
+  receiver: string;
+  /** That outermost plugin is wrapped in fastify-plugin: the prefix of the register call that loads it does not apply. */
+  skipsPrefix: boolean;
+  /** The line of an enclosing register call whose prefix is not a string literal: the scope is not established. */
+  opaqueAt?: number;
 }
 
 /** `app.use('/api', healthRouter)`, `fastify.register(health, { prefix: '/api' })`: a router mounted at a prefix. */
 export interface MountHint {
   prefix: string;
   ident: string;
-  /** The object it is mounted on (`app`, or another router). */
+  /** The object it is mounted on (`app`, or another router; for a register inside plugins of the same file, the outermost receiver). */
   on: string | null;
   line: number;
+  /** See {@link Encapsulation.scope}. */
+  scope?: string;
+  /** See {@link Encapsulation.skipsPrefix}. */
+  skipsPrefix?: boolean;
+  /** The line of this register call, or of an enclosing one, whose prefix is not a string literal. */
+  opaqueAt?: number;
+  /** The mounted plugin is wrapped in fastify-plugin here (`register(fp(plugin), { prefix })`, a local `const p = fp(...)`): the prefix does not apply. */
+  targetSkipsPrefix?: boolean;
 }
 
 /** The call that starts the HTTP server and the port it listens on, as far as the file says. */
@@ -522,7 +554,17 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   /** Variables that hold a router or an app, by how they were made. */
   const params = new Set<string>();
   const scoped: ScopedDeclaration[] = [];
+  /** `x.register(...)` calls with their ancestors, and the local names of fastify-plugin. */
+  const registerCalls: { call: Node; parents: Node[] }[] = [];
+  const pluginWrappers = new Set<string>();
+  const wrapperCalls: Node[] = [];
   walk(program, (node, parents) => {
+    if (node.type === 'CallExpression') {
+      if (node.callee?.type === 'MemberExpression' && propName(node.callee) === 'register') registerCalls.push({ call: node, parents: [...parents] });
+      if (node.arguments?.[0]) wrapperCalls.push(node);
+    }
+    if (node.type === 'ImportDeclaration' && node.source?.value === 'fastify-plugin') for (const sp of node.specifiers ?? []) pluginWrappers.add(sp.local.name);
+    if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && requireSpec(node.init) === 'fastify-plugin') pluginWrappers.add(node.id.name);
     if (node.type === 'VariableDeclarator' && node.id?.type === 'Identifier' && node.init) {
       decls.set(node.id.name, node.init);
       const fn = [...parents].reverse().find((p) => FUNCTION_TYPES.has(p.type));
@@ -534,6 +576,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (FUNCTION_TYPES.has(node.type)) for (const p of node.params ?? []) if (p.type === 'Identifier') params.add(p.name);
   });
   SCOPES.set(decls, scoped);
+  const isPluginWrap = (call: Node) =>
+    call?.type === 'CallExpression' && ((call.callee?.type === 'Identifier' && pluginWrappers.has(call.callee.name)) || requireSpec(call.callee) === 'fastify-plugin');
+  /** Local names passed to fastify-plugin (`module.exports = fp(plugin)`). */
+  const wrappedNames = new Set(wrapperCalls.filter(isPluginWrap).flatMap((c) => (c.arguments[0]?.type === 'Identifier' ? [c.arguments[0].name] : [])));
+  const encapsulation = (receiver: string, parents: Node[]) => encapsulationOf(receiver, parents, { line, registerCalls, wrappedNames, isPluginWrap });
 
   const listenCalls: Node[] = [];
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
@@ -736,11 +783,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
     if (method && /^(?:get|all|head|route)$/.test(method)) {
       const path = stringValue(args[0]);
-      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), receiver: receiver || null });
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
-        if (p?.startsWith('/')) facts.routes.push({ path: p, line: line(url) });
+        const scoped = receiver ? routeReceiver(receiver, parents) : { receiver: null };
+        if (p?.startsWith('/')) facts.routes.push({ path: p, line: line(url), ...(scoped.scope || scoped.skipsPrefix || scoped.opaqueAt ? scoped : {}) });
       }
     }
     // Mounts
@@ -748,21 +796,24 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       const prefixArg = stringValue(args[0]);
       const target = prefixArg !== null ? args[1] : args[0];
       let prefix = prefixArg ?? '';
-      if (method === 'register') {
-        const opts = args[1];
-        const p = opts?.type === 'ObjectExpression' ? opts.properties.find((q: Node) => q.key?.name === 'prefix') : null;
-        prefix = stringValue(p?.value) ?? '';
-        if (!p) return;
-      }
+      // A register without a prefix still nests the plugin in the caller's context.
+      const registered = method === 'register' ? registerPrefix(node) : '';
+      if (method === 'register') prefix = registered ?? '';
       if (!prefix.startsWith('/') && prefix !== '') return;
-      const spec = requireSpec(target);
+      const context: { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } = receiver ? routeReceiver(receiver, parents) : { receiver: null };
+      const wrapped = method === 'register' && isPluginWrap(target);
+      const opaqueAt = registered === null && !wrapped ? line(node) : context.opaqueAt;
+      const at = { on: context.receiver, line: line(node), ...(context.scope ? { scope: context.scope } : {}), ...(context.skipsPrefix ? { skipsPrefix: true } : {}), ...(opaqueAt ? { opaqueAt } : {}) };
+      const plugin = wrapped ? target.arguments[0] : target;
+      const spec = requireSpec(plugin);
+      const skips = wrapped || (plugin?.type === 'Identifier' && (wrappedNames.has(plugin.name) || isPluginWrap(decls.get(plugin.name)))) ? { targetSkipsPrefix: true } : {};
       if (spec) {
         const ident = `require(${spec})`;
-        facts.mounts.push({ prefix, ident, on: receiver || null, line: line(node) });
+        facts.mounts.push({ prefix, ident, ...at, ...skips });
         facts.imports[ident] = spec;
       } else {
-        const t = target?.type === 'CallExpression' && propName(target.callee ?? {}) === 'routes' ? target.callee.object : target;
-        if (t?.type === 'Identifier') facts.mounts.push({ prefix, ident: t.name, on: receiver || null, line: line(node) });
+        const t = plugin?.type === 'CallExpression' && propName(plugin.callee ?? {}) === 'routes' ? plugin.callee.object : plugin;
+        if (t?.type === 'Identifier') facts.mounts.push({ prefix, ident: t.name, ...at, ...skips });
       }
     }
     if (method === 'setGlobalPrefix') {
@@ -775,6 +826,14 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
           if (s !== null) facts.globalPrefixExclude.push(s);
         }
     }
+  }
+
+  /** The receiver fields of a route or mount: the receiver as written, or the outermost one with the prefixes of this file's plugins around it. */
+  function routeReceiver(receiver: string, parents: Node[]): { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } {
+    if (!receiver) return { receiver: null };
+    const enc = encapsulation(receiver, parents);
+    if (enc.receiver === receiver && !enc.scope && !enc.skipsPrefix && !enc.opaqueAt) return { receiver };
+    return { receiver: enc.receiver, ...(enc.scope ? { scope: enc.scope } : {}), ...(enc.skipsPrefix ? { skipsPrefix: true } : {}), ...(enc.opaqueAt ? { opaqueAt: enc.opaqueAt } : {}) };
   }
 
   /** Whether `receiver` can serve routes: an app or router made here, a function parameter (a plugin), `this.app`, or an imported app/router. */
@@ -818,6 +877,66 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
 function appFactoryOfRequire(call: Node): string {
   const spec = requireSpec(call);
   return spec && HTTP_APP_FACTORIES.has(spec) ? spec : '';
+}
+
+/** The `prefix` option of a `register(plugin, { prefix })` call: '' when none is passed, null when it is not a string literal. */
+function registerPrefix(call: Node): string | null {
+  const opts = call.arguments?.[1];
+  if (!opts) return '';
+  if (opts.type !== 'ObjectExpression') return null;
+  const p = opts.properties.find((q: Node) => (q.key?.name ?? q.key?.value) === 'prefix');
+  return p ? stringValue(p.value) : '';
+}
+
+/** The name a function (or the call wrapping it) is bound to: `function p() {}`, `const p = ...`. */
+function bindingName(node: Node, parent: Node): string | null {
+  if (node.type === 'FunctionDeclaration') return node.id?.name ?? null;
+  if (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id?.type === 'Identifier') return parent.id.name;
+  return null;
+}
+
+interface PluginFile {
+  line: (node: Node) => number;
+  registerCalls: { call: Node; parents: Node[] }[];
+  wrappedNames: Set<string>;
+  isPluginWrap: (call: Node) => boolean;
+}
+
+/** See {@link Encapsulation}: walks out from a route's receiver through the plugin functions this file registers. */
+function encapsulationOf(receiver: string, parents: Node[], file: PluginFile): Encapsulation {
+  let scope = '';
+  let current = receiver;
+  let chain = parents;
+  let opaqueAt: number | undefined;
+  const done = (skipsPrefix: boolean): Encapsulation => ({ scope, receiver: current, skipsPrefix, ...(opaqueAt ? { opaqueAt } : {}) });
+  for (let hop = 0; hop < 8; hop++) {
+    let i = chain.length - 1;
+    while (i >= 0 && !(FUNCTION_TYPES.has(chain[i].type) && chain[i].params?.[0]?.type === 'Identifier' && chain[i].params[0].name === current)) i--;
+    if (i < 0) return done(false);
+    const fn = chain[i];
+    const inlineWrap = file.isPluginWrap(chain[i - 1]) && chain[i - 1].arguments[0] === fn;
+    const at = inlineWrap ? i - 1 : i;
+    const holder = chain[at];
+    const name = bindingName(holder, chain[at - 1]);
+    const fnName = bindingName(fn, chain[i - 1]);
+    const wrapped = inlineWrap || (fnName !== null && file.wrappedNames.has(fnName));
+    const up = chain[at - 1];
+    const passes = (arg: Node) => arg === holder || (name !== null && (arg?.type === 'Identifier' ? arg.name === name : file.isPluginWrap(arg) && arg.arguments[0]?.name === name));
+    const reg =
+      up?.type === 'CallExpression' && propName(up.callee ?? {}) === 'register' && up.arguments[0] === holder
+        ? { call: up, parents: chain.slice(0, at - 1) }
+        : (file.registerCalls.find((r) => passes(r.call.arguments[0])) ?? null);
+    if (!reg) return done(wrapped);
+    const wrappedHere = wrapped || file.isPluginWrap(reg.call.arguments[0]);
+    const prefix = registerPrefix(reg.call);
+    if (!wrappedHere) scope = routeSegments(prefix ?? '', scope);
+    if (!wrappedHere && prefix === null) opaqueAt ??= file.line(reg.call);
+    const outer = calleeName(reg.call.callee.object);
+    if (!outer) return done(false);
+    current = outer;
+    chain = reg.parents;
+  }
+  return done(false);
 }
 
 function requireSpec(node: Node): string | null {
