@@ -15,6 +15,12 @@
  *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
  * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
  *   a complete handler is left alone; there is never a second handler.
+ * - A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) whose module
+ *   registers the SIGTERM handler is that handler: nothing is added (ECS316), and when what the file
+ *   registers with it does not stop the consumer, that is reported (ECS317), not patched.
+ * - A consumer whose service also starts a health/metrics side server (Service.sideServer) is still a
+ *   worker: its shutdown closes that server when a module-level variable holds it (the exit ends it
+ *   otherwise), and a repaired handler that does not exit closes it too.
  * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
  *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
  *
@@ -40,7 +46,7 @@ export const meta: CodemodMeta = {
   // Each change names what its consumer does when stopped (verifyLine); this is the general line for `list`.
   verify: 'stop the task (or send SIGTERM locally) and check the consumer stops and the process exits 0',
   // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
-  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD/,
+  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -49,7 +55,7 @@ type Node = any;
 type Edit = { start: number; end: number; text: string };
 
 interface Consumer {
-  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream';
+  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream' | 'sqs-poll';
   what: string;
   line: number;
   /** The statement that creates it (the ref is assigned right after it). */
@@ -88,6 +94,8 @@ interface StreamLoop {
   owner: Node;
   /** How long one read blocks (ms); null when it does not block. */
   blockMs: number | null;
+  /** What the loop reads: `Redis stream loop`, `SQS poll loop`. */
+  label: string;
 }
 
 interface Closer {
@@ -95,6 +103,8 @@ interface Closer {
   what: string;
   /** An import specifier to add (`closePool` from the module `getPool` came from). */
   addImport?: { from: string; name: string };
+  /** Called, not awaited: `server.close()` returns the server, and waits for open connections only through its callback. */
+  sync?: boolean;
 }
 
 const TS_FILE = /\.[cm]?tsx?$/;
@@ -107,8 +117,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const readers = repo ? servicesReading(repo, file.path) : [];
   const service = readers.find((s) => s.serverReplacedBy?.runs?.includes(file.path)) ?? readers[0];
   const nest = /NestFactory\s*\.\s*create/.test(source);
-  // Decided before any parse: only workers get a raw signal handler, only Nest bootstraps get hooks.
-  if (service && service.role !== 'worker' && !nest) return undefined;
+  // Decided before any parse: only workers get a raw signal handler (a worker whose only server is its
+  // health/metrics side server too), only Nest bootstraps get hooks.
+  if (service && service.role !== 'worker' && !service.sideServer && !nest) return undefined;
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
@@ -133,6 +144,18 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
+  // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.
+  const helper = handlers.length === 0 ? signalHelperCall(j, root, imports, apis) : null;
+  if (helper) {
+    const where = `${helper.name}() from ${helper.from}${helper.file ? ` (its SIGTERM handler: ${helper.file}:${helper.line})` : ''}`;
+    // The hook as written in the call, or a function of this file it names (`onShutdown(stopWorker)`).
+    const hooks = [helper.call, ...helper.call.arguments.filter((a: Node) => a.type === 'Identifier').map((a: Node) => functionNamed(j, root, a.name)).filter(Boolean)];
+    if (hooks.some((h) => stopsConsumer(j, h, consumers, refsAssigned(j, root, consumers))))
+      note({ severity: 'info', code: 'ECS316', line: helper.call.loc?.start.line, message: `SIGTERM is handled by ${where}, and what this file registers with it stops the ${consumers.map((c) => c.what).join(' and ')}: no second handler added` });
+    else
+      note({ severity: 'warning', code: 'ECS317', line: helper.call.loc?.start.line, message: `SIGTERM is handled by ${where}, but ecsfix cannot see this file's call stop the ${consumers.map((c) => c.what).join(' and ')} (line ${consumers[0]?.line}): register its stop with the helper; no second handler added` });
+    return undefined;
+  }
 
   if (handlers.length > 0) {
     // Repair: the existing handler (never a second one) must stop the consumer first.
@@ -145,7 +168,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
     addStreamLoopEdits(consumers, edits, source, style, isTs);
-    const stmts = consumers.map((c) => stopStep(c, style, logger)).join('\n');
+    // A handler that does not exit would leave the process running while the side server listens: close it too.
+    const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
+    const stmts = [...consumers.map((c) => stopStep(c, style, logger)), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
     const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
     if (body.expression) {
@@ -155,13 +180,16 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
       edits.push({ start: body.insertAt, end: body.insertAt, text: `\n${block}` });
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')} first and keeps what it did` });
+    const unclosed = servers.filter((sv) => !sv.closer);
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
   addRefs(consumers, edits, root, j, source, style, isTs, imports);
   addStreamLoopEdits(consumers, edits, source, style, isTs);
-  const closers = findClosers(j, root, imports, apis, consumers);
+  const servers = sideServers(j, root);
+  const closers = [...findClosers(j, root, imports, apis, consumers), ...servers.flatMap((sv) => (sv.closer ? [sv.closer] : []))];
+  const unclosedServer = servers.find((sv) => !sv.closer);
   const added = closers.flatMap((c) => (c.addImport ? [c.addImport] : [])).sort((a, b) => a.name.localeCompare(b.name));
   for (const add of added) addImportSpecifier(j, root, source, add, edits);
   const names = freeNames(j, root);
@@ -186,7 +214,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     severity: 'warning',
     code: 'ECS310',
     line: consumers[0]?.line,
-    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}`,
+    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}${unclosedServer ? `; the health/metrics server started at line ${unclosedServer.line} is not kept in a variable, so the exit closes it` : ''}`,
   });
   if (exitsNonZero)
     note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
@@ -376,7 +404,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       unknown = true;
       continue;
     }
-    found.push({ kind: 'redis-stream', what: 'Redis stream loop', line: loop.node.loc?.start.line ?? 1, statement: loop.path, target: loop.loop.flag, ref: loop.loop.flag, needsRef: false, type: null, stop: '', loop: loop.loop });
+    found.push({ kind: loop.loop.label === SQS_LOOP ? 'sqs-poll' : 'redis-stream', what: loop.loop.label, line: loop.node.loc?.start.line ?? 1, statement: loop.path, target: loop.loop.flag, ref: loop.loop.flag, needsRef: false, type: null, stop: '', loop: loop.loop });
   }
   if (unknown) return null;
   // The channel closes before its connection.
@@ -497,12 +525,12 @@ function closeListenerExit(j: JSCodeshift, root: Collection): { line: number; ev
 function stopsHow(c: Consumer): string {
   if (c.kind === 'kafka') return 'the consumer leaves its group';
   if (c.kind === 'bullmq') return 'the worker finishes its active job';
-  if (c.kind === 'redis-stream') return 'the read loop finishes its batch';
+  if (c.kind === 'redis-stream' || c.kind === 'sqs-poll') return 'the read loop finishes its batch';
   return 'the AMQP channel and connection close (unacknowledged messages return to the queue)';
 }
 
 function describeStop(c: Consumer): string {
-  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the Redis stream loop` : `calls ${c.ref}.${c.stop}()`;
+  return c.loop ? `sets ${c.loop.flag} = ${c.loop.stopValue} and waits for the ${c.loop.label}` : `calls ${c.ref}.${c.stop}()`;
 }
 
 const STREAM_READ = /^xread(?:group)?$/i;
@@ -510,6 +538,36 @@ const STREAM_READ = /^xread(?:group)?$/i;
 const MAX_BLOCK_MS = 20_000;
 
 /** The XREADGROUP/XREAD call of a node, as a method (`redis.xReadGroup(...)`) or a raw command (`redis.call('XREADGROUP', ...)`, `sendCommand(['XREAD', ...])`). */
+const SQS_LOOP = 'SQS poll loop';
+
+/**
+ * An SQS receive: `client.send(new ReceiveMessageCommand({...}))` (SDK v3) or `sqs.receiveMessage({...})`
+ * (v2): its parameters, where WaitTimeSeconds (the long poll) is read.
+ */
+function sqsReceiveArgs(n: Node): Node[] | null {
+  const callee = n.callee;
+  const method = callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression' ? callee.property?.name : '';
+  const first = n.arguments[0];
+  if (method === 'send' && first?.type === 'NewExpression' && first.callee?.type === 'Identifier' && first.callee.name === 'ReceiveMessageCommand') return first.arguments;
+  if (method === 'receiveMessage' && first?.type === 'ObjectExpression') return n.arguments;
+  return null;
+}
+
+/** SQS's long poll: `WaitTimeSeconds: 20` as ms, null for a short poll; undefined when it cannot be established. */
+function waitOf(root: Collection, args: Node[]): number | null | undefined {
+  const params = args[0];
+  if (params?.type !== 'ObjectExpression' || params.properties.some((p: Node) => p.type === 'SpreadElement')) return undefined;
+  const prop = params.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'WaitTimeSeconds');
+  if (!prop) return null;
+  const seconds = blockOf(root, [stringNode('BLOCK'), prop.value]);
+  return typeof seconds === 'number' ? seconds * 1000 : seconds;
+}
+
+/** A StringLiteral node, for reading a value through {@link blockOf}. */
+function stringNode(value: string): Node {
+  return { type: 'StringLiteral', value };
+}
+
 function streamReadArgs(n: Node): Node[] | null {
   const callee = n.callee;
   const method = callee?.type === 'MemberExpression' || callee?.type === 'OptionalMemberExpression' ? callee.property?.name : '';
@@ -558,13 +616,14 @@ function loopFlag(root: Collection, test: Node): { flag: string; stopValue: 'tru
  * that cannot be stopped safely (noted with its line).
  */
 function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] {
-  const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[] }>();
+  const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[]; sqs: boolean }>();
   typed(j, root, 'CallExpression').forEach((p) => {
-    const args = streamReadArgs(p.node);
+    const sqsArgs = sqsReceiveArgs(p.node);
+    const args = sqsArgs ?? streamReadArgs(p.node);
     if (!args) return;
     let up: ASTPath | null = p.parent;
     while (up && !/^(?:WhileStatement|ForStatement|DoWhileStatement|Function\w*|ArrowFunctionExpression|ObjectMethod|ClassMethod)$/.test(up.node.type)) up = up.parent;
-    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args });
+    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args, sqs: sqsArgs !== null });
   });
   if (loops.size === 0) return [];
   const taken = new Set<string>();
@@ -575,18 +634,24 @@ function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/c
     return name;
   };
   const out: ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] = [];
-  for (const [node, { path, read, args }] of loops) {
+  for (const [node, { path, read, args, sqs }] of loops) {
+    const label = sqs ? SQS_LOOP : 'Redis stream loop';
     const line = node.loc?.start.line ?? 1;
     const readLine = read.loc?.start.line ?? line;
     const forever = (node.type === 'WhileStatement' && node.test?.type === 'BooleanLiteral' && node.test.value === true) || (node.type === 'ForStatement' && !node.test && !node.init && !node.update);
     const existing = node.type === 'WhileStatement' ? loopFlag(root, node.test) : null;
     if (!forever && !existing) {
-      note({ severity: 'warning', code: 'ECS312', line, message: 'a Redis stream loop whose condition is not `true` or a module-level flag: ecsfix cannot make the shutdown stop it' });
+      note({ severity: 'warning', code: 'ECS312', line, message: `a ${sqs ? 'loop around an SQS receive' : 'Redis stream loop'} whose condition is not \`true\` or a module-level flag: ecsfix cannot make the shutdown stop it` });
       out.push(null);
       continue;
     }
-    const blockMs = blockOf(root, args);
-    if (blockMs === undefined || blockMs === 0 || (blockMs ?? 0) > MAX_BLOCK_MS) {
+    const blockMs = sqs ? waitOf(root, args) : blockOf(root, args);
+    if (sqs && (blockMs === undefined || (blockMs ?? 0) > MAX_BLOCK_MS)) {
+      note({ severity: 'warning', code: 'ECS312', line: readLine, message: `the SQS receive's WaitTimeSeconds ${blockMs === undefined ? 'cannot be established' : `(${(blockMs ?? 0) / 1000} s) outlasts the stop timeout`}, so a stop flag might be seen too late: stop this loop on SIGTERM by hand` });
+      out.push(null);
+      continue;
+    }
+    if (blockMs === undefined || (!sqs && blockMs === 0) || (blockMs ?? 0) > MAX_BLOCK_MS) {
       const why = blockMs === 0 ? 'BLOCK 0 waits until an entry arrives' : blockMs === undefined ? 'its BLOCK timeout cannot be established' : `BLOCK ${blockMs} ms outlasts the stop timeout`;
       note({ severity: 'warning', code: 'ECS314', line: readLine, message: `the stream read blocks too long for a stop flag to be seen before ECS's 30 s stop timeout (${why}); use a BLOCK of a few seconds, then ecsfix can add the shutdown` });
       out.push(null);
@@ -595,12 +660,12 @@ function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/c
     const owner = topLevelStatementOf(path);
     const start = owner ? loopStart(root, owner.node) : null;
     if (!owner || owner.node === node || !start) {
-      note({ severity: 'warning', code: 'ECS312', line, message: 'ecsfix cannot find the top-level call that starts this Redis stream loop, so a shutdown could not wait for it' });
+      note({ severity: 'warning', code: 'ECS312', line, message: `ecsfix cannot find the top-level call that starts this ${label}, so a shutdown could not wait for it` });
       out.push(null);
       continue;
     }
-    const flag = existing ?? { flag: fresh(['stopRequested', 'stopReading', 'stopStreamLoop']), stopValue: 'true' as const };
-    const loop: StreamLoop = { node, flag: flag.flag, stopValue: flag.stopValue, newFlag: !existing, promise: start.ref ?? fresh(['streamLoop', 'readLoop', 'streamLoopRun']), newPromise: !start.ref, start: start.statement, owner: owner.node, blockMs };
+    const flag = existing ?? { flag: fresh(['stopRequested', 'stopReading', sqs ? 'stopPolling' : 'stopStreamLoop']), stopValue: 'true' as const };
+    const loop: StreamLoop = { node, flag: flag.flag, stopValue: flag.stopValue, newFlag: !existing, promise: start.ref ?? fresh(sqs ? ['pollLoop', 'readLoop', 'pollLoopRun'] : ['streamLoop', 'readLoop', 'streamLoopRun']), newPromise: !start.ref, start: start.statement, owner: owner.node, blockMs, label };
     out.push({ path, node, loop });
   }
   return out;
@@ -663,8 +728,8 @@ function addStreamLoopEdits(consumers: Consumer[], edits: Edit[], source: string
       else edits.push({ start: node.start, end: node.body.start, text: `while (!${loop.flag}) ` });
     }
     const declarations: string[] = [];
-    if (loop.newFlag) declarations.push(`/** Set by the shutdown: the Redis stream loop leaves after its current batch. */\nlet ${loop.flag} = false${style.semi}`);
-    if (loop.newPromise) declarations.push(`/** The running Redis stream loop, for the shutdown to wait for. */\nlet ${loop.promise}${isTs ? ': Promise<unknown> | null' : ''} = null${style.semi}`);
+    if (loop.newFlag) declarations.push(`/** Set by the shutdown: the ${loop.label} leaves after its current batch. */\nlet ${loop.flag} = false${style.semi}`);
+    if (loop.newPromise) declarations.push(`/** The running ${loop.label}, for the shutdown to wait for. */\nlet ${loop.promise}${isTs ? ': Promise<unknown> | null' : ''} = null${style.semi}`);
     if (declarations.length) {
       const at = lineStartWithComments(source, loop.owner.start);
       edits.push({ start: at, end: at, text: `${declarations.join('\n')}\n\n` });
@@ -761,6 +826,32 @@ function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, ad
 // ---------------------------------------------------------------------------
 // Existing handlers
 // ---------------------------------------------------------------------------
+
+/**
+ * The first call of a workspace helper whose module handles SIGTERM (module-api's signalHelpers):
+ * `onShutdown(...)` imported by name, `lifecycle.onShutdown(...)` through the module's binding, or
+ * `require('@shop/shared/lifecycle').onShutdown(...)`.
+ */
+function signalHelperCall(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis): { call: Node; name: string; from: string; file?: string; line: number } | null {
+  for (const p of typed(j, root, 'CallExpression')) {
+    const callee: Node = (p.node as Node).callee;
+    let from: string | undefined;
+    let name: string | undefined;
+    if (callee.type === 'Identifier') {
+      const imported = imports.names.get(callee.name);
+      if (imported && !imported.typeOnly) ({ from, imported: name } = imported);
+    } else if (callee.type === 'MemberExpression' && !callee.computed && callee.property?.type === 'Identifier') {
+      const obj: Node = callee.object;
+      const required = obj.type === 'CallExpression' && obj.callee?.name === 'require' && obj.arguments[0]?.type === 'StringLiteral' ? obj.arguments[0].value : undefined;
+      const binding = obj.type === 'Identifier' ? imports.names.get(obj.name) : undefined;
+      from = required ?? (binding && (binding.imported === 'default' || binding.imported === '*') ? binding.from : undefined);
+      name = callee.property.name;
+    }
+    const helper = from && name ? packageOf(apis, from)?.signalHelpers?.[name] : undefined;
+    if (helper && from && name) return { call: p.node, name, from, line: helper.line, ...(helper.file ? { file: helper.file } : {}) };
+  }
+  return null;
+}
 
 interface Handler {
   signal: string;
@@ -951,6 +1042,48 @@ function guarded(style: FileStyle, logger: { name: string; pino: boolean }, call
   return [`try {`, `${i}${call}${style.semi}`, `} catch (error) {`, `${i}${logCall(logger, 'error', failure, style, 'error')}${style.semi}`, `}`].join('\n');
 }
 
+function closeStep(c: Closer, style: FileStyle, logger: { name: string; pino: boolean }): string {
+  return guarded(style, logger, `${c.sync ? '' : 'await '}${c.call}`, `Failed to close the ${c.what}`);
+}
+
+/**
+ * The HTTP servers this file starts (a worker's health/metrics side server: the codemod runs on a
+ * service with a listening server only when it is that), each with the close call the shutdown makes
+ * when a module-level variable holds it: `const server = app.listen(9100)`,
+ * `const server = http.createServer(...)` then `server.listen(...)`. `closer` is absent otherwise.
+ */
+function sideServers(j: JSCodeshift, root: Collection): { line: number; closer?: Closer }[] {
+  const out: { line: number; closer?: Closer }[] = [];
+  const seen = new Set<string>();
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    if ((n.callee.type !== 'MemberExpression' && n.callee.type !== 'OptionalMemberExpression') || n.callee.property?.name !== 'listen') return;
+    const line = n.loc?.start.line ?? 1;
+    const stored = storage(p)?.target;
+    const receiver = n.callee.object.type === 'Identifier' ? n.callee.object.name : null;
+    // The receiver is the server itself when it was made by createServer (an app's listen returns the server instead).
+    const made = receiver && createsServer(root, receiver) ? receiver : null;
+    const name = stored && !stored.includes('.') && isTopLevel(root, stored) ? stored : made;
+    if (!name) {
+      out.push({ line });
+      return;
+    }
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.push({ line, closer: { call: `${name}${isModuleConst(root, name) ? '.' : '?.'}close()`, what: 'health/metrics server', sync: true } });
+  });
+  return out;
+}
+
+/** A module-level `const name = http.createServer(...)` / `createServer(...)` / `new Server(...)`. */
+function createsServer(root: Collection, name: string): boolean {
+  return root.get().node.program.body.some(
+    (s: Node) =>
+      s.type === 'VariableDeclaration' &&
+      s.declarations.some((d: Node) => d.id?.type === 'Identifier' && d.id.name === name && ((d.init?.type === 'CallExpression' && /(?:^|\.)create(?:Secure)?Server$/.test(calleeText(d.init.callee))) || (d.init?.type === 'NewExpression' && /(?:^|\.)Server$/.test(calleeText(d.init.callee))))),
+  );
+}
+
 function indentBlock(text: string, indent: string): string {
   return text
     .split('\n')
@@ -965,7 +1098,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const q = style.quote;
   const steps = [
     ...consumers.map((c) => stopStep(c, style, logger)),
-    ...closers.map((c) => guarded(style, logger, `await ${c.call}`, `Failed to close the ${c.what}`)),
+    ...closers.map((c) => closeStep(c, style, logger)),
   ];
   const signalType = isTs ? ': string' : '';
   const returnType = isTs ? ': Promise<void>' : '';

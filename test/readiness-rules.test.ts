@@ -298,6 +298,36 @@ describe('task definition stopTimeout', () => {
     expect(stopTimeout(files(worker(10_000)))).toBe(30);
     expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
   });
+
+  it('a worker whose SIGTERM handler is a workspace lifecycle helper it calls has one (review5 N9): stopTimeout, no "no SIGTERM handler" note', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'workspace-lifecycle-helper', 'before'));
+    const { repo, plan } = planTree(tree, []);
+    const ecs = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).ecs;
+    for (const name of ['mailer', 'ledger', 'digest']) {
+      const service = ecs.find((e) => e.service === name);
+      expect(service?.taskDefinition.containerDefinitions[0]?.stopTimeout, name).toBe(30);
+      expect(service?.notes.join('\n'), name).not.toMatch(/no SIGTERM handler/);
+    }
+  });
+
+  it('a queue consumer with a health/metrics side server is a worker for its shutdown (review5 N12): stopTimeout once it handles SIGTERM, the note while it does not', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'consumer-with-metrics-server', 'before'));
+    const report = (t: Tree) => {
+      const { repo, plan } = planTree(t, []);
+      return buildCheckReport(repo, plan, (p) => t.get(p) ?? null, []).ecs.find((e) => e.service === 'thumbnails');
+    };
+    const before = report(tree);
+    expect(before?.taskDefinition.containerDefinitions[0]?.stopTimeout).toBeUndefined();
+    expect(before?.notes.join('\n')).toMatch(/no SIGTERM handler/);
+    const after = new Map(tree);
+    after.set('services/thumbnails/src/index.ts', readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'consumer-with-metrics-server', 'after')).get('services/thumbnails/src/index.ts') ?? '');
+    expect(report(after)?.taskDefinition.containerDefinitions[0]?.stopTimeout).toBe(30);
+    const ordersApi = (() => {
+      const { repo } = planTree(tree, []);
+      return repo.services.find((s) => s.name === 'orders-api');
+    })();
+    expect(ordersApi?.sideServer).toBeUndefined();
+  });
 });
 
 describe('ECS411 nginx proxies to a compose-only hostname', () => {

@@ -104,10 +104,11 @@ function workspace(file: string, j: JSCodeshift): Workspace | null {
       } catch {
         continue; // a file that does not parse exports nothing known
       }
-      const api = apiOfProgram(program);
+      const api = apiOfProgram(program, text);
       merged.exports.push(...api.exports);
       merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
       Object.assign(merged.factories, api.factories);
+      for (const [n, helper] of Object.entries(api.signalHelpers ?? {})) (merged.signalHelpers ??= {})[n] ??= { ...helper, file: relative(ws.root, path) };
     }
     merged.exports = [...new Set(merged.exports)];
     apis[name] = merged;

@@ -24,6 +24,8 @@ export function shutdownFacts(ctx: CheckContext, service: Service): ShutdownFact
     if (text === null) continue;
     // NestJS closes the app (a microservice's broker consumer too) on SIGTERM once enableShutdownHooks() is called.
     if (/\.enableShutdownHooks\s*\(/.test(text)) handled = true;
+    // A workspace lifecycle helper that registers the handler (`onShutdown(() => worker.close())`).
+    if (callsSignalHelper(ctx, text)) handled = true;
     if (!/['"]SIGTERM['"]/.test(text)) continue;
     const source = parseJs(path, text);
     if (!source) {
@@ -46,6 +48,18 @@ export function shutdownFacts(ctx: CheckContext, service: Service): ShutdownFact
     });
   }
   return { handled, timerMs };
+}
+
+/** Whether the file imports a workspace package and calls one of its functions that handle SIGTERM (module-api's signalHelpers). */
+function callsSignalHelper(ctx: CheckContext, text: string): boolean {
+  for (const [pkg, api] of Object.entries(ctx.repo.moduleApis ?? {})) {
+    const helpers = Object.keys(api.signalHelpers ?? {});
+    if (helpers.length === 0 || !text.includes(pkg)) continue;
+    const escaped = pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    if (!new RegExp(`['"]${escaped}(?:/[^'"]*)?['"]`).test(text)) continue;
+    if (helpers.some((h) => new RegExp(`\\b${h}\\s*\\(`).test(text))) return true;
+  }
+  return false;
 }
 
 /** The handler and the same-file functions it calls directly (`() => gracefulShutdown('SIGTERM')`). */

@@ -197,9 +197,11 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   // ECS kills the task stopTimeout seconds after SIGTERM (30 s by default on Fargate, at most 120):
   // a worker gets it spelled out, and any service whose shutdown timer needs longer gets that.
   const needed = shutdown.timerMs === null ? 0 : Math.ceil(shutdown.timerMs / 1000) + 5;
-  if (shutdown.handled && (service.role === 'worker' || needed > 30)) container.stopTimeout = Math.min(120, Math.max(30, needed));
+  // A queue consumer with a health/metrics side server is a worker for its shutdown.
+  const consumer = service.role === 'worker' || service.sideServer !== undefined;
+  if (shutdown.handled && (consumer || needed > 30)) container.stopTimeout = Math.min(120, Math.max(30, needed));
   if (shutdown.handled && needed > 120) notes.push(`the SIGTERM handler waits up to ${Math.ceil((shutdown.timerMs ?? 0) / 1000)} s, longer than ECS allows (120 s): shorten it`);
-  if (!shutdown.handled && service.role === 'worker')
+  if (!shutdown.handled && consumer)
     notes.push('no SIGTERM handler found: ECS stops the task with SIGKILL after stopTimeout; add a graceful shutdown (worker-graceful-shutdown)');
   return {
     service: service.name,

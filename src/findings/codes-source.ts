@@ -80,6 +80,18 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The worker exits with a non-zero code from a close/end listener (the usual "connection lost, let the orchestrator restart me"). The graceful shutdown closes that connection on purpose, so the listener runs and the task stops with that code, not 0. Make the listener return while shutting down if the stop code matters (alarms on non-zero exits, deployment circuit breakers).',
   },
   {
+    code: 'ECS316',
+    title: 'SIGTERM is handled by a shared lifecycle helper',
+    defaultSeverity: 'info',
+    help: 'The worker registers its stop with a helper of a workspace package (`onShutdown(() => worker.close())`) whose module handles SIGTERM and runs the registered hooks. A second handler would race it to process.exit and cut short the hooks other modules registered, so none is added.',
+  },
+  {
+    code: 'ECS317',
+    title: 'A shared lifecycle helper handles SIGTERM but the worker does not register its consumer with it',
+    defaultSeverity: 'warning',
+    help: 'The worker calls a helper of a workspace package whose module handles SIGTERM, but ecsfix cannot see the call stop the consumer. A second handler would race the helper to process.exit, so ecsfix adds none: register the consumer\'s stop (close/disconnect) with the helper.',
+  },
+  {
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',

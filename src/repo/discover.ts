@@ -15,7 +15,7 @@ import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
 import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
 import { servicePort, servicePortVariable } from './ports.js';
-import { scriptStartsServer, serverReplacedBy, serviceRole } from './roles.js';
+import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { nextRouteHandlers } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
@@ -121,6 +121,7 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
       merged.exports.push(...api.exports);
       merged.mongoAware = [...(merged.mongoAware ?? []), ...(api.mongoAware ?? [])];
       Object.assign(merged.factories, api.factories);
+      mergeSignalHelpers(merged, api, f);
     }
     merged.exports = [...new Set(merged.exports)];
     apis[pkg.name] = merged;
@@ -128,6 +129,11 @@ function libraryApis(services: Service[], packages: WorkspacePackage[], files: s
     sources[pkg.name] = { entry: entry === null ? null : prefix + entry, files: own };
   }
   return { apis, sources };
+}
+
+/** A module's signal helpers into its package's API, with the module's path. */
+function mergeSignalHelpers(merged: ModuleApi, api: ModuleApi, file: string): void {
+  for (const [name, helper] of Object.entries(api.signalHelpers ?? {})) (merged.signalHelpers ??= {})[name] ??= { ...helper, file };
 }
 
 /** Compiled output and dependencies inside a package: not its own sources. */
@@ -521,6 +527,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     ...healthRouteFacts(routes),
     ...(replaced ? { serverReplacedBy: replaced } : {}),
     sourceFiles,
+    ...sideServerFact(role, replaced, facts, draft.compose),
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
@@ -598,6 +605,12 @@ function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: 
     if (!/\.(?:py|[cm]?[jt]s)$/.test(path)) return scriptStartsServer(text);
     return (facts.get(path) ?? scanSource(text, path.endsWith('.py') ? 'python' : 'js', path)).listens;
   });
+}
+
+/** A queue worker's health/metrics side server ({@link workerSideServer}), for a service whose role is http only because of it. */
+function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, facts: Map<string, SourceFacts>, compose: ComposeService | null): Pick<Service, 'sideServer'> {
+  const side = role === 'http' && !replaced ? workerSideServer(facts, compose) : null;
+  return side ? { sideServer: side } : {};
 }
 
 /** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */

@@ -96,6 +96,12 @@ export interface Service {
   /** Source files read for the facts above. */
   sourceFiles: string[];
   /**
+   * The service consumes a queue and its HTTP servers are only a side server of that worker: every
+   * route of the service is a health or metrics one (/metrics, /health*, /ready*, /live*). Its role
+   * stays `http` (the servers listen), but the worker shutdown applies to its consumer files.
+   */
+  sideServer?: { file: string; line: number; routes: string[] };
+  /**
    * The server's `listen` calls (port default, the env var the port expression reads, file and
    * line), the entry file's first: JS/TS from the syntax tree, Python/Go/Rust by pattern
    * (`address`: the variable holds a whole listen address like `:8082`). Empty when no file listens.

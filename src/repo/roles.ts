@@ -114,3 +114,25 @@ export function serverReplacedBy(inForce: DockerInstruction[], compose: ComposeS
   const at = process.processAt ?? { file: compose.file, line: compose.line };
   return { command, server, file: at.file, line: at.line };
 }
+
+/** A route of a worker's side server: metrics, liveness or readiness. */
+const AUXILIARY_ROUTE = /^\/(?:metrics|health\w*|healthz|ready\w*|readyz|live\w*|livez)(?:\/[\w-]*)?\/?$/i;
+
+/**
+ * The side server of a queue worker: some file consumes a queue, JS/TS files listen (not on PORT, and
+ * compose publishes no port), and every route the service's files declare is a health or metrics one, with nothing mounted from elsewhere (a router's
+ * routes would be unknown) and no NestJS app. Null unless all that is established.
+ */
+export function workerSideServer(facts: Map<string, SourceFacts>, compose: ComposeService | null): { file: string; line: number; routes: string[] } | null {
+  const all = [...facts.entries()];
+  const listening = all.filter(([, f]) => f.listens);
+  if (listening.length === 0 || !all.some(([, f]) => f.consumesQueue)) return null;
+  if (listening.some(([, f]) => !f.js || f.js.listen.length === 0)) return null;
+  // The service's main server, not a side one: compose publishes its port, or it listens on PORT.
+  if (compose?.containerPorts.length || listening.some(([, f]) => f.js?.listen.some((l) => (l.envVars ?? [l.envVar]).includes('PORT')))) return null;
+  if (all.some(([, f]) => f.mounts.length > 0 || f.js?.rpcServer || Object.keys(f.routers).length > 0)) return null;
+  const routes = all.flatMap(([, f]) => f.routes.map((r) => r.path));
+  if (routes.length === 0 || !routes.every((r) => AUXILIARY_ROUTE.test(r))) return null;
+  const [file, f] = listening[0] as [string, SourceFacts];
+  return { file, line: f.js?.listen[0]?.line ?? 1, routes: [...new Set(routes)].sort() };
+}

@@ -23,5 +23,5 @@ export function moduleApi(path: string, text: string): ModuleApi {
 function readApi(path: string, text: string): ModuleApi {
   if (!/\bexport\b|module\.exports|exports\./.test(text)) return { exports: [], factories: {} };
   const { program, error } = parseProgram(path, text);
-  return error ? { exports: [], factories: {} } : apiOfProgram(program);
+  return error ? { exports: [], factories: {} } : apiOfProgram(program, text);
 }

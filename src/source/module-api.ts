@@ -55,10 +55,25 @@ export interface ModuleApi {
   mongoAware?: string[];
   /** Exported functions and classes that return something with methods. */
   factories: Record<string, FactoryApi>;
+  /**
+   * Exported functions that mean the process handles SIGTERM once a worker calls them: their body
+   * registers a handler (`process.on('SIGTERM', ...)`, directly or through a function of their file), or
+   * their module does when it loads (a lifecycle helper's hooks list). `file` is set by whoever reads
+   * the package (the module alone does not know its path).
+   */
+  signalHelpers?: Record<string, SignalHelper>;
 }
 
-/** The exported API of a parsed module (ESTree from oxc, or Babel from jscodeshift). */
-export function apiOfProgram(program: Node): ModuleApi {
+export interface SignalHelper {
+  /** Line of the `process.on('SIGTERM', ...)` it relies on. */
+  line: number;
+  file?: string;
+  /** The module registers the handler when it loads, not the function when called. */
+  onLoad: boolean;
+}
+
+/** The exported API of a parsed module (ESTree from oxc, or Babel from jscodeshift); `text` gives line numbers. */
+export function apiOfProgram(program: Node, text?: string): ModuleApi {
   const api: ModuleApi = { exports: [], factories: {} };
   const interfaces = new Map<string, string[]>();
   for (const stmt of program.body) {
@@ -110,7 +125,79 @@ export function apiOfProgram(program: Node): ModuleApi {
   api.exports = [...new Set(api.exports.filter(Boolean))];
   for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker && !f.amqpConsumer) delete api.factories[name];
   api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
+  const helpers = signalHelpersOf(program, api.exports, text);
+  if (Object.keys(helpers).length) api.signalHelpers = helpers;
   return api;
+}
+
+/** `process.on('SIGTERM', fn)` (also once/addListener/prependListener, or a signal variable beside a 'SIGTERM' literal: `for (const s of ['SIGTERM', 'SIGINT']) process.on(s, ...)`): its offset in `node`, or null. */
+function sigtermRegistration(node: Node): number | null {
+  let literal = false;
+  let at: number | null = null;
+  let variable: number | null = null;
+  const walk = (n: Node) => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    if ((n.type === 'Literal' || n.type === 'StringLiteral') && n.value === 'SIGTERM') literal = true;
+    if (n.type === 'CallExpression' && /^process\.(?:on|once|addListener|prependListener)$/.test(calleeName(n.callee))) {
+      const event = n.arguments?.[0];
+      if ((event?.type === 'Literal' || event?.type === 'StringLiteral') && event.value === 'SIGTERM') at ??= n.start;
+      else if (event && event.type !== 'Literal' && event.type !== 'StringLiteral') variable ??= n.start;
+    }
+    for (const key in n) if (key !== 'loc' && key !== 'range' && key !== 'start' && key !== 'end' && n[key] && typeof n[key] === 'object') walk(n[key]);
+  };
+  walk(node);
+  return at ?? (literal ? variable : null);
+}
+
+/**
+ * The exported functions of a module that register a SIGTERM handler (their body, or a function of the
+ * module their body calls), and, when a top-level statement registers one as the module loads, every
+ * exported name of the module (what a worker calls from it, `onShutdown(...)`, runs after the load).
+ */
+function signalHelpersOf(program: Node, exported: string[], text: string | undefined): Record<string, SignalHelper> {
+  const line = (offset: number) => (text === undefined ? 1 : text.slice(0, offset).split('\n').length);
+  const bodies = new Map<string, Node>();
+  let onLoad: number | null = null;
+  for (const stmt of program.body) {
+    const decl = stmt.type === 'ExportNamedDeclaration' || stmt.type === 'ExportDefaultDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type === 'FunctionDeclaration' && decl.id) bodies.set(decl.id.name, decl.body);
+    else if (decl?.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) if (d.id?.type === 'Identifier' && /Function/.test(d.init?.type ?? '')) bodies.set(d.id.name, d.init.body);
+    } else if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AssignmentExpression' && /Function/.test(stmt.expression.right?.type ?? '')) {
+      const named = /^(?:module\.)?exports\.(\w+)$/.exec(calleeName(stmt.expression.left))?.[1];
+      if (named) bodies.set(named, stmt.expression.right.body);
+    } else if (/^(?:ExpressionStatement|ForOfStatement|ForStatement|BlockStatement)$/.test(stmt.type)) onLoad ??= sigtermRegistration(stmt);
+  }
+  const out: Record<string, SignalHelper> = {};
+  if (onLoad !== null) {
+    for (const name of exported) if (name !== 'default') out[name] = { line: line(onLoad), onLoad: true };
+    return out;
+  }
+  const registers = (name: string, depth: number): number | null => {
+    const body = bodies.get(name);
+    if (!body || depth > 2) return null;
+    const own = sigtermRegistration(body);
+    if (own !== null) return own;
+    const called: string[] = [];
+    const walk = (n: Node) => {
+      if (!n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name !== name) called.push(n.callee.name);
+      for (const key in n) if (key !== 'loc' && key !== 'range' && n[key] && typeof n[key] === 'object') walk(n[key]);
+    };
+    walk(body);
+    for (const c of called) {
+      const at = registers(c, depth + 1);
+      if (at !== null) return at;
+    }
+    return null;
+  };
+  for (const name of exported) {
+    const at = registers(name, 0);
+    if (at !== null) out[name] = { line: line(at), onLoad: false };
+  }
+  return out;
 }
 
 /** Methods of a class whose body calls `<something>.connect(...)`. */
