@@ -17,7 +17,7 @@ const STRING_ITEM = /^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$/;
 const ENV_SPLIT = /^(?:os\.environ\.get|os\.getenv)\(\s*["'](\w+)["']\s*,\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*\)\.split\(\s*["'],["']\s*\)$/;
 
 /** The settings file the service loads: DJANGO_SETTINGS_MODULE from compose, else from manage.py/wsgi.py/asgi.py; the module resolved under the service's directory. */
-export function settingsFile(ctx: CheckContext, service: Service): string | null {
+function settingsFile(ctx: CheckContext, service: Service): string | null {
   const prefix = service.dir ? service.dir + '/' : '';
   const inService = ctx.repo.files.filter((f) => f.startsWith(prefix));
   const fromCompose = service.compose?.environment?.DJANGO_SETTINGS_MODULE;
@@ -29,6 +29,22 @@ export function settingsFile(ctx: CheckContext, service: Service): string | null
   if (!module) return null;
   const base = module.replace(/\./g, '/');
   return inService.find((f) => f.endsWith(`/${base}.py`) || f.endsWith(`/${base}/__init__.py`) || f === `${base}.py`) ?? null;
+}
+
+/**
+ * The Django services whose health route ecsfix probes from the ALB and the task healthCheck, with
+ * the probed path and the settings module they load (path and text): what the Django probe rules read.
+ */
+export function probedDjangoSettings(ctx: CheckContext): { service: Service; path: string; file: string; text: string }[] {
+  const out: { service: Service; path: string; file: string; text: string }[] = [];
+  for (const service of ctx.repo.services) {
+    if (!service.healthRoute || !/(?:^|\/)urls\.py$/.test(service.healthRoute.file)) continue;
+    const path = albHealthPath(ctx, service);
+    const file = path === null ? null : settingsFile(ctx, service);
+    const text = file ? ctx.read(file) : null;
+    if (path !== null && file && text !== null) out.push({ service, path, file, text });
+  }
+  return out;
 }
 
 /** The hosts ALLOWED_HOSTS holds, with the line and where they come from; null when the file does not establish them. */
@@ -57,13 +73,9 @@ function allowedHosts(text: string, environment: Record<string, string | null>):
 
 export function djangoAllowedHosts(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
-  for (const service of ctx.repo.services) {
-    if (!service.healthRoute || !/(?:^|\/)urls\.py$/.test(service.healthRoute.file)) continue;
-    const path = albHealthPath(ctx, service);
-    const file = path === null ? null : settingsFile(ctx, service);
-    const text = file ? ctx.read(file) : null;
-    const allowed = text === null ? null : allowedHosts(text, service.compose?.environment ?? {});
-    if (!file || !allowed || allowed.hosts.some((h) => h.trim() === '*')) continue;
+  for (const { service, path, file, text } of probedDjangoSettings(ctx)) {
+    const allowed = allowedHosts(text, service.compose?.environment ?? {});
+    if (!allowed || allowed.hosts.some((h) => h.trim() === '*')) continue;
     findings.push(
       finding(ctx, 'ECS413', {
         service: service.name,

@@ -8,8 +8,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { finding, type CheckContext } from '../context.js';
-import { albHealthPath } from '../task-definition.js';
-import { settingsFile } from './django-allowed-hosts.js';
+import { probedDjangoSettings } from './django-allowed-hosts.js';
 
 /** The single top-level assignment of a setting: its expression and line; null when absent or assigned more than once. */
 function setting(text: string, name: string): { expr: string; line: number } | 'absent' | null {
@@ -46,13 +45,9 @@ function exempted(text: string, path: string): boolean | null {
 
 export function djangoSslRedirect(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
-  for (const service of ctx.repo.services) {
-    if (!service.healthRoute || !/(?:^|\/)urls\.py$/.test(service.healthRoute.file)) continue;
-    const path = albHealthPath(ctx, service);
-    const file = path === null ? null : settingsFile(ctx, service);
-    const text = file ? ctx.read(file) : null;
-    const line = text === null ? null : redirectsToHttps(text);
-    if (!file || text === null || line === null || path === null || exempted(text, path) !== false) continue;
+  for (const { service, path, file, text } of probedDjangoSettings(ctx)) {
+    const line = redirectsToHttps(text);
+    if (line === null || exempted(text, path) !== false) continue;
     findings.push(
       finding(ctx, 'ECS415', {
         service: service.name,
