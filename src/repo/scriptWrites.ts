@@ -27,7 +27,10 @@ export interface StartScript {
   text: string;
 }
 
-const SCRATCH = /^\/(?:tmp|dev|proc|run)(?:\/|$)/;
+/** Writable by every user (the temp directories; /dev/null, /dev/stdout). */
+const SCRATCH = /^\/(?:tmp|var\/tmp|dev)(?:\/|$)/;
+/** Directories of the system (root owns them; handing one to the app's user is not a fix): /run's pid files, /etc's config. */
+const SYSTEM = /^\/(?:$|etc|usr(?!\/src\/|\/app(?:\/|$))|bin|sbin|lib|lib64|root|proc|sys|boot|run|var\/run|var\/lib\/dpkg)(?:\/|$)/;
 const REDIRECT = /^(?:\d|&)?>>?\|?(.*)$/;
 
 /** The script's lines as the shell runs them: continuations joined, comments and heredoc bodies dropped, up to its `exec`. */
@@ -114,6 +117,10 @@ export function scriptWrites(scripts: StartScript[], imageFile?: (imagePath: str
             continue;
           }
           const dir = t.kind === 'dir' ? path : posix.dirname(path);
+          if (dir.startsWith('/') && SYSTEM.test(dir)) {
+            writes.push({ ...base, path, unresolved: true, reason: `the start script writes ${path} (${at}), in ${dir}, a system directory root owns` });
+            continue;
+          }
           const reason = `the start script ${script.file} ${t.kind === 'dir' ? 'creates' : 'writes'} ${t.kind === 'dir' ? dir : path}`;
           const where = dir.startsWith('/') ? { path: dir, absolute: true } : { path: dir, absolute: false, fromWorkdir: true };
           if (!writes.some((w) => w.path === where.path && w.absolute === where.absolute)) writes.push({ ...base, ...where, flat: true, reason });
