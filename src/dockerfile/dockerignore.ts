@@ -37,15 +37,20 @@ export function parseDockerignore(file: string, text: string): ContextIgnore {
     const body = globToRegExp(line).source.slice(1, -1).replace(/^\.\*\\\//, '(?:.*/)?').replace(/\\\/\.\*\\\//g, '/(?:.*/)?');
     rules.push({ pattern: new RegExp(`^${body}$`), negate, line: i + 1 });
   });
+  const memo = new Map<string, { line: number } | null>();
   return {
     file,
     ignored(rel) {
+      const known = memo.get(rel);
+      if (known !== undefined) return known;
       let decided: Rule | null = null;
       // A path is excluded when it or one of its parent directories matches.
       const candidates = [rel];
       for (let d = posix.dirname(rel); d !== '.' && d !== ''; d = posix.dirname(d)) candidates.push(d);
       for (const rule of rules) if (candidates.some((c) => rule.pattern.test(c))) decided = rule;
-      return decided && !decided.negate ? { line: decided.line } : null;
+      const result = decided && !decided.negate ? { line: decided.line } : null;
+      memo.set(rel, result);
+      return result;
     },
   };
 }

@@ -123,6 +123,17 @@ export function repoFiles(files: readonly string[]): RepoFiles {
 export function buildFiles(files: readonly string[], context: string | null, ignore: ContextIgnore | null | undefined): RepoFiles {
   const base = repoFiles(files);
   if (context === null || !ignore) return base;
+  // One view per file list, ignore file and context: every image of a 500-service repo shares it.
+  let cached = ignoredViews.get(ignore);
+  if (!cached || cached.files !== files) ignoredViews.set(ignore, (cached = { files, byContext: new Map() }));
+  let view = cached.byContext.get(context);
+  if (!view) cached.byContext.set(context, (view = ignoringView(base, context, ignore)));
+  return view;
+}
+
+const ignoredViews = new WeakMap<ContextIgnore, { files: readonly string[]; byContext: Map<string, RepoFiles> }>();
+
+function ignoringView(base: RepoFiles, context: string, ignore: ContextIgnore): RepoFiles {
   const prefix = context ? context + '/' : '';
   const hidden = (p: string) => (context === '' || p.startsWith(prefix)) && p !== context && ignore.ignored(p.slice(prefix.length)) !== null;
   let listing: ContextFiles | null = null;
