@@ -3,6 +3,7 @@
  * normalised) and which transforms have a change pending for a file (so a finding names the
  * transform that fixes it only while that fix is really on offer).
  */
+import { deployedProcess } from '../repo/compose.js';
 import type { RepoModel, Service } from '../repo/model.js';
 import { effectiveInstructions, deployedStage, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
 import type { Finding } from '../findings/finding.js';
@@ -52,16 +53,14 @@ export function imageEnv(parsed: ParsedDockerfile, stage: DockerStage): Map<stri
 const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/s, '$2');
 
 /**
- * The process compose runs in place of the image's ENTRYPOINT/CMD, as the task definition carries
- * it (the deployed layer's `entrypoint` and `command`, not a development override's), with where it
- * is set; null when compose keeps the image's process.
+ * The command compose runs in place of the image's ENTRYPOINT/CMD, as the task definition carries it
+ * (the deployed layer's `entrypoint` and `command`), with where it is set; null when compose keeps
+ * the image's process.
  */
-export function composeProcess(service: Service): { value: string; file: string; line: number } | null {
-  const compose = service.compose;
-  const process = compose?.deployed ?? compose;
-  if (!compose || !process || (process.command === undefined && process.entrypoint === undefined)) return null;
-  const at = process.processAt ?? { file: compose.file, line: compose.line };
-  return { value: [process.entrypoint, process.command].filter((p) => p !== undefined).join(' '), ...at };
+export function composeCommand(service: Service): { value: string; file: string; line: number } | null {
+  const process = deployedProcess(service.compose);
+  if (!process || (process.command === undefined && process.entrypoint === undefined)) return null;
+  return { value: [process.entrypoint, process.command].filter((p) => p !== undefined).join(' '), file: process.file, line: process.line };
 }
 
 /** The last instruction of a keyword in force for a stage (CMD, ENTRYPOINT, HEALTHCHECK). */

@@ -12,7 +12,7 @@ import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '
 import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
-import type { ComposeService } from '../repo/compose.js';
+import { deployedProcess, type ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
@@ -227,7 +227,7 @@ const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
 function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; notes: string[] } {
-  const compose = deployedCompose(service.compose);
+  const compose = deployedProcess(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
     try {
@@ -250,15 +250,6 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     command = undefined;
   }
   return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, notes };
-}
-
-/**
- * The service as a deployment runs it: without the environment and command of the local-development
- * override (`docker-compose.override.yml` building a dev stage, whose `NODE_ENV: development` and
- * watch-mode command are the developer's).
- */
-function deployedCompose(compose: ComposeService | null): (ComposeService['deployed'] & { file: string }) | ComposeService | null {
-  return compose?.deployed ? { ...compose.deployed, file: compose.file } : compose;
 }
 
 /** What the local-development layer sets differently from the files a deployment uses, which the task definition leaves out. */
@@ -360,7 +351,7 @@ function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[
 /** Environment names from compose and the code; secrets by name or by a credential in the value. */
 function variables(ctx: CheckContext, service: Service, port: number | null) {
   const values = new Map<string, string | null>();
-  for (const [name, value] of Object.entries(deployedCompose(service.compose)?.environment ?? {})) values.set(name, value);
+  for (const [name, value] of Object.entries(deployedProcess(service.compose)?.environment ?? {})) values.set(name, value);
   for (const path of service.sourceFiles) {
     const text = ctx.read(path);
     if (text === null) continue;

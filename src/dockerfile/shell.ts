@@ -75,16 +75,27 @@ export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunS
  * The words of the command a shell-form CMD/ENTRYPOINT runs last, when it is a simple command or an
  * `&&` list (`cd /app && gunicorn …`): no `;`, `||`, pipe, subshell or background operator, so
  * `exec` before that command replaces the shell only once everything before it succeeded. Null for
- * the exec form and for anything else.
+ * anything else; an exec-form `["sh", "-c", "<script>"]` is read through its script.
  */
 export function lastShellCommand(parsed: ParsedDockerfile, ins: DockerInstruction): ShellWord[] | null {
   const { start, json } = argumentsStart(parsed, ins);
-  if (json) return null;
-  const tokens = lexShell(parsed.text, start, ins.end, parsed.escape, false);
+  const range = json ? shellStringRange(parsed, ins) : { start, end: ins.end };
+  if (!range) return null;
+  const tokens = lexShell(parsed.text, range.start, range.end, parsed.escape, false);
   if (tokens.some((t) => 'op' in t && t.op !== '&&')) return null;
   const last = splitAt(tokens, (op) => op === '&&').pop() ?? [];
   const words = last.filter((t): t is ShellWord => 'value' in t);
   return words.length > 0 ? words : null;
+}
+
+/**
+ * The script of an exec-form `["sh", "-c", "<script>"]` as a range of the file, so it lexes like a
+ * shell-form line: only when its JSON string has no escapes (its text is then the script itself).
+ */
+function shellStringRange(parsed: ParsedDockerfile, ins: DockerInstruction): { start: number; end: number } | null {
+  const [shell, flag, script, ...rest] = instructionWords(parsed, ins).words;
+  if (!shell || !script || rest.length || flag?.value !== '-c' || !/^(?:\/bin\/)?(?:ba|da)?sh$/.test(shell.value)) return null;
+  return parsed.text.slice(script.start, script.end).includes('\\') ? null : { start: script.start + 1, end: script.end - 1 };
 }
 
 /** Every word of an instruction's arguments (flags included), e.g. the sources and destination of a COPY. */

@@ -553,6 +553,18 @@ function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown
   };
 }
 
+/**
+ * The process a deployment runs for a service: its command, entrypoint and environment without what
+ * the local-development layer sets ({@link ComposeService.deployed}), with the file and line where
+ * the command or entrypoint in force is set (the service's own line when none is).
+ */
+export function deployedProcess(compose: ComposeService | null): (ServiceProcess & { file: string; line: number }) | null {
+  if (!compose) return null;
+  const process = compose.deployed ?? compose;
+  const at = process.processAt ?? { file: compose.file, line: compose.line };
+  return { ...processOf(process), file: at.file, line: at.line };
+}
+
 function processOf(svc: ServiceProcess): ServiceProcess {
   return mergeProcess(svc, {});
 }

@@ -3,7 +3,7 @@
  * (listens, consumes a queue), what its image runs (a web server CMD, an nginx base) and what
  * compose and the image say about ports, with the reasons.
  */
-import type { ComposeService } from './compose.js';
+import { deployedProcess, type ComposeService } from './compose.js';
 import type { DockerInstruction, DockerStage } from './dockerfile.js';
 import type { ReplacedServer, ServiceRole } from './model.js';
 import type { SourceFacts } from './sourceScan.js';
@@ -103,16 +103,15 @@ function startsServer(words: string, pkg: WorkspacePackage | null, fileServes: (
  * ... --workers 4`, `uvicorn app:app --port 8001`), or either side depends on something unread.
  */
 export function serverReplacedBy(inForce: DockerInstruction[], compose: ComposeService | null, pkg: WorkspacePackage | null, fileServes: (path: string) => boolean | null): ReplacedServer | null {
-  const process = compose?.deployed ?? compose;
-  if (!compose || !process || (process.command === undefined && process.entrypoint === undefined)) return null;
+  const process = deployedProcess(compose);
+  if (!process || (process.command === undefined && process.entrypoint === undefined)) return null;
   const words = (text: string) => text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim();
   const image = (keyword: string) => words(inForce.filter((i) => i.keyword === keyword).at(-1)?.args ?? '');
   const server = words(`${image('ENTRYPOINT')} ${image('CMD')}`);
   const command = words(process.entrypoint !== undefined ? `${process.entrypoint} ${process.command ?? ''}` : (process.command ?? ''));
   const ran = process.entrypoint !== undefined ? command : words(`${image('ENTRYPOINT')} ${command}`);
   if (ran === server || startsServer(server, pkg, fileServes) !== true || startsServer(ran, pkg, fileServes) !== false) return null;
-  const at = process.processAt ?? { file: compose.file, line: compose.line };
-  return { command, server, file: at.file, line: at.line };
+  return { command, server, file: process.file, line: process.line };
 }
 
 /** A route of a worker's side server: metrics, liveness or readiness. */

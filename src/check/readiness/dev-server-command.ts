@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import { composeEntries } from '../compose-entries.js';
-import { composeProcess, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptPath } from '../../repo/startScript.js';
 import { repoFileAt } from '../../dockerfile/imageBuild.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
@@ -50,7 +50,7 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
   }
   // What the task definition runs in place of the image's CMD: the deployed compose command.
   for (const service of ctx.repo.services) {
-    const process = composeProcess(service);
+    const process = composeCommand(service);
     const server = process ? devServer(process.value) : null;
     if (process && server) findings.push(finding(ctx, 'ECS407', { service: service.name, file: process.file, line: process.line, message: `the compose command, which the task definition runs, starts a development server (${server})` }));
   }

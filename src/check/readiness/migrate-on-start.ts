@@ -10,7 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
 import type { Service } from '../../repo/model.js';
 import { instructionWords } from '../../dockerfile/shell.js';
-import { composeProcess, finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { composeCommand, finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 
@@ -66,7 +66,7 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     );
   for (const service of ctx.repo.services) {
     // The process the task definition runs when compose replaces the image's (`sh -c "manage.py migrate && gunicorn ..."`).
-    const process = composeProcess(service);
+    const process = composeCommand(service);
     const migrates = process ? migration(process.value) : null;
     if (process && migrates) say(service.name, process.file, process.line, migrates, 'the compose command the task definition carries');
     const image = serviceImage(ctx.repo, service);
