@@ -65,8 +65,9 @@ const IMAGE_READS_PORT = /\$\{?PORT\b|process\.env\.PORT\b|(?:environ\.get|geten
  */
 export function portReadUnestablished(service: Service, stage: DockerStage, inForce: DockerInstruction[]): { line: number; why: string } | null {
   const listen = service.listen?.[0];
-  // Node code is read: the read is unestablished only where every server start takes its port from
-  // a config module ecsfix does not follow (`listen(config.port)`), not from a parameter or helper.
+  // Node and Python code is read: the read is unestablished only where every server start takes its
+  // port from a config module ecsfix does not follow (`listen(config.port)`; only the JS facts mark
+  // that), not from a parameter or a helper.
   if (service.language === 'node' || service.language === 'python') {
     if (!listen || !(service.listen ?? []).every((l) => 'fromConfig' in l && l.fromConfig)) return null;
   }
