@@ -135,6 +135,20 @@ function yarnClassic(lock: string, repo: RepoModel, read: (path: string) => stri
   return !packageManager || !/^yarn@(?!1\.)/.test(packageManager);
 }
 
+/**
+ * The yarn.lock that locks an npm install's packages, when the repo locks with yarn: the one the
+ * image already holds at or above where npm runs, else the one beside the package.json it copies,
+ * else the root's of a repo whose package manager is yarn. `classic`: written by yarn 1, null when
+ * the image's copy cannot be traced to a repo file.
+ */
+function yarnLockFor(repo: RepoModel, read: (path: string) => string | null, repoDir: string | null, inImage: (dir: string) => boolean, cwd: string): { path: string; classic: boolean | null; copied: boolean } | null {
+  const beside = repoDir === null ? null : repoDir ? `${repoDir}/yarn.lock` : 'yarn.lock';
+  const path = beside && repo.files.includes(beside) ? beside : repo.packageManager.name === 'yarn' && repo.files.includes('yarn.lock') ? 'yarn.lock' : null;
+  const copied = ancestors(cwd).some(inImage);
+  if (path) return { path, classic: yarnClassic(path, repo, read), copied };
+  return copied ? { path: 'yarn.lock', classic: null, copied } : null;
+}
+
 /** Whether the package.json beside a lockfile declares workspaces (`workspaces: [...]` or `{ packages: [...] }`). */
 function declaresWorkspaces(read: (path: string) => string | null, lockPath: string): boolean {
   const dir = posix.dirname(lockPath);
@@ -342,6 +356,7 @@ export const dockerfileFrozenLockfile: Transform = {
 
         if (manager === 'npm' && !lockInRepo) {
           const lockedByPnpm = pnpmRepo || (repoDir !== null && index.has(repoDir ? `${repoDir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'));
+          const yarnLock = lockedByPnpm ? null : yarnLockFor(repo, read, repoDir, (d) => at(posix.join(d, 'yarn.lock')).presence === 'yes', install.cwd);
           if (lockedByPnpm && pnpmImage) {
             unlockedNpm.push(line);
           } else if (lockedByPnpm) {
@@ -354,6 +369,14 @@ export const dockerfileFrozenLockfile: Transform = {
                 : `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
               worker ? 'dockerfile-worker-multistage' : undefined,
             );
+          } else if (yarnLock) {
+            const lock = yarnLock;
+            const yarnFirst = installs.find((i) => i.manager === 'yarn' && i.instruction === instruction && i.command.start < command.start);
+            const how = lock.classic === null ? '`yarn install --frozen-lockfile` (yarn 1) or `yarn install --immutable` (yarn 2+)' : lock.classic ? '`yarn install --frozen-lockfile` (`--production` for runtime dependencies only)' : '`yarn install --immutable` (`yarn workspaces focus --production` for runtime dependencies only)';
+            if (yarnFirst)
+              say('ECS145', 'info', `npm ${install.sub.value} here is the fallback of the yarn install before it in this RUN: it runs only when yarn fails, and then resolves every version at build time (npm cannot read ${lock.path}). Let a failed yarn install fail the build instead; left as is`);
+            else
+              say('ECS145', 'warning', `npm ${install.sub.value} in a yarn repo: npm cannot read ${lock.path}, so it resolves every version at build time; patching it to npm ci cannot work without a second, competing lockfile. Install with yarn as the repo does: ${lock.copied ? `the image already has ${posix.basename(lock.path)}; run` : `copy ${posix.basename(lock.path)} with package.json and run`} ${how}; left as is`);
           } else {
             const outside = lockOutsideContext(`npm ${install.sub.value}`, repo, repoDir, context, path);
             const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');

@@ -299,9 +299,9 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS145',
-    title: 'npm install in a pnpm repo',
+    title: 'npm install in a pnpm or yarn repo',
     defaultSeverity: 'warning',
-    help: 'There is no package-lock.json, so npm resolves every version at build time and ignores pnpm-lock.yaml; patching it to `npm ci` cannot work. Build the image with pnpm (pnpm-lock.yaml, `pnpm install --frozen-lockfile`); for a worker, dockerfile-worker-multistage does this.',
+    help: 'There is no package-lock.json, so npm resolves every version at build time and ignores pnpm-lock.yaml or yarn.lock; patching it to `npm ci` cannot work without a second, competing lockfile. Build the image with the package manager the repo locks with: pnpm (pnpm-lock.yaml, `pnpm install --frozen-lockfile`; for a worker, dockerfile-worker-multistage does this) or yarn (yarn.lock, `yarn install --frozen-lockfile` on yarn 1, `--immutable` on yarn 2+). An npm install that is only the fallback of a yarn install in the same RUN (`yarn install || npm install`) is reported as info: drop the fallback so a failed yarn install fails the build.',
   },
   {
     code: 'ECS146',
