@@ -407,6 +407,7 @@ CMD ["npm", "start"]
   it('near misses: the service where its glob matches, installed in its own directory, or its node_modules copied from another stage', () => {
     expect(coverage(POLLER.replace('/home/app/poller', '/home/app/services/sqs-poller'))).toEqual([]);
     expect(coverage(POLLER.replace('RUN cd /home/app && yarn install', 'RUN yarn install'))).toEqual([]);
+    expect(coverage(POLLER.replace('USER app', 'ENV NODE_PATH=/opt/deps/node_modules\nUSER app')), 'NODE_PATH').toEqual([]);
     const copied = `FROM node:20-slim AS deps
 WORKDIR /home/app
 COPY package.json yarn.lock ./

@@ -8,7 +8,6 @@
 import { posix } from 'node:path';
 import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
 import type { RootPackage, WorkspacePackage } from '../repo/workspace.js';
-import type { ImageRepo } from './imageBuild.js';
 import { globToRegExp, isGlob } from './glob.js';
 import { absPath as abs, copyEntries, joinRel, lookup, normRel as norm, type InstallCover, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { runSteps, type ShellWord } from './shell.js';
@@ -37,7 +36,7 @@ export function outputDir(pkg: WorkspacePackage): string {
 }
 
 /** Adds what a RUN's steps create to the stage. */
-export function followRun(parsed: ParsedDockerfile, files: RepoFiles, repo: Pick<ImageRepo, 'workspacePackages' | 'rootPackage'>, ins: DockerInstruction, fs: StageFiles): void {
+export function followRun(parsed: ParsedDockerfile, files: RepoFiles, repo: { workspacePackages: WorkspacePackage[]; rootPackage?: RootPackage | null }, ins: DockerInstruction, fs: StageFiles): void {
   const step: Step = { fs, cwd: fs.workdir, files, packages: repo.workspacePackages, rootPackage: repo.rootPackage ?? null, line: ins.line };
   for (const { text: raw, words } of runSteps(parsed, ins)) {
     const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');

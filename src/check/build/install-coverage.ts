@@ -6,7 +6,8 @@
  * services/*), or another package's install. Its runtime dependencies are then not installed and
  * the first require fails with MODULE_NOT_FOUND. Only node_modules the model saw an install make in
  * this stage (or a stage it is built FROM) are judged; anything else on the way (a COPY --from, a
- * committed node_modules, a command the model cannot follow) leaves the service alone.
+ * committed node_modules, NODE_PATH) leaves the service alone, and a command the model cannot
+ * follow makes it only "as far as the check can follow" (info).
  */
 import { posix } from 'node:path';
 import { lookup, type InstallCover } from '../../dockerfile/imageFiles.js';
@@ -46,7 +47,8 @@ function servicePackage(ctx: BuildCheckContext): { pkg: WorkspacePackage; dir: s
 export function installCoverage(ctx: BuildCheckContext): BuildFinding[] {
   const { deployed, service, repo } = ctx;
   const at = servicePackage(ctx);
-  if (!deployed || !service || !at) return [];
+  // NODE_PATH adds directories node searches that are not on the way up.
+  if (!deployed || !service || !at || /\bNODE_PATH\b/.test(ctx.build.parsed.text)) return [];
   const workspaceNames = new Set(repo.workspacePackages.map((p) => p.name));
   const needs = (at.pkg.prodDependencies ?? []).filter((n) => !workspaceNames.has(n));
   const installs = installsOnPath(ctx, at.dir);
