@@ -375,7 +375,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS157',
     title: 'An image that cannot build or start is left as root',
     defaultSeverity: 'warning',
-    help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
+    help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package or the service\'s dependencies missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
   },
   {
     code: 'ECS158',
