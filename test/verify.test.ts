@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TRANSFORMS } from '../transforms/index.js';
 import { emptyFromUnset, interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
-import { detectEngine, EngineError, type Engine, type ImageConfig, type Sandbox } from '../src/verify/engine.js';
+import { buildahEngine, detectEngine, EngineError, OWN_STDIO, programAsExecuted, type Engine, type ImageConfig, type Sandbox, type StartOptions } from '../src/verify/engine.js';
 import type { ProcessResult, ProcessRunner, RunningProcess } from '../src/verify/process.js';
 import { parseProbe, probeScript } from '../src/verify/probe.js';
 import { startCommands } from '../src/verify/startCommand.js';
@@ -362,5 +362,72 @@ describe('verify: HEALTHCHECK answers and variables compose leaves unset (review
       expect(v.findings.map((f) => `${f.code}:${f.severity}`), stderr).toEqual(['ECS612:warning']);
       expect(verdictStatus(v)).toBe('ok');
     }
+  });
+});
+
+describe('the buildah sandbox starts what Docker and ECS would start (review5 N7, P10)', () => {
+  /** A runner that answers buildah's inspect and from, and records what it is asked to start. */
+  const buildahRunner = (workingDir: string) => {
+    const started: string[][] = [];
+    const runner: ProcessRunner = {
+      which: async () => false, // no private network: the argv is buildah's own
+      run: async (_c, args) =>
+        args[0] === 'inspect' ? ok(JSON.stringify({ Docker: { config: { WorkingDir: workingDir, Entrypoint: ['./docker-entrypoint.sh'], Cmd: ['node', 'index.js'] } } })) : ok('search-working-container\n'),
+      start(command, args) {
+        started.push([command, ...args]);
+        const result = ok();
+        return { exited: Promise.resolve(result), output: () => '', done: () => true, stop: async () => result };
+      },
+    };
+    return { runner, started };
+  };
+  const programOf = (argv: string[]) => argv.slice(argv.indexOf('--') + 1);
+
+  it('a relative program path runs from the WORKDIR, not by its basename on PATH; names and absolute paths are unchanged', async () => {
+    expect(programAsExecuted(['./docker-entrypoint.sh', 'node', 'index.js'], '/srv/search')).toEqual(['/srv/search/docker-entrypoint.sh', 'node', 'index.js']);
+    expect(programAsExecuted(['bin/server'], '/')).toEqual(['/bin/server']);
+    expect(programAsExecuted(['docker-entrypoint.sh', 'node'], '/srv')).toEqual(['docker-entrypoint.sh', 'node']);
+    expect(programAsExecuted(['/usr/bin/tini', '--', './run'], '/app')).toEqual(['/usr/bin/tini', '--', './run']);
+    const { runner, started } = buildahRunner('/srv/search');
+    const sandbox = await buildahEngine(runner).sandbox('localhost/search');
+    sandbox.start(['./docker-entrypoint.sh', 'node', 'index.js'], { user: '', env: {} });
+    expect(programOf(started[0]!)).toEqual(['/srv/search/docker-entrypoint.sh', 'node', 'index.js']);
+  });
+
+  it('a process not run as root is exec\'d by the image\'s sh with stdout and stderr on a FIFO of its user\'s', async () => {
+    const { runner, started } = buildahRunner('/srv/search');
+    const sandbox = await buildahEngine(runner).sandbox('localhost/search');
+    sandbox.start(['./docker-entrypoint.sh', 'nginx', '-g', 'daemon off;'], { user: 'nginx', env: {}, ownStdio: true });
+    expect(programOf(started[0]!)).toEqual(['sh', '-c', OWN_STDIO, 'sh', '/srv/search/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;']);
+    expect(started[0]).toEqual(expect.arrayContaining(['--user', 'nginx']));
+  });
+
+  it('the FIFO script hands the process stdio it can reopen, keeps its exit code, and execs it as it is where it cannot', () => {
+    const script = (argv: string[], path?: string) => execFileSync('sh', ['-c', `${OWN_STDIO}`, 'sh', ...argv], { encoding: 'utf8', env: { ...process.env, ...(path ? { PATH: path } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Reopened by path, as nginx opens /var/log/nginx/error.log -> /dev/stderr.
+    expect(script(['sh', '-c', 'echo out; echo err > /proc/self/fd/2; readlink /proc/self/fd/1'])).toMatch(/^out\nerr\n\/.*\/out \(deleted\)\n$/);
+    expect(() => script(['sh', '-c', 'exit 7'])).toThrow(expect.objectContaining({ status: 7 }));
+    // No mkfifo on PATH: the process gets the shell's own stdio.
+    const bare = tempDir();
+    for (const tool of ['sh', 'readlink']) execFileSync('ln', ['-s', execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bare, tool)]);
+    expect(script(['readlink', '/proc/self/fd/1'], bare)).toMatch(/^(?:pipe|socket):/); // node's own, not a FIFO
+  });
+
+  it('verify asks for that only when the probe ran through the image\'s sh and the user is not root', async () => {
+    const repo = shop();
+    const asked: Record<string, boolean | undefined> = {};
+    const engineFor = (probe: string) => {
+      const { engine } = fakeEngine({ probe: () => probe, start: () => ({ exits: false, output: '' }) });
+      return {
+        ...engine,
+        async sandbox(tag: string) {
+          const sandbox = await engine.sandbox(tag);
+          return { ...sandbox, start: (argv: readonly string[], o: StartOptions) => ((asked[probe] = o.ownStdio), sandbox.start(argv, o)) };
+        },
+      } satisfies Engine;
+    };
+    for (const probe of ['ECSFIX id 0 ok 101 nginx\n', 'ECSFIX id 0 ok 0 root\n', 'sh: not found\n'])
+      await verifyRepo(repo, null, { engine: engineFor(probe), startSeconds: 0.1, services: ['worker'] });
+    expect(asked).toEqual({ 'ECSFIX id 0 ok 101 nginx\n': true, 'ECSFIX id 0 ok 0 root\n': false, 'sh: not found\n': false });
   });
 });
