@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { planChanges } from '../src/run/plan.js';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateProbe } from '../src/dockerfile/probe.js';
+import type { DockerStage } from '../src/repo/dockerfile.js';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TRANSFORMS } from '../transforms/index.js';
 import { emptyFromUnset, interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
@@ -297,6 +301,31 @@ describe('verify: HEALTHCHECK answers and variables compose leaves unset (review
     expect(healthcheckClientError('urllib.error.URLError: <urlopen error [Errno 111] Connection refused>')).toBeNull();
   });
 
+  it('ecsfix\'s own node probe, run against a server: silent and 0 on 200, "HTTP 404" and 1 on a 404, silent and 1 with no server (review5 item 3)', async () => {
+    const argv = JSON.parse(generateProbe('node', { base: { distro: 'debian' }, tools: [] } as unknown as DockerStage, 3000, '/health') as string) as string[];
+    const server = createServer((req, res) => ((res.statusCode = req.url === '/health' ? 200 : 404), res.end('x')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const probe = (path: string, env: Record<string, string>) =>
+      new Promise<{ code: number; output: string }>((resolve) =>
+        execFile(process.execPath, [argv[1] as string, (argv[2] as string).replace('/health', path)], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr }),
+        ),
+      );
+    try {
+      expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+      expect(await probe('/health', { PORT: String(port) })).toEqual({ code: 0, output: '' });
+      const notFound = await probe('/healthz', { PORT: String(port) });
+      expect(notFound).toEqual({ code: 1, output: 'HTTP 404\n' });
+      expect(healthcheckClientError(`${notFound.output}subprocess exited with status 1\nError: exit status 1`)).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = await probe('/health', { PORT: String(port) });
+    expect(refused).toEqual({ code: 1, output: '' });
+    expect(healthcheckClientError(refused.output)).toBeNull();
+  });
+
   it('names the entries compose leaves empty because the variable they are taken from is unset', () => {
     const values = { DATABASE_URL: '${BILLING_DATABASE_URL}', INVOICE_DIR: '/app/invoices', LOG: '${LOG_LEVEL:-info}', TOKEN: null, KEY: '${API_KEY:?set it}', URL: 'http://${HOST}:${PORT}' };
     expect(emptyFromUnset(values, { PORT: '80' })).toEqual({ DATABASE_URL: ['BILLING_DATABASE_URL'], TOKEN: ['TOKEN'], KEY: ['API_KEY'] });
@@ -357,6 +386,8 @@ describe('verify: HEALTHCHECK answers and variables compose leaves unset (review
     const notFound = await run('Traceback (most recent call last):\nurllib.error.HTTPError: HTTP Error 404: NOT FOUND\nError: exit status 1');
     expect(notFound.findings.map((f) => `${f.code}:${f.severity}:${f.line}`)).toEqual(['ECS616:blocking:18']);
     expect(verdictStatus(notFound)).toBe('blocking');
+    // What ecsfix's node probe prints on a 404 (buildah's own lines after it).
+    expect((await run('HTTP 404\nsubprocess exited with status 1\nError: exit status 1')).findings.map((f) => f.code)).toEqual(['ECS616']);
     for (const stderr of ['urllib.error.HTTPError: HTTP Error 503: Service Unavailable', 'urllib.error.URLError: <urlopen error [Errno 111] Connection refused>']) {
       const v = await run(stderr);
       expect(v.findings.map((f) => `${f.code}:${f.severity}`), stderr).toEqual(['ECS612:warning']);
