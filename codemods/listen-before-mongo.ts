@@ -4,6 +4,9 @@
  * element of `Promise.all([...])`) before `app.listen(...)`/`server.listen(...)`/`fastify.listen(...)`
  * listens first, and Mongo connects in the background with retries and capped backoff, logging each
  * failure and never exiting because the database is slow (seed 000 6.2-6.3, seed 001 B.2, E.1).
+ * The same start-up written as a chain (`mongoose.connect(uri).then(() => app.listen(port))
+ * .catch(() => process.exit(1))`) is rewritten the same way when nothing in it runs on the
+ * connection (see {@link chainShape}); any other chain is reported (ECS321) with the reason.
  *
  * Other start-up work keeps its order. A `/ready` route defined in the file reports not-ready until
  * Mongo is up; one imported from a workspace package is checked to look at Mongo itself; `/health`
@@ -133,8 +136,77 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
     }
   }
   const chained = promiseChainStart(j, root, source, local, clients);
-  if (chained) note({ severity: 'warning', code: 'ECS321', line: chained.line, message: `start-up listens only in the .then() of ${chained.call}(), so the service does not listen until ${chained.store.label} connects; ecsfix does not rewrite a promise-chain start-up: move listen out of the chain by hand if the service must start while ${chained.store.label} is down` });
+  if (!chained) return undefined;
+  const shape = chainShape(source, chained);
+  if ('listen' in shape) return rewriteChain({ j, root, source, style, isTs, note, options, file }, chained, shape);
+  note({ severity: 'warning', code: 'ECS321', line: chained.line, message: `start-up listens only in the .then() of ${chained.call}(), so the service does not listen until ${chained.store.label} connects; ecsfix does not rewrite this promise-chain start-up (${shape.refused}): move listen out of the chain by hand if the service must start while ${chained.store.label} is down` });
   return undefined;
+}
+
+/** A promise-chain start-up ecsfix rewrites: its statement, the listen, the log lines, and whether a catch that only logs and exits ends it. */
+type ChainShape = { statement: Node; listen: Node; logs: Node[]; catchLine: number | undefined } | { refused: string };
+
+/**
+ * `connect(uri).then(() => { log; app.listen(port, cb) }).catch((err) => { log; process.exit(1) })`
+ * as a statement of its own: the callback takes nothing from the connect (no parameter) and does
+ * nothing but log and listen, and the catch (if any) only logs and exits. Then listening first and
+ * connecting in the background with retries is the same start-up without the wait: nothing in the
+ * chain runs on the connection. Anything else is refused, with the reason.
+ */
+function chainShape(source: string, chained: NonNullable<ReturnType<typeof promiseChainStart>>): ChainShape {
+  const then: ASTPath = chained.then;
+  const catchCall: Node | null = then.parent?.node.type === 'MemberExpression' && then.parent.node.property?.name === 'catch' ? then.parent.parent?.node : null;
+  const top: ASTPath | null | undefined = catchCall ? then.parent?.parent : then;
+  const statement: Node = top?.parent?.node;
+  if (statement?.type !== 'ExpressionStatement' || statement.expression !== top?.node) return { refused: 'the chain is part of a larger expression' };
+  if (!/^(?:Program|BlockStatement)$/.test(top?.parent?.parent?.node.type ?? '')) return { refused: 'the chain is not a statement of a block' };
+  const thenCall: Node = then.node;
+  const cb: Node = thenCall.arguments[0];
+  if (thenCall.arguments.length !== 1 || !/^(?:Arrow)?FunctionExpression$/.test(cb.type) || cb.params.length) return { refused: 'its .then() callback takes the connection or a rejection handler' };
+  const inner: Node[] = cb.body.type === 'BlockStatement' ? cb.body.body : [{ type: 'ExpressionStatement', expression: cb.body, start: cb.body.start, end: cb.body.end }];
+  const listens = inner.filter((st) => st.type === 'ExpressionStatement' && st.expression.type === 'CallExpression' && st.expression.callee?.property?.name === 'listen');
+  const logs = inner.filter((st) => !listens.includes(st));
+  if (listens.length !== 1 || !logs.every((st) => logStatement(source, st))) return { refused: 'its .then() callback does more than log and listen' };
+  // The callback's statements move one by one: a comment among them would be lost.
+  if (/(?:^|[;{}])\s*(?:\/\/|\/\*)/m.test(source.slice(cb.body.start, cb.body.end))) return { refused: 'its .then() callback has comments ecsfix would have to move' };
+  if (catchCall) {
+    const handler: Node = catchCall.arguments[0];
+    const body: Node[] = !handler || !/Function/.test(handler.type) ? [null] : handler.body.type === 'BlockStatement' ? handler.body.body : [{ type: 'ExpressionStatement', expression: handler.body }];
+    if (catchCall.arguments.length !== 1 || !body.every((st) => st && logsOrExits(st))) return { refused: 'its .catch() does more than log and exit' };
+  }
+  return { statement, listen: listens[0], logs, catchLine: catchCall?.callee?.property?.loc?.start.line };
+}
+
+/** A statement that only logs (`console.log('mongo connected')`, `logger.info(...)`). */
+function logStatement(source: string, stmt: Node): boolean {
+  return stmt?.type === 'ExpressionStatement' && /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:info|debug|log|warn)\(/.test(source.slice(stmt.start, stmt.end));
+}
+
+/** A catch-handler statement that logs, exits or rethrows. */
+function logsOrExits(st: Node): boolean {
+  return st.type === 'ThrowStatement' || (st.type === 'ExpressionStatement' && st.expression.type === 'CallExpression' && (calleeText(st.expression.callee) === 'process.exit' || /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:error|warn|fatal|info|log)$/.test(calleeText(st.expression.callee))));
+}
+
+/**
+ * The chain becomes: the listen, where the chain was; after it, the connect and the log lines in
+ * the background retry loop ({@link connectInBackground}). The catch goes: the retries replace it.
+ */
+function rewriteChain(
+  ctx: { j: JSCodeshift; root: Collection; source: string; style: FileStyle; isTs: boolean; note: (n: CodemodNote) => void; options: CodemodOptions; file: FileInfo },
+  chained: NonNullable<ReturnType<typeof promiseChainStart>>,
+  shape: Extract<ChainShape, { listen: Node }>,
+): string {
+  const { source, style } = ctx;
+  const { statement, listen, logs } = shape;
+  const indent = indentOf(source, statement.start);
+  const connect: Node = (chained.then.node as Node).callee.object;
+  const args = (connect.arguments as Node[]).map((a) => source.slice(a.start, a.end)).join(', ');
+  const listenText = source.slice(listen.start, listen.end).replace(/;?$/, style.semi);
+  const body = [`await ${chained.call}(${args})${style.semi}`, ...logs.map((st) => source.slice(st.start, st.end).replace(/;?$/, style.semi))];
+  const edits: Edit[] = [{ start: statement.start, end: statement.end, text: listenText }];
+  const replaced = shape.catchLine ? `; the .then() chain is gone, and the catch that exited on the first failure (line ${shape.catchLine}) is replaced by the retries` : '; the .then() chain is gone';
+  edits.push(...connectInBackground({ ...ctx, store: chained.store, body: body.flatMap((b) => b.split('\n')), listenIndent: indent, anchorEnd: statement.end, noteLine: chained.line, replaced }));
+  return splice(source, edits);
 }
 
 /** A connect awaited inside a try whose catch only logs and exits (or rethrows). */
@@ -158,22 +230,20 @@ function connectInTry(stmt: Node, source: string, local: Map<string, Datastore>,
   if (stmt.finalizer) return { refused: 'the try has a finally block', store: found.store, line };
   if (!inner.slice(1).every((st) => isConnectedLog(source, st))) return { refused: 'the try does more than connect and log it', store: found.store, line };
   const handler: Node[] = stmt.handler?.body?.body ?? [];
-  const exitsOrLogs = (st: Node) =>
-    st.type === 'ThrowStatement' || (st.type === 'ExpressionStatement' && st.expression.type === 'CallExpression' && (calleeText(st.expression.callee) === 'process.exit' || /^(?:\w+\.)*(?:log|logger|console|\w*[lL]ogger)\.(?:error|warn|fatal|info|log)$/.test(calleeText(st.expression.callee))));
-  if (!handler.every(exitsOrLogs)) return { refused: 'its catch does more than log and exit', store: found.store, line };
+  if (!handler.every(logsOrExits)) return { refused: 'its catch does more than log and exit', store: found.store, line };
   return { found, inner, catchLine: stmt.handler?.loc?.start.line };
 }
 
 /** `AppDataSource.initialize().then(() => { ...; app.listen(PORT) })`: a listen that waits for a datastore through a promise chain. */
-function promiseChainStart(j: JSCodeshift, root: Collection, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): { store: Datastore; call: string; line: number | undefined } | null {
-  let hit: { store: Datastore; call: string; line: number | undefined } | null = null;
+function promiseChainStart(j: JSCodeshift, root: Collection, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): { store: Datastore; call: string; line: number | undefined; then: ASTPath } | null {
+  let hit: { store: Datastore; call: string; line: number | undefined; then: ASTPath } | null = null;
   typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
     if (hit || n.callee?.type !== 'MemberExpression' || n.callee.property?.name !== 'then') return;
     const store = storeOfCall(n.callee.object, local, clients);
     const then = n.arguments[0];
     if (!store || !then || !/\.listen\s*\(/.test(source.slice(then.start, then.end))) return;
-    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line };
+    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line, then: p };
   });
   return hit;
 }
@@ -480,9 +550,6 @@ function rewrite(args: {
   const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried } = args;
   const edits: Edit[] = [];
   const s = style.semi;
-  const i = style.indent;
-  const label = found.store.label;
-  const logger = fileLogger(j, root, source);
   const first = moved[0];
   const last = moved[moved.length - 1];
   // What goes into the retry loop: the moved statements, or the try's own when the try goes.
@@ -520,14 +587,47 @@ function rewrite(args: {
   const serverVar = listenTarget(listen.node);
   while (serverVar && after + 1 < block.length && new RegExp(`^${serverVar}\\.`).test(source.slice(block[after + 1].start, block[after + 1].end))) after++;
   const anchor = block[after];
-  const listenIndent = indentOf(source, (listen.node as Node).start);
   const body = movedText
     .split('\n')
     .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
-    .filter((l, n, all) => n < all.length - 1 || l !== '')
-    .map((l) => (l ? `${i}${i}${i}${l}` : l));
+    .filter((l, n, all) => n < all.length - 1 || l !== '');
+  const replaced = tried ? `; the catch that exited on the first failure${tried.catchLine ? ` (line ${tried.catchLine})` : ''} is replaced by the retries` : '';
+  edits.push(...connectInBackground({ j, root, source, style, isTs, store: found.store, body, listenIndent: indentOf(source, (listen.node as Node).start), anchorEnd: anchor.end, note, options, file, noteLine: innerFirst.loc?.start.line, replaced }));
+  return splice(source, edits);
+}
+
+/**
+ * After `anchorEnd` (the listen, and the lines that set up its server), the loop that connects the
+ * datastore in the background with capped backoff, running `body` (the connect and its log lines,
+ * unindented) until it succeeds; the readiness flag where the file has a readiness route; the
+ * verify line and ECS320. The edits to add, for the caller to splice with its own.
+ */
+function connectInBackground(args: {
+  j: JSCodeshift;
+  root: Collection;
+  source: string;
+  style: FileStyle;
+  isTs: boolean;
+  store: Datastore;
+  body: string[];
+  listenIndent: string;
+  anchorEnd: number;
+  note: (n: CodemodNote) => void;
+  options: CodemodOptions;
+  file: FileInfo;
+  noteLine: number | undefined;
+  /** What ECS320 adds about the exit the retries replace. */
+  replaced: string;
+}): Edit[] {
+  const { j, root, source, style, isTs, store, listenIndent, note, options, file } = args;
+  const edits: Edit[] = [];
+  const s = style.semi;
+  const i = style.indent;
+  const label = store.label;
+  const logger = fileLogger(j, root, source);
+  const body = args.body.map((l) => (l ? `${i}${i}${i}${l}` : l));
   const health = healthPath(j, root, options, file);
-  const readiness = readinessRoute(j, root, source, style, options, file, found.store, health);
+  const readiness = readinessRoute(j, root, source, style, options, file, store, health);
   const errorVar = 'error';
   const retryLog = logCall(logger, 'error', `${label} connection failed, retrying`, style, errorVar).replace(/\{ error: /, '{ attempt, delayMs, error: ');
   const background = [
@@ -549,7 +649,7 @@ function rewrite(args: {
   ]
     .map((l) => (l ? listenIndent + l : l))
     .join('\n');
-  edits.push({ start: anchor.end, end: anchor.end, text: `\n\n${background}` });
+  edits.push({ start: args.anchorEnd, end: args.anchorEnd, text: `\n\n${background}` });
   edits.push(...readiness.edits);
   if (readiness.flag) {
     const at = afterImports(j, root);
@@ -562,10 +662,10 @@ function rewrite(args: {
   note({
     severity: 'warning',
     code: 'ECS320',
-    line: innerFirst.loc?.start.line,
-    message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)${tried ? `; the catch that exited on the first failure${tried.catchLine ? ` (line ${tried.catchLine})` : ''} is replaced by the retries` : ''}`,
+    line: args.noteLine,
+    message: `start-up awaited ${label} before listening, so a slow database kept the service from starting; it now listens first and connects ${label} in the background with retries (capped at 30 s)${args.replaced}`,
   });
-  return splice(source, edits);
+  return edits;
 }
 
 /**

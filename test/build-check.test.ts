@@ -171,7 +171,7 @@ CMD ["node", "dist/index.js"]
   });
 
   it('a runtime stage that runs as root', () => {
-    expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ code: 'ECS505', severity: 'warning', line: 19 })]);
+    expect(check(GOOD.replace('USER node\n', ''))).toEqual([expect.objectContaining({ code: 'ECS505', severity: 'blocking', line: 19 })]);
   });
 
   it('follows npm workspaces builds, cd and tsc in a single stage', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildCheckReport } from '../src/check/report.js';
+import { findingCode } from '../src/findings/codes.js';
 import { checkJson as toJson } from '../src/check/format/json.js';
 import { formatMarkdown } from '../src/check/format/markdown.js';
 import { checkSarif } from '../src/check/format/sarif.js';
@@ -171,6 +172,9 @@ describe('ecsfix check on kodingcaravan', () => {
     const { repo, plan } = planTree(tree, [...TRANSFORMS]);
     const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
     expect(report.findings.filter((f) => f.code === 'ECS505' && f.service === 'frontend').map((f) => f.fixedBy)).toEqual(['dockerfile-nginx-non-root']);
+    // N14: check reports root at runtime as blocking, and the code table (README, --fail-on users) says the same.
+    expect(report.findings.filter((f) => f.code === 'ECS505').map((f) => f.severity)).toEqual(['blocking']);
+    expect(findingCode('ECS505')?.defaultSeverity).toBe('blocking');
     const frontend = report.ecs.find((e) => e.service === 'frontend');
     expect(frontend?.targetGroup?.HealthCheckPath).toBe('/health');
     const probe = (frontend?.taskDefinition.containerDefinitions[0]?.healthCheck?.command ?? []).join(' ');

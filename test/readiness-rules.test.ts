@@ -97,6 +97,36 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(at(readiness(repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': server })), 'ECS401').map((f) => f.severity)).toEqual(['blocking']);
   });
 
+  it('a promise chain on the connect call at module level: mongoose.connect(uri).then(listen).catch(exit) (review5 N10)', () => {
+    const src = [
+      "const express = require('express');",
+      "const mongoose = require('mongoose');",
+      '',
+      'const app = express();',
+      "app.get('/health', (req, res) => res.send('ok'));",
+      '',
+      'const PORT = process.env.PORT || 3600;',
+      "const MONGO_URI = process.env.MONGO_URI || 'mongodb://localhost:27017/reviews';",
+      '',
+      'mongoose',
+      '  .connect(MONGO_URI)',
+      '  .then(() => {',
+      "    console.log('mongo connected');",
+      '    app.listen(PORT, () => console.log(`reviews on ${PORT}`));',
+      '  })',
+      '  .catch((err) => {',
+      "    console.error('mongo connection failed', err);",
+      '    process.exit(1);',
+      '  });',
+      '',
+    ].join('\n');
+    const findings = readiness(repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': src }));
+    expect(at(findings, 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/index.ts', line: 18, severity: 'blocking' }]);
+    expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('MongoDB (line 10)');
+    // A chain on something that is no dependency (a config loader) stays silent.
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': src.replace('mongoose\n  .connect(MONGO_URI)', 'config\n  .load()') })), 'ECS401')).toEqual([]);
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);

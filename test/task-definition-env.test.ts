@@ -97,3 +97,41 @@ describe('task definition environment: LocalStack credentials and endpoints (rev
     expect(env).toMatchObject({ EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'http://localhost:8080' });
   });
 });
+
+describe('task definition environment: compose env_file (review5 N16)', () => {
+  const FIXTURE = '../transforms/compose-secret-defaults/env-file-credentials/before';
+
+  it('notify: the committed env file\'s variables are carried (environment: over them), its credentials as secrets, never as values', () => {
+    const { env, container, ecs, report } = ecsOf(FIXTURE, 'notify');
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_LEVEL: 'info', TOKEN_TTL: '3600', PORT: '3100' });
+    expect(container?.secrets.map((s) => s.name).sort()).toEqual(['JWT_SECRET', 'SMTP_URL']);
+    expect(JSON.stringify(ecs)).not.toContain('SG.x8Kd92');
+    expect(JSON.stringify(ecs)).not.toContain('9f8e7d6c5b4a');
+    const keys = report.findings.filter((f) => /^ECS21[127]$/.test(f.code)).map((f) => `${f.code} ${f.file}:${f.line}`);
+    expect(keys.sort()).toEqual(['ECS211 services/notify/.env.production:5', 'ECS211 services/notify/.env.production:6', 'ECS212 mongo.env:2', 'ECS212 services/mailer/defaults.env:2']);
+  });
+
+  it('mailer: list form with an optional long-form entry that does not exist: the list\'s variables, environment (list form) over them, no finding and no note for the optional file', () => {
+    const { env, container, ecs, report } = ecsOf(FIXTURE, 'mailer');
+    expect(env.MAIL_FROM).toBe('noreply@shop.example');
+    expect(Object.keys(env)).toContain('SMTP_HOST');
+    expect(container?.secrets.map((s) => s.name)).toEqual(['SMTP_PASSWORD']);
+    expect(ecs?.notes.filter((n) => n.includes('local.env'))).toEqual([]);
+    expect(report.findings.filter((f) => f.code === 'ECS217')).toEqual([]);
+  });
+
+  it('a required env file that does not exist: ECS217 at the entry, and the task definition says its variables are not carried', () => {
+    const { ecs, report } = ecsOf(FIXTURE, 'mailer', (tree) => tree.delete('services/mailer/defaults.env'));
+    expect(report.findings.filter((f) => f.code === 'ECS217').map((f) => `${f.file}:${f.line}`)).toEqual(['docker-compose.yml:15']);
+    expect(ecs?.notes.filter((n) => n.includes('services/mailer/defaults.env'))).toHaveLength(1);
+  });
+
+  it('an env file git ignores (the developer\'s own, absent from a clone): no ECS217 and no secret finding; the task definition names the .gitignore line', () => {
+    const { ecs, report } = ecsOf(FIXTURE, 'notify', (tree) => {
+      tree.delete('services/notify/.env.production');
+      tree.set('.gitignore', 'node_modules\n.env.production\n');
+    });
+    expect(report.findings.filter((f) => /^ECS21[17]$/.test(f.code))).toEqual([]);
+    expect(ecs?.notes.filter((n) => n.includes('services/notify/.env.production') && n.includes('.gitignore:2'))).toHaveLength(1);
+  });
+});

@@ -175,3 +175,15 @@ describe('breaking an image on purpose: verify exits 1 naming the path and the D
     );
   }, 10 * MINUTES);
 });
+
+describe('the smoke start runs the program Docker would run (review5 N7)', () => {
+  it('ENTRYPOINT ["./docker-entrypoint.sh"] runs the repo\'s script in the WORKDIR, not the node image\'s of the same name', async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const dir = join(tempDir(), 'entrypoint');
+    cpSync(join(FIXTURES, 'verify-entrypoint'), dir, { recursive: true });
+    // As it is: root (ECS602 is the only finding); the script renders public/config.json, which the server reads at start.
+    const { stdout } = await runCli(['verify', dir, '--engine', 'buildah', '--as-is', '--start-seconds', '3', '-q', '--json']);
+    const search = (JSON.parse(stdout) as VerifyResult).services[0];
+    expect({ start: search?.start.outcome, codes: search?.findings.map((f) => f.code) }, search?.log).toEqual({ start: 'running', codes: ['ECS602'] });
+  }, 10 * MINUTES);
+});

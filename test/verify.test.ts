@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { planChanges } from '../src/run/plan.js';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateProbe } from '../src/dockerfile/probe.js';
+import type { DockerStage } from '../src/repo/dockerfile.js';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TRANSFORMS } from '../transforms/index.js';
 import { emptyFromUnset, interpolate, resolveComposeValues } from '../src/verify/composeEnv.js';
-import { detectEngine, EngineError, type Engine, type ImageConfig, type Sandbox } from '../src/verify/engine.js';
+import { buildahEngine, detectEngine, EngineError, OWN_STDIO, programAsExecuted, type Engine, type ImageConfig, type Sandbox, type StartOptions } from '../src/verify/engine.js';
 import type { ProcessResult, ProcessRunner, RunningProcess } from '../src/verify/process.js';
 import { parseProbe, probeScript } from '../src/verify/probe.js';
 import { startCommands } from '../src/verify/startCommand.js';
@@ -297,6 +301,31 @@ describe('verify: HEALTHCHECK answers and variables compose leaves unset (review
     expect(healthcheckClientError('urllib.error.URLError: <urlopen error [Errno 111] Connection refused>')).toBeNull();
   });
 
+  it('ecsfix\'s own node probe, run against a server: silent and 0 on 200, "HTTP 404" and 1 on a 404, silent and 1 with no server (review5 item 3)', async () => {
+    const argv = JSON.parse(generateProbe('node', { base: { distro: 'debian' }, tools: [] } as unknown as DockerStage, 3000, '/health') as string) as string[];
+    const server = createServer((req, res) => ((res.statusCode = req.url === '/health' ? 200 : 404), res.end('x')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const probe = (path: string, env: Record<string, string>) =>
+      new Promise<{ code: number; output: string }>((resolve) =>
+        execFile(process.execPath, [argv[1] as string, (argv[2] as string).replace('/health', path)], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr }),
+        ),
+      );
+    try {
+      expect(argv.slice(0, 2)).toEqual(['node', '-e']);
+      expect(await probe('/health', { PORT: String(port) })).toEqual({ code: 0, output: '' });
+      const notFound = await probe('/healthz', { PORT: String(port) });
+      expect(notFound).toEqual({ code: 1, output: 'HTTP 404\n' });
+      expect(healthcheckClientError(`${notFound.output}subprocess exited with status 1\nError: exit status 1`)).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = await probe('/health', { PORT: String(port) });
+    expect(refused).toEqual({ code: 1, output: '' });
+    expect(healthcheckClientError(refused.output)).toBeNull();
+  });
+
   it('names the entries compose leaves empty because the variable they are taken from is unset', () => {
     const values = { DATABASE_URL: '${BILLING_DATABASE_URL}', INVOICE_DIR: '/app/invoices', LOG: '${LOG_LEVEL:-info}', TOKEN: null, KEY: '${API_KEY:?set it}', URL: 'http://${HOST}:${PORT}' };
     expect(emptyFromUnset(values, { PORT: '80' })).toEqual({ DATABASE_URL: ['BILLING_DATABASE_URL'], TOKEN: ['TOKEN'], KEY: ['API_KEY'] });
@@ -357,10 +386,79 @@ describe('verify: HEALTHCHECK answers and variables compose leaves unset (review
     const notFound = await run('Traceback (most recent call last):\nurllib.error.HTTPError: HTTP Error 404: NOT FOUND\nError: exit status 1');
     expect(notFound.findings.map((f) => `${f.code}:${f.severity}:${f.line}`)).toEqual(['ECS616:blocking:18']);
     expect(verdictStatus(notFound)).toBe('blocking');
+    // What ecsfix's node probe prints on a 404 (buildah's own lines after it).
+    expect((await run('HTTP 404\nsubprocess exited with status 1\nError: exit status 1')).findings.map((f) => f.code)).toEqual(['ECS616']);
     for (const stderr of ['urllib.error.HTTPError: HTTP Error 503: Service Unavailable', 'urllib.error.URLError: <urlopen error [Errno 111] Connection refused>']) {
       const v = await run(stderr);
       expect(v.findings.map((f) => `${f.code}:${f.severity}`), stderr).toEqual(['ECS612:warning']);
       expect(verdictStatus(v)).toBe('ok');
     }
+  });
+});
+
+describe('the buildah sandbox starts what Docker and ECS would start (review5 N7, P10)', () => {
+  /** A runner that answers buildah's inspect and from, and records what it is asked to start. */
+  const buildahRunner = (workingDir: string) => {
+    const started: string[][] = [];
+    const runner: ProcessRunner = {
+      which: async () => false, // no private network: the argv is buildah's own
+      run: async (_c, args) =>
+        args[0] === 'inspect' ? ok(JSON.stringify({ Docker: { config: { WorkingDir: workingDir, Entrypoint: ['./docker-entrypoint.sh'], Cmd: ['node', 'index.js'] } } })) : ok('search-working-container\n'),
+      start(command, args) {
+        started.push([command, ...args]);
+        const result = ok();
+        return { exited: Promise.resolve(result), output: () => '', done: () => true, stop: async () => result };
+      },
+    };
+    return { runner, started };
+  };
+  const programOf = (argv: string[]) => argv.slice(argv.indexOf('--') + 1);
+
+  it('a relative program path runs from the WORKDIR, not by its basename on PATH; names and absolute paths are unchanged', async () => {
+    expect(programAsExecuted(['./docker-entrypoint.sh', 'node', 'index.js'], '/srv/search')).toEqual(['/srv/search/docker-entrypoint.sh', 'node', 'index.js']);
+    expect(programAsExecuted(['bin/server'], '/')).toEqual(['/bin/server']);
+    expect(programAsExecuted(['docker-entrypoint.sh', 'node'], '/srv')).toEqual(['docker-entrypoint.sh', 'node']);
+    expect(programAsExecuted(['/usr/bin/tini', '--', './run'], '/app')).toEqual(['/usr/bin/tini', '--', './run']);
+    const { runner, started } = buildahRunner('/srv/search');
+    const sandbox = await buildahEngine(runner).sandbox('localhost/search');
+    sandbox.start(['./docker-entrypoint.sh', 'node', 'index.js'], { user: '', env: {} });
+    expect(programOf(started[0]!)).toEqual(['/srv/search/docker-entrypoint.sh', 'node', 'index.js']);
+  });
+
+  it('a process not run as root is exec\'d by the image\'s sh with stdout and stderr on a FIFO of its user\'s', async () => {
+    const { runner, started } = buildahRunner('/srv/search');
+    const sandbox = await buildahEngine(runner).sandbox('localhost/search');
+    sandbox.start(['./docker-entrypoint.sh', 'nginx', '-g', 'daemon off;'], { user: 'nginx', env: {}, ownStdio: true });
+    expect(programOf(started[0]!)).toEqual(['sh', '-c', OWN_STDIO, 'sh', '/srv/search/docker-entrypoint.sh', 'nginx', '-g', 'daemon off;']);
+    expect(started[0]).toEqual(expect.arrayContaining(['--user', 'nginx']));
+  });
+
+  it('the FIFO script hands the process stdio it can reopen, keeps its exit code, and execs it as it is where it cannot', () => {
+    const script = (argv: string[], path?: string) => execFileSync('sh', ['-c', `${OWN_STDIO}`, 'sh', ...argv], { encoding: 'utf8', env: { ...process.env, ...(path ? { PATH: path } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Reopened by path, as nginx opens /var/log/nginx/error.log -> /dev/stderr.
+    expect(script(['sh', '-c', 'echo out; echo err > /proc/self/fd/2; readlink /proc/self/fd/1'])).toMatch(/^out\nerr\n\/.*\/out \(deleted\)\n$/);
+    expect(() => script(['sh', '-c', 'exit 7'])).toThrow(expect.objectContaining({ status: 7 }));
+    // No mkfifo on PATH: the process gets the shell's own stdio.
+    const bare = tempDir();
+    for (const tool of ['sh', 'readlink']) execFileSync('ln', ['-s', execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bare, tool)]);
+    expect(script(['readlink', '/proc/self/fd/1'], bare)).toMatch(/^(?:pipe|socket):/); // node's own, not a FIFO
+  });
+
+  it('verify asks for that only when the probe ran through the image\'s sh and the user is not root', async () => {
+    const repo = shop();
+    const asked: Record<string, boolean | undefined> = {};
+    const engineFor = (probe: string) => {
+      const { engine } = fakeEngine({ probe: () => probe, start: () => ({ exits: false, output: '' }) });
+      return {
+        ...engine,
+        async sandbox(tag: string) {
+          const sandbox = await engine.sandbox(tag);
+          return { ...sandbox, start: (argv: readonly string[], o: StartOptions) => ((asked[probe] = o.ownStdio), sandbox.start(argv, o)) };
+        },
+      } satisfies Engine;
+    };
+    for (const probe of ['ECSFIX id 0 ok 101 nginx\n', 'ECSFIX id 0 ok 0 root\n', 'sh: not found\n'])
+      await verifyRepo(repo, null, { engine: engineFor(probe), startSeconds: 0.1, services: ['worker'] });
+    expect(asked).toEqual({ 'ECSFIX id 0 ok 101 nginx\n': true, 'ECSFIX id 0 ok 0 root\n': false, 'sh: not found\n': false });
   });
 });

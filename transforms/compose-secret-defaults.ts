@@ -19,14 +19,16 @@
  * variable the example file already lists keeps its line; when that value is not the removed
  * default, `cp .env.example .env` does not reproduce it, and a warning says so.
  *
- * A plain literal secret (`DB_PASSWORD: postgres`) is reported, not rewritten. Edits are ranges in
+ * A plain literal secret (`DB_PASSWORD: postgres`) is reported, not rewritten; so is one in an env
+ * file the repo has and a service reads with `env_file:` (the same leak in another file: ECS211 when
+ * it looks real, ECS212 otherwise), at the env file's line. Env files are never edited. Edits are ranges in
  * the YAML source (never a re-dump); the result is re-parsed and must equal the original document
  * with only those values changed, or the file is left alone.
  */
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
-import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
+import { composeDocument, hasDuplicateKey, type ComposeEnvFile } from '../src/repo/compose.js';
 import { envExampleFor, parseEnvFile } from '../src/repo/envFiles.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
@@ -193,14 +195,15 @@ export const composeSecretDefaults: Transform = {
   appliesTo: (path, repo) => repo.composeFiles.includes(path) || repo.compose.files.includes(path),
   run({ path, text, repo, options, read }: TransformInput): TransformResult {
     const require = options.requireSecrets ?? false;
+    const envFindings = envFileSecrets(path, repo, read);
     // Nothing to remove or report without an interpolation default, a secret-like name or a URL password.
     if (!/\$\{[A-Za-z_][A-Za-z0-9_]*:?-/.test(text) && !/PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL/i.test(text) && !/:\/\/[^\s/]*:[^\s/]*@/.test(text) && !isLiveCredential(text))
-      return { edits: [], findings: [] };
+      return { edits: [], findings: envFindings };
     const { doc } = composeDocument(text);
     // A file that does not parse is the engine's (ECS002); nothing to do here.
     if (doc.errors.length || hasDuplicateKey(doc)) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
-    const findings: Finding[] = [];
+    const findings: Finding[] = [...envFindings];
     const removed = new Map<string, Removed>();
     const lineOfOffset = lineIndex(text);
     const example = envExampleFor(path, read);
@@ -328,6 +331,37 @@ function flaggedLiteralIn(value: string, literals: Map<string, LiteralSecret>): 
   }
   if (isPlaceholderWord(decoded)) return null;
   return literals.get(password) ?? literals.get(decoded) ?? null;
+}
+
+/**
+ * ECS211/ECS212 for the secrets of the env files services read with `env_file:` and the repo has
+ * (git tracks them or does not ignore them): each env file once, from the compose file whose entry
+ * names it first. A value compose interpolates (`${DB_PASSWORD}`) or an empty one is no literal.
+ */
+function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => string | null): Finding[] {
+  const findings: Finding[] = [];
+  for (const [envPath, { entry, service }] of committedEnvFiles(repo)) {
+    if (entry.file !== path) continue;
+    const text = read(envPath);
+    if (text === null) continue;
+    const via = `"${service}" reads it as env_file (${entry.file}:${entry.line})`;
+    for (const [name, { value, line }] of envFileValues(text)) {
+      if (value === '' || value.includes('$')) continue;
+      if (!((isSecretName(name) && !isPlainSettingValue(value)) || URL_CREDENTIALS.test(value) || isLiveCredential(value))) continue;
+      if (isPlaceholder(value, repo))
+        findings.push({ code: 'ECS212', severity: 'warning', service, file: envPath, line, message: `${name} is set to a literal value in ${envPath}, which the repo has and ${via}; move it to a gitignored env file or a secret store` });
+      else
+        findings.push({ code: 'ECS211', severity: 'blocking', service, file: envPath, line, message: `${name} in ${envPath} looks like a real credential (${describeSecret(value)}) and ${via}: it is in the git history, so rotate it, then keep it out of the repo (a gitignored env file or a secret store); ${envPath} is not edited` });
+    }
+  }
+  return findings;
+}
+
+/** The env files the repo has that some service reads, each with the first entry (in model order) that names it and that entry's service. */
+function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile; service: string }> {
+  const out = new Map<string, { entry: ComposeEnvFile; service: string }>();
+  for (const svc of repo.compose.services) for (const entry of svc.envFiles ?? []) if (entry.variables !== null && !out.has(entry.path)) out.set(entry.path, { entry, service: svc.name });
+  return out;
 }
 
 /** The variables an env file lists, as compose reads them ({@link parseEnvFile}), with the line that sets each (the last one). */

@@ -25,8 +25,6 @@ export function buildCheckFindings(ctx: CheckContext): Finding[] {
       const root = f.code === RUNTIME_ROOT;
       findings.push({
         ...f,
-        // Root at runtime is a required fix in the audits (seed 000 section 11), not a style warning.
-        severity: root ? 'blocking' : f.severity,
         file: path,
         service: service.name,
         ...(root && fixer ? { fixedBy: fixer } : {}),

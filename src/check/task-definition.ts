@@ -12,7 +12,7 @@ import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '
 import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
-import { deployedProcess, type ComposeService } from '../repo/compose.js';
+import { deployedProcess, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
@@ -351,7 +351,8 @@ function probeCommand(service: Service, stage: Parameters<typeof generateProbe>[
 /** Environment names from compose and the code; secrets by name or by a credential in the value. */
 function variables(ctx: CheckContext, service: Service, port: number | null) {
   const values = new Map<string, string | null>();
-  for (const [name, value] of Object.entries(deployedProcess(service.compose)?.environment ?? {})) values.set(name, value);
+  const process = deployedProcess(service.compose);
+  for (const [name, value] of Object.entries(process?.environment ?? {})) values.set(name, value);
   for (const path of service.sourceFiles) {
     const text = ctx.read(path);
     if (text === null) continue;
@@ -367,7 +368,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
-  const notes: string[] = [];
+  const notes: string[] = unreadEnvFiles(process?.envFiles ?? []);
   const overrides: string[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
     if (AGENT_INJECTED.has(name)) {
@@ -389,6 +390,16 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   }
   if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
   return { environment, secrets, notes };
+}
+
+/**
+ * The env files compose gives the service that the repo does not have (git ignores them, or they do
+ * not exist): their variables are the service's under compose, and not in the task definition.
+ */
+function unreadEnvFiles(envFiles: readonly ComposeEnvFile[]): string[] {
+  return envFiles
+    .filter((f) => f.variables === null && (f.onDisk || f.ignoredBy || f.required))
+    .map((f) => `compose reads ${f.path} as env_file (${f.file}:${f.line}) and the repo does not have it (${f.ignoredBy ? `git ignores it: ${f.ignoredBy}` : 'it does not exist'}): its variables are not in this task definition; add them by hand (credentials under secrets)`);
 }
 
 /** The env setting that puts the server on `port`, or null when no variable does (fixed or not established). */

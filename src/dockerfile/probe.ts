@@ -18,7 +18,10 @@ export function generateProbe(tool: ProbeTool, stage: DockerStage, port: number,
     case 'node': {
       const node = stage.base.distro === 'distroless' ? '/nodejs/bin/node' : 'node';
       const url = readsEnv ? `'http://localhost:' + (process.env.${variable} || '${port}') + '${path}'` : `'http://localhost:${port}${path}'`;
-      const js = `require('http').get(${url}, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`;
+      // Exit 0 on 200, 1 otherwise, as before; on an answer that is not 200 it prints one line,
+      // `HTTP 404`, so `ecsfix verify` (and `docker inspect`'s health log) can tell a server that
+      // answers the wrong status from one that does not answer at all (no output).
+      const js = `require('http').get(${url}, (r) => { if (r.statusCode !== 200) console.log('HTTP ' + r.statusCode); process.exit(r.statusCode === 200 ? 0 : 1); }).on('error', () => process.exit(1))`;
       return execForm([node, '-e', js]);
     }
     case 'python': {

@@ -29,8 +29,8 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
   {
     code: 'ECS505',
     title: 'The deployed stage runs as root',
-    defaultSeverity: 'warning',
-    help: 'A container that runs as root turns any code-execution bug into root in the container. Run the final stage as an unprivileged user.',
+    defaultSeverity: 'blocking',
+    help: 'A container that runs as root turns any code-execution bug into root in the container; the audits this tool follows list it as a required fix, so `check` blocks on it. Run the final stage as an unprivileged user.',
     fixedBy: 'dockerfile-non-root',
   },
   {

@@ -17,15 +17,15 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS211',
-    title: 'A real-looking credential was committed as a compose default',
+    title: 'A real-looking credential was committed as a compose default or in an env file compose reads',
     defaultSeverity: 'blocking',
-    help: 'The default was a password in a URL to a public host, a long random token, or a password a compose file of the repo also sets as a literal secret (`POSTGRES_PASSWORD: s3cr3t-pg` beside `postgresql://acme:s3cr3t-pg@postgres/acme`): it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere.',
+    help: 'The default was a password in a URL to a public host, a long random token, or a password a compose file of the repo also sets as a literal secret (`POSTGRES_PASSWORD: s3cr3t-pg` beside `postgresql://acme:s3cr3t-pg@postgres/acme`): it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere. The same value in an env file the repo has and a service reads with `env_file:` is the same leak: reported at the env file\'s line; the env file is not edited.',
   },
   {
     code: 'ECS212',
-    title: 'A secret is a literal value in a compose file',
+    title: 'A secret is a literal value in a compose file or an env file it reads',
     defaultSeverity: 'warning',
-    help: '`DB_PASSWORD: postgres` in compose is a credential in git. Whether it is a local-only sidecar password or a real one is the owner\'s decision, so ecsfix reports it and changes nothing: move it to .env (`DB_PASSWORD: ${DB_PASSWORD}`) or a secret store.',
+    help: '`DB_PASSWORD: postgres` in compose, or `DB_PASSWORD=postgres` in an env file the repo has and a service reads with `env_file:`, is a credential in git. Whether it is a local-only sidecar password or a real one is the owner\'s decision, so ecsfix reports it and changes nothing: move it to .env (`DB_PASSWORD: ${DB_PASSWORD}`, a gitignored env file) or a secret store.',
   },
   {
     code: 'ECS213',
@@ -51,5 +51,11 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     title: 'The example env file lists a secret with another value than its removed default',
     defaultSeverity: 'warning',
     help: 'The repo\'s .env.example already lists the variable whose compose default was removed, with a different value (`DATABASE_URL=postgresql://acme:acme@…` while the default said `s3cr3t-pg`, the password the database service is started with). ecsfix leaves that line as it is, so `cp .env.example .env` does not give the stack the value the default gave it, and local development can fail where it worked. Make the example value and the compose file agree.',
+  },
+  {
+    code: 'ECS217',
+    title: 'A required compose env_file does not exist',
+    defaultSeverity: 'warning',
+    help: 'A service lists an `env_file:` (short form, or `required: true`) that is neither in the repo nor in the work tree: `docker compose up` stops with "env file not found", and ecsfix cannot say which variables the service gets from it, so the task definition does not carry them. Create the file (from the example env file the repo keeps), or mark the entry `required: false` when the service runs without it. An env file git ignores but the work tree has is not reported.',
   },
 ];

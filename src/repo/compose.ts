@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { isScalar, parseDocument, visit, LineCounter, type Document } from 'yaml';
 import { DEV_STAGE } from './dockerfile.js';
+import { parseEnvFile } from './envFiles.js';
 
 export interface ComposeBuild {
   /** Build context, relative to the repo root. */
@@ -36,7 +37,12 @@ export interface ComposeService {
   image: string | null;
   /** Container-side ports. */
   containerPorts: number[];
+  /** What the container gets: the variables of its env files with `environment:` over them, as compose merges them. */
   environment: Record<string, string | null>;
+  /** `env_file:` entries in force, in compose's order (a later file wins); absent when the service has none. */
+  envFiles?: ComposeEnvFile[];
+  /** `environment:` alone (what wins over the env files); set only beside `envFiles`, else it is `environment`. */
+  declaredEnvironment?: Record<string, string | null>;
   dependsOn: string[];
   hasHealthcheck: boolean;
   /** Volumes and bind mounts (`volumes:`), by container path; absent when the model predates it. */
@@ -60,7 +66,27 @@ export interface ComposeService {
 }
 
 /** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
-export type ServiceProcess = Pick<ComposeService, 'environment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt'>;
+export type ServiceProcess = Pick<ComposeService, 'environment' | 'envFiles' | 'declaredEnvironment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt'>;
+
+/** One `env_file:` entry of a service (string, list, or the long `{ path, required }` form). */
+export interface ComposeEnvFile {
+  /** The env file, relative to the repo root (the entry is relative to the compose file that writes it). */
+  path: string;
+  /** False for `required: false`: compose starts without the file. */
+  required: boolean;
+  /** The compose file and line of the entry. */
+  file: string;
+  line: number;
+  /** Its variables when the repo has the file (listed by git: tracked, or untracked and not ignored); null when git ignores it or it does not exist. */
+  variables: Record<string, string> | null;
+  /** Whether the file exists in the work tree (a file git ignores does; it is still not the repo's). */
+  onDisk: boolean;
+  /** The .gitignore line that ignores it, when the repo does not have it because git ignores it (`cp .env.example .env`). */
+  ignoredBy?: string;
+}
+
+/** An env file's text when the repo has it, whether it exists in the work tree, and the .gitignore line that ignores it. */
+export type EnvFileReader = (rel: string) => { text: string | null; onDisk: boolean; ignoredBy?: string | null };
 
 const DEV_PROFILE = /^(?:dev|develop|development|local|test|tests|testing|debug)$/i;
 
@@ -163,7 +189,7 @@ export function hasDuplicateKey(doc: Document): boolean {
   return found;
 }
 
-export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; keyLineOf(key: string, path: string[]): number } {
+export function parseComposeText(text: string, file: string): { value: Record<string, unknown>; lineOf(key: string): number; keyLineOf(key: string, path: (string | number)[]): number } {
   const { doc, lineCounter } = composeDocument(text);
   const error = doc.errors[0];
   if (error) {
@@ -189,7 +215,7 @@ export function parseComposeText(text: string, file: string): { value: Record<st
   }
   const lineOf = (key: string) => lines.get(key) ?? 1;
   // A key under the service (`build.target`, `command`); the service's line when a merge key (`<<: *anchor`) brings it.
-  const keyLineOf = (key: string, path: string[]) => {
+  const keyLineOf = (key: string, path: (string | number)[]) => {
     const node = doc.getIn(['services', key, ...path], true) as { range?: [number] } | undefined;
     return node?.range ? lineCounter.linePos(node.range[0]).line : lineOf(key);
   };
@@ -333,7 +359,7 @@ interface ParsedComposeFile {
   /** The local-development layer ({@link isDevLayer}). */
   devLayer: boolean;
   lineOf(key: string): number;
-  keyLineOf(key: string, path: string[]): number;
+  keyLineOf(key: string, path: (string | number)[]): number;
 }
 
 /** One compose project: a file, what it includes, and the overrides Compose itself would merge into it. */
@@ -385,10 +411,19 @@ export function composeFilePairs(files: string[], read: (rel: string) => string 
  * beside `docker-compose.yml`, the later files of a `-f a -f b` pair the repo's scripts use, and a
  * partial file beside a default one (`docker-compose.prod.yml` whose services all exist in
  * `docker-compose.yml` and cannot run alone). Files in different directories are never merged by
- * service name. `read` returns a file's text or null when it does not exist; syntax errors
- * propagate as {@link ComposeSyntaxError}.
+ * service name. `read` returns a file's text or null when it does not exist; `readEnv` reads the
+ * env files services name (`env_file:`), by default with `read`; syntax errors propagate as
+ * {@link ComposeSyntaxError}.
  */
-export function buildComposeModel(files: string[], read: (rel: string) => string | null, pairs: string[][] = []): ComposeModel {
+export function buildComposeModel(
+  files: string[],
+  read: (rel: string) => string | null,
+  pairs: string[][] = [],
+  readEnv: EnvFileReader = (rel) => {
+    const text = read(rel);
+    return { text, onDisk: text !== null };
+  },
+): ComposeModel {
   const parsedFiles = new Map<string, ParsedComposeFile | null>();
   const order: string[] = [];
   const parse = (file: string): ParsedComposeFile | null => {
@@ -422,7 +457,7 @@ export function buildComposeModel(files: string[], read: (rel: string) => string
     if (!parsed) return;
     for (const inc of parsed.includes) mergeFile(inc, into, seen, layer);
     for (const name of Object.keys(parsed.services)) {
-      const merged = mergeService(into.get(name) ?? null, name, parsed, resolveExtends(parsed, name, parse, 0), layer);
+      const merged = mergeService(into.get(name) ?? null, name, parsed, resolveExtends(parsed, name, parse, 0), layer, readEnv);
       into.set(name, merged);
     }
   };
@@ -497,9 +532,11 @@ function resolveExtends(parsed: ParsedComposeFile, name: string, parse: (file: s
   return { layers: [...resolveExtends(from, spec.service, parse, depth + 1).layers, own] };
 }
 
-function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef, layer: boolean): ComposeService {
+function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef, layer: boolean, readEnv: EnvFileReader): ComposeService {
   let merged = existing;
   for (const { def, dir } of resolved.layers) {
+    const own = def === parsed.services[name];
+    const envFiles = envFilesOf(def.env_file, dir, (path) => ({ file: parsed.file, line: own ? parsed.keyLineOf(name, ['env_file', ...path]) : parsed.lineOf(name) }), readEnv);
     const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
     const expose = (Array.isArray(def.expose) ? def.expose : []).map(parsePortSpec).filter((p): p is number => p !== null);
     const before = merged?.build ?? null;
@@ -513,7 +550,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
     } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
     // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
     const at = (key: string) => ({ file: parsed.file, line: def === parsed.services[name] ? parsed.keyLineOf(name, [key]) : parsed.lineOf(name) });
-    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def, at), devLayer: merged.deployed.devLayer } : undefined;
+    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def, at, envFiles), devLayer: merged.deployed.devLayer } : undefined;
     merged = {
       name,
       file: merged?.file ?? parsed.file,
@@ -524,7 +561,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
       volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
-      ...mergeProcess(merged, def, at),
+      ...mergeProcess(merged, def, at, envFiles),
       ...(Array.isArray(def.profiles) ? { profiles: def.profiles.map(String) } : merged?.profiles !== undefined ? { profiles: merged.profiles } : {}),
       ...(deployed ? { deployed } : {}),
     };
@@ -532,14 +569,22 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
   return merged as ComposeService;
 }
 
-/** A layer's `environment`, `command` and `entrypoint` merged over what the earlier layers set, as Compose merges them. */
-function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>, at?: (key: string) => { file: string; line: number }): ServiceProcess {
+/**
+ * A layer's `environment`, `env_file`, `command` and `entrypoint` merged over what the earlier layers
+ * set, as Compose merges them: env files append (one path once), and the container's environment is
+ * their variables (a later file over an earlier one) with every layer's `environment:` over them.
+ */
+function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>, at?: (key: string) => { file: string; line: number }, ownEnvFiles: ComposeEnvFile[] = []): ServiceProcess {
   const sets = (key: string) => typeof def[key] === 'string' || Array.isArray(def[key]);
   const setter = sets('entrypoint') ? 'entrypoint' : sets('command') ? 'command' : null;
   const processAt = setter && at ? at(setter) : before?.processAt;
+  const declared = { ...(before?.declaredEnvironment ?? before?.environment ?? {}), ...environmentOf(def.environment) };
+  const envFiles = [...(before?.envFiles ?? [])];
+  for (const f of ownEnvFiles) if (!envFiles.some((e) => e.path === f.path)) envFiles.push(f);
   return {
     ...(processAt ? { processAt } : {}),
-    environment: { ...(before?.environment ?? {}), ...environmentOf(def.environment) },
+    environment: envFiles.length ? { ...Object.assign({}, ...envFiles.map((f) => f.variables ?? {})), ...declared } : declared,
+    ...(envFiles.length ? { envFiles, declaredEnvironment: declared } : {}),
     ...(typeof def.command === 'string' || Array.isArray(def.command)
       ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }
       : before?.command !== undefined
@@ -593,6 +638,27 @@ function commandArgs(raw: unknown): string[] {
   }
   if (word !== null) words.push(word);
   return words;
+}
+
+/**
+ * A layer's `env_file:` (a path, a list of paths, or `{ path, required }` entries), each resolved
+ * against the layer's directory and read: its variables when the repo has it. A path compose would
+ * interpolate (`${ENV}.env`) or an absolute one names no file of the repo, and is skipped.
+ */
+function envFilesOf(raw: unknown, dir: string, at: (path: (string | number)[]) => { file: string; line: number }, readEnv: EnvFileReader): ComposeEnvFile[] {
+  if (raw === undefined || raw === null) return [];
+  const entries = Array.isArray(raw) ? raw : [raw];
+  const out: ComposeEnvFile[] = [];
+  entries.forEach((entry, i) => {
+    const spec = typeof entry === 'string' ? { path: entry, required: true } : entry && typeof entry === 'object' ? (entry as { path?: unknown; required?: unknown }) : {};
+    if (typeof spec.path !== 'string' || spec.path.includes('$') || posix.isAbsolute(spec.path)) return;
+    const path = posix.normalize(posix.join(dir, spec.path));
+    if (path.startsWith('../')) return;
+    const { text, onDisk, ignoredBy } = readEnv(path);
+    const where = at(Array.isArray(raw) ? (typeof entry === 'string' ? [i] : [i, 'path']) : typeof entry === 'string' ? [] : ['path']);
+    out.push({ path, required: spec.required !== false, ...where, variables: text === null ? null : parseEnvFile(text), onDisk: onDisk || text !== null, ...(text === null && ignoredBy ? { ignoredBy } : {}) });
+  });
+  return out;
 }
 
 function commandText(raw: unknown): string {

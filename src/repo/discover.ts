@@ -5,12 +5,12 @@
  * workspace dependencies, with the evidence for each.
  */
 import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService } from './compose.js';
+import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService, type EnvFileReader } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
-import { lockfileFacts } from './lockfiles.js';
+import { gitignoreRule, lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
 import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
@@ -55,7 +55,14 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const problems: Finding[] = [];
   const dockerfiles = readDockerfiles(files, read, problems);
   const unparsable: UnparsableReach[] = [];
-  const compose = readCompose(files, read, problems, unparsable);
+  // An env file git ignores is not the repo's: no text, and not missing (the work tree may have it, a clone makes it from an example).
+  const readEnv: EnvFileReader = (rel) => {
+    const text = read(rel);
+    if (text !== null) return { text, onDisk: true };
+    return { text, onDisk: !options.files && existsSync(join(root, rel)), ignoredBy: gitignoreRule(rel, files, read) };
+  };
+  const compose = readCompose(files, read, problems, unparsable, readEnv);
+  problems.push(...missingEnvFiles(compose));
   const manifestIssues: Finding[] = [];
   const workspacePackages = readWorkspacePackages(files, read, manifestIssues);
   // Manifests that do not parse, each with its reach (instead of the workspace's own reading).
@@ -218,7 +225,7 @@ function readDockerfiles(files: string[], read: (rel: string) => string | null, 
 }
 
 /** The compose model; a compose file that does not parse is reported and the others are still read. */
-function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[], unparsable: UnparsableReach[]): RepoModel['compose'] {
+function readCompose(files: string[], read: (rel: string) => string | null, problems: Finding[], unparsable: UnparsableReach[], readEnv: EnvFileReader): RepoModel['compose'] {
   // Compose files: roots first (shallow before deep, base before override).
   // Compose files of test fixtures and dev containers describe no deployed service (an include: from
   // a real compose file still reaches them).
@@ -228,7 +235,7 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
   let compose: RepoModel['compose'] = { files: [], services: [], projects: [] };
   const pairs = composeFilePairs(files, read);
   try {
-    compose = buildComposeModel(composeFiles, read, pairs);
+    compose = buildComposeModel(composeFiles, read, pairs, readEnv);
   } catch (e) {
     if (!(e instanceof ComposeSyntaxError)) throw e;
     // Keep going with the compose files that do parse; every one that does not is reported with
@@ -249,9 +256,28 @@ function readCompose(files: string[], read: (rel: string) => string | null, prob
       problems.push({ code: 'ECS002', severity: 'blocking', file, line: error.line, message: error.message });
       unparsable.push({ file, affects: composeReach(file, read(file), composeFiles, read, pairs) });
     }
-    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs);
+    compose = buildComposeModel(good, (rel) => (good.includes(rel) ? read(rel) : null), pairs, readEnv);
   }
   return compose;
+}
+
+/**
+ * ECS217: an `env_file:` entry compose requires (the short form, or `required: true`) names a file
+ * that does not exist: `docker compose up` stops with "env file not found". An optional one
+ * (`required: false`) is not missing, nor is one git ignores (the developer's own `.env`, made
+ * from an example file; a fresh clone lacks it by design).
+ */
+function missingEnvFiles(compose: RepoModel['compose']): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const svc of compose.services)
+    for (const f of svc.envFiles ?? []) {
+      const key = `${f.file}:${f.line}:${f.path}`;
+      if (!f.required || f.onDisk || f.ignoredBy || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ code: 'ECS217', severity: 'warning', file: f.file, line: f.line, service: svc.name, message: `"${svc.name}" reads ${f.path} as env_file and the file does not exist: \`docker compose up\` stops on it, and its variables cannot be carried into the task definition. Create it (from an example file) or mark the entry \`required: false\`` });
+    }
+  return out;
 }
 
 /**

@@ -4,6 +4,7 @@
  * sandbox: one container from the image, on a network of its own where the engine can make one,
  * in which commands run as a given user while the image's CMD runs in it.
  */
+import { posix } from 'node:path';
 import type { ProcessResult, ProcessRunner, RunningProcess } from './process.js';
 
 export type EngineName = 'docker' | 'podman' | 'buildah';
@@ -39,13 +40,22 @@ export interface ExecOptions {
   timeoutMs: number;
 }
 
+export interface StartOptions extends Omit<ExecOptions, 'timeoutMs'> {
+  /**
+   * The image has a POSIX `sh` and the user is not root: an engine whose containers do not hand
+   * their stdio to the user (buildah) may start the process through that sh to give it stdio the
+   * user can reopen (`/dev/stderr`), as Docker and ECS do. Engines that do it already ignore this.
+   */
+  ownStdio?: boolean;
+}
+
 export interface Sandbox {
   /** Whether the container has a network of its own (nothing it does reaches other hosts). */
   readonly isolated: boolean;
   /** Runs a command in the container (in the running one once {@link start} was called). */
   exec(argv: readonly string[], options: ExecOptions): Promise<ProcessResult>;
   /** Starts the image's process. */
-  start(argv: readonly string[], options: Omit<ExecOptions, 'timeoutMs'>): RunningProcess;
+  start(argv: readonly string[], options: StartOptions): RunningProcess;
   dispose(): Promise<void>;
 }
 
@@ -103,6 +113,33 @@ async function parseJson(result: ProcessResult, what: string): Promise<unknown> 
 
 // ---- buildah ----
 
+/**
+ * The argv Docker (runc) would exec, for `buildah run`: a relative program path with a slash
+ * (`./docker-entrypoint.sh`) is the file of that path under the WORKDIR, the process's working
+ * directory. buildah 1.28's chroot run looks it up on PATH by its basename instead, which ran the
+ * node image's /usr/local/bin/docker-entrypoint.sh in place of the repo's script. The path is
+ * resolved here rather than by starting it through `sh -c 'exec "$@"'`, so images without a shell
+ * (distroless) run the same file; the one difference left is the program's $0 (absolute).
+ */
+export function programAsExecuted(argv: readonly string[], workingDir: string): string[] {
+  const [program, ...rest] = argv;
+  if (program === undefined || !program.includes('/') || posix.isAbsolute(program)) return [...argv];
+  return [posix.resolve(workingDir || '/', program), ...rest];
+}
+
+/**
+ * `sh -c OWN_STDIO sh ARGV...`: the process is exec'd by a shell running as its user, with stdout and
+ * stderr on a FIFO that shell made (so owned by the user) and a `cat` relaying it to buildah's.
+ * buildah's chroot runs leave the process's stdio pipes root's (mode 0600), so a non-root process
+ * cannot reopen /dev/stdout or /dev/stderr, which the official nginx image links its logs to; runc
+ * (Docker, ECS) hands the container's stdio to its user. `exec` keeps the process itself the one
+ * buildah waits for (its exit code, its signals); where the image lacks mktemp, mkfifo or cat, or
+ * has no writable temporary directory, it is exec'd on buildah's stdio, as without this.
+ */
+export const OWN_STDIO =
+  'if command -v cat >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1 && d=$(mktemp -d 2>/dev/null) && mkfifo "$d/out" 2>/dev/null; ' +
+  'then cat <"$d/out" & exec >"$d/out" 2>&1; rm -rf "$d"; fi; exec "$@"';
+
 const BUILDAH_RUN_NOISE = /^(?:subprocess exited (?:with status \d+|on \w+)|Error: exit status \d+|time="[^"]*" level=\w+ msg=.*)\n?/gm;
 
 /** A network namespace with only a loopback interface, held open by a sleeping process. */
@@ -122,6 +159,13 @@ export function buildahEngine(runner: ProcessRunner): Engine {
   // Root builds without a daemon: chroot isolation, unless the user chose otherwise.
   const env = { BUILDAH_ISOLATION: process.env.BUILDAH_ISOLATION ?? 'chroot' };
   const buildah = (args: string[], timeoutMs = 120_000) => runner.run('buildah', args, { env, timeoutMs });
+  const inspect = async (tag: string) => {
+    const json = (await parseJson(await buildah(['inspect', '--type', 'image', tag]), `buildah inspect ${tag}`)) as {
+      Docker?: { config?: Record<string, unknown> };
+      OCIv1?: { config?: Record<string, unknown> };
+    };
+    return imageConfigOf(json.Docker?.config ?? json.OCIv1?.config);
+  };
   return {
     name: 'buildah',
     build: (r) =>
@@ -133,20 +177,15 @@ export function buildahEngine(runner: ProcessRunner): Engine {
         ['bud', '--format', 'docker', '--pull=false', '-f', r.dockerfile, ...(r.target ? ['--target', r.target] : []), ...buildArgs(r.args), '-t', r.tag, r.context],
         { env, timeoutMs: r.timeoutMs },
       ),
-    async inspect(tag) {
-      const json = (await parseJson(await buildah(['inspect', '--type', 'image', tag]), `buildah inspect ${tag}`)) as {
-        Docker?: { config?: Record<string, unknown> };
-        OCIv1?: { config?: Record<string, unknown> };
-      };
-      return imageConfigOf(json.Docker?.config ?? json.OCIv1?.config);
-    },
+    inspect,
     async sandbox(tag) {
+      const { workingDir } = await inspect(tag);
       const from = await buildah(['from', '--pull=false', tag]);
       if (from.code !== 0) throw new EngineError(`buildah from ${tag} failed: ${firstLine(from)}`);
       const container = from.stdout.trim().split('\n').pop() as string;
       const net = await privateNetwork(runner);
       const wrap = (argv: readonly string[], o: { user: string; env: Record<string, string> }): [string, string[]] => {
-        const run = ['run', '--user', o.user || '0', ...envArgs('--env', o.env), container, '--', ...argv];
+        const run = ['run', '--user', o.user || '0', ...envArgs('--env', o.env), container, '--', ...programAsExecuted(argv, workingDir)];
         return net?.pid ? ['nsenter', [`--net=/proc/${net.pid}/ns/net`, '--', 'buildah', ...run]] : ['buildah', run];
       };
       return {
@@ -156,7 +195,7 @@ export function buildahEngine(runner: ProcessRunner): Engine {
           return runner.run(cmd, args, { env, timeoutMs: o.timeoutMs });
         },
         start(argv, o) {
-          const [cmd, args] = wrap(argv, o);
+          const [cmd, args] = wrap(o.ownStdio ? ['sh', '-c', OWN_STDIO, 'sh', ...programAsExecuted(argv, workingDir)] : argv, o);
           const proc = runner.start(cmd, args, { env });
           // buildah's own lines about its child's exit are not the process's output.
           return { ...proc, output: () => proc.output().replace(BUILDAH_RUN_NOISE, '') };

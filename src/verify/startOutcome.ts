@@ -71,12 +71,13 @@ export function reportsPermissionError(output: string): string | null {
 /**
  * The HTTP client error a failed HEALTHCHECK printed: busybox wget (`server returned error: HTTP/1.1
  * 404 Not Found`), GNU wget (`ERROR 404: Not Found.`), curl -f (`The requested URL returned error:
- * 404`), Python's urllib (`HTTPError: HTTP Error 404: NOT FOUND`). The server answered, and not with
+ * 404`), Python's urllib (`HTTPError: HTTP Error 404: NOT FOUND`), ecsfix's own node probe
+ * (`HTTP 404`, a line of its own; src/dockerfile/probe.ts). The server answered, and not with
  * success: a 4xx is about the request (path, port, method), not about a slow start, except 408 and 429.
  */
 export function healthcheckClientError(output: string): number | null {
-  const found = [...output.matchAll(/server returned error: HTTP\/[\d.]+ (\d{3})|\bERROR (\d{3}):|returned error: (\d{3})|HTTP Error (\d{3})/g)].pop();
-  const status = found ? Number(found[1] ?? found[2] ?? found[3] ?? found[4]) : NaN;
+  const found = [...output.matchAll(/server returned error: HTTP\/[\d.]+ (\d{3})|\bERROR (\d{3}):|returned error: (\d{3})|HTTP Error (\d{3})|^HTTP (\d{3})$/gm)].pop();
+  const status = found ? Number(found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5]) : NaN;
   return status >= 400 && status < 500 && status !== 408 && status !== 429 ? status : null;
 }
 

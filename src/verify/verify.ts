@@ -378,8 +378,10 @@ async function verifyTarget(target: Target, repo: RepoModel, changed: ReadonlyMa
       });
     }
 
+    // The probe ran through the image's sh; a process not run as root gets stdio it can reopen.
+    const ownStdio = probe.stdout.includes('ECSFIX id') && answers.uid !== null && answers.uid !== 0;
     if (argv.length === 0) report('ECS615', 'the image has no CMD or ENTRYPOINT', lines.last('FROM'));
-    else await smokeStart(sandbox, argv, config, target, options, verdict, report, lines, health?.argv ?? null);
+    else await smokeStart(sandbox, argv, config, target, options, verdict, report, lines, health?.argv ?? null, ownStdio);
   } catch (error) {
     report('ECS613', `the engine failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
@@ -400,12 +402,13 @@ async function smokeStart(
   report: (code: string, message: string, line?: number, severity?: Severity) => void,
   lines: DockerfileLines,
   healthArgv: string[] | null,
+  ownStdio: boolean,
 ) {
   const seconds = options.startSeconds ?? 5;
   const { file, variables } = target.fromExample;
   const example = variables.length > 0 ? ` (${variables.join(', ')} from ${file})` : '';
   options.onProgress?.(`${target.service.name}: starting as ${verdict.user} for ${seconds} s${example}`);
-  const proc = sandbox.start(argv, { user: config.user, env: target.environment });
+  const proc = sandbox.start(argv, { user: config.user, env: target.environment, ownStdio });
   const deadline = Date.now() + seconds * 1000;
   while (!proc.done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (proc.done()) {

@@ -2,7 +2,9 @@
  * ECS401 (seed 001 B.2-B.4, E): a service or worker whose start-up connects to a dependency or
  * requires an environment variable, and whose start-up failure handler calls `process.exit(<non-zero>)`:
  * `main().catch(() => process.exit(1))` after `await initialize()` that pings Redis, or
- * `async function start() { try { await getMongoConnection(); app.listen() } catch { process.exit(1) } }`.
+ * `async function start() { try { await getMongoConnection(); app.listen() } catch { process.exit(1) } }`,
+ * or the same as a promise chain on the connect call itself (`mongoose.connect(uri).then(() =>
+ * app.listen(port)).catch(() => process.exit(1))`: mongoose rejects after its server selection timeout).
  * Only the start-up path is followed (functions of the same file called from it, not callbacks such
  * as a consumer's `eachMessage`), so an exit in a signal or server-error handler is not reported.
  */
@@ -91,6 +93,8 @@ function startupExits(source: JsSource): StartupExit[] {
     const callee = current?.type === 'CallExpression' && isNode(current.callee) ? current.callee : null;
     const name = callee?.type === 'MemberExpression' && isNode(callee.property) ? (callee.property.name as string) : current ? calleeName(current) : null;
     const fn = name ? fns.get(name.split('.').pop() ?? '') : undefined;
+    // `mongoose.connect(uri).then(listen).catch(exit)`: the chain starts at the connect call itself.
+    if (!fn && current && handlers.length && name && DEPENDENCIES.some(([, pattern]) => pattern.test(calleeName(current as Node) ?? ''))) for (const handler of handlers) add(handler, [current]);
     if (!fn) continue;
     for (const handler of handlers) add(handler, [fn]);
     // start() whose own try/catch exits: the try block is the start-up that can fail.
