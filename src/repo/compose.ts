@@ -57,6 +57,8 @@ export interface ComposeService {
   entrypointArgs?: string[];
   /** Where the `command`/`entrypoint` in force is set (the service's line when an anchor or `extends:` brings it). */
   processAt?: { file: string; line: number };
+  /** `working_dir:` (the process's working directory over the image's WORKDIR), as written, with where it is set. */
+  workingDir?: { value: string; file: string; line: number };
   /**
    * The environment, command and entrypoint without what the local-development layer set over an
    * earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
@@ -66,7 +68,7 @@ export interface ComposeService {
 }
 
 /** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
-export type ServiceProcess = Pick<ComposeService, 'environment' | 'envFiles' | 'declaredEnvironment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt'>;
+export type ServiceProcess = Pick<ComposeService, 'environment' | 'envFiles' | 'declaredEnvironment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt' | 'workingDir'>;
 
 /** One `env_file:` entry of a service (string, list, or the long `{ path, required }` form). */
 export interface ComposeEnvFile {
@@ -581,8 +583,10 @@ function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown
   const declared = { ...(before?.declaredEnvironment ?? before?.environment ?? {}), ...environmentOf(def.environment) };
   const envFiles = [...(before?.envFiles ?? [])];
   for (const f of ownEnvFiles) if (!envFiles.some((e) => e.path === f.path)) envFiles.push(f);
+  const workingDir = typeof def.working_dir === 'string' ? { value: def.working_dir, ...(at?.('working_dir') ?? { file: '', line: 1 }) } : before?.workingDir;
   return {
     ...(processAt ? { processAt } : {}),
+    ...(workingDir ? { workingDir } : {}),
     environment: envFiles.length ? { ...Object.assign({}, ...envFiles.map((f) => f.variables ?? {})), ...declared } : declared,
     ...(envFiles.length ? { envFiles, declaredEnvironment: declared } : {}),
     ...(typeof def.command === 'string' || Array.isArray(def.command)

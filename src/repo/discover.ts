@@ -27,6 +27,7 @@ import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type Sta
 import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
+import { serviceProcessCwd } from './processCwd.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -398,7 +399,7 @@ function serviceDir(
   if (parsed) {
     // One Dockerfile built per service with `args: { APP: orders }`: read it as that build sees it.
     const text = expandVariables(parsed.text, (name) => (Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : null)).text;
-    const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
+    const mentioned = packages.filter((p) => p.dir && (new RegExp(`(^|[\\s/."'=])${escapeRe(p.dir)}(/|\\s|$|"|')`, 'm').test(text) || text.includes(p.name + ' ') || text.includes(p.name + '...')));
     const roots = mentioned.filter((p) => !mentioned.some((o) => o !== p && o.workspaceDeps.includes(p.name)));
     // `COPY apps/${APP} ...` with APP unknown names no package: a shared library the Dockerfile
     // also copies is not the service, so do not guess.
@@ -558,8 +559,17 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined), environment: serviceEnvironment(draft, inForce) }),
+    runtimeWrites: serviceRuntimeWrites(draft, dir, pkg, parsed, stage, inForce, sourceFiles, deps),
   };
+}
+
+/** What the service writes at run time, relative paths placed in the directory its start command runs it in. */
+function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps) {
+  const { files, read, workspacePackages } = deps;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, ...(imageFile ? { imageFile } : {}) });
+  const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
+  return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
 }
 
 /**

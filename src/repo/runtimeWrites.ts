@@ -22,6 +22,7 @@ import { filesUnder } from './files.js';
 import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 import { scriptWrites, type StartScript } from './scriptWrites.js';
+import type { ProcessCwd } from './processCwd.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
@@ -39,6 +40,8 @@ export interface RuntimeWrite {
   home?: boolean;
   /** Why, e.g. `collectstatic writes STATIC_ROOT`. */
   reason: string;
+  /** The start command line that sets (or leaves unknown) the working directory a relative path is taken from, when it is not the WORKDIR. */
+  cwdAt?: { file: string; line: number };
   /** Where the path is defined. */
   file: string;
   line: number;
@@ -134,12 +137,15 @@ export interface StartupFacts {
   scripts?: StartScript[];
   /** The repo file the image holds at a path (a COPY put it there), when known. */
   imageFile?: (imagePath: string) => string | null;
+  /** The process's working directory as the start command sets it (src/repo/processCwd.ts); absent: the WORKDIR. */
+  cwd?: ProcessCwd;
 }
 
-const STARTUP_WRITES: { test: RegExp; path: string; reason: string }[] = [
-  { test: /\bprisma\s+generate\b/, path: 'node_modules/.prisma', reason: '`prisma generate` at start writes the generated client into node_modules/.prisma' },
-  { test: /(?:^|[\s"'&;|])(?:npx\s+)?vite(?:\s+(?:dev|serve)\b|\s*(?:$|["'&;|]|--))/m, path: 'node_modules/.vite', reason: 'the Vite dev server writes its dependency cache to node_modules/.vite' },
-  { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache' },
+/** `inCwd`: the path is relative to the directory the process runs in (the project's), not where the package manager hoists the client. */
+const STARTUP_WRITES: { test: RegExp; path: string; reason: string; inCwd: boolean }[] = [
+  { test: /\bprisma\s+generate\b/, path: 'node_modules/.prisma', reason: '`prisma generate` at start writes the generated client into node_modules/.prisma', inCwd: false },
+  { test: /(?:^|[\s"'&;|])(?:npx\s+)?vite(?:\s+(?:dev|serve)\b|\s*(?:$|["'&;|]|--))/m, path: 'node_modules/.vite', reason: 'the Vite dev server writes its dependency cache to node_modules/.vite', inCwd: true },
+  { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache', inCwd: true },
 ];
 
 const PY_WRITE = /\blogging\.(?:handlers\.\w*)?(FileHandler)\(|(?<![\w.])(open)\(|\.(mkdir|makedirs|open|write_text|write_bytes)\(/g;
@@ -599,14 +605,16 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
     return { file: s.file, line: s.script && m ? lineOfOffset(s.text, m.index) : s.line };
   };
 
+  const inCwd = (w: RuntimeWrite) => atProcessCwd(w, facts.cwd);
   for (const w of STARTUP_WRITES) {
     const hit = startups.find((s) => w.test.test(s.text));
-    if (hit) pushWrite(writes, { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...where(hit, w.test) });
+    const write: RuntimeWrite = { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...(hit ? where(hit, w.test) : { file: '', line: 1 }) };
+    if (hit) pushWrite(writes, w.inCwd ? inCwd(write) : write);
   }
   const next = nextStandaloneCache(prefix, files, read, facts.startup);
-  if (next) pushWrite(writes, next);
+  if (next) pushWrite(writes, inCwd(next));
   const beat = startups.map((s) => ({ s, write: celeryBeatScheduleWrite(s.text) })).find((b) => b.write);
-  if (beat?.write) pushWrite(writes, { ...beat.write, ...where(beat.s, CELERY_BEAT) });
+  if (beat?.write) pushWrite(writes, inCwd({ ...beat.write, ...where(beat.s, CELERY_BEAT) }));
   const MAKEMIGRATIONS = /^(?!\s*#).*\bmakemigrations\b/m;
   const migrates = startups.find((s) => MAKEMIGRATIONS.test(s.text));
   if (migrates)
@@ -635,6 +643,27 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
       });
   }
   for (const w of scriptWrites(facts.scripts ?? [], facts.imageFile)) pushWrite(writes, w);
-  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {})) pushWrite(writes, w);
+  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {})) pushWrite(writes, inCwd(w));
   return writes;
+}
+
+/**
+ * A write relative to the process's working directory, placed in the directory the start command
+ * runs the process in (src/repo/processCwd.ts): still relative to the WORKDIR, or absolute. Unresolved
+ * (the image stays root), naming the start command's line, when that directory cannot be established.
+ */
+function atProcessCwd(w: RuntimeWrite, cwd: ProcessCwd | undefined): RuntimeWrite {
+  if (!w.fromWorkdir || !cwd || (cwd.known && cwd.path === '.')) return w;
+  if (!cwd.known) {
+    const { fromWorkdir: _relative, ...rest } = w;
+    const reason = `${w.reason}, relative to the process's working directory, which ecsfix cannot establish: ${cwd.because} (${cwd.at.file}:${cwd.at.line})`;
+    return { ...rest, unresolved: true, reason, cwdAt: cwd.at };
+  }
+  const path = posix.join(cwd.path, w.path);
+  const self = posix.normalize(w.path) === '.' ? { flat: true } : {};
+  const reason = `${w.reason}; the process runs in ${cwd.path.startsWith('/') ? cwd.path : `${cwd.path} under the WORKDIR`}: ${cwd.via.join(', ')}`;
+  const cwdAt = cwd.at ? { cwdAt: cwd.at } : {};
+  if (!path.startsWith('/')) return { ...w, path, ...self, reason, ...cwdAt };
+  const { fromWorkdir: _relative, ...rest } = w;
+  return { ...rest, path, absolute: true, ...self, reason, ...cwdAt };
 }

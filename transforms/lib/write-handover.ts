@@ -152,7 +152,9 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
     for (const w of service.runtimeWrites ?? []) {
       const reason = `${w.reason} (${w.file}:${w.line})`;
       if (w.unresolved) {
-        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot establish which directory that is or make it writable for the runtime user, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, });
+        // When it is the start command's working directory that is unknown, the finding is on that line.
+        const at = w.cwdAt && w.cwdAt.file === service.dockerfile ? { line: w.cwdAt.line } : {};
+        blockers.push({ severity: 'warning', code: 'ECS155', message: `${w.reason}: \`${w.path}\` at ${w.file}:${w.line}; ecsfix cannot establish which directory that is or make it writable for the runtime user, so the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER`, ...at });
         continue;
       }
       if (w.home) {

@@ -1,6 +1,7 @@
 /** cmd-path (ECS503): the deployed stage's `CMD`/`ENTRYPOINT` runs a node script the image does not contain. */
 import { absPath, lookup } from '../../dockerfile/imageFiles.js';
-import { instructionWords } from '../../dockerfile/shell.js';
+import { instructionWords, lastShellCommand } from '../../dockerfile/shell.js';
+import { instructionCwd } from '../../repo/processCwd.js';
 import { workdirBefore } from './deployed.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
@@ -32,7 +33,11 @@ export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
   if (!deployed || !cmd) return [];
   const script = nodeScript(instructionWords(build.parsed, cmd).words.map((w) => w.value));
   if (!script || script.includes('$')) return [];
-  const path = absPath(workdirBefore(build.parsed, deployed.stage.index, cmd), script);
+  // `cd worker && exec node index.js`: the script is found from where the command has moved to.
+  const cwd = instructionCwd(cmd.args, { file: ctx.service?.dockerfile ?? '', line: cmd.line });
+  const last = lastShellCommand(build.parsed, cmd);
+  if (!cwd.known || (cwd.path !== '.' && (!last || nodeScript(last.map((w) => w.value)) !== script))) return [];
+  const path = absPath(absPath(workdirBefore(build.parsed, deployed.stage.index, cmd), cwd.path), script);
   const provided = (candidate: string) => {
     const found = lookup(deployed.files, candidate, build.files);
     return found !== null && found.kind !== 'dir';

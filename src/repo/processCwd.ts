@@ -1,0 +1,300 @@
+/**
+ * The working directory of a service's process, as its start command sets it: the image's WORKDIR
+ * (or compose `working_dir:`), then what the command does before the process runs: `cd <dir> &&`
+ * in a `sh -c` script (a shell-form CMD is one), the package a package manager runs a script in
+ * (`npm start --workspace=<name|path>` / `-w`, `npm --prefix <dir>`, `pnpm --filter <pkg> start`,
+ * `pnpm -C <dir>`, `yarn workspace <name> start`, `yarn --cwd <dir>`), and the `cd` in the
+ * package.json script it runs (`"start": "cd src && node x"`). A relative write of the code is
+ * relative to this directory, not to the WORKDIR: runtimeWrites.ts places it through this.
+ *
+ * When the directory cannot be established (a variable, a workspace the repo does not have, a
+ * workspace root the image does not hold where the command runs), the result says so and why:
+ * the relative writes are then unresolved, and the image stays root (ECS155 naming the line).
+ */
+import { posix } from 'node:path';
+import { shellCommands } from '../dockerfile/shell.js';
+import type { WorkspacePackage } from './workspace.js';
+import { deployedProcess, type ComposeService } from './compose.js';
+
+/** Where a start command (or compose key) is written. */
+export interface CommandAt {
+  file: string;
+  line: number;
+}
+
+export type ProcessCwd =
+  /** `path`: relative to the WORKDIR ('.' for the WORKDIR itself) or absolute (compose `working_dir`, `cd /srv`). */
+  | { known: true; path: string; via: string[]; at: CommandAt | null }
+  | { known: false; because: string; at: CommandAt };
+
+export interface ProcessCwdInput {
+  /** The entrypoint and command in force (compose's over the image's) as argv, with where they are set. */
+  entrypoint: { argv: string[]; at: CommandAt } | null;
+  command: { argv: string[]; at: CommandAt } | null;
+  /** Compose `working_dir:` of the deployed service. */
+  workingDir: { value: string; at: CommandAt } | null;
+  packages: readonly WorkspacePackage[];
+  /** The service's package: whose scripts `npm start` runs when the image model cannot say which package.json the directory holds. */
+  servicePackage: WorkspacePackage | null;
+  /** The repo file the image holds at a path (relative paths from the WORKDIR); absent without an image model. */
+  imageFile?: (imagePath: string) => string | null;
+}
+
+class Unknown extends Error {}
+
+interface Walk {
+  input: ProcessCwdInput;
+  at: CommandAt;
+  via: string[];
+  depth: number;
+}
+
+const SHELLS = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/;
+const INIT_WRAPPERS = /^(?:\/(?:usr\/)?s?bin\/)?(?:tini|dumb-init|tini-static)$/;
+const SCRIPT_RUNNERS = new Set(['start', 'run', 'run-script', 'test', 'restart', 'stop']);
+
+const within = (cwd: string, dir: string) => (dir.startsWith('/') ? posix.normalize(dir) : posix.join(cwd, dir));
+const fixed = (word: string) => word !== '' && !/[$`~*?]/.test(word);
+
+/** The process's working directory; null when nothing moves it from the WORKDIR. */
+export function processCwd(input: ProcessCwdInput): ProcessCwd {
+  let cwd = '.';
+  const via: string[] = [];
+  let at: CommandAt | null = null;
+  const wd = input.workingDir;
+  try {
+    if (wd) {
+      at = wd.at;
+      if (!fixed(wd.value) || !wd.value.startsWith('/')) throw new Unknown(`compose sets working_dir: ${wd.value}, a path ecsfix cannot place`);
+      cwd = posix.normalize(wd.value);
+      via.push(`compose working_dir: ${wd.value} (${wd.at.file}:${wd.at.line})`);
+    }
+    const argv = processArgv(input);
+    if (argv) {
+      at = argv.at;
+      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0 });
+    }
+    return { known: true, path: cwd, via, at };
+  } catch (e) {
+    if (!(e instanceof Unknown)) throw e;
+    return { known: false, because: e.message, at: at ?? { file: '', line: 1 } };
+  }
+}
+
+/** The argv the container runs: an exec-form entrypoint takes the command as its arguments. */
+function processArgv(input: ProcessCwdInput): { words: string[]; at: CommandAt } | null {
+  const { entrypoint, command } = input;
+  let words = entrypoint ? [...entrypoint.argv] : [];
+  const shellEntrypoint = entrypoint && SHELLS.test(entrypoint.argv[0] ?? '') && entrypoint.argv[1] === '-c';
+  if (!shellEntrypoint && command) words.push(...command.argv);
+  // An init (tini, dumb-init) runs the rest; an entrypoint script is taken to exec its arguments.
+  for (;;) {
+    const first = words[0] ?? '';
+    if (INIT_WRAPPERS.test(first)) {
+      words = words.slice(1);
+      while (words[0]?.startsWith('-')) {
+        const flag = words[0];
+        words = words.slice(1);
+        if (flag === '--') break;
+      }
+    } else if (/\.sh$/.test(first) && words.length > 1) words = words.slice(1);
+    else break;
+  }
+  if (!words.length) return null;
+  const at = (shellEntrypoint || !command ? entrypoint?.at : command.at) ?? command?.at ?? entrypoint?.at;
+  return at ? { words, at } : null;
+}
+
+/** The directory argv's process runs in, from `cwd`. */
+function argvCwd(words: string[], cwd: string, walk: Walk): string {
+  if (SHELLS.test(words[0] ?? '')) {
+    const c = words.indexOf('-c');
+    return c > 0 && words[c + 1] !== undefined ? scriptCwd(words[c + 1] as string, cwd, walk) : cwd;
+  }
+  return commandCwd(words, cwd, walk);
+}
+
+/** A shell script: its `cd`s move the shell; the last command is the process (a script runner moves it again). */
+function scriptCwd(script: string, cwd: string, walk: Walk): string {
+  const commands = shellCommands(script).map((c) => c.words.map((w) => w.value));
+  let here = cwd;
+  commands.forEach((words, i) => {
+    if (words[0] === 'cd') {
+      const dir = words[1] ?? '';
+      if (!fixed(dir) || dir === '-') throw new Unknown(`\`cd ${dir}\` in \`${script.trim()}\` moves to a directory ecsfix cannot establish`);
+      here = within(here, dir);
+      walk.via.push(`\`cd ${dir}\` (${walk.at.file}:${walk.at.line})`);
+    } else if (i === commands.length - 1) here = commandCwd(words, here, walk);
+  });
+  return here;
+}
+
+/** One command: a package manager running a script moves into the package; anything else runs where it is. */
+function commandCwd(words: string[], cwd: string, walk: Walk): string {
+  if (walk.depth > 4) return cwd;
+  const pm = (words[0] ?? '').replace(/^.*\//, '');
+  if (SHELLS.test(pm)) return argvCwd(words, cwd, walk);
+  if (pm === 'npm') return npmCwd(words, cwd, walk);
+  if (pm === 'pnpm') return pnpmCwd(words, cwd, walk);
+  if (pm === 'yarn') return yarnCwd(words, cwd, walk);
+  return cwd;
+}
+
+/** Splits `--flag value` / `--flag=value` / `-f value` flags from the positional words. */
+function parseFlags(words: string[], valueFlags: ReadonlySet<string>): { flags: [string, string][]; positional: string[] } {
+  const flags: [string, string][] = [];
+  const positional: string[] = [];
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k] as string;
+    if (w === '--') {
+      positional.push(...words.slice(k + 1));
+      break;
+    }
+    if (!w.startsWith('-')) {
+      positional.push(w);
+      continue;
+    }
+    const eq = w.indexOf('=');
+    if (eq > 0) flags.push([w.slice(0, eq), w.slice(eq + 1)]);
+    else if (valueFlags.has(w)) flags.push([w, words[++k] ?? '']);
+    else flags.push([w, '']);
+  }
+  return { flags, positional };
+}
+
+const NPM_VALUE_FLAGS = new Set(['--prefix', '-C', '--workspace', '-w']);
+
+function npmCwd(words: string[], cwd: string, walk: Walk): string {
+  const { flags, positional } = parseFlags(words.slice(1), NPM_VALUE_FLAGS);
+  const verb = positional[0] ?? '';
+  if (!SCRIPT_RUNNERS.has(verb)) return cwd;
+  const script = verb === 'run' || verb === 'run-script' ? (positional[1] ?? '') : verb;
+  const said = `\`${words.join(' ')}\``;
+  if (flags.some(([f]) => f === '--workspaces' || f === '-ws')) throw new Unknown(`${said} runs the script in every workspace`);
+  const prefix = flags.filter(([f]) => f === '--prefix' || f === '-C').at(-1)?.[1];
+  const root = prefix === undefined ? cwd : placed(prefix, cwd, said);
+  const selectors = flags.filter(([f]) => f === '--workspace' || f === '-w').map(([, v]) => v);
+  if (selectors.length > 1) throw new Unknown(`${said} runs the script in several workspaces`);
+  const pkg = selectors.length ? workspaceIn(root, selectors[0] as string, 'npm', said, walk) : null;
+  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk);
+}
+
+const PNPM_VALUE_FLAGS = new Set(['-C', '--dir', '--filter', '-F']);
+
+function pnpmCwd(words: string[], cwd: string, walk: Walk): string {
+  const { flags, positional } = parseFlags(words.slice(1), PNPM_VALUE_FLAGS);
+  const said = `\`${words.join(' ')}\``;
+  const first = positional[0] ?? '';
+  if (/^(?:exec|dlx|install|i|add|deploy|prune)$/.test(first) || !first) return cwd;
+  const script = first === 'run' || first === 'run-script' ? (positional[1] ?? '') : first;
+  if (flags.some(([f]) => f === '-r' || f === '--recursive')) throw new Unknown(`${said} runs the script in every workspace package`);
+  const dir = flags.filter(([f]) => f === '-C' || f === '--dir').at(-1)?.[1];
+  const root = dir === undefined ? cwd : placed(dir, cwd, said);
+  const selectors = flags.filter(([f]) => f === '--filter' || f === '-F').map(([, v]) => v);
+  if (selectors.length > 1) throw new Unknown(`${said} runs the script in several packages`);
+  const pkg = selectors.length ? workspaceIn(root, selectors[0] as string, 'pnpm', said, walk) : null;
+  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk);
+}
+
+function yarnCwd(words: string[], cwd: string, walk: Walk): string {
+  const { flags, positional } = parseFlags(words.slice(1), new Set(['--cwd']));
+  const said = `\`${words.join(' ')}\``;
+  const dir = flags.filter(([f]) => f === '--cwd').at(-1)?.[1];
+  const root = dir === undefined ? cwd : placed(dir, cwd, said);
+  if (positional[0] === 'workspace') {
+    const name = positional[1] ?? '';
+    const rest = positional.slice(2);
+    const pkg = workspaceIn(root, name, 'yarn', said, walk);
+    return runScript(pkg.dir, pkg.pkg, rest[0] === 'run' ? (rest[1] ?? '') : (rest[0] ?? ''), said, walk);
+  }
+  const first = positional[0] ?? '';
+  if (!first || /^(?:install|add|dlx|exec|node|workspaces)$/.test(first)) return cwd;
+  return runScript(root, null, first === 'run' ? (positional[1] ?? '') : first, said, walk);
+}
+
+/** A directory given to a flag, from `cwd`. */
+function placed(dir: string, cwd: string, said: string): string {
+  if (!fixed(dir)) throw new Unknown(`${said} runs in ${dir || 'a directory it does not name'}, which ecsfix cannot establish`);
+  return within(cwd, dir);
+}
+
+/**
+ * The workspace package a selector names (a name, or a path from the workspace root), and where it
+ * is in the image: the workspace root is the directory the command runs in, which must hold the
+ * repo's workspace root (its package.json / pnpm-workspace.yaml), and the package must be there.
+ */
+function workspaceIn(root: string, selector: string, pm: string, said: string, walk: Walk): { dir: string; pkg: WorkspacePackage } {
+  const { imageFile, packages } = walk.input;
+  if (!fixed(selector.replace(/^@/, ''))) throw new Unknown(`${said} names the package with ${selector || 'nothing'}, which ecsfix cannot establish`);
+  const manifest = imageFile?.(posix.join(root, pm === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json')) ?? imageFile?.(posix.join(root, 'package.json'));
+  if (!manifest) throw new Unknown(`${said}: ecsfix cannot establish which workspace root the image holds at ${root === '.' ? 'the WORKDIR' : root}`);
+  const rootRel = posix.dirname(manifest) === '.' ? '' : posix.dirname(manifest);
+  const path = posix.join(rootRel, selector.replace(/^\{(.*)\}$/, '$1').replace(/^\.\//, '').replace(/\/$/, ''));
+  const matches = packages.filter((p) => p.name === selector || (pm !== 'yarn' && p.dir === path)).filter((p) => rootRel === '' || p.dir.startsWith(rootRel + '/'));
+  if (matches.length !== 1) throw new Unknown(`${said} names ${selector}, ${matches.length ? 'several' : 'no'} workspace package${matches.length ? 's' : ''} of the repo`);
+  const pkg = matches[0] as WorkspacePackage;
+  const dir = posix.join(root, rootRel ? posix.relative(rootRel, pkg.dir) : pkg.dir);
+  if (imageFile?.(posix.join(dir, 'package.json')) !== posix.join(pkg.dir, 'package.json'))
+    throw new Unknown(`${said} runs in ${pkg.name}'s directory, which the image does not hold at ${dir}`);
+  walk.via.push(`${said} runs in ${pkg.name}'s directory ${dir} (${walk.at.file}:${walk.at.line})`);
+  return { dir, pkg };
+}
+
+/** A package manager runs `script` of the package in `dir`: the script's own `cd`s move the process further. */
+function runScript(dir: string, known: WorkspacePackage | null, script: string, said: string, walk: Walk): string {
+  const { imageFile, packages, servicePackage } = walk.input;
+  const manifest = imageFile?.(posix.join(dir, 'package.json'));
+  const pkg = known ?? (manifest ? packages.find((p) => posix.join(p.dir, 'package.json') === manifest) : dir === '.' ? servicePackage : undefined);
+  const body = pkg?.scripts[script];
+  if (!body || !pkg) return dir;
+  const inner: Walk = { ...walk, at: { file: posix.join(pkg.dir, 'package.json'), line: 1 }, depth: walk.depth + 1 };
+  const to = scriptCwd(body, dir, inner);
+  if (to !== dir && !known) walk.via.push(`${said} runs the "${script}" script of ${posix.join(pkg.dir, 'package.json')}`);
+  return to;
+}
+
+/** An instruction's arguments as argv: the exec form as written, the shell form through `/bin/sh -c`. */
+function instructionArgv(args: string): string[] {
+  const text = args.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (Array.isArray(parsed) && parsed.every((w) => typeof w === 'string')) return parsed as string[];
+    } catch {
+      // not JSON: Docker runs it with the shell
+    }
+  }
+  return ['/bin/sh', '-c', text.replace(/\\\r?\n/g, ' ')];
+}
+
+/**
+ * The working directory of a service's process: the deployed stage's CMD/ENTRYPOINT (`inForce`, its
+ * instructions with its parents') and the deployed compose service's `entrypoint` (which drops the
+ * image's CMD), `command` and `working_dir`.
+ */
+export function serviceProcessCwd(
+  dockerfile: string | null,
+  inForce: readonly { keyword: string; args: string; line: number }[],
+  compose: ComposeService | null,
+  context: Pick<ProcessCwdInput, 'packages' | 'servicePackage' | 'imageFile'>,
+): ProcessCwd {
+  const image = (keyword: string) => {
+    const ins = inForce.filter((i) => i.keyword === keyword).at(-1);
+    return ins ? { argv: instructionArgv(ins.args), at: { file: dockerfile ?? '', line: ins.line } } : null;
+  };
+  const deployed = deployedProcess(compose);
+  const at = deployed ? { file: deployed.file, line: deployed.line } : { file: '', line: 1 };
+  const entrypoint = deployed?.entrypointArgs ? { argv: deployed.entrypointArgs, at } : image('ENTRYPOINT');
+  const command = deployed?.commandArgs ? { argv: deployed.commandArgs, at } : deployed?.entrypointArgs ? null : image('CMD');
+  const wd = deployed?.workingDir;
+  return processCwd({ ...context, entrypoint, command, workingDir: wd ? { value: wd.value, at: { file: wd.file, line: wd.line } } : null });
+}
+
+/**
+ * The directory one CMD/ENTRYPOINT's own script moves to before its last command (`cd worker &&
+ * exec node index.js`), from the WORKDIR: what a check of that instruction alone (the node script
+ * it runs) resolves paths against. No package manager's script is followed here.
+ */
+export function instructionCwd(args: string, at: CommandAt): ProcessCwd {
+  return processCwd({ entrypoint: null, command: { argv: instructionArgv(args), at }, workingDir: null, packages: [], servicePackage: null });
+}
