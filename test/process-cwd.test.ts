@@ -7,6 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { processCwd, serviceProcessCwd, type ProcessCwdInput } from '../src/repo/processCwd.js';
 import type { WorkspacePackage } from '../src/repo/workspace.js';
 import type { ComposeService } from '../src/repo/compose.js';
+import { join } from 'node:path';
+import { buildCheckReport } from '../src/check/report.js';
+import type { EcsService } from '../src/check/task-definition.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { planTree, readTree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
 
 const pkg = (name: string, dir: string, scripts: Record<string, string> = { start: 'node src/index.js' }): WorkspacePackage => ({ name, dir, dependencies: {}, workspaceDeps: [], scripts, main: null });
 const PACKAGES = [pkg('@acme/jobs', 'apps/jobs'), pkg('@acme/web', 'apps/web', { start: 'cd server && node main.js' }), pkg('@acme/logger', 'libs/logger')];
@@ -85,5 +91,21 @@ describe('serviceProcessCwd: compose over the image', () => {
   });
   it('a shell-form CMD runs through sh -c', () => {
     expect(serviceProcessCwd('Dockerfile', [{ keyword: 'CMD', args: 'cd apps/jobs && node src/index.js', line: 4 }], null, context)).toMatchObject({ known: true, path: 'apps/jobs', at: { file: 'Dockerfile', line: 4 } });
+  });
+});
+
+describe('one working directory for every consumer (fixture npm-workspace-cwd-shared-logger, compose working_dir)', () => {
+  it('compose working_dir + command: the write, the non-root handover and the task definition agree on /app/apps/jobs', () => {
+    const tree = readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'npm-workspace-cwd-shared-logger', 'before'));
+    tree.set('docker-compose.yml', (tree.get('docker-compose.yml') as string).replace('    profiles: [workers]\n', '    profiles: [workers]\n    working_dir: /app/apps/jobs\n    command: ["node", "src/worker.js"]\n'));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    const jobs = repo.services.find((s) => s.name === 'jobs');
+    expect(jobs?.runtimeWrites?.map((w) => [w.path, w.absolute])).toEqual([['/app/apps/jobs/logs', true]]);
+    const dockerfile = plan.changes.find((c) => c.path === 'docker/jobs.Dockerfile');
+    expect(dockerfile?.after).toContain('mkdir -p /app/apps/jobs/logs');
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+    const container = (report.ecs as EcsService[]).find((e) => e.service === 'jobs')?.taskDefinition.containerDefinitions[0];
+    expect(container?.workingDirectory).toBe('/app/apps/jobs');
+    expect(container?.command).toEqual(['node', 'src/worker.js']);
   });
 });

@@ -48,6 +48,8 @@ export interface ContainerDefinition {
   /** Compose's `entrypoint`/`command` for this service: ECS otherwise runs the image's ENTRYPOINT and CMD. */
   entryPoint?: string[];
   command?: string[];
+  /** Compose's `working_dir`: ECS otherwise runs the process in the image's WORKDIR (and its relative writes land elsewhere). */
+  workingDirectory?: string;
   healthCheck?: ContainerHealthCheck;
   environment: { name: string; value: string }[];
   secrets: { name: string; valueFrom: string }[];
@@ -226,7 +228,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
 const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
-function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command'>; notes: string[] } {
+function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command' | 'workingDirectory'>; notes: string[] } {
   const compose = deployedProcess(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
@@ -249,7 +251,11 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     notes.push(`compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`);
     command = undefined;
   }
-  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, notes };
+  // The directory the process runs in is where its relative writes land (and what non-root hands to the user).
+  const workingDir = compose?.workingDir;
+  const workingDirectory = workingDir && workingDir.value.startsWith('/') && !workingDir.value.includes('$') ? workingDir.value : undefined;
+  if (workingDir && !workingDirectory) notes.push(`compose sets working_dir: ${workingDir.value} (${workingDir.file}:${workingDir.line}), which is not an absolute path ecsfix can carry over: set workingDirectory by hand`);
+  return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}), ...(workingDirectory ? { workingDirectory } : {}) }, notes };
 }
 
 /** What the local-development layer sets differently from the files a deployment uses, which the task definition leaves out. */
