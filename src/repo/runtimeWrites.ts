@@ -8,7 +8,8 @@
  *     literals, joins and variables; a variable read (`process.env.LOG_FILE ?? '/var/log/app/app.log'`,
  *     `os.getenv("INVOICE_DIR", "invoices")`) gives the service's compose value and the image's ENV
  *     value or the default, and is unresolved when the value comes from the caller's shell (a
- *     relative path is relative to the process's working directory, the image's WORKDIR);
+ *     relative path is relative to the process's working directory: the WORKDIR, or where the start
+ *     command moves it, see src/repo/processCwd.ts and {@link atProcessCwd});
  *   - what the container runs at start (CMD/ENTRYPOINT, compose `command`/`entrypoint`, the
  *     entrypoint scripts, the package.json script `npm start` runs): `prisma generate` writes
  *     node_modules/.prisma, the Vite dev server node_modules/.vite, `next start` and the Next.js

@@ -236,8 +236,8 @@ function writtenPaths(service: Service, config: ImageConfig): { path: string; wh
     const clean = posix.normalize(path).replace(/\/+$/, '') || '/';
     if (!out.some((w) => w.path === clean)) out.push({ path: clean, why, ...(file ? { file, line } : {}) });
   };
-  // Relative paths are taken from the WORKDIR: the process's working directory, which is where
-  // the service directory lands in the images ecsfix reads. A write the model could not resolve to
+  // Relative paths are taken from the WORKDIR: the model has already placed a write relative to the
+  // process's working directory in the directory the start command runs it in (src/repo/processCwd.ts). A write the model could not resolve to
   // a path (`unresolved`, issue 9's model) has nothing to probe, nor one under the user's home (`home`),
   // which depends on the user the image runs as (the smoke start shows whether it is writable).
   for (const w of service.runtimeWrites ?? [])
