@@ -18,7 +18,13 @@
  *     only a yarn.lock headed `# yarn lockfile v1` (no .yarnrc.yml) gets `--frozen-lockfile`; any
  *     other yarn install gets the flags suggested, not guessed;
  *   - an install after a RUN that edits package.json (sed, npm pkg set, jq): a frozen install
- *     would fail on the edited manifest.
+ *     would fail on the edited manifest;
+ *   - a lockfile out of date with a package.json the image installs (ECS154): package-lock.json
+ *     with its package.json, pnpm-lock.yaml and yarn.lock with the root's and the services' (a
+ *     yarn.lock entry per `name@range`). yarn 1 enforces `--frozen-lockfile` only for the
+ *     workspace root's package.json, not for workspace packages (yarnpkg/yarn#5840, checked with
+ *     yarn 1.22.22), so the note on a yarn 1 workspace install says what the flag does and does not
+ *     guarantee.
  * A stage only a development-profile compose service builds (`profiles: [dev]`, `target: dev`) is
  * not deployed and is left alone.
  * An install whose own comment asks for it to stay unfrozen ("no frozen-lockfile so the lockfile
@@ -127,6 +133,39 @@ function yarnClassic(lock: string, repo: RepoModel, read: (path: string) => stri
   if (repo.files.some((f) => posix.basename(f) === '.yarnrc.yml')) return false;
   const packageManager = /"packageManager"\s*:\s*"([^"]*)"/.exec(read('package.json') ?? '')?.[1];
   return !packageManager || !/^yarn@(?!1\.)/.test(packageManager);
+}
+
+/**
+ * The yarn.lock that locks an npm install's packages, when the repo locks with yarn: the one the
+ * image already holds at or above where npm runs, else the one beside the package.json it copies,
+ * else the root's of a repo whose package manager is yarn. `classic`: written by yarn 1, null when
+ * the image's copy cannot be traced to a repo file.
+ */
+function yarnLockFor(repo: RepoModel, read: (path: string) => string | null, repoDir: string | null, inImage: (dir: string) => boolean, cwd: string): { path: string; classic: boolean | null; copied: boolean } | null {
+  const beside = repoDir === null ? null : repoDir ? `${repoDir}/yarn.lock` : 'yarn.lock';
+  const path = beside && repo.files.includes(beside) ? beside : repo.packageManager.name === 'yarn' && repo.files.includes('yarn.lock') ? 'yarn.lock' : null;
+  const copied = ancestors(cwd).some(inImage);
+  if (path) return { path, classic: yarnClassic(path, repo, read), copied };
+  return copied ? { path: 'yarn.lock', classic: null, copied } : null;
+}
+
+/** Whether the package.json beside a lockfile declares workspaces (`workspaces: [...]` or `{ packages: [...] }`). */
+function declaresWorkspaces(read: (path: string) => string | null, lockPath: string): boolean {
+  const dir = posix.dirname(lockPath);
+  try {
+    const ws = (JSON.parse(read(dir === '.' ? 'package.json' : `${dir}/package.json`) ?? 'null') as { workspaces?: unknown } | null)?.workspaces;
+    return Array.isArray(ws) ? ws.length > 0 : !!ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What `--frozen-lockfile` does in a yarn 1 workspace: it refuses a root package.json dependency
+ * yarn.lock lacks, but not a workspace package's (yarnpkg/yarn#5840), which installs unpinned.
+ */
+function yarnWorkspaceNote(now: string, lockPath: string): string {
+  return `now ${now}: the image installs the versions ${lockPath} pins for every dependency it has an entry for (ecsfix found one for each dependency of the root package.json and of the service packages built from this Dockerfile), and a root package.json dependency missing from it fails the build. yarn 1 does not enforce --frozen-lockfile for workspace packages (yarnpkg/yarn#5840): a dependency added to a workspace package.json without \`yarn install\` still installs, at a version resolved at build time. Keep ${lockPath} up to date (\`yarn install\` and commit it); yarn 2+ enforces it (\`--immutable\`)`;
 }
 
 function ancestors(dir: string): string[] {
@@ -317,6 +356,7 @@ export const dockerfileFrozenLockfile: Transform = {
 
         if (manager === 'npm' && !lockInRepo) {
           const lockedByPnpm = pnpmRepo || (repoDir !== null && index.has(repoDir ? `${repoDir}/pnpm-lock.yaml` : 'pnpm-lock.yaml'));
+          const yarnLock = lockedByPnpm ? null : yarnLockFor(repo, read, repoDir, (d) => at(posix.join(d, 'yarn.lock')).presence === 'yes', install.cwd);
           if (lockedByPnpm && pnpmImage) {
             unlockedNpm.push(line);
           } else if (lockedByPnpm) {
@@ -329,6 +369,14 @@ export const dockerfileFrozenLockfile: Transform = {
                 : `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
               worker ? 'dockerfile-worker-multistage' : undefined,
             );
+          } else if (yarnLock) {
+            const lock = yarnLock;
+            const yarnFirst = installs.find((i) => i.manager === 'yarn' && i.instruction === instruction && i.command.start < command.start);
+            const how = lock.classic === null ? '`yarn install --frozen-lockfile` (yarn 1) or `yarn install --immutable` (yarn 2+)' : lock.classic ? '`yarn install --frozen-lockfile` (`--production` for runtime dependencies only)' : '`yarn install --immutable` (`yarn workspaces focus --production` for runtime dependencies only)';
+            if (yarnFirst)
+              say('ECS145', 'info', `npm ${install.sub.value} here is the fallback of the yarn install before it in this RUN: it runs only when yarn fails, and then resolves every version at build time (npm cannot read ${lock.path}). Let a failed yarn install fail the build instead; left as is`);
+            else
+              say('ECS145', 'warning', `npm ${install.sub.value} in a yarn repo: npm cannot read ${lock.path}, so it resolves every version at build time; patching it to npm ci cannot work without a second, competing lockfile. Install with yarn as the repo does: ${lock.copied ? `the image already has ${posix.basename(lock.path)}; run` : `copy ${posix.basename(lock.path)} with package.json and run`} ${how}; left as is`);
           } else {
             const outside = lockOutsideContext(`npm ${install.sub.value}`, repo, repoDir, context, path);
             const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');
@@ -360,8 +408,22 @@ export const dockerfileFrozenLockfile: Transform = {
       // the COPY or `npm ci` fails the build, and a frozen install would be a false promise.
       const lockRepoPath = present?.entry ? (present.found?.rel ?? null) : lockInRepoPath;
       const lockFacts = lockRepoPath ? repo.lockfiles?.get(lockRepoPath) : undefined;
+      // yarn.lock must have an entry for every dependency of the projects the image installs: yarn 2+
+      // (`--immutable`) and yarn 1 for the workspace root refuse, and yarn 1 resolves a workspace
+      // package's missing one at build time whatever the flag says (yarnpkg/yarn#5840).
+      const classic = manager === 'yarn' && lockRepoPath !== null && yarnClassic(lockRepoPath, repo, read);
+      const yarnStale = manager === 'yarn' && lockRepoPath ? projectOutOfSync(lockRepoPath, lockFacts, yarnProjects(repo, lockRepoPath, services)) : null;
+      if (yarnStale) {
+        const outcome = !classic
+          ? 'so `yarn install --immutable` (yarn 2+) would fail the build'
+          : yarnStale.project
+            ? `and yarn 1 does not enforce --frozen-lockfile for workspace packages (yarnpkg/yarn#5840): the image would get a version of it resolved at build time, not one yarn.lock pins`
+            : 'so `yarn install --frozen-lockfile` would fail the build';
+        say('ECS154', 'warning', `yarn ${install.sub.value === 'yarn' ? 'install' : install.sub.value} left as is: ${lockRepoPath} is out of date for ${yarnStale.project || 'the workspace root'} (${yarnStale.why}), ${outcome}. Run \`yarn install\`, commit the updated lockfile, then run ecsfix again`);
+        continue;
+      }
       // yarn 1 (`--frozen-lockfile`) and yarn 2+ (`--immutable`) differ: only a yarn 1 lockfile is changed.
-      if (manager === 'yarn' && !(lockRepoPath && yarnClassic(lockRepoPath, repo, read))) {
+      if (manager === 'yarn' && !classic) {
         say('ECS142', 'warning', `yarn ${install.sub.value === 'yarn' ? 'install' : install.sub.value} does not enforce yarn.lock: add --frozen-lockfile (yarn 1) or --immutable (yarn 2+); ecsfix changes it only for a yarn.lock written by yarn 1 (\`# yarn lockfile v1\`, no .yarnrc.yml), so it left the line as is`);
         continue;
       }
@@ -378,12 +440,12 @@ export const dockerfileFrozenLockfile: Transform = {
       }
       // pnpm refuses a frozen install when the lockfile has no importer for the project, or one that
       // records other specifiers than its package.json (ERR_PNPM_OUTDATED_LOCKFILE).
-      const pnpmStale = manager === 'pnpm' && lockRepoPath ? pnpmProjectOutOfSync(lockRepoPath, lockFacts, services) : null;
+      const pnpmStale = manager === 'pnpm' && lockRepoPath ? projectOutOfSync(lockRepoPath, lockFacts, services.map((s) => s.dir)) : null;
       if (pnpmStale) {
         pending.findings.push({
           severity: 'warning',
           code: 'ECS154',
-          message: `pnpm install left as is: ${lockRepoPath} is out of date for ${pnpmStale}, so \`pnpm install --frozen-lockfile\` would fail the build. Run \`pnpm install\`, commit the updated lockfile, then run ecsfix again`,
+          message: `pnpm install left as is: ${lockRepoPath} is out of date for ${pnpmStale.project || 'the workspace root'} (${pnpmStale.why}), so \`pnpm install --frozen-lockfile\` would fail the build. Run \`pnpm install\`, commit the updated lockfile, then run ecsfix again`,
           line,
         });
         continue;
@@ -436,7 +498,7 @@ export const dockerfileFrozenLockfile: Transform = {
           `now ${now}, against the comment above it ("${comment.map((c) => c.text).join(' ')}"), which is replaced: an unfrozen install lets every build resolve different versions. Verify that ${lockName} is up to date with every package.json this stage copies (\`${manager} ${frozenFlag ? 'install --frozen-lockfile' : 'ci'}\` succeeds at the repo root) and commit it; otherwise this build now fails`,
         );
       } else {
-        say('ECS141', 'info', `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
+        say('ECS141', 'info', classic && lockRepoPath && declaresWorkspaces(read, lockRepoPath) ? yarnWorkspaceNote(now, lockRepoPath) : `now ${now}: the image gets exactly the versions ${lockName} pins; a lockfile out of date with package.json now fails the build`);
       }
     }
 
@@ -458,14 +520,23 @@ export const dockerfileFrozenLockfile: Transform = {
   },
 };
 
-/** The first project (the workspace root, then each service built here) pnpm-lock.yaml does not record as package.json says: `dir: why`. */
-function pnpmProjectOutOfSync(lockPath: string, facts: LockfileFacts | undefined, services: Service[]): string | null {
-  if (!facts?.pnpmOutOfSync) return null;
+/**
+ * The first project (the lockfile's own, then each of `dirs`, repo-relative) the lockfile does not
+ * record as its package.json says; `project` is relative to the lockfile ('' for its own).
+ */
+function projectOutOfSync(lockPath: string, facts: LockfileFacts | undefined, dirs: string[]): { project: string; why: string } | null {
+  if (!facts?.projectsOutOfSync) return null;
   const lockDir = posix.dirname(lockPath) === '.' ? '' : posix.dirname(lockPath);
-  const projects = ['', ...services.map((s) => posix.relative(lockDir || '.', s.dir || '.'))].filter((p) => !p.startsWith('..'));
+  const projects = ['', ...dirs.map((d) => posix.relative(lockDir || '.', d || '.'))].filter((p) => !p.startsWith('..'));
   for (const project of new Set(projects)) {
-    const why = facts.pnpmOutOfSync[project];
-    if (why) return `${project || 'the workspace root'} (${why})`;
+    const why = facts.projectsOutOfSync[project];
+    if (why) return { project, why };
   }
   return null;
+}
+
+/** The services built here that yarn installs from this yarn.lock: its own directory's, or a workspace package of its root. */
+function yarnProjects(repo: RepoModel, lockPath: string, services: Service[]): string[] {
+  const lockDir = posix.dirname(lockPath) === '.' ? '' : posix.dirname(lockPath);
+  return services.map((s) => s.dir).filter((d) => d === lockDir || (lockDir === '' && repo.workspacePackages.some((p) => p.dir === d)));
 }

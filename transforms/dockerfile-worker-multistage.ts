@@ -524,7 +524,7 @@ export const dockerfileWorkerMultistage: Transform = {
 
     // The rewrite installs with --frozen-lockfile: pnpm refuses when the lockfile does not record a
     // project the image installs as its package.json says.
-    const stale = ['', ...closure.map((p) => p.dir)].map((dir) => ({ dir, why: repo.lockfiles?.get('pnpm-lock.yaml')?.pnpmOutOfSync?.[dir] })).find((x) => x.why);
+    const stale = ['', ...closure.map((p) => p.dir)].map((dir) => ({ dir, why: repo.lockfiles?.get('pnpm-lock.yaml')?.projectsOutOfSync?.[dir] })).find((x) => x.why);
     if (stale) return refuse(`pnpm-lock.yaml is out of date for ${stale.dir || 'the workspace root'} (${stale.why}), so \`pnpm install --frozen-lockfile\` would fail the build; run \`pnpm install\`, commit the lockfile, then run ecsfix again`);
 
     const siblings = httpMultistageShape(repo);

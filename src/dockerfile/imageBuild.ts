@@ -21,7 +21,7 @@ export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context
  */
 import { posix } from 'node:path';
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/dockerfile.js';
-import type { WorkspacePackage } from '../repo/workspace.js';
+import type { RootPackage, WorkspacePackage } from '../repo/workspace.js';
 import { copyArguments, copyFlag, type CopyArguments } from './copy.js';
 import { globToRegExp, isGlob } from './glob.js';
 import type { ContextIgnore } from './dockerignore.js';
@@ -34,6 +34,8 @@ import { substitute, variableAssignments } from './variables.js';
 export interface ImageRepo {
   files: readonly string[];
   workspacePackages: WorkspacePackage[];
+  /** The root package.json's workspaces globs and dependencies: what an install of it covers. */
+  rootPackage?: RootPackage | null;
   /** The `.dockerignore` of each directory that has one ('' = the repo root), by directory. */
   dockerignores?: ReadonlyMap<string, ContextIgnore>;
 }
@@ -143,7 +145,7 @@ function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       copyInstruction(walk, ins, fs);
     } else if (ins.keyword === 'RUN') {
-      followRun(walk.build.parsed, walk.build.files, walk.repo.workspacePackages, ins, fs);
+      followRun(walk.build.parsed, walk.build.files, walk.repo, ins, fs);
     }
   }
   return false;

@@ -34,6 +34,21 @@ export interface ImageEntry {
   copy?: DockerInstruction;
   /** That COPY's source word as written. */
   source?: ShellWord;
+  /** A node_modules an npm or yarn install made: which packages it installs (see {@link InstallCover}). */
+  install?: InstallCover;
+}
+
+/**
+ * What one npm/yarn install covers: the repo directories ('' = the root) of the packages whose
+ * dependencies it installs, the package.json where it runs and, for the root's, the workspace
+ * packages the stage holds where its `workspaces` globs look (yarn and npm install no other).
+ * `packages` is null when the package.json there is not one the model can name.
+ */
+export interface InstallCover {
+  line: number;
+  /** The image directory it ran in. */
+  dir: string;
+  packages: string[] | null;
 }
 
 /** The files of one stage at one point of the build. */

@@ -7,9 +7,9 @@
  */
 import { posix } from 'node:path';
 import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
-import type { WorkspacePackage } from '../repo/workspace.js';
+import type { RootPackage, WorkspacePackage } from '../repo/workspace.js';
 import { globToRegExp, isGlob } from './glob.js';
-import { absPath as abs, copyEntries, joinRel, lookup, normRel as norm, type RepoFiles, type StageFiles } from './imageFiles.js';
+import { absPath as abs, copyEntries, joinRel, lookup, normRel as norm, type InstallCover, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { runSteps, type ShellWord } from './shell.js';
 
 /** Commands that create nothing the model tracks. */
@@ -22,6 +22,9 @@ interface Step {
   cwd: string;
   files: RepoFiles;
   packages: WorkspacePackage[];
+  rootPackage: RootPackage | null;
+  /** The RUN's line. */
+  line: number;
 }
 
 
@@ -33,8 +36,8 @@ export function outputDir(pkg: WorkspacePackage): string {
 }
 
 /** Adds what a RUN's steps create to the stage. */
-export function followRun(parsed: ParsedDockerfile, files: RepoFiles, packages: WorkspacePackage[], ins: DockerInstruction, fs: StageFiles): void {
-  const step: Step = { fs, cwd: fs.workdir, files, packages };
+export function followRun(parsed: ParsedDockerfile, files: RepoFiles, repo: { workspacePackages: WorkspacePackage[]; rootPackage?: RootPackage | null }, ins: DockerInstruction, fs: StageFiles): void {
+  const step: Step = { fs, cwd: fs.workdir, files, packages: repo.workspacePackages, rootPackage: repo.rootPackage ?? null, line: ins.line };
   for (const { text: raw, words } of runSteps(parsed, ins)) {
     const seg = raw.replace(/^(?:\w+=\S*\s+)+/, '');
     const cd = /^cd\s+(\S+)$/.exec(seg);
@@ -206,7 +209,8 @@ function followNpm(step: Step, rest: string): boolean {
   const words = rest.trim().split(/\s+/).filter(Boolean);
   const verb = words.find((w) => !w.startsWith('-')) ?? 'install';
   if (/^(?:install|i|ci)$/.test(verb) && !words.includes('-g') && !words.includes('--global')) {
-    step.fs.entries.push({ path: posix.join(step.cwd, 'node_modules'), rel: null, kind: 'produced' });
+    const install = installCover(step, words);
+    step.fs.entries.push({ path: posix.join(step.cwd, 'node_modules'), rel: null, kind: 'produced', ...(install ? { install } : {}) });
     return true;
   }
   const run = words.filter((w) => !w.startsWith('-'));
@@ -215,6 +219,31 @@ function followNpm(step: Step, rest: string): boolean {
   const ws = /(?:--workspace|-w)(?:=|\s+)(\S+)/.exec(rest)?.[1];
   if (!ws) return buildHere(step, script);
   return produceBuild(step.fs, step.packages.filter((p) => p.name === ws || p.dir === norm(ws)), script);
+}
+
+/** Flags that install somewhere else than the step's directory, or only some workspaces of it. */
+const ELSEWHERE = /^(?:--prefix|--cwd|--modules-folder|-w|--workspace|--workspaces|--include-workspace-root|--focus)(?:=|$)/;
+
+/**
+ * What an npm/yarn install in the step's directory covers (see {@link InstallCover}); undefined
+ * when a flag points it elsewhere or at some workspaces only.
+ */
+function installCover(step: Step, words: string[]): InstallCover | undefined {
+  if (words.some((w) => ELSEWHERE.test(w))) return undefined;
+  const manifest = lookup(step.fs, posix.join(step.cwd, 'package.json'), step.files);
+  const rel = manifest?.kind === 'context' ? manifest.rel : null;
+  if (rel === 'package.json') {
+    const globs = step.rootPackage?.workspaces ?? [];
+    const include = globs.filter((g) => !g.startsWith('!')).map((g) => globToRegExp(norm(g)));
+    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToRegExp(norm(g.slice(1))));
+    const members = [...packageDirsIn(step.fs, step.packages)].filter(([pkg, dir]) => {
+      const at = posix.relative(step.cwd, dir);
+      return pkg.dir !== '' && at !== '' && !at.startsWith('..') && include.some((re) => re.test(at)) && !exclude.some((re) => re.test(at));
+    });
+    return { line: step.line, dir: step.cwd, packages: ['', ...members.map(([pkg]) => pkg.dir)] };
+  }
+  const pkg = rel === null ? undefined : step.packages.find((p) => joinRel(p.dir, 'package.json') === rel);
+  return { line: step.line, dir: step.cwd, packages: pkg ? [pkg.dir] : null };
 }
 
 /**
@@ -271,7 +300,7 @@ function workspaceRoot(fs: StageFiles): string | null {
 }
 
 /** Where a package's directory is in the stage (from where its package.json was copied). */
-function packageDirIn(fs: StageFiles, pkg: WorkspacePackage): string | null {
+export function packageDirIn(fs: StageFiles, pkg: WorkspacePackage): string | null {
   return packageDirsIn(fs, [pkg]).get(pkg) ?? null;
 }
 

@@ -27,6 +27,12 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     help: 'The service depends on a workspace package whose built files are not in the deployed stage, so the first `require`/`import` of it fails at start. Copy the package (and its build output) into the runtime stage. Where the stage runs a command the check cannot follow, it cannot confirm either way and says so as info.',
   },
   {
+    code: 'ECS508',
+    title: 'The dependency install does not cover the service\'s package.json',
+    defaultSeverity: 'blocking',
+    help: 'The service runs from a directory whose node_modules come only from an npm or yarn install that does not install its package.json: a workspace root\'s install whose `workspaces` globs do not include where the image put the service (copied to /app/poller while the globs say services/*), or the install of another package. yarn and npm then succeed without installing the service\'s dependencies, and the first `require` fails at start with MODULE_NOT_FOUND. Copy the service to the path its workspace glob matches (services/<name>), or install in its own directory. Blocking when the install installs nothing at all; a warning when the packages it covers declare dependencies that may pull the service\'s in; info when the stage runs a command the check cannot follow.',
+  },
+  {
     code: 'ECS505',
     title: 'The deployed stage runs as root',
     defaultSeverity: 'blocking',

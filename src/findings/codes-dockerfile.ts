@@ -276,7 +276,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS141',
     title: 'Dependencies installed without the lockfile',
     defaultSeverity: 'info',
-    help: '`npm install` / `pnpm install` without `--frozen-lockfile` resolves versions at build time, so two builds of the same commit can differ. The install now uses the lockfile exactly (`npm ci`, `pnpm install --frozen-lockfile`); a lockfile out of date with package.json now fails the build.',
+    help: '`npm install` / `pnpm install` without `--frozen-lockfile` resolves versions at build time, so two builds of the same commit can differ. The install now uses the lockfile exactly (`npm ci`, `pnpm install --frozen-lockfile`, `yarn install --frozen-lockfile` for yarn 1); a lockfile out of date with package.json now fails the build. Except in a yarn 1 workspace: yarn 1 enforces `--frozen-lockfile` only for the root package.json, and a dependency a workspace package adds without updating yarn.lock still installs, unpinned (yarnpkg/yarn#5840).',
     fixedBy: FROZEN,
   },
   {
@@ -299,9 +299,9 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS145',
-    title: 'npm install in a pnpm repo',
+    title: 'npm install in a pnpm or yarn repo',
     defaultSeverity: 'warning',
-    help: 'There is no package-lock.json, so npm resolves every version at build time and ignores pnpm-lock.yaml; patching it to `npm ci` cannot work. Build the image with pnpm (pnpm-lock.yaml, `pnpm install --frozen-lockfile`); for a worker, dockerfile-worker-multistage does this.',
+    help: 'There is no package-lock.json, so npm resolves every version at build time and ignores pnpm-lock.yaml or yarn.lock; patching it to `npm ci` cannot work without a second, competing lockfile. Build the image with the package manager the repo locks with: pnpm (pnpm-lock.yaml, `pnpm install --frozen-lockfile`; for a worker, dockerfile-worker-multistage does this) or yarn (yarn.lock, `yarn install --frozen-lockfile` on yarn 1, `--immutable` on yarn 2+). An npm install that is only the fallback of a yarn install in the same RUN (`yarn install || npm install`) is reported as info: drop the fallback so a failed yarn install fails the build.',
   },
   {
     code: 'ECS146',
@@ -357,7 +357,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS154',
     title: 'The lockfile is out of sync with package.json: no frozen install',
     defaultSeverity: 'warning',
-    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json, and `pnpm install --frozen-lockfile` when pnpm-lock.yaml has no importer for a project or records other specifiers than its package.json. The install is left as is: run `npm install` / `pnpm install`, commit the lockfile, then run ecsfix again.',
+    help: '`npm ci` refuses to install when package-lock.json does not satisfy package.json, `pnpm install --frozen-lockfile` when pnpm-lock.yaml has no importer for a project or records other specifiers than its package.json, and `yarn install --immutable` (yarn 2+) or `--frozen-lockfile` (yarn 1, for the workspace root) when yarn.lock has no entry for a dependency; yarn 1 installs a workspace package\'s unlocked dependency anyway, at a version resolved at build time (yarnpkg/yarn#5840). The install is left as is: run `npm install` / `pnpm install` / `yarn install`, commit the lockfile, then run ecsfix again.',
   },
   {
     code: 'ECS155',
@@ -375,7 +375,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS157',
     title: 'An image that cannot build or start is left as root',
     defaultSeverity: 'warning',
-    help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
+    help: 'The static build check finds that the image, as it is, cannot build or start (a COPY source missing, the CMD\'s file or program not in the image, a workspace package or the service\'s dependencies missing at runtime), so a USER change now would edit an image that has to be fixed or rewritten first. Fix what the build check names (its finding is on the line given), then run ecsfix again.',
   },
   {
     code: 'ECS158',

@@ -30,7 +30,7 @@ import { startScriptPath } from './startScript.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
-import { detectPackageManager, readWorkspacePackages, workspaceClosure, type WorkspacePackage } from './workspace.js';
+import { detectPackageManager, readWorkspacePackages, rootPackage, workspaceClosure, type WorkspacePackage } from './workspace.js';
 
 /** Dockerfile variants for local development only: not what is deployed. */
 const DEV_VARIANT = /(?:^|[.-])(dev|development|local|debug|test|ci)(?:$|\.)/i;
@@ -95,6 +95,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     composeFiles: compose.files,
     compose,
     workspacePackages,
+    rootPackage: rootPackage(read),
     packageManager,
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     dockerignores: readDockerignores(files, read),

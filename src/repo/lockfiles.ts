@@ -1,8 +1,10 @@
 /**
  * What the model knows about each lockfile a Dockerfile may COPY: whether a fresh clone has it
- * (committed, not git-ignored), and for package-lock.json whether it is in sync with the
- * package.json beside it (every dependency range of the manifest satisfied by the version the lock
- * installs), which is what `npm ci` checks before it installs anything.
+ * (committed, not git-ignored), and whether it is in sync with the package.json files it locks:
+ * package-lock.json with the one beside it (every dependency range of the manifest satisfied by the
+ * version the lock installs, what `npm ci` checks before it installs anything); pnpm-lock.yaml and
+ * yarn.lock with each package.json below them (an importer recording the same specifiers; a
+ * `name@range` entry for every dependency), by project.
  */
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -23,11 +25,11 @@ export interface LockfileFacts {
    */
   pnpmImporters?: Record<string, Record<string, string>> | null;
   /**
-   * pnpm-lock.yaml only: for each package.json under the lockfile's directory (by its directory
-   * relative to the lockfile, '' for its own), null when the lockfile records it as
-   * `--frozen-lockfile` needs, else what is missing or different.
+   * pnpm-lock.yaml and yarn.lock: for each package.json under the lockfile's directory (by its
+   * directory relative to the lockfile, '' for its own), null when the lockfile records it as a
+   * frozen install needs, else what is missing or different.
    */
-  pnpmOutOfSync?: Record<string, string | null>;
+  projectsOutOfSync?: Record<string, string | null>;
 }
 
 const LOCKFILES = new Set(['pnpm-lock.yaml', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock']);
@@ -121,6 +123,30 @@ export function satisfiesRange(version: string, range: string): boolean | null {
 }
 
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
+type DepField = (typeof DEP_FIELDS)[number];
+
+/** The first non-null answer of `check` over a manifest's dependencies (each field, each `name: range`). */
+function firstDependencyProblem(manifest: Record<string, unknown>, check: (name: string, range: string, field: DepField) => string | null): string | null {
+  for (const field of DEP_FIELDS) {
+    const deps = manifest[field];
+    if (!deps || typeof deps !== 'object') continue;
+    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
+      if (typeof range !== 'string') continue;
+      const problem = check(name, range, field);
+      if (problem !== null) return problem;
+    }
+  }
+  return null;
+}
+
+function parseManifest(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Null when package-lock.json installs, for every dependency of package.json, a version its range
@@ -136,23 +162,44 @@ export function npmLockMismatch(manifestText: string, lockText: string): string 
     return 'package.json or package-lock.json is not valid JSON';
   }
   const root = lock.packages?.[''];
-  for (const field of DEP_FIELDS) {
-    const deps = manifest[field];
-    if (!deps || typeof deps !== 'object') continue;
-    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
-      if (typeof range !== 'string') continue;
-      const installed = lock.packages?.[`node_modules/${name}`]?.version ?? lock.dependencies?.[name]?.version;
-      if (installed === undefined) return `${name} (${field}) is not in package-lock.json`;
-      const ok = satisfiesRange(installed, range);
-      if (ok === false) return `package.json wants ${name}@${range}, package-lock.json has ${installed}`;
-      if (ok === null) {
-        // Not a semver range (git URL, tag, alias, workspace link): the lock's root entry must name the same spec.
-        const rootSpec = root?.[field]?.[name];
-        if (rootSpec !== range) return `${name}@${range} cannot be checked against package-lock.json`;
-      }
-    }
+  return firstDependencyProblem(manifest, (name, range, field) => {
+    const installed = lock.packages?.[`node_modules/${name}`]?.version ?? lock.dependencies?.[name]?.version;
+    if (installed === undefined) return `${name} (${field}) is not in package-lock.json`;
+    const ok = satisfiesRange(installed, range);
+    if (ok === false) return `package.json wants ${name}@${range}, package-lock.json has ${installed}`;
+    // Not a semver range (git URL, tag, alias, workspace link): the lock's root entry must name the same spec.
+    if (ok === null && root?.[field]?.[name] !== range) return `${name}@${range} cannot be checked against package-lock.json`;
+    return null;
+  });
+}
+
+/**
+ * The descriptors a yarn.lock has entries for: yarn 1 (`left-pad@^1.3.0, left-pad@^1.2.0:`) and
+ * yarn 2+ (`"left-pad@npm:^1.3.0":`) both key each entry by the `name@range` list that resolves to it.
+ */
+export function yarnLockDescriptors(lockText: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of lockText.split(/\r?\n/)) {
+    if (!line || /^[\s#]/.test(line) || !line.endsWith(':')) continue;
+    for (const part of line.slice(0, -1).split(/,\s*/)) out.add(part.trim().replace(/^"|"$/g, ''));
   }
-  return null;
+  return out;
+}
+
+/**
+ * Null when yarn.lock has an entry for every dependency of a package.json (yarn 1 `name@range`, yarn
+ * 2+ `name@npm:range`), else the first one it lacks. Dependencies on the workspace's own packages
+ * (`workspaceNames`, the `workspace:` protocol) are not locked by range; a spec with another
+ * protocol or a path (git, file:, patch:) is recorded in forms this does not reproduce: not judged.
+ */
+export function yarnLockMismatch(manifestText: string, descriptors: ReadonlySet<string>, workspaceNames: ReadonlySet<string>): string | null {
+  const manifest = parseManifest(manifestText);
+  if (!manifest) return 'package.json is not valid JSON';
+  return firstDependencyProblem(manifest, (name, range, field) => {
+    if (workspaceNames.has(name) || /[:/]/.test(range)) return null;
+    if (descriptors.has(`${name}@${range}`) || descriptors.has(`${name}@npm:${range}`)) return null;
+    return `${name}@${range} (${field}) has no entry in yarn.lock`;
+  });
 }
 
 /**
@@ -175,18 +222,28 @@ export function lockfileFacts(files: readonly string[], read: (rel: string) => s
     }
     if (posix.basename(path) === 'pnpm-lock.yaml') {
       const lock = read(path);
-      facts.pnpmImporters = lock === null ? null : pnpmImporters(lock);
-      const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-      facts.pnpmOutOfSync = {};
-      for (const manifest of files) {
-        if (posix.basename(manifest) !== 'package.json' || manifest.includes('node_modules/') || (dir && !manifest.startsWith(dir + '/'))) continue;
-        const project = posix.relative(dir || '.', posix.dirname(manifest));
-        facts.pnpmOutOfSync[project] = pnpmImporterMismatch(facts.pnpmImporters, project, read(manifest));
-      }
+      const importers = lock === null ? null : pnpmImporters(lock);
+      facts.pnpmImporters = importers;
+      facts.projectsOutOfSync = Object.fromEntries(projectManifests(path, files).map((m) => [m.project, pnpmImporterMismatch(importers, m.project, read(m.path))]));
+    }
+    if (posix.basename(path) === 'yarn.lock') {
+      const lock = read(path);
+      const manifests = projectManifests(path, files).map((m) => ({ ...m, text: read(m.path) }));
+      const descriptors = yarnLockDescriptors(lock ?? '');
+      const names = new Set(manifests.map((m) => (m.text === null ? undefined : parseManifest(m.text)?.name)).filter((n): n is string => typeof n === 'string'));
+      facts.projectsOutOfSync = Object.fromEntries(manifests.map((m) => [m.project, lock === null ? 'cannot read it' : m.text === null ? null : yarnLockMismatch(m.text, descriptors, names)]));
     }
     out.set(path, facts);
   }
   return out;
+}
+
+/** The package.json files under a lockfile's directory, each with its directory relative to the lockfile ('' for its own). */
+function projectManifests(lockPath: string, files: readonly string[]): { project: string; path: string }[] {
+  const dir = posix.dirname(lockPath) === '.' ? '' : posix.dirname(lockPath);
+  return files
+    .filter((f) => posix.basename(f) === 'package.json' && !f.includes('node_modules/') && (!dir || f.startsWith(dir + '/')))
+    .map((path) => ({ project: posix.relative(dir || '.', posix.dirname(path)), path }));
 }
 
 /**
@@ -237,21 +294,11 @@ export function pnpmImporterMismatch(importers: Record<string, Record<string, st
   const importer = importers[key];
   if (!importer) return `it has no importer for ${key}`;
   if (manifestText === null) return null;
-  let manifest: Record<string, unknown>;
-  try {
-    manifest = JSON.parse(manifestText) as Record<string, unknown>;
-  } catch {
-    return `${key}/package.json is not valid JSON`;
-  }
-  for (const field of DEP_FIELDS) {
-    const deps = manifest[field];
-    if (!deps || typeof deps !== 'object') continue;
-    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
-      if (typeof range !== 'string') continue;
-      const locked = importer[name];
-      if (locked === undefined) return `its importer ${key} does not record ${name} (${field})`;
-      if (locked !== range) return `its importer ${key} records ${name}@${locked}, package.json wants ${range}`;
-    }
-  }
-  return null;
+  const manifest = parseManifest(manifestText);
+  if (!manifest) return `${key}/package.json is not valid JSON`;
+  return firstDependencyProblem(manifest, (name, range, field) => {
+    const locked = importer[name];
+    if (locked === undefined) return `its importer ${key} does not record ${name} (${field})`;
+    return locked !== range ? `its importer ${key} records ${name}@${locked}, package.json wants ${range}` : null;
+  });
 }

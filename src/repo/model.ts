@@ -7,7 +7,7 @@ import type { ContextIgnore } from '../dockerfile/dockerignore.js';
 import type { Finding } from '../findings/finding.js';
 import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
-import type { PackageManagerInfo, WorkspacePackage } from './workspace.js';
+import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
@@ -154,6 +154,8 @@ export interface RepoModel {
   composeFiles: string[];
   compose: ComposeModel;
   workspacePackages: WorkspacePackage[];
+  /** The root package.json's `workspaces` globs and dependency names (what an npm or yarn install there covers), when it parses. */
+  rootPackage?: RootPackage | null;
   packageManager: PackageManagerInfo;
   /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
   lockfiles?: Map<string, LockfileFacts>;

@@ -17,6 +17,8 @@ export interface WorkspacePackage {
   workspaceDeps: string[];
   /** Those of them it needs at run time (`dependencies`, `optionalDependencies`): what `pnpm deploy --prod` ships; unset: all of them. */
   prodWorkspaceDeps?: string[];
+  /** Every package it needs at run time (`dependencies`, `optionalDependencies`), workspace ones included. */
+  prodDependencies?: string[];
   scripts: Record<string, string>;
   main: string | null;
 }
@@ -67,11 +69,22 @@ export function workspaceGlobs(read: (rel: string) => string | null): string[] {
       /* fall through to package.json */
     }
   }
+  return rootPackage(read)?.workspaces ?? [];
+}
+
+/** What npm and yarn read of the root package.json: its `workspaces` globs and every dependency name it declares. */
+export interface RootPackage {
+  workspaces: string[];
+  dependencies: string[];
+}
+
+export function rootPackage(read: (rel: string) => string | null): RootPackage | null {
   const root = readJson(read('package.json'));
-  const ws = root?.workspaces;
-  if (Array.isArray(ws)) return ws.filter((p): p is string => typeof p === 'string');
-  if (ws && typeof ws === 'object' && Array.isArray((ws as Json).packages)) return ((ws as Json).packages as unknown[]).filter((p): p is string => typeof p === 'string');
-  return [];
+  if (!root) return null;
+  const ws = root.workspaces;
+  const list = Array.isArray(ws) ? ws : ws && typeof ws === 'object' && Array.isArray((ws as Json).packages) ? ((ws as Json).packages as unknown[]) : [];
+  const fields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].map((f) => Object.keys(record(root[f])));
+  return { workspaces: list.filter((p): p is string => typeof p === 'string'), dependencies: [...new Set(fields.flat())] };
 }
 
 /** Reads every package.json under a workspace glob (or every package.json when there are none). */
@@ -116,6 +129,7 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
       dependencies,
       workspaceDeps: [],
       prodWorkspaceDeps: Object.keys({ ...record(json.optionalDependencies), ...record(json.dependencies) }),
+      prodDependencies: Object.keys({ ...record(json.optionalDependencies), ...record(json.dependencies) }),
       scripts: record(json.scripts),
       main: typeof json.main === 'string' ? json.main : null,
     });
