@@ -98,6 +98,9 @@ describe('task definition port and probe', () => {
       ['fastify-class-register-prefix', 'api', '/api/healthz'],
       ['hono-class-base-path', 'edge', '/api/healthz'],
       ['hono-class-sub-app-route', 'edge', '/api/healthz'],
+      // A Hono sub-app mounted from another file, under a basePath (review6 R3).
+      ['hono-sub-app-route-across-files', 'gateway', '/health/live'],
+      ['hono-base-path-sub-app', 'gateway', '/v1/health/live'],
     ] as const) {
       const { ecs, probe } = ecsOf(`dockerfile-healthcheck-env/${fixture}`, service);
       expect(ecs?.targetGroup?.HealthCheckPath, fixture).toBe(path);

@@ -68,8 +68,8 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   const f = facts.get(file);
   if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
-  // An app this file mounts on another (Hono `app.route('/api', api)`, Express `app.use('/api', sub)`) is a sub-app: its routes are under the mount.
-  const subApp = receiver !== null && f.apps.includes(receiver) && f.mounts.some((m) => m.ident === receiver && m.on !== receiver);
+  // An app mounted on another (Hono `app.route('/api', api)`, Express `app.use('/api', sub)`), here or by a file that imports it under its name, is a sub-app: its routes are under the mount.
+  const subApp = receiver !== null && f.apps.includes(receiver) && mountedApp(file, receiver, facts);
   const router = receiver && (receiver in f.routers || subApp) ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
   if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '' };
   // A `this.router` assigned twice or conditionally, a prefix that is not a literal: not established.
@@ -93,6 +93,15 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;
   const opaque = outer.opaque ?? ownOpaque;
   return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}) };
+}
+
+function mountedApp(file: string, app: string, facts: Map<string, SourceFacts>): boolean {
+  for (const [other, of] of facts)
+    for (const m of of.mounts) {
+      if (m.ident !== app) continue;
+      if (other === file ? m.on !== app : importResolvesTo(other, of.imports[app] ?? '', file)) return true;
+    }
+  return false;
 }
 
 /** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */

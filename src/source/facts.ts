@@ -800,7 +800,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
     if (method && /^(?:get|all|head|route)$/.test(method)) {
       const path = stringValue(args[0]);
-      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
+      // Hono's `app.route('/health', health)` mounts a sub-app (a mount, below); Express's `router.route('/x').get(...)` is a route.
+      const mountsSubApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route') && !mountsSubApp) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
