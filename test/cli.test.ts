@@ -36,6 +36,25 @@ describe('ecsfix CLI', () => {
     }
   });
 
+  it('ECSFIX_TIMING=1 reports where the time went on stderr, per transform that ran; stdout stays the JSON', async () => {
+    const repo = copySample('kodingcaravan');
+    const quiet = await runCli(['diff', '--json', repo]);
+    process.env.ECSFIX_TIMING = '1';
+    try {
+      const { code, stdout, stderr } = await runCli(['diff', '--json', repo]);
+      expect(code).toBe(quiet.code);
+      expect(JSON.parse(stdout)).toEqual(JSON.parse(quiet.stdout));
+      const ms = (label: string) => Number(new RegExp(`^\\s*${label}\\s+(\\d+)$`, 'm').exec(stderr)?.[1]);
+      const changedBy = new Set<string>((JSON.parse(stdout).changes as { transforms: string[] }[]).flatMap((c) => c.transforms));
+      expect(changedBy.size).toBeGreaterThan(3);
+      for (const label of ['repo model', 'planning \\(every transform, output checks\\)', 'TS/JS codemods', ...changedBy]) expect(ms(label)).toBeGreaterThanOrEqual(0);
+      expect(ms('TS/JS codemods')).toBeLessThanOrEqual(ms('planning \\(every transform, output checks\\)'));
+    } finally {
+      delete process.env.ECSFIX_TIMING;
+    }
+    expect(quiet.stderr).not.toContain('timing');
+  });
+
   it('rejects a bad flag and an unknown command in one line of its own, exit 2', async () => {
     const flag = await runCli(['diff', '--stat']);
     expect(flag.code).toBe(2);

@@ -122,7 +122,7 @@ export function readinessReport(session: Session): CheckReport {
 
 export function runCheck(options: CheckOptions, io: CheckIo, version: string): number {
   const transforms = selectTransforms({ transforms: options.transform, skip: options.skip });
-  const session = loadSession(resolveDir(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {});
+  const session = loadSession(resolveDir(options.dir), transforms, options.pnpmVersion ? { pnpmVersion: options.pnpmVersion } : {}, io.stderr);
   const report = readinessReport(session);
   write(report, options, io, session.root, version);
   for (const failure of session.plan.failures)

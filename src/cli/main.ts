@@ -182,7 +182,7 @@ function locate(dir: string | undefined, flags: Flags, io: Io) {
 function diff(dir: string | undefined, flags: Flags, io: Io): number {
   const transforms = selectTransforms({ transforms: flags.transform, skip: flags.skip });
   const { root, scope } = locate(dir, flags, io);
-  const session = loadSession(root, transforms, { ...flags, scope });
+  const session = loadSession(root, transforms, { ...flags, scope }, io.stderr);
   const { plan } = session;
   let counts;
   if (flags.json) {
@@ -232,7 +232,7 @@ async function apply(dir: string | undefined, flags: Flags, io: Io): Promise<num
     return runWizard(flags, io, dir, false);
   }
   const { root, scope } = locate(dir, flags, io);
-  const session = loadSession(root, transforms, { ...flags, scope });
+  const session = loadSession(root, transforms, { ...flags, scope }, io.stderr);
   if (!flags.json && noServices(session, dir, flags, io)) return EXIT.ok;
   guardDirty(session, session.plan.changes, flags);
   const written = writeChanges(session.root, session.plan.changes);

@@ -83,12 +83,33 @@ function planSharing(root: string, transforms: Transform[], options: TransformOp
   return startPlanWorker(PLAN_WORKER, job) ?? undefined;
 }
 
-export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits): Session {
+/**
+ * `ECSFIX_TIMING=1`: where the run's time went (as ESLint's `TIMING`), for a user who wants to know
+ * which transform is slow on their repo, and for `npm run bench`.
+ */
+export function timingReport(session: RepoPlan): string {
+  const { modelMs, planMs, transformMs } = session.timing;
+  const source = session.transforms.filter((t) => t.kinds.includes('source')).map((t) => t.id);
+  const codemodMs = source.reduce((sum, id) => sum + (transformMs[id] ?? 0), 0);
+  const rows: [string, number][] = [
+    ['repo model', modelMs],
+    ['planning (every transform, output checks)', planMs],
+    ['  TS/JS codemods', codemodMs],
+    ...Object.entries(transformMs)
+      .sort((a, b) => b[1] - a[1])
+      .map(([id, ms]): [string, number] => [`    ${id}`, ms]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `ecsfix timing (ms of wall time on the main thread):\n${rows.map(([label, ms]) => `${label.padEnd(width)}  ${ms.toFixed(0).padStart(7)}`).join('\n')}\n`;
+}
+
+export function loadSession(root: string, transforms: Transform[], options: TransformOptions & Limits, stderr?: { write(text: string): unknown }): Session {
   const only = options.only ?? [];
   const scope = options.scope ?? '';
   const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
   const sharing = planSharing(root, transforms, options);
   const session = planRepo(transforms, root, { ...options, keep, ...(sharing ? { sharing } : {}) });
+  if (process.env.ECSFIX_TIMING && stderr) stderr.write(timingReport(session));
   for (const o of only)
     if (!session.repo.files.some((f) => inOnly([o], f))) throw new UsageError(`--only ${o}: no such file or directory in ${root}`);
   return { ...session, keep };

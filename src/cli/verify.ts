@@ -146,7 +146,7 @@ export async function verifyCommand(argv: string[], io: Io, runner: ProcessRunne
     io.stderr.write(`ecsfix: ${error.message}\n`);
     return 2;
   }
-  const session = loadSession(root, transforms, flags.pnpmVersion ? { pnpmVersion: flags.pnpmVersion } : {});
+  const session = loadSession(root, transforms, flags.pnpmVersion ? { pnpmVersion: flags.pnpmVersion } : {}, io.stderr);
   const unknown = flags.services.filter((s) => !session.repo.services.some((r) => r.name === s));
   if (unknown.length) throw new UsageError(`unknown service ${unknown.map((u) => `"${u}"`).join(', ')}; services: ${session.repo.services.map((s) => s.name).join(', ')}`);
   const progress = (line: string) => {

@@ -283,7 +283,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS142',
     title: 'yarn install does not enforce yarn.lock',
     defaultSeverity: 'warning',
-    help: 'Add `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+). ecsfix does not know which yarn the repo uses, so it leaves the line as is.',
+    help: 'Add `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+). ecsfix adds `--frozen-lockfile` itself for a yarn.lock written by yarn 1; for a yarn 2+ lockfile it leaves the line as is, since which yarn the image runs (the base image\'s yarn 1, or the repo\'s own through corepack or `yarnPath`) decides which flag it understands.',
   },
   {
     code: 'ECS143',

@@ -24,12 +24,27 @@ export interface RepoPlan {
   repo: RepoModel;
   transforms: Transform[];
   plan: Plan;
+  /** Where the time went, in milliseconds of wall time (`ECSFIX_TIMING` prints it). */
+  timing: RunTiming;
+}
+
+export interface RunTiming {
+  modelMs: number;
+  /** All of planning: every transform, the validation of their outputs, merging the changes. */
+  planMs: number;
+  /** Each transform's own runs, on the files this thread planned (all of them unless `sharing`). */
+  transformMs: Record<string, number>;
 }
 
 /** Builds the repo model of `root` and plans what `registry`'s transforms change in it. Writes nothing. */
 export function planRepo(registry: Transform[], root: string, options: PlanOptions = {}): RepoPlan {
+  const started = performance.now();
   const repo = buildRepoModel(root);
-  return { root: repo.root, repo, transforms: registry, plan: planModel(repo, registry, options) };
+  const modelMs = performance.now() - started;
+  const transformMs = new Map<string, number>();
+  const plan = planModel(repo, registry, options, transformMs);
+  const timing = { modelMs, planMs: performance.now() - started - modelMs, transformMs: Object.fromEntries(transformMs) };
+  return { root: repo.root, repo, transforms: registry, plan, timing };
 }
 
 /** How the plan reads a file of the repo (also in a worker thread planning a share of the files). */
@@ -38,8 +53,8 @@ export function readRepoFile(root: string): (path: string) => string {
 }
 
 /** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */
-export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}): Plan {
-  const plan = planChanges(repo, registry, options, readRepoFile(repo.root), options.sharing);
+export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}, transformMs?: Map<string, number>): Plan {
+  const plan = planChanges(repo, registry, options, readRepoFile(repo.root), options.sharing, transformMs);
   return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 

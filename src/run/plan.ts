@@ -113,6 +113,8 @@ interface ChainInput {
   service: string | undefined;
   /** Verify every transform's output before the next runs (otherwise a Dockerfile's is deferred, see `unverified`). */
   validateEachStep: boolean;
+  /** Each transform's run time so far, added to. */
+  transformMs: Map<string, number>;
 }
 
 interface ChainOutcome {
@@ -142,7 +144,9 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   try {
     for (const transform of transforms) {
       try {
+        const started = performance.now();
         const result = transform.run({ path, text, repo, options, read });
+        input.transformMs.set(transform.id, (input.transformMs.get(transform.id) ?? 0) + performance.now() - started);
         for (const f of result.findings)
           outcome.findings.push(
             completeFinding({
@@ -237,7 +241,15 @@ function otherFileReader(repo: RepoModel, readRaw: (path: string) => string) {
   };
 }
 
-export function filePlanner(repo: RepoModel, transforms: Transform[], options: TransformOptions, readRaw: (path: string) => string, readOther = otherFileReader(repo, readRaw)): FilePlanner {
+/** `transformMs` receives each transform's run time, in milliseconds, on the files planned here. */
+export function filePlanner(
+  repo: RepoModel,
+  transforms: Transform[],
+  options: TransformOptions,
+  readRaw: (path: string) => string,
+  readOther = otherFileReader(repo, readRaw),
+  transformMs = new Map<string, number>(),
+): FilePlanner {
   let reads: string[] = [];
   const read = (p: string) => {
     reads.push(p);
@@ -267,7 +279,7 @@ export function filePlanner(repo: RepoModel, transforms: Transform[], options: T
     // A finding names the service when the file belongs to exactly one.
     const owners = repo.services.filter((s) => s.dockerfile === path || s.compose?.file === path);
     const service = owners.length === 1 ? owners[0]?.name : undefined;
-    const chain = (validateEachStep: boolean) => runChain(applicable, { path, kind, original: source.text, repo, options, read, service, validateEachStep });
+    const chain = (validateEachStep: boolean) => runChain(applicable, { path, kind, original: source.text, repo, options, read, service, validateEachStep, transformMs });
     // A Dockerfile is validated once, on its final text (validation is the costliest step of a
     // run); only when that shows a new problem is the chain run again validating every step, so
     // the transform that broke it is found and its change dropped.
@@ -291,11 +303,12 @@ export function planChanges(
   options: TransformOptions,
   readRaw: (path: string) => string,
   sharing?: PlanSharing,
+  transformMs?: Map<string, number>,
 ): Plan {
   const plan: Plan = { changes: [], findings: [], failures: [], withheld: [] };
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   const readOther = otherFileReader(repo, readRaw);
-  const planner = filePlanner(repo, transforms, options, readRaw, readOther);
+  const planner = filePlanner(repo, transforms, options, readRaw, readOther, transformMs);
   const outcomes = sharing ? sharing.planAll(planner) : planner.paths.map((path) => planner.planFile(path));
   // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
   const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
