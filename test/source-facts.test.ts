@@ -80,6 +80,8 @@ describe('routes', () => {
     expect(klass("this.router = new Router();\nthis.router = new Router({ prefix: '/api' });").unsettled).toHaveProperty(['this.router']);
     expect(klass('this.router = new Router({ prefix: opts.prefix });').unsettled).toHaveProperty(['this.router']);
     expect(facts("const Router = require('@koa/router');\nclass A { init() { this.router = new Router({ prefix: '/api' }); } }\n", 'a.js').unsettled).toHaveProperty(['this.router']);
+    // An HTTP client member assigned outside the constructor is no server: its calls are not routes.
+    expect(facts("import axios from 'axios';\nclass C { init() { this.client = axios.create(); } ping() { return this.client.get('/health', {}); } }\n").routes).toEqual([]);
   });
 
   it("koa-router's router.prefix(): once, unconditionally, on a router without a prefix, it is the prefix (review6 R2)", () => {

@@ -862,7 +862,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (!receiverNode) return false;
     if (receiverNode.type === 'MemberExpression') {
       const member = calleeName(receiverNode);
-      if (member in facts.routers || facts.apps.includes(member) || member in facts.unsettled) return true;
+      if (member in facts.routers || facts.apps.includes(member)) return true;
       return /^(?:app|router|server|fastify|api|instance|http)$/i.test(propName(receiverNode) ?? '');
     }
     if (receiverNode.type === 'CallExpression') return servesRoutes(receiverNode.callee?.object); // router.route('/x').get(...)
@@ -990,6 +990,8 @@ function resolveMembers(assigns: Map<string, { value: Node; line: number; settle
       continue;
     }
     const at = values.find((a) => !a.settled) ?? values[1] ?? first;
+    // One of the values serves routes: its routes are read (and not probed); an HTTP client member stays no server.
+    if (made.some(Boolean)) facts.routers[name] = '';
     facts.unsettled[name] = { line: at.line, reason: values.length > 1 ? `${name} is assigned in ${values.length} places` : `${name} is assigned outside the constructor or conditionally` };
   }
 }
