@@ -114,7 +114,7 @@ export interface EnvRead {
   line: number;
 }
 
-export type ConsumerKind = 'kafkajs' | 'kafka-wrapper' | 'bullmq' | 'amqplib' | 'redis-stream' | 'sqs';
+export type ConsumerKind = 'kafkajs' | 'kafka-wrapper' | 'bullmq' | 'bull' | 'amqplib' | 'redis-stream' | 'sqs';
 
 export interface ConsumerFact {
   kind: ConsumerKind;
@@ -583,6 +583,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const encapsulation = (receiver: string, parents: Node[]) => encapsulationOf(receiver, parents, { line, registerCalls, wrappedNames, isPluginWrap });
 
   const listenCalls: Node[] = [];
+  /** Bull (v3/v4) queues the file makes, and the receivers of its `.process(...)` calls: a queue is a consumer only when it processes. */
+  const bullQueues: { node: Node; variable: string | null }[] = [];
+  const processReceivers: Node[] = [];
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
   const rpcListens = new Map<Node, { transport: 'TCP' | 'GRPC'; port: Node | null }>();
   walk(program, (node, parents) => {
@@ -651,6 +654,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
     }
   });
+  for (const q of bullQueues) {
+    if (!processReceivers.some((r) => r === q.node || (q.variable !== null && calleeName(r) === q.variable))) continue;
+    facts.consumesQueue = true;
+    facts.consumers.push({ kind: 'bull', line: line(q.node), variable: q.variable, factory: 'new Queue' });
+  }
   // Keep only routers that were declared (exported names can be any identifier).
   facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
 
@@ -710,7 +718,13 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (name === 'PORT' && validPort(numeric)) facts.ports.push({ port: numeric, line: line(node), what: 'PORT constant', envVar: null });
   }
 
+  /** `new Queue('email', url)` or `Queue('email', url)` (Bull makes the instance itself) of the bull package. */
+  function onBullQueue(node: Node, parents: Node[]) {
+    if (node.callee?.type === 'Identifier' && facts.imports[node.callee.name] === 'bull' && node.arguments.length >= 1) bullQueues.push({ node, variable: assignedName(parents) });
+  }
+
   function onNew(node: Node, parents: Node[]) {
+    onBullQueue(node, parents);
     const name = lastName(calleeName(node.callee));
     const first = node.arguments[0];
     if (name === 'Worker' && first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'Identifier') && node.arguments.length >= 2) {
@@ -735,6 +749,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
     const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
     const args = node.arguments;
+    onBullQueue(node, parents);
+    if (method === 'process' && args.length >= 1 && receiver !== 'process') processReceivers.push(node.callee.object);
     const microservice = method === 'listen' ? nestMicroservice(node.callee.object, decls) : null;
     const transport = microservice?.transport ?? '';
     if (BROKER_TRANSPORT.test(transport)) {
