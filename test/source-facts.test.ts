@@ -129,6 +129,31 @@ describe('consumers, datastores, env reads', () => {
     ]);
   });
 
+  it('a Bull queue is a consumer only when the file processes it (review6 R5): new Queue / Queue() / new Bull, require or import; add() alone is a producer', () => {
+    const worker = [
+      "const Queue = require('bull');",
+      "const emailQueue = new Queue('email', redisUrl);",
+      "const reportQueue = Queue('reports', redisUrl);",
+      "const audit = new Queue('audit', redisUrl);",
+      'emailQueue.process(5, async (job) => {});',
+      "reportQueue.process('monthly', async (job) => ({ ok: true }));",
+      "audit.add({ action: 'sent' });",
+    ].join('\n');
+    const f = facts(worker, 'src/worker.js');
+    expect(f.consumesQueue).toBe(true);
+    expect(f.consumers.map((c) => [c.kind, c.variable, c.line])).toEqual([
+      ['bull', 'emailQueue', 2],
+      ['bull', 'reportQueue', 3],
+    ]);
+    const esm = facts("import Bull from 'bull';\nasync function main() {\n  const q = new Bull<Job>('thumbs', url);\n  q.process(async (job) => {});\n}\n", 'src/index.ts');
+    expect(esm.consumers.map((c) => [c.kind, c.variable])).toEqual([['bull', 'q']]);
+    const producer = facts("const Queue = require('bull');\nconst emailQueue = new Queue('email', redisUrl);\nrouter.post('/signup', async (req, res) => { await emailQueue.add(req.body); });\n", 'src/signup.js');
+    expect(producer.consumesQueue).toBe(false);
+    expect(producer.consumers).toEqual([]);
+    // `.process(...)` on something that is not a Bull queue of this file.
+    expect(facts("import { Queue } from 'bullmq';\nconst q = new Queue('x');\nimage.process(fn);\n").consumesQueue).toBe(false);
+  });
+
   it('datastores and env reads', () => {
     const f = facts("import { MongoClient } from 'mongodb';\nconst { DB_NAME } = process.env;\nconst c = new MongoClient(process.env.MONGO_URI!);\nawait mongoose.connect(process.env['MONGO_URL']);\n");
     expect(f.datastores.map((d) => d.kind)).toEqual(['mongo', 'mongoose']);
