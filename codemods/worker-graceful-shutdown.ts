@@ -26,6 +26,11 @@
  * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
  *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
  *
+ * A core NATS subscription (`nc.subscribe(...)` of a `connect()` of nats) or a Redis pub/sub subscriber
+ * (`sub.subscribe(...)` with a 'message' listener) in a file without a SIGTERM handler: nothing
+ * changes and ECS318 says what is not stopped and how to stop it (both deliver at most once; ecsfix
+ * cannot establish that stopping them lets the message being processed finish).
+ *
  * When the stop method cannot be established (a wrapper whose declaration is out of reach — always
  * the case under the jscodeshift CLI, which has no repo model), nothing changes and a note says why.
  */
@@ -48,7 +53,7 @@ export const meta: CodemodMeta = {
   // Each change names what its consumer does when stopped (verifyLine); this is the general line for `list`.
   verify: 'stop the task (or send SIGTERM locally) and check the consumer stops and the process exits 0',
   // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
-  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage|['"]bull['"]/,
+  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage|['"]bull['"]|\.p?subscribe\s*\(/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -421,6 +426,12 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       if (/amqp/.test(connectFrom ?? '')) add(p, 'amqp-connection', 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
     });
   }
+  // At-most-once subscribers: reported, not stopped, when the file handles no signal (a handler it has is its own business).
+  const subscribers = signalHandlers(j, root).length === 0 && !signalHelperCall(j, root, imports, apis) ? pubSubSubscribers(j, root, imports) : [];
+  for (const sub of subscribers) {
+    unknown = true;
+    note({ severity: 'warning', code: 'ECS318', line: sub.line, message: sub.kind === 'nats' ? `a core NATS subscription (${sub.call}): NATS does not redeliver a message lost when ECS kills the task, and ecsfix cannot establish that stopping it lets the message being processed finish, so it adds no shutdown; on SIGTERM, await ${sub.connection}.drain() (no new messages, the received ones are delivered, then the connection closes) and exit` : `a Redis pub/sub subscriber (${sub.call}): Redis does not redeliver a message lost when ECS kills the task, and ecsfix cannot wait for the 'message' listener's running work, so it adds no shutdown; on SIGTERM, unsubscribe, let the running listener finish, quit ${sub.connection} and exit` });
+  }
   for (const loop of streamLoops(j, root, note)) {
     if (loop === null) {
       unknown = true;
@@ -443,6 +454,39 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     c.ref = name;
   }
   return found;
+}
+
+/**
+ * Core NATS and Redis pub/sub subscriptions: `nc.subscribe(subject)` where `nc` is a `connect(...)`
+ * of nats, and `sub.subscribe(channel)`/`psubscribe` of a file that uses ioredis/redis whose client
+ * takes the messages (`sub.on('message', fn)`, or node-redis 4's listener argument). As the model's
+ * facts (src/source/facts.ts subscriberKind) read them.
+ */
+function pubSubSubscribers(j: JSCodeshift, root: Collection, imports: ImportInfo): { kind: 'nats' | 'redis-pubsub'; line: number; call: string; connection: string }[] {
+  const listeners = new Set<string>();
+  const calls: Node[] = [];
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
+    if (method === 'on' && n.arguments[0]?.type === 'StringLiteral' && /^p?message(?:Buffer)?$/.test(n.arguments[0].value)) listeners.add(calleeText(n.callee.object));
+    if ((method === 'subscribe' || method === 'psubscribe') && /^(?:StringLiteral|TemplateLiteral|Identifier)$/.test(n.arguments[0]?.type ?? '')) calls.push(n);
+  });
+  const made = (name: string): string => {
+    const d: Node = typed(j, root, 'VariableDeclarator').find((v) => (v.node as Node).id?.type === 'Identifier' && (v.node as Node).id.name === name)?.node;
+    const init = d?.init?.type === 'AwaitExpression' ? d.init.argument : d?.init;
+    return init?.type === 'CallExpression' ? calleeText(init.callee) : '';
+  };
+  const redis = [...imports.names.values()].some((i) => /^(?:ioredis|redis|@redis\/client)$/.test(i.from));
+  const out: { kind: 'nats' | 'redis-pubsub'; line: number; call: string; connection: string }[] = [];
+  for (const n of calls) {
+    const receiver = calleeText(n.callee.object);
+    const [ns, fn] = made(receiver).includes('.') ? made(receiver).split('.') : ['', made(receiver)];
+    const line = n.loc?.start.line ?? 1;
+    const call = `${receiver}.${n.callee.property.name}()`;
+    if (fn === 'connect' && imports.names.get(ns || 'connect')?.from === 'nats') out.push({ kind: 'nats', line, call, connection: receiver });
+    else if (redis && (listeners.has(receiver) || n.arguments.slice(1).some((a: Node) => /Function/.test(a.type)))) out.push({ kind: 'redis-pubsub', line, call, connection: receiver });
+  }
+  return out;
 }
 
 /** `Bull queue email`, from `new Queue('email', url)`; `Bull queue` when the name is not a literal. */

@@ -380,6 +380,16 @@ describe('task definition of a Bull queue worker (review6 R5)', () => {
   });
 });
 
+describe('task definition of a NATS / Redis pub/sub subscriber (review6 R6)', () => {
+  it('presence (no ports) is a worker with the "no SIGTERM handler" note and an ECS318 per subscription', () => {
+    const { ecs, container, report } = ecsOf(join('..', 'transforms', 'worker-graceful-shutdown', 'nats-redis-pubsub-subscriber', 'before'), 'presence');
+    expect(ecs?.role).toBe('worker');
+    expect(container?.stopTimeout).toBeUndefined();
+    expect(ecs?.notes.join('\n')).toMatch(/no SIGTERM handler/);
+    expect(report.findings.filter((f) => f.code === 'ECS318').map((f) => `${f.file}:${f.line}`)).toEqual(['services/presence/src/index.js:8', 'services/presence/src/index.js:15']);
+  });
+});
+
 describe('ECS411 nginx proxies to a compose-only hostname', () => {
   const COMPOSE_NGINX = 'services:\n  web:\n    build: ./web\n    ports:\n      - "80:80"\n  api:\n    build: ./api\n  orders:\n    build: ./orders\n';
   const API = { 'api/package.json': PKG(), 'api/src/index.ts': HTTP_SRC, 'api/Dockerfile': 'FROM node:20-slim\nCOPY . .\nCMD ["node", "dist/index.js"]\n' };
