@@ -326,6 +326,7 @@ function splitStartup(source: string, statements: Node[], found: Found, ctx: { n
   let logs: Node[] = [];
   for (const st of statements) {
     const use = startupUse(st, found.store.mongo, ctx);
+    if (use?.kind === 'uses' && use.nestedOnly) return { refused: `start-up awaits a statement whose callbacks use ${label} (${use.name}) after connecting it and before listening; whether they run at start-up (then it must run after the connect) or only register handlers (then it must stay before listen) cannot be established, so ecsfix leaves the start-up in place: move the connect after listen by hand`, line: use.line };
     if (!use) {
       logs = st !== listen && logStatement(source, st) ? [...logs, st] : [];
       continue;
@@ -355,14 +356,37 @@ function containsExit(node: Node, nested = false): boolean {
 
 /**
  * Whether a start-up statement needs the connected datastore while start-up runs: a use outside the
- * functions it defines, or (when it awaits something) anywhere in it: `await Promise.all(rows.map((r)
- * => Model.create(r)))` runs its callbacks at start-up, while `app.get('/users', (req, res) =>
- * User.find())` only registers a handler that runs per request.
+ * functions it defines. `app.get('/users', (req, res) => User.find())` only registers a handler that
+ * runs per request; a statement that awaits and uses it only in its callbacks is `nestedOnly`: those
+ * may run at start-up (`await Promise.all(rows.map((r) => Model.create(r)))`) or only be registered
+ * (`await fastify.register(async (f) => { f.get(...) })`, which must stay before listen).
  */
-function startupUse(st: Node, mongo: boolean, ctx: { names: Set<string>; functions: Map<string, Node[]>; relative: Set<string> }): StartupUse | null {
+function startupUse(st: Node, mongo: boolean, ctx: { names: Set<string>; functions: Map<string, Node[]>; relative: Set<string> }): (StartupUse & { nestedOnly?: boolean }) | null {
   const direct = datastoreUseBefore([st], ctx.names, ctx.functions, { mongo, relative: ctx.relative, startupOnly: true });
   if (direct || !hasStartupAwait(st)) return direct;
-  return datastoreUseBefore([st], ctx.names, ctx.functions, { mongo, relative: ctx.relative, startupOnly: false });
+  const nested = datastoreUseBefore([st], ctx.names, ctx.functions, { mongo, relative: ctx.relative, startupOnly: false });
+  if (nested) return nested.kind === 'uses' ? { ...nested, nestedOnly: true } : nested;
+  // An awaited statement that reaches code of another module of the app (`await Promise.all(rows.map((r)
+  // => User.updateOne(...)))`, User required from ./user): whether that needs the connection is not shown here.
+  const other = referenced(st, ctx.relative);
+  return other ? { kind: 'unknown', call: `${calleeText(other)} (from another module)`, line: other.loc?.start.line } : null;
+}
+
+/** The first identifier of `names` the statement references (property names aside). */
+function referenced(node: Node, names: Set<string>): Node | null {
+  if (!node || typeof node.type !== 'string') return null;
+  if (node.type === 'Identifier' && names.has(node.name)) return node;
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || /[cC]omments$/.test(key)) continue;
+    if (key === 'property' && /MemberExpression$/.test(node.type) && !node.computed) continue;
+    if (key === 'key' && /Property$|Method$/.test(node.type) && !node.computed) continue;
+    const child = node[key];
+    for (const c of Array.isArray(child) ? child : [child]) {
+      const hit = c && typeof c === 'object' ? referenced(c, names) : null;
+      if (hit) return hit;
+    }
+  }
+  return null;
 }
 
 /** An `await` of the statement itself (not inside a function it defines). */
