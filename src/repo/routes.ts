@@ -33,7 +33,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
       if (opaque) {
         // A Fastify register prefix that is not a string literal: the URL is not established.
-        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} registers the plugin with a prefix that is not a string literal` } });
+        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} mounts the router or plugin (or sets its prefix) with a prefix that is not a string literal, or that ecsfix cannot establish` } });
         continue;
       }
       const mounted = routeSegments(outer.prefix, r.scope ?? '');
@@ -67,13 +67,16 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   const f = facts.get(file);
   if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
-  const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver)) return { prefix: '' };
+  // An app serves its routes at / unless it is mounted itself: an Express or Koa sub-app
+  // (`app.use('/admin', admin)`, koa-mount), a Hono `app.route('/health', health)` or `basePath`.
+  const app = receiver !== null && f.apps.includes(receiver);
+  const router = app || (receiver && receiver in f.routers) ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
   const own = router ? (f.routers[router] ?? '') : '';
   const candidates: { file: string; mount: MountHint }[] = [];
   if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
   for (const [other, of] of facts) {
-    if (other === file) continue;
+    // Another file mounts an app only when this file exports it.
+    if (other === file || (app && !f.exportedRouters.includes(receiver))) continue;
     for (const mount of of.mounts) {
       const spec = of.imports[mount.ident];
       if (spec && importResolvesTo(other, spec, file)) candidates.push({ file: other, mount });

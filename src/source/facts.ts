@@ -156,7 +156,7 @@ export interface JsSourceFacts {
   imports: Record<string, string>;
   /** Application objects created in the file (`const app = express()`): their routes are absolute. */
   apps: string[];
-  /** The file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
+  /** The file exports a router or an app (`export default router`, `module.exports = router`, `export const r = Router()`, `export const health = new Hono()`). */
   exportedRouters: string[];
   listen: ListenFact[];
   envReads: EnvRead[];
@@ -585,6 +585,10 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const listenCalls: Node[] = [];
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
   const rpcListens = new Map<Node, { transport: 'TCP' | 'GRPC'; port: Node | null }>();
+  /** `serve(...)` calls of @hono/node-server: the `port` option's expression, null for none (the adapter's default), or `opaque` (options ecsfix cannot read). */
+  const serveListens = new Map<Node, { port: Node | null; opaque?: boolean }>();
+  /** `router.prefix('/api/v1')` calls (@koa/router), by receiver. */
+  const prefixCalls: { receiver: string; call: Node }[] = [];
   walk(program, (node, parents) => {
     switch (node.type) {
       case 'ImportDeclaration':
@@ -652,16 +656,19 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     }
   });
   // Keep only routers that were declared (exported names can be any identifier).
-  facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
+  facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers || facts.apps.includes(n)))];
 
+  applyPrefixCalls();
   for (const call of listenCalls) {
-    // A TCP/gRPC microservice's port is in its options, not a listen() argument.
-    const arg = call.arguments[0] ?? rpcListens.get(call)?.port;
-    const { port, envVar, envVars, viaHelper, fromConfig } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
-    const host = rpcListens.has(call) ? null : listenHost(call, decls, isFastify(call.callee?.object, decls, facts.imports));
+    const served = serveListens.get(call);
+    // A TCP/gRPC microservice's port is in its options, not a listen() argument; so is a serve()'s.
+    const arg = served ? served.port : (call.arguments[0] ?? rpcListens.get(call)?.port);
+    const resolved: ResolvedPort = arg ? resolvePort(arg, decls) : served && !served.opaque ? { port: HONO_NODE_SERVER_PORT, envVar: null } : { port: null, envVar: null, ...(served ? { fromConfig: true } : {}) };
+    const { port, envVar, envVars, viaHelper, fromConfig } = resolved;
+    const host = rpcListens.has(call) || served ? null : listenHost(call, decls, isFastify(call.callee?.object, decls, facts.imports));
     facts.listen.push({
       line: line(call),
-      receiver: calleeName(call.callee.object) || null,
+      receiver: served ? 'serve' : calleeName(call.callee.object) || null,
       port,
       envVar,
       ...(envVars?.length ? { envVars } : {}),
@@ -681,6 +688,27 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (name) facts.exportedRouters.push(name);
   }
 
+  /**
+   * @koa/router's `router.prefix('/api/v1')`: the router's prefix when it had none and the call is
+   * its only one with a string literal; otherwise (a variable, a second prefix, a constructor
+   * prefix it would be prepended to, depending on when routes were added) its routes' URLs are not
+   * established.
+   */
+  function applyPrefixCalls() {
+    for (const name of new Set(prefixCalls.map((p) => p.receiver))) {
+      if (!(name in facts.routers)) continue;
+      const calls = prefixCalls.filter((p) => p.receiver === name);
+      const prefix = calls.length === 1 ? stringValue(calls[0]!.call.arguments[0]) : null;
+      if (prefix !== null && !facts.routers[name]) {
+        facts.routers[name] = prefix;
+        continue;
+      }
+      const opaqueAt = line(calls[0]!.call);
+      for (const r of facts.routes) if (r.receiver === name) r.opaqueAt ??= opaqueAt;
+      for (const m of facts.mounts) if (m.on === name) m.opaqueAt ??= opaqueAt;
+    }
+  }
+
   function onDeclarator(node: Node) {
     if (node.id?.type === 'ObjectPattern' && node.init) {
       // const { a, b: c } = require('x'); const { PORT } = process.env
@@ -698,6 +726,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const init = node.init.type === 'AwaitExpression' ? node.init.argument : node.init;
     const spec = requireSpec(init);
     if (spec) facts.imports[name] = spec;
+    if (onBasePath(name, init, node)) return;
     const made = init?.type === 'CallExpression' || init?.type === 'NewExpression' ? calleeName(init.callee) : '';
     // `require('fastify')({ logger: true })`, `require('express')()`: the factory called straight off its require.
     const made0 = made === 'require()' ? appFactoryOfRequire(init.callee) : lastName(made);
@@ -708,6 +737,23 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     } else if (HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create') facts.apps.push(name);
     const numeric = numberValue(init);
     if (name === 'PORT' && validPort(numeric)) facts.ports.push({ port: numeric, line: line(node), what: 'PORT constant', envVar: null });
+  }
+
+  /**
+   * Hono's `basePath`: `const app = new Hono().basePath('/v1')` is an app whose routes are all under
+   * /v1 (a mount of the app on nothing); `const api = app.basePath('/v1')` shares `app`'s routes,
+   * so it is a router mounted on `app` at /v1. A base path that is not a string literal makes them opaque.
+   */
+  function onBasePath(name: string, init: Node, at: Node): boolean {
+    const based = basePathChain(init);
+    if (!based) return false;
+    const factory = based.base?.type === 'NewExpression' || based.base?.type === 'CallExpression' ? lastName(calleeName(based.base.callee)) : '';
+    const on = HTTP_APP_FACTORIES.has(factory) ? null : based.base?.type === 'Identifier' ? based.base.name : undefined;
+    if (on === undefined) return false;
+    if (on === null) facts.apps.push(name);
+    else facts.routers[name] = '';
+    facts.mounts.push({ prefix: based.prefix ?? '', ident: name, on, line: line(at), ...(based.prefix === null ? { opaqueAt: line(at) } : {}) });
+    return true;
   }
 
   function onNew(node: Node, parents: Node[]) {
@@ -753,6 +799,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       listenCalls.push(node);
     }
     if (callee === 'NestFactory.create' || callee === 'Bun.serve' || (callee === 'serve' && args[0]?.type === 'ObjectExpression' && args[0].properties.some((p: Node) => p.key?.name === 'fetch'))) facts.listens = true;
+    if (node.callee?.type === 'Identifier' && facts.imports[callee] === '@hono/node-server' && callee !== 'createAdaptorServer') onServe(node);
+    if (method === 'prefix' && receiver && args.length === 1) prefixCalls.push({ receiver, call: node });
     if (/^getServicePort\w*$/.test(lastName(callee))) {
       const { port, envVar } = resolvePort(node, decls);
       if (validPort(port)) facts.ports.push({ port, line: line(node), what: 'getServicePort default', envVar });
@@ -781,7 +829,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     else if (node.callee.type === 'Identifier' && MONGO_CONNECT_CALL.test(callee) && /mongo/i.test(callee + (facts.imports[callee] ?? ''))) facts.datastores.push({ kind: 'mongo', line: line(node), call: callee });
     else if (/^(?:createClient|getRedisClient)$/.test(lastName(callee)) && (/redis/i.test(facts.imports[callee] ?? '') || /redis/i.test(callee))) facts.datastores.push({ kind: 'redis', line: line(node), call: callee });
     // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
-    if (method && /^(?:get|all|head|route)$/.test(method)) {
+    // Hono's `app.route('/health', health)` mounts a sub-app (a route has a handler).
+    const mountsApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
+    if (method && /^(?:get|all|head|route)$/.test(method) && !mountsApp) {
       const path = stringValue(args[0]);
       if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
@@ -792,17 +842,24 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       }
     }
     // Mounts
-    if (method === 'use' || method === 'register' || (method === 'route' && args.length === 2 && stringValue(args[0]) !== null)) {
+    if (method === 'use' || method === 'register' || mountsApp) {
       const prefixArg = stringValue(args[0]);
-      const target = prefixArg !== null ? args[1] : args[0];
+      let target = prefixArg !== null || mountsApp ? args[1] : args[0];
       let prefix = prefixArg ?? '';
       // A register without a prefix still nests the plugin in the caller's context.
-      const registered = method === 'register' ? registerPrefix(node) : '';
+      const registered = method === 'register' ? registerPrefix(node) : mountsApp ? prefixArg : '';
       if (method === 'register') prefix = registered ?? '';
+      // koa-mount: `app.use(mount('/api', router.routes()))`, `mount(subApp)` (at /).
+      const koaMount = method === 'use' && isKoaMount(target) ? target : null;
+      const mountedAt = koaMount ? (koaMount.arguments.length >= 2 ? stringValue(koaMount.arguments[0]) : '/') : '';
+      if (koaMount) {
+        target = koaMount.arguments[koaMount.arguments.length - 1];
+        prefix = mountedAt === null ? prefix : joinRoute(prefix, mountedAt);
+      }
       if (!prefix.startsWith('/') && prefix !== '') return;
       const context: { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } = receiver ? routeReceiver(receiver, parents) : { receiver: null };
       const wrapped = method === 'register' && isPluginWrap(target);
-      const opaqueAt = registered === null && !wrapped ? line(node) : context.opaqueAt;
+      const opaqueAt = (registered === null && !wrapped) || mountedAt === null ? line(node) : context.opaqueAt;
       const at = { on: context.receiver, line: line(node), ...(context.scope ? { scope: context.scope } : {}), ...(context.skipsPrefix ? { skipsPrefix: true } : {}), ...(opaqueAt ? { opaqueAt } : {}) };
       const plugin = wrapped ? target.arguments[0] : target;
       const spec = requireSpec(plugin);
@@ -825,6 +882,37 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
           const s = stringValue(el) ?? stringValue(el?.properties?.find((p: Node) => p.key?.name === 'path')?.value);
           if (s !== null) facts.globalPrefixExclude.push(s);
         }
+    }
+  }
+
+  /** `mount(...)` of koa-mount (imported, or `require('koa-mount')(...)`). */
+  function isKoaMount(call: Node): boolean {
+    if (call?.type !== 'CallExpression' || !call.arguments.length) return false;
+    return (call.callee?.type === 'Identifier' && facts.imports[call.callee.name] === 'koa-mount') || requireSpec(call.callee) === 'koa-mount';
+  }
+
+  /**
+   * @hono/node-server's `serve(app)` / `serve({ fetch, port })`: it listens on the `port` option,
+   * and on 3000 when there is none (the adapter never reads PORT). Options built elsewhere or
+   * spread in (`serve({ ...opts })`) leave the port unestablished.
+   */
+  function onServe(call: Node) {
+    const first = call.arguments[0];
+    const declared = first?.type === 'Identifier' ? decls.get(first.name) : null;
+    const options = first?.type === 'ObjectExpression' ? first : declared?.type === 'ObjectExpression' ? declared : null;
+    const isApp = first?.type === 'Identifier' && facts.apps.includes(first.name);
+    if (!options && !isApp) return;
+    facts.listens = true;
+    listenCalls.push(call);
+    const portProp = options?.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'port');
+    if (portProp) {
+      serveListens.set(call, { port: portProp.value });
+      const literal = numberValue(portProp.value);
+      if (validPort(literal)) facts.ports.push({ port: literal, line: line(call), what: '.listen literal', envVar: null });
+    } else if (options?.properties.some((p: Node) => p.type !== 'Property')) serveListens.set(call, { port: null, opaque: true });
+    else {
+      serveListens.set(call, { port: null });
+      facts.ports.push({ port: HONO_NODE_SERVER_PORT, line: line(call), what: 'serve default port', envVar: null });
     }
   }
 
@@ -870,6 +958,23 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       }
     }
   }
+}
+
+/** The port @hono/node-server's `serve` listens on when its options have no `port` (`options?.port ?? 3e3`). */
+const HONO_NODE_SERVER_PORT = 3000;
+
+/** `x.basePath('/a').basePath('/b')` -> `x` and `a/b` (null when a base path is not a string literal); null for no basePath call. */
+function basePathChain(node: Node): { base: Node; prefix: string | null } | null {
+  let n = node;
+  const parts: string[] = [];
+  let literal = true;
+  while (n?.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && propName(n.callee) === 'basePath' && n.arguments.length === 1) {
+    const p = stringValue(n.arguments[0]);
+    if (p === null) literal = false;
+    else parts.unshift(p);
+    n = n.callee.object;
+  }
+  return n === node ? null : { base: n, prefix: literal ? routeSegments(...parts) : null };
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
