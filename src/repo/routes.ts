@@ -33,7 +33,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
       if (opaque) {
         // A Fastify register prefix that is not a string literal: the URL is not established.
-        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} mounts the router or plugin (or sets its prefix) with a prefix that is not a string literal, or that ecsfix cannot establish` } });
+        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} sets the prefix (a register, mount, basePath or prefix() call) to a value that is not a string literal, or that ecsfix cannot establish` } });
         continue;
       }
       const mounted = routeSegments(outer.prefix, r.scope ?? '');

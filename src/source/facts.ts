@@ -675,7 +675,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       ...(viaHelper ? { viaHelper } : {}),
       ...(fromConfig ? { fromConfig } : {}),
       ...(host ? { host } : {}),
-      expression: arg ? src(arg) : null,
+      expression: arg ? src(arg) : served?.opaque ? src(call.arguments[0]) : null,
     });
   }
   facts.startup = startupOrder(program, listenCalls, line);
