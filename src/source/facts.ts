@@ -833,7 +833,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const mountsApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
     if (method && /^(?:get|all|head|route)$/.test(method) && !mountsApp) {
       const path = stringValue(args[0]);
-      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(chainRoot(node.callee.object), parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
@@ -975,6 +975,13 @@ function basePathChain(node: Node): { base: Node; prefix: string | null } | null
     n = n.callee.object;
   }
   return n === node ? null : { base: n, prefix: literal ? routeSegments(...parts) : null };
+}
+
+/** The object a chain of route calls starts from: `router.get('/a', h).get('/health', h)` -> `router`. */
+function chainRoot(receiver: Node): string {
+  let n = receiver;
+  while (n?.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && /^(?:get|post|put|patch|delete|del|all|head|options|use)$/.test(propName(n.callee) ?? '')) n = n.callee.object;
+  return calleeName(n);
 }
 
 /** `require('x')`, `require('x').Router` receivers and `await import('x')` -> 'x'. */
