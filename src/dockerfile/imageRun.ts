@@ -413,7 +413,9 @@ function buildOutputs(pkg: WorkspacePackage, script: string | null, command?: st
     const at = (name: string, sub?: string) => words.findIndex((w, i) => (w === name || w.endsWith(`/node_modules/.bin/${name}`)) && (sub === undefined || words[i + 1] === sub));
     if (at('next', 'build') >= 0) {
       out.dirs.push('.next');
-      out.opaque.push('.next/static', '.next/server', ...(pkg.build?.nextStandalone ? ['.next/standalone'] : []));
+      out.opaque.push('.next/static', '.next/server', ...(pkg.build?.nextStandalone === true ? ['.next/standalone'] : []));
+      // next.config's output is not a literal: .next/standalone may or may not be made.
+      if (pkg.build?.nextStandalone === 'unknown') out.known = false;
     }
     if (at('next', 'export') >= 0) out.dirs.push('out');
     if (at('react-scripts', 'build') >= 0) out.dirs.push('build');

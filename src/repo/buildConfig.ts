@@ -15,8 +15,8 @@ export interface PackageBuildConfig {
   tsc: Record<string, OutDir>;
   /** `vite build`'s output (null: the package has no vite config, so Vite's default `dist`). */
   vite: OutDir | null;
-  /** next.config sets `output: 'standalone'`. */
-  nextStandalone: boolean;
+  /** next.config sets `output: 'standalone'` (true), sets no output or another literal (false), or sets one that is not a literal ('unknown'). */
+  nextStandalone: boolean | 'unknown';
   /** Repo-relative output paths project.json's targets declare (`options.outputPath`). */
   declared: string[];
 }
@@ -60,7 +60,7 @@ export function readBuildConfig(dir: string, index: FileIndex, read: Read): Pack
   return {
     tsc,
     vite: viteFile ? viteOutDir(viteFile, read(viteFile)) : null,
-    nextStandalone: nextText !== null && /\boutput\s*:\s*['"]standalone['"]/.test(nextText),
+    nextStandalone: nextFile ? nextOutput(nextFile, nextText) : false,
     declared: has.has(inPkg('project.json')) ? nxOutputs(read(inPkg('project.json'))) : [],
   };
 }
@@ -156,6 +156,28 @@ function isOwnDir(n: Node): boolean {
   if (n?.type === 'MemberExpression') return n.object?.type === 'MetaProperty' && n.property?.name === 'dirname';
   const s = stringOf(n);
   return s === '.' || s === './' || s === '';
+}
+
+/** Whether next.config's `output` is 'standalone': a string literal says, anything else does not. */
+function nextOutput(file: string, text: string | null): boolean | 'unknown' {
+  if (text === null) return 'unknown';
+  const { program, error } = parseProgram(file, text);
+  if (error) return 'unknown';
+  const outputs = properties(program.body, 'output');
+  if (outputs.some((o) => stringOf(o) === 'standalone')) return true;
+  return outputs.every((o) => stringOf(o) !== null) ? false : 'unknown';
+}
+
+/** The values of every property named `name` in a syntax tree. */
+function properties(node: Node, name: string, out: Node[] = []): Node[] {
+  if (!node || typeof node !== 'object') return out;
+  if (Array.isArray(node)) {
+    for (const n of node) properties(n, name, out);
+    return out;
+  }
+  if (node.type === 'Property' && propKey(node) === name) out.push(node.value);
+  for (const [k, v] of Object.entries(node)) if (k !== 'type' && v && typeof v === 'object') properties(v, name, out);
+  return out;
 }
 
 /** The literal `options.outputPath` of a project.json's targets. */
