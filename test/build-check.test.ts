@@ -578,5 +578,8 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
     expect(findings).toEqual([expect.objectContaining({ severity: 'warning', line: 11 })]);
     // Nothing in the repo says what makes dist/apps/orders: still not in the build context.
     expect(blocking(buildCheck(nxNode(false), 'apps/orders/Dockerfile'))).toContain('ECS502:11');
+    // The context's .dockerignore leaves dist out: building it first does not put it in the context.
+    const ignored = nxNode(true).set('.dockerignore', 'node_modules\ndist\n');
+    expect(blocking(buildCheck(ignored, 'apps/orders/Dockerfile'))).toContain('ECS502:11');
   });
 });

@@ -46,9 +46,14 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
   });
 }
 
-/** The declared build output a missing COPY source is (or is in, or holds), if any. */
+/**
+ * The declared build output a missing COPY source is (or is in, or holds), if any; none when the
+ * context's .dockerignore leaves it out (then building it first does not help).
+ */
 function buildOutput(ctx: BuildCheckContext, source: string): { path: string; by: string } | null {
-  const rel = normRel(posix.normalize(posix.join(ctx.build.context ?? '', source.replace(/^\/+/, ''))));
+  const inContext = normRel(posix.normalize(source.replace(/^\/+/, '')));
+  if (ctx.build.context !== null && ctx.repo.dockerignores?.get(ctx.build.context)?.ignored(inContext)) return null;
+  const rel = normRel(posix.normalize(posix.join(ctx.build.context ?? '', inContext)));
   const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
   for (const pkg of ctx.repo.workspacePackages) for (const o of declaredOutputs(pkg)) if (within(rel, o.path) || within(o.path, rel)) return o;
   return null;
