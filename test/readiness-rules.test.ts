@@ -236,6 +236,16 @@ describe('compose rules', () => {
       { service: 'svc', file: 'docker-compose.yml', line: 7, severity: 'warning' },
     ]);
   });
+
+  it('ECS408: wget too (review6 R13): a compose wget healthcheck on a -slim image; not on alpine, whose busybox has wget', () => {
+    const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "wget", "-qO-", "http://localhost:3000/health"]\n';
+    expect(at(readiness(repoWith('FROM node:20-slim\nCMD ["node", "index.js"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([
+      { service: 'svc', file: 'docker-compose.yml', line: 7, severity: 'warning' },
+    ]);
+    expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "index.js"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([]);
+    const dockerfile = 'FROM node:20-slim\nHEALTHCHECK CMD wget -qO- http://localhost:3000/health || exit 1\nCMD ["node", "index.js"]\n';
+    expect(at(readiness(repoWith(dockerfile)), 'ECS408')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 2, severity: 'blocking' }]);
+  });
 });
 
 describe('ECS410 migrations at every start', () => {

@@ -125,3 +125,34 @@ describe('task definition: Node, one image whose CMD runs the listening src/inde
     expect(container?.healthCheck?.command.join(' ')).toContain('/health');
   });
 });
+
+describe('task definition: two compose projects define a service differently (review5 P3)', () => {
+  // py-a's shape: the root docker-compose.yml runs the image CMD with .env (through an x- anchor),
+  // deploy/docker-compose.prod.yml runs gunicorn with other flags and .env.prod; beat is the same in both.
+  it('web and worker: ECS218 at the other project\'s service naming what differs; the task definition says which project it follows', () => {
+    const { ecs, report } = ecsOf('two-projects-differ', 'web');
+    const disputes = report.findings.filter((f) => f.code === 'ECS218');
+    expect(disputes.map((f) => `${f.service} ${f.file}:${f.line}`).sort()).toEqual(['web deploy/docker-compose.prod.yml:2', 'worker deploy/docker-compose.prod.yml:10']);
+    const web = disputes.find((f) => f.service === 'web')?.message ?? '';
+    expect(web).toContain('docker-compose.yml:17');
+    expect(web).toContain('--workers 4');
+    expect(web).toContain('.env.prod');
+    expect(ecs?.notes.filter((n) => n.includes('deploy/docker-compose.prod.yml:2') && n.includes('command') && n.includes('env_file'))).toHaveLength(1);
+    const worker = ecsOf('two-projects-differ', 'worker').ecs;
+    expect(worker?.notes.filter((n) => n.includes('deploy/docker-compose.prod.yml:10') && n.includes('-l warning'))).toHaveLength(1);
+  });
+
+  it('beat, the same in both (string and list form of one argv, one env file): no finding, no note', () => {
+    const { ecs, report } = ecsOf('two-projects-differ', 'beat');
+    expect(report.findings.filter((f) => f.code === 'ECS218' && f.service === 'beat')).toEqual([]);
+    expect(ecs?.notes.filter((n) => n.includes('deploy/docker-compose.prod.yml'))).toEqual([]);
+  });
+
+  it('a port disagreement (ECS150) is in the web task definition\'s notes, not only in the findings', () => {
+    const { ecs } = ecsOf('two-projects-differ', 'web', (tree) => {
+      const prod = tree.get('deploy/docker-compose.prod.yml') ?? '';
+      tree.set('deploy/docker-compose.prod.yml', prod.replace('--bind 0.0.0.0:8000', '--bind 0.0.0.0:9000').replace('"8000:8000"', '"9000:9000"'));
+    });
+    expect(ecs?.notes.filter((n) => n.includes('disagree about the port') && n.includes('containerPort 8000'))).toHaveLength(1);
+  });
+});

@@ -145,9 +145,9 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
-  notes.push(...composed.notes);
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
+  notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
   notes.push(...variableNotes);
@@ -250,6 +250,13 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     command = undefined;
   }
   return { args: { ...(entryPoint ? { entryPoint } : {}), ...(command ? { command } : {}) }, notes };
+}
+
+/** Two compose projects define the service differently (ECS218) or give it different ports (ECS150): the fragment follows the first project and says so. */
+function disputeNotes(service: Service, port: number | null): string[] {
+  const notes = service.definitionDispute ? [service.definitionDispute.message] : [];
+  if (port !== null && service.portDispute) notes.push(`${service.portDispute}: containerPort ${port} is the first project's, not established as the deployed one`);
+  return notes;
 }
 
 /** What the local-development layer sets differently from the files a deployment uses, which the task definition leaves out. */

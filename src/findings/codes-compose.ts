@@ -58,4 +58,10 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'A service lists an `env_file:` (short form, or `required: true`) that is neither in the repo nor in the work tree: `docker compose up` stops with "env file not found", and ecsfix cannot say which variables the service gets from it, so the task definition does not carry them. Create the file (from the example env file the repo keeps), or mark the entry `required: false` when the service runs without it. An env file git ignores but the work tree has is not reported.',
   },
+  {
+    code: 'ECS218',
+    title: 'Compose projects define a service differently',
+    defaultSeverity: 'warning',
+    help: 'Two compose projects (the root docker-compose.yml and a deploy/docker-compose.prod.yml, say) build the same image under the same service name with a different command, entrypoint or env_file, so which one ECS should run is not established. The task definition follows the first project\'s definition and its notes say so; the finding names both and what differs. Make them agree, or remove the definition that is not deployed. (A port disagreement is ECS150.)',
+  },
 ];

@@ -61,10 +61,10 @@ export const READINESS_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS408',
-    title: 'Health check calls curl in an image without curl',
+    title: 'Health check calls curl or wget in an image without it',
     defaultSeverity: 'blocking',
     help:
-      'The health check runs curl, which the image does not contain (slim and alpine images ship without it), so the check always fails and the container is marked unhealthy. Probe with the runtime the image has (node -e, python -c, busybox wget), or install curl.',
+      'The health check runs curl or wget, which the image does not contain (slim images ship neither; alpine has busybox wget but no curl), so the check always fails and the container is marked unhealthy. Probe with the runtime the image has (node -e, python -c, busybox wget), or install the tool.',
     fixedBy: 'dockerfile-healthcheck-env',
   },
   {

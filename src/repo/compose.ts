@@ -610,6 +610,24 @@ export function deployedProcess(compose: ComposeService | null): (ServiceProcess
   return { ...processOf(process), file: at.file, line: at.line };
 }
 
+/**
+ * What two definitions of one service (compose projects that build the same image under the same
+ * name) set differently for the process a deployment runs: the command, the entrypoint and the env
+ * files, each with both values. Empty when they agree.
+ */
+export function processDifferences(a: ComposeService, b: ComposeService): string[] {
+  const pa = deployedProcess(a);
+  const pb = deployedProcess(b);
+  if (!pa || !pb) return [];
+  const argv = (args: string[] | undefined) => (args ? `\`${args.join(' ')}\`` : "none (the image's)");
+  const files = (p: ServiceProcess) => (p.envFiles ?? []).map((f) => f.path).join(', ') || 'none';
+  const out: string[] = [];
+  if (JSON.stringify(pa.commandArgs ?? null) !== JSON.stringify(pb.commandArgs ?? null)) out.push(`command (${argv(pa.commandArgs)} vs ${argv(pb.commandArgs)})`);
+  if (JSON.stringify(pa.entrypointArgs ?? null) !== JSON.stringify(pb.entrypointArgs ?? null)) out.push(`entrypoint (${argv(pa.entrypointArgs)} vs ${argv(pb.entrypointArgs)})`);
+  if (files(pa) !== files(pb)) out.push(`env_file (${files(pa)} vs ${files(pb)})`);
+  return out;
+}
+
 function processOf(svc: ServiceProcess): ServiceProcess {
   return mergeProcess(svc, {});
 }

@@ -7,7 +7,7 @@
 import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, type ComposeService, type EnvFileReader } from './compose.js';
+import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, type ComposeService, type EnvFileReader } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { gitignoreRule, lockfileFacts } from './lockfiles.js';
@@ -85,6 +85,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     return describeService(draft, dir, entry?.parsed ?? null, { files, fileSet, read, workspacePackages, problems });
   });
   keepSourcesInInnermostService(services);
+  for (const s of services) if (s.definitionDispute) problems.push({ code: 'ECS218', severity: 'warning', file: s.definitionDispute.file, line: s.definitionDispute.line, service: s.name, message: s.definitionDispute.message });
 
   const model: RepoModel = {
     root,
@@ -279,6 +280,27 @@ function missingEnvFiles(compose: RepoModel['compose']): Finding[] {
       out.push({ code: 'ECS217', severity: 'warning', file: f.file, line: f.line, service: svc.name, message: `"${svc.name}" reads ${f.path} as env_file and the file does not exist: \`docker compose up\` stops on it, and its variables cannot be carried into the task definition. Create it (from an example file) or mark the entry \`required: false\`` });
     }
   return out;
+}
+
+/**
+ * ECS218 (review5 P3): another compose project builds this service's image under the same name with
+ * another command, entrypoint or env files (`deploy/docker-compose.prod.yml`'s gunicorn command
+ * beside the root file's): which one is deployed is not established. The task definition follows
+ * the first project's and says so; the finding names both and what differs, at the other's line.
+ */
+function definitionDisputeOf(draft: Draft): Pick<Service, 'definitionDispute'> {
+  const own = draft.compose;
+  if (!own) return {};
+  for (const other of draft.alsoComposedBy) {
+    // One definition (same file and line) that two projects layer differently, such as a per-service
+    // file run alone and included by the root project under its overlay, is not two definitions.
+    if (other.file === own.file && other.line === own.line) continue;
+    const differs = processDifferences(own, other);
+    if (differs.length === 0) continue;
+    const message = `compose projects define "${draft.name}" differently: ${own.file}:${own.line} vs ${other.file}:${other.line} differ in ${differs.join(', ')}; the task definition follows ${own.file} until one project is the deployed one: make them agree, or remove the one that is not deployed`;
+    return { definitionDispute: { message, file: other.file, line: other.line } };
+  }
+  return {};
 }
 
 /**
@@ -547,6 +569,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     port,
     portEvidence,
     ...(portDispute ? { portDispute } : {}),
+    ...definitionDisputeOf(draft),
     ...(stageDispute ? { stageDispute } : {}),
     entryFile,
     packageName: pkg?.name ?? null,

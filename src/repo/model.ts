@@ -68,6 +68,12 @@ export interface Service {
   /** Set when the compose projects that build this service disagree about its port (naming both): no port change. */
   portDispute?: string;
   /**
+   * Set when the compose projects that build this service define its process differently (command,
+   * entrypoint, env_file; naming both definitions and what differs): the task definition follows
+   * `compose` (the first project's) and says so (ECS218).
+   */
+  definitionDispute?: { message: string; file: string; line: number };
+  /**
    * Set when the base compose file and its docker-compose.override.yml name different non-dev
    * targets (naming both, file:line): the deployed stage is not established, so no Dockerfile change.
    */

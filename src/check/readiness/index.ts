@@ -2,7 +2,7 @@
 import type { ReadinessRule } from '../context.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
-import { curlWithoutCurl } from './curl-without-curl.js';
+import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
 import { djangoAllowedHosts } from './django-allowed-hosts.js';
 import { djangoSslRedirect } from './django-ssl-redirect.js';
@@ -26,7 +26,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   composeOnlyHostname,
   composeBindMount,
   devServerCommand,
-  curlWithoutCurl,
+  probeToolMissing,
   portMismatch,
   loopbackBind,
   migrateOnStart,
