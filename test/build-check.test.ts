@@ -503,8 +503,8 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
       ['app/package.json', JSON.stringify({ name: 'web', private: true, scripts: { dev: 'next dev', build: 'next build', start: 'next start' }, dependencies: { next: '14.2.3', react: '18.3.1' } })],
       ['app/package-lock.json', '{"lockfileVersion":3}\n'],
       ['app/next.config.js', config],
-      ['app/app/page.tsx', 'export default function Page() { return null; }\n'],
-      ['app/app/api/health/route.ts', 'export async function GET() { return Response.json({ ok: true }); }\n'],
+      ['app/src/app/page.js', 'export default function Page() { return null; }\n'],
+      ['app/src/app/api/health/route.js', 'export async function GET() { return Response.json({ ok: true }); }\n'],
       ['app/public/favicon.ico', ''],
       [
         'app/Dockerfile',
@@ -545,7 +545,8 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
     expect(buildCheck(nextApp("/** @type {import('next').NextConfig} */\nmodule.exports = { output: 'standalone' };\n"), 'app/Dockerfile')).toEqual([]);
   });
 
-  it('next.config whose output is not a literal: .next/standalone is not established either way (info)', () => {
+  it('next build without standalone output makes no .next/standalone; an output that is not a literal is not established', () => {
+    expect(blocking(buildCheck(nextApp('module.exports = { reactStrictMode: true };\n'), 'app/Dockerfile'))).toEqual(['ECS502:21', 'ECS503:27']);
     const unsure = buildCheck(nextApp("module.exports = { output: process.env.STANDALONE ? 'standalone' : undefined };\n"), 'app/Dockerfile');
     expect(blocking(unsure)).toEqual([]);
   });
