@@ -65,6 +65,40 @@ describe('routes', () => {
     expect(facts(code).routes.map((r) => r.path)).toEqual(['/health', '/orders/live']);
   });
 
+  it('this.<member> routers and apps are what the constructor or a field initializer assigns (review6 R2)', () => {
+    const klass = (body: string, field = '') =>
+      facts(["const Koa = require('koa');", "const Router = require('@koa/router');", 'class App {', field, '  constructor(opts) {', body, '  }', '  stop() { this.koa = null; }', '}'].join('\n'), 'src/app.js');
+    // Assigned once in the constructor: a router with its prefix; the app stays an app though stop() nulls it.
+    const once = klass("this.koa = new Koa();\nthis.router = new Router({ prefix: '/api' });\nthis.koa.use(this.router.routes());");
+    expect(once).toMatchObject({ routers: { 'this.router': '/api' }, apps: ['this.koa'], unsettled: {} });
+    expect(once.mounts).toMatchObject([{ ident: 'this.router', on: 'this.koa', prefix: '' }]);
+    // A class field initializer, and an alias of a module-level router.
+    expect(klass('', "  router = new Router({ prefix: '/v2' });").routers).toEqual({ 'this.router': '/v2' });
+    expect(facts("const Router = require('@koa/router');\nconst r = new Router({ prefix: '/x' });\nclass A { constructor() { this.router = r; } }\n", 'a.js').routers).toEqual({ r: '/x', 'this.router': '/x' });
+    // Conditionally, twice, in another method, or a prefix that is not a literal: not established.
+    expect(klass("if (opts.v) this.router = new Router({ prefix: '/api' });").unsettled).toHaveProperty(['this.router']);
+    expect(klass("this.router = new Router();\nthis.router = new Router({ prefix: '/api' });").unsettled).toHaveProperty(['this.router']);
+    expect(klass('this.router = new Router({ prefix: opts.prefix });').unsettled).toHaveProperty(['this.router']);
+    expect(facts("const Router = require('@koa/router');\nclass A { init() { this.router = new Router({ prefix: '/api' }); } }\n", 'a.js').unsettled).toHaveProperty(['this.router']);
+    // An HTTP client member assigned outside the constructor is no server: its calls are not routes.
+    expect(facts("import axios from 'axios';\nclass C { init() { this.client = axios.create(); } ping() { return this.client.get('/health', {}); } }\n").routes).toEqual([]);
+  });
+
+  it("koa-router's router.prefix(): once, unconditionally, on a router without a prefix, it is the prefix (review6 R2)", () => {
+    const koa = (lines: string[]) => facts(["const Router = require('koa-router');", ...lines].join('\n'), 'r.js');
+    expect(koa(['const router = new Router();', "router.get('/health', h);", "router.prefix('/v1');"])).toMatchObject({ routers: { router: '/v1' }, unsettled: {} });
+    // Over a constructor prefix the result depends on the order of the calls; conditional or twice: not established.
+    expect(koa(["const router = new Router({ prefix: '/a' });", "router.prefix('/b');"]).unsettled).toHaveProperty('router');
+    expect(koa(['const router = new Router();', "if (v) router.prefix('/b');"]).unsettled).toHaveProperty('router');
+    expect(koa(['const router = new Router();', "router.prefix('/a');", "router.prefix('/b');"]).unsettled).toHaveProperty('router');
+  });
+
+  it("Hono's basePath: the app's routes are under it", () => {
+    const hono = facts("import { Hono } from 'hono';\nconst app = new Hono().basePath('/api').basePath('v1');\napp.get('/health', (c) => c.text('ok'));\n");
+    expect(hono.routers).toEqual({ app: 'api/v1' });
+    expect(hono.routes).toMatchObject([{ path: '/health', receiver: 'app' }]);
+  });
+
   it('the model takes its health route from the parse: a frontend client call gives none', () => {
     const model = modelOf(
       new Map(

@@ -90,6 +90,28 @@ describe('task definition port and probe', () => {
     }
   });
 
+  it('a class-based server: the healthCheck and target group use the prefix of the router the constructor makes (review6 R2)', () => {
+    for (const [fixture, service, path] of [
+      ['koa-class-router-prefix', 'api', '/api/healthz'],
+      ['koa-class-router-prefix-call', 'api', '/v1/health'],
+      ['express-class-router-mount', 'web', '/api/healthz'],
+      ['fastify-class-register-prefix', 'api', '/api/healthz'],
+      ['hono-class-base-path', 'edge', '/api/healthz'],
+      ['hono-class-sub-app-route', 'edge', '/api/healthz'],
+      // A Hono sub-app mounted from another file, under a basePath (review6 R3).
+      ['hono-sub-app-route-across-files', 'gateway', '/health/live'],
+      ['hono-base-path-sub-app', 'gateway', '/v1/health/live'],
+    ] as const) {
+      const { ecs, probe } = ecsOf(`dockerfile-healthcheck-env/${fixture}`, service);
+      expect(ecs?.targetGroup?.HealthCheckPath, fixture).toBe(path);
+      expect(probe, fixture).toContain(`${path}'`);
+    }
+    // this.router assigned twice: not established, so neither a healthCheck nor a target group path.
+    const twice = ecsOf('dockerfile-healthcheck-env/koa-class-router-assigned-twice', 'api');
+    expect(twice.ecs?.targetGroup).toBeNull();
+    expect(twice.container?.healthCheck).toBeUndefined();
+  });
+
   it('a health route whose mount prefix is not established: no healthCheck, no target group (review4 Q2)', () => {
     for (const [fixture, service] of [
       ['python-router-prefix-from-settings', 'api'],

@@ -33,7 +33,8 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
       if (opaque) {
         // A Fastify register prefix that is not a string literal: the URL is not established.
-        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { ...opaque, reason: `${opaque.file}:${opaque.line} registers the plugin with a prefix that is not a string literal` } });
+        const reason = opaque.reason ? `${opaque.file}:${opaque.line}: ${opaque.reason}` : `${opaque.file}:${opaque.line} registers the plugin with a prefix that is not a string literal`;
+        if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: { file: opaque.file, line: opaque.line, reason } });
         continue;
       }
       const mounted = routeSegments(outer.prefix, r.scope ?? '');
@@ -63,12 +64,17 @@ function importResolvesTo(fromFile: string, spec: string, target: string): boole
  * plugins. Routes on the app itself are absolute (''). `skipsPrefix`: the receiver is the instance
  * of a fastify-plugin-wrapped plugin, which the register call's prefix does not reach.
  */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): { prefix: string; opaque?: { file: string; line: number } } {
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): { prefix: string; opaque?: { file: string; line: number; reason?: string } } {
   const f = facts.get(file);
   if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
-  const router = receiver && receiver in f.routers ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver)) return { prefix: '' };
+  // An app mounted on another (Hono `app.route('/api', api)`, Express `app.use('/api', sub)`), here or by a file that imports it under its name, is a sub-app: its routes are under the mount.
+  const subApp = receiver !== null && f.apps.includes(receiver) && mountedApp(file, receiver, facts);
+  const router = receiver && (receiver in f.routers || subApp) ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
+  if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '' };
+  // A `this.router` assigned twice or conditionally, a prefix that is not a literal: not established.
+  const unsettled = f.js?.unsettled[router ?? receiver ?? ''];
+  if (unsettled) return { prefix: '', opaque: { file, line: unsettled.line, reason: unsettled.reason } };
   const own = router ? (f.routers[router] ?? '') : '';
   const candidates: { file: string; mount: MountHint }[] = [];
   if (router) for (const mount of f.mounts) if (mount.ident === router) candidates.push({ file, mount });
@@ -87,6 +93,15 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;
   const opaque = outer.opaque ?? ownOpaque;
   return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}) };
+}
+
+function mountedApp(file: string, app: string, facts: Map<string, SourceFacts>): boolean {
+  for (const [other, of] of facts)
+    for (const m of of.mounts) {
+      if (m.ident !== app) continue;
+      if (other === file ? m.on !== app : importResolvesTo(other, of.imports[app] ?? '', file)) return true;
+    }
+  return false;
 }
 
 /** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */

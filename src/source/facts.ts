@@ -152,6 +152,12 @@ export interface JsSourceFacts {
   /** Router objects created in the file (`express.Router()`, `new Router({ prefix })`, a shared factory) with their own prefix. */
   routers: Record<string, string>;
   mounts: MountHint[];
+  /**
+   * Receivers whose router prefix is not established, with the line and why: a `this.router` member
+   * assigned in more than one place or conditionally, a `new Router({ prefix })` whose prefix is not a
+   * string literal, a Koa `router.prefix()` called conditionally or more than once. No probe path from them.
+   */
+  unsettled: Record<string, { line: number; reason: string }>;
   /** Local name -> module specifier, from import/require. */
   imports: Record<string, string>;
   /** Application objects created in the file (`const app = express()`): their routes are absolute. */
@@ -185,6 +191,7 @@ export function emptyFacts(): JsSourceFacts {
     globalPrefixExclude: [],
     routers: {},
     mounts: [],
+    unsettled: {},
     imports: {},
     apps: [],
     exportedRouters: [],
@@ -558,7 +565,17 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const registerCalls: { call: Node; parents: Node[] }[] = [];
   const pluginWrappers = new Set<string>();
   const wrapperCalls: Node[] = [];
+  /** `this.x = ...` assignments and class field initializers, by `this.x`; `settled`: in the constructor body, unconditionally, or a field initializer. */
+  const memberAssigns = new Map<string, { value: Node; line: number; settled: boolean }[]>();
+  /** Koa `router.prefix('/x')` calls. */
+  const prefixCalls: { receiver: string; arg: Node; line: number; settled: boolean }[] = [];
   walk(program, (node, parents) => {
+    const member = memberAssignment(node);
+    if (member) memberAssigns.set(member.name, [...(memberAssigns.get(member.name) ?? []), { value: member.value, line: line(node), settled: member.field || inConstructorBody(parents) }]);
+    if (node.type === 'CallExpression' && node.arguments?.length === 1 && node.callee?.type === 'MemberExpression' && propName(node.callee) === 'prefix') {
+      const receiver = calleeName(node.callee.object);
+      if (receiver) prefixCalls.push({ receiver, arg: node.arguments[0], line: line(node), settled: unconditional(parents) });
+    }
     if (node.type === 'CallExpression') {
       if (node.callee?.type === 'MemberExpression' && propName(node.callee) === 'register') registerCalls.push({ call: node, parents: [...parents] });
       if (node.arguments?.[0]) wrapperCalls.push(node);
@@ -576,6 +593,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (FUNCTION_TYPES.has(node.type)) for (const p of node.params ?? []) if (p.type === 'Identifier') params.add(p.name);
   });
   SCOPES.set(decls, scoped);
+  resolveMembers(memberAssigns, decls, facts);
   const isPluginWrap = (call: Node) =>
     call?.type === 'CallExpression' && ((call.callee?.type === 'Identifier' && pluginWrappers.has(call.callee.name)) || requireSpec(call.callee) === 'fastify-plugin');
   /** Local names passed to fastify-plugin (`module.exports = fp(plugin)`). */
@@ -651,6 +669,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
     }
   });
+  applyPrefixCalls(prefixCalls, facts);
   // Keep only routers that were declared (exported names can be any identifier).
   facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
 
@@ -698,14 +717,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const init = node.init.type === 'AwaitExpression' ? node.init.argument : node.init;
     const spec = requireSpec(init);
     if (spec) facts.imports[name] = spec;
-    const made = init?.type === 'CallExpression' || init?.type === 'NewExpression' ? calleeName(init.callee) : '';
-    // `require('fastify')({ logger: true })`, `require('express')()`: the factory called straight off its require.
-    const made0 = made === 'require()' ? appFactoryOfRequire(init.callee) : lastName(made);
-    if (/^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/.test(made0)) {
-      const opts = init.arguments[0];
-      const prefix = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'prefix') : null;
-      facts.routers[name] = stringValue(prefix?.value) ?? '';
-    } else if (HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create') facts.apps.push(name);
+    const made = madeBy(init);
+    if (made === 'app') facts.apps.push(name);
+    else if (made) {
+      facts.routers[name] = made.prefix ?? '';
+      if (made.prefix === null) facts.unsettled[name] = { line: line(node), reason: NON_LITERAL_PREFIX };
+    }
     const numeric = numberValue(init);
     if (name === 'PORT' && validPort(numeric)) facts.ports.push({ port: numeric, line: line(node), what: 'PORT constant', envVar: null });
   }
@@ -783,7 +800,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
     if (method && /^(?:get|all|head|route)$/.test(method)) {
       const path = stringValue(args[0]);
-      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route')) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
+      // Hono's `app.route('/health', health)` mounts a sub-app (a mount, below); Express's `router.route('/x').get(...)` is a route.
+      const mountsSubApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route') && !mountsSubApp) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
@@ -813,7 +832,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         facts.imports[ident] = spec;
       } else {
         const t = plugin?.type === 'CallExpression' && propName(plugin.callee ?? {}) === 'routes' ? plugin.callee.object : plugin;
-        if (t?.type === 'Identifier') facts.mounts.push({ prefix, ident: t.name, ...at, ...skips });
+        // A local (`router`) or a member of this class (`this.router`, `this.router.routes()`).
+        const ident = t?.type === 'Identifier' ? t.name : t?.type === 'MemberExpression' && t.object?.type === 'ThisExpression' ? calleeName(t) : '';
+        if (ident && !ident.endsWith('.?')) facts.mounts.push({ prefix, ident, ...at, ...skips });
       }
     }
     if (method === 'setGlobalPrefix') {
@@ -839,7 +860,11 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   /** Whether `receiver` can serve routes: an app or router made here, a function parameter (a plugin), `this.app`, or an imported app/router. */
   function servesRoutes(receiverNode: Node): boolean {
     if (!receiverNode) return false;
-    if (receiverNode.type === 'MemberExpression') return /^(?:app|router|server|fastify|api|instance|http)$/i.test(propName(receiverNode) ?? '');
+    if (receiverNode.type === 'MemberExpression') {
+      const member = calleeName(receiverNode);
+      if (member in facts.routers || facts.apps.includes(member)) return true;
+      return /^(?:app|router|server|fastify|api|instance|http)$/i.test(propName(receiverNode) ?? '');
+    }
     if (receiverNode.type === 'CallExpression') return servesRoutes(receiverNode.callee?.object); // router.route('/x').get(...)
     if (receiverNode.type !== 'Identifier') return false;
     const name = receiverNode.name;
@@ -869,6 +894,121 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true });
       }
     }
+  }
+}
+
+const ROUTER_FACTORY = /^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/;
+const NON_LITERAL_PREFIX = 'the router prefix is not a string literal';
+
+/**
+ * What an initializer makes: `'app'` (`express()`, `new Koa()`, `Fastify()`, `new Hono()`), a router
+ * with its own prefix (`new Router({ prefix: '/api' })`, `express.Router()`; Hono's
+ * `new Hono().basePath('/api')`, whose routes are all under the base path), or null (not read).
+ * A prefix that is not a string literal is null.
+ */
+function madeBy(node: Node): 'app' | { prefix: string | null } | null {
+  const init = unwrapExpression(node);
+  if (init?.type !== 'CallExpression' && init?.type !== 'NewExpression') return null;
+  if (init.type === 'CallExpression' && init.callee?.type === 'MemberExpression' && propName(init.callee) === 'basePath') {
+    const base = madeBy(init.callee.object);
+    const path = stringValue(init.arguments[0]);
+    if (base === 'app') return { prefix: path };
+    return base ? { prefix: base.prefix !== null && path !== null ? routeSegments(base.prefix, path) : null } : null;
+  }
+  const made = calleeName(init.callee);
+  // `require('fastify')({ logger: true })`, `require('express')()`: the factory called straight off its require.
+  const made0 = made === 'require()' ? appFactoryOfRequire(init.callee) : lastName(made);
+  if (ROUTER_FACTORY.test(made0)) {
+    const opts = init.arguments[0];
+    const prefix = opts?.type === 'ObjectExpression' ? opts.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'prefix') : null;
+    return { prefix: prefix ? stringValue(prefix.value) : '' };
+  }
+  return HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create' ? 'app' : null;
+}
+
+function unwrapExpression(node: Node): Node {
+  let n = node;
+  while (n && /^(?:TSAsExpression|TSSatisfiesExpression|TSNonNullExpression|ParenthesizedExpression|AwaitExpression)$/.test(n.type)) n = n.expression ?? n.argument;
+  return n;
+}
+
+function isNullish(node: Node): boolean {
+  const n = unwrapExpression(node);
+  return (n?.type === 'Literal' && n.value === null) || (n?.type === 'Identifier' && n.name === 'undefined') || (n?.type === 'UnaryExpression' && n.operator === 'void');
+}
+
+/** `this.x = value` (a plain assignment) or a class field `x = value`: the member `this.x` and its value. */
+function memberAssignment(node: Node): { name: string; value: Node; field: boolean } | null {
+  if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left?.type === 'MemberExpression' && node.left.object?.type === 'ThisExpression') {
+    const prop = propName(node.left);
+    return prop ? { name: `this.${prop}`, value: node.right, field: false } : null;
+  }
+  if (node.type === 'PropertyDefinition' && !node.static && !node.computed && node.value && node.key?.type === 'Identifier') return { name: `this.${node.key.name}`, value: node.value, field: true };
+  return null;
+}
+
+/** Whether an expression (its ancestors `parents`) is a statement of a class constructor's own body, run on every construction. */
+function inConstructorBody(parents: Node[]): boolean {
+  let i = parents.length - 1;
+  if (parents[i]?.type !== 'ExpressionStatement') return false;
+  while (i >= 0 && (parents[i].type === 'ExpressionStatement' || parents[i].type === 'BlockStatement')) i--;
+  return parents[i]?.type === 'FunctionExpression' && parents[i - 1]?.type === 'MethodDefinition' && parents[i - 1].kind === 'constructor';
+}
+
+const BRANCHING = new Set(['IfStatement', 'ConditionalExpression', 'LogicalExpression', 'SwitchStatement', 'ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement', 'TryStatement', 'CatchClause']);
+
+/** Whether nothing between an expression and its function (or the module) makes it conditional. */
+function unconditional(parents: Node[]): boolean {
+  for (let i = parents.length - 1; i >= 0 && !FUNCTION_TYPES.has(parents[i].type); i--) if (BRANCHING.has(parents[i].type)) return false;
+  return true;
+}
+
+/**
+ * `this.<member>` receivers of a class-based server (`this.router = new Router({ prefix: '/api' })` in
+ * the constructor): a member the constructor (or a field initializer) assigns once, unconditionally,
+ * is what it assigns (a router with its prefix, or an app; `this.router = router` is that local).
+ * Assigned only apps (or null) anywhere, it is an app: its routes are absolute. Assigned elsewhere,
+ * more than once, or conditionally, its prefix is not established ({@link JsSourceFacts.unsettled}).
+ * Members of every class of the file share one name: two classes assigning one are not established.
+ */
+function resolveMembers(assigns: Map<string, { value: Node; line: number; settled: boolean }[]>, decls: Map<string, Node>, facts: JsSourceFacts): void {
+  for (const [name, all] of assigns) {
+    const values = all.filter((a) => !isNullish(a.value));
+    const first = values[0];
+    if (!first) continue;
+    const made = values.map((a) => madeBy(a.value) ?? (a.value?.type === 'Identifier' ? madeBy(declarationAt(decls, a.value)) : null));
+    if (made.every((m) => m === 'app')) {
+      facts.apps.push(name);
+      continue;
+    }
+    if (values.length === 1 && first.settled) {
+      const only = made[0];
+      if (only && only !== 'app') {
+        facts.routers[name] = only.prefix ?? '';
+        if (only.prefix === null) facts.unsettled[name] = { line: first.line, reason: NON_LITERAL_PREFIX };
+      }
+      continue;
+    }
+    const at = values.find((a) => !a.settled) ?? values[1] ?? first;
+    // One of the values serves routes: its routes are read (and not probed); an HTTP client member stays no server.
+    if (made.some(Boolean)) facts.routers[name] = '';
+    facts.unsettled[name] = { line: at.line, reason: values.length > 1 ? `${name} is assigned in ${values.length} places` : `${name} is assigned outside the constructor or conditionally` };
+  }
+}
+
+/**
+ * Koa's `router.prefix('/api')`: it prefixes the router's routes, those registered before it too.
+ * Called once, unconditionally, on a router made without a prefix, it is the router's prefix;
+ * otherwise (more than once, conditionally, not a literal, or over a constructor prefix, where the
+ * result depends on the order of the calls) the prefix is not established.
+ */
+function applyPrefixCalls(calls: { receiver: string; arg: Node; line: number; settled: boolean }[], facts: JsSourceFacts): void {
+  const byRouter = new Map<string, typeof calls>();
+  for (const c of calls) if (c.receiver in facts.routers) byRouter.set(c.receiver, [...(byRouter.get(c.receiver) ?? []), c]);
+  for (const [router, list] of byRouter) {
+    const prefix = stringValue(list[0]!.arg);
+    if (list.length === 1 && list[0]!.settled && prefix !== null && !facts.routers[router]) facts.routers[router] = prefix;
+    else facts.unsettled[router] ??= { line: list[0]!.line, reason: `${router}.prefix() is called more than once, conditionally, over a constructor prefix, or with a value that is not a string literal` };
   }
 }
 
