@@ -5,12 +5,14 @@
  * - Finds the consumer however it is made: kafkajs `kafka.consumer({ groupId })`, a workspace
  *   wrapper (`createKafkaConsumer({...})`, `createConsumer(kafka, id)`, `new KafkaConsumerRunner()`
  *   — the stop method comes from the wrapper's declaration, read by the repo model), BullMQ
- *   `new Worker(...)`, amqplib/amqp-connection-manager channels and connections; at module level or
+ *   `new Worker(...)`, a Bull (v3/v4) queue the file `.process(...)`es (`new Queue('email', url)`
+ *   of `bull`; a queue that only `.add()`s is a producer), amqplib/amqp-connection-manager channels and connections; at module level or
  *   inside `main()`/`start()`/a class method/an async IIFE; ESM or CommonJS; TS or JS.
  * - Keeps a module-level reference (`consumerRef`, typed from the factory) assigned right after
  *   creation, unless the consumer already lives in a module-level variable.
  * - No SIGTERM handler: adds one shutdown (SIGTERM and SIGINT through `process.once`, a second
- *   signal does not start a second shutdown) that stops the consumer, closes what the file owns
+ *   signal does not start a second shutdown) that stops the consumer (several BullMQ workers or Bull
+ *   queues together: each close waits for its active jobs, and none takes a new one meanwhile), closes what the file owns
  *   (producers, publishers, pools, clients — each in its own try/catch, logged with the file's
  *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
  * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
@@ -23,6 +25,11 @@
  *   otherwise), and a repaired handler that does not exit closes it too.
  * - NestJS: `app.enableShutdownHooks()` in the bootstrap when a provider closes the consumer in
  *   `onModuleDestroy`/`beforeApplicationShutdown`, instead of a raw `process.on`.
+ *
+ * A core NATS subscription (`nc.subscribe(...)` of a `connect()` of nats) or a Redis pub/sub subscriber
+ * (`sub.subscribe(...)` with a 'message' listener) in a file without a SIGTERM handler: nothing
+ * changes and ECS318 says what is not stopped and how to stop it (both deliver at most once; ecsfix
+ * cannot establish that stopping them lets the message being processed finish).
  *
  * When the stop method cannot be established (a wrapper whose declaration is out of reach — always
  * the case under the jscodeshift CLI, which has no repo model), nothing changes and a note says why.
@@ -46,7 +53,7 @@ export const meta: CodemodMeta = {
   // Each change names what its consumer does when stopped (verifyLine); this is the general line for `list`.
   verify: 'stop the task (or send SIGTERM locally) and check the consumer stops and the process exits 0',
   // `Worker(`/`Worker<`: new Worker(...), or a workspace function that makes one (createWorker(...)).
-  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage/,
+  tokens: /consumer|Consumer|Worker\s*[(<]|\.consume\s*\(|NestFactory|x[rR]ead|XREAD|ReceiveMessage|receiveMessage|['"]bull['"]|\.p?subscribe\s*\(/,
   appliesTo: (path, repo) => isServiceSource(path, repo),
 };
 
@@ -55,7 +62,7 @@ type Node = any;
 type Edit = { start: number; end: number; text: string };
 
 interface Consumer {
-  kind: 'kafka' | 'bullmq' | 'amqp-channel' | 'amqp-connection' | 'redis-stream' | 'sqs-poll';
+  kind: 'kafka' | 'bullmq' | 'bull' | 'amqp-channel' | 'amqp-connection' | 'redis-stream' | 'sqs-poll';
   what: string;
   line: number;
   /** The statement that creates it (the ref is assigned right after it). */
@@ -170,7 +177,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     addStreamLoopEdits(consumers, edits, source, style, isTs);
     // A handler that does not exit would leave the process running while the side server listens: close it too.
     const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
-    const stmts = [...consumers.map((c) => stopStep(c, style, logger)), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
+    const stmts = [...stopSteps(consumers, style, logger), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
     const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
     if (body.expression) {
@@ -181,7 +188,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
     const unclosed = servers.filter((sv) => !sv.closer);
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${consumers.map(describeStop).join(', ')}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
@@ -214,7 +221,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     severity: 'warning',
     code: 'ECS310',
     line: consumers[0]?.line,
-    message: `no SIGTERM handler: added one shutdown that ${consumers.map(describeStop).join(', ')}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}${unclosedServer ? `; the health/metrics server started at line ${unclosedServer.line} is not kept in a variable, so the exit closes it` : ''}`,
+    message: `no SIGTERM handler: added one shutdown that ${describeStops(consumers)}${closers.length ? `, closes ${closers.map((c) => c.what).join(', ')}` : ''} and exits${exitsNonZero ? '' : ' 0'} within 25 s${exitsOnClose && guardsListener ? `; the ${exitsOnClose.event} listener at line ${exitsOnClose.line} no longer exits while shutting down` : ''}${unclosedServer ? `; the health/metrics server started at line ${unclosedServer.line} is not kept in a variable, so the exit closes it` : ''}`,
   });
   if (exitsNonZero)
     note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
@@ -316,6 +323,17 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     }
     addAt(stored.statement, stored.target, line, kind, what, stop, type);
   };
+  // A Bull queue is a consumer only when the file processes it (`queue.process(5, fn)`, `new Queue(...).process(fn)`).
+  const processed = new Set<Node>();
+  const processedNames = new Set<string>();
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const callee: Node = p.node.callee;
+    if (callee.type !== 'MemberExpression' || callee.property?.name !== 'process' || p.node.arguments.length === 0) return;
+    processed.add(callee.object);
+    const text = calleeText(callee.object);
+    if (text) processedNames.add(text);
+  });
+  const processes = (made: ASTPath) => processed.has(made.node) || processedNames.has(storage(made)?.target ?? '');
   typed(j, root, 'CallExpression').forEach((p) => {
     const n: Node = p.node;
     const callee = n.callee;
@@ -351,8 +369,13 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       add(p, 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
       return;
     }
-    // A workspace function that makes a queue worker: createWorker('emails', handler) from a shared queue package.
+    // Bull makes the instance when called without `new`: `Queue('email', url)`.
     const imported = callee.type === 'Identifier' ? imports.names.get(callee.name) : undefined;
+    if (imported?.from === 'bull' && processes(p)) {
+      add(p, 'bull', bullQueueName(n), 'close', `${callee.name}.Queue | null`);
+      return;
+    }
+    // A workspace function that makes a queue worker: createWorker('emails', handler) from a shared queue package.
     if (imported && !imported.typeOnly) {
       const worker = queueWorkerOf(callee.name, imported, apis);
       if (worker && 'stop' in worker) add(p, 'bullmq', worker.what, worker.stop, worker.type);
@@ -368,6 +391,10 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     const imported = imports.names.get(name);
     if (name === 'Worker' && (imported?.from === 'bullmq' || (!imported && n.arguments.length >= 2 && n.arguments[0]?.type === 'StringLiteral'))) {
       add(p, 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
+      return;
+    }
+    if (imported?.from === 'bull' && processes(p)) {
+      add(p, 'bull', bullQueueName(n), 'close', `${name}.Queue | null`);
       return;
     }
     if (CONSUMER_CLASS.test(name) && imported) {
@@ -399,6 +426,12 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       if (/amqp/.test(connectFrom ?? '')) add(p, 'amqp-connection', 'AMQP connection', 'close', '{ close(): Promise<void> } | null');
     });
   }
+  // At-most-once subscribers: reported, not stopped, when the file handles no signal (a handler it has is its own business).
+  const subscribers = signalHandlers(j, root).length === 0 && !signalHelperCall(j, root, imports, apis) ? pubSubSubscribers(j, root, imports) : [];
+  for (const sub of subscribers) {
+    unknown = true;
+    note({ severity: 'warning', code: 'ECS318', line: sub.line, message: sub.kind === 'nats' ? `a core NATS subscription (${sub.call}): NATS does not redeliver a message lost when ECS kills the task, and ecsfix cannot establish that stopping it lets the message being processed finish, so it adds no shutdown; on SIGTERM, await ${sub.connection}.drain() (no new messages, the received ones are delivered, then the connection closes) and exit` : `a Redis pub/sub subscriber (${sub.call}): Redis does not redeliver a message lost when ECS kills the task, and ecsfix cannot wait for the 'message' listener's running work, so it adds no shutdown; on SIGTERM, unsubscribe, let the running listener finish, quit ${sub.connection} and exit` });
+  }
   for (const loop of streamLoops(j, root, note)) {
     if (loop === null) {
       unknown = true;
@@ -414,13 +447,52 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
   for (const c of found) {
     if (!c.needsRef) continue;
-    const base = c.kind === 'kafka' || c.kind === 'bullmq' ? 'consumerRef' : `${c.target.split('.').pop()}Ref`;
+    const base = c.kind === 'kafka' || c.kind === 'bullmq' || c.kind === 'bull' ? 'consumerRef' : `${c.target.split('.').pop()}Ref`;
     let name = base;
     for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
     taken.add(name);
     c.ref = name;
   }
   return found;
+}
+
+/**
+ * Core NATS and Redis pub/sub subscriptions: `nc.subscribe(subject)` where `nc` is a `connect(...)`
+ * of nats, and `sub.subscribe(channel)`/`psubscribe` of a file that uses ioredis/redis whose client
+ * takes the messages (`sub.on('message', fn)`, or node-redis 4's listener argument). As the model's
+ * facts (src/source/facts.ts subscriberKind) read them.
+ */
+function pubSubSubscribers(j: JSCodeshift, root: Collection, imports: ImportInfo): { kind: 'nats' | 'redis-pubsub'; line: number; call: string; connection: string }[] {
+  const listeners = new Set<string>();
+  const calls: Node[] = [];
+  typed(j, root, 'CallExpression').forEach((p) => {
+    const n: Node = p.node;
+    const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
+    if (method === 'on' && n.arguments[0]?.type === 'StringLiteral' && /^p?message(?:Buffer)?$/.test(n.arguments[0].value)) listeners.add(calleeText(n.callee.object));
+    if ((method === 'subscribe' || method === 'psubscribe') && /^(?:StringLiteral|TemplateLiteral|Identifier)$/.test(n.arguments[0]?.type ?? '')) calls.push(n);
+  });
+  const made = (name: string): string => {
+    const d: Node = typed(j, root, 'VariableDeclarator').find((v) => (v.node as Node).id?.type === 'Identifier' && (v.node as Node).id.name === name)?.node;
+    const init = d?.init?.type === 'AwaitExpression' ? d.init.argument : d?.init;
+    return init?.type === 'CallExpression' ? calleeText(init.callee) : '';
+  };
+  const redis = [...imports.names.values()].some((i) => /^(?:ioredis|redis|@redis\/client)$/.test(i.from));
+  const out: { kind: 'nats' | 'redis-pubsub'; line: number; call: string; connection: string }[] = [];
+  for (const n of calls) {
+    const receiver = calleeText(n.callee.object);
+    const [ns, fn] = made(receiver).includes('.') ? made(receiver).split('.') : ['', made(receiver)];
+    const line = n.loc?.start.line ?? 1;
+    const call = `${receiver}.${n.callee.property.name}()`;
+    if (fn === 'connect' && imports.names.get(ns || 'connect')?.from === 'nats') out.push({ kind: 'nats', line, call, connection: receiver });
+    else if (redis && (listeners.has(receiver) || n.arguments.slice(1).some((a: Node) => /Function/.test(a.type)))) out.push({ kind: 'redis-pubsub', line, call, connection: receiver });
+  }
+  return out;
+}
+
+/** `Bull queue email`, from `new Queue('email', url)`; `Bull queue` when the name is not a literal. */
+function bullQueueName(made: Node): string {
+  const first = made.arguments[0];
+  return first?.type === 'StringLiteral' ? `Bull queue ${first.value}` : 'Bull queue';
 }
 
 /**
@@ -471,6 +543,24 @@ function setupConsumes(options: Node, consuming: Set<string>): boolean {
   const fn = setup?.type === 'ObjectMethod' ? setup : setup?.value;
   const param = fn?.params?.[0];
   return param?.type === 'Identifier' && consuming.has(param.name);
+}
+
+/** A consumer whose close waits for its active jobs (a BullMQ worker, a Bull queue). */
+const closesAfterActiveJobs = (c: Consumer) => c.kind === 'bullmq' || c.kind === 'bull';
+
+/**
+ * The steps that stop the consumers, in order. Several workers/queues whose close waits for their
+ * active jobs are closed together: closed one after the other, the second would keep taking new
+ * jobs while the first waits, and the stop timeout would have to cover their sum.
+ */
+function stopSteps(consumers: Consumer[], style: FileStyle, logger: { name: string; pino: boolean }): string[] {
+  const together = consumers.filter(closesAfterActiveJobs);
+  if (together.length < 2) return consumers.map((c) => stopStep(c, style, logger));
+  const i = style.indent;
+  const closes = together.map((c) => `${i}${c.ref}${c.alwaysSet ? '.' : '?.'}${c.stop}().catch((error) => ${logCall(logger, 'error', `Failed to stop the ${c.what}`, style, 'error')}),`);
+  const all = [`// Close the ${together.every((c) => c.kind === 'bull') ? 'queues' : 'workers'} together: each close waits for its active jobs, and none takes a new job meanwhile.`, `await Promise.all([`, ...closes, `])${style.semi}`].join('\n');
+  const first = consumers.indexOf(together[0] as Consumer);
+  return consumers.flatMap((c, k) => (k === first ? [all] : together.includes(c) ? [] : [stopStep(c, style, logger)]));
 }
 
 /** The statement(s) a shutdown or a repaired handler runs to stop one consumer. */
@@ -525,8 +615,19 @@ function closeListenerExit(j: JSCodeshift, root: Collection): { line: number; ev
 function stopsHow(c: Consumer): string {
   if (c.kind === 'kafka') return 'the consumer leaves its group';
   if (c.kind === 'bullmq') return 'the worker finishes its active job';
+  if (c.kind === 'bull') return 'the queue finishes its active jobs';
   if (c.kind === 'redis-stream' || c.kind === 'sqs-poll') return 'the read loop finishes its batch';
   return 'the AMQP channel and connection close (unacknowledged messages return to the queue)';
+}
+
+/** What the stop steps do, for the finding: the consumers {@link stopSteps} closes together are named together. */
+function describeStops(consumers: Consumer[]): string {
+  const together = consumers.filter(closesAfterActiveJobs);
+  if (together.length < 2) return consumers.map(describeStop).join(', ');
+  const first = consumers.indexOf(together[0] as Consumer);
+  const refs = together.map((c) => c.ref);
+  const all = `closes ${refs.slice(0, -1).join(', ')} and ${refs[refs.length - 1]} together (one Promise.all of their ${[...new Set(together.map((c) => c.stop))].join('/')}())`;
+  return consumers.flatMap((c, k) => (k === first ? [all] : together.includes(c) ? [] : [describeStop(c)])).join(', ');
 }
 
 function describeStop(c: Consumer): string {
@@ -1097,7 +1198,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const i = style.indent;
   const q = style.quote;
   const steps = [
-    ...consumers.map((c) => stopStep(c, style, logger)),
+    ...stopSteps(consumers, style, logger),
     ...closers.map((c) => closeStep(c, style, logger)),
   ];
   const signalType = isTs ? ': string' : '';

@@ -9,6 +9,7 @@ import { satisfiesMajor } from '../src/check/node-range.js';
 import { join } from 'node:path';
 import { planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
+import { ecsOf } from './helpers/ecs.js';
 
 const PKG = (extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'svc', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' }, ...extra }, null, 2) + '\n';
 const HTTP_SRC = "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n";
@@ -367,6 +368,35 @@ describe('task definition stopTimeout', () => {
       return repo.services.find((s) => s.name === 'orders-api');
     })();
     expect(ordersApi?.sideServer).toBeUndefined();
+  });
+});
+
+describe('task definition of a Bull queue worker (review6 R5)', () => {
+  const CASE = join('..', 'transforms', 'worker-graceful-shutdown', 'bull-commonjs-two-queues');
+  const WORKER = 'apps/jobs/src/worker.js';
+
+  it('jobs (two processed Bull queues, no ports) is a worker: the "no SIGTERM handler" note before the shutdown, stopTimeout 30 after it; the API that only adds jobs is http', () => {
+    const before = ecsOf(join(CASE, 'before'), 'jobs');
+    expect(before.ecs?.role).toBe('worker');
+    expect(before.container?.stopTimeout).toBeUndefined();
+    expect(before.ecs?.notes.join('\n')).toMatch(/no SIGTERM handler/);
+    expect(before.report.findings.filter((f) => f.code === 'ECS310').map((f) => `${f.file}:${f.line}`)).toEqual([`${WORKER}:9`]);
+    const shutdown = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'bull-commonjs-two-queues', 'after')).get(WORKER) ?? '';
+    const after = ecsOf(join(CASE, 'before'), 'jobs', (tree) => void tree.set(WORKER, shutdown));
+    expect(after.ecs?.role).toBe('worker');
+    expect(after.container?.stopTimeout).toBe(30);
+    expect(after.ecs?.notes.join('\n')).not.toMatch(/no SIGTERM handler/);
+    expect(ecsOf(join(CASE, 'before'), 'api').ecs?.role).toBe('http');
+  });
+});
+
+describe('task definition of a NATS / Redis pub/sub subscriber (review6 R6)', () => {
+  it('presence (no ports) is a worker with the "no SIGTERM handler" note and an ECS318 per subscription', () => {
+    const { ecs, container, report } = ecsOf(join('..', 'transforms', 'worker-graceful-shutdown', 'nats-redis-pubsub-subscriber', 'before'), 'presence');
+    expect(ecs?.role).toBe('worker');
+    expect(container?.stopTimeout).toBeUndefined();
+    expect(ecs?.notes.join('\n')).toMatch(/no SIGTERM handler/);
+    expect(report.findings.filter((f) => f.code === 'ECS318').map((f) => `${f.file}:${f.line}`)).toEqual(['services/presence/src/index.js:8', 'services/presence/src/index.js:15']);
   });
 });
 

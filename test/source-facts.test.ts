@@ -163,6 +163,55 @@ describe('consumers, datastores, env reads', () => {
     ]);
   });
 
+  it('a Bull queue is a consumer only when the file processes it (review6 R5): new Queue / Queue() / new Bull, require or import; add() alone is a producer', () => {
+    const worker = [
+      "const Queue = require('bull');",
+      "const emailQueue = new Queue('email', redisUrl);",
+      "const reportQueue = Queue('reports', redisUrl);",
+      "const audit = new Queue('audit', redisUrl);",
+      'emailQueue.process(5, async (job) => {});',
+      "reportQueue.process('monthly', async (job) => ({ ok: true }));",
+      "audit.add({ action: 'sent' });",
+    ].join('\n');
+    const f = facts(worker, 'src/worker.js');
+    expect(f.consumesQueue).toBe(true);
+    expect(f.consumers.map((c) => [c.kind, c.variable, c.line])).toEqual([
+      ['bull', 'emailQueue', 2],
+      ['bull', 'reportQueue', 3],
+    ]);
+    const esm = facts("import Bull from 'bull';\nasync function main() {\n  const q = new Bull<Job>('thumbs', url);\n  q.process(async (job) => {});\n}\n", 'src/index.ts');
+    expect(esm.consumers.map((c) => [c.kind, c.variable])).toEqual([['bull', 'q']]);
+    const producer = facts("const Queue = require('bull');\nconst emailQueue = new Queue('email', redisUrl);\nrouter.post('/signup', async (req, res) => { await emailQueue.add(req.body); });\n", 'src/signup.js');
+    expect(producer.consumesQueue).toBe(false);
+    expect(producer.consumers).toEqual([]);
+    // `.process(...)` on something that is not a Bull queue of this file.
+    expect(facts("import { Queue } from 'bullmq';\nconst q = new Queue('x');\nimage.process(fn);\n").consumesQueue).toBe(false);
+  });
+
+  it('core NATS and Redis pub/sub subscribers (review6 R6); an RxJS or event-bus subscribe is none', () => {
+    const code = [
+      "import Redis from 'ioredis';",
+      "import { connect } from 'nats';",
+      'const sub = new Redis(process.env.REDIS_URL).duplicate();',
+      "await sub.subscribe('presence:updates');",
+      "sub.on('message', async (channel, message) => {});",
+      "const nc = await connect({ servers: 'nats://nats:4222' });",
+      "const subscription = nc.subscribe('user.*.heartbeat', { queue: 'presence' });",
+    ].join('\n');
+    expect(facts(code, 'src/index.js').consumers.map((c) => [c.kind, c.variable, c.line])).toEqual([
+      ['redis-pubsub', null, 4],
+      ['nats', 'subscription', 7],
+    ]);
+    // node-redis 4: the listener is subscribe's second argument; `import * as nats` then nats.connect.
+    const v4 = facts("import { createClient } from 'redis';\nconst sub = createClient().duplicate();\nawait sub.subscribe('orders', (message) => {});\n");
+    expect(v4.consumers.map((c) => c.kind)).toEqual(['redis-pubsub']);
+    expect(facts("import * as nats from 'nats';\nconst nc = await nats.connect();\nnc.subscribe('a.b', { callback: (err, m) => {} });\n").consumers.map((c) => c.kind)).toEqual(['nats']);
+    // Not subscribers: an RxJS subscribe, an event bus, a Redis client that publishes only.
+    const none = facts("import Redis from 'ioredis';\nconst pub = new Redis();\nevents$.subscribe((e) => pub.publish('ch', e));\nbus.subscribe('user.created', onUser);\nstore.subscribe(render);\n");
+    expect(none.consumesQueue).toBe(false);
+    expect(none.consumers).toEqual([]);
+  });
+
   it('datastores and env reads', () => {
     const f = facts("import { MongoClient } from 'mongodb';\nconst { DB_NAME } = process.env;\nconst c = new MongoClient(process.env.MONGO_URI!);\nawait mongoose.connect(process.env['MONGO_URL']);\n");
     expect(f.datastores.map((d) => d.kind)).toEqual(['mongo', 'mongoose']);

@@ -92,6 +92,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The worker calls a helper of a workspace package whose module handles SIGTERM, but ecsfix cannot see the call stop the consumer. A second handler would race the helper to process.exit, so ecsfix adds none: register the consumer\'s stop (close/disconnect) with the helper.',
   },
   {
+    code: 'ECS318',
+    title: 'A NATS or Redis pub/sub subscriber is not stopped on SIGTERM',
+    defaultSeverity: 'warning',
+    help: 'The worker subscribes with core NATS (`nc.subscribe(...)`) or Redis pub/sub (`sub.subscribe(...)` with a message listener) and handles no SIGTERM. Both deliver a message at most once: one being processed when ECS kills the task 30 s after SIGTERM is lost, not redelivered. ecsfix cannot establish that stopping the subscription lets that message finish, so it adds no shutdown. Add a SIGTERM handler: NATS `await nc.drain()` (the subscription takes no new messages and delivers the received ones, then the connection closes); Redis: unsubscribe, let the running listener finish, `quit()` the client; then exit 0.',
+  },
+  {
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',

@@ -114,7 +114,8 @@ export interface EnvRead {
   line: number;
 }
 
-export type ConsumerKind = 'kafkajs' | 'kafka-wrapper' | 'bullmq' | 'amqplib' | 'redis-stream' | 'sqs';
+/** `nats` and `redis-pubsub`: at-most-once subscribers (core NATS `nc.subscribe`, Redis SUBSCRIBE) that ecsfix reports but does not stop. */
+export type ConsumerKind = 'kafkajs' | 'kafka-wrapper' | 'bullmq' | 'bull' | 'amqplib' | 'redis-stream' | 'sqs' | 'nats' | 'redis-pubsub';
 
 export interface ConsumerFact {
   kind: ConsumerKind;
@@ -601,6 +602,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const encapsulation = (receiver: string, parents: Node[]) => encapsulationOf(receiver, parents, { line, registerCalls, wrappedNames, isPluginWrap });
 
   const listenCalls: Node[] = [];
+  /** Bull (v3/v4) queues the file makes, and the receivers of its `.process(...)` calls: a queue is a consumer only when it processes. */
+  const bullQueues: { node: Node; variable: string | null }[] = [];
+  const processReceivers: Node[] = [];
+  /** `x.subscribe('subject')`/`x.psubscribe(...)` calls, and the receivers of `x.on('message', fn)`: NATS and Redis pub/sub subscribers. */
+  const subscribeCalls: { node: Node; parents: Node[] }[] = [];
+  const messageListeners = new Set<string>();
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
   const rpcListens = new Map<Node, { transport: 'TCP' | 'GRPC'; port: Node | null }>();
   walk(program, (node, parents) => {
@@ -669,6 +676,17 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
     }
   });
+  for (const q of bullQueues) {
+    if (!processReceivers.some((r) => r === q.node || (q.variable !== null && calleeName(r) === q.variable))) continue;
+    facts.consumesQueue = true;
+    facts.consumers.push({ kind: 'bull', line: line(q.node), variable: q.variable, factory: 'new Queue' });
+  }
+  for (const { node, parents } of subscribeCalls) {
+    const kind = subscriberKind(node, decls, facts.imports, messageListeners);
+    if (!kind) continue;
+    facts.consumesQueue = true;
+    facts.consumers.push({ kind, line: line(node), variable: assignedName(parents), factory: calleeName(node.callee) });
+  }
   applyPrefixCalls(prefixCalls, facts);
   // Keep only routers that were declared (exported names can be any identifier).
   facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
@@ -727,7 +745,13 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (name === 'PORT' && validPort(numeric)) facts.ports.push({ port: numeric, line: line(node), what: 'PORT constant', envVar: null });
   }
 
+  /** `new Queue('email', url)` or `Queue('email', url)` (Bull makes the instance itself) of the bull package. */
+  function onBullQueue(node: Node, parents: Node[]) {
+    if (node.callee?.type === 'Identifier' && facts.imports[node.callee.name] === 'bull' && node.arguments.length >= 1) bullQueues.push({ node, variable: assignedName(parents) });
+  }
+
   function onNew(node: Node, parents: Node[]) {
+    onBullQueue(node, parents);
     const name = lastName(calleeName(node.callee));
     const first = node.arguments[0];
     if (name === 'Worker' && first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'Identifier') && node.arguments.length >= 2) {
@@ -752,6 +776,10 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
     const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
     const args = node.arguments;
+    onBullQueue(node, parents);
+    if (method === 'process' && args.length >= 1 && receiver !== 'process') processReceivers.push(node.callee.object);
+    if ((method === 'subscribe' || method === 'psubscribe') && args[0] && /^(?:Literal|TemplateLiteral|Identifier)$/.test(args[0].type)) subscribeCalls.push({ node, parents: [...parents] });
+    if (method === 'on' && receiver && /^p?message(?:Buffer)?$/.test(stringValue(args[0]) ?? '')) messageListeners.add(receiver);
     const microservice = method === 'listen' ? nestMicroservice(node.callee.object, decls) : null;
     const transport = microservice?.transport ?? '';
     if (BROKER_TRANSPORT.test(transport)) {
@@ -1077,6 +1105,24 @@ function encapsulationOf(receiver: string, parents: Node[], file: PluginFile): E
     chain = reg.parents;
   }
   return done(false);
+}
+
+/**
+ * The subscriber a `x.subscribe(subject, ...)` call makes: `nats` when `x` is a connection of the
+ * nats package (`const nc = await connect(...)`), `redis-pubsub` when the file uses ioredis/redis and
+ * `x` takes the messages (`x.on('message', fn)`, or node-redis 4's listener argument); null otherwise
+ * (an RxJS or event-bus subscribe).
+ */
+function subscriberKind(call: Node, decls: Map<string, Node>, imports: Record<string, string>, listeners: Set<string>): 'nats' | 'redis-pubsub' | null {
+  const receiver = call.callee.object;
+  let init = receiver?.type === 'Identifier' ? decls.get(receiver.name) : null;
+  if (init?.type === 'AwaitExpression') init = init.argument;
+  const made = init?.type === 'CallExpression' ? calleeName(init.callee) : '';
+  const [ns, fn] = made.includes('.') ? made.split('.') : ['', made];
+  if (fn === 'connect' && (ns ? imports[ns] : imports.connect) === 'nats') return 'nats';
+  const redis = Object.values(imports).some((spec) => /^(?:ioredis|redis|@redis\/client)$/.test(spec));
+  const listener = call.arguments.slice(1).some((a: Node) => FUNCTION_TYPES.has(a.type));
+  return redis && (listener || listeners.has(calleeName(receiver))) ? 'redis-pubsub' : null;
 }
 
 function requireSpec(node: Node): string | null {
