@@ -111,6 +111,42 @@ describe('routes', () => {
     );
     expect(model.services[0]?.healthRoute).toBeNull();
   });
+
+  /** The health route the model picks for one service made of `files` (under svc/). */
+  const serviceOf = (files: Record<string, string>) =>
+    modelOf(
+      new Map(
+        Object.entries({
+          'svc/package.json': '{"name":"svc","main":"src/index.js"}',
+          'svc/Dockerfile': 'FROM node:20-alpine\nEXPOSE 3000\nCMD ["node", "src/index.js"]\n',
+          ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`svc/${k}`, v])),
+        }),
+      ),
+    ).services[0];
+  const healthOf = (files: Record<string, string>) => serviceOf(files)?.healthRoute ?? null;
+
+  it("a mounted app is served under its mount: Hono's route() and basePath, an Express sub-app; an exported app nobody mounts stays at / (review6 R3)", () => {
+    const hono = "import { Hono } from 'hono';\nconst app = new Hono();\nconst health = new Hono();\nhealth.get('/live', (c) => c.text('ok'));\napp.route('/health', health);\n";
+    expect(facts(hono).routes.map((r) => r.path)).toEqual(['/live']);
+    expect(healthOf({ 'src/index.js': hono })).toMatchObject({ path: '/health/live' });
+    const based = "import { Hono } from 'hono';\nconst app = new Hono().basePath('/api');\napp.get('/health', (c) => c.text('ok'));\n";
+    expect(healthOf({ 'src/index.js': based })).toMatchObject({ path: '/api/health' });
+    const express = "const express = require('express');\nconst app = express();\nconst admin = express();\nadmin.get('/health', (q, r) => r.end());\napp.use('/admin', admin);\napp.listen(3000);\n";
+    expect(healthOf({ 'src/index.js': express })).toMatchObject({ path: '/admin/health' });
+    const app = "const express = require('express');\nconst app = express();\napp.get('/health', (q, r) => r.end());\nmodule.exports = app;\n";
+    const server = "const app = require('./app');\nconst api = require('./api');\napp.use('/api', api);\napp.listen(3000);\n";
+    expect(healthOf({ 'src/app.js': app, 'src/index.js': server, 'src/api.js': "module.exports = require('express').Router();\n" })).toMatchObject({ path: '/health' });
+  });
+
+  it('@koa/router prefix() and koa-mount put a router under a prefix; a prefix() that is not a lone literal leaves the URL unestablished (review6 R18)', () => {
+    const head = "const Koa = require('koa');\nconst Router = require('@koa/router');\nconst app = new Koa();\n";
+    expect(facts(`${head}const router = new Router();\nrouter.prefix('/api/v1');\n`).routers).toEqual({ router: '/api/v1' });
+    const twice = `${head}const router = new Router({ prefix: '/a' });\nrouter.get('/health', (ctx) => {});\nrouter.prefix('/b');\napp.use(router.routes());\n`;
+    expect(healthOf({ 'src/index.js': twice })).toBeNull();
+    expect(serviceOf({ 'src/index.js': twice })?.unresolvedHealthRoutes).toMatchObject([{ path: '/health', unresolvedMount: { line: 6 } }]);
+    const mounted = `${head}const mount = require('koa-mount');\nconst sub = new Koa();\nconst router = new Router();\nrouter.get('/health', (ctx) => {});\nsub.use(router.routes());\napp.use(mount('/api', sub));\n`;
+    expect(healthOf({ 'src/index.js': mounted })).toMatchObject({ path: '/api/health' });
+  });
 });
 
 describe('listen', () => {
@@ -142,6 +178,21 @@ describe('listen', () => {
       { call: 'producer.connect', line: 3, datastore: null, beforeListen: true },
       { call: 'warmCache', line: 5, datastore: null, beforeListen: false },
     ]);
+  });
+});
+
+describe('@hono/node-server serve (review6 R17)', () => {
+  const head = "import { Hono } from 'hono';\nimport { serve } from '@hono/node-server';\nconst app = new Hono();\n";
+  it("serve(app) and serve({ fetch }) listen on the adapter's 3000 and read no variable; a port option is followed", () => {
+    for (const call of ['serve(app);', 'serve({ fetch: app.fetch }, (info) => {});']) {
+      const f = facts(head + call);
+      expect(f.listen, call).toMatchObject([{ receiver: 'serve', port: 3000, envVar: null, expression: null }]);
+      expect(f.ports, call).toMatchObject([{ port: 3000, what: 'serve default port', envVar: null }]);
+    }
+    expect(facts(`${head}serve({ fetch: app.fetch, port: Number(process.env.PORT) || 8080 });`).listen).toMatchObject([{ port: 8080, envVar: 'PORT' }]);
+    expect(facts(`${head}const opts = { port: 0 };\nserve({ fetch: app.fetch, ...opts });`).listen).toMatchObject([{ port: null, envVar: null, fromConfig: true }]);
+    // Another library's serve is not this adapter.
+    expect(facts("import { serve } from 'other';\nserve(app);").listen).toEqual([]);
   });
 });
 

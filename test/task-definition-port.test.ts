@@ -123,6 +123,33 @@ describe('task definition port and probe', () => {
     }
   });
 
+  it('Hono sub-apps and basePath, @koa/router prefix() and koa-mount: the healthCheck and target group use the mounted path (review6 R3, R18)', () => {
+    for (const [fixture, service, path] of [
+      ['hono-route-mounts-sub-app', 'gateway', '/health/live'],
+      ['hono-basepath-and-route', 'gateway', '/v1/health/live'],
+      ['hono-basepath-app-route', 'gateway', '/v1/health'],
+      ['koa-router-prefix-call', 'api', '/api/v1/health'],
+      ['koa-mount-router', 'api', '/api/health'],
+    ] as const) {
+      const { ecs, probe } = ecsOf(`dockerfile-healthcheck-env/${fixture}`, service);
+      expect(ecs?.targetGroup?.HealthCheckPath, fixture).toBe(path);
+      expect(probe, fixture).toContain(`${path}'`);
+    }
+    const { ecs, container } = ecsOf('dockerfile-healthcheck-env/koa-router-prefix-not-literal', 'api');
+    expect(ecs?.targetGroup).toBeNull();
+    expect(container?.healthCheck).toBeUndefined();
+  });
+
+  it("@hono/node-server's serve(app) with no port listens on 3000 and never reads PORT: the probe hits 3000, no PORT is set; with port from PORT, PORT is set (review6 R17)", () => {
+    const fixed = ecsOf('dockerfile-port-env/hono-serve-default-port', 'edge');
+    expect(fixed.probe).toContain("'http://localhost:3000/health'");
+    expect(fixed.probe).not.toContain('process.env.PORT');
+    expect(fixed.env).not.toHaveProperty('PORT');
+    const reads = ecsOf('dockerfile-port-env/hono-serve-reads-port', 'edge');
+    expect(reads.probe).toContain('process.env.PORT');
+    expect(reads.env).toMatchObject({ PORT: '3000' });
+  });
+
   it('the port variable is the one the code reads: a convict schema env, a Nest ConfigService key, a start script\'s literal port (review4 Q8)', () => {
     const catalog = ecsOf('dockerfile-port-env/convict-schema-port-env', 'catalog');
     expect(catalog.probe).toContain('process.env.CATALOG_PORT');

@@ -71,7 +71,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS107',
     title: 'The server listens on a fixed port and never reads PORT',
     defaultSeverity: 'warning',
-    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`) hard-codes the listening port, so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
+    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`) hard-codes the listening port (or the server starts on a library default that ignores PORT, as the `serve(app)` of @hono/node-server with no `port` option on 3000), so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
   },
   {
     code: 'ECS109',
@@ -97,7 +97,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS138',
     title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
     defaultSeverity: 'warning',
-    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once, a koa-mount path, a Hono `basePath` or `app.route()` path that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
   },
   {
     code: 'ECS139',

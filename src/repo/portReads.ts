@@ -30,11 +30,15 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
       line: cmd.line,
     });
   const readsEnv = service.portEvidence.some((e) => /^code \((?:process\.env|getServicePort|env PORT)/.test(e.source));
-  const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)');
+  // A literal `listen(3500)`, or @hono/node-server's `serve(app)` with no port (the adapter's 3000).
+  const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)' || e.source === 'code (serve default port)');
   if (literal && !readsEnv)
     found.push({
       port: literal.value,
-      message: `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
+      message:
+        literal.source === 'code (serve default port)'
+          ? `${literal.file}:${literal.line} starts the server with @hono/node-server's serve() and no port option, so it listens on the adapter's default ${literal.value} and never reads PORT; pass port: Number(process.env.PORT) || ${literal.value} or the ECS port mapping must stay ${literal.value}`
+          : `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
     });
   if (service.configBind && !fixed)
     found.push({

@@ -610,6 +610,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   const messageListeners = new Set<string>();
   /** The listen calls of TCP/gRPC Nest microservices, with the port expression of their options. */
   const rpcListens = new Map<Node, { transport: 'TCP' | 'GRPC'; port: Node | null }>();
+  /** `serve(...)` calls of @hono/node-server: the `port` option's expression, null for none (the adapter's default), or `opaque` (options ecsfix cannot read). */
+  const serveListens = new Map<Node, { port: Node | null; opaque?: boolean }>();
   walk(program, (node, parents) => {
     switch (node.type) {
       case 'ImportDeclaration':
@@ -692,20 +694,22 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   facts.exportedRouters = [...new Set(facts.exportedRouters.filter((n) => n in facts.routers))];
 
   for (const call of listenCalls) {
-    // A TCP/gRPC microservice's port is in its options, not a listen() argument.
-    const arg = call.arguments[0] ?? rpcListens.get(call)?.port;
-    const { port, envVar, envVars, viaHelper, fromConfig } = arg ? resolvePort(arg, decls) : ({ port: null, envVar: null } as ResolvedPort);
-    const host = rpcListens.has(call) ? null : listenHost(call, decls, isFastify(call.callee?.object, decls, facts.imports));
+    const served = serveListens.get(call);
+    // A TCP/gRPC microservice's port is in its options, not a listen() argument; so is a serve()'s.
+    const arg = served ? served.port : (call.arguments[0] ?? rpcListens.get(call)?.port);
+    const resolved: ResolvedPort = arg ? resolvePort(arg, decls) : served && !served.opaque ? { port: HONO_NODE_SERVER_PORT, envVar: null } : { port: null, envVar: null, ...(served ? { fromConfig: true } : {}) };
+    const { port, envVar, envVars, viaHelper, fromConfig } = resolved;
+    const host = rpcListens.has(call) || served ? null : listenHost(call, decls, isFastify(call.callee?.object, decls, facts.imports));
     facts.listen.push({
       line: line(call),
-      receiver: calleeName(call.callee.object) || null,
+      receiver: served ? 'serve' : calleeName(call.callee.object) || null,
       port,
       envVar,
       ...(envVars?.length ? { envVars } : {}),
       ...(viaHelper ? { viaHelper } : {}),
       ...(fromConfig ? { fromConfig } : {}),
       ...(host ? { host } : {}),
-      expression: arg ? src(arg) : null,
+      expression: arg ? src(arg) : served?.opaque ? src(call.arguments[0]) : null,
     });
   }
   facts.startup = startupOrder(program, listenCalls, line);
@@ -798,6 +802,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       listenCalls.push(node);
     }
     if (callee === 'NestFactory.create' || callee === 'Bun.serve' || (callee === 'serve' && args[0]?.type === 'ObjectExpression' && args[0].properties.some((p: Node) => p.key?.name === 'fetch'))) facts.listens = true;
+    if (node.callee?.type === 'Identifier' && facts.imports[callee] === '@hono/node-server' && callee !== 'createAdaptorServer') onServe(node);
     if (/^getServicePort\w*$/.test(lastName(callee))) {
       const { port, envVar } = resolvePort(node, decls);
       if (validPort(port)) facts.ports.push({ port, line: line(node), what: 'getServicePort default', envVar });
@@ -826,11 +831,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     else if (node.callee.type === 'Identifier' && MONGO_CONNECT_CALL.test(callee) && /mongo/i.test(callee + (facts.imports[callee] ?? ''))) facts.datastores.push({ kind: 'mongo', line: line(node), call: callee });
     else if (/^(?:createClient|getRedisClient)$/.test(lastName(callee)) && (/redis/i.test(facts.imports[callee] ?? '') || /redis/i.test(callee))) facts.datastores.push({ kind: 'redis', line: line(node), call: callee });
     // Routes: only on an app, a router, a plugin's parameter, or `this.app`; never on an HTTP client.
+    // Hono's `app.route('/health', health)` mounts a sub-app (a mount, below; a path that is not a string
+    // literal makes it opaque); Express's `router.route('/x').get(...)` is a route.
+    const mountsSubApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
     if (method && /^(?:get|all|head|route)$/.test(method)) {
       const path = stringValue(args[0]);
-      // Hono's `app.route('/health', health)` mounts a sub-app (a mount, below); Express's `router.route('/x').get(...)` is a route.
-      const mountsSubApp = method === 'route' && args.length === 2 && !FUNCTION_TYPES.has(args[1]?.type);
-      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route') && !mountsSubApp) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(receiver, parents) });
+      if (path?.startsWith('/') && servesRoutes(node.callee.object) && (args.length >= 2 || method === 'route') && !mountsSubApp) facts.routes.push({ path, line: line(node.callee.property), ...routeReceiver(chainRoot(node.callee.object), parents) });
       if (method === 'route' && args[0]?.type === 'ObjectExpression') {
         const url = args[0].properties.find((p: Node) => /^(?:url|path)$/.test(p.key?.name ?? ''));
         const p = stringValue(url?.value);
@@ -839,17 +845,24 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       }
     }
     // Mounts
-    if (method === 'use' || method === 'register' || (method === 'route' && args.length === 2 && stringValue(args[0]) !== null)) {
+    if (method === 'use' || method === 'register' || mountsSubApp) {
       const prefixArg = stringValue(args[0]);
-      const target = prefixArg !== null ? args[1] : args[0];
+      let target = prefixArg !== null || mountsSubApp ? args[1] : args[0];
       let prefix = prefixArg ?? '';
       // A register without a prefix still nests the plugin in the caller's context.
-      const registered = method === 'register' ? registerPrefix(node) : '';
+      const registered = method === 'register' ? registerPrefix(node) : mountsSubApp ? prefixArg : '';
       if (method === 'register') prefix = registered ?? '';
+      // koa-mount: `app.use(mount('/api', router.routes()))`, `mount(subApp)` (at /).
+      const koaMount = method === 'use' && isKoaMount(target) ? target : null;
+      const mountedAt = koaMount ? (koaMount.arguments.length >= 2 ? stringValue(koaMount.arguments[0]) : '/') : '';
+      if (koaMount) {
+        target = koaMount.arguments[koaMount.arguments.length - 1];
+        prefix = mountedAt === null ? prefix : joinRoute(prefix, mountedAt);
+      }
       if (!prefix.startsWith('/') && prefix !== '') return;
       const context: { receiver: string | null; scope?: string; skipsPrefix?: boolean; opaqueAt?: number } = receiver ? routeReceiver(receiver, parents) : { receiver: null };
       const wrapped = method === 'register' && isPluginWrap(target);
-      const opaqueAt = registered === null && !wrapped ? line(node) : context.opaqueAt;
+      const opaqueAt = (registered === null && !wrapped) || mountedAt === null ? line(node) : context.opaqueAt;
       const at = { on: context.receiver, line: line(node), ...(context.scope ? { scope: context.scope } : {}), ...(context.skipsPrefix ? { skipsPrefix: true } : {}), ...(opaqueAt ? { opaqueAt } : {}) };
       const plugin = wrapped ? target.arguments[0] : target;
       const spec = requireSpec(plugin);
@@ -874,6 +887,37 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
           const s = stringValue(el) ?? stringValue(el?.properties?.find((p: Node) => p.key?.name === 'path')?.value);
           if (s !== null) facts.globalPrefixExclude.push(s);
         }
+    }
+  }
+
+  /** `mount(...)` of koa-mount (imported, or `require('koa-mount')(...)`). */
+  function isKoaMount(call: Node): boolean {
+    if (call?.type !== 'CallExpression' || !call.arguments.length) return false;
+    return (call.callee?.type === 'Identifier' && facts.imports[call.callee.name] === 'koa-mount') || requireSpec(call.callee) === 'koa-mount';
+  }
+
+  /**
+   * @hono/node-server's `serve(app)` / `serve({ fetch, port })`: it listens on the `port` option,
+   * and on 3000 when there is none (the adapter never reads PORT). Options built elsewhere or
+   * spread in (`serve({ ...opts })`) leave the port unestablished.
+   */
+  function onServe(call: Node) {
+    const first = call.arguments[0];
+    const declared = first?.type === 'Identifier' ? decls.get(first.name) : null;
+    const options = first?.type === 'ObjectExpression' ? first : declared?.type === 'ObjectExpression' ? declared : null;
+    const isApp = first?.type === 'Identifier' && facts.apps.includes(first.name);
+    if (!options && !isApp) return;
+    facts.listens = true;
+    listenCalls.push(call);
+    const portProp = options?.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'port');
+    if (portProp) {
+      serveListens.set(call, { port: portProp.value });
+      const literal = numberValue(portProp.value);
+      if (validPort(literal)) facts.ports.push({ port: literal, line: line(call), what: '.listen literal', envVar: null });
+    } else if (options?.properties.some((p: Node) => p.type !== 'Property')) serveListens.set(call, { port: null, opaque: true });
+    else {
+      serveListens.set(call, { port: null });
+      facts.ports.push({ port: HONO_NODE_SERVER_PORT, line: line(call), what: 'serve default port', envVar: null });
     }
   }
 
@@ -952,6 +996,16 @@ function madeBy(node: Node): 'app' | { prefix: string | null } | null {
     return { prefix: prefix ? stringValue(prefix.value) : '' };
   }
   return HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create' ? 'app' : null;
+}
+
+/** The port @hono/node-server's `serve` listens on when its options have no `port` (`options?.port ?? 3e3`). */
+const HONO_NODE_SERVER_PORT = 3000;
+
+/** The object a chain of route calls starts from: `router.get('/a', h).get('/health', h)` -> `router`. */
+function chainRoot(receiver: Node): string {
+  let n = receiver;
+  while (n?.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && /^(?:get|post|put|patch|delete|del|all|head|options|use)$/.test(propName(n.callee) ?? '')) n = n.callee.object;
+  return calleeName(n);
 }
 
 function unwrapExpression(node: Node): Node {

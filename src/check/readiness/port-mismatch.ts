@@ -9,7 +9,7 @@ import type { Finding } from '../../findings/finding.js';
 import { finding, imageEnv, serviceImage, type CheckContext } from '../context.js';
 
 const DECLARED = new Set(['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD']);
-const LITERAL = /\.listen literal|PORT constant/;
+const LITERAL = /\.listen literal|PORT constant|serve default port/;
 
 export function portMismatch(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
