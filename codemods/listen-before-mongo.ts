@@ -13,6 +13,13 @@
  * is untouched, so the ALB target turns healthy while the database is still connecting. Prisma
  * `$connect`, TypeORM `initialize` and Sequelize `authenticate` awaited before listen move the same
  * way; an awaited datastore whose result the start-up uses is left in place with a warning.
+ *
+ * The connect is the first await of the datastore before listen. Of the statements between it and
+ * listen, what needs the connection at start-up (a query on the same client, migrations, a seed, a
+ * mongoose model's `syncIndexes()`, directly or through a function of the file) runs after the retry
+ * loop has connected, once and in order; the rest stays before listen, which may need it. When they
+ * cannot be split that way (a statement that needs the connection keeps a result, listen itself needs
+ * it, an awaited call's use of it cannot be established) nothing changes: ECS321 with the line (review6 R16).
  */
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
@@ -104,9 +111,14 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
         note({ severity: 'warning', code: 'ECS321', line: tried.line, message: `start-up awaits ${tried.store.label} in a try/catch before listening, and ${tried.refused}; ecsfix leaves it in place: move listen before it by hand if the service must start while ${tried.store.label} is down` });
         return undefined;
       }
-      const found = tried ? tried.found : awaitedStore(stmt, local, clients);
+      const closest = tried ? tried.found : awaitedStore(stmt, local, clients);
+      if (!closest) continue;
+      // The connect is the first await of that datastore: `await db.connect(); await db.query(...)`
+      // connects with the first, and the query needs it (it moves with it, below), not the other way round.
+      const at = tried ? k : firstAwaitOf(block, k, closest, local, clients);
+      const found = at === k ? closest : awaitedStore(block[at], local, clients);
       if (!found) continue;
-      const line = (tried ? tried.inner[0] : stmt).loc?.start.line;
+      const line = (tried ? tried.inner[0] : block[at]).loc?.start.line;
       if (found.store.unsafe) {
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening; ecsfix leaves it in place: ${found.store.unsafe}` });
         return undefined;
@@ -115,24 +127,20 @@ export default function listenBeforeMongo(file: FileInfo, api: API, options: Cod
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening and keeps its result (${found.name}); ecsfix leaves it in place: move it after listen by hand if the service must start while ${found.store.label} is down` });
         return undefined;
       }
-      const moved: Node[] = [stmt];
-      for (let m = k + 1; m < index && isConnectedLog(source, block[m]); m++) moved.push(block[m]);
+      const moved: Node[] = [block[at]];
+      for (let m = at + 1; m < index && isConnectedLog(source, block[m]); m++) moved.push(block[m]);
       if (moved.some((s) => declaresUsedLater(s))) {
         note({ severity: 'warning', code: 'ECS321', line, message: `start-up awaits ${found.store.label} before listening, but the lines after it are needed before listen; left in place` });
         return undefined;
       }
-      // Migrations, a seed, a query on the same client between the connect and listen (or in listen's
-      // own arguments) would run on a datastore that is not connected yet: the connect stays.
-      const use = datastoreUseBefore(block.slice(k + moved.length, index + 1), datastoreNames(found, root.get().node.program), localFunctions(j, root));
-      if (use?.kind === 'uses') {
-        note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up uses ${found.store.label} (${use.name}) after connecting it and before listening; moving the connect to the background would run this on a datastore that is not connected, so ecsfix leaves the start-up in place` });
+      // Migrations, a seed, a query on the same client between the connect and listen need the
+      // connection: they go after listen with it, in order. What listen needs stays before it.
+      const split = splitStartup(source, block.slice(at + moved.length, index + 1), found, { names: datastoreNames(found, root.get().node.program), functions: localFunctions(j, root), relative: relativeImports(root) });
+      if ('refused' in split) {
+        note({ severity: 'warning', code: 'ECS321', line: split.line, message: split.refused });
         return undefined;
       }
-      if (use) {
-        note({ severity: 'warning', code: 'ECS321', line: use.line, message: `start-up awaits ${use.call} after connecting ${found.store.label} and before listening; it is not declared in this file, so ecsfix cannot establish that it does not use ${found.store.label} and leaves the start-up in place: move the connect after listen by hand if ${use.call} does not need it` });
-        return undefined;
-      }
-      return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried });
+      return rewrite({ j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried, then: split.then });
     }
   }
   const chained = promiseChainStart(j, root, source, local, clients);
@@ -205,7 +213,7 @@ function rewriteChain(
   const body = [`await ${chained.call}(${args})${style.semi}`, ...logs.map((st) => source.slice(st.start, st.end).replace(/;?$/, style.semi))];
   const edits: Edit[] = [{ start: statement.start, end: statement.end, text: listenText }];
   const replaced = shape.catchLine ? `; the .then() chain is gone, and the catch that exited on the first failure (line ${shape.catchLine}) is replaced by the retries` : '; the .then() chain is gone';
-  edits.push(...connectInBackground({ ...ctx, store: chained.store, body: body.flatMap((b) => b.split('\n')), listenIndent: indent, anchorEnd: statement.end, noteLine: chained.line, replaced }));
+  edits.push(...connectInBackground({ ...ctx, store: chained.store, body: body.flatMap((b) => b.split('\n')), then: [], listenIndent: indent, anchorEnd: statement.end, noteLine: chained.line, replaced }));
   return splice(source, edits);
 }
 
@@ -254,7 +262,7 @@ function lastListenCall(source: string): number {
   return last;
 }
 
-type Found = { kind: 'statement'; store: Datastore; inPromiseAll: Node | null; call: Node } | { kind: 'binding'; store: Datastore; name: string };
+type Found = { kind: 'statement'; store: Datastore; inPromiseAll: Node | null; call: Node } | { kind: 'binding'; store: Datastore; name: string; call: Node };
 
 /** The datastore an awaited statement connects to, if any. */
 function awaitedStore(stmt: Node, local: Map<string, Datastore>, clients: Map<string, MadeClient>): Found | null {
@@ -274,10 +282,147 @@ function awaitedStore(stmt: Node, local: Map<string, Datastore>, clients: Map<st
     const d = stmt.declarations[0];
     const init = d.init?.type === 'AwaitExpression' ? d.init.argument : null;
     const store = init ? storeOfCall(init, local, clients) : null;
-    if (store) return { kind: 'binding', store, name: d.id.type === 'Identifier' ? d.id.name : 'a destructured result' };
+    if (store) return { kind: 'binding', store, name: d.id.type === 'Identifier' ? d.id.name : 'a destructured result', call: init };
   }
   return null;
 }
+
+/** `db` of `db.query(...)`: the client an awaited datastore call goes through ('' for `connectDB()`). */
+function receiverOf(found: Found): string {
+  const callee: Node = found.call?.callee;
+  return callee?.type === 'MemberExpression' ? calleeText(callee.object) : '';
+}
+
+/**
+ * The first statement before `k` of the block that awaits the same datastore as `found` (MongoDB
+ * however it is reached, another store through the same client), else `k`: with
+ * `await db.connect(); await db.query(...)` the connect is the first, and the query one of its uses.
+ */
+function firstAwaitOf(block: Node[], k: number, found: Found, local: Map<string, Datastore>, clients: Map<string, MadeClient>): number {
+  let at = k;
+  for (let e = k - 1; e >= 0; e--) {
+    const other = awaitedStore(block[e], local, clients);
+    if (other && other.store.label === found.store.label && (found.store.mongo || receiverOf(other) === receiverOf(found))) at = e;
+  }
+  return at;
+}
+
+/** Where the start-up statements between the connect and listen go: after listen with the connect, or a refusal. */
+type Split = { then: Node[] } | { refused: string; line: number | undefined };
+
+/**
+ * Splits the statements after the connect (`statements`, listen last): each one that needs the
+ * connection at start-up (a query, migrations, a seed, `Model.syncIndexes()`, directly or through a
+ * function of this file, or that uses what such a statement did) runs after the connect, in order;
+ * the rest stays before listen, which may need it. Refused (nothing changes) when a statement that
+ * needs the connection keeps a result or leaves the function (listen or later code may need it), when
+ * listen itself needs the connection, or when an awaited call's use of it cannot be established.
+ */
+function splitStartup(source: string, statements: Node[], found: Found, ctx: { names: Set<string>; functions: Map<string, Node[]>; relative: Set<string> }): Split {
+  const label = found.store.label;
+  const then: Node[] = [];
+  const listen = statements[statements.length - 1];
+  // Log lines right before a statement that moves (`logger.info('running migrations')`) move with it.
+  let logs: Node[] = [];
+  for (const st of statements) {
+    const use = startupUse(st, found.store.mongo, ctx);
+    if (use?.kind === 'uses' && use.nestedOnly) return { refused: `start-up awaits a statement whose callbacks use ${label} (${use.name}) after connecting it and before listening; whether they run at start-up (then it must run after the connect) or only register handlers (then it must stay before listen) cannot be established, so ecsfix leaves the start-up in place: move the connect after listen by hand`, line: use.line };
+    if (!use) {
+      logs = st !== listen && logStatement(source, st) ? [...logs, st] : [];
+      continue;
+    }
+    if (use.kind === 'unknown') return { refused: `start-up awaits ${use.call} after connecting ${label} and before listening; it is not declared in this file, so ecsfix cannot establish whether it needs ${label} (then it must run after the connect) or listen needs it (then it must stay before listen), and leaves the start-up in place: move the connect after listen by hand`, line: use.line };
+    if (st === listen) return { refused: `listen itself uses ${label} (${use.name}) at start-up; moving the connect after it would run this on a datastore that is not connected, so ecsfix leaves the start-up in place`, line: use.line };
+    const movable = /^(?:Expression|If|For|ForOf|ForIn|While|DoWhile|Try|Block)Statement$/.test(st.type) && (st.type === 'ExpressionStatement' || !containsExit(st));
+    if (!movable) return { refused: `start-up uses ${label} (${use.name}) after connecting it and before listening, and ${st.type === 'VariableDeclaration' ? 'keeps its result, which the start-up may need before listen' : 'this statement cannot run in the background as it is'}; ecsfix leaves the start-up in place: move the connect and what needs it after listen by hand`, line: use.line };
+    then.push(...logs, st);
+    logs = [];
+  }
+  return { then };
+}
+
+/** A return/break/continue of the enclosing function or loop (not of a function nested in the statement). */
+function containsExit(node: Node, nested = false): boolean {
+  if (!node || typeof node.type !== 'string') return false;
+  if (/Function/.test(node.type)) return false;
+  if (/^(?:Return|Break|Continue)Statement$/.test(node.type) && !nested) return true;
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || /[cC]omments$/.test(key)) continue;
+    const child = node[key];
+    for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === 'object' && containsExit(c, nested)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a start-up statement needs the connected datastore while start-up runs: a use outside the
+ * functions it defines. `app.get('/users', (req, res) => User.find())` only registers a handler that
+ * runs per request; a statement that awaits and uses it only in its callbacks is `nestedOnly`: those
+ * may run at start-up (`await Promise.all(rows.map((r) => Model.create(r)))`) or only be registered
+ * (`await fastify.register(async (f) => { f.get(...) })`, which must stay before listen).
+ */
+function startupUse(st: Node, mongo: boolean, ctx: { names: Set<string>; functions: Map<string, Node[]>; relative: Set<string> }): (StartupUse & { nestedOnly?: boolean }) | null {
+  const direct = datastoreUseBefore([st], ctx.names, ctx.functions, { mongo, relative: ctx.relative, startupOnly: true });
+  if (direct || !hasStartupAwait(st)) return direct;
+  const nested = datastoreUseBefore([st], ctx.names, ctx.functions, { mongo, relative: ctx.relative, startupOnly: false });
+  if (nested) return nested.kind === 'uses' ? { ...nested, nestedOnly: true } : nested;
+  // An awaited statement that reaches code of another module of the app (`await Promise.all(rows.map((r)
+  // => User.updateOne(...)))`, User required from ./user): whether that needs the connection is not shown here.
+  const other = referenced(st, ctx.relative);
+  return other ? { kind: 'unknown', call: `${calleeText(other)} (from another module)`, line: other.loc?.start.line } : null;
+}
+
+/** The first identifier of `names` the statement references (property names aside). */
+function referenced(node: Node, names: Set<string>): Node | null {
+  if (!node || typeof node.type !== 'string') return null;
+  if (node.type === 'Identifier' && names.has(node.name)) return node;
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || /[cC]omments$/.test(key)) continue;
+    if (key === 'property' && /MemberExpression$/.test(node.type) && !node.computed) continue;
+    if (key === 'key' && /Property$|Method$/.test(node.type) && !node.computed) continue;
+    const child = node[key];
+    for (const c of Array.isArray(child) ? child : [child]) {
+      const hit = c && typeof c === 'object' ? referenced(c, names) : null;
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** An `await` of the statement itself (not inside a function it defines). */
+function hasStartupAwait(node: Node): boolean {
+  if (!node || typeof node.type !== 'string' || /Function/.test(node.type)) return false;
+  if (node.type === 'AwaitExpression') return true;
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || /[cC]omments$/.test(key)) continue;
+    const child = node[key];
+    for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === 'object' && hasStartupAwait(c)) return true;
+  }
+  return false;
+}
+
+/** Names bound by an import or require of a relative module (`const User = require('./user')`): code this file does not show. */
+function relativeImports(root: Collection): Set<string> {
+  const out = new Set<string>();
+  for (const st of root.get().node.program.body as Node[]) {
+    if (st.type === 'ImportDeclaration' && String(st.source.value).startsWith('.')) for (const sp of st.specifiers ?? []) out.add(sp.local.name);
+    if (st.type !== 'VariableDeclaration') continue;
+    for (const d of st.declarations) {
+      const init = d.init;
+      if (init?.type !== 'CallExpression' || init.callee?.name !== 'require' || !String(init.arguments[0]?.value ?? '').startsWith('.')) continue;
+      if (d.id.type === 'Identifier') out.add(d.id.name);
+      else if (d.id.type === 'ObjectPattern') for (const pr of d.id.properties) if (pr.value?.type === 'Identifier') out.add(pr.value.name);
+    }
+  }
+  return out;
+}
+
+/**
+ * Operations of a mongoose Model that no other common API has: on a model required from a module of
+ * the app they buffer until mongoose is connected (`await User.syncIndexes()` before the connect waits
+ * for it forever, then fails after 10 s).
+ */
+const MONGOOSE_MODEL_OPS = /^(?:syncIndexes|createCollection|createIndexes|ensureIndexes|diffIndexes|cleanIndexes|listIndexes|countDocuments|estimatedDocumentCount|insertMany|bulkWrite|findOneAndUpdate|findOneAndDelete|findByIdAndUpdate|findByIdAndDelete|findById|updateMany|deleteMany|updateOne|deleteOne|aggregate)$/;
 
 function storeOfCall(call: Node, local: Map<string, Datastore>, clients: Map<string, MadeClient>): Datastore | null {
   if (call?.type !== 'CallExpression') return null;
@@ -311,20 +456,26 @@ function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, 
   typed(j, root, 'ImportDeclaration').forEach((p) => {
     for (const s of (p.node.specifiers ?? []) as Node[]) fromModule.set(s.local.name, String(p.node.source.value));
   });
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const n: Node = p.node;
-    const init = n.init;
-    if (n.id?.type !== 'Identifier' || (init?.type !== 'NewExpression' && init?.type !== 'CallExpression')) return;
+  const known = (init: Node): MadeClient | null => {
+    if (init?.type !== 'NewExpression' && init?.type !== 'CallExpression') return null;
     const callee = init.callee;
     const ctor = callee?.type === 'Identifier' ? callee.name : callee?.type === 'MemberExpression' ? callee.property?.name : '';
     const pkgOf = callee?.type === 'Identifier' ? fromModule.get(callee.name) ?? requiredFrom(root, callee.name) : callee?.type === 'MemberExpression' ? fromModule.get(callee.object?.name) ?? requiredFrom(root, callee.object?.name) : '';
-    const known = CLIENT_CONSTRUCTORS[ctor ?? ''];
-    if (!known) return;
+    const made = CLIENT_CONSTRUCTORS[ctor ?? ''];
+    if (!made) return null;
     // Only the real packages: pg's Pool/Client, redis' createClient, ioredis' Redis.
-    const pkgOk = known.label === 'Postgres' ? pkgOf === 'pg' : ctor === 'createClient' ? /^(?:redis|@redis\/client)$/.test(pkgOf ?? '') : pkgOf === 'ioredis';
-    if (!pkgOk || (init.type === 'CallExpression') !== (ctor === 'createClient')) return;
-    out.set(n.id.name, { store: { label: known.label, mongo: false, ...(known.unsafe ? { unsafe: known.unsafe } : {}) }, calls: known.calls });
-  });
+    const pkgOk = made.label === 'Postgres' ? pkgOf === 'pg' : ctor === 'createClient' ? /^(?:redis|@redis\/client)$/.test(pkgOf ?? '') : pkgOf === 'ioredis';
+    if (!pkgOk || (init.type === 'CallExpression') !== (ctor === 'createClient')) return null;
+    return { store: { label: made.label, mongo: false, ...(made.unsafe ? { unsafe: made.unsafe } : {}) }, calls: made.calls };
+  };
+  const addKnown = (name: string | null, init: Node) => {
+    const made = name ? known(init) : null;
+    if (name && made) out.set(name, made);
+  };
+  // `const db = new Pool()`, and in a class `this.db = new Pool()` (constructor) or `db = new Pool()` (a field), reached as `this.db` (review6 R4).
+  for (const p of typed(j, root, 'VariableDeclarator')) addKnown(p.node.id?.type === 'Identifier' ? p.node.id.name : null, p.node.init);
+  for (const p of typed(j, root, 'AssignmentExpression')) addKnown(thisProperty(p.node.left), p.node.right);
+  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const p of typed(j, root, type)) addKnown(!p.node.computed && p.node.key?.name ? `this.${p.node.key.name}` : null, p.node.value);
   // `new Database(url)` of a workspace package whose class connects MongoDB in a method
   // (`async connect() { await this.client.connect() }`), kept in a variable or a property of `this`.
   let apis: Record<string, ModuleApi> | null = null;
@@ -343,11 +494,15 @@ function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, 
   };
   for (const p of typed(j, root, 'VariableDeclarator')) workspaceClient(p.node.id?.type === 'Identifier' ? p.node.id.name : null, p.node.init);
   for (const p of typed(j, root, 'AssignmentExpression')) {
-    const left: Node = p.node.left;
-    workspaceClient(left?.type === 'MemberExpression' && left.object?.type === 'ThisExpression' && !left.computed ? `this.${left.property?.name}` : null, p.node.right);
+    workspaceClient(thisProperty(p.node.left), p.node.right);
   }
   for (const type of ['ClassProperty', 'PropertyDefinition']) for (const p of typed(j, root, type)) workspaceClient(!p.node.computed && p.node.key?.name ? `this.${p.node.key.name}` : null, p.node.value);
   return out;
+}
+
+/** `this.db` of an assignment to `this.db`, else null. */
+function thisProperty(left: Node): string | null {
+  return left?.type === 'MemberExpression' && left.object?.type === 'ThisExpression' && !left.computed && left.property?.type === 'Identifier' ? `this.${left.property.name}` : null;
 }
 
 /** The module of `const x = require('m')` / `const { x } = require('m')`. */
@@ -466,7 +621,7 @@ type StartupUse = { kind: 'uses'; name: string; line: number | undefined } | { k
  * reads the database (a seed, migrations, a cache warm-up), and moving the connect past it would
  * run it on a datastore that is not connected.
  */
-function datastoreUseBefore(statements: Node[], names: Set<string>, functions: Map<string, Node[]>): StartupUse | null {
+function datastoreUseBefore(statements: Node[], names: Set<string>, functions: Map<string, Node[]>, opts: { mongo: boolean; relative: Set<string>; startupOnly: boolean }): StartupUse | null {
   if (names.size === 0) return null;
   const followed = new Set<Node>();
   // `nested`: inside a function written in these statements (a route handler, a callback), which
@@ -474,7 +629,8 @@ function datastoreUseBefore(statements: Node[], names: Set<string>, functions: M
   const visit = (node: Node, callSite: Node | null, nested = false): StartupUse | null => {
     if (!node || typeof node.type !== 'string') return null;
     if (/Function/.test(node.type)) nested = true;
-    if (/^(?:Identifier|MemberExpression|OptionalMemberExpression)$/.test(node.type) && names.has(calleeText(node))) return { kind: 'uses', name: calleeText(node), line: (callSite ?? node).loc?.start.line };
+    const counts = !nested || !opts.startupOnly;
+    if (counts && /^(?:Identifier|MemberExpression|OptionalMemberExpression)$/.test(node.type) && names.has(calleeText(node))) return { kind: 'uses', name: calleeText(node), line: (callSite ?? node).loc?.start.line };
     const callee = node.type === 'CallExpression' ? followableCallee(node.callee) : null;
     if (callee && functions.has(callee)) {
       for (const body of functions.get(callee) ?? []) {
@@ -488,6 +644,14 @@ function datastoreUseBefore(statements: Node[], names: Set<string>, functions: M
     if (!nested && node.type === 'AwaitExpression' && node.argument?.type === 'CallExpression') {
       const awaited = followableCallee(node.argument.callee);
       if (awaited && !functions.has(awaited)) return { kind: 'unknown', call: `${awaited}()`, line: (callSite ?? node).loc?.start.line };
+      // `await User.syncIndexes()` on a binding of a module of the app: a mongoose model operation
+      // needs the connection; any other call's use of it cannot be established.
+      const member: Node = node.argument.callee;
+      if (member?.type === 'MemberExpression' && !member.computed && member.object?.type === 'Identifier' && opts.relative.has(member.object.name) && !names.has(member.object.name)) {
+        const call = `${member.object.name}.${member.property?.name}()`;
+        const line = (callSite ?? node).loc?.start.line;
+        return opts.mongo && MONGOOSE_MODEL_OPS.test(member.property?.name ?? '') ? { kind: 'uses', name: call, line } : { kind: 'unknown', call, line };
+      }
     }
     for (const key of Object.keys(node)) {
       if (key === 'loc' || key === 'comments' || key === 'leadingComments' || key === 'trailingComments') continue;
@@ -546,8 +710,10 @@ function rewrite(args: {
   file: FileInfo;
   /** The connect sat in a try whose catch exited: the try goes, its statements move. */
   tried: Extract<TriedConnect, { inner: Node[] }> | null;
+  /** Statements between the connect and listen that need the connection: they run after it connects, in order. */
+  then: Node[];
 }): string {
-  const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried } = args;
+  const { j, root, source, style, isTs, listen, block, index, moved, found, note, options, file, tried, then } = args;
   const edits: Edit[] = [];
   const s = style.semi;
   const first = moved[0];
@@ -582,6 +748,16 @@ function rewrite(args: {
     edits.push({ start: cutStart, end: cutEnd, text: '' });
   }
 
+  // The statements that need the connection leave their place too (with the comments above them).
+  const thenLines: string[] = [];
+  for (const st of then) {
+    const start = lineStartWithComments(source, st.start);
+    const end = source.indexOf('\n', st.end) + 1 || source.length;
+    const own = indentOf(source, st.start);
+    edits.push({ start, end, text: '' });
+    thenLines.push(...source.slice(start, end).replace(/\n$/, '').split('\n').map((l) => (l.startsWith(own) ? l.slice(own.length) : l.trimStart())));
+  }
+
   // 2. After the server listens (and the lines that set it up), connect in the background with capped backoff.
   let after = index;
   const serverVar = listenTarget(listen.node);
@@ -592,7 +768,8 @@ function rewrite(args: {
     .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
     .filter((l, n, all) => n < all.length - 1 || l !== '');
   const replaced = tried ? `; the catch that exited on the first failure${tried.catchLine ? ` (line ${tried.catchLine})` : ''} is replaced by the retries` : '';
-  edits.push(...connectInBackground({ j, root, source, style, isTs, store: found.store, body, listenIndent: indentOf(source, (listen.node as Node).start), anchorEnd: anchor.end, note, options, file, noteLine: innerFirst.loc?.start.line, replaced }));
+  const thenNote = then.length ? `; what start-up did with ${found.store.label} before listening (line${then.length > 1 ? 's' : ''} ${then.map((st) => st.loc?.start.line).join(', ')}) runs once it is connected, in the same order` : '';
+  edits.push(...connectInBackground({ j, root, source, style, isTs, store: found.store, body, then: thenLines, listenIndent: indentOf(source, (listen.node as Node).start), anchorEnd: anchor.end, note, options, file, noteLine: innerFirst.loc?.start.line, replaced: replaced + thenNote }));
   return splice(source, edits);
 }
 
@@ -610,6 +787,11 @@ function connectInBackground(args: {
   isTs: boolean;
   store: Datastore;
   body: string[];
+  /**
+   * What needs the connection (unindented lines): it runs once, after the retry loop has connected, so a
+   * failing seed or migration rejects (and crashes the process) as it did at start-up, and is not retried.
+   */
+  then: string[];
   listenIndent: string;
   anchorEnd: number;
   note: (n: CodemodNote) => void;
@@ -637,14 +819,16 @@ function connectInBackground(args: {
     `${i}for (let attempt = 1; ; attempt++) {`,
     `${i}${i}try {`,
     ...body,
-    ...(readiness.flag ? [`${i}${i}${i}${readiness.flag} = true${s}`] : []),
-    `${i}${i}${i}return${s}`,
+    ...(readiness.flag && !args.then.length ? [`${i}${i}${i}${readiness.flag} = true${s}`] : []),
+    `${i}${i}${i}${args.then.length ? 'break' : 'return'}${s}`,
     `${i}${i}} catch (${errorVar}) {`,
     `${i}${i}${i}const delayMs = Math.min(30000, 1000 * 2 ** (attempt - 1))${s}`,
     `${i}${i}${i}${logger.name === 'console' ? `console.error(${style.quote}${label} connection failed, retrying${style.quote}, { attempt, delayMs }, ${errorVar})` : retryLog}${s}`,
     `${i}${i}${i}await new Promise((resolve) => setTimeout(resolve, delayMs))${s}`,
     `${i}${i}}`,
     `${i}}`,
+    ...args.then.map((l) => (l ? `${i}${l}` : l)),
+    ...(readiness.flag && args.then.length ? [`${i}${readiness.flag} = true${s}`] : []),
     `})()${s}`,
   ]
     .map((l) => (l ? listenIndent + l : l))

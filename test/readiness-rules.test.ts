@@ -572,6 +572,36 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
   });
 });
 
+describe('ECS417 the start command runs migrations before the server with && (review6 R7)', () => {
+  // review6 R7's billing: listen-before-mongo moves prisma.$connect() behind listen, but the CMD runs
+  // `prisma migrate deploy &&` first, so with the database down node never starts.
+  const billing = (cmd: string, compose = 'services:\n  billing:\n    build: ./apps/billing\n    ports:\n      - "4000:4000"\n') => ({
+    'docker-compose.yml': compose,
+    'apps/billing/package.json': PKG({ name: '@acme/billing', dependencies: { '@prisma/client': '^5.14.0', express: '^4.19.2', prisma: '^5.14.0' } }),
+    'apps/billing/src/server.js':
+      "const express = require('express');\nconst { PrismaClient } = require('@prisma/client');\n\nconst prisma = new PrismaClient();\nconst app = express();\napp.get('/health', (req, res) => res.send('OK'));\nconst PORT = process.env.PORT || 4000;\n\nasync function bootstrap() {\n  app.listen(PORT, () => console.log(`billing on ${PORT}`));\n  void (async () => {\n    for (let attempt = 1; ; attempt++) {\n      try {\n        await prisma.$connect();\n        return;\n      } catch (error) {\n        await new Promise((resolve) => setTimeout(resolve, 1000));\n      }\n    }\n  })();\n}\n\nbootstrap().catch(async (e) => {\n  console.error(e);\n  process.exit(1);\n});\n",
+    'apps/billing/Dockerfile': `FROM node:20-alpine\nWORKDIR /app/apps/billing\nCOPY apps/billing ./\nRUN npm install\nEXPOSE 4000\n${cmd}\n`,
+  });
+
+  it('names the CMD line, blocking, even where the code already listens first', () => {
+    const found = readiness(billing('CMD ["sh", "-c", "npx prisma migrate deploy && node src/server.js"]'));
+    expect(at(found, 'ECS417')).toEqual([{ service: 'billing', file: 'apps/billing/Dockerfile', line: 6, severity: 'blocking' }]);
+    expect(at(found, 'ECS410').map((f) => `${f.file}:${f.line}`)).toEqual(['apps/billing/Dockerfile:6']);
+    expect(at(found, 'ECS401')).toEqual([]);
+  });
+
+  it('not when the server starts whatever the migration does (;), nor for the migration alone', () => {
+    expect(at(readiness(billing('CMD npx prisma migrate deploy; node src/server.js')), 'ECS417')).toEqual([]);
+    expect(at(readiness(billing('CMD ["npx", "prisma", "migrate", "deploy"]')), 'ECS417')).toEqual([]);
+  });
+
+  it('on the compose command that replaces the CMD, not on the CMD it replaces', () => {
+    const compose = 'services:\n  billing:\n    build: ./apps/billing\n    command: sh -c "npx prisma migrate deploy && node src/server.js"\n    ports:\n      - "4000:4000"\n';
+    const found = readiness(billing('CMD ["sh", "-c", "npx prisma migrate deploy && node src/server.js"]', compose));
+    expect(at(found, 'ECS417').map((f) => `${f.file}:${f.line}`)).toEqual(['docker-compose.yml:4']);
+  });
+});
+
 describe('ECS407 / ECS410 on the compose command the task definition runs (review5 P11, P15)', () => {
   const DJANGO = {
     'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nEXPOSE 8000\nCMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]\n',

@@ -101,14 +101,14 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',
-    help: 'Start-up awaits the database before the HTTP server listens and exits when it fails, so a slow or unreachable database makes the container exit before the ALB health check can pass. The server now listens first; the database connects in the background with capped retries; /ready reports not-ready until it is up while /health answers 200.',
+    help: 'Start-up awaits the database before the HTTP server listens and exits when it fails, so a slow or unreachable database makes the container exit before the ALB health check can pass. The server now listens first; the database connects in the background with capped retries, and what start-up did with it before listening (migrations, a seed, an index build, a query) runs once it is connected, in the same order; what listen needs stays before it; /ready reports not-ready until it is up while /health answers 200.',
     fixedBy: 'listen-before-mongo',
   },
   {
     code: 'ECS321',
     title: 'A datastore awaited before listen is left in place',
     defaultSeverity: 'warning',
-    help: 'The start-up awaits a datastore before listening, but moving it is not safe here (its result is used before listen, or the shape is not one ecsfix rewrites). Move it after listen by hand, with retries, if the service must start while the datastore is down.',
+    help: 'The start-up awaits a datastore before listening, but moving it is not safe here (its result is used before listen; the statements between it and listen cannot be split into what listen needs, which stays, and what needs the connection, which would move with it; an awaited call whose use of it cannot be established; or the shape is not one ecsfix rewrites). Move it after listen by hand, with retries, if the service must start while the datastore is down.',
   },
   {
     code: 'ECS322',

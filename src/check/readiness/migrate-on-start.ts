@@ -29,6 +29,14 @@ function migration(command: string): string | null {
 }
 
 /**
+ * Whether a command starts what follows the migration only when it succeeds
+ * (`prisma migrate deploy && node src/server.js`): with the database down, nothing after it runs.
+ */
+function gatesStart(command: string): boolean {
+  return MIGRATIONS.some(([, re]) => new RegExp(`${re.source}[^;&|]*&&\\s*\\S`).test(command));
+}
+
+/**
  * The arguments the ENTRYPOINT script starts with: the ENTRYPOINT's words after the script, then
  * compose's `command` or the image's CMD (a shell-form CMD runs as `/bin/sh -c …`); null when they
  * are not established (compose replaces the entrypoint, a shell-form ENTRYPOINT, a compose
@@ -64,17 +72,33 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
         message: `${where} runs ${what} at every start: on ECS each task of "${service}" migrates, concurrently on every deploy and scale-out; run migrations once per deploy (a one-off ECS task) instead`,
       }),
     );
+  // review6 R7: `migrate && node server.js` needs the database before the server runs, whatever the code does.
+  const gate = (service: string, file: string, line: number, what: string, where: string, command: string) => {
+    if (!gatesStart(command)) return;
+    findings.push(
+      finding(ctx, 'ECS417', {
+        service,
+        file,
+        line,
+        message: `${where} (line ${line}) runs ${what} and starts the server only when it succeeds (&&): while the database is down or slow the migration fails, the server never starts and the container exits at start, so "${service}" crash-loops on ECS even where its code listens first; run migrations as a one-off ECS task and start only the server`,
+      }),
+    );
+  };
   for (const service of ctx.repo.services) {
     // The process the task definition runs when compose replaces the image's (`sh -c "manage.py migrate && gunicorn ..."`).
     const process = composeCommand(service);
     const migrates = process ? migration(process.value) : null;
     if (process && migrates) say(service.name, process.file, process.line, migrates, 'the compose command the task definition carries');
+    if (process && migrates) gate(service.name, process.file, process.line, migrates, 'the compose command the task definition carries', process.value);
     const image = serviceImage(ctx.repo, service);
     if (!image || !service.dockerfile) continue;
     for (const keyword of ['ENTRYPOINT', 'CMD']) {
       const ins = lastInForce(image.parsed, image.stage, keyword);
       const what = ins ? migration(ins.args) : null;
       if (ins && what) say(service.name, service.dockerfile, ins.line, what, `the image ${keyword}`);
+      // The image's start command only runs when compose does not replace it.
+      const replaced = keyword === 'CMD' ? Boolean(process) : service.compose?.entrypoint !== undefined;
+      if (ins && what && !replaced) gate(service.name, service.dockerfile, ins.line, what, `the image ${keyword}`, ins.args);
     }
     const script = entrypointScript(ctx, service, image);
     const lines = script?.text.split('\n') ?? [];
