@@ -1,7 +1,7 @@
 /**
  * What counts as a secret, for compose-secret-defaults and for the task definitions `check` writes: a variable whose name ends in a secret noun
  * (`DB_PASSWORD`, `JWT_SECRET_KEY`, `STRIPE_KEY`), or a value shaped like a live credential
- * whatever its name (`sk_live_…`, `AKIA…`). A name where the secret word is followed by a setting
+ * whatever its name (`sk_live_…`, `sk_test_…` with a random token, `AKIA…`). A name where the secret word is followed by a setting
  * (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`, `SECRET_MANAGER_REGION`, `JWT_PRIVATE_KEY_FILE`) is not a
  * secret's, and a default that is plainly a setting (a boolean, a duration, an AWS region) is never
  * taken for a secret on its name alone. A number is not such a setting: `${DB_PASSWORD:-12345678}`
@@ -46,9 +46,12 @@ export function isPlainSettingValue(value: string): boolean {
   );
 }
 
-/** Prefixes and shapes of live credentials issued by well-known providers. */
+/** Prefixes and shapes of credentials issued by well-known providers that work against their real APIs. */
 const LIVE_CREDENTIAL = [
   /^(?:sk|rk)_live_[A-Za-z0-9]{8,}/, // Stripe secret / restricted key
+  // A test-mode secret key is a credential of the same real account (full API access to its test data
+  // and webhooks; scanners flag it): one with a long random token, not `sk_test_your_key_here` (review6 R11).
+  /^(?:sk|rk)_test_(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{16,}/,
   /^gh[pousr]_[A-Za-z0-9]{20,}/, // GitHub token
   /^xox[bpas]-[A-Za-z0-9-]{10,}/, // Slack token
   /(?:^|[^A-Z0-9])AKIA[0-9A-Z]{16}(?![0-9A-Z])/, // AWS access key id (the secret key is usually beside it)

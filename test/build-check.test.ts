@@ -15,6 +15,9 @@ const repoTree = (dockerfile: string): Tree =>
     ['tsconfig.base.json', '{}\n'],
     ['shared/package.json', JSON.stringify({ name: '@x/shared', main: 'dist/index.js', scripts: { build: 'tsc' } })],
     ['shared/src/index.ts', 'export const a = 1;\n'],
+    ['shared/tsconfig.json', '{ "extends": "../tsconfig.base.json", "compilerOptions": { "outDir": "dist", "rootDir": "src" } }\n'],
+    ['services/jobs/tsconfig.json', '{ "extends": "../../tsconfig.base.json", "compilerOptions": { "outDir": "dist", "rootDir": "src" } }\n'],
+    ['services/jobs/tsconfig.build.json', '{ "extends": "./tsconfig.json", "exclude": ["**/*.test.ts"] }\n'],
     ['services/jobs/package.json', JSON.stringify({ name: '@x/jobs', main: 'dist/index.js', scripts: { build: 'tsc' }, dependencies: { '@x/shared': 'workspace:*' } })],
     ['services/jobs/src/index.ts', "import { a } from '@x/shared';\nconsumer.run({ eachMessage: async () => a });\n"],
     ['services/jobs/Dockerfile', dockerfile],
@@ -419,5 +422,165 @@ COPY services/sqs-poller/ ./
 CMD ["npm", "start"]
 `;
     expect(coverage(copied)).toEqual([]);
+  });
+});
+
+/** review6 R24/R23/R8: the build's output is where its config files say, not an assumed dist/. */
+describe('build outputs the config files establish (review6 R24, R23, R8)', () => {
+  const buildCheck = (tree: Tree, path: string) => checkDockerfileBuild(tree.get(path) as string, modelOf(tree), { path });
+  const blocking = (findings: BuildFinding[]) => findings.filter((f) => f.severity === 'blocking').map((f) => `${f.code}:${f.line}`);
+
+  // The `typeorm init --express` template: "build": "tsc", tsconfig outDir ./build, no "main".
+  const typeorm = (tsconfig: Record<string, string>, copied = 'build'): Tree =>
+    new Map([
+      ['docker-compose.yml', 'services:\n  users:\n    build: ./typeorm\n    ports: ["3000:3000"]\n'],
+      ['typeorm/package.json', JSON.stringify({ name: 'typeorm-api', scripts: { start: 'node build/index.js', build: 'tsc' }, dependencies: { express: '^4.17.2' } })],
+      ['typeorm/package-lock.json', '{"lockfileVersion":3}\n'],
+      ['typeorm/src/index.ts', "import express from 'express';\nexpress().listen(3000);\n"],
+      ...Object.entries(tsconfig),
+      [
+        'typeorm/Dockerfile',
+        `FROM node:20-slim AS build\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n\nFROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY --from=build /app/${copied} ./build\nUSER node\nCMD ["node", "build/index.js"]\n`,
+      ],
+    ]);
+
+  it('tsc writes tsconfig compilerOptions.outDir (./build), relative to the tsconfig, through relative extends', () => {
+    expect(buildCheck(typeorm({ 'typeorm/tsconfig.json': '{ "compilerOptions": { "outDir": "./build", "rootDir": "./src" } }' }), 'typeorm/Dockerfile')).toEqual([]);
+    // Set in the file it extends (JSON with comments and a trailing comma), relative to that file.
+    const extended = { 'typeorm/tsconfig.json': '{ "extends": "./config/base", }', 'typeorm/config/base.json': '{\n  // shared\n  "compilerOptions": { "outDir": "../build", },\n}\n' };
+    expect(buildCheck(typeorm(extended), 'typeorm/Dockerfile')).toEqual([]);
+    // Established, so a COPY of another directory is still a blocking claim.
+    expect(blocking(buildCheck(typeorm({ 'typeorm/tsconfig.json': '{ "compilerOptions": { "outDir": "./build" } }' }, 'dist'), 'typeorm/Dockerfile'))).toEqual(['ECS502:12', 'ECS503:14']);
+  });
+
+  it('a tsc output the model cannot read makes no blocking claim', () => {
+    for (const tsconfig of [
+      { 'typeorm/tsconfig.json': '{ "extends": "@tsconfig/node20/tsconfig.json" }' },
+      { 'typeorm/tsconfig.json': '{ "compilerOptions": { "rootDir": "./src" } }' },
+    ]) {
+      const findings = buildCheck(typeorm(tsconfig), 'typeorm/Dockerfile');
+      expect(blocking(findings), JSON.stringify(tsconfig)).toEqual([]);
+      expect(findings.filter((f) => f.code === 'ECS502').map((f) => f.severity)).toEqual(['info']);
+    }
+  });
+
+  // What `nx g @nx/react:app` / @nx/vite generate: build.outDir ../../dist/apps/web.
+  const vite = (config: string | null, file = 'vite.config.js'): Tree =>
+    new Map([
+      ['package.json', JSON.stringify({ name: '@acme/source', private: true, workspaces: ['apps/*'] })],
+      ['package-lock.json', '{"lockfileVersion":3}\n'],
+      ['docker-compose.yml', 'services:\n  web:\n    build:\n      context: .\n      dockerfile: apps/web/Dockerfile\n    ports: ["80:80"]\n'],
+      ['apps/web/package.json', JSON.stringify({ name: '@acme/web', private: true, type: 'module', scripts: { build: 'vite build' } })],
+      ['apps/web/index.html', '<div id="root"></div>\n'],
+      ['apps/web/src/main.tsx', 'export {};\n'],
+      ...(config === null ? [] : [[`apps/web/${file}`, config] as [string, string]]),
+      [
+        'apps/web/Dockerfile',
+        'FROM node:20-alpine AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY apps/web/package.json apps/web/\nRUN npm ci -w @acme/web\nCOPY apps/web apps/web\nRUN npm run build -w @acme/web\n\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist/apps/web /usr/share/nginx/html\n',
+      ],
+    ]);
+  const nxVite = "export default {\n  root: __dirname,\n  server: { port: 4200 },\n  build: { outDir: '../../dist/apps/web', emptyOutDir: true },\n};\n";
+
+  it('vite build writes vite.config build.outDir (the Nx default ../../dist/apps/web)', () => {
+    expect(buildCheck(vite(nxVite), 'apps/web/Dockerfile').filter((f) => f.code === 'ECS502')).toEqual([]);
+    // defineConfig(...) in TypeScript syntax reads the same.
+    expect(buildCheck(vite(`import { defineConfig } from 'vite';\nexport default defineConfig({ plugins: [] as unknown[], build: { outDir: '../../dist/apps/web' } });\n`, 'vite.config.mts'), 'apps/web/Dockerfile').filter((f) => f.code === 'ECS502')).toEqual([]);
+  });
+
+  it('vite: the default dist when nothing sets outDir (established), info when outDir is not a literal', () => {
+    // No outDir: vite writes apps/web/dist, so /app/dist/apps/web is made by nothing.
+    expect(blocking(buildCheck(vite("export default { server: { port: 4200 } };\n"), 'apps/web/Dockerfile'))).toContain('ECS502:10');
+    expect(blocking(buildCheck(vite(null), 'apps/web/Dockerfile'))).toContain('ECS502:10');
+    const variable = "const out = process.env.OUT ?? '../../dist/apps/web';\nexport default { build: { outDir: out } };\n";
+    const findings = buildCheck(vite(variable), 'apps/web/Dockerfile').filter((f) => f.code === 'ECS502');
+    expect(findings.map((f) => f.severity)).toEqual(['info']);
+  });
+
+  // vercel/next.js examples/with-docker, near verbatim.
+  const nextApp = (config: string): Tree =>
+    new Map([
+      ['docker-compose.yml', 'services:\n  web:\n    build: ./app\n    ports: ["3000:3000"]\n'],
+      ['app/package.json', JSON.stringify({ name: 'web', private: true, scripts: { dev: 'next dev', build: 'next build', start: 'next start' }, dependencies: { next: '14.2.3', react: '18.3.1' } })],
+      ['app/package-lock.json', '{"lockfileVersion":3}\n'],
+      ['app/next.config.js', config],
+      ['app/src/app/page.js', 'export default function Page() { return null; }\n'],
+      ['app/src/app/api/health/route.js', 'export async function GET() { return Response.json({ ok: true }); }\n'],
+      ['app/public/favicon.ico', ''],
+      [
+        'app/Dockerfile',
+        [
+          'FROM node:20-alpine AS deps',
+          'WORKDIR /app',
+          'COPY package.json package-lock.json ./',
+          'RUN npm ci',
+          '',
+          'FROM node:20-alpine AS builder',
+          'WORKDIR /app',
+          'COPY --from=deps /app/node_modules ./node_modules',
+          'COPY . .',
+          'ENV NEXT_TELEMETRY_DISABLED 1',
+          'RUN npm run build',
+          '',
+          'FROM node:20-alpine AS runner',
+          'WORKDIR /app',
+          'ENV NODE_ENV production',
+          'RUN addgroup --system --gid 1001 nodejs',
+          'RUN adduser --system --uid 1001 nextjs',
+          'COPY --from=builder /app/public ./public',
+          'RUN mkdir .next',
+          'RUN chown nextjs:nodejs .next',
+          'COPY --from=builder --chown=nextjs:nodejs /app/.next/standalone ./',
+          'COPY --from=builder --chown=nextjs:nodejs /app/.next/static ./.next/static',
+          'USER nextjs',
+          'EXPOSE 3000',
+          'ENV PORT 3000',
+          'ENV HOSTNAME "0.0.0.0"',
+          'CMD ["node", "server.js"]',
+          '',
+        ].join('\n'),
+      ],
+    ]);
+
+  it("next build with output: 'standalone' makes .next/standalone (server.js) and .next/static", () => {
+    expect(buildCheck(nextApp("/** @type {import('next').NextConfig} */\nmodule.exports = { output: 'standalone' };\n"), 'app/Dockerfile')).toEqual([]);
+  });
+
+  it('next build without standalone output makes no .next/standalone; an output that is not a literal is not established', () => {
+    expect(blocking(buildCheck(nextApp('module.exports = { reactStrictMode: true };\n'), 'app/Dockerfile'))).toEqual(['ECS502:21', 'ECS503:27']);
+    const unsure = buildCheck(nextApp("module.exports = { output: process.env.STANDALONE ? 'standalone' : undefined };\n"), 'app/Dockerfile');
+    expect(blocking(unsure)).toEqual([]);
+  });
+
+  // The Dockerfile `nx g @nx/node:setup-docker` generates: it copies dist/, which `nx build` makes outside docker.
+  const nxNode = (projectJson: boolean): Tree =>
+    new Map([
+      ['package.json', JSON.stringify({ name: '@acme/source', private: true, workspaces: ['apps/*'], scripts: { build: 'nx run-many -t build' } })],
+      ['package-lock.json', '{"lockfileVersion":3}\n'],
+      ['.gitignore', 'node_modules\ndist\n'],
+      ['docker-compose.yml', 'services:\n  orders:\n    build:\n      context: .\n      dockerfile: apps/orders/Dockerfile\n    ports: ["3100:3000"]\n'],
+      ['apps/orders/package.json', JSON.stringify({ name: '@acme/orders', version: '1.0.0', dependencies: { express: '^4.19.2' } })],
+      ['apps/orders/src/main.ts', "import express from 'express';\nexpress().listen(3000);\n"],
+      ...(projectJson
+        ? [
+            [
+              'apps/orders/project.json',
+              JSON.stringify({ name: 'orders', targets: { build: { executor: '@nx/webpack:webpack', outputs: ['{options.outputPath}'], options: { outputPath: 'dist/apps/orders', main: 'apps/orders/src/main.ts' } }, 'docker-build': { dependsOn: ['build'], command: 'docker build -f apps/orders/Dockerfile . -t orders' } } }),
+            ] as [string, string],
+          ]
+        : []),
+      [
+        'apps/orders/Dockerfile',
+        'FROM docker.io/node:lts-alpine\n\nENV HOST=0.0.0.0\nENV PORT=3000\n\nWORKDIR /app\n\nRUN addgroup --system orders && \\\n          adduser --system -G orders orders\n\nCOPY dist/apps/orders orders/\nRUN chown -R orders:orders .\n\nRUN npm --prefix orders --omit=dev -f install\n\nCMD [ "node", "orders" ]\n',
+      ],
+    ]);
+
+  it('a COPY of the output an Nx build declares (project.json outputPath) is a warning, not "cannot build"', () => {
+    const findings = buildCheck(nxNode(true), 'apps/orders/Dockerfile').filter((f) => f.code === 'ECS502');
+    expect(findings).toEqual([expect.objectContaining({ severity: 'warning', line: 11 })]);
+    // Nothing in the repo says what makes dist/apps/orders: still not in the build context.
+    expect(blocking(buildCheck(nxNode(false), 'apps/orders/Dockerfile'))).toContain('ECS502:11');
+    // The context's .dockerignore leaves dist out: building it first does not put it in the context.
+    const ignored = nxNode(true).set('.dockerignore', 'node_modules\ndist\n');
+    expect(blocking(buildCheck(ignored, 'apps/orders/Dockerfile'))).toContain('ECS502:11');
   });
 });

@@ -10,7 +10,7 @@ import { deployedStage, dockerfileProblems, isRootUser, parseDockerfile } from '
 import { instructionWords } from '../src/dockerfile/shell.js';
 import { dockerfileWorkerMultistage } from '../transforms/dockerfile-worker-multistage.js';
 import { TRANSFORMS } from '../transforms/index.js';
-import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+import { applyPlan, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const KC = join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan');
 const WORKERS = ['session-worker', 'notification-worker', 'purchase-worker', 'cache-worker', 'allocation-worker'];
@@ -311,5 +311,16 @@ describe('dockerfile-worker-multistage refuses what it cannot rewrite safely', (
     const result = runOn(tinyRepo((t) => t.set('workers/mailer/Dockerfile', (t.get('workers/mailer/Dockerfile') as string).replace('COPY workers/mailer ./workers/mailer', 'COPY workers/mailer ./mailer'))));
     expect(result.edits).toEqual([]);
     expect(result.findings.map((f) => f.code)).toEqual(['ECS161']);
+  });
+});
+
+describe('dockerfile-worker-multistage in a repo without pnpm', () => {
+  // review6 R10: the rewrite is for pnpm monorepos; an npm repo's worker gets no refusal to read.
+  it('an npm workspaces repo with a standalone npm worker outside the workspace globs: no change, no finding (no ECS161)', () => {
+    const tree = readTree(join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-worker-multistage', 'npm-repo-standalone-worker', 'before'));
+    const { repo, plan } = planTree(tree, [dockerfileWorkerMultistage]);
+    expect(repo.services.find((s) => s.name === 'notifier')?.role).toBe('worker');
+    expect(plan.changes).toEqual([]);
+    expect(findingsOf(plan)).toEqual([]);
   });
 });

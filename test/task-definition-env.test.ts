@@ -135,3 +135,37 @@ describe('task definition environment: compose env_file (review5 N16)', () => {
     expect(ecs?.notes.filter((n) => n.includes('services/notify/.env.production') && n.includes('.gitignore:2'))).toHaveLength(1);
   });
 });
+
+describe('compose files used only as extends: templates', () => {
+  // review6 R14: deploy/compose.base.yml holds `api-base: {build: …}` only for docker-compose.yml's
+  // `api: {extends: {file: deploy/compose.base.yml, service: api-base}}`; nothing runs the base file.
+  it('the template service is no deployed service: one task definition (api), with the environment it inherits', () => {
+    const { ecs, env, report, repo } = ecsOf('extends-template-base', 'api');
+    expect(report.ecs.map((e) => e.service)).toEqual(['api']);
+    expect(report.services.map((s) => s.name)).toEqual(['api']);
+    expect(repo.compose.projects.map((p) => p.file)).toEqual(['docker-compose.yml']);
+    expect(env).toMatchObject({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
+    expect(ecs?.taskDefinition.family).toBe('api');
+  });
+
+  it('a base file a script runs by itself (docker compose -f deploy/compose.base.yml up) stays a project of its own', () => {
+    const { report } = ecsOf('extends-template-base', 'api', (tree) => {
+      tree.set('Makefile', 'base:\n\tdocker compose -f deploy/compose.base.yml up --build\n');
+    });
+    expect(report.ecs.map((e) => e.service).sort()).toEqual(['api', 'api-base']);
+  });
+
+  it('a base file .env names in COMPOSE_FILE stays a project of its own', () => {
+    const { report } = ecsOf('extends-template-base', 'api', (tree) => {
+      tree.set('.env', 'COMPOSE_FILE=deploy/compose.base.yml\n');
+    });
+    expect(report.ecs.map((e) => e.service).sort()).toEqual(['api', 'api-base']);
+  });
+
+  it('a base file with a service nothing extends stays a project of its own', () => {
+    const { report } = ecsOf('extends-template-base', 'api', (tree) => {
+      tree.set('deploy/compose.base.yml', `${tree.get('deploy/compose.base.yml')}  migrate:\n    build:\n      context: ..\n      dockerfile: apps/api/Dockerfile\n    command: ["node", "src/server.js"]\n`);
+    });
+    expect(report.ecs.map((e) => e.service).sort()).toEqual(expect.arrayContaining(['api', 'api-base']));
+  });
+});

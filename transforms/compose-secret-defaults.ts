@@ -407,7 +407,7 @@ function serviceOf(path: readonly unknown[]): { service?: string } {
 function describeSecret(value: string): string {
   const url = URL_CREDENTIALS.exec(value);
   if (url) return `a password in a URL to ${url[3]}`;
-  return isLiveCredential(value) ? 'a live provider credential' : `a random-looking token of ${value.length} characters`;
+  return isLiveCredential(value) ? 'a provider credential' : `a random-looking token of ${value.length} characters`;
 }
 
 function applyEditsSorted(text: string, edits: TextEdit[]): string {

@@ -235,6 +235,21 @@ function copiedFile(state: Parameters<typeof presence>[0], path: string, index: 
   return entry ? { presence: p, found, entry } : { presence: 'no', found: null, entry: null };
 }
 
+/**
+ * The latest COPY, before the install, of a source the build context lacks (`COPY dist/apps/orders
+ * orders/`: a build output made before `docker build`) that may have put something at `path`: it may
+ * be a file or a directory, so into a directory destination it may bring anything. Null when none.
+ */
+function missingSourceAt(parsed: ParsedDockerfile, state: StageFiles, path: string): ImageEntry | null {
+  for (let i = state.entries.length - 1; i >= 0; i--) {
+    const e = state.entries[i] as ImageEntry;
+    if (e.kind !== 'named' || !e.copy) continue;
+    const dir = copyArguments(parsed, e.copy)?.destIsDir ? posix.dirname(e.path) : e.path;
+    if (path === e.path || path.startsWith(dir === '/' ? '/' : dir + '/')) return e;
+  }
+  return null;
+}
+
 /** The entry was copied by its own name (a file source), not as part of a directory. */
 const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l.entry.path === path && (l.entry.kind === 'context' || l.entry.kind === 'named');
 
@@ -345,6 +360,15 @@ export const dockerfileFrozenLockfile: Transform = {
         continue;
       }
 
+      // `COPY dist/apps/orders orders/` (a build output the repo does not have): the package.json there,
+      // and whether a lockfile comes with it, cannot be seen (review6 R9).
+      const unseen = !present && !manifest.found ? missingSourceAt(parsed, state, posix.join(root, 'package.json')) : null;
+      if (unseen) {
+        const from = unseen.copy ? `${unseen.copy.keyword} ${unseen.source?.value ?? ''} at line ${unseen.copy.line}` : 'a COPY';
+        say('ECS144', 'info', `cannot tell whether ${lockNames[lockNames.length - 1]} is in the image when this install runs: the package.json it reads (${posix.join(root, 'package.json')}) would come from ${from}, a source the build context does not have (a build output made before docker build?), so what that COPY brings cannot be read; make the install use the lockfile by hand`);
+        continue;
+      }
+
       // The lockfile in the build context next to the package.json the image gets.
       let addLock: string[] = [];
       let lockInRepoPath: string | null = null;
@@ -382,7 +406,8 @@ export const dockerfileFrozenLockfile: Transform = {
             const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');
             if (ignoredLock) say('ECS181', 'warning', `npm ${install.sub.value} runs without a lockfile: ${ignoredLock.file}:${ignoredLock.line} leaves package-lock.json out of the build context, so no COPY can bring it and versions are resolved at build time. Remove that line and run ecsfix again to switch to npm ci`);
             else if (outside) say('ECS147', 'warning', outside);
-            else say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the build context has no package-lock.json): versions are resolved at build time. Commit a package-lock.json and run ecsfix again to switch to npm ci`);
+            else if (repoDir !== null) say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the repository has no package-lock.json next to ${repoDir ? repoDir + '/' : ''}package.json, the one the image gets): versions are resolved at build time. Commit a package-lock.json there and run ecsfix again to switch to npm ci`);
+            else say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile: no COPY before it brings ${posix.join(root, 'package.json')} from the build context, so there is none beside it and versions are resolved at build time`);
           }
           continue;
         }

@@ -489,6 +489,9 @@ export const dockerfileWorkerMultistage: Transform = {
   run({ path, text, repo, options }: TransformInput): TransformResult {
     const services = servicesForFile(repo, path);
     if (services.some((s) => s.role !== 'worker')) return { edits: [], findings: [] };
+    // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it
+    // here, not even why it would not rewrite this image (review6 R10).
+    if (repo.packageManager.name !== 'pnpm' && !repo.files.includes('pnpm-lock.yaml')) return { edits: [], findings: [] };
     const packagesBuilt = [...new Set(services.map((s) => s.packageName))];
     const service = services[0];
     if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], findings: [] };
@@ -498,8 +501,6 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!stage) return { edits: [], findings: [] };
     if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
     if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
-    // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it here.
-    if (repo.packageManager.name !== 'pnpm' && !repo.files.includes('pnpm-lock.yaml')) return { edits: [], findings: [] };
     if (!repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
     if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
       return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);

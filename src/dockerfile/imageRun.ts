@@ -11,6 +11,7 @@ import type { RootPackage, WorkspacePackage } from '../repo/workspace.js';
 import { globToRegExp, isGlob } from './glob.js';
 import { absPath as abs, copyEntries, joinRel, lookup, normRel as norm, type InstallCover, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { runSteps, type ShellWord } from './shell.js';
+import type { OutDir } from '../repo/buildConfig.js';
 
 /** Commands that create nothing the model tracks. */
 const NOOP_COMMAND =
@@ -137,7 +138,7 @@ function followStep(step: Step, seg: string): boolean {
   if (pnpm) return followPnpm(step, pnpm[1] ?? '');
   const npmLike = /^(?:npm|yarn)\b(.*)$/.exec(seg);
   if (npmLike) return followNpm(step, npmLike[1] ?? '') || NOOP_COMMAND.test(seg);
-  if (/^(?:npx\s+)?tsc\b/.test(seg)) return buildHere(step, null);
+  if (/^(?:npx\s+)?tsc\b/.test(seg)) return buildHere(step, null, seg);
   const mkdir = /^mkdir\s+(?:-p\s+)?(.+)$/.exec(seg);
   if (mkdir) {
     for (const d of (mkdir[1] ?? '').split(/\s+/)) if (d && !d.startsWith('-')) step.fs.entries.push({ path: abs(step.cwd, d), rel: null, kind: 'dir' });
@@ -251,12 +252,12 @@ function installCover(step: Step, words: string[]): InstallCover | undefined {
  * false when no package is known to be there or its builder is not one the model knows. A script
  * that builds the workspace's packages (`pnpm -r build`, `turbo run build`) builds each of them.
  */
-function buildHere(step: Step, script: string | null): boolean {
+function buildHere(step: Step, script: string | null, command?: string): boolean {
   const pkg = packageAt(step, step.cwd);
   if (!pkg) return false;
   const body = script === null ? undefined : pkg.scripts[script];
   if (body !== undefined && WORKSPACE_BUILD.test(body)) return produceBuild(step.fs, step.packages.filter((p) => p !== pkg), 'build');
-  return produceBuild(step.fs, [pkg], script);
+  return produceBuild(step.fs, [pkg], script, command?.replace(/^npx\s+/, ''));
 }
 
 const WORKSPACE_BUILD = /\bpnpm\s+(?:-r|--recursive)\b|\bturbo\s+(?:run\s+)?build\b|\blerna\s+run\s+build\b|\bnx\s+run-many\b|--workspaces\b/;
@@ -365,31 +366,96 @@ function packageAt(step: Step, dir: string): WorkspacePackage | null {
 }
 
 /** Adds the packages' build output to the stage; false when a package's builder is not one the model knows. */
-function produceBuild(fs: StageFiles, pkgs: WorkspacePackage[], script: string | null): boolean {
+function produceBuild(fs: StageFiles, pkgs: WorkspacePackage[], script: string | null, command?: string): boolean {
   let known = true;
   for (const pkg of pkgs) {
     const dir = packageDirIn(fs, pkg);
     if (!dir) continue;
-    const outputs = buildOutputs(pkg, script);
+    const outputs = buildOutputs(pkg, script, command);
     known &&= outputs.known;
-    for (const out of outputs.dirs) fs.entries.push({ path: posix.join(dir, out), rel: joinRel(pkg.dir, out), kind: 'produced' });
+    for (const out of outputs.dirs) {
+      const rel = posix.normalize(joinRel(pkg.dir, out));
+      fs.entries.push({ path: posix.join(dir, out), rel: rel.startsWith('..') ? null : norm(rel), kind: 'produced' });
+    }
+    // Outputs the sources do not explain file by file (.next/standalone): whatever is below them.
+    for (const out of outputs.opaque) fs.entries.push({ path: posix.join(dir, out), rel: null, kind: 'produced' });
   }
   return known;
 }
 
+interface BuildOutputs {
+  dirs: string[];
+  opaque: string[];
+  known: boolean;
+}
+
 /**
- * The directories a package's build script writes: `next build` .next (`next export` out),
- * `react-scripts build` build, a TypeScript compiler or bundler that writes the package's output
- * directory ({@link outputDir}) that one. A builder the model does not know still gets that
- * directory, but is not `known`: the stage may hold more than the model sees.
+ * The directories a package's build script (or the compiler `command` a RUN runs) writes, as the
+ * package's config files say: `next build` .next (with `output: 'standalone'` .next/standalone),
+ * `next export` out, `react-scripts build` build, tsc and `nest build` the tsconfig's outDir, `vite
+ * build` vite.config's build.outDir, other bundlers the package's output directory ({@link outputDir}).
+ * A builder the model does not know, or whose output its config does not establish, still gets
+ * that directory but is not `known`: the stage may hold more than the model sees.
  */
-function buildOutputs(pkg: WorkspacePackage, script: string | null): { dirs: string[]; known: boolean } {
-  const body = script === null ? undefined : pkg.scripts[script];
-  if (body === undefined) return { dirs: [outputDir(pkg)], known: true };
-  const dirs = new Set<string>();
-  if (/\bnext\s+build\b/.test(body)) dirs.add('.next');
-  if (/\bnext\s+export\b/.test(body)) dirs.add('out');
-  if (/\breact-scripts\s+build\b/.test(body)) dirs.add('build');
-  if (/\b(?:tsc|nest\s+build|vite\s+build|tsup|swc|babel)\b/.test(body)) dirs.add(outputDir(pkg));
-  return dirs.size ? { dirs: [...dirs], known: true } : { dirs: [outputDir(pkg)], known: false };
+function buildOutputs(pkg: WorkspacePackage, script: string | null, command?: string): BuildOutputs {
+  const body = script === null ? command : pkg.scripts[script];
+  if (body === undefined) return { dirs: [outputDir(pkg)], opaque: [], known: true };
+  const out: BuildOutputs = { dirs: [], opaque: [], known: true };
+  const add = (o: OutDir) => {
+    if ('dir' in o) out.dirs.push(o.dir);
+    else if ('unknown' in o) {
+      out.known = false;
+      out.dirs.push(outputDir(pkg));
+    }
+  };
+  for (const seg of body.split(/&&|\|\||[;|]/)) {
+    const words = seg.trim().split(/\s+/).filter(Boolean);
+    const at = (name: string, sub?: string) => words.findIndex((w, i) => (w === name || w.endsWith(`/node_modules/.bin/${name}`)) && (sub === undefined || words[i + 1] === sub));
+    if (at('next', 'build') >= 0) {
+      out.dirs.push('.next');
+      out.opaque.push('.next/static', '.next/server', ...(pkg.build?.nextStandalone === true ? ['.next/standalone'] : []));
+      // next.config's output is not a literal: .next/standalone may or may not be made.
+      if (pkg.build?.nextStandalone === 'unknown') out.known = false;
+    }
+    if (at('next', 'export') >= 0) out.dirs.push('out');
+    if (at('react-scripts', 'build') >= 0) out.dirs.push('build');
+    if (at('tsc') >= 0) add(tscOutput(pkg, words.slice(at('tsc') + 1)));
+    if (at('nest', 'build') >= 0) add(tscOutput(pkg, pkg.build?.tsc['tsconfig.build.json'] ? ['-p', 'tsconfig.build.json'] : []));
+    if (at('vite', 'build') >= 0) add(viteOutput(pkg, words.slice(at('vite', 'build') + 2)));
+    if (words.some((w) => /^(?:tsup|swc|babel)$/.test(w))) out.dirs.push(outputDir(pkg));
+  }
+  if (out.dirs.length || out.opaque.length || body.split(/&&|\|\||[;|]/).some((seg) => /(?:^|\s)(?:tsc|vite\s+build)\b/.test(seg))) return { ...out, dirs: [...new Set(out.dirs)] };
+  return { dirs: [outputDir(pkg)], opaque: [], known: false };
+}
+
+/** The value of a `--flag value` / `--flag=value` option, null when absent. */
+function flagValue(args: string[], names: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (names.includes(a)) return args[i + 1] ?? null;
+    const eq = a.indexOf('=');
+    if (eq > 0 && names.includes(a.slice(0, eq))) return a.slice(eq + 1);
+  }
+  return null;
+}
+
+/** Where a `tsc` with these arguments writes: `--outDir`, else the outDir of the tsconfig it reads (`-p`/`-b`, else tsconfig.json). */
+function tscOutput(pkg: WorkspacePackage, args: string[]): OutDir {
+  if (args.includes('--noEmit')) return { none: true };
+  const flag = flagValue(args, ['--outDir']);
+  if (flag !== null) return flag.includes('$') ? { unknown: 'a variable outDir' } : { dir: flag };
+  if (!pkg.build) return { dir: outputDir(pkg) };
+  const built = args.findIndex((a) => a === '-b' || a === '--build');
+  const project = flagValue(args, ['-p', '--project']) ?? (built >= 0 && args[built + 1] && !args[built + 1]?.startsWith('-') ? (args[built + 1] as string) : null);
+  const name = project === null ? 'tsconfig.json' : norm(posix.normalize(project));
+  const key = name.endsWith('.json') ? name : joinRel(name, 'tsconfig.json');
+  return pkg.build.tsc[key] ?? { unknown: `tsc reads ${key}, which ecsfix does not read` };
+}
+
+/** Where a `vite build` with these arguments writes: `--outDir`, else vite.config's build.outDir, else `dist`. */
+function viteOutput(pkg: WorkspacePackage, args: string[]): OutDir {
+  const flag = flagValue(args, ['--outDir']);
+  if (flag !== null) return flag.includes('$') ? { unknown: 'a variable outDir' } : { dir: flag };
+  if (flagValue(args, ['-c', '--config']) !== null || args.some((a) => !a.startsWith('-'))) return { unknown: 'vite build is given another config or root' };
+  return pkg.build?.vite ?? { dir: 'dist' };
 }

@@ -12,7 +12,7 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     code: 'ECS502',
     title: 'COPY source is not in the build context or the stage it copies from',
     defaultSeverity: 'blocking',
-    help: 'A COPY source that is outside the build context, matches no file in it, or that the stage it copies from never creates, makes `docker build` fail. Fix the path, the build context (compose `build.context`), or the stage that should produce it. Where the stage copied from runs a command the check cannot follow, the check cannot confirm the path either way and says so as info.',
+    help: 'A COPY source that is outside the build context, matches no file in it, or that the stage it copies from never creates, makes `docker build` fail. Fix the path, the build context (compose `build.context`), or the stage that should produce it. Where the stage copied from runs a command the check cannot follow, or a build whose output directory its config does not establish (tsc reads the tsconfig\'s `outDir`, following relative `extends`; `vite build` vite.config\'s literal `build.outDir`; `next build` makes .next/standalone when next.config sets `output: \'standalone\'`), the check cannot confirm the path either way and says so as info. A COPY of a build output the repo declares a build outside the Dockerfile makes (an Nx project.json `outputPath`, a tsconfig or vite outDir) and does not commit is a warning: the image builds once that build has run, not from a clean checkout.',
   },
   {
     code: 'ECS503',

@@ -295,7 +295,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS144',
     title: 'Cannot tell whether the lockfile is in the image',
     defaultSeverity: 'warning',
-    help: 'The COPY that would bring the lockfile uses a variable or an unknown build context. Make the install use the lockfile by hand.',
+    help: 'The COPY that would bring the lockfile uses a variable or an unknown build context, or copies a source the build context does not have (a build output such as dist/apps/x made before `docker build`), so what it brings cannot be read. Make the install use the lockfile by hand.',
   },
   {
     code: 'ECS145',
@@ -307,7 +307,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS146',
     title: 'npm install runs without any lockfile',
     defaultSeverity: 'info',
-    help: 'The build context has no lockfile npm can read, so versions are resolved at build time. Commit a package-lock.json (or install with the package manager the repo locks with), then run ecsfix again.',
+    help: 'There is no lockfile npm can read next to the package.json the image gets, so versions are resolved at build time. Commit a package-lock.json (or install with the package manager the repo locks with), then run ecsfix again.',
   },
   {
     code: 'ECS147',

@@ -380,27 +380,31 @@ const DEV_LAYER = /(?:^|[.-])(?:dev|develop|development|debug|test|tests|testing
 
 /**
  * `-f a -f b` pairs the repo's own scripts, Makefile and CI use (`docker compose -f docker-compose.yml
- * -f docker-compose.prod.yml up`), as lists of compose files relative to the root. A path is resolved
- * against the script's directory, then the root; only pairs of compose files that exist count.
+ * -f docker-compose.prod.yml up`), and `COMPOSE_FILE=a.yml:b.yml` in a `.env`, as lists of compose
+ * files relative to the root. A path is resolved against the script's directory, then the root; only
+ * lists of compose files that exist count. A single `-f a.yml` is a list of one: the file is run by
+ * itself (so it is no `extends:` template, see {@link extendsTemplates}).
  */
 export function composeFilePairs(files: string[], read: (rel: string) => string | null): string[][] {
   const fileSet = new Set(files);
   const scripts = files.filter(
     (f) =>
-      /(?:^|\/)(?:Makefile|makefile|GNUmakefile|[\w.-]+\.mk|[\w.-]+\.sh|package\.json|Justfile|justfile|Taskfile\.ya?ml|\.gitlab-ci\.ya?ml)$/.test(f) ||
+      /(?:^|\/)(?:Makefile|makefile|GNUmakefile|[\w.-]+\.mk|[\w.-]+\.sh|package\.json|Justfile|justfile|Taskfile\.ya?ml|\.gitlab-ci\.ya?ml|\.env)$/.test(f) ||
       /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f),
   );
   const pairs: string[][] = [];
   for (const script of scripts) {
     if (script.includes('node_modules/')) continue;
     const text = read(script);
-    if (!text || !/compose/.test(text)) continue;
+    if (!text || !/compose|COMPOSE_FILE/.test(text)) continue;
     const dir = posix.dirname(script);
-    for (const m of text.matchAll(/docker[- ]compose((?:\s+(?:-f|--file)(?:\s+|=)["']?[\w./${}-]+["']?)+)/g)) {
-      const paths = [...(m[1] ?? '').matchAll(/(?:-f|--file)(?:\s+|=)["']?([\w./${}-]+)["']?/g)].map((f) => f[1] ?? '');
-      if (paths.length < 2) continue;
+    const lists = [...text.matchAll(/docker[- ]compose((?:\s+(?:-f|--file)(?:\s+|=)["']?[\w./${}-]+["']?)+)/g)].map((m) =>
+      [...(m[1] ?? '').matchAll(/(?:-f|--file)(?:\s+|=)["']?([\w./${}-]+)["']?/g)].map((f) => f[1] ?? ''),
+    );
+    if (posix.basename(script) === '.env') for (const m of text.matchAll(/^COMPOSE_FILE=["']?([^"'\s#]+)/gm)) lists.push((m[1] ?? '').split(':'));
+    for (const paths of lists) {
       const resolved = paths.map((p) => [posix.normalize(posix.join(dir, p)), posix.normalize(p)].find((c) => fileSet.has(c)) ?? null);
-      if (resolved.every((r): r is string => r !== null) && !pairs.some((q) => q.join('\0') === resolved.join('\0'))) pairs.push(resolved);
+      if (resolved.length > 0 && resolved.every((r): r is string => r !== null) && !pairs.some((q) => q.join('\0') === resolved.join('\0'))) pairs.push(resolved);
     }
   }
   return pairs;
@@ -493,8 +497,48 @@ export function buildComposeModel(
     else if (isOverrideLayer(parse(file), projectOf(base, []))) addOverride(base, file);
   }
 
-  const projects = files.filter((f) => !isOverride.has(f) && parse(f)).map((f) => projectOf(f, overridesOf.get(f) ?? []));
+  const templates = extendsTemplates(files, parse, pairs);
+  const projects = files.filter((f) => !isOverride.has(f) && !templates.has(f) && parse(f)).map((f) => projectOf(f, overridesOf.get(f) ?? []));
   return { files: order, services: projects.flatMap((p) => p.services), projects };
+}
+
+/**
+ * Compose files that are only `extends:` templates (the Docker docs' `common-services.yml`,
+ * `deploy/compose.base.yml` with `api-base: {build: …}`): every service of the file is the base of
+ * another service's `extends:` from a compose file that is not a development layer, and nothing runs
+ * the file by itself: it is not a default file (`docker-compose.yml`, which `docker compose` reads in
+ * its directory), no other file `include:`s it, and no script, Makefile, CI job or `.env`
+ * COMPOSE_FILE names it ({@link composeFilePairs}). Its services are deployed only through the ones
+ * that extend them (review6 R14).
+ */
+function extendsTemplates(files: string[], parse: (file: string) => ParsedComposeFile | null, pairs: string[][]): Set<string> {
+  const named = new Set(pairs.flat());
+  const included = new Set<string>();
+  const bases = new Map<string, Set<string>>();
+  for (const file of files) {
+    const parsed = parse(file);
+    if (!parsed) continue;
+    for (const inc of parsed.includes) included.add(inc);
+    if (DEV_LAYER.test(posix.basename(file))) continue;
+    for (const def of Object.values(parsed.services)) {
+      const ext = def.extends;
+      if (!ext || typeof ext !== 'object' || typeof (ext as { file?: unknown }).file !== 'string' || typeof (ext as { service?: unknown }).service !== 'string') continue;
+      const target = posix.normalize(posix.join(parsed.dir, (ext as { file: string }).file));
+      if (target === file) continue;
+      const set = bases.get(target) ?? new Set<string>();
+      set.add((ext as { service: string }).service);
+      bases.set(target, set);
+    }
+  }
+  const templates = new Set<string>();
+  for (const file of files) {
+    const extended = bases.get(file);
+    const parsed = extended && parse(file);
+    if (!parsed || DEFAULT_FILE.test(posix.basename(file)) || named.has(file) || included.has(file)) continue;
+    const names = Object.keys(parsed.services);
+    if (names.length > 0 && names.every((n) => extended.has(n))) templates.add(file);
+  }
+  return templates;
 }
 
 /**

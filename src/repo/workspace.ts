@@ -2,6 +2,7 @@
  * Workspace packages (pnpm-workspace.yaml or package.json `workspaces`), their dependencies on one
  * another, and the package manager and pnpm version the repo uses.
  */
+import { fileIndex, readBuildConfig, type FileIndex, type PackageBuildConfig } from './buildConfig.js';
 import type { Finding } from '../findings/finding.js';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -21,6 +22,8 @@ export interface WorkspacePackage {
   prodDependencies?: string[];
   scripts: Record<string, string>;
   main: string | null;
+  /** Where its builders write, as its config files say (tsconfig outDir, vite build.outDir, next output, project.json outputPath). */
+  build?: PackageBuildConfig;
 }
 
 export interface PnpmVersion {
@@ -107,6 +110,7 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
   const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToRegExp(g.slice(1)));
   const manifests = files.filter((f) => f === 'package.json' || f.endsWith('/package.json'));
   const packages: WorkspacePackage[] = [];
+  let index: FileIndex | undefined;
   for (const manifest of manifests) {
     const dir = posix.dirname(manifest);
     if (dir !== '.' && include.length > 0 && (!include.some((re) => re.test(dir)) || exclude.some((re) => re.test(dir)))) continue;
@@ -132,6 +136,7 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
       prodDependencies: Object.keys({ ...record(json.optionalDependencies), ...record(json.dependencies) }),
       scripts: record(json.scripts),
       main: typeof json.main === 'string' ? json.main : null,
+      build: readBuildConfig(dir === '.' ? '' : dir, (index ??= fileIndex(files)), read),
     });
   }
   const names = new Set(packages.map((p) => p.name));

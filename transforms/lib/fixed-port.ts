@@ -26,14 +26,15 @@ export function cmdReadingPort(
   const entrypoint = inForce.filter((i) => i.keyword === 'ENTRYPOINT').pop();
   const { words, json } = instructionWords(parsed, cmd);
   if (json && entrypoint && !EXEC_WRAPPER.test(instructionWords(parsed, entrypoint).words[0]?.value ?? '')) return null;
-  // `if [ "$1" = "uvicorn" ]; then alembic upgrade head; fi; exec "$@"`: the script decides on the
-  // CMD's first word, which `sh -c` would replace, so what it runs for the server would stop running.
-  const branch = json && entrypoint ? commandBranch(entrypointScript(entrypoint)) : null;
-  if (branch) return { refused: `the ENTRYPOINT script tests the command it is given (${branch.text}, its line ${branch.line}), so wrapping the CMD in sh -c would change what it runs`, line: cmd.line };
   const at = words.findIndex((w, i) => portIn(w.value, words[i - 1]?.value) !== null);
   const word = words[at];
   const found = word ? portIn(word.value, words[at - 1]?.value) : null;
   if (!word || !found) return null;
+  // `if [ "$1" = "uvicorn" ]; then alembic upgrade head; fi; exec "$@"`: the script decides on the
+  // CMD's first word, which `sh -c` would replace, so what it runs for the server would stop running.
+  // Only asked once the CMD is known to carry a port: a CMD without one is not wrapped at all.
+  const branch = json && entrypoint ? commandBranch(entrypointScript(entrypoint)) : null;
+  if (branch) return { refused: `the ENTRYPOINT script tests the command it is given (${branch.text}, its line ${branch.line}), so wrapping the CMD in sh -c would change what it runs`, line: cmd.line };
   const withPort = word.value.slice(0, found.index) + `\${PORT:-${found.port}}` + word.value.slice(found.index + String(found.port).length);
   if (!json) {
     const raw = parsed.text.slice(word.start, word.end);

@@ -4,6 +4,9 @@
  * not confirm" (info); a glob that matches nothing beside other sources is a warning (only those are copied).
  */
 import type { CopyProblem } from '../../dockerfile/imageBuild.js';
+import { posix } from 'node:path';
+import { declaredOutputs } from '../../repo/buildConfig.js';
+import { normRel } from '../../dockerfile/imageFiles.js';
 import { contextLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 export function copySource(ctx: BuildCheckContext): BuildFinding[] {
@@ -23,8 +26,16 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
         return { severity: 'blocking', message: `COPY ${p.source}: matches no file in the build context (${where})` };
       case 'no-match-of-several':
         return { severity: 'warning', message: `COPY ${p.source}: matches no file in the build context (${where}); only the other sources are copied` };
-      case 'not-in-context':
+      case 'not-in-context': {
+        const output = buildOutput(ctx, p.source);
+        // Made by a build the repo declares outside the Dockerfile (nx build, tsc): it builds once that has run.
+        if (output)
+          return {
+            severity: 'warning',
+            message: `COPY ${p.source}: not in the build context (${where}); it is build output (${output.path}, ${output.by}) that a build outside the Dockerfile has to make before docker build: the image cannot be built from a clean checkout without that step`,
+          };
         return { severity: 'blocking', message: `COPY ${p.source}: not in the build context (${where})` };
+      }
       default:
         return null;
     }
@@ -33,4 +44,17 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
     const f = finding(p);
     return f ? [{ code: 'ECS502', severity: f.severity, line: p.line, message: f.message }] : [];
   });
+}
+
+/**
+ * The declared build output a missing COPY source is (or is in, or holds), if any; none when the
+ * context's .dockerignore leaves it out (then building it first does not help).
+ */
+function buildOutput(ctx: BuildCheckContext, source: string): { path: string; by: string } | null {
+  const inContext = normRel(posix.normalize(source.replace(/^\/+/, '')));
+  if (ctx.build.context !== null && ctx.repo.dockerignores?.get(ctx.build.context)?.ignored(inContext)) return null;
+  const rel = normRel(posix.normalize(posix.join(ctx.build.context ?? '', inContext)));
+  const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+  for (const pkg of ctx.repo.workspacePackages) for (const o of declaredOutputs(pkg)) if (within(rel, o.path) || within(o.path, rel)) return o;
+  return null;
 }
