@@ -41,7 +41,7 @@ import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
 import { typedApi } from './lib/type-api.ts';
-import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, quoted, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -165,14 +165,24 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   }
 
   if (handlers.length > 0) {
+    // SIGINT alone (Ctrl-C in development): ECS stops a task with SIGTERM, which then kills node as PID 1 by default.
+    if (!handlers.some((h) => h.signal === 'SIGTERM')) {
+      const also = sigtermRegistration(handlers[0] as Handler, source, style);
+      if (!also) {
+        note({ severity: 'warning', code: 'ECS312', line: handlers[0]?.line, message: `only SIGINT is handled, and its handler is written inline: ECS stops the task with SIGTERM, which this file does not handle; register the same shutdown for SIGTERM (name the handler and pass it to both)` });
+        return undefined;
+      }
+      edits.push(also);
+      note({ severity: 'warning', code: 'ECS310', line: handlers[0]?.line, message: `only SIGINT was handled; ECS stops the task with SIGTERM: the same handler is now registered for SIGTERM too` });
+    }
     // Repair: the existing handler (never a second one) must stop the consumer first.
     const sigterm = handlers.find((h) => h.signal === 'SIGTERM') ?? handlers[0];
     const body = handlerBody(j, root, source, style, sigterm?.fn);
     if (!body) {
       note({ severity: 'warning', code: 'ECS312', line: sigterm?.line, message: 'a signal handler exists but ecsfix cannot follow it to its body; check that it stops the consumer' });
-      return undefined;
+      return edits.length ? splice(source, edits) : undefined;
     }
-    if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return undefined;
+    if (stopsConsumer(j, body.fn, consumers, refsAssigned(j, root, consumers))) return edits.length ? splice(source, edits) : undefined;
     addRefs(consumers, edits, root, j, source, style, isTs, imports);
     addStreamLoopEdits(consumers, edits, source, style, isTs);
     // A handler that does not exit would leave the process running while the side server listens: close it too.
@@ -958,6 +968,27 @@ interface Handler {
   signal: string;
   fn: Node;
   line: number;
+  /** The `process.on(...)` call that registers it. */
+  call: Node;
+}
+
+/**
+ * `process.on('SIGINT', shutdown)` as a statement of its own with a named handler: the same
+ * registration for SIGTERM on the next line. Null for an inline handler (registering it twice would
+ * mean copying it) or a registration inside an expression.
+ */
+function sigtermRegistration(handler: Handler, source: string, style: FileStyle): { start: number; end: number; text: string } | null {
+  const { call, fn } = handler;
+  if (fn?.type !== 'Identifier' || call.arguments.length !== 2) return null;
+  const lineEnd = source.indexOf('\n', call.end);
+  const rest = source.slice(call.end, lineEnd === -1 ? source.length : lineEnd);
+  if (!/^;?[ \t]*(?:\/\/.*)?$/.test(rest)) return null;
+  const lineStart = source.lastIndexOf('\n', call.start - 1) + 1;
+  const indent = source.slice(lineStart, call.start);
+  if (!/^[ \t]*$/.test(indent)) return null;
+  const at = lineEnd === -1 ? source.length : lineEnd;
+  const method = call.callee.property.name;
+  return { start: at, end: at, text: `\n${indent}process.${method}(${quoted(style, 'SIGTERM')}, ${fn.name})${style.semi} // ECS stops a task with SIGTERM` };
 }
 
 function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {
@@ -967,8 +998,8 @@ function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {
     const callee = n.callee;
     if (callee.type !== 'MemberExpression' || callee.object?.name !== 'process' || !/^(?:on|once|addListener|prependListener)$/.test(callee.property?.name)) return;
     const signal = n.arguments[0];
-    if (signal?.type === 'StringLiteral' && /^SIG(?:TERM|INT)$/.test(signal.value)) out.push({ signal: signal.value, fn: n.arguments[1], line: n.loc?.start.line ?? 1 });
-    else if (signal && signal.type !== 'StringLiteral') out.push({ signal: 'SIGTERM', fn: n.arguments[1], line: n.loc?.start.line ?? 1 }); // ['SIGTERM','SIGINT'].forEach(sig => process.on(sig, ...))
+    if (signal?.type === 'StringLiteral' && /^SIG(?:TERM|INT)$/.test(signal.value)) out.push({ signal: signal.value, fn: n.arguments[1], line: n.loc?.start.line ?? 1, call: n });
+    else if (signal && signal.type !== 'StringLiteral') out.push({ signal: 'SIGTERM', fn: n.arguments[1], line: n.loc?.start.line ?? 1, call: n }); // ['SIGTERM','SIGINT'].forEach(sig => process.on(sig, ...))
   });
   return out;
 }
