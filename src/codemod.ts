@@ -18,8 +18,9 @@ export interface CodemodOptions {
   /** Set by ecsfix: receives notes with codes and lines. */
   note?: (note: CodemodNote) => void;
   /**
-   * Set by ecsfix: the same parser jscodeshift would use, without recast's reprint bookkeeping
-   * (the codemods never reprint: they splice text), which costs more than the parse itself.
+   * Set by ecsfix: the file's Babel AST as jscodeshift's parser would build it, made from oxc's parse
+   * (src/source/babel-shape.ts) without recast's reprint bookkeeping (the codemods never reprint:
+   * they splice text). Absent under the jscodeshift CLI, which parses with babel itself.
    */
   parse?: (source: string) => unknown;
   /**

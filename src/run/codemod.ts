@@ -56,6 +56,7 @@ function loadJscodeshift(parser: string): JSCodeshift {
 
 const parsers = new Map<string, (source: string) => unknown>();
 /**
+ * The fallback for a file whose oxc program holds syntax ast-types does not know (see babelFileOf):
  * jscodeshift's own parser for `ts`/`tsx` (babel with jscodeshift's options), without what only
  * recast's reprint needs: the token list and comments attached to nodes (together about 40% of the
  * parse). The codemods never reprint and never read either; under the jscodeshift CLI they get both
