@@ -29,7 +29,7 @@ import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type P
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey, type ComposeEnvFile } from '../src/repo/compose.js';
-import { envExampleFor, parseEnvFile } from '../src/repo/envFiles.js';
+import { envExampleFor, envFileEntries } from '../src/repo/envFiles.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -207,7 +207,7 @@ export const composeSecretDefaults: Transform = {
     const removed = new Map<string, Removed>();
     const lineOfOffset = lineIndex(text);
     const example = envExampleFor(path, read);
-    const listed = envFileValues(example.text ?? '');
+    const listed = envFileEntries(example.text ?? '');
     let literals: Map<string, LiteralSecret> | undefined;
     const flaggedLiteral = (value: string) => flaggedLiteralIn(value, (literals ??= repoLiteralSecrets(path, text, repo, read)));
 
@@ -345,7 +345,7 @@ function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => stri
     const text = read(envPath);
     if (text === null) continue;
     const via = `"${service}" reads it as env_file (${entry.file}:${entry.line})`;
-    for (const [name, { value, line }] of envFileValues(text)) {
+    for (const [name, { value, line }] of envFileEntries(text)) {
       if (value === '' || value.includes('$')) continue;
       if (!((isSecretName(name) && !isPlainSettingValue(value)) || URL_CREDENTIALS.test(value) || isLiveCredential(value))) continue;
       if (isPlaceholder(value, repo))
@@ -362,16 +362,6 @@ function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile
   const out = new Map<string, { entry: ComposeEnvFile; service: string }>();
   for (const svc of repo.compose.services) for (const entry of svc.envFiles ?? []) if (entry.variables !== null && !out.has(entry.path)) out.set(entry.path, { entry, service: svc.name });
   return out;
-}
-
-/** The variables an env file lists, as compose reads them ({@link parseEnvFile}), with the line that sets each (the last one). */
-function envFileValues(text: string): Map<string, { value: string; line: number }> {
-  const lines = text.split(/\r?\n/);
-  const lineOf = (name: string) => {
-    for (let i = lines.length - 1; i >= 0; i--) if (new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=`).test(lines[i] ?? '')) return i + 1;
-    return 1;
-  };
-  return new Map(Object.entries(parseEnvFile(text)).map(([name, value]) => [name, { value, line: lineOf(name) }]));
 }
 
 /**

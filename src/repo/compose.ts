@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import { isScalar, parseDocument, visit, LineCounter, type Document } from 'yaml';
 import { DEV_STAGE } from './dockerfile.js';
-import { parseEnvFile } from './envFiles.js';
+import { envFileEntries } from './envFiles.js';
+import { composeEntries } from './composeEntries.js';
 
 export interface ComposeBuild {
   /** Build context, relative to the repo root. */
@@ -43,6 +44,12 @@ export interface ComposeService {
   envFiles?: ComposeEnvFile[];
   /** `environment:` alone (what wins over the env files); set only beside `envFiles`, else it is `environment`. */
   declaredEnvironment?: Record<string, string | null>;
+  /**
+   * Where each `environment:` variable in force is set: the file and line of its key, in the base
+   * file for one an `extends:` brings, at the `<<` line for one an anchor merges into `environment:`.
+   * A variable only an env file sets is not here (see {@link variableSetAt}).
+   */
+  environmentAt?: Record<string, SetAt>;
   dependsOn: string[];
   hasHealthcheck: boolean;
   /** Volumes and bind mounts (`volumes:`), by container path; absent when the model predates it. */
@@ -55,7 +62,7 @@ export interface ComposeService {
   /** The same as argv, as the container gets them (a string is split like a shell would, as compose does). */
   commandArgs?: string[];
   entrypointArgs?: string[];
-  /** Where the `command`/`entrypoint` in force is set (the service's line when an anchor or `extends:` brings it). */
+  /** Where the `command`/`entrypoint` in force is set (in the base file for one `extends:` brings; the service's line when an anchor brings it). */
   processAt?: { file: string; line: number };
   /** `working_dir:` (the process's working directory over the image's WORKDIR), as written, with where it is set. */
   workingDir?: { value: string; file: string; line: number };
@@ -68,7 +75,7 @@ export interface ComposeService {
 }
 
 /** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
-export type ServiceProcess = Pick<ComposeService, 'environment' | 'envFiles' | 'declaredEnvironment' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt' | 'workingDir'>;
+export type ServiceProcess = Pick<ComposeService, 'environment' | 'envFiles' | 'declaredEnvironment' | 'environmentAt' | 'command' | 'commandArgs' | 'entrypoint' | 'entrypointArgs' | 'processAt' | 'workingDir'>;
 
 /** One `env_file:` entry of a service (string, list, or the long `{ path, required }` form). */
 export interface ComposeEnvFile {
@@ -81,10 +88,30 @@ export interface ComposeEnvFile {
   line: number;
   /** Its variables when the repo has the file (listed by git: tracked, or untracked and not ignored); null when git ignores it or it does not exist. */
   variables: Record<string, string> | null;
+  /** The line of the env file that sets each of its variables. */
+  lines?: Record<string, number>;
   /** Whether the file exists in the work tree (a file git ignores does; it is still not the repo's). */
   onDisk: boolean;
   /** The .gitignore line that ignores it, when the repo does not have it because git ignores it (`cp .env.example .env`). */
   ignoredBy?: string;
+}
+
+/** A file and line of the repo. */
+export interface SetAt {
+  file: string;
+  line: number;
+}
+
+/**
+ * Where the variable `name` the process gets is set: its `environment:` key ({@link
+ * ComposeService.environmentAt}), else the line of the last env file that sets it. Null when
+ * neither sets it.
+ */
+export function variableSetAt(process: ServiceProcess, name: string): SetAt | null {
+  const declared = process.environmentAt?.[name];
+  if (declared) return declared;
+  const envFile = (process.envFiles ?? []).filter((f) => f.variables && name in f.variables).at(-1);
+  return envFile ? { file: envFile.path, line: envFile.lines?.[name] ?? 1 } : null;
 }
 
 /** An env file's text when the repo has it, whether it exists in the work tree, and the .gitignore line that ignores it. */
@@ -362,6 +389,28 @@ interface ParsedComposeFile {
   devLayer: boolean;
   lineOf(key: string): number;
   keyLineOf(key: string, path: (string | number)[]): number;
+  /** The line of a service's `environment:` variable ({@link composeEntries}); null when the service sets none by that name. */
+  envLineOf(service: string, key: string): number | null;
+}
+
+/** A compose file's services, includes and lines ({@link parseComposeText}); throws {@link ComposeSyntaxError}. */
+function parseComposeFile(file: string, text: string): ParsedComposeFile {
+  const { value, lineOf, keyLineOf } = parseComposeText(text, file);
+  let envLines: Map<string, number> | null = null;
+  const envLineOf = (service: string, key: string) => {
+    envLines ??= new Map(composeEntries(file, text, composeDocument(text)).environment.map((e) => [`${e.service}\0${e.key}`, e.line]));
+    return envLines.get(`${service}\0${key}`) ?? null;
+  };
+  const dir = posix.dirname(file);
+  const includes: string[] = [];
+  for (const inc of Array.isArray(value.include) ? value.include : []) {
+    const paths = typeof inc === 'string' ? [inc] : inc && typeof inc === 'object' ? [(inc as { path?: unknown }).path].flat() : [];
+    for (const p of paths) if (typeof p === 'string') includes.push(posix.normalize(posix.join(dir, p)));
+  }
+  const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
+  const services: Record<string, Record<string, unknown>> = {};
+  for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
+  return { file, dir, services, includes, devLayer: isDevLayer(file, services), lineOf, keyLineOf, envLineOf };
 }
 
 /** One compose project: a file, what it includes, and the overrides Compose itself would merge into it. */
@@ -438,19 +487,9 @@ export function buildComposeModel(
     const text = read(file);
     if (text === null) return null;
     order.push(file);
-    const { value, lineOf, keyLineOf } = parseComposeText(text, file);
-    const dir = posix.dirname(file);
-    const includes: string[] = [];
-    for (const inc of Array.isArray(value.include) ? value.include : []) {
-      const paths = typeof inc === 'string' ? [inc] : inc && typeof inc === 'object' ? [(inc as { path?: unknown }).path].flat() : [];
-      for (const p of paths) if (typeof p === 'string') includes.push(posix.normalize(posix.join(dir, p)));
-    }
-    const rawServices = value.services && typeof value.services === 'object' ? (value.services as Record<string, unknown>) : {};
-    const services: Record<string, Record<string, unknown>> = {};
-    for (const [name, def] of Object.entries(rawServices)) services[name] = (def && typeof def === 'object' ? def : {}) as Record<string, unknown>;
-    const parsed = { file, dir, services, includes, devLayer: isDevLayer(file, services), lineOf, keyLineOf };
+    const parsed = parseComposeFile(file, text);
     parsedFiles.set(file, parsed);
-    for (const inc of includes) parse(inc);
+    for (const inc of parsed.includes) parse(inc);
     return parsed;
   };
   for (const file of files) parse(file);
@@ -561,15 +600,18 @@ function isOverrideLayer(parsed: ParsedComposeFile | null, base: ComposeProject)
   return defs.every((def) => !ownBuild(def)) || defs.some((def) => def.image === undefined && !ownBuild(def) && def.extends === undefined);
 }
 
-/** A service definition with its `extends:` base merged under it (the base's paths stay relative to its own file). */
+/**
+ * A service definition with its `extends:` base merged under it: each layer with the file and
+ * service that define it (the base's paths stay relative to its own file, its lines are its file's).
+ */
 interface ResolvedDef {
-  layers: { def: Record<string, unknown>; dir: string }[];
+  layers: { def: Record<string, unknown>; dir: string; from: ParsedComposeFile; name: string }[];
 }
 
 function resolveExtends(parsed: ParsedComposeFile, name: string, parse: (file: string) => ParsedComposeFile | null, depth: number): ResolvedDef {
   const def = parsed.services[name] ?? {};
   const ext = def.extends;
-  const own = { def, dir: parsed.dir };
+  const own = { def, dir: parsed.dir, from: parsed, name };
   if (depth > 8 || ext === undefined) return { layers: [own] };
   const spec = typeof ext === 'string' ? { service: ext } : ext && typeof ext === 'object' ? (ext as { service?: unknown; file?: unknown }) : {};
   if (typeof spec.service !== 'string') return { layers: [own] };
@@ -580,9 +622,9 @@ function resolveExtends(parsed: ParsedComposeFile, name: string, parse: (file: s
 
 function mergeService(existing: ComposeService | null, name: string, parsed: ParsedComposeFile, resolved: ResolvedDef, layer: boolean, readEnv: EnvFileReader): ComposeService {
   let merged = existing;
-  for (const { def, dir } of resolved.layers) {
-    const own = def === parsed.services[name];
-    const envFiles = envFilesOf(def.env_file, dir, (path) => ({ file: parsed.file, line: own ? parsed.keyLineOf(name, ['env_file', ...path]) : parsed.lineOf(name) }), readEnv);
+  for (const { def, dir, from, name: fromName } of resolved.layers) {
+    // Lines are those of the file that writes the layer (an `extends:` base's are its own file's).
+    const envFiles = envFilesOf(def.env_file, dir, (path) => ({ file: from.file, line: from.keyLineOf(fromName, ['env_file', ...path]) }), readEnv);
     const ports = (Array.isArray(def.ports) ? def.ports : []).map(parsePortSpec).filter((p): p is number => p !== null);
     const expose = (Array.isArray(def.expose) ? def.expose : []).map(parsePortSpec).filter((p): p is number => p !== null);
     const before = merged?.build ?? null;
@@ -595,7 +637,10 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       if (build?.target === ownTarget && !(before?.target === ownTarget && before.targetFrom)) build = { ...build, targetFrom: source };
     } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
     // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
-    const at = (key: string) => ({ file: parsed.file, line: def === parsed.services[name] ? parsed.keyLineOf(name, [key]) : parsed.lineOf(name) });
+    const at: LayerPlaces = {
+      key: (key) => ({ file: from.file, line: from.keyLineOf(fromName, [key]) }),
+      variable: (key) => ({ file: from.file, line: from.envLineOf(fromName, key) ?? from.lineOf(fromName) }),
+    };
     const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def, at, envFiles), devLayer: merged.deployed.devLayer } : undefined;
     merged = {
       name,
@@ -615,24 +660,33 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
   return merged as ComposeService;
 }
 
+/** Where a layer sets a key of the service (`command`, `working_dir`) and each of its `environment:` variables. */
+interface LayerPlaces {
+  key(key: string): SetAt;
+  variable(name: string): SetAt;
+}
+
 /**
  * A layer's `environment`, `env_file`, `command` and `entrypoint` merged over what the earlier layers
  * set, as Compose merges them: env files append (one path once), and the container's environment is
  * their variables (a later file over an earlier one) with every layer's `environment:` over them.
  */
-function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>, at?: (key: string) => { file: string; line: number }, ownEnvFiles: ComposeEnvFile[] = []): ServiceProcess {
+function mergeProcess(before: ServiceProcess | null, def: Record<string, unknown>, at?: LayerPlaces, ownEnvFiles: ComposeEnvFile[] = []): ServiceProcess {
   const sets = (key: string) => typeof def[key] === 'string' || Array.isArray(def[key]);
   const setter = sets('entrypoint') ? 'entrypoint' : sets('command') ? 'command' : null;
-  const processAt = setter && at ? at(setter) : before?.processAt;
-  const declared = { ...(before?.declaredEnvironment ?? before?.environment ?? {}), ...environmentOf(def.environment) };
+  const processAt = setter && at ? at.key(setter) : before?.processAt;
+  const own = environmentOf(def.environment);
+  const declared = { ...(before?.declaredEnvironment ?? before?.environment ?? {}), ...own };
+  const environmentAt = { ...before?.environmentAt, ...(at ? Object.fromEntries(Object.keys(own).map((k) => [k, at.variable(k)])) : {}) };
   const envFiles = [...(before?.envFiles ?? [])];
   for (const f of ownEnvFiles) if (!envFiles.some((e) => e.path === f.path)) envFiles.push(f);
-  const workingDir = typeof def.working_dir === 'string' ? { value: def.working_dir, ...(at?.('working_dir') ?? { file: '', line: 1 }) } : before?.workingDir;
+  const workingDir = typeof def.working_dir === 'string' ? { value: def.working_dir, ...(at?.key('working_dir') ?? { file: '', line: 1 }) } : before?.workingDir;
   return {
     ...(processAt ? { processAt } : {}),
     ...(workingDir ? { workingDir } : {}),
     environment: envFiles.length ? { ...Object.assign({}, ...envFiles.map((f) => f.variables ?? {})), ...declared } : declared,
     ...(envFiles.length ? { envFiles, declaredEnvironment: declared } : {}),
+    ...(Object.keys(environmentAt).length ? { environmentAt } : {}),
     ...(typeof def.command === 'string' || Array.isArray(def.command)
       ? { command: commandText(def.command), commandArgs: commandArgs(def.command) }
       : before?.command !== undefined
@@ -722,7 +776,10 @@ function envFilesOf(raw: unknown, dir: string, at: (path: (string | number)[]) =
     if (path.startsWith('../')) return;
     const { text, onDisk, ignoredBy } = readEnv(path);
     const where = at(Array.isArray(raw) ? (typeof entry === 'string' ? [i] : [i, 'path']) : typeof entry === 'string' ? [] : ['path']);
-    out.push({ path, required: spec.required !== false, ...where, variables: text === null ? null : parseEnvFile(text), onDisk: onDisk || text !== null, ...(text === null && ignoredBy ? { ignoredBy } : {}) });
+    const entries = text === null ? null : envFileEntries(text);
+    const variables = entries && Object.fromEntries([...entries].map(([k, v]) => [k, v.value]));
+    const lines = entries && Object.fromEntries([...entries].map(([k, v]) => [k, v.line]));
+    out.push({ path, required: spec.required !== false, ...where, variables, ...(lines ? { lines } : {}), onDisk: onDisk || text !== null, ...(text === null && ignoredBy ? { ignoredBy } : {}) });
   });
   return out;
 }

@@ -7,7 +7,7 @@
 import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, type ComposeService, type EnvFileReader } from './compose.js';
+import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, variableSetAt, type ComposeService, type EnvFileReader } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { gitignoreRule, lockfileFacts } from './lockfiles.js';
@@ -716,7 +716,8 @@ function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; a
     for (const [name, raw] of Object.entries(compose.environment)) {
       // A bare key passes the caller's variable through: its value is not in the repo.
       const value = raw === null ? `\${${name}}` : expandVariables(raw, () => null).text;
-      if (!(env[name] ?? []).some((s) => s.from === 'compose' && s.value === value)) env[name] = [...(env[name] ?? []), { value, from: 'compose', file: compose.file, line: compose.line }];
+      const at = variableSetAt(compose, name) ?? { file: compose.file, line: compose.line };
+      if (!(env[name] ?? []).some((s) => s.from === 'compose' && s.value === value)) env[name] = [...(env[name] ?? []), { value, from: 'compose', ...at }];
     }
   }
   return env;

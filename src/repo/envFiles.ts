@@ -25,11 +25,17 @@ export function envExampleFor(composePath: string, read: (p: string) => string |
  * quoted value unquoted, an unquoted value ending at ` #`. Comments and other lines are skipped.
  */
 export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  return Object.fromEntries([...envFileEntries(text)].map(([name, { value }]) => [name, value]));
+}
+
+/** The variables of a `.env` file ({@link parseEnvFile}), each with the line that sets it (the last one, which compose takes). */
+export function envFileEntries(text: string): Map<string, { value: string; line: number }> {
+  const out = new Map<string, { value: string; line: number }>();
   for (const m of text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$/gm)) {
     const raw = m[2] ?? '';
     const quoted = /^(['"])(.*)\1(?:[ \t]+#.*)?$/.exec(raw); // `KEY="v"  # comment` is v
-    out[m[1] as string] = quoted ? (quoted[2] ?? '') : raw.replace(/[ \t]+#.*$/, '');
+    const line = text.slice(0, m.index).split('\n').length;
+    out.set(m[1] as string, { value: quoted ? (quoted[2] ?? '') : raw.replace(/[ \t]+#.*$/, ''), line });
   }
   return out;
 }

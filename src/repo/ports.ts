@@ -3,7 +3,7 @@
  * URL; compose's mapping and environment; the code's listen defaults), the one rule that chooses,
  * and whether the compose projects that build the image disagree.
  */
-import type { ComposeService } from './compose.js';
+import { variableSetAt, type ComposeService } from './compose.js';
 import type { DockerInstruction } from './dockerfile.js';
 import type { Evidence } from './model.js';
 import type { SourceFacts } from './sourceScan.js';
@@ -97,7 +97,7 @@ export function servicePort(input: PortInput): ServicePort {
   if (composePorts.length === 1 && compose) portEvidence.push({ value: composePorts[0] ?? 0, source: 'compose port mapping', file: compose.file, line: compose.line });
   const composeEnvPort = compose?.environment.PORT;
   if (composeEnvPort && /^\d+$/.test(composeEnvPort) && compose)
-    portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', file: compose.file, line: compose.line });
+    portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', ...(variableSetAt(compose, 'PORT') ?? { file: compose.file, line: compose.line }) });
   for (const [file, f] of input.facts)
     for (const hint of f.ports)
       if (isOwnPortVar(hint.envVar, input.name, input.packageName)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });

@@ -4,7 +4,7 @@
  * http://course-service:3005`, a bare `REDIS_HOST: redis`). ECS has no such name; the task definition must set the variable.
  */
 import type { Finding } from '../../findings/finding.js';
-import { composeEntries } from '../compose-entries.js';
+import { deployedProcess, variableSetAt } from '../../repo/compose.js';
 import { finding, type CheckContext } from '../context.js';
 
 /** host:port, optionally after a scheme and credentials; the host is captured. */
@@ -40,26 +40,30 @@ export function emulatorHostsIn(key: string, value: string): string[] {
   return hostsIn(key, value, (host, port) => EMULATOR_HOST.test(host) || (port !== null && LOOPBACK.test(host) && EMULATOR_PORTS.has(port)));
 }
 
+/**
+ * Each deployed compose service's variables in force as a deployment runs it (without the
+ * local-development layer), in every project that defines it, at the line that sets each: an
+ * `extends:` base's line for what the base gives every service extending it, an env file's line.
+ */
 export function composeOnlyHostname(ctx: CheckContext): Finding[] {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const deployed = new Set(ctx.repo.services.filter((s) => s.compose).map((s) => s.name));
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (const file of ctx.repo.composeFiles) {
-    const text = ctx.read(file);
-    if (text === null) continue;
-    for (const env of composeEntries(file, text).environment) {
-      if (!deployed.has(env.service)) continue;
-      const hosts = composeHostsIn(env.key, env.value, composeNames, env.service);
-      const key = `${env.service}\0${env.key}`;
-      if (hosts.length === 0 || seen.has(key)) continue;
+  for (const compose of ctx.repo.compose.services) {
+    const process = deployed.has(compose.name) ? deployedProcess(compose) : null;
+    for (const [name, value] of Object.entries(process?.environment ?? {})) {
+      const hosts = value === null ? [] : composeHostsIn(name, value, composeNames, compose.name);
+      const at = process && variableSetAt(process, name);
+      const key = `${compose.name}\0${name}\0${at?.file}\0${at?.line}`;
+      if (hosts.length === 0 || !at || seen.has(key)) continue;
       seen.add(key);
       findings.push(
         finding(ctx, 'ECS406', {
-          service: env.service,
-          file,
-          line: env.line,
-          message: `${env.key} points at ${hosts.join(', ')}, a compose service name ECS cannot resolve: set ${env.key} in the task definition`,
+          service: compose.name,
+          file: at.file,
+          line: at.line,
+          message: `${name} points at ${hosts.join(', ')}, a compose service name ECS cannot resolve: set ${name} in the task definition`,
         }),
       );
     }

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
-import { composeEntries } from '../compose-entries.js';
+import { composeEntries } from '../../repo/composeEntries.js';
 import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptPath } from '../../repo/startScript.js';
 import { repoFileAt } from '../../dockerfile/imageBuild.js';

@@ -13,7 +13,7 @@ import type { Finding } from '../../findings/finding.js';
 import { copyArguments, copyFlag } from '../../dockerfile/copy.js';
 import { expandVariables, variableAssignments } from '../../dockerfile/variables.js';
 import { stageFor } from '../../dockerfile/imageBuild.js';
-import { composeEntries } from '../compose-entries.js';
+import { composeEntries } from '../../repo/composeEntries.js';
 import { finding, serviceImage, type CheckContext } from '../context.js';
 
 /** Public prefixes and the build commands of the frameworks that inline them. */

@@ -6,7 +6,7 @@
  * the HEALTHCHECK transform decides by (ECS119).
  */
 import type { Finding } from '../../findings/finding.js';
-import { composeEntries } from '../compose-entries.js';
+import { composeEntries } from '../../repo/composeEntries.js';
 import { finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 
 const PROBE_TOOLS = ['curl', 'wget'] as const;

@@ -4,7 +4,7 @@
  * `health_check` block. The ALB and ECS must probe liveness (`/health`).
  */
 import type { Finding } from '../../findings/finding.js';
-import { composeEntries } from '../compose-entries.js';
+import { composeEntries } from '../../repo/composeEntries.js';
 import { finding, type CheckContext } from '../context.js';
 
 const READINESS_PATH = /\/(?:ready|readiness|readyz)\b/;

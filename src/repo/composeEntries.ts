@@ -3,7 +3,7 @@
  * (map and list form, and those merged in from an anchor with `<<: *anchor`, placed at the merge
  * line), its `build.args`, its healthcheck test and its command. The compose model keeps values; this keeps places.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 
 export interface ComposeEntry {
   service: string;
@@ -27,13 +27,17 @@ const cache = new Map<string, ComposeEntries>();
 /** A `<<` merge key (the yaml library gives it a symbol value when merges are enabled). */
 const isMergeKey = (key: unknown) => isScalar(key) && (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<'));
 
-export function composeEntries(file: string, text: string): ComposeEntries {
+/**
+ * `parsed`: the text's document when the caller has it (parsed with merge keys, duplicate keys kept
+ * and a line counter, as the compose model's `composeDocument` does).
+ */
+export function composeEntries(file: string, text: string, parsed?: { doc: Document.Parsed; lineCounter: LineCounter }): ComposeEntries {
   const key = `${file}\0${text}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const out: ComposeEntries = { environment: [], buildArgs: [], healthcheck: [], command: [] };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false });
+  const lines = parsed?.lineCounter ?? new LineCounter();
+  const doc = parsed?.doc ?? parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false });
   if (doc.errors.length === 0) {
     const lineAt = (node: { range?: [number, number, number] | null } | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 1);
     const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
