@@ -231,6 +231,35 @@ describe('compose rules', () => {
     expect(env).toContainEqual({ name: 'SMTP_HOST', value: 'smtp.example.com' });
   });
 
+  // review6 R19: docker-compose.base.yml's `node-service` (a template only `extends:` uses) sets
+  // REDIS_URL: redis://redis:6379 at line 7; api, gateway and jobs inherit it, presence sets it itself,
+  // gateway's env file sets SESSION_STORE=redis:6379 at its line 2.
+  it('ECS406: a variable inherited through extends: for every deployed service that inherits it, at the base file\'s line; an env file\'s variable at its line', () => {
+    const { report } = ecsOf('extends-inherited-env', 'jobs');
+    const found = report.findings.filter((f) => f.code === 'ECS406').map((f) => `${f.service} ${f.file}:${f.line}`);
+    expect(found.sort()).toEqual([
+      'api docker-compose.base.yml:7',
+      'gateway apps/gateway/gateway.env:2',
+      'gateway docker-compose.base.yml:7',
+      'jobs docker-compose.base.yml:7',
+      'presence docker-compose.yml:7',
+    ]);
+    for (const service of ['api', 'gateway', 'jobs', 'presence']) {
+      const { container } = ecsOf('extends-inherited-env', service);
+      expect(container?.secrets.map((s) => s.name), service).toContain('REDIS_URL');
+      expect(JSON.stringify(container?.environment), service).not.toContain('redis:6379');
+    }
+  });
+
+  it('ECS406: a value the dev layer sets is not what a deployment runs; the value the base file keeps is reported', () => {
+    const { report } = ecsOf('extends-inherited-env', 'jobs', (tree) => {
+      tree.set('docker-compose.dev.yml', 'services:\n  presence:\n    environment:\n      REDIS_URL: redis://redis:6380\n      DEBUG_URL: http://redis:8001\n');
+      tree.set('Makefile', 'dev:\n\tdocker compose -f docker-compose.yml -f docker-compose.dev.yml up\n');
+    });
+    const found = report.findings.filter((f) => f.code === 'ECS406' && f.service === 'presence').map((f) => `${f.file}:${f.line}`);
+    expect(found).toEqual(['docker-compose.yml:7']);
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

@@ -17,7 +17,9 @@ import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-e
 import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
-import { applyPlan, modelOf, planTree, type Tree } from './helpers/repo.js';
+import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
+import { FIXTURES } from './helpers/tmp.js';
+import { variableSetAt } from '../src/repo/compose.js';
 
 const tree = (files: Record<string, string>): Tree => new Map(Object.entries(files));
 const svc = (model: RepoModel, name: string): Service => {
@@ -346,6 +348,71 @@ describe('compose model', () => {
     expect(api?.compose?.build?.dockerfile).toBe('services/api/Dockerfile');
     expect(api?.compose?.environment).toEqual({ LOG_LEVEL: 'info', PORT: '9000' });
     expect(api?.port).toBe(9000);
+  });
+
+  // review6 R19: where each variable in force is set, through extends:, anchors and env files.
+  it('records the file and line that set each environment variable: an extends: base\'s own line, an anchor\'s merge line, an env file\'s line', () => {
+    const model = modelOf(
+      tree({
+        'compose.base.yml': 'services:\n  node-service:\n    env_file: base.env\n    environment:\n      LOG_DIR: ./logs\n      NODE_ENV: production\n    command: ["node", "src/index.js"]\n',
+        'base.env': '# shared\nTZ=UTC\n',
+        'docker-compose.yml': [
+          'x-env: &env',
+          '  METRICS_URL: http://metrics:9100',
+          'x-svc: &svc',
+          '  environment:',
+          '    FROM_ANCHOR: "1"',
+          'services:',
+          '  api:',
+          '    extends:',
+          '      file: compose.base.yml',
+          '      service: node-service',
+          '    build: ./services/api',
+          '    env_file: [api.env]',
+          '    environment:',
+          '      <<: *env',
+          '      NODE_ENV: staging',
+          '  worker:',
+          '    <<: *svc',
+          '    build: ./services/api',
+          '    environment:',
+          '      - QUEUE=jobs',
+          '  cron:',
+          '    <<: *svc',
+          '    build: ./services/api',
+          '',
+        ].join('\n'),
+        'api.env': 'A=1\n\nTZ=Europe/Paris\n',
+        'services/api/package.json': '{"name":"api"}',
+        'services/api/src/index.ts': expressApp(3000),
+        'services/api/Dockerfile': nodeDockerfile(),
+      }),
+    );
+    const where = (service: string) => {
+      const compose = model.compose.services.find((s) => s.name === service);
+      return Object.fromEntries(Object.keys(compose?.environment ?? {}).map((name) => {
+        const at = compose ? variableSetAt(compose, name) : null;
+        return [name, at && `${at.file}:${at.line}`];
+      }));
+    };
+    expect(where('api')).toEqual({
+      LOG_DIR: 'compose.base.yml:5',
+      NODE_ENV: 'docker-compose.yml:15',
+      METRICS_URL: 'docker-compose.yml:14',
+      TZ: 'api.env:3',
+      A: 'api.env:1',
+    });
+    expect(where('worker')).toEqual({ QUEUE: 'docker-compose.yml:20' });
+    expect(where('cron')).toEqual({ FROM_ANCHOR: 'docker-compose.yml:5' });
+    const api = model.compose.services.find((s) => s.name === 'api');
+    expect(api?.envFiles?.map((f) => `${f.path} ${f.file}:${f.line}`)).toEqual(['base.env compose.base.yml:3', 'api.env docker-compose.yml:12']);
+    expect(api?.processAt).toEqual({ file: 'compose.base.yml', line: 7 });
+  });
+
+  it('cites the base file\'s line for a variable a workspace logger reads through extends: (the ECS121 evidence)', () => {
+    const { repo } = planTree(readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'npm-workspace-cwd-shared-logger', 'before')), []);
+    const writes = repo.services.find((s) => s.name === 'jobs')?.runtimeWrites ?? [];
+    expect(writes.map((w) => w.reason).join('\n')).toContain('LOG_DIR=./logs in docker-compose.base.yml:6');
   });
 
   it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {

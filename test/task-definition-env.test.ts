@@ -98,6 +98,28 @@ describe('task definition environment: LocalStack credentials and endpoints (rev
   });
 });
 
+describe('task definition environment: a local mail catcher (review6 R19)', () => {
+  // jobs sets SMTP_HOST: mailhog and MAIL_URL: smtp://mailpit:1025; neither is a compose service here.
+  it('a mail catcher host is a placeholder with a note citing the line; a real SMTP host and the port stay', () => {
+    const { env, ecs } = ecsOf('extends-inherited-env', 'jobs');
+    expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', MAIL_URL: '<MAIL_URL>', SMTP_PORT: '1025', BILLING_SMTP: 'smtp.example.com' });
+    expect(JSON.stringify(ecs?.taskDefinition)).not.toMatch(/mailhog|mailpit/);
+    expect(ecs?.notes.filter((n) => n.includes('SMTP_HOST') && n.includes('docker-compose.yml:32'))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('MAIL_URL') && n.includes('docker-compose.yml:34'))).toHaveLength(1);
+  });
+
+  it('maildev, smtp4dev and a mail catcher run as a compose service are placeholders too; a host that only starts with the name is not', () => {
+    const { env, report } = ecsOf('extends-inherited-env', 'jobs', (tree) => {
+      const text = (tree.get('docker-compose.yml') ?? '')
+        .replace('SMTP_HOST: mailhog', 'SMTP_HOST: maildev\n      MAIL_SERVER: smtp4dev\n      RELAY_HOST: mailhog.mail.example.com')
+        .replace('  redis:\n', '  mailpit:\n    image: axllent/mailpit\n  redis:\n');
+      tree.set('docker-compose.yml', text);
+    });
+    expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', MAIL_SERVER: '<MAIL_SERVER>', MAIL_URL: '<MAIL_URL>', RELAY_HOST: 'mailhog.mail.example.com' });
+    expect(report.findings.filter((f) => f.code === 'ECS406' && f.service === 'jobs').map((f) => `${f.file}:${f.line}`).sort()).toEqual(['docker-compose.base.yml:7', 'docker-compose.yml:36']);
+  });
+});
+
 describe('task definition environment: compose env_file (review5 N16)', () => {
   const FIXTURE = '../transforms/compose-secret-defaults/env-file-credentials/before';
 

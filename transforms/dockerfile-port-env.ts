@@ -119,13 +119,13 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    // A shell-form CMD runs under /bin/sh as PID 1, which does not pass SIGTERM on: exec the server instead.
+    // A shell-form CMD (or an exec-form `sh -c`) runs under the shell as PID 1, which does not pass SIGTERM on: exec the server instead.
     const execEdit = execShellCmd(parsed, stage, inForce);
     if (execEdit)
       findings.push({
         code: 'ECS140',
         severity: 'warning',
-        message: `CMD now starts ${execEdit.program} with exec: in shell form /bin/sh was PID 1 and does not pass SIGTERM on (dash does not exec the last command), so every stop waited for the stop timeout and ended in SIGKILL; verify the container starts as before and stops on SIGTERM`,
+        message: `CMD now starts ${execEdit.program} with exec: ${execEdit.shell ? `the exec-form CMD ran \`${execEdit.shell} -c\`, so ${execEdit.shell} was PID 1` : 'in shell form /bin/sh was PID 1'} and does not pass SIGTERM on (${execEdit.shell && !/(?:^|\/)(?:da)?sh$/.test(execEdit.shell) ? 'it does not exec the last command of a list' : 'dash does not exec the last command'}), so every stop waited for the stop timeout and ended in SIGKILL; verify the container starts as before and stops on SIGTERM`,
         line: execEdit.line,
       });
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.

@@ -12,13 +12,13 @@ import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '
 import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
-import { deployedProcess, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
+import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
-import { composeHostsIn, emulatorHostsIn } from './readiness/compose-only-hostname.js';
+import { composeHostsIn, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 
 export interface ContainerHealthCheck {
@@ -397,8 +397,9 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       continue;
     }
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
-    const emulators = value === null ? [] : emulatorHostsIn(name, value);
-    if (emulators.length) notes.push(`${name} points at ${emulators.join(', ')} (${service.compose?.file}), a local AWS emulator: the task definition has <${name}> for the AWS resource to fill in`);
+    const standIn = value === null ? null : localStandIn(name, value);
+    const at = process && variableSetAt(process, name);
+    if (standIn) notes.push(`${name} points at ${standIn.hosts.join(', ')} (${at ? `${at.file}:${at.line}` : service.compose?.file}), ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.fill}`);
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
   if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
@@ -426,10 +427,22 @@ function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage:
   return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
-/** A compose value usable as is: a literal without interpolation, without a compose-only host (ECS406 names those) and not pointing at a local AWS emulator. */
+/** A compose value usable as is: a literal without interpolation, without a compose-only host (ECS406 names those) and not pointing at a local stand-in ({@link localStandIn}). */
 function plainValue(name: string, value: string | null, composeNames: Set<string>): string | null {
   if (value === null || value.includes('$')) return null;
-  return composeHostsIn(name, value, composeNames).length || emulatorHostsIn(name, value).length ? null : value;
+  return composeHostsIn(name, value, composeNames).length || localStandIn(name, value) ? null : value;
+}
+
+/**
+ * The local-development stand-in a value points at, which a deployment replaces: a local AWS
+ * emulator (LocalStack, MinIO) for the AWS resource, a mail catcher (MailHog, Mailpit) for the SMTP
+ * server. Null when it points at neither.
+ */
+function localStandIn(name: string, value: string): { hosts: string[]; what: string; fill: string } | null {
+  const emulators = emulatorHostsIn(name, value);
+  if (emulators.length) return { hosts: emulators, what: 'a local AWS emulator', fill: 'the AWS resource' };
+  const catchers = mailCatcherHostsIn(name, value);
+  return catchers.length ? { hosts: catchers, what: 'a local-development mail catcher', fill: 'the SMTP server (or email service) the deployment sends through' } : null;
 }
 
 /** Why the task definition leaves out the AWS credentials, profile and endpoint overrides compose sets or the code reads. */

@@ -107,9 +107,9 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS140',
-    title: 'Shell-form server CMD: /bin/sh is PID 1 and does not pass SIGTERM on',
+    title: 'Server CMD run through a shell: the shell is PID 1 and does not pass SIGTERM on',
     defaultSeverity: 'warning',
-    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), which makes the server PID 1.',
+    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`, and an exec-form `["sh", "-c", "<command>"]` runs the same shell. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), or `["sh", "-c", "exec <same command>"]` in exec form, which makes the server PID 1.',
     fixedBy: PORT_ENV,
   },
   {

@@ -7,13 +7,18 @@
  */
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import { replaceRange, type TextEdit } from '../../src/edits.js';
-import { lastShellCommand } from '../../src/dockerfile/shell.js';
+import { instructionWords, lastShellCommand } from '../../src/dockerfile/shell.js';
 
 /** First words that are not a program the shell can exec into: shell keywords, builtins, shells, assignments. */
 const NOT_EXECABLE = /^(?:exec|if|for|while|until|case|cd|export|set|source|\.|eval|trap|ulimit|umask|\{|!|(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)|[A-Za-z_][A-Za-z0-9_]*=.*)$/;
 
-/** The edit that puts `exec ` before the command the deployed stage's shell-form CMD runs last (`cd /app && exec gunicorn …`), with its line; null when the CMD is not one it can safely prefix. */
-export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; line: number; program: string } | null {
+/**
+ * The edit that puts `exec ` before the command the deployed stage's shell-form CMD (or exec-form
+ * `["sh", "-c", "…"]`) runs last (`cd /app && exec gunicorn …`), with its line and, for the exec
+ * form, the shell it names (`shell`, null for the shell form); null when the CMD is not one it can
+ * safely prefix.
+ */
+export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; line: number; program: string; shell: string | null } | null {
   if (!stage.tools.includes('sh')) return null;
   const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
   if (!cmd || cmd.stageIndex !== stage.index) return null;
@@ -23,5 +28,6 @@ export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inFor
   const words = lastShellCommand(parsed, cmd);
   const first = words?.[0];
   if (!first || NOT_EXECABLE.test(first.value)) return null;
-  return { edit: replaceRange(first.start, first.start, 'exec '), line: cmd.line, program: first.value };
+  const { words: cmdWords, json } = instructionWords(parsed, cmd);
+  return { edit: replaceRange(first.start, first.start, 'exec '), line: cmd.line, program: first.value, shell: json ? (cmdWords[0]?.value ?? null) : null };
 }

@@ -40,6 +40,17 @@ export function emulatorHostsIn(key: string, value: string): string[] {
   return hostsIn(key, value, (host, port) => EMULATOR_HOST.test(host) || (port !== null && LOOPBACK.test(host) && EMULATOR_PORTS.has(port)));
 }
 
+/** The local-development mail catchers by the host names their images and compose files use: MailHog, Mailpit, MailDev, smtp4dev, MailCatcher. */
+const MAIL_CATCHER_HOST = /^(?:mailhog|mailpit|maildev|smtp4dev|mailcatcher)$/i;
+
+/**
+ * The local mail catcher hosts `value` points at (`SMTP_HOST: mailhog`, `smtp://mailpit:1025`): a
+ * development stand-in for the SMTP server a deployment sends through, like the AWS emulators.
+ */
+export function mailCatcherHostsIn(key: string, value: string): string[] {
+  return hostsIn(key, value, (host) => MAIL_CATCHER_HOST.test(host));
+}
+
 /**
  * Each deployed compose service's variables in force as a deployment runs it (without the
  * local-development layer), in every project that defines it, at the line that sets each: an

@@ -1,0 +1,26 @@
+/** `exec` in front of the server a CMD runs through a shell (ECS140): which form the CMD is written in. */
+import { describe, expect, it } from 'vitest';
+import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
+import { applyEdits } from '../src/edits.js';
+import { execShellCmd } from '../transforms/lib/exec-cmd.js';
+
+function execOf(dockerfile: string) {
+  const parsed = parseDockerfile(dockerfile);
+  const stage = deployedStage(parsed);
+  const fix = stage ? execShellCmd(parsed, stage, effectiveInstructions(parsed, stage)) : null;
+  return fix && { line: fix.line, program: fix.program, shell: fix.shell, cmd: applyEdits(dockerfile, [fix.edit]).split('\n').find((l) => l.startsWith('CMD')) };
+}
+
+describe('execShellCmd', () => {
+  // review6 R19 (billing): ECS140 described an exec-form `CMD ["sh", "-c", ...]` as shell form.
+  it('an exec-form ["sh", "-c", "…"] names its shell; a shell-form CMD names none', () => {
+    expect(execOf('FROM node:20-slim\nWORKDIR /app\nCMD ["sh", "-c", "node scripts/migrate.js && node src/server.js"]\n')).toEqual({
+      line: 3,
+      program: 'node',
+      shell: 'sh',
+      cmd: 'CMD ["sh", "-c", "node scripts/migrate.js && exec node src/server.js"]',
+    });
+    expect(execOf('FROM node:20-slim\nCMD ["/bin/bash", "-c", "node src/server.js"]\n')).toMatchObject({ line: 2, shell: '/bin/bash' });
+    expect(execOf('FROM node:20-slim\nWORKDIR /app\nCMD node src/server.js\n')).toEqual({ line: 3, program: 'node', shell: null, cmd: 'CMD exec node src/server.js' });
+  });
+});
