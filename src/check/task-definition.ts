@@ -384,8 +384,10 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const notes: string[] = unreadEnvFiles(process?.envFiles ?? []);
   const overrides: string[] = [];
   for (const [name, value] of [...values].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const at = process && variableSetAt(process, name);
+    const where = at ? `${at.file}:${at.line}` : service.compose?.file;
     if (AGENT_INJECTED.has(name)) {
-      if (value !== null) notes.push(`compose sets ${name} (${service.compose?.file}); ECS sets ${name} in every task, so the task definition leaves it out: add it by hand only if the service needs a value other than the one ECS gives`);
+      if (value !== null) notes.push(`compose sets ${name} (${where}); ECS sets ${name} in every task, so the task definition leaves it out: add it by hand only if the service needs a value other than the one ECS gives`);
       continue;
     }
     if (TASK_ROLE_OVERRIDE.test(name)) {
@@ -398,8 +400,7 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
     }
     if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
     const standIn = value === null ? null : localStandIn(name, value);
-    const at = process && variableSetAt(process, name);
-    if (standIn) notes.push(`${name} points at ${standIn.hosts.join(', ')} (${at ? `${at.file}:${at.line}` : service.compose?.file}), ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.fill}`);
+    if (standIn) notes.push(`${name} points at ${standIn.hosts.join(', ')} (${where}), ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.fill}`);
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
   if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
