@@ -5,7 +5,7 @@
  * liveness routes first. A route whose mount is not established is kept with the reason, never probed.
  */
 import { posix } from 'node:path';
-import { joinRoute, routeSegments } from '../urlPath.js';
+import { joinRoute, joinRouteAsDeclared, routeSegments } from '../urlPath.js';
 import type { HealthRoute } from './model.js';
 import { pythonMountPrefix, type PythonRouting } from './pythonRouting.js';
 import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
@@ -27,7 +27,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
           if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: mount.unresolved });
           continue;
         }
-        if (mount.prefix) path = joinRoute(mount.prefix, path);
+        if (mount.prefix) path = joinRouteAsDeclared(mount.prefix, path);
       }
       const outer = r.absolute || f.python ? { prefix: '' } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
