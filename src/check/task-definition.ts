@@ -23,6 +23,8 @@ import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 import { nginxImageConfig } from '../nginx/image.js';
 import { filledDirs, nginxHealthPath, type NginxProbe } from '../nginx/health.js';
 import { copyArguments } from '../dockerfile/copy.js';
+import { sharedVolumeNotes } from './readiness/compose-shared-volume.js';
+import { oneOffNotes } from './readiness/one-off-service.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -155,7 +157,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
-  notes.push(...variableNotes);
+  notes.push(...variableNotes, ...sharedVolumeNotes(ctx.repo, service), ...oneOffNotes(ctx.repo, service));
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
