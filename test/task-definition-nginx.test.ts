@@ -2,7 +2,7 @@
  * The health path of an nginx image, read from the config it starts with (review8 R6): a probe on a
  * path that does not answer 200 keeps every target unhealthy, so a path is claimed only where the
  * config answers 200 by itself (a liveness location that `return 200`s, or `/` from a static root
- * the image fills); otherwise no healthCheck and no target group, with a note saying why.
+ * the image fills); otherwise no healthCheck and no target group, with ECS137 and a note saying why.
  * Fixture: the Python stack of review8 (nginx reverse proxy in front of FastAPI and Django).
  */
 import { describe, expect, it } from 'vitest';
@@ -17,8 +17,9 @@ const withServer = (server: string) => (tree: Map<string, string>) => tree.set(C
 
 describe('task definition: the nginx health path', () => {
   it('a reverse proxy with `location = /healthz { return 200 }` and no `location /` nor root: /healthz, not / (404 in the official image)', () => {
-    const { ecs, container } = ecsOf(FIXTURE, 'nginx');
+    const { ecs, container, report } = ecsOf(FIXTURE, 'nginx');
     expect(ecs?.targetGroup).toMatchObject({ HealthCheckPath: '/healthz', Matcher: { HttpCode: '200' } });
+    expect(report.findings.filter((f) => f.code === 'ECS137')).toEqual([]);
     expect(container?.healthCheck?.command.join(' ')).toContain('/healthz');
   });
 
@@ -33,8 +34,9 @@ describe('task definition: the nginx health path', () => {
       // A root nothing fills.
       '    listen 80;\n    root /srv/www;\n    location /api/ { proxy_pass http://api_upstream; }',
     ]) {
-      const { ecs, container } = ecsOf(FIXTURE, 'nginx', withServer(server));
+      const { ecs, container, report } = ecsOf(FIXTURE, 'nginx', withServer(server));
       expect(ecs?.targetGroup, server).toBeNull();
+      expect(report.findings.filter((f) => f.code === 'ECS137').map((f) => `${f.file}:${f.line}`), server).toEqual([DOCKERFILE + ':1']);
       expect(container?.healthCheck, server).toBeUndefined();
       expect(ecs?.notes.join('\n'), server).toMatch(/nginx/);
     }

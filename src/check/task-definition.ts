@@ -314,6 +314,18 @@ function healthPath(ctx: CheckContext, service: Service, image: { parsed: Parsed
   return '/';
 }
 
+/**
+ * Why an nginx frontend gets no target group health path (no path of its config is established to
+ * answer 200, and its own HEALTHCHECK names none), with the line to name; null when it gets one or
+ * is not an nginx frontend ecsfix gives a port.
+ */
+export function nginxNoHealthPath(ctx: CheckContext, service: Service): { reason: string; line: number } | null {
+  const image = serviceImage(ctx.repo, service);
+  if (!image || service.role !== 'frontend' || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
+  const probe = nginxProbe(ctx, service, image);
+  return probe && 'reason' in probe ? { reason: probe.reason, line: image.stage.from.line } : null;
+}
+
 /** For an nginx image, the path its config answers 200 on or why there is none; null for another web server. */
 function nginxProbe(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }): NginxProbe | null {
   if (image.stage.base.family !== 'nginx' || service.port === null) return null;

@@ -94,6 +94,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'ecsfix found no health route in the code it reads (Express, Koa, Fastify, NestJS, Hono, Next.js route handlers, FastAPI, Flask, Django, aiohttp, Go root routers). Probing a route that may not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. If the service serves a liveness route ecsfix does not read, add the HEALTHCHECK by hand on it; otherwise add one (GET /health answering 200 without touching databases), then run ecsfix again.',
   },
   {
+    code: 'ECS137',
+    title: 'No health path for the nginx image: its config answers 200 on no path ecsfix can establish',
+    defaultSeverity: 'warning',
+    help: 'ecsfix reads the nginx config the image starts with to find a path the ALB target group and the task definition healthCheck can probe: a liveness location that answers 200 by itself (`location = /healthz { return 200; }`), else `/` served from a static root the image fills. Here there is none: `/` is proxied (it answers what the upstream answers), falls to nginx\'s default root (`html` under the prefix: /etc/nginx/html, which the official image does not have, so 404), comes from a root nothing fills, or the health location answers another status; or the config itself is not established. A probe on a path that does not answer 200 keeps every target unhealthy, so no healthCheck and no target group are generated. Add a liveness location that returns 200 and run check again, or set both by hand.',
+  },
+  {
     code: 'ECS138',
     title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
     defaultSeverity: 'warning',
