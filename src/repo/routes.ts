@@ -38,7 +38,8 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         continue;
       }
       const mounted = routeSegments(outer.prefix, r.scope ?? '');
-      if (mounted) path = joinRoute(mounted, path);
+      // A declared trailing slash stays (Fastify and Hono serve only that form); a `/` route under a prefix is the prefix.
+      if (mounted) path = path === '/' ? joinRoute(mounted) : joinRouteAsDeclared(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
       // NestJS: the global prefix, the URI version and the RouterModule path apply to controller routes.
       if (r.nest) {
