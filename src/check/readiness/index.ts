@@ -16,6 +16,7 @@ import { nginxComposeUpstream } from './nginx-compose-upstream.js';
 import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
+import { startSignalChain } from './start-signal-chain.js';
 
 export const READINESS_RULES: readonly ReadinessRule[] = [
   exitOnMissingDependency,
@@ -30,6 +31,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   portMismatch,
   loopbackBind,
   migrateOnStart,
+  startSignalChain,
   nginxComposeUpstream,
   frontendLocalhostBuildVar,
   djangoAllowedHosts,
