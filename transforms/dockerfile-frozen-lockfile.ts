@@ -79,46 +79,66 @@ function contextOf(repo: RepoModel, path: string): string | null {
   return contexts.length === 1 ? normRel(contexts[0] as string) : null;
 }
 
+/** A dependency install command (of the lockfile, not of named packages), before where it runs is known. */
+type InstallCommand = Pick<Install, 'manager' | 'command' | 'sub'> & { dir: string | null };
+
+function installCommand(command: ShellCommand): InstallCommand | null {
+  const prog = program(command);
+  const words = command.words;
+  if (prog === 'pnpm') {
+    let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
+    if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
+    const name = words[sub]?.value;
+    if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) return null;
+    if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) return null; // installs named packages
+    return { manager: 'pnpm', command, sub: words[sub] as ShellWord, dir: flagValue(command, '-C', '--dir') ?? null };
+  }
+  if (prog === 'npm') {
+    const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
+    const name = words[sub]?.value ?? '';
+    if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) return null;
+    if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) return null; // `npm install <pkg>`
+    return { manager: 'npm', command, sub: words[sub] as ShellWord, dir: flagValue(command, '--prefix') ?? null };
+  }
+  if (prog === 'yarn') {
+    const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
+    const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
+    if (name !== 'install') return null;
+    if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) return null;
+    return { manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, dir: flagValue(command, '--cwd') ?? null };
+  }
+  return null;
+}
+
+/** An install that already uses only what the lockfile says: nothing to change or report. */
+function alreadyFrozen({ manager, command }: Pick<Install, 'manager' | 'command'>): boolean {
+  if (manager === 'yarn') return !!hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile');
+  return manager === 'pnpm' && !!hasFlag(command, '--frozen-lockfile', '--offline');
+}
+
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
 function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null): Install[] {
   const out: Install[] = [];
   const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
+  // Following the build to each RUN is the costly part; installs already frozen need none of it.
+  const unfrozen = (c: ShellCommand) => {
+    const install = installCommand(c);
+    return install !== null && !alreadyFrozen(install);
+  };
+  if (!runs.some((r) => r.commands.some(unfrozen))) return out;
   const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo);
   for (const { stage, ins, commands } of runs) {
     const files = before.get(ins);
     if (!files) continue; // every instruction of a stage is walked: not reached
     let cwd = files.workdir;
     for (const command of commands) {
-      const prog = program(command);
-      const words = command.words;
-      if (prog === 'cd') {
-        const dir = words[1]?.value;
+      if (program(command) === 'cd') {
+        const dir = command.words[1]?.value;
         if (dir && !dir.includes('$') && dir !== '-') cwd = posix.resolve(cwd, dir);
         continue;
       }
-      if (prog === 'pnpm') {
-        let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
-        if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
-        const name = words[sub]?.value;
-        if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) continue;
-        if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) continue; // installs named packages
-        const dir = flagValue(command, '-C', '--dir');
-        out.push({ manager: 'pnpm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      } else if (prog === 'npm') {
-        const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
-        const name = words[sub]?.value ?? '';
-        if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) continue;
-        if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) continue; // `npm install <pkg>`
-        const dir = flagValue(command, '--prefix');
-        out.push({ manager: 'npm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      } else if (prog === 'yarn') {
-        const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
-        const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
-        if (name !== 'install') continue;
-        if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) continue;
-        const dir = flagValue(command, '--cwd');
-        out.push({ manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      }
+      const install = installCommand(command);
+      if (install) out.push({ manager: install.manager, command, sub: install.sub, cwd: install.dir ? posix.resolve(cwd, install.dir) : cwd, instruction: ins, stage, files });
     }
   }
   return out;
@@ -320,10 +340,8 @@ export const dockerfileFrozenLockfile: Transform = {
       const state = install.files;
       const at = (p: string) => copiedFile(state, p, index);
 
-      if (manager === 'yarn' && hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
-
+      if (alreadyFrozen(install)) continue;
       if (manager === 'pnpm') {
-        if (hasFlag(command, '--frozen-lockfile', '--offline')) continue;
         const optOut = hasFlag(command, '--no-frozen-lockfile', '--prefer-frozen-lockfile');
         if (optOut) {
           say('ECS143', 'warning', `pnpm install ${optOut.value} opts out of the lockfile explicitly; left as is. Builds can install versions pnpm-lock.yaml does not pin: use --frozen-lockfile once the lockfile is committed up to date`);
