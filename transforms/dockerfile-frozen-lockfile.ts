@@ -48,6 +48,7 @@ import { copyArguments } from '../src/dockerfile/copy.js';
 import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
 import { buildFiles, normRel, presence, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
+import { hasFile } from '../src/repo/files.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -163,7 +164,7 @@ function yarnClassic(lock: string, repo: RepoModel, read: (path: string) => stri
  */
 function yarnLockFor(repo: RepoModel, read: (path: string) => string | null, repoDir: string | null, inImage: (dir: string) => boolean, cwd: string): { path: string; classic: boolean | null; copied: boolean } | null {
   const beside = repoDir === null ? null : repoDir ? `${repoDir}/yarn.lock` : 'yarn.lock';
-  const path = beside && repo.files.includes(beside) ? beside : repo.packageManager.name === 'yarn' && repo.files.includes('yarn.lock') ? 'yarn.lock' : null;
+  const path = beside && hasFile(repo.files, beside) ? beside : repo.packageManager.name === 'yarn' && hasFile(repo.files, 'yarn.lock') ? 'yarn.lock' : null;
   const copied = ancestors(cwd).some(inImage);
   if (path) return { path, classic: yarnClassic(path, repo, read), copied };
   return copied ? { path: 'yarn.lock', classic: null, copied } : null;
@@ -277,7 +278,7 @@ const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l
 function ignoredByContext(repo: RepoModel, context: string, file: string): { file: string; line: number } | null {
   const ignore = repo.dockerignores?.get(context);
   const inContext = context === '' || file.startsWith(context + '/');
-  if (!ignore || !inContext || !repo.files.includes(file)) return null;
+  if (!ignore || !inContext || !hasFile(repo.files, file)) return null;
   const hit = ignore.ignored(context === '' ? file : file.slice(context.length + 1));
   return hit ? { file: ignore.file, line: hit.line } : null;
 }
@@ -299,7 +300,7 @@ function lockOutsideContext(install: string, repo: RepoModel, pkgDir: string | n
     above.push(d === '.' ? 'package-lock.json' : `${d}/package-lock.json`);
     if (d === '.') break;
   }
-  const lock = above.find((f) => repo.files.includes(f));
+  const lock = above.find((f) => hasFile(repo.files, f));
   if (!lock) return null;
   const root = posix.dirname(lock);
   // In the context, but the Dockerfile copies only the package's own package.json.
