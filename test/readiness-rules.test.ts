@@ -738,6 +738,8 @@ describe('the package.json script the start command runs (review6 R21)', () => {
     const without = all(nest({ 'start:prod': 'node dist/main' }, tail.replace('CMD ["node", "dist/main"]\n', ''), { 'docker-entrypoint.sh': script('node dist/main') }));
     expect(where(without, 'ECS410')).toEqual(['docker-entrypoint.sh:4']);
     expect(where(without, 'ECS140')).toEqual(['docker-entrypoint.sh:6']);
+  });
+});
 
 describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
   // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
