@@ -29,7 +29,7 @@
 # Prints the names it made (or found). Bump STANDIN_VERSION when the recipe changes.
 set -euo pipefail
 
-STANDIN_VERSION=1
+STANDIN_VERSION=2
 NODE_MAJORS=(18 20 22)
 NPM_SPEC=npm@10
 COREPACK_SPEC=corepack@0.33.0   # the last corepack that still runs on Node 18
