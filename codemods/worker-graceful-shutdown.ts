@@ -17,6 +17,8 @@
  *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
  * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
  *   a complete handler is left alone; there is never a second handler.
+ * - A handler for SIGINT only (the Ctrl-C of development) is registered for SIGTERM too: a named one
+ *   on the next line; an inline one becomes a named const registered for both (its body untouched).
  * - A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) whose module
  *   registers the SIGTERM handler is that handler: nothing is added (ECS316), and when what the file
  *   registers with it does not stop the consumer, that is reported (ECS317), not patched.
