@@ -1,5 +1,6 @@
 /** The readiness rules of `ecsfix check`, one per file, each a pure function of the check context. */
 import type { ReadinessRule } from '../context.js';
+import { asgiStartupConnect } from './asgi-startup-connect.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
@@ -19,6 +20,7 @@ import { readyHealthPath } from './ready-health-path.js';
 
 export const READINESS_RULES: readonly ReadinessRule[] = [
   exitOnMissingDependency,
+  asgiStartupConnect,
   portHelperThrows,
   readyHealthPath,
   floatingBaseImage,
