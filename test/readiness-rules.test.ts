@@ -727,3 +727,106 @@ describe('ECS416 compose bind-mounts a repo file the image does not contain (rev
     expect(at(readiness(proxy(base.replace('./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro', 'confs:/etc/nginx/conf.d') + 'volumes:\n  confs:\n')), 'ECS416')).toEqual([]);
   });
 });
+
+describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
+  // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
+  const stack = (extra = '') => ({
+    'docker-compose.yml': [
+      'services:',
+      '  nginx:',
+      '    build: ./nginx',
+      '    ports:',
+      '      - "80:80"',
+      '    volumes:',
+      '      - static:/var/www/static:ro',
+      '  admin:',
+      '    build: ./admin',
+      '    volumes:',
+      '      - static:/var/www/static',
+      '      - media:/var/www/media',
+      '  db:',
+      '    image: postgres:16',
+      '    volumes:',
+      '      - pgdata:/var/lib/postgresql/data',
+      extra,
+      'volumes:',
+      '  static:',
+      '  media:',
+      '  pgdata:',
+      '',
+    ].join('\n'),
+    'nginx/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n',
+    'nginx/nginx.conf': 'server {\n  listen 80;\n  location /static/ { alias /var/www/static/; }\n  location / { proxy_pass http://admin:8000; }\n}\n',
+    'admin/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["gunicorn", "-b", "0.0.0.0:8000", "config.wsgi"]\n',
+    'admin/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+    'admin/manage.py': 'import django\n',
+  });
+
+  it('names every mount of a volume two deployed services share, with the other services', () => {
+    expect(at(readiness(stack()), 'ECS418')).toEqual([
+      { service: 'admin', file: 'docker-compose.yml', line: 11, severity: 'warning' },
+      { service: 'nginx', file: 'docker-compose.yml', line: 7, severity: 'warning' },
+    ]);
+  });
+
+  it('stays silent for a volume one service uses, and for a sharer that only a development profile runs', () => {
+    const one = stack();
+    one['docker-compose.yml'] = one['docker-compose.yml'].replace('      - static:/var/www/static:ro\n', '');
+    expect(at(readiness(one), 'ECS418')).toEqual([]);
+    const devOnly = stack();
+    devOnly['docker-compose.yml'] = devOnly['docker-compose.yml'].replace('  admin:\n    build: ./admin\n', '  admin:\n    build: ./admin\n    profiles: [dev]\n');
+    expect(at(readiness(devOnly), 'ECS418')).toEqual([]);
+  });
+
+  it('the task definitions say the volume is not carried over', () => {
+    const tree: Tree = new Map(Object.entries(stack()));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    for (const name of ['nginx', 'admin']) {
+      const notes = report.ecs.find((s) => s.service === name)?.notes ?? [];
+      expect(notes.filter((n) => n.includes('static')), name).toHaveLength(1);
+    }
+  });
+});
+
+describe('ECS419 a compose service that runs to completion (review8 R15)', () => {
+  const stack = (condition = 'service_completed_successfully') => ({
+    'docker-compose.yml': [
+      'services:',
+      '  db:',
+      '    image: postgres:16',
+      '  migrate:',
+      '    build: ./api',
+      '    command: ["python", "-m", "app.create_tables"]',
+      '    restart: "no"',
+      '    depends_on:',
+      '      db:',
+      '        condition: service_healthy',
+      '  api:',
+      '    build: ./api',
+      '    ports:',
+      '      - "8000:8000"',
+      '    depends_on:',
+      '      migrate:',
+      `        condition: ${condition}`,
+      '',
+    ].join('\n'),
+    'api/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+    'api/requirements.txt': 'fastapi==0.110.0\nuvicorn==0.29.0\n',
+    'api/app/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n\n@app.get("/health")\ndef health():\n    return {"ok": True}\n',
+    'api/app/create_tables.py': 'print("created")\n',
+  });
+
+  it('names the one-off service at the dependency that waits for its exit, and its task definition says so', () => {
+    expect(at(readiness(stack()), 'ECS419')).toEqual([{ service: 'migrate', file: 'docker-compose.yml', line: 17, severity: 'info' }]);
+    const tree: Tree = new Map(Object.entries(stack()));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(report.ecs.find((s) => s.service === 'migrate')?.notes.filter((n) => n.includes('run-task'))).toHaveLength(1);
+    expect(report.ecs.find((s) => s.service === 'api')?.notes.filter((n) => n.includes('run-task'))).toHaveLength(0);
+  });
+
+  it('stays silent when nothing waits for the service to complete', () => {
+    expect(at(readiness(stack('service_started')), 'ECS419')).toEqual([]);
+  });
+});

@@ -2,6 +2,8 @@
 import type { ReadinessRule } from '../context.js';
 import { asgiStartupConnect } from './asgi-startup-connect.js';
 import { composeBindMount } from './compose-bind-mount.js';
+import { composeSharedVolume } from './compose-shared-volume.js';
+import { oneOffService } from './one-off-service.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -27,6 +29,8 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   enginesNode,
   composeOnlyHostname,
   composeBindMount,
+  composeSharedVolume,
+  oneOffService,
   devServerCommand,
   probeToolMissing,
   portMismatch,
