@@ -4,6 +4,7 @@ import { asgiStartupConnect } from './asgi-startup-connect.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeSharedVolume } from './compose-shared-volume.js';
 import { oneOffService } from './one-off-service.js';
+import { nestDatabaseModule } from './nest-database-module.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -31,6 +32,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   composeBindMount,
   composeSharedVolume,
   oneOffService,
+  nestDatabaseModule,
   devServerCommand,
   probeToolMissing,
   portMismatch,
