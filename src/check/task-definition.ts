@@ -274,6 +274,8 @@ function devLayerNote(compose: ComposeService | null): string | null {
   const names = Object.keys(compose.environment).filter((name) => deployed.environment[name] !== compose.environment[name]);
   if (compose.command !== deployed.command) names.push('command');
   if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
+  if (compose.workingDir?.value !== deployed.workingDir?.value) names.push('working_dir');
+  if (deployed.devTarget) names.push(`build target "${deployed.devTarget}"`);
   if (names.length === 0) return null;
   return `${deployed.devLayer} is the local-development layer: the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
 }

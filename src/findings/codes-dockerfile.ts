@@ -439,7 +439,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS167',
     title: 'The compose file and its override build different stages',
     defaultSeverity: 'warning',
-    help: 'docker-compose.yml and docker-compose.override.yml set different `build.target`s and neither is a dev stage, or docker-compose.yml builds a dev stage and the production layer merged on top of it (docker-compose.prod.yml) sets no target for the service, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml, or in the production layer, only (or name the override\'s stage like dev), then run ecsfix again.',
+    help: 'docker-compose.yml and a docker-compose.override.yml that shows no development (no dev stage, no `NODE_ENV: development`, no dev-server command) build different stages (docker-compose.yml naming none builds the last or production-named stage) and neither is a dev stage, or docker-compose.yml builds a dev stage and the production layer merged on top of it (docker-compose.prod.yml) sets no target for the service, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml, or in the production layer, only (or name the override\'s stage like dev), then run ecsfix again.',
   },
   // dockerfile-nginx-non-root
   {
