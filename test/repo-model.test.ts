@@ -18,7 +18,7 @@ import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-e
 import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
-import { applyPlan, modelOf, planTree, type Tree } from './helpers/repo.js';
+import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const tree = (files: Record<string, string>): Tree => new Map(Object.entries(files));
 const svc = (model: RepoModel, name: string): Service => {
@@ -810,5 +810,21 @@ describe('development-profile compose services', () => {
     expect(report.findings.filter((f) => f.file === 'api/Dockerfile' && devLines.has(f.line ?? 0)).map((f) => f.code)).toEqual([]);
     expect(report.findings.filter((f) => f.service === 'api-dev').map((f) => f.code)).toEqual(['ECS215']);
     expect(report.ecs.map((e) => e.service).sort()).toEqual(['api', 'notifier']);
+  });
+});
+
+describe('Next.js standalone server port (review8 R18)', () => {
+  const fixture = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-port-env', 'next-standalone-turborepo', 'before');
+  it('the generated server.js reads PORT: PORT is the port variable, with next.config output line as evidence', () => {
+    const web = modelOf(readTree(fixture)).services.find((s) => s.name === 'web');
+    expect(web?.portVariable).toMatchObject({ value: 'PORT', file: 'apps/web/next.config.ts', line: 5 });
+  });
+  it('not without output: standalone, nor when the image does not run the standalone server.js', () => {
+    const tree = readTree(fixture);
+    tree.set('apps/web/next.config.ts', (tree.get('apps/web/next.config.ts') ?? '').replace("output: 'standalone',", ''));
+    expect(modelOf(tree).services.find((s) => s.name === 'web')?.portVariable).toBeUndefined();
+    const other = readTree(fixture);
+    other.set('apps/web/Dockerfile', (other.get('apps/web/Dockerfile') ?? '').replace('CMD node apps/web/server.js', 'CMD ["node", "apps/web/custom-server.mjs"]'));
+    expect(modelOf(other).services.find((s) => s.name === 'web')?.portVariable).toBeUndefined();
   });
 });

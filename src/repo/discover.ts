@@ -17,7 +17,7 @@ import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, 
 import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
-import { nextRouteHandlers } from './nextRoutes.js';
+import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -544,7 +544,8 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   listen.push(...byPattern);
-  const portVariable = servicePortVariable(listen, portFacts, port, entryFile);
+  // The generated Next.js standalone server reads PORT; its code is not in the repo.
+  const portVariable = servicePortVariable(listen, portFacts, port, entryFile) ?? (pkg && 'next' in pkg.dependencies && port !== null ? nextStandalonePort(dir, files, read, inForce) : undefined);
   const stageDispute = stageDisputeOf(draft, parsed, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
