@@ -588,17 +588,26 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    runtimeWrites: serviceRuntimeWrites(draft, dir, pkg, parsed, stage, inForce, sourceFiles, deps),
+    ...serviceProcessFacts(draft, dir, pkg, parsed, stage, inForce, sourceFiles, facts, deps),
   };
 }
 
-/** What the service writes at run time, relative paths placed in the directory its start command runs it in. */
-function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps) {
+/**
+ * What the service's process does at start: what it writes at run time (relative paths placed in
+ * the directory its start command runs it in), the package scripts that command runs, and the
+ * source files that consume a queue themselves.
+ */
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles'> {
   const { files, read, workspacePackages } = deps;
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
-  return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
+  const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
+  return {
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd }),
+    ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
+    ...(consumerFiles.length ? { consumerFiles } : {}),
+  };
 }
 
 /**
