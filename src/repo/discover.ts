@@ -28,6 +28,7 @@ import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
+import { importedConsumers } from './importedConsumers.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -594,19 +595,21 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
 
 /**
  * What the service's process does at start: what it writes at run time (relative paths placed in
- * the directory its start command runs it in), the package scripts that command runs, and the
- * source files that consume a queue themselves.
+ * the directory its start command runs it in), the package scripts that command runs, the
+ * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
   const { files, read, workspacePackages } = deps;
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
+  const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
   return {
     runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
+    ...(imported.length ? { importedConsumers: imported } : {}),
   };
 }
 

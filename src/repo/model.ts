@@ -10,6 +10,7 @@ import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { StartScriptRun } from './processCwd.js';
+import type { ImportedConsumer } from './importedConsumers.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi, PackageSources } from '../source/api.js';
@@ -130,6 +131,8 @@ export interface Service {
   startScripts?: StartScriptRun[];
   /** Its source files that consume a queue themselves (a consumer class's module): the shutdown codemod handles each in its own run. */
   consumerFiles?: string[];
+  /** Consumer classes of its consumer files that one other file makes and keeps (src/repo/importedConsumers.ts): stopped there. */
+  importedConsumers?: ImportedConsumer[];
 }
 
 export interface UserConvention {
