@@ -28,6 +28,8 @@ import { gunicornConfigBind } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
+import { startDir, startPackage, type StartPackage } from './startPackage.js';
+import { startVariables, type VariableLookup } from './startVariables.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -82,8 +84,10 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
-    const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name);
-    return describeService(draft, dir, entry?.parsed ?? null, { files, fileSet, read, workspacePackages, problems });
+    const deps = { files, fileSet, read, workspacePackages, problems };
+    const start = draftStart(draft, entry?.parsed ?? null, deps);
+    const dir = startDir(serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name), start.pkg);
+    return describeService(draft, dir, entry?.parsed ?? null, deps, start);
   });
   keepSourcesInInnermostService(services);
   for (const s of services) if (s.definitionDispute) problems.push({ code: 'ECS218', severity: 'warning', file: s.definitionDispute.file, line: s.definitionDispute.line, service: s.name, message: s.definitionDispute.message });
@@ -506,7 +510,39 @@ function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
   return stageDispute;
 }
 
-function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps): Service {
+/**
+ * What the service's start command runs, read before its directory is settled: the container's
+ * variables it expands (image ENV from the build args, compose environment) and the workspace
+ * package it runs (see startPackage.ts).
+ */
+function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: DescribeDeps): DraftStart {
+  const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
+  const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
+  const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
+  const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, ...(imageFile ? { imageFile } : {}) });
+  return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile) };
+}
+
+interface DraftStart {
+  env: VariableLookup;
+  pkg: StartPackage;
+}
+
+/**
+ * Set when the service's directory holds several workspace packages (one image that copies every
+ * app) and its start command does not establish which one runs: nothing the service's code would
+ * decide (its writes, its port, its role) is known.
+ */
+function startPackageFact(dir: string, start: DraftStart, packages: WorkspacePackage[]): Pick<Service, 'startPackageUnknown'> {
+  if (start.pkg.known) return {};
+  const held = packages.filter((p) => p.dir !== dir && (dir === '' || p.dir.startsWith(dir + '/')));
+  if (held.length < 2) return {};
+  return { startPackageUnknown: { because: start.pkg.because, file: start.pkg.at.file, line: start.pkg.at.line } };
+}
+
+function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
   const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
@@ -582,15 +618,16 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    runtimeWrites: serviceRuntimeWrites(draft, dir, pkg, parsed, stage, inForce, sourceFiles, deps),
+    runtimeWrites: serviceRuntimeWrites(draft, dir, pkg, parsed, stage, inForce, sourceFiles, deps, start.env),
+    ...startPackageFact(dir, start, workspacePackages),
   };
 }
 
 /** What the service writes at run time, relative paths placed in the directory its start command runs it in. */
-function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps) {
+function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps, env: VariableLookup) {
   const { files, read, workspacePackages } = deps;
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
-  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, ...(imageFile ? { imageFile } : {}) });
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
 }

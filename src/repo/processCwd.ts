@@ -12,9 +12,11 @@
  * the relative writes are then unresolved, and the image stays root (ECS155 naming the line).
  */
 import { posix } from 'node:path';
-import { shellCommands } from '../dockerfile/shell.js';
+import { shellCommands, type ShellWord } from '../dockerfile/shell.js';
 import type { WorkspacePackage } from './workspace.js';
 import { deployedProcess, type ComposeService } from './compose.js';
+import { expandVariables } from '../dockerfile/variables.js';
+import type { VariableLookup } from './startVariables.js';
 
 /** Where a start command (or compose key) is written. */
 export interface CommandAt {
@@ -22,10 +24,21 @@ export interface CommandAt {
   line: number;
 }
 
+/**
+ * What the process runs, as far as its start command names it: the workspace package a package
+ * manager runs its script in, and the file a `node <file>` runs (relative to the WORKDIR, or
+ * absolute); `unknown` when a variable there has no established value.
+ */
+export interface ProcessRuns {
+  pkg?: WorkspacePackage;
+  file?: string;
+  unknown?: string;
+}
+
 export type ProcessCwd =
   /** `path`: relative to the WORKDIR ('.' for the WORKDIR itself) or absolute (compose `working_dir`, `cd /srv`). */
-  | { known: true; path: string; via: string[]; at: CommandAt | null }
-  | { known: false; because: string; at: CommandAt };
+  | { known: true; path: string; via: string[]; at: CommandAt | null; runs: ProcessRuns }
+  | { known: false; because: string; at: CommandAt; runs: ProcessRuns };
 
 export interface ProcessCwdInput {
   /** The entrypoint and command in force (compose's over the image's) as argv, with where they are set. */
@@ -38,6 +51,8 @@ export interface ProcessCwdInput {
   servicePackage: WorkspacePackage | null;
   /** The repo file the image holds at a path (relative paths from the WORKDIR); absent without an image model. */
   imageFile?: (imagePath: string) => string | null;
+  /** The container's variables a shell expands in the start command (`--workspace=$WORKER`); absent: none is known. */
+  env?: VariableLookup;
 }
 
 class Unknown extends Error {}
@@ -47,6 +62,7 @@ interface Walk {
   at: CommandAt;
   via: string[];
   depth: number;
+  runs: ProcessRuns;
 }
 
 const SHELLS = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/;
@@ -62,6 +78,7 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
   const via: string[] = [];
   let at: CommandAt | null = null;
   const wd = input.workingDir;
+  const runs: ProcessRuns = {};
   try {
     if (wd) {
       at = wd.at;
@@ -72,12 +89,12 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
     const argv = processArgv(input);
     if (argv) {
       at = argv.at;
-      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0 });
+      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, runs });
     }
-    return { known: true, path: cwd, via, at };
+    return { known: true, path: cwd, via, at, runs };
   } catch (e) {
     if (!(e instanceof Unknown)) throw e;
-    return { known: false, because: e.message, at: at ?? { file: '', line: 1 } };
+    return { known: false, because: e.message, at: at ?? { file: '', line: 1 }, runs };
   }
 }
 
@@ -116,7 +133,10 @@ function argvCwd(words: string[], cwd: string, walk: Walk): string {
 
 /** A shell script: its `cd`s move the shell; the last command is the process (a script runner moves it again). */
 function scriptCwd(script: string, cwd: string, walk: Walk): string {
-  const commands = shellCommands(script).map((c) => c.words.map((w) => w.value));
+  const env = walk.input.env;
+  // The shell expands the container's variables first (`npm start --workspace=$WORKER`); one it has no value for stays as written.
+  const expand = (w: ShellWord) => (w.dynamic && env ? expandVariables(w.value, env).text : w.value);
+  const commands = shellCommands(script).map((c) => c.words.map(expand));
   let here = cwd;
   commands.forEach((words, i) => {
     if (words[0] === 'cd') {
@@ -137,7 +157,16 @@ function commandCwd(words: string[], cwd: string, walk: Walk): string {
   if (pm === 'npm') return npmCwd(words, cwd, walk);
   if (pm === 'pnpm') return pnpmCwd(words, cwd, walk);
   if (pm === 'yarn') return yarnCwd(words, cwd, walk);
+  if (/^(?:node|nodejs|ts-node|tsx|bun)$/.test(pm)) nodeFile(words, cwd, walk);
   return cwd;
+}
+
+/** The file `node [flags] <file>` runs, from `cwd` (a flag's value such as `-r x` is not followed). */
+function nodeFile(words: string[], cwd: string, walk: Walk): void {
+  const file = words.slice(1).find((w) => !w.startsWith('-'));
+  if (file === undefined || !/[/.]/.test(file)) return;
+  if (!fixed(file)) walk.runs.unknown = `\`${words.join(' ')}\` runs ${file}, a path ecsfix cannot establish`;
+  else walk.runs.file = within(cwd, file);
 }
 
 /** Splits `--flag value` / `--flag=value` / `-f value` flags from the positional words. */
@@ -237,6 +266,7 @@ function workspaceIn(root: string, selector: string, pm: string, said: string, w
   if (imageFile?.(posix.join(dir, 'package.json')) !== posix.join(pkg.dir, 'package.json'))
     throw new Unknown(`${said} runs in ${pkg.name}'s directory, which the image does not hold at ${dir}`);
   walk.via.push(`${said} runs in ${pkg.name}'s directory ${dir} (${walk.at.file}:${walk.at.line})`);
+  walk.runs.pkg = pkg;
   return { dir, pkg };
 }
 
@@ -276,7 +306,7 @@ export function serviceProcessCwd(
   dockerfile: string | null,
   inForce: readonly { keyword: string; args: string; line: number }[],
   compose: ComposeService | null,
-  context: Pick<ProcessCwdInput, 'packages' | 'servicePackage' | 'imageFile'>,
+  context: Pick<ProcessCwdInput, 'packages' | 'servicePackage' | 'imageFile' | 'env'>,
 ): ProcessCwd {
   const image = (keyword: string) => {
     const ins = inForce.filter((i) => i.keyword === keyword).at(-1);
