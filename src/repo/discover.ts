@@ -520,7 +520,7 @@ function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: Describ
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
   const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, ...(imageFile ? { imageFile } : {}) });
   return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile) };
 }
@@ -559,7 +559,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
-  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined);
+  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -626,7 +626,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
 /** What the service writes at run time, relative paths placed in the directory its start command runs it in. */
 function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps, env: VariableLookup) {
   const { files, read, workspacePackages } = deps;
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
@@ -693,7 +693,7 @@ function processRole(draft: Draft, parsed: ParsedDockerfile | null, stage: Docke
 /** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names (collected in `ran`). */
 function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, ran: string[] = []): ReplacedServer | null {
   if (!parsed || !stage) return null;
-  const imageFile = repoFileAt(parsed, stage, draft.context, deps);
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
   return serverReplacedBy(inForce, draft.compose, pkg, (word) => {
     const path = imageFile(word);
     const text = path === null ? null : deps.read(path);
@@ -714,7 +714,7 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
 function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
-  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps), deps.read);
+  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
   return configBind ? { configBind } : {};
 }
 
