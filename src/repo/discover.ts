@@ -521,7 +521,7 @@ function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: Describ
   const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
   const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
-  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, ...(imageFile ? { imageFile } : {}) });
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, read: deps.read, ...(imageFile ? { imageFile } : {}) });
   return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile) };
 }
 
@@ -627,7 +627,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
 function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps, env: VariableLookup) {
   const { files, read, workspacePackages } = deps;
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
-  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, ...(imageFile ? { imageFile } : {}) });
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
 }
