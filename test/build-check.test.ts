@@ -597,4 +597,35 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
     const ignored = nxNode(true).set('.dockerignore', 'node_modules\ndist\n');
     expect(blocking(buildCheck(ignored, 'apps/orders/Dockerfile'))).toContain('ECS502:11');
   });
+
+  // A service compiled by babel, swc or tsup: where they write comes from their flags or tsup.config, not from "dist".
+  const compiled = (build: string, out: string, extra: [string, string][] = []): Tree =>
+    new Map([
+      ['docker-compose.yml', 'services:\n  api:\n    build: ./api\n    ports: ["3000:3000"]\n'],
+      ['api/package.json', JSON.stringify({ name: 'api', scripts: { build, start: `node ${out}/index.js` }, dependencies: { express: '^4.19.2' } })],
+      ['api/package-lock.json', '{"lockfileVersion":3}\n'],
+      ['api/src/index.js', "const express = require('express');\nexpress().listen(3000);\n"],
+      ...extra,
+      ['api/Dockerfile', `FROM node:20-slim AS build\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n\nFROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY --from=build /app/${out} ./${out}\nUSER node\nCMD ["node", "${out}/index.js"]\n`],
+    ]);
+
+  it('babel and swc write their --out-dir/-d; without one (stdout, --out-file) the output is not established', () => {
+    for (const build of ['babel src -d lib', 'babel src --out-dir lib --copy-files', 'npx babel src --out-dir=lib', 'swc src -d lib', 'swc ./src --out-dir lib --strip-leading-paths'])
+      expect(buildCheck(compiled(build, 'lib'), 'api/Dockerfile'), build).toEqual([]);
+    // Established: a COPY of another directory is still a blocking claim.
+    expect(blocking(buildCheck(compiled('babel src -d lib', 'build'), 'api/Dockerfile'))).toEqual(['ECS502:12', 'ECS503:14']);
+    for (const build of ['babel src --out-file lib/index.js', 'swc src -o lib/index.js'])
+      expect(blocking(buildCheck(compiled(build, 'lib'), 'api/Dockerfile')), build).toEqual([]);
+  });
+
+  it('tsup writes --out-dir/-d, else tsup.config outDir (a literal), else dist', () => {
+    expect(buildCheck(compiled('tsup src/index.js --out-dir build', 'build'), 'api/Dockerfile')).toEqual([]);
+    expect(buildCheck(compiled('tsup', 'build', [['api/tsup.config.ts', "import { defineConfig } from 'tsup';\nexport default defineConfig({ entry: ['src/index.js'], outDir: 'build', format: ['cjs'] });\n"]]), 'api/Dockerfile')).toEqual([]);
+    expect(buildCheck(compiled('tsup src/index.js', 'dist'), 'api/Dockerfile')).toEqual([]);
+    expect(blocking(buildCheck(compiled('tsup src/index.js', 'build'), 'api/Dockerfile'))).toEqual(['ECS502:12', 'ECS503:14']);
+    // An outDir that is not one literal (two configs, a variable): not established, so no blocking claim.
+    const two = "export default [{ entry: ['src/index.js'], outDir: 'build' }, { entry: ['src/cli.js'], outDir: 'bin' }];\n";
+    expect(blocking(buildCheck(compiled('tsup', 'build', [['api/tsup.config.js', two]]), 'api/Dockerfile'))).toEqual([]);
+    expect(blocking(buildCheck(compiled('tsup', 'dist', [['api/tsup.config.js', 'export default { outDir: process.env.OUT };\n']]), 'api/Dockerfile'))).toEqual([]);
+  });
 });

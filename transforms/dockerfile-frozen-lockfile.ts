@@ -48,6 +48,7 @@ import { copyArguments } from '../src/dockerfile/copy.js';
 import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
 import { buildFiles, normRel, presence, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
+import { hasFile } from '../src/repo/files.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -79,46 +80,66 @@ function contextOf(repo: RepoModel, path: string): string | null {
   return contexts.length === 1 ? normRel(contexts[0] as string) : null;
 }
 
+/** A dependency install command (of the lockfile, not of named packages), before where it runs is known. */
+type InstallCommand = Pick<Install, 'manager' | 'command' | 'sub'> & { dir: string | null };
+
+function installCommand(command: ShellCommand): InstallCommand | null {
+  const prog = program(command);
+  const words = command.words;
+  if (prog === 'pnpm') {
+    let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
+    if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
+    const name = words[sub]?.value;
+    if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) return null;
+    if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) return null; // installs named packages
+    return { manager: 'pnpm', command, sub: words[sub] as ShellWord, dir: flagValue(command, '-C', '--dir') ?? null };
+  }
+  if (prog === 'npm') {
+    const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
+    const name = words[sub]?.value ?? '';
+    if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) return null;
+    if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) return null; // `npm install <pkg>`
+    return { manager: 'npm', command, sub: words[sub] as ShellWord, dir: flagValue(command, '--prefix') ?? null };
+  }
+  if (prog === 'yarn') {
+    const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
+    const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
+    if (name !== 'install') return null;
+    if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) return null;
+    return { manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, dir: flagValue(command, '--cwd') ?? null };
+  }
+  return null;
+}
+
+/** An install that already uses only what the lockfile says: nothing to change or report. */
+function alreadyFrozen({ manager, command }: Pick<Install, 'manager' | 'command'>): boolean {
+  if (manager === 'yarn') return !!hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile');
+  return manager === 'pnpm' && !!hasFlag(command, '--frozen-lockfile', '--offline');
+}
+
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
 function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null): Install[] {
   const out: Install[] = [];
   const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
+  // Following the build to each RUN is the costly part; installs already frozen need none of it.
+  const unfrozen = (c: ShellCommand) => {
+    const install = installCommand(c);
+    return install !== null && !alreadyFrozen(install);
+  };
+  if (!runs.some((r) => r.commands.some(unfrozen))) return out;
   const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo);
   for (const { stage, ins, commands } of runs) {
     const files = before.get(ins);
     if (!files) continue; // every instruction of a stage is walked: not reached
     let cwd = files.workdir;
     for (const command of commands) {
-      const prog = program(command);
-      const words = command.words;
-      if (prog === 'cd') {
-        const dir = words[1]?.value;
+      if (program(command) === 'cd') {
+        const dir = command.words[1]?.value;
         if (dir && !dir.includes('$') && dir !== '-') cwd = posix.resolve(cwd, dir);
         continue;
       }
-      if (prog === 'pnpm') {
-        let sub = subcommandIndex(command, PNPM_VALUE_FLAGS);
-        if (words[sub]?.value === 'recursive' || words[sub]?.value === 'multi' || words[sub]?.value === 'm') sub = sub + 1;
-        const name = words[sub]?.value;
-        if ((name !== 'install' && name !== 'i') || hasFlag(command, '-g', '--global')) continue;
-        if (positionals(command, sub + 1, PNPM_VALUE_FLAGS).length > 0) continue; // installs named packages
-        const dir = flagValue(command, '-C', '--dir');
-        out.push({ manager: 'pnpm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      } else if (prog === 'npm') {
-        const sub = subcommandIndex(command, NPM_VALUE_FLAGS);
-        const name = words[sub]?.value ?? '';
-        if (!NPM_INSTALL.has(name) || hasFlag(command, '-g', '--global', '--location=global')) continue;
-        if (positionals(command, sub + 1, NPM_VALUE_FLAGS).length > 0) continue; // `npm install <pkg>`
-        const dir = flagValue(command, '--prefix');
-        out.push({ manager: 'npm', command, sub: words[sub] as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      } else if (prog === 'yarn') {
-        const sub = subcommandIndex(command, YARN_VALUE_FLAGS);
-        const name = sub < 0 ? 'install' : (words[sub]?.value ?? '');
-        if (name !== 'install') continue;
-        if (sub >= 0 && positionals(command, sub + 1, YARN_VALUE_FLAGS).length > 0) continue;
-        const dir = flagValue(command, '--cwd');
-        out.push({ manager: 'yarn', command, sub: (sub < 0 ? words[0] : words[sub]) as ShellWord, cwd: dir ? posix.resolve(cwd, dir) : cwd, instruction: ins, stage, files });
-      }
+      const install = installCommand(command);
+      if (install) out.push({ manager: install.manager, command, sub: install.sub, cwd: install.dir ? posix.resolve(cwd, install.dir) : cwd, instruction: ins, stage, files });
     }
   }
   return out;
@@ -143,7 +164,7 @@ function yarnClassic(lock: string, repo: RepoModel, read: (path: string) => stri
  */
 function yarnLockFor(repo: RepoModel, read: (path: string) => string | null, repoDir: string | null, inImage: (dir: string) => boolean, cwd: string): { path: string; classic: boolean | null; copied: boolean } | null {
   const beside = repoDir === null ? null : repoDir ? `${repoDir}/yarn.lock` : 'yarn.lock';
-  const path = beside && repo.files.includes(beside) ? beside : repo.packageManager.name === 'yarn' && repo.files.includes('yarn.lock') ? 'yarn.lock' : null;
+  const path = beside && hasFile(repo.files, beside) ? beside : repo.packageManager.name === 'yarn' && hasFile(repo.files, 'yarn.lock') ? 'yarn.lock' : null;
   const copied = ancestors(cwd).some(inImage);
   if (path) return { path, classic: yarnClassic(path, repo, read), copied };
   return copied ? { path: 'yarn.lock', classic: null, copied } : null;
@@ -257,7 +278,7 @@ const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l
 function ignoredByContext(repo: RepoModel, context: string, file: string): { file: string; line: number } | null {
   const ignore = repo.dockerignores?.get(context);
   const inContext = context === '' || file.startsWith(context + '/');
-  if (!ignore || !inContext || !repo.files.includes(file)) return null;
+  if (!ignore || !inContext || !hasFile(repo.files, file)) return null;
   const hit = ignore.ignored(context === '' ? file : file.slice(context.length + 1));
   return hit ? { file: ignore.file, line: hit.line } : null;
 }
@@ -279,7 +300,7 @@ function lockOutsideContext(install: string, repo: RepoModel, pkgDir: string | n
     above.push(d === '.' ? 'package-lock.json' : `${d}/package-lock.json`);
     if (d === '.') break;
   }
-  const lock = above.find((f) => repo.files.includes(f));
+  const lock = above.find((f) => hasFile(repo.files, f));
   if (!lock) return null;
   const root = posix.dirname(lock);
   // In the context, but the Dockerfile copies only the package's own package.json.
@@ -320,10 +341,8 @@ export const dockerfileFrozenLockfile: Transform = {
       const state = install.files;
       const at = (p: string) => copiedFile(state, p, index);
 
-      if (manager === 'yarn' && hasFlag(command, '--frozen-lockfile', '--immutable', '--pure-lockfile')) continue;
-
+      if (alreadyFrozen(install)) continue;
       if (manager === 'pnpm') {
-        if (hasFlag(command, '--frozen-lockfile', '--offline')) continue;
         const optOut = hasFlag(command, '--no-frozen-lockfile', '--prefer-frozen-lockfile');
         if (optOut) {
           say('ECS143', 'warning', `pnpm install ${optOut.value} opts out of the lockfile explicitly; left as is. Builds can install versions pnpm-lock.yaml does not pin: use --frozen-lockfile once the lockfile is committed up to date`);

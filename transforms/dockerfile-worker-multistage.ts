@@ -43,6 +43,7 @@ import { keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
+import { hasFile } from '../src/repo/files.js';
 
 const ID = 'dockerfile-worker-multistage';
 
@@ -373,7 +374,7 @@ export function generate(input: {
   const preamble = parsed.text.slice(0, from.lineStart).replace(/\n+$/, '\n');
   const hasBuild = (p: WorkspacePackage) => typeof p.scripts.build === 'string';
   const fileDeps = new Set(closure.flatMap((p) => Object.entries(p.dependencies).filter(([n, v]) => p.workspaceDeps.includes(n) && v.startsWith('file:')).map(([n]) => n)));
-  const rootManifests = ['package.json', 'pnpm-lock.yaml', ...(repo.files.includes('pnpm-workspace.yaml') ? ['pnpm-workspace.yaml'] : []), ...a.installConfigs];
+  const rootManifests = ['package.json', 'pnpm-lock.yaml', ...(hasFile(repo.files, 'pnpm-workspace.yaml') ? ['pnpm-workspace.yaml'] : []), ...a.installConfigs];
   const manifestCopies = [
     `${K('COPY')} ${rootManifests.join(' ')} ./`,
     ...closure.map((p) => `${K('COPY')} ${p.dir}/package.json ${rel(p.dir)}/`),
@@ -494,7 +495,7 @@ export const dockerfileWorkerMultistage: Transform = {
     if (unknownPackage) return { edits: [], findings: [unknownPackage] };
     // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it
     // here, not even why it would not rewrite this image (review6 R10).
-    if (repo.packageManager.name !== 'pnpm' && !repo.files.includes('pnpm-lock.yaml')) return { edits: [], findings: [] };
+    if (repo.packageManager.name !== 'pnpm' && !hasFile(repo.files, 'pnpm-lock.yaml')) return { edits: [], findings: [] };
     const packagesBuilt = [...new Set(services.map((s) => s.packageName))];
     const service = services[0];
     if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], findings: [] };
@@ -504,7 +505,7 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!stage) return { edits: [], findings: [] };
     if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
     if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
-    if (!repo.files.includes('pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
+    if (!hasFile(repo.files, 'pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
     if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
       return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);
     const context = service.buildContext === '.' ? '' : service.buildContext.replace(/^\.\//, '');

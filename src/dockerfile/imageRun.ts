@@ -393,7 +393,8 @@ interface BuildOutputs {
  * The directories a package's build script (or the compiler `command` a RUN runs) writes, as the
  * package's config files say: `next build` .next (with `output: 'standalone'` .next/standalone),
  * `next export` out, `react-scripts build` build, tsc and `nest build` the tsconfig's outDir, `vite
- * build` vite.config's build.outDir, other bundlers the package's output directory ({@link outputDir}).
+ * build` vite.config's build.outDir, swc and babel their `--out-dir`, tsup its `--out-dir`, else
+ * tsup.config's outDir, else `dist`; other builders the package's output directory ({@link outputDir}).
  * A builder the model does not know, or whose output its config does not establish, still gets
  * that directory but is not `known`: the stage may hold more than the model sees.
  */
@@ -422,7 +423,11 @@ function buildOutputs(pkg: WorkspacePackage, script: string | null, command?: st
     if (at('tsc') >= 0) add(tscOutput(pkg, words.slice(at('tsc') + 1)));
     if (at('nest', 'build') >= 0) add(tscOutput(pkg, pkg.build?.tsc['tsconfig.build.json'] ? ['-p', 'tsconfig.build.json'] : []));
     if (at('vite', 'build') >= 0) add(viteOutput(pkg, words.slice(at('vite', 'build') + 2)));
-    if (words.some((w) => /^(?:tsup|swc|babel)$/.test(w))) out.dirs.push(outputDir(pkg));
+    if (at('tsup') >= 0) add(flagDir(words.slice(at('tsup') + 1), ['-d', '--out-dir']) ?? pkg.build?.tsup ?? { dir: 'dist' });
+    for (const compiler of ['swc', 'babel']) {
+      // Without --out-dir they print to stdout or write the one --out-file: no directory is established.
+      if (at(compiler) >= 0) add(flagDir(words.slice(at(compiler) + 1), ['-d', '--out-dir']) ?? { unknown: `${compiler} is given no --out-dir` });
+    }
   }
   if (out.dirs.length || out.opaque.length || body.split(/&&|\|\||[;|]/).some((seg) => /(?:^|\s)(?:tsc|vite\s+build)\b/.test(seg))) return { ...out, dirs: [...new Set(out.dirs)] };
   return { dirs: [outputDir(pkg)], opaque: [], known: false };
@@ -437,6 +442,13 @@ function flagValue(args: string[], names: string[]): string | null {
     if (eq > 0 && names.includes(a.slice(0, eq))) return a.slice(eq + 1);
   }
   return null;
+}
+
+/** The directory a `--out-dir dir` / `-d dir` / `--out-dir=dir` flag names, null when none is given. */
+function flagDir(args: string[], names: string[]): OutDir | null {
+  const dir = flagValue(args, names);
+  if (dir === null) return null;
+  return dir.includes('$') ? { unknown: 'a variable output directory' } : { dir: dir.replace(/^\.\//, '').replace(/\/+$/, '') || '.' };
 }
 
 /** Where a `tsc` with these arguments writes: `--outDir`, else the outDir of the tsconfig it reads (`-p`/`-b`, else tsconfig.json). */

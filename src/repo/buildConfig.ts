@@ -1,7 +1,7 @@
 /**
  * Where a package's builders write, as its config files say: tsc's `compilerOptions.outDir` (per
- * tsconfig, following relative `extends`), Vite's `build.outDir`, Next.js's `output: 'standalone'`,
- * and the `outputPath` of an Nx project.json's targets. Only literals count: anything else is
+ * tsconfig, following relative `extends`), Vite's `build.outDir`, tsup's `outDir`, Next.js's `output:
+ * 'standalone'`, and the `outputPath` of an Nx project.json's targets. Only literals count: anything else is
  * "not established" (`unknown`, with why), and the image model then makes no claim from it.
  */
 import { posix } from 'node:path';
@@ -15,6 +15,8 @@ export interface PackageBuildConfig {
   tsc: Record<string, OutDir>;
   /** `vite build`'s output (null: the package has no vite config, so Vite's default `dist`). */
   vite: OutDir | null;
+  /** `tsup`'s output without `--out-dir` (null: the package has no tsup config, so tsup's default `dist`). */
+  tsup: OutDir | null;
   /** next.config sets `output: 'standalone'` (true), sets no output or another literal (false), or sets one that is not a literal ('unknown'). */
   nextStandalone: boolean | 'unknown';
   /** Repo-relative output paths project.json's targets declare (`options.outputPath`). */
@@ -25,6 +27,7 @@ type Node = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Read = (rel: string) => string | null;
 
 const VITE_CONFIG = /^vite\.config\.(?:js|mjs|cjs|ts|mts|cts)$/;
+const TSUP_CONFIG = /^tsup\.config\.(?:js|mjs|cjs|ts|mts|cts|json)$/;
 const NEXT_CONFIG = /^next\.config\.(?:js|mjs|cjs|ts)$/;
 
 /** The repo's files, indexed once for every package: the set, and the files directly in each directory. */
@@ -55,11 +58,13 @@ export function readBuildConfig(dir: string, index: FileIndex, read: Read): Pack
     tsc['tsconfig.json'] = parent ? rebase(dir, posix.dirname(parent) === '.' ? '' : posix.dirname(parent), tsOutDir(parent, has, read, 0)) : { unknown: `no tsconfig.json in ${dir || 'the repo root'} or above it` };
   }
   const viteFile = direct.find((f) => VITE_CONFIG.test(posix.basename(f)));
+  const tsupFile = direct.find((f) => TSUP_CONFIG.test(posix.basename(f)));
   const nextFile = direct.find((f) => NEXT_CONFIG.test(posix.basename(f)));
   const nextText = nextFile ? read(nextFile) : null;
   return {
     tsc,
-    vite: viteFile ? viteOutDir(viteFile, read(viteFile)) : null,
+    vite: viteFile ? configOutDir(viteFile, read(viteFile), 'build') : null,
+    tsup: tsupFile ? (tsupFile.endsWith('.json') ? { unknown: `ecsfix does not read ${tsupFile}` } : configOutDir(tsupFile, read(tsupFile), null)) : null,
     nextStandalone: nextFile ? nextOutput(nextFile, nextText) : false,
     declared: has.has(inPkg('project.json')) ? nxOutputs(read(inPkg('project.json'))) : [],
   };
@@ -122,8 +127,11 @@ function tsOutDir(file: string, has: Set<string>, read: Read, depth: number): Ou
   return { unknown: `${file} sets no outDir (tsc writes beside the sources)` };
 }
 
-/** Vite's `build.outDir`: the only `outDir` of the config when it is a literal in a `build` object; `dist` when none is set. */
-function viteOutDir(file: string, text: string | null): OutDir {
+/**
+ * A bundler config's output directory: its only `outDir` when that is a literal, in a `within` object
+ * (Vite's `build`) or at the top (tsup: null); `dist`, both tools' default, when none is set.
+ */
+function configOutDir(file: string, text: string | null, within: string | null): OutDir {
   if (text === null) return { unknown: `${file} cannot be read` };
   const { program, error } = parseProgram(file, text);
   if (error) return { unknown: `${file} does not parse` };
@@ -142,12 +150,13 @@ function viteOutDir(file: string, text: string | null): OutDir {
   };
   visit(program.body, null);
   if (found.some((f) => f.key === 'spread')) return { unknown: `${file} builds its config from other objects` };
-  const root = found.find((f) => f.key === 'root' && f.parent === null);
+  // Vite resolves build.outDir against `root`.
+  const root = within === 'build' ? found.find((f) => f.key === 'root' && f.parent === null) : undefined;
   if (root && !isOwnDir(root.value)) return { unknown: `${file} sets root, which outDir is relative to` };
   const outDirs = found.filter((f) => f.key === 'outDir');
   if (outDirs.length === 0) return { dir: 'dist' };
-  const only = outDirs.length === 1 && outDirs[0]?.parent === 'build' ? stringOf(outDirs[0].value) : null;
-  return only !== null ? { dir: only } : { unknown: `${file}: build.outDir is not one string literal` };
+  const only = outDirs.length === 1 && outDirs[0]?.parent === within ? stringOf(outDirs[0].value) : null;
+  return only !== null ? { dir: only } : { unknown: `${file}: ${within ? `${within}.` : ''}outDir is not one string literal` };
 }
 
 /** `root: __dirname` / `'.'` / `import.meta.dirname`: the config's own directory, where `vite build` runs. */

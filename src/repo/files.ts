@@ -69,6 +69,21 @@ export function listRepoFiles(root: string): string[] {
     .sort();
 }
 
+const fileSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * `files.includes(path)` for the repo's file list, without scanning it: the model and the transforms
+ * ask it per service, per install and per write, which made a scan quadratic in the repo's size.
+ */
+export function hasFile(files: readonly string[], path: string): boolean {
+  let set = fileSets.get(files);
+  if (!set) {
+    set = new Set(files);
+    fileSets.set(files, set);
+  }
+  return set.has(path);
+}
+
 const sortedLists = new WeakMap<readonly string[], boolean>();
 
 /**

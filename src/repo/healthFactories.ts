@@ -15,6 +15,7 @@ import { lineOfOffset } from '../text.js';
 import type { HealthRoute } from './model.js';
 import { blankComments, scanSource, type SourceLanguage } from './sourceScan.js';
 import type { WorkspacePackage } from './workspace.js';
+import { filesUnder } from './files.js';
 
 /** `app.use('/p', createX(...))`, `fastify.register(createX(...), { prefix: '/p' })` (JS). */
 const JS_FACTORY_MOUNT = /\b\w+\s*\.\s*(?:use|register)\s*\(\s*(?:(['"`])(\/[^'"`]*)\1\s*,\s*)?(\w+)\s*\(/g;
@@ -66,12 +67,12 @@ function jsFactoryFile(code: string, file: string, name: string, input: FactoryI
   let candidates: string[];
   if (from.startsWith('.')) {
     const base = posix.normalize(posix.join(posix.dirname(file), from)).replace(/\.[cm]?js$/, '');
-    candidates = input.files.filter((f) => JS_SOURCE.test(f) && (f.replace(/\.[cm]?[jt]sx?$/, '') === base || f.replace(/\.[cm]?[jt]sx?$/, '') === base + '/index'));
+    candidates = filesUnder(input.files, base).filter((f) => JS_SOURCE.test(f) && (f.replace(/\.[cm]?[jt]sx?$/, '') === base || f.replace(/\.[cm]?[jt]sx?$/, '') === base + '/index'));
   } else {
     const pkg = input.workspacePackages.find((p) => from === p.name || from.startsWith(p.name + '/'));
     if (!pkg) return null;
     const dir = pkg.dir ? pkg.dir + '/' : '';
-    candidates = input.files.filter((f) => f.startsWith(dir) && JS_SOURCE.test(f) && !NOT_LIBRARY_SOURCE.test(f.slice(dir.length)));
+    candidates = filesUnder(input.files, dir).filter((f) => JS_SOURCE.test(f) && !NOT_LIBRARY_SOURCE.test(f.slice(dir.length)));
   }
   return candidates.find((f) => defines.test(input.read(f) ?? '')) ?? null;
 }

@@ -10,6 +10,7 @@ import { joinRoute } from '../urlPath.js';
 import type { DockerInstruction } from './dockerfile.js';
 import type { HealthRoute } from './model.js';
 import { blankComments } from './sourceScan.js';
+import { filesUnder } from './files.js';
 
 const ROUTE_FILE = /^(?:src\/)?app\/(?:(.*)\/)?route\.[cm]?[jt]sx?$/;
 const GET_EXPORT = /\bexport\s+(?:async\s+)?function\s+GET\s*\(|\bexport\s+(?:const|let|var)\s+GET\s*[=:]|\bexport\s*\{[^}]*\b(?:\w+\s+as\s+)?GET\b[^}]*\}/;
@@ -20,8 +21,7 @@ export function nextRouteHandlers(dir: string, files: readonly string[], read: (
   const prefix = dir ? dir + '/' : '';
   const base = basePath(prefix, files, read);
   const routes: HealthRoute[] = [];
-  for (const file of files) {
-    if (!file.startsWith(prefix)) continue;
+  for (const file of filesUnder(files, prefix)) {
     const m = ROUTE_FILE.exec(file.slice(prefix.length));
     if (!m) continue;
     const segments = (m[1] ?? '').split('/').filter(Boolean);
@@ -40,7 +40,7 @@ export function nextRouteHandlers(dir: string, files: readonly string[], read: (
 
 /** next.config's `basePath`: '' when none is set, the literal, or why it is not established. */
 function basePath(prefix: string, files: readonly string[], read: (rel: string) => string | null): { prefix: string } | { unresolved: { file: string; line: number; reason: string } } {
-  const config = files.find((f) => f.startsWith(prefix) && CONFIG_FILE.test(f.slice(prefix.length)) && !posix.dirname(f.slice(prefix.length)).includes('/'));
+  const config = filesUnder(files, prefix).find((f) => CONFIG_FILE.test(f.slice(prefix.length)) && !posix.dirname(f.slice(prefix.length)).includes('/'));
   const text = config ? read(config) : null;
   if (!config || text === null) return { prefix: '' };
   const code = blankComments(text, 'js');

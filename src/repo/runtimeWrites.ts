@@ -568,8 +568,8 @@ const NEXT_CONFIG = /^next\.config\.(?:js|mjs|cjs|ts)$/;
  * standalone server, which chdir's to its own directory): it writes its image-optimizer, fetch and
  * ISR caches to <dir>/.next/cache, as `next start` does.
  */
-function nextStandaloneCache(prefix: string, files: string[], read: (rel: string) => string | null, startup: StartupFacts['startup']): RuntimeWrite | null {
-  const config = files.find((f) => f.startsWith(prefix) && NEXT_CONFIG.test(f.slice(prefix.length)));
+function nextStandaloneCache(prefix: string, inService: string[], read: (rel: string) => string | null, startup: StartupFacts['startup']): RuntimeWrite | null {
+  const config = inService.find((f) => NEXT_CONFIG.test(f.slice(prefix.length)));
   if (!config || !/\boutput\s*:\s*['"]standalone['"]/.test(read(config) ?? '')) return null;
   for (const s of startup) {
     const server = /(?:^|[\s"'[,])node["',\s]+((?:[\w./-]*\/)?server\.js)\b/.exec(s.text)?.[1];
@@ -612,7 +612,7 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
     const write: RuntimeWrite = { path: w.path, absolute: false, fromWorkdir: true, recursive: true, reason: w.reason, ...(hit ? where(hit, w.test) : { file: '', line: 1 }) };
     if (hit) pushWrite(writes, w.inCwd ? inCwd(write) : write);
   }
-  const next = nextStandaloneCache(prefix, files, read, facts.startup);
+  const next = nextStandaloneCache(prefix, inService, read, facts.startup);
   if (next) pushWrite(writes, inCwd(next));
   const beat = startups.map((s) => ({ s, write: celeryBeatScheduleWrite(s.text) })).find((b) => b.write);
   if (beat?.write) pushWrite(writes, inCwd({ ...beat.write, ...where(beat.s, CELERY_BEAT) }));

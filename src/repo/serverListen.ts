@@ -13,6 +13,7 @@ import { FIXED_PORT_CMD } from './portReads.js';
 import { startScriptPath } from './startScript.js';
 import type { ServiceListen } from '../source/index.js';
 import { blankComments } from './sourceScan.js';
+import { filesUnder, hasFile } from './files.js';
 
 export type PatternLanguage = 'python' | 'go' | 'rust';
 
@@ -274,7 +275,7 @@ export function serviceListensByPattern(dir: string, files: string[], read: (rel
   const prefix = dir ? dir + '/' : '';
   const cli = SERVER_CLI.test(startCommand);
   const out: PatternListen[] = [];
-  const sources = files.filter((f) => f.startsWith(prefix) && PATTERN_SOURCE.test(f) && !NOT_SERVER_SOURCE.test(f.slice(prefix.length))).slice(0, MAX_PATTERN_FILES);
+  const sources = filesUnder(files, prefix).filter((f) => PATTERN_SOURCE.test(f) && !NOT_SERVER_SOURCE.test(f.slice(prefix.length))).slice(0, MAX_PATTERN_FILES);
   for (const file of sources) {
     const language = patternLanguageOf(file);
     if (!language || (language === 'python' && cli)) continue;
@@ -314,10 +315,10 @@ export function scriptListens(dir: string, files: string[], read: (rel: string) 
  */
 export function sourceLanguageOf(dir: string, files: string[]): 'go' | 'rust' | 'python' | null {
   const prefix = dir ? dir + '/' : '';
-  if (files.includes(prefix + 'go.mod')) return 'go';
-  if (files.includes(prefix + 'Cargo.toml')) return 'rust';
+  if (hasFile(files, prefix + 'go.mod')) return 'go';
+  if (hasFile(files, prefix + 'Cargo.toml')) return 'rust';
   if (dir === '') return null; // the repo root holds everything: its files say nothing about one service
-  const own = files.filter((f) => f.startsWith(prefix) && !NOT_SERVER_SOURCE.test(f.slice(prefix.length)));
+  const own = filesUnder(files, prefix).filter((f) => !NOT_SERVER_SOURCE.test(f.slice(prefix.length)));
   return own.some((f) => f.endsWith('.go')) ? 'go' : own.some((f) => f.endsWith('.rs')) ? 'rust' : own.some((f) => f.endsWith('.py')) ? 'python' : null;
 }
 

@@ -4,12 +4,13 @@
  * when `imageFile` can tell, else the script's file name in the build context, when the repo has it there.
  */
 import { posix } from 'node:path';
+import { hasFile } from './files.js';
 
 export function startScriptPath(context: string, command: string, files: readonly string[], imageFile?: (imagePath: string) => string | null): string | null {
   const script = /([\w./-]+\.sh)\b/.exec(command)?.[1];
   if (!script) return null;
   const copied = imageFile?.(script);
-  if (copied && files.includes(copied)) return copied;
+  if (copied && hasFile(files, copied)) return copied;
   const path = posix.join(context, posix.basename(script));
-  return files.includes(path) ? path : null;
+  return hasFile(files, path) ? path : null;
 }

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation } from '../repo/dockerfile.js';
-import type { RepoModel } from '../repo/model.js';
+import { servicesForFile, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError, composeDocument, hasDuplicateKey } from '../repo/compose.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
@@ -277,7 +277,8 @@ export function filePlanner(
     }
     const source = decodeText(raw);
     // A finding names the service when the file belongs to exactly one.
-    const owners = repo.services.filter((s) => s.dockerfile === path || s.compose?.file === path);
+    // (An index for Dockerfiles: a search of every service per file was quadratic in the repo's size.)
+    const owners = kind === 'compose' ? repo.services.filter((s) => s.compose?.file === path) : servicesForFile(repo, path);
     const service = owners.length === 1 ? owners[0]?.name : undefined;
     const chain = (validateEachStep: boolean) => runChain(applicable, { path, kind, original: source.text, repo, options, read, service, validateEachStep, transformMs });
     // A Dockerfile is validated once, on its final text (validation is the costliest step of a

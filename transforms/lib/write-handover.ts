@@ -11,6 +11,7 @@ import type { RepoModel, Service } from '../../src/repo/model.js';
 import type { Finding } from '../../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
 import { runSteps } from '../../src/dockerfile/shell.js';
+import { filesUnder } from '../../src/repo/files.js';
 
 export interface Handover {
   path: string;
@@ -188,7 +189,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
         continue;
       }
       const repoRel = posix.join(service.dir, w.path);
-      const inRepo = !w.absolute && repo.files.some((f) => f.startsWith(repoRel + '/'));
+      const inRepo = !w.absolute && filesUnder(repo.files, repoRel + '/').length > 0;
       hand(path, !w.flat && (inRepo || collectsAtBuild), !inRepo && !collectsAtBuild, reason);
     }
     // A new named volume takes its ownership (and content) from the image's directory at the mount point.

@@ -10,6 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
 import { finding, type CheckContext } from '../context.js';
 import { albHealthPath } from '../task-definition.js';
+import { filesUnder } from '../../repo/files.js';
 
 const SETTINGS_MODULE = /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/;
 const ASSIGNMENT = /^ALLOWED_HOSTS\s*(\+?=)\s*(.*?)\s*(?:#.*)?$/gm;
@@ -19,7 +20,7 @@ const ENV_SPLIT = /^(?:os\.environ\.get|os\.getenv)\(\s*["'](\w+)["']\s*,\s*(?:'
 /** The settings file the service loads: DJANGO_SETTINGS_MODULE from compose, else from manage.py/wsgi.py/asgi.py; the module resolved under the service's directory. */
 function settingsFile(ctx: CheckContext, service: Service): string | null {
   const prefix = service.dir ? service.dir + '/' : '';
-  const inService = ctx.repo.files.filter((f) => f.startsWith(prefix));
+  const inService = filesUnder(ctx.repo.files, prefix);
   const fromCompose = service.compose?.environment?.DJANGO_SETTINGS_MODULE;
   let module = typeof fromCompose === 'string' ? fromCompose : null;
   for (const f of inService.filter((f) => /(?:^|\/)(?:manage|wsgi|asgi)\.py$/.test(f))) {
