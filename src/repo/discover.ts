@@ -535,11 +535,12 @@ interface DraftStart {
  * app) and its start command does not establish which one runs: nothing the service's code would
  * decide (its writes, its port, its role) is known.
  */
-function startPackageFact(dir: string, start: DraftStart, packages: WorkspacePackage[]): Pick<Service, 'startPackageUnknown'> {
+function startPackageFact(dir: string, start: DraftStart, packages: WorkspacePackage[]): Partial<Pick<Service, 'startPackageUnknown' | 'sourceFiles'>> {
   if (start.pkg.known) return {};
   const held = packages.filter((p) => p.dir !== dir && (dir === '' || p.dir.startsWith(dir + '/')));
   if (held.length < 2) return {};
-  return { startPackageUnknown: { because: start.pkg.because, file: start.pkg.at.file, line: start.pkg.at.line } };
+  // Which code runs is not established: no source file is attributed to the service (the codemods' services).
+  return { startPackageUnknown: { because: start.pkg.because, file: start.pkg.at.file, line: start.pkg.at.line }, sourceFiles: [] };
 }
 
 function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
