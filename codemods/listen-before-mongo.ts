@@ -28,6 +28,8 @@ import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
 import { servicesReading } from '../src/repo/model.ts';
 import { afterImports, parseFile, typed, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
+import { lineEdits } from '../src/run/codemod.ts';
+import { mapOffsetBack, type TextEdit } from '../src/edits.ts';
 
 export const parser = 'ts';
 
@@ -82,7 +84,48 @@ const OTHER_STORES: { re: RegExp; label: string }[] = [
   { re: /\.authenticate$/, label: 'Sequelize' },
 ];
 
+/**
+ * Each pass moves one datastore's start-up: the one awaited last before listen. Another datastore
+ * awaited before it (`await mongoose.connect(); await pool.query(...); app.listen()`) is still before
+ * listen after that pass, so the passes repeat until none is: one run does what running the codemod
+ * again would (a second run changes nothing). Each datastore gets its own background retry loop.
+ * Notes and the verify line of every pass are kept, with lines mapped back to the input's.
+ */
 export default function listenBeforeMongo(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
+  const note = noteTo(api, options, file.path);
+  const verifies: string[] = [];
+  let source = file.source;
+  /** Each pass's line edits, to map a later pass's note lines back to the input. */
+  const passes: TextEdit[][] = [];
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const notes: CodemodNote[] = [];
+    const out = movePass({ ...file, source }, api, { ...options, note: (n) => notes.push(n), verify: (text) => verifies.push(text) });
+    for (const n of notes) note(n.line === undefined ? n : { ...n, line: lineBefore(file.source, source, passes, n.line) });
+    if (typeof out !== 'string' || out === source) break;
+    passes.push(lineEdits(source, out));
+    source = out;
+  }
+  if (verifies.length) options.verify?.(verifies.reverse().join('; '));
+  return passes.length ? source : undefined;
+}
+
+/** Datastores moved in one run, at most (a start-up awaiting more is left to the next run). */
+const MAX_PASSES = 4;
+
+/** Line `line` of `text` (the result of `passes` applied to `original`), as a line of `original`. */
+function lineBefore(original: string, text: string, passes: TextEdit[][], line: number): number {
+  let offset = lineStartOffset(text, line);
+  for (let i = passes.length - 1; i >= 0; i--) offset = mapOffsetBack(offset, passes[i] as TextEdit[]);
+  return original.slice(0, offset).split('\n').length;
+}
+
+function lineStartOffset(text: string, line: number): number {
+  let offset = 0;
+  for (let l = 1; l < line && offset !== -1; l++) offset = text.indexOf('\n', offset) + 1 || -1;
+  return offset === -1 ? text.length : offset;
+}
+
+function movePass(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
   // Only an `await` statement before a listen in its block is moved or reported: with no `await`

@@ -669,3 +669,64 @@ describe('ECS416 compose bind-mounts a repo file the image does not contain (rev
     expect(at(readiness(proxy(base.replace('./proxy/default.conf:/etc/nginx/conf.d/default.conf:ro', 'confs:/etc/nginx/conf.d') + 'volumes:\n  confs:\n')), 'ECS416')).toEqual([]);
   });
 });
+
+describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
+  // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
+  const stack = (extra = '') => ({
+    'docker-compose.yml': [
+      'services:',
+      '  nginx:',
+      '    build: ./nginx',
+      '    ports:',
+      '      - "80:80"',
+      '    volumes:',
+      '      - static:/var/www/static:ro',
+      '  admin:',
+      '    build: ./admin',
+      '    volumes:',
+      '      - static:/var/www/static',
+      '      - media:/var/www/media',
+      '  db:',
+      '    image: postgres:16',
+      '    volumes:',
+      '      - pgdata:/var/lib/postgresql/data',
+      extra,
+      'volumes:',
+      '  static:',
+      '  media:',
+      '  pgdata:',
+      '',
+    ].join('\n'),
+    'nginx/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n',
+    'nginx/nginx.conf': 'server {\n  listen 80;\n  location /static/ { alias /var/www/static/; }\n  location / { proxy_pass http://admin:8000; }\n}\n',
+    'admin/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["gunicorn", "-b", "0.0.0.0:8000", "config.wsgi"]\n',
+    'admin/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+    'admin/manage.py': 'import django\n',
+  });
+
+  it('names every mount of a volume two deployed services share, with the other services', () => {
+    expect(at(readiness(stack()), 'ECS418')).toEqual([
+      { service: 'admin', file: 'docker-compose.yml', line: 11, severity: 'warning' },
+      { service: 'nginx', file: 'docker-compose.yml', line: 7, severity: 'warning' },
+    ]);
+  });
+
+  it('stays silent for a volume one service uses, and for a sharer that only a development profile runs', () => {
+    const one = stack();
+    one['docker-compose.yml'] = one['docker-compose.yml'].replace('      - static:/var/www/static:ro\n', '');
+    expect(at(readiness(one), 'ECS418')).toEqual([]);
+    const devOnly = stack();
+    devOnly['docker-compose.yml'] = devOnly['docker-compose.yml'].replace('  admin:\n    build: ./admin\n', '  admin:\n    build: ./admin\n    profiles: [dev]\n');
+    expect(at(readiness(devOnly), 'ECS418')).toEqual([]);
+  });
+
+  it('the task definitions say the volume is not carried over', () => {
+    const tree: Tree = new Map(Object.entries(stack()));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    for (const name of ['nginx', 'admin']) {
+      const notes = report.ecs.find((s) => s.service === name)?.notes ?? [];
+      expect(notes.filter((n) => n.includes('static')), name).toHaveLength(1);
+    }
+  });
+});

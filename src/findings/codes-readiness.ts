@@ -110,6 +110,12 @@ export const READINESS_CODES: readonly FindingCode[] = [
       'The CMD, ENTRYPOINT or compose command runs the migrations and starts the server only when they succeed (`prisma migrate deploy && node server.js`). A migration exits non-zero when the database is unreachable, so while the database is down or slow the server never starts and the container exits at start: ECS replaces the task, and the new one exits the same way. A listen-first start-up in the code (listen-before-mongo) does not change that. Run migrations once per deploy as a one-off ECS task (ECS410) and start only the server in the image.',
   },
   {
+    code: 'ECS418',
+    title: 'A compose volume is shared by deployed services',
+    defaultSeverity: 'warning',
+    help: 'Two services of a compose project mount the same named volume (a Django admin collecting static files that nginx serves, an upload directory a worker reads). Each ECS service runs as its own task, and a compose volume has no Fargate counterpart but EFS: on ECS each container gets its own empty directory there, so nothing one writes reaches the other (nginx answers 404 for every static file). Bake the files into the image that serves them (a build stage that makes them), serve them from the service that makes them (whitenoise for Django), or mount one EFS file system in each task definition. Volumes only the local-development layer or a development profile uses are not reported.',
+  },
+  {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
     defaultSeverity: 'blocking',

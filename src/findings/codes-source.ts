@@ -123,6 +123,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The service URL falls back to localhost in a module that is not loaded when the server starts (a Next.js route or a React component): a start-up check there would only fail the first request, so ecsfix adds none. Set the variable in the ECS task definition (and, for Next.js, check it in instrumentation.ts register(), which runs at start-up).',
   },
   {
+    code: 'ECS324',
+    title: 'A service URL read when the image is built (next.config)',
+    defaultSeverity: 'warning',
+    help: 'next.config is loaded by `next build`, which bakes its rewrites, redirects, headers and env into the build output (the standalone server does not load next.config at all), so a process.env read there is a build-time input: the localhost fallback is where the built app sends those requests unless the variable is set when the image is built. Pass it as a build argument to the stage that runs `next build` (ARG, then ENV or the build command); setting it in the ECS task definition does not change the built routes, and a start-up check in next.config would never run, so ecsfix adds none.',
+  },
+  {
     code: 'ECS399',
     title: 'A codemod result was dropped',
     defaultSeverity: 'warning',

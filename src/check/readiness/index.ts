@@ -1,6 +1,7 @@
 /** The readiness rules of `ecsfix check`, one per file, each a pure function of the check context. */
 import type { ReadinessRule } from '../context.js';
 import { composeBindMount } from './compose-bind-mount.js';
+import { composeSharedVolume } from './compose-shared-volume.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -25,6 +26,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   enginesNode,
   composeOnlyHostname,
   composeBindMount,
+  composeSharedVolume,
   devServerCommand,
   probeToolMissing,
   portMismatch,
