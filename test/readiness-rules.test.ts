@@ -730,3 +730,45 @@ describe('ECS418 a compose named volume shared by deployed services (review8 R14
     }
   });
 });
+
+describe('ECS419 a compose service that runs to completion (review8 R15)', () => {
+  const stack = (condition = 'service_completed_successfully') => ({
+    'docker-compose.yml': [
+      'services:',
+      '  db:',
+      '    image: postgres:16',
+      '  migrate:',
+      '    build: ./api',
+      '    command: ["python", "-m", "app.create_tables"]',
+      '    restart: "no"',
+      '    depends_on:',
+      '      db:',
+      '        condition: service_healthy',
+      '  api:',
+      '    build: ./api',
+      '    ports:',
+      '      - "8000:8000"',
+      '    depends_on:',
+      '      migrate:',
+      `        condition: ${condition}`,
+      '',
+    ].join('\n'),
+    'api/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+    'api/requirements.txt': 'fastapi==0.110.0\nuvicorn==0.29.0\n',
+    'api/app/main.py': 'from fastapi import FastAPI\napp = FastAPI()\n\n@app.get("/health")\ndef health():\n    return {"ok": True}\n',
+    'api/app/create_tables.py': 'print("created")\n',
+  });
+
+  it('names the one-off service at the dependency that waits for its exit, and its task definition says so', () => {
+    expect(at(readiness(stack()), 'ECS419')).toEqual([{ service: 'migrate', file: 'docker-compose.yml', line: 17, severity: 'info' }]);
+    const tree: Tree = new Map(Object.entries(stack()));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(report.ecs.find((s) => s.service === 'migrate')?.notes.filter((n) => n.includes('run-task'))).toHaveLength(1);
+    expect(report.ecs.find((s) => s.service === 'api')?.notes.filter((n) => n.includes('run-task'))).toHaveLength(0);
+  });
+
+  it('stays silent when nothing waits for the service to complete', () => {
+    expect(at(readiness(stack('service_started')), 'ECS419')).toEqual([]);
+  });
+});

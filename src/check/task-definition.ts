@@ -21,6 +21,7 @@ import { shutdownFacts } from './shutdown.js';
 import { composeHostsIn, emulatorHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 import { sharedVolumeNotes } from './readiness/compose-shared-volume.js';
+import { oneOffNotes } from './readiness/one-off-service.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -153,7 +154,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
-  notes.push(...variableNotes, ...sharedVolumeNotes(ctx.repo, service));
+  notes.push(...variableNotes, ...sharedVolumeNotes(ctx.repo, service), ...oneOffNotes(ctx.repo, service));
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,

@@ -116,6 +116,12 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help: 'Two services of a compose project mount the same named volume (a Django admin collecting static files that nginx serves, an upload directory a worker reads). Each ECS service runs as its own task, and a compose volume has no Fargate counterpart but EFS: on ECS each container gets its own empty directory there, so nothing one writes reaches the other (nginx answers 404 for every static file). Bake the files into the image that serves them (a build stage that makes them), serve them from the service that makes them (whitenoise for Django), or mount one EFS file system in each task definition. Volumes only the local-development layer or a development profile uses are not reported.',
   },
   {
+    code: 'ECS419',
+    title: 'A compose service runs to completion: a one-off task on ECS',
+    defaultSeverity: 'info',
+    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost.',
+  },
+  {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
     defaultSeverity: 'blocking',

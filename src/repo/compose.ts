@@ -44,6 +44,8 @@ export interface ComposeService {
   /** `environment:` alone (what wins over the env files); set only beside `envFiles`, else it is `environment`. */
   declaredEnvironment?: Record<string, string | null>;
   dependsOn: string[];
+  /** The services it waits for to exit successfully (`depends_on: {x: {condition: service_completed_successfully}}`), with where that is said. */
+  awaitsCompletion?: { service: string; file: string; line: number }[];
   hasHealthcheck: boolean;
   /** Volumes and bind mounts (`volumes:`), by container path; absent when the model predates it. */
   volumes?: ComposeVolume[];
@@ -347,6 +349,14 @@ function deployLayerWithoutTarget(build: ComposeBuild | null, layer: ParsedCompo
   return { ...build, targetDispute: { base: from, override: { target: null, file: layer.file, line: layer.lineOf(name) } } };
 }
 
+/** The `depends_on` entries with `condition: service_completed_successfully`: one-off jobs this service starts after. */
+function completionsOf(raw: unknown): string[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  return Object.entries(raw as Record<string, unknown>)
+    .filter(([, v]) => !!v && typeof v === 'object' && (v as { condition?: unknown }).condition === 'service_completed_successfully')
+    .map(([k]) => k);
+}
+
 function dependsOnOf(raw: unknown): string[] {
   if (Array.isArray(raw)) return raw.filter((x): x is string => typeof x === 'string');
   if (raw && typeof raw === 'object') return Object.keys(raw);
@@ -605,6 +615,7 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       image: typeof def.image === 'string' ? def.image : (merged?.image ?? null),
       containerPorts: [...new Set([...(merged?.containerPorts ?? []), ...ports, ...expose])],
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
+      ...awaitsCompletion(merged, completionsOf(def.depends_on).map((service) => ({ service, ...at('depends_on') })), own ? (key) => parsed.keyLineOf(name, ['depends_on', key]) : null),
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
       volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
       ...mergeProcess(merged, def, at, envFiles),
@@ -613,6 +624,13 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
     };
   }
   return merged as ComposeService;
+}
+
+/** The completions a service waits for, a later layer's entries over an earlier one's; each at its own `depends_on` key when this file defines it. */
+function awaitsCompletion(before: ComposeService | null, own: { service: string; file: string; line: number }[], keyLine: ((key: string) => number) | null): Pick<ComposeService, 'awaitsCompletion'> {
+  const placed = own.map((c) => (keyLine ? { ...c, line: keyLine(c.service) } : c));
+  const all = [...(before?.awaitsCompletion ?? []).filter((c) => !placed.some((p) => p.service === c.service)), ...placed];
+  return all.length ? { awaitsCompletion: all } : {};
 }
 
 /**

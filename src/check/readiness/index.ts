@@ -2,6 +2,7 @@
 import type { ReadinessRule } from '../context.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeSharedVolume } from './compose-shared-volume.js';
+import { oneOffService } from './one-off-service.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -27,6 +28,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   composeOnlyHostname,
   composeBindMount,
   composeSharedVolume,
+  oneOffService,
   devServerCommand,
   probeToolMissing,
   portMismatch,
