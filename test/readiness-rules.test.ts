@@ -772,3 +772,46 @@ describe('ECS419 a compose service that runs to completion (review8 R15)', () =>
     expect(at(readiness(stack('service_started')), 'ECS419')).toEqual([]);
   });
 });
+
+describe('ECS420 / ECS410 a NestJS database module connects before listen (review8 R13)', () => {
+  const nest = (options: string) => ({
+    'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports:\n      - "3000:3000"\n',
+    'api/Dockerfile': 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nEXPOSE 3000\nCMD ["node", "dist/main.js"]\n',
+    'api/package.json': JSON.stringify({ name: 'api', scripts: { build: 'nest build', start: 'node dist/main.js' }, dependencies: { '@nestjs/core': '^10.4.4', '@nestjs/common': '^10.4.4', '@nestjs/typeorm': '^10.0.2', typeorm: '^0.3.20', pg: '^8.11.0' } }),
+    'api/package-lock.json': '{"lockfileVersion":3}\n',
+    'api/src/main.ts': "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(process.env.PORT ?? 3000);\n}\nbootstrap();\n",
+    'api/src/app.module.ts': [
+      "import { Module } from '@nestjs/common';",
+      "import { ConfigModule, ConfigService } from '@nestjs/config';",
+      "import { TypeOrmModule } from '@nestjs/typeorm';",
+      '',
+      '@Module({',
+      '  imports: [',
+      '    ConfigModule.forRoot({ isGlobal: true }),',
+      '    TypeOrmModule.forRootAsync({',
+      '      inject: [ConfigService],',
+      '      useFactory: (config: ConfigService) => ({',
+      "        type: 'postgres',",
+      "        url: config.getOrThrow('DATABASE_URL'),",
+      `        ${options}`,
+      '      }),',
+      '    }),',
+      '  ],',
+      '})',
+      'export class AppModule {}',
+      '',
+    ].join('\n'),
+  });
+
+  it('names the module call, and migrationsRun: true as migrations at every start', () => {
+    const findings = readiness(nest('autoLoadEntities: true,\n        migrationsRun: true,'));
+    expect(at(findings, 'ECS420')).toEqual([{ service: 'api', file: 'api/src/app.module.ts', line: 8, severity: 'warning' }]);
+    expect(at(findings, 'ECS410')).toEqual([{ service: 'api', file: 'api/src/app.module.ts', line: 14, severity: 'warning' }]);
+  });
+
+  it('stays silent for a connection TypeORM does not open at start (manualInitialization) and without migrationsRun', () => {
+    const findings = readiness(nest('manualInitialization: true,'));
+    expect(at(findings, 'ECS420')).toEqual([]);
+    expect(at(findings, 'ECS410')).toEqual([]);
+  });
+});

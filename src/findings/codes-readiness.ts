@@ -122,6 +122,12 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost.',
   },
   {
+    code: 'ECS420',
+    title: 'A NestJS database module connects before the server listens',
+    defaultSeverity: 'warning',
+    help: 'TypeOrmModule, MongooseModule, SequelizeModule or MikroOrmModule (forRoot/forRootAsync) connects while NestFactory.create() initialises the modules, before app.listen(). With the database down or slow, start-up fails after the module\'s retries (TypeORM: 9 attempts 3 s apart) and the task never answers its health check, so ECS replaces it in a loop. Make the connection lazy (TypeORM: `manualInitialization: true`, then initialize the DataSource with retries after listen), or accept that the service cannot start without its database. ecsfix does not rewrite module configuration.',
+  },
+  {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
     defaultSeverity: 'blocking',

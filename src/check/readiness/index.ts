@@ -3,6 +3,7 @@ import type { ReadinessRule } from '../context.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeSharedVolume } from './compose-shared-volume.js';
 import { oneOffService } from './one-off-service.js';
+import { nestDatabaseModule } from './nest-database-module.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
@@ -29,6 +30,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   composeBindMount,
   composeSharedVolume,
   oneOffService,
+  nestDatabaseModule,
   devServerCommand,
   probeToolMissing,
   portMismatch,
