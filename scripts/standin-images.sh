@@ -29,7 +29,7 @@
 # Prints the names it made (or found). Bump STANDIN_VERSION when the recipe changes.
 set -euo pipefail
 
-STANDIN_VERSION=1
+STANDIN_VERSION=2
 NODE_MAJORS=(18 20 22)
 NPM_SPEC=npm@10
 COREPACK_SPEC=corepack@0.33.0   # the last corepack that still runs on Node 18
@@ -123,12 +123,14 @@ shims=$CACHE/alpine-shims
 mkdir -p "$shims"
 cat >"$shims/addgroup" <<'EOF'
 #!/bin/sh
-# ecsfix stand-in for busybox addgroup: `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`.
+# ecsfix stand-in for busybox addgroup: `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`
+# (and busybox's long forms --gid, --system).
 gid='' system='' pos=''
 while [ $# -gt 0 ]; do
   case "$1" in
-    -g) gid=$2; shift 2 ;;
-    -S) system=-r; shift ;;
+    -g|--gid) gid=$2; shift 2 ;;
+    --gid=*) gid=${1#--gid=}; shift ;;
+    -S|--system) system=-r; shift ;;
     -*) echo "addgroup (ecsfix stand-in): unsupported option $1" >&2; exit 1 ;;
     *) pos="$pos $1"; shift ;;
   esac
@@ -143,16 +145,24 @@ cat >"$shims/adduser" <<'EOF'
 #!/bin/sh
 # ecsfix stand-in for busybox adduser: -S system, -D no password, -H no home, -u UID, -G GROUP,
 # -h HOME, -s SHELL, -g GECOS; `adduser USER GROUP` adds an existing user to a group. As busybox:
-# a system user without -G joins `nogroup`, any other user gets a group of its own name.
+# a system user without -G joins `nogroup`, any other user gets a group of its own name. Busybox's
+# long forms too: --uid, --ingroup, --home, --shell, --gecos, --skel, --system, --disabled-password,
+# --empty-password, --no-create-home.
 uid='' group='' home='' shell='' gecos='' system='' homeflag=-m pos=''
 while [ $# -gt 0 ]; do
   case "$1" in
-    -u) uid=$2; shift 2 ;;
-    -G) group=$2; shift 2 ;;
-    -h) home=$2; shift 2 ;;
-    -s) shell=$2; shift 2 ;;
-    -g) gecos=$2; shift 2 ;;
-    -k) shift 2 ;;
+    --*=*) opt=${1%%=*}; val=${1#*=}; shift; set -- "$opt" "$val" "$@"; continue ;;
+  esac
+  case "$1" in
+    -u|--uid) uid=$2; shift 2 ;;
+    -G|--ingroup) group=$2; shift 2 ;;
+    -h|--home) home=$2; shift 2 ;;
+    -s|--shell) shell=$2; shift 2 ;;
+    -g|--gecos) gecos=$2; shift 2 ;;
+    -k|--skel) shift 2 ;;
+    --system) system=1; shift ;;
+    --disabled-password|--empty-password) shift ;;
+    --no-create-home) homeflag=-M; shift ;;
     -[SDH]*)
       flags=${1#-}; shift
       case "$flags" in *[!SDH]*) echo "adduser (ecsfix stand-in): unsupported option -$flags" >&2; exit 1 ;; esac

@@ -52,6 +52,18 @@ describe('kodingcaravan', () => {
     }
   });
 
+  it('review8 R17: a worker the rewrite refuses (build context not the repo root) is not pointed at dockerfile-worker-multistage', () => {
+    const moved = new Map(tree);
+    const compose = tree.get('docker-compose.yml') ?? '';
+    moved.set('docker-compose.yml', compose.replace('      context: .\n      dockerfile: services/notification-worker/Dockerfile', '      context: ./services/notification-worker\n      dockerfile: Dockerfile'));
+    expect(moved.get('docker-compose.yml')).not.toBe(compose);
+    const path = 'services/notification-worker/Dockerfile';
+    const findings = findingsOf(planTree(moved, [dockerfileFrozenLockfile]).plan, path);
+    expect(findings.map((f) => [f.code, f.severity, f.fixedBy])).toEqual([['ECS145', 'warning', undefined]]);
+    // The other workers still build from the root: the rewrite applies to them.
+    expect(findingsOf(planTree(moved, [dockerfileFrozenLockfile]).plan, 'services/purchase-worker/Dockerfile').map((f) => f.fixedBy)).toEqual(['dockerfile-worker-multistage']);
+  });
+
   it('the runtime-stage npm installs (no lockfile by design) are left with an info note', () => {
     const findings = findingsOf(plan, 'services/api-gateway/Dockerfile');
     expect(findings.filter((f) => f.severity === 'info' && f.code === 'ECS146')).toHaveLength(1);

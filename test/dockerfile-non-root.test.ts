@@ -275,3 +275,25 @@ describe('in-memory repos', () => {
 function isRoot(user: string | null): boolean {
   return user === null || /^(root|0)(:|$)/.test(user);
 }
+
+describe('usersCreatedBy: the group a created user\'s files are handed to (review8 R4)', () => {
+  const groupOf = (run: string) => {
+    const parsed = parseDockerfile(`FROM node:20-alpine\n${run}\n`);
+    return usersCreatedBy(parsed, parsed.stages[0]?.instructions ?? []).users.map((u) => [u.name, u.group]);
+  };
+  it('busybox/Debian adduser --system without a group: nogroup (no group of the user\'s name exists)', () => {
+    expect(groupOf('RUN adduser --system --uid 1001 nextjs')).toEqual([['nextjs', 'nogroup']]);
+    expect(groupOf('RUN addgroup --system --gid 1001 nodejs\nRUN adduser --system --uid 1001 nextjs')).toEqual([['nextjs', 'nogroup']]);
+    expect(groupOf('RUN adduser -DS app')).toEqual([['app', 'nogroup']]);
+  });
+  it('a group the command names, Debian\'s --group, or a group of the user\'s name the same instructions create', () => {
+    expect(groupOf('RUN adduser -S -G nodejs nextjs')).toEqual([['nextjs', 'nodejs']]);
+    expect(groupOf('RUN adduser --system --ingroup app app')).toEqual([['app', 'app']]);
+    expect(groupOf('RUN adduser --system --group app')).toEqual([['app', 'app']]);
+    expect(groupOf('RUN addgroup -g 1001 -S nodejs && adduser -S nodejs -u 1001')).toEqual([['nodejs', 'nodejs']]);
+  });
+  it('a non-system adduser and useradd create a group of the user\'s name (null: the user\'s own)', () => {
+    expect(groupOf('RUN adduser -D app')).toEqual([['app', null]]);
+    expect(groupOf('RUN useradd --system --uid 1001 app')).toEqual([['app', null]]);
+  });
+});

@@ -11,13 +11,14 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildRepoModel } from '../src/repo/discover.js';
 import { deployedStage } from '../src/repo/dockerfile.js';
+import { deployedVolumes } from '../src/repo/compose.js';
 import { scanSource } from '../src/repo/sourceScan.js';
 import type { RepoModel, Service } from '../src/repo/model.js';
 import { dockerfileHealthcheckEnv } from '../transforms/dockerfile-healthcheck-env.js';
 import { dockerfilePortEnv } from '../transforms/dockerfile-port-env.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
-import { applyPlan, modelOf, planTree, type Tree } from './helpers/repo.js';
+import { applyPlan, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const tree = (files: Record<string, string>): Tree => new Map(Object.entries(files));
 const svc = (model: RepoModel, name: string): Service => {
@@ -224,6 +225,30 @@ describe('compose model', () => {
     const disputed = modelOf(tree({ 'docker-compose.yml': base, 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: slim\n', 'api/Dockerfile': dockerfile }));
     expect(disputed.problems.filter((p) => p.code === 'ECS167').map((p) => `${p.file}:${p.line}`)).toEqual(['docker-compose.override.yml:4']);
     expect(disputed.services[0]?.stageDispute).toContain('docker-compose.yml:5');
+  });
+
+  it('review8 R1: a dev layer\'s non-dev-named target (Turborepo installer/build) is not the deployed stage; a plain override.yml naming one is ECS167', () => {
+    const dockerfile = 'FROM node:20-alpine AS installer\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine AS runner\nWORKDIR /app\nCOPY --from=installer /app/dist ./dist\nCMD ["node", "dist/main.js"]\n';
+    const base = 'services:\n  api:\n    build:\n      context: .\n      dockerfile: api/Dockerfile\n    ports: ["3000:3000"]\n    volumes:\n      - api-logs:/var/log/app\nvolumes:\n  api-logs:\n';
+    const devLayer = 'services:\n  api:\n    build:\n      target: installer\n    command: pnpm --filter api dev\n    environment:\n      NODE_ENV: development\n    volumes:\n      - ./api/src:/app/src\n      - /app/node_modules\n';
+    for (const name of ['docker-compose.dev.yml', 'docker-compose.override.yml']) {
+      const model = modelOf(tree({ 'docker-compose.yml': base, [name]: devLayer, 'api/Dockerfile': dockerfile }));
+      expect(model.services[0]?.target, name).toBeNull();
+      expect(model.problems.map((p) => p.code), name).not.toContain('ECS167');
+      const compose = model.compose.services[0];
+      expect(compose?.deployed?.devTarget, name).toBe('installer');
+      // The dev layer's mounts stay the developer's: a deployment mounts only the named volume.
+      expect(deployedVolumes(compose).map((v) => v.target), name).toEqual(['/var/log/app']);
+      expect(compose?.volumes?.map((v) => v.target), name).toEqual(['/var/log/app', '/app/src', '/app/node_modules']);
+    }
+    // An override.yml that shows no development: Compose merges it by default, so its other stage is disputed (base builds the last one).
+    const plain = modelOf(tree({ 'docker-compose.yml': base, 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: installer\n', 'api/Dockerfile': dockerfile }));
+    expect(plain.problems.filter((p) => p.code === 'ECS167').map((p) => `${p.file}:${p.line}`)).toEqual(['docker-compose.override.yml:4']);
+    expect(plain.services[0]?.stageDispute).toContain('stage "runner"');
+    // ... unless it names the stage the base file builds anyway.
+    const same = modelOf(tree({ 'docker-compose.yml': base, 'docker-compose.override.yml': 'services:\n  api:\n    build:\n      target: runner\n', 'api/Dockerfile': dockerfile }));
+    expect(same.problems.map((p) => p.code)).not.toContain('ECS167');
+    expect(same.services[0]?.target).toBe('runner');
   });
 
   it('a dev base with a production layer that tags every image: the layer\'s target is deployed; without one, ECS167', () => {
@@ -785,5 +810,21 @@ describe('development-profile compose services', () => {
     expect(report.findings.filter((f) => f.file === 'api/Dockerfile' && devLines.has(f.line ?? 0)).map((f) => f.code)).toEqual([]);
     expect(report.findings.filter((f) => f.service === 'api-dev').map((f) => f.code)).toEqual(['ECS215']);
     expect(report.ecs.map((e) => e.service).sort()).toEqual(['api', 'notifier']);
+  });
+});
+
+describe('Next.js standalone server port (review8 R18)', () => {
+  const fixture = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-port-env', 'next-standalone-turborepo', 'before');
+  it('the generated server.js reads PORT: PORT is the port variable, with next.config output line as evidence', () => {
+    const web = modelOf(readTree(fixture)).services.find((s) => s.name === 'web');
+    expect(web?.portVariable).toMatchObject({ value: 'PORT', file: 'apps/web/next.config.ts', line: 5 });
+  });
+  it('not without output: standalone, nor when the image does not run the standalone server.js', () => {
+    const tree = readTree(fixture);
+    tree.set('apps/web/next.config.ts', (tree.get('apps/web/next.config.ts') ?? '').replace("output: 'standalone',", ''));
+    expect(modelOf(tree).services.find((s) => s.name === 'web')?.portVariable).toBeUndefined();
+    const other = readTree(fixture);
+    other.set('apps/web/Dockerfile', (other.get('apps/web/Dockerfile') ?? '').replace('CMD node apps/web/server.js', 'CMD ["node", "apps/web/custom-server.mjs"]'));
+    expect(modelOf(other).services.find((s) => s.name === 'web')?.portVariable).toBeUndefined();
   });
 });

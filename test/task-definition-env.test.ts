@@ -48,13 +48,23 @@ describe('task definition environment: the local-development override', () => {
     expect(ecs?.notes.filter((n) => n.includes('docker-compose.override.yml'))).toEqual([]);
   });
 
-  it('an override that builds no dev stage is merged as Compose merges it (its environment and command reach the task definition)', () => {
-    const { env, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+  it('an override that builds no dev stage but runs for development (NODE_ENV development, a watch command) is still the dev layer (review8 R1)', () => {
+    const { env, names, container } = ecsOf('dev-override-layer', 'api', (tree) => {
       const text = tree.get('docker-compose.override.yml') ?? '';
       tree.set('docker-compose.override.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, ''));
     });
-    expect(env).toMatchObject({ NODE_ENV: 'development', PRISMA_LOG_QUERIES: 'true' });
-    expect(container?.command).toEqual(['pnpm', '--filter', '@acme/api', 'start:dev']);
+    expect(env).toMatchObject({ NODE_ENV: 'production' });
+    expect(names).not.toContain('PRISMA_LOG_QUERIES');
+    expect(container?.command).toBeUndefined();
+  });
+
+  it('an override that shows no development is merged as Compose merges it (its environment and command reach the task definition)', () => {
+    const { env, container } = ecsOf('dev-override-layer', 'api', (tree) => {
+      const text = tree.get('docker-compose.override.yml') ?? '';
+      tree.set('docker-compose.override.yml', text.replace(/ {4}build:\n {6}target: dev\n/g, '').replace(/NODE_ENV: development/g, 'NODE_ENV: staging').replace('"start:dev"', '"start:prod"'));
+    });
+    expect(env).toMatchObject({ NODE_ENV: 'staging', PRISMA_LOG_QUERIES: 'true' });
+    expect(container?.command).toEqual(['pnpm', '--filter', '@acme/api', 'start:prod']);
   });
 
   it('a layer named for development (docker-compose.dev.yml merged over the base file) is the dev layer whatever target it names', () => {

@@ -49,6 +49,7 @@ import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
 import { buildFiles, normRel, presence, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 import { hasFile } from '../src/repo/files.js';
+import { workerRewriteBlocker } from './lib/worker-rewrite.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -242,6 +243,24 @@ function addToCopy(parsed: ParsedDockerfile, pending: LockfileEdits, manifest: C
   return true;
 }
 
+/** pnpm's install configuration at the workspace root, read by every install there. */
+const PNPM_INSTALL_CONFIGS = ['.npmrc', '.pnpmfile.cjs'];
+
+/**
+ * The pnpm configuration files the build context has beside the package.json the install reads
+ * (not left out by .dockerignore) and the image lacks at `root` when the install runs; `secret`:
+ * one of them reads a variable (`//registry/:_authToken=${NPM_TOKEN}`), which only a build secret
+ * can give the build.
+ */
+function pnpmConfigs(manifest: Lookup, root: string, at: (p: string) => Lookup, index: RepoFiles, read: (rel: string) => string | null): { missing: string[]; secret: string | null } {
+  const rel = manifest.found && manifest.found.kind !== 'unknown' ? manifest.found.rel : null;
+  if (rel === null) return { missing: [], secret: null };
+  const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+  const missing = PNPM_INSTALL_CONFIGS.filter((f) => index.has(dir ? `${dir}/${f}` : f) && at(posix.join(root, f)).presence === 'no');
+  const npmrc = missing.includes('.npmrc') ? (dir ? `${dir}/.npmrc` : '.npmrc') : null;
+  return { missing, secret: npmrc && /\$\{?\w/.test(read(npmrc) ?? '') ? npmrc : null };
+}
+
 /** An image entry a COPY put there (the one a lockfile can be added to). */
 type Copied = ImageEntry & { copy: DockerInstruction };
 type Lookup = { presence: 'yes' | 'no' | 'unknown'; found: Found | null; entry: Copied | null };
@@ -403,14 +422,20 @@ export const dockerfileFrozenLockfile: Transform = {
           if (lockedByPnpm && pnpmImage) {
             unlockedNpm.push(line);
           } else if (lockedByPnpm) {
-            const worker = services.some((s) => s.role === 'worker');
+            // The worker rewrite is pointed at only when it can apply: a single-stage image of worker
+            // services that none of its preconditions stops (review8 R17: not right after its ECS161).
+            const rewritable = services.length > 0 && services.every((s) => s.role === 'worker') && parsed.stages.length === 1;
+            const blocked = rewritable ? workerRewriteBlocker(repo, services, parsed) : null;
+            const npmInPnpm = `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Patching it to npm ci cannot work;`;
             say(
               'ECS145',
               'warning',
-              worker
-                ? `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Patching it to npm ci cannot work; this worker image needs dockerfile-worker-multistage (pnpm, pnpm-lock.yaml, --frozen-lockfile), e.g. \`ecsfix apply -t dockerfile-worker-multistage\``
-                : `npm ${install.sub.value} in a pnpm repo: there is no package-lock.json, so npm resolves every version at build time, ignoring pnpm-lock.yaml. Build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
-              worker ? 'dockerfile-worker-multistage' : undefined,
+              rewritable && !blocked
+                ? `${npmInPnpm} this worker image needs dockerfile-worker-multistage (pnpm, pnpm-lock.yaml, --frozen-lockfile), e.g. \`ecsfix apply -t dockerfile-worker-multistage\``
+                : blocked
+                  ? `${npmInPnpm} dockerfile-worker-multistage cannot rebuild this worker image with pnpm until this changes: ${blocked.reason}`
+                  : `${npmInPnpm} build this image with pnpm (copy pnpm-lock.yaml and pnpm-workspace.yaml, pnpm install --frozen-lockfile) as the repo's other images do`,
+              rewritable && !blocked ? 'dockerfile-worker-multistage' : undefined,
             );
           } else if (yarnLock) {
             const lock = yarnLock;
@@ -513,6 +538,24 @@ export const dockerfileFrozenLockfile: Transform = {
         continue;
       }
 
+      // pnpm reads the workspace root's .npmrc and .pnpmfile.cjs: a frozen install refuses a lockfile
+      // whose recorded settings differ from the configuration (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH), and
+      // a private registry needs it, so they come with the lockfile (review8 R5).
+      if (manager === 'pnpm') {
+        const configs = pnpmConfigs(manifest, root, at, index, read);
+        if (configs.secret) {
+          say('ECS147', 'warning', `pnpm install left as is: ${configs.secret} is not in the image when it runs, and it reads a variable (\`\${...}\`) a build would have to get as a build secret; a frozen install without it can fail on the settings pnpm-lock.yaml records (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH). Mount it as a build secret (RUN --mount=type=secret), then make the install frozen by hand`);
+          continue;
+        }
+        // With the lockfile when ecsfix adds it, else into the COPY that brought the lockfile by name.
+        const into = present?.entry && copiedByName(present, posix.join(root, present.name)) ? present.entry : null;
+        if (addLock.length) addLock.push(...configs.missing);
+        else if (configs.missing.length && (!into || !addToCopy(parsed, pending, into, configs.missing))) {
+          say('ECS147', 'warning', `pnpm install left as is: the image has no ${configs.missing.join(' or ')} when it runs and ecsfix cannot add it to a COPY of the lockfile; a frozen install without it can fail on the settings pnpm-lock.yaml records (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH). Copy it with the lockfile, then make the install frozen by hand`);
+          continue;
+        } else if (configs.missing.length && into)
+          pending.findings.push({ code: 'ECS149', severity: 'info', message: `${configs.missing.join(' and ')} copied with the lockfile: pnpm reads its settings there, and a frozen install refuses a lockfile recorded with other settings`, line: into.copy.line });
+      }
       if (addLock.length && manifest.entry && !addToCopy(parsed, pending, manifest.entry, addLock)) {
         say('ECS147', 'warning', `could not add ${addLock.join(', ')} to the COPY at line ${manifest.entry.copy.line}; copy it before the install by hand`);
         continue;

@@ -19,6 +19,7 @@ import { posix } from 'node:path';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
+import { deployedVolumes } from '../src/repo/compose.js';
 import type { Finding } from '../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { usersCreatedBy } from '../src/dockerfile/users.js';
@@ -122,7 +123,7 @@ function volumeNotes(services: Service[], runAs: RunAs, written: Handover[]): Fi
   // A directory written only itself (the working directory celery beat keeps its schedule in) says nothing of the ones below it.
   const writesIn = (target: string) => written.some((w) => w.path === target || w.path.startsWith(target + '/') || (!w.workdir && target.startsWith(w.path + '/')));
   for (const s of services) {
-    const writable = (s.compose?.volumes ?? []).filter((v) => !v.readOnly);
+    const writable = deployedVolumes(s.compose).filter((v) => !v.readOnly);
     for (const established of [true, false]) {
       const mounts = writable.filter((v) => writesIn(posix.normalize(v.target)) === established);
       if (!mounts.length) continue;

@@ -39,11 +39,13 @@ import type { Finding } from '../src/findings/finding.js';
 import { replaceRange } from '../src/edits.js';
 import type { Transform, TransformInput, TransformResult } from '../src/transform.js';
 import { choosePnpmVersion } from './lib/pnpm-version.js';
+import { workerRewriteBlocker } from './lib/worker-rewrite.js';
 import { keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 import { hasFile } from '../src/repo/files.js';
+import { buildFiles } from '../src/dockerfile/imageFiles.js';
 
 const ID = 'dockerfile-worker-multistage';
 
@@ -57,6 +59,22 @@ const TOOLCHAIN_PKGS = new Set(['python3', 'python', 'py3-pip', 'make', 'g++', '
 const ROOT_CONFIG = /^(?:tsconfig[\w.-]*\.json|\.npmrc|\.pnpmfile\.cjs|babel\.config\.[cm]?js|\.swcrc|turbo\.json|nx\.json)$/;
 const BUILD_ENV = /(?:^|\s)(?:NODE_OPTIONS|npm_config_\w+|NPM_CONFIG_\w+|PNPM_\w+|CI|TS_NODE_\w+|\w*BUILD\w*)[=\s]/;
 const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
+
+/**
+ * The root's pnpm configuration the rewrite's installs need beside the ones the original copied:
+ * pnpm reads .npmrc and .pnpmfile.cjs at the workspace root, a frozen install refuses a lockfile
+ * whose recorded settings differ from the configuration (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH), and a
+ * private registry is configured there. The npm image it replaces did not need them (review8 R5).
+ * Only files the build context (the repo root) has, not left out by .dockerignore; a message (no
+ * rewrite) when an .npmrc reads a variable, which only a build secret can give the build.
+ */
+function pnpmInstallConfigs(repo: RepoModel, copied: string[], read: (rel: string) => string | null): string[] | string {
+  const context = buildFiles(repo.files, '', repo.dockerignores?.get(''));
+  const added = ['.npmrc', '.pnpmfile.cjs'].filter((f) => !copied.includes(f) && context.has(f));
+  if (added.includes('.npmrc') && /\$\{?\w/.test(read('.npmrc') ?? ''))
+    return '.npmrc reads a variable (`${...}`, a registry token): the rewrite\'s pnpm installs need it, and only a build secret can give it to the build (RUN --mount=type=secret); rewrite it by hand';
+  return [...copied, ...added];
+}
 
 function refuse(message: string, line?: number): TransformResult {
   return { edits: [], findings: [{ code: 'ECS161', severity: 'warning', message: `not rewritten: ${message}`, ...(line ? { line } : {}) }] };
@@ -488,7 +506,7 @@ export const dockerfileWorkerMultistage: Transform = {
   fixes: 'a single-stage worker image installs without pnpm-lock.yaml (npm in a pnpm monorepo), ships build tooling and runs as root',
   verify: 'build the image and run it once against a test broker: it must start the same entry file as the non-root user and resolve its workspace packages',
   appliesTo: (path, repo) => isDockerfileName(path) && servicesForFile(repo, path).some((s) => s.role === 'worker'),
-  run({ path, text, repo, options }: TransformInput): TransformResult {
+  run({ path, text, repo, options, read }: TransformInput): TransformResult {
     const services = servicesForFile(repo, path);
     if (services.some((s) => s.role !== 'worker')) return { edits: [], findings: [] };
     const unknownPackage = startPackageUnknown(path, services, 'it is not rewritten');
@@ -496,26 +514,23 @@ export const dockerfileWorkerMultistage: Transform = {
     // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it
     // here, not even why it would not rewrite this image (review6 R10).
     if (repo.packageManager.name !== 'pnpm' && !hasFile(repo.files, 'pnpm-lock.yaml')) return { edits: [], findings: [] };
-    const packagesBuilt = [...new Set(services.map((s) => s.packageName))];
     const service = services[0];
-    if (!service || packagesBuilt.length !== 1) return services.length ? refuse(`built for several workers (${services.map((s) => s.name).join(', ')})`) : { edits: [], findings: [] };
+    if (!service) return { edits: [], findings: [] };
     const parsed = parseDockerfile(text);
     if (parsed.stages.length !== 1) return { edits: [], findings: [] }; // already multi-stage
     const stage = parsed.stages[0];
     if (!stage) return { edits: [], findings: [] };
-    if (parsed.escape !== '\\') return refuse(`the file sets \`# escape=${parsed.escape}\`; rewrite it by hand`);
-    if (!service.packageName) return refuse(`${service.name} is not a workspace package (no package.json under a workspace glob at ${service.dir || '.'})`);
-    if (!hasFile(repo.files, 'pnpm-lock.yaml')) return refuse('the repo has no pnpm-lock.yaml to install from');
-    if (stage.base.family !== 'node' || (stage.base.distro !== 'alpine' && stage.base.distro !== 'debian'))
-      return refuse(`the base image ${stage.base.reference} is not a node image with a shell`, stage.from.line);
-    const context = service.buildContext === '.' ? '' : service.buildContext.replace(/^\.\//, '');
-    if (context !== '') return refuse(`the build context is ${service.buildContext}; pnpm-lock.yaml and the workspace packages are outside it (build from the repo root)`);
+    const blocked = workerRewriteBlocker(repo, services, parsed);
+    if (blocked) return refuse(blocked.reason, blocked.line);
     const { pin, findings: pinNotes } = choosePnpmVersion(repo, path, options.pnpmVersion);
     if (!pin) return { edits: [], findings: [...pinNotes, { code: 'ECS134', severity: 'warning', message: 'not rewritten: no pnpm version to pin (no packageManager field, sibling pin or lockfile version); pass --pnpm-version' }] };
     const worker = repo.workspacePackages.find((p) => p.name === service.packageName);
     if (!worker) return refuse(`workspace package ${service.packageName} not found`);
     const analysis = analyse(parsed, repo);
     if ('edits' in analysis) return analysis;
+    const configs = pnpmInstallConfigs(repo, analysis.installConfigs, read);
+    if (typeof configs === 'string') return refuse(configs);
+    analysis.installConfigs = configs;
     // What the worker depends on, plus any package the original copied by name and built although the
     // worker does not declare it (code that loads another package's build by relative path).
     const undeclared = repo.workspacePackages.filter((p) => analysis.named.has(p.dir) && !workspaceClosure(worker.name, repo.workspacePackages).includes(p));

@@ -20,6 +20,9 @@ import { imageEnv, lastInForce, serviceImage, type CheckContext } from './contex
 import { shutdownFacts } from './shutdown.js';
 import { composeHostsIn, emulatorHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
+import { nginxImageConfig } from '../nginx/image.js';
+import { filledDirs, nginxHealthPath, type NginxProbe } from '../nginx/health.js';
+import { copyArguments } from '../dockerfile/copy.js';
 import { sharedVolumeNotes } from './readiness/compose-shared-volume.js';
 import { oneOffNotes } from './readiness/one-off-service.js';
 
@@ -139,7 +142,7 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
 /** The path the ALB target group and the container healthCheck probe for a service, null when ecsfix gives it none. */
 export function albHealthPath(ctx: CheckContext, service: Service): string | null {
   if (!service.dockerfile || (service.role !== 'http' && service.role !== 'frontend') || servedPort(ctx, service) === null) return null;
-  return healthPath(service, serviceImage(ctx.repo, service));
+  return healthPath(ctx, service, serviceImage(ctx.repo, service));
 }
 
 /** Web servers that take their port from their config, never from an env variable. */
@@ -165,12 +168,12 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     secrets,
     logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${service.name}`, 'awslogs-region': '<region>', 'awslogs-stream-prefix': service.name } },
   };
-  const path = healthPath(service, image);
+  const path = healthPath(ctx, service, image);
   const replaced = service.serverReplacedBy;
   if (!served && replaced) notes.push(`compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`), and it starts no server: no port mapping, no healthCheck and no ALB target group`);
   let targetGroup: TargetGroup | null = null;
   if (served && port !== null) {
-    if (path === null) notes.push(noHealthPathNote(service));
+    if (path === null) notes.push(noHealthPathNote(ctx, service, image));
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
       const unreachable = image ? standaloneBindsHostname(effectiveInstructions(image.parsed, image.stage)) : null;
@@ -274,12 +277,17 @@ function devLayerNote(compose: ComposeService | null): string | null {
   const names = Object.keys(compose.environment).filter((name) => deployed.environment[name] !== compose.environment[name]);
   if (compose.command !== deployed.command) names.push('command');
   if (compose.entrypoint !== deployed.entrypoint) names.push('entrypoint');
+  if (compose.workingDir?.value !== deployed.workingDir?.value) names.push('working_dir');
+  if (deployed.devTarget) names.push(`build target "${deployed.devTarget}"`);
   if (names.length === 0) return null;
   return `${deployed.devLayer} is the local-development layer: the task definition does not take its ${names.join(', ')}, it keeps ${compose.file}'s (or the image's)`;
 }
 
 /** Why a served service gets no healthCheck and no target group. */
-function noHealthPathNote(service: Service): string {
+function noHealthPathNote(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string {
+  const nginx = service.role === 'frontend' && image ? nginxProbe(ctx, service, image) : null;
+  if (nginx && 'reason' in nginx)
+    return `no path of its nginx config is established to answer 200 (${nginx.reason}): no healthCheck and no ALB target group; add a \`location = /healthz { return 200; }\` and run check again, or set both by hand`;
   const replaced = service.serverReplacedBy;
   if (replaced)
     return `compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`): that server's health route and port are not this process's, so no healthCheck and no ALB target group; set both by hand on a route this process serves`;
@@ -293,14 +301,43 @@ function noHealthPathNote(service: Service): string {
   return 'no health route ecsfix can read in the code: set the healthCheck and the target group path by hand on its liveness route (add one if it has none) before putting it behind the ALB';
 }
 
-function healthPath(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
+function healthPath(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
   const route = service.healthRoute?.path;
   if (route && isLivenessRoute(route)) return route;
   if (route) return '/health';
   if (service.role !== 'frontend') return null;
   // A web server image whose own HEALTHCHECK probes a dedicated route (nginx `location = /healthz`)
   // is probed there, not on the SPA index.
-  return (image && imageProbePath(image.parsed, image.stage)) ?? '/';
+  const own = image && imageProbePath(image.parsed, image.stage);
+  if (own) return own;
+  // nginx: a path its config answers 200 on, or none.
+  const nginx = image ? nginxProbe(ctx, service, image) : null;
+  if (nginx) return 'path' in nginx ? nginx.path : null;
+  return '/';
+}
+
+/**
+ * Why an nginx frontend gets no target group health path (no path of its config is established to
+ * answer 200, and its own HEALTHCHECK names none), with the line to name; null when it gets one or
+ * is not an nginx frontend ecsfix gives a port.
+ */
+export function nginxNoHealthPath(ctx: CheckContext, service: Service): { reason: string; line: number } | null {
+  const image = serviceImage(ctx.repo, service);
+  if (!image || service.role !== 'frontend' || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
+  const probe = nginxProbe(ctx, service, image);
+  return probe && 'reason' in probe ? { reason: probe.reason, line: image.stage.from.line } : null;
+}
+
+/** For an nginx image, the path its config answers 200 on or why there is none; null for another web server. */
+function nginxProbe(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }): NginxProbe | null {
+  if (image.stage.base.family !== 'nginx' || service.port === null) return null;
+  const config = nginxImageConfig(image.parsed, image.stage, service.buildContext, ctx.repo.files, ctx.read, service.compose?.environment ?? {}, { stockDefault: true });
+  if ('kind' in config) return { reason: `the config the image starts with is not established: ${config.message}${config.line ? ` (${config.file ?? service.dockerfile}:${config.line})` : ''}` };
+  const copied = effectiveInstructions(image.parsed, image.stage)
+    .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
+    .map((i) => copyArguments(image.parsed, i)?.dest.value ?? '')
+    .filter((d) => d.startsWith('/'));
+  return nginxHealthPath(config, service.port, filledDirs(copied));
 }
 
 /** The path the image's HEALTHCHECK in force requests on localhost (`wget -q --spider http://localhost/healthz`). */

@@ -8,6 +8,13 @@ import { runCommands } from './shell.js';
 export interface CreatedUser {
   name: string;
   uid: number | null;
+  /**
+   * The group its files are handed to (`chown user:group`): the one the command names; for
+   * `adduser -S/--system` without one, busybox and Debian's adduser put the user in `nogroup` and
+   * create no group of its name, so `nogroup`, unless the same instructions create a group of the
+   * user's name (`addgroup -S nodejs && adduser -S nodejs`, the pairing the repo means); null when
+   * the tool creates a group of the user's own name (useradd, a non-system adduser).
+   */
   group: string | null;
 }
 export interface CreatedGroup {
@@ -16,7 +23,7 @@ export interface CreatedGroup {
 }
 
 const VALUE_FLAGS: Record<string, string[]> = {
-  adduser: ['-u', '--uid', '-G', '--ingroup', '-h', '--home', '-s', '--shell', '-g', '--gecos', '-k'],
+  adduser: ['-u', '--uid', '-G', '--ingroup', '--gid', '-h', '--home', '-s', '--shell', '-g', '--gecos', '-k', '--skel'],
   useradd: ['-u', '--uid', '-g', '--gid', '-G', '--groups', '-d', '--home-dir', '-s', '--shell', '-c', '--comment', '-m', '-k'],
   addgroup: ['-g', '--gid'],
   groupadd: ['-g', '--gid'],
@@ -64,9 +71,27 @@ export function usersCreatedBy(parsed: ParsedDockerfile, instructions: DockerIns
       if (literal(name)) groups.push({ name, gid: num(flags.get('-g') ?? flags.get('--gid')) });
     } else {
       const name = tool === 'adduser' ? positional[0] : positional[positional.length - 1];
-      const group = tool === 'adduser' ? (flags.get('-G') ?? flags.get('--ingroup') ?? positional[1] ?? null) : (flags.get('-g') ?? flags.get('--gid') ?? null);
+      const group = tool === 'adduser' ? adduserGroup(flags, name, positional[1]) : (flags.get('-g') ?? flags.get('--gid') ?? null);
       if (literal(name)) users.push({ name, uid: num(flags.get('-u') ?? flags.get('--uid')), group });
     }
   }
-  return { users, groups };
+  for (const u of users) if (u.group === IMPLIED_SYSTEM_GROUP && groups.some((g) => g.name === u.name)) u.group = u.name;
+  return { users: users.map((u) => ({ ...u, group: u.group === IMPLIED_SYSTEM_GROUP ? 'nogroup' : u.group })), groups };
+}
+
+/** Marks a system user's group as busybox/Debian adduser's default (nogroup), not one the command names. */
+const IMPLIED_SYSTEM_GROUP = '\0nogroup';
+
+/**
+ * The primary group `adduser` gives a user: `-G`/`--ingroup` (busybox, Debian), Debian's `--gid N`
+ * or `--group` (a group of the user's name), else `nogroup` for a system user (busybox
+ * loginutils/adduser.c: `if (opts & OPT_SYSTEM_ACCOUNT) { if (!usegroup) usegroup = "nogroup"; }`;
+ * Debian's adduser does the same), else null (a group of the user's name).
+ */
+function adduserGroup(flags: Map<string, string>, name: string | undefined, positional: string | undefined): string | null {
+  const named = flags.get('-G') ?? flags.get('--ingroup') ?? flags.get('--gid') ?? positional;
+  if (named) return named;
+  if (flags.has('--group')) return name ?? null;
+  const system = flags.has('--system') || [...flags.keys()].some((f) => /^-[A-Za-z]*S/.test(f) && !f.startsWith('--'));
+  return system ? IMPLIED_SYSTEM_GROUP : null;
 }

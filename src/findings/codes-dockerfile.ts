@@ -94,10 +94,16 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'ecsfix found no health route in the code it reads (Express, Koa, Fastify, NestJS, Hono, Next.js route handlers, FastAPI, Flask, Django, aiohttp, Go root routers). Probing a route that may not exist marks a healthy container unhealthy, so no HEALTHCHECK is added. If the service serves a liveness route ecsfix does not read, add the HEALTHCHECK by hand on it; otherwise add one (GET /health answering 200 without touching databases), then run ecsfix again.',
   },
   {
+    code: 'ECS137',
+    title: 'No health path for the nginx image: its config answers 200 on no path ecsfix can establish',
+    defaultSeverity: 'warning',
+    help: 'ecsfix reads the nginx config the image starts with to find a path the ALB target group and the task definition healthCheck can probe: a liveness location that answers 200 by itself (`location = /healthz { return 200; }`), else `/` served from a static root the image fills. Here there is none: `/` is proxied (it answers what the upstream answers), falls to nginx\'s default root (`html` under the prefix: /etc/nginx/html, which the official image does not have, so 404), comes from a root nothing fills, or the health location answers another status; or the config itself is not established. A probe on a path that does not answer 200 keeps every target unhealthy, so no healthCheck and no target group are generated. Add a liveness location that returns 200 and run check again, or set both by hand.',
+  },
+  {
     code: 'ECS138',
     title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
     defaultSeverity: 'warning',
-    help: 'The health route is registered on a Flask blueprint or FastAPI router whose mount ecsfix cannot follow (no register_blueprint/include_router call it can trace, or a prefix that is not a string literal), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once, a koa-mount path, a Hono `basePath` or `app.route()` path that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+    help: 'The health route is registered on a Flask blueprint, FastAPI router or FastAPI sub-application whose mount ecsfix cannot follow (no register_blueprint/include_router/mount call it can trace, or a prefix or mount path that is not a string literal), a NestJS controller whose version or module path is not established (an `enableVersioning` version or options that are not literals, header or media-type versioning of a versioned route, which an ALB health check cannot select, a `RouterModule.register` routes array ecsfix cannot read or a controller no `@Module` lists), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once, a koa-mount path, a Hono `basePath` or `app.route()` path that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
   },
   {
     code: 'ECS139',
@@ -439,7 +445,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS167',
     title: 'The compose file and its override build different stages',
     defaultSeverity: 'warning',
-    help: 'docker-compose.yml and docker-compose.override.yml set different `build.target`s and neither is a dev stage, or docker-compose.yml builds a dev stage and the production layer merged on top of it (docker-compose.prod.yml) sets no target for the service, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml, or in the production layer, only (or name the override\'s stage like dev), then run ecsfix again.',
+    help: 'docker-compose.yml and a docker-compose.override.yml that shows no development (no dev stage, no `NODE_ENV: development`, no dev-server command) build different stages (docker-compose.yml naming none builds the last or production-named stage) and neither is a dev stage, or docker-compose.yml builds a dev stage and the production layer merged on top of it (docker-compose.prod.yml) sets no target for the service, so which stage ECS deploys is not established; the Dockerfile is left unchanged. Set the deployed target in docker-compose.yml, or in the production layer, only (or name the override\'s stage like dev), then run ecsfix again.',
   },
   // dockerfile-nginx-non-root
   {

@@ -38,7 +38,25 @@ export interface ConfigFile {
   directives: NginxDirective[];
   /** An envsubst template (rendered at container start). */
   template: boolean;
+  /** The image's own default.conf (repoPath ''), read only when the caller asks for it. */
+  stock?: boolean;
 }
+
+/** The official image's /etc/nginx/conf.d/default.conf (nginx 1.2x, comments dropped). */
+const STOCK_DEFAULT_CONF = `server {
+    listen       80;
+    listen  [::]:80;
+    server_name  localhost;
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
+`;
 
 export interface Refusal {
   /** Which refusal code (see codes-dockerfile.ts): 'config' | 'listen' | 'paths'. */
@@ -203,6 +221,8 @@ export function nginxImageConfig(
   files: readonly string[],
   read: (path: string) => string | null,
   environment: Readonly<Record<string, string | null>> = {},
+  /** Read the image's own default.conf (as a {@link ConfigFile} with `stock`) instead of refusing it; for readers, never for a transform that edits. */
+  options: { stockDefault?: boolean } = {},
 ): NginxImage | Refusal {
   const envsubst = envsubstSettings(parsed, stage, environment);
   if ('kind' in envsubst) return envsubst;
@@ -230,7 +250,9 @@ export function nginxImageConfig(
   const visit = (imagePath: string, file: ConfigFile | null, depth: number): Refusal | null => {
     if (seen.has(imagePath) || depth > 8) return null;
     seen.add(imagePath);
-    if (imagePath === STOCK_DEFAULT && !image.get(STOCK_DEFAULT)?.repoPath)
+    if (imagePath === STOCK_DEFAULT && !image.get(STOCK_DEFAULT)?.repoPath && options.stockDefault)
+      file = { imagePath, repoPath: '', text: STOCK_DEFAULT_CONF, directives: parseNginxConfig(STOCK_DEFAULT_CONF), template: false, stock: true };
+    else if (imagePath === STOCK_DEFAULT && !image.get(STOCK_DEFAULT)?.repoPath)
       return { kind: 'config', message: `the image's own ${STOCK_DEFAULT} (a server on port 80, not in the repo) is still loaded: replace it with the repo's config (COPY … ${STOCK_DEFAULT}) or remove it (RUN rm ${STOCK_DEFAULT})` };
     // The image's own nginx.conf includes conf.d/*.conf inside http { }.
     const includes = file ? findDirectives(file.directives, 'include').map((d) => ({ pattern: d.args[0]?.value ?? '', line: d.line })) : imagePath === MAIN_CONF ? [{ pattern: `${CONF_D}/*.conf`, line: 0 }] : [];

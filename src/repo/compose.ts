@@ -17,11 +17,12 @@ export interface ComposeBuild {
   target: string | null;
   /**
    * Set when which stage is deployed is not established (`target` is Compose's merge): the base file
-   * and its `docker-compose.override.yml` name different targets and neither is a dev stage, or the
+   * and a `docker-compose.override.yml` that shows no development name different targets and neither
+   * is a dev stage (`base.target` null: the base file names none), or the
    * base file builds a dev stage and a deploy layer merged on top (`docker-compose.prod.yml`) that
    * adjusts the service names no target (`override.target` null).
    */
-  targetDispute?: { base: TargetSource; override: LayerTarget };
+  targetDispute?: { base: LayerTarget; override: LayerTarget };
   /** Where `target` was set. */
   targetFrom?: TargetSource;
   /** `build.args` (map or list form); one Dockerfile often builds several services this way. */
@@ -62,11 +63,17 @@ export interface ComposeService {
   /** `working_dir:` (the process's working directory over the image's WORKDIR), as written, with where it is set. */
   workingDir?: { value: string; file: string; line: number };
   /**
-   * The environment, command and entrypoint without what the local-development layer set over an
-   * earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
+   * The environment, command, entrypoint and volumes without what the local-development layer set
+   * over an earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
    * merges into the service.
    */
-  deployed?: ServiceProcess & { devLayer: string };
+  deployed?: ServiceProcess & {
+    devLayer: string;
+    /** The volumes without the dev layer's ({@link deployedVolumes}). */
+    volumes?: ComposeVolume[];
+    /** The `build.target` the dev layer names, which does not decide the deployed stage (`build.target` keeps the earlier files'). */
+    devTarget?: string;
+  };
 }
 
 /** The part of a service's definition that decides how its process runs: what the dev layer must not hand to a deployment. */
@@ -305,35 +312,52 @@ function mergeBuild(existing: ComposeBuild | null, raw: unknown, dir: string): C
 }
 
 /**
- * A `build.target` set by a layer merged on top of the base file. A dev stage (`dev`, `development`,
- * `debug`, `test`, `local`) does not say what is deployed, whichever layer sets it, so the target
- * stays the base file's (or none: the build scripts' `--target`, the production-named stage, the
- * last one). `docker-compose.override.yml` is Compose's local-development layer: when it and the
- * base file name different non-dev stages, the override wins as in Compose and the build records
- * the dispute. Any other layer (`docker-compose.prod.yml` with `build: { target: prod }`) is how
+ * A `build.target` set by a layer merged on top of the base file. The local-development layer
+ * ({@link isDevLayer}: docker-compose.dev.yml, or a docker-compose.override.yml showing development)
+ * never says what is deployed, whatever stage it names (the Turborepo `installer`, a `build` stage):
+ * the target stays the base file's (or none: the build scripts' `--target`, the production-named
+ * stage, the last one). Neither does a dev stage (`dev`, `development`, `debug`, `test`, `local`),
+ * whichever layer sets it. A `docker-compose.override.yml` that shows no development and names
+ * another non-dev stage than the base file's (or one where the base file names none) wins as in
+ * Compose, and the build records the dispute: Compose merges it by default, yet by convention it is
+ * the local layer. Any other layer (`docker-compose.prod.yml` with `build: { target: prod }`) is how
  * the deployed image is built: its target decides.
  */
-function layerTargetBuild(before: ComposeBuild | null, merged: ComposeBuild | null, base: TargetSource | null, layer: TargetSource): ComposeBuild | null {
+function layerTargetBuild(before: ComposeBuild | null, merged: ComposeBuild | null, layer: TargetSource, devLayer: boolean, service: { file: string; line: number } | null): ComposeBuild | null {
   if (!merged || merged.target !== layer.target || before?.target === layer.target) return merged;
-  if (DEV_STAGE.test(layer.target)) return { ...merged, target: before?.target ?? null };
-  if (DEFAULT_OVERRIDE.test(posix.basename(layer.file)) && base && !DEV_STAGE.test(base.target)) return { ...merged, targetDispute: { base, override: layer } };
-  return merged;
+  if (DEV_STAGE.test(layer.target) || (devLayer && before)) return { ...merged, target: before?.target ?? null };
+  if (!DEFAULT_OVERRIDE.test(posix.basename(layer.file)) || !before || !service) return merged;
+  const base = before.targetFrom ?? null;
+  if (base && DEV_STAGE.test(base.target)) return merged;
+  return { ...merged, targetDispute: { base: base ?? { target: null, file: service.file, line: service.line }, override: layer } };
+}
+
+/** Environment values that say a layer runs the service for development (`NODE_ENV: development`). */
+const DEV_ENV_NAME = /^(?:NODE_ENV|APP_ENV|ENV|ENVIRONMENT|RAILS_ENV|RACK_ENV|FLASK_ENV|DJANGO_ENV|PYTHON_ENV|GO_ENV|MIX_ENV|ASPNETCORE_ENVIRONMENT)$/;
+const DEV_ENV_VALUE = /^(?:dev|develop|development|local)$/i;
+/** Command words of a development server: a `dev`/`start:dev` script, watch mode, auto-reload, Django's runserver. */
+const DEV_COMMAND_WORD = /^(?:dev|start:dev|develop|watch|--watch|--reload|nodemon|ts-node-dev|runserver)$/;
+
+/** A service definition that runs for development: a dev stage, a development environment, or a dev-server command. */
+function developmentDefinition(def: Record<string, unknown>): boolean {
+  const build = def.build;
+  const target = build && typeof build === 'object' ? (build as { target?: unknown }).target : undefined;
+  if (typeof target === 'string' && DEV_STAGE.test(target)) return true;
+  if (Object.entries(environmentOf(def.environment)).some(([name, value]) => DEV_ENV_NAME.test(name) && value !== null && DEV_ENV_VALUE.test(value))) return true;
+  return ['command', 'entrypoint'].some((key) => (typeof def[key] === 'string' || Array.isArray(def[key])) && commandArgs(def[key]).some((w) => DEV_COMMAND_WORD.test(w)));
 }
 
 /**
  * The local-development layer merged over the project's file: a file named for development or tests
- * (`docker-compose.dev.yml`), or `docker-compose.override.yml` when it builds a dev stage for one of
- * its services (the target {@link layerTargetBuild} then ignores). Its environment and command
- * (`NODE_ENV: development`, a watch-mode command) are the developer's, not the deployment's.
+ * (`docker-compose.dev.yml`), or a `docker-compose.override.yml` that shows development for one of
+ * its services: it builds a dev stage, sets `NODE_ENV: development` (or the like), or runs a dev
+ * server (`pnpm --filter api dev`, `--watch`, `--reload`). Its build target ({@link layerTargetBuild}),
+ * environment, command, working directory and volumes are the developer's, not the deployment's.
  */
 function isDevLayer(file: string, services: Record<string, Record<string, unknown>>): boolean {
   if (DEV_LAYER.test(posix.basename(file))) return true;
   if (!DEFAULT_OVERRIDE.test(posix.basename(file))) return false;
-  return Object.values(services).some((def) => {
-    const build = def.build;
-    const target = build && typeof build === 'object' ? (build as { target?: unknown }).target : undefined;
-    return typeof target === 'string' && DEV_STAGE.test(target);
-  });
+  return Object.values(services).some(developmentDefinition);
 }
 
 /**
@@ -600,13 +624,19 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
     const ownTarget = def.build && typeof def.build === 'object' ? (def.build as { target?: unknown }).target : undefined;
     if (typeof ownTarget === 'string') {
       const source = { target: ownTarget, file: parsed.file, line: parsed.keyLineOf(name, ['build', 'target']) };
-      if (layer) build = layerTargetBuild(before, build, before?.targetFrom ?? null, source);
+      if (layer) build = layerTargetBuild(before, build, source, parsed.devLayer, merged);
       // The file that first set the target keeps the credit (a dev layer repeating the base's `dev`).
       if (build?.target === ownTarget && !(before?.target === ownTarget && before.targetFrom)) build = { ...build, targetFrom: source };
     } else if (layer) build = deployLayerWithoutTarget(build, parsed, name);
     // A deployment runs the service as the files before the dev layer (and any layer after it) define it.
     const at = (key: string) => ({ file: parsed.file, line: def === parsed.services[name] ? parsed.keyLineOf(name, [key]) : parsed.lineOf(name) });
-    const deployed = merged && layer && parsed.devLayer ? (merged.deployed ?? { ...processOf(merged), devLayer: parsed.file }) : merged?.deployed ? { ...mergeProcess(merged.deployed, def, at, envFiles), devLayer: merged.deployed.devLayer } : undefined;
+    const devTarget = layer && parsed.devLayer && typeof ownTarget === 'string' && build?.target !== ownTarget ? { devTarget: ownTarget } : {};
+    const deployed =
+      merged && layer && parsed.devLayer
+        ? { ...(merged.deployed ?? { ...processOf(merged), volumes: merged.volumes ?? [], devLayer: parsed.file }), ...devTarget }
+        : merged?.deployed
+          ? { ...mergeProcess(merged.deployed, def, at, envFiles), devLayer: merged.deployed.devLayer, volumes: mergeVolumes(merged.deployed.volumes ?? [], def.volumes, parsed.file), ...(merged.deployed.devTarget ? { devTarget: merged.deployed.devTarget } : {}) }
+          : undefined;
     merged = {
       name,
       file: merged?.file ?? parsed.file,
@@ -617,13 +647,28 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       dependsOn: [...new Set([...(merged?.dependsOn ?? []), ...dependsOnOf(def.depends_on)])],
       ...awaitsCompletion(merged, completionsOf(def.depends_on).map((service) => ({ service, ...at('depends_on') })), own ? (key) => parsed.keyLineOf(name, ['depends_on', key]) : null),
       hasHealthcheck: Boolean(def.healthcheck) || (merged?.hasHealthcheck ?? false),
-      volumes: [...(merged?.volumes ?? []).filter((v) => !volumesOf(def.volumes).some((n) => n.target === v.target)), ...volumesOf(def.volumes, parsed.file)],
+      volumes: mergeVolumes(merged?.volumes ?? [], def.volumes, parsed.file),
       ...mergeProcess(merged, def, at, envFiles),
       ...(Array.isArray(def.profiles) ? { profiles: def.profiles.map(String) } : merged?.profiles !== undefined ? { profiles: merged.profiles } : {}),
       ...(deployed ? { deployed } : {}),
     };
   }
   return merged as ComposeService;
+}
+
+/** A layer's `volumes:` over the earlier ones: a mount at the same container path replaces the earlier one. */
+function mergeVolumes(before: ComposeVolume[], raw: unknown, file: string): ComposeVolume[] {
+  const own = volumesOf(raw, file);
+  return [...before.filter((v) => !own.some((n) => n.target === v.target)), ...own];
+}
+
+/**
+ * The volumes a deployment mounts into the service's container: without the ones the
+ * local-development layer adds or replaces (its source bind mounts, the anonymous `node_modules`
+ * volumes of a hot-reload setup), see {@link ComposeService.deployed}.
+ */
+export function deployedVolumes(compose: ComposeService | null | undefined): ComposeVolume[] {
+  return compose?.deployed?.volumes ?? compose?.volumes ?? [];
 }
 
 /** The completions a service waits for, a later layer's entries over an earlier one's; each at its own `depends_on` key when this file defines it. */

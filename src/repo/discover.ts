@@ -17,7 +17,7 @@ import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, 
 import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
-import { nextRouteHandlers } from './nextRoutes.js';
+import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
@@ -490,15 +490,20 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
 
 /**
  * The base compose file and a layer merged on top of it leave the deployed stage unsettled (see
- * compose.ts: docker-compose.override.yml naming a different non-dev target, or a deploy layer
- * naming none over a base dev target). Reports ECS167 and returns the two file:lines.
+ * compose.ts: a docker-compose.override.yml showing no development naming a different non-dev
+ * target, or a deploy layer naming none over a base dev target). When the base file names no target,
+ * the stage it builds is the Dockerfile's deployed one (the last, or the production-named): an
+ * override naming that same stage disputes nothing. Reports ECS167 and returns the two file:lines.
  */
-function stageDisputeOf(draft: Draft, problems: Finding[]): string | null {
+function stageDisputeOf(draft: Draft, parsed: ParsedDockerfile | null, problems: Finding[]): string | null {
   const targetDispute = draft.compose?.build?.targetDispute;
   if (!targetDispute) return null;
   const { base, override } = targetDispute;
+  const baseStage = base.target === null && parsed ? deployedStage(parsed, null)?.name : null;
+  if (base.target === null && (!parsed || baseStage?.toLowerCase() === override.target?.toLowerCase())) return null;
+  const baseSays = base.target === null ? `builds no target (${baseStage ? `stage "${baseStage}"` : 'the last stage'})` : `builds target "${base.target}"`;
   const layerSays = override.target === null ? 'sets no target for it' : `builds "${override.target}"`;
-  const stageDispute = `${base.file}:${base.line} builds target "${base.target}" and ${override.file}:${override.line} ${layerSays}`;
+  const stageDispute = `${base.file}:${base.line} ${baseSays} and ${override.file}:${override.line} ${layerSays}`;
   problems.push({
     code: 'ECS167',
     severity: 'warning',
@@ -576,8 +581,9 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     .flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })))
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   listen.push(...byPattern);
-  const portVariable = servicePortVariable(listen, facts, port, entryFile);
-  const stageDispute = stageDisputeOf(draft, deps.problems);
+  // The generated Next.js standalone server reads PORT; its code is not in the repo.
+  const portVariable = servicePortVariable(listen, facts, port, entryFile) ?? (pkg && 'next' in pkg.dependencies && port !== null ? nextStandalonePort(dir, files, read, inForce) : undefined);
+  const stageDispute = stageDisputeOf(draft, parsed, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
     deps.problems.push({

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 import { joinRoute } from '../urlPath.js';
 import type { DockerInstruction } from './dockerfile.js';
-import type { HealthRoute } from './model.js';
+import type { Evidence, HealthRoute } from './model.js';
 import { blankComments } from './sourceScan.js';
 import { filesUnder } from './files.js';
 
@@ -63,4 +63,24 @@ export function standaloneBindsHostname(inForce: readonly DockerInstruction[]): 
   const env = inForce.filter((i) => i.keyword === 'ENV' && /(?:^|\s)HOSTNAME[=\s]/.test(i.args)).pop();
   if (env && /(?:^|\s)HOSTNAME[=\s]+["']?(?:0\.0\.0\.0|::|localhost|127\.0\.0\.1)["']?(?:\s|$)/.test(env.args)) return null;
   return { line: copy.line };
+}
+
+/**
+ * A Next.js app built with `output: 'standalone'` and run as the generated `node …/server.js` (a
+ * COPY of .next/standalone in the deployed stage): that server reads PORT (`parseInt(process.env.PORT,
+ * 10) || 3000`) and HOSTNAME, so PORT is established as its port variable, with next.config's
+ * `output` line as the evidence. Undefined otherwise.
+ */
+export function nextStandalonePort(dir: string, files: readonly string[], read: (rel: string) => string | null, inForce: readonly DockerInstruction[]): Evidence<string> | undefined {
+  const prefix = dir ? dir + '/' : '';
+  const config = filesUnder(files, prefix).find((f) => CONFIG_FILE.test(f.slice(prefix.length)) && !posix.dirname(f.slice(prefix.length)).includes('/'));
+  const text = config ? read(config) : null;
+  if (!config || text === null) return undefined;
+  const code = blankComments(text, 'js');
+  const output = /\boutput\s*:\s*['"`]standalone['"`]/.exec(code);
+  if (!output) return undefined;
+  const copies = inForce.some((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && /\.next\/standalone\b/.test(i.args));
+  const start = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ');
+  if (!copies || !/(?:^|[\s"'[,])node["',\s]+(?:[\w./-]*\/)?server\.js\b/.test(start)) return undefined;
+  return { value: 'PORT', source: 'Next.js standalone server.js', file: config, line: lineOfOffset(code, output.index) };
 }

@@ -13,7 +13,8 @@ import { lineOfOffset } from '../text.js';
 import { routeSegments } from '../urlPath.js';
 
 export interface PythonRouter {
-  kind: 'blueprint' | 'apirouter';
+  /** `app`: a FastAPI/Starlette application, served at the root unless another app mounts it (`app.mount('/api/v1', api)`). */
+  kind: 'blueprint' | 'apirouter' | 'app';
   /** The constructor's prefix: '' when none, null when it is not a string literal. */
   prefix: string | null;
   line: number;
@@ -27,6 +28,8 @@ export interface PythonMount {
   /** The call's prefix: undefined when it passes none, null when it is not a string literal. */
   prefix: string | null | undefined;
   line: number;
+  /** The call: `register_blueprint`, `include_router` or an ASGI sub-application `mount`. */
+  call: 'register_blueprint' | 'include_router' | 'mount';
 }
 
 /** A name a module imports: `from .routers import health` is `health` -> {module: <dir>/routers, relative, name: health}. */
@@ -50,8 +53,10 @@ export interface UnresolvedMount {
   reason: string;
 }
 
-const ROUTER = /\b(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:\w+\s*\.\s*)?(Blueprint|APIRouter)\s*\(/g;
-const MOUNT = /\b(\w+(?:\s*\.\s*\w+)*?)\s*\.\s*(register_blueprint|include_router)\s*\(/g;
+const ROUTER = /\b(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:\w+\s*\.\s*)?(Blueprint|APIRouter|FastAPI|Starlette)\s*\(/g;
+const MOUNT = /\b(\w+(?:\s*\.\s*\w+)*?)\s*\.\s*(register_blueprint|include_router|mount)\s*\(/g;
+/** Starlette's `Mount('/api', app=api)` in a `routes=[...]` list: the application that lists it is not read, so it counts as the root. */
+const MOUNT_ROUTE = /\bMount\s*\(/g;
 const FROM_IMPORT = /^[ \t]*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)/gm;
 const IMPORT = /^[ \t]*import\s+([\w.]+)(?:\s+as\s+(\w+))?/gm;
 
@@ -93,11 +98,30 @@ function keywordString(parts: string[], names: string[]): string | null | undefi
   return undefined;
 }
 
+/**
+ * Starlette's `app.mount(path, app, name=None)` (FastAPI's "Sub Applications - Mounts"): the path
+ * and the mounted application, positional or by keyword. What is mounted is an identifier or, for
+ * `StaticFiles(...)` and the like, the expression in angle brackets (it serves no routes).
+ */
+function asgiMount(parts: string[]): Pick<PythonMount, 'ident' | 'prefix'> {
+  const positional = parts.filter((p) => !/^\w+\s*=(?!=)/.test(p));
+  const path = keywordString(parts, ['path']);
+  const literal = /^[rbu]?(['"])([^'"{}]*)\1$/i.exec((positional[0] ?? '').trim());
+  const prefix = path !== undefined ? path : literal ? (literal[2] ?? '') : null;
+  const keyword = parts.map((p) => /^app\s*=\s*([\s\S]*)$/.exec(p)?.[1]?.trim()).find((v) => v !== undefined);
+  const app = keyword ?? (path !== undefined ? positional[0] : positional[1]) ?? '';
+  return { ident: /^[\w.]+$/.test(app) ? app : `<${app}>`, prefix };
+}
+
 /** The routers, mounts and imports of one comment-blanked Python module at `file`. */
 export function pythonRouting(code: string, file: string): PythonRouting {
   const routing: PythonRouting = { routers: {}, mounts: [], imports: {} };
   const line = (offset: number) => lineOfOffset(code, offset);
   for (const m of code.matchAll(ROUTER)) {
+    if (m[2] === 'FastAPI' || m[2] === 'Starlette') {
+      routing.routers[m[1] ?? ''] = { kind: 'app', prefix: '', line: line(m.index) };
+      continue;
+    }
     const parts = callArguments(code, m.index + m[0].length - 1);
     const blueprint = m[2] === 'Blueprint';
     // Flask: Blueprint(name, import_name, static_folder, static_url_path, template_folder, url_prefix, ...).
@@ -106,10 +130,17 @@ export function pythonRouting(code: string, file: string): PythonRouting {
   }
   for (const m of code.matchAll(MOUNT)) {
     const parts = callArguments(code, m.index + m[0].length - 1);
+    const call = m[2] as PythonMount['call'];
+    const on = (m[1] ?? '').replace(/\s+/g, '');
+    if (call === 'mount') {
+      routing.mounts.push({ ...asgiMount(parts), on, line: line(m.index), call });
+      continue;
+    }
     const ident = parts[0] && /^[\w.]+$/.test(parts[0]) ? parts[0] : `<${parts[0] ?? ''}>`;
-    const prefix = keywordString(parts, [m[2] === 'register_blueprint' ? 'url_prefix' : 'prefix']);
-    routing.mounts.push({ ident, on: (m[1] ?? '').replace(/\s+/g, ''), prefix, line: line(m.index) });
+    const prefix = keywordString(parts, [call === 'register_blueprint' ? 'url_prefix' : 'prefix']);
+    routing.mounts.push({ ident, on, prefix, line: line(m.index), call });
   }
+  for (const m of code.matchAll(MOUNT_ROUTE)) routing.mounts.push({ ...asgiMount(callArguments(code, m.index + m[0].length - 1)), on: '', line: line(m.index), call: 'mount' });
   const dir = posix.dirname(file);
   for (const m of code.matchAll(FROM_IMPORT)) {
     const dots = (m[1] ?? '').length;
@@ -168,26 +199,29 @@ export function pythonMountPrefix(file: string, receiver: string | null, routing
     const imported = routerNamed(receiver, file, routing);
     return imported && imported.file !== file ? pythonMountPrefix(imported.file, imported.name, routing, depth + 1, false) : { prefix: '' };
   }
-  const what = `${router.kind === 'blueprint' ? 'Blueprint' : 'APIRouter'} ${receiver} (${file}:${router.line})`;
+  const call: PythonMount['call'] = router.kind === 'blueprint' ? 'register_blueprint' : router.kind === 'apirouter' ? 'include_router' : 'mount';
+  const what = `${router.kind === 'blueprint' ? 'Blueprint' : router.kind === 'apirouter' ? 'APIRouter' : 'application'} ${receiver} (${file}:${router.line})`;
   if (depth > 6) return { unresolved: { file, line: router.line, reason: `${what} is nested deeper than ecsfix follows` } };
   let hit: { file: string; mount: PythonMount } | null = null;
   for (const [other, r] of routing) {
-    const mount = r.mounts.find((m) => namesRouter(m.ident, other, r, file, receiver));
+    const mount = r.mounts.find((m) => m.call === call && namesRouter(m.ident, other, r, file, receiver));
     if (mount) {
       hit = { file: other, mount };
       break;
     }
   }
+  // An application no other one mounts is the one the server runs: its routes are at the root.
+  if (!hit && router.kind === 'app') return { prefix: '' };
   if (!hit) {
-    const opaque = [...routing].flatMap(([f, r]) => r.mounts.filter((m) => !resolvesToRouter(m, f, routing)).map((m) => ({ file: f, mount: m })))[0];
+    const opaque = [...routing].flatMap(([f, r]) => r.mounts.filter((m) => m.call === call && !resolvesToRouter(m, f, routing)).map((m) => ({ file: f, mount: m })))[0];
     return {
       unresolved: opaque
         ? { file: opaque.file, line: opaque.mount.line, reason: `${what} is registered by no call ecsfix can follow; ${opaque.file}:${opaque.mount.line} mounts ${opaque.mount.ident}, which it cannot trace` }
-        : { file, line: router.line, reason: `${what} is registered by no ${router.kind === 'blueprint' ? 'register_blueprint' : 'include_router'} call ecsfix found` },
+        : { file, line: router.line, reason: `${what} is registered by no ${call} call ecsfix found` },
     };
   }
   const at = `${hit.file}:${hit.mount.line}`;
-  if (hit.mount.prefix === null) return { unresolved: { file: hit.file, line: hit.mount.line, reason: `${what} is mounted at ${at} with a prefix that is not a string literal` } };
+  if (hit.mount.prefix === null) return { unresolved: { file: hit.file, line: hit.mount.line, reason: `${what} is mounted at ${at} with a ${call === 'mount' ? 'path' : 'prefix'} that is not a string literal` } };
   // Flask: the register_blueprint url_prefix replaces the blueprint's own. FastAPI: a route included
   // into a router is added under that router's prefix, after the include prefix and the child's own.
   const replaces = router.kind === 'blueprint' && hit.mount.prefix !== undefined;
@@ -195,7 +229,8 @@ export function pythonMountPrefix(file: string, receiver: string | null, routing
   const ownPrefix = replaces ? (hit.mount.prefix ?? '') : router.kind === 'apirouter' && pathHasOwn ? '' : (router.prefix ?? '');
   const outer = pythonMountPrefix(hit.file, hit.mount.on, routing, depth + 1, false);
   if ('unresolved' in outer) return outer;
-  const mountPrefix = router.kind === 'apirouter' ? (hit.mount.prefix ?? '') : '';
+  // Starlette's Mount strips its path before the sub-application routes: its routes are under it.
+  const mountPrefix = router.kind === 'blueprint' ? '' : (hit.mount.prefix ?? '');
   return { prefix: routeSegments(outer.prefix, mountPrefix, ownPrefix) };
 }
 

@@ -5,8 +5,9 @@
  * liveness routes first. A route whose mount is not established is kept with the reason, never probed.
  */
 import { posix } from 'node:path';
-import { joinRoute, routeSegments } from '../urlPath.js';
+import { joinRoute, joinRouteAsDeclared, routeSegments } from '../urlPath.js';
 import type { HealthRoute } from './model.js';
+import { nestApp, nestRoutePath } from './nestRouting.js';
 import { pythonMountPrefix, type PythonRouting } from './pythonRouting.js';
 import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
 
@@ -14,8 +15,7 @@ import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } 
 export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: string): HealthRoute[] {
   const routes: HealthRoute[] = [];
   const djangoIncludes = [...facts.values()].flatMap((f) => f.djangoIncludes);
-  const nestPrefixFacts = [...facts.values()].find((f) => f.globalPrefix);
-  const nestPrefix = nestPrefixFacts?.globalPrefix ? { prefix: nestPrefixFacts.globalPrefix, exclude: nestPrefixFacts.globalPrefixExclude } : null;
+  const nest = nestApp(facts);
   const python = new Map([...facts].flatMap(([file, f]): [string, PythonRouting][] => (f.python ? [[file, f.python]] : [])));
   for (const [file, f] of facts) {
     for (const r of f.routes) {
@@ -27,7 +27,7 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
           if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: mount.unresolved });
           continue;
         }
-        if (mount.prefix) path = joinRoute(mount.prefix, path);
+        if (mount.prefix) path = joinRouteAsDeclared(mount.prefix, path);
       }
       const outer = r.absolute || f.python ? { prefix: '' } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
@@ -38,10 +38,18 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         continue;
       }
       const mounted = routeSegments(outer.prefix, r.scope ?? '');
-      if (mounted) path = joinRoute(mounted, path);
+      // A declared trailing slash stays (Fastify and Hono serve only that form); a `/` route under a prefix is the prefix.
+      if (mounted) path = path === '/' ? joinRoute(mounted) : joinRouteAsDeclared(mounted, path);
       if (file.endsWith('urls.py')) path = djangoPath(file, servicePrefix, r.path, djangoIncludes);
-      // NestJS: the global prefix applies to controller routes, except the paths it excludes.
-      if (r.nest && nestPrefix && !nestExcluded(path, nestPrefix.exclude)) path = joinRoute(nestPrefix.prefix, path);
+      // NestJS: the global prefix, the URI version and the RouterModule path apply to controller routes.
+      if (r.nest) {
+        const served = nestRoutePath({ ...r, path }, nest);
+        if ('unresolved' in served) {
+          if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, unresolvedMount: served.unresolved });
+          continue;
+        }
+        path = served.path;
+      }
       if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
     }
   }
@@ -102,15 +110,6 @@ function mountedApp(file: string, app: string, facts: Map<string, SourceFacts>):
       if (other === file ? m.on !== app : importResolvesTo(other, of.imports[app] ?? '', file)) return true;
     }
   return false;
-}
-
-/** Whether a NestJS `exclude` entry (`health`, `/health`, `health/(.*)`, `health/*`) covers a route path. */
-function nestExcluded(path: string, exclude: string[]): boolean {
-  const norm = routeSegments;
-  return exclude.some((e) => {
-    const wild = /^(.*?)\/?(?:\(\.\*\)|\*)$/.exec(norm(e));
-    return wild ? norm(path).startsWith(norm(wild[1] ?? '')) : norm(e) === norm(path);
-  });
 }
 
 /**

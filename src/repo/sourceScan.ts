@@ -9,7 +9,7 @@
  * rewrite it report the syntax error instead).
  */
 import { lineOfOffset } from '../text.js';
-import { joinRoute } from '../urlPath.js';
+import { joinRoute, joinRouteAsDeclared } from '../urlPath.js';
 import { sourceFacts, type JsSourceFacts, type MountHint, type PortHint, type RouteHint } from '../source/index.js';
 import { pythonRouting, type PythonRouting } from './pythonRouting.js';
 
@@ -194,7 +194,7 @@ function scanByPatterns(text: string, language: SourceLanguage, path: string): S
     facts.ports.push(...portHints(code, PY_PORTS));
     const prefixes = new Map<string, string>();
     for (const m of code.matchAll(PY_ROUTER_PREFIX)) prefixes.set(m[1] ?? '', m[3] ?? '');
-    for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRoute(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index), receiver: m[1] ?? null });
+    for (const m of code.matchAll(PY_DECORATOR)) facts.routes.push({ path: joinRouteAsDeclared(prefixes.get(m[1] ?? '') ?? '', m[3] ?? ''), line: line(m.index), receiver: m[1] ?? null });
     facts.python = pythonRouting(code, path);
     for (const m of code.matchAll(PY_AIOHTTP_ROUTE)) facts.routes.push({ path: m[2] ?? m[4] ?? '/', line: line(m.index) });
     for (const m of code.matchAll(DJANGO_PATH)) {

@@ -28,6 +28,10 @@ export interface RouteHint {
   line: number;
   /** A NestJS controller route: the global prefix applies to it. */
   nest?: boolean;
+  /** NestJS: the controller class the route is declared in (RouterModule paths are per module). */
+  nestController?: string;
+  /** NestJS: the route's `@Version(...)`, else its controller's `version`; absent when neither sets one. */
+  nestVersion?: NestVersion;
   /** The object the route is registered on (`router` in `router.get(...)`), when written. */
   receiver?: string | null;
   /** Matched against the request's full path in a middleware (`ctx.path === '/health'`): no router prefix applies. */
@@ -141,6 +145,27 @@ export interface StartupAwait {
   beforeListen: boolean;
 }
 
+/** NestJS versions as written (`'1'`, `['1', '2']`; VERSION_NEUTRAL is ''), or null when they are not literals. */
+export type NestVersion = string[] | null;
+
+/** NestJS `app.enableVersioning({ type, defaultVersion, prefix })`. */
+export interface NestVersioning {
+  /** VersioningType member; null when the options are not an object literal ecsfix can read. */
+  type: 'URI' | 'HEADER' | 'MEDIA_TYPE' | 'CUSTOM' | null;
+  /** Absent when the options set none. */
+  defaultVersion?: NestVersion;
+  /** The URI version prefix (`v` by default, '' for `prefix: false`); null when not a literal. */
+  prefix: string | null;
+  line: number;
+}
+
+/** A module path `RouterModule.register([{ path, module, children }])` gives a module (children joined under their parent); null path: not a literal. */
+export interface NestRouterPath {
+  module: string;
+  path: string | null;
+  line: number;
+}
+
 export interface JsSourceFacts {
   listens: boolean;
   consumesQueue: boolean;
@@ -150,6 +175,12 @@ export interface JsSourceFacts {
   globalPrefix: string | null;
   /** NestJS `setGlobalPrefix('api', { exclude: ['health', { path: 'ping', ... }] })`: paths the prefix skips. */
   globalPrefixExclude: string[];
+  /** NestJS `app.enableVersioning(...)`. */
+  nestVersioning: NestVersioning | null;
+  /** NestJS `RouterModule.register([...])` module paths; `opaqueAt`: the line of a register call whose routes ecsfix cannot read. */
+  nestRouter: { paths: NestRouterPath[]; opaqueAt: number | null };
+  /** NestJS `@Module({ controllers: [...] })`: module class -> its controller classes. */
+  nestModules: Record<string, string[]>;
   /** Router objects created in the file (`express.Router()`, `new Router({ prefix })`, a shared factory) with their own prefix. */
   routers: Record<string, string>;
   mounts: MountHint[];
@@ -190,6 +221,9 @@ export function emptyFacts(): JsSourceFacts {
     routes: [],
     globalPrefix: null,
     globalPrefixExclude: [],
+    nestVersioning: null,
+    nestRouter: { paths: [], opaqueAt: null },
+    nestModules: {},
     routers: {},
     mounts: [],
     unsettled: {},
@@ -888,6 +922,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
           if (s !== null) facts.globalPrefixExclude.push(s);
         }
     }
+    if (method === 'enableVersioning') facts.nestVersioning = nestVersioning(args[0], line(node));
+    if (callee === 'RouterModule.register') {
+      const paths = nestRouterPaths(args[0], '', line(node));
+      if (paths) facts.nestRouter.paths.push(...paths);
+      else facts.nestRouter.opaqueAt ??= line(node);
+    }
   }
 
   /** `mount(...)` of koa-mount (imported, or `require('koa-mount')(...)`). */
@@ -954,19 +994,81 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     for (const member of node.body?.body ?? [])
       if (/^(?:onModuleDestroy|beforeApplicationShutdown|onApplicationShutdown)$/.test(member.key?.name ?? '') && /\.(?:disconnect|close|stop|quit)\s*\(/.test(src(member)))
         facts.lifecycleClosers.push({ line: line(member), method: member.key.name });
-    const controller = (node.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Controller');
+    const decorator = (name: string) => (node.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === name);
+    const module = decorator('Module')?.expression.arguments[0];
+    const controllers = module?.type === 'ObjectExpression' ? module.properties.find((p: Node) => p.key?.name === 'controllers')?.value : null;
+    if (node.id?.name && controllers?.type === 'ArrayExpression') facts.nestModules[node.id.name] = controllers.elements.filter((e: Node) => e?.type === 'Identifier').map((e: Node) => e.name);
+    const controller = decorator('Controller');
     if (!controller) return;
     const arg = controller.expression.arguments[0];
-    const base = stringValue(arg) ?? stringValue(arg?.properties?.find((p: Node) => p.key?.name === 'path')?.value) ?? '';
+    const option = (key: string) => (arg?.type === 'ObjectExpression' ? arg.properties.find((p: Node) => p.key?.name === key)?.value : undefined);
+    const base = stringValue(arg) ?? stringValue(option('path')) ?? '';
+    // `version: undefined` is no version.
+    const written = (v: Node) => (v?.type === 'Identifier' && v.name === 'undefined' ? undefined : v);
+    const controllerVersion = written(option('version'));
     for (const member of node.body?.body ?? []) {
+      const version = written((member.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Version')?.expression.arguments[0]) ?? controllerVersion;
       for (const d of member.decorators ?? []) {
         const name = calleeName(d.expression?.callee);
         if (!/^(?:Get|All|Head)$/.test(name)) continue;
         const sub = stringValue(d.expression.arguments[0]) ?? '';
-        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true });
+        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true, ...(node.id?.name ? { nestController: node.id.name } : {}), ...(version ? { nestVersion: nestVersionOf(version) } : {}) });
       }
     }
   }
+}
+
+/** A NestJS version expression: `'1'`, `['1', '2']`, `VERSION_NEUTRAL` (as ''); null for anything else. */
+function nestVersionOf(node: Node): NestVersion {
+  if (node?.type === 'ArrayExpression') {
+    const values = node.elements.map((e: Node) => nestVersionOf(e));
+    return values.every((v: NestVersion) => v !== null) ? values.flat() : null;
+  }
+  const s = stringValue(node);
+  if (s !== null) return [s];
+  return lastName(calleeName(node)) === 'VERSION_NEUTRAL' ? [''] : null;
+}
+
+/** `enableVersioning(options)`: with no argument Nest versions by URI. */
+function nestVersioning(options: Node, line: number): NestVersioning {
+  if (!options) return { type: 'URI', prefix: 'v', line };
+  if (options.type !== 'ObjectExpression' || options.properties.some((p: Node) => p.type !== 'Property')) return { type: null, prefix: null, line };
+  const value = (key: string) => options.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === key)?.value;
+  const type = lastName(calleeName(value('type')));
+  const prefix = value('prefix');
+  return {
+    type: type === 'URI' || type === 'HEADER' || type === 'MEDIA_TYPE' || type === 'CUSTOM' ? type : null,
+    ...(value('defaultVersion') !== undefined ? { defaultVersion: nestVersionOf(value('defaultVersion')) } : {}),
+    prefix: prefix === undefined ? 'v' : prefix?.type === 'Literal' && prefix.value === false ? '' : stringValue(prefix),
+    line,
+  };
+}
+
+/** The module paths of a `RouterModule.register([...])` routes array (children under their parent's path); null when it is not a literal array ecsfix can read. */
+function nestRouterPaths(routes: Node, parent: string, line: number): NestRouterPath[] | null {
+  if (routes?.type !== 'ArrayExpression') return null;
+  const paths: NestRouterPath[] = [];
+  for (const route of routes.elements) {
+    // A module listed directly among children inherits its parent's path.
+    if (route?.type === 'Identifier') {
+      paths.push({ module: route.name, path: parent, line });
+      continue;
+    }
+    if (route?.type !== 'ObjectExpression' || route.properties.some((p: Node) => p.type !== 'Property')) return null;
+    const value = (key: string) => route.properties.find((p: Node) => p.key?.name === key)?.value;
+    const own = value('path') === undefined ? '' : stringValue(value('path'));
+    const path = own === null ? null : routeSegments(parent, own);
+    const module = value('module');
+    if (module && module.type !== 'Identifier') return null;
+    if (module) paths.push({ module: module.name, path, line });
+    if (value('children') !== undefined) {
+      if (path === null) return null;
+      const children = nestRouterPaths(value('children'), path, line);
+      if (!children) return null;
+      paths.push(...children);
+    }
+  }
+  return paths;
 }
 
 const ROUTER_FACTORY = /^(?:Router|createRouter|make\w*Router|create\w*Router|build\w*Router)$/;

@@ -9,7 +9,7 @@ import type { Service } from '../repo/model.ts';
 import { extractJsFacts, syntaxErrorOf, type JsSourceFacts, type ServiceListen } from './facts.ts';
 import { mayMatter } from './patterns.ts';
 
-export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, PortHint, RouteHint, ServiceListen, StartupAwait } from './facts.ts';
+export type { ConsumerFact, DatastoreFact, EnvRead, JsSourceFacts, ListenFact, MountHint, NestRouterPath, NestVersioning, PortHint, RouteHint, ServiceListen, StartupAwait } from './facts.ts';
 export { mayMatter } from './patterns.ts';
 
 const cache = new Map<string, { text: string; facts: JsSourceFacts }>();

@@ -20,6 +20,7 @@ import type { Plan } from '../run/plan.js';
 import { decodeText } from '../text.js';
 import { envExampleFor, parseEnvFile } from '../repo/envFiles.js';
 import { emptyFromUnset, resolveComposeValues } from './composeEnv.js';
+import { deployedVolumes } from '../repo/compose.js';
 import type { Engine, EngineName, ImageConfig, Sandbox } from './engine.js';
 import { parseProbe, probeScript, type ProbeRequest } from './probe.js';
 import type { ProcessResult } from './process.js';
@@ -243,7 +244,7 @@ function writtenPaths(service: Service, config: ImageConfig): { path: string; wh
   for (const w of service.runtimeWrites ?? [])
     if (!(w as { unresolved?: boolean }).unresolved && !w.home) add(w.absolute ? w.path : posix.join(config.workingDir, w.path), w.reason, w.file, w.line);
   for (const v of config.volumes) add(v, 'VOLUME in the image (a new volume takes its ownership from the image)');
-  for (const v of service.compose?.volumes ?? [])
+  for (const v of deployedVolumes(service.compose))
     if (!v.readOnly && (v.source === null || !/^[./~]/.test(v.source))) add(v.target, `compose ${v.source === null ? 'anonymous' : 'named'} volume`);
   return out;
 }

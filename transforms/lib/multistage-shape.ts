@@ -20,7 +20,7 @@ export interface MultistageShape {
   chownApp: boolean;
   /** The runtime stage sets NODE_ENV=production. */
   nodeEnvProduction: boolean;
-  /** The runtime stage's RUN that creates its user (`addgroup ... && adduser ...`), its distro, and the user it creates. */
+  /** The runtime stage's RUNs that create its user and groups (`addgroup ... && adduser ...`), its distro, and the user it creates. */
   userCreation: { command: string; distro: string; user: string } | null;
   /** Dockerfiles the shape was read from ([] = the built-in layout). */
   seenIn: string[];
@@ -105,10 +105,17 @@ function readShape(path: string, parsed: ParsedDockerfile, target: string | null
   };
 }
 
+/**
+ * The runtime stage's user creation, whole: the RUN that creates the user with the group-only RUNs
+ * before it (the Next.js example's `addgroup --system --gid 1001 nodejs` / `adduser --system --uid
+ * 1001 nextjs`), so a copy never names a group it did not create.
+ */
 function userCreation(runtime: DockerStage, runtimeRuns: string[]): MultistageShape['userCreation'] {
-  const command = runtimeRuns.find((r) => USER_CREATION.test(r.trim()) && /\b(?:adduser|useradd)\b/.test(r));
-  if (!command || !runtime.user) return null;
-  return { command, distro: runtime.base.distro, user: runtime.user.split(':')[0] ?? runtime.user };
+  const creates = (r: string) => USER_CREATION.test(r.trim());
+  const at = runtimeRuns.findIndex((r) => creates(r) && /\b(?:adduser|useradd)\b/.test(r));
+  if (at < 0 || !runtime.user) return null;
+  const groups = runtimeRuns.slice(0, at).filter((r) => creates(r) && !/\b(?:adduser|useradd)\b/.test(r));
+  return { command: [...groups, runtimeRuns[at] as string].join(' && '), distro: runtime.base.distro, user: runtime.user.split(':')[0] ?? runtime.user };
 }
 
 const shapeOfRepo = new WeakMap<RepoModel, MultistageShape | null>();

@@ -11,9 +11,15 @@ export interface UserSpec {
   gid: number | null;
 }
 
+/** Groups Alpine's and Debian's base images have: a system user joins `nogroup` (busybox `adduser -S`); never created again. */
+const BASE_GROUPS = new Set(['nogroup', 'users']);
+
 /** One command per step (the group is skipped when it exists); null where users cannot be created (distroless, scratch). */
 export function userCreationCommands(distro: Distro, spec: UserSpec, groupExists = false): string[] | null {
-  const { user, group, uid, gid } = spec;
+  const { user, group, uid } = spec;
+  const baseGroup = BASE_GROUPS.has(group);
+  groupExists ||= baseGroup;
+  const gid = baseGroup ? null : spec.gid;
   const uidFlag = (flag: string) => (uid !== null ? ` ${flag} ${uid}` : '');
   const gidFlag = (flag: string) => (gid !== null ? ` ${flag} ${gid}` : '');
   if (distro === 'alpine')

@@ -12,6 +12,7 @@ import type { Finding } from '../../src/findings/finding.js';
 import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
 import { runSteps } from '../../src/dockerfile/shell.js';
 import { filesUnder } from '../../src/repo/files.js';
+import { deployedVolumes } from '../../src/repo/compose.js';
 
 export interface Handover {
   path: string;
@@ -193,7 +194,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
       hand(path, !w.flat && (inRepo || collectsAtBuild), !inRepo && !collectsAtBuild, reason);
     }
     // A new named volume takes its ownership (and content) from the image's directory at the mount point.
-    for (const v of service.compose?.volumes ?? [])
+    for (const v of deployedVolumes(service.compose))
       if (!v.readOnly && (v.source === null || !/^[./~$]/.test(v.source)) && v.target.startsWith('/') && !SYSTEM_DIRS.test(v.target))
         hand(posix.normalize(v.target), false, true, `compose mounts the ${v.source ? `named volume ${v.source}` : 'anonymous volume'} there (${v.file ?? service.compose?.file})`, true);
   }

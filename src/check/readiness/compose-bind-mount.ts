@@ -9,7 +9,7 @@
  */
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
-import { developmentOnly } from '../../repo/compose.js';
+import { deployedVolumes, developmentOnly } from '../../repo/compose.js';
 import { presence } from '../../dockerfile/imageFiles.js';
 import { stageFilesAt } from '../../dockerfile/imageBuild.js';
 import { finding, serviceImage, type CheckContext } from '../context.js';
@@ -21,9 +21,9 @@ export function composeBindMount(ctx: CheckContext): Finding[] {
     const compose = service.compose;
     const image = serviceImage(ctx.repo, service);
     if (!compose || !image || developmentOnly(compose)) continue;
-    for (const volume of compose.volumes ?? []) {
+    for (const volume of deployedVolumes(compose)) {
       const declaredIn = volume.file ?? compose.file;
-      if (!volume.source || !/^\.\.?\//.test(volume.source) || declaredIn === compose.deployed?.devLayer) continue;
+      if (!volume.source || !/^\.\.?\//.test(volume.source)) continue;
       const source = posix.normalize(posix.join(posix.dirname(declaredIn), volume.source));
       if (!files.has(source)) continue;
       const { stage, files: index } = stageFilesAt(image.parsed, image.stage, null, service.buildContext, ctx.repo);

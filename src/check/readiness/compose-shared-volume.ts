@@ -8,7 +8,7 @@
  * deployed and are not counted.
  */
 import type { Finding } from '../../findings/finding.js';
-import { developmentOnly, type ComposeService, type ComposeVolume } from '../../repo/compose.js';
+import { deployedVolumes, developmentOnly, type ComposeService, type ComposeVolume } from '../../repo/compose.js';
 import type { RepoModel, Service } from '../../repo/model.js';
 import { finding, type CheckContext } from '../context.js';
 
@@ -29,8 +29,8 @@ export function sharedVolumeMounts(repo: RepoModel): SharedMount[] {
     const users = new Map<string, { service: ComposeService; volume: ComposeVolume }[]>();
     for (const service of project.services) {
       if (developmentOnly(service)) continue;
-      for (const volume of service.volumes ?? []) {
-        if (!volume.source || !NAMED_VOLUME.test(volume.source) || (volume.file ?? service.file) === service.deployed?.devLayer) continue;
+      for (const volume of deployedVolumes(service)) {
+        if (!volume.source || !NAMED_VOLUME.test(volume.source)) continue;
         users.set(volume.source, [...(users.get(volume.source) ?? []), { service, volume }]);
       }
     }

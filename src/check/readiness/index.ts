@@ -16,6 +16,7 @@ import { floatingBaseImage } from './floating-base-image.js';
 import { loopbackBind } from './loopback-bind.js';
 import { migrateOnStart } from './migrate-on-start.js';
 import { nginxComposeUpstream } from './nginx-compose-upstream.js';
+import { nginxHealthPath } from './nginx-health-path.js';
 import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
@@ -37,6 +38,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   loopbackBind,
   migrateOnStart,
   nginxComposeUpstream,
+  nginxHealthPath,
   frontendLocalhostBuildVar,
   djangoAllowedHosts,
   djangoSslRedirect,
