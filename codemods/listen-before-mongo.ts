@@ -20,6 +20,10 @@
  * loop has connected, once and in order; the rest stays before listen, which may need it. When they
  * cannot be split that way (a statement that needs the connection keeps a result, listen itself needs
  * it, an awaited call's use of it cannot be established) nothing changes: ECS321 with the line (review6 R16).
+ *
+ * NestJS: a Prisma provider whose onModuleInit only awaits `this.$connect()` (the Nest docs' recipe)
+ * connects before app.listen(), since Nest runs the hook inside NestFactory.create(): the eager
+ * connect is dropped, Prisma connecting on the first query (codemods/lib/nest-eager-connect.ts, review6 R20).
  */
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
@@ -28,6 +32,7 @@ import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
 import { servicesReading } from '../src/repo/model.ts';
 import { afterImports, parseFile, typed, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
+import { nestEagerConnect } from './lib/nest-eager-connect.ts';
 import { lineEdits } from '../src/run/codemod.ts';
 import { mapOffsetBack, type TextEdit } from '../src/edits.ts';
 
@@ -40,7 +45,7 @@ export const meta: CodemodMeta = {
   fixes: 'a service that connects to MongoDB before it listens and exits when the database is slow',
   // Each change says which datastore and routes (see verifyText); this is the general line for `list`.
   verify: 'start the service with its database down: it listens and keeps running, its health route answers 200, and its readiness route (where it has one) answers 503 until the database is up',
-  tokens: /\.listen\s*\(/,
+  tokens: /\.listen\s*\(|\$connect\s*\(/,
   appliesTo: (path, repo) => isServiceSource(path, repo, ['http']),
 };
 
@@ -127,6 +132,8 @@ function lineStartOffset(text: string, line: number): number {
 
 function movePass(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
+  // A NestJS provider that connects Prisma in onModuleInit, which Nest runs before app.listen() (review6 R20).
+  if (!/\.listen\s*\(/.test(source) && /\$connect\s*\(/.test(source)) return nestEagerConnect(api.jscodeshift, parseFile(api.jscodeshift, source, options), source, noteTo(api, options, file.path), options.verify);
   if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
   // Only an `await` statement before a listen in its block is moved or reported: with no `await`
   // written before the last listen call, nothing can be, and the file is not parsed.

@@ -34,6 +34,7 @@
  * When the stop method cannot be established (a wrapper whose declaration is out of reach — always
  * the case under the jscodeshift CLI, which has no repo model), nothing changes and a note says why.
  */
+import { posix } from 'node:path';
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel } from '../src/repo/model.ts';
@@ -147,7 +148,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     const pkg = packageOf(sources, imported.from);
     return pkg ? typedApi(options, pkg, imported.imported) : null;
   };
-  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note);
+  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, (from) => consumesOnItsOwn(repo, service, file.path, from));
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
@@ -315,7 +316,19 @@ function factoryApi(apis: Apis, byType: ByType, imported: { from: string; import
   return byType(imported) ?? declared;
 }
 
-function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): Consumer[] | null {
+/**
+ * Whether a module this file imports (`./consumer`) is a source file of the same service that
+ * consumes a queue itself (review6 R15: `class OrderConsumer` opening its amqplib channel in
+ * `start()`): this codemod's run on that file stops its consumer, or says there why it cannot.
+ */
+function consumesOnItsOwn(repo: RepoModel | undefined, service: RepoModel['services'][number] | undefined, path: string, from: string): boolean {
+  if (!repo || !service?.consumerFiles?.length || !from.startsWith('.')) return false;
+  const base = posix.join(posix.dirname(path), from);
+  const candidates = [base, ...['.ts', '.js', '.mjs', '.cjs', '.tsx', '.mts', '.cts', '/index.ts', '/index.js'].map((ext) => base + ext), base.replace(/\.[cm]?js$/, '.ts')];
+  return candidates.some((c) => service.consumerFiles?.includes(c));
+}
+
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, ownConsumer: (from: string) => boolean): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
   const addAt = (statement: ASTPath, target: string, line: number, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
@@ -410,6 +423,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     if (CONSUMER_CLASS.test(name) && imported) {
       const factory = factoryApi(apis, byType, imported);
       const stop = factory ? stopMethod(factory) : null;
+      // The class's own module consumes (and is rewritten or reported in its own run): not this file's consumer.
+      if (!stop && ownConsumer(imported.from)) return;
       if (!stop) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop ${name} (from ${imported.from}): its declaration is out of reach` });
         unknown = true;

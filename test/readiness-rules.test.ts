@@ -670,6 +670,77 @@ describe('ECS416 compose bind-mounts a repo file the image does not contain (rev
   });
 });
 
+describe('the package.json script the start command runs (review6 R21)', () => {
+  // review6 R21's nest repo: `CMD ["npm", "run", "start:prod"]`, and the chain is in package.json.
+  const NEST_PKG = (scripts: Record<string, string>) =>
+    JSON.stringify({ name: 'nest-api', version: '0.0.1', private: true, scripts: { build: 'nest build', start: 'nest start', 'start:dev': 'nest start --watch', ...scripts }, dependencies: { '@nestjs/common': '^10.0.0', '@nestjs/core': '^10.0.0', '@prisma/client': '^5.14.0' }, devDependencies: { prisma: '^5.14.0' } }, null, 2) + '\n';
+  const MAIN = "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  app.enableShutdownHooks();\n  await app.listen(process.env.PORT ?? 3000);\n}\nbootstrap();\n";
+  const DOCKERFILE = (tail: string) =>
+    `FROM node:20-alpine AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npx prisma generate && npm run build\n\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=build /app/package.json ./\nCOPY --from=build /app/node_modules ./node_modules\nCOPY --from=build /app/dist ./dist\nCOPY --from=build /app/prisma ./prisma\nEXPOSE 3000\n${tail}`;
+  const nest = (scripts: Record<string, string>, tail = 'CMD ["npm", "run", "start:prod"]\n', extra: Record<string, string> = {}) => ({
+    'docker-compose.yml': 'services:\n  api:\n    build: .\n    ports:\n      - "3000:3000"\n',
+    'package.json': NEST_PKG(scripts),
+    'package-lock.json': '{"name":"nest-api","lockfileVersion":3,"requires":true,"packages":{"":{"name":"nest-api"}}}\n',
+    'src/main.ts': MAIN,
+    'src/app.controller.ts': "import { Controller, Get } from '@nestjs/common';\n\n@Controller()\nexport class AppController {\n  @Get('health')\n  health() {\n    return { status: 'ok' };\n  }\n}\n",
+    Dockerfile: DOCKERFILE(tail),
+    ...extra,
+  });
+  const all = (files: Record<string, string>) => {
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, []);
+    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).findings;
+  };
+  const where = (findings: Finding[], code: string) => findings.filter((f) => f.code === code).map((f) => `${f.file}:${f.line}`);
+
+  it('`npm run start:prod` with "prisma migrate deploy && node dist/main": ECS410, ECS417 and ECS140 at the script line', () => {
+    const found = all(nest({ 'start:prod': 'prisma migrate deploy && node dist/main' }));
+    expect(where(found, 'ECS410')).toEqual(['package.json:9']);
+    expect(at(found, 'ECS417')).toEqual([{ service: 'api', file: 'package.json', line: 9, severity: 'blocking' }]);
+    expect(where(found, 'ECS140')).toEqual(['package.json:9']);
+    expect(found.find((f) => f.code === 'ECS410')?.message).toContain('npm run start:prod');
+  });
+
+  it('npm\'s prestart hook migrates before `npm start`: ECS410 and ECS417 at the hook; the server script alone is no list', () => {
+    const found = all(nest({ prestart: 'prisma migrate deploy', start: 'node dist/main' }, 'CMD ["npm", "start"]\n'));
+    expect(where(found, 'ECS410')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS417')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS140')).toEqual([]);
+  });
+
+  it('a script the start script runs first (`npm run migrate && exec node dist/main`): ECS410 at the migrate script, no ECS140 with exec', () => {
+    const found = all(nest({ migrate: 'prisma migrate deploy', 'start:prod': 'npm run migrate && exec node dist/main' }));
+    expect(where(found, 'ECS410')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS140')).toEqual([]);
+  });
+
+  it('the compose command that replaces the CMD runs the script', () => {
+    const files = nest({ 'start:prod': 'prisma migrate deploy && node dist/main' }, 'CMD ["node", "dist/main"]\n');
+    files['docker-compose.yml'] = 'services:\n  api:\n    build: .\n    command: npm run start:prod\n    ports:\n      - "3000:3000"\n';
+    const found = all(files);
+    expect(where(found, 'ECS410')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS140')).toEqual(['package.json:9']);
+  });
+
+  it('silent for a script that only starts the server, and for one the start command does not run', () => {
+    const found = all(nest({ 'start:prod': 'node dist/main', 'db:deploy': 'prisma migrate deploy && node dist/main' }));
+    expect(where(found, 'ECS410')).toEqual([]);
+    expect(where(found, 'ECS417')).toEqual([]);
+    expect(where(found, 'ECS140')).toEqual([]);
+  });
+
+  it('an ENTRYPOINT script in the build context: the migration is ECS410; `exec "$@"` makes node PID 1 (no ECS140), a script without exec is ECS140', () => {
+    const tail = 'COPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["node", "dist/main"]\n';
+    const script = (last: string) => `#!/bin/sh\nset -e\n\nnpx prisma migrate deploy\n\n${last}\n`;
+    const withExec = all(nest({ 'start:prod': 'node dist/main' }, tail, { 'docker-entrypoint.sh': script('exec "$@"') }));
+    expect(where(withExec, 'ECS410')).toEqual(['docker-entrypoint.sh:4']);
+    expect(where(withExec, 'ECS140')).toEqual([]);
+    const without = all(nest({ 'start:prod': 'node dist/main' }, tail.replace('CMD ["node", "dist/main"]\n', ''), { 'docker-entrypoint.sh': script('node dist/main') }));
+    expect(where(without, 'ECS410')).toEqual(['docker-entrypoint.sh:4']);
+    expect(where(without, 'ECS140')).toEqual(['docker-entrypoint.sh:6']);
+  });
+});
+
 describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
   // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
   const stack = (extra = '') => ({

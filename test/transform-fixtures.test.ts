@@ -8,6 +8,7 @@
  *         "failures": ["ECS001 Dockerfile:2", ...],                <- files that must be left out with an error
  *         "options": { "pnpmVersion": "9.1.0" },
  *         "safety": { "Dockerfile": "behavior-changing" },          <- a change whose safety is not the transform's declared one
+ *         "absent": ["ECS312 svc/index.js:3"],                      <- findings that must not be reported, by this run or the second one
  *         "sample": "kodingcaravan" }   <- instead of before/: a whole bundled sample monorepo is the input
  *
  * Every file of before/ that is not in after/ must stay byte-identical. Each case also checks that
@@ -32,6 +33,8 @@ interface Expectation {
   /** Why the case exists, for the reader. */
   why?: string;
   findings?: string[];
+  /** Findings (code path:line) that must not be reported: a false claim a case pins down, on the first run and on the output. */
+  absent?: string[];
   failures?: string[];
   options?: { pnpmVersion?: string; requireSecrets?: boolean };
   /** Per changed file, its safety when it is not the transform's declared one. */
@@ -50,7 +53,7 @@ for (const transform of TRANSFORMS) {
         const caseDir = join(dir, name);
         const expectation: Expectation = existsSync(join(caseDir, 'expect.json')) ? JSON.parse(readFileSync(join(caseDir, 'expect.json'), 'utf8')) : {};
         // An unknown key (a typo, an old format) would be ignored silently: refuse it.
-        expect(Object.keys(expectation).filter((k) => !['sample', 'findings', 'failures', 'options', 'why', 'safety'].includes(k)), 'expect.json keys').toEqual([]);
+        expect(Object.keys(expectation).filter((k) => !['sample', 'findings', 'absent', 'failures', 'options', 'why', 'safety'].includes(k)), 'expect.json keys').toEqual([]);
         const before = readTree(expectation.sample ? join(ROOT, '..', expectation.sample) : join(caseDir, 'before'));
         const after = existsSync(join(caseDir, 'after')) ? readTree(join(caseDir, 'after')) : new Map<string, string>();
         const options = expectation.options ?? {};
@@ -68,6 +71,7 @@ for (const transform of TRANSFORMS) {
 
         const reported = findingsOf(plan).map(findingKey);
         expect(reported, 'the findings the case expects').toEqual(expect.arrayContaining(expectation.findings ?? []));
+        for (const key of expectation.absent ?? []) expect(reported, 'a finding the case rules out').not.toContain(key);
         expect(plan.failures.map(findingKey), 'the files left out with an error').toEqual(expectation.failures ?? []);
         // Every change carries its own safety: the transform's declared one unless the case says otherwise.
         const safety = Object.fromEntries(plan.changes.map((c) => [c.path, changeSafety(c)]));
@@ -83,6 +87,7 @@ for (const transform of TRANSFORMS) {
 
         const second = planTree(result, [transform], options).plan;
         expect(second.changes.map((c) => c.path), 'a second run changes nothing').toEqual([]);
+        for (const key of expectation.absent ?? []) expect(findingsOf(second).map(findingKey), 'a finding the case rules out, after apply').not.toContain(key);
       });
     }
   });

@@ -115,7 +115,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS140',
     title: 'Shell-form server CMD: /bin/sh is PID 1 and does not pass SIGTERM on',
     defaultSeverity: 'warning',
-    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), which makes the server PID 1.',
+    help: 'Docker runs a shell-form CMD as `/bin/sh -c "<command>"`. Debian\'s /bin/sh (dash) does not exec the last command, so the shell stays PID 1 and the SIGTERM of an ECS stop or deploy never reaches the server: it waits for the stop timeout and is SIGKILLed, cutting in-flight requests. The CMD becomes `CMD exec <same command>` (still shell form, so `${PORT}` still expands), which makes the server PID 1. The same shell sits between the signal and the server in two places ecsfix reports without changing them: a package.json script the start command runs through npm/pnpm/yarn whose server is the last command of a list (`"start:prod": "prisma migrate deploy && node dist/main"`: npm passes SIGTERM to that shell, and when the shell exits npm exits and node is SIGKILLed), and an ENTRYPOINT script that starts the server without `exec`. Write `exec` before the server there.',
     fixedBy: PORT_ENV,
   },
   {

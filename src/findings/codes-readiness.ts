@@ -100,14 +100,14 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Database migrations run at every container start',
     defaultSeverity: 'warning',
     help:
-      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image.',
+      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm), directly or in the package.json script it runs through npm/pnpm/yarn (npm\'s `pre<script>` hook included). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image.',
   },
   {
     code: 'ECS417',
     title: 'The start command needs the database before the server runs',
     defaultSeverity: 'blocking',
     help:
-      'The CMD, ENTRYPOINT or compose command runs the migrations and starts the server only when they succeed (`prisma migrate deploy && node server.js`). A migration exits non-zero when the database is unreachable, so while the database is down or slow the server never starts and the container exits at start: ECS replaces the task, and the new one exits the same way. A listen-first start-up in the code (listen-before-mongo) does not change that. Run migrations once per deploy as a one-off ECS task (ECS410) and start only the server in the image.',
+      'The CMD, ENTRYPOINT or compose command (or the package.json script it runs, or that script\'s npm `pre<script>` hook) runs the migrations and starts the server only when they succeed (`prisma migrate deploy && node server.js`). A migration exits non-zero when the database is unreachable, so while the database is down or slow the server never starts and the container exits at start: ECS replaces the task, and the new one exits the same way. A listen-first start-up in the code (listen-before-mongo) does not change that. Run migrations once per deploy as a one-off ECS task (ECS410) and start only the server in the image.',
   },
   {
     code: 'ECS418',

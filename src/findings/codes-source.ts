@@ -101,7 +101,7 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',
-    help: 'Start-up awaits the database before the HTTP server listens and exits when it fails, so a slow or unreachable database makes the container exit before the ALB health check can pass. The server now listens first; the database connects in the background with capped retries, and what start-up did with it before listening (migrations, a seed, an index build, a query) runs once it is connected, in the same order; what listen needs stays before it; /ready reports not-ready until it is up while /health answers 200.',
+    help: 'Start-up awaits the database before the HTTP server listens and exits when it fails, so a slow or unreachable database makes the container exit before the ALB health check can pass. The server now listens first; the database connects in the background with capped retries, and what start-up did with it before listening (migrations, a seed, an index build, a query) runs once it is connected, in the same order; what listen needs stays before it; /ready reports not-ready until it is up while /health answers 200. A NestJS Prisma provider whose onModuleInit only awaits `this.$connect()` connects before app.listen() (Nest runs the hook inside NestFactory.create()): that eager connect is removed, and Prisma connects on the first query.',
     fixedBy: 'listen-before-mongo',
   },
   {

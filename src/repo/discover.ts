@@ -548,15 +548,19 @@ function startPackageFact(dir: string, start: DraftStart, packages: WorkspacePac
   return { startPackageUnknown: { because: start.pkg.because, file: start.pkg.at.file, line: start.pkg.at.line }, sourceFiles: [] };
 }
 
+/** The service's language from its manifests, else from its source files. */
+function serviceLanguage(dir: string, deps: DescribeDeps): ServiceLanguage {
+  const prefix = dir ? dir + '/' : '';
+  if (deps.fileSet.has(prefix + 'package.json')) return 'node';
+  if (['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))) return 'python';
+  return sourceLanguageOf(dir, deps.files) ?? 'unknown';
+}
+
 function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
   const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
-  const language: ServiceLanguage = deps.fileSet.has(prefix + 'package.json')
-    ? 'node'
-    : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
-      ? 'python'
-      : (sourceLanguageOf(dir, files) ?? 'unknown');
+  const language = serviceLanguage(dir, deps);
   const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
@@ -625,18 +629,27 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    runtimeWrites: serviceRuntimeWrites(draft, dir, pkg, parsed, stage, inForce, sourceFiles, deps, start.env),
+    ...serviceProcessFacts(draft, dir, pkg, parsed, stage, inForce, sourceFiles, facts, deps, start.env),
     ...startPackageFact(dir, start, workspacePackages),
   };
 }
 
-/** What the service writes at run time, relative paths placed in the directory its start command runs it in. */
-function serviceRuntimeWrites(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], deps: DescribeDeps, env: VariableLookup) {
+/**
+ * What the service's process does at start: what it writes at run time (relative paths placed in
+ * the directory its start command runs it in), the package scripts that command runs, and the
+ * source files that consume a queue themselves.
+ */
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, env: VariableLookup): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles'> {
   const { files, read, workspacePackages } = deps;
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
-  return detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd });
+  const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
+  return {
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd }),
+    ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
+    ...(consumerFiles.length ? { consumerFiles } : {}),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { StartScriptRun } from './processCwd.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi, PackageSources } from '../source/api.js';
@@ -132,6 +133,10 @@ export interface Service {
   startPackageUnknown?: { because: string; file: string; line: number };
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
+  /** The package.json scripts its start command runs through npm/pnpm/yarn, hooks included (src/repo/processCwd.ts). */
+  startScripts?: StartScriptRun[];
+  /** Its source files that consume a queue themselves (a consumer class's module): the shutdown codemod handles each in its own run. */
+  consumerFiles?: string[];
 }
 
 export interface UserConvention {

@@ -35,9 +35,27 @@ export interface ProcessRuns {
   unknown?: string;
 }
 
+/**
+ * A package.json script the start command runs through npm/pnpm/yarn (review6 R21): the script
+ * itself, the npm `pre<script>` hook before it, and the scripts those run in turn.
+ */
+export interface StartScriptRun {
+  /** The package.json (repo path) and the script's name and body. */
+  file: string;
+  script: string;
+  body: string;
+  /** The command that runs it (`npm run start:prod`), and where that is written. */
+  command: string;
+  at: CommandAt;
+  /** The script is the server process: reached through the last command of each step, not a hook or a step before it. */
+  serves: boolean;
+  /** npm's `pre<script>` hook of the script the command names. */
+  hook?: true;
+}
+
 export type ProcessCwd =
-  /** `path`: relative to the WORKDIR ('.' for the WORKDIR itself) or absolute (compose `working_dir`, `cd /srv`). */
-  | { known: true; path: string; via: string[]; at: CommandAt | null; runs: ProcessRuns }
+  /** `path`: relative to the WORKDIR ('.' for the WORKDIR itself) or absolute (compose `working_dir`, `cd /srv`). `scripts`: the package scripts the command runs. */
+  | { known: true; path: string; via: string[]; at: CommandAt | null; scripts: StartScriptRun[]; runs: ProcessRuns }
   | { known: false; because: string; at: CommandAt; runs: ProcessRuns };
 
 export interface ProcessCwdInput {
@@ -65,6 +83,9 @@ interface Walk {
   via: string[];
   depth: number;
   runs: ProcessRuns;
+  scripts: StartScriptRun[];
+  /** Whether what the walk reaches is the server process (false in a hook or a step before the last command). */
+  serves: boolean;
 }
 
 const SHELLS = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/;
@@ -78,6 +99,7 @@ const fixed = (word: string) => word !== '' && !/[$`~*?]/.test(word);
 export function processCwd(input: ProcessCwdInput): ProcessCwd {
   let cwd = '.';
   const via: string[] = [];
+  const scripts: StartScriptRun[] = [];
   let at: CommandAt | null = null;
   const wd = input.workingDir;
   const runs: ProcessRuns = {};
@@ -91,9 +113,9 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
     const argv = processArgv(input);
     if (argv) {
       at = argv.at;
-      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, runs });
+      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, runs, scripts, serves: true });
     }
-    return { known: true, path: cwd, via, at, runs };
+    return { known: true, path: cwd, via, at, scripts, runs };
   } catch (e) {
     if (!(e instanceof Unknown)) throw e;
     return { known: false, because: e.message, at: at ?? { file: '', line: 1 }, runs };
@@ -153,8 +175,22 @@ function scriptCwd(script: string, cwd: string, walk: Walk): string {
       here = within(here, dir);
       walk.via.push(`\`cd ${dir}\` (${walk.at.file}:${walk.at.line})`);
     } else if (i === commands.length - 1) here = commandCwd(words, here, walk);
+    else stepScripts(words, here, walk);
   });
   return here;
+}
+
+/**
+ * The package scripts a step that runs before the process (`npm run migrate && node server.js`, a
+ * `pre<script>` hook) runs in turn: collected, while the step moves nothing and what it cannot
+ * establish does not make the process's directory unknown.
+ */
+function stepScripts(words: string[], cwd: string, walk: Walk): void {
+  try {
+    commandCwd(words, cwd, { ...walk, via: [], serves: false });
+  } catch (e) {
+    if (!(e instanceof Unknown)) throw e;
+  }
 }
 
 /** One command: a package manager running a script moves into the package; anything else runs where it is. */
@@ -174,6 +210,7 @@ function commandCwd(words: string[], cwd: string, walk: Walk): string {
 function nodeFile(words: string[], cwd: string, walk: Walk): void {
   const file = words.slice(1).find((w) => !w.startsWith('-'));
   if (file === undefined || !/[/.]/.test(file)) return;
+  if (!walk.serves) return; // a step before the process (a migration) is not what the image runs
   if (!fixed(file)) walk.runs.unknown = `\`${words.join(' ')}\` runs ${file}, a path ecsfix cannot establish`;
   else walk.runs.file = within(cwd, file);
 }
@@ -218,6 +255,7 @@ function scriptFileCwd(words: string[], cwd: string, walk: Walk, viaShell: boole
     } else if (/^\$[@*]$/.test(step.words[0] ?? '')) return args.length ? argvCwd(unwrapInit(args), here, walk) : here;
     else last = step.words;
     if (last === step.words && step.last) return commandCwd(last, here, inner);
+    if (last === step.words) stepScripts(last, here, inner);
   }
   return last ? commandCwd(last, here, inner) : here;
 }
@@ -308,7 +346,7 @@ function npmCwd(words: string[], cwd: string, walk: Walk): string {
   const selectors = flags.filter(([f]) => f === '--workspace' || f === '-w').map(([, v]) => v);
   if (selectors.length > 1) throw new Unknown(`${said} runs the script in several workspaces`);
   const pkg = selectors.length ? workspaceIn(root, selectors[0] as string, 'npm', said, walk) : null;
-  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk);
+  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk, 'npm');
 }
 
 const PNPM_VALUE_FLAGS = new Set(['-C', '--dir', '--filter', '-F']);
@@ -325,7 +363,7 @@ function pnpmCwd(words: string[], cwd: string, walk: Walk): string {
   const selectors = flags.filter(([f]) => f === '--filter' || f === '-F').map(([, v]) => v);
   if (selectors.length > 1) throw new Unknown(`${said} runs the script in several packages`);
   const pkg = selectors.length ? workspaceIn(root, selectors[0] as string, 'pnpm', said, walk) : null;
-  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk);
+  return runScript(pkg ? pkg.dir : root, pkg?.pkg ?? null, script, said, walk, 'pnpm');
 }
 
 function yarnCwd(words: string[], cwd: string, walk: Walk): string {
@@ -337,11 +375,11 @@ function yarnCwd(words: string[], cwd: string, walk: Walk): string {
     const name = positional[1] ?? '';
     const rest = positional.slice(2);
     const pkg = workspaceIn(root, name, 'yarn', said, walk);
-    return runScript(pkg.dir, pkg.pkg, rest[0] === 'run' ? (rest[1] ?? '') : (rest[0] ?? ''), said, walk);
+    return runScript(pkg.dir, pkg.pkg, rest[0] === 'run' ? (rest[1] ?? '') : (rest[0] ?? ''), said, walk, 'yarn');
   }
   const first = positional[0] ?? '';
   if (!first || /^(?:install|add|dlx|exec|node|workspaces)$/.test(first)) return cwd;
-  return runScript(root, null, first === 'run' ? (positional[1] ?? '') : first, said, walk);
+  return runScript(root, null, first === 'run' ? (positional[1] ?? '') : first, said, walk, 'yarn');
 }
 
 /** A directory given to a flag, from `cwd`. */
@@ -369,18 +407,29 @@ function workspaceIn(root: string, selector: string, pm: string, said: string, w
   if (imageFile?.(posix.join(dir, 'package.json')) !== posix.join(pkg.dir, 'package.json'))
     throw new Unknown(`${said} runs in ${pkg.name}'s directory, which the image does not hold at ${dir}`);
   walk.via.push(`${said} runs in ${pkg.name}'s directory ${dir} (${walk.at.file}:${walk.at.line})`);
-  walk.runs.pkg = pkg;
+  if (walk.serves) walk.runs.pkg = pkg;
   return { dir, pkg };
 }
 
-/** A package manager runs `script` of the package in `dir`: the script's own `cd`s move the process further. */
-function runScript(dir: string, known: WorkspacePackage | null, script: string, said: string, walk: Walk): string {
+/**
+ * A package manager runs `script` of the package in `dir`: the script's own `cd`s move the process
+ * further. npm runs the `pre<script>` hook first, in its own shell (pnpm and yarn run hooks only in
+ * some versions and settings, which are not established here).
+ */
+function runScript(dir: string, known: WorkspacePackage | null, script: string, said: string, walk: Walk, pm: 'npm' | 'pnpm' | 'yarn'): string {
   const { imageFile, packages, servicePackage } = walk.input;
   const manifest = imageFile?.(posix.join(dir, 'package.json'));
   const pkg = known ?? (manifest ? packages.find((p) => posix.join(p.dir, 'package.json') === manifest) : dir === '.' ? servicePackage : undefined);
   const body = pkg?.scripts[script];
   if (!body || !pkg) return dir;
-  const inner: Walk = { ...walk, at: { file: posix.join(pkg.dir, 'package.json'), line: 1 }, depth: walk.depth + 1 };
+  const file = posix.join(pkg.dir, 'package.json');
+  const inner: Walk = { ...walk, at: { file, line: 1 }, depth: walk.depth + 1 };
+  const pre = pm === 'npm' ? pkg.scripts[`pre${script}`] : undefined;
+  if (pre !== undefined) {
+    walk.scripts.push({ file, script: `pre${script}`, body: pre, command: said, at: walk.at, serves: false, hook: true });
+    for (const c of shellCommands(pre)) stepScripts(c.words.map((w) => w.value), dir, { ...inner, serves: false });
+  }
+  walk.scripts.push({ file, script, body, command: said, at: walk.at, serves: walk.serves });
   const to = scriptCwd(body, dir, inner);
   if (to !== dir && !known) walk.via.push(`${said} runs the "${script}" script of ${posix.join(pkg.dir, 'package.json')}`);
   return to;

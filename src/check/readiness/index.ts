@@ -20,6 +20,7 @@ import { nginxHealthPath } from './nginx-health-path.js';
 import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
+import { startSignalChain } from './start-signal-chain.js';
 
 export const READINESS_RULES: readonly ReadinessRule[] = [
   exitOnMissingDependency,
@@ -37,6 +38,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   portMismatch,
   loopbackBind,
   migrateOnStart,
+  startSignalChain,
   nginxComposeUpstream,
   nginxHealthPath,
   frontendLocalhostBuildVar,

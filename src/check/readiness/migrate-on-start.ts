@@ -13,6 +13,7 @@ import { instructionWords } from '../../dockerfile/shell.js';
 import { composeCommand, finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
+import { startScriptsOf } from '../start-scripts.js';
 
 const MIGRATIONS: [string, RegExp][] = [
   ['manage.py migrate', /\bmanage\.py["',\s]+migrate\b/],
@@ -73,14 +74,14 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
       }),
     );
   // review6 R7: `migrate && node server.js` needs the database before the server runs, whatever the code does.
-  const gate = (service: string, file: string, line: number, what: string, where: string, command: string) => {
-    if (!gatesStart(command)) return;
+  const gate = (service: string, file: string, line: number, what: string, where: string, command: string, how = '(&&)') => {
+    if (how === '(&&)' && !gatesStart(command)) return;
     findings.push(
       finding(ctx, 'ECS417', {
         service,
         file,
         line,
-        message: `${where} (line ${line}) runs ${what} and starts the server only when it succeeds (&&): while the database is down or slow the migration fails, the server never starts and the container exits at start, so "${service}" crash-loops on ECS even where its code listens first; run migrations as a one-off ECS task and start only the server`,
+        message: `${where} (line ${line}) runs ${what} and starts the server only when it succeeds ${how}: while the database is down or slow the migration fails, the server never starts and the container exits at start, so "${service}" crash-loops on ECS even where its code listens first; run migrations as a one-off ECS task and start only the server`,
       }),
     );
   };
@@ -90,6 +91,13 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     const migrates = process ? migration(process.value) : null;
     if (process && migrates) say(service.name, process.file, process.line, migrates, 'the compose command the task definition carries');
     if (process && migrates) gate(service.name, process.file, process.line, migrates, 'the compose command the task definition carries', process.value);
+    // review6 R21: the package.json script the command runs (`npm run start:prod`), and npm's pre-hook of it.
+    for (const run of startScriptsOf(ctx, service)) {
+      const what = migration(run.body);
+      if (!what) continue;
+      say(service.name, run.file, run.line, what, run.said);
+      gate(service.name, run.file, run.line, what, run.said, run.body, run.hook ? '(npm runs the script only when its pre-hook exits 0)' : '(&&)');
+    }
     const image = serviceImage(ctx.repo, service);
     if (!image || !service.dockerfile) continue;
     for (const keyword of ['ENTRYPOINT', 'CMD']) {
