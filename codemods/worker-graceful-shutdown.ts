@@ -17,6 +17,8 @@
  *   logger), exits 0, and is forced out by an unref'd timer before the 30 s stop timeout.
  * - A handler that does not stop the consumer gains the stop at its start and keeps what it did;
  *   a complete handler is left alone; there is never a second handler.
+ * - A handler for SIGINT only (the Ctrl-C of development) is registered for SIGTERM too: a named one
+ *   on the next line; an inline one becomes a named const registered for both (its body untouched).
  * - A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) whose module
  *   registers the SIGTERM handler is that handler: nothing is added (ECS316), and when what the file
  *   registers with it does not stop the consumer, that is reported (ECS317), not patched.
@@ -168,12 +170,12 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (handlers.length > 0) {
     // SIGINT alone (Ctrl-C in development): ECS stops a task with SIGTERM, which then kills node as PID 1 by default.
     if (!handlers.some((h) => h.signal === 'SIGTERM')) {
-      const also = sigtermRegistration(handlers[0] as Handler, source, style);
+      const also = sigtermRegistration(handlers[0] as Handler, source, style) ?? namedForBoth(j, root, handlers[0] as Handler, source, style);
       if (!also) {
-        note({ severity: 'warning', code: 'ECS312', line: handlers[0]?.line, message: `only SIGINT is handled, and its handler is written inline: ECS stops the task with SIGTERM, which this file does not handle; register the same shutdown for SIGTERM (name the handler and pass it to both)` });
+        note({ severity: 'warning', code: 'ECS312', line: handlers[0]?.line, message: `only SIGINT is handled, and its handler is not registered as a statement of its own: ECS stops the task with SIGTERM, which this file does not handle; register the same shutdown for SIGTERM (name the handler and pass it to both)` });
         return undefined;
       }
-      edits.push(also);
+      edits.push(...also);
       note({ severity: 'warning', code: 'ECS310', line: handlers[0]?.line, message: `only SIGINT was handled; ECS stops the task with SIGTERM: the same handler is now registered for SIGTERM too` });
     }
     // Repair: the existing handler (never a second one) must stop the consumer first.
@@ -992,18 +994,45 @@ interface Handler {
  * registration for SIGTERM on the next line. Null for an inline handler (registering it twice would
  * mean copying it) or a registration inside an expression.
  */
-function sigtermRegistration(handler: Handler, source: string, style: FileStyle): { start: number; end: number; text: string } | null {
+function sigtermRegistration(handler: Handler, source: string, style: FileStyle): Edit[] | null {
   const { call, fn } = handler;
-  if (fn?.type !== 'Identifier' || call.arguments.length !== 2) return null;
+  if (fn?.type !== 'Identifier') return null;
+  const statement = ownStatement(call, source);
+  if (!statement) return null;
+  const method = call.callee.property.name;
+  return [{ start: statement.lineEnd, end: statement.lineEnd, text: `\n${statement.indent}process.${method}(${quoted(style, 'SIGTERM')}, ${fn.name})${style.semi} // ECS stops a task with SIGTERM` }];
+}
+
+/** A `process.on(signal, fn)` call that is a statement of its own on its lines: its indent and where its last line ends. */
+function ownStatement(call: Node, source: string): { indent: string; lineEnd: number } | null {
+  if (call.arguments.length !== 2) return null;
   const lineEnd = source.indexOf('\n', call.end);
   const rest = source.slice(call.end, lineEnd === -1 ? source.length : lineEnd);
   if (!/^;?[ \t]*(?:\/\/.*)?$/.test(rest)) return null;
   const lineStart = source.lastIndexOf('\n', call.start - 1) + 1;
   const indent = source.slice(lineStart, call.start);
-  if (!/^[ \t]*$/.test(indent)) return null;
-  const at = lineEnd === -1 ? source.length : lineEnd;
+  return /^[ \t]*$/.test(indent) ? { indent, lineEnd: lineEnd === -1 ? source.length : lineEnd } : null;
+}
+
+/**
+ * An inline SIGINT handler (`process.on('SIGINT', async () => { ... })` as a statement of its own):
+ * the function becomes a named const, registered for SIGINT and SIGTERM, its body untouched.
+ */
+function namedForBoth(j: JSCodeshift, root: Collection, handler: Handler, source: string, style: FileStyle): Edit[] | null {
+  const { call, fn } = handler;
+  const statement = ownStatement(call, source);
+  if (!statement || !/^(?:Arrow)?FunctionExpression$/.test(fn?.type ?? '') || (fn.type === 'FunctionExpression' && fn.id)) return null;
+  const taken = new Set<string>();
+  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  const name = ['shutdown', 'shutdownOnSignal', 'handleShutdownSignal'].find((n) => !taken.has(n));
+  if (!name) return null;
   const method = call.callee.property.name;
-  return { start: at, end: at, text: `\n${indent}process.${method}(${quoted(style, 'SIGTERM')}, ${fn.name})${style.semi} // ECS stops a task with SIGTERM` };
+  const register = (signal: string) => `${statement.indent}process.${method}(${quoted(style, signal)}, ${name})${style.semi}`;
+  const tail = source.slice(fn.end, statement.lineEnd).replace(/^\s*\)\s*;?/, '');
+  return [
+    { start: call.start, end: fn.start, text: `const ${name} = ` },
+    { start: fn.end, end: statement.lineEnd, text: `${style.semi}${tail}\n${register('SIGINT')}\n${register('SIGTERM')} // ECS stops a task with SIGTERM` },
+  ];
 }
 
 function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {

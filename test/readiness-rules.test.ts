@@ -134,6 +134,64 @@ describe('ECS401 exits at start when a dependency is missing', () => {
   });
 });
 
+describe('ECS401 for a Python ASGI app that connects to its database before it serves (review8 R12)', () => {
+  const MAIN = [
+    'from contextlib import asynccontextmanager',
+    '',
+    'from fastapi import FastAPI',
+    '',
+    'from app.core.db import Base, engine',
+    '',
+    '',
+    '@asynccontextmanager',
+    'async def lifespan(app: FastAPI):',
+    '    # Create tables on start (small service, no Alembic yet).',
+    '    async with engine.begin() as conn:',
+    '        await conn.run_sync(Base.metadata.create_all)',
+    '    yield',
+    '    await engine.dispose()',
+    '',
+    '',
+    'app = FastAPI(',
+    '    title="api",',
+    '    lifespan=lifespan,',
+    ')',
+    '',
+  ].join('\n');
+  const DB = 'from sqlalchemy.ext.asyncio import create_async_engine\nfrom sqlalchemy.orm import DeclarativeBase\n\nengine = create_async_engine("postgresql+asyncpg://acme:acme@db/acme", pool_pre_ping=True)\n\n\nclass Base(DeclarativeBase):\n    pass\n';
+  const repo = (main: string, extra: Record<string, string> = {}) => ({
+    'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports:\n      - "8000:8000"\n',
+    'api/pyproject.toml': '[tool.poetry]\nname = "api"\n',
+    'api/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\nworker_class = "uvicorn.workers.UvicornWorker"\n',
+    'api/app/__init__.py': '',
+    'api/app/core/__init__.py': '',
+    'api/app/core/db.py': DB,
+    'api/app/main.py': main,
+    'api/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install fastapi gunicorn uvicorn sqlalchemy asyncpg\nEXPOSE 8000\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "app.main:app"]\n',
+    ...extra,
+  });
+
+  it('a lifespan passed to FastAPI that opens the engine before its yield: blocking, at the connect line', () => {
+    expect(at(readiness(repo(MAIN)), 'ECS401')).toEqual([{ service: 'api', file: 'api/app/main.py', line: 11, severity: 'blocking' }]);
+  });
+
+  it('an on_event("startup") handler that connects; and the lifespan defined in another module', () => {
+    const startup = 'from fastapi import FastAPI\nfrom app.core.db import database\n\napp = FastAPI()\n\n\n@app.on_event("startup")\nasync def connect():\n    await database.connect()\n';
+    expect(at(readiness(repo(startup)), 'ECS401')).toEqual([{ service: 'api', file: 'api/app/main.py', line: 9, severity: 'blocking' }]);
+    const split = repo('from fastapi import FastAPI\n\nfrom app.lifespan import lifespan\n\napp = FastAPI(lifespan=lifespan)\n', {
+      'api/app/lifespan.py': MAIN.split('\n').slice(0, 14).join('\n') + '\n',
+    });
+    expect(at(readiness(split), 'ECS401')).toEqual([{ service: 'api', file: 'api/app/lifespan.py', line: 11, severity: 'blocking' }]);
+  });
+
+  it('near misses stay silent: the connect after the yield, a try/retry around it, a context manager not passed as lifespan', () => {
+    const afterYield = MAIN.replace('    async with engine.begin() as conn:\n        await conn.run_sync(Base.metadata.create_all)\n    yield\n', '    yield\n    async with engine.begin() as conn:\n        await conn.run_sync(Base.metadata.create_all)\n');
+    const retried = MAIN.replace('    async with engine.begin() as conn:', '    try:\n        async with engine.begin() as conn:').replace('        await conn.run_sync(Base.metadata.create_all)\n', '            await conn.run_sync(Base.metadata.create_all)\n    except OSError:\n        pass\n');
+    const notPassed = MAIN.replace('    lifespan=lifespan,\n', '');
+    for (const main of [afterYield, retried, notPassed]) expect(at(readiness(repo(main)), 'ECS401')).toEqual([]);
+  });
+});
+
 describe('Dockerfile rules', () => {
   it('ECS403: a HEALTHCHECK on /ready', () => {
     const df = 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nHEALTHCHECK CMD wget -q -O /dev/null http://localhost:3000/ready || exit 1\nCMD ["node", "dist/index.js"]\n';

@@ -199,7 +199,7 @@ function fromFlag(parsed: ParsedDockerfile, ins: DockerInstruction): boolean {
 /** The build check's code for a COPY source that is missing. */
 const COPY_SOURCE = 'ECS502';
 
-function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel): { edits: TextEdit[]; findings: Finding[]; user?: string } {
+function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], repo: RepoModel, read: (path: string) => string | null): { edits: TextEdit[]; findings: Finding[]; user?: string } {
   const none = (findings: Finding[] = []) => ({ edits: [], findings });
   if (!isRootUser(stage.user)) return none();
   const inForce = effectiveInstructions(parsed, stage);
@@ -261,7 +261,8 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
       },
     ]);
 
-  const rootHome = rootHomeDependency(parsed, inForce);
+  const context = services[0]?.buildContext;
+  const rootHome = rootHomeDependency(parsed, inForce, (name) => read(context ? `${context}/${name}` : name));
   if (rootHome)
     return none([
       ...findings,
@@ -327,7 +328,7 @@ export const dockerfileNonRoot: Transform = {
   fixes: 'a service image that runs as root (or ends with USER root)',
   verify: VERIFY,
   appliesTo: (path, repo) => isDockerfileName(path) && builtServices(path, repo).length > 0,
-  run({ path, text, repo }: TransformInput): TransformResult {
+  run({ path, text, repo, read }: TransformInput): TransformResult {
     const services = builtServices(path, repo);
     if (services.length === 0) return { edits: [], findings: [] };
     const parsed = parseDockerfile(text);
@@ -346,7 +347,7 @@ export const dockerfileNonRoot: Transform = {
         findings.push(unknownPackage.line === undefined ? { ...unknownPackage, line: stage.from.line } : unknownPackage);
         continue;
       }
-      let result: { edits: TextEdit[]; findings: Finding[]; user?: string } = fixStage(parsed, stage, stageServices, repo);
+      let result: { edits: TextEdit[]; findings: Finding[]; user?: string } = fixStage(parsed, stage, stageServices, repo, read);
       // An image the build check finds cannot build or start gets no USER: it has to be fixed (or rewritten) first.
       const broken = result.edits.length ? cannotBuildOrStart(parsed, path, text, repo, stageServices) : null;
       if (broken) result = { edits: [], findings: [broken] };

@@ -12,7 +12,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Exits at start when a dependency is missing',
     defaultSeverity: 'blocking',
     help:
-      'The process calls process.exit with a non-zero code when its start-up fails, and start-up connects to a dependency (MongoDB, Redis, Kafka, Postgres) or requires an environment variable. On ECS a slow or briefly unreachable dependency, or a variable the task definition does not set, then crashes the task in a restart loop. Connect in the background with retry and backoff (an HTTP service should listen first so /health answers), or document the variable as required and set it in the task definition.',
+      'The process calls process.exit with a non-zero code when its start-up fails, and start-up connects to a dependency (MongoDB, Redis, Kafka, Postgres) or requires an environment variable. On ECS a slow or briefly unreachable dependency, or a variable the task definition does not set, then crashes the task in a restart loop. Connect in the background with retry and backoff (an HTTP service should listen first so /health answers), or document the variable as required and set it in the task definition. The same holds for a Python ASGI app (FastAPI, Starlette) whose lifespan or startup handler connects to a datastore before it serves (`async with engine.begin()` to create tables): when that fails uvicorn exits, and under gunicorn the UvicornWorker fails to boot and the master exits; connect lazily or with retries, and create tables in a one-off migration task.',
     fixedBy: 'listen-before-mongo',
   },
   {

@@ -24,7 +24,7 @@ import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type 
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
-import { gunicornConfigBind } from './gunicornBind.js';
+import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
@@ -569,7 +569,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
-  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined);
+  const { byPattern, portFacts } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -578,7 +578,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     inForce,
     compose: draft.compose,
     alsoComposedBy: draft.alsoComposedBy,
-    facts,
+    facts: portFacts,
     patternListens: byPattern,
   });
   const listen = [...facts.entries()]
@@ -586,7 +586,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     .sort((a, b) => Number(b.file === entryFile) - Number(a.file === entryFile));
   listen.push(...byPattern);
   // The generated Next.js standalone server reads PORT; its code is not in the repo.
-  const portVariable = servicePortVariable(listen, facts, port, entryFile) ?? (pkg && 'next' in pkg.dependencies && port !== null ? nextStandalonePort(dir, files, read, inForce) : undefined);
+  const portVariable = servicePortVariable(listen, portFacts, port, entryFile) ?? (pkg && 'next' in pkg.dependencies && port !== null ? nextStandalonePort(dir, files, read, inForce) : undefined);
   const stageDispute = stageDisputeOf(draft, parsed, deps.problems);
   const distinct = [...new Set(portEvidence.map((e) => e.value))];
   if (distinct.length > 1 && role === 'http') {
@@ -734,8 +734,45 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
 function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
-  const configBind = gunicornConfigBind(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
+  const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps)) ?? gunicornArgsBind(parsed, stage, draft);
   return configBind ? { configBind } : {};
+}
+
+/** A literal `--bind`/`-b` in GUNICORN_CMD_ARGS (compose's value, else the image's ENV) of a gunicorn started without one on its command line: it wins over the config file. */
+function gunicornArgsBind(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft): Service['configBind'] | null {
+  const command = processCommand(stage, draft.compose).replace(/[[\]",]/g, ' ');
+  const at = /(?:^|[\s/])gunicorn\s/.exec(command);
+  if (!at || /\s(?:-b|--bind)[\s=]/.test(command.slice(at.index))) return null;
+  const settings = serviceEnvironment(draft, effectiveInstructions(parsed, stage)).GUNICORN_CMD_ARGS ?? [];
+  const s = settings.find((x) => x.from === 'compose') ?? settings.at(-1);
+  const port = s && /(?:^|\s)(?:-b|--bind)[\s=]+[\w.[\]]*:(\d{2,5})\b/.exec(s.value)?.[1];
+  return s && port ? { port: Number(port), file: s.file, line: s.line } : null;
+}
+
+/**
+ * The gunicorn config file the service's process reads (src/repo/gunicornBind.ts), its bind marked
+ * overridden when the command line or GUNICORN_CMD_ARGS (the image's ENV, compose) binds.
+ */
+function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps) {
+  const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
+  const cmdArgs = serviceEnvironment(draft, effectiveInstructions(parsed, stage)).GUNICORN_CMD_ARGS ?? [];
+  return config && { ...config, cliBind: config.cliBind || cmdArgs.some((s) => /(?:^|\s)(?:-b|--bind)(?:[\s=]|$)/.test(s.value)) };
+}
+
+/**
+ * The server start calls read by pattern (Python/Go/Rust, start scripts) and gunicorn's bind from a
+ * variable in the config file it reads; and the source facts that are port evidence: not the
+ * gunicorn config files the process does not read (one left beside a `fastapi run` CMD, or not copied).
+ */
+function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, cmdText: string, entryFile: string | null, facts: Map<string, SourceFacts>, deps: DescribeDeps) {
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
+  const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), imageFile);
+  const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps) : null;
+  const variableBind = gunicornVariableBind(config);
+  if (variableBind) byPattern.unshift(variableBind);
+  const unread = [...facts.keys()].filter((f) => f !== config?.file && f.endsWith('.py') && isGunicornConfig(f, deps.read(f) ?? ''));
+  const portFacts = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
+  return { byPattern, portFacts };
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */

@@ -66,12 +66,39 @@ function baseDirOf(settingsFile: string, text: string): string | null {
   return out === '.' ? '' : out;
 }
 
-/** STATIC_ROOT as a path relative to the service directory (or absolute). */
-function staticRoot(settingsFile: string, text: string, serviceDir: string): { path: string; absolute: boolean; line: number } | null {
+/** A STATIC_ROOT value: relative to the service directory (or absolute), or, for a relative value read from the environment, to the process's working directory (`fromWorkdir`). */
+type StaticRoot = { path: string; absolute: boolean; fromWorkdir?: boolean; via?: string };
+
+/**
+ * The directories STATIC_ROOT names in the container, with the line of its assignment: a settings
+ * path ({@link settingsPath}), or a variable read (`os.environ.get("STATIC_ROOT", "/var/www/static")`):
+ * the image's ENV and the compose values, else the default. `unresolved` (with why) when a value
+ * cannot be established; null when the file assigns no STATIC_ROOT (or None: collectstatic refuses then).
+ */
+function staticRoot(settingsFile: string, text: string, serviceDir: string, env: ServiceEnvironment): { roots: StaticRoot[]; line: number } | { unresolved: string; expr: string; line: number } | null {
   const m = STATIC_ROOT.exec(text);
   if (!m) return null;
-  const path = settingsPath(settingsFile, text, serviceDir, (m[1] ?? '').replace(/#.*$/, '').trim());
-  return path && { ...path, line: lineOfOffset(text, m.index) };
+  const line = lineOfOffset(text, m.index);
+  const expr = (m[1] ?? '').replace(/#.*$/, '').trim();
+  if (expr === 'None') return null;
+  const fixed = settingsPath(settingsFile, text, serviceDir, expr);
+  if (fixed) return { roots: [fixed], line };
+  const read = environmentRead(expr);
+  if (!read) return { unresolved: 'an expression ecsfix cannot resolve', expr, line };
+  const settings = env[read.name] ?? [];
+  const image = settings.filter((s) => s.from === 'image').at(-1);
+  const roots: StaticRoot[] = [];
+  for (const s of [...settings.filter((x) => x.from === 'compose'), ...(image ? [image] : [])]) {
+    if (!s.value || s.value.includes('$')) return { unresolved: `${read.name} is ${s.value ? `\`${s.value}\`` : 'empty'} in ${s.file}:${s.line}, a value the repo does not establish`, expr, line };
+    const via = `${read.name}=${s.value} in ${s.file}:${s.line}`;
+    roots.push(s.value.startsWith('/') ? { path: s.value, absolute: true, via } : { path: posix.normalize(s.value), absolute: false, fromWorkdir: true, via });
+  }
+  if (!image) {
+    const fallback = read.fallback === null ? null : settingsPath(settingsFile, text, serviceDir, read.fallback.trim());
+    if (!fallback) return { unresolved: read.fallback === null ? `nothing in the image sets ${read.name} and the settings give no default` : `nothing in the image sets ${read.name} and its default ${read.fallback.trim()} is not a path ecsfix can resolve`, expr, line };
+    roots.push({ ...fallback, via: `the default of ${read.name}` });
+  }
+  return { roots, line };
 }
 
 /** A settings path expression (an absolute literal, `BASE_DIR / "x"`, `os.path.join(BASE_DIR, "x")`) relative to the service directory, or absolute. */
@@ -583,6 +610,23 @@ function nextStandaloneCache(prefix: string, inService: string[], read: (rel: st
   return null;
 }
 
+/** What `collectstatic` at start (`at`) writes: STATIC_ROOT of each settings file, unresolved (the image stays root) where its value is not established. */
+function staticRootWrites(serviceDir: string, inService: string[], read: (rel: string) => string | null, env: ServiceEnvironment, at: { file: string; line: number }): RuntimeWrite[] {
+  const out: RuntimeWrite[] = [];
+  const by = `collectstatic at start (${at.file}:${at.line}) writes STATIC_ROOT`;
+  for (const f of inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f))) {
+    const text = read(f);
+    const root = text ? staticRoot(f, text, serviceDir, env) : null;
+    if (!root) continue;
+    if ('unresolved' in root) {
+      out.push({ path: root.expr, absolute: false, unresolved: true, reason: `${by}, whose value ecsfix cannot establish: ${root.unresolved}`, file: f, line: root.line });
+      continue;
+    }
+    for (const r of root.roots) out.push({ path: r.path, absolute: r.absolute, ...(r.fromWorkdir ? { fromWorkdir: true } : {}), reason: r.via ? `${by} (${r.via})` : by, file: f, line: root.line });
+  }
+  return out;
+}
+
 /** Django apps of a service (directories with models.py): `makemigrations` writes their migrations/. */
 function djangoMigrationDirs(prefix: string, inService: string[]): string[] {
   return inService.filter((f) => /(?:^|\/)models\.py$/.test(f.slice(prefix.length))).map((f) => posix.join(posix.dirname(f.slice(prefix.length)), 'migrations'));
@@ -622,15 +666,8 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
     for (const dir of djangoMigrationDirs(prefix, inService))
       pushWrite(writes, { path: dir, absolute: false, recursive: true, reason: '`makemigrations` at start writes new migration files', ...where(migrates, MAKEMIGRATIONS) });
 
-  if (startups.some((s) => COLLECTSTATIC.test(s.text))) {
-    for (const f of inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f))) {
-      const text = read(f);
-      if (!text) continue;
-      const root = staticRoot(f, text, serviceDir);
-      if (root && !writes.some((w) => w.path === root.path))
-        writes.push({ path: root.path, absolute: root.absolute, reason: 'collectstatic writes STATIC_ROOT', file: f, line: root.line });
-    }
-  }
+  const collect = startups.find((s) => COLLECTSTATIC.test(s.text));
+  if (collect) for (const w of staticRootWrites(serviceDir, inService, read, facts.environment ?? {}, where(collect, COLLECTSTATIC))) pushWrite(writes, w.fromWorkdir ? inCwd(w) : w);
   if (startups.some((s) => MIGRATE.test(s.text))) {
     const settings = inService.filter((f) => /(?:^|\/)settings(?:\/\w+)?\.py$/.test(f));
     const migrate = startups.find((s) => MIGRATE.test(s.text)) as (typeof startups)[number];

@@ -1,5 +1,6 @@
 /** The readiness rules of `ecsfix check`, one per file, each a pure function of the check context. */
 import type { ReadinessRule } from '../context.js';
+import { asgiStartupConnect } from './asgi-startup-connect.js';
 import { composeBindMount } from './compose-bind-mount.js';
 import { composeSharedVolume } from './compose-shared-volume.js';
 import { oneOffService } from './one-off-service.js';
@@ -24,6 +25,7 @@ import { startSignalChain } from './start-signal-chain.js';
 
 export const READINESS_RULES: readonly ReadinessRule[] = [
   exitOnMissingDependency,
+  asgiStartupConnect,
   portHelperThrows,
   readyHealthPath,
   floatingBaseImage,
