@@ -125,6 +125,13 @@ export interface Service {
   configBind?: { port: number; file: string; line: number };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
+  /**
+   * The service's image holds several workspace packages (one Dockerfile that copies every app and
+   * picks one at run time: `npm start --workspace=$WORKER`) and its start command does not establish
+   * which one runs (why, and the start command's line). Nothing that depends on the code it runs
+   * (its writes, its port, its role) is established: no change that needs it is made.
+   */
+  startPackageUnknown?: { because: string; file: string; line: number };
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
   /** The package.json scripts its start command runs through npm/pnpm/yarn, hooks included (src/repo/processCwd.ts). */
