@@ -40,6 +40,8 @@ import { posix } from 'node:path';
 import type { API, ASTPath, Collection, FileInfo, JSCodeshift } from 'jscodeshift';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel } from '../src/repo/model.ts';
+import { relativeSource } from '../src/repo/relativeSource.ts';
+import type { ImportedConsumer } from '../src/repo/importedConsumers.ts';
 import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
@@ -65,7 +67,7 @@ type Node = any;
 type Edit = { start: number; end: number; text: string };
 
 interface Consumer {
-  kind: 'kafka' | 'bullmq' | 'bull' | 'amqp-channel' | 'amqp-connection' | 'redis-stream' | 'sqs-poll';
+  kind: 'kafka' | 'bullmq' | 'bull' | 'amqp-channel' | 'amqp-connection' | 'amqp-class' | 'redis-stream' | 'sqs-poll';
   what: string;
   line: number;
   /** The statement that creates it (the ref is assigned right after it). */
@@ -150,7 +152,13 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     const pkg = packageOf(sources, imported.from);
     return pkg ? typedApi(options, pkg, imported.imported) : null;
   };
-  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, (from) => consumesOnItsOwn(repo, service, file.path, from));
+  // review6 R15: a consumer class of this service that another file makes is stopped there (`await consumer.stop()`).
+  const local: LocalConsumers = {
+    ownConsumer: (from) => consumesOnItsOwn(service, file.path, from),
+    stoppedByImporter: (service?.importedConsumers ?? []).some((r) => r.file === file.path),
+    madeHere: (name) => service?.importedConsumers?.find((r) => r.importer === file.path && r.className === name) ?? null,
+  };
+  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, local);
   if (consumers === null || consumers.length === 0) return undefined;
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
@@ -323,14 +331,22 @@ function factoryApi(apis: Apis, byType: ByType, imported: { from: string; import
  * consumes a queue itself (review6 R15: `class OrderConsumer` opening its amqplib channel in
  * `start()`): this codemod's run on that file stops its consumer, or says there why it cannot.
  */
-function consumesOnItsOwn(repo: RepoModel | undefined, service: RepoModel['services'][number] | undefined, path: string, from: string): boolean {
-  if (!repo || !service?.consumerFiles?.length || !from.startsWith('.')) return false;
-  const base = posix.join(posix.dirname(path), from);
-  const candidates = [base, ...['.ts', '.js', '.mjs', '.cjs', '.tsx', '.mts', '.cts', '/index.ts', '/index.js'].map((ext) => base + ext), base.replace(/\.[cm]?js$/, '.ts')];
-  return candidates.some((c) => service.consumerFiles?.includes(c));
+function consumesOnItsOwn(service: RepoModel['services'][number] | undefined, path: string, from: string): boolean {
+  const target = service?.consumerFiles?.length ? relativeSource(path, from, service.sourceFiles) : null;
+  return target !== null && (service?.consumerFiles ?? []).includes(target);
 }
 
-function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, ownConsumer: (from: string) => boolean): Consumer[] | null {
+/** What the repo model says about the service's own consumer classes, for {@link findConsumers}. */
+interface LocalConsumers {
+  /** The module an import names is a source of this service that consumes a queue itself. */
+  ownConsumer: (from: string) => boolean;
+  /** This file's consumer class is made and stopped by another file (its channel and connection are not this file's to close). */
+  stoppedByImporter: boolean;
+  /** The consumer class of another module of the service that this file makes, with its stop method. */
+  madeHere: (name: string) => ImportedConsumer | null;
+}
+
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, local: LocalConsumers): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
   const addAt = (statement: ASTPath, target: string, line: number, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
@@ -422,11 +438,17 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       add(p, 'bull', bullQueueName(n), 'close', `${name}.Queue | null`);
       return;
     }
+    // review6 R15: an amqplib consumer class of this service whose stop() closes what its start() opens.
+    const made = imported ? local.madeHere(name) : null;
+    if (made) {
+      add(p, 'amqp-class', name, made.stop, `${name} | null`);
+      return;
+    }
     if (CONSUMER_CLASS.test(name) && imported) {
       const factory = factoryApi(apis, byType, imported);
       const stop = factory ? stopMethod(factory) : null;
       // The class's own module consumes (and is rewritten or reported in its own run): not this file's consumer.
-      if (!stop && ownConsumer(imported.from)) return;
+      if (!stop && local.ownConsumer(imported.from)) return;
       if (!stop) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `cannot establish how to stop ${name} (from ${imported.from}): its declaration is out of reach` });
         unknown = true;
@@ -446,6 +468,8 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
       const n: Node = p.node;
       const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
       const stored = storage(p);
+      // The class's own channel and connection: the file that makes the class stops them with its stop() (review6 R15).
+      if (local.stoppedByImporter && stored?.target?.startsWith('this.')) return;
       if (/^create(?:Confirm)?Channel$/.test(method) && stored?.target && consuming.has(stored.target)) add(p, 'amqp-channel', 'AMQP channel', 'close', '{ close(): Promise<void> } | null');
       // amqp-connection-manager: connection.createChannel({ setup: (channel) => channel.consume(...) }) gives a ChannelWrapper.
       else if (method === 'createChannel' && setupConsumes(n.arguments[0], consuming)) add(p, 'amqp-channel', 'AMQP channel wrapper', 'close', '{ close(): Promise<void> } | null');

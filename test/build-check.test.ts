@@ -68,6 +68,20 @@ describe('checkDockerfileBuild', () => {
     );
   });
 
+  it('a COPY source named by a build arg: each service is checked with its compose build args; an ARG with no value is no claim (shared8 defect 2)', () => {
+    const dockerfile = 'FROM node:20-alpine\nARG SVC=api\nENV SVC=${SVC}\nWORKDIR /app\nCOPY services/${SVC}/ services/${SVC}/\nCMD ["node", "services/jobs/src/index.ts"]\n';
+    const tree = repoTree(dockerfile);
+    tree.set('docker-compose.yml', 'services:\n  jobs:\n    build:\n      context: .\n      dockerfile: services/jobs/Dockerfile\n      args:\n        SVC: jobs\n');
+    const repo = modelOf(tree);
+    const jobs = repo.services.find((s) => s.name === 'jobs');
+    expect(checkDockerfileBuild(dockerfile, repo, { path: 'services/jobs/Dockerfile', service: jobs ?? null }).filter((f) => f.code === 'ECS502')).toEqual([]);
+    // Without a compose arg the default (api) is what `docker build` copies: not in the context.
+    expect(check(dockerfile).filter((f) => f.code === 'ECS502').map((f) => f.line)).toEqual([5]);
+    // No default and no compose arg: `ENV SVC=${SVC}` has no value, so neither has the COPY source.
+    const bare = dockerfile.replace('ARG SVC=api', 'ARG SVC');
+    expect(check(bare).filter((f) => f.code === 'ECS502')).toEqual([]);
+  });
+
   it('COPY --from an external image is not a stage error', () => {
     const text = GOOD.replace('USER node', 'COPY --from=busybox:1.36 /bin/wget /usr/local/bin/wget\nUSER node');
     expect(check(text).filter((f) => f.code === 'ECS501')).toEqual([]);

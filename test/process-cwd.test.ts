@@ -30,6 +30,43 @@ const dir = (argv: string[], more: Partial<ProcessCwdInput> = {}) => {
   return cwd.known ? cwd.path : `unknown: ${cwd.because}`;
 };
 
+describe('an entrypoint script the image holds (shared8 defect 3)', () => {
+  const SCRIPTS: Record<string, string> = {
+    'docker/entrypoint.sh': '#!/bin/sh\nset -e\n# move into the app\ncd apps/jobs\nnpx prisma migrate deploy\nexec "$@"\n',
+    'docker/abs.sh': '#!/bin/sh\ncd /srv/app || exit 1\nexec node server.js\n',
+    'docker/var.sh': '#!/bin/sh\ncd "$APP_DIR"\nexec "$@"\n',
+    'docker/guarded.sh': '#!/bin/sh\n[ -d apps/web ] && cd apps/web\nexec "$@"\n',
+    'docker/conditional.sh': '#!/bin/sh\nif [ "$1" = "web" ]; then\n  cd apps/web\nfi\nexec "$@"\n',
+    'docker/functions.sh': '#!/bin/bash\nwait_for_db() {\n  until nc -z db 5432; do sleep 1; done\n}\nwait_for_db\nexec "$@"\n',
+    'apps/jobs/start.sh': '#!/bin/sh\ncd "$(dirname "$0")"\nexec node src/index.js\n',
+  };
+  const image = (p: string) => {
+    const rel = p.replace(/^\.\//, '').replace(/^\/app\//, '');
+    const copied: Record<string, string> = { 'docker-entrypoint.sh': 'docker/entrypoint.sh', '/usr/local/bin/abs.sh': 'docker/abs.sh', '/usr/local/bin/var.sh': 'docker/var.sh', '/usr/local/bin/guarded.sh': 'docker/guarded.sh', '/usr/local/bin/conditional.sh': 'docker/conditional.sh', '/usr/local/bin/functions.sh': 'docker/functions.sh' };
+    return copied[p] ?? copied[rel] ?? (rel === 'apps/jobs/start.sh' ? rel : WHOLE(p));
+  };
+  const withScript = (entry: string[], cmd: string[]) => {
+    const cwd = processCwd({ entrypoint: { argv: entry, at: { file: 'Dockerfile', line: 8 } }, command: { argv: cmd, at }, workingDir: null, packages: PACKAGES, servicePackage: null, imageFile: image, read: (rel) => SCRIPTS[rel] ?? null });
+    return cwd.known ? cwd.path : `unknown: ${cwd.because}`;
+  };
+  it('follows a literal cd before exec "$@", and a script that execs its own command', () => {
+    expect(withScript(['./docker-entrypoint.sh'], ['node', 'src/index.js'])).toBe('apps/jobs');
+    // The arguments run where the script moved: npm's workspace root is then apps/jobs, which holds no workspace.
+    expect(withScript(['abs.sh'], ['npm', 'start'])).toBe('/srv/app');
+    expect(withScript(['sh', 'apps/jobs/start.sh'], [])).toBe('apps/jobs');
+  });
+  it('a script that moves where ecsfix cannot follow leaves the directory unknown', () => {
+    expect(withScript(['var.sh'], ['node', 'x.js'])).toMatch(/^unknown: .*cd \$APP_DIR/);
+    expect(withScript(['guarded.sh'], ['node', 'x.js'])).toMatch(/^unknown: .*condition/);
+    expect(withScript(['conditional.sh'], ['node', 'x.js'])).toMatch(/^unknown: .*condition/);
+  });
+  it('a script that does not move runs its arguments where it starts', () => {
+    expect(withScript(['functions.sh'], ['npm', 'start', '-w', '@acme/jobs'])).toBe('apps/jobs');
+    // One the repo does not provide (the base image's docker-entrypoint.sh) is taken to exec its arguments.
+    expect(withScript(['/usr/local/bin/docker-entrypoint.sh'], ['npm', 'start', '-w', '@acme/jobs'])).toBe('apps/jobs');
+  });
+});
+
 describe('the directory a start command runs the process in', () => {
   it('npm runs a workspace script in the workspace folder (name or path, -w or --workspace, start or run)', () => {
     expect(dir(shell('npm start --workspace=@acme/jobs'))).toBe('apps/jobs');

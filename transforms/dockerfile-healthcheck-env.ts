@@ -149,14 +149,16 @@ export const dockerfileHealthcheckEnv: Transform = {
       // So does an image only ever run with a command in place of its server (`celery flower`), which serves none of its routes.
       const sharing = servicesForFile(repo, path).filter((s) => deployedStage(parsed, s.target) === stage);
       const commands = new Set(sharing.map((s) => s.compose?.command ?? s.compose?.entrypoint ?? '(the image CMD)'));
-      if ((sharing.length > 1 && (commands.size > 1 || sharing.some((s) => s.role !== 'http'))) || sharing.some((s) => s.serverReplacedBy))
+      // One image whose start command runs a different package per service (`npm start -w $WORKER`) serves each one's own routes.
+      const routes = new Set(sharing.map((s) => s.healthRoute?.path ?? '/health'));
+      if ((sharing.length > 1 && (commands.size > 1 || routes.size > 1 || sharing.some((s) => s.role !== 'http'))) || sharing.some((s) => s.serverReplacedBy))
         return {
           edits: [],
           findings: [
             {
               code: 'ECS152',
               severity: 'warning',
-              message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with ${sharing.length > 1 ? 'different commands' : 'a command in place of its CMD'}, and ecsfix cannot establish that every one of them serves ${service.serverReplacedBy ? "the image's health route" : routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
+              message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with ${sharing.length > 1 ? (commands.size > 1 ? 'different commands' : `different health routes (${[...routes].join(', ')})`) : 'a command in place of its CMD'}, and ecsfix cannot establish that every one of them serves ${service.serverReplacedBy ? "the image's health route" : routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
               line: stage.from.line,
             },
           ],

@@ -30,6 +30,7 @@ import { userCreationCommands } from './lib/user-create.js';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
 import { rootHomeDependency } from './lib/root-home.js';
+import { startPackageUnknown } from './lib/start-package.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
@@ -340,6 +341,12 @@ export const dockerfileNonRoot: Transform = {
     const findings: Finding[] = [];
     const switched = new Map<DockerStage, string>();
     for (const [stage, stageServices] of byStage) {
+      // Which package runs (and so what it writes) is not established: the image stays root.
+      const unknownPackage = isRootUser(stage.user) ? startPackageUnknown(path, stageServices, 'the image stays root') : null;
+      if (unknownPackage) {
+        findings.push(unknownPackage.line === undefined ? { ...unknownPackage, line: stage.from.line } : unknownPackage);
+        continue;
+      }
       let result: { edits: TextEdit[]; findings: Finding[]; user?: string } = fixStage(parsed, stage, stageServices, repo, read);
       // An image the build check finds cannot build or start gets no USER: it has to be fixed (or rewritten) first.
       const broken = result.edits.length ? cannotBuildOrStart(parsed, path, text, repo, stageServices) : null;

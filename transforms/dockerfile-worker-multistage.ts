@@ -22,6 +22,7 @@
  * place makes it refuse with a warning. Its output must pass dockerfileProblems() and the static
  * build check (src/check/build/), or nothing is changed.
  */
+import { startPackageUnknown } from './lib/start-package.js';
 import { posix } from 'node:path';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { outputDir } from '../src/dockerfile/imageRun.js';
@@ -508,6 +509,8 @@ export const dockerfileWorkerMultistage: Transform = {
   run({ path, text, repo, options, read }: TransformInput): TransformResult {
     const services = servicesForFile(repo, path);
     if (services.some((s) => s.role !== 'worker')) return { edits: [], findings: [] };
+    const unknownPackage = startPackageUnknown(path, services, 'it is not rewritten');
+    if (unknownPackage) return { edits: [], findings: [unknownPackage] };
     // An npm or yarn repo: the rewrite builds pnpm workspaces only, so there is nothing to say about it
     // here, not even why it would not rewrite this image (review6 R10).
     if (repo.packageManager.name !== 'pnpm' && !hasFile(repo.files, 'pnpm-lock.yaml')) return { edits: [], findings: [] };

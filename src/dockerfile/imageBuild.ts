@@ -3,10 +3,10 @@
  * as its COPY/ADD lines establish it (`COPY docker/entrypoint.sh /entrypoint.sh`); null when the
  * image holds none the model can name. The stage's files are followed once, on the first call.
  */
-export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo): (imagePath: string) => string | null {
+export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): (imagePath: string) => string | null {
   let image: { stage: StageFiles; files: RepoFiles } | undefined;
   return (imagePath) => {
-    image ??= stageFilesAt(parsed, stage, null, context, repo);
+    image ??= stageFilesAt(parsed, stage, null, context, repo, args);
     const found = lookup(image.stage, absPath(image.stage.workdir, imagePath), image.files);
     return found?.kind === 'context' ? found.rel : null;
   };
@@ -84,6 +84,11 @@ export interface BuildOptions {
    * has no known value, since any build can pass another.
    */
   buildArgs: 'defaults' | 'unknown';
+  /**
+   * The build args the service's build passes (compose `build.args`): an ARG they name has that
+   * value in either mode, over its default.
+   */
+  args?: Readonly<Record<string, string>>;
   /** Called with the stage's files just before each instruction the walk reaches. */
   before?: (ins: DockerInstruction, fs: StageFiles) => void;
 }
@@ -102,8 +107,8 @@ export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: s
 }
 
 /** The files of a stage just before an instruction (or at its end, `at` null), as far as they are established (build args unknown). */
-export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo): { stage: StageFiles; files: RepoFiles } {
-  const build = buildImage(parsed, repo, context, { buildArgs: 'unknown', ...(at ? { stop: at } : {}) });
+export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): { stage: StageFiles; files: RepoFiles } {
+  const build = buildImage(parsed, repo, context, { buildArgs: 'unknown', args, ...(at ? { stop: at } : {}) });
   return { stage: build.stages[stage.index] ?? { entries: [], uncertain: false, workdir: '/' }, files: build.files };
 }
 
@@ -128,13 +133,7 @@ function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
   for (const ins of stage.instructions) {
     if (ins === walk.options.stop) return true;
     walk.options.before?.(ins, fs);
-    if (ins.keyword === 'ENV' || ins.keyword === 'ARG') {
-      const known = ins.keyword === 'ENV' || walk.options.buildArgs === 'defaults';
-      for (const [name, value] of variableAssignments(ins.args, ins.keyword)) {
-        if (value !== null && known) walk.vars.set(name, value);
-        else if (!known) walk.vars.delete(name);
-      }
-    } else if (ins.keyword === 'WORKDIR') {
+    if (ins.keyword === 'ENV' || ins.keyword === 'ARG') setVariables(walk, ins); else if (ins.keyword === 'WORKDIR') {
       const dir = expand(walk, ins.args.trim().replace(/^["']|["']$/g, ''));
       if (dir === null) {
         markUncertain(fs, ins);
@@ -149,6 +148,21 @@ function walkStage(walk: Walk, stage: DockerStage, fs: StageFiles): boolean {
     }
   }
   return false;
+}
+
+/**
+ * An ARG or ENV line's variables: a build arg the service passes wins; an ARG default counts only
+ * in `defaults` mode; an ENV value is expanded with the variables before it (`ENV APP=${APP}`), and
+ * one that names a variable with no value has none either.
+ */
+function setVariables(walk: Walk, ins: DockerInstruction): void {
+  const passed = walk.options.args ?? {};
+  for (const [name, raw] of variableAssignments(ins.args, ins.keyword)) {
+    // A compose value still naming a variable (`${APP}` from the caller's shell, unset: its default) is as compose gives it.
+    const value = ins.keyword === 'ARG' && Object.hasOwn(passed, name) ? substitute(passed[name] as string, () => null) : ins.keyword === 'ENV' || walk.options.buildArgs === 'defaults' ? (raw === null ? null : expand(walk, raw)) : null;
+    if (value !== null) walk.vars.set(name, value);
+    else if (ins.keyword === 'ENV' || walk.options.buildArgs === 'unknown' || raw !== null || Object.hasOwn(passed, name)) walk.vars.delete(name);
+  }
 }
 
 const expand = (walk: Walk, text: string): string | null => substitute(text, (name) => walk.vars.get(name) ?? null);

@@ -449,6 +449,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
   },
   // dockerfile-nginx-non-root
   {
+    code: 'ECS168',
+    title: 'Which workspace package a shared image runs is not established: no change that depends on it',
+    defaultSeverity: 'warning',
+    help: 'One Dockerfile copies several workspace packages (`COPY apps/ apps/`, `COPY . .`) and its start command picks one at run time through a variable (`npm start --workspace=$WORKER`, `node apps/$APP/dist/main.js`, `sh -c "npm run start -w $SERVICE"`) whose value ecsfix cannot establish for the service: compose passes it from the caller\'s shell, an env file the repo does not have may set it, the projects that run the service disagree, or nothing sets it. What that package writes, reads and listens on is then not known, so the image is left as root and no port or worker change is made. A value fixed per service (an ENV default, compose `build.args` into an ARG that an ENV copies, compose `environment:`) is followed, and a change to the shared Dockerfile is made only when it is safe for every service built from it. Give the variable a value per service, or start the package by name, then run ecsfix again.',
+  },
+  {
     code: 'ECS175',
     title: 'nginx runs as its unprivileged nginx user on a port >= 1024',
     defaultSeverity: 'info',

@@ -28,6 +28,9 @@ import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicor
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
+import { importedConsumers } from './importedConsumers.js';
+import { startDir, startPackage, type StartPackage } from './startPackage.js';
+import { startVariables, type VariableLookup } from './startVariables.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -82,8 +85,10 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
-    const dir = serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name);
-    return describeService(draft, dir, entry?.parsed ?? null, { files, fileSet, read, workspacePackages, problems });
+    const deps = { files, fileSet, read, workspacePackages, problems };
+    const start = draftStart(draft, entry?.parsed ?? null, deps);
+    const dir = startDir(serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name), start.pkg);
+    return describeService(draft, dir, entry?.parsed ?? null, deps, start);
   });
   keepSourcesInInnermostService(services);
   for (const s of services) if (s.definitionDispute) problems.push({ code: 'ECS218', severity: 'warning', file: s.definitionDispute.file, line: s.definitionDispute.line, service: s.name, message: s.definitionDispute.message });
@@ -511,15 +516,52 @@ function stageDisputeOf(draft: Draft, parsed: ParsedDockerfile | null, problems:
   return stageDispute;
 }
 
-function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps): Service {
+/**
+ * What the service's start command runs, read before its directory is settled: the container's
+ * variables it expands (image ENV from the build args, compose environment) and the workspace
+ * package it runs (see startPackage.ts).
+ */
+function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: DescribeDeps): DraftStart {
+  const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
+  const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
+  const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
+  const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, read: deps.read, ...(imageFile ? { imageFile } : {}) });
+  return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile) };
+}
+
+interface DraftStart {
+  env: VariableLookup;
+  pkg: StartPackage;
+}
+
+/**
+ * Set when the service's directory holds several workspace packages (one image that copies every
+ * app) and its start command does not establish which one runs: nothing the service's code would
+ * decide (its writes, its port, its role) is known.
+ */
+function startPackageFact(dir: string, start: DraftStart, packages: WorkspacePackage[]): Partial<Pick<Service, 'startPackageUnknown' | 'sourceFiles'>> {
+  if (start.pkg.known) return {};
+  const held = packages.filter((p) => p.dir !== dir && (dir === '' || p.dir.startsWith(dir + '/')));
+  if (held.length < 2) return {};
+  // Which code runs is not established: no source file is attributed to the service (the codemods' services).
+  return { startPackageUnknown: { because: start.pkg.because, file: start.pkg.at.file, line: start.pkg.at.line }, sourceFiles: [] };
+}
+
+/** The service's language from its manifests, else from its source files. */
+function serviceLanguage(dir: string, deps: DescribeDeps): ServiceLanguage {
+  const prefix = dir ? dir + '/' : '';
+  if (deps.fileSet.has(prefix + 'package.json')) return 'node';
+  if (['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))) return 'python';
+  return sourceLanguageOf(dir, deps.files) ?? 'unknown';
+}
+
+function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
   const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
-  const language: ServiceLanguage = deps.fileSet.has(prefix + 'package.json')
-    ? 'node'
-    : ['requirements.txt', 'pyproject.toml', 'Pipfile', 'manage.py'].some((m) => deps.fileSet.has(prefix + m))
-      ? 'python'
-      : (sourceLanguageOf(dir, files) ?? 'unknown');
+  const language = serviceLanguage(dir, deps);
   const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const entryFile = findEntryFile(dir, pkg, deps.fileSet, stage?.instructions.find((i) => i.keyword === 'CMD')?.args ?? null);
@@ -588,25 +630,28 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    ...serviceProcessFacts(draft, dir, pkg, parsed, stage, inForce, sourceFiles, facts, deps),
+    ...serviceProcessFacts(draft, dir, pkg, parsed, stage, inForce, sourceFiles, facts, deps, start.env),
+    ...startPackageFact(dir, start, workspacePackages),
   };
 }
 
 /**
  * What the service's process does at start: what it writes at run time (relative paths placed in
- * the directory its start command runs it in), the package scripts that command runs, and the
- * source files that consume a queue themselves.
+ * the directory its start command runs it in), the package scripts that command runs, the
+ * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, env: VariableLookup): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
   const { files, read, workspacePackages } = deps;
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
-  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, ...(imageFile ? { imageFile } : {}) });
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
+  const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
+  const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
   return {
     runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
+    ...(imported.length ? { importedConsumers: imported } : {}),
   };
 }
 
@@ -671,7 +716,7 @@ function processRole(draft: Draft, parsed: ParsedDockerfile | null, stage: Docke
 /** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names (collected in `ran`). */
 function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, ran: string[] = []): ReplacedServer | null {
   if (!parsed || !stage) return null;
-  const imageFile = repoFileAt(parsed, stage, draft.context, deps);
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
   return serverReplacedBy(inForce, draft.compose, pkg, (word) => {
     const path = imageFile(word);
     const text = path === null ? null : deps.read(path);
@@ -712,7 +757,7 @@ function gunicornArgsBind(parsed: ParsedDockerfile, stage: DockerStage, draft: D
  * overridden when the command line or GUNICORN_CMD_ARGS (the image's ENV, compose) binds.
  */
 function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps) {
-  const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps), deps.read);
+  const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
   const cmdArgs = serviceEnvironment(draft, effectiveInstructions(parsed, stage)).GUNICORN_CMD_ARGS ?? [];
   return config && { ...config, cliBind: config.cliBind || cmdArgs.some((s) => /(?:^|\s)(?:-b|--bind)(?:[\s=]|$)/.test(s.value)) };
 }
@@ -723,7 +768,7 @@ function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: D
  * gunicorn config files the process does not read (one left beside a `fastapi run` CMD, or not copied).
  */
 function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, cmdText: string, entryFile: string | null, facts: Map<string, SourceFacts>, deps: DescribeDeps) {
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps) : undefined;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), imageFile);
   const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps) : null;
   const variableBind = gunicornVariableBind(config);

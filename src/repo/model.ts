@@ -10,6 +10,7 @@ import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { StartScriptRun } from './processCwd.js';
+import type { ImportedConsumer } from './importedConsumers.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi, PackageSources } from '../source/api.js';
@@ -124,12 +125,21 @@ export interface Service {
   configBind?: { port: number; file: string; line: number };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
+  /**
+   * The service's image holds several workspace packages (one Dockerfile that copies every app and
+   * picks one at run time: `npm start --workspace=$WORKER`) and its start command does not establish
+   * which one runs (why, and the start command's line). Nothing that depends on the code it runs
+   * (its writes, its port, its role) is established: no change that needs it is made.
+   */
+  startPackageUnknown?: { because: string; file: string; line: number };
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
   /** The package.json scripts its start command runs through npm/pnpm/yarn, hooks included (src/repo/processCwd.ts). */
   startScripts?: StartScriptRun[];
   /** Its source files that consume a queue themselves (a consumer class's module): the shutdown codemod handles each in its own run. */
   consumerFiles?: string[];
+  /** Consumer classes of its consumer files that one other file makes and keeps (src/repo/importedConsumers.ts): stopped there. */
+  importedConsumers?: ImportedConsumer[];
 }
 
 export interface UserConvention {

@@ -12,14 +12,27 @@
  * the relative writes are then unresolved, and the image stays root (ECS155 naming the line).
  */
 import { posix } from 'node:path';
-import { shellCommands } from '../dockerfile/shell.js';
+import { shellCommands, type ShellWord } from '../dockerfile/shell.js';
 import type { WorkspacePackage } from './workspace.js';
 import { deployedProcess, type ComposeService } from './compose.js';
+import { expandVariables } from '../dockerfile/variables.js';
+import type { VariableLookup } from './startVariables.js';
 
 /** Where a start command (or compose key) is written. */
 export interface CommandAt {
   file: string;
   line: number;
+}
+
+/**
+ * What the process runs, as far as its start command names it: the workspace package a package
+ * manager runs its script in, and the file a `node <file>` runs (relative to the WORKDIR, or
+ * absolute); `unknown` when a variable there has no established value.
+ */
+export interface ProcessRuns {
+  pkg?: WorkspacePackage;
+  file?: string;
+  unknown?: string;
 }
 
 /**
@@ -42,8 +55,8 @@ export interface StartScriptRun {
 
 export type ProcessCwd =
   /** `path`: relative to the WORKDIR ('.' for the WORKDIR itself) or absolute (compose `working_dir`, `cd /srv`). `scripts`: the package scripts the command runs. */
-  | { known: true; path: string; via: string[]; at: CommandAt | null; scripts: StartScriptRun[] }
-  | { known: false; because: string; at: CommandAt };
+  | { known: true; path: string; via: string[]; at: CommandAt | null; scripts: StartScriptRun[]; runs: ProcessRuns }
+  | { known: false; because: string; at: CommandAt; runs: ProcessRuns };
 
 export interface ProcessCwdInput {
   /** The entrypoint and command in force (compose's over the image's) as argv, with where they are set. */
@@ -56,6 +69,10 @@ export interface ProcessCwdInput {
   servicePackage: WorkspacePackage | null;
   /** The repo file the image holds at a path (relative paths from the WORKDIR); absent without an image model. */
   imageFile?: (imagePath: string) => string | null;
+  /** The container's variables a shell expands in the start command (`--workspace=$WORKER`); absent: none is known. */
+  env?: VariableLookup;
+  /** Reads a repo file (an entrypoint script the image holds); absent: scripts are taken to exec their arguments where they start. */
+  read?: (rel: string) => string | null;
 }
 
 class Unknown extends Error {}
@@ -65,6 +82,7 @@ interface Walk {
   at: CommandAt;
   via: string[];
   depth: number;
+  runs: ProcessRuns;
   scripts: StartScriptRun[];
   /** Whether what the walk reaches is the server process (false in a hook or a step before the last command). */
   serves: boolean;
@@ -84,6 +102,7 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
   const scripts: StartScriptRun[] = [];
   let at: CommandAt | null = null;
   const wd = input.workingDir;
+  const runs: ProcessRuns = {};
   try {
     if (wd) {
       at = wd.at;
@@ -94,12 +113,12 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
     const argv = processArgv(input);
     if (argv) {
       at = argv.at;
-      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, scripts, serves: true });
+      cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, runs, scripts, serves: true });
     }
-    return { known: true, path: cwd, via, at, scripts };
+    return { known: true, path: cwd, via, at, scripts, runs };
   } catch (e) {
     if (!(e instanceof Unknown)) throw e;
-    return { known: false, because: e.message, at: at ?? { file: '', line: 1 } };
+    return { known: false, because: e.message, at: at ?? { file: '', line: 1 }, runs };
   }
 }
 
@@ -109,36 +128,45 @@ function processArgv(input: ProcessCwdInput): { words: string[]; at: CommandAt }
   let words = entrypoint ? [...entrypoint.argv] : [];
   const shellEntrypoint = entrypoint && SHELLS.test(entrypoint.argv[0] ?? '') && entrypoint.argv[1] === '-c';
   if (!shellEntrypoint && command) words.push(...command.argv);
-  // An init (tini, dumb-init) runs the rest; an entrypoint script is taken to exec its arguments.
-  for (;;) {
-    const first = words[0] ?? '';
-    if (INIT_WRAPPERS.test(first)) {
-      words = words.slice(1);
-      while (words[0]?.startsWith('-')) {
-        const flag = words[0];
-        words = words.slice(1);
-        if (flag === '--') break;
-      }
-    } else if (/\.sh$/.test(first) && words.length > 1) words = words.slice(1);
-    else break;
-  }
+  // An init (tini, dumb-init) runs the rest; an entrypoint script is read where the image has it (commandCwd).
+  words = unwrapInit(words);
   if (!words.length) return null;
   const at = (shellEntrypoint || !command ? entrypoint?.at : command.at) ?? command?.at ?? entrypoint?.at;
   return at ? { words, at } : null;
+}
+
+/** The argv an init (tini, dumb-init) runs. */
+function unwrapInit(argv: string[]): string[] {
+  let words = argv;
+  while (INIT_WRAPPERS.test(words[0] ?? '')) {
+    words = words.slice(1);
+    while (words[0]?.startsWith('-')) {
+      const flag = words[0];
+      words = words.slice(1);
+      if (flag === '--') break;
+    }
+  }
+  return words;
 }
 
 /** The directory argv's process runs in, from `cwd`. */
 function argvCwd(words: string[], cwd: string, walk: Walk): string {
   if (SHELLS.test(words[0] ?? '')) {
     const c = words.indexOf('-c');
-    return c > 0 && words[c + 1] !== undefined ? scriptCwd(words[c + 1] as string, cwd, walk) : cwd;
+    if (c > 0 && words[c + 1] !== undefined) return scriptCwd(words[c + 1] as string, cwd, walk);
+    // `sh ./entrypoint.sh args`: the shell runs the script file.
+    const file = words.slice(1).findIndex((w) => !w.startsWith('-'));
+    return file < 0 ? cwd : scriptFileCwd(words.slice(file + 1), cwd, walk, true);
   }
   return commandCwd(words, cwd, walk);
 }
 
 /** A shell script: its `cd`s move the shell; the last command is the process (a script runner moves it again). */
 function scriptCwd(script: string, cwd: string, walk: Walk): string {
-  const commands = shellCommands(script).map((c) => c.words.map((w) => w.value));
+  const env = walk.input.env;
+  // The shell expands the container's variables first (`npm start --workspace=$WORKER`); one it has no value for stays as written.
+  const expand = (w: ShellWord) => (w.dynamic && env ? expandVariables(w.value, env).text : w.value);
+  const commands = shellCommands(script).map((c) => c.words.map(expand));
   let here = cwd;
   commands.forEach((words, i) => {
     if (words[0] === 'cd') {
@@ -170,10 +198,116 @@ function commandCwd(words: string[], cwd: string, walk: Walk): string {
   if (walk.depth > 4) return cwd;
   const pm = (words[0] ?? '').replace(/^.*\//, '');
   if (SHELLS.test(pm)) return argvCwd(words, cwd, walk);
+  if (/\.sh$/.test(pm)) return scriptFileCwd(words, cwd, walk, false);
   if (pm === 'npm') return npmCwd(words, cwd, walk);
   if (pm === 'pnpm') return pnpmCwd(words, cwd, walk);
   if (pm === 'yarn') return yarnCwd(words, cwd, walk);
+  if (/^(?:node|nodejs|ts-node|tsx|bun)$/.test(pm)) nodeFile(words, cwd, walk);
   return cwd;
+}
+
+/** The file `node [flags] <file>` runs, from `cwd` (a flag's value such as `-r x` is not followed). */
+function nodeFile(words: string[], cwd: string, walk: Walk): void {
+  const file = words.slice(1).find((w) => !w.startsWith('-'));
+  if (file === undefined || !/[/.]/.test(file)) return;
+  if (!walk.serves) return; // a step before the process (a migration) is not what the image runs
+  if (!fixed(file)) walk.runs.unknown = `\`${words.join(' ')}\` runs ${file}, a path ecsfix cannot establish`;
+  else walk.runs.file = within(cwd, file);
+}
+
+/** Where a script named on the command line is in the image: a path from `cwd`, or a bare name on PATH. */
+const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function scriptInImage(word: string, cwd: string, input: ProcessCwdInput): { path: string; text: string } | null {
+  const { imageFile, read } = input;
+  if (!imageFile || !read || !fixed(word)) return null;
+  const candidates = word.includes('/') ? [within(cwd, word)] : PATH_DIRS.map((d) => `${d}/${word}`);
+  for (const path of candidates) {
+    const rel = imageFile(path);
+    const text = rel === null ? null : read(rel);
+    if (rel !== null && text !== null) return { path: rel, text };
+  }
+  return null;
+}
+
+/**
+ * An entrypoint script (`ENTRYPOINT ["./docker-entrypoint.sh"]`, `sh /app/start.sh`) with its
+ * arguments. Read when the image holds it from the repo: its `cd <dir>`s move the shell, and the
+ * process is what `exec "$@"` runs (the arguments), else its last command. A `cd` ecsfix cannot
+ * follow (to a variable, inside an `if`/loop/function, after a test) leaves the directory unknown.
+ * A script the repo does not provide (the base image's docker-entrypoint.sh) is taken to exec its
+ * arguments where it starts.
+ */
+function scriptFileCwd(words: string[], cwd: string, walk: Walk, viaShell: boolean): string {
+  const [name = '', ...args] = words;
+  const script = scriptInImage(name, cwd, walk.input);
+  if (!script) return args.length && (viaShell || /\.sh$/.test(name)) ? argvCwd(unwrapInit(args), cwd, walk) : cwd;
+  if (walk.depth > 4) return cwd;
+  const inner: Walk = { ...walk, at: { file: script.path, line: 1 }, depth: walk.depth + 1 };
+  const said = `${script.path} (run by ${walk.at.file}:${walk.at.line})`;
+  let here = cwd;
+  let last: string[] | null = null;
+  for (const step of scriptSteps(script.text, said)) {
+    inner.at = { file: script.path, line: step.line };
+    if (step.words[0] === 'cd') {
+      here = scriptCd(step, here, name, said);
+      walk.via.push(`\`cd ${step.words[1] ?? ''}\` in ${script.path}:${step.line}`);
+    } else if (/^\$[@*]$/.test(step.words[0] ?? '')) return args.length ? argvCwd(unwrapInit(args), here, walk) : here;
+    else last = step.words;
+    if (last === step.words && step.last) return commandCwd(last, here, inner);
+    if (last === step.words) stepScripts(last, here, inner);
+  }
+  return last ? commandCwd(last, here, inner) : here;
+}
+
+/** A script's lines, a backslash continuation joined to the line it starts on (numbered from 1). */
+function scriptLines(text: string): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  let open: { text: string; line: number } | null = null;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const joined: { text: string; line: number } = open ? { text: `${open.text} ${raw}`, line: open.line } : { text: raw, line: i + 1 };
+    open = /\\$/.test(raw) ? { ...joined, text: joined.text.slice(0, -1) } : null;
+    if (!open) out.push(joined);
+  });
+  if (open) out.push(open);
+  return out;
+}
+
+/** A script's commands, line by line (comments and the shebang left out), with whether each is the script's last. */
+function scriptSteps(text: string, said: string): { words: string[]; line: number; depth: number; guarded: boolean; last: boolean }[] {
+  const steps: { words: string[]; line: number; depth: number; guarded: boolean; last: boolean }[] = [];
+  let depth = 0;
+  let functions = false;
+  scriptLines(text).forEach(({ text: raw, line: i }) => {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) return;
+      for (const c of shellCommands(line)) {
+        const words = c.words.map((w) => w.value);
+        const first = words[0] ?? '';
+        if (/^(?:function\s+[\w-]+|[\w-]+\s*\(\s*\))/.test(line)) functions = true;
+        if (/^(?:if|case|while|until|for|select)$/.test(first)) depth++;
+        // `[ -d x ] && cd x`, `... || cd x`, `(cd x && ...)`: the command runs only under a condition, or in a subshell.
+        const before = line.slice(0, c.start);
+        const guarded = /\|\||(?:^|[^$])\(|(?:\]|\btest\b[^;&|]*)\s*&&\s*$/.test(before);
+        steps.push({ words, line: i, depth, guarded, last: false });
+        if (/^(?:fi|esac|done)$/.test(first)) depth = Math.max(0, depth - 1);
+      }
+    });
+  const moves = steps.filter((s) => /^(?:cd|pushd|popd)$/.test(s.words[0] ?? ''));
+  if (moves.length && (functions || moves.some((m) => m.words[0] !== 'cd'))) throw new Unknown(`${said} moves the shell with ${functions ? 'a cd in a script that defines functions' : 'pushd/popd'}, which ecsfix does not follow`);
+  const final = steps.filter((s) => s.depth === 0 && !s.guarded && !/^(?:fi|esac|done|set|echo|printf|export|trap|exit|:|true)$/.test(s.words[0] ?? '')).at(-1);
+  if (final) final.last = true;
+  return steps;
+}
+
+/** A `cd` of an entrypoint script, from `here`: a literal directory, or `$(dirname "$0")` (the script's own). */
+function scriptCd(step: { words: string[]; line: number; depth: number; guarded: boolean }, here: string, script: string, said: string): string {
+  const dir = step.words[1] ?? '';
+  const where = `\`cd ${dir}\` at ${said.replace(/ \(run by.*$/, '')}:${step.line}`;
+  if (step.depth > 0 || step.guarded) throw new Unknown(`${where} runs only under a condition, so the directory the process starts in is not established`);
+  if (/^\$\(dirname\s+"?\$0"?\)$/.test(dir)) return posix.dirname(within(here, script));
+  if (!fixed(dir) || dir === '-' || step.words.length > 2) throw new Unknown(`${where} moves to a directory ecsfix cannot establish`);
+  return within(here, dir);
 }
 
 /** Splits `--flag value` / `--flag=value` / `-f value` flags from the positional words. */
@@ -273,6 +407,7 @@ function workspaceIn(root: string, selector: string, pm: string, said: string, w
   if (imageFile?.(posix.join(dir, 'package.json')) !== posix.join(pkg.dir, 'package.json'))
     throw new Unknown(`${said} runs in ${pkg.name}'s directory, which the image does not hold at ${dir}`);
   walk.via.push(`${said} runs in ${pkg.name}'s directory ${dir} (${walk.at.file}:${walk.at.line})`);
+  if (walk.serves) walk.runs.pkg = pkg;
   return { dir, pkg };
 }
 
@@ -323,7 +458,7 @@ export function serviceProcessCwd(
   dockerfile: string | null,
   inForce: readonly { keyword: string; args: string; line: number }[],
   compose: ComposeService | null,
-  context: Pick<ProcessCwdInput, 'packages' | 'servicePackage' | 'imageFile'>,
+  context: Pick<ProcessCwdInput, 'packages' | 'servicePackage' | 'imageFile' | 'env' | 'read'>,
 ): ProcessCwd {
   const image = (keyword: string) => {
     const ins = inForce.filter((i) => i.keyword === keyword).at(-1);

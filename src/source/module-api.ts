@@ -39,6 +39,11 @@ export interface FactoryApi {
    * `.connect()`): `await db.connect()` on an instance waits for MongoDB, as `mongoose.connect()` does.
    */
   mongoConnect?: string[];
+  /**
+   * An amqplib consumer class: the method (stop, close, disconnect, shutdown) that closes the channel
+   * and connection its methods open and consume on (`this.channel`, `this.connection`), review6 R15.
+   */
+  amqpStop?: string;
 }
 
 /** A workspace package's own source files (repo- or workspace-relative paths), for the TypeScript checker. */
@@ -101,7 +106,8 @@ export function apiOfProgram(program: Node, text?: string): ModuleApi {
       } else if (decl?.type === 'ClassDeclaration' && decl.id) {
         api.exports.push(decl.id.name);
         const connects = usesMongo ? connectingMethods(decl) : [];
-        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false, ...(connects.length ? { mongoConnect: connects } : {}) };
+        const amqpStop = amqp.size ? amqpClassStop(decl, amqp) : null;
+        api.factories[decl.id.name] = { async: false, methods: classMethods(decl), kafkaConsumer: false, kafkaProducer: false, ...(connects.length ? { mongoConnect: connects } : {}), ...(amqpStop ? { amqpStop } : {}) };
       } else if (decl?.type === 'VariableDeclaration') {
         for (const d of decl.declarations) {
           if (d.id?.type !== 'Identifier') continue;
@@ -122,6 +128,11 @@ export function apiOfProgram(program: Node, text?: string): ModuleApi {
   // CommonJS: functions declared in the file and exported by name.
   for (const stmt of program.body)
     if (stmt.type === 'FunctionDeclaration' && stmt.id && api.exports.includes(stmt.id.name)) api.factories[stmt.id.name] ??= functionApi(stmt, interfaces);
+  // CommonJS: an amqplib consumer class exported by name (`module.exports = { OrderConsumer }`).
+  for (const stmt of program.body) {
+    const amqpStop = stmt.type === 'ClassDeclaration' && stmt.id && amqp.size && api.exports.includes(stmt.id.name) ? amqpClassStop(stmt, amqp) : null;
+    if (amqpStop) api.factories[stmt.id.name] ??= { async: false, methods: classMethods(stmt), kafkaConsumer: false, kafkaProducer: false, amqpStop };
+  }
   api.exports = [...new Set(api.exports.filter(Boolean))];
   for (const [name, f] of Object.entries(api.factories)) if (f.methods.length === 0 && !f.bullmqWorker && !f.amqpConsumer) delete api.factories[name];
   api.mongoAware = mongoAwareFunctions(program).filter((n) => api.exports.includes(n));
@@ -362,6 +373,54 @@ function amqpConsumerOf(fn: Node, amqp: Set<string>): { channel: string | null; 
     return null;
   };
   return { channel: where(channel), connection: where(connection) };
+}
+
+/**
+ * The method of an amqplib consumer class that closes what the class opens (review6 R15): its
+ * methods assign `this.<connection> = await amqp.connect(...)` and `this.<channel> = await
+ * this.<connection>.createChannel()` (one of each) and consume on `this.<channel>`, and the method
+ * (stop, close, disconnect or shutdown) calls `this.<channel>.close()` and `this.<connection>.close()`.
+ * Null when the class is not that, or no method closes both.
+ */
+function amqpClassStop(cls: Node, amqp: Set<string>): string | null {
+  const unwrap = (n: Node) => (n?.type === 'AwaitExpression' ? n.argument : n);
+  const own = (n: Node): string | null => (/MemberExpression$/.test(n?.type ?? '') && n.object?.type === 'ThisExpression' && !n.computed ? (n.property?.name ?? null) : null);
+  const isCall = (n: Node) => n?.type === 'CallExpression' || n?.type === 'OptionalCallExpression';
+  const methods: Node[] = cls.body.body.filter((m: Node) => (m.type === 'MethodDefinition' || m.type === 'ClassMethod') && m.kind === 'method' && !m.static && m.key?.name);
+  const connections = new Set<string>();
+  const channels = new Set<string>();
+  const consuming = new Set<string>();
+  for (const m of methods)
+    visit(m, (n) => {
+      if (n.type === 'AssignmentExpression' && own(n.left) && isCall(unwrap(n.right))) {
+        const call = unwrap(n.right);
+        const callee = calleeName(call.callee);
+        if ((/^\w+\.connect$/.test(callee) && amqp.has(callee.split('.')[0] ?? '')) || (callee === 'connect' && amqp.has('connect'))) connections.add(own(n.left) as string);
+        if (/MemberExpression$/.test(call.callee?.type ?? '') && /^create(?:Confirm)?Channel$/.test(call.callee.property?.name ?? '') && connections.has(own(call.callee.object) ?? '')) channels.add(own(n.left) as string);
+      }
+      if (isCall(n) && n.arguments?.length >= 2 && n.callee?.property?.name === 'consume' && own(n.callee.object)) consuming.add(own(n.callee.object) as string);
+    });
+  const channel = [...channels][0];
+  const connection = [...connections][0];
+  if (channels.size !== 1 || connections.size !== 1 || !channel || !connection || !consuming.has(channel)) return null;
+  for (const name of ['stop', 'close', 'disconnect', 'shutdown']) {
+    const method = methods.find((m) => m.key.name === name);
+    const closed = new Set<string>();
+    if (method)
+      visit(method, (n) => {
+        if (isCall(n) && n.callee?.property?.name === 'close' && own(n.callee.object)) closed.add(own(n.callee.object) as string);
+      });
+    if (closed.has(channel) && closed.has(connection)) return name;
+  }
+  return null;
+}
+
+/** Every node below `root` (ESTree or Babel), depth first. */
+function visit(root: Node, fn: (n: Node) => void): void {
+  if (!root || typeof root !== 'object') return;
+  if (Array.isArray(root)) return root.forEach((c) => visit(c, fn));
+  if (typeof root.type === 'string') fn(root);
+  for (const key in root) if (key !== 'loc' && key !== 'range' && key !== 'start' && key !== 'end' && root[key] && typeof root[key] === 'object') visit(root[key], fn);
 }
 
 function calleeName(node: Node): string {

@@ -6,11 +6,14 @@
 import type { Finding } from '../../src/findings/finding.js';
 import { servicesForFile, type RepoModel, type Service } from '../../src/repo/model.js';
 import { PORT_PRIORITY } from '../../src/repo/ports.js';
+import { startPackageUnknown } from './start-package.js';
 
 /** The single HTTP service a Dockerfile builds, or a finding saying why there is none to act on. */
 export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { finding: Finding } | null {
   const services = servicesForFile(repo, path).filter((s) => s.role === 'http');
   if (services.length === 0) return null;
+  const unknownPackage = startPackageUnknown(path, services, 'no port change is made');
+  if (unknownPackage) return { finding: unknownPackage };
   const ports = [...new Set(services.map((s) => s.port))];
   const first = services[0] as Service;
   const disputed = services.find((s) => s.portDispute);

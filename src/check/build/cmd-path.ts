@@ -1,5 +1,6 @@
 /** cmd-path (ECS503): the deployed stage's `CMD`/`ENTRYPOINT` runs a node script the image does not contain. */
 import { absPath, lookup } from '../../dockerfile/imageFiles.js';
+import { effectiveInstructions } from '../../repo/dockerfile.js';
 import { instructionWords, lastShellCommand } from '../../dockerfile/shell.js';
 import { instructionCwd } from '../../repo/processCwd.js';
 import { workdirBefore } from './deployed.js';
@@ -37,7 +38,11 @@ export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
   const cwd = instructionCwd(cmd.args, { file: ctx.service?.dockerfile ?? '', line: cmd.line });
   const last = lastShellCommand(build.parsed, cmd);
   if (!cwd.known || (cwd.path !== '.' && (!last || nodeScript(last.map((w) => w.value)) !== script))) return [];
-  const path = absPath(absPath(workdirBefore(build.parsed, deployed.stage.index, cmd), cwd.path), script);
+  const workdir = workdirBefore(build.parsed, deployed.stage.index, cmd);
+  const path = absPath(absPath(workdir, cwd.path), script);
+  // The CMD runs as the arguments of an ENTRYPOINT script the image has from the repo: it may `cd` first (processCwd.ts reads it for the model).
+  const entry = cmd.keyword === 'CMD' ? entrypointScript(ctx, workdir) : null;
+  if (entry) return [{ code: 'ECS503', severity: 'info', line: cmd.line, message: `${cmd.keyword} runs ${script} as the arguments of ${entry}, which may change directory first: could not confirm where the ${stageLabel(deployed.stage)} stage has it` }];
   const provided = (candidate: string) => {
     const found = lookup(deployed.files, candidate, build.files);
     return found !== null && found.kind !== 'dir';
@@ -49,4 +54,19 @@ export function cmdPath(ctx: BuildCheckContext): BuildFinding[] {
       ? { code: 'ECS503', severity: 'info', line: cmd.line, message: `${claim}: could not confirm that the ${stageLabel(deployed.stage)} stage has it: ${unfollowedReason(deployed.files)}` }
       : { code: 'ECS503', severity: 'blocking', line: cmd.line, message: `${claim}, which no build step or COPY of the ${stageLabel(deployed.stage)} stage provides` },
   ];
+}
+
+/** The ENTRYPOINT in force, when it is a script the image holds from the build context (not tini, nor a base image's own): its image path. */
+function entrypointScript(ctx: BuildCheckContext, workdir: string): string | null {
+  const { deployed, build } = ctx;
+  if (!deployed) return null;
+  const entry = effectiveInstructions(build.parsed, deployed.stage).filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
+  if (!entry) return null;
+  const words = instructionWords(build.parsed, entry).words.map((w) => w.value);
+  const start = words.findIndex((w) => !/^(?:\/(?:usr\/)?s?bin\/)?(?:tini|dumb-init|tini-static|--|-\w+)$/.test(w));
+  let first = words[start] ?? '';
+  if (/^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/.test(first)) first = words.slice(start + 1).find((w) => !w.startsWith('-')) ?? '';
+  if (!first || first.includes('$')) return null;
+  const candidates = first.includes('/') ? [absPath(workdir, first)] : ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${first}`);
+  return candidates.find((c) => lookup(deployed.files, c, build.files)?.kind === 'context') ?? null;
 }

@@ -47,7 +47,8 @@ export interface BuildCheckOptions {
 function contextFor(text: string, repo: RepoModel, options: BuildCheckOptions): BuildCheckContext {
   const service = options.service ?? (options.path ? (repo.services.find((s) => s.dockerfile === options.path) ?? null) : null);
   const context = normRel(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
-  const build = buildImage(parseDockerfile(text), repo, context, { buildArgs: 'defaults' });
+  // The build args the service's compose build passes (`args: { APP: jobs }`): its build sees those values.
+  const build = buildImage(parseDockerfile(text), repo, context, { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {} });
   return { build, repo, service, deployed: deployedOf(build, service?.target) };
 }
 

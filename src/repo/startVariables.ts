@@ -1,0 +1,74 @@
+/**
+ * The value a variable has in a service's container when its start command runs: what a shell-form
+ * CMD (`npm start --workspace=$WORKER`, `node apps/$APP/dist/main.js`) expands it to. The image's
+ * ENV (each value expanded at build time with the ARGs and ENVs before it, an ARG taking the
+ * service's compose `build.args` over its default), with the deployed compose `environment` and
+ * env files over it, as Docker and Compose set them.
+ *
+ * A value is not established (null) when the ARG it comes from has no value, when compose passes
+ * the caller's variable through (`WORKER:` or `${WORKER}`), when an env file the repo does not have
+ * (git ignores it, or it is missing) may set it, when the compose projects that run the service
+ * give it different values, or when nothing sets it.
+ */
+import type { ComposeService } from './compose.js';
+import { deployedProcess } from './compose.js';
+import type { DockerInstruction } from './dockerfile.js';
+import { substitute, variableAssignments } from '../dockerfile/variables.js';
+
+export type VariableLookup = (name: string) => string | null;
+
+/** The image's runtime ENV: name -> value, null when the build does not establish it. */
+function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>): Map<string, string | null> {
+  const globals = new Map<string, string | null>();
+  for (const ins of globalArgs)
+    for (const [name, value] of variableAssignments(ins.args, 'ARG')) globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : value);
+  const args = new Map<string, string | null>();
+  const env = new Map<string, string | null>();
+  const known = (name: string) => (env.has(name) ? env.get(name) ?? null : args.get(name) ?? null);
+  for (const ins of inForce) {
+    if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
+    for (const [name, raw] of variableAssignments(ins.args, ins.keyword)) {
+      if (ins.keyword === 'ARG') {
+        // A build arg wins over the default; a bare ARG re-declares the global one (its value, if any).
+        const value = Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : raw === null ? (globals.get(name) ?? null) : substitute(raw, known);
+        args.set(name, value);
+      } else env.set(name, raw === null ? null : substitute(raw, known));
+    }
+  }
+  return env;
+}
+
+/** One compose definition's value for a variable: a string, null (not established), or undefined (it does not set it). */
+function composeValue(compose: ComposeService, name: string): string | null | undefined {
+  const process = deployedProcess(compose);
+  if (!process) return undefined;
+  const declared = process.declaredEnvironment ?? process.environment;
+  if (Object.hasOwn(declared, name)) {
+    const raw = declared[name];
+    return raw === null || raw === undefined ? null : substitute(raw, () => null);
+  }
+  // An env file the repo does not have (ignored, or missing) may set it.
+  const unread = (process.envFiles ?? []).some((f) => f.variables === null && (f.required || f.onDisk || f.ignoredBy !== undefined));
+  if (unread) return null;
+  if (Object.hasOwn(process.environment, name)) return process.environment[name] ?? null;
+  return undefined;
+}
+
+/**
+ * The variables of a service's container, as its start command sees them: `inForce` is the deployed
+ * stage's instructions with its parents', `globalArgs` the ARGs before the first FROM.
+ */
+export function startVariables(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>, composes: readonly (ComposeService | null)[]): VariableLookup {
+  const image = imageEnvironment(inForce, globalArgs, buildArgs);
+  const defs = composes.filter((c): c is ComposeService => c !== null);
+  return (name) => {
+    const values = defs.map((c) => composeValue(c, name));
+    const set = values.filter((v) => v !== undefined);
+    if (set.length) {
+      // Every project that runs the service must set it, to one value.
+      if (set.length !== values.length || set.some((v) => v === null || v !== set[0])) return null;
+      return set[0] as string;
+    }
+    return image.get(name) ?? null;
+  };
+}
