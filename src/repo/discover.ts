@@ -528,12 +528,14 @@ function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: Describ
   const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, read: deps.read, ...(imageFile ? { imageFile } : {}) });
-  return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile) };
+  return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile), imageFile };
 }
 
 interface DraftStart {
   env: VariableLookup;
   pkg: StartPackage;
+  /** The repo file the deployed stage holds at an image path (its build followed once, shared by what reads it). */
+  imageFile: ((imagePath: string) => string | null) | undefined;
 }
 
 /**
@@ -630,7 +632,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    ...serviceProcessFacts(draft, dir, pkg, parsed, stage, inForce, sourceFiles, facts, deps, start.env),
+    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, sourceFiles, facts, deps, start),
     ...startPackageFact(dir, start, workspacePackages),
   };
 }
@@ -640,9 +642,8 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
  * the directory its start command runs it in), the package scripts that command runs, the
  * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, env: VariableLookup): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, { env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
   const { files, read, workspacePackages } = deps;
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);

@@ -16,12 +16,26 @@ export type StartPackage = { known: true; pkg: WorkspacePackage | null } | { kno
 
 /** The workspace package whose directory (in the image) holds `path`, the deepest one; null for none. */
 function packageHolding(path: string, packages: readonly WorkspacePackage[], imageFile: (imagePath: string) => string | null): WorkspacePackage | null {
+  const byManifest = manifestsOf(packages);
   for (let dir = posix.normalize(path); dir !== '.' && dir !== '/' && dir !== ''; dir = posix.dirname(dir)) {
     const manifest = imageFile(posix.join(dir, 'package.json'));
-    const pkg = manifest === null ? undefined : packages.find((p) => p.dir && posix.join(p.dir, 'package.json') === manifest);
+    const pkg = manifest === null ? undefined : byManifest.get(manifest);
     if (pkg) return pkg;
   }
   return null;
+}
+
+const manifestIndexes = new WeakMap<readonly WorkspacePackage[], Map<string, WorkspacePackage>>();
+
+/** The workspace packages (not the root) by their package.json's repo path, indexed once per list: the model asks per service. */
+function manifestsOf(packages: readonly WorkspacePackage[]): Map<string, WorkspacePackage> {
+  let index = manifestIndexes.get(packages);
+  if (!index) {
+    index = new Map();
+    for (const p of packages) if (p.dir && !index.has(posix.join(p.dir, 'package.json'))) index.set(posix.join(p.dir, 'package.json'), p);
+    manifestIndexes.set(packages, index);
+  }
+  return index;
 }
 
 export function startPackage(cwd: ProcessCwd, packages: readonly WorkspacePackage[], imageFile: ((imagePath: string) => string | null) | undefined): StartPackage {
