@@ -163,11 +163,12 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     if (guarded.has(key)) continue;
     guarded.add(key);
     if (alreadyContainerAware(fb.at) || hasGuard(file.source, fb.vars)) continue;
-    if (NEXT_CONFIG.test(file.path.slice(file.path.lastIndexOf('/') + 1))) {
+    const loaded = whenLoaded(file.path, repo);
+    if (loaded === 'build') {
       note({ severity: 'warning', code: 'ECS324', line: fb.line, message: `${namedVars(fb.vars)} has a localhost fallback in next.config, which \`next build\` reads (it bakes rewrites, redirects and env into the build; the standalone server never loads next.config): pass ${fb.vars.length === 1 ? 'it' : 'them'} as a build argument to the stage that runs next build; the ECS task definition cannot change it, so no start-up check is added` });
       continue;
     }
-    if (loadedOnDemand(file.path, repo)) {
+    if (loaded === 'request') {
       note({ severity: 'warning', code: 'ECS323', line: fb.line, message: `${namedVars(fb.vars)} has a localhost fallback in a module Next.js (or the browser) loads on demand, not at start-up, so no start-up check is added here: set it in the ECS task definition` });
       continue;
     }
@@ -214,21 +215,23 @@ function setFor(repo: RepoModel, service: Service, name: string): boolean {
   return image !== null && imageEnv(image.parsed, image.stage).has(name);
 }
 
-/**
- * A module that is not loaded when the server starts: a React component (.jsx/.tsx) or a route
- * module of a Next.js app (under app/ or pages/ beside a next.config.*), which `next start` loads on
- * the first request. A throw at its top would answer every request with a 500 instead of stopping
- * the start-up.
- */
-/** Next.js's config file: read by `next build` (and `next start`), never by the standalone server. */
 const NEXT_CONFIG = /^next\.config\.[cm]?[jt]s$/;
 
-function loadedOnDemand(path: string, repo: CodemodOptions['repo']): boolean {
-  if (/\.[jt]sx$/.test(path)) return true;
+/**
+ * When a module's top level runs, which decides whether a start-up check there can stop a container
+ * that lacks the variable: `build` for next.config (read by `next build`, which bakes rewrites,
+ * redirects and env into the build; the standalone server never loads it), `request` for a React
+ * component (.jsx/.tsx) or a route module of a Next.js app (under app/ or pages/ beside a
+ * next.config.*), which `next start` loads on the first request (a throw there would answer every
+ * request with a 500), `start` for anything else.
+ */
+function whenLoaded(path: string, repo: CodemodOptions['repo']): 'build' | 'request' | 'start' {
+  if (NEXT_CONFIG.test(path.slice(path.lastIndexOf('/') + 1))) return 'build';
+  if (/\.[jt]sx$/.test(path)) return 'request';
   const route = /^(.*?)(?:src\/)?(?:app|pages)\//.exec(path);
-  if (!route) return false;
+  if (!route) return 'start';
   const root = route[1] ?? '';
-  return (repo?.files ?? []).some((f: string) => f.startsWith(root) && NEXT_CONFIG.test(f.slice(root.length)));
+  return (repo?.files ?? []).some((f: string) => f.startsWith(root) && NEXT_CONFIG.test(f.slice(root.length))) ? 'request' : 'start';
 }
 
 /** Whether the fallback already sits under a container check (`isDocker ? ... : 'http://localhost'`). */

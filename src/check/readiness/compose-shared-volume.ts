@@ -46,15 +46,12 @@ export function sharedVolumeMounts(repo: RepoModel): SharedMount[] {
 /** What a service's task definition cannot carry over: a line per volume it shares. */
 export function sharedVolumeNotes(repo: RepoModel, service: Service): string[] {
   const own = service.compose;
-  return own ? sharedVolumeMounts(repo).filter((m) => composeKey(m.service) === composeKey(own)).map(sharedVolumeNote) : [];
+  return own ? sharedVolumeMounts(repo).filter((m) => m.service === own).map(sharedVolumeNote) : [];
 }
 
 function sharedVolumeNote(m: SharedMount): string {
   return `compose volume ${m.volume.source} (${m.volume.target}) is shared with ${m.others.join(', ')}: not carried over (an ECS task has no compose volume); bake the files into the image, serve them from the service that makes them, or mount one EFS file system in each task definition`;
 }
-
-/** A compose service by its file and name (two projects may both name a service `web`). */
-export const composeKey = (s: ComposeService): string => `${s.file}\0${s.name}`;
 
 /** The line of the mount in its compose file: the first one naming the volume and the path after the service's own line. */
 function mountLine(text: string, m: SharedMount): number | undefined {
@@ -65,9 +62,10 @@ function mountLine(text: string, m: SharedMount): number | undefined {
 }
 
 export function composeSharedVolume(ctx: CheckContext): Finding[] {
-  const own = new Set(ctx.repo.services.flatMap((s) => (s.compose ? [composeKey(s.compose)] : [])));
+  // A service's compose definition is the very object of its project (two projects may both name a service `web`).
+  const own = new Set(ctx.repo.services.map((s) => s.compose));
   return sharedVolumeMounts(ctx.repo)
-    .filter((m) => own.has(composeKey(m.service)))
+    .filter((m) => own.has(m.service))
     .map((m) => {
       const file = m.volume.file ?? m.service.file;
       const line = mountLine(ctx.read(file) ?? '', m);

@@ -9,13 +9,12 @@ import type { Finding } from '../../findings/finding.js';
 import { developmentOnly, type ComposeService } from '../../repo/compose.js';
 import type { RepoModel, Service } from '../../repo/model.js';
 import { finding, type CheckContext } from '../context.js';
-import { composeKey } from './compose-shared-volume.js';
 
 /** The deployed services of its compose project that wait for this one to complete, with where they say so. */
 export function completionWaiters(repo: RepoModel, service: Service): { service: string; file: string; line: number }[] {
   const own = service.compose;
   if (!own) return [];
-  const project = repo.compose.projects.find((p) => p.services.some((s) => composeKey(s) === composeKey(own)));
+  const project = repo.compose.projects.find((p) => p.services.includes(own));
   return (project?.services ?? [])
     .filter((s: ComposeService) => !developmentOnly(s))
     .flatMap((s) => (s.awaitsCompletion ?? []).filter((c) => c.service === own.name).map((c) => ({ service: s.name, file: c.file, line: c.line })));
