@@ -6,6 +6,7 @@
 import { deployedProcess } from '../repo/compose.js';
 import type { RepoModel, Service } from '../repo/model.js';
 import { effectiveInstructions, deployedStage, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { variableAssignments } from '../dockerfile/variables.js';
 import type { Finding } from '../findings/finding.js';
 import { findingCode } from '../findings/codes.js';
 
@@ -42,15 +43,10 @@ export function imageEnv(parsed: ParsedDockerfile, stage: DockerStage): Map<stri
   const env = new Map<string, string>();
   for (const ins of effectiveInstructions(parsed, stage)) {
     if (ins.keyword !== 'ENV') continue;
-    const args = ins.args.trim();
-    const legacy = /^([A-Za-z_]\w*)\s+(?!\S*=)(.*)$/.exec(args);
-    if (legacy) env.set(legacy[1] ?? '', unquote(legacy[2] ?? ''));
-    else for (const m of args.matchAll(/([A-Za-z_]\w*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) env.set(m[1] ?? '', unquote(m[2] ?? ''));
+    for (const [name, value] of variableAssignments(ins.args, 'ENV')) if (value !== null) env.set(name, value);
   }
   return env;
 }
-
-const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/s, '$2');
 
 /**
  * The command compose runs in place of the image's ENTRYPOINT/CMD, as the task definition carries it
