@@ -816,6 +816,39 @@ describe('the package.json script the start command runs (review6 R21)', () => {
     expect(where(found, 'ECS140')).toEqual([]);
   });
 
+  describe('a single-command script on a Debian-based image (dash does not exec it)', () => {
+    const debian = (scripts: Record<string, string>, tail = 'CMD ["npm", "run", "start:prod"]\n', extra: Record<string, string> = {}) => {
+      const files = nest(scripts, tail, extra);
+      files.Dockerfile = (files.Dockerfile as string).replaceAll('node:20-alpine', 'node:20-slim');
+      return files;
+    };
+
+    it('`"start:prod": "node dist/main"` run by npm on node:20-slim: ECS140 at the script line', () => {
+      expect(where(all(debian({ 'start:prod': 'node dist/main' })), 'ECS140')).toEqual(['package.json:9']);
+      expect(where(all(debian({ 'start:prod': 'NODE_ENV=production node dist/main' })), 'ECS140')).toEqual(['package.json:9']);
+    });
+
+    it('silent on alpine (busybox ash execs it), with exec, and for a list already reported once', () => {
+      expect(where(all(nest({ 'start:prod': 'node dist/main' })), 'ECS140')).toEqual([]);
+      expect(where(all(debian({ 'start:prod': 'exec node dist/main' })), 'ECS140')).toEqual([]);
+      expect(where(all(debian({ 'start:prod': 'prisma migrate deploy && node dist/main' })), 'ECS140')).toEqual(['package.json:9']);
+    });
+
+    it('silent behind an init that signals the process group (dumb-init, tini -g), reported behind plain tini', () => {
+      const behind = (init: string) => debian({ 'start:prod': 'node dist/main' }, `ENTRYPOINT [${init}]\nCMD ["npm", "run", "start:prod"]\n`);
+      expect(where(all(behind('"dumb-init", "--"')), 'ECS140')).toEqual([]);
+      expect(where(all(behind('"/usr/bin/tini", "-g", "--"')), 'ECS140')).toEqual([]);
+      expect(where(all(behind('"/usr/bin/dumb-init", "--single-child", "--"')), 'ECS140')).toEqual(['package.json:9']);
+      expect(where(all(behind('"tini", "--"')), 'ECS140')).toEqual(['package.json:9']);
+    });
+
+    it('silent when an .npmrc names another script-shell, and for yarn 2+ (its own shell)', () => {
+      expect(where(all(debian({ 'start:prod': 'node dist/main' }, undefined, { '.npmrc': 'script-shell=/bin/bash\n' })), 'ECS140')).toEqual([]);
+      const yarn = debian({ 'start:prod': 'node dist/main' }, 'CMD ["yarn", "start:prod"]\n', { '.yarnrc.yml': 'nodeLinker: node-modules\n' });
+      expect(where(all(yarn), 'ECS140')).toEqual([]);
+    });
+  });
+
   it('an ENTRYPOINT script in the build context: the migration is ECS410; `exec "$@"` makes node PID 1 (no ECS140), a script without exec is ECS140', () => {
     const tail = 'COPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["node", "dist/main"]\n';
     const script = (last: string) => `#!/bin/sh\nset -e\n\nnpx prisma migrate deploy\n\n${last}\n`;

@@ -51,6 +51,11 @@ export interface StartScriptRun {
   serves: boolean;
   /** npm's `pre<script>` hook of the script the command names. */
   hook?: true;
+  /**
+   * The init in front of the start command sends each signal to the whole process group (dumb-init by
+   * default, `tini -g`), so the script's children get SIGTERM whatever the shell between them does.
+   */
+  groupSignalled?: true;
 }
 
 export type ProcessCwd =
@@ -115,7 +120,8 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
       at = argv.at;
       cwd = argvCwd(argv.words, cwd, { input, at: argv.at, via, depth: 0, runs, scripts, serves: true });
     }
-    return { known: true, path: cwd, via, at, scripts, runs };
+    const signalled = argv?.groupSignalled ? scripts.map((s): StartScriptRun => ({ ...s, groupSignalled: true })) : scripts;
+    return { known: true, path: cwd, via, at, scripts: signalled, runs };
   } catch (e) {
     if (!(e instanceof Unknown)) throw e;
     return { known: false, because: e.message, at: at ?? { file: '', line: 1 }, runs };
@@ -123,16 +129,26 @@ export function processCwd(input: ProcessCwdInput): ProcessCwd {
 }
 
 /** The argv the container runs: an exec-form entrypoint takes the command as its arguments. */
-function processArgv(input: ProcessCwdInput): { words: string[]; at: CommandAt } | null {
+function processArgv(input: ProcessCwdInput): { words: string[]; at: CommandAt; groupSignalled: boolean } | null {
   const { entrypoint, command } = input;
-  let words = entrypoint ? [...entrypoint.argv] : [];
+  const argv = entrypoint ? [...entrypoint.argv] : [];
   const shellEntrypoint = entrypoint && SHELLS.test(entrypoint.argv[0] ?? '') && entrypoint.argv[1] === '-c';
-  if (!shellEntrypoint && command) words.push(...command.argv);
+  if (!shellEntrypoint && command) argv.push(...command.argv);
   // An init (tini, dumb-init) runs the rest; an entrypoint script is read where the image has it (commandCwd).
-  words = unwrapInit(words);
+  const words = unwrapInit(argv);
   if (!words.length) return null;
   const at = (shellEntrypoint || !command ? entrypoint?.at : command.at) ?? command?.at ?? entrypoint?.at;
-  return at ? { words, at } : null;
+  return at ? { words, at, groupSignalled: signalsGroup(argv.slice(0, argv.length - words.length)) } : null;
+}
+
+/**
+ * Whether the inits in front of the command (`argv` up to the command) pass a signal to the command's
+ * whole process group: dumb-init does unless told `--single-child`/`-c`; tini only with `-g`.
+ */
+function signalsGroup(inits: string[]): boolean {
+  const name = (word: string) => word.replace(/^.*\//, '');
+  if (inits.some((w) => name(w) === 'dumb-init')) return !inits.some((w) => w === '-c' || w === '--single-child');
+  return inits.some((w) => /^-[a-zA-Z]*g[a-zA-Z]*$/.test(w));
 }
 
 /** The argv an init (tini, dumb-init) runs. */

@@ -8,12 +8,22 @@
  *   is that shell's child. npm forwards SIGTERM to the shell, which does not pass it on; when the
  *   shell dies npm (PID 1) exits and the kernel kills node with SIGKILL: its shutdown never runs.
  *   `exec` before the server in the script fixes it (`… && exec node dist/main`).
+ * - The same script when it is a single command (`"start": "node dist/main.js"` run by
+ *   `CMD ["npm", "start"]`) on a Debian-based image: dash does not exec even a single command of
+ *   `sh -c`, so the same shell stays between them (seen with npm 10 and 11, pnpm 9 and yarn 1 on
+ *   Debian's dash 0.5.12: node got no SIGTERM and outlived the package manager). busybox ash, the
+ *   alpine images' /bin/sh, execs it; yarn 2+ runs scripts in its own shell and an `.npmrc`
+ *   `script-shell` names another shell (not established: no finding); an init that signals the whole
+ *   process group (dumb-init, `tini -g`) reaches node anyway.
  * - The ENTRYPOINT shell script that starts the server (or `"$@"`) as its last command without
  *   `exec` and sets no trap: the script's shell is PID 1 and does not pass SIGTERM on.
  *
  * No automatic fix: a reported note with the line (the script's text is the user's).
  */
+import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
+import type { Service } from '../../repo/model.js';
+import type { StartScriptRun } from '../../repo/processCwd.js';
 import { shellCommands } from '../../dockerfile/shell.js';
 import { finding, serviceImage, type CheckContext } from '../context.js';
 import { startScriptsOf } from '../start-scripts.js';
@@ -26,7 +36,18 @@ export function startSignalChain(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
     if (service.role !== 'http' && service.role !== 'worker') continue;
+    const dash = dashBase(ctx, service);
     for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) {
+      const single = dash && !run.groupSignalled && runsThroughSh(ctx, run) ? singleCommand(run.body) : null;
+      if (single)
+        findings.push(
+          finding(ctx, 'ECS140', {
+            service: service.name,
+            file: run.file,
+            line: run.line,
+            message: `${run.said} starts \`${single.words.join(' ')}\`: the package manager runs the script with /bin/sh -c, and the /bin/sh of ${dash} is dash, which does not exec even a single command, so the shell stays between the package manager and ${single.program}; SIGTERM reaches the shell, not ${single.program}, and when the shell exits ${single.program} is SIGKILLed without its shutdown. Write \`exec ${single.words[0] === single.program ? '' : 'env '}${single.words.join(' ')}\` in the script, or start ${single.program} directly in the CMD`,
+          }),
+        );
       const last = listEnd(run.body);
       if (!last) continue;
       findings.push(
@@ -52,6 +73,36 @@ export function startSignalChain(ctx: CheckContext): Finding[] {
       );
   }
   return findings;
+}
+
+/** The deployed stage's base image when it is Debian-based (its /bin/sh is dash), else null. */
+function dashBase(ctx: CheckContext, service: Service): string | null {
+  const base = serviceImage(ctx.repo, service)?.stage.base;
+  return base?.distro === 'debian' ? base.reference : null;
+}
+
+/**
+ * Whether the package manager that runs the script does it with `/bin/sh -c`: npm, pnpm and yarn 1
+ * do unless an `.npmrc` names a `script-shell`; yarn 2+ (a `.yarnrc.yml`) runs its own shell.
+ */
+function runsThroughSh(ctx: CheckContext, run: StartScriptRun): boolean {
+  const pm = (run.command.replace(/^`/, '').split(/\s+/)[0] ?? '').replace(/^.*\//, '');
+  if (pm !== 'npm' && pm !== 'pnpm' && pm !== 'yarn') return false;
+  if (pm === 'yarn' && ctx.read('.yarnrc.yml') !== null) return false;
+  const dir = posix.dirname(run.file);
+  return ![...new Set(['.npmrc', posix.join(dir, '.npmrc')])].some((f) => /^\s*script-shell\s*=/m.test(ctx.read(f) ?? ''));
+}
+
+/** A script that is one simple command starting a process, without exec: its words and the program; null otherwise. */
+function singleCommand(body: string): { words: string[]; program: string } | null {
+  if (/[|&;<>()`]|\$\(/.test(body)) return null;
+  const commands = shellCommands(body);
+  const only = commands[0];
+  if (commands.length !== 1 || !only || /^\s*exec\s/.test(body)) return null;
+  const words = only.words.map((w) => w.value);
+  // `NODE_ENV=production node dist/main` is still one command the shell runs as its child.
+  const program = words.find((w) => !/^[A-Za-z_]\w*=/.test(w));
+  return program && !NOT_A_PROCESS.test(program) ? { words, program } : null;
 }
 
 /**
