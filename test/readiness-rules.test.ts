@@ -659,6 +659,28 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
   });
 });
 
+describe('ECS402 and ECS414 read the image ENV as the build expands it (one model with the start command)', () => {
+  const helper = "function getServicePortSync() {\n  const port = process.env.SVC_PORT || process.env.PORT;\n  if (!port) throw new Error('SVC_PORT or PORT must be set');\n  return Number(port);\n}\n";
+  const server = helper + "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(getServicePortSync(), process.env.HOST || '0.0.0.0');\n";
+  const image = (env: string) => `FROM node:20-slim\n${env}\nWORKDIR /app\nCOPY . .\nEXPOSE 3000\nCMD ["node", "src/index.js"]\n`;
+  const repo = (env: string, src = server) => readiness({ 'docker-compose.yml': COMPOSE, 'svc/package.json': PKG({ main: 'src/index.js' }), 'svc/src/index.js': src, 'svc/Dockerfile': image(env) });
+
+  it('ECS402: ENV PORT=$P after ARG P=3000 is PORT 3000 (info, the message says 3000, not $P); after a bare ARG P it is not established (warning)', () => {
+    const set = repo('ARG P=3000\nENV PORT=$P').filter((f) => f.code === 'ECS402');
+    expect(set.map((f) => f.severity)).toEqual(['info']);
+    expect(set[0]?.message).toContain('PORT=3000');
+    expect(set[0]?.message).not.toContain('$P');
+    expect(at(repo('ARG P\nENV PORT=$P'), 'ECS402')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 9, severity: 'warning' }]);
+  });
+
+  it('ECS414: ENV HOST=$BIND after ARG BIND=127.0.0.1 binds loopback; after a bare ARG BIND the host is not established and nothing is claimed', () => {
+    const src = "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(3000, process.env.HOST || 'localhost');\n";
+    expect(at(repo('ARG BIND=127.0.0.1\nENV HOST=$BIND', src), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
+    expect(at(repo('ARG BIND\nENV HOST=$BIND', src), 'ECS414')).toEqual([]);
+    expect(at(repo('ARG BIND=0.0.0.0\nENV HOST=$BIND', src), 'ECS414')).toEqual([]);
+  });
+});
+
 describe('ECS417 the start command runs migrations before the server with && (review6 R7)', () => {
   // review6 R7's billing: listen-before-mongo moves prisma.$connect() behind listen, but the CMD runs
   // `prisma migrate deploy &&` first, so with the database down node never starts.

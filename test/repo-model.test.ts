@@ -439,6 +439,20 @@ describe('compose model', () => {
     expect(writes.map((w) => w.reason).join('\n')).toContain('LOG_DIR=./logs in docker-compose.base.yml:6');
   });
 
+  it('a runtime write through a variable the image ENV builds from an ARG default is at the expanded path; from an ARG with no value, unresolved', () => {
+    const files = (arg: string) =>
+      tree({
+        'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+        'jobs/package.json': '{ "name": "jobs", "version": "1.0.0", "main": "src/index.js" }\n',
+        'jobs/src/index.js': "const fs = require('fs');\nconst LOG_DIR = process.env.LOG_DIR || './logs';\nfs.mkdirSync(LOG_DIR, { recursive: true });\nsetInterval(() => {}, 1000);\n",
+        'jobs/Dockerfile': `FROM node:20-alpine\n${arg}\nENV LOG_DIR=$BASE/logs\nWORKDIR /app\nCOPY . .\nCMD ["node", "src/index.js"]\n`,
+      });
+    const writes = (arg: string) => modelOf(files(arg)).services.find((s) => s.name === 'jobs')?.runtimeWrites ?? [];
+    expect(writes('ARG BASE=/var/app').map((w) => [w.path, w.absolute])).toEqual([['/var/app/logs', true]]);
+    expect(writes('ARG BASE').map((w) => w.path)).not.toContain('/var/app/logs');
+    expect(writes('ARG BASE').some((w) => w.path.includes('$'))).toBe(false);
+  });
+
   it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {
     const model = modelOf(
       tree({

@@ -9,6 +9,7 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { ImageEnvironment } from './startVariables.js';
 import type { StartScriptRun } from './processCwd.js';
 import type { ImportedConsumer } from './importedConsumers.js';
 import type { LockfileFacts } from './lockfiles.js';
@@ -80,6 +81,12 @@ export interface Service {
    * targets (naming both, file:line): the deployed stage is not established, so no Dockerfile change.
    */
   stageDispute?: string;
+  /**
+   * The deployed stage's ENV (its parents' included), each value as the build expands it with the
+   * ARGs (their defaults, compose `build.args` over them) and ENVs before it; a value the build does
+   * not establish (an ARG with no value) is null. Empty without a Dockerfile.
+   */
+  imageEnv: ImageEnvironment;
   entryFile: string | null;
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */

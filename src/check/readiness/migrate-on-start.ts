@@ -10,7 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
 import type { Service } from '../../repo/model.js';
 import { instructionWords } from '../../dockerfile/shell.js';
-import { composeCommand, finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 import { startScriptsOf } from '../start-scripts.js';
@@ -112,7 +112,7 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     const lines = script?.text.split('\n') ?? [];
     // What settles the script's conditions: the env the container gets, and the arguments it starts with.
     const started = script ? scriptArgs(image, service, script.path) : null;
-    const env: Record<string, string | null> = { ...Object.fromEntries(imageEnv(image.parsed, image.stage)), ...(service.compose?.environment ?? {}) };
+    const env: Record<string, string | null> = { ...Object.fromEntries([...service.imageEnv].map(([name, v]) => [name, v.value])), ...(service.compose?.environment ?? {}) };
     lines.forEach((line, i) => {
       const what = /^\s*#/.test(line) ? null : migration(line);
       if (!what || !script) return;

@@ -6,7 +6,7 @@
  * and nothing when the image or compose sets a port variable.
  */
 import type { Finding } from '../../findings/finding.js';
-import { finding, imageEnv, serviceImage, type CheckContext } from '../context.js';
+import { finding, type CheckContext } from '../context.js';
 
 const DECLARED = new Set(['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD']);
 const LITERAL = /\.listen literal|PORT constant|serve default port/;
@@ -18,8 +18,8 @@ export function portMismatch(ctx: CheckContext): Finding[] {
     const declared = service.portEvidence.filter((e) => DECLARED.has(e.source));
     if (declared.length === 0) continue;
     const ports = new Set(declared.map((e) => e.value));
-    const image = serviceImage(ctx.repo, service);
-    const names = [...(image ? imageEnv(image.parsed, image.stage).keys() : []), ...Object.keys(service.compose?.environment ?? {})];
+    // A port variable the image sets from a value the build does not establish is set all the same.
+    const names = [...service.imageEnv.keys(), ...Object.keys(service.compose?.environment ?? {})];
     const portVarSet = names.some((n) => /PORT$/.test(n));
     const where = declared.map((e) => `${e.source} ${e.value} at ${e.file}:${e.line}`).join(', ');
     for (const code of service.portEvidence.filter((e) => e.source.startsWith('code') && !ports.has(e.value))) {
