@@ -453,6 +453,21 @@ describe('compose model', () => {
     expect(writes('ARG BASE').some((w) => w.path.includes('$'))).toBe(false);
   });
 
+  it('compose project facts are the model\'s, computed once: the job others wait to complete, the named volumes two deployed services mount', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'services:\n  migrate:\n    build: ./web\n    command: python manage.py migrate\n  web:\n    build: ./web\n    volumes:\n      - static:/app/static\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - static:/usr/share/nginx/html/static:ro\nvolumes:\n  static:\n',
+        'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+      }),
+    );
+    const service = (name: string) => model.services.find((s) => s.name === name);
+    expect(service('migrate')?.runsToCompletion).toEqual([{ service: 'web', file: 'docker-compose.yml', line: 11 }]);
+    expect(service('web')?.runsToCompletion).toBeUndefined();
+    expect(service('web')?.sharedVolumes?.map((v) => [v.volume.source, v.volume.target, v.others])).toEqual([['static', '/app/static', ['nginx']]]);
+    expect(service('migrate')?.sharedVolumes).toBeUndefined();
+  });
+
   it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {
     const model = modelOf(
       tree({

@@ -158,7 +158,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
-  notes.push(...variableNotes, ...sharedVolumeNotes(ctx.repo, service), ...oneOffNotes(ctx.repo, service));
+  notes.push(...variableNotes, ...sharedVolumeNotes(service), ...oneOffNotes(service));
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,

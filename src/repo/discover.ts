@@ -30,6 +30,7 @@ import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
 import { importedConsumers } from './importedConsumers.js';
 import { startDir, startPackage, type StartPackage } from './startPackage.js';
+import { projectFactsOf } from './composeProject.js';
 import { imageEnvironment, startVariables, type ImageEnvironment, type VariableLookup } from './startVariables.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
@@ -91,6 +92,8 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     return describeService(draft, dir, entry?.parsed ?? null, deps, start);
   });
   keepSourcesInInnermostService(services);
+  const projectFacts = projectFactsOf(compose);
+  for (const s of services) Object.assign(s, projectFacts(s.compose));
   for (const s of services) if (s.definitionDispute) problems.push({ code: 'ECS218', severity: 'warning', file: s.definitionDispute.file, line: s.definitionDispute.line, service: s.name, message: s.definitionDispute.message });
 
   const model: RepoModel = {

@@ -10,6 +10,7 @@ import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { ImageEnvironment } from './startVariables.js';
+import type { CompletionWaiter, SharedVolume } from './composeProject.js';
 import type { StartScriptRun } from './processCwd.js';
 import type { ImportedConsumer } from './importedConsumers.js';
 import type { LockfileFacts } from './lockfiles.js';
@@ -139,6 +140,15 @@ export interface Service {
    * (its writes, its port, its role) is established: no change that needs it is made.
    */
   startPackageUnknown?: { because: string; file: string; line: number };
+  /**
+   * Deployed services of its compose project wait for it to exit successfully (`depends_on:
+   * {migrate: {condition: service_completed_successfully}}`), each with where it says so: a job that
+   * runs to completion, run once per deploy as a one-off task. It serves no traffic: no port mapping,
+   * no probe, no target group, and it does not count among the processes an image's HEALTHCHECK probes.
+   */
+  runsToCompletion?: CompletionWaiter[];
+  /** Named compose volumes it mounts that other deployed services of its project mount too (ECS418). */
+  sharedVolumes?: SharedVolume[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
   /** The package.json scripts its start command runs through npm/pnpm/yarn, hooks included (src/repo/processCwd.ts). */
