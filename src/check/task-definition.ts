@@ -142,8 +142,16 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
 
 /** The path the ALB target group and the container healthCheck probe for a service, null when ecsfix gives it none. */
 export function albHealthPath(ctx: CheckContext, service: Service): string | null {
-  if (!service.dockerfile || (service.role !== 'http' && service.role !== 'frontend') || servedPort(ctx, service) === null) return null;
+  if (!service.dockerfile || !servesTraffic(service) || servedPort(ctx, service) === null) return null;
   return healthPath(ctx, service, serviceImage(ctx.repo, service));
+}
+
+/**
+ * An HTTP or frontend service that serves traffic on ECS: not a one-off job (a run-task that runs to
+ * completion has no port mapping, no container healthCheck and no ALB target group, whatever its image serves).
+ */
+function servesTraffic(service: Service): boolean {
+  return (service.role === 'http' || service.role === 'frontend') && !service.runsToCompletion;
 }
 
 /** Web servers that take their port from their config, never from an env variable. */
@@ -153,7 +161,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
-  const served = service.role === 'http' || service.role === 'frontend';
+  const served = servesTraffic(service);
   const port = served ? servedPort(ctx, service) : null;
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
@@ -324,7 +332,7 @@ function healthPath(ctx: CheckContext, service: Service, image: { parsed: Parsed
  */
 export function nginxNoHealthPath(ctx: CheckContext, service: Service): { reason: string; line: number } | null {
   const image = serviceImage(ctx.repo, service);
-  if (!image || service.role !== 'frontend' || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
+  if (!image || service.role !== 'frontend' || !servesTraffic(service) || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
   const probe = nginxProbe(ctx, service, image);
   return probe && 'reason' in probe ? { reason: probe.reason, line: image.stage.from.line } : null;
 }

@@ -15,7 +15,8 @@ const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/;
 export function loopbackBind(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
-    if (service.role !== 'http') continue;
+    // A one-off job serves no traffic: nothing connects to it.
+    if (service.role !== 'http' || service.runsToCompletion) continue;
     const image = new Map([...service.imageEnv].map(([name, v]) => [name, v.value]));
     const env = new Map<string, string | null>([...image, ...Object.entries(service.compose?.environment ?? {})]);
     for (const listen of service.listen ?? []) {

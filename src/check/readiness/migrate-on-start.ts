@@ -3,7 +3,8 @@
  * (`manage.py migrate` in the entrypoint script, `prisma migrate deploy && node …` as the CMD). On
  * ECS every task of the service starts it, so N tasks migrate at once on each deploy and scale-out,
  * and a failed migration restarts the tasks in a loop. No automatic fix: where migrations run is
- * a deployment decision (a one-off task before the service update).
+ * a deployment decision (a one-off task before the service update). A one-off job (ECS419: another
+ * service waits for it to complete) is that task already: migrating is what it is run for.
  */
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
@@ -86,6 +87,7 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     );
   };
   for (const service of ctx.repo.services) {
+    if (service.runsToCompletion) continue;
     // The process the task definition runs when compose replaces the image's (`sh -c "manage.py migrate && gunicorn ..."`).
     const process = composeCommand(service);
     const migrates = process ? migration(process.value) : null;

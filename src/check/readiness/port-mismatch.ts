@@ -14,7 +14,8 @@ const LITERAL = /\.listen literal|PORT constant|serve default port/;
 export function portMismatch(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
-    if (service.role !== 'http') continue;
+    // A one-off job serves no traffic: its port is no one's.
+    if (service.role !== 'http' || service.runsToCompletion) continue;
     const declared = service.portEvidence.filter((e) => DECLARED.has(e.source));
     if (declared.length === 0) continue;
     const ports = new Set(declared.map((e) => e.value));
