@@ -17,7 +17,6 @@ import type { API, ASTPath, FileInfo } from 'jscodeshift';
 import { SERVICE_URL_VAR } from '../src/source/patterns.ts';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel, type Service } from '../src/repo/model.ts';
-import { imageEnv, serviceImage } from '../src/check/context.ts';
 import { afterImports, parseFile, typed, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
@@ -211,8 +210,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
 /** Whether compose's environment or an ENV of the deployed image sets `name` for `service`. */
 function setFor(repo: RepoModel, service: Service, name: string): boolean {
   if (service.compose && name in service.compose.environment) return true;
-  const image = serviceImage(repo, service);
-  return image !== null && imageEnv(image.parsed, image.stage).has(name);
+  return service.imageEnv.has(name);
 }
 
 const NEXT_CONFIG = /^next\.config\.[cm]?[jt]s$/;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 import { ecsOf } from './helpers/ecs.js';
+import { TRANSFORMS } from '../transforms/index.js';
 
 const PKG = (extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'svc', version: '1.0.0', main: 'dist/index.js', dependencies: { express: '^4' }, ...extra }, null, 2) + '\n';
 const HTTP_SRC = "import express from 'express';\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.PORT) || 3000);\n";
@@ -659,6 +660,28 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
   });
 });
 
+describe('ECS402 and ECS414 read the image ENV as the build expands it (one model with the start command)', () => {
+  const helper = "function getServicePortSync() {\n  const port = process.env.SVC_PORT || process.env.PORT;\n  if (!port) throw new Error('SVC_PORT or PORT must be set');\n  return Number(port);\n}\n";
+  const server = helper + "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(getServicePortSync(), process.env.HOST || '0.0.0.0');\n";
+  const image = (env: string) => `FROM node:20-slim\n${env}\nWORKDIR /app\nCOPY . .\nEXPOSE 3000\nCMD ["node", "src/index.js"]\n`;
+  const repo = (env: string, src = server) => readiness({ 'docker-compose.yml': COMPOSE, 'svc/package.json': PKG({ main: 'src/index.js' }), 'svc/src/index.js': src, 'svc/Dockerfile': image(env) });
+
+  it('ECS402: ENV PORT=$P after ARG P=3000 is PORT 3000 (info, the message says 3000, not $P); after a bare ARG P it is not established (warning)', () => {
+    const set = repo('ARG P=3000\nENV PORT=$P').filter((f) => f.code === 'ECS402');
+    expect(set.map((f) => f.severity)).toEqual(['info']);
+    expect(set[0]?.message).toContain('PORT=3000');
+    expect(set[0]?.message).not.toContain('$P');
+    expect(at(repo('ARG P\nENV PORT=$P'), 'ECS402')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 9, severity: 'warning' }]);
+  });
+
+  it('ECS414: ENV HOST=$BIND after ARG BIND=127.0.0.1 binds loopback; after a bare ARG BIND the host is not established and nothing is claimed', () => {
+    const src = "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(3000, process.env.HOST || 'localhost');\n";
+    expect(at(repo('ARG BIND=127.0.0.1\nENV HOST=$BIND', src), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
+    expect(at(repo('ARG BIND\nENV HOST=$BIND', src), 'ECS414')).toEqual([]);
+    expect(at(repo('ARG BIND=0.0.0.0\nENV HOST=$BIND', src), 'ECS414')).toEqual([]);
+  });
+});
+
 describe('ECS417 the start command runs migrations before the server with && (review6 R7)', () => {
   // review6 R7's billing: listen-before-mongo moves prisma.$connect() behind listen, but the CMD runs
   // `prisma migrate deploy &&` first, so with the database down node never starts.
@@ -961,6 +984,56 @@ describe('ECS419 a compose service that runs to completion (review8 R15)', () =>
 
   it('stays silent when nothing waits for the service to complete', () => {
     expect(at(readiness(stack('service_started')), 'ECS419')).toEqual([]);
+  });
+
+  // A job with an image of its own whose code also holds a server (a leftover admin endpoint): the
+  // image serves HTTP, but the job is run once per deploy as a run-task that nothing connects to.
+  const ownImage = (condition = 'service_completed_successfully') => ({
+    'docker-compose.yml': `services:\n  migrate:\n    build: ./migrate\n  api:\n    build: ./api\n    ports:\n      - "3000:3000"\n    depends_on:\n      migrate:\n        condition: ${condition}\n`,
+    'api/Dockerfile': 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENV PORT=3000\nEXPOSE 3000\nUSER node\nCMD ["node", "src/index.js"]\n',
+    'api/package.json': PKG({ name: 'api', main: 'src/index.js' }),
+    'api/package-lock.json': '{"lockfileVersion":3}\n',
+    'api/src/index.js': "const express = require('express');\nconst app = express();\napp.get('/health', (q, r) => r.send('ok'));\napp.listen(process.env.PORT || 3000);\n",
+    'migrate/Dockerfile': 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 8080\nUSER node\nCMD ["node", "src/index.js"]\n',
+    'migrate/package.json': PKG({ name: 'migrate', main: 'src/index.js' }),
+    'migrate/package-lock.json': '{"lockfileVersion":3}\n',
+    'migrate/src/index.js': "const express = require('express');\nconst app = express();\napp.get('/status', (q, r) => r.send('migrating'));\napp.listen(3000, '127.0.0.1');\n",
+  });
+  const withTransforms = (files: Record<string, string>) => {
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+    return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+  };
+  const LONG_RUNNING = ['ECS101', 'ECS107', 'ECS111', 'ECS113', 'ECS152', 'ECS409', 'ECS414'];
+
+  it('a one-off job gets none of the long-running findings (port, HEALTHCHECK, loopback) and no port mapping, healthCheck or target group; as a service it does', () => {
+    const job = withTransforms(ownImage());
+    expect(job.findings.filter((f) => f.service === 'migrate' && LONG_RUNNING.includes(f.code)).map((f) => f.code)).toEqual([]);
+    expect(job.findings.filter((f) => f.code === 'ECS009' && f.file === 'migrate/Dockerfile')).toEqual([]);
+    const ecs = job.ecs.find((s) => s.service === 'migrate');
+    expect(ecs?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([]);
+    expect(ecs?.taskDefinition.containerDefinitions[0]?.healthCheck).toBeUndefined();
+    expect(ecs?.targetGroup).toBeNull();
+    expect(ecs?.notes.filter((n) => n.includes('ALB'))).toEqual([]);
+    const service = withTransforms(ownImage('service_started'));
+    expect([...new Set(service.findings.filter((f) => f.service === 'migrate' && LONG_RUNNING.includes(f.code)).map((f) => f.code))].sort()).toEqual(['ECS107', 'ECS113', 'ECS409', 'ECS414']);
+    expect(service.ecs.find((s) => s.service === 'migrate')?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([{ containerPort: 8080, protocol: 'tcp' }]);
+  });
+
+  it('a job sharing the HTTP service\'s image does not keep the HEALTHCHECK out of it (no ECS152); a long-running second command does', () => {
+    const shared = (condition: string) => withTransforms(stack(condition)).findings.filter((f) => f.file === 'api/Dockerfile');
+    expect(shared('service_completed_successfully').map((f) => f.code)).not.toContain('ECS152');
+    expect(shared('service_completed_successfully').filter((f) => f.code === 'ECS009' && f.fixedBy === 'dockerfile-healthcheck-env')).not.toEqual([]);
+    expect(shared('service_started').map((f) => f.code)).toContain('ECS152');
+  });
+
+  it('a one-off job that migrates is the one-off task ECS410 asks for: no ECS410 for it; a long-running service that migrates at start keeps it', () => {
+    const migrating = (condition: string) => {
+      const files = stack(condition);
+      return readiness({ ...files, 'docker-compose.yml': (files['docker-compose.yml'] ?? '').replace('["python", "-m", "app.create_tables"]', '["alembic", "upgrade", "head"]') });
+    };
+    expect(at(migrating('service_completed_successfully'), 'ECS410')).toEqual([]);
+    expect(at(migrating('service_started'), 'ECS410')).toEqual([{ service: 'migrate', file: 'docker-compose.yml', line: 6, severity: 'warning' }]);
   });
 });
 

@@ -439,6 +439,35 @@ describe('compose model', () => {
     expect(writes.map((w) => w.reason).join('\n')).toContain('LOG_DIR=./logs in docker-compose.base.yml:6');
   });
 
+  it('a runtime write through a variable the image ENV builds from an ARG default is at the expanded path; from an ARG with no value, unresolved', () => {
+    const files = (arg: string) =>
+      tree({
+        'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+        'jobs/package.json': '{ "name": "jobs", "version": "1.0.0", "main": "src/index.js" }\n',
+        'jobs/src/index.js': "const fs = require('fs');\nconst LOG_DIR = process.env.LOG_DIR || './logs';\nfs.mkdirSync(LOG_DIR, { recursive: true });\nsetInterval(() => {}, 1000);\n",
+        'jobs/Dockerfile': `FROM node:20-alpine\n${arg}\nENV LOG_DIR=$BASE/logs\nWORKDIR /app\nCOPY . .\nCMD ["node", "src/index.js"]\n`,
+      });
+    const writes = (arg: string) => modelOf(files(arg)).services.find((s) => s.name === 'jobs')?.runtimeWrites ?? [];
+    expect(writes('ARG BASE=/var/app').map((w) => [w.path, w.absolute])).toEqual([['/var/app/logs', true]]);
+    expect(writes('ARG BASE').map((w) => w.path)).not.toContain('/var/app/logs');
+    expect(writes('ARG BASE').some((w) => w.path.includes('$'))).toBe(false);
+  });
+
+  it('compose project facts are the model\'s, computed once: the job others wait to complete, the named volumes two deployed services mount', () => {
+    const model = modelOf(
+      tree({
+        'docker-compose.yml': 'services:\n  migrate:\n    build: ./web\n    command: python manage.py migrate\n  web:\n    build: ./web\n    volumes:\n      - static:/app/static\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - static:/usr/share/nginx/html/static:ro\nvolumes:\n  static:\n',
+        'web/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n',
+        'web/requirements.txt': 'django==5.0\ngunicorn==22.0\n',
+      }),
+    );
+    const service = (name: string) => model.services.find((s) => s.name === name);
+    expect(service('migrate')?.runsToCompletion).toEqual([{ service: 'web', file: 'docker-compose.yml', line: 11 }]);
+    expect(service('web')?.runsToCompletion).toBeUndefined();
+    expect(service('web')?.sharedVolumes?.map((v) => [v.volume.source, v.volume.target, v.others])).toEqual([['static', '/app/static', ['nginx']]]);
+    expect(service('migrate')?.sharedVolumes).toBeUndefined();
+  });
+
   it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {
     const model = modelOf(
       tree({

@@ -201,3 +201,32 @@ describe('compose files used only as extends: templates', () => {
     expect(report.ecs.map((e) => e.service).sort()).toEqual(expect.arrayContaining(['api', 'api-base']));
   });
 });
+
+describe('task definition environment: the image ENV as the build expands it (one model with the start command)', () => {
+  // api/Dockerfile: ARG NAME=api, ARG RELEASE (no default); ENV APP_DIR=/srv/$NAME, ENV RELEASE_TAG=$RELEASE;
+  // the code reads both. Before the one model, the check read ENV values as written: both names
+  // counted as set by the image and were left out, RELEASE_TAG's value being a literal `$RELEASE`.
+  it('APP_DIR expands to /srv/api in the model and, set by the image, stays out of the task definition', () => {
+    const { env, names, repo } = ecsOf('image-env-build-args', 'api');
+    expect(repo.services.find((s) => s.name === 'api')?.imageEnv.get('APP_DIR')).toMatchObject({ value: '/srv/api', written: '/srv/$NAME' });
+    expect(names).not.toContain('APP_DIR');
+    expect(env).toMatchObject({ LOG_LEVEL: 'info', PORT: '3000' });
+  });
+
+  it('RELEASE_TAG from a build ARG with no value is not established: a <RELEASE_TAG> placeholder with a note naming the ENV line, never `$RELEASE`', () => {
+    const { env, ecs, repo } = ecsOf('image-env-build-args', 'api');
+    expect(repo.services.find((s) => s.name === 'api')?.imageEnv.get('RELEASE_TAG')).toMatchObject({ value: null, unknown: ['RELEASE'], line: 9 });
+    expect(env.RELEASE_TAG).toBe('<RELEASE_TAG>');
+    expect(Object.values(env).some((v) => v.includes('$'))).toBe(false);
+    expect(ecs?.notes.filter((n) => n.includes('RELEASE_TAG') && n.includes('api/Dockerfile:9'))).toHaveLength(1);
+  });
+
+  it('a compose build arg gives RELEASE a value: RELEASE_TAG is established and left to the image, with no note', () => {
+    const { names, ecs, repo } = ecsOf('image-env-build-args', 'api', (tree) => {
+      tree.set('docker-compose.yml', (tree.get('docker-compose.yml') ?? '').replace('    build: ./api\n', '    build:\n      context: ./api\n      args:\n        RELEASE: "2024.06"\n'));
+    });
+    expect(repo.services.find((s) => s.name === 'api')?.imageEnv.get('RELEASE_TAG')?.value).toBe('2024.06');
+    expect(names).not.toContain('RELEASE_TAG');
+    expect(ecs?.notes.filter((n) => n.includes('RELEASE_TAG'))).toEqual([]);
+  });
+});

@@ -147,7 +147,11 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (!existing) {
       // One image, several processes (compose `command:`): a HEALTHCHECK bakes one probe into all of them.
       // So does an image only ever run with a command in place of its server (`celery flower`), which serves none of its routes.
-      const sharing = servicesForFile(repo, path).filter((s) => deployedStage(parsed, s.target) === stage);
+      // A one-off job (`migrate`, which another service waits to complete) is no such process: nothing probes it
+      // (its run-task has no healthCheck, ECS ignores the image's, compose waits for its exit code, not its health).
+      const onImage = servicesForFile(repo, path).filter((s) => deployedStage(parsed, s.target) === stage);
+      const sharing = onImage.filter((s) => !s.runsToCompletion);
+      const jobs = onImage.filter((s) => s.runsToCompletion);
       const commands = new Set(sharing.map((s) => s.compose?.command ?? s.compose?.entrypoint ?? '(the image CMD)'));
       // One image whose start command runs a different package per service (`npm start -w $WORKER`) serves each one's own routes.
       const routes = new Set(sharing.map((s) => s.healthRoute?.path ?? '/health'));
@@ -251,7 +255,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))

@@ -6,7 +6,6 @@
 import { deployedProcess } from '../repo/compose.js';
 import type { RepoModel, Service } from '../repo/model.js';
 import { effectiveInstructions, deployedStage, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
-import { variableAssignments } from '../dockerfile/variables.js';
 import type { Finding } from '../findings/finding.js';
 import { findingCode } from '../findings/codes.js';
 
@@ -36,16 +35,6 @@ export function serviceImage(repo: RepoModel, service: Service): { parsed: Parse
   const parsed = repo.dockerfiles.get(service.dockerfile)?.parsed;
   const stage = parsed ? deployedStage(parsed, service.target) : undefined;
   return parsed && stage ? { parsed, stage } : null;
-}
-
-/** `ENV` values in force in a stage (inherited ones included), later assignments winning. */
-export function imageEnv(parsed: ParsedDockerfile, stage: DockerStage): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const ins of effectiveInstructions(parsed, stage)) {
-    if (ins.keyword !== 'ENV') continue;
-    for (const [name, value] of variableAssignments(ins.args, 'ENV')) if (value !== null) env.set(name, value);
-  }
-  return env;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
 import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import type { ImageVariable } from '../repo/startVariables.js';
 import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablished, probeTarget } from '../repo/portReads.js';
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
@@ -16,7 +17,7 @@ import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeServic
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
-import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
+import { lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
 import { composeHostsIn, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
@@ -141,8 +142,16 @@ function servedPort(ctx: CheckContext, service: Service): number | null {
 
 /** The path the ALB target group and the container healthCheck probe for a service, null when ecsfix gives it none. */
 export function albHealthPath(ctx: CheckContext, service: Service): string | null {
-  if (!service.dockerfile || (service.role !== 'http' && service.role !== 'frontend') || servedPort(ctx, service) === null) return null;
+  if (!service.dockerfile || !servesTraffic(service) || servedPort(ctx, service) === null) return null;
   return healthPath(ctx, service, serviceImage(ctx.repo, service));
+}
+
+/**
+ * An HTTP or frontend service that serves traffic on ECS: not a one-off job (a run-task that runs to
+ * completion has no port mapping, no container healthCheck and no ALB target group, whatever its image serves).
+ */
+function servesTraffic(service: Service): boolean {
+  return (service.role === 'http' || service.role === 'frontend') && !service.runsToCompletion;
 }
 
 /** Web servers that take their port from their config, never from an env variable. */
@@ -152,12 +161,12 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage);
-  const served = service.role === 'http' || service.role === 'frontend';
+  const served = servesTraffic(service);
   const port = served ? servedPort(ctx, service) : null;
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
-  notes.push(...variableNotes, ...sharedVolumeNotes(ctx.repo, service), ...oneOffNotes(ctx.repo, service));
+  notes.push(...variableNotes, ...sharedVolumeNotes(service), ...oneOffNotes(service));
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,
@@ -323,7 +332,7 @@ function healthPath(ctx: CheckContext, service: Service, image: { parsed: Parsed
  */
 export function nginxNoHealthPath(ctx: CheckContext, service: Service): { reason: string; line: number } | null {
   const image = serviceImage(ctx.repo, service);
-  if (!image || service.role !== 'frontend' || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
+  if (!image || service.role !== 'frontend' || !servesTraffic(service) || servedPort(ctx, service) === null || albHealthPath(ctx, service) !== null) return null;
   const probe = nginxProbe(ctx, service, image);
   return probe && 'reason' in probe ? { reason: probe.reason, line: image.stage.from.line } : null;
 }
@@ -412,7 +421,6 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
     for (const name of names) if (name && /^[A-Z_][A-Z0-9_]*$/.test(name) && !values.has(name)) values.set(name, null);
   }
   const image = serviceImage(ctx.repo, service);
-  const fromImage = image ? imageEnv(image.parsed, image.stage) : new Map<string, string>();
   // The port goes in the variable the server reads (SERVICE_PORT, an address in SERVER_ADDRESS); none
   // for a server on a fixed port or one whose reading of PORT is not established.
   const portVariable = port !== null && image ? portSetting(service, image, port) : port !== null ? { name: 'PORT', value: String(port) } : null;
@@ -437,13 +445,27 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       secrets.push({ name, valueFrom: `arn:aws:secretsmanager:<region>:<account-id>:secret:${service.name}/${name}` });
       continue;
     }
-    if (fromImage.has(name) && name !== portVariable?.name && value === null) continue; // the image's ENV already sets it
+    const fromImage = service.imageEnv.get(name);
+    if (fromImage && name !== portVariable?.name && value === null) {
+      if (fromImage.value !== null) continue; // the image's ENV already sets it
+      notes.push(unsettledImageValue(service, name, fromImage));
+    }
     const standIn = value === null ? null : localStandIn(name, value);
     if (standIn) notes.push(`${name} points at ${standIn.hosts.join(', ')} (${where}), ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.fill}`);
     environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
   }
   if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
   return { environment, secrets, notes };
+}
+
+/**
+ * Why a variable the image's ENV sets is a placeholder: its value expands a variable to which
+ * neither the Dockerfile nor compose gives a value at build time (an ARG with no default and no
+ * `build.args`), so what the image holds is the build's or the base image's, not the repo's.
+ */
+function unsettledImageValue(service: Service, name: string, v: ImageVariable): string {
+  const why = v.unknown.length ? `expands ${v.unknown.map((n) => `$${n}`).join(', ')}, to which neither the Dockerfile nor compose gives a value at build time` : 'has no value';
+  return `the image's ENV ${name} (${service.dockerfile}:${v.line}) ${why}: its value in the image is whatever the build (a --build-arg) or the base image gives, which the repo does not establish; the task definition has <${name}>, to fill in (or leave out when the image already holds the right value)`;
 }
 
 /**

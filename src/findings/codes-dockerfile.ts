@@ -351,7 +351,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS152',
     title: 'One image run with several commands: no HEALTHCHECK baked in',
     defaultSeverity: 'warning',
-    help: 'Several services run this image with different commands (an API and a worker). A HEALTHCHECK in the image probes every one of them; a process that does not serve the route would be marked unhealthy and restarted. Declare the probe per service instead.',
+    help: 'Several services run this image with different commands (an API and a worker). A HEALTHCHECK in the image probes every one of them; a process that does not serve the route would be marked unhealthy and restarted. Declare the probe per service instead. A job another service waits to complete (ECS419) does not count: nothing probes it.',
   },
   {
     code: 'ECS153',

@@ -100,7 +100,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Database migrations run at every container start',
     defaultSeverity: 'warning',
     help:
-      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm), directly or in the package.json script it runs through npm/pnpm/yarn (npm\'s `pre<script>` hook included). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image.',
+      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm), directly or in the package.json script it runs through npm/pnpm/yarn (npm\'s `pre<script>` hook included). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image. A compose service another one waits to complete (ECS419) is such a one-off task already and is not reported.',
   },
   {
     code: 'ECS417',
@@ -119,7 +119,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     code: 'ECS419',
     title: 'A compose service runs to completion: a one-off task on ECS',
     defaultSeverity: 'info',
-    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost.',
+    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost. Such a job serves no traffic: its task definition has no port mapping, healthCheck or target group, the port and health-check findings of a long-running server do not apply to it, and an image it shares with an HTTP service still gets that service\'s HEALTHCHECK (nothing probes the job).',
   },
   {
     code: 'ECS420',

@@ -30,7 +30,8 @@ import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
 import { importedConsumers } from './importedConsumers.js';
 import { startDir, startPackage, type StartPackage } from './startPackage.js';
-import { startVariables, type VariableLookup } from './startVariables.js';
+import { projectFactsOf } from './composeProject.js';
+import { imageEnvironment, startVariables, type ImageEnvironment, type VariableLookup } from './startVariables.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
@@ -91,6 +92,8 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     return describeService(draft, dir, entry?.parsed ?? null, deps, start);
   });
   keepSourcesInInnermostService(services);
+  const projectFacts = projectFactsOf(compose);
+  for (const s of services) Object.assign(s, projectFacts(s.compose));
   for (const s of services) if (s.definitionDispute) problems.push({ code: 'ECS218', severity: 'warning', file: s.definitionDispute.file, line: s.definitionDispute.line, service: s.name, message: s.definitionDispute.message });
 
   const model: RepoModel = {
@@ -525,13 +528,16 @@ function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: Describ
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
-  const env = startVariables(inForce, globalArgs, draft.args, [draft.compose, ...draft.alsoComposedBy]);
+  const image = imageEnvironment(inForce, globalArgs, draft.args);
+  const env = startVariables(image, [draft.compose, ...draft.alsoComposedBy]);
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, read: deps.read, ...(imageFile ? { imageFile } : {}) });
-  return { env, pkg: startPackage(cwd, deps.workspacePackages, imageFile), imageFile };
+  return { image, env, pkg: startPackage(cwd, deps.workspacePackages, imageFile), imageFile };
 }
 
 interface DraftStart {
+  /** The deployed stage's ENV as the build expands it. */
+  image: ImageEnvironment;
   env: VariableLookup;
   pkg: StartPackage;
   /** The repo file the deployed stage holds at an image path (its build followed once, shared by what reads it). */
@@ -572,7 +578,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
-  const { byPattern, portFacts } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps);
+  const { byPattern, portFacts } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps, start.image);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -615,13 +621,14 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     compose: draft.compose,
     role,
     roleReasons,
-    ...processFacts(workerProcess, parsed, stage, draft, deps),
+    ...processFacts(workerProcess, parsed, stage, draft, deps, start.image),
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
     ...(portDispute ? { portDispute } : {}),
     ...definitionDisputeOf(draft),
     ...(stageDispute ? { stageDispute } : {}),
+    imageEnv: start.image,
     entryFile,
     packageName: pkg?.name ?? null,
     workspaceDeps: pkg ? workspaceClosure(pkg.name, workspacePackages).filter((p) => p.name !== pkg.name).map((p) => p.name) : [],
@@ -642,14 +649,14 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
  * the directory its start command runs it in), the package scripts that command runs, the
  * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, { env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
   const { files, read, workspacePackages } = deps;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
   return {
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, inForce), cwd }),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, image), cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
     ...(imported.length ? { importedConsumers: imported } : {}),
@@ -735,19 +742,19 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
 }
 
 /** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */
-function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
+function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, image: ImageEnvironment): Pick<Service, 'workerProcess' | 'configBind'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
-  const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps)) ?? gunicornArgsBind(parsed, stage, draft);
+  const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps, image)) ?? gunicornArgsBind(stage, draft, image);
   return configBind ? { configBind } : {};
 }
 
 /** A literal `--bind`/`-b` in GUNICORN_CMD_ARGS (compose's value, else the image's ENV) of a gunicorn started without one on its command line: it wins over the config file. */
-function gunicornArgsBind(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft): Service['configBind'] | null {
+function gunicornArgsBind(stage: DockerStage, draft: Draft, image: ImageEnvironment): Service['configBind'] | null {
   const command = processCommand(stage, draft.compose).replace(/[[\]",]/g, ' ');
   const at = /(?:^|[\s/])gunicorn\s/.exec(command);
   if (!at || /\s(?:-b|--bind)[\s=]/.test(command.slice(at.index))) return null;
-  const settings = serviceEnvironment(draft, effectiveInstructions(parsed, stage)).GUNICORN_CMD_ARGS ?? [];
+  const settings = serviceEnvironment(draft, image).GUNICORN_CMD_ARGS ?? [];
   const s = settings.find((x) => x.from === 'compose') ?? settings.at(-1);
   const port = s && /(?:^|\s)(?:-b|--bind)[\s=]+[\w.[\]]*:(\d{2,5})\b/.exec(s.value)?.[1];
   return s && port ? { port: Number(port), file: s.file, line: s.line } : null;
@@ -757,9 +764,9 @@ function gunicornArgsBind(parsed: ParsedDockerfile, stage: DockerStage, draft: D
  * The gunicorn config file the service's process reads (src/repo/gunicornBind.ts), its bind marked
  * overridden when the command line or GUNICORN_CMD_ARGS (the image's ENV, compose) binds.
  */
-function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps) {
+function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps, image: ImageEnvironment) {
   const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
-  const cmdArgs = serviceEnvironment(draft, effectiveInstructions(parsed, stage)).GUNICORN_CMD_ARGS ?? [];
+  const cmdArgs = serviceEnvironment(draft, image).GUNICORN_CMD_ARGS ?? [];
   return config && { ...config, cliBind: config.cliBind || cmdArgs.some((s) => /(?:^|\s)(?:-b|--bind)(?:[\s=]|$)/.test(s.value)) };
 }
 
@@ -768,10 +775,10 @@ function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: D
  * variable in the config file it reads; and the source facts that are port evidence: not the
  * gunicorn config files the process does not read (one left beside a `fastapi run` CMD, or not copied).
  */
-function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, cmdText: string, entryFile: string | null, facts: Map<string, SourceFacts>, deps: DescribeDeps) {
+function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, cmdText: string, entryFile: string | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, image: ImageEnvironment) {
   const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
   const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), imageFile);
-  const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps) : null;
+  const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps, image) : null;
   const variableBind = gunicornVariableBind(config);
   if (variableBind) byPattern.unshift(variableBind);
   const unread = [...facts.keys()].filter((f) => f !== config?.file && f.endsWith('.py') && isGunicornConfig(f, deps.read(f) ?? ''));
@@ -793,22 +800,15 @@ function processCommand(stage: DockerStage | undefined, compose: ComposeService 
 }
 
 /**
- * The variables the container gets: the deployed stage's ENV (and its parents'), each value
- * expanded with the ENVs before it, and the service's compose `environment` in every project that
- * runs it, `${VAR:-default}` taken as compose does with VAR unset. A value that still names a
- * variable (`${LOG_DIR}` from the caller's shell) is kept as written: its path is not established.
+ * The variables the container gets: the deployed stage's ENV as the build expands it (a value the
+ * build does not establish is kept as written: `/srv/$NAME`), and the service's compose `environment`
+ * in every project that runs it, `${VAR:-default}` taken as compose does with VAR unset. A value
+ * that still names a variable (`${LOG_DIR}` from the caller's shell) is kept as written: its path is
+ * not established.
  */
-function serviceEnvironment(draft: Draft, inForce: readonly { keyword: string; args: string; line: number }[]): ServiceEnvironment {
+function serviceEnvironment(draft: Draft, image: ImageEnvironment): ServiceEnvironment {
   const env: Record<string, EnvSetting[]> = {};
-  const image = new Map<string, string>();
-  for (const ins of inForce) {
-    if (ins.keyword !== 'ENV') continue;
-    for (const [name, raw] of variableAssignments(ins.args, 'ENV')) {
-      const value = expandVariables(raw ?? '', (n) => image.get(n) ?? null).text;
-      image.set(name, value);
-      env[name] = [...(env[name] ?? []).filter((s) => s.from !== 'image'), { value, from: 'image', file: draft.dockerfile ?? '', line: ins.line }];
-    }
-  }
+  for (const [name, v] of image) env[name] = [{ value: v.value ?? v.written ?? '', from: 'image', file: draft.dockerfile ?? '', line: v.line }];
   for (const compose of [draft.compose, ...draft.alsoComposedBy]) {
     if (!compose) continue;
     for (const [name, raw] of Object.entries(compose.environment)) {

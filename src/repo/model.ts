@@ -9,6 +9,8 @@ import type { ComposeModel, ComposeService } from './compose.js';
 import type { DockerStage, ParsedDockerfile } from './dockerfile.js';
 import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './workspace.js';
 import type { RuntimeWrite } from './runtimeWrites.js';
+import type { ImageEnvironment } from './startVariables.js';
+import type { CompletionWaiter, SharedVolume } from './composeProject.js';
 import type { StartScriptRun } from './processCwd.js';
 import type { ImportedConsumer } from './importedConsumers.js';
 import type { LockfileFacts } from './lockfiles.js';
@@ -80,6 +82,12 @@ export interface Service {
    * targets (naming both, file:line): the deployed stage is not established, so no Dockerfile change.
    */
   stageDispute?: string;
+  /**
+   * The deployed stage's ENV (its parents' included), each value as the build expands it with the
+   * ARGs (their defaults, compose `build.args` over them) and ENVs before it; a value the build does
+   * not establish (an ARG with no value) is null. Empty without a Dockerfile.
+   */
+  imageEnv: ImageEnvironment;
   entryFile: string | null;
   packageName: string | null;
   /** Workspace packages this service depends on, transitively, in build order. */
@@ -132,6 +140,15 @@ export interface Service {
    * (its writes, its port, its role) is established: no change that needs it is made.
    */
   startPackageUnknown?: { because: string; file: string; line: number };
+  /**
+   * Deployed services of its compose project wait for it to exit successfully (`depends_on:
+   * {migrate: {condition: service_completed_successfully}}`), each with where it says so: a job that
+   * runs to completion, run once per deploy as a one-off task. It serves no traffic: no port mapping,
+   * no probe, no target group, and it does not count among the processes an image's HEALTHCHECK probes.
+   */
+  runsToCompletion?: CompletionWaiter[];
+  /** Named compose volumes it mounts that other deployed services of its project mount too (ECS418). */
+  sharedVolumes?: SharedVolume[];
   /** Directories the service writes at runtime (e.g. Django STATIC_ROOT when start-up runs collectstatic). */
   runtimeWrites?: RuntimeWrite[];
   /** The package.json scripts its start command runs through npm/pnpm/yarn, hooks included (src/repo/processCwd.ts). */

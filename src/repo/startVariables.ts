@@ -13,18 +13,37 @@
 import type { ComposeService } from './compose.js';
 import { deployedProcess } from './compose.js';
 import type { DockerInstruction } from './dockerfile.js';
-import { substitute, variableAssignments } from '../dockerfile/variables.js';
+import { expandVariables, substitute, variableAssignments } from '../dockerfile/variables.js';
 
 export type VariableLookup = (name: string) => string | null;
 
-/** The image's runtime ENV: name -> value, null when the build does not establish it. */
-function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>): Map<string, string | null> {
+/** A variable the image's ENV sets, as the build expands it. */
+export interface ImageVariable {
+  /** Its value in the image; null when the build does not establish it (see {@link ImageVariable.unknown}). */
+  value: string | null;
+  /** The value as the ENV instruction writes it (`/srv/$NAME`). */
+  written: string | null;
+  /** The line of the ENV instruction that sets it last. */
+  line: number;
+  /** The variables it expands that have no value the repo establishes (an ARG with neither a default nor a build arg, a variable the base image sets). */
+  unknown: string[];
+}
+
+/** The deployed stage's runtime ENV, by name (later assignments winning). */
+export type ImageEnvironment = ReadonlyMap<string, ImageVariable>;
+
+/**
+ * The image's runtime ENV: each value expanded at build time with the ARGs and ENVs before it, an
+ * ARG taking the service's compose `build.args` over its default (`inForce`: the deployed stage's
+ * instructions with its parents'; `globalArgs`: the ARGs before the first FROM).
+ */
+export function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>): ImageEnvironment {
   const globals = new Map<string, string | null>();
   for (const ins of globalArgs)
     for (const [name, value] of variableAssignments(ins.args, 'ARG')) globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : value);
   const args = new Map<string, string | null>();
-  const env = new Map<string, string | null>();
-  const known = (name: string) => (env.has(name) ? env.get(name) ?? null : args.get(name) ?? null);
+  const env = new Map<string, ImageVariable>();
+  const known = (name: string) => (env.has(name) ? env.get(name)?.value ?? null : args.get(name) ?? null);
   for (const ins of inForce) {
     if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
     for (const [name, raw] of variableAssignments(ins.args, ins.keyword)) {
@@ -32,7 +51,11 @@ function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: rea
         // A build arg wins over the default; a bare ARG re-declares the global one (its value, if any).
         const value = Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : raw === null ? (globals.get(name) ?? null) : substitute(raw, known);
         args.set(name, value);
-      } else env.set(name, raw === null ? null : substitute(raw, known));
+        continue;
+      }
+      const expansion = raw === null ? null : expandVariables(raw, known);
+      const unknown = expansion?.unknown ?? [];
+      env.set(name, { value: expansion && !unknown.length ? expansion.text : null, written: raw, line: ins.line, unknown });
     }
   }
   return env;
@@ -54,12 +77,8 @@ function composeValue(compose: ComposeService, name: string): string | null | un
   return undefined;
 }
 
-/**
- * The variables of a service's container, as its start command sees them: `inForce` is the deployed
- * stage's instructions with its parents', `globalArgs` the ARGs before the first FROM.
- */
-export function startVariables(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>, composes: readonly (ComposeService | null)[]): VariableLookup {
-  const image = imageEnvironment(inForce, globalArgs, buildArgs);
+/** The variables of a service's container, as its start command sees them: the image's ENV ({@link imageEnvironment}) under the compose definitions'. */
+export function startVariables(image: ImageEnvironment, composes: readonly (ComposeService | null)[]): VariableLookup {
   const defs = composes.filter((c): c is ComposeService => c !== null);
   return (name) => {
     const values = defs.map((c) => composeValue(c, name));
@@ -69,6 +88,6 @@ export function startVariables(inForce: readonly DockerInstruction[], globalArgs
       if (set.length !== values.length || set.some((v) => v === null || v !== set[0])) return null;
       return set[0] as string;
     }
-    return image.get(name) ?? null;
+    return image.get(name)?.value ?? null;
   };
 }

@@ -8,9 +8,12 @@ import { servicesForFile, type RepoModel, type Service } from '../../src/repo/mo
 import { PORT_PRIORITY } from '../../src/repo/ports.js';
 import { startPackageUnknown } from './start-package.js';
 
-/** The single HTTP service a Dockerfile builds, or a finding saying why there is none to act on. */
+/**
+ * The single HTTP service a Dockerfile builds, or a finding saying why there is none to act on. A
+ * one-off job (`Service.runsToCompletion`) is not one: it serves no traffic, whatever its image serves.
+ */
 export function httpServiceOf(path: string, repo: RepoModel): { service: Service; port: number } | { finding: Finding } | null {
-  const services = servicesForFile(repo, path).filter((s) => s.role === 'http');
+  const services = servicesForFile(repo, path).filter((s) => s.role === 'http' && !s.runsToCompletion);
   if (services.length === 0) return null;
   const unknownPackage = startPackageUnknown(path, services, 'no port change is made');
   if (unknownPackage) return { finding: unknownPackage };

@@ -7,18 +7,31 @@
 import type { Finding } from '../../src/findings/finding.js';
 import type { Service } from '../../src/repo/model.js';
 
-/** The finding for the first of `services` whose package is not established; null when every one's is. */
+/**
+ * The finding for the services of `services` whose package is not established, naming each of them
+ * with why (services that share a reason are named together); null when every one's is established.
+ */
 export function startPackageUnknown(path: string, services: readonly Service[], change: string): Finding | null {
-  const service = services.find((s) => s.startPackageUnknown);
-  const unknown = service?.startPackageUnknown;
-  if (!service || !unknown) return null;
-  const at = unknown.file === path ? { line: unknown.line } : {};
-  const where = unknown.file && unknown.file !== path ? ` (${unknown.file}:${unknown.line})` : '';
+  const unknown = services.filter((s): s is Service & Required<Pick<Service, 'startPackageUnknown'>> => s.startPackageUnknown !== undefined);
+  const first = unknown[0];
+  if (!first) return null;
+  const inFile = unknown.find((s) => s.startPackageUnknown.file === path);
+  const reasons = new Map<string, string[]>();
+  for (const s of unknown) {
+    const { because, file, line } = s.startPackageUnknown;
+    const reason = `${because}${file && file !== path ? ` (${file}:${line})` : ''}`;
+    reasons.set(reason, [...(reasons.get(reason) ?? []), `"${s.name}"`]);
+  }
+  const and = (names: string[]) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? ''));
+  const whose = unknown.length === 1 ? `"${first.name}"'s image runs is not established:` : 'the image runs is not established';
+  const why = [...reasons].map(([reason, names]) => (unknown.length === 1 ? reason : `for ${and(names)}: ${reason}`)).join('; ');
+  const dirs = [...new Set(unknown.map((s) => s.dir))];
+  const holds = dirs.length === 1 && dirs[0] ? `every package under ${dirs[0]}/` : 'the whole workspace';
   return {
     code: 'ECS168',
     severity: 'warning',
-    service: service.name,
-    message: `which workspace package "${service.name}"'s image runs is not established: ${unknown.because}${where}; the image holds ${service.dir ? `every package under ${service.dir}/` : 'the whole workspace'}, so what its code writes, reads or listens on is not known and ${change}. Give the variable a value per service (compose \`build.args\` or \`environment:\`), or start the package by name, then run ecsfix again`,
-    ...at,
+    ...(unknown.length === 1 ? { service: first.name } : {}),
+    message: `which workspace package ${whose} ${why}; the image holds ${holds}, so what its code writes, reads or listens on is not known and ${change}. Give the variable a value per service (compose \`build.args\` or \`environment:\`), or start the package by name, then run ecsfix again`,
+    ...(inFile ? { line: inFile.startPackageUnknown.line } : {}),
   };
 }

@@ -4,23 +4,26 @@
  * HEALTHCHECK on localhost still passes: the targets never turn healthy and nothing says why.
  * Established from the listen call: a literal `'localhost'`/`'127.0.0.1'`, a `HOST` variable whose
  * fallback is one and that neither the image nor compose sets, or Fastify's default (localhost
- * when `listen` names no host).
+ * when `listen` names no host). A HOST the image sets to a value its build does not establish (an
+ * ARG with no value) is not known to be loopback: no finding.
  */
 import type { Finding } from '../../findings/finding.js';
-import { finding, imageEnv, serviceImage, type CheckContext } from '../context.js';
+import { finding, type CheckContext } from '../context.js';
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/;
 
 export function loopbackBind(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
-    if (service.role !== 'http') continue;
-    const image = serviceImage(ctx.repo, service);
-    const env = new Map<string, string | null>([...(image ? imageEnv(image.parsed, image.stage) : []), ...Object.entries(service.compose?.environment ?? {})]);
+    // A one-off job serves no traffic: nothing connects to it.
+    if (service.role !== 'http' || service.runsToCompletion) continue;
+    const image = new Map([...service.imageEnv].map(([name, v]) => [name, v.value]));
+    const env = new Map<string, string | null>([...image, ...Object.entries(service.compose?.environment ?? {})]);
     for (const listen of service.listen ?? []) {
       const host = listen.host;
       if (!host) continue;
       const set = host.envVar ? env.get(host.envVar) : undefined;
+      if (set === null && host.envVar && !Object.hasOwn(service.compose?.environment ?? {}, host.envVar)) continue;
       const bound = set !== undefined && set !== null ? set : host.value;
       if (bound === null || !LOOPBACK.test(bound)) continue;
       const how = host.implicit

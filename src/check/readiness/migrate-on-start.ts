@@ -3,14 +3,15 @@
  * (`manage.py migrate` in the entrypoint script, `prisma migrate deploy && node …` as the CMD). On
  * ECS every task of the service starts it, so N tasks migrate at once on each deploy and scale-out,
  * and a failed migration restarts the tasks in a loop. No automatic fix: where migrations run is
- * a deployment decision (a one-off task before the service update).
+ * a deployment decision (a one-off task before the service update). A one-off job (ECS419: another
+ * service waits for it to complete) is that task already: migrating is what it is run for.
  */
 import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
 import type { Service } from '../../repo/model.js';
 import { instructionWords } from '../../dockerfile/shell.js';
-import { composeCommand, finding, imageEnv, lastInForce, serviceImage, type CheckContext } from '../context.js';
+import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 import { startScriptsOf } from '../start-scripts.js';
@@ -86,6 +87,7 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     );
   };
   for (const service of ctx.repo.services) {
+    if (service.runsToCompletion) continue;
     // The process the task definition runs when compose replaces the image's (`sh -c "manage.py migrate && gunicorn ..."`).
     const process = composeCommand(service);
     const migrates = process ? migration(process.value) : null;
@@ -112,7 +114,7 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     const lines = script?.text.split('\n') ?? [];
     // What settles the script's conditions: the env the container gets, and the arguments it starts with.
     const started = script ? scriptArgs(image, service, script.path) : null;
-    const env: Record<string, string | null> = { ...Object.fromEntries(imageEnv(image.parsed, image.stage)), ...(service.compose?.environment ?? {}) };
+    const env: Record<string, string | null> = { ...Object.fromEntries([...service.imageEnv].map(([name, v]) => [name, v.value])), ...(service.compose?.environment ?? {}) };
     lines.forEach((line, i) => {
       const what = /^\s*#/.test(line) ? null : migration(line);
       if (!what || !script) return;

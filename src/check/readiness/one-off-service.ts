@@ -3,43 +3,39 @@
  * {migrate: {condition: service_completed_successfully}}`): a job that runs to completion (migrations,
  * table creation, a seed), not a long-running service. On ECS it is a one-off task run once per
  * deploy before the dependents' new tasks start; deployed as an ECS service, the scheduler would
- * start it again every time it exits, and the ordering compose gives it is lost.
+ * start it again every time it exits, and the ordering compose gives it is lost. The fact is the
+ * model's (`Service.runsToCompletion`, src/repo/composeProject.ts): the finding and the task
+ * definition's note both read it.
  */
 import type { Finding } from '../../findings/finding.js';
-import { developmentOnly, type ComposeService } from '../../repo/compose.js';
-import type { RepoModel, Service } from '../../repo/model.js';
+import type { Service } from '../../repo/model.js';
 import { finding, type CheckContext } from '../context.js';
 
-/** The deployed services of its compose project that wait for this one to complete, with where they say so. */
-export function completionWaiters(repo: RepoModel, service: Service): { service: string; file: string; line: number }[] {
-  const own = service.compose;
-  if (!own) return [];
-  const project = repo.compose.projects.find((p) => p.services.includes(own));
-  return (project?.services ?? [])
-    .filter((s: ComposeService) => !developmentOnly(s))
-    .flatMap((s) => (s.awaitsCompletion ?? []).filter((c) => c.service === own.name).map((c) => ({ service: s.name, file: c.file, line: c.line })));
+/** Who waits for a one-off job: their names, and "waits"/"wait". */
+function waiting(service: Service): { names: string; verb: string } {
+  const waiters = service.runsToCompletion ?? [];
+  return { names: waiters.map((w) => w.service).join(', '), verb: waiters.length === 1 ? 'waits' : 'wait' };
 }
 
 /** The task-definition note of a one-off job, or none. */
-export function oneOffNotes(repo: RepoModel, service: Service): string[] {
-  const waiters = completionWaiters(repo, service);
-  if (!waiters.length) return [];
-  const first = waiters[0] as { file: string; line: number };
-  return [`${service.name} runs to completion (${waiters.map((w) => w.service).join(', ')} wait${waiters.length === 1 ? 's' : ''} for it to exit successfully, ${first.file}:${first.line}): run it once per deploy as a one-off task (aws ecs run-task, or a deploy pipeline step) before the new tasks of ${waiters.map((w) => w.service).join(', ')} start, not as an ECS service`];
+export function oneOffNotes(service: Service): string[] {
+  const first = service.runsToCompletion?.[0];
+  if (!first) return [];
+  const { names, verb } = waiting(service);
+  return [`${service.name} runs to completion (${names} ${verb} for it to exit successfully, ${first.file}:${first.line}): run it once per deploy as a one-off task (aws ecs run-task, or a deploy pipeline step) before the new tasks of ${names} start, not as an ECS service`];
 }
 
 export function oneOffService(ctx: CheckContext): Finding[] {
   return ctx.repo.services.flatMap((service) => {
-    const waiters = completionWaiters(ctx.repo, service);
-    const first = waiters[0];
+    const first = service.runsToCompletion?.[0];
     if (!first) return [];
-    const names = waiters.map((w) => w.service).join(', ');
+    const { names, verb } = waiting(service);
     return [
       finding(ctx, 'ECS419', {
         service: service.name,
         file: first.file,
         line: first.line,
-        message: `"${service.name}" runs to completion: ${names} wait${waiters.length === 1 ? 's' : ''} for it to exit successfully. On ECS run it once per deploy as a one-off task (aws ecs run-task, or a step of the deploy pipeline) before the new tasks of ${names} start; as an ECS service the scheduler would start it again every time it exits`,
+        message: `"${service.name}" runs to completion: ${names} ${verb} for it to exit successfully. On ECS run it once per deploy as a one-off task (aws ecs run-task, or a step of the deploy pipeline) before the new tasks of ${names} start; as an ECS service the scheduler would start it again every time it exits`,
       }),
     ];
   });

@@ -6,7 +6,7 @@
  * and nothing when the image or compose sets a port variable.
  */
 import type { Finding } from '../../findings/finding.js';
-import { finding, imageEnv, serviceImage, type CheckContext } from '../context.js';
+import { finding, type CheckContext } from '../context.js';
 
 const DECLARED = new Set(['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD']);
 const LITERAL = /\.listen literal|PORT constant|serve default port/;
@@ -14,12 +14,13 @@ const LITERAL = /\.listen literal|PORT constant|serve default port/;
 export function portMismatch(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
-    if (service.role !== 'http') continue;
+    // A one-off job serves no traffic: its port is no one's.
+    if (service.role !== 'http' || service.runsToCompletion) continue;
     const declared = service.portEvidence.filter((e) => DECLARED.has(e.source));
     if (declared.length === 0) continue;
     const ports = new Set(declared.map((e) => e.value));
-    const image = serviceImage(ctx.repo, service);
-    const names = [...(image ? imageEnv(image.parsed, image.stage).keys() : []), ...Object.keys(service.compose?.environment ?? {})];
+    // A port variable the image sets from a value the build does not establish is set all the same.
+    const names = [...service.imageEnv.keys(), ...Object.keys(service.compose?.environment ?? {})];
     const portVarSet = names.some((n) => /PORT$/.test(n));
     const where = declared.map((e) => `${e.source} ${e.value} at ${e.file}:${e.line}`).join(', ');
     for (const code of service.portEvidence.filter((e) => e.source.startsWith('code') && !ports.has(e.value))) {
