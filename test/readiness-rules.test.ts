@@ -828,6 +828,65 @@ describe('the package.json script the start command runs (review6 R21)', () => {
   });
 });
 
+describe('ECS410 in an ENTRYPOINT script exec finds on PATH (review9 R3)', () => {
+  // review9 R3's acme-platform api: context = the repo root, the script copied to /usr/local/bin under
+  // its own name and started by that bare name (the official node image's convention), WORKDIR moved after.
+  const DOCKERFILE = (prod: string) =>
+    [
+      '# syntax=docker/dockerfile:1.4',
+      'ARG NODE_VERSION=18.19.0',
+      '',
+      'FROM node:${NODE_VERSION}-alpine AS base',
+      'WORKDIR /usr/src/app',
+      'RUN apk add --no-cache openssl libc6-compat',
+      '',
+      'FROM base AS build',
+      'COPY package.json package-lock.json ./',
+      'COPY apps/api/package.json ./apps/api/',
+      'RUN npm ci --workspace=@acme/api --include-workspace-root',
+      'COPY . .',
+      'RUN npm run build --workspace=@acme/api',
+      '',
+      'FROM base AS prod',
+      'ENV NODE_ENV=production',
+      'COPY --from=build /usr/src/app/node_modules ./node_modules',
+      'COPY --from=build /usr/src/app/apps/api/dist ./apps/api/dist',
+      'COPY --from=build /usr/src/app/apps/api/prisma ./apps/api/prisma',
+      'COPY apps/api/package.json ./apps/api/',
+      prod,
+      'EXPOSE 3000',
+      'CMD ["node", "dist/main.js"]',
+      '',
+    ].join('\n');
+  const SCRIPT = '#!/bin/sh\nset -e\n\nif [ "${SKIP_MIGRATIONS:-false}" != "true" ]; then\n  echo "Running database migrations..."\n  npx prisma migrate deploy --schema ./prisma/schema.prisma\nfi\n\nexec "$@"\n';
+  const repo = (prod: string) => ({
+    'docker-compose.yml': 'name: acme\nservices:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n      target: prod\n    ports:\n      - "3000:3000"\n    environment:\n      API_PORT: 3000\n',
+    'package.json': JSON.stringify({ name: 'acme-platform', private: true, workspaces: ['apps/*'] }, null, 2) + '\n',
+    'package-lock.json': '{"name":"acme-platform","lockfileVersion":3,"requires":true,"packages":{"":{"name":"acme-platform","workspaces":["apps/*"]}}}\n',
+    'apps/api/package.json': JSON.stringify({ name: '@acme/api', version: '1.4.2', private: true, main: 'dist/main.js', scripts: { build: 'tsc -p tsconfig.json', start: 'node dist/main.js' }, dependencies: { express: '^4.18.2' } }, null, 2) + '\n',
+    'apps/api/src/main.ts': "import express from 'express';\nconst app = express();\napp.get('/api/v1/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.API_PORT) || 3000);\n",
+    'apps/api/prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+    'docker/docker-entrypoint.sh': SCRIPT,
+    'docker/api.Dockerfile': DOCKERFILE(prod),
+  });
+  const lines = (files: Record<string, string>) => at(readiness(files), 'ECS410').map((f) => `${f.service} ${f.file}:${f.line}`);
+
+  it('a bare ENTRYPOINT name is the script COPY put in /usr/local/bin (the default PATH)', () => {
+    const prod = 'COPY docker/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual(['api docker/docker-entrypoint.sh:6']);
+  });
+
+  it('behind tini, and in a directory an ENV PATH of the stage puts on PATH', () => {
+    const prod = 'RUN apk add --no-cache tini\nCOPY docker/docker-entrypoint.sh /opt/acme/bin/\nENV PATH=/opt/acme/bin:$PATH\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["/sbin/tini", "--", "docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual(['api docker/docker-entrypoint.sh:6']);
+  });
+
+  it('silent for a directory that is not on PATH (exec cannot start the script by its bare name)', () => {
+    const prod = 'COPY docker/docker-entrypoint.sh /opt/acme/bin/\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual([]);
+  });
+});
+
 describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
   // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
   const stack = (extra = '') => ({
