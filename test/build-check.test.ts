@@ -629,3 +629,56 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
     expect(blocking(buildCheck(compiled('tsup', 'dist', [['api/tsup.config.js', 'export default { outDir: process.env.OUT };\n']]), 'api/Dockerfile'))).toEqual([]);
   });
 });
+
+describe('ECS509 npm ci where the image has package.json but no lockfile (review9 R13)', () => {
+  // review9 R13's A-v2 jobs image: an npm-workspaces repo (one package-lock.json at the root), built
+  // from the root, whose Dockerfile copies only the app's package.json before `npm ci`.
+  const JOBS = 'FROM node:18-alpine\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci --omit=dev\nCOPY apps/jobs ./\nCMD ["node", "src/worker.js"]\n';
+  const tree = (dockerfile: string, extra: [string, string][] = []): Tree =>
+    new Map([
+      ['package.json', JSON.stringify({ name: 'acme-platform', private: true, workspaces: ['apps/*', 'libs/*'], devDependencies: { typescript: '~5.3.3' } }, null, 2)],
+      ['package-lock.json', '{"name":"acme-platform","lockfileVersion":3,"requires":true,"packages":{}}\n'],
+      ['nx.json', '{}\n'],
+      ['apps/jobs/package.json', JSON.stringify({ name: '@acme/jobs', version: '1.0.0', private: true, main: 'src/worker.js', scripts: { start: 'node src/worker.js' }, dependencies: { '@acme/config': '*', '@acme/logger': '*', bullmq: '^5.1.0' } }, null, 2)],
+      ['apps/jobs/src/worker.js', "const { Worker } = require('bullmq');\nconst { logger } = require('@acme/logger');\nnew Worker('reports', async () => logger.info('x'), { connection: { host: process.env.REDIS_HOST } });\n"],
+      ['libs/logger/package.json', JSON.stringify({ name: '@acme/logger', main: 'src/index.js' })],
+      ['libs/logger/src/index.js', 'module.exports = { logger: console };\n'],
+      ['libs/config/package.json', JSON.stringify({ name: '@acme/config', main: 'src/index.js' })],
+      ['libs/config/src/index.js', 'module.exports = {};\n'],
+      ['docker/jobs.Dockerfile', dockerfile],
+      ['docker-compose.yml', 'name: acme\nservices:\n  jobs:\n    build:\n      context: .\n      dockerfile: docker/jobs.Dockerfile\n    profiles: ["workers"]\n'],
+      ...extra,
+    ]);
+  const ecs509 = (t: Tree, path = 'docker/jobs.Dockerfile') => checkDockerfileBuild(t.get(path) as string, modelOf(t), { path }).filter((f) => f.code === 'ECS509');
+
+  it('blocking at the RUN line, advising the root lockfile and `npm ci -w <package>`', () => {
+    const found = ecs509(tree(JOBS));
+    expect(found.map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:4']);
+    expect(found[0]?.message).toContain('npm ci -w @acme/jobs');
+  });
+
+  it('a per-service context whose directory has neither lockfile: blocking; `cd` in the RUN is followed', () => {
+    const t: Tree = new Map([
+      ['docker-compose.yml', 'services:\n  api:\n    build: ./api\n'],
+      ['api/package.json', JSON.stringify({ name: 'api', main: 'index.js', dependencies: { express: '^4.19.2' } })],
+      ['api/index.js', "require('express')().listen(3000);\n"],
+      ['api/Dockerfile', 'FROM node:20-slim\nWORKDIR /srv\nCOPY package.json app/\nRUN cd app && npm ci --omit=dev\nCOPY . app/\nCMD ["node", "app/index.js"]\n'],
+    ]);
+    expect(ecs509(t, 'api/Dockerfile').map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:4']);
+  });
+
+  it('silent when the lockfile is copied in (package*.json, or the root one with `-w`), for npm install, and for a stage the target does not build', () => {
+    expect(ecs509(tree('FROM node:18-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY apps/jobs/package.json apps/jobs/\nRUN npm ci --omit=dev -w @acme/jobs\nCOPY apps/jobs apps/jobs\nCMD ["node", "apps/jobs/src/worker.js"]\n'))).toEqual([]);
+    expect(ecs509(tree(JOBS.replace('npm ci', 'npm install')))).toEqual([]);
+    expect(ecs509(tree(JOBS, [['apps/jobs/package-lock.json', '{"lockfileVersion":3}\n']]).set('docker/jobs.Dockerfile', JOBS.replace('COPY apps/jobs/package.json ./', 'COPY apps/jobs/package*.json ./')))).toEqual([]);
+    const dev = `FROM node:18-alpine AS dev\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci\n\nFROM node:18-alpine AS prod\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY apps/jobs/package.json apps/jobs/\nRUN npm ci --omit=dev -w @acme/jobs\nCOPY apps/jobs apps/jobs\nCMD ["node", "apps/jobs/src/worker.js"]\n`;
+    expect(ecs509(tree(dev))).toEqual([]);
+  });
+
+  it('silent below another package.json (npm may install from that workspace root), info after a step the check cannot follow', () => {
+    const below = 'FROM node:18-alpine\nWORKDIR /app\nCOPY package.json ./\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci --omit=dev\nCOPY apps/jobs ./\nCMD ["node", "src/worker.js"]\n';
+    expect(ecs509(tree(below))).toEqual([]);
+    const unfollowed = JOBS.replace('RUN npm ci', 'RUN ./scripts/fetch-lock.sh\nRUN npm ci');
+    expect(ecs509(tree(unfollowed)).map((f) => `${f.severity}:${f.line}`)).toEqual(['info:5']);
+  });
+});

@@ -9,6 +9,7 @@
  *   run-corepack       (ECS507) a RUN calls corepack on a node image that ships none (node 25+)
  *   workspace-runtime  (ECS504) a workspace package the service imports that the deployed stage lacks
  *   install-coverage   (ECS508) the service's node_modules come only from installs that do not cover its package.json
+ *   npm-ci-lockfile    (ECS509) a RUN runs `npm ci` where the image holds package.json but no package-lock.json
  *   runtime-user       (ECS505) the deployed stage runs as root
  *
  * A stage that runs a command the model does not understand may create files it cannot see, so a
@@ -28,6 +29,7 @@ import { copySource } from './copy-source.js';
 import { deployedOf, workdirBefore } from './deployed.js';
 import { runCorepack } from './run-corepack.js';
 import { installCoverage } from './install-coverage.js';
+import { npmCiLockfile } from './npm-ci-lockfile.js';
 import { runtimeUser } from './runtime-user.js';
 import { workspaceRuntime } from './workspace-runtime.js';
 
@@ -35,7 +37,7 @@ export type { BuildFinding } from './context.js';
 export { nodeScript } from './cmd-path.js';
 
 /** The rules, in the order their findings on one line are listed. */
-const RULES = [copyFromStage, copySource, runCorepack, cmdPath, cmdProgram, workspaceRuntime, installCoverage, runtimeUser];
+const RULES = [copyFromStage, copySource, runCorepack, npmCiLockfile, cmdPath, cmdProgram, workspaceRuntime, installCoverage, runtimeUser];
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
