@@ -46,6 +46,12 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     fixedBy: 'dockerfile-non-root',
   },
   {
+    code: 'ECS510',
+    title: 'The non-root user cannot write a directory the process writes',
+    defaultSeverity: 'blocking',
+    help: 'The deployed stage already runs as a non-root USER, but a directory the process writes (a log or upload directory its code creates, its working directory, a VOLUME) is owned by root as the image builds it: a WORKDIR or COPY made it as root, and a `COPY --chown` into it re-owns what it copies, not the directory itself. A VOLUME on a path no step creates gets a mount point Docker creates as root. The write fails with EACCES. Create the directory and chown it to the runtime user in a RUN before USER (or copy it in with `--chown`). Said only when the image model establishes that root owns it.',
+  },
+  {
     code: 'ECS506',
     title: 'The image command runs a package manager the image does not have',
     defaultSeverity: 'blocking',

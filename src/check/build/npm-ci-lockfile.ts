@@ -10,8 +10,8 @@
  */
 import { posix } from 'node:path';
 import { copyArguments, copyFlag } from '../../dockerfile/copy.js';
-import { buildImage, stageFor } from '../../dockerfile/imageBuild.js';
-import { absPath, presence, repoFiles, type StageFiles } from '../../dockerfile/imageFiles.js';
+import { stageFor } from '../../dockerfile/imageBuild.js';
+import { absPath, presence, repoFiles } from '../../dockerfile/imageFiles.js';
 import { runSteps } from '../../dockerfile/shell.js';
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
@@ -80,15 +80,11 @@ export function npmCiLockfile(ctx: BuildCheckContext): BuildFinding[] {
   const stages = deployed ? builtStages(parsed, deployed.stage.index) : new Set(parsed.stages.map((s) => s.index));
   const runs = parsed.instructions.filter((i) => i.keyword === 'RUN' && stages.has(i.stageIndex) && /\bnpm\b/.test(i.args));
   if (!runs.length) return [];
-  // The stage's files just before each of those RUNs, with the same build args as the check's build.
-  const before = new Map<DockerInstruction, StageFiles>();
-  const wanted = new Set(runs);
-  const walked = buildImage(parsed, ctx.repo, build.context, { buildArgs: 'defaults', args: ctx.service?.compose?.build?.args ?? {}, before: (ins, fs) => void (wanted.has(ins) && before.set(ins, { ...fs, entries: [...fs.entries] })) });
   const out: BuildFinding[] = [];
   for (const ins of runs) {
-    const fs = before.get(ins);
+    const fs = ctx.before(ins);
     if (!fs) continue;
-    const has = (path: string) => presence(fs, path, walked.files);
+    const has = (path: string) => presence(fs, path, build.files);
     for (const step of npmCiSteps(parsed, ins, fs.workdir)) {
       const manifest = has(posix.join(step.dir, 'package.json'));
       if (manifest.presence !== 'yes' || manifest.found?.kind !== 'context' || manifest.found.rel === null) continue;
