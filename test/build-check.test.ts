@@ -730,6 +730,11 @@ describe('ECS510 an image already non-root whose user cannot write a directory t
     expect(ecs510(tree(MAILER(AS_IS.replace('USER node\n', ''))))).toEqual([]);
   });
 
+  it('silent when content the model cannot list lands above the path (Next.js standalone copied to /app from a build it cannot follow)', () => {
+    const tree = readTree(join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-non-root', 'turborepo-dev-layer-target', 'before'));
+    expect(ecs510(tree, 'apps/web/Dockerfile')).toEqual([]);
+  });
+
   // review9 R8's second repro (B3): a Flask image already USER appuser, with a VOLUME on a path no step creates.
   const FLASK = (volume: string) =>
     `FROM python:3.11-slim\n\nRUN useradd -m appuser\nWORKDIR /home/appuser/app\nUSER appuser\n\nCOPY --chown=appuser:appuser requirements.txt .\nRUN pip install --user --no-cache-dir -r requirements.txt\nENV PATH="/home/appuser/.local/bin:\${PATH}"\n\nCOPY --chown=appuser:appuser . .\n\n${volume}EXPOSE 5000\n\nCMD ["gunicorn", "-b", "0.0.0.0:5000", "wsgi:app"]\n`;

@@ -23,6 +23,7 @@ import { isRootUser, type DockerInstruction, type ParsedDockerfile } from '../re
 import { copyArguments, copyFlag } from './copy.js';
 import { absPath, lookup, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { runSteps } from './shell.js';
+import { stageFor } from './imageBuild.js';
 
 /** The owner of a directory: a user name or uid as the Dockerfile writes it ('root' for root), with the line that made it so; null: not established. */
 export type Owner = { user: string; line: number; how: string } | null;
@@ -34,6 +35,8 @@ export interface StageSnapshots {
   before(ins: DockerInstruction): StageFiles | undefined;
   /** The stage's files at its end. */
   final: StageFiles;
+  /** Every stage's files at its end (what a `COPY --from` reads). */
+  stages: readonly StageFiles[];
   files: RepoFiles;
 }
 
@@ -47,11 +50,28 @@ const ownerAs = (user: string | null): string | null => (user === null ? null : 
 /** Whether the stage holds something at a path, at one point of the build. */
 const holds = (fs: StageFiles, path: string, files: RepoFiles): boolean => lookup(fs, path, files) !== null;
 
-/** The nearest directory at or above `path` that the stage holds at its end ('/' at worst). */
-export function nearestHeld(image: StageSnapshots, path: string): string {
+/**
+ * The nearest directory at or above `path` that the stage holds at its end ('/' at worst); null when
+ * content the model cannot list lands between them (a build output, a `.next/standalone` copied to
+ * /app, a COPY it cannot follow): a directory nearer to `path` may be in it.
+ */
+export function nearestHeld(parsed: ParsedDockerfile, image: StageSnapshots, path: string): string | null {
   let dir = path;
   while (dir !== '/' && !holds(image.final, dir, image.files)) dir = posix.dirname(dir);
-  return dir;
+  const unlisted = image.final.entries.some((e) => (e.kind === 'produced' || e.kind === 'unknown' || (e.kind === 'context' && e.rel === null)) && within(path, e.path));
+  return unlisted || image.instructions.some((ins) => copiesUnlisted(parsed, image, ins, path)) ? null : dir;
+}
+
+/** A `COPY --from` above `path` of what the model does not fully know: a stage it cannot follow, or a source it does not find there. */
+function copiesUnlisted(parsed: ParsedDockerfile, image: StageSnapshots, ins: DockerInstruction, path: string): boolean {
+  const args = ins.keyword === 'COPY' || ins.keyword === 'ADD' ? copyArguments(parsed, ins) : null;
+  const from = args ? copyFlag(args, 'from') : undefined;
+  const before = image.before(ins);
+  if (!args || from === undefined || !before) return false;
+  if (args.dest.value.includes('$')) return true;
+  if (!within(path, absPath(before.workdir, args.dest.value))) return false;
+  const index = stageFor(parsed, from, ins.stageIndex);
+  return index === null || image.stages[index]?.uncertain !== false || !image.final.entries.some((e) => e.copy === ins);
 }
 
 /** Where a walk over the instructions stands for one directory. */

@@ -24,7 +24,7 @@ export function runtimeWritable(ctx: BuildCheckContext): BuildFinding[] {
   const user = userLine?.args.trim() ?? '';
   if (!userLine || isRootUser(user) || user.includes('$')) return [];
   const dirs = handovers(build.parsed, inForce, [service], repo, undefined).dirs.filter((d) => !d.mount && (d.written || d.workdir));
-  const image: StageSnapshots = { instructions: inForce, before: ctx.before, final: deployed.files, files: build.files };
+  const image: StageSnapshots = { instructions: inForce, before: ctx.before, final: deployed.files, stages: build.stages, files: build.files };
   const name = user.split(':')[0] ?? user;
   const out: BuildFinding[] = [];
   const said = new Set<string>();
@@ -49,9 +49,9 @@ function rootOwned(parsed: ParsedDockerfile, image: StageSnapshots, dir: Handove
   const held = lookup(image.final, dir.path, image.files) !== null;
   // A new volume takes the mount point's owner from the image; with nothing there, Docker creates it as root.
   if (dir.volume && !held) return { dir: dir.path, why: 'no step of the image creates, so Docker creates the mount point as root' };
-  const target = held ? dir.path : nearestHeld(image, dir.path);
-  const owner = ownerAtEnd(parsed, image, target);
-  return owner?.user === 'root' ? { dir: target, why: `is root's (${owner.how}${copiedInto(parsed, image, target)})` } : null;
+  const target = held ? dir.path : nearestHeld(parsed, image, dir.path);
+  const owner = target === null ? null : ownerAtEnd(parsed, image, target);
+  return target !== null && owner?.user === 'root' ? { dir: target, why: `is root's (${owner.how}${copiedInto(parsed, image, target)})` } : null;
 }
 
 /** The COPY --chown lines whose destination is the directory: they re-own what they copy in, not it (the message says so). */
