@@ -887,6 +887,36 @@ describe('ECS410 in an ENTRYPOINT script exec finds on PATH (review9 R3)', () =>
   });
 });
 
+describe('ECS421 an entrypoint script whose #! interpreter the image lacks (review9 R36)', () => {
+  // review9 R36's B-al2: Flask under uWSGI on python:3.12-alpine, ENTRYPOINT an absolute script path, #!/bin/bash.
+  const SCRIPT = (shebang: string) => `${shebang}\nset -e\n\nif [ "$1" = "uwsgi" ]; then\n  echo "starting"\nfi\n\nexec "$@"\n`;
+  const DOCKERFILE = (base: string, entry = '["/app/docker/entrypoint.sh"]', apk = 'libpq') =>
+    `FROM ${base}\nRUN apk add --no-cache ${apk}\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nEXPOSE 5000\nENTRYPOINT ${entry}\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n`;
+  const repo = (dockerfile: string, shebang = '#!/bin/bash') => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n',
+    'backend/requirements.txt': 'flask==3.0.0\nuwsgi==2.0.23\n',
+    'backend/uwsgi.ini': '[uwsgi]\nmodule = wsgi:app\nhttp = 0.0.0.0:5000\n',
+    'backend/wsgi.py': 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/health")\ndef health():\n    return "ok"\n',
+    'backend/docker/entrypoint.sh': SCRIPT(shebang),
+    'backend/Dockerfile': dockerfile,
+  });
+  const lines = (files: Record<string, string>) => at(readiness(files), 'ECS421').map((f) => `${f.severity} ${f.file}:${f.line}`);
+
+  it('blocking at the ENTRYPOINT line for #!/bin/bash and #!/usr/bin/env bash on Alpine, and for any shell on distroless', () => {
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine')))).toEqual(['blocking backend/Dockerfile:8']);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine'), '#!/usr/bin/env bash'))).toEqual(['blocking backend/Dockerfile:8']);
+    const distroless = 'FROM python:3.12-slim AS build\nWORKDIR /app\nCOPY . .\n\nFROM gcr.io/distroless/python3-debian12\nWORKDIR /app\nCOPY --from=build /app /app\nENTRYPOINT ["/app/docker/entrypoint.sh"]\nCMD ["wsgi.py"]\n';
+    expect(lines(repo(distroless, '#!/bin/sh'))).toEqual(['blocking backend/Dockerfile:8']);
+  });
+
+  it('silent when the image has it (apk add bash, a Debian base), for #!/bin/sh on Alpine, and for a script the ENTRYPOINT runs through sh', () => {
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine', undefined, 'libpq bash')))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-slim').replace('apk add --no-cache libpq', 'apt-get update')))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine'), '#!/bin/sh'))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine', '["sh", "/app/docker/entrypoint.sh"]')))).toEqual([]);
+  });
+});
+
 describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
   // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
   const stack = (extra = '') => ({
