@@ -3,10 +3,10 @@
  * establishes it: the instruction that made the directory exist, and the `chown`s after it.
  *
  *   WORKDIR      creates a missing directory as root while the stage's user is root (after a non-root
- *                USER, BuildKit and the classic builder differ: not established)
+ *                USER, which owner a builder gives it is not established here)
  *   COPY/ADD     what it copies in is root's, or its `--chown` user's (what an ADD unpacks from an
  *                archive: not established); the directories it creates for its destination are
- *                root's without `--chown` (with it, builders differ); a directory that exists already
+ *                root's without `--chown` (with it: not established here); a directory that exists already
  *                keeps its owner when a COPY copies into it (review9 R8: `COPY --chown=node:node
  *                /home/node/app .` changes the contents, not /home/node/app)
  *   RUN          what it creates (mkdir, an install) is the RUN's user's; `chown [-R]` re-owns; a
@@ -110,7 +110,7 @@ function copyOwner(parsed: ParsedDockerfile, ins: DockerInstruction, at: { befor
   if (ins.keyword === 'ADD' && args.sources.some((s) => /^(?:https?:|git@)|\.(?:tar|tgz|tbz2?|txz|gz|bz2|xz|zst)$/.test(s.value))) return made || within(path, dest) ? null : owner;
   const chown = copyFlag(args, 'chown');
   if (made) {
-    // The destination and the directories above it: root's without --chown; with it, builders differ.
+    // The destination and the directories above it: root's without --chown; with it, not established here.
     if (within(dest, path)) return chown === undefined ? { user: 'root', line: ins.line, how: `created by ${ins.keyword} at line ${ins.line}` } : null;
     const by = chown === undefined ? 'root' : userOf(chown);
     return by === null ? null : { user: by, line: ins.line, how: `copied in by ${ins.keyword} at line ${ins.line}` };
