@@ -629,3 +629,133 @@ describe('build outputs the config files establish (review6 R24, R23, R8)', () =
     expect(blocking(buildCheck(compiled('tsup', 'dist', [['api/tsup.config.js', 'export default { outDir: process.env.OUT };\n']]), 'api/Dockerfile'))).toEqual([]);
   });
 });
+
+describe('ECS509 npm ci where the image has package.json but no lockfile (review9 R13)', () => {
+  // review9 R13's A-v2 jobs image: an npm-workspaces repo (one package-lock.json at the root), built
+  // from the root, whose Dockerfile copies only the app's package.json before `npm ci`.
+  const JOBS = 'FROM node:18-alpine\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci --omit=dev\nCOPY apps/jobs ./\nCMD ["node", "src/worker.js"]\n';
+  const tree = (dockerfile: string, extra: [string, string][] = []): Tree =>
+    new Map([
+      ['package.json', JSON.stringify({ name: 'acme-platform', private: true, workspaces: ['apps/*', 'libs/*'], devDependencies: { typescript: '~5.3.3' } }, null, 2)],
+      ['package-lock.json', '{"name":"acme-platform","lockfileVersion":3,"requires":true,"packages":{}}\n'],
+      ['nx.json', '{}\n'],
+      ['apps/jobs/package.json', JSON.stringify({ name: '@acme/jobs', version: '1.0.0', private: true, main: 'src/worker.js', scripts: { start: 'node src/worker.js' }, dependencies: { '@acme/config': '*', '@acme/logger': '*', bullmq: '^5.1.0' } }, null, 2)],
+      ['apps/jobs/src/worker.js', "const { Worker } = require('bullmq');\nconst { logger } = require('@acme/logger');\nnew Worker('reports', async () => logger.info('x'), { connection: { host: process.env.REDIS_HOST } });\n"],
+      ['libs/logger/package.json', JSON.stringify({ name: '@acme/logger', main: 'src/index.js' })],
+      ['libs/logger/src/index.js', 'module.exports = { logger: console };\n'],
+      ['libs/config/package.json', JSON.stringify({ name: '@acme/config', main: 'src/index.js' })],
+      ['libs/config/src/index.js', 'module.exports = {};\n'],
+      ['docker/jobs.Dockerfile', dockerfile],
+      ['docker-compose.yml', 'name: acme\nservices:\n  jobs:\n    build:\n      context: .\n      dockerfile: docker/jobs.Dockerfile\n    profiles: ["workers"]\n'],
+      ...extra,
+    ]);
+  const ecs509 = (t: Tree, path = 'docker/jobs.Dockerfile') => checkDockerfileBuild(t.get(path) as string, modelOf(t), { path }).filter((f) => f.code === 'ECS509');
+
+  it('blocking at the RUN line, advising the root lockfile and `npm ci -w <package>`', () => {
+    const found = ecs509(tree(JOBS));
+    expect(found.map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:4']);
+    expect(found[0]?.message).toContain('npm ci -w @acme/jobs');
+  });
+
+  it('a per-service context whose directory has neither lockfile: blocking; `cd` in the RUN is followed', () => {
+    const t: Tree = new Map([
+      ['docker-compose.yml', 'services:\n  api:\n    build: ./api\n'],
+      ['api/package.json', JSON.stringify({ name: 'api', main: 'index.js', dependencies: { express: '^4.19.2' } })],
+      ['api/index.js', "require('express')().listen(3000);\n"],
+      ['api/Dockerfile', 'FROM node:20-slim\nWORKDIR /srv\nCOPY package.json app/\nRUN cd app && npm ci --omit=dev\nCOPY . app/\nCMD ["node", "app/index.js"]\n'],
+    ]);
+    expect(ecs509(t, 'api/Dockerfile').map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:4']);
+  });
+
+  it('silent when the lockfile is copied in (package*.json, or the root one with `-w`), for npm install, and for a stage the target does not build', () => {
+    expect(ecs509(tree('FROM node:18-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY apps/jobs/package.json apps/jobs/\nRUN npm ci --omit=dev -w @acme/jobs\nCOPY apps/jobs apps/jobs\nCMD ["node", "apps/jobs/src/worker.js"]\n'))).toEqual([]);
+    expect(ecs509(tree(JOBS.replace('npm ci', 'npm install')))).toEqual([]);
+    expect(ecs509(tree(JOBS, [['apps/jobs/package-lock.json', '{"lockfileVersion":3}\n']]).set('docker/jobs.Dockerfile', JOBS.replace('COPY apps/jobs/package.json ./', 'COPY apps/jobs/package*.json ./')))).toEqual([]);
+    const dev = `FROM node:18-alpine AS dev\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci\n\nFROM node:18-alpine AS prod\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY apps/jobs/package.json apps/jobs/\nRUN npm ci --omit=dev -w @acme/jobs\nCOPY apps/jobs apps/jobs\nCMD ["node", "apps/jobs/src/worker.js"]\n`;
+    expect(ecs509(tree(dev))).toEqual([]);
+  });
+
+  it('silent below another package.json (npm may install from that workspace root), info after a step the check cannot follow', () => {
+    const below = 'FROM node:18-alpine\nWORKDIR /app\nCOPY package.json ./\nWORKDIR /app/apps/jobs\nCOPY apps/jobs/package.json ./\nRUN npm ci --omit=dev\nCOPY apps/jobs ./\nCMD ["node", "src/worker.js"]\n';
+    expect(ecs509(tree(below))).toEqual([]);
+    const unfollowed = JOBS.replace('RUN npm ci', 'RUN ./scripts/fetch-lock.sh\nRUN npm ci');
+    expect(ecs509(tree(unfollowed)).map((f) => `${f.severity}:${f.line}`)).toEqual(['info:5']);
+  });
+});
+
+describe('ECS510 an image already non-root whose user cannot write a directory the process writes (review9 R8)', () => {
+  // review9 R8's acme-platform mailer: WORKDIR made by root, COPY --chown of its contents only, USER node,
+  // and a shared logger package that creates cwd/logs when it is required.
+  const LOGGER = "const path = require('path');\nconst fs = require('fs');\nconst { createLogger, transports } = require('winston');\n\nconst LOG_DIR = process.env.LOG_DIR || path.join(process.cwd(), 'logs');\nif (!fs.existsSync(LOG_DIR)) {\n  fs.mkdirSync(LOG_DIR, { recursive: true });\n}\n\nfunction buildLogger(service) {\n  return createLogger({ defaultMeta: { service }, transports: [new transports.Console(), new transports.File({ filename: path.join(LOG_DIR, 'combined.log') })] });\n}\n\nmodule.exports = { buildLogger };\n";
+  const MAILER = (runtime: string) =>
+    `FROM node:18-bullseye-slim AS builder\nWORKDIR /home/node/app\nCOPY package.json package-lock.json ./\nCOPY apps/mailer/package.json apps/mailer/\nCOPY libs libs\nRUN npm install --omit=dev -w @acme/mailer\n\nFROM node:18-bullseye-slim\nENV NODE_ENV=production\n${runtime}CMD ["node", "apps/mailer/src/consumer.js"]\n`;
+  const AS_IS = 'WORKDIR /home/node/app\nCOPY --from=builder --chown=node:node /home/node/app .\nCOPY --chown=node:node apps/mailer apps/mailer\nUSER node\n';
+  const tree = (dockerfile: string, extra: [string, string][] = []): Tree =>
+    new Map([
+      ['package.json', JSON.stringify({ name: 'acme-platform', private: true, workspaces: ['apps/*', 'libs/*'] }, null, 2)],
+      ['package-lock.json', '{"name":"acme-platform","lockfileVersion":3,"requires":true,"packages":{}}\n'],
+      ['apps/mailer/package.json', JSON.stringify({ name: '@acme/mailer', version: '1.0.0', private: true, main: 'src/consumer.js', scripts: { start: 'node src/consumer.js' }, dependencies: { '@acme/logger': '*', amqplib: '^0.10.3' } }, null, 2)],
+      ['apps/mailer/src/consumer.js', "const amqp = require('amqplib');\nconst { buildLogger } = require('@acme/logger');\n\nconst logger = buildLogger('mailer');\n\nasync function main() {\n  const connection = await amqp.connect(process.env.AMQP_URL);\n  const channel = await connection.createChannel();\n  await channel.consume('mail.send', (msg) => logger.info(String(msg.content)));\n}\n\nmain().catch((err) => {\n  logger.error(err);\n  process.exit(1);\n});\n"],
+      ['libs/logger/package.json', JSON.stringify({ name: '@acme/logger', version: '1.0.0', main: 'src/index.js', dependencies: { winston: '^3.11.0' } }, null, 2)],
+      ['libs/logger/src/index.js', LOGGER],
+      ['docker/mailer.Dockerfile', dockerfile],
+      ['docker-compose.yml', 'name: acme\nservices:\n  mailer:\n    profiles: ["workers"]\n    build:\n      context: .\n      dockerfile: docker/mailer.Dockerfile\n    environment:\n      AMQP_URL: amqp://guest:guest@rabbitmq:5672\n'],
+      ...extra,
+    ]);
+  const ecs510 = (t: Tree, path = 'docker/mailer.Dockerfile') => {
+    const repo = modelOf(t);
+    const service = repo.services.find((s) => s.dockerfile === path) ?? null;
+    return checkDockerfileBuild(t.get(path) as string, repo, { path, service }).filter((f) => f.code === 'ECS510');
+  };
+
+  it('blocking at the USER line: the WORKDIR root made is where the logger creates logs', () => {
+    const found = ecs510(tree(MAILER(AS_IS)));
+    expect(found.map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:13']);
+    expect(found[0]?.message).toContain('/home/node/app/logs');
+  });
+
+  it('silent once the directory is the user\'s: mkdir && chown before USER (what dockerfile-non-root writes), a chown of the WORKDIR, or a COPY --chown that brings it', () => {
+    const handed = AS_IS.replace('USER node', '# Back to node once the steps that need root are done; it owns the directories the app writes.\nRUN mkdir -p /home/node/app/logs \\\n && chown -R node:node /home/node/app/logs\nUSER node');
+    expect(ecs510(tree(MAILER(handed)))).toEqual([]);
+    expect(ecs510(tree(MAILER(AS_IS.replace('USER node', 'RUN chown node:node /home/node/app\nUSER node'))))).toEqual([]);
+    // The repo keeps a logs/ directory that the COPY --chown of the root brings in, owned by node.
+    const copied = 'WORKDIR /home/node/app\nCOPY --from=builder --chown=node:node /home/node/app .\nCOPY --chown=node:node logs logs\nCOPY --chown=node:node apps/mailer apps/mailer\nUSER node\n';
+    expect(ecs510(tree(MAILER(copied), [['logs/.gitkeep', '']]))).toEqual([]);
+  });
+
+  it('silent where the image model does not establish root: a WORKDIR made after USER, a script RUN, a chmod, or an image that runs as root (ECS505)', () => {
+    expect(ecs510(tree(MAILER('USER node\nWORKDIR /home/node/app\nCOPY --from=builder --chown=node:node /home/node/app .\nCOPY --chown=node:node apps/mailer apps/mailer\n')))).toEqual([]);
+    expect(ecs510(tree(MAILER(AS_IS.replace('USER node', 'RUN ./docker/prepare.sh\nUSER node'))))).toEqual([]);
+    expect(ecs510(tree(MAILER(AS_IS.replace('USER node', 'RUN chmod 1777 /home/node/app\nUSER node'))))).toEqual([]);
+    expect(ecs510(tree(MAILER(AS_IS.replace('USER node\n', ''))))).toEqual([]);
+  });
+
+  it('silent when content the model cannot list lands above the path (Next.js standalone copied to /app from a build it cannot follow)', () => {
+    const tree = readTree(join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-non-root', 'turborepo-dev-layer-target', 'before'));
+    expect(ecs510(tree, 'apps/web/Dockerfile')).toEqual([]);
+  });
+
+  // review9 R8's second repro (B3): a Flask image already USER appuser, with a VOLUME on a path no step creates.
+  const FLASK = (volume: string) =>
+    `FROM python:3.11-slim\n\nRUN useradd -m appuser\nWORKDIR /home/appuser/app\nUSER appuser\n\nCOPY --chown=appuser:appuser requirements.txt .\nRUN pip install --user --no-cache-dir -r requirements.txt\nENV PATH="/home/appuser/.local/bin:\${PATH}"\n\nCOPY --chown=appuser:appuser . .\n\n${volume}EXPOSE 5000\n\nCMD ["gunicorn", "-b", "0.0.0.0:5000", "wsgi:app"]\n`;
+  const flask = (dockerfile: string): Tree =>
+    new Map([
+      ['docker-compose.yml', 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n'],
+      ['backend/requirements.txt', 'flask==3.0.0\ngunicorn==21.2.0\n'],
+      ['backend/wsgi.py', 'from app import create_app\n\napp = create_app()\n'],
+      ['backend/app/__init__.py', 'from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n\n    @app.get("/health")\n    def health():\n        return "ok"\n\n    return app\n'],
+      ['backend/Dockerfile', dockerfile],
+    ]);
+
+  it('a VOLUME on a path no step creates: its mount point is root\'s; silent once a RUN before USER creates it for the user', () => {
+    const found = ecs510(flask(FLASK('VOLUME /home/appuser/app/uploads\n')), 'backend/Dockerfile');
+    expect(found.map((f) => `${f.severity}:${f.line}`)).toEqual(['blocking:5']);
+    expect(found[0]?.message).toContain('VOLUME /home/appuser/app/uploads');
+    const made = FLASK('VOLUME /home/appuser/app/uploads\n').replace('USER appuser\n', 'RUN mkdir -p /home/appuser/app/uploads && chown appuser:appuser /home/appuser/app/uploads\nUSER appuser\n');
+    expect(ecs510(flask(made), 'backend/Dockerfile')).toEqual([]);
+    // Made by root and never handed over: still root's.
+    const rootMade = FLASK('VOLUME /home/appuser/app/uploads\n').replace('USER appuser\n', 'RUN mkdir -p /home/appuser/app/uploads\nUSER appuser\n');
+    expect(ecs510(flask(rootMade), 'backend/Dockerfile').map((f) => f.line)).toEqual([6]);
+    expect(ecs510(flask(FLASK('')), 'backend/Dockerfile')).toEqual([]);
+  });
+});

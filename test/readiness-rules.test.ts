@@ -884,6 +884,95 @@ describe('the package.json script the start command runs (review6 R21)', () => {
   });
 });
 
+describe('ECS410 in an ENTRYPOINT script exec finds on PATH (review9 R3)', () => {
+  // review9 R3's acme-platform api: context = the repo root, the script copied to /usr/local/bin under
+  // its own name and started by that bare name (the official node image's convention), WORKDIR moved after.
+  const DOCKERFILE = (prod: string) =>
+    [
+      '# syntax=docker/dockerfile:1.4',
+      'ARG NODE_VERSION=18.19.0',
+      '',
+      'FROM node:${NODE_VERSION}-alpine AS base',
+      'WORKDIR /usr/src/app',
+      'RUN apk add --no-cache openssl libc6-compat',
+      '',
+      'FROM base AS build',
+      'COPY package.json package-lock.json ./',
+      'COPY apps/api/package.json ./apps/api/',
+      'RUN npm ci --workspace=@acme/api --include-workspace-root',
+      'COPY . .',
+      'RUN npm run build --workspace=@acme/api',
+      '',
+      'FROM base AS prod',
+      'ENV NODE_ENV=production',
+      'COPY --from=build /usr/src/app/node_modules ./node_modules',
+      'COPY --from=build /usr/src/app/apps/api/dist ./apps/api/dist',
+      'COPY --from=build /usr/src/app/apps/api/prisma ./apps/api/prisma',
+      'COPY apps/api/package.json ./apps/api/',
+      prod,
+      'EXPOSE 3000',
+      'CMD ["node", "dist/main.js"]',
+      '',
+    ].join('\n');
+  const SCRIPT = '#!/bin/sh\nset -e\n\nif [ "${SKIP_MIGRATIONS:-false}" != "true" ]; then\n  echo "Running database migrations..."\n  npx prisma migrate deploy --schema ./prisma/schema.prisma\nfi\n\nexec "$@"\n';
+  const repo = (prod: string) => ({
+    'docker-compose.yml': 'name: acme\nservices:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n      target: prod\n    ports:\n      - "3000:3000"\n    environment:\n      API_PORT: 3000\n',
+    'package.json': JSON.stringify({ name: 'acme-platform', private: true, workspaces: ['apps/*'] }, null, 2) + '\n',
+    'package-lock.json': '{"name":"acme-platform","lockfileVersion":3,"requires":true,"packages":{"":{"name":"acme-platform","workspaces":["apps/*"]}}}\n',
+    'apps/api/package.json': JSON.stringify({ name: '@acme/api', version: '1.4.2', private: true, main: 'dist/main.js', scripts: { build: 'tsc -p tsconfig.json', start: 'node dist/main.js' }, dependencies: { express: '^4.18.2' } }, null, 2) + '\n',
+    'apps/api/src/main.ts': "import express from 'express';\nconst app = express();\napp.get('/api/v1/health', (_req, res) => res.send('ok'));\napp.listen(Number(process.env.API_PORT) || 3000);\n",
+    'apps/api/prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+    'docker/docker-entrypoint.sh': SCRIPT,
+    'docker/api.Dockerfile': DOCKERFILE(prod),
+  });
+  const lines = (files: Record<string, string>) => at(readiness(files), 'ECS410').map((f) => `${f.service} ${f.file}:${f.line}`);
+
+  it('a bare ENTRYPOINT name is the script COPY put in /usr/local/bin (the default PATH)', () => {
+    const prod = 'COPY docker/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual(['api docker/docker-entrypoint.sh:6']);
+  });
+
+  it('behind tini, and in a directory an ENV PATH of the stage puts on PATH', () => {
+    const prod = 'RUN apk add --no-cache tini\nCOPY docker/docker-entrypoint.sh /opt/acme/bin/\nENV PATH=/opt/acme/bin:$PATH\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["/sbin/tini", "--", "docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual(['api docker/docker-entrypoint.sh:6']);
+  });
+
+  it('silent for a directory that is not on PATH (exec cannot start the script by its bare name)', () => {
+    const prod = 'COPY docker/docker-entrypoint.sh /opt/acme/bin/\nWORKDIR /usr/src/app/apps/api\nENTRYPOINT ["docker-entrypoint.sh"]';
+    expect(lines(repo(prod))).toEqual([]);
+  });
+});
+
+describe('ECS421 an entrypoint script whose #! interpreter the image lacks (review9 R36)', () => {
+  // review9 R36's B-al2: Flask under uWSGI on python:3.12-alpine, ENTRYPOINT an absolute script path, #!/bin/bash.
+  const SCRIPT = (shebang: string) => `${shebang}\nset -e\n\nif [ "$1" = "uwsgi" ]; then\n  echo "starting"\nfi\n\nexec "$@"\n`;
+  const DOCKERFILE = (base: string, entry = '["/app/docker/entrypoint.sh"]', apk = 'libpq') =>
+    `FROM ${base}\nRUN apk add --no-cache ${apk}\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nEXPOSE 5000\nENTRYPOINT ${entry}\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n`;
+  const repo = (dockerfile: string, shebang = '#!/bin/bash') => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n',
+    'backend/requirements.txt': 'flask==3.0.0\nuwsgi==2.0.23\n',
+    'backend/uwsgi.ini': '[uwsgi]\nmodule = wsgi:app\nhttp = 0.0.0.0:5000\n',
+    'backend/wsgi.py': 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/health")\ndef health():\n    return "ok"\n',
+    'backend/docker/entrypoint.sh': SCRIPT(shebang),
+    'backend/Dockerfile': dockerfile,
+  });
+  const lines = (files: Record<string, string>) => at(readiness(files), 'ECS421').map((f) => `${f.severity} ${f.file}:${f.line}`);
+
+  it('blocking at the ENTRYPOINT line for #!/bin/bash and #!/usr/bin/env bash on Alpine, and for any shell on distroless', () => {
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine')))).toEqual(['blocking backend/Dockerfile:8']);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine'), '#!/usr/bin/env bash'))).toEqual(['blocking backend/Dockerfile:8']);
+    const distroless = 'FROM python:3.12-slim AS build\nWORKDIR /app\nCOPY . .\n\nFROM gcr.io/distroless/python3-debian12\nWORKDIR /app\nCOPY --from=build /app /app\nENTRYPOINT ["/app/docker/entrypoint.sh"]\nCMD ["wsgi.py"]\n';
+    expect(lines(repo(distroless, '#!/bin/sh'))).toEqual(['blocking backend/Dockerfile:8']);
+  });
+
+  it('silent when the image has it (apk add bash, a Debian base), for #!/bin/sh on Alpine, and for a script the ENTRYPOINT runs through sh', () => {
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine', undefined, 'libpq bash')))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-slim').replace('apk add --no-cache libpq', 'apt-get update')))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine'), '#!/bin/sh'))).toEqual([]);
+    expect(lines(repo(DOCKERFILE('python:3.12-alpine', '["sh", "/app/docker/entrypoint.sh"]')))).toEqual([]);
+  });
+});
+
 describe('ECS418 a compose named volume shared by deployed services (review8 R14)', () => {
   // The Django + nginx shape: admin's collectstatic fills `static`, nginx serves it read-only.
   const stack = (extra = '') => ({

@@ -28,7 +28,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { argumentsRange, insertLinesAfter, insertParagraphBefore, keyword, runInstructionLines } from '../src/dockerfile/edit.js';
 import { userCreationCommands } from './lib/user-create.js';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
-import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
+import { chownCommands, handovers, type Handover } from '../src/dockerfile/writeHandover.js';
 import { rootHomeDependency } from './lib/root-home.js';
 import { startPackageUnknown } from './lib/start-package.js';
 

@@ -41,7 +41,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { choosePnpmVersion } from './lib/pnpm-version.js';
 import { workerRewriteBlocker } from './lib/worker-rewrite.js';
 import { keyword, runInstructionLines } from '../src/dockerfile/edit.js';
-import { chownCommands, handovers, type Handover } from './lib/write-handover.js';
+import { chownCommands, handovers, type Handover } from '../src/dockerfile/writeHandover.js';
 import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/multistage-shape.js';
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 import { hasFile } from '../src/repo/files.js';

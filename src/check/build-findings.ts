@@ -2,7 +2,7 @@
  * The static build check (src/check/build/) as findings of `check`: what `docker build` or the
  * first start of each service's image would trip over (a COPY source missing from the context, a
  * CMD script the image lacks, a workspace package missing at runtime, root at runtime), on the
- * Dockerfile as it is now (codes ECS501-ECS506). A finding that a pending change removes names that
+ * Dockerfile as it is now (codes ECS501-ECS510). A finding that a pending change removes names that
  * transform.
  */
 import type { Finding } from '../findings/finding.js';

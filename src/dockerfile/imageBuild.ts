@@ -2,14 +2,16 @@
  * The repo file the deployed stage holds at an image path (absolute, or relative to its WORKDIR),
  * as its COPY/ADD lines establish it (`COPY docker/entrypoint.sh /entrypoint.sh`); null when the
  * image holds none the model can name. The stage's files are followed once, on the first call.
+ * It carries the stage's PATH (`searchPath`): where exec finds a bare program name.
  */
-export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): (imagePath: string) => string | null {
+export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): ImageFileAt {
   let image: { stage: StageFiles; files: RepoFiles } | undefined;
-  return (imagePath) => {
+  const at = (imagePath: string) => {
     image ??= stageFilesAt(parsed, stage, null, context, repo, args);
     const found = lookup(image.stage, absPath(image.stage.workdir, imagePath), image.files);
     return found?.kind === 'context' ? found.rel : null;
   };
+  return Object.assign(at, { searchPath: stageSearchPath(parsed, stage) });
 }
 
 /**
@@ -27,6 +29,7 @@ import { globToRegExp, isGlob } from './glob.js';
 import type { ContextIgnore } from './dockerignore.js';
 import { absPath, buildFiles, copyEntries, joinRel, lookup, normRel, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { followRun, markUncertain } from './imageRun.js';
+import { stageSearchPath, type ImageFileAt } from './searchPath.js';
 import type { ShellWord } from './shell.js';
 import { substitute, variableAssignments } from './variables.js';
 

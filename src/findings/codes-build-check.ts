@@ -33,11 +33,23 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     help: 'The service runs from a directory whose node_modules come only from an npm or yarn install that does not install its package.json: a workspace root\'s install whose `workspaces` globs do not include where the image put the service (copied to /app/poller while the globs say services/*), or the install of another package. yarn and npm then succeed without installing the service\'s dependencies, and the first `require` fails at start with MODULE_NOT_FOUND. Copy the service to the path its workspace glob matches (services/<name>), or install in its own directory. Blocking when the install installs nothing at all; a warning when the packages it covers declare dependencies that may pull the service\'s in; info when the stage runs a command the check cannot follow.',
   },
   {
+    code: 'ECS509',
+    title: 'npm ci runs where the image has no lockfile',
+    defaultSeverity: 'blocking',
+    help: 'A RUN runs `npm ci` in a directory where the image holds a package.json but no package-lock.json (or npm-shrinkwrap.json): npm ci exits with "can only install with an existing package-lock.json" and the build fails. Copy the lockfile in with package.json before the install; in npm workspaces the one package-lock.json is at the workspace root, so build from the root, copy the root package.json and package-lock.json, and install with `npm ci -w <package>`. Where the stage runs a command the check cannot follow, it cannot confirm either way and says so as info.',
+  },
+  {
     code: 'ECS505',
     title: 'The deployed stage runs as root',
     defaultSeverity: 'blocking',
     help: 'A container that runs as root turns any code-execution bug into root in the container; the audits this tool follows list it as a required fix, so `check` blocks on it. Run the final stage as an unprivileged user.',
     fixedBy: 'dockerfile-non-root',
+  },
+  {
+    code: 'ECS510',
+    title: 'The non-root user cannot write a directory the process writes',
+    defaultSeverity: 'blocking',
+    help: 'The deployed stage already runs as a non-root USER, but a directory the process writes (a log or upload directory its code creates, its working directory, a VOLUME) is owned by root as the image builds it: a WORKDIR or COPY made it as root, and a `COPY --chown` into it re-owns what it copies, not the directory itself. A VOLUME on a path no step creates gets a mount point Docker creates as root. The write fails with EACCES. Create the directory and chown it to the runtime user in a RUN before USER (or copy it in with `--chown`). Said only when the image model establishes that root owns it.',
   },
   {
     code: 'ECS506',

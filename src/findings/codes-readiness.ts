@@ -128,6 +128,12 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help: 'TypeOrmModule, MongooseModule, SequelizeModule or MikroOrmModule (forRoot/forRootAsync) connects while NestFactory.create() initialises the modules, before app.listen(). With the database down or slow, start-up fails after the module\'s retries (TypeORM: 9 attempts 3 s apart) and the task never answers its health check, so ECS replaces it in a loop. Make the connection lazy (TypeORM: `manualInitialization: true`, then initialize the DataSource with retries after listen), or accept that the service cannot start without its database. ecsfix does not rewrite module configuration.',
   },
   {
+    code: 'ECS421',
+    title: 'The entrypoint script\'s interpreter is not in the image',
+    defaultSeverity: 'blocking',
+    help: 'The ENTRYPOINT execs a script whose first line (`#!/bin/bash`, `#!/usr/bin/env bash`) names an interpreter the deployed image does not have: Alpine images have no bash unless a RUN installs it, and distroless images have no shell at all. exec then fails with "no such file or directory" and the container never starts (on ECS the task stops with exit 255). Install the interpreter in the deployed stage (`apk add --no-cache bash`), or write the script for the shell the image has (`#!/bin/sh`). Said only for those two cases, which the base image alone establishes.',
+  },
+  {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
     defaultSeverity: 'blocking',

@@ -26,6 +26,7 @@ import { expandVariables, variableAssignments } from '../dockerfile/variables.js
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
+import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
 import { importedConsumers } from './importedConsumers.js';
@@ -540,8 +541,8 @@ interface DraftStart {
   image: ImageEnvironment;
   env: VariableLookup;
   pkg: StartPackage;
-  /** The repo file the deployed stage holds at an image path (its build followed once, shared by what reads it). */
-  imageFile: ((imagePath: string) => string | null) | undefined;
+  /** The repo file the deployed stage holds at an image path (its build followed once, shared by what reads it), and its PATH. */
+  imageFile: ImageFileAt | undefined;
 }
 
 /**
@@ -787,7 +788,7 @@ function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, 
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */
-function listensByPattern(language: ServiceLanguage, dir: string, { files, read }: DescribeDeps, entryFile: string | null, startCommand: string, imageFile?: (imagePath: string) => string | null) {
+function listensByPattern(language: ServiceLanguage, dir: string, { files, read }: DescribeDeps, entryFile: string | null, startCommand: string, imageFile?: ImageFileAt) {
   if (language !== 'python' && language !== 'go' && language !== 'rust') return [];
   return [...serviceListensByPattern(dir, files, read, entryFile, startCommand), ...(language === 'python' ? scriptListens(dir, files, read, startCommand, imageFile) : [])];
 }
@@ -826,7 +827,7 @@ function serviceEnvironment(draft: Draft, image: ImageEnvironment): ServiceEnvir
  * and the package.json scripts those run through npm/pnpm/yarn) and the code it runs: the
  * service's own sources and those of the workspace packages it depends on (a shared logger).
  */
-function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null, imageFile?: (imagePath: string) => string | null): StartupFacts {
+function startupFacts(draft: Draft, pkg: WorkspacePackage | null, stage: DockerStage | undefined, sourceFiles: string[], packages: WorkspacePackage[], files: string[], read: (rel: string) => string | null, imageFile?: ImageFileAt): StartupFacts {
   const startup: StartupFacts['startup'] = [];
   for (const ins of stage?.instructions ?? []) if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') startup.push({ text: ins.args, file: draft.dockerfile ?? '', line: ins.line });
   for (const text of [draft.compose?.entrypoint, draft.compose?.command]) if (text && draft.compose) startup.push({ text, file: draft.compose.file, line: draft.compose.line });

@@ -16,6 +16,7 @@ import { shellCommands, type ShellWord } from '../dockerfile/shell.js';
 import type { WorkspacePackage } from './workspace.js';
 import { deployedProcess, type ComposeService } from './compose.js';
 import { expandVariables } from '../dockerfile/variables.js';
+import { programCandidates, type ImageFileAt } from '../dockerfile/searchPath.js';
 import type { VariableLookup } from './startVariables.js';
 
 /** Where a start command (or compose key) is written. */
@@ -72,8 +73,8 @@ export interface ProcessCwdInput {
   packages: readonly WorkspacePackage[];
   /** The service's package: whose scripts `npm start` runs when the image model cannot say which package.json the directory holds. */
   servicePackage: WorkspacePackage | null;
-  /** The repo file the image holds at a path (relative paths from the WORKDIR); absent without an image model. */
-  imageFile?: (imagePath: string) => string | null;
+  /** The repo file the image holds at a path (relative paths from the WORKDIR), and the stage's PATH; absent without an image model. */
+  imageFile?: ImageFileAt;
   /** The container's variables a shell expands in the start command (`--workspace=$WORKER`); absent: none is known. */
   env?: VariableLookup;
   /** Reads a repo file (an entrypoint script the image holds); absent: scripts are taken to exec their arguments where they start. */
@@ -231,14 +232,11 @@ function nodeFile(words: string[], cwd: string, walk: Walk): void {
   else walk.runs.file = within(cwd, file);
 }
 
-/** Where a script named on the command line is in the image: a path from `cwd`, or a bare name on PATH. */
-const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
+/** Where a script named on the command line is in the image: a path from `cwd`, or a bare name on the stage's PATH. */
 function scriptInImage(word: string, cwd: string, input: ProcessCwdInput): { path: string; text: string } | null {
   const { imageFile, read } = input;
   if (!imageFile || !read || !fixed(word)) return null;
-  const candidates = word.includes('/') ? [within(cwd, word)] : PATH_DIRS.map((d) => `${d}/${word}`);
-  for (const path of candidates) {
+  for (const path of word.includes('/') ? [within(cwd, word)] : programCandidates(word, cwd, imageFile.searchPath)) {
     const rel = imageFile(path);
     const text = rel === null ? null : read(rel);
     if (rel !== null && text !== null) return { path: rel, text };

@@ -24,6 +24,7 @@ import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 import { scriptWrites, type StartScript } from './scriptWrites.js';
 import type { ProcessCwd } from './processCwd.js';
+import type { ImageFileAt } from '../dockerfile/searchPath.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
@@ -163,8 +164,8 @@ export interface StartupFacts {
   environment?: ServiceEnvironment;
   /** The shell scripts the start commands run (the image's entrypoint script), read for what they write. */
   scripts?: StartScript[];
-  /** The repo file the image holds at a path (a COPY put it there), when known. */
-  imageFile?: (imagePath: string) => string | null;
+  /** The repo file the image holds at a path (a COPY put it there), and the stage's PATH, when known. */
+  imageFile?: ImageFileAt;
   /** The process's working directory as the start command sets it (src/repo/processCwd.ts); absent: the WORKDIR. */
   cwd?: ProcessCwd;
 }

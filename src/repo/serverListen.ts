@@ -11,6 +11,7 @@
 import { lineOfOffset } from '../text.js';
 import { FIXED_PORT_CMD } from './portReads.js';
 import { startScriptPath } from './startScript.js';
+import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import type { ServiceListen } from '../source/index.js';
 import { blankComments } from './sourceScan.js';
 import { filesUnder, hasFile } from './files.js';
@@ -291,7 +292,7 @@ export function serviceListensByPattern(dir: string, files: string[], read: (rel
  * decides the port, and PORT has no effect. The script is the repo file the image's COPY put at the
  * started path (`imageFile`), else its name in the service directory.
  */
-export function scriptListens(dir: string, files: string[], read: (rel: string) => string | null, startCommand: string, imageFile?: (imagePath: string) => string | null): PatternListen[] {
+export function scriptListens(dir: string, files: string[], read: (rel: string) => string | null, startCommand: string, imageFile?: ImageFileAt): PatternListen[] {
   const path = startScriptPath(dir, startCommand, files, imageFile);
   const text = path === null ? null : read(path);
   if (path === null || text === null) return [];

@@ -1,5 +1,6 @@
 /** cmd-path (ECS503): the deployed stage's `CMD`/`ENTRYPOINT` runs a node script the image does not contain. */
 import { absPath, lookup } from '../../dockerfile/imageFiles.js';
+import { programCandidates, stageSearchPath } from '../../dockerfile/searchPath.js';
 import { effectiveInstructions } from '../../repo/dockerfile.js';
 import { instructionWords, lastShellCommand } from '../../dockerfile/shell.js';
 import { instructionCwd } from '../../repo/processCwd.js';
@@ -67,6 +68,5 @@ function entrypointScript(ctx: BuildCheckContext, workdir: string): string | nul
   let first = words[start] ?? '';
   if (/^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/.test(first)) first = words.slice(start + 1).find((w) => !w.startsWith('-')) ?? '';
   if (!first || first.includes('$')) return null;
-  const candidates = first.includes('/') ? [absPath(workdir, first)] : ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${first}`);
-  return candidates.find((c) => lookup(deployed.files, c, build.files)?.kind === 'context') ?? null;
+  return programCandidates(first, workdir, stageSearchPath(build.parsed, deployed.stage)).find((c) => lookup(deployed.files, c, build.files)?.kind === 'context') ?? null;
 }

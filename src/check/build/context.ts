@@ -17,6 +17,8 @@ export interface BuildCheckContext {
   service: Service | null;
   /** The stage that is deployed, its files at the end of the build, and its last CMD/ENTRYPOINT. */
   deployed: { stage: DockerStage; files: StageFiles; cmd: DockerInstruction | undefined } | null;
+  /** Each stage's files just before each instruction (the same build followed once more, on the first call). */
+  before(ins: DockerInstruction): StageFiles | undefined;
 }
 
 /** The build context as the messages name it. */

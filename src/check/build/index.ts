@@ -9,17 +9,19 @@
  *   run-corepack       (ECS507) a RUN calls corepack on a node image that ships none (node 25+)
  *   workspace-runtime  (ECS504) a workspace package the service imports that the deployed stage lacks
  *   install-coverage   (ECS508) the service's node_modules come only from installs that do not cover its package.json
+ *   npm-ci-lockfile    (ECS509) a RUN runs `npm ci` where the image holds package.json but no package-lock.json
  *   runtime-user       (ECS505) the deployed stage runs as root
+ *   runtime-writable   (ECS510) the deployed stage runs as non-root, but a directory the process writes is root's
  *
  * A stage that runs a command the model does not understand may create files it cannot see, so a
  * missing path there is only "could not confirm" (info, naming the line it cannot follow). Pure: a
  * function of the text and the model.
  */
 import { posix } from 'node:path';
-import { parseDockerfile } from '../../repo/dockerfile.js';
+import { parseDockerfile, type DockerInstruction } from '../../repo/dockerfile.js';
 import type { RepoModel, Service } from '../../repo/model.js';
 import { buildImage } from '../../dockerfile/imageBuild.js';
-import { lookup, normRel, type EntryKind } from '../../dockerfile/imageFiles.js';
+import { lookup, normRel, type EntryKind, type StageFiles } from '../../dockerfile/imageFiles.js';
 import { cmdPath } from './cmd-path.js';
 import { cmdProgram } from './cmd-program.js';
 import type { BuildCheckContext, BuildFinding } from './context.js';
@@ -28,14 +30,16 @@ import { copySource } from './copy-source.js';
 import { deployedOf, workdirBefore } from './deployed.js';
 import { runCorepack } from './run-corepack.js';
 import { installCoverage } from './install-coverage.js';
+import { npmCiLockfile } from './npm-ci-lockfile.js';
 import { runtimeUser } from './runtime-user.js';
+import { runtimeWritable } from './runtime-writable.js';
 import { workspaceRuntime } from './workspace-runtime.js';
 
 export type { BuildFinding } from './context.js';
 export { nodeScript } from './cmd-path.js';
 
 /** The rules, in the order their findings on one line are listed. */
-const RULES = [copyFromStage, copySource, runCorepack, cmdPath, cmdProgram, workspaceRuntime, installCoverage, runtimeUser];
+const RULES = [copyFromStage, copySource, runCorepack, npmCiLockfile, cmdPath, cmdProgram, workspaceRuntime, installCoverage, runtimeUser, runtimeWritable];
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
@@ -48,8 +52,18 @@ function contextFor(text: string, repo: RepoModel, options: BuildCheckOptions): 
   const service = options.service ?? (options.path ? (repo.services.find((s) => s.dockerfile === options.path) ?? null) : null);
   const context = normRel(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
   // The build args the service's compose build passes (`args: { APP: jobs }`): its build sees those values.
-  const build = buildImage(parseDockerfile(text), repo, context, { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {} });
-  return { build, repo, service, deployed: deployedOf(build, service?.target) };
+  const walk = { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {} } as const;
+  const build = buildImage(parseDockerfile(text), repo, context, walk);
+  let snapshots: Map<DockerInstruction, StageFiles> | undefined;
+  const before = (ins: DockerInstruction) => {
+    if (!snapshots) {
+      const taken = new Map<DockerInstruction, StageFiles>();
+      buildImage(build.parsed, repo, context, { ...walk, before: (at, fs) => void taken.set(at, { ...fs, entries: [...fs.entries] }) });
+      snapshots = taken;
+    }
+    return snapshots.get(ins);
+  };
+  return { build, repo, service, deployed: deployedOf(build, service?.target), before };
 }
 
 export function checkDockerfileBuild(text: string, repo: RepoModel, options: BuildCheckOptions = {}): BuildFinding[] {

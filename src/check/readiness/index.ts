@@ -22,6 +22,7 @@ import { portHelperThrows } from './port-helper-throws.js';
 import { portMismatch } from './port-mismatch.js';
 import { readyHealthPath } from './ready-health-path.js';
 import { startSignalChain } from './start-signal-chain.js';
+import { scriptInterpreter } from './script-interpreter.js';
 
 export const READINESS_RULES: readonly ReadinessRule[] = [
   exitOnMissingDependency,
@@ -41,6 +42,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   loopbackBind,
   migrateOnStart,
   startSignalChain,
+  scriptInterpreter,
   nginxComposeUpstream,
   nginxHealthPath,
   frontendLocalhostBuildVar,

@@ -3,16 +3,18 @@
  * the VOLUMEs, the compose named volumes, and the service's runtime writes (service.runtimeWrites,
  * the one write-path model: code, shared workspace packages, start commands), placed in the image
  * through its WORKDIR and COPY lines. A write ecsfix cannot place keeps the image root (blockers).
- * Used by every transform that adds a USER (dockerfile-non-root, the worker multistage rewrite).
+ * Used by every transform that adds a USER (dockerfile-non-root, the worker multistage rewrite),
+ * and by the build check's runtime-writable (ECS510): can an image that already runs as non-root
+ * write them?
  */
 import { posix } from 'node:path';
-import type { DockerInstruction, ParsedDockerfile } from '../../src/repo/dockerfile.js';
-import type { RepoModel, Service } from '../../src/repo/model.js';
-import type { Finding } from '../../src/findings/finding.js';
-import { copyArguments, copyFlag } from '../../src/dockerfile/copy.js';
-import { runSteps } from '../../src/dockerfile/shell.js';
-import { filesUnder } from '../../src/repo/files.js';
-import { deployedVolumes } from '../../src/repo/compose.js';
+import type { DockerInstruction, ParsedDockerfile } from '../repo/dockerfile.js';
+import type { RepoModel, Service } from '../repo/model.js';
+import type { Finding } from '../findings/finding.js';
+import { copyArguments, copyFlag } from './copy.js';
+import { runSteps } from './shell.js';
+import { filesUnder } from '../repo/files.js';
+import { deployedVolumes } from '../repo/compose.js';
 
 export interface Handover {
   path: string;
@@ -26,6 +28,8 @@ export interface Handover {
   written?: boolean;
   /** The working directory, written only itself (celery beat's schedule file): nothing below it is established as written. */
   workdir?: boolean;
+  /** A VOLUME of the image: a new volume takes the mount point's ownership from the image. */
+  volume?: boolean;
 }
 
 // System locations; /usr/src/<app> and /usr/app are app directories, the rest of /usr is not.
@@ -137,7 +141,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
   const findings: Finding[] = [];
   const blockers: Finding[] = [];
   const home: Handed['home'] = [];
-  const hand = (path: string, recursive: boolean, create: boolean, reason: string, mount = false) => {
+  const hand = (path: string, recursive: boolean, create: boolean, reason: string, mount = false, volume = false) => {
     const known = dirs.find((d) => d.path === path);
     if (known) {
       // Several writes to one directory (a compose value and the code's default) are all named.
@@ -146,7 +150,8 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
       if (!mount) known.written = true;
       known.recursive ||= recursive; // it exists already: the image mkdir's it
       if (!mount) delete known.mount; // the app writes it, whatever else mounts there
-    } else dirs.push({ path, recursive, create, reason, ...(mount ? { mount } : { written: true }) });
+      if (volume) known.volume = true;
+    } else dirs.push({ path, recursive, create, reason, ...(mount ? { mount } : { written: true, ...(volume ? { volume } : {}) }) });
   };
   const collectsAtBuild = inForce.some((i) => i.keyword === 'RUN' && /\bcollectstatic\b/.test(i.args));
   const workdir = finalWorkdir(inForce);
@@ -205,7 +210,7 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
       blockers.push({ severity: 'warning', code: 'ECS156', message: `VOLUME ${ins.args.trim()} comes before the image's last RUN step, so a chown placed before USER would come after it (discarded by the classic builder); left as root. Move the VOLUME line to the end of the stage, then run this transform again`, line: ins.line });
       continue;
     }
-    for (const path of volumePaths(ins)) hand(path, false, true, `VOLUME at line ${ins.line}: a new volume takes the mount point's ownership from the image`);
+    for (const path of volumePaths(ins)) hand(path, false, true, `VOLUME at line ${ins.line}: a new volume takes the mount point's ownership from the image`, false, true);
   }
   return { dirs, findings, blockers, home };
 }
