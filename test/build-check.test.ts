@@ -2,7 +2,12 @@
  * The static build check (src/check/build/): what `docker build` would trip over, with line
  * numbers, without a Docker engine.
  */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildRepoModel } from '../src/repo/discover.js';
+import { executableFiles } from '../src/repo/files.js';
 import { describe, expect, it } from 'vitest';
 import { checkDockerfileBuild, deployedImage, type BuildFinding } from '../src/check/build/index.js';
 import { modelOf, readTree, type Tree } from './helpers/repo.js';
@@ -757,5 +762,55 @@ describe('ECS510 an image already non-root whose user cannot write a directory t
     const rootMade = FLASK('VOLUME /home/appuser/app/uploads\n').replace('USER appuser\n', 'RUN mkdir -p /home/appuser/app/uploads\nUSER appuser\n');
     expect(ecs510(flask(rootMade), 'backend/Dockerfile').map((f) => f.line)).toEqual([6]);
     expect(ecs510(flask(FLASK('')), 'backend/Dockerfile')).toEqual([]);
+  });
+});
+
+describe('entrypoint-mode (ECS515): a start script the repo has without the exec bit (review9 R16)', () => {
+  const tree: Tree = new Map([
+    ['backend/app.py', 'print("hi")\n'],
+    ['backend/docker/entrypoint.sh', '#!/bin/sh\nset -e\nflask db upgrade\nexec "$@"\n'],
+  ]);
+  const dockerfile = (tail: string) => `FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n${tail}CMD ["python", "app.py"]\n`;
+  const run = (text: string, executables?: string[]) => {
+    const files = [...tree.keys(), 'backend/Dockerfile'].sort();
+    const read = (rel: string) => (rel === 'backend/Dockerfile' ? text : (tree.get(rel) ?? null));
+    const repo = buildRepoModel('/virtual', { files, read, ...(executables ? { executables: new Set(executables) } : {}) });
+    return checkDockerfileBuild(text, repo, { path: 'backend/Dockerfile' }).filter((f) => f.code === 'ECS515').map((f) => [f.line, f.severity]);
+  };
+
+  it('ENTRYPOINT of a 100644 script: blocking at its line; silent when the repo has it executable', () => {
+    expect(run(dockerfile('ENTRYPOINT ["/app/docker/entrypoint.sh"]\n'), [])).toEqual([[4, 'blocking']]);
+    expect(run(dockerfile('ENTRYPOINT ["/app/docker/entrypoint.sh"]\n'), ['backend/docker/entrypoint.sh'])).toEqual([]);
+  });
+
+  it('a script copied onto PATH and named bare, behind tini: found the same way', () => {
+    const text = dockerfile('COPY docker/entrypoint.sh /usr/local/bin/\nENTRYPOINT ["tini", "--", "entrypoint.sh"]\n');
+    expect(run(text, [])).toEqual([[5, 'blocking']]);
+  });
+
+  it('silent when a shell runs it, a chmod or COPY --chmod may set the mode, or the modes are not known', () => {
+    expect(run(dockerfile('ENTRYPOINT ["sh", "/app/docker/entrypoint.sh"]\n'), [])).toEqual([]);
+    expect(run(dockerfile('RUN chmod +x docker/entrypoint.sh\nENTRYPOINT ["/app/docker/entrypoint.sh"]\n'), [])).toEqual([]);
+    expect(run('FROM python:3.12-slim\nWORKDIR /app\nCOPY --chmod=755 docker/entrypoint.sh /entrypoint.sh\nCOPY . .\nENTRYPOINT ["/entrypoint.sh"]\n', [])).toEqual([]);
+    expect(run(dockerfile('ENTRYPOINT ["/app/docker/entrypoint.sh"]\n'))).toEqual([]);
+  });
+});
+
+describe('executableFiles: what a clean clone has with the exec bit', () => {
+  it("reads git's recorded mode for tracked files, the file's own mode for untracked ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecsfix-mode-'));
+    try {
+      writeFileSync(join(dir, 'tracked-plain.sh'), '#!/bin/sh\n');
+      writeFileSync(join(dir, 'tracked-exec.sh'), '#!/bin/sh\n');
+      writeFileSync(join(dir, 'untracked-exec.sh'), '#!/bin/sh\n', { mode: 0o755 });
+      execFileSync('git', ['init', '-q', dir]);
+      execFileSync('git', ['-C', dir, 'add', 'tracked-plain.sh', 'tracked-exec.sh']);
+      execFileSync('git', ['-C', dir, 'update-index', '--chmod=+x', 'tracked-exec.sh']);
+      // The work tree's mode of a tracked file does not count: a clone gets git's.
+      chmodSync(join(dir, 'tracked-plain.sh'), 0o755);
+      expect([...executableFiles(dir, ['tracked-plain.sh', 'tracked-exec.sh', 'untracked-exec.sh'])].sort()).toEqual(['tracked-exec.sh', 'untracked-exec.sh']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,6 +58,12 @@ export const BUILD_CHECK_CODES: readonly FindingCode[] = [
     help: 'The deployed stage\'s CMD or ENTRYPOINT starts pnpm (or yarn), but its base image does not ship it and no RUN of that stage or the stages it is built FROM installs it: installing it in a builder stage does not carry over to a runner stage built FROM a fresh image, so the container exits at start. Add `RUN corepack enable` to the runtime stage (on node 24 and older; node 25+ images have no corepack: `RUN npm install -g pnpm`), or start the app without the package manager (`node dist/main.js`, `node_modules/.bin/next start`).',
   },
   {
+    code: 'ECS515',
+    title: 'The image starts a script the repo has without the exec bit',
+    defaultSeverity: 'blocking',
+    help: 'The deployed stage\'s ENTRYPOINT (or the CMD of an image with no entrypoint) runs a script copied from the build context, and the repo records that file as not executable (git mode 100644, common for files edited on Windows or created by an editor). COPY keeps the mode, so exec fails with "permission denied" and the container never starts. Commit the file executable (`git update-index --chmod=+x <file>`), copy it with `COPY --chmod=755`, or run it through its shell (`ENTRYPOINT ["sh", "/usr/local/bin/entrypoint.sh"]`). Nothing is reported when a chmod in the stage chain or a --chmod on the COPY may set the mode.',
+  },
+  {
     code: 'ECS507',
     title: 'A RUN calls corepack on a node image that has none',
     defaultSeverity: 'blocking',

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'nod
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, variableSetAt, type ComposeService, type EnvFileReader } from './compose.js';
 import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
-import { filesUnder, listRepoFiles, untrackedFiles } from './files.js';
+import { executableFiles, filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { gitignoreRule, lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
@@ -51,6 +51,8 @@ export interface BuildOptions {
   /** Overrides file reads (tests); defaults to reading under the root. */
   read?: (rel: string) => string | null;
   files?: string[];
+  /** With `files`: the ones with the exec bit (tests); unknown when absent. */
+  executables?: Set<string>;
 }
 
 export function buildRepoModel(rootInput: string, options: BuildOptions = {}): RepoModel {
@@ -108,6 +110,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     rootPackage: rootPackage(read),
     packageManager,
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
+    ...(options.files ? (options.executables ? { executables: options.executables } : {}) : { executables: executableFiles(root, files) }),
     dockerignores: readDockerignores(files, read),
     userConvention: null,
     problems,

@@ -54,6 +54,37 @@ export function untrackedFiles(root: string): Set<string> {
   }
 }
 
+/**
+ * The files a clean clone has with the exec bit, as a build copies them into an image: git's
+ * recorded mode (100755) for a tracked file — what CI checks out, whatever the work tree's mode on a
+ * machine with core.fileMode off — and the file's own mode for the rest (untracked, or outside git).
+ */
+export function executableFiles(root: string, files: readonly string[]): Set<string> {
+  const recorded = new Map<string, boolean>();
+  try {
+    const out = execFileSync('git', ['-C', root, 'ls-files', '-s', '-z'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    for (const entry of out.split('\0')) {
+      const tab = entry.indexOf('\t');
+      if (tab > 0) recorded.set(entry.slice(tab + 1), entry.startsWith('100755 '));
+    }
+  } catch {
+    // not a git work tree: every file's own mode
+  }
+  const executable = new Set<string>();
+  for (const rel of files) {
+    let exec = recorded.get(rel);
+    if (exec === undefined) {
+      try {
+        exec = (lstatSync(join(root, rel)).mode & 0o111) !== 0;
+      } catch {
+        exec = false;
+      }
+    }
+    if (exec) executable.add(rel);
+  }
+  return executable;
+}
+
 /** Repo-relative POSIX paths of the regular files (no symlinks) the tool may read. */
 export function listRepoFiles(root: string): string[] {
   const listed = gitFiles(root) ?? walk(root);

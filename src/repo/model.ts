@@ -191,6 +191,8 @@ export interface RepoModel {
   packageManager: PackageManagerInfo;
   /** Every lockfile of the repo: committed or not, and (package-lock.json) in sync with its package.json. */
   lockfiles?: Map<string, LockfileFacts>;
+  /** The files a clean clone has with the exec bit (src/repo/files.ts); absent when not known (a model of files given in memory). */
+  executables?: Set<string>;
   /** The `.dockerignore` of each directory that has one ('' = the root), by directory: what a build from there leaves out. */
   dockerignores?: Map<string, ContextIgnore>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */

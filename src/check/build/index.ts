@@ -5,6 +5,7 @@
  *   copy-from-stage    (ECS501) a `COPY --from` that names no earlier stage
  *   copy-source        (ECS502) a `COPY` source missing from the build context, or from the stage it copies from
  *   cmd-path           (ECS503) the deployed stage's `CMD`/`ENTRYPOINT` script that the image does not contain
+ *   entrypoint-mode    (ECS515) the deployed stage's ENTRYPOINT script is not executable in the repo
  *   cmd-program        (ECS506) the deployed stage's start command runs a package manager (pnpm) its image lacks
  *   run-corepack       (ECS507) a RUN calls corepack on a node image that ships none (node 25+)
  *   workspace-runtime  (ECS504) a workspace package the service imports that the deployed stage lacks
@@ -24,6 +25,7 @@ import { buildImage } from '../../dockerfile/imageBuild.js';
 import { lookup, normRel, type EntryKind, type StageFiles } from '../../dockerfile/imageFiles.js';
 import { cmdPath } from './cmd-path.js';
 import { cmdProgram } from './cmd-program.js';
+import { entrypointMode } from './entrypoint-mode.js';
 import type { BuildCheckContext, BuildFinding } from './context.js';
 import { copyFromStage } from './copy-from-stage.js';
 import { copySource } from './copy-source.js';
@@ -39,7 +41,7 @@ export type { BuildFinding } from './context.js';
 export { nodeScript } from './cmd-path.js';
 
 /** The rules, in the order their findings on one line are listed. */
-const RULES = [copyFromStage, copySource, runCorepack, npmCiLockfile, cmdPath, cmdProgram, workspaceRuntime, installCoverage, runtimeUser, runtimeWritable];
+const RULES = [copyFromStage, copySource, runCorepack, npmCiLockfile, cmdPath, entrypointMode, cmdProgram, workspaceRuntime, installCoverage, runtimeUser, runtimeWritable];
 
 export interface BuildCheckOptions {
   /** Repo-relative path of the Dockerfile (to find the services built from it). */
