@@ -116,14 +116,15 @@ function layOut(tree: Tree, dockerfile: string, into: string, texts: Tree = tree
   const relocate = (text: string) =>
     text
       .replace(/\/etc\/nginx\//g, `${into}/etc/nginx/`)
-      .replace(/\b(proxy_pass\s+https?:\/\/|server\s+)([\w.-]+)(?=[:/;\s])/g, (m, lead: string, host: string) => (hosts.has(host) ? `${lead}127.0.0.1` : m));
+      .replace(/\b(proxy_pass\s+https?:\/\/|(?:uwsgi|fastcgi|scgi|grpc)_pass\s+(?:grpcs?:\/\/)?|server\s+)([\w.-]+)(?=[:/;\s])/g, (m, lead: string, host: string) => (hosts.has(host) ? `${lead}127.0.0.1` : m));
   const write = (imagePath: string, text: string) => {
     const target = join(into, imagePath);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, relocate(text));
   };
   mkdirSync(join(into, 'etc/nginx/conf.d'), { recursive: true });
-  copyFileSync('/etc/nginx/mime.types', join(into, 'etc/nginx/mime.types'));
+  // The files the official image ships beside nginx.conf, which a repo's config includes by name.
+  for (const shipped of ['mime.types', 'fastcgi_params', 'scgi_params', 'uwsgi_params']) copyFileSync(`/etc/nginx/${shipped}`, join(into, `etc/nginx/${shipped}`));
   if (!config.main) write('/etc/nginx/nginx.conf', STOCK_MAIN);
   for (const file of config.loaded) {
     const text = file.template ? file.text.replace(/\$\{(\w+)\}/g, (m, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : m)) : file.text;
