@@ -152,13 +152,14 @@ function decide(i: Interpolation, whole: boolean, key: string | null, repo: Repo
 }
 
 /** A string with its secret defaults removed (the same decisions as on the source text). */
-function rewrite(value: string, key: string | null, repo: RepoModel, require: boolean, valueStart = 0): string {
+function rewrite(value: string, key: string | null, repo: RepoModel, require: boolean, valueStart = 0, removed?: (d: Decision) => void): string {
   let out = value;
   const found = interpolations(value);
   for (const i of [...found].reverse()) {
     const whole = i.start === valueStart && i.end === value.length;
     const d = decide(i, whole, key, repo, require);
     if (d) out = out.slice(0, i.start) + d.replacement + out.slice(i.end);
+    if (d) removed?.(d);
   }
   return out;
 }
@@ -174,14 +175,32 @@ function toJS(doc: Document): unknown {
 }
 
 /** The original document's values with the same rewrite applied (what the output must parse to). */
-function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean): unknown {
+function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean, removed?: (d: Decision) => void): unknown {
   if (typeof value === 'string') {
     const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(value) : null;
-    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0);
+    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0, removed);
   }
-  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require)]));
+  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require, removed));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require, removed)]));
   return value;
+}
+
+/**
+ * The variables whose lines another run of this transform adds to the same example file first: the
+ * compose files before `path` (in the order the model reads them) whose defaults it removes. Both
+ * runs append the same line, which lands once, so only the first one lists it (ECS214).
+ */
+function listedByEarlierFile(path: string, examplePath: string, repo: RepoModel, read: (p: string) => string | null, require: boolean): Set<string> {
+  const names = new Set<string>();
+  const files = [...new Set([...repo.composeFiles, ...repo.compose.files])];
+  for (const file of files.slice(0, Math.max(0, files.indexOf(path)))) {
+    const text = envExampleFor(file, read).path === examplePath ? read(file) : null;
+    if (text === null) continue;
+    const { doc } = composeDocument(text);
+    if (doc.errors.length || hasDuplicateKey(doc)) continue;
+    expected(toJS(doc), null, false, repo, require, (d) => names.add(d.name));
+  }
+  return names;
 }
 
 export const composeSecretDefaults: Transform = {
@@ -272,7 +291,7 @@ export const composeSecretDefaults: Transform = {
         findings: [{ code: 'ECS213', severity: 'warning', message: `the secret defaults (${[...removed.keys()].join(', ')}) are written in a form ecsfix cannot rewrite without changing other values; remove them by hand` }],
       };
 
-    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings)] };
+    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings, listedByEarlierFile(path, example.path, repo, read, require))] };
   },
 };
 
@@ -411,7 +430,7 @@ function applyEditsSorted(text: string, edits: TextEdit[]): string {
 }
 
 /** Lines for the removed variables the example env file does not list yet, appended at its end. */
-function envExampleEdits(composePath: string, removed: Map<string, Removed>, target: { path: string; text: string | null }, listed: Map<string, unknown>, findings: Finding[]): OtherFileEdits {
+function envExampleEdits(composePath: string, removed: Map<string, Removed>, target: { path: string; text: string | null }, listed: Map<string, unknown>, findings: Finding[], earlier: Set<string>): OtherFileEdits {
   const text = target.text ?? '';
   const missing = [...removed.values()].filter((d) => !listed.has(d.name));
   if (missing.length === 0) return { path: target.path, edits: [] };
@@ -424,12 +443,14 @@ function envExampleEdits(composePath: string, removed: Map<string, Removed>, tar
     text: `${text.trim() === '' ? '' : '\n'}# Secrets the compose files no longer default (ecsfix ${ID}): copy this file to .env and set them.\n`,
   });
   for (const d of missing) edits.push({ start: end, end, text: `${d.name}=${d.real ? '' : envValue(d.default)}\n` });
-  findings.push({
-    code: 'ECS214',
-    severity: 'info',
-    file: target.path,
-    // Each variable with the compose line its default was removed from: what check shows for this file.
-    message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${missing.map((d) => `${d.name} (default removed at ${composePath}:${d.line})`).join(', ')}`,
-  });
+  const own = missing.filter((d) => !earlier.has(d.name));
+  if (own.length)
+    findings.push({
+      code: 'ECS214',
+      severity: 'info',
+      file: target.path,
+      // Each variable with the compose line its default was removed from: what check shows for this file.
+      message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${own.map((d) => `${d.name} (default removed at ${composePath}:${d.line})`).join(', ')}`,
+    });
   return { path: target.path, edits };
 }
