@@ -318,6 +318,71 @@ describe('compose rules', () => {
     expect(found).toEqual(['docker-compose.yml:7']);
   });
 
+  // review9 R11 (lumen): infra/docker-compose.yml is the local stack, deploy/compose.prod.yml the deployed
+  // one; both build backend/ as "web" and ECS218 says the task definition follows deploy/compose.prod.yml.
+  it('ECS406: only for the compose project the task definitions follow, not for the local stack beside it', () => {
+    const files = {
+      'infra/docker-compose.yml': [
+        'version: "3.8"',
+        '',
+        'services:',
+        '  redis:',
+        '    image: redis:7',
+        '',
+        '  web:',
+        '    build: ../backend',
+        '    env_file: ../backend/.env.dev',
+        '    environment:',
+        '      - DATABASE_URL=postgresql://lumen:lumen@db:5432/lumen',
+        '      - REDIS_URL=redis://redis:6379/0',
+        '      - REALTIME_URL=http://realtime:3001',
+        '    volumes:',
+        '      - ../backend:/app',
+        '    ports:',
+        '      - "5000:5000"',
+        '',
+        '  realtime:',
+        '    image: node:20-alpine',
+        '',
+        '  db:',
+        '    image: postgres:15',
+        '',
+      ].join('\n'),
+      'deploy/compose.prod.yml': [
+        'name: lumen-prod',
+        '',
+        'x-backend: &backend',
+        '  image: ghcr.io/lumen-app/backend:${TAG:-latest}',
+        '  build:',
+        '    context: ../backend',
+        '  restart: always',
+        '  environment:',
+        '    DATABASE_URL: postgresql://lumen:${DB_PASSWORD}@db:5432/lumen',
+        '    REDIS_URL: redis://redis:6379/0',
+        '',
+        'services:',
+        '  web:',
+        '    <<: *backend',
+        '    command: ["uwsgi", "--ini", "uwsgi.ini", "--processes", "8"]',
+        '',
+        '  db:',
+        '    image: postgres:15',
+        '  redis:',
+        '    image: redis:7-alpine',
+        '',
+      ].join('\n'),
+      'backend/.env.dev': 'FLASK_DEBUG=1\n',
+      'backend/requirements.txt': 'flask==3.0.0\nuwsgi==2.0.23\n',
+      'backend/wsgi.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'backend/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nEXPOSE 5000\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n',
+    };
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(report.findings.filter((f) => f.code === 'ECS218').map((f) => `${f.file}:${f.line}`)).toEqual(['infra/docker-compose.yml:7']);
+    expect(report.findings.filter((f) => f.code === 'ECS406').map((f) => `${f.service} ${f.file}:${f.line}`).sort()).toEqual(['web deploy/compose.prod.yml:10', 'web deploy/compose.prod.yml:9']);
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

@@ -30,6 +30,7 @@ import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey, type ComposeEnvFile } from '../src/repo/compose.js';
 import { envExampleFor, envFileEntries } from '../src/repo/envFiles.js';
+import { unfollowedComposeFiles, unfollowedDefinitions } from '../src/repo/followedProjects.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -228,6 +229,7 @@ export const composeSecretDefaults: Transform = {
     const example = envExampleFor(path, read);
     const listed = envFileEntries(example.text ?? '');
     let literals: Map<string, LiteralSecret> | undefined;
+    const localOnly = unfollowedComposeFiles(repo).has(path);
     const flaggedLiteral = (value: string) => flaggedLiteralIn(value, (literals ??= repoLiteralSecrets(path, text, repo, read)));
 
     visit(doc, {
@@ -274,7 +276,8 @@ export const composeSecretDefaults: Transform = {
             });
         }
         // A literal secret under environment/args: reported, the owner decides.
-        const literal = rewritten ? null : literalSecret(node, path as readonly (Node | Document | Pair)[]);
+        // A literal in a file only projects the task definitions do not follow read (the local stack) is not deployed: no ECS212.
+        const literal = rewritten || localOnly ? null : literalSecret(node, path as readonly (Node | Document | Pair)[]);
         if (literal) findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${literal.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
       },
     });
@@ -359,7 +362,7 @@ function flaggedLiteralIn(value: string, literals: Map<string, LiteralSecret>): 
  */
 function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => string | null): Finding[] {
   const findings: Finding[] = [];
-  for (const [envPath, { entry, service }] of committedEnvFiles(repo)) {
+  for (const [envPath, { entry, service, followed }] of committedEnvFiles(repo)) {
     if (entry.file !== path) continue;
     const text = read(envPath);
     if (text === null) continue;
@@ -367,9 +370,11 @@ function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => stri
     for (const [name, { value, line }] of envFileEntries(text)) {
       if (value === '' || value.includes('$')) continue;
       if (!((isSecretName(name) && !isPlainSettingValue(value)) || URL_CREDENTIALS.test(value) || isLiveCredential(value))) continue;
-      if (isPlaceholder(value, repo))
-        findings.push({ code: 'ECS212', severity: 'warning', service, file: envPath, line, message: `${name} is set to a literal value in ${envPath}, which the repo has and ${via}; move it to a gitignored env file or a secret store` });
-      else
+      // A placeholder only a project the task definitions do not follow reads (the local stack's .env.dev) is that stack's business.
+      if (isPlaceholder(value, repo)) {
+        if (followed)
+          findings.push({ code: 'ECS212', severity: 'warning', service, file: envPath, line, message: `${name} is set to a literal value in ${envPath}, which the repo has and ${via}; move it to a gitignored env file or a secret store` });
+      } else
         findings.push({ code: 'ECS211', severity: 'blocking', service, file: envPath, line, message: `${name} in ${envPath} looks like a real credential (${describeSecret(value)}) and ${via}: it is in the git history, so rotate it, then keep it out of the repo (a gitignored env file or a secret store); ${envPath} is not edited` });
     }
   }
@@ -377,9 +382,16 @@ function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => stri
 }
 
 /** The env files the repo has that some service reads, each with the first entry (in model order) that names it and that entry's service. */
-function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile; service: string }> {
-  const out = new Map<string, { entry: ComposeEnvFile; service: string }>();
-  for (const svc of repo.compose.services) for (const entry of svc.envFiles ?? []) if (entry.variables !== null && !out.has(entry.path)) out.set(entry.path, { entry, service: svc.name });
+function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile; service: string; followed: boolean }> {
+  const out = new Map<string, { entry: ComposeEnvFile; service: string; followed: boolean }>();
+  const unfollowed = unfollowedDefinitions(repo);
+  for (const svc of repo.compose.services)
+    for (const entry of svc.envFiles ?? []) {
+      const seen = out.get(entry.path);
+      if (entry.variables === null) continue;
+      if (!seen) out.set(entry.path, { entry, service: svc.name, followed: !unfollowed.has(svc) });
+      else if (!unfollowed.has(svc)) seen.followed = true;
+    }
   return out;
 }
 

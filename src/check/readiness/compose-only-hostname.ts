@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { deployedProcess, variableSetAt } from '../../repo/compose.js';
+import { unfollowedDefinitions } from '../../repo/followedProjects.js';
 import { finding, type CheckContext } from '../context.js';
 
 /** host:port, optionally after a scheme and credentials; the host is captured. */
@@ -53,16 +54,18 @@ export function mailCatcherHostsIn(key: string, value: string): string[] {
 
 /**
  * Each deployed compose service's variables in force as a deployment runs it (without the
- * local-development layer), in every project that defines it, at the line that sets each: an
+ * local-development layer), in every project that defines it but the ones the task definitions do
+ * not follow (a local stack beside the deployed project: ECS218), at the line that sets each: an
  * `extends:` base's line for what the base gives every service extending it, an env file's line.
  */
 export function composeOnlyHostname(ctx: CheckContext): Finding[] {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const deployed = new Set(ctx.repo.services.filter((s) => s.compose).map((s) => s.name));
+  const unfollowed = unfollowedDefinitions(ctx.repo);
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const compose of ctx.repo.compose.services) {
-    const process = deployed.has(compose.name) ? deployedProcess(compose) : null;
+    const process = deployed.has(compose.name) && !unfollowed.has(compose) ? deployedProcess(compose) : null;
     for (const [name, value] of Object.entries(process?.environment ?? {})) {
       const hosts = value === null ? [] : composeHostsIn(name, value, composeNames, compose.name);
       const at = process && variableSetAt(process, name);
