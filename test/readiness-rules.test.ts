@@ -383,6 +383,35 @@ describe('compose rules', () => {
     expect(report.findings.filter((f) => f.code === 'ECS406').map((f) => `${f.service} ${f.file}:${f.line}`).sort()).toEqual(['web deploy/compose.prod.yml:10', 'web deploy/compose.prod.yml:9']);
   });
 
+  // review9 R20 (lumen): deploy/compose.prod.yml runs the worker as `rq worker --url redis://redis:6379/0 lumen-tasks`.
+  it('ECS406: a compose command that names another compose service, at the command\'s line, with a task-definition note; not the service itself', () => {
+    const compose = [
+      'services:',
+      '  worker:',
+      '    build: ./backend',
+      '    command: rq worker --url redis://redis:6379/0 lumen-tasks',
+      '  web:',
+      '    build: ./backend',
+      '    entrypoint: ["uwsgi", "--http", "web:5000"]',
+      '  redis:',
+      '    image: redis:7-alpine',
+      '',
+    ].join('\n');
+    const tree: Tree = new Map(Object.entries({
+      'docker-compose.yml': compose,
+      'backend/requirements.txt': 'rq==1.15.1\nuwsgi==2.0.23\n',
+      'backend/worker.py': 'import os\n',
+      'backend/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "worker.py"]\n',
+    }));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(at(report.findings, 'ECS406')).toEqual([{ service: 'worker', file: 'docker-compose.yml', line: 4, severity: 'warning' }]);
+    const worker = report.ecs.find((e) => e.service === 'worker');
+    expect(worker?.taskDefinition.containerDefinitions[0]?.command).toEqual(['rq', 'worker', '--url', 'redis://redis:6379/0', 'lumen-tasks']);
+    expect(worker?.notes.filter((n) => n.includes('redis:6379') && n.includes('docker-compose.yml:4'))).toHaveLength(1);
+    expect(report.ecs.find((e) => e.service === 'web')?.notes.filter((n) => n.includes('web:5000'))).toEqual([]);
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

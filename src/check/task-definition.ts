@@ -20,7 +20,7 @@ import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { imageEnv, lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
-import { composeHostsIn, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
+import { composeHostsIn, composeHostsInArgs, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 import { nginxImageConfig } from '../nginx/image.js';
 import { filledDirs, nginxHealthPath, type NginxProbe } from '../nginx/health.js';
@@ -153,7 +153,7 @@ const FIXED_PORT_SERVERS: readonly string[] = ['nginx', 'httpd', 'caddy'];
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
-  const composed = composeProcess(service, image?.stage);
+  const composed = composeProcess(service, image?.stage, new Set(ctx.repo.compose.services.map((s) => s.name)));
   const served = service.role === 'http' || service.role === 'frontend';
   const port = served ? servedPort(ctx, service) : null;
   notes.push(...disputeNotes(service, port), ...composed.notes);
@@ -235,7 +235,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
 const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
-function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command' | 'workingDirectory'>; notes: string[] } {
+function composeProcess(service: Service, stage: DockerStage | undefined, composeNames: ReadonlySet<string>): { args: Pick<ContainerDefinition, 'entryPoint' | 'command' | 'workingDirectory'>; notes: string[] } {
   const compose = deployedProcess(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
@@ -258,6 +258,8 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     notes.push(`compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`);
     command = undefined;
   }
+  const hosts = composeHostsInArgs([...(entryPoint ?? []), ...(command ?? [])], composeNames, service.name);
+  if (hosts.length) notes.push(`the ${entryPoint ? 'entryPoint/command' : 'command'} (${compose?.file}:${compose?.line}) names ${hosts.join(', ')}, a compose service name ECS cannot resolve: replace it with the deployed address before registering the task definition`);
   // The directory the process runs in is where its relative writes land (and what non-root hands to the user).
   const workingDir = compose?.workingDir;
   const workingDirectory = workingDir && workingDir.value.startsWith('/') && !workingDir.value.includes('$') ? workingDir.value : undefined;

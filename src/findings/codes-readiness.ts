@@ -50,7 +50,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Compose-only hostname in the environment',
     defaultSeverity: 'warning',
     help:
-      'The value names another compose service (http://kafka:9092, course-service:3005). Compose resolves that name on its network; ECS does not. Set the variable in the task definition to the service-discovery name, internal load balancer or managed endpoint (MSK, ElastiCache, RDS).',
+      'The value names another compose service (http://kafka:9092, course-service:3005), in the environment or in the compose command/entrypoint the task definition carries (`rq worker --url redis://redis:6379/0`). Compose resolves that name on its network; ECS does not. Set the variable (or the command) in the task definition to the service-discovery name, internal load balancer or managed endpoint (MSK, ElastiCache, RDS).',
   },
   {
     code: 'ECS407',

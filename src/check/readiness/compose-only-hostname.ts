@@ -30,6 +30,11 @@ export function composeHostsIn(key: string, value: string, composeNames: Readonl
   return hostsIn(key, value, (host) => composeNames.has(host) && host !== self);
 }
 
+/** The compose service names a command's words use as `host:port` (`rq worker --url redis://redis:6379/0`), other than `self`. */
+export function composeHostsInArgs(args: readonly string[], composeNames: ReadonlySet<string>, self?: string): string[] {
+  return [...new Set(args.flatMap((a) => composeHostsIn('', a, composeNames, self)))];
+}
+
 /** Local AWS emulators by host name: LocalStack (and its `*.localhost.localstack.cloud` names), MinIO, DynamoDB Local, ElasticMQ. */
 const EMULATOR_HOST = /^(?:localstack|minio|dynamodb-local|dynamodb_local|elasticmq)$|(?:^|\.)localstack\.cloud$/i;
 const LOOPBACK = /^(?:localhost|host\.docker\.internal)$/;
@@ -81,6 +86,28 @@ export function composeOnlyHostname(ctx: CheckContext): Finding[] {
         }),
       );
     }
+    if (process) findings.push(...commandHosts(ctx, compose.name, process, composeNames, seen));
   }
   return findings;
+}
+
+/**
+ * ECS406 for a compose `command`/`entrypoint` that names another compose service (review9 R20): the
+ * task definition runs it as written, and the name does not resolve on ECS.
+ */
+function commandHosts(ctx: CheckContext, service: string, process: NonNullable<ReturnType<typeof deployedProcess>>, composeNames: ReadonlySet<string>, seen: Set<string>): Finding[] {
+  const args = [...(process.entrypointArgs ?? []), ...(process.commandArgs ?? [])];
+  const hosts = composeHostsInArgs(args, composeNames, service);
+  const key = `${service}\0(command)\0${process.file}\0${process.line}`;
+  if (hosts.length === 0 || seen.has(key)) return [];
+  seen.add(key);
+  const which = process.entrypointArgs && process.commandArgs ? 'entrypoint and command' : process.entrypointArgs ? 'entrypoint' : 'command';
+  return [
+    finding(ctx, 'ECS406', {
+      service,
+      file: process.file,
+      line: process.line,
+      message: `the compose ${which} (\`${args.join(' ')}\`) points at ${hosts.join(', ')}, a compose service name ECS cannot resolve, and the task definition runs it as written: put the deployed address in the task definition's command, or have the command read it from a variable the task definition sets`,
+    }),
+  ];
 }
