@@ -412,6 +412,58 @@ describe('compose rules', () => {
     expect(report.ecs.find((e) => e.service === 'web')?.notes.filter((n) => n.includes('web:5000'))).toEqual([]);
   });
 
+  // review9 R23 (acme-platform + a `migrate` tools service): the migration job borrows the api image's build stage.
+  it('ECS419 for a service whose compose command is only a migration and that publishes no port: no port, healthCheck or target group, no ECS410; a migration chained before the server stays a server', () => {
+    const dockerfile = [
+      'FROM node:20-alpine AS build',
+      'WORKDIR /usr/src/app',
+      'COPY . .',
+      'RUN npm ci && npm run build',
+      '',
+      'FROM node:20-alpine AS prod',
+      'WORKDIR /usr/src/app',
+      'COPY --from=build /usr/src/app .',
+      'EXPOSE 3000',
+      'CMD ["node", "dist/index.js"]',
+      '',
+    ].join('\n');
+    const compose = [
+      'services:',
+      '  api:',
+      '    build:',
+      '      context: ./svc',
+      '      target: prod',
+      '    ports:',
+      '      - "3000:3000"',
+      '  migrate:',
+      '    profiles: ["tools"]',
+      '    build:',
+      '      context: ./svc',
+      '      target: build',
+      '    working_dir: /usr/src/app',
+      '    command: npx prisma migrate deploy',
+      '    environment:',
+      '      DATABASE_URL: ${DATABASE_URL}',
+      '  api-migrating:',
+      '    build:',
+      '      context: ./svc',
+      '      target: prod',
+      '    command: sh -c "npx prisma migrate deploy && node dist/index.js"',
+      '',
+    ].join('\n');
+    const tree: Tree = new Map(Object.entries({ ...repoWith(dockerfile), 'docker-compose.yml': compose, 'svc/package.json': PKG({ dependencies: { express: '^4', '@prisma/client': '^5' } }) }));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(at(report.findings, 'ECS419')).toEqual([{ service: 'migrate', file: 'docker-compose.yml', line: 14, severity: 'info' }]);
+    expect(at(report.findings, 'ECS410').map((f) => f.service)).toEqual(['api-migrating']);
+    const migrate = report.ecs.find((e) => e.service === 'migrate');
+    expect(migrate?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([]);
+    expect(migrate?.taskDefinition.containerDefinitions[0]?.healthCheck).toBeUndefined();
+    expect(migrate?.targetGroup).toBeNull();
+    expect(migrate?.notes.filter((n) => n.includes('prisma migrate deploy') && n.includes('docker-compose.yml:14'))).toHaveLength(1);
+    expect(report.ecs.find((e) => e.service === 'api-migrating')?.targetGroup).not.toBeNull();
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

@@ -27,6 +27,7 @@ import { filledDirs, nginxHealthPath, type NginxProbe } from '../nginx/health.js
 import { copyArguments } from '../dockerfile/copy.js';
 import { sharedVolumeNotes } from './readiness/compose-shared-volume.js';
 import { oneOffNotes } from './readiness/one-off-service.js';
+import { oneOffCommand } from './readiness/migrate-on-start.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -154,7 +155,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
   const composed = composeProcess(service, image?.stage, new Set(ctx.repo.compose.services.map((s) => s.name)));
-  const served = service.role === 'http' || service.role === 'frontend';
+  const served = (service.role === 'http' || service.role === 'frontend') && !oneOffCommand(service); // a one-off migration job serves nothing
   const port = served ? servedPort(ctx, service) : null;
   notes.push(...disputeNotes(service, port), ...composed.notes);
   if (served && port === null) notes.push('no port established: set portMappings by hand');

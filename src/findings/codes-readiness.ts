@@ -119,7 +119,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     code: 'ECS419',
     title: 'A compose service runs to completion: a one-off task on ECS',
     defaultSeverity: 'info',
-    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost.',
+    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`), or its compose command is only a migration (`command: npx prisma migrate deploy`) and it publishes no port: it is a job (migrations, table creation, a seed), not a long-running service; its task definition gets no port, healthCheck or target group, and no ECS410. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost.',
   },
   {
     code: 'ECS420',
