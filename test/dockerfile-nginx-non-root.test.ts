@@ -16,6 +16,7 @@ import { composeSecretDefaults } from '../transforms/compose-secret-defaults.js'
 import { nginxImageConfig } from '../src/nginx/image.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
+import { narrowPlan } from '../src/run/engine.js';
 import { applyPlan, findingKey, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const CASES = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-nginx-non-root');
@@ -176,6 +177,35 @@ describe.skipIf(!NGINX)('nginx -t accepts the configs it writes', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// review9 R42: `--only deploy/compose.prod.yml` or a run from infra/ wrote the compose port alone (80:8080)
+// while nginx still listened on 80. The files of one change are written together or not at all.
+describe('a narrowed run (--only, a subdirectory) never writes part of the move', () => {
+  const before = readTree(join(CASES, 'two-compose-projects', 'before'));
+  const { plan } = planTree(before, [dockerfileNginxNonRoot, composeSecretDefaults]);
+  const moved = ['deploy/compose.prod.yml', 'deploy/compose.staging.yml', 'frontend/Dockerfile', 'frontend/nginx.conf', 'infra/docker-compose.yml'];
+
+  it('the whole run changes every file of the move, each naming the others it goes with', () => {
+    expect(plan.changes.map((c) => c.path)).toEqual(expect.arrayContaining(moved));
+    expect(plan.changes.find((c) => c.path === 'infra/docker-compose.yml')?.requires).toEqual(expect.arrayContaining(['frontend/Dockerfile', 'frontend/nginx.conf', 'deploy/compose.prod.yml']));
+  });
+
+  it('from infra/ (or --only one compose file): nothing of the move is written, ECS010 names what it needs', () => {
+    for (const keep of [(p: string) => p.startsWith('infra/'), (p: string) => p === 'deploy/compose.prod.yml']) {
+      const narrowed = narrowPlan(plan, keep);
+      expect(narrowed.changes.map((c) => c.path)).toEqual([]);
+      const withheld = narrowed.findings.filter((f) => f.code === 'ECS010');
+      expect(withheld).toHaveLength(1);
+      expect(withheld[0]?.message).toContain('frontend/nginx.conf');
+    }
+  });
+
+  it('--only every file of the move writes it whole', () => {
+    const narrowed = narrowPlan(plan, (p) => moved.includes(p) || p === 'deploy/.env.example');
+    expect(narrowed.changes.map((c) => c.path).sort()).toEqual([...moved, 'deploy/.env.example'].sort());
+    expect(narrowed.findings.filter((f) => f.code === 'ECS010')).toEqual([]);
   });
 });
 
