@@ -213,7 +213,10 @@ describe('ecsfix check on peerprep', () => {
     has(report.findings, { code: 'ECS407', service: 'history-service', file: 'history_service/Dockerfile', line: 22 });
     has(report.findings, { code: 'ECS408', service: 'user-service', file: 'user_service/docker-compose.yml', line: 34 });
     has(report.findings, { code: 'ECS408', service: 'question-service', file: 'question_service/docker-compose.yml', line: 35 });
-    has(report.findings, { code: 'ECS406', service: 'matching-service', file: 'matching_service/docker-compose.yml', line: 11 });
+    // Line 11's QUESTION_SERVICE_URL is the per-service project's (run alone for development): the
+    // deployed definition (the root project with docker-compose.prod.yml) sets it from a variable.
+    has(report.findings, { code: 'ECS406', service: 'matching-service', file: 'matching_service/docker-compose.yml', line: 12 });
+    expect(report.findings.filter((f) => f.code === 'ECS406' && f.service === 'matching-service').map((f) => f.line)).toEqual([12]);
     const ecs = (report.ecs as { service: string; taskDefinition: { containerDefinitions: { healthCheck?: { command: string[] } }[] } }[]).find((e) => e.service === 'matching-service');
     expect(ecs?.taskDefinition.containerDefinitions[0]?.healthCheck?.command.slice(0, 2)).toEqual(['CMD', 'python3']);
   });
@@ -362,6 +365,68 @@ describe('check: the pending .env.example of compose-secret-defaults', () => {
     // the change to the compose file is the one that counts
     expect(pending.filter((f) => f.file === 'docker-compose.yml').map((f) => f.severity)).toEqual(['blocking']);
     expect(report.summary.fixable).toBe(1);
+  });
+});
+
+describe('check: a secret default in an `extends:` base (review9 R10)', () => {
+  // acme-platform's shape: docker/common.yml is only the `extends:` base `node-app` of api, gateway
+  // and jobs; the root file include:s the infra project, whose rabbitmq defaults RABBITMQ_PASS as the
+  // mailer's AMQP_URL does.
+  const tree = new Map(Object.entries({
+    'docker-compose.yml': [
+      'name: acme',
+      '',
+      'include:',
+      '  - docker/compose.infra.yml',
+      '',
+      'services:',
+      '  api:',
+      '    extends:',
+      '      file: docker/common.yml',
+      '      service: node-app',
+      '    build:',
+      '      context: .',
+      '      dockerfile: docker/api.Dockerfile',
+      '    ports:',
+      '      - "3000:3000"',
+      '  gateway:',
+      '    extends:',
+      '      file: docker/common.yml',
+      '      service: node-app',
+      '    build:',
+      '      context: .',
+      '      dockerfile: docker/gateway.Dockerfile',
+      '  mailer:',
+      '    profiles: ["workers"]',
+      '    build:',
+      '      context: .',
+      '      dockerfile: docker/mailer.Dockerfile',
+      '    environment:',
+      '      AMQP_URL: amqp://${RABBITMQ_USER:-guest}:${RABBITMQ_PASS:-guest}@rabbitmq:5672',
+      '',
+    ].join('\n'),
+    'docker/common.yml': 'services:\n  node-app:\n    restart: unless-stopped\n    environment:\n      TZ: UTC\n      SESSION_SECRET: ${SESSION_SECRET:-keyboard cat}\n',
+    'docker/compose.infra.yml': 'services:\n  rabbitmq:\n    image: rabbitmq:3.12-management\n    environment:\n      RABBITMQ_DEFAULT_USER: ${RABBITMQ_USER:-guest}\n      RABBITMQ_DEFAULT_PASS: ${RABBITMQ_PASS:-guest}\n',
+    '.env.example': 'POSTGRES_PASSWORD=acme\n',
+    'docker/api.Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "apps/api/index.js"]\n',
+    'docker/gateway.Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "apps/gateway/index.js"]\n',
+    'docker/mailer.Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node", "apps/mailer/index.js"]\n',
+  }));
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+
+  it('reports the base\'s finding for the services that extend it, not as a service of its own', () => {
+    expect(report.findings.filter((f) => f.service === 'node-app')).toEqual([]);
+    const atBase = report.findings.filter((f) => f.code === 'ECS210' && f.file === 'docker/common.yml' && f.line === 6);
+    expect(atBase.map((f) => f.service).sort()).toEqual(['api', 'gateway']);
+    expect(formatText(report, { color: false, verbose: true })).not.toMatch(/^node-app$/m);
+  });
+
+  it('lists a variable two compose files default once among the ECS214 lines, as .env.example gets it once', () => {
+    const listed = report.findings.filter((f) => f.code === 'ECS214').flatMap((f) => [...f.message.matchAll(/([A-Z_]+) \(default removed at/g)].map((m) => m[1]));
+    expect(listed.sort()).toEqual(['RABBITMQ_PASS', 'SESSION_SECRET']);
+    const example = applyPlan(tree, plan).get('.env.example') ?? '';
+    expect(example.match(/^RABBITMQ_PASS=/gm)).toHaveLength(1);
   });
 });
 

@@ -1,9 +1,9 @@
 /** The command line as scripts and CI use it: flags, exit codes, stdout vs stderr, JSON. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { copySample, git, gitInit, runCli, tempDir } from './helpers/tmp.js';
+import { copySample, FIXTURES, git, gitInit, runCli, tempDir } from './helpers/tmp.js';
 import { TRANSFORMS } from '../transforms/index.js';
 
 describe('ecsfix CLI', () => {
@@ -143,6 +143,21 @@ describe('ecsfix CLI', () => {
     expect((await runCli(['apply', whole, '--yes'])).code).toBe(0);
     const worker = 'services/cache-worker/Dockerfile';
     expect(readFileSync(join(dir, worker), 'utf8')).toBe(readFileSync(join(whole, worker), 'utf8'));
+  });
+
+  // review9 R42/R26 (lumen): infra/docker-compose.yml builds ../frontend, whose nginx moves to 8080.
+  it('run in infra/ or --only one compose file: the compose port is not moved without nginx (ECS010), nothing written; the no-service message says where the services are', async () => {
+    const dir = join(tempDir(), 'lumen');
+    cpSync(join(FIXTURES, 'transforms/dockerfile-nginx-non-root/two-compose-projects/before'), dir, { recursive: true });
+    gitInit(dir);
+    const inInfra = await runCli(['apply', join(dir, 'infra'), '--yes']);
+    expect(inInfra.code).toBe(0);
+    expect(inInfra.stderr).toMatch(/ECS010/);
+    const only = await runCli(['apply', dir, '--yes', '--only', 'deploy/compose.prod.yml', '-t', 'dockerfile-nginx-non-root']);
+    expect(only.stderr).toMatch(/ECS010/);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    const secrets = await runCli(['diff', join(dir, 'infra'), '-t', 'compose-secret-defaults']);
+    expect(secrets.stderr).toContain('infra/docker-compose.yml builds "web", "worker", "realtime", "frontend" from Dockerfiles outside it');
   });
 
   it('an empty directory says there are no services, exit 0 for diff', async () => {

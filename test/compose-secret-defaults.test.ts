@@ -35,8 +35,8 @@ const toJS = (text: string) => parseDocument(text, { merge: true }).toJS({ maxAl
 
 function composeProblems(text: string): string[] {
   const value = toJS(text);
-  // Top-level `x-` blocks and `include:` are in the current spec; the schema version bundled here predates them.
-  const checked = Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-') && k !== 'include'));
+  // Top-level `x-` blocks, `name:` and `include:` are in the current spec; the schema version bundled here predates them.
+  const checked = Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-') && k !== 'include' && k !== 'name'));
   return validate(checked) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 

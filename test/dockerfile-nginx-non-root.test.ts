@@ -16,6 +16,7 @@ import { composeSecretDefaults } from '../transforms/compose-secret-defaults.js'
 import { nginxImageConfig } from '../src/nginx/image.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
+import { narrowPlan } from '../src/run/engine.js';
 import { applyPlan, findingKey, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const CASES = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-nginx-non-root');
@@ -116,14 +117,15 @@ function layOut(tree: Tree, dockerfile: string, into: string, texts: Tree = tree
   const relocate = (text: string) =>
     text
       .replace(/\/etc\/nginx\//g, `${into}/etc/nginx/`)
-      .replace(/\b(proxy_pass\s+https?:\/\/|server\s+)([\w.-]+)(?=[:/;\s])/g, (m, lead: string, host: string) => (hosts.has(host) ? `${lead}127.0.0.1` : m));
+      .replace(/\b(proxy_pass\s+https?:\/\/|(?:uwsgi|fastcgi|scgi|grpc)_pass\s+(?:grpcs?:\/\/)?|server\s+)([\w.-]+)(?=[:/;\s])/g, (m, lead: string, host: string) => (hosts.has(host) ? `${lead}127.0.0.1` : m));
   const write = (imagePath: string, text: string) => {
     const target = join(into, imagePath);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, relocate(text));
   };
   mkdirSync(join(into, 'etc/nginx/conf.d'), { recursive: true });
-  copyFileSync('/etc/nginx/mime.types', join(into, 'etc/nginx/mime.types'));
+  // The files the official image ships beside nginx.conf, which a repo's config includes by name.
+  for (const shipped of ['mime.types', 'fastcgi_params', 'scgi_params', 'uwsgi_params']) copyFileSync(`/etc/nginx/${shipped}`, join(into, `etc/nginx/${shipped}`));
   if (!config.main) write('/etc/nginx/nginx.conf', STOCK_MAIN);
   for (const file of config.loaded) {
     const text = file.template ? file.text.replace(/\$\{(\w+)\}/g, (m, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : m)) : file.text;
@@ -175,6 +177,35 @@ describe.skipIf(!NGINX)('nginx -t accepts the configs it writes', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// review9 R42: `--only deploy/compose.prod.yml` or a run from infra/ wrote the compose port alone (80:8080)
+// while nginx still listened on 80. The files of one change are written together or not at all.
+describe('a narrowed run (--only, a subdirectory) never writes part of the move', () => {
+  const before = readTree(join(CASES, 'two-compose-projects', 'before'));
+  const { plan } = planTree(before, [dockerfileNginxNonRoot, composeSecretDefaults]);
+  const moved = ['deploy/compose.prod.yml', 'deploy/compose.staging.yml', 'frontend/Dockerfile', 'frontend/nginx.conf', 'infra/docker-compose.yml'];
+
+  it('the whole run changes every file of the move, each naming the others it goes with', () => {
+    expect(plan.changes.map((c) => c.path)).toEqual(expect.arrayContaining(moved));
+    expect(plan.changes.find((c) => c.path === 'infra/docker-compose.yml')?.requires).toEqual(expect.arrayContaining(['frontend/Dockerfile', 'frontend/nginx.conf', 'deploy/compose.prod.yml']));
+  });
+
+  it('from infra/ (or --only one compose file): nothing of the move is written, ECS010 names what it needs', () => {
+    for (const keep of [(p: string) => p.startsWith('infra/'), (p: string) => p === 'deploy/compose.prod.yml']) {
+      const narrowed = narrowPlan(plan, keep);
+      expect(narrowed.changes.map((c) => c.path)).toEqual([]);
+      const withheld = narrowed.findings.filter((f) => f.code === 'ECS010');
+      expect(withheld).toHaveLength(1);
+      expect(withheld[0]?.message).toContain('frontend/nginx.conf');
+    }
+  });
+
+  it('--only every file of the move writes it whole', () => {
+    const narrowed = narrowPlan(plan, (p) => moved.includes(p) || p === 'deploy/.env.example');
+    expect(narrowed.changes.map((c) => c.path).sort()).toEqual([...moved, 'deploy/.env.example'].sort());
+    expect(narrowed.findings.filter((f) => f.code === 'ECS010')).toEqual([]);
   });
 });
 

@@ -319,6 +319,152 @@ describe('compose rules', () => {
     expect(found).toEqual(['docker-compose.yml:7']);
   });
 
+  // review9 R11 (lumen): infra/docker-compose.yml is the local stack, deploy/compose.prod.yml the deployed
+  // one; both build backend/ as "web" and ECS218 says the task definition follows deploy/compose.prod.yml.
+  it('ECS406: only for the compose project the task definitions follow, not for the local stack beside it', () => {
+    const files = {
+      'infra/docker-compose.yml': [
+        'version: "3.8"',
+        '',
+        'services:',
+        '  redis:',
+        '    image: redis:7',
+        '',
+        '  web:',
+        '    build: ../backend',
+        '    env_file: ../backend/.env.dev',
+        '    environment:',
+        '      - DATABASE_URL=postgresql://lumen:lumen@db:5432/lumen',
+        '      - REDIS_URL=redis://redis:6379/0',
+        '      - REALTIME_URL=http://realtime:3001',
+        '    volumes:',
+        '      - ../backend:/app',
+        '    ports:',
+        '      - "5000:5000"',
+        '',
+        '  realtime:',
+        '    image: node:20-alpine',
+        '',
+        '  db:',
+        '    image: postgres:15',
+        '',
+      ].join('\n'),
+      'deploy/compose.prod.yml': [
+        'name: lumen-prod',
+        '',
+        'x-backend: &backend',
+        '  image: ghcr.io/lumen-app/backend:${TAG:-latest}',
+        '  build:',
+        '    context: ../backend',
+        '  restart: always',
+        '  environment:',
+        '    DATABASE_URL: postgresql://lumen:${DB_PASSWORD}@db:5432/lumen',
+        '    REDIS_URL: redis://redis:6379/0',
+        '',
+        'services:',
+        '  web:',
+        '    <<: *backend',
+        '    command: ["uwsgi", "--ini", "uwsgi.ini", "--processes", "8"]',
+        '',
+        '  db:',
+        '    image: postgres:15',
+        '  redis:',
+        '    image: redis:7-alpine',
+        '',
+      ].join('\n'),
+      'backend/.env.dev': 'FLASK_DEBUG=1\n',
+      'backend/requirements.txt': 'flask==3.0.0\nuwsgi==2.0.23\n',
+      'backend/wsgi.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'backend/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nEXPOSE 5000\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n',
+    };
+    const tree: Tree = new Map(Object.entries(files));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(report.findings.filter((f) => f.code === 'ECS218').map((f) => `${f.file}:${f.line}`)).toEqual(['infra/docker-compose.yml:7']);
+    expect(report.findings.filter((f) => f.code === 'ECS406').map((f) => `${f.service} ${f.file}:${f.line}`).sort()).toEqual(['web deploy/compose.prod.yml:10', 'web deploy/compose.prod.yml:9']);
+  });
+
+  // review9 R20 (lumen): deploy/compose.prod.yml runs the worker as `rq worker --url redis://redis:6379/0 lumen-tasks`.
+  it('ECS406: a compose command that names another compose service, at the command\'s line, with a task-definition note; not the service itself', () => {
+    const compose = [
+      'services:',
+      '  worker:',
+      '    build: ./backend',
+      '    command: rq worker --url redis://redis:6379/0 lumen-tasks',
+      '  web:',
+      '    build: ./backend',
+      '    entrypoint: ["uwsgi", "--http", "web:5000"]',
+      '  redis:',
+      '    image: redis:7-alpine',
+      '',
+    ].join('\n');
+    const tree: Tree = new Map(Object.entries({
+      'docker-compose.yml': compose,
+      'backend/requirements.txt': 'rq==1.15.1\nuwsgi==2.0.23\n',
+      'backend/worker.py': 'import os\n',
+      'backend/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "worker.py"]\n',
+    }));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(at(report.findings, 'ECS406')).toEqual([{ service: 'worker', file: 'docker-compose.yml', line: 4, severity: 'warning' }]);
+    const worker = report.ecs.find((e) => e.service === 'worker');
+    expect(worker?.taskDefinition.containerDefinitions[0]?.command).toEqual(['rq', 'worker', '--url', 'redis://redis:6379/0', 'lumen-tasks']);
+    expect(worker?.notes.filter((n) => n.includes('redis:6379') && n.includes('docker-compose.yml:4'))).toHaveLength(1);
+    expect(report.ecs.find((e) => e.service === 'web')?.notes.filter((n) => n.includes('web:5000'))).toEqual([]);
+  });
+
+  // review9 R23 (acme-platform + a `migrate` tools service): the migration job borrows the api image's build stage.
+  it('ECS419 for a service whose compose command is only a migration and that publishes no port: no port, healthCheck or target group, no ECS410; a migration chained before the server stays a server', () => {
+    const dockerfile = [
+      'FROM node:20-alpine AS build',
+      'WORKDIR /usr/src/app',
+      'COPY . .',
+      'RUN npm ci && npm run build',
+      '',
+      'FROM node:20-alpine AS prod',
+      'WORKDIR /usr/src/app',
+      'COPY --from=build /usr/src/app .',
+      'EXPOSE 3000',
+      'CMD ["node", "dist/index.js"]',
+      '',
+    ].join('\n');
+    const compose = [
+      'services:',
+      '  api:',
+      '    build:',
+      '      context: ./svc',
+      '      target: prod',
+      '    ports:',
+      '      - "3000:3000"',
+      '  migrate:',
+      '    profiles: ["tools"]',
+      '    build:',
+      '      context: ./svc',
+      '      target: build',
+      '    working_dir: /usr/src/app',
+      '    command: npx prisma migrate deploy',
+      '    environment:',
+      '      DATABASE_URL: ${DATABASE_URL}',
+      '  api-migrating:',
+      '    build:',
+      '      context: ./svc',
+      '      target: prod',
+      '    command: sh -c "npx prisma migrate deploy && node dist/index.js"',
+      '',
+    ].join('\n');
+    const tree: Tree = new Map(Object.entries({ ...repoWith(dockerfile), 'docker-compose.yml': compose, 'svc/package.json': PKG({ dependencies: { express: '^4', '@prisma/client': '^5' } }) }));
+    const { repo, plan } = planTree(tree, []);
+    const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+    expect(at(report.findings, 'ECS419')).toEqual([{ service: 'migrate', file: 'docker-compose.yml', line: 14, severity: 'info' }]);
+    expect(at(report.findings, 'ECS410').map((f) => f.service)).toEqual(['api-migrating']);
+    const migrate = report.ecs.find((e) => e.service === 'migrate');
+    expect(migrate?.taskDefinition.containerDefinitions[0]?.portMappings).toEqual([]);
+    expect(migrate?.taskDefinition.containerDefinitions[0]?.healthCheck).toBeUndefined();
+    expect(migrate?.targetGroup).toBeNull();
+    expect(migrate?.notes.filter((n) => n.includes('prisma migrate deploy') && n.includes('docker-compose.yml:14'))).toHaveLength(1);
+    expect(report.ecs.find((e) => e.service === 'api-migrating')?.targetGroup).not.toBeNull();
+  });
+
   it('ECS408: a compose healthcheck with curl for a service whose image lacks it', () => {
     const compose = COMPOSE + '    healthcheck:\n      test: ["CMD", "curl", "-f", "http://localhost:3000/health"]\n';
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["python", "app.py"]\n', { 'docker-compose.yml': compose })), 'ECS408')).toEqual([

@@ -104,15 +104,17 @@ describe('task definition environment: LocalStack credentials and endpoints (rev
       const text = tree.get('docker-compose.yml') ?? '';
       tree.set('docker-compose.yml', text.replace('http://elasticmq:9324/000000000000/events', 'http://localhost:4566/000000000000/events').replace('https://archive.example.com', 'http://localhost:8080'));
     });
-    expect(env).toMatchObject({ EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: 'http://localhost:8080' });
+    // review9 R12: localhost:8080 is no emulator, but an address of the developer's machine all the same.
+    expect(env).toMatchObject({ EVENTS_QUEUE_URL: '<EVENTS_QUEUE_URL>', PUBLIC_URL: '<PUBLIC_URL>' });
   });
 });
 
 describe('task definition environment: a local mail catcher (review6 R19)', () => {
   // jobs sets SMTP_HOST: mailhog and MAIL_URL: smtp://mailpit:1025; neither is a compose service here.
-  it('a mail catcher host is a placeholder with a note citing the line; a real SMTP host and the port stay', () => {
+  it('a mail catcher host is a placeholder with a note citing the line, and so is its port (review9 R12); a real SMTP host stays', () => {
     const { env, ecs } = ecsOf('extends-inherited-env', 'jobs');
-    expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', MAIL_URL: '<MAIL_URL>', SMTP_PORT: '1025', BILLING_SMTP: 'smtp.example.com' });
+    expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', MAIL_URL: '<MAIL_URL>', SMTP_PORT: '<SMTP_PORT>', BILLING_SMTP: 'smtp.example.com' });
+    expect(ecs?.notes.filter((n) => n.startsWith('SMTP_PORT') && n.includes('mailhog'))).toHaveLength(1);
     expect(JSON.stringify(ecs?.taskDefinition)).not.toMatch(/mailhog|mailpit/);
     expect(ecs?.notes.filter((n) => n.includes('SMTP_HOST') && n.includes('docker-compose.yml:32'))).toHaveLength(1);
     expect(ecs?.notes.filter((n) => n.includes('MAIL_URL') && n.includes('docker-compose.yml:34'))).toHaveLength(1);
@@ -228,5 +230,29 @@ describe('task definition environment: the image ENV as the build expands it (on
     expect(repo.services.find((s) => s.name === 'api')?.imageEnv.get('RELEASE_TAG')?.value).toBe('2024.06');
     expect(names).not.toContain('RELEASE_TAG');
     expect(ecs?.notes.filter((n) => n.includes('RELEASE_TAG'))).toEqual([]);
+  });
+});
+
+// review9 R12 (acme-platform's api and mailer): development values and placeholders for known values.
+describe('task definition environment: development values and known defaults (review9 R12)', () => {
+  it('a localhost URL is a placeholder with a note, unless it is the service\'s own port; a compose ${VAR:-default} is its default; ${VAR} alone stays a placeholder', () => {
+    const { env, ecs } = ecsOf('dev-values-and-defaults', 'api');
+    expect(env).toMatchObject({ CORS_ORIGIN: '<CORS_ORIGIN>', SELF_URL: 'http://localhost:3000', LOG_LEVEL: 'info', NODE_ENV: 'production', DOCS_URL: '<DOCS_URL>' });
+    expect(ecs?.notes.filter((n) => n.startsWith('CORS_ORIGIN') && n.includes('localhost:8080') && n.includes('docker-compose.yml:14'))).toHaveLength(1);
+    expect(ecs?.notes.filter((n) => n.includes('SELF_URL'))).toEqual([]);
+  });
+
+  it('a committed .env beside the project file sets what ${VAR:-default} becomes', () => {
+    const { env } = ecsOf('dev-values-and-defaults', 'api', (tree) => tree.set('.env', 'LOG_LEVEL=warn\nDOCS_URL=https://docs.example.com\n'));
+    expect(env).toMatchObject({ LOG_LEVEL: 'warn', DOCS_URL: 'https://docs.example.com' });
+  });
+
+  it('a mail catcher\'s port goes with its host; a variable only the code reads, with a fallback at every read, is left unset; one without stays a placeholder', () => {
+    const { env, ecs } = ecsOf('dev-values-and-defaults', 'mailer');
+    expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', SMTP_PORT: '<SMTP_PORT>', MAIL_FROM: '<MAIL_FROM>' });
+    expect(Object.keys(env)).not.toContain('MAIL_QUEUE');
+    expect(Object.keys(env)).not.toContain('MAIL_PREFETCH');
+    expect(JSON.stringify(ecs?.taskDefinition)).not.toContain('1025');
+    expect(ecs?.notes.filter((n) => n.startsWith('SMTP_PORT') && n.includes('docker-compose.yml:23'))).toHaveLength(1);
   });
 });

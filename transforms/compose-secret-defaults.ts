@@ -30,6 +30,7 @@ import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, hasDuplicateKey, type ComposeEnvFile } from '../src/repo/compose.js';
 import { envExampleFor, envFileEntries } from '../src/repo/envFiles.js';
+import { unfollowedComposeFiles, unfollowedDefinitions } from '../src/repo/followedProjects.js';
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
@@ -152,13 +153,14 @@ function decide(i: Interpolation, whole: boolean, key: string | null, repo: Repo
 }
 
 /** A string with its secret defaults removed (the same decisions as on the source text). */
-function rewrite(value: string, key: string | null, repo: RepoModel, require: boolean, valueStart = 0): string {
+function rewrite(value: string, key: string | null, repo: RepoModel, require: boolean, valueStart = 0, removed?: (d: Decision) => void): string {
   let out = value;
   const found = interpolations(value);
   for (const i of [...found].reverse()) {
     const whole = i.start === valueStart && i.end === value.length;
     const d = decide(i, whole, key, repo, require);
     if (d) out = out.slice(0, i.start) + d.replacement + out.slice(i.end);
+    if (d) removed?.(d);
   }
   return out;
 }
@@ -174,14 +176,32 @@ function toJS(doc: Document): unknown {
 }
 
 /** The original document's values with the same rewrite applied (what the output must parse to). */
-function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean): unknown {
+function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean, removed?: (d: Decision) => void): unknown {
   if (typeof value === 'string') {
     const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(value) : null;
-    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0);
+    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0, removed);
   }
-  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require)]));
+  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require, removed));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require, removed)]));
   return value;
+}
+
+/**
+ * The variables whose lines another run of this transform adds to the same example file first: the
+ * compose files before `path` (in the order the model reads them) whose defaults it removes. Both
+ * runs append the same line, which lands once, so only the first one lists it (ECS214).
+ */
+function listedByEarlierFile(path: string, examplePath: string, repo: RepoModel, read: (p: string) => string | null, require: boolean): Set<string> {
+  const names = new Set<string>();
+  const files = [...new Set([...repo.composeFiles, ...repo.compose.files])];
+  for (const file of files.slice(0, Math.max(0, files.indexOf(path)))) {
+    const text = envExampleFor(file, read).path === examplePath ? read(file) : null;
+    if (text === null) continue;
+    const { doc } = composeDocument(text);
+    if (doc.errors.length || hasDuplicateKey(doc)) continue;
+    expected(toJS(doc), null, false, repo, require, (d) => names.add(d.name));
+  }
+  return names;
 }
 
 export const composeSecretDefaults: Transform = {
@@ -209,6 +229,7 @@ export const composeSecretDefaults: Transform = {
     const example = envExampleFor(path, read);
     const listed = envFileEntries(example.text ?? '');
     let literals: Map<string, LiteralSecret> | undefined;
+    const localOnly = unfollowedComposeFiles(repo).has(path);
     const flaggedLiteral = (value: string) => flaggedLiteralIn(value, (literals ??= repoLiteralSecrets(path, text, repo, read)));
 
     visit(doc, {
@@ -255,7 +276,8 @@ export const composeSecretDefaults: Transform = {
             });
         }
         // A literal secret under environment/args: reported, the owner decides.
-        const literal = rewritten ? null : literalSecret(node, path as readonly (Node | Document | Pair)[]);
+        // A literal in a file only projects the task definitions do not follow read (the local stack) is not deployed: no ECS212.
+        const literal = rewritten || localOnly ? null : literalSecret(node, path as readonly (Node | Document | Pair)[]);
         if (literal) findings.push({ code: 'ECS212', severity: 'warning', ...service, message: `${literal.key} is set to a literal value in the compose file; move it to .env or a secret store`, line });
       },
     });
@@ -272,7 +294,7 @@ export const composeSecretDefaults: Transform = {
         findings: [{ code: 'ECS213', severity: 'warning', message: `the secret defaults (${[...removed.keys()].join(', ')}) are written in a form ecsfix cannot rewrite without changing other values; remove them by hand` }],
       };
 
-    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings)] };
+    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings, listedByEarlierFile(path, example.path, repo, read, require))] };
   },
 };
 
@@ -340,7 +362,7 @@ function flaggedLiteralIn(value: string, literals: Map<string, LiteralSecret>): 
  */
 function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => string | null): Finding[] {
   const findings: Finding[] = [];
-  for (const [envPath, { entry, service }] of committedEnvFiles(repo)) {
+  for (const [envPath, { entry, service, followed }] of committedEnvFiles(repo)) {
     if (entry.file !== path) continue;
     const text = read(envPath);
     if (text === null) continue;
@@ -348,9 +370,11 @@ function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => stri
     for (const [name, { value, line }] of envFileEntries(text)) {
       if (value === '' || value.includes('$')) continue;
       if (!((isSecretName(name) && !isPlainSettingValue(value)) || URL_CREDENTIALS.test(value) || isLiveCredential(value))) continue;
-      if (isPlaceholder(value, repo))
-        findings.push({ code: 'ECS212', severity: 'warning', service, file: envPath, line, message: `${name} is set to a literal value in ${envPath}, which the repo has and ${via}; move it to a gitignored env file or a secret store` });
-      else
+      // A placeholder only a project the task definitions do not follow reads (the local stack's .env.dev) is that stack's business.
+      if (isPlaceholder(value, repo)) {
+        if (followed)
+          findings.push({ code: 'ECS212', severity: 'warning', service, file: envPath, line, message: `${name} is set to a literal value in ${envPath}, which the repo has and ${via}; move it to a gitignored env file or a secret store` });
+      } else
         findings.push({ code: 'ECS211', severity: 'blocking', service, file: envPath, line, message: `${name} in ${envPath} looks like a real credential (${describeSecret(value)}) and ${via}: it is in the git history, so rotate it, then keep it out of the repo (a gitignored env file or a secret store); ${envPath} is not edited` });
     }
   }
@@ -358,9 +382,16 @@ function envFileSecrets(path: string, repo: RepoModel, read: (p: string) => stri
 }
 
 /** The env files the repo has that some service reads, each with the first entry (in model order) that names it and that entry's service. */
-function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile; service: string }> {
-  const out = new Map<string, { entry: ComposeEnvFile; service: string }>();
-  for (const svc of repo.compose.services) for (const entry of svc.envFiles ?? []) if (entry.variables !== null && !out.has(entry.path)) out.set(entry.path, { entry, service: svc.name });
+function committedEnvFiles(repo: RepoModel): Map<string, { entry: ComposeEnvFile; service: string; followed: boolean }> {
+  const out = new Map<string, { entry: ComposeEnvFile; service: string; followed: boolean }>();
+  const unfollowed = unfollowedDefinitions(repo);
+  for (const svc of repo.compose.services)
+    for (const entry of svc.envFiles ?? []) {
+      const seen = out.get(entry.path);
+      if (entry.variables === null) continue;
+      if (!seen) out.set(entry.path, { entry, service: svc.name, followed: !unfollowed.has(svc) });
+      else if (!unfollowed.has(svc)) seen.followed = true;
+    }
   return out;
 }
 
@@ -411,7 +442,7 @@ function applyEditsSorted(text: string, edits: TextEdit[]): string {
 }
 
 /** Lines for the removed variables the example env file does not list yet, appended at its end. */
-function envExampleEdits(composePath: string, removed: Map<string, Removed>, target: { path: string; text: string | null }, listed: Map<string, unknown>, findings: Finding[]): OtherFileEdits {
+function envExampleEdits(composePath: string, removed: Map<string, Removed>, target: { path: string; text: string | null }, listed: Map<string, unknown>, findings: Finding[], earlier: Set<string>): OtherFileEdits {
   const text = target.text ?? '';
   const missing = [...removed.values()].filter((d) => !listed.has(d.name));
   if (missing.length === 0) return { path: target.path, edits: [] };
@@ -424,12 +455,14 @@ function envExampleEdits(composePath: string, removed: Map<string, Removed>, tar
     text: `${text.trim() === '' ? '' : '\n'}# Secrets the compose files no longer default (ecsfix ${ID}): copy this file to .env and set them.\n`,
   });
   for (const d of missing) edits.push({ start: end, end, text: `${d.name}=${d.real ? '' : envValue(d.default)}\n` });
-  findings.push({
-    code: 'ECS214',
-    severity: 'info',
-    file: target.path,
-    // Each variable with the compose line its default was removed from: what check shows for this file.
-    message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${missing.map((d) => `${d.name} (default removed at ${composePath}:${d.line})`).join(', ')}`,
-  });
+  const own = missing.filter((d) => !earlier.has(d.name));
+  if (own.length)
+    findings.push({
+      code: 'ECS214',
+      severity: 'info',
+      file: target.path,
+      // Each variable with the compose line its default was removed from: what check shows for this file.
+      message: `${target.text === null ? 'created' : 'added to'} ${target.path}: ${own.map((d) => `${d.name} (default removed at ${composePath}:${d.line})`).join(', ')}`,
+    });
   return { path: target.path, edits };
 }

@@ -29,7 +29,7 @@ import { insertLinesAfter, keyword, runInstructionLines } from '../src/dockerfil
 import { instructionWords } from '../src/dockerfile/shell.js';
 import { UNPRIVILEGED_NGINX_PORT, findDirectives, listenAddress, type NginxDirective } from '../src/nginx/config.js';
 import { foreignCommand, nginxImageConfig, type ConfigFile, type NginxImage, type Refusal } from '../src/nginx/image.js';
-import { composePortEdits, localUrlPortEdits } from './lib/compose-port-edits.js';
+import { composeDefinitions, type ComposeDefinition, composePortEdits, localUrlPortEdits } from './lib/compose-port-edits.js';
 
 const ID = 'dockerfile-nginx-non-root';
 const NEW_PORT = UNPRIVILEGED_NGINX_PORT;
@@ -211,7 +211,7 @@ function dockerfileEdits(parsed: ParsedDockerfile, stage: DockerStage, config: N
 }
 
 /** Why the image's start-up is not the official entrypoint starting nginx, or null. */
-function startupRefusal(parsed: ParsedDockerfile, stage: DockerStage, services: Service[]): Finding | null {
+function startupRefusal(parsed: ParsedDockerfile, stage: DockerStage, services: Service[], definitions: ComposeDefinition[]): Finding | null {
   const names = services.map((s) => `"${s.name}"`).join(', ');
   const command = foreignCommand(parsed, stage);
   if (command)
@@ -225,19 +225,22 @@ function startupRefusal(parsed: ParsedDockerfile, stage: DockerStage, services: 
     );
   for (const s of services) {
     const c = s.compose;
-    if (!c) continue;
+    if (c && s.portDispute) return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: ${s.portDispute}`, file: c.file, line: c.line };
+  }
+  // Every compose definition of the image, in every project, runs the config and user this changes.
+  const first = services[0]?.compose?.environment;
+  for (const { service: c } of definitions) {
     if (c.command !== undefined || c.entrypoint !== undefined)
-      return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: compose sets \`${c.command !== undefined ? 'command' : 'entrypoint'}\` for "${s.name}", so what the container runs is not the image's nginx`, file: c.file, line: c.line };
-    if (s.portDispute) return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: ${s.portDispute}`, file: c.file, line: c.line };
-    const disagrees = Object.keys({ ...c.environment, ...services[0]?.compose?.environment }).find((k) => /^NGINX_ENVSUBST_/.test(k) && c.environment[k] !== services[0]?.compose?.environment[k]);
+      return { code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: compose sets \`${c.command !== undefined ? 'command' : 'entrypoint'}\` for "${c.name}" (${c.file}:${c.line}), so what the container runs is not the image's nginx`, file: c.file, line: c.line };
+    const disagrees = Object.keys({ ...c.environment, ...first }).find((k) => /^NGINX_ENVSUBST_/.test(k) && c.environment[k] !== first?.[k]);
     if (disagrees) return { code: 'ECS176', severity: 'warning', message: `${names} keeps running nginx as root: the services built from this image set ${disagrees} differently, so where the entrypoint renders the templates differs between them`, file: c.file, line: c.line };
   }
   return null;
 }
 
 /** Another compose service that reaches this one on the port that is about to move. */
-function addressedOnPort(repo: RepoModel, services: Service[], port: number): Finding | null {
-  const names = new Set(services.map((s) => s.name));
+function addressedOnPort(repo: RepoModel, services: Service[], definitions: ComposeDefinition[], port: number): Finding | null {
+  const names = new Set([...services.map((s) => s.name), ...definitions.map((d) => d.service.name)]);
   for (const other of repo.compose.services) {
     if (names.has(other.name)) continue;
     for (const [key, value] of Object.entries(other.environment)) {
@@ -256,7 +259,8 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
   const none = (findings: Finding[]): Plan => ({ dockerfile: [], others: [], findings });
   const names = services.map((s) => `"${s.name}"`).join(', ');
   if (!isRootUser(stage.user)) return none([]);
-  const startup = startupRefusal(parsed, stage, services);
+  const definitions = composeDefinitions(input.repo, services);
+  const startup = startupRefusal(parsed, stage, services, definitions);
   if (startup) return none([startup]);
   const context = services[0]?.buildContext ?? '.';
   // A reason without a place of its own is about the image: it points at the FROM line.
@@ -269,8 +273,9 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
   if ('kind' in paths) return refuseAt(paths);
   const { port } = listen;
   const others = configEdits(config, port, listen.listens);
+  const composeFiles: string[] = [];
   if (port < 1024) {
-    const addressed = addressedOnPort(input.repo, services, port);
+    const addressed = addressedOnPort(input.repo, services, definitions, port);
     if (addressed) return none([addressed]);
     // A HEALTHCHECK inherited from the stage this one is built FROM probes the old port, and editing it would change that stage too.
     const healthcheck = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
@@ -279,8 +284,9 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
     const compose = composePortEdits(input.repo, services, port, NEW_PORT, input.read);
     if ('refusal' in compose) return none([{ code: 'ECS178', severity: 'warning', message: `${names} keeps running nginx as root: ${compose.refusal.message}`, file: compose.refusal.file, line: compose.refusal.line }]);
     others.push(...compose.edits);
+    composeFiles.push(...compose.edits.map((e) => e.path));
   }
-  const moved = port < 1024 ? ` on port ${NEW_PORT} (was ${port}: listen in ${[...new Set(listen.listens.map((l) => l.file.repoPath))].join(', ')}, EXPOSE${others.some((o) => !config.loaded.some((f) => f.repoPath === o.path)) ? ', the compose ports' : ''}; the task definition and the ALB target group must use ${NEW_PORT} too)` : ` on port ${port}`;
+  const moved = port < 1024 ? ` on port ${NEW_PORT} (was ${port}: listen in ${[...new Set(listen.listens.map((l) => l.file.repoPath))].join(', ')}, EXPOSE${composeFiles.length ? `, the compose ports in ${composeFiles.join(', ')}` : ''}; the task definition and the ALB target group must use ${NEW_PORT} too)` : ` on port ${port}`;
   const finding: Finding = {
     code: 'ECS175',
     severity: 'info',

@@ -59,9 +59,16 @@ export function servicesOfFile(repo: RepoModel, path: string): string[] {
 export function planFindings(repo: RepoModel, plan: Plan, registry: readonly Transform[]): Finding[] {
   const interim = interimCodes(registry);
   const findings: Finding[] = [];
+  const bases = extendsBases(repo);
   const each = (path: string, make: (service?: string) => Finding) => {
     const services = servicesOfFile(repo, path);
     for (const s of services.length ? services : [undefined]) findings.push(make(s));
+  };
+  // A finding a compose transform places in an `extends:` base no project runs is the extending services'.
+  const eachOf = (f: Finding, path: string, make: (service?: string) => Finding) => {
+    const extenders = f.service !== undefined && f.file !== undefined ? bases.get(`${f.file}\0${f.service}`) : undefined;
+    if (extenders) for (const s of extenders) findings.push(make(s));
+    else each(path, make);
   };
   for (const change of plan.changes) {
     const firstLine = replacements(change.before, change.after)[0]?.startLine ?? 1;
@@ -83,10 +90,28 @@ export function planFindings(repo: RepoModel, plan: Plan, registry: readonly Tra
   // refusal ("not rewritten: the lockfile is out of date") or a caveat names no command that would
   // change anything.
   for (const change of plan.changes)
-    for (const f of change.findings) each(change.path, (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, change.path));
-  for (const f of plan.findings) each(f.file ?? '', (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, f.file));
+    for (const f of change.findings) eachOf(f, change.path, (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, change.path));
+  for (const f of plan.findings) eachOf(f, f.file ?? '', (service) => withPendingFix(plan, { ...f, ...(service ? { service } : {}) }, f.file));
   findings.push(...plan.failures, ...repo.problems.filter((p) => !isFileError(p)));
   return findings;
+}
+
+/**
+ * The services that extend each `extends:` base (by `file\0name`) that is no service of any compose
+ * project itself (docker/common.yml's `node-app`, only ever merged under api, gateway and jobs).
+ */
+function extendsBases(repo: RepoModel): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const own = new Set(repo.compose.services.map((c) => `${c.file}\0${c.name}`));
+  for (const c of repo.compose.services)
+    for (const base of c.extendsFrom ?? []) {
+      const key = `${base.file}\0${base.service}`;
+      if (own.has(key)) continue;
+      const names = out.get(key) ?? [];
+      if (!names.includes(c.name)) names.push(c.name);
+      out.set(key, names);
+    }
+  return out;
 }
 
 /**

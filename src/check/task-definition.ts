@@ -6,6 +6,7 @@
  * ECS ignores an image's HEALTHCHECK, so the container `healthCheck` is declared here, as a command
  * the image can run (node, python, wget, curl: whichever it has), with the Dockerfile's timings.
  */
+import { posix } from 'node:path';
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
 import { effectiveInstructions, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
@@ -14,18 +15,20 @@ import { FIXED_PORT_CMD, fixedListenPorts, otherPortVariable, portReadUnestablis
 import type { ProbeTool } from '../repo/baseImage.js';
 import type { Service } from '../repo/model.js';
 import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
+import { envFileEntries } from '../repo/envFiles.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { lastInForce, serviceImage, type CheckContext } from './context.js';
 import { shutdownFacts } from './shutdown.js';
-import { composeHostsIn, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
+import { composeHostsIn, composeHostsInArgs, emulatorHostsIn, mailCatcherHostsIn } from './readiness/compose-only-hostname.js';
 import { UNPRIVILEGED_NGINX_PORT } from '../nginx/config.js';
 import { nginxImageConfig } from '../nginx/image.js';
 import { filledDirs, nginxHealthPath, type NginxProbe } from '../nginx/health.js';
 import { copyArguments } from '../dockerfile/copy.js';
 import { sharedVolumeNotes } from './readiness/compose-shared-volume.js';
 import { oneOffNotes } from './readiness/one-off-service.js';
+import { oneOffCommand } from './readiness/migrate-on-start.js';
 
 export interface ContainerHealthCheck {
   command: string[];
@@ -151,7 +154,8 @@ export function albHealthPath(ctx: CheckContext, service: Service): string | nul
  * completion has no port mapping, no container healthCheck and no ALB target group, whatever its image serves).
  */
 function servesTraffic(service: Service): boolean {
-  return (service.role === 'http' || service.role === 'frontend') && !service.runsToCompletion;
+  // A one-off job (waited on to complete, or a compose command that only migrates) serves nothing.
+  return (service.role === 'http' || service.role === 'frontend') && !service.runsToCompletion && !oneOffCommand(service);
 }
 
 /** Web servers that take their port from their config, never from an env variable. */
@@ -160,7 +164,7 @@ const FIXED_PORT_SERVERS: readonly string[] = ['nginx', 'httpd', 'caddy'];
 function ecsService(ctx: CheckContext, service: Service): EcsService {
   const notes: string[] = [];
   const image = serviceImage(ctx.repo, service);
-  const composed = composeProcess(service, image?.stage);
+  const composed = composeProcess(service, image?.stage, new Set(ctx.repo.compose.services.map((s) => s.name)));
   const served = servesTraffic(service);
   const port = served ? servedPort(ctx, service) : null;
   notes.push(...disputeNotes(service, port), ...composed.notes);
@@ -242,7 +246,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
 const DEV_FLAGS = new Set(['--reload', '--debug']);
 
 /** The `entryPoint`/`command` compose gives the service, when they differ from the image's ENTRYPOINT/CMD (a shared image run as web, worker and beat). */
-function composeProcess(service: Service, stage: DockerStage | undefined): { args: Pick<ContainerDefinition, 'entryPoint' | 'command' | 'workingDirectory'>; notes: string[] } {
+function composeProcess(service: Service, stage: DockerStage | undefined, composeNames: ReadonlySet<string>): { args: Pick<ContainerDefinition, 'entryPoint' | 'command' | 'workingDirectory'>; notes: string[] } {
   const compose = deployedProcess(service.compose);
   const image = (keyword: string) => {
     const args = stage?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args.trim() ?? '';
@@ -265,6 +269,8 @@ function composeProcess(service: Service, stage: DockerStage | undefined): { arg
     notes.push(`compose runs the image CMD with ${devFlags.join(' ')} (${compose?.file}), a development flag: the task definition runs the image CMD`);
     command = undefined;
   }
+  const hosts = composeHostsInArgs([...(entryPoint ?? []), ...(command ?? [])], composeNames, service.name);
+  if (hosts.length) notes.push(`the ${entryPoint ? 'entryPoint/command' : 'command'} (${compose?.file}:${compose?.line}) names ${hosts.join(', ')}, a compose service name ECS cannot resolve: replace it with the deployed address before registering the task definition`);
   // The directory the process runs in is where its relative writes land (and what non-root hands to the user).
   const workingDir = compose?.workingDir;
   const workingDirectory = workingDir && workingDir.value.startsWith('/') && !workingDir.value.includes('$') ? workingDir.value : undefined;
@@ -414,18 +420,17 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
   const values = new Map<string, string | null>();
   const process = deployedProcess(service.compose);
   for (const [name, value] of Object.entries(process?.environment ?? {})) values.set(name, value);
-  for (const path of service.sourceFiles) {
-    const text = ctx.read(path);
-    if (text === null) continue;
-    const names = path.endsWith('.py') ? [...text.matchAll(PY_ENV_READ)].map((m) => m.slice(1).find(Boolean)) : sourceFacts(path, text).envReads.map((r) => r.name);
-    for (const name of names) if (name && /^[A-Z_][A-Z0-9_]*$/.test(name) && !values.has(name)) values.set(name, null);
-  }
+  // A variable only the code reads, with a fallback at every read (`process.env.MAIL_QUEUE || 'mail.send'`): unset, as compose leaves it.
+  for (const [name, fallback] of codeEnvReads(ctx, service)) if (!values.has(name) && !fallback) values.set(name, null);
   const image = serviceImage(ctx.repo, service);
   // The port goes in the variable the server reads (SERVICE_PORT, an address in SERVER_ADDRESS); none
   // for a server on a fixed port or one whose reading of PORT is not established.
   const portVariable = port !== null && image ? portSetting(service, image, port) : port !== null ? { name: 'PORT', value: String(port) } : null;
   if (portVariable) values.set(portVariable.name, portVariable.value);
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
+  const dotenv = projectDotenv(ctx, service.compose);
+  const known = (value: string | null) => (value === null ? null : interpolated(value, dotenv));
+  const standIns = standInsOf(values, known, port);
   const environment: { name: string; value: string }[] = [];
   const secrets: { name: string; valueFrom: string }[] = [];
   const notes: string[] = unreadEnvFiles(process?.envFiles ?? []);
@@ -450,12 +455,77 @@ function variables(ctx: CheckContext, service: Service, port: number | null) {
       if (fromImage.value !== null) continue; // the image's ENV already sets it
       notes.push(unsettledImageValue(service, name, fromImage));
     }
-    const standIn = value === null ? null : localStandIn(name, value);
-    if (standIn) notes.push(`${name} points at ${standIn.hosts.join(', ')} (${where}), ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.fill}`);
-    environment.push({ name, value: plainValue(name, value, composeNames) ?? `<${name}>` });
+    const standIn = standIns.get(name);
+    if (standIn) notes.push(`${name} ${standIn.port ? `(${where}) is the port of ${standIn.port}` : `points at ${standIn.hosts.join(', ')} (${where})`}, ${standIn.what}: the task definition has <${name}>, to fill in with ${standIn.port ? `the port of ${standIn.fill}` : standIn.fill}`);
+    environment.push({ name, value: (standIn ? null : plainValue(name, known(value), composeNames)) ?? `<${name}>` });
   }
   if (overrides.length) notes.push(taskRoleNote(overrides, values, service.compose?.file));
   return { environment, secrets, notes };
+}
+
+/** The variables the service's code reads, each with whether every read has a fallback of its own (`|| 'x'`, Python's `getenv('X', 'x')`). */
+function codeEnvReads(ctx: CheckContext, service: Service): Map<string, boolean> {
+  const reads = new Map<string, boolean>();
+  const add = (name: string | undefined, fallback: boolean) => {
+    if (name && /^[A-Z_][A-Z0-9_]*$/.test(name)) reads.set(name, (reads.get(name) ?? true) && fallback);
+  };
+  for (const path of service.sourceFiles) {
+    const text = ctx.read(path);
+    if (text === null) continue;
+    if (path.endsWith('.py')) for (const m of text.matchAll(PY_ENV_READ)) add(m.slice(1).find(Boolean), /^\s*,/.test(text.slice((m.index ?? 0) + m[0].length)));
+    else for (const r of sourceFacts(path, text).envReads) add(r.name, r.fallback === true);
+  }
+  return reads;
+}
+
+/**
+ * The variables of a committed `.env` in the directory of the project that defines the service:
+ * what compose interpolates `${VAR}` with before the shell's (a gitignored one is the developer's, not the repo's).
+ */
+function projectDotenv(ctx: CheckContext, compose: ComposeService | null): Map<string, string> {
+  const project = compose ? ctx.repo.compose.projects.find((p) => p.services.includes(compose)) : undefined;
+  const dir = project ? posix.dirname(project.file) : null;
+  const text = dir === null ? null : ctx.read(dir === '.' ? '.env' : `${dir}/.env`);
+  return new Map([...envFileEntries(text ?? '')].map(([k, v]) => [k, v.value]));
+}
+
+/**
+ * A compose value with its interpolations done as compose does without the variable in the shell:
+ * `${LOG_LEVEL:-info}` -> `info` (the project's committed .env first), `$$` -> `$`. Null when a
+ * variable has neither (`${API_URL}`): the value is not established.
+ */
+function interpolated(value: string, dotenv: Map<string, string>): string | null {
+  let unknown = false;
+  const out = value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^${}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, op?: string, fallback?: string, bare?: string) => {
+    if (whole === '$$') return '$';
+    const name = (braced ?? bare) as string;
+    const set = dotenv.get(name);
+    if (set !== undefined && !(op === ':-' && set === '')) return set;
+    if (op !== undefined) return fallback ?? '';
+    unknown = true;
+    return whole;
+  });
+  return unknown || /\$\{/.test(out.replace(/\$\$/g, '')) ? null : out;
+}
+
+/**
+ * The variables whose value points at a local-development stand-in ({@link localStandIn}), and the
+ * `<PREFIX>_PORT` beside a stand-in `<PREFIX>_HOST` (`SMTP_PORT=1025` with `SMTP_HOST=mailhog`): the
+ * catcher's port, not the real server's, so it is filled in with the host.
+ */
+function standInsOf(values: Map<string, string | null>, known: (value: string | null) => string | null, port: number | null): Map<string, StandIn & { port?: string }> {
+  const out = new Map<string, StandIn & { port?: string }>();
+  for (const [name, value] of values) {
+    const resolved = known(value);
+    const standIn = resolved === null ? null : localStandIn(name, resolved, port);
+    if (standIn) out.set(name, standIn);
+  }
+  for (const [name, standIn] of [...out]) {
+    const prefix = /^(.+)_(?:HOST|HOSTNAME|SERVER|ADDR|ADDRESS)$/.exec(name)?.[1];
+    const sibling = prefix && `${prefix}_PORT`;
+    if (sibling && values.get(sibling) != null && !out.has(sibling)) out.set(sibling, { ...standIn, port: `${standIn.hosts.join(', ')}, which ${name} points at` });
+  }
+  return out;
 }
 
 /**
@@ -489,22 +559,39 @@ function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage:
   return portReadUnestablished(service, image.stage, inForce) ? null : { name: 'PORT', value: String(port) };
 }
 
-/** A compose value usable as is: a literal without interpolation, without a compose-only host (ECS406 names those) and not pointing at a local stand-in ({@link localStandIn}). */
+/** A compose value usable as is: a literal (its interpolations done, {@link interpolated}), without a compose-only host (ECS406 names those). */
 function plainValue(name: string, value: string | null, composeNames: Set<string>): string | null {
-  if (value === null || value.includes('$')) return null;
-  return composeHostsIn(name, value, composeNames).length || localStandIn(name, value) ? null : value;
+  if (value === null) return null;
+  return composeHostsIn(name, value, composeNames).length ? null : value;
 }
+
+interface StandIn {
+  hosts: string[];
+  what: string;
+  fill: string;
+}
+
+/** `scheme://[user@]localhost[:port]`: the developer's machine (or, in a container, the container itself). */
+const LOOPBACK_URL = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?(localhost|127\.0\.0\.1|\[::1\]|host\.docker\.internal)(?::(\d+))?(?=[/?#]|$)/i;
 
 /**
  * The local-development stand-in a value points at, which a deployment replaces: a local AWS
  * emulator (LocalStack, MinIO) for the AWS resource, a mail catcher (MailHog, Mailpit) for the SMTP
- * server. Null when it points at neither.
+ * server, a URL on localhost other than the service's own port (`CORS_ORIGIN=http://localhost:8080`,
+ * the developer's browser origin; on ECS localhost is the task itself). Null when it points at none.
  */
-function localStandIn(name: string, value: string): { hosts: string[]; what: string; fill: string } | null {
+function localStandIn(name: string, value: string, ownPort: number | null): StandIn | null {
   const emulators = emulatorHostsIn(name, value);
   if (emulators.length) return { hosts: emulators, what: 'a local AWS emulator', fill: 'the AWS resource' };
   const catchers = mailCatcherHostsIn(name, value);
-  return catchers.length ? { hosts: catchers, what: 'a local-development mail catcher', fill: 'the SMTP server (or email service) the deployment sends through' } : null;
+  if (catchers.length) return { hosts: catchers, what: 'a local-development mail catcher', fill: 'the SMTP server (or email service) the deployment sends through' };
+  const loopback = LOOPBACK_URL.exec(value);
+  if (!loopback) return null;
+  const scheme = (loopback[1] as string).toLowerCase();
+  const port = loopback[3] ? Number(loopback[3]) : scheme === 'http' || scheme === 'ws' ? 80 : scheme === 'https' || scheme === 'wss' ? 443 : null;
+  if (port !== null && port === ownPort && !/docker\.internal/i.test(loopback[2] as string)) return null;
+  const host = `${loopback[2]}${loopback[3] ? `:${loopback[3]}` : ''}`;
+  return { hosts: [host], what: 'an address of the developer\'s machine (on ECS, localhost is the task itself)', fill: 'the address the deployment uses' };
 }
 
 /** Why the task definition leaves out the AWS credentials, profile and endpoint overrides compose sets or the code reads. */

@@ -161,10 +161,18 @@ function report(session: Session, changes: FileChange[], flags: Flags, io: Io) {
 
 /** Says so when there is nothing to work on: an empty directory, or one with no service. */
 function noServices(session: Session, dir: string | undefined, flags: Flags, io: Io): boolean {
-  if (servicesInScope(session).length > 0 || session.plan.changes.length > 0 || session.plan.failures.length > 0) return false;
-  if (!flags.quiet && !flags.json)
-    io.stderr.write(`ecsfix: no services found in ${printable(dir ?? '.')} (no Dockerfile, and no compose service that builds one); nothing to do\n`);
+  const { plan } = session;
+  if (servicesInScope(session).length > 0 || plan.changes.length > 0 || plan.failures.length > 0 || plan.findings.some((f) => f.code === 'ECS010')) return false;
+  if (!flags.quiet && !flags.json) io.stderr.write(`ecsfix: ${noServicesReason(session, printable(dir ?? '.'))}; nothing to do\n`);
   return true;
+}
+
+/** Why a directory has no service: none at all, or its compose files build services from outside it (`infra/docker-compose.yml` with `build: ../backend`). */
+function noServicesReason(session: Session, dir: string): string {
+  const built = session.repo.compose.services.filter((c) => c.build && session.keep(c.file) && !session.keep(c.build.dockerfile));
+  if (built.length === 0) return `no services found in ${dir} (no Dockerfile, and no compose service that builds one)`;
+  const files = [...new Set(built.map((c) => c.file))];
+  return `no service is in ${dir}: ${files.join(', ')} build${files.length === 1 ? 's' : ''} ${[...new Set(built.map((c) => `"${c.name}"`))].join(', ')} from Dockerfiles outside it; run ecsfix at the repo root for them`;
 }
 
 function overWarningLimit(flags: Flags, warnings: number): boolean {

@@ -51,6 +51,12 @@ export const ENGINE_CODES: readonly FindingCode[] = [
     help: 'A change whose decision depends on what a broken file would say (ports, roles and build contexts from a compose file; workspace packages from package.json or pnpm-workspace.yaml) is not made from a partial model: a run with a broken file makes a subset of the clean run\'s changes, never different ones. Fix the file named and run ecsfix again to get them.',
   },
   {
+    code: 'ECS010',
+    title: 'Change withheld: it goes with changes outside the files this run covers',
+    defaultSeverity: 'warning',
+    help: 'A transform changed several files together (dockerfile-nginx-non-root: the Dockerfile, the nginx config and the compose port mappings; compose-secret-defaults: a compose file and its .env.example), and --only or the subdirectory ecsfix runs in covers only some of them. Written alone, such a part breaks what the whole keeps consistent (compose mapping to 8080 while nginx still listens on 80), so none of it is written here. Run ecsfix at the repo root, or with --only naming every file the finding lists.',
+  },
+  {
     code: 'ECS009',
     title: 'A transform has a change pending',
     defaultSeverity: 'warning',

@@ -50,7 +50,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Compose-only hostname in the environment',
     defaultSeverity: 'warning',
     help:
-      'The value names another compose service (http://kafka:9092, course-service:3005). Compose resolves that name on its network; ECS does not. Set the variable in the task definition to the service-discovery name, internal load balancer or managed endpoint (MSK, ElastiCache, RDS).',
+      'The value names another compose service (http://kafka:9092, course-service:3005), in the environment or in the compose command/entrypoint the task definition carries (`rq worker --url redis://redis:6379/0`). Compose resolves that name on its network; ECS does not. Set the variable (or the command) in the task definition to the service-discovery name, internal load balancer or managed endpoint (MSK, ElastiCache, RDS).',
   },
   {
     code: 'ECS407',
@@ -119,7 +119,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     code: 'ECS419',
     title: 'A compose service runs to completion: a one-off task on ECS',
     defaultSeverity: 'info',
-    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`): it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost. Such a job serves no traffic: its task definition has no port mapping, healthCheck or target group, the port and health-check findings of a long-running server do not apply to it, and an image it shares with an HTTP service still gets that service\'s HEALTHCHECK (nothing probes the job).',
+    help: 'Another compose service waits for this one to exit successfully (`depends_on: {migrate: {condition: service_completed_successfully}}`), or its compose command is only a migration (`command: npx prisma migrate deploy`) and it publishes no port: it is a job (migrations, table creation, a seed), not a long-running service. On ECS run it once per deploy as a one-off task (`aws ecs run-task`, or a step of the deploy pipeline) before the new tasks of the services that wait for it start. Deployed as an ECS service, the scheduler would start it again every time it exits, and the order compose gave it would be lost. Such a job serves no traffic: its task definition has no port mapping, healthCheck or target group, ECS410 and the port and health-check findings of a long-running server do not apply to it, and an image it shares with an HTTP service still gets that service\'s HEALTHCHECK (nothing probes the job).',
   },
   {
     code: 'ECS420',

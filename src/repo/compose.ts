@@ -69,6 +69,8 @@ export interface ComposeService {
   processAt?: { file: string; line: number };
   /** `working_dir:` (the process's working directory over the image's WORKDIR), as written, with where it is set. */
   workingDir?: { value: string; file: string; line: number };
+  /** The `extends:` bases merged under it (file and service name), the deepest first; absent when it extends none. */
+  extendsFrom?: { file: string; service: string }[];
   /**
    * The environment, command, entrypoint and volumes without what the local-development layer set
    * over an earlier file (see {@link isDevLayer}): what a deployment runs. Absent when no such layer
@@ -698,7 +700,14 @@ function mergeService(existing: ComposeService | null, name: string, parsed: Par
       ...(deployed ? { deployed } : {}),
     };
   }
-  return merged as ComposeService;
+  return { ...(merged as ComposeService), ...extendsOf(existing, resolved) };
+}
+
+/** The `extends:` bases of the earlier files' definitions and of this one (every layer but its own, the last). */
+function extendsOf(before: ComposeService | null, resolved: ResolvedDef): Pick<ComposeService, 'extendsFrom'> {
+  const bases = [...(before?.extendsFrom ?? [])];
+  for (const l of resolved.layers.slice(0, -1)) if (!bases.some((b) => b.file === l.from.file && b.service === l.name)) bases.push({ file: l.from.file, service: l.name });
+  return bases.length ? { extendsFrom: bases } : {};
 }
 
 /** Where a layer sets a key of the service (`command`, `working_dir`) and each of its `environment:` variables. */

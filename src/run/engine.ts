@@ -58,11 +58,28 @@ export function planModel(repo: RepoModel, registry: Transform[], options: PlanO
   return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 
-/** The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they concern the run). */
+/**
+ * The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they
+ * concern the run). A change that belongs with changes outside them ({@link FileChange.requires}: a
+ * compose port nginx-non-root moves with the nginx config) is withheld too, with ECS010 naming what
+ * it needs: half of such a change breaks what the whole keeps consistent.
+ */
 export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
+  const kept = plan.changes.filter((c) => keep(c.path));
+  const outside = (c: FileChange) => (c.requires ?? []).filter((p) => !keep(p));
+  const split = kept.filter((c) => outside(c).length > 0);
   return {
-    changes: plan.changes.filter((c) => keep(c.path)),
-    findings: plan.findings.filter((f) => f.file === undefined || keep(f.file)),
+    changes: kept.filter((c) => !split.includes(c)),
+    findings: [
+      ...plan.findings.filter((f) => f.file === undefined || keep(f.file)),
+      ...split.map((c) => ({
+        code: 'ECS010',
+        severity: 'warning' as const,
+        file: c.path,
+        transform: c.transforms.join(', '),
+        message: `withheld: the change to ${c.path} (${c.transforms.join(', ')}) goes with the changes to ${outside(c).join(', ')}, outside the files this run covers, and one without the others breaks what they keep consistent; run ecsfix where all of them are covered (the repo root, or --only each of them)`,
+      })),
+    ],
     failures: plan.failures,
     withheld: plan.withheld.filter((w) => keep(w.path)),
   };

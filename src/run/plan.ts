@@ -33,6 +33,12 @@ export interface FileChange {
   safety: TransformChangeSafety[];
   /** The first line of the original file each transform's edits touch (by transform id), where known. */
   lines?: Record<string, number>;
+  /**
+   * The other files whose changes belong with this one: a transform changed them together (the
+   * nginx config and compose ports nginx-non-root moves with the Dockerfile, the .env.example beside a
+   * compose file), so one without the others can break what they keep consistent. Absent when none.
+   */
+  requires?: string[];
 }
 
 export type TransformChangeSafety = ChangeSafety & { transform: string };
@@ -298,6 +304,23 @@ export function filePlanner(
   return { paths: candidateFiles(repo, kinds), planFile };
 }
 
+/** Sets `requires` on each change: the other changed files linked to it, directly or through another ({@link FileChange.requires}). */
+function markUnits(changes: FileChange[], links: Map<string, Set<string>>): void {
+  const changed = new Set(changes.map((c) => c.path));
+  for (const change of changes) {
+    const unit = new Set([change.path]);
+    const queue = [change.path];
+    for (let p = queue.pop(); p !== undefined; p = queue.pop())
+      for (const q of links.get(p) ?? [])
+        if (!unit.has(q)) {
+          unit.add(q);
+          queue.push(q);
+        }
+    const requires = [...unit].filter((p) => p !== change.path && changed.has(p)).sort();
+    if (requires.length) change.requires = requires;
+  }
+}
+
 export function planChanges(
   repo: RepoModel,
   transforms: Transform[],
@@ -320,6 +343,11 @@ export function planChanges(
     if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Map() }));
     return entry;
   };
+  // Which files a transform changed together (a file and the other files its run edited).
+  const links = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    for (const [x, y] of [[a, b], [b, a]] as const) links.set(x, (links.get(x) ?? new Set()).add(y));
+  };
   planner.paths.forEach((path, i) => {
     const outcome = outcomes[i] as FileOutcome;
     for (const p of outcome.reads) other(p);
@@ -329,6 +357,7 @@ export function planChanges(
       const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
       if (o.edits.length) entry.transforms.set(o.transform, o.safety);
+      if (o.edits.length) link(path, o.path);
     }
     if (outcome.change) {
       plan.changes.push(outcome.change);
@@ -368,6 +397,7 @@ export function planChanges(
       });
   }
   plan.changes.sort((a, b) => a.path.localeCompare(b.path));
+  markUnits(plan.changes, links);
   // What each broken file holds back, one finding per file: the changes are not made from a partial model.
   const withheldBy = new Map<string, string[]>();
   for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);

@@ -116,6 +116,8 @@ export interface ServiceListen extends ListenFact {
 export interface EnvRead {
   name: string;
   line: number;
+  /** The read has a fallback of its own (`process.env.X || 'y'`, `?? 'y'`, `const { X = 'y' } = process.env`): unset, the code still has a value. */
+  fallback?: boolean;
 }
 
 /** `nats` and `redis-pubsub`: at-most-once subscribers (core NATS `nc.subscribe`, Redis SUBSCRIBE) that ecsfix reports but does not stop. */
@@ -275,6 +277,20 @@ function lineAt(text: string, offset: number): number {
 const HTTP_APP_FACTORIES = new Set(['express', 'Fastify', 'fastify', 'Koa', 'Hono', 'polka', 'restify']);
 
 /** `process.env.X` or `process.env['X']` -> X. */
+/** `process.env.X || fallback` / `?? fallback` (through parentheses and `Number(…)`-like wrappers left alone): the read is the left operand. */
+function hasFallback(node: Node, parents: Node[]): boolean {
+  let child = node;
+  for (let i = parents.length - 1; i >= 0; i--) {
+    const parent = parents[i];
+    if (parent?.type === 'ParenthesizedExpression' || parent?.type === 'TSAsExpression' || parent?.type === 'TSNonNullExpression') {
+      child = parent;
+      continue;
+    }
+    return parent?.type === 'LogicalExpression' && (parent.operator === '||' || parent.operator === '??') && parent.left === child;
+  }
+  return false;
+}
+
 export function envName(node: Node): string | null {
   if (node?.type !== 'MemberExpression') return null;
   const obj = node.object;
@@ -656,7 +672,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
       case 'MemberExpression': {
         const env = envName(node);
-        if (env) facts.envReads.push({ name: env, line: line(node) });
+        if (env) facts.envReads.push({ name: env, line: line(node), ...(hasFallback(node, parents) ? { fallback: true } : {}) });
         break;
       }
       case 'LogicalExpression':
@@ -764,7 +780,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       for (const p of node.id.properties ?? []) {
         const local = p.value?.type === 'Identifier' ? p.value.name : p.value?.left?.name;
         if (spec && local) facts.imports[local] = spec;
-        if (fromEnv && p.key?.name) facts.envReads.push({ name: p.key.name, line: line(p) });
+        if (fromEnv && p.key?.name) facts.envReads.push({ name: p.key.name, line: line(p), ...(p.value?.type === 'AssignmentPattern' ? { fallback: true } : {}) });
       }
       return;
     }

@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { deployedProcess, variableSetAt } from '../../repo/compose.js';
+import { unfollowedDefinitions } from '../../repo/followedProjects.js';
 import { finding, type CheckContext } from '../context.js';
 
 /** host:port, optionally after a scheme and credentials; the host is captured. */
@@ -27,6 +28,11 @@ function hostsIn(key: string, value: string, accept: (host: string, port: string
 /** The compose service names `value` uses as a host ({@link hostsIn}), other than `self`. */
 export function composeHostsIn(key: string, value: string, composeNames: ReadonlySet<string>, self?: string): string[] {
   return hostsIn(key, value, (host) => composeNames.has(host) && host !== self);
+}
+
+/** The compose service names a command's words use as `host:port` (`rq worker --url redis://redis:6379/0`), other than `self`. */
+export function composeHostsInArgs(args: readonly string[], composeNames: ReadonlySet<string>, self?: string): string[] {
+  return [...new Set(args.flatMap((a) => composeHostsIn('', a, composeNames, self)))];
 }
 
 /** Local AWS emulators by host name: LocalStack (and its `*.localhost.localstack.cloud` names), MinIO, DynamoDB Local, ElasticMQ. */
@@ -53,16 +59,18 @@ export function mailCatcherHostsIn(key: string, value: string): string[] {
 
 /**
  * Each deployed compose service's variables in force as a deployment runs it (without the
- * local-development layer), in every project that defines it, at the line that sets each: an
+ * local-development layer), in every project that defines it but the ones the task definitions do
+ * not follow (a local stack beside the deployed project: ECS218), at the line that sets each: an
  * `extends:` base's line for what the base gives every service extending it, an env file's line.
  */
 export function composeOnlyHostname(ctx: CheckContext): Finding[] {
   const composeNames = new Set(ctx.repo.compose.services.map((s) => s.name));
   const deployed = new Set(ctx.repo.services.filter((s) => s.compose).map((s) => s.name));
+  const unfollowed = unfollowedDefinitions(ctx.repo);
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const compose of ctx.repo.compose.services) {
-    const process = deployed.has(compose.name) ? deployedProcess(compose) : null;
+    const process = deployed.has(compose.name) && !unfollowed.has(compose) ? deployedProcess(compose) : null;
     for (const [name, value] of Object.entries(process?.environment ?? {})) {
       const hosts = value === null ? [] : composeHostsIn(name, value, composeNames, compose.name);
       const at = process && variableSetAt(process, name);
@@ -78,6 +86,28 @@ export function composeOnlyHostname(ctx: CheckContext): Finding[] {
         }),
       );
     }
+    if (process) findings.push(...commandHosts(ctx, compose.name, process, composeNames, seen));
   }
   return findings;
+}
+
+/**
+ * ECS406 for a compose `command`/`entrypoint` that names another compose service (review9 R20): the
+ * task definition runs it as written, and the name does not resolve on ECS.
+ */
+function commandHosts(ctx: CheckContext, service: string, process: NonNullable<ReturnType<typeof deployedProcess>>, composeNames: ReadonlySet<string>, seen: Set<string>): Finding[] {
+  const args = [...(process.entrypointArgs ?? []), ...(process.commandArgs ?? [])];
+  const hosts = composeHostsInArgs(args, composeNames, service);
+  const key = `${service}\0(command)\0${process.file}\0${process.line}`;
+  if (hosts.length === 0 || seen.has(key)) return [];
+  seen.add(key);
+  const which = process.entrypointArgs && process.commandArgs ? 'entrypoint and command' : process.entrypointArgs ? 'entrypoint' : 'command';
+  return [
+    finding(ctx, 'ECS406', {
+      service,
+      file: process.file,
+      line: process.line,
+      message: `the compose ${which} (\`${args.join(' ')}\`) points at ${hosts.join(', ')}, a compose service name ECS cannot resolve, and the task definition runs it as written: put the deployed address in the task definition's command, or have the command read it from a variable the task definition sets`,
+    }),
+  ];
 }

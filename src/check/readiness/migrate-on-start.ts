@@ -63,6 +63,19 @@ function scriptArgs(image: { parsed: ParsedDockerfile; stage: DockerStage }, ser
   return { args: [...rest, ...args], from: `the image's CMD (line ${cmd.line})` };
 }
 
+/**
+ * The one-off job a service is when its compose command is nothing but a migration (`command: npx
+ * prisma migrate deploy`, review9 R23) and it publishes no port: it runs to completion, once per
+ * deploy, and serves nothing, whatever the image it borrows serves. Null otherwise (a migration
+ * chained before a server, `migrate && node server.js`, is a server: ECS410/ECS417).
+ */
+export function oneOffCommand(service: Service): { what: string; command: string; file: string; line: number } | null {
+  const process = composeCommand(service);
+  const what = process ? migration(process.value) : null;
+  if (!process || !what || /[;|&]/.test(process.value) || service.compose?.containerPorts.length) return null;
+  return { what, command: process.value, file: process.file, line: process.line };
+}
+
 export function migrateOnStart(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const say = (service: string, file: string, line: number, what: string, where: string) =>
@@ -87,7 +100,8 @@ export function migrateOnStart(ctx: CheckContext): Finding[] {
     );
   };
   for (const service of ctx.repo.services) {
-    if (service.runsToCompletion) continue;
+    // A one-off job (waited on to complete, or a compose command that only migrates) is what ECS410 asks for.
+    if (service.runsToCompletion || oneOffCommand(service)) continue;
     // The process the task definition runs when compose replaces the image's (`sh -c "manage.py migrate && gunicorn ..."`).
     const process = composeCommand(service);
     const migrates = process ? migration(process.value) : null;

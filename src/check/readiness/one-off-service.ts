@@ -5,11 +5,13 @@
  * deploy before the dependents' new tasks start; deployed as an ECS service, the scheduler would
  * start it again every time it exits, and the ordering compose gives it is lost. The fact is the
  * model's (`Service.runsToCompletion`, src/repo/composeProject.ts): the finding and the task
- * definition's note both read it.
+ * definition's note both read it. Likewise a service whose compose command is only a migration and
+ * that publishes no port ({@link oneOffCommand}, review9 R23).
  */
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
 import { finding, type CheckContext } from '../context.js';
+import { oneOffCommand } from './migrate-on-start.js';
 
 /** Who waits for a one-off job: their names, and "waits"/"wait". */
 function waiting(service: Service): { names: string; verb: string } {
@@ -20,6 +22,9 @@ function waiting(service: Service): { names: string; verb: string } {
 /** The task-definition note of a one-off job, or none. */
 export function oneOffNotes(service: Service): string[] {
   const first = service.runsToCompletion?.[0];
+  const job = oneOffCommand(service);
+  if (job && !first)
+    return [`${service.name} runs to completion (its compose command \`${job.command}\`, ${job.file}:${job.line}, is ${job.what} and publishes no port): no port mapping, no healthCheck and no ALB target group; run it once per deploy as a one-off task (aws ecs run-task, or a deploy pipeline step) before the new tasks of the services that need the schema start, not as an ECS service`];
   if (!first) return [];
   const { names, verb } = waiting(service);
   return [`${service.name} runs to completion (${names} ${verb} for it to exit successfully, ${first.file}:${first.line}): run it once per deploy as a one-off task (aws ecs run-task, or a deploy pipeline step) before the new tasks of ${names} start, not as an ECS service`];
@@ -28,6 +33,16 @@ export function oneOffNotes(service: Service): string[] {
 export function oneOffService(ctx: CheckContext): Finding[] {
   return ctx.repo.services.flatMap((service) => {
     const first = service.runsToCompletion?.[0];
+    const job = oneOffCommand(service);
+    if (job && !first)
+      return [
+        finding(ctx, 'ECS419', {
+          service: service.name,
+          file: job.file,
+          line: job.line,
+          message: `"${service.name}" runs to completion: its compose command is ${job.what} and it publishes no port. On ECS run it once per deploy as a one-off task (aws ecs run-task, or a step of the deploy pipeline) before the new tasks that need the schema start; as an ECS service the scheduler would start it again every time it exits, and it would never pass a health check`,
+        }),
+      ];
     if (!first) return [];
     const { names, verb } = waiting(service);
     return [
