@@ -120,7 +120,11 @@ function log4jsTargets(text: string, sink: WriteSink, imported: (specifier: stri
     if (filename) sink.path(filename, m.index, true, what);
     else sink.opaque(m.index, what, 'its filename is not in the appender object');
   }
-  for (const m of text.matchAll(/\b(?:log4js\.)?configure\(\s*/g)) {
+  // `log4js.configure(`, under the name the file binds the module to (`const log = require('log4js')`), or a `configure` destructured from it.
+  const binding = /\b(?:const|let|var|import)\s+(?:\*\s+as\s+)?([\w$]+)\s*(?:=\s*require\(\s*['"]log4js['"]|from\s+['"]log4js['"])/.exec(text)?.[1] ?? 'log4js';
+  const destructured = /\{[^}]*\bconfigure\b[^}]*\}\s*(?:=\s*require\(\s*['"]log4js['"]|from\s+['"]log4js['"])/.test(text);
+  const call = new RegExp(`(?<![\\w$.])(?:${binding.replace(/\$/g, '\\$')}\\.${destructured ? '|' : ''})configure\\(\\s*`, 'g');
+  for (const m of text.matchAll(call)) {
     const arg = firstArgument(text, m.index + m[0].length);
     const declared = /^[A-Za-z_$][\w$]*$/.test(arg) ? declarationValue(text, arg) : -1;
     if (arg.startsWith('{') || (declared >= 0 && text[declared] === '{') || readAppenders(text, arg, imported)) continue;
