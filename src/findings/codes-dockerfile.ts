@@ -180,7 +180,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS121',
     title: 'The image runs as root',
     defaultSeverity: 'info',
-    help: 'A container running as root turns any code-execution bug into root in the container. The deployed stage now ends with a USER: the repo\'s own convention, the base image\'s built-in user, or a new system user created with commands that fit the base image. Verify the service starts and can write what it writes.',
+    help: 'A container running as root turns any code-execution bug into root in the container. The deployed stage now ends with a USER: the repo\'s own convention, the base image\'s built-in user, or a new system user created with commands that fit the base image. The directories the process writes are made and owned by that user first: those of fs and Python file calls, and the file targets of the file-writing libraries ecsfix knows (winston, pino, log4js, bunyan, multer, Python logging, loguru). A library outside that list is not seen: verify the service starts and can write what it writes (`ecsfix verify`).',
     fixedBy: NON_ROOT,
   },
   {
@@ -369,7 +369,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS155',
     title: 'The process writes where ecsfix cannot tell: the image stays root',
     defaultSeverity: 'warning',
-    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from __dirname, a parameter, a call), or to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
+    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from __dirname, a parameter, a call), uses a file-writing library configured in a way ecsfix does not read (a log4js/bunyan/Python logging file target, or a multer upload destination, taken from a config file or a module it does not follow), or writes to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
   },
   {
     code: 'ECS156',

@@ -1,10 +1,12 @@
 /**
  * Directories a service writes at runtime, so a non-root image can hand exactly those to its user
  * (and does not switch the user when a write cannot be resolved to a path). Read from:
- *   - the code of the service and of the workspace packages its code imports: winston `File` /
- *     `DailyRotateFile` transports, pino's `pino.destination()` and `pino/file` transport, fs
+ *   - the code of the service and of the workspace packages its code imports: fs
  *     `mkdir`/`writeFile`/`createWriteStream`, Python `os.makedirs`/`os.mkdir`/`<path>.mkdir()`/
- *     `open(path, "w"|"a")`/`<path>.write_text()`/`logging.FileHandler`. Paths are followed through
+ *     `open(path, "w"|"a")`/`<path>.write_text()`, and the file targets of the file-writing
+ *     libraries it uses (src/repo/fileWriters.ts: winston, pino, log4js, bunyan, multer, Python's
+ *     logging and loguru; a target that library is configured with but ecsfix cannot read is an
+ *     unresolved write, so the image stays root). Paths are followed through
  *     literals, joins and variables; a variable read (`process.env.LOG_FILE ?? '/var/log/app/app.log'`,
  *     `os.getenv("INVOICE_DIR", "invoices")`) gives the service's compose value and the image's ENV
  *     value or the default, and is unresolved when the value comes from the caller's shell (a
@@ -20,11 +22,14 @@
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
 import { filesUnder } from './files.js';
+import { relativeSource } from './relativeSource.js';
 import { posix } from 'node:path';
 import { lineOfOffset } from '../text.js';
 import { scriptWrites, type StartScript } from './scriptWrites.js';
 import type { ProcessCwd } from './processCwd.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
+import { callArguments, firstArgument, topLevelArguments, wholeCall } from './callText.js';
+import { FILE_WRITING_LIBRARIES, type FileWritingLibrary, type WriteSink } from './fileWriters.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
@@ -177,62 +182,8 @@ const STARTUP_WRITES: { test: RegExp; path: string; reason: string; inCwd: boole
   { test: /\bnext\s+start\b/, path: '.next/cache', reason: '`next start` writes its image and fetch cache to .next/cache', inCwd: true },
 ];
 
-const PY_WRITE = /\blogging\.(?:handlers\.\w*)?(FileHandler)\(|(?<![\w.])(open)\(|\.(mkdir|makedirs|open|write_text|write_bytes)\(/g;
+const PY_WRITE = /(?<![\w.])(open)\(|\.(mkdir|makedirs|open|write_text|write_bytes)\(/g;
 const JS_WRITE = /\b(?:fs\.|fsp\.|fs\.promises\.|promises\.)?(mkdirSync|mkdir|mkdirp|writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|ensureDirSync|ensureDir)\(/g;
-
-const WINSTON_FILE = /new\s+(?:winston\.)?(?:transports\.)?(File|DailyRotateFile)\s*\(\s*\{([^}]*)\}/g;
-
-/** The first argument of a call whose `(` ends at `from`: up to the first top-level `,` or the closing `)`. */
-function firstArgument(text: string, from: number): string {
-  return topLevelArguments(text, from)[0] ?? text.slice(from, from + 80).trim();
-}
-
-/** The whole expression of option `name` in an object literal's body (`filename: path.join(dir, 'app.log')`, or the shorthand `{ dest }`), brackets and quotes respected. */
-function optionValue(text: string, body: string, bodyStart: number, name: string): string | undefined {
-  const key = new RegExp(`\\b${name}\\s*:\\s*`).exec(body);
-  if (key) return firstArgument(text, bodyStart + key.index + key[0].length);
-  return new RegExp(`(?:^|[{,])\\s*${name}\\s*(?:,|$)`).test(body) ? name : undefined;
-}
-
-/** The arguments of a call whose `(` ends at `from`, split at top-level commas (quotes and brackets respected). */
-function topLevelArguments(text: string, from: number): string[] {
-  return callArguments(text, from)?.args ?? [];
-}
-
-/** The arguments of a call whose `(` ends at `from` and the offset just past its closing `)`; null when it does not close within reach. */
-function callArguments(text: string, from: number): { args: string[]; end: number } | null {
-  const args: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let start = from;
-  for (let i = from; i < text.length && i < from + 400; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) {
-        args.push(text.slice(start, i).trim());
-        return { args: args.filter(Boolean), end: i + 1 };
-      }
-      depth--;
-    } else if (c === ',' && depth === 0) {
-      args.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  return null;
-}
-
-/** `callee(args)` as the whole expression: its arguments, else null. */
-function wholeCall(e: string, callee: RegExp): string[] | null {
-  const m = callee.exec(e);
-  if (!m || m.index !== 0) return null;
-  const call = callArguments(e, m[0].length);
-  return call && call.end === e.length ? call.args : null;
-}
 
 /** The right-hand side of the first assignment to `name` in the file (`const dir = ...`, `MODEL_DIR = "..."`). */
 function assignedValue(text: string, name: string): string | null {
@@ -455,19 +406,18 @@ function pythonReceiver(text: string, dot: number): string {
 /** A Python `open()` / `.open()` mode string that writes (`"w"`, `"a"`, `"x"`, `"r+"`). */
 const WRITE_MODE = /^[rbu]?['"][rbt]*[wax+][bt+]*['"]$/;
 
-/** Python writes: `os.makedirs`/`os.mkdir`, `<path>.mkdir()`, `open(path, "w")`, `<path>.open("a")`/`.write_text()`, logging file handlers. */
+/** Python writes: `os.makedirs`/`os.mkdir`, `<path>.mkdir()`, `open(path, "w")`, `<path>.open("a")`/`.write_text()`. */
 function pythonWrites(text: string, add: (expr: string, at: number, isFile: boolean, what: string) => void): void {
   const pathlib = /^\s*(?:from\s+pathlib\s+import|import\s+pathlib)\b/m.test(text);
   for (const m of text.matchAll(PY_WRITE)) {
     if (/^\s*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue;
     const from = m.index + m[0].length;
     const args = topLevelArguments(text, from);
-    if (m[1] === 'FileHandler') add(args[0] ?? '', m.index, true, 'a logging FileHandler');
-    else if (m[2] !== undefined) {
+    if (m[1] !== undefined) {
       const mode = args[1] && !args[1].includes('=') ? args[1] : /^mode\s*=\s*(.+)$/.exec(args.find((a) => /^mode\s*=/.test(a)) ?? '')?.[1];
       if (mode && WRITE_MODE.test(mode.trim())) add(args[0] ?? '', m.index, true, 'open() for writing');
     } else {
-      const method = m[3] as string;
+      const method = m[2] as string;
       const receiver = pythonReceiver(text, m.index);
       if (receiver === 'os' && (method === 'mkdir' || method === 'makedirs')) {
         add(args[0] ?? '', m.index, false, `os.${method}()`);
@@ -484,88 +434,73 @@ function pythonWrites(text: string, add: (expr: string, at: number, isFile: bool
     }
   }
 }
-/** Writes the code makes (or cannot resolve), in the service and the workspace packages it imports, with the service's environment. */
-function codeWrites(sourceFiles: string[], read: (rel: string) => string | null, env: ServiceEnvironment): RuntimeWrite[] {
+type AddWrite = (expr: string, at: number, isFile: boolean, what: string) => void;
+
+/** Where a write found in `text` of `file` goes: resolved to directories, or unresolved (the image stays root). */
+function writeSink(writes: RuntimeWrite[], file: string, text: string, env: ServiceEnvironment, python: boolean): WriteSink & { add: AddWrite } {
+  const add: AddWrite = (expr, at, isFile, what) => {
+    if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
+    const ctx: PathContext = { env, python };
+    const dirs = writtenDirs(expr, text, isFile, ctx);
+    const line = lineOfOffset(text, at);
+    if (dirs === null) {
+      pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve${ctx.because ? ` (${ctx.because})` : ''}`, file, line });
+      return;
+    }
+    for (const { dir, via, home } of dirs)
+      if (home) pushWrite(writes, { path: dir, absolute: false, home: true, reason: `${what} writes ${dir === '.' ? '~' : `~/${dir}`}, in the home directory of the user it runs as${via ? ` (${via})` : ''}`, file, line });
+      else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
+        pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}${via ? ` (${via})` : ''}`, file, line });
+  };
+  const opaque = (at: number, what: string, because: string) => {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    const code = text.slice(lineStart, text.indexOf('\n', at) < 0 ? undefined : text.indexOf('\n', at)).trim().slice(0, 100);
+    pushWrite(writes, { path: code, absolute: false, unresolved: true, reason: `${what} writes a file ecsfix cannot place: ${because}`, file, line: lineOfOffset(text, at) });
+  };
+  return { add, path: add, opaque };
+}
+
+/**
+ * Writes the code makes (or cannot resolve), in the service and the workspace packages it imports,
+ * with the service's environment: fs and Python file calls, and the file-writing libraries
+ * (src/repo/fileWriters.ts) the service uses, with the logging config files its code loads.
+ */
+function codeWrites(sourceFiles: string[], read: (rel: string) => string | null, env: ServiceEnvironment, configFiles: string[]): RuntimeWrite[] {
   const writes: RuntimeWrite[] = [];
-  for (const file of sourceFiles) {
-    const text = read(file);
-    if (!text) continue;
-    const python = file.endsWith('.py');
-    const add = (expr: string, at: number, isFile: boolean, what: string) => {
-      if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
-      const ctx: PathContext = { env, python };
-      const dirs = writtenDirs(expr, text, isFile, ctx);
-      const line = lineOfOffset(text, at);
-      if (dirs === null) {
-        pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve${ctx.because ? ` (${ctx.because})` : ''}`, file, line });
-        return;
-      }
-      for (const { dir, via, home } of dirs)
-        if (home) pushWrite(writes, { path: dir, absolute: false, home: true, reason: `${what} writes ${dir === '.' ? '~' : `~/${dir}`}, in the home directory of the user it runs as${via ? ` (${via})` : ''}`, file, line });
-        else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
-          pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}${via ? ` (${via})` : ''}`, file, line });
+  const texts = sourceFiles.map((file) => ({ file, text: read(file) ?? '', python: file.endsWith('.py') })).filter((t) => t.text);
+  const ofLanguage = (library: FileWritingLibrary) => texts.filter((t) => t.python === (library.language === 'python'));
+  // A library one file of the service uses is read in every file of it (a shared config module).
+  const used = FILE_WRITING_LIBRARIES.filter((library) => !library.uses || ofLanguage(library).some((t) => library.uses?.test(t.text)));
+  for (const { file, text, python } of texts) {
+    const sink = writeSink(writes, file, text, env, python);
+    const imported = (specifier: string) => {
+      const module = relativeSource(file, specifier, sourceFiles);
+      return module && read(module);
     };
+    for (const library of used) if ((library.language === 'python') === python) library.targets(text, sink, imported);
     if (python) {
-      pythonWrites(text, add);
+      pythonWrites(text, sink.add);
       continue;
     }
-    for (const m of text.matchAll(WINSTON_FILE)) {
-      const body = m[2] ?? '';
-      const bodyStart = m.index + m[0].length - 1 - body.length;
-      const dirname = optionValue(text, body, bodyStart, 'dirname');
-      const filename = optionValue(text, body, bodyStart, 'filename');
-      const what = `a winston ${m[1]} transport`;
-      if (dirname) add(dirname, m.index, false, what);
-      else if (filename) add(filename, m.index, true, what);
-    }
-    pinoWrites(text, add);
     if (!/\b(?:mkdir|writeFile|appendFile|createWriteStream|ensureDir)/.test(text)) continue;
     for (const m of text.matchAll(JS_WRITE)) {
       const before = text.slice(Math.max(0, m.index - 1), m.index);
       if (/[\w$]/.test(before)) continue; // someMkdir(
       const fn = m[1] ?? '';
       const isFile = /write|append|Stream/i.test(fn);
-      add(firstArgument(text, m.index + m[0].length), m.index, isFile, `${fn}()`);
+      sink.add(firstArgument(text, m.index + m[0].length), m.index, isFile, `${fn}()`);
     }
+  }
+  for (const library of used) {
+    const config = library.configFiles;
+    const loader = config && ofLanguage(library).find((t) => config.when.test(t.text));
+    if (!config || !loader) continue;
+    const found = configFiles.filter((f) => config.files.test(f)).map((file) => ({ file, text: read(file) ?? '' })).filter((c) => config.isConfig(c.text));
+    for (const c of found) config.scan(c.text, writeSink(writes, c.file, c.text, env, true));
+    const at = config.when.exec(loader.text)?.index ?? 0;
+    if (!found.length) writeSink(writes, loader.file, loader.text, env, loader.python).opaque(at, `${library.name}'s config`, config.missing);
   }
   return writes;
-}
-
-/** A pino destination that is a file descriptor (`1`, `process.stdout.fd`), not a path. */
-const PINO_FD = /^(?:\d+|process\.(?:stdout|stderr)\.fd)$/;
-
-/**
- * pino's file writes: `pino.destination(file)` / `pino.destination({ dest | path })`, and the
- * `pino/file` transport target's `options.destination` (in `pino.transport()` or `pino({ transport })`).
- */
-function pinoWrites(text: string, add: (expr: string, at: number, isFile: boolean, what: string) => void): void {
-  if (!/\bpino\b/.test(text)) return;
-  for (const m of text.matchAll(/\bpino\.destination\(\s*/g)) {
-    const from = m.index + m[0].length;
-    const arg = firstArgument(text, from);
-    if (!arg || PINO_FD.test(arg)) continue;
-    if (arg.startsWith('{')) {
-      const body = arg.slice(1, -1);
-      const dest = optionValue(text, body, from + 1, 'dest') ?? optionValue(text, body, from + 1, 'path');
-      if (dest && !PINO_FD.test(dest)) add(dest, m.index, true, 'pino.destination()');
-    } else add(arg, m.index, true, 'pino.destination()');
-  }
-  for (const m of text.matchAll(/\btarget\s*:\s*['"]pino\/file['"]/g)) {
-    // The object literal the target sits in: its `options.destination` (stdout when there is none).
-    let open = m.index;
-    for (let depth = 0; open > 0; open--) {
-      const c = text[open - 1];
-      if (c === '}') depth++;
-      else if (c === '{' && depth-- === 0) break;
-    }
-    const body = text.slice(open, callArguments(text, open)?.end ?? open);
-    const options = /\boptions\s*:\s*\{/.exec(body);
-    if (!options) continue;
-    const start = options.index + options[0].length;
-    const optionsBody = body.slice(start, (callArguments(body, start)?.end ?? start + 1) - 1);
-    const dest = optionValue(body, optionsBody, start, 'destination');
-    if (dest && !PINO_FD.test(dest)) add(dest, m.index, true, "pino's pino/file transport");
-  }
 }
 
 /** `celery ... beat` (or a worker with an embedded beat, `-B`/`--beat`) on one command line. */
@@ -682,7 +617,8 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
       });
   }
   for (const w of scriptWrites(facts.scripts ?? [], facts.imageFile)) pushWrite(writes, w);
-  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {})) pushWrite(writes, inCwd(w));
+  const configFiles = inService.filter((f) => !f.slice(prefix.length).includes('node_modules/'));
+  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {}, configFiles)) pushWrite(writes, inCwd(w));
   return writes;
 }
 
