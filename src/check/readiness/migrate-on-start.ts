@@ -15,14 +15,28 @@ import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 import { startScriptsOf } from '../start-scripts.js';
 
+/** A word separator in a shell or exec-form (`["flask", "db", "upgrade"]`) command. */
+const SEP = `["',\\s]+`;
+/**
+ * Option words between a tool and its subcommand (`flask --app wsgi db upgrade`, `alembic -c
+ * alembic.ini upgrade head`, `typeorm-ts-node-commonjs -d src/data-source.ts migration:run`): each a
+ * `-x`/`--name` word, with `=value` or the next word as its value when that is not an option itself.
+ * A flag that takes no value (`flask --debug db upgrade`) leaves the next word to the subcommand;
+ * a value never spans a command separator (`;`, `&&`, `|`).
+ */
+const OPTIONS = `(?:${SEP}--?[\\w.-]+(?:=[^\\s"',;&|]*|${SEP}[^\\s"',;&|-][^\\s"',;&|]*)?)*?`;
+
+/** The tool (as a regex source) and its migrating subcommand words. */
+const migrationCommand = (tool: string, ...subcommand: string[]) => new RegExp(`${tool}${OPTIONS}${subcommand.map((w) => `${SEP}${w}\\b`).join('')}`);
+
 const MIGRATIONS: [string, RegExp][] = [
-  ['manage.py migrate', /\bmanage\.py["',\s]+migrate\b/],
-  ['prisma migrate deploy', /\bprisma["',\s]+migrate["',\s]+deploy\b/],
-  ['alembic upgrade', /\balembic["',\s]+upgrade\b/],
-  ['flask db upgrade', /\bflask["',\s]+db["',\s]+upgrade\b/],
-  ['knex migrate:latest', /\bknex["',\s]+migrate:latest\b/],
-  ['sequelize db:migrate', /\bsequelize(?:-cli)?["',\s]+db:migrate\b/],
-  ['typeorm migration:run', /\btypeorm(?:-ts-node-\w+)?["',\s]+migration:run\b/],
+  ['manage.py migrate', migrationCommand('\\bmanage\\.py', 'migrate')],
+  ['prisma migrate deploy', migrationCommand('\\bprisma', 'migrate', 'deploy')],
+  ['alembic upgrade', migrationCommand('\\balembic', 'upgrade')],
+  ['flask db upgrade', migrationCommand('\\bflask', 'db', 'upgrade')],
+  ['knex migrate:latest', migrationCommand('\\bknex', 'migrate:latest')],
+  ['sequelize db:migrate', migrationCommand('\\bsequelize(?:-cli)?', 'db:migrate')],
+  ['typeorm migration:run', migrationCommand('\\btypeorm(?:-ts-node-\\w+)?', 'migration:run')],
 ];
 
 function migration(command: string): string | null {
