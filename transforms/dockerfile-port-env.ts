@@ -45,6 +45,13 @@ export const dockerfilePortEnv: Transform = {
     if (!target) return { edits: [], findings: [] };
     if ('finding' in target) return { edits: [], findings: [target.finding] };
     const { service, port } = target;
+    // uWSGI serving its port over the uwsgi protocol takes it from its config, never from PORT (dockerfile-healthcheck-env says the rest).
+    const socket = service.uwsgiSocket;
+    if (socket)
+      return {
+        edits: [],
+        findings: [{ code: 'ECS182', severity: 'info', message: `no ENV PORT added for "${service.name}": ${socket.option ? `uWSGI takes its port from \`${socket.option}\` (${socket.file}:${socket.line}), not from PORT, and that socket does not answer HTTP` : `whether its uWSGI answers HTTP on port ${port} is not established (${socket.because})`}` }],
+      };
     const parsed = parseDockerfile(text);
     const stage = deployedStage(parsed, service.target);
     if (!stage) return { edits: [], findings: [] };

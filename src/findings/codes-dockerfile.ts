@@ -497,4 +497,10 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'The service\'s only server is `NestFactory.createMicroservice` on the TCP transport (Nest\'s default) or gRPC: it listens on its port but does not answer HTTP, so an HTTP HEALTHCHECK would mark it unhealthy, and an Application Load Balancer cannot route to it. No HEALTHCHECK, healthCheck or target group is generated. Reach it from the other services through ECS Service Connect (or an NLB), and check it with a TCP connect or a gRPC health check if it needs one.',
   },
+  {
+    code: 'ECS182',
+    title: 'No HEALTHCHECK or ENV PORT: uWSGI serves the port over the uwsgi protocol, not HTTP',
+    defaultSeverity: 'warning',
+    help: 'The image runs uWSGI, and the port it serves is a `socket =` / `uwsgi-socket =` (ini file, `--socket`, UWSGI_SOCKET): that socket speaks the uwsgi binary protocol that nginx sends with `uwsgi_pass`, not HTTP. An HTTP request there is never answered with 200 (uWSGI logs "invalid request block size"), so an HTTP HEALTHCHECK, an ECS container healthCheck or an ALB target group on it would never pass and ECS would replace the task forever. No HEALTHCHECK, healthCheck, target group or ENV PORT is generated (uWSGI takes its sockets from its config, not PORT). Put the nginx frontend that `uwsgi_pass`es to it behind the ALB (probe nginx), or make uWSGI answer HTTP itself with `http-socket = :<port>` instead of `socket`, then run ecsfix again. When uWSGI\'s config cannot be read (a file the repo does not have, an `include`), which protocol the port speaks is not established, and the same is withheld.',
+  },
 ];

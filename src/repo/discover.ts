@@ -25,6 +25,7 @@ import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
+import { uwsgiPatternListens, uwsgiPortFacts, uwsgiServer, type UwsgiServer } from './uwsgiConfig.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
@@ -572,7 +573,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
-  const { byPattern, portFacts } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps);
+  const { byPattern, portFacts, uwsgi } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -615,7 +616,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     compose: draft.compose,
     role,
     roleReasons,
-    ...processFacts(workerProcess, parsed, stage, draft, deps),
+    ...processFacts(workerProcess, parsed, stage, draft, deps, { uwsgi, port }),
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
@@ -734,12 +735,39 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
   return side ? { sideServer: side } : {};
 }
 
-/** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */
-function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps): Pick<Service, 'workerProcess' | 'configBind'> {
+/**
+ * What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its
+ * gunicorn config binds, and what the uWSGI it runs serves on its port (src/repo/uwsgiConfig.ts).
+ */
+function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, served: { uwsgi: UwsgiServer | null; port: number | null }): Pick<Service, 'workerProcess' | 'configBind' | 'uwsgiSocket'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
   const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps)) ?? gunicornArgsBind(parsed, stage, draft);
-  return configBind ? { configBind } : {};
+  return { ...uwsgiPortFacts(served.uwsgi, served.port), ...(configBind ? { configBind } : {}) };
+}
+
+/** The uWSGI the service's process runs (its command line, the ini file it names in the image, its UWSGI_* variables); null when it runs none. */
+function uwsgiServerOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps): UwsgiServer | null {
+  const command = processCommand(stage, draft.compose);
+  if (!/(?:^|[\s/"'[])uwsgi(?![\w.-])/.test(command)) return null;
+  const byCompose = draft.compose && (draft.compose.command !== undefined || draft.compose.entrypoint !== undefined);
+  const cmd = stage.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').at(-1);
+  const at = byCompose && draft.compose ? (draft.compose.processAt ?? { file: draft.compose.file, line: draft.compose.line }) : { file: draft.dockerfile ?? '', line: cmd?.line ?? stage.from.line };
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
+  const env = serviceEnvironment(draft, effectiveInstructions(parsed, stage));
+  return uwsgiServer(
+    command,
+    at,
+    (path) => {
+      const file = imageFile(path);
+      const text = file === null ? null : deps.read(file);
+      return file === null || text === null ? null : { file, text };
+    },
+    (name) => {
+      const settings = env[name] ?? [];
+      return settings.find((x) => x.from === 'compose') ?? settings.at(-1) ?? null;
+    },
+  );
 }
 
 /** A literal `--bind`/`-b` in GUNICORN_CMD_ARGS (compose's value, else the image's ENV) of a gunicorn started without one on its command line: it wins over the config file. */
@@ -774,9 +802,11 @@ function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, 
   const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps) : null;
   const variableBind = gunicornVariableBind(config);
   if (variableBind) byPattern.unshift(variableBind);
+  const uwsgi = parsed && stage ? uwsgiServerOf(parsed, stage, draft, deps) : null;
+  byPattern.push(...uwsgiPatternListens(uwsgi));
   const unread = [...facts.keys()].filter((f) => f !== config?.file && f.endsWith('.py') && isGunicornConfig(f, deps.read(f) ?? ''));
   const portFacts = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
-  return { byPattern, portFacts };
+  return { byPattern, portFacts, uwsgi };
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */

@@ -40,10 +40,13 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
           ? `${literal.file}:${literal.line} starts the server with @hono/node-server's serve() and no port option, so it listens on the adapter's default ${literal.value} and never reads PORT; pass port: Number(process.env.PORT) || ${literal.value} or the ECS port mapping must stay ${literal.value}`
           : `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
     });
-  if (service.configBind && !fixed)
+  const bind = service.configBind;
+  if (bind && !fixed)
     found.push({
-      port: service.configBind.port,
-      message: `${service.configBind.file}:${service.configBind.line} binds gunicorn to the fixed port ${service.configBind.port} (gunicorn reads PORT only when no bind is set), so a PORT set by the task definition is ignored; bind to the address from PORT (with ${service.configBind.port} as fallback) if the port must be configurable`,
+      port: bind.port,
+      message: bind.server
+        ? `${bind.file}:${bind.line} binds ${bind.server} to the fixed port ${bind.port}, so a PORT set by the task definition is ignored; bind to \`:$(PORT)\` there (uWSGI expands $(VAR) from the environment) with ENV PORT=${bind.port} if the port must be configurable`
+        : `${bind.file}:${bind.line} binds gunicorn to the fixed port ${bind.port} (gunicorn reads PORT only when no bind is set), so a PORT set by the task definition is ignored; bind to the address from PORT (with ${bind.port} as fallback) if the port must be configurable`,
     });
   // Python/Go/Rust start calls read by pattern: `web.run_app(app, port=8005)`, `ListenAndServe(":9090", …)`.
   const patterned = (service.listen ?? []).filter((l) => PATTERN_FILE.test(l.file));

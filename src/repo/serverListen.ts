@@ -260,8 +260,13 @@ function splitArgs(inner: string): Arg[] {
     });
 }
 
-/** A start command that runs a Python server CLI, which listens where its flags say (not where `uvicorn.run(...)` in the code would). */
-const SERVER_CLI = /\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve)\b|\bflask\b[\s"',]+run\b|\brunserver\b/;
+/**
+ * A start command that runs a Python server CLI, which listens where its flags (or its config file)
+ * say, not where `uvicorn.run(...)` or an `app.run(port=5000)` under `if __name__ == "__main__":` in
+ * the code would: that module is imported by the server, never run as a script. (`uwsgi`, not the
+ * `uwsgi.ini` it reads.)
+ */
+const SERVER_CLI = /\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve)\b|\buwsgi(?![\w.-])|\bflask\b[\s"',]+run\b|\brunserver\b/;
 
 const PATTERN_SOURCE = /\.(?:py|go|rs)$/;
 const NOT_SERVER_SOURCE = /(?:^|\/)(?:vendor|target|tests?|testdata|__tests__|migrations)\/|_test\.go$|(?:^|\/)test_[^/]*\.py$/;
