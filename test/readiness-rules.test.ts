@@ -397,6 +397,27 @@ describe('ECS410 with option words between the tool and its subcommand (review9 
   });
 });
 
+describe('ECS407 flask run with options before the subcommand (review9, the R4 shape)', () => {
+  const files = (cmd: string) => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n',
+    'backend/requirements.txt': 'Flask==3.0.0\n',
+    'backend/wsgi.py': 'import os\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/health")\ndef health():\n    return "ok"\n\n\nif __name__ == "__main__":\n    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 8000)))\n',
+    'backend/Dockerfile': `FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 5000\n${cmd}\n`,
+  });
+  it('flask --app wsgi run --debug is the development server; flask --app wsgi db upgrade and routes are not', () => {
+    expect(at(readiness(files('CMD ["flask", "--app", "wsgi", "run", "--host", "0.0.0.0", "--port", "5000", "--debug"]')), 'ECS407').map((f) => `${f.file}:${f.line}`)).toEqual(['backend/Dockerfile:5']);
+    expect(at(readiness(files('CMD flask --app wsgi --debug run -h 0.0.0.0 -p 5000')), 'ECS407').map((f) => `${f.file}:${f.line}`)).toEqual(['backend/Dockerfile:5']);
+    expect(at(readiness(files('CMD flask --app wsgi routes && exec gunicorn -b 0.0.0.0:5000 wsgi:app')), 'ECS407')).toEqual([]);
+  });
+
+  it('the app.run(port=PORT) under __main__ is not the server flask run starts: no PORT claimed for it', () => {
+    const { repo } = planTree(new Map(Object.entries(files('CMD ["flask", "--app", "wsgi", "run", "--host", "0.0.0.0", "--port", "5000"]'))), []);
+    const web = repo.services.find((s) => s.name === 'web');
+    expect(web?.portVariable).toBeUndefined();
+    expect(web?.portEvidence.filter((e) => e.file === 'backend/wsgi.py').map((e) => e.source)).toEqual([]);
+  });
+});
+
 describe('ECS410 under a condition on the script\'s arguments or on several variables (review4 Q14)', () => {
   const entrypoint = '#!/bin/sh\nset -e\nif [ "$1" = "node" ] || [ "$MODE" = "web" ]; then\n  npx prisma migrate deploy\nfi\nexec "$@"\n';
   const files = (cmd: string, environment = '') => ({

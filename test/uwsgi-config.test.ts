@@ -5,7 +5,10 @@
  * A port that is not HTTP gets no HTTP healthCheck, target group or PORT; neither does one whose
  * protocol is not established (a config ecsfix cannot read).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './helpers/tmp.js';
 import { ecsOf } from './helpers/ecs.js';
 import { uwsgiServer } from '../src/repo/uwsgiConfig.js';
 
@@ -74,6 +77,17 @@ describe('uWSGI socket = (uwsgi protocol) behind nginx uwsgi_pass (review9 R2)',
     expect(missing.ecs?.notes.some((n) => n.includes('not established') && n.includes('uwsgi.ini'))).toBe(true);
     expect(variant('socket = :5000', 'CMD ["uwsgi", "--ini", "uwsgi.ini:production"]').ecs?.targetGroup).toBeNull();
     expect(variant('ini = base.ini').ecs?.targetGroup).toBeNull();
+  });
+
+  it('with no EXPOSE and no published port, CMD uwsgi is the server: the socket gives the port mapping, still nothing HTTP', () => {
+    const compose = 'services:\n  web:\n    build: ./backend\n  frontend:\n    build: ./frontend\n    ports:\n      - "8080:80"\n';
+    const dockerfile = readFileSync(join(FIXTURES, 'task-definitions', FIXTURE, 'backend', 'Dockerfile'), 'utf8').replace('EXPOSE 5000\n', '');
+    const { ecs, container, repo } = variant('socket = :5000', undefined, { 'docker-compose.yml': compose, 'backend/Dockerfile': dockerfile });
+    const web = repo.services.find((s) => s.name === 'web');
+    expect(web?.role).toBe('http');
+    expect(web?.port).toBe(5000);
+    expect(container?.portMappings).toEqual([{ containerPort: 5000, protocol: 'tcp' }]);
+    expect(ecs?.targetGroup).toBeNull();
   });
 
   it('the worker that shares the image runs another command: no uwsgi fact', () => {

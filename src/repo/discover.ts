@@ -19,7 +19,7 @@ import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } f
 import { healthRoutes } from './routes.js';
 import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { mainBlockLines, runsServerCli, scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
@@ -805,8 +805,19 @@ function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, 
   const uwsgi = parsed && stage ? uwsgiServerOf(parsed, stage, draft, deps) : null;
   byPattern.push(...uwsgiPatternListens(uwsgi));
   const unread = [...facts.keys()].filter((f) => f !== config?.file && f.endsWith('.py') && isGunicornConfig(f, deps.read(f) ?? ''));
-  const portFacts = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
+  const read = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
+  const portFacts = runsServerCli([cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' ')) ? withoutMainBlocks(read, deps.read) : read;
   return { byPattern, portFacts, uwsgi };
+}
+
+/** The port reads of Python files outside their `if __name__ == "__main__":` block: a server CLI imports the module, that block never runs. */
+function withoutMainBlocks(facts: Map<string, SourceFacts>, read: (rel: string) => string | null): Map<string, SourceFacts> {
+  return new Map(
+    [...facts].map(([file, f]) => {
+      const main = file.endsWith('.py') && f.ports.length ? mainBlockLines(read(file) ?? '') : null;
+      return [file, main ? { ...f, ports: f.ports.filter((h) => h.line < main.from || h.line > main.to) } : f];
+    }),
+  );
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */

@@ -14,29 +14,16 @@ import { composeCommand, finding, imageEnv, lastInForce, serviceImage, type Chec
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 import { startScriptsOf } from '../start-scripts.js';
-
-/** A word separator in a shell or exec-form (`["flask", "db", "upgrade"]`) command. */
-const SEP = `["',\\s]+`;
-/**
- * Option words between a tool and its subcommand (`flask --app wsgi db upgrade`, `alembic -c
- * alembic.ini upgrade head`, `typeorm-ts-node-commonjs -d src/data-source.ts migration:run`): each a
- * `-x`/`--name` word, with `=value` or the next word as its value when that is not an option itself.
- * A flag that takes no value (`flask --debug db upgrade`) leaves the next word to the subcommand;
- * a value never spans a command separator (`;`, `&&`, `|`).
- */
-const OPTIONS = `(?:${SEP}--?[\\w.-]+(?:=[^\\s"',;&|]*|${SEP}[^\\s"',;&|-][^\\s"',;&|]*)?)*?`;
-
-/** The tool (as a regex source) and its migrating subcommand words. */
-const migrationCommand = (tool: string, ...subcommand: string[]) => new RegExp(`${tool}${OPTIONS}${subcommand.map((w) => `${SEP}${w}\\b`).join('')}`);
+import { cliSubcommand } from '../../repo/commandPattern.js';
 
 const MIGRATIONS: [string, RegExp][] = [
-  ['manage.py migrate', migrationCommand('\\bmanage\\.py', 'migrate')],
-  ['prisma migrate deploy', migrationCommand('\\bprisma', 'migrate', 'deploy')],
-  ['alembic upgrade', migrationCommand('\\balembic', 'upgrade')],
-  ['flask db upgrade', migrationCommand('\\bflask', 'db', 'upgrade')],
-  ['knex migrate:latest', migrationCommand('\\bknex', 'migrate:latest')],
-  ['sequelize db:migrate', migrationCommand('\\bsequelize(?:-cli)?', 'db:migrate')],
-  ['typeorm migration:run', migrationCommand('\\btypeorm(?:-ts-node-\\w+)?', 'migration:run')],
+  ['manage.py migrate', cliSubcommand('\\bmanage\\.py', 'migrate')],
+  ['prisma migrate deploy', cliSubcommand('\\bprisma', 'migrate', 'deploy')],
+  ['alembic upgrade', cliSubcommand('\\balembic', 'upgrade')],
+  ['flask db upgrade', cliSubcommand('\\bflask', 'db', 'upgrade')],
+  ['knex migrate:latest', cliSubcommand('\\bknex', 'migrate:latest')],
+  ['sequelize db:migrate', cliSubcommand('\\bsequelize(?:-cli)?', 'db:migrate')],
+  ['typeorm migration:run', cliSubcommand('\\btypeorm(?:-ts-node-\\w+)?', 'migration:run')],
 ];
 
 function migration(command: string): string | null {
