@@ -94,8 +94,31 @@ describe('uWSGI socket = (uwsgi protocol) behind nginx uwsgi_pass (review9 R2)',
     const { repo } = ecsOf(FIXTURE, 'web', (tree) =>
       tree.set('docker-compose.yml', `${tree.get('docker-compose.yml') ?? ''}\n  worker:\n    build: ./backend\n    command: rq worker --url redis://redis:6379/0 tasks\n`.replace('\n\n  worker', '\n  worker')),
     );
-    expect(repo.services.find((s) => s.name === 'worker')?.uwsgiSocket).toBeUndefined();
+    const worker = repo.services.find((s) => s.name === 'worker');
+    expect(worker?.uwsgiSocket).toBeUndefined();
+    // The entrypoint script tests `[ "$1" = "uwsgi" ]`: that line does not start uwsgi.
+    expect(worker?.listen?.filter((l) => l.receiver?.startsWith('uwsgi'))).toEqual([]);
     expect(repo.services.find((s) => s.name === 'web')?.uwsgiSocket?.option).toBe('socket');
+  });
+});
+
+describe('uwsgi started by the start script the image runs (`exec uwsgi --ini ...`)', () => {
+  const script = (body: string) =>
+    ecsOf(FIXTURE, 'web', (tree) => {
+      tree.set('backend/docker/entrypoint.sh', `#!/bin/sh\nset -e\n${body}\n`);
+      tree.set('backend/Dockerfile', (tree.get('backend/Dockerfile') ?? '').replace('CMD ["uwsgi", "--ini", "uwsgi.ini"]\n', ''));
+    });
+
+  it('the script line is read like a command: its socket is the uwsgi protocol', () => {
+    const { ecs, repo } = script('flask --app wsgi db upgrade\nexec uwsgi \\\n  --ini uwsgi.ini');
+    expect(ecs?.targetGroup).toBeNull();
+    expect(repo.services.find((s) => s.name === 'web')?.uwsgiSocket).toMatchObject({ option: 'socket', port: 5000, file: 'backend/uwsgi.ini' });
+  });
+
+  it('after a cd, a relative ini path is not established: nothing HTTP either, and the note says why', () => {
+    const { ecs, repo } = script('cd /srv\nexec uwsgi --ini uwsgi.ini');
+    expect(ecs?.targetGroup).toBeNull();
+    expect(repo.services.find((s) => s.name === 'web')?.uwsgiSocket).toMatchObject({ option: null, file: 'backend/docker/entrypoint.sh', line: 4 });
   });
 });
 

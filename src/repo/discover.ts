@@ -748,18 +748,16 @@ function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfil
 
 /** The uWSGI the service's process runs (its command line, the ini file it names in the image, its UWSGI_* variables); null when it runs none. */
 function uwsgiServerOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps): UwsgiServer | null {
-  const command = processCommand(stage, draft.compose);
-  if (!/(?:^|[\s/"'[])uwsgi(?![\w.-])/.test(command)) return null;
-  const byCompose = draft.compose && (draft.compose.command !== undefined || draft.compose.entrypoint !== undefined);
-  const cmd = stage.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').at(-1);
-  const at = byCompose && draft.compose ? (draft.compose.processAt ?? { file: draft.compose.file, line: draft.compose.line }) : { file: draft.dockerfile ?? '', line: cmd?.line ?? stage.from.line };
   const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
+  const start = uwsgiStart(stage, draft, deps, imageFile);
+  if (!start) return null;
   const env = serviceEnvironment(draft, effectiveInstructions(parsed, stage));
   return uwsgiServer(
-    command,
-    at,
+    start.command,
+    start.at,
     (path) => {
-      const file = imageFile(path);
+      // After a `cd` in the start script, a relative path is not relative to the WORKDIR.
+      const file = start.movedDirectory && !path.startsWith('/') ? null : imageFile(path);
       const text = file === null ? null : deps.read(file);
       return file === null || text === null ? null : { file, text };
     },
@@ -768,6 +766,26 @@ function uwsgiServerOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draf
       return settings.find((x) => x.from === 'compose') ?? settings.at(-1) ?? null;
     },
   );
+}
+
+const RUNS_UWSGI = /(?:^|[\s/"'[])uwsgi(?![\w.-])/;
+
+/** The command line that starts uwsgi and where it is: the process's command, else a line of the start script it runs (`exec uwsgi --ini uwsgi.ini`). */
+function uwsgiStart(stage: DockerStage, draft: Draft, deps: DescribeDeps, imageFile: (imagePath: string) => string | null): { command: string; at: { file: string; line: number }; movedDirectory?: boolean } | null {
+  const command = processCommand(stage, draft.compose);
+  if (RUNS_UWSGI.test(command)) {
+    const byCompose = draft.compose && (draft.compose.command !== undefined || draft.compose.entrypoint !== undefined);
+    const cmd = stage.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').at(-1);
+    return { command, at: byCompose && draft.compose ? (draft.compose.processAt ?? { file: draft.compose.file, line: draft.compose.line }) : { file: draft.dockerfile ?? '', line: cmd?.line ?? stage.from.line } };
+  }
+  const script = startScriptPath(draft.context, command, deps.files, imageFile);
+  const lines = (script === null ? null : deps.read(script))?.split('\n') ?? [];
+  // A line that runs it (`exec uwsgi ...`, `VAR=x /usr/local/bin/uwsgi ...`), not one that tests for it (`[ "$1" = "uwsgi" ]`).
+  const at = lines.findIndex((l) => /^\s*(?:exec\s+)?(?:\w+=\S*\s+)*(?:\S*\/)?uwsgi(?:\s|$)/.test(l));
+  if (script === null || at < 0) return null;
+  let line = lines[at] ?? '';
+  for (let i = at + 1; /\\\s*$/.test(line) && i < lines.length; i++) line = line.replace(/\\\s*$/, ' ') + lines[i];
+  return { command: line, at: { file: script, line: at + 1 }, movedDirectory: lines.slice(0, at).some((l) => /(?:^|[;&|]\s*)cd\s/.test(l.trim())) || /(?:^|[;&|]\s*)cd\s/.test(line) };
 }
 
 /** A literal `--bind`/`-b` in GUNICORN_CMD_ARGS (compose's value, else the image's ENV) of a gunicorn started without one on its command line: it wins over the config file. */
