@@ -63,6 +63,12 @@ describe('uWSGI socket = (uwsgi protocol) behind nginx uwsgi_pass (review9 R2)',
     }
   });
 
+  it('http-socket = :$(PORT) with PORT set nowhere ecsfix reads: HTTP that follows PORT, not an unestablished protocol', () => {
+    const { repo } = variant('http-socket = :$(PORT)');
+    expect(repo.services.find((s) => s.name === 'web')?.uwsgiSocket).toBeUndefined();
+    expect(repo.services.find((s) => s.name === 'web')?.configBind).toBeUndefined();
+  });
+
   it('http-socket = :$(PORT) follows PORT: the task definition sets it', () => {
     const compose = 'services:\n  web:\n    build: ./backend\n    environment:\n      PORT: "5000"\n    ports:\n      - "5000:5000"\n';
     const { ecs, env } = variant('http-socket = :$(PORT)', undefined, { 'docker-compose.yml': compose });

@@ -176,7 +176,8 @@ export function uwsgiPatternListens(server: UwsgiServer | null): PatternListen[]
 export function uwsgiPortFacts(server: UwsgiServer | null, port: number | null): Pick<Service, 'configBind' | 'uwsgiSocket'> {
   if (!server) return {};
   const http = server.listens.filter((l) => l.protocol === 'http');
-  const onPort = server.listens.find((l) => port !== null && l.port === port) ?? (http.length ? http.find((l) => l.port !== null) : server.listens[0]);
+  // The listen on the service port, else an HTTP one (a literal first, then one that follows a variable), else any.
+  const onPort = server.listens.find((l) => port !== null && l.port === port) ?? http.find((l) => l.port !== null) ?? http[0] ?? server.listens[0];
   if (onPort?.protocol === 'http')
     return onPort.port !== null && onPort.envVar === null ? { configBind: { port: onPort.port, file: onPort.file, line: onPort.line, server: `uWSGI (${onPort.option} =)` } } : {};
   if (onPort) return { uwsgiSocket: { port: onPort.port, option: onPort.option, protocol: onPort.protocol, file: onPort.file, line: onPort.line } };
