@@ -71,7 +71,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS107',
     title: 'The server listens on a fixed port and never reads PORT',
     defaultSeverity: 'warning',
-    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`), or the uWSGI ini file it runs with (`http-socket = :8000`), hard-codes the listening port (or the server starts on a library default that ignores PORT, as the `serve(app)` of @hono/node-server with no `port` option on 3000), so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
+    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`), or the uWSGI ini file it runs with (`http-socket = :8000`), hard-codes the listening port (or the server starts on a default that ignores PORT: the `serve(app)` of @hono/node-server with no `port` option on 3000, `uvicorn` with no `--port` on 8000 or UVICORN_PORT, `waitress-serve` on 8080), so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
   },
   {
     code: 'ECS109',
