@@ -505,6 +505,66 @@ describe('ECS410 migrations at every start', () => {
   });
 });
 
+describe('ECS410 with option words between the tool and its subcommand (review9 R4)', () => {
+  // The Flask >= 2.2 spelling under the usual `[ "$1" = "uwsgi" ]` guard, in a script the ENTRYPOINT runs from docker/.
+  const entrypoint = (migrate: string) =>
+    `#!/bin/bash\nset -e\n\necho "Waiting for postgres..."\nuntil python -c "import psycopg2" 2>/dev/null; do\n  sleep 1\ndone\n\nif [ "$1" = "uwsgi" ]; then\n  ${migrate}\nfi\n\nexec "$@"\n`;
+  const files = (migrate: string, extra: Record<string, string> = {}) => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n  worker:\n    build: ./backend\n    command: rq worker --url redis://redis:6379/0 tasks\n',
+    'backend/requirements.txt': 'Flask==3.0.0\nFlask-Migrate==4.0.5\nuWSGI==2.0.23\nrq==1.15\n',
+    'backend/wsgi.py': 'from app import create_app\n\napp = create_app()\n',
+    'backend/app/__init__.py': 'from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n',
+    'backend/uwsgi.ini': '[uwsgi]\nmodule = wsgi:app\nhttp-socket = :5000\n',
+    'backend/docker/entrypoint.sh': entrypoint(migrate),
+    'backend/Dockerfile': 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["/app/docker/entrypoint.sh"]\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n',
+    ...extra,
+  });
+  const lines = (f: Record<string, string>) => at(readiness(f), 'ECS410').map((x) => `${x.service} ${x.file}:${x.line}`);
+
+  it('flask --app wsgi db upgrade (and -A, --app=, a flag with no value) is the migration, for the service the guard lets through', () => {
+    for (const migrate of ['flask --app wsgi db upgrade', 'flask -A wsgi:app db upgrade', 'flask --app=wsgi --debug db upgrade', 'python -m flask --app wsgi db upgrade'])
+      expect(lines(files(migrate)), migrate).toEqual(['web backend/docker/entrypoint.sh:10']);
+  });
+
+  it('alembic -c alembic.ini upgrade head and typeorm-ts-node-commonjs -d <data source> migration:run in the CMD', () => {
+    const alembic = files('true', { 'backend/Dockerfile': 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["sh", "-c", "alembic -c alembic.ini upgrade head && exec uwsgi --ini uwsgi.ini"]\n' });
+    expect(lines(alembic).filter((l) => l.startsWith('web '))).toEqual(['web backend/Dockerfile:4']);
+    const typeorm = {
+      'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    ports:\n      - "3000:3000"\n',
+      'api/package.json': PKG({ name: 'api' }),
+      'api/src/index.ts': HTTP_SRC,
+      'api/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD npx typeorm-ts-node-commonjs -d src/data-source.ts migration:run && node dist/index.js\n',
+    };
+    expect(lines(typeorm)).toEqual(['api api/Dockerfile:4']);
+  });
+
+  it('not a migration: flask --app wsgi run, alembic -c alembic.ini history, an option value across `;`', () => {
+    for (const migrate of ['flask --app wsgi run', 'alembic -c alembic.ini history', 'flask --app wsgi; echo db upgrade', 'flask --app db run --port upgrade'])
+      expect(lines(files(migrate)), migrate).toEqual([]);
+  });
+});
+
+describe('ECS407 flask run with options before the subcommand (review9, the R4 shape)', () => {
+  const files = (cmd: string) => ({
+    'docker-compose.yml': 'services:\n  web:\n    build: ./backend\n    ports:\n      - "5000:5000"\n',
+    'backend/requirements.txt': 'Flask==3.0.0\n',
+    'backend/wsgi.py': 'import os\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/health")\ndef health():\n    return "ok"\n\n\nif __name__ == "__main__":\n    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 8000)))\n',
+    'backend/Dockerfile': `FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 5000\n${cmd}\n`,
+  });
+  it('flask --app wsgi run --debug is the development server; flask --app wsgi db upgrade and routes are not', () => {
+    expect(at(readiness(files('CMD ["flask", "--app", "wsgi", "run", "--host", "0.0.0.0", "--port", "5000", "--debug"]')), 'ECS407').map((f) => `${f.file}:${f.line}`)).toEqual(['backend/Dockerfile:5']);
+    expect(at(readiness(files('CMD flask --app wsgi --debug run -h 0.0.0.0 -p 5000')), 'ECS407').map((f) => `${f.file}:${f.line}`)).toEqual(['backend/Dockerfile:5']);
+    expect(at(readiness(files('CMD flask --app wsgi routes && exec gunicorn -b 0.0.0.0:5000 wsgi:app')), 'ECS407')).toEqual([]);
+  });
+
+  it('the app.run(port=PORT) under __main__ is not the server flask run starts: no PORT claimed for it', () => {
+    const { repo } = planTree(new Map(Object.entries(files('CMD ["flask", "--app", "wsgi", "run", "--host", "0.0.0.0", "--port", "5000"]'))), []);
+    const web = repo.services.find((s) => s.name === 'web');
+    expect(web?.portVariable).toBeUndefined();
+    expect(web?.portEvidence.filter((e) => e.file === 'backend/wsgi.py').map((e) => e.source)).toEqual([]);
+  });
+});
+
 describe('ECS410 under a condition on the script\'s arguments or on several variables (review4 Q14)', () => {
   const entrypoint = '#!/bin/sh\nset -e\nif [ "$1" = "node" ] || [ "$MODE" = "web" ]; then\n  npx prisma migrate deploy\nfi\nexec "$@"\n';
   const files = (cmd: string, environment = '') => ({

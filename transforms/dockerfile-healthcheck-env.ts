@@ -15,6 +15,7 @@ import type { Transform, TransformInput, TransformResult } from '../src/transfor
 import { firstRuntimeInstruction, insertLinesBefore, keyword, startOfLeadingComments } from '../src/dockerfile/edit.js';
 import { generateProbe } from '../src/dockerfile/probe.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
+import { uwsgiSocketReason } from '../src/repo/uwsgiConfig.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 import { standaloneBindsHostname } from '../src/repo/nextRoutes.js';
 
@@ -134,6 +135,13 @@ export const dockerfileHealthcheckEnv: Transform = {
     const stage = deployedStage(parsed, service.target);
     if (!stage) return { edits: [], findings: [] };
     const existing = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
+    // uWSGI's `socket` speaks the uwsgi protocol: an HTTP probe on it never passes, an existing one neither.
+    const uwsgi = uwsgiSocketReason(service);
+    if (uwsgi)
+      return {
+        edits: [],
+        findings: [{ code: 'ECS182', severity: 'warning', message: `${existing ? 'HEALTHCHECK left unchanged (an HTTP request to that port cannot pass; a TCP connect can)' : 'no HEALTHCHECK added'}: ${uwsgi}`, ...(existing ? { line: existing.line } : {}) }],
+      };
     const routePath = service.healthRoute?.path ?? '/health';
     // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
     const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];

@@ -9,6 +9,7 @@ import { servicesForFile } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { ChangeSafety, Transform, TransformInput, TransformResult } from '../src/transform.js';
+import type { TextEdit } from '../src/edits.js';
 import { firstRuntimeInstruction, insertLinesBefore, keyword } from '../src/dockerfile/edit.js';
 import { cmdReadingPort } from './lib/fixed-port.js';
 import { execShellCmd } from './lib/exec-cmd.js';
@@ -31,6 +32,22 @@ function exposedPort(word: string, lookup: (name: string) => string | null): str
   return word.includes('$') ? substitute(word, lookup) : word;
 }
 
+/** A shell-form CMD (or an exec-form `sh -c`) runs under the shell as PID 1, which does not pass SIGTERM on: exec the server instead (ECS140). */
+function execChange(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; finding: Finding; verify: string } | null {
+  const execEdit = execShellCmd(parsed, stage, inForce);
+  if (!execEdit) return null;
+  return {
+    edit: execEdit.edit,
+    finding: {
+      code: 'ECS140',
+      severity: 'warning',
+      message: `CMD now starts ${execEdit.program} with exec: ${execEdit.shell ? `the exec-form CMD ran \`${execEdit.shell} -c\`, so ${execEdit.shell} was PID 1` : 'in shell form /bin/sh was PID 1'} and does not pass SIGTERM on (${execEdit.shell && !/(?:^|\/)(?:da)?sh$/.test(execEdit.shell) ? 'it does not exec the last command of a list' : 'dash does not exec the last command'}), so every stop waited for the stop timeout and ended in SIGKILL; verify the container starts as before and stops on SIGTERM`,
+      line: execEdit.line,
+    },
+    verify: `the CMD now execs ${execEdit.program}: the container must start as before and stop on SIGTERM`,
+  };
+}
+
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
   title: 'HTTP services declare ENV PORT and EXPOSE in the runtime stage',
@@ -50,6 +67,14 @@ export const dockerfilePortEnv: Transform = {
     if (!stage) return { edits: [], findings: [] };
     const inForce = effectiveInstructions(parsed, stage);
     const findings: Finding[] = [];
+    // uWSGI serving its port over the uwsgi protocol takes it from its config, never from PORT (dockerfile-healthcheck-env
+    // says the rest): no ENV PORT or EXPOSE, only the exec fix of a shell-form CMD.
+    const socket = service.uwsgiSocket;
+    if (socket) {
+      const exec = execChange(parsed, stage, inForce);
+      findings.push({ code: 'ECS182', severity: 'info', message: `no ENV PORT added for "${service.name}": ${socket.option ? `uWSGI takes its port from \`${socket.option}\` (${socket.file}:${socket.line}), not from PORT, and that socket does not answer HTTP` : `whether its uWSGI answers HTTP on port ${port} is not established (${socket.because})`}` });
+      return { edits: exec ? [exec.edit] : [], findings: exec ? [...findings, exec.finding] : findings, ...(exec ? { safety: { safety: 'behavior-changing' as const, verify: exec.verify } } : {}) };
+    }
 
     const envPort = inForce.filter((i) => i.keyword === 'ENV' && /(?:^|\s)PORT(?:=|\s)/.test(i.args));
     const exposes = inForce.filter((i) => i.keyword === 'EXPOSE');
@@ -119,15 +144,8 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    // A shell-form CMD (or an exec-form `sh -c`) runs under the shell as PID 1, which does not pass SIGTERM on: exec the server instead.
-    const execEdit = execShellCmd(parsed, stage, inForce);
-    if (execEdit)
-      findings.push({
-        code: 'ECS140',
-        severity: 'warning',
-        message: `CMD now starts ${execEdit.program} with exec: ${execEdit.shell ? `the exec-form CMD ran \`${execEdit.shell} -c\`, so ${execEdit.shell} was PID 1` : 'in shell form /bin/sh was PID 1'} and does not pass SIGTERM on (${execEdit.shell && !/(?:^|\/)(?:da)?sh$/.test(execEdit.shell) ? 'it does not exec the last command of a list' : 'dash does not exec the last command'}), so every stop waited for the stop timeout and ended in SIGKILL; verify the container starts as before and stops on SIGTERM`,
-        line: execEdit.line,
-      });
+    const execEdit = execChange(parsed, stage, inForce);
+    if (execEdit) findings.push(execEdit.finding);
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
     const verify = [
       cmdEdit
@@ -135,7 +153,7 @@ export const dockerfilePortEnv: Transform = {
           ? `the CMD now runs through sh -c "exec …": the container must start as before and stop on SIGTERM`
           : `the CMD now reads PORT: the container must start as before, and nothing may set PORT to another port than ${port}`
         : null,
-      execEdit ? `the CMD now execs ${execEdit.program}: the container must start as before and stop on SIGTERM` : null,
+      execEdit?.verify ?? null,
     ].filter((v): v is string => v !== null);
     const safety: ChangeSafety | undefined = verify.length ? { safety: 'behavior-changing', verify: verify.join('; ') } : undefined;
     const cmdEdits = [...(cmdEdit ? [cmdEdit.edit] : []), ...(execEdit ? [execEdit.edit] : [])];

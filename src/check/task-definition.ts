@@ -17,6 +17,7 @@ import type { Service } from '../repo/model.js';
 import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
 import { envFileEntries } from '../repo/envFiles.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
+import { uwsgiSocketReason } from '../repo/uwsgiConfig.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
 import { lastInForce, serviceImage, type CheckContext } from './context.js';
@@ -306,6 +307,8 @@ function noHealthPathNote(ctx: CheckContext, service: Service, image: { parsed: 
   const replaced = service.serverReplacedBy;
   if (replaced)
     return `compose runs \`${replaced.command}\` (${replaced.file}:${replaced.line}) in place of the image's server (\`${replaced.server}\`): that server's health route and port are not this process's, so no healthCheck and no ALB target group; set both by hand on a route this process serves`;
+  const uwsgi = uwsgiSocketReason(service);
+  if (uwsgi) return `${uwsgi}: no healthCheck and no ALB target group`;
   const rpc = service.rpcServer;
   if (rpc) return `its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), not HTTP: no healthCheck and no ALB target group; other services reach it through ECS Service Connect or an NLB`;
   const readiness = service.readinessRoutes?.[0];
@@ -317,6 +320,8 @@ function noHealthPathNote(ctx: CheckContext, service: Service, image: { parsed: 
 }
 
 function healthPath(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage } | null): string | null {
+  // uWSGI's `socket` answers the uwsgi protocol only: no HTTP path is probed there.
+  if (service.uwsgiSocket) return null;
   const route = service.healthRoute?.path;
   if (route && isLivenessRoute(route)) return route;
   if (route) return '/health';
@@ -552,6 +557,8 @@ function unreadEnvFiles(envFiles: readonly ComposeEnvFile[]): string[] {
 function portSetting(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number): { name: string; value: string } | null {
   // nginx, httpd and caddy take their port from their config, never from an env variable.
   if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return null;
+  // So does uWSGI serving a `socket` (ECS182): PORT would change nothing.
+  if (service.uwsgiSocket) return null;
   const inForce = effectiveInstructions(image.parsed, image.stage);
   if (fixedListenPorts(service, inForce).length) return null;
   const other = otherPortVariable(service, inForce);

@@ -71,7 +71,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS107',
     title: 'The server listens on a fixed port and never reads PORT',
     defaultSeverity: 'warning',
-    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`) hard-codes the listening port (or the server starts on a library default that ignores PORT, as the `serve(app)` of @hono/node-server with no `port` option on 3000), so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
+    help: 'The CMD, the code or a gunicorn config file the command reads (`-c <file>`, or `gunicorn.conf.py` in the working directory, with `bind = "0.0.0.0:8000"`), or the uWSGI ini file it runs with (`http-socket = :8000`), hard-codes the listening port (or the server starts on a default that ignores PORT: the `serve(app)` of @hono/node-server with no `port` option on 3000, `uvicorn` with no `--port` on 8000 or UVICORN_PORT, `waitress-serve` on 8080), so a PORT set by the task definition is ignored. Make the server read PORT (with the current port as fallback), or keep the ECS port mapping at the fixed port.',
   },
   {
     code: 'ECS109',
@@ -496,5 +496,11 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     title: 'No HEALTHCHECK: the server is a NestJS TCP or gRPC microservice, not HTTP',
     defaultSeverity: 'warning',
     help: 'The service\'s only server is `NestFactory.createMicroservice` on the TCP transport (Nest\'s default) or gRPC: it listens on its port but does not answer HTTP, so an HTTP HEALTHCHECK would mark it unhealthy, and an Application Load Balancer cannot route to it. No HEALTHCHECK, healthCheck or target group is generated. Reach it from the other services through ECS Service Connect (or an NLB), and check it with a TCP connect or a gRPC health check if it needs one.',
+  },
+  {
+    code: 'ECS182',
+    title: 'No HEALTHCHECK or ENV PORT: uWSGI serves the port over the uwsgi protocol, not HTTP',
+    defaultSeverity: 'warning',
+    help: 'The image runs uWSGI, and the port it serves is a `socket =` / `uwsgi-socket =` (ini file, `--socket`, UWSGI_SOCKET): that socket speaks the uwsgi binary protocol that nginx sends with `uwsgi_pass`, not HTTP. An HTTP request there is never answered with 200 (uWSGI logs "invalid request block size"), so an HTTP HEALTHCHECK, an ECS container healthCheck or an ALB target group on it would never pass and ECS would replace the task forever. No HEALTHCHECK, healthCheck, target group or ENV PORT is generated (uWSGI takes its sockets from its config, not PORT). Put the nginx frontend that `uwsgi_pass`es to it behind the ALB (probe nginx), or make uWSGI answer HTTP itself with `http-socket = :<port>` instead of `socket`, then run ecsfix again. When uWSGI\'s config cannot be read (a file the repo does not have, an `include`), which protocol the port speaks is not established, and the same is withheld.',
   },
 ];

@@ -100,7 +100,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Database migrations run at every container start',
     defaultSeverity: 'warning',
     help:
-      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, knex/sequelize/typeorm), directly or in the package.json script it runs through npm/pnpm/yarn (npm\'s `pre<script>` hook included). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image. A compose service another one waits to complete (ECS419) is such a one-off task already and is not reported.',
+      'The CMD, ENTRYPOINT or entrypoint script runs the migrations (manage.py migrate, prisma migrate deploy, alembic upgrade, flask db upgrade, knex/sequelize/typeorm, with any options between the tool and its subcommand: `flask --app wsgi db upgrade`, `alembic -c alembic.ini upgrade head`), directly or in the package.json script it runs through npm/pnpm/yarn (npm\'s `pre<script>` hook included). On ECS every task runs it: several tasks migrate at once on each deploy and scale-out, and a failing migration restarts the tasks in a loop. Run migrations once per deploy, as a one-off ECS task (or a CI step) before the service update, and start only the server in the image. A compose service another one waits to complete (ECS419) is such a one-off task already and is not reported.',
   },
   {
     code: 'ECS417',

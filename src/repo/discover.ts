@@ -19,12 +19,13 @@ import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } f
 import { healthRoutes } from './routes.js';
 import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
-import { scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
+import { mainBlockLines, runsServerCli, scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
 import { isLivenessRoute, preferHealthRoute, scanSource, type SourceFacts, type SourceLanguage } from './sourceScan.js';
 import { usersCreatedBy } from '../dockerfile/users.js';
 import { expandVariables, variableAssignments } from '../dockerfile/variables.js';
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
+import { uwsgiPatternListens, uwsgiPortFacts, uwsgiServer, type UwsgiServer } from './uwsgiConfig.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
@@ -582,7 +583,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   const inForce = parsed && stage ? effectiveInstructions(parsed, stage) : [];
   const cmdText = stage?.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').map((i) => i.args).join(' ') ?? '';
   const { role, reasons: roleReasons, webServerImage, workerProcess, replaced } = processRole(draft, parsed, stage, inForce, pkg, facts, deps);
-  const { byPattern, portFacts } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps, start.image);
+  const { byPattern, portFacts, uwsgi } = serverStartFacts(language, draft, dir, parsed, stage, cmdText, entryFile, facts, deps, start.image);
   // A celery worker or beat listens on no port, whatever the shared image EXPOSEs for its web process.
   const { port, evidence: portEvidence, dispute: portDispute } = workerProcess || (replaced && role !== 'http') ? { port: null, evidence: [], dispute: undefined } : servicePort({
     name: draft.name,
@@ -625,7 +626,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     compose: draft.compose,
     role,
     roleReasons,
-    ...processFacts(workerProcess, parsed, stage, draft, deps, start.image),
+    ...processFacts(workerProcess, parsed, stage, draft, deps, start.image, { uwsgi, port }),
     language: language === 'unknown' && webServerImage ? 'static' : language,
     port,
     portEvidence,
@@ -745,12 +746,57 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
   return side ? { sideServer: side } : {};
 }
 
-/** What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its gunicorn config binds. */
-function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, image: ImageEnvironment): Pick<Service, 'workerProcess' | 'configBind'> {
+/**
+ * What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its
+ * gunicorn config binds, and what the uWSGI it runs serves on its port (src/repo/uwsgiConfig.ts).
+ */
+function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, image: ImageEnvironment, served: { uwsgi: UwsgiServer | null; port: number | null }): Pick<Service, 'workerProcess' | 'configBind' | 'uwsgiSocket'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
   const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps, image)) ?? gunicornArgsBind(stage, draft, image);
-  return configBind ? { configBind } : {};
+  return { ...uwsgiPortFacts(served.uwsgi, served.port), ...(configBind ? { configBind } : {}) };
+}
+
+/** The uWSGI the service's process runs (its command line, the ini file it names in the image, its UWSGI_* variables); null when it runs none. */
+function uwsgiServerOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps, image: ImageEnvironment): UwsgiServer | null {
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
+  const start = uwsgiStart(stage, draft, deps, imageFile);
+  if (!start) return null;
+  const env = serviceEnvironment(draft, image);
+  return uwsgiServer(
+    start.command,
+    start.at,
+    (path) => {
+      // After a `cd` in the start script, a relative path is not relative to the WORKDIR.
+      const file = start.movedDirectory && !path.startsWith('/') ? null : imageFile(path);
+      const text = file === null ? null : deps.read(file);
+      return file === null || text === null ? null : { file, text };
+    },
+    (name) => {
+      const settings = env[name] ?? [];
+      return settings.find((x) => x.from === 'compose') ?? settings.at(-1) ?? null;
+    },
+  );
+}
+
+const RUNS_UWSGI = /(?:^|[\s/"'[])uwsgi(?![\w.-])/;
+
+/** The command line that starts uwsgi and where it is: the process's command, else a line of the start script it runs (`exec uwsgi --ini uwsgi.ini`). */
+function uwsgiStart(stage: DockerStage, draft: Draft, deps: DescribeDeps, imageFile: (imagePath: string) => string | null): { command: string; at: { file: string; line: number }; movedDirectory?: boolean } | null {
+  const command = processCommand(stage, draft.compose);
+  if (RUNS_UWSGI.test(command)) {
+    const byCompose = draft.compose && (draft.compose.command !== undefined || draft.compose.entrypoint !== undefined);
+    const cmd = stage.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').at(-1);
+    return { command, at: byCompose && draft.compose ? (draft.compose.processAt ?? { file: draft.compose.file, line: draft.compose.line }) : { file: draft.dockerfile ?? '', line: cmd?.line ?? stage.from.line } };
+  }
+  const script = startScriptPath(draft.context, command, deps.files, imageFile);
+  const lines = (script === null ? null : deps.read(script))?.split('\n') ?? [];
+  // A line that runs it (`exec uwsgi ...`, `VAR=x /usr/local/bin/uwsgi ...`), not one that tests for it (`[ "$1" = "uwsgi" ]`).
+  const at = lines.findIndex((l) => /^\s*(?:exec\s+)?(?:\w+=\S*\s+)*(?:\S*\/)?uwsgi(?:\s|$)/.test(l));
+  if (script === null || at < 0) return null;
+  let line = lines[at] ?? '';
+  for (let i = at + 1; /\\\s*$/.test(line) && i < lines.length; i++) line = line.replace(/\\\s*$/, ' ') + lines[i];
+  return { command: line, at: { file: script, line: at + 1 }, movedDirectory: lines.slice(0, at).some((l) => /(?:^|[;&|]\s*)cd\s/.test(l.trim())) || /(?:^|[;&|]\s*)cd\s/.test(line) };
 }
 
 /** A literal `--bind`/`-b` in GUNICORN_CMD_ARGS (compose's value, else the image's ENV) of a gunicorn started without one on its command line: it wins over the config file. */
@@ -785,9 +831,22 @@ function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, 
   const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps, image) : null;
   const variableBind = gunicornVariableBind(config);
   if (variableBind) byPattern.unshift(variableBind);
+  const uwsgi = parsed && stage ? uwsgiServerOf(parsed, stage, draft, deps, image) : null;
+  byPattern.push(...uwsgiPatternListens(uwsgi));
   const unread = [...facts.keys()].filter((f) => f !== config?.file && f.endsWith('.py') && isGunicornConfig(f, deps.read(f) ?? ''));
-  const portFacts = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
-  return { byPattern, portFacts };
+  const read = unread.length ? new Map([...facts].filter(([f]) => !unread.includes(f))) : facts;
+  const portFacts = runsServerCli([cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' ')) ? withoutMainBlocks(read, deps.read) : read;
+  return { byPattern, portFacts, uwsgi };
+}
+
+/** The port reads of Python files outside their `if __name__ == "__main__":` block: a server CLI imports the module, that block never runs. */
+function withoutMainBlocks(facts: Map<string, SourceFacts>, read: (rel: string) => string | null): Map<string, SourceFacts> {
+  return new Map(
+    [...facts].map(([file, f]) => {
+      const main = file.endsWith('.py') && f.ports.length ? mainBlockLines(read(file) ?? '') : null;
+      return [file, main ? { ...f, ports: f.ports.filter((h) => h.line < main.from || h.line > main.to) } : f];
+    }),
+  );
 }
 
 /** Python, Go and Rust are read by pattern (no parse): where the server starts and what its port argument reads. */

@@ -129,8 +129,18 @@ export interface Service {
    * `os.environ.get(...)` whose default is the service port. Absent when no code read was found.
    */
   portVariable?: Evidence<string> & { address?: boolean };
-  /** A gunicorn config file the start command reads binds a literal port (`bind = "0.0.0.0:8000"`): PORT is then ignored. */
-  configBind?: { port: number; file: string; line: number };
+  /**
+   * A config file the start command reads binds a literal port: gunicorn's `bind = "0.0.0.0:8000"`,
+   * uWSGI's `http-socket = :8000` (`server` names it when it is not gunicorn). PORT is then ignored.
+   */
+  configBind?: { port: number; file: string; line: number; server?: string };
+  /**
+   * uWSGI serves the service and its port is not HTTP: a `socket`/`uwsgi-socket` speaks the uwsgi
+   * binary protocol (what nginx's `uwsgi_pass` sends; an HTTP request there never gets a 200), where
+   * the option says (`port` null: a unix socket). Or which protocol it speaks is not established
+   * (`option` null, `because` says why). No HTTP probe, no ALB target group, no ENV PORT.
+   */
+  uwsgiSocket?: { port: number | null; option: string | null; protocol: string | null; file: string; line: number; because?: string };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
   /**

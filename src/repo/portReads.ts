@@ -19,6 +19,34 @@ export interface FixedPort {
 /** A server CLI's literal port: `--port 8000`, `--bind 0.0.0.0:8000`, `-b :8000`, `runserver 0.0.0.0:8000`. */
 export const FIXED_PORT_CMD = /(?:--port["',\s=]+|--bind["',\s=]+[\w.]*:|-b["',\s]+[\w.]*:|runserver["',\s]+[\w.]*:)(\d{2,5})\b/;
 
+/**
+ * Python server CLIs that never read PORT: with no port flag, uvicorn listens on UVICORN_PORT when it
+ * is set (click's UVICORN_ prefix), else 8000; waitress-serve on 8080. gunicorn is not here: it
+ * binds 0.0.0.0:$PORT when PORT is set.
+ */
+const CLI_DEFAULT_PORTS: { cli: RegExp; name: string; port: number; variable: string | null }[] = [
+  { cli: /(?:^|[\s"'/])uvicorn(?=[\s"',\]])/, name: 'uvicorn', port: 8000, variable: 'UVICORN_PORT' },
+  { cli: /(?:^|[\s"'/])waitress-serve(?=[\s"',\]])/, name: 'waitress-serve', port: 8080, variable: null },
+];
+/** A port (or address) given on the command line, a unix socket or file descriptor: then the default does not apply. */
+const CLI_PORT_FLAG = /(?:^|[\s"',])(?:--port|-p|--bind|-b|--listen|--uds|--fd)(?:[\s"',=]|$)/;
+
+/** The CMD in force runs one of {@link CLI_DEFAULT_PORTS} with no port flag: it listens on its own variable's port, else its default. */
+function cliDefaultPort(service: Service, cmd: DockerInstruction, inForce: DockerInstruction[]): FixedPort | null {
+  const cli = CLI_DEFAULT_PORTS.find((c) => c.cli.test(cmd.args));
+  if (!cli || CLI_PORT_FLAG.test(cmd.args) || /\$\{?PORT\b/.test(cmd.args)) return null;
+  const env = cli.variable ? new RegExp(`(?:^|\\s)${cli.variable}(?:=|\\s+)["']?(\\d{2,5})\\b`) : null;
+  const own = cli.variable ? (service.compose?.environment[cli.variable] ?? inForce.filter((i) => i.keyword === 'ENV').map((i) => env?.exec(i.args)?.[1]).filter(Boolean).at(-1)) : undefined;
+  // Its own variable set to something ecsfix cannot read: which port it listens on is not established here.
+  if (own !== undefined && !/^\d{2,5}$/.test(own ?? '')) return null;
+  const port = own ? Number(own) : cli.port;
+  return {
+    port,
+    message: `${cmd.keyword} runs ${cli.name} with no port option, so it listens on ${own ? `${cli.variable}=${own}` : `its default ${port}`} and never reads PORT; pass --port ${port} (shell form \${PORT:-${port}} if the port must be configurable) or keep the ECS port mapping at ${port}`,
+    line: cmd.line,
+  };
+}
+
 export function fixedListenPorts(service: Service, inForce: DockerInstruction[]): FixedPort[] {
   const found: FixedPort[] = [];
   const cmd = inForce.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT').pop();
@@ -29,6 +57,8 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
       message: `${cmd.keyword} starts the server on the fixed port ${fixed[1]}, so a PORT set by the task definition is ignored; use the shell form with \${PORT:-${fixed[1]}} if the port must be configurable`,
       line: cmd.line,
     });
+  const byDefault = cmd && !fixed ? cliDefaultPort(service, cmd, inForce) : null;
+  if (byDefault) found.push(byDefault);
   const readsEnv = service.portEvidence.some((e) => /^code \((?:process\.env|getServicePort|env PORT)/.test(e.source));
   // A literal `listen(3500)`, or @hono/node-server's `serve(app)` with no port (the adapter's 3000).
   const literal = service.portEvidence.find((e) => e.source === 'code (.listen literal)' || e.source === 'code (serve default port)');
@@ -40,10 +70,13 @@ export function fixedListenPorts(service: Service, inForce: DockerInstruction[])
           ? `${literal.file}:${literal.line} starts the server with @hono/node-server's serve() and no port option, so it listens on the adapter's default ${literal.value} and never reads PORT; pass port: Number(process.env.PORT) || ${literal.value} or the ECS port mapping must stay ${literal.value}`
           : `${literal.file}:${literal.line} listens on the literal port ${literal.value} and never reads PORT; make it listen on process.env.PORT (with ${literal.value} as fallback) or the ECS port mapping must stay ${literal.value}`,
     });
-  if (service.configBind && !fixed)
+  const bind = service.configBind;
+  if (bind && !fixed)
     found.push({
-      port: service.configBind.port,
-      message: `${service.configBind.file}:${service.configBind.line} binds gunicorn to the fixed port ${service.configBind.port} (gunicorn reads PORT only when no bind is set), so a PORT set by the task definition is ignored; bind to the address from PORT (with ${service.configBind.port} as fallback) if the port must be configurable`,
+      port: bind.port,
+      message: bind.server
+        ? `${bind.file}:${bind.line} binds ${bind.server} to the fixed port ${bind.port}, so a PORT set by the task definition is ignored; bind to \`:$(PORT)\` there (uWSGI expands $(VAR) from the environment) with ENV PORT=${bind.port} if the port must be configurable`
+        : `${bind.file}:${bind.line} binds gunicorn to the fixed port ${bind.port} (gunicorn reads PORT only when no bind is set), so a PORT set by the task definition is ignored; bind to the address from PORT (with ${bind.port} as fallback) if the port must be configurable`,
     });
   // Python/Go/Rust start calls read by pattern: `web.run_app(app, port=8005)`, `ListenAndServe(":9090", …)`.
   const patterned = (service.listen ?? []).filter((l) => PATTERN_FILE.test(l.file));

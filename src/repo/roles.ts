@@ -8,6 +8,7 @@ import type { DockerInstruction, DockerStage } from './dockerfile.js';
 import type { ReplacedServer, ServiceRole } from './model.js';
 import type { SourceFacts } from './sourceScan.js';
 import type { WorkspacePackage } from './workspace.js';
+import { cliSubcommand } from './commandPattern.js';
 
 export interface RoleInput {
   name: string;
@@ -41,7 +42,9 @@ const WORKER_CMD: { test: RegExp; name: string }[] = [
 /** A script (entrypoint, start script) that starts a web server. */
 export const scriptStartsServer = (text: string): boolean => WEB_SERVER_CMD.test(text);
 
-const WEB_SERVER_CMD = /\b(uvicorn|gunicorn|hypercorn|daphne|runserver|flask\s+run|http-server|serve\s|next\s+start|nuxt\s+start|remix-serve|react-router-serve|astro\s+preview)/;
+const WEB_SERVER_CMD = new RegExp(
+  `\\b(uvicorn|gunicorn|hypercorn|daphne|runserver|uwsgi(?![\\w.-])|http-server|serve\\s|next\\s+start|nuxt\\s+start|remix-serve|react-router-serve|astro\\s+preview)|${cliSubcommand('\\bflask', 'run').source}`,
+);
 
 export function serviceRole({ name, facts, stage, inForce, cmdText, pkg, compose }: RoleInput): ServiceRoleFinding {
   const roleReasons: string[] = [];

@@ -15,6 +15,7 @@ import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import type { ServiceListen } from '../source/index.js';
 import { blankComments } from './sourceScan.js';
 import { filesUnder, hasFile } from './files.js';
+import { cliSubcommand } from './commandPattern.js';
 
 export type PatternLanguage = 'python' | 'go' | 'rust';
 
@@ -261,8 +262,27 @@ function splitArgs(inner: string): Arg[] {
     });
 }
 
-/** A start command that runs a Python server CLI, which listens where its flags say (not where `uvicorn.run(...)` in the code would). */
-const SERVER_CLI = /\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve)\b|\bflask\b[\s"',]+run\b|\brunserver\b/;
+/**
+ * A start command that runs a Python server CLI, which listens where its flags (or its config file)
+ * say, not where `uvicorn.run(...)` or an `app.run(port=5000)` under `if __name__ == "__main__":` in
+ * the code would: that module is imported by the server, never run as a script. (`uwsgi`, not the
+ * `uwsgi.ini` it reads.)
+ */
+const SERVER_CLI = new RegExp(`\\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve)\\b|\\buwsgi(?![\\w.-])|${cliSubcommand('\\bflask', 'run').source}|\\brunserver\\b`);
+
+/** Whether a start command runs a Python server CLI: it imports the app's module, whose `if __name__ == "__main__":` block never runs. */
+export function runsServerCli(startCommand: string): boolean {
+  return SERVER_CLI.test(startCommand);
+}
+
+/** The lines (1-based, inclusive) of a Python file's top-level `if __name__ == "__main__":` block: what runs only as `python <file>`. */
+export function mainBlockLines(text: string): { from: number; to: number } | null {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => /^if\s+__name__\s*==\s*["']__main__["']\s*:/.test(l));
+  if (from < 0) return null;
+  const end = lines.findIndex((l, i) => i > from && /^\S/.test(l) && !/^#/.test(l));
+  return { from: from + 1, to: end < 0 ? lines.length : end };
+}
 
 const PATTERN_SOURCE = /\.(?:py|go|rs)$/;
 const NOT_SERVER_SOURCE = /(?:^|\/)(?:vendor|target|tests?|testdata|__tests__|migrations)\/|_test\.go$|(?:^|\/)test_[^/]*\.py$/;

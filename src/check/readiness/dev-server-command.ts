@@ -10,6 +10,7 @@ import { startScriptPath } from '../../repo/startScript.js';
 import { repoFileAt } from '../../dockerfile/imageBuild.js';
 import type { DockerStage, ParsedDockerfile } from '../../repo/dockerfile.js';
 import type { Service } from '../../repo/model.js';
+import { cliSubcommand } from '../../repo/commandPattern.js';
 
 const DEV_SERVERS: [string, RegExp][] = [
   ['manage.py runserver', /\bmanage\.py["',\s]+runserver\b/],
@@ -20,7 +21,8 @@ const DEV_SERVERS: [string, RegExp][] = [
   ['next dev', /\bnext["',\s]+dev\b/],
   ['ng serve', /\bng["',\s]+serve\b/],
   ['webpack dev server', /\bwebpack(?:-dev-server|["',\s]+serve)\b/],
-  ['flask run', /\bflask["',\s]+run\b/],
+  // Flask >= 2.2 puts options before the subcommand: `flask --app wsgi run --debug`.
+  ['flask run', cliSubcommand('\\bflask', 'run')],
   ['uvicorn --reload', /\buvicorn\b.*--reload\b/],
   ['fastapi dev', /\bfastapi["',\s]+dev\b/],
 ];

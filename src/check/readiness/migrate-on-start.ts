@@ -15,15 +15,16 @@ import { composeCommand, finding, lastInForce, serviceImage, type CheckContext }
 import { entrypointScript } from './dev-server-command.js';
 import { guardAround, guardHolds } from './shell-guard.js';
 import { startScriptsOf } from '../start-scripts.js';
+import { cliSubcommand } from '../../repo/commandPattern.js';
 
 const MIGRATIONS: [string, RegExp][] = [
-  ['manage.py migrate', /\bmanage\.py["',\s]+migrate\b/],
-  ['prisma migrate deploy', /\bprisma["',\s]+migrate["',\s]+deploy\b/],
-  ['alembic upgrade', /\balembic["',\s]+upgrade\b/],
-  ['flask db upgrade', /\bflask["',\s]+db["',\s]+upgrade\b/],
-  ['knex migrate:latest', /\bknex["',\s]+migrate:latest\b/],
-  ['sequelize db:migrate', /\bsequelize(?:-cli)?["',\s]+db:migrate\b/],
-  ['typeorm migration:run', /\btypeorm(?:-ts-node-\w+)?["',\s]+migration:run\b/],
+  ['manage.py migrate', cliSubcommand('\\bmanage\\.py', 'migrate')],
+  ['prisma migrate deploy', cliSubcommand('\\bprisma', 'migrate', 'deploy')],
+  ['alembic upgrade', cliSubcommand('\\balembic', 'upgrade')],
+  ['flask db upgrade', cliSubcommand('\\bflask', 'db', 'upgrade')],
+  ['knex migrate:latest', cliSubcommand('\\bknex', 'migrate:latest')],
+  ['sequelize db:migrate', cliSubcommand('\\bsequelize(?:-cli)?', 'db:migrate')],
+  ['typeorm migration:run', cliSubcommand('\\btypeorm(?:-ts-node-\\w+)?', 'migration:run')],
 ];
 
 function migration(command: string): string | null {
