@@ -51,6 +51,12 @@ export const ENGINE_CODES: readonly FindingCode[] = [
     help: 'A change whose decision depends on what a broken file would say (ports, roles and build contexts from a compose file; workspace packages from package.json or pnpm-workspace.yaml) is not made from a partial model: a run with a broken file makes a subset of the clean run\'s changes, never different ones. Fix the file named and run ecsfix again to get them.',
   },
   {
+    code: 'ECS010',
+    title: 'Change withheld: it needs changes left out',
+    defaultSeverity: 'warning',
+    help: 'Some changes span several files: dockerfile-nginx-non-root moves nginx from port 80 to 8080 in the nginx config, the Dockerfile and the container side of every compose port mapping at once (each part needs the others), and the secrets compose-secret-defaults lists in `.env.example` are those whose compose default it removes (that line needs the compose change). When `--only`, the directory ecsfix ran in, or the answers in the review leave out part of such a change, the rest of it is not written either (half of a port move maps a port nothing listens on) and this finding names the files it needs. Include them (`--only` with every file named, a run at the repo root, or accepting every file of the change) to apply it.',
+  },
+  {
     code: 'ECS009',
     title: 'A transform has a change pending',
     defaultSeverity: 'warning',
