@@ -46,6 +46,13 @@ export interface TransformInput {
 export interface OtherFileEdits {
   path: string;
   edits: TextEdit[];
+  /**
+   * How the edit depends on the change to the transform's own file, for `--only`, a subtree and the
+   * wizard, which may select only some files: `both`, each works only with the other (a port moved
+   * in the nginx config and in compose at once); `own`, this edit says what that change did (a
+   * secret listed in `.env.example` because compose no longer defaults it). Absent: independent.
+   */
+  bound?: 'both' | 'own';
 }
 
 export interface TransformResult {

@@ -17,6 +17,7 @@ import { nginxImageConfig } from '../src/nginx/image.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { buildCheckReport } from '../src/check/report.js';
 import { narrowPlan } from '../src/run/engine.js';
+import { wholeUnits } from '../src/run/plan.js';
 import { applyPlan, findingKey, findingsOf, modelOf, planTree, readTree, type Tree } from './helpers/repo.js';
 
 const CASES = join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-nginx-non-root');
@@ -77,6 +78,43 @@ describe('with compose-secret-defaults on the same compose file', () => {
     expect(compose?.after).toContain('SESSION_SECRET: ${SESSION_SECRET}');
     expect(compose?.transforms.sort()).toEqual(['compose-secret-defaults', 'dockerfile-nginx-non-root']);
     expect(plan.failures).toEqual([]);
+  });
+});
+
+describe('the port move is one change over three files (review9 R42)', () => {
+  // review9's lumen: --only the compose file, or a run from deploy/, wrote `80:8080` while nginx kept listening on 80.
+  const tree: Tree = new Map([
+    ['frontend/Dockerfile', 'FROM nginx:1.27-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n'],
+    ['frontend/nginx.conf', 'server {\n    listen 80;\n    root /usr/share/nginx/html;\n}\n'],
+    ['deploy/compose.prod.yml', 'services:\n  frontend:\n    build: ../frontend\n    ports:\n      - "80:80"\n    environment:\n      SESSION_SECRET: ${SESSION_SECRET:-dev-secret-123}\n'],
+  ]);
+  const files = ['deploy/compose.prod.yml', 'frontend/Dockerfile', 'frontend/nginx.conf'];
+
+  it('each file of it needs the others', () => {
+    const { plan } = planTree(tree, [dockerfileNginxNonRoot]);
+    expect(plan.changes.map((c) => [c.path, c.needs])).toEqual(files.map((f) => [f, files.filter((o) => o !== f)]));
+  });
+
+  it('narrowed to a part of it, none of it is kept and ECS010 names what it needs (.env.example needs the compose change too)', () => {
+    const { plan } = planTree(tree, [dockerfileNginxNonRoot, composeSecretDefaults]);
+    const onlyCompose = narrowPlan(plan, (p) => p.startsWith('deploy/'));
+    expect(onlyCompose.changes.map((c) => c.path)).toEqual([]);
+    expect(onlyCompose.findings.filter((f) => f.code === 'ECS010').map((f) => f.file)).toEqual(['deploy/.env.example', 'deploy/compose.prod.yml']);
+    const withoutConf = narrowPlan(plan, (p) => p !== 'frontend/nginx.conf');
+    expect(withoutConf.changes.map((c) => c.path)).toEqual([]);
+    expect(withoutConf.findings.filter((f) => f.code === 'ECS010').map((f) => f.file).sort()).toEqual(['deploy/.env.example', 'deploy/compose.prod.yml', 'frontend/Dockerfile']);
+    const all = narrowPlan(plan, () => true);
+    expect(all.changes.map((c) => c.path)).toEqual(['deploy/.env.example', ...files]);
+    expect(all.findings.filter((f) => f.code === 'ECS010')).toEqual([]);
+  });
+
+  it('compose-secret-defaults: the .env.example line needs the compose change, not the other way round', () => {
+    const secrets: Tree = new Map([['docker-compose.yml', 'services:\n  api:\n    image: node:20\n    environment:\n      JWT_SECRET: ${JWT_SECRET:-changeme}\n']]);
+    const { plan } = planTree(secrets, [composeSecretDefaults]);
+    expect(plan.changes.map((c) => [c.path, c.needs])).toEqual([['.env.example', ['docker-compose.yml']], ['docker-compose.yml', undefined]]);
+    const pick = (path: string) => wholeUnits(plan.changes.filter((c) => c.path === path)).kept.map((c) => c.path);
+    expect(pick('docker-compose.yml')).toEqual(['docker-compose.yml']);
+    expect(pick('.env.example')).toEqual([]);
   });
 });
 
@@ -189,7 +227,7 @@ describe('a narrowed run (--only, a subdirectory) never writes part of the move'
 
   it('the whole run changes every file of the move, each naming the others it goes with', () => {
     expect(plan.changes.map((c) => c.path)).toEqual(expect.arrayContaining(moved));
-    expect(plan.changes.find((c) => c.path === 'infra/docker-compose.yml')?.requires).toEqual(expect.arrayContaining(['frontend/Dockerfile', 'frontend/nginx.conf', 'deploy/compose.prod.yml']));
+    expect(plan.changes.find((c) => c.path === 'infra/docker-compose.yml')?.needs).toEqual(expect.arrayContaining(['frontend/Dockerfile', 'frontend/nginx.conf', 'deploy/compose.prod.yml']));
   });
 
   it('from infra/ (or --only one compose file): nothing of the move is written, ECS010 names what it needs', () => {

@@ -2,10 +2,10 @@
  * The wizard's decisions with scripted answers (@clack/prompts mocked): quit and Ctrl-C write what
  * was accepted and nothing more; "apply all" takes the rest; the transform selection drives the plan.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { copySample, git, gitInit } from './helpers/tmp.js';
+import { copySample, git, gitInit, tempDir } from './helpers/tmp.js';
 
 const CANCEL = Symbol('cancel');
 const answers: unknown[] = [];
@@ -165,6 +165,28 @@ describe('wizard', () => {
     expect(changed).not.toContain('chat_service/Dockerfile');
     expect(changed.length).toBeGreaterThan(2);
     expect(git(dir, 'diff')).not.toMatch(/^\+(USER|HEALTHCHECK)/m);
+  });
+
+  // review9 R42: y on the compose file, n on the Dockerfile and the nginx config wrote `80:8080` alone, and the
+  // closing script line repeated that partial apply.
+  it('a change accepted without the files it needs is not written, and the script line does not name it', async () => {
+    const dir = tempDir();
+    const files: Record<string, string> = {
+      'frontend/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n',
+      'frontend/nginx.conf': 'server {\n    listen 80;\n    root /usr/share/nginx/html;\n}\n',
+      'deploy/compose.prod.yml': 'services:\n  frontend:\n    build: ../frontend\n    ports:\n      - "80:80"\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, dirname(path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    gitInit(dir);
+    answers.push('initial', 'apply', 'skip', 'skip');
+    await run(dir, ['dockerfile-nginx-non-root']);
+    expect(asked.slice(-3).map((m) => m.split(' ')[0])).toEqual(['deploy/compose.prod.yml', 'frontend/Dockerfile', 'frontend/nginx.conf']);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(said.join('\n')).toContain('ECS010');
+    expect(scriptArgs()).toBeNull();
   });
 
   it('apply in a terminal whose stdout is a pipe refuses the prompts, writing nothing', async () => {

@@ -294,7 +294,7 @@ export const composeSecretDefaults: Transform = {
         findings: [{ code: 'ECS213', severity: 'warning', message: `the secret defaults (${[...removed.keys()].join(', ')}) are written in a form ecsfix cannot rewrite without changing other values; remove them by hand` }],
       };
 
-    return { edits, findings, otherFiles: [envExampleEdits(path, removed, example, listed, findings, listedByEarlierFile(path, example.path, repo, read, require))] };
+    return { edits, findings, otherFiles: [{ ...envExampleEdits(path, removed, example, listed, findings, listedByEarlierFile(path, example.path, repo, read, require)), bound: 'own' }] };
   },
 };
 

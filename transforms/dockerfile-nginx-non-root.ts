@@ -315,7 +315,8 @@ export const dockerfileNginxNonRoot: Transform = {
       const plan = planStage(input, parsed, current, services);
       result.edits.push(...plan.dockerfile);
       result.findings.push(...plan.findings);
-      result.otherFiles?.push(...plan.others);
+      // The port moves in the nginx config, the Dockerfile and compose together, or not at all.
+      result.otherFiles?.push(...plan.others.map((o) => ({ ...o, bound: 'both' as const })));
     }
     return result;
   },

@@ -139,6 +139,8 @@ export function planJson(repo: RepoModel, plan: Plan, extra: Record<string, unkn
       safety: changeSafety(c),
       safetyByTransform: c.safety,
       findings: c.findings,
+      // The other changed files this change needs (written only with them, ECS010).
+      ...(c.needs ? { needs: c.needs } : {}),
       patch: filePatch(c),
     })),
     findings: plan.findings,

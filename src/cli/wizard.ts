@@ -7,8 +7,8 @@
  */
 import * as p from '@clack/prompts';
 import { relative } from 'node:path';
-import { planModel } from '../run/engine.js';
-import { changeSafety, type FileChange, type Plan } from '../run/plan.js';
+import { planModel, unitWithheld } from '../run/engine.js';
+import { changeSafety, wholeUnits, type FileChange, type Plan } from '../run/plan.js';
 import type { TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 import { askFile, CANCELLED } from './filePrompt.js';
@@ -147,6 +147,13 @@ export async function wizard(root: string, flags: WizardFlags, io: Io, writer: W
     }
   }
   if (review.ending !== 'interrupted' && transforms.length > 0) review = await reviewChanges(plan.changes, session, io);
+  // A change accepted without the changes it works with is not written either (ECS010).
+  const units = wholeUnits(review.accepted);
+  for (const { change, missing } of units.left) {
+    const f = unitWithheld(change, missing, 'which were not accepted');
+    p.log.warn(printable(`${f.file} ${f.code} ${f.message}`));
+  }
+  review = { ...review, accepted: units.kept };
 
   const written = writer.writeChanges(session, review.accepted);
   const left = leftForYou(session, plan, review.accepted);

@@ -52,9 +52,9 @@ export const ENGINE_CODES: readonly FindingCode[] = [
   },
   {
     code: 'ECS010',
-    title: 'Change withheld: it goes with changes outside the files this run covers',
+    title: 'Change withheld: it needs changes left out',
     defaultSeverity: 'warning',
-    help: 'A transform changed several files together (dockerfile-nginx-non-root: the Dockerfile, the nginx config and the compose port mappings; compose-secret-defaults: a compose file and its .env.example), and --only or the subdirectory ecsfix runs in covers only some of them. Written alone, such a part breaks what the whole keeps consistent (compose mapping to 8080 while nginx still listens on 80), so none of it is written here. Run ecsfix at the repo root, or with --only naming every file the finding lists.',
+    help: 'Some changes span several files: dockerfile-nginx-non-root moves nginx from port 80 to 8080 in the nginx config, the Dockerfile and the container side of every compose port mapping at once (each part needs the others), and the secrets compose-secret-defaults lists in `.env.example` are those whose compose default it removes (that line needs the compose change). When `--only`, the directory ecsfix ran in, or the answers in the review leave out part of such a change, the rest of it is not written either (half of a port move maps a port nothing listens on) and this finding names the files it needs. Include them (`--only` with every file named, a run at the repo root, or accepting every file of the change) to apply it.',
   },
   {
     code: 'ECS009',

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { buildRepoModel } from '../repo/discover.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Transform, TransformOptions } from '../transform.js';
-import { planChanges, type FileChange, type Plan, type PlanSharing } from './plan.js';
+import { planChanges, wholeUnits, type FileChange, type Plan, type PlanSharing } from './plan.js';
+import { completeFinding } from '../findings/codes.js';
+import type { Finding } from '../findings/finding.js';
 import { writeFiles } from './write.js';
 
 export interface PlanOptions extends TransformOptions {
@@ -60,29 +62,29 @@ export function planModel(repo: RepoModel, registry: Transform[], options: PlanO
 
 /**
  * The plan narrowed to some files: changes and findings outside them are dropped; errors stay (they
- * concern the run). A change that belongs with changes outside them ({@link FileChange.requires}: a
- * compose port nginx-non-root moves with the nginx config) is withheld too, with ECS010 naming what
- * it needs: half of such a change breaks what the whole keeps consistent.
+ * concern the run). A change that works only together with changes outside them (nginx moved to
+ * 8080 in its config, its Dockerfile and compose) is withheld whole, with ECS010 naming what it needs:
+ * half of it would leave a broken tree.
  */
 export function narrowPlan(plan: Plan, keep: (path: string) => boolean): Plan {
-  const kept = plan.changes.filter((c) => keep(c.path));
-  const outside = (c: FileChange) => (c.requires ?? []).filter((p) => !keep(p));
-  const split = kept.filter((c) => outside(c).length > 0);
+  const { kept, left } = wholeUnits(plan.changes.filter((c) => keep(c.path)));
   return {
-    changes: kept.filter((c) => !split.includes(c)),
-    findings: [
-      ...plan.findings.filter((f) => f.file === undefined || keep(f.file)),
-      ...split.map((c) => ({
-        code: 'ECS010',
-        severity: 'warning' as const,
-        file: c.path,
-        transform: c.transforms.join(', '),
-        message: `withheld: the change to ${c.path} (${c.transforms.join(', ')}) goes with the changes to ${outside(c).join(', ')}, outside the files this run covers, and one without the others breaks what they keep consistent; run ecsfix where all of them are covered (the repo root, or --only each of them)`,
-      })),
-    ],
+    changes: kept,
+    findings: [...plan.findings.filter((f) => f.file === undefined || keep(f.file)), ...left.map(({ change, missing }) => unitWithheld(change, missing, 'outside the files this run may write (--only, or the directory it ran in)'))],
     failures: plan.failures,
     withheld: plan.withheld.filter((w) => keep(w.path)),
   };
+}
+
+/** ECS010: `change` is not made because the changes it works with (`missing`) are not, for `why`. */
+export function unitWithheld(change: FileChange, missing: string[], why: string): Finding {
+  return completeFinding({
+    code: 'ECS010',
+    severity: 'warning',
+    file: change.path,
+    ...(change.safety[0] ? { transform: change.safety[0].transform } : {}),
+    message: `withheld: the change to ${change.path} (${change.transforms.join(', ')}) needs the change${missing.length > 1 ? 's' : ''} to ${missing.join(', ')}, ${why}; apply them together`,
+  });
 }
 
 /** Writes accepted changes atomically under `root`; returns the paths written, in order. */

@@ -34,11 +34,10 @@ export interface FileChange {
   /** The first line of the original file each transform's edits touch (by transform id), where known. */
   lines?: Record<string, number>;
   /**
-   * The other files whose changes belong with this one: a transform changed them together (the
-   * nginx config and compose ports nginx-non-root moves with the Dockerfile, the .env.example beside a
-   * compose file), so one without the others can break what they keep consistent. Absent when none.
+   * The other changed files this change needs (a transform's bound edits, {@link OtherFileEdits.bound},
+   * directly or through another file): written without them it leaves a broken or untrue tree.
    */
-  requires?: string[];
+  needs?: string[];
 }
 
 export type TransformChangeSafety = ChangeSafety & { transform: string };
@@ -131,7 +130,7 @@ interface ChainOutcome {
   lines: Record<string, number>;
   findings: Finding[];
   failures: Finding[];
-  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety; bound?: 'both' | 'own' }[];
   /** The edits of each applied transform, in order (to rebase other transforms' edits to this file onto its result). */
   steps: TextEdit[][];
   /** A file error stopped the chain: the file gets no change. */
@@ -207,7 +206,7 @@ export interface FileOutcome {
   /** Other files the transforms read, in order (the order their edits are applied in). */
   reads: string[];
   failures: Finding[];
-  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety }[];
+  otherFiles: { path: string; edits: TextEdit[]; transform: string; safety: TransformChangeSafety; bound?: 'both' | 'own' }[];
   change: FileChange | null;
   /** The edits of each transform applied to the file, in order (to rebase other transforms' edits to it onto its result). */
   steps: TextEdit[][];
@@ -304,23 +303,6 @@ export function filePlanner(
   return { paths: candidateFiles(repo, kinds), planFile };
 }
 
-/** Sets `requires` on each change: the other changed files linked to it, directly or through another ({@link FileChange.requires}). */
-function markUnits(changes: FileChange[], links: Map<string, Set<string>>): void {
-  const changed = new Set(changes.map((c) => c.path));
-  for (const change of changes) {
-    const unit = new Set([change.path]);
-    const queue = [change.path];
-    for (let p = queue.pop(); p !== undefined; p = queue.pop())
-      for (const q of links.get(p) ?? [])
-        if (!unit.has(q)) {
-          unit.add(q);
-          queue.push(q);
-        }
-    const requires = [...unit].filter((p) => p !== change.path && changed.has(p)).sort();
-    if (requires.length) change.requires = requires;
-  }
-}
-
 export function planChanges(
   repo: RepoModel,
   transforms: Transform[],
@@ -343,21 +325,22 @@ export function planChanges(
     if (!entry) others.set(p, (entry = { raw: readOther(p).raw, edits: [], transforms: new Map() }));
     return entry;
   };
-  // Which files a transform changed together (a file and the other files its run edited).
-  const links = new Map<string, Set<string>>();
-  const link = (a: string, b: string) => {
-    for (const [x, y] of [[a, b], [b, a]] as const) links.set(x, (links.get(x) ?? new Set()).add(y));
-  };
+  // Which file's change needs which other's (bound other-file edits).
+  const bound: [string, string][] = [];
   planner.paths.forEach((path, i) => {
     const outcome = outcomes[i] as FileOutcome;
     for (const p of outcome.reads) other(p);
+    for (const o of outcome.otherFiles) {
+      if (!o.bound || !o.edits.length) continue;
+      bound.push([o.path, path]);
+      if (o.bound === 'both') bound.push([path, o.path]);
+    }
     if (outcome.withheld) plan.withheld.push({ path, dependsOn: outcome.withheld });
     for (const f of outcome.failures) fail(f);
     for (const o of outcome.otherFiles) {
       const entry = other(o.path);
       for (const e of o.edits) if (!entry.edits.some((x) => x.start === e.start && x.end === e.end && x.text === e.text)) entry.edits.push(e);
       if (o.edits.length) entry.transforms.set(o.transform, o.safety);
-      if (o.edits.length) link(path, o.path);
     }
     if (outcome.change) {
       plan.changes.push(outcome.change);
@@ -397,7 +380,7 @@ export function planChanges(
       });
   }
   plan.changes.sort((a, b) => a.path.localeCompare(b.path));
-  markUnits(plan.changes, links);
+  markNeeds(plan.changes, bound);
   // What each broken file holds back, one finding per file: the changes are not made from a partial model.
   const withheldBy = new Map<string, string[]>();
   for (const w of plan.withheld) withheldBy.set(w.dependsOn, [...(withheldBy.get(w.dependsOn) ?? []), w.path]);
@@ -410,4 +393,36 @@ export function planChanges(
   for (const problem of repo.problems)
     if (isFileError(problem) && !repo.dockerfiles.has(problem.file ?? '') && !plan.failures.some((f) => f.file === problem.file)) fail(problem);
   return plan;
+}
+
+/**
+ * Sets each change's {@link FileChange.needs} from `[needing, needed]` pairs, followed through
+ * (the compose change needs the Dockerfile's, which needs the nginx config's). A needed file that
+ * ends up unchanged is no need.
+ */
+function markNeeds(changes: FileChange[], pairs: [string, string][]): void {
+  const changed = new Map(changes.map((c) => [c.path, c]));
+  const direct = new Map<string, Set<string>>();
+  for (const [a, b] of pairs) if (a !== b && changed.has(a) && changed.has(b)) direct.set(a, (direct.get(a) ?? new Set()).add(b));
+  for (const [path] of direct) {
+    const seen = new Set<string>([path]);
+    const todo = [path];
+    while (todo.length) for (const next of direct.get(todo.pop() as string) ?? []) if (!seen.has(next)) todo.push((seen.add(next), next));
+    seen.delete(path);
+    (changed.get(path) as FileChange).needs = [...seen].sort();
+  }
+}
+
+/**
+ * The changes of a selection that can be written as they are: a change that needs others
+ * ({@link FileChange.needs}) stays only when they are selected too. Returns what stays and, for
+ * each change left out, the files it needs outside the selection.
+ */
+export function wholeUnits(selected: FileChange[]): { kept: FileChange[]; left: { change: FileChange; missing: string[] }[] } {
+  const paths = new Set(selected.map((c) => c.path));
+  const left = selected
+    .map((change) => ({ change, missing: (change.needs ?? []).filter((p) => !paths.has(p)) }))
+    .filter((l) => l.missing.length > 0);
+  const out = new Set(left.map((l) => l.change.path));
+  return { kept: selected.filter((c) => !out.has(c.path)), left };
 }
