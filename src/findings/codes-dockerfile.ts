@@ -20,7 +20,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS101',
     title: 'HTTP service image declares no ENV PORT',
     defaultSeverity: 'info',
-    help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port that a task definition can still override.',
+    help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port; a task definition can override it where the server reads PORT (where its code does not show that, the comment beside ENV PORT says so and PORT keeps the port the evidence gives).',
     fixedBy: PORT_ENV,
   },
   {
