@@ -369,7 +369,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS155',
     title: 'The process writes where ecsfix cannot tell: the image stays root',
     defaultSeverity: 'warning',
-    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from __dirname, a parameter, a call), or to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
+    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from a parameter or a call, or from `__dirname` in a TS file, whose compiled output runs from elsewhere, or in a file the image holds in no place a COPY of the build context shows), or to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
   },
   {
     code: 'ECS156',
