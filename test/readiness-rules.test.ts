@@ -777,6 +777,31 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
     expect(at(withServer(fastify), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
   });
 
+  it("follows the host argument through a const, as the Nx Express template writes it (review9 R28)", () => {
+    const nx = [
+      "const express = require('express');",
+      '',
+      "const host = process.env.HOST ?? 'localhost';",
+      'const port = process.env.PORT ? Number(process.env.PORT) : 3333;',
+      '',
+      'const app = express();',
+      '',
+      "app.get('/api', (req, res) => {",
+      "  res.send({ message: 'Welcome to admin!' });",
+      '});',
+      '',
+      'app.listen(port, host, () => {',
+      '  console.log(`[ ready ] http://${host}:${port}`);',
+      '});',
+      '',
+    ].join('\n');
+    expect(at(withServer(nx), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 12, severity: 'blocking' }]);
+    // HOST set by compose, a const holding 0.0.0.0, and a callback passed by name stay silent.
+    expect(at(withServer(nx, COMPOSE + '    environment:\n      HOST: 0.0.0.0\n'), 'ECS414')).toEqual([]);
+    expect(at(withServer(nx.replace("process.env.HOST ?? 'localhost'", "'0.0.0.0'")), 'ECS414')).toEqual([]);
+    expect(at(withServer("const express = require('express');\nconst app = express();\nconst ready = () => console.log('up');\napp.listen(3000, ready);\n"), 'ECS414')).toEqual([]);
+  });
+
   it("stays silent on 0.0.0.0, on Fastify given host '0.0.0.0', on a plain listen(port), and when compose sets HOST=0.0.0.0", () => {
     expect(at(withServer("const express = require('express');\nconst app = express();\napp.listen(3000, '0.0.0.0');\n"), 'ECS414')).toEqual([]);
     expect(at(withServer("const fastify = require('fastify')();\nconst Fastify = require('fastify');\nconst app = Fastify();\napp.listen({ port: 3000, host: '0.0.0.0' });\n"), 'ECS414')).toEqual([]);

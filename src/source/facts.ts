@@ -496,8 +496,10 @@ function isFastify(receiver: Node, decls: Map<string, Node>, imports: Record<str
 function listenHost(call: Node, decls: Map<string, Node>, fastify: boolean): JsListenHost | null {
   const [first, second] = call.arguments ?? [];
   const options = first?.type === 'ObjectExpression' ? first : null;
-  const hostNode = options ? options.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'host')?.value : typeof stringValue(second) === 'string' || second?.type === 'LogicalExpression' || envName(second) ? second : null;
-  if (hostNode) return resolveHost(hostNode, decls, 0);
+  // The host argument inline, or through a const (`const host = process.env.HOST ?? 'localhost'`, Nx's Express template); a callback passed by name resolves to no host.
+  const hostNode = options ? options.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'host')?.value : typeof stringValue(second) === 'string' || second?.type === 'LogicalExpression' || second?.type === 'Identifier' || envName(second) ? second : null;
+  const host = hostNode ? resolveHost(hostNode, decls, 0) : null;
+  if (host || (hostNode && hostNode.type !== 'Identifier')) return host;
   return fastify ? { value: 'localhost', envVar: null, implicit: true } : null;
 }
 
