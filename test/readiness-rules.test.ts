@@ -255,6 +255,51 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(at(readiness(files(server.replace('Promise.all([pubClient.connect(), subClient.connect()])', 'Promise.all([loadConfig(), warmCache()])'))), 'ECS401')).toEqual([]);
   });
 
+  it("hapi's getting-started start-up: a bare init() whose rejection reaches an exiting unhandledRejection handler (review9 R14)", () => {
+    const server = [
+      "'use strict';",
+      '',
+      "const Hapi = require('@hapi/hapi');",
+      "const mongoose = require('mongoose');",
+      "const { buildLogger } = require('@acme/logger');",
+      '',
+      "const logger = buildLogger('catalog');",
+      '',
+      'const init = async () => {',
+      '  const server = Hapi.server({',
+      '    port: process.env.CATALOG_PORT || 5000,',
+      "    host: '0.0.0.0',",
+      '  });',
+      '',
+      '  server.route({',
+      "    method: 'GET',",
+      "    path: '/health',",
+      "    handler: () => ({ status: 'ok' }),",
+      '  });',
+      '',
+      "  await mongoose.connect(process.env.MONGO_URL || 'mongodb://localhost:27017/catalog');",
+      '  await server.start();',
+      '  logger.info(`Server running on ${server.info.uri}`);',
+      '};',
+      '',
+      "process.on('unhandledRejection', (err) => {",
+      '  logger.error(err);',
+      '  process.exit(1);',
+      '});',
+      '',
+      'init();',
+      '',
+    ].join('\n');
+    const files = (src: string) => repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "src/server.js"]\n', { 'svc/src/server.js': src, 'svc/src/index.ts': '', 'svc/package.json': PKG({ main: 'src/server.js', dependencies: { '@hapi/hapi': '^21', mongoose: '^8' } }) });
+    const found = readiness(files(server));
+    expect(at(found, 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/server.js', line: 28, severity: 'blocking' }]);
+    expect(found.find((f) => f.code === 'ECS401')?.message).toContain('MongoDB (line 21)');
+    // init() with its own catch that only logs, an uncaughtException handler (an async init rejects, it does not throw), and a handler that does not exit stay silent.
+    expect(at(readiness(files(server.replace('\ninit();', '\ninit().catch((err) => logger.error(err));'))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(server.replace("'unhandledRejection'", "'uncaughtException'"))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(server.replace('  process.exit(1);\n', ''))), 'ECS401')).toEqual([]);
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);

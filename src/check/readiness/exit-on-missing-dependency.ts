@@ -98,6 +98,7 @@ function startupExits(source: JsSource, load: ImportLoader): StartupExit[] {
       exits.push({ file: at.path, line: at.line(call.start), code: exitCode(call) ?? 1, startup, source: of });
     }
   };
+  const processHandlers = failureHandlers(source.program);
   for (const statement of source.program.body as Node[]) {
     const call = topLevelCall(statement);
     if (!call) continue;
@@ -121,6 +122,10 @@ function startupExits(source: JsSource, load: ImportLoader): StartupExit[] {
     const found = local ? { fn: local, source } : current?.type === 'CallExpression' ? importedStartup(current, source, load) : null;
     if (!found) continue;
     for (const handler of handlers) add(handler, [found.fn], found.source);
+    // An unhandled `init()` (hapi's getting-started shape): its rejection (a sync throw) reaches the
+    // module's process.on('unhandledRejection' | 'uncaughtException') handler.
+    const unhandled = handlers.length === 0 && isNode(statement.expression) && statement.expression.type !== 'AwaitExpression';
+    if (unhandled) for (const handler of processHandlers.get(found.fn.async ? 'unhandledRejection' : 'uncaughtException') ?? []) add(handler, [found.fn], found.source);
     // start() whose own try/catch exits: the try block is the start-up that can fail.
     walkOwnBody(found.fn, (node) => {
       if (node.type === 'TryStatement' && isNode(node.handler)) add(node.handler, [node.block as Node], found.source, found.source);
@@ -182,6 +187,20 @@ function clientOf(node: Node, source: JsSource, depth: number): string | null {
   const factory = callee.type === 'MemberExpression' ? (callee.object as Node) : callee;
   const imported = factory.type === 'Identifier' ? importOf(source.program, factory.name as string) : null;
   return imported ? (CLIENT_PACKAGES[imported.spec] ?? null) : null;
+}
+
+/** The module-level `process.on('unhandledRejection' | 'uncaughtException', handler)` handlers, by event. */
+function failureHandlers(program: Node): Map<string, Node[]> {
+  const out = new Map<string, Node[]>();
+  for (const statement of program.body as Node[]) {
+    const call = topLevelCall(statement);
+    const name = call ? calleeName(call) : null;
+    if (!call || (name !== 'process.on' && name !== 'process.once')) continue;
+    const [event, handler] = call.arguments as Node[];
+    if (event?.type === 'Literal' && (event.value === 'unhandledRejection' || event.value === 'uncaughtException') && handler && isFunction(handler))
+      out.set(event.value as string, [...(out.get(event.value as string) ?? []), handler]);
+  }
+  return out;
 }
 
 /** The call a module-level statement makes: `main()`, `void start()`, `await main()`, `main().catch(...)`. */
