@@ -200,7 +200,11 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
     const stmts = [...stopSteps(consumers, style, logger), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
-    const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
+    // A handler that exits gets the fresh handler's forced exit too, so a long job or a hanging close ends before ECS's SIGKILL.
+    const timer = exitCalls(j, body.fn).length > 0 && !/\bsetTimeout\s*\(/.test(source.slice(body.fn.start, body.fn.end));
+    const why = consumers.some((c) => c.kind === 'kafka') ? ', so the group rebalances now and no message is left half-processed' : ` ${stopFirstReason(consumers)}`;
+    const forced = timer ? `// Exit before the ECS stop timeout (SIGKILL after 30 s) even if a close hangs.\nsetTimeout(() => process.exit(1), 25000).unref()${style.semi}\n` : '';
+    const block = indentBlock(`${forced}// Stop consuming first${why}.\n${stmts}`, indent);
     if (body.expression) {
       edits.push({ start: body.fn.start, end: body.fn.end, text: `async () => {\n${block}\n${indent}${source.slice(body.fn.body.start, body.fn.body.end)}${style.semi}\n${body.outerIndent}}` });
     } else {
@@ -209,7 +213,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
     const unclosed = servers.filter((sv) => !sv.closer);
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${timer ? ', and exits 1 after 25 s if a close hangs (before ECS\'s SIGKILL at 30 s)' : ''}${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
@@ -1305,7 +1309,7 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
   const template = '`${signal} received, shutting down`';
   return [
     `// Graceful shutdown: ECS sends SIGTERM, then SIGKILL after its 30 s stop timeout. Stop consuming`,
-    `// first ${consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken'}, then close what this worker owns, then exit${exitsZero ? ' 0' : ''}.`,
+    `// first ${stopFirstReason(consumers)}, then close what this worker owns, then exit${exitsZero ? ' 0' : ''}.`,
     `let ${names.flag} = false${s}`,
     ``,
     `async function ${names.fn}(signal${signalType})${returnType} {`,
@@ -1322,6 +1326,11 @@ function shutdownCode(args: { names: { flag: string; fn: string }; consumers: Co
     `process.once(${q}SIGTERM${q}, () => void ${names.fn}(${q}SIGTERM${q}))${s}`,
     `process.once(${q}SIGINT${q}, () => void ${names.fn}(${q}SIGINT${q}))${s}`,
   ].join('\n');
+}
+
+/** Why the consumer is stopped first, in its kind's terms: only Kafka has a group that rebalances; BullMQ's close waits for the active job. */
+function stopFirstReason(consumers: Consumer[]): string {
+  return consumers.some((c) => c.kind === 'kafka') ? 'so the group rebalances at once' : consumers.every((c) => c.loop) ? '(the read loop finishes its batch)' : 'so no new message is taken';
 }
 
 /** Offset of the top-level statement that starts the worker (`main().catch(...)`), so the shutdown sits before it. */

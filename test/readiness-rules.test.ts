@@ -129,6 +129,178 @@ describe('ECS401 exits at start when a dependency is missing', () => {
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': src.replace('mongoose\n  .connect(MONGO_URI)', 'config\n  .load()') })), 'ECS401')).toEqual([]);
   });
 
+  it('follows the start-up one relative import away: new App().start().catch(exit) in main.ts, class App in ./app (review9 R5)', () => {
+    const main = [
+      "import { App } from './app';",
+      '',
+      'const app = new App();',
+      '',
+      'app',
+      '  .start()',
+      '  .catch((err) => {',
+      "    console.error('Failed to start API', err);",
+      '    process.exit(1);',
+      '  });',
+      '',
+      "process.on('SIGTERM', async () => {",
+      '  await app.stop();',
+      '  process.exit(0);',
+      '});',
+      '',
+    ].join('\n');
+    const app = [
+      "import express, { Application } from 'express';",
+      "import http from 'http';",
+      "import healthRouter from './routes/health';",
+      "import { redis } from './lib/redis';",
+      "const { buildLogger } = require('@acme/logger');",
+      '',
+      "const logger = buildLogger('api');",
+      '',
+      'export class App {',
+      '  public app: Application;',
+      '  private server?: http.Server;',
+      '  private readonly port: number;',
+      '',
+      '  constructor() {',
+      '    this.app = express();',
+      '    this.port = Number(process.env.API_PORT) || 3000;',
+      "    this.app.use('/api/v1', healthRouter);",
+      '  }',
+      '',
+      '  async start(): Promise<void> {',
+      '    await redis.connect();',
+      "    logger.info('redis connected');",
+      '    this.server = this.app.listen(this.port, () => {',
+      '      logger.info(`API listening on :${this.port}`);',
+      '    });',
+      '  }',
+      '',
+      '  async stop(): Promise<void> {',
+      '    await new Promise((r) => this.server?.close(r));',
+      '    await redis.quit();',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const files = (appSrc: string, mainSrc = main) => ({
+      'docker-compose.yml': COMPOSE,
+      'svc/package.json': PKG({ main: 'dist/main.js', dependencies: { express: '^4', ioredis: '^5' } }),
+      'svc/Dockerfile': 'FROM node:20-alpine\nUSER node\nCMD ["node", "dist/main.js"]\n',
+      'svc/src/main.ts': mainSrc,
+      'svc/src/app.ts': appSrc,
+      'svc/src/lib/redis.ts': "import Redis from 'ioredis';\n\nexport const redis = new Redis(process.env.REDIS_URL || 'redis://localhost:6379', {\n  lazyConnect: true,\n});\n",
+      'svc/src/routes/health.ts': "import { Router } from 'express';\nconst router = Router();\nrouter.get('/health', (_req, res) => res.json({ status: 'ok' }));\nexport default router;\n",
+    });
+    const findings = readiness(files(app));
+    expect(at(findings, 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/main.ts', line: 9, severity: 'blocking' }]);
+    expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('Redis (svc/src/app.ts:21)');
+    // `new App().start().catch(...)`, and a start() whose own try/catch exits (the exit is in app.ts).
+    const inline = "import { App } from './app';\n\nnew App().start().catch(() => process.exit(1));\n";
+    expect(at(readiness(files(app, inline)), 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/main.ts', line: 3, severity: 'blocking' }]);
+    const tryExit = app.replace('    await redis.connect();', '    try {\n      await redis.connect();\n    } catch {\n      process.exit(2);\n    }');
+    const bare = "import { App } from './app';\n\nconst app = new App();\nvoid app.start();\n\nprocess.on('SIGTERM', () => app.stop().then(() => process.exit(0)));\n";
+    expect(at(readiness(files(tryExit, bare)), 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/app.ts', line: 24, severity: 'blocking' }]);
+    // A start() that connects to nothing, and a class of a package (not a relative import), stay silent.
+    expect(at(readiness(files(app.replace('    await redis.connect();\n', ''))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(app, main.replace("from './app'", "from '@acme/app'"))), 'ECS401')).toEqual([]);
+  });
+
+  it('a Redis client recognised by how it is made, and Promise.all of its connects as the chain head (review9 R6)', () => {
+    const server = [
+      "const http = require('http');",
+      "const { Server } = require('socket.io');",
+      "const { createAdapter } = require('@socket.io/redis-adapter');",
+      "const { createClient } = require('redis');",
+      '',
+      'const PORT = process.env.PORT || 3001;',
+      "const REDIS_URL = process.env.REDIS_URL || 'redis://localhost:6379';",
+      '',
+      'const httpServer = http.createServer((req, res) => {',
+      "  if (req.url === '/healthz') {",
+      "    res.writeHead(200, { 'Content-Type': 'text/plain' });",
+      "    return res.end('ok');",
+      '  }',
+      '  res.writeHead(404);',
+      '  res.end();',
+      '});',
+      '',
+      "const io = new Server(httpServer, { path: '/socket.io' });",
+      '',
+      'const pubClient = createClient({ url: REDIS_URL });',
+      'const subClient = pubClient.duplicate();',
+      '',
+      'Promise.all([pubClient.connect(), subClient.connect()])',
+      '  .then(async () => {',
+      '    io.adapter(createAdapter(pubClient, subClient));',
+      '    httpServer.listen(PORT, () => console.log(`realtime listening on ${PORT}`));',
+      '  })',
+      '  .catch((err) => {',
+      "    console.error('redis connection failed', err);",
+      '    process.exit(1);',
+      '  });',
+      '',
+    ].join('\n');
+    const files = (src: string) => repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "src/index.js"]\n', { 'svc/src/index.js': src, 'svc/src/index.ts': '' });
+    const all = readiness(files(server));
+    expect(at(all, 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 30, severity: 'blocking' }]);
+    expect(all.find((f) => f.code === 'ECS401')?.message).toContain('Redis (line 23)');
+    // One client's connect as the head; an ioredis client; a duplicate's connect.
+    const single = server.replace('Promise.all([pubClient.connect(), subClient.connect()])', 'pubClient.connect()');
+    expect(at(readiness(files(single)), 'ECS401')).toHaveLength(1);
+    const ioredis = server.replace("const { createClient } = require('redis');", "const Redis = require('ioredis');").replace('createClient({ url: REDIS_URL })', 'new Redis(REDIS_URL, { lazyConnect: true })');
+    expect(at(readiness(files(ioredis)), 'ECS401')).toHaveLength(1);
+    expect(at(readiness(files(server.replace('Promise.all([pubClient.connect(), subClient.connect()])', 'Promise.all([subClient.connect()])'))), 'ECS401')).toHaveLength(1);
+    // A client of no dependency package, and Promise.all of calls that connect to nothing, stay silent.
+    expect(at(readiness(files(server.replace("require('redis')", "require('./lib/http-client')"))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(server.replace('Promise.all([pubClient.connect(), subClient.connect()])', 'Promise.all([loadConfig(), warmCache()])'))), 'ECS401')).toEqual([]);
+  });
+
+  it("hapi's getting-started start-up: a bare init() whose rejection reaches an exiting unhandledRejection handler (review9 R14)", () => {
+    const server = [
+      "'use strict';",
+      '',
+      "const Hapi = require('@hapi/hapi');",
+      "const mongoose = require('mongoose');",
+      "const { buildLogger } = require('@acme/logger');",
+      '',
+      "const logger = buildLogger('catalog');",
+      '',
+      'const init = async () => {',
+      '  const server = Hapi.server({',
+      '    port: process.env.CATALOG_PORT || 5000,',
+      "    host: '0.0.0.0',",
+      '  });',
+      '',
+      '  server.route({',
+      "    method: 'GET',",
+      "    path: '/health',",
+      "    handler: () => ({ status: 'ok' }),",
+      '  });',
+      '',
+      "  await mongoose.connect(process.env.MONGO_URL || 'mongodb://localhost:27017/catalog');",
+      '  await server.start();',
+      '  logger.info(`Server running on ${server.info.uri}`);',
+      '};',
+      '',
+      "process.on('unhandledRejection', (err) => {",
+      '  logger.error(err);',
+      '  process.exit(1);',
+      '});',
+      '',
+      'init();',
+      '',
+    ].join('\n');
+    const files = (src: string) => repoWith('FROM node:20-alpine\nUSER node\nCMD ["node", "src/server.js"]\n', { 'svc/src/server.js': src, 'svc/src/index.ts': '', 'svc/package.json': PKG({ main: 'src/server.js', dependencies: { '@hapi/hapi': '^21', mongoose: '^8' } }) });
+    const found = readiness(files(server));
+    expect(at(found, 'ECS401')).toEqual([{ service: 'svc', file: 'svc/src/server.js', line: 28, severity: 'blocking' }]);
+    expect(found.find((f) => f.code === 'ECS401')?.message).toContain('MongoDB (line 21)');
+    // init() with its own catch that only logs, an uncaughtException handler (an async init rejects, it does not throw), and a handler that does not exit stay silent.
+    expect(at(readiness(files(server.replace('\ninit();', '\ninit().catch((err) => logger.error(err));'))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(server.replace("'unhandledRejection'", "'uncaughtException'"))), 'ECS401')).toEqual([]);
+    expect(at(readiness(files(server.replace('  process.exit(1);\n', ''))), 'ECS401')).toEqual([]);
+  });
+
   it('stays silent when start-up needs nothing', () => {
     const src = "async function main() { console.log('hi'); }\nmain().catch(() => process.exit(1));\n";
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n', { 'svc/src/index.ts': HTTP_SRC + src })), 'ECS401')).toEqual([]);
@@ -855,6 +1027,31 @@ describe('ECS414 the server listens on a loopback address (review5 N11)', () => 
     expect(at(withServer(literal), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 2, severity: 'blocking' }]);
     const fastify = "const Fastify = require('fastify');\nconst app = Fastify({ logger: true });\napp.get('/health', async () => ({ ok: true }));\napp.listen({ port: Number(process.env.PORT) || 3000 });\n";
     expect(at(withServer(fastify), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 4, severity: 'blocking' }]);
+  });
+
+  it("follows the host argument through a const, as the Nx Express template writes it (review9 R28)", () => {
+    const nx = [
+      "const express = require('express');",
+      '',
+      "const host = process.env.HOST ?? 'localhost';",
+      'const port = process.env.PORT ? Number(process.env.PORT) : 3333;',
+      '',
+      'const app = express();',
+      '',
+      "app.get('/api', (req, res) => {",
+      "  res.send({ message: 'Welcome to admin!' });",
+      '});',
+      '',
+      'app.listen(port, host, () => {',
+      '  console.log(`[ ready ] http://${host}:${port}`);',
+      '});',
+      '',
+    ].join('\n');
+    expect(at(withServer(nx), 'ECS414')).toEqual([{ service: 'svc', file: 'svc/src/index.js', line: 12, severity: 'blocking' }]);
+    // HOST set by compose, a const holding 0.0.0.0, and a callback passed by name stay silent.
+    expect(at(withServer(nx, COMPOSE + '    environment:\n      HOST: 0.0.0.0\n'), 'ECS414')).toEqual([]);
+    expect(at(withServer(nx.replace("process.env.HOST ?? 'localhost'", "'0.0.0.0'")), 'ECS414')).toEqual([]);
+    expect(at(withServer("const express = require('express');\nconst app = express();\nconst ready = () => console.log('up');\napp.listen(3000, ready);\n"), 'ECS414')).toEqual([]);
   });
 
   it("stays silent on 0.0.0.0, on Fastify given host '0.0.0.0', on a plain listen(port), and when compose sets HOST=0.0.0.0", () => {

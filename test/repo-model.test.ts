@@ -468,6 +468,15 @@ describe('compose model', () => {
     expect(service('migrate')?.sharedVolumes).toBeUndefined();
   });
 
+  it('a __dirname-relative write is beside its CommonJS file; in a TS file (its output runs from elsewhere) it stays unresolved (review9 R9)', () => {
+    const base = readTree(join(FIXTURES, 'transforms', 'dockerfile-non-root', 'dirname-relative-write-path', 'before'));
+    const writes = (tree: Map<string, string>) => planTree(tree, []).repo.services.find((s) => s.name === 'jobs')?.runtimeWrites ?? [];
+    const js = writes(base).filter((w) => w.file === 'apps/jobs/src/processors/report.js');
+    expect(js.map((w) => ({ path: w.path, besideFile: w.besideFile, unresolved: w.unresolved }))).toEqual([{ path: 'tmp/reports', besideFile: 'apps/jobs/src/processors/report.js', unresolved: undefined }]);
+    const ts = new Map([...base].map(([k, v]) => [k.replace(/report\.js$/, 'report.ts').replace(/worker\.js$/, 'worker.ts'), v.replace("require('./processors/report')", "require('./processors/report.ts')")]));
+    expect(writes(ts).filter((w) => w.file === 'apps/jobs/src/processors/report.ts').map((w) => w.unresolved)).toEqual([true, true]);
+  });
+
   it('two projects that build one Dockerfile for a service on different ports: a dispute naming both, no guess', () => {
     const model = modelOf(
       tree({

@@ -158,6 +158,17 @@ describe('listen', () => {
     expect(facts("const PORT = getServicePortSync(SERVICE_NAME, 'STUDENT_AUTH_SERVICE_PORT', 3001);\napp.listen(PORT);\n").listen).toMatchObject([{ port: 3001, envVar: 'STUDENT_AUTH_SERVICE_PORT' }]);
   });
 
+  it('this.<field>: the constructor assignment or the field initializer, once and unconditionally (review9 R7)', () => {
+    const klass = (members: string, ctor: string, extra = '') =>
+      facts(["import express from 'express';", 'export class App {', members, '  constructor(port?: number) {', '    this.app = express();', ctor, '  }', '  async start() {', '    this.server = this.app.listen(this.port, () => {});', '  }', extra, '}'].join('\n'), 'src/app.ts').listen;
+    expect(klass('  private readonly port: number;', '    this.port = Number(process.env.API_PORT) || 3000;')).toMatchObject([{ port: 3000, envVar: 'API_PORT', expression: 'this.port' }]);
+    expect(klass('  private readonly port = Number(process.env.API_PORT) || 3000;', '')).toMatchObject([{ port: 3000, envVar: 'API_PORT' }]);
+    // Assigned again in a method, conditionally, or from a parameter: not established.
+    expect(klass('', '    this.port = Number(process.env.API_PORT) || 3000;', '  use(p: number) { this.port = p; }')).toMatchObject([{ port: null, envVar: null, fromConfig: true }]);
+    expect(klass('', '    if (process.env.API_PORT) this.port = Number(process.env.API_PORT);')).toMatchObject([{ port: null, envVar: null, fromConfig: true }]);
+    expect(klass('', '    this.port = port;')).toMatchObject([{ port: null, envVar: null, fromConfig: true }]);
+  });
+
   it('the model exposes the listen facts of a service that reads SERVICE_PORT', () => {
     const model = modelOf(
       new Map(

@@ -124,9 +124,12 @@ export const dockerfilePortEnv: Transform = {
           },
         ],
       };
-    // ENV PORT only where the server reads PORT: a fixed port (code or CMD) gets EXPOSE and the warning.
+    // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
+    const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
+    // ENV PORT only where the server may read PORT: a fixed port (code or CMD) gets EXPOSE and the warning.
+    // The comment invites a task definition to override PORT only where the server is shown to read it.
     if (envPort.length === 0 && !other && ignored.length === 0) {
-      lines.push('# The port the server listens on; an ECS task definition may override PORT.');
+      lines.push(readsPort ? '# The port the server listens on; an ECS task definition may override PORT.' : "# The port the server listens on. Its code does not show that it reads PORT: do not set another PORT to move it.");
       lines.push(`${keyword(parsed, 'ENV')} PORT=${port}`);
     }
     // The code starts the server on another fixed port than the one chosen: which one is served is not settled.
@@ -167,8 +170,6 @@ export const dockerfilePortEnv: Transform = {
       : insertLinesBefore(parsed, anchor, lines);
     const edits = [insertion, ...cmdEdits];
     const writesEnvPort = lines.some((l) => /^ENV\s+PORT=/i.test(l));
-    // Say what PORT does only as far as it is established: the code (or the CMD) reads PORT, or it is assumed.
-    const readsPort = cmdEdit !== null || service.portVariable?.value === 'PORT' || inForce.some((i) => (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /\$\{?PORT\b/.test(i.args));
     // Only EXPOSE: documentation, which the pending change must not present as the missing ENV PORT.
     if (!writesEnvPort && !cmdEdit && !execEdit) findings.unshift({ code: 'ECS100', severity: 'info', message: `"${service.name}" now EXPOSEs ${port}, the port it listens on` });
     if (writesEnvPort)

@@ -122,3 +122,44 @@ function lineAt(starts: number[], offset: number): number {
   }
   return lo + 1;
 }
+
+/** Where a module-level name comes from: `import { App } from './app'`, `import App from './app'`, `const { App } = require('./app')`, `const App = require('./app')` ('default'). */
+export function importOf(program: Node, local: string): { spec: string; imported: string } | null {
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ImportDeclaration' && isNode(statement.source)) {
+      for (const s of (statement.specifiers as Node[]) ?? [])
+        if (isNode(s.local) && s.local.name === local)
+          return { spec: String(statement.source.value), imported: s.type === 'ImportSpecifier' && isNode(s.imported) ? String(s.imported.name ?? s.imported.value) : 'default' };
+    }
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const d of statement.declarations as Node[]) {
+      const spec = requiredSpec(d.init);
+      if (spec === null || !isNode(d.id)) continue;
+      if (d.id.type === 'Identifier' && d.id.name === local) return { spec, imported: 'default' };
+      if (d.id.type !== 'ObjectPattern') continue;
+      for (const p of d.id.properties as Node[])
+        if (isNode(p.value) && p.value.type === 'Identifier' && p.value.name === local && isNode(p.key)) return { spec, imported: String(p.key.name ?? p.key.value) };
+    }
+  }
+  return null;
+}
+
+/** `require('x')` -> 'x'. */
+function requiredSpec(node: unknown): string | null {
+  if (!isNode(node) || node.type !== 'CallExpression' || calleeName(node) !== 'require') return null;
+  const arg = (node.arguments as Node[])[0];
+  return arg?.type === 'Literal' && typeof arg.value === 'string' ? arg.value : null;
+}
+
+/** The initializer of a module-level `const name = <init>` (an `await` unwrapped); null for none. */
+export function moduleInit(program: Node, name: string): Node | null {
+  for (const statement of program.body as Node[]) {
+    const declaration = statement.type === 'ExportNamedDeclaration' && isNode(statement.declaration) ? statement.declaration : statement;
+    if (declaration.type !== 'VariableDeclaration') continue;
+    for (const d of declaration.declarations as Node[]) {
+      if (!isNode(d.id) || d.id.type !== 'Identifier' || d.id.name !== name || !isNode(d.init)) continue;
+      return d.init.type === 'AwaitExpression' && isNode(d.init.argument) ? d.init.argument : d.init;
+    }
+  }
+  return null;
+}

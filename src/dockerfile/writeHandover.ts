@@ -105,6 +105,16 @@ function containerPath(parsed: ParsedDockerfile, inForce: DockerInstruction[], s
   return found;
 }
 
+/**
+ * Where a `__dirname`-relative write lands: beside where the image holds the file that names it
+ * (`path` is relative to the service directory, as the write lands in the repo's layout).
+ */
+function besideHeldFile(parsed: ParsedDockerfile, inForce: DockerInstruction[], service: Service, file: string, path: string): string | null {
+  const fromService = posix.relative(service.dir, file);
+  const held = containerPath(parsed, inForce, service, fromService);
+  return held && posix.resolve(posix.dirname(held), posix.relative(posix.dirname(fromService), path));
+}
+
 /** The WORKDIR in force at the end of the stage: the process's working directory. */
 function finalWorkdir(inForce: DockerInstruction[]): string | null {
   let workdir: string | null = '/';
@@ -185,7 +195,11 @@ export function handovers(parsed: ParsedDockerfile, inForce: DockerInstruction[]
         else hand(path, !w.flat, true, reason);
         continue;
       }
-      const path = w.absolute ? w.path : containerPath(parsed, inForce, service, w.path);
+      const path = w.absolute ? w.path : w.besideFile ? besideHeldFile(parsed, inForce, service, w.besideFile, w.path) : containerPath(parsed, inForce, service, w.path);
+      if (!path && w.besideFile) {
+        blockers.push({ severity: 'warning', code: 'ECS155', message: `${reason}; no COPY of the build context shows where the image holds ${w.besideFile}, so which directory __dirname is there is not established and the image stays root. Make that directory owned by the runtime user (mkdir -p && chown before USER), then add USER` });
+        continue;
+      }
       if (!path) {
         findings.push({ code: 'ECS123', severity: 'warning', message: `${w.reason} (${w.path}, ${w.file}:${w.line}) but no COPY shows where it lands in the image; make sure the runtime user can write it` });
         continue;

@@ -20,7 +20,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS101',
     title: 'HTTP service image declares no ENV PORT',
     defaultSeverity: 'info',
-    help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port that a task definition can still override.',
+    help: 'Without `ENV PORT=<port>` in the runtime stage, the app, its HEALTHCHECK and the ECS port mapping can each assume a different port. Declaring it (and EXPOSE) gives them one port; a task definition can override it where the server reads PORT (where its code does not show that, the comment beside ENV PORT says so and PORT keeps the port the evidence gives).',
     fixedBy: PORT_ENV,
   },
   {
@@ -369,7 +369,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS155',
     title: 'The process writes where ecsfix cannot tell: the image stays root',
     defaultSeverity: 'warning',
-    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from __dirname, a parameter, a call), uses a file-writing library configured in a way ecsfix does not read (a log4js/bunyan/Python logging file target, or a multer upload destination, taken from a config file or a module it does not follow), or writes to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
+    help: 'The code (or its start command) writes to a path ecsfix cannot resolve (built from a parameter or a call, or from `__dirname` in a TS file, whose compiled output runs from elsewhere, or in a file the image holds in no place a COPY of the build context shows), uses a file-writing library configured in a way ecsfix does not read (a log4js/bunyan/Python logging file target, or a multer upload destination, taken from a config file or a module it does not follow), or writes to a relative path while the directory the start command runs the process in is not established (`npm start -w $APP`, `cd "$DIR" && node x`, a workspace the repo does not have); the finding is then on the start command\'s line. Switching to a non-root user could make that write fail at run time, so the image is left as root. Make the directory owned by the runtime user (mkdir -p && chown before USER), then add USER.',
   },
   {
     code: 'ECS156',

@@ -51,7 +51,7 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     code: 'ECS311',
     title: 'A SIGTERM handler does not stop the consumer',
     defaultSeverity: 'blocking',
-    help: 'The worker handles SIGTERM but leaves the consumer running (seed 001 B.1): the handler now stops it first and keeps what it did.',
+    help: 'The worker handles SIGTERM but leaves the consumer running (seed 001 B.1): the handler now stops it first and keeps what it did; a handler that exits also gets the 25 s forced exit a new handler has, so a long job or a hanging close ends before the SIGKILL at the stop timeout.',
     fixedBy: 'worker-graceful-shutdown',
   },
   {

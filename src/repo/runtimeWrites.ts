@@ -39,10 +39,16 @@ export interface RuntimeWrite {
   fromWorkdir?: boolean;
   /** The process writes below it too (generated clients, caches): the whole tree goes to the user. */
   recursive?: boolean;
-  /** The write happens but its path cannot be resolved (a variable, `__dirname`): `path` is the expression as written. */
+  /** The write happens but its path cannot be resolved (a parameter, `__dirname` of a TS file): `path` is the expression as written. */
   unresolved?: boolean;
   /** Only the directory itself is written (files created in it, such as SQLite's database and journal), not the tree below it. */
   flat?: boolean;
+  /**
+   * A path taken from the directory of a source file (`path.resolve(__dirname, '../../tmp/reports')`,
+   * CommonJS): `path` is where that lands in the repo's layout, and the image places it beside where
+   * it holds `file` (repo-relative), which may differ from where it puts the service directory.
+   */
+  besideFile?: string;
   /** Under the home directory of the user the process runs as (`os.path.expanduser("~/.cache")`, `os.homedir()`, `Path.home()`): `path` is relative to it ('.' for the home itself). */
   home?: boolean;
   /** Why, e.g. `collectstatic writes STATIC_ROOT`. */
@@ -208,6 +214,8 @@ export type ServiceEnvironment = Readonly<Record<string, readonly EnvSetting[]>>
 interface PathContext {
   env: ServiceEnvironment;
   python: boolean;
+  /** `__dirname`: the directory of the file being read, relative to the service directory (CommonJS files only). */
+  fileDir?: string;
   because?: string;
 }
 
@@ -221,6 +229,8 @@ interface ResolvedPath {
    * `Path.home()`, an expanduser'd `~`), `literal` when nothing expands it (a directory named `~`).
    */
   tilde?: 'home' | 'literal';
+  /** Relative to the service directory through the file's own directory (`__dirname`), not the working directory. */
+  besideFile?: true;
 }
 
 /** What the code reads a variable with: `process.env.X ?? 'd'`, `os.getenv('X', 'd')`, `os.environ.get('X')`, `os.environ['X']`. */
@@ -269,7 +279,8 @@ function joinPaths(heads: ResolvedPath[], tails: ResolvedPath[]): ResolvedPath[]
     tails.map((t) => {
       const replaced = t.path.startsWith('/') || t.tilde === 'home';
       const tilde = replaced ? t.tilde : h.tilde ?? (t.tilde ? 'literal' : undefined);
-      return { path: replaced ? t.path : posix.join(h.path, t.path), dynamicTail: t.dynamicTail, ...(h.via || t.via ? { via: (h.via ?? t.via) as string } : {}), ...(tilde ? { tilde } : {}) };
+      const besideFile = replaced ? t.besideFile : h.besideFile;
+      return { path: replaced ? t.path : posix.join(h.path, t.path), dynamicTail: t.dynamicTail, ...(h.via || t.via ? { via: (h.via ?? t.via) as string } : {}), ...(tilde ? { tilde } : {}), ...(besideFile ? { besideFile } : {}) };
     }),
   );
 }
@@ -306,7 +317,7 @@ function lastPathJoin(e: string): number {
  * compose and image values, else the default, see {@link resolveEnvironmentRead}), `process.cwd()`,
  * `path.join`/`path.resolve`/`os.path.join`, pathlib's `Path(...)` and `/`, and variables assigned
  * in the same file. One path per value the expression can take; null when it cannot be resolved
- * (`__dirname`, a parameter, a call).
+ * (a parameter, a call; `__dirname` outside a CommonJS file).
  */
 function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): ResolvedPath[] | null {
   const e = expr.trim().replace(/^\((.*)\)$/s, '$1').trim();
@@ -315,6 +326,7 @@ function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): R
   if (read) return resolveEnvironmentRead(read, text, ctx, depth);
   if (/^process\.cwd\(\)$|^os\.getcwd\(\)$|^Path\.cwd\(\)$/.test(e)) return [{ path: '.', dynamicTail: false }];
   if (HOME_DIR.test(e)) return [{ path: '~', dynamicTail: false, tilde: 'home' }];
+  if (e === '__dirname' && ctx.fileDir !== undefined) return [{ path: ctx.fileDir, dynamicTail: false, besideFile: true }];
   const lit = /^([rbuf]*)(['"`])([^'"`]*)\2$/i.exec(e);
   if (lit) {
     const body = lit[3] ?? '';
@@ -370,7 +382,7 @@ function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): R
 }
 
 /** The directories a write creates or writes into (one per value its path can take); null when its path cannot be resolved. */
-function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string; home?: boolean }[] | null {
+function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string; home?: boolean; besideFile?: true }[] | null {
   const resolved = resolvePath(expr, text, ctx);
   if (!resolved) return null;
   if (resolved.some((r) => r.tilde === 'literal')) {
@@ -381,7 +393,7 @@ function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathConte
     const dir = r.dynamicTail || !isFile ? r.path : posix.dirname(r.path);
     const norm = posix.normalize(dir).replace(/(.)\/$/, '$1');
     if (r.tilde === 'home') return { dir: norm === '~' ? '.' : norm.replace(/^~\//, ''), home: true, ...(r.via ? { via: r.via } : {}) };
-    return { dir: norm === '' ? '.' : norm, ...(r.via ? { via: r.via } : {}) };
+    return { dir: norm === '' ? '.' : norm, ...(r.via ? { via: r.via } : {}), ...(r.besideFile && !norm.startsWith('/') ? { besideFile: r.besideFile } : {}) };
   });
 }
 
@@ -437,18 +449,20 @@ function pythonWrites(text: string, add: (expr: string, at: number, isFile: bool
 type AddWrite = (expr: string, at: number, isFile: boolean, what: string) => void;
 
 /** Where a write found in `text` of `file` goes: resolved to directories, or unresolved (the image stays root). */
-function writeSink(writes: RuntimeWrite[], file: string, text: string, env: ServiceEnvironment, python: boolean): WriteSink & { add: AddWrite } {
+function writeSink(writes: RuntimeWrite[], serviceDir: string, file: string, text: string, env: ServiceEnvironment, python: boolean): WriteSink & { add: AddWrite } {
   const add: AddWrite = (expr, at, isFile, what) => {
     if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
-    const ctx: PathContext = { env, python };
+    // `__dirname` is the file's own directory in a CommonJS file the process runs as it is (not TS, whose output lands elsewhere).
+    const ctx: PathContext = { env, python, ...(/\.c?js$/.test(file) ? { fileDir: posix.relative(serviceDir, posix.dirname(file)) || '.' } : {}) };
     const dirs = writtenDirs(expr, text, isFile, ctx);
     const line = lineOfOffset(text, at);
     if (dirs === null) {
       pushWrite(writes, { path: expr.trim(), absolute: false, unresolved: true, reason: `${what} with a path ecsfix cannot resolve${ctx.because ? ` (${ctx.because})` : ''}`, file, line });
       return;
     }
-    for (const { dir, via, home } of dirs)
-      if (home) pushWrite(writes, { path: dir, absolute: false, home: true, reason: `${what} writes ${dir === '.' ? '~' : `~/${dir}`}, in the home directory of the user it runs as${via ? ` (${via})` : ''}`, file, line });
+    for (const { dir, via, home, besideFile } of dirs)
+      if (besideFile) pushWrite(writes, { path: dir, absolute: false, besideFile: file, reason: `${what} writes ${dir} (beside ${file}, from __dirname)${via ? ` (${via})` : ''}`, file, line });
+      else if (home) pushWrite(writes, { path: dir, absolute: false, home: true, reason: `${what} writes ${dir === '.' ? '~' : `~/${dir}`}, in the home directory of the user it runs as${via ? ` (${via})` : ''}`, file, line });
       else if (!/^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir))
         pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), fromWorkdir: !dir.startsWith('/'), reason: `${what} writes ${dir}${via ? ` (${via})` : ''}`, file, line });
   };
@@ -465,14 +479,14 @@ function writeSink(writes: RuntimeWrite[], file: string, text: string, env: Serv
  * with the service's environment: fs and Python file calls, and the file-writing libraries
  * (src/repo/fileWriters.ts) the service uses, with the logging config files its code loads.
  */
-function codeWrites(sourceFiles: string[], read: (rel: string) => string | null, env: ServiceEnvironment, configFiles: string[]): RuntimeWrite[] {
+function codeWrites(serviceDir: string, sourceFiles: string[], read: (rel: string) => string | null, env: ServiceEnvironment, configFiles: string[]): RuntimeWrite[] {
   const writes: RuntimeWrite[] = [];
   const texts = sourceFiles.map((file) => ({ file, text: read(file) ?? '', python: file.endsWith('.py') })).filter((t) => t.text);
   const ofLanguage = (library: FileWritingLibrary) => texts.filter((t) => t.python === (library.language === 'python'));
   // A library one file of the service uses is read in every file of it (a shared config module).
   const used = FILE_WRITING_LIBRARIES.filter((library) => !library.uses || ofLanguage(library).some((t) => library.uses?.test(t.text)));
   for (const { file, text, python } of texts) {
-    const sink = writeSink(writes, file, text, env, python);
+    const sink = writeSink(writes, serviceDir, file, text, env, python);
     const imported = (specifier: string) => {
       const module = relativeSource(file, specifier, sourceFiles);
       return module && read(module);
@@ -496,9 +510,9 @@ function codeWrites(sourceFiles: string[], read: (rel: string) => string | null,
     const loader = config && ofLanguage(library).find((t) => config.when.test(t.text));
     if (!config || !loader) continue;
     const found = configFiles.filter((f) => config.files.test(f)).map((file) => ({ file, text: read(file) ?? '' })).filter((c) => config.isConfig(c.text));
-    for (const c of found) config.scan(c.text, writeSink(writes, c.file, c.text, env, true));
+    for (const c of found) config.scan(c.text, writeSink(writes, serviceDir, c.file, c.text, env, true));
     const at = config.when.exec(loader.text)?.index ?? 0;
-    if (!found.length) writeSink(writes, loader.file, loader.text, env, loader.python).opaque(at, `${library.name}'s config`, config.missing);
+    if (!found.length) writeSink(writes, serviceDir, loader.file, loader.text, env, loader.python).opaque(at, `${library.name}'s config`, config.missing);
   }
   return writes;
 }
@@ -618,7 +632,7 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
   }
   for (const w of scriptWrites(facts.scripts ?? [], facts.imageFile)) pushWrite(writes, w);
   const configFiles = inService.filter((f) => !f.slice(prefix.length).includes('node_modules/'));
-  for (const w of codeWrites(facts.sourceFiles, read, facts.environment ?? {}, configFiles)) pushWrite(writes, inCwd(w));
+  for (const w of codeWrites(serviceDir, facts.sourceFiles, read, facts.environment ?? {}, configFiles)) pushWrite(writes, inCwd(w));
   return writes;
 }
 

@@ -461,6 +461,11 @@ function resolvePort(node: Node, decls: Map<string, Node>, depth = 0): ResolvedP
   const configRead = configServiceRead(n);
   if (configRead) return configRead;
   if (n.type === 'Identifier' && decls.has(n.name)) return resolvePort(declarationAt(decls, n), decls, depth + 1);
+  const field = n.type === 'MemberExpression' && n.object?.type === 'ThisExpression' ? `this.${propName(n)}` : null;
+  if (field && decls.has(field)) {
+    const assigned = resolvePort(decls.get(field), decls, depth + 1);
+    if (assigned.port !== null || assigned.envVar !== null) return assigned;
+  }
   // An env schema's parsed result (`env.PORT` of zod/envalid/t3-env): a property named as an env
   // variable that ends in PORT is that variable.
   const member = n.type === 'MemberExpression' ? propName(n) : null;
@@ -507,8 +512,10 @@ function isFastify(receiver: Node, decls: Map<string, Node>, imports: Record<str
 function listenHost(call: Node, decls: Map<string, Node>, fastify: boolean): JsListenHost | null {
   const [first, second] = call.arguments ?? [];
   const options = first?.type === 'ObjectExpression' ? first : null;
-  const hostNode = options ? options.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'host')?.value : typeof stringValue(second) === 'string' || second?.type === 'LogicalExpression' || envName(second) ? second : null;
-  if (hostNode) return resolveHost(hostNode, decls, 0);
+  // The host argument inline, or through a const (`const host = process.env.HOST ?? 'localhost'`, Nx's Express template); a callback passed by name resolves to no host.
+  const hostNode = options ? options.properties.find((p: Node) => p.type === 'Property' && (p.key?.name ?? p.key?.value) === 'host')?.value : typeof stringValue(second) === 'string' || second?.type === 'LogicalExpression' || second?.type === 'Identifier' || envName(second) ? second : null;
+  const host = hostNode ? resolveHost(hostNode, decls, 0) : null;
+  if (host || (hostNode && hostNode.type !== 'Identifier')) return host;
   return fastify ? { value: 'localhost', envVar: null, implicit: true } : null;
 }
 
@@ -645,6 +652,9 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   });
   SCOPES.set(decls, scoped);
   resolveMembers(memberAssigns, decls, facts);
+  // `this.port = Number(process.env.API_PORT) || 3000` in the constructor (or a field initializer),
+  // read by `this.app.listen(this.port)`: keyed `this.port`, which no identifier can clash with.
+  for (const [name, value] of settledMembers(memberAssigns)) decls.set(name, value);
   const isPluginWrap = (call: Node) =>
     call?.type === 'CallExpression' && ((call.callee?.type === 'Identifier' && pluginWrappers.has(call.callee.name)) || requireSpec(call.callee) === 'fastify-plugin');
   /** Local names passed to fastify-plugin (`module.exports = fp(plugin)`). */
@@ -1194,6 +1204,18 @@ function resolveMembers(assigns: Map<string, { value: Node; line: number; settle
     if (made.some(Boolean)) facts.routers[name] = '';
     facts.unsettled[name] = { line: at.line, reason: values.length > 1 ? `${name} is assigned in ${values.length} places` : `${name} is assigned outside the constructor or conditionally` };
   }
+}
+
+/**
+ * The `this.<member>`s whose value is established: assigned once (null aside), in the constructor's
+ * own body or by a field initializer. Members of every class of the file share one name, so two
+ * classes assigning one leave it unestablished.
+ */
+function settledMembers(assigns: Map<string, { value: Node; line: number; settled: boolean }[]>): [string, Node][] {
+  return [...assigns].flatMap(([name, all]) => {
+    const values = all.filter((a) => !isNullish(a.value));
+    return values.length === 1 && values[0]!.settled ? [[name, values[0]!.value] as [string, Node]] : [];
+  });
 }
 
 /**

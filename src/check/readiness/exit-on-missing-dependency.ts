@@ -7,16 +7,25 @@
  * app.listen(port)).catch(() => process.exit(1))`: mongoose rejects after its server selection timeout).
  * Only the start-up path is followed (functions of the same file called from it, not callbacks such
  * as a consumer's `eachMessage`), so an exit in a signal or server-error handler is not reported.
+ * The start-up function may be one relative import away (`new App().start().catch(exit)` in main.ts,
+ * `class App { async start() { await redis.connect(); ... } }` in ./app), and a chain may start at
+ * the dependency's connects themselves (`Promise.all([pub.connect(), sub.connect()]).then(listen).catch(exit)`).
  */
 import type { Finding } from '../../findings/finding.js';
 import { finding, type CheckContext } from '../context.js';
 import { throwingEnvHelpers, type EnvHelper } from '../env-helpers.js';
-import { calleeName, dottedName, exitCode, isFunction, isJsFile, isNode, namedFunctions, parseJs, walk, type JsSource, type Node } from '../js-source.js';
+import { relativeSource } from '../../repo/relativeSource.js';
+import { calleeName, dottedName, exitCode, importOf, isFunction, isJsFile, isNode, moduleInit, namedFunctions, parseJs, walk, type JsSource, type Node } from '../js-source.js';
 
 interface Dependency {
   what: string;
   line: number;
+  /** The file, when it is not the one that exits. */
+  file?: string;
 }
+
+/** Loads the file a relative import names, parsed; null when it is not in the repo or does not parse. */
+type ImportLoader = (from: string, spec: string) => JsSource | null;
 
 const DEPENDENCIES: [string, RegExp][] = [
   ['MongoDB', /mongo/i],
@@ -26,26 +35,36 @@ const DEPENDENCIES: [string, RegExp][] = [
   ['RabbitMQ', /amqp|rabbit/i],
 ];
 
+/** Packages whose clients connect to a dependency, by the dependency. */
+const CLIENT_PACKAGES: Record<string, string> = { redis: 'Redis', '@redis/client': 'Redis', ioredis: 'Redis', mongodb: 'MongoDB', pg: 'Postgres' };
+/** The calls on such a client that fail while the dependency is down. */
+const CLIENT_CALLS = /^(?:connect|ping|query)$/;
+
 export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
     if (service.language !== 'node') continue;
+    const load: ImportLoader = (from, spec) => {
+      const file = relativeSource(from, spec, ctx.repo.files);
+      const text = file === null ? null : ctx.read(file);
+      return file === null || text === null ? null : parseJs(file, text);
+    };
     for (const path of service.sourceFiles.filter(isJsFile)) {
       const text = ctx.read(path);
       // Only a file that exits can report; most files are never parsed.
       const source = text === null || !text.includes('process.exit') ? null : parseJs(path, text);
       if (!source) continue;
-      for (const exit of startupExits(source)) {
-        const needs = dependenciesOf(exit.startup, source, throwingEnvHelpers(ctx));
+      for (const exit of startupExits(source, load)) {
+        const needs = dependenciesOf(exit.startup, exit.source, throwingEnvHelpers(ctx));
         if (needs.length === 0) continue;
-        const what = needs.map((d) => `${d.what} (line ${d.line})`).join(', ');
+        const what = needs.map((d) => `${d.what} (${d.file && d.file !== exit.file ? `${d.file}:` : 'line '}${d.line})`).join(', ');
         // Blocking for workers too (seed 001 B.4: cache-worker exits when Redis is not available): the
         // scheduler replaces the task, but while the dependency is down it crash-loops instead of
         // waiting for it.
         findings.push(
           finding(ctx, 'ECS401', {
             service: service.name,
-            file: path,
+            file: exit.file,
             line: exit.line,
             message: `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: an unavailable dependency or unset variable crashes the task (ECS replaces it, and the new task crashes the same way until it is back)`,
           }),
@@ -57,24 +76,29 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
 }
 
 interface StartupExit {
+  /** The file and line of the exit. */
+  file: string;
   line: number;
   code: number;
-  /** The code whose failure leads to the exit (a start-up function body or a try block). */
+  /** The code whose failure leads to the exit (a start-up function body or a try block), and its file. */
   startup: Node[];
+  source: JsSource;
 }
 
 /** `process.exit(non-zero)` calls reached when the start-up called at module level fails. */
-function startupExits(source: JsSource): StartupExit[] {
+function startupExits(source: JsSource, load: ImportLoader): StartupExit[] {
   const fns = namedFunctions(source.program);
   const exits: StartupExit[] = [];
-  const seen = new Set<number>();
-  const add = (handler: Node, startup: Node[]) => {
+  const seen = new Set<string>();
+  /** `handler` (in `at`) exits when `startup` (in `of`) fails. */
+  const add = (handler: Node, startup: Node[], of = source, at = source) => {
     for (const call of nonZeroExits(handler)) {
-      if (seen.has(call.start)) continue;
-      seen.add(call.start);
-      exits.push({ line: source.line(call.start), code: exitCode(call) ?? 1, startup });
+      if (seen.has(`${at.path}:${call.start}`)) continue;
+      seen.add(`${at.path}:${call.start}`);
+      exits.push({ file: at.path, line: at.line(call.start), code: exitCode(call) ?? 1, startup, source: of });
     }
   };
+  const processHandlers = failureHandlers(source.program);
   for (const statement of source.program.body as Node[]) {
     const call = topLevelCall(statement);
     if (!call) continue;
@@ -92,17 +116,91 @@ function startupExits(source: JsSource): StartupExit[] {
     // The function called: `main`, or the method of `worker.start()` / `new Worker().start()`.
     const callee = current?.type === 'CallExpression' && isNode(current.callee) ? current.callee : null;
     const name = callee?.type === 'MemberExpression' && isNode(callee.property) ? (callee.property.name as string) : current ? calleeName(current) : null;
-    const fn = name ? fns.get(name.split('.').pop() ?? '') : undefined;
+    const local = name ? fns.get(name.split('.').pop() ?? '') : undefined;
     // `mongoose.connect(uri).then(listen).catch(exit)`: the chain starts at the connect call itself.
-    if (!fn && current && handlers.length && name && DEPENDENCIES.some(([, pattern]) => pattern.test(calleeName(current as Node) ?? ''))) for (const handler of handlers) add(handler, [current]);
-    if (!fn) continue;
-    for (const handler of handlers) add(handler, [fn]);
+    if (!local && current && handlers.length && name && connectsDependency(current, source)) for (const handler of handlers) add(handler, [current]);
+    const found = local ? { fn: local, source } : current?.type === 'CallExpression' ? importedStartup(current, source, load) : null;
+    if (!found) continue;
+    for (const handler of handlers) add(handler, [found.fn], found.source);
+    // An unhandled `init()` (hapi's getting-started shape): its rejection (a sync throw) reaches the
+    // module's process.on('unhandledRejection' | 'uncaughtException') handler.
+    const unhandled = handlers.length === 0 && isNode(statement.expression) && statement.expression.type !== 'AwaitExpression';
+    if (unhandled) for (const handler of processHandlers.get(found.fn.async ? 'unhandledRejection' : 'uncaughtException') ?? []) add(handler, [found.fn], found.source);
     // start() whose own try/catch exits: the try block is the start-up that can fail.
-    walkOwnBody(fn, (node) => {
-      if (node.type === 'TryStatement' && isNode(node.handler)) add(node.handler, [node.block as Node]);
+    walkOwnBody(found.fn, (node) => {
+      if (node.type === 'TryStatement' && isNode(node.handler)) add(node.handler, [node.block as Node], found.source, found.source);
     });
   }
   return exits;
+}
+
+/**
+ * The function a module-level start-up call runs when a relative import defines it (one hop):
+ * `main()` of `import { main } from './main'`, `app.start()` of `const app = new App()` or
+ * `new App().start()` with `import { App } from './app'`, `server.start()` of an imported instance.
+ */
+function importedStartup(call: Node, source: JsSource, load: ImportLoader): { fn: Node; source: JsSource } | null {
+  const callee = isNode(call.callee) ? call.callee : null;
+  const method = callee?.type === 'MemberExpression' && !callee.computed && isNode(callee.property) ? (callee.property.name as string) : null;
+  let receiver = method && callee ? (callee.object as Node) : callee;
+  if (receiver?.type === 'Identifier' && method) receiver = moduleInit(source.program, receiver.name as string) ?? receiver;
+  if (receiver?.type === 'NewExpression' && isNode(receiver.callee)) receiver = receiver.callee;
+  if (receiver?.type !== 'Identifier') return null;
+  const imported = importOf(source.program, receiver.name as string);
+  const target = imported ? load(source.path, imported.spec) : null;
+  if (!imported || !target) return null;
+  const fns = namedFunctions(target.program);
+  const fn = fns.get(method ?? imported.imported) ?? (method ? undefined : fns.get(receiver.name as string));
+  return fn ? { fn, source: target } : null;
+}
+
+/** Whether a chain head connects to a dependency: the call itself, or `Promise.all([...])` of calls one of which does. */
+function connectsDependency(call: Node, source: JsSource): boolean {
+  const connects = (c: unknown) => isNode(c) && c.type === 'CallExpression' && (DEPENDENCIES.some(([, pattern]) => pattern.test(calleeName(c) ?? '')) || clientCall(c, source) !== null);
+  if (calleeName(call) !== 'Promise.all') return connects(call);
+  const list = (call.arguments as Node[])[0];
+  return list?.type === 'ArrayExpression' && (list.elements as unknown[]).some(connects);
+}
+
+/**
+ * The dependency a call on a client connects to, by how the client was made, whatever its name:
+ * `pubClient.connect()` of `createClient(...)` from 'redis' (or `.duplicate()` of one), `new Redis()`
+ * of ioredis, `new MongoClient()`, `new Pool()` of pg (module-level clients).
+ */
+function clientCall(call: Node, source: JsSource): string | null {
+  const callee = isNode(call.callee) && call.callee.type === 'MemberExpression' ? call.callee : null;
+  const method = callee && isNode(callee.property) ? (callee.property.name as string) : '';
+  return callee && CLIENT_CALLS.test(method) ? clientOf(callee.object as Node, source, 0) : null;
+}
+
+function clientOf(node: Node, source: JsSource, depth: number): string | null {
+  if (depth > 3) return null;
+  if (node.type === 'Identifier') {
+    const init = moduleInit(source.program, node.name as string);
+    return init ? clientOf(init, source, depth + 1) : null;
+  }
+  if (node.type !== 'CallExpression' && node.type !== 'NewExpression') return null;
+  const callee = node.callee as Node;
+  // `pubClient.duplicate()`: a client like the one it duplicates.
+  if (node.type === 'CallExpression' && callee.type === 'MemberExpression' && isNode(callee.property) && callee.property.name === 'duplicate') return clientOf(callee.object as Node, source, depth + 1);
+  // `createClient(...)`, `new Redis(...)`, or `redis.createClient(...)` of the package's namespace.
+  const factory = callee.type === 'MemberExpression' ? (callee.object as Node) : callee;
+  const imported = factory.type === 'Identifier' ? importOf(source.program, factory.name as string) : null;
+  return imported ? (CLIENT_PACKAGES[imported.spec] ?? null) : null;
+}
+
+/** The module-level `process.on('unhandledRejection' | 'uncaughtException', handler)` handlers, by event. */
+function failureHandlers(program: Node): Map<string, Node[]> {
+  const out = new Map<string, Node[]>();
+  for (const statement of program.body as Node[]) {
+    const call = topLevelCall(statement);
+    const name = call ? calleeName(call) : null;
+    if (!call || (name !== 'process.on' && name !== 'process.once')) continue;
+    const [event, handler] = call.arguments as Node[];
+    if (event?.type === 'Literal' && (event.value === 'unhandledRejection' || event.value === 'uncaughtException') && handler && isFunction(handler))
+      out.set(event.value as string, [...(out.get(event.value as string) ?? []), handler]);
+  }
+  return out;
 }
 
 /** The call a module-level statement makes: `main()`, `void start()`, `await main()`, `main().catch(...)`. */
@@ -157,6 +255,8 @@ function dependenciesOf(startup: Node[], source: JsSource, helpers: Map<string, 
       const name = node.type === 'CallExpression' ? calleeName(node) : node.type === 'NewExpression' ? dottedName(node.callee) : null;
       if (!name) return;
       for (const [what, pattern] of DEPENDENCIES) if (pattern.test(name)) note(what, node.start);
+      const client = node.type === 'CallExpression' ? clientCall(node, source) : null;
+      if (client) note(client, node.start);
       const local = fns.get(name.split('.').pop() ?? '');
       // A helper of another file that throws when its variable is unset (`requireEnv('REDIS_URL')`).
       const helper = local ? undefined : helpers.get(name.split('.').pop() ?? '');
@@ -168,7 +268,7 @@ function dependenciesOf(startup: Node[], source: JsSource, helpers: Map<string, 
     });
   };
   for (const root of startup) visit(root, 0);
-  return [...found].map(([what, line]) => ({ what, line })).sort((a, b) => a.line - b.line);
+  return [...found].map(([what, line]) => ({ what, line, file: source.path })).sort((a, b) => a.line - b.line);
 }
 
 function throwsOrExits(node: Node): boolean {
