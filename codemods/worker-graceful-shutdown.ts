@@ -160,6 +160,12 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   };
   const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, local);
   if (consumers === null || consumers.length === 0) return undefined;
+  // review9 R33: one process, one shutdown. A handler per module would race to process.exit.
+  const shared = service?.processShutdown;
+  if (shared?.consumers.some((c) => c.file === file.path)) {
+    note({ severity: 'warning', code: 'ECS319', line: consumers[0]?.line, message: sharedProcessMessage(shared, file.path, consumers) });
+    return undefined;
+  }
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
   // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.
@@ -247,6 +253,17 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (exitsNonZero)
     note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
   return splice(source, edits);
+}
+
+/** Why a consumer module of a process with several consumers, or with a handler elsewhere, gets no shutdown of its own. */
+function sharedProcessMessage(shared: NonNullable<RepoModel['services'][number]['processShutdown']>, path: string, consumers: Consumer[]): string {
+  const others = shared.consumers.filter((c) => c.file !== path).map((c) => `${c.file}:${c.line}`);
+  const handler = shared.handlers[0];
+  const parts = [
+    others.length ? `${shared.entry} also loads the consumer module${others.length > 1 ? 's' : ''} ${others.join(', ')} into this process` : '',
+    handler ? `SIGTERM is already handled at ${handler.file}:${handler.line}${handler.exits ? ', which calls process.exit without stopping this consumer' : ''}` : '',
+  ].filter(Boolean);
+  return `${parts.join('; ')}: a shutdown in this module would race the process's other handlers (the first process.exit ends the ${consumers.map((c) => c.what).join(' and ')} while it is still finishing its work), so none is added; write one SIGTERM/SIGINT handler for the process${handler ? ` (extend the one at ${handler.file}:${handler.line})` : ` (in ${shared.entry})`} that stops every consumer and exits 0 when all have closed`;
 }
 
 // ---------------------------------------------------------------------------

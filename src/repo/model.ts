@@ -11,6 +11,7 @@ import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './worksp
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { StartScriptRun } from './processCwd.js';
 import type { ImportedConsumer } from './importedConsumers.js';
+import type { ProcessShutdown } from './processShutdown.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi, PackageSources } from '../source/api.js';
@@ -140,6 +141,11 @@ export interface Service {
   consumerFiles?: string[];
   /** Consumer classes of its consumer files that one other file makes and keeps (src/repo/importedConsumers.ts): stopped there. */
   importedConsumers?: ImportedConsumer[];
+  /**
+   * Its entry's process loads several consumer modules, or one and a SIGTERM handler in another of
+   * its modules (src/repo/processShutdown.ts): a shutdown per module would race, so none is added.
+   */
+  processShutdown?: ProcessShutdown;
 }
 
 export interface UserConvention {
