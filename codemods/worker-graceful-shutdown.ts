@@ -206,7 +206,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
     const stmts = [...stopSteps(consumers, style, logger), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
-    const block = indentBlock(`// Stop consuming first, so the group rebalances now and no message is left half-processed.\n${stmts}`, indent);
+    // The same forced exit a fresh shutdown has (review9 R21), unless the handler already sets one.
+    const timer = hasForcedExit(j, body.fn) ? '' : `// Exit before the stop timeout even if a close hangs.\nsetTimeout(() => process.exit(1), 25000).unref()${style.semi}\n`;
+    const block = indentBlock(`${timer}${stopComment(consumers)}\n${stmts}`, indent);
     if (body.expression) {
       edits.push({ start: body.fn.start, end: body.fn.end, text: `async () => {\n${block}\n${indent}${source.slice(body.fn.body.start, body.fn.body.end)}${style.semi}\n${body.outerIndent}}` });
     } else {
@@ -215,7 +217,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
     const unclosed = servers.filter((sv) => !sv.closer);
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first${timer ? ', exits 1 if that takes more than 25 s,' : ''} and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
@@ -651,6 +653,22 @@ function exitCalls(j: JSCodeshift, fn: Node): string[] {
     .nodes()
     .filter((n: Node) => calleeText(n.callee) === 'process.exit')
     .map((n: Node) => `process.exit(${n.arguments[0]?.type === 'NumericLiteral' || n.arguments[0]?.type === 'Literal' ? n.arguments[0].value : n.arguments.length ? '…' : ''})`);
+}
+
+/** Why the repaired handler stops the consumer first, in the consumer's own terms (review9 R21: no Kafka words for a BullMQ worker). */
+function stopComment(consumers: Consumer[]): string {
+  if (consumers.some((c) => c.kind === 'kafka')) return '// Stop consuming first, so the group rebalances now and no message is left half-processed.';
+  if (consumers.every((c) => c.kind === 'bullmq' || c.kind === 'bull')) return '// Stop taking jobs first: close() waits for the active jobs to finish.';
+  if (consumers.every((c) => c.loop)) return '// Stop the read loop first: it finishes its batch, and no new one is read.';
+  return '// Stop consuming first, so no new message is taken.';
+}
+
+/** The handler already arms a timer that exits (`setTimeout(() => process.exit(1), 10000)`). */
+function hasForcedExit(j: JSCodeshift, handler: Node): boolean {
+  return j(handler)
+    .find(j.CallExpression)
+    .nodes()
+    .some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
 }
 
 /** What the verify line may say about the exit after a repaired handler: only what its body shows. */
