@@ -11,7 +11,6 @@ import type { PackageManagerInfo, RootPackage, WorkspacePackage } from './worksp
 import type { RuntimeWrite } from './runtimeWrites.js';
 import type { StartScriptRun } from './processCwd.js';
 import type { ImportedConsumer } from './importedConsumers.js';
-import type { ProcessShutdown } from './processShutdown.js';
 import type { LockfileFacts } from './lockfiles.js';
 import type { ServiceListen } from '../source/facts.js';
 import type { ModuleApi, PackageSources } from '../source/api.js';
@@ -146,6 +145,15 @@ export interface Service {
    * its modules (src/repo/processShutdown.ts): a shutdown per module would race, so none is added.
    */
   processShutdown?: ProcessShutdown;
+}
+
+/** The consumers one process runs and the SIGTERM handlers it already has (src/repo/processShutdown.ts, review9 R33). */
+export interface ProcessShutdown {
+  entry: string;
+  /** The consumer modules the process loads that would each get a handler of their own, and the consumer's line. */
+  consumers: { file: string; line: number }[];
+  /** SIGTERM handlers in the process's other modules (not a consumer module); `exits`: it calls process.exit. */
+  handlers: { file: string; line: number; exits: boolean }[];
 }
 
 export interface UserConvention {

@@ -8,7 +8,8 @@
  */
 import { blankComments, type SourceFacts } from './sourceScan.js';
 import { relativeSource } from './relativeSource.js';
-import { mayMatter } from '../source/index.js';
+import type { ProcessShutdown } from './model.js';
+import { mayMatter } from '../source/patterns.js';
 
 type Read = (path: string) => string | null;
 
@@ -22,13 +23,6 @@ function loadsOf(file: string, sources: ReadonlyMap<string, SourceFacts>, read: 
   return [...code.matchAll(/\brequire\s*\(\s*(['"])([^'"]+)\1\s*\)|\bimport\s*(?:[^'"();]*?\bfrom\s*)?(['"])([^'"]+)\3|\bimport\s*\(\s*(['"])([^'"]+)\5\s*\)/g)].map((m) => m[2] ?? m[4] ?? m[6] ?? '');
 }
 
-export interface ProcessShutdown {
-  entry: string;
-  /** The consumer modules the process loads that would each get a handler of their own, and the consumer's line. */
-  consumers: { file: string; line: number }[];
-  /** SIGTERM handlers in the process's other modules (not a consumer module); `exits`: it calls process.exit. */
-  handlers: { file: string; line: number; exits: boolean }[];
-}
 
 /** The modules `entry` loads, itself included, following relative specifiers within `sourceFiles`. */
 export function loadedModules(entry: string, sourceFiles: readonly string[], sources: ReadonlyMap<string, SourceFacts>, read: Read): string[] {
