@@ -13,7 +13,7 @@
  * Standalone (`npx jscodeshift -t codemods/service-url-defaults.ts`) there is no repo model, so no
  * port is known: only the start-up check is added, for `*_SERVICE_URL` variables.
  */
-import type { API, ASTPath, FileInfo } from 'jscodeshift';
+import type { API, ASTPath, Collection, FileInfo } from 'jscodeshift';
 import { SERVICE_URL_VAR } from '../src/source/patterns.ts';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel, type Service } from '../src/repo/model.ts';
@@ -190,7 +190,8 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
         `}`,
       ]),
     ].join('\n');
-    const importsEnd = afterImports(j, root);
+    // After the imports, and after a top-level dotenv load (review9 R37): before it, process.env lacks what .env sets.
+    const importsEnd = Math.max(afterImports(j, root), dotenvLoadEnd(root, file.source));
     const at = importsEnd || afterFileComment(file.source);
     const text = importsEnd ? `\n\n${block}` : `${block}\n\n`;
     edits.push({ start: at, end: at, text });
@@ -205,6 +206,17 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     ].join('; '),
   );
   return splice(file.source, edits);
+}
+
+/** End of the last top-level statement that loads a .env file (`require('dotenv').config()`, `dotenv.config({...})`, `require('dotenv/config')`), or 0. */
+function dotenvLoadEnd(root: Collection, source: string): number {
+  let end = 0;
+  for (const stmt of root.get().node.program.body) {
+    if (stmt.type !== 'ExpressionStatement' && stmt.type !== 'VariableDeclaration' && stmt.type !== 'ImportDeclaration') continue;
+    const text = source.slice(stmt.start, stmt.end);
+    if (/\bdotenv\b[^;]*?\.config\s*\(|['"]dotenv\/config['"]/.test(text)) end = stmt.end;
+  }
+  return end;
 }
 
 /** Whether compose's environment or an ENV of the deployed image sets `name` for `service`. */

@@ -160,6 +160,12 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   };
   const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, local);
   if (consumers === null || consumers.length === 0) return undefined;
+  // review9 R33: one process, one shutdown. A handler per module would race to process.exit.
+  const shared = service?.processShutdown;
+  if (shared?.consumers.some((c) => c.file === file.path)) {
+    note({ severity: 'warning', code: 'ECS319', line: consumers[0]?.line, message: sharedProcessMessage(shared, file.path, consumers) });
+    return undefined;
+  }
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
   // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.
@@ -200,11 +206,9 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     const servers = exitCalls(j, body.fn).length === 0 ? sideServers(j, root) : [];
     const stmts = [...stopSteps(consumers, style, logger), ...servers.flatMap((sv) => (sv.closer ? [closeStep(sv.closer, style, logger)] : []))].join('\n');
     const indent = body.indent;
-    // A handler that exits gets the fresh handler's forced exit too, so a long job or a hanging close ends before ECS's SIGKILL.
-    const timer = exitCalls(j, body.fn).length > 0 && !/\bsetTimeout\s*\(/.test(source.slice(body.fn.start, body.fn.end));
-    const why = consumers.some((c) => c.kind === 'kafka') ? ', so the group rebalances now and no message is left half-processed' : ` ${stopFirstReason(consumers)}`;
-    const forced = timer ? `// Exit before the ECS stop timeout (SIGKILL after 30 s) even if a close hangs.\nsetTimeout(() => process.exit(1), 25000).unref()${style.semi}\n` : '';
-    const block = indentBlock(`${forced}// Stop consuming first${why}.\n${stmts}`, indent);
+    // The same forced exit a fresh shutdown has (review9 R21), unless the handler already sets one.
+    const timer = hasForcedExit(j, body.fn) ? '' : `// Exit before the stop timeout even if a close hangs.\nsetTimeout(() => process.exit(1), 25000).unref()${style.semi}\n`;
+    const block = indentBlock(`${timer}${stopComment(consumers)}\n${stmts}`, indent);
     if (body.expression) {
       edits.push({ start: body.fn.start, end: body.fn.end, text: `async () => {\n${block}\n${indent}${source.slice(body.fn.body.start, body.fn.body.end)}${style.semi}\n${body.outerIndent}}` });
     } else {
@@ -213,7 +217,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     }
     options.verify?.(verifyLine(consumers, repairedExit(j, body.fn, root)));
     const unclosed = servers.filter((sv) => !sv.closer);
-    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first and keeps what it did${timer ? ', and exits 1 after 25 s if a close hangs (before ECS\'s SIGKILL at 30 s)' : ''}${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
+    note({ severity: 'warning', code: 'ECS311', line: sigterm?.line, message: `the ${sigterm?.signal} handler did not stop the ${consumers.map((c) => c.what).join(' and ')}; it now ${describeStops(consumers)}${servers.some((sv) => sv.closer) ? ', closes the health/metrics server' : ''} first${timer ? ', exits 1 if that takes more than 25 s,' : ''} and keeps what it did${unclosed.length ? `; the health/metrics server started at line ${unclosed[0]?.line} is not kept in a variable, and the handler does not exit: the process keeps running until SIGKILL unless it calls process.exit` : ''}` });
     return splice(source, edits);
   }
 
@@ -251,6 +255,17 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   if (exitsNonZero)
     note({ severity: 'warning', code: 'ECS315', line: exitsNonZero.line, message: `the ${exitsNonZero.event} listener calls ${exitsNonZero.call}, and the shutdown's close makes it run: the task stops with that exit code instead of 0; make it return while ${names.flag} is set if the exit code matters` });
   return splice(source, edits);
+}
+
+/** Why a consumer module of a process with several consumers, or with a handler elsewhere, gets no shutdown of its own. */
+function sharedProcessMessage(shared: NonNullable<RepoModel['services'][number]['processShutdown']>, path: string, consumers: Consumer[]): string {
+  const others = shared.consumers.filter((c) => c.file !== path).map((c) => `${c.file}:${c.line}`);
+  const handler = shared.handlers[0];
+  const parts = [
+    others.length ? `${shared.entry} also loads the consumer module${others.length > 1 ? 's' : ''} ${others.join(', ')} into this process` : '',
+    handler ? `SIGTERM is already handled at ${handler.file}:${handler.line}${handler.exits ? ', which calls process.exit without stopping this consumer' : ''}` : '',
+  ].filter(Boolean);
+  return `${parts.join('; ')}: a shutdown in this module would race the process's other handlers (the first process.exit ends the ${consumers.map((c) => c.what).join(' and ')} while it is still finishing its work), so none is added; write one SIGTERM/SIGINT handler for the process${handler ? ` (extend the one at ${handler.file}:${handler.line})` : ` (in ${shared.entry})`} that stops every consumer and exits 0 when all have closed`;
 }
 
 // ---------------------------------------------------------------------------
@@ -638,6 +653,22 @@ function exitCalls(j: JSCodeshift, fn: Node): string[] {
     .nodes()
     .filter((n: Node) => calleeText(n.callee) === 'process.exit')
     .map((n: Node) => `process.exit(${n.arguments[0]?.type === 'NumericLiteral' || n.arguments[0]?.type === 'Literal' ? n.arguments[0].value : n.arguments.length ? '…' : ''})`);
+}
+
+/** Why the repaired handler stops the consumer first, in the consumer's own terms (review9 R21: no Kafka words for a BullMQ worker). */
+function stopComment(consumers: Consumer[]): string {
+  if (consumers.some((c) => c.kind === 'kafka')) return '// Stop consuming first, so the group rebalances now and no message is left half-processed.';
+  if (consumers.every((c) => c.kind === 'bullmq' || c.kind === 'bull')) return '// Stop taking jobs first: close() waits for the active jobs to finish.';
+  if (consumers.every((c) => c.loop)) return '// Stop the read loop first: it finishes its batch, and no new one is read.';
+  return '// Stop consuming first, so no new message is taken.';
+}
+
+/** The handler already arms a timer that exits (`setTimeout(() => process.exit(1), 10000)`). */
+function hasForcedExit(j: JSCodeshift, handler: Node): boolean {
+  return j(handler)
+    .find(j.CallExpression)
+    .nodes()
+    .some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
 }
 
 /** What the verify line may say about the exit after a repaired handler: only what its body shows. */

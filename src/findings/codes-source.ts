@@ -98,6 +98,12 @@ export const SOURCE_CODES: readonly FindingCode[] = [
     help: 'The worker subscribes with core NATS (`nc.subscribe(...)`) or Redis pub/sub (`sub.subscribe(...)` with a message listener) and handles no SIGTERM. Both deliver a message at most once: one being processed when ECS kills the task 30 s after SIGTERM is lost, not redelivered. ecsfix cannot establish that stopping the subscription lets that message finish, so it adds no shutdown. Add a SIGTERM handler: NATS `await nc.drain()` (the subscription takes no new messages and delivers the received ones, then the connection closes); Redis: unsubscribe, let the running listener finish, `quit()` the client; then exit 0.',
   },
   {
+    code: 'ECS319',
+    title: 'Several consumer modules run in one process, or another module of it handles SIGTERM: no per-module shutdown',
+    defaultSeverity: 'warning',
+    help: 'The service\'s entry loads more than one module that makes a queue consumer, or a module of the same process (usually the entry) already handles SIGTERM. A shutdown per module would race: on SIGTERM every handler runs, and the first to call process.exit ends the process while another consumer is still finishing its message or job (an entry handler that exits at once ends it before any module\'s close has finished). ecsfix adds none: write one SIGTERM/SIGINT handler for the process (in the entry, or extend the one it has) that stops every consumer (import what each module exports) and exits 0 when all have closed.',
+  },
+  {
     code: 'ECS320',
     title: 'The service connects to its database before it listens',
     defaultSeverity: 'blocking',

@@ -31,6 +31,7 @@ import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
 import { serviceProcessCwd } from './processCwd.js';
 import { importedConsumers } from './importedConsumers.js';
+import { processShutdown } from './processShutdown.js';
 import { startDir, startPackage, type StartPackage } from './startPackage.js';
 import { projectFactsOf } from './composeProject.js';
 import { imageEnvironment, startVariables, type ImageEnvironment, type VariableLookup } from './startVariables.js';
@@ -644,7 +645,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, sourceFiles, facts, deps, start),
+    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, { sourceFiles, entryFile }, facts, deps, start),
     ...startPackageFact(dir, start, workspacePackages),
   };
 }
@@ -654,17 +655,19 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
  * the directory its start command runs it in), the package scripts that command runs, the
  * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], sourceFiles: string[], sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], { sourceFiles, entryFile }: { sourceFiles: string[]; entryFile: string | null }, sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers' | 'processShutdown'> {
   const { files, read, workspacePackages } = deps;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
+  const shared = consumerFiles.length ? processShutdown(entryFile, sourceFiles, sources, consumerFiles, imported.map((c) => c.file), read) : null;
   return {
     runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, image), cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
     ...(imported.length ? { importedConsumers: imported } : {}),
+    ...(shared ? { processShutdown: shared } : {}),
   };
 }
 

@@ -167,6 +167,20 @@ export interface Service {
   consumerFiles?: string[];
   /** Consumer classes of its consumer files that one other file makes and keeps (src/repo/importedConsumers.ts): stopped there. */
   importedConsumers?: ImportedConsumer[];
+  /**
+   * Its entry's process loads several consumer modules, or one and a SIGTERM handler in another of
+   * its modules (src/repo/processShutdown.ts): a shutdown per module would race, so none is added.
+   */
+  processShutdown?: ProcessShutdown;
+}
+
+/** The consumers one process runs and the SIGTERM handlers it already has (src/repo/processShutdown.ts, review9 R33). */
+export interface ProcessShutdown {
+  entry: string;
+  /** The consumer modules the process loads that would each get a handler of their own, and the consumer's line. */
+  consumers: { file: string; line: number }[];
+  /** SIGTERM handlers in the process's other modules (not a consumer module); `exits`: it calls process.exit. */
+  handlers: { file: string; line: number; exits: boolean }[];
 }
 
 export interface UserConvention {

@@ -205,6 +205,10 @@ export interface JsSourceFacts {
   startup: StartupAwait[];
   /** NestJS lifecycle hooks (`onModuleDestroy`, `beforeApplicationShutdown`) that stop or close something. */
   lifecycleClosers: { line: number; method: string }[];
+  /** Every module the file loads (import, `export ... from`, require, a bare `require('./x')` for its side effects). */
+  loads: string[];
+  /** `process.on/once('SIGTERM'|'SIGINT', fn)` registrations; `exits`: an inline handler that calls process.exit. */
+  signalHandlers: { signal: 'SIGTERM' | 'SIGINT'; line: number; exits: boolean }[];
   /** The file does not parse: line and message of the first error (facts are then empty). */
   syntaxError: { line: number; message: string } | null;
   /**
@@ -238,6 +242,8 @@ export function emptyFacts(): JsSourceFacts {
     datastores: [],
     startup: [],
     lifecycleClosers: [],
+    loads: [],
+    signalHandlers: [],
     syntaxError: null,
   };
 }
@@ -676,6 +682,12 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     switch (node.type) {
       case 'ImportDeclaration':
         for (const s of node.specifiers ?? []) facts.imports[s.local.name] = node.source.value;
+        facts.loads.push(node.source.value);
+        break;
+      case 'ExportAllDeclaration':
+      case 'ExportNamedDeclaration':
+        if (typeof node.source?.value === 'string') facts.loads.push(node.source.value);
+        if (node.type === 'ExportNamedDeclaration') onExportNamed(node);
         break;
       case 'VariableDeclarator':
         onDeclarator(node);
@@ -715,10 +727,7 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       case 'ExportDefaultDeclaration':
         if (node.declaration?.type === 'Identifier') exported(node.declaration.name);
         break;
-      case 'ExportNamedDeclaration':
-        for (const d of node.declaration?.declarations ?? []) if (d.id?.type === 'Identifier') exported(d.id.name);
-        for (const s of node.specifiers ?? []) exported(s.local?.name ?? '');
-        break;
+
       case 'AssignmentExpression': {
         const left = calleeName(node.left);
         if ((left === 'module.exports' || /^(?:module\.)?exports\.\w+$/.test(left)) && node.right?.type === 'Identifier') exported(node.right.name);
@@ -835,11 +844,21 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     if (store && !(name === 'Client' && !/pg/.test(facts.imports.Client ?? ''))) facts.datastores.push({ kind: store, line: line(node), call: `new ${name}` });
   }
 
+  function onExportNamed(node: Node) {
+    for (const d of node.declaration?.declarations ?? []) if (d.id?.type === 'Identifier') exported(d.id.name);
+    for (const s of node.specifiers ?? []) exported(s.local?.name ?? '');
+  }
+
   function onCall(node: Node, parents: Node[]) {
     const callee = calleeName(node.callee);
     const method = node.callee?.type === 'MemberExpression' ? propName(node.callee) : null;
     const receiver = node.callee?.type === 'MemberExpression' ? calleeName(node.callee.object) : '';
     const args = node.arguments;
+    const loaded = requireSpec(node);
+    if (loaded) facts.loads.push(loaded);
+    const signal = stringValue(args?.[0]);
+    if (receiver === 'process' && (method === 'on' || method === 'once' || method === 'addListener') && (signal === 'SIGTERM' || signal === 'SIGINT'))
+      facts.signalHandlers.push({ signal, line: line(node), exits: FUNCTION_TYPES.has(args[1]?.type) && callsExit(args[1]) });
     onBullQueue(node, parents);
     if (method === 'process' && args.length >= 1 && receiver !== 'process') processReceivers.push(node.callee.object);
     if ((method === 'subscribe' || method === 'psubscribe') && args[0] && /^(?:Literal|TemplateLiteral|Identifier)$/.test(args[0].type)) subscribeCalls.push({ node, parents: [...parents] });
@@ -1317,6 +1336,15 @@ function subscriberKind(call: Node, decls: Map<string, Node>, imports: Record<st
   const redis = Object.values(imports).some((spec) => /^(?:ioredis|redis|@redis\/client)$/.test(spec));
   const listener = call.arguments.slice(1).some((a: Node) => FUNCTION_TYPES.has(a.type));
   return redis && (listener || listeners.has(calleeName(receiver))) ? 'redis-pubsub' : null;
+}
+
+/** A function whose body calls `process.exit(...)` (outside nested functions too: a callback that exits counts). */
+function callsExit(fn: Node): boolean {
+  let found = false;
+  walk(fn.body, (n) => {
+    if (n.type === 'CallExpression' && calleeName(n.callee) === 'process.exit') found = true;
+  });
+  return found;
 }
 
 function requireSpec(node: Node): string | null {
