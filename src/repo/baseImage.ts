@@ -51,7 +51,11 @@ export function classifyBaseImage(reference: string): BaseImage {
   else if (['alpine', 'debian', 'ubuntu', 'busybox'].includes(last)) family = 'os';
   else if (last === 'scratch') distro = 'scratch';
 
-  if (distro === 'unknown') {
+  // A tag the build chooses (`python:${PYTHON_TAG}`): which variant it is (alpine, slim, the full
+  // Debian one) is not established from the reference (review9 R40: an ARG default of 3.12-alpine
+  // taken for Debian gave `useradd` on busybox).
+  const variableTag = tagText.includes('$');
+  if (distro === 'unknown' && !variableTag) {
     if (last === 'alpine' || last === 'busybox' || /alpine/.test(tagText) || family === 'caddy') distro = 'alpine';
     else if (last === 'debian' || last === 'ubuntu' || /(slim|bookworm|bullseye|buster|trixie|jammy|focal|noble)/.test(tagText))
       distro = 'debian';
