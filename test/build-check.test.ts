@@ -814,3 +814,14 @@ describe('executableFiles: what a clean clone has with the exec bit', () => {
     }
   });
 });
+
+describe('a base image tag chosen by a build variable (review9 R40)', () => {
+  it('names its variant only through the literal part of the tag', async () => {
+    const { classifyBaseImage } = await import('../src/repo/baseImage.js');
+    expect(classifyBaseImage('python:${PYTHON_TAG}').distro).toBe('unknown');
+    expect(classifyBaseImage('python:${PYTHON_ALPINE_TAG}').distro).toBe('unknown');
+    expect(classifyBaseImage('node:${NODE_VERSION}-alpine').distro).toBe('alpine');
+    expect(classifyBaseImage('node:${NODE_VERSION}-slim').distro).toBe('debian');
+    expect(classifyBaseImage('python:3.12').distro).toBe('debian');
+  });
+});

@@ -51,15 +51,16 @@ export function classifyBaseImage(reference: string): BaseImage {
   else if (['alpine', 'debian', 'ubuntu', 'busybox'].includes(last)) family = 'os';
   else if (last === 'scratch') distro = 'scratch';
 
-  // A tag the build chooses (`python:${PYTHON_TAG}`): which variant it is (alpine, slim, the full
-  // Debian one) is not established from the reference (review9 R40: an ARG default of 3.12-alpine
-  // taken for Debian gave `useradd` on busybox).
+  // A tag the build chooses (`python:${PYTHON_TAG}`): unless its literal part names the variant
+  // (`node:${NODE_VERSION}-alpine`), which one it is is not established, so no Debian default
+  // (review9 R40: an ARG default of 3.12-alpine taken for Debian gave `useradd` on busybox).
   const variableTag = tagText.includes('$');
-  if (distro === 'unknown' && !variableTag) {
-    if (last === 'alpine' || last === 'busybox' || /alpine/.test(tagText) || family === 'caddy') distro = 'alpine';
-    else if (last === 'debian' || last === 'ubuntu' || /(slim|bookworm|bullseye|buster|trixie|jammy|focal|noble)/.test(tagText))
+  const literalTag = tagText.replace(/\$\{[^}]*\}|\$\w+/g, ' ');
+  if (distro === 'unknown') {
+    if (last === 'alpine' || last === 'busybox' || /alpine/.test(literalTag) || family === 'caddy') distro = 'alpine';
+    else if (last === 'debian' || last === 'ubuntu' || /(slim|bookworm|bullseye|buster|trixie|jammy|focal|noble)/.test(literalTag))
       distro = 'debian';
-    else if (['node', 'python', 'nginx', 'httpd'].includes(family)) distro = 'debian'; // official default variants
+    else if (['node', 'python', 'nginx', 'httpd'].includes(family) && !variableTag) distro = 'debian'; // official default variants
   }
 
   const tools = new Set<ProbeTool>();
@@ -67,7 +68,7 @@ export function classifyBaseImage(reference: string): BaseImage {
   if (family === 'node') tools.add('node');
   if (family === 'python') tools.add('python');
   if (distro === 'alpine') tools.add('wget'); // busybox wget
-  const slim = /slim/.test(tagText);
+  const slim = /slim/.test(literalTag);
   // The full (buildpack-deps based) node and python images ship curl and wget; slim ones ship neither.
   if ((family === 'node' || family === 'python') && distro === 'debian' && !slim) {
     tools.add('curl');
