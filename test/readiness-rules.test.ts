@@ -389,6 +389,12 @@ describe('Dockerfile rules', () => {
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["npm", "run", "dev"]\n')), 'ECS407')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 2, severity: 'blocking' }]);
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD npx nodemon src/index.ts\n')), 'ECS407')).toHaveLength(1);
     expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--reload"]\n')), 'ECS407')).toHaveLength(1);
+    // review9 R41: the Nx and Turborepo dev targets, and watch modes.
+    for (const cmd of ['["npx", "nx", "serve", "gateway", "--configuration=development"]', '["npx", "nx", "run", "gateway:serve"]', '["npx", "turbo", "run", "dev"]', '["npx", "tsx", "watch", "src/index.ts"]', '["node", "--watch", "dist/main.js"]', '["node", "--watch-path=src", "x.js"]', '["npx", "nest", "start", "--watch"]'])
+      expect(at(readiness(repoWith(`FROM node:20-alpine\nCMD ${cmd}\n`)), 'ECS407'), cmd).toHaveLength(1);
+    expect(at(readiness(repoWith('FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--reload"]\n')), 'ECS407')).toHaveLength(1);
+    for (const cmd of ['["npx", "nx", "run", "gateway:serve-static"]', '["node", "--watch-preserve-output", "x.js"]', '["node", "dist/main.js"]', '["npx", "nest", "start"]'])
+      expect(at(readiness(repoWith(`FROM node:20-alpine\nCMD ${cmd}\n`)), 'ECS407'), cmd).toEqual([]);
     expect(at(readiness(repoWith('FROM node:20-alpine AS build\nRUN npx vite build\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\n')), 'ECS407')).toEqual([]);
   });
 

@@ -57,7 +57,7 @@ export const READINESS_CODES: readonly FindingCode[] = [
     title: 'Development server as the image command',
     defaultSeverity: 'blocking',
     help:
-      'The image starts a development server (manage.py runserver, npm run dev, vite, nodemon, uvicorn --reload): single-threaded or reloading, with debug behaviour, not meant for production traffic. Start the production server instead (gunicorn, uvicorn without --reload, node dist/index.js, nginx serving the build).',
+      'The image (or the compose command the task definition runs) starts a development server (manage.py runserver, npm run dev, vite, nodemon, uvicorn or gunicorn --reload, nx serve, turbo dev, node/tsx/nest watch modes): single-threaded or reloading, with debug behaviour, not meant for production traffic. Start the production server instead (gunicorn, uvicorn without --reload, node dist/index.js, nginx serving the build).',
   },
   {
     code: 'ECS408',

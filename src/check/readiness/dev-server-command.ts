@@ -25,6 +25,13 @@ const DEV_SERVERS: [string, RegExp][] = [
   ['flask run', cliSubcommand('\\bflask', 'run')],
   ['uvicorn --reload', /\buvicorn\b.*--reload\b/],
   ['fastapi dev', /\bfastapi["',\s]+dev\b/],
+  // review9 R41: the Nx/Turborepo dev targets and the watch modes of node, tsx, nest and gunicorn.
+  ['nx serve', /\bnx["',\s]+(?:serve\b|run["',\s]+[\w@/.-]+:serve(?![\w:-]))/],
+  ['turbo dev', /\bturbo["',\s]+(?:run["',\s]+)?dev\b/],
+  ['tsx watch', /\btsx["',\s]+watch\b/],
+  ['node --watch', /\bnode\b[^|;&]*["',\s]--watch(?:-path)?(?![\w-])/],
+  ['nest start --watch', /\bnest["',\s]+start\b[^|;&]*--watch\b/],
+  ['gunicorn --reload', /\bgunicorn\b.*--reload\b/],
 ];
 
 function devServer(command: string): string | null {
