@@ -94,7 +94,8 @@ interface Walk {
   serves: boolean;
 }
 
-const SHELLS = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/;
+/** A shell program word (`sh`, `/bin/bash`, `dash`, `ash`). */
+export const SHELLS = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a)?sh$/;
 const INIT_WRAPPERS = /^(?:\/(?:usr\/)?s?bin\/)?(?:tini|dumb-init|tini-static)$/;
 const SCRIPT_RUNNERS = new Set(['start', 'run', 'run-script', 'test', 'restart', 'stop']);
 
@@ -153,7 +154,7 @@ function signalsGroup(inits: string[]): boolean {
 }
 
 /** The argv an init (tini, dumb-init) runs. */
-function unwrapInit(argv: string[]): string[] {
+export function unwrapInit(argv: string[]): string[] {
   let words = argv;
   while (INIT_WRAPPERS.test(words[0] ?? '')) {
     words = words.slice(1);

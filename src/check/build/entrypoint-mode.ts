@@ -15,22 +15,13 @@ import { programCandidates, stageSearchPath } from '../../dockerfile/searchPath.
 import { instructionWords } from '../../dockerfile/shell.js';
 import { copyArguments, copyFlag } from '../../dockerfile/copy.js';
 import { workdirBefore } from './deployed.js';
+import { SHELLS, unwrapInit } from '../../repo/processCwd.js';
 import type { BuildCheckContext, BuildFinding } from './context.js';
 
-const INIT = /^(?:\/(?:usr\/)?s?bin\/)?(?:tini|dumb-init|tini-static)$/;
-const SHELL = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a|z)?sh$/;
-
-/** The program an exec-form or shell-form start instruction runs first, past an init and its flags; null when a shell runs it. */
+/** The program an exec-form or shell-form start instruction runs first, past an init and its flags (processCwd's unwrapping); null when a shell runs it. */
 function programOf(ctx: BuildCheckContext, ins: DockerInstruction): string | null {
-  const words = instructionWords(ctx.build.parsed, ins).words.map((w) => w.value);
-  let i = 0;
-  while (INIT.test(words[i] ?? '')) {
-    i++;
-    while ((words[i] ?? '').startsWith('-')) if (words[i++] === '--') break;
-  }
-  const program = words[i];
-  if (!program || SHELL.test(program) || program.includes('$')) return null;
-  return program;
+  const program = unwrapInit(instructionWords(ctx.build.parsed, ins).words.map((w) => w.value))[0];
+  return !program || SHELLS.test(program) || program.includes('$') ? null : program;
 }
 
 export function entrypointMode(ctx: BuildCheckContext): BuildFinding[] {
