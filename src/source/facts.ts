@@ -7,7 +7,8 @@
  * Read-only: the codemods rewrite through jscodeshift (recast), which keeps untouched bytes; this
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
-import { parseSync } from 'oxc-parser';
+import type { OxcError } from 'oxc-parser';
+import { oxcErrors, oxcParse } from './oxc.ts';
 import { lineIndex } from '../text.ts';
 import { joinRoute, routeSegments } from '../urlPath.ts';
 import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_CONSUMER_STARTER, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
@@ -258,16 +259,16 @@ export function langOf(path: string): 'js' | 'jsx' | 'ts' | 'tsx' {
 
 /** Parses once and returns the program, or the first syntax error with its line. */
 export function parseProgram(path: string, text: string): { program: Node; error: { line: number; message: string } | null } {
-  const result = parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) });
+  const result = oxcParse(path, text, langOf(path) === 'js' ? 'jsx' : langOf(path));
   return { program: result.program, error: firstError(text, result.errors) };
 }
 
 /** The first syntax error {@link parseProgram} would report, without building the AST's JS objects. */
 export function syntaxErrorOf(path: string, text: string): { line: number; message: string } | null {
-  return firstError(text, parseSync(path, text, { lang: langOf(path) === 'js' ? 'jsx' : langOf(path) }).errors);
+  return firstError(text, oxcErrors(path, text, langOf(path) === 'js' ? 'jsx' : langOf(path)));
 }
 
-function firstError(text: string, errors: ReturnType<typeof parseSync>['errors']): { line: number; message: string } | null {
+function firstError(text: string, errors: OxcError[]): { line: number; message: string } | null {
   const first = errors.find((e) => e.severity === 'Error');
   if (!first) return null;
   const offset = first.labels[0]?.start ?? 0;
