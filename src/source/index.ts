@@ -32,8 +32,19 @@ export function sourceFacts(path: string, text: string): JsSourceFacts {
 export function sourceSyntaxError(path: string, text: string): { line: number; message: string } | null {
   const hit = cache.get(path);
   if (hit && hit.text === text && mayMatter(text)) return hit.facts.syntaxError;
-  return syntaxErrorOf(path, text);
+  const checked = lastChecked.get(path);
+  if (checked && checked.text === text) return checked.error;
+  const error = syntaxErrorOf(path, text);
+  if (lastChecked.size >= MAX_CACHED) lastChecked.clear();
+  lastChecked.set(path, { text, error });
+  return error;
 }
+
+/**
+ * The last text of each file checked without facts: a codemod's output is checked before it is
+ * accepted, and the next codemod of the chain checks the same text as its input.
+ */
+const lastChecked = new Map<string, { text: string; error: { line: number; message: string } | null }>();
 
 /** The listen calls the model found in a service's sources (the entry file's first). */
 export function listenFacts(service: Service): ServiceListen[] {
