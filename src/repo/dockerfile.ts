@@ -127,8 +127,7 @@ const parseWithLibrary = DockerfileParser.parse;
  * the parse we keep (validation only reads it), so each text is parsed once. Synchronous, so the
  * parser is restored before anything else can run.
  */
-function validateShared(text: string) {
-  const ast = parseAst(text);
+function validateShared(text: string, ast = parseAst(text)) {
   DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
   try {
     return keepingArguments(() => validate(text));
@@ -137,8 +136,13 @@ function validateShared(text: string) {
   }
 }
 
-function computeProblems(text: string): { line: number; message: string }[] {
-  return validateShared(text)
+/** The fatal problems of a text that is validated once and never asked for again: it stays out of the caches. */
+export function uncachedDockerfileProblems(text: string): { line: number; message: string }[] {
+  return computeProblems(text, keepingArguments(() => parseWithLibrary(text)));
+}
+
+function computeProblems(text: string, ast?: ReturnType<typeof parseWithLibrary>): { line: number; message: string }[] {
+  return validateShared(text, ast)
     .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
     .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.range.start.line - b.range.start.line)

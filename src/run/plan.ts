@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation } from '../repo/dockerfile.js';
+import { finalDockerfileProblems } from '../repo/dockerfileProbe.js';
 import { servicesForFile, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
 import { ComposeSyntaxError, composeDocument, hasDuplicateKey } from '../repo/compose.js';
@@ -94,7 +95,7 @@ function verifyOutput(kind: FileKind | null, before: string, after: string): str
     return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
   }
   if (kind !== 'dockerfile') return null;
-  const now = dockerfileProblems(after);
+  const now = finalDockerfileProblems(before, after);
   // The input's problems are only counted when the output has any.
   return now.length > 0 && now.length > dockerfileProblems(before).length ? `produced an invalid Dockerfile (line ${now[0]?.line}: ${now[0]?.message})` : null;
 }
