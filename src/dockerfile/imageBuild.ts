@@ -111,8 +111,26 @@ export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: s
 
 /** The files of a stage just before an instruction (or at its end, `at` null), as far as they are established (build args unknown). */
 export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): { stage: StageFiles; files: RepoFiles } {
-  const build = buildImage(parsed, repo, context, { buildArgs: 'unknown', args, ...(at ? { stop: at } : {}) });
+  const build = at ? buildImage(parsed, repo, context, { buildArgs: 'unknown', args, stop: at }) : wholeBuild(parsed, repo, context, args);
   return { stage: build.stages[stage.index] ?? { entries: [], uncertain: false, workdir: '/' }, files: build.files };
+}
+
+/**
+ * Every stage's files at its end, walked once per parse, repo, context and build args: the repo
+ * model asks for the same image several times per service (its start script, its entrypoint, its
+ * written directories, its server config). Read-only, like the parse it is keyed on.
+ */
+const wholeBuilds = new WeakMap<ParsedDockerfile, WeakMap<ImageRepo, Map<string, ImageBuild>>>();
+
+function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, args: Readonly<Record<string, string>>): ImageBuild {
+  let byRepo = wholeBuilds.get(parsed);
+  if (!byRepo) wholeBuilds.set(parsed, (byRepo = new WeakMap()));
+  let byKey = byRepo.get(repo);
+  if (!byKey) byRepo.set(repo, (byKey = new Map()));
+  const key = `${context}\0${JSON.stringify(Object.entries(args).sort())}`;
+  let build = byKey.get(key);
+  if (!build) byKey.set(key, (build = buildImage(parsed, repo, context, { buildArgs: 'unknown', args })));
+  return build;
 }
 
 /**
