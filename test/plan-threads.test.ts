@@ -1,12 +1,14 @@
-// ECSFIX_THREADS=2 plans a share of the files in a worker thread (src/run/parallel.ts).
+// A worker thread plans the TS/JS sources with a copy of the repo model (src/run/parallel.ts).
 // 1. The main thread's side of the protocol, with a stand-in worker: outcomes from both threads are
 //    merged in file order, and whatever the worker cannot deliver is planned by the main thread.
-// 2. The bundled CLI with the real worker (dist/plan-worker.js) prints the same plan as one thread.
+// 2. The worker's copy of the model: what it leaves out throws when read (main then plans the file).
+// 3. The bundled CLI with the real worker (dist/plan-worker.js) prints the same plan as one thread.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copySample } from './helpers/tmp.js';
-import { startPlanWorker } from '../src/run/parallel.js';
+import { NotInWorker, portableModel, restoredModel, workerSharing } from '../src/run/parallel.js';
+import { buildRepoModel } from '../src/repo/discover.js';
 import type { FileOutcome, FilePlanner } from '../src/run/plan.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'ecsfix');
@@ -17,8 +19,7 @@ import { workerData } from 'node:worker_threads';
 const { counters: buffer, port, job } = workerData;
 const counters = new Int32Array(buffer);
 const post = (m) => { port.postMessage(m); Atomics.add(counters, 1, 1); Atomics.notify(counters, 1); };
-const paths = job.mode === 'other-paths' ? [...job.paths, 'extra'] : job.paths;
-post({ paths });
+const paths = job.paths;
 for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
   if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
   post({ index: i, outcome: job.mode === 'throws' ? null : { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'worker', message: paths[i] }] } });
@@ -29,7 +30,7 @@ port.close();
 const paths = Array.from({ length: 24 }, (_, i) => `services/s${String(i).padStart(2, '0')}/src/index.ts`);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** Plans slowly on the main thread (15 ms a file), so the stand-in claims files too. */
+/** Plans slowly on the main thread (15 ms a file), so the stand-in claims files too. Every other file is shared. */
 const planner: FilePlanner = {
   paths,
   planFile(path: string): FileOutcome {
@@ -38,24 +39,42 @@ const planner: FilePlanner = {
   },
 };
 
-function planAll(mode: string) {
-  const sharing = startPlanWorker(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { paths, mode });
-  if (!sharing) throw new Error('no worker');
-  return sharing.planAll(planner).map((o) => o.findings[0]);
+const shared = paths.flatMap((_, i) => (i % 2 ? [i] : []));
+const repo = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan'));
+
+function planAll(mode: string, minShared = 1) {
+  const sharing = workerSharing(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { mode }, minShared);
+  return sharing.planAll(planner, repo, shared).map((o) => o.findings[0]);
 }
 
 describe('planning on two threads', () => {
-  it('merges both threads\' outcomes in file order', () => {
+  it('merges both threads\' outcomes in file order; the worker plans shared files only', () => {
     const merged = planAll('normal');
     expect(merged.map((f) => f?.message)).toEqual(paths);
     expect(merged.filter((f) => f?.code === 'worker').length).toBeGreaterThan(0);
     expect(merged.filter((f) => f?.code === 'main').length).toBeGreaterThan(0);
+    merged.forEach((f, i) => {
+      if (!shared.includes(i)) expect(f?.code).toBe('main');
+    });
   });
 
-  it.each(['other-paths', 'throws', 'fatal'])('plans on the main thread what a worker cannot deliver (%s)', (mode) => {
+  it('starts no worker for fewer shared files than it pays for', () => {
+    expect(planAll('normal', shared.length + 1).every((f) => f?.code === 'main')).toBe(true);
+  });
+
+  it.each(['throws', 'fatal'])('plans on the main thread what a worker cannot deliver (%s)', (mode) => {
     const merged = planAll(mode);
     expect(merged.map((f) => f?.message)).toEqual(paths);
     expect(merged.every((f) => f?.code === 'main')).toBe(true);
+  });
+
+  it('the worker\'s model throws where it lacks what the main thread\'s has, and is otherwise the same', () => {
+    const copy = restoredModel(structuredClone(portableModel(repo)));
+    const path = [...repo.dockerfiles.keys()][0] as string;
+    expect(repo.dockerfiles.get(path)?.parsed).not.toBeNull();
+    expect(() => copy.dockerfiles.get(path)?.parsed).toThrow(NotInWorker);
+    expect(copy.services).toEqual(repo.services);
+    expect(copy.files).toEqual(repo.files);
   });
 
   it.each(['kodingcaravan', join('corpus', 'nest-events')])('the CLI prints the same plan for %s as with one thread', (name) => {

@@ -2,9 +2,10 @@
  * What every command starts from: the repo model and the plan for the selected transforms.
  */
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { planRepo, type RepoPlan } from '../run/engine.js';
-import { startPlanWorker } from '../run/parallel.js';
+import { MIN_SHARED_FILES, workerSharing } from '../run/parallel.js';
 import type { PlanSharing } from '../run/plan.js';
 import type { PlanJob } from './plan-worker.js';
 import type { Transform, TransformOptions } from '../transform.js';
@@ -70,17 +71,17 @@ export interface Limits {
 const PLAN_WORKER = new URL('./plan-worker.js', import.meta.url);
 
 /**
- * `ECSFIX_THREADS=2`: a worker thread plans a share of the files (src/run/parallel.ts), when the
- * transforms are the registry's (the worker picks them by id). Off by default: on a 2-core machine
- * V8's own GC and compiler threads already keep the second core busy, so a second planner costs
- * half as much CPU again and gains no wall time (README, Performance); it pays with spare cores.
+ * Planning on two threads (src/run/parallel.ts): a worker plans the TS/JS sources with a copy of the
+ * repo model while this thread plans the Dockerfiles and compose files, when the machine has a
+ * second core, the repo has enough sources to pay for the worker, and the transforms are the
+ * registry's (the worker picks them by id). `ECSFIX_THREADS=1` keeps planning on one thread.
  */
-function planSharing(root: string, transforms: Transform[], options: TransformOptions & Limits): PlanSharing | undefined {
-  if (process.env.ECSFIX_THREADS !== '2' || !existsSync(PLAN_WORKER)) return undefined;
+function planSharing(transforms: Transform[], options: TransformOptions & Limits): PlanSharing | undefined {
+  if (process.env.ECSFIX_THREADS === '1' || availableParallelism() < 2 || !existsSync(PLAN_WORKER)) return undefined;
   const ids = transforms.map((t) => t.id);
   if (ids.join() !== TRANSFORMS.filter((t) => transforms.includes(t)).map((t) => t.id).join()) return undefined;
-  const job: PlanJob = { root, transforms: ids, options: { ...options } };
-  return startPlanWorker(PLAN_WORKER, job) ?? undefined;
+  const job: PlanJob = { transforms: ids, options: { ...options } };
+  return workerSharing(PLAN_WORKER, job, process.env.ECSFIX_THREADS === '2' ? 1 : MIN_SHARED_FILES);
 }
 
 /**
@@ -107,7 +108,7 @@ export function loadSession(root: string, transforms: Transform[], options: Tran
   const only = options.only ?? [];
   const scope = options.scope ?? '';
   const keep = (path: string) => inScope(scope, path) && inOnly(only, path);
-  const sharing = planSharing(root, transforms, options);
+  const sharing = planSharing(transforms, options);
   const session = planRepo(transforms, root, { ...options, keep, ...(sharing ? { sharing } : {}) });
   if (process.env.ECSFIX_TIMING && stderr) stderr.write(timingReport(session));
   for (const o of only)

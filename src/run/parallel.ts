@@ -1,38 +1,72 @@
 /**
- * Planning on two cores. A worker thread builds the same repo model from disk and plans files too:
- * the main thread and the worker each claim the next unplanned file from a shared counter, so the
- * faster one plans more, and the outcomes are merged in file order (planChanges), so the plan is
- * the one a single thread makes whichever thread planned a file.
+ * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
+ * of it and plans the TS/JS sources (the codemods: the largest share of planning), while the main
+ * thread plans the Dockerfiles and compose files and then helps with the sources: both claim the
+ * next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
+ * the one a single thread makes, whichever thread planned a file.
  *
- * The main thread waits for the worker synchronously (the engine's API is synchronous): the worker
- * posts each outcome on a MessagePort and bumps a shared counter main waits on. Whatever the
- * worker cannot deliver — it failed, its model lists other files (the tree changed between the two
- * reads), a file threw there — main plans itself, so an error surfaces exactly as it would without
- * the worker.
+ * The copy leaves out what does not cross threads or is not needed there: the parsed Dockerfiles
+ * (dockerfile-ast objects, most of the model's size; only the Dockerfile transforms read them) and
+ * the .dockerignore matchers (functions). In the worker, reading either throws, so a file whose
+ * planning needs them is planned by the main thread instead — as is whatever else the worker cannot
+ * deliver (a file threw there, the worker failed to start or fell silent), so an error surfaces
+ * exactly as it would without the worker.
+ *
+ * The main thread waits synchronously (the engine's API is synchronous): the worker posts each
+ * outcome on a MessagePort and bumps a shared counter main waits on.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import type { DockerfileEntry, RepoModel } from '../repo/model.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
-const NEXT = 0; // the next file index to claim
+const NEXT = 0; // the next shared file to claim
 const POSTED = 1; // messages the worker has posted
 
 /** Give up on a worker that has posted nothing for this long (it died without a word) and plan its files here. */
 const STALL_MS = 60_000;
 
-type WorkerMessage = { paths: string[] } | { index: number; outcome: FileOutcome | null } | { fatal: string };
+/** Below this many shared files a worker costs more (starting it, loading the codemods again) than it saves. */
+export const MIN_SHARED_FILES = 100;
+
+type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string };
+
+/** The repo model as it crosses to the worker (see {@link portableModel}). */
+export type PortableModel = Omit<RepoModel, 'dockerfiles' | 'dockerignores'> & {
+  dockerfiles: Map<string, Omit<DockerfileEntry, 'parsed'> & { parsed: null; hadParse: boolean }>;
+  hadDockerignores: boolean;
+};
+
+/** What the worker gets: the caller's job, the model, and the files it may plan (in the order they are claimed). */
+export type WorkerJob<Job> = Job & { model: PortableModel; paths: string[] };
 
 interface SharedData<Job> {
   counters: SharedArrayBuffer;
   port: MessagePort;
-  job: Job;
+  job: WorkerJob<Job>;
 }
 
 /**
- * Starts the worker `script` (which calls {@link servePlanShare}) on `job`; null when a worker cannot
- * be started. The worker begins building its model at once, while the caller builds its own.
+ * Sharing through the worker `script` (which calls {@link servePlanShare}) when the plan has at least
+ * `minShared` files to share; below that, or when no worker starts, every file is planned here.
  */
-export function startPlanWorker<Job>(script: URL, job: Job): PlanSharing | null {
+export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES): PlanSharing {
+  return {
+    planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[] {
+      if (shared.length < minShared) return planner.paths.map((path) => planner.planFile(path));
+      const { counters, port, worker } = startWorker(script, { ...job, model: portableModel(repo), paths: shared.map((i) => planner.paths[i] as string) }) ?? {};
+      if (!counters || !port || !worker) return planner.paths.map((path) => planner.planFile(path));
+      try {
+        return planWithWorker(planner, shared, counters, port);
+      } finally {
+        void worker.terminate();
+        port.close();
+      }
+    },
+  };
+}
+
+function startWorker<Job>(script: URL, job: WorkerJob<Job>): { counters: Int32Array; port: MessagePort; worker: Worker } | null {
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
@@ -40,50 +74,52 @@ export function startPlanWorker<Job>(script: URL, job: Job): PlanSharing | null 
     const data: SharedData<Job> = { counters: counters.buffer as SharedArrayBuffer, port: port2, job };
     worker = new Worker(script, { workerData: data, transferList: [port2] });
   } catch {
+    port1.close();
     return null;
   }
   worker.unref(); // never keeps the process alive
   worker.on('error', () => undefined); // reported through the port when it can be; main plans its files otherwise
-  return {
-    planAll(planner: FilePlanner): FileOutcome[] {
-      const { paths } = planner;
-      const outcomes: (FileOutcome | undefined)[] = new Array(paths.length);
-      const plannedHere: boolean[] = new Array(paths.length).fill(false);
-      for (let i = Atomics.add(counters, NEXT, 1); i < paths.length; i = Atomics.add(counters, NEXT, 1)) {
-        outcomes[i] = planner.planFile(paths[i] as string);
-        plannedHere[i] = true;
-      }
-      let missing = plannedHere.filter((here) => !here).length;
-      if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`main planned ${paths.length - missing} of ${paths.length}\n`);
-      let consumed = 0;
-      let trusted = true;
-      let lastHeard = Date.now();
-      while (missing > 0 && trusted) {
-        const received = receiveMessageOnPort(port1);
-        if (!received) {
-          if (Atomics.wait(counters, POSTED, consumed, 1000) === 'timed-out' && Date.now() - lastHeard > STALL_MS) break;
-          continue;
-        }
-        consumed++;
-        lastHeard = Date.now();
-        const message = received.message as WorkerMessage;
-        if ('fatal' in message) break;
-        if ('paths' in message) trusted = message.paths.length === paths.length && message.paths.every((p, i) => p === paths[i]);
-        else {
-          if (message.outcome) outcomes[message.index] = message.outcome;
-          missing--;
-        }
-      }
-      void worker.terminate();
-      port1.close();
-      // What the worker did not deliver, or delivered from a model of other files: planned here.
-      return paths.map((path, i) => (plannedHere[i] || (trusted && outcomes[i]) ? (outcomes[i] as FileOutcome) : planner.planFile(path)));
-    },
-  };
+  return { counters, port: port1, worker };
 }
 
-/** The worker's side: builds its planner from the job, then plans files until none is left to claim. */
-export function servePlanShare<Job>(makePlanner: (job: Job) => FilePlanner): void {
+/** Main's side: its own files first, then shared ones until none is left to claim, then the worker's. */
+function planWithWorker(planner: FilePlanner, shared: number[], counters: Int32Array, port: MessagePort): FileOutcome[] {
+  const { paths } = planner;
+  const outcomes: (FileOutcome | null | undefined)[] = new Array(paths.length);
+  const isShared = new Set(shared);
+  paths.forEach((path, i) => {
+    if (!isShared.has(i)) outcomes[i] = planner.planFile(path);
+  });
+  const plannedHere = new Set<number>();
+  for (let k = Atomics.add(counters, NEXT, 1); k < shared.length; k = Atomics.add(counters, NEXT, 1)) {
+    const i = shared[k] as number;
+    outcomes[i] = planner.planFile(paths[i] as string);
+    plannedHere.add(k);
+  }
+  let missing = shared.length - plannedHere.size;
+  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`main planned ${plannedHere.size} of ${shared.length} shared files\n`);
+  let consumed = 0;
+  let lastHeard = Date.now();
+  while (missing > 0) {
+    const received = receiveMessageOnPort(port);
+    if (!received) {
+      if (Atomics.wait(counters, POSTED, consumed, 1000) === 'timed-out' && Date.now() - lastHeard > STALL_MS) break;
+      continue;
+    }
+    consumed++;
+    lastHeard = Date.now();
+    const message = received.message as WorkerMessage;
+    if ('fatal' in message) break;
+    if (!plannedHere.has(message.index)) outcomes[shared[message.index] as number] = message.outcome;
+    missing--;
+  }
+  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`the worker delivered ${shared.filter((i) => outcomes[i]).length - plannedHere.size} of ${shared.length - plannedHere.size}\n`);
+  // What the worker did not deliver: planned here.
+  return paths.map((path, i) => outcomes[i] ?? planner.planFile(path));
+}
+
+/** The worker's side: builds its planner from the job, then plans shared files until none is left to claim. */
+export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePlanner): void {
   const { counters: buffer, port, job } = workerData as SharedData<Job>;
   const counters = new Int32Array(buffer);
   const post = (message: WorkerMessage) => {
@@ -93,18 +129,43 @@ export function servePlanShare<Job>(makePlanner: (job: Job) => FilePlanner): voi
   };
   try {
     const planner = makePlanner(job);
-    post({ paths: planner.paths });
-    for (let i = Atomics.add(counters, NEXT, 1); i < planner.paths.length; i = Atomics.add(counters, NEXT, 1)) {
+    for (let k = Atomics.add(counters, NEXT, 1); k < job.paths.length; k = Atomics.add(counters, NEXT, 1)) {
       let outcome: FileOutcome | null = null;
       try {
-        outcome = planner.planFile(planner.paths[i] as string);
+        outcome = planner.planFile(job.paths[k] as string);
       } catch {
         outcome = null; // main plans the file again and reports the error as it would alone
       }
-      post({ index: i, outcome });
+      post({ index: k, outcome });
     }
   } catch (error) {
     post({ fatal: String(error) });
   }
   port.close();
+}
+
+/** The model without what does not cross threads or is not needed there (see the module comment). */
+export function portableModel(repo: RepoModel): PortableModel {
+  const { dockerfiles, dockerignores, ...rest } = repo;
+  return {
+    ...rest,
+    dockerfiles: new Map([...dockerfiles].map(([path, entry]) => [path, { ...entry, parsed: null, hadParse: entry.parsed !== null }])),
+    hadDockerignores: dockerignores !== undefined,
+  };
+}
+
+/** Thrown in the worker where planning a file needs what the copy left out: main plans that file. */
+export class NotInWorker extends Error {}
+
+/** The worker's model: what the copy left out throws when read. */
+export function restoredModel(portable: PortableModel): RepoModel {
+  const { hadDockerignores, dockerfiles, ...rest } = portable;
+  const missing = (what: string) => () => {
+    throw new NotInWorker(`${what} is not in the worker's copy of the model`);
+  };
+  for (const entry of dockerfiles.values())
+    if (entry.hadParse) Object.defineProperty(entry, 'parsed', { get: missing(`the parse of ${entry.path}`) });
+  const model = { ...rest, dockerfiles } as unknown as RepoModel;
+  if (hadDockerignores) Object.defineProperty(model, 'dockerignores', { get: missing('.dockerignore matching') });
+  return model;
 }

@@ -222,9 +222,12 @@ export interface FilePlanner {
   planFile(path: string): FileOutcome;
 }
 
-/** Plans some of the planner's files elsewhere and returns every file's outcome, in `paths` order. */
+/**
+ * Plans some of the planner's files elsewhere and returns every file's outcome, in `paths` order.
+ * `shared` (indices into `paths`) are the files that may be planned elsewhere: the TS/JS sources.
+ */
 export interface PlanSharing {
-  planAll(planner: FilePlanner): FileOutcome[];
+  planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[];
 }
 
 /** Reads other files transforms read (a compose file's .env.example) once: raw and LF-normalised. */
@@ -316,7 +319,9 @@ export function planChanges(
   const fail = (finding: Finding) => plan.failures.push(completeFinding(finding));
   const readOther = otherFileReader(repo, readRaw);
   const planner = filePlanner(repo, transforms, options, readRaw, readOther, transformMs);
-  const outcomes = sharing ? sharing.planAll(planner) : planner.paths.map((path) => planner.planFile(path));
+  const outcomes = sharing
+    ? sharing.planAll(planner, repo, planner.paths.flatMap((path, i) => (fileKind(path, repo) === 'source' ? [i] : [])))
+    : planner.paths.map((path) => planner.planFile(path));
   // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
   const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
   // The edits each changed file went through, so other-file edits to it can be rebased onto its result.
