@@ -26,6 +26,7 @@ import { expandVariables, variableAssignments } from '../dockerfile/variables.js
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
 import { uwsgiPatternListens, uwsgiPortFacts, uwsgiServer, type UwsgiServer } from './uwsgiConfig.js';
+import { serverFiles } from './serverFiles.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
@@ -645,7 +646,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, { sourceFiles, entryFile }, facts, deps, start),
+    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, { sourceFiles, entryFile, uwsgi }, facts, deps, start),
     ...startPackageFact(dir, start, workspacePackages),
   };
 }
@@ -655,15 +656,19 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
  * the directory its start command runs it in), the package scripts that command runs, the
  * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], { sourceFiles, entryFile }: { sourceFiles: string[]; entryFile: string | null }, sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers' | 'processShutdown'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], { sourceFiles, entryFile, uwsgi }: { sourceFiles: string[]; entryFile: string | null; uwsgi: UwsgiServer | null }, sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers' | 'processShutdown'> {
   const { files, read, workspacePackages } = deps;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
+  const environment = serviceEnvironment(draft, image);
+  const setting = (name: string) => (environment[name] ?? []).map((s) => ({ text: s.value, file: s.file, line: s.line }));
+  const started = [...facts.startup, ...(facts.scripts ?? []).map((s) => ({ ...s, line: 1 }))];
+  facts.serverFiles = serverFiles(started, uwsgi, { cmdArgs: setting('GUNICORN_CMD_ARGS'), pm2Home: setting('PM2_HOME') }, imageFile, read);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
   const shared = consumerFiles.length ? processShutdown(entryFile, sourceFiles, sources, consumerFiles, imported.map((c) => c.file), read) : null;
   return {
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, image), cwd }),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment, cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
     ...(imported.length ? { importedConsumers: imported } : {}),
