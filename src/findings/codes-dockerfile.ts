@@ -489,7 +489,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS181',
     title: 'The lockfile is left out of the build context by .dockerignore',
     defaultSeverity: 'warning',
-    help: 'The build context\'s .dockerignore lists the lockfile, so `docker build` never sends it and no COPY can bring it into the image: the install resolves versions at build time although the repo locks them, and switching to `npm ci` would fail the build. Remove the lockfile from .dockerignore, then run ecsfix again to make the install frozen.',
+    help: 'The build\'s ignore file lists the lockfile (the Dockerfile\'s own `<Dockerfile>.dockerignore` when it has one, which BuildKit reads in place of the context\'s `.dockerignore`; else the context\'s), so `docker build` never sends it and no COPY can bring it into the image: the install resolves versions at build time although the repo locks them, and a frozen install (`npm ci`, `pnpm install --frozen-lockfile`) would fail the build. Remove the lockfile from that ignore file, then run ecsfix again to make the install frozen.',
   },
   {
     code: 'ECS180',
