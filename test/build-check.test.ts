@@ -825,3 +825,59 @@ describe('a base image tag chosen by a build variable (review9 R40)', () => {
     expect(classifyBaseImage('python:3.12').distro).toBe('debian');
   });
 });
+
+/**
+ * review10 R38: BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile in place of the
+ * context root's .dockerignore (not merged): the build check, the image model and the transforms read
+ * that one for builds of that Dockerfile, and the context's for the others.
+ */
+describe("a Dockerfile's own ignore file (docker/api.Dockerfile.dockerignore) replaces the context's .dockerignore (review10 R38)", () => {
+  const buildCheck = (tree: Tree, path: string) => checkDockerfileBuild(tree.get(path) as string, modelOf(tree), { path });
+  const blocking = (findings: BuildFinding[]) => findings.filter((f) => f.severity === 'blocking').map((f) => `${f.code}:${f.line}`);
+  const monorepo = (extra: [string, string][]): Tree =>
+    new Map([
+      ['docker-compose.yml', 'services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n    ports: ["3000:3000"]\n  admin:\n    build:\n      context: .\n      dockerfile: docker/admin.Dockerfile\n    ports: ["3001:3001"]\n'],
+      ['package.json', JSON.stringify({ name: 'root', private: true, packageManager: 'pnpm@9.4.0' })],
+      ['pnpm-workspace.yaml', "packages:\n  - 'apps/*'\n"],
+      ['pnpm-lock.yaml', "lockfileVersion: '9.0'\n"],
+      ['apps/api/package.json', JSON.stringify({ name: 'api', scripts: { start: 'node server.js' }, dependencies: { express: '^4.19.2' } })],
+      ['apps/api/server.js', "require('express')().listen(process.env.PORT || 3000);\n"],
+      ['apps/admin/package.json', JSON.stringify({ name: 'admin', scripts: { start: 'node server.js' }, dependencies: { express: '^4.19.2' } })],
+      ['apps/admin/server.js', "require('express')().listen(process.env.PORT || 3001);\n"],
+      ...['api', 'admin'].map((app): [string, string] => [`docker/${app}.Dockerfile`, `FROM node:20-slim\nWORKDIR /repo\nRUN corepack enable\nCOPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./\nCOPY apps/${app} apps/${app}\nRUN pnpm install --frozen-lockfile --filter ${app}\nWORKDIR /repo/apps/${app}\nUSER node\nCMD ["node", "server.js"]\n`]),
+      ...extra,
+    ]);
+
+  it('a COPY of what the Dockerfile\'s own ignore file leaves out cannot build; the other Dockerfile (same context) still reads the root .dockerignore', () => {
+    const tree = monorepo([
+      ['.dockerignore', 'node_modules\n**/node_modules\n'],
+      ['docker/api.Dockerfile.dockerignore', '# api: only what it needs\n*\n!apps/api\n!package.json\n!pnpm-workspace.yaml\n'],
+    ]);
+    expect(blocking(buildCheck(tree, 'docker/api.Dockerfile'))).toContain('ECS502:4');
+    expect(blocking(buildCheck(tree, 'docker/admin.Dockerfile'))).not.toContain('ECS502:4');
+    // The ignore file is not a Dockerfile of the repo.
+    expect([...modelOf(tree).dockerfiles.keys()].sort()).toEqual(['docker/admin.Dockerfile', 'docker/api.Dockerfile']);
+  });
+
+  it('the root .dockerignore leaving the lockfile out does not apply to a Dockerfile with its own ignore file that keeps it', () => {
+    const root: [string, string] = ['.dockerignore', 'node_modules\npnpm-lock.yaml\n'];
+    expect(blocking(buildCheck(monorepo([root]), 'docker/api.Dockerfile'))).toContain('ECS502:4');
+    expect(blocking(buildCheck(monorepo([root, ['docker/api.Dockerfile.dockerignore', 'node_modules\n']]), 'docker/api.Dockerfile'))).not.toContain('ECS502:4');
+  });
+
+  it("the repo model's image-file lookups read it too: an entrypoint script the Dockerfile's own ignore file leaves out is not in the image", () => {
+    const tree = (ignore: string | null): Tree =>
+      new Map([
+        ['docker-compose.yml', 'services:\n  web:\n    build:\n      context: .\n      dockerfile: deploy/web.Dockerfile\n    ports: ["8000:8000"]\n'],
+        ['web/requirements.txt', 'gunicorn==22.0\n'],
+        ['web/app.py', 'def app(environ, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n'],
+        ['web/gunicorn.conf.py', 'bind = "0.0.0.0:8000"\nworkers = 2\npidfile = "/var/run/web/gunicorn.pid"\n'],
+        ['deploy/web.Dockerfile', 'FROM python:3.12-slim\nWORKDIR /srv\nCOPY web/ ./\nCMD ["gunicorn", "app:app"]\n'],
+        ...(ignore === null ? [] : [['deploy/web.Dockerfile.dockerignore', ignore] as [string, string]]),
+      ]);
+    const writes = (t: Tree) => (modelOf(t).services.find((s) => s.name === 'web')?.runtimeWrites ?? []).map((w) => w.path);
+    expect(writes(tree(null))).toEqual(['/var/run/web']);
+    // gunicorn.conf.py is left out of the context: the image has no config file, so gunicorn writes no pid file.
+    expect(writes(tree('**/*.conf.py\n'))).toEqual([]);
+  });
+});

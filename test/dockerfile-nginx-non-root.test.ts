@@ -148,7 +148,7 @@ function layOut(tree: Tree, dockerfile: string, into: string, texts: Tree = tree
   const stage = parsed && deployedStage(parsed, service?.target);
   if (!service || !parsed || !stage) throw new Error(`no nginx image in ${dockerfile}`);
   // Which files go where is read from the Dockerfile as it was (the transform's own RUN touches /etc/nginx).
-  const config = nginxImageConfig(parsed, stage, service.buildContext, repo.files, (p) => texts.get(p) ?? null);
+  const config = nginxImageConfig(parsed, stage, service.buildContext, { ...repo, dockerfile }, (p) => texts.get(p) ?? null);
   if ('kind' in config) throw new Error(config.message);
   const env = service.compose?.environment ?? {};
   const hosts = new Set(repo.compose.services.map((s) => s.name));

@@ -47,6 +47,7 @@ import { insertLinesAfter, keyword, startOfLeadingComments } from '../src/docker
 import { copyArguments } from '../src/dockerfile/copy.js';
 import { stageFilesBefore } from '../src/dockerfile/imageBuild.js';
 import { buildFiles, normRel, presence, type Found, type ImageEntry, type RepoFiles, type StageFiles } from '../src/dockerfile/imageFiles.js';
+import { contextIgnore } from '../src/dockerfile/dockerignore.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 import { hasFile } from '../src/repo/files.js';
 import { workerRewriteBlocker } from './lib/worker-rewrite.js';
@@ -119,7 +120,7 @@ function alreadyFrozen({ manager, command }: Pick<Install, 'manager' | 'command'
 }
 
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
-function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null): Install[] {
+function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null, dockerfile: string): Install[] {
   const out: Install[] = [];
   const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
   // Following the build to each RUN is the costly part; installs already frozen need none of it.
@@ -128,7 +129,7 @@ function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string
     return install !== null && !alreadyFrozen(install);
   };
   if (!runs.some((r) => r.commands.some(unfrozen))) return out;
-  const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo);
+  const { before } = stageFilesBefore(parsed, runs.map((r) => r.ins), context, repo, dockerfile);
   for (const { stage, ins, commands } of runs) {
     const files = before.get(ins);
     if (!files) continue; // every instruction of a stage is walked: not reached
@@ -294,8 +295,8 @@ function missingSourceAt(parsed: ParsedDockerfile, state: StageFiles, path: stri
 const copiedByName = (l: Lookup, path: string): boolean => l.entry !== null && l.entry.path === path && (l.entry.kind === 'context' || l.entry.kind === 'named');
 
 /** The `.dockerignore` line that leaves a repo file out of the build context, when the file exists and one does. */
-function ignoredByContext(repo: RepoModel, context: string, file: string): { file: string; line: number } | null {
-  const ignore = repo.dockerignores?.get(context);
+function ignoredByContext(repo: RepoModel, context: string, dockerfile: string, file: string): { file: string; line: number } | null {
+  const ignore = contextIgnore(repo, context, dockerfile);
   const inContext = context === '' || file.startsWith(context + '/');
   if (!ignore || !inContext || !hasFile(repo.files, file)) return null;
   const hit = ignore.ignored(context === '' ? file : file.slice(context.length + 1));
@@ -341,11 +342,11 @@ export const dockerfileFrozenLockfile: Transform = {
     const parsed = parseDockerfile(text);
     const context = contextOf(repo, path);
 
-    const index = buildFiles(repo.files, context, context === null ? null : repo.dockerignores?.get(context));
+    const index = buildFiles(repo.files, context, contextIgnore(repo, context, path));
     const pending: LockfileEdits = { edits: [], findings: [], copyEdits: new Set() };
     // A stage only a development-profile compose service builds is not deployed: left as it is.
     const devStages = developmentOnlyStages(repo, path, parsed);
-    const installs = findInstalls(parsed, repo, context).filter((i) => !devStages.has(i.stage));
+    const installs = findInstalls(parsed, repo, context, path).filter((i) => !devStages.has(i.stage));
     const services = servicesForFile(repo, path);
     const pnpmRepo = repo.packageManager.name === 'pnpm' || repo.packageManager.lockfiles.includes('pnpm-lock.yaml');
     const pnpmImage = usesPnpm(parsed);
@@ -447,12 +448,18 @@ export const dockerfileFrozenLockfile: Transform = {
               say('ECS145', 'warning', `npm ${install.sub.value} in a yarn repo: npm cannot read ${lock.path}, so it resolves every version at build time; patching it to npm ci cannot work without a second, competing lockfile. Install with yarn as the repo does: ${lock.copied ? `the image already has ${posix.basename(lock.path)}; run` : `copy ${posix.basename(lock.path)} with package.json and run`} ${how}; left as is`);
           } else {
             const outside = lockOutsideContext(`npm ${install.sub.value}`, repo, repoDir, context, path);
-            const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');
+            const ignoredLock = repoDir === null || context === null ? null : ignoredByContext(repo, context, path, repoDir ? `${repoDir}/package-lock.json` : 'package-lock.json');
             if (ignoredLock) say('ECS181', 'warning', `npm ${install.sub.value} runs without a lockfile: ${ignoredLock.file}:${ignoredLock.line} leaves package-lock.json out of the build context, so no COPY can bring it and versions are resolved at build time. Remove that line and run ecsfix again to switch to npm ci`);
             else if (outside) say('ECS147', 'warning', outside);
             else if (repoDir !== null) say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile (the repository has no package-lock.json next to ${repoDir ? repoDir + '/' : ''}package.json, the one the image gets): versions are resolved at build time. Commit a package-lock.json there and run ecsfix again to switch to npm ci`);
             else say('ECS146', 'info', `npm ${install.sub.value} runs without a lockfile: no COPY before it brings ${posix.join(root, 'package.json')} from the build context, so there is none beside it and versions are resolved at build time`);
           }
+          continue;
+        }
+        // The lockfile is in the repo, but the build's ignore file (the Dockerfile's own, else the context's) leaves it out.
+        const ignoredLock = lockInRepo || repoDir === null || context === null ? null : lockNames.map((n) => ({ n, at: ignoredByContext(repo, context, path, repoDir ? `${repoDir}/${n}` : n) })).find((l) => l.at);
+        if (ignoredLock?.at) {
+          say('ECS181', 'warning', `${manager} ${install.sub.value} runs without a lockfile: ${ignoredLock.at.file}:${ignoredLock.at.line} leaves ${ignoredLock.n} out of the build context, so no COPY can bring it and versions are resolved at build time. Remove that line and run ecsfix again to make the install frozen`);
           continue;
         }
         if (!lockInRepo || !entry || !copiedByName(manifest, posix.join(root, 'package.json'))) {

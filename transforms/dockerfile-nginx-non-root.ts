@@ -265,7 +265,7 @@ function planStage(input: TransformInput, parsed: ParsedDockerfile, stage: Docke
   const context = services[0]?.buildContext ?? '.';
   // A reason without a place of its own is about the image: it points at the FROM line.
   const refuseAt = (r: Refusal) => none([refuse(r.file || r.line ? r : { ...r, line: stage.from.line }, names)]);
-  const config = nginxImageConfig(parsed, stage, context, input.repo.files, input.read, services[0]?.compose?.environment ?? {});
+  const config = nginxImageConfig(parsed, stage, context, { ...input.repo, dockerfile: input.path }, input.read, services[0]?.compose?.environment ?? {});
   if ('kind' in config) return refuseAt(config);
   const listen = listenPort(config);
   if ('kind' in listen) return refuseAt(listen);

@@ -84,7 +84,7 @@ export const dockerfilePortEnv: Transform = {
     const lines: string[] = [];
     // A CMD that starts the server on the literal service port is made to read PORT (same port by default).
     const script = (entrypoint: DockerInstruction) => {
-      const file = startScriptPath(service.buildContext, entrypoint.args, repo.files, repoFileAt(parsed, stage, service.buildContext, repo));
+      const file = startScriptPath(service.buildContext, entrypoint.args, repo.files, repoFileAt(parsed, stage, service.buildContext, repo, undefined, service.dockerfile));
       return file === null ? null : read(file);
     };
     const cmdFix = cmdReadingPort(parsed, stage, inForce, script);

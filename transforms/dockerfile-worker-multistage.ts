@@ -46,6 +46,7 @@ import { BUILTIN_SHAPE, httpMultistageShape, type MultistageShape } from './lib/
 import { userCreationCommand, type UserSpec } from './lib/user-create.js';
 import { hasFile } from '../src/repo/files.js';
 import { buildFiles } from '../src/dockerfile/imageFiles.js';
+import { contextIgnore } from '../src/dockerfile/dockerignore.js';
 
 const ID = 'dockerfile-worker-multistage';
 
@@ -68,8 +69,8 @@ const INSTALL_CONFIG = /^(?:\.npmrc|\.pnpmfile\.cjs|patches)$/;
  * Only files the build context (the repo root) has, not left out by .dockerignore; a message (no
  * rewrite) when an .npmrc reads a variable, which only a build secret can give the build.
  */
-function pnpmInstallConfigs(repo: RepoModel, copied: string[], read: (rel: string) => string | null): string[] | string {
-  const context = buildFiles(repo.files, '', repo.dockerignores?.get(''));
+function pnpmInstallConfigs(repo: RepoModel, dockerfile: string, copied: string[], read: (rel: string) => string | null): string[] | string {
+  const context = buildFiles(repo.files, '', contextIgnore(repo, '', dockerfile));
   const added = ['.npmrc', '.pnpmfile.cjs'].filter((f) => !copied.includes(f) && context.has(f));
   if (added.includes('.npmrc') && /\$\{?\w/.test(read('.npmrc') ?? ''))
     return '.npmrc reads a variable (`${...}`, a registry token): the rewrite\'s pnpm installs need it, and only a build secret can give it to the build (RUN --mount=type=secret); rewrite it by hand';
@@ -528,7 +529,7 @@ export const dockerfileWorkerMultistage: Transform = {
     if (!worker) return refuse(`workspace package ${service.packageName} not found`);
     const analysis = analyse(parsed, repo);
     if ('edits' in analysis) return analysis;
-    const configs = pnpmInstallConfigs(repo, analysis.installConfigs, read);
+    const configs = pnpmInstallConfigs(repo, path, analysis.installConfigs, read);
     if (typeof configs === 'string') return refuse(configs);
     analysis.installConfigs = configs;
     // What the worker depends on, plus any package the original copied by name and built although the

@@ -351,7 +351,7 @@ export function nginxNoHealthPath(ctx: CheckContext, service: Service): { reason
 /** For an nginx image, the path its config answers 200 on or why there is none; null for another web server. */
 function nginxProbe(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }): NginxProbe | null {
   if (image.stage.base.family !== 'nginx' || service.port === null) return null;
-  const config = nginxImageConfig(image.parsed, image.stage, service.buildContext, ctx.repo.files, ctx.read, service.compose?.environment ?? {}, { stockDefault: true });
+  const config = nginxImageConfig(image.parsed, image.stage, service.buildContext, { ...ctx.repo, dockerfile: service.dockerfile }, ctx.read, service.compose?.environment ?? {}, { stockDefault: true });
   if ('kind' in config) return { reason: `the config the image starts with is not established: ${config.message}${config.line ? ` (${config.file ?? service.dockerfile}:${config.line})` : ''}` };
   const copied = effectiveInstructions(image.parsed, image.stage)
     .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')

@@ -23,6 +23,25 @@ interface Rule {
   line: number;
 }
 
+/** A repo's ignore files: each directory's `.dockerignore`, and the Dockerfile-specific `<Dockerfile>.dockerignore` files. */
+export interface IgnoreFiles {
+  /** The `.dockerignore` of each directory that has one ('' = the repo root), by directory. */
+  dockerignores?: ReadonlyMap<string, ContextIgnore>;
+  /** BuildKit's per-Dockerfile ignore file (`docker/api.Dockerfile.dockerignore`), by the Dockerfile's path. */
+  dockerfileIgnores?: ReadonlyMap<string, ContextIgnore>;
+}
+
+/**
+ * The ignore file a build of `dockerfile` from `context` reads: BuildKit reads `<Dockerfile>.dockerignore`
+ * beside the Dockerfile when it exists, in place of the context root's `.dockerignore` (not merged with
+ * it); else the context's. Null when the context is unknown or has neither. Every reader of a build
+ * context's files (the image model, the build check, the transforms) asks here.
+ */
+export function contextIgnore(repo: IgnoreFiles, context: string | null, dockerfile: string | null | undefined): ContextIgnore | null {
+  if (context === null) return null;
+  return (dockerfile ? repo.dockerfileIgnores?.get(dockerfile) : undefined) ?? repo.dockerignores?.get(context) ?? null;
+}
+
 export function parseDockerignore(file: string, text: string): ContextIgnore {
   const rules: Rule[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {

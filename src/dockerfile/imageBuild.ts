@@ -4,10 +4,10 @@
  * image holds none the model can name. The stage's files are followed once, on the first call.
  * It carries the stage's PATH (`searchPath`): where exec finds a bare program name.
  */
-export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): ImageFileAt {
+export function repoFileAt(parsed: ParsedDockerfile, stage: DockerStage, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}, dockerfile?: string | null): ImageFileAt {
   let image: { stage: StageFiles; files: RepoFiles } | undefined;
   const at = (imagePath: string) => {
-    image ??= stageFilesAt(parsed, stage, null, context, repo, args);
+    image ??= stageFilesAt(parsed, stage, null, context, repo, args, dockerfile);
     const found = lookup(image.stage, absPath(image.stage.workdir, imagePath), image.files);
     return found?.kind === 'context' ? found.rel : null;
   };
@@ -26,21 +26,19 @@ import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/d
 import type { RootPackage, WorkspacePackage } from '../repo/workspace.js';
 import { copyArguments, copyFlag, type CopyArguments } from './copy.js';
 import { globToRegExp, isGlob } from './glob.js';
-import type { ContextIgnore } from './dockerignore.js';
+import { contextIgnore, type ContextIgnore, type IgnoreFiles } from './dockerignore.js';
 import { absPath, buildFiles, copyEntries, joinRel, lookup, normRel, type RepoFiles, type StageFiles } from './imageFiles.js';
 import { followRun, markUncertain } from './imageRun.js';
 import { stageSearchPath, type ImageFileAt } from './searchPath.js';
 import type { ShellWord } from './shell.js';
 import { substitute, variableAssignments } from './variables.js';
 
-/** What the model needs of the repo: its files and workspace packages. */
-export interface ImageRepo {
+/** What the model needs of the repo: its files and workspace packages, and its ignore files. */
+export interface ImageRepo extends IgnoreFiles {
   files: readonly string[];
   workspacePackages: WorkspacePackage[];
   /** The root package.json's workspaces globs and dependencies: what an install of it covers. */
   rootPackage?: RootPackage | null;
-  /** The `.dockerignore` of each directory that has one ('' = the repo root), by directory. */
-  dockerignores?: ReadonlyMap<string, ContextIgnore>;
 }
 
 /** A COPY that fails or half-fails the build, as the model sees it. */
@@ -68,6 +66,8 @@ export interface ImageBuild {
   stages: StageFiles[];
   problems: CopyProblem[];
   files: RepoFiles;
+  /** The ignore file the build reads (src/dockerfile/dockerignore.ts {@link contextIgnore}), if any. */
+  ignore: ContextIgnore | null;
 }
 
 /** What one stage's walk needs besides its files. */
@@ -94,12 +94,15 @@ export interface BuildOptions {
   args?: Readonly<Record<string, string>>;
   /** Called with the stage's files just before each instruction the walk reaches. */
   before?: (ins: DockerInstruction, fs: StageFiles) => void;
+  /** The Dockerfile's repo path: its own `<Dockerfile>.dockerignore`, when it has one, is the build's ignore file. */
+  dockerfile?: string | null | undefined;
 }
 
 /** Follows the build of every stage (up to `options.stop`), for a build context (null when unknown). */
 export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, options: BuildOptions): ImageBuild {
   const dir = context === null ? null : normRel(context);
-  const build: ImageBuild = { parsed, context: dir, stages: [], problems: [], files: buildFiles(repo.files, dir, dir === null ? null : repo.dockerignores?.get(dir)) };
+  const ignore = contextIgnore(repo, dir, options.dockerfile);
+  const build: ImageBuild = { parsed, context: dir, stages: [], problems: [], files: buildFiles(repo.files, dir, ignore), ignore };
   for (const stage of parsed.stages) {
     const parent = stage.parentStage !== null ? build.stages[stage.parentStage] : undefined;
     const fs: StageFiles = parent ? { ...parent, entries: [...parent.entries] } : { entries: [], uncertain: false, workdir: '/' };
@@ -110,26 +113,27 @@ export function buildImage(parsed: ParsedDockerfile, repo: ImageRepo, context: s
 }
 
 /** The files of a stage just before an instruction (or at its end, `at` null), as far as they are established (build args unknown). */
-export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}): { stage: StageFiles; files: RepoFiles } {
-  const build = at ? buildImage(parsed, repo, context, { buildArgs: 'unknown', args, stop: at }) : wholeBuild(parsed, repo, context, args);
+export function stageFilesAt(parsed: ParsedDockerfile, stage: DockerStage, at: DockerInstruction | null, context: string | null, repo: ImageRepo, args: Readonly<Record<string, string>> = {}, dockerfile?: string | null): { stage: StageFiles; files: RepoFiles } {
+  const build = at ? buildImage(parsed, repo, context, { buildArgs: 'unknown', args, dockerfile, stop: at }) : wholeBuild(parsed, repo, context, args, dockerfile);
   return { stage: build.stages[stage.index] ?? { entries: [], uncertain: false, workdir: '/' }, files: build.files };
 }
 
 /**
- * Every stage's files at its end, walked once per parse, repo, context and build args: the repo
+ * Every stage's files at its end, walked once per parse, repo, context, Dockerfile (its own ignore
+ * file) and build args: the repo
  * model asks for the same image several times per service (its start script, its entrypoint, its
  * written directories, its server config). Read-only, like the parse it is keyed on.
  */
 const wholeBuilds = new WeakMap<ParsedDockerfile, WeakMap<ImageRepo, Map<string, ImageBuild>>>();
 
-function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, args: Readonly<Record<string, string>>): ImageBuild {
+function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, args: Readonly<Record<string, string>>, dockerfile?: string | null): ImageBuild {
   let byRepo = wholeBuilds.get(parsed);
   if (!byRepo) wholeBuilds.set(parsed, (byRepo = new WeakMap()));
   let byKey = byRepo.get(repo);
   if (!byKey) byRepo.set(repo, (byKey = new Map()));
-  const key = `${context}\0${JSON.stringify(Object.entries(args).sort())}`;
+  const key = `${context}\0${dockerfile ?? ''}\0${JSON.stringify(Object.entries(args).sort())}`;
   let build = byKey.get(key);
-  if (!build) byKey.set(key, (build = buildImage(parsed, repo, context, { buildArgs: 'unknown', args })));
+  if (!build) byKey.set(key, (build = buildImage(parsed, repo, context, { buildArgs: 'unknown', args, dockerfile })));
   return build;
 }
 
@@ -137,11 +141,12 @@ function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string |
  * The files of their stage just before each of some instructions (build args unknown), from one
  * walk of the build: what {@link stageFilesAt} says for each, without a build per instruction.
  */
-export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerInstruction[], context: string | null, repo: ImageRepo): { before: Map<DockerInstruction, StageFiles>; files: RepoFiles } {
+export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerInstruction[], context: string | null, repo: ImageRepo, dockerfile?: string | null): { before: Map<DockerInstruction, StageFiles>; files: RepoFiles } {
   const wanted = new Set(at);
   const before = new Map<DockerInstruction, StageFiles>();
   const build = buildImage(parsed, repo, context, {
     buildArgs: 'unknown',
+    dockerfile,
     before: (ins, fs) => {
       if (wanted.has(ins)) before.set(ins, { ...fs, entries: [...fs.entries] });
     },

@@ -180,7 +180,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS121',
     title: 'The image runs as root',
     defaultSeverity: 'info',
-    help: 'A container running as root turns any code-execution bug into root in the container. The deployed stage now ends with a USER: the repo\'s own convention, the base image\'s built-in user, or a new system user created with commands that fit the base image. The directories the process writes are made and owned by that user first: those of fs and Python file calls, and the file targets of the file-writing libraries ecsfix knows (winston, pino, log4js, bunyan, multer, Python logging, loguru). A library outside that list is not seen: verify the service starts and can write what it writes (`ecsfix verify`).',
+    help: 'A container running as root turns any code-execution bug into root in the container. The deployed stage now ends with a USER: the repo\'s own convention, the base image\'s built-in user, or a new system user created with commands that fit the base image. The directories the process writes are made and owned by that user first: those of fs and Python file calls, and the file targets of the file-writing libraries ecsfix knows (winston, pino, log4js, bunyan, multer, Python logging, loguru), and the pid, log and socket files of the servers it starts (gunicorn and uWSGI options on the command line, in GUNICORN_CMD_ARGS, gunicorn.conf.py or uwsgi.ini; pm2 and its ~/.pm2; node profile directories). A library outside that list is not seen: verify the service starts and can write what it writes (`ecsfix verify`).',
     fixedBy: NON_ROOT,
   },
   {
@@ -489,7 +489,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS181',
     title: 'The lockfile is left out of the build context by .dockerignore',
     defaultSeverity: 'warning',
-    help: 'The build context\'s .dockerignore lists the lockfile, so `docker build` never sends it and no COPY can bring it into the image: the install resolves versions at build time although the repo locks them, and switching to `npm ci` would fail the build. Remove the lockfile from .dockerignore, then run ecsfix again to make the install frozen.',
+    help: 'The build\'s ignore file lists the lockfile (the Dockerfile\'s own `<Dockerfile>.dockerignore` when it has one, which BuildKit reads in place of the context\'s `.dockerignore`; else the context\'s), so `docker build` never sends it and no COPY can bring it into the image: the install resolves versions at build time although the repo locks them, and a frozen install (`npm ci`, `pnpm install --frozen-lockfile`) would fail the build. Remove the lockfile from that ignore file, then run ecsfix again to make the install frozen.',
   },
   {
     code: 'ECS180',

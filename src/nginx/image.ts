@@ -16,6 +16,7 @@ import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../repo/d
 import { effectiveInstructions } from '../repo/dockerfile.js';
 import { copyArguments, copyFlag } from '../dockerfile/copy.js';
 import { stageFilesAt } from '../dockerfile/imageBuild.js';
+import type { IgnoreFiles } from '../dockerfile/dockerignore.js';
 import type { RepoFiles, StageFiles } from '../dockerfile/imageFiles.js';
 import { variableAssignments } from '../dockerfile/variables.js';
 import { globToRegExp } from '../dockerfile/glob.js';
@@ -125,7 +126,7 @@ function copiedConfig(parsed: ParsedDockerfile, ins: DockerInstruction, state: S
   for (const e of entries) {
     const repoPath = e.rel as string;
     if (!index.isDir(repoPath)) copied.set(e.path, repoPath);
-    else for (const f of files) if (f.startsWith(repoPath + '/')) copied.set(posix.join(e.path, f.slice(repoPath.length + 1)), f);
+    else for (const f of files) if (f.startsWith(repoPath + '/') && index.has(f)) copied.set(posix.join(e.path, f.slice(repoPath.length + 1)), f);
   }
   return copied;
 }
@@ -182,8 +183,9 @@ const STOCK_DIRS = ['/etc/nginx', CONF_D, '/tmp', '/var/cache/nginx', '/usr/shar
  * build in order, then the templates rendered by the entrypoint (over any file of the same name).
  * Image path -> repo path (null for the image's own).
  */
-function imageFiles(parsed: ParsedDockerfile, stage: DockerStage, context: string, files: readonly string[], envsubst: Envsubst): { image: ImageFiles; usesTemplates: boolean } | Refusal {
-  const { stage: state, files: index } = stageFilesAt(parsed, stage, null, context, { files, workspacePackages: [] });
+function imageFiles(parsed: ParsedDockerfile, stage: DockerStage, context: string, repo: BuildSource, envsubst: Envsubst): { image: ImageFiles; usesTemplates: boolean } | Refusal {
+  const ignores = { ...(repo.dockerignores ? { dockerignores: repo.dockerignores } : {}), ...(repo.dockerfileIgnores ? { dockerfileIgnores: repo.dockerfileIgnores } : {}) };
+  const { stage: state, files: index } = stageFilesAt(parsed, stage, null, context, { ...ignores, files: repo.files, workspacePackages: [] }, {}, repo.dockerfile);
   const image: ImageFiles = new Map();
   for (const f of [MAIN_CONF, STOCK_DEFAULT, ...STOCK_FILES]) image.set(f, { repoPath: null, template: false });
   const dirs = new Set(STOCK_DIRS);
@@ -194,7 +196,7 @@ function imageFiles(parsed: ParsedDockerfile, stage: DockerStage, context: strin
       for (const path of [...image.keys()]) if (isRemoved(path, removed)) image.delete(path);
       for (const dir of [...dirs]) if (isRemoved(dir, removed)) dirs.delete(dir);
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
-      const copied = copiedConfig(parsed, ins, state, index, files, envsubst.templateDir);
+      const copied = copiedConfig(parsed, ins, state, index, repo.files, envsubst.templateDir);
       if ('kind' in copied) return copied as Refusal;
       for (const [imagePath, repoPath] of copied) {
         image.set(imagePath, { repoPath, template: false });
@@ -210,6 +212,12 @@ function imageFiles(parsed: ParsedDockerfile, stage: DockerStage, context: strin
   return { image, usesTemplates: templates.length > 0 };
 }
 
+/** The repo's files and ignore files, and the Dockerfile's path (its own `<Dockerfile>.dockerignore` applies). */
+export interface BuildSource extends IgnoreFiles {
+  files: readonly string[];
+  dockerfile: string | null;
+}
+
 /**
  * Reads the config the image starts with. `read` gives a repo file's text (null when it is not in
  * the repo); `environment` is what compose sets in the container (the image's ENV is read here).
@@ -218,7 +226,7 @@ export function nginxImageConfig(
   parsed: ParsedDockerfile,
   stage: DockerStage,
   context: string,
-  files: readonly string[],
+  repo: BuildSource,
   read: (path: string) => string | null,
   environment: Readonly<Record<string, string | null>> = {},
   /** Read the image's own default.conf (as a {@link ConfigFile} with `stock`) instead of refusing it; for readers, never for a transform that edits. */
@@ -226,7 +234,7 @@ export function nginxImageConfig(
 ): NginxImage | Refusal {
   const envsubst = envsubstSettings(parsed, stage, environment);
   if ('kind' in envsubst) return envsubst;
-  const built = imageFiles(parsed, stage, context, files, envsubst);
+  const built = imageFiles(parsed, stage, context, repo, envsubst);
   if ('kind' in built) return built;
   const { image, usesTemplates } = built;
 

@@ -4,7 +4,7 @@
  * build.dockerfile/target), and gathers each service's role, port, entry file, health route and
  * workspace dependencies, with the evidence for each.
  */
-import { parseDockerignore, type ContextIgnore } from '../dockerfile/dockerignore.js';
+import { parseDockerignore, type ContextIgnore, type IgnoreFiles } from '../dockerfile/dockerignore.js';
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, variableSetAt, type ComposeService, type EnvFileReader } from './compose.js';
@@ -26,6 +26,7 @@ import { expandVariables, variableAssignments } from '../dockerfile/variables.js
 import { detectRuntimeWrites, type EnvSetting, type ServiceEnvironment, type StartupFacts } from './runtimeWrites.js';
 import { gunicornConfigBind, gunicornConfigRead, gunicornVariableBind, isGunicornConfig } from './gunicornBind.js';
 import { uwsgiPatternListens, uwsgiPortFacts, uwsgiServer, type UwsgiServer } from './uwsgiConfig.js';
+import { serverFiles } from './serverFiles.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
@@ -88,10 +89,11 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   drafts.push(...dockerfileDrafts(dockerfiles, claimed, workspacePackages, root));
   applyScriptTargets(drafts, dockerfiles, files, read);
 
+  const ignores = readDockerignores(files, read);
   const services: Service[] = drafts.map((draft) => {
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
-    const deps = { files, fileSet, read, workspacePackages, problems };
+    const deps = { files, fileSet, read, workspacePackages, problems, ...ignores };
     const start = draftStart(draft, entry?.parsed ?? null, deps);
     const dir = startDir(serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name), start.pkg);
     return describeService(draft, dir, entry?.parsed ?? null, deps, start);
@@ -113,7 +115,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     packageManager,
     lockfiles: lockfileFacts(files, read, options.files ? new Set() : untrackedFiles(root)),
     ...(options.files ? (options.executables ? { executables: options.executables } : {}) : { executables: executableFiles(root, files) }),
-    dockerignores: readDockerignores(files, read),
+    ...ignores,
     userConvention: null,
     problems,
     unparsable,
@@ -199,15 +201,22 @@ function cachedReader(root: string, fileSet: Set<string>): (rel: string) => stri
 }
 
 /** Every Dockerfile, parsed once; one that cannot be read or parsed is kept with its error. */
-/** Every `.dockerignore`, by the directory it is in (a build context there leaves its paths out). */
-function readDockerignores(files: string[], read: (rel: string) => string | null): Map<string, ContextIgnore> {
-  const ignores = new Map<string, ContextIgnore>();
+/**
+ * Every `.dockerignore`, by the directory it is in (a build context there leaves its paths out), and
+ * every Dockerfile-specific `<Dockerfile>.dockerignore`, by that Dockerfile's path (BuildKit reads
+ * it in place of the context's for builds of that Dockerfile: src/dockerfile/dockerignore.ts).
+ */
+function readDockerignores(files: string[], read: (rel: string) => string | null): { dockerignores: Map<string, ContextIgnore>; dockerfileIgnores: Map<string, ContextIgnore> } {
+  const dockerignores = new Map<string, ContextIgnore>();
+  const dockerfileIgnores = new Map<string, ContextIgnore>();
   for (const file of files) {
-    if (file !== '.dockerignore' && !file.endsWith('/.dockerignore')) continue;
+    if (!file.endsWith('.dockerignore')) continue;
     const text = read(file);
-    if (text !== null) ignores.set(file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '', parseDockerignore(file, text));
+    if (text === null) continue;
+    if (file === '.dockerignore' || file.endsWith('/.dockerignore')) dockerignores.set(file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '', parseDockerignore(file, text));
+    else dockerfileIgnores.set(file.slice(0, -'.dockerignore'.length), parseDockerignore(file, text));
   }
-  return ignores;
+  return { dockerignores, dockerfileIgnores };
 }
 
 function readDockerfiles(files: string[], read: (rel: string) => string | null, problems: Finding[]): Map<string, DockerfileEntry> {
@@ -465,7 +474,7 @@ interface Draft {
   alsoComposedBy: ComposeService[];
 }
 
-interface DescribeDeps {
+interface DescribeDeps extends IgnoreFiles {
   files: string[];
   fileSet: Set<string>;
   read: (rel: string) => string | null;
@@ -536,7 +545,7 @@ function draftStart(draft: Draft, parsed: ParsedDockerfile | null, deps: Describ
   const globalArgs = parsed ? parsed.instructions.filter((i) => i.stageIndex === -1 && i.keyword === 'ARG') : [];
   const image = imageEnvironment(inForce, globalArgs, draft.args);
   const env = startVariables(image, [draft.compose, ...draft.alsoComposedBy]);
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args, draft.dockerfile) : undefined;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: deps.workspacePackages, servicePackage: null, env, read: deps.read, ...(imageFile ? { imageFile } : {}) });
   return { image, env, pkg: startPackage(cwd, deps.workspacePackages, imageFile), imageFile };
 }
@@ -645,7 +654,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     listen,
     ...(portVariable ? { portVariable } : {}),
     ...nestServerFacts(facts),
-    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, { sourceFiles, entryFile }, facts, deps, start),
+    ...serviceProcessFacts(draft, dir, pkg, stage, inForce, { sourceFiles, entryFile, uwsgi }, facts, deps, start),
     ...startPackageFact(dir, start, workspacePackages),
   };
 }
@@ -655,15 +664,19 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
  * the directory its start command runs it in), the package scripts that command runs, the
  * source files that consume a queue themselves, and the consumer classes another file makes.
  */
-function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], { sourceFiles, entryFile }: { sourceFiles: string[]; entryFile: string | null }, sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers' | 'processShutdown'> {
+function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | null, stage: DockerStage | undefined, inForce: DockerInstruction[], { sourceFiles, entryFile, uwsgi }: { sourceFiles: string[]; entryFile: string | null; uwsgi: UwsgiServer | null }, sources: Map<string, SourceFacts>, deps: DescribeDeps, { image, env, imageFile }: DraftStart): Pick<Service, 'runtimeWrites' | 'startScripts' | 'consumerFiles' | 'importedConsumers' | 'processShutdown'> {
   const { files, read, workspacePackages } = deps;
   const cwd = serviceProcessCwd(draft.dockerfile, inForce, draft.compose, { packages: workspacePackages, servicePackage: pkg, env, read, ...(imageFile ? { imageFile } : {}) });
   const facts = startupFacts(draft, pkg, stage, sourceFiles, workspacePackages, files, read, imageFile);
+  const environment = serviceEnvironment(draft, image);
+  const setting = (name: string) => (environment[name] ?? []).map((s) => ({ text: s.value, file: s.file, line: s.line }));
+  const started = [...facts.startup, ...(facts.scripts ?? []).map((s) => ({ ...s, line: 1 }))];
+  facts.serverFiles = serverFiles(started, uwsgi, { cmdArgs: setting('GUNICORN_CMD_ARGS'), pm2Home: setting('PM2_HOME') }, imageFile, read);
   const consumerFiles = [...sources.entries()].filter(([, f]) => f.consumesQueue).map(([file]) => file);
   const imported = consumerFiles.length ? importedConsumers(sourceFiles, consumerFiles, read, (f) => sources.get(f)?.js?.imports) : [];
   const shared = consumerFiles.length ? processShutdown(entryFile, sourceFiles, sources, consumerFiles, imported.map((c) => c.file), read) : null;
   return {
-    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment: serviceEnvironment(draft, image), cwd }),
+    runtimeWrites: detectRuntimeWrites(dir, files, read, { ...facts, environment, cwd }),
     ...(cwd.known && cwd.scripts.length ? { startScripts: cwd.scripts } : {}),
     ...(consumerFiles.length ? { consumerFiles } : {}),
     ...(imported.length ? { importedConsumers: imported } : {}),
@@ -732,7 +745,7 @@ function processRole(draft: Draft, parsed: ParsedDockerfile | null, stage: Docke
 /** The compose command that runs in place of the image's web server ({@link serverReplacedBy}), reading the scripts and source files it names (collected in `ran`). */
 function replacedServerOf(draft: Draft, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, inForce: DockerInstruction[], pkg: WorkspacePackage | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, ran: string[] = []): ReplacedServer | null {
   if (!parsed || !stage) return null;
-  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args, draft.dockerfile);
   return serverReplacedBy(inForce, draft.compose, pkg, (word) => {
     const path = imageFile(word);
     const text = path === null ? null : deps.read(path);
@@ -762,7 +775,7 @@ function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfil
 
 /** The uWSGI the service's process runs (its command line, the ini file it names in the image, its UWSGI_* variables); null when it runs none. */
 function uwsgiServerOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps, image: ImageEnvironment): UwsgiServer | null {
-  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args);
+  const imageFile = repoFileAt(parsed, stage, draft.context, deps, draft.args, draft.dockerfile);
   const start = uwsgiStart(stage, draft, deps, imageFile);
   if (!start) return null;
   const env = serviceEnvironment(draft, image);
@@ -818,7 +831,7 @@ function gunicornArgsBind(stage: DockerStage, draft: Draft, image: ImageEnvironm
  * overridden when the command line or GUNICORN_CMD_ARGS (the image's ENV, compose) binds.
  */
 function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: Draft, deps: DescribeDeps, image: ImageEnvironment) {
-  const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args), deps.read);
+  const config = gunicornConfigRead(processCommand(stage, draft.compose), repoFileAt(parsed, stage, draft.context, deps, draft.args, draft.dockerfile), deps.read);
   const cmdArgs = serviceEnvironment(draft, image).GUNICORN_CMD_ARGS ?? [];
   return config && { ...config, cliBind: config.cliBind || cmdArgs.some((s) => /(?:^|\s)(?:-b|--bind)(?:[\s=]|$)/.test(s.value)) };
 }
@@ -829,7 +842,7 @@ function gunicornConfigOf(parsed: ParsedDockerfile, stage: DockerStage, draft: D
  * gunicorn config files the process does not read (one left beside a `fastapi run` CMD, or not copied).
  */
 function serverStartFacts(language: ServiceLanguage, draft: Draft, dir: string, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, cmdText: string, entryFile: string | null, facts: Map<string, SourceFacts>, deps: DescribeDeps, image: ImageEnvironment) {
-  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args) : undefined;
+  const imageFile = parsed && stage ? repoFileAt(parsed, stage, draft.context, deps, draft.args, draft.dockerfile) : undefined;
   const byPattern = listensByPattern(language, dir, deps, entryFile, [cmdText, draft.compose?.command ?? '', draft.compose?.entrypoint ?? ''].join(' '), imageFile);
   const config = parsed && stage ? gunicornConfigOf(parsed, stage, draft, deps, image) : null;
   const variableBind = gunicornVariableBind(config);

@@ -1,8 +1,10 @@
-/** Which files are Dockerfiles: `Dockerfile`, `Containerfile`, `Dockerfile.api`, `api.Dockerfile`. */
+/** Which files are Dockerfiles: `Dockerfile`, `Containerfile`, `Dockerfile.api`, `api.Dockerfile` (not their `.dockerignore` files). */
 import { posix } from 'node:path';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.(?:Dockerfile|dockerfile)$/;
 
 export function isDockerfileName(path: string): boolean {
-  return DOCKERFILE_NAME.test(posix.basename(path));
+  // `Dockerfile.dockerignore` / `api.Dockerfile.dockerignore` is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
+  const name = posix.basename(path);
+  return DOCKERFILE_NAME.test(name) && !name.endsWith('.dockerignore');
 }

@@ -219,6 +219,8 @@ export interface RepoModel {
   executables?: Set<string>;
   /** The `.dockerignore` of each directory that has one ('' = the root), by directory: what a build from there leaves out. */
   dockerignores?: Map<string, ContextIgnore>;
+  /** BuildKit's Dockerfile-specific ignore files (`<Dockerfile>.dockerignore`), by the Dockerfile's path: they replace the context's for builds of that Dockerfile (read them through contextIgnore in src/dockerfile/dockerignore.ts). */
+  dockerfileIgnores?: Map<string, ContextIgnore>;
   /** The non-root user the repo's HTTP images already use (e.g. nodejs:1001). */
   userConvention: UserConvention | null;
   /**

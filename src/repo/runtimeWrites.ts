@@ -18,7 +18,8 @@
  *     standalone `node <dir>/server.js` <dir>/.next/cache,
  *     Django `collectstatic` STATIC_ROOT and `makemigrations` each app's migrations/, `migrate` the
  *     directory of a SQLite database, `celery beat` its schedule file (by default in the working
- *     directory), and what the entrypoint script itself writes (src/repo/scriptWrites.ts).
+ *     directory), what the entrypoint script itself writes (src/repo/scriptWrites.ts), and the pid,
+ *     log and socket files of the servers it starts (gunicorn, uWSGI, pm2: src/repo/serverFiles.ts).
  * Paths are relative to the service directory, the WORKDIR, or absolute (see {@link RuntimeWrite}).
  */
 import { filesUnder } from './files.js';
@@ -30,6 +31,7 @@ import type { ProcessCwd } from './processCwd.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { callArguments, firstArgument, topLevelArguments, wholeCall } from './callText.js';
 import { FILE_WRITING_LIBRARIES, type FileWritingLibrary, type WriteSink } from './fileWriters.js';
+import type { ServerFiles } from './serverFiles.js';
 
 export interface RuntimeWrite {
   /** Relative to the service directory (or the WORKDIR when `fromWorkdir`), or absolute (a container path) when `absolute`. */
@@ -179,6 +181,8 @@ export interface StartupFacts {
   imageFile?: ImageFileAt;
   /** The process's working directory as the start command sets it (src/repo/processCwd.ts); absent: the WORKDIR. */
   cwd?: ProcessCwd;
+  /** The pid, log and socket files the servers it starts write (gunicorn, uWSGI, pm2: src/repo/serverFiles.ts). */
+  serverFiles?: ServerFiles;
 }
 
 /** `inCwd`: the path is relative to the directory the process runs in (the project's), not where the package manager hoists the client. */
@@ -217,6 +221,8 @@ interface PathContext {
   /** `__dirname`: the directory of the file being read, relative to the service directory (CommonJS files only). */
   fileDir?: string;
   because?: string;
+  /** `-` names stdout (a server's log setting), not a file. */
+  dashIsStdout?: boolean;
 }
 
 /** A path an expression names: `path` so far, whether a dynamic part follows it (`./data/${name}`), and the variable it came from. */
@@ -383,8 +389,10 @@ function resolvePath(expr: string, text: string, ctx: PathContext, depth = 0): R
 
 /** The directories a write creates or writes into (one per value its path can take); null when its path cannot be resolved. */
 function writtenDirs(expr: string, text: string, isFile: boolean, ctx: PathContext): { dir: string; via?: string; home?: boolean; besideFile?: true }[] | null {
-  const resolved = resolvePath(expr, text, ctx);
-  if (!resolved) return null;
+  const all = resolvePath(expr, text, ctx);
+  if (!all) return null;
+  // A server's log setting of `-` is its stdout/stderr, not a file.
+  const resolved = ctx.dashIsStdout ? all.filter((r) => r.path !== '-') : all;
   if (resolved.some((r) => r.tilde === 'literal')) {
     ctx.because = 'a path with a `~` that nothing expands: a directory literally named ~';
     return null;
@@ -449,11 +457,11 @@ function pythonWrites(text: string, add: (expr: string, at: number, isFile: bool
 type AddWrite = (expr: string, at: number, isFile: boolean, what: string) => void;
 
 /** Where a write found in `text` of `file` goes: resolved to directories, or unresolved (the image stays root). */
-function writeSink(writes: RuntimeWrite[], serviceDir: string, file: string, text: string, env: ServiceEnvironment, python: boolean): WriteSink & { add: AddWrite } {
+function writeSink(writes: RuntimeWrite[], serviceDir: string, file: string, text: string, env: ServiceEnvironment, python: boolean, dashIsStdout = false): WriteSink & { add: AddWrite } {
   const add: AddWrite = (expr, at, isFile, what) => {
     if (/\btmpdir\(\)|\btempfile\.|\bgettempdir\(|TMPDIR|['"`]\/tmp\//.test(expr)) return; // the temp directory is writable by everyone
     // `__dirname` is the file's own directory in a CommonJS file the process runs as it is (not TS, whose output lands elsewhere).
-    const ctx: PathContext = { env, python, ...(/\.c?js$/.test(file) ? { fileDir: posix.relative(serviceDir, posix.dirname(file)) || '.' } : {}) };
+    const ctx: PathContext = { env, python, ...(dashIsStdout ? { dashIsStdout } : {}), ...(/\.c?js$/.test(file) ? { fileDir: posix.relative(serviceDir, posix.dirname(file)) || '.' } : {}) };
     const dirs = writtenDirs(expr, text, isFile, ctx);
     const line = lineOfOffset(text, at);
     if (dirs === null) {
@@ -631,8 +639,38 @@ export function detectRuntimeWrites(serviceDir: string, files: string[], read: (
       });
   }
   for (const w of scriptWrites(facts.scripts ?? [], facts.imageFile)) pushWrite(writes, w);
+  for (const w of serverFileWrites(serviceDir, facts.serverFiles, facts.environment ?? {})) pushWrite(writes, inCwd(w));
   const configFiles = inService.filter((f) => !f.slice(prefix.length).includes('node_modules/'));
   for (const w of codeWrites(serviceDir, facts.sourceFiles, read, facts.environment ?? {}, configFiles)) pushWrite(writes, inCwd(w));
+  return writes;
+}
+
+/**
+ * The directories of the pid, log and socket files the servers the service starts write
+ * (src/repo/serverFiles.ts): a literal path's directory (relative ones in the working directory), a
+ * gunicorn.conf.py value followed as the code's paths are; unresolved (the image stays root) for a
+ * path that reads a variable in its directory part, and for a config the server reads that ecsfix cannot.
+ */
+function serverFileWrites(serviceDir: string, server: ServerFiles | undefined, env: ServiceEnvironment): RuntimeWrite[] {
+  const writes: RuntimeWrite[] = [];
+  for (const u of server?.unread ?? []) writes.push({ path: u.value, absolute: false, unresolved: true, reason: u.what, file: u.file, line: u.line });
+  for (const f of server?.files ?? []) {
+    const reason = `${f.what} writes ${f.home ? `~/${f.value}` : f.value} at start`;
+    if (f.python) {
+      writeSink(writes, serviceDir, f.file, f.python.text, env, true, true).add(f.value, f.python.at, !f.dir, f.what);
+      continue;
+    }
+    if (f.home) {
+      pushWrite(writes, { path: f.value, absolute: false, home: true, recursive: true, reason, file: f.file, line: f.line });
+      continue;
+    }
+    const dir = posix.normalize(f.dir ? f.value : posix.dirname(f.value)).replace(/(.)\/$/, '$1');
+    if (f.value === '-' || /^\/(?:tmp|dev|proc)(?:\/|$)/.test(dir)) continue; // stdout, the temp directory, /dev/shm
+    // uWSGI's `%n`/`$(VAR)`/`@(file)`, a shell's `$VAR`: in the file name only, the directory is still known.
+    const variable = f.value.search(/[$%@~`]/);
+    if (variable >= 0 && (f.dir || variable < f.value.lastIndexOf('/') || !f.value.includes('/'))) writes.push({ path: f.value, absolute: false, unresolved: true, reason: `${f.what} writes a file whose directory reads a variable`, file: f.file, line: f.line });
+    else pushWrite(writes, { path: dir, absolute: dir.startsWith('/'), ...(dir.startsWith('/') ? {} : { fromWorkdir: true }), ...(f.dir ? { recursive: true } : {}), reason, file: f.file, line: f.line });
+  }
   return writes;
 }
 

@@ -9,6 +9,7 @@
 import { lineOfOffset } from '../text.js';
 import type { Service } from './model.js';
 import type { PatternListen } from './serverListen.js';
+import { UWSGI_FILE_OPTIONS } from './serverFiles.js';
 
 /** `other`: a `protocol =` value ecsfix does not know; not HTTP as far as it can tell. */
 export type UwsgiProtocol = 'http' | 'uwsgi' | 'fastcgi' | 'scgi' | 'other';
@@ -29,6 +30,8 @@ export interface UwsgiServer {
   listens: UwsgiListen[];
   /** What ecsfix could not read, so that other listens may exist (a config file the repo does not have, an `include`). */
   unread: string[];
+  /** Every option read (command line, ini, UWSGI_*), but the config files: src/repo/serverFiles.ts reads the files they name. */
+  options: { name: string; value: string; file: string; line: number }[];
   /** Where uwsgi is started (the command's file and line). */
   file: string;
   line: number;
@@ -75,7 +78,7 @@ function commandOptions(words: string[], at: { file: string; line: number }): Op
     if (long) {
       const name = long[1] ?? '';
       const next = words[i + 1];
-      const value = long[2] ?? (next !== undefined && !next.startsWith('-') && (name in PROTOCOL_OF || CONFIG_OPTIONS.has(name) || name === 'protocol') ? (i++, next) : '');
+      const value = long[2] ?? (next !== undefined && !next.startsWith('-') && (name in PROTOCOL_OF || CONFIG_OPTIONS.has(name) || UWSGI_FILE_OPTIONS.has(name) || name === 'protocol') ? (i++, next) : '');
       out.push({ name, value, ...at });
     } else if (/\.ini(?::[\w-]+)?$/.test(word)) out.push({ name: 'ini', value: word, ...at });
   }
@@ -129,7 +132,7 @@ export function uwsgiServer(command: string, at: { file: string; line: number },
   const unread: string[] = [];
   const options: Option[] = [];
   // uWSGI reads UWSGI_<OPTION> from its environment as options (UWSGI_HTTP_SOCKET is --http-socket).
-  for (const name of [...Object.keys(PROTOCOL_OF), 'ini', 'protocol']) {
+  for (const name of [...Object.keys(PROTOCOL_OF), ...UWSGI_FILE_OPTIONS, 'ini', 'protocol']) {
     const set = env(`UWSGI_${name.toUpperCase().replace(/-/g, '_')}`);
     if (set && name !== 's') options.push({ name, value: set.value, file: set.file, line: set.line });
   }
@@ -157,7 +160,7 @@ export function uwsgiServer(command: string, at: { file: string; line: number },
     const { text, vars, unknown } = expand(o.value, env);
     return [{ option: o.name, protocol: generic, port: unknown ? null : tcpPort(text), envVar: vars[0] ?? null, file: o.file, line: o.line }];
   });
-  return { listens, unread, ...at };
+  return { listens, unread, options: all, ...at };
 }
 
 /** The server's TCP listens as start calls read by pattern: port evidence, and the variable an address reads (`http-socket = :$(PORT)`). */

@@ -52,7 +52,7 @@ export function copySource(ctx: BuildCheckContext): BuildFinding[] {
  */
 function buildOutput(ctx: BuildCheckContext, source: string): { path: string; by: string } | null {
   const inContext = normRel(posix.normalize(source.replace(/^\/+/, '')));
-  if (ctx.build.context !== null && ctx.repo.dockerignores?.get(ctx.build.context)?.ignored(inContext)) return null;
+  if (ctx.build.ignore?.ignored(inContext)) return null;
   const rel = normRel(posix.normalize(posix.join(ctx.build.context ?? '', inContext)));
   const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
   for (const pkg of ctx.repo.workspacePackages) for (const o of declaredOutputs(pkg)) if (within(rel, o.path) || within(o.path, rel)) return o;

@@ -54,7 +54,7 @@ function contextFor(text: string, repo: RepoModel, options: BuildCheckOptions): 
   const service = options.service ?? (options.path ? (repo.services.find((s) => s.dockerfile === options.path) ?? null) : null);
   const context = normRel(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
   // The build args the service's compose build passes (`args: { APP: jobs }`): its build sees those values.
-  const walk = { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {} } as const;
+  const walk = { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {}, dockerfile: options.path ?? service?.dockerfile } as const;
   const build = buildImage(parseDockerfile(text), repo, context, walk);
   let snapshots: Map<DockerInstruction, StageFiles> | undefined;
   const before = (ins: DockerInstruction) => {

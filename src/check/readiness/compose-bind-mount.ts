@@ -26,7 +26,7 @@ export function composeBindMount(ctx: CheckContext): Finding[] {
       if (!volume.source || !/^\.\.?\//.test(volume.source)) continue;
       const source = posix.normalize(posix.join(posix.dirname(declaredIn), volume.source));
       if (!files.has(source)) continue;
-      const { stage, files: index } = stageFilesAt(image.parsed, image.stage, null, service.buildContext, ctx.repo);
+      const { stage, files: index } = stageFilesAt(image.parsed, image.stage, null, service.buildContext, ctx.repo, undefined, service.dockerfile);
       if (presence(stage, volume.target, index).presence !== 'no') continue;
       const text = ctx.read(declaredIn) ?? '';
       const line = text.split('\n').findIndex((l) => l.includes(volume.source ?? '') && l.includes(volume.target)) + 1;

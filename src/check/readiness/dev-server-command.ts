@@ -79,7 +79,7 @@ export function devServerCommand(ctx: CheckContext): Finding[] {
 /** The repo file an ENTRYPOINT script comes from: the file the image's COPY put there, else the script's name in the build context. */
 export function entrypointScript(ctx: CheckContext, service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }): { path: string; text: string } | null {
   const args = lastInForce(image.parsed, image.stage, 'ENTRYPOINT')?.args ?? '';
-  const path = startScriptPath(service.buildContext, args, ctx.repo.files, repoFileAt(image.parsed, image.stage, service.buildContext, ctx.repo));
+  const path = startScriptPath(service.buildContext, args, ctx.repo.files, repoFileAt(image.parsed, image.stage, service.buildContext, ctx.repo, undefined, service.dockerfile));
   const text = path === null ? null : ctx.read(path);
   return path === null || text === null ? null : { path, text };
 }

@@ -42,7 +42,7 @@ export function nginxComposeUpstream(ctx: CheckContext): Finding[] {
   for (const service of ctx.repo.services) {
     const image = serviceImage(ctx.repo, service);
     if (!image || !/^(?:nginx\/)?nginx$|\/nginx-unprivileged$/.test(image.stage.base.name)) continue;
-    const config = nginxImageConfig(image.parsed, image.stage, service.buildContext, ctx.repo.files, ctx.read, service.compose?.environment ?? {});
+    const config = nginxImageConfig(image.parsed, image.stage, service.buildContext, { ...ctx.repo, dockerfile: service.dockerfile }, ctx.read, service.compose?.environment ?? {});
     if ('kind' in config) continue; // the configuration it starts with is not established
     for (const file of config.loaded)
       for (const { host, line } of upstreamTargets(file.directives)) {
