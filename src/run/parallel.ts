@@ -17,6 +17,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { DockerfileEntry, RepoModel } from '../repo/model.js';
+import { knownSyntax, rememberSyntax, type KnownSyntax } from '../source/index.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
@@ -37,8 +38,11 @@ export type PortableModel = Omit<RepoModel, 'dockerfiles' | 'dockerignores'> & {
   hadDockerignores: boolean;
 };
 
-/** What the worker gets: the caller's job, the model, and the files it may plan (in the order they are claimed). */
-export type WorkerJob<Job> = Job & { model: PortableModel; paths: string[] };
+/**
+ * What the worker gets: the caller's job, the model, the files it may plan (in the order they are
+ * claimed) and what the model's parse established of their syntax (a codemod checks its input).
+ */
+export type WorkerJob<Job> = Job & { model: PortableModel; paths: string[]; syntax: KnownSyntax[] };
 
 interface SharedData<Job> {
   counters: SharedArrayBuffer;
@@ -54,7 +58,8 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
   return {
     planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[] {
       if (shared.length < minShared) return planner.paths.map((path) => planner.planFile(path));
-      const { counters, port, worker } = startWorker(script, { ...job, model: portableModel(repo), paths: shared.map((i) => planner.paths[i] as string) }) ?? {};
+      const paths = shared.map((i) => planner.paths[i] as string);
+      const { counters, port, worker } = startWorker(script, { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) }) ?? {};
       if (!counters || !port || !worker) return planner.paths.map((path) => planner.planFile(path));
       try {
         return planWithWorker(planner, shared, counters, port);
@@ -128,6 +133,7 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     Atomics.notify(counters, POSTED);
   };
   try {
+    rememberSyntax(job.syntax);
     const planner = makePlanner(job);
     for (let k = Atomics.add(counters, NEXT, 1); k < job.paths.length; k = Atomics.add(counters, NEXT, 1)) {
       let outcome: FileOutcome | null = null;

@@ -40,6 +40,32 @@ export function sourceSyntaxError(path: string, text: string): { line: number; m
   return error;
 }
 
+/** A file's syntax as this thread knows it: for another thread planning the same files (src/run/parallel.ts). */
+export interface KnownSyntax {
+  path: string;
+  text: string;
+  error: { line: number; message: string } | null;
+}
+
+/** What this thread already knows of these files' syntax (from their facts or an earlier check). */
+export function knownSyntax(paths: readonly string[]): KnownSyntax[] {
+  const known: KnownSyntax[] = [];
+  for (const path of paths) {
+    const hit = cache.get(path);
+    if (hit && mayMatter(hit.text)) known.push({ path, text: hit.text, error: hit.facts.syntaxError });
+    else {
+      const checked = lastChecked.get(path);
+      if (checked) known.push({ path, ...checked });
+    }
+  }
+  return known;
+}
+
+/** Takes what another thread knew of these files' syntax: {@link sourceSyntaxError} answers from it for the same texts. */
+export function rememberSyntax(known: readonly KnownSyntax[]): void {
+  for (const { path, text, error } of known) lastChecked.set(path, { text, error });
+}
+
 /**
  * The last text of each file checked without facts: a codemod's output is checked before it is
  * accepted, and the next codemod of the chain checks the same text as its input.
