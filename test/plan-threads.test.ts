@@ -16,15 +16,17 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'ecsfix');
 /** A worker speaking servePlanShare's protocol; `job.mode` makes it misbehave. */
 const STAND_IN = `
 import { workerData } from 'node:worker_threads';
-const { counters: buffer, port, job } = workerData;
+const { counters: buffer, port } = workerData;
 const counters = new Int32Array(buffer);
 const post = (m) => { port.postMessage(m); Atomics.add(counters, 1, 1); Atomics.notify(counters, 1); };
-const paths = job.paths;
-for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
-  if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
-  post({ index: i, outcome: job.mode === 'throws' ? null : { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'worker', message: paths[i] }] } });
-}
-port.close();
+port.once('message', (job) => {
+  const paths = job.paths;
+  for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
+    if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
+    post({ index: i, outcome: job.mode === 'throws' ? null : { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'worker', message: paths[i] }] } });
+  }
+  port.close();
+});
 `;
 
 const paths = Array.from({ length: 24 }, (_, i) => `services/s${String(i).padStart(2, '0')}/src/index.ts`);
@@ -42,8 +44,9 @@ const planner: FilePlanner = {
 const shared = paths.flatMap((_, i) => (i % 2 ? [i] : []));
 const repo = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan'));
 
-function planAll(mode: string, minShared = 1) {
+function planAll(mode: string, minShared = 1, warmUp = false) {
   const sharing = workerSharing(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { mode }, minShared);
+  if (warmUp) sharing.warmUp?.(1_000_000);
   return sharing.planAll(planner, repo, shared).map((o) => o.findings[0]);
 }
 
@@ -56,6 +59,12 @@ describe('planning on two threads', () => {
     merged.forEach((f, i) => {
       if (!shared.includes(i)) expect(f?.code).toBe('main');
     });
+  });
+
+  it('plans with a worker started while the model was built', () => {
+    const merged = planAll('normal', 1, true);
+    expect(merged.map((f) => f?.message)).toEqual(paths);
+    expect(merged.filter((f) => f?.code === 'worker').length).toBeGreaterThan(0);
   });
 
   it('starts no worker for fewer shared files than it pays for', () => {

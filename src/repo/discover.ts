@@ -56,11 +56,14 @@ export interface BuildOptions {
   files?: string[];
   /** With `files`: the ones with the exec bit (tests); unknown when absent. */
   executables?: Set<string>;
+  /** Told the repo's files as soon as they are listed (the engine starts a planning worker on a large repo). */
+  onFiles?: (files: readonly string[]) => void;
 }
 
 export function buildRepoModel(rootInput: string, options: BuildOptions = {}): RepoModel {
   const root = options.files ? rootInput : realpathSync(rootInput);
   const files = options.files ?? listRepoFiles(root);
+  options.onFiles?.(files);
   const fileSet = new Set(files);
   const read = options.read ?? cachedReader(root, fileSet);
   const problems: Finding[] = [];

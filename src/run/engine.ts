@@ -41,10 +41,18 @@ export interface RunTiming {
 /** Builds the repo model of `root` and plans what `registry`'s transforms change in it. Writes nothing. */
 export function planRepo(registry: Transform[], root: string, options: PlanOptions = {}): RepoPlan {
   const started = performance.now();
-  const repo = buildRepoModel(root);
-  const modelMs = performance.now() - started;
+  const { sharing } = options;
+  let repo: RepoModel;
+  let plan: Plan;
+  let modelMs: number;
   const transformMs = new Map<string, number>();
-  const plan = planModel(repo, registry, options, transformMs);
+  try {
+    repo = buildRepoModel(root, sharing?.warmUp ? { onFiles: (files) => sharing.warmUp?.(files.length) } : {});
+    modelMs = performance.now() - started;
+    plan = planModel(repo, registry, options, transformMs);
+  } finally {
+    sharing?.release?.(); // a worker started for a plan that never came
+  }
   const timing = { modelMs, planMs: performance.now() - started - modelMs, transformMs: Object.fromEntries(transformMs) };
   return { root: repo.root, repo, transforms: registry, plan, timing };
 }

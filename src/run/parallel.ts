@@ -1,8 +1,8 @@
 /**
  * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
- * of it and plans the TS/JS sources (the codemods: the largest share of planning), while the main
- * thread plans the Dockerfiles and compose files and then helps with the sources: both claim the
- * next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
+ * of it and plans the TS/JS sources (the codemods: the largest share of planning) and the compose
+ * files, while the main thread plans the Dockerfiles and then helps with the rest: both claim the
+ * next shared file from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
  * the one a single thread makes, whichever thread planned a file.
  *
  * The copy leaves out what does not cross threads or is not needed there: the parsed Dockerfiles
@@ -30,6 +30,9 @@ const STALL_MS = 60_000;
 /** Below this many shared files a worker costs more (starting it, loading the codemods again) than it saves. */
 export const MIN_SHARED_FILES = 100;
 
+/** A repo with this many files gets its worker started while the model is built (loading its code takes a few hundred ms). */
+export const WARM_UP_FILES = 400;
+
 type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string };
 
 /** The repo model as it crosses to the worker (see {@link portableModel}). */
@@ -44,39 +47,61 @@ export type PortableModel = Omit<RepoModel, 'dockerfiles' | 'dockerignores'> & {
  */
 export type WorkerJob<Job> = Job & { model: PortableModel; paths: string[]; syntax: KnownSyntax[] };
 
-interface SharedData<Job> {
+/** What the worker starts with; its job follows as the first message on `port`. */
+interface SharedData {
   counters: SharedArrayBuffer;
   port: MessagePort;
-  job: WorkerJob<Job>;
+}
+
+interface StartedWorker {
+  counters: Int32Array;
+  port: MessagePort;
+  worker: Worker;
 }
 
 /**
  * Sharing through the worker `script` (which calls {@link servePlanShare}) when the plan has at least
- * `minShared` files to share; below that, or when no worker starts, every file is planned here.
+ * `minShared` files to share; below that, or when no worker starts, every file is planned here. On a
+ * repo of {@link WARM_UP_FILES} files or more the worker is started while the model is being built,
+ * so that loading its code costs no wall time.
  */
 export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES): PlanSharing {
+  let warm: StartedWorker | null = null;
+  const stop = (started: StartedWorker) => {
+    void started.worker.terminate();
+    started.port.close();
+  };
   return {
+    warmUp(fileCount: number) {
+      if (fileCount >= WARM_UP_FILES) warm ??= startWorker(script);
+    },
+    release() {
+      if (warm) stop(warm);
+      warm = null;
+    },
     planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[] {
-      if (shared.length < minShared) return planner.paths.map((path) => planner.planFile(path));
-      const paths = shared.map((i) => planner.paths[i] as string);
-      const { counters, port, worker } = startWorker(script, { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) }) ?? {};
-      if (!counters || !port || !worker) return planner.paths.map((path) => planner.planFile(path));
+      const started = shared.length >= minShared ? (warm ?? startWorker(script)) : null;
+      if (warm && warm !== started) stop(warm);
+      warm = null;
+      if (!started) return planner.paths.map((path) => planner.planFile(path));
       try {
-        return planWithWorker(planner, shared, counters, port);
+        const paths = shared.map((i) => planner.paths[i] as string);
+        const work: WorkerJob<Job> = { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) };
+        started.port.postMessage(work);
+        return planWithWorker(planner, shared, started.counters, started.port);
       } finally {
-        void worker.terminate();
-        port.close();
+        stop(started);
       }
     },
   };
 }
 
-function startWorker<Job>(script: URL, job: WorkerJob<Job>): { counters: Int32Array; port: MessagePort; worker: Worker } | null {
+function startWorker(script: URL): StartedWorker | null {
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
-    const data: SharedData<Job> = { counters: counters.buffer as SharedArrayBuffer, port: port2, job };
+    const data: SharedData = { counters: counters.buffer as SharedArrayBuffer, port: port2 };
     worker = new Worker(script, { workerData: data, transferList: [port2] });
   } catch {
     port1.close();
@@ -123,31 +148,33 @@ function planWithWorker(planner: FilePlanner, shared: number[], counters: Int32A
   return paths.map((path, i) => outcomes[i] ?? planner.planFile(path));
 }
 
-/** The worker's side: builds its planner from the job, then plans shared files until none is left to claim. */
+/** The worker's side: waits for its job, builds its planner, then plans shared files until none is left to claim. */
 export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePlanner): void {
-  const { counters: buffer, port, job } = workerData as SharedData<Job>;
+  const { counters: buffer, port } = workerData as SharedData;
   const counters = new Int32Array(buffer);
   const post = (message: WorkerMessage) => {
     port.postMessage(message);
     Atomics.add(counters, POSTED, 1);
     Atomics.notify(counters, POSTED);
   };
-  try {
-    rememberSyntax(job.syntax);
-    const planner = makePlanner(job);
-    for (let k = Atomics.add(counters, NEXT, 1); k < job.paths.length; k = Atomics.add(counters, NEXT, 1)) {
-      let outcome: FileOutcome | null = null;
-      try {
-        outcome = planner.planFile(job.paths[k] as string);
-      } catch {
-        outcome = null; // main plans the file again and reports the error as it would alone
+  port.once('message', (job: WorkerJob<Job>) => {
+    try {
+      rememberSyntax(job.syntax);
+      const planner = makePlanner(job);
+      for (let k = Atomics.add(counters, NEXT, 1); k < job.paths.length; k = Atomics.add(counters, NEXT, 1)) {
+        let outcome: FileOutcome | null = null;
+        try {
+          outcome = planner.planFile(job.paths[k] as string);
+        } catch {
+          outcome = null; // main plans the file again and reports the error as it would alone
+        }
+        post({ index: k, outcome });
       }
-      post({ index: k, outcome });
+    } catch (error) {
+      post({ fatal: String(error) });
     }
-  } catch (error) {
-    post({ fatal: String(error) });
-  }
-  port.close();
+    port.close();
+  });
 }
 
 /** The model without what does not cross threads or is not needed there (see the module comment). */
