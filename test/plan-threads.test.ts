@@ -86,6 +86,16 @@ describe('planning on two threads', () => {
     expect(copy.files).toEqual(repo.files);
   });
 
+  it('copies a model with .dockerignore and <Dockerfile>.dockerignore matchers, which throw in the copy', () => {
+    const withIgnores = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-frozen-lockfile', 'pnpm-dockerfile-ignore-replaces-root-ignore', 'before'));
+    expect(withIgnores.dockerignores?.size).toBeGreaterThan(0);
+    expect(withIgnores.dockerfileIgnores?.size).toBeGreaterThan(0);
+    const copy = restoredModel(structuredClone(portableModel(withIgnores)));
+    expect(() => copy.dockerignores).toThrow(NotInWorker);
+    expect(() => copy.dockerfileIgnores).toThrow(NotInWorker);
+    expect(copy.services).toEqual(withIgnores.services);
+  });
+
   it.each(['kodingcaravan', join('corpus', 'nest-events')])('the CLI prints the same plan for %s as with one thread', (name) => {
     const dir = copySample(name);
     const diff = (threads: string) => spawnSync(process.execPath, [BIN, 'diff', '--json', dir], { encoding: 'utf8', env: { ...process.env, ECSFIX_THREADS: threads } });

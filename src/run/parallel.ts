@@ -36,10 +36,14 @@ export const WARM_UP_FILES = 400;
 type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string };
 
 /** The repo model as it crosses to the worker (see {@link portableModel}). */
-export type PortableModel = Omit<RepoModel, 'dockerfiles' | 'dockerignores'> & {
+export type PortableModel = Omit<RepoModel, 'dockerfiles' | IgnoreMatchers> & {
   dockerfiles: Map<string, Omit<DockerfileEntry, 'parsed'> & { parsed: null; hadParse: boolean }>;
-  hadDockerignores: boolean;
+  hadMatchers: IgnoreMatchers[];
 };
+
+/** The model's ignore-file matchers (functions, which do not cross threads). */
+type IgnoreMatchers = 'dockerignores' | 'dockerfileIgnores';
+const IGNORE_MATCHERS: IgnoreMatchers[] = ['dockerignores', 'dockerfileIgnores'];
 
 /**
  * What the worker gets: the caller's job, the model, the files it may plan (in the order they are
@@ -87,7 +91,11 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
       try {
         const paths = shared.map((i) => planner.paths[i] as string);
         const work: WorkerJob<Job> = { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) };
-        started.port.postMessage(work);
+        try {
+          started.port.postMessage(work);
+        } catch {
+          return planner.paths.map((path) => planner.planFile(path)); // something in it cannot cross threads
+        }
         return planWithWorker(planner, shared, started.counters, started.port);
       } finally {
         stop(started);
@@ -179,11 +187,11 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
 
 /** The model without what does not cross threads or is not needed there (see the module comment). */
 export function portableModel(repo: RepoModel): PortableModel {
-  const { dockerfiles, dockerignores, ...rest } = repo;
+  const { dockerfiles, dockerignores, dockerfileIgnores, ...rest } = repo;
   return {
     ...rest,
     dockerfiles: new Map([...dockerfiles].map(([path, entry]) => [path, { ...entry, parsed: null, hadParse: entry.parsed !== null }])),
-    hadDockerignores: dockerignores !== undefined,
+    hadMatchers: IGNORE_MATCHERS.filter((key) => repo[key] !== undefined),
   };
 }
 
@@ -192,13 +200,13 @@ export class NotInWorker extends Error {}
 
 /** The worker's model: what the copy left out throws when read. */
 export function restoredModel(portable: PortableModel): RepoModel {
-  const { hadDockerignores, dockerfiles, ...rest } = portable;
+  const { hadMatchers, dockerfiles, ...rest } = portable;
   const missing = (what: string) => () => {
     throw new NotInWorker(`${what} is not in the worker's copy of the model`);
   };
   for (const entry of dockerfiles.values())
     if (entry.hadParse) Object.defineProperty(entry, 'parsed', { get: missing(`the parse of ${entry.path}`) });
   const model = { ...rest, dockerfiles } as unknown as RepoModel;
-  if (hadDockerignores) Object.defineProperty(model, 'dockerignores', { get: missing('.dockerignore matching') });
+  for (const key of hadMatchers) Object.defineProperty(model, key, { get: missing(`${key} matching`) });
   return model;
 }
