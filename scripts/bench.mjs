@@ -134,7 +134,7 @@ const pad = (v, n) => String(v).padStart(n);
 const fmt = (ms) => (ms / 1000).toFixed(2);
 console.log(`ecsfix bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log('jscodeshift runs --parser=ts over the same TS/JS sources: "parse+print" is a no-op transform (the baseline of the speed target), "codemod" is codemods/worker-graceful-shutdown alone');
-console.log('"transforms s" is ecsfix\'s planning (every transform, the checks of their outputs) and "codemods s" the TS/JS codemods\' share of it, main-thread wall time as ECSFIX_TIMING=1 reports it; the repo model, start-up and output are not in them');
+console.log('"transforms s" is ecsfix\'s planning (every transform, the checks of their outputs: main-thread wall time until every file is planned, a worker thread planning the sources and compose files beside it on a large repo) and "codemods s" the TS/JS codemods\' runs on the main thread, as ECSFIX_TIMING=1 reports them; the repo model, start-up and output are not in them');
 console.log(`ecsfix --help: ${help.ms.toFixed(0)} ms wall, ${help.cpuMs.toFixed(0)} ms CPU, ${help.rssMb.toFixed(0)} MB`);
 console.log(`load average at start: ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${cpus().length} cores (CPU s is the better figure when it is high)\n`);
 const table = [['services', 'files', 'sources', 'MB', 'ecsfix wall s', 'CPU s', 'files/s', 'peak MB', 'changes', 'transforms s', 'codemods s', 'parse+print wall s', 'CPU s', 'files/s', 'peak MB', 'codemod wall s', 'CPU s', 'ecsfix/parse+print wall', 'CPU', 'transforms/parse+print CPU', 'codemods/parse+print CPU']];
