@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copySample } from './helpers/tmp.js';
 import { NotInWorker, portableModel, restoredModel, workerSharing } from '../src/run/parallel.js';
-import { buildRepoModel } from '../src/repo/discover.js';
+import { buildRepoModel, mayBeJsSource } from '../src/repo/discover.js';
+import { offerFacts, sourceFacts, supplyFacts } from '../src/source/index.js';
+import { readFileSync } from 'node:fs';
 import type { FileOutcome, FilePlanner } from '../src/run/plan.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'ecsfix');
@@ -19,7 +21,9 @@ import { workerData } from 'node:worker_threads';
 const { counters: buffer, port } = workerData;
 const counters = new Int32Array(buffer);
 const post = (m) => { port.postMessage(m); Atomics.add(counters, 1, 1); Atomics.notify(counters, 1); };
-port.once('message', (job) => {
+port.on('message', (message) => {
+  if (!message.job) return;
+  const job = message.job;
   const paths = job.paths;
   for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
     if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
@@ -46,7 +50,7 @@ const repo = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'kodingc
 
 function planAll(mode: string, minShared = 1, warmUp = false) {
   const sharing = workerSharing(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { mode }, minShared);
-  if (warmUp) sharing.warmUp?.(1_000_000);
+  if (warmUp) sharing.warmUp?.(Array.from({ length: 1000 }, (_, i) => `f${i}.json`), '/nonexistent');
   return sharing.planAll(planner, repo, shared).map((o) => o.findings[0]);
 }
 
@@ -94,6 +98,39 @@ describe('planning on two threads', () => {
     expect(() => copy.dockerignores).toThrow(NotInWorker);
     expect(() => copy.dockerfileIgnores).toThrow(NotInWorker);
     expect(copy.services).toEqual(withIgnores.services);
+  });
+
+  it('uses facts another thread read only for the same text, taken when a file\'s are missing', () => {
+    const text = 'import express from "express";\nconst app = express();\napp.listen(process.env.PORT || 3000);\n';
+    const read = sourceFacts('elsewhere/a.ts', text);
+    let asked = 0;
+    supplyFacts(() => {
+      asked++;
+      offerFacts('offered/a.ts', text, read);
+      offerFacts('offered/b.ts', 'another text', read);
+    });
+    try {
+      expect(sourceFacts('offered/a.ts', text)).toBe(read);
+      expect(asked).toBe(1);
+      expect(sourceFacts('offered/b.ts', text)).not.toBe(read); // offered for another text: read here
+      expect(sourceFacts('offered/b.ts', text)).toEqual(read);
+    } finally {
+      supplyFacts(null);
+    }
+  });
+
+  it('source facts cross threads unchanged (every JS/TS source of the samples and the corpus)', () => {
+    const roots = [join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan'), join(import.meta.dirname, '..', 'fixtures', 'corpus')];
+    let checked = 0;
+    for (const root of roots) {
+      const model = buildRepoModel(root);
+      for (const file of model.files.filter(mayBeJsSource)) {
+        const facts = sourceFacts(file, readFileSync(join(model.root, file), 'utf8'));
+        expect(structuredClone(facts)).toStrictEqual(facts);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it.each(['kodingcaravan', join('corpus', 'nest-events')])('the CLI prints the same plan for %s as with one thread', (name) => {

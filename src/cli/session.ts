@@ -81,7 +81,7 @@ function planSharing(transforms: Transform[], options: TransformOptions & Limits
   const ids = transforms.map((t) => t.id);
   if (ids.join() !== TRANSFORMS.filter((t) => transforms.includes(t)).map((t) => t.id).join()) return undefined;
   const job: PlanJob = { transforms: ids, options: { ...options } };
-  return workerSharing(PLAN_WORKER, job, process.env.ECSFIX_THREADS === '2' ? 1 : MIN_SHARED_FILES);
+  return process.env.ECSFIX_THREADS === '2' ? workerSharing(PLAN_WORKER, job, 1, 0) : workerSharing(PLAN_WORKER, job, MIN_SHARED_FILES);
 }
 
 /**

@@ -50,6 +50,13 @@ const SOURCE_EXT = /\.(?:[cm]?[jt]sx?|py)$/;
 const TEST_PATH = /(?:^|\/)(?:__tests__|tests?|spec|e2e|__mocks__|fixtures|migrations)\/|\.(?:test|spec|e2e)\.[cm]?[jt]sx?$|\.d\.ts$|(?:^|\/)test_[^/]*\.py$/;
 const MAX_SOURCE_FILES = 400;
 
+/** A JS/TS file the model may read the facts of, as a service's source (not a test, a declaration or a tool's config). */
+export function mayBeJsSource(file: string): boolean {
+  return SOURCE_EXT.test(file) && !file.endsWith('.py') && !TEST_PATH.test(file) && !TOOL_CONFIG.test(file);
+}
+
+const TOOL_CONFIG = /(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./;
+
 export interface BuildOptions {
   /** Overrides file reads (tests); defaults to reading under the root. */
   read?: (rel: string) => string | null;
@@ -57,13 +64,13 @@ export interface BuildOptions {
   /** With `files`: the ones with the exec bit (tests); unknown when absent. */
   executables?: Set<string>;
   /** Told the repo's files as soon as they are listed (the engine starts a planning worker on a large repo). */
-  onFiles?: (files: readonly string[]) => void;
+  onFiles?: (files: readonly string[], root: string) => void;
 }
 
 export function buildRepoModel(rootInput: string, options: BuildOptions = {}): RepoModel {
   const root = options.files ? rootInput : realpathSync(rootInput);
   const files = options.files ?? listRepoFiles(root);
-  options.onFiles?.(files);
+  options.onFiles?.(files, root);
   const fileSet = new Set(files);
   const read = options.read ?? cachedReader(root, fileSet);
   const problems: Finding[] = [];
@@ -499,7 +506,7 @@ function serviceSources(dir: string, files: string[], read: (rel: string) => str
   const sourceFiles = filesUnder(files, prefix)
     .filter((f) => (SOURCE_EXT.test(f) || nodeBinScript(f, read)) && !TEST_PATH.test(f.slice(prefix.length)))
     .filter((f) => !otherPackages.some((d) => f.startsWith(d)))
-    .filter((f) => !/(?:^|\/)(?:vite|webpack|rollup|jest|vitest|babel|eslint|tailwind|postcss)\.config\./.test(f))
+    .filter((f) => !TOOL_CONFIG.test(f))
     .slice(0, MAX_SOURCE_FILES);
 
   const facts = new Map<string, SourceFacts>();

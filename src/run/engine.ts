@@ -47,7 +47,7 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   let modelMs: number;
   const transformMs = new Map<string, number>();
   try {
-    repo = buildRepoModel(root, sharing?.warmUp ? { onFiles: (files) => sharing.warmUp?.(files.length) } : {});
+    repo = buildRepoModel(root, sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {});
     modelMs = performance.now() - started;
     plan = planModel(repo, registry, options, transformMs);
   } finally {

@@ -17,7 +17,9 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { DockerfileEntry, RepoModel } from '../repo/model.js';
-import { knownSyntax, rememberSyntax, type KnownSyntax } from '../source/index.js';
+import { knownSyntax, mayMatter, offerFacts, rememberSyntax, sourceFacts, supplyFacts, type JsSourceFacts, type KnownSyntax } from '../source/index.js';
+import { mayBeJsSource } from '../repo/discover.js';
+import { readRepoFile } from './engine.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
@@ -33,7 +35,10 @@ export const MIN_SHARED_FILES = 100;
 /** A repo with this many files gets its worker started while the model is built (loading its code takes a few hundred ms). */
 export const WARM_UP_FILES = 400;
 
-type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string };
+type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string } | { facts: { path: string; text: string; facts: JsSourceFacts } };
+
+/** What main sends: first, on a warm start, the sources to read the facts of ahead of the model; then the job. */
+type MainMessage<Job> = { prefetch: { root: string; paths: string[] } } | { job: WorkerJob<Job> };
 
 /** The repo model as it crosses to the worker (see {@link portableModel}). */
 export type PortableModel = Omit<RepoModel, 'dockerfiles' | IgnoreMatchers> & {
@@ -61,29 +66,42 @@ interface StartedWorker {
   counters: Int32Array;
   port: MessagePort;
   worker: Worker;
+  /** Messages taken off the port so far (the worker counts the ones it posted in POSTED). */
+  consumed: number;
+  /** Source facts read ahead by the worker and handed to the model. */
+  factsTaken: number;
 }
 
 /**
  * Sharing through the worker `script` (which calls {@link servePlanShare}) when the plan has at least
  * `minShared` files to share; below that, or when no worker starts, every file is planned here. On a
- * repo of {@link WARM_UP_FILES} files or more the worker is started while the model is being built,
- * so that loading its code costs no wall time.
+ * repo of `warmUpFiles` files or more the worker is started while the model is being built, so that
+ * loading its code costs no wall time, and reads the sources' facts for the model meanwhile.
  */
-export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES): PlanSharing {
+export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES, warmUpFiles = WARM_UP_FILES): PlanSharing {
   let warm: StartedWorker | null = null;
   const stop = (started: StartedWorker) => {
     void started.worker.terminate();
     started.port.close();
   };
   return {
-    warmUp(fileCount: number) {
-      if (fileCount >= WARM_UP_FILES) warm ??= startWorker(script);
+    warmUp(files: readonly string[], root: string) {
+      if (warm || files.length < warmUpFiles) return;
+      warm = startWorker(script);
+      if (!warm) return;
+      // While the model reads Dockerfiles, compose files and packages, the worker reads the sources' facts.
+      const prefetch: MainMessage<Job> = { prefetch: { root, paths: files.filter(mayBeJsSource) } };
+      warm.port.postMessage(prefetch);
+      const from = warm;
+      supplyFacts(() => takeFacts(from));
     },
     release() {
+      supplyFacts(null);
       if (warm) stop(warm);
       warm = null;
     },
     planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[] {
+      supplyFacts(null);
       const started = shared.length >= minShared ? (warm ?? startWorker(script)) : null;
       if (warm && warm !== started) stop(warm);
       warm = null;
@@ -92,11 +110,11 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
         const paths = shared.map((i) => planner.paths[i] as string);
         const work: WorkerJob<Job> = { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) };
         try {
-          started.port.postMessage(work);
+          started.port.postMessage({ job: work } satisfies MainMessage<Job>);
         } catch {
           return planner.paths.map((path) => planner.planFile(path)); // something in it cannot cross threads
         }
-        return planWithWorker(planner, shared, started.counters, started.port);
+        return planWithWorker(planner, shared, started);
       } finally {
         stop(started);
       }
@@ -117,11 +135,24 @@ function startWorker(script: URL): StartedWorker | null {
   }
   worker.unref(); // never keeps the process alive
   worker.on('error', () => undefined); // reported through the port when it can be; main plans its files otherwise
-  return { counters, port: port1, worker };
+  return { counters, port: port1, worker, consumed: 0, factsTaken: 0 };
+}
+
+/** Hands the facts the worker has read so far to the source layer (called on a facts miss). */
+function takeFacts(started: StartedWorker): void {
+  for (let received = receiveMessageOnPort(started.port); received; received = receiveMessageOnPort(started.port)) {
+    started.consumed++;
+    const message = received.message as WorkerMessage;
+    if ('facts' in message) {
+      offerFacts(message.facts.path, message.facts.text, message.facts.facts);
+      started.factsTaken++;
+    }
+  }
 }
 
 /** Main's side: its own files first, then shared ones until none is left to claim, then the worker's. */
-function planWithWorker(planner: FilePlanner, shared: number[], counters: Int32Array, port: MessagePort): FileOutcome[] {
+function planWithWorker(planner: FilePlanner, shared: number[], started: StartedWorker): FileOutcome[] {
+  const { counters, port } = started;
   const { paths } = planner;
   const outcomes: (FileOutcome | null | undefined)[] = new Array(paths.length);
   const isShared = new Set(shared);
@@ -135,18 +166,18 @@ function planWithWorker(planner: FilePlanner, shared: number[], counters: Int32A
     plannedHere.add(k);
   }
   let missing = shared.length - plannedHere.size;
-  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`main planned ${plannedHere.size} of ${shared.length} shared files\n`);
-  let consumed = 0;
+  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`the worker read ${started.factsTaken} sources' facts for the model; main planned ${plannedHere.size} of ${shared.length} shared files\n`);
   let lastHeard = Date.now();
   while (missing > 0) {
     const received = receiveMessageOnPort(port);
     if (!received) {
-      if (Atomics.wait(counters, POSTED, consumed, 1000) === 'timed-out' && Date.now() - lastHeard > STALL_MS) break;
+      if (Atomics.wait(counters, POSTED, started.consumed, 1000) === 'timed-out' && Date.now() - lastHeard > STALL_MS) break;
       continue;
     }
-    consumed++;
+    started.consumed++;
     lastHeard = Date.now();
     const message = received.message as WorkerMessage;
+    if ('facts' in message) continue; // read ahead for the model, which no longer asks
     if ('fatal' in message) break;
     if (!plannedHere.has(message.index)) outcomes[shared[message.index] as number] = message.outcome;
     missing--;
@@ -156,7 +187,11 @@ function planWithWorker(planner: FilePlanner, shared: number[], counters: Int32A
   return paths.map((path, i) => outcomes[i] ?? planner.planFile(path));
 }
 
-/** The worker's side: waits for its job, builds its planner, then plans shared files until none is left to claim. */
+/**
+ * The worker's side: reads the facts of the sources main sends ahead of the model (a few files at a
+ * time, so the job is taken as soon as it arrives), then takes its job, builds its planner and plans
+ * shared files until none is left to claim.
+ */
 export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePlanner): void {
   const { counters: buffer, port } = workerData as SharedData;
   const counters = new Int32Array(buffer);
@@ -165,7 +200,26 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     Atomics.add(counters, POSTED, 1);
     Atomics.notify(counters, POSTED);
   };
-  port.once('message', (job: WorkerJob<Job>) => {
+  let planning = false;
+  const prefetch = (root: string, paths: string[], from: number) => {
+    if (planning) return;
+    const read = readRepoFile(root);
+    for (const path of paths.slice(from, from + PREFETCH_BATCH)) {
+      try {
+        const text = read(path);
+        if (mayMatter(text)) post({ facts: { path, text, facts: sourceFacts(path, text) } });
+      } catch {
+        // unreadable here: main reads it and says so
+      }
+    }
+    if (from + PREFETCH_BATCH < paths.length) setImmediate(() => prefetch(root, paths, from + PREFETCH_BATCH));
+  };
+  port.on('message', (message: MainMessage<Job>) => {
+    if ('prefetch' in message) return prefetch(message.prefetch.root, message.prefetch.paths, 0);
+    planning = true;
+    plan(message.job);
+  });
+  const plan = (job: WorkerJob<Job>) => {
     try {
       rememberSyntax(job.syntax);
       const planner = makePlanner(job);
@@ -182,8 +236,11 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
       post({ fatal: String(error) });
     }
     port.close();
-  });
+  };
 }
+
+/** Sources read between two looks at the port for the job. */
+const PREFETCH_BATCH = 16;
 
 /** The model without what does not cross threads or is not needed there (see the module comment). */
 export function portableModel(repo: RepoModel): PortableModel {

@@ -228,8 +228,8 @@ export interface FilePlanner {
  * whose parses only the thread that built the model holds.
  */
 export interface PlanSharing {
-  /** Told the repo's size while the model is being built: a chance to get ready for a large plan. */
-  warmUp?(fileCount: number): void;
+  /** Told the repo's files while the model is being built: a chance to get ready for a large plan. */
+  warmUp?(files: readonly string[], root: string): void;
   /** Lets go of what warmUp prepared and no plan used. */
   release?(): void;
   planAll(planner: FilePlanner, repo: RepoModel, shared: number[]): FileOutcome[];

@@ -17,12 +17,36 @@ const MAX_CACHED = 20_000;
 
 /** The facts of a JS/TS file, parsed at most once for a given path and text. */
 export function sourceFacts(path: string, text: string): JsSourceFacts {
-  const hit = cache.get(path);
+  let hit = cache.get(path);
   if (hit && hit.text === text) return hit.facts;
+  if (supplier) {
+    supplier();
+    hit = cache.get(path);
+    if (hit && hit.text === text) return hit.facts;
+  }
   const facts = extractJsFacts(path, text);
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(path, { text, facts });
   return facts;
+}
+
+/** Called when a file's facts are not cached, to take what another thread has computed meanwhile (see {@link supplyFacts}). */
+let supplier: (() => void) | null = null;
+
+/**
+ * Lets another thread compute facts ahead of this one (src/run/parallel.ts): `take` is called on a
+ * miss and hands over what has arrived through {@link offerFacts}; null ends it. Facts are a pure
+ * function of a file's path and text, and an offered text must equal the one asked about.
+ */
+export function supplyFacts(take: (() => void) | null): void {
+  supplier = take;
+}
+
+/** Facts computed elsewhere for `text`; kept unless this thread already has the file's. */
+export function offerFacts(path: string, text: string, facts: JsSourceFacts): void {
+  if (cache.has(path)) return;
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(path, { text, facts });
 }
 
 /**
