@@ -12,8 +12,13 @@
  * deliver (a file threw there, the worker failed to start or fell silent), so an error surfaces
  * exactly as it would without the worker.
  *
+ * On a large repo the worker starts as soon as the repo's files are listed: while main builds the
+ * model from the Dockerfiles, compose files and packages, the worker reads the JS/TS sources' facts
+ * (parsing them is the model's largest cost) and hands them over; the model takes them when it
+ * reaches a file, and reads itself what has not arrived.
+ *
  * The main thread waits synchronously (the engine's API is synchronous): the worker posts each
- * outcome on a MessagePort and bumps a shared counter main waits on.
+ * facts and outcome message on a MessagePort and bumps a shared counter main waits on.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { DockerfileEntry, RepoModel } from '../repo/model.js';
@@ -56,7 +61,7 @@ const IGNORE_MATCHERS: IgnoreMatchers[] = ['dockerignores', 'dockerfileIgnores']
  */
 export type WorkerJob<Job> = Job & { model: PortableModel; paths: string[]; syntax: KnownSyntax[] };
 
-/** What the worker starts with; its job follows as the first message on `port`. */
+/** What the worker starts with; the prefetch (on a warm start) and the job follow as messages on `port`. */
 interface SharedData {
   counters: SharedArrayBuffer;
   port: MessagePort;
