@@ -144,7 +144,9 @@ export const dockerfileHealthcheckEnv: Transform = {
       };
     const routePath = service.healthRoute?.path ?? '/health';
     // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
-    const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
+    // A route served by a second server (management, metrics) is probed on that server's literal port.
+    const side = service.healthRoute?.sidePort;
+    const fixed = side ? { port: side.port, message: `${routePath} is served by a second server that listens on the literal port ${side.port} (${side.file}:${side.line}), not on the service's port`, line: side.line } : fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
     // A server that reads another variable (SERVICE_PORT) is probed on that one, never on PORT.
     const other = fixed ? null : otherPortVariable(service, effectiveInstructions(parsed, stage));
     // A variable that holds a whole address (`SERVER_ADDRESS=":8082"`) cannot be spliced into a URL: probe the default port.
@@ -172,6 +174,18 @@ export const dockerfileHealthcheckEnv: Transform = {
               severity: 'warning',
               message: `no HEALTHCHECK added: ${sharing.map((s) => `"${s.name}" (${s.compose?.command ? `command: ${s.compose.command}` : 'the image CMD'}${s.compose ? `, ${s.compose.file}:${s.compose.line}` : ''})`).join(', ')} run this image with ${sharing.length > 1 ? (commands.size > 1 ? 'different commands' : `different health routes (${[...routes].join(', ')})`) : 'a command in place of its CMD'}, and ecsfix cannot establish that every one of them serves ${service.serverReplacedBy ? "the image's health route" : routePath}. Declare the probe per service (compose healthcheck / ECS task definition) instead`,
               line: stage.from.line,
+            },
+          ],
+        };
+      const blocked = service.blockedHealthRoutes?.[0];
+      if (!service.healthRoute && blocked?.notProbed)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: blocked.notProbed.code,
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": ${blocked.notProbed.reason}, so a 200 from a probe of ${blocked.path} is not established (a 404 or 401 marks the container unhealthy and ECS replaces every task). Add the HEALTHCHECK by hand on a route and port that answer 200, or a liveness route on the main server, then run this transform again`,
             },
           ],
         };
@@ -263,7 +277,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${side ? `on port ${side.port}, where the second server that serves it listens (${side.file}:${side.line}), not on the service's port` : fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
@@ -327,6 +341,10 @@ export const dockerfileHealthcheckEnv: Transform = {
           line: existing.line,
         });
     }
+    // A route established not to answer the probe (another server's unestablished port, authentication): reported, left as written.
+    const blocked = probedPath ? service.blockedHealthRoutes?.find((r) => r.path.replace(/\/$/, '') === probedPath.replace(/\/$/, '')) : undefined;
+    if (blocked?.notProbed)
+      findings.push({ code: blocked.notProbed.code, severity: 'warning', message: `the HEALTHCHECK probes ${blocked.path}, but ${blocked.notProbed.reason}: a 200 is not established (a 404 or 401 marks the container unhealthy); probe a route that answers 200 without credentials on the port of the server that serves it`, line: existing.line });
     const probedPort = HOST_PORT.exec(probe)?.[2];
     if (probedPort && Number(probedPort) !== port && !ENV_AWARE.test(probe))
       findings.push({

@@ -106,6 +106,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The health route is registered on a Flask blueprint, FastAPI router or FastAPI sub-application whose mount ecsfix cannot follow (no register_blueprint/include_router/mount call it can trace, or a prefix or mount path that is not a string literal), a NestJS controller whose version or module path is not established (an `enableVersioning` version or options that are not literals, header or media-type versioning of a versioned route, which an ALB health check cannot select, a `RouterModule.register` routes array ecsfix cannot read or a controller no `@Module` lists), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once, a koa-mount path, a Hono `basePath` or `app.route()` path that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
   },
   {
+    code: 'ECS183',
+    title: 'No probe: the health route is served by another server than the one on the probed port',
+    defaultSeverity: 'warning',
+    help: 'The service starts a second HTTP server (a management or metrics app: `const admin = express(); admin.get(\'/health\', ...); admin.listen(9091)`, or a class that starts two), and its health route is registered on that one. A probe of the route on the service\'s port answers 404, the container is marked unhealthy and ECS replaces every task. ecsfix attributes each route to the app it is registered on (through its router mounts) and each app to its listen call: a route of a second server that listens on a literal port is probed on that port (the HEALTHCHECK, the task definition healthCheck and the target group\'s HealthCheckPort); when that server\'s port is not a literal, or which server serves the route is not established, no HEALTHCHECK, healthCheck or target group path is generated on it. Add a liveness route to the main server, or set the probe by hand on the port of the server that serves it.',
+  },
+  {
     code: 'ECS139',
     title: 'No HEALTHCHECK: the Next.js standalone server does not listen on localhost',
     defaultSeverity: 'warning',

@@ -36,6 +36,19 @@ export interface HealthRoute {
   checksDependency?: number;
   /** The route is on a router whose mount (prefix) ecsfix cannot establish: its URL is unknown, so it is never probed. */
   unresolvedMount?: { file: string; line: number; reason: string };
+  /**
+   * JS: the app instance the route is registered on, through its router mounts (file, variable),
+   * `'nest'` for a NestJS controller route, null when the mounts do not establish it; absent for
+   * code whose routes are not read per app (Python, Go, Next.js).
+   */
+  app?: { file: string; name: string } | 'nest' | null;
+  /**
+   * Served by another server than the one on the service's port, which listens on this literal
+   * port (the listen's file and line): the probe goes there.
+   */
+  sidePort?: { port: number; file: string; line: number };
+  /** Established not to answer 200 to a probe (ECS183: on another server whose port is not established), and why. */
+  notProbed?: { code: 'ECS183'; reason: string };
 }
 
 /** A compose `command`/`entrypoint` that runs something other than the image's web server. */
@@ -102,6 +115,8 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
   readinessRoutes?: HealthRoute[];
+  /** Health-named routes a probe would not get a 200 from (another server whose port is not established, authentication): never probed. */
+  blockedHealthRoutes?: HealthRoute[];
   /** Health-named routes on a router whose mount prefix is not established (each with the reason): not probed. */
   unresolvedHealthRoutes?: HealthRoute[];
   /**

@@ -29,7 +29,8 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         if (mount.prefix) path = joinRouteAsDeclared(mount.prefix, path);
       }
-      const outer = r.absolute || f.python ? { prefix: '' } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
+      const onApp = r.receiver && f.apps.includes(r.receiver) ? { app: { file, name: r.receiver } } : {};
+      const outer: MountedAt = r.absolute || f.python ? { prefix: '', ...onApp } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
       if (opaque) {
         // A Fastify register prefix that is not a string literal: the URL is not established.
@@ -50,19 +51,26 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         path = served.path;
       }
-      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
+      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, ...(f.python || file.endsWith('urls.py') ? {} : { app: r.nest ? 'nest' : (outer.app ?? null) }) });
     }
   }
   return routes.sort((a, b) => preferHealthRoute(a.path, b.path));
 }
 
 /** Whether `spec`, imported from `fromFile`, is the module `target` (extension and /index optional). */
-function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
+export function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
   if (!spec.startsWith('.')) return false;
   const strip = (p: string) => p.replace(/\.(?:[cm]?[jt]sx?)$/, '');
   const base = strip(posix.normalize(posix.join(posix.dirname(fromFile), spec)));
   const t = strip(target);
   return t === base || t === base + '/index';
+}
+
+/** Where a JS route ends up: its prefix, and the app (file, name) it is served by when the mounts establish it. */
+interface MountedAt {
+  prefix: string;
+  opaque?: { file: string; line: number; reason?: string };
+  app?: { file: string; name: string };
 }
 
 /**
@@ -72,14 +80,14 @@ function importResolvesTo(fromFile: string, spec: string, target: string): boole
  * plugins. Routes on the app itself are absolute (''). `skipsPrefix`: the receiver is the instance
  * of a fastify-plugin-wrapped plugin, which the register call's prefix does not reach.
  */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): { prefix: string; opaque?: { file: string; line: number; reason?: string } } {
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): MountedAt {
   const f = facts.get(file);
   if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
   // An app mounted on another (Hono `app.route('/api', api)`, Express `app.use('/api', sub)`), here or by a file that imports it under its name, is a sub-app: its routes are under the mount.
   const subApp = receiver !== null && f.apps.includes(receiver) && mountedApp(file, receiver, facts);
   const router = receiver && (receiver in f.routers || subApp) ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '' };
+  if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '', app: { file, name: receiver } };
   // A `this.router` assigned twice or conditionally, a prefix that is not a literal: not established.
   const unsettled = f.js?.unsettled[router ?? receiver ?? ''];
   if (unsettled) return { prefix: '', opaque: { file, line: unsettled.line, reason: unsettled.reason } };
@@ -95,12 +103,12 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   }
   const hit = candidates[0];
   if (!hit) return { prefix: own };
-  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
+  const outer: MountedAt = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
   const skips = skipsPrefix || hit.mount.targetSkipsPrefix;
   // The mount's own prefix is opaque only where it applies; an enclosing register's always is.
   const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;
   const opaque = outer.opaque ?? ownOpaque;
-  return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}) };
+  return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}), ...(outer.app ? { app: outer.app } : {}) };
 }
 
 function mountedApp(file: string, app: string, facts: Map<string, SourceFacts>): boolean {

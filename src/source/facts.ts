@@ -106,6 +106,15 @@ export interface ListenFact {
    * localhost unless told otherwise): `value` the literal or fallback, `envVar` the variable read.
    */
   host?: { value: string | null; envVar: string | null; implicit?: boolean };
+  /**
+   * The app instance this call starts (`admin` in `admin.listen(9091)`, `app` of
+   * `http.createServer(app).listen(...)` or `serve({ fetch: app.fetch })`), as named in this file; null
+   * when not established. `nest`: made by NestFactory.create, whose controllers it serves.
+   */
+  app?: string | null;
+  nest?: boolean;
+  /** A NestJS TCP/gRPC microservice's listen: no HTTP server. */
+  rpc?: boolean;
 }
 
 /** A service's `listen` call: the port expression's default, the env var it reads, and where. */
@@ -779,6 +788,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       ...(fromConfig ? { fromConfig } : {}),
       ...(host ? { host } : {}),
       expression: arg ? src(arg) : served?.opaque ? src(call.arguments[0]) : null,
+      ...listenApp(call, served !== undefined, decls, facts),
+      ...(rpcListens.has(call) ? { rpc: true } : {}),
     });
   }
   facts.startup = startupOrder(program, listenCalls, line);
@@ -1143,6 +1154,46 @@ function madeBy(node: Node): 'app' | { prefix: string | null } | null {
     return { prefix: prefix ? stringValue(prefix.value) : '' };
   }
   return HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create' ? 'app' : null;
+}
+
+/**
+ * The app a listen call starts: its receiver when that is an app of the file, the app a server was
+ * made from (`const server = http.createServer(app)`, `https.createServer(opts, this.app)`, Koa's
+ * `createServer(app.callback())`), or the app `serve(app)` / `serve({ fetch: app.fetch })` serves;
+ * an app imported from a relative module is named as imported (the model follows the import).
+ */
+function listenApp(call: Node, served: boolean, decls: Map<string, Node>, { apps, imports }: Pick<JsSourceFacts, 'apps' | 'imports'>): { app: string | null; nest?: boolean } {
+  const appOf = (node: Node): string | null => {
+    const n = unwrapExpression(node);
+    if (!n) return null;
+    const name = calleeName(n);
+    // An app of this file, or one imported from a relative module (`import app from './app'`).
+    if (apps.includes(name) || (n.type === 'Identifier' && imports[name]?.startsWith('.'))) return name;
+    // `app.callback()` (Koa), `app.fetch` (Hono): the app's own handler.
+    if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && propName(n.callee) === 'callback') return appOf(n.callee.object);
+    if (n.type === 'MemberExpression' && propName(n) === 'fetch') return appOf(n.object);
+    return null;
+  };
+  const nestOf = (app: string | null) => {
+    const init = app ? unwrapExpression(decls.get(app)) : null;
+    return init && calleeName(init.callee) === 'NestFactory.create' ? { nest: true } : {};
+  };
+  if (served) {
+    const first = unwrapExpression(call.arguments[0]);
+    const fetch = first?.type === 'ObjectExpression' ? first.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'fetch')?.value : null;
+    return { app: appOf(fetch ?? first) };
+  }
+  const receiver = unwrapExpression(call.callee?.object);
+  const direct = appOf(receiver);
+  if (direct) return { app: direct, ...nestOf(direct) };
+  const init = receiver?.type === 'CallExpression' ? receiver : receiver && (receiver.type === 'Identifier' || receiver.type === 'MemberExpression') ? unwrapExpression(decls.get(calleeName(receiver))) : null;
+  if (init?.type === 'CallExpression' && lastName(calleeName(init.callee)) === 'createServer') {
+    for (const a of init.arguments) {
+      const app = appOf(a);
+      if (app) return { app };
+    }
+  }
+  return { app: null };
 }
 
 /** The port @hono/node-server's `serve` listens on when its options have no `port` (`options?.port ?? 3e3`). */
