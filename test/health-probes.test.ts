@@ -56,3 +56,27 @@ describe('health probes on the server that serves the route (R29)', () => {
     expect(codes).not.toContain('ECS183');
   });
 });
+
+describe('health probes not behind authentication (R30)', () => {
+  it.each([
+    ['health-behind-passport-jwt', 'profile'],
+    ['nest-global-jwt-guard', 'accounts'],
+    ['fastify-auth-hook', 'svc'],
+  ])('%s: no healthCheck, no target group, ECS184', (fixture, service) => {
+    const { probe, targetGroup, codes } = checkOf(fixture, service);
+    expect(probe).toBeNull();
+    expect(targetGroup).toBeNull();
+    expect(codes).toContain('ECS184');
+  });
+
+  it.each([
+    ['health-exempt-from-express-jwt', 'catalog', '/healthz'],
+    ['koa-health-before-jwt', 'api', '/health'],
+    ['nest-global-guard-public-health', 'accounts', '/health'],
+  ])('%s: exempt from the authentication, probed', (fixture, service, path) => {
+    const { probe, targetGroup, codes } = checkOf(fixture, service);
+    expect(probe).toContain(path);
+    expect(targetGroup?.HealthCheckPath).toBe(path);
+    expect(codes).not.toContain('ECS184');
+  });
+});

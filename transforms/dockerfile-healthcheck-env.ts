@@ -185,7 +185,7 @@ export const dockerfileHealthcheckEnv: Transform = {
             {
               code: blocked.notProbed.code,
               severity: 'warning',
-              message: `no HEALTHCHECK added for "${service.name}": ${blocked.notProbed.reason}, so a 200 from a probe of ${blocked.path} is not established (a 404 or 401 marks the container unhealthy and ECS replaces every task). Add the HEALTHCHECK by hand on a route and port that answer 200, or a liveness route on the main server, then run this transform again`,
+              message: `no HEALTHCHECK added for "${service.name}": ${blocked.notProbed.reason}, so a 200 from a probe of ${blocked.path} is not established (a 404 or 401 marks the container unhealthy and ECS replaces every task). ${blocked.notProbed.code === 'ECS184' ? 'Register the health route before the authentication (or exempt it)' : 'Add a liveness route to the server on the service\'s port, or the HEALTHCHECK by hand on the port that serves it'}, then run this transform again`,
             },
           ],
         };

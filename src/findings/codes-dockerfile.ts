@@ -112,6 +112,12 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     help: 'The service starts a second HTTP server (a management or metrics app: `const admin = express(); admin.get(\'/health\', ...); admin.listen(9091)`, or a class that starts two), and its health route is registered on that one. A probe of the route on the service\'s port answers 404, the container is marked unhealthy and ECS replaces every task. ecsfix attributes each route to the app it is registered on (through its router mounts) and each app to its listen call: a route of a second server that listens on a literal port is probed on that port (the HEALTHCHECK, the task definition healthCheck and the target group\'s HealthCheckPort); when that server\'s port is not a literal, or which server serves the route is not established, no HEALTHCHECK, healthCheck or target group path is generated on it. Add a liveness route to the main server, or set the probe by hand on the port of the server that serves it.',
   },
   {
+    code: 'ECS184',
+    title: 'No probe: the health route is behind authentication',
+    defaultSeverity: 'warning',
+    help: 'The health route is registered after middleware that authenticates every request it covers (`app.use(passport.authenticate(\'jwt\'))`, `app.use(jwt({ secret }))` of express-jwt, `app.use(requireAuth)` / `verifyToken` / `keycloak.protect()`), in a Fastify context with an `addHook(\'onRequest\', app.authenticate)`, or under a NestJS global guard (`app.useGlobalGuards(new JwtAuthGuard())`, an APP_GUARD provider) or `@UseGuards(JwtAuthGuard)`. A HEALTHCHECK, ECS healthCheck or ALB probe sends no credentials, gets 401 and ECS replaces every task, so none is generated on it. Only what clearly authenticates counts (the passport, express-jwt, koa-jwt, @fastify/jwt and keycloak-connect packages, names with auth/jwt/token/guard); exemptions count too: a route registered before the middleware, a middleware mounted on a prefix that does not cover the route, an `.unless({ path: [...] })` or inline check naming it, a `@Public()`-style decorator on the NestJS handler or controller. Register the health route before the authentication (or exempt it), then run ecsfix again.',
+  },
+  {
     code: 'ECS139',
     title: 'No HEALTHCHECK: the Next.js standalone server does not listen on localhost',
     defaultSeverity: 'warning',

@@ -18,6 +18,7 @@ import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
 import { attributeHealthServers } from './healthServers.js';
+import { markAppGates } from './authRoutes.js';
 import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { mainBlockLines, runsServerCli, scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
@@ -619,7 +620,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   // A compose command that runs something else than the image's server does not serve that server's routes.
   const served = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
   // A second HTTP server (management, metrics): each route is probed on the port of the server that serves it.
-  const routes = attributeHealthServers(served, facts, { port, variable: portVariable?.value ?? null });
+  const routes = attributeHealthServers(markAppGates(served, facts), facts, { port, variable: portVariable?.value ?? null });
 
   return {
     name: draft.name,

@@ -49,7 +49,7 @@ export function factoryRoutes(input: FactoryInput): HealthRoute[] {
       const prefix = m[2] ?? (python ? (/\bprefix\s*=\s*(['"])([^'"]*)\1/.exec(code.slice(m.index, code.indexOf('\n', m.index) + 1 || undefined))?.[2] ?? '') : fastifyPrefix(code, m.index));
       // JS: the object the factory is mounted on (`admin.use(createHealthRouter())`) serves its routes.
       const on = /^\w+/.exec(m[0])?.[0] ?? '';
-      const app = python ? {} : { app: { file, name: code.slice(Math.max(0, m.index - 5), m.index) === 'this.' ? `this.${on}` : on } };
+      const app = python ? {} : { app: { file, name: code.slice(Math.max(0, m.index - 5), m.index) === 'this.' ? `this.${on}` : on, line: lineOfOffset(code, m.index) } };
       for (const r of routesInFunction(defined, body, factory, python ? 'python' : 'js')) routes.push({ path: joinRoute(prefix, r.path), file: defined, line: r.line, ...app });
     }
   }

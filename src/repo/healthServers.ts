@@ -25,7 +25,7 @@ export function attributeHealthServers(routes: HealthRoute[], facts: Map<string,
   const mainId = mainIds.size === 1 ? [...mainIds][0] : null;
   const nest = new Set(listens.filter((l) => l.nest).map((l) => l.id));
   return routes.map((r) => {
-    if (r.app === undefined) return r;
+    if (r.app === undefined || r.notProbed) return r;
     const id = r.app === 'nest' ? (nest.size === 1 ? ([...nest][0] ?? null) : null) : r.app && facts.get(r.app.file)?.apps.includes(r.app.name) ? `${r.app.file}#${r.app.name}` : null;
     if (id !== null && id === mainId) return r;
     const own = id === null ? [] : listens.filter((l) => l.id === id);

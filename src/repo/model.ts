@@ -41,14 +41,14 @@ export interface HealthRoute {
    * `'nest'` for a NestJS controller route, null when the mounts do not establish it; absent for
    * code whose routes are not read per app (Python, Go, Next.js).
    */
-  app?: { file: string; name: string } | 'nest' | null;
+  app?: { file: string; name: string; line?: number } | 'nest' | null;
   /**
    * Served by another server than the one on the service's port, which listens on this literal
    * port (the listen's file and line): the probe goes there.
    */
   sidePort?: { port: number; file: string; line: number };
-  /** Established not to answer 200 to a probe (ECS183: on another server whose port is not established), and why. */
-  notProbed?: { code: 'ECS183'; reason: string };
+  /** Established not to answer 200 to a probe (ECS183: on another server whose port is not established; ECS184: behind authentication), and why. */
+  notProbed?: { code: 'ECS183' | 'ECS184'; reason: string };
 }
 
 /** A compose `command`/`entrypoint` that runs something other than the image's web server. */

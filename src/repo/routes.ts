@@ -9,6 +9,7 @@ import { joinRoute, joinRouteAsDeclared, routeSegments } from '../urlPath.js';
 import type { HealthRoute } from './model.js';
 import { nestApp, nestRoutePath } from './nestRouting.js';
 import { pythonMountPrefix, type PythonRouting } from './pythonRouting.js';
+import { ownGate } from './authRoutes.js';
 import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
 
 /** The liveness routes among a service's routes (`servicePrefix`: its directory with a slash), best first. */
@@ -51,7 +52,11 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         path = served.path;
       }
-      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line, ...(f.python || file.endsWith('urls.py') ? {} : { app: r.nest ? 'nest' : (outer.app ?? null) }) });
+      if (!isLivenessRoute(path)) continue;
+      const js = !f.python && !file.endsWith('urls.py');
+      // Behind authentication on its own router, plugin context or NestJS guard (the app's own: markAppGates).
+      const gate = js ? ownGate(facts, file, r, path) : null;
+      routes.push({ path, file, line: r.line, ...(js ? { app: r.nest ? 'nest' : (outer.app ?? null) } : {}), ...(gate ? { notProbed: gate } : {}) });
     }
   }
   return routes.sort((a, b) => preferHealthRoute(a.path, b.path));
@@ -70,7 +75,7 @@ export function importResolvesTo(fromFile: string, spec: string, target: string)
 interface MountedAt {
   prefix: string;
   opaque?: { file: string; line: number; reason?: string };
-  app?: { file: string; name: string };
+  app?: { file: string; name: string; line?: number };
 }
 
 /**
@@ -104,6 +109,8 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   const hit = candidates[0];
   if (!hit) return { prefix: own };
   const outer: MountedAt = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
+  // The line where the route reaches the app: the mount on the app itself (middleware before it applies).
+  if (outer.app && outer.app.line === undefined) outer.app = { ...outer.app, line: hit.mount.line };
   const skips = skipsPrefix || hit.mount.targetSkipsPrefix;
   // The mount's own prefix is opaque only where it applies; an enclosing register's always is.
   const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;

@@ -8,12 +8,16 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import { parseSync } from 'oxc-parser';
+import { calleeName, propName, stringValue } from './ast-names.ts';
+import { authGateOfCall, nestGlobalGuard, nestUseGuards, NEST_PUBLIC, type AuthGate } from './authGates.ts';
 import { lineIndex } from '../text.ts';
 import { joinRoute, routeSegments } from '../urlPath.ts';
 import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_CONSUMER_STARTER, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
 type Node = any;
+
+export { calleeName };
 
 export interface PortHint {
   port: number;
@@ -42,6 +46,10 @@ export interface RouteHint {
   skipsPrefix?: boolean;
   /** See {@link Encapsulation.opaqueAt}. */
   opaqueAt?: number;
+  /** NestJS: the handler or its controller has a decorator that exempts it from a global guard (`@Public()`). */
+  nestPublic?: boolean;
+  /** NestJS: `@UseGuards(...)` of an authenticating guard on the handler or its controller. */
+  nestGuard?: { line: number; what: string };
 }
 
 /**
@@ -208,6 +216,10 @@ export interface JsSourceFacts {
   /** The file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
   exportedRouters: string[];
   listen: ListenFact[];
+  /** Authentication registered in front of routes (src/source/authGates.ts). */
+  authGates: AuthGate[];
+  /** A NestJS global guard that authenticates (`useGlobalGuards(new JwtAuthGuard())`, an APP_GUARD provider). */
+  nestGlobalGuard: { line: number; what: string } | null;
   envReads: EnvRead[];
   consumers: ConsumerFact[];
   datastores: DatastoreFact[];
@@ -246,6 +258,8 @@ export function emptyFacts(): JsSourceFacts {
     apps: [],
     exportedRouters: [],
     listen: [],
+    authGates: [],
+    nestGlobalGuard: null,
     envReads: [],
     consumers: [],
     datastores: [],
@@ -313,18 +327,7 @@ export function envName(node: Node): string | null {
   return propName(node);
 }
 
-function propName(member: Node): string | null {
-  const p = member.property;
-  if (!member.computed && p?.type === 'Identifier') return p.name;
-  if (p?.type === 'Literal' && typeof p.value === 'string') return p.value;
-  return null;
-}
 
-function stringValue(node: Node): string | null {
-  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
-  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value?.cooked ?? null;
-  return null;
-}
 
 function numberValue(node: Node): number | null {
   if (node?.type === 'Literal' && typeof node.value === 'number') return node.value;
@@ -367,17 +370,6 @@ function answeredPaths(node: Node, src: (n: Node) => string): { path: string; at
   return [];
 }
 
-/** The dotted name of a callee (`kafka.consumer`, `express.Router`, `createKafkaConsumer`). */
-export function calleeName(node: Node): string {
-  if (!node) return '';
-  if (node.type === 'Identifier') return node.name;
-  if (node.type === 'ThisExpression') return 'this';
-  if (node.type === 'MemberExpression') return `${calleeName(node.object)}.${propName(node) ?? '?'}`;
-  if (node.type === 'CallExpression') return `${calleeName(node.callee)}()`;
-  if (node.type === 'ParenthesizedExpression' || node.type === 'TSNonNullExpression' || node.type === 'TSAsExpression') return calleeName(node.expression);
-  if (node.type === 'AwaitExpression') return calleeName(node.argument);
-  return '';
-}
 
 function lastName(dotted: string): string {
   return dotted.split('.').pop() ?? '';
@@ -716,6 +708,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
       }
       case 'ObjectExpression': {
+        const guard = nestGlobalGuard(node, null);
+        if (guard) facts.nestGlobalGuard ??= { line: line(node), what: guard };
         const schema = schemaPortHint(node, parents);
         if (schema) facts.ports.push({ ...schema, line: line(node), what: 'config schema env' });
         break;
@@ -968,6 +962,14 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         if (ident && !ident.endsWith('.?')) facts.mounts.push({ prefix, ident, ...at, ...skips });
       }
     }
+    // Authentication in front of the routes registered after it (a Fastify hook: all of its context's).
+    const gate = authGateOfCall(node, method, facts.imports, src);
+    if (gate) {
+      const ctx = receiver ? routeReceiver(receiver, parents) : { receiver: null };
+      facts.authGates.push({ ...gate, line: line(node), receiver: ctx.receiver, ...(ctx.scope ? { scope: ctx.scope } : {}) });
+    }
+    const guard = nestGlobalGuard(node, method);
+    if (guard) facts.nestGlobalGuard ??= { line: line(node), what: guard };
     if (method === 'setGlobalPrefix') {
       facts.globalPrefix = stringValue(args[0]);
       const opts = args[1];
@@ -1062,13 +1064,20 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // `version: undefined` is no version.
     const written = (v: Node) => (v?.type === 'Identifier' && v.name === 'undefined' ? undefined : v);
     const controllerVersion = written(option('version'));
+    const names = (ds: Node[] | undefined) => (ds ?? []).map((d: Node) => calleeName(d.expression?.callee ?? d.expression));
+    const classPublic = names(node.decorators).some((n) => NEST_PUBLIC.test(n));
+    const guardOf = (ds: Node[] | undefined) => (ds ?? []).flatMap((d: Node) => { const what = nestUseGuards(d); return what ? [{ line: line(d), what }] : []; })[0];
+    const classGuard = guardOf(node.decorators);
     for (const member of node.body?.body ?? []) {
+      const isPublic = classPublic || names(member.decorators).some((n) => NEST_PUBLIC.test(n));
+      const guarded = guardOf(member.decorators) ?? classGuard;
+      const auth = { ...(isPublic ? { nestPublic: true } : {}), ...(guarded ? { nestGuard: guarded } : {}) };
       const version = written((member.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Version')?.expression.arguments[0]) ?? controllerVersion;
       for (const d of member.decorators ?? []) {
         const name = calleeName(d.expression?.callee);
         if (!/^(?:Get|All|Head)$/.test(name)) continue;
         const sub = stringValue(d.expression.arguments[0]) ?? '';
-        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true, ...(node.id?.name ? { nestController: node.id.name } : {}), ...(version ? { nestVersion: nestVersionOf(version) } : {}) });
+        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true, ...(node.id?.name ? { nestController: node.id.name } : {}), ...(version ? { nestVersion: nestVersionOf(version) } : {}), ...auth });
       }
     }
   }
