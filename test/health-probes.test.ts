@@ -80,3 +80,20 @@ describe('health probes not behind authentication (R30)', () => {
     expect(codes).not.toContain('ECS184');
   });
 });
+
+describe('no container probe on a deep health route (R35)', () => {
+  it('a /health that pings Redis with no 503 and no shallow route: no healthCheck, no target group, ECS109', () => {
+    const { ecs, probe, targetGroup, codes } = checkOf('deep-health-redis-ping-no-503', 'cart');
+    expect(probe).toBeNull();
+    expect(targetGroup).toBeNull();
+    expect(codes).toContain('ECS109');
+    expect(ecs?.notes.join('\n')).toContain('services/cart/src/index.js:7');
+  });
+
+  it('a deep /health beside a shallow /livez: the healthCheck and the target group probe /livez', () => {
+    const { probe, targetGroup, codes } = checkOf('deep-health-prefers-livez', 'inventory');
+    expect(probe).toContain('/internal/livez');
+    expect(targetGroup?.HealthCheckPath).toBe('/internal/livez');
+    expect(codes).not.toContain('ECS109');
+  });
+});

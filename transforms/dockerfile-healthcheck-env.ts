@@ -18,6 +18,7 @@ import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import { uwsgiSocketReason } from '../src/repo/uwsgiConfig.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 import { standaloneBindsHostname } from '../src/repo/nextRoutes.js';
+import { dependencyPhrase } from '../src/repo/healthFactories.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
@@ -197,7 +198,7 @@ export const dockerfileHealthcheckEnv: Transform = {
             {
               code: 'ECS109',
               severity: 'warning',
-              message: `no HEALTHCHECK added for "${service.name}": its only health route, ${readiness.path} (${readiness.file}:${readiness.line}), checks a dependency (line ${readiness.checksDependency}) and answers 503 when it is down, so a liveness probe on it would restart the container whenever the database or cache is slow. Add a dependency-free liveness route (GET /health/live answering 200), then run this transform again`,
+              message: `no HEALTHCHECK added for "${service.name}": its only health route, ${readiness.path} (${readiness.file}:${readiness.line}), ${dependencyPhrase(readiness)}, so a liveness probe on it would mark every task unhealthy at once whenever that dependency blips, and ECS would replace them all. Add a shallow liveness route (GET /health/live, /livez or /ping answering 200 without touching dependencies), then run this transform again`,
             },
           ],
         };
@@ -319,11 +320,11 @@ export const dockerfileHealthcheckEnv: Transform = {
         });
       }
     }
-    // A health-named route whose handler answers 503 when a dependency is down is a readiness check.
+    // A health-named route whose handler answers 503 when a dependency is down, or pings a datastore, is a readiness check.
     const probedPath = urlPath(probe);
     const dependent = probedPath ? service.readinessRoutes?.find((r) => r.path.replace(/\/$/, '') === probedPath.replace(/\/$/, '')) : undefined;
     if (dependent && probedPath) {
-      const checks = `${dependent.path} (${dependent.file}:${dependent.line}), which checks a dependency (line ${dependent.checksDependency}) and answers 503 when it is down`;
+      const checks = `${dependent.path} (${dependent.file}:${dependent.line}), which ${dependencyPhrase(dependent)}`;
       if (service.healthRoute) {
         probe = probe.replace(probedPath, service.healthRoute.path);
         findings.push({

@@ -17,6 +17,7 @@ import type { Service } from '../repo/model.js';
 import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
 import { envFileEntries } from '../repo/envFiles.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
+import { dependencyPhrase } from '../repo/healthFactories.js';
 import { uwsgiSocketReason } from '../repo/uwsgiConfig.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
@@ -324,7 +325,7 @@ function noHealthPathNote(ctx: CheckContext, service: Service, image: { parsed: 
   const blocked = service.blockedHealthRoutes?.[0];
   if (blocked?.notProbed) return `${blocked.notProbed.reason} (${blocked.notProbed.code}): a 200 from a probe of ${blocked.path} is not established, so no healthCheck and no ALB target group; set both by hand on a route and port that answer 200`;
   const readiness = service.readinessRoutes?.[0];
-  if (readiness) return `its health route ${readiness.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`;
+  if (readiness) return `its health route ${readiness.path} (${readiness.file}:${readiness.line}) ${dependencyPhrase(readiness)}: a container healthCheck on it would mark every task unhealthy at once when that dependency blips; the ALB target group gets no path on it either (the ALB keeps routing when every target fails, but ECS still replaces the tasks the target group reports unhealthy); add a shallow liveness route (GET /health/live answering 200 without touching dependencies) for both`;
   const unresolved = service.unresolvedHealthRoutes?.[0];
   if (unresolved?.unresolvedMount)
     return `its health route ${unresolved.path} (${unresolved.file}:${unresolved.line}) is served under a prefix ecsfix cannot establish (${unresolved.unresolvedMount.reason}): no healthCheck or target group; set both by hand on the full path`;

@@ -677,7 +677,7 @@ function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | 
 
 /**
  * The service's liveness-named routes, its own and those of shared factories it mounts, best first;
- * each marked when its handler checks a dependency and answers 503 (a readiness route in disguise).
+ * each marked when its handler checks a dependency and answers 503, or pings a datastore (a readiness route in disguise).
  */
 function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): HealthRoute[] {
   const own = routes.filter((r) => isLivenessRoute(r.path));
@@ -688,7 +688,7 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
     .map((r) => {
       const text = input.read(r.file);
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
-      return check ? { ...r, checksDependency: check.line } : r;
+      return check ? { ...r, checksDependency: check.line, answers503: check.answers503 } : r;
     });
 }
 

@@ -32,8 +32,10 @@ export interface HealthRoute {
   path: string;
   file: string;
   line: number;
-  /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down: the line of that call. */
+  /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down, or pings a datastore (a deep check): the line of that call. */
   checksDependency?: number;
+  /** With {@link checksDependency}: whether the handler answers 503 itself (false: a datastore ping that fails the route with a 500 or a timeout). */
+  answers503?: boolean;
   /** The route is on a router whose mount (prefix) ecsfix cannot establish: its URL is unknown, so it is never probed. */
   unresolvedMount?: { file: string; line: number; reason: string };
   /**
