@@ -1167,7 +1167,7 @@ function madeBy(node: Node): 'app' | { prefix: string | null } | null {
 
 /**
  * The app a listen call starts: its receiver when that is an app of the file, the app a server was
- * made from (`const server = http.createServer(app)`, `https.createServer(opts, this.app)`, Koa's
+ * made from (`const server = http.createServer(app)`, `https.createServer(opts, this.app)`, `new http.Server(app)`, Koa's
  * `createServer(app.callback())`), or the app `serve(app)` / `serve({ fetch: app.fetch })` serves;
  * an app imported from a relative module is named as imported (the model follows the import).
  */
@@ -1195,8 +1195,8 @@ function listenApp(call: Node, served: boolean, decls: Map<string, Node>, { apps
   const receiver = unwrapExpression(call.callee?.object);
   const direct = appOf(receiver);
   if (direct) return { app: direct, ...nestOf(direct) };
-  const init = receiver?.type === 'CallExpression' ? receiver : receiver && (receiver.type === 'Identifier' || receiver.type === 'MemberExpression') ? unwrapExpression(decls.get(calleeName(receiver))) : null;
-  if (init?.type === 'CallExpression' && lastName(calleeName(init.callee)) === 'createServer') {
+  const init = receiver?.type === 'CallExpression' || receiver?.type === 'NewExpression' ? receiver : receiver && (receiver.type === 'Identifier' || receiver.type === 'MemberExpression') ? unwrapExpression(decls.get(calleeName(receiver))) : null;
+  if ((init?.type === 'CallExpression' || init?.type === 'NewExpression') && /^(?:createServer|createSecureServer|Server)$/.test(lastName(calleeName(init.callee)))) {
     for (const a of init.arguments) {
       const app = appOf(a);
       if (app) return { app };
