@@ -329,6 +329,8 @@ describe('which app a listen call starts, and the auth in front of routes (revie
       app.use(expressjwt({ secret: 's' }).unless({ path: ['/health', /^\\/public/] }));
       app.use(expressjwt({ secret: 's' }).unless({ path: paths }));
       app.use(passport.authenticate('jwt', { session: false }));
+      app.use(bearerToken());
+      app.use(expressjwt({ secret: 's', credentialsRequired: false }));
     `);
     expect(f.authGates.map((g) => [g.what, g.prefix, g.unless === undefined ? 'none' : g.unless])).toEqual([
       ['requireAuth', '/api', 'none'],

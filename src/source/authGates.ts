@@ -34,10 +34,12 @@ export interface AuthGate {
   hook?: boolean;
 }
 
-const AUTH_PACKAGE = /^(?:passport|express-jwt|koa-jwt|koa-passport|@fastify\/jwt|fastify-jwt|@fastify\/auth|keycloak-connect|express-oauth2-jwt-bearer|express-bearer-token|jsonwebtoken)$/;
+const AUTH_PACKAGE = /^(?:passport|express-jwt|koa-jwt|koa-passport|@fastify\/jwt|fastify-jwt|@fastify\/auth|keycloak-connect|express-oauth2-jwt-bearer|jsonwebtoken)$/;
 const AUTH_NAME = /auth|jwt|token|guard|protect/i;
 /** Names with "auth"/"token" that do not authenticate the request: routers, rate limits, CSRF, OAuth callbacks, body parsers. */
-const NOT_AUTH = /router|routes|limit|csrf|callback|initiali[sz]e|session|oauth2?Server|parser/i;
+const NOT_AUTH = /router|routes|limit|csrf|callback|initiali[sz]e|session|oauth2?Server|parser|bearerToken/i;
+/** Options that let a request without credentials through (express-jwt, express-openid-connect, koa-jwt). */
+const OPTIONAL = /\b(?:credentialsRequired|authRequired)\s*:\s*false\b|\bpassthrough\s*:\s*true\b/;
 /** Calls an inline middleware or hook makes to verify a credential. */
 const VERIFIES = /\bjwtVerify\s*\(|\bjwt\.verify\s*\(|\bverify\w*Token\s*\(|\.authenticate\s*\(|\bkeycloak\.protect\s*\(/;
 const FUNCTION = new Set(['FunctionExpression', 'ArrowFunctionExpression']);
@@ -67,6 +69,7 @@ export function authMiddleware(node: Node, imports: Record<string, string>, src:
   const keycloak = /keycloak/i.test(root) && last === 'protect';
   const named = AUTH_NAME.test(last) && !NOT_AUTH.test(last);
   if (!(passport || keycloak || (fromAuthPackage && !NOT_AUTH.test(last)) || named)) return null;
+  if (n.type === 'CallExpression' && OPTIONAL.test(src(n))) return null;
   return { what: name.replace(/\(\)/g, ''), ...(unless !== undefined ? { unless } : {}) };
 }
 
