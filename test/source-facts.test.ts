@@ -297,3 +297,46 @@ describe('parse once, only when it can matter', () => {
     expect(facts("import express from 'express';\napp.listen(3000;\n").syntaxError).toMatchObject({ line: 2 });
   });
 });
+
+describe('which app a listen call starts, and the auth in front of routes (review10 R29/R30)', () => {
+  it('names the app of app.listen, of a server made from it, of new http.Server(app), and of an imported app', () => {
+    const f = facts(`
+      import express from 'express';
+      import http from 'http';
+      import api from './api';
+      const admin = express();
+      const metrics = express();
+      const server = http.createServer(admin);
+      server.listen(9091);
+      new http.Server(metrics).listen(9464);
+      api.listen(process.env.PORT || 3000);
+      const io = require('socket.io')();
+      io.listen(3001);
+    `);
+    expect(f.listen.map((l) => l.app)).toEqual(['admin', 'metrics', 'api', null]);
+  });
+
+  it('reads authenticating middleware, its prefix and exemptions, and leaves unclear middleware alone', () => {
+    const f = facts(`
+      const express = require('express');
+      const passport = require('passport');
+      const { expressjwt } = require('express-jwt');
+      const app = express();
+      app.use(express.json());
+      app.use(passport.initialize());
+      app.use(rateLimiter);
+      app.use('/api', requireAuth);
+      app.use(expressjwt({ secret: 's' }).unless({ path: ['/health', /^\\/public/] }));
+      app.use(expressjwt({ secret: 's' }).unless({ path: paths }));
+      app.use(passport.authenticate('jwt', { session: false }));
+      app.use(bearerToken());
+      app.use(expressjwt({ secret: 's', credentialsRequired: false }));
+    `);
+    expect(f.authGates.map((g) => [g.what, g.prefix, g.unless === undefined ? 'none' : g.unless])).toEqual([
+      ['requireAuth', '/api', 'none'],
+      ['expressjwt', '', ['/health', '/^\\/public/']],
+      ['expressjwt', '', null],
+      ['passport.authenticate', '', 'none'],
+    ]);
+  });
+});

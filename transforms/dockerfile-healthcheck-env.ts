@@ -18,6 +18,7 @@ import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import { uwsgiSocketReason } from '../src/repo/uwsgiConfig.js';
 import { fixedListenPorts, otherPortVariable, portReadUnestablished } from '../src/repo/portReads.js';
 import { standaloneBindsHostname } from '../src/repo/nextRoutes.js';
+import { dependencyPhrase } from '../src/repo/healthFactories.js';
 
 const DEFAULT_FLAGS = '--interval=30s --timeout=5s --start-period=30s --retries=3';
 const ENV_AWARE = /process\.env\.PORT|process\.env\[['"]PORT['"]\]|\$\{?PORT\b|os\.environ|os\.getenv/;
@@ -144,7 +145,9 @@ export const dockerfileHealthcheckEnv: Transform = {
       };
     const routePath = service.healthRoute?.path ?? '/health';
     // A server that ignores PORT must be probed on its fixed port, whatever PORT says.
-    const fixed = fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
+    // A route served by a second server (management, metrics) is probed on that server's literal port.
+    const side = service.healthRoute?.sidePort;
+    const fixed = side ? { port: side.port, message: `${routePath} is served by a second server that listens on the literal port ${side.port} (${side.file}:${side.line}), not on the service's port`, line: side.line } : fixedListenPorts(service, effectiveInstructions(parsed, stage))[0];
     // A server that reads another variable (SERVICE_PORT) is probed on that one, never on PORT.
     const other = fixed ? null : otherPortVariable(service, effectiveInstructions(parsed, stage));
     // A variable that holds a whole address (`SERVER_ADDRESS=":8082"`) cannot be spliced into a URL: probe the default port.
@@ -175,6 +178,18 @@ export const dockerfileHealthcheckEnv: Transform = {
             },
           ],
         };
+      const blocked = service.blockedHealthRoutes?.[0];
+      if (!service.healthRoute && blocked?.notProbed)
+        return {
+          edits: [],
+          findings: [
+            {
+              code: blocked.notProbed.code,
+              severity: 'warning',
+              message: `no HEALTHCHECK added for "${service.name}": ${blocked.notProbed.reason}, so a 200 from a probe of ${blocked.path} is not established (a 404 or 401 marks the container unhealthy and ECS replaces every task). ${blocked.notProbed.code === 'ECS184' ? 'Register the health route before the authentication (or exempt it)' : 'Add a liveness route to the server on the service\'s port, or the HEALTHCHECK by hand on the port that serves it'}, then run this transform again`,
+            },
+          ],
+        };
       const readiness = service.readinessRoutes?.[0];
       if (!service.healthRoute && readiness)
         return {
@@ -183,7 +198,7 @@ export const dockerfileHealthcheckEnv: Transform = {
             {
               code: 'ECS109',
               severity: 'warning',
-              message: `no HEALTHCHECK added for "${service.name}": its only health route, ${readiness.path} (${readiness.file}:${readiness.line}), checks a dependency (line ${readiness.checksDependency}) and answers 503 when it is down, so a liveness probe on it would restart the container whenever the database or cache is slow. Add a dependency-free liveness route (GET /health/live answering 200), then run this transform again`,
+              message: `no HEALTHCHECK added for "${service.name}": its only health route, ${readiness.path} (${readiness.file}:${readiness.line}), ${dependencyPhrase(readiness)}, so a liveness probe on it would mark every task unhealthy at once whenever that dependency blips, and ECS would replace them all. Add a shallow liveness route (GET /health/live, /livez or /ping answering 200 without touching dependencies), then run this transform again`,
             },
           ],
         };
@@ -263,7 +278,7 @@ export const dockerfileHealthcheckEnv: Transform = {
         {
           code: 'ECS113',
           severity: 'info',
-          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
+          message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${side ? `on port ${side.port}, where the second server that serves it listens (${side.file}:${side.line}), not on the service's port` : fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
         },
       ];
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
@@ -305,11 +320,11 @@ export const dockerfileHealthcheckEnv: Transform = {
         });
       }
     }
-    // A health-named route whose handler answers 503 when a dependency is down is a readiness check.
+    // A health-named route whose handler answers 503 when a dependency is down, or pings a datastore, is a readiness check.
     const probedPath = urlPath(probe);
     const dependent = probedPath ? service.readinessRoutes?.find((r) => r.path.replace(/\/$/, '') === probedPath.replace(/\/$/, '')) : undefined;
     if (dependent && probedPath) {
-      const checks = `${dependent.path} (${dependent.file}:${dependent.line}), which checks a dependency (line ${dependent.checksDependency}) and answers 503 when it is down`;
+      const checks = `${dependent.path} (${dependent.file}:${dependent.line}), which ${dependencyPhrase(dependent)}`;
       if (service.healthRoute) {
         probe = probe.replace(probedPath, service.healthRoute.path);
         findings.push({
@@ -327,6 +342,10 @@ export const dockerfileHealthcheckEnv: Transform = {
           line: existing.line,
         });
     }
+    // A route established not to answer the probe (another server's unestablished port, authentication): reported, left as written.
+    const blocked = probedPath ? service.blockedHealthRoutes?.find((r) => r.path.replace(/\/$/, '') === probedPath.replace(/\/$/, '')) : undefined;
+    if (blocked?.notProbed)
+      findings.push({ code: blocked.notProbed.code, severity: 'warning', message: `the HEALTHCHECK probes ${blocked.path}, but ${blocked.notProbed.reason}: a 200 is not established (a 404 or 401 marks the container unhealthy); probe a route that answers 200 without credentials on the port of the server that serves it`, line: existing.line });
     const probedPort = HOST_PORT.exec(probe)?.[2];
     if (probedPort && Number(probedPort) !== port && !ENV_AWARE.test(probe))
       findings.push({

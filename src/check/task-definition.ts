@@ -17,6 +17,7 @@ import type { Service } from '../repo/model.js';
 import { deployedProcess, variableSetAt, type ComposeEnvFile, type ComposeService } from '../repo/compose.js';
 import { envFileEntries } from '../repo/envFiles.js';
 import { isLivenessRoute } from '../repo/sourceScan.js';
+import { dependencyPhrase } from '../repo/healthFactories.js';
 import { uwsgiSocketReason } from '../repo/uwsgiConfig.js';
 import { standaloneBindsHostname } from '../repo/nextRoutes.js';
 import { sourceFacts } from '../source/index.js';
@@ -76,7 +77,8 @@ export interface TargetGroup {
   HealthCheckEnabled: true;
   HealthCheckProtocol: 'HTTP';
   HealthCheckPath: string;
-  HealthCheckPort: 'traffic-port';
+  /** `traffic-port`, or the port of a second server that serves the health route (ECS183). */
+  HealthCheckPort: string;
   HealthCheckIntervalSeconds: number;
   HealthCheckTimeoutSeconds: number;
   HealthyThresholdCount: number;
@@ -190,27 +192,15 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     if (path === null) notes.push(noHealthPathNote(ctx, service, image));
     else {
       const timing = image ? healthTiming(image.parsed, image.stage) : DEFAULT_TIMING;
+      const side = service.healthRoute?.sidePort;
+      if (side)
+        notes.push(`${path} is served by a second server on port ${side.port} (${side.file}:${side.line}), not on ${port}: the healthCheck and the target group probe port ${side.port}; the tasks' security group must let the ALB reach it`);
       const unreachable = image ? standaloneBindsHostname(effectiveInstructions(image.parsed, image.stage)) : null;
       const command = image && !unreachable ? probeCommand(service, image.stage, imageProbeTarget(service, image, port, composed.args), path) : null;
       if (command) container.healthCheck = { command, ...timing };
       else if (unreachable) notes.push(`the Next.js standalone server listens on $HOSTNAME, not localhost: no container healthCheck until the image sets ENV HOSTNAME=0.0.0.0 (${service.dockerfile}:${unreachable.line})`);
       else notes.push('the image has no tool to probe with (node, python, wget, curl): no container healthCheck');
-      targetGroup = {
-        Name: service.name.slice(0, 32),
-        Protocol: 'HTTP',
-        Port: port,
-        VpcId: '<vpc-id>',
-        TargetType: 'ip',
-        HealthCheckEnabled: true,
-        HealthCheckProtocol: 'HTTP',
-        HealthCheckPath: path,
-        HealthCheckPort: 'traffic-port',
-        HealthCheckIntervalSeconds: Math.max(5, Math.min(300, timing.interval)),
-        HealthCheckTimeoutSeconds: Math.max(2, Math.min(120, timing.timeout)),
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: Math.max(2, Math.min(10, timing.retries)),
-        Matcher: { HttpCode: '200' },
-      };
+      targetGroup = targetGroupOf(service, port, path, timing);
     }
   }
   // celery's worker finishes its running tasks on SIGTERM (warm shutdown); beat just exits.
@@ -240,6 +230,27 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
     },
     targetGroup,
     notes,
+  };
+}
+
+/** The ALB target group: the health path on the traffic port, or on the port of the second server that serves it. */
+function targetGroupOf(service: Service, port: number, path: string, timing: Omit<ContainerHealthCheck, 'command'>): TargetGroup {
+  const side = service.healthRoute?.sidePort;
+  return {
+    Name: service.name.slice(0, 32),
+    Protocol: 'HTTP',
+    Port: port,
+    VpcId: '<vpc-id>',
+    TargetType: 'ip',
+    HealthCheckEnabled: true,
+    HealthCheckProtocol: 'HTTP',
+    HealthCheckPath: path,
+    HealthCheckPort: side ? String(side.port) : 'traffic-port',
+    HealthCheckIntervalSeconds: Math.max(5, Math.min(300, timing.interval)),
+    HealthCheckTimeoutSeconds: Math.max(2, Math.min(120, timing.timeout)),
+    HealthyThresholdCount: 2,
+    UnhealthyThresholdCount: Math.max(2, Math.min(10, timing.retries)),
+    Matcher: { HttpCode: '200' },
   };
 }
 
@@ -311,8 +322,10 @@ function noHealthPathNote(ctx: CheckContext, service: Service, image: { parsed: 
   if (uwsgi) return `${uwsgi}: no healthCheck and no ALB target group`;
   const rpc = service.rpcServer;
   if (rpc) return `its server is a NestJS ${rpc.transport} microservice (${rpc.file}:${rpc.line}), not HTTP: no healthCheck and no ALB target group; other services reach it through ECS Service Connect or an NLB`;
+  const blocked = service.blockedHealthRoutes?.[0];
+  if (blocked?.notProbed) return `${blocked.notProbed.reason} (${blocked.notProbed.code}): a 200 from a probe of ${blocked.path} is not established, so no healthCheck and no ALB target group; set both by hand on a route and port that answer 200`;
   const readiness = service.readinessRoutes?.[0];
-  if (readiness) return `its health route ${readiness.path} checks a dependency and answers 503 when it is down: add a dependency-free liveness route for the container healthCheck`;
+  if (readiness) return `its health route ${readiness.path} (${readiness.file}:${readiness.line}) ${dependencyPhrase(readiness)}: a container healthCheck on it would mark every task unhealthy at once when that dependency blips; the ALB target group gets no path on it either (the ALB keeps routing when every target fails, but ECS still replaces the tasks the target group reports unhealthy); add a shallow liveness route (GET /health/live answering 200 without touching dependencies) for both`;
   const unresolved = service.unresolvedHealthRoutes?.[0];
   if (unresolved?.unresolvedMount)
     return `its health route ${unresolved.path} (${unresolved.file}:${unresolved.line}) is served under a prefix ecsfix cannot establish (${unresolved.unresolvedMount.reason}): no healthCheck or target group; set both by hand on the full path`;
@@ -371,6 +384,9 @@ function imageProbePath(parsed: ParsedDockerfile, stage: DockerStage): string | 
 /** The port and variable to probe; nginx, httpd and caddy take their port from their config, never from PORT. */
 function imageProbeTarget(service: Service, image: { parsed: ParsedDockerfile; stage: DockerStage }, port: number, process: Pick<ContainerDefinition, 'entryPoint' | 'command'>): { port: number; variable: string | null } {
   if (FIXED_PORT_SERVERS.includes(image.stage.base.family)) return { port, variable: null };
+  // A health route of a second server (management, metrics) on its literal port.
+  const side = service.healthRoute?.sidePort;
+  if (side) return { port: side.port, variable: null };
   // The server started by compose's command on a literal port (`uvicorn app:app --port 8002`) listens there, not on the image CMD's.
   const composed = [...(process.entryPoint ?? []), ...(process.command ?? [])].join(' ');
   const fixed = /\$\{?PORT\b/.test(composed) ? undefined : FIXED_PORT_CMD.exec(composed)?.[1];

@@ -77,7 +77,7 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     code: 'ECS109',
     title: 'The health route checks a dependency: it is a readiness route',
     defaultSeverity: 'warning',
-    help: 'A health-named route whose handler queries a database, Redis or a broker and answers 503 when it is down is a readiness check. A liveness probe (HEALTHCHECK, ECS healthCheck) on it restarts healthy containers whenever that dependency is slow. dockerfile-healthcheck-env probes a dependency-free health route instead when the code has one; otherwise it adds no HEALTHCHECK: add a liveness route (GET /health/live answering 200 without touching dependencies).',
+    help: 'A health-named route whose handler queries a database, Redis or a broker and answers 503 when it is down, or pings a datastore at all (a "deep" check: `redis.ping()`, `mongoose.connection.db.admin().ping()`, `prisma.$queryRaw`, `pool.query(\'SELECT 1\')`, `sequelize.authenticate()`, Terminus `db.pingCheck`; a failed ping answers 500, a hung one times the probe out), is a readiness check. A container probe (HEALTHCHECK, ECS healthCheck) on it marks every task unhealthy at once when that dependency blips, and ECS replaces all of them. dockerfile-healthcheck-env and `check --format ecs` probe a shallow liveness route the service also serves (/health/live, /livez, /live, /ping) instead; when it has none, no HEALTHCHECK, container healthCheck or target group path is generated on it: an ALB whose targets all fail keeps routing to all of them, but ECS still replaces the tasks its target group reports unhealthy, so a deep target group path churns the tasks in the same outage. Add a liveness route (GET /health/live answering 200 without touching dependencies).',
   },
   // dockerfile-healthcheck-env
   {
@@ -104,6 +104,18 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     title: 'No HEALTHCHECK: the health route\'s mount prefix is not established',
     defaultSeverity: 'warning',
     help: 'The health route is registered on a Flask blueprint, FastAPI router or FastAPI sub-application whose mount ecsfix cannot follow (no register_blueprint/include_router/mount call it can trace, or a prefix or mount path that is not a string literal), a NestJS controller whose version or module path is not established (an `enableVersioning` version or options that are not literals, header or media-type versioning of a versioned route, which an ALB health check cannot select, a `RouterModule.register` routes array ecsfix cannot read or a controller no `@Module` lists), a JS router whose prefix is not established (a Fastify register prefix or a `new Router({ prefix })` that is not a string literal, a `this.router` member of a class assigned more than once, outside the constructor or conditionally, a Koa `router.prefix()` called conditionally or more than once, a koa-mount path, a Hono `basePath` or `app.route()` path that is not a string literal), or in a Next.js app whose basePath is not a string literal, so its URL is unknown. Probing the bare route path would answer 404 and mark the container unhealthy, so no HEALTHCHECK, task definition healthCheck or target group path is generated. Add the probe by hand on the full path.',
+  },
+  {
+    code: 'ECS183',
+    title: 'No probe: the health route is served by another server than the one on the probed port',
+    defaultSeverity: 'warning',
+    help: 'The service starts a second HTTP server (a management or metrics app: `const admin = express(); admin.get(\'/health\', ...); admin.listen(9091)`, or a class that starts two), and its health route is registered on that one. A probe of the route on the service\'s port answers 404, the container is marked unhealthy and ECS replaces every task. ecsfix attributes each route to the app it is registered on (through its router mounts) and each app to its listen call: a route of a second server that listens on a literal port is probed on that port (the HEALTHCHECK, the task definition healthCheck and the target group\'s HealthCheckPort); when that server\'s port is not a literal, or which server serves the route is not established, no HEALTHCHECK, healthCheck or target group path is generated on it. Add a liveness route to the main server, or set the probe by hand on the port of the server that serves it.',
+  },
+  {
+    code: 'ECS184',
+    title: 'No probe: the health route is behind authentication',
+    defaultSeverity: 'warning',
+    help: 'The health route is registered after middleware that authenticates every request it covers (`app.use(passport.authenticate(\'jwt\'))`, `app.use(jwt({ secret }))` of express-jwt, `app.use(requireAuth)` / `verifyToken` / `keycloak.protect()`), in a Fastify context with an `addHook(\'onRequest\', app.authenticate)`, or under a NestJS global guard (`app.useGlobalGuards(new JwtAuthGuard())`, an APP_GUARD provider) or `@UseGuards(JwtAuthGuard)`. A HEALTHCHECK, ECS healthCheck or ALB probe sends no credentials, gets 401 and ECS replaces every task, so none is generated on it. Only what clearly authenticates counts (the passport, express-jwt, koa-jwt, @fastify/jwt and keycloak-connect packages, names with auth/jwt/token/guard); exemptions count too: a route registered before the middleware, a middleware mounted on a prefix that does not cover the route, an `.unless({ path: [...] })` or inline check naming it, a `@Public()`-style decorator on the NestJS handler or controller. Register the health route before the authentication (or exempt it), then run ecsfix again.',
   },
   {
     code: 'ECS139',

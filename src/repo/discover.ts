@@ -17,6 +17,8 @@ import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, 
 import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
+import { attributeHealthServers } from './healthServers.js';
+import { markAppGates } from './authRoutes.js';
 import { nextRouteHandlers, nextStandalonePort } from './nextRoutes.js';
 import { factoryRoutes, readinessCheck, type FactoryInput } from './healthFactories.js';
 import { mainBlockLines, runsServerCli, scriptListens, serviceGoRoutes, sourceLanguageOf, serviceListensByPattern } from './serverListen.js';
@@ -635,7 +637,9 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   }
   const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
   // A compose command that runs something else than the image's server does not serve that server's routes.
-  const routes = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
+  const served = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });
+  // A second HTTP server (management, metrics): each route is probed on the port of the server that serves it.
+  const routes = attributeHealthServers(markAppGates(served, facts), facts, { port, variable: portVariable?.value ?? null });
 
   return {
     name: draft.name,
@@ -696,7 +700,7 @@ function serviceProcessFacts(draft: Draft, dir: string, pkg: WorkspacePackage | 
 
 /**
  * The service's liveness-named routes, its own and those of shared factories it mounts, best first;
- * each marked when its handler checks a dependency and answers 503 (a readiness route in disguise).
+ * each marked when its handler checks a dependency and answers 503, or pings a datastore (a readiness route in disguise).
  */
 function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): HealthRoute[] {
   const own = routes.filter((r) => isLivenessRoute(r.path));
@@ -707,7 +711,7 @@ function serviceHealthRoutes(routes: HealthRoute[], input: FactoryInput): Health
     .map((r) => {
       const text = input.read(r.file);
       const check = text === null ? null : readinessCheck(text, r.line, r.file.endsWith('.py') ? 'python' : 'js');
-      return check ? { ...r, checksDependency: check.line } : r;
+      return check ? { ...r, checksDependency: check.line, answers503: check.answers503 } : r;
     });
 }
 
@@ -724,13 +728,17 @@ function nestServerFacts(facts: Map<string, SourceFacts>): Pick<Service, 'rpcSer
 }
 
 /** The liveness route to probe, the health routes that are readiness checks, and those whose mount prefix is not established. */
-function healthRouteFacts(routes: HealthRoute[]): Pick<Service, 'healthRoute' | 'readinessRoutes' | 'unresolvedHealthRoutes'> {
-  const mounted = routes.filter((r) => !r.unresolvedMount);
+function healthRouteFacts(routes: HealthRoute[]): Pick<Service, 'healthRoute' | 'readinessRoutes' | 'unresolvedHealthRoutes' | 'blockedHealthRoutes'> {
+  const mounted = routes.filter((r) => !r.unresolvedMount && !r.notProbed);
   const readiness = mounted.filter((r) => r.checksDependency !== undefined);
   const unresolved = routes.filter((r) => r.unresolvedMount);
+  const blocked = routes.filter((r) => r.notProbed && !r.unresolvedMount);
+  const live = mounted.filter((r) => r.checksDependency === undefined);
   return {
-    healthRoute: mounted.find((r) => r.checksDependency === undefined) ?? null,
+    // A route of the server on the service's port before one of a side server.
+    healthRoute: live.find((r) => !r.sidePort) ?? live[0] ?? null,
     ...(readiness.length ? { readinessRoutes: readiness } : {}),
+    ...(blocked.length ? { blockedHealthRoutes: blocked } : {}),
     ...(unresolved.length ? { unresolvedHealthRoutes: unresolved } : {}),
   };
 }

@@ -7,7 +7,8 @@
  *   the factory in a Python module of the repo. The routes registered inside the factory's body are
  *   served under the mount prefix.
  * - A readiness route: a handler that touches a database, Redis or a broker and answers 503 when it
- *   is down. Probing it for liveness restarts healthy containers whenever a dependency is slow.
+ *   is down, or that pings a datastore at all (a "deep" check). Probing it for liveness restarts
+ *   healthy containers whenever a dependency is slow, every task at once.
  */
 import { posix } from 'node:path';
 import { joinRoute } from '../urlPath.js';
@@ -47,7 +48,10 @@ export function factoryRoutes(input: FactoryInput): HealthRoute[] {
       const body = input.read(defined);
       if (body === null) continue;
       const prefix = m[2] ?? (python ? (/\bprefix\s*=\s*(['"])([^'"]*)\1/.exec(code.slice(m.index, code.indexOf('\n', m.index) + 1 || undefined))?.[2] ?? '') : fastifyPrefix(code, m.index));
-      for (const r of routesInFunction(defined, body, factory, python ? 'python' : 'js')) routes.push({ path: joinRoute(prefix, r.path), file: defined, line: r.line });
+      // JS: the object the factory is mounted on (`admin.use(createHealthRouter())`) serves its routes.
+      const on = /^\w+/.exec(m[0])?.[0] ?? '';
+      const app = python ? {} : { app: { file, name: code.slice(Math.max(0, m.index - 5), m.index) === 'this.' ? `this.${on}` : on, line: lineOfOffset(code, m.index) } };
+      for (const r of routesInFunction(defined, body, factory, python ? 'python' : 'js')) routes.push({ path: joinRoute(prefix, r.path), file: defined, line: r.line, ...app });
     }
   }
   return routes;
@@ -142,6 +146,14 @@ function matchingClose(code: string, open: number): number {
 /** A call that reaches a database, cache or broker: the thing a readiness check waits for. */
 const DEPENDENCY_CALL =
   /\b(?:\w+\.)?(?:ping|pingCheck|PingContext|QueryRowContext|QueryContext|ExecContext|query|execute|\$queryRaw|\$executeRaw|raw|authenticate|command|acquire|connect|isReady|healthCheck|checkConnection)\s*\(|\bSELECT\s+1\b|\bdb\.admin\(\)|\bredis\w*\.\w+\s*\(|\bmongoose\.connection\.readyState\b/i;
+/**
+ * A call that pings a datastore whatever the handler answers when it fails (a "deep" health check,
+ * review10 R35): `redis.ping()`, `mongoose.connection.db.admin().ping()`, `prisma.$queryRaw`,
+ * `pool.query('SELECT 1')`, `sequelize.authenticate()`, Terminus's `pingCheck`. A rejected ping
+ * makes the route answer 500, a hung one times the probe out: either way the route fails with the datastore.
+ */
+const DEEP_CALL =
+  /\.ping\s*\(|\.pingCheck\s*\(|\$queryRaw|\$executeRaw|\bdb\.admin\s*\(\s*\)|\bSELECT\s+1\b|\b(?:pool|db|client|knex|connection|conn|sequelize|pg|mysql|dataSource|prisma|redis\w*|cache|mongo\w*)\.(?:query|execute|raw|authenticate|command|ping)\s*\(/i;
 /** 503 in the handler, or NestJS Terminus's HealthCheckService, which answers 503 when an indicator fails. */
 const ANSWERS_503 = /\b503\b|SERVICE_UNAVAILABLE|ServiceUnavailable|\.check\s*\(\s*\[/;
 
@@ -150,14 +162,23 @@ const ANSWERS_503 = /\b503\b|SERVICE_UNAVAILABLE|ServiceUnavailable|\.check\s*\(
  * is down: the dependency call's line, or null. The handler is the route call's arguments (JS) or
  * the decorated function's body (Python, NestJS).
  */
-export function readinessCheck(text: string, line: number, language: SourceLanguage): { line: number } | null {
+export function readinessCheck(text: string, line: number, language: SourceLanguage): { line: number; answers503: boolean } | null {
   const code = blankComments(text, language);
   const lines = code.split('\n');
   const start = lines.slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
   const body = handlerBody(code, start, language);
-  if (!body || !ANSWERS_503.test(body.text)) return null;
-  const dep = DEPENDENCY_CALL.exec(body.text);
-  return dep ? { line: lineOfOffset(code, body.offset + dep.index) } : null;
+  if (!body) return null;
+  const answers503 = ANSWERS_503.test(body.text);
+  // A dependency call with a 503 for its failure, or a datastore ping whatever the handler answers.
+  const dep = (answers503 ? DEPENDENCY_CALL.exec(body.text) : null) ?? DEEP_CALL.exec(body.text);
+  return dep ? { line: lineOfOffset(code, body.offset + dep.index), answers503 } : null;
+}
+
+/** What makes a readiness route one, for a message: its dependency call's line and what it does when the dependency is down. */
+export function dependencyPhrase(r: HealthRoute): string {
+  return r.answers503 === false
+    ? `pings a datastore (line ${r.checksDependency}) and fails with it (a 500, or a probe timeout, while the datastore is down or slow)`
+    : `checks a dependency (line ${r.checksDependency}) and answers 503 when it is down`;
 }
 
 function handlerBody(code: string, start: number, language: SourceLanguage): { text: string; offset: number } | null {

@@ -32,10 +32,25 @@ export interface HealthRoute {
   path: string;
   file: string;
   line: number;
-  /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down: the line of that call. */
+  /** The handler checks a dependency (database, Redis, broker) and answers 503 when it is down, or pings a datastore (a deep check): the line of that call. */
   checksDependency?: number;
+  /** With {@link checksDependency}: whether the handler answers 503 itself (false: a datastore ping that fails the route with a 500 or a timeout). */
+  answers503?: boolean;
   /** The route is on a router whose mount (prefix) ecsfix cannot establish: its URL is unknown, so it is never probed. */
   unresolvedMount?: { file: string; line: number; reason: string };
+  /**
+   * JS: the app instance the route is registered on, through its router mounts (file, variable),
+   * `'nest'` for a NestJS controller route, null when the mounts do not establish it; absent for
+   * code whose routes are not read per app (Python, Go, Next.js).
+   */
+  app?: { file: string; name: string; line?: number } | 'nest' | null;
+  /**
+   * Served by another server than the one on the service's port, which listens on this literal
+   * port (the listen's file and line): the probe goes there.
+   */
+  sidePort?: { port: number; file: string; line: number };
+  /** Established not to answer 200 to a probe (ECS183: on another server whose port is not established; ECS184: behind authentication), and why. */
+  notProbed?: { code: 'ECS183' | 'ECS184'; reason: string };
 }
 
 /** A compose `command`/`entrypoint` that runs something other than the image's web server. */
@@ -102,6 +117,8 @@ export interface Service {
   healthRoute: HealthRoute | null;
   /** Health-named routes that check a dependency and answer 503 when it is down: readiness, never a liveness probe. */
   readinessRoutes?: HealthRoute[];
+  /** Health-named routes a probe would not get a 200 from (another server whose port is not established, authentication): never probed. */
+  blockedHealthRoutes?: HealthRoute[];
   /** Health-named routes on a router whose mount prefix is not established (each with the reason): not probed. */
   unresolvedHealthRoutes?: HealthRoute[];
   /**

@@ -9,6 +9,7 @@ import { joinRoute, joinRouteAsDeclared, routeSegments } from '../urlPath.js';
 import type { HealthRoute } from './model.js';
 import { nestApp, nestRoutePath } from './nestRouting.js';
 import { pythonMountPrefix, type PythonRouting } from './pythonRouting.js';
+import { ownGate } from './authRoutes.js';
 import { isLivenessRoute, preferHealthRoute, type MountHint, type SourceFacts } from './sourceScan.js';
 
 /** The liveness routes among a service's routes (`servicePrefix`: its directory with a slash), best first. */
@@ -29,7 +30,8 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         if (mount.prefix) path = joinRouteAsDeclared(mount.prefix, path);
       }
-      const outer = r.absolute || f.python ? { prefix: '' } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
+      const onApp = r.receiver && f.apps.includes(r.receiver) ? { app: { file, name: r.receiver } } : {};
+      const outer: MountedAt = r.absolute || f.python ? { prefix: '', ...onApp } : mountPrefix(file, r.receiver ?? null, facts, 0, r.skipsPrefix ?? false);
       const opaque = r.absolute || f.python ? undefined : r.opaqueAt ? { file, line: r.opaqueAt } : outer.opaque;
       if (opaque) {
         // A Fastify register prefix that is not a string literal: the URL is not established.
@@ -50,19 +52,30 @@ export function healthRoutes(facts: Map<string, SourceFacts>, servicePrefix: str
         }
         path = served.path;
       }
-      if (isLivenessRoute(path)) routes.push({ path, file, line: r.line });
+      if (!isLivenessRoute(path)) continue;
+      const js = !f.python && !file.endsWith('urls.py');
+      // Behind authentication on its own router, plugin context or NestJS guard (the app's own: markAppGates).
+      const gate = js ? ownGate(facts, file, r, path) : null;
+      routes.push({ path, file, line: r.line, ...(js ? { app: r.nest ? 'nest' : (outer.app ?? null) } : {}), ...(gate ? { notProbed: gate } : {}) });
     }
   }
   return routes.sort((a, b) => preferHealthRoute(a.path, b.path));
 }
 
 /** Whether `spec`, imported from `fromFile`, is the module `target` (extension and /index optional). */
-function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
+export function importResolvesTo(fromFile: string, spec: string, target: string): boolean {
   if (!spec.startsWith('.')) return false;
   const strip = (p: string) => p.replace(/\.(?:[cm]?[jt]sx?)$/, '');
   const base = strip(posix.normalize(posix.join(posix.dirname(fromFile), spec)));
   const t = strip(target);
   return t === base || t === base + '/index';
+}
+
+/** Where a JS route ends up: its prefix, and the app (file, name) it is served by when the mounts establish it. */
+interface MountedAt {
+  prefix: string;
+  opaque?: { file: string; line: number; reason?: string };
+  app?: { file: string; name: string; line?: number };
 }
 
 /**
@@ -72,14 +85,14 @@ function importResolvesTo(fromFile: string, spec: string, target: string): boole
  * plugins. Routes on the app itself are absolute (''). `skipsPrefix`: the receiver is the instance
  * of a fastify-plugin-wrapped plugin, which the register call's prefix does not reach.
  */
-function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): { prefix: string; opaque?: { file: string; line: number; reason?: string } } {
+function mountPrefix(file: string, receiver: string | null, facts: Map<string, SourceFacts>, depth: number, skipsPrefix = false): MountedAt {
   const f = facts.get(file);
   if (!f || depth > 4) return { prefix: '' };
   const routerNames = Object.keys(f.routers);
   // An app mounted on another (Hono `app.route('/api', api)`, Express `app.use('/api', sub)`), here or by a file that imports it under its name, is a sub-app: its routes are under the mount.
   const subApp = receiver !== null && f.apps.includes(receiver) && mountedApp(file, receiver, facts);
   const router = receiver && (receiver in f.routers || subApp) ? receiver : receiver === null && routerNames.length === 1 ? (routerNames[0] ?? null) : null;
-  if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '' };
+  if (receiver && f.apps.includes(receiver) && !subApp) return { prefix: '', app: { file, name: receiver } };
   // A `this.router` assigned twice or conditionally, a prefix that is not a literal: not established.
   const unsettled = f.js?.unsettled[router ?? receiver ?? ''];
   if (unsettled) return { prefix: '', opaque: { file, line: unsettled.line, reason: unsettled.reason } };
@@ -95,12 +108,14 @@ function mountPrefix(file: string, receiver: string | null, facts: Map<string, S
   }
   const hit = candidates[0];
   if (!hit) return { prefix: own };
-  const outer = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
+  const outer: MountedAt = hit.mount.on ? mountPrefix(hit.file, hit.mount.on, facts, depth + 1, hit.mount.skipsPrefix ?? false) : { prefix: '' };
+  // The line where the route reaches the app: the mount on the app itself (middleware before it applies).
+  if (outer.app && outer.app.line === undefined) outer.app = { ...outer.app, line: hit.mount.line };
   const skips = skipsPrefix || hit.mount.targetSkipsPrefix;
   // The mount's own prefix is opaque only where it applies; an enclosing register's always is.
   const ownOpaque = hit.mount.opaqueAt && !(skips && hit.mount.opaqueAt === hit.mount.line) ? { file: hit.file, line: hit.mount.opaqueAt } : undefined;
   const opaque = outer.opaque ?? ownOpaque;
-  return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}) };
+  return { prefix: routeSegments(outer.prefix, hit.mount.scope ?? '', skips ? '' : hit.mount.prefix, own), ...(opaque ? { opaque } : {}), ...(outer.app ? { app: outer.app } : {}) };
 }
 
 function mountedApp(file: string, app: string, facts: Map<string, SourceFacts>): boolean {

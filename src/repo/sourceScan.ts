@@ -208,7 +208,7 @@ function scanByPatterns(text: string, language: SourceLanguage, path: string): S
   return facts;
 }
 
-const HEALTH_PATH = /^\/(?:[\w-]+\/)*(?:health|healthz|healthcheck|health-check|livez|liveness|ping|status)\/?$|^\/(?:[\w-]+\/)*(?:health|healthz)\/(?:live|alive)\/?$/i;
+const HEALTH_PATH = /^\/(?:[\w-]+\/)*(?:health|healthz|healthcheck|health-check|live|livez|liveness|ping|status)\/?$|^\/(?:[\w-]+\/)*(?:health|healthz)\/(?:live|alive)\/?$/i;
 const NOT_LIVENESS = /ready|readiness/i;
 
 /** Whether a route path is a liveness route an ALB or HEALTHCHECK may probe (`/ready` never is). */

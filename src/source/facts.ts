@@ -9,12 +9,16 @@
  */
 import type { OxcError } from 'oxc-parser';
 import { oxcErrors, oxcParse } from './oxc.ts';
+import { calleeName, propName, stringValue } from './ast-names.ts';
+import { authGateOfCall, nestGlobalGuard, nestUseGuards, NEST_PUBLIC, type AuthGate } from './authGates.ts';
 import { lineIndex } from '../text.ts';
 import { joinRoute, routeSegments } from '../urlPath.ts';
 import { CONSUMER_CLASS, DATASTORE_CONSTRUCTORS, KAFKA_WRAPPER_FACTORY, MONGO_CONNECT_CALL, QUEUE_CONSUMER_STARTER, QUEUE_WORKER_FACTORY, mayMatter, type DatastoreKind } from './patterns.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- ESTree nodes are walked generically */
 type Node = any;
+
+export { calleeName };
 
 export interface PortHint {
   port: number;
@@ -43,6 +47,10 @@ export interface RouteHint {
   skipsPrefix?: boolean;
   /** See {@link Encapsulation.opaqueAt}. */
   opaqueAt?: number;
+  /** NestJS: the handler or its controller has a decorator that exempts it from a global guard (`@Public()`). */
+  nestPublic?: boolean;
+  /** NestJS: `@UseGuards(...)` of an authenticating guard on the handler or its controller. */
+  nestGuard?: { line: number; what: string };
 }
 
 /**
@@ -107,6 +115,15 @@ export interface ListenFact {
    * localhost unless told otherwise): `value` the literal or fallback, `envVar` the variable read.
    */
   host?: { value: string | null; envVar: string | null; implicit?: boolean };
+  /**
+   * The app instance this call starts (`admin` in `admin.listen(9091)`, `app` of
+   * `http.createServer(app).listen(...)` or `serve({ fetch: app.fetch })`), as named in this file; null
+   * when not established. `nest`: made by NestFactory.create, whose controllers it serves.
+   */
+  app?: string | null;
+  nest?: boolean;
+  /** A NestJS TCP/gRPC microservice's listen: no HTTP server. */
+  rpc?: boolean;
 }
 
 /** A service's `listen` call: the port expression's default, the env var it reads, and where. */
@@ -200,6 +217,10 @@ export interface JsSourceFacts {
   /** The file exports a router (`export default router`, `module.exports = router`, `export const r = Router()`). */
   exportedRouters: string[];
   listen: ListenFact[];
+  /** Authentication registered in front of routes (src/source/authGates.ts). */
+  authGates: AuthGate[];
+  /** A NestJS global guard that authenticates (`useGlobalGuards(new JwtAuthGuard())`, an APP_GUARD provider). */
+  nestGlobalGuard: { line: number; what: string } | null;
   envReads: EnvRead[];
   consumers: ConsumerFact[];
   datastores: DatastoreFact[];
@@ -238,6 +259,8 @@ export function emptyFacts(): JsSourceFacts {
     apps: [],
     exportedRouters: [],
     listen: [],
+    authGates: [],
+    nestGlobalGuard: null,
     envReads: [],
     consumers: [],
     datastores: [],
@@ -305,18 +328,7 @@ export function envName(node: Node): string | null {
   return propName(node);
 }
 
-function propName(member: Node): string | null {
-  const p = member.property;
-  if (!member.computed && p?.type === 'Identifier') return p.name;
-  if (p?.type === 'Literal' && typeof p.value === 'string') return p.value;
-  return null;
-}
 
-function stringValue(node: Node): string | null {
-  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
-  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value?.cooked ?? null;
-  return null;
-}
 
 function numberValue(node: Node): number | null {
   if (node?.type === 'Literal' && typeof node.value === 'number') return node.value;
@@ -359,17 +371,6 @@ function answeredPaths(node: Node, src: (n: Node) => string): { path: string; at
   return [];
 }
 
-/** The dotted name of a callee (`kafka.consumer`, `express.Router`, `createKafkaConsumer`). */
-export function calleeName(node: Node): string {
-  if (!node) return '';
-  if (node.type === 'Identifier') return node.name;
-  if (node.type === 'ThisExpression') return 'this';
-  if (node.type === 'MemberExpression') return `${calleeName(node.object)}.${propName(node) ?? '?'}`;
-  if (node.type === 'CallExpression') return `${calleeName(node.callee)}()`;
-  if (node.type === 'ParenthesizedExpression' || node.type === 'TSNonNullExpression' || node.type === 'TSAsExpression') return calleeName(node.expression);
-  if (node.type === 'AwaitExpression') return calleeName(node.argument);
-  return '';
-}
 
 function lastName(dotted: string): string {
   return dotted.split('.').pop() ?? '';
@@ -708,6 +709,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         break;
       }
       case 'ObjectExpression': {
+        const guard = nestGlobalGuard(node, null);
+        if (guard) facts.nestGlobalGuard ??= { line: line(node), what: guard };
         const schema = schemaPortHint(node, parents);
         if (schema) facts.ports.push({ ...schema, line: line(node), what: 'config schema env' });
         break;
@@ -780,6 +783,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
       ...(fromConfig ? { fromConfig } : {}),
       ...(host ? { host } : {}),
       expression: arg ? src(arg) : served?.opaque ? src(call.arguments[0]) : null,
+      ...listenApp(call, served !== undefined, decls, facts),
+      ...(rpcListens.has(call) ? { rpc: true } : {}),
     });
   }
   facts.startup = startupOrder(program, listenCalls, line);
@@ -958,6 +963,14 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
         if (ident && !ident.endsWith('.?')) facts.mounts.push({ prefix, ident, ...at, ...skips });
       }
     }
+    // Authentication in front of the routes registered after it (a Fastify hook: all of its context's).
+    const gate = authGateOfCall(node, method, facts.imports, src);
+    if (gate) {
+      const ctx = receiver ? routeReceiver(receiver, parents) : { receiver: null };
+      facts.authGates.push({ ...gate, line: line(node), receiver: ctx.receiver, ...(ctx.scope ? { scope: ctx.scope } : {}) });
+    }
+    const guard = nestGlobalGuard(node, method);
+    if (guard) facts.nestGlobalGuard ??= { line: line(node), what: guard };
     if (method === 'setGlobalPrefix') {
       facts.globalPrefix = stringValue(args[0]);
       const opts = args[1];
@@ -1052,13 +1065,20 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
     // `version: undefined` is no version.
     const written = (v: Node) => (v?.type === 'Identifier' && v.name === 'undefined' ? undefined : v);
     const controllerVersion = written(option('version'));
+    const names = (ds: Node[] | undefined) => (ds ?? []).map((d: Node) => calleeName(d.expression?.callee ?? d.expression));
+    const classPublic = names(node.decorators).some((n) => NEST_PUBLIC.test(n));
+    const guardOf = (ds: Node[] | undefined) => (ds ?? []).flatMap((d: Node) => { const what = nestUseGuards(d); return what ? [{ line: line(d), what }] : []; })[0];
+    const classGuard = guardOf(node.decorators);
     for (const member of node.body?.body ?? []) {
+      const isPublic = classPublic || names(member.decorators).some((n) => NEST_PUBLIC.test(n));
+      const guarded = guardOf(member.decorators) ?? classGuard;
+      const auth = { ...(isPublic ? { nestPublic: true } : {}), ...(guarded ? { nestGuard: guarded } : {}) };
       const version = written((member.decorators ?? []).find((d: Node) => calleeName(d.expression?.callee) === 'Version')?.expression.arguments[0]) ?? controllerVersion;
       for (const d of member.decorators ?? []) {
         const name = calleeName(d.expression?.callee);
         if (!/^(?:Get|All|Head)$/.test(name)) continue;
         const sub = stringValue(d.expression.arguments[0]) ?? '';
-        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true, ...(node.id?.name ? { nestController: node.id.name } : {}), ...(version ? { nestVersion: nestVersionOf(version) } : {}) });
+        facts.routes.push({ path: joinRoute(base, sub), line: line(d), nest: true, ...(node.id?.name ? { nestController: node.id.name } : {}), ...(version ? { nestVersion: nestVersionOf(version) } : {}), ...auth });
       }
     }
   }
@@ -1144,6 +1164,46 @@ function madeBy(node: Node): 'app' | { prefix: string | null } | null {
     return { prefix: prefix ? stringValue(prefix.value) : '' };
   }
   return HTTP_APP_FACTORIES.has(made0) || made === 'NestFactory.create' ? 'app' : null;
+}
+
+/**
+ * The app a listen call starts: its receiver when that is an app of the file, the app a server was
+ * made from (`const server = http.createServer(app)`, `https.createServer(opts, this.app)`, `new http.Server(app)`, Koa's
+ * `createServer(app.callback())`), or the app `serve(app)` / `serve({ fetch: app.fetch })` serves;
+ * an app imported from a relative module is named as imported (the model follows the import).
+ */
+function listenApp(call: Node, served: boolean, decls: Map<string, Node>, { apps, imports }: Pick<JsSourceFacts, 'apps' | 'imports'>): { app: string | null; nest?: boolean } {
+  const appOf = (node: Node): string | null => {
+    const n = unwrapExpression(node);
+    if (!n) return null;
+    const name = calleeName(n);
+    // An app of this file, or one imported from a relative module (`import app from './app'`).
+    if (apps.includes(name) || (n.type === 'Identifier' && imports[name]?.startsWith('.'))) return name;
+    // `app.callback()` (Koa), `app.fetch` (Hono): the app's own handler.
+    if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && propName(n.callee) === 'callback') return appOf(n.callee.object);
+    if (n.type === 'MemberExpression' && propName(n) === 'fetch') return appOf(n.object);
+    return null;
+  };
+  const nestOf = (app: string | null) => {
+    const init = app ? unwrapExpression(decls.get(app)) : null;
+    return init && calleeName(init.callee) === 'NestFactory.create' ? { nest: true } : {};
+  };
+  if (served) {
+    const first = unwrapExpression(call.arguments[0]);
+    const fetch = first?.type === 'ObjectExpression' ? first.properties.find((p: Node) => (p.key?.name ?? p.key?.value) === 'fetch')?.value : null;
+    return { app: appOf(fetch ?? first) };
+  }
+  const receiver = unwrapExpression(call.callee?.object);
+  const direct = appOf(receiver);
+  if (direct) return { app: direct, ...nestOf(direct) };
+  const init = receiver?.type === 'CallExpression' || receiver?.type === 'NewExpression' ? receiver : receiver && (receiver.type === 'Identifier' || receiver.type === 'MemberExpression') ? unwrapExpression(decls.get(calleeName(receiver))) : null;
+  if ((init?.type === 'CallExpression' || init?.type === 'NewExpression') && /^(?:createServer|createSecureServer|Server)$/.test(lastName(calleeName(init.callee)))) {
+    for (const a of init.arguments) {
+      const app = appOf(a);
+      if (app) return { app };
+    }
+  }
+  return { app: null };
 }
 
 /** The port @hono/node-server's `serve` listens on when its options have no `port` (`options?.port ?? 3e3`). */

@@ -6,7 +6,7 @@
 
 /** Cheap token pre-filter: a file with none of these cannot hold a fact the model or a codemod uses. */
 export const RELEVANT_TOKENS =
-  /\blisten\b|\bconsumer\b|Consumer|SIGTERM|SIGINT|[Mm]ongo|\bRouter\b|\.(?:get|all|head|route|use|register)\s*\(|@(?:Controller|Get|Module)\b|RouterModule|localhost|127\.0\.0\.1|\bWorker\b|Worker\s*[(<]|amqp|\bxread|NestFactory|\bserve\s*\(|eachMessage|\.consume\s*\(|ReceiveMessageCommand|_URL\b|PORT\b|Prisma|DataSource|Sequelize|\bPool\b|onModuleDestroy|beforeApplicationShutdown|['"]bull['"]|\.p?subscribe\s*\(/;
+  /\blisten\b|\bconsumer\b|Consumer|SIGTERM|SIGINT|[Mm]ongo|\bRouter\b|\.(?:get|all|head|route|use|register)\s*\(|@(?:Controller|Get|Module)\b|RouterModule|localhost|127\.0\.0\.1|\bWorker\b|Worker\s*[(<]|amqp|\bxread|NestFactory|\bserve\s*\(|eachMessage|\.consume\s*\(|ReceiveMessageCommand|_URL\b|PORT\b|Prisma|DataSource|Sequelize|\bPool\b|onModuleDestroy|beforeApplicationShutdown|['"]bull['"]|APP_GUARD|useGlobalGuards|addHook|UseGuards|\.p?subscribe\s*\(/;
 
 export function mayMatter(text: string): boolean {
   return RELEVANT_TOKENS.test(text);

@@ -56,7 +56,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
       const parts: string[] = [];
       if (c.portMappings.length) parts.push(`port ${c.portMappings.map((p) => p.containerPort).join(',')}`);
       if (c.healthCheck) parts.push(`healthCheck ${(c.healthCheck.command[1] ?? '').split(' ')[0]} (${c.healthCheck.interval}s/${c.healthCheck.timeout}s x${c.healthCheck.retries}${c.healthCheck.startPeriod !== undefined ? `, start ${c.healthCheck.startPeriod}s` : ''})`);
-      if (e.targetGroup) parts.push(`ALB ${e.targetGroup.HealthCheckPath} on traffic-port, ${e.targetGroup.Matcher.HttpCode}`);
+      if (e.targetGroup) parts.push(`ALB ${e.targetGroup.HealthCheckPath} on ${e.targetGroup.HealthCheckPort}, ${e.targetGroup.Matcher.HttpCode}`);
       if (c.stopTimeout) parts.push(`stopTimeout ${c.stopTimeout}s`);
       wrap(`${e.service}:${parts.length ? ` ${parts.join('; ')}` : ''}`, width - 4).forEach((line, i) => out.push(`${i ? '      ' : '  '}${line}`));
       const secrets = c.secrets.map((s) => s.name);
