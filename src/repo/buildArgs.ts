@@ -4,7 +4,7 @@
  * args; and for a transform, which edits the one file every such build reads, the values they agree on.
  * A `--build-arg` a CI script passes is not in the repo: an ARG default stays an assumption.
  */
-import { parseDockerfile, withBuildArgs, type BuildArg, type ParsedDockerfile } from './dockerfile.js';
+import { assumedBaseVariables, parseDockerfile, withBuildArgs, type BuildArg, type ParsedDockerfile } from './dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from './model.js';
 import { substitute } from '../dockerfile/expand.js';
 
@@ -44,7 +44,18 @@ export function fileBuildArgs(repo: RepoModel, path: string): Record<string, Bui
   return out;
 }
 
-/** A Dockerfile text as the builds of the services built from `path` see it (see {@link fileBuildArgs}). */
+/**
+ * A Dockerfile text as the builds of the services built from `path` see it: when every build reads
+ * the same base images (a service passing the ARG's default explicitly agrees with one that takes
+ * it), that view (one that assumed a default, if any did, so a change says so); else the args they
+ * pass differently have no value ({@link fileBuildArgs}).
+ */
 export function parseForBuilds(text: string, path: string, repo: RepoModel): ParsedDockerfile {
-  return withBuildArgs(parseDockerfile(text), fileBuildArgs(repo, path));
+  const parsed = parseDockerfile(text);
+  const views = [...new Set(servicesForFile(repo, path).map((s) => withBuildArgs(parsed, serviceBuildArgs(s))))];
+  const [first] = views;
+  if (!first) return parsed;
+  const sameBases = (view: ParsedDockerfile) => view.stages.every((stage, i) => stage.base.reference === first.stages[i]?.base.reference && stage.parentStage === first.stages[i]?.parentStage);
+  if (!views.every(sameBases)) return withBuildArgs(parsed, fileBuildArgs(repo, path));
+  return views.find((view) => view.stages.some((stage) => assumedBaseVariables(stage).length)) ?? first;
 }
