@@ -418,7 +418,8 @@ describe('check: a secret default in an `extends:` base (review9 R10)', () => {
   it('reports the base\'s finding for the services that extend it, not as a service of its own', () => {
     expect(report.findings.filter((f) => f.service === 'node-app')).toEqual([]);
     const atBase = report.findings.filter((f) => f.code === 'ECS210' && f.file === 'docker/common.yml' && f.line === 6);
-    expect(atBase.map((f) => f.service).sort()).toEqual(['api', 'gateway']);
+    // Once, naming both (review10 R22).
+    expect(atBase.map((f) => f.services)).toEqual([['api', 'gateway']]);
     expect(formatText(report, { color: false, verbose: true })).not.toMatch(/^node-app$/m);
   });
 
@@ -452,5 +453,74 @@ describe('check: where a pending change is located (review4 Q14)', () => {
     // The dev stage's install is what frozen-lockfile changes; ENV PORT goes into the prod stage.
     expect(pending('dockerfile-frozen-lockfile')).toBeLessThan(prodFrom);
     expect(pending('dockerfile-port-env')).toBeGreaterThan(prodFrom);
+  });
+});
+
+describe('check: a finding shared by the services built from one Dockerfile is reported once (review10 R22)', () => {
+  // One image run three ways: the API, a BullMQ worker (compose command) and a one-off knex
+  // migration the API waits for. The Dockerfile's findings (root user, no ENV PORT, the lockfile-less
+  // install), repeated per stage by the transforms' per-service passes, are the image's: once each.
+  const tree = new Map(Object.entries({
+    'docker-compose.yml': [
+      'services:',
+      '  migrate:',
+      '    build: ./api',
+      '    command: ["npx", "knex", "migrate:latest"]',
+      '  api:',
+      '    build: ./api',
+      '    ports: ["3000:3000"]',
+      '    depends_on:',
+      '      migrate:',
+      '        condition: service_completed_successfully',
+      '  worker:',
+      '    build: ./api',
+      '    command: ["node", "src/worker.js"]',
+      '    environment:',
+      '      REDIS_HOST: redis',
+      '  redis:',
+      '    image: redis:7-alpine',
+      '',
+    ].join('\n'),
+    'api/Dockerfile': 'FROM node:20-alpine AS base\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\n\nFROM base\nCOPY . .\nCMD ["node", "src/index.js"]\n',
+    'api/package.json': JSON.stringify({ name: 'api', version: '1.0.0', main: 'src/index.js', dependencies: { express: '^4.19.2', knex: '^3.1.0', bullmq: '^5.0.0' } }, null, 2) + '\n',
+    'api/src/index.js': "const express = require('express');\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(process.env.PORT || 3000);\n",
+    'api/src/worker.js': "const { Worker } = require('bullmq');\nnew Worker('mail', async (job) => console.log(job.id), { connection: { host: process.env.REDIS_HOST } });\n",
+  }));
+  const { repo, plan } = planTree(tree, [...TRANSFORMS]);
+  const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, [...TRANSFORMS]);
+  const place = (f: { code: string; file?: string; line?: number; message: string }) => `${f.code} ${f.file}:${f.line} ${f.message}`;
+
+  it('lists each finding once, naming every service (one-off job too) it is reported for', () => {
+    const places = report.findings.map(place);
+    expect(places.length).toBe(new Set(places).size);
+    const pending = report.findings.filter((f) => f.code === 'ECS009' && f.file === 'api/Dockerfile');
+    expect(pending.map((f) => f.fixedBy).sort()).toEqual(['dockerfile-non-root', 'dockerfile-port-env']);
+    for (const f of pending) expect(f.services).toEqual(['migrate', 'api', 'worker']);
+    expect(report.findings.filter((f) => f.code === 'ECS505').map((f) => f.services)).toEqual([['migrate', 'api', 'worker']]);
+    expect(report.findings.filter((f) => f.code === 'ECS146')).toHaveLength(1);
+    // A per-service finding stays the service's own.
+    expect(report.findings.filter((f) => f.code === 'ECS419').map((f) => [f.service, f.services])).toEqual([['migrate', undefined]]);
+  });
+
+  it('counts a shared blocking finding for each service it names, and once in the summary', () => {
+    expect(report.services.map((s) => [s.name, s.blocking])).toEqual([['migrate', 3], ['api', 3], ['worker', 3]]);
+    expect(report.summary.blocking).toBe(3);
+    expect(report.summary.fixable).toBe(3);
+  });
+
+  it('names the services in every format', () => {
+    const json = toJson(report);
+    const root = json.findings.filter((f) => f.code === 'ECS505');
+    expect(root.map((f) => [f.service, f.services])).toEqual([['migrate', ['migrate', 'api', 'worker']]]);
+    expect(json.findings.find((f) => f.code === 'ECS419')?.services).toEqual(['migrate']);
+    expect(formatText(report, { color: false, verbose: false })).toMatch(/^migrate, api, worker$/m);
+    expect(formatMarkdown(report)).toMatch(/^### migrate, api, worker$/m);
+    const sarif = checkSarif(report, '/tmp/acme', '0.0.0-test') as unknown as { runs: { results: { ruleId: string; properties?: { services?: string[] } }[] }[] };
+    expect(sarif.runs[0]?.results.filter((r) => r.ruleId === 'ECS505').map((r) => r.properties?.services)).toEqual([['migrate', 'api', 'worker']]);
+  });
+
+  it('a transform that says the same thing once per service or stage says it once (diff and apply too)', () => {
+    const keys = plan.changes.flatMap((c) => c.findings).map((f) => `${f.transform} ${place(f)} ${f.service ?? ''}`);
+    expect(keys.length).toBe(new Set(keys).size);
   });
 });

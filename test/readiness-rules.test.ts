@@ -385,6 +385,27 @@ describe('Dockerfile rules', () => {
     expect(at(readiness(repoWith(df, { 'svc/package.json': PKG({ engines: { node: '>=18.0.0 <21' } }) })), 'ECS405')).toEqual([]);
   });
 
+  it('ECS405: a node tag from a build variable is read with the ARG default, else the service\'s compose build.args (review10 R39)', () => {
+    const engines = { 'svc/package.json': PKG({ engines: { node: '>=20' } }) };
+    // `ARG NODE_VERSION=18-alpine` + `FROM node:${NODE_VERSION}`: node 18 by default.
+    const df = '# syntax=docker/dockerfile:1\nARG NODE_VERSION=18-alpine\nARG APP_DIR=/srv/app\n\nFROM node:${NODE_VERSION} AS base\nWORKDIR $APP_DIR\nFROM base\nCMD ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(df, engines)), 'ECS405')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'warning' }]);
+    // The braced default form and a reference built from two variables.
+    const twoVars = 'ARG NODE_MAJOR=18\nARG VARIANT=bookworm-slim\nFROM docker.io/library/node:${NODE_MAJOR}-${VARIANT}\nCMD ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(twoVars, engines)), 'ECS405')).toHaveLength(1);
+    // No default and no build arg: which Node is not established, nothing reported.
+    expect(at(readiness(repoWith(df.replace('ARG NODE_VERSION=18-alpine', 'ARG NODE_VERSION'), engines)), 'ECS405')).toEqual([]);
+    // The compose build arg wins over the default: 22 satisfies >=20.
+    const compose22 = 'services:\n  svc:\n    build:\n      context: ./svc\n      args:\n        NODE_VERSION: "22-alpine"\n    ports:\n      - "3000:3000"\n';
+    expect(at(readiness(repoWith(df, { ...engines, 'docker-compose.yml': compose22 })), 'ECS405')).toEqual([]);
+    // A compose `${NODE_VERSION:-18}` passes its default (the shell may set another); `${NODE_VERSION}` establishes nothing.
+    expect(at(readiness(repoWith(df, { ...engines, 'docker-compose.yml': compose22.replace('"22-alpine"', '${NODE_VERSION:-18}') })), 'ECS405')).toHaveLength(1);
+    expect(at(readiness(repoWith(df, { ...engines, 'docker-compose.yml': compose22.replace('"22-alpine"', '${NODE_VERSION}') })), 'ECS405')).toEqual([]);
+    // Two services build the one Dockerfile with different args: each is read with its own.
+    const two = 'services:\n  svc:\n    build:\n      context: ./svc\n      args: [NODE_VERSION=18-alpine]\n    ports: ["3000:3000"]\n  svc-next:\n    build:\n      context: ./svc\n      args:\n        NODE_VERSION: 22-alpine\n    command: ["node", "dist/index.js"]\n';
+    expect(at(readiness(repoWith(df.replace('ARG NODE_VERSION=18-alpine', 'ARG NODE_VERSION'), { ...engines, 'docker-compose.yml': two })), 'ECS405')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'warning' }]);
+  });
+
   it('ECS407: a development server as the command; a production build with vite is fine', () => {
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["npm", "run", "dev"]\n')), 'ECS407')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 2, severity: 'blocking' }]);
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD npx nodemon src/index.ts\n')), 'ECS407')).toHaveLength(1);
@@ -471,14 +492,12 @@ describe('compose rules', () => {
   // review6 R19: docker-compose.base.yml's `node-service` (a template only `extends:` uses) sets
   // REDIS_URL: redis://redis:6379 at line 7; api, gateway and jobs inherit it, presence sets it itself,
   // gateway's env file sets SESSION_STORE=redis:6379 at its line 2.
-  it('ECS406: a variable inherited through extends: for every deployed service that inherits it, at the base file\'s line; an env file\'s variable at its line', () => {
+  it('ECS406: a variable inherited through extends: once at the base file\'s line, naming every deployed service that inherits it (review10 R22); an env file\'s variable at its line', () => {
     const { report } = ecsOf('extends-inherited-env', 'jobs');
-    const found = report.findings.filter((f) => f.code === 'ECS406').map((f) => `${f.service} ${f.file}:${f.line}`);
+    const found = report.findings.filter((f) => f.code === 'ECS406').map((f) => `${(f.services ?? [f.service]).join(',')} ${f.file}:${f.line}`);
     expect(found.sort()).toEqual([
-      'api docker-compose.base.yml:7',
+      'api,gateway,jobs docker-compose.base.yml:7',
       'gateway apps/gateway/gateway.env:2',
-      'gateway docker-compose.base.yml:7',
-      'jobs docker-compose.base.yml:7',
       'presence docker-compose.yml:7',
     ]);
     for (const service of ['api', 'gateway', 'jobs', 'presence']) {

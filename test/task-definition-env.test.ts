@@ -128,7 +128,7 @@ describe('task definition environment: a local mail catcher (review6 R19)', () =
       tree.set('docker-compose.yml', text);
     });
     expect(env).toMatchObject({ SMTP_HOST: '<SMTP_HOST>', MAIL_SERVER: '<MAIL_SERVER>', MAIL_URL: '<MAIL_URL>', RELAY_HOST: 'mailhog.mail.example.com' });
-    expect(report.findings.filter((f) => f.code === 'ECS406' && f.service === 'jobs').map((f) => `${f.file}:${f.line}`).sort()).toEqual(['docker-compose.base.yml:7', 'docker-compose.yml:36']);
+    expect(report.findings.filter((f) => f.code === 'ECS406' && (f.services ?? [f.service]).includes('jobs')).map((f) => `${f.file}:${f.line}`).sort()).toEqual(['docker-compose.base.yml:7', 'docker-compose.yml:36']);
   });
 });
 

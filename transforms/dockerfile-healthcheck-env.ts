@@ -5,8 +5,10 @@
  * one only when its code defines a health route: probing a route that does not exist would mark a
  * healthy container unhealthy.
  */
+import { assumedBaseFinding } from './lib/base-assumption.js';
+import { parseForBuilds } from '../src/repo/buildArgs.js';
 import type { ProbeTool } from '../src/repo/baseImage.js';
-import { deployedStage, effectiveInstructions, parseDockerfile, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, type DockerInstruction, type DockerStage } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type Service } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
@@ -44,6 +46,11 @@ function probeKind(cmd: string): ProbeKind | null {
   if (/(^|[\s"'[,/])curl\b/.test(cmd)) return 'curl';
   if (/(^|[\s"'[,/])wget\b/.test(cmd)) return 'wget';
   return null;
+}
+
+/** A wget or curl the base image ships, which some variants of an image do not (alpine's busybox wget, the full Debian images' curl). */
+function baseTool(stage: DockerStage, tool: ProbeTool | null): boolean {
+  return (tool === 'wget' || tool === 'curl') && stage.base.tools.includes(tool);
 }
 
 /** The probe tool the stage can run, preferring the service's own runtime. */
@@ -132,7 +139,7 @@ export const dockerfileHealthcheckEnv: Transform = {
     if (!target) return { edits: [], findings: [] };
     if ('finding' in target) return { edits: [], findings: [] }; // dockerfile-port-env reports it
     const { service, port } = target;
-    const parsed = parseDockerfile(text);
+    const parsed = parseForBuilds(text, path, repo);
     const stage = deployedStage(parsed, service.target);
     if (!stage) return { edits: [], findings: [] };
     const existing = effectiveInstructions(parsed, stage).filter((i) => i.keyword === 'HEALTHCHECK').pop();
@@ -281,6 +288,8 @@ export const dockerfileHealthcheckEnv: Transform = {
           message: `added a ${tool} HEALTHCHECK on ${routePath} (route defined at ${service.healthRoute.file}:${service.healthRoute.line}), ${side ? `on port ${side.port}, where the second server that serves it listens (${side.file}:${side.line}), not on the service's port` : fixed ? `on the fixed port ${fixed.port} the server listens on` : unestablished ? `on port ${port}, not on PORT: ${unestablished.why}` : variable === null ? `on port ${port}, the default of the address the server reads from ${other?.name} (${other?.file}:${other?.line})` : `port from ${variable} with ${port} as fallback${other ? ` (the server reads ${other.name} at ${other.file}:${other.line})` : ''}`}; verify: the container turns healthy within the start period${jobs.length ? `. ${jobs.map((s) => `"${s.name}"`).join(', ')} run${jobs.length === 1 ? 's' : ''} this image too as a job that runs to completion, which nothing probes` : ''}`,
         },
       ];
+      const assumed = baseTool(stage, tool) ? assumedBaseFinding(parsed, stage, `the ${tool} probe`) : null;
+      if (assumed) findings.push(assumed);
       if (/(?:^|\/)urls\.py$/.test(service.healthRoute.file))
         findings.push({
           code: 'ECS114',
@@ -354,8 +363,12 @@ export const dockerfileHealthcheckEnv: Transform = {
         message: `the HEALTHCHECK probed port ${probedPort} but the service listens on ${port} (${describeEvidence(service)}); it now falls back to ${port}: check which one the app listens on`,
         line: existing.line,
       });
-    const edit = (replacement: string): TransformResult =>
-      replacement === parts.probe ? { edits: [], findings } : { edits: [replaceRange(parts.cmdStart, existing.end, replacement)], findings };
+    const edit = (replacement: string): TransformResult => {
+      if (replacement === parts.probe) return { edits: [], findings };
+      // The probe keeps a wget/curl the base image was read to ship.
+      const assumed = !toolMissing && baseTool(stage, kind) ? assumedBaseFinding(parsed, stage, `the ${kind} probe`) : null;
+      return { edits: [replaceRange(parts.cmdStart, existing.end, replacement)], findings: assumed ? [...findings, assumed] : findings };
+    };
 
     if (toolMissing) {
       // The probe cannot work as written: replace it whole, keeping the HEALTHCHECK flags.
@@ -363,6 +376,8 @@ export const dockerfileHealthcheckEnv: Transform = {
       const generated = tool ? generateProbe(tool, stage, fixed?.port ?? port, urlPath(probe) ?? routePath, variable) : null;
       if (!generated) return { edits: [], findings: [...findings, { code: 'ECS112', severity: 'warning', message: `the HEALTHCHECK cannot work on ${stage.base.reference} and no probe tool is available to replace it`, line: existing.line }] };
       findings.push({ code: 'ECS119', severity: 'warning', message: `the HEALTHCHECK ran ${kind}, which ${stage.base.reference} does not ship; it now uses ${tool}; verify: the container turns healthy within the start period`, line: existing.line });
+      const assumed = assumedBaseFinding(parsed, stage, `replacing ${kind} with ${tool}`);
+      if (assumed) findings.push(assumed);
       return edit(generated);
     }
     if (other && !other.address && PORT_READ.test(probe)) {

@@ -19,6 +19,7 @@
  * else, a write path outside /tmp and nginx's own directories, a compose definition that overrides
  * the command, maps the port through a variable or is addressed by another service on that port.
  */
+import { parseForBuilds } from '../src/repo/buildArgs.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
@@ -307,7 +308,7 @@ export const dockerfileNginxNonRoot: Transform = {
     return isDockerfileName(path) && nginxStages(path, repo).length > 0;
   },
   run(input): TransformResult {
-    const parsed = parseDockerfile(input.text);
+    const parsed = parseForBuilds(input.text, input.path, input.repo);
     const result: TransformResult = { edits: [], findings: [], otherFiles: [] };
     for (const { stage, services } of nginxStages(input.path, input.repo)) {
       const current = parsed.stages[stage.index];

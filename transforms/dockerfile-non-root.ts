@@ -16,7 +16,7 @@
  * below 1024 and write their pid and cache under root-owned paths.
  */
 import { posix } from 'node:path';
-import { deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
+import { deployedStage, effectiveInstructions, isRootUser, type DockerInstruction, type DockerStage, type ParsedDockerfile } from '../src/repo/dockerfile.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile, type RepoModel, type Service } from '../src/repo/model.js';
 import { deployedVolumes } from '../src/repo/compose.js';
@@ -31,6 +31,8 @@ import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { chownCommands, handovers, type Handover } from '../src/dockerfile/writeHandover.js';
 import { rootHomeDependency } from './lib/root-home.js';
 import { startPackageUnknown } from './lib/start-package.js';
+import { assumedBaseFinding } from './lib/base-assumption.js';
+import { parseForBuilds } from '../src/repo/buildArgs.js';
 
 const DEFAULT_USER = { user: 'app', group: 'app', uid: 1001, gid: 1001 };
 const RUNTIME = new Set(['HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'VOLUME']);
@@ -250,13 +252,15 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
   const chosen = chooseUser(parsed, stage, inForce, repo, earlier ? earlier.args.trim() : null);
   const { runAs } = chosen;
   const findings = [...chosen.findings];
+  // A base named through a build variable with no established value (no default, builds that disagree).
+  const unsettled = stage.fromVariables.filter((v) => v.value === null);
   if (!runAs)
     return none([
       ...findings,
       {
         code: 'ECS127',
         severity: 'warning',
-        message: `${names} runs as root; left unchanged because ecsfix cannot tell which commands create a user on ${reference || 'this base image'} (not alpine, debian or distroless). Add a non-root USER by hand`,
+        message: `${names} runs as root; left unchanged because ecsfix cannot tell which commands create a user on ${reference || 'this base image'} (not alpine, debian or distroless${unsettled.length ? `: ${unsettled.map((v) => v.where).join('; ')}` : ''}). Add a non-root USER by hand`,
         line: where,
       },
     ]);
@@ -315,6 +319,9 @@ function fixStage(parsed: ParsedDockerfile, stage: DockerStage, services: Servic
     message: `${names} now runs as ${runAs.user}${runAs.uid !== null ? ` (uid ${runAs.uid})` : ''}: ${runAs.why}, ${how}${dirsSaid}. Verify: ${VERIFY}`,
     line: where,
   });
+  // The commands that create the user (and a distroless image's built-in one) fit the base image's variant.
+  const assumed = runAs.create.length || stage.base.distro === 'distroless' ? assumedBaseFinding(parsed, stage, `the user ${runAs.create.length ? `creation (${runAs.create.map((c) => c.split(' ')[0]).join('/')})` : runAs.user}`) : null;
+  if (assumed) findings.push(assumed);
   if (rootAtEnd) findings.push({ code: 'ECS129', severity: 'info', message: `the final stage ended with \`USER ${rootAtEnd.args.trim()}\`; it now ends as ${runAs.user}`, line: rootAtEnd.line });
   findings.push(...volumeNotes(services, runAs, handed.dirs.filter((d) => !d.mount)));
   return { edits: [edit], findings, user: runAs.user };
@@ -331,7 +338,7 @@ export const dockerfileNonRoot: Transform = {
   run({ path, text, repo, read }: TransformInput): TransformResult {
     const services = builtServices(path, repo);
     if (services.length === 0) return { edits: [], findings: [] };
-    const parsed = parseDockerfile(text);
+    const parsed = parseForBuilds(text, path, repo);
     const byStage = new Map<DockerStage, Service[]>();
     for (const service of services) {
       const stage = deployedStage(parsed, service.target);

@@ -27,6 +27,8 @@ import { posix } from 'node:path';
 import { checkDockerfileBuild } from '../src/check/build/index.js';
 import { outputDir } from '../src/dockerfile/imageRun.js';
 import { corepackAvailable } from '../src/dockerfile/corepack.js';
+import { assumedBaseFinding } from './lib/base-assumption.js';
+import { parseForBuilds } from '../src/repo/buildArgs.js';
 import { INSTALLS_COREPACK } from '../src/repo/baseImage.js';
 import { copyArguments, copyFlag } from '../src/dockerfile/copy.js';
 import { runSteps } from '../src/dockerfile/shell.js';
@@ -517,7 +519,7 @@ export const dockerfileWorkerMultistage: Transform = {
     if (repo.packageManager.name !== 'pnpm' && !hasFile(repo.files, 'pnpm-lock.yaml')) return { edits: [], findings: [] };
     const service = services[0];
     if (!service) return { edits: [], findings: [] };
-    const parsed = parseDockerfile(text);
+    const parsed = parseForBuilds(text, path, repo);
     if (parsed.stages.length !== 1) return { edits: [], findings: [] }; // already multi-stage
     const stage = parsed.stages[0];
     if (!stage) return { edits: [], findings: [] };
@@ -591,6 +593,9 @@ export const dockerfileWorkerMultistage: Transform = {
     });
     if (undeclared.length)
       findings.push({ code: 'ECS163', severity: 'info', message: `kept ${undeclared.map((p) => p.name).join(', ')} in the image: the original copied and built ${undeclared.length > 1 ? 'them' : 'it'} although ${worker.name} does not list ${undeclared.length > 1 ? 'them' : 'it'} in package.json` });
+    // The user-creation command fits the base image's distro.
+    const assumed = user ? assumedBaseFinding(parsed, stage, `the runtime stage's user creation (${user.user})`) : null;
+    if (assumed) findings.push(assumed);
     for (const d of analysis.dropped) findings.push({ code: 'ECS164', severity: 'info', message: `dropped ${d}` });
     if (analysis.preBuild.length || analysis.postBuild.length) findings.push({ code: 'ECS165', severity: 'warning', message: 'extra build steps were kept in the builder stage; if they write files outside dist/, copy those into the runtime stage' });
     if (analysis.extraCopies.length) findings.push({ code: 'ECS166', severity: 'info', message: `extra files (${analysis.extraCopies.map((x) => x.dest).join(', ')}) are copied into the builder and on into the runtime image` });

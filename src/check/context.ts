@@ -5,7 +5,8 @@
  */
 import { deployedProcess } from '../repo/compose.js';
 import type { RepoModel, Service } from '../repo/model.js';
-import { effectiveInstructions, deployedStage, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { effectiveInstructions, deployedStage, withBuildArgs, type DockerStage, type ParsedDockerfile } from '../repo/dockerfile.js';
+import { serviceBuildArgs } from '../repo/buildArgs.js';
 import type { Finding } from '../findings/finding.js';
 import { findingCode } from '../findings/codes.js';
 
@@ -32,7 +33,9 @@ export function finding(ctx: CheckContext, code: string, fields: Omit<Finding, '
 /** The parsed Dockerfile and the deployed stage of a service, when it has a valid one. */
 export function serviceImage(repo: RepoModel, service: Service): { parsed: ParsedDockerfile; stage: DockerStage } | null {
   if (!service.dockerfile) return null;
-  const parsed = repo.dockerfiles.get(service.dockerfile)?.parsed;
+  const written = repo.dockerfiles.get(service.dockerfile)?.parsed;
+  // As the service's build sees it: the base images read with its build args.
+  const parsed = written ? withBuildArgs(written, serviceBuildArgs(service)) : undefined;
   const stage = parsed ? deployedStage(parsed, service.target) : undefined;
   return parsed && stage ? { parsed, stage } : null;
 }

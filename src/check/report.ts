@@ -59,9 +59,10 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
   };
-  const findings = [...planFindings(repo, plan, registry), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))].sort(byPlace);
+  const all = [...planFindings(repo, plan, registry), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))];
+  const findings = mergeShared(all, repo.services.map((s) => s.name)).sort(byPlace);
   const services = repo.services.map((s): ServiceVerdict => {
-    const own = findings.filter((f) => f.service === s.name);
+    const own = findings.filter((f) => f.service === s.name || f.services?.includes(s.name));
     const blocking = own.filter((f) => f.severity === 'blocking').length;
     return {
       name: s.name,
@@ -92,6 +93,11 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
   };
 }
 
+/** Who a finding is for, as the report groups it: its services (`api, api-jobs` for one shared by several), else undefined. */
+export function serviceLabel(f: Finding): string | undefined {
+  return f.services?.join(', ') ?? f.service;
+}
+
 /** Whether the report fails at a `--fail-on` threshold. */
 export function failsAt(report: CheckReport, threshold: Severity): boolean {
   return report.findings.some((f) => atLeast(f.severity, threshold));
@@ -100,6 +106,37 @@ export function failsAt(report: CheckReport, threshold: Severity): boolean {
 /** A code's description: registered, or one of the interim adapter's. */
 export function describeCode(report: CheckReport, code: string): FindingCode | undefined {
   return findingCode(code) ?? report.interimCodes.find((c) => c.code === code);
+}
+
+/**
+ * One finding per thing said: the same finding (code, severity, file, line, message, fix) reported
+ * for several services (every service, one-off jobs too, built from one Dockerfile; a source file
+ * they share; a compose line they inherit) is listed once, naming them in `services`. A finding that
+ * differs per service (its message names the service, its port) stays one per service.
+ */
+function mergeShared(findings: Finding[], order: readonly string[]): Finding[] {
+  const rank = new Map<string, number>();
+  order.forEach((name, i) => rank.has(name) || rank.set(name, i));
+  const out: Finding[] = [];
+  const byKey = new Map<string, { index: number; services: string[] }>();
+  for (const f of findings) {
+    if (f.service === undefined) {
+      out.push(f);
+      continue;
+    }
+    const key = [f.code, f.severity, f.file ?? '', f.line ?? 0, f.message, f.fixedBy ?? ''].join('\0');
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { index: out.length, services: [f.service] });
+      out.push(f);
+    } else if (!seen.services.includes(f.service)) seen.services.push(f.service);
+  }
+  for (const { index, services } of byKey.values()) {
+    if (services.length < 2) continue;
+    services.sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || a.localeCompare(b));
+    out[index] = { ...(out[index] as Finding), service: services[0] as string, services };
+  }
+  return out;
 }
 
 function byPlace(a: Finding, b: Finding): number {

@@ -515,4 +515,11 @@ export const DOCKERFILE_CODES: readonly FindingCode[] = [
     defaultSeverity: 'warning',
     help: 'The image runs uWSGI, and the port it serves is a `socket =` / `uwsgi-socket =` (ini file, `--socket`, UWSGI_SOCKET): that socket speaks the uwsgi binary protocol that nginx sends with `uwsgi_pass`, not HTTP. An HTTP request there is never answered with 200 (uWSGI logs "invalid request block size"), so an HTTP HEALTHCHECK, an ECS container healthCheck or an ALB target group on it would never pass and ECS would replace the task forever. No HEALTHCHECK, healthCheck, target group or ENV PORT is generated (uWSGI takes its sockets from its config, not PORT). Put the nginx frontend that `uwsgi_pass`es to it behind the ALB (probe nginx), or make uWSGI answer HTTP itself with `http-socket = :<port>` instead of `socket`, then run ecsfix again. When uWSGI\'s config cannot be read (a file the repo does not have, an `include`), which protocol the port speaks is not established, and the same is withheld.',
   },
+  // any Dockerfile transform
+  {
+    code: 'ECS190',
+    title: 'A change assumes a build ARG\'s default for the base image',
+    defaultSeverity: 'warning',
+    help: 'The base image is named through a build variable (`ARG NODE_VERSION=20-alpine`, `FROM node:${NODE_VERSION}`), and the change depends on which image that is (the commands that create a user, the tool a HEALTHCHECK probes with). ecsfix read it with the ARG\'s default (or a compose `${VAR:-default}` build arg), but a `--build-arg` a CI script passes is not in the repo: if the build passes another value (`3.12-slim` for `3.12-alpine`), the change may not fit the image it builds. Check what the build passes; if it is another variant, pass it in compose `build.args` (ecsfix reads those) or change the ARG\'s default, then run ecsfix again.',
+  },
 ];

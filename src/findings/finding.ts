@@ -20,6 +20,11 @@ export interface Finding {
   endColumn?: number;
   /** The service the finding concerns, where one does. */
   service?: string;
+  /**
+   * `check` only: the services a finding shared by several is reported for (a Dockerfile they all
+   * build, a source file they share, a compose line they inherit), in the model's order; `service` is the first.
+   */
+  services?: string[];
   /** What to do and why, one paragraph. Defaults to the code's help. */
   help?: string;
   /** The transform id that fixes it, where one does. */

@@ -8,7 +8,7 @@ export type Distro = 'alpine' | 'debian' | 'distroless' | 'scratch' | 'unknown';
 export type ProbeTool = 'node' | 'python' | 'curl' | 'wget' | 'sh';
 
 export interface BaseImage {
-  /** The reference as written after FROM, e.g. `node:18-alpine`. */
+  /** The reference after FROM, e.g. `node:18-alpine`, its build variables expanded where their values are established (see DockerStage.fromVariables). */
   reference: string;
   /** Repository without registry and tag, e.g. `node`, `python`, `distroless/nodejs20-debian12`. */
   name: string;

@@ -8,7 +8,7 @@ import { parseDockerignore, type ContextIgnore, type IgnoreFiles } from '../dock
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { buildComposeModel, ComposeSyntaxError, composeFilePairs, developmentOnly, isComposeFileName, processDifferences, variableSetAt, type ComposeService, type EnvFileReader } from './compose.js';
-import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
+import { DockerfileSyntaxError, deployedStage, effectiveInstructions, isRootUser, parseDockerfile, withBuildArgs, type DockerInstruction, type DockerStage, type ParsedDockerfile } from './dockerfile.js';
 import { executableFiles, filesUnder, listRepoFiles, untrackedFiles } from './files.js';
 import { gitignoreRule, lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
@@ -37,6 +37,7 @@ import { importedConsumers } from './importedConsumers.js';
 import { processShutdown } from './processShutdown.js';
 import { startDir, startPackage, type StartPackage } from './startPackage.js';
 import { projectFactsOf } from './composeProject.js';
+import { buildArgsOf } from './buildArgs.js';
 import { imageEnvironment, startVariables, type ImageEnvironment, type VariableLookup } from './startVariables.js';
 import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '../source/api.js';
 import { buildTargets, scriptTarget } from './buildTargets.js';
@@ -106,9 +107,11 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
     const entry = draft.dockerfile ? dockerfiles.get(draft.dockerfile) : undefined;
     entry?.services.push(draft.name);
     const deps = { files, fileSet, read, workspacePackages, problems, ...ignores };
-    const start = draftStart(draft, entry?.parsed ?? null, deps);
-    const dir = startDir(serviceDir(draft.dockerfile, draft.context, entry?.parsed ?? null, draft.args, workspacePackages, fileSet, draft.name), start.pkg);
-    return describeService(draft, dir, entry?.parsed ?? null, deps, start);
+    // The Dockerfile as this service's build sees it: its base images read with its build args.
+    const parsed = entry?.parsed ? withBuildArgs(entry.parsed, buildArgsOf(draft.args, draft.compose?.file ?? null)) : null;
+    const start = draftStart(draft, parsed, deps);
+    const dir = startDir(serviceDir(draft.dockerfile, draft.context, parsed, draft.args, workspacePackages, fileSet, draft.name), start.pkg);
+    return describeService(draft, dir, parsed, deps, start);
   });
   keepSourcesInInnermostService(services);
   const projectFacts = projectFactsOf(compose);

@@ -7,6 +7,7 @@ import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
+import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
 
 export interface DockerInstruction {
   keyword: string;
@@ -32,8 +33,17 @@ export interface DockerStage {
   from: DockerInstruction;
   /** The image after FROM as written (may name an earlier stage). */
   fromRef: string;
-  /** The external base image, resolved through `FROM <earlier stage>`. */
+  /**
+   * The external base image, resolved through `FROM <earlier stage>`, its reference expanded with
+   * the build variables it names ({@link fromVariables}) when each has a value; else read as written
+   * (`node:${NODE_VERSION}`: no variant established).
+   */
   base: BaseImage;
+  /**
+   * The build variables the FROM of the stage the base comes from expands (`ARG NODE_VERSION=20-alpine`
+   * before `FROM node:${NODE_VERSION}`), with the value its base was read with; empty for a literal reference.
+   */
+  fromVariables: FromVariable[];
   /** Index of the stage this one is built FROM, when it names an earlier stage. */
   parentStage: number | null;
   instructions: DockerInstruction[];
@@ -41,6 +51,28 @@ export interface DockerStage {
   user: string | null;
   /** Probe tools available at the end of the stage: the base image's plus the ones the stage installs. */
   tools: ProbeTool[];
+}
+
+/** A variable a FROM reference expands, as the base image was read. */
+export interface FromVariable {
+  name: string;
+  /** Its value; null when none is established (no default and no build arg, or the builds disagree). */
+  value: string | null;
+  /**
+   * The value is an ARG default (or a compose `${VAR:-default}`) that a `--build-arg` the repo does
+   * not show (a CI script) would replace: a change that depends on the base image says so.
+   */
+  assumed: boolean;
+  /** Where the value comes from, for notes: `ARG NODE_VERSION=20-alpine (line 1)`. */
+  where: string;
+}
+
+/** A build arg a build passes (compose `build.args`), for {@link withBuildArgs}. */
+export interface BuildArg {
+  /** null: passed, but its value is not established (`${VAR}` from the caller's shell, services that disagree). */
+  value: string | null;
+  assumed: boolean;
+  where: string;
 }
 
 export interface ParsedDockerfile {
@@ -205,7 +237,6 @@ function parseWithoutValidation(text: string): ParsedDockerfile {
   const starts = lineStarts(text);
   const offsetOf = (pos: { line: number; character: number }) => (starts[pos.line] ?? text.length) + pos.character;
   const instructions: DockerInstruction[] = [];
-  const stages: DockerStage[] = [];
   let stageIndex = -1;
   for (const node of ast.getInstructions()) {
     const range = node.getRange();
@@ -226,31 +257,99 @@ function parseWithoutValidation(text: string): ParsedDockerfile {
       node,
     };
     instructions.push(instruction);
+  }
+  return { text, instructions, stages: stagesOf(instructions, {}), escape: ast.getEscapeCharacter() };
+}
+
+/** The global ARGs (before the first FROM) with their defaults, each expanded with the ones before it; a build arg wins. */
+function globalArgValues(instructions: readonly DockerInstruction[], buildArgs: Readonly<Record<string, BuildArg>>): Map<string, BuildArg> {
+  const values = new Map<string, BuildArg>();
+  for (const ins of instructions) {
+    if (ins.stageIndex !== -1) break;
+    if (ins.keyword !== 'ARG') continue;
+    for (const [name, raw] of variableAssignments(ins.args, 'ARG')) {
+      const passed = Object.hasOwn(buildArgs, name) ? buildArgs[name] : undefined;
+      if (passed) values.set(name, passed);
+      else if (raw === null) values.set(name, { value: null, assumed: false, where: `ARG ${name} (line ${ins.line}) has no default` });
+      else {
+        const expanded = expandVariables(raw, (n) => values.get(n)?.value ?? null);
+        const value = expanded.unknown.length ? null : expanded.text;
+        values.set(name, { value, assumed: true, where: `ARG ${name}=${raw} (line ${ins.line})` });
+      }
+    }
+  }
+  return values;
+}
+
+/**
+ * The stages, their base images read with the build variables the FROM lines expand: the global
+ * ARG defaults, with `buildArgs` (a service's compose `build.args`) over them.
+ */
+function stagesOf(instructions: readonly DockerInstruction[], buildArgs: Readonly<Record<string, BuildArg>>): DockerStage[] {
+  const globals = globalArgValues(instructions, buildArgs);
+  const stages: DockerStage[] = [];
+  for (const instruction of instructions) {
+    const { keyword } = instruction;
     if (keyword === 'FROM') {
-      const from = node as unknown as { getImage(): string | null; getBuildStage(): string | null };
+      const from = instruction.node as unknown as { getImage(): string | null; getBuildStage(): string | null };
       const fromRef = from.getImage() ?? '';
-      const name = from.getBuildStage();
-      const parent = stages.find((s) => s.name !== null && s.name.toLowerCase() === fromRef.toLowerCase()) ?? null;
+      const named = (ref: string) => stages.find((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase()) ?? null;
+      const fromVariables = [...new Set([...fromRef.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1] as string))].map(
+        (name): FromVariable => ({ name, ...(globals.get(name) ?? { value: null, assumed: false, where: `no ARG ${name} before the first FROM` }) }),
+      );
+      const expansion = fromVariables.length ? expandVariables(fromRef, (name) => globals.get(name)?.value ?? null) : null;
+      const reference = expansion && !expansion.unknown.length ? expansion.text : fromRef;
+      const parent = named(fromRef) ?? named(reference);
+      const base = parent ? parent.base : classifyBaseImage(reference);
       stages.push({
-        index: stageIndex,
-        name,
+        index: instruction.stageIndex,
+        name: from.getBuildStage(),
         from: instruction,
         fromRef,
-        base: parent ? parent.base : classifyBaseImage(fromRef),
+        base,
+        fromVariables: parent ? parent.fromVariables : fromVariables,
         parentStage: parent ? parent.index : null,
         instructions: [],
         user: parent ? parent.user : null,
-        tools: parent ? [...parent.tools] : classifyBaseImage(fromRef).tools,
+        tools: parent ? [...parent.tools] : base.tools,
       });
     }
-    const stage = stages[stageIndex];
+    const stage = stages[instruction.stageIndex];
     if (stage) {
       stage.instructions.push(instruction);
       if (keyword === 'USER') stage.user = instruction.args.trim() || null;
       if (keyword === 'RUN') for (const tool of toolsInstalledBy(instruction.args)) if (!stage.tools.includes(tool)) stage.tools.push(tool);
     }
   }
-  return { text, instructions, stages, escape: ast.getEscapeCharacter() };
+  return stages;
+}
+
+const rebased = new WeakMap<ParsedDockerfile, Map<string, ParsedDockerfile>>();
+
+/**
+ * The Dockerfile as a build that passes `buildArgs` sees it: the same instructions, the stages' base
+ * images read with those args over the ARG defaults. The parse itself when no arg changes a global
+ * ARG (one kept per set of args, so every reader of one build sees the same stages).
+ */
+export function withBuildArgs(parsed: ParsedDockerfile, buildArgs: Readonly<Record<string, BuildArg>>): ParsedDockerfile {
+  const globals = new Set<string>();
+  for (const ins of parsed.instructions) {
+    if (ins.stageIndex !== -1) break;
+    if (ins.keyword === 'ARG') for (const [name] of variableAssignments(ins.args, 'ARG')) globals.add(name);
+  }
+  const relevant = Object.keys(buildArgs).filter((name) => globals.has(name)).sort();
+  if (!relevant.length) return parsed;
+  const key = JSON.stringify(relevant.map((name) => [name, buildArgs[name]?.value ?? null]));
+  let byArgs = rebased.get(parsed);
+  if (!byArgs) rebased.set(parsed, (byArgs = new Map()));
+  let view = byArgs.get(key);
+  if (!view) byArgs.set(key, (view = { ...parsed, stages: keepingArguments(() => stagesOf(parsed.instructions, buildArgs)) }));
+  return view;
+}
+
+/** The variables whose assumed value (an ARG default) the stage's base image was read with. */
+export function assumedBaseVariables(stage: DockerStage): FromVariable[] {
+  return stage.fromVariables.filter((v) => v.assumed && v.value !== null);
 }
 
 /** Stage names of a development/test image, never what is deployed when a production stage exists. */

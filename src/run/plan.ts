@@ -140,6 +140,11 @@ interface ChainOutcome {
   unverified: boolean;
 }
 
+/** Two findings that say the same thing at the same place (for the same service, from the same transform). */
+function sameFinding(a: Finding, b: Finding): boolean {
+  return a.code === b.code && a.message === b.message && a.file === b.file && a.line === b.line && a.service === b.service && a.transform === b.transform && a.severity === b.severity;
+}
+
 /** Runs the applicable transforms on one file in order, each on the previous one's output. */
 function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
   const { path, kind, original, repo, options, read, service, validateEachStep } = input;
@@ -153,16 +158,17 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
         const started = performance.now();
         const result = transform.run({ path, text, repo, options, read });
         input.transformMs.set(transform.id, (input.transformMs.get(transform.id) ?? 0) + performance.now() - started);
-        for (const f of result.findings)
-          outcome.findings.push(
-            completeFinding({
-              ...(service ? { service } : {}),
-              ...f,
-              file: f.file ?? path,
-              ...(f.line && !f.file ? { line: originalLine(original, text, steps, f.line) } : {}),
-              transform: transform.id,
-            }),
-          );
+        for (const f of result.findings) {
+          const finding = completeFinding({
+            ...(service ? { service } : {}),
+            ...f,
+            file: f.file ?? path,
+            ...(f.line && !f.file ? { line: originalLine(original, text, steps, f.line) } : {}),
+            transform: transform.id,
+          });
+          // A transform that reads one Dockerfile per service (or per stage) may say the same thing for each: once.
+          if (!outcome.findings.some((o) => sameFinding(o, finding))) outcome.findings.push(finding);
+        }
         for (const o of result.otherFiles ?? []) outcome.otherFiles.push({ ...o, transform: transform.id, safety: { transform: transform.id, ...safetyOf(transform, result) } });
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);

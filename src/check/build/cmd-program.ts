@@ -13,7 +13,6 @@ import { posix } from 'node:path';
 import { stageChain, type DockerInstruction, type DockerStage } from '../../repo/dockerfile.js';
 import { lookup } from '../../dockerfile/imageFiles.js';
 import { instructionWords } from '../../dockerfile/shell.js';
-import { resolvedBase } from '../../dockerfile/corepack.js';
 import { shipsCorepack } from '../../repo/baseImage.js';
 import { workdirBefore } from './deployed.js';
 import { stageLabel, type BuildCheckContext, type BuildFinding } from './context.js';
@@ -91,7 +90,7 @@ export function cmdProgram(ctx: BuildCheckContext): BuildFinding[] {
   const stage = stageLabel(deployed.stage);
   const direct = directCommand(ctx, start, args);
   // corepack only where the base is established to ship it (node 25+ images do not).
-  const install = shipsCorepack(resolvedBase(ctx.build.parsed, deployed.stage)) ? 'corepack enable' : `npm install -g ${program === 'pnpx' ? 'pnpm' : program === 'yarnpkg' ? 'yarn' : program}`;
+  const install = shipsCorepack(deployed.stage.base) ? 'corepack enable' : `npm install -g ${program === 'pnpx' ? 'pnpm' : program === 'yarnpkg' ? 'yarn' : program}`;
   const fix = `add \`RUN ${install}\` to the ${stage} stage${direct ? `, or start it without ${program}: \`${direct}\`` : `, or start the app with node (or node_modules/.bin/<tool>) directly`}`;
   if (presence === 'maybe' || isYarn) {
     const why = isYarn ? `${base.reference} may not ship yarn (node images up to ${LAST_NODE_MAJOR_WITH_YARN} do)` : `a COPY or PATH change of the ${stage} stage may provide it`;

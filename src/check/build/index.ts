@@ -19,7 +19,8 @@
  * function of the text and the model.
  */
 import { posix } from 'node:path';
-import { parseDockerfile, type DockerInstruction } from '../../repo/dockerfile.js';
+import { parseDockerfile, withBuildArgs, type DockerInstruction } from '../../repo/dockerfile.js';
+import { serviceBuildArgs } from '../../repo/buildArgs.js';
 import type { RepoModel, Service } from '../../repo/model.js';
 import { buildImage } from '../../dockerfile/imageBuild.js';
 import { lookup, normRel, type EntryKind, type StageFiles } from '../../dockerfile/imageFiles.js';
@@ -55,7 +56,7 @@ function contextFor(text: string, repo: RepoModel, options: BuildCheckOptions): 
   const context = normRel(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
   // The build args the service's compose build passes (`args: { APP: jobs }`): its build sees those values.
   const walk = { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {}, dockerfile: options.path ?? service?.dockerfile } as const;
-  const build = buildImage(parseDockerfile(text), repo, context, walk);
+  const build = buildImage(withBuildArgs(parseDockerfile(text), service ? serviceBuildArgs(service) : {}), repo, context, walk);
   let snapshots: Map<DockerInstruction, StageFiles> | undefined;
   const before = (ins: DockerInstruction) => {
     if (!snapshots) {

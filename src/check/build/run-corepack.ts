@@ -7,7 +7,7 @@
  * nothing before the RUN installs it (`npm i -g corepack`). Info when the tag names no major (`lts`,
  * `current`, `alpine`, none): whichever major it resolves to decides. Any other base: nothing.
  */
-import { corepackAvailable, resolvedBase } from '../../dockerfile/corepack.js';
+import { corepackAvailable } from '../../dockerfile/corepack.js';
 import { instructionWords } from '../../dockerfile/shell.js';
 import { INSTALLS_COREPACK } from '../../repo/baseImage.js';
 import type { BuildCheckContext, BuildFinding } from './context.js';
@@ -19,7 +19,7 @@ export function runCorepack(ctx: BuildCheckContext): BuildFinding[] {
   const { parsed } = ctx.build;
   const out: BuildFinding[] = [];
   for (const stage of parsed.stages) {
-    const base = resolvedBase(parsed, stage);
+    const { base } = stage;
     if (base.family !== 'node') continue;
     for (const ins of stage.instructions) {
       if (ins.keyword !== 'RUN' || !instructionWords(parsed, ins).words.some((w) => w.value === 'corepack')) continue;

@@ -17,6 +17,7 @@ export function checkJson(report: CheckReport) {
       code: f.code,
       severity: f.severity,
       service: f.service ?? null,
+      services: f.services ?? (f.service ? [f.service] : []),
       file: f.file ?? null,
       line: f.line ?? null,
       message: f.message,

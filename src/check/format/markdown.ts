@@ -4,7 +4,7 @@
  * by hand (with file:line), and the ECS task definitions and target groups in full.
  */
 import type { Finding } from '../../findings/finding.js';
-import type { CheckReport } from '../report.js';
+import { serviceLabel, type CheckReport } from '../report.js';
 import { describeCode } from '../report.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -27,12 +27,12 @@ export function formatMarkdown(report: CheckReport, title = 'ECS Fargate + ALB r
   const byHand = report.findings.filter((f) => !f.fixedBy && f.severity !== 'info');
   if (byHand.length) {
     out.push('## Left to do by hand', '', '| Severity | Code | Service | Where | Finding |', '|---|---|---|---|---|');
-    for (const f of byHand) out.push(`| ${f.severity} | ${f.code} | ${f.service ?? ''} | ${where(f)} | ${cell(f.message)} |`);
+    for (const f of byHand) out.push(`| ${f.severity} | ${f.code} | ${serviceLabel(f) ?? ''} | ${where(f)} | ${cell(f.message)} |`);
     out.push('');
   }
   out.push('## Findings by service', '');
   const groups = new Map<string, Finding[]>();
-  for (const f of report.findings.filter((f) => f.severity !== 'info')) groups.set(f.service ?? '(repo)', [...(groups.get(f.service ?? '(repo)') ?? []), f]);
+  for (const f of report.findings.filter((f) => f.severity !== 'info')) groups.set(serviceLabel(f) ?? '(repo)', [...(groups.get(serviceLabel(f) ?? '(repo)') ?? []), f]);
   for (const [service, findings] of groups) {
     out.push(`### ${service}`, '');
     for (const f of findings) out.push(`- **${f.severity}** ${f.code} ${where(f)}: ${f.message}${f.fixedBy ? ` — fix: \`ecsfix apply -t ${f.fixedBy} --yes\`` : ''}`);

@@ -47,7 +47,7 @@ export function checkSarif(report: CheckReport, root: string, version: string) {
       level: LEVEL[f.severity],
       message: { text: f.message },
       ...(location.length ? { locations: location } : {}),
-      ...(f.service ? { properties: { service: f.service, ...(f.fixedBy ? { fixedBy: f.fixedBy } : {}) } } : {}),
+      ...(f.service ? { properties: { service: f.service, ...(f.services ? { services: f.services } : {}), ...(f.fixedBy ? { fixedBy: f.fixedBy } : {}) } } : {}),
       ...(change
         ? {
             fixes: [

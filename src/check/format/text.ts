@@ -4,7 +4,7 @@
  * service. Fits 80 columns; info findings only with `verbose`.
  */
 import type { Finding } from '../../findings/finding.js';
-import type { CheckReport } from '../report.js';
+import { serviceLabel, type CheckReport } from '../report.js';
 
 export interface TextOptions {
   color: boolean;
@@ -27,7 +27,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const shown = report.findings.filter((f) => verbose || f.severity !== 'info');
   const groups = new Map<string, Finding[]>();
   for (const f of shown) {
-    const key = f.service ?? '(repo)';
+    const key = serviceLabel(f) ?? '(repo)';
     const group = groups.get(key) ?? [];
     group.push(f);
     groups.set(key, group);

@@ -4,7 +4,7 @@
  * the variables and secrets each task definition must set.
  */
 import type { Finding } from '../../findings/finding.js';
-import type { CheckReport } from '../report.js';
+import { serviceLabel, type CheckReport } from '../report.js';
 import { verdictTable } from './text.js';
 
 export function readinessBefore(report: CheckReport, color: boolean): string {
@@ -18,7 +18,7 @@ export function leftByHand(report: CheckReport): string | null {
   const byService = new Map<string, string[]>();
   const add = (service: string, line: string) => byService.set(service, [...(byService.get(service) ?? []), line]);
   const manual = (f: Finding) => !f.fixedBy && f.severity !== 'info' && /^ECS[45]/.test(f.code);
-  for (const f of report.findings.filter(manual)) add(f.service ?? 'repo-wide', `${f.severity} ${f.code} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`);
+  for (const f of report.findings.filter(manual)) add(serviceLabel(f) ?? 'repo-wide', `${f.severity} ${f.code} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`);
   for (const e of report.ecs) {
     const container = e.taskDefinition.containerDefinitions[0];
     if (!container) continue;
