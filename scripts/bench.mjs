@@ -34,7 +34,8 @@ const work = mkdtempSync(join(tmpdir(), 'ecsfix-bench-'));
 // NODE_OPTIONS, so jscodeshift's worker processes report too; their peaks are added up).
 const rssHook = join(work, 'rss-hook.cjs');
 // CPU time is printed too: on a loaded machine wall time says more about the neighbours.
-writeFileSync(rssHook, `process.on('exit', () => { const u = process.resourceUsage(); require('fs').appendFileSync(process.env.BENCH_RSS_FILE, process.pid + ' ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });\n`);
+// Only the main thread records: a worker thread's process.resourceUsage() is the whole process's (counted twice otherwise).
+writeFileSync(rssHook, `if (require('worker_threads').isMainThread) process.on('exit', () => { const u = process.resourceUsage(); require('fs').appendFileSync(process.env.BENCH_RSS_FILE, process.pid + ' ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });\n`);
 
 function measure(cmd, cmdArgs, { cwd = repoRoot, env = {} } = {}) {
   const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}.txt`);
