@@ -1,8 +1,8 @@
 /**
  * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
- * of it and plans the TS/JS sources (the codemods: the largest share of planning) and the compose
- * files, while the main thread plans the Dockerfiles and then helps with the rest: both claim the
- * next shared file from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
+ * of it and plans the TS/JS sources (the codemods: the largest share of planning), while the main
+ * thread plans the Dockerfiles and compose files and then helps with the sources: both claim the
+ * next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
  * the one a single thread makes, whichever thread planned a file.
  *
  * The copy leaves out what does not cross threads or is not needed there: the parsed Dockerfiles

@@ -230,8 +230,9 @@ export interface FilePlanner {
 
 /**
  * Plans some of the planner's files elsewhere and returns every file's outcome, in `paths` order.
- * `shared` (indices into `paths`) are the files that may be planned elsewhere: all but the Dockerfiles,
- * whose parses only the thread that built the model holds.
+ * `shared` (indices into `paths`) are the files that may be planned elsewhere: the TS/JS sources.
+ * (Not the Dockerfiles, whose parses only the thread that built the model holds, nor the compose
+ * files, whose parse it holds too: another thread would parse a large one twice more.)
  */
 export interface PlanSharing {
   /** Told the repo's files while the model is being built: a chance to get ready for a large plan. */
@@ -331,7 +332,7 @@ export function planChanges(
   const readOther = otherFileReader(repo, readRaw);
   const planner = filePlanner(repo, transforms, options, readRaw, readOther, transformMs);
   const outcomes = sharing
-    ? sharing.planAll(planner, repo, planner.paths.flatMap((path, i) => (fileKind(path, repo) !== 'dockerfile' ? [i] : [])))
+    ? sharing.planAll(planner, repo, planner.paths.flatMap((path, i) => (fileKind(path, repo) === 'source' ? [i] : [])))
     : planner.paths.map((path) => planner.planFile(path));
   // Other files transforms edit (a compose file's .env.example): edits pooled over every file.
   const others = new Map<string, { raw: string | null; edits: TextEdit[]; transforms: Map<string, TransformChangeSafety> }>();
