@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copySample } from './helpers/tmp.js';
-import { NotInWorker, portableModel, restoredModel, workerSharing } from '../src/run/parallel.js';
+import { portableModel, restoredModel, workerSharing } from '../src/run/parallel.js';
 import { buildRepoModel, mayBeJsSource } from '../src/repo/discover.js';
 import { offerFacts, sourceFacts, supplyFacts } from '../src/source/index.js';
 import { readFileSync } from 'node:fs';
@@ -81,22 +81,33 @@ describe('planning on two threads', () => {
     expect(merged.every((f) => f?.code === 'main')).toBe(true);
   });
 
-  it('the worker\'s model throws where it lacks what the main thread\'s has, and is otherwise the same', () => {
+  it('the worker\'s model reads the parsed Dockerfiles again from the repo, and is otherwise the same', () => {
     const copy = restoredModel(structuredClone(portableModel(repo)));
-    const path = [...repo.dockerfiles.keys()][0] as string;
-    expect(repo.dockerfiles.get(path)?.parsed).not.toBeNull();
-    expect(() => copy.dockerfiles.get(path)?.parsed).toThrow(NotInWorker);
+    for (const [path, entry] of repo.dockerfiles) {
+      expect(entry.parsed).not.toBeNull();
+      const again = copy.dockerfiles.get(path)?.parsed;
+      expect(again?.text).toBe(entry.parsed?.text);
+      expect(again?.stages.map((s) => [s.name, s.fromRef, s.base.family, s.user])).toEqual(entry.parsed?.stages.map((s) => [s.name, s.fromRef, s.base.family, s.user]));
+    }
     expect(copy.services).toEqual(repo.services);
     expect(copy.files).toEqual(repo.files);
   });
 
-  it('copies a model with .dockerignore and <Dockerfile>.dockerignore matchers, which throw in the copy', () => {
+  it('copies a model with .dockerignore and <Dockerfile>.dockerignore matchers, read again in the copy', () => {
     const withIgnores = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'transforms', 'dockerfile-frozen-lockfile', 'pnpm-dockerfile-ignore-replaces-root-ignore', 'before'));
     expect(withIgnores.dockerignores?.size).toBeGreaterThan(0);
     expect(withIgnores.dockerfileIgnores?.size).toBeGreaterThan(0);
     const copy = restoredModel(structuredClone(portableModel(withIgnores)));
-    expect(() => copy.dockerignores).toThrow(NotInWorker);
-    expect(() => copy.dockerfileIgnores).toThrow(NotInWorker);
+    for (const key of ['dockerignores', 'dockerfileIgnores'] as const) {
+      const here = withIgnores[key] as NonNullable<typeof withIgnores.dockerignores>;
+      const there = copy[key] as NonNullable<typeof withIgnores.dockerignores>;
+      expect([...there.keys()]).toEqual([...here.keys()]);
+      for (const [at, ignore] of here) {
+        const other = there.get(at);
+        expect(other?.file).toBe(ignore.file);
+        for (const path of withIgnores.files) expect(other?.ignored(path)).toEqual(ignore.ignored(path));
+      }
+    }
     expect(copy.services).toEqual(withIgnores.services);
   });
 

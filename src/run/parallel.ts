@@ -1,16 +1,15 @@
 /**
  * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
  * of it and plans the TS/JS sources (the codemods: the largest share of planning), while the main
- * thread plans the Dockerfiles and compose files and then helps with the sources: both claim the
- * next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
+ * thread plans the Dockerfiles and compose files (whose parses it holds) and then helps with the
+ * sources: both claim the next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
  * the one a single thread makes, whichever thread planned a file.
  *
- * The copy leaves out what does not cross threads or is not needed there: the parsed Dockerfiles
- * (dockerfile-ast objects, most of the model's size; only the Dockerfile transforms read them) and
- * the .dockerignore matchers (functions). In the worker, reading either throws, so a file whose
- * planning needs them is planned by the main thread instead — as is whatever else the worker cannot
- * deliver (a file threw there, the worker failed to start or fell silent), so an error surfaces
- * exactly as it would without the worker.
+ * The copy leaves out what is costly to copy or does not cross threads: the parsed Dockerfiles
+ * (dockerfile-ast objects, most of the model's size) and the ignore-file matchers (functions). The
+ * worker reads them again from the same files when first asked for. Whatever the worker cannot
+ * deliver (a file threw there, the worker failed to start or fell silent) the main thread plans
+ * itself, so an error surfaces exactly as it would without the worker.
  *
  * On a large repo the worker starts as soon as the repo's files are listed: while main builds the
  * model from the Dockerfiles, compose files and packages, the worker reads the JS/TS sources' facts
@@ -22,6 +21,8 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { DockerfileEntry, RepoModel } from '../repo/model.js';
+import { parseDockerfile } from '../repo/dockerfile.js';
+import { parseDockerignore } from '../dockerfile/dockerignore.js';
 import { knownSyntax, mayMatter, offerFacts, rememberSyntax, sourceFacts, supplyFacts, type JsSourceFacts, type KnownSyntax } from '../source/index.js';
 import { mayBeJsSource } from '../repo/discover.js';
 import { readRepoFile } from './engine.js';
@@ -48,7 +49,8 @@ type MainMessage<Job> = { prefetch: { root: string; paths: string[] } } | { job:
 /** The repo model as it crosses to the worker (see {@link portableModel}). */
 export type PortableModel = Omit<RepoModel, 'dockerfiles' | IgnoreMatchers> & {
   dockerfiles: Map<string, Omit<DockerfileEntry, 'parsed'> & { parsed: null; hadParse: boolean }>;
-  hadMatchers: IgnoreMatchers[];
+  /** Each matcher map's keys with the ignore file each was read from. */
+  ignoreFiles: Partial<Record<IgnoreMatchers, [string, string][]>>;
 };
 
 /** The model's ignore-file matchers (functions, which do not cross threads). */
@@ -250,25 +252,36 @@ const PREFETCH_BATCH = 16;
 /** The model without what does not cross threads or is not needed there (see the module comment). */
 export function portableModel(repo: RepoModel): PortableModel {
   const { dockerfiles, dockerignores, dockerfileIgnores, ...rest } = repo;
+  const ignoreFiles: PortableModel['ignoreFiles'] = {};
+  for (const key of IGNORE_MATCHERS) {
+    const matchers = repo[key];
+    if (matchers) ignoreFiles[key] = [...matchers].map(([at, ignore]) => [at, ignore.file]);
+  }
   return {
     ...rest,
     dockerfiles: new Map([...dockerfiles].map(([path, entry]) => [path, { ...entry, parsed: null, hadParse: entry.parsed !== null }])),
-    hadMatchers: IGNORE_MATCHERS.filter((key) => repo[key] !== undefined),
+    ignoreFiles,
   };
 }
 
-/** Thrown in the worker where planning a file needs what the copy left out: main plans that file. */
-export class NotInWorker extends Error {}
-
-/** The worker's model: what the copy left out throws when read. */
+/**
+ * The worker's model: the parsed Dockerfiles and the ignore-file matchers read again from the
+ * repo's files, when first asked for (the same texts give the same parses: they are pure).
+ */
 export function restoredModel(portable: PortableModel): RepoModel {
-  const { hadMatchers, dockerfiles, ...rest } = portable;
-  const missing = (what: string) => () => {
-    throw new NotInWorker(`${what} is not in the worker's copy of the model`);
-  };
+  const { ignoreFiles, dockerfiles, ...rest } = portable;
+  const read = readRepoFile(portable.root);
   for (const entry of dockerfiles.values())
-    if (entry.hadParse) Object.defineProperty(entry, 'parsed', { get: missing(`the parse of ${entry.path}`) });
+    if (entry.hadParse) Object.defineProperty(entry, 'parsed', { get: once(() => parseDockerfile(read(entry.path))) });
   const model = { ...rest, dockerfiles } as unknown as RepoModel;
-  for (const key of hadMatchers) Object.defineProperty(model, key, { get: missing(`${key} matching`) });
+  for (const key of IGNORE_MATCHERS) {
+    const files = ignoreFiles[key];
+    if (files) Object.defineProperty(model, key, { get: once(() => new Map(files.map(([at, file]) => [at, parseDockerignore(file, read(file))]))) });
+  }
   return model;
+}
+
+function once<T>(compute: () => T): () => T {
+  let value: { v: T } | null = null;
+  return () => (value ??= { v: compute() }).v;
 }
