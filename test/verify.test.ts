@@ -59,6 +59,10 @@ describe('start failures', () => {
     expect(diagnoseStart('getaddrinfo ENOTFOUND kafka\nError: ENOENT: no such file or directory, open \'/app/config.json\'').failure).toBe('missing');
     expect(diagnoseStart('Segmentation fault').failure).toBe('other');
   });
+  it('a log file a server cannot create is the image\'s fault (FileNotFoundError is no DNS error)', () => {
+    const out = "[INFO] Starting gunicorn 26.2.0\nError: '/var/log/app/access.log' isn't writable [FileNotFoundError(2, 'No such file or directory')]";
+    expect(diagnoseStart(out).failure).toBe('missing');
+  });
 });
 
 describe('compose interpolation', () => {

@@ -8,8 +8,9 @@ export type StartFailure = 'permission' | 'missing' | 'outside' | 'other';
 const PERMISSION = /\bEACCES\b|\bEPERM\b|\bEROFS\b|PermissionError|Permission denied|Operation not permitted|Read-only file system/i;
 const MISSING_MODULE = /Cannot find module|\bMODULE_NOT_FOUND\b|\bERR_MODULE_NOT_FOUND\b|ModuleNotFoundError|ImportError|Cannot find package|exec format error|executable file not found|: not found$|command not found/im;
 const MISSING_FILE = /No such file or directory|\bENOENT\b|can't open file|FileNotFoundError/i;
+// Error codes as whole words: case-insensitively, `FileNotFoundError` holds "ENOTFOUND".
 const OUTSIDE =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|Connection refused|Name or service not known|Temporary failure in name resolution|Network is unreachable|could not translate host name|could not connect to server|host not found in upstream|ServerSelectionError|MongoNetworkError|MongoServerSelectionError|KafkaJS\w*(?:Connection|Retries|NumberOfRetriesExceeded)\w*|Redis connection|connection to server at|OperationalError|ConnectionError|connect ECONN/i;
+  /\b(?:ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b|getaddrinfo|Connection refused|Name or service not known|Temporary failure in name resolution|Network is unreachable|could not translate host name|could not connect to server|host not found in upstream|ServerSelectionError|MongoNetworkError|MongoServerSelectionError|KafkaJS\w*(?:Connection|Retries|NumberOfRetriesExceeded)\w*|Redis connection|connection to server at|OperationalError|ConnectionError|connect ECONN/i;
 
 export interface StartDiagnosis {
   failure: StartFailure;
