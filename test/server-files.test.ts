@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelOf } from './helpers/repo.js';
 import type { RuntimeWrite } from '../src/repo/runtimeWrites.js';
+import { startCommands } from '../src/dockerfile/shell.js';
 
 const PY = {
   'web/requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
@@ -63,5 +64,20 @@ describe('server pid/log/socket files are runtime writes (review10 R34)', () => 
     expect(shape(home)).toEqual(['/opt/pm2']);
     const prof = writesOf({ ...node, 'api/Dockerfile': 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n' }, 'api');
     expect(shape(prof)).toEqual(['/var/profiles']);
+  });
+});
+
+describe('start commands as the shell reads them (src/dockerfile/shell.ts)', () => {
+  it('exec form, sh -c strings, scripts with continuations, comments, quotes and heredocs', () => {
+    expect(startCommands('["gunicorn", "--pid", "/run/a b.pid", "app:app"]')).toEqual([{ words: ['gunicorn', '--pid', '/run/a b.pid', 'app:app'], line: 1 }]);
+    expect(startCommands('["sh", "-c", "flask db upgrade && exec gunicorn -p /run/g.pid app:app"]').map((c) => c.words)).toEqual([
+      ['flask', 'db', 'upgrade'],
+      ['gunicorn', '-p', '/run/g.pid', 'app:app'],
+    ]);
+    const script = "#!/bin/sh\nset -e\n# gunicorn --pid /nowhere\ncat <<EOF > /tmp/x\ngunicorn --pid /heredoc\nEOF\nexec gunicorn \\\n  --access-logfile '/var/log/app/access log' app:app\n";
+    const commands = startCommands(script);
+    // The comment and the heredoc body are not commands; the continuation is numbered by its first line.
+    expect(commands.map((c) => [c.words[0], c.line])).toEqual([['set', 2], ['cat', 4], ['gunicorn', 7]]);
+    expect(commands[2]?.words).toEqual(['gunicorn', '--access-logfile', '/var/log/app/access log', 'app:app']);
   });
 });

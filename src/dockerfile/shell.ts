@@ -263,6 +263,46 @@ export function shellCommands(text: string, from = 0, to = text.length): ShellCo
   return finish(splitAt(lexShell(text, from, to, '\\'), () => true));
 }
 
+/**
+ * A shell script's lines as the shell reads them, numbered from 1 by the line each starts on:
+ * backslash continuations joined, blank and comment lines and heredoc bodies left out.
+ */
+export function scriptLines(text: string): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    let joined = lines[i] ?? '';
+    while (/\\\s*$/.test(joined) && i + 1 < lines.length) joined = joined.replace(/\\\s*$/, ' ') + lines[++i];
+    if (/^\s*(?:#|$)/.test(joined)) continue;
+    out.push({ text: joined, line });
+    const heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(joined);
+    if (heredoc) {
+      const end = lines.findIndex((l, k) => k > i && l.trim() === heredoc[1]);
+      i = end < 0 ? lines.length : end;
+    }
+  }
+  return out;
+}
+
+/**
+ * The commands of a start command written outside a Dockerfile instruction (an image CMD as text, a
+ * compose command, a package script, an entrypoint script): an exec-form array (`["gunicorn", "-b",
+ * ":8000"]`) is one command, anything else is read as a script, and the string of a `sh -c` (in
+ * either) as the script it runs. `line` is the line of the text each command is on.
+ */
+export function startCommands(text: string): { words: string[]; line: number }[] {
+  const trimmed = text.trim();
+  const argv = trimmed.startsWith('[') ? jsonWords(trimmed, 0, trimmed.length) : null;
+  const commands = argv?.length
+    ? [{ words: argv.map((w) => w.value), line: 1 }]
+    : scriptLines(text).flatMap(({ text: line, line: n }) => shellCommands(line).map((c) => ({ words: c.words.map((w) => w.value), line: n })));
+  return commands.flatMap((c) => {
+    const script = /^(?:\/bin\/)?(?:ba|da)?sh$/.test(c.words[0] ?? '') && c.words[1] === '-c' ? c.words[2] : undefined;
+    return script === undefined ? [c] : startCommands(script).map((inner) => ({ ...inner, line: c.line + inner.line - 1 }));
+  });
+}
+
 /** Groups tokens into commands at the operators `splits` says end one. */
 function splitAt(tokens: Token[], splits: (op: string) => boolean): Token[][] {
   const commands: Token[][] = [[]];

@@ -12,7 +12,7 @@
  * the relative writes are then unresolved, and the image stays root (ECS155 naming the line).
  */
 import { posix } from 'node:path';
-import { shellCommands, type ShellWord } from '../dockerfile/shell.js';
+import { scriptLines, shellCommands, type ShellWord } from '../dockerfile/shell.js';
 import type { WorkspacePackage } from './workspace.js';
 import { deployedProcess, type ComposeService } from './compose.js';
 import { expandVariables } from '../dockerfile/variables.js';
@@ -273,19 +273,6 @@ function scriptFileCwd(words: string[], cwd: string, walk: Walk, viaShell: boole
     if (last === step.words) stepScripts(last, here, inner);
   }
   return last ? commandCwd(last, here, inner) : here;
-}
-
-/** A script's lines, a backslash continuation joined to the line it starts on (numbered from 1). */
-function scriptLines(text: string): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = [];
-  let open: { text: string; line: number } | null = null;
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const joined: { text: string; line: number } = open ? { text: `${open.text} ${raw}`, line: open.line } : { text: raw, line: i + 1 };
-    open = /\\$/.test(raw) ? { ...joined, text: joined.text.slice(0, -1) } : null;
-    if (!open) out.push(joined);
-  });
-  if (open) out.push(open);
-  return out;
 }
 
 /** A script's commands, line by line (comments and the shebang left out), with whether each is the script's last. */

@@ -7,7 +7,7 @@
  * and a `chmod`/`chown` at start are unresolved: the image stays root.
  */
 import { posix } from 'node:path';
-import { program, shellCommands, type ShellCommand } from '../dockerfile/shell.js';
+import { program, scriptLines, shellCommands, type ShellCommand } from '../dockerfile/shell.js';
 
 /** A write of the script, in the shape of runtimeWrites.ts's RuntimeWrite (which reads these). */
 export interface ScriptWrite {
@@ -33,24 +33,10 @@ const SCRATCH = /^\/(?:tmp|var\/tmp|dev)(?:\/|$)/;
 const SYSTEM = /^\/(?:$|etc|usr(?!\/src\/|\/app(?:\/|$))|bin|sbin|lib|lib64|root|proc|sys|boot|run|var\/run|var\/lib\/dpkg)(?:\/|$)/;
 const REDIRECT = /^(?:\d|&)?>>?\|?(.*)$/;
 
-/** The script's lines as the shell runs them: continuations joined, comments and heredoc bodies dropped, up to its `exec`. */
-function scriptLines(text: string): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    let joined = lines[i] ?? '';
-    while (/\\\s*$/.test(joined) && i + 1 < lines.length) joined = joined.replace(/\\\s*$/, ' ') + lines[++i];
-    if (/^\s*(?:#|$)/.test(joined)) continue;
-    out.push({ text: joined, line });
-    const heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(joined);
-    if (heredoc) {
-      const end = lines.findIndex((l, k) => k > i && (l.trim() === heredoc[1]));
-      i = end < 0 ? lines.length : end;
-    }
-    if (/^exec\s/.test(joined)) break; // the script's own exec (an indented one sits in a branch)
-  }
-  return out;
+/** The lines up to the script's own `exec` (an indented one sits in a branch). */
+function upToExec(lines: { text: string; line: number }[]): { text: string; line: number }[] {
+  const exec = lines.findIndex((l) => /^exec\s/.test(l.text));
+  return exec < 0 ? lines : lines.slice(0, exec + 1);
 }
 
 type Target = { path: string; kind: 'dir' | 'file' | 'unsure' | 'mode' };
@@ -91,7 +77,7 @@ export function scriptWrites(scripts: StartScript[], imageFile?: (imagePath: str
   const writes: ScriptWrite[] = [];
   for (const script of scripts) {
     let cwd: string | null = '.'; // the WORKDIR; null after a `cd` ecsfix cannot follow
-    for (const { text, line } of scriptLines(script.text)) {
+    for (const { text, line } of upToExec(scriptLines(script.text))) {
       for (const c of shellCommands(text)) {
         if (program(c) === 'cd') {
           const to = c.words[1]?.value;

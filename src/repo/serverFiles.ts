@@ -17,6 +17,7 @@
  * says so (the image stays root).
  */
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
+import { startCommands } from '../dockerfile/shell.js';
 import { lineOfOffset } from '../text.js';
 
 export interface ServerFile {
@@ -68,35 +69,6 @@ const NODE_DIRS = new Set(['--cpu-prof-dir', '--heap-prof-dir', '--diagnostic-di
 /** uWSGI options that name a file it writes (pid, log, stats socket): src/repo/uwsgiConfig.ts reads their values. */
 export const UWSGI_FILE_OPTIONS: ReadonlySet<string> = new Set(['pidfile', 'pidfile2', 'safe-pidfile', 'safe-pidfile2', 'logto', 'logto2', 'daemonize', 'daemonize2', 'logger', 'req-logger', 'stats']);
 const UWSGI_SOCKETS = new Set(['socket', 's', 'uwsgi-socket', 'http-socket', 'fastcgi-socket', 'scgi-socket', 'stats']);
-const SEPARATOR = /^(?:&&|\|\||;|\||&)$/;
-
-/** The words of each command of a start line (exec-form brackets and quotes removed, split at `&&`, `;`, `|`). */
-function commands(text: string): { words: string[]; offset: number }[] {
-  const out: { words: string[]; offset: number }[] = [];
-  const joined = text.replace(/\\\r?\n/g, '  ');
-  let offset = 0;
-  for (const line of joined.split('\n')) {
-    let words: string[] = [];
-    for (const raw of line.replace(/^\s*#.*$/, '').replace(/[[\]",']/g, ' ').split(/\s+/).filter(Boolean)) {
-      const end = /;$/.test(raw) && raw !== ';';
-      const word = end ? raw.slice(0, -1) : raw;
-      if (SEPARATOR.test(word)) {
-        out.push({ words, offset });
-        words = [];
-        continue;
-      }
-      words.push(word);
-      if (end) {
-        out.push({ words, offset });
-        words = [];
-      }
-    }
-    out.push({ words, offset });
-    offset += line.length + 1;
-  }
-  return out.filter((c) => c.words.length);
-}
-
 /** `--name value` / `--name=value` pairs of the words after a program, for the flags in `takes` (others are skipped). */
 function flagValues(words: string[], takes: (flag: string) => boolean, stop?: (word: string) => boolean): { flag: string; value: string }[] {
   const out: { flag: string; value: string }[] = [];
@@ -172,8 +144,8 @@ export function serverFiles(lines: StartLine[], uwsgi: UwsgiOptions | null | und
   const configs: { value: string | null; file: string; line: number }[] = [];
   let pm2: StartLine | null = null;
   for (const s of lines)
-    for (const c of commands(s.text)) {
-      const at = { file: s.file, line: s.line + (s.line === 1 && s.text.includes('\n') ? lineOfOffset(s.text, c.offset) - 1 : 0) };
+    for (const c of startCommands(s.text)) {
+      const at = { file: s.file, line: s.line + (s.line === 1 && s.text.includes('\n') ? c.line - 1 : 0) };
       const gunicorn = commandFiles(c.words, at, out.files);
       if (gunicorn) configs.push({ value: gunicorn.gunicornConfig, ...at });
       if (!pm2 && c.words.some((w) => programOf(w).startsWith('pm2'))) pm2 = { text: s.text, ...at };
