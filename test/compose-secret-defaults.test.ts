@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeSecretDefaults, interpolations, isPlaceholder } from '../transforms/compose-secret-defaults.js';
 import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
-import { hasDuplicateKey } from '../src/repo/compose.js';
+import { composeDocument, hasDuplicateKey } from '../src/repo/compose.js';
 import { applyPlan, findingsOf, modelOf, planTree, readTree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 
@@ -235,6 +235,33 @@ describe('duplicate keys (one shared parse of the compose text)', () => {
     const { plan } = planTree(new Map([['docker-compose.yml', text]]), [composeSecretDefaults]);
     expect(findingsOf(plan).map((f) => f.code)).not.toContain('ECS004');
     expect(plan.changes.find((c) => c.path === 'docker-compose.yml')?.after).toContain('JWT_SECRET: ${JWT_SECRET}');
+  });
+});
+
+describe('the output check without a second parse (src/repo/composeValueEdits.ts)', () => {
+  const text = [
+    'x-db: &db',
+    '  MONGO_URI: ${MONGO_URI:-mongodb://app:hunter2@mongo/app}',
+    'services:',
+    '  api:',
+    '    image: api',
+    '    environment:',
+    '      <<: *db',
+    '      JWT_SECRET: "${JWT_SECRET:-dev-secret-123}"',
+    '  worker:',
+    '    image: worker',
+    '    environment: *db',
+    '',
+  ].join('\n');
+
+  it('rewrites a default read through aliases and merge keys, and leaves the shared document as it was', () => {
+    const before = JSON.stringify(composeDocument(text).doc.toJS({ maxAliasCount: -1 }));
+    const { plan } = planTree(new Map([['docker-compose.yml', text]]), [composeSecretDefaults]);
+    const after = plan.changes.find((c) => c.path === 'docker-compose.yml')?.after;
+    expect(after).toContain('  MONGO_URI: ${MONGO_URI}\n');
+    expect(after).toContain('JWT_SECRET: "${JWT_SECRET}"');
+    // The check reads the output's values on the model's document, then restores it.
+    expect(JSON.stringify(composeDocument(text).doc.toJS({ maxAliasCount: -1 }))).toBe(before);
   });
 });
 

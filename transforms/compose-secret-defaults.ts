@@ -28,7 +28,8 @@
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
-import { composeDocument, hasDuplicateKey, type ComposeEnvFile } from '../src/repo/compose.js';
+import { composeDocument, hasDuplicateKey, parsesClean, type ComposeEnvFile } from '../src/repo/compose.js';
+import { changedScalarValues } from '../src/repo/composeValueEdits.js';
 import { envExampleFor, envFileEntries } from '../src/repo/envFiles.js';
 import { unfollowedComposeFiles, unfollowedDefinitions } from '../src/repo/followedProjects.js';
 import { lineIndex } from '../src/text.js';
@@ -186,6 +187,36 @@ function expected(value: unknown, key: string | null, inSeq: boolean, repo: Repo
   return value;
 }
 
+/** Whether the output's values are the original document's with the same rewrite applied. */
+function asExpected(doc: Document, outValues: unknown, repo: RepoModel, require: boolean): boolean {
+  return outValues !== undefined && JSON.stringify(outValues) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+}
+
+/** The output's values from a parse of it; undefined when it has errors or a repeated key. */
+function parsedValues(out: string): unknown {
+  const { doc } = composeDocument(out);
+  return parsesClean(doc) ? toJS(doc) : undefined;
+}
+
+/**
+ * The output's values without parsing it (a second parse of a large compose file costs more than
+ * the rest of this transform): when the output changes only the rewritten scalars' values
+ * (src/repo/composeValueEdits.ts), it is the original document with those values, read through
+ * its aliases and merge keys as a parse would. The nodes are set for the read and restored (the
+ * document is the model's, read synchronously). Undefined when that is not shown on the tokens.
+ */
+function valuesAfter(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>): unknown {
+  const changes = changedScalarValues(text, out);
+  if (!changes || !changes.every((c) => rewritten.has(c.offset))) return undefined;
+  const old = changes.map((c) => [rewritten.get(c.offset) as Scalar, (rewritten.get(c.offset) as Scalar).value] as const);
+  try {
+    for (const c of changes) (rewritten.get(c.offset) as Scalar).value = c.value;
+    return toJS(doc);
+  } finally {
+    for (const [node, value] of old) node.value = value;
+  }
+}
+
 /**
  * The variables whose lines another run of this transform adds to the same example file first: the
  * compose files before `path` (in the order the model reads them) whose defaults it removes. Both
@@ -221,7 +252,7 @@ export const composeSecretDefaults: Transform = {
       return { edits: [], findings: envFindings };
     const { doc } = composeDocument(text);
     // A file that does not parse is the engine's (ECS002); nothing to do here.
-    if (doc.errors.length || hasDuplicateKey(doc)) return { edits: [], findings: [] };
+    if (!parsesClean(doc)) return { edits: [], findings: [] };
     const edits: TextEdit[] = [];
     const findings: Finding[] = [...envFindings];
     const removed = new Map<string, Removed>();
@@ -232,6 +263,8 @@ export const composeSecretDefaults: Transform = {
     const localOnly = unfollowedComposeFiles(repo).has(path);
     const flaggedLiteral = (value: string) => flaggedLiteralIn(value, (literals ??= repoLiteralSecrets(path, text, repo, read)));
 
+    // The scalars the edits rewrite, by offset, for the output check below.
+    const rewrittenNodes = new Map<number, Scalar>();
     visit(doc, {
       Scalar(key, node, path) {
         if (key === 'key' || !node.range) return;
@@ -255,6 +288,7 @@ export const composeSecretDefaults: Transform = {
             continue;
           }
           edits.push({ start: start + i.start, end: start + i.end, text: d.replacement });
+          rewrittenNodes.set(start, node);
           rewritten = true;
           if (!removed.has(d.name)) removed.set(d.name, { ...d, line });
           const inExample = listed.get(d.name);
@@ -286,8 +320,7 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const reparsed = composeDocument(out).doc;
-    const same = reparsed.errors.length === 0 && !hasDuplicateKey(reparsed) && JSON.stringify(toJS(reparsed)) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+    const same = asExpected(doc, valuesAfter(doc, text, out, rewrittenNodes) ?? parsedValues(out), repo, require);
     if (!same)
       return {
         edits: [],

@@ -205,6 +205,15 @@ export function composeDocument(text: string): { doc: Document.Parsed; lineCount
   return parsed;
 }
 
+const cleanDocuments = new WeakMap<Document, boolean>();
+
+/** A document without parse errors or a repeated key (remembered per document: several readers ask). */
+export function parsesClean(doc: Document): boolean {
+  let clean = cleanDocuments.get(doc);
+  if (clean === undefined) cleanDocuments.set(doc, (clean = doc.errors.length === 0 && !hasDuplicateKey(doc)));
+  return clean;
+}
+
 /**
  * Whether a map of the document has a key twice: what yaml's `uniqueKeys` reports as an error
  * (equal scalar values). Each `<<` merge key is its own symbol in the shared parse, so repeated

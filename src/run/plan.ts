@@ -10,7 +10,8 @@ import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, e
 import { finalDockerfileProblems } from '../repo/dockerfileProbe.js';
 import { servicesForFile, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
-import { ComposeSyntaxError, composeDocument, hasDuplicateKey } from '../repo/compose.js';
+import { ComposeSyntaxError, composeDocument, hasDuplicateKey, parsesClean } from '../repo/compose.js';
+import { changedScalarValues } from '../repo/composeValueEdits.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
 import { completeFinding } from '../findings/codes.js';
@@ -87,8 +88,9 @@ function candidateFiles(repo: RepoModel, kinds: Set<FileKind>): string[] {
 /** Verifies a transform's output still parses, so a bug can never write a broken file. */
 function verifyOutput(kind: FileKind | null, before: string, after: string): string | null {
   if (kind === 'compose') {
-    // Usually the document compose-secret-defaults has just parsed to check its own output. Merge
-    // keys are read as the model reads them: a repeated `<<` is not a duplicate key.
+    // A valid file whose values alone changed, as the token streams show, is valid: no second parse.
+    if (changedScalarValues(before, after) !== null && parsesClean(composeDocument(before).doc)) return null;
+    // Merge keys are read as the model reads them: a repeated `<<` is not a duplicate key.
     const { doc } = composeDocument(after);
     if (doc.errors.length === 0 && !hasDuplicateKey(doc)) return null;
     const errors = parseAllDocuments(after).flatMap((d) => ('errors' in d ? d.errors : []));
