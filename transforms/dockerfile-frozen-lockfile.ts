@@ -122,7 +122,7 @@ function alreadyFrozen({ manager, command }: Pick<Install, 'manager' | 'command'
 /** Dependency installs (of the lockfile, not of named packages) in every stage. */
 function findInstalls(parsed: ParsedDockerfile, repo: RepoModel, context: string | null, dockerfile: string): Install[] {
   const out: Install[] = [];
-  const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.length > 0));
+  const runs = parsed.stages.flatMap((stage) => stage.instructions.map((ins) => ({ stage, ins, commands: runCommands(parsed, ins) })).filter((r) => r.commands.some((c) => installCommand(c) !== null)));
   // Following the build to each RUN is the costly part; installs already frozen need none of it.
   const unfrozen = (c: ShellCommand) => {
     const install = installCommand(c);

@@ -144,9 +144,12 @@ function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string |
 export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerInstruction[], context: string | null, repo: ImageRepo, dockerfile?: string | null): { before: Map<DockerInstruction, StageFiles>; files: RepoFiles } {
   const wanted = new Set(at);
   const before = new Map<DockerInstruction, StageFiles>();
+  // The walk ends after the last instruction asked about (stages are walked in the file's order).
+  const last = Math.max(-1, ...at.map((ins) => parsed.instructions.indexOf(ins)));
   const build = buildImage(parsed, repo, context, {
     buildArgs: 'unknown',
     dockerfile,
+    stop: parsed.instructions[last + 1],
     before: (ins, fs) => {
       if (wanted.has(ins)) before.set(ins, { ...fs, entries: [...fs.entries] });
     },
