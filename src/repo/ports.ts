@@ -98,14 +98,29 @@ export function servicePort(input: PortInput): ServicePort {
   const composeEnvPort = compose?.environment.PORT;
   if (composeEnvPort && /^\d+$/.test(composeEnvPort) && compose)
     portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', ...(variableSetAt(compose, 'PORT') ?? { file: compose.file, line: compose.line }) });
+  const side = sideServerListens(input);
   for (const [file, f] of input.facts)
     for (const hint of f.ports)
-      if (isOwnPortVar(hint.envVar, input.name, input.packageName)) portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
+      if (isOwnPortVar(hint.envVar, input.name, input.packageName) && !(hint.envVar === null && side.has(`${file}:${hint.line}`)))
+        portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
   // The server's own start call: a literal port, or the default of the variable it reads.
   for (const l of input.patternListens ?? [])
     if (l.port !== null && !portEvidence.some((e) => e.file === l.file && e.line === l.line))
       portEvidence.push({ value: l.port, source: `code (${l.envVar ? `${l.receiver} ${l.envVar} default` : `${l.receiver} literal`})`, file: l.file, line: l.line });
   return { port: choosePort(portEvidence, composePorts), evidence: portEvidence, dispute: composePortDispute(input.name, compose, input.alsoComposedBy) };
+}
+
+/**
+ * The listen calls (`file:line`) of a second server with a port fixed in code (`metrics.listen(9090)`)
+ * in a process whose server reads the service's port variable (`app.listen(process.env.PORT ||
+ * 3000)`): that port is the side server's, not evidence about the service's. Empty when no listen
+ * reads the port variable (several literal ports then do disagree).
+ */
+function sideServerListens(input: PortInput): Set<string> {
+  const listens = [...input.facts].flatMap(([file, f]) => (f.js?.listen ?? []).map((l) => ({ ...l, file })));
+  const readsOwn = listens.some((l) => !l.viaHelper && (l.envVars ?? [l.envVar]).some((v) => v !== null && v !== undefined && isOwnPortVar(v, input.name, input.packageName)));
+  if (!readsOwn) return new Set();
+  return new Set(listens.filter((l) => l.envVar === null && !l.fromConfig && l.port !== null).map((l) => `${l.file}:${l.line}`));
 }
 
 /**
