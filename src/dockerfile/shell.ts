@@ -36,35 +36,13 @@ function argumentsStart(parsed: ParsedDockerfile, ins: DockerInstruction): { sta
   return trimmed.startsWith('[') ? { start: bodyStart + (body.length - trimmed.length), json: true } : { start: bodyStart, json: false };
 }
 
-/**
- * One reading per instruction of a parse: the model, each transform and the checks ask for the
- * same instructions' words many times (about four times each on the sample repeated 30 times).
- * Results are frozen, so a reader that changed one would fail loudly instead of changing another's.
- */
-function perInstruction<T extends object>(read: (parsed: ParsedDockerfile, ins: DockerInstruction) => T): (parsed: ParsedDockerfile, ins: DockerInstruction) => T {
-  const cache = new WeakMap<DockerInstruction, T>();
-  return (parsed, ins) => {
-    let value = cache.get(ins);
-    if (value === undefined) cache.set(ins, (value = deepFreeze(read(parsed, ins))));
-    return value;
-  };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
 /** The commands a RUN instruction runs, in order. Empty for anything but RUN. */
-export const runCommands: (parsed: ParsedDockerfile, ins: DockerInstruction) => readonly ShellCommand[] = perInstruction((parsed, ins) => {
+export function runCommands(parsed: ParsedDockerfile, ins: DockerInstruction): ShellCommand[] {
   if (ins.keyword !== 'RUN') return [];
   const { start, json } = argumentsStart(parsed, ins);
   if (json) return execForm(parsed.text, start, ins.end);
   return finish(splitAt(lexShell(parsed.text, start, ins.end, parsed.escape), () => true));
-});
+}
 
 /** One step of a RUN: a command of its `&&` / `||` / `;` list (a pipeline stays one step). */
 export interface RunStep {
@@ -77,7 +55,7 @@ export interface RunStep {
 const LIST_OPERATORS = new Set(['&&', '||', ';', ';;', '&', '\n']);
 
 /** The steps of a RUN, in order; the exec form is one step. Empty for anything but RUN. */
-export const runSteps: (parsed: ParsedDockerfile, ins: DockerInstruction) => readonly RunStep[] = perInstruction((parsed, ins): RunStep[] => {
+export function runSteps(parsed: ParsedDockerfile, ins: DockerInstruction): RunStep[] {
   if (ins.keyword !== 'RUN') return [];
   const text = parsed.text;
   const { start, json } = argumentsStart(parsed, ins);
@@ -91,7 +69,7 @@ export const runSteps: (parsed: ParsedDockerfile, ins: DockerInstruction) => rea
     .map((group) => group.filter((t): t is ShellWord => 'value' in t))
     .filter((words) => words.length > 0)
     .map((words) => ({ text: text.slice((words[0] as ShellWord).start, (words[words.length - 1] as ShellWord).end).replace(continuation, '').trim(), words }));
-});
+}
 
 /**
  * The words of the command a shell-form CMD/ENTRYPOINT runs last, when it is a simple command or an
@@ -121,7 +99,7 @@ function shellStringRange(parsed: ParsedDockerfile, ins: DockerInstruction): { s
 }
 
 /** Every word of an instruction's arguments (flags included), e.g. the sources and destination of a COPY. */
-export const instructionWords: (parsed: ParsedDockerfile, ins: DockerInstruction) => { readonly words: readonly ShellWord[]; json: boolean } = perInstruction((parsed, ins) => {
+export function instructionWords(parsed: ParsedDockerfile, ins: DockerInstruction): { words: ShellWord[]; json: boolean } {
   const text = parsed.text;
   const { start, json } = argumentsStart(parsed, ins);
   if (json) return { words: jsonWords(text, start, ins.end) ?? [], json: true };
@@ -135,7 +113,7 @@ export const instructionWords: (parsed: ParsedDockerfile, ins: DockerInstruction
     return { words: [...flags, ...(jsonWords(text, open.start, ins.end) ?? [])], json: true };
   }
   return { words: rest, json: false };
-});
+}
 
 function jsonWords(text: string, from: number, to: number): ShellWord[] | null {
   const words: ShellWord[] = [];
