@@ -932,3 +932,18 @@ describe('Next.js standalone server port (review8 R18)', () => {
     expect(modelOf(other).services.find((s) => s.name === 'web')?.portVariable).toBeUndefined();
   });
 });
+
+describe('image ENV from compose build args', () => {
+  it('reads build.args as compose interpolates them: a default is passed, a bare variable is not established', () => {
+    const tree: Tree = new Map([
+      ['docker-compose.yml', 'services:\n  api:\n    build:\n      context: ./api\n      args:\n        APP_PORT: ${APP_PORT:-8080}\n        RUNTIME_ENV: ${RUNTIME_ENV}\n        RELEASE: "2024.1"\n'],
+      ['api/package.json', JSON.stringify({ name: 'api', version: '1.0.0', main: 'index.js', dependencies: { express: '^4' } })],
+      ['api/index.js', "const app = require('express')();\napp.listen(process.env.PORT || 3000);\n"],
+      ['api/Dockerfile', 'FROM node:20-alpine\nARG APP_PORT=3000\nARG RUNTIME_ENV=development\nARG RELEASE\nENV PORT=$APP_PORT NODE_ENV=$RUNTIME_ENV RELEASE=$RELEASE\nCOPY . .\nCMD ["node", "index.js"]\n'],
+    ]);
+    const env = modelOf(tree).services.find((s) => s.name === 'api')?.imageEnv;
+    expect(env?.get('PORT')?.value).toBe('8080');
+    expect(env?.get('NODE_ENV')?.value).toBeNull();
+    expect(env?.get('RELEASE')?.value).toBe('2024.1');
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { assumedBaseVariables, parseDockerfile, withBuildArgs, type BuildArg, type ParsedDockerfile } from './dockerfile.js';
 import { servicesForFile, type RepoModel, type Service } from './model.js';
-import { substitute } from '../dockerfile/expand.js';
+import { interpolatedUnset } from './compose.js';
 
 /**
  * Compose `build.args` with compose's interpolation done as without the variable in the caller's
@@ -17,7 +17,7 @@ export function buildArgsOf(args: Readonly<Record<string, string>>, file: string
   const out: Record<string, BuildArg> = {};
   for (const [name, raw] of Object.entries(args)) {
     const where = `build.args ${name}: ${raw}${file ? ` (${file})` : ''}`;
-    out[name] = raw.includes('$') ? { value: substitute(raw.replace(/\$\$/g, '\0'), () => null)?.replace(/\0/g, '$') ?? null, assumed: true, where } : { value: raw, assumed: false, where };
+    out[name] = { value: interpolatedUnset(raw), assumed: raw.includes('$'), where };
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { isScalar, parseDocument, visit, LineCounter, type Document } from 'yaml';
 import { DEV_STAGE } from './dockerfile.js';
 import { envFileEntries } from './envFiles.js';
+import { substitute } from '../dockerfile/expand.js';
 import { composeEntries } from './composeEntries.js';
 
 export interface ComposeBuild {
@@ -282,6 +283,15 @@ export function parsePortSpec(spec: unknown): number | null {
   }
   if (spec && typeof spec === 'object' && 'target' in spec) return parsePortSpec((spec as { target: unknown }).target);
   return null;
+}
+
+/**
+ * A compose value as compose interpolates it when the variable is not set in the caller's shell:
+ * `${NODE_VERSION:-22}` gives its default, `${NODE_VERSION}` a value the repo does not establish
+ * (null), `$$` a literal dollar.
+ */
+export function interpolatedUnset(raw: string): string | null {
+  return raw.includes('$') ? (substitute(raw.replace(/\$\$/g, '\0'), () => null)?.replace(/\0/g, '$') ?? null) : raw;
 }
 
 function environmentOf(raw: unknown): Record<string, string | null> {

@@ -11,7 +11,7 @@
  * give it different values, or when nothing sets it.
  */
 import type { ComposeService } from './compose.js';
-import { deployedProcess } from './compose.js';
+import { deployedProcess, interpolatedUnset } from './compose.js';
 import type { DockerInstruction } from './dockerfile.js';
 import { expandVariables, substitute, variableAssignments } from '../dockerfile/variables.js';
 
@@ -37,10 +37,12 @@ export type ImageEnvironment = ReadonlyMap<string, ImageVariable>;
  * ARG taking the service's compose `build.args` over its default (`inForce`: the deployed stage's
  * instructions with its parents'; `globalArgs`: the ARGs before the first FROM).
  */
-export function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], buildArgs: Readonly<Record<string, string>>): ImageEnvironment {
+export function imageEnvironment(inForce: readonly DockerInstruction[], globalArgs: readonly DockerInstruction[], composeArgs: Readonly<Record<string, string>>): ImageEnvironment {
+  // Compose interpolates `build.args` before the build sees them: `${APP_PORT:-8080}` passes 8080, `${APP_PORT}` an unknown value.
+  const buildArgs = Object.fromEntries(Object.entries(composeArgs).map(([name, raw]) => [name, interpolatedUnset(raw)]));
   const globals = new Map<string, string | null>();
   for (const ins of globalArgs)
-    for (const [name, value] of variableAssignments(ins.args, 'ARG')) globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : value);
+    for (const [name, value] of variableAssignments(ins.args, 'ARG')) globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] ?? null) : value);
   const args = new Map<string, string | null>();
   const env = new Map<string, ImageVariable>();
   const known = (name: string) => (env.has(name) ? env.get(name)?.value ?? null : args.get(name) ?? null);
@@ -49,7 +51,7 @@ export function imageEnvironment(inForce: readonly DockerInstruction[], globalAr
     for (const [name, raw] of variableAssignments(ins.args, ins.keyword)) {
       if (ins.keyword === 'ARG') {
         // A build arg wins over the default; a bare ARG re-declares the global one (its value, if any).
-        const value = Object.hasOwn(buildArgs, name) ? (buildArgs[name] as string) : raw === null ? (globals.get(name) ?? null) : substitute(raw, known);
+        const value = Object.hasOwn(buildArgs, name) ? (buildArgs[name] ?? null) : raw === null ? (globals.get(name) ?? null) : substitute(raw, known);
         args.set(name, value);
         continue;
       }
