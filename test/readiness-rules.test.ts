@@ -378,6 +378,16 @@ describe('Dockerfile rules', () => {
     expect(at(readiness(repoWith('FROM node:20-alpine\nCMD ["node", "dist/index.js"]\n')), 'ECS404')).toEqual([]);
   });
 
+  it('ECS404: a tag from an ARG default is read as the build reads it; a build arg that pins it, or no value, is not reported', () => {
+    const df = 'ARG NODE_TAG=latest\nFROM node:${NODE_TAG}\nCMD ["node", "dist/index.js"]\n';
+    const floating = readiness(repoWith(df)).filter((f) => f.code === 'ECS404');
+    expect(floating.map((f) => [f.file, f.line])).toEqual([['svc/Dockerfile', 2]]);
+    expect(floating[0]?.message).toContain('ARG NODE_TAG=latest');
+    const pinned = { 'docker-compose.yml': COMPOSE.replace('build: ./svc', 'build:\n      context: ./svc\n      args:\n        NODE_TAG: 20-alpine') };
+    expect(at(readiness({ ...repoWith(df), ...pinned }), 'ECS404')).toEqual([]);
+    expect(at(readiness(repoWith(df.replace('ARG NODE_TAG=latest', 'ARG NODE_TAG'))), 'ECS404')).toEqual([]);
+  });
+
   it('ECS405: engines.node outside the base image major', () => {
     const df = 'FROM node:18-alpine\nCMD ["node", "dist/index.js"]\n';
     const files = repoWith(df, { 'svc/package.json': PKG({ engines: { node: '>=20' } }) });
