@@ -1611,3 +1611,36 @@ describe('ECS420 / ECS410 a NestJS database module connects before listen (revie
     expect(at(findings, 'ECS410')).toEqual([]);
   });
 });
+
+describe('ECS422 the start command puts the server in the background', () => {
+  const PY_COMPOSE = 'services:\n  svc:\n    build: ./svc\n    ports:\n      - "8000:8000"\n';
+  const py = (dockerfile: string, compose = PY_COMPOSE) => ({
+    'docker-compose.yml': compose,
+    'svc/requirements.txt': 'flask\ngunicorn\n',
+    'svc/app.py': "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/health')\ndef health():\n    return 'ok'\n",
+    'svc/Dockerfile': dockerfile,
+  });
+  const PY_BASE = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n';
+
+  it('gunicorn --daemon as the CMD, through tini too; not when it stays in the foreground', () => {
+    expect(at(readiness(py(`${PY_BASE}CMD ["gunicorn", "--daemon", "-b", "0.0.0.0:8000", "app:app"]\n`)), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'blocking' }]);
+    expect(at(readiness(py(`${PY_BASE}ENTRYPOINT ["tini", "--"]\nCMD ["gunicorn", "-D", "-b", "0.0.0.0:8000", "app:app"]\n`)), 'ECS422').map((f) => f.line)).toEqual([6]);
+    expect(at(readiness(py(`${PY_BASE}CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]\n`)), 'ECS422')).toEqual([]);
+  });
+
+  it('uwsgi --daemonize in a shell-form CMD; not when another command keeps the container up', () => {
+    expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /var/log/uwsgi.log\n`)), 'ECS422')).toHaveLength(1);
+    expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /tmp/u.log && tail -f /tmp/u.log\n`)), 'ECS422')).toEqual([]);
+  });
+
+  it('pm2 start in the package.json script npm start runs, and in the compose command; not pm2-runtime or pm2 logs after it', () => {
+    const pkg = (start: string) => PKG({ scripts: { start } });
+    const node = (start: string, compose = COMPOSE) => ({ ...repoWith('FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n'), 'svc/package.json': pkg(start), 'docker-compose.yml': compose });
+    expect(at(readiness(node('pm2 start dist/index.js --name svc')), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/package.json', line: 9, severity: 'blocking' }]);
+    expect(at(readiness(node('pm2-runtime start dist/index.js')), 'ECS422')).toEqual([]);
+    expect(at(readiness(node('pm2 start dist/index.js --no-daemon')), 'ECS422')).toEqual([]);
+    expect(at(readiness(node('pm2 start dist/index.js && pm2 logs')), 'ECS422')).toEqual([]);
+    const composed = node('node dist/index.js', `${COMPOSE}    command: pm2 start dist/index.js\n`);
+    expect(at(readiness(composed), 'ECS422').map((f) => f.file)).toEqual(['docker-compose.yml']);
+  });
+});

@@ -134,6 +134,12 @@ export const READINESS_CODES: readonly FindingCode[] = [
     help: 'The ENTRYPOINT execs a script whose first line (`#!/bin/bash`, `#!/usr/bin/env bash`) names an interpreter the deployed image does not have: Alpine images have no bash unless a RUN installs it, and distroless images have no shell at all. exec then fails with "no such file or directory" and the container never starts (on ECS the task stops with exit 255). Install the interpreter in the deployed stage (`apk add --no-cache bash`), or write the script for the shell the image has (`#!/bin/sh`). Said only for those two cases, which the base image alone establishes.',
   },
   {
+    code: 'ECS422',
+    title: 'The start command puts the server in the background',
+    defaultSeverity: 'blocking',
+    help: 'The last command the container runs starts its server as a daemon and returns: `gunicorn --daemon`, `uwsgi --daemonize`, `pm2 start` (without --no-daemon). Nothing stays in the foreground, so the container\'s main process exits right after start; ECS stops the task and starts another, over and over, and no signal ever reaches the server. Run the server in the foreground: drop --daemon/--daemonize (log to stdout or with --logto), use `pm2-runtime` instead of `pm2 start`. Read from the compose command the task definition carries, the image\'s ENTRYPOINT and CMD (through tini, dumb-init and exec) and the package.json script they run; a command after the server (`pm2 logs`, `tail -f`) keeps the container up and is not this finding, and options in config files are not read for it.',
+  },
+  {
     code: 'ECS411',
     title: 'nginx proxies to a compose-only hostname',
     defaultSeverity: 'blocking',

@@ -8,6 +8,7 @@ import { nestDatabaseModule } from './nest-database-module.js';
 import { composeOnlyHostname } from './compose-only-hostname.js';
 import { probeToolMissing } from './probe-tool-missing.js';
 import { devServerCommand } from './dev-server-command.js';
+import { detachedStart } from './detached-start.js';
 import { djangoAllowedHosts } from './django-allowed-hosts.js';
 import { djangoSslRedirect } from './django-ssl-redirect.js';
 import { enginesNode } from './engines-node.js';
@@ -37,6 +38,7 @@ export const READINESS_RULES: readonly ReadinessRule[] = [
   oneOffService,
   nestDatabaseModule,
   devServerCommand,
+  detachedStart,
   probeToolMissing,
   portMismatch,
   loopbackBind,
