@@ -1628,6 +1628,21 @@ describe('ECS422 the start command puts the server in the background', () => {
     expect(at(readiness(py(`${PY_BASE}CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]\n`)), 'ECS422')).toEqual([]);
   });
 
+  it('gunicorn.conf.py `daemon = True` in the config gunicorn reads; not a config the process does not read', () => {
+    const withConf = (cmd: string) => ({ ...py(`${PY_BASE}${cmd}\n`), 'svc/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\nworkers = 2\ndaemon = True\n' });
+    const found = at(readiness(withConf('CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]')), 'ECS422');
+    expect(found).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'blocking' }]);
+    expect(readiness(withConf('CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]')).find((f) => f.code === 'ECS422')?.message).toContain('svc/gunicorn.conf.py:3');
+    expect(at(readiness(withConf('CMD ["fastapi", "run", "app.py", "--port", "8000"]')), 'ECS422')).toEqual([]);
+  });
+
+  it('uwsgi.ini `daemonize` in the ini uwsgi runs with', () => {
+    const tree = { ...py(`${PY_BASE}CMD ["uwsgi", "--ini", "uwsgi.ini"]\n`), 'svc/uwsgi.ini': '[uwsgi]\nhttp = :8000\nmodule = app:app\ndaemonize = /var/log/uwsgi.log\n' };
+    expect(at(readiness(tree), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'blocking' }]);
+    const foreground = { ...tree, 'svc/uwsgi.ini': '[uwsgi]\nhttp = :8000\nmodule = app:app\nlogto = /tmp/uwsgi.log\n' };
+    expect(at(readiness(foreground), 'ECS422')).toEqual([]);
+  });
+
   it('uwsgi --daemonize in a shell-form CMD; not when another command keeps the container up', () => {
     expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /var/log/uwsgi.log\n`)), 'ECS422')).toHaveLength(1);
     expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /tmp/u.log && tail -f /tmp/u.log\n`)), 'ECS422')).toEqual([]);

@@ -32,6 +32,7 @@ import { serverFiles } from './serverFiles.js';
 import { repoFileAt } from '../dockerfile/imageBuild.js';
 import type { ImageFileAt } from '../dockerfile/searchPath.js';
 import { startScriptPath } from './startScript.js';
+import { lineOfOffset } from '../text.js';
 import { serviceProcessCwd } from './processCwd.js';
 import { importedConsumers } from './importedConsumers.js';
 import { processShutdown } from './processShutdown.js';
@@ -787,11 +788,21 @@ function sideServerFact(role: ServiceRole, replaced: ReplacedServer | null, fact
  * What the service's process establishes beyond its role: the worker CLI it runs, the fixed port its
  * gunicorn config binds, and what the uWSGI it runs serves on its port (src/repo/uwsgiConfig.ts).
  */
-function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, image: ImageEnvironment, served: { uwsgi: UwsgiServer | null; port: number | null }): Pick<Service, 'workerProcess' | 'configBind' | 'uwsgiSocket'> {
+function processFacts(workerProcess: string | undefined, parsed: ParsedDockerfile | null, stage: DockerStage | undefined, draft: Draft, deps: DescribeDeps, image: ImageEnvironment, served: { uwsgi: UwsgiServer | null; port: number | null }): Pick<Service, 'workerProcess' | 'configBind' | 'uwsgiSocket' | 'daemonConfig'> {
   if (workerProcess) return { workerProcess };
   if (!parsed || !stage) return {};
-  const configBind = gunicornConfigBind(gunicornConfigOf(parsed, stage, draft, deps, image)) ?? gunicornArgsBind(stage, draft, image);
-  return { ...uwsgiPortFacts(served.uwsgi, served.port), ...(configBind ? { configBind } : {}) };
+  const gunicornConfig = gunicornConfigOf(parsed, stage, draft, deps, image);
+  const configBind = gunicornConfigBind(gunicornConfig) ?? gunicornArgsBind(stage, draft, image);
+  const daemonConfig = daemonizingConfig(gunicornConfig, served.uwsgi);
+  return { ...uwsgiPortFacts(served.uwsgi, served.port), ...(configBind ? { configBind } : {}), ...(daemonConfig ? { daemonConfig } : {}) };
+}
+
+/** The config option that puts the server the process runs in the background: gunicorn.conf.py's `daemon = True`, uWSGI's `daemonize`. */
+function daemonizingConfig(gunicorn: { file: string; text: string } | null, uwsgi: UwsgiServer | null): Service['daemonConfig'] | null {
+  const daemon = gunicorn ? /^daemon[ \t]*=[ \t]*True\b/m.exec(gunicorn.text) : null;
+  if (gunicorn && daemon) return { server: 'gunicorn', option: 'daemon = True', file: gunicorn.file, line: lineOfOffset(gunicorn.text, daemon.index) };
+  const option = uwsgi?.options.find((o) => (o.name === 'daemonize' || o.name === 'daemonize2') && o.value.trim() !== '' && !/^(?:false|no|off|0)$/i.test(o.value.trim()));
+  return option ? { server: 'uwsgi', option: `${option.name} = ${option.value.trim()}`, file: option.file, line: option.line } : null;
 }
 
 /** The uWSGI the service's process runs (its command line, the ini file it names in the image, its UWSGI_* variables); null when it runs none. */

@@ -158,6 +158,12 @@ export interface Service {
    * (`option` null, `because` says why). No HTTP probe, no ALB target group, no ENV PORT.
    */
   uwsgiSocket?: { port: number | null; option: string | null; protocol: string | null; file: string; line: number; because?: string };
+  /**
+   * A config the server reads puts it in the background (gunicorn.conf.py `daemon = True`, uWSGI's
+   * `daemonize`/`daemonize2` in its ini or UWSGI_* variables): what check's ECS422 reads when that
+   * server is the last command the container runs.
+   */
+  daemonConfig?: { server: 'gunicorn' | 'uwsgi'; option: string; file: string; line: number };
   /** NestJS providers that close a consumer or client in a lifecycle hook (run on SIGTERM only with enableShutdownHooks). */
   shutdownHooks?: { file: string; line: number }[];
   /**

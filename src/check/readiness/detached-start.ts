@@ -8,9 +8,10 @@
  *   - `uwsgi --daemonize <log>` / `--daemonize2`;
  *   - `pm2 start` (also restart/reload/startOrRestart) without `--no-daemon`: pm2 hands the app to
  *     its daemon and returns. `pm2-runtime` is pm2's foreground command for containers.
- * A command after the server (`pm2 start app.js && pm2 logs`, `tail -f`) keeps the container up:
- * not this finding. Options from config files (gunicorn.conf.py `daemon`, uwsgi.ini `daemonize`)
- * are not read here, and an ENTRYPOINT script is not followed: no finding where not established.
+ * The same from the config the server reads (the repo model's Service.daemonConfig: gunicorn.conf.py
+ * `daemon = True`, uWSGI's `daemonize` in its ini or UWSGI_* variables). A command after the server
+ * (`pm2 start app.js && pm2 logs`, `tail -f`) keeps the container up: not this finding. An
+ * ENTRYPOINT script is not followed: no finding where not established.
  */
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
@@ -32,14 +33,17 @@ function underInit(words: string[]): string[] {
   return words.slice(i);
 }
 
-/** How a command detaches its server, or null when it stays in the foreground. */
-export function detaches(command: string[]): { how: string; fix: string } | null {
+/** How a command detaches its server (by its flags, or by the config the service's server reads), or null when it stays in the foreground. */
+export function detaches(command: string[], config?: Service['daemonConfig']): { how: string; fix: string } | null {
   const [first, ...args] = underInit(command);
   const program = programOf(first ?? '');
   const flag = (...names: string[]) => args.find((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
+  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `${server} (${config.file}:${config.line} sets ${config.option})` : null);
   if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `gunicorn ${flag('-D', '--daemon')}`, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
-  if (/^uwsgi(?:_python3?)?$/.test(program) && flag('--daemonize', '--daemonize2'))
-    return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
+  if (program === 'gunicorn' && configured('gunicorn')) return { how: configured('gunicorn') as string, fix: 'remove `daemon = True`: gunicorn then stays in the foreground as the container process' };
+  const uwsgi = /^uwsgi(?:_python3?)?$/.test(program);
+  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
+  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize and log with logto (or to stdout)' };
   if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
     return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
   return null;
@@ -73,7 +77,7 @@ export function detachedStart(ctx: CheckContext): Finding[] {
     for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) starts.push({ text: run.body, file: run.file, line: run.line, said: run.said });
     for (const start of starts) {
       const last = startCommands(start.text).at(-1);
-      const detached = last ? detaches(last.words) : null;
+      const detached = last ? detaches(last.words, service.daemonConfig) : null;
       if (!detached) continue;
       findings.push(
         finding(ctx, 'ECS422', {
