@@ -4,6 +4,7 @@
  * task definition can still override.
  */
 import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
+import { lastCommandDetaches } from '../src/repo/detachedStart.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
@@ -48,6 +49,12 @@ function execChange(parsed: ParsedDockerfile, stage: DockerStage, inForce: Docke
   };
 }
 
+/** A CMD port fix turned into a refusal when the CMD detaches its server. */
+function refusedWhenDetached<T extends { line: number }>(fix: T | null, detached: { how: string } | null): T | { refused: string; line: number } | null {
+  if (!fix || !detached || !('edit' in fix)) return fix;
+  return { refused: `it runs \`${detached.how}\`, which puts the server in the background, so the container exits at start (ECS422); run the server in the foreground first`, line: fix.line };
+}
+
 export const dockerfilePortEnv: Transform = {
   id: 'dockerfile-port-env',
   title: 'HTTP services declare ENV PORT and EXPOSE in the runtime stage',
@@ -67,11 +74,15 @@ export const dockerfilePortEnv: Transform = {
     if (!stage) return { edits: [], findings: [] };
     const inForce = effectiveInstructions(parsed, stage);
     const findings: Finding[] = [];
+    // A CMD that puts the server in the background exits at start (check's ECS422): rewriting its
+    // port, or exec'ing it for SIGTERM, would change nothing that runs.
+    const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
+    const detached = cmd ? lastCommandDetaches(cmd.args, service.daemonConfig) : null;
     // uWSGI serving its port over the uwsgi protocol takes it from its config, never from PORT (dockerfile-healthcheck-env
     // says the rest): no ENV PORT or EXPOSE, only the exec fix of a shell-form CMD.
     const socket = service.uwsgiSocket;
     if (socket) {
-      const exec = execChange(parsed, stage, inForce);
+      const exec = detached ? null : execChange(parsed, stage, inForce);
       findings.push({ code: 'ECS182', severity: 'info', message: `no ENV PORT added for "${service.name}": ${socket.option ? `uWSGI takes its port from \`${socket.option}\` (${socket.file}:${socket.line}), not from PORT, and that socket does not answer HTTP` : `whether its uWSGI answers HTTP on port ${port} is not established (${socket.because})`}` });
       return { edits: exec ? [exec.edit] : [], findings: exec ? [...findings, exec.finding] : findings, ...(exec ? { safety: { safety: 'behavior-changing' as const, verify: exec.verify } } : {}) };
     }
@@ -87,7 +98,7 @@ export const dockerfilePortEnv: Transform = {
       const file = startScriptPath(service.buildContext, entrypoint.args, repo.files, repoFileAt(parsed, stage, service.buildContext, repo, undefined, service.dockerfile));
       return file === null ? null : read(file);
     };
-    const cmdFix = cmdReadingPort(parsed, stage, inForce, script);
+    const cmdFix = refusedWhenDetached(cmdReadingPort(parsed, stage, inForce, script), detached);
     const cmdEdit = cmdFix && 'edit' in cmdFix && cmdFix.port === port ? cmdFix : null;
     // The CMD rewritten, or left with its own reason: the generic fixed-port warning is not repeated for it.
     const cmdHandled = cmdEdit ?? (cmdFix && 'refused' in cmdFix ? cmdFix : null);
@@ -147,7 +158,7 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    const execEdit = execChange(parsed, stage, inForce);
+    const execEdit = detached ? null : execChange(parsed, stage, inForce);
     if (execEdit) findings.push(execEdit.finding);
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
     const verify = [

@@ -16,38 +16,9 @@
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
 import { instructionWords, startCommands } from '../../dockerfile/shell.js';
+import { detaches } from '../../repo/detachedStart.js';
 import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptsOf } from '../start-scripts.js';
-
-const programOf = (word: string) => word.slice(word.lastIndexOf('/') + 1);
-const INITS = new Set(['tini', 'dumb-init', 'exec']);
-const PM2_STARTS = new Set(['start', 'restart', 'reload', 'startOrRestart', 'startOrReload', 'startOrGracefulReload']);
-
-/** The server command under an init or `exec` (`tini -g -- gunicorn …` -> `gunicorn …`). */
-function underInit(words: string[]): string[] {
-  let i = 0;
-  while (i < words.length && INITS.has(programOf(words[i] as string))) {
-    i++;
-    while (i < words.length && (words[i] as string).startsWith('-')) if (words[i++] === '--') break;
-  }
-  return words.slice(i);
-}
-
-/** How a command detaches its server (by its flags, or by the config the service's server reads), or null when it stays in the foreground. */
-export function detaches(command: string[], config?: Service['daemonConfig']): { how: string; fix: string } | null {
-  const [first, ...args] = underInit(command);
-  const program = programOf(first ?? '');
-  const flag = (...names: string[]) => args.find((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
-  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `${server} (${config.file}:${config.line} sets ${config.option})` : null);
-  if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `gunicorn ${flag('-D', '--daemon')}`, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
-  if (program === 'gunicorn' && configured('gunicorn')) return { how: configured('gunicorn') as string, fix: 'remove `daemon = True`: gunicorn then stays in the foreground as the container process' };
-  const uwsgi = /^uwsgi(?:_python3?)?$/.test(program);
-  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
-  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize and log with logto (or to stdout)' };
-  if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
-    return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
-  return null;
-}
 
 /** What the container runs: the compose command, else the image's ENTRYPOINT with its CMD (exec form) or alone (shell form), else its CMD. */
 function containerCommand(ctx: CheckContext, service: Service): { text: string; file: string; line: number } | null {
