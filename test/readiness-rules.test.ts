@@ -1628,6 +1628,17 @@ describe('ECS422 the start command puts the server in the background', () => {
     expect(at(readiness(py(`${PY_BASE}CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]\n`)), 'ECS422')).toEqual([]);
   });
 
+  it('the task definition excerpt says so', () => {
+    const notesOf = (dockerfile: string) => {
+      const tree: Tree = new Map(Object.entries(py(dockerfile)));
+      const { repo, plan } = planTree(tree, []);
+      const report = buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []);
+      return (report.ecs as { service: string; notes: string[] }[]).find((e) => e.service === 'svc')?.notes ?? [];
+    };
+    expect(notesOf(`${PY_BASE}CMD ["gunicorn", "--daemon", "-b", "0.0.0.0:8000", "app:app"]\n`).filter((n) => n.includes('ECS422'))).toHaveLength(1);
+    expect(notesOf(`${PY_BASE}CMD ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]\n`).filter((n) => n.includes('ECS422'))).toEqual([]);
+  });
+
   it('gunicorn.conf.py `daemon = True` in the config gunicorn reads; not a config the process does not read', () => {
     const withConf = (cmd: string) => ({ ...py(`${PY_BASE}${cmd}\n`), 'svc/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\nworkers = 2\ndaemon = True\n' });
     const found = at(readiness(withConf('CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]')), 'ECS422');

@@ -15,8 +15,8 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
-import { instructionWords, startCommands } from '../../dockerfile/shell.js';
-import { detaches } from '../../repo/detachedStart.js';
+import { instructionWords } from '../../dockerfile/shell.js';
+import { lastCommandDetaches } from '../../repo/detachedStart.js';
 import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptsOf } from '../start-scripts.js';
 
@@ -38,27 +38,28 @@ function containerCommand(ctx: CheckContext, service: Service): { text: string; 
   return ins ? { text: ins.args, ...at(ins) } : null;
 }
 
+/** The starts of a service (its container command, the package scripts it serves through) whose last command detaches the server. */
+export function detachedStarts(ctx: CheckContext, service: Service): { file: string; line: number; said: string; how: string; fix: string }[] {
+  if ((service.role !== 'http' && service.role !== 'worker') || service.runsToCompletion) return [];
+  const starts: { text: string; file: string; line: number; said: string }[] = [];
+  const container = containerCommand(ctx, service);
+  if (container) starts.push({ ...container, said: 'the start command' });
+  for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) starts.push({ text: run.body, file: run.file, line: run.line, said: run.said });
+  return starts.flatMap(({ text, ...start }) => {
+    const detached = lastCommandDetaches(text, service.daemonConfig);
+    return detached ? [{ ...start, ...detached }] : [];
+  });
+}
+
 export function detachedStart(ctx: CheckContext): Finding[] {
-  const findings: Finding[] = [];
-  for (const service of ctx.repo.services) {
-    if ((service.role !== 'http' && service.role !== 'worker') || service.runsToCompletion) continue;
-    const starts: { text: string; file: string; line: number; said: string }[] = [];
-    const container = containerCommand(ctx, service);
-    if (container) starts.push({ ...container, said: 'the start command' });
-    for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) starts.push({ text: run.body, file: run.file, line: run.line, said: run.said });
-    for (const start of starts) {
-      const last = startCommands(start.text).at(-1);
-      const detached = last ? detaches(last.words, service.daemonConfig) : null;
-      if (!detached) continue;
-      findings.push(
-        finding(ctx, 'ECS422', {
-          service: service.name,
-          file: start.file,
-          line: start.line,
-          message: `${start.said} ends with \`${detached.how}\`, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${detached.fix}`,
-        }),
-      );
-    }
-  }
-  return findings;
+  return ctx.repo.services.flatMap((service) =>
+    detachedStarts(ctx, service).map((start) =>
+      finding(ctx, 'ECS422', {
+        service: service.name,
+        file: start.file,
+        line: start.line,
+        message: `${start.said} ends with \`${start.how}\`, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${start.fix}`,
+      }),
+    ),
+  );
 }
