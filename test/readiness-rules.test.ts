@@ -7,7 +7,7 @@ import type { Finding } from '../src/findings/finding.js';
 import { buildCheckReport } from '../src/check/report.js';
 import { satisfiesMajor } from '../src/check/node-range.js';
 import { join } from 'node:path';
-import { planTree, readTree, type Tree } from './helpers/repo.js';
+import { applyPlan, planTree, readTree, type Tree } from './helpers/repo.js';
 import { FIXTURES } from './helpers/tmp.js';
 import { ecsOf } from './helpers/ecs.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -841,6 +841,20 @@ describe('task definition stopTimeout', () => {
     expect(stopTimeout(files('async function main() {}\nmain();\n'))).toBeUndefined();
   });
 
+  it('describes the worker as the pending worker-graceful-shutdown change leaves it: the same stopTimeout before and after apply', () => {
+    const tree: Tree = new Map(Object.entries(files("await consumer.connect();\nawait consumer.subscribe({ topic: 't' });\nawait consumer.run({ eachMessage: async () => {} });\n")));
+    const ecsAfter = (t: Tree) => {
+      const { repo, plan } = planTree(t, [...TRANSFORMS]);
+      return { plan, ecs: buildCheckReport(repo, plan, (p) => t.get(p) ?? null, [...TRANSFORMS]).ecs.find((e) => e.service === 'jobs') };
+    };
+    const before = ecsAfter(tree);
+    expect(before.plan.changes.map((c) => c.path)).toContain('jobs/src/index.ts');
+    const applied = ecsAfter(applyPlan(tree, before.plan));
+    expect(applied.plan.changes.map((c) => c.path)).not.toContain('jobs/src/index.ts');
+    expect(before.ecs?.taskDefinition.containerDefinitions[0]?.stopTimeout).toBe(30);
+    expect(before.ecs?.taskDefinition).toEqual(applied.ecs?.taskDefinition);
+  });
+
   it('a worker whose SIGTERM handler is a workspace lifecycle helper it calls has one (review5 N9): stopTimeout, no "no SIGTERM handler" note', () => {
     const tree = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'workspace-lifecycle-helper', 'before'));
     const { repo, plan } = planTree(tree, []);
@@ -876,11 +890,11 @@ describe('task definition of a Bull queue worker (review6 R5)', () => {
   const CASE = join('..', 'transforms', 'worker-graceful-shutdown', 'bull-commonjs-two-queues');
   const WORKER = 'apps/jobs/src/worker.js';
 
-  it('jobs (two processed Bull queues, no ports) is a worker: the "no SIGTERM handler" note before the shutdown, stopTimeout 30 after it; the API that only adds jobs is http', () => {
+  it('jobs (two processed Bull queues, no ports) is a worker: ECS310 before the shutdown, and the excerpt as the pending shutdown leaves it (stopTimeout 30), as after it; the API that only adds jobs is http', () => {
     const before = ecsOf(join(CASE, 'before'), 'jobs');
     expect(before.ecs?.role).toBe('worker');
-    expect(before.container?.stopTimeout).toBeUndefined();
-    expect(before.ecs?.notes.join('\n')).toMatch(/no SIGTERM handler/);
+    expect(before.container?.stopTimeout).toBe(30);
+    expect(before.ecs?.notes.join('\n')).not.toMatch(/no SIGTERM handler/);
     expect(before.report.findings.filter((f) => f.code === 'ECS310').map((f) => `${f.file}:${f.line}`)).toEqual([`${WORKER}:9`]);
     const shutdown = readTree(join(FIXTURES, 'transforms', 'worker-graceful-shutdown', 'bull-commonjs-two-queues', 'after')).get(WORKER) ?? '';
     const after = ecsOf(join(CASE, 'before'), 'jobs', (tree) => void tree.set(WORKER, shutdown));

@@ -16,6 +16,8 @@ export interface CheckContext {
   read(path: string): string | null;
   /** Whether `transform` has a change pending for `file` in this run. */
   pending(transform: string, file: string): boolean;
+  /** A repo file's text as this run's pending changes leave it (what the ECS excerpt describes); `read` when none is pending. */
+  planned(path: string): string | null;
 }
 
 export type ReadinessRule = (ctx: CheckContext) => Finding[];

@@ -58,6 +58,10 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
       return texts.get(path) ?? null;
     },
     pending: (transform, file) => plan.changes.some((c) => c.path === file && c.transforms.includes(transform)),
+    planned(path) {
+      const change = plan.changes.find((c) => c.path === path);
+      return change ? decodeText(change.after).text : ctx.read(path);
+    },
   };
   const all = [...planFindings(repo, plan, registry), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))];
   const findings = mergeShared(all, repo.services.map((s) => s.name)).sort(byPlace);

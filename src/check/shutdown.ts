@@ -20,7 +20,8 @@ export function shutdownFacts(ctx: CheckContext, service: Service): ShutdownFact
   let handled = false;
   let timerMs: number | null = null;
   for (const path of service.sourceFiles.filter(isJsFile)) {
-    const text = ctx.read(path);
+    // As the pending changes leave it: the excerpt describes the repo after `ecsfix apply` (worker-graceful-shutdown's handler).
+    const text = ctx.planned(path);
     if (text === null) continue;
     // NestJS closes the app (a microservice's broker consumer too) on SIGTERM once enableShutdownHooks() is called.
     if (/\.enableShutdownHooks\s*\(/.test(text)) handled = true;
