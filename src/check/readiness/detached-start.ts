@@ -9,45 +9,29 @@
  *   - `pm2 start` (also restart/reload/startOrRestart) without `--no-daemon`: pm2 hands the app to
  *     its daemon and returns. `pm2-runtime` is pm2's foreground command for containers.
  * The same from the config the server reads (the repo model's Service.daemonConfig: gunicorn.conf.py
- * `daemon = True`, uWSGI's `daemonize` in its ini or UWSGI_* variables). A command after the server
- * (`pm2 start app.js && pm2 logs`, `tail -f`) keeps the container up: not this finding. An
- * ENTRYPOINT script is not followed: no finding where not established.
+ * `daemon = True`, uWSGI's `daemonize` in its ini or UWSGI_* variables). What detaches is
+ * src/repo/detaches.ts.
+ *
+ * A command after the detaching one (`pm2 start dist/index.js && pm2 logs`, `… && tail -f log`) is
+ * the container's foreground process instead of the server: the container lives as long as it runs,
+ * but the SIGTERM of an ECS stop reaches it, not the server, which is SIGKILLed without its shutdown
+ * when the container exits. Also ECS422, at warning (the task may run; every stop is a kill): the
+ * fix is the same, run the server in the foreground (`pm2-runtime start dist/index.js`), and
+ * `exec pm2 logs`, what ECS140 says for the last command of a list, would not help, so ECS140 leaves
+ * that shape to this rule (chosen over a corrected ECS140: the cause is the detach, and this rule
+ * already reads every place the start command is written). That shape is read from the same places
+ * and from an ENTRYPOINT script ECS140 would otherwise report (its last command without exec, no
+ * trap, no control flow); the plain shape is not read from an ENTRYPOINT script: no finding where
+ * not established.
  */
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
+import { detachedBefore, detaches } from '../../repo/detaches.js';
 import { instructionWords, startCommands } from '../../dockerfile/shell.js';
 import { composeCommand, finding, lastInForce, serviceImage, type CheckContext } from '../context.js';
 import { startScriptsOf } from '../start-scripts.js';
-
-const programOf = (word: string) => word.slice(word.lastIndexOf('/') + 1);
-const INITS = new Set(['tini', 'dumb-init', 'exec']);
-const PM2_STARTS = new Set(['start', 'restart', 'reload', 'startOrRestart', 'startOrReload', 'startOrGracefulReload']);
-
-/** The server command under an init or `exec` (`tini -g -- gunicorn …` -> `gunicorn …`). */
-function underInit(words: string[]): string[] {
-  let i = 0;
-  while (i < words.length && INITS.has(programOf(words[i] as string))) {
-    i++;
-    while (i < words.length && (words[i] as string).startsWith('-')) if (words[i++] === '--') break;
-  }
-  return words.slice(i);
-}
-
-/** How a command detaches its server (by its flags, or by the config the service's server reads), or null when it stays in the foreground. */
-export function detaches(command: string[], config?: Service['daemonConfig']): { how: string; fix: string } | null {
-  const [first, ...args] = underInit(command);
-  const program = programOf(first ?? '');
-  const flag = (...names: string[]) => args.find((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
-  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `${server} (${config.file}:${config.line} sets ${config.option})` : null);
-  if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `gunicorn ${flag('-D', '--daemon')}`, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
-  if (program === 'gunicorn' && configured('gunicorn')) return { how: configured('gunicorn') as string, fix: 'remove `daemon = True`: gunicorn then stays in the foreground as the container process' };
-  const uwsgi = /^uwsgi(?:_python3?)?$/.test(program);
-  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
-  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize and log with logto (or to stdout)' };
-  if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
-    return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
-  return null;
-}
+import { entrypointScript } from './dev-server-command.js';
+import { lastCommand } from './start-signal-chain.js';
 
 /** What the container runs: the compose command, else the image's ENTRYPOINT with its CMD (exec form) or alone (shell form), else its CMD. */
 function containerCommand(ctx: CheckContext, service: Service): { text: string; file: string; line: number } | null {
@@ -71,23 +55,41 @@ export function detachedStart(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   for (const service of ctx.repo.services) {
     if ((service.role !== 'http' && service.role !== 'worker') || service.runsToCompletion) continue;
-    const starts: { text: string; file: string; line: number; said: string }[] = [];
-    const container = containerCommand(ctx, service);
-    if (container) starts.push({ ...container, said: 'the start command' });
-    for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) starts.push({ text: run.body, file: run.file, line: run.line, said: run.said });
-    for (const start of starts) {
-      const last = startCommands(start.text).at(-1);
-      const detached = last ? detaches(last.words, service.daemonConfig) : null;
-      if (!detached) continue;
-      findings.push(
-        finding(ctx, 'ECS422', {
-          service: service.name,
-          file: start.file,
-          line: start.line,
-          message: `${start.said} ends with \`${detached.how}\`, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${detached.fix}`,
-        }),
-      );
+    for (const start of startsOf(ctx, service)) {
+      const commands = startCommands(start.text).map((c) => c.words);
+      const last = commands.at(-1);
+      const detached = last && !start.followOnly ? detaches(last, service.daemonConfig) : null;
+      const before = detached ? null : detachedBefore(commands, service.daemonConfig);
+      const at = { service: service.name, file: start.file, line: start.line };
+      if (detached)
+        findings.push(
+          finding(ctx, 'ECS422', {
+            ...at,
+            message: `${start.said} ends with \`${detached.how}\`, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${detached.fix}`,
+          }),
+        );
+      else if (before)
+        findings.push(
+          finding(ctx, 'ECS422', {
+            ...at,
+            severity: 'warning',
+            message: `${start.said} starts the server with \`${before.how}\`, which puts it in the background, then runs \`${before.last.join(' ')}\`: that command, not the server, is what the container runs in the foreground, so the SIGTERM of an ECS stop reaches \`${before.last.join(' ')}\` and never the server, which is SIGKILLed without its shutdown when the container exits (\`exec\` before the last command does not change that); run the server in the foreground instead of both: ${before.fix}`,
+          }),
+        );
     }
   }
   return findings;
+}
+
+/** Where the service's start command is written: what the container runs, the serving package scripts, and an ENTRYPOINT script (for the shape after a detaching command only). */
+function startsOf(ctx: CheckContext, service: Service): { text: string; file: string; line: number; said: string; followOnly?: true }[] {
+  const starts: { text: string; file: string; line: number; said: string; followOnly?: true }[] = [];
+  const container = containerCommand(ctx, service);
+  if (container) starts.push({ ...container, said: 'the start command' });
+  for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) starts.push({ text: run.body, file: run.file, line: run.line, said: run.said });
+  const image = serviceImage(ctx.repo, service);
+  const script = image && service.compose?.entrypoint === undefined ? entrypointScript(ctx, service, image) : null;
+  const last = script ? lastCommand(script.text) : null;
+  if (script && last) starts.push({ text: script.text, file: script.path, line: last.line, said: 'the entrypoint script', followOnly: true });
+  return starts;
 }

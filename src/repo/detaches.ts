@@ -1,0 +1,54 @@
+/**
+ * Whether a start command puts its server in the background and returns (what check's ECS422
+ * reports, and what makes `exec` before a later command useless: ECS140 and dockerfile-port-env):
+ *   - `gunicorn -D` / `--daemon`, or `daemon = True` in the gunicorn.conf.py it reads;
+ *   - `uwsgi --daemonize <log>` / `--daemonize2`, or `daemonize` in its ini or UWSGI_* variables;
+ *   - `pm2 start` (also restart/reload/startOrRestart) without `--no-daemon`: pm2 hands the app to
+ *     its daemon and returns. `pm2-runtime` is pm2's foreground command for containers.
+ * Each of them leaves the server in a session of its own (setsid), out of the container process's
+ * process group.
+ */
+import type { Service } from './model.js';
+
+const programOf = (word: string) => word.slice(word.lastIndexOf('/') + 1);
+const INITS = new Set(['tini', 'dumb-init', 'exec']);
+const PM2_STARTS = new Set(['start', 'restart', 'reload', 'startOrRestart', 'startOrReload', 'startOrGracefulReload']);
+
+/** The server command under an init or `exec` (`tini -g -- gunicorn …` -> `gunicorn …`). */
+function underInit(words: string[]): string[] {
+  let i = 0;
+  while (i < words.length && INITS.has(programOf(words[i] as string))) {
+    i++;
+    while (i < words.length && (words[i] as string).startsWith('-')) if (words[i++] === '--') break;
+  }
+  return words.slice(i);
+}
+
+/** How a command detaches its server (by its flags, or by the config the service's server reads), or null when it stays in the foreground. */
+export function detaches(command: string[], config?: Service['daemonConfig']): { how: string; fix: string } | null {
+  const [first, ...args] = underInit(command);
+  const program = programOf(first ?? '');
+  const flag = (...names: string[]) => args.find((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
+  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `${server} (${config.file}:${config.line} sets ${config.option})` : null);
+  if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `gunicorn ${flag('-D', '--daemon')}`, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
+  if (program === 'gunicorn' && configured('gunicorn')) return { how: configured('gunicorn') as string, fix: 'remove `daemon = True`: gunicorn then stays in the foreground as the container process' };
+  const uwsgi = /^uwsgi(?:_python3?)?$/.test(program);
+  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
+  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize and log with logto (or to stdout)' };
+  if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
+    return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
+  return null;
+}
+
+/**
+ * A list whose last command stays in the foreground while a command before it detached the server
+ * (`pm2 start dist/index.js && pm2 logs`, `gunicorn --daemon … && tail -f log`): the detaching
+ * command and the last one, as words; null otherwise (the last one detaches too: that is the plain
+ * shape).
+ */
+export function detachedBefore(commands: string[][], config?: Service['daemonConfig']): { how: string; fix: string; last: string[] } | null {
+  const last = commands.at(-1);
+  if (!last || detaches(last, config)) return null;
+  const earlier = commands.slice(0, -1).map((c) => detaches(c, config)).find((d) => d !== null);
+  return earlier ? { ...earlier, last } : null;
+}
