@@ -1,7 +1,8 @@
 /**
  * What counts as a secret, for compose-secret-defaults and for the task definitions `check` writes: a variable whose name ends in a secret noun
  * (`DB_PASSWORD`, `JWT_SECRET_KEY`, `STRIPE_KEY`), or a value shaped like a live credential
- * whatever its name (`sk_live_…`, `sk_test_…` with a random token, `AKIA…`). A name where the secret word is followed by a setting
+ * whatever its name (`sk_live_…`, `sk_test_…` with a random token, `AKIA…`; not one whose token is
+ * a placeholder, `sk_test_51Hxxxxxxxxxxxxxxxx`: isPlaceholderToken). A name where the secret word is followed by a setting
  * (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`, `SECRET_MANAGER_REGION`, `JWT_PRIVATE_KEY_FILE`) is not a
  * secret's, and a default that is plainly a setting (a boolean, a duration, an AWS region) is never
  * taken for a secret on its name alone. A number is not such a setting: `${DB_PASSWORD:-12345678}`
@@ -60,7 +61,25 @@ const LIVE_CREDENTIAL = [
   /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/,
 ];
 
-/** Whether a value has the shape of a live credential of a known provider, whatever the variable is called. */
+/** Whether a value has the shape of a live credential of a known provider, whatever the variable is called (not a placeholder written in that shape). */
 export function isLiveCredential(value: string): boolean {
-  return LIVE_CREDENTIAL.some((re) => re.test(value));
+  return LIVE_CREDENTIAL.some((re) => re.test(value)) && !isPlaceholderToken(value);
+}
+
+/**
+ * A value written as a stand-in for a token, not a token: its tail is a run of one repeated character
+ * (`sk_test_51Hxxxxxxxxxxxxxxxx`, `…000000`), it has a masking run (`****`, `•••`, `...`, `…`), or it
+ * spells out a placeholder (`your_stripe_key`, `placeholder`, `replace_me`, `changeme`, `dummy`,
+ * `redacted`, `insert_here`). A generated token has none of them: six equal characters at its end
+ * come by chance once in 62^5 base62 tokens, and the words are five letters or more, so a real key
+ * is not taken for a placeholder and copied into a committed example file. Short words that random
+ * text holds more often (`fake`, `here`) and `EXAMPLE` (AWS's documented `AKIAIOSFODNN7EXAMPLE`)
+ * are not read.
+ */
+export function isPlaceholderToken(value: string): boolean {
+  return (
+    /(.)\1{5,}$/.test(value) ||
+    /\*{3,}|\u2022{3,}|\.{3,}|\u2026/.test(value) ||
+    /your[-_]?(?:[a-z]+[-_]?)?(?:key|secret|token)|placeholder|replace[-_]?me|change[-_]?me|dummy|redacted|insert[-_]?here/i.test(value)
+  );
 }

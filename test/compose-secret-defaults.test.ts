@@ -61,6 +61,14 @@ describe('interpolations', () => {
     expect(isPlaceholder('mongodb://root:example@mongo:27017/app', repo)).toBe(true);
     expect(isPlaceholder('mongodb+srv://kc_admin:Kc%40ravan2024@cluster0.x7k2p.mongodb.net/app', repo)).toBe(false);
     expect(isPlaceholder('django-insecure-8fk2m!q9x@z7w^v3r&t1y*u5p0o(l)j=h-b4n6c', repo)).toBe(false);
+    // A provider key whose tail is one repeated character or a mask is a placeholder; a random tail is not.
+    expect(isPlaceholder('sk_test_51Hxxxxxxxxxxxxxxxx', repo)).toBe(true);
+    expect(isPlaceholder('sk_live_51Hxxxxxxxxxxxxxxxx', repo)).toBe(true);
+    expect(isPlaceholder('rk_live_51Hab12cd****************', repo)).toBe(true);
+    expect(isPlaceholder('sk_live_51HxYzQ2eZvKYlo2C8Jd9aFz', repo)).toBe(false);
+    expect(isPlaceholder('sk_test_51HxYzQ2eZvKYlo2C8Jd9aFz', repo)).toBe(false);
+    // A password in a URL is judged by the URL: a repeated tail elsewhere in it does not make it a placeholder.
+    expect(isPlaceholder('postgres://app:Zq8pL2mN4vX7@db.prod.internal/appxxxxxx', repo)).toBe(false);
   });
 });
 
@@ -138,6 +146,13 @@ describe('secret names (review D11)', () => {
     ['rk_test_51HxYzQ2eZvKYlo2C8Jd9aFz', true],
     ['sk_test_your_key_here', false],
     ['sk_test_xxxxxxxxxxxxxxxxxxxx', false],
+    // A placeholder in the provider's shape: a tail of one repeated character, a mask, a spelled-out stand-in.
+    ['sk_test_51Hxxxxxxxxxxxxxxxx', false],
+    ['sk_live_51Hxxxxxxxxxxxxxxxx', false],
+    ['sk_live_51H0000000000000000', false],
+    ['rk_live_51Hab12cd****************', false],
+    ['sk_test_yourstripekey1234567890', false],
+    ['sk_live_51HxYzQ2eZvKYlo2C8Jd9aFz', true],
     ['sk_test_1234', false],
     ['pk_live_51Habcdefghijklmnop', false],
     ['dev-secret', false],

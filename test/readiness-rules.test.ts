@@ -1254,13 +1254,47 @@ describe('the package.json script the start command runs (review6 R21)', () => {
     return buildCheckReport(repo, plan, (p) => tree.get(p) ?? null, []).findings;
   };
   const where = (findings: Finding[], code: string) => findings.filter((f) => f.code === code).map((f) => `${f.file}:${f.line}`);
+  // The same repo on a Debian-based image, whose /bin/sh is dash.
+  const debian = (scripts: Record<string, string>, tail = 'CMD ["npm", "run", "start:prod"]\n', extra: Record<string, string> = {}) => {
+    const files = nest(scripts, tail, extra);
+    files.Dockerfile = (files.Dockerfile as string).replaceAll('node:20-alpine', 'node:20-slim');
+    return files;
+  };
 
-  it('`npm run start:prod` with "prisma migrate deploy && node dist/main": ECS410, ECS417 and ECS140 at the script line', () => {
-    const found = all(nest({ 'start:prod': 'prisma migrate deploy && node dist/main' }));
+  it('`npm run start:prod` with "prisma migrate deploy && node dist/main": ECS410, ECS417, and ECS140 at the script line on a Debian-based image', () => {
+    const found = all(debian({ 'start:prod': 'prisma migrate deploy && node dist/main' }));
     expect(where(found, 'ECS410')).toEqual(['package.json:9']);
     expect(at(found, 'ECS417')).toEqual([{ service: 'api', file: 'package.json', line: 9, severity: 'blocking' }]);
     expect(where(found, 'ECS140')).toEqual(['package.json:9']);
     expect(found.find((f) => f.code === 'ECS410')?.message).toContain('npm run start:prod');
+  });
+
+  it('the list on alpine: no ECS140 (busybox ash execs the last command of an && list), ECS410 and ECS417 still', () => {
+    const found = all(nest({ 'start:prod': 'prisma migrate deploy && node dist/main' }));
+    expect(where(found, 'ECS410')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS417')).toEqual(['package.json:9']);
+    expect(where(found, 'ECS140')).toEqual([]);
+    expect(where(all(nest({ 'start:prod': 'prisma migrate deploy; node dist/main' })), 'ECS140')).toEqual([]);
+  });
+
+  it('a list behind an init that signals the process group, or run by yarn 2+: no ECS140', () => {
+    const list = { 'start:prod': 'prisma migrate deploy && node dist/main' };
+    expect(where(all(debian(list, 'ENTRYPOINT ["dumb-init", "--"]\nCMD ["npm", "run", "start:prod"]\n')), 'ECS140')).toEqual([]);
+    expect(where(all(debian(list, 'CMD ["yarn", "start:prod"]\n', { '.yarnrc.yml': 'nodeLinker: node-modules\n' })), 'ECS140')).toEqual([]);
+    expect(where(all(debian(list, 'ENTRYPOINT ["tini", "--"]\nCMD ["npm", "run", "start:prod"]\n')), 'ECS140')).toEqual(['package.json:9']);
+  });
+
+  it('pm2 start then pm2 logs (review: `exec pm2 logs` does not help): ECS422 at warning, no ECS140, on alpine and on Debian', () => {
+    for (const files of [nest({ start: 'pm2 start dist/main.js && pm2 logs' }, 'CMD ["npm", "start"]\n'), debian({ start: 'pm2 start dist/main.js && pm2 logs' }, 'CMD ["npm", "start"]\n')]) {
+      const found = all(files);
+      expect(where(found, 'ECS140')).toEqual([]);
+      expect(at(found, 'ECS422')).toEqual([{ service: 'api', file: 'package.json', line: 7, severity: 'warning' }]);
+      expect(found.find((f) => f.code === 'ECS422')?.message).toContain('pm2-runtime');
+    }
+    // In the foreground, the last command of the list is the server again: ECS140 on Debian, no ECS422.
+    const foreground = all(debian({ start: 'pm2 flush && pm2-runtime start dist/main.js' }, 'CMD ["npm", "start"]\n'));
+    expect(where(foreground, 'ECS140')).toEqual(['package.json:7']);
+    expect(where(foreground, 'ECS422')).toEqual([]);
   });
 
   it('npm\'s prestart hook migrates before `npm start`: ECS410 and ECS417 at the hook; the server script alone is no list', () => {
@@ -1277,7 +1311,7 @@ describe('the package.json script the start command runs (review6 R21)', () => {
   });
 
   it('the compose command that replaces the CMD runs the script', () => {
-    const files = nest({ 'start:prod': 'prisma migrate deploy && node dist/main' }, 'CMD ["node", "dist/main"]\n');
+    const files = debian({ 'start:prod': 'prisma migrate deploy && node dist/main' }, 'CMD ["node", "dist/main"]\n');
     files['docker-compose.yml'] = 'services:\n  api:\n    build: .\n    command: npm run start:prod\n    ports:\n      - "3000:3000"\n';
     const found = all(files);
     expect(where(found, 'ECS410')).toEqual(['package.json:9']);
@@ -1292,12 +1326,6 @@ describe('the package.json script the start command runs (review6 R21)', () => {
   });
 
   describe('a single-command script on a Debian-based image (dash does not exec it)', () => {
-    const debian = (scripts: Record<string, string>, tail = 'CMD ["npm", "run", "start:prod"]\n', extra: Record<string, string> = {}) => {
-      const files = nest(scripts, tail, extra);
-      files.Dockerfile = (files.Dockerfile as string).replaceAll('node:20-alpine', 'node:20-slim');
-      return files;
-    };
-
     it('`"start:prod": "node dist/main"` run by npm on node:20-slim: ECS140 at the script line', () => {
       expect(where(all(debian({ 'start:prod': 'node dist/main' })), 'ECS140')).toEqual(['package.json:9']);
       expect(where(all(debian({ 'start:prod': 'NODE_ENV=production node dist/main' })), 'ECS140')).toEqual(['package.json:9']);
@@ -1333,6 +1361,13 @@ describe('the package.json script the start command runs (review6 R21)', () => {
     const without = all(nest({ 'start:prod': 'node dist/main' }, tail.replace('CMD ["node", "dist/main"]\n', ''), { 'docker-entrypoint.sh': script('node dist/main') }));
     expect(where(without, 'ECS410')).toEqual(['docker-entrypoint.sh:4']);
     expect(where(without, 'ECS140')).toEqual(['docker-entrypoint.sh:6']);
+  });
+
+  it('an ENTRYPOINT script that starts pm2 then tails its logs: ECS422 at warning at the last line, not ECS140', () => {
+    const tail = 'COPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["docker-entrypoint.sh"]\n';
+    const found = all(nest({ 'start:prod': 'node dist/main' }, tail, { 'docker-entrypoint.sh': '#!/bin/sh\nset -e\n\npm2 start dist/main.js\npm2 logs\n' }));
+    expect(where(found, 'ECS140')).toEqual([]);
+    expect(at(found, 'ECS422')).toEqual([{ service: 'api', file: 'docker-entrypoint.sh', line: 5, severity: 'warning' }]);
   });
 });
 
@@ -1668,18 +1703,20 @@ describe('ECS422 the start command puts the server in the background', () => {
     expect(at(readiness(foreground), 'ECS422')).toEqual([]);
   });
 
-  it('uwsgi --daemonize in a shell-form CMD; not when another command keeps the container up', () => {
+  it('uwsgi --daemonize in a shell-form CMD; a command after it keeps the container up, but signals reach it, not uwsgi: warning', () => {
     expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /var/log/uwsgi.log\n`)), 'ECS422')).toHaveLength(1);
-    expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /tmp/u.log && tail -f /tmp/u.log\n`)), 'ECS422')).toEqual([]);
+    expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --daemonize /tmp/u.log && tail -f /tmp/u.log\n`)), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/Dockerfile', line: 5, severity: 'warning' }]);
+    expect(at(readiness(py(`${PY_BASE}CMD uwsgi --http :8000 --module app:app --logto /tmp/u.log && tail -f /tmp/u.log\n`)), 'ECS422')).toEqual([]);
   });
 
-  it('pm2 start in the package.json script npm start runs, and in the compose command; not pm2-runtime or pm2 logs after it', () => {
+  it('pm2 start in the package.json script npm start runs, and in the compose command; not pm2-runtime; pm2 logs after it: warning', () => {
     const pkg = (start: string) => PKG({ scripts: { start } });
     const node = (start: string, compose = COMPOSE) => ({ ...repoWith('FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n'), 'svc/package.json': pkg(start), 'docker-compose.yml': compose });
     expect(at(readiness(node('pm2 start dist/index.js --name svc')), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/package.json', line: 9, severity: 'blocking' }]);
     expect(at(readiness(node('pm2-runtime start dist/index.js')), 'ECS422')).toEqual([]);
     expect(at(readiness(node('pm2 start dist/index.js --no-daemon')), 'ECS422')).toEqual([]);
-    expect(at(readiness(node('pm2 start dist/index.js && pm2 logs')), 'ECS422')).toEqual([]);
+    expect(at(readiness(node('pm2 start dist/index.js && pm2 logs')), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/package.json', line: 9, severity: 'warning' }]);
+    expect(at(readiness(node('pm2 start dist/index.js --no-daemon && pm2 logs')), 'ECS422')).toEqual([]);
     const composed = node('node dist/index.js', `${COMPOSE}    command: pm2 start dist/index.js\n`);
     expect(at(readiness(composed), 'ECS422').map((f) => f.file)).toEqual(['docker-compose.yml']);
   });

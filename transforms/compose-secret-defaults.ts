@@ -35,7 +35,7 @@ import { unfollowedComposeFiles, unfollowedDefinitions } from '../src/repo/follo
 import { lineIndex } from '../src/text.js';
 import type { OtherFileEdits, Transform, TransformInput, TransformResult } from '../src/transform.js';
 import type { TextEdit } from '../src/edits.js';
-import { isLiveCredential, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
+import { isLiveCredential, isPlaceholderToken, isPlainSettingValue, isSecretName } from '../src/secretNames.js';
 
 const ID = 'compose-secret-defaults';
 
@@ -90,7 +90,8 @@ export function isPlaceholder(value: string, repo: RepoModel): boolean {
   const url = URL_CREDENTIALS.exec(value);
   const local = (host: string) => /^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal|.*\.local|.*example\.(?:com|org))$/i.test(host) || composeServiceNames(repo).has(host);
   if (url) return local(url[3] as string) || isPlaceholderWord(url[2] as string);
-  return isPlaceholderWord(value) || !looksRandom(value);
+  // `sk_live_51Hxxxxxxxxxxxxxxxx`: mixed classes, but a placeholder's tail (isLiveCredential says no too).
+  return isPlaceholderWord(value) || isPlaceholderToken(value) || !looksRandom(value);
 }
 
 function isPlaceholderWord(value: string): boolean {

@@ -4,7 +4,8 @@
  * task definition can still override.
  */
 import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
-import { lastCommandDetaches } from '../src/repo/detachedStart.js';
+import { detachedBefore, lastCommandDetaches } from '../src/repo/detaches.js';
+import { startCommands } from '../src/dockerfile/shell.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
 import { servicesForFile } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
@@ -78,11 +79,13 @@ export const dockerfilePortEnv: Transform = {
     // port, or exec'ing it for SIGTERM, would change nothing that runs.
     const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
     const detached = cmd ? lastCommandDetaches(cmd.args, service.daemonConfig) : null;
+    // A command before the last one detaches it (by the config it reads too): `exec` of the last one reaches no server.
+    const detachedEarlier = cmd ? detachedBefore(startCommands(cmd.args).map((c) => c.words), service.daemonConfig) : null;
     // uWSGI serving its port over the uwsgi protocol takes it from its config, never from PORT (dockerfile-healthcheck-env
     // says the rest): no ENV PORT or EXPOSE, only the exec fix of a shell-form CMD.
     const socket = service.uwsgiSocket;
     if (socket) {
-      const exec = detached ? null : execChange(parsed, stage, inForce);
+      const exec = detached || detachedEarlier ? null : execChange(parsed, stage, inForce);
       findings.push({ code: 'ECS182', severity: 'info', message: `no ENV PORT added for "${service.name}": ${socket.option ? `uWSGI takes its port from \`${socket.option}\` (${socket.file}:${socket.line}), not from PORT, and that socket does not answer HTTP` : `whether its uWSGI answers HTTP on port ${port} is not established (${socket.because})`}` });
       return { edits: exec ? [exec.edit] : [], findings: exec ? [...findings, exec.finding] : findings, ...(exec ? { safety: { safety: 'behavior-changing' as const, verify: exec.verify } } : {}) };
     }
@@ -158,7 +161,7 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    const execEdit = detached ? null : execChange(parsed, stage, inForce);
+    const execEdit = detached || detachedEarlier ? null : execChange(parsed, stage, inForce);
     if (execEdit) findings.push(execEdit.finding);
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
     const verify = [

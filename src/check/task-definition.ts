@@ -6,7 +6,7 @@
  * ECS ignores an image's HEALTHCHECK, so the container `healthCheck` is declared here, as a command
  * the image can run (node, python, wget, curl: whichever it has), with the Dockerfile's timings.
  */
-import { detachedStarts } from './readiness/detached-start.js';
+import { detachments } from './readiness/detached-start.js';
 import { posix } from 'node:path';
 import { isLiveCredential, isSecretName } from '../secretNames.js';
 import { generateProbe } from '../dockerfile/probe.js';
@@ -175,7 +175,8 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   if (served && port === null) notes.push('no port established: set portMappings by hand');
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
   notes.push(...variableNotes, ...sharedVolumeNotes(service), ...oneOffNotes(service));
-  for (const start of detachedStarts(ctx, service)) notes.push(`${start.said} (${start.file}:${start.line}) runs \`${start.how}\`, which puts the server in the background: the container exits at start (ECS422); ${start.fix}`);
+  for (const d of detachments(ctx, service))
+    notes.push(`${d.said} (${d.file}:${d.line}) runs \`${d.how}\`, which puts the server in the background: ${d.kind === 'exits' ? 'the container exits at start' : 'an ECS stop never reaches it'} (ECS422); ${d.fix}`);
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,

@@ -19,7 +19,7 @@ export const COMPOSE_CODES: readonly FindingCode[] = [
     code: 'ECS211',
     title: 'A real-looking credential was committed as a compose default or in an env file compose reads',
     defaultSeverity: 'blocking',
-    help: 'The default was a password in a URL to a public host, a long random token, or a password a compose file of the repo also sets as a literal secret (`POSTGRES_PASSWORD: s3cr3t-pg` beside `postgresql://acme:s3cr3t-pg@postgres/acme`): it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere. The same value in an env file the repo has and a service reads with `env_file:` is the same leak: reported at the env file\'s line; the env file is not edited.',
+    help: 'The default was a password in a URL to a public host, a long random token (a provider key such as `sk_live_…` with a random tail; not one whose tail is a run of one character or a mask, `sk_test_51Hxxxxxxxxxxxxxxxx`, `****`, which is a placeholder: ECS210 only, and its example value), or a password a compose file of the repo also sets as a literal secret (`POSTGRES_PASSWORD: s3cr3t-pg` beside `postgresql://acme:s3cr3t-pg@postgres/acme`): it is in the git history whatever happens to the file now. Rotate the credential (new password or key, old one revoked), then set the new value where the stack runs. ecsfix removes the default and does not copy the value anywhere. The same value in an env file the repo has and a service reads with `env_file:` is the same leak: reported at the env file\'s line; the env file is not edited.',
   },
   {
     code: 'ECS212',

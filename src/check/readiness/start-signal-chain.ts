@@ -1,22 +1,30 @@
 /**
  * ECS140 beyond the image's own CMD (review6 R21): the server is started by a shell that stays
- * between it and the signal. Two shapes:
+ * between it and the signal. The shapes:
  *
  * - The package.json script the start command runs (`CMD ["npm", "run", "start:prod"]` with
- *   `"start:prod": "prisma migrate deploy && node dist/main"`). npm runs a script as
- *   `sh -c "<script>"`; Debian's /bin/sh (dash) does not exec the last command of a list, so node
- *   is that shell's child. npm forwards SIGTERM to the shell, which does not pass it on; when the
- *   shell dies npm (PID 1) exits and the kernel kills node with SIGKILL: its shutdown never runs.
- *   `exec` before the server in the script fixes it (`… && exec node dist/main`).
+ *   `"start:prod": "prisma migrate deploy && node dist/main"`), on a Debian-based image. npm runs a
+ *   script as `sh -c "<script>"`; Debian's /bin/sh (dash) does not exec the last command of a list,
+ *   so node is that shell's child. npm forwards SIGTERM to the shell, which does not pass it on; when
+ *   the shell dies npm (PID 1) exits and the kernel kills node with SIGKILL: its shutdown never
+ *   runs. `exec` before the server in the script fixes it (`… && exec node dist/main`).
  * - The same script when it is a single command (`"start": "node dist/main.js"` run by
  *   `CMD ["npm", "start"]`) on a Debian-based image: dash does not exec even a single command of
  *   `sh -c`, so the same shell stays between them (seen with npm 10 and 11, pnpm 9 and yarn 1 on
- *   Debian's dash 0.5.12: node got no SIGTERM and outlived the package manager). busybox ash, the
- *   alpine images' /bin/sh, execs it; yarn 2+ runs scripts in its own shell and an `.npmrc`
- *   `script-shell` names another shell (not established: no finding); an init that signals the whole
- *   process group (dumb-init, `tini -g`) reaches node anyway.
+ *   Debian's dash 0.5.12: node got no SIGTERM and outlived the package manager).
+ *   Both script shapes only where the /bin/sh is established to be dash (dashBase): busybox ash, the
+ *   alpine images' /bin/sh, execs a single command and the last command of an `&&` or `;` list of
+ *   `sh -c` (busybox 1.35: `sh -c 'true && sleep 3'` becomes sleep; dash 0.5.12 keeps the shell as
+ *   sleep's parent), and another base's shell is not established. Nor where yarn 2+ runs scripts in
+ *   its own shell, an `.npmrc` `script-shell` names another shell, or an init signals the whole
+ *   process group (dumb-init, `tini -g`), which reaches node anyway: no finding.
  * - The ENTRYPOINT shell script that starts the server (or `"$@"`) as its last command without
- *   `exec` and sets no trap: the script's shell is PID 1 and does not pass SIGTERM on.
+ *   `exec` and sets no trap: the script's shell is PID 1 and does not pass SIGTERM on (a script
+ *   file, unlike `sh -c`, is not exec'd into by busybox ash either).
+ *
+ * Not a list or a script whose earlier command put the server in the background (`pm2 start
+ * dist/index.js && pm2 logs`, `gunicorn --daemon`: src/repo/detaches.ts): its last command is not
+ * the server, `exec pm2 logs` would not help, and ECS422 reports that shape.
  *
  * No automatic fix: a reported note with the line (the script's text is the user's).
  */
@@ -24,7 +32,8 @@ import { posix } from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import type { Service } from '../../repo/model.js';
 import type { StartScriptRun } from '../../repo/processCwd.js';
-import { shellCommands } from '../../dockerfile/shell.js';
+import { shellCommands, startCommands } from '../../dockerfile/shell.js';
+import { detachedBefore } from '../../repo/detaches.js';
 import { finding, serviceImage, type CheckContext } from '../context.js';
 import { startScriptsOf } from '../start-scripts.js';
 import { entrypointScript } from './dev-server-command.js';
@@ -38,31 +47,31 @@ export function startSignalChain(ctx: CheckContext): Finding[] {
     if (service.role !== 'http' && service.role !== 'worker') continue;
     const dash = dashBase(ctx, service);
     for (const run of startScriptsOf(ctx, service).filter((r) => r.serves)) {
-      const single = dash && !run.groupSignalled && runsThroughSh(ctx, run) ? singleCommand(run.body) : null;
+      // Only where the shell that runs the script is established to be dash and nothing else signals node.
+      if (!dash || run.groupSignalled || !runsThroughSh(ctx, run)) continue;
+      const single = singleCommand(run.body);
+      const last = single ? null : listEnd(run.body, service);
+      const at = { service: service.name, file: run.file, line: run.line };
       if (single)
         findings.push(
           finding(ctx, 'ECS140', {
-            service: service.name,
-            file: run.file,
-            line: run.line,
+            ...at,
             message: `${run.said} starts \`${single.words.join(' ')}\`: the package manager runs the script with /bin/sh -c, and the /bin/sh of ${dash} is dash, which does not exec even a single command, so the shell stays between the package manager and ${single.program}; SIGTERM reaches the shell, not ${single.program}, and when the shell exits ${single.program} is SIGKILLed without its shutdown. Write \`exec ${single.words[0] === single.program ? '' : 'env '}${single.words.join(' ')}\` in the script, or start ${single.program} directly in the CMD`,
           }),
         );
-      const last = listEnd(run.body);
-      if (!last) continue;
-      findings.push(
-        finding(ctx, 'ECS140', {
-          service: service.name,
-          file: run.file,
-          line: run.line,
-          message: `${run.said} starts \`${last.join(' ')}\` as the last command of a list: the package manager runs the script with /bin/sh -c, which does not exec it (dash), so the shell stays between the package manager and ${last[0]}; SIGTERM reaches the shell, not ${last[0]}, and when the shell exits ${last[0]} is SIGKILLed without its shutdown. Write \`exec ${last.join(' ')}\` in the script`,
-        }),
-      );
+      if (last)
+        findings.push(
+          finding(ctx, 'ECS140', {
+            ...at,
+            message: `${run.said} starts \`${last.join(' ')}\` as the last command of a list: the package manager runs the script with /bin/sh -c, and the /bin/sh of ${dash} is dash, which does not exec it, so the shell stays between the package manager and ${last[0]}; SIGTERM reaches the shell, not ${last[0]}, and when the shell exits ${last[0]} is SIGKILLed without its shutdown. Write \`exec ${last.join(' ')}\` in the script`,
+          }),
+        );
     }
     const image = serviceImage(ctx.repo, service);
     const script = image && service.compose?.entrypoint === undefined ? entrypointScript(ctx, service, image) : null;
     const last = script ? lastCommand(script.text) : null;
-    if (script && last)
+    // A command before it that detached the server: ECS422 (exec would not help).
+    if (script && last && !detachedBefore(startCommands(script.text).map((c) => c.words), service.daemonConfig))
       findings.push(
         finding(ctx, 'ECS140', {
           service: service.name,
@@ -110,11 +119,13 @@ function singleCommand(body: string): { words: string[]; program: string } | nul
  * command, a pipeline or a background job (which process gets the signal is then another question),
  * and a last word that is not a process.
  */
-function listEnd(body: string): string[] | null {
+function listEnd(body: string, service: Service): string[] | null {
   if (/(?:^|[^|])\|(?!\|)|(?:^|[^&])&(?!&)/.test(body.replace(/\|\||&&|[0-9]?>&[0-9]/g, ' '))) return null;
   const commands = shellCommands(body);
   const last = commands.at(-1);
   if (commands.length < 2 || !last) return null;
+  // A command before it that put the server in the background: the last one is not the server (ECS422).
+  if (detachedBefore(commands.map((c) => c.words.map((w) => w.value)), service.daemonConfig)) return null;
   // shellCommands drops the `exec` in front of a command: look at what is written before it.
   if (/\bexec\s+$/.test(body.slice(0, last.start))) return null;
   const words = last.words.map((w) => w.value);
@@ -122,7 +133,7 @@ function listEnd(body: string): string[] | null {
 }
 
 /** The script's last command, when it is a process started without exec in a script that has no exec and no trap. */
-function lastCommand(text: string): { text: string; line: number } | null {
+export function lastCommand(text: string): { text: string; line: number } | null {
   const lines = text.split('\n').map((t, i) => ({ text: t.trim(), line: i + 1 })).filter((l) => l.text && !l.text.startsWith('#'));
   if (lines.some((l) => /(?:^|[;&|]\s*)(?:exec|trap)\s/.test(l.text))) return null;
   const last = lines.at(-1);

@@ -1,8 +1,12 @@
 /**
- * Whether a start command puts its server in the background and returns (check's ECS422; the port
- * transform leaves such a CMD alone): `gunicorn -D/--daemon`, `uwsgi --daemonize[2]`, `pm2 start`
- * without --no-daemon, or the same set in the config the service's server reads
- * (Service.daemonConfig: gunicorn.conf.py `daemon = True`, uWSGI `daemonize`).
+ * Whether a start command puts its server in the background and returns (what check's ECS422
+ * reports, and what makes `exec` before a later command useless: ECS140 and dockerfile-port-env):
+ *   - `gunicorn -D` / `--daemon`, or `daemon = True` in the gunicorn.conf.py it reads;
+ *   - `uwsgi --daemonize <log>` / `--daemonize2`, or `daemonize` in its ini or UWSGI_* variables;
+ *   - `pm2 start` (also restart/reload/startOrRestart) without `--no-daemon`: pm2 hands the app to
+ *     its daemon and returns. `pm2-runtime` is pm2's foreground command for containers.
+ * Each of them leaves the server in a session of its own (setsid), out of the container process's
+ * process group.
  */
 import { startCommands } from '../dockerfile/shell.js';
 import type { Service } from './model.js';
@@ -35,6 +39,19 @@ export function detaches(command: string[], config?: Service['daemonConfig']): {
   if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
     return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
   return null;
+}
+
+/**
+ * A list whose last command stays in the foreground while a command before it detached the server
+ * (`pm2 start dist/index.js && pm2 logs`, `gunicorn --daemon … && tail -f log`): the detaching
+ * command and the last one, as words; null otherwise (the last one detaches too: that is the plain
+ * shape).
+ */
+export function detachedBefore(commands: string[][], config?: Service['daemonConfig']): { how: string; fix: string; last: string[] } | null {
+  const last = commands.at(-1);
+  if (!last || detaches(last, config)) return null;
+  const earlier = commands.slice(0, -1).map((c) => detaches(c, config)).find((d) => d !== null);
+  return earlier ? { ...earlier, last } : null;
 }
 
 /** How the last command of a start command (CMD text, compose command, script) detaches its server, or null. */
