@@ -1,9 +1,11 @@
 /**
  * `exec` in front of a shell-form server CMD: Docker runs it as `/bin/sh -c "<command>"`, and dash
- * (Debian's /bin/sh) does not exec the last command, so PID 1 is the shell, which does not pass
+ * (Debian's and Ubuntu's /bin/sh) does not exec the last command, so PID 1 is the shell, which does not pass
  * SIGTERM on: every ECS stop waits for the stopTimeout and ends in SIGKILL. `CMD exec <command>`
  * keeps the shell form (and its `${PORT}` expansion) and makes the server PID 1, as the exec form
- * dockerfile-port-env writes (`["sh", "-c", "exec …"]`) does.
+ * dockerfile-port-env writes (`["sh", "-c", "exec …"]`) does. Only on a base whose /bin/sh is
+ * established to be dash (busybox ash, alpine's, execs the last command itself); `bash -c` does not
+ * exec the last command of a list on any base.
  */
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import { replaceRange, type TextEdit } from '../../src/edits.js';
@@ -33,5 +35,9 @@ export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inFor
   if (!first || NOT_EXECABLE.test(first.value)) return null;
   if (detachedBefore(startCommands(cmd.args).map((c) => c.words))) return null;
   const { words: cmdWords, json } = instructionWords(parsed, cmd);
-  return { edit: replaceRange(first.start, first.start, 'exec '), line: cmd.line, program: first.value, shell: json ? (cmdWords[0]?.value ?? null) : null };
+  const shell = json ? (cmdWords[0]?.value ?? null) : null;
+  // /bin/sh leaves the shell between only where it is dash (Debian, Ubuntu): busybox ash, alpine's
+  // /bin/sh, already execs the last command of a list, so there `exec` would change nothing.
+  if ((shell === null || /^(?:\/bin\/)?sh$/.test(shell)) && stage.base.distro !== 'debian') return null;
+  return { edit: replaceRange(first.start, first.start, 'exec '), line: cmd.line, program: first.value, shell };
 }
