@@ -129,7 +129,8 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
       if (service.port === null) {
         note({ severity: 'warning', code: 'ECS302', line: fb.line, message: `${fb.vars[0]} defaults to ${fb.url.value}, but the port of ${service.name} is not known to ecsfix; check it by hand` });
       } else if (String(service.port) !== port && new Set(service.portEvidence.map((e) => e.value)).size > 1) {
-        // Its port evidence disagrees (ECS006): which port the fallback should name is not established.
+        // Its port evidence disagrees: which port the fallback should name is not established. A code default the
+        // container's ENV overrides counts here (unlike ECS006): it is the port off the container, where a localhost fallback points.
         const evidence = service.portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ');
         note({ severity: 'warning', code: 'ECS302', line: fb.line, message: `${fb.vars[0]} defaults to ${fb.url.value}, but the port evidence of ${service.name} disagrees (${evidence}), so ecsfix does not change it; check it by hand` });
       } else if (String(service.port) !== port) {

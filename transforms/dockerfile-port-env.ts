@@ -192,7 +192,8 @@ export const dockerfilePortEnv: Transform = {
         severity: 'info',
         message: `PORT ${port} for service "${service.name}" ${describeEvidence(service)}; verify: the container answers on ${port}${readsPort ? ', and on another port when PORT is set' : ' (its code does not show that it reads PORT)'}`,
       });
-    const disagree = service.portEvidence.filter((e) => e.value !== port);
+    // A code default whose variable the image or compose sets never applies: it disagrees with nothing.
+    const disagree = service.portEvidence.filter((e) => e.value !== port && !e.neverApplies);
     const effect = !writesEnvPort ? `the image now exposes ${port}` : readsPort ? `PORT=${port} makes the app listen on ${port}` : `ENV PORT=${port} is the port the app listens on only if it reads PORT (its code does not say)`;
     if (disagree.length)
       findings.push({

@@ -36,7 +36,7 @@ export const ENGINE_CODES: readonly FindingCode[] = [
     code: 'ECS006',
     title: 'Port evidence disagrees',
     defaultSeverity: 'warning',
-    help: 'The compose port mapping, EXPOSE, the HEALTHCHECK URL and the port default in the code name different ports for the service. ecsfix uses the most authoritative one; check which port the app really listens on, and make compose, the Dockerfile, the code and the ECS task definition agree.',
+    help: 'The compose port mapping, EXPOSE, the HEALTHCHECK URL and the port default in the code name different ports for the service (a code default such as `process.env.PORT || 3000` for a variable the image\'s ENV or the compose environment sets to a known value never applies, and disagrees with nothing). ecsfix uses the most authoritative one; check which port the app really listens on, and make compose, the Dockerfile, the code and the ECS task definition agree.',
   },
   {
     code: 'ECS007',

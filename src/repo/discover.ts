@@ -13,7 +13,7 @@ import { executableFiles, filesUnder, listRepoFiles, untrackedFiles } from './fi
 import { gitignoreRule, lockfileFacts } from './lockfiles.js';
 import { isDockerfileName } from './dockerfileName.js';
 import type { Finding } from '../findings/finding.js';
-import type { DockerfileEntry, HealthRoute, RepoModel, ReplacedServer, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
+import type { DockerfileEntry, HealthRoute, PortEvidence, RepoModel, ReplacedServer, Service, ServiceLanguage, ServiceRole, UnparsableReach, UserConvention } from './model.js';
 import { servicePort, servicePortVariable } from './ports.js';
 import { scriptStartsServer, serverReplacedBy, serviceRole, workerSideServer } from './roles.js';
 import { healthRoutes } from './routes.js';
@@ -596,6 +596,20 @@ function serviceLanguage(dir: string, deps: DescribeDeps): ServiceLanguage {
   return sourceLanguageOf(dir, deps.files) ?? 'unknown';
 }
 
+/** ECS006: an HTTP service's port evidence names several ports (a code default for a variable the container sets never applies, and disagrees with nothing). */
+function portDisagreement(draft: Draft, dir: string, port: number | null, evidence: PortEvidence[], problems: Finding[]): void {
+  const applying = evidence.filter((e) => !e.neverApplies);
+  if (new Set(applying.map((e) => e.value)).size < 2) return;
+  problems.push({
+    code: 'ECS006',
+    severity: 'warning',
+    service: draft.name,
+    file: draft.dockerfile || draft.compose?.file || dir,
+    line: 1,
+    message: `service "${draft.name}": port evidence disagrees (${applying.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
+  });
+}
+
 function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
@@ -616,6 +630,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
     packageName: pkg?.name ?? null,
     dockerfile: draft.dockerfile,
     inForce,
+    imageEnv: start.image,
     compose: draft.compose,
     alsoComposedBy: draft.alsoComposedBy,
     facts: portFacts,
@@ -628,17 +643,7 @@ function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | n
   // The generated Next.js standalone server reads PORT; its code is not in the repo.
   const portVariable = servicePortVariable(listen, portFacts, port, entryFile) ?? (pkg && 'next' in pkg.dependencies && port !== null ? nextStandalonePort(dir, files, read, inForce) : undefined);
   const stageDispute = stageDisputeOf(draft, parsed, deps.problems);
-  const distinct = [...new Set(portEvidence.map((e) => e.value))];
-  if (distinct.length > 1 && role === 'http') {
-    deps.problems.push({
-      code: 'ECS006',
-      severity: 'warning',
-      service: draft.name,
-      file: draft.dockerfile || draft.compose?.file || dir,
-      line: 1,
-      message: `service "${draft.name}": port evidence disagrees (${portEvidence.map((e) => `${e.value} from ${e.source} at ${e.file}:${e.line}`).join('; ')}); using ${port}`,
-    });
-  }
+  if (role === 'http') portDisagreement(draft, dir, port, portEvidence, deps.problems);
   const nextRoutes = pkg && 'next' in pkg.dependencies ? nextRouteHandlers(dir, files, read) : [];
   // A compose command that runs something else than the image's server does not serve that server's routes.
   const served = replaced ? [] : serviceHealthRoutes([...healthRoutes(facts, prefix), ...(language === 'go' ? serviceGoRoutes(dir, files, read) : []), ...nextRoutes], { sourceFiles, files, read, workspacePackages });

@@ -28,6 +28,16 @@ export interface Evidence<T> {
   line: number;
 }
 
+/** Evidence about a service's port. */
+export interface PortEvidence extends Evidence<number> {
+  /**
+   * A code default (`process.env.PORT || 3000`) for a variable the image's ENV or the deployed
+   * compose environment sets to an established value (`PORT` `8080`, here): it never applies, so it
+   * disagrees with nothing, and the port is the value the variable is set to.
+   */
+  neverApplies?: { variable: string; value: string };
+}
+
 export interface HealthRoute {
   path: string;
   file: string;
@@ -83,7 +93,7 @@ export interface Service {
   workerProcess?: string;
   language: ServiceLanguage;
   port: number | null;
-  portEvidence: Evidence<number>[];
+  portEvidence: PortEvidence[];
   /** Set when the compose projects that build this service disagree about its port (naming both): no port change. */
   portDispute?: string;
   /**

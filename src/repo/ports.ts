@@ -5,7 +5,8 @@
  */
 import { variableSetAt, type ComposeService } from './compose.js';
 import type { DockerInstruction } from './dockerfile.js';
-import type { Evidence } from './model.js';
+import type { Evidence, PortEvidence } from './model.js';
+import { startVariables, type ImageEnvironment } from './startVariables.js';
 import type { SourceFacts } from './sourceScan.js';
 import type { ServiceListen } from '../source/index.js';
 import type { PatternListen } from './serverListen.js';
@@ -13,13 +14,22 @@ import type { PatternListen } from './serverListen.js';
 /** Port sources in the order {@link choosePort} trusts them (code defaults come last). */
 export const PORT_PRIORITY = ['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD', 'HEALTHCHECK URL'];
 
-/** The image's own ENV PORT wins, then what compose runs it on, then the Dockerfile, then the code. */
-function choosePort(evidence: Evidence<number>[], composePorts: number[]): number | null {
-  for (const source of PORT_PRIORITY) {
-    const hit = evidence.find((e) => e.source === source);
-    if (hit) return hit.value;
-  }
-  const code = evidence.filter((e) => e.source.startsWith('code'));
+/** The {@link PORT_PRIORITY} entry a source is (`ENV PORT (ARG APP_PORT default)` is `ENV PORT`), or null (the code's). */
+export function portSourceKind(source: string): string | null {
+  return PORT_PRIORITY.find((s) => source === s || source.startsWith(`${s} (`)) ?? null;
+}
+
+/** Where a source stands in {@link PORT_PRIORITY} (the code's after every other). */
+export function portSourceRank(source: string): number {
+  const kind = portSourceKind(source);
+  return kind === null ? PORT_PRIORITY.length : PORT_PRIORITY.indexOf(kind);
+}
+
+/** The image's own ENV PORT wins, then what compose runs it on, then the Dockerfile, then the code (a default that never applies does not count). */
+function choosePort(evidence: PortEvidence[], composePorts: number[]): number | null {
+  const declared = evidence.filter((e) => portSourceKind(e.source) !== null).sort((a, b) => portSourceRank(a.source) - portSourceRank(b.source));
+  if (declared[0]) return declared[0].value;
+  const code = evidence.filter((e) => e.source.startsWith('code') && !e.neverApplies);
   if (code.length) {
     const counts = new Map<number, number>();
     for (const e of code) counts.set(e.value, (counts.get(e.value) ?? 0) + 1);
@@ -44,13 +54,9 @@ function isOwnPortVar(envVar: string | null, serviceName: string, packageName: s
 }
 
 /** Port evidence from the instructions in force in the deployed stage of Dockerfile `df`. */
-function dockerfilePortEvidence(inForce: DockerInstruction[], df: string): Evidence<number>[] {
-  const portEvidence: Evidence<number>[] = [];
+function dockerfilePortEvidence(inForce: DockerInstruction[], df: string): PortEvidence[] {
+  const portEvidence: PortEvidence[] = [];
   for (const ins of inForce) {
-    if (ins.keyword === 'ENV') {
-      const m = /(?:^|\s)PORT(?:=|\s+)["']?(\d{2,5})\b/.exec(ins.args);
-      if (m) portEvidence.push({ value: Number(m[1]), source: 'ENV PORT', file: df, line: ins.line });
-    }
     if (ins.keyword === 'EXPOSE') {
       for (const tok of ins.args.split(/\s+/)) {
         const p = Number(tok.split('/')[0]);
@@ -75,6 +81,8 @@ export interface PortInput {
   dockerfile: string | null;
   /** The deployed stage's instructions in force; empty when there is no parsed Dockerfile. */
   inForce: DockerInstruction[];
+  /** The deployed stage's ENV as its build expands it (src/repo/startVariables.ts). */
+  imageEnv: ImageEnvironment;
   compose: ComposeService | null;
   /** The same image in other compose projects. */
   alsoComposedBy: ComposeService[];
@@ -85,28 +93,64 @@ export interface PortInput {
 
 export interface ServicePort {
   port: number | null;
-  evidence: Evidence<number>[];
+  evidence: PortEvidence[];
   /** Compose projects that build the image disagree about its port (then the port is not changed). */
   dispute: string | null;
 }
 
+/**
+ * The image's PORT as its build establishes it (`ENV PORT=$APP_PORT` is the compose build arg, else
+ * the ARG default, which the source names: a `--build-arg` the repo does not show may change it).
+ * None when the value is not established or not a port.
+ */
+function envPortEvidence(imageEnv: ImageEnvironment, df: string): PortEvidence[] {
+  const port = imageEnv.get('PORT');
+  if (!port?.value || !/^\d{2,5}$/.test(port.value)) return [];
+  const source = port.argDefaults.length ? `ENV PORT (${port.argDefaults.map((a) => `ARG ${a}`).join(', ')} default${port.argDefaults.length > 1 ? 's' : ''})` : 'ENV PORT';
+  return [{ value: Number(port.value), source, file: df, line: port.line }];
+}
+
+/**
+ * The code reads its port from a variable the container sets to a port (`SERVICE_PORT=8080` in
+ * compose, over the code's `|| 3000`): that value, at the read. PORT set by the image or compose
+ * is their evidence already.
+ */
+function setVariableEvidence(evidence: PortEvidence[]): PortEvidence[] {
+  const out: PortEvidence[] = [];
+  const shown = new Set(evidence.some((e) => ['ENV PORT', 'compose environment PORT'].includes(portSourceKind(e.source) ?? '')) ? ['PORT'] : []);
+  for (const e of evidence) {
+    const set = e.neverApplies;
+    if (!set || !/^\d{2,5}$/.test(set.value) || shown.has(set.variable)) continue;
+    shown.add(set.variable);
+    out.push({ value: Number(set.value), source: `code (reads ${set.variable}, which the container sets)`, file: e.file, line: e.line });
+  }
+  return out;
+}
+
 export function servicePort(input: PortInput): ServicePort {
   const { compose } = input;
-  const portEvidence = dockerfilePortEvidence(input.inForce, input.dockerfile ?? '');
+  const portEvidence = [...envPortEvidence(input.imageEnv, input.dockerfile ?? ''), ...dockerfilePortEvidence(input.inForce, input.dockerfile ?? '')];
   const composePorts = compose?.containerPorts ?? [];
   if (composePorts.length === 1 && compose) portEvidence.push({ value: composePorts[0] ?? 0, source: 'compose port mapping', file: compose.file, line: compose.line });
   const composeEnvPort = compose?.environment.PORT;
   if (composeEnvPort && /^\d+$/.test(composeEnvPort) && compose)
     portEvidence.push({ value: Number(composeEnvPort), source: 'compose environment PORT', ...(variableSetAt(compose, 'PORT') ?? { file: compose.file, line: compose.line }) });
+  // A default for a variable the container has a value for never applies.
+  const variables = startVariables(input.imageEnv, [compose, ...input.alsoComposedBy]);
+  const setTo = (name: string | null | undefined) => {
+    const value = name ? variables(name) : null;
+    return name && value ? { neverApplies: { variable: name, value } } : {};
+  };
   const side = sideServerListens(input);
   for (const [file, f] of input.facts)
     for (const hint of f.ports)
       if (isOwnPortVar(hint.envVar, input.name, input.packageName) && !(hint.envVar === null && side.has(`${file}:${hint.line}`)))
-        portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line });
+        portEvidence.push({ value: hint.port, source: `code (${hint.what})`, file, line: hint.line, ...setTo(hint.envVar) });
   // The server's own start call: a literal port, or the default of the variable it reads.
   for (const l of input.patternListens ?? [])
     if (l.port !== null && !portEvidence.some((e) => e.file === l.file && e.line === l.line))
-      portEvidence.push({ value: l.port, source: `code (${l.envVar ? `${l.receiver} ${l.envVar} default` : `${l.receiver} literal`})`, file: l.file, line: l.line });
+      portEvidence.push({ value: l.port, source: `code (${l.envVar ? `${l.receiver} ${l.envVar} default` : `${l.receiver} literal`})`, file: l.file, line: l.line, ...setTo(l.envVar) });
+  portEvidence.push(...setVariableEvidence(portEvidence));
   return { port: choosePort(portEvidence, composePorts), evidence: portEvidence, dispute: composePortDispute(input.name, compose, input.alsoComposedBy) };
 }
 

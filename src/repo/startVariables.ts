@@ -13,7 +13,7 @@
 import type { ComposeService } from './compose.js';
 import { deployedProcess, interpolatedUnset } from './compose.js';
 import type { DockerInstruction } from './dockerfile.js';
-import { expandVariables, substitute, variableAssignments } from '../dockerfile/variables.js';
+import { expandedNames, expandVariables, substitute, variableAssignments } from '../dockerfile/variables.js';
 
 export type VariableLookup = (name: string) => string | null;
 
@@ -27,6 +27,8 @@ export interface ImageVariable {
   line: number;
   /** The variables it expands that have no value the repo establishes (an ARG with neither a default nor a build arg, a variable the base image sets). */
   unknown: string[];
+  /** The ARGs whose default (no compose build arg sets them) its value rests on: a `--build-arg` the repo does not show may change it. */
+  argDefaults: string[];
 }
 
 /** The deployed stage's runtime ENV, by name (later assignments winning). */
@@ -41,23 +43,32 @@ export function imageEnvironment(inForce: readonly DockerInstruction[], globalAr
   // Compose interpolates `build.args` before the build sees them: `${APP_PORT:-8080}` passes 8080, `${APP_PORT}` an unknown value.
   const buildArgs = Object.fromEntries(Object.entries(composeArgs).map(([name, raw]) => [name, interpolatedUnset(raw)]));
   const globals = new Map<string, string | null>();
+  // The global ARGs whose value is their default.
+  const globalDefaults = new Set<string>();
   for (const ins of globalArgs)
-    for (const [name, value] of variableAssignments(ins.args, 'ARG')) globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] ?? null) : value);
-  const args = new Map<string, string | null>();
+    for (const [name, value] of variableAssignments(ins.args, 'ARG')) {
+      globals.set(name, Object.hasOwn(buildArgs, name) ? (buildArgs[name] ?? null) : value);
+      if (!Object.hasOwn(buildArgs, name) && value !== null) globalDefaults.add(name);
+      else globalDefaults.delete(name);
+    }
+  const args = new Map<string, { value: string | null; argDefaults: string[] }>();
   const env = new Map<string, ImageVariable>();
-  const known = (name: string) => (env.has(name) ? env.get(name)?.value ?? null : args.get(name) ?? null);
+  const known = (name: string) => (env.has(name) ? env.get(name)?.value ?? null : args.get(name)?.value ?? null);
+  // The ARG defaults a written value expands, through the ARGs and ENVs it names.
+  const restsOn = (raw: string) => expandedNames(raw).flatMap((n) => (env.has(n) ? env.get(n)?.argDefaults : args.get(n)?.argDefaults) ?? []);
   for (const ins of inForce) {
     if (ins.keyword !== 'ARG' && ins.keyword !== 'ENV') continue;
     for (const [name, raw] of variableAssignments(ins.args, ins.keyword)) {
       if (ins.keyword === 'ARG') {
         // A build arg wins over the default; a bare ARG re-declares the global one (its value, if any).
-        const value = Object.hasOwn(buildArgs, name) ? (buildArgs[name] ?? null) : raw === null ? (globals.get(name) ?? null) : substitute(raw, known);
-        args.set(name, value);
+        if (Object.hasOwn(buildArgs, name)) args.set(name, { value: buildArgs[name] ?? null, argDefaults: [] });
+        else if (raw === null) args.set(name, { value: globals.get(name) ?? null, argDefaults: globalDefaults.has(name) ? [name] : [] });
+        else args.set(name, { value: substitute(raw, known), argDefaults: [...new Set([name, ...restsOn(raw)])] });
         continue;
       }
       const expansion = raw === null ? null : expandVariables(raw, known);
       const unknown = expansion?.unknown ?? [];
-      env.set(name, { value: expansion && !unknown.length ? expansion.text : null, written: raw, line: ins.line, unknown });
+      env.set(name, { value: expansion && !unknown.length ? expansion.text : null, written: raw, line: ins.line, unknown, argDefaults: raw === null ? [] : [...new Set(restsOn(raw))] });
     }
   }
   return env;

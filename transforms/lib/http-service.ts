@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../../src/findings/finding.js';
 import { servicesForFile, type RepoModel, type Service } from '../../src/repo/model.js';
-import { PORT_PRIORITY } from '../../src/repo/ports.js';
+import { portSourceRank } from '../../src/repo/ports.js';
 import { startPackageUnknown } from './start-package.js';
 
 /**
@@ -36,7 +36,7 @@ export function httpServiceOf(path: string, repo: RepoModel): { service: Service
 
 export function describeEvidence(service: Service): string {
   // The source the model chose the port from first (the same priority it uses), then the ones that agree.
-  const rank = (source: string) => (PORT_PRIORITY.includes(source) ? PORT_PRIORITY.indexOf(source) : PORT_PRIORITY.length);
+  const rank = portSourceRank;
   const [chosen, ...rest] = [...service.portEvidence].sort(
     (a, b) => (a.value === service.port ? 0 : 1) - (b.value === service.port ? 0 : 1) || rank(a.source) - rank(b.source),
   );

@@ -7,7 +7,9 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { finding, type CheckContext } from '../context.js';
+import { portSourceKind } from '../../repo/ports.js';
 
+// By kind: `ENV PORT (ARG APP_PORT default)` is an ENV PORT.
 const DECLARED = new Set(['ENV PORT', 'compose environment PORT', 'compose port mapping', 'EXPOSE', 'CMD']);
 const LITERAL = /\.listen literal|PORT constant|serve default port/;
 
@@ -16,7 +18,7 @@ export function portMismatch(ctx: CheckContext): Finding[] {
   for (const service of ctx.repo.services) {
     // A one-off job serves no traffic: its port is no one's.
     if (service.role !== 'http' || service.runsToCompletion) continue;
-    const declared = service.portEvidence.filter((e) => DECLARED.has(e.source));
+    const declared = service.portEvidence.filter((e) => DECLARED.has(portSourceKind(e.source) ?? ''));
     if (declared.length === 0) continue;
     const ports = new Set(declared.map((e) => e.value));
     // A port variable the image sets from a value the build does not establish is set all the same.
