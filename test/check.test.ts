@@ -503,9 +503,18 @@ describe('check: a finding shared by the services built from one Dockerfile is r
   });
 
   it('counts a shared blocking finding for each service it names, and once in the summary', () => {
-    expect(report.services.map((s) => [s.name, s.blocking])).toEqual([['migrate', 3], ['api', 3], ['worker', 3]]);
-    expect(report.summary.blocking).toBe(3);
-    expect(report.summary.fixable).toBe(3);
+    // ECS505 (root) and port-env's pending change; non-root's pending change is the ECS505 problem, counted once.
+    expect(report.services.map((s) => [s.name, s.blocking])).toEqual([['migrate', 2], ['api', 2], ['worker', 2]]);
+    expect(report.summary.blocking).toBe(2);
+    expect(report.summary.fixable).toBe(2);
+  });
+
+  it('counts a pending change once with the problem it fixes, when that problem is reported at least as severe; both stay listed', () => {
+    const pendingNonRoot = report.findings.filter((f) => f.code === 'ECS009' && f.fixedBy === 'dockerfile-non-root');
+    expect(pendingNonRoot).toHaveLength(1);
+    expect(report.findings.filter((f) => f.code === 'ECS505' && f.fixedBy === 'dockerfile-non-root')).toHaveLength(1);
+    const blocking = report.findings.filter((f) => f.severity === 'blocking').length;
+    expect(report.summary.blocking).toBe(blocking - 1);
   });
 
   it('names the services in every format', () => {

@@ -12,7 +12,7 @@ import type { Transform } from '../transform.js';
 import { decodeText } from '../text.js';
 import type { CheckContext } from './context.js';
 import { buildCheckFindings } from './build-findings.js';
-import { interimCodes, planFindings } from './plan-findings.js';
+import { interimCodes, PENDING_CHANGE, planFindings } from './plan-findings.js';
 import { READINESS_RULES } from './readiness/index.js';
 import { ecsServices, type EcsService } from './task-definition.js';
 
@@ -65,8 +65,9 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
   };
   const all = [...planFindings(repo, plan, registry), ...buildCheckFindings(ctx), ...READINESS_RULES.flatMap((rule) => rule(ctx))];
   const findings = mergeShared(all, repo.services.map((s) => s.name)).sort(byPlace);
+  const counted = countedOnce(findings);
   const services = repo.services.map((s): ServiceVerdict => {
-    const own = findings.filter((f) => f.service === s.name || f.services?.includes(s.name));
+    const own = counted.filter((f) => f.service === s.name || f.services?.includes(s.name));
     const blocking = own.filter((f) => f.severity === 'blocking').length;
     return {
       name: s.name,
@@ -84,10 +85,10 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     services,
     findings,
     summary: {
-      blocking: findings.filter((f) => f.severity === 'blocking').length,
-      warning: findings.filter((f) => f.severity === 'warning').length,
-      info: findings.filter((f) => f.severity === 'info').length,
-      fixable: findings.filter((f) => f.fixedBy && f.severity !== 'info').length,
+      blocking: counted.filter((f) => f.severity === 'blocking').length,
+      warning: counted.filter((f) => f.severity === 'warning').length,
+      info: counted.filter((f) => f.severity === 'info').length,
+      fixable: counted.filter((f) => f.fixedBy && f.severity !== 'info').length,
       errors: plan.failures.length,
     },
     fixes: transforms.map((t) => ({ transform: t, files: plan.changes.filter((c) => c.transforms.includes(t)).map((c) => c.path), command: `ecsfix apply -t ${t} --yes` })),
@@ -95,6 +96,19 @@ export function buildCheckReport(repo: RepoModel, plan: Plan, read: (path: strin
     changes: plan.changes,
     interimCodes: interim,
   };
+}
+
+/**
+ * The findings the counts count: a pending change (ECS009) is left out where a problem it fixes has
+ * a finding of its own at least as severe, for the same file and services, naming the same
+ * transform as its fix (ECS505 "the final stage runs as root", blocking, beside dockerfile-non-root's
+ * pending change): one problem, counted once. Both stay in the list.
+ */
+function countedOnce(findings: readonly Finding[]): Finding[] {
+  const who = (f: Finding) => `${f.file ?? ''}\0${f.service ?? ''}\0${(f.services ?? []).join(',')}\0${f.fixedBy ?? ''}`;
+  const problems = findings.filter((f) => f.code !== PENDING_CHANGE && f.fixedBy);
+  const counted = (pending: Finding) => problems.some((p) => who(p) === who(pending) && atLeast(p.severity, pending.severity));
+  return findings.filter((f) => f.code !== PENDING_CHANGE || !counted(f));
 }
 
 /** Who a finding is for, as the report groups it: its services (`api, api-jobs` for one shared by several), else undefined. */
