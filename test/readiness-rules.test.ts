@@ -1713,6 +1713,7 @@ describe('ECS422 the start command puts the server in the background', () => {
     const pkg = (start: string) => PKG({ scripts: { start } });
     const node = (start: string, compose = COMPOSE) => ({ ...repoWith('FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n'), 'svc/package.json': pkg(start), 'docker-compose.yml': compose });
     expect(at(readiness(node('pm2 start dist/index.js --name svc')), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/package.json', line: 9, severity: 'blocking' }]);
+    expect(at(readiness(node('npx --yes pm2 start dist/index.js')), 'ECS422')).toHaveLength(1);
     expect(at(readiness(node('pm2-runtime start dist/index.js')), 'ECS422')).toEqual([]);
     expect(at(readiness(node('pm2 start dist/index.js --no-daemon')), 'ECS422')).toEqual([]);
     expect(at(readiness(node('pm2 start dist/index.js && pm2 logs')), 'ECS422')).toEqual([{ service: 'svc', file: 'svc/package.json', line: 9, severity: 'warning' }]);

@@ -12,10 +12,11 @@ import { startCommands } from '../dockerfile/shell.js';
 import type { Service } from './model.js';
 
 const programOf = (word: string) => word.slice(word.lastIndexOf('/') + 1);
-const INITS = new Set(['tini', 'dumb-init', 'exec']);
+/** What runs the server in its place: an init, exec, or a package runner (`npx pm2 start`). */
+const INITS = new Set(['tini', 'dumb-init', 'exec', 'npx', 'pnpx']);
 const PM2_STARTS = new Set(['start', 'restart', 'reload', 'startOrRestart', 'startOrReload', 'startOrGracefulReload']);
 
-/** The server command under an init or `exec` (`tini -g -- gunicorn …` -> `gunicorn …`). */
+/** The server command under an init, `exec` or npx (`tini -g -- gunicorn …` -> `gunicorn …`). */
 function underInit(words: string[]): string[] {
   let i = 0;
   while (i < words.length && INITS.has(programOf(words[i] as string))) {
