@@ -4,6 +4,8 @@
  * has). dockerfile-ast cannot print a Dockerfile back, so transforms edit by offset and re-parse.
  */
 import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
+import type { TextEdit } from '../edits.js';
+import { reparseEdited } from './dockerfileReparse.js';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
@@ -100,7 +102,7 @@ const NO_SOURCE_IMAGE = 20;
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
  * remember the last few results (parsing is the bulk of a run's time). Results are read-only.
  */
-function memoize<T>(compute: (text: string) => T, size: number): ((text: string) => T) & { forget(text: string): void } {
+function memoize<T>(compute: (text: string) => T, size: number): ((text: string) => T) & { forget(text: string): void; peek(text: string): T | undefined } {
   const cache = new Map<string, T>();
   const memo = (text: string) => {
     const hit = cache.get(text);
@@ -110,7 +112,7 @@ function memoize<T>(compute: (text: string) => T, size: number): ((text: string)
     if (cache.size > size) cache.delete(cache.keys().next().value as string);
     return value;
   };
-  return Object.assign(memo, { forget: (text: string) => void cache.delete(text) });
+  return Object.assign(memo, { forget: (text: string) => void cache.delete(text), peek: (text: string) => cache.get(text) });
 }
 
 const problemsOf = memoize(computeProblems, 16_384);
@@ -220,6 +222,11 @@ export function endDeferredDockerfileValidation(final: string): void {
   validationDeferred.clear();
 }
 
+/** A whole parse of a text, without validation and outside the caches (what a derived parse must equal: test/dockerfile-reparse.test.ts). */
+export function parseDockerfileWhole(text: string): ParsedDockerfile {
+  return keepingArguments(() => parseWithoutValidation(text, parseWithLibrary(text)));
+}
+
 /** Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. */
 export function parseDockerfile(text: string): ParsedDockerfile {
   if (!validationDeferred.has(text)) {
@@ -229,11 +236,32 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return parseValid(text);
 }
 
-const parseValid = memoize((text: string) => keepingArguments(() => parseWithoutValidation(text)), 4096);
+const parseValid = memoize((text: string) => keepingArguments(() => derivedParse(text) ?? parseWithoutValidation(text)), 4096);
 
-function parseWithoutValidation(text: string): ParsedDockerfile {
+/** Texts a transform made by editing a text, with the edits: {@link derivedParse} re-reads only what they touch. */
+const derivations = new Map<string, { from: string; edits: readonly TextEdit[] }>();
 
-  const ast = parseAst(text);
+/** Says that `to` is `from` with `edits` applied (the plan's chain of transforms on one Dockerfile). */
+export function noteDockerfileEdits(from: string, edits: readonly TextEdit[], to: string): void {
+  derivations.set(to, { from, edits });
+}
+
+/** Ends a chain: its texts' derivations are not needed again. */
+export function forgetDockerfileEdits(): void {
+  derivations.clear();
+}
+
+/** The parse of a derived text from the parse of the text it was made from (src/repo/dockerfileReparse.ts), when that is at hand. */
+function derivedParse(text: string): ParsedDockerfile | null {
+  const derivation = derivations.get(text);
+  const base = derivation ? parseValid.peek(derivation.from) : undefined;
+  if (!derivation || !base) return null;
+  // The pieces are parsed once and not kept (parseAst's cache would hold every piece of a large repo).
+  const instructions = reparseEdited(base, derivation.edits, text, (piece) => parseWithoutValidation(piece, parseWithLibrary(piece)));
+  return instructions ? { text, instructions, stages: stagesOf(instructions, {}), escape: base.escape } : null;
+}
+
+function parseWithoutValidation(text: string, ast = parseAst(text)): ParsedDockerfile {
   const starts = lineStarts(text);
   const offsetOf = (pos: { line: number; character: number }) => (starts[pos.line] ?? text.length) + pos.character;
   const instructions: DockerInstruction[] = [];

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation } from '../repo/dockerfile.js';
+import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation, forgetDockerfileEdits, noteDockerfileEdits } from '../repo/dockerfile.js';
 import { finalDockerfileProblems } from '../repo/dockerfileProbe.js';
 import { servicesForFile, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
@@ -175,6 +175,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
         if (result.edits.length === 0) continue;
         const next = applyEdits(text, result.edits);
         if (next === text) continue;
+        if (kind === 'dockerfile') noteDockerfileEdits(text, result.edits, next);
         const invalid = deferred ? null : verifyOutput(kind, text, next);
         if (invalid) {
           outcome.failures.push({ code: 'ECS004', severity: 'blocking', file: path, line: 1, message: `${transform.id} ${invalid}; its change was dropped`, transform: transform.id });
@@ -199,6 +200,7 @@ function runChain(transforms: Transform[], input: ChainInput): ChainOutcome {
     }
   } finally {
     if (deferred) endDeferredDockerfileValidation(text);
+    if (kind === 'dockerfile') forgetDockerfileEdits();
   }
   outcome.text = text;
   if (deferred && text !== original && verifyOutput(kind, original, text)) outcome.unverified = true;
