@@ -6,26 +6,15 @@
 import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
 import type { TextEdit } from '../edits.js';
 import { reparseEdited } from './dockerfileReparse.js';
+import type { InstructionPlace } from './instructionPlace.js';
 import { validate } from 'dockerfile-utils';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
 import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
 
-export interface DockerInstruction {
-  keyword: string;
+export interface DockerInstruction extends InstructionPlace {
   /** Arguments with continuations joined, as Docker sees them. */
   args: string;
-  /** Offsets of the instruction text (first character to last, without the line break). */
-  start: number;
-  end: number;
-  /** Offset of the start of the instruction's first line (for inserting a line before it). */
-  lineStart: number;
-  /** Offset just after the line break ending the instruction's last line. */
-  lineEnd: number;
-  /** 1-based first and last line. */
-  line: number;
-  endLine: number;
-  stageIndex: number;
   node: Instruction;
 }
 

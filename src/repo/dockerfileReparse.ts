@@ -12,18 +12,7 @@
  * against a whole parse on random transform-shaped edits of real Dockerfiles.
  */
 import type { TextEdit } from '../edits.js';
-
-/** What this reads of a parsed instruction (src/repo/dockerfile.ts DockerInstruction). */
-interface Located {
-  keyword: string;
-  start: number;
-  end: number;
-  lineStart: number;
-  lineEnd: number;
-  line: number;
-  endLine: number;
-  stageIndex: number;
-}
+import type { InstructionPlace as Located } from './instructionPlace.js';
 
 /** What this reads of a parse (src/repo/dockerfile.ts ParsedDockerfile). */
 interface Parsed<T extends Located> {
