@@ -53,7 +53,7 @@ function execChange(parsed: ParsedDockerfile, stage: DockerStage, inForce: Docke
 /** A CMD port fix turned into a refusal when the CMD detaches its server. */
 function refusedWhenDetached<T extends { line: number }>(fix: T | null, detached: { how: string } | null): T | { refused: string; line: number } | null {
   if (!fix || !detached || !('edit' in fix)) return fix;
-  return { refused: `it runs \`${detached.how}\`, which puts the server in the background, so the container exits at start (ECS422); run the server in the foreground first`, line: fix.line };
+  return { refused: `it runs ${detached.how}, which puts the server in the background, so the container exits at start (ECS422); run the server in the foreground first`, line: fix.line };
 }
 
 export const dockerfilePortEnv: Transform = {

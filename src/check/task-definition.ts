@@ -176,7 +176,7 @@ function ecsService(ctx: CheckContext, service: Service): EcsService {
   const { environment, secrets, notes: variableNotes } = variables(ctx, service, port);
   notes.push(...variableNotes, ...sharedVolumeNotes(service), ...oneOffNotes(service));
   for (const d of detachments(ctx, service))
-    notes.push(`${d.said} (${d.file}:${d.line}) runs \`${d.how}\`, which puts the server in the background: ${d.kind === 'exits' ? 'the container exits at start' : 'an ECS stop never reaches it'} (ECS422); ${d.fix}`);
+    notes.push(`${d.said} (${d.file}:${d.line}) runs ${d.how}, which puts the server in the background: ${d.kind === 'exits' ? 'the container exits at start' : 'an ECS stop never reaches it'} (ECS422); ${d.fix}`);
   const container: ContainerDefinition = {
     name: service.name,
     image: `<account-id>.dkr.ecr.<region>.amazonaws.com/${service.name}:<image-tag>`,

@@ -26,19 +26,20 @@ function underInit(words: string[]): string[] {
   return words.slice(i);
 }
 
-/** How a command detaches its server (by its flags, or by the config the service's server reads), or null when it stays in the foreground. */
+/** How a command detaches its server (`how`: the command in backticks, with the config setting that does it), or null when it stays in the foreground. */
 export function detaches(command: string[], config?: Service['daemonConfig']): { how: string; fix: string } | null {
   const [first, ...args] = underInit(command);
   const program = programOf(first ?? '');
   const flag = (...names: string[]) => args.find((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
-  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `${server} (${config.file}:${config.line} sets ${config.option})` : null);
-  if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `gunicorn ${flag('-D', '--daemon')}`, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
+  // `how` is written as it reads in a note: the command in backticks, a config's setting after it.
+  const configured = (server: 'gunicorn' | 'uwsgi') => (config?.server === server ? `\`${server}\` (${config.file}:${config.line} sets ${config.option})` : null);
+  if (program === 'gunicorn' && flag('-D', '--daemon')) return { how: `\`gunicorn ${flag('-D', '--daemon')}\``, fix: 'drop --daemon: gunicorn then stays in the foreground as the container process' };
   if (program === 'gunicorn' && configured('gunicorn')) return { how: configured('gunicorn') as string, fix: 'remove `daemon = True`: gunicorn then stays in the foreground as the container process' };
   const uwsgi = /^uwsgi(?:_python3?)?$/.test(program);
-  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}`, fix: 'drop --daemonize and log with --logto (or to stdout)' };
-  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize and log with logto (or to stdout)' };
+  if (uwsgi && flag('--daemonize', '--daemonize2')) return { how: `\`uwsgi ${flag('--daemonize', '--daemonize2')?.split('=')[0]}\``, fix: 'drop --daemonize: uWSGI then stays in the foreground and logs to stdout/stderr, which the awslogs driver sends to CloudWatch (--logto would write to a file nothing collects)' };
+  if (uwsgi && configured('uwsgi')) return { how: configured('uwsgi') as string, fix: 'remove daemonize: uWSGI then stays in the foreground and logs to stdout/stderr, which the awslogs driver sends to CloudWatch (logto would write to a file nothing collects)' };
   if (program === 'pm2' && PM2_STARTS.has(args.find((a) => !a.startsWith('-')) ?? '') && !flag('--no-daemon'))
-    return { how: `pm2 ${args.find((a) => !a.startsWith('-'))}`, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon' };
+    return { how: `\`pm2 ${args.find((a) => !a.startsWith('-'))}\``, fix: 'start it with pm2-runtime (pm2\'s foreground command for containers), or add --no-daemon; pm2 stops an app with SIGINT and kills it 1.6 s later unless kill_timeout (ecosystem file or --kill-timeout) allows its shutdown more' };
   return null;
 }
 

@@ -84,13 +84,13 @@ export function detachedStart(ctx: CheckContext): Finding[] {
       if (d.kind === 'exits')
         return finding(ctx, 'ECS422', {
           ...at,
-          message: `${d.said} ends with \`${d.how}\`, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${d.fix}`,
+          message: `${d.said} ends with ${d.how}, which puts the server in the background and returns: nothing stays in the foreground, so the container exits right after it starts and ECS replaces the task again and again; ${d.fix}`,
         });
       const last = (d.last ?? []).join(' ');
       return finding(ctx, 'ECS422', {
         ...at,
         severity: 'warning',
-        message: `${d.said} starts the server with \`${d.how}\`, which puts it in the background, then runs \`${last}\`: that command, not the server, is what the container runs in the foreground, so the SIGTERM of an ECS stop reaches \`${last}\` and never the server, which is SIGKILLed without its shutdown when the container exits (\`exec\` before the last command does not change that); run the server in the foreground instead of both: ${d.fix}`,
+        message: `${d.said} starts the server with ${d.how}, which puts it in the background, then runs \`${last}\`: that command, not the server, is what the container runs in the foreground, so the SIGTERM of an ECS stop reaches the container's main process (\`${last}\`, or the /bin/sh running it) and never the server, which is SIGKILLed without its shutdown when the container exits (\`exec\` before the last command does not change that); run the server in the foreground instead of both: ${d.fix}`,
       });
     }),
   );
