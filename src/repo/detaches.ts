@@ -61,3 +61,11 @@ export function lastCommandDetaches(text: string, config?: Service['daemonConfig
   const last = startCommands(text).at(-1);
   return last ? detaches(last.words, config) : null;
 }
+
+/**
+ * Whether a start command runs the app under pm2 (`pm2-runtime`, `pm2-docker`, `pm2 start`): pm2
+ * restarts an app that exits, inside the container, so ECS never sees it crash.
+ */
+export function runsUnderPm2(text: string): boolean {
+  return startCommands(text).some((c) => /^pm2(?:-runtime|-docker)?$/.test(programOf(underInit(c.words)[0] ?? '')));
+}

@@ -97,7 +97,7 @@ export function detachedStart(ctx: CheckContext): Finding[] {
 }
 
 /** Where the service's start command is written: what the container runs, the serving package scripts, and an ENTRYPOINT script (for the shape after a detaching command only). */
-function startsOf(ctx: CheckContext, service: Service): { text: string; file: string; line: number; said: string; followOnly?: true }[] {
+export function startsOf(ctx: CheckContext, service: Service): { text: string; file: string; line: number; said: string; followOnly?: true }[] {
   const starts: { text: string; file: string; line: number; said: string; followOnly?: true }[] = [];
   const container = containerCommand(ctx, service);
   if (container) starts.push({ ...container, said: 'the start command' });

@@ -12,6 +12,8 @@
  * the dependency's connects themselves (`Promise.all([pub.connect(), sub.connect()]).then(listen).catch(exit)`).
  */
 import type { Finding } from '../../findings/finding.js';
+import { runsUnderPm2 } from '../../repo/detaches.js';
+import { startsOf } from './detached-start.js';
 import { finding, type CheckContext } from '../context.js';
 import { throwingEnvHelpers, type EnvHelper } from '../env-helpers.js';
 import { relativeSource } from '../../repo/relativeSource.js';
@@ -49,6 +51,9 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
       const text = file === null ? null : ctx.read(file);
       return file === null || text === null ? null : parseJs(file, text);
     };
+    // Read once, when a finding needs it.
+    let pm2: boolean | undefined;
+    const underPm2 = () => (pm2 ??= startsOf(ctx, service).some((start) => runsUnderPm2(start.text)));
     for (const path of service.sourceFiles.filter(isJsFile)) {
       const text = ctx.read(path);
       // Only a file that exits can report; most files are never parsed.
@@ -66,7 +71,9 @@ export function exitOnMissingDependency(ctx: CheckContext): Finding[] {
             service: service.name,
             file: exit.file,
             line: exit.line,
-            message: `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: an unavailable dependency or unset variable crashes the task (ECS replaces it, and the new task crashes the same way until it is back)`,
+            message: `${service.name} exits with code ${exit.code} when start-up fails, and start-up needs ${what}: ${
+              underPm2() ? 'an unavailable dependency or unset variable makes pm2, which the start command runs it under, restart it inside the task over and over (ECS sees a running task)' : 'an unavailable dependency or unset variable crashes the task (ECS replaces it, and the new task crashes the same way until it is back)'
+            }`,
           }),
         );
       }
