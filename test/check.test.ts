@@ -5,7 +5,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -293,14 +294,16 @@ describe('ecsfix check --format sarif', () => {
     writeFileSync(join(work, 'check.sarif'), stdout);
     let output: string;
     try {
-      output = execFileSync(tool, ['validate', join(work, 'check.sarif'), '--output', join(work, 'validation.sarif')], { encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } });
+      // Asynchronously: the validation takes about 30 s, and a test worker blocked that long misses vitest's RPC timeout.
+      ({ stdout: output } = await promisify(execFile)(tool, ['validate', join(work, 'check.sarif'), '--output', join(work, 'validation.sarif')], { encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } }));
     } catch (error) {
-      const e = error as { status?: number; stdout?: string; message: string };
-      if (e.status === undefined || e.status === 126 || e.status === 127) {
+      const e = error as { code?: number | string; stdout?: string; message: string };
+      const status = typeof e.code === 'number' ? e.code : undefined;
+      if (status === undefined || status === 126 || status === 127) {
         console.warn(`SKIPPED: SARIF multitool cannot run here: ${e.message}`);
         return;
       }
-      throw new Error(`multitool validate failed (${e.status}): ${e.stdout ?? ''}`);
+      throw new Error(`multitool validate failed (${status}): ${e.stdout ?? ''}`);
     }
     expect(output).not.toMatch(/: error /);
     const validation = JSON.parse(readFileSync(join(work, 'validation.sarif'), 'utf8'));
