@@ -58,6 +58,7 @@ function regionsOf(base: Parsed<Located>, edits: readonly TextEdit[]): Region[] 
     }
     const last = regions[regions.length - 1];
     if (last && from <= last.to) {
+      last.from = Math.min(last.from, from);
       last.to = Math.max(last.to, to);
       last.edits.push(edit);
     } else regions.push({ from, to, edits: [edit] });
@@ -80,6 +81,7 @@ function moved<T extends Located>(ins: T, delta: number, lines: number): T {
   return { ...ins, start: ins.start + delta, end: ins.end + delta, lineStart: ins.lineStart + delta, lineEnd: ins.lineEnd + delta, line: ins.line + lines, endLine: ins.endLine + lines };
 }
 
+/** The instructions of `text` (`base`'s text with `edits` applied), from `base` and a parse of the pieces the edits touch; null where that is not established. */
 export function reparseEdited<T extends Located>(base: Parsed<T>, edits: readonly TextEdit[], text: string, parse: (text: string) => { instructions: readonly T[] }): T[] | null {
   const old = base.text;
   const first = base.instructions[0];
