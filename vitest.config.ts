@@ -7,6 +7,8 @@ export default defineConfig({
     // so their builds never slow the timing-sensitive tests down.
     exclude: ['test/**/*-images.test.ts', '**/node_modules/**'],
     pool: 'forks',
+    // A turn of the event loop between tests (see the file): long synchronous files timed out vitest's RPC.
+    setupFiles: ['./test/helpers/event-loop-turn.ts'],
     testTimeout: 30_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
