@@ -48,22 +48,19 @@ describe('ECS401 exits at start when a dependency is missing', () => {
       '});',
       '',
     ].join('\n');
-    const findings = readiness({
-      'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
-      'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
-      'jobs/src/index.ts': worker,
-      'jobs/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["node", "dist/index.js"]\n',
-    });
+    const jobs = (cmd: string) =>
+      readiness({
+        'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
+        'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
+        'jobs/src/index.ts': worker,
+        'jobs/Dockerfile': `FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ${cmd}\n`,
+      });
+    const findings = jobs('["node", "dist/index.js"]');
     expect(at(findings, 'ECS401')).toEqual([{ service: 'jobs', file: 'jobs/src/index.ts', line: 14, severity: 'blocking' }]);
     expect(findings.find((f) => f.code === 'ECS401')?.message).toContain('KAFKA_BROKERS');
     expect(findings.find((f) => f.code === 'ECS401')?.message).not.toContain('pm2');
     // Under pm2 the exit does not crash the task: pm2 restarts the app inside it (the finding says pm2, not ECS).
-    const underPm2 = readiness({
-      'docker-compose.yml': 'services:\n  jobs:\n    build: ./jobs\n',
-      'jobs/package.json': PKG({ name: 'jobs', dependencies: { kafkajs: '^2' } }),
-      'jobs/src/index.ts': worker,
-      'jobs/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nCMD ["pm2-runtime", "dist/index.js"]\n',
-    });
+    const underPm2 = jobs('["pm2-runtime", "dist/index.js"]');
     expect(at(underPm2, 'ECS401')).toEqual([{ service: 'jobs', file: 'jobs/src/index.ts', line: 14, severity: 'blocking' }]);
     expect(underPm2.find((f) => f.code === 'ECS401')?.message).toContain('pm2');
   });

@@ -4,10 +4,9 @@
  * task definition can still override.
  */
 import { deployedStage, effectiveInstructions, parseDockerfile } from '../src/repo/dockerfile.js';
-import { detachedBefore, lastCommandDetaches } from '../src/repo/detaches.js';
-import { startCommands } from '../src/dockerfile/shell.js';
+import { lastCommandDetaches } from '../src/repo/detaches.js';
 import { isDockerfileName } from '../src/repo/dockerfileName.js';
-import { servicesForFile } from '../src/repo/model.js';
+import { servicesForFile, type Service } from '../src/repo/model.js';
 import type { Finding } from '../src/findings/finding.js';
 import { describeEvidence, httpServiceOf } from './lib/http-service.js';
 import type { ChangeSafety, Transform, TransformInput, TransformResult } from '../src/transform.js';
@@ -35,8 +34,8 @@ function exposedPort(word: string, lookup: (name: string) => string | null): str
 }
 
 /** A shell-form CMD (or an exec-form `sh -c`) runs under the shell as PID 1, which does not pass SIGTERM on: exec the server instead (ECS140). */
-function execChange(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; finding: Finding; verify: string } | null {
-  const execEdit = execShellCmd(parsed, stage, inForce);
+function execChange(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], daemonConfig: Service['daemonConfig']): { edit: TextEdit; finding: Finding; verify: string } | null {
+  const execEdit = execShellCmd(parsed, stage, inForce, daemonConfig);
   if (!execEdit) return null;
   return {
     edit: execEdit.edit,
@@ -76,16 +75,14 @@ export const dockerfilePortEnv: Transform = {
     const inForce = effectiveInstructions(parsed, stage);
     const findings: Finding[] = [];
     // A CMD that puts the server in the background exits at start (check's ECS422): rewriting its
-    // port, or exec'ing it for SIGTERM, would change nothing that runs.
+    // port would change nothing that runs (execShellCmd leaves it without exec for the same reason).
     const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
     const detached = cmd ? lastCommandDetaches(cmd.args, service.daemonConfig) : null;
-    // A command before the last one detaches it (by the config it reads too): `exec` of the last one reaches no server.
-    const detachedEarlier = cmd ? detachedBefore(startCommands(cmd.args).map((c) => c.words), service.daemonConfig) : null;
     // uWSGI serving its port over the uwsgi protocol takes it from its config, never from PORT (dockerfile-healthcheck-env
     // says the rest): no ENV PORT or EXPOSE, only the exec fix of a shell-form CMD.
     const socket = service.uwsgiSocket;
     if (socket) {
-      const exec = detached || detachedEarlier ? null : execChange(parsed, stage, inForce);
+      const exec = execChange(parsed, stage, inForce, service.daemonConfig);
       findings.push({ code: 'ECS182', severity: 'info', message: `no ENV PORT added for "${service.name}": ${socket.option ? `uWSGI takes its port from \`${socket.option}\` (${socket.file}:${socket.line}), not from PORT, and that socket does not answer HTTP` : `whether its uWSGI answers HTTP on port ${port} is not established (${socket.because})`}` });
       return { edits: exec ? [exec.edit] : [], findings: exec ? [...findings, exec.finding] : findings, ...(exec ? { safety: { safety: 'behavior-changing' as const, verify: exec.verify } } : {}) };
     }
@@ -161,7 +158,7 @@ export const dockerfilePortEnv: Transform = {
         line: cmdEdit.line,
       });
     findings.push(...ignored);
-    const execEdit = detached || detachedEarlier ? null : execChange(parsed, stage, inForce);
+    const execEdit = execChange(parsed, stage, inForce, service.daemonConfig);
     if (execEdit) findings.push(execEdit.finding);
     // Rewriting the CMD changes how the server starts: the change says so, whatever else it does.
     const verify = [

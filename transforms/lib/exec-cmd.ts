@@ -10,7 +10,8 @@
 import type { DockerInstruction, DockerStage, ParsedDockerfile } from '../../src/repo/dockerfile.js';
 import { replaceRange, type TextEdit } from '../../src/edits.js';
 import { instructionWords, lastShellCommand, startCommands } from '../../src/dockerfile/shell.js';
-import { detachedBefore } from '../../src/repo/detaches.js';
+import { detachedBefore, detaches } from '../../src/repo/detaches.js';
+import type { Service } from '../../src/repo/model.js';
 
 /** First words that are not a program the shell can exec into: shell keywords, builtins, shells, assignments. */
 const NOT_EXECABLE = /^(?:exec|if|for|while|until|case|cd|export|set|source|\.|eval|trap|ulimit|umask|\{|!|(?:\/usr)?(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)|[A-Za-z_][A-Za-z0-9_]*=.*)$/;
@@ -19,11 +20,11 @@ const NOT_EXECABLE = /^(?:exec|if|for|while|until|case|cd|export|set|source|\.|e
  * The edit that puts `exec ` before the command the deployed stage's shell-form CMD (or exec-form
  * `["sh", "-c", "…"]`) runs last (`cd /app && exec gunicorn …`), with its line and, for the exec
  * form, the shell it names (`shell`, null for the shell form); null when the CMD is not one it can
- * safely prefix, or when a command before the last one put the server in the background
- * (`pm2 start app.js && pm2 logs`: the last command is not the server, and exec would not help;
- * check reports it as ECS422).
+ * safely prefix, or when the server goes to the background, in the last command or before it
+ * (`gunicorn --daemon`, `pm2 start app.js && pm2 logs`, or its config's daemon setting: exec would
+ * reach no server; check reports it as ECS422).
  */
-export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[]): { edit: TextEdit; line: number; program: string; shell: string | null } | null {
+export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inForce: DockerInstruction[], daemonConfig?: Service['daemonConfig']): { edit: TextEdit; line: number; program: string; shell: string | null } | null {
   if (!stage.tools.includes('sh')) return null;
   const cmd = inForce.filter((i) => i.keyword === 'CMD').pop();
   if (!cmd || cmd.stageIndex !== stage.index) return null;
@@ -33,7 +34,9 @@ export function execShellCmd(parsed: ParsedDockerfile, stage: DockerStage, inFor
   const words = lastShellCommand(parsed, cmd);
   const first = words?.[0];
   if (!first || NOT_EXECABLE.test(first.value)) return null;
-  if (detachedBefore(startCommands(cmd.args).map((c) => c.words))) return null;
+  // The server goes to the background (by its flags or its config), before the last command or in it: exec reaches no server.
+  const commands = startCommands(cmd.args).map((c) => c.words);
+  if (detachedBefore(commands, daemonConfig) || detaches(commands.at(-1) ?? [], daemonConfig)) return null;
   const { words: cmdWords, json } = instructionWords(parsed, cmd);
   const shell = json ? (cmdWords[0]?.value ?? null) : null;
   // /bin/sh leaves the shell between only where it is dash (Debian, Ubuntu): busybox ash, alpine's
