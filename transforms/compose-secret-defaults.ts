@@ -28,7 +28,7 @@
 import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
-import { composeDocument, hasDuplicateKey, parsesClean, type ComposeEnvFile } from '../src/repo/compose.js';
+import { composeDocument, parsesClean, type ComposeEnvFile } from '../src/repo/compose.js';
 import { changedScalarValues } from '../src/repo/composeValueEdits.js';
 import { envExampleFor, envFileEntries } from '../src/repo/envFiles.js';
 import { unfollowedComposeFiles, unfollowedDefinitions } from '../src/repo/followedProjects.js';
@@ -230,7 +230,7 @@ function listedByEarlierFile(path: string, examplePath: string, repo: RepoModel,
     const text = envExampleFor(file, read).path === examplePath ? read(file) : null;
     if (text === null) continue;
     const { doc } = composeDocument(text);
-    if (doc.errors.length || hasDuplicateKey(doc)) continue;
+    if (!parsesClean(doc)) continue;
     expected(toJS(doc), null, false, repo, require, (d) => names.add(d.name));
   }
   return names;

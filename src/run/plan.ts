@@ -10,7 +10,7 @@ import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, e
 import { finalDockerfileProblems } from '../repo/dockerfileProbe.js';
 import { servicesForFile, type RepoModel } from '../repo/model.js';
 import { blockingFile } from '../repo/unparsable.js';
-import { ComposeSyntaxError, composeDocument, hasDuplicateKey, parsesClean } from '../repo/compose.js';
+import { ComposeSyntaxError, composeDocument, parsesClean } from '../repo/compose.js';
 import { changedScalarValues } from '../repo/composeValueEdits.js';
 import { isDockerfileName } from '../repo/dockerfileName.js';
 import { isFileError } from '../findings/codes-engine.js';
@@ -91,8 +91,7 @@ function verifyOutput(kind: FileKind | null, before: string, after: string): str
     // A valid file whose values alone changed, as the token streams show, is valid: no second parse.
     if (changedScalarValues(before, after) !== null && parsesClean(composeDocument(before).doc)) return null;
     // Merge keys are read as the model reads them: a repeated `<<` is not a duplicate key.
-    const { doc } = composeDocument(after);
-    if (doc.errors.length === 0 && !hasDuplicateKey(doc)) return null;
+    if (parsesClean(composeDocument(after).doc)) return null;
     const errors = parseAllDocuments(after).flatMap((d) => ('errors' in d ? d.errors : []));
     return errors.length ? `produced invalid YAML (${errors[0]?.message.split('\n')[0]})` : null;
   }
