@@ -138,6 +138,30 @@ function wholeBuild(parsed: ParsedDockerfile, repo: ImageRepo, context: string |
 }
 
 /**
+ * A build that also answers what its stage held just before each instruction it walked, from the
+ * one walk: a stage's entries are only ever appended to, so the state before an instruction is its
+ * entries' length then and the stage's other fields (`uncertain`, `workdir`, ...), materialised on
+ * request. Costs a small record per instruction instead of a second walk taking full copies.
+ */
+export function buildImageWithSnapshots(parsed: ParsedDockerfile, repo: ImageRepo, context: string | null, options: Omit<BuildOptions, 'before'>): { build: ImageBuild; before(ins: DockerInstruction): StageFiles | undefined } {
+  const marks = new Map<DockerInstruction, { live: StageFiles; length: number; fields: Omit<StageFiles, 'entries'> }>();
+  const build = buildImage(parsed, repo, context, {
+    ...options,
+    before: (ins, live) => {
+      const { entries, ...fields } = live;
+      marks.set(ins, { live, length: entries.length, fields });
+    },
+  });
+  return {
+    build,
+    before: (ins) => {
+      const mark = marks.get(ins);
+      return mark && { ...mark.fields, entries: mark.live.entries.slice(0, mark.length) };
+    },
+  };
+}
+
+/**
  * The files of their stage just before each of some instructions (build args unknown), from one
  * walk of the build: what {@link stageFilesAt} says for each, without a build per instruction.
  */

@@ -19,11 +19,11 @@
  * function of the text and the model.
  */
 import { posix } from 'node:path';
-import { parseDockerfile, withBuildArgs, type DockerInstruction } from '../../repo/dockerfile.js';
+import { parseDockerfile, withBuildArgs } from '../../repo/dockerfile.js';
 import { serviceBuildArgs } from '../../repo/buildArgs.js';
 import type { RepoModel, Service } from '../../repo/model.js';
-import { buildImage } from '../../dockerfile/imageBuild.js';
-import { lookup, normRel, type EntryKind, type StageFiles } from '../../dockerfile/imageFiles.js';
+import { buildImageWithSnapshots } from '../../dockerfile/imageBuild.js';
+import { lookup, normRel, type EntryKind } from '../../dockerfile/imageFiles.js';
 import { cmdPath } from './cmd-path.js';
 import { cmdProgram } from './cmd-program.js';
 import { entrypointMode } from './entrypoint-mode.js';
@@ -56,16 +56,7 @@ function contextFor(text: string, repo: RepoModel, options: BuildCheckOptions): 
   const context = normRel(service?.buildContext ?? (options.path ? posix.dirname(options.path) : ''));
   // The build args the service's compose build passes (`args: { APP: jobs }`): its build sees those values.
   const walk = { buildArgs: 'defaults', args: service?.compose?.build?.args ?? {}, dockerfile: options.path ?? service?.dockerfile } as const;
-  const build = buildImage(withBuildArgs(parseDockerfile(text), service ? serviceBuildArgs(service) : {}), repo, context, walk);
-  let snapshots: Map<DockerInstruction, StageFiles> | undefined;
-  const before = (ins: DockerInstruction) => {
-    if (!snapshots) {
-      const taken = new Map<DockerInstruction, StageFiles>();
-      buildImage(build.parsed, repo, context, { ...walk, before: (at, fs) => void taken.set(at, { ...fs, entries: [...fs.entries] }) });
-      snapshots = taken;
-    }
-    return snapshots.get(ins);
-  };
+  const { build, before } = buildImageWithSnapshots(withBuildArgs(parseDockerfile(text), service ? serviceBuildArgs(service) : {}), repo, context, walk);
   return { build, repo, service, deployed: deployedOf(build, service?.target), before };
 }
 
