@@ -89,6 +89,8 @@ export interface Transform {
   behaviorChangingWhen?: string;
   /** Whether the transform looks at this file at all. */
   appliesTo(path: string, repo: RepoModel): boolean;
+  /** A source transform that parses only sources with a match (a codemod's tokens): the parses worth keeping for it. */
+  sourceTokens?: RegExp;
   run(input: TransformInput): TransformResult;
 }
 

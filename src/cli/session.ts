@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { planRepo, type RepoPlan } from '../run/engine.js';
-import { MIN_SHARED_FILES, workerSharing } from '../run/parallel.js';
+import { MIN_SHARED_FILES, WARM_UP_FILES, workerSharing } from '../run/parallel.js';
 import type { PlanSharing } from '../run/plan.js';
 import type { PlanJob } from './plan-worker.js';
 import type { Transform, TransformOptions } from '../transform.js';
@@ -81,7 +81,9 @@ function planSharing(transforms: Transform[], options: TransformOptions & Limits
   const ids = transforms.map((t) => t.id);
   if (ids.join() !== TRANSFORMS.filter((t) => transforms.includes(t)).map((t) => t.id).join()) return undefined;
   const job: PlanJob = { transforms: ids, options: { ...options } };
-  return process.env.ECSFIX_THREADS === '2' ? workerSharing(PLAN_WORKER, job, 1, 0) : workerSharing(PLAN_WORKER, job, MIN_SHARED_FILES);
+  // The sources whose facts' parses the worker keeps for the codemods (src/source/keptParses.ts).
+  const keep = transforms.flatMap((t) => (t.sourceTokens ? [t.sourceTokens] : []));
+  return process.env.ECSFIX_THREADS === '2' ? workerSharing(PLAN_WORKER, job, 1, 0, keep) : workerSharing(PLAN_WORKER, job, MIN_SHARED_FILES, WARM_UP_FILES, keep);
 }
 
 /**

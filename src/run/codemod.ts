@@ -14,6 +14,7 @@ import type { RepoModel } from '../repo/model.js';
 import { sourceSyntaxError } from '../source/index.js';
 import { langOf, parseProgram } from '../source/facts.js';
 import { toBabelFile } from '../source/babel-shape.js';
+import { reshapeKept, takeKeptParse } from '../source/keptParses.js';
 import type { CodemodNote, CodemodOptions } from '../codemod.js';
 import type { Finding } from '../findings/finding.js';
 import type { Transform, TransformInput, TransformResult } from '../transform.js';
@@ -88,11 +89,27 @@ let lastFile: { path: string; source: string; file: unknown } | null = null;
  */
 function babelFileOf(path: string, source: string, j: JSCodeshift, parser: string): unknown {
   if (lastFile?.path === path && lastFile.source === source) return lastFile.file;
-  const { program, error } = parseProgram(path, source);
-  const known = j.types.namedTypes as Record<string, unknown>;
-  const file = (!error && toBabelFile(program, source, (type) => type in known)) || loadParser(parser)(source);
+  const known = knownTypes(j);
+  // The model's parse of this text, when the thread kept it (src/source/keptParses.ts).
+  const keptFile = takeKeptParse(path, source, known);
+  const { program, error } = keptFile === undefined ? parseProgram(path, source) : { program: null, error: null };
+  const file = (keptFile !== undefined ? keptFile : !error && toBabelFile(program, source, known)) || loadParser(parser)(source);
   lastFile = { path, source, file };
   return file;
+}
+
+/** Whether jscodeshift's ast-types knows a node type (what toBabelFile's result may hold). */
+function knownTypes(j: JSCodeshift): (type: string) => boolean {
+  const known = j.types.namedTypes as Record<string, unknown>;
+  return (type) => type in known;
+}
+
+/**
+ * Reshapes the parses this thread kept for the codemods (src/source/keptParses.ts) until `until()`
+ * says stop: work for a thread that waits. True when some remain.
+ */
+export function prepareKeptParses(until: () => boolean): boolean {
+  return reshapeKept(knownTypes(loadJscodeshift('ts')), until);
 }
 
 /** The smallest line-level edits that turn `before` into `after`. */
@@ -160,6 +177,7 @@ export function codemodTransform(meta: CodemodMeta, module: CodemodModule): Tran
   return {
     ...rest,
     kinds: ['source'],
+    sourceTokens: tokens,
     run(input: TransformInput): TransformResult {
       if (!tokens.test(input.text)) return { edits: [], findings: [] };
       const { verify, ...result } = runCodemod(module, input);

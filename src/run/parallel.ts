@@ -26,6 +26,8 @@ import { parseDockerignore } from '../dockerfile/dockerignore.js';
 import { knownSyntax, mayMatter, offerFacts, rememberSyntax, sourceFacts, supplyFacts, type JsSourceFacts, type KnownSyntax } from '../source/index.js';
 import { mayBeJsSource } from '../repo/discover.js';
 import { readRepoFile } from './engine.js';
+import { prepareKeptParses } from './codemod.js';
+import { keepParse } from '../source/keptParses.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
@@ -43,8 +45,11 @@ export const WARM_UP_FILES = 400;
 
 type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string } | { facts: { path: string; text: string; facts: JsSourceFacts } };
 
-/** What main sends: first, on a warm start, the sources to read the facts of ahead of the model; then the job. */
-type MainMessage<Job> = { prefetch: { root: string; paths: string[] } } | { job: WorkerJob<Job> };
+/**
+ * What main sends: first, on a warm start, the sources to read the facts of ahead of the model (and
+ * the tokens of the sources whose parses to keep for the codemods); then the job.
+ */
+type MainMessage<Job> = { prefetch: { root: string; paths: string[]; keep: { source: string; flags: string }[] } } | { job: WorkerJob<Job> };
 
 /** The repo model as it crosses to the worker (see {@link portableModel}). */
 export type PortableModel = Omit<RepoModel, 'dockerfiles' | IgnoreMatchers> & {
@@ -83,9 +88,10 @@ interface StartedWorker {
  * Sharing through the worker `script` (which calls {@link servePlanShare}) when the plan has at least
  * `minShared` files to share; below that, or when no worker starts, every file is planned here. On a
  * repo of `warmUpFiles` files or more the worker is started while the model is being built, so that
- * loading its code costs no wall time, and reads the sources' facts for the model meanwhile.
+ * loading its code costs no wall time, and reads the sources' facts for the model meanwhile; it keeps
+ * the parses of the sources with a match of `keep` (the codemods' tokens) for its planning.
  */
-export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES, warmUpFiles = WARM_UP_FILES): PlanSharing {
+export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES, warmUpFiles = WARM_UP_FILES, keep: readonly RegExp[] = []): PlanSharing {
   let warm: StartedWorker | null = null;
   const stop = (started: StartedWorker) => {
     void started.worker.terminate();
@@ -97,7 +103,7 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
       warm = startWorker(script);
       if (!warm) return;
       // While the model reads Dockerfiles, compose files and packages, the worker reads the sources' facts.
-      const prefetch: MainMessage<Job> = { prefetch: { root, paths: files.filter(mayBeJsSource) } };
+      const prefetch: MainMessage<Job> = { prefetch: { root, paths: files.filter(mayBeJsSource), keep: keep.map((re) => ({ source: re.source, flags: re.flags })) } };
       warm.port.postMessage(prefetch);
       const from = warm;
       supplyFacts(() => takeFacts(from));
@@ -196,8 +202,9 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
 
 /**
  * The worker's side: reads the facts of the sources main sends ahead of the model (a few files at a
- * time, so the job is taken as soon as it arrives), then takes its job, builds its planner and plans
- * shared files until none is left to claim.
+ * time, so the job is taken as soon as it arrives), keeping the parses its codemods will want and
+ * reshaping them for the codemods once every file is read, until the job arrives; then takes its job,
+ * builds its planner and plans shared files until none is left to claim.
  */
 export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePlanner): void {
   const { counters: buffer, port } = workerData as SharedData;
@@ -208,21 +215,31 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     Atomics.notify(counters, POSTED);
   };
   let planning = false;
-  const prefetch = (root: string, paths: string[], from: number) => {
+  const prefetch = (root: string, paths: string[], keep: RegExp[], from: number) => {
     if (planning) return;
     const read = readRepoFile(root);
     for (const path of paths.slice(from, from + PREFETCH_BATCH)) {
       try {
         const text = read(path);
-        if (mayMatter(text)) post({ facts: { path, text, facts: sourceFacts(path, text) } });
+        const kept = keep.some((re) => re.test(text)) ? (program: unknown) => keepParse(path, text, program) : undefined;
+        if (mayMatter(text)) post({ facts: { path, text, facts: sourceFacts(path, text, kept) } });
       } catch {
         // unreadable here: main reads it and says so
       }
     }
-    if (from + PREFETCH_BATCH < paths.length) setImmediate(() => prefetch(root, paths, from + PREFETCH_BATCH));
+    if (from + PREFETCH_BATCH < paths.length) setImmediate(() => prefetch(root, paths, keep, from + PREFETCH_BATCH));
+    else setImmediate(prepare);
+  };
+  /** Reshapes kept parses a few at a time while the job has not arrived. */
+  const prepare = () => {
+    let done = 0;
+    if (!planning && prepareKeptParses(() => planning || done++ >= PREFETCH_BATCH)) setImmediate(prepare);
   };
   port.on('message', (message: MainMessage<Job>) => {
-    if ('prefetch' in message) return prefetch(message.prefetch.root, message.prefetch.paths, 0);
+    if ('prefetch' in message) {
+      const { root, paths, keep } = message.prefetch;
+      return prefetch(root, paths, keep.map((re) => new RegExp(re.source, re.flags)), 0);
+    }
     planning = true;
     plan(message.job);
   });

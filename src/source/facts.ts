@@ -610,7 +610,7 @@ function walk(node: Node, visit: (node: Node, parents: Node[]) => void, parents:
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
 
 /** Reads the facts of one JS/TS file; a file without a relevant token is not parsed at all. */
-export function extractJsFacts(path: string, text: string): JsSourceFacts {
+export function extractJsFacts(path: string, text: string, onProgram?: (program: Node) => void): JsSourceFacts {
   const facts = emptyFacts();
   if (!mayMatter(text)) return facts;
   const { program, error } = parseProgram(path, text);
@@ -791,6 +791,8 @@ export function extractJsFacts(path: string, text: string): JsSourceFacts {
   // Only when every server the file starts is one: an HTTP app beside it (a hybrid app) serves HTTP.
   const rpc = listenCalls.map((call) => rpcListens.get(call));
   if (rpc.length && rpc.every(Boolean) && !facts.apps.length) facts.rpcServer = { transport: rpc[0]!.transport, line: line(listenCalls[0]) };
+  // The facts hold no node: whoever takes the program may reshape it (src/source/keptParses.ts).
+  onProgram?.(program);
   return facts;
 
   function exported(name: string) {

@@ -15,8 +15,11 @@ export { mayMatter } from './patterns.ts';
 const cache = new Map<string, { text: string; facts: JsSourceFacts }>();
 const MAX_CACHED = 20_000;
 
-/** The facts of a JS/TS file, parsed at most once for a given path and text. */
-export function sourceFacts(path: string, text: string): JsSourceFacts {
+/**
+ * The facts of a JS/TS file, parsed at most once for a given path and text. `onProgram` gets the
+ * program when this call parses the file cleanly (after the facts are read from it).
+ */
+export function sourceFacts(path: string, text: string, onProgram?: (program: unknown) => void): JsSourceFacts {
   let hit = cache.get(path);
   if (hit && hit.text === text) return hit.facts;
   if (supplier) {
@@ -24,7 +27,7 @@ export function sourceFacts(path: string, text: string): JsSourceFacts {
     hit = cache.get(path);
     if (hit && hit.text === text) return hit.facts;
   }
-  const facts = extractJsFacts(path, text);
+  const facts = extractJsFacts(path, text, onProgram);
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(path, { text, facts });
   return facts;
