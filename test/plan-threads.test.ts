@@ -25,7 +25,19 @@ port.on('message', (message) => {
   if (!message.job) return;
   const job = message.job;
   const paths = job.paths;
-  for (let i = Atomics.add(counters, 0, 1); i < paths.length; i = Atomics.add(counters, 0, 1)) {
+  // Claims from the back of the shared list (slot 2), under the lock (slot 3), as servePlanShare does.
+  const claim = () => {
+    while (Atomics.compareExchange(counters, 3, 0, 1) !== 0);
+    try {
+      const front = Atomics.load(counters, 0), back = Atomics.load(counters, 2);
+      if (front >= back) return -1;
+      Atomics.store(counters, 2, back - 1);
+      return back - 1;
+    } finally {
+      Atomics.store(counters, 3, 0);
+    }
+  };
+  for (let i = claim(); i !== -1; i = claim()) {
     if (job.mode === 'fatal') { post({ fatal: 'broken' }); break; }
     post({ index: i, outcome: job.mode === 'throws' ? null : { reads: [], failures: [], otherFiles: [], change: null, steps: [], findings: [{ code: 'worker', message: paths[i] }] } });
   }
@@ -49,7 +61,7 @@ const shared = paths.flatMap((_, i) => (i % 2 ? [i] : []));
 const repo = buildRepoModel(join(import.meta.dirname, '..', 'fixtures', 'kodingcaravan'));
 
 function planAll(mode: string, minShared = 1, warmUp = false) {
-  const sharing = workerSharing(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { mode }, minShared);
+  const sharing = workerSharing(new URL(`data:text/javascript,${encodeURIComponent(STAND_IN)}`), { mode }, { minShared });
   if (warmUp) sharing.warmUp?.(Array.from({ length: 1000 }, (_, i) => `f${i}.json`), '/nonexistent');
   return sharing.planAll(planner, repo, shared).map((o) => o.findings[0]);
 }
@@ -144,13 +156,30 @@ describe('planning on two threads', () => {
     expect(checked).toBeGreaterThan(50);
   });
 
+  const diff = (dir: string, threads: string) => spawnSync(process.execPath, [BIN, 'diff', '--json', dir], { encoding: 'utf8', env: { ...process.env, ECSFIX_THREADS: threads, ECSFIX_DEBUG_SHARE: threads === '1' ? '' : '1' } });
+  const result = ({ status, stdout, stderr }: ReturnType<typeof diff>) => ({ status, stdout, stderr: stderr.replace(/^the worker .*\n/gm, '') });
+
   it.each(['kodingcaravan', join('corpus', 'nest-events')])('the CLI prints the same plan for %s as with one thread', (name) => {
     const dir = copySample(name);
-    const diff = (threads: string) => spawnSync(process.execPath, [BIN, 'diff', '--json', dir], { encoding: 'utf8', env: { ...process.env, ECSFIX_THREADS: threads } });
-    const one = diff('1');
-    const two = diff('2');
+    const one = diff(dir, '1');
     expect(one.stderr).toBe('');
     expect(JSON.parse(one.stdout).changes.length).toBeGreaterThan(0);
-    expect({ status: two.status, stdout: two.stdout, stderr: two.stderr }).toEqual({ status: one.status, stdout: one.stdout, stderr: one.stderr });
+    expect(result(diff(dir, '2'))).toEqual(result(one));
   });
+
+  // ECSFIX_THREADS=worker: main plans only the compose files, the worker every Dockerfile and source
+  // (on a large repo it takes Dockerfiles once it has run out of sources), with the model's copy.
+  it.each(['kodingcaravan', 'peerprep', 'verify', ...['edge-shapes', 'legacy-npm', 'nest-events', 'py-platform', 'shop-pnpm'].map((r) => join('corpus', r))])(
+    'the worker plans every Dockerfile and source of %s as one thread does',
+    (name) => {
+      const dir = copySample(name);
+      const one = diff(dir, '1');
+      const worker = diff(dir, 'worker');
+      expect(result(worker)).toEqual(result(one));
+      // Every shared file was planned there: none left to main, none it failed on.
+      const [, shared] = /main planned 0 of (\d+) shared files/.exec(worker.stderr) ?? [];
+      expect(Number(shared)).toBeGreaterThan(0);
+      expect(worker.stderr).toContain(`the worker delivered ${shared} of ${shared}`);
+    },
+  );
 });

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { planRepo, type RepoPlan } from '../run/engine.js';
-import { MIN_SHARED_FILES, WARM_UP_FILES, workerSharing } from '../run/parallel.js';
+import { workerSharing } from '../run/parallel.js';
 import type { PlanSharing } from '../run/plan.js';
 import type { PlanJob } from './plan-worker.js';
 import type { Transform, TransformOptions } from '../transform.js';
@@ -83,7 +83,10 @@ function planSharing(transforms: Transform[], options: TransformOptions & Limits
   const job: PlanJob = { transforms: ids, options: { ...options } };
   // The sources whose facts' parses the worker keeps for the codemods (src/source/keptParses.ts).
   const keep = transforms.flatMap((t) => (t.sourceTokens ? [t.sourceTokens] : []));
-  return process.env.ECSFIX_THREADS === '2' ? workerSharing(PLAN_WORKER, job, 1, 0, keep) : workerSharing(PLAN_WORKER, job, MIN_SHARED_FILES, WARM_UP_FILES, keep);
+  // `2`: the worker whatever the repo's size; `worker`: and it plans every file it can (the tests' check that it plans them as main would).
+  const threads = process.env.ECSFIX_THREADS;
+  if (threads === '2' || threads === 'worker') return workerSharing(PLAN_WORKER, job, { minShared: 1, warmUpFiles: 0, keep, mainClaims: threads === '2' });
+  return workerSharing(PLAN_WORKER, job, { keep });
 }
 
 /**

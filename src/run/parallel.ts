@@ -1,9 +1,11 @@
 /**
  * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
- * of it and plans the TS/JS sources (the codemods: the largest share of planning), while the main
- * thread plans the Dockerfiles and compose files (whose parses it holds) and then helps with the
- * sources: both claim the next source from a shared counter. Outcomes are merged in file order (planChanges), so the plan is
- * the one a single thread makes, whichever thread planned a file.
+ * of it. The files either thread may plan form one list, the Dockerfiles first and the TS/JS sources
+ * last: main plans the compose files (the model's documents do not cross threads) and then claims
+ * from the front, the Dockerfiles whose parses it holds; the worker claims from the back, the sources
+ * (the codemods: the largest share of planning), and then Dockerfiles if it runs out of sources
+ * first. Outcomes are merged in file order (planChanges), so the plan is the one a single thread
+ * makes, whichever thread planned a file.
  *
  * The copy leaves out what is costly to copy or does not cross threads: the parsed Dockerfiles
  * (dockerfile-ast objects, most of the model's size) and the ignore-file matchers (functions). The
@@ -14,7 +16,8 @@
  * On a large repo the worker starts as soon as the repo's files are listed: while main builds the
  * model from the Dockerfiles, compose files and packages, the worker reads the JS/TS sources' facts
  * (parsing them is the model's largest cost) and hands them over; the model takes them when it
- * reaches a file, and reads itself what has not arrived.
+ * reaches a file, and reads itself what has not arrived. The worker keeps the parses of the sources
+ * its codemods will read and reshapes them for the codemods while it waits (src/source/keptParses.ts).
  *
  * The main thread waits synchronously (the engine's API is synchronous): the worker posts each
  * facts and outcome message on a MessagePort and bumps a shared counter main waits on.
@@ -31,8 +34,10 @@ import { keepParse } from '../source/keptParses.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
-const NEXT = 0; // the next shared file to claim
+const FRONT = 0; // the next shared file main claims
 const POSTED = 1; // messages the worker has posted
+const BACK = 2; // one past the next shared file the worker claims
+const LOCK = 3; // held while a claim moves FRONT or BACK
 
 /** Give up on a worker that has posted nothing for this long (it died without a word) and plan its files here. */
 const STALL_MS = 60_000;
@@ -84,6 +89,18 @@ interface StartedWorker {
   factsTaken: number;
 }
 
+/** How {@link workerSharing} shares. */
+export interface SharingOptions {
+  /** Below this many shared files every file is planned here. */
+  minShared?: number;
+  /** A repo of this many files or more gets its worker started while the model is built. */
+  warmUpFiles?: number;
+  /** The codemods' tokens: the worker keeps its facts' parses of the sources with a match. */
+  keep?: readonly RegExp[];
+  /** Main claims shared files once its own are planned (off: the worker plans every shared file; for tests). */
+  mainClaims?: boolean;
+}
+
 /**
  * Sharing through the worker `script` (which calls {@link servePlanShare}) when the plan has at least
  * `minShared` files to share; below that, or when no worker starts, every file is planned here. On a
@@ -91,7 +108,8 @@ interface StartedWorker {
  * loading its code costs no wall time, and reads the sources' facts for the model meanwhile; it keeps
  * the parses of the sources with a match of `keep` (the codemods' tokens) for its planning.
  */
-export function workerSharing<Job extends object>(script: URL, job: Job, minShared = MIN_SHARED_FILES, warmUpFiles = WARM_UP_FILES, keep: readonly RegExp[] = []): PlanSharing {
+export function workerSharing<Job extends object>(script: URL, job: Job, options: SharingOptions = {}): PlanSharing {
+  const { minShared = MIN_SHARED_FILES, warmUpFiles = WARM_UP_FILES, keep = [], mainClaims = true } = options;
   let warm: StartedWorker | null = null;
   const stop = (started: StartedWorker) => {
     void started.worker.terminate();
@@ -122,12 +140,13 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
       try {
         const paths = shared.map((i) => planner.paths[i] as string);
         const work: WorkerJob<Job> = { ...job, model: portableModel(repo), paths, syntax: knownSyntax(paths) };
+        Atomics.store(started.counters, BACK, paths.length);
         try {
           started.port.postMessage({ job: work } satisfies MainMessage<Job>);
         } catch {
           return planner.paths.map((path) => planner.planFile(path)); // something in it cannot cross threads
         }
-        return planWithWorker(planner, shared, started);
+        return planWithWorker(planner, shared, started, mainClaims);
       } finally {
         stop(started);
       }
@@ -136,7 +155,7 @@ export function workerSharing<Job extends object>(script: URL, job: Job, minShar
 }
 
 function startWorker(script: URL): StartedWorker | null {
-  const counters = new Int32Array(new SharedArrayBuffer(8));
+  const counters = new Int32Array(new SharedArrayBuffer(16));
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
@@ -163,8 +182,31 @@ function takeFacts(started: StartedWorker): void {
   }
 }
 
-/** Main's side: its own files first, then shared ones until none is left to claim, then the worker's. */
-function planWithWorker(planner: FilePlanner, shared: number[], started: StartedWorker): FileOutcome[] {
+/**
+ * Claims the next shared file from one end (main from the front, the worker from the back, so each
+ * starts on the files it is best placed for and they meet wherever their work is even): its index in
+ * the shared list, or -1 when every file is claimed.
+ */
+function claim(counters: Int32Array, end: 'front' | 'back'): number {
+  while (Atomics.compareExchange(counters, LOCK, 0, 1) !== 0); // held for two loads and a store
+  try {
+    const front = Atomics.load(counters, FRONT);
+    const back = Atomics.load(counters, BACK);
+    if (front >= back) return -1;
+    const claimed = end === 'front' ? front : back - 1;
+    Atomics.store(counters, end === 'front' ? FRONT : BACK, end === 'front' ? front + 1 : back - 1);
+    return claimed;
+  } finally {
+    Atomics.store(counters, LOCK, 0);
+  }
+}
+
+/**
+ * Main's side: the files only it plans first, then shared ones from the front until none is left to
+ * claim (unless `mainClaims` is off: the tests' way to have the worker plan every shared file), then
+ * the worker's.
+ */
+function planWithWorker(planner: FilePlanner, shared: number[], started: StartedWorker, mainClaims: boolean): FileOutcome[] {
   const { counters, port } = started;
   const { paths } = planner;
   const outcomes: (FileOutcome | null | undefined)[] = new Array(paths.length);
@@ -173,7 +215,7 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
     if (!isShared.has(i)) outcomes[i] = planner.planFile(path);
   });
   const plannedHere = new Set<number>();
-  for (let k = Atomics.add(counters, NEXT, 1); k < shared.length; k = Atomics.add(counters, NEXT, 1)) {
+  for (let k = mainClaims ? claim(counters, 'front') : -1; k !== -1; k = claim(counters, 'front')) {
     const i = shared[k] as number;
     outcomes[i] = planner.planFile(paths[i] as string);
     plannedHere.add(k);
@@ -247,7 +289,7 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     try {
       rememberSyntax(job.syntax);
       const planner = makePlanner(job);
-      for (let k = Atomics.add(counters, NEXT, 1); k < job.paths.length; k = Atomics.add(counters, NEXT, 1)) {
+      for (let k = claim(counters, 'back'); k !== -1; k = claim(counters, 'back')) {
         let outcome: FileOutcome | null = null;
         try {
           outcome = planner.planFile(job.paths[k] as string);
