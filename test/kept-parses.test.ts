@@ -60,12 +60,13 @@ describe('kept parses', () => {
     expect(shape(takeKeptParse('b.ts', text, known))).toBe(fresh); // reshaped when asked
   });
 
-  it('keeps nothing past its budget of source bytes', () => {
-    const big = `export const a = '${'x'.repeat(KEEP_BUDGET / 2)}';\n`;
-    for (const name of ['a.ts', 'b.ts', 'c.ts']) keepParse(name, big, parseProgram(name, big).program);
-    expect(takeKeptParse('a.ts', big, known)).toBeTruthy();
-    expect(takeKeptParse('b.ts', big, known)).toBeUndefined(); // a + b would pass the budget
-    keepParse('c.ts', big, parseProgram('c.ts', big).program); // room again once a is taken
-    expect(takeKeptParse('c.ts', big, known)).toBeTruthy();
+  it('keeps the parses read last within its budget of source bytes', () => {
+    const big = `export const a = '${'x'.repeat(KEEP_BUDGET / 4)}';\n`;
+    for (const name of ['a.ts', 'b.ts', 'c.ts', 'd.ts']) keepParse(name, big, parseProgram(name, big).program);
+    expect(takeKeptParse('a.ts', big, known)).toBeUndefined(); // let go for d: four would pass the budget
+    for (const name of ['b.ts', 'c.ts', 'd.ts']) expect(takeKeptParse(name, big, known)).toBeTruthy();
+    const huge = `export const a = '${'x'.repeat(KEEP_BUDGET)}';\n`;
+    keepParse('e.ts', huge, parseProgram('e.ts', huge).program);
+    expect(takeKeptParse('e.ts', huge, known)).toBeUndefined(); // larger than the whole budget
   });
 });

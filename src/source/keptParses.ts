@@ -8,7 +8,7 @@
  * codemods read (src/source/babel-shape.ts) while the worker has nothing else to do, so the codemod
  * that asks for that exact text gets it without a parse. A kept parse serves one request (the
  * codemods of a chain share it after that: src/run/codemod.ts). Kept parses are bounded by the source
- * bytes they cover ({@link KEEP_BUDGET}); a file past the budget is parsed by its codemod as before.
+ * bytes they cover ({@link KEEP_BUDGET}); a file whose parse was let go is parsed by its codemod as before.
  */
 import { toBabelFile, type BabelFile } from './babel-shape.ts';
 
@@ -31,9 +31,18 @@ let keptBytes = 0;
 /** Paths kept but not reshaped yet, in the order they were kept. */
 let pending: string[] = [];
 
-/** Keeps the program of a file the facts were read from (a clean parse), within the budget. */
+/**
+ * Keeps the program of a file the facts were read from (a clean parse). Past the budget the parses
+ * kept first go: the worker claims the sources from the end of the list (src/run/parallel.ts), so
+ * the last ones read are the ones it plans first.
+ */
 export function keepParse(path: string, text: string, program: Program): void {
-  if (kept.has(path) || keptBytes + text.length > KEEP_BUDGET) return;
+  if (kept.has(path) || text.length > KEEP_BUDGET) return;
+  for (const [oldest, entry] of kept) {
+    if (keptBytes + text.length <= KEEP_BUDGET) break;
+    kept.delete(oldest);
+    keptBytes -= entry.text.length;
+  }
   kept.set(path, { text, program });
   keptBytes += text.length;
   pending.push(path);
