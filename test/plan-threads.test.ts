@@ -25,14 +25,14 @@ port.on('message', (message) => {
   if (!message.job) return;
   const job = message.job;
   const paths = job.paths;
-  // Claims from the back of the shared list (slot 2), under the lock (slot 3), as servePlanShare does.
+  // Claims from the front of the shared list (slot 0; main from the back, slot 2), under the lock (slot 3), as servePlanShare does.
   const claim = () => {
     while (Atomics.compareExchange(counters, 3, 0, 1) !== 0);
     try {
       const front = Atomics.load(counters, 0), back = Atomics.load(counters, 2);
       if (front >= back) return -1;
-      Atomics.store(counters, 2, back - 1);
-      return back - 1;
+      Atomics.store(counters, 0, front + 1);
+      return front;
     } finally {
       Atomics.store(counters, 3, 0);
     }

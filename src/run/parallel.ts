@@ -1,10 +1,10 @@
 /**
  * Planning on two cores. Once the main thread has built the repo model, a worker thread gets a copy
- * of it. The files either thread may plan form one list, the Dockerfiles first and the TS/JS sources
- * last: main plans the compose files (the model's documents do not cross threads) and then claims
- * from the front, the Dockerfiles whose parses it holds; the worker claims from the back, the sources
- * (the codemods: the largest share of planning), and then Dockerfiles if it runs out of sources
- * first. Outcomes are merged in file order (planChanges), so the plan is the one a single thread
+ * of it. The files either thread may plan form one list, the TS/JS sources first and the Dockerfiles
+ * last: the worker claims from the front, the sources (the codemods: the largest share of planning,
+ * in the order it read their facts and kept their parses), and then Dockerfiles if it runs out of
+ * sources first; main plans the compose files (the model's documents do not cross threads) and then
+ * claims from the back, the Dockerfiles whose parses it holds. Outcomes are merged in file order (planChanges), so the plan is the one a single thread
  * makes, whichever thread planned a file.
  *
  * The copy leaves out what is costly to copy or does not cross threads: the parsed Dockerfiles
@@ -34,9 +34,9 @@ import { keepParse } from '../source/keptParses.js';
 import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
-const FRONT = 0; // the next shared file main claims
+const FRONT = 0; // the next shared file the worker claims
 const POSTED = 1; // messages the worker has posted
-const BACK = 2; // one past the next shared file the worker claims
+const BACK = 2; // one past the next shared file main claims
 const LOCK = 3; // held while a claim moves FRONT or BACK
 
 /** Give up on a worker that has posted nothing for this long (it died without a word) and plan its files here. */
@@ -183,7 +183,7 @@ function takeFacts(started: StartedWorker): void {
 }
 
 /**
- * Claims the next shared file from one end (main from the front, the worker from the back, so each
+ * Claims the next shared file from one end (the worker from the front, main from the back, so each
  * starts on the files it is best placed for and they meet wherever their work is even): its index in
  * the shared list, or -1 when every file is claimed.
  */
@@ -202,7 +202,7 @@ function claim(counters: Int32Array, end: 'front' | 'back'): number {
 }
 
 /**
- * Main's side: the files only it plans first, then shared ones from the front until none is left to
+ * Main's side: the files only it plans first, then shared ones from the back until none is left to
  * claim (unless `mainClaims` is off: the tests' way to have the worker plan every shared file), then
  * the worker's.
  */
@@ -215,7 +215,7 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
     if (!isShared.has(i)) outcomes[i] = planner.planFile(path);
   });
   const plannedHere = new Set<number>();
-  for (let k = mainClaims ? claim(counters, 'front') : -1; k !== -1; k = claim(counters, 'front')) {
+  for (let k = mainClaims ? claim(counters, 'back') : -1; k !== -1; k = claim(counters, 'back')) {
     const i = shared[k] as number;
     outcomes[i] = planner.planFile(paths[i] as string);
     plannedHere.add(k);
@@ -289,7 +289,7 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     try {
       rememberSyntax(job.syntax);
       const planner = makePlanner(job);
-      for (let k = claim(counters, 'back'); k !== -1; k = claim(counters, 'back')) {
+      for (let k = claim(counters, 'front'); k !== -1; k = claim(counters, 'front')) {
         let outcome: FileOutcome | null = null;
         try {
           outcome = planner.planFile(job.paths[k] as string);

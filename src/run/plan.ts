@@ -233,11 +233,11 @@ export interface FilePlanner {
 
 /**
  * Plans some of the planner's files elsewhere and returns every file's outcome, in `paths` order.
- * `shared` (indices into `paths`) are the files that may be planned elsewhere, in claim order: this
- * thread claims from the front, the other from the back. The thread that built the model holds the
- * parses of the Dockerfiles, so they come first; another parses them again, so it takes Dockerfiles
- * only once it has run out of sources (taking them alike, as a single shared counter once did, made
- * planning 35% slower at 510 services).
+ * `shared` (indices into `paths`) are the files that may be planned elsewhere: the other thread
+ * claims from the front, this one from the back. The thread that built the model holds the parses of
+ * the Dockerfiles, so they come last; another parses them again, so it takes Dockerfiles only once it
+ * has run out of sources (taking them alike, as a single shared counter once did, made planning 35%
+ * slower at 510 services).
  */
 export interface PlanSharing {
   /** Told the repo's files while the model is being built: a chance to get ready for a large plan. */
@@ -248,13 +248,13 @@ export interface PlanSharing {
 }
 
 /**
- * The files another thread may plan, in claim order: the Dockerfiles, which this thread claims first
- * (it holds their parses), then the TS/JS sources, which the other thread claims first from the end
- * (see {@link PlanSharing}). Compose files stay here: the model's documents do not cross threads.
+ * The files another thread may plan: the TS/JS sources, which the other thread claims first from the
+ * front, then the Dockerfiles, which this thread claims first from the back (it holds their parses;
+ * see {@link PlanSharing}). Compose files stay here: the model's documents do not cross threads.
  */
 function sharedFiles(paths: readonly string[], repo: RepoModel): number[] {
   const of = (kind: FileKind) => paths.flatMap((path, i) => (fileKind(path, repo) === kind ? [i] : []));
-  return [...of('dockerfile'), ...of('source')];
+  return [...of('source'), ...of('dockerfile')];
 }
 
 /** Reads other files transforms read (a compose file's .env.example) once: raw and LF-normalised. */

@@ -8,15 +8,19 @@
  * codemods read (src/source/babel-shape.ts) while the worker has nothing else to do, so the codemod
  * that asks for that exact text gets it without a parse. A kept parse serves one request (the
  * codemods of a chain share it after that: src/run/codemod.ts). Kept parses are bounded by the source
- * bytes they cover ({@link KEEP_BUDGET}); a file whose parse was let go is parsed by its codemod as before.
+ * bytes they cover ({@link KEEP_BUDGET}); a file past the budget is parsed by its codemod as before.
  */
 import { toBabelFile, type BabelFile } from './babel-shape.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an oxc program
 type Program = any;
 
-/** Source bytes whose parses may be kept: a Babel-shaped parse holds ~27x its source in the heap (~110 MB here). */
-export const KEEP_BUDGET = 4_000_000;
+/**
+ * Source bytes whose parses may be kept. A Babel-shaped parse holds ~27x its source in the heap, and
+ * the worker's peak memory grows by about twice that (measured at 1,700 services: +114 MB with 1 MB
+ * kept, +255 MB with 4 MB); 2 MB covers every source a codemod parses at 510 services.
+ */
+export const KEEP_BUDGET = 2_000_000;
 
 interface Kept {
   text: string;
@@ -32,17 +36,12 @@ let keptBytes = 0;
 let pending: string[] = [];
 
 /**
- * Keeps the program of a file the facts were read from (a clean parse). Past the budget the parses
- * kept first go: the worker claims the sources from the end of the list (src/run/parallel.ts), so
- * the last ones read are the ones it plans first.
+ * Keeps the program of a file the facts were read from (a clean parse), within the budget: the
+ * worker plans the sources in the order it read them (src/run/parallel.ts), so the first kept are
+ * the first it needs.
  */
 export function keepParse(path: string, text: string, program: Program): void {
-  if (kept.has(path) || text.length > KEEP_BUDGET) return;
-  for (const [oldest, entry] of kept) {
-    if (keptBytes + text.length <= KEEP_BUDGET) break;
-    kept.delete(oldest);
-    keptBytes -= entry.text.length;
-  }
+  if (kept.has(path) || keptBytes + text.length > KEEP_BUDGET) return;
   kept.set(path, { text, program });
   keptBytes += text.length;
   pending.push(path);
