@@ -66,15 +66,15 @@ export function fileLogger(j: JSCodeshift, root: Collection, source: string): { 
   const counts = new Map<string, number>();
   const metaFirst = new Set<string>();
   const fastify = fastifyInstances(j, root);
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const callee = p.node.callee;
+  typedNodes(j, root, 'CallExpression').forEach((call) => {
+    const callee = call.callee;
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return;
     if (!/^(?:info|warn|error)$/.test(callee.property.name)) return;
     const obj = callee.object;
     const name = obj.type === 'Identifier' ? obj.name : null;
     if (name && /^(?:log|logger|console|LOG|LOGGER|\w*[lL]ogger)$/.test(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
     // logger.error({ jobId }, 'failed'): the file calls it pino's way (meta first), wherever the logger is made.
-    const [first, second] = p.node.arguments;
+    const [first, second] = call.arguments;
     if (name && first?.type === 'ObjectExpression' && (second?.type === 'StringLiteral' || second?.type === 'TemplateLiteral')) metaFirst.add(name);
     // fastify.log.error(...): used here, so the instance's logger is on (with `logger: false` the file would not log through it).
     const instance = obj.type === 'MemberExpression' && obj.object.type === 'Identifier' && obj.property.type === 'Identifier' && obj.property.name === 'log' ? obj.object.name : null;
@@ -88,15 +88,15 @@ export function fileLogger(j: JSCodeshift, root: Collection, source: string): { 
 /** Names bound to a Fastify instance made in this file: `Fastify({...})`, `fastify()`, `require('fastify')({...})`. */
 export function fastifyInstances(j: JSCodeshift, root: Collection): Set<string> {
   const factories = new Set<string>();
-  typed(j, root, 'ImportDeclaration').forEach((p) => {
-    if (p.node.source.value !== 'fastify') return;
-    for (const s of p.node.specifiers ?? []) if (s.type === 'ImportDefaultSpecifier' || (s.type === 'ImportSpecifier' && s.imported.name === 'fastify')) factories.add(s.local.name);
+  typedNodes(j, root, 'ImportDeclaration').forEach((decl) => {
+    if (decl.source.value !== 'fastify') return;
+    for (const s of decl.specifiers ?? []) if (s.type === 'ImportDefaultSpecifier' || (s.type === 'ImportSpecifier' && s.imported.name === 'fastify')) factories.add(s.local.name);
   });
   const isRequireFastify = (n: { type: string; callee?: { type: string; name?: string }; arguments?: { type: string; value?: unknown }[] }) =>
     n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name === 'require' && n.arguments?.[0]?.type === 'StringLiteral' && n.arguments[0].value === 'fastify';
   const instances = new Set<string>();
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const { id, init } = p.node;
+  typedNodes(j, root, 'VariableDeclarator').forEach((decl) => {
+    const { id, init } = decl;
     if (id.type !== 'Identifier' || !init) return;
     if (isRequireFastify(init)) factories.add(id.name);
     else if (init.type === 'CallExpression' && ((init.callee.type === 'Identifier' && factories.has(init.callee.name)) || isRequireFastify(init.callee))) instances.add(id.name);
@@ -195,59 +195,151 @@ export function calleeText(node: any): string {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift
 type AnyPath = ASTPath<any>;
-const byType = new WeakMap<Collection, Map<string, AnyPath[]>>();
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a babel AST node
+type Node = any;
+
+/**
+ * Every object of the file one walk reached (nodes, arrays, other objects), in pre-order: how each
+ * was reached (the index of the object it is a field or element of, and that field's name or the
+ * element's index), and the indexes of the nodes of each type. A NodePath is made only for an
+ * object whose type a codemod asks for (and its ancestors'), when it asks.
+ */
+interface TypeIndex {
+  values: object[];
+  parents: number[];
+  keys: (string | number)[];
+  /** The NodePath of an object, once made (the root paths from the start). */
+  paths: (AnyPath | undefined)[];
+  byType: Map<string, number[]>;
+  pathsByType: Map<string, AnyPath[]>;
+  nodesByType: Map<string, Node[]>;
+}
+
+const indexes = new WeakMap<Collection, TypeIndex>();
+
+function indexOf(j: JSCodeshift, root: Collection): TypeIndex {
+  let index = indexes.get(root);
+  if (!index) {
+    index = indexByType(j, root);
+    indexes.set(root, index);
+  }
+  return index;
+}
 
 /**
  * The paths of every node of a type, from one traversal of the file shared by all the lookups of a
  * codemod (each `root.find` walks the whole tree again, which dominates a codemod's run time).
  */
 export function typed(j: JSCodeshift, root: Collection, type: string): AnyPath[] {
-  let index = byType.get(root);
-  if (!index) {
-    index = indexByType(j, root);
-    byType.set(root, index);
+  const index = indexOf(j, root);
+  let paths = index.pathsByType.get(type);
+  if (!paths) {
+    paths = (index.byType.get(type) ?? []).map((at) => pathAt(index, at));
+    index.pathsByType.set(type, paths);
   }
-  return index.get(type) ?? [];
+  return paths;
+}
+
+/**
+ * The nodes {@link typed} gives the paths of, in the same order, without making any path: for a
+ * lookup that reads the nodes (making a path for every node of a common type, and for its
+ * ancestors, cost more than the walk itself).
+ */
+export function typedNodes(j: JSCodeshift, root: Collection, type: string): Node[] {
+  const index = indexOf(j, root);
+  let nodes = index.nodesByType.get(type);
+  if (!nodes) {
+    nodes = (index.byType.get(type) ?? []).map((at) => index.values[at] as Node);
+    index.nodesByType.set(type, nodes);
+  }
+  return nodes;
+}
+
+/** `typed(j, root, type)[i]` (the path of `typedNodes(j, root, type)[i]`), made alone. */
+export function typedPath(j: JSCodeshift, root: Collection, type: string, i: number): AnyPath {
+  const index = indexOf(j, root);
+  const at = index.byType.get(type)?.[i];
+  if (at === undefined) throw new RangeError(`no ${type} #${i} in the file`);
+  return pathAt(index, at);
+}
+
+/**
+ * The NodePath of the object at `at`: made as the walk of `root.find` makes it, by its parent's
+ * `get(key)`, which caches it (so a later `find` or `get` gives the same object), its ancestors' first.
+ */
+function pathAt(index: TypeIndex, at: number): AnyPath {
+  const missing: number[] = [];
+  let known = at;
+  while (!index.paths[known]) {
+    missing.push(known);
+    known = index.parents[known] as number;
+  }
+  let path = index.paths[known] as AnyPath;
+  for (let i = missing.length - 1; i >= 0; i--) {
+    const child = missing[i] as number;
+    path = path.get(index.keys[child]);
+    index.paths[child] = path;
+  }
+  return path;
 }
 
 /**
  * What `root.find(j.Node)` collects, in its order (pre-order, ast-types' field order) and with the
- * same NodePath objects (children come from the parent's `get`, which caches them), without the
- * visitor machinery: a path per child node only, not per primitive field.
+ * same NodePath objects (see pathAt), without the visitor machinery. As ast-types' visitor does, a
+ * field the parser left out gets its default value on every node (the codemods may read it).
  */
-function indexByType(j: JSCodeshift, root: Collection): Map<string, AnyPath[]> {
+function indexByType(j: JSCodeshift, root: Collection): TypeIndex {
   const { getFieldNames, getFieldValue } = j.types;
+  const hasOwn = Object.prototype.hasOwnProperty;
   const isNodeType = new Map<string, boolean>();
-  const index = new Map<string, AnyPath[]>();
-  const visitChildren = (path: AnyPath): void => {
-    const value = path.value;
+  const fieldsOfType = new Map<string, string[]>();
+  const index: TypeIndex = { values: [], parents: [], keys: [], paths: [], byType: new Map(), pathsByType: new Map(), nodesByType: new Map() };
+  const { values, parents, keys, byType } = index;
+  const reached = (value: object, parent: number, key: string | number): number => {
+    parents.push(parent);
+    keys.push(key);
+    return values.push(value) - 1;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a node, an array or another object of the AST
+  const visitChildren = (value: any, at: number): void => {
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) if (value[i] && typeof value[i] === 'object') visit(path.get(i));
+      for (let i = 0; i < value.length; i++) if (value[i] && typeof value[i] === 'object') visit(value[i], reached(value[i], at, i));
       return;
     }
-    for (const name of getFieldNames(value)) {
-      // As ast-types' visitor does: a field the parser left out gets its default value.
-      if (!Object.prototype.hasOwnProperty.call(value, name)) value[name] = getFieldValue(value, name);
+    const type = value.type;
+    // A typed object's field names are its type's (ast-types' own answer, asked once per type).
+    let names = typeof type === 'string' ? fieldsOfType.get(type) : undefined;
+    if (!names) {
+      names = getFieldNames(value);
+      if (typeof type === 'string') fieldsOfType.set(type, names);
+    }
+    for (const name of names) {
+      if (!hasOwn.call(value, name)) value[name] = getFieldValue(value, name);
       const child = value[name];
-      if (child && typeof child === 'object') visit(path.get(name));
+      if (child && typeof child === 'object') visit(child, reached(child, at, name));
     }
   };
-  const visit = (path: AnyPath): void => {
-    const type = path.value.type;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  const visit = (value: any, at: number): void => {
+    const type = value.type;
     if (typeof type === 'string') {
       let isNode = isNodeType.get(type);
       if (isNode === undefined) {
-        isNode = j.Node.check(path.value);
+        isNode = j.Node.check(value);
         isNodeType.set(type, isNode);
       }
       if (isNode) {
-        const list = index.get(type);
-        if (list) list.push(path);
-        else index.set(type, [path]);
+        const list = byType.get(type);
+        if (list) list.push(at);
+        else byType.set(type, [at]);
       }
     }
-    visitChildren(path);
+    visitChildren(value, at);
   };
-  root.paths().forEach(visitChildren);
+  for (const path of root.paths()) {
+    const at = reached(path.value, -1, '');
+    index.paths[at] = path;
+    visitChildren(path.value, at);
+  }
   return index;
 }

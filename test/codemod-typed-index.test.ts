@@ -1,0 +1,103 @@
+/**
+ * The codemods look nodes up by type through codemods/lib/codemod-api.ts (typed, typedNodes,
+ * typedPath) instead of `root.find(j.X)`: one walk of the file, NodePaths made only for what is
+ * asked. What they give must be what `root.find` gives: the same nodes in the same order, the same
+ * NodePath objects (a later `find` or `get` reaches the very paths handed out), and the tree left as
+ * ast-types' visitor leaves it (a field the parser left out gets its default value). Checked on every
+ * fixture source, on the parse the codemods read (oxc's reshaped into Babel's) and on jscodeshift's
+ * own (the one they get under the jscodeshift CLI).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
+import { describe, expect, it } from 'vitest';
+import { typed, typedNodes, typedPath } from '../codemods/lib/codemod-api.js';
+import { toBabelFile } from '../src/source/babel-shape.js';
+import { langOf, parseProgram } from '../src/source/facts.js';
+
+const load = createRequire(import.meta.url);
+const jscodeshift = load('jscodeshift') as JSCodeshift;
+const root = join(import.meta.dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Babel nodes of every type
+type AnyPath = ASTPath<any>;
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.[cm]?[jt]sx?$/.test(f) && !/\.d\.[cm]?ts$/.test(f) && !f.includes('node_modules'))
+    .map((f) => join(dir, f));
+}
+
+/** The file as a codemod gets it from ecsfix (oxc's parse reshaped), or from the jscodeshift CLI. */
+function parsed(j: JSCodeshift, path: string, text: string, how: 'oxc' | 'jscodeshift'): Collection | null {
+  if (how === 'jscodeshift') return j(text);
+  const { program, error } = parseProgram(path, text);
+  const file = error ? null : toBabelFile(program, text, (type) => type in j.types.namedTypes);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Babel File node
+  return file ? j(file as any) : null;
+}
+
+/** A path as the names that lead to it from the root, with its node's type and range. */
+function where(path: AnyPath): string {
+  const names: unknown[] = [];
+  for (let p: AnyPath | null = path; p; p = p.parentPath as AnyPath | null) names.push(p.name);
+  const node = path.node as { type: string; start?: number; end?: number };
+  return `${names.reverse().join('/')} ${node.type} ${node.start}-${node.end}`;
+}
+
+/** The tree as text, with what the parser left out and a walk filled in (`undefined` kept visible). */
+function dump(root: Collection): string {
+  return JSON.stringify(root.get().node, (key, value) => (key === 'loc' || key === 'tokens' ? undefined : value === undefined ? '(undefined)' : value));
+}
+
+function byType(paths: AnyPath[]): Map<string, AnyPath[]> {
+  const out = new Map<string, AnyPath[]>();
+  for (const p of paths) out.set(p.node.type, [...(out.get(p.node.type) ?? []), p]);
+  return out;
+}
+
+describe('typed lookups of the codemods', () => {
+  const files = [...sources('fixtures/transforms'), ...sources('fixtures/corpus'), ...sources('fixtures/kodingcaravan')];
+
+  it.each(['oxc', 'jscodeshift'] as const)('give what root.find gives, on the %s parse of every fixture source', (how) => {
+    let compared = 0;
+    let lazily = 0;
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      const j = jscodeshift.withParser(langOf(file) === 'tsx' || langOf(file) === 'jsx' ? 'tsx' : 'ts');
+      let viaFind: Collection | null;
+      let viaIndex: Collection | null;
+      try {
+        viaFind = parsed(j, file, text, how);
+        viaIndex = parsed(j, file, text, how);
+      } catch {
+        continue; // a fixture written not to parse
+      }
+      if (!viaFind || !viaIndex) continue;
+      const expected = byType(viaFind.find(j.Node).paths());
+      const types = [...expected.keys()];
+      // Some paths first made alone (and their ancestors), before the whole list of their type.
+      for (const type of types) {
+        const nodes = typedNodes(j, viaIndex, type);
+        for (let i = nodes.length - 1; i >= 0; i -= 3) {
+          expect(typedPath(j, viaIndex, type, i).node).toBe(nodes[i]);
+          lazily++;
+        }
+      }
+      for (const type of [...types].reverse()) {
+        const got = typed(j, viaIndex, type);
+        expect(got.map(where), `${file} ${type}`).toEqual((expected.get(type) ?? []).map(where));
+        expect(typedNodes(j, viaIndex, type)).toEqual(got.map((p) => p.node));
+        got.forEach((p, i) => expect(typedPath(j, viaIndex, type, i)).toBe(p));
+        compared += got.length;
+      }
+      expect(dump(viaIndex), file).toBe(dump(viaFind));
+      // The same objects root.find reaches afterwards (ast-types caches a path's children).
+      const again = byType(viaIndex.find(j.Node).paths());
+      for (const type of types) expect(again.get(type)?.every((p, i) => p === typed(j, viaIndex, type)[i]), `${file} ${type}`).toBe(true);
+    }
+    // Not vacuous.
+    expect(compared).toBeGreaterThan(how === 'oxc' ? 50_000 : 40_000);
+    expect(lazily).toBeGreaterThan(10_000);
+  });
+});
