@@ -46,7 +46,7 @@ import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
 import { typedApi } from './lib/type-api.ts';
-import { afterImports, parseFile, typed, typedNodes, typedPath, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, quoted, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, typedNodes, typedPath, nodesInside, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, quoted, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -646,9 +646,7 @@ function verifyLine(consumers: Consumer[], exit: string): string {
 
 /** The `process.exit(...)` calls in a function, as written. */
 function exitCalls(j: JSCodeshift, fn: Node): string[] {
-  return j(fn)
-    .find(j.CallExpression)
-    .nodes()
+  return nodesInside(j, fn, 'CallExpression')
     .filter((n: Node) => calleeText(n.callee) === 'process.exit')
     .map((n: Node) => `process.exit(${n.arguments[0]?.type === 'NumericLiteral' || n.arguments[0]?.type === 'Literal' ? n.arguments[0].value : n.arguments.length ? '…' : ''})`);
 }
@@ -663,10 +661,7 @@ function stopComment(consumers: Consumer[]): string {
 
 /** The handler already arms a timer that exits (`setTimeout(() => process.exit(1), 10000)`). */
 function hasForcedExit(j: JSCodeshift, handler: Node): boolean {
-  return j(handler)
-    .find(j.CallExpression)
-    .nodes()
-    .some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
+  return nodesInside(j, handler, 'CallExpression').some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
 }
 
 /** What the verify line may say about the exit after a repaired handler: only what its body shows. */
@@ -1162,20 +1157,15 @@ function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[], aliases:
   const names = new Set([...consumers.filter((c) => !c.loop).flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
   let stops = false;
   // A stream loop is stopped by setting the flag it checks.
-  j(fn)
-    .find(j.AssignmentExpression)
-    .forEach((p) => {
-      const n: Node = p.node;
-      if (consumers.some((c) => c.loop && !c.loop.newFlag && n.left.type === 'Identifier' && n.left.name === c.loop.flag && n.right.type === 'BooleanLiteral' && String(n.right.value) === c.loop.stopValue)) stops = true;
-    });
-  j(fn)
-    .find(j.CallExpression)
-    .forEach((p) => {
-      const callee: Node = p.node.callee;
-      if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || !/^(?:stop|disconnect|close|shutdown|pause)$/.test(callee.property?.name)) return;
-      const obj = calleeText(callee.object);
-      if (names.has(obj) || names.has(obj.replace(/^this\./, '')) || /consumer|worker|channel/i.test(obj)) stops = true;
-    });
+  nodesInside(j, fn, 'AssignmentExpression').forEach((n: Node) => {
+    if (consumers.some((c) => c.loop && !c.loop.newFlag && n.left.type === 'Identifier' && n.left.name === c.loop.flag && n.right.type === 'BooleanLiteral' && String(n.right.value) === c.loop.stopValue)) stops = true;
+  });
+  nodesInside(j, fn, 'CallExpression').forEach((n: Node) => {
+    const callee: Node = n.callee;
+    if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || !/^(?:stop|disconnect|close|shutdown|pause)$/.test(callee.property?.name)) return;
+    const obj = calleeText(callee.object);
+    if (names.has(obj) || names.has(obj.replace(/^this\./, '')) || /consumer|worker|channel/i.test(obj)) stops = true;
+  });
   return stops;
 }
 

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { describe, expect, it } from 'vitest';
-import { typed, typedNodes, typedPath } from '../codemods/lib/codemod-api.js';
+import { nodesInside, typed, typedNodes, typedPath } from '../codemods/lib/codemod-api.js';
 import { toBabelFile } from '../src/source/babel-shape.js';
 import { langOf, parseProgram } from '../src/source/facts.js';
 
@@ -100,4 +100,63 @@ describe('typed lookups of the codemods', () => {
     expect(compared).toBeGreaterThan(how === 'oxc' ? 50_000 : 40_000);
     expect(lazily).toBeGreaterThan(10_000);
   });
+
+  it.each(['oxc', 'jscodeshift'] as const)('nodesInside gives what j(node).find gives, below every function and call of the %s parse', (how) => {
+    let compared = 0;
+    let optional = 0; // `a?.b()`: find takes a subtype too
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      const j = jscodeshift.withParser(langOf(file) === 'tsx' || langOf(file) === 'jsx' ? 'tsx' : 'ts');
+      let viaFind: Collection | null;
+      let viaWalk: Collection | null;
+      try {
+        viaFind = parsed(j, file, text, how);
+        viaWalk = parsed(j, file, text, how);
+      } catch {
+        continue;
+      }
+      if (!viaFind || !viaWalk) continue;
+      const underFind = holders(viaFind.get().node);
+      const underWalk = holders(viaWalk.get().node);
+      expect(underWalk.length).toBe(underFind.length);
+      underFind.forEach((node, i) => {
+        for (const type of ['CallExpression', 'AssignmentExpression']) {
+          const want = viaFindNodes(j, node, type);
+          expect(nodesInside(j, underWalk[i], type).map(span), `${file} ${type} below #${i}`).toEqual(want.map(span));
+          compared += want.length;
+          optional += want.filter((n) => n.type === 'OptionalCallExpression').length;
+        }
+      });
+      // The same defaults filled in below them as the visitor fills in.
+      expect(dump(viaWalk), file).toBe(dump(viaFind));
+    }
+    expect(compared).toBeGreaterThan(10_000);
+    expect(optional).toBeGreaterThan(0);
+  });
 });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Babel nodes of every type
+type AnyNode = any;
+
+function viaFindNodes(j: JSCodeshift, node: AnyNode, type: string): AnyNode[] {
+  return j(node)
+    .find((j.types.namedTypes as AnyNode)[type])
+    .nodes();
+}
+
+function span(node: AnyNode): string {
+  return `${node.type} ${node.start}-${node.end}`;
+}
+
+/** The functions and calls of a tree, in the order of its own keys (the two parses compared are alike). */
+function holders(tree: AnyNode): AnyNode[] {
+  const out: AnyNode[] = [];
+  const walk = (value: AnyNode): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (/Function|Method|CallExpression$/.test(value.type ?? '')) out.push(value);
+    for (const key of Object.keys(value)) if (key !== 'loc' && key !== 'tokens' && key !== 'comments') walk(value[key]);
+  };
+  walk(tree);
+  return out;
+}

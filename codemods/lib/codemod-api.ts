@@ -285,61 +285,98 @@ function pathAt(index: TypeIndex, at: number): AnyPath {
 
 /**
  * What `root.find(j.Node)` collects, in its order (pre-order, ast-types' field order) and with the
- * same NodePath objects (see pathAt), without the visitor machinery. As ast-types' visitor does, a
- * field the parser left out gets its default value on every node (the codemods may read it).
+ * same NodePath objects (see pathAt), without the visitor machinery.
  */
 function indexByType(j: JSCodeshift, root: Collection): TypeIndex {
-  const { getFieldNames, getFieldValue } = j.types;
-  const hasOwn = Object.prototype.hasOwnProperty;
-  const isNodeType = new Map<string, boolean>();
-  const fieldsOfType = new Map<string, string[]>();
   const index: TypeIndex = { values: [], parents: [], keys: [], paths: [], byType: new Map(), pathsByType: new Map(), nodesByType: new Map() };
   const { values, parents, keys, byType } = index;
-  const reached = (value: object, parent: number, key: string | number): number => {
+  const isNode = matcher(j, j.Node);
+  const reach = (value: object, parent: number, key: string | number): number => {
     parents.push(parent);
     keys.push(key);
-    return values.push(value) - 1;
+    const at = values.push(value) - 1;
+    const type = (value as { type?: unknown }).type;
+    if (typeof type === 'string' && isNode(type, value)) {
+      const list = byType.get(type);
+      if (list) list.push(at);
+      else byType.set(type, [at]);
+    }
+    return at;
   };
+  for (const path of root.paths()) {
+    const at = values.push(path.value) - 1;
+    parents.push(-1);
+    keys.push('');
+    index.paths[at] = path;
+    walkBelow(j, path.value, at, reach);
+  }
+  return index;
+}
+
+/**
+ * The nodes of a type (or of a subtype, as `find` takes them: OptionalCallExpression for
+ * CallExpression) below `node`, not `node` itself: `j(node).find(j[type]).nodes()`, without a
+ * visitor or a NodePath per node.
+ */
+export function nodesInside(j: JSCodeshift, node: Node, type: string): Node[] {
+  // As jscodeshift says for a value that is no node.
+  if (!j.Node.check(node)) throw new TypeError(`Received an unexpected value ${Object.prototype.toString.call(node)}`);
+  const wanted = matcher(j, j.types.namedTypes[type as keyof typeof j.types.namedTypes] as { check(value: unknown): boolean });
+  const out: Node[] = [];
+  walkBelow(j, node, 0, (value) => {
+    const t = (value as { type?: unknown }).type;
+    if (typeof t === 'string' && wanted(t, value)) out.push(value);
+    return 0;
+  });
+  return out;
+}
+
+/** Whether an object of a type is a `kind` (a subtype too): asked of ast-types once per type name. */
+function matcher(j: JSCodeshift, kind: { check(value: unknown): boolean }): (type: string, value: object) => boolean {
+  const known = new Map<string, boolean>();
+  return (type, value) => {
+    let is = known.get(type);
+    if (is === undefined) {
+      is = kind.check(value);
+      known.set(type, is);
+    }
+    return is;
+  };
+}
+
+const fieldsOfType = new WeakMap<object, Map<string, string[]>>();
+
+/**
+ * Walks the objects below `value` as ast-types' PathVisitor does: pre-order, each object's fields in
+ * ast-types' order, array elements in order, and a field the parser left out given its default value
+ * on the way (as the visitor does; the codemods may read it). `reach` is told of every object
+ * (node, array or other) with the id of the one it hangs from and its field name or index, and gives
+ * the id its own children are told of.
+ */
+function walkBelow(j: JSCodeshift, value: object, at: number, reach: (child: object, parent: number, key: string | number) => number): void {
+  const { getFieldNames, getFieldValue } = j.types;
+  let fields = fieldsOfType.get(j.types);
+  if (!fields) fieldsOfType.set(j.types, (fields = new Map()));
+  const byType = fields;
+  const hasOwn = Object.prototype.hasOwnProperty;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a node, an array or another object of the AST
-  const visitChildren = (value: any, at: number): void => {
+  const below = (value: any, at: number): void => {
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) if (value[i] && typeof value[i] === 'object') visit(value[i], reached(value[i], at, i));
+      for (let i = 0; i < value.length; i++) if (value[i] && typeof value[i] === 'object') below(value[i], reach(value[i], at, i));
       return;
     }
     const type = value.type;
     // A typed object's field names are its type's (ast-types' own answer, asked once per type).
-    let names = typeof type === 'string' ? fieldsOfType.get(type) : undefined;
+    let names = typeof type === 'string' ? byType.get(type) : undefined;
     if (!names) {
       names = getFieldNames(value);
-      if (typeof type === 'string') fieldsOfType.set(type, names);
+      if (typeof type === 'string') byType.set(type, names);
     }
     for (const name of names) {
       if (!hasOwn.call(value, name)) value[name] = getFieldValue(value, name);
       const child = value[name];
-      if (child && typeof child === 'object') visit(child, reached(child, at, name));
+      if (child && typeof child === 'object') below(child, reach(child, at, name));
     }
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  const visit = (value: any, at: number): void => {
-    const type = value.type;
-    if (typeof type === 'string') {
-      let isNode = isNodeType.get(type);
-      if (isNode === undefined) {
-        isNode = j.Node.check(value);
-        isNodeType.set(type, isNode);
-      }
-      if (isNode) {
-        const list = byType.get(type);
-        if (list) list.push(at);
-        else byType.set(type, [at]);
-      }
-    }
-    visitChildren(value, at);
-  };
-  for (const path of root.paths()) {
-    const at = reached(path.value, -1, '');
-    index.paths[at] = path;
-    visitChildren(path.value, at);
-  }
-  return index;
+  below(value, at);
 }

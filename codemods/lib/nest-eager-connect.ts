@@ -12,7 +12,7 @@
  * with a comment in its place). When the hook does more, it is left as it is (ECS321 with the line).
  */
 import type { Collection, JSCodeshift } from 'jscodeshift';
-import { splice, typedNodes, type CodemodNote } from './codemod-api.ts';
+import { nodesInside, splice, typedNodes, type CodemodNote } from './codemod-api.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift */
 type Node = any;
@@ -36,8 +36,8 @@ export function nestEagerConnect(j: JSCodeshift, root: Collection, source: strin
     if (!hook) continue;
     const body: Node[] = hook.body?.body ?? [];
     const connects: Node[] = [];
-    j(hook).find(j.CallExpression).forEach((p: Node) => {
-      if (isThisConnect(p.node)) connects.push(p.node);
+    nodesInside(j, hook, 'CallExpression').forEach((n: Node) => {
+      if (isThisConnect(n)) connects.push(n);
     });
     const at = connects[0];
     if (!at) continue;
