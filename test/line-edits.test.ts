@@ -3,8 +3,10 @@
  * texts begin with out of the diff; the edits must be exactly those of a plain diffLines of the whole
  * texts (the reference below), on random line edits of texts made of a few repeated lines (so that
  * a change can often sit at more than one place), with LF, CRLF and a last line with or without its
- * newline.
+ * newline, and on every file the transform fixtures change.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { diffLines } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +65,31 @@ describe('lineEdits', () => {
     );
     // Not vacuous: many cases had common leading lines to leave out.
     expect(leading).toBeGreaterThan(1000);
+  });
+
+  it('gives the edits of a diff of the whole texts on every file a transform fixture changes', () => {
+    const root = join(import.meta.dirname, '..', 'fixtures', 'transforms');
+    let changed = 0;
+    for (const transform of readdirSync(root))
+      for (const fixture of readdirSync(join(root, transform))) {
+        const before = join(root, transform, fixture, 'before');
+        if (!existsSync(before)) continue;
+        for (const file of readdirSync(before, { recursive: true, encoding: 'utf8' })) {
+          const afterPath = join(root, transform, fixture, 'after', file);
+          if (!existsSync(afterPath)) continue;
+          let a: string;
+          let b: string;
+          try {
+            a = readFileSync(join(before, file), 'utf8');
+            b = readFileSync(afterPath, 'utf8');
+          } catch {
+            continue; // a directory
+          }
+          if (a === b) continue;
+          expect(lineEdits(a, b), `${transform}/${fixture}/${file}`).toEqual(wholeDiffEdits(a, b));
+          changed++;
+        }
+      }
+    expect(changed).toBeGreaterThan(200);
   });
 });
