@@ -75,7 +75,6 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
   const root = parseFile(j, file.source, options);
   const note = noteTo(api, options, file.path);
   const repo = options.repo;
-  const style = fileStyle(file.source);
 
   // const DEFAULT_TRAINER_URL = 'http://localhost:3003' -> its literal, for `process.env.X || DEFAULT_TRAINER_URL`.
   const constants = new Map<string, Node>();
@@ -113,6 +112,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     });
   });
   if (fallbacks.length === 0) return undefined;
+  const style = fileStyle(file.source);
 
   const edits: { start: number; end: number; text: string }[] = [];
   const guarded = new Set<string>();

@@ -135,12 +135,11 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
-  const style = fileStyle(source);
   const isTs = TS_FILE.test(file.path);
   const imports = importsOf(j, root);
   const edits: Edit[] = [];
 
-  if (nest) return nestShutdownHooks(j, root, file, repo, note, style);
+  if (nest) return nestShutdownHooks(j, root, file, repo, note, fileStyle(source));
   // A NestJS provider that stops its consumer in a lifecycle hook is complete: the bootstrap enables the hooks.
   if (lifecycleClosersIn(source).length > 0) return undefined;
 
@@ -166,6 +165,8 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     note({ severity: 'warning', code: 'ECS319', line: consumers[0]?.line, message: sharedProcessMessage(shared, file.path, consumers) });
     return undefined;
   }
+  // The file's style, read only for a file with consumers to stop.
+  const style = fileStyle(source);
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
   // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.

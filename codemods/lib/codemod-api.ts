@@ -38,15 +38,29 @@ export interface FileStyle {
 export function fileStyle(source: string): FileStyle {
   const single = (source.match(/(?<![\w\\])'[^'\n]*'/g) ?? []).length;
   const double = (source.match(/(?<![\w\\])"[^"\n]*"/g) ?? []).length;
-  const statementEnds = source.split('\n').filter((l) => /[\w)\]'"`]\s*$/.test(l) && !/^\s*(?:\/\/|\*|import\b|export\b.*\{$)/.test(l));
-  const withSemi = source.split('\n').filter((l) => /;\s*$/.test(l)).length;
-  const indents = source.split('\n').filter((l) => !/^\s*\*/.test(l)).map((l) => /^( +|\t+)\S/.exec(l)?.[1] ?? '').filter(Boolean);
-  const tabs = indents.filter((i) => i.startsWith('\t')).length;
-  const smallest = indents.filter((i) => !i.startsWith('\t')).reduce((m, i) => Math.min(m, i.length), 8);
+  let statementEnds = 0;
+  let withSemi = 0;
+  let indents = 0;
+  let tabs = 0;
+  let smallest = 8;
+  // One pass over the lines. A line's last character before trailing white space is what a
+  // `/X\s*$/` test looks at: trimEnd drops exactly the characters \s matches.
+  for (const line of source.split('\n')) {
+    const trimmed = line.trimEnd();
+    const last = trimmed.charAt(trimmed.length - 1);
+    if (last === ';') withSemi++;
+    if (last !== '' && /[\w)\]'"`]/.test(last) && !/^\s*(?:\/\/|\*|import\b|export\b.*\{$)/.test(line)) statementEnds++;
+    if (/^\s*\*/.test(line)) continue;
+    const indent = /^( +|\t+)\S/.exec(line)?.[1];
+    if (!indent) continue;
+    indents++;
+    if (indent.startsWith('\t')) tabs++;
+    else smallest = Math.min(smallest, indent.length);
+  }
   return {
     quote: double > single ? '"' : "'",
-    semi: withSemi >= statementEnds.length / 2 || withSemi > 0 ? ';' : '',
-    indent: tabs > indents.length / 2 ? '\t' : ' '.repeat(smallest === 8 ? 2 : smallest),
+    semi: withSemi >= statementEnds / 2 || withSemi > 0 ? ';' : '',
+    indent: tabs > indents / 2 ? '\t' : ' '.repeat(smallest === 8 ? 2 : smallest),
     eol: '\n',
   };
 }
