@@ -37,6 +37,19 @@ function parsed(j: JSCodeshift, path: string, text: string, how: 'oxc' | 'jscode
   return file ? j(file as any) : null;
 }
 
+/** Two separate parses of a fixture source (one to ask root.find, one to ask the index), with its jscodeshift; null for one that does not parse. */
+function twoParses(file: string, how: 'oxc' | 'jscodeshift'): { j: JSCodeshift; one: Collection; other: Collection } | null {
+  const text = readFileSync(join(root, file), 'utf8');
+  const j = jscodeshift.withParser(langOf(file) === 'tsx' || langOf(file) === 'jsx' ? 'tsx' : 'ts');
+  try {
+    const one = parsed(j, file, text, how);
+    const other = parsed(j, file, text, how);
+    return one && other ? { j, one, other } : null;
+  } catch {
+    return null; // a fixture written not to parse
+  }
+}
+
 /** A path as the names that lead to it from the root, with its node's type and range. */
 function where(path: AnyPath): string {
   const names: unknown[] = [];
@@ -63,17 +76,9 @@ describe('typed lookups of the codemods', () => {
     let compared = 0;
     let lazily = 0;
     for (const file of files) {
-      const text = readFileSync(join(root, file), 'utf8');
-      const j = jscodeshift.withParser(langOf(file) === 'tsx' || langOf(file) === 'jsx' ? 'tsx' : 'ts');
-      let viaFind: Collection | null;
-      let viaIndex: Collection | null;
-      try {
-        viaFind = parsed(j, file, text, how);
-        viaIndex = parsed(j, file, text, how);
-      } catch {
-        continue; // a fixture written not to parse
-      }
-      if (!viaFind || !viaIndex) continue;
+      const two = twoParses(file, how);
+      if (!two) continue;
+      const { j, one: viaFind, other: viaIndex } = two;
       const expected = byType(viaFind.find(j.Node).paths());
       const types = [...expected.keys()];
       // Some paths first made alone (and their ancestors), before the whole list of their type.
@@ -105,17 +110,9 @@ describe('typed lookups of the codemods', () => {
     let compared = 0;
     let optional = 0; // `a?.b()`: find takes a subtype too
     for (const file of files) {
-      const text = readFileSync(join(root, file), 'utf8');
-      const j = jscodeshift.withParser(langOf(file) === 'tsx' || langOf(file) === 'jsx' ? 'tsx' : 'ts');
-      let viaFind: Collection | null;
-      let viaWalk: Collection | null;
-      try {
-        viaFind = parsed(j, file, text, how);
-        viaWalk = parsed(j, file, text, how);
-      } catch {
-        continue;
-      }
-      if (!viaFind || !viaWalk) continue;
+      const two = twoParses(file, how);
+      if (!two) continue;
+      const { j, one: viaFind, other: viaWalk } = two;
       const underFind = holders(viaFind.get().node);
       const underWalk = holders(viaWalk.get().node);
       expect(underWalk.length).toBe(underFind.length);
