@@ -30,7 +30,7 @@ import type { CodemodMeta } from '../src/run/codemod.ts';
 import type { ModuleApi } from '../src/source/module-api.ts';
 import { MONGO_CONNECT_CALL } from '../src/source/patterns.ts';
 import { servicesReading } from '../src/repo/model.ts';
-import { afterImports, parseFile, typed, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typedNodes, typedPath, calleeText, fastifyInstances, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, splice, type CodemodNote, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 import { workspaceApis } from './lib/workspace-apis.ts';
 import { nestEagerConnect } from './lib/nest-eager-connect.ts';
 import { lineEdits } from '../src/run/codemod.ts';
@@ -295,13 +295,12 @@ function connectInTry(stmt: Node, source: string, local: Map<string, Datastore>,
 /** `AppDataSource.initialize().then(() => { ...; app.listen(PORT) })`: a listen that waits for a datastore through a promise chain. */
 function promiseChainStart(j: JSCodeshift, root: Collection, source: string, local: Map<string, Datastore>, clients: Map<string, MadeClient>): { store: Datastore; call: string; line: number | undefined; then: ASTPath } | null {
   let hit: { store: Datastore; call: string; line: number | undefined; then: ASTPath } | null = null;
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node, i) => {
     if (hit || n.callee?.type !== 'MemberExpression' || n.callee.property?.name !== 'then') return;
     const store = storeOfCall(n.callee.object, local, clients);
     const then = n.arguments[0];
     if (!store || !then || !/\.listen\s*\(/.test(source.slice(then.start, then.end))) return;
-    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line, then: p };
+    hit = { store, call: calleeText(n.callee.object.callee), line: n.callee.object.loc?.start.line, then: typedPath(j, root, 'CallExpression', i) };
   });
   return hit;
 }
@@ -503,8 +502,8 @@ interface MadeClient {
 function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, file: FileInfo): Map<string, MadeClient> {
   const out = new Map<string, MadeClient>();
   const fromModule = new Map<string, string>();
-  typed(j, root, 'ImportDeclaration').forEach((p) => {
-    for (const s of (p.node.specifiers ?? []) as Node[]) fromModule.set(s.local.name, String(p.node.source.value));
+  typedNodes(j, root, 'ImportDeclaration').forEach((decl: Node) => {
+    for (const s of (decl.specifiers ?? []) as Node[]) fromModule.set(s.local.name, String(decl.source.value));
   });
   const known = (init: Node): MadeClient | null => {
     if (init?.type !== 'NewExpression' && init?.type !== 'CallExpression') return null;
@@ -523,9 +522,9 @@ function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, 
     if (name && made) out.set(name, made);
   };
   // `const db = new Pool()`, and in a class `this.db = new Pool()` (constructor) or `db = new Pool()` (a field), reached as `this.db` (review6 R4).
-  for (const p of typed(j, root, 'VariableDeclarator')) addKnown(p.node.id?.type === 'Identifier' ? p.node.id.name : null, p.node.init);
-  for (const p of typed(j, root, 'AssignmentExpression')) addKnown(thisProperty(p.node.left), p.node.right);
-  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const p of typed(j, root, type)) addKnown(!p.node.computed && p.node.key?.name ? `this.${p.node.key.name}` : null, p.node.value);
+  for (const n of typedNodes(j, root, 'VariableDeclarator')) addKnown(n.id?.type === 'Identifier' ? n.id.name : null, n.init);
+  for (const n of typedNodes(j, root, 'AssignmentExpression')) addKnown(thisProperty(n.left), n.right);
+  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const n of typedNodes(j, root, type)) addKnown(!n.computed && n.key?.name ? `this.${n.key.name}` : null, n.value);
   // `new Database(url)` of a workspace package whose class connects MongoDB in a method
   // (`async connect() { await this.client.connect() }`), kept in a variable or a property of `this`.
   let apis: Record<string, ModuleApi> | null = null;
@@ -542,11 +541,11 @@ function clientsMade(j: JSCodeshift, root: Collection, options: CodemodOptions, 
     const calls = name && !out.has(name) ? mongoClass(init) : null;
     if (name && calls) out.set(name, { store: { label: 'MongoDB', mongo: true }, calls });
   };
-  for (const p of typed(j, root, 'VariableDeclarator')) workspaceClient(p.node.id?.type === 'Identifier' ? p.node.id.name : null, p.node.init);
-  for (const p of typed(j, root, 'AssignmentExpression')) {
-    workspaceClient(thisProperty(p.node.left), p.node.right);
+  for (const n of typedNodes(j, root, 'VariableDeclarator')) workspaceClient(n.id?.type === 'Identifier' ? n.id.name : null, n.init);
+  for (const n of typedNodes(j, root, 'AssignmentExpression')) {
+    workspaceClient(thisProperty(n.left), n.right);
   }
-  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const p of typed(j, root, type)) workspaceClient(!p.node.computed && p.node.key?.name ? `this.${p.node.key.name}` : null, p.node.value);
+  for (const type of ['ClassProperty', 'PropertyDefinition']) for (const n of typedNodes(j, root, type)) workspaceClient(!n.computed && n.key?.name ? `this.${n.key.name}` : null, n.value);
   return out;
 }
 
@@ -578,10 +577,10 @@ function localConnectors(j: JSCodeshift, root: Collection, source: string): Map<
     const text = source.slice(fn.body.start, fn.body.end);
     if (/mongoose\.connect\s*\(|new MongoClient\s*\(|getMongoConnection\s*\(|\bMongoClient\.connect\s*\(/.test(text)) out.set(name, { label: 'MongoDB', mongo: true });
   };
-  typed(j, root, 'FunctionDeclaration').forEach((p) => consider((p.node.id as Node)?.name, p.node));
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const init: Node = p.node.init;
-    if (init && /Function/.test(init.type)) consider((p.node.id as Node).name, init);
+  typedNodes(j, root, 'FunctionDeclaration').forEach((n: Node) => consider(n.id?.name, n));
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node) => {
+    const init: Node = n.init;
+    if (init && /Function/.test(init.type)) consider(n.id.name, init);
   });
   return out;
 }
@@ -589,8 +588,9 @@ function localConnectors(j: JSCodeshift, root: Collection, source: string): Map<
 /** Statements that call `.listen(...)` directly in a block (`server = app.listen(...)`, `await fastify.listen({...})`). */
 function listenStatements(j: JSCodeshift, root: Collection): ASTPath[] {
   const out: ASTPath[] = [];
-  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'listen').forEach((p) => {
-    let s: ASTPath | null = p.parent;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node, i) => {
+    if (n.callee?.property?.name !== 'listen') return;
+    let s: ASTPath | null = typedPath(j, root, 'CallExpression', i).parent;
     while (s && !/Statement$|Declaration$/.test(s.node.type)) s = s.parent;
     if (s && (s.parent?.node.type === 'BlockStatement' || s.parent?.node.type === 'Program') && !out.includes(s)) out.push(s);
   });
@@ -612,17 +612,16 @@ function isConnectedLog(source: string, stmt: Node): boolean {
 function localFunctions(j: JSCodeshift, root: Collection): Map<string, Node[]> {
   const out = new Map<string, Node[]>();
   const add = (name: string, body: Node) => out.set(name, [...(out.get(name) ?? []), body]);
-  typed(j, root, 'FunctionDeclaration').forEach((p) => {
-    const name = (p.node.id as Node)?.name;
-    if (name) add(name, p.node.body);
+  typedNodes(j, root, 'FunctionDeclaration').forEach((n: Node) => {
+    const name = n.id?.name;
+    if (name) add(name, n.body);
   });
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const init: Node = p.node.init;
-    if ((p.node.id as Node).type === 'Identifier' && init && /Function/.test(init.type)) add((p.node.id as Node).name, init.body);
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node) => {
+    const init: Node = n.init;
+    if (n.id.type === 'Identifier' && init && /Function/.test(init.type)) add(n.id.name, init.body);
   });
   for (const type of ['ClassMethod', 'ClassPrivateMethod', 'ClassProperty', 'ClassPrivateProperty', 'MethodDefinition', 'PropertyDefinition']) {
-    typed(j, root, type).forEach((p) => {
-      const node: Node = p.node;
+    typedNodes(j, root, type).forEach((node: Node) => {
       const fn: Node = /Method/.test(node.type) ? (node.value?.type ? node.value : node) : node.value;
       if (node.computed || !fn || !/Function|Method/.test(fn.type) || !fn.body) return;
       const name = node.key?.type === 'PrivateName' ? `#${node.key.id?.name}` : node.key?.type === 'PrivateIdentifier' ? `#${node.key.name}` : node.key?.name;
@@ -909,8 +908,8 @@ function connectInBackground(args: {
 function healthPath(j: JSCodeshift, root: Collection, options: CodemodOptions, file: FileInfo): string | null {
   if (options.repo) return servicesReading(options.repo, file.path)[0]?.healthRoute?.path ?? null;
   let path: string | null = null;
-  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
-    const arg: Node = p.node.arguments[0];
+  typedNodes(j, root, 'CallExpression').filter((n: Node) => n.callee?.property?.name === 'get').forEach((n: Node) => {
+    const arg: Node = n.arguments[0];
     if (!path && arg?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:health|healthz|healthcheck|livez|ping)\/?$/.test(arg.value)) path = arg.value;
   });
   return path;
@@ -930,9 +929,9 @@ function listenTarget(stmt: Node): string | null {
 function readinessRoute(j: JSCodeshift, root: Collection, source: string, style: FileStyle, options: CodemodOptions, file: FileInfo, store: Datastore, health: string | null): { flag: string | null; path: string | null; edits: Edit[]; notes: CodemodNote[] } {
   const result: { flag: string | null; path: string | null; edits: Edit[]; notes: CodemodNote[] } = { flag: null, path: null, edits: [], notes: [] };
   let route: Node | null = null;
-  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'get').forEach((p) => {
-    const path: Node = p.node.arguments[0];
-    if (!route && path?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:ready|readiness|readyz)\/?$/.test(path.value)) route = p.node;
+  typedNodes(j, root, 'CallExpression').filter((n: Node) => n.callee?.property?.name === 'get').forEach((n: Node) => {
+    const path: Node = n.arguments[0];
+    if (!route && path?.type === 'StringLiteral' && /^\/(?:[\w-]+\/)*(?:ready|readiness|readyz)\/?$/.test(path.value)) route = n;
   });
   if (!route) {
     result.notes.push({ severity: 'info', code: 'ECS320', message: `no readiness route in this file: ${health ?? 'the health check'} answers while ${store.label} connects; add a /ready that reports it if the load balancer should wait` });
@@ -980,15 +979,15 @@ function readinessRoute(j: JSCodeshift, root: Collection, source: string, style:
 /** Whether the file imports or requires a package (`import express from 'express'`, `require('express')`). */
 function usesModule(j: JSCodeshift, root: Collection, name: string): boolean {
   return (
-    typed(j, root, 'ImportDeclaration').some((p) => p.node.source.value === name) ||
-    typed(j, root, 'CallExpression').some((p) => (p.node as Node).callee?.name === 'require' && (p.node as Node).arguments[0]?.value === name)
+    typedNodes(j, root, 'ImportDeclaration').some((n: Node) => n.source.value === name) ||
+    typedNodes(j, root, 'CallExpression').some((n: Node) => n.callee?.name === 'require' && n.arguments[0]?.value === name)
   );
 }
 
 function importSource(j: JSCodeshift, root: Collection, name: string): string | null {
   let from: string | null = null;
-  typed(j, root, 'ImportDeclaration').forEach((p) => {
-    if (p.node.specifiers?.some((s: Node) => s.local?.name === name)) from = String(p.node.source.value);
+  typedNodes(j, root, 'ImportDeclaration').forEach((n: Node) => {
+    if (n.specifiers?.some((s: Node) => s.local?.name === name)) from = String(n.source.value);
   });
   return from;
 }

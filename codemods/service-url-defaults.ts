@@ -17,7 +17,7 @@ import type { API, ASTPath, Collection, FileInfo } from 'jscodeshift';
 import { SERVICE_URL_VAR } from '../src/source/patterns.ts';
 import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel, type Service } from '../src/repo/model.ts';
-import { afterImports, parseFile, typed, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typedNodes, typedPath, fileStyle, isServiceSource, noteTo, quoted, serviceNamed, splice, type CodemodOptions } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -75,32 +75,31 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
   const root = parseFile(j, file.source, options);
   const note = noteTo(api, options, file.path);
   const repo = options.repo;
-  const style = fileStyle(file.source);
 
   // const DEFAULT_TRAINER_URL = 'http://localhost:3003' -> its literal, for `process.env.X || DEFAULT_TRAINER_URL`.
   const constants = new Map<string, Node>();
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node) => {
     if (n.id.type === 'Identifier' && n.init && literalUrl(n.init)) constants.set(n.id.name, n.init);
   });
 
   const fallbacks: Fallback[] = [];
-  typed(j, root, 'LogicalExpression').forEach((p) => {
-    const parentType = p.parent?.node.type;
-    if (parentType === 'LogicalExpression') return;
-    const parts = operands(p.node);
+  // The path (for its parent, and later its ancestors) is made only for a fallback to a URL.
+  typedNodes(j, root, 'LogicalExpression').forEach((n: Node, i) => {
+    const parts = operands(n);
     const vars = parts.map(envName).filter((v): v is string => v !== null);
     const last = parts[parts.length - 1];
     const target = last?.type === 'Identifier' ? constants.get(last.name) : last;
     const url = literalUrl(target);
-    if (vars.length && url && URL_RE.test(url.value)) fallbacks.push({ vars, url, at: p, line: p.node.loc?.start.line ?? 1 });
+    if (!vars.length || !url || !URL_RE.test(url.value)) return;
+    const p = typedPath(j, root, 'LogicalExpression', i);
+    if (p.parent?.node.type !== 'LogicalExpression') fallbacks.push({ vars, url, at: p, line: n.loc?.start.line ?? 1 });
   });
   // zod `TRAINER_SERVICE_URL: z.string().url().default('http://...')`, envalid `TRAINER_SERVICE_URL: url({ default: '...' })`
-  typed(j, root, 'ObjectProperty').forEach((p) => {
-    const key: Node = p.node.key;
+  typedNodes(j, root, 'ObjectProperty').forEach((property: Node, i) => {
+    const key: Node = property.key;
     const name = key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : null;
     if (!name || !SERVICE_URL_VAR.test(name)) return;
-    const value = j(p.get('value'));
+    const value = j(typedPath(j, root, 'ObjectProperty', i).get('value'));
     [...value.filter((c) => c.node.type === 'CallExpression').paths(), ...value.find(j.CallExpression).paths()].forEach((c: ASTPath<Node>) => {
         const callee: Node = c.node.callee;
         const arg: Node = c.node.arguments[0];
@@ -113,6 +112,7 @@ export default function serviceUrlDefaults(file: FileInfo, api: API, options: Co
     });
   });
   if (fallbacks.length === 0) return undefined;
+  const style = fileStyle(file.source);
 
   const edits: { start: number; end: number; text: string }[] = [];
   const guarded = new Set<string>();

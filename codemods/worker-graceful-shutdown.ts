@@ -46,7 +46,7 @@ import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
 import { typedApi } from './lib/type-api.ts';
-import { afterImports, parseFile, typed, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, quoted, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
+import { afterImports, parseFile, typed, typedNodes, typedPath, nodesInside, calleeText, fileLogger, fileStyle, isServiceSource, lineStartWithComments, logCall, noteTo, quoted, splice, type CodemodOptions, type FileStyle } from './lib/codemod-api.ts';
 
 export const parser = 'ts';
 
@@ -135,12 +135,11 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
   const j = api.jscodeshift;
   const root = parseFile(j, source, options);
   const note = noteTo(api, options, file.path);
-  const style = fileStyle(source);
   const isTs = TS_FILE.test(file.path);
   const imports = importsOf(j, root);
   const edits: Edit[] = [];
 
-  if (nest) return nestShutdownHooks(j, root, file, repo, note, style);
+  if (nest) return nestShutdownHooks(j, root, file, repo, note, fileStyle(source));
   // A NestJS provider that stops its consumer in a lifecycle hook is complete: the bootstrap enables the hooks.
   if (lifecycleClosersIn(source).length > 0) return undefined;
 
@@ -166,6 +165,8 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     note({ severity: 'warning', code: 'ECS319', line: consumers[0]?.line, message: sharedProcessMessage(shared, file.path, consumers) });
     return undefined;
   }
+  // The file's style, read only for a file with consumers to stop.
+  const style = fileStyle(source);
   const logger = fileLogger(j, root, source);
   const handlers = signalHandlers(j, root);
   // A workspace lifecycle helper the file calls (`onShutdown(() => worker.close())`) already handles SIGTERM: never a second handler.
@@ -281,16 +282,14 @@ interface ImportInfo {
 
 function importsOf(j: JSCodeshift, root: Collection): ImportInfo {
   const info: ImportInfo = { names: new Map(), decls: new Map() };
-  typed(j, root, 'ImportDeclaration').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'ImportDeclaration').forEach((n: Node) => {
     const from = n.source.value;
     info.decls.set(from, [...(info.decls.get(from) ?? []), n]);
     for (const s of n.specifiers ?? [])
       info.names.set(s.local.name, { from, imported: s.type === 'ImportSpecifier' ? s.imported.name : s.type === 'ImportDefaultSpecifier' ? 'default' : '*', typeOnly: n.importKind === 'type' || s.importKind === 'type' });
   });
   // const { a, b: c } = require('x'); const x = require('x')
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node) => {
     const init = n.init;
     if (init?.type !== 'CallExpression' || init.callee?.name !== 'require' || init.arguments[0]?.type !== 'StringLiteral') return;
     const from = init.arguments[0].value;
@@ -386,27 +385,28 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   // A Bull queue is a consumer only when the file processes it (`queue.process(5, fn)`, `new Queue(...).process(fn)`).
   const processed = new Set<Node>();
   const processedNames = new Set<string>();
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const callee: Node = p.node.callee;
-    if (callee.type !== 'MemberExpression' || callee.property?.name !== 'process' || p.node.arguments.length === 0) return;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node) => {
+    const callee: Node = n.callee;
+    if (callee.type !== 'MemberExpression' || callee.property?.name !== 'process' || n.arguments.length === 0) return;
     processed.add(callee.object);
     const text = calleeText(callee.object);
     if (text) processedNames.add(text);
   });
   const processes = (made: ASTPath) => processed.has(made.node) || processedNames.has(storage(made)?.target ?? '');
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const n: Node = p.node;
+  // A call's path (for where its result is stored) is made only for a call that makes a consumer.
+  typedNodes(j, root, 'CallExpression').forEach((n: Node, i) => {
+    const path = () => typedPath(j, root, 'CallExpression', i);
     const callee = n.callee;
     // kafkajs: kafka.consumer({ groupId })
     if (callee.type === 'MemberExpression' && callee.property?.name === 'consumer' && n.arguments[0]?.type === 'ObjectExpression') {
-      add(p, 'kafka', 'Kafka consumer', 'disconnect', 'Consumer | null');
+      add(path(), 'kafka', 'Kafka consumer', 'disconnect', 'Consumer | null');
       return;
     }
     // A workspace function that opens an amqplib channel and consumes: startConsumer('orders', handler).
     const amqpMaker = callee.type === 'Identifier' ? imports.names.get(callee.name) : undefined;
     const amqp = amqpMaker && !amqpMaker.typeOnly ? importedApi(apis, amqpMaker.from, amqpMaker.imported)?.amqpConsumer : undefined;
     if (amqpMaker && amqp) {
-      const held = amqpHandles(p, amqp);
+      const held = amqpHandles(path(), amqp);
       if (held.length === 0) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: `${callee.name}() (from ${amqpMaker.from}) consumes from an AMQP channel, but ecsfix cannot establish that this file holds the channel or connection it opens (${amqp.channel === null && amqp.connection === null ? 'it does not return them' : 'the result is not kept in a variable'}): close them on SIGTERM by hand` });
         unknown = true;
@@ -426,41 +426,41 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
         return;
       }
       const ret = `ReturnType<typeof ${callee.name}>`;
-      add(p, 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
+      add(path(), 'kafka', 'Kafka consumer', stop, `${factory?.async ? `Awaited<${ret}>` : ret} | null`);
       return;
     }
     // Bull makes the instance when called without `new`: `Queue('email', url)`.
     const imported = callee.type === 'Identifier' ? imports.names.get(callee.name) : undefined;
-    if (imported?.from === 'bull' && processes(p)) {
-      add(p, 'bull', bullQueueName(n), 'close', `${callee.name}.Queue | null`);
+    if (imported?.from === 'bull' && processes(path())) {
+      add(path(), 'bull', bullQueueName(n), 'close', `${callee.name}.Queue | null`);
       return;
     }
     // A workspace function that makes a queue worker: createWorker('emails', handler) from a shared queue package.
     if (imported && !imported.typeOnly) {
       const worker = queueWorkerOf(callee.name, imported, apis);
-      if (worker && 'stop' in worker) add(p, 'bullmq', worker.what, worker.stop, worker.type);
+      if (worker && 'stop' in worker) add(path(), 'bullmq', worker.what, worker.stop, worker.type);
       else if (worker) {
         note({ severity: 'warning', code: 'ECS312', line: n.loc?.start.line, message: worker.refused });
         unknown = true;
       }
     }
   });
-  typed(j, root, 'NewExpression').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'NewExpression').forEach((n: Node, i) => {
+    const path = () => typedPath(j, root, 'NewExpression', i);
     const name = n.callee.type === 'Identifier' ? n.callee.name : '';
     const imported = imports.names.get(name);
     if (name === 'Worker' && (imported?.from === 'bullmq' || (!imported && n.arguments.length >= 2 && n.arguments[0]?.type === 'StringLiteral'))) {
-      add(p, 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
+      add(path(), 'bullmq', 'BullMQ worker', 'close', 'Worker | null');
       return;
     }
-    if (imported?.from === 'bull' && processes(p)) {
-      add(p, 'bull', bullQueueName(n), 'close', `${name}.Queue | null`);
+    if (imported?.from === 'bull' && processes(path())) {
+      add(path(), 'bull', bullQueueName(n), 'close', `${name}.Queue | null`);
       return;
     }
-    // review6 R15: an amqplib consumer class of this service whose stop() closes what its start() opens.
+    // review6 R15: an amqplib consumer class of this service whose stopath() closes what its start() opens.
     const made = imported ? local.madeHere(name) : null;
     if (made) {
-      add(p, 'amqp-class', name, made.stop, `${name} | null`);
+      add(path(), 'amqp-class', name, made.stop, `${name} | null`);
       return;
     }
     if (CONSUMER_CLASS.test(name) && imported) {
@@ -473,14 +473,14 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
         unknown = true;
         return;
       }
-      add(p, 'kafka', `${name}`, stop, `${name} | null`);
+      add(path(), 'kafka', `${name}`, stop, `${name} | null`);
     }
   });
   // amqplib / amqp-connection-manager: the channel that consumes, and its connection.
   const consuming = new Set<string>();
-  typed(j, root, 'CallExpression').filter((p) => (p.node as Node).callee?.property?.name === 'consume').forEach((p) => {
-    const obj = calleeText((p.node.callee as Node).object);
-    if (obj && p.node.arguments.length >= 2) consuming.add(obj);
+  typedNodes(j, root, 'CallExpression').filter((n: Node) => n.callee?.property?.name === 'consume').forEach((n: Node) => {
+    const obj = calleeText(n.callee.object);
+    if (obj && n.arguments.length >= 2) consuming.add(obj);
   });
   if (consuming.size > 0) {
     typed(j, root, 'CallExpression').forEach((p) => {
@@ -514,7 +514,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
   found.sort((a, b) => Number(a.kind === 'amqp-connection') - Number(b.kind === 'amqp-connection'));
   // Names for the refs: consumerRef for the first, <target>Ref for the others.
   const taken = new Set<string>();
-  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  typedNodes(j, root, 'Identifier').forEach((n: Node) => void taken.add(n.name));
   for (const c of found) {
     if (!c.needsRef) continue;
     const base = c.kind === 'kafka' || c.kind === 'bullmq' || c.kind === 'bull' ? 'consumerRef' : `${c.target.split('.').pop()}Ref`;
@@ -535,14 +535,13 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
 function pubSubSubscribers(j: JSCodeshift, root: Collection, imports: ImportInfo): { kind: 'nats' | 'redis-pubsub'; line: number; call: string; connection: string }[] {
   const listeners = new Set<string>();
   const calls: Node[] = [];
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node) => {
     const method = n.callee.type === 'MemberExpression' ? n.callee.property?.name : '';
     if (method === 'on' && n.arguments[0]?.type === 'StringLiteral' && /^p?message(?:Buffer)?$/.test(n.arguments[0].value)) listeners.add(calleeText(n.callee.object));
     if ((method === 'subscribe' || method === 'psubscribe') && /^(?:StringLiteral|TemplateLiteral|Identifier)$/.test(n.arguments[0]?.type ?? '')) calls.push(n);
   });
   const made = (name: string): string => {
-    const d: Node = typed(j, root, 'VariableDeclarator').find((v) => (v.node as Node).id?.type === 'Identifier' && (v.node as Node).id.name === name)?.node;
+    const d: Node = typedNodes(j, root, 'VariableDeclarator').find((v: Node) => v.id?.type === 'Identifier' && v.id.name === name);
     const init = d?.init?.type === 'AwaitExpression' ? d.init.argument : d?.init;
     return init?.type === 'CallExpression' ? calleeText(init.callee) : '';
   };
@@ -648,9 +647,7 @@ function verifyLine(consumers: Consumer[], exit: string): string {
 
 /** The `process.exit(...)` calls in a function, as written. */
 function exitCalls(j: JSCodeshift, fn: Node): string[] {
-  return j(fn)
-    .find(j.CallExpression)
-    .nodes()
+  return nodesInside(j, fn, 'CallExpression')
     .filter((n: Node) => calleeText(n.callee) === 'process.exit')
     .map((n: Node) => `process.exit(${n.arguments[0]?.type === 'NumericLiteral' || n.arguments[0]?.type === 'Literal' ? n.arguments[0].value : n.arguments.length ? '…' : ''})`);
 }
@@ -665,10 +662,7 @@ function stopComment(consumers: Consumer[]): string {
 
 /** The handler already arms a timer that exits (`setTimeout(() => process.exit(1), 10000)`). */
 function hasForcedExit(j: JSCodeshift, handler: Node): boolean {
-  return j(handler)
-    .find(j.CallExpression)
-    .nodes()
-    .some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
+  return nodesInside(j, handler, 'CallExpression').some((n: Node) => calleeText(n.callee) === 'setTimeout' && exitCalls(j, n).length > 0);
 }
 
 /** What the verify line may say about the exit after a repaired handler: only what its body shows. */
@@ -685,8 +679,7 @@ function repairedExit(j: JSCodeshift, handler: Node, root: Collection): string {
  * "connection lost, let the orchestrator restart me"): a deliberate close at shutdown runs it too.
  */
 function closeListenerExit(j: JSCodeshift, root: Collection): { line: number; event: string; call: string; fn: Node } | null {
-  for (const p of typed(j, root, 'CallExpression')) {
-    const n: Node = p.node;
+  for (const n of typedNodes(j, root, 'CallExpression')) {
     if (n.callee.type !== 'MemberExpression' || calleeText(n.callee.object) === 'process' || !/^(?:on|once|addListener)$/.test(n.callee.property?.name ?? '')) continue;
     const event = n.arguments[0];
     const fn = n.arguments[1];
@@ -804,17 +797,17 @@ function loopFlag(root: Collection, test: Node): { flag: string; stopValue: 'tru
  */
 function streamLoops(j: JSCodeshift, root: Collection, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void): ({ path: ASTPath; node: Node; loop: StreamLoop } | null)[] {
   const loops = new Map<Node, { path: ASTPath; read: Node; args: Node[]; sqs: boolean }>();
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const sqsArgs = sqsReceiveArgs(p.node);
-    const args = sqsArgs ?? streamReadArgs(p.node);
+  typedNodes(j, root, 'CallExpression').forEach((n: Node, i) => {
+    const sqsArgs = sqsReceiveArgs(n);
+    const args = sqsArgs ?? streamReadArgs(n);
     if (!args) return;
-    let up: ASTPath | null = p.parent;
+    let up: ASTPath | null = typedPath(j, root, 'CallExpression', i).parent;
     while (up && !/^(?:WhileStatement|ForStatement|DoWhileStatement|Function\w*|ArrowFunctionExpression|ObjectMethod|ClassMethod)$/.test(up.node.type)) up = up.parent;
-    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: p.node, args, sqs: sqsArgs !== null });
+    if (up && /Statement$/.test(up.node.type) && !loops.has(up.node)) loops.set(up.node, { path: up, read: n, args, sqs: sqsArgs !== null });
   });
   if (loops.size === 0) return [];
   const taken = new Set<string>();
-  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  typedNodes(j, root, 'Identifier').forEach((n: Node) => void taken.add(n.name));
   const fresh = (options: string[]) => {
     const name = options.find((o) => !taken.has(o)) ?? `${options[0]}_`;
     taken.add(name);
@@ -994,15 +987,14 @@ function insertSpecifier(source: string, decl: Node, name: string, edits: Edit[]
 
 function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, add: { from: string; name: string }, edits: Edit[]): void {
   let done = false;
-  typed(j, root, 'ImportDeclaration').filter((p) => (p.node as Node).source.value === add.from).forEach((p) => {
-    if (done || (p.node as Node).importKind === 'type' || !p.node.specifiers?.some((s: Node) => s.type === 'ImportSpecifier')) return;
-    insertSpecifier(source, p.node, add.name, edits);
+  typedNodes(j, root, 'ImportDeclaration').filter((n: Node) => n.source.value === add.from).forEach((n: Node) => {
+    if (done || n.importKind === 'type' || !n.specifiers?.some((s: Node) => s.type === 'ImportSpecifier')) return;
+    insertSpecifier(source, n, add.name, edits);
     done = true;
   });
   if (done) return;
   // CommonJS: const { a, b } = require('x')
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node) => {
     if (done || n.id.type !== 'ObjectPattern' || n.init?.callee?.name !== 'require' || n.init.arguments[0]?.value !== add.from) return;
     const last = n.id.properties[n.id.properties.length - 1];
     edits.push({ start: last.end, end: last.end, text: `, ${add.name}` });
@@ -1020,8 +1012,8 @@ function addImportSpecifier(j: JSCodeshift, root: Collection, source: string, ad
  * `require('@shop/shared/lifecycle').onShutdown(...)`.
  */
 function signalHelperCall(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis): { call: Node; name: string; from: string; file?: string; line: number } | null {
-  for (const p of typed(j, root, 'CallExpression')) {
-    const callee: Node = (p.node as Node).callee;
+  for (const call of typedNodes(j, root, 'CallExpression')) {
+    const callee: Node = call.callee;
     let from: string | undefined;
     let name: string | undefined;
     if (callee.type === 'Identifier') {
@@ -1035,7 +1027,7 @@ function signalHelperCall(j: JSCodeshift, root: Collection, imports: ImportInfo,
       name = callee.property.name;
     }
     const helper = from && name ? packageOf(apis, from)?.signalHelpers?.[name] : undefined;
-    if (helper && from && name) return { call: p.node, name, from, line: helper.line, ...(helper.file ? { file: helper.file } : {}) };
+    if (helper && from && name) return { call, name, from, line: helper.line, ...(helper.file ? { file: helper.file } : {}) };
   }
   return null;
 }
@@ -1082,7 +1074,7 @@ function namedForBoth(j: JSCodeshift, root: Collection, handler: Handler, source
   const statement = ownStatement(call, source);
   if (!statement || !/^(?:Arrow)?FunctionExpression$/.test(fn?.type ?? '') || (fn.type === 'FunctionExpression' && fn.id)) return null;
   const taken = new Set<string>();
-  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  typedNodes(j, root, 'Identifier').forEach((n: Node) => void taken.add(n.name));
   const name = ['shutdown', 'shutdownOnSignal', 'handleShutdownSignal'].find((n) => !taken.has(n));
   if (!name) return null;
   const method = call.callee.property.name;
@@ -1096,8 +1088,7 @@ function namedForBoth(j: JSCodeshift, root: Collection, handler: Handler, source
 
 function signalHandlers(j: JSCodeshift, root: Collection): Handler[] {
   const out: Handler[] = [];
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node) => {
     const callee = n.callee;
     if (callee.type !== 'MemberExpression' || callee.object?.name !== 'process' || !/^(?:on|once|addListener|prependListener)$/.test(callee.property?.name)) return;
     const signal = n.arguments[0];
@@ -1146,9 +1137,9 @@ function handlerBody(j: JSCodeshift, root: Collection, source: string, style: Fi
 
 function functionNamed(j: JSCodeshift, root: Collection, name: string): Node | null {
   let found: Node | null = null;
-  typed(j, root, 'FunctionDeclaration').filter((p) => (p.node as Node).id?.name === name).forEach((p) => void (found ??= p.node));
-  typed(j, root, 'VariableDeclarator').filter((p) => (p.node as Node).id?.name === name).forEach((p) => {
-    const init: Node = p.node.init;
+  typedNodes(j, root, 'FunctionDeclaration').filter((n: Node) => n.id?.name === name).forEach((n: Node) => void (found ??= n));
+  typedNodes(j, root, 'VariableDeclarator').filter((n: Node) => n.id?.name === name).forEach((n: Node) => {
+    const init: Node = n.init;
     if (init && /Function/.test(init.type)) found ??= init;
   });
   return found;
@@ -1158,8 +1149,7 @@ function functionNamed(j: JSCodeshift, root: Collection, name: string): Node | n
 /** Module-level names a consumer is already copied into (`consumerRef = consumer`, `chRef = ch ?? null`): an earlier run's refs. */
 function refsAssigned(j: JSCodeshift, root: Collection, consumers: Consumer[]): string[] {
   const targets = new Set(consumers.map((c) => c.target));
-  return typed(j, root, 'AssignmentExpression')
-    .map((p) => p.node as Node)
+  return typedNodes(j, root, 'AssignmentExpression')
     .filter((n) => n.left.type === 'Identifier' && targets.has(calleeText(n.right.type === 'LogicalExpression' ? n.right.left : n.right)))
     .map((n) => n.left.name as string);
 }
@@ -1168,20 +1158,15 @@ function stopsConsumer(j: JSCodeshift, fn: Node, consumers: Consumer[], aliases:
   const names = new Set([...consumers.filter((c) => !c.loop).flatMap((c) => [c.target, c.ref, c.target.replace(/^this\./, '')]), ...aliases].filter(Boolean));
   let stops = false;
   // A stream loop is stopped by setting the flag it checks.
-  j(fn)
-    .find(j.AssignmentExpression)
-    .forEach((p) => {
-      const n: Node = p.node;
-      if (consumers.some((c) => c.loop && !c.loop.newFlag && n.left.type === 'Identifier' && n.left.name === c.loop.flag && n.right.type === 'BooleanLiteral' && String(n.right.value) === c.loop.stopValue)) stops = true;
-    });
-  j(fn)
-    .find(j.CallExpression)
-    .forEach((p) => {
-      const callee: Node = p.node.callee;
-      if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || !/^(?:stop|disconnect|close|shutdown|pause)$/.test(callee.property?.name)) return;
-      const obj = calleeText(callee.object);
-      if (names.has(obj) || names.has(obj.replace(/^this\./, '')) || /consumer|worker|channel/i.test(obj)) stops = true;
-    });
+  nodesInside(j, fn, 'AssignmentExpression').forEach((n: Node) => {
+    if (consumers.some((c) => c.loop && !c.loop.newFlag && n.left.type === 'Identifier' && n.left.name === c.loop.flag && n.right.type === 'BooleanLiteral' && String(n.right.value) === c.loop.stopValue)) stops = true;
+  });
+  nodesInside(j, fn, 'CallExpression').forEach((n: Node) => {
+    const callee: Node = n.callee;
+    if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || !/^(?:stop|disconnect|close|shutdown|pause)$/.test(callee.property?.name)) return;
+    const obj = calleeText(callee.object);
+    if (names.has(obj) || names.has(obj.replace(/^this\./, '')) || /consumer|worker|channel/i.test(obj)) stops = true;
+  });
   return stops;
 }
 
@@ -1207,36 +1192,45 @@ function findClosers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis
     seen.add(name);
     closers.push({ call: `${name}${isModuleConst(root, name) ? '.' : '?.'}${method}()`, what });
   };
-  const visit = (path: ASTPath, value: Node) => {
-    const stored = storage(path);
-    if (!stored?.target || stored.target.includes('.')) return;
+  // How a value made here is closed when a variable holds it.
+  const closes = (value: Node): { method: string; what: string }[] => {
     const v = value.type === 'AwaitExpression' ? value.argument : value;
     // new Pool(...), or through the package's default export: new pg.Pool(...)
     const constructed = v.type === 'NewExpression' ? (v.callee.type === 'Identifier' ? v.callee.name : v.callee.type === 'MemberExpression' && v.callee.object.type === 'Identifier' ? v.callee.property?.name : '') : '';
     if (constructed && CONSTRUCTED[constructed]) {
       const c = CONSTRUCTED[constructed];
-      if (c) addVar(stored.target, c.method, c.what);
-    } else if (v.type === 'CallExpression') {
-      const callee = v.callee;
-      if (callee.type === 'MemberExpression' && callee.property?.name === 'producer') addVar(stored.target, 'disconnect', 'Kafka producer');
-      else if (callee.type === 'Identifier') {
-        const imported = imports.names.get(callee.name);
-        const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
-        const method = factory && !factory.kafkaConsumer ? closeMethod(factory) : null;
-        if (method && /Publisher|Producer|Client|Pool|Connection/i.test(callee.name)) addVar(stored.target, method, describeClient(callee.name.replace(/^(?:create|get|make|new)/, '')));
-        if (/^createClient$/.test(callee.name) && /redis/.test(imported?.from ?? '')) addVar(stored.target, 'quit', 'Redis client');
-      }
+      return c ? [{ method: c.method, what: c.what }] : [];
     }
+    if (v.type !== 'CallExpression') return [];
+    const callee = v.callee;
+    if (callee.type === 'MemberExpression' && callee.property?.name === 'producer') return [{ method: 'disconnect', what: 'Kafka producer' }];
+    if (callee.type !== 'Identifier') return [];
+    const out: { method: string; what: string }[] = [];
+    const imported = imports.names.get(callee.name);
+    const factory = imported ? importedApi(apis, imported.from, imported.imported) : null;
+    const method = factory && !factory.kafkaConsumer ? closeMethod(factory) : null;
+    if (method && /Publisher|Producer|Client|Pool|Connection/i.test(callee.name)) out.push({ method, what: describeClient(callee.name.replace(/^(?:create|get|make|new)/, '')) });
+    if (/^createClient$/.test(callee.name) && /redis/.test(imported?.from ?? '')) out.push({ method: 'quit', what: 'Redis client' });
+    return out;
   };
-  typed(j, root, 'NewExpression').forEach((p) => visit(p, p.node));
-  typed(j, root, 'CallExpression').forEach((p) => visit(p, p.node));
+  // The variable that holds it, from the node's path: made only for a value that has a close.
+  const visit = (type: string) =>
+    typedNodes(j, root, type).forEach((value: Node, i) => {
+      const how = closes(value);
+      if (how.length === 0) return;
+      const stored = storage(typedPath(j, root, type, i));
+      if (!stored?.target || stored.target.includes('.')) return;
+      for (const c of how) addVar(stored.target, c.method, c.what);
+    });
+  visit('NewExpression');
+  visit('CallExpression');
   // mongoose.connect(...) in this file: mongoose.disconnect()
-  if (imports.names.get('mongoose')?.from === 'mongoose' && typed(j, root, 'CallExpression').some((p) => calleeText((p.node as Node).callee) === 'mongoose.connect'))
+  if (imports.names.get('mongoose')?.from === 'mongoose' && typedNodes(j, root, 'CallExpression').some((n: Node) => calleeText(n.callee) === 'mongoose.connect'))
     closers.push({ call: 'mongoose.disconnect()', what: 'Mongoose connection' });
   // Shared singletons: getPool() from a module that also exports closePool().
   for (const [local, imp] of imports.names) {
     const stem = /^get(\w+)$/.exec(imp.imported)?.[1];
-    if (!stem || !typed(j, root, 'CallExpression').some((p) => (p.node as Node).callee?.name === local)) continue;
+    if (!stem || !typedNodes(j, root, 'CallExpression').some((n: Node) => n.callee?.name === local)) continue;
     const exported = packageOf(apis, imp.from)?.exports ?? [];
     const closer = exported.find((e) => {
       const s = /^close(\w+)$/.exec(e)?.[1];
@@ -1267,7 +1261,7 @@ function describeClient(stem: string): string {
 
 function freeNames(j: JSCodeshift, root: Collection): { flag: string; fn: string } {
   const taken = new Set<string>();
-  typed(j, root, 'Identifier').forEach((p) => void taken.add(p.node.name));
+  typedNodes(j, root, 'Identifier').forEach((n: Node) => void taken.add(n.name));
   const pick = (options: string[]) => options.find((o) => !taken.has(o)) ?? `${options[0]}_`;
   return { flag: pick(['shuttingDown', 'isShuttingDown', 'shutdownStarted']), fn: pick(['shutdown', 'gracefulShutdown', 'shutdownWorker']) };
 }
@@ -1290,11 +1284,10 @@ function closeStep(c: Closer, style: FileStyle, logger: { name: string; pino: bo
 function sideServers(j: JSCodeshift, root: Collection): { line: number; closer?: Closer }[] {
   const out: { line: number; closer?: Closer }[] = [];
   const seen = new Set<string>();
-  typed(j, root, 'CallExpression').forEach((p) => {
-    const n: Node = p.node;
+  typedNodes(j, root, 'CallExpression').forEach((n: Node, i) => {
     if ((n.callee.type !== 'MemberExpression' && n.callee.type !== 'OptionalMemberExpression') || n.callee.property?.name !== 'listen') return;
     const line = n.loc?.start.line ?? 1;
-    const stored = storage(p)?.target;
+    const stored = storage(typedPath(j, root, 'CallExpression', i))?.target;
     const receiver = n.callee.object.type === 'Identifier' ? n.callee.object.name : null;
     // The receiver is the server itself when it was made by createServer (an app's listen returns the server instead).
     const made = receiver && createsServer(root, receiver) ? receiver : null;
@@ -1399,14 +1392,14 @@ function nestShutdownHooks(j: JSCodeshift, root: Collection, file: FileInfo, rep
   if (hooks.length === 0 && !broker) return undefined;
   let edit: Edit | null = null;
   let line = 1;
-  typed(j, root, 'VariableDeclarator').forEach((p) => {
-    const init: Node = p.node.init;
+  typedNodes(j, root, 'VariableDeclarator').forEach((n: Node, i) => {
+    const init: Node = n.init;
     const call = init?.type === 'AwaitExpression' ? init.argument : init;
-    if (edit || call?.type !== 'CallExpression' || !/^NestFactory\.(?:create|createMicroservice)$/.test(calleeText(call.callee)) || (p.node.id as Node).type !== 'Identifier') return;
-    const stmt: Node = p.parent.node;
+    if (edit || call?.type !== 'CallExpression' || !/^NestFactory\.(?:create|createMicroservice)$/.test(calleeText(call.callee)) || n.id.type !== 'Identifier') return;
+    const stmt: Node = typedPath(j, root, 'VariableDeclarator', i).parent.node;
     const lineStart = file.source.lastIndexOf('\n', stmt.start - 1) + 1;
     const indent = /^[ \t]*/.exec(file.source.slice(lineStart))?.[0] ?? '';
-    const app = (p.node.id as Node).name;
+    const app = n.id.name;
     line = stmt.loc?.start.line ?? 1;
     const comment = hooks.length > 0 ? 'Run onModuleDestroy/beforeApplicationShutdown on SIGTERM, so providers stop their consumers.' : `Close the app on SIGTERM, so the ${broker} microservice's consumer disconnects from the broker.`;
     edit = { start: stmt.end, end: stmt.end, text: `\n${indent}// ${comment}\n${indent}${app}.enableShutdownHooks()${style.semi}` };

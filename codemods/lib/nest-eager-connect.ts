@@ -12,7 +12,7 @@
  * with a comment in its place). When the hook does more, it is left as it is (ECS321 with the line).
  */
 import type { Collection, JSCodeshift } from 'jscodeshift';
-import { splice, typed, type CodemodNote } from './codemod-api.ts';
+import { nodesInside, splice, typedNodes, type CodemodNote } from './codemod-api.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- babel AST nodes through jscodeshift */
 type Node = any;
@@ -30,15 +30,14 @@ function eagerConnect(stmt: Node): boolean {
 export function nestEagerConnect(j: JSCodeshift, root: Collection, source: string, note: (n: CodemodNote) => void, verify?: (text: string) => void): string | undefined {
   if (!/['"]@nestjs\/common['"]/.test(source)) return undefined;
   const edits: { start: number; end: number; text: string }[] = [];
-  for (const path of typed(j, root, 'ClassDeclaration')) {
-    const cls: Node = path.node;
+  for (const cls of typedNodes(j, root, 'ClassDeclaration') as Node[]) {
     if (cls.superClass?.type !== 'Identifier' || cls.superClass.name !== 'PrismaClient') continue;
     const hook: Node = cls.body.body.find((m: Node) => m.type === 'ClassMethod' && m.kind === 'method' && !m.static && m.key?.name === 'onModuleInit');
     if (!hook) continue;
     const body: Node[] = hook.body?.body ?? [];
     const connects: Node[] = [];
-    j(hook).find(j.CallExpression).forEach((p: Node) => {
-      if (isThisConnect(p.node)) connects.push(p.node);
+    nodesInside(j, hook, 'CallExpression').forEach((n: Node) => {
+      if (isThisConnect(n)) connects.push(n);
     });
     const at = connects[0];
     if (!at) continue;
