@@ -38,6 +38,11 @@ import { mapOffsetBack, type TextEdit } from '../src/edits.ts';
 
 export const parser = 'ts';
 
+/** The text a start-up this codemod can change holds (see movePass): a listen call, a datastore connect, a Prisma connect. */
+const LISTEN_CALL = /\.listen\s*\(/;
+const DATASTORE_CALL = /[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/;
+const PRISMA_CONNECT = /\$connect\s*\(/;
+
 export const meta: CodemodMeta = {
   id: 'listen-before-mongo',
   title: 'HTTP services listen first and connect MongoDB in the background with retries',
@@ -45,7 +50,9 @@ export const meta: CodemodMeta = {
   fixes: 'a service that connects to MongoDB before it listens and exits when the database is slow',
   // Each change says which datastore and routes (see verifyText); this is the general line for `list`.
   verify: 'start the service with its database down: it listens and keeps running, its health route answers 200, and its readiness route (where it has one) answers 503 until the database is up',
-  tokens: /\.listen\s*\(|\$connect\s*\(/,
+  // What movePass reads before it parses: a Prisma `$connect(` (Nest's eager connect, or a start-up
+  // awaiting it), or a listen call with a datastore connect written in the same file.
+  tokens: new RegExp(`${PRISMA_CONNECT.source}|^(?=[\\s\\S]*${LISTEN_CALL.source})(?=[\\s\\S]*(?:${DATASTORE_CALL.source}))`),
   appliesTo: (path, repo) => isServiceSource(path, repo, ['http']),
 };
 
@@ -133,8 +140,8 @@ function lineStartOffset(text: string, line: number): number {
 function movePass(file: FileInfo, api: API, options: CodemodOptions): string | undefined {
   const source = file.source;
   // A NestJS provider that connects Prisma in onModuleInit, which Nest runs before app.listen() (review6 R20).
-  if (!/\.listen\s*\(/.test(source) && /\$connect\s*\(/.test(source)) return nestEagerConnect(api.jscodeshift, parseFile(api.jscodeshift, source, options), source, noteTo(api, options, file.path), options.verify);
-  if (!/\.listen\s*\(/.test(source) || !/[Mm]ongo|connectD[Bb]|connectDatabase|\$connect|\.initialize\(|\.authenticate\(|\.connect\(|\.query\(/.test(source)) return undefined;
+  if (!LISTEN_CALL.test(source) && PRISMA_CONNECT.test(source)) return nestEagerConnect(api.jscodeshift, parseFile(api.jscodeshift, source, options), source, noteTo(api, options, file.path), options.verify);
+  if (!LISTEN_CALL.test(source) || !DATASTORE_CALL.test(source)) return undefined;
   // Only an `await` statement before a listen in its block is moved or reported: with no `await`
   // written before the last listen call, nothing can be, and the file is not parsed.
   // A `.then(` before it may be a promise-chain start-up (`connect().then(() => app.listen())`), which is reported.
