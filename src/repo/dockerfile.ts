@@ -8,6 +8,7 @@ import type { TextEdit } from '../edits.js';
 import { reparseEdited } from './dockerfileReparse.js';
 import type { InstructionPlace } from './instructionPlace.js';
 import { validate } from 'dockerfile-utils';
+import { dockerfileFatalProblems, FATAL_CODES, NO_SOURCE_IMAGE, onlyLibraryAnswers, type FatalProblem } from './dockerfileFatalProblems.js';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
 import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
@@ -82,10 +83,6 @@ export class DockerfileSyntaxError extends Error {
   }
 }
 
-// dockerfile-utils diagnostics that mean Docker itself would refuse the file. Style warnings and
-// checks with false positives on real files (variables in EXPOSE, relative WORKDIR) are ignored.
-const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
-const NO_SOURCE_IMAGE = 20;
 
 /**
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
@@ -145,31 +142,41 @@ function keepingArguments<T>(read: () => T): T {
 const parseAst = memoize((text: string) => keepingArguments(() => DockerfileParser.parse(text)), 4096);
 const parseWithLibrary = DockerfileParser.parse;
 
-/**
- * dockerfile-utils' validate parses the text again with the same dockerfile-ast module; hand it
- * the parse we keep (validation only reads it), so each text is parsed once. Synchronous, so the
- * parser is restored before anything else can run.
- */
-function validateShared(text: string, ast = parseAst(text)) {
-  DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
-  try {
-    return keepingArguments(() => validate(text));
-  } finally {
-    DockerfileParser.parse = parseWithLibrary;
-  }
-}
-
 /** The fatal problems of a text that is validated once and never asked for again: it stays out of the caches. */
 export function uncachedDockerfileProblems(text: string): { line: number; message: string }[] {
   return computeProblems(text, keepingArguments(() => parseWithLibrary(text)));
 }
 
-function computeProblems(text: string, ast?: ReturnType<typeof parseWithLibrary>): { line: number; message: string }[] {
-  return validateShared(text, ast)
-    .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
+/**
+ * The problems dockerfile-utils' validate reports that mean Docker itself would refuse the file.
+ * src/repo/dockerfileFatalProblems.ts finds only those (style warnings and checks with false
+ * positives on real files, variables in EXPOSE or a relative WORKDIR, are not run), except for
+ * the texts only the library's validate answers (it throws on them).
+ */
+function computeProblems(text: string, ast = parseAst(text)): { line: number; message: string }[] {
+  const problems = onlyLibraryAnswers(ast) ? libraryProblems(text, ast) : keepingArguments(() => dockerfileFatalProblems(ast));
+  return problems
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
-    .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.range.start.line - b.range.start.line)
-    .map((d) => ({ line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }));
+    .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.rangeLine - b.rangeLine)
+    .map((p) => ({ line: p.rangeLine + 1, message: p.message }));
+}
+
+/**
+ * dockerfile-utils' validate, its fatal problems. It parses the text again with the same
+ * dockerfile-ast module: hand it the parse we have (validation only reads it). Synchronous, so the
+ * parser is restored before anything else can run.
+ */
+function libraryProblems(text: string, ast: ReturnType<typeof parseWithLibrary>): FatalProblem[] {
+  DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
+  try {
+    return keepingArguments(() => validate(text)).flatMap((d) =>
+      d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code)
+        ? [{ code: d.code, rangeLine: d.range.start.line, instructionLine: null, message: typeof d.message === 'string' ? d.message : d.message.value }]
+        : [],
+    );
+  } finally {
+    DockerfileParser.parse = parseWithLibrary;
+  }
 }
 
 const INSTALL_TOOL = /\b(?:apk\s+(?:--[\w-]+\s+)*add|apt-get\s+(?:-[\w-]+\s+)*install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install)\b([^&;|]*)/g;
