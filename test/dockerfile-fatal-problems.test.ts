@@ -56,7 +56,7 @@ const fixtures = readdirSync('fixtures', { recursive: true, encoding: 'utf8' })
 
 /** Lines at the edge of each fatal check (and of the checks around them), continued ones included. */
 const LINES = [
-  'FROM', 'FROM node', 'FROM node AS', 'FROM node as build', 'FROM node AS Build', 'FROM node AS 1bad', 'FROM node AS b$d', 'FROM node xx build', 'FROM node AS a b',
+  'FROM', 'FROM node', 'FROM node AS', 'FROM node as build', 'FROM node AS Build', 'FROM node AS 1bad', 'FROM node AS b$d', 'FROM node AS a.b-c_1', 'FROM node AS -a', 'FROM node AS A.B', 'FROM node xx build', 'FROM node AS a b',
   'FROM $BASE', 'FROM ${BASE}', 'FROM ${BASE:-node}', 'FROM ${BASE:-}', 'FROM ${BASE-x}', 'FROM ${BASE:+x}', 'FROM $TARGETPLATFORM', 'FROM $BUILDVARIAN', 'FROM $BASE:tag',
   'FROM --platform=$BUILDPLATFORM node AS b', 'FROM --platform node', 'FROM --bad=1 $BASE', 'FROM node AS constructor', 'FROM scratch AS a', 'FROM scratch AS A', 'FROM node@sha256:abc', 'FROM node:',
   'FROM \\\n  node \\\n  AS \\\n  x1', 'FROM node \\\n  As', 'from node', 'From node AS a',

@@ -109,8 +109,8 @@ export function dockerfileProblems(text: string): { line: number; message: strin
 
 /**
  * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
- * getRawArguments, and its parser, its accessors and dockerfile-utils' validation call it many
- * times per instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
+ * getRawArguments, and its parser, its accessors and the fatal checks call it many times per
+ * instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
  * first result is kept; each caller still gets its own array (ModifiableInstruction shifts the
  * flags off the one it gets). Kept only for that call, so a whole repo's parses do not hold every
  * instruction's arguments (about 100 MB at 510 services).
@@ -144,7 +144,7 @@ const parseWithLibrary = DockerfileParser.parse;
 
 /** The fatal problems of a text that is validated once and never asked for again: it stays out of the caches. */
 export function uncachedDockerfileProblems(text: string): { line: number; message: string }[] {
-  return computeProblems(text, keepingArguments(() => parseWithLibrary(text)));
+  return keepingArguments(() => computeProblems(text, parseWithLibrary(text)));
 }
 
 /**
@@ -223,13 +223,19 @@ export function parseDockerfileWhole(text: string): ParsedDockerfile {
   return keepingArguments(() => parseWithoutValidation(text, parseWithLibrary(text)));
 }
 
-/** Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. */
+/**
+ * Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. The
+ * validation and the read of the parse share one {@link keepingArguments}: each instruction's
+ * arguments are tokenised once for both.
+ */
 export function parseDockerfile(text: string): ParsedDockerfile {
-  if (!validationDeferred.has(text)) {
-    const first = dockerfileProblems(text)[0];
-    if (first) throw new DockerfileSyntaxError(first.message, first.line);
-  }
-  return parseValid(text);
+  return keepingArguments(() => {
+    if (!validationDeferred.has(text)) {
+      const first = dockerfileProblems(text)[0];
+      if (first) throw new DockerfileSyntaxError(first.message, first.line);
+    }
+    return parseValid(text);
+  });
 }
 
 const parseValid = memoize((text: string) => keepingArguments(() => derivedParse(text) ?? parseWithoutValidation(text)), 4096);
