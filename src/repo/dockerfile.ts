@@ -8,6 +8,7 @@ import type { TextEdit } from '../edits.js';
 import { reparseEdited } from './dockerfileReparse.js';
 import type { InstructionPlace } from './instructionPlace.js';
 import { validate } from 'dockerfile-utils';
+import { dockerfileFatalProblems, FATAL_CODES, NO_SOURCE_IMAGE, onlyLibraryAnswers, type FatalProblem } from './dockerfileFatalProblems.js';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
 import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
@@ -82,10 +83,6 @@ export class DockerfileSyntaxError extends Error {
   }
 }
 
-// dockerfile-utils diagnostics that mean Docker itself would refuse the file. Style warnings and
-// checks with false positives on real files (variables in EXPOSE, relative WORKDIR) are ignored.
-const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
-const NO_SOURCE_IMAGE = 20;
 
 /**
  * Transforms chained on one file, the plan's verification and the model all parse the same texts:
@@ -112,8 +109,8 @@ export function dockerfileProblems(text: string): { line: number; message: strin
 
 /**
  * dockerfile-ast tokenises an instruction's arguments afresh on every call of its (private)
- * getRawArguments, and its parser, its accessors and dockerfile-utils' validation call it many
- * times per instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
+ * getRawArguments, and its parser, its accessors and the fatal checks call it many times per
+ * instruction. While we parse, validate or read a parse ({@link keepingArguments}), the
  * first result is kept; each caller still gets its own array (ModifiableInstruction shifts the
  * flags off the one it gets). Kept only for that call, so a whole repo's parses do not hold every
  * instruction's arguments (about 100 MB at 510 services).
@@ -145,31 +142,41 @@ function keepingArguments<T>(read: () => T): T {
 const parseAst = memoize((text: string) => keepingArguments(() => DockerfileParser.parse(text)), 4096);
 const parseWithLibrary = DockerfileParser.parse;
 
+/** The fatal problems of a text that is validated once and never asked for again: it stays out of the caches. */
+export function uncachedDockerfileProblems(text: string): { line: number; message: string }[] {
+  return keepingArguments(() => computeProblems(text, parseWithLibrary(text)));
+}
+
 /**
- * dockerfile-utils' validate parses the text again with the same dockerfile-ast module; hand it
- * the parse we keep (validation only reads it), so each text is parsed once. Synchronous, so the
+ * The problems dockerfile-utils' validate reports that mean Docker itself would refuse the file.
+ * src/repo/dockerfileFatalProblems.ts finds only those (style warnings and checks with false
+ * positives on real files, variables in EXPOSE or a relative WORKDIR, are not run), except for
+ * the texts only the library's validate answers (it throws on them).
+ */
+function computeProblems(text: string, ast = parseAst(text)): { line: number; message: string }[] {
+  const problems = onlyLibraryAnswers(ast) ? libraryProblems(text, ast) : keepingArguments(() => dockerfileFatalProblems(ast));
+  return problems
+    // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
+    .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.rangeLine - b.rangeLine)
+    .map((p) => ({ line: p.rangeLine + 1, message: p.message }));
+}
+
+/**
+ * dockerfile-utils' validate, its fatal problems. It parses the text again with the same
+ * dockerfile-ast module: hand it the parse we have (validation only reads it). Synchronous, so the
  * parser is restored before anything else can run.
  */
-function validateShared(text: string, ast = parseAst(text)) {
+function libraryProblems(text: string, ast: ReturnType<typeof parseWithLibrary>): FatalProblem[] {
   DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
   try {
-    return keepingArguments(() => validate(text));
+    return keepingArguments(() => validate(text)).flatMap((d) =>
+      d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code)
+        ? [{ code: d.code, rangeLine: d.range.start.line, instructionLine: null, message: typeof d.message === 'string' ? d.message : d.message.value }]
+        : [],
+    );
   } finally {
     DockerfileParser.parse = parseWithLibrary;
   }
-}
-
-/** The fatal problems of a text that is validated once and never asked for again: it stays out of the caches. */
-export function uncachedDockerfileProblems(text: string): { line: number; message: string }[] {
-  return computeProblems(text, keepingArguments(() => parseWithLibrary(text)));
-}
-
-function computeProblems(text: string, ast?: ReturnType<typeof parseWithLibrary>): { line: number; message: string }[] {
-  return validateShared(text, ast)
-    .filter((d) => d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code))
-    // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
-    .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.range.start.line - b.range.start.line)
-    .map((d) => ({ line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }));
 }
 
 const INSTALL_TOOL = /\b(?:apk\s+(?:--[\w-]+\s+)*add|apt-get\s+(?:-[\w-]+\s+)*install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install)\b([^&;|]*)/g;
@@ -216,13 +223,19 @@ export function parseDockerfileWhole(text: string): ParsedDockerfile {
   return keepingArguments(() => parseWithoutValidation(text, parseWithLibrary(text)));
 }
 
-/** Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. */
+/**
+ * Parses a Dockerfile; throws {@link DockerfileSyntaxError} naming the first fatal line. The
+ * validation and the read of the parse share one {@link keepingArguments}: each instruction's
+ * arguments are tokenised once for both.
+ */
 export function parseDockerfile(text: string): ParsedDockerfile {
-  if (!validationDeferred.has(text)) {
-    const first = dockerfileProblems(text)[0];
-    if (first) throw new DockerfileSyntaxError(first.message, first.line);
-  }
-  return parseValid(text);
+  return keepingArguments(() => {
+    if (!validationDeferred.has(text)) {
+      const first = dockerfileProblems(text)[0];
+      if (first) throw new DockerfileSyntaxError(first.message, first.line);
+    }
+    return parseValid(text);
+  });
 }
 
 const parseValid = memoize((text: string) => keepingArguments(() => derivedParse(text) ?? parseWithoutValidation(text)), 4096);
