@@ -39,6 +39,22 @@ function ownProblems(text: string): { line: number; message: string }[] | string
   }
 }
 
+/**
+ * What ecsfix must answer: the library's answer, except where the library throws. A stage named
+ * `constructor` (valid for Docker) makes it throw a TypeError: the answer is then the library's for
+ * the same text with the name spelt otherwise (same length, so the same ranges), named back. An
+ * endless recursion (a variable on an indented first line, in a check that is not fatal) has no
+ * library answer: the own checks' answer or the same throw is accepted.
+ */
+function expected(text: string, own: ReturnType<typeof ownProblems>): ReturnType<typeof ownProblems> {
+  const library = libraryProblems(text);
+  if (library === 'throws TypeError' && /\bAS\s+constructor\b/i.test(text)) {
+    const renamed = libraryProblems(text.replace(/(\bAS\s+)constructor\b/gi, '$1constructox'));
+    return typeof renamed === 'string' ? renamed : renamed.map((p) => ({ ...p, message: p.message.replace(/constructox/g, 'constructor') }));
+  }
+  return library === 'throws RangeError' && typeof own !== 'string' ? own : library;
+}
+
 /** The codes the library finds in a text, to show the checks are not vacuous. */
 const codesOf = (text: string) => {
   try {
@@ -117,12 +133,23 @@ describe('own fatal Dockerfile problems', () => {
     for (const text of fixtures) expect(ownProblems(text)).toEqual(libraryProblems(text));
   });
 
+  it('answer where the library throws: a stage named constructor, a variable on an indented first line', () => {
+    const stage = 'FROM node:20 AS constructor\nCMD ["node"]\n';
+    expect(libraryProblems(stage)).toBe('throws TypeError');
+    expect(ownProblems(stage)).toEqual([]);
+    expect(ownProblems(`${stage}FROM node:20 AS Constructor\n`)).toMatchObject([{ line: 1 }, { line: 3 }]);
+    const indented = '  RUN echo $X\nFROM node:20\n';
+    expect(libraryProblems(indented)).toBe('throws RangeError');
+    expect(ownProblems(indented)).toMatchObject([{ line: 1 }]); // no source image before the RUN
+  });
+
   it("equal dockerfile-utils' on mutated and composed Dockerfiles, each fatal code met", () => {
     const seen = new Set<number>();
     fc.assert(
       fc.property(texts, (text) => {
         for (const code of codesOf(text)) seen.add(code);
-        expect(ownProblems(text)).toEqual(libraryProblems(text));
+        const own = ownProblems(text);
+        expect(own).toEqual(expected(text, own));
       }),
       { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: 20_000 },
     );

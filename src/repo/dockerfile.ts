@@ -154,11 +154,30 @@ export function uncachedDockerfileProblems(text: string): { line: number; messag
  * the texts only the library's validate answers (it throws on them).
  */
 function computeProblems(text: string, ast = parseAst(text)): { line: number; message: string }[] {
-  const problems = onlyLibraryAnswers(ast) ? libraryProblems(text, ast) : keepingArguments(() => dockerfileFatalProblems(ast));
+  const own = () => keepingArguments(() => dockerfileFatalProblems(ast));
+  const problems = onlyLibraryAnswers(ast) ? libraryOrOwnProblems(text, ast, own) : own();
   return problems
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
     .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.rangeLine - b.rangeLine)
     .map((p) => ({ line: p.rangeLine + 1, message: p.message }));
+}
+
+/**
+ * The library's answer where it gives one; where it throws (a variable on an indented first line
+ * sends dockerfile-ast's variable lookup into endless recursion, in a check that is not fatal), the
+ * fatal checks' own answer, which do not read that line's variables unless it is an EXPOSE: an
+ * internal error only if they throw too.
+ */
+function libraryOrOwnProblems(text: string, ast: ReturnType<typeof parseWithLibrary>, own: () => FatalProblem[]): FatalProblem[] {
+  try {
+    return libraryProblems(text, ast);
+  } catch (error) {
+    try {
+      return own();
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**

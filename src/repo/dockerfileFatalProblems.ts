@@ -79,20 +79,22 @@ function withoutIgnored(ast: Dockerfile, problems: FatalProblem[]): FatalProblem
 }
 
 /**
- * Every FROM of a stage name used twice (case-insensitively). A plain object keyed by name, as in
- * the library: its key order, and its failure on a name an object already has (`AS constructor`
- * throws a TypeError there, and so here).
+ * Every FROM of a stage name used twice (case-insensitively), by name in the order names first
+ * appear. (dockerfile-utils keys a plain object by name, so a stage named `constructor` or
+ * `__proto__`, which Docker accepts, makes its validate throw; the order differs from that object's
+ * only for integer-like names, which are invalid and on their own lines, so the reported problems,
+ * sorted by line, are the same.)
  */
 function duplicateStageNames(froms: From[], problems: FatalProblem[]): void {
-  const names: Record<string, From[]> = {};
+  const names = new Map<string, From[]>();
   for (const from of froms) {
     const name = from.getBuildStage()?.toLowerCase();
     if (name === undefined) continue;
-    if (names[name] === undefined) names[name] = [from];
-    else names[name].push(from);
+    const same = names.get(name);
+    if (same) same.push(from);
+    else names.set(name, [from]);
   }
-  for (const name in names) {
-    const same = names[name] as From[];
+  for (const [name, same] of names) {
     if (same.length > 1)
       for (const from of same) {
         const range = from.getBuildStageRange() as NonNullable<ReturnType<From['getBuildStageRange']>>;
