@@ -47,12 +47,10 @@ function ownProblems(text: string): { line: number; message: string }[] | string
  * library answer: the own checks' answer or the same throw is accepted.
  */
 function expected(text: string, own: ReturnType<typeof ownProblems>): ReturnType<typeof ownProblems> {
-  const library = libraryProblems(text);
-  if (library === 'throws TypeError' && /\bAS\s+constructor\b/i.test(text)) {
-    const renamed = libraryProblems(text.replace(/(\bAS\s+)constructor\b/gi, '$1constructox'));
-    return typeof renamed === 'string' ? renamed : renamed.map((p) => ({ ...p, message: p.message.replace(/constructox/g, 'constructor') }));
-  }
-  return library === 'throws RangeError' && typeof own !== 'string' ? own : library;
+  const renamed = libraryProblems(text) === 'throws TypeError' && /\bAS\s+constructor\b/i.test(text);
+  const library = libraryProblems(renamed ? text.replace(/(\bAS\s+)constructor\b/gi, '$1constructox') : text);
+  if (library === 'throws RangeError' && typeof own !== 'string') return own;
+  return typeof library === 'string' || !renamed ? library : library.map((p) => ({ ...p, message: p.message.replace(/constructox/g, 'constructor') }));
 }
 
 /** The codes the library finds in a text, to show the checks are not vacuous. */
@@ -141,6 +139,8 @@ describe('own fatal Dockerfile problems', () => {
     const indented = '  RUN echo $X\nFROM node:20\n';
     expect(libraryProblems(indented)).toBe('throws RangeError');
     expect(ownProblems(indented)).toMatchObject([{ line: 1 }]); // no source image before the RUN
+    // The own EXPOSE check recurses on that line too: the instruction before FROM is still reported.
+    expect(ownProblems('  EXPOSE $P\nFROM node:20\n')).toMatchObject([{ line: 1, message: 'No source image provided with `FROM`' }]);
   });
 
   it("equal dockerfile-utils' on mutated and composed Dockerfiles, each fatal code met", () => {

@@ -8,7 +8,7 @@ import type { TextEdit } from '../edits.js';
 import { reparseEdited } from './dockerfileReparse.js';
 import type { InstructionPlace } from './instructionPlace.js';
 import { validate } from 'dockerfile-utils';
-import { dockerfileFatalProblems, FATAL_CODES, NO_SOURCE_IMAGE, onlyLibraryAnswers, type FatalProblem } from './dockerfileFatalProblems.js';
+import { dockerfileFatalProblems, FATAL_CODES, NO_SOURCE_IMAGE, noSourceImage, onlyLibraryAnswers, type FatalProblem } from './dockerfileFatalProblems.js';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
 import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
@@ -165,16 +165,19 @@ function computeProblems(text: string, ast = parseAst(text)): { line: number; me
 /**
  * The library's answer where it gives one; where it throws (a variable on an indented first line
  * sends dockerfile-ast's variable lookup into endless recursion, in a check that is not fatal), the
- * fatal checks' own answer, which do not read that line's variables unless it is an EXPOSE: an
- * internal error only if they throw too.
+ * fatal checks' own answer, which do not read that line's variables unless it is an EXPOSE. Where
+ * they throw too, a first instruction other than ARG is still one before any FROM, which Docker
+ * refuses; an ARG there ends the run with the error.
  */
 function libraryOrOwnProblems(text: string, ast: ReturnType<typeof parseWithLibrary>, own: () => FatalProblem[]): FatalProblem[] {
   try {
     return libraryProblems(text, ast);
-  } catch (error) {
+  } catch {
     try {
       return own();
-    } catch {
+    } catch (error) {
+      const first = ast.getInstructions()[0];
+      if (first && first.getKeyword() !== 'ARG') return [noSourceImage(first.getInstructionRange().start.line)];
       throw error;
     }
   }

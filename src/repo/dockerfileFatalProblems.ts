@@ -65,7 +65,8 @@ export function dockerfileFatalProblems(ast: Dockerfile): FatalProblem[] {
   return problems.length ? withoutIgnored(ast, problems) : problems;
 }
 
-function noSourceImage(line: number): FatalProblem {
+/** An instruction other than ARG before the first FROM (at its 0-based line), or no instruction but ARGs. */
+export function noSourceImage(line: number): FatalProblem {
   return { code: NO_SOURCE_IMAGE, rangeLine: line, instructionLine: null, message: Validator.getDiagnosticMessage_NoSourceImage() };
 }
 
