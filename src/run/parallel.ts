@@ -4,8 +4,8 @@
  * last: the worker claims from the front, the sources (the codemods: the largest share of planning,
  * in the order it read their facts and kept their parses), and then Dockerfiles if it runs out of
  * sources first; main plans the compose files (the model's documents do not cross threads) and then
- * claims from the back, the Dockerfiles whose parses it holds. Outcomes are merged in file order (planChanges), so the plan is the one a single thread
- * makes, whichever thread planned a file.
+ * claims from the back, the Dockerfiles whose parses it holds. Outcomes are merged in file order
+ * (planChanges), so the plan is the one a single thread makes, whichever thread planned a file.
  *
  * The copy leaves out what is costly to copy or does not cross threads: the parsed Dockerfiles
  * (dockerfile-ast objects, most of the model's size) and the ignore-file matchers (functions). The
