@@ -114,14 +114,10 @@ export function prepareKeptParses(until: () => boolean): boolean {
 
 /** The smallest line-level edits that turn `before` into `after`. */
 export function lineEdits(before: string, after: string): TextEdit[] {
-  // The lines the two texts begin with are left out of the diff: jsdiff's first step takes the
-  // common leading lines as they are, so the edits are the same (a common tail is not: where an
-  // insertion could sit at two places, its place depends on what follows; test/line-edits.test.ts).
-  const start = commonLeadingLines(before, after);
   const edits: TextEdit[] = [];
-  let offset = start;
+  let offset = 0;
   let pending: TextEdit | null = null;
-  for (const part of diffLines(start ? before.slice(start) : before, start ? after.slice(start) : after)) {
+  for (const part of diffLines(before, after)) {
     if (part.removed) {
       pending = pending ?? { start: offset, end: offset, text: '' };
       pending.end = offset + part.value.length;
@@ -137,14 +133,6 @@ export function lineEdits(before: string, after: string): TextEdit[] {
   }
   if (pending) edits.push(pending);
   return edits;
-}
-
-/** The length of the whole lines (each through its '\n') both texts begin with. */
-function commonLeadingLines(before: string, after: string): number {
-  const max = Math.min(before.length, after.length);
-  let i = 0;
-  while (i < max && before.charCodeAt(i) === after.charCodeAt(i)) i++;
-  return i === 0 ? 0 : before.lastIndexOf('\n', i - 1) + 1;
 }
 
 /** The parser a file needs: the module's own for .ts/.js, tsx where JSX may appear. */
