@@ -7,8 +7,7 @@ import { DockerfileParser, Instruction, type Argument } from 'dockerfile-ast';
 import type { TextEdit } from '../edits.js';
 import { reparseEdited } from './dockerfileReparse.js';
 import type { InstructionPlace } from './instructionPlace.js';
-import { validate } from 'dockerfile-utils';
-import { dockerfileFatalProblems, FATAL_CODES, NO_SOURCE_IMAGE, noSourceImage, onlyLibraryAnswers, type FatalProblem } from './dockerfileFatalProblems.js';
+import { dockerfileFatalProblems, NO_SOURCE_IMAGE, noSourceImage, type FatalProblem } from './dockerfileFatalProblems.js';
 import { classifyBaseImage, type BaseImage, type ProbeTool } from './baseImage.js';
 import { lineStarts } from '../text.js';
 import { expandVariables, variableAssignments } from '../dockerfile/expand.js';
@@ -148,56 +147,30 @@ export function uncachedDockerfileProblems(text: string): { line: number; messag
 }
 
 /**
- * The problems dockerfile-utils' validate reports that mean Docker itself would refuse the file.
- * src/repo/dockerfileFatalProblems.ts finds only those (style warnings and checks with false
- * positives on real files, variables in EXPOSE or a relative WORKDIR, are not run), except for
- * the texts only the library's validate answers (it throws on them).
+ * The problems dockerfile-utils' validate reports that mean Docker itself would refuse the file,
+ * found by src/repo/dockerfileFatalProblems.ts (only those checks run: style warnings and checks with
+ * false positives on real files, variables in EXPOSE or a relative WORKDIR, are not).
  */
 function computeProblems(text: string, ast = parseAst(text)): { line: number; message: string }[] {
-  const own = () => keepingArguments(() => dockerfileFatalProblems(ast));
-  const problems = onlyLibraryAnswers(ast) ? libraryOrOwnProblems(text, ast, own) : own();
-  return problems
+  return fatalProblems(ast)
     // "No FROM" is usually the consequence of another error (a misspelt FROM): report that one first.
     .sort((a, b) => Number(a.code === NO_SOURCE_IMAGE) - Number(b.code === NO_SOURCE_IMAGE) || a.rangeLine - b.rangeLine)
     .map((p) => ({ line: p.rangeLine + 1, message: p.message }));
 }
 
 /**
- * The library's answer where it gives one; where it throws (a variable on an indented first line
- * sends dockerfile-ast's variable lookup into endless recursion, in a check that is not fatal), the
- * fatal checks' own answer, which do not read that line's variables unless it is an EXPOSE. Where
- * they throw too, a first instruction other than ARG is still one before any FROM, which Docker
- * refuses; an ARG there ends the run with the error.
+ * The fatal checks' answer. A variable on an indented first instruction other than FROM sends
+ * dockerfile-ast's variable lookup into endless recursion (it finds no build stage for that line);
+ * the checks read that line's variables only for an EXPOSE, and such an instruction is one before any
+ * FROM, which Docker refuses: that is the answer then. An indented ARG there ends the run with the error.
  */
-function libraryOrOwnProblems(text: string, ast: ReturnType<typeof parseWithLibrary>, own: () => FatalProblem[]): FatalProblem[] {
+function fatalProblems(ast: ReturnType<typeof parseWithLibrary>): FatalProblem[] {
   try {
-    return libraryProblems(text, ast);
-  } catch {
-    try {
-      return own();
-    } catch (error) {
-      const first = ast.getInstructions()[0];
-      if (first && first.getKeyword() !== 'ARG') return [noSourceImage(first.getInstructionRange().start.line)];
-      throw error;
-    }
-  }
-}
-
-/**
- * dockerfile-utils' validate, its fatal problems. It parses the text again with the same
- * dockerfile-ast module: hand it the parse we have (validation only reads it). Synchronous, so the
- * parser is restored before anything else can run.
- */
-function libraryProblems(text: string, ast: ReturnType<typeof parseWithLibrary>): FatalProblem[] {
-  DockerfileParser.parse = (content: string) => (content === text ? ast : parseWithLibrary(content));
-  try {
-    return keepingArguments(() => validate(text)).flatMap((d) =>
-      d.severity === 1 && typeof d.code === 'number' && FATAL_CODES.has(d.code)
-        ? [{ code: d.code, rangeLine: d.range.start.line, instructionLine: null, message: typeof d.message === 'string' ? d.message : d.message.value }]
-        : [],
-    );
-  } finally {
-    DockerfileParser.parse = parseWithLibrary;
+    return keepingArguments(() => dockerfileFatalProblems(ast));
+  } catch (error) {
+    const first = ast.getInstructions()[0];
+    if (error instanceof RangeError && first && first.getKeyword() !== 'ARG') return [noSourceImage(first.getInstructionRange().start.line)];
+    throw error;
   }
 }
 

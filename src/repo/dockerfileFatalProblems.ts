@@ -15,8 +15,6 @@
 import { Arg, From, Healthcheck, PropertyInstruction, type Dockerfile, type Instruction, type Property } from 'dockerfile-ast';
 import { Validator } from 'dockerfile-utils/lib/dockerValidator.js';
 
-/** The codes of the problems that mean Docker itself would refuse the file (what the checks below find). */
-export const FATAL_CODES = new Set([2, 10, 12, 20, 22, 28, 35, 36, 38, 46, 51]);
 export const NO_SOURCE_IMAGE = 20;
 
 export interface FatalProblem {
@@ -31,18 +29,6 @@ export interface FatalProblem {
 const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 /** Build variables BuildKit defines: FROM $TARGETPLATFORM is not "blank". (BUILDVARIAN as the library spells it.) */
 const PREDEFINED_VARIABLES = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIAN'];
-
-/**
- * Whether only dockerfile-utils' own validate gives its answer: a first instruction (other than
- * FROM) that does not start its line (indented, after a BOM). dockerfile-ast then finds no build
- * stage for that line and resolving a variable there recurses until the stack overflows; the
- * library's check of every instruction's variables (not a fatal check, so not run here) meets it
- * whenever that line has a variable, and its validate throws. Sound and cheap: it looks at one range.
- */
-export function onlyLibraryAnswers(ast: Dockerfile): boolean {
-  const first = ast.getInstructions()[0];
-  return first !== undefined && first.getRange().start.character > 0 && first.getKeyword() !== 'FROM';
-}
 
 /** The fatal problems of a parse, in the order dockerfile-utils' validate reports them. */
 export function dockerfileFatalProblems(ast: Dockerfile): FatalProblem[] {
