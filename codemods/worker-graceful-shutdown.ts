@@ -157,7 +157,7 @@ export default function workerGracefulShutdown(file: FileInfo, api: API, options
     stoppedByImporter: (service?.importedConsumers ?? []).some((r) => r.file === file.path),
     madeHere: (name) => service?.importedConsumers?.find((r) => r.importer === file.path && r.className === name) ?? null,
   };
-  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, local);
+  const consumers = findConsumers(j, root, imports, apis, byType, isTs, note, local, kafkaRefType(imports, repo ? packageDeclares(repo, file.path, 'kafkajs') : null));
   if (consumers === null || consumers.length === 0) return undefined;
   // review9 R33: one process, one shutdown. A handler per module would race to process.exit.
   const shared = service?.processShutdown;
@@ -364,7 +364,7 @@ interface LocalConsumers {
   madeHere: (name: string) => ImportedConsumer | null;
 }
 
-function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, local: LocalConsumers): Consumer[] | null {
+function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, apis: Apis, byType: ByType, isTs: boolean, note: (n: import('./lib/codemod-api.ts').CodemodNote) => void, local: LocalConsumers, kafkaType: (callee: Node) => string): Consumer[] | null {
   const found: Consumer[] = [];
   let unknown = false;
   const addAt = (statement: ASTPath, target: string, line: number, kind: Consumer['kind'], what: string, stop: string, type: string | null) => {
@@ -399,7 +399,7 @@ function findConsumers(j: JSCodeshift, root: Collection, imports: ImportInfo, ap
     const callee = n.callee;
     // kafkajs: kafka.consumer({ groupId })
     if (callee.type === 'MemberExpression' && callee.property?.name === 'consumer' && n.arguments[0]?.type === 'ObjectExpression') {
-      add(path(), 'kafka', 'Kafka consumer', 'disconnect', 'Consumer | null');
+      add(path(), 'kafka', 'Kafka consumer', 'disconnect', kafkaType(callee));
       return;
     }
     // A workspace function that opens an amqplib channel and consumes: startConsumer('orders', handler).
@@ -937,11 +937,11 @@ function addRefs(consumers: Consumer[], edits: Edit[], root: Collection, j: JSCo
     const value = c.target.includes('.') ? `${c.target} ?? null` : c.target;
     edits.push({ start: stmt.end, end: stmt.end, text: `\n${indent}${c.ref} = ${value}${style.semi}` });
     const type = c.type ? `: ${c.type}` : '';
-    const jsType = c.kind === 'kafka' && c.type === 'Consumer | null' ? "import('kafkajs').Consumer | null" : c.kind === 'bullmq' ? "import('bullmq').Worker | null" : null;
+    const jsType = c.kind === 'kafka' && c.type === KAFKA_CONSUMER_TYPE ? "import('kafkajs').Consumer | null" : c.kind === 'bullmq' ? "import('bullmq').Worker | null" : null;
     const jsdoc = !isTs && jsType ? `/**\n * The ${c.what}, for the shutdown to stop.\n * @type {${jsType}}\n */\n` : '';
     declarations.push(`${jsdoc}let ${c.ref}${isTs ? type : ''} = null${style.semi}`);
   }
-  if (needing.some((c) => c.type === 'Consumer | null')) addTypeImport(j, root, source, imports, edits);
+  if (needing.some((c) => c.type === KAFKA_CONSUMER_TYPE)) addTypeImport(j, root, source, imports, edits);
   const first = topLevelStatementOf(needing[0]?.statement);
   const at = first ? lineStartWithComments(source, (first.node as Node).start) : afterImports(j, root);
   const header = isTs ? `/** The consumer${needing.length > 1 ? 's' : ''}, for the shutdown to stop. */\n` : '';
@@ -952,6 +952,30 @@ function topLevelStatementOf(path: ASTPath | undefined): ASTPath | null {
   let p: ASTPath | null = path ?? null;
   while (p && p.parent && p.parent.node.type !== 'Program') p = p.parent;
   return p;
+}
+
+/**
+ * The TS type of a Kafka consumer's ref: kafkajs' `Consumer` (imported by addTypeImport), unless the
+ * file does not import kafkajs, its package does not declare it (`declared` false: a consumer made
+ * through a workspace package's client, whose package brings kafkajs) and the consumer is made from an
+ * imported name: under pnpm's strict node_modules `import type ... from 'kafkajs'` would not resolve
+ * there and the build would fail, so the type is read off the call (`ReturnType<typeof bus.consumer>`).
+ */
+function kafkaRefType(imports: ImportInfo, declared: boolean | null): (callee: Node) => string {
+  return (callee) => {
+    const made = calleeText(callee);
+    const importedFrom = imports.names.get(made.split('.')[0] ?? '');
+    if (imports.decls.has('kafkajs') || declared !== false || !importedFrom || importedFrom.typeOnly) return KAFKA_CONSUMER_TYPE;
+    return `ReturnType<typeof ${made}> | null`;
+  };
+}
+
+const KAFKA_CONSUMER_TYPE = 'Consumer | null';
+
+/** Whether the workspace package holding `path` declares `dependency` (any kind); null when no package holds it. */
+function packageDeclares(repo: RepoModel, path: string, dependency: string): boolean | null {
+  const pkg = repo.workspacePackages.filter((p) => p.dir === '' || path.startsWith(`${p.dir}/`)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  return pkg ? dependency in pkg.dependencies : null;
 }
 
 /** `Consumer` from kafkajs: added to an existing kafkajs import, or a new `import type`. */
