@@ -166,19 +166,15 @@ export function buildImageWithSnapshots(parsed: ParsedDockerfile, repo: ImageRep
  * walk of the build: what {@link stageFilesAt} says for each, without a build per instruction.
  */
 export function stageFilesBefore(parsed: ParsedDockerfile, at: readonly DockerInstruction[], context: string | null, repo: ImageRepo, dockerfile?: string | null): { before: Map<DockerInstruction, StageFiles>; files: RepoFiles } {
-  const wanted = new Set(at);
-  const before = new Map<DockerInstruction, StageFiles>();
   // The walk ends after the last instruction asked about (stages are walked in the file's order).
   const last = Math.max(-1, ...at.map((ins) => parsed.instructions.indexOf(ins)));
-  const build = buildImage(parsed, repo, context, {
-    buildArgs: 'unknown',
-    dockerfile,
-    stop: parsed.instructions[last + 1],
-    before: (ins, fs) => {
-      if (wanted.has(ins)) before.set(ins, { ...fs, entries: [...fs.entries] });
-    },
-  });
-  return { before, files: build.files };
+  const { build, before } = buildImageWithSnapshots(parsed, repo, context, { buildArgs: 'unknown', dockerfile, stop: parsed.instructions[last + 1] });
+  const snapshots = new Map<DockerInstruction, StageFiles>();
+  for (const ins of at) {
+    const files = before(ins);
+    if (files) snapshots.set(ins, files);
+  }
+  return { before: snapshots, files: build.files };
 }
 
 /** Walks one stage's instructions; true when it reached `stop`. */
