@@ -15,8 +15,8 @@ export interface PlanJob {
   options: TransformOptions;
 }
 
-servePlanShare((job: WorkerJob<PlanJob>) => {
+servePlanShare((job: WorkerJob<PlanJob>, read) => {
   const repo = restoredModel(job.model);
   const transforms = TRANSFORMS.filter((t) => job.transforms.includes(t.id));
-  return filePlanner(repo, transforms, job.options, readRepoFile(repo.root));
+  return filePlanner(repo, transforms, job.options, readRepoFile(repo.root, read));
 });

@@ -67,6 +67,8 @@ export interface BuildOptions {
   files?: string[];
   /** With `files`: the ones with the exec bit (tests); unknown when absent. */
   executables?: Set<string>;
+  /** The texts read (null: unreadable), by path: filled by the model's reader, for a caller that reads them again. */
+  reads?: Map<string, string | null>;
   /** Told the repo's files as soon as they are listed (the engine starts a planning worker on a large repo). */
   onFiles?: (files: readonly string[], root: string) => void;
 }
@@ -76,7 +78,7 @@ export function buildRepoModel(rootInput: string, options: BuildOptions = {}): R
   const files = options.files ?? listRepoFiles(root);
   options.onFiles?.(files, root);
   const fileSet = new Set(files);
-  const read = options.read ?? cachedReader(root, fileSet);
+  const read = options.read ?? cachedReader(root, fileSet, options.reads);
   const problems: Finding[] = [];
   const dockerfiles = readDockerfiles(files, read, problems);
   const unparsable: UnparsableReach[] = [];
@@ -199,8 +201,7 @@ function notARegularFile(path: string): string {
 }
 
 /** Reads repo files under the root once each; null for a file that is not in the list or cannot be read. */
-function cachedReader(root: string, fileSet: Set<string>): (rel: string) => string | null {
-  const cache = new Map<string, string | null>();
+function cachedReader(root: string, fileSet: Set<string>, cache = new Map<string, string | null>()): (rel: string) => string | null {
   return (rel: string) => {
     if (cache.has(rel)) return cache.get(rel) ?? null;
     let text: string | null = null;

@@ -47,9 +47,11 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   let modelMs: number;
   const transformMs = new Map<string, number>();
   try {
-    repo = buildRepoModel(root, sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {});
+    // The texts the model read, read again by planning from memory (the same run, the same texts).
+    const reads = new Map<string, string | null>();
+    repo = buildRepoModel(root, { reads, ...(sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {}) });
     modelMs = performance.now() - started;
-    plan = planModel(repo, registry, options, transformMs);
+    plan = planModel(repo, registry, options, transformMs, readRepoFile(repo.root, reads));
   } finally {
     sharing?.release?.(); // a worker started for a plan that never came
   }
@@ -57,14 +59,17 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   return { root: repo.root, repo, transforms: registry, plan, timing };
 }
 
-/** How the plan reads a file of the repo (also in a worker thread planning a share of the files). */
-export function readRepoFile(root: string): (path: string) => string {
-  return (path) => readFileSync(join(root, path), 'utf8');
+/**
+ * How the plan reads a file of the repo (also in a worker thread planning a share of the files):
+ * from `known` when this run already read it, else from disk (which throws for an unreadable file).
+ */
+export function readRepoFile(root: string, known?: ReadonlyMap<string, string | null>): (path: string) => string {
+  return (path) => known?.get(path) ?? readFileSync(join(root, path), 'utf8');
 }
 
 /** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */
-export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}, transformMs?: Map<string, number>): Plan {
-  const plan = planChanges(repo, registry, options, readRepoFile(repo.root), options.sharing, transformMs);
+export function planModel(repo: RepoModel, registry: Transform[], options: PlanOptions = {}, transformMs?: Map<string, number>, read = readRepoFile(repo.root)): Plan {
+  const plan = planChanges(repo, registry, options, read, options.sharing, transformMs);
   return options.keep ? narrowPlan(plan, options.keep) : plan;
 }
 

@@ -246,9 +246,10 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
  * The worker's side: reads the facts of the sources main sends ahead of the model (a few files at a
  * time, so the job is taken as soon as it arrives), keeping the parses its codemods will want and
  * reshaping them for the codemods once every file is read, until the job arrives; then takes its job,
- * builds its planner and plans shared files until none is left to claim.
+ * builds its planner (reading the sources it read for their facts from memory) and plans shared
+ * files until none is left to claim.
  */
-export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePlanner): void {
+export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>, read: ReadonlyMap<string, string>) => FilePlanner): void {
   const { counters: buffer, port } = workerData as SharedData;
   const counters = new Int32Array(buffer);
   const post = (message: WorkerMessage) => {
@@ -257,12 +258,15 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
     Atomics.notify(counters, POSTED);
   };
   let planning = false;
+  // The sources read for their facts, for the planner (which reads them again otherwise).
+  const read = new Map<string, string>();
   const prefetch = (root: string, paths: string[], keep: RegExp[], from: number) => {
     if (planning) return;
-    const read = readRepoFile(root);
+    const readFile = readRepoFile(root);
     for (const path of paths.slice(from, from + PREFETCH_BATCH)) {
       try {
-        const text = read(path);
+        const text = readFile(path);
+        read.set(path, text);
         const kept = keep.some((re) => re.test(text)) ? (program: unknown) => keepParse(path, text, program) : undefined;
         if (mayMatter(text)) post({ facts: { path, text, facts: sourceFacts(path, text, kept) } });
       } catch {
@@ -288,7 +292,7 @@ export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>) => FilePl
   const plan = (job: WorkerJob<Job>) => {
     try {
       rememberSyntax(job.syntax);
-      const planner = makePlanner(job);
+      const planner = makePlanner(job, read);
       for (let k = claim(counters, 'front'); k !== -1; k = claim(counters, 'front')) {
         let outcome: FileOutcome | null = null;
         try {
