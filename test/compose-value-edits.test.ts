@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDocument, visit, type Scalar } from 'yaml';
+import { Lexer, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
+import { composeDocument, composeTokens } from '../src/repo/compose.js';
 import { changedScalarValues } from '../src/repo/composeValueEdits.js';
 
 const BASE = [
@@ -120,5 +121,29 @@ describe('what it accepts, a parse gives', () => {
     );
     // Not vacuous: many of the edits are proven.
     expect(accepted).toBeGreaterThan(150);
+  });
+});
+
+describe('composeDocument', () => {
+  // It parses from the lexer's tokens it keeps (for changedScalarValues): the document must be the one
+  // parseDocument makes, errors and all.
+  const texts = ['fixtures/corpus', 'fixtures/kodingcaravan', 'fixtures/peerprep']
+    .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)))
+    .filter((f) => /compose[\w.-]*\.ya?ml$/.test(f))
+    .map((f) => readFileSync(f, 'utf8'));
+  const odd = ['', '# only a comment\n', 'services:\r\n  a:\r\n    image: x\r\n', 'a: 1\n---\nb: 2\n', 'a: [1, 2\n', 'a: 1\na: 2\n', '\ta: 1\n', 'x: &a {b: 1}\ny:\n  <<: *a\n', BASE];
+  it('is parseDocument\'s document, and keeps its lexer tokens', () => {
+    for (const text of [...texts, ...odd]) {
+      const lineCounter = new LineCounter();
+      const expected = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false });
+      const got = composeDocument(text);
+      if (expected.errors.length === 0) expect(got.doc.toString()).toBe(expected.toString());
+      expect(JSON.stringify(got.doc.toJS({ maxAliasCount: -1 }))).toBe(JSON.stringify(expected.toJS({ maxAliasCount: -1 })));
+      expect(got.doc.errors.map((e) => [e.code, e.pos, e.message])).toEqual(expected.errors.map((e) => [e.code, e.pos, e.message]));
+      expect(got.doc.warnings.map((e) => [e.code, e.pos])).toEqual(expected.warnings.map((e) => [e.code, e.pos]));
+      expect(got.doc.range).toEqual(expected.range);
+      expect(got.lineCounter.lineStarts).toEqual(lineCounter.lineStarts);
+      expect(composeTokens(text)).toEqual([...new Lexer().lex(text)]);
+    }
   });
 });

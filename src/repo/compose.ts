@@ -5,7 +5,7 @@
  * YAML merge keys (`<<: *anchor`) are honoured.
  */
 import { posix } from 'node:path';
-import { isScalar, parseDocument, visit, LineCounter, type Document } from 'yaml';
+import { Composer, isScalar, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document } from 'yaml';
 import { DEV_STAGE } from './dockerfile.js';
 import { envFileEntries } from './envFiles.js';
 import { substitute } from '../dockerfile/expand.js';
@@ -190,20 +190,58 @@ export function isComposeFileName(name: string): boolean {
 }
 
 /** The last compose texts parsed, with their documents: the model, compose-secret-defaults and the plan's output check read the same texts. */
-const composeDocuments = new Map<string, { doc: Document.Parsed; lineCounter: LineCounter }>();
+const composeDocuments = new Map<string, ComposeDocument>();
 
 /**
  * A compose text's YAML document (merge keys honoured, duplicate keys kept; see
- * {@link hasDuplicateKey}), parsed once for all its readers. Read-only.
+ * {@link hasDuplicateKey}), parsed once for all its readers. Read-only. `tokens` are yaml's lexer's,
+ * kept for {@link composeTokens}.
  */
-export function composeDocument(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
+export function composeDocument(text: string): ComposeDocument {
   const hit = composeDocuments.get(text);
   if (hit) return hit;
   const lineCounter = new LineCounter();
-  const parsed = { doc: parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false }), lineCounter };
+  const tokens = [...new Lexer().lex(text)];
+  const parsed = { doc: documentOf(text, tokens, lineCounter), lineCounter, tokens };
   composeDocuments.set(text, parsed);
   if (composeDocuments.size > 4) composeDocuments.delete(composeDocuments.keys().next().value as string);
   return parsed;
+}
+
+export interface ComposeDocument {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  tokens: readonly string[];
+}
+
+const DOCUMENT_OPTIONS = { merge: true, prettyErrors: false, uniqueKeys: false } as const;
+
+/**
+ * What yaml's `parseDocument(text, { ...DOCUMENT_OPTIONS, lineCounter })` returns, from the text's
+ * lexer tokens (its parser reading a token list is yaml's documented way to bring one's own lexer).
+ */
+function documentOf(text: string, tokens: readonly string[], lineCounter: LineCounter): Document.Parsed {
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0); // Parser.parse's first call, made before it lexes
+  function* cst() {
+    for (const token of tokens) yield* parser.next(token);
+    yield* parser.end();
+  }
+  let doc: Document.Parsed | null = null;
+  for (const next of new Composer(DOCUMENT_OPTIONS).compose(cst(), true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      // parseDocument's error for a second document
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return doc as Document.Parsed; // compose(…, true) always ends with a document
+}
+
+/** yaml's lexer tokens of a compose text: those of its parse when it is the one cached, else lexed now. */
+export function composeTokens(text: string): readonly string[] {
+  return composeDocuments.get(text)?.tokens ?? [...new Lexer().lex(text)];
 }
 
 const cleanDocuments = new WeakMap<Document, boolean>();

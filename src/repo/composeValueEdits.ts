@@ -14,6 +14,7 @@
  * proven: the caller parses the new text.
  */
 import { isScalar, Lexer, parseDocument, type Scalar } from 'yaml';
+import { composeTokens } from './compose.js';
 
 /** The new value of one changed scalar, by its offset in the old text. */
 export interface ValueChange {
@@ -27,12 +28,9 @@ const PLAIN_SCALAR = '\u001f';
 /** The lexer's control tokens (document start, flow error end, plain scalar marker): no source text. */
 const CONTROL = new Set(['\u0002', '\u0018', PLAIN_SCALAR]);
 
-function tokens(text: string): string[] {
-  return [...new Lexer().lex(text)];
-}
 
 /** The flow scalar kind of a token the lexer yielded (`"…"`, `'…'`, or plain after its marker), else null. */
-function scalarKind(list: string[], i: number): 'plain' | 'single' | 'double' | null {
+function scalarKind(list: readonly string[], i: number): 'plain' | 'single' | 'double' | null {
   const token = list[i] as string;
   if (list[i - 1] === PLAIN_SCALAR) return 'plain';
   if (token.startsWith('"')) return 'double';
@@ -41,7 +39,7 @@ function scalarKind(list: string[], i: number): 'plain' | 'single' | 'double' | 
 }
 
 /** The nearest token after `i` on its line that is not inline space. */
-function nextOnLine(list: string[], i: number): string | undefined {
+function nextOnLine(list: readonly string[], i: number): string | undefined {
   for (let j = i + 1; j < list.length; j++) {
     const t = list[j] as string;
     if (!CONTROL.has(t) && !/^[ \t]+$/.test(t)) return t;
@@ -50,7 +48,7 @@ function nextOnLine(list: string[], i: number): string | undefined {
 }
 
 /** The nearest token before `i` that is not space, a line break or a comment. */
-function previousContent(list: string[], i: number): string | undefined {
+function previousContent(list: readonly string[], i: number): string | undefined {
   for (let j = i - 1; j >= 0; j--) {
     const t = list[j] as string;
     if (!CONTROL.has(t) && !/^\s+$/.test(t) && !t.startsWith('#')) return t;
@@ -82,8 +80,8 @@ export function changedScalarValues(before: string, after: string): ValueChange[
 let last: { before: string; after: string; changes: ValueChange[] | null } | null = null;
 
 function compareTokens(before: string, after: string): ValueChange[] | null {
-  const was = tokens(before);
-  const now = tokens(after);
+  const was = composeTokens(before);
+  const now = [...new Lexer().lex(after)];
   if (was.length !== now.length) return null;
   const changes: ValueChange[] = [];
   let offset = 0;
