@@ -8,7 +8,7 @@
  * extractor is for facts only, so it uses the fastest parser and never keeps the tree.
  */
 import type { OxcError } from 'oxc-parser';
-import { oxcErrors, oxcParse } from './oxc.ts';
+import { oxcErrors, oxcHasDiagnostics, oxcParse } from './oxc.ts';
 import { calleeName, propName, stringValue } from './ast-names.ts';
 import { authGateOfCall, nestGlobalGuard, nestUseGuards, NEST_PUBLIC, type AuthGate } from './authGates.ts';
 import { lineIndex } from '../text.ts';
@@ -288,7 +288,9 @@ export function parseProgram(path: string, text: string): { program: Node; error
 
 /** The first syntax error {@link parseProgram} would report, without building the AST's JS objects. */
 export function syntaxErrorOf(path: string, text: string): { line: number; message: string } | null {
-  return firstError(text, oxcErrors(path, text, langOf(path) === 'js' ? 'jsx' : langOf(path)));
+  const lang = langOf(path) === 'js' ? 'jsx' : langOf(path);
+  // Most texts have none: asking whether there is any is much cheaper than taking them.
+  return oxcHasDiagnostics(path, text, lang) ? firstError(text, oxcErrors(path, text, lang)) : null;
 }
 
 function firstError(text: string, errors: OxcError[]): { line: number; message: string } | null {
