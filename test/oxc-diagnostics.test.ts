@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { langOf } from '../src/source/facts.js';
-import { oxcErrors, oxcHasDiagnostics, oxcRawTransferInUse, type OxcLang } from '../src/source/oxc.js';
+import { oxcErrors, oxcHasDiagnostics, prepareOxcRawTransfer, type OxcLang } from '../src/source/oxc.js';
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -25,7 +25,7 @@ describe('oxcHasDiagnostics', () => {
   const files = sourcesUnder(join(import.meta.dirname, '..', 'fixtures')).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 
   it('reads the raw transfer buffer here (64-bit Linux, Node 20 or later), not the JSON fallback', () => {
-    expect(oxcRawTransferInUse()).toBe(true);
+    expect(prepareOxcRawTransfer()).toBe(true);
   });
 
   it('answers as oxc’s JSON result on every fixture source', () => {

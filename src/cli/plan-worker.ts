@@ -3,9 +3,8 @@
  * main thread's repo model (less what does not cross threads) and plans the files it claims with the
  * same transforms, chosen by id from the registry in their fixed order.
  */
-import { readRepoFile } from '../run/engine.js';
+import { filePlanner, readRepoFile } from '../run/plan.js';
 import { restoredModel, servePlanShare, type WorkerJob } from '../run/parallel.js';
-import { filePlanner } from '../run/plan.js';
 import type { TransformOptions } from '../transform.js';
 import { TRANSFORMS } from '../../transforms/index.js';
 

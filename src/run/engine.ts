@@ -3,15 +3,15 @@
  * transform registry as an argument, so the engine itself depends on no transform: the caller
  * chooses which ones run.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildRepoModel } from '../repo/discover.js';
 import type { RepoModel } from '../repo/model.js';
 import type { Transform, TransformOptions } from '../transform.js';
-import { planChanges, wholeUnits, type FileChange, type Plan, type PlanSharing } from './plan.js';
+import { planChanges, readRepoFile, wholeUnits, type FileChange, type Plan, type PlanSharing } from './plan.js';
 import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import { writeFiles } from './write.js';
+import { prepareOxcRawTransfer } from '../source/oxc.js';
+import { WARM_UP_FILES } from './parallel.js';
 
 export interface PlanOptions extends TransformOptions {
   /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
@@ -49,7 +49,12 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   try {
     // The texts the model read, read again by planning from memory (the same run, the same texts).
     const reads = new Map<string, string | null>();
-    repo = buildRepoModel(root, { reads, ...(sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {}) });
+    const onFiles = (files: readonly string[], realRoot: string) => {
+      if (sharing?.warmUp) sharing.warmUp(files, realRoot);
+      // Planning a large repo alone: many codemod outputs to check (see prepareOxcRawTransfer).
+      else if (files.length >= WARM_UP_FILES && registry.some((t) => t.kinds.includes('source'))) prepareOxcRawTransfer();
+    };
+    repo = buildRepoModel(root, { reads, onFiles });
     modelMs = performance.now() - started;
     plan = planModel(repo, registry, options, transformMs, readRepoFile(repo.root, reads));
   } finally {
@@ -57,14 +62,6 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   }
   const timing = { modelMs, planMs: performance.now() - started - modelMs, transformMs: Object.fromEntries(transformMs) };
   return { root: repo.root, repo, transforms: registry, plan, timing };
-}
-
-/**
- * How the plan reads a file of the repo (also in a worker thread planning a share of the files):
- * from `known` when this run already read it, else from disk (which throws for an unreadable file).
- */
-export function readRepoFile(root: string, known?: ReadonlyMap<string, string | null>): (path: string) => string {
-  return (path) => known?.get(path) ?? readFileSync(join(root, path), 'utf8');
 }
 
 /** Plans other transforms on a model already built (the wizard's per-transform counts, its chosen subset). */

@@ -28,10 +28,10 @@ import { parseDockerfile } from '../repo/dockerfile.js';
 import { parseDockerignore } from '../dockerfile/dockerignore.js';
 import { knownSyntax, mayMatter, offerFacts, rememberSyntax, sourceFacts, supplyFacts, type JsSourceFacts, type KnownSyntax } from '../source/index.js';
 import { mayBeJsSource } from '../repo/discover.js';
-import { readRepoFile } from './engine.js';
 import { prepareKeptParses } from './codemod.js';
 import { keepParse } from '../source/keptParses.js';
-import type { FileOutcome, FilePlanner, PlanSharing } from './plan.js';
+import { prepareOxcRawTransfer } from '../source/oxc.js';
+import { readRepoFile, type FileOutcome, type FilePlanner, type PlanSharing } from './plan.js';
 
 /** Int32 slots of the shared counters. */
 const FRONT = 0; // the next shared file the worker claims
@@ -251,6 +251,7 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
  */
 export function servePlanShare<Job>(makePlanner: (job: WorkerJob<Job>, read: ReadonlyMap<string, string>) => FilePlanner): void {
   const { counters: buffer, port } = workerData as SharedData;
+  prepareOxcRawTransfer();
   const counters = new Int32Array(buffer);
   const post = (message: WorkerMessage) => {
     port.postMessage(message);

@@ -4,7 +4,8 @@
  * transforms that caused it and their findings. A file that cannot be read or parsed is reported
  * (a finding with a file-error code) and left out; the others still get their changes.
  */
-import { posix } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DockerfileSyntaxError, deferDockerfileValidation, dockerfileProblems, endDeferredDockerfileValidation, forgetDockerfileEdits, noteDockerfileEdits } from '../repo/dockerfile.js';
 import { finalDockerfileProblems } from '../repo/dockerfileProbe.js';
@@ -332,6 +333,14 @@ export function filePlanner(
     return outcome;
   };
   return { paths: candidateFiles(repo, kinds), planFile };
+}
+
+/**
+ * How the plan reads a file of the repo (also in a worker thread planning a share of the files):
+ * from `known` when this run already read it, else from disk (which throws for an unreadable file).
+ */
+export function readRepoFile(root: string, known?: ReadonlyMap<string, string | null>): (path: string) => string {
+  return (path) => known?.get(path) ?? readFileSync(join(root, path), 'utf8');
 }
 
 export function planChanges(

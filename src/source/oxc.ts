@@ -36,17 +36,25 @@ export function oxcErrors(path: string, text: string, lang: OxcLang): OxcError[]
  * cheaper than {@link oxcErrors} on service sources. oxc-parser's own JS refuses raw transfer before
  * Node 22, because a typed array over its whole 6 GiB buffer is too long for older V8s; this makes
  * only views under 4 GiB (the block, an Int32Array over the block's data), which Node 20 takes.
- * Where raw transfer is unavailable (the buffer cannot be allocated, a build of oxc whose layout the
- * self-check below does not recognise), the answer comes from {@link oxcErrors}.
+ * On a thread that has not called {@link prepareOxcRawTransfer}, or where raw transfer is unavailable
+ * (the buffer cannot be allocated, a build of oxc whose layout the self-check below does not
+ * recognise), the answer comes from {@link oxcErrors}.
  */
 export function oxcHasDiagnostics(path: string, text: string, lang: OxcLang): boolean {
-  const raw = rawTransfer();
   return raw ? raw.diagnostics(path, text, lang) > 0 : oxcErrors(path, text, lang).length > 0;
 }
 
-/** Whether {@link oxcHasDiagnostics} reads oxc's raw transfer buffer on this machine (for the tests). */
-export function oxcRawTransferInUse(): boolean {
-  return rawTransfer() !== null;
+/**
+ * Makes {@link oxcHasDiagnostics} use raw transfer on this thread from now on: allocates the buffer.
+ * V8 counts an ArrayBuffer's whole length as external memory, and 6 GiB of it makes V8 run a full,
+ * memory-reducing collection at once: about 10 ms on a thread's small starting heap, over 100 ms on
+ * the heap of a planning thread (seen at 500 services). So a thread that will check many codemod
+ * outputs calls this before it builds its heap, and one that checks a few (a small repo) does not.
+ * True when raw transfer is in use.
+ */
+export function prepareOxcRawTransfer(): boolean {
+  if (raw === undefined) raw = rawTransfer();
+  return raw !== null;
 }
 
 interface RawTransfer {
@@ -54,22 +62,19 @@ interface RawTransfer {
   diagnostics(path: string, text: string, lang: OxcLang): number;
 }
 
-/** Undefined until first asked; null when raw transfer is not usable here. */
+/** Undefined until {@link prepareOxcRawTransfer}; null when raw transfer is not usable here. */
 let raw: RawTransfer | null | undefined;
 
 function rawTransfer(): RawTransfer | null {
-  if (raw !== undefined) return raw;
-  raw = null;
   let made: RawTransfer;
   try {
     made = rawTransferBuffer();
   } catch {
-    return raw; // no 6 GiB of address space, or a binding without raw transfer
+    return null; // no 6 GiB of address space, or a binding without raw transfer
   }
   // The layout (where the diagnostics list sits) is this oxc-parser version's: check it on a text
   // with an error and one without before trusting it.
-  if (made.diagnostics('check.ts', 'const = ;', 'ts') > 0 && made.diagnostics('check.ts', 'const a = 1;', 'ts') === 0) raw = made;
-  return raw;
+  return made.diagnostics('check.ts', 'const = ;', 'ts') > 0 && made.diagnostics('check.ts', 'const a = 1;', 'ts') === 0 ? made : null;
 }
 
 /** The offset of `RawTransferData.errors` (a Vec: pointer, capacity, length as u32 at +8) in oxc-parser 0.159's layout. */
