@@ -278,6 +278,25 @@ describe('the output check without a second parse (src/repo/composeValueEdits.ts
     // The check reads the output's values on the model's document, then restores it.
     expect(JSON.stringify(composeDocument(text).doc.toJS({ maxAliasCount: -1 }))).toBe(before);
   });
+
+  // The default is a secret by its key alone (DB_PASSWORD), and the alias also sets a key that is no
+  // secret's: removing it there too changes a value the transform did not mean to change.
+  const aliasedElsewhere = ['services:', '  api:', '    image: api', '    environment:', '      DB_PASSWORD: &pw ${DB_PW_VALUE:-hunter2}', '      GREETING: *pw', ''].join('\n');
+
+  it('refuses (ECS213) a default removed from a value an alias also sets under a key that is no secret', () => {
+    const { plan } = planTree(new Map([['docker-compose.yml', aliasedElsewhere]]), [composeSecretDefaults]);
+    expect(plan.changes).toEqual([]);
+    expect(findingsOf(plan).map((f) => f.code)).toContain('ECS213');
+  });
+
+  it('decides the same with a NUL escape in the file (which makes the check parse the output instead)', () => {
+    const withNul = aliasedElsewhere.replace('    image: api', '    image: api\n    labels:\n      note: "a\\0b"');
+    const { plan } = planTree(new Map([['docker-compose.yml', withNul]]), [composeSecretDefaults]);
+    expect(plan.changes).toEqual([]);
+    expect(findingsOf(plan).map((f) => f.code)).toContain('ECS213');
+    const { plan: merged } = planTree(new Map([['docker-compose.yml', text.replace('    image: api', '    image: api\n    labels:\n      note: "a\\0b"')]]), [composeSecretDefaults]);
+    expect(merged.changes.find((c) => c.path === 'docker-compose.yml')?.after).toContain('  MONGO_URI: ${MONGO_URI}\n');
+  });
 });
 
 describe('an example env file that already lists the variable (review4 Q13)', () => {

@@ -190,7 +190,11 @@ function expected(value: unknown, key: string | null, inSeq: boolean, repo: Repo
 
 /** Whether the output's values are the original document's with the same rewrite applied. */
 function asExpected(doc: Document, outValues: unknown, repo: RepoModel, require: boolean): boolean {
-  return outValues !== undefined && JSON.stringify(outValues) === JSON.stringify(expected(toJS(doc), null, false, repo, require));
+  return outValues !== undefined && sameValues(outValues, expected(toJS(doc), null, false, repo, require));
+}
+
+function sameValues(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The output's values from a parse of it; undefined when it has errors or a repeated key. */
@@ -200,22 +204,62 @@ function parsedValues(out: string): unknown {
 }
 
 /**
- * The output's values without parsing it (a second parse of a large compose file costs more than
- * the rest of this transform): when the output changes only the rewritten scalars' values
- * (src/repo/composeValueEdits.ts), it is the original document with those values, read through
- * its aliases and merge keys as a parse would. The nodes are set for the read and restored (the
- * document is the model's, read synchronously). Undefined when that is not shown on the tokens.
+ * The output's values and the values it must have (the original document's with the same rewrite
+ * applied), without parsing the output (a second parse of a large compose file costs more than the
+ * rest of this transform): when the output changes only the rewritten scalars' values
+ * (src/repo/composeValueEdits.ts), its values are the original document's with those values, read
+ * through its aliases and merge keys as a parse would. One read of the document gives both: while
+ * it is read each rewritten scalar holds a marker, which then stands for its new value in the
+ * output's values and for its old one in the original's. The nodes are restored (the document is
+ * the model's, read synchronously). Undefined when this is not shown (the caller parses the output).
  */
-function valuesAfter(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>): unknown {
+function outputAndExpected(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>, repo: RepoModel, require: boolean): { output: unknown; expected: unknown } | undefined {
   const changes = changedScalarValues(text, out);
-  if (!changes || !changes.every((c) => rewritten.has(c.offset))) return undefined;
-  const old = changes.map((c) => [rewritten.get(c.offset) as Scalar, (rewritten.get(c.offset) as Scalar).value] as const);
+  // A NUL escape could spell a marker in the file itself.
+  if (!changes || !changes.every((c) => rewritten.has(c.offset)) || /\\(?:0|x00|u0000|U00000000)/.test(text)) return undefined;
+  const marks = new Map<string, { node: Scalar; was: Scalar['value']; now: Scalar['value'] }>();
+  let values: unknown;
   try {
-    for (const c of changes) (rewritten.get(c.offset) as Scalar).value = c.value;
-    return toJS(doc);
+    for (const c of changes) {
+      const node = rewritten.get(c.offset) as Scalar;
+      const marker = `${MARKER}${marks.size}\u0000`;
+      marks.set(marker, { node, was: node.value, now: c.value });
+      node.value = marker;
+    }
+    values = toJS(doc);
   } finally {
-    for (const [node, value] of old) node.value = value;
+    for (const { node, was } of marks.values()) node.value = was;
   }
+  const output = unmarked(values, marks, 'now');
+  const original = unmarked(values, marks, 'was');
+  if (output === NOT_SHOWN || original === NOT_SHOWN) return undefined;
+  return { output, expected: expected(original, null, false, repo, require) };
+}
+
+const MARKER = '\u0000ecsfix-value-';
+const NOT_SHOWN = Symbol('a marker read as a key or inside a value');
+
+/** `value` with each marker replaced by its scalar's old or new value; NOT_SHOWN when a marker is not a whole value. */
+function unmarked(value: unknown, marks: Map<string, { was: unknown; now: unknown }>, side: 'was' | 'now'): unknown {
+  if (typeof value === 'string') {
+    const mark = marks.get(value);
+    if (mark) return mark[side];
+    return value.includes(MARKER) ? NOT_SHOWN : value;
+  }
+  if (Array.isArray(value)) {
+    const out = value.map((v) => unmarked(v, marks, side));
+    return out.includes(NOT_SHOWN) ? NOT_SHOWN : out;
+  }
+  if (value && typeof value === 'object') {
+    const entries: [string, unknown][] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const got = unmarked(v, marks, side);
+      if (k.includes(MARKER) || got === NOT_SHOWN) return NOT_SHOWN;
+      entries.push([k, got]);
+    }
+    return Object.fromEntries(entries);
+  }
+  return value;
 }
 
 /**
@@ -321,7 +365,8 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const same = asExpected(doc, valuesAfter(doc, text, out, rewrittenNodes) ?? parsedValues(out), repo, require);
+    const values = outputAndExpected(doc, text, out, rewrittenNodes, repo, require);
+    const same = values ? sameValues(values.output, values.expected) : asExpected(doc, parsedValues(out), repo, require);
     if (!same)
       return {
         edits: [],
