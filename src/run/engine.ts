@@ -11,7 +11,6 @@ import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import { writeFiles } from './write.js';
 import { prepareOxcRawTransfer } from '../source/oxc.js';
-import { WARM_UP_FILES } from './parallel.js';
 
 export interface PlanOptions extends TransformOptions {
   /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
@@ -46,15 +45,12 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   let plan: Plan;
   let modelMs: number;
   const transformMs = new Map<string, number>();
+  // JS/TS parses through oxc's raw transfer, set up while the heap is small (see the function).
+  prepareOxcRawTransfer();
   try {
     // The texts the model read, read again by planning from memory (the same run, the same texts).
     const reads = new Map<string, string | null>();
-    const onFiles = (files: readonly string[], realRoot: string) => {
-      if (sharing?.warmUp) sharing.warmUp(files, realRoot);
-      // Planning a large repo alone: many codemod outputs to check (see prepareOxcRawTransfer).
-      else if (files.length >= WARM_UP_FILES && registry.some((t) => t.kinds.includes('source'))) prepareOxcRawTransfer();
-    };
-    repo = buildRepoModel(root, { reads, onFiles });
+    repo = buildRepoModel(root, { reads, ...(sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {}) });
     modelMs = performance.now() - started;
     plan = planModel(repo, registry, options, transformMs, readRepoFile(repo.root, reads));
   } finally {

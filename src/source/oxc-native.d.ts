@@ -20,6 +20,18 @@ declare module 'oxc-parser/src-js/generated/constants' {
   export const ACTIVE_SIZE: number;
   /** The Int32 index of the pointer to the parse's RawTransferData. */
   export const DATA_POINTER_POS_32: number;
+  /** The byte that is 0 when the parse is of JS, not TS (which deserializer reads it). */
+  export const IS_TS_FLAG_POS: number;
+}
+declare module 'oxc-parser/src-js/generated/deserialize/js' {
+  import type { OxcError, Program } from 'oxc-parser';
+  /** The parse in a raw transfer buffer (with its `int32` and `float64` views) as JS objects. */
+  export function deserialize(buffer: Uint8Array, sourceText: string, sourceStart: number, sourceByteLength: number): { program: Program; errors: OxcError[] };
+}
+declare module 'oxc-parser/src-js/generated/deserialize/ts' {
+  import type { OxcError, Program } from 'oxc-parser';
+  /** The parse in a raw transfer buffer (with its `int32` and `float64` views) as JS objects. */
+  export function deserialize(buffer: Uint8Array, sourceText: string, sourceStart: number, sourceByteLength: number): { program: Program; errors: OxcError[] };
 }
 declare module 'oxc-parser/src-js/wrap' {
   import type { Program } from 'oxc-parser';
