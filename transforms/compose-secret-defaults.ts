@@ -177,24 +177,31 @@ function toJS(doc: Document): unknown {
   return doc.toJS({ maxAliasCount: -1 });
 }
 
+/** What {@link expected} rewrites with. */
+interface RewriteContext {
+  repo: RepoModel;
+  require: boolean;
+  /** Told each default removed. */
+  removed?: (d: Decision) => void;
+  /** A string's value as read (a marker's old value, see {@link checkedOutput}); the string itself by default. */
+  read?: (value: string) => unknown;
+}
+
 /** The original document's values with the same rewrite applied (what the output must parse to). */
-function expected(value: unknown, key: string | null, inSeq: boolean, repo: RepoModel, require: boolean, removed?: (d: Decision) => void): unknown {
-  if (typeof value === 'string') {
-    const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(value) : null;
-    return rewrite(value, listKey ? (listKey[1] as string) : key, repo, require, listKey ? listKey[0].length : 0, removed);
+function expected(value: unknown, key: string | null, inSeq: boolean, ctx: RewriteContext): unknown {
+  const read = typeof value === 'string' && ctx.read ? ctx.read(value) : value;
+  if (typeof read === 'string') {
+    const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(read) : null;
+    return rewrite(read, listKey ? (listKey[1] as string) : key, ctx.repo, ctx.require, listKey ? listKey[0].length : 0, ctx.removed);
   }
-  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, repo, require, removed));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, repo, require, removed)]));
-  return value;
+  if (Array.isArray(read)) return read.map((v) => expected(v, null, true, ctx));
+  if (read && typeof read === 'object') return Object.fromEntries(Object.entries(read).map(([k, v]) => [k, expected(v, k, false, ctx)]));
+  return read;
 }
 
 /** Whether the output's values are the original document's with the same rewrite applied. */
 function asExpected(doc: Document, outValues: unknown, repo: RepoModel, require: boolean): boolean {
-  return outValues !== undefined && sameValues(outValues, expected(toJS(doc), null, false, repo, require));
-}
-
-function sameValues(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return outValues !== undefined && JSON.stringify(outValues) === JSON.stringify(expected(toJS(doc), null, false, { repo, require }));
 }
 
 /** The output's values from a parse of it; undefined when it has errors or a repeated key. */
@@ -204,16 +211,16 @@ function parsedValues(out: string): unknown {
 }
 
 /**
- * The output's values and the values it must have (the original document's with the same rewrite
- * applied), without parsing the output (a second parse of a large compose file costs more than the
- * rest of this transform): when the output changes only the rewritten scalars' values
+ * Whether the output's values are the original document's with the same rewrite applied, told
+ * without parsing the output (a second parse of a large compose file costs more than the rest of
+ * this transform): when the output changes only the rewritten scalars' values
  * (src/repo/composeValueEdits.ts), its values are the original document's with those values, read
- * through its aliases and merge keys as a parse would. One read of the document gives both: while
- * it is read each rewritten scalar holds a marker, which then stands for its new value in the
- * output's values and for its old one in the original's. The nodes are restored (the document is
- * the model's, read synchronously). Undefined when this is not shown (the caller parses the output).
+ * through its aliases and merge keys as a parse would. One read of the document gives both sides:
+ * while it is read each rewritten scalar holds a marker, which then stands for its new value on the
+ * output's side and for its old one on the original's. The nodes are restored (the document is the
+ * model's, read synchronously). Undefined when this is not shown (the caller parses the output).
  */
-function outputAndExpected(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>, repo: RepoModel, require: boolean): { output: unknown; expected: unknown } | undefined {
+function checkedOutput(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>, repo: RepoModel, require: boolean): boolean | undefined {
   const changes = changedScalarValues(text, out);
   // A NUL escape could spell a marker in the file itself.
   if (!changes || !changes.every((c) => rewritten.has(c.offset)) || /\\(?:0|x00|u0000|U00000000)/.test(text)) return undefined;
@@ -230,37 +237,26 @@ function outputAndExpected(doc: Document, text: string, out: string, rewritten: 
   } finally {
     for (const { node, was } of marks.values()) node.value = was;
   }
-  const output = unmarked(values, marks, 'now');
-  const original = unmarked(values, marks, 'was');
-  if (output === NOT_SHOWN || original === NOT_SHOWN) return undefined;
-  return { output, expected: expected(original, null, false, repo, require) };
+  // A marker read as a key or inside a longer value is not a value this can stand for.
+  const markOf = (value: string) => {
+    const mark = marks.get(value);
+    if (!mark && value.includes(MARKER)) throw NOT_SHOWN;
+    return mark;
+  };
+  try {
+    const output = JSON.stringify(values, (key: string, value: unknown) => {
+      if (key.includes(MARKER)) throw NOT_SHOWN;
+      return typeof value === 'string' ? (markOf(value)?.now ?? value) : value;
+    });
+    return output === JSON.stringify(expected(values, null, false, { repo, require, read: (value) => markOf(value)?.was ?? value }));
+  } catch (error) {
+    if (error === NOT_SHOWN) return undefined;
+    throw error;
+  }
 }
 
 const MARKER = '\u0000ecsfix-value-';
-const NOT_SHOWN = Symbol('a marker read as a key or inside a value');
-
-/** `value` with each marker replaced by its scalar's old or new value; NOT_SHOWN when a marker is not a whole value. */
-function unmarked(value: unknown, marks: Map<string, { was: unknown; now: unknown }>, side: 'was' | 'now'): unknown {
-  if (typeof value === 'string') {
-    const mark = marks.get(value);
-    if (mark) return mark[side];
-    return value.includes(MARKER) ? NOT_SHOWN : value;
-  }
-  if (Array.isArray(value)) {
-    const out = value.map((v) => unmarked(v, marks, side));
-    return out.includes(NOT_SHOWN) ? NOT_SHOWN : out;
-  }
-  if (value && typeof value === 'object') {
-    const entries: [string, unknown][] = [];
-    for (const [k, v] of Object.entries(value)) {
-      const got = unmarked(v, marks, side);
-      if (k.includes(MARKER) || got === NOT_SHOWN) return NOT_SHOWN;
-      entries.push([k, got]);
-    }
-    return Object.fromEntries(entries);
-  }
-  return value;
-}
+const NOT_SHOWN = new Error('a marker read as a key or inside a value');
 
 /**
  * The variables whose lines another run of this transform adds to the same example file first: the
@@ -275,7 +271,7 @@ function listedByEarlierFile(path: string, examplePath: string, repo: RepoModel,
     if (text === null) continue;
     const { doc } = composeDocument(text);
     if (!parsesClean(doc)) continue;
-    expected(toJS(doc), null, false, repo, require, (d) => names.add(d.name));
+    expected(toJS(doc), null, false, { repo, require, removed: (d) => names.add(d.name) });
   }
   return names;
 }
@@ -365,8 +361,7 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const values = outputAndExpected(doc, text, out, rewrittenNodes, repo, require);
-    const same = values ? sameValues(values.output, values.expected) : asExpected(doc, parsedValues(out), repo, require);
+    const same = checkedOutput(doc, text, out, rewrittenNodes, repo, require) ?? asExpected(doc, parsedValues(out), repo, require);
     if (!same)
       return {
         edits: [],

@@ -221,6 +221,7 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
     plannedHere.add(k);
   }
   let missing = shared.length - plannedHere.size;
+  const claimsEnded = performance.now();
   if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`the worker read ${started.factsTaken} sources' facts for the model; main planned ${plannedHere.size} of ${shared.length} shared files\n`);
   let lastHeard = Date.now();
   while (missing > 0) {
@@ -237,7 +238,7 @@ function planWithWorker(planner: FilePlanner, shared: number[], started: Started
     if (!plannedHere.has(message.index)) outcomes[shared[message.index] as number] = message.outcome;
     missing--;
   }
-  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`the worker delivered ${shared.filter((i) => outcomes[i]).length - plannedHere.size} of ${shared.length - plannedHere.size}\n`);
+  if (process.env.ECSFIX_DEBUG_SHARE) process.stderr.write(`the worker delivered ${shared.filter((i) => outcomes[i]).length - plannedHere.size} of ${shared.length - plannedHere.size}, ${Math.round(performance.now() - claimsEnded)} ms after main's last claim\n`);
   // What the worker did not deliver: planned here.
   return paths.map((path, i) => outcomes[i] ?? planner.planFile(path));
 }
