@@ -42,6 +42,7 @@ import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel } from '../src/repo/model.ts';
 import { relativeSource } from '../src/repo/relativeSource.ts';
 import type { ImportedConsumer } from '../src/repo/importedConsumers.ts';
+import { innermostPackage } from '../src/repo/workspace.ts';
 import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
@@ -974,7 +975,7 @@ const KAFKA_CONSUMER_TYPE = 'Consumer | null';
 
 /** Whether the workspace package holding `path` declares `dependency` (any kind); null when no package holds it. */
 function packageDeclares(repo: RepoModel, path: string, dependency: string): boolean | null {
-  const pkg = repo.workspacePackages.filter((p) => p.dir === '' || path.startsWith(`${p.dir}/`)).sort((a, b) => b.dir.length - a.dir.length)[0];
+  const pkg = innermostPackage(repo.workspacePackages, path);
   return pkg ? dependency in pkg.dependencies : null;
 }
 

@@ -105,9 +105,14 @@ function looksRandom(value: string): boolean {
   return classes >= 3 || (value.length >= 32 && classes >= 2);
 }
 
+/** The compose services' names, once per model (asked for each default: per call it was quadratic in a large compose file). */
 function composeServiceNames(repo: RepoModel): Set<string> {
-  return new Set(repo.compose.projects.flatMap((p) => p.services.map((s) => s.name)));
+  let names = serviceNames.get(repo.compose);
+  if (!names) serviceNames.set(repo.compose, (names = new Set(repo.compose.projects.flatMap((p) => p.services.map((s) => s.name)))));
+  return names;
 }
+
+const serviceNames = new WeakMap<RepoModel['compose'], Set<string>>();
 
 /** The key a scalar is the value of (`MONGO_URI:` or `- MONGO_URI=…`), and whether it sits under `environment`/`args`. */
 function contextOf(node: Scalar, path: readonly (Node | Document | Pair)[]): { key: string | null; env: boolean; valueStart: number } {

@@ -301,8 +301,9 @@ export function filePlanner(
     const dependsOn = blockingFile(repo.unparsable, path);
     if (dependsOn) return { ...outcome, withheld: dependsOn };
     // The compose file and its override disagree about the deployed stage (ECS167, a model problem): no change.
-    if (kind === 'dockerfile' && repo.services.some((s) => s.dockerfile === path && s.stageDispute)) return outcome;
-    const modelError = repo.dockerfiles.get(path)?.error ?? repo.problems.find((p) => p.file === path && kind === 'compose' && isFileError(p));
+    // (Through the model's index of services by file: a search of every service, or of every problem, per file was quadratic in the repo's size.)
+    if (kind === 'dockerfile' && servicesForFile(repo, path).some((s) => s.stageDispute)) return outcome;
+    const modelError = repo.dockerfiles.get(path)?.error ?? (kind === 'compose' ? repo.problems.find((p) => p.file === path && isFileError(p)) : undefined);
     if (modelError) return { ...outcome, failures: [modelError] };
     let raw: string;
     try {

@@ -12,7 +12,7 @@
 import { posix } from 'node:path';
 import { lookup, type InstallCover } from '../../dockerfile/imageFiles.js';
 import { packageDirIn } from '../../dockerfile/imageRun.js';
-import type { WorkspacePackage } from '../../repo/workspace.js';
+import { packageInDir, packageNamed, type WorkspacePackage } from '../../repo/workspace.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 /** The installs that made the node_modules node searches from `dir`; null when one of them is not such an install. */
@@ -36,7 +36,7 @@ function installsOnPath(ctx: BuildCheckContext, dir: string): InstallCover[] | n
 function servicePackage(ctx: BuildCheckContext): { pkg: WorkspacePackage; dir: string } | null {
   const { deployed, service } = ctx;
   if (!deployed || !service?.entryFile || service.language !== 'node') return null;
-  const pkg = ctx.repo.workspacePackages.find((p) => p.dir === service.dir);
+  const pkg = packageInDir(ctx.repo.workspacePackages, service.dir);
   const dir = pkg ? packageDirIn(deployed.files, pkg) : null;
   if (!pkg || !dir) return null;
   const entry = posix.relative(service.dir || '.', service.entryFile);
@@ -49,13 +49,12 @@ export function installCoverage(ctx: BuildCheckContext): BuildFinding[] {
   const at = servicePackage(ctx);
   // NODE_PATH adds directories node searches that are not on the way up.
   if (!deployed || !service || !at || /\bNODE_PATH\b/.test(ctx.build.parsed.text)) return [];
-  const workspaceNames = new Set(repo.workspacePackages.map((p) => p.name));
-  const needs = (at.pkg.prodDependencies ?? []).filter((n) => !workspaceNames.has(n));
+  const needs = (at.pkg.prodDependencies ?? []).filter((n) => !packageNamed(repo.workspacePackages, n));
   const installs = installsOnPath(ctx, at.dir);
   if (!needs.length || !installs?.length || installs.some((i) => i.packages?.includes(service.dir))) return [];
   // What the installs do install: the dependencies the packages they cover declare (hoisted where node finds them).
   const covered = [...new Set(installs.flatMap((i) => i.packages ?? []))];
-  const declared = new Set(covered.flatMap((dir) => (dir === '' ? (repo.rootPackage?.dependencies ?? []) : Object.keys(repo.workspacePackages.find((p) => p.dir === dir)?.dependencies ?? {}))));
+  const declared = new Set(covered.flatMap((dir) => (dir === '' ? (repo.rootPackage?.dependencies ?? []) : Object.keys(packageInDir(repo.workspacePackages, dir)?.dependencies ?? {}))));
   const missing = needs.filter((n) => !declared.has(n));
   if (!missing.length) return [];
   const lines = [...new Set(installs.map((i) => i.line))];

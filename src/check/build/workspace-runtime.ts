@@ -1,14 +1,14 @@
 /** workspace-runtime (ECS504): a workspace package the service imports that the deployed stage lacks. */
 import { joinRel } from '../../dockerfile/imageFiles.js';
+import { packageNamed } from '../../repo/workspace.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 export function workspaceRuntime(ctx: BuildCheckContext): BuildFinding[] {
   const { deployed, service } = ctx;
   if (!deployed || !service?.packageName) return [];
-  const byName = new Map(ctx.repo.workspacePackages.map((p) => [p.name, p]));
   const findings: BuildFinding[] = [];
   for (const name of service.workspaceDeps) {
-    const pkg = byName.get(name);
+    const pkg = packageNamed(ctx.repo.workspacePackages, name);
     if (!pkg || name === service.packageName) continue;
     const main = joinRel(pkg.dir, (pkg.main ?? 'index.js').replace(/^\.\//, ''));
     // Its entry file, or a directory above it, copied or built into the stage.
