@@ -42,7 +42,7 @@ import type { CodemodMeta } from '../src/run/codemod.ts';
 import { servicesReading, type RepoModel } from '../src/repo/model.ts';
 import { relativeSource } from '../src/repo/relativeSource.ts';
 import type { ImportedConsumer } from '../src/repo/importedConsumers.ts';
-import { innermostPackage } from '../src/repo/workspace.ts';
+import { innermostPackage } from '../src/repo/packageIndex.ts';
 import { CONSUMER_CLASS, KAFKA_WRAPPER_FACTORY, QUEUE_WORKER_FACTORY } from '../src/source/patterns.ts';
 import { closeMethod, stopMethod, type FactoryApi, type ModuleApi } from '../src/source/module-api.ts';
 import { workspaceApis, workspaceSources } from './lib/workspace-apis.ts';
