@@ -11,6 +11,7 @@ import { completeFinding } from '../findings/codes.js';
 import type { Finding } from '../findings/finding.js';
 import { writeFiles } from './write.js';
 import { prepareOxcRawTransfer } from '../source/oxc.js';
+import { WARM_UP_FILES } from './parallel.js';
 
 export interface PlanOptions extends TransformOptions {
   /** Keep only changes and notes on the files this accepts (errors stay: they concern the run). */
@@ -45,12 +46,16 @@ export function planRepo(registry: Transform[], root: string, options: PlanOptio
   let plan: Plan;
   let modelMs: number;
   const transformMs = new Map<string, number>();
-  // JS/TS parses through oxc's raw transfer, set up while the heap is small (see the function).
-  prepareOxcRawTransfer();
   try {
     // The texts the model read, read again by planning from memory (the same run, the same texts).
     const reads = new Map<string, string | null>();
-    repo = buildRepoModel(root, { reads, ...(sharing?.warmUp ? { onFiles: (files, realRoot) => sharing.warmUp?.(files, realRoot) } : {}) });
+    const onFiles = (files: readonly string[], realRoot: string) => {
+      // A large repo's JS/TS parses go through oxc's raw transfer, set up while the heap is small (see
+      // the function); on a small one setting it up costs more than it saves.
+      if (files.length >= WARM_UP_FILES) prepareOxcRawTransfer();
+      sharing?.warmUp?.(files, realRoot);
+    };
+    repo = buildRepoModel(root, { reads, onFiles });
     modelMs = performance.now() - started;
     plan = planModel(repo, registry, options, transformMs, readRepoFile(repo.root, reads));
   } finally {

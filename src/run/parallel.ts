@@ -45,7 +45,10 @@ const STALL_MS = 60_000;
 /** Below this many shared files a worker costs more (starting it, loading the codemods again) than it saves. */
 export const MIN_SHARED_FILES = 100;
 
-/** A repo with this many files gets its worker started while the model is built (loading its code takes a few hundred ms). */
+/**
+ * A repo with this many files gets its worker started while the model is built (loading its code
+ * takes a few hundred ms), and its parses made through oxc's raw transfer (src/run/engine.ts).
+ */
 export const WARM_UP_FILES = 400;
 
 type WorkerMessage = { index: number; outcome: FileOutcome | null } | { fatal: string } | { facts: { path: string; text: string; facts: JsSourceFacts } };
