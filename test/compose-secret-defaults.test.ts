@@ -289,6 +289,30 @@ describe('the output check without a second parse (src/repo/composeValueEdits.ts
     expect(findingsOf(plan).map((f) => f.code)).toContain('ECS213');
   });
 
+  it('removes a default read through a list of merged aliases and through an inline merged map (read per node, and through the whole document)', () => {
+    const merged = [
+      'x-a: &a',
+      '  API_TOKEN: ${API_TOKEN:-tok-dev-123}',
+      'x-b: &b',
+      '  LOG_LEVEL: info',
+      'services:',
+      '  api:',
+      '    image: api',
+      '    environment:',
+      '      <<: [*a, *b]',
+      '  worker:',
+      '    image: worker',
+      '    environment:',
+      '      <<: { JWT_SECRET: "${JWT_SECRET:-dev-secret-123}" }',
+      '',
+    ].join('\n');
+    const { plan } = planTree(new Map([['docker-compose.yml', merged]]), [composeSecretDefaults]);
+    const after = plan.changes.find((c) => c.path === 'docker-compose.yml')?.after;
+    expect(findingsOf(plan).map((f) => f.code)).not.toContain('ECS213');
+    expect(after).toContain('  API_TOKEN: ${API_TOKEN}\n');
+    expect(after).toContain('<<: { JWT_SECRET: "${JWT_SECRET}" }');
+  });
+
   it('decides the same with a NUL escape in the file (which makes the check parse the output instead)', () => {
     const withNul = aliasedElsewhere.replace('    image: api', '    image: api\n    labels:\n      note: "a\\0b"');
     const { plan } = planTree(new Map([['docker-compose.yml', withNul]]), [composeSecretDefaults]);

@@ -25,7 +25,7 @@
  * the YAML source (never a re-dump); the result is re-parsed and must equal the original document
  * with only those values changed, or the file is left alone.
  */
-import { isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isAlias, isDocument, isMap, isPair, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Finding } from '../src/findings/finding.js';
 import type { RepoModel } from '../src/repo/model.js';
 import { composeDocument, parsesClean, type ComposeEnvFile } from '../src/repo/compose.js';
@@ -195,13 +195,88 @@ interface RewriteContext {
 /** The original document's values with the same rewrite applied (what the output must parse to). */
 function expected(value: unknown, key: string | null, inSeq: boolean, ctx: RewriteContext): unknown {
   const read = typeof value === 'string' && ctx.read ? ctx.read(value) : value;
-  if (typeof read === 'string') {
-    const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(read) : null;
-    return rewrite(read, listKey ? (listKey[1] as string) : key, ctx.repo, ctx.require, listKey ? listKey[0].length : 0, ctx.removed);
-  }
+  if (typeof read === 'string') return expectedString(read, key, inSeq, ctx);
   if (Array.isArray(read)) return read.map((v) => expected(v, null, true, ctx));
   if (read && typeof read === 'object') return Object.fromEntries(Object.entries(read).map(([k, v]) => [k, expected(v, k, false, ctx)]));
   return read;
+}
+
+/** A string value with the rewrite applied: under `key` in a map, or an item of a list (`- NAME=value`). */
+function expectedString(value: string, key: string | null, inSeq: boolean, ctx: RewriteContext): string {
+  const listKey = inSeq ? /^([A-Za-z_][A-Za-z0-9_.-]*)=/.exec(value) : null;
+  return rewrite(value, listKey ? (listKey[1] as string) : key, ctx.repo, ctx.require, listKey ? listKey[0].length : 0, ctx.removed);
+}
+
+/**
+ * The output check read per scalar node, when the document lets every value be read in its own key
+ * context only: no alias resolves to a scalar (it would be read under another key too), every key is
+ * a scalar, and every merge (`<<`) value is an alias or a list of aliases (an inline merged map is
+ * read only where it is merged). A value then appears in the document's values (toJS) only where its
+ * node stands or where an alias or merge copies its map or list, always under its own key, so the
+ * output's values are the original's with the rewrite applied exactly when each value scalar's new
+ * value is its old one rewritten in its context: no read of the whole document, and none of yaml's
+ * alias resolution, which scans the document's aliases for each (quadratic in a compose file with
+ * 1,700 `<<: *x` merges). Filled during the transform's walk of the document.
+ */
+interface NodeCheck {
+  usable: boolean;
+  /** The value each scalar whose rewrite changes it must get, by its offset. */
+  expected: Map<number, unknown>;
+}
+
+/** The visitor parts that fill a {@link NodeCheck}: `anchored` and `value` are for the walk's Scalar visitor (keys and values, values). */
+function nodeCheckWalk(check: NodeCheck, ctx: RewriteContext) {
+  const anchors = new Map<string, Node>();
+  const anchored = (node: Node) => {
+    if (node.anchor) anchors.set(node.anchor, node);
+  };
+  return {
+    anchored,
+    Map: (_: unknown, node: Node) => anchored(node),
+    Seq: (_: unknown, node: Node) => anchored(node),
+    Alias(key: unknown, alias: Alias) {
+      // The last anchor of that name before it, as yaml resolves it.
+      const target = anchors.get(alias.source);
+      if (key === 'key' || !target || isScalar(target)) check.usable = false;
+    },
+    Pair(_: unknown, pair: Pair) {
+      if (!isScalar(pair.key)) check.usable = false;
+      else if (isMergeKey(pair.key) && !(isAlias(pair.value) || (isSeq(pair.value) && pair.value.items.every(isAlias)))) check.usable = false;
+    },
+    value(node: Scalar, path: readonly unknown[]) {
+      const parent = path[path.length - 1];
+      let key: string | null = null;
+      if (isPair(parent)) {
+        // Its key as toJS writes it into the values (null: '').
+        const k = isScalar(parent.key) ? parent.key.value : undefined;
+        if (!isScalar(parent.key) || (typeof k === 'object' && k !== null) || typeof k === 'symbol') check.usable = false;
+        key = k === null || k === undefined || typeof k === 'symbol' ? '' : String(k);
+      } else if (!isSeq(parent) && !isDocument(parent)) check.usable = false;
+      if (!node.range) check.usable = false;
+      if (typeof node.value !== 'string' || !node.range) return;
+      const wanted = expectedString(node.value, key, isSeq(parent), ctx);
+      if (wanted !== node.value) check.expected.set(node.range[0], wanted);
+    },
+  };
+}
+
+/** A `<<` key, as yaml's merge reads it (a plain scalar `<<`). */
+function isMergeKey(key: Scalar): boolean {
+  return key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<');
+}
+
+/** The {@link NodeCheck} verdict on the output; undefined when the check is not usable or the output's values are not shown on its tokens. */
+function checkedOnNodes(check: NodeCheck, text: string, out: string, rewritten: Map<number, Scalar>): boolean | undefined {
+  if (!check.usable) return undefined;
+  const changes = changedScalarValues(text, out);
+  if (!changes || !changes.every((c) => rewritten.has(c.offset))) return undefined;
+  const changed = new Set<number>();
+  for (const c of changes) {
+    changed.add(c.offset);
+    const wanted = check.expected.has(c.offset) ? check.expected.get(c.offset) : (rewritten.get(c.offset) as Scalar).value;
+    if (JSON.stringify(c.value) !== JSON.stringify(wanted)) return false;
+  }
+  return [...check.expected.keys()].every((offset) => changed.has(offset));
 }
 
 /** Whether the output's values are the original document's with the same rewrite applied. */
@@ -311,9 +386,19 @@ export const composeSecretDefaults: Transform = {
 
     // The scalars the edits rewrite, by offset, for the output check below.
     const rewrittenNodes = new Map<number, Scalar>();
+    // The output check per scalar node, filled by this walk.
+    const check: NodeCheck = { usable: true, expected: new Map() };
+    const checkWalk = nodeCheckWalk(check, { repo, require });
     visit(doc, {
+      Map: checkWalk.Map,
+      Seq: checkWalk.Seq,
+      Alias: checkWalk.Alias,
+      Pair: checkWalk.Pair,
       Scalar(key, node, path) {
-        if (key === 'key' || !node.range) return;
+        checkWalk.anchored(node);
+        if (key === 'key') return;
+        checkWalk.value(node, path);
+        if (!node.range) return;
         const [start, end] = node.range;
         const raw = text.slice(start, end);
         const ctx = contextOf(node, path as readonly (Node | Document | Pair)[]);
@@ -366,7 +451,7 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const same = checkedOutput(doc, text, out, rewrittenNodes, repo, require) ?? asExpected(doc, parsedValues(out), repo, require);
+    const same = checkedOnNodes(check, text, out, rewrittenNodes) ?? checkedOutput(doc, text, out, rewrittenNodes, repo, require) ?? asExpected(doc, parsedValues(out), repo, require);
     if (!same)
       return {
         edits: [],
