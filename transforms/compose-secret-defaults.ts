@@ -188,17 +188,14 @@ interface RewriteContext {
   require: boolean;
   /** Told each default removed. */
   removed?: (d: Decision) => void;
-  /** A string's value as read (a marker's old value, see {@link checkedOutput}); the string itself by default. */
-  read?: (value: string) => unknown;
 }
 
 /** The original document's values with the same rewrite applied (what the output must parse to). */
 function expected(value: unknown, key: string | null, inSeq: boolean, ctx: RewriteContext): unknown {
-  const read = typeof value === 'string' && ctx.read ? ctx.read(value) : value;
-  if (typeof read === 'string') return expectedString(read, key, inSeq, ctx);
-  if (Array.isArray(read)) return read.map((v) => expected(v, null, true, ctx));
-  if (read && typeof read === 'object') return Object.fromEntries(Object.entries(read).map(([k, v]) => [k, expected(v, k, false, ctx)]));
-  return read;
+  if (typeof value === 'string') return expectedString(value, key, inSeq, ctx);
+  if (Array.isArray(value)) return value.map((v) => expected(v, null, true, ctx));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expected(v, k, false, ctx)]));
+  return value;
 }
 
 /** A string value with the rewrite applied: under `key` in a map, or an item of a list (`- NAME=value`). */
@@ -289,54 +286,6 @@ function parsedValues(out: string): unknown {
   const { doc } = composeDocument(out);
   return parsesClean(doc) ? toJS(doc) : undefined;
 }
-
-/**
- * Whether the output's values are the original document's with the same rewrite applied, told
- * without parsing the output (a second parse of a large compose file costs more than the rest of
- * this transform): when the output changes only the rewritten scalars' values
- * (src/repo/composeValueEdits.ts), its values are the original document's with those values, read
- * through its aliases and merge keys as a parse would. One read of the document gives both sides:
- * while it is read each rewritten scalar holds a marker, which then stands for its new value on the
- * output's side and for its old one on the original's. The nodes are restored (the document is the
- * model's, read synchronously). Undefined when this is not shown (the caller parses the output).
- */
-function checkedOutput(doc: Document, text: string, out: string, rewritten: Map<number, Scalar>, repo: RepoModel, require: boolean): boolean | undefined {
-  const changes = changedScalarValues(text, out);
-  // A NUL escape could spell a marker in the file itself.
-  if (!changes || !changes.every((c) => rewritten.has(c.offset)) || /\\(?:0|x00|u0000|U00000000)/.test(text)) return undefined;
-  const marks = new Map<string, { node: Scalar; was: Scalar['value']; now: Scalar['value'] }>();
-  let values: unknown;
-  try {
-    for (const c of changes) {
-      const node = rewritten.get(c.offset) as Scalar;
-      const marker = `${MARKER}${marks.size}\u0000`;
-      marks.set(marker, { node, was: node.value, now: c.value });
-      node.value = marker;
-    }
-    values = toJS(doc);
-  } finally {
-    for (const { node, was } of marks.values()) node.value = was;
-  }
-  // A marker read as a key or inside a longer value is not a value this can stand for.
-  const markOf = (value: string) => {
-    const mark = marks.get(value);
-    if (!mark && value.includes(MARKER)) throw NOT_SHOWN;
-    return mark;
-  };
-  try {
-    const output = JSON.stringify(values, (key: string, value: unknown) => {
-      if (key.includes(MARKER)) throw NOT_SHOWN;
-      return typeof value === 'string' ? (markOf(value)?.now ?? value) : value;
-    });
-    return output === JSON.stringify(expected(values, null, false, { repo, require, read: (value) => markOf(value)?.was ?? value }));
-  } catch (error) {
-    if (error === NOT_SHOWN) return undefined;
-    throw error;
-  }
-}
-
-const MARKER = '\u0000ecsfix-value-';
-const NOT_SHOWN = new Error('a marker read as a key or inside a value');
 
 /**
  * The variables whose lines another run of this transform adds to the same example file first: the
@@ -451,7 +400,7 @@ export const composeSecretDefaults: Transform = {
 
     // The output must parse to the same document with only those values changed.
     const out = applyEditsSorted(text, edits);
-    const same = checkedOnNodes(check, text, out, rewrittenNodes) ?? checkedOutput(doc, text, out, rewrittenNodes, repo, require) ?? asExpected(doc, parsedValues(out), repo, require);
+    const same = checkedOnNodes(check, text, out, rewrittenNodes) ?? asExpected(doc, parsedValues(out), repo, require);
     if (!same)
       return {
         edits: [],
