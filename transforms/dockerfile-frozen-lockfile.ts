@@ -51,6 +51,7 @@ import { contextIgnore } from '../src/dockerfile/dockerignore.js';
 import { flagValue, hasFlag, positionals, program, runCommands, subcommandIndex, type ShellCommand, type ShellWord } from '../src/dockerfile/shell.js';
 import { hasFile } from '../src/repo/files.js';
 import { workerRewriteBlocker } from './lib/worker-rewrite.js';
+import { packageInDir } from '../src/repo/packageIndex.js';
 
 type Manager = 'pnpm' | 'npm' | 'yarn';
 
@@ -313,7 +314,7 @@ function usesPnpm(parsed: ParsedDockerfile): boolean {
  * What to say, or null when the repo has no lockfile above the package.
  */
 function lockOutsideContext(install: string, repo: RepoModel, pkgDir: string | null, context: string | null, dockerfile: string): string | null {
-  const pkg = pkgDir ? repo.workspacePackages.find((p) => p.dir === pkgDir) : undefined;
+  const pkg = pkgDir ? packageInDir(repo.workspacePackages, pkgDir) : undefined;
   if (!pkg || context === null) return null;
   const above: string[] = [];
   for (let d = posix.dirname(pkg.dir); ; d = posix.dirname(d)) {

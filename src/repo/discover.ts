@@ -44,6 +44,7 @@ import { moduleApi, packageEntry, type ModuleApi, type PackageSources } from '..
 import { buildTargets, scriptTarget } from './buildTargets.js';
 import { composeReach, manifestProblems } from './unparsable.js';
 import { detectPackageManager, readWorkspacePackages, rootPackage, workspaceClosure, type WorkspacePackage } from './workspace.js';
+import { packageInDir } from './packageIndex.js';
 
 /** Dockerfile variants for local development only: not what is deployed. */
 const DEV_VARIANT = /(?:^|[.-])(dev|development|local|debug|test|ci)(?:$|\.)/i;
@@ -614,7 +615,7 @@ function portDisagreement(draft: Draft, dir: string, port: number | null, eviden
 function describeService(draft: Draft, dir: string, parsed: ParsedDockerfile | null, deps: DescribeDeps, start: DraftStart): Service {
   const { files, read, workspacePackages } = deps;
   const prefix = dir ? dir + '/' : '';
-  const pkg = workspacePackages.find((p) => p.dir === dir) ?? null;
+  const pkg = packageInDir(workspacePackages, dir) ?? null;
   const language = serviceLanguage(dir, deps);
   const { sourceFiles, facts } = serviceSources(dir, files, read, workspacePackages);
   const stage = parsed ? deployedStage(parsed, draft.target) : undefined;

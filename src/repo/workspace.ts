@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { globToRegExp } from '../dockerfile/glob.js';
 import { lineOfOffset } from '../text.js';
+import { packageNamed } from './packageIndex.js';
 
 export interface WorkspacePackage {
   name: string;
@@ -24,11 +25,6 @@ export interface WorkspacePackage {
   main: string | null;
   /** Where its builders write, as its config files say (tsconfig outDir, vite build.outDir, next output, project.json outputPath). */
   build?: PackageBuildConfig;
-}
-
-/** The workspace package named `name` (the last, when two are: a map from the list by name gives it), from an index made once per list. */
-export function packageNamed(packages: readonly WorkspacePackage[], name: string): WorkspacePackage | undefined {
-  return byNameOf(packages).get(name);
 }
 
 
@@ -153,27 +149,14 @@ export function readWorkspacePackages(files: string[], read: (rel: string) => st
   return packages;
 }
 
-const packagesByName = new WeakMap<readonly WorkspacePackage[], { size: number; byName: Map<string, WorkspacePackage> }>();
-
-/** The packages by name: the model asks for a closure per service, over the same list. */
-function byNameOf(packages: readonly WorkspacePackage[]): Map<string, WorkspacePackage> {
-  let known = packagesByName.get(packages);
-  if (!known || known.size !== packages.length) {
-    known = { size: packages.length, byName: new Map(packages.map((p) => [p.name, p])) };
-    packagesByName.set(packages, known);
-  }
-  return known.byName;
-}
-
 /** Workspace dependencies of a package, transitively, in build order (dependencies first). */
 export function workspaceClosure(pkgName: string, packages: WorkspacePackage[]): WorkspacePackage[] {
-  const byName = byNameOf(packages);
   const ordered: WorkspacePackage[] = [];
   const visiting = new Set<string>();
   const visit = (name: string) => {
     if (visiting.has(name) || ordered.some((p) => p.name === name)) return;
     visiting.add(name);
-    const pkg = byName.get(name);
+    const pkg = packageNamed(packages, name);
     if (!pkg) return;
     for (const dep of pkg.workspaceDeps) visit(dep);
     ordered.push(pkg);

@@ -16,6 +16,7 @@ import { instructionWords } from '../../dockerfile/shell.js';
 import { shipsCorepack } from '../../repo/baseImage.js';
 import { workdirBefore } from './deployed.js';
 import { stageLabel, type BuildCheckContext, type BuildFinding } from './context.js';
+import { packageInDir } from '../../repo/packageIndex.js';
 
 /** The package managers a start command may run that a node image may lack. */
 const PACKAGE_MANAGERS = new Set(['pnpm', 'pnpx', 'yarn', 'yarnpkg']);
@@ -65,7 +66,7 @@ function directCommand(ctx: BuildCheckContext, start: DockerInstruction, args: s
   if (!script || args.length > (args[0] === 'run' || args[0] === 'run-script' ? 2 : 1)) return null;
   const manifest = lookup(deployed.files, posix.join(workdirBefore(ctx.build.parsed, deployed.stage.index, start), 'package.json'), ctx.build.files);
   const dir = manifest?.rel ? posix.dirname(manifest.rel).replace(/^\.$/, '') : null;
-  const command = dir === null ? undefined : ctx.repo.workspacePackages.find((p) => p.dir === dir)?.scripts[script];
+  const command = dir === null ? undefined : packageInDir(ctx.repo.workspacePackages, dir)?.scripts[script];
   if (!command || /[&|;$<>`]|^\w+=/.test(command)) return null;
   const [bin, ...rest] = command.trim().split(/\s+/);
   const program = bin === 'node' ? 'node' : `node_modules/.bin/${bin}`;

@@ -12,8 +12,8 @@
 import { posix } from 'node:path';
 import { lookup, type InstallCover } from '../../dockerfile/imageFiles.js';
 import { packageDirIn } from '../../dockerfile/imageRun.js';
-import { packageInDir } from '../../repo/packageIndex.js';
-import { packageNamed, type WorkspacePackage } from '../../repo/workspace.js';
+import { packageInDir, packageNamed } from '../../repo/packageIndex.js';
+import type { WorkspacePackage } from '../../repo/workspace.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 /** The installs that made the node_modules node searches from `dir`; null when one of them is not such an install. */

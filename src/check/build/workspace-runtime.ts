@@ -1,6 +1,6 @@
 /** workspace-runtime (ECS504): a workspace package the service imports that the deployed stage lacks. */
 import { joinRel } from '../../dockerfile/imageFiles.js';
-import { packageNamed } from '../../repo/workspace.js';
+import { packageNamed } from '../../repo/packageIndex.js';
 import { stageLabel, unfollowedReason, type BuildCheckContext, type BuildFinding } from './context.js';
 
 export function workspaceRuntime(ctx: BuildCheckContext): BuildFinding[] {
