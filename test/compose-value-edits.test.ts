@@ -86,11 +86,14 @@ function withChanges(before: string, changes: { offset: number; value: Scalar['v
   return doc.toJS({ maxAliasCount: -1 });
 }
 
+/** The compose files of the corpus and the samples. */
+const COMPOSE_TEXTS = ['fixtures/corpus', 'fixtures/kodingcaravan', 'fixtures/peerprep']
+  .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)))
+  .filter((f) => /compose[\w.-]*\.ya?ml$/.test(f))
+  .map((f) => readFileSync(f, 'utf8'));
+
 describe('what it accepts, a parse gives', () => {
-  const files = ['fixtures/corpus', 'fixtures/kodingcaravan', 'fixtures/peerprep']
-    .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)))
-    .filter((f) => /compose[\w.-]*\.ya?ml$/.test(f))
-    .map((f) => readFileSync(f, 'utf8'));
+  const files = COMPOSE_TEXTS;
   const benign = fc.constantFrom('${X}', '${X:-d}', 'a', 'b-c', '8080', 'x y', '/p/q', '$$');
   const hostile = fc.constantFrom('${X}', '${X:-d}', 'a', ' ', ':', ': ', '#', ' #', '"', "'", '\\', '{', '}', '[', ']', ',', '-', '- ', '?', '&a', '*a', '!!str', '\n', '\t', '8080', 'true', '~', '---', '$$', 'é');
   const piece = fc.oneof({ arbitrary: benign, weight: 4 }, { arbitrary: hostile, weight: 1 });
@@ -127,10 +130,7 @@ describe('what it accepts, a parse gives', () => {
 describe('composeDocument', () => {
   // It parses from the lexer's tokens it keeps (for changedScalarValues): the document must be the one
   // parseDocument makes, errors and all.
-  const texts = ['fixtures/corpus', 'fixtures/kodingcaravan', 'fixtures/peerprep']
-    .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)))
-    .filter((f) => /compose[\w.-]*\.ya?ml$/.test(f))
-    .map((f) => readFileSync(f, 'utf8'));
+  const texts = COMPOSE_TEXTS;
   const odd = ['', '# only a comment\n', 'services:\r\n  a:\r\n    image: x\r\n', 'a: 1\n---\nb: 2\n', 'a: [1, 2\n', 'a: 1\na: 2\n', '\ta: 1\n', 'x: &a {b: 1}\ny:\n  <<: *a\n', BASE];
   it('is parseDocument\'s document, and keeps its lexer tokens', () => {
     for (const text of [...texts, ...odd]) {

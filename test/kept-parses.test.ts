@@ -4,13 +4,14 @@
  * codemod (the facts walk leaves the program as it found it), serve one request for its own text
  * only, and stay within its budget.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBabelFile } from '../src/source/babel-shape.js';
 import { extractJsFacts, parseProgram } from '../src/source/facts.js';
 import { dropKeptParses, keepParse, KEEP_BUDGET, reshapeKept, takeKeptParse } from '../src/source/keptParses.js';
+import { sourcesUnder } from './helpers/repo.js';
 
 const load = createRequire(import.meta.url);
 const namedTypes = (load('jscodeshift') as { types: { namedTypes: Record<string, unknown> } }).types.namedTypes;
@@ -18,12 +19,6 @@ const known = (type: string) => type in namedTypes;
 
 /** A Babel file as text: every field but the lazily computed `loc` (checked by test/babel-shape.test.ts). */
 const shape = (file: unknown) => JSON.stringify(file, (key, value) => (key === 'loc' ? undefined : typeof value === 'bigint' ? `${value}n` : value instanceof RegExp ? String(value) : value));
-
-function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(?:[cm]?[jt]sx?)$/.test(e.name) && !join(e.parentPath, e.name).includes('node_modules'))
-    .map((e) => join(e.parentPath, e.name));
-}
 
 afterEach(() => dropKeptParses());
 

@@ -7,7 +7,7 @@
  * parse), in every language oxc is asked to parse, non-ASCII text included.
  */
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseSync } from 'oxc-parser/src-js/bindings';
@@ -15,12 +15,7 @@ import { jsonParseAst } from 'oxc-parser/src-js/wrap';
 import { describe, expect, it } from 'vitest';
 import { langOf } from '../src/source/facts.js';
 import { oxcErrors, oxcHasDiagnostics, oxcParse, prepareOxcRawTransfer, type OxcLang } from '../src/source/oxc.js';
-
-function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(?:[cm]?[jt]sx?)$/.test(e.name) && !join(e.parentPath, e.name).includes('node_modules'))
-    .map((e) => join(e.parentPath, e.name));
-}
+import { sourcesUnder } from './helpers/repo.js';
 
 const lang = (path: string): OxcLang => (langOf(path) === 'js' ? 'jsx' : langOf(path));
 /** oxc's JSON result, what the raw transfer's must equal. */

@@ -51,3 +51,10 @@ export function findingsOf(plan: Plan, path?: string): Finding[] {
 export function findingKey(f: Finding): string {
   return `${f.code} ${f.file ?? ''}${f.line ? `:${f.line}` : ''}`;
 }
+
+/** The JS/TS sources under a directory (node_modules left out), as paths: the fixtures' sources for the parse tests. */
+export function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(?:[cm]?[jt]sx?)$/.test(e.name) && !join(e.parentPath, e.name).includes('node_modules'))
+    .map((e) => join(e.parentPath, e.name));
+}
